@@ -1,0 +1,232 @@
+"""Every error crmcore raises, as one tree.
+
+All of them derive from :class:`CrmcoreError`, so ``except crmcore.CrmcoreError``
+catches anything the library raises on purpose. Errors about bad input also
+derive from the builtin a caller would expect, so code written against plain
+Python keeps working::
+
+    CrmcoreError
+    ├── ValidationError (ValueError)          bad input: carries ``path`` and ``rule``
+    │   ├── InvalidType (TypeError)           a value of the wrong type
+    │   ├── CurrencyMismatch                  Money of two currencies combined
+    │   └── SchemaVersionError                a stored document from an unknown schema version
+    ├── RepositoryError                       persistence ports (crmcore.repository)
+    │   ├── NotFound (KeyError)               no aggregate with that id
+    │   ├── DuplicateId                       ``add`` of an id that already exists
+    │   ├── ConcurrencyConflict               ``save`` of a stale version
+    │   └── UnitOfWorkError                   a unit of work used out of order
+    └── (later capabilities add their own branches here)
+
+A :class:`ValidationError` names *where* the problem is as a JSONPath-like
+``path`` (``$.contact_points[0].value``) and *what rule* was broken, in words
+that never repeat the offending value: values may be personal data (names,
+email addresses, phone numbers, birth dates), and error messages end up in
+logs. When several problems are found at once, ``problems`` lists each of them
+and the error itself describes the first.
+
+Example:
+    >>> from crmcore import ValidationError
+    >>> err = ValidationError("must be a valid email address", path="$.value", code="email")
+    >>> err.path, err.rule, err.code
+    ('$.value', 'must be a valid email address', 'email')
+    >>> str(err)
+    '$.value: must be a valid email address'
+    >>> str(err.under("$.contact_points[0]"))
+    '$.contact_points[0].value: must be a valid email address'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+__all__ = [
+    "ConcurrencyConflict",
+    "CrmcoreError",
+    "CurrencyMismatch",
+    "DuplicateId",
+    "InvalidType",
+    "NotFound",
+    "Problem",
+    "RepositoryError",
+    "SchemaVersionError",
+    "UnitOfWorkError",
+    "ValidationError",
+    "join_path",
+]
+
+
+class CrmcoreError(Exception):
+    """The root of every error raised by crmcore."""
+
+
+def join_path(prefix: str, path: str) -> str:
+    """Nest ``path`` (relative, starting with ``$``) under ``prefix``.
+
+    >>> join_path("$.contact_points[0]", "$.value")
+    '$.contact_points[0].value'
+    >>> join_path("$.items", "$[2]")
+    '$.items[2]'
+    >>> join_path("$.name", "$")
+    '$.name'
+    """
+    if not path.startswith("$"):
+        return f"{prefix}.{path}"
+    return prefix + path[1:]
+
+
+class Problem:
+    """One broken rule at one place: the unit a :class:`ValidationError` reports."""
+
+    __slots__ = ("code", "path", "rule")
+
+    def __init__(self, path: str, rule: str, code: str) -> None:
+        self.path = path
+        self.rule = rule
+        self.code = code
+
+    def __repr__(self) -> str:
+        return f"Problem(path={self.path!r}, rule={self.rule!r}, code={self.code!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Problem):
+            return NotImplemented
+        return (self.path, self.rule, self.code) == (other.path, other.rule, other.code)
+
+    def __hash__(self) -> int:
+        return hash((self.path, self.rule, self.code))
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.rule}"
+
+
+class ValidationError(CrmcoreError, ValueError):
+    """Input broke a rule.
+
+    Attributes:
+        path: where the problem is, as ``$`` followed by attribute names and
+            indices, such as ``$.contact_points[0].value``.
+        rule: what was expected, in words that never contain the offending value.
+        code: a short stable identifier of the rule, for programs (``"email"``,
+            ``"required"``, ``"naive_datetime"``, ...).
+        problems: every problem found; the first one is the error's own.
+    """
+
+    default_code = "invalid"
+
+    def __init__(
+        self,
+        rule: str,
+        *,
+        path: str = "$",
+        code: str | None = None,
+        problems: Sequence[Problem] | None = None,
+    ) -> None:
+        self.path = path
+        self.rule = rule
+        self.code = code if code is not None else self.default_code
+        first = Problem(self.path, self.rule, self.code)
+        self.problems: tuple[Problem, ...] = tuple(problems) if problems else (first,)
+        super().__init__(self._message())
+
+    def _message(self) -> str:
+        text = f"{self.path}: {self.rule}"
+        extra = len(self.problems) - 1
+        if extra > 0:
+            text += f" (and {extra} more problem{'s' if extra > 1 else ''})"
+        return text
+
+    def under(self, prefix: str) -> ValidationError:
+        """Return the same error with every path nested under ``prefix``.
+
+        The copy keeps the error's class and any extra attributes it carries.
+        """
+        clone = self.__class__.__new__(self.__class__)
+        clone.__dict__.update(self.__dict__)
+        clone.path = join_path(prefix, self.path)
+        clone.problems = tuple(
+            Problem(join_path(prefix, p.path), p.rule, p.code) for p in self.problems
+        )
+        clone.args = (clone._message(),)  # noqa: SLF001 - same class.
+        return clone
+
+    @classmethod
+    def collect(cls, problems: Sequence[Problem]) -> ValidationError:
+        """Build one error that reports several problems, the first as its own."""
+        if not problems:
+            raise ValueError("collect() needs at least one problem")
+        first = problems[0]
+        return cls(first.rule, path=first.path, code=first.code, problems=problems)
+
+
+class InvalidType(ValidationError, TypeError):
+    """A value of the wrong type, such as a float where Money needs a Decimal."""
+
+    default_code = "type"
+
+
+class CurrencyMismatch(ValidationError):
+    """Two amounts of different currencies were added, subtracted or compared."""
+
+    default_code = "currency_mismatch"
+
+
+class SchemaVersionError(ValidationError):
+    """A stored document names a schema version this release cannot read."""
+
+    default_code = "schema_version"
+
+
+class RepositoryError(CrmcoreError):
+    """Base of the errors raised by repositories and units of work."""
+
+
+class NotFound(RepositoryError, KeyError):
+    """No aggregate with the given id is stored."""
+
+    def __init__(self, kind: str, aggregate_id: object) -> None:
+        self.kind = kind
+        self.aggregate_id = aggregate_id
+        super().__init__(f"no {kind} with id {aggregate_id!s}")
+
+    def __str__(self) -> str:  # KeyError would quote the message.
+        return str(self.args[0])
+
+
+class DuplicateId(RepositoryError):
+    """``add`` was called with an id that is already stored."""
+
+    def __init__(self, kind: str, aggregate_id: object) -> None:
+        self.kind = kind
+        self.aggregate_id = aggregate_id
+        super().__init__(f"a {kind} with id {aggregate_id!s} already exists")
+
+
+class ConcurrencyConflict(RepositoryError):
+    """``save`` of an aggregate whose version is not the stored one.
+
+    Attributes:
+        expected_version: the version the caller's copy was loaded at.
+        actual_version: the version currently stored (``None`` if it was removed).
+    """
+
+    def __init__(
+        self,
+        kind: str,
+        aggregate_id: object,
+        *,
+        expected_version: int,
+        actual_version: int | None,
+    ) -> None:
+        self.kind = kind
+        self.aggregate_id = aggregate_id
+        self.expected_version = expected_version
+        self.actual_version = actual_version
+        stored = "removed" if actual_version is None else f"at version {actual_version}"
+        super().__init__(
+            f"{kind} {aggregate_id!s} was loaded at version {expected_version} "
+            f"but is now {stored}; reload it and apply the change again"
+        )
+
+
+class UnitOfWorkError(RepositoryError):
+    """A unit of work was used outside its ``with`` block or after it ended."""

@@ -1,0 +1,234 @@
+"""Small validation helpers shared by the value objects and aggregates.
+
+Every helper raises :class:`~crmcore.errors.ValidationError` (or its
+:class:`~crmcore.errors.InvalidType` subclass) with a path and a rule, and never
+puts the offending value in the message: it may be personal data.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable, Iterable
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any, TypeVar
+
+import attrs
+
+from crmcore.errors import InvalidType, Problem, ValidationError
+
+T = TypeVar("T")
+E = TypeVar("E", bound=StrEnum)
+
+#: The default longest text, in characters, of a free-text field.
+MAX_TEXT = 1000
+
+
+def type_name(value: object) -> str:
+    """The name of a value's type, for messages (never the value itself)."""
+    return type(value).__name__
+
+
+def require_type(value: object, expected: type[T] | tuple[type, ...], path: str, what: str) -> T:
+    """Return ``value`` if it is an instance of ``expected``; otherwise raise InvalidType.
+
+    ``bool`` is never accepted where ``int`` is asked for.
+    """
+    if isinstance(value, bool) and expected in (int, (int,)):
+        raise InvalidType(f"must be {what}, not bool", path=path)
+    if not isinstance(value, expected):
+        raise InvalidType(f"must be {what}, not {type_name(value)}", path=path)
+    return value  # type: ignore[return-value]
+
+
+def require_aware(value: object, path: str) -> datetime:
+    """Return ``value`` if it is a timezone-aware datetime."""
+    if not isinstance(value, datetime):
+        raise InvalidType(f"must be a timezone-aware datetime, not {type_name(value)}", path=path)
+    if value.tzinfo is None or value.tzinfo.utcoffset(value) is None:
+        raise ValidationError(
+            "must be timezone-aware (a naive datetime has no offset)",
+            path=path,
+            code="naive_datetime",
+        )
+    return value
+
+
+def require_date(value: object, path: str) -> date:
+    """Return ``value`` if it is a plain calendar date (not a datetime)."""
+    if isinstance(value, datetime) or not isinstance(value, date):
+        raise InvalidType(f"must be a date, not {type_name(value)}", path=path)
+    return value
+
+
+def has_control_chars(text: str, *, allow_newlines: bool = False) -> bool:
+    """True if ``text`` holds control, format or unassigned characters."""
+    for ch in text:
+        if allow_newlines and ch in "\n\t":
+            continue
+        if unicodedata.category(ch) in {"Cc", "Cf", "Cs", "Co", "Cn"}:
+            return True
+    return False
+
+
+def clean_text(
+    value: object,
+    path: str,
+    *,
+    max_length: int = MAX_TEXT,
+    min_length: int = 1,
+    allow_newlines: bool = False,
+    what: str = "text",
+) -> str:
+    """Normalize ``value`` to NFC with trimmed ends, and check its length and characters.
+
+    Runs of spaces inside single-line text are folded to one space.
+    """
+    if not isinstance(value, str):
+        raise InvalidType(f"must be a str, not {type_name(value)}", path=path)
+    text = unicodedata.normalize("NFC", value).strip(" ")
+    if has_control_chars(text, allow_newlines=allow_newlines):
+        raise ValidationError(
+            f"{what} must not contain control or invisible format characters",
+            path=path,
+            code="control_characters",
+        )
+    if not allow_newlines:
+        text = " ".join(part for part in text.split(" ") if part)
+    else:
+        text = text.strip()
+    if len(text) < min_length:
+        rule = (
+            "must not be empty" if min_length == 1 else f"must be at least {min_length} characters"
+        )
+        raise ValidationError(rule, path=path, code="too_short")
+    if len(text) > max_length:
+        raise ValidationError(
+            f"must be at most {max_length} characters", path=path, code="too_long"
+        )
+    return text
+
+
+def optional(check: Callable[[object, str], T]) -> Callable[[object, str], T | None]:
+    """Lift a check so that ``None`` passes through."""
+
+    def run(value: object, path: str) -> T | None:
+        return None if value is None else check(value, path)
+
+    return run
+
+
+def tuple_of(
+    values: object,
+    path: str,
+    item: Callable[[Any, str], T],
+    *,
+    max_items: int | None = None,
+) -> tuple[T, ...]:
+    """Check every element of an iterable (not a str or mapping), collecting all problems."""
+    if isinstance(values, (str, bytes, dict)) or not isinstance(values, Iterable):
+        raise InvalidType(f"must be a sequence, not {type_name(values)}", path=path)
+    out: list[T] = []
+    problems: list[Problem] = []
+    for index, element in enumerate(values):
+        if max_items is not None and index >= max_items:
+            raise ValidationError(
+                f"must hold at most {max_items} items", path=path, code="too_many"
+            )
+        try:
+            out.append(item(element, f"{path}[{index}]"))
+        except ValidationError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise ValidationError.collect(problems)
+    return tuple(out)
+
+
+def instance_of(cls: type[T], what: str) -> Callable[[object, str], T]:
+    """A check that accepts only instances of ``cls``."""
+
+    def run(value: object, path: str) -> T:
+        return require_type(value, cls, path, what)
+
+    return run
+
+
+def reject_float(value: object, path: str) -> None:
+    """Raise InvalidType for floats, which cannot carry exact decimal amounts."""
+    if isinstance(value, float):
+        raise InvalidType(
+            "must be a Decimal, int or str: floats cannot hold exact decimal amounts",
+            path=path,
+            code="float",
+        )
+
+
+def to_decimal(value: object, path: str) -> Decimal:
+    """Convert a Decimal, int or numeric string to a finite Decimal."""
+    reject_float(value, path)
+    if isinstance(value, bool):
+        raise InvalidType("must be a Decimal, int or str, not bool", path=path)
+    if isinstance(value, Decimal):
+        number = value
+    elif isinstance(value, int):
+        number = Decimal(value)
+    elif isinstance(value, str):
+        text = value.strip()
+        if len(text) > 64:
+            raise ValidationError("must be at most 64 characters", path=path, code="too_long")
+        try:
+            number = Decimal(text)
+        except ArithmeticError:
+            raise ValidationError(
+                "must be a decimal number such as '12.50'", path=path, code="decimal"
+            ) from None
+    else:
+        raise InvalidType(f"must be a Decimal, int or str, not {type_name(value)}", path=path)
+    if not number.is_finite():
+        raise ValidationError(
+            "must be a finite number (not NaN or infinity)", path=path, code="not_finite"
+        )
+    return number
+
+
+def is_bool(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """Attrs validator: the field must be a real bool (not 0/1 or a truthy string)."""
+    if not isinstance(value, bool):
+        raise InvalidType(f"must be a bool, not {type_name(value)}", path=f"$.{attribute.name}")
+
+
+def enum_converter(enum: type[E], path: str) -> Callable[[object], E]:
+    """A converter that accepts a member of ``enum`` or its value string."""
+
+    def convert(value: object) -> E:
+        if isinstance(value, enum):
+            return value
+        if isinstance(value, str):
+            try:
+                return enum(value)
+            except ValueError:
+                pass
+            choices = ", ".join(member.value for member in enum)
+            raise ValidationError(f"must be one of: {choices}", path=path, code="choice")
+        raise InvalidType(f"must be a {enum.__name__}, not {type_name(value)}", path=path)
+
+    return convert
+
+
+def aware(path: str) -> Callable[[object], datetime]:
+    """A converter that accepts only timezone-aware datetimes."""
+
+    def convert(value: object) -> datetime:
+        return require_aware(value, path)
+
+    return convert
+
+
+def optional_aware(path: str) -> Callable[[object], datetime | None]:
+    """Like :func:`aware`, letting ``None`` through."""
+
+    def convert(value: object) -> datetime | None:
+        return None if value is None else require_aware(value, path)
+
+    return convert

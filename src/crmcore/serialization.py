@@ -1,0 +1,488 @@
+"""JSON-ready dicts in and out, on crmcore's own cattrs converter.
+
+:func:`to_dict` turns any crmcore value, aggregate or event into plain dicts,
+lists, strings, ints and bools that :mod:`json` can write: Decimals become
+strings (``"12.50"``, never a float), datetimes ISO 8601 strings with their
+offset, enums their values, sets sorted lists. The top level carries
+``schema_version``.
+
+:func:`from_dict` rebuilds the object and validates everything on the way.
+Malformed input of any shape raises :class:`~crmcore.ValidationError` whose
+``problems`` list every fault with its path: missing or unknown keys, wrong
+types, naive timestamps, unknown currencies, junk nested thousands of levels
+deep. It never raises a bare ``KeyError``, ``TypeError`` or
+``RecursionError`` and never returns a half-built object.
+
+>>> from crmcore import Money
+>>> to_dict(Money("12.50", "USD"))
+{'amount': '12.50', 'currency': 'USD', 'schema_version': 1}
+>>> from_dict(Money, {"amount": "12.50", "currency": "USD", "schema_version": 1})
+Money('12.50', 'USD')
+>>> from_dict(Money, {"amount": 12.5, "currency": "USD", "schema_version": 1})
+Traceback (most recent call last):
+...
+crmcore.errors.InvalidType: $.amount: must be a Decimal, int or str: floats cannot hold exact decimal amounts
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Any, Final, TypeVar
+
+import attrs
+import cattrs
+from cattrs.errors import (
+    ClassValidationError,
+    ForbiddenExtraKeysError,
+    IterableValidationError,
+)
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn
+
+from crmcore.errors import InvalidType, Problem, SchemaVersionError, ValidationError, join_path
+from crmcore.model import (
+    Channel,
+    ConsentStatus,
+    DomainEvent,
+    FrozenMap,
+    Identifier,
+    LegalBasis,
+    OrganizationName,
+    PartyKind,
+    PersonName,
+    Purpose,
+    event_types,
+)
+from crmcore.model._checks import require_aware, to_decimal, type_name
+from crmcore.model._party import AttributeValue
+
+__all__ = [
+    "MAX_DEPTH",
+    "MAX_NODES",
+    "SCHEMA_VERSION",
+    "from_dict",
+    "make_converter",
+    "to_dict",
+]
+
+T = TypeVar("T")
+
+#: The schema version written by this release, and the ones it reads.
+SCHEMA_VERSION: Final = 1
+SUPPORTED_SCHEMA_VERSIONS: Final = frozenset({1})
+#: Deepest nesting accepted in a document passed to :func:`from_dict`.
+MAX_DEPTH: Final = 64
+#: Most values (dict entries and list items, counted recursively) in one document.
+MAX_NODES: Final = 5_000_000
+
+#: The enums crmcore serializes; each capability adds its own here.
+_ENUM_TYPES: Final[tuple[type[Enum], ...]] = (
+    Channel,
+    ConsentStatus,
+    LegalBasis,
+    PartyKind,
+    Purpose,
+)
+
+_ATTRIBUTE_TYPES: Final[dict[str, type]] = {
+    "str": str,
+    "int": int,
+    "bool": bool,
+    "decimal": Decimal,
+    "date": date,
+    "datetime": datetime,
+}
+
+
+def _strict_str(value: object, _: type) -> str:
+    if not isinstance(value, str):
+        raise InvalidType(f"must be a string, not {_json_type(value)}")
+    return value
+
+
+def _strict_int(value: object, _: type) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidType(f"must be an integer, not {_json_type(value)}")
+    return value
+
+
+def _strict_bool(value: object, _: type) -> bool:
+    if not isinstance(value, bool):
+        raise InvalidType(f"must be true or false, not {_json_type(value)}")
+    return value
+
+
+def _structure_decimal(value: object, _: type) -> Decimal:
+    if isinstance(value, float):
+        raise InvalidType("must be a decimal string such as '12.50', not a float", code="float")
+    return to_decimal(value, "$")
+
+
+def _structure_datetime(value: object, _: type) -> datetime:
+    if isinstance(value, datetime):
+        return require_aware(value, "$")
+    if not isinstance(value, str):
+        raise InvalidType(f"must be an ISO 8601 datetime string, not {_json_type(value)}")
+    if len(value) > 64:
+        raise ValidationError("must be an ISO 8601 datetime string", code="datetime")
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValidationError(
+            "must be an ISO 8601 datetime with an offset, such as '2026-01-05T09:00:00+07:00'",
+            code="datetime",
+        ) from None
+    return require_aware(parsed, "$")
+
+
+def _structure_date(value: object, _: type) -> date:
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if not isinstance(value, str):
+        raise InvalidType(f"must be an ISO 8601 date string, not {_json_type(value)}")
+    rule = "must be an ISO 8601 date such as '1990-04-17'"
+    if len(value) != 10:
+        raise ValidationError(rule, code="date")
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValidationError(rule, code="date") from None
+
+
+def _structure_enum(value: object, cls: type[Enum]) -> Enum:
+    if isinstance(value, cls):
+        return value
+    if isinstance(value, str):
+        for member in cls:
+            if member.value == value:
+                return member
+    choices = ", ".join(str(member.value) for member in cls)
+    raise ValidationError(f"must be one of: {choices}", code="choice")
+
+
+def _structure_identifier(value: object, cls: type[Identifier]) -> Identifier:
+    if not isinstance(value, str):
+        raise InvalidType(f"must be an identifier string, not {_json_type(value)}")
+    try:
+        return cls(value)
+    except ValidationError as exc:
+        # The identifier's own path is "$.value"; here it is the field itself.
+        raise ValidationError(exc.rule, code=exc.code) from None
+
+
+def _unstructure_attribute(value: AttributeValue) -> dict[str, Any]:
+    if isinstance(value, bool):
+        return {"type": "bool", "value": value}
+    if isinstance(value, int):
+        return {"type": "int", "value": value}
+    if isinstance(value, Decimal):
+        return {"type": "decimal", "value": str(value)}
+    if isinstance(value, datetime):
+        return {"type": "datetime", "value": value.isoformat()}
+    if isinstance(value, date):
+        return {"type": "date", "value": value.isoformat()}
+    return {"type": "str", "value": value}
+
+
+def _json_type(value: object) -> str:
+    names = {
+        dict: "an object",
+        list: "an array",
+        str: "a string",
+        bool: "a boolean",
+        int: "an integer",
+        float: "a number",
+        type(None): "null",
+    }
+    return names.get(type(value), type_name(value))
+
+
+def _enum_value(member: Enum) -> Any:
+    return member.value
+
+
+def _is_attribute_union(tp: object) -> bool:
+    return tp == AttributeValue
+
+
+def _is_name_union(tp: object) -> bool:
+    return tp == (PersonName | OrganizationName)
+
+
+def _is_event_type(tp: object) -> bool:
+    return isinstance(tp, type) and issubclass(tp, DomainEvent)
+
+
+def _is_identifier(tp: object) -> bool:
+    return isinstance(tp, type) and issubclass(tp, Identifier)
+
+
+def _is_enum(tp: object) -> bool:
+    return isinstance(tp, type) and issubclass(tp, Enum)
+
+
+def _is_set(tp: object) -> bool:
+    return getattr(tp, "__origin__", tp) in (frozenset, set)
+
+
+def _is_frozen_map(tp: object) -> bool:
+    return getattr(tp, "__origin__", tp) is FrozenMap
+
+
+class _Hooks:
+    """The hooks that need the converter itself (for nested values)."""
+
+    def __init__(self, conv: cattrs.Converter) -> None:
+        self.conv = conv
+        self.unstructure_fns: dict[type, Callable[[Any], dict[str, Any]]] = {}
+        self.structure_fns: dict[type, Callable[[Mapping[str, Any], Any], Any]] = {}
+
+    def unstructure_set(self, values: frozenset[Any]) -> list[Any]:
+        return sorted((self.conv.unstructure(x) for x in values), key=repr)
+
+    def structure_set(self, value: object, tp: Any) -> frozenset[Any]:
+        if not isinstance(value, list):
+            raise InvalidType(f"must be an array, not {_json_type(value)}")
+        (item_type,) = getattr(tp, "__args__", (Any,))
+        problems: list[Problem] = []
+        items = []
+        for index, item in enumerate(value):
+            try:
+                items.append(self.conv.structure(item, item_type))
+            except ValidationError as exc:
+                problems.extend(exc.under(f"$[{index}]").problems)
+        if problems:
+            raise ValidationError.collect(problems)
+        return frozenset(items)
+
+    def structure_attribute(self, value: object, _: object) -> AttributeValue:
+        if not isinstance(value, dict):
+            raise InvalidType(f"must be an object with type and value, not {_json_type(value)}")
+        if set(value) != {"type", "value"}:
+            raise ValidationError(
+                "must be an object with exactly the keys 'type' and 'value'", code="keys"
+            )
+        tag = value["type"]
+        target = _ATTRIBUTE_TYPES.get(tag) if isinstance(tag, str) else None
+        if target is None:
+            choices = ", ".join(_ATTRIBUTE_TYPES)
+            raise ValidationError(f"type must be one of: {choices}", path="$.type", code="choice")
+        try:
+            result: AttributeValue = self.conv.structure(value["value"], target)
+        except ValidationError as exc:
+            raise exc.under("$.value") from None
+        return result
+
+    def structure_attributes(self, value: object, _: object) -> FrozenMap[str, AttributeValue]:
+        if not isinstance(value, dict):
+            raise InvalidType(f"must be an object, not {_json_type(value)}")
+        problems: list[Problem] = []
+        out: dict[str, AttributeValue] = {}
+        for key, item in value.items():
+            if not isinstance(key, str):
+                problems.append(Problem("$", "keys must be strings", "type"))
+                continue
+            try:
+                out[key] = self.structure_attribute(item, None)
+            except ValidationError as exc:
+                where = f"$.{key}" if key.isidentifier() else "$[*]"
+                problems.extend(exc.under(where).problems)
+        if problems:
+            raise ValidationError.collect(problems)
+        return FrozenMap(out)
+
+    def structure_name(self, value: object, _: object) -> PersonName | OrganizationName:
+        if isinstance(value, dict) and "legal" in value:
+            return self.conv.structure(value, OrganizationName)
+        return self.conv.structure(value, PersonName)
+
+    def unstructure_event(self, event: DomainEvent) -> dict[str, Any]:
+        cls = type(event)
+        fn = self.unstructure_fns.get(cls)
+        if fn is None:
+            fn = self.unstructure_fns[cls] = make_dict_unstructure_fn(cls, self.conv)
+        return {"type": cls.__name__, **fn(event)}
+
+    def structure_event(self, value: object, declared: type[DomainEvent]) -> DomainEvent:
+        if not isinstance(value, dict):
+            raise InvalidType(f"must be an object, not {_json_type(value)}")
+        tag = value.get("type")
+        cls = event_types().get(tag) if isinstance(tag, str) else None
+        if cls is None or not issubclass(cls, declared):
+            raise ValidationError(
+                "type must name a known event class", path="$.type", code="event_type"
+            )
+        fn = self.structure_fns.get(cls)
+        if fn is None:
+            fn = self.structure_fns[cls] = make_dict_structure_fn(cls, self.conv)
+        body = {k: v for k, v in value.items() if k != "type"}
+        result: DomainEvent = fn(body, cls)
+        return result
+
+
+def make_converter() -> cattrs.Converter:
+    """A new converter configured the way :func:`to_dict` and :func:`from_dict` use it.
+
+    Use it to extend serialization to your own attrs classes without touching
+    crmcore's converter.
+    """
+    conv = cattrs.Converter(forbid_extra_keys=True, detailed_validation=True)
+    hooks = _Hooks(conv)
+    for scalar, structure in (
+        (str, _strict_str),
+        (int, _strict_int),
+        (bool, _strict_bool),
+        (Decimal, _structure_decimal),
+        (datetime, _structure_datetime),
+        (date, _structure_date),
+    ):
+        conv.register_structure_hook(scalar, structure)
+    conv.register_unstructure_hook(Decimal, str)
+    conv.register_unstructure_hook(datetime, datetime.isoformat)
+    conv.register_unstructure_hook(date, date.isoformat)
+    # cattrs passes str-based enums through untouched; JSON-ready means plain strings.
+    for enum_type in _ENUM_TYPES:
+        conv.register_unstructure_hook(enum_type, _enum_value)
+    conv.register_structure_hook_func(_is_enum, _structure_enum)
+    conv.register_structure_hook_func(_is_identifier, _structure_identifier)
+    conv.register_unstructure_hook_func(_is_identifier, lambda i: i.value)
+    conv.register_unstructure_hook_func(_is_set, hooks.unstructure_set)
+    conv.register_structure_hook_func(_is_set, hooks.structure_set)
+    conv.register_structure_hook_func(_is_attribute_union, hooks.structure_attribute)
+    conv.register_unstructure_hook_func(_is_attribute_union, _unstructure_attribute)
+    conv.register_structure_hook_func(_is_frozen_map, hooks.structure_attributes)
+    conv.register_unstructure_hook_func(
+        _is_frozen_map, lambda m: {k: _unstructure_attribute(v) for k, v in m.items()}
+    )
+    conv.register_structure_hook_func(_is_name_union, hooks.structure_name)
+    conv.register_unstructure_hook_func(_is_event_type, hooks.unstructure_event)
+    conv.register_structure_hook_func(_is_event_type, hooks.structure_event)
+    return conv
+
+
+_CONVERTER: Final = make_converter()
+
+
+def to_dict(obj: object) -> dict[str, Any]:
+    """Turn a crmcore object into a JSON-ready dict with ``schema_version`` at the top.
+
+    Raises:
+        InvalidType: ``obj`` is not a crmcore attrs object.
+    """
+    if not attrs.has(type(obj)):
+        raise InvalidType(f"must be a crmcore object, not {type_name(obj)}", path="$")
+    data = _CONVERTER.unstructure(obj)
+    if not isinstance(data, dict):  # identifiers unstructure to plain strings
+        raise InvalidType(f"cannot be serialized on its own: {type_name(obj)}", path="$")
+    data["schema_version"] = SCHEMA_VERSION
+    return data
+
+
+def from_dict(cls: type[T], data: object) -> T:
+    """Rebuild an object of ``cls`` from a dict made by :func:`to_dict` (or by hand).
+
+    For events, pass :class:`~crmcore.DomainEvent` (or a subclass) and the
+    document's ``type`` picks the class.
+
+    Raises:
+        SchemaVersionError: ``schema_version`` is missing or not one this release reads.
+        ValidationError: anything else is wrong; ``problems`` lists every fault with its path.
+    """
+    if not attrs.has(cls):
+        raise InvalidType(f"must be a crmcore class, not {type_name(cls)}", path="$.cls")
+    if not isinstance(data, dict):
+        raise InvalidType(f"must be an object, not {_json_type(data)}", path="$")
+    _check_shape(data)
+    version = data.get("schema_version")
+    if isinstance(version, bool) or version not in SUPPORTED_SCHEMA_VERSIONS:
+        supported = ", ".join(str(v) for v in sorted(SUPPORTED_SCHEMA_VERSIONS))
+        raise SchemaVersionError(
+            f"must be a supported schema version ({supported})", path="$.schema_version"
+        )
+    body = {k: v for k, v in data.items() if k != "schema_version"}
+    try:
+        result = _CONVERTER.structure(body, cls)
+    except Exception as exc:  # noqa: BLE001 - every failure becomes a ValidationError.
+        raise _to_validation_error(exc) from None
+    if not isinstance(result, cls):
+        raise ValidationError(
+            f"describes a {type_name(result)}, not a {cls.__name__}", path="$.type", code="type"
+        )
+    return result  # type: ignore[return-value]
+
+
+def _check_shape(data: object) -> None:
+    """Refuse documents nested deeper than MAX_DEPTH or larger than MAX_NODES, iteratively."""
+    stack: list[tuple[object, int]] = [(data, 0)]
+    nodes = 0
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise ValidationError(
+                f"must not be nested more than {MAX_DEPTH} levels deep", code="too_deep"
+            )
+        if isinstance(value, dict):
+            nodes += len(value)
+            stack.extend((v, depth + 1) for v in value.values())
+        elif isinstance(value, (list, tuple)):
+            nodes += len(value)
+            stack.extend((v, depth + 1) for v in value)
+        if nodes > MAX_NODES:
+            raise ValidationError(f"must hold at most {MAX_NODES} values", code="too_large")
+
+
+def _to_validation_error(exc: BaseException) -> ValidationError:
+    problems = _problems(exc, "$")
+    if not problems:
+        problems = [Problem("$", "has the wrong shape", "invalid")]
+    error_cls = (
+        InvalidType if all(p.code in {"type", "float"} for p in problems) else ValidationError
+    )
+    return error_cls.collect(problems)
+
+
+def _problems(exc: BaseException, path: str) -> list[Problem]:
+    """Flatten cattrs' exception groups into problems with full paths."""
+    if isinstance(exc, ValidationError):
+        return [Problem(join_path(path, p.path), p.rule, p.code) for p in exc.problems]
+    if isinstance(exc, ClassValidationError):
+        found: list[Problem] = []
+        with_notes, without = exc.group_exceptions()
+        for sub, note in with_notes:
+            if isinstance(sub, KeyError):
+                found.append(Problem(f"{path}.{note.name}", "is required", "required"))
+            else:
+                found.extend(_problems(sub, f"{path}.{note.name}"))
+        for sub in without:
+            found.extend(_problems(sub, path))
+        return found
+    if isinstance(exc, IterableValidationError):
+        items: list[Problem] = []
+        with_index, rest = exc.group_exceptions()
+        for sub, index_note in with_index:
+            items.extend(_problems(sub, f"{path}[{index_note.index}]"))
+        for sub in rest:
+            items.extend(_problems(sub, path))
+        return items
+    if isinstance(exc, BaseExceptionGroup):
+        return [p for sub in exc.exceptions for p in _problems(sub, path)]
+    return [_leaf_problem(exc, path)]
+
+
+def _leaf_problem(exc: BaseException, path: str) -> Problem:
+    if isinstance(exc, ForbiddenExtraKeysError):
+        keys = sorted(str(k)[:40] for k in exc.extra_fields)
+        shown = ", ".join(keys[:5]) + (", ..." if len(keys) > 5 else "")
+        return Problem(path, f"has unknown keys: {shown}", "unknown_keys")
+    rules = {
+        KeyError: ("is missing a required key", "required"),
+        TypeError: ("has the wrong type or shape", "type"),
+        AttributeError: ("has the wrong type or shape", "type"),
+        RecursionError: ("is nested too deeply", "too_deep"),
+    }
+    for kind, (rule, code) in rules.items():
+        if isinstance(exc, kind):
+            return Problem(path, rule, code)
+    return Problem(path, "is not valid", "invalid")
