@@ -29,7 +29,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
-from enum import Enum
+from enum import Enum, StrEnum
 from typing import Any, Final, TypeVar
 
 import attrs
@@ -43,16 +43,11 @@ from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn
 
 from crmcore.errors import InvalidType, Problem, SchemaVersionError, ValidationError, join_path
 from crmcore.model import (
-    Channel,
-    ConsentStatus,
     DomainEvent,
     FrozenMap,
     Identifier,
-    LegalBasis,
     OrganizationName,
-    PartyKind,
     PersonName,
-    Purpose,
     event_types,
 )
 from crmcore.model._checks import require_aware, to_decimal, type_name
@@ -76,15 +71,6 @@ SUPPORTED_SCHEMA_VERSIONS: Final = frozenset({1})
 MAX_DEPTH: Final = 64
 #: Most values (dict entries and list items, counted recursively) in one document.
 MAX_NODES: Final = 5_000_000
-
-#: The enums crmcore serializes; each capability adds its own here.
-_ENUM_TYPES: Final[tuple[type[Enum], ...]] = (
-    Channel,
-    ConsentStatus,
-    LegalBasis,
-    PartyKind,
-    Purpose,
-)
 
 _ATTRIBUTE_TYPES: Final[dict[str, type]] = {
     "str": str,
@@ -154,11 +140,12 @@ def _structure_date(value: object, _: type) -> date:
 def _structure_enum(value: object, cls: type[Enum]) -> Enum:
     if isinstance(value, cls):
         return value
-    if isinstance(value, str):
-        for member in cls:
-            if member.value == value:
-                return member
     choices = ", ".join(str(member.value) for member in cls)
+    if not isinstance(value, str):
+        raise InvalidType(f"must be one of: {choices}; not {_json_type(value)}")
+    for member in cls:
+        if member.value == value:
+            return member
     raise ValidationError(f"must be one of: {choices}", code="choice")
 
 
@@ -217,10 +204,6 @@ def _is_event_type(tp: object) -> bool:
 
 def _is_identifier(tp: object) -> bool:
     return isinstance(tp, type) and issubclass(tp, Identifier)
-
-
-def _is_enum(tp: object) -> bool:
-    return isinstance(tp, type) and issubclass(tp, Enum)
 
 
 def _is_set(tp: object) -> bool:
@@ -342,10 +325,11 @@ def make_converter() -> cattrs.Converter:
     conv.register_unstructure_hook(Decimal, str)
     conv.register_unstructure_hook(datetime, datetime.isoformat)
     conv.register_unstructure_hook(date, date.isoformat)
-    # cattrs passes str-based enums through untouched; JSON-ready means plain strings.
-    for enum_type in _ENUM_TYPES:
-        conv.register_unstructure_hook(enum_type, _enum_value)
-    conv.register_structure_hook_func(_is_enum, _structure_enum)
+    # cattrs would pass str-based enums through as members; JSON-ready means plain values.
+    conv.register_unstructure_hook(StrEnum, _enum_value)
+    conv.register_unstructure_hook(Enum, _enum_value)
+    conv.register_structure_hook(StrEnum, _structure_enum)
+    conv.register_structure_hook(Enum, _structure_enum)
     conv.register_structure_hook_func(_is_identifier, _structure_identifier)
     conv.register_unstructure_hook_func(_is_identifier, lambda i: i.value)
     conv.register_unstructure_hook_func(_is_set, hooks.unstructure_set)

@@ -130,7 +130,7 @@ def tuple_of(
     if isinstance(values, (str, bytes, dict)) or not isinstance(values, Iterable):
         raise InvalidType(f"must be a sequence, not {type_name(values)}", path=path)
     out: list[T] = []
-    problems: list[Problem] = []
+    failures: list[ValidationError] = []
     for index, element in enumerate(values):
         if max_items is not None and index >= max_items:
             raise ValidationError(
@@ -139,10 +139,22 @@ def tuple_of(
         try:
             out.append(item(element, f"{path}[{index}]"))
         except ValidationError as exc:
-            problems.extend(exc.problems)
-    if problems:
-        raise ValidationError.collect(problems)
+            failures.append(exc)
+    if failures:
+        raise collect_errors(failures)
     return tuple(out)
+
+
+def collect_errors(failures: list[ValidationError]) -> ValidationError:
+    """One error reporting every problem of ``failures``.
+
+    The result is an :class:`InvalidType` (and so a TypeError) only when every
+    failure was one.
+    """
+    problems: list[Problem] = [p for failure in failures for p in failure.problems]
+    if all(isinstance(failure, InvalidType) for failure in failures):
+        return InvalidType.collect(problems)
+    return ValidationError.collect(problems)
 
 
 def instance_of(cls: type[T], what: str) -> Callable[[object, str], T]:

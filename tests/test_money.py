@@ -1,0 +1,180 @@
+"""Tests for `crmcore.model._money`."""
+
+from decimal import Decimal
+
+import pytest
+
+from crmcore import CurrencyMismatch, InvalidType, Money, ValidationError, currency
+
+
+def test_amount_is_exact_decimal_from_str_int_or_decimal():
+    """Amounts come in as Decimal, int or numeric str and stay exact."""
+    assert Decimal("0.30") == (Money("0.10", "USD") + Money("0.20", "USD")).amount
+    assert Decimal(5) == Money(5, "USD").amount
+    assert Decimal("1.005") == Money(Decimal("1.005"), "KWD").amount
+
+
+@pytest.mark.parametrize("bad", [1.5, 0.1, float("nan")])
+def test_floats_are_refused(bad):
+    """A float cannot hold most decimal fractions exactly, so it is refused."""
+    with pytest.raises(InvalidType) as info:
+        Money(bad, "USD")
+    assert "$.amount" == info.value.path
+    assert isinstance(info.value, TypeError)
+
+
+@pytest.mark.parametrize("bad", ["NaN", "Infinity", "-inf", Decimal("NaN"), Decimal("-Infinity")])
+def test_nan_and_infinity_are_refused(bad):
+    """Non-finite amounts are a ValidationError naming the amount."""
+    with pytest.raises(ValidationError) as info:
+        Money(bad, "USD")
+    assert ("$.amount", "not_finite") == (info.value.path, info.value.code)
+
+
+@pytest.mark.parametrize("bad", ["", "12,50", "abc", "1e", "1" * 65])
+def test_non_numeric_strings_are_refused(bad):
+    """Strings must be decimal numbers."""
+    with pytest.raises(ValidationError) as info:
+        Money(bad, "USD")
+    assert "$.amount" == info.value.path
+
+
+@pytest.mark.parametrize("bad", [True, None, [1], object()])
+def test_wrong_amount_types_are_type_errors(bad):
+    """bool, None and containers are not amounts."""
+    with pytest.raises(InvalidType):
+        Money(bad, "USD")
+
+
+@pytest.mark.parametrize("code", ["XXX", "US", "usdollar", "ABC", ""])
+def test_unknown_currencies_are_refused(code):
+    """Only active ISO 4217 codes are accepted."""
+    with pytest.raises(ValidationError) as info:
+        Money("1", code)
+    assert ("$.currency", "currency") == (info.value.path, info.value.code)
+
+
+def test_currency_codes_are_normalized_to_upper_case():
+    """A lower-case code is accepted and stored upper-case."""
+    assert "IDR" == Money("1", " idr ").currency
+
+
+@pytest.mark.parametrize(("code", "minor"), [("IDR", 2), ("JPY", 0), ("KWD", 3), ("USD", 2)])
+def test_minor_units_come_from_the_table(code, minor):
+    """Each currency knows its decimal places."""
+    assert minor == currency(code).minor_unit
+    assert minor == Money("1", code).minor_unit
+
+
+def test_arithmetic_within_one_currency():
+    """+, -, unary minus, abs, scalar * and / work and keep the currency."""
+    a, b = Money("10.00", "EUR"), Money("2.50", "EUR")
+    assert Money("12.50", "EUR") == a + b
+    assert Money("7.50", "EUR") == a - b
+    assert Money("-10.00", "EUR") == -a
+    assert Money("10.00", "EUR") == abs(-a)
+    assert Money("25.00", "EUR") == b * 10
+    assert Money("25.00", "EUR") == 10 * b
+    assert Money("5", "EUR") == a / 2
+    assert Decimal(4) == a.ratio(b)
+
+
+def test_mixing_currencies_raises_currency_mismatch():
+    """Adding, subtracting or ordering two currencies is refused; equality is just False."""
+    usd, eur = Money("1", "USD"), Money("1", "EUR")
+    for operation in (
+        lambda: usd + eur,
+        lambda: usd - eur,
+        lambda: usd < eur,
+        lambda: usd >= eur,
+        lambda: usd.ratio(eur),
+    ):
+        with pytest.raises(CurrencyMismatch):
+            operation()
+    assert usd != eur
+
+
+def test_money_times_money_and_float_factors_are_refused():
+    """Only scalars multiply money, and never floats."""
+    with pytest.raises(InvalidType):
+        Money("1", "USD") * Money("1", "USD")  # type: ignore[operator]
+    with pytest.raises(InvalidType):
+        Money("1", "USD") * 1.1  # type: ignore[operator]
+
+
+def test_division_by_zero_is_a_validation_error():
+    """Never a bare ZeroDivisionError or decimal.DivisionByZero."""
+    with pytest.raises(ValidationError):
+        Money("1", "USD") / 0
+    with pytest.raises(ValidationError):
+        Money("1", "USD").ratio(Money("0", "USD"))
+
+
+def test_sum_of_monies_works_and_total_handles_empty():
+    """sum() starts from 0; Money.total names the currency for the empty case."""
+    amounts = [Money("1.10", "IDR"), Money("2.20", "IDR"), Money("3.30", "IDR")]
+    assert Money("6.60", "IDR") == sum(amounts)
+    assert Money("0", "IDR") == Money.total([], currency="IDR")
+    with pytest.raises(CurrencyMismatch) as info:
+        Money.total([Money("1", "IDR"), Money("1", "USD")], currency="IDR")
+    assert "$.amounts[1].currency" == info.value.path
+
+
+def test_equal_amounts_with_different_exponents_are_equal_and_hash_alike():
+    """1.0 and 1.00 are the same amount."""
+    assert Money("1.0", "USD") == Money("1.00", "USD")
+    assert hash(Money("1.0", "USD")) == hash(Money("1.00", "USD"))
+
+
+@pytest.mark.parametrize(
+    ("amount", "code", "rounding", "expected"),
+    [
+        ("2.675", "USD", "ROUND_HALF_EVEN", "2.68"),
+        ("2.665", "USD", "ROUND_HALF_EVEN", "2.66"),
+        ("2.665", "USD", "ROUND_HALF_UP", "2.67"),
+        ("1234.5", "JPY", "ROUND_HALF_EVEN", "1234"),
+        ("1.23456", "KWD", "ROUND_HALF_EVEN", "1.235"),
+        ("-0.005", "USD", "ROUND_HALF_UP", "-0.01"),
+    ],
+)
+def test_rounding_to_the_minor_unit(amount, code, rounding, expected):
+    """rounded() quantizes to the currency's minor unit with the chosen mode."""
+    assert Decimal(expected) == Money(amount, code).rounded(rounding).amount
+
+
+def test_unknown_rounding_mode_is_refused():
+    """Only the decimal module's ROUND_* modes are accepted."""
+    with pytest.raises(ValidationError):
+        Money("1", "USD").rounded("ROUND_SOMETIMES")
+
+
+def test_minor_units_round_trip():
+    """from_minor_units and to_minor_units are inverse for whole minor units."""
+    assert Money("10.50", "USD") == Money.from_minor_units(1050, "USD")
+    assert 1050 == Money("10.50", "USD").to_minor_units()
+    assert 1050 == Money.from_minor_units(1050, "JPY").to_minor_units()
+
+
+def test_allocate_never_loses_a_minor_unit():
+    """Parts add up to the rounded total and differ by at most one minor unit."""
+    parts = Money("100", "USD").allocate([1, 1, 1])
+    assert Money("100", "USD") == sum(parts)
+    assert [Decimal("33.34"), Decimal("33.33"), Decimal("33.33")] == [p.amount for p in parts]
+    weighted = Money("10", "USD").allocate([Decimal("0.7"), Decimal("0.3")])
+    assert [Decimal("7.00"), Decimal("3.00")] == [p.amount for p in weighted]
+    negative = Money("-1", "USD").allocate([1, 2])
+    assert Money("-1", "USD") == sum(negative)
+
+
+@pytest.mark.parametrize("ratios", [[], [0, 0], [1, -1]])
+def test_allocate_refuses_bad_ratios(ratios):
+    """Ratios must be non-negative and not all zero."""
+    with pytest.raises(ValidationError):
+        Money("1", "USD").allocate(ratios)
+
+
+def test_repr_and_str():
+    """The repr rebuilds the value; str reads like a price."""
+    assert "Money('12.50', 'USD')" == repr(Money("12.50", "USD"))
+    assert "12.50 USD" == str(Money("12.50", "USD"))
+    assert "12.5 USD" == f"{Money('12.50', 'USD'):.1f}"
