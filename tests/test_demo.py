@@ -1,0 +1,63 @@
+"""Tests for the built-in demonstration (`python -m crmcore demo`)."""
+
+import subprocess
+import sys
+
+import pytest
+
+from crmcore import Customer
+from crmcore.__main__ import main
+from crmcore._demo import REFERENCE_TIME, build_customers, report
+
+
+def test_demo_data_is_deterministic():
+    """The same count gives the same customers and the same report."""
+    assert build_customers(40) == build_customers(40)
+    assert report(40) == report(40)
+
+
+def test_demo_customers_are_valid_and_carry_events():
+    """Every synthetic customer is a real aggregate with its history of events."""
+    customers = build_customers(60)
+    assert 60 == len({c.id for c in customers})
+    assert all(isinstance(c, Customer) for c in customers)
+    assert all(c.pending_events[0].type == "CustomerRegistered" for c in customers)
+    assert all(c.created_at <= REFERENCE_TIME for c in customers)
+
+
+def test_report_has_every_section_with_consistent_counts():
+    """Each section is present and the counts agree with the data."""
+    customers = build_customers(120)
+    text = report(120)
+    for title in ("Customers", "Consent", "Domain events", "Serialization", "Money"):
+        assert f"== {title} ==" in text
+    assert f"JSON round trip: {len(customers)}/{len(customers)} customers identical" in text
+    total = sum(len(c.pending_events) for c in customers)
+    assert f"{total} domain events recorded" in text
+    allowed = sum(c.may_contact("email", "marketing", at=REFERENCE_TIME) for c in customers)
+    assert f"email     marketing  {allowed:>4} may" in text
+
+
+def test_main_prints_the_report(capsys):
+    """main() prints the report and exits 0."""
+    assert 0 == main(["demo", "--customers", "25"])
+    assert report(25) == capsys.readouterr().out.rstrip("\n")
+
+
+def test_main_refuses_a_silly_count(capsys):
+    """A customer count out of range is a usage error."""
+    with pytest.raises(SystemExit) as info:
+        main(["demo", "--customers", "0"])
+    assert 2 == info.value.code
+
+
+def test_module_runs_as_a_program():
+    """The module runs as `python -m crmcore demo` in a subprocess."""
+    result = subprocess.run(
+        [sys.executable, "-m", "crmcore", "demo", "--customers", "10"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    assert "== Consent ==" in result.stdout
