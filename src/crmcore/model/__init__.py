@@ -43,6 +43,7 @@ from crmcore.model._ids import (
     SeededIdSource,
     SequentialIdSource,
 )
+from crmcore.model._lifecycle import LifecycleStageChanged, LifecycleState, StageChange
 from crmcore.model._money import Currency, Money, currency
 from crmcore.model._party import (
     COUNTRY_CODES,
@@ -81,6 +82,8 @@ __all__ = [
     "IdSource",
     "Identifier",
     "LegalBasis",
+    "LifecycleStageChanged",
+    "LifecycleState",
     "Money",
     "NameChanged",
     "OrganizationName",
@@ -93,6 +96,7 @@ __all__ = [
     "Purpose",
     "SeededIdSource",
     "SequentialIdSource",
+    "StageChange",
     "TagAdded",
     "TagRemoved",
     "currency",

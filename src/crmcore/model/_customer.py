@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta
@@ -50,6 +51,13 @@ from crmcore.model._events import (
     TagRemoved,
 )
 from crmcore.model._ids import CustomerId
+from crmcore.model._lifecycle import (
+    LifecycleState,
+    NamedDefinition,
+    check_lifecycles,
+    definition_name,
+    to_lifecycles,
+)
 from crmcore.model._party import (
     AttributeValue,
     OrganizationName,
@@ -75,6 +83,9 @@ MAX_TAG_LENGTH = 64
 MAX_AGE_YEARS = 150
 
 
+_TAG_CHARS = re.compile(r"[\w \-:./]+")
+
+
 class PartyKind(StrEnum):
     """Whether a customer is a person or an organization."""
 
@@ -90,14 +101,17 @@ def normalize_tag(tag: object, path: str = "$.tag") -> str:
     """
     if not isinstance(tag, str):
         raise InvalidType(f"must be a str, not {type_name(tag)}", path=path)
-    text = unicodedata.normalize("NFC", tag).strip().casefold()
+    text = tag.strip()
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    text = text.casefold()
     if not text:
         raise ValidationError("must not be empty", path=path, code="too_short")
     if len(text) > MAX_TAG_LENGTH:
         raise ValidationError(
             f"must be at most {MAX_TAG_LENGTH} characters", path=path, code="too_long"
         )
-    if not all(ch.isalnum() or ch in " -_:./" for ch in text):
+    if _TAG_CHARS.fullmatch(text) is None:
         raise ValidationError(
             "must use only letters, digits, spaces and -_:./", path=path, code="tag"
         )
@@ -243,8 +257,13 @@ class Customer:
     pending_events: tuple[DomainEvent, ...] = attrs.field(
         default=(), converter=_events, eq=False, hash=False
     )
+    #: One state per lifecycle definition tracking the customer, the most recently changed last
+    #: (moved by :mod:`crmcore.lifecycle`).
+    lifecycles: tuple[LifecycleState, ...] = attrs.field(default=(), converter=to_lifecycles)
 
     def __attrs_post_init__(self) -> None:
+        if self.lifecycles:
+            check_lifecycles(self.lifecycles, self.created_at)
         name = self.profile.name
         if self.kind is PartyKind.PERSON and not isinstance(name, PersonName):
             raise ValidationError(
@@ -375,6 +394,23 @@ class Customer:
         profiling or third-party sharing, while service messages are allowed.
         """
         return self.consent_decision(channel, purpose, at=at).allowed
+
+    @property
+    def lifecycle(self) -> LifecycleState | None:
+        """The lifecycle state changed most recently (``None`` if no lifecycle tracks the customer).
+
+        With several definitions tracking one customer (the relationship ladder
+        and the CRM stages), ask for one by name with :meth:`lifecycle_of`.
+        """
+        return self.lifecycles[-1] if self.lifecycles else None
+
+    def lifecycle_of(self, definition: NamedDefinition | str) -> LifecycleState | None:
+        """The state in one lifecycle (a definition or its name), or ``None`` if not tracked."""
+        name = definition_name(definition)
+        for state in self.lifecycles:
+            if state.definition == name:
+                return state
+        return None
 
     def has_tag(self, tag: str) -> bool:
         """True if the customer carries ``tag`` (compared after normalizing)."""
@@ -729,10 +765,11 @@ class Customer:
         return attrs.evolve(self, pending_events=())
 
     def __repr__(self) -> str:
+        stage = f", lifecycle={self.lifecycles[-1].stage!r}" if self.lifecycles else ""
         return (
             f"Customer(id={self.id!r}, kind={self.kind.value!r}, version={self.version}, "
             f"contact_points={len(self.contact_points)}, consents={len(self.consents)}, "
-            f"tags={len(self.tags)}, pending_events={len(self.pending_events)})"
+            f"tags={len(self.tags)}, pending_events={len(self.pending_events)}{stage})"
         )
 
 
