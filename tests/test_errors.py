@@ -1,5 +1,9 @@
 """Tests for `crmcore.errors`."""
 
+import importlib
+import pickle
+import pkgutil
+
 import pytest
 
 import crmcore
@@ -9,6 +13,7 @@ from crmcore.errors import (
     CrmcoreError,
     CurrencyMismatch,
     DuplicateId,
+    DuplicateKey,
     InvalidType,
     NotFound,
     Problem,
@@ -115,3 +120,48 @@ def test_root_names_are_reexported_from_the_package():
     assert crmcore.ValidationError is ValidationError
     assert crmcore.InvalidType is InvalidType
     assert crmcore.CurrencyMismatch is CurrencyMismatch
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        NotFound("customer", "c-1"),
+        NotFound("customer", key="email address"),
+        DuplicateId("customer", "c-1"),
+        DuplicateKey("customer", "email", aggregate_id="c-2", owner_id="c-1"),
+        ConcurrencyConflict("customer", "c-1", expected_version=1, actual_version=2),
+        ValidationError("must be a str", path="$.a", code="type"),
+    ],
+)
+def test_errors_survive_pickling(error):
+    """Errors raised in a worker process cross back intact."""
+    copy = pickle.loads(pickle.dumps(error))  # noqa: S301 - our own bytes.
+    assert type(error) is type(copy)
+    assert str(error) == str(copy)
+    assert vars(error) == vars(copy)
+
+
+def test_not_found_by_key_never_shows_the_value():
+    """A natural-key miss names the key, not its value."""
+    error = NotFound("customer", key="email address")
+    assert "no customer has this email address" == str(error)
+    assert error.aggregate_id is None
+
+
+def test_every_error_class_in_the_library_is_in_the_tree():
+    """Each CrmcoreError subclass anywhere in crmcore is named in the errors docstring."""
+    for info in pkgutil.walk_packages(crmcore.__path__, prefix="crmcore."):
+        if info.name.startswith("crmcore.testing"):
+            continue
+        importlib.import_module(info.name)
+    pending = [CrmcoreError]
+    seen = set()
+    while pending:
+        cls = pending.pop()
+        for sub in cls.__subclasses__():
+            if sub.__module__.startswith("crmcore") and sub not in seen:
+                seen.add(sub)
+                pending.append(sub)
+    doc = errors.__doc__ or ""
+    missing = sorted(cls.__name__ for cls in seen if cls.__name__ not in doc)
+    assert [] == missing

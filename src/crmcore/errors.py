@@ -9,13 +9,22 @@ Python keeps working::
     ├── ValidationError (ValueError)          bad input: carries ``path`` and ``rule``
     │   ├── InvalidType (TypeError)           a value of the wrong type
     │   ├── CurrencyMismatch                  Money of two currencies combined
-    │   └── SchemaVersionError                a stored document from an unknown schema version
+    │   ├── SchemaVersionError                a stored document from an unknown schema version
+    │   ├── InvalidDefinition                 crmcore.lifecycle: an inconsistent definition
+    │   └── TransitionNotAllowed              crmcore.lifecycle: a trigger the stage does not allow
     ├── RepositoryError                       persistence ports (crmcore.repository)
-    │   ├── NotFound (KeyError)               no aggregate with that id
+    │   ├── NotFound (KeyError)               no aggregate with that id or natural key
     │   ├── DuplicateId                       ``add`` of an id that already exists
+    │   ├── DuplicateKey                      a natural key (email, phone) another aggregate holds
     │   ├── ConcurrencyConflict               ``save`` of a stale version
-    │   └── UnitOfWorkError                   a unit of work used out of order
-    └── (later capabilities add their own branches here)
+    │   ├── UnitOfWorkError                   a unit of work used out of order
+    │   └── StorageError                      the storage behind a repository failed
+    └── ModelError                            crmcore.clv: a statistical model cannot do what was asked
+        ├── ConvergenceError                  a fit that did not converge (carries diagnostics)
+        └── NotFittedError                    a prediction asked of a model without parameters
+
+Errors defined by a capability live in its package (``crmcore.lifecycle``,
+``crmcore.clv``, ...) and are drawn here so the whole tree is in one place.
 
 A :class:`ValidationError` names *where* the problem is as a JSONPath-like
 ``path`` (``$.contact_points[0].value``) and *what rule* was broken, in words
@@ -44,11 +53,13 @@ __all__ = [
     "CrmcoreError",
     "CurrencyMismatch",
     "DuplicateId",
+    "DuplicateKey",
     "InvalidType",
     "NotFound",
     "Problem",
     "RepositoryError",
     "SchemaVersionError",
+    "StorageError",
     "UnitOfWorkError",
     "ValidationError",
     "join_path",
@@ -149,6 +160,10 @@ class ValidationError(CrmcoreError, ValueError):
         clone.args = (clone._message(),)  # noqa: SLF001 - same class.
         return clone
 
+    def __reduce__(self) -> tuple[object, tuple[object, ...]]:
+        # Keep every attribute (subclasses add their own) across pickling.
+        return (_restore, (type(self), self.args, dict(self.__dict__)))
+
     @classmethod
     def collect(cls, problems: Sequence[Problem]) -> ValidationError:
         """Build one error that reports several problems, the first as its own."""
@@ -181,15 +196,28 @@ class RepositoryError(CrmcoreError):
 
 
 class NotFound(RepositoryError, KeyError):
-    """No aggregate with the given id is stored."""
+    """No aggregate with the given id (or natural key) is stored.
 
-    def __init__(self, kind: str, aggregate_id: object) -> None:
+    A lookup by natural key passes ``key`` (such as ``"email address"``)
+    instead of an id; the message names the key, never its value.
+    """
+
+    def __init__(self, kind: str, aggregate_id: object = None, *, key: str | None = None) -> None:
         self.kind = kind
         self.aggregate_id = aggregate_id
-        super().__init__(f"no {kind} with id {aggregate_id!s}")
+        self.key = key
+        if key is not None:
+            message = f"no {kind} has this {key}"
+        else:
+            message = f"no {kind} with id {aggregate_id!s}"
+        super().__init__(message)
 
     def __str__(self) -> str:  # KeyError would quote the message.
         return str(self.args[0])
+
+    def __reduce__(self) -> tuple[object, tuple[object, ...]]:
+        # Errors cross process boundaries (multiprocessing); rebuild from the fields.
+        return (_rebuild, (NotFound, (self.kind, self.aggregate_id), {"key": self.key}))
 
 
 class DuplicateId(RepositoryError):
@@ -199,6 +227,36 @@ class DuplicateId(RepositoryError):
         self.kind = kind
         self.aggregate_id = aggregate_id
         super().__init__(f"a {kind} with id {aggregate_id!s} already exists")
+
+    def __reduce__(self) -> tuple[object, tuple[object, ...]]:
+        return (_rebuild, (DuplicateId, (self.kind, self.aggregate_id), {}))
+
+
+class DuplicateKey(RepositoryError):
+    """An aggregate claims a natural key (an email address, a phone number) another one holds.
+
+    The message names the key and both ids, never the key's value: it is
+    personal data.
+
+    Attributes:
+        kind: the aggregate kind, such as ``"customer"``.
+        key: the natural key's name, such as ``"email"`` or ``"phone"``.
+        aggregate_id: the aggregate that tried to take the value.
+        owner_id: the aggregate holding it.
+    """
+
+    def __init__(self, kind: str, key: str, *, aggregate_id: object, owner_id: object) -> None:
+        self.kind = kind
+        self.key = key
+        self.aggregate_id = aggregate_id
+        self.owner_id = owner_id
+        super().__init__(
+            f"{kind} {aggregate_id!s} cannot take this {key}: {kind} {owner_id!s} already has it"
+        )
+
+    def __reduce__(self) -> tuple[object, tuple[object, ...]]:
+        fields = {"aggregate_id": self.aggregate_id, "owner_id": self.owner_id}
+        return (_rebuild, (DuplicateKey, (self.kind, self.key), fields))
 
 
 class ConcurrencyConflict(RepositoryError):
@@ -222,11 +280,34 @@ class ConcurrencyConflict(RepositoryError):
         self.expected_version = expected_version
         self.actual_version = actual_version
         stored = "removed" if actual_version is None else f"at version {actual_version}"
+        self._fields = {"expected_version": expected_version, "actual_version": actual_version}
         super().__init__(
             f"{kind} {aggregate_id!s} was loaded at version {expected_version} "
             f"but is now {stored}; reload it and apply the change again"
         )
 
+    def __reduce__(self) -> tuple[object, tuple[object, ...]]:
+        return (_rebuild, (ConcurrencyConflict, (self.kind, self.aggregate_id), self._fields))
+
 
 class UnitOfWorkError(RepositoryError):
     """A unit of work was used outside its ``with`` block or after it ended."""
+
+
+class StorageError(RepositoryError):
+    """The storage behind a repository failed (a locked or unreadable database)."""
+
+
+def _restore(
+    cls: type[ValidationError], args: tuple[object, ...], state: dict[str, object]
+) -> ValidationError:
+    error = cls.__new__(cls, *args)
+    error.args = args
+    error.__dict__.update(state)
+    return error
+
+
+def _rebuild(
+    cls: type[RepositoryError], args: tuple[object, ...], kwargs: dict[str, object]
+) -> RepositoryError:
+    return cls(*args, **kwargs)

@@ -21,7 +21,7 @@ Money('12.50', 'USD')
 >>> from_dict(Money, {"amount": 12.5, "currency": "USD", "schema_version": 1})
 Traceback (most recent call last):
 ...
-crmcore.errors.InvalidType: $.amount: must be a Decimal, int or str: floats cannot hold exact decimal amounts
+crmcore.errors.InvalidType: $.amount: must be a decimal string such as '12.50', not a float
 """
 
 from __future__ import annotations

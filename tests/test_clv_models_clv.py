@@ -1,0 +1,74 @@
+"""Tests for `crmcore.clv._m_clv`: lifetime value from a purchase and a spend model."""
+
+import pytest
+
+from crmcore import ValidationError
+from crmcore.clv import BetaGeo, BetaGeoBetaBinom, GammaGamma, ParetoNBD, customer_lifetime_value
+
+BG = BetaGeo(params={"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426})
+GG = GammaGamma(params={"p": 6.25, "q": 3.74, "v": 15.44})
+
+
+def test_without_discounting_value_is_spend_times_purchases():
+    """Without discounting (d = 0): margin * E[spend] * E[purchases over the horizon]."""
+    value = customer_lifetime_value(
+        BG, GG, 2, 30.43, 38.86, 22.35, horizon=39, discount_rate=0.0, margin=0.5
+    )
+    expected = (
+        0.5 * GG.expected_average_spend(2, 22.35) * BG.expected_purchases(39, 2, 30.43, 38.86)
+    )
+    assert pytest.approx(expected, rel=1e-12) == value
+
+
+def test_discounting_lowers_the_value():
+    """A positive discount rate gives a lower value than none."""
+    plain = customer_lifetime_value(BG, GG, 4, 30.0, 38.0, 40.0, horizon=52, discount_rate=0.0)
+    discounted = customer_lifetime_value(
+        BG, GG, 4, 30.0, 38.0, 40.0, horizon=52, discount_rate=0.01
+    )
+    assert 0 < discounted < plain
+
+
+def test_each_period_is_discounted_once():
+    """One period: purchases in it, discounted by one period's rate."""
+    value = customer_lifetime_value(BG, GG, 1, 5.0, 10.0, 30.0, horizon=1, discount_rate=0.1)
+    expected = GG.expected_average_spend(1, 30.0) * BG.expected_purchases(1, 1, 5.0, 10.0) / 1.1
+    assert pytest.approx(expected, rel=1e-12) == value
+
+
+def test_sequences_give_one_value_per_customer():
+    """Columns in, one value per customer out, equal to the single-customer calls."""
+    columns = ([0, 2, 5], [0.0, 30.43, 20.0], [38.86, 38.86, 30.0], [0.0, 22.35, 50.0])
+    values = customer_lifetime_value(BG, GG, *columns, horizon=12, discount_rate=0.002)
+    singles = [
+        customer_lifetime_value(BG, GG, *row, horizon=12, discount_rate=0.002)
+        for row in zip(*columns, strict=True)
+    ]
+    assert pytest.approx(singles, rel=1e-12) == values
+
+
+def test_works_with_every_purchase_model():
+    """Pareto/NBD and BG/BB plug in the same way."""
+    pareto = ParetoNBD(params={"r": 0.553, "alpha": 10.578, "s": 0.606, "beta": 11.669})
+    bgbb = BetaGeoBetaBinom(params={"alpha": 1.204, "beta": 0.750, "gamma": 0.657, "delta": 2.783})
+    assert (
+        customer_lifetime_value(pareto, GG, 2, 30.0, 38.0, 20.0, horizon=52, discount_rate=0.002)
+        > 0
+    )
+    assert customer_lifetime_value(bgbb, GG, 3, 5, 6, 20.0, horizon=5, discount_rate=0.1) > 0
+
+
+@pytest.mark.parametrize(
+    ("options", "path"),
+    [
+        ({"horizon": 0, "discount_rate": 0.1}, "$.horizon"),
+        ({"horizon": 2.5, "discount_rate": 0.1}, "$.horizon"),
+        ({"horizon": 5, "discount_rate": -0.1}, "$.discount_rate"),
+        ({"horizon": 5, "discount_rate": 0.1, "margin": -1.0}, "$.margin"),
+    ],
+)
+def test_bad_options_are_rejected(options, path):
+    """Horizon, discount rate and margin are checked and named."""
+    with pytest.raises(ValidationError) as caught:
+        customer_lifetime_value(BG, GG, 1, 1.0, 2.0, 10.0, **options)
+    assert path == caught.value.path
