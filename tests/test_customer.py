@@ -350,3 +350,28 @@ def test_direct_construction_checks_types():
         attrs.evolve(good, version=-1)
     with pytest.raises(InvalidType):
         attrs.evolve(good, contact_points=["a@example.com"])
+
+
+def test_birth_date_checks_at_the_edges_of_the_calendar():
+    """Years near 1 and 9999 give a decision, never an OverflowError or bare ValueError."""
+    early = Customer.register(
+        CustomerId("c-1"),
+        name=PersonName("A"),
+        at=datetime(100, 1, 1, tzinfo=UTC),
+        birth_date=date(90, 1, 1),
+    )
+    assert date(90, 1, 1) == early.profile.birth_date
+    with pytest.raises(ValidationError) as info:
+        Customer.register(
+            CustomerId("c-1"),
+            name=PersonName("A"),
+            at=datetime(9999, 12, 31, 12, tzinfo=UTC),
+            birth_date=date(2000, 1, 1),
+        )
+    assert ("$.birth_date", "birth_date_range") == (info.value.path, info.value.code)
+
+
+def test_tags_accept_words_that_case_fold_to_combining_marks():
+    """Turkish dotted capital I folds to i + combining dot, which is still a letter."""
+    customer = Customer.register(CustomerId("c-1"), name=PersonName("A"), at=T0)
+    assert customer.add_tag("İstanbul", at=T0).has_tag("İstanbul")

@@ -2,12 +2,15 @@
 
 import subprocess
 import sys
+from collections import Counter
 
 import pytest
 
 from crmcore import Customer
 from crmcore.__main__ import main
-from crmcore._demo import REFERENCE_TIME, build_customers, report
+from crmcore._demo import DEMO_SEED, REFERENCE_TIME, build_customers, progress_monthly, report
+from crmcore._demo_commerce import demo_orders
+from crmcore.lifecycle import RELATIONSHIP_LADDER
 
 
 def test_demo_data_is_deterministic():
@@ -29,7 +32,17 @@ def test_report_has_every_section_with_consistent_counts():
     """Each section is present and the counts agree with the data."""
     customers = build_customers(120)
     text = report(120)
-    for title in ("Customers", "Consent", "Domain events", "Serialization", "Money"):
+    for title in (
+        "Customers",
+        "Consent",
+        "Domain events",
+        "Serialization",
+        "Money",
+        "Persistence",
+        "Commerce",
+        "Service and feedback",
+        "Lifecycle",
+    ):
         assert f"== {title} ==" in text
     assert f"JSON round trip: {len(customers)}/{len(customers)} customers identical" in text
     total = sum(len(c.pending_events) for c in customers)
@@ -61,3 +74,17 @@ def test_module_runs_as_a_program():
         timeout=120,
     )
     assert "== Consent ==" in result.stdout
+
+
+def test_lifecycle_section_matches_the_progressed_customers():
+    """The stage distribution printed is the one of the monthly-progressed customers."""
+    customers = build_customers(80)
+    orders = demo_orders(customers, seed=DEMO_SEED, at=REFERENCE_TIME)
+    laddered = progress_monthly(customers, orders, REFERENCE_TIME)
+    stages = Counter(c.lifecycle_of(RELATIONSHIP_LADDER).stage for c in laddered if c.lifecycles)
+    untracked = sum(1 for c in laddered if not c.lifecycles)
+    text = report(80)
+    assert stages
+    for stage, count in stages.items():
+        expected = count + (untracked if stage == "suspect" else 0)
+        assert f"  {stage:<20} {expected:>5}" in text

@@ -178,3 +178,31 @@ def test_repr_and_str():
     assert "Money('12.50', 'USD')" == repr(Money("12.50", "USD"))
     assert "12.50 USD" == str(Money("12.50", "USD"))
     assert "12.5 USD" == f"{Money('12.50', 'USD'):.1f}"
+
+
+def test_sums_are_exact_or_refused_never_silently_rounded():
+    """A sum that cannot be held exactly is an error, not a rounded number."""
+    big = Money("1E+20", "USD")
+    assert Decimal("100000000000000000000.01") == (big + Money("0.01", "USD")).amount
+    with pytest.raises(ValidationError) as info:
+        big + Money("1E-40", "USD")
+    assert "too_long" == info.value.code
+
+
+def test_amounts_have_bounded_size_and_round_trip_as_text():
+    """At most 50 significant digits and below 10**21; every valid amount reads back."""
+    longest = Money(Decimal("1." + "1" * 49), "USD")
+    assert longest == Money(str(longest.amount), "USD")
+    with pytest.raises(ValidationError):
+        Money(Decimal("1." + "1" * 50), "USD")
+    with pytest.raises(ValidationError) as info:
+        Money("1E+21", "USD")
+    assert "too_large" == info.value.code
+    with pytest.raises(ValidationError):
+        Money("1E+20", "USD") * 100
+
+
+def test_allocate_never_gives_a_zero_ratio_a_unit():
+    """Leftover units go to the largest remainders among non-zero ratios."""
+    parts = Money("0.01", "USD").allocate([0, 1, 1])
+    assert [Decimal("0.00"), Decimal("0.01"), Decimal("0.00")] == [p.amount for p in parts]

@@ -9,27 +9,45 @@ from __future__ import annotations
 
 import json
 import random
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
+from dateutil.relativedelta import relativedelta
+
+from crmcore._demo_commerce import demo_commerce
+from crmcore._demo_commerce import demo_section as commerce_section
+from crmcore._demo_service import demo_section as service_section
+from crmcore.errors import ConcurrencyConflict
+from crmcore.lifecycle import (
+    LADDER_RUNGS,
+    RELATIONSHIP_LADDER,
+    Facts,
+    funnel,
+    progress,
+    stage_distribution,
+)
 from crmcore.model import (
     Channel,
     ContactPoint,
     Customer,
     CustomerId,
     Money,
+    Order,
     OrganizationName,
     PersonName,
     PostalAddress,
     Purpose,
     SequentialIdSource,
 )
+from crmcore.repository import InMemoryStore, InMemoryUnitOfWork
 from crmcore.serialization import from_dict, to_dict
 
 #: The demo's "now": every time in the report is relative to it.
 REFERENCE_TIME = datetime(2026, 6, 30, 17, 0, tzinfo=UTC)
+#: The seed of every generated fact beyond the customers themselves.
+DEMO_SEED = 20260630
 
 _GIVEN = (
     "Ayu",
@@ -259,18 +277,128 @@ def section_money() -> str:
     )
 
 
+def section_persistence(customers: Sequence[Customer], at: datetime) -> str:
+    """Store the customers in the in-memory unit of work; show events out and a conflict."""
+    store = InMemoryStore()
+    with InMemoryUnitOfWork(store) as uow:
+        for customer in customers:
+            uow.customers.add(customer)
+        uow.commit()
+    events = InMemoryUnitOfWork(store).collect_events()
+    first = customers[0]
+    email = first.contact_points_on("email")[0].value
+    with InMemoryUnitOfWork(store) as uow:
+        found = uow.customers.get_by_email(email.upper())
+        stored_count = uow.customers.count()
+    lines = [
+        (
+            f"{stored_count} customers stored in one committed unit of work; "
+            f"{len(events)} events handed out once each"
+        ),
+        f"lookup by email (case-insensitive) finds {found.id} at version {found.version}",
+    ]
+    # Two units load the same customer; the second save conflicts and applies nothing.
+    alice, bob = InMemoryUnitOfWork(store), InMemoryUnitOfWork(store)
+    with alice, bob:
+        mine = alice.customers.get(first.id)
+        theirs = bob.customers.get(first.id)
+        alice.customers.save(mine.add_tag("called-back", at=at))
+        alice.commit()
+        bob.customers.save(theirs.add_tag("sent-voucher", at=at))
+        try:
+            bob.commit()
+        except ConcurrencyConflict as conflict:
+            lines.append(
+                "two units edit one customer: the first commit wins, the second gets "
+                f"ConcurrencyConflict (loaded version {conflict.expected_version}, "
+                f"stored {conflict.actual_version}) and applies nothing"
+            )
+    with InMemoryUnitOfWork(store) as uow:
+        final = uow.customers.get(first.id)
+        lines.append(f"{final.id} now at version {final.version} with tags {sorted(final.tags)}")
+    return "\n".join(lines)
+
+
+def _purchase_facts(orders: Sequence[Order], at: datetime) -> Facts:
+    times = sorted(o.placed_at for o in orders if o.is_purchase and o.placed_at <= at)
+    if not times:
+        return Facts()
+    return Facts(purchase_count=len(times), first_purchase_at=times[0], last_purchase_at=times[-1])
+
+
+def progress_monthly(
+    customers: Sequence[Customer], orders: Sequence[Order], at: datetime
+) -> list[Customer]:
+    """Run ladder progression as a monthly job over two years of order facts."""
+    by_customer: dict[CustomerId, list[Order]] = defaultdict(list)
+    for order in orders:
+        by_customer[order.customer_id].append(order)
+    checkpoints = [at - relativedelta(months=n) for n in range(24, -1, -1)]
+    moved = []
+    for customer in customers:
+        current = customer
+        for when in checkpoints:
+            if when >= current.created_at:
+                facts = _purchase_facts(by_customer[current.id], when)
+                current = progress(current, facts, at=when)
+        moved.append(current)
+    return moved
+
+
+def section_lifecycle(customers: Sequence[Customer], at: datetime) -> str:
+    """The relationship ladder, the stage distribution and the funnel of the last year."""
+    rungs = " -> ".join(str(rung) for rung in LADDER_RUNGS)
+    others = [s for s in RELATIONSHIP_LADDER.stage_names if s not in set(map(str, LADDER_RUNGS))]
+    diagram = RELATIONSHIP_LADDER.to_mermaid()
+    lines = [
+        f"the relationship ladder: {rungs} (and {', '.join(others)})",
+        (
+            f"{len(RELATIONSHIP_LADDER.triggers)} triggers; the Mermaid diagram "
+            f"(RELATIONSHIP_LADDER.to_mermaid()) has {len(diagram.splitlines())} lines"
+        ),
+    ]
+    dist = stage_distribution(customers, RELATIONSHIP_LADDER, at=at)
+    lines.append(f"stage distribution on {at.date().isoformat()} ({dist.total} customers):")
+    lines += [f"  {e.stage:<20} {e.count:>5}  {e.share or 0:>6.1%}" for e in dist.counts]
+    year = funnel(
+        customers,
+        RELATIONSHIP_LADDER,
+        start=at - relativedelta(years=1),
+        end=at + relativedelta(days=1),
+    )
+    lines.append("funnel over the last year (reached -> went further, conversion):")
+    lines += [
+        f"  {step.stage:<20} {step.reached:>5} -> {step.advanced:>5}"
+        + ("" if step.conversion is None else f"  {step.conversion:.1%}")
+        for step in year.steps
+    ]
+    return "\n".join(lines)
+
+
 Section = tuple[str, Callable[[], str]]
 
 
 def sections(count: int = 300) -> list[Section]:
     """The report's sections, in order, as (title, render) pairs."""
     customers = build_customers(count)
+    commerce = demo_commerce(customers, seed=DEMO_SEED, at=REFERENCE_TIME)
+    laddered = progress_monthly(customers, commerce.orders, REFERENCE_TIME)
     return [
         ("Customers", lambda: section_customers(customers)),
         ("Consent", lambda: section_consent(customers, REFERENCE_TIME)),
         ("Domain events", lambda: section_events(customers)),
         ("Serialization", lambda: section_round_trip(customers)),
         ("Money", section_money),
+        ("Persistence", lambda: section_persistence(customers, REFERENCE_TIME)),
+        (
+            "Commerce",
+            lambda: commerce_section(customers, seed=DEMO_SEED, at=REFERENCE_TIME, data=commerce),
+        ),
+        (
+            "Service and feedback",
+            lambda: service_section(customers, seed=DEMO_SEED, at=REFERENCE_TIME),
+        ),
+        ("Lifecycle", lambda: section_lifecycle(laddered, REFERENCE_TIME)),
     ]
 
 

@@ -308,12 +308,20 @@ def _idr(amount: Money) -> str:
     return f"Rp {int(amount.rounded().amount):,}".replace(",", ".")
 
 
-def demo_section(customers: Sequence[Customer], *, seed: int, at: datetime) -> str:
+def demo_section(
+    customers: Sequence[Customer],
+    *,
+    seed: int,
+    at: datetime,
+    data: DemoCommerce | None = None,
+) -> str:
     """The report section: orders, revenue per month, refunds, subscriptions, a timeline.
 
-    The sample timeline shows ids and non-personal summaries only.
+    Pass ``data`` (from :func:`demo_commerce`) to reuse already generated
+    facts. The sample timeline shows ids and non-personal summaries only.
     """
-    data = demo_commerce(customers, seed=seed, at=at)
+    if data is None:
+        data = demo_commerce(customers, seed=seed, at=at)
     orders = data.orders
     statuses = Counter(o.status for o in orders)
     buyers = len({o.customer_id for o in orders})

@@ -176,19 +176,33 @@ def reject_float(value: object, path: str) -> None:
         )
 
 
+#: Most significant digits a decimal number may carry (inputs and Money amounts).
+MAX_DIGITS = 50
+
+
 def to_decimal(value: object, path: str) -> Decimal:
-    """Convert a Decimal, int or numeric string to a finite Decimal."""
+    """Convert a Decimal, int or numeric string to a finite Decimal.
+
+    At most :data:`MAX_DIGITS` significant digits are accepted, so that every
+    accepted number also reads back from its string form.
+    """
     reject_float(value, path)
     if isinstance(value, bool):
         raise InvalidType("must be a Decimal, int or str, not bool", path=path)
     if isinstance(value, Decimal):
         number = value
     elif isinstance(value, int):
+        if abs(value).bit_length() > 200:
+            raise ValidationError(
+                f"must have at most {MAX_DIGITS} significant digits", path=path, code="too_long"
+            )
         number = Decimal(value)
     elif isinstance(value, str):
         text = value.strip()
-        if len(text) > 64:
-            raise ValidationError("must be at most 64 characters", path=path, code="too_long")
+        if len(text) > MAX_DIGITS + 30:
+            raise ValidationError(
+                f"must be at most {MAX_DIGITS + 30} characters", path=path, code="too_long"
+            )
         try:
             number = Decimal(text)
         except ArithmeticError:
@@ -200,6 +214,10 @@ def to_decimal(value: object, path: str) -> Decimal:
     if not number.is_finite():
         raise ValidationError(
             "must be a finite number (not NaN or infinity)", path=path, code="not_finite"
+        )
+    if len(number.as_tuple().digits) > MAX_DIGITS:
+        raise ValidationError(
+            f"must have at most {MAX_DIGITS} significant digits", path=path, code="too_long"
         )
     return number
 

@@ -84,6 +84,7 @@ MAX_AGE_YEARS = 150
 
 
 _TAG_CHARS = re.compile(r"[\w \-:./]+")
+_TAG_PUNCTUATION = frozenset(" -_:./")
 
 
 class PartyKind(StrEnum):
@@ -111,7 +112,9 @@ def normalize_tag(tag: object, path: str = "$.tag") -> str:
         raise ValidationError(
             f"must be at most {MAX_TAG_LENGTH} characters", path=path, code="too_long"
         )
-    if _TAG_CHARS.fullmatch(text) is None:
+    if _TAG_CHARS.fullmatch(text) is None and not all(
+        ch in _TAG_PUNCTUATION or unicodedata.category(ch)[0] in "LMN" for ch in text
+    ):
         raise ValidationError(
             "must use only letters, digits, spaces and -_:./", path=path, code="tag"
         )
@@ -196,13 +199,23 @@ def _profile(_: object, __: attrs.Attribute[Any], value: object) -> None:
 
 def _latest_local_date(at: datetime) -> date:
     # The latest calendar date anywhere on Earth at instant ``at`` (UTC+14).
-    return (at.astimezone(UTC) + timedelta(hours=14)).date()
+    try:
+        return (at.astimezone(UTC) + timedelta(hours=14)).date()
+    except OverflowError:
+        return date.max
+
+
+def _oldest_birth_date(at: datetime) -> date:
+    try:
+        return at.date() - relativedelta(years=MAX_AGE_YEARS)
+    except ValueError:  # before year 1
+        return date.min
 
 
 def _check_birth_date(birth_date: date, at: datetime, path: str) -> None:
     if birth_date > _latest_local_date(at):
         raise ValidationError("must not be in the future", path=path, code="future_birth_date")
-    if birth_date < at.date() - relativedelta(years=MAX_AGE_YEARS):
+    if birth_date < _oldest_birth_date(at):
         raise ValidationError(
             f"must be within the last {MAX_AGE_YEARS} years", path=path, code="birth_date_range"
         )

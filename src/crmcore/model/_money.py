@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from decimal import ROUND_HALF_EVEN, Decimal
+from collections.abc import Callable, Iterable, Sequence
+from decimal import (
+    ROUND_HALF_EVEN,
+    Context,
+    Decimal,
+    Inexact,
+    InvalidOperation,
+    Overflow,
+    localcontext,
+)
 from typing import Final
 
 import attrs
 
 from crmcore.errors import CurrencyMismatch, InvalidType, ValidationError
-from crmcore.model._checks import reject_float, to_decimal, type_name
+from crmcore.model._checks import MAX_DIGITS, reject_float, to_decimal, type_name
 from crmcore.model._currencies import CURRENCIES
 
 __all__ = ["Currency", "Money", "currency"]
@@ -70,8 +78,44 @@ def currency(code: str) -> Currency:
     return Currency(checked, minor, name)
 
 
+#: Amounts must be smaller than this in absolute value (10**21 minor-unit-free units).
+MAX_MAGNITUDE = Decimal(10) ** 21
+
+# Sums and differences of valid amounts are computed exactly in this context
+# (inexact results are refused); products and quotients keep MAX_DIGITS digits.
+_EXACT = Context(prec=MAX_DIGITS + 30, traps=[Inexact, InvalidOperation, Overflow])
+_ROUNDED = Context(prec=MAX_DIGITS, rounding=ROUND_HALF_EVEN, traps=[InvalidOperation, Overflow])
+
+
 def _amount(value: object) -> Decimal:
-    return to_decimal(value, "$.amount")
+    number = to_decimal(value, "$.amount")
+    if abs(number) >= MAX_MAGNITUDE:
+        raise ValidationError(
+            "must be smaller than 10**21 in absolute value", path="$.amount", code="too_large"
+        )
+    return number
+
+
+def _exact(operation: Callable[[], Decimal]) -> Decimal:
+    try:
+        with localcontext(_EXACT):
+            return operation()
+    except ArithmeticError:
+        raise ValidationError(
+            f"the exact result needs more than {MAX_DIGITS} significant digits",
+            path="$.amount",
+            code="too_long",
+        ) from None
+
+
+def _rounded(operation: Callable[[], Decimal]) -> Decimal:
+    try:
+        with localcontext(_ROUNDED):
+            return +operation()
+    except ArithmeticError:
+        raise ValidationError(
+            "the result is out of range", path="$.amount", code="too_large"
+        ) from None
 
 
 @attrs.frozen(slots=True, repr=False, order=False)
@@ -162,7 +206,8 @@ class Money:
     def allocate(self, ratios: Sequence[int | Decimal | str]) -> tuple[Money, ...]:
         """Split into parts proportional to ``ratios`` without losing a minor unit.
 
-        Parts are whole minor units; the leftover units go to the first parts.
+        Parts are whole minor units. Leftover units go to the parts with the
+        largest remainders (the earlier part on a tie); a zero ratio gets nothing.
 
         >>> Money("100", "USD").allocate([1, 1, 1])
         (Money('33.34', 'USD'), Money('33.33', 'USD'), Money('33.33', 'USD'))
@@ -180,13 +225,17 @@ class Money:
             raise ValidationError("must not all be zero", path="$.ratios", code="zero_ratios")
         total = self.to_minor_units()
         step = 1 if total >= 0 else -1
-        parts = [int(Decimal(total) * w / total_weight) for w in weights]
+        shares = [Decimal(total) * w / total_weight for w in weights]
+        parts = [int(share) for share in shares]  # truncates toward zero
         leftover = total - sum(parts)
-        index = 0
-        while leftover != 0:
-            parts[index % len(parts)] += step
-            leftover -= step
-            index += 1
+        # Largest remainder first; ties go to the earlier part. A zero ratio never
+        # receives a unit, because its remainder is zero and others are positive.
+        order = sorted(
+            (i for i, w in enumerate(weights) if w > 0),
+            key=lambda i: (-abs(shares[i] - parts[i]), i),
+        )
+        for index in order[: abs(leftover)]:
+            parts[index] += step
         return tuple(Money.from_minor_units(p, self.currency) for p in parts)
 
     def is_zero(self) -> bool:
@@ -203,7 +252,8 @@ class Money:
         return other
 
     def __add__(self, other: Money) -> Money:
-        return Money(self.amount + self._same(other, "add").amount, self.currency)
+        addend = self._same(other, "add").amount
+        return Money(_exact(lambda: self.amount + addend), self.currency)
 
     def __radd__(self, other: object) -> Money:
         # sum() starts from int 0.
@@ -212,7 +262,8 @@ class Money:
         return self._same(other, "add") + self
 
     def __sub__(self, other: Money) -> Money:
-        return Money(self.amount - self._same(other, "subtract").amount, self.currency)
+        subtrahend = self._same(other, "subtract").amount
+        return Money(_exact(lambda: self.amount - subtrahend), self.currency)
 
     def __neg__(self) -> Money:
         return Money(-self.amount, self.currency)
@@ -230,7 +281,9 @@ class Money:
         return to_decimal(other, "$")
 
     def __mul__(self, other: int | Decimal | str) -> Money:
-        return Money(self.amount * self._factor(other, "multiply"), self.currency)
+        """Multiply by a scalar; the product keeps at most 50 significant digits."""
+        factor = self._factor(other, "multiply")
+        return Money(_rounded(lambda: self.amount * factor), self.currency)
 
     __rmul__ = __mul__
 
@@ -238,7 +291,7 @@ class Money:
         divisor = self._factor(other, "divide")
         if divisor == 0:
             raise ValidationError("cannot divide Money by zero", path="$", code="division_by_zero")
-        return Money(self.amount / divisor, self.currency)
+        return Money(_rounded(lambda: self.amount / divisor), self.currency)
 
     def ratio(self, other: Money) -> Decimal:
         """``self / other`` as a plain Decimal, for two amounts of one currency."""
@@ -247,7 +300,7 @@ class Money:
             raise ValidationError(
                 "cannot divide by a zero amount", path="$", code="division_by_zero"
             )
-        return self.amount / divisor
+        return _rounded(lambda: self.amount / divisor)
 
     def __lt__(self, other: Money) -> bool:
         return self.amount < self._same(other, "compare").amount

@@ -1,0 +1,87 @@
+"""Persistence ports, the unit of work, and the in-memory adapters.
+
+crmcore performs no I/O: application code talks to a :class:`UnitOfWork` and
+its repositories, and a host application plugs in storage. The default,
+:class:`InMemoryUnitOfWork`, keeps everything in memory; a database adapter
+implements the small :class:`Store` and :class:`Snapshot` interfaces (or the
+ports themselves) and proves itself with :mod:`crmcore.testing.contract`.
+
+>>> from datetime import datetime, timezone
+>>> from crmcore import ContactPoint, Customer, CustomerId, PersonName
+>>> from crmcore.repository import InMemoryUnitOfWork, NotFound
+>>> at = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
+>>> uow = InMemoryUnitOfWork()
+>>> with uow:
+...     ana = Customer.register(
+...         CustomerId("c-1"),
+...         name=PersonName("Ana"),
+...         at=at,
+...         contact_points=[ContactPoint("email", "ana@example.com")],
+...     )
+...     _ = uow.customers.add(ana)
+...     uow.commit()
+>>> with uow:
+...     uow.customers.get_by_email(" ANA@example.com ").id
+CustomerId('c-1')
+>>> with uow:
+...     uow.customers.get_by_email("budi@example.com")
+Traceback (most recent call last):
+...
+crmcore.errors.NotFound: no customer has this email address
+"""
+
+from crmcore.errors import (
+    ConcurrencyConflict,
+    DuplicateId,
+    DuplicateKey,
+    NotFound,
+    RepositoryError,
+    StorageError,
+    UnitOfWorkError,
+)
+from crmcore.repository._customers import (
+    CUSTOMERS,
+    DEFAULT_SPECS,
+    StoreCustomerRepository,
+    customer_emails,
+    customer_phones,
+)
+from crmcore.repository._memory import InMemoryStore, InMemoryUnitOfWork
+from crmcore.repository._ports import Aggregate, CustomerRepository, Repository, UnitOfWork
+from crmcore.repository._store import (
+    AggregateSpec,
+    Change,
+    ChangeSet,
+    Snapshot,
+    Store,
+    StoreRepository,
+    StoreUnitOfWork,
+)
+
+__all__ = [
+    "CUSTOMERS",
+    "DEFAULT_SPECS",
+    "Aggregate",
+    "AggregateSpec",
+    "Change",
+    "ChangeSet",
+    "ConcurrencyConflict",
+    "CustomerRepository",
+    "DuplicateId",
+    "DuplicateKey",
+    "InMemoryStore",
+    "InMemoryUnitOfWork",
+    "NotFound",
+    "Repository",
+    "RepositoryError",
+    "Snapshot",
+    "StorageError",
+    "Store",
+    "StoreCustomerRepository",
+    "StoreRepository",
+    "StoreUnitOfWork",
+    "UnitOfWork",
+    "UnitOfWorkError",
+    "customer_emails",
+    "customer_phones",
+]

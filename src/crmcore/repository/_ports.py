@@ -1,0 +1,223 @@
+"""The persistence ports: what application code depends on, and adapters implement.
+
+A :class:`Repository` is a collection of one aggregate type seen through a
+:class:`UnitOfWork`; the unit of work is the transaction boundary. Application
+code is written against these interfaces only, so the same code runs on the
+in-memory default and on a real database.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from types import TracebackType
+from typing import Generic, Protocol, Self, TypeVar
+
+from crmcore.model import Customer, DomainEvent, Identifier
+
+__all__ = ["Aggregate", "CustomerRepository", "Repository", "UnitOfWork"]
+
+
+class Aggregate(Protocol):
+    """What a repository needs from an aggregate: an id, a version, pending events.
+
+    Every crmcore aggregate (``Customer``, and those later capabilities add) is
+    an immutable attrs class with these three fields.
+    """
+
+    @property
+    def id(self) -> Identifier:
+        """The aggregate's identity; never changes."""
+        ...
+
+    @property
+    def version(self) -> int:
+        """The version the aggregate was loaded at (0 for a new one)."""
+        ...
+
+    @property
+    def pending_events(self) -> tuple[DomainEvent, ...]:
+        """Events recorded since the aggregate was loaded, oldest first."""
+        ...
+
+
+A = TypeVar("A", bound=Aggregate)
+
+
+class Repository(ABC, Generic[A]):
+    """A collection of one aggregate type, used inside a unit of work.
+
+    Every method raises :class:`~crmcore.errors.UnitOfWorkError` when called
+    outside the unit's ``with`` block, and
+    :class:`~crmcore.errors.InvalidType` for an aggregate or id of the wrong
+    type. Changes become visible to other units only when the unit commits.
+
+    Versions: ``add`` stores the aggregate at the version it carries (0 for a
+    newly registered one); ``save`` stores it only if the stored version
+    equals the aggregate's, and the stored copy gets version + 1. What is
+    stored never carries pending events: those go to the unit of work, which
+    hands them out after commit.
+
+    .. versionadded:: 0.1
+    """
+
+    @abstractmethod
+    def add(self, aggregate: A) -> A:
+        """Store a new aggregate at the version it carries.
+
+        Returns:
+            The stored copy: the same aggregate without pending events.
+
+        Raises:
+            DuplicateId: an aggregate with this id is already stored.
+            DuplicateKey: a natural key of the aggregate belongs to another one.
+        """
+
+    @abstractmethod
+    def get(self, aggregate_id: Identifier) -> A:
+        """The stored aggregate with this id.
+
+        Raises:
+            NotFound: no aggregate has this id (also a :class:`KeyError`).
+        """
+
+    @abstractmethod
+    def save(self, aggregate: A) -> A:
+        """Store a changed aggregate if nobody stored another version meanwhile.
+
+        Returns:
+            The stored copy: version + 1, no pending events. Continue from it.
+
+        Raises:
+            NotFound: no aggregate with this id is stored (use :meth:`add`).
+            ConcurrencyConflict: the stored version differs from the aggregate's;
+                reload, apply the change again and retry.
+            DuplicateKey: a natural key of the aggregate belongs to another one.
+        """
+
+    @abstractmethod
+    def remove(self, aggregate_id: Identifier) -> None:
+        """Delete the aggregate with this id.
+
+        Raises:
+            NotFound: no aggregate has this id.
+        """
+
+    @abstractmethod
+    def __iter__(self) -> Iterator[A]:
+        """Every stored aggregate, in ascending id order."""
+
+    @abstractmethod
+    def count(self) -> int:
+        """How many aggregates are stored."""
+
+    @abstractmethod
+    def __contains__(self, aggregate_id: object) -> bool:
+        """Whether an aggregate with this id is stored."""
+
+
+class CustomerRepository(Repository[Customer]):
+    """The customers, with lookups by natural key.
+
+    Natural keys are unique: an email address, or a phone number (on the
+    phone, SMS and WhatsApp channels together), belongs to at most one
+    customer, so a lookup is never ambiguous. Adding or saving a customer
+    whose address or number another customer holds raises
+    :class:`~crmcore.repository.DuplicateKey`. One customer may hold the same
+    number on several phone channels.
+
+    .. versionadded:: 0.1
+    """
+
+    @abstractmethod
+    def get_by_email(self, address: str) -> Customer:
+        """The customer holding this email address (normalized before the lookup).
+
+        Raises:
+            ValidationError: ``address`` is not an email address.
+            NotFound: no customer holds it; the message never repeats the address.
+        """
+
+    @abstractmethod
+    def get_by_phone(self, number: str, *, default_country_code: str | None = None) -> Customer:
+        """The customer holding this phone number (normalized to E.164 before the lookup).
+
+        Args:
+            number: the number, international (``+62 812 ...``) or national
+                (``0812 ...``) when ``default_country_code`` is given.
+            default_country_code: the calling code national input belongs to.
+
+        Raises:
+            ValidationError: ``number`` is not a phone number.
+            NotFound: no customer holds it; the message never repeats the number.
+        """
+
+
+class UnitOfWork(ABC):
+    """One transaction over every repository: a context manager with :meth:`commit`.
+
+    ``with uow:`` starts a unit on a consistent snapshot of the stored data.
+    Changes made through its repositories are seen by the unit itself and by
+    nobody else until :meth:`commit`, which applies all of them or none.
+    Leaving the block without committing, or by an exception, rolls back.
+    Domain events of the aggregates added and saved in committed units are
+    handed out by :meth:`collect_events`, each exactly once.
+
+    A unit of work object belongs to one thread at a time; concurrent work
+    uses one unit per thread over a shared store.
+
+    .. versionadded:: 0.1
+    """
+
+    @property
+    @abstractmethod
+    def customers(self) -> CustomerRepository:
+        """The customer repository of this unit."""
+
+    @abstractmethod
+    def __enter__(self) -> Self:
+        """Start the unit on a fresh snapshot.
+
+        Raises:
+            UnitOfWorkError: the unit is already active (units do not nest).
+        """
+
+    @abstractmethod
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        """End the unit, rolling back anything not committed. Exceptions propagate."""
+
+    @abstractmethod
+    def commit(self) -> None:
+        """Apply every change made in the unit atomically, then start afresh.
+
+        After ``commit`` the block may go on; later changes need another commit.
+
+        Raises:
+            UnitOfWorkError: called outside the ``with`` block.
+            ConcurrencyConflict: another unit committed a change to an aggregate
+                this unit changed; nothing of this unit is applied.
+            DuplicateId: another unit added the same id first; nothing is applied.
+            DuplicateKey: another unit took the same natural key first; nothing
+                is applied.
+        """
+
+    @abstractmethod
+    def rollback(self) -> None:
+        """Discard every uncommitted change of the unit and start afresh.
+
+        Raises:
+            UnitOfWorkError: called outside the ``with`` block.
+        """
+
+    @abstractmethod
+    def collect_events(self) -> list[DomainEvent]:
+        """Hand out the events of every committed unit of the store, oldest first.
+
+        Each event is handed out exactly once, to whichever unit of work over
+        the same store collects first. Callable inside or outside the block.
+        """

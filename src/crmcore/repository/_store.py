@@ -1,0 +1,625 @@
+"""The generic unit of work and repositories, over a pluggable :class:`Store`.
+
+A storage backend implements two small interfaces: :class:`Snapshot` (a
+consistent read view) and :class:`Store` (open a snapshot, apply a
+:class:`ChangeSet` atomically with optimistic version checks, hand out the
+events of committed change sets). :class:`StoreUnitOfWork` does everything
+else the contract asks for, the same way for every backend: the unit's
+private view of its own changes, version checks, natural-key uniqueness,
+ordering of events, and refusing use outside the ``with`` block.
+"""
+
+from __future__ import annotations
+
+import re
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from types import TracebackType
+from typing import Any, Generic, Self, TypeVar, cast
+
+import attrs
+
+from crmcore.errors import (
+    ConcurrencyConflict,
+    DuplicateId,
+    DuplicateKey,
+    InvalidType,
+    NotFound,
+    UnitOfWorkError,
+    ValidationError,
+)
+from crmcore.model import Customer, DomainEvent, Identifier
+from crmcore.model._checks import type_name
+from crmcore.repository._ports import Aggregate, CustomerRepository, Repository, UnitOfWork
+
+__all__ = [
+    "AggregateSpec",
+    "Change",
+    "ChangeSet",
+    "Snapshot",
+    "Store",
+    "StoreRepository",
+    "StoreUnitOfWork",
+]
+
+A = TypeVar("A", bound=Aggregate)
+
+#: How many aggregates iteration reads from a snapshot at a time.
+PAGE_SIZE = 256
+
+_NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
+_OUTSIDE = "a unit of work's repositories are usable only inside its `with` block"
+
+
+class _Entry:
+    """One aggregate changed by a unit: what it expects stored, what it stores."""
+
+    __slots__ = ("aggregate", "aggregate_id", "expected_version", "spec")
+
+    def __init__(
+        self,
+        spec: AggregateSpec[Any],
+        aggregate_id: Identifier,
+        expected_version: int | None,
+        aggregate: Any,
+    ) -> None:
+        self.spec = spec
+        self.aggregate_id = aggregate_id
+        self.expected_version = expected_version
+        self.aggregate = aggregate
+
+
+class _UnitState:
+    """The mutable state of one unit of work, shared with its repositories."""
+
+    __slots__ = ("active", "claimed", "entries", "events", "snapshot", "store")
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.active = False
+        self.snapshot: Snapshot | None = None
+        # (spec name, id) -> entry, in the order aggregates were first touched.
+        self.entries: dict[tuple[str, Identifier], _Entry] = {}
+        # (spec name, key, value) -> id, for the natural keys the unit's changes hold.
+        self.claimed: dict[tuple[str, str, str], Identifier] = {}
+        self.events: list[DomainEvent] = []
+
+    def view(self) -> Snapshot:
+        if not self.active:
+            raise UnitOfWorkError(_OUTSIDE)
+        if self.snapshot is None:
+            self.snapshot = self.store.snapshot()
+        return self.snapshot
+
+    def release(self) -> None:
+        snapshot, self.snapshot = self.snapshot, None
+        if snapshot is not None:
+            snapshot.close()
+
+    def reset(self) -> None:
+        self.entries.clear()
+        self.claimed.clear()
+        self.events.clear()
+
+
+class StoreRepository(Repository[A]):
+    """The repository :class:`StoreUnitOfWork` gives out for each aggregate type.
+
+    Reads go to the unit's snapshot, overlaid with the unit's own changes;
+    writes are kept in the unit until it commits. Subclass it to add typed
+    lookups by natural key (see :meth:`find_by_key`) and name the subclass in
+    the :class:`AggregateSpec`.
+
+    .. versionadded:: 0.1
+    """
+
+    def __init__(self, unit: _UnitState, spec: AggregateSpec[A]) -> None:
+        self._unit = unit
+        self._spec = spec
+        self._name = spec.name
+
+    @property
+    def spec(self) -> AggregateSpec[A]:
+        """How the aggregates of this repository are stored."""
+        return self._spec
+
+    # -- checks --------------------------------------------------------------------------
+
+    def _aggregate(self, aggregate: object) -> A:
+        if not isinstance(aggregate, self._spec.aggregate_type):
+            raise InvalidType(
+                f"must be a {self._spec.aggregate_type.__name__}, not {type_name(aggregate)}",
+                path="$.aggregate",
+            )
+        return aggregate
+
+    def _id(self, aggregate_id: object) -> Identifier:
+        if not isinstance(aggregate_id, self._spec.id_type):
+            raise InvalidType(
+                f"must be a {self._spec.id_type.__name__}, not {type_name(aggregate_id)}",
+                path="$.aggregate_id",
+            )
+        return aggregate_id
+
+    # -- the unit's view -----------------------------------------------------------------
+
+    def _current(self, snapshot: Snapshot, aggregate_id: Identifier) -> A | None:
+        entry = self._unit.entries.get((self._name, aggregate_id))
+        if entry is not None:
+            return cast("A | None", entry.aggregate)
+        return snapshot.get(self._spec, aggregate_id)
+
+    def _version(self, snapshot: Snapshot, aggregate_id: Identifier) -> int | None:
+        entry = self._unit.entries.get((self._name, aggregate_id))
+        if entry is not None:
+            return None if entry.aggregate is None else cast("A", entry.aggregate).version
+        return snapshot.version(self._spec, aggregate_id)
+
+    def _owner(self, snapshot: Snapshot, key: str, value: str) -> Identifier | None:
+        owner = self._unit.claimed.get((self._name, key, value))
+        if owner is not None:
+            return owner
+        owner = snapshot.find(self._spec, key, value)
+        if owner is not None and (self._name, owner) in self._unit.entries:
+            # Changed in this unit, and the change no longer holds the value
+            # (if it did, the value would be in ``claimed``).
+            return None
+        return owner
+
+    def _check_keys(self, snapshot: Snapshot, aggregate: A) -> None:
+        for key, value in sorted(self._spec.keys_of(aggregate)):
+            owner = self._owner(snapshot, key, value)
+            if owner is not None and owner != aggregate.id:
+                raise DuplicateKey(self._spec.kind, key, aggregate_id=aggregate.id, owner_id=owner)
+
+    def _record(self, aggregate_id: Identifier, expected: int | None, new: A | None) -> None:
+        unit = self._unit
+        slot = (self._name, aggregate_id)
+        entry = unit.entries.get(slot)
+        if entry is not None and entry.aggregate is not None:
+            for key, value in self._spec.keys_of(entry.aggregate):
+                if unit.claimed.get((self._name, key, value)) == aggregate_id:
+                    del unit.claimed[self._name, key, value]
+        if entry is None:
+            entry = unit.entries[slot] = _Entry(self._spec, aggregate_id, expected, new)
+        else:
+            entry.aggregate = new
+        if new is not None:
+            for key, value in self._spec.keys_of(new):
+                unit.claimed[self._name, key, value] = aggregate_id
+        elif entry.expected_version is None:
+            del unit.entries[slot]  # added and removed in this unit: nothing to store
+
+    def find_by_key(self, key: str, value: str) -> A | None:
+        """The aggregate holding a natural key value (already normalized), or ``None``.
+
+        Raises:
+            ValidationError: ``key`` is not a natural key of this aggregate type.
+        """
+        snapshot = self._unit.view()
+        if key not in self._spec.key_names:
+            raise ValidationError(
+                f"must be a natural key of a {self._spec.kind}", path="$.key", code="choice"
+            )
+        owner = self._owner(snapshot, key, value)
+        return None if owner is None else self._current(snapshot, owner)
+
+    # -- the port ------------------------------------------------------------------------
+
+    def add(self, aggregate: A) -> A:
+        """Store a new aggregate at the version it carries (see :class:`Repository`)."""
+        snapshot = self._unit.view()
+        checked = self._aggregate(aggregate)
+        if self._version(snapshot, checked.id) is not None:
+            raise DuplicateId(self._spec.kind, checked.id)
+        self._check_keys(snapshot, checked)
+        stored = self._spec.stored(checked, checked.version)
+        entry = self._unit.entries.get((self._name, checked.id))
+        self._record(checked.id, None if entry is None else entry.expected_version, stored)
+        self._unit.events.extend(checked.pending_events)
+        return stored
+
+    def get(self, aggregate_id: Identifier) -> A:
+        """The aggregate with this id, as this unit sees it (see :class:`Repository`)."""
+        snapshot = self._unit.view()
+        found = self._current(snapshot, self._id(aggregate_id))
+        if found is None:
+            raise NotFound(self._spec.kind, aggregate_id)
+        return found
+
+    def save(self, aggregate: A) -> A:
+        """Store a changed aggregate at version + 1 (see :class:`Repository`)."""
+        snapshot = self._unit.view()
+        checked = self._aggregate(aggregate)
+        current = self._version(snapshot, checked.id)
+        if current is None:
+            raise NotFound(self._spec.kind, checked.id)
+        if current != checked.version:
+            raise ConcurrencyConflict(
+                self._spec.kind,
+                checked.id,
+                expected_version=checked.version,
+                actual_version=current,
+            )
+        self._check_keys(snapshot, checked)
+        stored = self._spec.stored(checked, checked.version + 1)
+        entry = self._unit.entries.get((self._name, checked.id))
+        self._record(checked.id, current if entry is None else entry.expected_version, stored)
+        self._unit.events.extend(checked.pending_events)
+        return stored
+
+    def remove(self, aggregate_id: Identifier) -> None:
+        """Delete the aggregate with this id (see :class:`Repository`)."""
+        snapshot = self._unit.view()
+        checked = self._id(aggregate_id)
+        current = self._version(snapshot, checked)
+        if current is None:
+            raise NotFound(self._spec.kind, checked)
+        entry = self._unit.entries.get((self._name, checked))
+        self._record(checked, current if entry is None else entry.expected_version, None)
+
+    def __contains__(self, aggregate_id: object) -> bool:
+        snapshot = self._unit.view()
+        return self._version(snapshot, self._id(aggregate_id)) is not None
+
+    def count(self) -> int:
+        """How many aggregates this unit sees."""
+        snapshot = self._unit.view()
+        delta = 0
+        for (name, _), entry in self._unit.entries.items():
+            if name == self._name:
+                delta += (entry.aggregate is not None) - (entry.expected_version is not None)
+        return snapshot.count(self._spec) + delta
+
+    def __iter__(self) -> Iterator[A]:
+        """Every aggregate this unit sees, in ascending id order.
+
+        The iterator reads the store a page at a time and shows the unit's
+        changes as they are when each aggregate is reached. It raises
+        :class:`~crmcore.errors.UnitOfWorkError` if used after the block ends.
+        """
+        self._unit.view()
+        return self._iterate()
+
+    def _iterate(self) -> Iterator[A]:
+        after: Identifier | None = None
+        while True:
+            page = self._unit.view().page(self._spec, after=after, limit=PAGE_SIZE)
+            last = len(page) < PAGE_SIZE
+            upper = None if last else page[-1].id
+            from_page = {aggregate.id: aggregate for aggregate in page}
+            changed = [
+                ident
+                for name, ident in list(self._unit.entries)
+                if name == self._name
+                and (after is None or ident > after)
+                and (upper is None or ident <= upper)
+            ]
+            for ident in sorted(from_page.keys() | set(changed)):
+                self._unit.view()
+                entry = self._unit.entries.get((self._name, ident))
+                found = from_page.get(ident) if entry is None else entry.aggregate
+                if found is not None:
+                    yield found
+            if last:
+                return
+            after = upper
+
+
+def _key_pairs(value: object) -> tuple[tuple[str, Callable[[Any], Iterable[str]]], ...]:
+    items = value.items() if isinstance(value, Mapping) else value
+    if not isinstance(items, Iterable):
+        raise InvalidType(f"must be a mapping, not {type_name(value)}", path="$.natural_keys")
+    pairs = tuple(items)
+    for key, extract in pairs:
+        if not isinstance(key, str) or _NAME.fullmatch(key) is None or not callable(extract):
+            raise ValidationError(
+                "must map lower-case key names to functions of the aggregate",
+                path="$.natural_keys",
+                code="natural_keys",
+            )
+    return pairs
+
+
+def _spec_name(_: object, __: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, str) or _NAME.fullmatch(value) is None:
+        raise ValidationError(
+            "must be a lower-case name of letters, digits and _ (at most 40)",
+            path="$.name",
+            code="name",
+        )
+
+
+def _spec_aggregate_type(_: object, __: attrs.Attribute[Any], value: object) -> None:
+    if not (isinstance(value, type) and attrs.has(value)):
+        raise InvalidType("must be an attrs class", path="$.aggregate_type")
+    names = {field.name for field in attrs.fields(value)}
+    if not {"id", "version", "pending_events"} <= names:
+        raise ValidationError(
+            "must have the fields id, version and pending_events",
+            path="$.aggregate_type",
+            code="aggregate_type",
+        )
+
+
+def _spec_id_type(_: object, __: attrs.Attribute[Any], value: object) -> None:
+    if not (isinstance(value, type) and issubclass(value, Identifier)):
+        raise InvalidType("must be an Identifier subclass", path="$.id_type")
+
+
+def _spec_repository_type(_: object, __: attrs.Attribute[Any], value: object) -> None:
+    if not (isinstance(value, type) and issubclass(value, StoreRepository)):
+        raise InvalidType("must be a StoreRepository subclass", path="$.repository_type")
+
+
+@attrs.frozen(slots=True)
+class AggregateSpec(Generic[A]):
+    """How one aggregate type is stored: the registration of a repository.
+
+    A :class:`Store` is built from a sequence of specs, and every
+    :class:`StoreUnitOfWork` over it has one repository per spec. Adding an
+    aggregate type to the library (orders, cases, ...) means one spec here and
+    one property on :class:`UnitOfWork`; stores need no change.
+
+    Attributes:
+        name: the repository's name, also usable as a table name (``"customers"``).
+        kind: the aggregate kind in messages (``"customer"``).
+        aggregate_type: the aggregate class.
+        id_type: the class of its ids.
+        natural_keys: key name to a function returning the aggregate's values
+            of that key (already normalized). Each value belongs to at most
+            one aggregate.
+        repository_type: the repository class the unit of work gives out.
+
+    >>> from crmcore.repository import CUSTOMERS
+    >>> CUSTOMERS.name, CUSTOMERS.kind, CUSTOMERS.key_names
+    ('customers', 'customer', ('email', 'phone'))
+
+    .. versionadded:: 0.1
+    """
+
+    name: str = attrs.field(validator=_spec_name)
+    kind: str = attrs.field()
+    aggregate_type: type[A] = attrs.field(validator=_spec_aggregate_type)
+    id_type: type[Identifier] = attrs.field(validator=_spec_id_type)
+    natural_keys: tuple[tuple[str, Callable[[A], Iterable[str]]], ...] = attrs.field(
+        default=(), converter=_key_pairs
+    )
+    repository_type: type[StoreRepository[Any]] = attrs.field(
+        default=StoreRepository, validator=_spec_repository_type
+    )
+
+    @property
+    def key_names(self) -> tuple[str, ...]:
+        """The names of the natural keys."""
+        return tuple(key for key, _ in self.natural_keys)
+
+    def keys_of(self, aggregate: A) -> frozenset[tuple[str, str]]:
+        """Every ``(key, value)`` pair the aggregate holds."""
+        return frozenset(
+            (key, value) for key, extract in self.natural_keys for value in extract(aggregate)
+        )
+
+    def stored(self, aggregate: A, version: int) -> A:
+        """The copy a store keeps: at ``version``, without pending events."""
+        if aggregate.version == version and not aggregate.pending_events:
+            return aggregate
+        changed: A = attrs.evolve(cast("Any", aggregate), version=version, pending_events=())
+        return changed
+
+
+@attrs.frozen(slots=True)
+class Change(Generic[A]):
+    """One aggregate changed by a unit of work, as its store must apply it.
+
+    Attributes:
+        spec: the aggregate's registration.
+        aggregate_id: the aggregate's id.
+        expected_version: the version the store must hold for the change to
+            apply, or ``None`` if it must hold no aggregate with this id (an add).
+        aggregate: what to store from now on (already at its new version, with
+            no pending events), or ``None`` to delete it.
+
+    .. versionadded:: 0.1
+    """
+
+    spec: AggregateSpec[A]
+    aggregate_id: Identifier
+    expected_version: int | None
+    aggregate: A | None
+
+
+@attrs.frozen(slots=True)
+class ChangeSet:
+    """Everything one commit applies, all or nothing.
+
+    Attributes:
+        changes: the changed aggregates, in the order the unit first touched them.
+        events: the domain events of the aggregates added and saved, in order.
+
+    .. versionadded:: 0.1
+    """
+
+    changes: tuple[Change[Any], ...] = ()
+    events: tuple[DomainEvent, ...] = ()
+
+
+class Snapshot(ABC):
+    """A consistent read view of a store, as of the moment it was opened.
+
+    What other units commit after that moment is not visible through it.
+
+    .. versionadded:: 0.1
+    """
+
+    @abstractmethod
+    def get(self, spec: AggregateSpec[A], aggregate_id: Identifier) -> A | None:
+        """The stored aggregate, or ``None``."""
+
+    @abstractmethod
+    def version(self, spec: AggregateSpec[A], aggregate_id: Identifier) -> int | None:
+        """The stored version, or ``None`` when absent (need not decode the aggregate)."""
+
+    @abstractmethod
+    def page(self, spec: AggregateSpec[A], *, after: Identifier | None, limit: int) -> list[A]:
+        """Up to ``limit`` aggregates with ids greater than ``after``, in ascending id order."""
+
+    @abstractmethod
+    def count(self, spec: AggregateSpec[Any]) -> int:
+        """How many aggregates of ``spec`` are stored."""
+
+    @abstractmethod
+    def find(self, spec: AggregateSpec[Any], key: str, value: str) -> Identifier | None:
+        """The id of the aggregate holding a natural key value, or ``None``."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release the view (idempotent)."""
+
+
+class Store(ABC):
+    """Shared storage behind any number of units of work.
+
+    .. versionadded:: 0.1
+    """
+
+    @property
+    @abstractmethod
+    def specs(self) -> tuple[AggregateSpec[Any], ...]:
+        """The aggregate types this store keeps."""
+
+    @abstractmethod
+    def snapshot(self) -> Snapshot:
+        """Open a read view of the committed data as of now."""
+
+    @abstractmethod
+    def commit(self, changes: ChangeSet) -> None:
+        """Apply a change set atomically, or nothing of it.
+
+        For each change the store must hold ``expected_version`` (``None``:
+        no aggregate with that id) at the moment it applies, and afterwards no
+        natural key value may belong to two aggregates. The change set's
+        events join the outbox in the same atomic step.
+
+        Raises:
+            ConcurrencyConflict: a stored version differs from the expected one.
+            DuplicateId: an aggregate expected absent is present.
+            DuplicateKey: a natural key value would belong to two aggregates.
+        """
+
+    @abstractmethod
+    def take_events(self) -> list[DomainEvent]:
+        """Remove and return every event in the outbox, oldest first."""
+
+
+class StoreUnitOfWork(UnitOfWork):
+    """The unit of work over any :class:`Store`; see :class:`UnitOfWork` for the contract.
+
+    ``commit`` sends the unit's changes to the store as one :class:`ChangeSet`;
+    the store checks the versions and applies all or nothing.
+
+    .. versionadded:: 0.1
+    """
+
+    def __init__(self, store: Store) -> None:
+        if not isinstance(store, Store):
+            raise InvalidType(f"must be a Store, not {type_name(store)}", path="$.store")
+        self._store = store
+        self._state = _UnitState(store)
+        self._repositories: dict[type, StoreRepository[Any]] = {
+            spec.aggregate_type: spec.repository_type(self._state, spec) for spec in store.specs
+        }
+
+    @property
+    def store(self) -> Store:
+        """The store this unit reads and commits to."""
+        return self._store
+
+    @property
+    def active(self) -> bool:
+        """Whether the unit is inside its ``with`` block."""
+        return self._state.active
+
+    def repository(self, aggregate_type: type[A]) -> StoreRepository[A]:
+        """The repository of an aggregate type, for code generic over aggregates.
+
+        Raises:
+            InvalidType: the store keeps no aggregates of this type.
+        """
+        found = self._repositories.get(aggregate_type)
+        if found is None:
+            raise InvalidType(
+                f"must be an aggregate type this store keeps, not {type_name(aggregate_type)}",
+                path="$.aggregate_type",
+            )
+        return cast("StoreRepository[A]", found)
+
+    @property
+    def customers(self) -> CustomerRepository:
+        """The customer repository of this unit."""
+        found = self.repository(Customer)
+        if not isinstance(found, CustomerRepository):
+            raise InvalidType(
+                "the store's customer spec must name a CustomerRepository",
+                path="$.repository_type",
+            )
+        return found
+
+    def __enter__(self) -> Self:
+        state = self._state
+        if state.active:
+            raise UnitOfWorkError("this unit of work is already active; units do not nest")
+        state.reset()
+        state.snapshot = self._store.snapshot()
+        state.active = True
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        state = self._state
+        state.active = False
+        try:
+            state.release()
+        finally:
+            state.reset()
+
+    def commit(self) -> None:
+        """Apply the unit's changes atomically (see :class:`UnitOfWork`)."""
+        state = self._state
+        if not state.active:
+            raise UnitOfWorkError("commit() is usable only inside the unit's `with` block")
+        changes = ChangeSet(
+            changes=tuple(
+                Change(e.spec, e.aggregate_id, e.expected_version, e.aggregate)
+                for e in state.entries.values()
+            ),
+            events=tuple(state.events),
+        )
+        try:
+            state.release()
+            if changes.changes or changes.events:
+                self._store.commit(changes)
+        finally:
+            state.reset()
+
+    def rollback(self) -> None:
+        """Discard the unit's uncommitted changes (see :class:`UnitOfWork`)."""
+        state = self._state
+        if not state.active:
+            raise UnitOfWorkError("rollback() is usable only inside the unit's `with` block")
+        try:
+            state.release()
+        finally:
+            state.reset()
+
+    def collect_events(self) -> list[DomainEvent]:
+        """Hand out the events of committed units, each once (see :class:`UnitOfWork`)."""
+        return self._store.take_events()
+
+    def __repr__(self) -> str:
+        state = "active" if self._state.active else "idle"
+        return f"{type(self).__name__}({state}, changes={len(self._state.entries)})"

@@ -1,0 +1,172 @@
+"""Tests for the unit of work (`crmcore.repository._store.StoreUnitOfWork`) on the in-memory store."""
+
+import threading
+from datetime import UTC, datetime
+
+import pytest
+
+from crmcore import ContactPoint, Customer, CustomerId, PersonName
+from crmcore.errors import ConcurrencyConflict, UnitOfWorkError
+from crmcore.repository import DuplicateKey, InMemoryStore, InMemoryUnitOfWork, UnitOfWork
+
+T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+EMAIL = "shared@example.com"
+
+
+def customer(number, *points):
+    return Customer.register(
+        CustomerId(f"c-{number}"), name=PersonName("Ana"), at=T0, contact_points=points
+    )
+
+
+def counter(found):
+    return found.profile.attributes.get("counter", 0)
+
+
+def run_threads(count, target):
+    failures = []
+    start = threading.Barrier(count)
+
+    def run(index):
+        try:
+            start.wait()
+            target(index)
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the main thread.
+            failures.append(exc)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if failures:
+        raise failures[0]
+
+
+def test_in_memory_unit_of_work_is_a_unit_of_work():
+    """InMemoryUnitOfWork implements the UnitOfWork port."""
+    assert isinstance(InMemoryUnitOfWork(), UnitOfWork)
+
+
+def test_active_follows_the_block_and_the_unit_is_reusable():
+    """`active` is True only inside the block; the same unit serves block after block."""
+    uow = InMemoryUnitOfWork()
+    assert (False, "InMemoryUnitOfWork(idle, changes=0)") == (uow.active, repr(uow))
+    for number in (1, 2, 3):
+        with uow:
+            assert uow.active
+            uow.customers.add(customer(number))
+            assert "InMemoryUnitOfWork(active, changes=1)" == repr(uow)
+            uow.commit()
+    assert not uow.active
+    with uow:
+        assert 3 == uow.customers.count()
+
+
+def test_units_without_a_store_do_not_share_data():
+    """InMemoryUnitOfWork() keeps a private store; units share data only through one store."""
+    first, second = InMemoryUnitOfWork(), InMemoryUnitOfWork()
+    with first:
+        first.customers.add(customer(1))
+        first.commit()
+    with second:
+        assert 0 == second.customers.count()
+    assert first.store is not second.store
+
+
+def test_an_error_inside_a_repository_call_changes_nothing():
+    """A refused add (duplicate key) leaves the unit's earlier changes as they were."""
+    uow = InMemoryUnitOfWork()
+    with uow:
+        uow.customers.add(customer(1, ContactPoint("email", EMAIL)))
+        with pytest.raises(DuplicateKey):
+            uow.customers.add(customer(2, ContactPoint("email", EMAIL)))
+        uow.commit()
+    with uow:
+        assert [CustomerId("c-1")] == [c.id for c in uow.customers]
+        assert CustomerId("c-1") == uow.customers.get_by_email(EMAIL).id
+
+
+def test_collect_events_needs_no_block_and_refuses_nothing():
+    """collect_events() works outside the block and returns [] when nothing is pending."""
+    uow = InMemoryUnitOfWork()
+    assert [] == uow.collect_events()
+    with uow:
+        assert [] == uow.collect_events()
+
+
+def test_repositories_of_an_ended_unit_stay_refused_after_reentry_of_another():
+    """A repository belongs to its unit: another unit's block does not make it usable."""
+    store = InMemoryStore()
+    first, second = InMemoryUnitOfWork(store), InMemoryUnitOfWork(store)
+    repository = first.customers
+    with second, pytest.raises(UnitOfWorkError):
+        repository.count()
+
+
+def test_commits_are_atomic_for_concurrent_readers():
+    """Readers never see half a commit: two counters saved together always read equal."""
+    store = InMemoryStore()
+    setup = InMemoryUnitOfWork(store)
+    with setup:
+        setup.customers.add(customer(1))
+        setup.customers.add(customer(2))
+        setup.commit()
+
+    def writer():
+        uow = InMemoryUnitOfWork(store)
+        for value in range(1, 201):
+            with uow:
+                for number in (1, 2):
+                    found = uow.customers.get(CustomerId(f"c-{number}"))
+                    uow.customers.save(found.set_attribute("counter", value, at=T0))
+                uow.commit()
+
+    def reader():
+        uow = InMemoryUnitOfWork(store)
+        for _ in range(400):
+            with uow:
+                one, two = (uow.customers.get(CustomerId(f"c-{n}")) for n in (1, 2))
+                assert counter(one) == counter(two)
+                assert one.version == two.version
+
+    run_threads(3, lambda index: writer() if index == 0 else reader())
+    with setup:
+        assert 200 == counter(setup.customers.get(CustomerId("c-1")))
+
+
+def test_a_natural_key_never_belongs_to_two_customers_under_contention():
+    """Threads moving one email between customers never leave it with two or none."""
+    store = InMemoryStore()
+    setup = InMemoryUnitOfWork(store)
+    with setup:
+        setup.customers.add(customer(1, ContactPoint("email", EMAIL)))
+        for number in (2, 3, 4):
+            setup.customers.add(customer(number))
+        setup.commit()
+    moves = []
+
+    def mover(index):
+        uow = InMemoryUnitOfWork(store)
+        target = CustomerId(f"c-{index + 1}")
+        for _ in range(50):
+            try:
+                with uow:
+                    holder = uow.customers.get_by_email(EMAIL)
+                    if holder.id == target:
+                        continue
+                    uow.customers.save(holder.remove_contact_point("email", EMAIL, at=T0))
+                    taker = uow.customers.get(target)
+                    uow.customers.save(taker.add_contact_point(ContactPoint("email", EMAIL), at=T0))
+                    uow.commit()
+                    moves.append(target)
+            except (ConcurrencyConflict, DuplicateKey):
+                continue
+
+    run_threads(4, mover)
+    with setup:
+        holders = [c.id for c in setup.customers if c.contact_point("email", EMAIL) is not None]
+        assert [setup.customers.get_by_email(EMAIL).id] == holders
+        assert moves[-1] == holders[0]
+        # Each move saved two customers, and nothing else saved any.
+        assert 2 * len(moves) == sum(c.version for c in setup.customers)
