@@ -42,6 +42,7 @@ def test_report_has_every_section_with_consistent_counts():
         "Commerce",
         "Service and feedback",
         "Lifecycle",
+        "Customer lifetime value",
     ):
         assert f"== {title} ==" in text
     assert f"JSON round trip: {len(customers)}/{len(customers)} customers identical" in text
@@ -88,3 +89,13 @@ def test_lifecycle_section_matches_the_progressed_customers():
     for stage, count in stages.items():
         expected = count + (untracked if stage == "suspect" else 0)
         assert f"  {stage:<20} {expected:>5}" in text
+
+
+def test_clv_section_reports_the_gift_shop_example_and_tiers():
+    """The formula example is the source documents' figure; tiers add up to the buyers."""
+    text = report(60)
+    assert "(275,000 x 24 x 3): 19800000 IDR" in text
+    line = next(row for row in text.splitlines() if row.startswith("CLV tiers of the "))
+    buyers = int(line.split()[4])
+    counts = [int(word.rstrip(",")) for word in line.split(":")[1].split()[1::2]]
+    assert buyers == sum(counts)

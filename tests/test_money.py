@@ -185,21 +185,29 @@ def test_sums_are_exact_or_refused_never_silently_rounded():
     big = Money("1E+20", "USD")
     assert Decimal("100000000000000000000.01") == (big + Money("0.01", "USD")).amount
     with pytest.raises(ValidationError) as info:
-        big + Money("1E-40", "USD")
+        big + Money("1E-90", "USD")
     assert "too_long" == info.value.code
 
 
 def test_amounts_have_bounded_size_and_round_trip_as_text():
-    """At most 50 significant digits and below 10**21; every valid amount reads back."""
-    longest = Money(Decimal("1." + "1" * 49), "USD")
+    """At most 100 significant digits and below 10**21; every valid amount reads back."""
+    longest = Money(Decimal("1." + "1" * 99), "USD")
     assert longest == Money(str(longest.amount), "USD")
     with pytest.raises(ValidationError):
-        Money(Decimal("1." + "1" * 50), "USD")
+        Money(Decimal("1." + "1" * 100), "USD")
     with pytest.raises(ValidationError) as info:
         Money("1E+21", "USD")
     assert "too_large" == info.value.code
     with pytest.raises(ValidationError):
         Money("1E+20", "USD") * 100
+
+
+def test_products_and_quotients_keep_28_digits_and_sums_of_them_stay_exact():
+    """Division rounds like Python's default context; adding its results loses nothing."""
+    third = Money("10", "USD") / 3
+    assert 28 == len(third.amount.as_tuple().digits)
+    total = Money("1E+20", "USD") + third
+    assert total - Money("1E+20", "USD") == third
 
 
 def test_allocate_never_gives_a_zero_ratio_a_unit():

@@ -177,7 +177,7 @@ def reject_float(value: object, path: str) -> None:
 
 
 #: Most significant digits a decimal number may carry (inputs and Money amounts).
-MAX_DIGITS = 50
+MAX_DIGITS = 100
 
 
 def to_decimal(value: object, path: str) -> Decimal:
@@ -192,7 +192,7 @@ def to_decimal(value: object, path: str) -> Decimal:
     if isinstance(value, Decimal):
         number = value
     elif isinstance(value, int):
-        if abs(value).bit_length() > 200:
+        if abs(value).bit_length() > 400:
             raise ValidationError(
                 f"must have at most {MAX_DIGITS} significant digits", path=path, code="too_long"
             )

@@ -81,10 +81,15 @@ def currency(code: str) -> Currency:
 #: Amounts must be smaller than this in absolute value (10**21 minor-unit-free units).
 MAX_MAGNITUDE = Decimal(10) ** 21
 
-# Sums and differences of valid amounts are computed exactly in this context
-# (inexact results are refused); products and quotients keep MAX_DIGITS digits.
+#: Significant digits kept by products and quotients (Python's default context).
+PRODUCT_DIGITS = 28
+
+# Sums and differences of valid amounts are computed exactly (an inexact result is
+# refused, never rounded); products and quotients keep PRODUCT_DIGITS digits.
 _EXACT = Context(prec=MAX_DIGITS + 30, traps=[Inexact, InvalidOperation, Overflow])
-_ROUNDED = Context(prec=MAX_DIGITS, rounding=ROUND_HALF_EVEN, traps=[InvalidOperation, Overflow])
+_ROUNDED = Context(
+    prec=PRODUCT_DIGITS, rounding=ROUND_HALF_EVEN, traps=[InvalidOperation, Overflow]
+)
 
 
 def _amount(value: object) -> Decimal:
@@ -281,7 +286,7 @@ class Money:
         return to_decimal(other, "$")
 
     def __mul__(self, other: int | Decimal | str) -> Money:
-        """Multiply by a scalar; the product keeps at most 50 significant digits."""
+        """Multiply by a scalar; the product keeps 28 significant digits."""
         factor = self._factor(other, "multiply")
         return Money(_rounded(lambda: self.amount * factor), self.currency)
 
