@@ -43,6 +43,7 @@ def test_report_has_every_section_with_consistent_counts():
         "Service and feedback",
         "Lifecycle",
         "Customer lifetime value",
+        "Segments and analytics",
     ):
         assert f"== {title} ==" in text
     assert f"JSON round trip: {len(customers)}/{len(customers)} customers identical" in text

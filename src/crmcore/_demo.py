@@ -18,6 +18,7 @@ from dateutil.relativedelta import relativedelta
 
 from crmcore._demo_commerce import demo_commerce
 from crmcore._demo_commerce import demo_section as commerce_section
+from crmcore._demo_segments import demo_section as segments_section
 from crmcore._demo_service import demo_section as service_section
 from crmcore.clv import BetaGeo, GammaGamma, customer_lifetime_value, formula_clv
 from crmcore.errors import ConcurrencyConflict
@@ -346,7 +347,7 @@ def section_clv(orders: Sequence[Order], at: datetime) -> str:
         f"formula CLV of the gift-shop customer (275,000 x 24 x 3): {gift_shop.gross_value}",
         (
             f"  at a 30% margin, discounted at 10% a year, after a Rp 500,000 acquisition cost: "
-            f"{refined.net_value.rounded()}, paid back after {refined.payback_years} years"
+            f"{refined.net_value.rounded()}, paid back after {refined.payback_years:.2f} years"
         ),
     ]
     truth = BetaGeo(params=_CDNOW_BGNBD)
@@ -496,6 +497,14 @@ def sections(count: int = 300) -> list[Section]:
         (
             "Customer lifetime value",
             lambda: section_clv(commerce.orders, REFERENCE_TIME),
+        ),
+        (
+            "Segments and analytics",
+            lambda: segments_section(
+                customers,
+                [(o.customer_id, o.placed_at, o.amount) for o in commerce.orders if o.is_purchase],
+                at=REFERENCE_TIME,
+            ),
         ),
     ]
 

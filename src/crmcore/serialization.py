@@ -52,6 +52,7 @@ from crmcore.model import (
 )
 from crmcore.model._checks import require_aware, to_decimal, type_name
 from crmcore.model._party import AttributeValue
+from crmcore.segmentation import register_rule_hooks
 
 __all__ = [
     "MAX_DEPTH",
@@ -343,6 +344,8 @@ def make_converter() -> cattrs.Converter:
     conv.register_structure_hook_func(_is_name_union, hooks.structure_name)
     conv.register_unstructure_hook_func(_is_event_type, hooks.unstructure_event)
     conv.register_structure_hook_func(_is_event_type, hooks.structure_event)
+    # Capabilities with recursive or tagged documents bring their own hooks.
+    register_rule_hooks(conv)
     return conv
 
 

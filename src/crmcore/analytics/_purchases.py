@@ -1,0 +1,206 @@
+"""Purchase behaviour: repeat-purchase rate, average order value, purchase frequency, top products.
+
+Orders are ``(customer_id, at, amount)`` tuples or objects with those
+attributes (``amount`` is :class:`~crmcore.Money`, all in one currency). For
+product counts an order also needs lines: the tuple's fourth item or the
+``lines`` attribute, each ``(product_id, category, quantity)`` or an object
+with those attributes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Hashable, Iterable, Mapping
+from decimal import Decimal
+
+import attrs
+
+from crmcore.errors import InvalidType, ValidationError
+from crmcore.model import Money
+from crmcore.model._checks import type_name
+from crmcore.segmentation._records import (
+    fields_of,
+    read_lines,
+    read_orders,
+    require_iterable,
+    single_currency,
+)
+from crmcore.segmentation._tiers import ClvTier, tiers_by_percentile
+
+__all__ = [
+    "ProductCount",
+    "PurchaseSummary",
+    "average_order_value",
+    "purchase_frequency",
+    "purchase_summary",
+    "repeat_purchase_rate",
+    "top_clv_products",
+    "top_products",
+]
+
+
+@attrs.frozen(slots=True)
+class PurchaseSummary:
+    """Purchase measures over a set of orders.
+
+    Attributes:
+        orders: how many orders.
+        customers: how many distinct customers ordered.
+        repeat_customers: how many ordered at least twice.
+        revenue: the orders' total (``None`` without orders).
+        average_order_value: ``revenue / orders``, unrounded (``None`` without orders).
+        purchase_frequency: ``orders / customers`` (``None`` without orders).
+        repeat_purchase_rate: ``repeat_customers / customers`` (``None`` without orders).
+    """
+
+    orders: int
+    customers: int
+    repeat_customers: int
+    revenue: Money | None
+    average_order_value: Money | None
+    purchase_frequency: float | None
+    repeat_purchase_rate: float | None
+
+
+def purchase_summary(orders: Iterable[object]) -> PurchaseSummary:
+    """Every purchase measure in one pass.
+
+    >>> from datetime import datetime, timezone
+    >>> from crmcore import Money
+    >>> t = datetime(2026, 1, 5, tzinfo=timezone.utc)
+    >>> orders = [
+    ...     ("a", t, Money("10", "USD")),
+    ...     ("a", t, Money("20", "USD")),
+    ...     ("b", t, Money("30", "USD")),
+    ... ]
+    >>> s = purchase_summary(orders)
+    >>> s.average_order_value, s.purchase_frequency, s.repeat_purchase_rate
+    (Money('20', 'USD'), 1.5, 0.5)
+    >>> purchase_summary([]).average_order_value is None
+    True
+
+    Raises:
+        CurrencyMismatch: orders in more than one currency.
+    """
+    rows = read_orders(orders)
+    currency = single_currency(rows)
+    counts: dict[Hashable, int] = {}
+    total = Decimal(0)
+    for row in rows:
+        counts[row.customer_id] = counts.get(row.customer_id, 0) + 1
+        total += row.amount.amount
+    n_orders, n_customers = len(rows), len(counts)
+    repeat = sum(1 for n in counts.values() if n >= 2)
+    revenue = Money(total, currency) if currency is not None else None
+    return PurchaseSummary(
+        orders=n_orders,
+        customers=n_customers,
+        repeat_customers=repeat,
+        revenue=revenue,
+        average_order_value=revenue / n_orders if revenue is not None else None,
+        purchase_frequency=n_orders / n_customers if n_customers else None,
+        repeat_purchase_rate=repeat / n_customers if n_customers else None,
+    )
+
+
+def repeat_purchase_rate(orders: Iterable[object]) -> float | None:
+    """The share of customers who ordered at least twice (``None`` without orders)."""
+    return purchase_summary(orders).repeat_purchase_rate
+
+
+def average_order_value(orders: Iterable[object]) -> Money | None:
+    """Revenue per order, unrounded (``None`` without orders; ``.rounded()`` to display)."""
+    return purchase_summary(orders).average_order_value
+
+
+def purchase_frequency(orders: Iterable[object]) -> float | None:
+    """Orders per ordering customer (``None`` without orders)."""
+    return purchase_summary(orders).purchase_frequency
+
+
+@attrs.frozen(slots=True)
+class ProductCount:
+    """How much of one product was bought.
+
+    Attributes:
+        product_id: the product.
+        category: its category (the first one seen), if any.
+        quantity: units bought.
+        orders: orders holding it.
+        customers: distinct customers who bought it.
+    """
+
+    product_id: Hashable
+    category: str | None
+    quantity: int
+    orders: int
+    customers: int
+
+
+def _limit(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidType(f"must be an int, not {type_name(value)}", path="$.limit")
+    if value < 1:
+        raise ValidationError("must be at least 1", path="$.limit", code="out_of_range")
+    return value
+
+
+def top_products(
+    orders: Iterable[object], *, customers: Collection[Hashable] | None = None, limit: int = 10
+) -> tuple[ProductCount, ...]:
+    """The products bought in the largest quantities, optionally by some customers only.
+
+    Ties are broken by the number of customers, then by the product id's text.
+
+    >>> from datetime import datetime, timezone
+    >>> from crmcore import Money
+    >>> t, usd = datetime(2026, 1, 5, tzinfo=timezone.utc), Money("9", "USD")
+    >>> orders = [
+    ...     ("a", t, usd, [("tea", "drinks", 3), ("cake", None, 1)]),
+    ...     ("b", t, usd, [("cake", None, 2)]),
+    ... ]
+    >>> [(p.product_id, p.quantity, p.customers) for p in top_products(orders)]
+    [('cake', 3, 2), ('tea', 3, 1)]
+    """
+    wanted = None if customers is None else frozenset(require_iterable(customers, "$.customers"))
+    most = _limit(limit)
+    quantity: dict[Hashable, int] = {}
+    in_orders: dict[Hashable, int] = {}
+    buyers: dict[Hashable, set[Hashable]] = {}
+    category: dict[Hashable, str | None] = {}
+    for index, record in enumerate(require_iterable(orders, "$.orders")):
+        path = f"$.orders[{index}]"
+        (customer_id,) = fields_of(record, ("customer_id",), path)
+        if wanted is not None and customer_id not in wanted:
+            continue
+        seen: set[Hashable] = set()
+        for line in read_lines(record, path):
+            product = line.product_id
+            quantity[product] = quantity.get(product, 0) + line.quantity
+            category.setdefault(product, line.category)
+            buyers.setdefault(product, set()).add(customer_id)
+            if product not in seen:
+                in_orders[product] = in_orders.get(product, 0) + 1
+                seen.add(product)
+    ranked = sorted(quantity, key=lambda p: (-quantity[p], -len(buyers[p]), str(p)))
+    return tuple(
+        ProductCount(p, category[p], quantity[p], in_orders[p], len(buyers[p]))
+        for p in ranked[:most]
+    )
+
+
+def top_clv_products(
+    orders: Iterable[object],
+    clv: Mapping[Hashable, object],
+    *,
+    top_percent: int | Decimal = 20,
+    limit: int = 10,
+) -> tuple[ProductCount, ...]:
+    """The products most bought by the top-CLV customers (the top ``top_percent`` by CLV).
+
+    ``clv`` maps customer ids to their value (Money, numbers or model
+    floats). Customers with equal CLV are kept together, so the top group may
+    be slightly larger than the percent.
+    """
+    tiers = tiers_by_percentile(clv, low_percent=0, high_percent=top_percent)
+    top = frozenset(key for key, tier in tiers.items() if tier is ClvTier.HIGH)
+    return top_products(orders, customers=top, limit=limit)

@@ -1,0 +1,357 @@
+"""Stored rules: rules to JSON-ready dicts and back, validated strictly.
+
+The document of a rule is one of::
+
+    {"all": [rule, ...]}        every rule matches
+    {"any": [rule, ...]}        at least one matches
+    {"not": rule}               the rule does not match
+    {"field": "frequency", "op": "ge", "kind": "number", "value": 3}
+
+``kind`` (text, number, bool, date, datetime, money) is given for the
+operators that compare with a typed literal (eq, ne, lt, le, gt, ge, between,
+in, not_in, has, has_any, has_all) and left out for the others. Numbers are
+JSON integers or decimal strings (``"12.50"``; JSON floats are refused, as
+everywhere in crmcore), dates and datetimes ISO 8601 text, Money
+``{"amount": "12.50", "currency": "USD"}``. ``between`` takes ``[low, high]``,
+the set operators a list, time windows ``{"days": 30}`` (``weeks``,
+``months``), ``birthday_within`` a number of days, ``is_empty`` and
+``is_not_empty`` no value.
+
+Loading never evaluates anything written in the document: the operator is
+looked up in a fixed table and field paths are checked against a pattern.
+The shape is checked iteratively (depth, then size) before anything is
+built, so a document nested 100,000 levels deep is refused with a
+:class:`~crmcore.ValidationError`, never a ``RecursionError``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from crmcore.errors import InvalidType, Problem, ValidationError
+from crmcore.model._checks import collect_errors
+from crmcore.segmentation._evaluate import Operator
+from crmcore.segmentation._rules import (
+    MAX_RULE_DEPTH,
+    MAX_RULE_NODES,
+    AllOf,
+    AnyOf,
+    Condition,
+    Not,
+    Rule,
+    Span,
+    operator_named,
+)
+from crmcore.segmentation._schema import Schema, check_rule
+from crmcore.segmentation._values import (
+    MAX_SET_ITEMS,
+    Kind,
+    literal_from_json,
+    literal_to_json,
+)
+
+__all__ = [
+    "is_rule_type",
+    "register_rule_hooks",
+    "rule_from_dict",
+    "rule_to_dict",
+    "structure_rule",
+]
+
+_KINDED: Final = frozenset(
+    {
+        Operator.EQ,
+        Operator.NE,
+        Operator.LT,
+        Operator.LE,
+        Operator.GT,
+        Operator.GE,
+        Operator.BETWEEN,
+        Operator.IN,
+        Operator.NOT_IN,
+        Operator.HAS,
+        Operator.HAS_ANY,
+        Operator.HAS_ALL,
+    }
+)
+_PAIRS: Final = frozenset({Operator.BETWEEN})
+_SETS: Final = frozenset({Operator.IN, Operator.NOT_IN, Operator.HAS_ANY, Operator.HAS_ALL})
+_WINDOWS: Final = frozenset({Operator.WITHIN_LAST, Operator.MORE_THAN_AGO, Operator.WITHIN_NEXT})
+_NO_VALUE: Final = frozenset({Operator.IS_EMPTY, Operator.IS_NOT_EMPTY})
+_COMBINATORS: Final = ("all", "any", "not")
+_CONDITION_KEYS: Final = frozenset({"field", "op", "kind", "value"})
+
+
+def rule_to_dict(rule: Rule) -> dict[str, Any]:
+    """The JSON-ready document of ``rule`` (see the module docstring for the format).
+
+    >>> from crmcore.segmentation import field, all_of
+    >>> rule_to_dict(all_of(field("frequency") >= 3, field("stage").is_in({"member", "client"})))
+    {'all': [{'field': 'frequency', 'op': 'ge', 'kind': 'number', 'value': 3}, {'field': 'stage', 'op': 'in', 'kind': 'text', 'value': ['client', 'member']}]}
+    """
+    if not isinstance(rule, Rule):
+        raise InvalidType(f"must be a rule, not {type(rule).__name__}", path="$")
+    if isinstance(rule, AllOf):
+        return {"all": [rule_to_dict(child) for child in rule.rules]}
+    if isinstance(rule, AnyOf):
+        return {"any": [rule_to_dict(child) for child in rule.rules]}
+    if isinstance(rule, Not):
+        return {"not": rule_to_dict(rule.rule)}
+    if not isinstance(rule, Condition):  # pragma: no cover - the four node classes are closed.
+        raise InvalidType("must be a crmcore rule node", path="$")
+    return _condition_document(rule)
+
+
+def _condition_document(rule: Condition) -> dict[str, Any]:
+    document: dict[str, Any] = {"field": rule.field, "op": rule.op.value}
+    op, kind, value = rule.op, rule.kind, rule.value
+    if kind is not None:
+        document["kind"] = kind.value
+    if op in _NO_VALUE:
+        return document
+    if kind is None:
+        if isinstance(value, Span):
+            units = {"months": value.months, "weeks": value.weeks, "days": value.days}
+            document["value"] = {unit: n for unit, n in units.items() if n} or {"days": 0}
+        else:
+            document["value"] = value
+    elif op in _PAIRS:
+        document["value"] = [literal_to_json(kind, item) for item in value]
+    elif op in _SETS:
+        document["value"] = [literal_to_json(kind, item) for item in sorted(value)]
+    else:
+        document["value"] = literal_to_json(kind, value)
+    return document
+
+
+def rule_from_dict(data: object, *, schema: Schema | None = None) -> Rule:
+    """Rebuild a rule from its document, validating everything on the way.
+
+    With a ``schema`` (such as
+    :data:`~crmcore.segmentation.SNAPSHOT_FIELDS`), fields it does not know
+    and literals of the wrong kind for a field are refused too.
+
+    >>> rule_from_dict({"field": "frequency", "op": "ge", "kind": "number", "value": 3})
+    field('frequency') >= 3
+    >>> rule_from_dict({"any": [{"field": "tags", "op": "has", "kind": "text", "value": 4.5}]})
+    Traceback (most recent call last):
+    ...
+    crmcore.errors.InvalidType: $.any[0].value: must be a string, not a number
+
+    Raises:
+        ValidationError: the document breaks a rule; ``problems`` lists every
+            fault found with its path (``$.all[2].op``).
+    """
+    _check_shape(data)
+    rule = _build(data, "$")
+    if schema is not None:
+        check_rule(rule, schema)
+    return rule
+
+
+def _check_shape(data: object) -> None:
+    """Refuse over-deep or oversized documents before building anything (no recursion)."""
+    stack: list[tuple[object, int, str]] = [(data, 1, "$")]
+    nodes = 0
+    while stack:
+        value, depth, path = stack.pop()
+        nodes += 1
+        if nodes > MAX_RULE_NODES:
+            raise ValidationError(
+                f"must hold at most {MAX_RULE_NODES} conditions and combinators",
+                path="$",
+                code="too_large",
+            )
+        if depth > MAX_RULE_DEPTH:
+            raise ValidationError(
+                f"must not be nested more than {MAX_RULE_DEPTH} levels deep",
+                path=path,
+                code="too_deep",
+            )
+        if not isinstance(value, dict) or len(value) != 1:
+            continue
+        (key,) = value
+        inner = value[key]
+        if key == "not":
+            stack.append((inner, depth + 1, f"{path}.not"))
+        elif key in ("all", "any") and isinstance(inner, list):
+            if len(inner) > MAX_RULE_NODES:
+                raise ValidationError(
+                    f"must hold at most {MAX_RULE_NODES} conditions and combinators",
+                    path="$",
+                    code="too_large",
+                )
+            stack.extend(
+                (child, depth + 1, f"{path}.{key}[{index}]") for index, child in enumerate(inner)
+            )
+
+
+def _unknown_keys(keys: set[str], path: str) -> ValidationError:
+    shown = sorted(str(k)[:40] for k in keys)
+    text = ", ".join(shown[:5]) + (", ..." if len(shown) > 5 else "")
+    return ValidationError(f"has unknown keys: {text}", path=path, code="unknown_keys")
+
+
+def _build(data: object, path: str) -> Rule:
+    if not isinstance(data, dict):
+        raise InvalidType(f"must be an object describing a rule, not {_json(data)}", path=path)
+    combinator = [key for key in _COMBINATORS if key in data]
+    if combinator:
+        key = combinator[0]
+        if len(data) != 1:
+            raise ValidationError(
+                f"must hold only the key '{key}' (a combinator takes nothing else)",
+                path=path,
+                code="keys",
+            )
+        if key == "not":
+            return Not(_build(data["not"], f"{path}.not"))
+        children = data[key]
+        if not isinstance(children, list):
+            raise InvalidType(
+                f"must be an array of rules, not {_json(children)}", path=f"{path}.{key}"
+            )
+        built: list[Rule] = []
+        failures: list[ValidationError] = []
+        for index, child in enumerate(children):
+            try:
+                built.append(_build(child, f"{path}.{key}[{index}]"))
+            except ValidationError as exc:
+                failures.append(exc)
+        if failures:
+            raise collect_errors(failures)
+        return AllOf(built) if key == "all" else AnyOf(built)
+    return _condition(data, path)
+
+
+def _json(value: object) -> str:
+    names = {
+        dict: "an object",
+        list: "an array",
+        str: "a string",
+        bool: "a boolean",
+        int: "an integer",
+        float: "a number",
+        type(None): "null",
+    }
+    return names.get(type(value), type(value).__name__)
+
+
+def _condition(data: dict[Any, Any], path: str) -> Condition:
+    extra = set(data) - _CONDITION_KEYS
+    if extra:
+        raise _unknown_keys(extra, path)
+    for key in ("field", "op"):
+        if key not in data:
+            raise ValidationError("is required", path=f"{path}.{key}", code="required")
+    try:
+        op = operator_named(data["op"])
+    except ValidationError as exc:
+        raise exc.under(path) from None
+    _check_keys(op, data, path)
+    value = _condition_value(op, data, path)
+    try:
+        return Condition(data["field"], op, value)
+    except ValidationError as exc:
+        raise exc.under(path) from None
+
+
+def _check_keys(op: Operator, data: dict[Any, Any], path: str) -> None:
+    kinded = op in _KINDED
+    if kinded and "kind" not in data:
+        raise ValidationError("is required by this operator", path=f"{path}.kind", code="required")
+    if not kinded and "kind" in data:
+        raise ValidationError("is not taken by this operator", path=f"{path}.kind", code="keys")
+    if op in _NO_VALUE and "value" in data:
+        raise ValidationError("is not taken by this operator", path=f"{path}.value", code="keys")
+    if op not in _NO_VALUE and "value" not in data:
+        raise ValidationError("is required", path=f"{path}.value", code="required")
+
+
+def _condition_value(op: Operator, data: dict[Any, Any], path: str) -> Any:
+    raw = data.get("value")
+    value_path = f"{path}.value"
+    if op in _KINDED:
+        return _typed_value(op, _kind(data["kind"], f"{path}.kind"), raw, value_path)
+    if op in _WINDOWS:
+        return _span(raw, value_path)
+    if op is Operator.BIRTHDAY_WITHIN or op in _NO_VALUE:
+        return raw
+    if not isinstance(raw, str):
+        raise InvalidType(f"must be a string, not {_json(raw)}", path=value_path)
+    return raw
+
+
+def _kind(value: object, path: str) -> Kind:
+    if isinstance(value, str):
+        try:
+            return Kind(value)
+        except ValueError:
+            pass
+    choices = ", ".join(kind.value for kind in Kind)
+    if not isinstance(value, str):
+        raise InvalidType(f"must be one of: {choices}; not {_json(value)}", path=path)
+    raise ValidationError(f"must be one of: {choices}", path=path, code="choice")
+
+
+def _typed_value(op: Operator, kind: Kind, raw: object, path: str) -> Any:
+    if op in _PAIRS or op in _SETS:
+        if not isinstance(raw, list):
+            raise InvalidType(f"must be an array, not {_json(raw)}", path=path)
+        if len(raw) > MAX_SET_ITEMS:
+            raise ValidationError(
+                f"must hold at most {MAX_SET_ITEMS} values", path=path, code="too_many"
+            )
+        items: list[Any] = []
+        problems: list[Problem] = []
+        for index, item in enumerate(raw):
+            try:
+                items.append(literal_from_json(kind, item, f"{path}[{index}]"))
+            except ValidationError as exc:
+                problems.extend(exc.problems)
+        if problems:
+            raise _collect(problems)
+        return tuple(items) if op in _PAIRS else items
+    return literal_from_json(kind, raw, path)
+
+
+def _collect(problems: list[Problem]) -> ValidationError:
+    if all(p.code in {"type", "float"} for p in problems):
+        return InvalidType.collect(problems)
+    return ValidationError.collect(problems)
+
+
+def _span(raw: object, path: str) -> Span:
+    if not isinstance(raw, dict):
+        raise InvalidType(f"must be an object such as {{'days': 30}}, not {_json(raw)}", path=path)
+    extra = set(raw) - {"days", "weeks", "months"}
+    if extra:
+        raise _unknown_keys(extra, path)
+    try:
+        return Span(**raw)
+    except ValidationError as exc:
+        raise exc.under(path) from None
+
+
+def is_rule_type(tp: object) -> bool:
+    """True for :class:`Rule` and its subclasses (the predicate for converter hooks)."""
+    return isinstance(tp, type) and issubclass(tp, Rule)
+
+
+def structure_rule(value: object, _: object) -> Rule:
+    """A cattrs structure hook: :func:`rule_from_dict` with the hook's signature."""
+    return rule_from_dict(value)
+
+
+def register_rule_hooks(converter: Any) -> None:
+    """Teach a cattrs converter (such as crmcore's own) to read and write rules.
+
+    >>> from crmcore.serialization import make_converter
+    >>> from crmcore.segmentation import field
+    >>> conv = make_converter()
+    >>> register_rule_hooks(conv)
+    >>> conv.unstructure(field("frequency") >= 3)
+    {'field': 'frequency', 'op': 'ge', 'kind': 'number', 'value': 3}
+    """
+    converter.register_unstructure_hook_func(is_rule_type, rule_to_dict)
+    converter.register_structure_hook_func(is_rule_type, structure_rule)

@@ -1,0 +1,475 @@
+r"""RFM: recency, frequency and monetary value from orders, scored 1-5 and named.
+
+For each customer with at least one order dated at or before the analysis
+time ``at``: *recency* is the whole days from the last order to ``at``,
+*frequency* the number of orders, *monetary* their total. Each is scored 1 to
+5, 5 the best (most recent, most frequent, highest spend), by quintiles
+(ties kept together, see :func:`~crmcore.segmentation.quantile_scores`) or
+by fixed edges.
+
+Two standard maps name the score combinations:
+
+- **rf10**, the 10-segment R x F grid widely republished in RFM tutorials
+  (the pandas ``seg_map`` of regular expressions over the "RF" score string,
+  e.g. ``r'[1-2][1-2]': 'hibernating'``, ``r'5[4-5]': 'champions'``):
+
+  ====  ==============  ===================  ===================  ==============  ===============
+  R\F   1               2                    3                    4               5
+  ====  ==============  ===================  ===================  ==============  ===============
+  5     New Customers   Potential Loyalists  Potential Loyalists  Champions       Champions
+  4     Promising       Potential Loyalists  Potential Loyalists  Loyal           Loyal
+  3     About to Sleep  About to Sleep       Need Attention       Loyal           Loyal
+  2     Hibernating     Hibernating          At Risk              At Risk         Can't Lose Them
+  1     Hibernating     Hibernating          At Risk              At Risk         Can't Lose Them
+  ====  ==============  ===================  ===================  ==============  ===============
+
+- **rfm11**, the 11-segment variant that adds Lost and reads monetary value
+  too, after the R / "FM" tables of the 11-segment RFM model (Putler's RFM
+  segmentation, republished e.g. in docs.churned.io "RFM-Model"). FM is the
+  mean of F and M rounded half up, ``(F + M + 1) // 2``, and takes F's place
+  in the grid above; the old Hibernating corner splits into **Lost** (R = 1)
+  and **Hibernating** (R = 2), the lowest recency being the customers gone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any, Final
+
+import attrs
+
+from crmcore.errors import InvalidType, ValidationError
+from crmcore.model import Money
+from crmcore.model._checks import require_aware, type_name
+from crmcore.segmentation._ranking import quantile_scores, threshold_scores
+from crmcore.segmentation._records import read_orders, single_currency
+
+__all__ = [
+    "RfmScheme",
+    "RfmScore",
+    "RfmSegment",
+    "RfmSegmentSummary",
+    "RfmValues",
+    "rfm_segment",
+    "rfm_values",
+    "score_rfm",
+    "segment_grid",
+    "summarize_segments",
+]
+
+
+class RfmSegment(StrEnum):
+    """The named RFM segments (values are snake_case; :attr:`label` is the display name)."""
+
+    CHAMPIONS = "champions"
+    LOYAL = "loyal"
+    POTENTIAL_LOYALISTS = "potential_loyalists"
+    NEW_CUSTOMERS = "new_customers"
+    PROMISING = "promising"
+    NEED_ATTENTION = "need_attention"
+    ABOUT_TO_SLEEP = "about_to_sleep"
+    AT_RISK = "at_risk"
+    CANT_LOSE_THEM = "cant_lose_them"
+    HIBERNATING = "hibernating"
+    LOST = "lost"
+
+    @property
+    def label(self) -> str:
+        """The name analysts know: ``"Can't Lose Them"``."""
+        return _LABELS[self]
+
+    @classmethod
+    def parse(cls, name: object) -> RfmSegment:
+        """The segment named by its value or label, ignoring case, spaces and punctuation.
+
+        >>> RfmSegment.parse("Can't Lose Them"), RfmSegment.parse("at_risk")
+        (<RfmSegment.CANT_LOSE_THEM: 'cant_lose_them'>, <RfmSegment.AT_RISK: 'at_risk'>)
+        >>> RfmSegment.parse("Champs")
+        Traceback (most recent call last):
+        ...
+        crmcore.errors.ValidationError: $.segment: must name an RFM segment: Champions, Loyal, Potential Loyalists, New Customers, Promising, Need Attention, About to Sleep, At Risk, Can't Lose Them, Hibernating, Lost
+        """
+        if not isinstance(name, str):
+            raise InvalidType(f"must be a segment name, not {type_name(name)}", path="$.segment")
+        found = _BY_KEY.get(_key(name))
+        if found is None:
+            choices = ", ".join(segment.label for segment in cls)
+            raise ValidationError(
+                f"must name an RFM segment: {choices}", path="$.segment", code="segment"
+            )
+        return found
+
+
+_LABELS: Final = {
+    RfmSegment.CHAMPIONS: "Champions",
+    RfmSegment.LOYAL: "Loyal",
+    RfmSegment.POTENTIAL_LOYALISTS: "Potential Loyalists",
+    RfmSegment.NEW_CUSTOMERS: "New Customers",
+    RfmSegment.PROMISING: "Promising",
+    RfmSegment.NEED_ATTENTION: "Need Attention",
+    RfmSegment.ABOUT_TO_SLEEP: "About to Sleep",
+    RfmSegment.AT_RISK: "At Risk",
+    RfmSegment.CANT_LOSE_THEM: "Can't Lose Them",
+    RfmSegment.HIBERNATING: "Hibernating",
+    RfmSegment.LOST: "Lost",
+}
+
+
+def _key(name: str) -> str:
+    return "".join(ch for ch in name.casefold() if ch.isalnum())
+
+
+_BY_KEY: Final = {
+    **{_key(segment.value): segment for segment in RfmSegment},
+    **{_key(label): segment for segment, label in _LABELS.items()},
+    _key("Loyal Customers"): RfmSegment.LOYAL,
+    _key("Potential Loyalist"): RfmSegment.POTENTIAL_LOYALISTS,
+    _key("Cannot Lose Them"): RfmSegment.CANT_LOSE_THEM,
+}
+
+
+class RfmScheme(StrEnum):
+    """A standard map from scores to segments."""
+
+    RF10 = "rf10"
+    RFM11 = "rfm11"
+
+    @property
+    def segments(self) -> tuple[RfmSegment, ...]:
+        """The segments the scheme can give, in the order tables list them."""
+        if self is RfmScheme.RF10:
+            return tuple(s for s in RfmSegment if s is not RfmSegment.LOST)
+        return tuple(RfmSegment)
+
+
+_S: Final = RfmSegment
+# Rows are R = 5 down to 1; columns F (rf10) or FM (rfm11) = 1 to 5.
+# rf10 transcribes the R x F regular-expression map of RFM tutorials: a pandas
+# replace over the "RF" score string, with patterns 11-22 Hibernating, 13-24 At
+# Risk, 15-25 Can't Lose, 31-32 About to Sleep, 33 Need Attention, 34-45 Loyal,
+# 41 Promising, 51 New, 42-53 Potential Loyalists, 54-55 Champions (see
+# tests/test_rfm.py, which checks every cell against those patterns).
+# rfm11 follows the 11-segment R / FM tables (Putler's RFM model, as in
+# https://docs.churned.io/churned-docs/dashboard-and-features/rfv-model-segment-best-practices/rfm-model):
+# Lost holds the lowest recency with low F and M, below Hibernating.
+_RF10_ROWS: Final = (
+    (_S.NEW_CUSTOMERS, _S.POTENTIAL_LOYALISTS, _S.POTENTIAL_LOYALISTS, _S.CHAMPIONS, _S.CHAMPIONS),
+    (_S.PROMISING, _S.POTENTIAL_LOYALISTS, _S.POTENTIAL_LOYALISTS, _S.LOYAL, _S.LOYAL),
+    (_S.ABOUT_TO_SLEEP, _S.ABOUT_TO_SLEEP, _S.NEED_ATTENTION, _S.LOYAL, _S.LOYAL),
+    (_S.HIBERNATING, _S.HIBERNATING, _S.AT_RISK, _S.AT_RISK, _S.CANT_LOSE_THEM),
+    (_S.HIBERNATING, _S.HIBERNATING, _S.AT_RISK, _S.AT_RISK, _S.CANT_LOSE_THEM),
+)
+_RFM11_ROWS: Final = (
+    *_RF10_ROWS[:4],
+    (_S.LOST, _S.LOST, _S.AT_RISK, _S.AT_RISK, _S.CANT_LOSE_THEM),
+)
+
+
+def _grid(rows: tuple[tuple[RfmSegment, ...], ...]) -> dict[tuple[int, int], RfmSegment]:
+    return {
+        (5 - r_index, column + 1): segment
+        for r_index, row in enumerate(rows)
+        for column, segment in enumerate(row)
+    }
+
+
+_GRIDS: Final = {RfmScheme.RF10: _grid(_RF10_ROWS), RfmScheme.RFM11: _grid(_RFM11_ROWS)}
+
+
+def _scheme(value: object) -> RfmScheme:
+    if isinstance(value, RfmScheme):
+        return value
+    if isinstance(value, str):
+        try:
+            return RfmScheme(value.strip().lower())
+        except ValueError:
+            pass
+        choices = ", ".join(s.value for s in RfmScheme)
+        raise ValidationError(f"must be one of: {choices}", path="$.scheme", code="scheme")
+    raise InvalidType(f"must be an RfmScheme, not {type_name(value)}", path="$.scheme")
+
+
+def segment_grid(scheme: RfmScheme | str = RfmScheme.RF10) -> Mapping[tuple[int, int], RfmSegment]:
+    """The scheme's grid: ``(r, f)`` (rf10) or ``(r, fm)`` (rfm11) to segment.
+
+    >>> segment_grid("rf10")[5, 5].label
+    'Champions'
+    """
+    return dict(_GRIDS[_scheme(scheme)])
+
+
+def _score(value: object, path: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidType(f"must be an int score, not {type_name(value)}", path=path)
+    if not 1 <= value <= 5:
+        raise ValidationError("must be a score from 1 to 5", path=path, code="score")
+    return value
+
+
+def rfm_segment(
+    r: int, f: int, m: int | None = None, *, scheme: RfmScheme | str = RfmScheme.RF10
+) -> RfmSegment:
+    """The segment of scores ``r``, ``f`` (and ``m`` for rfm11), each 1 to 5.
+
+    >>> rfm_segment(5, 1).label, rfm_segment(2, 5).label
+    ('New Customers', "Can't Lose Them")
+    >>> rfm_segment(1, 1, 2, scheme="rfm11").label, rfm_segment(2, 1, 2, scheme="rfm11").label
+    ('Lost', 'Hibernating')
+    """
+    chosen = _scheme(scheme)
+    recency, frequency = _score(r, "$.r"), _score(f, "$.f")
+    if chosen is RfmScheme.RF10:
+        if m is not None:
+            _score(m, "$.m")
+        return _GRIDS[chosen][recency, frequency]
+    if m is None:
+        raise ValidationError("is needed by the rfm11 scheme", path="$.m", code="required")
+    monetary = _score(m, "$.m")
+    return _GRIDS[chosen][recency, (frequency + monetary + 1) // 2]
+
+
+@attrs.frozen(slots=True)
+class RfmValues:
+    """One customer's raw RFM values.
+
+    Attributes:
+        customer_id: the customer, as the orders named them.
+        recency_days: whole days from the last order to the analysis time.
+        frequency: the number of orders.
+        monetary: their total.
+    """
+
+    customer_id: Any
+    recency_days: int
+    frequency: int
+    monetary: Money
+
+
+@attrs.frozen(slots=True)
+class RfmScore:
+    """One customer's RFM values and scores (1 to 5, 5 the best).
+
+    Attributes:
+        customer_id: the customer.
+        recency_days, frequency, monetary: the raw values (see :class:`RfmValues`).
+        r, f, m: the scores.
+    """
+
+    customer_id: Any
+    recency_days: int
+    frequency: int
+    monetary: Money
+    r: int
+    f: int
+    m: int
+
+    @property
+    def code(self) -> str:
+        """The three scores as text: ``"545"``."""
+        return f"{self.r}{self.f}{self.m}"
+
+    def segment(self, scheme: RfmScheme | str = RfmScheme.RF10) -> RfmSegment:
+        """The named segment under ``scheme``."""
+        return rfm_segment(self.r, self.f, self.m, scheme=scheme)
+
+    def facts(self, scheme: RfmScheme | str = RfmScheme.RF10) -> dict[str, Any]:
+        """The snapshot facts: ``recency_days``, ``frequency``, ``monetary``, the scores and segment.
+
+        >>> from crmcore import Money
+        >>> RfmScore("c-1", 3, 8, Money("900", "USD"), 5, 5, 5).facts()["rfm_segment"]
+        'champions'
+        """
+        return {
+            "recency_days": self.recency_days,
+            "frequency": self.frequency,
+            "monetary": self.monetary,
+            "r_score": self.r,
+            "f_score": self.f,
+            "m_score": self.m,
+            "rfm_segment": self.segment(scheme).value,
+        }
+
+
+def rfm_values(orders: Iterable[object], *, at: datetime) -> tuple[RfmValues, ...]:
+    """Recency, frequency and monetary value per customer, from plain orders.
+
+    Orders are ``(customer_id, at, amount)`` tuples or objects with those
+    attributes; those dated after ``at`` are left out (an analysis as of a past
+    date). Customers come out sorted by the text of their id. Every amount
+    must be in one currency.
+
+    >>> from datetime import datetime, timezone
+    >>> from crmcore import Money
+    >>> day = lambda d: datetime(2026, 6, d, tzinfo=timezone.utc)
+    >>> orders = [("c-1", day(1), Money("10", "USD")), ("c-1", day(20), Money("5", "USD"))]
+    >>> rfm_values(orders, at=day(30))
+    (RfmValues(customer_id='c-1', recency_days=10, frequency=2, monetary=Money('15', 'USD')),)
+
+    Raises:
+        CurrencyMismatch: orders in more than one currency.
+        InvalidType: an order is not a record of the expected shape.
+    """
+    when = require_aware(at, "$.at")
+    rows = read_orders(orders, until=when)
+    single_currency(rows)
+    last: dict[Hashable, datetime] = {}
+    count: dict[Hashable, int] = {}
+    total: dict[Hashable, Decimal] = {}
+    currency = rows[0].amount.currency if rows else "USD"
+    for row in rows:
+        key = row.customer_id
+        if key not in last or row.at > last[key]:
+            last[key] = row.at
+        count[key] = count.get(key, 0) + 1
+        total[key] = total.get(key, Decimal(0)) + row.amount.amount
+    return tuple(
+        RfmValues(key, (when - last[key]).days, count[key], Money(total[key], currency))
+        for key in sorted(last, key=str)
+    )
+
+
+def _edges(edges: Sequence[object] | None, path: str) -> Sequence[object] | None:
+    if edges is None:
+        return None
+    if isinstance(edges, (str, bytes)) or not isinstance(edges, Sequence):
+        raise InvalidType(f"must be a sequence of 4 edges, not {type_name(edges)}", path=path)
+    if len(edges) != 4:
+        raise ValidationError(
+            "must hold 4 edges (scores run from 1 to 5)", path=path, code="edge_count"
+        )
+    return edges
+
+
+def _scores(
+    values: Mapping[Any, object],
+    edges: Sequence[object] | None,
+    *,
+    higher_is_better: bool,
+    path: str,
+) -> dict[Any, int]:
+    if edges is None:
+        return quantile_scores(values, k=5, higher_is_better=higher_is_better)
+    try:
+        return threshold_scores(values, edges, higher_is_better=higher_is_better)
+    except ValidationError as exc:
+        if exc.path.startswith("$.edges"):
+            where = path + exc.path[len("$.edges") :]
+            raise type(exc)(exc.rule, path=where, code=exc.code) from None
+        raise
+
+
+def score_rfm(
+    values: Iterable[RfmValues],
+    *,
+    recency_edges: Sequence[object] | None = None,
+    frequency_edges: Sequence[object] | None = None,
+    monetary_edges: Sequence[object] | None = None,
+) -> tuple[RfmScore, ...]:
+    """Score each customer's R, F and M from 1 to 5 (5 the best).
+
+    By default each is scored by quintiles of the customers given, ties kept
+    together (two customers with equal values get equal scores). Give four
+    increasing edges to score a dimension by fixed bins instead (bins are
+    ``[edge_i, edge_i+1)``): ``recency_edges=[30, 90, 180, 365]`` gives 5 to
+    orders within 30 days and 1 to a year or more; ``monetary_edges`` may be
+    Money in the values' currency.
+
+    >>> from crmcore import Money
+    >>> values = [
+    ...     RfmValues(f"c-{i}", 10 * i, 6 - i, Money(100 * (6 - i), "USD")) for i in range(1, 6)
+    ... ]
+    >>> [(s.customer_id, s.code) for s in score_rfm(values)]
+    [('c-1', '555'), ('c-2', '444'), ('c-3', '333'), ('c-4', '222'), ('c-5', '111')]
+    """
+    rows = list(values)
+    for index, row in enumerate(rows):
+        if not isinstance(row, RfmValues):
+            raise InvalidType(f"must be RfmValues, not {type_name(row)}", path=f"$.values[{index}]")
+    by_id = {row.customer_id: row for row in rows}
+    if len(by_id) != len(rows):
+        raise ValidationError("must hold one row per customer", path="$.values", code="duplicate")
+    r = _scores(
+        {k: v.recency_days for k, v in by_id.items()},
+        _edges(recency_edges, "$.recency_edges"),
+        higher_is_better=False,
+        path="$.recency_edges",
+    )
+    f = _scores(
+        {k: v.frequency for k, v in by_id.items()},
+        _edges(frequency_edges, "$.frequency_edges"),
+        higher_is_better=True,
+        path="$.frequency_edges",
+    )
+    m = _scores(
+        {k: v.monetary for k, v in by_id.items()},
+        _edges(monetary_edges, "$.monetary_edges"),
+        higher_is_better=True,
+        path="$.monetary_edges",
+    )
+    return tuple(
+        RfmScore(row.customer_id, row.recency_days, row.frequency, row.monetary, r[k], f[k], m[k])
+        for k, row in by_id.items()
+    )
+
+
+@attrs.frozen(slots=True)
+class RfmSegmentSummary:
+    """One row of a segment table.
+
+    Attributes:
+        segment: the segment.
+        customers: how many customers it holds.
+        share: their share of all customers scored (``None`` with none scored).
+        mean_recency_days, mean_frequency: averages (``None`` for an empty segment).
+        monetary: the segment's total spend (``None`` for an empty segment).
+    """
+
+    segment: RfmSegment
+    customers: int
+    share: float | None
+    mean_recency_days: float | None
+    mean_frequency: float | None
+    monetary: Money | None
+
+
+def summarize_segments(
+    scores: Iterable[RfmScore], *, scheme: RfmScheme | str = RfmScheme.RF10
+) -> tuple[RfmSegmentSummary, ...]:
+    """One row per segment of ``scheme`` (empty segments included), in table order.
+
+    >>> from crmcore import Money
+    >>> rows = summarize_segments([RfmScore("c-1", 3, 8, Money("900", "USD"), 5, 5, 5)])
+    >>> rows[0].segment.label, rows[0].customers, rows[0].share, rows[1].customers
+    ('Champions', 1, 1.0, 0)
+    """
+    chosen = _scheme(scheme)
+    members: dict[RfmSegment, list[RfmScore]] = {segment: [] for segment in chosen.segments}
+    total = 0
+    for index, score in enumerate(scores):
+        if not isinstance(score, RfmScore):
+            raise InvalidType(
+                f"must be an RfmScore, not {type_name(score)}", path=f"$.scores[{index}]"
+            )
+        members[score.segment(chosen)].append(score)
+        total += 1
+    rows: list[RfmSegmentSummary] = []
+    for segment, group in members.items():
+        size = len(group)
+        rows.append(
+            RfmSegmentSummary(
+                segment=segment,
+                customers=size,
+                share=size / total if total else None,
+                mean_recency_days=sum(s.recency_days for s in group) / size if size else None,
+                mean_frequency=sum(s.frequency for s in group) / size if size else None,
+                monetary=Money.total(
+                    (s.monetary for s in group), currency=group[0].monetary.currency
+                )
+                if size
+                else None,
+            )
+        )
+    return tuple(rows)

@@ -1,0 +1,1081 @@
+"""The rule language: conditions on fields, combined with all_of, any_of and not_.
+
+Rules are immutable values. Build them in Python with :func:`field` and the
+combinators, or load them from stored documents
+(:func:`~crmcore.segmentation.rule_from_dict`). A rule compiles once into a
+predicate (:meth:`Rule.predicate`); :meth:`Rule.matches` and
+:meth:`Rule.explain` answer for one customer.
+
+Semantics, in short (docs/segmentation.md has the full table):
+
+- A condition on a missing field, or on a field holding ``None``, is false,
+  except ``is_empty``, which is true. ``not_`` flips the answer, so
+  ``not_(field("x") == 1)`` matches when ``x`` is missing while
+  ``field("x") != 1`` does not (as in SQL's ``<>``).
+- A value of another kind than the literal (text where the rule compares a
+  number, Money of another currency, a naive datetime) raises an error naming
+  the field: the rule or the data is wrong, and silently leaving customers
+  out of an audience would hide it.
+- Numbers are ints and Decimals. A float literal is converted exactly through
+  its shortest representation (``0.1`` → ``Decimal("0.1")``); float values
+  compare the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping
+from datetime import date, datetime
+from typing import Any, ClassVar, Final
+
+import attrs
+from dateutil.relativedelta import relativedelta
+
+from crmcore.errors import CurrencyMismatch, InvalidType, Problem, ValidationError
+from crmcore.model._checks import require_aware, type_name
+from crmcore.segmentation._evaluate import Operator, Predicate, compile_condition, fast_steps
+from crmcore.segmentation._fused import MAX_ALL_STEPS, MAX_ANY_STEPS, Step, all_run, any_run
+from crmcore.segmentation._values import (
+    MAX_SET_ITEMS,
+    MISSING,
+    Kind,
+    check_path,
+    literal,
+    reader,
+    show,
+)
+
+__all__ = [
+    "DEFAULT_PERSONAL_FIELDS",
+    "MAX_RULE_DEPTH",
+    "MAX_RULE_NODES",
+    "AllOf",
+    "AnyOf",
+    "Condition",
+    "Explanation",
+    "Field",
+    "Not",
+    "Rule",
+    "Span",
+    "all_of",
+    "any_of",
+    "field",
+    "is_personal",
+    "not_",
+    "operator_named",
+]
+
+#: Deepest nesting of a rule (a lone condition has depth 1). Chosen so that a
+#: stored rule, nested in a larger document, stays within the nesting limit of
+#: :mod:`crmcore.serialization` (64 JSON levels; each rule level takes at most 2).
+MAX_RULE_DEPTH: Final = 30
+#: Most nodes (conditions and combinators) in one rule.
+MAX_RULE_NODES: Final = 10_000
+
+#: Field names whose values are personal data: explanations and reprs mask them.
+#: A field path is personal when any of its parts is in the set.
+DEFAULT_PERSONAL_FIELDS: Final = frozenset(
+    {
+        "address",
+        "birth_date",
+        "email",
+        "family",
+        "given",
+        "legal",
+        "lines",
+        "name",
+        "notes",
+        "phone",
+        "postal_code",
+        "preferred",
+        "trading",
+    }
+)
+
+#: Longest span of a time window, per unit.
+_SPAN_LIMITS: Final = {"days": 36_600, "weeks": 5_230, "months": 1_200}
+#: Widest birthday window, in days.
+MAX_BIRTHDAY_DAYS: Final = 366
+
+_ORDERED_KINDS: Final = frozenset({Kind.NUMBER, Kind.TEXT, Kind.DATE, Kind.DATETIME, Kind.MONEY})
+_SET_KINDS: Final = frozenset({Kind.NUMBER, Kind.TEXT, Kind.BOOL, Kind.DATE, Kind.DATETIME})
+_ITEM_KINDS: Final = frozenset({Kind.NUMBER, Kind.TEXT})
+
+_SYMBOLS: Final = {
+    Operator.EQ: "==",
+    Operator.NE: "!=",
+    Operator.LT: "<",
+    Operator.LE: "<=",
+    Operator.GT: ">",
+    Operator.GE: ">=",
+}
+_WORDS: Final = {
+    Operator.IN: "in",
+    Operator.NOT_IN: "not in",
+    Operator.CONTAINS: "contains",
+    Operator.STARTS_WITH: "starts with",
+    Operator.ENDS_WITH: "ends with",
+    Operator.HAS: "has",
+    Operator.HAS_ANY: "has any of",
+    Operator.HAS_ALL: "has all of",
+}
+_MASK: Final = "***"
+
+
+def is_personal(path: str, personal: Collection[str] = DEFAULT_PERSONAL_FIELDS) -> bool:
+    """True if any part of the field path names personal data.
+
+    >>> is_personal("profile.birth_date"), is_personal("frequency")
+    (True, False)
+    """
+    return any(part in personal for part in path.split("."))
+
+
+def _mask(value: object) -> str:
+    if value is MISSING or value is None:
+        return show(value)
+    if isinstance(value, str):
+        return f"{_MASK} ({len(value)} characters)"
+    return _MASK
+
+
+@attrs.frozen(slots=True)
+class Explanation:
+    """Why a rule matched or not: one clause, its outcome, and the clauses under it.
+
+    Attributes:
+        clause: the clause in words, such as ``"frequency >= 3"``.
+        outcome: whether the clause held.
+        field: the field a condition read (``None`` for all/any/not).
+        value: the value read (``None`` when missing or masked as personal).
+        shown: the value as text (``"***"`` for personal data, ``"<missing>"``).
+        children: the explanations of the clauses combined (all/any/not).
+    """
+
+    clause: str
+    outcome: bool
+    field: str | None = None
+    value: object = attrs.field(default=None, repr=False)
+    shown: str | None = None
+    children: tuple[Explanation, ...] = ()
+
+    def render(self) -> str:
+        """The tree as indented lines, each marked ``yes`` or ``no``.
+
+        >>> print(
+        ...     all_of(field("frequency") >= 3, field("stage") == "client")
+        ...     .explain({"frequency": 5, "stage": "prospect"})
+        ...     .render()
+        ... )
+        no  all of
+          yes frequency >= 3  [value: 5]
+          no  stage == 'client'  [value: 'prospect']
+        """
+        lines: list[str] = []
+        stack: list[tuple[Explanation, int]] = [(self, 0)]
+        while stack:
+            node, level = stack.pop()
+            mark = "yes" if node.outcome else "no "
+            text = f"{'  ' * level}{mark} {node.clause}"
+            if node.field is not None:
+                text += f"  [value: {node.shown}]"
+            lines.append(text)
+            stack.extend((child, level + 1) for child in reversed(node.children))
+        return "\n".join(lines)
+
+    def failing(self) -> tuple[Explanation, ...]:
+        """The conditions (leaves) that did not hold, in rule order."""
+        found: list[Explanation] = []
+        stack: list[Explanation] = [self]
+        while stack:
+            node = stack.pop()
+            if node.children:
+                stack.extend(reversed(node.children))
+            elif not node.outcome:
+                found.append(node)
+        return tuple(found)
+
+
+class Rule:
+    """Base of every rule node: :class:`Condition`, :class:`AllOf`, :class:`AnyOf`, :class:`Not`.
+
+    Combine rules with :func:`all_of`, :func:`any_of` and :func:`not_`, or with
+    ``&``, ``|`` and ``~``. A rule has no truth value of its own (``if rule:``
+    raises), which catches chained comparisons such as ``1 < field("x") < 5``
+    (write ``field("x").between(...)`` or ``all_of(...)``).
+    """
+
+    __slots__ = ()
+
+    depth: int
+    size: int
+    needs_at: bool
+
+    def predicate(self, *, at: datetime | None = None) -> Predicate:
+        """Compile into a function answering ``matches`` for one object, fast.
+
+        Compile once and call the result for every customer: all the work that
+        does not depend on the customer (literals, time-window bounds) is done
+        here. ``at`` (timezone-aware) is required when the rule holds a
+        time-relative condition.
+
+        Raises:
+            ValidationError: ``at`` is missing, naive or puts a window out of range.
+        """
+        when = None if at is None else require_aware(at, "$.at")
+        if when is None and self.needs_at:
+            raise ValidationError(
+                "is needed: the rule holds a time-relative condition (within_last, "
+                "more_than_ago, within_next or birthday_within)",
+                path="$.at",
+                code="at_required",
+            )
+        return self._compile(when)
+
+    def matches(self, obj: object, *, at: datetime | None = None) -> bool:
+        """True if ``obj`` (a snapshot, any mapping or an attrs object) satisfies the rule.
+
+        Raises:
+            InvalidType: a field holds a value of another kind than its literal.
+            CurrencyMismatch: a Money field holds another currency than its literal.
+            ValidationError: ``at`` is missing or naive for a time-relative rule.
+        """
+        return self.predicate(at=at)(obj)
+
+    def explain(
+        self,
+        obj: object,
+        *,
+        at: datetime | None = None,
+        personal: Collection[str] = DEFAULT_PERSONAL_FIELDS,
+    ) -> Explanation:
+        """The tree of clauses with each outcome and the value compared.
+
+        Every clause is evaluated (no short-circuit), so a customer left out by
+        one clause also sees how the others went. Values of fields named in
+        ``personal`` (any part of the path) are masked, and so are the literals
+        compared with them.
+        """
+        when = None if at is None else require_aware(at, "$.at")
+        self.predicate(at=when)  # the same checks as matches()
+        return self._explain(obj, when, personal)
+
+    def fields(self) -> frozenset[str]:
+        """Every field path the rule reads."""
+        found: set[str] = set()
+        stack: list[Rule] = [self]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, Condition):
+                found.add(node.field)
+            else:
+                stack.extend(node.children())
+        return frozenset(found)
+
+    def children(self) -> tuple[Rule, ...]:
+        """The rules this one combines (none for a condition)."""
+        return ()
+
+    def describe(self, personal: Collection[str] = DEFAULT_PERSONAL_FIELDS) -> str:
+        """The clause in words, as explanations show it."""
+        raise NotImplementedError
+
+    def _compile(self, at: datetime | None) -> Predicate:
+        raise NotImplementedError
+
+    def _explain(self, obj: object, at: datetime | None, personal: Collection[str]) -> Explanation:
+        raise NotImplementedError
+
+    def __and__(self, other: Rule) -> AllOf:
+        return AllOf((*_flat(self, AllOf), *_flat(_rule(other, "$.other"), AllOf)))
+
+    def __or__(self, other: Rule) -> AnyOf:
+        return AnyOf((*_flat(self, AnyOf), *_flat(_rule(other, "$.other"), AnyOf)))
+
+    def __invert__(self) -> Not:
+        return Not(self)
+
+    def __bool__(self) -> bool:
+        raise InvalidType(
+            "a rule has no truth value: combine rules with all_of, any_of and not_ "
+            "(or &, |, ~), and evaluate them with matches()",
+            path="$",
+            code="rule_truth",
+        )
+
+
+def _flat(rule: Rule, kind: type[AllOf | AnyOf]) -> tuple[Rule, ...]:
+    return rule.rules if type(rule) is kind else (rule,)
+
+
+def _rule(value: object, path: str) -> Rule:
+    if isinstance(value, Rule):
+        return value
+    hint = " (did you forget a comparison such as == or >=?)" if isinstance(value, Field) else ""
+    raise InvalidType(f"must be a rule, not {type_name(value)}{hint}", path=path)
+
+
+# -- spans ------------------------------------------------------------------------------
+
+
+def _span_part(unit: str) -> Any:
+    limit = _SPAN_LIMITS[unit]
+
+    def check(_: object, __: attrs.Attribute[Any], value: object) -> None:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise InvalidType(f"must be an int, not {type_name(value)}", path=f"$.{unit}")
+        if not 0 <= value <= limit:
+            raise ValidationError(
+                f"must be from 0 to {limit}", path=f"$.{unit}", code="out_of_range"
+            )
+
+    return check
+
+
+@attrs.frozen(slots=True)
+class Span:
+    """The length of a time window in calendar units (months as dateutil counts them).
+
+    >>> Span(months=1).delta
+    relativedelta(months=+1)
+    >>> str(Span(weeks=2, days=3))
+    '2 weeks 3 days'
+    """
+
+    days: int = attrs.field(default=0, validator=_span_part("days"), kw_only=True)
+    weeks: int = attrs.field(default=0, validator=_span_part("weeks"), kw_only=True)
+    months: int = attrs.field(default=0, validator=_span_part("months"), kw_only=True)
+
+    @property
+    def delta(self) -> relativedelta:
+        """The span as a relativedelta."""
+        return relativedelta(months=self.months, weeks=self.weeks, days=self.days)
+
+    def __str__(self) -> str:
+        parts = [
+            f"{count} {unit if count != 1 else unit[:-1]}"
+            for unit, count in (("months", self.months), ("weeks", self.weeks), ("days", self.days))
+            if count
+        ]
+        return " ".join(parts) or "0 days"
+
+    def keywords(self) -> str:
+        """The span as the keyword arguments that build it: ``days=30``."""
+        parts = [
+            f"{unit}={count}"
+            for unit, count in (("months", self.months), ("weeks", self.weeks), ("days", self.days))
+            if count
+        ]
+        return ", ".join(parts) or "days=0"
+
+
+# -- conditions ------------------------------------------------------------------------
+
+
+def _condition_field(value: object) -> str:
+    return check_path(value, "$.field")
+
+
+def operator_named(value: object) -> Operator:
+    """The :class:`Operator` named ``value`` (or ``value`` itself)."""
+    if isinstance(value, Operator):
+        return value
+    if isinstance(value, str):
+        try:
+            return Operator(value)
+        except ValueError:
+            pass
+        choices = ", ".join(op.value for op in Operator)
+        raise ValidationError(f"must be one of: {choices}", path="$.op", code="operator")
+    raise InvalidType(f"must be an operator name, not {type_name(value)}", path="$.op")
+
+
+def _same_kind(kinds: list[Kind], path: str) -> Kind:
+    first = kinds[0]
+    for index, kind in enumerate(kinds):
+        if kind is not first:
+            raise InvalidType(
+                f"must all be of one kind: {first.value} and {kind.value} are mixed",
+                path=f"{path}[{index}]",
+                code="mixed_kinds",
+            )
+    return first
+
+
+def _value_set(values: object, allowed: frozenset[Kind], path: str) -> tuple[Kind, frozenset[Any]]:
+    if isinstance(values, (str, bytes, Mapping)) or not isinstance(values, Iterable):
+        raise InvalidType(f"must be a set or list of values, not {type_name(values)}", path=path)
+    kinds: list[Kind] = []
+    items: list[Any] = []
+    for index, item in enumerate(values):
+        if index >= MAX_SET_ITEMS:
+            raise ValidationError(
+                f"must hold at most {MAX_SET_ITEMS} values", path=path, code="too_many"
+            )
+        kind, normalized = literal(item, f"{path}[{index}]")
+        if kind not in allowed:
+            words = ", ".join(sorted(k.value for k in allowed))
+            raise InvalidType(
+                f"must be one of these kinds: {words}; not {kind.value}",
+                path=f"{path}[{index}]",
+                code="kind",
+            )
+        kinds.append(kind)
+        items.append(normalized)
+    if not items:
+        raise ValidationError("must hold at least one value", path=path, code="empty")
+    return _same_kind(kinds, path), frozenset(items)
+
+
+def _ordered(kind: Kind, path: str) -> None:
+    if kind not in _ORDERED_KINDS:
+        raise InvalidType(
+            f"cannot be ordered: {kind.value} values are only equal or not", path=path, code="kind"
+        )
+
+
+def _normalize(op: Operator, value: object) -> tuple[Kind | None, Any]:  # noqa: C901, PLR0911, PLR0912 - one branch per operator family.
+    path = "$.value"
+    if op in _SYMBOLS:
+        kind, normalized = literal(value, path)
+        if op not in (Operator.EQ, Operator.NE):
+            _ordered(kind, path)
+        return kind, normalized
+    if op is Operator.BETWEEN:
+        if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, (tuple, list)):
+            raise InvalidType(
+                f"must be a (low, high) pair, not {type_name(value)}", path=path, code="pair"
+            )
+        if len(value) != 2:
+            raise ValidationError("must be a (low, high) pair", path=path, code="pair")
+        low_kind, low = literal(value[0], f"{path}[0]")
+        high_kind, high = literal(value[1], f"{path}[1]")
+        kind = _same_kind([low_kind, high_kind], path)
+        _ordered(kind, path)
+        if kind is Kind.MONEY and low.currency != high.currency:
+            raise CurrencyMismatch(
+                f"must be in one currency: {low.currency} and {high.currency} are mixed",
+                path=f"{path}[1]",
+            )
+        if _key(kind, low) > _key(kind, high):
+            raise ValidationError("low must not be greater than high", path=path, code="order")
+        return kind, (low, high)
+    if op in (Operator.IN, Operator.NOT_IN):
+        return _value_set(value, _SET_KINDS, path)
+    if op in (Operator.IS_EMPTY, Operator.IS_NOT_EMPTY):
+        if value is not None:
+            raise ValidationError("takes no value", path=path, code="no_value")
+        return None, None
+    if op in (Operator.CONTAINS, Operator.STARTS_WITH, Operator.ENDS_WITH):
+        if not isinstance(value, str):
+            raise InvalidType(f"must be text, not {type_name(value)}", path=path)
+        _, text = literal(value, path)
+        if not text:
+            raise ValidationError("must not be empty", path=path, code="empty")
+        return None, text
+    if op is Operator.HAS:
+        kind, item = literal(value, path)
+        if kind not in _ITEM_KINDS:
+            raise InvalidType(f"must be text or a number, not {kind.value}", path=path, code="kind")
+        return kind, item
+    if op in (Operator.HAS_ANY, Operator.HAS_ALL):
+        return _value_set(value, _ITEM_KINDS, path)
+    if op is Operator.BIRTHDAY_WITHIN:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise InvalidType(f"must be a number of days, not {type_name(value)}", path=path)
+        if not 0 <= value <= MAX_BIRTHDAY_DAYS:
+            raise ValidationError(
+                f"must be from 0 to {MAX_BIRTHDAY_DAYS} days", path=path, code="out_of_range"
+            )
+        return None, value
+    if not isinstance(value, Span):
+        raise InvalidType(f"must be a Span, not {type_name(value)}", path=path)
+    return None, value
+
+
+def _key(kind: Kind, value: Any) -> Any:
+    return value.amount if kind is Kind.MONEY else value
+
+
+def _literal_repr(value: Any) -> str:
+    if isinstance(value, (frozenset, set)):
+        return "{" + ", ".join(sorted(_literal_repr(item) for item in value)) + "}"
+    return repr(value)
+
+
+@attrs.frozen(slots=True, repr=False)
+class Condition(Rule):
+    """One test on one field: ``field op value``.
+
+    Build conditions with :func:`field` (``field("frequency") >= 3``); the
+    constructor checks and normalizes the value the same way.
+
+    Attributes:
+        field: the field path read.
+        op: the :class:`Operator`.
+        value: the literal (a set for in/has_any/has_all, a (low, high)
+            pair for between, a :class:`Span` for windows, days for birthdays).
+        kind: the literal's kind (``None`` for operators without a typed literal).
+    """
+
+    field: str = attrs.field(converter=_condition_field)
+    op: Operator = attrs.field(converter=operator_named)
+    value: Any = None
+    kind: Kind | None = attrs.field(init=False, eq=False, hash=False)
+    depth: int = attrs.field(init=False, eq=False, hash=False)
+    size: int = attrs.field(init=False, eq=False, hash=False)
+    needs_at: bool = attrs.field(init=False, eq=False, hash=False)
+
+    def __attrs_post_init__(self) -> None:
+        kind, value = _normalize(self.op, self.value)
+        object.__setattr__(self, "kind", kind)
+        object.__setattr__(self, "value", value)
+        object.__setattr__(self, "depth", 1)
+        object.__setattr__(self, "size", 1)
+        object.__setattr__(self, "needs_at", self.op.needs_at)
+
+    def _compile(self, at: datetime | None) -> Predicate:
+        value = self.value.delta if isinstance(self.value, Span) else self.value
+        return compile_condition(self.field, self.op, self.kind, value, at)
+
+    def _steps(self, at: datetime | None) -> tuple[Step, ...] | None:
+        value = self.value.delta if isinstance(self.value, Span) else self.value
+        return fast_steps(self.field, self.op, self.kind, value, at)
+
+    def _explain(self, obj: object, at: datetime | None, personal: Collection[str]) -> Explanation:
+        outcome = self._compile(at)(obj)
+        value = reader(self.field)(obj)
+        masked = is_personal(self.field, personal)
+        return Explanation(
+            clause=self.describe(personal),
+            outcome=outcome,
+            field=self.field,
+            value=None if masked or value is MISSING else value,
+            shown=_mask(value) if masked else show(value),
+        )
+
+    def describe(self, personal: Collection[str] = DEFAULT_PERSONAL_FIELDS) -> str:  # noqa: PLR0911 - one return per operator family.
+        """The condition in words, such as ``"frequency >= 3"``."""
+        masked = is_personal(self.field, personal)
+        op, value = self.op, self.value
+
+        def lit(item: Any) -> str:
+            return _MASK if masked else show(item)
+
+        if op in _SYMBOLS:
+            return f"{self.field} {_SYMBOLS[op]} {lit(value)}"
+        if op is Operator.BETWEEN:
+            return f"{self.field} between {lit(value[0])} and {lit(value[1])}"
+        if op is Operator.IS_EMPTY:
+            return f"{self.field} is empty"
+        if op is Operator.IS_NOT_EMPTY:
+            return f"{self.field} is not empty"
+        if op in _WORDS:
+            return f"{self.field} {_WORDS[op]} {lit(value)}"
+        if op is Operator.WITHIN_LAST:
+            return f"{self.field} within the last {value}"
+        if op is Operator.MORE_THAN_AGO:
+            return f"{self.field} more than {value} ago"
+        if op is Operator.WITHIN_NEXT:
+            return f"{self.field} within the next {value}"
+        return f"{self.field}: birthday within the next {value} days"
+
+    def __repr__(self) -> str:  # noqa: PLR0911 - one return per operator family.
+        masked = is_personal(self.field)
+        op, value = self.op, self.value
+
+        def lit(item: Any) -> str:
+            return repr(_MASK) if masked else _literal_repr(item)
+
+        head = f"field({self.field!r})"
+        if op is Operator.EQ and isinstance(value, bool):
+            return f"{head}.is_true()" if value else f"{head}.is_false()"
+        if op in _SYMBOLS:
+            return f"{head} {_SYMBOLS[op]} {lit(value)}"
+        if op is Operator.BETWEEN:
+            return f"{head}.between({lit(value[0])}, {lit(value[1])})"
+        if op in (Operator.IS_EMPTY, Operator.IS_NOT_EMPTY):
+            return f"{head}.{op.value}()"
+        if op in (Operator.WITHIN_LAST, Operator.MORE_THAN_AGO, Operator.WITHIN_NEXT):
+            return f"{head}.{op.value}({value.keywords()})"
+        if op is Operator.BIRTHDAY_WITHIN:
+            return f"{head}.birthday_within(days={value})"
+        name = {Operator.IN: "is_in"}.get(op, op.value)
+        return f"{head}.{name}({lit(value)})"
+
+
+# -- combinators -----------------------------------------------------------------------
+
+
+def _rules(value: object) -> tuple[Rule, ...]:
+    if isinstance(value, (str, bytes, Mapping, Rule)) or not isinstance(value, Iterable):
+        raise InvalidType(f"must be a sequence of rules, not {type_name(value)}", path="$.rules")
+    problems: list[Problem] = []
+    rules: list[Rule] = []
+    for index, item in enumerate(value):
+        try:
+            rules.append(_rule(item, f"$.rules[{index}]"))
+        except ValidationError as exc:
+            problems.extend(exc.problems)
+        if index >= MAX_RULE_NODES:
+            raise ValidationError(
+                f"must hold at most {MAX_RULE_NODES} rules", path="$.rules", code="too_large"
+            )
+    if problems:
+        raise InvalidType.collect(problems)
+    return tuple(rules)
+
+
+def _check_limits(rule: Rule, depth: int, size: int) -> None:
+    if depth > MAX_RULE_DEPTH:
+        raise ValidationError(
+            f"must not be nested more than {MAX_RULE_DEPTH} levels deep", path="$", code="too_deep"
+        )
+    if size > MAX_RULE_NODES:
+        raise ValidationError(
+            f"must hold at most {MAX_RULE_NODES} conditions and combinators",
+            path="$",
+            code="too_large",
+        )
+    object.__setattr__(rule, "depth", depth)
+    object.__setattr__(rule, "size", size)
+
+
+def _always(_: Any) -> bool:
+    return True
+
+
+def _never(_: Any) -> bool:
+    return False
+
+
+def _all(predicates: list[Predicate]) -> Predicate:  # noqa: C901, PLR0911 - unrolled for speed.
+    count = len(predicates)
+    if count == 0:
+        return _always
+    if count == 1:
+        return predicates[0]
+    if count == 2:
+        a, b = predicates
+
+        def all2(obj: Any) -> bool:
+            return a(obj) and b(obj)
+
+        return all2
+    if count == 3:
+        a, b, c = predicates
+
+        def all3(obj: Any) -> bool:
+            return a(obj) and b(obj) and c(obj)
+
+        return all3
+    if count == 4:
+        a, b, c, d = predicates
+
+        def all4(obj: Any) -> bool:
+            return a(obj) and b(obj) and c(obj) and d(obj)
+
+        return all4
+    if count == 5:
+        a, b, c, d, e = predicates
+
+        def all5(obj: Any) -> bool:
+            return a(obj) and b(obj) and c(obj) and d(obj) and e(obj)
+
+        return all5
+    chain = tuple(predicates)
+
+    def all_n(obj: Any) -> bool:
+        for test in chain:  # noqa: SIM110 - a plain loop spares a generator per call.
+            if not test(obj):
+                return False
+        return True
+
+    return all_n
+
+
+def _any(predicates: list[Predicate]) -> Predicate:
+    count = len(predicates)
+    if count == 0:
+        return _never
+    if count == 1:
+        return predicates[0]
+    if count == 2:
+        a, b = predicates
+
+        def any2(obj: Any) -> bool:
+            return a(obj) or b(obj)
+
+        return any2
+    if count == 3:
+        a, b, c = predicates
+
+        def any3(obj: Any) -> bool:
+            return a(obj) or b(obj) or c(obj)
+
+        return any3
+    chain = tuple(predicates)
+
+    def any_n(obj: Any) -> bool:
+        for test in chain:  # noqa: SIM110 - a plain loop spares a generator per call.
+            if test(obj):
+                return True
+        return False
+
+    return any_n
+
+
+def _runs(
+    rules: tuple[Rule, ...], at: datetime | None, max_steps: int, *, single_steps: bool
+) -> list[Rule | list[tuple[Condition, tuple[Step, ...]]]]:
+    """The children, with consecutive fusable conditions grouped into runs of at most ``max_steps``."""
+    groups: list[Rule | list[tuple[Condition, tuple[Step, ...]]]] = []
+    run: list[tuple[Condition, tuple[Step, ...]]] = []
+    used = 0
+    for rule in rules:
+        steps = rule._steps(at) if isinstance(rule, Condition) else None  # noqa: SLF001
+        if steps is not None and single_steps and len(steps) != 1:
+            steps = None
+        if steps is None:
+            if run:
+                groups.append(run)
+                run, used = [], 0
+            groups.append(rule)
+            continue
+        if used + len(steps) > max_steps:
+            groups.append(run)
+            run, used = [], 0
+        run.append((rule, steps))  # type: ignore[arg-type]
+        used += len(steps)
+    if run:
+        groups.append(run)
+    return groups
+
+
+def _chain_all(rules: tuple[Rule, ...], at: datetime | None) -> Predicate:
+    tail: Predicate | None = None
+    for group in reversed(_runs(rules, at, MAX_ALL_STEPS, single_steps=False)):
+        if isinstance(group, Rule):
+            test = group._compile(at)  # noqa: SLF001 - same family.
+            tail = test if tail is None else _all([test, tail])
+            continue
+        leaves = [condition._compile(at) for condition, _ in group]  # noqa: SLF001
+        steps = [step for _, condition_steps in group for step in condition_steps]
+        slow = _all([*leaves, tail] if tail is not None else leaves)
+        tail = all_run(steps, slow, tail)
+    return tail if tail is not None else _always
+
+
+def _chain_any(rules: tuple[Rule, ...], at: datetime | None) -> Predicate:
+    tail: Predicate | None = None
+    for group in reversed(_runs(rules, at, MAX_ANY_STEPS, single_steps=True)):
+        if isinstance(group, Rule):
+            test = group._compile(at)  # noqa: SLF001 - same family.
+            tail = test if tail is None else _any([test, tail])
+            continue
+        leaves = [condition._compile(at) for condition, _ in group]  # noqa: SLF001
+        steps = [step for _, condition_steps in group for step in condition_steps]
+        slow = _any([*leaves, tail] if tail is not None else leaves)
+        tail = any_run(steps, slow, tail)
+    return tail if tail is not None else _never
+
+
+@attrs.frozen(slots=True, repr=False)
+class AllOf(Rule):
+    """Matches when every rule matches (an empty ``all_of()`` matches everything)."""
+
+    word: ClassVar[str] = "all of"
+
+    rules: tuple[Rule, ...] = attrs.field(converter=_rules)
+    depth: int = attrs.field(init=False, eq=False, hash=False)
+    size: int = attrs.field(init=False, eq=False, hash=False)
+    needs_at: bool = attrs.field(init=False, eq=False, hash=False)
+
+    def __attrs_post_init__(self) -> None:
+        _check_limits(
+            self,
+            1 + max((r.depth for r in self.rules), default=0),
+            1 + sum(r.size for r in self.rules),
+        )
+        object.__setattr__(self, "needs_at", any(r.needs_at for r in self.rules))
+
+    def children(self) -> tuple[Rule, ...]:
+        """The rules combined."""
+        return self.rules
+
+    def _compile(self, at: datetime | None) -> Predicate:
+        return _chain_all(self.rules, at)
+
+    def _explain(self, obj: object, at: datetime | None, personal: Collection[str]) -> Explanation:
+        parts = tuple(rule._explain(obj, at, personal) for rule in self.rules)  # noqa: SLF001
+        return Explanation(self.word, all(p.outcome for p in parts), children=parts)
+
+    def describe(self, personal: Collection[str] = DEFAULT_PERSONAL_FIELDS) -> str:  # noqa: ARG002 - Rule.describe's signature.
+        """``all of``."""
+        return self.word
+
+    def __repr__(self) -> str:
+        return "all_of(" + ", ".join(repr(rule) for rule in self.rules) + ")"
+
+
+@attrs.frozen(slots=True, repr=False)
+class AnyOf(Rule):
+    """Matches when at least one rule matches (an empty ``any_of()`` matches nothing)."""
+
+    word: ClassVar[str] = "any of"
+
+    rules: tuple[Rule, ...] = attrs.field(converter=_rules)
+    depth: int = attrs.field(init=False, eq=False, hash=False)
+    size: int = attrs.field(init=False, eq=False, hash=False)
+    needs_at: bool = attrs.field(init=False, eq=False, hash=False)
+
+    def __attrs_post_init__(self) -> None:
+        _check_limits(
+            self,
+            1 + max((r.depth for r in self.rules), default=0),
+            1 + sum(r.size for r in self.rules),
+        )
+        object.__setattr__(self, "needs_at", any(r.needs_at for r in self.rules))
+
+    def children(self) -> tuple[Rule, ...]:
+        """The rules combined."""
+        return self.rules
+
+    def _compile(self, at: datetime | None) -> Predicate:
+        return _chain_any(self.rules, at)
+
+    def _explain(self, obj: object, at: datetime | None, personal: Collection[str]) -> Explanation:
+        parts = tuple(rule._explain(obj, at, personal) for rule in self.rules)  # noqa: SLF001
+        return Explanation(self.word, any(p.outcome for p in parts), children=parts)
+
+    def describe(self, personal: Collection[str] = DEFAULT_PERSONAL_FIELDS) -> str:  # noqa: ARG002 - Rule.describe's signature.
+        """``any of``."""
+        return self.word
+
+    def __repr__(self) -> str:
+        return "any_of(" + ", ".join(repr(rule) for rule in self.rules) + ")"
+
+
+def _not_rule(value: object) -> Rule:
+    return _rule(value, "$.rule")
+
+
+@attrs.frozen(slots=True, repr=False)
+class Not(Rule):
+    """Matches when the rule does not (including when its field is missing)."""
+
+    rule: Rule = attrs.field(converter=_not_rule)
+    depth: int = attrs.field(init=False, eq=False, hash=False)
+    size: int = attrs.field(init=False, eq=False, hash=False)
+    needs_at: bool = attrs.field(init=False, eq=False, hash=False)
+
+    def __attrs_post_init__(self) -> None:
+        _check_limits(self, 1 + self.rule.depth, 1 + self.rule.size)
+        object.__setattr__(self, "needs_at", self.rule.needs_at)
+
+    def children(self) -> tuple[Rule, ...]:
+        """The rule negated."""
+        return (self.rule,)
+
+    def _compile(self, at: datetime | None) -> Predicate:
+        inner = self.rule._compile(at)  # noqa: SLF001 - same family.
+
+        def negated(obj: Any) -> bool:
+            return not inner(obj)
+
+        return negated
+
+    def _explain(self, obj: object, at: datetime | None, personal: Collection[str]) -> Explanation:
+        part = self.rule._explain(obj, at, personal)  # noqa: SLF001 - same family.
+        return Explanation("not", not part.outcome, children=(part,))
+
+    def describe(self, personal: Collection[str] = DEFAULT_PERSONAL_FIELDS) -> str:  # noqa: ARG002 - Rule.describe's signature.
+        """``not``."""
+        return "not"
+
+    def __repr__(self) -> str:
+        return f"not_({self.rule!r})"
+
+
+def all_of(*rules: Rule) -> AllOf:
+    """A rule matching when every one of ``rules`` matches.
+
+    >>> rule = all_of(field("frequency") >= 3, field("stage").is_in({"client", "member"}))
+    >>> rule.matches({"frequency": 4, "stage": "client"})
+    True
+    """
+    return AllOf(rules)
+
+
+def any_of(*rules: Rule) -> AnyOf:
+    """A rule matching when at least one of ``rules`` matches.
+
+    >>> any_of(field("tags").has("vip"), field("frequency") >= 10).matches(
+    ...     {"tags": frozenset({"vip"}), "frequency": 1}
+    ... )
+    True
+    """
+    return AnyOf(rules)
+
+
+def not_(rule: Rule) -> Not:
+    """A rule matching when ``rule`` does not.
+
+    >>> not_(field("may_email_marketing").is_true()).matches({"may_email_marketing": False})
+    True
+    """
+    return Not(rule)
+
+
+# -- the field builder ----------------------------------------------------------------
+
+
+def _moment(value: object) -> date:
+    if not isinstance(value, date):
+        raise InvalidType(f"must be a date or datetime, not {type_name(value)}", path="$.value")
+    return value
+
+
+class Field:
+    """A field path waiting for a test: ``field("frequency") >= 3`` builds a :class:`Condition`.
+
+    Comparison operators build conditions instead of answering, so a ``Field``
+    cannot be hashed or used as a truth value.
+    """
+
+    __slots__ = ("path",)
+    # Comparisons build conditions, so a Field cannot be hashed.
+    __hash__ = None  # type: ignore[assignment]
+
+    def __init__(self, path: str) -> None:
+        self.path = check_path(path, "$.path")
+
+    def _make(self, op: Operator, value: object = None) -> Condition:
+        return Condition(self.path, op, value)
+
+    def __eq__(self, value: object) -> Condition:  # type: ignore[override]
+        return self._make(Operator.EQ, value)
+
+    def __ne__(self, value: object) -> Condition:  # type: ignore[override]
+        return self._make(Operator.NE, value)
+
+    def __lt__(self, value: object) -> Condition:
+        return self._make(Operator.LT, value)
+
+    def __le__(self, value: object) -> Condition:
+        return self._make(Operator.LE, value)
+
+    def __gt__(self, value: object) -> Condition:
+        return self._make(Operator.GT, value)
+
+    def __ge__(self, value: object) -> Condition:
+        return self._make(Operator.GE, value)
+
+    def __bool__(self) -> bool:
+        raise InvalidType(
+            "a field has no truth value: compare it (field('x') >= 3) to build a rule",
+            path="$",
+            code="rule_truth",
+        )
+
+    def is_true(self) -> Condition:
+        """The field holds ``True``."""
+        return self._make(Operator.EQ, True)
+
+    def is_false(self) -> Condition:
+        """The field holds ``False`` (a missing field is neither true nor false)."""
+        return self._make(Operator.EQ, False)
+
+    def between(self, low: object, high: object) -> Condition:
+        """``low <= value <= high`` (both ends included)."""
+        return self._make(Operator.BETWEEN, (low, high))
+
+    def is_in(self, values: Iterable[object]) -> Condition:
+        """The value equals one of ``values`` (all of one kind)."""
+        return self._make(Operator.IN, values)
+
+    def not_in(self, values: Iterable[object]) -> Condition:
+        """The value is present and equals none of ``values``."""
+        return self._make(Operator.NOT_IN, values)
+
+    def is_empty(self) -> Condition:
+        """Missing, ``None``, blank text or an empty collection."""
+        return self._make(Operator.IS_EMPTY)
+
+    def is_not_empty(self) -> Condition:
+        """Present and not blank or empty."""
+        return self._make(Operator.IS_NOT_EMPTY)
+
+    def contains(self, text: str) -> Condition:
+        """The text holds ``text``, ignoring case (Unicode case folding, NFC)."""
+        return self._make(Operator.CONTAINS, text)
+
+    def starts_with(self, text: str) -> Condition:
+        """The text starts with ``text``, ignoring case."""
+        return self._make(Operator.STARTS_WITH, text)
+
+    def ends_with(self, text: str) -> Condition:
+        """The text ends with ``text``, ignoring case."""
+        return self._make(Operator.ENDS_WITH, text)
+
+    def has(self, item: object) -> Condition:
+        """The collection (tags, channels) holds ``item`` (compared exactly)."""
+        return self._make(Operator.HAS, item)
+
+    def has_any(self, items: Iterable[object]) -> Condition:
+        """The collection holds at least one of ``items``."""
+        return self._make(Operator.HAS_ANY, items)
+
+    def has_all(self, items: Iterable[object]) -> Condition:
+        """The collection holds every one of ``items``."""
+        return self._make(Operator.HAS_ALL, items)
+
+    def before(self, moment: date | datetime) -> Condition:
+        """The date or time is earlier than ``moment`` (the same as ``< moment``)."""
+        return self._make(Operator.LT, _moment(moment))
+
+    def after(self, moment: date | datetime) -> Condition:
+        """The date or time is later than ``moment`` (the same as ``> moment``)."""
+        return self._make(Operator.GT, _moment(moment))
+
+    def within_last(self, *, days: int = 0, weeks: int = 0, months: int = 0) -> Condition:
+        """The date or time lies in the window ending at the evaluation time ``at``.
+
+        For a datetime: ``at - span <= value <= at``. For a date: between the
+        calendar dates of those instants in ``at``'s timezone.
+        """
+        return self._make(Operator.WITHIN_LAST, Span(days=days, weeks=weeks, months=months))
+
+    def more_than_ago(self, *, days: int = 0, weeks: int = 0, months: int = 0) -> Condition:
+        """The date or time lies before ``at - span`` (a missing value does not count)."""
+        return self._make(Operator.MORE_THAN_AGO, Span(days=days, weeks=weeks, months=months))
+
+    def within_next(self, *, days: int = 0, weeks: int = 0, months: int = 0) -> Condition:
+        """The date or time lies between ``at`` and ``at + span``."""
+        return self._make(Operator.WITHIN_NEXT, Span(days=days, weeks=weeks, months=months))
+
+    def birthday_within(self, *, days: int) -> Condition:
+        """The birth date's next birthday falls within ``days`` days of ``at``'s date.
+
+        ``days=0`` is "today". 29 February birthdays fall on 28 February in
+        common years. Windows run across the year end.
+        """
+        return self._make(Operator.BIRTHDAY_WITHIN, days)
+
+    def __repr__(self) -> str:
+        return f"field({self.path!r})"
+
+
+def field(path: str) -> Field:
+    """Start a condition on the field at ``path`` (dots separate parts).
+
+    >>> rule = field("frequency") >= 3
+    >>> rule
+    field('frequency') >= 3
+    >>> rule.matches({"frequency": 5}), rule.matches({"frequency": 1}), rule.matches({})
+    (True, False, False)
+    >>> rule.matches({"frequency": "five"})
+    Traceback (most recent call last):
+    ...
+    crmcore.errors.InvalidType: $.frequency: holds str, which cannot be compared with a number (the rule and the data disagree about this field's type)
+    """
+    return Field(path)

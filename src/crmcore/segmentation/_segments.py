@@ -1,0 +1,269 @@
+"""Segments: named groups of customers, and the events of customers entering and leaving.
+
+- A :class:`DynamicSegment` is a rule: its members are whoever matches it now.
+- A :class:`StaticSegment` is an explicit list of customer ids.
+- A :class:`SnapshotSegment` is a dynamic segment's members frozen at a time,
+  kept with the rule that produced them (for a campaign's audience of record).
+
+A *population* is a mapping from customer id to what the rule reads (a
+snapshot, any mapping or an object). Comparing two evaluations with
+:func:`membership_change` gives who entered and who left, and
+:meth:`MembershipChange.events` turns that into :class:`SegmentEntered` and
+:class:`SegmentLeft` domain events for the host application.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+import attrs
+
+from crmcore.errors import InvalidType, ValidationError
+from crmcore.model import CustomerId, DomainEvent, Identifier
+from crmcore.model._checks import clean_text, require_aware, type_name
+from crmcore.segmentation._rules import Rule
+
+__all__ = [
+    "DynamicSegment",
+    "MembershipChange",
+    "Segment",
+    "SegmentEntered",
+    "SegmentId",
+    "SegmentLeft",
+    "SnapshotSegment",
+    "StaticSegment",
+    "membership_change",
+]
+
+#: Longest segment name, in characters.
+MAX_SEGMENT_NAME = 200
+#: Longest segment description, in characters.
+MAX_DESCRIPTION = 2000
+
+
+class SegmentId(Identifier):
+    """Identifies a segment."""
+
+    __slots__ = ()
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class SegmentEntered(DomainEvent):
+    """A customer became a member of a segment."""
+
+    customer_id: CustomerId
+    segment_id: SegmentId
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class SegmentLeft(DomainEvent):
+    """A customer stopped being a member of a segment."""
+
+    customer_id: CustomerId
+    segment_id: SegmentId
+
+
+def _segment_id(_: object, __: attrs.Attribute[Any], value: object) -> None:
+    if type(value) is not SegmentId:
+        raise InvalidType(f"must be a SegmentId, not {type_name(value)}", path="$.id")
+
+
+def _name(value: object) -> str:
+    return clean_text(value, "$.name", max_length=MAX_SEGMENT_NAME, what="a segment name")
+
+
+def _description(value: object) -> str | None:
+    if value is None:
+        return None
+    return clean_text(
+        value, "$.description", max_length=MAX_DESCRIPTION, allow_newlines=True, what="text"
+    )
+
+
+def _rule(value: object) -> Rule:
+    if not isinstance(value, Rule):
+        raise InvalidType(f"must be a rule, not {type_name(value)}", path="$.rule")
+    return value
+
+
+def _optional_rule(value: object) -> Rule | None:
+    return None if value is None else _rule(value)
+
+
+def _customer_id(value: object, path: str) -> CustomerId:
+    if type(value) is CustomerId:
+        return value
+    if isinstance(value, str):
+        try:
+            return CustomerId(value)
+        except ValidationError as exc:
+            raise ValidationError(exc.rule, path=path, code=exc.code) from None
+    raise InvalidType(f"must be a CustomerId, not {type_name(value)}", path=path)
+
+
+def _members(value: object) -> frozenset[CustomerId]:
+    if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
+        raise InvalidType(
+            f"must be a set of customer ids, not {type_name(value)}", path="$.member_ids"
+        )
+    return frozenset(_customer_id(item, "$.member_ids") for item in value)
+
+
+def _population(population: object) -> Mapping[CustomerId, object]:
+    if not isinstance(population, Mapping):
+        raise InvalidType(
+            f"must map customer ids to snapshots, not {type_name(population)}",
+            path="$.population",
+        )
+    return population
+
+
+def _taken_at(value: object) -> datetime:
+    return require_aware(value, "$.taken_at")
+
+
+@attrs.frozen(slots=True)
+class DynamicSegment:
+    """A segment defined by a rule: its members are the customers matching it.
+
+    >>> from datetime import datetime, timezone
+    >>> from crmcore import CustomerId
+    >>> from crmcore.segmentation import field
+    >>> loyal = DynamicSegment(SegmentId("loyal"), "Loyal buyers", field("frequency") >= 3)
+    >>> population = {CustomerId("c-1"): {"frequency": 5}, CustomerId("c-2"): {"frequency": 1}}
+    >>> loyal.members(population)
+    frozenset({CustomerId('c-1')})
+    """
+
+    id: SegmentId = attrs.field(validator=_segment_id)
+    name: str = attrs.field(converter=_name)
+    rule: Rule = attrs.field(converter=_rule)
+    description: str | None = attrs.field(default=None, converter=_description)
+
+    def members(
+        self, population: Mapping[CustomerId, object], *, at: datetime | None = None
+    ) -> frozenset[CustomerId]:
+        """The ids of ``population`` whose snapshot matches the rule at ``at``."""
+        checked = _population(population)
+        test = self.rule.predicate(at=at)
+        return frozenset(key for key, snap in checked.items() if test(snap))
+
+    def freeze(self, population: Mapping[CustomerId, object], *, at: datetime) -> SnapshotSegment:
+        """The members at ``at``, frozen with the rule that chose them."""
+        when = require_aware(at, "$.at")
+        return SnapshotSegment(
+            self.id,
+            self.name,
+            self.members(population, at=when),
+            taken_at=when,
+            rule=self.rule,
+            description=self.description,
+        )
+
+
+@attrs.frozen(slots=True)
+class StaticSegment:
+    """A segment of explicitly listed customers.
+
+    >>> from crmcore import CustomerId
+    >>> board = StaticSegment(SegmentId("advisory-board"), "Advisory board", {"c-1"})
+    >>> board.with_members({"c-2"}).member_ids == {CustomerId("c-1"), CustomerId("c-2")}
+    True
+    """
+
+    id: SegmentId = attrs.field(validator=_segment_id)
+    name: str = attrs.field(converter=_name)
+    member_ids: frozenset[CustomerId] = attrs.field(default=frozenset(), converter=_members)
+    description: str | None = attrs.field(default=None, converter=_description)
+
+    def members(
+        self,
+        population: Mapping[CustomerId, object] | None = None,  # noqa: ARG002 - shared signature.
+        *,
+        at: datetime | None = None,  # noqa: ARG002 - the signature every segment shares.
+    ) -> frozenset[CustomerId]:
+        """The listed ids (a population, if given, is not consulted)."""
+        return self.member_ids
+
+    def with_members(self, ids: Iterable[CustomerId | str]) -> StaticSegment:
+        """A copy with ``ids`` added."""
+        return attrs.evolve(self, member_ids=self.member_ids | _members(ids))
+
+    def without_members(self, ids: Iterable[CustomerId | str]) -> StaticSegment:
+        """A copy with ``ids`` removed."""
+        return attrs.evolve(self, member_ids=self.member_ids - _members(ids))
+
+
+@attrs.frozen(slots=True)
+class SnapshotSegment:
+    """A segment's members frozen at ``taken_at``, with the rule that produced them."""
+
+    id: SegmentId = attrs.field(validator=_segment_id)
+    name: str = attrs.field(converter=_name)
+    member_ids: frozenset[CustomerId] = attrs.field(converter=_members)
+    taken_at: datetime = attrs.field(kw_only=True, converter=_taken_at)
+    rule: Rule | None = attrs.field(default=None, kw_only=True, converter=_optional_rule)
+    description: str | None = attrs.field(default=None, kw_only=True, converter=_description)
+
+    def members(
+        self,
+        population: Mapping[CustomerId, object] | None = None,  # noqa: ARG002 - shared signature.
+        *,
+        at: datetime | None = None,  # noqa: ARG002 - the signature every segment shares.
+    ) -> frozenset[CustomerId]:
+        """The frozen ids (a population, if given, is not consulted)."""
+        return self.member_ids
+
+
+#: Any kind of segment.
+Segment = DynamicSegment | StaticSegment | SnapshotSegment
+
+
+@attrs.frozen(slots=True)
+class MembershipChange:
+    """Who entered and who left a segment between two evaluations.
+
+    Attributes:
+        segment_id: the segment.
+        entered: ids members now that were not before.
+        left: ids members before that are not now.
+    """
+
+    segment_id: SegmentId
+    entered: frozenset[CustomerId]
+    left: frozenset[CustomerId]
+
+    def events(self, *, at: datetime) -> tuple[SegmentEntered | SegmentLeft, ...]:
+        """``SegmentEntered`` for each id entered, then ``SegmentLeft`` for each id left, by id."""
+        when = require_aware(at, "$.at")
+        entered = tuple(
+            SegmentEntered(occurred_at=when, customer_id=cid, segment_id=self.segment_id)
+            for cid in sorted(self.entered)
+        )
+        left = tuple(
+            SegmentLeft(occurred_at=when, customer_id=cid, segment_id=self.segment_id)
+            for cid in sorted(self.left)
+        )
+        return entered + left
+
+
+def membership_change(
+    segment_id: SegmentId, before: Iterable[CustomerId | str], after: Iterable[CustomerId | str]
+) -> MembershipChange:
+    """The difference between two memberships of one segment.
+
+    >>> from datetime import datetime, timezone
+    >>> change = membership_change(SegmentId("vip"), {"c-1", "c-2"}, {"c-2", "c-3"})
+    >>> [
+    ...     (e.type, e.customer_id.value)
+    ...     for e in change.events(at=datetime(2026, 1, 1, tzinfo=timezone.utc))
+    ... ]
+    [('SegmentEntered', 'c-3'), ('SegmentLeft', 'c-1')]
+    """
+    if type(segment_id) is not SegmentId:
+        raise InvalidType(f"must be a SegmentId, not {type_name(segment_id)}", path="$.segment_id")
+    old = _members(before)
+    new = _members(after)
+    return MembershipChange(segment_id, new - old, old - new)
