@@ -10,6 +10,7 @@ from crmcore import Customer
 from crmcore.__main__ import main
 from crmcore._demo import DEMO_SEED, REFERENCE_TIME, build_customers, progress_monthly, report
 from crmcore._demo_commerce import demo_orders
+from crmcore._demo_loyalty import demo_loyalty
 from crmcore.lifecycle import RELATIONSHIP_LADDER
 
 
@@ -41,6 +42,7 @@ def test_report_has_every_section_with_consistent_counts():
         "Persistence",
         "Commerce",
         "Service and feedback",
+        "Loyalty and sales pipeline",
         "Lifecycle",
         "Customer lifetime value",
         "Segments and analytics",
@@ -82,7 +84,8 @@ def test_lifecycle_section_matches_the_progressed_customers():
     """The stage distribution printed is the one of the monthly-progressed customers."""
     customers = build_customers(80)
     orders = demo_orders(customers, seed=DEMO_SEED, at=REFERENCE_TIME)
-    laddered = progress_monthly(customers, orders, REFERENCE_TIME)
+    accounts = demo_loyalty(customers, orders, seed=DEMO_SEED, at=REFERENCE_TIME).accounts
+    laddered = progress_monthly(customers, orders, REFERENCE_TIME, accounts)
     stages = Counter(c.lifecycle_of(RELATIONSHIP_LADDER).stage for c in laddered if c.lifecycles)
     untracked = sum(1 for c in laddered if not c.lifecycles)
     text = report(80)

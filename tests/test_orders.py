@@ -398,13 +398,17 @@ def test_refund_before_fulfilment_then_fulfil_keeps_partially_refunded():
 
 
 def test_returns_refund_the_units_share_to_the_cent():
-    """Three units of a 29.00 line come back one by one: 9.67 + 9.66 + 9.67 = 29.00."""
+    """Three units of a 29.00 line come back one by one: 9.66 + 9.67 + 9.67 = 29.00.
+
+    Cumulative shares round down (9.66, 19.33, 29.00), so no partial return
+    ever refunds more than its exact share.
+    """
     order = fulfilled()
     refunds = []
     for day in (3, 4, 5):
         order = order.return_items({2: 1}, at=T0 + timedelta(days=day))
         refunds.append(order.returns[-1].refund)
-    assert [usd("9.67"), usd("9.66"), usd("9.67")] == refunds
+    assert [usd("9.66"), usd("9.67"), usd("9.67")] == refunds
     assert usd("29.00") == order.amount_refunded
     assert 0 == order.returnable_quantity(2)
     assert 3 == order.returned_quantity(2)
@@ -633,3 +637,16 @@ def test_returning_a_line_in_any_steps_refunds_exactly_its_net(line, data):
         units = data.draw(st.integers(1, order.returnable_quantity(0)))
         order = order.return_items({0: units}, at=T0)
     assert line.net == order.amount_refunded
+
+
+def test_a_partial_return_never_refunds_the_whole_order():
+    """4 units netting 0.02 after discount: returning 3 refunds 0.01, leaving 1 returnable."""
+    line = OrderLine(ProductId("sku-0"), 4, usd("0.01"), category="books", discount=usd("0.02"))
+    order = Order.place(OrderId("o-9"), customer_id=CID, lines=[line], at=T0)
+    order = order.record_payment(PaymentId("p-9"), usd("0.02"), at=T0)
+    order = order.fulfil(at=T0 + timedelta(days=1))
+    order = order.return_items({0: 3}, at=T0 + timedelta(days=2))
+    assert usd("0.01") == order.returns[-1].refund
+    assert OrderStatus.PARTIALLY_REFUNDED is order.status
+    order = order.return_items({0: 1}, at=T0 + timedelta(days=3))
+    assert usd("0.02") == order.amount_refunded

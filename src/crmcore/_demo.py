@@ -18,6 +18,8 @@ from dateutil.relativedelta import relativedelta
 
 from crmcore._demo_commerce import demo_commerce
 from crmcore._demo_commerce import demo_section as commerce_section
+from crmcore._demo_loyalty import demo_loyalty
+from crmcore._demo_loyalty import demo_section as loyalty_section
 from crmcore._demo_segments import demo_section as segments_section
 from crmcore._demo_service import demo_section as service_section
 from crmcore.clv import BetaGeo, GammaGamma, customer_lifetime_value, formula_clv
@@ -35,6 +37,7 @@ from crmcore.model import (
     ContactPoint,
     Customer,
     CustomerId,
+    LoyaltyAccount,
     Money,
     Order,
     OrganizationName,
@@ -414,27 +417,39 @@ def section_clv(orders: Sequence[Order], at: datetime) -> str:
     return "\n".join(lines)
 
 
-def _purchase_facts(orders: Sequence[Order], at: datetime) -> Facts:
+def _purchase_facts(
+    orders: Sequence[Order], at: datetime, enrolled_at: datetime | None = None
+) -> Facts:
     times = sorted(o.placed_at for o in orders if o.is_purchase and o.placed_at <= at)
+    member = enrolled_at is not None and enrolled_at <= at
     if not times:
-        return Facts()
-    return Facts(purchase_count=len(times), first_purchase_at=times[0], last_purchase_at=times[-1])
+        return Facts(loyalty_member=member)
+    return Facts(
+        purchase_count=len(times),
+        first_purchase_at=times[0],
+        last_purchase_at=times[-1],
+        loyalty_member=member,
+    )
 
 
 def progress_monthly(
-    customers: Sequence[Customer], orders: Sequence[Order], at: datetime
+    customers: Sequence[Customer],
+    orders: Sequence[Order],
+    at: datetime,
+    accounts: Sequence[LoyaltyAccount] = (),
 ) -> list[Customer]:
-    """Run ladder progression as a monthly job over two years of order facts."""
+    """Run ladder progression as a monthly job over two years of order and loyalty facts."""
     by_customer: dict[CustomerId, list[Order]] = defaultdict(list)
     for order in orders:
         by_customer[order.customer_id].append(order)
+    enrolled = {account.customer_id: account.enrolled_at for account in accounts}
     checkpoints = [at - relativedelta(months=n) for n in range(24, -1, -1)]
     moved = []
     for customer in customers:
         current = customer
         for when in checkpoints:
             if when >= current.created_at:
-                facts = _purchase_facts(by_customer[current.id], when)
+                facts = _purchase_facts(by_customer[current.id], when, enrolled.get(current.id))
                 current = progress(current, facts, at=when)
         moved.append(current)
     return moved
@@ -477,7 +492,8 @@ def sections(count: int = 300) -> list[Section]:
     """The report's sections, in order, as (title, render) pairs."""
     customers = build_customers(count)
     commerce = demo_commerce(customers, seed=DEMO_SEED, at=REFERENCE_TIME)
-    laddered = progress_monthly(customers, commerce.orders, REFERENCE_TIME)
+    loyalty = demo_loyalty(customers, commerce.orders, seed=DEMO_SEED, at=REFERENCE_TIME)
+    laddered = progress_monthly(customers, commerce.orders, REFERENCE_TIME, loyalty.accounts)
     return [
         ("Customers", lambda: section_customers(customers)),
         ("Consent", lambda: section_consent(customers, REFERENCE_TIME)),
@@ -492,6 +508,12 @@ def sections(count: int = 300) -> list[Section]:
         (
             "Service and feedback",
             lambda: service_section(customers, seed=DEMO_SEED, at=REFERENCE_TIME),
+        ),
+        (
+            "Loyalty and sales pipeline",
+            lambda: loyalty_section(
+                customers, commerce.orders, seed=DEMO_SEED, at=REFERENCE_TIME, data=loyalty
+            ),
         ),
         ("Lifecycle", lambda: section_lifecycle(laddered, REFERENCE_TIME)),
         (

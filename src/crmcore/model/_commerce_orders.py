@@ -387,7 +387,9 @@ def _rounded_share(net: Money, units: int, of: int) -> Money:
     # The refund for the first ``units`` of ``of`` units of a line, in whole minor
     # units. Refunds of successive returns are differences of these, so a line
     # returned in full refunds exactly its net amount, never a cent more or less.
-    return (net * units / of).rounded()
+    # Rounding down keeps a partial return from refunding the whole order early
+    # (which would leave units that can no longer be returned).
+    return (net * units / of).rounded("ROUND_DOWN")
 
 
 @attrs.frozen(slots=True, kw_only=True, repr=False)
