@@ -122,8 +122,8 @@ def test_customer_natural_keys():
 
 
 def test_default_specs_hold_the_customers():
-    """The default registration keeps customers in a repository named `customers`."""
-    assert (CUSTOMERS,) == DEFAULT_SPECS
+    """The default registration keeps customers in a repository named `customers`, first."""
+    assert CUSTOMERS is DEFAULT_SPECS[0]
     assert StoreCustomerRepository is CUSTOMERS.repository_type
 
 
@@ -141,6 +141,13 @@ def test_default_specs_hold_the_customers():
         ({"repository_type": object}, InvalidType, "$.repository_type"),
         ({"natural_keys": {"Slug": len}}, ValidationError, "$.natural_keys"),
         ({"natural_keys": 3}, InvalidType, "$.natural_keys"),
+        ({"natural_keys": ["slug"]}, ValidationError, "$.natural_keys"),
+        ({"indexes": {"By Slug": len}}, ValidationError, "$.indexes"),
+        ({"indexes": {"slug": "not callable"}}, ValidationError, "$.indexes"),
+        ({"indexes": "slug"}, InvalidType, "$.indexes"),
+        ({"natural_keys": {"slug": len}, "indexes": {"slug": len}}, ValidationError, "$.indexes"),
+        ({"variants": [dict]}, InvalidType, "$.variants[0]"),
+        ({"variants": 3}, InvalidType, "$.variants"),
     ],
 )
 def test_a_bad_spec_is_refused(changes, error, path):
@@ -309,6 +316,26 @@ def test_a_commit_never_changes_a_state_a_snapshot_reads():
         assert {} == pinned.tables["customers"].rows
         assert 0 == reader.customers.count()
     assert 0 == pinned.readers
+
+
+def test_a_snapshot_keeps_tables_a_later_commit_did_not_copy():
+    """A table left unchanged by one commit and changed by a later one still reads as it was."""
+    store = InMemoryStore(specs=[*DEFAULT_SPECS, NOTES])
+    reader, writer = InMemoryUnitOfWork(store), InMemoryUnitOfWork(store)
+    with reader:
+        assert (0, 0) == (reader.customers.count(), reader.repository(Note).count())
+        with writer:
+            writer.repository(Note).add(Note(NoteId("n-1"), slug="first"))
+            writer.commit()
+        with writer:
+            writer.customers.add(customer(1, ContactPoint("email", "ana@example.com")))
+            writer.commit()
+        assert (0, 0) == (reader.customers.count(), reader.repository(Note).count())
+        assert CustomerId("c-0001") not in reader.customers
+        with pytest.raises(NotFound):
+            reader.customers.get_by_email("ana@example.com")
+    with reader:
+        assert (1, 1) == (reader.customers.count(), reader.repository(Note).count())
 
 
 def test_iteration_goes_on_across_commits():

@@ -1,8 +1,11 @@
 """Tests for `crmcore.testing.strategies` and its registration with Hypothesis (`crmcore.testing._plugin`)."""
 
+import importlib
 import importlib.metadata
 import inspect
 import itertools
+import json
+import pkgutil
 import re
 import subprocess
 import sys
@@ -36,7 +39,10 @@ from crmcore import (
     SequentialIdSource,
     ValidationError,
     currency,
+    lifecycle,
+    model,
 )
+from crmcore.lifecycle import CRM_STAGES, RELATIONSHIP_LADDER
 from crmcore.model import (
     ConsentGiven,
     ConsentWithdrawn,
@@ -52,11 +58,20 @@ from crmcore.model import (
     normalize_tag,
 )
 from crmcore.model._party import check_attribute_key, check_attribute_value, check_language
+from crmcore.serialization import from_dict, to_dict
 from crmcore.testing import strategies as crm
 
-# The events defined with the Customer aggregate; later capabilities add their own.
+# Import every module, so that event_types() knows every event class of crmcore.
+for _info in pkgutil.walk_packages(crmcore.__path__, prefix="crmcore."):
+    importlib.import_module(_info.name)
+
+# The events defined with the Customer aggregate, and every event class of crmcore.
 CUSTOMER_EVENTS = sorted(
     (cls for cls in event_types().values() if cls.__module__ == "crmcore.model._events"),
+    key=lambda cls: cls.__name__,
+)
+ALL_EVENTS = sorted(
+    (cls for cls in event_types().values() if cls.__module__.startswith("crmcore.")),
     key=lambda cls: cls.__name__,
 )
 INVISIBLE = {"Cc", "Cf", "Cs", "Co", "Cn"}
@@ -133,7 +148,41 @@ REGISTERED = [
     Profile,
     SeededIdSource,
     SequentialIdSource,
-    *CUSTOMER_EVENTS,
+    *ALL_EVENTS,
+    model.OrderEvent,
+    model.SubscriptionEvent,
+    model.InteractionEvent,
+    model.CaseEvent,
+    model.LeadEvent,
+    model.LoyaltyEvent,
+    model.OpportunityEvent,
+    model.BusinessCalendar,
+    model.Case,
+    model.CesResponse,
+    model.CsatResponse,
+    model.Interaction,
+    model.LifecycleState,
+    model.NpsResponse,
+    model.Order,
+    model.OrderLine,
+    model.Period,
+    model.Plan,
+    model.Review,
+    model.SlaPolicy,
+    model.Subscription,
+    model.SurveyResponse,
+    lifecycle.LifecycleDefinition,
+    model.CaseId,
+    model.FeedbackId,
+    model.InteractionId,
+    model.OpportunityId,
+    model.OrderId,
+    model.PaymentId,
+    model.PlanId,
+    model.ProductId,
+    model.ReviewId,
+    model.StaffId,
+    model.SubscriptionId,
 ]
 
 
@@ -421,12 +470,32 @@ def test_customers_without_pending_events(customer):
     assert () == customer.pending_events
 
 
-@pytest.mark.parametrize("cls", CUSTOMER_EVENTS, ids=lambda cls: cls.__name__)
-@settings(max_examples=10, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(data=st.data())
-def test_domain_events_cover_every_customer_event(cls, data):
-    """``types`` picks one event class; every customer event has a strategy."""
-    assert type(data.draw(crm.domain_events(types=[cls]))) is cls
+def test_the_event_walk_finds_the_events_of_every_aggregate():
+    """ALL_EVENTS is not accidentally narrow: it holds the events of every capability."""
+    names = {cls.__name__ for cls in ALL_EVENTS}
+    expected = {
+        "CustomerRegistered",
+        "OrderPlaced",
+        "CaseResolved",
+        "SurveyAnswered",
+        "PointsEarned",
+        "LeadConverted",
+        "OpportunityWon",
+        "SegmentEntered",
+    }
+    assert expected <= names
+    assert len(CUSTOMER_EVENTS) < len(ALL_EVENTS)
+
+
+@pytest.mark.parametrize("cls", ALL_EVENTS, ids=lambda cls: cls.__name__)
+def test_domain_events_cover_every_event_type(cls):
+    """Every event class of crmcore has a strategy: ``types=[cls]`` draws exactly that class."""
+    found = find(
+        crm.domain_events(types=[cls]),
+        lambda event: type(event) is cls,
+        settings=settings(max_examples=100, database=None, phases=[Phase.generate]),
+    )
+    assert cls is type(found)
 
 
 @given(crm.domain_events(types=[CustomerEvent]))
@@ -514,6 +583,55 @@ BAD_ARGUMENTS = [
     (crm.customers, {"pending_events": "yes"}, InvalidType, "$.pending_events"),
     (crm.domain_events, {"types": []}, ValidationError, "$.types"),
     (crm.domain_events, {"types": [int]}, InvalidType, "$.types[0]"),
+    (crm.customers, {"with_lifecycle": 1}, InvalidType, "$.with_lifecycle"),
+    (crm.order_lines, {"currencies": ["XXX"]}, ValidationError, "$.currencies[0]"),
+    (crm.order_lines, {"max_quantity": 0}, ValidationError, "$.max_quantity"),
+    (crm.orders, {"customer_ids": []}, ValidationError, "$.customer_ids"),
+    (crm.orders, {"customer_ids": ["c-1"]}, InvalidType, "$.customer_ids[0]"),
+    (crm.orders, {"max_lines": 0}, ValidationError, "$.max_lines"),
+    (crm.orders, {"max_steps": 101}, ValidationError, "$.max_steps"),
+    (crm.orders, {"placed_after": NAIVE}, ValidationError, "$.placed_after"),
+    (crm.orders, {"placed_after": HIGH, "placed_before": LOW}, ValidationError, "$.placed_before"),
+    (crm.orders, {"pending_events": None}, InvalidType, "$.pending_events"),
+    (crm.periods, {"units": ["fortnight"]}, ValidationError, "$.units[0]"),
+    (crm.periods, {"max_count": 0}, ValidationError, "$.max_count"),
+    (crm.plans, {"currencies": []}, ValidationError, "$.currencies"),
+    (crm.plans, {"trial": "yes"}, InvalidType, "$.trial"),
+    (crm.subscriptions, {"max_steps": -1}, ValidationError, "$.max_steps"),
+    (
+        crm.subscriptions,
+        {"started_after": HIGH, "started_before": LOW},
+        ValidationError,
+        "$.started_before",
+    ),
+    (crm.interactions, {"kinds": ["fax"]}, ValidationError, "$.kinds[0]"),
+    (
+        crm.interactions,
+        {"kinds": ["letter"], "channels": ["email"]},
+        ValidationError,
+        "$.channels",
+    ),
+    (crm.interactions, {"occurred_before": NAIVE}, ValidationError, "$.occurred_before"),
+    (crm.cases, {"priorities": ["critical"]}, ValidationError, "$.priorities[0]"),
+    (crm.cases, {"kinds": []}, ValidationError, "$.kinds"),
+    (crm.cases, {"opened_after": "2026"}, InvalidType, "$.opened_after"),
+    (crm.business_calendars, {"max_holidays": -1}, ValidationError, "$.max_holidays"),
+    (crm.sla_policies, {"max_rules": 101}, ValidationError, "$.max_rules"),
+    (crm.reviews, {"ratings": [0]}, ValidationError, "$.ratings[0]"),
+    (crm.reviews, {"ratings": []}, ValidationError, "$.ratings"),
+    (crm.survey_responses, {"kinds": ["csi"]}, ValidationError, "$.kinds[0]"),
+    (crm.survey_responses, {"answered_after": NAIVE}, ValidationError, "$.answered_after"),
+    (crm.lifecycle_states, {"definitions": []}, ValidationError, "$.definitions"),
+    (crm.lifecycle_states, {"definitions": ["ladder"]}, InvalidType, "$.definitions[0]"),
+    (crm.lifecycle_states, {"max_changes": 0}, ValidationError, "$.max_changes"),
+    (crm.lifecycle_definitions, {"min_states": 0}, ValidationError, "$.min_states"),
+    (crm.lifecycle_definitions, {"max_states": 27}, ValidationError, "$.max_states"),
+    (
+        crm.lifecycle_definitions,
+        {"min_states": 4, "max_states": 3},
+        ValidationError,
+        "$.max_states",
+    ),
 ]
 
 
@@ -540,8 +658,272 @@ def test_domain_events_refuse_event_classes_they_do_not_know():
     assert "$.types[1]" == info.value.path
 
 
-@pytest.mark.parametrize("factory", [crm.moneys, crm.customers, crm.contact_points])
+@pytest.mark.parametrize(
+    "factory", [crm.moneys, crm.customers, crm.contact_points, crm.orders, crm.lifecycle_states]
+)
 def test_options_are_keyword_only(factory):
     """Positional options are refused."""
     with pytest.raises(TypeError):
         factory(None)
+
+
+# -- the relationship aggregates --------------------------------------------------------------
+
+POOL = [CustomerId("c-1"), CustomerId("c-2")]
+DEFINITIONS = {d.name: d for d in (RELATIONSHIP_LADDER, CRM_STAGES)}
+SOME = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+ROUND_TRIPS = [
+    ("order_lines", crm.order_lines()),
+    ("orders", crm.orders()),
+    ("periods", crm.periods()),
+    ("plans", crm.plans()),
+    ("subscriptions", crm.subscriptions()),
+    ("interactions", crm.interactions()),
+    ("cases", crm.cases()),
+    ("business_calendars", crm.business_calendars()),
+    ("sla_policies", crm.sla_policies()),
+    ("reviews", crm.reviews()),
+    ("survey_responses", crm.survey_responses()),
+    ("lifecycle_states", crm.lifecycle_states()),
+    ("lifecycle_definitions", crm.lifecycle_definitions()),
+    ("customers_with_lifecycle", crm.customers(with_lifecycle=True, max_consents=2)),
+]
+
+
+@pytest.mark.parametrize(("name", "strategy"), ROUND_TRIPS, ids=[n for n, _ in ROUND_TRIPS])
+@SOME
+@given(data=st.data())
+def test_values_round_trip_through_dicts_and_json(name, strategy, data):
+    """Every value drawn comes back equal from to_dict, and from a JSON text of it."""
+    value = data.draw(strategy, label=name)
+    document = to_dict(value)
+    assert value == from_dict(type(value), document)
+    assert value == from_dict(type(value), json.loads(json.dumps(document)))
+
+
+@settings(max_examples=200, deadline=None)
+@given(crm.domain_events())
+def test_every_event_round_trips_through_json(event):
+    """Events of every aggregate come back equal, as their own class, from JSON."""
+    back = from_dict(DomainEvent, json.loads(json.dumps(to_dict(event))))
+    assert (type(event), event) == (type(back), back)
+
+
+def in_time_order(events):
+    return all(a.occurred_at <= b.occurred_at for a, b in itertools.pairwise(events))
+
+
+@SOME
+@given(crm.order_lines(currencies=["JPY", "KWD"], max_quantity=3))
+def test_order_lines_respect_their_bounds(line):
+    """Lines are in the currencies asked, at most max_quantity, discounts within the gross."""
+    assert line.currency in {"JPY", "KWD"}
+    assert 1 <= line.quantity <= 3
+    assert line.discount_amount <= line.gross
+
+
+@SOME
+@given(
+    crm.orders(
+        customer_ids=POOL,
+        currencies=["IDR"],
+        max_lines=2,
+        placed_after=LOW,
+        placed_before=HIGH,
+    )
+)
+def test_orders_carry_the_history_that_built_them(order):
+    """An order's events start with its placing, name it, run in time order and add up."""
+    events = order.pending_events
+    assert (0, model.OrderPlaced) == (order.version, type(events[0]))
+    assert {order.id} == {e.order_id for e in events}
+    assert order.customer_id in POOL
+    assert LOW <= order.placed_at <= HIGH
+    assert ("IDR", True) == (order.currency, len(order.lines) <= 2)
+    assert in_time_order(events)
+    assert events[0].total == order.total
+    payments = [e.payment for e in events if isinstance(e, model.OrderPaymentRecorded)]
+    failed = [e.payment for e in events if isinstance(e, model.OrderPaymentFailed)]
+    assert sorted(order.payments, key=str) == sorted(payments + failed, key=str)
+    refunds = [e.refund for e in events if isinstance(e, model.OrderRefunded)]
+    assert list(order.refunds) == refunds
+    assert list(order.returns) == [e.returned for e in events if isinstance(e, model.ItemsReturned)]
+
+
+@SOME
+@given(crm.periods(units=["week", "year"], max_count=3))
+def test_periods_respect_their_bounds(period):
+    """Periods use the units asked and at most max_count of them."""
+    assert period.unit in {model.PeriodUnit.WEEK, model.PeriodUnit.YEAR}
+    assert 1 <= period.count <= 3
+
+
+@SOME
+@given(crm.plans(currencies=["EUR"], trial=True), crm.plans(trial=False))
+def test_plans_respect_the_trial_option(with_trial, without):
+    """trial=True draws plans with a trial, trial=False plans without one."""
+    assert with_trial.trial is not None
+    assert "EUR" == with_trial.price.currency
+    assert without.trial is None
+
+
+@SOME
+@given(crm.subscriptions(customer_ids=POOL, started_after=LOW, started_before=HIGH))
+def test_subscriptions_carry_the_history_that_built_them(sub):
+    """A subscription's events start with its start, name it, and account for its payments."""
+    events = sub.pending_events
+    assert (0, model.SubscriptionStarted) == (sub.version, type(events[0]))
+    assert {sub.id} == {e.subscription_id for e in events}
+    assert sub.customer_id in POOL
+    assert LOW <= sub.started_at <= HIGH
+    assert in_time_order(events)
+    paid = (model.SubscriptionPaymentRecorded, model.SubscriptionPaymentFailed)
+    assert list(sub.payments) == [e.payment for e in events if isinstance(e, paid)]
+    ended = any(
+        isinstance(e, model.SubscriptionCancelled | model.SubscriptionExpired) for e in events
+    )
+    assert ended == (sub.ended_at is not None)
+
+
+@SOME
+@given(crm.interactions(customer_ids=POOL, kinds=["call", "chat"], channels=["whatsapp", "web"]))
+def test_interactions_respect_kinds_and_channels(interaction):
+    """Interactions have the kinds and channels asked; the first event logs them."""
+    assert interaction.kind in {model.InteractionKind.CALL, model.InteractionKind.CHAT}
+    assert interaction.channel in {Channel.WHATSAPP, Channel.WEB}
+    logged = interaction.pending_events[0]
+    assert (model.InteractionLogged, interaction.kind) == (type(logged), logged.kind)
+    assert interaction.customer_id in POOL
+
+
+@SOME
+@given(crm.cases(customer_ids=POOL, kinds=["complaint"], priorities=["urgent"]))
+def test_cases_carry_the_history_that_built_them(case):
+    """A case opens as asked; its status events retrace its history, in time order."""
+    events = case.pending_events
+    opened = events[0]
+    assert (model.CaseOpened, "complaint", "urgent") == (type(opened), opened.kind, opened.priority)
+    assert case.customer_id in POOL
+    assert in_time_order(events)
+    moves = [e.to_status for e in events if isinstance(e, model.CaseStatusChanged)]
+    assert [change.status for change in case.history[1:]] == moves
+
+
+@SOME
+@given(crm.business_calendars(max_holidays=2))
+def test_business_calendars_have_working_time(calendar):
+    """Every calendar has working time in its week and at most max_holidays holidays."""
+    assert calendar.weekly_hours > timedelta(0)
+    assert len(calendar.holidays) <= 2
+
+
+@SOME
+@given(crm.sla_policies(max_rules=1))
+def test_sla_policies_cover_every_priority(policy):
+    """Policies set one target per priority, and at most max_rules escalation rules."""
+    assert list(model.CasePriority) == [t.priority for t in policy.targets]
+    assert len(policy.escalation_rules) <= 1
+
+
+@SOME
+@given(crm.reviews(customer_ids=POOL, ratings=[1, 2]))
+def test_reviews_respect_their_ratings(review):
+    """Reviews carry the ratings asked and a known customer or none."""
+    assert review.rating in {1, 2}
+    assert review.customer_id in {None, *POOL}
+    assert model.ReviewReceived is type(review.pending_events[0])
+    assert review.answered == any(
+        isinstance(e, model.ReviewAnswered) for e in review.pending_events
+    )
+
+
+@SOME
+@given(crm.survey_responses(kinds=["nps", "ces"], customer_ids=POOL))
+def test_survey_responses_respect_their_kinds(response):
+    """Answers are of the kinds asked, with a score in range and their SurveyAnswered event."""
+    assert type(response) in {model.NpsResponse, model.CesResponse}
+    assert response.min_score <= response.score <= response.max_score
+    (answered,) = response.pending_events
+    assert (response.survey, response.score) == (answered.survey, answered.score)
+
+
+@SOME
+@given(crm.lifecycle_states(max_changes=4, started_after=LOW, started_before=HIGH))
+def test_lifecycle_states_replay_to_their_stage(state):
+    """A generated history is a walk its definition allows, ending in the state's stage."""
+    assert state.stage == DEFINITIONS[state.definition].replay(state.history)
+    assert 1 <= len(state.history) <= 4
+    assert LOW <= state.started_at <= HIGH
+
+
+@SOME
+@given(crm.lifecycle_definitions(min_states=2, max_states=5))
+def test_lifecycle_definitions_reach_every_state(definition):
+    """Every state of a generated definition can be reached from its initial state."""
+    assert 2 <= len(definition.states) <= 5
+    for stage in definition.stage_names:
+        definition.route(definition.initial, stage)
+    for state in definition.states:
+        assert state.terminal == (definition.triggers_from(state.name) == ())
+
+
+@SOME
+@given(crm.lifecycle_states(definitions=[RELATIONSHIP_LADDER]))
+def test_lifecycle_states_of_one_definition(state):
+    """definitions= limits the walks to the definitions given."""
+    assert RELATIONSHIP_LADDER.name == state.definition
+
+
+@settings(max_examples=40, deadline=None)
+@given(crm.customers(with_lifecycle=True, max_consents=2))
+def test_customers_with_lifecycle_fired_their_moves(customer):
+    """with_lifecycle moves customers along the ladder by fire(); events match the history."""
+    assert RELATIONSHIP_LADDER.name in [s.definition for s in customer.lifecycles]
+    assert in_time_order(customer.pending_events)
+    for state in customer.lifecycles:
+        assert state.stage == DEFINITIONS[state.definition].replay(state.history)
+        changed = [
+            (e.from_stage, e.to_stage, e.trigger)
+            for e in customer.pending_events
+            if isinstance(e, model.LifecycleStageChanged) and e.definition == state.definition
+        ]
+        recorded = [(c.from_stage, c.to_stage, c.trigger) for c in state.history]
+        assert recorded[len(recorded) - len(changed) :] == changed
+
+
+@settings(max_examples=100, deadline=None)
+@given(crm.domain_events(types=[model.OrderEvent, model.SubscriptionEvent, model.CaseEvent]))
+def test_relationship_events_are_consistent_like_the_aggregates_make_them(event):
+    """Payments match their event, case moves are allowed by the machine and named by class."""
+    if isinstance(event, model.OrderPaymentRecorded | model.SubscriptionPaymentRecorded):
+        assert event.payment.succeeded
+        assert event.occurred_at == event.payment.at
+    if isinstance(event, model.OrderPaymentFailed | model.SubscriptionPaymentFailed):
+        assert not event.payment.succeeded
+    if isinstance(event, model.OrderPlaced):
+        assert event.total == Money.total(
+            [line.net for line in event.lines], currency=event.total.currency
+        )
+    if isinstance(event, model.SubscriptionStatusChanged):
+        assert event.status in model.SUBSCRIPTION_TRANSITIONS[event.previous]
+    if isinstance(event, model.CaseStatusChanged):
+        assert event.to_status in model.CASE_TRANSITIONS[event.from_status]
+        if isinstance(event, model.CaseResolved | model.CaseClosed):
+            expected = "resolved" if isinstance(event, model.CaseResolved) else "closed"
+            assert expected == event.to_status
+    if isinstance(event, model.CasePriorityChanged):
+        assert event.from_priority != event.to_priority
+    if isinstance(event, model.CaseEscalated):
+        assert event.escalation.due_at <= event.occurred_at
+
+
+@settings(max_examples=50, deadline=None)
+@given(crm.domain_events(types=[model.LifecycleStageChanged]))
+def test_lifecycle_events_are_moves_their_definition_allows(event):
+    """A LifecycleStageChanged is an entry (trigger start) or a move of its definition."""
+    definition = DEFINITIONS[event.definition]
+    if event.from_stage is None:
+        assert "start" == event.trigger
+    else:
+        assert event.to_stage == definition.target_of(event.from_stage, event.trigger)

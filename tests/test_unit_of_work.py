@@ -5,8 +5,18 @@ from datetime import UTC, datetime
 
 import pytest
 
-from crmcore import ContactPoint, Customer, CustomerId, PersonName
+from crmcore import ContactPoint, Customer, CustomerId, Money, PersonName
 from crmcore.errors import ConcurrencyConflict, UnitOfWorkError
+from crmcore.model import (
+    Case,
+    CaseId,
+    CustomerRegistered,
+    Order,
+    OrderId,
+    OrderLine,
+    OrderPlaced,
+    ProductId,
+)
 from crmcore.repository import DuplicateKey, InMemoryStore, InMemoryUnitOfWork, UnitOfWork
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
@@ -85,6 +95,49 @@ def test_an_error_inside_a_repository_call_changes_nothing():
     with uow:
         assert [CustomerId("c-1")] == [c.id for c in uow.customers]
         assert CustomerId("c-1") == uow.customers.get_by_email(EMAIL).id
+
+
+def order(number, customer_number):
+    line = OrderLine(ProductId("sku-1"), 1, Money("10.00", "USD"), category="books")
+    return Order.place(
+        OrderId(f"o-{number}"), customer_id=CustomerId(f"c-{customer_number}"), lines=[line], at=T0
+    )
+
+
+def test_one_commit_spans_every_repository_all_or_nothing():
+    """A unit changing customers, orders and cases commits them together or not at all."""
+    store = InMemoryStore()
+    first, second = InMemoryUnitOfWork(store), InMemoryUnitOfWork(store)
+    with first:
+        first.orders.add(order(1, 1))
+        first.commit()
+    with first, second:
+        first.customers.add(customer(1))
+        first.orders.add(order(2, 1))
+        first.cases.add(
+            Case.open(
+                CaseId("case-1"),
+                customer_id=CustomerId("c-1"),
+                kind="question",
+                subject="Where is my parcel?",
+                channel="web",
+                at=T0,
+            )
+        )
+        first.orders.save(first.orders.get(OrderId("o-1")).cancel(at=T0))
+        second.orders.save(second.orders.get(OrderId("o-1")))
+        second.commit()
+        with pytest.raises(ConcurrencyConflict):
+            first.commit()
+    with first:
+        assert (0, 1, 0) == (first.customers.count(), first.orders.count(), first.cases.count())
+    first.collect_events()
+    with first:
+        first.customers.add(customer(1))
+        first.orders.add(order(2, 1))
+        first.commit()
+    kinds = [type(e) for e in first.collect_events()]
+    assert [CustomerRegistered, OrderPlaced] == kinds
 
 
 def test_collect_events_needs_no_block_and_refuses_nothing():

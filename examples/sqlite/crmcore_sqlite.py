@@ -1,7 +1,9 @@
 """A SQLite adapter for crmcore's persistence ports, on the standard library only.
 
-Aggregates are stored as JSON documents made by :func:`crmcore.serialization.to_dict`,
-one table per aggregate type, with the version in its own column. Natural keys
+Aggregates are stored as JSON documents made by ``spec.to_document`` (the
+:func:`crmcore.serialization.to_dict` of the aggregate, naming its class when a
+spec keeps several), one table per aggregate type, with the version in its own
+column. Natural keys
 (normalized email addresses and phone numbers) live in a side table whose
 primary key makes each value unique. Events wait in an outbox table, written
 in the same transaction as the change that recorded them.
@@ -92,7 +94,16 @@ def _storage_errors() -> Iterator[None]:
 
 
 def _encode(obj: object) -> str:
-    return json.dumps(to_dict(obj), ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    return _json(to_dict(obj))
+
+
+def _encode_aggregate(spec: AggregateSpec[A], aggregate: A) -> str:
+    # The spec's documents tell apart the classes of a spec with variants (survey responses).
+    return _json(spec.to_document(aggregate))
+
+
+def _json(document: dict[str, Any]) -> str:
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
 
 
 def _load_json(document: object, path: str) -> object:
@@ -110,7 +121,7 @@ def _decode(spec: AggregateSpec[A], ident: str, version: object, document: objec
     path = f"$.{spec.name}[{ident}].document"
     data = _load_json(document, path)
     try:
-        aggregate = from_dict(spec.aggregate_type, data)
+        aggregate = spec.from_document(data)
     except ValidationError as exc:
         raise exc.under(path) from None
     if str(aggregate.id) != ident or aggregate.version != version:
@@ -397,7 +408,12 @@ class SqliteStore(Store):
     def commit(self, changes: ChangeSet) -> None:
         """Apply a change set in one transaction, checking every version (see ``Store``)."""
         documents = [
-            (change, None if change.aggregate is None else _encode(change.aggregate))
+            (
+                change,
+                None
+                if change.aggregate is None
+                else _encode_aggregate(change.spec, change.aggregate),
+            )
             for change in changes.changes
         ]
         events = [_encode(event) for event in changes.events]

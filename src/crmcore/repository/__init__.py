@@ -39,15 +39,44 @@ from crmcore.errors import (
     StorageError,
     UnitOfWorkError,
 )
+from crmcore.repository._commerce import (
+    ORDERS,
+    SUBSCRIPTIONS,
+    StoreOrderRepository,
+    StoreSubscriptionRepository,
+)
 from crmcore.repository._customers import (
     CUSTOMERS,
-    DEFAULT_SPECS,
     StoreCustomerRepository,
     customer_emails,
     customer_phones,
 )
+from crmcore.repository._feedback import (
+    REVIEWS,
+    SURVEYS,
+    StoreReviewRepository,
+    StoreSurveyRepository,
+)
 from crmcore.repository._memory import InMemoryStore, InMemoryUnitOfWork
-from crmcore.repository._ports import Aggregate, CustomerRepository, Repository, UnitOfWork
+from crmcore.repository._ports import (
+    Aggregate,
+    CaseRepository,
+    CustomerRepository,
+    InteractionRepository,
+    OrderRepository,
+    Repository,
+    ReviewRepository,
+    SubscriptionRepository,
+    SurveyRepository,
+    UnitOfWork,
+)
+from crmcore.repository._service import (
+    CASES,
+    INTERACTIONS,
+    StoreCaseRepository,
+    StoreInteractionRepository,
+)
+from crmcore.repository._specs import DEFAULT_SPECS
 from crmcore.repository._store import (
     AggregateSpec,
     Change,
@@ -59,10 +88,17 @@ from crmcore.repository._store import (
 )
 
 __all__ = [
+    "CASES",
     "CUSTOMERS",
     "DEFAULT_SPECS",
+    "INTERACTIONS",
+    "ORDERS",
+    "REVIEWS",
+    "SUBSCRIPTIONS",
+    "SURVEYS",
     "Aggregate",
     "AggregateSpec",
+    "CaseRepository",
     "Change",
     "ChangeSet",
     "ConcurrencyConflict",
@@ -71,15 +107,26 @@ __all__ = [
     "DuplicateKey",
     "InMemoryStore",
     "InMemoryUnitOfWork",
+    "InteractionRepository",
     "NotFound",
+    "OrderRepository",
     "Repository",
     "RepositoryError",
+    "ReviewRepository",
     "Snapshot",
     "StorageError",
     "Store",
+    "StoreCaseRepository",
     "StoreCustomerRepository",
+    "StoreInteractionRepository",
+    "StoreOrderRepository",
     "StoreRepository",
+    "StoreReviewRepository",
+    "StoreSubscriptionRepository",
+    "StoreSurveyRepository",
     "StoreUnitOfWork",
+    "SubscriptionRepository",
+    "SurveyRepository",
     "UnitOfWork",
     "UnitOfWorkError",
     "customer_emails",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import Final
 
 from crmcore.model import Channel, Customer, CustomerId, normalize_email, normalize_phone
 from crmcore.repository._errors import not_found_by_key
@@ -11,7 +11,6 @@ from crmcore.repository._store import AggregateSpec, StoreRepository
 
 __all__ = [
     "CUSTOMERS",
-    "DEFAULT_SPECS",
     "StoreCustomerRepository",
     "customer_emails",
     "customer_phones",
@@ -64,7 +63,3 @@ CUSTOMERS: Final[AggregateSpec[Customer]] = AggregateSpec(
     natural_keys={"email": customer_emails, "phone": customer_phones},
     repository_type=StoreCustomerRepository,
 )
-
-#: Every aggregate type a store keeps unless told otherwise. Later capabilities
-#: (orders, cases, loyalty accounts, ...) append their specs here.
-DEFAULT_SPECS: Final[tuple[AggregateSpec[Any], ...]] = (CUSTOMERS,)

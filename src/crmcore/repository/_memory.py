@@ -16,8 +16,8 @@ from crmcore.errors import (
 )
 from crmcore.model import DomainEvent, Identifier
 from crmcore.model._checks import type_name
-from crmcore.repository._customers import DEFAULT_SPECS
 from crmcore.repository._ports import Aggregate
+from crmcore.repository._specs import DEFAULT_SPECS
 from crmcore.repository._store import (
     AggregateSpec,
     Change,
@@ -33,20 +33,28 @@ A = TypeVar("A", bound=Aggregate)
 
 
 class _Table:
-    """The stored aggregates of one spec, with their natural-key index."""
+    """The stored aggregates of one spec, with their natural-key and secondary indexes."""
 
-    __slots__ = ("keys", "rows", "sorted_ids")
+    __slots__ = ("index", "keys", "owned", "rows", "shared", "sorted_ids")
 
     def __init__(
         self,
         rows: dict[Identifier, Any] | None = None,
         keys: dict[tuple[str, str], Identifier] | None = None,
         sorted_ids: list[Identifier] | None = None,
+        index: dict[tuple[str, str], set[Identifier]] | None = None,
     ) -> None:
         self.rows: dict[Identifier, Any] = {} if rows is None else rows
         self.keys: dict[tuple[str, str], Identifier] = {} if keys is None else keys
         # Ids in ascending order, built on demand and dropped when membership changes.
         self.sorted_ids = sorted_ids
+        # (index, value) -> ids. A copy shares the id sets with the table it was
+        # copied from; ``owned`` names the sets this table may change in place.
+        self.index: dict[tuple[str, str], set[Identifier]] = {} if index is None else index
+        self.owned: set[tuple[str, str]] = set()
+        # True once an older state holds this table too: it is then never changed
+        # in place again, since a snapshot may still read that older state.
+        self.shared = False
 
     def ordered(self) -> list[Identifier]:
         ids = self.sorted_ids
@@ -55,7 +63,27 @@ class _Table:
         return ids
 
     def copy(self) -> _Table:
-        return _Table(dict(self.rows), dict(self.keys), self.sorted_ids)
+        return _Table(dict(self.rows), dict(self.keys), self.sorted_ids, dict(self.index))
+
+    def _own(self, pair: tuple[str, str]) -> set[Identifier]:
+        bucket = self.index.get(pair)
+        if bucket is None or pair not in self.owned:
+            bucket = self.index[pair] = set() if bucket is None else set(bucket)
+            self.owned.add(pair)
+        return bucket
+
+    def index_add(self, pair: tuple[str, str], ident: Identifier) -> None:
+        self._own(pair).add(ident)
+
+    def index_discard(self, pair: tuple[str, str], ident: Identifier) -> None:
+        bucket = self.index.get(pair)
+        if bucket is None or ident not in bucket:
+            return
+        if len(bucket) == 1:
+            del self.index[pair]
+            self.owned.discard(pair)
+            return
+        self._own(pair).discard(ident)
 
 
 class _Generation:
@@ -98,6 +126,9 @@ class _MemorySnapshot(Snapshot):
     def find(self, spec: AggregateSpec[Any], key: str, value: str) -> Identifier | None:
         return self._table(spec).keys.get((key, value))
 
+    def find_all(self, spec: AggregateSpec[Any], index: str, value: str) -> list[Identifier]:
+        return sorted(self._table(spec).index.get((index, value), ()))
+
     def close(self) -> None:
         if not self._closed:
             self._closed = True
@@ -129,9 +160,8 @@ class InMemoryStore(Store):
                 raise InvalidType(
                     f"must be an AggregateSpec, not {type_name(spec)}", path=f"$.specs[{index}]"
                 )
-        if len({s.name for s in checked}) != len(checked) or len(
-            {s.aggregate_type for s in checked}
-        ) != len(checked):
+        types = [cls for s in checked for cls in {s.aggregate_type, *s.variants}]
+        if len({s.name for s in checked}) != len(checked) or len(set(types)) != len(types):
             raise ValidationError(
                 "must not repeat a name or an aggregate type", path="$.specs", code="duplicate"
             )
@@ -162,13 +192,22 @@ class InMemoryStore(Store):
         with self._lock:
             self._check(self._generation, changes)
             generation = self._generation
+            touched = {change.spec.name for change in changes.changes}
             if generation.readers:
-                touched = {change.spec.name for change in changes.changes}
-                tables = {
-                    name: table.copy() if name in touched else table
-                    for name, table in generation.tables.items()
-                }
+                # A snapshot reads this state: build the next one, copying the
+                # tables this commit changes and sharing the others.
+                tables = {}
+                for name, table in generation.tables.items():
+                    if name in touched:
+                        tables[name] = table.copy()
+                    else:
+                        table.shared = True
+                        tables[name] = table
                 generation = self._generation = _Generation(tables)
+            else:
+                for name in touched:
+                    if generation.tables[name].shared:
+                        generation.tables[name] = generation.tables[name].copy()
             self._apply(generation, changes)
             self._outbox.extend(changes.events)
 
@@ -204,25 +243,39 @@ class InMemoryStore(Store):
 
     @staticmethod
     def _apply(generation: _Generation, changes: ChangeSet) -> None:
+        # Every old row leaves its indexes first, so a key may move between
+        # aggregates of one change set.
         for change in changes.changes:
-            table = generation.tables[change.spec.name]
-            old = table.rows.get(change.aggregate_id)
-            if old is not None:
-                for pair in change.spec.keys_of(old):
-                    if table.keys.get(pair) == change.aggregate_id:
-                        del table.keys[pair]
-            if change.aggregate is None:
-                del table.rows[change.aggregate_id]
-                table.sorted_ids = None
+            _unindex(generation.tables[change.spec.name], change)
         for change in changes.changes:
-            if change.aggregate is None:
-                continue
-            table = generation.tables[change.spec.name]
-            if change.aggregate_id not in table.rows:
-                table.sorted_ids = None
-            table.rows[change.aggregate_id] = change.aggregate
-            for pair in change.spec.keys_of(change.aggregate):
-                table.keys[pair] = change.aggregate_id
+            if change.aggregate is not None:
+                _index(generation.tables[change.spec.name], change)
+
+
+def _unindex(table: _Table, change: Change[Any]) -> None:
+    """Take the stored copy of a changed aggregate out of the indexes (and the rows, if removed)."""
+    old = table.rows.get(change.aggregate_id)
+    if old is None:
+        return
+    for pair in change.spec.keys_of(old):
+        if table.keys.get(pair) == change.aggregate_id:
+            del table.keys[pair]
+    for pair in change.spec.index_values(old):
+        table.index_discard(pair, change.aggregate_id)
+    if change.aggregate is None:
+        del table.rows[change.aggregate_id]
+        table.sorted_ids = None
+
+
+def _index(table: _Table, change: Change[Any]) -> None:
+    """Store the new copy of a changed aggregate and index it."""
+    if change.aggregate_id not in table.rows:
+        table.sorted_ids = None
+    table.rows[change.aggregate_id] = change.aggregate
+    for pair in change.spec.keys_of(change.aggregate):
+        table.keys[pair] = change.aggregate_id
+    for pair in change.spec.index_values(change.aggregate):
+        table.index_add(pair, change.aggregate_id)
 
 
 def _check_keys(

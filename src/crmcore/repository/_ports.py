@@ -13,9 +13,40 @@ from collections.abc import Iterator
 from types import TracebackType
 from typing import Generic, Protocol, Self, TypeVar
 
-from crmcore.model import Customer, DomainEvent, Identifier
+from crmcore.model import (
+    Case,
+    CaseId,
+    CaseStatus,
+    Customer,
+    CustomerId,
+    DomainEvent,
+    Identifier,
+    Interaction,
+    OpportunityId,
+    Order,
+    OrderId,
+    OrderStatus,
+    PlanId,
+    Review,
+    StaffId,
+    Subscription,
+    SubscriptionStatus,
+    SurveyKind,
+    SurveyResponse,
+)
 
-__all__ = ["Aggregate", "CustomerRepository", "Repository", "UnitOfWork"]
+__all__ = [
+    "Aggregate",
+    "CaseRepository",
+    "CustomerRepository",
+    "InteractionRepository",
+    "OrderRepository",
+    "Repository",
+    "ReviewRepository",
+    "SubscriptionRepository",
+    "SurveyRepository",
+    "UnitOfWork",
+]
 
 
 class Aggregate(Protocol):
@@ -153,6 +184,152 @@ class CustomerRepository(Repository[Customer]):
         """
 
 
+class OrderRepository(Repository[Order]):
+    """The orders, with lookups by customer and by status.
+
+    Lookups return every matching order the unit sees (its own changes
+    included), in ascending id order; an empty list when none matches.
+
+    .. versionadded:: 0.1
+    """
+
+    @abstractmethod
+    def for_customer(self, customer_id: CustomerId) -> list[Order]:
+        """The orders of one customer.
+
+        Raises:
+            InvalidType: ``customer_id`` is not a :class:`~crmcore.CustomerId`.
+        """
+
+    @abstractmethod
+    def with_status(self, status: OrderStatus | str) -> list[Order]:
+        """The orders with this status (``"paid"``, ...).
+
+        Raises:
+            ValidationError: ``status`` is not an order status.
+        """
+
+
+class SubscriptionRepository(Repository[Subscription]):
+    """The subscriptions, with lookups by customer, plan and stored status.
+
+    The status is the one stored: call ``refresh(at=...)`` on a subscription
+    (and save it) to apply what time changed. Lookups return matches in
+    ascending id order.
+
+    .. versionadded:: 0.1
+    """
+
+    @abstractmethod
+    def for_customer(self, customer_id: CustomerId) -> list[Subscription]:
+        """The subscriptions of one customer."""
+
+    @abstractmethod
+    def for_plan(self, plan_id: PlanId) -> list[Subscription]:
+        """The subscriptions to one plan."""
+
+    @abstractmethod
+    def with_status(self, status: SubscriptionStatus | str) -> list[Subscription]:
+        """The subscriptions with this stored status (``"past_due"``, ...)."""
+
+
+class InteractionRepository(Repository[Interaction]):
+    """The interactions (touchpoints), with lookups by customer, case and opportunity.
+
+    Lookups return matches in ascending id order; order them by
+    ``occurred_at`` (or build a :func:`~crmcore.model.timeline`) for display.
+
+    .. versionadded:: 0.1
+    """
+
+    @abstractmethod
+    def for_customer(self, customer_id: CustomerId) -> list[Interaction]:
+        """The interactions with one customer."""
+
+    @abstractmethod
+    def for_case(self, case_id: CaseId) -> list[Interaction]:
+        """The interactions linked to one service case."""
+
+    @abstractmethod
+    def for_opportunity(self, opportunity_id: OpportunityId) -> list[Interaction]:
+        """The interactions linked to one sales opportunity."""
+
+
+class CaseRepository(Repository[Case]):
+    """The service cases, with lookups by customer, order, assignee and status.
+
+    ``with_status("new")`` and ``assigned_to(agent)`` are a support team's
+    queues. Lookups return matches in ascending id order.
+
+    .. versionadded:: 0.1
+    """
+
+    @abstractmethod
+    def for_customer(self, customer_id: CustomerId) -> list[Case]:
+        """The cases of one customer."""
+
+    @abstractmethod
+    def for_order(self, order_id: OrderId) -> list[Case]:
+        """The cases about one order."""
+
+    @abstractmethod
+    def assigned_to(self, staff_id: StaffId) -> list[Case]:
+        """The cases assigned to one member of staff."""
+
+    @abstractmethod
+    def with_status(self, status: CaseStatus | str) -> list[Case]:
+        """The cases with this status (``"pending_customer"``, ...)."""
+
+
+class ReviewRepository(Repository[Review]):
+    """The public reviews, with lookups by customer and by platform.
+
+    Lookups return matches in ascending id order.
+
+    .. versionadded:: 0.1
+    """
+
+    @abstractmethod
+    def for_customer(self, customer_id: CustomerId) -> list[Review]:
+        """The reviews known to be written by one customer."""
+
+    @abstractmethod
+    def on_platform(self, platform: str) -> list[Review]:
+        """The reviews on one platform (the name is normalized as a review stores it).
+
+        Raises:
+            ValidationError: ``platform`` is not a platform name.
+        """
+
+
+class SurveyRepository(Repository[SurveyResponse]):
+    """The survey responses of every kind (CSAT, NPS and CES) under one id space.
+
+    ``add`` and ``save`` take a :class:`~crmcore.model.CsatResponse`,
+    :class:`~crmcore.model.NpsResponse` or :class:`~crmcore.model.CesResponse`,
+    and ``get`` returns the class that was stored. Lookups return matches in
+    ascending id order.
+
+    .. versionadded:: 0.1
+    """
+
+    @abstractmethod
+    def for_customer(self, customer_id: CustomerId) -> list[SurveyResponse]:
+        """The answers of one customer."""
+
+    @abstractmethod
+    def for_case(self, case_id: CaseId) -> list[SurveyResponse]:
+        """The answers about one service case."""
+
+    @abstractmethod
+    def for_order(self, order_id: OrderId) -> list[SurveyResponse]:
+        """The answers about one order."""
+
+    @abstractmethod
+    def of_survey(self, survey: SurveyKind | str) -> list[SurveyResponse]:
+        """The answers to one survey: ``"csat"``, ``"nps"`` or ``"ces"``."""
+
+
 class UnitOfWork(ABC):
     """One transaction over every repository: a context manager with :meth:`commit`.
 
@@ -173,6 +350,36 @@ class UnitOfWork(ABC):
     @abstractmethod
     def customers(self) -> CustomerRepository:
         """The customer repository of this unit."""
+
+    @property
+    @abstractmethod
+    def orders(self) -> OrderRepository:
+        """The order repository of this unit."""
+
+    @property
+    @abstractmethod
+    def subscriptions(self) -> SubscriptionRepository:
+        """The subscription repository of this unit."""
+
+    @property
+    @abstractmethod
+    def interactions(self) -> InteractionRepository:
+        """The interaction repository of this unit."""
+
+    @property
+    @abstractmethod
+    def cases(self) -> CaseRepository:
+        """The service case repository of this unit."""
+
+    @property
+    @abstractmethod
+    def reviews(self) -> ReviewRepository:
+        """The review repository of this unit."""
+
+    @property
+    @abstractmethod
+    def surveys(self) -> SurveyRepository:
+        """The survey response repository of this unit (CSAT, NPS and CES)."""
 
     @abstractmethod
     def __enter__(self) -> Self:

@@ -28,9 +28,31 @@ from crmcore.errors import (
     UnitOfWorkError,
     ValidationError,
 )
-from crmcore.model import Customer, DomainEvent, Identifier
+from crmcore.model import (
+    Case,
+    Customer,
+    DomainEvent,
+    Identifier,
+    Interaction,
+    Order,
+    Review,
+    Subscription,
+    SurveyResponse,
+)
 from crmcore.model._checks import type_name
-from crmcore.repository._ports import Aggregate, CustomerRepository, Repository, UnitOfWork
+from crmcore.repository._ports import (
+    Aggregate,
+    CaseRepository,
+    CustomerRepository,
+    InteractionRepository,
+    OrderRepository,
+    Repository,
+    ReviewRepository,
+    SubscriptionRepository,
+    SurveyRepository,
+    UnitOfWork,
+)
+from crmcore.serialization import from_dict, to_dict
 
 __all__ = [
     "AggregateSpec",
@@ -126,12 +148,12 @@ class StoreRepository(Repository[A]):
     # -- checks --------------------------------------------------------------------------
 
     def _aggregate(self, aggregate: object) -> A:
-        if not isinstance(aggregate, self._spec.aggregate_type):
+        if not self._spec.holds(aggregate):
             raise InvalidType(
-                f"must be a {self._spec.aggregate_type.__name__}, not {type_name(aggregate)}",
+                f"must be a {self._spec.type_names}, not {type_name(aggregate)}",
                 path="$.aggregate",
             )
-        return aggregate
+        return cast("A", aggregate)
 
     def _id(self, aggregate_id: object) -> Identifier:
         if not isinstance(aggregate_id, self._spec.id_type):
@@ -203,6 +225,40 @@ class StoreRepository(Repository[A]):
             )
         owner = self._owner(snapshot, key, value)
         return None if owner is None else self._current(snapshot, owner)
+
+    def find_by_index(self, index: str, value: str) -> list[A]:
+        """Every aggregate whose secondary ``index`` holds ``value``, in ascending id order.
+
+        Secondary indexes (see :attr:`AggregateSpec.indexes`) are not unique:
+        many orders share a customer. The answer is what this unit sees: the
+        store's snapshot overlaid with the unit's own adds, saves and removes.
+
+        Raises:
+            ValidationError: ``index`` is not an index of this aggregate type.
+            InvalidType: ``value`` is not a str.
+        """
+        snapshot = self._unit.view()
+        if index not in self._spec.index_names:
+            raise ValidationError(
+                f"must be an index of a {self._spec.kind}", path="$.index", code="choice"
+            )
+        if not isinstance(value, str):
+            raise InvalidType(f"must be a str, not {type_name(value)}", path="$.value")
+        pair = (index, value)
+        found = set(snapshot.find_all(self._spec, index, value))
+        for (name, ident), entry in self._unit.entries.items():
+            if name != self._name:
+                continue
+            if entry.aggregate is not None and pair in self._spec.index_values(entry.aggregate):
+                found.add(ident)
+            else:
+                found.discard(ident)
+        result: list[A] = []
+        for ident in sorted(found):
+            current = self._current(snapshot, ident)
+            if current is not None:
+                result.append(current)
+        return result
 
     # -- the port ------------------------------------------------------------------------
 
@@ -306,19 +362,45 @@ class StoreRepository(Repository[A]):
             after = upper
 
 
-def _key_pairs(value: object) -> tuple[tuple[str, Callable[[Any], Iterable[str]]], ...]:
+def _extractors(
+    value: object, path: str, code: str
+) -> tuple[tuple[str, Callable[[Any], Iterable[str]]], ...]:
     items = value.items() if isinstance(value, Mapping) else value
-    if not isinstance(items, Iterable):
-        raise InvalidType(f"must be a mapping, not {type_name(value)}", path="$.natural_keys")
-    pairs = tuple(items)
-    for key, extract in pairs:
+    if isinstance(items, (str, bytes)) or not isinstance(items, Iterable):
+        raise InvalidType(f"must be a mapping, not {type_name(value)}", path=path)
+    pairs = []
+    for item in items:
+        if not (isinstance(item, tuple) and len(item) == 2):
+            raise ValidationError(
+                "must map lower-case names to functions of the aggregate", path=path, code=code
+            )
+        key, extract = item
         if not isinstance(key, str) or _NAME.fullmatch(key) is None or not callable(extract):
             raise ValidationError(
-                "must map lower-case key names to functions of the aggregate",
-                path="$.natural_keys",
-                code="natural_keys",
+                "must map lower-case names to functions of the aggregate", path=path, code=code
             )
-    return pairs
+        pairs.append((key, extract))
+    return tuple(pairs)
+
+
+def _key_pairs(value: object) -> tuple[tuple[str, Callable[[Any], Iterable[str]]], ...]:
+    return _extractors(value, "$.natural_keys", "natural_keys")
+
+
+def _index_pairs(value: object) -> tuple[tuple[str, Callable[[Any], Iterable[str]]], ...]:
+    return _extractors(value, "$.indexes", "indexes")
+
+
+def _variant_types(value: object) -> tuple[type, ...]:
+    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+        raise InvalidType(
+            f"must be a sequence of classes, not {type_name(value)}", path="$.variants"
+        )
+    found = tuple(value)
+    for index, item in enumerate(found):
+        if not (isinstance(item, type) and attrs.has(item)):
+            raise InvalidType("must be an attrs class", path=f"$.variants[{index}]")
+    return found
 
 
 def _spec_name(_: object, __: attrs.Attribute[Any], value: object) -> None:
@@ -363,17 +445,28 @@ class AggregateSpec(Generic[A]):
 
     Attributes:
         name: the repository's name, also usable as a table name (``"customers"``).
+            The unit of work's property of the same name returns the repository.
         kind: the aggregate kind in messages (``"customer"``).
-        aggregate_type: the aggregate class.
+        aggregate_type: the aggregate class (or the base class of ``variants``).
         id_type: the class of its ids.
         natural_keys: key name to a function returning the aggregate's values
             of that key (already normalized). Each value belongs to at most
             one aggregate.
         repository_type: the repository class the unit of work gives out.
+        indexes: secondary index name to a function returning the
+            aggregate's values of that index (``{"customer": ...}``). Unlike
+            natural keys, many aggregates may share a value.
+        variants: the concrete classes kept under one spec when
+            ``aggregate_type`` is their common base (the three survey
+            responses share one repository and one id space); empty for a
+            spec of one class. Documents of a spec with variants carry the
+            class name as ``"type"`` (see :meth:`to_document`).
 
-    >>> from crmcore.repository import CUSTOMERS
+    >>> from crmcore.repository import CUSTOMERS, ORDERS
     >>> CUSTOMERS.name, CUSTOMERS.kind, CUSTOMERS.key_names
     ('customers', 'customer', ('email', 'phone'))
+    >>> ORDERS.index_names
+    ('customer', 'status')
 
     .. versionadded:: 0.1
     """
@@ -388,17 +481,108 @@ class AggregateSpec(Generic[A]):
     repository_type: type[StoreRepository[Any]] = attrs.field(
         default=StoreRepository, validator=_spec_repository_type
     )
+    indexes: tuple[tuple[str, Callable[[A], Iterable[str]]], ...] = attrs.field(
+        default=(), converter=_index_pairs
+    )
+    variants: tuple[type, ...] = attrs.field(default=(), converter=_variant_types)
+
+    def __attrs_post_init__(self) -> None:
+        names = [*self.key_names, *self.index_names]
+        if len(set(names)) != len(names):
+            raise ValidationError(
+                "must not repeat a name among natural keys and indexes",
+                path="$.indexes",
+                code="duplicate",
+            )
+        seen: set[str] = set()
+        for position, variant in enumerate(self.variants):
+            path = f"$.variants[{position}]"
+            if not issubclass(variant, self.aggregate_type):
+                raise InvalidType(
+                    f"must be a subclass of {self.aggregate_type.__name__}", path=path
+                )
+            if variant.__name__ in seen:
+                raise ValidationError("must not repeat a class name", path=path, code="duplicate")
+            seen.add(variant.__name__)
 
     @property
     def key_names(self) -> tuple[str, ...]:
         """The names of the natural keys."""
         return tuple(key for key, _ in self.natural_keys)
 
+    @property
+    def index_names(self) -> tuple[str, ...]:
+        """The names of the secondary (non-unique) indexes."""
+        return tuple(index for index, _ in self.indexes)
+
+    @property
+    def aggregate_types(self) -> tuple[type, ...]:
+        """The classes an aggregate of this spec may be: the variants, or the aggregate type."""
+        return self.variants or (self.aggregate_type,)
+
+    @property
+    def type_names(self) -> str:
+        """The class names of :attr:`aggregate_types`, for messages (``"Customer"``)."""
+        return " or ".join(cls.__name__ for cls in self.aggregate_types)
+
+    def holds(self, aggregate: object) -> bool:
+        """Whether ``aggregate`` is of this spec's type (exactly a variant, for variants)."""
+        if self.variants:
+            return type(aggregate) in self.variants
+        return isinstance(aggregate, self.aggregate_type)
+
     def keys_of(self, aggregate: A) -> frozenset[tuple[str, str]]:
         """Every ``(key, value)`` pair the aggregate holds."""
         return frozenset(
             (key, value) for key, extract in self.natural_keys for value in extract(aggregate)
         )
+
+    def index_values(self, aggregate: A) -> frozenset[tuple[str, str]]:
+        """Every ``(index, value)`` pair of the aggregate's secondary indexes."""
+        return frozenset(
+            (index, value) for index, extract in self.indexes for value in extract(aggregate)
+        )
+
+    def to_document(self, aggregate: A) -> dict[str, Any]:
+        """The aggregate as a JSON-ready document, for stores that keep documents.
+
+        :func:`crmcore.serialization.to_dict`, plus the class name as
+        ``"type"`` for a spec with variants.
+
+        Raises:
+            InvalidType: the aggregate is not of this spec's type.
+        """
+        if not self.holds(aggregate):
+            raise InvalidType(
+                f"must be a {self.type_names}, not {type_name(aggregate)}", path="$.aggregate"
+            )
+        document = to_dict(aggregate)
+        if self.variants:
+            return {"type": type(aggregate).__name__, **document}
+        return document
+
+    def from_document(self, data: object) -> A:
+        """Rebuild an aggregate from a document made by :meth:`to_document`.
+
+        Raises:
+            ValidationError: the document is malformed (every fault listed,
+                with paths), or names no variant of this spec (``$.type``).
+            SchemaVersionError: an unsupported ``schema_version``.
+        """
+        if not self.variants:
+            return from_dict(self.aggregate_type, data)
+        if not isinstance(data, dict):
+            raise InvalidType(f"must be an object, not {type_name(data)}", path="$")
+        tag = data.get("type")
+        chosen = next((v for v in self.variants if v.__name__ == tag), None)
+        if chosen is None:
+            raise ValidationError(
+                f"must name one of: {', '.join(v.__name__ for v in self.variants)}",
+                path="$.type",
+                code="aggregate_type",
+            )
+        body = {key: value for key, value in data.items() if key != "type"}
+        return cast("A", from_dict(chosen, body))
 
     def stored(self, aggregate: A, version: int) -> A:
         """The copy a store keeps: at ``version``, without pending events."""
@@ -472,6 +656,24 @@ class Snapshot(ABC):
     def find(self, spec: AggregateSpec[Any], key: str, value: str) -> Identifier | None:
         """The id of the aggregate holding a natural key value, or ``None``."""
 
+    def find_all(self, spec: AggregateSpec[Any], index: str, value: str) -> list[Identifier]:
+        """The ids of every aggregate whose secondary ``index`` holds ``value``, ascending.
+
+        This default reads every aggregate of ``spec`` a page at a time and
+        asks :meth:`AggregateSpec.index_values`; it is correct for any store.
+        Override it with a lookup in an index the store maintains (an
+        in-memory map, an ``(index, value, id)`` table) to make it fast.
+        """
+        found: list[Identifier] = []
+        after: Identifier | None = None
+        pair = (index, value)
+        while True:
+            page = self.page(spec, after=after, limit=PAGE_SIZE)
+            found.extend(a.id for a in page if pair in spec.index_values(a))
+            if len(page) < PAGE_SIZE:
+                return found
+            after = page[-1].id
+
     @abstractmethod
     def close(self) -> None:
         """Release the view (idempotent)."""
@@ -526,9 +728,11 @@ class StoreUnitOfWork(UnitOfWork):
             raise InvalidType(f"must be a Store, not {type_name(store)}", path="$.store")
         self._store = store
         self._state = _UnitState(store)
-        self._repositories: dict[type, StoreRepository[Any]] = {
-            spec.aggregate_type: spec.repository_type(self._state, spec) for spec in store.specs
-        }
+        self._repositories: dict[type, StoreRepository[Any]] = {}
+        for spec in store.specs:
+            repository = spec.repository_type(self._state, spec)
+            for cls in {spec.aggregate_type, *spec.variants}:
+                self._repositories[cls] = repository
 
     @property
     def store(self) -> Store:
@@ -543,6 +747,8 @@ class StoreUnitOfWork(UnitOfWork):
     def repository(self, aggregate_type: type[A]) -> StoreRepository[A]:
         """The repository of an aggregate type, for code generic over aggregates.
 
+        A variant (such as ``NpsResponse``) gives the repository of its spec.
+
         Raises:
             InvalidType: the store keeps no aggregates of this type.
         """
@@ -554,16 +760,50 @@ class StoreUnitOfWork(UnitOfWork):
             )
         return cast("StoreRepository[A]", found)
 
-    @property
-    def customers(self) -> CustomerRepository:
-        """The customer repository of this unit."""
-        found = self.repository(Customer)
-        if not isinstance(found, CustomerRepository):
+    def _typed(self, aggregate_type: type[Any], port: type) -> StoreRepository[Any]:
+        found = self.repository(aggregate_type)
+        if not isinstance(found, port):
+            article = "an" if port.__name__[0] in "AEIOU" else "a"
             raise InvalidType(
-                "the store's customer spec must name a CustomerRepository",
+                f"the store's {found.spec.kind} spec must name {article} {port.__name__}",
                 path="$.repository_type",
             )
         return found
+
+    @property
+    def customers(self) -> CustomerRepository:
+        """The customer repository of this unit."""
+        return cast("CustomerRepository", self._typed(Customer, CustomerRepository))
+
+    @property
+    def orders(self) -> OrderRepository:
+        """The order repository of this unit."""
+        return cast("OrderRepository", self._typed(Order, OrderRepository))
+
+    @property
+    def subscriptions(self) -> SubscriptionRepository:
+        """The subscription repository of this unit."""
+        return cast("SubscriptionRepository", self._typed(Subscription, SubscriptionRepository))
+
+    @property
+    def interactions(self) -> InteractionRepository:
+        """The interaction repository of this unit."""
+        return cast("InteractionRepository", self._typed(Interaction, InteractionRepository))
+
+    @property
+    def cases(self) -> CaseRepository:
+        """The service case repository of this unit."""
+        return cast("CaseRepository", self._typed(Case, CaseRepository))
+
+    @property
+    def reviews(self) -> ReviewRepository:
+        """The review repository of this unit."""
+        return cast("ReviewRepository", self._typed(Review, ReviewRepository))
+
+    @property
+    def surveys(self) -> SurveyRepository:
+        """The survey response repository of this unit (CSAT, NPS and CES)."""
+        return cast("SurveyRepository", self._typed(SurveyResponse, SurveyRepository))
 
     def __enter__(self) -> Self:
         state = self._state

@@ -15,7 +15,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from crmcore import model
+from crmcore import lifecycle, model
 from crmcore.testing import strategies
 
 __all__: list[str] = []
@@ -30,7 +30,7 @@ def _type_strategies() -> dict[type[Any], _Factory]:
         model.ContactPoint: strategies.contact_points,
         model.Currency: strategies.currencies,
         model.Customer: strategies.customers,
-        model.CustomerEvent: strategies.domain_events,
+        model.CustomerEvent: _events_of(model.CustomerEvent),
         model.CustomerId: strategies.customer_ids,
         model.DomainEvent: strategies.domain_events,
         model.Money: strategies.moneys,
@@ -40,10 +40,50 @@ def _type_strategies() -> dict[type[Any], _Factory]:
         model.Profile: strategies.profiles,
         model.SeededIdSource: strategies._seeded_id_sources,  # noqa: SLF001 - same package.
         model.SequentialIdSource: strategies._sequential_id_sources,  # noqa: SLF001
+        # The relationship aggregates and their values.
+        model.BusinessCalendar: strategies.business_calendars,
+        model.Case: strategies.cases,
+        model.Interaction: strategies.interactions,
+        model.LifecycleState: strategies.lifecycle_states,
+        model.Order: strategies.orders,
+        model.OrderLine: strategies.order_lines,
+        model.Period: strategies.periods,
+        model.Plan: strategies.plans,
+        model.Review: strategies.reviews,
+        model.SlaPolicy: strategies.sla_policies,
+        model.Subscription: strategies.subscriptions,
+        model.SurveyResponse: strategies.survey_responses,
+        lifecycle.LifecycleDefinition: strategies.lifecycle_definitions,
+        # Event bases stand for their subclasses.
+        model.CaseEvent: _events_of(model.CaseEvent),
+        model.InteractionEvent: _events_of(model.InteractionEvent),
+        model.LeadEvent: _events_of(model.LeadEvent),
+        model.LoyaltyEvent: _events_of(model.LoyaltyEvent),
+        model.OpportunityEvent: _events_of(model.OpportunityEvent),
+        model.OrderEvent: _events_of(model.OrderEvent),
+        model.SubscriptionEvent: _events_of(model.SubscriptionEvent),
     }
+    for kind, response in strategies._SURVEY_CLASSES.items():  # noqa: SLF001 - same package.
+        found[response] = _surveys_of(kind)
+    for id_type in strategies._ID_PREFIXES:  # noqa: SLF001 - same package.
+        found[id_type] = _ids_of(id_type)
     for event_type in strategies._EVENT_STRATEGIES:  # noqa: SLF001 - same package.
         found[event_type] = _events_of(event_type)
     return found
+
+
+def _surveys_of(kind: model.SurveyKind) -> _Factory:
+    def factory() -> st.SearchStrategy[Any]:
+        return strategies.survey_responses(kinds=[kind])
+
+    return factory
+
+
+def _ids_of(id_type: type[model.Identifier]) -> _Factory:
+    def factory() -> st.SearchStrategy[Any]:
+        return strategies._ids_of(id_type)  # noqa: SLF001 - same package.
+
+    return factory
 
 
 def _events_of(event_type: type[model.DomainEvent]) -> _Factory:

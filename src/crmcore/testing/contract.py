@@ -23,6 +23,16 @@ every unit made during one test must share the same storage, which starts
 empty. A pytest fixture works as well as ``setup_method`` (for a database
 file in ``tmp_path``, say).
 
+Besides the customer tests, eight tests run once per repository named in
+:data:`AGGREGATE_REPOSITORIES` (``orders``, ``subscriptions``,
+``interactions``, ``cases``, ``reviews``, ``surveys``): adding and reading
+back, versions and conflicts, removal and iteration, refused types, snapshot
+isolation across repositories, concurrent commits, every secondary lookup
+compared with a scan of what the unit sees, and generated aggregates
+round-tripped through the store. The class's
+``pytest_generate_tests`` method parametrizes them; a subclass defining its
+own must call ``super().pytest_generate_tests(metafunc)``.
+
 The state machine is also available on its own, for unittest or for tuning
 its settings: :func:`repository_state_machine` returns a
 :class:`~hypothesis.stateful.RuleBasedStateMachine` class bound to a factory
@@ -47,7 +57,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Final, Generic, TypeVar
 
 import attrs
 from hypothesis import HealthCheck, given, settings
@@ -71,19 +81,60 @@ from crmcore.errors import (
 )
 from crmcore.model import (
     AttributeSet,
+    Case,
+    CaseId,
+    CaseStatus,
+    CesResponse,
     Channel,
     ContactPoint,
+    CsatResponse,
     Customer,
     CustomerId,
     CustomerRegistered,
     DomainEvent,
+    FeedbackId,
+    Identifier,
+    Interaction,
+    InteractionId,
+    Money,
+    NpsResponse,
+    OpportunityId,
+    Order,
+    OrderId,
+    OrderLine,
+    OrderStatus,
+    PaymentId,
+    Period,
     PersonName,
+    Plan,
+    PlanId,
+    ProductId,
+    Review,
+    ReviewId,
+    StaffId,
+    Subscription,
+    SubscriptionId,
+    SubscriptionStatus,
+    SurveyResponse,
     TagAdded,
 )
 from crmcore.repository import DuplicateKey, UnitOfWork
-from crmcore.testing.strategies import customers
+from crmcore.testing.strategies import (
+    cases,
+    customers,
+    interactions,
+    orders,
+    reviews,
+    subscriptions,
+    survey_responses,
+)
 
-__all__ = ["RepositoryStateMachine", "UnitOfWorkContract", "repository_state_machine"]
+__all__ = [
+    "AGGREGATE_REPOSITORIES",
+    "RepositoryStateMachine",
+    "UnitOfWorkContract",
+    "repository_state_machine",
+]
 
 E = TypeVar("E", bound=BaseException)
 
@@ -202,19 +253,278 @@ def _clear(uow: UnitOfWork) -> None:
     uow.collect_events()
 
 
+# -- the other aggregates: how the contract builds, changes and looks them up --------------
+
+_CASE_LINKS = tuple(CaseId(f"case-{n}") for n in range(3))
+_AGENTS = (StaffId("agent-1"), StaffId("agent-2"))
+_SURVEY_TYPES: tuple[type[CsatResponse | NpsResponse | CesResponse], ...] = (
+    CsatResponse,
+    NpsResponse,
+    CesResponse,
+)
+
+
+def _make_order(number: int, customer: int) -> Order:
+    lines = [
+        OrderLine(ProductId("sku-1"), 2, Money("10.00", "USD"), category="books"),
+        OrderLine(ProductId(f"sku-{number}"), 1, Money("5.00", "USD"), category="games"),
+    ]
+    return Order.place(
+        OrderId(f"o-{number:04d}"), customer_id=_customer_id(customer), lines=lines, at=T0
+    )
+
+
+def _change_order(order: Order) -> Order:
+    """The order's next step: paid, fulfilled, partly refunded, refunded, then nothing."""
+    if order.status is OrderStatus.PLACED:
+        payment = PaymentId(f"p-{len(order.payments) + 1}")
+        return order.record_payment(payment, order.balance_due, at=T0)
+    if order.status is OrderStatus.PAID:
+        return order.fulfil(at=T0)
+    if order.status in (OrderStatus.FULFILLED, OrderStatus.PARTIALLY_REFUNDED):
+        return order.refund(min(order.refundable, Money("15.00", "USD")), at=T0)
+    return order
+
+
+def _make_subscription(number: int, customer: int) -> Subscription:
+    plan = Plan(
+        id=PlanId(f"plan-{number % 2}"),
+        name="Basic",
+        price=Money("9.99", "EUR"),
+        period=Period.months(1),
+        product_type="streaming",
+    )
+    return Subscription.start(
+        SubscriptionId(f"s-{number:04d}"), customer_id=_customer_id(customer), plan=plan, at=T0
+    )
+
+
+def _change_subscription(subscription: Subscription) -> Subscription:
+    """The subscription's next step: a fee paid, then cancelled, then nothing."""
+    if subscription.status is SubscriptionStatus.CANCELLED:
+        return subscription
+    if not subscription.payments:
+        return subscription.record_payment(PaymentId("p-1"), subscription.fee, at=T0)
+    return subscription.cancel(at=T0, immediately=True)
+
+
+def _make_interaction(number: int, customer: int) -> Interaction:
+    return Interaction.log(
+        InteractionId(f"i-{number:04d}"),
+        customer_id=_customer_id(customer),
+        kind="call",
+        channel="phone",
+        direction="inbound",
+        at=T0,
+        case_id=_CASE_LINKS[number % 3] if number % 2 else None,
+    )
+
+
+def _change_interaction(interaction: Interaction) -> Interaction:
+    """Link the interaction to the next case, and to an opportunity."""
+    current = -1 if interaction.case_id is None else _CASE_LINKS.index(interaction.case_id)
+    return interaction.link(
+        at=T0,
+        case_id=_CASE_LINKS[(current + 1) % len(_CASE_LINKS)],
+        opportunity_id=OpportunityId("opp-1"),
+    )
+
+
+def _make_case(number: int, customer: int) -> Case:
+    return Case.open(
+        CaseId(f"case-{number:04d}"),
+        customer_id=_customer_id(customer),
+        kind="complaint",
+        subject="Parcel arrived damaged",
+        channel="email",
+        at=T0,
+        assignee=_AGENTS[number % 2] if number % 3 else None,
+        order_id=OrderId(f"o-{number % 3:04d}"),
+    )
+
+
+def _change_case(case: Case) -> Case:
+    """Hand the case to the other agent and move it one status on."""
+    current = case.assignee
+    case = case.assign(_AGENTS[1] if current == _AGENTS[0] else _AGENTS[0], at=T0)
+    if case.first_responded_at is None:
+        return case.respond(at=T0)
+    moves = {
+        CaseStatus.OPEN: CaseStatus.PENDING_CUSTOMER,
+        CaseStatus.PENDING_CUSTOMER: CaseStatus.RESOLVED,
+        CaseStatus.RESOLVED: CaseStatus.CLOSED,
+        CaseStatus.CLOSED: CaseStatus.OPEN,
+    }
+    return case.change_status(moves[case.status], at=T0)
+
+
+def _make_review(number: int, customer: int) -> Review:
+    return Review.receive(
+        ReviewId(f"r-{number:04d}"),
+        platform=("Google", "tokopedia")[number % 2],
+        rating=number % 5 + 1,
+        at=T0,
+        customer_id=_customer_id(customer) if number % 3 else None,
+    )
+
+
+def _answer_review(review: Review) -> Review:
+    """Answer the review (answering again changes nothing)."""
+    return review.answer(at=T0)
+
+
+def _make_survey(number: int, customer: int) -> SurveyResponse:
+    cls = _SURVEY_TYPES[number % 3]
+    return cls.record(
+        FeedbackId(f"f-{number:04d}"),
+        customer_id=_customer_id(customer),
+        score=cls.min_score + number % (cls.max_score - cls.min_score + 1),
+        at=T0,
+        case_id=_CASE_LINKS[number % 3] if number % 2 else None,
+        order_id=OrderId(f"o-{number % 2:04d}") if number % 3 else None,
+    )
+
+
+def _unchanged(aggregate: object) -> object:
+    """A survey answer has no commands: it is saved as it is."""
+    return aggregate
+
+
+def _one(value: object) -> list[tuple[object, ...]]:
+    return [] if value is None else [(value,)]
+
+
+@attrs.frozen
+class _Lookup:
+    """A secondary lookup of a repository and the arguments that find an aggregate."""
+
+    method: str
+    finds: Callable[[Any], list[tuple[object, ...]]]
+
+
+@attrs.frozen
+class _Kind:
+    """How the contract exercises one repository of the unit of work.
+
+    ``make(number, customer)`` builds new aggregate ``number`` of customer
+    ``customer`` (version 0, with its events), ``change`` applies the next
+    command (or none, when the aggregate has none left), ``lookups`` lists
+    the repository's secondary lookups, ``generated`` draws valid aggregates.
+    """
+
+    make: Callable[[int, int], Any]
+    change: Callable[[Any], Any]
+    id_of: Callable[[int], Identifier]
+    lookups: tuple[_Lookup, ...]
+    generated: Callable[[], st.SearchStrategy[Any]]
+
+
+def _by_customer(aggregate: Any) -> list[tuple[object, ...]]:
+    return _one(aggregate.customer_id)
+
+
+def _by_status(aggregate: Any) -> list[tuple[object, ...]]:
+    return [(aggregate.status,)]
+
+
+#: The repositories besides ``customers``, by the name of their unit-of-work property.
+AGGREGATE_REPOSITORIES: Final[dict[str, _Kind]] = {
+    "orders": _Kind(
+        make=_make_order,
+        change=_change_order,
+        id_of=lambda n: OrderId(f"o-{n:04d}"),
+        lookups=(_Lookup("for_customer", _by_customer), _Lookup("with_status", _by_status)),
+        generated=orders,
+    ),
+    "subscriptions": _Kind(
+        make=_make_subscription,
+        change=_change_subscription,
+        id_of=lambda n: SubscriptionId(f"s-{n:04d}"),
+        lookups=(
+            _Lookup("for_customer", _by_customer),
+            _Lookup("for_plan", lambda s: [(s.plan.id,)]),
+            _Lookup("with_status", _by_status),
+        ),
+        generated=subscriptions,
+    ),
+    "interactions": _Kind(
+        make=_make_interaction,
+        change=_change_interaction,
+        id_of=lambda n: InteractionId(f"i-{n:04d}"),
+        lookups=(
+            _Lookup("for_customer", _by_customer),
+            _Lookup("for_case", lambda i: _one(i.case_id)),
+            _Lookup("for_opportunity", lambda i: _one(i.opportunity_id)),
+        ),
+        generated=interactions,
+    ),
+    "cases": _Kind(
+        make=_make_case,
+        change=_change_case,
+        id_of=lambda n: CaseId(f"case-{n:04d}"),
+        lookups=(
+            _Lookup("for_customer", _by_customer),
+            _Lookup("for_order", lambda c: _one(c.order_id)),
+            _Lookup("assigned_to", lambda c: _one(c.assignee)),
+            _Lookup("with_status", _by_status),
+        ),
+        generated=cases,
+    ),
+    "reviews": _Kind(
+        make=_make_review,
+        change=_answer_review,
+        id_of=lambda n: ReviewId(f"r-{n:04d}"),
+        lookups=(
+            _Lookup("for_customer", _by_customer),
+            _Lookup("on_platform", lambda r: [(r.platform,)]),
+        ),
+        generated=reviews,
+    ),
+    "surveys": _Kind(
+        make=_make_survey,
+        change=_unchanged,
+        id_of=lambda n: FeedbackId(f"f-{n:04d}"),
+        lookups=(
+            _Lookup("for_customer", _by_customer),
+            _Lookup("for_case", lambda s: _one(s.case_id)),
+            _Lookup("for_order", lambda s: _one(s.order_id)),
+            _Lookup("of_survey", lambda s: [(s.survey,)]),
+        ),
+        generated=survey_responses,
+    ),
+}
+
+
+def _repository(uow: UnitOfWork, name: str) -> Any:
+    """The unit's repository called ``name`` (its property of that name)."""
+    return getattr(uow, name)
+
+
+def _clear_repository(uow: UnitOfWork, name: str) -> None:
+    """Remove every aggregate of one repository and drain the outbox."""
+    with uow:
+        repository = _repository(uow, name)
+        for found in list(repository):
+            repository.remove(found.id)
+        uow.commit()
+    uow.collect_events()
+
+
 # -- the pytest base class -----------------------------------------------------------------
 
 
 class UnitOfWorkContract(ABC):
     """Subclass as ``Test...`` and implement :meth:`make_unit_of_work` to test an adapter.
 
-    Class attributes tune the Hypothesis parts: :attr:`round_trip_examples`
-    and :attr:`state_machine_settings`; :attr:`threads` and
-    :attr:`cycles_per_thread` size the threaded race test.
+    Class attributes tune the Hypothesis parts: :attr:`round_trip_examples`,
+    :attr:`aggregate_round_trip_examples` and :attr:`state_machine_settings`;
+    :attr:`threads` and :attr:`cycles_per_thread` size the threaded race test.
     """
 
     #: Examples of the round trip of generated customers.
     round_trip_examples: ClassVar[int] = 15
+    #: Examples of the round trip of generated aggregates, per repository.
+    aggregate_round_trip_examples: ClassVar[int] = 8
     #: Settings of the random operation sequences.
     state_machine_settings: ClassVar[settings] = settings(
         max_examples=40,
@@ -818,6 +1128,226 @@ class UnitOfWorkContract(ABC):
             lambda: RepositoryStateMachine(factory),  # type: ignore[arg-type]
             settings=self.state_machine_settings,
         )
+
+    # -- every other repository -------------------------------------------------------------
+    #
+    # The tests below take ``repository_name`` and run once per repository of
+    # AGGREGATE_REPOSITORIES (pytest_generate_tests parametrizes them).
+
+    def pytest_generate_tests(self, metafunc: Any) -> None:
+        """Run each test that takes ``repository_name`` once per aggregate repository."""
+        if "repository_name" in metafunc.fixturenames:
+            metafunc.parametrize("repository_name", list(AGGREGATE_REPOSITORIES))
+
+    def _add_committed(self, name: str, *numbers: int) -> list[Any]:
+        kind = AGGREGATE_REPOSITORIES[name]
+        made = [kind.make(number, number % 3 + 1) for number in numbers]
+        uow = self.make_unit_of_work()
+        with uow:
+            repository = _repository(uow, name)
+            for aggregate in made:
+                repository.add(aggregate)
+            uow.commit()
+        return made
+
+    def test_aggregates_are_added_and_read_back(self, repository_name: str) -> None:
+        """add() returns the stored copy; a later unit gets it back equal, at its version."""
+        kind = AGGREGATE_REPOSITORIES[repository_name]
+        made = kind.make(1, 1)
+        uow = self.make_unit_of_work()
+        with uow:
+            stored = _repository(uow, repository_name).add(made)
+            _equal(made, stored, f"{repository_name}: stored copy")
+            _equal((), stored.pending_events, "pending events of the stored copy")
+            uow.commit()
+        _equal(list(made.pending_events), uow.collect_events(), "events")
+        imported = attrs.evolve(kind.make(2, 1), version=4)
+        with uow:
+            repository = _repository(uow, repository_name)
+            repository.add(imported)
+            uow.commit()
+        with uow:
+            repository = _repository(uow, repository_name)
+            found = repository.get(kind.id_of(1))
+            _equal(made, found, f"{repository_name}: read back")
+            _equal((type(made), 0, ()), (type(found), found.version, found.pending_events), "")
+            _equal(4, repository.get(kind.id_of(2)).version, "version of an imported aggregate")
+            with _raises(DuplicateId):
+                repository.add(kind.make(1, 2))
+            with _raises(NotFound) as missing:
+                repository.get(kind.id_of(9))
+            _true(isinstance(missing.value, KeyError), "NotFound must be a KeyError")
+
+    def test_aggregates_save_the_next_version_or_conflict(self, repository_name: str) -> None:
+        """save() stores version + 1; a stale or missing aggregate raises and changes nothing."""
+        kind = AGGREGATE_REPOSITORIES[repository_name]
+        self._add_committed(repository_name, 1)
+        uow = self.make_unit_of_work()
+        uow.collect_events()
+        with uow:
+            repository = _repository(uow, repository_name)
+            loaded = repository.get(kind.id_of(1))
+            changed = kind.change(loaded)
+            saved = repository.save(changed)
+            _equal((loaded.version + 1, ()), (saved.version, saved.pending_events), "saved")
+            with _raises(ConcurrencyConflict) as raised:
+                repository.save(kind.change(loaded))
+            _equal((0, 1), (raised.value.expected_version, raised.value.actual_version), "vers.")
+            with _raises(NotFound):
+                repository.save(kind.make(2, 1))
+            second_change = kind.change(saved)
+            again = repository.save(second_change)
+            uow.commit()
+        expected = [*changed.pending_events, *second_change.pending_events]
+        _equal(expected, uow.collect_events(), "events of the saves")
+        with uow:
+            found = _repository(uow, repository_name).get(kind.id_of(1))
+            _equal(again, found, f"{repository_name}: stored after two saves")
+            _equal(2, found.version, "version")
+
+    def test_aggregates_are_removed_counted_and_iterated_in_id_order(
+        self, repository_name: str
+    ) -> None:
+        """remove(), count(), ``in`` and iteration reflect the store and the unit's changes."""
+        kind = AGGREGATE_REPOSITORIES[repository_name]
+        self._add_committed(repository_name, 5, 1, 3)
+        uow = self.make_unit_of_work()
+        with uow:
+            repository = _repository(uow, repository_name)
+            repository.add(kind.make(2, 1))
+            repository.remove(kind.id_of(3))
+            with _raises(NotFound):
+                repository.remove(kind.id_of(3))
+            repository.save(kind.change(repository.get(kind.id_of(5))))
+            seen = list(repository)
+            _equal([kind.id_of(n) for n in (1, 2, 5)], [a.id for a in seen], "ids")
+            _equal([0, 0, 1], [a.version for a in seen], "versions")
+            _equal(3, repository.count(), "count")
+            _equal([True, True, False], [kind.id_of(n) in repository for n in (1, 2, 3)], "in")
+            uow.commit()
+        with uow:
+            repository = _repository(uow, repository_name)
+            _equal([kind.id_of(n) for n in (1, 2, 5)], [a.id for a in repository], "committed")
+
+    def test_aggregates_of_the_wrong_type_are_refused(self, repository_name: str) -> None:
+        """add() and save() refuse other aggregates, get() and ``in`` plain str ids."""
+        kind = AGGREGATE_REPOSITORIES[repository_name]
+        self._add_committed(repository_name, 1)
+        uow = self.make_unit_of_work()
+        with uow:
+            repository = _repository(uow, repository_name)
+            for call in (repository.add, repository.save):
+                with _raises(InvalidType):
+                    call(_make_customer(1))
+            with _raises(InvalidType):
+                repository.get(kind.id_of(1).value)
+            with _raises(InvalidType):
+                _ = kind.id_of(1).value in repository
+            _equal(1, repository.count(), "count")
+
+    def test_aggregate_commits_conflict_like_customers(self, repository_name: str) -> None:
+        """Conflicting saves, adds of one id, and a remove racing a save: the second commit fails."""
+        kind = AGGREGATE_REPOSITORIES[repository_name]
+        self._add_committed(repository_name, 1)
+        first, second = self.make_unit_of_work(), self.make_unit_of_work()
+        with first, second:
+            a = _repository(first, repository_name)
+            b = _repository(second, repository_name)
+            a.save(kind.change(a.get(kind.id_of(1))))
+            b.save(b.get(kind.id_of(1)))
+            b.add(kind.make(2, 1))
+            first.commit()
+            with _raises(ConcurrencyConflict):
+                second.commit()
+        with first, second:
+            _repository(first, repository_name).add(kind.make(3, 1))
+            _repository(second, repository_name).add(kind.make(3, 2))
+            _repository(second, repository_name).remove(kind.id_of(1))
+            first.commit()
+            with _raises(DuplicateId):
+                second.commit()
+        check = self.make_unit_of_work()
+        with check:
+            repository = _repository(check, repository_name)
+            _equal([kind.id_of(1), kind.id_of(3)], [a.id for a in repository], "ids")
+            _equal(1, repository.get(kind.id_of(1)).version, "version")
+            _equal(kind.make(3, 1), repository.get(kind.id_of(3)), "the first add won")
+
+    def test_a_unit_reads_one_snapshot_of_every_repository(self, repository_name: str) -> None:
+        """Commits to several repositories after a unit began stay invisible to it."""
+        kind = AGGREGATE_REPOSITORIES[repository_name]
+        reader, writer = self.make_unit_of_work(), self.make_unit_of_work()
+        with reader:
+            _equal(0, _repository(reader, repository_name).count(), "count")
+            with writer:
+                _repository(writer, repository_name).add(kind.make(1, 1))
+                writer.commit()
+            with writer:
+                writer.customers.add(_make_customer(1))
+                writer.commit()
+            with writer:
+                _repository(writer, repository_name).add(kind.make(2, 1))
+                writer.commit()
+            repository = _repository(reader, repository_name)
+            _equal((0, 0), (repository.count(), reader.customers.count()), "counts")
+            _equal([], repository.for_customer(_customer_id(1)), "lookup")
+        with reader:
+            repository = _repository(reader, repository_name)
+            _equal((2, 1), (repository.count(), reader.customers.count()), "counts later")
+
+    def test_lookups_find_what_a_scan_finds(self, repository_name: str) -> None:
+        """Every secondary lookup returns exactly the matching aggregates the unit sees, by id."""
+        kind = AGGREGATE_REPOSITORIES[repository_name]
+        self._add_committed(repository_name, *range(1, 9))
+        uow = self.make_unit_of_work()
+
+        def check(repository: Any, removed: list[Any]) -> None:
+            visible = list(repository)
+            for lookup in kind.lookups:
+                arguments = {a for x in (*visible, *removed) for a in lookup.finds(x)}
+                for argument in sorted(arguments, key=repr):
+                    expected = [x for x in visible if argument in lookup.finds(x)]
+                    found = getattr(repository, lookup.method)(*argument)
+                    _equal(expected, found, f"{repository_name}.{lookup.method}{argument!r}")
+
+        with uow:
+            repository = _repository(uow, repository_name)
+            check(repository, [])
+            for number in (1, 2, 3):
+                loaded = repository.get(kind.id_of(number))
+                repository.save(kind.change(kind.change(loaded)))
+            removed = [repository.get(kind.id_of(4))]
+            repository.remove(kind.id_of(4))
+            repository.add(kind.make(9, 2))
+            check(repository, removed)
+            uow.commit()
+        with uow:
+            check(_repository(uow, repository_name), removed)
+            customer = _customer_id(99)
+            _equal([], _repository(uow, repository_name).for_customer(customer), "no match")
+
+    def test_generated_aggregates_round_trip(self, repository_name: str) -> None:
+        """Any valid aggregate comes back from the store equal, with its events handed out."""
+        kind = AGGREGATE_REPOSITORIES[repository_name]
+
+        @settings(
+            max_examples=self.aggregate_round_trip_examples,
+            deadline=None,
+            suppress_health_check=[HealthCheck.too_slow],
+        )
+        @given(aggregate=kind.generated())
+        def round_trip(aggregate: Any) -> None:
+            uow = self.make_unit_of_work()
+            _clear_repository(uow, repository_name)
+            with uow:
+                _repository(uow, repository_name).add(aggregate)
+                uow.commit()
+            with uow:
+                found = _repository(uow, repository_name).get(aggregate.id)
+                _equal(aggregate, found, f"{repository_name}: read back")
+            _equal(list(aggregate.pending_events), uow.collect_events(), "events")
+
+        round_trip()
 
 
 # -- the state machine ---------------------------------------------------------------------

@@ -31,6 +31,8 @@ from __future__ import annotations
 
 import functools
 import string
+import types
+import typing
 import unicodedata
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, timedelta, timezone
@@ -43,7 +45,16 @@ from dateutil.relativedelta import relativedelta
 from hypothesis import strategies as st
 
 from crmcore.errors import InvalidType, ValidationError
+from crmcore.lifecycle import (
+    CRM_STAGES,
+    RELATIONSHIP_LADDER,
+    START_TRIGGER,
+    LifecycleDefinition,
+    State,
+    Transition,
+)
 from crmcore.model import (
+    CASE_TRANSITIONS,
     COUNTRY_CODES,
     AddressAdded,
     AddressRemoved,
@@ -51,6 +62,22 @@ from crmcore.model import (
     AttributeSet,
     AttributeValue,
     BirthDateChanged,
+    BusinessCalendar,
+    Case,
+    CaseAssigned,
+    CaseClosed,
+    CaseEscalated,
+    CaseFirstResponded,
+    CaseId,
+    CaseKind,
+    CaseOpened,
+    CasePriority,
+    CasePriorityChanged,
+    CaseReopened,
+    CaseResolved,
+    CaseStatus,
+    CaseStatusChanged,
+    CesResponse,
     Channel,
     ConsentGiven,
     ConsentRecord,
@@ -60,38 +87,140 @@ from crmcore.model import (
     ContactPointAdded,
     ContactPointRemoved,
     ContactPointVerified,
+    CsatResponse,
     Currency,
     Customer,
     CustomerId,
     CustomerRegistered,
+    Direction,
     DomainEvent,
+    Escalation,
+    EscalationRule,
+    FeedbackId,
+    Identifier,
+    Interaction,
+    InteractionId,
+    InteractionKind,
+    InteractionLinked,
+    InteractionLogged,
+    ItemReturn,
+    ItemsReturned,
+    LeadAssigned,
+    LeadCaptured,
+    LeadConverted,
+    LeadDisqualified,
+    LeadQualified,
+    LeadScored,
+    LeadStatusChanged,
     LegalBasis,
+    LifecycleStageChanged,
+    LifecycleState,
+    MemberEnrolled,
     Money,
     NameChanged,
+    NpsResponse,
+    OpportunityAmountChanged,
+    OpportunityCloseDateChanged,
+    OpportunityId,
+    OpportunityLost,
+    OpportunityNextStepChanged,
+    OpportunityOpened,
+    OpportunityOwnerChanged,
+    OpportunityReopened,
+    OpportunityStageChanged,
+    OpportunityWon,
+    Order,
+    OrderCancelled,
+    OrderFulfilled,
+    OrderId,
+    OrderLine,
+    OrderPaid,
+    OrderPaymentFailed,
+    OrderPaymentRecorded,
+    OrderPlaced,
+    OrderRefunded,
+    OrderStatus,
     OrganizationName,
     PartyKind,
+    Payment,
+    PaymentId,
+    PaymentMethod,
+    PaymentOutcome,
+    Period,
+    PeriodUnit,
     PersonName,
+    Plan,
+    PlanId,
+    PointsAdjusted,
+    PointsEarned,
+    PointsExpired,
+    PointsRedeemed,
     PostalAddress,
     PreferredLanguageChanged,
     PrimaryContactPointChanged,
+    ProductId,
     Profile,
     Purpose,
+    Refund,
+    ReturnedLine,
+    Review,
+    ReviewAnswered,
+    ReviewId,
+    ReviewReceived,
+    RewardRedeemed,
     SeededIdSource,
     SequentialIdSource,
+    SlaMetric,
+    SlaPolicy,
+    SlaTarget,
+    StaffId,
+    StageChange,
+    Subscription,
+    SubscriptionCancellationScheduled,
+    SubscriptionCancelled,
+    SubscriptionExpired,
+    SubscriptionId,
+    SubscriptionPaymentFailed,
+    SubscriptionPaymentRecorded,
+    SubscriptionRenewed,
+    SubscriptionResumed,
+    SubscriptionStarted,
+    SubscriptionStatus,
+    SubscriptionStatusChanged,
+    SurveyAnswered,
+    SurveyKind,
+    SurveyResponse,
     TagAdded,
     TagRemoved,
+    TierChanged,
+    TimeOfDay,
+    Weekday,
+    WorkingDay,
+    WorkingHours,
     currency,
 )
-from crmcore.model._checks import enum_converter, require_aware, to_decimal, tuple_of, type_name
+from crmcore.model._checks import (
+    enum_converter,
+    instance_of,
+    require_aware,
+    to_decimal,
+    tuple_of,
+    type_name,
+)
+from crmcore.model._commerce import MAX_PERIOD_COUNT
 from crmcore.model._contact import _CALLING_CODES
 from crmcore.model._currencies import CURRENCIES
 from crmcore.model._customer import MAX_AGE_YEARS, MAX_CONTACT_POINTS, MAX_TAGS
+from crmcore.model._interactions import KIND_CHANNELS, TIMED_KINDS
+from crmcore.segmentation import SegmentEntered, SegmentLeft
 
 __all__ = [
     "attribute_keys",
     "attribute_values",
     "aware_datetimes",
     "birth_dates",
+    "business_calendars",
+    "cases",
     "consent_records",
     "contact_points",
     "currencies",
@@ -101,18 +230,31 @@ __all__ = [
     "domain_events",
     "email_addresses",
     "id_sources",
+    "interactions",
     "language_tags",
+    "lifecycle_definitions",
+    "lifecycle_states",
     "moneys",
+    "order_lines",
+    "orders",
     "organization_names",
+    "periods",
     "person_names",
     "phone_numbers",
+    "plans",
     "postal_addresses",
     "profiles",
+    "reviews",
+    "sla_policies",
+    "subscriptions",
+    "survey_responses",
     "tags",
 ]
 
 _T = TypeVar("_T")
 _E = TypeVar("_E", bound=StrEnum)
+_I = TypeVar("_I", bound=Identifier)
+_A = TypeVar("_A")
 
 #: Earliest instant :func:`aware_datetimes` draws by default.
 _DEFAULT_MIN_DATETIME: Final = datetime(2000, 1, 1, tzinfo=UTC)
@@ -1091,6 +1233,7 @@ def customers(
     registered_after: datetime | None = None,
     registered_before: datetime | None = None,
     pending_events: bool = True,
+    with_lifecycle: bool = False,
 ) -> st.SearchStrategy[Customer]:
     """Valid :class:`~crmcore.Customer` aggregates with a realistic history.
 
@@ -1113,6 +1256,12 @@ def customers(
         registered_before: the latest registration time (aware); 2099 by default.
         pending_events: ``False`` to draw customers as a repository stores
             them, without pending events.
+        with_lifecycle: ``True`` to end each history with moves along
+            ``RELATIONSHIP_LADDER`` (and sometimes ``CRM_STAGES``): triggers
+            the definition allows from the current stage, fired with
+            ``definition.fire`` (after an explicit ``start`` in a drawn stage,
+            sometimes) at later times, so ``lifecycles`` and their
+            ``LifecycleStageChanged`` events are real.
 
     Raises:
         InvalidType: an argument of the wrong type.
@@ -1136,6 +1285,9 @@ def customers(
         raise InvalidType(
             f"must be a bool, not {type_name(pending_events)}", path="$.pending_events"
         )
+    walks = (
+        (RELATIONSHIP_LADDER, CRM_STAGES) if _bool_arg(with_lifecycle, "$.with_lifecycle") else ()
+    )
     built = _customers(
         _CustomerPlan(
             kinds=kind_choices,
@@ -1144,6 +1296,7 @@ def customers(
             max_consents=consent_count,
             max_tags=tag_count,
             registered=_aware_between(low, high),
+            lifecycles=walks,
         )
     )
     return built if pending_events else built.map(Customer.without_pending_events)
@@ -1157,6 +1310,7 @@ class _CustomerPlan:
     max_consents: int
     max_tags: int
     registered: st.SearchStrategy[datetime]
+    lifecycles: tuple[LifecycleDefinition, ...] = ()
 
 
 #: How far after registration a generated history reaches.
@@ -1227,6 +1381,11 @@ def _customers(draw: st.DrawFn, plan: _CustomerPlan) -> Customer:
     offsets = sorted(draw(st.lists(_HISTORY_OFFSETS, min_size=len(steps), max_size=len(steps))))
     for step, offset in zip(steps, offsets, strict=True):
         customer = step(draw, customer, _later(at, offset))
+    # Lifecycle moves come last, so every event stays in time order.
+    when = _later(at, offsets[-1]) if offsets else at
+    for number, definition in enumerate(plan.lifecycles):
+        if number == 0 or draw(st.booleans()):
+            customer, when = _walk(draw, definition, customer, when)
     return customer
 
 
@@ -1290,6 +1449,1214 @@ def _recording_consent(draw: st.DrawFn, customer: Customer, when: datetime) -> C
     return customer.withdraw_consent(record.channel, record.purpose, at=when, source=record.source)
 
 
+# -- identifiers of the relationship aggregates ---------------------------------------------
+
+
+#: Each identifier class of the relationship aggregates and the prefix of its sequential ids.
+_ID_PREFIXES: Final[dict[type[Identifier], str]] = {
+    CaseId: "case",
+    FeedbackId: "f",
+    InteractionId: "i",
+    OpportunityId: "opp",
+    OrderId: "o",
+    PaymentId: "p",
+    PlanId: "plan",
+    ProductId: "sku",
+    ReviewId: "r",
+    StaffId: "agent",
+    SubscriptionId: "s",
+}
+_ID_CLASSES: Final = {prefix: cls for cls, prefix in _ID_PREFIXES.items()}
+
+
+@functools.cache
+def _id_texts(prefix: str) -> st.SearchStrategy[str]:
+    """Valid id texts: sequential (``prefix-000042``), UUID-shaped and arbitrary ones."""
+    arbitrary = st.builds(
+        _concat,
+        st.sampled_from(string.ascii_letters + string.digits),
+        st.text(_ID_CHARS, max_size=40),
+    )
+    sequential = st.integers(min_value=1, max_value=10**9).map(f"{prefix}-{{:06d}}".format)
+    return st.one_of(sequential, st.uuids().map(str), arbitrary)
+
+
+@functools.cache
+def _ids(prefix: str) -> st.SearchStrategy[Any]:
+    return _id_texts(prefix).map(_ID_CLASSES[prefix])
+
+
+def _ids_of(cls: type[_I]) -> st.SearchStrategy[_I]:
+    """Valid ids of one of the identifier classes of the relationship aggregates."""
+    found: st.SearchStrategy[_I] = _ids(_ID_PREFIXES[cls])
+    return found
+
+
+def _customer_choices(value: object, path: str) -> st.SearchStrategy[CustomerId]:
+    if value is None:
+        return customer_ids()
+
+    def check(item: object, item_path: str) -> CustomerId:
+        if type(item) is not CustomerId:
+            raise InvalidType(f"must be a CustomerId, not {type_name(item)}", path=item_path)
+        return item
+
+    return st.sampled_from(_non_empty(tuple_of(value, path, check), path))
+
+
+def _currency_choices(value: object) -> tuple[str, ...]:
+    if value is None:
+        return tuple(sorted(CURRENCIES))
+    return _non_empty(tuple_of(value, "$.currencies", _currency_code), "$.currencies")
+
+
+def _bool_arg(value: object, path: str) -> bool:
+    if not isinstance(value, bool):
+        raise InvalidType(f"must be a bool, not {type_name(value)}", path=path)
+    return value
+
+
+def _window(after: object, before: object, name: str) -> st.SearchStrategy[datetime]:
+    low = _optional_aware_arg(after, f"$.{name}_after", _DEFAULT_MIN_DATETIME)
+    high = _optional_aware_arg(before, f"$.{name}_before", _DEFAULT_MAX_DATETIME)
+    _check_order(low, high, f"$.{name}_before", f"{name}_after")
+    return _aware_between(low, high)
+
+
+#: How far apart two commands of a generated aggregate history lie (up to 30 days).
+_STEP_OFFSETS: Final = st.integers(min_value=0, max_value=30 * 24 * 3600).map(
+    lambda seconds: timedelta(seconds=seconds)
+)
+_REASONS: Final = (
+    "customer request",
+    "insufficient_funds",
+    "card_declined",
+    "duplicate order",
+    "damaged in transit",
+    "wrong size",
+    "salah kirim",
+)
+_CATEGORIES: Final = (
+    "books",
+    "games",
+    "mobile data",
+    "electronics",
+    "groceries",
+    "fashion",
+    "voucher",
+    "pulsa",
+)
+_PLAN_NAMES: Final = ("Basic", "Premium", "Family", "Unlimited data", "Paket Hemat", "Pro (annual)")
+_PLATFORMS: Final = ("google", "tokopedia", "shopee", "trustpilot", "tripadvisor", "facebook")
+_ACTORS: Final = ("agent-7", "progression", "import:legacy-crm", "system", "sales-team")
+_ROLES: Final = ("team_lead", "support_manager", "duty officer", "account manager")
+_RULE_NAMES: Final = ("first-response-75", "resolution-breach", "lead-at-50", "vp-at-200")
+_POLICY_NAMES: Final = ("standard", "premium support", "Gold 24/7", "layanan prioritas")
+#: Fixed-offset time zones of generated calendars (no time zone database needed).
+_CALENDAR_ZONES: Final = (
+    "UTC",
+    "+07:00",
+    "+08:00",
+    "+09:00",
+    "+05:30",
+    "-03:30",
+    "-05:00",
+    "+01:00",
+)
+_STAGE_WORDS: Final = ("lead", "trial", "active", "dormant", "vip", "won", "lost", "onboarding")
+
+
+@functools.cache
+def _reasons() -> st.SearchStrategy[str]:
+    return st.sampled_from(_REASONS) | _short_texts()
+
+
+@functools.cache
+def _multiline_texts() -> st.SearchStrategy[str]:
+    return st.lists(_short_texts(), min_size=1, max_size=3).map("\n".join)
+
+
+@functools.cache
+def _categories() -> st.SearchStrategy[str]:
+    return st.sampled_from(_CATEGORIES) | tags()
+
+
+def _minor(money: Money) -> int:
+    """``money`` in whole minor units of its currency (amounts built here always are)."""
+    return _units(money.amount, CURRENCIES[money.currency][0], ROUND_FLOOR)
+
+
+def _of_units(units: int, code: str) -> Money:
+    return _money_from_units(units, code=code, digits=CURRENCIES[code][0])
+
+
+@functools.cache
+def _prices(code: str) -> st.SearchStrategy[Money]:
+    # Up to ten million minor units: IDR 10,000,000 or USD 100,000.00.
+    return st.integers(min_value=0, max_value=10**7).map(functools.partial(_of_units, code=code))
+
+
+# -- orders ---------------------------------------------------------------------------------
+
+
+def order_lines(
+    *, currencies: Iterable[str] | None = None, max_quantity: int = 20
+) -> st.SearchStrategy[OrderLine]:
+    """:class:`~crmcore.model.OrderLine` values: a product, a quantity, a unit price, a discount.
+
+    Unit prices are whole minor units of their currency (up to ten million of
+    them), and a discount, when there is one, never exceeds the line's gross.
+
+    Args:
+        currencies: ISO 4217 codes to draw from; every active code by default.
+        max_quantity: the largest quantity (1 to 1,000,000).
+
+    Raises:
+        ValidationError: an unknown currency, an empty ``currencies`` or a
+            quantity bound out of range.
+    """
+    codes = _currency_choices(currencies)
+    most = _int_arg(max_quantity, "$.max_quantity", minimum=1, maximum=1_000_000)
+    return st.sampled_from(codes).flatmap(lambda code: _lines_in(code, most))
+
+
+@functools.lru_cache(maxsize=256)
+def _lines_in(code: str, max_quantity: int) -> st.SearchStrategy[OrderLine]:
+    return _order_line(code, max_quantity)
+
+
+@st.composite
+def _order_line(draw: st.DrawFn, code: str, max_quantity: int) -> OrderLine:
+    quantity = draw(st.integers(min_value=1, max_value=max_quantity))
+    price = draw(_prices(code))
+    discount = None
+    if draw(st.booleans()):
+        discount = _of_units(draw(st.integers(0, _minor(price) * quantity)), code)
+    return OrderLine(
+        draw(_ids_of(ProductId)), quantity, price, category=draw(_categories()), discount=discount
+    )
+
+
+def orders(
+    *,
+    customer_ids: Iterable[CustomerId] | None = None,
+    currencies: Iterable[str] | None = None,
+    max_lines: int = 4,
+    max_steps: int = 6,
+    placed_after: datetime | None = None,
+    placed_before: datetime | None = None,
+    pending_events: bool = True,
+) -> st.SearchStrategy[Order]:
+    """Valid :class:`~crmcore.model.Order` aggregates with a history built by their commands.
+
+    Each order is placed with :meth:`Order.place <crmcore.model.Order.place>`
+    and then taken through up to ``max_steps`` commands the order allows at
+    that point, at later times: partial and full payments, failed attempts,
+    fulfilment, refunds, returns and cancellation. So the status, payments,
+    refunds and returns are consistent and ``pending_events`` holds exactly
+    the events those commands recorded.
+
+    Args:
+        customer_ids: the customers the orders belong to; any id by default.
+        currencies: ISO 4217 codes of the orders; every active code by default.
+        max_lines: the most lines of one order (1 to 500).
+        max_steps: the most commands after placing it (0 to 100).
+        placed_after: the earliest time of placing (aware); 2000 by default.
+        placed_before: the latest time of placing (aware); 2099 by default.
+        pending_events: ``False`` to draw orders as a repository stores them.
+
+    Raises:
+        InvalidType: an argument of the wrong type.
+        ValidationError: a bound out of range, crossed bounds, an empty choice.
+
+    >>> orders(max_lines=0)
+    Traceback (most recent call last):
+    ...
+    crmcore.errors.ValidationError: $.max_lines: must be at least 1
+    """
+    plan = _OrderPlan(
+        customers=_customer_choices(customer_ids, "$.customer_ids"),
+        currencies=_currency_choices(currencies),
+        max_lines=_int_arg(max_lines, "$.max_lines", minimum=1, maximum=500),
+        max_steps=_int_arg(max_steps, "$.max_steps", maximum=100),
+        placed=_window(placed_after, placed_before, "placed"),
+    )
+    built = _orders(plan)
+    return built if _bool_arg(pending_events, "$.pending_events") else built.map(_stored)
+
+
+def _stored(aggregate: _A) -> _A:
+    stored: _A = aggregate.without_pending_events()  # type: ignore[attr-defined]
+    return stored
+
+
+@attrs.frozen
+class _OrderPlan:
+    customers: st.SearchStrategy[CustomerId]
+    currencies: tuple[str, ...]
+    max_lines: int
+    max_steps: int
+    placed: st.SearchStrategy[datetime]
+
+
+@st.composite
+def _orders(draw: st.DrawFn, plan: _OrderPlan) -> Order:
+    code = draw(st.sampled_from(plan.currencies))
+    at = draw(plan.placed)
+    order = Order.place(
+        draw(_ids_of(OrderId)),
+        customer_id=draw(plan.customers),
+        lines=draw(st.lists(_lines_in(code, 20), min_size=1, max_size=plan.max_lines)),
+        at=at,
+    )
+    for _ in range(draw(st.integers(min_value=0, max_value=plan.max_steps))):
+        options = _order_options(order)
+        if not options:
+            break
+        at = _later(at, draw(_STEP_OFFSETS))
+        order = draw(st.sampled_from(options))(draw, order, at)
+    return order
+
+
+#: One command of a generated order history: (draw, order, when) -> order.
+_OrderStep = Callable[[st.DrawFn, Order, datetime], Order]
+
+
+def _order_options(order: Order) -> list[_OrderStep]:
+    """The commands the order accepts now (none once it is refunded or cancelled)."""
+    status = order.status
+    options: list[_OrderStep] = []
+    if status is OrderStatus.PLACED:
+        options += [_paying_order, _failing_order_payment]
+    if not order.is_fulfilled and status in (OrderStatus.PAID, OrderStatus.PARTIALLY_REFUNDED):
+        options.append(_fulfilling)
+    if OrderStatus.CANCELLED in order.allowed_statuses:
+        options.append(_cancelling_order)
+    refundable = (OrderStatus.PAID, OrderStatus.FULFILLED, OrderStatus.PARTIALLY_REFUNDED)
+    if status in refundable and order.refundable.amount > 0:
+        options.append(_refunding)
+    if (
+        order.is_fulfilled
+        and status in (OrderStatus.FULFILLED, OrderStatus.PARTIALLY_REFUNDED)
+        and any(order.returnable_quantity(i) for i in range(len(order.lines)))
+    ):
+        options.append(_returning)
+    return options
+
+
+def _payment_number(payments: tuple[Payment, ...]) -> PaymentId:
+    return PaymentId(f"p-{len(payments) + 1}")
+
+
+def _paying_order(draw: st.DrawFn, order: Order, when: datetime) -> Order:
+    balance = _minor(order.balance_due)
+    units = balance if draw(st.booleans()) else draw(st.integers(1, balance))
+    return order.record_payment(
+        _payment_number(order.payments),
+        _of_units(units, order.currency),
+        at=when,
+        method=draw(st.none() | st.sampled_from(PaymentMethod)),
+    )
+
+
+def _failing_order_payment(draw: st.DrawFn, order: Order, when: datetime) -> Order:
+    return order.record_failed_payment(
+        _payment_number(order.payments),
+        _of_units(draw(st.integers(1, _minor(order.balance_due))), order.currency),
+        at=when,
+        method=draw(st.none() | st.sampled_from(PaymentMethod)),
+        reason=draw(st.none() | _reasons()),
+    )
+
+
+def _fulfilling(_: st.DrawFn, order: Order, when: datetime) -> Order:
+    return order.fulfil(at=when)
+
+
+def _cancelling_order(draw: st.DrawFn, order: Order, when: datetime) -> Order:
+    return order.cancel(at=when, reason=draw(st.none() | _reasons()))
+
+
+def _refunding(draw: st.DrawFn, order: Order, when: datetime) -> Order:
+    refundable = _minor(order.refundable)
+    units = refundable if draw(st.booleans()) else draw(st.integers(1, refundable))
+    return order.refund(
+        _of_units(units, order.currency), at=when, reason=draw(st.none() | _reasons())
+    )
+
+
+def _returning(draw: st.DrawFn, order: Order, when: datetime) -> Order:
+    open_lines = [i for i in range(len(order.lines)) if order.returnable_quantity(i)]
+    chosen = draw(st.lists(st.sampled_from(open_lines), min_size=1, unique=True))
+    quantities = {i: draw(st.integers(1, order.returnable_quantity(i))) for i in chosen}
+    refund = None
+    if draw(st.booleans()):  # an exchange, or an amount agreed with the customer
+        refund = _of_units(draw(st.integers(0, _minor(order.refundable))), order.currency)
+    return order.return_items(
+        quantities, at=when, refund=refund, reason=draw(st.none() | _reasons())
+    )
+
+
+# -- subscriptions --------------------------------------------------------------------------
+
+
+def periods(
+    *, units: Iterable[PeriodUnit | str] | None = None, max_count: int | None = None
+) -> st.SearchStrategy[Period]:
+    """Billing :class:`~crmcore.model.Period` values: a count of days, weeks, months or years.
+
+    Args:
+        units: the units to draw from (members or values); all by default.
+        max_count: the largest count (at least 1); each unit's own limit
+            (ten years) by default and at most.
+
+    Raises:
+        ValidationError: an unknown unit, an empty ``units`` or a count below 1.
+    """
+    unit_choices = _enum_choices(units, "$.units", PeriodUnit)
+    most = None if max_count is None else _int_arg(max_count, "$.max_count", minimum=1)
+    return _periods(unit_choices, most)
+
+
+@functools.lru_cache(maxsize=64)
+def _periods(units: tuple[PeriodUnit, ...], most: int | None) -> st.SearchStrategy[Period]:
+    return st.one_of(
+        *(
+            st.builds(
+                Period,
+                st.integers(
+                    min_value=1,
+                    max_value=MAX_PERIOD_COUNT[unit]
+                    if most is None
+                    else min(most, MAX_PERIOD_COUNT[unit]),
+                ),
+                st.just(unit),
+            )
+            for unit in units
+        )
+    )
+
+
+def plans(
+    *, currencies: Iterable[str] | None = None, trial: bool | None = None
+) -> st.SearchStrategy[Plan]:
+    """Subscription :class:`~crmcore.model.Plan` values: a fee every billing period.
+
+    Fees are whole minor units (free plans included); billing periods are a
+    common one (monthly, quarterly, yearly, weekly, 30 days) or up to twelve
+    of any unit; trials last days to a few months.
+
+    Args:
+        currencies: ISO 4217 codes of the fees; every active code by default.
+        trial: ``True`` for plans with a trial, ``False`` without; both by default.
+
+    Raises:
+        InvalidType: ``trial`` is not a bool or None.
+        ValidationError: an unknown currency or an empty ``currencies``.
+    """
+    codes = _currency_choices(currencies)
+    if trial is not None:
+        _bool_arg(trial, "$.trial")
+    return _plans(codes, trial)
+
+
+_COMMON_PERIODS: Final = st.sampled_from(
+    (Period.months(1), Period.months(3), Period.years(1), Period.weeks(1), Period.days(30))
+)
+_TRIALS: Final = st.sampled_from((Period.days(7), Period.days(14), Period.months(1)))
+
+
+@functools.lru_cache(maxsize=64)
+def _plans(codes: tuple[str, ...], trial: bool | None) -> st.SearchStrategy[Plan]:
+    billing = _COMMON_PERIODS | _periods(tuple(PeriodUnit), 12)
+    trials: st.SearchStrategy[Period | None] = _TRIALS | _periods(tuple(PeriodUnit), 3)
+    if trial is None:
+        trials = st.none() | trials
+    elif not trial:
+        trials = st.none()
+    return st.builds(
+        Plan,
+        id=_ids_of(PlanId),
+        name=st.sampled_from(_PLAN_NAMES) | _short_texts(),
+        price=st.sampled_from(codes).flatmap(_prices),
+        period=billing,
+        product_type=_categories(),
+        trial=trials,
+    )
+
+
+def subscriptions(
+    *,
+    customer_ids: Iterable[CustomerId] | None = None,
+    currencies: Iterable[str] | None = None,
+    max_steps: int = 6,
+    started_after: datetime | None = None,
+    started_before: datetime | None = None,
+    pending_events: bool = True,
+) -> st.SearchStrategy[Subscription]:
+    """Valid :class:`~crmcore.model.Subscription` aggregates with a history built by their commands.
+
+    Each subscription starts with :meth:`Subscription.start
+    <crmcore.model.Subscription.start>` on a drawn plan (maybe a fixed term,
+    maybe grace days), then goes through up to ``max_steps`` commands at later
+    times: fees paid for the next unpaid due date, failed attempts,
+    ``refresh``, cancellation (at period end or immediately), ``resume`` and
+    ``renew``, each only where the subscription allows it.
+
+    Args:
+        customer_ids: the subscribers; any id by default.
+        currencies: ISO 4217 codes of the fees; every active code by default.
+        max_steps: the most commands after starting (0 to 100).
+        started_after: the earliest start (aware); 2000 by default.
+        started_before: the latest start (aware); 2099 by default.
+        pending_events: ``False`` to draw subscriptions as a repository stores them.
+
+    Raises:
+        InvalidType: an argument of the wrong type.
+        ValidationError: a bound out of range, crossed bounds, an empty choice.
+    """
+    plan = _SubscriptionPlan(
+        customers=_customer_choices(customer_ids, "$.customer_ids"),
+        plans=_plans(_currency_choices(currencies), None),
+        max_steps=_int_arg(max_steps, "$.max_steps", maximum=100),
+        started=_window(started_after, started_before, "started"),
+    )
+    built = _subscriptions(plan)
+    return built if _bool_arg(pending_events, "$.pending_events") else built.map(_stored)
+
+
+@attrs.frozen
+class _SubscriptionPlan:
+    customers: st.SearchStrategy[CustomerId]
+    plans: st.SearchStrategy[Plan]
+    max_steps: int
+    started: st.SearchStrategy[datetime]
+
+
+@st.composite
+def _subscriptions(draw: st.DrawFn, plan: _SubscriptionPlan) -> Subscription:
+    at = draw(plan.started)
+    sub = Subscription.start(
+        draw(_ids_of(SubscriptionId)),
+        customer_id=draw(plan.customers),
+        plan=draw(plan.plans),
+        at=at,
+        periods=draw(st.none() | st.integers(min_value=1, max_value=24)),
+        grace_days=draw(st.integers(min_value=0, max_value=30)),
+    )
+    for _ in range(draw(st.integers(min_value=0, max_value=plan.max_steps))):
+        at = _later(at, draw(_STEP_OFFSETS))
+        sub = draw(st.sampled_from(_subscription_options(sub, at)))(draw, sub, at)
+    return sub
+
+
+#: One command of a generated subscription history: (draw, subscription, when) -> subscription.
+_SubscriptionStep = Callable[[st.DrawFn, Subscription, datetime], Subscription]
+_ENDED: Final = frozenset({SubscriptionStatus.CANCELLED, SubscriptionStatus.EXPIRED})
+
+
+def _unpaid_due(sub: Subscription) -> datetime | None:
+    """The earliest due date before the end that no payment settled, if the fee is not zero."""
+    if sub.fee.is_zero():
+        return None
+    settled = {p.due_at for p in sub.payments if p.succeeded}
+    end = sub.ends_at
+    number = 0
+    while True:
+        due = sub.due_at(number)
+        if end is not None and due >= end:
+            return None
+        if due not in settled:
+            return due
+        number += 1
+
+
+def _subscription_options(sub: Subscription, when: datetime) -> list[_SubscriptionStep]:
+    """The commands the subscription accepts at ``when`` (``refresh`` always)."""
+    options: list[_SubscriptionStep] = [_refreshing]
+    if _unpaid_due(sub) is not None:
+        options += [_paying_fee, _failing_fee]
+    current = sub.refresh(at=when)
+    if current.status not in _ENDED:
+        options.append(_cancelling_subscription)
+        if current.cancel_requested_at is not None:
+            options.append(_resuming)
+        if current.term_periods is not None:
+            options.append(_renewing)
+    return options
+
+
+def _refreshing(_: st.DrawFn, sub: Subscription, when: datetime) -> Subscription:
+    return sub.refresh(at=when)
+
+
+def _paying_fee(draw: st.DrawFn, sub: Subscription, when: datetime) -> Subscription:
+    return sub.record_payment(
+        _payment_number(sub.payments),
+        sub.fee,
+        at=when,
+        method=draw(st.none() | st.sampled_from(PaymentMethod)),
+    )
+
+
+def _failing_fee(draw: st.DrawFn, sub: Subscription, when: datetime) -> Subscription:
+    return sub.record_failed_payment(
+        _payment_number(sub.payments),
+        sub.fee,
+        at=when,
+        method=draw(st.none() | st.sampled_from(PaymentMethod)),
+        reason=draw(st.none() | _reasons()),
+    )
+
+
+def _cancelling_subscription(draw: st.DrawFn, sub: Subscription, when: datetime) -> Subscription:
+    return sub.cancel(at=when, immediately=draw(st.booleans()), reason=draw(st.none() | _reasons()))
+
+
+def _resuming(_: st.DrawFn, sub: Subscription, when: datetime) -> Subscription:
+    return sub.resume(at=when)
+
+
+def _renewing(draw: st.DrawFn, sub: Subscription, when: datetime) -> Subscription:
+    return sub.renew(at=when, periods=draw(st.integers(min_value=1, max_value=12)))
+
+
+# -- interactions ---------------------------------------------------------------------------
+
+
+def interactions(
+    *,
+    customer_ids: Iterable[CustomerId] | None = None,
+    kinds: Iterable[InteractionKind | str] | None = None,
+    channels: Iterable[Channel | str] | None = None,
+    occurred_after: datetime | None = None,
+    occurred_before: datetime | None = None,
+    pending_events: bool = True,
+) -> st.SearchStrategy[Interaction]:
+    """Valid :class:`~crmcore.model.Interaction` records, logged and sometimes linked later.
+
+    Each is built by :meth:`Interaction.log <crmcore.model.Interaction.log>`
+    with a kind on a channel it can happen on, a duration only for calls,
+    video calls and meetings, and optional subject, notes, staff member,
+    case and opportunity; some are then linked to a case or an opportunity
+    with :meth:`~crmcore.model.Interaction.link`.
+
+    Args:
+        customer_ids: the customers; any id by default.
+        kinds: the kinds of interaction (members or values); all by default.
+        channels: the channels (members or values); all by default.
+        occurred_after: the earliest time (aware); 2000 by default.
+        occurred_before: the latest time (aware); 2099 by default.
+        pending_events: ``False`` to draw records as a repository stores them.
+
+    Raises:
+        InvalidType: an argument of the wrong type.
+        ValidationError: crossed bounds, an unknown or empty choice, or kinds
+            and channels with no pair that can happen (``$.channels``).
+    """
+    kind_choices = _enum_choices(kinds, "$.kinds", InteractionKind)
+    channel_choices = _enum_choices(channels, "$.channels", Channel)
+    pairs = tuple(
+        (kind, channel)
+        for kind in kind_choices
+        for channel in channel_choices
+        if channel in KIND_CHANNELS[kind]
+    )
+    if not pairs:
+        raise ValidationError(
+            "must hold a channel on which one of the kinds happens", path="$.channels", code="empty"
+        )
+    built = _interactions(
+        _customer_choices(customer_ids, "$.customer_ids"),
+        pairs,
+        _window(occurred_after, occurred_before, "occurred"),
+    )
+    return built if _bool_arg(pending_events, "$.pending_events") else built.map(_stored)
+
+
+_DURATIONS: Final = st.integers(min_value=0, max_value=86_400).map(
+    lambda seconds: timedelta(seconds=seconds)
+)
+
+
+@st.composite
+def _interactions(
+    draw: st.DrawFn,
+    customers: st.SearchStrategy[CustomerId],
+    pairs: tuple[tuple[InteractionKind, Channel], ...],
+    times: st.SearchStrategy[datetime],
+) -> Interaction:
+    kind, channel = draw(st.sampled_from(pairs))
+    at = draw(times)
+    record = Interaction.log(
+        draw(_ids_of(InteractionId)),
+        customer_id=draw(customers),
+        kind=kind,
+        channel=channel,
+        direction=draw(st.sampled_from(Direction)),
+        at=at,
+        subject=draw(st.none() | _short_texts()),
+        notes=draw(st.none() | _multiline_texts()),
+        staff_id=draw(st.none() | _ids_of(StaffId)),
+        case_id=draw(st.none() | _ids_of(CaseId)),
+        opportunity_id=draw(st.none() | _ids_of(OpportunityId)),
+        duration=draw(st.none() | _DURATIONS) if kind in TIMED_KINDS else None,
+    )
+    if draw(st.booleans()):
+        record = record.link(
+            at=_later(at, draw(_STEP_OFFSETS)),
+            case_id=draw(st.none() | _ids_of(CaseId)),
+            opportunity_id=draw(st.none() | _ids_of(OpportunityId)),
+        )
+    return record
+
+
+# -- service cases --------------------------------------------------------------------------
+
+
+def cases(
+    *,
+    customer_ids: Iterable[CustomerId] | None = None,
+    kinds: Iterable[CaseKind | str] | None = None,
+    priorities: Iterable[CasePriority | str] | None = None,
+    max_steps: int = 6,
+    opened_after: datetime | None = None,
+    opened_before: datetime | None = None,
+    pending_events: bool = True,
+) -> st.SearchStrategy[Case]:
+    """Valid service :class:`~crmcore.model.Case` aggregates with a history built by their commands.
+
+    Each case is opened with :meth:`Case.open <crmcore.model.Case.open>` and
+    then goes through up to ``max_steps`` commands at later times (never
+    backwards): responses, status changes the machine allows (waiting on the
+    customer, resolving, closing, reopening), assignment, priority changes
+    and escalations.
+
+    Args:
+        customer_ids: the customers; any id by default.
+        kinds: complaint, question, request (members or values); all by default.
+        priorities: the priorities a case is opened with; all by default.
+        max_steps: the most commands after opening (0 to 100).
+        opened_after: the earliest opening time (aware); 2000 by default.
+        opened_before: the latest opening time (aware); 2099 by default.
+        pending_events: ``False`` to draw cases as a repository stores them.
+
+    Raises:
+        InvalidType: an argument of the wrong type.
+        ValidationError: a bound out of range, crossed bounds, an empty choice.
+    """
+    plan = _CasePlan(
+        customers=_customer_choices(customer_ids, "$.customer_ids"),
+        kinds=_enum_choices(kinds, "$.kinds", CaseKind),
+        priorities=_enum_choices(priorities, "$.priorities", CasePriority),
+        max_steps=_int_arg(max_steps, "$.max_steps", maximum=100),
+        opened=_window(opened_after, opened_before, "opened"),
+    )
+    built = _cases(plan)
+    return built if _bool_arg(pending_events, "$.pending_events") else built.map(_stored)
+
+
+@attrs.frozen
+class _CasePlan:
+    customers: st.SearchStrategy[CustomerId]
+    kinds: tuple[CaseKind, ...]
+    priorities: tuple[CasePriority, ...]
+    max_steps: int
+    opened: st.SearchStrategy[datetime]
+
+
+@st.composite
+def _cases(draw: st.DrawFn, plan: _CasePlan) -> Case:
+    at = draw(plan.opened)
+    case = Case.open(
+        draw(_ids_of(CaseId)),
+        customer_id=draw(plan.customers),
+        kind=draw(st.sampled_from(plan.kinds)),
+        subject=draw(_short_texts()),
+        channel=draw(st.sampled_from(Channel)),
+        at=at,
+        priority=draw(st.sampled_from(plan.priorities)),
+        description=draw(st.none() | _multiline_texts()),
+        assignee=draw(st.none() | _ids_of(StaffId)),
+        order_id=draw(st.none() | _ids_of(OrderId)),
+    )
+    steps = (_responding, _moving_case, _assigning, _prioritizing, _escalating)
+    for _ in range(draw(st.integers(min_value=0, max_value=plan.max_steps))):
+        at = _later(at, draw(_STEP_OFFSETS))
+        case = draw(st.sampled_from(steps))(draw, case, at)
+    return case
+
+
+def _responding(_: st.DrawFn, case: Case, when: datetime) -> Case:
+    return case.respond(at=when)
+
+
+def _moving_case(draw: st.DrawFn, case: Case, when: datetime) -> Case:
+    target = draw(st.sampled_from(sorted(case.allowed_statuses)))
+    return case.change_status(target, at=when, reason=draw(st.none() | _reasons()))
+
+
+def _assigning(draw: st.DrawFn, case: Case, when: datetime) -> Case:
+    return case.assign(draw(st.none() | _ids_of(StaffId)), at=when)
+
+
+def _prioritizing(draw: st.DrawFn, case: Case, when: datetime) -> Case:
+    return case.change_priority(draw(st.sampled_from(CasePriority)), at=when)
+
+
+def _escalating(draw: st.DrawFn, case: Case, when: datetime) -> Case:
+    span = (when - case.opened_at) // timedelta(seconds=1)
+    due = case.opened_at + timedelta(seconds=draw(st.integers(0, max(span, 0))))
+    escalation = Escalation(
+        rule=draw(st.sampled_from(_RULE_NAMES) | _short_texts()),
+        metric=draw(st.sampled_from(SlaMetric)),
+        level=draw(st.integers(min_value=1, max_value=10)),
+        due_at=min(due, when),
+        notify_role=draw(st.none() | st.sampled_from(_ROLES)),
+    )
+    return case.escalate(escalation, at=when)
+
+
+# -- business calendars and SLA policies ----------------------------------------------------
+
+
+def business_calendars(*, max_holidays: int = 5) -> st.SearchStrategy[BusinessCalendar]:
+    """Valid :class:`~crmcore.model.BusinessCalendar` values on quarter-hour boundaries.
+
+    Each weekday has zero to three working intervals (at least one day has
+    some), in a fixed-offset time zone or UTC (so no time zone database is
+    needed), with up to ``max_holidays`` holidays between 2000 and 2100.
+
+    Args:
+        max_holidays: the most holidays (0 to 1000).
+
+    Raises:
+        ValidationError: ``max_holidays`` out of range.
+    """
+    return _business_calendars(_int_arg(max_holidays, "$.max_holidays", maximum=1000))
+
+
+@functools.lru_cache(maxsize=16)
+def _business_calendars(max_holidays: int) -> st.SearchStrategy[BusinessCalendar]:
+    holidays = st.lists(
+        st.dates(min_value=date(2000, 1, 1), max_value=date(2100, 12, 31)),
+        unique=True,
+        max_size=max_holidays,
+    )
+    return _calendar(holidays)
+
+
+def _quarter(number: int) -> TimeOfDay:
+    minutes = number * 15
+    return TimeOfDay(minutes // 60, minutes % 60)
+
+
+@st.composite
+def _calendar(draw: st.DrawFn, holidays: st.SearchStrategy[list[date]]) -> BusinessCalendar:
+    busy = draw(st.sampled_from(Weekday))
+    week = []
+    for day in Weekday:
+        count = draw(st.integers(min_value=1 if day is busy else 0, max_value=3))
+        bounds = sorted(
+            draw(st.lists(st.integers(0, 96), min_size=2 * count, max_size=2 * count, unique=True))
+        )
+        hours = [
+            WorkingHours(_quarter(start), _quarter(end))
+            for start, end in zip(bounds[::2], bounds[1::2], strict=True)
+        ]
+        listed = bool(hours) or draw(st.booleans())  # a closed day may be listed, or left out
+        if listed:
+            week.append(WorkingDay(day, hours))
+    return BusinessCalendar(
+        week, time_zone=draw(st.sampled_from(_CALENDAR_ZONES)), holidays=draw(holidays)
+    )
+
+
+def sla_policies(*, max_rules: int = 3) -> st.SearchStrategy[SlaPolicy]:
+    """Valid :class:`~crmcore.model.SlaPolicy` values on :func:`business_calendars`.
+
+    Every priority has a first-response target of 1 to 5,000 business minutes
+    and a resolution target no shorter; escalation rules have distinct names
+    and fire at a percentage of a target or on its breach.
+
+    Args:
+        max_rules: the most escalation rules (0 to 100).
+
+    Raises:
+        ValidationError: ``max_rules`` out of range.
+    """
+    return _sla_policies(_int_arg(max_rules, "$.max_rules", maximum=100))
+
+
+@st.composite
+def _sla_target(draw: st.DrawFn, priority: CasePriority) -> SlaTarget:
+    first = draw(st.integers(min_value=1, max_value=5_000))
+    return SlaTarget(priority, first, draw(st.integers(min_value=first, max_value=50_000)))
+
+
+_ESCALATION_RULES: Final = st.builds(
+    EscalationRule,
+    name=st.sampled_from(_RULE_NAMES) | _short_texts(),
+    metric=st.sampled_from(SlaMetric),
+    level=st.integers(min_value=1, max_value=10),
+    percent=st.none() | st.integers(min_value=1, max_value=1000),
+    notify_role=st.none() | st.sampled_from(_ROLES),
+)
+
+
+@functools.lru_cache(maxsize=16)
+def _sla_policies(max_rules: int) -> st.SearchStrategy[SlaPolicy]:
+    return st.builds(
+        SlaPolicy,
+        st.sampled_from(_POLICY_NAMES) | _short_texts(),
+        _business_calendars(5),
+        st.tuples(*(_sla_target(priority) for priority in CasePriority)),
+        st.lists(_ESCALATION_RULES, max_size=max_rules, unique_by=_rule_name),
+    )
+
+
+def _rule_name(rule: EscalationRule) -> str:
+    return rule.name
+
+
+# -- feedback -------------------------------------------------------------------------------
+
+
+def reviews(
+    *,
+    customer_ids: Iterable[CustomerId] | None = None,
+    ratings: Iterable[int] | None = None,
+    published_after: datetime | None = None,
+    published_before: datetime | None = None,
+    pending_events: bool = True,
+) -> st.SearchStrategy[Review]:
+    """Valid public :class:`~crmcore.model.Review` aggregates, some already answered.
+
+    Built by :meth:`Review.receive <crmcore.model.Review.receive>` on a
+    platform, with optional text, author name, URL and customer (reviews of
+    unknown authors have none), then sometimes :meth:`~crmcore.model.Review.answer`.
+
+    Args:
+        customer_ids: the known reviewers; any id by default.
+        ratings: the ratings to draw from (1 to 5); all by default.
+        published_after: the earliest publication time (aware); 2000 by default.
+        published_before: the latest publication time (aware); 2099 by default.
+        pending_events: ``False`` to draw reviews as a repository stores them.
+
+    Raises:
+        InvalidType: an argument of the wrong type.
+        ValidationError: a rating out of range, crossed bounds, an empty choice.
+    """
+
+    def rating(value: object, path: str) -> int:
+        return _int_arg(value, path, minimum=1, maximum=5)
+
+    rating_choices = (1, 2, 3, 4, 5) if ratings is None else tuple_of(ratings, "$.ratings", rating)
+    built = _reviews(
+        _customer_choices(customer_ids, "$.customer_ids"),
+        _non_empty(rating_choices, "$.ratings"),
+        _window(published_after, published_before, "published"),
+    )
+    return built if _bool_arg(pending_events, "$.pending_events") else built.map(_stored)
+
+
+@functools.cache
+def _review_urls() -> st.SearchStrategy[str]:
+    return st.builds(
+        lambda domain, path: f"https://{domain}/reviews/{path}",
+        _domains(),
+        _ascii_slugs(20),
+    )
+
+
+@functools.cache
+def _author_names() -> st.SearchStrategy[str]:
+    initial = st.sampled_from(("", " P.", " S.", " W."))
+    return st.builds(_concat, st.sampled_from(_GIVEN_NAMES), initial)
+
+
+@st.composite
+def _reviews(
+    draw: st.DrawFn,
+    customers: st.SearchStrategy[CustomerId],
+    ratings: tuple[int, ...],
+    times: st.SearchStrategy[datetime],
+) -> Review:
+    at = draw(times)
+    review = Review.receive(
+        draw(_ids_of(ReviewId)),
+        platform=draw(st.sampled_from(_PLATFORMS) | _ascii_slugs(20)),
+        rating=draw(st.sampled_from(ratings)),
+        at=at,
+        text=draw(st.none() | _multiline_texts()),
+        author_name=draw(st.none() | _author_names()),
+        url=draw(st.none() | _review_urls()),
+        customer_id=draw(st.none() | customers),
+    )
+    if draw(st.booleans()):
+        review = review.answer(at=_later(at, draw(_STEP_OFFSETS)))
+    return review
+
+
+_SURVEY_CLASSES: Final[dict[SurveyKind, type[CsatResponse | NpsResponse | CesResponse]]] = {
+    SurveyKind.CSAT: CsatResponse,
+    SurveyKind.NPS: NpsResponse,
+    SurveyKind.CES: CesResponse,
+}
+
+
+def survey_responses(
+    *,
+    kinds: Iterable[SurveyKind | str] | None = None,
+    customer_ids: Iterable[CustomerId] | None = None,
+    answered_after: datetime | None = None,
+    answered_before: datetime | None = None,
+    pending_events: bool = True,
+) -> st.SearchStrategy[SurveyResponse]:
+    """Valid survey answers of every kind: CSAT (1-5), NPS (0-10) and CES (1-7).
+
+    Answers are :class:`~crmcore.model.CsatResponse`,
+    :class:`~crmcore.model.NpsResponse` or :class:`~crmcore.model.CesResponse`
+    values. Each is recorded with its class's ``record`` (so ``pending_events`` holds
+    its :class:`~crmcore.model.SurveyAnswered`), with an optional case,
+    order and comment.
+
+    Args:
+        kinds: ``"csat"``, ``"nps"`` and/or ``"ces"``; all by default.
+        customer_ids: the customers answering; any id by default.
+        answered_after: the earliest answer time (aware); 2000 by default.
+        answered_before: the latest answer time (aware); 2099 by default.
+        pending_events: ``False`` to draw answers as a repository stores them.
+
+    Raises:
+        InvalidType: an argument of the wrong type.
+        ValidationError: an unknown or empty choice, or crossed bounds.
+    """
+    kind_choices = _enum_choices(kinds, "$.kinds", SurveyKind)
+    built = _survey_responses(
+        kind_choices,
+        _customer_choices(customer_ids, "$.customer_ids"),
+        _window(answered_after, answered_before, "answered"),
+    )
+    return built if _bool_arg(pending_events, "$.pending_events") else built.map(_stored)
+
+
+@st.composite
+def _survey_responses(
+    draw: st.DrawFn,
+    kinds: tuple[SurveyKind, ...],
+    customers: st.SearchStrategy[CustomerId],
+    times: st.SearchStrategy[datetime],
+) -> SurveyResponse:
+    cls = _SURVEY_CLASSES[draw(st.sampled_from(kinds))]
+    return cls.record(
+        draw(_ids_of(FeedbackId)),
+        customer_id=draw(customers),
+        score=draw(st.integers(min_value=cls.min_score, max_value=cls.max_score)),
+        at=draw(times),
+        case_id=draw(st.none() | _ids_of(CaseId)),
+        order_id=draw(st.none() | _ids_of(OrderId)),
+        comment=draw(st.none() | _multiline_texts()),
+    )
+
+
+# -- lifecycles -----------------------------------------------------------------------------
+
+
+def _definition_choices(value: object) -> tuple[LifecycleDefinition, ...]:
+    if value is None:
+        return (RELATIONSHIP_LADDER, CRM_STAGES)
+    return _non_empty(
+        tuple_of(value, "$.definitions", instance_of(LifecycleDefinition, "a LifecycleDefinition")),
+        "$.definitions",
+    )
+
+
+def lifecycle_states(
+    *,
+    definitions: Iterable[LifecycleDefinition] | None = None,
+    max_changes: int = 8,
+    started_after: datetime | None = None,
+    started_before: datetime | None = None,
+) -> st.SearchStrategy[LifecycleState]:
+    """Valid :class:`~crmcore.model.LifecycleState` values: a walk along a definition's moves.
+
+    The history enters a stage of the definition (usually the initial one)
+    and then takes up to ``max_changes - 1`` moves the definition allows, never
+    back in time, so ``definition.replay(state.history) == state.stage``.
+    Guards are data here: a move that names guards is taken as if they held.
+
+    Args:
+        definitions: the definitions to walk; ``RELATIONSHIP_LADDER`` and
+            ``CRM_STAGES`` by default.
+        max_changes: the most changes in a history, the entry included (1 to 1000).
+        started_after: the earliest entry time (aware); 2000 by default.
+        started_before: the latest entry time (aware); 2099 by default.
+
+    Raises:
+        InvalidType: an argument of the wrong type.
+        ValidationError: a bound out of range, crossed bounds or an empty ``definitions``.
+    """
+    return _lifecycle_states(
+        _definition_choices(definitions),
+        _int_arg(max_changes, "$.max_changes", minimum=1, maximum=1000),
+        _window(started_after, started_before, "started"),
+    )
+
+
+@functools.cache
+def _actors() -> st.SearchStrategy[str]:
+    return st.sampled_from(_ACTORS) | _ascii_slugs(30, "-_:.")
+
+
+@st.composite
+def _lifecycle_states(
+    draw: st.DrawFn,
+    definitions: tuple[LifecycleDefinition, ...],
+    max_changes: int,
+    times: st.SearchStrategy[datetime],
+) -> LifecycleState:
+    definition = draw(st.sampled_from(definitions))
+    at = draw(times)
+    stage = definition.initial
+    if draw(st.booleans()):  # an imported customer enters at a known stage
+        stage = draw(st.sampled_from(definition.stage_names))
+    history = [StageChange(None, stage, START_TRIGGER, at, draw(st.none() | _actors()))]
+    for _ in range(draw(st.integers(min_value=0, max_value=max_changes - 1))):
+        triggers = definition.triggers_from(stage)
+        if not triggers:
+            break
+        trigger = draw(st.sampled_from(triggers))
+        target = definition.target_of(stage, trigger)
+        if target is None:  # pragma: no cover - triggers_from lists only allowed triggers
+            break
+        at = _later(at, draw(_STEP_OFFSETS))
+        history.append(
+            StageChange(
+                stage,
+                target,
+                trigger,
+                at,
+                draw(st.none() | _actors()),
+                draw(st.none() | _reasons()),
+            )
+        )
+        stage = target
+    return LifecycleState(definition.name, stage, tuple(history))
+
+
+def _walk(
+    draw: st.DrawFn, definition: LifecycleDefinition, customer: Customer, when: datetime
+) -> tuple[Customer, datetime]:
+    """Fire a drawn path along ``definition`` from ``when`` on; return the customer and the last time."""
+    at = when
+    started = draw(st.booleans())
+    if started:  # an imported customer enters at a known stage
+        stage = draw(st.sampled_from(definition.stage_names))
+        customer = definition.start(customer, at=at, stage=stage, actor=draw(st.none() | _actors()))
+    # At least one change, so the customer is tracked by the definition.
+    moves = draw(st.integers(min_value=0 if started else 1, max_value=_LIFECYCLE_MOVES))
+    for _ in range(moves):
+        triggers = definition.allowed_triggers(customer)
+        if not triggers:
+            break
+        at = _later(at, draw(_STEP_OFFSETS))
+        customer = definition.fire(
+            customer,
+            draw(st.sampled_from(triggers)),
+            at=at,
+            actor=draw(st.none() | _actors()),
+            reason=draw(st.none() | _reasons()),
+        )
+    return customer, at
+
+
+#: The most moves a generated customer makes in one lifecycle.
+_LIFECYCLE_MOVES: Final = 6
+
+
+def lifecycle_definitions(
+    *, min_states: int = 1, max_states: int = 6
+) -> st.SearchStrategy[LifecycleDefinition]:
+    """Small valid :class:`~crmcore.lifecycle.LifecycleDefinition` values.
+
+    Every state is reachable from the initial one (a drawn spanning tree),
+    every open state has a way out and terminal states have none, no
+    trigger leads from one state to two targets; some transitions have
+    several sources or name guards, some states a group or a label, and
+    some definitions a funnel. State order is shuffled, so the initial
+    state is not always declared first.
+
+    Args:
+        min_states: the fewest states (at least 1).
+        max_states: the most states (at most 26).
+
+    Raises:
+        ValidationError: a bound out of range, or crossed bounds.
+    """
+    low = _int_arg(min_states, "$.min_states", minimum=1, maximum=26)
+    high = _int_arg(max_states, "$.max_states", minimum=1, maximum=26)
+    _check_order(low, high, "$.max_states", "min_states")
+    return _lifecycle_definitions(low, high)
+
+
+@functools.cache
+def _snake_names() -> st.SearchStrategy[str]:
+    generated = st.builds(
+        _concat,
+        st.sampled_from(string.ascii_lowercase),
+        st.text(string.ascii_lowercase + string.digits + "_", max_size=12),
+    )
+    return st.sampled_from(_STAGE_WORDS) | generated
+
+
+@st.composite
+def _lifecycle_definitions(draw: st.DrawFn, low: int, high: int) -> LifecycleDefinition:
+    count = draw(st.integers(min_value=low, max_value=high))
+    names = draw(st.lists(_snake_names(), min_size=count, max_size=count, unique=True))
+    terminal = [False] + [draw(st.integers(0, 3)) == 0 for _ in names[1:]]
+    transitions: list[Transition] = []
+    for index in range(1, count):  # a spanning tree: every state reachable
+        parents = [names[i] for i in range(index) if not terminal[i]]
+        transitions.append(
+            Transition(f"to_{names[index]}", draw(st.sampled_from(parents)), names[index])
+        )
+    open_states = [n for n, done in zip(names, terminal, strict=True) if not done]
+    guards = st.lists(
+        st.sampled_from(("has_consent", "is_vip", "paid_in_full")), unique=True, max_size=2
+    )
+    for number in range(draw(st.integers(min_value=0, max_value=count))):
+        sources = draw(st.lists(st.sampled_from(open_states), min_size=1, max_size=3, unique=True))
+        transitions.append(
+            Transition(f"move_{number}", sources, draw(st.sampled_from(names)), guards=draw(guards))
+        )
+    leaving = {source for t in transitions for source in t.sources}
+    # An open state needs a way out.
+    transitions.extend(
+        Transition(f"leave_{name}", name, draw(st.sampled_from(names)))
+        for name in open_states
+        if name not in leaving
+    )
+    states = [
+        State(
+            name,
+            terminal=done,
+            group=draw(st.none() | st.sampled_from(("acquire", "enhance", "retain"))),
+            label=draw(st.none() | _short_texts()),
+        )
+        for name, done in zip(names, terminal, strict=True)
+    ]
+    _shuffle(draw, states)
+    funnel = [state.name for state in states if draw(st.integers(0, 3)) == 0]
+    return LifecycleDefinition(
+        draw(_snake_names()),
+        states=states,
+        initial=names[0],
+        transitions=transitions,
+        funnel=funnel,
+    )
+
+
 # -- events ---------------------------------------------------------------------------------
 
 
@@ -1331,6 +2698,383 @@ def _consent_events(
     )
 
 
+# -- events of the relationship aggregates --------------------------------------------------
+
+
+@functools.cache
+def _event_times() -> st.SearchStrategy[datetime]:
+    return aware_datetimes()
+
+
+@st.composite
+def _payments(draw: st.DrawFn, outcome: PaymentOutcome, *, with_due: bool = False) -> Payment:
+    code = draw(currency_codes())
+    at = draw(_event_times())
+    return Payment(
+        id=draw(_ids_of(PaymentId)),
+        amount=_of_units(draw(st.integers(min_value=1, max_value=10**7)), code),
+        at=at,
+        outcome=outcome,
+        method=draw(st.none() | st.sampled_from(PaymentMethod)),
+        due_at=at if with_due else None,
+        failure_reason=None
+        if outcome is PaymentOutcome.SUCCEEDED
+        else draw(st.none() | _reasons()),
+    )
+
+
+def _payment_event(
+    cls: Callable[..., DomainEvent],
+    id_type: type[Identifier],
+    outcome: PaymentOutcome,
+    *,
+    with_due: bool = False,
+) -> st.SearchStrategy[Any]:
+    id_field = "order_id" if id_type is OrderId else "subscription_id"
+
+    def build(payment: Payment, ident: Identifier, customer_id: CustomerId) -> DomainEvent:
+        fields: dict[str, Any] = {id_field: ident}
+        return cls(occurred_at=payment.at, customer_id=customer_id, payment=payment, **fields)
+
+    return st.builds(build, _payments(outcome, with_due=with_due), _ids_of(id_type), customer_ids())
+
+
+@st.composite
+def _order_placed(draw: st.DrawFn) -> DomainEvent:
+    code = draw(currency_codes())
+    order = Order.place(
+        draw(_ids_of(OrderId)),
+        customer_id=draw(customer_ids()),
+        lines=draw(st.lists(_lines_in(code, 20), min_size=1, max_size=3)),
+        at=draw(_event_times()),
+    )
+    return order.pending_events[0]
+
+
+@st.composite
+def _order_refunded(draw: st.DrawFn) -> DomainEvent:
+    code = draw(currency_codes())
+    at = draw(_event_times())
+    units = draw(st.integers(min_value=1, max_value=10**7))
+    refund = Refund(amount=_of_units(units, code), at=at, reason=draw(st.none() | _reasons()))
+    total = _of_units(units + draw(st.integers(min_value=0, max_value=10**7)), code)
+    return OrderRefunded(
+        occurred_at=at,
+        order_id=draw(_ids_of(OrderId)),
+        customer_id=draw(customer_ids()),
+        refund=refund,
+        refunded_total=total,
+    )
+
+
+@st.composite
+def _items_returned(draw: st.DrawFn) -> DomainEvent:
+    at = draw(_event_times())
+    lines = draw(
+        st.lists(st.integers(min_value=0, max_value=20), min_size=1, max_size=3, unique=True)
+    )
+    returned = ItemReturn(
+        lines=[
+            ReturnedLine(line, draw(st.integers(min_value=1, max_value=20)))
+            for line in sorted(lines)
+        ],
+        at=at,
+        refund=_of_units(draw(st.integers(min_value=0, max_value=10**7)), draw(currency_codes())),
+        reason=draw(st.none() | _reasons()),
+    )
+    return ItemsReturned(
+        occurred_at=at,
+        order_id=draw(_ids_of(OrderId)),
+        customer_id=draw(customer_ids()),
+        returned=returned,
+    )
+
+
+@st.composite
+def _subscription_started(draw: st.DrawFn) -> DomainEvent:
+    plan = draw(_plans(tuple(sorted(CURRENCIES)), None))
+    status = SubscriptionStatus.ACTIVE if plan.trial is None else SubscriptionStatus.TRIALING
+    return SubscriptionStarted(
+        occurred_at=draw(_event_times()),
+        subscription_id=draw(_ids_of(SubscriptionId)),
+        customer_id=draw(customer_ids()),
+        plan=plan,
+        status=status,
+        term_periods=draw(st.none() | st.integers(min_value=1, max_value=24)),
+    )
+
+
+#: The moves ``refresh`` records as :class:`SubscriptionStatusChanged`.
+_SUBSCRIPTION_MOVES: Final = (
+    (SubscriptionStatus.TRIALING, SubscriptionStatus.ACTIVE),
+    (SubscriptionStatus.TRIALING, SubscriptionStatus.PAST_DUE),
+    (SubscriptionStatus.ACTIVE, SubscriptionStatus.PAST_DUE),
+    (SubscriptionStatus.PAST_DUE, SubscriptionStatus.ACTIVE),
+)
+
+
+def _subscription_status_changed(
+    moves: tuple[SubscriptionStatus, SubscriptionStatus],
+    at: datetime,
+    ident: SubscriptionId,
+    customer_id: CustomerId,
+) -> DomainEvent:
+    return SubscriptionStatusChanged(
+        occurred_at=at,
+        subscription_id=ident,
+        customer_id=customer_id,
+        previous=moves[0],
+        status=moves[1],
+    )
+
+
+def _ending(
+    cls: type[SubscriptionRenewed | SubscriptionCancellationScheduled],
+) -> st.SearchStrategy[Any]:
+    @st.composite
+    def build(draw: st.DrawFn) -> DomainEvent:
+        at = draw(_event_times())
+        fields: dict[str, Any] = {
+            "occurred_at": at,
+            "subscription_id": draw(_ids_of(SubscriptionId)),
+            "customer_id": draw(customer_ids()),
+            "ends_at": _later(at, draw(_STEP_OFFSETS)),
+        }
+        if cls is SubscriptionRenewed:
+            fields["periods"] = draw(st.integers(min_value=1, max_value=12))
+        else:
+            fields["reason"] = draw(st.none() | _reasons())
+        return cls(**fields)
+
+    return build()
+
+
+@st.composite
+def _interaction_logged(draw: st.DrawFn) -> DomainEvent:
+    kind = draw(st.sampled_from(InteractionKind))
+    return InteractionLogged(
+        occurred_at=draw(_event_times()),
+        interaction_id=draw(_ids_of(InteractionId)),
+        customer_id=draw(customer_ids()),
+        kind=kind,
+        channel=draw(st.sampled_from(sorted(KIND_CHANNELS[kind]))),
+        direction=draw(st.sampled_from(Direction)),
+        staff_id=draw(st.none() | _ids_of(StaffId)),
+        case_id=draw(st.none() | _ids_of(CaseId)),
+        opportunity_id=draw(st.none() | _ids_of(OpportunityId)),
+    )
+
+
+@st.composite
+def _interaction_linked(draw: st.DrawFn) -> DomainEvent:
+    case_id = draw(st.none() | _ids_of(CaseId))
+    opportunity = _ids_of(OpportunityId)
+    return InteractionLinked(
+        occurred_at=draw(_event_times()),
+        interaction_id=draw(_ids_of(InteractionId)),
+        customer_id=draw(customer_ids()),
+        case_id=case_id,
+        opportunity_id=draw(opportunity if case_id is None else st.none() | opportunity),
+    )
+
+
+def _case_moves(cls: type[CaseStatusChanged]) -> tuple[tuple[CaseStatus, CaseStatus], ...]:
+    """The status changes a case records as exactly ``cls``."""
+    moves = []
+    for source, targets in CASE_TRANSITIONS.items():
+        for target in sorted(targets):
+            if target is CaseStatus.RESOLVED:
+                kind: type[CaseStatusChanged] = CaseResolved
+            elif target is CaseStatus.CLOSED:
+                kind = CaseClosed
+            elif source in (CaseStatus.RESOLVED, CaseStatus.CLOSED):
+                kind = CaseReopened
+            else:
+                kind = CaseStatusChanged
+            if kind is cls:
+                moves.append((source, target))
+    return tuple(moves)
+
+
+def _case_status_event(cls: type[CaseStatusChanged]) -> st.SearchStrategy[Any]:
+    def build(
+        move: tuple[CaseStatus, CaseStatus],
+        at: datetime,
+        ident: CaseId,
+        customer_id: CustomerId,
+        reason: str | None,
+    ) -> DomainEvent:
+        return cls(
+            occurred_at=at,
+            case_id=ident,
+            customer_id=customer_id,
+            from_status=move[0],
+            to_status=move[1],
+            reason=reason,
+        )
+
+    return st.builds(
+        build,
+        st.sampled_from(_case_moves(cls)),
+        _event_times(),
+        _ids_of(CaseId),
+        customer_ids(),
+        st.none() | _reasons(),
+    )
+
+
+@st.composite
+def _case_assigned(draw: st.DrawFn) -> DomainEvent:
+    previous = draw(st.none() | _ids_of(StaffId))
+    assignee = draw(st.none() | _ids_of(StaffId))
+    if assignee == previous:
+        assignee = None if previous is not None else draw(_ids_of(StaffId))
+    return CaseAssigned(
+        occurred_at=draw(_event_times()),
+        case_id=draw(_ids_of(CaseId)),
+        customer_id=draw(customer_ids()),
+        assignee=assignee,
+        previous=previous,
+    )
+
+
+@st.composite
+def _case_priority_changed(draw: st.DrawFn) -> DomainEvent:
+    old, new = draw(st.lists(st.sampled_from(CasePriority), min_size=2, max_size=2, unique=True))
+    return CasePriorityChanged(
+        occurred_at=draw(_event_times()),
+        case_id=draw(_ids_of(CaseId)),
+        customer_id=draw(customer_ids()),
+        from_priority=old,
+        to_priority=new,
+    )
+
+
+@st.composite
+def _case_escalated(draw: st.DrawFn) -> DomainEvent:
+    at = draw(_event_times())
+    escalation = Escalation(
+        rule=draw(st.sampled_from(_RULE_NAMES) | _short_texts()),
+        metric=draw(st.sampled_from(SlaMetric)),
+        level=draw(st.integers(min_value=1, max_value=10)),
+        due_at=at,
+        notify_role=draw(st.none() | st.sampled_from(_ROLES)),
+    )
+    return CaseEscalated(
+        occurred_at=at,
+        case_id=draw(_ids_of(CaseId)),
+        customer_id=draw(customer_ids()),
+        escalation=escalation,
+    )
+
+
+@st.composite
+def _lifecycle_stage_changed(draw: st.DrawFn) -> DomainEvent:
+    state = draw(_lifecycle_states((RELATIONSHIP_LADDER, CRM_STAGES), 4, _event_times()))
+    change = state.history[-1]
+    return LifecycleStageChanged(
+        occurred_at=change.at,
+        customer_id=draw(customer_ids()),
+        definition=state.definition,
+        from_stage=change.from_stage,
+        to_stage=change.to_stage,
+        trigger=change.trigger,
+        actor=change.actor,
+        reason=change.reason,
+    )
+
+
+def _answered(response: SurveyResponse) -> DomainEvent:
+    return response.pending_events[0]
+
+
+def _review_events(cls: type[ReviewReceived | ReviewAnswered]) -> st.SearchStrategy[Any]:
+    @st.composite
+    def build(draw: st.DrawFn) -> DomainEvent:
+        fields: dict[str, Any] = {
+            "occurred_at": draw(_event_times()),
+            "review_id": draw(_ids_of(ReviewId)),
+            "customer_id": draw(st.none() | customer_ids()),
+        }
+        if cls is ReviewReceived:
+            fields["platform"] = draw(st.sampled_from(_PLATFORMS) | _ascii_slugs(20))
+            fields["rating"] = draw(st.integers(min_value=1, max_value=5))
+        return cls(**fields)
+
+    return build()
+
+
+# Loyalty, pipeline and segment events are drawn field by field from their
+# declared types: each field valid on its own, without the cross-field
+# consistency their aggregates give them.
+_TYPED_EVENTS: Final = (
+    MemberEnrolled,
+    PointsEarned,
+    PointsRedeemed,
+    PointsExpired,
+    PointsAdjusted,
+    RewardRedeemed,
+    TierChanged,
+    LeadCaptured,
+    LeadStatusChanged,
+    LeadQualified,
+    LeadDisqualified,
+    LeadConverted,
+    LeadScored,
+    LeadAssigned,
+    OpportunityOpened,
+    OpportunityStageChanged,
+    OpportunityWon,
+    OpportunityLost,
+    OpportunityReopened,
+    OpportunityAmountChanged,
+    OpportunityCloseDateChanged,
+    OpportunityOwnerChanged,
+    OpportunityNextStepChanged,
+    SegmentEntered,
+    SegmentLeft,
+)
+
+
+def _typed_event(cls: type[Any]) -> st.SearchStrategy[Any]:
+    """Instances of an attrs class, each field drawn from its declared type."""
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: _of_type(hints[f.name]) for f in attrs.fields(cls) if f.init}
+    return st.builds(cls, **fields)
+
+
+#: Strategies of the plain field types of :func:`_typed_event`.
+_FIELD_TYPES: Final[dict[Any, Callable[[], st.SearchStrategy[Any]]]] = {
+    datetime: _event_times,
+    date: lambda: st.dates(min_value=date(2000, 1, 1), max_value=date(2099, 12, 31)),
+    bool: st.booleans,
+    int: lambda: st.integers(min_value=-(10**6), max_value=10**6),
+    Decimal: lambda: st.decimals(min_value=0, max_value=10**9, places=2),
+    str: _snake_names,
+    Money: lambda: moneys(min_value=0, max_value=10**9),
+    CustomerId: customer_ids,
+}
+
+
+def _of_type(tp: Any) -> st.SearchStrategy[Any]:
+    args = typing.get_args(tp)
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        inner = st.one_of(*(_of_type(a) for a in args if a is not type(None)))
+        return st.none() | inner if type(None) in args else inner
+    if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
+        return st.lists(_of_type(args[0]), max_size=3).map(tuple)
+    if tp in _FIELD_TYPES:
+        return _FIELD_TYPES[tp]()
+    if isinstance(tp, type) and issubclass(tp, Identifier):
+        return _id_texts(tp.__name__.removesuffix("Id").lower()).map(tp)
+    if isinstance(tp, type) and issubclass(tp, StrEnum):
+        return st.sampled_from(tp)
+    if isinstance(tp, type) and attrs.has(tp):
+        return _typed_event(tp)
+    raise InvalidType(f"has no strategy for fields of type {tp!r}", path="$.types")
+
+
 _EVENT_STRATEGIES: Final[dict[type[DomainEvent], Callable[[], st.SearchStrategy[Any]]]] = {
     CustomerRegistered: lambda: st.builds(
         _registered, aware_datetimes(), customer_ids(), profiles()
@@ -1357,17 +3101,95 @@ _EVENT_STRATEGIES: Final[dict[type[DomainEvent], Callable[[], st.SearchStrategy[
     ConsentWithdrawn: lambda: _consent_events(ConsentWithdrawn, ConsentStatus.WITHDRAWN),
     TagAdded: lambda: _event(TagAdded, tag=tags()),
     TagRemoved: lambda: _event(TagRemoved, tag=tags()),
+    LifecycleStageChanged: _lifecycle_stage_changed,
+    # Orders.
+    OrderPlaced: _order_placed,
+    OrderPaymentRecorded: lambda: _payment_event(
+        OrderPaymentRecorded, OrderId, PaymentOutcome.SUCCEEDED
+    ),
+    OrderPaymentFailed: lambda: _payment_event(OrderPaymentFailed, OrderId, PaymentOutcome.FAILED),
+    OrderPaid: lambda: _event(OrderPaid, order_id=_ids_of(OrderId), amount=moneys(min_value=0)),
+    OrderFulfilled: lambda: _event(OrderFulfilled, order_id=_ids_of(OrderId)),
+    OrderCancelled: lambda: _event(
+        OrderCancelled, order_id=_ids_of(OrderId), reason=st.none() | _reasons()
+    ),
+    OrderRefunded: _order_refunded,
+    ItemsReturned: _items_returned,
+    # Subscriptions.
+    SubscriptionStarted: _subscription_started,
+    SubscriptionStatusChanged: lambda: st.builds(
+        _subscription_status_changed,
+        st.sampled_from(_SUBSCRIPTION_MOVES),
+        _event_times(),
+        _ids_of(SubscriptionId),
+        customer_ids(),
+    ),
+    SubscriptionPaymentRecorded: lambda: _payment_event(
+        SubscriptionPaymentRecorded, SubscriptionId, PaymentOutcome.SUCCEEDED, with_due=True
+    ),
+    SubscriptionPaymentFailed: lambda: _payment_event(
+        SubscriptionPaymentFailed, SubscriptionId, PaymentOutcome.FAILED, with_due=True
+    ),
+    SubscriptionRenewed: lambda: _ending(SubscriptionRenewed),
+    SubscriptionCancellationScheduled: lambda: _ending(SubscriptionCancellationScheduled),
+    SubscriptionResumed: lambda: _event(
+        SubscriptionResumed, subscription_id=_ids_of(SubscriptionId)
+    ),
+    SubscriptionCancelled: lambda: _event(
+        SubscriptionCancelled,
+        subscription_id=_ids_of(SubscriptionId),
+        immediately=st.booleans(),
+        reason=st.none() | _reasons(),
+    ),
+    SubscriptionExpired: lambda: _event(
+        SubscriptionExpired, subscription_id=_ids_of(SubscriptionId)
+    ),
+    # Interactions.
+    InteractionLogged: _interaction_logged,
+    InteractionLinked: _interaction_linked,
+    # Service cases.
+    CaseOpened: lambda: _event(
+        CaseOpened,
+        case_id=_ids_of(CaseId),
+        kind=st.sampled_from(CaseKind),
+        priority=st.sampled_from(CasePriority),
+        channel=st.sampled_from(Channel),
+        assignee=st.none() | _ids_of(StaffId),
+        order_id=st.none() | _ids_of(OrderId),
+    ),
+    CaseStatusChanged: lambda: _case_status_event(CaseStatusChanged),
+    CaseResolved: lambda: _case_status_event(CaseResolved),
+    CaseClosed: lambda: _case_status_event(CaseClosed),
+    CaseReopened: lambda: _case_status_event(CaseReopened),
+    CaseFirstResponded: lambda: _event(CaseFirstResponded, case_id=_ids_of(CaseId)),
+    CaseAssigned: _case_assigned,
+    CasePriorityChanged: _case_priority_changed,
+    CaseEscalated: _case_escalated,
+    # Feedback.
+    SurveyAnswered: lambda: survey_responses().map(_answered),
+    ReviewReceived: lambda: _review_events(ReviewReceived),
+    ReviewAnswered: lambda: _review_events(ReviewAnswered),
+    # Loyalty accounts, leads, opportunities and segments.
+    **{cls: functools.partial(_typed_event, cls) for cls in _TYPED_EVENTS},
 }
 
 
 def domain_events(
     *, types: Iterable[type[DomainEvent]] | None = None
 ) -> st.SearchStrategy[DomainEvent]:
-    """Valid domain events, such as those a :class:`~crmcore.Customer` records.
+    """Valid domain events of every crmcore aggregate.
 
-    Fields are consistent the way the aggregate makes them: ``ConsentGiven``
+    Customers (and their lifecycles), orders, subscriptions, interactions,
+    service cases, survey responses, reviews, loyalty accounts, leads,
+    opportunities and segments. Fields are consistent the way the aggregates make them: ``ConsentGiven``
     carries a grant captured when the event occurred, ``ContactPointVerified``
-    a verified contact point, ``CustomerRegistered`` the kind of its name.
+    a verified contact point, ``CustomerRegistered`` the kind of its name,
+    ``OrderPlaced`` the total of its lines, payment events a payment of the
+    right outcome made when the event occurred, case status events a move
+    the case machine allows (``CaseResolved`` into ``resolved``, ...),
+    ``LifecycleStageChanged`` a move its definition allows. Events of loyalty
+    accounts, leads, opportunities and segments have each field drawn from
+    its declared type, without that cross-field consistency.
 
     Args:
         types: the event classes to draw (concrete events, or a base such as

@@ -1,0 +1,26 @@
+"""The aggregate types every store keeps unless told otherwise."""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from crmcore.repository._commerce import ORDERS, SUBSCRIPTIONS
+from crmcore.repository._customers import CUSTOMERS
+from crmcore.repository._feedback import REVIEWS, SURVEYS
+from crmcore.repository._service import CASES, INTERACTIONS
+from crmcore.repository._store import AggregateSpec
+
+__all__ = ["DEFAULT_SPECS"]
+
+#: Every aggregate type a store keeps unless told otherwise, one spec each.
+#: A capability that adds an aggregate appends its spec here and a property
+#: of the same name to :class:`~crmcore.repository.UnitOfWork`.
+DEFAULT_SPECS: Final[tuple[AggregateSpec[Any], ...]] = (
+    CUSTOMERS,
+    ORDERS,
+    SUBSCRIPTIONS,
+    INTERACTIONS,
+    CASES,
+    REVIEWS,
+    SURVEYS,
+)

@@ -1,0 +1,497 @@
+"""Tests for the repositories of orders, subscriptions, interactions, cases, reviews and surveys.
+
+They live in `crmcore.repository._commerce`, `_service` and `_feedback`, with the secondary
+indexes of `crmcore.repository._store` and `_memory`.
+"""
+
+import threading
+from datetime import UTC, datetime
+
+import attrs
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from crmcore import CustomerId, Money
+from crmcore.errors import ConcurrencyConflict, InvalidType, UnitOfWorkError, ValidationError
+from crmcore.model import (
+    CaseId,
+    CesResponse,
+    CsatResponse,
+    FeedbackId,
+    NpsResponse,
+    OpportunityId,
+    Order,
+    OrderId,
+    OrderLine,
+    OrderStatus,
+    PaymentId,
+    ProductId,
+    Review,
+    ReviewId,
+    StaffId,
+    SurveyResponse,
+)
+from crmcore.repository import (
+    CASES,
+    DEFAULT_SPECS,
+    INTERACTIONS,
+    ORDERS,
+    REVIEWS,
+    SUBSCRIPTIONS,
+    SURVEYS,
+    AggregateSpec,
+    CaseRepository,
+    CustomerRepository,
+    InMemoryStore,
+    InMemoryUnitOfWork,
+    InteractionRepository,
+    OrderRepository,
+    ReviewRepository,
+    Snapshot,
+    StoreRepository,
+    SubscriptionRepository,
+    SurveyRepository,
+    UnitOfWork,
+)
+from crmcore.serialization import to_dict
+from crmcore.testing import strategies as crm
+
+T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+POOL = [CustomerId(f"c-{n}") for n in range(1, 4)]
+FAST = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+PORTS = {
+    "customers": CustomerRepository,
+    "orders": OrderRepository,
+    "subscriptions": SubscriptionRepository,
+    "interactions": InteractionRepository,
+    "cases": CaseRepository,
+    "reviews": ReviewRepository,
+    "surveys": SurveyRepository,
+}
+GENERATED = {
+    "orders": crm.orders(customer_ids=POOL),
+    "subscriptions": crm.subscriptions(customer_ids=POOL),
+    "interactions": crm.interactions(customer_ids=POOL),
+    "cases": crm.cases(customer_ids=POOL),
+    "reviews": crm.reviews(customer_ids=POOL),
+    "surveys": crm.survey_responses(customer_ids=POOL),
+}
+
+
+def order(number, customer="c-1", price="10.00"):
+    line = OrderLine(ProductId("sku-1"), 1, Money(price, "USD"), category="books")
+    return Order.place(
+        OrderId(f"o-{number:04d}"), customer_id=CustomerId(customer), lines=[line], at=T0
+    )
+
+
+def paid(found):
+    return found.record_payment(PaymentId("p-1"), found.balance_due, at=T0)
+
+
+def committed(uow, name, *aggregates):
+    with uow:
+        repository = getattr(uow, name)
+        for aggregate in aggregates:
+            repository.add(aggregate)
+        uow.commit()
+    uow.collect_events()
+
+
+def survey(cls, number, score, customer="c-1"):
+    return cls.record(
+        FeedbackId(f"f-{number}"), customer_id=CustomerId(customer), score=score, at=T0
+    )
+
+
+# -- registration ------------------------------------------------------------------------------
+
+
+def test_default_specs_register_every_aggregate_under_its_property_name():
+    """Each default spec is reachable as the unit-of-work property of the same name."""
+    assert list(PORTS) == [spec.name for spec in DEFAULT_SPECS]
+    uow = InMemoryUnitOfWork()
+    for spec in DEFAULT_SPECS:
+        repository = getattr(uow, spec.name)
+        assert isinstance(repository, PORTS[spec.name])
+        assert isinstance(repository, spec.repository_type)
+        assert spec is repository.spec
+        assert isinstance(vars(UnitOfWork)[spec.name], property)
+
+
+@pytest.mark.parametrize("cls", [SurveyResponse, CsatResponse, NpsResponse, CesResponse])
+def test_every_survey_class_reaches_the_survey_repository(cls):
+    """repository() of the base class or of any variant is the `surveys` repository."""
+    uow = InMemoryUnitOfWork()
+    assert uow.surveys is uow.repository(cls)
+
+
+def test_a_typed_property_needs_its_repository_class():
+    """A store whose order spec names a plain repository, or has none, cannot serve `orders`."""
+    plain = attrs.evolve(ORDERS, repository_type=StoreRepository)
+    uow = InMemoryUnitOfWork(InMemoryStore(specs=[plain]))
+    with pytest.raises(InvalidType) as raised:
+        _ = uow.orders
+    assert "$.repository_type" == raised.value.path
+    assert "the store's order spec must name an OrderRepository" in str(raised.value)
+    with pytest.raises(InvalidType) as missing:
+        _ = uow.cases
+    assert "$.aggregate_type" == missing.value.path
+
+
+def test_a_class_belongs_to_one_spec_of_a_store():
+    """A store refuses a spec for a class another spec keeps as a variant."""
+    csat = AggregateSpec(name="csat", kind="csat", aggregate_type=CsatResponse, id_type=FeedbackId)
+    with pytest.raises(ValidationError) as raised:
+        InMemoryStore(specs=[SURVEYS, csat])
+    assert "$.specs" == raised.value.path
+
+
+@pytest.mark.parametrize(
+    ("variants", "error", "path"),
+    [
+        ([CsatResponse, Order], InvalidType, "$.variants[1]"),
+        ([CsatResponse, CsatResponse], ValidationError, "$.variants[1]"),
+    ],
+)
+def test_variants_must_be_distinct_subclasses(variants, error, path):
+    """Variants of a spec are distinct subclasses of its aggregate type."""
+    with pytest.raises(error) as raised:
+        attrs.evolve(SURVEYS, variants=variants)
+    assert path == raised.value.path
+
+
+def test_specs_name_their_indexes():
+    """The specs declare the secondary indexes their lookups use."""
+    assert {
+        "orders": ("customer", "status"),
+        "subscriptions": ("customer", "plan", "status"),
+        "interactions": ("customer", "case", "opportunity"),
+        "cases": ("customer", "order", "assignee", "status"),
+        "reviews": ("customer", "platform"),
+        "surveys": ("customer", "case", "order", "survey"),
+    } == {
+        spec.name: spec.index_names
+        for spec in (ORDERS, SUBSCRIPTIONS, INTERACTIONS, CASES, REVIEWS, SURVEYS)
+    }
+
+
+# -- documents ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("cls", [CsatResponse, NpsResponse, CesResponse])
+def test_a_spec_with_variants_tags_its_documents(cls):
+    """A survey document names its class, and comes back as that class."""
+    answer = survey(cls, 1, 5).without_pending_events()
+    document = SURVEYS.to_document(answer)
+    assert cls.__name__ == document["type"]
+    assert {"type": cls.__name__, **to_dict(answer)} == document
+    back = SURVEYS.from_document(document)
+    assert (cls, answer) == (type(back), back)
+
+
+def test_a_spec_of_one_class_writes_plain_documents():
+    """Documents of a spec without variants are what to_dict writes, so old rows stay readable."""
+    placed = order(1).without_pending_events()
+    assert to_dict(placed) == ORDERS.to_document(placed)
+    assert placed == ORDERS.from_document(to_dict(placed))
+
+
+@pytest.mark.parametrize(
+    ("document", "error", "path"),
+    [
+        ({"type": "Review", "schema_version": 1}, ValidationError, "$.type"),
+        ({"schema_version": 1}, ValidationError, "$.type"),
+        ([], InvalidType, "$"),
+    ],
+)
+def test_a_document_naming_no_variant_is_refused(document, error, path):
+    """from_document() refuses a document whose type is not one of the spec's variants."""
+    with pytest.raises(error) as raised:
+        SURVEYS.from_document(document)
+    assert path == raised.value.path
+
+
+def test_a_malformed_survey_document_lists_its_problem():
+    """A tagged document with a bad field raises ValidationError naming the field."""
+    document = SURVEYS.to_document(survey(NpsResponse, 1, 9))
+    document["score"] = 11
+    with pytest.raises(ValidationError) as raised:
+        SURVEYS.from_document(document)
+    assert "$.score" in [problem.path for problem in raised.value.problems]
+
+
+def test_documents_refuse_an_aggregate_of_another_spec():
+    """to_document() of a review for the survey spec raises InvalidType."""
+    review = Review.receive(ReviewId("r-1"), platform="google", rating=3, at=T0)
+    with pytest.raises(InvalidType):
+        SURVEYS.to_document(review)
+    assert not SURVEYS.holds(review)
+    assert REVIEWS.holds(review)
+
+
+def test_a_subclass_of_a_variant_is_not_a_variant():
+    """The survey repository refuses a class derived from a variant: it could not store it."""
+
+    @attrs.frozen(slots=True, kw_only=True, repr=False)
+    class PulseResponse(CsatResponse):
+        pass
+
+    uow = InMemoryUnitOfWork()
+    with uow, pytest.raises(InvalidType):
+        uow.surveys.add(survey(PulseResponse, 1, 3))
+
+
+# -- lookups -----------------------------------------------------------------------------------
+
+
+BAD_LOOKUPS = [
+    ("orders", "for_customer", "c-1", InvalidType, "$.customer_id"),
+    ("orders", "with_status", "shipped", ValidationError, "$.status"),
+    ("subscriptions", "for_customer", None, InvalidType, "$.customer_id"),
+    ("subscriptions", "for_plan", "plan-1", InvalidType, "$.plan_id"),
+    ("subscriptions", "with_status", "paused", ValidationError, "$.status"),
+    ("interactions", "for_case", "case-1", InvalidType, "$.case_id"),
+    ("interactions", "for_opportunity", CaseId("case-1"), InvalidType, "$.opportunity_id"),
+    ("cases", "for_order", "o-1", InvalidType, "$.order_id"),
+    ("cases", "assigned_to", "agent-1", InvalidType, "$.staff_id"),
+    ("cases", "with_status", "done", ValidationError, "$.status"),
+    ("reviews", "for_customer", 7, InvalidType, "$.customer_id"),
+    ("reviews", "on_platform", " ", ValidationError, "$.platform"),
+    ("reviews", "on_platform", 3, InvalidType, "$.platform"),
+    ("surveys", "for_case", OpportunityId("x"), InvalidType, "$.case_id"),
+    ("surveys", "for_order", "o-1", InvalidType, "$.order_id"),
+    ("surveys", "of_survey", "csi", ValidationError, "$.survey"),
+]
+
+
+@pytest.mark.parametrize(("name", "method", "argument", "error", "path"), BAD_LOOKUPS)
+def test_lookups_check_their_argument(name, method, argument, error, path):
+    """A lookup with an argument of the wrong type or value raises, naming the argument."""
+    uow = InMemoryUnitOfWork()
+    with uow, pytest.raises(error) as raised:
+        getattr(getattr(uow, name), method)(argument)
+    assert path == raised.value.path
+
+
+def test_find_by_index_checks_the_index_and_the_value():
+    """find_by_index() refuses an index the spec does not declare and a value that is no str."""
+    uow = InMemoryUnitOfWork()
+    with uow:
+        with pytest.raises(ValidationError) as unknown:
+            uow.repository(Order).find_by_index("colour", "red")
+        with pytest.raises(InvalidType) as not_text:
+            uow.repository(Order).find_by_index("customer", CustomerId("c-1"))
+    assert ("$.index", "$.value") == (unknown.value.path, not_text.value.path)
+
+
+def test_lookups_accept_values_and_normalize_platforms():
+    """Statuses and surveys may be given by value; a platform is normalized like a review's."""
+    uow = InMemoryUnitOfWork()
+    committed(uow, "orders", paid(order(1)), order(2))
+    reviews = [
+        Review.receive(ReviewId(f"r-{n}"), platform=platform, rating=4, at=T0)
+        for n, platform in enumerate(["Google", "google ", "Tokopedia"])
+    ]
+    committed(uow, "reviews", *reviews)
+    committed(uow, "surveys", survey(NpsResponse, 1, 9), survey(CsatResponse, 2, 4))
+    with uow:
+        assert uow.orders.with_status(OrderStatus.PAID) == uow.orders.with_status("paid")
+        assert [OrderId("o-0001")] == [o.id for o in uow.orders.with_status("paid")]
+        assert ["r-0", "r-1"] == [str(r.id) for r in uow.reviews.on_platform("  GOOGLE ")]
+        assert [NpsResponse] == [type(s) for s in uow.surveys.of_survey("nps")]
+
+
+def test_lookups_refuse_use_outside_the_block():
+    """Every lookup raises UnitOfWorkError outside the unit's block."""
+    uow = InMemoryUnitOfWork()
+    calls = [
+        lambda: uow.orders.for_customer(CustomerId("c-1")),
+        lambda: uow.subscriptions.with_status("active"),
+        lambda: uow.interactions.for_case(CaseId("case-1")),
+        lambda: uow.cases.assigned_to(StaffId("agent-1")),
+        lambda: uow.reviews.on_platform("google"),
+        lambda: uow.surveys.of_survey("ces"),
+        lambda: uow.repository(Order).find_by_index("customer", "c-1"),
+    ]
+    for call in calls:
+        with pytest.raises(UnitOfWorkError):
+            call()
+
+
+def test_a_unit_keeps_reading_the_index_of_its_snapshot():
+    """Lookups read the unit's snapshot: another unit's commit shows only in a later block."""
+    store = InMemoryStore()
+    reader, writer = InMemoryUnitOfWork(store), InMemoryUnitOfWork(store)
+    committed(writer, "orders", order(1), order(2))
+    with reader:
+        before = reader.orders.for_customer(CustomerId("c-1"))
+        with writer:
+            writer.orders.save(paid(writer.orders.get(OrderId("o-0001"))))
+            writer.orders.add(order(3))
+            writer.orders.remove(OrderId("o-0002"))
+            writer.commit()
+        assert before == reader.orders.for_customer(CustomerId("c-1"))
+        assert [] == reader.orders.with_status("paid")
+    with reader:
+        assert ["o-0001", "o-0003"] == [str(o.id) for o in reader.orders.for_customer(POOL[0])]
+        assert ["o-0001"] == [str(o.id) for o in reader.orders.with_status("paid")]
+
+
+def test_a_failed_commit_leaves_the_indexes_unchanged():
+    """A commit that conflicts applies none of its index changes."""
+    store = InMemoryStore()
+    first, second = InMemoryUnitOfWork(store), InMemoryUnitOfWork(store)
+    committed(first, "orders", order(1))
+    with first, second:
+        first.orders.save(paid(first.orders.get(OrderId("o-0001"))))
+        second.orders.save(second.orders.get(OrderId("o-0001")).cancel(at=T0))
+        second.orders.add(order(2, customer="c-2"))
+        first.commit()
+        with pytest.raises(ConcurrencyConflict):
+            second.commit()
+    with first:
+        assert [] == first.orders.with_status("cancelled")
+        assert [] == first.orders.for_customer(CustomerId("c-2"))
+        assert [OrderId("o-0001")] == [o.id for o in first.orders.with_status("paid")]
+
+
+class ScanningStore(InMemoryStore):
+    """The in-memory store with snapshots that keep the default, scanning find_all()."""
+
+    def snapshot(self):
+        return ScanningSnapshot(super().snapshot())
+
+
+class ScanningSnapshot(Snapshot):
+    def __init__(self, inner):
+        self.inner = inner
+
+    def get(self, spec, aggregate_id):
+        return self.inner.get(spec, aggregate_id)
+
+    def version(self, spec, aggregate_id):
+        return self.inner.version(spec, aggregate_id)
+
+    def page(self, spec, *, after, limit):
+        return self.inner.page(spec, after=after, limit=limit)
+
+    def count(self, spec):
+        return self.inner.count(spec)
+
+    def find(self, spec, key, value):
+        return self.inner.find(spec, key, value)
+
+    def close(self):
+        self.inner.close()
+
+
+def test_the_default_find_all_scans_every_page():
+    """Snapshot.find_all() without an index finds the same orders as the in-memory index."""
+    placed = [order(n, customer=f"c-{n % 7}") for n in range(1, 601)]
+    placed = [paid(o) if n % 3 == 0 else o for n, o in enumerate(placed)]
+    indexed, scanning = InMemoryUnitOfWork(), InMemoryUnitOfWork(ScanningStore())
+    committed(indexed, "orders", *placed)
+    committed(scanning, "orders", *placed)
+    with indexed, scanning:
+        for number in range(7):
+            customer = CustomerId(f"c-{number}")
+            expected = indexed.orders.for_customer(customer)
+            assert expected == scanning.orders.for_customer(customer)
+            assert 85 <= len(expected) <= 86
+        assert indexed.orders.with_status("paid") == scanning.orders.with_status("paid")
+        assert 200 == len(scanning.orders.with_status("paid"))
+
+
+def test_threads_adding_orders_for_one_customer_lose_none():
+    """Threads adding and paying orders concurrently: the lookups count every one of them."""
+    store = InMemoryStore()
+    failures = []
+    start = threading.Barrier(4)
+
+    def work(thread):
+        uow = InMemoryUnitOfWork(store)
+        try:
+            start.wait()
+            for number in range(25):
+                ident = thread * 100 + number
+                with uow:
+                    uow.orders.add(order(ident))
+                    uow.commit()
+                while True:
+                    try:
+                        with uow:
+                            found = uow.orders.get(OrderId(f"o-{ident:04d}"))
+                            uow.orders.save(paid(found))
+                            uow.commit()
+                        break
+                    except ConcurrencyConflict:  # pragma: no cover - no other unit saves it
+                        continue
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the main thread.
+            failures.append(exc)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [] == failures
+    uow = InMemoryUnitOfWork(store)
+    with uow:
+        assert 100 == len(uow.orders.for_customer(CustomerId("c-1")))
+        assert 100 == len(uow.orders.with_status("paid"))
+        assert [] == uow.orders.with_status("placed")
+
+
+# -- properties --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", list(GENERATED))
+@FAST
+@given(data=st.data())
+def test_generated_aggregates_are_stored_and_found(name, data):
+    """Stored aggregates come back equal, and each lookup by customer finds exactly its own."""
+    aggregates = data.draw(st.lists(GENERATED[name], max_size=6, unique_by=lambda a: a.id))
+    uow = InMemoryUnitOfWork()
+    committed(uow, name, *aggregates)
+    with uow:
+        repository = getattr(uow, name)
+        assert sorted(aggregates, key=lambda a: a.id) == list(repository)
+        for aggregate in aggregates:
+            assert aggregate == repository.get(aggregate.id)
+        for customer in POOL:
+            expected = sorted(
+                (a for a in aggregates if a.customer_id == customer), key=lambda a: a.id
+            )
+            assert expected == repository.for_customer(customer)
+
+
+@pytest.mark.parametrize("name", list(GENERATED))
+@FAST
+@given(data=st.data())
+def test_saves_bump_the_version_and_stale_saves_conflict(name, data):
+    """Each save stores version + 1; saving a stale copy, in the unit or at commit, conflicts."""
+    aggregate = data.draw(GENERATED[name])
+    store = InMemoryStore()
+    uow, other = InMemoryUnitOfWork(store), InMemoryUnitOfWork(store)
+    committed(uow, name, aggregate)
+    with uow:
+        repository = getattr(uow, name)
+        loaded = repository.get(aggregate.id)
+        saved = repository.save(loaded)
+        assert (aggregate.version + 1, ()) == (saved.version, saved.pending_events)
+        with pytest.raises(ConcurrencyConflict) as raised:
+            repository.save(loaded)
+        assert (aggregate.version, saved.version) == (
+            raised.value.expected_version,
+            raised.value.actual_version,
+        )
+        with other:
+            getattr(other, name).save(getattr(other, name).get(aggregate.id))
+            other.commit()
+        with pytest.raises(ConcurrencyConflict):
+            uow.commit()
+    with uow:
+        assert aggregate.version + 1 == getattr(uow, name).get(aggregate.id).version
