@@ -1,7 +1,8 @@
-"""Tests for the repositories of orders, subscriptions, interactions, cases, reviews and surveys.
+"""Tests for the repositories of every aggregate besides customers.
 
-They live in `crmcore.repository._commerce`, `_service` and `_feedback`, with the secondary
-indexes of `crmcore.repository._store` and `_memory`.
+Orders, subscriptions, interactions, cases, reviews, surveys, loyalty accounts, leads and
+opportunities. They live in `crmcore.repository._commerce`, `_service`, `_feedback`, `_loyalty` and
+`_pipeline`, with the secondary indexes of `crmcore.repository._store` and `_memory`.
 """
 
 import threading
@@ -13,29 +14,50 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from crmcore import CustomerId, Money
-from crmcore.errors import ConcurrencyConflict, InvalidType, UnitOfWorkError, ValidationError
+from crmcore.errors import (
+    ConcurrencyConflict,
+    DuplicateKey,
+    InvalidType,
+    NotFound,
+    UnitOfWorkError,
+    ValidationError,
+)
 from crmcore.model import (
+    STANDARD_PIPELINE,
     CaseId,
     CesResponse,
     CsatResponse,
     FeedbackId,
+    Lead,
+    LeadId,
+    LeadSource,
+    LoyaltyAccount,
+    LoyaltyAccountId,
+    LoyaltyProgram,
     NpsResponse,
+    Opportunity,
     OpportunityId,
     Order,
     OrderId,
     OrderLine,
     OrderStatus,
     PaymentId,
+    PersonName,
     ProductId,
+    ProgramId,
     Review,
     ReviewId,
     StaffId,
     SurveyResponse,
+    Tier,
 )
 from crmcore.repository import (
     CASES,
     DEFAULT_SPECS,
     INTERACTIONS,
+    LEADS,
+    LOYALTY_ACCOUNTS,
+    OPPORTUNITIES,
     ORDERS,
     REVIEWS,
     SUBSCRIPTIONS,
@@ -46,6 +68,9 @@ from crmcore.repository import (
     InMemoryStore,
     InMemoryUnitOfWork,
     InteractionRepository,
+    LeadRepository,
+    LoyaltyAccountRepository,
+    OpportunityRepository,
     OrderRepository,
     ReviewRepository,
     Snapshot,
@@ -53,6 +78,7 @@ from crmcore.repository import (
     SubscriptionRepository,
     SurveyRepository,
     UnitOfWork,
+    membership_key,
 )
 from crmcore.serialization import to_dict
 from crmcore.testing import strategies as crm
@@ -69,6 +95,9 @@ PORTS = {
     "cases": CaseRepository,
     "reviews": ReviewRepository,
     "surveys": SurveyRepository,
+    "loyalty_accounts": LoyaltyAccountRepository,
+    "leads": LeadRepository,
+    "opportunities": OpportunityRepository,
 }
 GENERATED = {
     "orders": crm.orders(customer_ids=POOL),
@@ -77,6 +106,8 @@ GENERATED = {
     "cases": crm.cases(customer_ids=POOL),
     "reviews": crm.reviews(customer_ids=POOL),
     "surveys": crm.survey_responses(customer_ids=POOL),
+    "leads": crm.leads(customer_ids=POOL),
+    "opportunities": crm.opportunities(customer_ids=POOL),
 }
 
 
@@ -172,10 +203,24 @@ def test_specs_name_their_indexes():
         "cases": ("customer", "order", "assignee", "status"),
         "reviews": ("customer", "platform"),
         "surveys": ("customer", "case", "order", "survey"),
+        "loyalty_accounts": ("customer", "program", "tier"),
+        "leads": ("customer", "status", "source", "owner"),
+        "opportunities": ("customer", "stage", "owner"),
     } == {
         spec.name: spec.index_names
-        for spec in (ORDERS, SUBSCRIPTIONS, INTERACTIONS, CASES, REVIEWS, SURVEYS)
+        for spec in (
+            ORDERS,
+            SUBSCRIPTIONS,
+            INTERACTIONS,
+            CASES,
+            REVIEWS,
+            SURVEYS,
+            LOYALTY_ACCOUNTS,
+            LEADS,
+            OPPORTUNITIES,
+        )
     }
+    assert ("membership",) == LOYALTY_ACCOUNTS.key_names
 
 
 # -- documents ---------------------------------------------------------------------------------
@@ -264,6 +309,15 @@ BAD_LOOKUPS = [
     ("surveys", "for_case", OpportunityId("x"), InvalidType, "$.case_id"),
     ("surveys", "for_order", "o-1", InvalidType, "$.order_id"),
     ("surveys", "of_survey", "csi", ValidationError, "$.survey"),
+    ("loyalty_accounts", "for_customer", "c-1", InvalidType, "$.customer_id"),
+    ("loyalty_accounts", "for_program", "prog-1", InvalidType, "$.program_id"),
+    ("loyalty_accounts", "in_tier", "Gold", ValidationError, "$.tier"),
+    ("loyalty_accounts", "in_tier", 1, InvalidType, "$.tier"),
+    ("leads", "with_status", "won", ValidationError, "$.status"),
+    ("leads", "from_source", "tv", ValidationError, "$.source"),
+    ("leads", "assigned_to", "agent-1", InvalidType, "$.staff_id"),
+    ("opportunities", "in_stage", "Closed Won", ValidationError, "$.stage"),
+    ("opportunities", "owned_by", CustomerId("c-1"), InvalidType, "$.staff_id"),
 ]
 
 
@@ -314,6 +368,10 @@ def test_lookups_refuse_use_outside_the_block():
         lambda: uow.cases.assigned_to(StaffId("agent-1")),
         lambda: uow.reviews.on_platform("google"),
         lambda: uow.surveys.of_survey("ces"),
+        lambda: uow.loyalty_accounts.in_tier("gold"),
+        lambda: uow.loyalty_accounts.get_by_membership(CustomerId("c-1"), ProgramId("p")),
+        lambda: uow.leads.from_source("web"),
+        lambda: uow.opportunities.in_stage("proposal"),
         lambda: uow.repository(Order).find_by_index("customer", "c-1"),
     ]
     for call in calls:
@@ -495,3 +553,170 @@ def test_saves_bump_the_version_and_stale_saves_conflict(name, data):
             uow.commit()
     with uow:
         assert aggregate.version + 1 == getattr(uow, name).get(aggregate.id).version
+
+
+# -- loyalty accounts, leads and opportunities -------------------------------------------------
+
+POINTS = LoyaltyProgram(
+    id=ProgramId("points"),
+    name="Points",
+    currency="IDR",
+    tiers=[Tier.by_points("bronze", 0, below=100), Tier.by_points("silver", 100)],
+)
+COFFEE = attrs.evolve(POINTS, id=ProgramId("coffee"))
+
+
+def account(number, customer="c-1", program=POINTS):
+    return LoyaltyAccount.enroll(
+        LoyaltyAccountId(f"la-{number}"), customer_id=CustomerId(customer), program=program, at=T0
+    )
+
+
+def test_a_customer_holds_one_account_per_program():
+    """A second account of one customer in one program raises DuplicateKey; other programs are fine."""
+    uow = InMemoryUnitOfWork()
+    committed(uow, "loyalty_accounts", account(1), account(2, program=COFFEE))
+    with uow:
+        repository = uow.loyalty_accounts
+        with pytest.raises(DuplicateKey) as raised:
+            repository.add(account(3))
+        assert ("membership", LoyaltyAccountId("la-1")) == (raised.value.key, raised.value.owner_id)
+        assert "c-1" not in str(raised.value)
+        repository.add(account(4, customer="c-2"))
+        repository.save(
+            repository.get(LoyaltyAccountId("la-1")).earn(150, POINTS, at=T0, reason="x")
+        )
+        repository.remove(LoyaltyAccountId("la-2"))
+        repository.add(account(5, program=COFFEE))
+        uow.commit()
+    with uow:
+        found = uow.loyalty_accounts.get_by_membership(CustomerId("c-1"), ProgramId("coffee"))
+        assert LoyaltyAccountId("la-5") == found.id
+
+
+def test_concurrent_units_cannot_both_enrol_a_customer_in_a_program():
+    """Two units enrolling one customer in one program: the second commit raises DuplicateKey."""
+    store = InMemoryStore()
+    first, second = InMemoryUnitOfWork(store), InMemoryUnitOfWork(store)
+    with first, second:
+        first.loyalty_accounts.add(account(1))
+        second.loyalty_accounts.add(account(2))
+        first.commit()
+        with pytest.raises(DuplicateKey):
+            second.commit()
+    with first:
+        assert [LoyaltyAccountId("la-1")] == [a.id for a in first.loyalty_accounts]
+
+
+def test_get_by_membership_checks_its_arguments_and_names_no_value():
+    """A non-member raises NotFound without the ids; ids of the wrong class raise InvalidType."""
+    uow = InMemoryUnitOfWork()
+    committed(uow, "loyalty_accounts", account(1))
+    with uow:
+        with pytest.raises(NotFound) as missing:
+            uow.loyalty_accounts.get_by_membership(CustomerId("c-9"), ProgramId("points"))
+        with pytest.raises(InvalidType) as customer:
+            uow.loyalty_accounts.get_by_membership("c-1", ProgramId("points"))
+        with pytest.raises(InvalidType) as program:
+            uow.loyalty_accounts.get_by_membership(CustomerId("c-1"), "points")
+    assert "no loyalty account has this membership" == str(missing.value)
+    assert ("$.customer_id", "$.program_id") == (customer.value.path, program.value.path)
+
+
+SLASHED_IDS = st.text("ab/", min_size=1, max_size=4).map(lambda t: "x" + t)
+
+
+@settings(max_examples=200)
+@given(SLASHED_IDS, SLASHED_IDS, SLASHED_IDS, SLASHED_IDS)
+def test_membership_keys_of_different_pairs_differ(program_a, customer_a, program_b, customer_b):
+    """Two memberships share a key value only if they are the same pair, even with "/" in ids."""
+    a = membership_key(ProgramId(program_a), CustomerId(customer_a))
+    b = membership_key(ProgramId(program_b), CustomerId(customer_b))
+    assert ((program_a, customer_a) == (program_b, customer_b)) == (a == b)
+
+
+def test_loyalty_lookups_follow_the_stored_tier_and_program():
+    """in_tier() reads the tier as saved; for_program() and for_customer() find the members."""
+    uow = InMemoryUnitOfWork()
+    committed(uow, "loyalty_accounts", account(1), account(2, "c-2"), account(3, program=COFFEE))
+    with uow:
+        repository = uow.loyalty_accounts
+        upgraded = repository.get(LoyaltyAccountId("la-2")).earn(120, POINTS, at=T0, reason="x")
+        repository.save(upgraded)
+        assert ["la-2"] == [str(a.id) for a in repository.in_tier("silver")]
+        assert ["la-1", "la-3"] == [str(a.id) for a in repository.in_tier("bronze")]
+        assert ["la-1", "la-2"] == [str(a.id) for a in repository.for_program(ProgramId("points"))]
+        assert ["la-1", "la-3"] == [str(a.id) for a in repository.for_customer(CustomerId("c-1"))]
+
+
+def lead(number, source="web", owner=None):
+    return Lead.capture(
+        LeadId(f"lead-{number}"), name=PersonName("Sari"), source=source, at=T0, owner=owner
+    )
+
+
+def test_lead_lookups_find_statuses_sources_owners_and_conversions():
+    """Leads are found by status and source (members or values), owner, and converted customer."""
+    uow = InMemoryUnitOfWork()
+    agent = StaffId("agent-1")
+    converted = lead(3, "event").qualify(at=T0).convert(CustomerId("c-7"), at=T0).lead
+    committed(uow, "leads", lead(1, owner=agent), lead(2, "referral").qualify(at=T0), converted)
+    with uow:
+        repository = uow.leads
+        assert ["lead-2"] == [str(x.id) for x in repository.with_status("qualified")]
+        assert repository.from_source(LeadSource.REFERRAL) == repository.from_source("referral")
+        assert ["lead-2"] == [str(x.id) for x in repository.from_source("referral")]
+        assert ["lead-1"] == [str(x.id) for x in repository.assigned_to(agent)]
+        assert ["lead-3"] == [str(x.id) for x in repository.for_customer(CustomerId("c-7"))]
+        repository.save(repository.get(LeadId("lead-1")).assign(None, at=T0))
+        assert [] == repository.assigned_to(agent)
+
+
+def deal(number, owner="agent-1", customer="c-1"):
+    return Opportunity.open(
+        OpportunityId(f"opp-{number}"),
+        customer_id=CustomerId(customer),
+        name="Fleet renewal",
+        amount=Money("500.00", "USD"),
+        expected_close=T0.date(),
+        owner=StaffId(owner),
+        pipeline=STANDARD_PIPELINE,
+        at=T0,
+    )
+
+
+def test_opportunity_lookups_follow_stage_moves_and_owners():
+    """in_stage() and owned_by() see the unit's own saves; for_customer() finds the deals."""
+    uow = InMemoryUnitOfWork()
+    committed(uow, "opportunities", deal(1), deal(2, "agent-2", "c-2"))
+    with uow:
+        repository = uow.opportunities
+        moved = repository.get(OpportunityId("opp-1")).move_to("proposal", STANDARD_PIPELINE, at=T0)
+        repository.save(moved)
+        assert ["opp-2"] == [str(d.id) for d in repository.in_stage("prospecting")]
+        assert ["opp-1"] == [str(d.id) for d in repository.in_stage("proposal")]
+        assert ["opp-2"] == [str(d.id) for d in repository.owned_by(StaffId("agent-2"))]
+        assert ["opp-1"] == [str(d.id) for d in repository.for_customer(CustomerId("c-1"))]
+        assert [] == repository.in_stage("closed_won")
+
+
+@FAST
+@given(
+    accounts=st.lists(
+        crm.loyalty_accounts(customer_ids=POOL, max_steps=3),
+        max_size=5,
+        unique_by=(lambda a: a.id, lambda a: (a.program_id, a.customer_id)),
+    )
+)
+def test_generated_loyalty_accounts_are_found_by_membership(accounts):
+    """Generated accounts of distinct memberships are stored, and each is found by its membership."""
+    uow = InMemoryUnitOfWork()
+    committed(uow, "loyalty_accounts", *accounts)
+    with uow:
+        repository = uow.loyalty_accounts
+        for expected in accounts:
+            assert expected == repository.get_by_membership(
+                expected.customer_id, expected.program_id
+            )
+            assert expected in repository.in_tier(expected.tier)
+            assert expected in repository.for_program(expected.program_id)

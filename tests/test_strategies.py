@@ -172,6 +172,16 @@ REGISTERED = [
     model.Subscription,
     model.SurveyResponse,
     lifecycle.LifecycleDefinition,
+    model.Lead,
+    model.LoyaltyAccount,
+    model.LoyaltyProgram,
+    model.Opportunity,
+    model.PipelineDefinition,
+    model.LeadId,
+    model.LoyaltyAccountId,
+    model.PipelineId,
+    model.ProgramId,
+    model.RewardId,
     model.CaseId,
     model.FeedbackId,
     model.InteractionId,
@@ -632,6 +642,23 @@ BAD_ARGUMENTS = [
         ValidationError,
         "$.max_states",
     ),
+    (crm.loyalty_programs, {"currencies": ["XXX"]}, ValidationError, "$.currencies[0]"),
+    (crm.loyalty_programs, {"max_tiers": 0}, ValidationError, "$.max_tiers"),
+    (crm.loyalty_accounts, {"program": "gold"}, InvalidType, "$.program"),
+    (crm.loyalty_accounts, {"max_steps": 101}, ValidationError, "$.max_steps"),
+    (crm.loyalty_accounts, {"enrolled_after": NAIVE}, ValidationError, "$.enrolled_after"),
+    (crm.pipeline_definitions, {"max_stages": 2}, ValidationError, "$.max_stages"),
+    (crm.leads, {"sources": ["tv"]}, ValidationError, "$.sources[0]"),
+    (crm.leads, {"customer_ids": []}, ValidationError, "$.customer_ids"),
+    (crm.leads, {"pending_events": 1}, InvalidType, "$.pending_events"),
+    (crm.opportunities, {"pipeline": "standard"}, InvalidType, "$.pipeline"),
+    (crm.opportunities, {"currencies": []}, ValidationError, "$.currencies"),
+    (
+        crm.opportunities,
+        {"opened_after": HIGH, "opened_before": LOW},
+        ValidationError,
+        "$.opened_before",
+    ),
 ]
 
 
@@ -688,6 +715,11 @@ ROUND_TRIPS = [
     ("lifecycle_states", crm.lifecycle_states()),
     ("lifecycle_definitions", crm.lifecycle_definitions()),
     ("customers_with_lifecycle", crm.customers(with_lifecycle=True, max_consents=2)),
+    ("loyalty_programs", crm.loyalty_programs()),
+    ("loyalty_accounts", crm.loyalty_accounts()),
+    ("pipeline_definitions", crm.pipeline_definitions()),
+    ("leads", crm.leads()),
+    ("opportunities", crm.opportunities()),
 ]
 
 
@@ -927,3 +959,109 @@ def test_lifecycle_events_are_moves_their_definition_allows(event):
         assert "start" == event.trigger
     else:
         assert event.to_stage == definition.target_of(event.from_stage, event.trigger)
+
+
+# -- loyalty and the sales pipeline ------------------------------------------------------------
+
+PROGRAM = model.LoyaltyProgram(
+    id=model.ProgramId("points"),
+    name="Points",
+    currency="IDR",
+    tiers=[model.Tier.by_points("bronze", 0, below=300), model.Tier.by_points("gold", 300)],
+    earn_rate=model.EarnRate(1, Money(10_000, "IDR")),
+    expiry=model.Period.days(30),
+    tier_window=model.Period.days(60),
+)
+# Finding an example is enough: no shrinking, no example database.
+FIND = settings(max_examples=500, phases=[Phase.generate], database=None)
+BALANCE_EVENTS = (
+    model.PointsEarned,
+    model.PointsRedeemed,
+    model.PointsExpired,
+    model.PointsAdjusted,
+)
+
+
+@SOME
+@given(crm.loyalty_programs(currencies=["EUR"], max_tiers=3))
+def test_loyalty_programs_respect_their_bounds(program):
+    """Programs are in the currency asked, with at most max_tiers tiers starting at zero."""
+    assert ("EUR", True) == (program.currency, 1 <= len(program.tiers) <= 3)
+    assert 0 == program.base_tier.lower
+
+
+@SOME
+@given(crm.loyalty_accounts(program=PROGRAM, customer_ids=POOL, max_steps=10))
+def test_loyalty_accounts_carry_a_valid_ledger_and_the_events_that_built_it(account):
+    """The balance is the ledger's sum, never negative at any entry; events retrace the ledger."""
+    events = account.pending_events
+    assert (0, model.MemberEnrolled) == (account.version, type(events[0]))
+    assert (PROGRAM.id, True) == (account.program_id, account.customer_id in POOL)
+    assert {account.id} == {e.account_id for e in events}
+    assert in_time_order(events)
+    running = list(itertools.accumulate(entry.points for entry in account.ledger))
+    assert all(value >= 0 for value in running)
+    assert (running[-1] if running else 0) == account.balance()
+    balances = [e.balance for e in events if isinstance(e, BALANCE_EVENTS)]
+    assert (balances[-1] if balances else 0) == account.balance()
+    moves = [e.to_tier for e in events if isinstance(e, model.TierChanged)]
+    assert [change.tier for change in account.tier_history[1:]] == moves
+
+
+def test_loyalty_accounts_reach_higher_tiers_and_spend_points():
+    """Generated accounts include upgraded members and redemptions."""
+    strategy = crm.loyalty_accounts(program=PROGRAM, max_steps=10)
+    find(strategy, lambda a: a.tier == "gold", settings=FIND)
+    find(
+        strategy,
+        lambda a: any(isinstance(e, model.PointsRedeemed) for e in a.pending_events),
+        settings=FIND,
+    )
+
+
+@SOME
+@given(crm.pipeline_definitions(max_stages=5))
+def test_pipeline_definitions_have_every_kind_of_stage(pipeline):
+    """Pipelines hold open, won and lost stages, at most max_stages unless the standard one."""
+    assert {model.StageKind.OPEN, model.StageKind.WON, model.StageKind.LOST} == {
+        stage.kind for stage in pipeline.stages
+    }
+    assert pipeline is model.STANDARD_PIPELINE or len(pipeline.stages) <= 5
+
+
+@SOME
+@given(crm.leads(customer_ids=POOL, sources=["referral"]))
+def test_leads_carry_the_history_that_built_them(lead):
+    """A lead is captured as asked; its status events retrace its history, in time order."""
+    events = lead.pending_events
+    assert (model.LeadCaptured, model.LeadSource.REFERRAL) == (type(events[0]), events[0].source)
+    assert in_time_order(events)
+    moves = [e.to_status for e in events if isinstance(e, model.LeadStatusChanged)]
+    assert [change.status for change in lead.history[1:]] == moves
+    assert (lead.status is model.LeadStatus.CONVERTED) == (lead.customer_id in POOL)
+
+
+@SOME
+@given(crm.opportunities(customer_ids=POOL, pipeline=model.STANDARD_PIPELINE, currencies=["USD"]))
+def test_opportunities_carry_the_history_that_built_them(deal):
+    """A deal opens in an open stage; stage events retrace its history; won amounts are frozen."""
+    events = deal.pending_events
+    assert (model.OpportunityOpened, "USD") == (type(events[0]), deal.amount.currency)
+    assert model.StageKind.OPEN is deal.history[0].kind
+    assert in_time_order(events)
+    moves = [e.to_stage for e in events if isinstance(e, model.OpportunityStageChanged)]
+    assert [entry.stage for entry in deal.history[1:]] == moves
+    assert deal.is_lost == (deal.lost_reason is not None)
+    won = [e.amount for e in events if isinstance(e, model.OpportunityWon)]
+    assert (won[-1:] if deal.is_won else []) == ([deal.amount] if deal.is_won else [])
+
+
+def test_opportunities_are_won_lost_and_restored():
+    """Generated deals include won ones, lost ones and restored ones."""
+    strategy = crm.opportunities(max_steps=8)
+    for kind in (model.OpportunityWon, model.OpportunityLost, model.OpportunityReopened):
+        find(
+            strategy,
+            lambda d, kind=kind: any(type(e) is kind for e in d.pending_events),
+            settings=FIND,
+        )

@@ -57,12 +57,27 @@ from crmcore.repository._feedback import (
     StoreReviewRepository,
     StoreSurveyRepository,
 )
+from crmcore.repository._loyalty import (
+    LOYALTY_ACCOUNTS,
+    StoreLoyaltyAccountRepository,
+    account_memberships,
+    membership_key,
+)
 from crmcore.repository._memory import InMemoryStore, InMemoryUnitOfWork
+from crmcore.repository._pipeline import (
+    LEADS,
+    OPPORTUNITIES,
+    StoreLeadRepository,
+    StoreOpportunityRepository,
+)
 from crmcore.repository._ports import (
     Aggregate,
     CaseRepository,
     CustomerRepository,
     InteractionRepository,
+    LeadRepository,
+    LoyaltyAccountRepository,
+    OpportunityRepository,
     OrderRepository,
     Repository,
     ReviewRepository,
@@ -92,6 +107,9 @@ __all__ = [
     "CUSTOMERS",
     "DEFAULT_SPECS",
     "INTERACTIONS",
+    "LEADS",
+    "LOYALTY_ACCOUNTS",
+    "OPPORTUNITIES",
     "ORDERS",
     "REVIEWS",
     "SUBSCRIPTIONS",
@@ -108,7 +126,10 @@ __all__ = [
     "InMemoryStore",
     "InMemoryUnitOfWork",
     "InteractionRepository",
+    "LeadRepository",
+    "LoyaltyAccountRepository",
     "NotFound",
+    "OpportunityRepository",
     "OrderRepository",
     "Repository",
     "RepositoryError",
@@ -119,6 +140,9 @@ __all__ = [
     "StoreCaseRepository",
     "StoreCustomerRepository",
     "StoreInteractionRepository",
+    "StoreLeadRepository",
+    "StoreLoyaltyAccountRepository",
+    "StoreOpportunityRepository",
     "StoreOrderRepository",
     "StoreRepository",
     "StoreReviewRepository",
@@ -129,6 +153,8 @@ __all__ = [
     "SurveyRepository",
     "UnitOfWork",
     "UnitOfWorkError",
+    "account_memberships",
     "customer_emails",
     "customer_phones",
+    "membership_key",
 ]

@@ -22,11 +22,17 @@ from crmcore.model import (
     DomainEvent,
     Identifier,
     Interaction,
+    Lead,
+    LeadSource,
+    LeadStatus,
+    LoyaltyAccount,
+    Opportunity,
     OpportunityId,
     Order,
     OrderId,
     OrderStatus,
     PlanId,
+    ProgramId,
     Review,
     StaffId,
     Subscription,
@@ -40,6 +46,9 @@ __all__ = [
     "CaseRepository",
     "CustomerRepository",
     "InteractionRepository",
+    "LeadRepository",
+    "LoyaltyAccountRepository",
+    "OpportunityRepository",
     "OrderRepository",
     "Repository",
     "ReviewRepository",
@@ -330,6 +339,105 @@ class SurveyRepository(Repository[SurveyResponse]):
         """The answers to one survey: ``"csat"``, ``"nps"`` or ``"ces"``."""
 
 
+class LoyaltyAccountRepository(Repository[LoyaltyAccount]):
+    """The loyalty accounts, with lookups by member, program and tier.
+
+    A customer holds at most one account per program: the pair is a natural
+    key, so adding or saving a second account of the same customer in the
+    same program raises :class:`~crmcore.repository.DuplicateKey`. Lookups
+    return matches in ascending id order.
+
+    .. versionadded:: 0.1
+    """
+
+    @abstractmethod
+    def get_by_membership(self, customer_id: CustomerId, program_id: ProgramId) -> LoyaltyAccount:
+        """The account of one customer in one program.
+
+        Raises:
+            InvalidType: an argument is not an id of its class.
+            NotFound: the customer is not a member of the program.
+        """
+
+    @abstractmethod
+    def for_customer(self, customer_id: CustomerId) -> list[LoyaltyAccount]:
+        """The accounts of one customer, one per program they joined."""
+
+    @abstractmethod
+    def for_program(self, program_id: ProgramId) -> list[LoyaltyAccount]:
+        """The members of one program."""
+
+    @abstractmethod
+    def in_tier(self, tier: str) -> list[LoyaltyAccount]:
+        """The accounts whose stored current tier has this code (``"gold"``, ...).
+
+        The tier is the one stored: evaluate it (``evaluate_tier``) and save
+        the account to apply what time changed.
+
+        Raises:
+            ValidationError: ``tier`` is not a snake_case tier code.
+        """
+
+
+class LeadRepository(Repository[Lead]):
+    """The sales leads, with lookups by status, source, owner and converted customer.
+
+    ``with_status("new")`` and ``assigned_to(rep)`` are a sales team's
+    queues. Lookups return matches in ascending id order.
+
+    .. versionadded:: 0.1
+    """
+
+    @abstractmethod
+    def for_customer(self, customer_id: CustomerId) -> list[Lead]:
+        """The leads converted into one customer."""
+
+    @abstractmethod
+    def with_status(self, status: LeadStatus | str) -> list[Lead]:
+        """The leads with this status (``"qualified"``, ...).
+
+        Raises:
+            ValidationError: ``status`` is not a lead status.
+        """
+
+    @abstractmethod
+    def from_source(self, source: LeadSource | str) -> list[Lead]:
+        """The leads from one source (``"referral"``, ...).
+
+        Raises:
+            ValidationError: ``source`` is not a lead source.
+        """
+
+    @abstractmethod
+    def assigned_to(self, staff_id: StaffId) -> list[Lead]:
+        """The leads assigned to one member of staff."""
+
+
+class OpportunityRepository(Repository[Opportunity]):
+    """The sales opportunities, with lookups by customer, stage and owner.
+
+    Lookups return matches in ascending id order.
+
+    .. versionadded:: 0.1
+    """
+
+    @abstractmethod
+    def for_customer(self, customer_id: CustomerId) -> list[Opportunity]:
+        """The opportunities of one customer."""
+
+    @abstractmethod
+    def in_stage(self, stage: str) -> list[Opportunity]:
+        """The opportunities standing in the stage with this code (``"proposal"``, ...).
+
+        Raises:
+            ValidationError: ``stage`` is not a snake_case stage code.
+        """
+
+    @abstractmethod
+    def owned_by(self, staff_id: StaffId) -> list[Opportunity]:
+        """The opportunities one member of staff owns."""
+
+
 class UnitOfWork(ABC):
     """One transaction over every repository: a context manager with :meth:`commit`.
 
@@ -380,6 +488,21 @@ class UnitOfWork(ABC):
     @abstractmethod
     def surveys(self) -> SurveyRepository:
         """The survey response repository of this unit (CSAT, NPS and CES)."""
+
+    @property
+    @abstractmethod
+    def loyalty_accounts(self) -> LoyaltyAccountRepository:
+        """The loyalty account repository of this unit."""
+
+    @property
+    @abstractmethod
+    def leads(self) -> LeadRepository:
+        """The sales lead repository of this unit."""
+
+    @property
+    @abstractmethod
+    def opportunities(self) -> OpportunityRepository:
+        """The sales opportunity repository of this unit."""
 
     @abstractmethod
     def __enter__(self) -> Self:

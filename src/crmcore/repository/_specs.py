@@ -7,6 +7,8 @@ from typing import Any, Final
 from crmcore.repository._commerce import ORDERS, SUBSCRIPTIONS
 from crmcore.repository._customers import CUSTOMERS
 from crmcore.repository._feedback import REVIEWS, SURVEYS
+from crmcore.repository._loyalty import LOYALTY_ACCOUNTS
+from crmcore.repository._pipeline import LEADS, OPPORTUNITIES
 from crmcore.repository._service import CASES, INTERACTIONS
 from crmcore.repository._store import AggregateSpec
 
@@ -23,4 +25,7 @@ DEFAULT_SPECS: Final[tuple[AggregateSpec[Any], ...]] = (
     CASES,
     REVIEWS,
     SURVEYS,
+    LOYALTY_ACCOUNTS,
+    LEADS,
+    OPPORTUNITIES,
 )

@@ -34,6 +34,9 @@ from crmcore.model import (
     DomainEvent,
     Identifier,
     Interaction,
+    Lead,
+    LoyaltyAccount,
+    Opportunity,
     Order,
     Review,
     Subscription,
@@ -45,6 +48,9 @@ from crmcore.repository._ports import (
     CaseRepository,
     CustomerRepository,
     InteractionRepository,
+    LeadRepository,
+    LoyaltyAccountRepository,
+    OpportunityRepository,
     OrderRepository,
     Repository,
     ReviewRepository,
@@ -804,6 +810,23 @@ class StoreUnitOfWork(UnitOfWork):
     def surveys(self) -> SurveyRepository:
         """The survey response repository of this unit (CSAT, NPS and CES)."""
         return cast("SurveyRepository", self._typed(SurveyResponse, SurveyRepository))
+
+    @property
+    def loyalty_accounts(self) -> LoyaltyAccountRepository:
+        """The loyalty account repository of this unit."""
+        return cast(
+            "LoyaltyAccountRepository", self._typed(LoyaltyAccount, LoyaltyAccountRepository)
+        )
+
+    @property
+    def leads(self) -> LeadRepository:
+        """The sales lead repository of this unit."""
+        return cast("LeadRepository", self._typed(Lead, LeadRepository))
+
+    @property
+    def opportunities(self) -> OpportunityRepository:
+        """The sales opportunity repository of this unit."""
+        return cast("OpportunityRepository", self._typed(Opportunity, OpportunityRepository))
 
     def __enter__(self) -> Self:
         state = self._state

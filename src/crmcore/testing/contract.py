@@ -25,7 +25,8 @@ file in ``tmp_path``, say).
 
 Besides the customer tests, eight tests run once per repository named in
 :data:`AGGREGATE_REPOSITORIES` (``orders``, ``subscriptions``,
-``interactions``, ``cases``, ``reviews``, ``surveys``): adding and reading
+``interactions``, ``cases``, ``reviews``, ``surveys``, ``loyalty_accounts``,
+``leads``, ``opportunities``): adding and reading
 back, versions and conflicts, removal and iteration, refused types, snapshot
 isolation across repositories, concurrent commits, every secondary lookup
 compared with a scan of what the unit sees, and generated aggregates
@@ -80,6 +81,7 @@ from crmcore.errors import (
     ValidationError,
 )
 from crmcore.model import (
+    STANDARD_PIPELINE,
     AttributeSet,
     Case,
     CaseId,
@@ -96,8 +98,15 @@ from crmcore.model import (
     Identifier,
     Interaction,
     InteractionId,
+    Lead,
+    LeadId,
+    LeadStatus,
+    LoyaltyAccount,
+    LoyaltyAccountId,
+    LoyaltyProgram,
     Money,
     NpsResponse,
+    Opportunity,
     OpportunityId,
     Order,
     OrderId,
@@ -109,6 +118,7 @@ from crmcore.model import (
     Plan,
     PlanId,
     ProductId,
+    ProgramId,
     Review,
     ReviewId,
     StaffId,
@@ -117,12 +127,16 @@ from crmcore.model import (
     SubscriptionStatus,
     SurveyResponse,
     TagAdded,
+    Tier,
 )
 from crmcore.repository import DuplicateKey, UnitOfWork
 from crmcore.testing.strategies import (
     cases,
     customers,
     interactions,
+    leads,
+    loyalty_accounts,
+    opportunities,
     orders,
     reviews,
     subscriptions,
@@ -385,6 +399,90 @@ def _make_survey(number: int, customer: int) -> SurveyResponse:
     )
 
 
+# Memberships: program ``number % 7`` never meets the same customer twice among
+# the accounts one test of the contract makes, so the natural key holds.
+_PROGRAMS = tuple(
+    LoyaltyProgram(
+        id=ProgramId(f"prog-{n}"),
+        name="Points",
+        currency="USD",
+        tiers=[
+            Tier.by_points("bronze", 0, below=100),
+            Tier.by_points("silver", 100, below=300),
+            Tier.by_points("gold", 300),
+        ],
+    )
+    for n in range(7)
+)
+
+
+def _make_loyalty_account(number: int, customer: int) -> LoyaltyAccount:
+    return LoyaltyAccount.enroll(
+        LoyaltyAccountId(f"la-{number:04d}"),
+        customer_id=_customer_id(customer),
+        program=_PROGRAMS[number % 7],
+        at=T0,
+    )
+
+
+def _change_loyalty_account(account: LoyaltyAccount) -> LoyaltyAccount:
+    """Earn 150 points: silver after one change, gold after two."""
+    program = _PROGRAMS[int(account.program_id.value.removeprefix("prog-"))]
+    return account.earn(150, program, at=T0, reason="activity")
+
+
+def _make_lead(number: int, customer: int) -> Lead:
+    lead = Lead.capture(
+        LeadId(f"lead-{number:04d}"),
+        name=PersonName(f"Lead {number}"),
+        source=("web", "referral", "event")[number % 3],
+        at=T0,
+        owner=_AGENTS[number % 2] if number % 3 else None,
+    )
+    if number % 2:
+        return lead.qualify(at=T0).convert(_customer_id(customer), at=T0).lead
+    return lead
+
+
+def _change_lead(lead: Lead) -> Lead:
+    """Hand the lead to the other agent and move it one status on (a converted lead: only hand it)."""
+    lead = lead.assign(_AGENTS[1] if lead.owner == _AGENTS[0] else _AGENTS[0], at=T0)
+    moves = {
+        LeadStatus.NEW: lambda: lead.contact(at=T0),
+        LeadStatus.CONTACTED: lambda: lead.qualify(at=T0),
+        LeadStatus.QUALIFIED: lambda: lead.disqualify(at=T0, reason="no budget"),
+        LeadStatus.DISQUALIFIED: lambda: lead.recycle(at=T0),
+    }
+    move = moves.get(lead.status)
+    return lead if move is None else move()
+
+
+def _make_opportunity(number: int, customer: int) -> Opportunity:
+    return Opportunity.open(
+        OpportunityId(f"opp-{number:04d}"),
+        customer_id=_customer_id(customer),
+        name="Fleet renewal",
+        amount=Money("1000.00", "USD"),
+        expected_close=T0.date(),
+        owner=_AGENTS[number % 2],
+        pipeline=STANDARD_PIPELINE,
+        at=T0,
+        stage=STANDARD_PIPELINE.open_stages[number % 2].code,
+    )
+
+
+def _change_opportunity(deal: Opportunity) -> Opportunity:
+    """Hand the deal to the other agent and move it on: next open stage, lost, restored."""
+    deal = deal.reassign(_AGENTS[1] if deal.owner == _AGENTS[0] else _AGENTS[0], at=T0)
+    if deal.is_lost:
+        return deal.restore(STANDARD_PIPELINE, at=T0)
+    codes = [stage.code for stage in STANDARD_PIPELINE.open_stages]
+    position = codes.index(deal.stage)
+    if position + 1 < len(codes):
+        return deal.move_to(codes[position + 1], STANDARD_PIPELINE, at=T0)
+    return deal.lose(STANDARD_PIPELINE, at=T0, reason="went with a competitor")
+
+
 def _unchanged(aggregate: object) -> object:
     """A survey answer has no commands: it is saved as it is."""
     return aggregate
@@ -491,6 +589,40 @@ AGGREGATE_REPOSITORIES: Final[dict[str, _Kind]] = {
             _Lookup("of_survey", lambda s: [(s.survey,)]),
         ),
         generated=survey_responses,
+    ),
+    "loyalty_accounts": _Kind(
+        make=_make_loyalty_account,
+        change=_change_loyalty_account,
+        id_of=lambda n: LoyaltyAccountId(f"la-{n:04d}"),
+        lookups=(
+            _Lookup("for_customer", _by_customer),
+            _Lookup("for_program", lambda a: [(a.program_id,)]),
+            _Lookup("in_tier", lambda a: [(a.tier,)]),
+        ),
+        generated=loyalty_accounts,
+    ),
+    "leads": _Kind(
+        make=_make_lead,
+        change=_change_lead,
+        id_of=lambda n: LeadId(f"lead-{n:04d}"),
+        lookups=(
+            _Lookup("for_customer", _by_customer),
+            _Lookup("with_status", _by_status),
+            _Lookup("from_source", lambda lead: [(lead.source,)]),
+            _Lookup("assigned_to", lambda lead: _one(lead.owner)),
+        ),
+        generated=leads,
+    ),
+    "opportunities": _Kind(
+        make=_make_opportunity,
+        change=_change_opportunity,
+        id_of=lambda n: OpportunityId(f"opp-{n:04d}"),
+        lookups=(
+            _Lookup("for_customer", _by_customer),
+            _Lookup("in_stage", lambda deal: [(deal.stage,)]),
+            _Lookup("owned_by", lambda deal: [(deal.owner,)]),
+        ),
+        generated=opportunities,
     ),
 }
 

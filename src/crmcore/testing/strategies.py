@@ -56,11 +56,13 @@ from crmcore.lifecycle import (
 from crmcore.model import (
     CASE_TRANSITIONS,
     COUNTRY_CODES,
+    STANDARD_PIPELINE,
     AddressAdded,
     AddressRemoved,
     AttributeRemoved,
     AttributeSet,
     AttributeValue,
+    BantScore,
     BirthDateChanged,
     BusinessCalendar,
     Case,
@@ -94,6 +96,7 @@ from crmcore.model import (
     CustomerRegistered,
     Direction,
     DomainEvent,
+    EarnRate,
     Escalation,
     EscalationRule,
     FeedbackId,
@@ -105,20 +108,28 @@ from crmcore.model import (
     InteractionLogged,
     ItemReturn,
     ItemsReturned,
+    Lead,
     LeadAssigned,
     LeadCaptured,
     LeadConverted,
     LeadDisqualified,
+    LeadId,
     LeadQualified,
     LeadScored,
+    LeadSource,
+    LeadStatus,
     LeadStatusChanged,
     LegalBasis,
     LifecycleStageChanged,
     LifecycleState,
+    LoyaltyAccount,
+    LoyaltyAccountId,
+    LoyaltyProgram,
     MemberEnrolled,
     Money,
     NameChanged,
     NpsResponse,
+    Opportunity,
     OpportunityAmountChanged,
     OpportunityCloseDateChanged,
     OpportunityId,
@@ -149,17 +160,21 @@ from crmcore.model import (
     Period,
     PeriodUnit,
     PersonName,
+    PipelineDefinition,
+    PipelineId,
     Plan,
     PlanId,
     PointsAdjusted,
     PointsEarned,
     PointsExpired,
     PointsRedeemed,
+    PointsRounding,
     PostalAddress,
     PreferredLanguageChanged,
     PrimaryContactPointChanged,
     ProductId,
     Profile,
+    ProgramId,
     Purpose,
     Refund,
     ReturnedLine,
@@ -167,6 +182,8 @@ from crmcore.model import (
     ReviewAnswered,
     ReviewId,
     ReviewReceived,
+    Reward,
+    RewardId,
     RewardRedeemed,
     SeededIdSource,
     SequentialIdSource,
@@ -174,7 +191,9 @@ from crmcore.model import (
     SlaPolicy,
     SlaTarget,
     StaffId,
+    Stage,
     StageChange,
+    StageKind,
     Subscription,
     SubscriptionCancellationScheduled,
     SubscriptionCancelled,
@@ -192,6 +211,7 @@ from crmcore.model import (
     SurveyResponse,
     TagAdded,
     TagRemoved,
+    Tier,
     TierChanged,
     TimeOfDay,
     Weekday,
@@ -232,15 +252,20 @@ __all__ = [
     "id_sources",
     "interactions",
     "language_tags",
+    "leads",
     "lifecycle_definitions",
     "lifecycle_states",
+    "loyalty_accounts",
+    "loyalty_programs",
     "moneys",
+    "opportunities",
     "order_lines",
     "orders",
     "organization_names",
     "periods",
     "person_names",
     "phone_numbers",
+    "pipeline_definitions",
     "plans",
     "postal_addresses",
     "profiles",
@@ -1457,12 +1482,17 @@ _ID_PREFIXES: Final[dict[type[Identifier], str]] = {
     CaseId: "case",
     FeedbackId: "f",
     InteractionId: "i",
+    LeadId: "lead",
+    LoyaltyAccountId: "la",
     OpportunityId: "opp",
     OrderId: "o",
     PaymentId: "p",
+    PipelineId: "pipeline",
     PlanId: "plan",
     ProductId: "sku",
+    ProgramId: "prog",
     ReviewId: "r",
+    RewardId: "rw",
     StaffId: "agent",
     SubscriptionId: "s",
 }
@@ -1946,6 +1976,9 @@ def _subscriptions(draw: st.DrawFn, plan: _SubscriptionPlan) -> Subscription:
     )
     for _ in range(draw(st.integers(min_value=0, max_value=plan.max_steps))):
         at = _later(at, draw(_STEP_OFFSETS))
+        # Keep the subscription current first, as a host application does: time-based
+        # changes (a cancellation taking effect) are recorded before anything later.
+        sub = sub.refresh(at=at)
         sub = draw(st.sampled_from(_subscription_options(sub, at)))(draw, sub, at)
     return sub
 
@@ -2458,6 +2491,591 @@ def _survey_responses(
         order_id=draw(st.none() | _ids_of(OrderId)),
         comment=draw(st.none() | _multiline_texts()),
     )
+
+
+# -- loyalty programs and accounts ----------------------------------------------------------
+
+
+_TIER_WORDS: Final = ("bronze", "silver", "gold", "platinum", "diamond", "member", "vip")
+_TIER_MULTIPLIERS: Final = (Decimal(1), Decimal("1.25"), Decimal("1.5"), Decimal(2))
+_REWARD_NAMES: Final = ("Free coffee", "Voucher Rp 50.000", "Movie ticket", "Free shipping")
+_WINDOWS: Final = st.sampled_from(
+    (Period.months(12), Period.months(6), Period.days(90), Period.days(365))
+)
+_EXPIRIES: Final = st.none() | st.sampled_from(
+    (Period.months(12), Period.months(24), Period.days(30), Period.days(180))
+)
+_GRACES: Final = st.none() | st.sampled_from((Period.days(30), Period.months(1), Period.days(7)))
+
+
+def loyalty_programs(
+    *, currencies: Iterable[str] | None = None, max_tiers: int = 4
+) -> st.SearchStrategy[LoyaltyProgram]:
+    """Valid :class:`~crmcore.model.LoyaltyProgram` values: tiers, earn rules, a rewards catalogue.
+
+    Tiers qualify all by points or all by spend and cover every amount from
+    zero without a gap or an overlap; the program earns per amount spent,
+    per order, or both (or neither); points may expire; a downgrade grace and
+    rewards (some for higher tiers, some out of stock) are optional. Programs
+    have no bonus occasions.
+
+    Args:
+        currencies: ISO 4217 codes of the programs; every active code by default.
+        max_tiers: the most tiers of one program (1 to 10).
+
+    Raises:
+        ValidationError: an unknown currency, an empty ``currencies`` or a
+            tier bound out of range.
+    """
+    codes = _currency_choices(currencies)
+    most = _int_arg(max_tiers, "$.max_tiers", minimum=1, maximum=10)
+    return _loyalty_programs(codes, most)
+
+
+@functools.lru_cache(maxsize=64)
+def _loyalty_programs(codes: tuple[str, ...], max_tiers: int) -> st.SearchStrategy[LoyaltyProgram]:
+    return _loyalty_program(codes, max_tiers)
+
+
+@st.composite
+def _loyalty_program(draw: st.DrawFn, codes: tuple[str, ...], max_tiers: int) -> LoyaltyProgram:
+    code = draw(st.sampled_from(codes))
+    count = draw(st.integers(min_value=1, max_value=max_tiers))
+    names = draw(
+        st.lists(
+            st.sampled_from(_TIER_WORDS) | _snake_names(),
+            min_size=count,
+            max_size=count,
+            unique=True,
+        )
+    )
+    steps = draw(st.lists(st.integers(1, 10**6), min_size=count - 1, max_size=count - 1))
+    lowers = [0]
+    for step in steps:
+        lowers.append(lowers[-1] + step)
+    by_spend = draw(st.booleans())
+    tiers = []
+    for index, name in enumerate(names):
+        upper = lowers[index + 1] if index + 1 < count else None
+        multiplier = draw(st.sampled_from(_TIER_MULTIPLIERS))
+        if by_spend:
+            tiers.append(
+                Tier.by_spend(
+                    name,
+                    _of_units(lowers[index], code),
+                    below=None if upper is None else _of_units(upper, code),
+                    multiplier=multiplier,
+                )
+            )
+        else:
+            tiers.append(Tier.by_points(name, lowers[index], below=upper, multiplier=multiplier))
+    rewards = [
+        Reward(
+            id=RewardId(f"rw-{number}"),
+            name=draw(st.sampled_from(_REWARD_NAMES) | _short_texts()),
+            points_cost=draw(st.integers(min_value=1, max_value=1_000)),
+            min_tier=draw(st.none() | st.sampled_from(names)),
+            stock=draw(st.none() | st.integers(min_value=0, max_value=100)),
+        )
+        for number in range(1, draw(st.integers(min_value=0, max_value=3)) + 1)
+    ]
+    earn_rate = None
+    if draw(st.booleans()):
+        per = _of_units(draw(st.integers(min_value=100, max_value=10**6)), code)
+        earn_rate = EarnRate(draw(st.integers(min_value=1, max_value=10)), per)
+    return LoyaltyProgram(
+        id=draw(_ids_of(ProgramId)),
+        name=draw(_short_texts()),
+        currency=code,
+        tiers=tiers,
+        earn_rate=earn_rate,
+        rounding=draw(st.sampled_from(PointsRounding)),
+        points_per_order=draw(st.integers(min_value=0, max_value=50)),
+        expiry=draw(_EXPIRIES),
+        tier_window=draw(_WINDOWS),
+        downgrade_grace=draw(_GRACES),
+        rewards=rewards,
+    )
+
+
+def loyalty_accounts(
+    *,
+    program: LoyaltyProgram | None = None,
+    customer_ids: Iterable[CustomerId] | None = None,
+    max_steps: int = 6,
+    enrolled_after: datetime | None = None,
+    enrolled_before: datetime | None = None,
+    pending_events: bool = True,
+) -> st.SearchStrategy[LoyaltyAccount]:
+    """Valid :class:`~crmcore.model.LoyaltyAccount` aggregates with a ledger built by their commands.
+
+    Each account is enrolled with :meth:`LoyaltyAccount.enroll
+    <crmcore.model.LoyaltyAccount.enroll>` and then taken through up to
+    ``max_steps`` commands at later times: points earned for paid orders of
+    the member and for other activity, goodwill adjustments, redemptions
+    (of points, or of a reward the member may have) within the unexpired
+    balance, expiry of lapsed points and tier evaluations. So the ledger,
+    the balance and the tier history are consistent and ``pending_events``
+    holds exactly the events those commands recorded.
+
+    Args:
+        program: the program of every account (its rules drive the commands);
+            one drawn by :func:`loyalty_programs` for each account by default.
+        customer_ids: the members; any id by default.
+        max_steps: the most commands after enrolling (0 to 100).
+        enrolled_after: the earliest enrolment time (aware); 2000 by default.
+        enrolled_before: the latest enrolment time (aware); 2099 by default.
+        pending_events: ``False`` to draw accounts as a repository stores them.
+
+    Raises:
+        InvalidType: an argument of the wrong type.
+        ValidationError: a bound out of range, crossed bounds, an empty choice.
+
+    >>> loyalty_accounts(program="gold")
+    Traceback (most recent call last):
+    ...
+    crmcore.errors.InvalidType: $.program: must be a LoyaltyProgram, not str
+    """
+    programs: st.SearchStrategy[LoyaltyProgram]
+    if program is None:
+        programs = loyalty_programs()
+    else:
+        programs = st.just(instance_of(LoyaltyProgram, "a LoyaltyProgram")(program, "$.program"))
+    plan = _AccountPlan(
+        programs=programs,
+        customers=_customer_choices(customer_ids, "$.customer_ids"),
+        max_steps=_int_arg(max_steps, "$.max_steps", maximum=100),
+        enrolled=_window(enrolled_after, enrolled_before, "enrolled"),
+    )
+    built = _loyalty_accounts(plan)
+    return built if _bool_arg(pending_events, "$.pending_events") else built.map(_stored)
+
+
+@attrs.frozen
+class _AccountPlan:
+    programs: st.SearchStrategy[LoyaltyProgram]
+    customers: st.SearchStrategy[CustomerId]
+    max_steps: int
+    enrolled: st.SearchStrategy[datetime]
+
+
+#: One command of a generated account history: (draw, account, program, when) -> account.
+_AccountStep = Callable[[st.DrawFn, LoyaltyAccount, LoyaltyProgram, datetime], LoyaltyAccount]
+
+
+@st.composite
+def _loyalty_accounts(draw: st.DrawFn, plan: _AccountPlan) -> LoyaltyAccount:
+    program = draw(plan.programs)
+    at = draw(plan.enrolled)
+    account = LoyaltyAccount.enroll(
+        draw(_ids_of(LoyaltyAccountId)),
+        customer_id=draw(plan.customers),
+        program=program,
+        at=at,
+    )
+    for _ in range(draw(st.integers(min_value=0, max_value=plan.max_steps))):
+        at = _later(at, draw(_STEP_OFFSETS))
+        options = [_earning_for_order, _earning, _gifting, _expiring, _evaluating]
+        if account.available(at) > 0:
+            options.append(_redeeming)
+        account = draw(st.sampled_from(options))(draw, account, program, at)
+    return account
+
+
+def _earning_for_order(
+    draw: st.DrawFn, account: LoyaltyAccount, program: LoyaltyProgram, when: datetime
+) -> LoyaltyAccount:
+    code = program.currency
+    price = _of_units(draw(st.integers(min_value=1, max_value=10**6)), code)
+    order = Order.place(
+        OrderId(f"o-{len(account.ledger) + 1:06d}"),
+        customer_id=account.customer_id,
+        lines=[OrderLine(ProductId("sku-1"), 1, price, category=draw(_categories()))],
+        at=when,
+    )
+    paid = order.record_payment(PaymentId("p-1"), order.balance_due, at=when)
+    return account.earn_for_order(paid, program, at=when)
+
+
+def _earning(
+    draw: st.DrawFn, account: LoyaltyAccount, program: LoyaltyProgram, when: datetime
+) -> LoyaltyAccount:
+    points = draw(st.integers(min_value=1, max_value=2_000))
+    return account.earn(points, program, at=when, reason=draw(_reasons()))
+
+
+def _gifting(
+    draw: st.DrawFn, account: LoyaltyAccount, _: LoyaltyProgram, when: datetime
+) -> LoyaltyAccount:
+    points = draw(st.integers(min_value=1, max_value=500))
+    return account.adjust(points, at=when, reason=draw(_reasons()))
+
+
+def _expiring(
+    _: st.DrawFn, account: LoyaltyAccount, __: LoyaltyProgram, when: datetime
+) -> LoyaltyAccount:
+    return account.expire_due(at=when)
+
+
+def _evaluating(
+    _: st.DrawFn, account: LoyaltyAccount, program: LoyaltyProgram, when: datetime
+) -> LoyaltyAccount:
+    return account.evaluate_tier(program, at=when)
+
+
+def _redeeming(
+    draw: st.DrawFn, account: LoyaltyAccount, program: LoyaltyProgram, when: datetime
+) -> LoyaltyAccount:
+    available = account.available(when)
+    rank = program.rank(account.tier)
+    rewards = [
+        reward.id
+        for reward in program.rewards
+        if reward.points_cost <= available
+        and reward.stock != 0
+        and (reward.min_tier is None or program.rank(reward.min_tier) <= rank)
+    ]
+    by_reward: bool = draw(st.booleans())
+    if rewards and by_reward:
+        return account.redeem_reward(draw(st.sampled_from(rewards)), program, at=when)
+    points = draw(st.integers(min_value=1, max_value=available))
+    return account.redeem(points, at=when, reason=draw(st.none() | _reasons()))
+
+
+# -- sales pipeline -------------------------------------------------------------------------
+
+
+def pipeline_definitions(*, max_stages: int = 8) -> st.SearchStrategy[PipelineDefinition]:
+    """Valid sales :class:`~crmcore.model.PipelineDefinition` values, the standard one among them.
+
+    A pipeline has one to four open stages with a win probability from 0 to 1
+    (in hundredths), and one or two won and lost stages, in a drawn order.
+
+    Args:
+        max_stages: the most stages of one pipeline (3 to 8).
+
+    Raises:
+        ValidationError: ``max_stages`` out of range.
+    """
+    most = _int_arg(max_stages, "$.max_stages", minimum=3, maximum=8)
+    return st.just(STANDARD_PIPELINE) | _pipeline_definitions(most)
+
+
+@functools.lru_cache(maxsize=16)
+def _pipeline_definitions(max_stages: int) -> st.SearchStrategy[PipelineDefinition]:
+    return _pipeline_definition(max_stages)
+
+
+@st.composite
+def _pipeline_definition(draw: st.DrawFn, max_stages: int) -> PipelineDefinition:
+    won = draw(st.integers(min_value=1, max_value=2))
+    lost = draw(st.integers(min_value=1, max_value=2))
+    opened = draw(st.integers(min_value=1, max_value=max(1, min(4, max_stages - won - lost))))
+    total = opened + won + lost
+    codes = draw(st.lists(_snake_names(), min_size=total, max_size=total, unique=True))
+    orders = draw(st.permutations(range(1, total + 1)))
+    kinds = [StageKind.OPEN] * opened + [StageKind.WON] * won + [StageKind.LOST] * lost
+    stages = []
+    for code, order, kind in zip(codes, orders, kinds, strict=True):
+        chance = Decimal(1) if kind is StageKind.WON else Decimal(0)
+        if kind is StageKind.OPEN:
+            chance = Decimal(draw(st.integers(min_value=0, max_value=100))) / 100
+        stages.append(Stage(code, kind=kind, probability=chance, order=order * 10))
+    return PipelineDefinition(
+        id=draw(_ids_of(PipelineId)), name=draw(_short_texts()), stages=stages
+    )
+
+
+def leads(
+    *,
+    customer_ids: Iterable[CustomerId] | None = None,
+    sources: Iterable[LeadSource | str] | None = None,
+    max_steps: int = 6,
+    captured_after: datetime | None = None,
+    captured_before: datetime | None = None,
+    pending_events: bool = True,
+) -> st.SearchStrategy[Lead]:
+    """Valid sales :class:`~crmcore.model.Lead` aggregates with a history built by their commands.
+
+    Each lead is captured with :meth:`Lead.capture <crmcore.model.Lead.capture>`
+    and then taken through up to ``max_steps`` commands the lead allows at
+    that point, at later times: contact, qualification (with a BANT score or
+    not), disqualification with a reason, recycling, rescoring, assignment,
+    and conversion into a customer.
+
+    Args:
+        customer_ids: the customers converted leads become (and referrers);
+            any id by default.
+        sources: lead sources (members or values); all by default.
+        max_steps: the most commands after capturing (0 to 100).
+        captured_after: the earliest capture time (aware); 2000 by default.
+        captured_before: the latest capture time (aware); 2099 by default.
+        pending_events: ``False`` to draw leads as a repository stores them.
+
+    Raises:
+        InvalidType: an argument of the wrong type.
+        ValidationError: a bound out of range, crossed bounds, an empty choice.
+    """
+    plan = _LeadPlan(
+        customers=_customer_choices(customer_ids, "$.customer_ids"),
+        sources=_enum_choices(sources, "$.sources", LeadSource),
+        max_steps=_int_arg(max_steps, "$.max_steps", maximum=100),
+        captured=_window(captured_after, captured_before, "captured"),
+    )
+    built = _leads(plan)
+    return built if _bool_arg(pending_events, "$.pending_events") else built.map(_stored)
+
+
+@attrs.frozen
+class _LeadPlan:
+    customers: st.SearchStrategy[CustomerId]
+    sources: tuple[LeadSource, ...]
+    max_steps: int
+    captured: st.SearchStrategy[datetime]
+
+
+#: One command of a generated lead history: (draw, lead, customers, when) -> lead.
+_LeadStep = Callable[[st.DrawFn, Lead, st.SearchStrategy[CustomerId], datetime], Lead]
+
+_BANT_SCORES: Final = st.builds(
+    BantScore, st.booleans(), st.booleans(), st.booleans(), st.booleans()
+)
+
+
+@st.composite
+def _leads(draw: st.DrawFn, plan: _LeadPlan) -> Lead:
+    at = draw(plan.captured)
+    lead = Lead.capture(
+        draw(_ids_of(LeadId)),
+        name=draw(person_names() | organization_names()),
+        source=draw(st.sampled_from(plan.sources)),
+        at=at,
+        contact_points=draw(st.lists(contact_points(), max_size=1)),
+        interest=draw(st.none() | _short_texts()),
+        campaign=draw(st.none() | tags()),
+        referred_by=draw(st.none() | plan.customers),
+        owner=draw(st.none() | _ids_of(StaffId)),
+    )
+    for _ in range(draw(st.integers(min_value=0, max_value=plan.max_steps))):
+        at = _later(at, draw(_STEP_OFFSETS))
+        lead = draw(st.sampled_from(_lead_options(lead)))(draw, lead, plan.customers, at)
+    return lead
+
+
+def _lead_options(lead: Lead) -> list[_LeadStep]:
+    """The commands the lead accepts now (only assignment once it is converted)."""
+    status = lead.status
+    options: list[_LeadStep] = [_assigning_lead]
+    if status is LeadStatus.CONVERTED:
+        return options
+    options.append(_rescoring)
+    if status is LeadStatus.NEW:
+        options.append(_contacting)
+    if status in (LeadStatus.NEW, LeadStatus.CONTACTED):
+        options.append(_qualifying)
+    if status is LeadStatus.QUALIFIED:
+        options.append(_converting)
+    if status is LeadStatus.DISQUALIFIED:
+        options.append(_recycling)
+    else:
+        options.append(_disqualifying)
+    return options
+
+
+def _assigning_lead(
+    draw: st.DrawFn, lead: Lead, _: st.SearchStrategy[CustomerId], when: datetime
+) -> Lead:
+    return lead.assign(draw(st.none() | _ids_of(StaffId)), at=when)
+
+
+def _rescoring(
+    draw: st.DrawFn, lead: Lead, _: st.SearchStrategy[CustomerId], when: datetime
+) -> Lead:
+    return lead.rescore(draw(_BANT_SCORES), at=when)
+
+
+def _contacting(
+    draw: st.DrawFn, lead: Lead, _: st.SearchStrategy[CustomerId], when: datetime
+) -> Lead:
+    return lead.contact(at=when, reason=draw(st.none() | _reasons()))
+
+
+def _qualifying(
+    draw: st.DrawFn, lead: Lead, _: st.SearchStrategy[CustomerId], when: datetime
+) -> Lead:
+    return lead.qualify(
+        at=when, score=draw(st.none() | _BANT_SCORES), reason=draw(st.none() | _reasons())
+    )
+
+
+def _disqualifying(
+    draw: st.DrawFn, lead: Lead, _: st.SearchStrategy[CustomerId], when: datetime
+) -> Lead:
+    return lead.disqualify(at=when, reason=draw(_reasons()))
+
+
+def _recycling(
+    draw: st.DrawFn, lead: Lead, _: st.SearchStrategy[CustomerId], when: datetime
+) -> Lead:
+    return lead.recycle(at=when, reason=draw(st.none() | _reasons()))
+
+
+def _converting(
+    draw: st.DrawFn, lead: Lead, customers: st.SearchStrategy[CustomerId], when: datetime
+) -> Lead:
+    return lead.convert(draw(customers), at=when).lead
+
+
+def opportunities(
+    *,
+    customer_ids: Iterable[CustomerId] | None = None,
+    pipeline: PipelineDefinition | None = None,
+    currencies: Iterable[str] | None = None,
+    max_steps: int = 6,
+    opened_after: datetime | None = None,
+    opened_before: datetime | None = None,
+    pending_events: bool = True,
+) -> st.SearchStrategy[Opportunity]:
+    """Valid sales :class:`~crmcore.model.Opportunity` aggregates with a history built by their commands.
+
+    Each opportunity is opened with :meth:`Opportunity.open
+    <crmcore.model.Opportunity.open>` in an open stage and then taken through
+    up to ``max_steps`` commands the opportunity allows at that point, at
+    later times: stage moves, winning, losing with a reason, restoring a lost
+    deal, amount and close date changes, reassignment and next steps.
+
+    Args:
+        customer_ids: the customers; any id by default.
+        pipeline: the pipeline of every opportunity; one drawn by
+            :func:`pipeline_definitions` for each by default.
+        currencies: ISO 4217 codes of the amounts; every active code by default.
+        max_steps: the most commands after opening (0 to 100).
+        opened_after: the earliest opening time (aware); 2000 by default.
+        opened_before: the latest opening time (aware); 2099 by default.
+        pending_events: ``False`` to draw opportunities as a repository stores them.
+
+    Raises:
+        InvalidType: an argument of the wrong type.
+        ValidationError: a bound out of range, crossed bounds, an empty choice.
+    """
+    pipelines: st.SearchStrategy[PipelineDefinition]
+    if pipeline is None:
+        pipelines = pipeline_definitions()
+    else:
+        checked = instance_of(PipelineDefinition, "a PipelineDefinition")(pipeline, "$.pipeline")
+        pipelines = st.just(checked)
+    plan = _OpportunityPlan(
+        customers=_customer_choices(customer_ids, "$.customer_ids"),
+        pipelines=pipelines,
+        currencies=_currency_choices(currencies),
+        max_steps=_int_arg(max_steps, "$.max_steps", maximum=100),
+        opened=_window(opened_after, opened_before, "opened"),
+    )
+    built = _opportunities(plan)
+    return built if _bool_arg(pending_events, "$.pending_events") else built.map(_stored)
+
+
+@attrs.frozen
+class _OpportunityPlan:
+    customers: st.SearchStrategy[CustomerId]
+    pipelines: st.SearchStrategy[PipelineDefinition]
+    currencies: tuple[str, ...]
+    max_steps: int
+    opened: st.SearchStrategy[datetime]
+
+
+#: One command of a generated opportunity history: (draw, deal, pipeline, when) -> deal.
+_OpportunityStep = Callable[[st.DrawFn, Opportunity, PipelineDefinition, datetime], Opportunity]
+_CLOSE_DAYS: Final = st.integers(min_value=0, max_value=365).map(lambda n: timedelta(days=n))
+
+
+@st.composite
+def _opportunities(draw: st.DrawFn, plan: _OpportunityPlan) -> Opportunity:
+    pipeline = draw(plan.pipelines)
+    at = draw(plan.opened)
+    next_step = draw(st.none() | _short_texts())
+    deal = Opportunity.open(
+        draw(_ids_of(OpportunityId)),
+        customer_id=draw(plan.customers),
+        name=draw(_short_texts()),
+        amount=draw(st.sampled_from(plan.currencies).flatmap(_prices)),
+        expected_close=at.date() + draw(_CLOSE_DAYS),
+        owner=draw(_ids_of(StaffId)),
+        pipeline=pipeline,
+        at=at,
+        stage=draw(st.sampled_from([stage.code for stage in pipeline.open_stages])),
+        next_step=next_step,
+        next_step_due=None if next_step is None else at.date() + draw(_CLOSE_DAYS),
+        lead_id=draw(st.none() | _ids_of(LeadId)),
+    )
+    for _ in range(draw(st.integers(min_value=0, max_value=plan.max_steps))):
+        at = _later(at, draw(_STEP_OFFSETS))
+        deal = draw(st.sampled_from(_opportunity_options(deal)))(draw, deal, pipeline, at)
+    return deal
+
+
+def _opportunity_options(deal: Opportunity) -> list[_OpportunityStep]:
+    """The commands the opportunity accepts now (a won deal keeps only owner and next step)."""
+    options: list[_OpportunityStep] = [_reassigning, _next_stepping]
+    if deal.is_open:
+        options += [_moving_deal, _winning, _losing, _repricing, _rescheduling]
+    elif deal.is_lost:
+        options += [_restoring, _repricing]
+    return options
+
+
+def _reassigning(
+    draw: st.DrawFn, deal: Opportunity, _: PipelineDefinition, when: datetime
+) -> Opportunity:
+    return deal.reassign(draw(_ids_of(StaffId)), at=when)
+
+
+def _next_stepping(
+    draw: st.DrawFn, deal: Opportunity, _: PipelineDefinition, when: datetime
+) -> Opportunity:
+    step = draw(st.none() | _short_texts())
+    due = None if step is None else draw(st.none() | _CLOSE_DAYS.map(when.date().__add__))
+    return deal.set_next_step(step, at=when, due=due)
+
+
+def _moving_deal(
+    draw: st.DrawFn, deal: Opportunity, pipeline: PipelineDefinition, when: datetime
+) -> Opportunity:
+    target = draw(st.sampled_from([stage.code for stage in pipeline.open_stages]))
+    return deal.move_to(target, pipeline, at=when, reason=draw(st.none() | _reasons()))
+
+
+def _winning(
+    draw: st.DrawFn, deal: Opportunity, pipeline: PipelineDefinition, when: datetime
+) -> Opportunity:
+    stage = draw(st.sampled_from([stage.code for stage in pipeline.won_stages]))
+    return deal.win(pipeline, at=when, stage=stage)
+
+
+def _losing(
+    draw: st.DrawFn, deal: Opportunity, pipeline: PipelineDefinition, when: datetime
+) -> Opportunity:
+    stage = draw(st.sampled_from([stage.code for stage in pipeline.lost_stages]))
+    return deal.lose(pipeline, at=when, reason=draw(_reasons()), stage=stage)
+
+
+def _restoring(
+    draw: st.DrawFn, deal: Opportunity, pipeline: PipelineDefinition, when: datetime
+) -> Opportunity:
+    stage = draw(st.none() | st.sampled_from([stage.code for stage in pipeline.open_stages]))
+    return deal.restore(pipeline, at=when, stage=stage)
+
+
+def _repricing(
+    draw: st.DrawFn, deal: Opportunity, _: PipelineDefinition, when: datetime
+) -> Opportunity:
+    return deal.change_amount(draw(_prices(deal.amount.currency)), at=when)
+
+
+def _rescheduling(
+    draw: st.DrawFn, deal: Opportunity, _: PipelineDefinition, when: datetime
+) -> Opportunity:
+    return deal.change_expected_close(deal.expected_close + draw(_CLOSE_DAYS), at=when)
 
 
 # -- lifecycles -----------------------------------------------------------------------------
