@@ -23,6 +23,7 @@ Semantics, in short (docs/segmentation.md has the full table):
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Collection, Iterable, Mapping
 from datetime import date, datetime
 from typing import Any, ClassVar, Final
@@ -195,7 +196,7 @@ class Explanation:
         return tuple(found)
 
 
-class Rule:
+class Rule(ABC):
     """Base of every rule node: :class:`Condition`, :class:`AllOf`, :class:`AnyOf`, :class:`Not`.
 
     Combine rules with :func:`all_of`, :func:`any_of` and :func:`not_`, or with
@@ -275,15 +276,17 @@ class Rule:
         """The rules this one combines (none for a condition)."""
         return ()
 
+    @abstractmethod
     def describe(self, personal: Collection[str] = DEFAULT_PERSONAL_FIELDS) -> str:
         """The clause in words, as explanations show it."""
-        raise NotImplementedError
 
+    @abstractmethod
     def _compile(self, at: datetime | None) -> Predicate:
-        raise NotImplementedError
+        """A predicate evaluating this rule at ``at``."""
 
+    @abstractmethod
     def _explain(self, obj: object, at: datetime | None, personal: Collection[str]) -> Explanation:
-        raise NotImplementedError
+        """The explanation tree of this rule for ``obj``."""
 
     def __and__(self, other: Rule) -> AllOf:
         return AllOf((*_flat(self, AllOf), *_flat(_rule(other, "$.other"), AllOf)))
