@@ -13,8 +13,8 @@ from crmcore.errors import InvalidType, Problem, ValidationError
 from crmcore.lifecycle._diagrams import dot, mermaid
 from crmcore.lifecycle._errors import InvalidDefinition, TransitionNotAllowed
 from crmcore.model import Customer, LifecycleStageChanged, LifecycleState, StageChange
-from crmcore.model._checks import clean_text, is_bool, require_aware, type_name
-from crmcore.model._lifecycle import START_TRIGGER, check_name
+from crmcore.model._checks import check_name, clean_text, is_bool, require_aware, type_name
+from crmcore.model._lifecycle import START_TRIGGER
 
 __all__ = ["MAX_STATES", "MAX_TRANSITIONS", "Guard", "LifecycleDefinition", "State", "Transition"]
 

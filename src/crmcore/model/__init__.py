@@ -31,18 +31,8 @@ from crmcore.model._cases import (
     SlaMetric,
     StatusChange,
 )
-from crmcore.model._commerce import (
-    OrderId,
-    Payment,
-    PaymentId,
-    PaymentMethod,
-    PaymentOutcome,
-    Period,
-    PeriodUnit,
-    PlanId,
-    ProductId,
-    SubscriptionId,
-)
+from crmcore.model._checks import normalize_tag
+from crmcore.model._commerce import Payment, PaymentMethod, PaymentOutcome, Period, PeriodUnit
 from crmcore.model._commerce_orders import (
     ORDER_TRANSITIONS,
     ItemReturn,
@@ -89,7 +79,7 @@ from crmcore.model._consent import (
     decide_consent,
 )
 from crmcore.model._contact import Channel, ContactPoint, normalize_email, normalize_phone
-from crmcore.model._customer import Customer, PartyKind, normalize_tag
+from crmcore.model._customer import Customer, PartyKind
 from crmcore.model._events import (
     AddressAdded,
     AddressRemoved,
@@ -114,7 +104,6 @@ from crmcore.model._events import (
 from crmcore.model._feedback import (
     CesResponse,
     CsatResponse,
-    FeedbackId,
     NpsBreakdown,
     NpsCategory,
     NpsResponse,
@@ -123,7 +112,6 @@ from crmcore.model._feedback import (
     ResponseStep,
     Review,
     ReviewAnswered,
-    ReviewId,
     ReviewReceived,
     SurveyAnswered,
     SurveyKind,
@@ -137,23 +125,35 @@ from crmcore.model._feedback import (
 )
 from crmcore.model._frozen import FrozenMap
 from crmcore.model._ids import (
+    CaseId,
     CustomerId,
+    FeedbackId,
     Identifier,
     IdSource,
+    InteractionId,
+    LeadId,
+    LoyaltyAccountId,
+    OpportunityId,
+    OrderId,
+    PaymentId,
+    PipelineId,
+    PlanId,
+    ProductId,
+    ProgramId,
+    ReviewId,
+    RewardId,
     SeededIdSource,
     SequentialIdSource,
+    StaffId,
+    SubscriptionId,
 )
 from crmcore.model._interactions import (
-    CaseId,
     Direction,
     Interaction,
     InteractionEvent,
-    InteractionId,
     InteractionKind,
     InteractionLinked,
     InteractionLogged,
-    OpportunityId,
-    StaffId,
 )
 from crmcore.model._lifecycle import LifecycleStageChanged, LifecycleState, StageChange
 from crmcore.model._loyalty import (
@@ -161,12 +161,9 @@ from crmcore.model._loyalty import (
     BonusRule,
     EarnQuote,
     EarnRate,
-    LoyaltyAccountId,
     LoyaltyProgram,
     PointsRounding,
-    ProgramId,
     Reward,
-    RewardId,
     Tier,
     TierBasis,
 )
@@ -195,14 +192,7 @@ from crmcore.model._party import (
     PostalAddress,
     Profile,
 )
-from crmcore.model._pipeline import (
-    STANDARD_PIPELINE,
-    LeadId,
-    PipelineDefinition,
-    PipelineId,
-    Stage,
-    StageKind,
-)
+from crmcore.model._pipeline import STANDARD_PIPELINE, PipelineDefinition, Stage, StageKind
 from crmcore.model._pipeline_forecast import (
     ForecastLine,
     ForecastPeriod,

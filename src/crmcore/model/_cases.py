@@ -49,6 +49,7 @@ from typing import Any, ClassVar, Final
 import attrs
 
 from crmcore.errors import InvalidType, ValidationError
+from crmcore.model._aggregate import check_version, optional_typed_id, pending_events, typed_id
 from crmcore.model._checks import (
     aware,
     clean_text,
@@ -59,18 +60,9 @@ from crmcore.model._checks import (
     tuple_of,
     type_name,
 )
-from crmcore.model._commerce import OrderId
 from crmcore.model._contact import Channel
 from crmcore.model._events import DomainEvent
-from crmcore.model._ids import CustomerId
-from crmcore.model._interactions import (
-    CaseId,
-    StaffId,
-    check_version,
-    optional_typed_id,
-    pending_events,
-    typed_id,
-)
+from crmcore.model._ids import CaseId, CustomerId, OrderId, StaffId
 from crmcore.model._timeline import TimelineEntry
 
 __all__ = [

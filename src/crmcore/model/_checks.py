@@ -7,12 +7,13 @@ puts the offending value in the message: it may be personal data.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 import attrs
 
@@ -262,3 +263,70 @@ def optional_aware(path: str) -> Callable[[object], datetime | None]:
         return None if value is None else require_aware(value, path)
 
     return convert
+
+
+#: Longest stage, trigger, guard or definition name.
+MAX_NAME_LENGTH: Final = 64
+
+
+_NAME: Final = re.compile(r"[a-z][a-z0-9_]*\Z")
+
+
+_NAME_RULE: Final = (
+    f"must be a snake_case name (a lowercase letter, then lowercase letters, digits "
+    f"or underscores; at most {MAX_NAME_LENGTH} characters)"
+)
+
+
+def check_name(value: object, path: str) -> str:
+    """Return ``value`` if it is a snake_case name such as ``"first_time_customer"``.
+
+    >>> check_name("repeat_customer", "$.stage")
+    'repeat_customer'
+    >>> check_name("Repeat Customer", "$.stage")
+    Traceback (most recent call last):
+    ...
+    crmcore.errors.ValidationError: $.stage: must be a snake_case name (a lowercase letter, then lowercase letters, digits or underscores; at most 64 characters)
+    """
+    if not isinstance(value, str):
+        raise InvalidType(f"must be a str, not {type_name(value)}", path=path)
+    if len(value) > MAX_NAME_LENGTH or _NAME.match(value) is None:
+        raise ValidationError(_NAME_RULE, path=path, code="name")
+    return value
+
+
+#: Longest tag, in characters.
+MAX_TAG_LENGTH = 64
+
+
+_TAG_CHARS = re.compile(r"[\w \-:./]+")
+
+
+_TAG_PUNCTUATION = frozenset(" -_:./")
+
+
+def normalize_tag(tag: object, path: str = "$.tag") -> str:
+    """Tags are trimmed, NFC-normalized, case-folded and at most 64 characters.
+
+    >>> normalize_tag("  VIP ")
+    'vip'
+    """
+    if not isinstance(tag, str):
+        raise InvalidType(f"must be a str, not {type_name(tag)}", path=path)
+    text = tag.strip()
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    text = text.casefold()
+    if not text:
+        raise ValidationError("must not be empty", path=path, code="too_short")
+    if len(text) > MAX_TAG_LENGTH:
+        raise ValidationError(
+            f"must be at most {MAX_TAG_LENGTH} characters", path=path, code="too_long"
+        )
+    if _TAG_CHARS.fullmatch(text) is None and not all(
+        ch in _TAG_PUNCTUATION or unicodedata.category(ch)[0] in "LMN" for ch in text
+    ):
+        raise ValidationError(
+            "must use only letters, digits, spaces and -_:./", path=path, code="tag"
+        )
+    return text

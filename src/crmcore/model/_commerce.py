@@ -14,57 +14,28 @@ import attrs
 from dateutil.relativedelta import relativedelta
 
 from crmcore.errors import CurrencyMismatch, InvalidType, ValidationError
-from crmcore.model._checks import aware, clean_text, enum_converter, optional_aware, type_name
-from crmcore.model._customer import normalize_tag
-from crmcore.model._ids import Identifier
-from crmcore.model._interactions import typed_id
+from crmcore.model._aggregate import typed_id
+from crmcore.model._checks import (
+    aware,
+    clean_text,
+    enum_converter,
+    normalize_tag,
+    optional_aware,
+    type_name,
+)
+from crmcore.model._ids import PaymentId
 from crmcore.model._money import Money
 
 __all__ = [
-    "OrderId",
     "Payment",
-    "PaymentId",
     "PaymentMethod",
     "PaymentOutcome",
     "Period",
     "PeriodUnit",
-    "PlanId",
-    "ProductId",
-    "SubscriptionId",
 ]
 
 #: Longest failure reason or refund reason, in characters.
 MAX_REASON: Final = 200
-
-
-class OrderId(Identifier):
-    """Identifies an :class:`~crmcore.model.Order`."""
-
-    __slots__ = ()
-
-
-class ProductId(Identifier):
-    """Identifies a product (a SKU) sold on order lines."""
-
-    __slots__ = ()
-
-
-class PaymentId(Identifier):
-    """Identifies one payment or payment attempt."""
-
-    __slots__ = ()
-
-
-class SubscriptionId(Identifier):
-    """Identifies a :class:`~crmcore.model.Subscription`."""
-
-    __slots__ = ()
-
-
-class PlanId(Identifier):
-    """Identifies a subscription :class:`~crmcore.model.Plan`."""
-
-    __slots__ = ()
 
 
 # -- shared checks -------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from typing import Any, ClassVar, Final
 import attrs
 
 from crmcore.errors import InvalidType, ValidationError
+from crmcore.model._aggregate import check_version, pending_events, typed_id
 from crmcore.model._checks import (
     aware,
     enum_converter,
@@ -35,12 +36,9 @@ from crmcore.model._checks import (
     type_name,
 )
 from crmcore.model._commerce import (
-    OrderId,
     Payment,
-    PaymentId,
     PaymentMethod,
     PaymentOutcome,
-    ProductId,
     category,
     money_at_least_zero,
     positive_int,
@@ -49,8 +47,7 @@ from crmcore.model._commerce import (
     same_currency,
 )
 from crmcore.model._events import DomainEvent
-from crmcore.model._ids import CustomerId
-from crmcore.model._interactions import check_version, pending_events, typed_id
+from crmcore.model._ids import CustomerId, OrderId, PaymentId, ProductId
 from crmcore.model._money import Money
 from crmcore.model._timeline import TimelineEntry
 

@@ -27,6 +27,7 @@ from typing import Any, ClassVar, Final
 import attrs
 
 from crmcore.errors import InvalidType, ValidationError
+from crmcore.model._aggregate import check_version, pending_events, typed_id
 from crmcore.model._checks import (
     aware,
     clean_text,
@@ -39,13 +40,10 @@ from crmcore.model._checks import (
 )
 from crmcore.model._commerce import (
     Payment,
-    PaymentId,
     PaymentMethod,
     PaymentOutcome,
     Period,
     PeriodUnit,
-    PlanId,
-    SubscriptionId,
     category,
     money_at_least_zero,
     positive_int,
@@ -55,8 +53,7 @@ from crmcore.model._commerce import (
     to_period,
 )
 from crmcore.model._events import DomainEvent
-from crmcore.model._ids import CustomerId
-from crmcore.model._interactions import check_version, pending_events, typed_id
+from crmcore.model._ids import CustomerId, PaymentId, PlanId, SubscriptionId
 from crmcore.model._money import Money
 from crmcore.model._timeline import TimelineEntry
 

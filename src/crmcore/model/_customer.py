@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
@@ -17,6 +15,7 @@ from crmcore.model._checks import (
     aware,
     enum_converter,
     instance_of,
+    normalize_tag,
     require_aware,
     require_date,
     tuple_of,
@@ -69,7 +68,10 @@ from crmcore.model._party import (
     check_language,
 )
 
-__all__ = ["Customer", "PartyKind", "normalize_tag"]
+__all__ = [
+    "Customer",
+    "PartyKind",
+]
 
 #: Most contact points one customer may hold.
 MAX_CONTACT_POINTS = 50
@@ -77,14 +79,8 @@ MAX_CONTACT_POINTS = 50
 MAX_CONSENT_RECORDS = 10_000
 #: Most tags one customer may carry.
 MAX_TAGS = 200
-#: Longest tag, in characters.
-MAX_TAG_LENGTH = 64
 #: Oldest birth date accepted, relative to the time it is recorded.
 MAX_AGE_YEARS = 150
-
-
-_TAG_CHARS = re.compile(r"[\w \-:./]+")
-_TAG_PUNCTUATION = frozenset(" -_:./")
 
 
 class PartyKind(StrEnum):
@@ -92,33 +88,6 @@ class PartyKind(StrEnum):
 
     PERSON = "person"
     ORGANIZATION = "organization"
-
-
-def normalize_tag(tag: object, path: str = "$.tag") -> str:
-    """Tags are trimmed, NFC-normalized, case-folded and at most 64 characters.
-
-    >>> normalize_tag("  VIP ")
-    'vip'
-    """
-    if not isinstance(tag, str):
-        raise InvalidType(f"must be a str, not {type_name(tag)}", path=path)
-    text = tag.strip()
-    if not unicodedata.is_normalized("NFC", text):
-        text = unicodedata.normalize("NFC", text)
-    text = text.casefold()
-    if not text:
-        raise ValidationError("must not be empty", path=path, code="too_short")
-    if len(text) > MAX_TAG_LENGTH:
-        raise ValidationError(
-            f"must be at most {MAX_TAG_LENGTH} characters", path=path, code="too_long"
-        )
-    if _TAG_CHARS.fullmatch(text) is None and not all(
-        ch in _TAG_PUNCTUATION or unicodedata.category(ch)[0] in "LMN" for ch in text
-    ):
-        raise ValidationError(
-            "must use only letters, digits, spaces and -_:./", path=path, code="tag"
-        )
-    return text
 
 
 def _tags(value: object) -> frozenset[str]:

@@ -48,6 +48,7 @@ from typing import Any, ClassVar, Final, Self
 import attrs
 
 from crmcore.errors import InvalidType, ValidationError
+from crmcore.model._aggregate import check_version, optional_typed_id, pending_events, typed_id
 from crmcore.model._checks import (
     aware,
     clean_text,
@@ -55,24 +56,15 @@ from crmcore.model._checks import (
     require_aware,
     type_name,
 )
-from crmcore.model._commerce import OrderId
 from crmcore.model._contact import ContactPoint
 from crmcore.model._events import DomainEvent
-from crmcore.model._ids import CustomerId, Identifier
-from crmcore.model._interactions import (
-    CaseId,
-    check_version,
-    optional_typed_id,
-    pending_events,
-    typed_id,
-)
+from crmcore.model._ids import CaseId, CustomerId, FeedbackId, OrderId, ReviewId
 from crmcore.model._party import OrganizationName, PersonName
 from crmcore.model._timeline import TimelineEntry
 
 __all__ = [
     "CesResponse",
     "CsatResponse",
-    "FeedbackId",
     "NpsBreakdown",
     "NpsCategory",
     "NpsResponse",
@@ -81,7 +73,6 @@ __all__ = [
     "ResponseStep",
     "Review",
     "ReviewAnswered",
-    "ReviewId",
     "ReviewReceived",
     "SurveyAnswered",
     "SurveyKind",
@@ -108,18 +99,6 @@ MAX_PLAN_TEXT: Final = 500
 NEGATIVE_AT_MOST: Final = 2
 
 _URL: Final = re.compile(r"https?://[^\s/$.?#][^\s]*", re.IGNORECASE)
-
-
-class FeedbackId(Identifier):
-    """Identifies one survey response."""
-
-    __slots__ = ()
-
-
-class ReviewId(Identifier):
-    """Identifies one public review."""
-
-    __slots__ = ()
 
 
 class SurveyKind(StrEnum):

@@ -19,11 +19,27 @@ from crmcore.errors import InvalidType, ValidationError
 from crmcore.model._checks import type_name
 
 __all__ = [
+    "CaseId",
     "CustomerId",
+    "FeedbackId",
     "IdSource",
     "Identifier",
+    "InteractionId",
+    "LeadId",
+    "LoyaltyAccountId",
+    "OpportunityId",
+    "OrderId",
+    "PaymentId",
+    "PipelineId",
+    "PlanId",
+    "ProductId",
+    "ProgramId",
+    "ReviewId",
+    "RewardId",
     "SeededIdSource",
     "SequentialIdSource",
+    "StaffId",
+    "SubscriptionId",
 ]
 
 #: Anything that returns a fresh identifier string each time it is called.
@@ -142,3 +158,99 @@ class SeededIdSource:
 
     def __repr__(self) -> str:
         return "SeededIdSource(...)"
+
+
+class InteractionId(Identifier):
+    """Identifies an :class:`Interaction`."""
+
+    __slots__ = ()
+
+
+class CaseId(Identifier):
+    """Identifies a service case (a complaint, question or request)."""
+
+    __slots__ = ()
+
+
+class OpportunityId(Identifier):
+    """Identifies a sales opportunity in the pipeline."""
+
+    __slots__ = ()
+
+
+class StaffId(Identifier):
+    """Identifies a member of staff (an agent, a sales representative, a store clerk)."""
+
+    __slots__ = ()
+
+
+class OrderId(Identifier):
+    """Identifies an :class:`~crmcore.model.Order`."""
+
+    __slots__ = ()
+
+
+class ProductId(Identifier):
+    """Identifies a product (a SKU) sold on order lines."""
+
+    __slots__ = ()
+
+
+class PaymentId(Identifier):
+    """Identifies one payment or payment attempt."""
+
+    __slots__ = ()
+
+
+class SubscriptionId(Identifier):
+    """Identifies a :class:`~crmcore.model.Subscription`."""
+
+    __slots__ = ()
+
+
+class PlanId(Identifier):
+    """Identifies a subscription :class:`~crmcore.model.Plan`."""
+
+    __slots__ = ()
+
+
+class FeedbackId(Identifier):
+    """Identifies one survey response."""
+
+    __slots__ = ()
+
+
+class ReviewId(Identifier):
+    """Identifies one public review."""
+
+    __slots__ = ()
+
+
+class ProgramId(Identifier):
+    """Identifies a :class:`LoyaltyProgram`."""
+
+    __slots__ = ()
+
+
+class LoyaltyAccountId(Identifier):
+    """Identifies a :class:`~crmcore.model.LoyaltyAccount` (one member of one program)."""
+
+    __slots__ = ()
+
+
+class RewardId(Identifier):
+    """Identifies a :class:`Reward` of a program's catalogue."""
+
+    __slots__ = ()
+
+
+class PipelineId(Identifier):
+    """Identifies a :class:`PipelineDefinition`."""
+
+    __slots__ = ()
+
+
+class LeadId(Identifier):
+    """Identifies a :class:`~crmcore.model.Lead`."""
+
+    __slots__ = ()

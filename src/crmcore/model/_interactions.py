@@ -12,41 +12,34 @@ that links to them (service cases, the pipeline) shares one type.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any, ClassVar, Final, TypeVar
+from typing import Any, ClassVar, Final
 
 import attrs
 
 from crmcore.errors import InvalidType, ValidationError
+from crmcore.model._aggregate import check_version, optional_typed_id, pending_events, typed_id
 from crmcore.model._checks import (
     aware,
     clean_text,
     enum_converter,
-    instance_of,
     require_aware,
-    tuple_of,
     type_name,
 )
 from crmcore.model._contact import Channel
 from crmcore.model._events import DomainEvent
-from crmcore.model._ids import CustomerId, Identifier
+from crmcore.model._ids import CaseId, CustomerId, InteractionId, OpportunityId, StaffId
 
 __all__ = [
-    "CaseId",
     "Direction",
     "Interaction",
     "InteractionEvent",
-    "InteractionId",
     "InteractionKind",
     "InteractionLinked",
     "InteractionLogged",
-    "OpportunityId",
-    "StaffId",
 ]
 
-IdT = TypeVar("IdT", bound=Identifier)
 
 #: Longest subject line, in characters.
 MAX_SUBJECT: Final = 200
@@ -54,30 +47,6 @@ MAX_SUBJECT: Final = 200
 MAX_NOTES: Final = 10_000
 #: Longest duration of a timed interaction, in seconds (one day).
 MAX_DURATION_SECONDS: Final = 86_400
-
-
-class InteractionId(Identifier):
-    """Identifies an :class:`Interaction`."""
-
-    __slots__ = ()
-
-
-class CaseId(Identifier):
-    """Identifies a service case (a complaint, question or request)."""
-
-    __slots__ = ()
-
-
-class OpportunityId(Identifier):
-    """Identifies a sales opportunity in the pipeline."""
-
-    __slots__ = ()
-
-
-class StaffId(Identifier):
-    """Identifies a member of staff (an agent, a sales representative, a store clerk)."""
-
-    __slots__ = ()
 
 
 class Direction(StrEnum):
@@ -125,44 +94,6 @@ TIMED_KINDS: Final = frozenset(
 
 
 # -- field checks ----------------------------------------------------------------------
-
-
-def typed_id(cls: type[IdT], path: str) -> Callable[[object, attrs.Attribute[Any], IdT], None]:
-    """An attrs validator: the value must be exactly an identifier of ``cls``."""
-
-    def check(_: object, __: attrs.Attribute[Any], value: object) -> None:
-        if type(value) is not cls:
-            raise InvalidType(f"must be a {cls.__name__}, not {type_name(value)}", path=path)
-
-    return check
-
-
-def optional_typed_id(
-    cls: type[IdT], path: str
-) -> Callable[[object, attrs.Attribute[Any], IdT | None], None]:
-    """Like :func:`typed_id`, letting ``None`` through."""
-    check = typed_id(cls, path)
-
-    def run(instance: object, attribute: attrs.Attribute[Any], value: IdT | None) -> None:
-        if value is not None:
-            check(instance, attribute, value)
-
-    return run
-
-
-def check_version(_: object, __: attrs.Attribute[Any], value: object) -> None:
-    """An attrs validator for an aggregate's ``version``: an int of 0 or more."""
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidType(f"must be an int, not {type_name(value)}", path="$.version")
-    if value < 0:
-        raise ValidationError("must be 0 or more", path="$.version", code="negative")
-
-
-def pending_events(value: object) -> tuple[DomainEvent, ...]:
-    """Convert an aggregate's ``pending_events`` to a tuple of events."""
-    if type(value) is tuple and all(isinstance(e, DomainEvent) for e in value):
-        return value
-    return tuple_of(value, "$.pending_events", instance_of(DomainEvent, "a DomainEvent"))
 
 
 def _kind(value: object) -> InteractionKind:

@@ -29,7 +29,6 @@ True
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_right
 from datetime import datetime
 from typing import Any, Final, Protocol
@@ -37,7 +36,7 @@ from typing import Any, Final, Protocol
 import attrs
 
 from crmcore.errors import InvalidType, ValidationError
-from crmcore.model._checks import clean_text, require_aware, type_name
+from crmcore.model._checks import check_name, clean_text, require_aware, type_name
 from crmcore.model._events import CustomerEvent
 
 __all__ = [
@@ -48,7 +47,6 @@ __all__ = [
     "NamedDefinition",
     "StageChange",
     "check_lifecycles",
-    "check_name",
     "definition_name",
     "to_lifecycles",
 ]
@@ -57,34 +55,9 @@ __all__ = [
 START_TRIGGER: Final = "start"
 #: Most changes one lifecycle history may hold.
 MAX_HISTORY: Final = 100_000
-#: Longest stage, trigger, guard or definition name.
-MAX_NAME_LENGTH: Final = 64
 #: Longest actor identifier and longest reason, in characters.
 MAX_ACTOR_LENGTH: Final = 200
 MAX_REASON_LENGTH: Final = 500
-
-_NAME: Final = re.compile(r"[a-z][a-z0-9_]*\Z")
-_NAME_RULE: Final = (
-    f"must be a snake_case name (a lowercase letter, then lowercase letters, digits "
-    f"or underscores; at most {MAX_NAME_LENGTH} characters)"
-)
-
-
-def check_name(value: object, path: str) -> str:
-    """Return ``value`` if it is a snake_case name such as ``"first_time_customer"``.
-
-    >>> check_name("repeat_customer", "$.stage")
-    'repeat_customer'
-    >>> check_name("Repeat Customer", "$.stage")
-    Traceback (most recent call last):
-    ...
-    crmcore.errors.ValidationError: $.stage: must be a snake_case name (a lowercase letter, then lowercase letters, digits or underscores; at most 64 characters)
-    """
-    if not isinstance(value, str):
-        raise InvalidType(f"must be a str, not {type_name(value)}", path=path)
-    if len(value) > MAX_NAME_LENGTH or _NAME.match(value) is None:
-        raise ValidationError(_NAME_RULE, path=path, code="name")
-    return value
 
 
 class NamedDefinition(Protocol):

@@ -58,7 +58,9 @@ from typing import Any, Final
 import attrs
 
 from crmcore.errors import InvalidType, ValidationError
+from crmcore.model._aggregate import typed_id
 from crmcore.model._checks import (
+    check_name,
     clean_text,
     enum_converter,
     instance_of,
@@ -77,9 +79,7 @@ from crmcore.model._commerce import (
     same_currency,
     to_period,
 )
-from crmcore.model._ids import Identifier
-from crmcore.model._interactions import typed_id
-from crmcore.model._lifecycle import check_name
+from crmcore.model._ids import ProgramId, RewardId
 from crmcore.model._money import Money, currency
 
 __all__ = [
@@ -87,12 +87,9 @@ __all__ = [
     "BonusRule",
     "EarnQuote",
     "EarnRate",
-    "LoyaltyAccountId",
     "LoyaltyProgram",
     "PointsRounding",
-    "ProgramId",
     "Reward",
-    "RewardId",
     "Tier",
     "TierBasis",
 ]
@@ -107,24 +104,6 @@ MAX_BONUSES: Final = 100
 MAX_REWARDS: Final = 10_000
 #: The largest earn multiplier of a tier or a bonus.
 MAX_MULTIPLIER: Final = Decimal(100)
-
-
-class ProgramId(Identifier):
-    """Identifies a :class:`LoyaltyProgram`."""
-
-    __slots__ = ()
-
-
-class LoyaltyAccountId(Identifier):
-    """Identifies a :class:`~crmcore.model.LoyaltyAccount` (one member of one program)."""
-
-    __slots__ = ()
-
-
-class RewardId(Identifier):
-    """Identifies a :class:`Reward` of a program's catalogue."""
-
-    __slots__ = ()
 
 
 class PointsRounding(StrEnum):

@@ -69,8 +69,10 @@ from typing import Any, ClassVar, Final
 import attrs
 
 from crmcore.errors import InvalidType, ValidationError
+from crmcore.model._aggregate import check_version, optional_typed_id, pending_events, typed_id
 from crmcore.model._checks import (
     aware,
+    check_name,
     clean_text,
     enum_converter,
     instance_of,
@@ -79,26 +81,11 @@ from crmcore.model._checks import (
     tuple_of,
     type_name,
 )
-from crmcore.model._commerce import OrderId, same_currency
+from crmcore.model._commerce import same_currency
 from crmcore.model._commerce_orders import Order, OrderStatus
 from crmcore.model._events import DomainEvent
-from crmcore.model._ids import CustomerId
-from crmcore.model._interactions import (
-    check_version,
-    optional_typed_id,
-    pending_events,
-    typed_id,
-)
-from crmcore.model._lifecycle import check_name
-from crmcore.model._loyalty import (
-    MAX_POINTS,
-    LoyaltyAccountId,
-    LoyaltyProgram,
-    ProgramId,
-    RewardId,
-    TierBasis,
-    points_value,
-)
+from crmcore.model._ids import CustomerId, LoyaltyAccountId, OrderId, ProgramId, RewardId
+from crmcore.model._loyalty import MAX_POINTS, LoyaltyProgram, TierBasis, points_value
 from crmcore.model._money import Money
 
 __all__ = [

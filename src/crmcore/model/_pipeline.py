@@ -28,7 +28,9 @@ from typing import Any, Final
 import attrs
 
 from crmcore.errors import InvalidType, ValidationError
+from crmcore.model._aggregate import typed_id
 from crmcore.model._checks import (
+    check_name,
     clean_text,
     enum_converter,
     instance_of,
@@ -36,15 +38,11 @@ from crmcore.model._checks import (
     tuple_of,
     type_name,
 )
-from crmcore.model._ids import Identifier
-from crmcore.model._interactions import typed_id
-from crmcore.model._lifecycle import check_name
+from crmcore.model._ids import PipelineId
 
 __all__ = [
     "STANDARD_PIPELINE",
-    "LeadId",
     "PipelineDefinition",
-    "PipelineId",
     "Stage",
     "StageKind",
 ]
@@ -53,18 +51,6 @@ __all__ = [
 MAX_STAGES: Final = 100
 #: Longest pipeline or stage name, in characters.
 MAX_NAME: Final = 100
-
-
-class PipelineId(Identifier):
-    """Identifies a :class:`PipelineDefinition`."""
-
-    __slots__ = ()
-
-
-class LeadId(Identifier):
-    """Identifies a :class:`~crmcore.model.Lead`."""
-
-    __slots__ = ()
 
 
 class StageKind(StrEnum):

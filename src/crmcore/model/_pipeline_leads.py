@@ -64,31 +64,25 @@ from typing import Any, ClassVar, Final
 import attrs
 
 from crmcore.errors import InvalidType, ValidationError
+from crmcore.model._aggregate import check_version, optional_typed_id, pending_events, typed_id
 from crmcore.model._checks import (
     aware,
     clean_text,
     enum_converter,
     instance_of,
     is_bool,
+    normalize_tag,
     require_aware,
     tuple_of,
     type_name,
 )
 from crmcore.model._contact import ContactPoint
-from crmcore.model._customer import Customer, normalize_tag
+from crmcore.model._customer import Customer
 from crmcore.model._events import DomainEvent
-from crmcore.model._ids import CustomerId
-from crmcore.model._interactions import (
-    OpportunityId,
-    StaffId,
-    check_version,
-    optional_typed_id,
-    pending_events,
-    typed_id,
-)
+from crmcore.model._ids import CustomerId, LeadId, OpportunityId, StaffId
 from crmcore.model._money import Money
 from crmcore.model._party import OrganizationName, PersonName
-from crmcore.model._pipeline import LeadId, PipelineDefinition
+from crmcore.model._pipeline import PipelineDefinition
 from crmcore.model._pipeline_opportunities import Opportunity
 
 __all__ = [

@@ -51,8 +51,10 @@ from typing import Any, ClassVar, Final
 import attrs
 
 from crmcore.errors import InvalidType, ValidationError
+from crmcore.model._aggregate import check_version, optional_typed_id, pending_events, typed_id
 from crmcore.model._checks import (
     aware,
+    check_name,
     clean_text,
     enum_converter,
     instance_of,
@@ -63,18 +65,9 @@ from crmcore.model._checks import (
 )
 from crmcore.model._commerce import money_at_least_zero
 from crmcore.model._events import DomainEvent
-from crmcore.model._ids import CustomerId
-from crmcore.model._interactions import (
-    OpportunityId,
-    StaffId,
-    check_version,
-    optional_typed_id,
-    pending_events,
-    typed_id,
-)
-from crmcore.model._lifecycle import check_name
+from crmcore.model._ids import CustomerId, LeadId, OpportunityId, PipelineId, StaffId
 from crmcore.model._money import Money
-from crmcore.model._pipeline import LeadId, PipelineDefinition, PipelineId, Stage, StageKind
+from crmcore.model._pipeline import PipelineDefinition, Stage, StageKind
 from crmcore.model._timeline import TimelineEntry
 
 __all__ = [

@@ -60,6 +60,7 @@ from typing import Any, Final
 import attrs
 
 from crmcore.errors import InvalidType, ValidationError
+from crmcore.model._aggregate import typed_id
 from crmcore.model._calendar import BusinessCalendar
 from crmcore.model._cases import (
     DONE_STATUSES,
@@ -79,7 +80,7 @@ from crmcore.model._checks import (
     tuple_of,
     type_name,
 )
-from crmcore.model._interactions import CaseId, typed_id
+from crmcore.model._ids import CaseId
 
 __all__ = [
     "EscalationRule",

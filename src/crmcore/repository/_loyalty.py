@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Final
 
 from crmcore.model import CustomerId, LoyaltyAccount, LoyaltyAccountId, ProgramId
-from crmcore.model._lifecycle import check_name
+from crmcore.model._checks import check_name
 from crmcore.repository._errors import not_found_by_key
 from crmcore.repository._lookups import by_customer, id_argument
 from crmcore.repository._ports import LoyaltyAccountRepository

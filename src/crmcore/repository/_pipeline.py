@@ -14,7 +14,7 @@ from crmcore.model import (
     OpportunityId,
     StaffId,
 )
-from crmcore.model._lifecycle import check_name
+from crmcore.model._checks import check_name
 from crmcore.repository._lookups import (
     by_customer,
     by_status,
