@@ -28,7 +28,8 @@ from crmcore.analytics import (
     top_clv_products,
     top_products,
 )
-from crmcore.model import CustomerId, Order, OrderId, OrderLine, ProductId
+from crmcore.commerce import Order, OrderId, OrderLine, ProductId
+from crmcore.customers import CustomerId
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 WIB = timezone(timedelta(hours=7))

@@ -13,7 +13,7 @@ from crmcore.analytics import (
     stage_conversion,
     stage_funnel,
 )
-from crmcore.model import LifecycleStageChanged
+from crmcore.customers import LifecycleStageChanged
 
 
 def day(d):

@@ -1,4 +1,4 @@
-"""Tests for `crmcore.model._calendar`: business calendars and business-time arithmetic."""
+"""Tests for `crmcore.service._calendar`: business calendars and business-time arithmetic."""
 
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 
@@ -7,8 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crmcore import InvalidType, ValidationError
-from crmcore.model import BusinessCalendar, TimeOfDay, Weekday, WorkingDay, WorkingHours
 from crmcore.serialization import from_dict, to_dict
+from crmcore.service import BusinessCalendar, TimeOfDay, Weekday, WorkingDay, WorkingHours
 
 try:
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError

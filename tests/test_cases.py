@@ -1,4 +1,4 @@
-"""Tests for `crmcore.model._cases`: the Case aggregate and its status machine."""
+"""Tests for `crmcore.service._cases`: the Case aggregate and its status machine."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -7,8 +7,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crmcore import CustomerId, DomainEvent, InvalidType, ValidationError
-from crmcore.model import (
+from crmcore import CustomerId, DomainEvent, InvalidType, StaffId, ValidationError
+from crmcore.commerce import OrderId
+from crmcore.interactions import timeline
+from crmcore.serialization import from_dict, to_dict
+from crmcore.service import (
     CASE_TRANSITIONS,
     Case,
     CaseAssigned,
@@ -23,12 +26,8 @@ from crmcore.model import (
     CaseStatus,
     CaseStatusChanged,
     Escalation,
-    OrderId,
-    StaffId,
     StatusChange,
-    timeline,
 )
-from crmcore.serialization import from_dict, to_dict
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 CUSTOMER = CustomerId("c-1")

@@ -1,4 +1,4 @@
-"""Tests for `crmcore.clv._m_bgbb`: the BG/BB model."""
+"""Tests for `crmcore.clv.models._bgbb`: the BG/BB model."""
 
 import csv
 import itertools
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from crmcore.clv import BetaGeoBetaBinom
-from crmcore.clv._m_special import lbeta
+from crmcore.clv.models._special import lbeta
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "cdnow"
 

@@ -1,4 +1,4 @@
-"""Tests for `crmcore.clv._m_bgnbd`: the BG/NBD and MBG/NBD models."""
+"""Tests for `crmcore.clv.models._bgnbd`: the BG/NBD and MBG/NBD models."""
 
 import csv
 import itertools
@@ -11,9 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crmcore.clv import BetaGeo, ConvergenceError, ModifiedBetaGeo, NotFittedError
-from crmcore.clv._m_bgnbd import _Likelihood
-from crmcore.clv._m_data import load_rfm
-from crmcore.clv._m_optimize import numeric_gradient
+from crmcore.clv.models._bgnbd import _Likelihood
+from crmcore.clv.models._data import load_rfm
+from crmcore.clv.models._optimize import numeric_gradient
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "cdnow"
 

@@ -1,4 +1,4 @@
-"""Tests for `crmcore.clv._m_clv`: lifetime value from a purchase and a spend model."""
+"""Tests for `crmcore.clv.models._clv`: lifetime value from a purchase and a spend model."""
 
 import pytest
 

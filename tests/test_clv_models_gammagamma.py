@@ -1,4 +1,4 @@
-"""Tests for `crmcore.clv._m_gammagamma`: the Gamma-Gamma spend model."""
+"""Tests for `crmcore.clv.models._gammagamma`: the Gamma-Gamma spend model."""
 
 import csv
 import math
@@ -8,8 +8,8 @@ import pytest
 
 from crmcore import ValidationError
 from crmcore.clv import GammaGamma
-from crmcore.clv._m_gammagamma import _Likelihood
-from crmcore.clv._m_optimize import numeric_gradient
+from crmcore.clv.models._gammagamma import _Likelihood
+from crmcore.clv.models._optimize import numeric_gradient
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "cdnow"
 

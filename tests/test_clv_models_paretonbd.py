@@ -1,4 +1,4 @@
-"""Tests for `crmcore.clv._m_paretonbd`: the Pareto/NBD model."""
+"""Tests for `crmcore.clv.models._paretonbd`: the Pareto/NBD model."""
 
 import csv
 import math
@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from crmcore.clv import ParetoNBD
-from crmcore.clv._m_data import load_rfm
-from crmcore.clv._m_optimize import numeric_gradient
-from crmcore.clv._m_paretonbd import _Likelihood
+from crmcore.clv.models._data import load_rfm
+from crmcore.clv.models._optimize import numeric_gradient
+from crmcore.clv.models._paretonbd import _Likelihood
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "cdnow"
 

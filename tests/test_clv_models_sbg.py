@@ -1,4 +1,4 @@
-"""Tests for `crmcore.clv._m_sbg`: the shifted-beta-geometric retention model."""
+"""Tests for `crmcore.clv.models._sbg`: the shifted-beta-geometric retention model."""
 
 import math
 

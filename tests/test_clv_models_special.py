@@ -1,4 +1,4 @@
-"""Tests for the numerics under the CLV models: `crmcore.clv._m_special` and `_m_optimize`."""
+"""Tests for the numerics under the CLV models: `crmcore.clv.models._special` and `_m_optimize`."""
 
 import math
 
@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crmcore.clv import _m_special as sp
-from crmcore.clv._m_optimize import cholesky_inverse, minimize, numeric_gradient
+from crmcore.clv.models import _special as sp
+from crmcore.clv.models._optimize import cholesky_inverse, minimize, numeric_gradient
 
 EULER_GAMMA = 0.5772156649015329
 

@@ -17,11 +17,11 @@ from crmcore.clv import (
     ModifiedBetaGeo,
     ParetoNBD,
     ShiftedBetaGeometric,
-    _m_bgbb,
-    _m_bgnbd,
-    _m_gammagamma,
-    _m_paretonbd,
 )
+from crmcore.clv.models import _bgbb as _m_bgbb
+from crmcore.clv.models import _bgnbd as _m_bgnbd
+from crmcore.clv.models import _gammagamma as _m_gammagamma
+from crmcore.clv.models import _paretonbd as _m_paretonbd
 
 param = st.floats(min_value=math.log(1e-4), max_value=math.log(1e4))
 

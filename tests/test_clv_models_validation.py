@@ -1,4 +1,4 @@
-"""Tests for `crmcore.clv._m_data` and the models' argument checks: bad input is named, never echoed."""
+"""Tests for `crmcore.clv.models._data` and the models' argument checks: bad input is named, never echoed."""
 
 import math
 

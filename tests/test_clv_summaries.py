@@ -1,4 +1,4 @@
-"""Tests for `crmcore.clv._summaries` (and its state and table modules)."""
+"""Tests for `crmcore.clv.summaries._summarize` (and its state and table modules)."""
 
 import csv
 import dataclasses

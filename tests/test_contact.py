@@ -1,9 +1,9 @@
-"""Tests for `crmcore.model._contact`."""
+"""Tests for `crmcore.customers._contact`."""
 
 import pytest
 
 from crmcore import Channel, ContactPoint, InvalidType, ValidationError
-from crmcore.model import normalize_email, normalize_phone
+from crmcore.customers import normalize_email, normalize_phone
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""Tests for `crmcore.model._customer` and the consent rules it applies."""
+"""Tests for `crmcore.customers._customer` and the consent rules it applies."""
 
 from datetime import UTC, date, datetime, timedelta, timezone
 
@@ -18,7 +18,7 @@ from crmcore import (
     PostalAddress,
     ValidationError,
 )
-from crmcore.model import (
+from crmcore.customers import (
     ConsentGiven,
     ConsentWithdrawn,
     ContactPointAdded,

@@ -8,9 +8,15 @@ import pytest
 
 from crmcore import Customer
 from crmcore.__main__ import main
-from crmcore._demo import DEMO_SEED, REFERENCE_TIME, build_customers, progress_monthly, report
-from crmcore._demo_commerce import demo_orders
-from crmcore._demo_loyalty import demo_loyalty
+from crmcore._demo._commerce import demo_orders
+from crmcore._demo._loyalty import demo_loyalty
+from crmcore._demo._report import (
+    DEMO_SEED,
+    REFERENCE_TIME,
+    build_customers,
+    progress_monthly,
+    report,
+)
 from crmcore.lifecycle import RELATIONSHIP_LADDER
 
 

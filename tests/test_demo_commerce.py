@@ -1,4 +1,4 @@
-"""Tests for `crmcore._demo_commerce`: the demonstration's commerce section."""
+"""Tests for `crmcore._demo._commerce`: the demonstration's commerce section."""
 
 from collections import Counter
 from datetime import datetime
@@ -6,15 +6,15 @@ from datetime import datetime
 import pytest
 
 from crmcore import InvalidType, ValidationError
-from crmcore._demo import REFERENCE_TIME, build_customers
-from crmcore._demo_commerce import (
+from crmcore._demo._commerce import (
     demo_commerce,
     demo_interactions,
     demo_orders,
     demo_section,
     demo_subscriptions,
 )
-from crmcore.model import OrderStatus, SubscriptionStatus
+from crmcore._demo._report import REFERENCE_TIME, build_customers
+from crmcore.commerce import OrderStatus, SubscriptionStatus
 
 SEED = 11
 

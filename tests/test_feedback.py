@@ -1,4 +1,4 @@
-"""Tests for `crmcore.model._feedback`: survey scores, reviews and response plans."""
+"""Tests for `crmcore.feedback._feedback`: survey scores, reviews and response plans."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -7,18 +7,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from crmcore import CustomerId, DomainEvent, InvalidType, ValidationError
-from crmcore.model import (
-    CaseId,
+from crmcore.commerce import OrderId
+from crmcore.customers import ContactPoint, OrganizationName, PersonName
+from crmcore.feedback import (
     CesResponse,
-    ContactPoint,
     CsatResponse,
     FeedbackId,
     NpsBreakdown,
     NpsCategory,
     NpsResponse,
-    OrderId,
-    OrganizationName,
-    PersonName,
     ResponseGuideline,
     ResponsePlan,
     ResponseStep,
@@ -35,9 +32,10 @@ from crmcore.model import (
     nps_breakdown,
     nps_category,
     response_plan,
-    timeline,
 )
+from crmcore.interactions import timeline
 from crmcore.serialization import from_dict, to_dict
+from crmcore.service import CaseId
 
 T0 = datetime(2026, 4, 1, 10, 0, tzinfo=UTC)
 ANA = CustomerId("c-ana")

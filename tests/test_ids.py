@@ -1,11 +1,17 @@
-"""Tests for `crmcore.model._ids`."""
+"""Tests for `crmcore._kernel._ids`."""
 
 import uuid
 
 import pytest
 
-from crmcore import CustomerId, InvalidType, SeededIdSource, SequentialIdSource, ValidationError
-from crmcore.model import Identifier
+from crmcore import (
+    CustomerId,
+    Identifier,
+    InvalidType,
+    SeededIdSource,
+    SequentialIdSource,
+    ValidationError,
+)
 
 
 def test_identifiers_of_different_kinds_never_compare_equal():

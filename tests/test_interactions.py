@@ -1,4 +1,4 @@
-"""Tests for `crmcore.model._interactions`: touchpoints on every channel."""
+"""Tests for `crmcore.interactions._interaction`: touchpoints on every channel."""
 
 import json
 from datetime import UTC, datetime, timedelta, timezone
@@ -7,23 +7,20 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crmcore import InvalidType, ValidationError
-from crmcore.model import (
-    CaseId,
-    Channel,
-    CustomerId,
+from crmcore import DomainEvent, InvalidType, StaffId, ValidationError
+from crmcore.customers import Channel, CustomerId
+from crmcore.interactions import (
     Direction,
-    DomainEvent,
     Interaction,
     InteractionId,
     InteractionKind,
     InteractionLinked,
     InteractionLogged,
-    OpportunityId,
-    StaffId,
 )
-from crmcore.model._interactions import KIND_CHANNELS, TIMED_KINDS
+from crmcore.interactions._interaction import KIND_CHANNELS, TIMED_KINDS
+from crmcore.sales import OpportunityId
 from crmcore.serialization import from_dict, to_dict
+from crmcore.service import CaseId
 
 WIB = timezone(timedelta(hours=7))
 T0 = datetime(2026, 3, 2, 10, 15, tzinfo=WIB)

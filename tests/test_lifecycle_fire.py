@@ -1,4 +1,4 @@
-"""Tests for firing triggers (`crmcore.lifecycle._definition`) and the lifecycle values in `crmcore.model._lifecycle`."""
+"""Tests for firing triggers (`crmcore.lifecycle._definition`) and the lifecycle values in `crmcore.customers._lifecycle`."""
 
 import contextlib
 import json
@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crmcore import Customer, CustomerId, PersonName, ValidationError
+from crmcore.customers import LifecycleStageChanged, LifecycleState, StageChange
 from crmcore.errors import InvalidType
 from crmcore.lifecycle import (
     CRM_STAGES,
@@ -20,7 +21,6 @@ from crmcore.lifecycle import (
     Transition,
     TransitionNotAllowed,
 )
-from crmcore.model import LifecycleStageChanged, LifecycleState, StageChange
 from crmcore.serialization import from_dict, to_dict
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)

@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crmcore import Customer, CustomerId, PersonName, ValidationError
+from crmcore.customers import LifecycleState, StageChange
 from crmcore.errors import InvalidType
 from crmcore.lifecycle import (
     CRM_STAGES,
@@ -17,7 +18,6 @@ from crmcore.lifecycle import (
     stage_distribution,
     time_in_stages,
 )
-from crmcore.model import LifecycleState, StageChange
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 LADDER = RELATIONSHIP_LADDER

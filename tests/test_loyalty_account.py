@@ -1,4 +1,4 @@
-"""Tests for `crmcore.model._loyalty_account`: enrolment, the points ledger, expiry and tiers."""
+"""Tests for `crmcore.loyalty._account`: enrolment, the points ledger, expiry and tiers."""
 
 import json
 from datetime import date, datetime, timedelta, timezone
@@ -7,11 +7,11 @@ from decimal import Decimal
 import attrs
 import pytest
 
-from crmcore import CurrencyMismatch, InvalidType, ValidationError
-from crmcore.model import (
+from crmcore import CurrencyMismatch, DomainEvent, InvalidType, Money, ValidationError
+from crmcore.commerce import Order, OrderId, OrderLine, PaymentId, Period, ProductId
+from crmcore.customers import CustomerId
+from crmcore.loyalty import (
     BonusRule,
-    CustomerId,
-    DomainEvent,
     EarnRate,
     EntryKind,
     LedgerEntry,
@@ -19,19 +19,12 @@ from crmcore.model import (
     LoyaltyAccountId,
     LoyaltyProgram,
     MemberEnrolled,
-    Money,
-    Order,
-    OrderId,
-    OrderLine,
-    PaymentId,
-    Period,
     PointsAdjusted,
     PointsEarned,
     PointsExpired,
     PointsLot,
     PointsRedeemed,
     PointsTotals,
-    ProductId,
     ProgramId,
     Reward,
     RewardId,

@@ -1,21 +1,16 @@
-"""Tests for `crmcore._demo_loyalty`: the demonstration's loyalty and pipeline section."""
+"""Tests for `crmcore._demo._loyalty`: the demonstration's loyalty and pipeline section."""
 
 from collections import Counter
 
 import pytest
 
 from crmcore import InvalidType, ValidationError
-from crmcore._demo import REFERENCE_TIME, build_customers
-from crmcore._demo_commerce import demo_orders
-from crmcore._demo_loyalty import PROGRAM, demo_loyalty, demo_section
-from crmcore.model import (
-    STANDARD_PIPELINE,
-    EntryKind,
-    LeadStatus,
-    PersonName,
-    RewardRedeemed,
-    pipeline_forecast,
-)
+from crmcore._demo._commerce import demo_orders
+from crmcore._demo._loyalty import PROGRAM, demo_loyalty, demo_section
+from crmcore._demo._report import REFERENCE_TIME, build_customers
+from crmcore.customers import PersonName
+from crmcore.loyalty import EntryKind, RewardRedeemed
+from crmcore.sales import STANDARD_PIPELINE, LeadStatus, pipeline_forecast
 
 SEED = 11
 

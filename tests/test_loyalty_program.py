@@ -1,4 +1,4 @@
-"""Tests for `crmcore.model._loyalty`: earn rules, bonuses, tiers, rewards and the program."""
+"""Tests for `crmcore.loyalty._program`: earn rules, bonuses, tiers, rewards and the program."""
 
 import json
 from datetime import UTC, date, datetime, timedelta, timezone
@@ -7,15 +7,14 @@ from decimal import Decimal
 import pytest
 from dateutil.relativedelta import relativedelta
 
-from crmcore import CurrencyMismatch, InvalidType, ValidationError
-from crmcore.model import (
+from crmcore import CurrencyMismatch, InvalidType, Money, ValidationError
+from crmcore.commerce import Period
+from crmcore.loyalty import (
     BonusKind,
     BonusRule,
     EarnQuote,
     EarnRate,
     LoyaltyProgram,
-    Money,
-    Period,
     PointsRounding,
     ProgramId,
     Reward,

@@ -1,4 +1,4 @@
-"""Property tests for `crmcore.model._loyalty_account`: the ledger, its lots and the tiers.
+"""Property tests for `crmcore.loyalty._account`: the ledger, its lots and the tiers.
 
 Random command sequences run against a `LoyaltyAccount` and, side by side,
 against a small independent model of the lots (first in, first out; lapsed
@@ -12,15 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crmcore import ValidationError
-from crmcore.model import (
-    CustomerId,
-    LoyaltyAccount,
-    LoyaltyAccountId,
-    LoyaltyProgram,
-    Period,
-    ProgramId,
-    Tier,
-)
+from crmcore.commerce import Period
+from crmcore.customers import CustomerId
+from crmcore.loyalty import LoyaltyAccount, LoyaltyAccountId, LoyaltyProgram, ProgramId, Tier
 from crmcore.serialization import from_dict, to_dict
 
 START = datetime(2026, 1, 1, tzinfo=UTC)

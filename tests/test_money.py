@@ -1,4 +1,4 @@
-"""Tests for `crmcore.model._money`."""
+"""Tests for `crmcore._kernel._money`."""
 
 from decimal import Decimal
 

@@ -1,4 +1,4 @@
-"""Tests for `crmcore.model._commerce_orders`: lines, totals, payments, refunds and returns."""
+"""Tests for `crmcore.commerce._orders`: lines, totals, payments, refunds and returns."""
 
 import json
 from datetime import datetime, timedelta, timezone
@@ -8,14 +8,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crmcore import CurrencyMismatch, InvalidType, ValidationError
-from crmcore.model import (
+from crmcore import CurrencyMismatch, DomainEvent, InvalidType, Money, ValidationError
+from crmcore.commerce import (
     ORDER_TRANSITIONS,
-    CustomerId,
-    DomainEvent,
     ItemReturn,
     ItemsReturned,
-    Money,
     Order,
     OrderCancelled,
     OrderId,
@@ -29,6 +26,7 @@ from crmcore.model import (
     Refund,
     ReturnedLine,
 )
+from crmcore.customers import CustomerId
 from crmcore.serialization import from_dict, to_dict
 
 WIB = timezone(timedelta(hours=7))

@@ -1,4 +1,4 @@
-"""Tests for `crmcore.model._party`."""
+"""Tests for `crmcore.customers._party`."""
 
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal

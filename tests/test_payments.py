@@ -1,4 +1,4 @@
-"""Tests for payments and payment history (`crmcore.model._commerce` and subscriptions)."""
+"""Tests for payments and payment history (`crmcore.commerce._payments` and subscriptions)."""
 
 import json
 from datetime import UTC, date, datetime, timedelta
@@ -7,10 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crmcore import InvalidType, ValidationError
-from crmcore.model import (
-    CustomerId,
-    Money,
+from crmcore import InvalidType, Money, ValidationError
+from crmcore.commerce import (
     Order,
     OrderId,
     OrderLine,
@@ -28,6 +26,7 @@ from crmcore.model import (
     SubscriptionId,
     first_subscription_date,
 )
+from crmcore.customers import CustomerId
 from crmcore.serialization import from_dict, to_dict
 
 T0 = datetime(2026, 1, 31, 12, 0, tzinfo=UTC)

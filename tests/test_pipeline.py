@@ -1,4 +1,4 @@
-"""Tests for `crmcore.model._pipeline`: stages, their kinds and probabilities, the definition."""
+"""Tests for `crmcore.sales._pipeline`: stages, their kinds and probabilities, the definition."""
 
 import json
 from decimal import Decimal
@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from crmcore import InvalidType, ValidationError
-from crmcore.model import STANDARD_PIPELINE, PipelineDefinition, PipelineId, Stage, StageKind
+from crmcore.sales import STANDARD_PIPELINE, PipelineDefinition, PipelineId, Stage, StageKind
 from crmcore.serialization import from_dict, to_dict
 
 

@@ -1,4 +1,4 @@
-"""Tests for `crmcore.model._pipeline_forecast`: the weighted pipeline forecast by period."""
+"""Tests for `crmcore.sales._forecast`: the weighted pipeline forecast by period."""
 
 import json
 from datetime import UTC, date, datetime, timedelta, timezone
@@ -8,20 +8,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crmcore import InvalidType, ValidationError
-from crmcore.model import (
+from crmcore import InvalidType, Money, StaffId, ValidationError
+from crmcore.customers import CustomerId
+from crmcore.sales import (
     STANDARD_PIPELINE,
-    CustomerId,
     ForecastLine,
     ForecastPeriod,
-    Money,
     Opportunity,
     OpportunityId,
     PeriodForecast,
     PipelineDefinition,
     PipelineForecast,
     PipelineId,
-    StaffId,
     Stage,
     pipeline_forecast,
 )

@@ -1,20 +1,23 @@
-"""Tests for `crmcore.model._pipeline_leads`: capture, qualification, BANT and conversion."""
+"""Tests for `crmcore.sales._leads`: capture, qualification, BANT and conversion."""
 
 import json
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from crmcore import InvalidType, ValidationError
-from crmcore.model import (
-    LEAD_TRANSITIONS,
-    STANDARD_PIPELINE,
-    BantScore,
+from crmcore import DomainEvent, InvalidType, Money, StaffId, ValidationError
+from crmcore.customers import (
     ContactPoint,
     Customer,
     CustomerId,
     CustomerRegistered,
-    DomainEvent,
+    OrganizationName,
+    PersonName,
+)
+from crmcore.sales import (
+    LEAD_TRANSITIONS,
+    STANDARD_PIPELINE,
+    BantScore,
     Lead,
     LeadAssigned,
     LeadCaptured,
@@ -28,11 +31,7 @@ from crmcore.model import (
     LeadStatus,
     LeadStatusChange,
     LeadStatusChanged,
-    Money,
     OpportunityId,
-    OrganizationName,
-    PersonName,
-    StaffId,
 )
 from crmcore.serialization import from_dict, to_dict
 

@@ -1,18 +1,17 @@
-"""Tests for `crmcore.model._pipeline_opportunities`: stage moves, wins, losses and the history."""
+"""Tests for `crmcore.sales._opportunities`: stage moves, wins, losses and the history."""
 
 import json
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from crmcore import InvalidType, ValidationError
+from crmcore import DomainEvent, InvalidType, Money, StaffId, ValidationError
 from crmcore.analytics import stage_conversion
-from crmcore.model import (
+from crmcore.customers import CustomerId
+from crmcore.interactions import timeline
+from crmcore.sales import (
     STANDARD_PIPELINE,
-    CustomerId,
-    DomainEvent,
     LeadId,
-    Money,
     Opportunity,
     OpportunityAmountChanged,
     OpportunityCloseDateChanged,
@@ -26,11 +25,9 @@ from crmcore.model import (
     OpportunityWon,
     PipelineDefinition,
     PipelineId,
-    StaffId,
     Stage,
     StageEntry,
     StageKind,
-    timeline,
 )
 from crmcore.serialization import from_dict, to_dict
 

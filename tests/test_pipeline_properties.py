@@ -10,19 +10,16 @@ from datetime import UTC, date, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crmcore import ValidationError
-from crmcore.model import (
+from crmcore import Money, StaffId, ValidationError
+from crmcore.customers import CustomerId, PersonName
+from crmcore.sales import (
     LEAD_TRANSITIONS,
     STANDARD_PIPELINE,
-    CustomerId,
     Lead,
     LeadId,
     LeadStatus,
-    Money,
     Opportunity,
     OpportunityId,
-    PersonName,
-    StaffId,
     StageKind,
 )
 from crmcore.serialization import from_dict, to_dict

@@ -1,4 +1,4 @@
-"""Property tests for `crmcore.model._customer`, drawing every input from `crmcore.testing.strategies`.
+"""Property tests for `crmcore.customers._customer`, drawing every input from `crmcore.testing.strategies`.
 
 Immutability, events recorded per command, the least-permissive consent rule,
 and reprs that keep personal data out.
@@ -23,7 +23,7 @@ from crmcore import (
     Purpose,
     ValidationError,
 )
-from crmcore.model import (
+from crmcore.customers import (
     AddressAdded,
     AddressRemoved,
     AttributeRemoved,

@@ -1,4 +1,4 @@
-"""Property tests for `crmcore.model._money`, drawing every input from `crmcore.testing.strategies`."""
+"""Property tests for `crmcore._kernel._money`, drawing every input from `crmcore.testing.strategies`."""
 
 import operator
 from decimal import Decimal

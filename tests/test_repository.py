@@ -8,9 +8,8 @@ import pytest
 
 import crmcore.errors
 import crmcore.repository as package
-from crmcore import ContactPoint, Customer, CustomerId, PersonName
+from crmcore import ContactPoint, Customer, CustomerId, Identifier, PersonName
 from crmcore.errors import CrmcoreError, InvalidType, NotFound, RepositoryError, ValidationError
-from crmcore.model import Identifier
 from crmcore.repository import (
     CUSTOMERS,
     DEFAULT_SPECS,

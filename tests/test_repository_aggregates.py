@@ -13,7 +13,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crmcore import CustomerId, Money
+from crmcore import CustomerId, Money, StaffId
+from crmcore.commerce import Order, OrderId, OrderLine, OrderStatus, PaymentId, ProductId
+from crmcore.customers import PersonName
 from crmcore.errors import (
     ConcurrencyConflict,
     DuplicateKey,
@@ -22,35 +24,16 @@ from crmcore.errors import (
     UnitOfWorkError,
     ValidationError,
 )
-from crmcore.model import (
-    STANDARD_PIPELINE,
-    CaseId,
+from crmcore.feedback import (
     CesResponse,
     CsatResponse,
     FeedbackId,
-    Lead,
-    LeadId,
-    LeadSource,
-    LoyaltyAccount,
-    LoyaltyAccountId,
-    LoyaltyProgram,
     NpsResponse,
-    Opportunity,
-    OpportunityId,
-    Order,
-    OrderId,
-    OrderLine,
-    OrderStatus,
-    PaymentId,
-    PersonName,
-    ProductId,
-    ProgramId,
     Review,
     ReviewId,
-    StaffId,
     SurveyResponse,
-    Tier,
 )
+from crmcore.loyalty import LoyaltyAccount, LoyaltyAccountId, LoyaltyProgram, ProgramId, Tier
 from crmcore.repository import (
     CASES,
     DEFAULT_SPECS,
@@ -80,7 +63,9 @@ from crmcore.repository import (
     UnitOfWork,
     membership_key,
 )
+from crmcore.sales import STANDARD_PIPELINE, Lead, LeadId, LeadSource, Opportunity, OpportunityId
 from crmcore.serialization import to_dict
+from crmcore.service import CaseId
 from crmcore.testing import strategies as crm
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)

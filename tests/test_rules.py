@@ -9,7 +9,7 @@ import attrs
 import pytest
 
 from crmcore import CurrencyMismatch, InvalidType, Money, ValidationError
-from crmcore.model import Purpose
+from crmcore.customers import Purpose
 from crmcore.segmentation import (
     MAX_RULE_DEPTH,
     MAX_RULE_NODES,

@@ -10,15 +10,17 @@ from crmcore import (
     ContactPoint,
     Customer,
     CustomerId,
+    DomainEvent,
     InvalidType,
     Money,
     OrganizationName,
     PersonName,
     PostalAddress,
     ValidationError,
+    event_types,
 )
-from crmcore._demo_segments import demo_section
-from crmcore.model import DomainEvent, LifecycleState, Purpose, StageChange, event_types
+from crmcore._demo._segments import demo_section
+from crmcore.customers import LifecycleState, Purpose, StageChange
 from crmcore.segmentation import (
     SNAPSHOT_FIELDS,
     ClvTier,

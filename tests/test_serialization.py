@@ -19,8 +19,8 @@ from crmcore import (
     PostalAddress,
     ValidationError,
 )
+from crmcore.customers import ContactPointAdded, TagAdded
 from crmcore.errors import SchemaVersionError
-from crmcore.model import ContactPointAdded, TagAdded
 from crmcore.serialization import MAX_DEPTH, from_dict, make_converter, to_dict
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=timezone(timedelta(hours=7)))

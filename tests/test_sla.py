@@ -1,4 +1,4 @@
-"""Tests for `crmcore.model._sla`: SLA policies, clocks that pause, breaches and escalations."""
+"""Tests for `crmcore.service._sla`: SLA policies, clocks that pause, breaches and escalations."""
 
 from datetime import datetime, timedelta, timezone
 
@@ -7,7 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crmcore import CustomerId, InvalidType, ValidationError
-from crmcore.model import (
+from crmcore.serialization import from_dict, to_dict
+from crmcore.service import (
     BusinessCalendar,
     Case,
     CaseEscalated,
@@ -26,7 +27,6 @@ from crmcore.model import (
     escalate_due,
     sla_status,
 )
-from crmcore.serialization import from_dict, to_dict
 
 WIB = timezone(timedelta(hours=7))
 H = timedelta(hours=1)

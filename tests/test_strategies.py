@@ -38,12 +38,18 @@ from crmcore import (
     SeededIdSource,
     SequentialIdSource,
     ValidationError,
+    commerce,
     currency,
+    customers,
+    event_types,
+    feedback,
+    interactions,
     lifecycle,
-    model,
+    loyalty,
+    sales,
+    service,
 )
-from crmcore.lifecycle import CRM_STAGES, RELATIONSHIP_LADDER
-from crmcore.model import (
+from crmcore.customers import (
     ConsentGiven,
     ConsentWithdrawn,
     ContactPointAdded,
@@ -52,12 +58,12 @@ from crmcore.model import (
     CustomerRegistered,
     PrimaryContactPointChanged,
     TagAdded,
-    event_types,
     normalize_email,
     normalize_phone,
     normalize_tag,
 )
-from crmcore.model._party import check_attribute_key, check_attribute_value, check_language
+from crmcore.customers._party import check_attribute_key, check_attribute_value, check_language
+from crmcore.lifecycle import CRM_STAGES, RELATIONSHIP_LADDER
 from crmcore.serialization import from_dict, to_dict
 from crmcore.testing import strategies as crm
 
@@ -67,7 +73,7 @@ for _info in pkgutil.walk_packages(crmcore.__path__, prefix="crmcore."):
 
 # The events defined with the Customer aggregate, and every event class of crmcore.
 CUSTOMER_EVENTS = sorted(
-    (cls for cls in event_types().values() if cls.__module__ == "crmcore.model._events"),
+    (cls for cls in event_types().values() if cls.__module__ == "crmcore.customers._events"),
     key=lambda cls: cls.__name__,
 )
 ALL_EVENTS = sorted(
@@ -149,50 +155,50 @@ REGISTERED = [
     SeededIdSource,
     SequentialIdSource,
     *ALL_EVENTS,
-    model.OrderEvent,
-    model.SubscriptionEvent,
-    model.InteractionEvent,
-    model.CaseEvent,
-    model.LeadEvent,
-    model.LoyaltyEvent,
-    model.OpportunityEvent,
-    model.BusinessCalendar,
-    model.Case,
-    model.CesResponse,
-    model.CsatResponse,
-    model.Interaction,
-    model.LifecycleState,
-    model.NpsResponse,
-    model.Order,
-    model.OrderLine,
-    model.Period,
-    model.Plan,
-    model.Review,
-    model.SlaPolicy,
-    model.Subscription,
-    model.SurveyResponse,
+    commerce.OrderEvent,
+    commerce.SubscriptionEvent,
+    interactions.InteractionEvent,
+    service.CaseEvent,
+    sales.LeadEvent,
+    loyalty.LoyaltyEvent,
+    sales.OpportunityEvent,
+    service.BusinessCalendar,
+    service.Case,
+    feedback.CesResponse,
+    feedback.CsatResponse,
+    interactions.Interaction,
+    customers.LifecycleState,
+    feedback.NpsResponse,
+    commerce.Order,
+    commerce.OrderLine,
+    commerce.Period,
+    commerce.Plan,
+    feedback.Review,
+    service.SlaPolicy,
+    commerce.Subscription,
+    feedback.SurveyResponse,
     lifecycle.LifecycleDefinition,
-    model.Lead,
-    model.LoyaltyAccount,
-    model.LoyaltyProgram,
-    model.Opportunity,
-    model.PipelineDefinition,
-    model.LeadId,
-    model.LoyaltyAccountId,
-    model.PipelineId,
-    model.ProgramId,
-    model.RewardId,
-    model.CaseId,
-    model.FeedbackId,
-    model.InteractionId,
-    model.OpportunityId,
-    model.OrderId,
-    model.PaymentId,
-    model.PlanId,
-    model.ProductId,
-    model.ReviewId,
-    model.StaffId,
-    model.SubscriptionId,
+    sales.Lead,
+    loyalty.LoyaltyAccount,
+    loyalty.LoyaltyProgram,
+    sales.Opportunity,
+    sales.PipelineDefinition,
+    sales.LeadId,
+    loyalty.LoyaltyAccountId,
+    sales.PipelineId,
+    loyalty.ProgramId,
+    loyalty.RewardId,
+    service.CaseId,
+    feedback.FeedbackId,
+    interactions.InteractionId,
+    sales.OpportunityId,
+    commerce.OrderId,
+    commerce.PaymentId,
+    commerce.PlanId,
+    commerce.ProductId,
+    feedback.ReviewId,
+    crmcore.StaffId,
+    commerce.SubscriptionId,
 ]
 
 
@@ -768,26 +774,28 @@ def test_order_lines_respect_their_bounds(line):
 def test_orders_carry_the_history_that_built_them(order):
     """An order's events start with its placing, name it, run in time order and add up."""
     events = order.pending_events
-    assert (0, model.OrderPlaced) == (order.version, type(events[0]))
+    assert (0, commerce.OrderPlaced) == (order.version, type(events[0]))
     assert {order.id} == {e.order_id for e in events}
     assert order.customer_id in POOL
     assert LOW <= order.placed_at <= HIGH
     assert ("IDR", True) == (order.currency, len(order.lines) <= 2)
     assert in_time_order(events)
     assert events[0].total == order.total
-    payments = [e.payment for e in events if isinstance(e, model.OrderPaymentRecorded)]
-    failed = [e.payment for e in events if isinstance(e, model.OrderPaymentFailed)]
+    payments = [e.payment for e in events if isinstance(e, commerce.OrderPaymentRecorded)]
+    failed = [e.payment for e in events if isinstance(e, commerce.OrderPaymentFailed)]
     assert sorted(order.payments, key=str) == sorted(payments + failed, key=str)
-    refunds = [e.refund for e in events if isinstance(e, model.OrderRefunded)]
+    refunds = [e.refund for e in events if isinstance(e, commerce.OrderRefunded)]
     assert list(order.refunds) == refunds
-    assert list(order.returns) == [e.returned for e in events if isinstance(e, model.ItemsReturned)]
+    assert list(order.returns) == [
+        e.returned for e in events if isinstance(e, commerce.ItemsReturned)
+    ]
 
 
 @SOME
 @given(crm.periods(units=["week", "year"], max_count=3))
 def test_periods_respect_their_bounds(period):
     """Periods use the units asked and at most max_count of them."""
-    assert period.unit in {model.PeriodUnit.WEEK, model.PeriodUnit.YEAR}
+    assert period.unit in {commerce.PeriodUnit.WEEK, commerce.PeriodUnit.YEAR}
     assert 1 <= period.count <= 3
 
 
@@ -805,15 +813,15 @@ def test_plans_respect_the_trial_option(with_trial, without):
 def test_subscriptions_carry_the_history_that_built_them(sub):
     """A subscription's events start with its start, name it, and account for its payments."""
     events = sub.pending_events
-    assert (0, model.SubscriptionStarted) == (sub.version, type(events[0]))
+    assert (0, commerce.SubscriptionStarted) == (sub.version, type(events[0]))
     assert {sub.id} == {e.subscription_id for e in events}
     assert sub.customer_id in POOL
     assert LOW <= sub.started_at <= HIGH
     assert in_time_order(events)
-    paid = (model.SubscriptionPaymentRecorded, model.SubscriptionPaymentFailed)
+    paid = (commerce.SubscriptionPaymentRecorded, commerce.SubscriptionPaymentFailed)
     assert list(sub.payments) == [e.payment for e in events if isinstance(e, paid)]
     ended = any(
-        isinstance(e, model.SubscriptionCancelled | model.SubscriptionExpired) for e in events
+        isinstance(e, commerce.SubscriptionCancelled | commerce.SubscriptionExpired) for e in events
     )
     assert ended == (sub.ended_at is not None)
 
@@ -822,10 +830,13 @@ def test_subscriptions_carry_the_history_that_built_them(sub):
 @given(crm.interactions(customer_ids=POOL, kinds=["call", "chat"], channels=["whatsapp", "web"]))
 def test_interactions_respect_kinds_and_channels(interaction):
     """Interactions have the kinds and channels asked; the first event logs them."""
-    assert interaction.kind in {model.InteractionKind.CALL, model.InteractionKind.CHAT}
+    assert interaction.kind in {
+        interactions.InteractionKind.CALL,
+        interactions.InteractionKind.CHAT,
+    }
     assert interaction.channel in {Channel.WHATSAPP, Channel.WEB}
     logged = interaction.pending_events[0]
-    assert (model.InteractionLogged, interaction.kind) == (type(logged), logged.kind)
+    assert (interactions.InteractionLogged, interaction.kind) == (type(logged), logged.kind)
     assert interaction.customer_id in POOL
 
 
@@ -835,10 +846,14 @@ def test_cases_carry_the_history_that_built_them(case):
     """A case opens as asked; its status events retrace its history, in time order."""
     events = case.pending_events
     opened = events[0]
-    assert (model.CaseOpened, "complaint", "urgent") == (type(opened), opened.kind, opened.priority)
+    assert (service.CaseOpened, "complaint", "urgent") == (
+        type(opened),
+        opened.kind,
+        opened.priority,
+    )
     assert case.customer_id in POOL
     assert in_time_order(events)
-    moves = [e.to_status for e in events if isinstance(e, model.CaseStatusChanged)]
+    moves = [e.to_status for e in events if isinstance(e, service.CaseStatusChanged)]
     assert [change.status for change in case.history[1:]] == moves
 
 
@@ -854,7 +869,7 @@ def test_business_calendars_have_working_time(calendar):
 @given(crm.sla_policies(max_rules=1))
 def test_sla_policies_cover_every_priority(policy):
     """Policies set one target per priority, and at most max_rules escalation rules."""
-    assert list(model.CasePriority) == [t.priority for t in policy.targets]
+    assert list(service.CasePriority) == [t.priority for t in policy.targets]
     assert len(policy.escalation_rules) <= 1
 
 
@@ -864,9 +879,9 @@ def test_reviews_respect_their_ratings(review):
     """Reviews carry the ratings asked and a known customer or none."""
     assert review.rating in {1, 2}
     assert review.customer_id in {None, *POOL}
-    assert model.ReviewReceived is type(review.pending_events[0])
+    assert feedback.ReviewReceived is type(review.pending_events[0])
     assert review.answered == any(
-        isinstance(e, model.ReviewAnswered) for e in review.pending_events
+        isinstance(e, feedback.ReviewAnswered) for e in review.pending_events
     )
 
 
@@ -874,7 +889,7 @@ def test_reviews_respect_their_ratings(review):
 @given(crm.survey_responses(kinds=["nps", "ces"], customer_ids=POOL))
 def test_survey_responses_respect_their_kinds(response):
     """Answers are of the kinds asked, with a score in range and their SurveyAnswered event."""
-    assert type(response) in {model.NpsResponse, model.CesResponse}
+    assert type(response) in {feedback.NpsResponse, feedback.CesResponse}
     assert response.min_score <= response.score <= response.max_score
     (answered,) = response.pending_events
     assert (response.survey, response.score) == (answered.survey, answered.score)
@@ -918,40 +933,42 @@ def test_customers_with_lifecycle_fired_their_moves(customer):
         changed = [
             (e.from_stage, e.to_stage, e.trigger)
             for e in customer.pending_events
-            if isinstance(e, model.LifecycleStageChanged) and e.definition == state.definition
+            if isinstance(e, customers.LifecycleStageChanged) and e.definition == state.definition
         ]
         recorded = [(c.from_stage, c.to_stage, c.trigger) for c in state.history]
         assert recorded[len(recorded) - len(changed) :] == changed
 
 
 @settings(max_examples=100, deadline=None)
-@given(crm.domain_events(types=[model.OrderEvent, model.SubscriptionEvent, model.CaseEvent]))
+@given(
+    crm.domain_events(types=[commerce.OrderEvent, commerce.SubscriptionEvent, service.CaseEvent])
+)
 def test_relationship_events_are_consistent_like_the_aggregates_make_them(event):
     """Payments match their event, case moves are allowed by the machine and named by class."""
-    if isinstance(event, model.OrderPaymentRecorded | model.SubscriptionPaymentRecorded):
+    if isinstance(event, commerce.OrderPaymentRecorded | commerce.SubscriptionPaymentRecorded):
         assert event.payment.succeeded
         assert event.occurred_at == event.payment.at
-    if isinstance(event, model.OrderPaymentFailed | model.SubscriptionPaymentFailed):
+    if isinstance(event, commerce.OrderPaymentFailed | commerce.SubscriptionPaymentFailed):
         assert not event.payment.succeeded
-    if isinstance(event, model.OrderPlaced):
+    if isinstance(event, commerce.OrderPlaced):
         assert event.total == Money.total(
             [line.net for line in event.lines], currency=event.total.currency
         )
-    if isinstance(event, model.SubscriptionStatusChanged):
-        assert event.status in model.SUBSCRIPTION_TRANSITIONS[event.previous]
-    if isinstance(event, model.CaseStatusChanged):
-        assert event.to_status in model.CASE_TRANSITIONS[event.from_status]
-        if isinstance(event, model.CaseResolved | model.CaseClosed):
-            expected = "resolved" if isinstance(event, model.CaseResolved) else "closed"
+    if isinstance(event, commerce.SubscriptionStatusChanged):
+        assert event.status in commerce.SUBSCRIPTION_TRANSITIONS[event.previous]
+    if isinstance(event, service.CaseStatusChanged):
+        assert event.to_status in service.CASE_TRANSITIONS[event.from_status]
+        if isinstance(event, service.CaseResolved | service.CaseClosed):
+            expected = "resolved" if isinstance(event, service.CaseResolved) else "closed"
             assert expected == event.to_status
-    if isinstance(event, model.CasePriorityChanged):
+    if isinstance(event, service.CasePriorityChanged):
         assert event.from_priority != event.to_priority
-    if isinstance(event, model.CaseEscalated):
+    if isinstance(event, service.CaseEscalated):
         assert event.escalation.due_at <= event.occurred_at
 
 
 @settings(max_examples=50, deadline=None)
-@given(crm.domain_events(types=[model.LifecycleStageChanged]))
+@given(crm.domain_events(types=[customers.LifecycleStageChanged]))
 def test_lifecycle_events_are_moves_their_definition_allows(event):
     """A LifecycleStageChanged is an entry (trigger start) or a move of its definition."""
     definition = DEFINITIONS[event.definition]
@@ -963,22 +980,22 @@ def test_lifecycle_events_are_moves_their_definition_allows(event):
 
 # -- loyalty and the sales pipeline ------------------------------------------------------------
 
-PROGRAM = model.LoyaltyProgram(
-    id=model.ProgramId("points"),
+PROGRAM = loyalty.LoyaltyProgram(
+    id=loyalty.ProgramId("points"),
     name="Points",
     currency="IDR",
-    tiers=[model.Tier.by_points("bronze", 0, below=300), model.Tier.by_points("gold", 300)],
-    earn_rate=model.EarnRate(1, Money(10_000, "IDR")),
-    expiry=model.Period.days(30),
-    tier_window=model.Period.days(60),
+    tiers=[loyalty.Tier.by_points("bronze", 0, below=300), loyalty.Tier.by_points("gold", 300)],
+    earn_rate=loyalty.EarnRate(1, Money(10_000, "IDR")),
+    expiry=commerce.Period.days(30),
+    tier_window=commerce.Period.days(60),
 )
 # Finding an example is enough: no shrinking, no example database.
 FIND = settings(max_examples=500, phases=[Phase.generate], database=None)
 BALANCE_EVENTS = (
-    model.PointsEarned,
-    model.PointsRedeemed,
-    model.PointsExpired,
-    model.PointsAdjusted,
+    loyalty.PointsEarned,
+    loyalty.PointsRedeemed,
+    loyalty.PointsExpired,
+    loyalty.PointsAdjusted,
 )
 
 
@@ -995,7 +1012,7 @@ def test_loyalty_programs_respect_their_bounds(program):
 def test_loyalty_accounts_carry_a_valid_ledger_and_the_events_that_built_it(account):
     """The balance is the ledger's sum, never negative at any entry; events retrace the ledger."""
     events = account.pending_events
-    assert (0, model.MemberEnrolled) == (account.version, type(events[0]))
+    assert (0, loyalty.MemberEnrolled) == (account.version, type(events[0]))
     assert (PROGRAM.id, True) == (account.program_id, account.customer_id in POOL)
     assert {account.id} == {e.account_id for e in events}
     assert in_time_order(events)
@@ -1004,7 +1021,7 @@ def test_loyalty_accounts_carry_a_valid_ledger_and_the_events_that_built_it(acco
     assert (running[-1] if running else 0) == account.balance()
     balances = [e.balance for e in events if isinstance(e, BALANCE_EVENTS)]
     assert (balances[-1] if balances else 0) == account.balance()
-    moves = [e.to_tier for e in events if isinstance(e, model.TierChanged)]
+    moves = [e.to_tier for e in events if isinstance(e, loyalty.TierChanged)]
     assert [change.tier for change in account.tier_history[1:]] == moves
 
 
@@ -1014,7 +1031,7 @@ def test_loyalty_accounts_reach_higher_tiers_and_spend_points():
     find(strategy, lambda a: a.tier == "gold", settings=FIND)
     find(
         strategy,
-        lambda a: any(isinstance(e, model.PointsRedeemed) for e in a.pending_events),
+        lambda a: any(isinstance(e, loyalty.PointsRedeemed) for e in a.pending_events),
         settings=FIND,
     )
 
@@ -1023,10 +1040,10 @@ def test_loyalty_accounts_reach_higher_tiers_and_spend_points():
 @given(crm.pipeline_definitions(max_stages=5))
 def test_pipeline_definitions_have_every_kind_of_stage(pipeline):
     """Pipelines hold open, won and lost stages, at most max_stages unless the standard one."""
-    assert {model.StageKind.OPEN, model.StageKind.WON, model.StageKind.LOST} == {
+    assert {sales.StageKind.OPEN, sales.StageKind.WON, sales.StageKind.LOST} == {
         stage.kind for stage in pipeline.stages
     }
-    assert pipeline is model.STANDARD_PIPELINE or len(pipeline.stages) <= 5
+    assert pipeline is sales.STANDARD_PIPELINE or len(pipeline.stages) <= 5
 
 
 @SOME
@@ -1034,32 +1051,32 @@ def test_pipeline_definitions_have_every_kind_of_stage(pipeline):
 def test_leads_carry_the_history_that_built_them(lead):
     """A lead is captured as asked; its status events retrace its history, in time order."""
     events = lead.pending_events
-    assert (model.LeadCaptured, model.LeadSource.REFERRAL) == (type(events[0]), events[0].source)
+    assert (sales.LeadCaptured, sales.LeadSource.REFERRAL) == (type(events[0]), events[0].source)
     assert in_time_order(events)
-    moves = [e.to_status for e in events if isinstance(e, model.LeadStatusChanged)]
+    moves = [e.to_status for e in events if isinstance(e, sales.LeadStatusChanged)]
     assert [change.status for change in lead.history[1:]] == moves
-    assert (lead.status is model.LeadStatus.CONVERTED) == (lead.customer_id in POOL)
+    assert (lead.status is sales.LeadStatus.CONVERTED) == (lead.customer_id in POOL)
 
 
 @SOME
-@given(crm.opportunities(customer_ids=POOL, pipeline=model.STANDARD_PIPELINE, currencies=["USD"]))
+@given(crm.opportunities(customer_ids=POOL, pipeline=sales.STANDARD_PIPELINE, currencies=["USD"]))
 def test_opportunities_carry_the_history_that_built_them(deal):
     """A deal opens in an open stage; stage events retrace its history; won amounts are frozen."""
     events = deal.pending_events
-    assert (model.OpportunityOpened, "USD") == (type(events[0]), deal.amount.currency)
-    assert model.StageKind.OPEN is deal.history[0].kind
+    assert (sales.OpportunityOpened, "USD") == (type(events[0]), deal.amount.currency)
+    assert sales.StageKind.OPEN is deal.history[0].kind
     assert in_time_order(events)
-    moves = [e.to_stage for e in events if isinstance(e, model.OpportunityStageChanged)]
+    moves = [e.to_stage for e in events if isinstance(e, sales.OpportunityStageChanged)]
     assert [entry.stage for entry in deal.history[1:]] == moves
     assert deal.is_lost == (deal.lost_reason is not None)
-    won = [e.amount for e in events if isinstance(e, model.OpportunityWon)]
+    won = [e.amount for e in events if isinstance(e, sales.OpportunityWon)]
     assert (won[-1:] if deal.is_won else []) == ([deal.amount] if deal.is_won else [])
 
 
 def test_opportunities_are_won_lost_and_restored():
     """Generated deals include won ones, lost ones and restored ones."""
     strategy = crm.opportunities(max_steps=8)
-    for kind in (model.OpportunityWon, model.OpportunityLost, model.OpportunityReopened):
+    for kind in (sales.OpportunityWon, sales.OpportunityLost, sales.OpportunityReopened):
         find(
             strategy,
             lambda d, kind=kind: any(type(e) is kind for e in d.pending_events),

@@ -1,4 +1,4 @@
-"""Tests for `crmcore.model._commerce_subscriptions` and billing periods."""
+"""Tests for `crmcore.commerce._subscriptions` and billing periods."""
 
 import calendar
 import json
@@ -10,12 +10,9 @@ from dateutil.relativedelta import relativedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crmcore import CurrencyMismatch, InvalidType, ValidationError
-from crmcore.model import (
+from crmcore import CurrencyMismatch, DomainEvent, InvalidType, Money, ValidationError
+from crmcore.commerce import (
     SUBSCRIPTION_TRANSITIONS,
-    CustomerId,
-    DomainEvent,
-    Money,
     PaymentId,
     Period,
     PeriodUnit,
@@ -30,6 +27,7 @@ from crmcore.model import (
     SubscriptionStatus,
     SubscriptionStatusChanged,
 )
+from crmcore.customers import CustomerId
 from crmcore.serialization import from_dict, to_dict
 
 CID = CustomerId("c-1")

@@ -1,4 +1,4 @@
-"""Tests for `crmcore.model._timeline`: one customer's facts from every source, in time order."""
+"""Tests for `crmcore._kernel._timeline`: one customer's facts from every source, in time order."""
 
 import json
 from datetime import UTC, datetime, timedelta, timezone
@@ -8,12 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crmcore import InvalidType, ValidationError
-from crmcore.model import (
-    CustomerId,
-    Interaction,
-    InteractionId,
-    Money,
+from crmcore import InvalidType, Money, ValidationError
+from crmcore.commerce import (
     Order,
     OrderId,
     OrderLine,
@@ -24,10 +20,9 @@ from crmcore.model import (
     ProductId,
     Subscription,
     SubscriptionId,
-    TimelineEntry,
-    TimelineFact,
-    timeline,
 )
+from crmcore.customers import CustomerId
+from crmcore.interactions import Interaction, InteractionId, TimelineEntry, TimelineFact, timeline
 from crmcore.serialization import from_dict, to_dict
 
 WIB = timezone(timedelta(hours=7))

@@ -6,18 +6,11 @@ from datetime import UTC, datetime
 import pytest
 
 from crmcore import ContactPoint, Customer, CustomerId, Money, PersonName
+from crmcore.commerce import Order, OrderId, OrderLine, OrderPlaced, ProductId
+from crmcore.customers import CustomerRegistered
 from crmcore.errors import ConcurrencyConflict, UnitOfWorkError
-from crmcore.model import (
-    Case,
-    CaseId,
-    CustomerRegistered,
-    Order,
-    OrderId,
-    OrderLine,
-    OrderPlaced,
-    ProductId,
-)
 from crmcore.repository import DuplicateKey, InMemoryStore, InMemoryUnitOfWork, UnitOfWork
+from crmcore.service import Case, CaseId
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 EMAIL = "shared@example.com"

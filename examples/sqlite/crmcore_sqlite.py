@@ -53,6 +53,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Self, TypeVar, cast
 
+from crmcore import DomainEvent, Identifier
 from crmcore.errors import (
     ConcurrencyConflict,
     DuplicateId,
@@ -62,7 +63,6 @@ from crmcore.errors import (
     StorageError,
     ValidationError,
 )
-from crmcore.model import DomainEvent, Identifier
 from crmcore.repository import (
     DEFAULT_SPECS,
     Aggregate,

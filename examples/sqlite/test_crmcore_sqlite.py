@@ -10,8 +10,8 @@ from crmcore_sqlite import LAYOUT_VERSION, SqliteStore, SqliteUnitOfWork, Storag
 from sqlite_race import counter, process_main, read_modify_save
 
 from crmcore import ConcurrencyConflict, Customer, CustomerId, PersonName
+from crmcore.customers import AttributeSet, ContactPoint
 from crmcore.errors import CrmcoreError, InvalidType, SchemaVersionError, ValidationError
-from crmcore.model import AttributeSet, ContactPoint
 from crmcore.testing.contract import UnitOfWorkContract
 
 AT = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)

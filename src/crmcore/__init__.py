@@ -6,10 +6,39 @@ performs no I/O and never reads a clock: time and ids are passed in, and
 persistence plugs in through repository interfaces.
 
 The most used names are importable from here; each capability's full surface
-lives in its subpackage (:mod:`crmcore.model`, :mod:`crmcore.serialization`,
+lives in its subpackage (:mod:`crmcore.customers`, :mod:`crmcore.serialization`,
 :mod:`crmcore.testing`, ...).
 """
 
+from crmcore._kernel._events import DomainEvent, event_types
+from crmcore._kernel._ids import Identifier, IdSource, SeededIdSource, SequentialIdSource, StaffId
+from crmcore._kernel._money import Currency, Money, currency
+from crmcore.commerce import (
+    Order,
+    OrderId,
+    OrderLine,
+    Period,
+    Plan,
+    PlanId,
+    ProductId,
+    Subscription,
+    SubscriptionId,
+)
+from crmcore.customers import (
+    Channel,
+    ConsentRecord,
+    ConsentStatus,
+    ContactPoint,
+    Customer,
+    CustomerId,
+    LegalBasis,
+    OrganizationName,
+    PartyKind,
+    PersonName,
+    PostalAddress,
+    Profile,
+    Purpose,
+)
 from crmcore.errors import (
     ConcurrencyConflict,
     CrmcoreError,
@@ -17,6 +46,8 @@ from crmcore.errors import (
     InvalidType,
     ValidationError,
 )
+from crmcore.feedback import NpsResponse, Review
+from crmcore.interactions import Interaction, InteractionId, timeline
 from crmcore.lifecycle import (
     CRM_STAGES,
     RELATIONSHIP_LADDER,
@@ -24,52 +55,10 @@ from crmcore.lifecycle import (
     LifecycleDefinition,
     TransitionNotAllowed,
 )
-from crmcore.model import (
-    STANDARD_PIPELINE,
-    BusinessCalendar,
-    Case,
-    CaseId,
-    Channel,
-    ConsentRecord,
-    ConsentStatus,
-    ContactPoint,
-    Currency,
-    Customer,
-    CustomerId,
-    DomainEvent,
-    Interaction,
-    InteractionId,
-    Lead,
-    LegalBasis,
-    LoyaltyAccount,
-    LoyaltyProgram,
-    Money,
-    NpsResponse,
-    Opportunity,
-    Order,
-    OrderId,
-    OrderLine,
-    OrganizationName,
-    PartyKind,
-    Period,
-    PersonName,
-    Plan,
-    PlanId,
-    PostalAddress,
-    ProductId,
-    Profile,
-    Purpose,
-    Review,
-    SeededIdSource,
-    SequentialIdSource,
-    SlaPolicy,
-    Subscription,
-    SubscriptionId,
-    currency,
-    sla_status,
-    timeline,
-)
+from crmcore.loyalty import LoyaltyAccount, LoyaltyProgram
 from crmcore.repository import InMemoryUnitOfWork, UnitOfWork
+from crmcore.sales import STANDARD_PIPELINE, Lead, Opportunity
+from crmcore.service import BusinessCalendar, Case, CaseId, SlaPolicy, sla_status
 
 __version__ = "0.1.0.dev0"
 
@@ -91,6 +80,8 @@ __all__ = [
     "Customer",
     "CustomerId",
     "DomainEvent",
+    "IdSource",
+    "Identifier",
     "InMemoryUnitOfWork",
     "Interaction",
     "InteractionId",
@@ -121,6 +112,7 @@ __all__ = [
     "SeededIdSource",
     "SequentialIdSource",
     "SlaPolicy",
+    "StaffId",
     "Subscription",
     "SubscriptionId",
     "TransitionNotAllowed",
@@ -128,6 +120,7 @@ __all__ = [
     "ValidationError",
     "__version__",
     "currency",
+    "event_types",
     "sla_status",
     "timeline",
 ]

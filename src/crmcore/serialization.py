@@ -41,17 +41,12 @@ from cattrs.errors import (
 )
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn
 
+from crmcore._kernel._checks import require_aware, to_decimal, type_name
+from crmcore._kernel._events import DomainEvent, event_types
+from crmcore._kernel._ids import Identifier
+from crmcore.customers import FrozenMap, OrganizationName, PersonName
+from crmcore.customers._party import AttributeValue
 from crmcore.errors import InvalidType, Problem, SchemaVersionError, ValidationError, join_path
-from crmcore.model import (
-    DomainEvent,
-    FrozenMap,
-    Identifier,
-    OrganizationName,
-    PersonName,
-    event_types,
-)
-from crmcore.model._checks import require_aware, to_decimal, type_name
-from crmcore.model._party import AttributeValue
 from crmcore.segmentation import register_rule_hooks
 
 __all__ = [

@@ -15,8 +15,8 @@ from typing import NamedTuple
 
 import attrs
 
+from crmcore._kernel._checks import require_aware, type_name
 from crmcore.errors import InvalidType, ValidationError
-from crmcore.model._checks import require_aware, type_name
 from crmcore.segmentation._records import fields_of, require_id, require_iterable
 
 __all__ = [

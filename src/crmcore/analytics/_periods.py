@@ -10,8 +10,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, tzinfo
 from enum import StrEnum
 
+from crmcore._kernel._checks import type_name
 from crmcore.errors import InvalidType, ValidationError
-from crmcore.model._checks import type_name
 
 __all__ = ["Granularity", "check_tz", "granularity"]
 

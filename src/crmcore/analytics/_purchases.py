@@ -14,9 +14,9 @@ from decimal import Decimal
 
 import attrs
 
+from crmcore._kernel._checks import type_name
+from crmcore._kernel._money import Money
 from crmcore.errors import InvalidType, ValidationError
-from crmcore.model import Money
-from crmcore.model._checks import type_name
 from crmcore.segmentation._records import (
     fields_of,
     read_lines,

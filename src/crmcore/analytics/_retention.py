@@ -14,10 +14,10 @@ from datetime import date, datetime, tzinfo
 
 import attrs
 
+from crmcore._kernel._checks import require_aware, type_name
 from crmcore.analytics._periods import Granularity, check_tz
 from crmcore.analytics._periods import granularity as _granularity
 from crmcore.errors import InvalidType, ValidationError
-from crmcore.model._checks import require_aware, type_name
 from crmcore.segmentation._records import read_orders
 
 __all__ = [

@@ -10,8 +10,8 @@ from collections.abc import Iterable
 
 import attrs
 
+from crmcore._kernel._checks import type_name
 from crmcore.errors import InvalidType, ValidationError
-from crmcore.model._checks import type_name
 from crmcore.segmentation._records import require_iterable
 
 __all__ = ["CsatSummary", "NpsSummary", "csat", "nps"]

@@ -16,9 +16,9 @@ from typing import Final, Literal
 
 import attrs
 
+from crmcore._kernel._checks import to_decimal, type_name
+from crmcore._kernel._money import Money
 from crmcore.errors import CurrencyMismatch, InvalidType, ValidationError
-from crmcore.model import Money
-from crmcore.model._checks import to_decimal, type_name
 
 __all__ = ["FormulaCLV", "formula_clv"]
 

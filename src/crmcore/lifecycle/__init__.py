@@ -25,6 +25,7 @@ Traceback (most recent call last):
 crmcore.lifecycle._errors.TransitionNotAllowed: $.trigger: trigger 'become_partner' is not allowed from stage 'prospect'; allowed: first_purchase, demote
 """
 
+from crmcore.customers._lifecycle import START_TRIGGER
 from crmcore.lifecycle._definition import (
     MAX_STATES,
     MAX_TRANSITIONS,
@@ -64,7 +65,6 @@ from crmcore.lifecycle._standard import (
     LadderStage,
     crm_stage_for,
 )
-from crmcore.model._lifecycle import START_TRIGGER
 
 __all__ = [
     "CRM_STAGES",

@@ -9,12 +9,12 @@ from typing import Any, Final
 
 import attrs
 
+from crmcore._kernel._checks import check_name, clean_text, is_bool, require_aware, type_name
+from crmcore.customers import Customer, LifecycleStageChanged, LifecycleState, StageChange
+from crmcore.customers._lifecycle import START_TRIGGER
 from crmcore.errors import InvalidType, Problem, ValidationError
 from crmcore.lifecycle._diagrams import dot, mermaid
 from crmcore.lifecycle._errors import InvalidDefinition, TransitionNotAllowed
-from crmcore.model import Customer, LifecycleStageChanged, LifecycleState, StageChange
-from crmcore.model._checks import check_name, clean_text, is_bool, require_aware, type_name
-from crmcore.model._lifecycle import START_TRIGGER
 
 __all__ = ["MAX_STATES", "MAX_TRANSITIONS", "Guard", "LifecycleDefinition", "State", "Transition"]
 
@@ -534,7 +534,7 @@ class LifecycleDefinition:
 
         The new customer's :attr:`~crmcore.Customer.lifecycle` is this
         lifecycle's state: the current ``stage`` and the ``history`` with the
-        change appended. A :class:`~crmcore.model.LifecycleStageChanged` event
+        change appended. A :class:`~crmcore.customers.LifecycleStageChanged` event
         is recorded. A customer not tracked yet starts in the initial stage,
         dated at registration. Guards named by the transition are looked up in
         ``guards`` and called as ``guard(customer, at)``; all must return True.
@@ -606,7 +606,7 @@ class LifecycleDefinition:
 
         Use it to date the entry explicitly or to bring in customers whose
         stage is already known (an imported client). Records
-        :class:`~crmcore.model.LifecycleStageChanged` with ``from_stage`` None.
+        :class:`~crmcore.customers.LifecycleStageChanged` with ``from_stage`` None.
 
         Raises:
             ValidationError: already tracked (code ``already_tracked``), an

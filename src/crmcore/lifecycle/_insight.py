@@ -15,10 +15,10 @@ from datetime import datetime, timedelta
 
 import attrs
 
+from crmcore._kernel._checks import require_aware, type_name
+from crmcore.customers import Customer, FrozenMap, LifecycleState, StageChange
 from crmcore.errors import InvalidType, ValidationError
 from crmcore.lifecycle._definition import LifecycleDefinition
-from crmcore.model import Customer, FrozenMap, LifecycleState, StageChange
-from crmcore.model._checks import require_aware, type_name
 
 __all__ = [
     "Flow",

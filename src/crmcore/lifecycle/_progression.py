@@ -57,10 +57,11 @@ from typing import Any, Final
 import attrs
 from dateutil.relativedelta import relativedelta
 
+from crmcore._kernel._checks import is_bool, optional_aware, require_aware, type_name
+from crmcore._kernel._money import Money
+from crmcore.customers import Customer, LifecycleState
 from crmcore.errors import InvalidType, ValidationError
 from crmcore.lifecycle._standard import LADDER_RUNGS, RELATIONSHIP_LADDER, LadderStage
-from crmcore.model import Customer, LifecycleState, Money
-from crmcore.model._checks import is_bool, optional_aware, require_aware, type_name
 
 __all__ = [
     "DEFAULT_POLICY",

@@ -6,8 +6,8 @@ from enum import StrEnum
 from itertools import pairwise
 from typing import Final
 
+from crmcore.customers import FrozenMap
 from crmcore.lifecycle._definition import LifecycleDefinition, State, Transition
-from crmcore.model import FrozenMap
 
 __all__ = [
     "CRM_STAGES",

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from crmcore.model import (
-    CustomerId,
+from crmcore.commerce import (
     Order,
     OrderId,
     OrderStatus,
@@ -14,6 +13,7 @@ from crmcore.model import (
     SubscriptionId,
     SubscriptionStatus,
 )
+from crmcore.customers import CustomerId
 from crmcore.repository._lookups import by_customer, by_status, choice_argument, id_argument
 from crmcore.repository._ports import OrderRepository, SubscriptionRepository
 from crmcore.repository._store import AggregateSpec, StoreRepository
@@ -64,7 +64,7 @@ class StoreSubscriptionRepository(StoreRepository[Subscription], SubscriptionRep
         return self.find_by_index("status", choice_argument(status, SubscriptionStatus, "$.status"))
 
 
-#: The registration of the :class:`~crmcore.model.Order` aggregate.
+#: The registration of the :class:`~crmcore.commerce.Order` aggregate.
 ORDERS: Final[AggregateSpec[Order]] = AggregateSpec(
     name="orders",
     kind="order",
@@ -74,7 +74,7 @@ ORDERS: Final[AggregateSpec[Order]] = AggregateSpec(
     repository_type=StoreOrderRepository,
 )
 
-#: The registration of the :class:`~crmcore.model.Subscription` aggregate.
+#: The registration of the :class:`~crmcore.commerce.Subscription` aggregate.
 SUBSCRIPTIONS: Final[AggregateSpec[Subscription]] = AggregateSpec(
     name="subscriptions",
     kind="subscription",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from crmcore.model import Channel, Customer, CustomerId, normalize_email, normalize_phone
+from crmcore.customers import Channel, Customer, CustomerId, normalize_email, normalize_phone
 from crmcore.repository._errors import not_found_by_key
 from crmcore.repository._ports import CustomerRepository
 from crmcore.repository._store import AggregateSpec, StoreRepository

@@ -4,24 +4,24 @@ from __future__ import annotations
 
 from typing import Final
 
-from crmcore.model import (
-    CaseId,
+from crmcore._kernel._checks import clean_text
+from crmcore.commerce import OrderId
+from crmcore.customers import CustomerId
+from crmcore.feedback import (
     CesResponse,
     CsatResponse,
-    CustomerId,
     FeedbackId,
     NpsResponse,
-    OrderId,
     Review,
     ReviewId,
     SurveyKind,
     SurveyResponse,
 )
-from crmcore.model._checks import clean_text
-from crmcore.model._feedback import MAX_PLATFORM
+from crmcore.feedback._feedback import MAX_PLATFORM
 from crmcore.repository._lookups import by_customer, choice_argument, id_argument, optional_id
 from crmcore.repository._ports import ReviewRepository, SurveyRepository
 from crmcore.repository._store import AggregateSpec, StoreRepository
+from crmcore.service import CaseId
 
 __all__ = ["REVIEWS", "SURVEYS", "StoreReviewRepository", "StoreSurveyRepository"]
 
@@ -88,7 +88,7 @@ class StoreSurveyRepository(StoreRepository[SurveyResponse], SurveyRepository):
         return self.find_by_index("survey", choice_argument(survey, SurveyKind, "$.survey"))
 
 
-#: The registration of the :class:`~crmcore.model.Review` aggregate.
+#: The registration of the :class:`~crmcore.feedback.Review` aggregate.
 REVIEWS: Final[AggregateSpec[Review]] = AggregateSpec(
     name="reviews",
     kind="review",

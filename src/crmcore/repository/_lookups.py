@@ -5,9 +5,9 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any, TypeVar
 
+from crmcore._kernel._checks import enum_converter, type_name
+from crmcore._kernel._ids import Identifier
 from crmcore.errors import InvalidType
-from crmcore.model import Identifier
-from crmcore.model._checks import enum_converter, type_name
 
 __all__ = ["by_customer", "by_status", "choice_argument", "id_argument", "optional_id"]
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Final
 
-from crmcore.model import CustomerId, LoyaltyAccount, LoyaltyAccountId, ProgramId
-from crmcore.model._checks import check_name
+from crmcore._kernel._checks import check_name
+from crmcore.customers import CustomerId
+from crmcore.loyalty import LoyaltyAccount, LoyaltyAccountId, ProgramId
 from crmcore.repository._errors import not_found_by_key
 from crmcore.repository._lookups import by_customer, id_argument
 from crmcore.repository._ports import LoyaltyAccountRepository
@@ -81,7 +82,7 @@ class StoreLoyaltyAccountRepository(StoreRepository[LoyaltyAccount], LoyaltyAcco
         return self.find_by_index("tier", check_name(tier, "$.tier"))
 
 
-#: The registration of the :class:`~crmcore.model.LoyaltyAccount` aggregate.
+#: The registration of the :class:`~crmcore.loyalty.LoyaltyAccount` aggregate.
 LOYALTY_ACCOUNTS: Final[AggregateSpec[LoyaltyAccount]] = AggregateSpec(
     name="loyalty_accounts",
     kind="loyalty account",

@@ -7,6 +7,9 @@ from bisect import bisect_right
 from collections.abc import Iterable
 from typing import Any, TypeVar, cast
 
+from crmcore._kernel._checks import type_name
+from crmcore._kernel._events import DomainEvent
+from crmcore._kernel._ids import Identifier
 from crmcore.errors import (
     ConcurrencyConflict,
     DuplicateId,
@@ -14,8 +17,6 @@ from crmcore.errors import (
     InvalidType,
     ValidationError,
 )
-from crmcore.model import DomainEvent, Identifier
-from crmcore.model._checks import type_name
 from crmcore.repository._ports import Aggregate
 from crmcore.repository._specs import DEFAULT_SPECS
 from crmcore.repository._store import (

@@ -4,17 +4,9 @@ from __future__ import annotations
 
 from typing import Final
 
-from crmcore.model import (
-    CustomerId,
-    Lead,
-    LeadId,
-    LeadSource,
-    LeadStatus,
-    Opportunity,
-    OpportunityId,
-    StaffId,
-)
-from crmcore.model._checks import check_name
+from crmcore._kernel._checks import check_name
+from crmcore._kernel._ids import StaffId
+from crmcore.customers import CustomerId
 from crmcore.repository._lookups import (
     by_customer,
     by_status,
@@ -24,6 +16,7 @@ from crmcore.repository._lookups import (
 )
 from crmcore.repository._ports import LeadRepository, OpportunityRepository
 from crmcore.repository._store import AggregateSpec, StoreRepository
+from crmcore.sales import Lead, LeadId, LeadSource, LeadStatus, Opportunity, OpportunityId
 
 __all__ = ["LEADS", "OPPORTUNITIES", "StoreLeadRepository", "StoreOpportunityRepository"]
 
@@ -89,7 +82,7 @@ class StoreOpportunityRepository(StoreRepository[Opportunity], OpportunityReposi
         return self.find_by_index("owner", id_argument(staff_id, StaffId, "$.staff_id"))
 
 
-#: The registration of the :class:`~crmcore.model.Lead` aggregate.
+#: The registration of the :class:`~crmcore.sales.Lead` aggregate.
 LEADS: Final[AggregateSpec[Lead]] = AggregateSpec(
     name="leads",
     kind="lead",
@@ -104,7 +97,7 @@ LEADS: Final[AggregateSpec[Lead]] = AggregateSpec(
     repository_type=StoreLeadRepository,
 )
 
-#: The registration of the :class:`~crmcore.model.Opportunity` aggregate.
+#: The registration of the :class:`~crmcore.sales.Opportunity` aggregate.
 OPPORTUNITIES: Final[AggregateSpec[Opportunity]] = AggregateSpec(
     name="opportunities",
     kind="opportunity",

@@ -13,33 +13,15 @@ from collections.abc import Iterator
 from types import TracebackType
 from typing import Generic, Protocol, Self, TypeVar
 
-from crmcore.model import (
-    Case,
-    CaseId,
-    CaseStatus,
-    Customer,
-    CustomerId,
-    DomainEvent,
-    Identifier,
-    Interaction,
-    Lead,
-    LeadSource,
-    LeadStatus,
-    LoyaltyAccount,
-    Opportunity,
-    OpportunityId,
-    Order,
-    OrderId,
-    OrderStatus,
-    PlanId,
-    ProgramId,
-    Review,
-    StaffId,
-    Subscription,
-    SubscriptionStatus,
-    SurveyKind,
-    SurveyResponse,
-)
+from crmcore._kernel._events import DomainEvent
+from crmcore._kernel._ids import Identifier, StaffId
+from crmcore.commerce import Order, OrderId, OrderStatus, PlanId, Subscription, SubscriptionStatus
+from crmcore.customers import Customer, CustomerId
+from crmcore.feedback import Review, SurveyKind, SurveyResponse
+from crmcore.interactions import Interaction
+from crmcore.loyalty import LoyaltyAccount, ProgramId
+from crmcore.sales import Lead, LeadSource, LeadStatus, Opportunity, OpportunityId
+from crmcore.service import Case, CaseId, CaseStatus
 
 __all__ = [
     "Aggregate",
@@ -246,7 +228,7 @@ class InteractionRepository(Repository[Interaction]):
     """The interactions (touchpoints), with lookups by customer, case and opportunity.
 
     Lookups return matches in ascending id order; order them by
-    ``occurred_at`` (or build a :func:`~crmcore.model.timeline`) for display.
+    ``occurred_at`` (or build a :func:`~crmcore.interactions.timeline`) for display.
 
     .. versionadded:: 0.1
     """
@@ -314,8 +296,8 @@ class ReviewRepository(Repository[Review]):
 class SurveyRepository(Repository[SurveyResponse]):
     """The survey responses of every kind (CSAT, NPS and CES) under one id space.
 
-    ``add`` and ``save`` take a :class:`~crmcore.model.CsatResponse`,
-    :class:`~crmcore.model.NpsResponse` or :class:`~crmcore.model.CesResponse`,
+    ``add`` and ``save`` take a :class:`~crmcore.feedback.CsatResponse`,
+    :class:`~crmcore.feedback.NpsResponse` or :class:`~crmcore.feedback.CesResponse`,
     and ``get`` returns the class that was stored. Lookups return matches in
     ascending id order.
 

@@ -4,17 +4,10 @@ from __future__ import annotations
 
 from typing import Final
 
-from crmcore.model import (
-    Case,
-    CaseId,
-    CaseStatus,
-    CustomerId,
-    Interaction,
-    InteractionId,
-    OpportunityId,
-    OrderId,
-    StaffId,
-)
+from crmcore._kernel._ids import StaffId
+from crmcore.commerce import OrderId
+from crmcore.customers import CustomerId
+from crmcore.interactions import Interaction, InteractionId
 from crmcore.repository._lookups import (
     by_customer,
     by_status,
@@ -24,6 +17,8 @@ from crmcore.repository._lookups import (
 )
 from crmcore.repository._ports import CaseRepository, InteractionRepository
 from crmcore.repository._store import AggregateSpec, StoreRepository
+from crmcore.sales import OpportunityId
+from crmcore.service import Case, CaseId, CaseStatus
 
 __all__ = ["CASES", "INTERACTIONS", "StoreCaseRepository", "StoreInteractionRepository"]
 
@@ -94,7 +89,7 @@ class StoreCaseRepository(StoreRepository[Case], CaseRepository):
         return self.find_by_index("status", choice_argument(status, CaseStatus, "$.status"))
 
 
-#: The registration of the :class:`~crmcore.model.Interaction` aggregate.
+#: The registration of the :class:`~crmcore.interactions.Interaction` aggregate.
 INTERACTIONS: Final[AggregateSpec[Interaction]] = AggregateSpec(
     name="interactions",
     kind="interaction",
@@ -108,7 +103,7 @@ INTERACTIONS: Final[AggregateSpec[Interaction]] = AggregateSpec(
     repository_type=StoreInteractionRepository,
 )
 
-#: The registration of the :class:`~crmcore.model.Case` aggregate.
+#: The registration of the :class:`~crmcore.service.Case` aggregate.
 CASES: Final[AggregateSpec[Case]] = AggregateSpec(
     name="cases",
     kind="case",

@@ -19,6 +19,11 @@ from typing import Any, Generic, Self, TypeVar, cast
 
 import attrs
 
+from crmcore._kernel._checks import type_name
+from crmcore._kernel._events import DomainEvent
+from crmcore._kernel._ids import Identifier
+from crmcore.commerce import Order, Subscription
+from crmcore.customers import Customer
 from crmcore.errors import (
     ConcurrencyConflict,
     DuplicateId,
@@ -28,21 +33,9 @@ from crmcore.errors import (
     UnitOfWorkError,
     ValidationError,
 )
-from crmcore.model import (
-    Case,
-    Customer,
-    DomainEvent,
-    Identifier,
-    Interaction,
-    Lead,
-    LoyaltyAccount,
-    Opportunity,
-    Order,
-    Review,
-    Subscription,
-    SurveyResponse,
-)
-from crmcore.model._checks import type_name
+from crmcore.feedback import Review, SurveyResponse
+from crmcore.interactions import Interaction
+from crmcore.loyalty import LoyaltyAccount
 from crmcore.repository._ports import (
     Aggregate,
     CaseRepository,
@@ -58,7 +51,9 @@ from crmcore.repository._ports import (
     SurveyRepository,
     UnitOfWork,
 )
+from crmcore.sales import Lead, Opportunity
 from crmcore.serialization import from_dict, to_dict
+from crmcore.service import Case
 
 __all__ = [
     "AggregateSpec",

@@ -28,8 +28,8 @@ from __future__ import annotations
 
 from typing import Any, Final
 
+from crmcore._kernel._checks import collect_errors
 from crmcore.errors import InvalidType, Problem, ValidationError
-from crmcore.model._checks import collect_errors
 from crmcore.segmentation._evaluate import Operator
 from crmcore.segmentation._rules import (
     MAX_RULE_DEPTH,

@@ -23,8 +23,8 @@ from typing import Any, Final
 
 from dateutil.relativedelta import relativedelta
 
+from crmcore._kernel._checks import type_name
 from crmcore.errors import InvalidType, ValidationError
-from crmcore.model._checks import type_name
 from crmcore.segmentation._fused import Step
 from crmcore.segmentation._values import MISSING, Kind, fold, reader, value_reader
 

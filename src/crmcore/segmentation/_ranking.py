@@ -21,9 +21,9 @@ from collections.abc import Hashable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, Final, TypeVar
 
+from crmcore._kernel._checks import type_name
+from crmcore._kernel._money import Money
 from crmcore.errors import CurrencyMismatch, InvalidType, ValidationError
-from crmcore.model import Money
-from crmcore.model._checks import type_name
 
 __all__ = [
     "MAX_BINS",

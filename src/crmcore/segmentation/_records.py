@@ -17,9 +17,9 @@ from collections.abc import Hashable, Iterable
 from datetime import datetime
 from typing import Any, NamedTuple
 
+from crmcore._kernel._checks import require_aware, type_name
+from crmcore._kernel._money import Money
 from crmcore.errors import CurrencyMismatch, InvalidType, ValidationError
-from crmcore.model import Money
-from crmcore.model._checks import require_aware, type_name
 
 __all__ = [
     "LineRow",

@@ -41,9 +41,9 @@ from typing import Any, Final
 
 import attrs
 
+from crmcore._kernel._checks import require_aware, type_name
+from crmcore._kernel._money import Money
 from crmcore.errors import InvalidType, ValidationError
-from crmcore.model import Money
-from crmcore.model._checks import require_aware, type_name
 from crmcore.segmentation._ranking import quantile_scores, threshold_scores
 from crmcore.segmentation._records import read_orders, single_currency
 

@@ -31,8 +31,8 @@ from typing import Any, ClassVar, Final
 import attrs
 from dateutil.relativedelta import relativedelta
 
+from crmcore._kernel._checks import require_aware, type_name
 from crmcore.errors import CurrencyMismatch, InvalidType, Problem, ValidationError
-from crmcore.model._checks import require_aware, type_name
 from crmcore.segmentation._evaluate import Operator, Predicate, compile_condition, fast_steps
 from crmcore.segmentation._fused import MAX_ALL_STEPS, MAX_ANY_STEPS, Step, all_run, any_run
 from crmcore.segmentation._values import (

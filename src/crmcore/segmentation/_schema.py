@@ -15,9 +15,9 @@ from typing import Final
 
 import attrs
 
+from crmcore._kernel._checks import type_name
+from crmcore.customers import Channel, FrozenMap, Purpose
 from crmcore.errors import InvalidType, ValidationError
-from crmcore.model import Channel, FrozenMap, Purpose
-from crmcore.model._checks import type_name
 from crmcore.segmentation._evaluate import Operator
 from crmcore.segmentation._rules import AllOf, AnyOf, Condition, Not, Rule
 

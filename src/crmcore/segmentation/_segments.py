@@ -20,9 +20,11 @@ from typing import Any
 
 import attrs
 
+from crmcore._kernel._checks import clean_text, require_aware, type_name
+from crmcore._kernel._events import DomainEvent
+from crmcore._kernel._ids import Identifier
+from crmcore.customers import CustomerId
 from crmcore.errors import InvalidType, ValidationError
-from crmcore.model import CustomerId, DomainEvent, Identifier
-from crmcore.model._checks import clean_text, require_aware, type_name
 from crmcore.segmentation._rules import Rule
 
 __all__ = [

@@ -18,9 +18,11 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any, Final
 
+from crmcore._kernel._checks import require_aware, type_name
+from crmcore._kernel._ids import Identifier
+from crmcore._kernel._money import Money
+from crmcore.customers import Channel, Customer, PersonName, Purpose
 from crmcore.errors import InvalidType, ValidationError
-from crmcore.model import Channel, Customer, Identifier, Money, PersonName, Purpose
-from crmcore.model._checks import require_aware, type_name
 from crmcore.segmentation._records import read_orders
 from crmcore.segmentation._values import MAX_SET_ITEMS, check_path
 

@@ -13,8 +13,8 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import TypeVar
 
+from crmcore._kernel._checks import type_name
 from crmcore.errors import InvalidType, ValidationError
-from crmcore.model._checks import type_name
 from crmcore.segmentation._ranking import edge_number, numeric_values, tie_groups
 
 __all__ = ["ClvTier", "tier_counts", "tiers_by_percentile", "tiers_by_threshold"]

@@ -22,9 +22,10 @@ from decimal import Decimal
 from enum import Enum, StrEnum
 from typing import Any, Final
 
+from crmcore._kernel._checks import type_name
+from crmcore._kernel._ids import Identifier
+from crmcore._kernel._money import Money
 from crmcore.errors import CurrencyMismatch, InvalidType, ValidationError
-from crmcore.model import Identifier, Money
-from crmcore.model._checks import type_name
 
 __all__ = [
     "MAX_PATH_PARTS",

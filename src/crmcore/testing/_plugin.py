@@ -15,7 +15,8 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from crmcore import lifecycle, model
+import crmcore as kernel
+from crmcore import commerce, customers, feedback, interactions, lifecycle, loyalty, sales, service
 from crmcore.testing import strategies
 
 __all__: list[str] = []
@@ -26,47 +27,47 @@ _Factory = Callable[[], st.SearchStrategy[Any]]
 def _type_strategies() -> dict[type[Any], _Factory]:
     """Each public crmcore type and the strategy factory registered for it."""
     found: dict[type[Any], _Factory] = {
-        model.ConsentRecord: strategies.consent_records,
-        model.ContactPoint: strategies.contact_points,
-        model.Currency: strategies.currencies,
-        model.Customer: strategies.customers,
-        model.CustomerEvent: _events_of(model.CustomerEvent),
-        model.CustomerId: strategies.customer_ids,
-        model.DomainEvent: strategies.domain_events,
-        model.Money: strategies.moneys,
-        model.OrganizationName: strategies.organization_names,
-        model.PersonName: strategies.person_names,
-        model.PostalAddress: strategies.postal_addresses,
-        model.Profile: strategies.profiles,
-        model.SeededIdSource: strategies._seeded_id_sources,  # noqa: SLF001 - same package.
-        model.SequentialIdSource: strategies._sequential_id_sources,  # noqa: SLF001
+        customers.ConsentRecord: strategies.consent_records,
+        customers.ContactPoint: strategies.contact_points,
+        kernel.Currency: strategies.currencies,
+        customers.Customer: strategies.customers,
+        customers.CustomerEvent: _events_of(customers.CustomerEvent),
+        customers.CustomerId: strategies.customer_ids,
+        kernel.DomainEvent: strategies.domain_events,
+        kernel.Money: strategies.moneys,
+        customers.OrganizationName: strategies.organization_names,
+        customers.PersonName: strategies.person_names,
+        customers.PostalAddress: strategies.postal_addresses,
+        customers.Profile: strategies.profiles,
+        kernel.SeededIdSource: strategies._seeded_id_sources,  # noqa: SLF001 - same package.
+        kernel.SequentialIdSource: strategies._sequential_id_sources,  # noqa: SLF001
         # The relationship aggregates and their values.
-        model.BusinessCalendar: strategies.business_calendars,
-        model.Case: strategies.cases,
-        model.Interaction: strategies.interactions,
-        model.Lead: strategies.leads,
-        model.LifecycleState: strategies.lifecycle_states,
-        model.LoyaltyAccount: strategies.loyalty_accounts,
-        model.LoyaltyProgram: strategies.loyalty_programs,
-        model.Opportunity: strategies.opportunities,
-        model.Order: strategies.orders,
-        model.OrderLine: strategies.order_lines,
-        model.Period: strategies.periods,
-        model.PipelineDefinition: strategies.pipeline_definitions,
-        model.Plan: strategies.plans,
-        model.Review: strategies.reviews,
-        model.SlaPolicy: strategies.sla_policies,
-        model.Subscription: strategies.subscriptions,
-        model.SurveyResponse: strategies.survey_responses,
+        service.BusinessCalendar: strategies.business_calendars,
+        service.Case: strategies.cases,
+        interactions.Interaction: strategies.interactions,
+        sales.Lead: strategies.leads,
+        customers.LifecycleState: strategies.lifecycle_states,
+        loyalty.LoyaltyAccount: strategies.loyalty_accounts,
+        loyalty.LoyaltyProgram: strategies.loyalty_programs,
+        sales.Opportunity: strategies.opportunities,
+        commerce.Order: strategies.orders,
+        commerce.OrderLine: strategies.order_lines,
+        commerce.Period: strategies.periods,
+        sales.PipelineDefinition: strategies.pipeline_definitions,
+        commerce.Plan: strategies.plans,
+        feedback.Review: strategies.reviews,
+        service.SlaPolicy: strategies.sla_policies,
+        commerce.Subscription: strategies.subscriptions,
+        feedback.SurveyResponse: strategies.survey_responses,
         lifecycle.LifecycleDefinition: strategies.lifecycle_definitions,
         # Event bases stand for their subclasses.
-        model.CaseEvent: _events_of(model.CaseEvent),
-        model.InteractionEvent: _events_of(model.InteractionEvent),
-        model.LeadEvent: _events_of(model.LeadEvent),
-        model.LoyaltyEvent: _events_of(model.LoyaltyEvent),
-        model.OpportunityEvent: _events_of(model.OpportunityEvent),
-        model.OrderEvent: _events_of(model.OrderEvent),
-        model.SubscriptionEvent: _events_of(model.SubscriptionEvent),
+        service.CaseEvent: _events_of(service.CaseEvent),
+        interactions.InteractionEvent: _events_of(interactions.InteractionEvent),
+        sales.LeadEvent: _events_of(sales.LeadEvent),
+        loyalty.LoyaltyEvent: _events_of(loyalty.LoyaltyEvent),
+        sales.OpportunityEvent: _events_of(sales.OpportunityEvent),
+        commerce.OrderEvent: _events_of(commerce.OrderEvent),
+        commerce.SubscriptionEvent: _events_of(commerce.SubscriptionEvent),
     }
     for kind, response in strategies._SURVEY_CLASSES.items():  # noqa: SLF001 - same package.
         found[response] = _surveys_of(kind)
@@ -77,21 +78,21 @@ def _type_strategies() -> dict[type[Any], _Factory]:
     return found
 
 
-def _surveys_of(kind: model.SurveyKind) -> _Factory:
+def _surveys_of(kind: feedback.SurveyKind) -> _Factory:
     def factory() -> st.SearchStrategy[Any]:
         return strategies.survey_responses(kinds=[kind])
 
     return factory
 
 
-def _ids_of(id_type: type[model.Identifier]) -> _Factory:
+def _ids_of(id_type: type[kernel.Identifier]) -> _Factory:
     def factory() -> st.SearchStrategy[Any]:
         return strategies._ids_of(id_type)  # noqa: SLF001 - same package.
 
     return factory
 
 
-def _events_of(event_type: type[model.DomainEvent]) -> _Factory:
+def _events_of(event_type: type[kernel.DomainEvent]) -> _Factory:
     def factory() -> st.SearchStrategy[Any]:
         return strategies.domain_events(types=[event_type])
 

@@ -1,0 +1,331 @@
+"""Money: an exact Decimal amount in one ISO 4217 currency."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from decimal import (
+    ROUND_HALF_EVEN,
+    Context,
+    Decimal,
+    Inexact,
+    InvalidOperation,
+    Overflow,
+    localcontext,
+)
+from typing import Final
+
+import attrs
+
+from crmcore._kernel._checks import MAX_DIGITS, reject_float, to_decimal, type_name
+from crmcore._kernel._currencies import CURRENCIES
+from crmcore.errors import CurrencyMismatch, InvalidType, ValidationError
+
+__all__ = ["Currency", "Money", "currency"]
+
+_ROUNDING_MODES: Final = frozenset(
+    {
+        "ROUND_CEILING",
+        "ROUND_DOWN",
+        "ROUND_FLOOR",
+        "ROUND_HALF_DOWN",
+        "ROUND_HALF_EVEN",
+        "ROUND_HALF_UP",
+        "ROUND_UP",
+        "ROUND_05UP",
+    }
+)
+
+
+@attrs.frozen(slots=True)
+class Currency:
+    """An ISO 4217 currency.
+
+    Attributes:
+        code: the three-letter code, such as ``"IDR"``.
+        minor_unit: the number of decimal places amounts are quoted in.
+        name: the currency's English name.
+    """
+
+    code: str
+    minor_unit: int
+    name: str
+
+
+def _check_code(value: object, path: str = "$.currency") -> str:
+    if not isinstance(value, str):
+        raise InvalidType(f"must be an ISO 4217 code as str, not {type_name(value)}", path=path)
+    code = value.strip().upper()
+    if code not in CURRENCIES:
+        raise ValidationError(
+            "must be an active ISO 4217 currency code such as 'IDR' or 'USD'",
+            path=path,
+            code="currency",
+        )
+    return code
+
+
+def currency(code: str) -> Currency:
+    """Look up a currency by its ISO 4217 code (case-insensitive).
+
+    >>> currency("kwd")
+    Currency(code='KWD', minor_unit=3, name='Kuwaiti Dinar')
+
+    Raises:
+        ValidationError: the code is not an active ISO 4217 code.
+    """
+    checked = _check_code(code, "$")
+    minor, name = CURRENCIES[checked]
+    return Currency(checked, minor, name)
+
+
+#: Amounts must be smaller than this in absolute value (10**21 minor-unit-free units).
+MAX_MAGNITUDE = Decimal(10) ** 21
+
+#: Significant digits kept by products and quotients (Python's default context).
+PRODUCT_DIGITS = 28
+
+# Sums and differences of valid amounts are computed exactly (an inexact result is
+# refused, never rounded); products and quotients keep PRODUCT_DIGITS digits.
+_EXACT = Context(prec=MAX_DIGITS + 30, traps=[Inexact, InvalidOperation, Overflow])
+_ROUNDED = Context(
+    prec=PRODUCT_DIGITS, rounding=ROUND_HALF_EVEN, traps=[InvalidOperation, Overflow]
+)
+
+
+def _amount(value: object) -> Decimal:
+    number = to_decimal(value, "$.amount")
+    if abs(number) >= MAX_MAGNITUDE:
+        raise ValidationError(
+            "must be smaller than 10**21 in absolute value", path="$.amount", code="too_large"
+        )
+    return number
+
+
+def _exact(operation: Callable[[], Decimal]) -> Decimal:
+    try:
+        with localcontext(_EXACT):
+            return operation()
+    except ArithmeticError:
+        raise ValidationError(
+            f"the exact result needs more than {MAX_DIGITS} significant digits",
+            path="$.amount",
+            code="too_long",
+        ) from None
+
+
+def _rounded(operation: Callable[[], Decimal]) -> Decimal:
+    try:
+        with localcontext(_ROUNDED):
+            return +operation()
+    except ArithmeticError:
+        raise ValidationError(
+            "the result is out of range", path="$.amount", code="too_large"
+        ) from None
+
+
+@attrs.frozen(slots=True, repr=False, order=False)
+class Money:
+    """An exact amount of one currency.
+
+    The amount is a :class:`~decimal.Decimal` built from a ``Decimal``, an
+    ``int`` or a numeric ``str``; floats are refused because they cannot hold
+    most decimal fractions exactly. The currency is an active ISO 4217 code.
+
+    Arithmetic and ordering work only within one currency; mixing currencies
+    raises :class:`~crmcore.errors.CurrencyMismatch`. Equality across
+    currencies is simply ``False``. Amounts keep full precision until you ask
+    for :meth:`rounded`.
+
+    >>> price = Money("275000", "IDR")
+    >>> price * 24 * 3
+    Money('19800000', 'IDR')
+    >>> sum([Money("1.10", "USD"), Money("2.20", "USD")])
+    Money('3.30', 'USD')
+    >>> (Money("10", "USD") / 3).rounded()
+    Money('3.33', 'USD')
+    >>> Money(1.5, "USD")
+    Traceback (most recent call last):
+    ...
+    crmcore.errors.InvalidType: $.amount: must be a Decimal, int or str: floats cannot hold exact decimal amounts
+    """
+
+    amount: Decimal = attrs.field(converter=_amount)
+    currency: str = attrs.field(converter=_check_code)
+
+    @classmethod
+    def zero(cls, currency: str) -> Money:
+        """Zero in ``currency``."""
+        return cls(Decimal(0), currency)
+
+    @classmethod
+    def total(cls, amounts: Iterable[Money], *, currency: str) -> Money:
+        """Sum ``amounts``, all in ``currency``; an empty iterable gives zero.
+
+        >>> Money.total([], currency="EUR")
+        Money('0', 'EUR')
+        """
+        result = cls.zero(currency)
+        for index, amount in enumerate(amounts):
+            try:
+                result += amount
+            except ValidationError as exc:
+                raise exc.under(f"$.amounts[{index}]") from None
+        return result
+
+    @classmethod
+    def from_minor_units(cls, units: int, currency: str) -> Money:
+        """Build from an integer count of minor units (cents): ``1050, 'USD'`` is 10.50."""
+        if isinstance(units, bool) or not isinstance(units, int):
+            raise InvalidType(f"must be an int, not {type_name(units)}", path="$.units")
+        code = _check_code(currency)
+        return cls(Decimal(units).scaleb(-CURRENCIES[code][0]), code)
+
+    @property
+    def minor_unit(self) -> int:
+        """Decimal places of this currency (2 for USD, 0 for JPY, 3 for KWD)."""
+        return CURRENCIES[self.currency][0]
+
+    def to_minor_units(self) -> int:
+        """The amount as an integer count of minor units, after :meth:`rounded`."""
+        return int(self.rounded().amount.scaleb(self.minor_unit))
+
+    def rounded(self, rounding: str = ROUND_HALF_EVEN) -> Money:
+        """Round to the currency's minor unit (banker's rounding unless told otherwise).
+
+        >>> Money("2.675", "USD").rounded()
+        Money('2.68', 'USD')
+        >>> Money("2.665", "USD").rounded("ROUND_HALF_UP")
+        Money('2.67', 'USD')
+        >>> Money("1234.5", "JPY").rounded()
+        Money('1234', 'JPY')
+        """
+        if rounding not in _ROUNDING_MODES:
+            raise ValidationError(
+                "must be one of the decimal module's ROUND_* modes",
+                path="$.rounding",
+                code="rounding",
+            )
+        exponent = Decimal(1).scaleb(-self.minor_unit)
+        return Money(self.amount.quantize(exponent, rounding=rounding), self.currency)
+
+    def allocate(self, ratios: Sequence[int | Decimal | str]) -> tuple[Money, ...]:
+        """Split into parts proportional to ``ratios`` without losing a minor unit.
+
+        Parts are whole minor units. Leftover units go to the parts with the
+        largest remainders (the earlier part on a tie); a zero ratio gets nothing.
+
+        >>> Money("100", "USD").allocate([1, 1, 1])
+        (Money('33.34', 'USD'), Money('33.33', 'USD'), Money('33.33', 'USD'))
+        """
+        weights = [to_decimal(r, f"$.ratios[{i}]") for i, r in enumerate(ratios)]
+        if not weights:
+            raise ValidationError("must hold at least one ratio", path="$.ratios", code="empty")
+        for index, weight in enumerate(weights):
+            if weight < 0:
+                raise ValidationError(
+                    "must not be negative", path=f"$.ratios[{index}]", code="negative"
+                )
+        total_weight = sum(weights, Decimal(0))
+        if total_weight == 0:
+            raise ValidationError("must not all be zero", path="$.ratios", code="zero_ratios")
+        total = self.to_minor_units()
+        step = 1 if total >= 0 else -1
+        shares = [Decimal(total) * w / total_weight for w in weights]
+        parts = [int(share) for share in shares]  # truncates toward zero
+        leftover = total - sum(parts)
+        # Largest remainder first; ties go to the earlier part. A zero ratio never
+        # receives a unit, because its remainder is zero and others are positive.
+        order = sorted(
+            (i for i, w in enumerate(weights) if w > 0),
+            key=lambda i: (-abs(shares[i] - parts[i]), i),
+        )
+        for index in order[: abs(leftover)]:
+            parts[index] += step
+        return tuple(Money.from_minor_units(p, self.currency) for p in parts)
+
+    def is_zero(self) -> bool:
+        """True if the amount is zero."""
+        return self.amount == 0
+
+    def _same(self, other: object, op: str) -> Money:
+        if not isinstance(other, Money):
+            raise InvalidType(f"{op} needs Money, not {type_name(other)}", path="$")
+        if other.currency != self.currency:
+            raise CurrencyMismatch(
+                f"cannot {op} {self.currency} and {other.currency}", path="$.currency"
+            )
+        return other
+
+    def __add__(self, other: Money) -> Money:
+        addend = self._same(other, "add").amount
+        return Money(_exact(lambda: self.amount + addend), self.currency)
+
+    def __radd__(self, other: object) -> Money:
+        # sum() starts from int 0.
+        if isinstance(other, int) and not isinstance(other, bool) and other == 0:
+            return self
+        return self._same(other, "add") + self
+
+    def __sub__(self, other: Money) -> Money:
+        subtrahend = self._same(other, "subtract").amount
+        return Money(_exact(lambda: self.amount - subtrahend), self.currency)
+
+    def __neg__(self) -> Money:
+        return Money(-self.amount, self.currency)
+
+    def __pos__(self) -> Money:
+        return self
+
+    def __abs__(self) -> Money:
+        return Money(abs(self.amount), self.currency)
+
+    def _factor(self, other: object, op: str) -> Decimal:
+        if isinstance(other, Money):
+            raise InvalidType(f"cannot {op} Money by Money", path="$")
+        reject_float(other, "$")
+        return to_decimal(other, "$")
+
+    def __mul__(self, other: int | Decimal | str) -> Money:
+        """Multiply by a scalar; the product keeps 28 significant digits."""
+        factor = self._factor(other, "multiply")
+        return Money(_rounded(lambda: self.amount * factor), self.currency)
+
+    __rmul__ = __mul__
+
+    def __truediv__(self, other: int | Decimal | str) -> Money:
+        divisor = self._factor(other, "divide")
+        if divisor == 0:
+            raise ValidationError("cannot divide Money by zero", path="$", code="division_by_zero")
+        return Money(_rounded(lambda: self.amount / divisor), self.currency)
+
+    def ratio(self, other: Money) -> Decimal:
+        """``self / other`` as a plain Decimal, for two amounts of one currency."""
+        divisor = self._same(other, "divide").amount
+        if divisor == 0:
+            raise ValidationError(
+                "cannot divide by a zero amount", path="$", code="division_by_zero"
+            )
+        return _rounded(lambda: self.amount / divisor)
+
+    def __lt__(self, other: Money) -> bool:
+        return self.amount < self._same(other, "compare").amount
+
+    def __le__(self, other: Money) -> bool:
+        return self.amount <= self._same(other, "compare").amount
+
+    def __gt__(self, other: Money) -> bool:
+        return self.amount > self._same(other, "compare").amount
+
+    def __ge__(self, other: Money) -> bool:
+        return self.amount >= self._same(other, "compare").amount
+
+    def __repr__(self) -> str:
+        return f"Money({str(self.amount)!r}, {self.currency!r})"
+
+    def __str__(self) -> str:
+        return f"{self.amount} {self.currency}"
+
+    def __format__(self, spec: str) -> str:
+        if not spec:
+            return str(self)
+        return f"{format(self.amount, spec)} {self.currency}"

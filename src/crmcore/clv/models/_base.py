@@ -1,0 +1,265 @@
+"""What every probabilistic CLV model shares: parameters, fitting, errors."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import ClassVar, Self
+
+import attrs
+
+from crmcore._kernel._checks import type_name
+from crmcore.clv.models._optimize import Minimum, cholesky_inverse, hessian_from_gradient, minimize
+from crmcore.errors import CrmcoreError, InvalidType, ValidationError
+
+__all__ = ["ConvergenceError", "FitDiagnostics", "ModelError", "NotFittedError"]
+
+#: ``progress(iteration, negative_log_likelihood)``, called once per iteration.
+ProgressCallback = Callable[[int, float], object]
+
+
+class ModelError(CrmcoreError):
+    """A statistical model could not do what was asked of it."""
+
+
+class NotFittedError(ModelError):
+    """A prediction was asked of a model that has no parameters yet.
+
+    Fit the model first, or build it with known parameters, such as
+    ``BetaGeo(params={"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426})``.
+    """
+
+
+class ConvergenceError(ModelError):
+    """A fit stopped without converging, so its numbers are not returned.
+
+    Attributes:
+        diagnostics: where and why the optimizer stopped (:class:`FitDiagnostics`).
+        params: the last parameters tried, for inspection only.
+    """
+
+    def __init__(
+        self, message: str, *, diagnostics: FitDiagnostics, params: Mapping[str, float]
+    ) -> None:
+        super().__init__(message)
+        self.diagnostics = diagnostics
+        self.params = params
+
+
+@attrs.frozen(slots=True)
+class FitDiagnostics:
+    """How a fit went.
+
+    Attributes:
+        iterations: optimizer iterations (BFGS steps).
+        evaluations: likelihood evaluations, line searches included.
+        converged: whether the gradient reached the tolerance.
+        gradient_norm: the largest absolute gradient component of the negative
+            log-likelihood with respect to the log-parameters, at the end.
+        message: why the optimizer stopped.
+        rows: distinct histories the likelihood was evaluated on (after compression).
+        customers: total weight of those histories (the number of customers).
+    """
+
+    iterations: int
+    evaluations: int
+    converged: bool
+    gradient_norm: float
+    message: str
+    rows: int
+    customers: float
+
+
+class ParamMap(Mapping[str, float]):
+    """Read-only, hashable parameters in the literature's order."""
+
+    __slots__ = ("_items",)
+
+    def __init__(self, items: Sequence[tuple[str, float]]) -> None:
+        self._items = tuple(items)
+
+    def __getitem__(self, key: str) -> float:
+        for name, value in self._items:
+            if name == key:
+                return value
+        raise KeyError(key)
+
+    def __iter__(self) -> Iterator[str]:
+        return (name for name, _ in self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __hash__(self) -> int:
+        return hash(self._items)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Mapping):
+            return dict(self._items) == dict(other)
+        return NotImplemented
+
+    def __repr__(self) -> str:
+        return repr(dict(self._items))
+
+
+def make_params(names: Sequence[str], given: object, path: str = "$.params") -> ParamMap:
+    """Check a parameter mapping: exactly ``names``, each a positive finite number."""
+    if not isinstance(given, Mapping):
+        raise InvalidType(
+            f"must be a mapping of parameter names to numbers, not {type_name(given)}", path=path
+        )
+    missing = [n for n in names if n not in given]
+    extra = sorted(str(k) for k in given if k not in names)
+    if missing or extra:
+        raise ValidationError(
+            f"must hold exactly the parameters {', '.join(names)}", path=path, code="parameters"
+        )
+    items = []
+    for name in names:
+        value = given[name]
+        where = f"{path}.{name}"
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise InvalidType(f"must be a number, not {type_name(value)}", path=where)
+        number = float(value)
+        if not (math.isfinite(number) and number > 0):
+            raise ValidationError(
+                "must be a positive finite number", path=where, code="not_positive"
+            )
+        items.append((name, number))
+    return ParamMap(items)
+
+
+@attrs.frozen(slots=True)
+class FitOutcome:
+    """What a successful fit hands back to the model class."""
+
+    params: ParamMap
+    log_likelihood: float
+    diagnostics: FitDiagnostics
+    standard_errors: ParamMap | None
+
+
+def run_fit(
+    names: Sequence[str],
+    objective: Callable[[list[float]], tuple[float, list[float]]],
+    start: Sequence[float],
+    *,
+    rows: int,
+    customers: float,
+    progress: ProgressCallback | None,
+    max_iterations: int,
+    require_convergence: bool,
+) -> FitOutcome:
+    """Minimize a negative log-likelihood over log-parameters and package the result."""
+    guarded = _guard(objective)
+    found: Minimum = minimize(
+        guarded, [math.log(v) for v in start], max_iterations=max_iterations, progress=progress
+    )
+    values = [math.exp(v) for v in found.x]
+    params = ParamMap(list(zip(names, values, strict=True)))
+    diagnostics = FitDiagnostics(
+        iterations=found.iterations,
+        evaluations=found.evaluations,
+        converged=found.converged and math.isfinite(found.value),
+        gradient_norm=found.gradient_norm,
+        message=found.message,
+        rows=rows,
+        customers=customers,
+    )
+    if not diagnostics.converged and require_convergence:
+        raise ConvergenceError(
+            f"the fit did not converge after {found.iterations} iterations "
+            f"({found.message}; gradient norm {found.gradient_norm:.3g}); try other "
+            "initial_params, more max_iterations, or require_convergence=False",
+            diagnostics=diagnostics,
+            params=params,
+        )
+    return FitOutcome(
+        params=params,
+        log_likelihood=-found.value,
+        diagnostics=diagnostics,
+        standard_errors=_standard_errors(names, guarded, list(found.x), values, found),
+    )
+
+
+def _guard(
+    objective: Callable[[list[float]], tuple[float, list[float]]],
+) -> Callable[[list[float]], tuple[float, list[float]]]:
+    """Points where the arithmetic fails are simply infeasible for the optimizer."""
+
+    def run(x: list[float]) -> tuple[float, list[float]]:
+        if any(abs(v) > 50.0 for v in x):
+            return math.inf, [0.0] * len(x)
+        try:
+            return objective(x)
+        except (OverflowError, ValueError, ZeroDivisionError):
+            return math.inf, [0.0] * len(x)
+
+    return run
+
+
+def _standard_errors(
+    names: Sequence[str],
+    objective: Callable[[list[float]], tuple[float, list[float]]],
+    log_values: list[float],
+    values: list[float],
+    found: Minimum,
+) -> ParamMap | None:
+    """Standard errors from the numerically differentiated Hessian, if it is invertible.
+
+    The Hessian is taken in log-parameters; with ``theta = exp(phi)``,
+    ``H_theta = D^-1 (H_phi - diag(g_phi)) D^-1`` with ``D = diag(theta)``.
+    """
+    if not math.isfinite(found.value):
+        return None
+    hessian = hessian_from_gradient(lambda x: objective(x)[1], log_values, at=list(found.gradient))
+    for i, g in enumerate(found.gradient):
+        hessian[i][i] -= g
+    if not all(math.isfinite(v) for row in hessian for v in row):
+        return None
+    inverse = cholesky_inverse(hessian)
+    if inverse is None:
+        return None
+    return ParamMap([(name, values[i] * math.sqrt(inverse[i][i])) for i, name in enumerate(names)])
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class ModelBase:
+    """Fields every model carries; subclasses name their parameters in ``_names``."""
+
+    _names: ClassVar[tuple[str, ...]] = ()
+
+    params: Mapping[str, float] | None = None
+    log_likelihood: float | None = None
+    diagnostics: FitDiagnostics | None = None
+    standard_errors: Mapping[str, float] | None = None
+
+    def __attrs_post_init__(self) -> None:
+        if self.params is not None:
+            object.__setattr__(self, "params", make_params(self._names, self.params))
+
+    def _values(self) -> tuple[float, ...]:
+        if self.params is None:
+            raise NotFittedError(
+                f"{type(self).__name__} has no parameters: call fit() first or pass params="
+            )
+        return tuple(self.params[name] for name in self._names)
+
+    def _start(
+        self, initial_params: Mapping[str, float] | None, default: Sequence[float]
+    ) -> list[float]:
+        if initial_params is not None:
+            given = make_params(self._names, initial_params, "$.initial_params")
+            return [given[name] for name in self._names]
+        if self.params is not None:
+            return list(self._values())
+        return list(default)
+
+    def _with_fit(self, outcome: FitOutcome) -> Self:
+        return attrs.evolve(
+            self,
+            params=outcome.params,
+            log_likelihood=outcome.log_likelihood,
+            diagnostics=outcome.diagnostics,
+            standard_errors=outcome.standard_errors,
+        )

@@ -1,0 +1,344 @@
+"""The BG/BB model for discrete transaction opportunities.
+
+Fader, Hardie & Shang (2010), "Customer-Base Analysis in a Discrete-Time
+Noncontractual Setting", Marketing Science 29(6), 1086-1108. While alive, a
+customer transacts at each opportunity with probability ``p ~ Beta(alpha,
+beta)``; at the start of each opportunity a living customer drops out with
+probability ``theta ~ Beta(gamma, delta)``.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Iterable, Mapping, Sequence
+from typing import ClassVar, Self, overload
+
+import attrs
+
+from crmcore.clv.models._base import ModelBase, ProgressCallback, run_fit
+from crmcore.clv.models._data import (
+    Checker,
+    broadcast,
+    check_whole,
+    column,
+    compress,
+    horizon,
+    require_nonempty,
+    same_length,
+    weights_column,
+)
+from crmcore.clv.models._optimize import numeric_gradient
+from crmcore.clv.models._sim import simulation_horizons, simulation_seed, simulation_size
+from crmcore.clv.models._special import lbeta, logsumexp
+
+__all__ = ["BetaGeoBetaBinom"]
+
+_LOG = math.log
+_EXP = math.exp
+
+
+def _check_row(checker: Checker, index: int | None, x: float, t_x: float, n: float) -> bool:  # noqa: PLR0911 - one return per rule.
+    if check_whole(checker, "frequency", index, x):
+        return True
+    if check_whole(checker, "recency", index, t_x):
+        return True
+    if check_whole(checker, "periods", index, n, minimum=1.0):
+        return True
+    where = "$.recency" if index is None else f"$.recency[{index}]"
+    if t_x > n:
+        return checker.add(where, "must not be greater than periods", "recency_above_T")
+    if t_x < x:
+        return checker.add(
+            where,
+            "must be at least frequency (one purchase per period at most)",
+            "recency_below_frequency",
+        )
+    if x == 0 and t_x != 0:
+        return checker.add(where, "must be 0 when frequency is 0", "recency_without_purchases")
+    return False
+
+
+def _arguments(
+    frequency: object, recency: object, periods: object
+) -> tuple[bool, list[tuple[int, int, int]]]:
+    vector, (x, t_x, n) = broadcast(
+        [("frequency", frequency), ("recency", recency), ("periods", periods)]
+    )
+    checker = Checker()
+    for i in range(len(x)):
+        if _check_row(checker, i if vector else None, x[i], t_x[i], n[i]):
+            break
+    checker.raise_if_any()
+    return vector, [(int(a), int(b), int(c)) for a, b, c in zip(x, t_x, n, strict=True)]
+
+
+def _log_terms(params: Sequence[float], x: int, t_x: int, n: int) -> tuple[float, list[float]]:
+    """The alive-throughout term and the died-after-``t_x`` terms of the likelihood, in logs.
+
+    Fader, Hardie & Shang (2010), eq. (5).
+    """
+    alpha, beta, gamma, delta = params
+    lb_ab = lbeta(alpha, beta)
+    lb_gd = lbeta(gamma, delta)
+    alive = lbeta(alpha + x, beta + n - x) - lb_ab + lbeta(gamma, delta + n) - lb_gd
+    died = [
+        lbeta(alpha + x, beta + t_x - x + i) - lb_ab + lbeta(gamma + 1.0, delta + t_x + i) - lb_gd
+        for i in range(n - t_x)
+    ]
+    return alive, died
+
+
+class _Likelihood:
+    def __init__(self, rows: Sequence[tuple[float, ...]], weights: Sequence[float]) -> None:
+        self.rows = [
+            (int(x), int(t_x), int(n), w) for (x, t_x, n), w in zip(rows, weights, strict=True)
+        ]
+
+    def value(self, log_params: Sequence[float]) -> float:
+        params = [_EXP(v) for v in log_params]
+        total = 0.0
+        for x, t_x, n, w in self.rows:
+            alive, died = _log_terms(params, x, t_x, n)
+            total += w * logsumexp([alive, *died])
+        return -total
+
+    def __call__(self, log_params: list[float]) -> tuple[float, list[float]]:
+        return self.value(log_params), numeric_gradient(self.value, log_params, step=1e-6)
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class BetaGeoBetaBinom(ModelBase):
+    """The BG/BB model (Fader, Hardie & Shang 2010) for discrete opportunities.
+
+    Histories are ``frequency`` (opportunities with a transaction), ``recency``
+    (the last such opportunity, 0 if none) and ``periods`` (opportunities
+    observed). Parameters ``alpha, beta`` (transaction probability) and
+    ``gamma, delta`` (drop-out probability).
+
+    Example:
+        >>> from crmcore.clv import BetaGeoBetaBinom
+        >>> model = BetaGeoBetaBinom(
+        ...     params={"alpha": 1.204, "beta": 0.750, "gamma": 0.657, "delta": 2.783}
+        ... )
+        >>> [round(model.probability_alive(x, t_x, 6), 2) for x, t_x in [(0, 0), (2, 4), (6, 6)]]
+        [0.11, 0.59, 0.93]
+    """
+
+    _names: ClassVar[tuple[str, ...]] = ("alpha", "beta", "gamma", "delta")
+
+    def fit(
+        self,
+        frequency: Iterable[float],
+        recency: Iterable[float],
+        periods: Iterable[float],
+        *,
+        weights: Iterable[float] | None = None,
+        initial_params: Mapping[str, float] | None = None,
+        progress: ProgressCallback | None = None,
+        max_iterations: int = 500,
+        require_convergence: bool = True,
+    ) -> Self:
+        """Fit by maximum likelihood and return a new, fitted model.
+
+        Args:
+            frequency: opportunities with a transaction, per row.
+            recency: the last opportunity with a transaction (0 if none).
+            periods: opportunities observed (``n``).
+            weights: customers per row, as in the published recency/frequency
+                tables; default one each.
+            initial_params: where the search starts (see :meth:`BetaGeo.fit`).
+            progress: called as ``progress(iteration, negative_log_likelihood)``.
+            max_iterations: BFGS iterations allowed.
+            require_convergence: raise :class:`ConvergenceError` unless converged.
+        """
+        x = column(frequency, "frequency")
+        t_x = column(recency, "recency")
+        n = column(periods, "periods")
+        size = same_length("frequency", [("frequency", x), ("recency", t_x), ("periods", n)])
+        require_nonempty("frequency", size)
+        checker = Checker()
+        for i in range(size):
+            if _check_row(checker, i, x[i], t_x[i], n[i]):
+                break
+        checker.raise_if_any()
+        rows, w = compress(zip(x, t_x, n, strict=True), weights_column(weights, size))
+        outcome = run_fit(
+            self._names,
+            _Likelihood(rows, w),
+            self._start(initial_params, (1.0, 1.0, 1.0, 1.0)),
+            rows=len(rows),
+            customers=math.fsum(w),
+            progress=progress,
+            max_iterations=max_iterations,
+            require_convergence=require_convergence,
+        )
+        return self._with_fit(outcome)
+
+    def _log_likelihood(self, x: int, t_x: int, n: int) -> float:
+        alive, died = _log_terms(self._values(), x, t_x, n)
+        return logsumexp([alive, *died])
+
+    @overload
+    def probability_alive(self, frequency: float, recency: float, periods: float) -> float: ...
+    @overload
+    def probability_alive(
+        self,
+        frequency: Iterable[float],
+        recency: Iterable[float] | float,
+        periods: Iterable[float] | float,
+    ) -> list[float]: ...
+    def probability_alive(
+        self,
+        frequency: float | Iterable[float],
+        recency: float | Iterable[float],
+        periods: float | Iterable[float],
+    ) -> float | list[float]:
+        """Probability of being alive at the next opportunity, ``periods + 1``.
+
+        Fader, Hardie & Shang (2010), eq. (11).
+        """
+        vector, rows = _arguments(frequency, recency, periods)
+        alpha, beta, gamma, delta = self._values()
+        values = []
+        for x, t_x, n in rows:
+            top = (
+                lbeta(alpha + x, beta + n - x)
+                - lbeta(alpha, beta)
+                + lbeta(gamma, delta + n + 1.0)
+                - lbeta(gamma, delta)
+            )
+            values.append(min(1.0, _EXP(top - self._log_likelihood(x, t_x, n))))
+        return values if vector else values[0]
+
+    def _log_survival_sum(self, start: int, count: int) -> float:
+        """``log sum_{i=1..count} B(gamma, delta+start+i) / B(gamma, delta)``."""
+        _, _, gamma, delta = self._values()
+        if count <= 0:
+            return -math.inf
+        log_term = lbeta(gamma, delta + start + 1.0) - lbeta(gamma, delta)
+        terms = [log_term]
+        for i in range(1, count):
+            log_term += _LOG((delta + start + i) / (gamma + delta + start + i))
+            terms.append(log_term)
+        return logsumexp(terms)
+
+    @overload
+    def expected_purchases(
+        self, t: float, frequency: float, recency: float, periods: float
+    ) -> float: ...
+    @overload
+    def expected_purchases(
+        self,
+        t: float,
+        frequency: Iterable[float],
+        recency: Iterable[float] | float,
+        periods: Iterable[float] | float,
+    ) -> list[float]: ...
+    def expected_purchases(
+        self,
+        t: float,
+        frequency: float | Iterable[float],
+        recency: float | Iterable[float],
+        periods: float | Iterable[float],
+    ) -> float | list[float]:
+        """Expected transactions in the next ``t`` opportunities, given the history.
+
+        Fader, Hardie & Shang (2010), eq. (13), summed period by period:
+        ``B(alpha+x+1, beta+n-x)/B(alpha, beta) / L * sum_{i=1..t} B(gamma, delta+n+i)/B(gamma, delta)``,
+        which stays finite at ``gamma = 1``.
+        """
+        span = int(horizon(t, whole=True))
+        vector, rows = _arguments(frequency, recency, periods)
+        alpha, beta, _, _ = self._values()
+        values = []
+        for x, t_x, n in rows:
+            if span == 0:
+                values.append(0.0)
+                continue
+            log_value = (
+                lbeta(alpha + x + 1.0, beta + n - x)
+                - lbeta(alpha, beta)
+                + self._log_survival_sum(n, span)
+                - self._log_likelihood(x, t_x, n)
+            )
+            values.append(_EXP(log_value))
+        return values if vector else values[0]
+
+    @overload
+    def expected_purchases_new(self, t: float) -> float: ...
+    @overload
+    def expected_purchases_new(self, t: Iterable[float]) -> list[float]: ...
+    def expected_purchases_new(self, t: float | Iterable[float]) -> float | list[float]:
+        """Expected transactions of a new customer in the first ``t`` opportunities.
+
+        Fader, Hardie & Shang (2010), eq. (9), as ``alpha/(alpha+beta) sum_i B(gamma, delta+i)/B(gamma, delta)``.
+        """
+        alpha, beta, _, _ = self._values()
+
+        def one(span: float) -> float:
+            return alpha / (alpha + beta) * _EXP(self._log_survival_sum(0, int(span)))
+
+        if isinstance(t, Iterable):
+            return [one(horizon(v, f"t[{i}]", whole=True)) for i, v in enumerate(t)]
+        return one(horizon(t, whole=True))
+
+    def probability_of_purchases(self, n: int, t: int) -> float:
+        """Probability of exactly ``n`` transactions in the first ``t`` opportunities.
+
+        Fader, Hardie & Shang (2010), eq. (8).
+        """
+        k = int(horizon(n, "n", whole=True))
+        span = int(horizon(t, whole=True))
+        if k > span:
+            return 0.0
+        alpha, beta, gamma, delta = self._values()
+        lb_ab = lbeta(alpha, beta)
+        lb_gd = lbeta(gamma, delta)
+
+        def log_choose(a: int, b: int) -> float:
+            return math.lgamma(a + 1.0) - math.lgamma(b + 1.0) - math.lgamma(a - b + 1.0)
+
+        terms = [
+            log_choose(span, k)
+            + lbeta(alpha + k, beta + span - k)
+            - lb_ab
+            + lbeta(gamma, delta + span)
+            - lb_gd
+        ]
+        terms.extend(
+            log_choose(i, k)
+            + lbeta(alpha + k, beta + i - k)
+            - lb_ab
+            + lbeta(gamma + 1.0, delta + i)
+            - lb_gd
+            for i in range(k, span)
+        )
+        return min(1.0, _EXP(logsumexp(terms)))
+
+    def simulate(
+        self, n_customers: int, periods: int | Iterable[int], *, seed: int
+    ) -> dict[str, list[float]]:
+        """Simulate customers over ``periods`` opportunities, reproducibly.
+
+        Returns columns ``frequency``, ``recency`` and ``periods`` for :meth:`fit`.
+        """
+        size = simulation_size(n_customers)
+        lengths = simulation_horizons(periods, size, "periods", whole=True)
+        rng = random.Random(simulation_seed(seed))  # noqa: S311 - seeded simulation, not cryptography.
+        alpha, beta, gamma, delta = self._values()
+        out: dict[str, list[float]] = {"frequency": [], "recency": [], "periods": []}
+        for length in lengths:
+            p = rng.betavariate(alpha, beta)
+            theta = rng.betavariate(gamma, delta)
+            x = last = 0
+            for period in range(1, int(length) + 1):
+                if rng.random() < theta:
+                    break
+                if rng.random() < p:
+                    x += 1
+                    last = period
+            out["frequency"].append(float(x))
+            out["recency"].append(float(last))
+            out["periods"].append(length)
+        return out

@@ -1,0 +1,244 @@
+"""Input checking, broadcasting and compression for the CLV models.
+
+Every check names the argument and the index (``$.recency[17]``) and never the
+offending value. Inputs are plain iterables: lists, tuples, arrays, pandas
+Series.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+
+from crmcore._kernel._checks import type_name
+from crmcore.errors import InvalidType, Problem, ValidationError
+
+__all__: list[str] = []
+
+#: At most this many problems are collected before the error is raised.
+_MAX_PROBLEMS = 20
+
+
+def is_scalar(value: object) -> bool:
+    """True for a single number (bool excluded), False for anything else."""
+    return isinstance(value, (numbers.Real, Decimal)) and not isinstance(value, bool)
+
+
+def number(value: object, path: str) -> float:
+    """One finite number as a float."""
+    if not is_scalar(value):
+        raise InvalidType(f"must be a number, not {type_name(value)}", path=path)
+    result = float(value)  # type: ignore[arg-type]
+    if not math.isfinite(result):
+        raise ValidationError(
+            "must be a finite number (not NaN or infinity)", path=path, code="not_finite"
+        )
+    return result
+
+
+def column(values: object, name: str) -> list[float]:
+    """A whole argument as a list of finite floats; every bad item is reported."""
+    path = f"$.{name}"
+    if isinstance(values, (str, bytes, dict)) or not isinstance(values, Iterable):
+        raise InvalidType(f"must be a sequence of numbers, not {type_name(values)}", path=path)
+    out: list[float] = []
+    problems: list[Problem] = []
+    only_types = True
+    for index, item in enumerate(values):
+        try:
+            out.append(number(item, f"{path}[{index}]"))
+        except ValidationError as exc:
+            problems.extend(exc.problems)
+            only_types = only_types and isinstance(exc, InvalidType)
+            out.append(math.nan)
+            if len(problems) >= _MAX_PROBLEMS:
+                break
+    if problems:
+        raise (InvalidType if only_types else ValidationError).collect(problems)
+    return out
+
+
+def same_length(first: str, columns: Sequence[tuple[str, Sequence[float]]]) -> int:
+    """The common length of ``columns``; the first is the reference."""
+    size = len(columns[0][1])
+    for name, values in columns[1:]:
+        if len(values) != size:
+            raise ValidationError(
+                f"must have as many items as {first} ({size}), not {len(values)}",
+                path=f"$.{name}",
+                code="length_mismatch",
+            )
+    return size
+
+
+def require_nonempty(name: str, size: int) -> None:
+    """Raise if there is no data at all."""
+    if size == 0:
+        raise ValidationError("must not be empty", path=f"$.{name}", code="empty")
+
+
+class Checker:
+    """Collects problems about rows of several columns, then raises them together."""
+
+    __slots__ = ("problems",)
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def add(self, path: str, rule: str, code: str) -> bool:
+        """Record a problem; True once enough are collected to stop looking."""
+        self.problems.append(Problem(path, rule, code))
+        return len(self.problems) >= _MAX_PROBLEMS
+
+    def raise_if_any(self) -> None:
+        """Raise one ValidationError listing every problem recorded."""
+        if self.problems:
+            raise ValidationError.collect(self.problems)
+
+
+def _where(name: str, index: int | None) -> str:
+    return f"$.{name}" if index is None else f"$.{name}[{index}]"
+
+
+def check_whole(
+    checker: Checker, name: str, index: int | None, value: float, *, minimum: float = 0.0
+) -> bool:
+    """A whole number at least ``minimum``."""
+    if value < minimum:
+        rule = "must not be negative" if minimum == 0 else f"must be at least {minimum:g}"
+        return checker.add(_where(name, index), rule, "negative" if minimum == 0 else "too_small")
+    if value != math.floor(value):
+        return checker.add(_where(name, index), "must be a whole number", "not_whole")
+    return False
+
+
+def check_rfm(
+    checker: Checker,
+    index: int | None,
+    x: float,
+    t_x: float,
+    t: float,
+    *,
+    names: tuple[str, str, str] = ("frequency", "recency", "T"),
+) -> bool:
+    """The rules of a continuous-time (frequency, recency, T) history."""
+    f_name, r_name, t_name = names
+    if check_whole(checker, f_name, index, x):
+        return True
+    if t <= 0:
+        return checker.add(_where(t_name, index), "must be positive", "not_positive")
+    if t_x < 0:
+        return checker.add(_where(r_name, index), "must not be negative", "negative")
+    if t_x > t:
+        return checker.add(
+            _where(r_name, index), f"must not be greater than {t_name}", "recency_above_T"
+        )
+    if x == 0 and t_x != 0:
+        return checker.add(
+            _where(r_name, index),
+            f"must be 0 when {f_name} is 0 (recency is the time of the last repeat purchase)",
+            "recency_without_purchases",
+        )
+    return False
+
+
+def weights_column(weights: object, size: int) -> list[float]:
+    """Non-negative weights, one per row, not all zero; ``None`` means all ones."""
+    if weights is None:
+        return [1.0] * size
+    values = column(weights, "weights")
+    same_length("frequency", [("frequency", [0.0] * size), ("weights", values)])
+    checker = Checker()
+    for index, value in enumerate(values):
+        if value < 0 and checker.add(f"$.weights[{index}]", "must not be negative", "negative"):
+            break
+    checker.raise_if_any()
+    if not any(v > 0 for v in values):
+        raise ValidationError("must not all be zero", path="$.weights", code="empty")
+    return values
+
+
+def compress(
+    rows: Iterable[tuple[float, ...]], weights: Iterable[float]
+) -> tuple[list[tuple[float, ...]], list[float]]:
+    """Collapse identical rows, adding their weights; rows come back sorted."""
+    table: dict[tuple[float, ...], float] = {}
+    for row, weight in zip(rows, weights, strict=True):
+        if weight > 0:
+            table[row] = table.get(row, 0.0) + weight
+    keys = sorted(table)
+    return keys, [table[k] for k in keys]
+
+
+def broadcast(
+    arguments: Sequence[tuple[str, object]],
+) -> tuple[bool, list[list[float]]]:
+    """Numbers or sequences in, equal-length float columns out.
+
+    Returns whether any argument was a sequence (the result is then a list) and
+    the columns, scalars repeated to the common length.
+    """
+    vector = any(not is_scalar(value) for _, value in arguments)
+    if not vector:
+        return False, [[number(value, f"$.{name}")] for name, value in arguments]
+    columns: list[tuple[str, list[float] | None, float]] = []
+    for name, value in arguments:
+        if is_scalar(value):
+            columns.append((name, None, number(value, f"$.{name}")))
+        else:
+            columns.append((name, column(value, name), 0.0))
+    sized = [(name, values) for name, values, _ in columns if values is not None]
+    size = same_length(sized[0][0], sized)
+    return True, [
+        values if values is not None else [scalar] * size for _, values, scalar in columns
+    ]
+
+
+def load_rfm(
+    frequency: object,
+    recency: object,
+    T: object,  # noqa: N803 - the literature's name.
+    weights: object,
+) -> tuple[list[tuple[float, ...]], list[float]]:
+    """Checked, compressed (frequency, recency, T) rows with their weights."""
+    x = column(frequency, "frequency")
+    t_x = column(recency, "recency")
+    t = column(T, "T")
+    size = same_length("frequency", [("frequency", x), ("recency", t_x), ("T", t)])
+    require_nonempty("frequency", size)
+    checker = Checker()
+    for index in range(size):
+        if check_rfm(checker, index, x[index], t_x[index], t[index]):
+            break
+    checker.raise_if_any()
+    w = weights_column(weights, size)
+    return compress(zip(x, t_x, t, strict=True), w)
+
+
+def rfm_arguments(
+    frequency: object,
+    recency: object,
+    T: object,  # noqa: N803 - the literature's name.
+) -> tuple[bool, list[tuple[float, float, float]]]:
+    """Checked prediction arguments: numbers or sequences, broadcast together."""
+    vector, (x, t_x, t) = broadcast([("frequency", frequency), ("recency", recency), ("T", T)])
+    checker = Checker()
+    for index in range(len(x)):
+        if check_rfm(checker, index if vector else None, x[index], t_x[index], t[index]):
+            break
+    checker.raise_if_any()
+    return vector, list(zip(x, t_x, t, strict=True))
+
+
+def horizon(value: object, name: str = "t", *, whole: bool = False) -> float:
+    """A non-negative forecast horizon."""
+    result = number(value, f"$.{name}")
+    checker = Checker()
+    if result < 0:
+        checker.add(f"$.{name}", "must not be negative", "negative")
+    elif whole and result != math.floor(result):
+        checker.add(f"$.{name}", "must be a whole number of periods", "not_whole")
+    checker.raise_if_any()
+    return result

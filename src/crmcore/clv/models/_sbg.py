@@ -1,0 +1,215 @@
+"""The shifted-beta-geometric (sBG) model of contractual retention.
+
+Fader & Hardie (2007), "How to Project Customer Retention", Journal of
+Interactive Marketing 21(1), 76-90. At the end of each period a customer
+cancels with probability ``theta ~ Beta(alpha, beta)``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import random
+from collections.abc import Iterable, Mapping
+from typing import ClassVar, Self, overload
+
+import attrs
+
+from crmcore.clv.models._base import ModelBase, ProgressCallback, run_fit
+from crmcore.clv.models._data import Checker, column, horizon, number
+from crmcore.clv.models._optimize import numeric_gradient
+from crmcore.clv.models._sim import simulation_seed, simulation_size
+from crmcore.clv.models._special import lbeta
+
+__all__ = ["ShiftedBetaGeometric"]
+
+_LOG = math.log
+_EXP = math.exp
+
+
+class _Likelihood:
+    """``sum_t (n_{t-1} - n_t) log P(T = t) + n_k log S(k)`` (Fader & Hardie 2007, eq. B3)."""
+
+    def __init__(self, survivors: list[float]) -> None:
+        self.lost = [a - b for a, b in itertools.pairwise(survivors)]
+        self.remaining = survivors[-1]
+
+    def value(self, log_params: list[float]) -> float:
+        alpha, beta = (_EXP(v) for v in log_params)
+        # P(T=1) = alpha/(alpha+beta); P(T=t) = P(T=t-1) (beta+t-2)/(alpha+beta+t-1) (eq. 7).
+        log_p = _LOG(alpha / (alpha + beta))
+        log_s = _LOG(beta / (alpha + beta))
+        total = 0.0
+        for t, lost in enumerate(self.lost, start=1):
+            if t > 1:
+                log_p += _LOG((beta + t - 2.0) / (alpha + beta + t - 1.0))
+                log_s += _LOG((beta + t - 1.0) / (alpha + beta + t - 1.0))
+            if lost:
+                total += lost * log_p
+        if self.remaining:
+            total += self.remaining * log_s
+        return -total
+
+    def __call__(self, log_params: list[float]) -> tuple[float, list[float]]:
+        return self.value(log_params), numeric_gradient(self.value, log_params, step=1e-6)
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class ShiftedBetaGeometric(ModelBase):
+    """The sBG model of contract renewals (Fader & Hardie 2007).
+
+    Parameters ``alpha, beta`` of the beta distribution of churn probabilities.
+
+    Example:
+        >>> from crmcore.clv import ShiftedBetaGeometric
+        >>> model = ShiftedBetaGeometric(params={"alpha": 0.668, "beta": 3.806})
+        >>> [round(v, 3) for v in model.survival([1, 2, 3])]
+        [0.851, 0.747, 0.67]
+        >>> round(model.retention_rate(8), 3)
+        0.942
+    """
+
+    _names: ClassVar[tuple[str, ...]] = ("alpha", "beta")
+
+    def fit(
+        self,
+        survivors: Iterable[float],
+        *,
+        initial_params: Mapping[str, float] | None = None,
+        progress: ProgressCallback | None = None,
+        max_iterations: int = 500,
+        require_convergence: bool = True,
+    ) -> Self:
+        """Fit to the survivor counts of one cohort and return a new, fitted model.
+
+        Args:
+            survivors: customers still active at the start (the cohort size) and
+                after each period: ``[1000, 869, 743, ...]``; never increasing.
+            initial_params: where the search starts (see :meth:`BetaGeo.fit`).
+            progress: called as ``progress(iteration, negative_log_likelihood)``.
+            max_iterations: BFGS iterations allowed.
+            require_convergence: raise :class:`ConvergenceError` unless converged.
+        """
+        counts = column(survivors, "survivors")
+        checker = Checker()
+        if len(counts) < 2:
+            checker.add(
+                "$.survivors", "must hold the cohort size and at least one later count", "too_short"
+            )
+        for i, value in enumerate(counts):
+            if value < 0:
+                checker.add(f"$.survivors[{i}]", "must not be negative", "negative")
+            elif i == 0 and value == 0:
+                checker.add("$.survivors[0]", "must be positive (the cohort size)", "not_positive")
+            elif i > 0 and value > counts[i - 1]:
+                checker.add(
+                    f"$.survivors[{i}]", "must not exceed the count before it", "increasing"
+                )
+            if checker.problems:
+                break
+        checker.raise_if_any()
+        outcome = run_fit(
+            self._names,
+            _Likelihood(counts),
+            self._start(initial_params, (1.0, 1.0)),
+            rows=len(counts),
+            customers=counts[0],
+            progress=progress,
+            max_iterations=max_iterations,
+            require_convergence=require_convergence,
+        )
+        return self._with_fit(outcome)
+
+    def _log_survival(self, t: float) -> float:
+        alpha, beta = self._values()
+        # S(t) = B(alpha, beta + t) / B(alpha, beta) (eq. 1).
+        return lbeta(alpha, beta + t) - lbeta(alpha, beta)
+
+    @overload
+    def survival(self, t: float) -> float: ...
+    @overload
+    def survival(self, t: Iterable[float]) -> list[float]: ...
+    def survival(self, t: float | Iterable[float]) -> float | list[float]:
+        """Share of a cohort still active after ``t`` periods, ``S(t)`` (eq. 1)."""
+        if isinstance(t, Iterable):
+            return [
+                _EXP(self._log_survival(horizon(v, f"t[{i}]", whole=True))) for i, v in enumerate(t)
+            ]
+        return _EXP(self._log_survival(horizon(t, whole=True)))
+
+    @overload
+    def retention_rate(self, t: float) -> float: ...
+    @overload
+    def retention_rate(self, t: Iterable[float]) -> list[float]: ...
+    def retention_rate(self, t: float | Iterable[float]) -> float | list[float]:
+        """Share of period ``t - 1``'s survivors who renew in period ``t``: ``(beta+t-1)/(alpha+beta+t-1)`` (eq. 8)."""
+        alpha, beta = self._values()
+
+        def one(value: object, path: str) -> float:
+            period = horizon(value, path, whole=True)
+            checker = Checker()
+            if period < 1:
+                checker.add(f"$.{path}", "must be at least 1", "too_small")
+            checker.raise_if_any()
+            return (beta + period - 1.0) / (alpha + beta + period - 1.0)
+
+        if isinstance(t, Iterable):
+            return [one(v, f"t[{i}]") for i, v in enumerate(t)]
+        return one(t, "t")
+
+    def churn_probability(self, t: int) -> float:
+        """Probability that a new customer cancels in period ``t``: ``B(alpha+1, beta+t-1)/B(alpha, beta)`` (eq. 6)."""
+        period = horizon(t, whole=True)
+        if period < 1:
+            return 0.0
+        alpha, beta = self._values()
+        return _EXP(lbeta(alpha + 1.0, beta + period - 1.0) - lbeta(alpha, beta))
+
+    def discounted_expected_residual_lifetime(
+        self, discount_rate: float, *, renewals: int = 0
+    ) -> float:
+        """Expected discounted number of future payments of a customer who has renewed ``renewals`` times.
+
+        Fader & Hardie (2010), "Customer-Base Valuation in a Contractual Setting:
+        The Perils of Ignoring Heterogeneity", eq. (6):
+        ``sum_{j>=0} S(n+1+j) / S(n) / (1+d)^j``, the next payment undiscounted.
+        Multiply by the margin per period for the residual value.
+        """
+        rate = number(discount_rate, "$.discount_rate")
+        n = horizon(renewals, "renewals", whole=True)
+        checker = Checker()
+        if rate <= 0:
+            checker.add(
+                "$.discount_rate",
+                "must be positive (the sum diverges without discounting)",
+                "not_positive",
+            )
+        checker.raise_if_any()
+        alpha, beta = self._values()
+        factor = 1.0 / (1.0 + rate)
+        term = (beta + n) / (alpha + beta + n)
+        total = 0.0
+        j = 0
+        while True:
+            total += term
+            ratio = (beta + n + 1.0 + j) / (alpha + beta + n + 1.0 + j) * factor
+            term *= ratio
+            j += 1
+            if term <= 1e-16 * total * (1.0 - factor) or j > 10_000_000:
+                return total
+
+    def simulate(self, n_customers: int, periods: int, *, seed: int) -> list[float]:
+        """Survivor counts of a simulated cohort: ``[n_customers, after 1 period, ...]``."""
+        size = simulation_size(n_customers)
+        length = int(horizon(periods, "periods", whole=True))
+        rng = random.Random(simulation_seed(seed))  # noqa: S311 - seeded simulation, not cryptography.
+        alpha, beta = self._values()
+        counts = [0.0] * (length + 1)
+        for _ in range(size):
+            theta = rng.betavariate(alpha, beta)
+            counts[0] += 1
+            for period in range(1, length + 1):
+                if rng.random() < theta:
+                    break
+                counts[period] += 1
+        return counts

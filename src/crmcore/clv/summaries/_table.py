@@ -1,0 +1,414 @@
+"""The results of summarizing transactions: one summary per customer, and the table of them."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Hashable, Iterator, Mapping
+from datetime import datetime
+from decimal import Decimal
+from typing import Final, Literal, NotRequired, TypeAlias, TypedDict
+
+import attrs
+
+from crmcore._kernel._checks import type_name
+from crmcore.errors import InvalidType, ValidationError
+
+__all__ = [
+    "CompressedHistories",
+    "CustomerSummary",
+    "Period",
+    "SummaryColumns",
+    "SummaryTable",
+]
+
+#: The calendar periods transactions are grouped into.
+Period = Literal["days", "weeks", "months"]
+
+PERIODS: Final[tuple[Period, ...]] = ("days", "weeks", "months")
+
+
+def _is_real(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _check_count(value: object, path: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidType(f"must be an int, not {type_name(value)}", path=path)
+    if value < 0:
+        raise ValidationError("must not be negative", path=path, code="negative")
+    return value
+
+
+def _check_span(value: object, path: str) -> float:
+    if not _is_real(value):
+        raise InvalidType(f"must be a finite int or float, not {type_name(value)}", path=path)
+    if value < 0:  # type: ignore[operator]
+        raise ValidationError("must not be negative", path=path, code="negative")
+    return value  # type: ignore[return-value]
+
+
+def _check_amount(value: object, path: str) -> Decimal:
+    if not isinstance(value, Decimal):
+        raise InvalidType(f"must be a Decimal, not {type_name(value)}", path=path)
+    if not value.is_finite():
+        raise ValidationError(
+            "must be a finite number (not NaN or infinity)", path=path, code="not_finite"
+        )
+    return value
+
+
+@attrs.frozen(slots=True, repr=False)
+class CustomerSummary:
+    """One customer's purchase history in the terms of the probabilistic CLV literature.
+
+    All spans are counted in whole calendar periods (``int``) unless the table
+    was built with a finer period than its unit (``period="days"``,
+    ``unit="weeks"``), in which case they are ``float`` (days / 7).
+
+    Attributes:
+        frequency: the number of *repeat* purchase periods: distinct periods
+            with a purchase, less the first one. Several purchases in one
+            period count once.
+        recency: periods from the first purchase period to the last one
+            (0 without repeat purchases).
+        T: periods from the first purchase period to the end of the
+            (calibration) observation period: the customer's age.
+        monetary_value: the mean net amount of the repeat purchase periods
+            (amounts of one period are summed first); ``Decimal(0)`` without
+            repeat purchases. Exact up to the decimal context's precision.
+        frequency_holdout: with a calibration / holdout split, the number of
+            purchase periods in the holdout; otherwise ``None``.
+        monetary_value_holdout: the mean net amount of those holdout periods
+            (``Decimal(0)`` if none); ``None`` without a split.
+        duration_holdout: the length of the holdout in periods; ``None``
+            without a split.
+
+    >>> CustomerSummary(frequency=2, recency=5, T=9, monetary_value=Decimal("12.50"))
+    CustomerSummary(frequency=2, recency=5, T=9, monetary_value=Decimal('12.50'))
+    >>> CustomerSummary(frequency=0, recency=3, T=9, monetary_value=Decimal(0))
+    Traceback (most recent call last):
+    ...
+    crmcore.errors.ValidationError: $.recency: must be 0 when frequency is 0
+    """
+
+    frequency: int
+    recency: float
+    T: float
+    monetary_value: Decimal
+    frequency_holdout: int | None = None
+    monetary_value_holdout: Decimal | None = None
+    duration_holdout: float | None = None
+
+    def __attrs_post_init__(self) -> None:
+        _check_count(self.frequency, "$.frequency")
+        _check_span(self.recency, "$.recency")
+        _check_span(self.T, "$.T")
+        _check_amount(self.monetary_value, "$.monetary_value")
+        if self.recency > self.T:
+            raise ValidationError("must not exceed T", path="$.recency", code="recency_above_t")
+        if self.frequency == 0 and self.recency != 0:
+            raise ValidationError(
+                "must be 0 when frequency is 0", path="$.recency", code="recency_without_repeats"
+            )
+        holdout = (self.frequency_holdout, self.monetary_value_holdout, self.duration_holdout)
+        if all(part is None for part in holdout):
+            return
+        if any(part is None for part in holdout):
+            raise ValidationError(
+                "frequency_holdout, monetary_value_holdout and duration_holdout "
+                "must be given together",
+                path="$.frequency_holdout",
+                code="partial_holdout",
+            )
+        _check_count(self.frequency_holdout, "$.frequency_holdout")
+        _check_amount(self.monetary_value_holdout, "$.monetary_value_holdout")
+        _check_span(self.duration_holdout, "$.duration_holdout")
+
+    @property
+    def has_holdout(self) -> bool:
+        """True if the summary carries holdout figures."""
+        return self.frequency_holdout is not None
+
+    def __repr__(self) -> str:
+        text = (
+            f"CustomerSummary(frequency={self.frequency}, recency={self.recency!r}, "
+            f"T={self.T!r}, monetary_value={self.monetary_value!r}"
+        )
+        if self.has_holdout:
+            text += (
+                f", frequency_holdout={self.frequency_holdout}, "
+                f"monetary_value_holdout={self.monetary_value_holdout!r}, "
+                f"duration_holdout={self.duration_holdout!r}"
+            )
+        return text + ")"
+
+
+# Slot descriptors write a frozen instance's fields directly, for the fast constructor below.
+_SET_FIELDS: Final = tuple(
+    CustomerSummary.__dict__[name].__set__
+    for name in (
+        "frequency",
+        "recency",
+        "T",
+        "monetary_value",
+        "frequency_holdout",
+        "monetary_value_holdout",
+        "duration_holdout",
+    )
+)
+
+
+def new_summary(  # noqa: PLR0917 - internal fast constructor, positional by design.
+    frequency: int,
+    recency: float,
+    age: float,
+    monetary_value: Decimal,
+    frequency_holdout: int | None,
+    monetary_value_holdout: Decimal | None,
+    duration_holdout: float | None,
+) -> CustomerSummary:
+    """Build a summary whose invariants the caller has established, skipping the checks.
+
+    Finalizing a table builds one summary per customer; this is about twice as
+    fast as the validating constructor.
+    """
+    summary: CustomerSummary = object.__new__(CustomerSummary)
+    set0, set1, set2, set3, set4, set5, set6 = _SET_FIELDS
+    set0(summary, frequency)
+    set1(summary, recency)
+    set2(summary, age)
+    set3(summary, monetary_value)
+    set4(summary, frequency_holdout)
+    set5(summary, monetary_value_holdout)
+    set6(summary, duration_holdout)
+    return summary
+
+
+#: A summary as the table stores it: the fields of :class:`CustomerSummary`, in order.
+SummaryRow: TypeAlias = tuple[int, float, float, Decimal, int | None, Decimal | None, float | None]
+
+
+def _row_of(summary: CustomerSummary) -> SummaryRow:
+    return (
+        summary.frequency,
+        summary.recency,
+        summary.T,
+        summary.monetary_value,
+        summary.frequency_holdout,
+        summary.monetary_value_holdout,
+        summary.duration_holdout,
+    )
+
+
+class SummaryColumns(TypedDict):
+    """A summary table as plain, equally long lists: ready for model fitting or a DataFrame.
+
+    ``monetary_value`` (and ``monetary_value_holdout``) are converted to
+    ``float`` here, explicitly, because the models fit floats. The holdout
+    columns are present only when the table has a calibration / holdout split.
+    """
+
+    customer_id: list[Hashable]
+    frequency: list[int]
+    recency: list[float]
+    T: list[float]
+    monetary_value: list[float]
+    frequency_holdout: NotRequired[list[int]]
+    monetary_value_holdout: NotRequired[list[float]]
+    duration_holdout: NotRequired[list[float]]
+
+
+class CompressedHistories(TypedDict):
+    """Distinct ``(frequency, recency, T)`` histories with how many customers share each.
+
+    The keys are the argument names of the models' ``fit``, so a fit on the
+    compressed data reads ``model.fit(**table.compress())``.
+    """
+
+    frequency: list[int]
+    recency: list[float]
+    T: list[float]
+    weights: list[int]
+
+
+class SummaryTable(Mapping[Hashable, CustomerSummary]):
+    """An immutable mapping of customer id to :class:`CustomerSummary`.
+
+    Customers appear in the order they first appeared in the input (or in the
+    accumulator). The table remembers how it was built: ``period``, ``unit``,
+    ``observation_end``, ``calibration_end`` and ``currency`` (the currency of
+    Money amounts, or ``None`` for plain numbers). It stores compact rows and
+    builds each :class:`CustomerSummary` when it is looked up.
+    """
+
+    __slots__ = (
+        "_calibration_end",
+        "_currency",
+        "_observation_end",
+        "_period",
+        "_rows",
+        "_unit",
+    )
+
+    def __init__(
+        self,
+        rows: Mapping[Hashable, CustomerSummary],
+        *,
+        period: Period,
+        unit: Period,
+        observation_end: datetime,
+        calibration_end: datetime | None = None,
+        currency: str | None = None,
+    ) -> None:
+        self._rows: dict[Hashable, SummaryRow] = {}
+        for customer_id, summary in rows.items():
+            if not isinstance(summary, CustomerSummary):
+                raise InvalidType(
+                    f"must be a CustomerSummary, not {type_name(summary)}", path="$.rows"
+                )
+            self._rows[customer_id] = _row_of(summary)
+        self._period: Period = period
+        self._unit: Period = unit
+        self._observation_end = observation_end
+        self._calibration_end = calibration_end
+        self._currency = currency
+
+    @property
+    def period(self) -> Period:
+        """The calendar period purchases were grouped into."""
+        return self._period
+
+    @property
+    def unit(self) -> Period:
+        """The unit ``recency``, ``T`` and ``duration_holdout`` are expressed in."""
+        return self._unit
+
+    @property
+    def observation_end(self) -> datetime:
+        """The end of the observation (the end of the holdout with a split)."""
+        return self._observation_end
+
+    @property
+    def calibration_end(self) -> datetime | None:
+        """The end of the calibration period, or ``None`` without a split."""
+        return self._calibration_end
+
+    @property
+    def currency(self) -> str | None:
+        """The ISO 4217 code of Money amounts, or ``None`` for plain numbers."""
+        return self._currency
+
+    @property
+    def has_holdout(self) -> bool:
+        """True if the table was built with a calibration / holdout split."""
+        return self._calibration_end is not None
+
+    @classmethod
+    def _from_rows(
+        cls,
+        rows: dict[Hashable, SummaryRow],
+        *,
+        period: Period,
+        unit: Period,
+        observation_end: datetime,
+        calibration_end: datetime | None,
+        currency: str | None,
+    ) -> SummaryTable:
+        """Wrap rows whose invariants the caller has established (owned from now on)."""
+        table: SummaryTable = cls.__new__(cls)
+        table._rows = rows
+        table._period = period
+        table._unit = unit
+        table._observation_end = observation_end
+        table._calibration_end = calibration_end
+        table._currency = currency
+        return table
+
+    def __getitem__(self, customer_id: Hashable) -> CustomerSummary:
+        return new_summary(*self._rows[customer_id])
+
+    def __iter__(self) -> Iterator[Hashable]:
+        return iter(self._rows)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __contains__(self, customer_id: object) -> bool:
+        try:
+            return customer_id in self._rows
+        except TypeError:  # an unhashable key is simply absent
+            return False
+
+    def __repr__(self) -> str:
+        split = "" if self._calibration_end is None else ", with holdout"
+        return (
+            f"<SummaryTable of {len(self._rows)} customers, period={self._period!r}, "
+            f"unit={self._unit!r}{split}>"
+        )
+
+    def to_columns(self) -> SummaryColumns:
+        """The table as plain lists, one per field, in the table's customer order.
+
+        >>> from datetime import datetime, timezone
+        >>> from crmcore.clv import summarize
+        >>> utc = timezone.utc
+        >>> table = summarize(
+        ...     [
+        ...         ("c1", datetime(2024, 1, 1, tzinfo=utc), "10"),
+        ...         ("c1", datetime(2024, 1, 4, tzinfo=utc), "20"),
+        ...     ],
+        ...     period="days",
+        ...     observation_end=datetime(2024, 1, 11, tzinfo=utc),
+        ... )
+        >>> table.to_columns()
+        {'customer_id': ['c1'], 'frequency': [1], 'recency': [3.0], 'T': [10.0], 'monetary_value': [20.0]}
+        """
+        rows = self._rows.values()
+        columns: SummaryColumns = {
+            "customer_id": list(self._rows),
+            "frequency": [row[0] for row in rows],
+            "recency": [float(row[1]) for row in rows],
+            "T": [float(row[2]) for row in rows],
+            "monetary_value": [float(row[3]) for row in rows],
+        }
+        if self.has_holdout:
+            columns["frequency_holdout"] = [row[4] or 0 for row in rows]
+            columns["monetary_value_holdout"] = [float(row[5] or 0) for row in rows]
+            columns["duration_holdout"] = [float(row[6] or 0) for row in rows]
+        return columns
+
+    def compress(self, *, skip_newcomers: bool = False) -> CompressedHistories:
+        """Distinct ``(frequency, recency, T)`` histories with their counts, sorted.
+
+        With a calibration / holdout split these are the calibration histories.
+        ``skip_newcomers=True`` leaves out customers whose first purchase falls in
+        the last period (``T == 0``): they carry no information about repeat
+        buying, and the models refuse ``T <= 0``, so ``model.fit(**table.compress(
+        skip_newcomers=True))`` fits any table.
+
+        >>> from datetime import datetime, timezone
+        >>> from crmcore.clv import summarize
+        >>> utc = timezone.utc
+        >>> table = summarize(
+        ...     [(name, datetime(2024, 1, 1, tzinfo=utc), "10") for name in "abc"],
+        ...     period="days",
+        ...     observation_end=datetime(2024, 1, 8, tzinfo=utc),
+        ... )
+        >>> table.compress()
+        {'frequency': [0], 'recency': [0.0], 'T': [7.0], 'weights': [3]}
+        """
+        if not isinstance(skip_newcomers, bool):
+            raise InvalidType(
+                f"must be a bool, not {type(skip_newcomers).__name__}", path="$.skip_newcomers"
+            )
+        counts = Counter(
+            row[:3] for row in self._rows.values() if not (skip_newcomers and row[2] == 0)
+        )
+        histories = sorted(counts)
+        return {
+            "frequency": [history[0] for history in histories],
+            "recency": [float(history[1]) for history in histories],
+            "T": [float(history[2]) for history in histories],
+            "weights": [counts[history] for history in histories],
+        }

@@ -1,0 +1,1075 @@
+"""Orders: what a customer bought, paid, got refunded and sent back.
+
+An :class:`Order` holds lines of one currency, the payments made against it,
+refunds and returns. Its status follows an explicit machine::
+
+    placed ──► paid ──► fulfilled ──► partially_refunded ──► refunded
+      │          │  └──────────────────────┘   │   ▲
+      └──────────┴──► cancelled ◄──────────────┘   └── (and straight from paid/fulfilled)
+
+Payments are taken while the order is placed; the one that settles the
+balance makes it paid. Refunds never exceed what was paid less what was
+already refunded; returns never exceed what was ordered less what was
+already returned, and refund the returned lines unless told otherwise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from types import MappingProxyType
+from typing import Any, ClassVar, Final
+
+import attrs
+
+from crmcore._kernel._aggregate import check_version, pending_events, typed_id
+from crmcore._kernel._checks import (
+    aware,
+    enum_converter,
+    instance_of,
+    optional_aware,
+    require_aware,
+    tuple_of,
+    type_name,
+)
+from crmcore._kernel._events import DomainEvent
+from crmcore._kernel._ids import CustomerId, OrderId, PaymentId, ProductId
+from crmcore._kernel._money import Money
+from crmcore._kernel._timeline import TimelineEntry
+from crmcore.commerce._payments import (
+    Payment,
+    PaymentMethod,
+    PaymentOutcome,
+    category,
+    money_at_least_zero,
+    positive_int,
+    positive_money,
+    reason_text,
+    same_currency,
+)
+from crmcore.errors import InvalidType, ValidationError
+
+__all__ = [
+    "ORDER_TRANSITIONS",
+    "ItemReturn",
+    "ItemsReturned",
+    "Order",
+    "OrderCancelled",
+    "OrderEvent",
+    "OrderFulfilled",
+    "OrderLine",
+    "OrderPaid",
+    "OrderPaymentFailed",
+    "OrderPaymentRecorded",
+    "OrderPlaced",
+    "OrderRefunded",
+    "OrderStatus",
+    "Refund",
+    "ReturnedLine",
+]
+
+#: Most lines one order may hold.
+MAX_LINES: Final = 500
+#: Largest quantity of one line.
+MAX_QUANTITY: Final = 1_000_000
+#: Most payments, refunds or returns one order may record.
+MAX_RECORDS: Final = 1_000
+
+
+class OrderStatus(StrEnum):
+    """Where an order stands."""
+
+    PLACED = "placed"
+    PAID = "paid"
+    FULFILLED = "fulfilled"
+    PARTIALLY_REFUNDED = "partially_refunded"
+    REFUNDED = "refunded"
+    CANCELLED = "cancelled"
+
+
+_S = OrderStatus
+
+#: The statuses each status may change to. Fulfilling a partially refunded
+#: order keeps it partially refunded; cancelling needs an unfulfilled order.
+ORDER_TRANSITIONS: Final[Mapping[OrderStatus, frozenset[OrderStatus]]] = MappingProxyType(
+    {
+        _S.PLACED: frozenset({_S.PAID, _S.CANCELLED}),
+        _S.PAID: frozenset({_S.FULFILLED, _S.PARTIALLY_REFUNDED, _S.REFUNDED, _S.CANCELLED}),
+        _S.FULFILLED: frozenset({_S.PARTIALLY_REFUNDED, _S.REFUNDED}),
+        _S.PARTIALLY_REFUNDED: frozenset({_S.PARTIALLY_REFUNDED, _S.REFUNDED, _S.CANCELLED}),
+        _S.REFUNDED: frozenset(),
+        _S.CANCELLED: frozenset(),
+    }
+)
+
+
+# -- values ------------------------------------------------------------------------------
+
+
+def _line_quantity(_: object, __: attrs.Attribute[Any], value: object) -> None:
+    positive_int(value, "$.quantity", maximum=MAX_QUANTITY)
+
+
+def _unit_price(value: object) -> Money:
+    return money_at_least_zero(value, "$.unit_price")
+
+
+def _category(value: object) -> str:
+    return category(value, "$.category")
+
+
+def _discount(value: object) -> Money | None:
+    return None if value is None else money_at_least_zero(value, "$.discount")
+
+
+@attrs.frozen(slots=True)
+class OrderLine:
+    """One line of an order: a product, how many, at what unit price, less any discount.
+
+    >>> line = OrderLine(
+    ...     ProductId("sku-1"),
+    ...     3,
+    ...     Money("20.00", "USD"),
+    ...     category="Books",
+    ...     discount=Money("5.00", "USD"),
+    ... )
+    >>> line.category, line.gross, line.net
+    ('books', Money('60.00', 'USD'), Money('55.00', 'USD'))
+    """
+
+    product_id: ProductId = attrs.field(validator=typed_id(ProductId, "$.product_id"))
+    quantity: int = attrs.field(validator=_line_quantity)
+    unit_price: Money = attrs.field(converter=_unit_price)
+    category: str = attrs.field(kw_only=True, converter=_category)
+    discount: Money | None = attrs.field(default=None, kw_only=True, converter=_discount)
+
+    def __attrs_post_init__(self) -> None:
+        if self.discount is not None:
+            same_currency(self.discount, self.unit_price.currency, "$.discount")
+            if self.discount > self.gross:
+                raise ValidationError(
+                    "must not exceed the line's quantity times its unit price",
+                    path="$.discount",
+                    code="discount_exceeds_line",
+                )
+
+    @property
+    def currency(self) -> str:
+        """The line's currency."""
+        return self.unit_price.currency
+
+    @property
+    def gross(self) -> Money:
+        """Quantity times unit price."""
+        return self.unit_price * self.quantity
+
+    @property
+    def discount_amount(self) -> Money:
+        """The line discount, zero if none."""
+        return self.discount if self.discount is not None else Money.zero(self.currency)
+
+    @property
+    def net(self) -> Money:
+        """Gross less the line discount."""
+        return self.gross - self.discount_amount
+
+
+def _refund_amount(value: object) -> Money:
+    return positive_money(value, "$.amount")
+
+
+def _refund_at(value: object) -> datetime:
+    return aware("$.at")(value)
+
+
+def _refund_reason(value: object) -> str | None:
+    return reason_text(value, "$.reason")
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class Refund:
+    """Money given back to the customer."""
+
+    amount: Money = attrs.field(converter=_refund_amount)
+    at: datetime = attrs.field(converter=_refund_at)
+    reason: str | None = attrs.field(default=None, converter=_refund_reason)
+
+
+def _returned_line_index(_: object, __: attrs.Attribute[Any], value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidType(f"must be an int, not {type_name(value)}", path="$.line")
+    if value < 0:
+        raise ValidationError("must be 0 or more", path="$.line", code="range")
+
+
+def _returned_quantity(_: object, __: attrs.Attribute[Any], value: object) -> None:
+    positive_int(value, "$.quantity", maximum=MAX_QUANTITY)
+
+
+@attrs.frozen(slots=True)
+class ReturnedLine:
+    """How many units of one order line (by its index) came back."""
+
+    line: int = attrs.field(validator=_returned_line_index)
+    quantity: int = attrs.field(validator=_returned_quantity)
+
+
+def _returned_lines(value: object) -> tuple[ReturnedLine, ...]:
+    lines = tuple_of(
+        value, "$.lines", instance_of(ReturnedLine, "a ReturnedLine"), max_items=MAX_LINES
+    )
+    if not lines:
+        raise ValidationError("must hold at least one line", path="$.lines", code="empty")
+    seen: set[int] = set()
+    for index, item in enumerate(lines):
+        if item.line in seen:
+            raise ValidationError(
+                "must not repeat a line", path=f"$.lines[{index}].line", code="duplicate"
+            )
+        seen.add(item.line)
+    return lines
+
+
+def _return_refund(value: object) -> Money:
+    return money_at_least_zero(value, "$.refund")
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class ItemReturn:
+    """Units of one or more lines sent back, and the money refunded for them (maybe zero)."""
+
+    lines: tuple[ReturnedLine, ...] = attrs.field(converter=_returned_lines)
+    at: datetime = attrs.field(converter=_refund_at)
+    refund: Money = attrs.field(converter=_return_refund)
+    reason: str | None = attrs.field(default=None, converter=_refund_reason)
+
+    @property
+    def quantity(self) -> int:
+        """Units returned, over all lines."""
+        return sum(item.quantity for item in self.lines)
+
+
+# -- events ------------------------------------------------------------------------------
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class OrderEvent(DomainEvent):
+    """Base of the events recorded by an :class:`Order`."""
+
+    abstract_event: ClassVar[bool] = True
+
+    order_id: OrderId
+    customer_id: CustomerId
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class OrderPlaced(OrderEvent):
+    """An order was placed."""
+
+    lines: tuple[OrderLine, ...]
+    total: Money
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class OrderPaymentRecorded(OrderEvent):
+    """A payment against the order went through."""
+
+    payment: Payment
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class OrderPaymentFailed(OrderEvent):
+    """An attempt to pay for the order failed."""
+
+    payment: Payment
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class OrderPaid(OrderEvent):
+    """The order is paid in full."""
+
+    amount: Money
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class OrderFulfilled(OrderEvent):
+    """The order was delivered or handed over."""
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class OrderCancelled(OrderEvent):
+    """The order was cancelled (anything paid was refunded just before)."""
+
+    reason: str | None = None
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class OrderRefunded(OrderEvent):
+    """Money was refunded; ``refunded_total`` is everything refunded so far."""
+
+    refund: Refund
+    refunded_total: Money
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class ItemsReturned(OrderEvent):
+    """Units of the order came back."""
+
+    returned: ItemReturn
+
+
+# -- the aggregate -----------------------------------------------------------------------
+
+
+def _order_placed_at(value: object) -> datetime:
+    return aware("$.placed_at")(value)
+
+
+def _order_lines(value: object) -> tuple[OrderLine, ...]:
+    if type(value) is tuple and all(type(v) is OrderLine for v in value):
+        lines: tuple[OrderLine, ...] = value
+    else:
+        lines = tuple_of(value, "$.lines", instance_of(OrderLine, "an OrderLine"))
+    if not lines:
+        raise ValidationError("must hold at least one line", path="$.lines", code="empty")
+    if len(lines) > MAX_LINES:
+        raise ValidationError(
+            f"must hold at most {MAX_LINES} lines", path="$.lines", code="too_many"
+        )
+    first = lines[0].currency
+    for index, line in enumerate(lines):
+        same_currency(line.unit_price, first, f"$.lines[{index}].unit_price")
+    return lines
+
+
+def _order_status(value: object) -> OrderStatus:
+    return enum_converter(OrderStatus, "$.status")(value)
+
+
+def _method(value: object) -> PaymentMethod:
+    return enum_converter(PaymentMethod, "$.method")(value)
+
+
+def _order_payments(value: object) -> tuple[Payment, ...]:
+    if type(value) is tuple and all(type(v) is Payment for v in value):
+        return value
+    return tuple_of(value, "$.payments", instance_of(Payment, "a Payment"), max_items=MAX_RECORDS)
+
+
+def _order_refunds(value: object) -> tuple[Refund, ...]:
+    if type(value) is tuple and all(type(v) is Refund for v in value):
+        return value
+    return tuple_of(value, "$.refunds", instance_of(Refund, "a Refund"), max_items=MAX_RECORDS)
+
+
+def _order_returns(value: object) -> tuple[ItemReturn, ...]:
+    if type(value) is tuple and all(type(v) is ItemReturn for v in value):
+        return value
+    return tuple_of(
+        value, "$.returns", instance_of(ItemReturn, "an ItemReturn"), max_items=MAX_RECORDS
+    )
+
+
+def _order_fulfilled_at(value: object) -> datetime | None:
+    return optional_aware("$.fulfilled_at")(value)
+
+
+def _order_cancelled_at(value: object) -> datetime | None:
+    return optional_aware("$.cancelled_at")(value)
+
+
+def _rounded_share(net: Money, units: int, of: int) -> Money:
+    # The refund for the first ``units`` of ``of`` units of a line, in whole minor
+    # units. Refunds of successive returns are differences of these, so a line
+    # returned in full refunds exactly its net amount, never a cent more or less.
+    # Rounding down keeps a partial return from refunding the whole order early
+    # (which would leave units that can no longer be returned).
+    return (net * units / of).rounded("ROUND_DOWN")
+
+
+@attrs.frozen(slots=True, kw_only=True, repr=False)
+class Order:
+    """An order: lines, payments, refunds and returns, with a status machine.
+
+    ``Order`` is immutable; every command returns a new order and records
+    events in :attr:`pending_events`. A command that fails raises a
+    :class:`~crmcore.ValidationError` and changes nothing.
+
+    Orders also serve the CLV summaries (:func:`crmcore.clv.summarize` reads
+    ``customer_id``, ``at`` and ``amount``) and the customer timeline
+    (:meth:`timeline_facts`).
+
+    >>> from datetime import datetime, timezone
+    >>> at = datetime(2026, 3, 1, 10, 0, tzinfo=timezone.utc)
+    >>> order = Order.place(
+    ...     OrderId("o-1"),
+    ...     customer_id=CustomerId("c-1"),
+    ...     lines=[
+    ...         OrderLine(ProductId("sku-1"), 2, Money("15.00", "USD"), category="books"),
+    ...         OrderLine(
+    ...             ProductId("sku-2"),
+    ...             1,
+    ...             Money("30.00", "USD"),
+    ...             category="games",
+    ...             discount=Money("5.00", "USD"),
+    ...         ),
+    ...     ],
+    ...     at=at,
+    ... )
+    >>> order.subtotal, order.discount, order.total
+    (Money('60.00', 'USD'), Money('5.00', 'USD'), Money('55.00', 'USD'))
+    >>> order = order.record_payment(PaymentId("p-1"), Money("55.00", "USD"), at=at)
+    >>> order = order.fulfil(at=at).return_items({0: 1}, at=at)
+    >>> order.status.value, order.amount_refunded, order.net_revenue
+    ('partially_refunded', Money('15.00', 'USD'), Money('40.00', 'USD'))
+    >>> [event.type for event in order.pending_events]
+    ['OrderPlaced', 'OrderPaymentRecorded', 'OrderPaid', 'OrderFulfilled', 'ItemsReturned', 'OrderRefunded']
+    """
+
+    id: OrderId = attrs.field(validator=typed_id(OrderId, "$.id"))
+    customer_id: CustomerId = attrs.field(validator=typed_id(CustomerId, "$.customer_id"))
+    placed_at: datetime = attrs.field(converter=_order_placed_at)
+    lines: tuple[OrderLine, ...] = attrs.field(converter=_order_lines)
+    status: OrderStatus = attrs.field(default=OrderStatus.PLACED, converter=_order_status)
+    payments: tuple[Payment, ...] = attrs.field(default=(), converter=_order_payments)
+    refunds: tuple[Refund, ...] = attrs.field(default=(), converter=_order_refunds)
+    returns: tuple[ItemReturn, ...] = attrs.field(default=(), converter=_order_returns)
+    fulfilled_at: datetime | None = attrs.field(default=None, converter=_order_fulfilled_at)
+    cancelled_at: datetime | None = attrs.field(default=None, converter=_order_cancelled_at)
+    version: int = attrs.field(default=0, validator=check_version)
+    pending_events: tuple[DomainEvent, ...] = attrs.field(
+        default=(), converter=pending_events, eq=False, hash=False
+    )
+
+    def __attrs_post_init__(self) -> None:
+        self._check_payments_and_refunds()
+        self._check_returns()
+        self._check_status_times()
+
+    def _check_payments_and_refunds(self) -> None:
+        currency = self.currency
+        ids: set[PaymentId] = set()
+        for index, payment in enumerate(self.payments):
+            same_currency(payment.amount, currency, f"$.payments[{index}].amount")
+            if payment.id in ids:
+                raise ValidationError(
+                    "must not repeat a payment id", path=f"$.payments[{index}].id", code="duplicate"
+                )
+            ids.add(payment.id)
+        if self.amount_paid > self.total:
+            raise ValidationError(
+                "must not add up to more than the order total", path="$.payments", code="overpaid"
+            )
+        for index, refund in enumerate(self.refunds):
+            same_currency(refund.amount, currency, f"$.refunds[{index}].amount")
+        if self.amount_refunded > self.amount_paid:
+            raise ValidationError(
+                "must not add up to more than was paid",
+                path="$.refunds",
+                code="refund_exceeds_paid",
+            )
+
+    def _check_returns(self) -> None:
+        returned = [0] * len(self.lines)
+        for index, item in enumerate(self.returns):
+            same_currency(item.refund, self.currency, f"$.returns[{index}].refund")
+            for position, part in enumerate(item.lines):
+                where = f"$.returns[{index}].lines[{position}]"
+                if part.line >= len(self.lines):
+                    raise ValidationError(
+                        "must name a line of the order", path=f"{where}.line", code="no_such_line"
+                    )
+                returned[part.line] += part.quantity
+                if returned[part.line] > self.lines[part.line].quantity:
+                    raise ValidationError(
+                        "must not return more units than were ordered",
+                        path=f"{where}.quantity",
+                        code="return_exceeds_ordered",
+                    )
+
+    def _check_status_times(self) -> None:
+        unfulfilled = (OrderStatus.PLACED, OrderStatus.PAID, OrderStatus.CANCELLED)
+        if (self.status is OrderStatus.FULFILLED and self.fulfilled_at is None) or (
+            self.status in unfulfilled and self.fulfilled_at is not None
+        ):
+            raise ValidationError(
+                f"does not match the status {self.status.value}",
+                path="$.fulfilled_at",
+                code="status_mismatch",
+            )
+        if (self.status is OrderStatus.CANCELLED) != (self.cancelled_at is not None):
+            raise ValidationError(
+                f"does not match the status {self.status.value}",
+                path="$.cancelled_at",
+                code="status_mismatch",
+            )
+
+    # -- construction ---------------------------------------------------------------------
+
+    @classmethod
+    def place(
+        cls,
+        order_id: OrderId,
+        *,
+        customer_id: CustomerId,
+        lines: Iterable[OrderLine],
+        at: datetime,
+    ) -> Order:
+        """Place an order (version 0) at ``at``; records :class:`OrderPlaced`.
+
+        An order whose total is zero (free items) is paid at once and also
+        records :class:`OrderPaid`.
+
+        Raises:
+            ValidationError: no lines, a line of another currency
+                (``$.lines[i].unit_price``), a naive time, ...
+        """
+        when = require_aware(at, "$.at")
+        order = cls(id=order_id, customer_id=customer_id, placed_at=when, lines=lines)
+        events: list[DomainEvent] = [
+            OrderPlaced(
+                occurred_at=when,
+                order_id=order.id,
+                customer_id=order.customer_id,
+                lines=order.lines,
+                total=order.total,
+            )
+        ]
+        if order.total.is_zero():
+            order = attrs.evolve(order, status=OrderStatus.PAID)
+            events.append(
+                OrderPaid(
+                    occurred_at=when,
+                    order_id=order.id,
+                    customer_id=order.customer_id,
+                    amount=order.total,
+                )
+            )
+        return attrs.evolve(order, pending_events=tuple(events))
+
+    # -- totals ---------------------------------------------------------------------------
+
+    @property
+    def currency(self) -> str:
+        """The order's currency (every line's)."""
+        return self.lines[0].currency
+
+    def _zero(self) -> Money:
+        return Money.zero(self.currency)
+
+    def _sum(self, amounts: Iterable[Money]) -> Money:
+        # Every amount was checked to be in the order's currency on construction.
+        return Money(sum((m.amount for m in amounts), Decimal(0)), self.currency)
+
+    @property
+    def subtotal(self) -> Money:
+        """The sum of quantity times unit price over the lines."""
+        return self._sum(line.gross for line in self.lines)
+
+    @property
+    def discount(self) -> Money:
+        """The sum of the line discounts."""
+        return self._sum(line.discount for line in self.lines if line.discount is not None)
+
+    @property
+    def total(self) -> Money:
+        """What the customer owes: subtotal less discounts."""
+        return self.subtotal - self.discount
+
+    @property
+    def amount_paid(self) -> Money:
+        """The sum of the payments that went through."""
+        return self._sum(p.amount for p in self.payments if p.succeeded)
+
+    @property
+    def balance_due(self) -> Money:
+        """What is still to pay (zero once paid, and for a cancelled order)."""
+        if self.status is OrderStatus.CANCELLED:
+            return self._zero()
+        return self.total - self.amount_paid
+
+    @property
+    def amount_refunded(self) -> Money:
+        """The sum of the refunds."""
+        return self._sum(r.amount for r in self.refunds)
+
+    @property
+    def refundable(self) -> Money:
+        """What may still be refunded: paid less already refunded."""
+        return self.amount_paid - self.amount_refunded
+
+    @property
+    def net_revenue(self) -> Money:
+        """Money kept: paid less refunded."""
+        return self.amount_paid - self.amount_refunded
+
+    @property
+    def is_fulfilled(self) -> bool:
+        """True once the order was delivered or handed over."""
+        return self.fulfilled_at is not None
+
+    @property
+    def is_purchase(self) -> bool:
+        """True unless the order was cancelled or refunded in full.
+
+        Feed only purchases to transaction summaries.
+        """
+        return self.status not in (OrderStatus.CANCELLED, OrderStatus.REFUNDED)
+
+    @property
+    def at(self) -> datetime:
+        """When the order was placed (the CLV transaction protocol)."""
+        return self.placed_at
+
+    @property
+    def amount(self) -> Money:
+        """The order's net value: total less refunds, zero if cancelled (the CLV protocol)."""
+        if self.status is OrderStatus.CANCELLED:
+            return self._zero()
+        return self.total - self.amount_refunded
+
+    def returned_quantity(self, line: int) -> int:
+        """Units of line ``line`` (its index) returned so far."""
+        self._line_index(line, "$.line")
+        return sum(p.quantity for r in self.returns for p in r.lines if p.line == line)
+
+    def returnable_quantity(self, line: int) -> int:
+        """Units of line ``line`` that may still be returned."""
+        return self.lines[self._line_index(line, "$.line")].quantity - self.returned_quantity(line)
+
+    @property
+    def allowed_statuses(self) -> frozenset[OrderStatus]:
+        """The statuses the order may change to now."""
+        allowed = set(ORDER_TRANSITIONS[self.status])
+        if self.is_fulfilled:
+            allowed -= {OrderStatus.FULFILLED, OrderStatus.CANCELLED}
+        return frozenset(allowed)
+
+    # -- timeline -------------------------------------------------------------------------
+
+    def timeline_facts(self) -> tuple[TimelineEntry, ...]:
+        """The order's facts for a customer timeline.
+
+        Kinds: ``order`` (placed, fulfilled, cancelled), ``payment``,
+        ``payment_failed``, ``refund`` and ``return``. Keys start with the
+        order id, so facts of one order stay together and never collide.
+        """
+        oid, cid = self.id.value, self.customer_id
+        units = sum(line.quantity for line in self.lines)
+        facts = [
+            TimelineEntry(
+                at=self.placed_at,
+                kind="order",
+                key=oid,
+                customer_id=cid,
+                summary=f"order {oid} placed: {units} unit(s), {self.total.rounded()}",
+            )
+        ]
+        for payment in self.payments:
+            kind = "payment" if payment.succeeded else "payment_failed"
+            verb = "payment of" if payment.succeeded else "failed payment of"
+            facts.append(
+                TimelineEntry(
+                    at=payment.at,
+                    kind=kind,
+                    key=f"{oid}/payment/{payment.id}",
+                    customer_id=cid,
+                    summary=f"{verb} {payment.amount.rounded()} for order {oid}",
+                )
+            )
+        if self.fulfilled_at is not None:
+            facts.append(
+                TimelineEntry(
+                    at=self.fulfilled_at,
+                    kind="order",
+                    key=f"{oid}/fulfilled",
+                    customer_id=cid,
+                    summary=f"order {oid} fulfilled",
+                )
+            )
+        if self.cancelled_at is not None:
+            facts.append(
+                TimelineEntry(
+                    at=self.cancelled_at,
+                    kind="order",
+                    key=f"{oid}/cancelled",
+                    customer_id=cid,
+                    summary=f"order {oid} cancelled",
+                )
+            )
+        for number, refund in enumerate(self.refunds, start=1):
+            facts.append(
+                TimelineEntry(
+                    at=refund.at,
+                    kind="refund",
+                    key=f"{oid}/refund/{number}",
+                    customer_id=cid,
+                    summary=f"refund of {refund.amount.rounded()} for order {oid}",
+                )
+            )
+        for number, item in enumerate(self.returns, start=1):
+            facts.append(
+                TimelineEntry(
+                    at=item.at,
+                    kind="return",
+                    key=f"{oid}/return/{number}",
+                    customer_id=cid,
+                    summary=f"{item.quantity} unit(s) of order {oid} returned",
+                )
+            )
+        return tuple(facts)
+
+    # -- commands -------------------------------------------------------------------------
+
+    def _when(self, at: object) -> datetime:
+        when = require_aware(at, "$.at")
+        if when < self.placed_at:
+            raise ValidationError(
+                "must not be before the order was placed", path="$.at", code="before_placed"
+            )
+        return when
+
+    def _check_move(self, target: OrderStatus) -> None:
+        allowed = self.allowed_statuses
+        if target in allowed:
+            return
+        if allowed:
+            names = ", ".join(sorted(s.value for s in allowed))
+            rule = (
+                f"an order that is {self.status.value} cannot become {target.value}; "
+                f"it may become: {names}"
+            )
+        else:
+            rule = (
+                f"an order that is {self.status.value} cannot become {target.value}; "
+                "that status is final"
+            )
+        raise ValidationError(rule, path="$.status", code="status_transition")
+
+    def _record(self, *events: DomainEvent, **changes: Any) -> Order:
+        return attrs.evolve(self, pending_events=self.pending_events + events, **changes)
+
+    def _line_index(self, line: object, path: str) -> int:
+        if isinstance(line, bool) or not isinstance(line, int):
+            raise InvalidType(f"must be a line index (int), not {type_name(line)}", path=path)
+        if not 0 <= line < len(self.lines):
+            raise ValidationError("must name a line of the order", path=path, code="no_such_line")
+        return line
+
+    def _payment(
+        self,
+        payment_id: PaymentId,
+        amount: Money,
+        *,
+        at: object,
+        method: PaymentMethod | str | None,
+        outcome: PaymentOutcome,
+        reason: str | None = None,
+    ) -> Payment:
+        when = self._when(at)
+        if type(payment_id) is not PaymentId:
+            raise InvalidType(
+                f"must be a PaymentId, not {type_name(payment_id)}", path="$.payment_id"
+            )
+        money = same_currency(positive_money(amount, "$.amount"), self.currency, "$.amount")
+        checked_method = None if method is None else _method(method)
+        text = reason_text(reason, "$.reason")
+        if self.status is not OrderStatus.PLACED:
+            raise ValidationError(
+                f"an order that is {self.status.value} takes no payments; "
+                "payments are taken while it is placed",
+                path="$.status",
+                code="status_transition",
+            )
+        if money > self.balance_due:
+            raise ValidationError(
+                "must not exceed the balance due", path="$.amount", code="overpayment"
+            )
+        if any(p.id == payment_id for p in self.payments):
+            raise ValidationError(
+                "must not repeat a payment of this order", path="$.payment_id", code="duplicate"
+            )
+        return Payment(
+            id=payment_id,
+            amount=money,
+            at=when,
+            outcome=outcome,
+            method=checked_method,
+            failure_reason=text,
+        )
+
+    def record_payment(
+        self,
+        payment_id: PaymentId,
+        amount: Money,
+        *,
+        at: datetime,
+        method: PaymentMethod | str | None = None,
+    ) -> Order:
+        """Record a payment that went through; records :class:`OrderPaymentRecorded`.
+
+        The payment that settles the balance makes the order paid and also
+        records :class:`OrderPaid`.
+
+        Raises:
+            ValidationError: the order is not placed (``$.status``), the amount
+                is not positive, of another currency, or above the balance due
+                (``$.amount``), or the payment id was used already.
+        """
+        payment = self._payment(
+            payment_id, amount, at=at, method=method, outcome=PaymentOutcome.SUCCEEDED
+        )
+        events: list[DomainEvent] = [
+            OrderPaymentRecorded(
+                occurred_at=payment.at,
+                order_id=self.id,
+                customer_id=self.customer_id,
+                payment=payment,
+            )
+        ]
+        status = self.status
+        if payment.amount == self.balance_due:
+            status = OrderStatus.PAID
+            events.append(
+                OrderPaid(
+                    occurred_at=payment.at,
+                    order_id=self.id,
+                    customer_id=self.customer_id,
+                    amount=self.total,
+                )
+            )
+        return self._record(*events, payments=(*self.payments, payment), status=status)
+
+    def record_failed_payment(
+        self,
+        payment_id: PaymentId,
+        amount: Money,
+        *,
+        at: datetime,
+        method: PaymentMethod | str | None = None,
+        reason: str | None = None,
+    ) -> Order:
+        """Record a failed attempt to pay; records :class:`OrderPaymentFailed`.
+
+        Raises:
+            ValidationError: as for :meth:`record_payment`.
+        """
+        payment = self._payment(
+            payment_id, amount, at=at, method=method, outcome=PaymentOutcome.FAILED, reason=reason
+        )
+        event = OrderPaymentFailed(
+            occurred_at=payment.at, order_id=self.id, customer_id=self.customer_id, payment=payment
+        )
+        return self._record(event, payments=(*self.payments, payment))
+
+    def fulfil(self, *, at: datetime) -> Order:
+        """Mark the order delivered or handed over; records :class:`OrderFulfilled`.
+
+        Raises:
+            ValidationError: the order is not paid, or already fulfilled (``$.status``).
+        """
+        when = self._when(at)
+        if self.is_fulfilled:
+            raise ValidationError(
+                "the order is already fulfilled", path="$.status", code="already_fulfilled"
+            )
+        status = self.status
+        if status is not OrderStatus.PARTIALLY_REFUNDED:
+            self._check_move(OrderStatus.FULFILLED)
+            status = OrderStatus.FULFILLED
+        event = OrderFulfilled(occurred_at=when, order_id=self.id, customer_id=self.customer_id)
+        return self._record(event, status=status, fulfilled_at=when)
+
+    def cancel(self, *, at: datetime, reason: str | None = None) -> Order:
+        """Cancel an unfulfilled order, refunding whatever was paid.
+
+        Records :class:`OrderRefunded` (when money is given back) and
+        :class:`OrderCancelled`.
+
+        Raises:
+            ValidationError: the order is fulfilled, refunded or already cancelled.
+        """
+        when = self._when(at)
+        text = reason_text(reason, "$.reason")
+        self._check_move(OrderStatus.CANCELLED)
+        events: list[DomainEvent] = []
+        refunds = self.refunds
+        if not self.refundable.is_zero():
+            refund = Refund(amount=self.refundable, at=when, reason=text)
+            refunds = (*refunds, refund)
+            events.append(
+                OrderRefunded(
+                    occurred_at=when,
+                    order_id=self.id,
+                    customer_id=self.customer_id,
+                    refund=refund,
+                    refunded_total=self.amount_paid,
+                )
+            )
+        events.append(
+            OrderCancelled(
+                occurred_at=when, order_id=self.id, customer_id=self.customer_id, reason=text
+            )
+        )
+        return self._record(
+            *events, status=OrderStatus.CANCELLED, cancelled_at=when, refunds=refunds
+        )
+
+    def _refund_status(self, refunded_after: Money) -> OrderStatus:
+        if refunded_after == self.amount_paid:
+            return OrderStatus.REFUNDED
+        return OrderStatus.PARTIALLY_REFUNDED
+
+    def refund(self, amount: Money, *, at: datetime, reason: str | None = None) -> Order:
+        """Give money back; records :class:`OrderRefunded`.
+
+        The order becomes refunded when everything paid has been refunded,
+        partially refunded otherwise.
+
+        Raises:
+            ValidationError: the status allows no refund (``$.status``), or the
+                amount is not positive, of another currency, or more than was
+                paid less what was already refunded (``$.amount``).
+        """
+        when = self._when(at)
+        money = same_currency(positive_money(amount, "$.amount"), self.currency, "$.amount")
+        text = reason_text(reason, "$.reason")
+        if money > self.refundable:
+            self._check_move(OrderStatus.PARTIALLY_REFUNDED)
+            raise ValidationError(
+                "must not exceed what was paid less what was already refunded",
+                path="$.amount",
+                code="refund_exceeds_paid",
+            )
+        after = self.amount_refunded + money
+        status = self._refund_status(after)
+        self._check_move(status)
+        refund = Refund(amount=money, at=when, reason=text)
+        event = OrderRefunded(
+            occurred_at=when,
+            order_id=self.id,
+            customer_id=self.customer_id,
+            refund=refund,
+            refunded_total=after,
+        )
+        return self._record(event, status=status, refunds=(*self.refunds, refund))
+
+    def return_items(
+        self,
+        quantities: Mapping[int, int],
+        *,
+        at: datetime,
+        refund: Money | None = None,
+        reason: str | None = None,
+    ) -> Order:
+        """Take back units of fulfilled lines: ``{line index: units}``.
+
+        Records :class:`ItemsReturned`, then :class:`OrderRefunded` if money
+        goes back. Without ``refund``, the returned units' share of their
+        lines' net amounts is refunded (in whole minor units, so a line
+        returned in full refunds exactly its net amount), capped at what is
+        still refundable. Pass ``refund=Money(0, ...)`` for an exchange.
+
+        Raises:
+            ValidationError: the order is not fulfilled or is refunded in
+                full (``$.status``); a line index or quantity is wrong or
+                more than may still be returned (``$.quantities[i]``); the
+                refund is more than may still be refunded (``$.refund``).
+        """
+        when = self._when(at)
+        text = reason_text(reason, "$.reason")
+        if not self.is_fulfilled:
+            raise ValidationError(
+                "only a fulfilled order's items can be returned",
+                path="$.status",
+                code="not_fulfilled",
+            )
+        if self.status not in (OrderStatus.FULFILLED, OrderStatus.PARTIALLY_REFUNDED):
+            raise ValidationError(
+                f"an order that is {self.status.value} takes no returns",
+                path="$.status",
+                code="status_transition",
+            )
+        parts = self._return_lines(quantities)
+        if refund is None:
+            money = self._zero()
+            for part in parts:
+                line = self.lines[part.line]
+                before = self.returned_quantity(part.line)
+                money += _rounded_share(
+                    line.net, before + part.quantity, line.quantity
+                ) - _rounded_share(line.net, before, line.quantity)
+            money = min(money, self.refundable)
+        else:
+            money = same_currency(
+                money_at_least_zero(refund, "$.refund"), self.currency, "$.refund"
+            )
+            if money > self.refundable:
+                raise ValidationError(
+                    "must not exceed what was paid less what was already refunded",
+                    path="$.refund",
+                    code="refund_exceeds_paid",
+                )
+        returned = ItemReturn(lines=parts, at=when, refund=money, reason=text)
+        events: list[DomainEvent] = [
+            ItemsReturned(
+                occurred_at=when, order_id=self.id, customer_id=self.customer_id, returned=returned
+            )
+        ]
+        changes: dict[str, object] = {"returns": (*self.returns, returned)}
+        if not money.is_zero():
+            after = self.amount_refunded + money
+            status = self._refund_status(after)
+            self._check_move(status)
+            given = Refund(amount=money, at=when, reason=text)
+            events.append(
+                OrderRefunded(
+                    occurred_at=when,
+                    order_id=self.id,
+                    customer_id=self.customer_id,
+                    refund=given,
+                    refunded_total=after,
+                )
+            )
+            changes.update(status=status, refunds=(*self.refunds, given))
+        return self._record(*events, **changes)
+
+    def _return_lines(self, quantities: object) -> tuple[ReturnedLine, ...]:
+        if not isinstance(quantities, Mapping):
+            raise InvalidType(
+                f"must be a mapping of line index to units, not {type_name(quantities)}",
+                path="$.quantities",
+            )
+        if not quantities:
+            raise ValidationError(
+                "must return at least one unit", path="$.quantities", code="empty"
+            )
+        parts: list[ReturnedLine] = []
+        for line, units in sorted(quantities.items(), key=lambda kv: repr(kv[0])):
+            path = f"$.quantities[{line!r}]" if isinstance(line, int) else "$.quantities[*]"
+            index = self._line_index(line, path)
+            count = positive_int(units, path, maximum=MAX_QUANTITY)
+            if count > self.returnable_quantity(index):
+                raise ValidationError(
+                    "must not be more than was ordered less what was already returned",
+                    path=path,
+                    code="return_exceeds_ordered",
+                )
+            parts.append(ReturnedLine(index, count))
+        parts.sort(key=lambda p: p.line)
+        return tuple(parts)
+
+    def without_pending_events(self) -> Order:
+        """The same order with no pending events (what a repository stores)."""
+        if not self.pending_events:
+            return self
+        return attrs.evolve(self, pending_events=())
+
+    def __repr__(self) -> str:
+        return (
+            f"Order(id={self.id!r}, customer_id={self.customer_id!r}, "
+            f"status={self.status.value!r}, lines={len(self.lines)}, total={self.total!r}, "
+            f"version={self.version}, pending_events={len(self.pending_events)})"
+        )

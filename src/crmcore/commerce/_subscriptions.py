@@ -1,0 +1,1236 @@
+"""Subscriptions: plans, renewal schedules, due dates and payment history.
+
+A :class:`Subscription` follows a :class:`Plan` (a fee every billing period,
+maybe after a free trial). Its due dates are anchored on the day billing
+starts: the ``n``-th due date is ``anchor + n * period`` computed in one step
+with :mod:`dateutil`, never by adding one period at a time, so a schedule that
+starts on 31 January falls due on 28 (or 29) February and then on 31 March
+again. Its status follows an explicit machine::
+
+    trialing ──► active ◄──► past_due
+        │           │            │
+        └───────────┴────────────┴──► cancelled | expired   (final)
+
+The library never reads a clock: :meth:`Subscription.refresh` applies what
+time changes (a trial ending, a payment overdue past its grace days, a
+scheduled cancellation or the end of a fixed term) as of a time you pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime, timedelta, timezone
+from enum import StrEnum
+from types import MappingProxyType
+from typing import Any, ClassVar, Final
+
+import attrs
+
+from crmcore._kernel._aggregate import check_version, pending_events, typed_id
+from crmcore._kernel._checks import (
+    aware,
+    clean_text,
+    enum_converter,
+    instance_of,
+    optional_aware,
+    require_aware,
+    tuple_of,
+    type_name,
+)
+from crmcore._kernel._events import DomainEvent
+from crmcore._kernel._ids import CustomerId, PaymentId, PlanId, SubscriptionId
+from crmcore._kernel._money import Money
+from crmcore._kernel._timeline import TimelineEntry
+from crmcore.commerce._payments import (
+    Payment,
+    PaymentMethod,
+    PaymentOutcome,
+    Period,
+    PeriodUnit,
+    category,
+    money_at_least_zero,
+    positive_int,
+    positive_money,
+    reason_text,
+    same_currency,
+    to_period,
+)
+from crmcore.errors import InvalidType, ValidationError
+
+__all__ = [
+    "SUBSCRIPTION_TRANSITIONS",
+    "PaymentDue",
+    "PaymentDueStatus",
+    "Plan",
+    "Subscription",
+    "SubscriptionCancellationScheduled",
+    "SubscriptionCancelled",
+    "SubscriptionEvent",
+    "SubscriptionExpired",
+    "SubscriptionPaymentFailed",
+    "SubscriptionPaymentRecorded",
+    "SubscriptionRenewed",
+    "SubscriptionResumed",
+    "SubscriptionStarted",
+    "SubscriptionStatus",
+    "SubscriptionStatusChanged",
+    "first_subscription_date",
+]
+
+#: Most due dates one call may list, and most billing periods a fixed term may hold.
+MAX_DUES: Final = 100_000
+#: Most payments and attempts one subscription may record.
+MAX_PAYMENTS: Final = 100_000
+#: Longest grace period after a due date, in days.
+MAX_GRACE_DAYS: Final = 365
+#: Longest plan name, in characters.
+MAX_PLAN_NAME: Final = 120
+
+
+class SubscriptionStatus(StrEnum):
+    """Where a subscription stands."""
+
+    TRIALING = "trialing"
+    ACTIVE = "active"
+    PAST_DUE = "past_due"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+
+
+_S = SubscriptionStatus
+
+#: The statuses each status may change to; cancelled and expired are final.
+SUBSCRIPTION_TRANSITIONS: Final[Mapping[SubscriptionStatus, frozenset[SubscriptionStatus]]] = (
+    MappingProxyType(
+        {
+            _S.TRIALING: frozenset({_S.ACTIVE, _S.PAST_DUE, _S.CANCELLED, _S.EXPIRED}),
+            _S.ACTIVE: frozenset({_S.PAST_DUE, _S.CANCELLED, _S.EXPIRED}),
+            _S.PAST_DUE: frozenset({_S.ACTIVE, _S.CANCELLED, _S.EXPIRED}),
+            _S.CANCELLED: frozenset(),
+            _S.EXPIRED: frozenset(),
+        }
+    )
+)
+
+_FINAL: Final = frozenset({_S.CANCELLED, _S.EXPIRED})
+
+
+class PaymentDueStatus(StrEnum):
+    """The state of one due date of a subscription, at a given time.
+
+    ``paid``: paid on time (by the due date plus grace days); ``late``: paid,
+    but after that; ``upcoming``: not yet due; ``due``: due and unpaid, still
+    within the grace days; ``failed``: due, unpaid, and at least one attempt
+    failed; ``overdue``: unpaid past the grace days with no attempt.
+    """
+
+    UPCOMING = "upcoming"
+    DUE = "due"
+    PAID = "paid"
+    LATE = "late"
+    FAILED = "failed"
+    OVERDUE = "overdue"
+
+
+# -- the plan ----------------------------------------------------------------------------
+
+
+def _plan_name(value: object) -> str:
+    return clean_text(value, "$.name", max_length=MAX_PLAN_NAME, what="a plan name")
+
+
+def _plan_price(value: object) -> Money:
+    return money_at_least_zero(value, "$.price")
+
+
+def _plan_period(value: object) -> Period:
+    return to_period(value, "$.period")
+
+
+def _plan_trial(value: object) -> Period | None:
+    return None if value is None else to_period(value, "$.trial")
+
+
+def _plan_product_type(value: object) -> str:
+    return category(value, "$.product_type")
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class Plan:
+    """What a subscription is to: a fee every billing period, maybe after a free trial.
+
+    ``period`` and ``trial`` take a :class:`Period` or a dateutil relativedelta
+    of whole days, weeks, months or years.
+
+    >>> from dateutil.relativedelta import relativedelta
+    >>> plan = Plan(
+    ...     id=PlanId("unlimited-data"),
+    ...     name="Unlimited data",
+    ...     price=Money("150000", "IDR"),
+    ...     period=relativedelta(months=1),
+    ...     product_type="Mobile data",
+    ... )
+    >>> str(plan.period), plan.product_type
+    ('1 month', 'mobile data')
+    """
+
+    id: PlanId = attrs.field(validator=typed_id(PlanId, "$.id"))
+    name: str = attrs.field(converter=_plan_name)
+    price: Money = attrs.field(converter=_plan_price)
+    period: Period = attrs.field(converter=_plan_period)
+    product_type: str = attrs.field(converter=_plan_product_type)
+    trial: Period | None = attrs.field(default=None, converter=_plan_trial)
+
+
+# -- payment history ---------------------------------------------------------------------
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class PaymentDue:
+    """One due date of a subscription and how it stands (see :class:`PaymentDueStatus`).
+
+    Attributes:
+        number: the due date's position in the schedule, from 0.
+        due_at: when the fee falls due.
+        amount: the fee.
+        status: its state at the time the history was taken.
+        grace_ends_at: after this, an unpaid fee is overdue and a payment late.
+        paid_at: when it was paid, if it was.
+        payment_id: the payment that settled it, if any.
+        failed_attempts: how many attempts to pay it failed.
+    """
+
+    number: int
+    due_at: datetime
+    amount: Money
+    status: PaymentDueStatus
+    grace_ends_at: datetime
+    paid_at: datetime | None = None
+    payment_id: PaymentId | None = None
+    failed_attempts: int = 0
+
+    @property
+    def settled(self) -> bool:
+        """True if paid, on time or late."""
+        return self.status in (PaymentDueStatus.PAID, PaymentDueStatus.LATE)
+
+
+# -- events ------------------------------------------------------------------------------
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class SubscriptionEvent(DomainEvent):
+    """Base of the events recorded by a :class:`Subscription`."""
+
+    abstract_event: ClassVar[bool] = True
+
+    subscription_id: SubscriptionId
+    customer_id: CustomerId
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class SubscriptionStarted(SubscriptionEvent):
+    """A subscription started (``term_periods`` is ``None`` when it renews until cancelled)."""
+
+    plan: Plan
+    status: SubscriptionStatus
+    term_periods: int | None = None
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class SubscriptionStatusChanged(SubscriptionEvent):
+    """The status moved between trialing, active and past due."""
+
+    previous: SubscriptionStatus
+    status: SubscriptionStatus
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class SubscriptionPaymentRecorded(SubscriptionEvent):
+    """A fee was paid."""
+
+    payment: Payment
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class SubscriptionPaymentFailed(SubscriptionEvent):
+    """An attempt to pay a fee failed."""
+
+    payment: Payment
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class SubscriptionRenewed(SubscriptionEvent):
+    """A fixed-term subscription was extended by ``periods`` billing periods."""
+
+    periods: int
+    ends_at: datetime
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class SubscriptionCancellationScheduled(SubscriptionEvent):
+    """The customer cancelled at the end of the current period."""
+
+    ends_at: datetime
+    reason: str | None = None
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class SubscriptionResumed(SubscriptionEvent):
+    """A scheduled cancellation was withdrawn."""
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class SubscriptionCancelled(SubscriptionEvent):
+    """The subscription ended by cancellation (now, or at the end of a period)."""
+
+    immediately: bool
+    reason: str | None = None
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class SubscriptionExpired(SubscriptionEvent):
+    """A fixed-term subscription reached the end of its term."""
+
+
+# -- the aggregate -----------------------------------------------------------------------
+
+
+def _sub_plan(_: object, __: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, Plan):
+        raise InvalidType(f"must be a Plan, not {type_name(value)}", path="$.plan")
+
+
+def _sub_started_at(value: object) -> datetime:
+    # Pinned to its UTC offset: the schedule then never depends on a named time
+    # zone's rules, and survives serialization (which keeps offsets, not zones).
+    when = aware("$.started_at")(value)
+    offset = when.utcoffset()
+    if isinstance(when.tzinfo, timezone) or offset is None:
+        return when
+    return when.astimezone(timezone(offset))
+
+
+def _sub_status(value: object) -> SubscriptionStatus:
+    return enum_converter(SubscriptionStatus, "$.status")(value)
+
+
+def _sub_term(_: object, __: attrs.Attribute[Any], value: object) -> None:
+    if value is not None:
+        positive_int(value, "$.term_periods", maximum=MAX_DUES)
+
+
+def _sub_grace(_: object, __: attrs.Attribute[Any], value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidType(f"must be an int, not {type_name(value)}", path="$.grace_days")
+    if not 0 <= value <= MAX_GRACE_DAYS:
+        raise ValidationError(
+            f"must be from 0 to {MAX_GRACE_DAYS}", path="$.grace_days", code="range"
+        )
+
+
+def _sub_cancel_requested_at(value: object) -> datetime | None:
+    return optional_aware("$.cancel_requested_at")(value)
+
+
+def _sub_cancel_reason(value: object) -> str | None:
+    return reason_text(value, "$.cancel_reason")
+
+
+def _sub_ended_at(value: object) -> datetime | None:
+    return optional_aware("$.ended_at")(value)
+
+
+def _sub_payments(value: object) -> tuple[Payment, ...]:
+    if type(value) is tuple and all(type(v) is Payment for v in value):
+        return value
+    return tuple_of(value, "$.payments", instance_of(Payment, "a Payment"), max_items=MAX_PAYMENTS)
+
+
+def _method(value: object) -> PaymentMethod:
+    return enum_converter(PaymentMethod, "$.method")(value)
+
+
+_OUT_OF_RANGE: Final = "lies beyond the calendar's range (year 9999)"
+_DAY_UNITS: Final = frozenset({PeriodUnit.DAY, PeriodUnit.WEEK})
+
+
+def _unit_days(period: Period) -> int:
+    return period.count * (7 if period.unit is PeriodUnit.WEEK else 1)
+
+
+def _estimate(anchor: datetime, period: Period, at: datetime) -> int:
+    """Whole periods from ``anchor`` to ``at`` by calendar arithmetic (exact at a due date)."""
+    local = at if at.tzinfo is anchor.tzinfo else at.astimezone(anchor.tzinfo)
+    if period.unit in _DAY_UNITS:
+        return (local - anchor) // timedelta(days=_unit_days(period))
+    months = (local.year - anchor.year) * 12 + local.month - anchor.month
+    return months // (period.count * (12 if period.unit is PeriodUnit.YEAR else 1))
+
+
+def _is_due_date(anchor: datetime, period: Period, at: datetime) -> bool:
+    if period.unit in _DAY_UNITS:
+        offset = at - anchor
+        return offset >= timedelta(0) and not offset % timedelta(days=_unit_days(period))
+    number = _estimate(anchor, period, at)
+    if number < 0:
+        return False
+    try:
+        return _add(anchor, period, number) == at
+    except (OverflowError, ValueError):
+        return False
+
+
+def _add(when: datetime, period: Period, number: int) -> datetime:
+    """``when`` plus ``number`` periods, in one step."""
+    if period.unit in _DAY_UNITS:
+        # Whole days: exactly what relativedelta(days=...) adds, without its overhead.
+        return when + timedelta(days=_unit_days(period) * number)
+    return when + period.times(number)
+
+
+@attrs.frozen(slots=True, kw_only=True, repr=False)
+class Subscription:
+    """A customer's subscription to a plan: schedule, status and payment history.
+
+    Start one with :meth:`start`. Billing begins when the trial (if the plan
+    has one) ends: that instant is the first due date, and every later one is
+    the anchor plus ``n`` billing periods. ``term_periods`` limits the
+    subscription to that many billing periods (``None``: it renews until
+    cancelled). ``grace_days`` is how long after a due date a payment still
+    counts as on time. Due dates keep the time of day and UTC offset of
+    ``started_at`` (a named time zone is pinned to its offset at the start),
+    so a schedule is the same after a round trip through serialization.
+
+    >>> from datetime import datetime, timezone
+    >>> plan = Plan(
+    ...     id=PlanId("basic"),
+    ...     name="Basic",
+    ...     price=Money("9.99", "EUR"),
+    ...     period=Period.months(1),
+    ...     product_type="streaming",
+    ... )
+    >>> sub = Subscription.start(
+    ...     SubscriptionId("s-1"),
+    ...     customer_id=CustomerId("c-1"),
+    ...     plan=plan,
+    ...     at=datetime(2026, 1, 31, 12, 0, tzinfo=timezone.utc),
+    ... )
+    >>> [
+    ...     d.date().isoformat()
+    ...     for d in sub.due_dates(until=datetime(2026, 5, 1, tzinfo=timezone.utc))
+    ... ]
+    ['2026-01-31', '2026-02-28', '2026-03-31', '2026-04-30']
+    >>> sub = sub.record_payment(
+    ...     PaymentId("p-1"),
+    ...     Money("9.99", "EUR"),
+    ...     at=datetime(2026, 1, 31, 12, 0, tzinfo=timezone.utc),
+    ... )
+    >>> [
+    ...     (d.due_at.date().isoformat(), d.status.value)
+    ...     for d in sub.payment_history(at=datetime(2026, 3, 10, tzinfo=timezone.utc))
+    ... ]
+    [('2026-01-31', 'paid'), ('2026-02-28', 'overdue')]
+    >>> sub.refresh(at=datetime(2026, 3, 10, tzinfo=timezone.utc)).status.value
+    'past_due'
+    """
+
+    id: SubscriptionId = attrs.field(validator=typed_id(SubscriptionId, "$.id"))
+    customer_id: CustomerId = attrs.field(validator=typed_id(CustomerId, "$.customer_id"))
+    plan: Plan = attrs.field(validator=_sub_plan)
+    started_at: datetime = attrs.field(converter=_sub_started_at)
+    status: SubscriptionStatus = attrs.field(converter=_sub_status)
+    term_periods: int | None = attrs.field(default=None, validator=_sub_term)
+    grace_days: int = attrs.field(default=0, validator=_sub_grace)
+    cancel_requested_at: datetime | None = attrs.field(
+        default=None, converter=_sub_cancel_requested_at
+    )
+    cancel_reason: str | None = attrs.field(default=None, converter=_sub_cancel_reason)
+    ended_at: datetime | None = attrs.field(default=None, converter=_sub_ended_at)
+    payments: tuple[Payment, ...] = attrs.field(default=(), converter=_sub_payments)
+    version: int = attrs.field(default=0, validator=check_version)
+    pending_events: tuple[DomainEvent, ...] = attrs.field(
+        default=(), converter=pending_events, eq=False, hash=False
+    )
+
+    def __attrs_post_init__(self) -> None:
+        if (self.status in _FINAL) != (self.ended_at is not None):
+            raise ValidationError(
+                f"does not match the status {self.status.value}",
+                path="$.ended_at",
+                code="status_mismatch",
+            )
+        if self.status is SubscriptionStatus.TRIALING and self.plan.trial is None:
+            raise ValidationError(
+                "only a plan with a trial has a trialing subscription",
+                path="$.status",
+                code="status_mismatch",
+            )
+        try:
+            self._due(0)
+        except ValidationError as exc:
+            raise ValidationError(exc.rule, path="$.started_at", code=exc.code) from None
+        self._check_payments()
+
+    def _check_payments(self) -> None:
+        anchor, period, currency = self.billing_anchor, self.plan.period, self.currency
+        settled: set[datetime] = set()
+        ids: set[PaymentId] = set()
+        for index, payment in enumerate(self.payments):
+            where = f"$.payments[{index}]"
+            same_currency(payment.amount, currency, f"{where}.amount")
+            if payment.id in ids:
+                raise ValidationError(
+                    "must not repeat a payment id", path=f"{where}.id", code="duplicate"
+                )
+            ids.add(payment.id)
+            if payment.due_at is None or not _is_due_date(anchor, period, payment.due_at):
+                raise ValidationError(
+                    "must name one of the subscription's due dates",
+                    path=f"{where}.due_at",
+                    code="not_a_due_date",
+                )
+            if payment.succeeded:
+                if payment.due_at in settled:
+                    raise ValidationError(
+                        "must not pay a due date twice", path=f"{where}.due_at", code="already_paid"
+                    )
+                settled.add(payment.due_at)
+
+    # -- construction ---------------------------------------------------------------------
+
+    @classmethod
+    def start(
+        cls,
+        subscription_id: SubscriptionId,
+        *,
+        customer_id: CustomerId,
+        plan: Plan,
+        at: datetime,
+        periods: int | None = None,
+        grace_days: int = 0,
+    ) -> Subscription:
+        """Start a subscription at ``at``; records :class:`SubscriptionStarted`.
+
+        It is trialing when the plan has a trial, active otherwise.
+
+        Args:
+            subscription_id: the new subscription's id.
+            customer_id: the subscriber.
+            plan: what they subscribe to.
+            at: when it starts (timezone-aware).
+            periods: a fixed term of this many billing periods; ``None``
+                renews until cancelled.
+            grace_days: days after a due date during which a payment still
+                counts as on time.
+
+        Raises:
+            ValidationError: an argument breaks a rule; the path names it.
+        """
+        when = require_aware(at, "$.at")
+        if periods is not None:
+            positive_int(periods, "$.periods", maximum=MAX_DUES)
+        sub = cls(
+            id=subscription_id,
+            customer_id=customer_id,
+            plan=plan,
+            started_at=when,
+            status=SubscriptionStatus.ACTIVE,
+            term_periods=periods,
+            grace_days=grace_days,
+        )
+        if sub.plan.trial is not None:
+            sub = attrs.evolve(sub, status=SubscriptionStatus.TRIALING)
+        status = sub.status
+        if periods is not None:
+            try:
+                sub.due_at(periods)  # refuses a term past year 9999
+            except ValidationError as exc:
+                raise ValidationError(exc.rule, path="$.periods", code=exc.code) from None
+        event = SubscriptionStarted(
+            occurred_at=when,
+            subscription_id=sub.id,
+            customer_id=sub.customer_id,
+            plan=sub.plan,
+            status=status,
+            term_periods=periods,
+        )
+        return attrs.evolve(sub, pending_events=(event,))
+
+    # -- the schedule ---------------------------------------------------------------------
+
+    @property
+    def currency(self) -> str:
+        """The currency of the plan's fee."""
+        return self.plan.price.currency
+
+    @property
+    def fee(self) -> Money:
+        """The fee due every billing period (the plan's price)."""
+        return self.plan.price
+
+    @property
+    def product_type(self) -> str:
+        """The plan's product type."""
+        return self.plan.product_type
+
+    @property
+    def billing_anchor(self) -> datetime:
+        """The first due date: the start, or the end of the trial."""
+        if self.plan.trial is None:
+            return self.started_at
+        return _add(self.started_at, self.plan.trial, 1)
+
+    @property
+    def trial_ends_at(self) -> datetime | None:
+        """When the trial ends, or ``None`` for a plan without one."""
+        return None if self.plan.trial is None else self.billing_anchor
+
+    @property
+    def grace(self) -> timedelta:
+        """The grace period after each due date."""
+        return timedelta(days=self.grace_days)
+
+    def _due(self, number: int) -> datetime:
+        try:
+            return _add(self.billing_anchor, self.plan.period, number)
+        except (OverflowError, ValueError):
+            raise ValidationError(_OUT_OF_RANGE, path="$", code="date_range") from None
+
+    def _estimate(self, at: datetime) -> int:
+        """The number of whole periods from the anchor to ``at``, by calendar arithmetic.
+
+        Exact for a due date; for any other time it is off by at most one.
+        """
+        return _estimate(self.billing_anchor, self.plan.period, at)
+
+    def due_at(self, number: int) -> datetime:
+        """The ``number``-th due date (from 0), computed as anchor + number * period.
+
+        Raises:
+            ValidationError: ``number`` is negative or the date is past year 9999.
+        """
+        if isinstance(number, bool) or not isinstance(number, int):
+            raise InvalidType(f"must be an int, not {type_name(number)}", path="$.number")
+        if number < 0:
+            raise ValidationError("must be 0 or more", path="$.number", code="range")
+        try:
+            return self._due(number)
+        except ValidationError as exc:
+            raise ValidationError(exc.rule, path="$.number", code=exc.code) from None
+
+    def _first_after(self, at: datetime, *, inclusive: bool) -> int:
+        """The smallest n with due(n) > at (or >= at when ``inclusive``)."""
+
+        def reached(n: int) -> bool:
+            try:
+                due = self._due(n)
+            except ValidationError:
+                return True
+            return due >= at if inclusive else due > at
+
+        number = max(self._estimate(at), 0)
+        while number > 0 and reached(number - 1):
+            number -= 1
+        while not reached(number):
+            number += 1
+        return number
+
+    def _number_of(self, due_at: datetime) -> int | None:
+        number = self._estimate(due_at)
+        if number < 0:
+            return None
+        try:
+            return number if self._due(number) == due_at else None
+        except ValidationError:
+            return None
+
+    @property
+    def ends_at(self) -> datetime | None:
+        """When the subscription ends (or ended); ``None`` while it renews until cancelled.
+
+        The end of a fixed term, the end of the period in which a
+        cancellation was asked for, or the time it ended, whichever is known.
+        """
+        if self.ended_at is not None:
+            return self.ended_at
+        ends = []
+        if self.term_periods is not None:
+            ends.append(self._due(self.term_periods))
+        scheduled = self._scheduled_end()
+        if scheduled is not None:
+            ends.append(scheduled)
+        return min(ends) if ends else None
+
+    def _scheduled_end(self) -> datetime | None:
+        if self.cancel_requested_at is None:
+            return None
+        return self._due(self._first_after(self.cancel_requested_at, inclusive=False))
+
+    def _owed_count(self, through: datetime) -> int:
+        """How many due dates fall on or before ``through`` and before the end."""
+        count = self._first_after(through, inclusive=False)
+        end = self.ends_at
+        if end is not None:
+            count = min(count, self._first_after(end, inclusive=True))
+        return count
+
+    def due_dates(self, *, until: datetime) -> tuple[datetime, ...]:
+        """Every due date up to and including ``until``, before the subscription's end.
+
+        Raises:
+            ValidationError: ``until`` is naive, or would list more than
+                ``MAX_DUES`` dates.
+        """
+        limit = require_aware(until, "$.until")
+        count = self._owed_count(limit)
+        if count > MAX_DUES:
+            raise ValidationError(
+                f"must not list more than {MAX_DUES} due dates", path="$.until", code="too_many"
+            )
+        return tuple(self._due(n) for n in range(count))
+
+    def next_due_date(self, *, at: datetime) -> datetime | None:
+        """The first due date at or after ``at``, or ``None`` if the subscription ends first."""
+        when = require_aware(at, "$.at")
+        if self.status in _FINAL:
+            return None
+        number = self._first_after(when, inclusive=True)
+        try:
+            due = self._due(number)
+        except ValidationError:
+            return None
+        end = self.ends_at
+        if end is not None and due >= end:
+            return None
+        return due
+
+    # -- payment history ------------------------------------------------------------------
+
+    def payment_history(self, *, at: datetime) -> tuple[PaymentDue, ...]:
+        """Each due date up to ``at`` (and any later one already paid) and how it stands.
+
+        Only payments made by ``at`` count, so the history can be replayed as
+        of any past time.
+
+        Raises:
+            ValidationError: ``at`` is naive, or the history would hold more
+                than ``MAX_DUES`` due dates.
+        """
+        when = require_aware(at, "$.at")
+        count = self._owed_count(when)
+        paid: dict[datetime, Payment] = {}
+        failed: dict[datetime, int] = {}
+        for payment in self.payments:
+            if payment.at > when or payment.due_at is None:
+                continue
+            if payment.succeeded:
+                paid[payment.due_at] = payment
+            else:
+                failed[payment.due_at] = failed.get(payment.due_at, 0) + 1
+        # Recorded payments name real due dates (checked on construction), so
+        # the calendar estimate is their exact number.
+        later = sorted(n for n in (self._estimate(d) for d in (*paid, *failed)) if n >= count)
+        numbers = [*range(count), *dict.fromkeys(later)]
+        if len(numbers) > MAX_DUES:
+            raise ValidationError(
+                f"must not hold more than {MAX_DUES} due dates", path="$.at", code="too_many"
+            )
+        return tuple(self._entry(n, when, paid, failed) for n in numbers)
+
+    def _entry(
+        self,
+        number: int,
+        when: datetime,
+        paid: Mapping[datetime, Payment],
+        failed: Mapping[datetime, int],
+    ) -> PaymentDue:
+        due = self._due(number)
+        grace_ends = due + self.grace
+        payment = paid.get(due)
+        attempts = failed.get(due, 0)
+        if payment is not None:
+            status = PaymentDueStatus.PAID if payment.at <= grace_ends else PaymentDueStatus.LATE
+        elif self.fee.is_zero():
+            status = PaymentDueStatus.PAID if due <= when else PaymentDueStatus.UPCOMING
+        elif due > when:
+            status = PaymentDueStatus.UPCOMING
+        elif attempts:
+            status = PaymentDueStatus.FAILED
+        elif when <= grace_ends:
+            status = PaymentDueStatus.DUE
+        else:
+            status = PaymentDueStatus.OVERDUE
+        return PaymentDue(
+            number=number,
+            due_at=due,
+            amount=self.fee,
+            status=status,
+            grace_ends_at=grace_ends,
+            paid_at=None if payment is None else payment.at,
+            payment_id=None if payment is None else payment.id,
+            failed_attempts=attempts,
+        )
+
+    def outstanding(self, *, at: datetime) -> Money:
+        """The fees due by ``at`` and not paid by then."""
+        unpaid = [
+            d.amount
+            for d in self.payment_history(at=at)
+            if not d.settled and d.status is not PaymentDueStatus.UPCOMING
+        ]
+        return Money.total(unpaid, currency=self.currency)
+
+    def is_overdue(self, *, at: datetime) -> bool:
+        """True if some fee is unpaid past its grace days at ``at``."""
+        when = require_aware(at, "$.at")
+        if self.fee.is_zero():
+            return False
+        anchor, period = self.billing_anchor, self.plan.period
+        settled = {
+            _estimate(anchor, period, p.due_at)
+            for p in self.payments
+            if p.succeeded and p.due_at is not None and p.at <= when
+        }
+        earliest = 0
+        while earliest in settled:
+            earliest += 1
+        if earliest >= self._owed_count(when):
+            return False
+        return self._due(earliest) + self.grace < when
+
+    @property
+    def amount_paid(self) -> Money:
+        """Every fee paid so far."""
+        return Money.total((p.amount for p in self.payments if p.succeeded), currency=self.currency)
+
+    @property
+    def allowed_statuses(self) -> frozenset[SubscriptionStatus]:
+        """The statuses the subscription may change to."""
+        return SUBSCRIPTION_TRANSITIONS[self.status]
+
+    # -- timeline -------------------------------------------------------------------------
+
+    def timeline_facts(self) -> tuple[TimelineEntry, ...]:
+        """The subscription's facts for a customer timeline.
+
+        Kinds: ``subscription`` (started, cancellation asked for, ended),
+        ``payment`` and ``payment_failed``; keys start with the subscription id.
+        """
+        sid, cid = self.id.value, self.customer_id
+        facts = [
+            TimelineEntry(
+                at=self.started_at,
+                kind="subscription",
+                key=sid,
+                customer_id=cid,
+                summary=(
+                    f"subscription {sid} started: {self.plan.name}, "
+                    f"{self.fee.rounded()} every {self.plan.period}"
+                ),
+            )
+        ]
+        for payment in self.payments:
+            kind = "payment" if payment.succeeded else "payment_failed"
+            verb = "payment of" if payment.succeeded else "failed payment of"
+            facts.append(
+                TimelineEntry(
+                    at=payment.at,
+                    kind=kind,
+                    key=f"{sid}/payment/{payment.id}",
+                    customer_id=cid,
+                    summary=f"{verb} {payment.amount.rounded()} for subscription {sid}",
+                )
+            )
+        if self.cancel_requested_at is not None:
+            facts.append(
+                TimelineEntry(
+                    at=self.cancel_requested_at,
+                    kind="subscription",
+                    key=f"{sid}/cancellation-requested",
+                    customer_id=cid,
+                    summary=f"subscription {sid}: cancellation at the end of the period",
+                )
+            )
+        if self.ended_at is not None:
+            facts.append(
+                TimelineEntry(
+                    at=self.ended_at,
+                    kind="subscription",
+                    key=f"{sid}/ended",
+                    customer_id=cid,
+                    summary=f"subscription {sid} {self.status.value}",
+                )
+            )
+        return tuple(facts)
+
+    # -- commands -------------------------------------------------------------------------
+
+    def _when(self, at: object) -> datetime:
+        when = require_aware(at, "$.at")
+        if when < self.started_at:
+            raise ValidationError(
+                "must not be before the subscription started", path="$.at", code="before_start"
+            )
+        return when
+
+    def _check_move(self, target: SubscriptionStatus) -> None:
+        allowed = self.allowed_statuses
+        if target in allowed:
+            return
+        head = f"a subscription that is {self.status.value} cannot become {target.value}"
+        if allowed:
+            names = ", ".join(sorted(s.value for s in allowed))
+            rule = f"{head}; it may become: {names}"
+        else:
+            rule = f"{head}; that status is final"
+        raise ValidationError(rule, path="$.status", code="status_transition")
+
+    def _record(self, *events: DomainEvent, **changes: Any) -> Subscription:
+        return attrs.evolve(self, pending_events=self.pending_events + events, **changes)
+
+    def refresh(self, *, at: datetime) -> Subscription:
+        """Apply what time changes, as of ``at``.
+
+        A subscription whose end has come becomes cancelled (when a
+        cancellation ended it) or expired (a fixed term ran out), recording
+        :class:`SubscriptionCancelled` or :class:`SubscriptionExpired` at the
+        end time. Otherwise one whose trial is over becomes active, or past
+        due if a fee is unpaid past its grace days; a past due one whose fees
+        are all paid becomes active again, recording
+        :class:`SubscriptionStatusChanged`. Nothing else changes; a final
+        status stays as it is.
+        """
+        when = self._when(at)
+        if self.status in _FINAL:
+            return self
+        end = self.ends_at
+        if end is not None and end <= when:
+            scheduled = self._scheduled_end()
+            if scheduled is not None and scheduled == end:
+                self._check_move(SubscriptionStatus.CANCELLED)
+                event: DomainEvent = SubscriptionCancelled(
+                    occurred_at=end,
+                    immediately=False,
+                    reason=self.cancel_reason,
+                    subscription_id=self.id,
+                    customer_id=self.customer_id,
+                )
+                status = SubscriptionStatus.CANCELLED
+            else:
+                self._check_move(SubscriptionStatus.EXPIRED)
+                event = SubscriptionExpired(
+                    occurred_at=end, subscription_id=self.id, customer_id=self.customer_id
+                )
+                status = SubscriptionStatus.EXPIRED
+            return self._record(event, status=status, ended_at=end)
+        trial_end = self.trial_ends_at
+        if trial_end is not None and when < trial_end:
+            return self  # still trialing (or a time before a later change)
+        target = (
+            SubscriptionStatus.PAST_DUE if self.is_overdue(at=when) else SubscriptionStatus.ACTIVE
+        )
+        if target is self.status:
+            return self
+        self._check_move(target)
+        changed = SubscriptionStatusChanged(
+            occurred_at=when,
+            previous=self.status,
+            status=target,
+            subscription_id=self.id,
+            customer_id=self.customer_id,
+        )
+        return self._record(changed, status=target)
+
+    def _target_due(self, due_at: object) -> datetime:
+        if self.fee.is_zero():
+            raise ValidationError(
+                "a free plan has nothing to pay", path="$.amount", code="nothing_due"
+            )
+        settled = {p.due_at for p in self.payments if p.succeeded}
+        end = self.ends_at
+        if due_at is not None:
+            target = require_aware(due_at, "$.due_at")
+            if self._number_of(target) is None:
+                raise ValidationError(
+                    "must be one of the subscription's due dates",
+                    path="$.due_at",
+                    code="not_a_due_date",
+                )
+            if end is not None and target >= end:
+                raise ValidationError(
+                    "must be before the subscription ends", path="$.due_at", code="after_end"
+                )
+            if target in settled:
+                raise ValidationError("is already paid", path="$.due_at", code="already_paid")
+            return target
+        number = 0
+        while True:
+            try:
+                candidate = self._due(number)
+            except ValidationError:
+                candidate = None
+            if candidate is None or (end is not None and candidate >= end):
+                raise ValidationError(
+                    "every due date is paid already", path="$.due_at", code="nothing_due"
+                )
+            if candidate not in settled:
+                return candidate
+            number += 1
+
+    def _payment(
+        self,
+        payment_id: object,
+        amount: object,
+        *,
+        at: object,
+        due_at: object,
+        method: object,
+        outcome: PaymentOutcome,
+        reason: object = None,
+    ) -> Payment:
+        when = self._when(at)
+        if type(payment_id) is not PaymentId:
+            raise InvalidType(
+                f"must be a PaymentId, not {type_name(payment_id)}", path="$.payment_id"
+            )
+        money = same_currency(positive_money(amount, "$.amount"), self.currency, "$.amount")
+        checked_method = None if method is None else _method(method)
+        text = reason_text(reason, "$.reason")
+        if any(p.id == payment_id for p in self.payments):
+            raise ValidationError(
+                "must not repeat a payment of this subscription",
+                path="$.payment_id",
+                code="duplicate",
+            )
+        if money != self.fee:
+            raise ValidationError("must equal the plan's fee", path="$.amount", code="amount")
+        target = self._target_due(due_at)
+        return Payment(
+            id=payment_id,
+            amount=money,
+            at=when,
+            outcome=outcome,
+            method=checked_method,
+            due_at=target,
+            failure_reason=text,
+        )
+
+    def record_payment(
+        self,
+        payment_id: PaymentId,
+        amount: Money,
+        *,
+        at: datetime,
+        due_at: datetime | None = None,
+        method: PaymentMethod | str | None = None,
+    ) -> Subscription:
+        """Record a fee paid at ``at``; records :class:`SubscriptionPaymentRecorded`.
+
+        The payment settles ``due_at``, by default the earliest unpaid due
+        date (paying ahead is allowed). A fee still owed after the
+        subscription ended may be paid too. The subscription is then
+        refreshed as of ``at`` (a past due one whose fees are all paid
+        becomes active again).
+
+        Raises:
+            ValidationError: the amount is not the plan's fee (``$.amount``),
+                ``due_at`` is not an unpaid due date before the end
+                (``$.due_at``), the payment id was used already, ...
+        """
+        payment = self._payment(
+            payment_id,
+            amount,
+            at=at,
+            due_at=due_at,
+            method=method,
+            outcome=PaymentOutcome.SUCCEEDED,
+        )
+        event = SubscriptionPaymentRecorded(
+            occurred_at=payment.at,
+            payment=payment,
+            subscription_id=self.id,
+            customer_id=self.customer_id,
+        )
+        paid = self._record(event, payments=(*self.payments, payment))
+        return paid.refresh(at=payment.at)
+
+    def record_failed_payment(
+        self,
+        payment_id: PaymentId,
+        amount: Money,
+        *,
+        at: datetime,
+        due_at: datetime | None = None,
+        method: PaymentMethod | str | None = None,
+        reason: str | None = None,
+    ) -> Subscription:
+        """Record a failed attempt to pay a fee; records :class:`SubscriptionPaymentFailed`.
+
+        Then refreshes the subscription as of ``at``.
+
+        Raises:
+            ValidationError: as for :meth:`record_payment`.
+        """
+        payment = self._payment(
+            payment_id,
+            amount,
+            at=at,
+            due_at=due_at,
+            method=method,
+            outcome=PaymentOutcome.FAILED,
+            reason=reason,
+        )
+        event = SubscriptionPaymentFailed(
+            occurred_at=payment.at,
+            payment=payment,
+            subscription_id=self.id,
+            customer_id=self.customer_id,
+        )
+        tried = self._record(event, payments=(*self.payments, payment))
+        return tried.refresh(at=payment.at)
+
+    def cancel(
+        self, *, at: datetime, immediately: bool = False, reason: str | None = None
+    ) -> Subscription:
+        """Cancel at the end of the current billing period, or ``immediately``.
+
+        At period end (the default) records
+        :class:`SubscriptionCancellationScheduled` and keeps the status until
+        :meth:`refresh` passes the end; asking again changes nothing.
+        Immediately records :class:`SubscriptionCancelled` and ends it now.
+        Fees already due stay owed either way.
+
+        Raises:
+            ValidationError: the subscription has ended already (``$.status``).
+        """
+        current = self.refresh(at=at)
+        when = current._when(at)  # noqa: SLF001 - the same class.
+        text = reason_text(reason, "$.reason")
+        if not isinstance(immediately, bool):
+            raise InvalidType(f"must be a bool, not {type_name(immediately)}", path="$.immediately")
+        current._check_move(SubscriptionStatus.CANCELLED)  # noqa: SLF001 - the same class.
+        if immediately:
+            event: DomainEvent = SubscriptionCancelled(
+                occurred_at=when,
+                immediately=True,
+                reason=text,
+                subscription_id=self.id,
+                customer_id=self.customer_id,
+            )
+            return current._record(  # noqa: SLF001 - the same class.
+                event,
+                status=SubscriptionStatus.CANCELLED,
+                ended_at=when,
+                cancel_reason=text,
+            )
+        if current.cancel_requested_at is not None:
+            return current
+        scheduled = attrs.evolve(current, cancel_requested_at=when, cancel_reason=text)
+        end = scheduled.ends_at
+        if end is None:  # pragma: no cover - a scheduled cancellation always has an end.
+            raise ValidationError("has no end", path="$.at", code="no_end")
+        event = SubscriptionCancellationScheduled(
+            occurred_at=when,
+            ends_at=end,
+            reason=text,
+            subscription_id=self.id,
+            customer_id=self.customer_id,
+        )
+        return scheduled._record(event)  # noqa: SLF001 - the same class.
+
+    def resume(self, *, at: datetime) -> Subscription:
+        """Withdraw a scheduled cancellation; records :class:`SubscriptionResumed`.
+
+        Raises:
+            ValidationError: no cancellation is scheduled, or the subscription
+                has ended already.
+        """
+        current = self.refresh(at=at)
+        when = current._when(at)  # noqa: SLF001 - the same class.
+        if current.status in _FINAL:
+            current._check_move(SubscriptionStatus.ACTIVE)  # noqa: SLF001 - the same class.
+        if current.cancel_requested_at is None:
+            raise ValidationError(
+                "has no scheduled cancellation to withdraw",
+                path="$.cancel_requested_at",
+                code="nothing_scheduled",
+            )
+        event = SubscriptionResumed(
+            occurred_at=when, subscription_id=self.id, customer_id=self.customer_id
+        )
+        return current._record(  # noqa: SLF001 - the same class.
+            event, cancel_requested_at=None, cancel_reason=None
+        )
+
+    def renew(self, *, at: datetime, periods: int = 1) -> Subscription:
+        """Extend a fixed-term subscription by ``periods`` billing periods.
+
+        Records :class:`SubscriptionRenewed`; a scheduled cancellation is
+        withdrawn. Subscriptions without a term renew by themselves.
+
+        Raises:
+            ValidationError: the subscription has ended (``$.status``), has no
+                fixed term (``$.term_periods``), or ``periods`` is not 1 or more.
+        """
+        current = self.refresh(at=at)
+        when = current._when(at)  # noqa: SLF001 - the same class.
+        count = positive_int(periods, "$.periods", maximum=MAX_DUES)
+        if current.status in _FINAL:
+            current._check_move(SubscriptionStatus.ACTIVE)  # noqa: SLF001 - the same class.
+        if current.term_periods is None:
+            raise ValidationError(
+                "renews until cancelled; only a fixed term can be extended",
+                path="$.term_periods",
+                code="open_ended",
+            )
+        term = current.term_periods + count
+        if term > MAX_DUES:
+            raise ValidationError(
+                f"must not make the term longer than {MAX_DUES} periods",
+                path="$.periods",
+                code="range",
+            )
+        try:
+            ends = current._due(term)  # noqa: SLF001 - the same class.
+        except ValidationError as exc:
+            raise ValidationError(exc.rule, path="$.periods", code=exc.code) from None
+        event = SubscriptionRenewed(
+            occurred_at=when,
+            periods=count,
+            ends_at=ends,
+            subscription_id=self.id,
+            customer_id=self.customer_id,
+        )
+        return current._record(  # noqa: SLF001 - the same class.
+            event, term_periods=term, cancel_requested_at=None, cancel_reason=None
+        )
+
+    def without_pending_events(self) -> Subscription:
+        """The same subscription with no pending events (what a repository stores)."""
+        if not self.pending_events:
+            return self
+        return attrs.evolve(self, pending_events=())
+
+    def __repr__(self) -> str:
+        return (
+            f"Subscription(id={self.id!r}, customer_id={self.customer_id!r}, "
+            f"plan={self.plan.id!r}, status={self.status.value!r}, "
+            f"version={self.version}, pending_events={len(self.pending_events)})"
+        )
+
+
+def first_subscription_date(
+    subscriptions: Iterable[Subscription], *, customer_id: CustomerId | None = None
+) -> date | None:
+    """The date of the earliest subscription start (of one customer, if given).
+
+    The date is the calendar date of ``started_at`` in its own offset;
+    ``None`` when there is no subscription.
+    """
+    wanted = customer_id
+    if wanted is not None and type(wanted) is not CustomerId:
+        raise InvalidType(f"must be a CustomerId, not {type_name(wanted)}", path="$.customer_id")
+    items = tuple_of(subscriptions, "$.subscriptions", instance_of(Subscription, "a Subscription"))
+    starts = [s.started_at for s in items if wanted is None or s.customer_id == wanted]
+    return min(starts).date() if starts else None

@@ -1,0 +1,194 @@
+"""Consent: what a customer allowed, for which channel and purpose, and when.
+
+Consent is kept as an append-only history of :class:`ConsentRecord` s. A
+decision at a given time looks at every record that applies to the channel
+and purpose asked about and takes the *least permissive* answer:
+
+1. Two scopes apply to ``(channel, purpose)``: records for exactly that
+   channel, and records for every channel (``channel=None``, such as a global
+   unsubscribe). In each scope the latest record captured at or before the
+   time counts; a record captured at the same instant as a grant but
+   withdrawing it wins.
+2. If any applicable scope's latest record withdraws consent, the answer is
+   no. A grant whose ``expires_at`` has passed counts as no record.
+3. Otherwise, if a scope holds a live grant, the answer is yes.
+4. With no applicable record the default decides: service messages
+   (``Purpose.SERVICE``, the messages needed to deliver what the customer
+   bought) are allowed; marketing, profiling and third-party sharing are not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from enum import StrEnum
+
+import attrs
+
+from crmcore._kernel._checks import aware, clean_text, enum_converter, optional_aware
+from crmcore.customers._contact import Channel
+from crmcore.errors import ValidationError
+
+__all__ = [
+    "ConsentDecision",
+    "ConsentRecord",
+    "ConsentStatus",
+    "LegalBasis",
+    "Purpose",
+    "decide_consent",
+]
+
+
+class Purpose(StrEnum):
+    """Why the business wants to use a channel."""
+
+    MARKETING = "marketing"
+    SERVICE = "service"
+    PROFILING = "profiling"
+    THIRD_PARTY_SHARING = "third_party_sharing"
+
+
+class ConsentStatus(StrEnum):
+    """Whether a record grants or withdraws consent."""
+
+    GRANTED = "granted"
+    WITHDRAWN = "withdrawn"
+
+
+class LegalBasis(StrEnum):
+    """The lawful basis for processing (the six bases of GDPR Article 6)."""
+
+    CONSENT = "consent"
+    CONTRACT = "contract"
+    LEGAL_OBLIGATION = "legal_obligation"
+    VITAL_INTERESTS = "vital_interests"
+    PUBLIC_TASK = "public_task"
+    LEGITIMATE_INTERESTS = "legitimate_interests"
+
+
+#: Purposes allowed when no record applies.
+DEFAULT_ALLOWED = frozenset({Purpose.SERVICE})
+
+
+def _optional_channel(value: object) -> Channel | None:
+    if value is None:
+        return None
+    return enum_converter(Channel, "$.channel")(value)
+
+
+def _legal_basis(value: object) -> LegalBasis:
+    return enum_converter(LegalBasis, "$.legal_basis")(value)
+
+
+def _expires_at(value: object) -> datetime | None:
+    return optional_aware("$.expires_at")(value)
+
+
+def _source(value: object) -> str:
+    return clean_text(value, "$.source", max_length=200)
+
+
+def _consentrecord_purpose(value: object) -> Purpose:
+    return enum_converter(Purpose, "$.purpose")(value)
+
+
+def _consentrecord_status(value: object) -> ConsentStatus:
+    return enum_converter(ConsentStatus, "$.status")(value)
+
+
+def _consentrecord_captured_at(value: object) -> datetime:
+    return aware("$.captured_at")(value)
+
+
+@attrs.frozen(slots=True)
+class ConsentRecord:
+    """One consent statement: granted or withdrawn, for a channel and a purpose.
+
+    Attributes:
+        channel: the channel, or ``None`` for every channel.
+        purpose: what the channel may be used for.
+        status: granted or withdrawn.
+        captured_at: when the customer said so (timezone-aware).
+        source: where it was captured, such as ``"web-signup-form"`` or ``"store:JKT-01"``.
+        legal_basis: the lawful basis the business relies on.
+        expires_at: when a grant lapses, if it does.
+    """
+
+    channel: Channel | None = attrs.field(converter=_optional_channel)
+    purpose: Purpose = attrs.field(converter=_consentrecord_purpose)
+    status: ConsentStatus = attrs.field(converter=_consentrecord_status)
+    captured_at: datetime = attrs.field(converter=_consentrecord_captured_at)
+    source: str = attrs.field(converter=_source)
+    legal_basis: LegalBasis = attrs.field(default=LegalBasis.CONSENT, converter=_legal_basis)
+    expires_at: datetime | None = attrs.field(default=None, converter=_expires_at)
+
+    def __attrs_post_init__(self) -> None:
+        if self.expires_at is not None:
+            if self.status is not ConsentStatus.GRANTED:
+                raise ValidationError(
+                    "only a grant can expire", path="$.expires_at", code="expiry_on_withdrawal"
+                )
+            if self.expires_at <= self.captured_at:
+                raise ValidationError(
+                    "must be after captured_at", path="$.expires_at", code="order"
+                )
+
+    def applies_to(self, channel: Channel, purpose: Purpose) -> bool:
+        """True if this record speaks about ``channel`` and ``purpose``."""
+        return self.purpose is purpose and (self.channel is None or self.channel is channel)
+
+    def is_live_grant(self, at: datetime) -> bool:
+        """True if this is a grant that has not expired at ``at``."""
+        return self.status is ConsentStatus.GRANTED and (
+            self.expires_at is None or at < self.expires_at
+        )
+
+
+@attrs.frozen(slots=True)
+class ConsentDecision:
+    """The answer to "may we contact this customer on this channel for this purpose?".
+
+    Attributes:
+        allowed: the answer.
+        reason: ``"granted"``, ``"withdrawn"``, ``"expired"`` or ``"default"``.
+        record: the record that decided, if one did.
+    """
+
+    allowed: bool
+    reason: str
+    record: ConsentRecord | None = None
+
+    def __bool__(self) -> bool:
+        return self.allowed
+
+
+def _latest(records: Iterable[ConsentRecord]) -> ConsentRecord | None:
+    best: ConsentRecord | None = None
+    for record in records:
+        if best is None or record.captured_at > best.captured_at:
+            best = record
+        elif record.captured_at == best.captured_at and record.status is ConsentStatus.WITHDRAWN:
+            # Least permissive at the same instant.
+            best = record
+    return best
+
+
+def decide_consent(
+    records: Iterable[ConsentRecord], channel: Channel, purpose: Purpose, at: datetime
+) -> ConsentDecision:
+    """Decide by the least-permissive rule described in this module's docstring."""
+    applicable = [r for r in records if r.applies_to(channel, purpose) and r.captured_at <= at]
+    scoped = _latest(r for r in applicable if r.channel is not None)
+    everywhere = _latest(r for r in applicable if r.channel is None)
+    latest = [r for r in (scoped, everywhere) if r is not None]
+    for record in latest:
+        if record.status is ConsentStatus.WITHDRAWN:
+            return ConsentDecision(allowed=False, reason="withdrawn", record=record)
+    live = [r for r in latest if r.is_live_grant(at)]
+    if live:
+        return ConsentDecision(allowed=True, reason="granted", record=live[0])
+    if latest:
+        return ConsentDecision(
+            allowed=purpose in DEFAULT_ALLOWED, reason="expired", record=latest[0]
+        )
+    return ConsentDecision(allowed=purpose in DEFAULT_ALLOWED, reason="default")

@@ -1,0 +1,251 @@
+"""Contact points: how a customer can be reached, normalized per channel."""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+
+import attrs
+
+from crmcore._kernel._checks import clean_text, enum_converter, is_bool, type_name
+from crmcore.errors import InvalidType, ValidationError
+
+__all__ = [
+    "Channel",
+    "ContactPoint",
+    "normalize_email",
+    "normalize_phone",
+]
+
+
+class Channel(StrEnum):
+    """A channel the business and the customer talk over."""
+
+    EMAIL = "email"
+    PHONE = "phone"
+    SMS = "sms"
+    WHATSAPP = "whatsapp"
+    SOCIAL = "social"
+    POSTAL = "postal"
+    WEB = "web"
+    IN_PERSON = "in_person"
+
+
+#: Channels whose contact point value is a phone number in E.164 form.
+PHONE_CHANNELS = frozenset({Channel.PHONE, Channel.SMS, Channel.WHATSAPP})
+
+# RFC 5321 limits: 64 for the local part, 254 for the whole forward path.
+_MAX_EMAIL = 254
+_MAX_LOCAL = 64
+_LOCAL_ATOM = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+")
+_DOMAIN_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
+
+
+def normalize_email(value: object, path: str = "$") -> str:
+    """Validate an email address and return its normalized form.
+
+    The address is trimmed and lower-cased (mailbox names are treated as
+    case-insensitive, which is how nearly every provider behaves and what
+    makes the address usable as a lookup key). Internationalized domains are
+    stored in their ASCII (IDNA) form. Quoted local parts and IP-literal
+    domains are refused: they are valid in RFC 5321 but not for marketing.
+
+    >>> normalize_email("  Ana.Putri@Example.CO.ID ")
+    'ana.putri@example.co.id'
+    >>> normalize_email("budi@bücher.de")
+    'budi@xn--bcher-kva.de'
+    >>> normalize_email("not-an-email")
+    Traceback (most recent call last):
+    ...
+    crmcore.errors.ValidationError: $: must be an email address such as name@example.com
+    """
+    if not isinstance(value, str):
+        raise InvalidType(f"must be an email address str, not {type_name(value)}", path=path)
+    text = value.strip()
+    rule = "must be an email address such as name@example.com"
+    if len(text) > _MAX_EMAIL * 2 or text.count("@") != 1:
+        raise ValidationError(rule, path=path, code="email")
+    local, domain = text.split("@")
+    if not local or len(local) > _MAX_LOCAL:
+        raise ValidationError(rule, path=path, code="email")
+    atoms = local.split(".")
+    if any(_LOCAL_ATOM.fullmatch(atom) is None for atom in atoms):
+        raise ValidationError(rule, path=path, code="email")
+    try:
+        ascii_domain = domain.encode("idna").decode("ascii").lower()
+    except UnicodeError:
+        raise ValidationError(rule, path=path, code="email") from None
+    labels = ascii_domain.split(".")
+    if (
+        len(labels) < 2
+        or any(_DOMAIN_LABEL.fullmatch(label) is None for label in labels)
+        or labels[-1].isdigit()
+    ):
+        raise ValidationError(rule, path=path, code="email")
+    normalized = f"{local.lower()}@{ascii_domain}"
+    if len(normalized) > _MAX_EMAIL:
+        raise ValidationError(
+            f"must be at most {_MAX_EMAIL} characters", path=path, code="too_long"
+        )
+    return normalized
+
+
+# ITU-T E.164 country calling codes in service (zone 1 shares +1, zone 7 shares +7).
+_CALLING_CODES = frozenset(
+    """
+    1 7 20 27 30 31 32 33 34 36 39 40 41 43 44 45 46 47 48 49 51 52 53 54 55 56 57 58
+    60 61 62 63 64 65 66 81 82 84 86 90 91 92 93 94 95 98
+    211 212 213 216 218 220 221 222 223 224 225 226 227 228 229 230 231 232 233 234 235
+    236 237 238 239 240 241 242 243 244 245 246 247 248 249 250 251 252 253 254 255 256
+    257 258 260 261 262 263 264 265 266 267 268 269 290 291 297 298 299
+    350 351 352 353 354 355 356 357 358 359 370 371 372 373 374 375 376 377 378 379
+    380 381 382 383 385 386 387 389 420 421 423
+    500 501 502 503 504 505 506 507 508 509 590 591 592 593 594 595 596 597 598 599
+    670 672 673 674 675 676 677 678 679 680 681 682 683 685 686 687 688 689 690 691 692
+    800 808 850 852 853 855 856 870 878 880 881 882 883 886 888
+    960 961 962 963 964 965 966 967 968 970 971 972 973 974 975 976 977 979
+    992 993 994 995 996 998
+    """.split()
+)
+_PHONE_SEPARATORS = re.compile(r"[\s().\-/]")
+
+
+def _has_calling_code(digits: str) -> bool:
+    return any(digits[:n] in _CALLING_CODES for n in (1, 2, 3))
+
+
+def normalize_phone(
+    value: object, path: str = "$", *, default_country_code: str | None = None
+) -> str:
+    """Validate a phone number and return it in E.164 form (``+`` and up to 15 digits).
+
+    International input starts with ``+`` or ``00``. National input (starting
+    with a trunk ``0``) needs ``default_country_code``, such as ``"62"`` for
+    Indonesia; the trunk prefix is dropped. Spaces, dots, dashes, slashes and
+    parentheses are ignored.
+
+    >>> normalize_phone("+62 812-3456-7890")
+    '+6281234567890'
+    >>> normalize_phone("0812 3456 7890", default_country_code="62")
+    '+6281234567890'
+    >>> normalize_phone("12345")
+    Traceback (most recent call last):
+    ...
+    crmcore.errors.ValidationError: $: must be a phone number in international form, such as +62 812 3456 7890
+    """
+    if not isinstance(value, str):
+        raise InvalidType(f"must be a phone number str, not {type_name(value)}", path=path)
+    rule = "must be a phone number in international form, such as +62 812 3456 7890"
+    text = _PHONE_SEPARATORS.sub("", value.strip())
+    if len(text) > 32:
+        raise ValidationError(rule, path=path, code="phone")
+    if text.startswith("+"):
+        digits = text[1:]
+    elif text.startswith("00"):
+        digits = text[2:]
+    elif text.startswith("0") and default_country_code is not None:
+        if not (default_country_code.isdigit() and default_country_code in _CALLING_CODES):
+            raise ValidationError(
+                "must be an E.164 country calling code such as '62'",
+                path="$.default_country_code",
+                code="calling_code",
+            )
+        digits = default_country_code + text.lstrip("0")
+    else:
+        raise ValidationError(rule, path=path, code="phone")
+    if not digits.isascii() or not digits.isdigit() or digits.startswith("0"):
+        raise ValidationError(rule, path=path, code="phone")
+    if not 7 <= len(digits) <= 15 or not _has_calling_code(digits):
+        raise ValidationError(rule, path=path, code="phone")
+    return "+" + digits
+
+
+_SOCIAL = re.compile(r"[a-z0-9][a-z0-9_.-]{0,31}:[^\s:][^\s]{0,199}")
+
+
+def _normalize_value(channel: Channel, value: object, path: str) -> str:
+    if channel is Channel.EMAIL:
+        return normalize_email(value, path)
+    if channel in PHONE_CHANNELS:
+        return normalize_phone(value, path)
+    if channel is Channel.SOCIAL:
+        text = clean_text(value, path, max_length=240)
+        network, _, handle = text.partition(":")
+        normalized = f"{network.lower()}:{handle}"
+        if _SOCIAL.fullmatch(normalized) is None:
+            raise ValidationError(
+                "must be 'network:handle', such as 'instagram:@toko.kita'",
+                path=path,
+                code="social_handle",
+            )
+        return normalized
+    if channel is Channel.POSTAL:
+        return clean_text(value, path, max_length=500, allow_newlines=True)
+    return clean_text(value, path, max_length=500)
+
+
+def _check_channel(value: object) -> Channel:
+    return enum_converter(Channel, "$.channel")(value)
+
+
+def _check_label(value: object) -> str | None:
+    if value is None:
+        return None
+    return clean_text(value, "$.label", max_length=40)
+
+
+@attrs.frozen(slots=True, repr=False)
+class ContactPoint:
+    """One way to reach a customer: a channel and a normalized value.
+
+    The value is normalized for its channel: email addresses lower-cased,
+    phone numbers (phone, SMS, WhatsApp) in E.164, social handles as
+    ``network:handle``. Its repr never shows the value.
+
+    >>> cp = ContactPoint("email", " Ana@Example.com ")
+    >>> cp.value, cp.channel, cp.primary, cp.verified
+    ('ana@example.com', <Channel.EMAIL: 'email'>, False, False)
+    >>> cp
+    ContactPoint(channel='email', value=<redacted>, primary=False, verified=False)
+    >>> ContactPoint.phone("0812 3456 7890", default_country_code="62").value
+    '+6281234567890'
+    """
+
+    channel: Channel = attrs.field(converter=_check_channel)
+    value: str = attrs.field()
+    primary: bool = attrs.field(default=False, validator=is_bool)
+    verified: bool = attrs.field(default=False, validator=is_bool)
+    label: str | None = attrs.field(default=None, converter=_check_label)
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "value", _normalize_value(self.channel, self.value, "$.value"))
+
+    @classmethod
+    def phone(
+        cls,
+        number: str,
+        *,
+        channel: Channel | str = Channel.PHONE,
+        default_country_code: str | None = None,
+        primary: bool = False,
+        verified: bool = False,
+        label: str | None = None,
+    ) -> ContactPoint:
+        """A phone-number contact point, accepting national input with a default country code."""
+        checked = _check_channel(channel)
+        if checked not in PHONE_CHANNELS:
+            raise ValidationError("must be phone, sms or whatsapp", path="$.channel", code="choice")
+        normalized = normalize_phone(number, "$.value", default_country_code=default_country_code)
+        return cls(checked, normalized, primary=primary, verified=verified, label=label)
+
+    @property
+    def key(self) -> tuple[Channel, str]:
+        """``(channel, value)``: what makes two contact points the same."""
+        return (self.channel, self.value)
+
+    def __repr__(self) -> str:
+        label = f", label={self.label!r}" if self.label is not None else ""
+        return (
+            f"ContactPoint(channel={self.channel.value!r}, value=<redacted>, "
+            f"primary={self.primary}, verified={self.verified}{label})"
+        )

@@ -1,0 +1,766 @@
+"""The Customer aggregate: the one central record every department shares."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import UTC, date, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+import attrs
+from dateutil.relativedelta import relativedelta
+
+from crmcore._kernel._checks import (
+    aware,
+    enum_converter,
+    instance_of,
+    normalize_tag,
+    require_aware,
+    require_date,
+    tuple_of,
+    type_name,
+)
+from crmcore._kernel._events import DomainEvent
+from crmcore._kernel._ids import CustomerId
+from crmcore.customers._consent import (
+    ConsentDecision,
+    ConsentRecord,
+    ConsentStatus,
+    LegalBasis,
+    Purpose,
+    decide_consent,
+)
+from crmcore.customers._contact import Channel, ContactPoint
+from crmcore.customers._events import (
+    AddressAdded,
+    AddressRemoved,
+    AttributeRemoved,
+    AttributeSet,
+    BirthDateChanged,
+    ConsentGiven,
+    ConsentWithdrawn,
+    ContactPointAdded,
+    ContactPointRemoved,
+    ContactPointVerified,
+    CustomerRegistered,
+    NameChanged,
+    PreferredLanguageChanged,
+    PrimaryContactPointChanged,
+    TagAdded,
+    TagRemoved,
+)
+from crmcore.customers._lifecycle import (
+    LifecycleState,
+    NamedDefinition,
+    check_lifecycles,
+    definition_name,
+    to_lifecycles,
+)
+from crmcore.customers._party import (
+    AttributeValue,
+    OrganizationName,
+    PersonName,
+    PostalAddress,
+    Profile,
+    check_attribute_key,
+    check_attribute_value,
+    check_language,
+)
+from crmcore.errors import InvalidType, ValidationError
+
+__all__ = [
+    "Customer",
+    "PartyKind",
+]
+
+#: Most contact points one customer may hold.
+MAX_CONTACT_POINTS = 50
+#: Most consent records one customer's history may hold.
+MAX_CONSENT_RECORDS = 10_000
+#: Most tags one customer may carry.
+MAX_TAGS = 200
+#: Oldest birth date accepted, relative to the time it is recorded.
+MAX_AGE_YEARS = 150
+
+
+class PartyKind(StrEnum):
+    """Whether a customer is a person or an organization."""
+
+    PERSON = "person"
+    ORGANIZATION = "organization"
+
+
+def _tags(value: object) -> frozenset[str]:
+    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+        raise InvalidType(f"must be a set of str, not {type_name(value)}", path="$.tags")
+    tags = frozenset(normalize_tag(t, "$.tags") for t in value)
+    if len(tags) > MAX_TAGS:
+        raise ValidationError(f"must hold at most {MAX_TAGS} tags", path="$.tags", code="too_many")
+    return tags
+
+
+def _contact_points(value: object) -> tuple[ContactPoint, ...]:
+    if type(value) is tuple and all(type(v) is ContactPoint for v in value):
+        points: tuple[ContactPoint, ...] = value
+    else:
+        points = tuple_of(value, "$.contact_points", instance_of(ContactPoint, "a ContactPoint"))
+    if len(points) > MAX_CONTACT_POINTS:
+        raise ValidationError(
+            f"must hold at most {MAX_CONTACT_POINTS} contact points",
+            path="$.contact_points",
+            code="too_many",
+        )
+    seen: set[tuple[Channel, str]] = set()
+    primaries: set[Channel] = set()
+    for index, point in enumerate(points):
+        if point.key in seen:
+            raise ValidationError(
+                "must not repeat a contact point (same channel and value)",
+                path=f"$.contact_points[{index}]",
+                code="duplicate",
+            )
+        seen.add(point.key)
+        if point.primary:
+            if point.channel in primaries:
+                raise ValidationError(
+                    "must have at most one primary contact point per channel",
+                    path=f"$.contact_points[{index}].primary",
+                    code="primary",
+                )
+            primaries.add(point.channel)
+    return points
+
+
+def _consents(value: object) -> tuple[ConsentRecord, ...]:
+    if type(value) is tuple and all(type(v) is ConsentRecord for v in value):
+        records: tuple[ConsentRecord, ...] = value
+    else:
+        records = tuple_of(value, "$.consents", instance_of(ConsentRecord, "a ConsentRecord"))
+    if len(records) > MAX_CONSENT_RECORDS:
+        raise ValidationError(
+            f"must hold at most {MAX_CONSENT_RECORDS} records", path="$.consents", code="too_many"
+        )
+    return records
+
+
+def _events(value: object) -> tuple[DomainEvent, ...]:
+    if type(value) is tuple:
+        return value
+    return tuple_of(value, "$.pending_events", instance_of(DomainEvent, "a DomainEvent"))
+
+
+def _version(_: object, __: attrs.Attribute[Any], value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidType(f"must be an int, not {type_name(value)}", path="$.version")
+    if value < 0:
+        raise ValidationError("must be 0 or more", path="$.version", code="negative")
+
+
+def _customer_id(_: object, __: attrs.Attribute[Any], value: object) -> None:
+    if type(value) is not CustomerId:
+        raise InvalidType(f"must be a CustomerId, not {type_name(value)}", path="$.id")
+
+
+def _profile(_: object, __: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, Profile):
+        raise InvalidType(f"must be a Profile, not {type_name(value)}", path="$.profile")
+
+
+def _latest_local_date(at: datetime) -> date:
+    # The latest calendar date anywhere on Earth at instant ``at`` (UTC+14).
+    try:
+        return (at.astimezone(UTC) + timedelta(hours=14)).date()
+    except OverflowError:
+        return date.max
+
+
+def _oldest_birth_date(at: datetime) -> date:
+    try:
+        return at.date() - relativedelta(years=MAX_AGE_YEARS)
+    except ValueError:  # before year 1
+        return date.min
+
+
+def _check_birth_date(birth_date: date, at: datetime, path: str) -> None:
+    if birth_date > _latest_local_date(at):
+        raise ValidationError("must not be in the future", path=path, code="future_birth_date")
+    if birth_date < _oldest_birth_date(at):
+        raise ValidationError(
+            f"must be within the last {MAX_AGE_YEARS} years", path=path, code="birth_date_range"
+        )
+
+
+def _customer_kind(value: object) -> PartyKind:
+    return enum_converter(PartyKind, "$.kind")(value)
+
+
+def _customer_created_at(value: object) -> datetime:
+    return aware("$.created_at")(value)
+
+
+@attrs.frozen(slots=True, repr=False)
+class Customer:
+    """A customer, existing or potential: a person or an organization.
+
+    ``Customer`` is immutable. Every command method (``add_tag``,
+    ``give_consent``, ...) returns a *new* customer and records what happened
+    as a domain event in its :attr:`pending_events`; a command that fails
+    raises a :class:`~crmcore.ValidationError` and changes nothing. Commands
+    take the time they happen at as ``at`` (timezone-aware): the library never
+    reads a clock. A command that would change nothing (adding a tag the
+    customer already has) returns the same customer and records no event.
+
+    ``version`` is the version the customer was loaded at, for optimistic
+    concurrency: repositories store a save only when it matches, and bump it.
+
+    >>> from datetime import datetime, timezone
+    >>> at = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
+    >>> ana = Customer.register(CustomerId("c-1"), name=PersonName("Ana", family="Putri"), at=at)
+    >>> ana = ana.add_contact_point(ContactPoint("email", "ana@example.com"), at=at)
+    >>> ana.may_contact("email", "marketing", at=at)  # no record means no marketing
+    False
+    >>> ana = ana.give_consent("email", "marketing", at=at, source="signup-form")
+    >>> ana.may_contact("email", "marketing", at=at)
+    True
+    >>> [event.type for event in ana.pending_events]
+    ['CustomerRegistered', 'ContactPointAdded', 'ConsentGiven']
+    >>> ana
+    Customer(id=CustomerId('c-1'), kind='person', version=0, contact_points=1, consents=1, tags=0, pending_events=3)
+    """
+
+    id: CustomerId = attrs.field(validator=_customer_id)
+    kind: PartyKind = attrs.field(converter=_customer_kind)
+    profile: Profile = attrs.field(validator=_profile)
+    created_at: datetime = attrs.field(converter=_customer_created_at)
+    contact_points: tuple[ContactPoint, ...] = attrs.field(default=(), converter=_contact_points)
+    consents: tuple[ConsentRecord, ...] = attrs.field(default=(), converter=_consents)
+    tags: frozenset[str] = attrs.field(default=frozenset(), converter=_tags)
+    version: int = attrs.field(default=0, validator=_version)
+    pending_events: tuple[DomainEvent, ...] = attrs.field(
+        default=(), converter=_events, eq=False, hash=False
+    )
+    #: One state per lifecycle definition tracking the customer, the most recently changed last
+    #: (moved by :mod:`crmcore.lifecycle`).
+    lifecycles: tuple[LifecycleState, ...] = attrs.field(default=(), converter=to_lifecycles)
+
+    def __attrs_post_init__(self) -> None:
+        if self.lifecycles:
+            check_lifecycles(self.lifecycles, self.created_at)
+        name = self.profile.name
+        if self.kind is PartyKind.PERSON and not isinstance(name, PersonName):
+            raise ValidationError(
+                "a person needs a PersonName", path="$.profile.name", code="kind_mismatch"
+            )
+        if self.kind is PartyKind.ORGANIZATION:
+            if not isinstance(name, OrganizationName):
+                raise ValidationError(
+                    "an organization needs an OrganizationName",
+                    path="$.profile.name",
+                    code="kind_mismatch",
+                )
+            if self.profile.birth_date is not None:
+                raise ValidationError(
+                    "an organization has no birth date",
+                    path="$.profile.birth_date",
+                    code="kind_mismatch",
+                )
+        for index, record in enumerate(self.consents):
+            if record.captured_at < self.created_at:
+                raise ValidationError(
+                    "must not be captured before the customer was registered",
+                    path=f"$.consents[{index}].captured_at",
+                    code="before_registration",
+                )
+
+    # -- construction ---------------------------------------------------------------------
+
+    @classmethod
+    def register(
+        cls,
+        customer_id: CustomerId,
+        *,
+        name: PersonName | OrganizationName,
+        at: datetime,
+        birth_date: date | None = None,
+        addresses: Iterable[PostalAddress] = (),
+        preferred_language: str | None = None,
+        attributes: Mapping[str, AttributeValue] | None = None,
+        contact_points: Iterable[ContactPoint] = (),
+        tags: Iterable[str] = (),
+    ) -> Customer:
+        """Register a new customer (version 0) at time ``at``.
+
+        The kind (person or organization) follows from the type of ``name``.
+        Records ``CustomerRegistered``, then a ``ContactPointAdded`` per
+        contact point and a ``TagAdded`` per tag. The first contact point of
+        each channel becomes its primary one unless another is marked primary.
+
+        Raises:
+            ValidationError: any argument breaks a rule; the path names it.
+        """
+        when = require_aware(at, "$.at")
+        kind = PartyKind.PERSON if isinstance(name, PersonName) else PartyKind.ORGANIZATION
+        if birth_date is not None:
+            _check_birth_date(require_date(birth_date, "$.birth_date"), when, "$.birth_date")
+        profile = Profile(
+            name=name,
+            birth_date=birth_date,
+            addresses=tuple(addresses) if not isinstance(addresses, tuple) else addresses,
+            preferred_language=preferred_language,
+            attributes=attributes,
+        )
+        points = _with_default_primaries(
+            tuple_of(
+                contact_points, "$.contact_points", instance_of(ContactPoint, "a ContactPoint")
+            )
+        )
+        tag_set = _tags(tags)
+        customer = cls(
+            id=customer_id,
+            kind=kind,
+            profile=profile,
+            created_at=when,
+            contact_points=points,
+            tags=tag_set,
+        )
+        events: list[DomainEvent] = [
+            CustomerRegistered(
+                occurred_at=when, customer_id=customer_id, kind=kind.value, profile=profile
+            )
+        ]
+        events.extend(
+            ContactPointAdded(occurred_at=when, customer_id=customer_id, contact_point=point)
+            for point in points
+        )
+        events.extend(
+            TagAdded(occurred_at=when, customer_id=customer_id, tag=tag) for tag in sorted(tag_set)
+        )
+        return attrs.evolve(customer, pending_events=tuple(events))
+
+    # -- queries ------------------------------------------------------------------------
+
+    @property
+    def name(self) -> PersonName | OrganizationName:
+        """The customer's name (a shortcut for ``profile.name``)."""
+        return self.profile.name
+
+    def contact_points_on(self, channel: Channel | str) -> tuple[ContactPoint, ...]:
+        """The contact points of one channel, primary first."""
+        wanted = enum_converter(Channel, "$.channel")(channel)
+        points = [p for p in self.contact_points if p.channel is wanted]
+        return tuple(sorted(points, key=lambda p: not p.primary))
+
+    def primary_contact_point(self, channel: Channel | str) -> ContactPoint | None:
+        """The primary contact point of ``channel``, or ``None`` if it has none."""
+        points = self.contact_points_on(channel)
+        return points[0] if points and points[0].primary else None
+
+    def consent_decision(
+        self, channel: Channel | str, purpose: Purpose | str, *, at: datetime
+    ) -> ConsentDecision:
+        """Decide whether the customer may be contacted, with the reason and deciding record.
+
+        See :mod:`crmcore.model` (consent) for the least-permissive rule.
+        """
+        checked_channel = enum_converter(Channel, "$.channel")(channel)
+        checked_purpose = enum_converter(Purpose, "$.purpose")(purpose)
+        return decide_consent(
+            self.consents, checked_channel, checked_purpose, require_aware(at, "$.at")
+        )
+
+    def may_contact(self, channel: Channel | str, purpose: Purpose | str, *, at: datetime) -> bool:
+        """True if the customer may be contacted on ``channel`` for ``purpose`` at ``at``.
+
+        Decided by the least-permissive rule: a withdrawal for this channel or
+        for every channel wins over any grant; no record means no marketing,
+        profiling or third-party sharing, while service messages are allowed.
+        """
+        return self.consent_decision(channel, purpose, at=at).allowed
+
+    @property
+    def lifecycle(self) -> LifecycleState | None:
+        """The lifecycle state changed most recently (``None`` if no lifecycle tracks the customer).
+
+        With several definitions tracking one customer (the relationship ladder
+        and the CRM stages), ask for one by name with :meth:`lifecycle_of`.
+        """
+        return self.lifecycles[-1] if self.lifecycles else None
+
+    def lifecycle_of(self, definition: NamedDefinition | str) -> LifecycleState | None:
+        """The state in one lifecycle (a definition or its name), or ``None`` if not tracked."""
+        name = definition_name(definition)
+        for state in self.lifecycles:
+            if state.definition == name:
+                return state
+        return None
+
+    def has_tag(self, tag: str) -> bool:
+        """True if the customer carries ``tag`` (compared after normalizing)."""
+        return normalize_tag(tag) in self.tags
+
+    def next_birthday(self, on_or_after: date) -> date | None:
+        """The first birthday on or after ``on_or_after``, or ``None`` without a birth date.
+
+        Someone born on 29 February celebrates on 28 February in common years.
+
+        >>> from datetime import date, datetime, timezone
+        >>> leap = Customer.register(
+        ...     CustomerId("c-2"),
+        ...     name=PersonName("Budi"),
+        ...     birth_date=date(2000, 2, 29),
+        ...     at=datetime(2026, 1, 1, tzinfo=timezone.utc),
+        ... )
+        >>> leap.next_birthday(date(2026, 1, 1))
+        datetime.date(2026, 2, 28)
+        >>> leap.next_birthday(date(2028, 1, 1))
+        datetime.date(2028, 2, 29)
+        """
+        born = self.profile.birth_date
+        if born is None:
+            return None
+        start = require_date(on_or_after, "$.on_or_after")
+        years = max(0, start.year - born.year)
+        candidate = born + relativedelta(years=years)
+        while candidate < start:
+            years += 1
+            candidate = born + relativedelta(years=years)
+        return candidate
+
+    def age_on(self, day: date) -> int | None:
+        """Completed years of age on ``day``, or ``None`` without a birth date."""
+        born = self.profile.birth_date
+        if born is None:
+            return None
+        return relativedelta(require_date(day, "$.day"), born).years
+
+    # -- commands -----------------------------------------------------------------------
+
+    def _at(self, at: object) -> datetime:
+        when = require_aware(at, "$.at")
+        if when < self.created_at:
+            raise ValidationError(
+                "must not be before the customer was registered",
+                path="$.at",
+                code="before_registration",
+            )
+        return when
+
+    def _record(self, *events: DomainEvent, **changes: Any) -> Customer:
+        return attrs.evolve(self, pending_events=self.pending_events + events, **changes)
+
+    def rename(self, name: PersonName | OrganizationName, *, at: datetime) -> Customer:
+        """Change the customer's name; records ``NameChanged``."""
+        when = self._at(at)
+        if name == self.profile.name:
+            return self
+        profile = attrs.evolve(self.profile, name=name)
+        event = NameChanged(occurred_at=when, customer_id=self.id, name=profile.name)
+        return self._record(event, profile=profile)
+
+    def change_birth_date(self, birth_date: date | None, *, at: datetime) -> Customer:
+        """Set, correct or clear the birth date; records ``BirthDateChanged``."""
+        when = self._at(at)
+        if birth_date is not None:
+            _check_birth_date(require_date(birth_date, "$.birth_date"), when, "$.birth_date")
+        if birth_date == self.profile.birth_date:
+            return self
+        profile = attrs.evolve(self.profile, birth_date=birth_date)
+        event = BirthDateChanged(occurred_at=when, customer_id=self.id, birth_date=birth_date)
+        return self._record(event, profile=profile)
+
+    def set_preferred_language(self, language: str | None, *, at: datetime) -> Customer:
+        """Set the BCP 47 tag of the language to address the customer in.
+
+        Records ``PreferredLanguageChanged``.
+        """
+        when = self._at(at)
+        checked = check_language(language, "$.language")
+        if checked == self.profile.preferred_language:
+            return self
+        profile = attrs.evolve(self.profile, preferred_language=checked)
+        event = PreferredLanguageChanged(occurred_at=when, customer_id=self.id, language=checked)
+        return self._record(event, profile=profile)
+
+    def add_address(self, address: PostalAddress, *, at: datetime) -> Customer:
+        """Add a postal address; records ``AddressAdded``. A repeated address is refused."""
+        when = self._at(at)
+        checked = instance_of(PostalAddress, "a PostalAddress")(address, "$.address")
+        if checked in self.profile.addresses:
+            raise ValidationError(
+                "the customer already has this address", path="$.address", code="duplicate"
+            )
+        try:
+            profile = attrs.evolve(self.profile, addresses=(*self.profile.addresses, checked))
+        except ValidationError as exc:
+            raise exc.under("$.profile") from None
+        event = AddressAdded(occurred_at=when, customer_id=self.id, address=checked)
+        return self._record(event, profile=profile)
+
+    def remove_address(self, address: PostalAddress, *, at: datetime) -> Customer:
+        """Remove a postal address; records ``AddressRemoved``. An unknown address is refused."""
+        when = self._at(at)
+        if address not in self.profile.addresses:
+            raise ValidationError(
+                "the customer has no such address", path="$.address", code="not_found"
+            )
+        remaining = tuple(a for a in self.profile.addresses if a != address)
+        profile = attrs.evolve(self.profile, addresses=remaining)
+        event = AddressRemoved(occurred_at=when, customer_id=self.id, address=address)
+        return self._record(event, profile=profile)
+
+    def set_attribute(self, key: str, value: AttributeValue, *, at: datetime) -> Customer:
+        """Set a custom attribute; records ``AttributeSet``.
+
+        Keys are snake_case; values are typed scalars (str, int, bool, Decimal,
+        date, aware datetime), never floats.
+        """
+        when = self._at(at)
+        name = check_attribute_key(key, "$.key")
+        checked = check_attribute_value(value, "$.value")
+        current = self.profile.attributes
+        if name in current and current[name] == checked and type(current[name]) is type(checked):
+            return self
+        try:
+            profile = attrs.evolve(self.profile, attributes=current.set(name, checked))
+        except ValidationError as exc:
+            raise exc.under("$.profile") from None
+        event = AttributeSet(occurred_at=when, customer_id=self.id, key=name, value=checked)
+        return self._record(event, profile=profile)
+
+    def remove_attribute(self, key: str, *, at: datetime) -> Customer:
+        """Remove a custom attribute; records ``AttributeRemoved`` (no-op if absent)."""
+        when = self._at(at)
+        name = check_attribute_key(key, "$.key")
+        if name not in self.profile.attributes:
+            return self
+        profile = attrs.evolve(self.profile, attributes=self.profile.attributes.delete(name))
+        return self._record(
+            AttributeRemoved(occurred_at=when, customer_id=self.id, key=name), profile=profile
+        )
+
+    def add_contact_point(self, contact_point: ContactPoint, *, at: datetime) -> Customer:
+        """Add a way to reach the customer; records ``ContactPointAdded``.
+
+        The first contact point of a channel becomes its primary one; adding a
+        primary one makes the channel's previous primary a secondary. A contact
+        point with the same channel and value as an existing one is refused.
+        """
+        when = self._at(at)
+        point = instance_of(ContactPoint, "a ContactPoint")(contact_point, "$.contact_point")
+        if any(p.key == point.key for p in self.contact_points):
+            raise ValidationError(
+                "the customer already has this contact point",
+                path="$.contact_point",
+                code="duplicate",
+            )
+        has_primary = self.primary_contact_point(point.channel) is not None
+        if not has_primary and not point.primary:
+            point = attrs.evolve(point, primary=True)
+        points = self.contact_points
+        if point.primary and has_primary:
+            points = tuple(
+                attrs.evolve(p, primary=False) if p.channel is point.channel and p.primary else p
+                for p in points
+            )
+        try:
+            changed = self._record(
+                ContactPointAdded(occurred_at=when, customer_id=self.id, contact_point=point),
+                contact_points=(*points, point),
+            )
+        except ValidationError as exc:
+            raise exc.under("$") from None
+        return changed
+
+    def _find(self, channel: Channel | str, value: str) -> tuple[int, ContactPoint]:
+        probe = ContactPoint(channel, value)
+        for index, point in enumerate(self.contact_points):
+            if point.key == probe.key:
+                return index, point
+        raise ValidationError(
+            "the customer has no such contact point", path="$.value", code="not_found"
+        )
+
+    def contact_point(self, channel: Channel | str, value: str) -> ContactPoint | None:
+        """The contact point with this channel and (normalized) value, or ``None``."""
+        try:
+            return self._find(channel, value)[1]
+        except ValidationError as exc:
+            if exc.code == "not_found":
+                return None
+            raise
+
+    def remove_contact_point(self, channel: Channel | str, value: str, *, at: datetime) -> Customer:
+        """Remove a contact point; records ``ContactPointRemoved``.
+
+        If it was its channel's primary, the next one of that channel (in the
+        order they were added) becomes primary and ``PrimaryContactPointChanged``
+        is recorded too. An unknown contact point is refused.
+        """
+        when = self._at(at)
+        index, removed = self._find(channel, value)
+        remaining = [p for i, p in enumerate(self.contact_points) if i != index]
+        events: list[DomainEvent] = [
+            ContactPointRemoved(occurred_at=when, customer_id=self.id, contact_point=removed)
+        ]
+        if removed.primary:
+            for i, point in enumerate(remaining):
+                if point.channel is removed.channel:
+                    remaining[i] = attrs.evolve(point, primary=True)
+                    events.append(
+                        PrimaryContactPointChanged(
+                            occurred_at=when,
+                            customer_id=self.id,
+                            channel=point.channel,
+                            contact_point=remaining[i],
+                        )
+                    )
+                    break
+        return self._record(*events, contact_points=tuple(remaining))
+
+    def verify_contact_point(self, channel: Channel | str, value: str, *, at: datetime) -> Customer:
+        """Mark a contact point as verified; records ``ContactPointVerified``."""
+        when = self._at(at)
+        index, point = self._find(channel, value)
+        if point.verified:
+            return self
+        verified = attrs.evolve(point, verified=True)
+        points = (*self.contact_points[:index], verified, *self.contact_points[index + 1 :])
+        event = ContactPointVerified(occurred_at=when, customer_id=self.id, contact_point=verified)
+        return self._record(event, contact_points=points)
+
+    def set_primary_contact_point(
+        self, channel: Channel | str, value: str, *, at: datetime
+    ) -> Customer:
+        """Make a contact point its channel's primary; records ``PrimaryContactPointChanged``."""
+        when = self._at(at)
+        _, target = self._find(channel, value)
+        if target.primary:
+            return self
+        points = tuple(
+            attrs.evolve(p, primary=p.key == target.key) if p.channel is target.channel else p
+            for p in self.contact_points
+        )
+        chosen = next(p for p in points if p.key == target.key)
+        event = PrimaryContactPointChanged(
+            occurred_at=when, customer_id=self.id, channel=target.channel, contact_point=chosen
+        )
+        return self._record(event, contact_points=points)
+
+    def record_consent(self, record: ConsentRecord) -> Customer:
+        """Append a consent record to the history.
+
+        Records ``ConsentGiven`` or ``ConsentWithdrawn``.
+
+        The history is append-only: earlier records are never changed. A record
+        captured before the customer was registered is refused.
+        """
+        checked = instance_of(ConsentRecord, "a ConsentRecord")(record, "$.record")
+        if checked.captured_at < self.created_at:
+            raise ValidationError(
+                "must not be captured before the customer was registered",
+                path="$.record.captured_at",
+                code="before_registration",
+            )
+        event: DomainEvent
+        if checked.status is ConsentStatus.GRANTED:
+            event = ConsentGiven(
+                occurred_at=checked.captured_at, customer_id=self.id, record=checked
+            )
+        else:
+            event = ConsentWithdrawn(
+                occurred_at=checked.captured_at, customer_id=self.id, record=checked
+            )
+        try:
+            return self._record(event, consents=(*self.consents, checked))
+        except ValidationError as exc:
+            raise exc.under("$") from None
+
+    def give_consent(
+        self,
+        channel: Channel | str | None,
+        purpose: Purpose | str,
+        *,
+        at: datetime,
+        source: str,
+        legal_basis: LegalBasis | str = LegalBasis.CONSENT,
+        expires_at: datetime | None = None,
+    ) -> Customer:
+        """Record that the customer grants consent (``channel=None``: every channel)."""
+        record = ConsentRecord(
+            channel=channel,
+            purpose=purpose,
+            status=ConsentStatus.GRANTED,
+            captured_at=at,
+            source=source,
+            legal_basis=legal_basis,
+            expires_at=expires_at,
+        )
+        return self.record_consent(record)
+
+    def withdraw_consent(
+        self,
+        channel: Channel | str | None,
+        purpose: Purpose | str,
+        *,
+        at: datetime,
+        source: str,
+    ) -> Customer:
+        """Record that the customer withdraws or refuses consent.
+
+        ``channel=None`` withdraws it for every channel.
+        """
+        record = ConsentRecord(
+            channel=channel,
+            purpose=purpose,
+            status=ConsentStatus.WITHDRAWN,
+            captured_at=at,
+            source=source,
+        )
+        return self.record_consent(record)
+
+    def add_tag(self, tag: str, *, at: datetime) -> Customer:
+        """Add a tag (normalized); records ``TagAdded``. A tag already present is a no-op."""
+        when = self._at(at)
+        normalized = normalize_tag(tag)
+        if normalized in self.tags:
+            return self
+        if len(self.tags) >= MAX_TAGS:
+            raise ValidationError(
+                f"must hold at most {MAX_TAGS} tags", path="$.tags", code="too_many"
+            )
+        event = TagAdded(occurred_at=when, customer_id=self.id, tag=normalized)
+        return self._record(event, tags=self.tags | {normalized})
+
+    def remove_tag(self, tag: str, *, at: datetime) -> Customer:
+        """Remove a tag; records ``TagRemoved``. A tag not present is a no-op."""
+        when = self._at(at)
+        normalized = normalize_tag(tag)
+        if normalized not in self.tags:
+            return self
+        event = TagRemoved(occurred_at=when, customer_id=self.id, tag=normalized)
+        return self._record(event, tags=self.tags - {normalized})
+
+    def without_pending_events(self) -> Customer:
+        """The same customer with no pending events (what a repository stores)."""
+        if not self.pending_events:
+            return self
+        return attrs.evolve(self, pending_events=())
+
+    def __repr__(self) -> str:
+        stage = f", lifecycle={self.lifecycles[-1].stage!r}" if self.lifecycles else ""
+        return (
+            f"Customer(id={self.id!r}, kind={self.kind.value!r}, version={self.version}, "
+            f"contact_points={len(self.contact_points)}, consents={len(self.consents)}, "
+            f"tags={len(self.tags)}, pending_events={len(self.pending_events)}{stage})"
+        )
+
+
+def _with_default_primaries(points: tuple[ContactPoint, ...]) -> tuple[ContactPoint, ...]:
+    with_primary = {p.channel for p in points if p.primary}
+    result: list[ContactPoint] = []
+    for point in points:
+        if point.channel not in with_primary:
+            with_primary.add(point.channel)
+            point = attrs.evolve(point, primary=True)  # noqa: PLW2901 - deliberate rebinding
+        result.append(point)
+    return tuple(result)

@@ -1,0 +1,795 @@
+"""Opportunities: potential deals moving through the stages of a sales pipeline.
+
+An :class:`Opportunity` belongs to a customer and a
+:class:`~crmcore.sales.PipelineDefinition`; it has a name, an amount, an
+expected close date, an owner and a next step. Its stage changes are kept in
+an append-only history whose times never go backwards, from which
+:meth:`~Opportunity.time_in_stages` tells how long the deal spent where.
+
+The rules of stage changes:
+
+* a stage must be one of the pipeline's (``unknown_stage`` otherwise);
+* moving to a **lost** stage needs a reason; a lost opportunity can only be
+  *restored* to an open stage, which clears the reason;
+* a **won** opportunity is final: its amount and currency are frozen and it
+  moves no more;
+* between open stages, any move is allowed (forwards or back).
+
+>>> from datetime import date, datetime, timedelta, timezone
+>>> from crmcore.sales import STANDARD_PIPELINE, OpportunityId
+>>> from crmcore.customers import CustomerId
+>>> from crmcore import Money, StaffId
+>>> t0 = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+>>> deal = Opportunity.open(
+...     OpportunityId("opp-1"),
+...     customer_id=CustomerId("c-1"),
+...     name="Office coffee machines",
+...     amount=Money(45_000_000, "IDR"),
+...     expected_close=date(2026, 4, 30),
+...     owner=StaffId("rep-3"),
+...     pipeline=STANDARD_PIPELINE,
+...     at=t0,
+... )
+>>> deal = deal.move_to("proposal", STANDARD_PIPELINE, at=t0 + timedelta(days=10))
+>>> deal.lose(STANDARD_PIPELINE, at=t0 + timedelta(days=12))
+Traceback (most recent call last):
+...
+crmcore.errors.ValidationError: $.reason: is required to lose an opportunity
+>>> deal = deal.win(STANDARD_PIPELINE, at=t0 + timedelta(days=20))
+>>> deal.stage, deal.is_won, [d.days for d in deal.time_in_stages(t0 + timedelta(days=30)).values()]
+('closed_won', True, [10, 10, 10])
+>>> deal.change_amount(Money(50_000_000, "IDR"), at=t0 + timedelta(days=21))
+Traceback (most recent call last):
+...
+crmcore.errors.ValidationError: $.amount: a won opportunity's amount and currency are final
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from datetime import date, datetime, timedelta
+from typing import Any, ClassVar, Final
+
+import attrs
+
+from crmcore._kernel._aggregate import check_version, optional_typed_id, pending_events, typed_id
+from crmcore._kernel._checks import (
+    aware,
+    check_name,
+    clean_text,
+    enum_converter,
+    instance_of,
+    require_aware,
+    require_date,
+    tuple_of,
+    type_name,
+)
+from crmcore._kernel._events import DomainEvent
+from crmcore._kernel._ids import CustomerId, LeadId, OpportunityId, PipelineId, StaffId
+from crmcore._kernel._money import Money
+from crmcore._kernel._timeline import TimelineEntry
+from crmcore.commerce._payments import money_at_least_zero
+from crmcore.errors import InvalidType, ValidationError
+from crmcore.sales._pipeline import PipelineDefinition, Stage, StageKind
+
+__all__ = [
+    "Opportunity",
+    "OpportunityAmountChanged",
+    "OpportunityCloseDateChanged",
+    "OpportunityEvent",
+    "OpportunityLost",
+    "OpportunityNextStepChanged",
+    "OpportunityOpened",
+    "OpportunityOwnerChanged",
+    "OpportunityReopened",
+    "OpportunityStageChanged",
+    "OpportunityWon",
+    "StageEntry",
+]
+
+#: Longest opportunity name, in characters.
+MAX_NAME: Final = 200
+#: Longest next step or stage-change reason, in characters.
+MAX_TEXT: Final = 500
+#: Most stage changes one opportunity may hold.
+MAX_HISTORY: Final = 10_000
+
+
+def _text(value: object, path: str, what: str) -> str | None:
+    if value is None:
+        return None
+    return clean_text(value, path, max_length=MAX_TEXT, allow_newlines=True, what=what)
+
+
+# -- values ------------------------------------------------------------------------------
+
+
+def _entry_stage(value: object) -> str:
+    return check_name(value, "$.stage")
+
+
+def _entry_kind(value: object) -> StageKind:
+    return enum_converter(StageKind, "$.kind")(value)
+
+
+def _entry_at(value: object) -> datetime:
+    return aware("$.at")(value)
+
+
+def _entry_reason(value: object) -> str | None:
+    return _text(value, "$.reason", "a reason")
+
+
+@attrs.frozen(slots=True)
+class StageEntry:
+    """One entry of an opportunity's stage history: the stage entered, its kind, when, why.
+
+    The reason is free text (it may name people), so the repr leaves it out.
+    """
+
+    stage: str = attrs.field(converter=_entry_stage)
+    kind: StageKind = attrs.field(converter=_entry_kind)
+    at: datetime = attrs.field(converter=_entry_at)
+    reason: str | None = attrs.field(default=None, converter=_entry_reason, repr=False)
+
+
+# -- events ------------------------------------------------------------------------------
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class OpportunityEvent(DomainEvent):
+    """Base of the events recorded by an :class:`Opportunity`."""
+
+    abstract_event: ClassVar[bool] = True
+
+    opportunity_id: OpportunityId
+    customer_id: CustomerId
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class OpportunityOpened(OpportunityEvent):
+    """An opportunity was opened (its name and next step stay in the record)."""
+
+    pipeline_id: PipelineId
+    stage: str
+    amount: Money
+    expected_close: date
+    owner: StaffId
+    lead_id: LeadId | None = None
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class OpportunityStageChanged(OpportunityEvent):
+    """The opportunity moved to another stage.
+
+    Wins, losses and restorations are recorded as the subclasses
+    :class:`OpportunityWon`, :class:`OpportunityLost` and
+    :class:`OpportunityReopened`, so a handler of this class sees every move.
+    With ``customer_id``, ``from_stage``, ``to_stage`` and ``occurred_at``
+    these events feed :func:`crmcore.analytics.stage_conversion` as they are.
+    """
+
+    from_stage: str
+    to_stage: str
+    reason: str | None = attrs.field(default=None, repr=False)
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class OpportunityWon(OpportunityStageChanged):
+    """The opportunity was won; ``amount`` is the final, frozen amount."""
+
+    amount: Money
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class OpportunityLost(OpportunityStageChanged):
+    """The opportunity was lost (``reason`` says why)."""
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class OpportunityReopened(OpportunityStageChanged):
+    """A lost opportunity was restored to an open stage; its lost reason is cleared."""
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class OpportunityAmountChanged(OpportunityEvent):
+    """The opportunity's amount changed (maybe its currency too)."""
+
+    amount: Money
+    previous: Money
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class OpportunityCloseDateChanged(OpportunityEvent):
+    """The expected close date moved."""
+
+    expected_close: date
+    previous: date
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class OpportunityOwnerChanged(OpportunityEvent):
+    """The opportunity got another owner."""
+
+    owner: StaffId
+    previous: StaffId
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class OpportunityNextStepChanged(OpportunityEvent):
+    """The next step was set or cleared (its text stays in the record); ``due`` is its date."""
+
+    due: date | None = None
+
+
+# -- the aggregate -----------------------------------------------------------------------
+
+
+def _opp_name(value: object) -> str:
+    return clean_text(value, "$.name", max_length=MAX_NAME, what="a name")
+
+
+def _opp_amount(value: object) -> Money:
+    return money_at_least_zero(value, "$.amount")
+
+
+def _opp_expected_close(value: object) -> date:
+    return require_date(value, "$.expected_close")
+
+
+def _opp_created_at(value: object) -> datetime:
+    return aware("$.created_at")(value)
+
+
+def _opp_updated_at(value: object) -> datetime:
+    return aware("$.updated_at")(value)
+
+
+def _creation_time(opportunity: Opportunity) -> datetime:
+    return opportunity.created_at
+
+
+def _opp_history(value: object) -> tuple[StageEntry, ...]:
+    if type(value) is tuple and all(type(v) is StageEntry for v in value):
+        history: tuple[StageEntry, ...] = value
+    else:
+        history = tuple_of(
+            value, "$.history", instance_of(StageEntry, "a StageEntry"), max_items=MAX_HISTORY
+        )
+    if len(history) > MAX_HISTORY:
+        raise ValidationError(
+            f"must hold at most {MAX_HISTORY} stage changes", path="$.history", code="too_many"
+        )
+    return history
+
+
+def _opp_next_step(value: object) -> str | None:
+    return _text(value, "$.next_step", "a next step")
+
+
+def _opp_next_step_due(value: object) -> date | None:
+    return None if value is None else require_date(value, "$.next_step_due")
+
+
+def _check_move(before: StageEntry, after: StageEntry, path: str) -> None:
+    """The rules every stage change follows (for commands and for stored histories)."""
+    if before.kind is StageKind.WON:
+        raise ValidationError(
+            "a won opportunity is final and changes stage no more",
+            path=path,
+            code="won_final",
+        )
+    if before.kind is StageKind.LOST and after.kind is not StageKind.OPEN:
+        raise ValidationError(
+            "a lost opportunity can only be restored to an open stage",
+            path=path,
+            code="transition",
+        )
+    if after.kind is StageKind.LOST and after.reason is None:
+        raise ValidationError(
+            "is required to lose an opportunity", path="$.reason", code="reason_required"
+        )
+
+
+@attrs.frozen(slots=True, kw_only=True, repr=False)
+class Opportunity:
+    """A potential deal with a customer, moving through a pipeline's stages.
+
+    Open one with :meth:`open`. Commands return a new opportunity and record
+    events; a command that fails raises :class:`~crmcore.ValidationError`
+    and changes nothing. Commands take the time they happen at, which must
+    not be before the last change (:attr:`updated_at`). Stage changes take
+    the :class:`~crmcore.sales.PipelineDefinition`, which must be the
+    opportunity's.
+
+    The name and next step are free text that may name people: the repr
+    leaves them out.
+
+    Attributes:
+        history: every stage entered, oldest first; the first, an open stage,
+            at ``created_at``.
+        lead_id: the lead the opportunity was converted from, if any.
+        updated_at: the time of the last command.
+    """
+
+    id: OpportunityId = attrs.field(validator=typed_id(OpportunityId, "$.id"))
+    customer_id: CustomerId = attrs.field(validator=typed_id(CustomerId, "$.customer_id"))
+    pipeline_id: PipelineId = attrs.field(validator=typed_id(PipelineId, "$.pipeline_id"))
+    name: str = attrs.field(converter=_opp_name)
+    amount: Money = attrs.field(converter=_opp_amount)
+    expected_close: date = attrs.field(converter=_opp_expected_close)
+    owner: StaffId = attrs.field(validator=typed_id(StaffId, "$.owner"))
+    created_at: datetime = attrs.field(converter=_opp_created_at)
+    history: tuple[StageEntry, ...] = attrs.field(converter=_opp_history)
+    next_step: str | None = attrs.field(default=None, converter=_opp_next_step)
+    next_step_due: date | None = attrs.field(default=None, converter=_opp_next_step_due)
+    lead_id: LeadId | None = attrs.field(
+        default=None, validator=optional_typed_id(LeadId, "$.lead_id")
+    )
+    updated_at: datetime = attrs.field(
+        default=attrs.Factory(_creation_time, takes_self=True), converter=_opp_updated_at
+    )
+    version: int = attrs.field(default=0, validator=check_version)
+    pending_events: tuple[DomainEvent, ...] = attrs.field(
+        default=(), converter=pending_events, eq=False, hash=False
+    )
+
+    def __attrs_post_init__(self) -> None:
+        if not self.history:
+            raise ValidationError(
+                "must start with an open stage at the time the opportunity was created",
+                path="$.history",
+                code="history_start",
+            )
+        first = self.history[0]
+        if first.kind is not StageKind.OPEN or first.at != self.created_at:
+            raise ValidationError(
+                "must start with an open stage at the time the opportunity was created",
+                path="$.history[0]",
+                code="history_start",
+            )
+        for index in range(1, len(self.history)):
+            before, after = self.history[index - 1], self.history[index]
+            path = f"$.history[{index}]"
+            if after.at < before.at:
+                raise ValidationError(
+                    "must not be before the change before it",
+                    path=f"{path}.at",
+                    code="time_backwards",
+                )
+            if after.stage == before.stage:
+                raise ValidationError(
+                    "must move to another stage", path=f"{path}.stage", code="same_stage"
+                )
+            try:
+                _check_move(before, after, f"{path}.stage")
+            except ValidationError as exc:
+                if exc.code == "reason_required":
+                    raise exc.under(path) from None
+                raise
+        if self.history[-1].at > self.updated_at:
+            raise ValidationError(
+                "must not be before the last stage change",
+                path="$.updated_at",
+                code="time_backwards",
+            )
+
+    # -- construction ---------------------------------------------------------------------
+
+    @classmethod
+    def open(
+        cls,
+        opportunity_id: OpportunityId,
+        *,
+        customer_id: CustomerId,
+        name: str,
+        amount: Money,
+        expected_close: date,
+        owner: StaffId,
+        pipeline: PipelineDefinition,
+        at: datetime,
+        stage: str | None = None,
+        next_step: str | None = None,
+        next_step_due: date | None = None,
+        lead_id: LeadId | None = None,
+    ) -> Opportunity:
+        """Open an opportunity at ``at`` in ``stage`` (the first open stage by default).
+
+        Records :class:`OpportunityOpened`.
+
+        Raises:
+            ValidationError: an argument breaks a rule (the path names it); the
+                stage is unknown or not an open stage (``$.stage``).
+        """
+        checked = instance_of(PipelineDefinition, "a PipelineDefinition")(pipeline, "$.pipeline")
+        when = require_aware(at, "$.at")
+        start = checked.first_open_stage if stage is None else checked.stage(stage)
+        if start.kind is not StageKind.OPEN:
+            raise ValidationError(
+                "must be an open stage for a new opportunity", path="$.stage", code="not_open"
+            )
+        opportunity = cls(
+            id=opportunity_id,
+            customer_id=customer_id,
+            pipeline_id=checked.id,
+            name=name,
+            amount=amount,
+            expected_close=expected_close,
+            owner=owner,
+            created_at=when,
+            history=(StageEntry(start.code, start.kind, when),),
+            next_step=next_step,
+            next_step_due=next_step_due,
+            lead_id=lead_id,
+        )
+        event = OpportunityOpened(
+            occurred_at=when,
+            pipeline_id=checked.id,
+            stage=start.code,
+            amount=opportunity.amount,
+            expected_close=opportunity.expected_close,
+            owner=opportunity.owner,
+            lead_id=opportunity.lead_id,
+            **opportunity._ids(),
+        )
+        return attrs.evolve(opportunity, pending_events=(event,))
+
+    # -- queries --------------------------------------------------------------------------
+
+    @property
+    def stage(self) -> str:
+        """The current stage's code."""
+        return self.history[-1].stage
+
+    @property
+    def kind(self) -> StageKind:
+        """Whether the opportunity is open, won or lost."""
+        return self.history[-1].kind
+
+    @property
+    def is_open(self) -> bool:
+        """True while the opportunity is in an open stage."""
+        return self.kind is StageKind.OPEN
+
+    @property
+    def is_won(self) -> bool:
+        """True once the opportunity is won."""
+        return self.kind is StageKind.WON
+
+    @property
+    def is_lost(self) -> bool:
+        """True while the opportunity is lost."""
+        return self.kind is StageKind.LOST
+
+    @property
+    def lost_reason(self) -> str | None:
+        """Why the opportunity was lost, while it is lost (a restore clears it)."""
+        return self.history[-1].reason if self.is_lost else None
+
+    @property
+    def closed_at(self) -> datetime | None:
+        """When the opportunity was won or lost, while it is closed."""
+        return None if self.is_open else self.history[-1].at
+
+    def stage_at(self, at: datetime) -> str | None:
+        """The stage the opportunity stood in at ``at`` (``None`` before it was opened)."""
+        when = require_aware(at, "$.at")
+        index = bisect_right([entry.at for entry in self.history], when)
+        return None if index == 0 else self.history[index - 1].stage
+
+    def time_in_stages(
+        self, at: datetime, *, pipeline: PipelineDefinition | None = None
+    ) -> dict[str, timedelta]:
+        """Total time spent in each stage up to ``at``.
+
+        Stages come in the order first entered; with ``pipeline``, every
+        stage of the pipeline comes first, in its order (zero if never
+        entered). The current stage counts up to ``at``; changes after ``at``
+        are ignored.
+        """
+        when = require_aware(at, "$.at")
+        totals: dict[str, timedelta] = {}
+        if pipeline is not None:
+            checked = self._pipeline(pipeline)
+            totals = dict.fromkeys((stage.code for stage in checked.stages), timedelta(0))
+        for number, entry in enumerate(self.history):
+            if entry.at >= when:
+                break
+            ends = self.history[number + 1].at if number + 1 < len(self.history) else when
+            totals[entry.stage] = totals.get(entry.stage, timedelta(0)) + min(ends, when) - entry.at
+        return totals
+
+    def timeline_facts(self) -> tuple[TimelineEntry, ...]:
+        """The opportunity's facts for a customer timeline (kind ``opportunity``).
+
+        The opening and every stage change; summaries hold stage codes and
+        ids, never the name or next step.
+        """
+        oid = self.id.value
+        facts = [
+            TimelineEntry(
+                at=self.created_at,
+                kind="opportunity",
+                key=oid,
+                customer_id=self.customer_id,
+                summary=f"opportunity {oid} opened in {self.history[0].stage}",
+            )
+        ]
+        facts.extend(
+            TimelineEntry(
+                at=entry.at,
+                kind="opportunity",
+                key=f"{oid}/stage/{number}",
+                customer_id=self.customer_id,
+                summary=f"opportunity {oid} moved to {entry.stage} ({entry.kind.value})",
+            )
+            for number, entry in enumerate(self.history[1:], start=1)
+        )
+        return tuple(facts)
+
+    # -- command helpers --------------------------------------------------------------------
+
+    def _ids(self) -> dict[str, Any]:
+        return {"opportunity_id": self.id, "customer_id": self.customer_id}
+
+    def _at(self, at: object) -> datetime:
+        when = require_aware(at, "$.at")
+        if when < self.updated_at:
+            raise ValidationError(
+                "must not be before the opportunity's last change (times never go backwards)",
+                path="$.at",
+                code="time_backwards",
+            )
+        return when
+
+    def _pipeline(self, pipeline: object) -> PipelineDefinition:
+        checked = instance_of(PipelineDefinition, "a PipelineDefinition")(pipeline, "$.pipeline")
+        if checked.id != self.pipeline_id:
+            raise ValidationError(
+                "must be the opportunity's own pipeline", path="$.pipeline", code="other_pipeline"
+            )
+        return checked
+
+    def _record(self, events: list[DomainEvent], **changes: Any) -> Opportunity:
+        return attrs.evolve(self, pending_events=(*self.pending_events, *events), **changes)
+
+    # -- commands -------------------------------------------------------------------------
+
+    def move_to(
+        self,
+        stage: str,
+        pipeline: PipelineDefinition,
+        *,
+        at: datetime,
+        reason: str | None = None,
+    ) -> Opportunity:
+        """Move to ``stage``; records :class:`OpportunityStageChanged` (or a subclass).
+
+        Moving to a won stage records :class:`OpportunityWon`, to a lost stage
+        :class:`OpportunityLost` (a ``reason`` is required), from a lost stage
+        back to an open one :class:`OpportunityReopened`. Moving to the
+        current stage changes nothing.
+
+        Raises:
+            ValidationError: the stage is not the pipeline's (code
+                ``unknown_stage``), the opportunity is won (``won_final``),
+                lost and the target is not open (``transition``), the target
+                is lost and no reason is given (``$.reason``,
+                ``reason_required``), or ``at`` goes backwards.
+        """
+        checked = self._pipeline(pipeline)
+        target = checked.stage(stage)
+        when = self._at(at)
+        text = _text(reason, "$.reason", "a reason")
+        if target.code == self.stage:
+            return self
+        return self._enter(target, when, text)
+
+    def _enter(self, target: Stage, when: datetime, reason: str | None) -> Opportunity:
+        entry = StageEntry(target.code, target.kind, when, reason)
+        current = self.history[-1]
+        _check_move(current, entry, "$.stage")
+        if len(self.history) >= MAX_HISTORY:
+            raise ValidationError(
+                f"must hold at most {MAX_HISTORY} stage changes", path="$.history", code="too_many"
+            )
+        common: dict[str, Any] = {
+            "occurred_at": when,
+            "from_stage": current.stage,
+            "to_stage": target.code,
+            "reason": reason,
+            **self._ids(),
+        }
+        event: OpportunityStageChanged
+        if target.kind is StageKind.WON:
+            event = OpportunityWon(amount=self.amount, **common)
+        elif target.kind is StageKind.LOST:
+            event = OpportunityLost(**common)
+        elif current.kind is StageKind.LOST:
+            event = OpportunityReopened(**common)
+        else:
+            event = OpportunityStageChanged(**common)
+        return self._record([event], history=(*self.history, entry), updated_at=when)
+
+    def win(
+        self,
+        pipeline: PipelineDefinition,
+        *,
+        at: datetime,
+        stage: str | None = None,
+        reason: str | None = None,
+    ) -> Opportunity:
+        """Close as won (in the pipeline's first won stage unless ``stage`` names another).
+
+        From then on the amount and its currency are frozen. Records :class:`OpportunityWon`.
+
+        Raises:
+            ValidationError: ``stage`` is not a won stage of the pipeline, or
+                the opportunity is not open.
+        """
+        checked = self._pipeline(pipeline)
+        target = checked.won_stages[0] if stage is None else checked.stage(stage)
+        if target.kind is not StageKind.WON:
+            raise ValidationError("must be a won stage", path="$.stage", code="not_won")
+        when = self._at(at)
+        if self.is_won:
+            raise ValidationError(
+                "a won opportunity is final and changes stage no more",
+                path="$.stage",
+                code="won_final",
+            )
+        return self._enter(target, when, _text(reason, "$.reason", "a reason"))
+
+    def lose(
+        self,
+        pipeline: PipelineDefinition,
+        *,
+        at: datetime,
+        reason: str | None = None,
+        stage: str | None = None,
+    ) -> Opportunity:
+        """Close as lost, saying why (in the first lost stage unless ``stage`` names another).
+
+        Records :class:`OpportunityLost`.
+
+        Raises:
+            ValidationError: no ``reason`` (``$.reason``, code ``reason_required``),
+                ``stage`` is not a lost stage, or the opportunity is not open.
+        """
+        checked = self._pipeline(pipeline)
+        target = checked.lost_stages[0] if stage is None else checked.stage(stage)
+        if target.kind is not StageKind.LOST:
+            raise ValidationError("must be a lost stage", path="$.stage", code="not_lost")
+        when = self._at(at)
+        text = _text(reason, "$.reason", "a reason")
+        if text is None:
+            raise ValidationError(
+                "is required to lose an opportunity", path="$.reason", code="reason_required"
+            )
+        if not self.is_open:
+            raise ValidationError(
+                f"only an open opportunity can be lost, not a {self.kind.value} one",
+                path="$.stage",
+                code="won_final" if self.is_won else "transition",
+            )
+        return self._enter(target, when, text)
+
+    def restore(
+        self,
+        pipeline: PipelineDefinition,
+        *,
+        at: datetime,
+        stage: str | None = None,
+        reason: str | None = None,
+    ) -> Opportunity:
+        """Reopen a lost opportunity, in the open stage it was lost from unless told otherwise.
+
+        The lost reason is cleared. Records :class:`OpportunityReopened`.
+
+        Raises:
+            ValidationError: the opportunity is not lost, or ``stage`` is not
+                an open stage of the pipeline.
+        """
+        checked = self._pipeline(pipeline)
+        when = self._at(at)
+        if not self.is_lost:
+            raise ValidationError(
+                f"only a lost opportunity can be restored, not a {self.kind.value} one",
+                path="$.stage",
+                code="won_final" if self.is_won else "transition",
+            )
+        if stage is None:
+            previous = next(
+                entry.stage for entry in reversed(self.history) if entry.kind is StageKind.OPEN
+            )
+            target = (
+                checked.stage(previous) if checked.has_stage(previous) else checked.first_open_stage
+            )
+        else:
+            target = checked.stage(stage)
+        if target.kind is not StageKind.OPEN:
+            raise ValidationError(
+                "must be an open stage to restore to", path="$.stage", code="not_open"
+            )
+        return self._enter(target, when, _text(reason, "$.reason", "a reason"))
+
+    def change_amount(self, amount: Money, *, at: datetime) -> Opportunity:
+        """Change the amount (its currency too) while not won; records :class:`OpportunityAmountChanged`.
+
+        Raises:
+            ValidationError: the opportunity is won (code ``won_frozen``), or
+                the amount is negative.
+        """
+        when = self._at(at)
+        money = money_at_least_zero(amount, "$.amount")
+        if self.is_won:
+            raise ValidationError(
+                "a won opportunity's amount and currency are final",
+                path="$.amount",
+                code="won_frozen",
+            )
+        if money == self.amount:
+            return self
+        event = OpportunityAmountChanged(
+            occurred_at=when, amount=money, previous=self.amount, **self._ids()
+        )
+        return self._record([event], amount=money, updated_at=when)
+
+    def change_expected_close(self, expected_close: date, *, at: datetime) -> Opportunity:
+        """Move the expected close date of an open opportunity; records :class:`OpportunityCloseDateChanged`."""
+        when = self._at(at)
+        day = require_date(expected_close, "$.expected_close")
+        if not self.is_open:
+            raise ValidationError(
+                "only an open opportunity has an expected close date to move",
+                path="$.expected_close",
+                code="closed",
+            )
+        if day == self.expected_close:
+            return self
+        event = OpportunityCloseDateChanged(
+            occurred_at=when, expected_close=day, previous=self.expected_close, **self._ids()
+        )
+        return self._record([event], expected_close=day, updated_at=when)
+
+    def reassign(self, owner: StaffId, *, at: datetime) -> Opportunity:
+        """Give the opportunity another owner; records :class:`OpportunityOwnerChanged`."""
+        when = self._at(at)
+        if type(owner) is not StaffId:
+            raise InvalidType(f"must be a StaffId, not {type_name(owner)}", path="$.owner")
+        if owner == self.owner:
+            return self
+        event = OpportunityOwnerChanged(
+            occurred_at=when, owner=owner, previous=self.owner, **self._ids()
+        )
+        return self._record([event], owner=owner, updated_at=when)
+
+    def set_next_step(
+        self, next_step: str | None, *, at: datetime, due: date | None = None
+    ) -> Opportunity:
+        """Set (or clear, with ``None``) the next step and its due date; records :class:`OpportunityNextStepChanged`."""
+        when = self._at(at)
+        text = _opp_next_step(next_step)
+        day = _opp_next_step_due(due)
+        if text is None and day is not None:
+            raise ValidationError(
+                "a due date needs a next step", path="$.due", code="due_without_step"
+            )
+        if (text, day) == (self.next_step, self.next_step_due):
+            return self
+        event = OpportunityNextStepChanged(occurred_at=when, due=day, **self._ids())
+        return self._record([event], next_step=text, next_step_due=day, updated_at=when)
+
+    def without_pending_events(self) -> Opportunity:
+        """The same opportunity with no pending events (what a repository stores)."""
+        if not self.pending_events:
+            return self
+        return attrs.evolve(self, pending_events=())
+
+    def __repr__(self) -> str:
+        return (
+            f"Opportunity(id={self.id!r}, customer_id={self.customer_id!r}, "
+            f"stage={self.stage!r}, kind={self.kind.value!r}, amount={self.amount!r}, "
+            f"expected_close={self.expected_close.isoformat()!r}, "
+            f"version={self.version}, pending_events={len(self.pending_events)})"
+        )

@@ -1,0 +1,848 @@
+"""Service cases: complaints, questions and requests, and the status machine they move through.
+
+A :class:`Case` is opened for a customer on a channel, with a kind and a
+priority. It moves through an explicit status machine (``CASE_TRANSITIONS``)::
+
+    new               -> open, pending_customer, resolved
+    open              -> pending_customer, resolved
+    pending_customer  -> open, resolved
+    resolved          -> closed, open (a reopen)
+    closed            -> open (a reopen)
+
+Every change is kept in an append-only history whose times never go
+backwards. Service-level targets (first response, resolution) are measured
+on that history by :func:`~crmcore.service.sla_status`.
+
+>>> from datetime import datetime, timedelta, timezone
+>>> from crmcore.service import CaseId
+>>> from crmcore.customers import CustomerId
+>>> t0 = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+>>> case = Case.open(
+...     CaseId("case-1"),
+...     customer_id=CustomerId("c-1"),
+...     kind="complaint",
+...     priority="high",
+...     subject="Parcel arrived damaged",
+...     channel="email",
+...     at=t0,
+... )
+>>> case = case.respond(at=t0 + timedelta(minutes=20))  # a new case becomes open
+>>> case = case.wait_on_customer(at=t0 + timedelta(minutes=25), reason="asked for photos")
+>>> case.status.value
+'pending_customer'
+>>> case.resolve(at=t0 + timedelta(minutes=30)).close(at=t0 + timedelta(days=1)).status.value
+'closed'
+>>> case.close(at=t0 + timedelta(hours=1))
+Traceback (most recent call last):
+...
+crmcore.errors.ValidationError: $.status: cannot change from pending_customer to closed; allowed: open, resolved
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Mapping
+from datetime import datetime
+from enum import StrEnum
+from types import MappingProxyType
+from typing import Any, ClassVar, Final
+
+import attrs
+
+from crmcore._kernel._aggregate import check_version, optional_typed_id, pending_events, typed_id
+from crmcore._kernel._checks import (
+    aware,
+    clean_text,
+    enum_converter,
+    instance_of,
+    optional_aware,
+    require_aware,
+    tuple_of,
+    type_name,
+)
+from crmcore._kernel._events import DomainEvent
+from crmcore._kernel._ids import CaseId, CustomerId, OrderId, StaffId
+from crmcore._kernel._timeline import TimelineEntry
+from crmcore.customers._contact import Channel
+from crmcore.errors import InvalidType, ValidationError
+
+__all__ = [
+    "CASE_TRANSITIONS",
+    "Case",
+    "CaseAssigned",
+    "CaseClosed",
+    "CaseEscalated",
+    "CaseEvent",
+    "CaseFirstResponded",
+    "CaseKind",
+    "CaseOpened",
+    "CasePriority",
+    "CasePriorityChanged",
+    "CaseReopened",
+    "CaseResolved",
+    "CaseStatus",
+    "CaseStatusChanged",
+    "Escalation",
+    "SlaMetric",
+    "StatusChange",
+]
+
+#: Longest case subject, in characters.
+MAX_SUBJECT: Final = 200
+#: Longest case description, in characters.
+MAX_DESCRIPTION: Final = 10_000
+#: Longest reason given for a status change, in characters.
+MAX_REASON: Final = 500
+#: Most status changes one case may hold.
+MAX_HISTORY: Final = 10_000
+#: Most escalations one case may hold.
+MAX_ESCALATIONS: Final = 100
+#: Highest escalation level.
+MAX_LEVEL: Final = 10
+#: Longest escalation rule name or role name, in characters.
+MAX_NAME: Final = 100
+
+
+class CaseKind(StrEnum):
+    """What the customer came with."""
+
+    COMPLAINT = "complaint"
+    QUESTION = "question"
+    REQUEST = "request"
+
+
+class CasePriority(StrEnum):
+    """How urgent a case is; SLA policies set targets per priority."""
+
+    LOW = "low"
+    NORMAL = "normal"
+    HIGH = "high"
+    URGENT = "urgent"
+
+    @property
+    def rank(self) -> int:
+        """0 for low up to 3 for urgent, for sorting.
+
+        >>> sorted(["urgent", "low", "high"], key=lambda p: CasePriority(p).rank)
+        ['low', 'high', 'urgent']
+        """
+        return tuple(CasePriority).index(self)
+
+
+class CaseStatus(StrEnum):
+    """Where a case stands.
+
+    ``new`` (not yet picked up), ``open`` (being worked on),
+    ``pending_customer`` (waiting on the customer: SLA clocks pause),
+    ``resolved`` (answered or fixed; may be reopened), ``closed`` (done).
+    """
+
+    NEW = "new"
+    OPEN = "open"
+    PENDING_CUSTOMER = "pending_customer"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+
+
+_S = CaseStatus
+#: The status machine: the statuses each status may change to.
+CASE_TRANSITIONS: Final[Mapping[CaseStatus, frozenset[CaseStatus]]] = MappingProxyType(
+    {
+        _S.NEW: frozenset({_S.OPEN, _S.PENDING_CUSTOMER, _S.RESOLVED}),
+        _S.OPEN: frozenset({_S.PENDING_CUSTOMER, _S.RESOLVED}),
+        _S.PENDING_CUSTOMER: frozenset({_S.OPEN, _S.RESOLVED}),
+        _S.RESOLVED: frozenset({_S.OPEN, _S.CLOSED}),
+        _S.CLOSED: frozenset({_S.OPEN}),
+    }
+)
+#: Statuses in which a case is still being worked on (not resolved or closed).
+ACTIVE_STATUSES: Final = frozenset({_S.NEW, _S.OPEN, _S.PENDING_CUSTOMER})
+#: Statuses in which a case is done, for now (a reopen brings it back).
+DONE_STATUSES: Final = frozenset({_S.RESOLVED, _S.CLOSED})
+
+
+class SlaMetric(StrEnum):
+    """What a service-level target measures."""
+
+    FIRST_RESPONSE = "first_response"
+    RESOLUTION = "resolution"
+
+
+def _reason(value: object, path: str) -> str | None:
+    if value is None:
+        return None
+    return clean_text(value, path, max_length=MAX_REASON, allow_newlines=True, what="a reason")
+
+
+def _name(value: object, path: str) -> str:
+    return clean_text(value, path, max_length=MAX_NAME, what="a name")
+
+
+# -- values ------------------------------------------------------------------------------
+
+
+def _statuschange_status(value: object) -> CaseStatus:
+    return enum_converter(CaseStatus, "$.status")(value)
+
+
+def _statuschange_at(value: object) -> datetime:
+    return aware("$.at")(value)
+
+
+def _statuschange_reason(value: object) -> str | None:
+    return _reason(value, "$.reason")
+
+
+@attrs.frozen(slots=True)
+class StatusChange:
+    """One entry of a case's status history: the status entered, when, and why.
+
+    The reason is free text that may hold personal data, so the repr leaves it out.
+    """
+
+    status: CaseStatus = attrs.field(converter=_statuschange_status)
+    at: datetime = attrs.field(converter=_statuschange_at)
+    reason: str | None = attrs.field(default=None, converter=_statuschange_reason, repr=False)
+
+
+def _escalation_rule(value: object) -> str:
+    return _name(value, "$.rule")
+
+
+def _escalation_metric(value: object) -> SlaMetric:
+    return enum_converter(SlaMetric, "$.metric")(value)
+
+
+def _escalation_level(_: object, __: attrs.Attribute[Any], value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidType(f"must be an int, not {type_name(value)}", path="$.level")
+    if not 1 <= value <= MAX_LEVEL:
+        raise ValidationError(f"must be from 1 to {MAX_LEVEL}", path="$.level", code="range")
+
+
+def _escalation_due_at(value: object) -> datetime:
+    return aware("$.due_at")(value)
+
+
+def _escalation_role(value: object) -> str | None:
+    return None if value is None else _name(value, "$.notify_role")
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class Escalation:
+    """An escalation of a case: which rule, which SLA metric, to what level, whom to notify.
+
+    ``due_at`` is when the rule's threshold was crossed. :func:`due_escalations`
+    computes them; :meth:`Case.escalate` records them (once per rule).
+    """
+
+    rule: str = attrs.field(converter=_escalation_rule)
+    metric: SlaMetric = attrs.field(converter=_escalation_metric)
+    level: int = attrs.field(validator=_escalation_level)
+    due_at: datetime = attrs.field(converter=_escalation_due_at)
+    notify_role: str | None = attrs.field(default=None, converter=_escalation_role)
+
+
+# -- events ------------------------------------------------------------------------------
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class CaseEvent(DomainEvent):
+    """Base of the events recorded by a :class:`Case`."""
+
+    abstract_event: ClassVar[bool] = True
+
+    case_id: CaseId
+    customer_id: CustomerId
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class CaseOpened(CaseEvent):
+    """A case was opened (its subject and description stay in the case, not the event)."""
+
+    kind: CaseKind
+    priority: CasePriority
+    channel: Channel
+    assignee: StaffId | None = None
+    order_id: OrderId | None = None
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class CaseStatusChanged(CaseEvent):
+    """The case's status changed.
+
+    Changes to ``resolved`` and ``closed``, and reopenings, are recorded as the
+    subclasses :class:`CaseResolved`, :class:`CaseClosed` and
+    :class:`CaseReopened`, so a handler of this class sees every change.
+    """
+
+    from_status: CaseStatus
+    to_status: CaseStatus
+    reason: str | None = attrs.field(default=None, repr=False)
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class CaseResolved(CaseStatusChanged):
+    """The case was resolved."""
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class CaseClosed(CaseStatusChanged):
+    """The case was closed."""
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class CaseReopened(CaseStatusChanged):
+    """A resolved or closed case was opened again."""
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class CaseFirstResponded(CaseEvent):
+    """The business responded to the customer for the first time (``occurred_at``)."""
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class CaseAssigned(CaseEvent):
+    """The case was assigned to someone else (``None``: unassigned)."""
+
+    assignee: StaffId | None
+    previous: StaffId | None = None
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class CasePriorityChanged(CaseEvent):
+    """The case's priority changed (and with it its SLA targets)."""
+
+    from_priority: CasePriority
+    to_priority: CasePriority
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class CaseEscalated(CaseEvent):
+    """The case was escalated; the host notifies ``escalation.notify_role``."""
+
+    escalation: Escalation
+
+
+# -- the aggregate -----------------------------------------------------------------------
+
+
+def _case_kind(value: object) -> CaseKind:
+    return enum_converter(CaseKind, "$.kind")(value)
+
+
+def _case_priority(value: object) -> CasePriority:
+    return enum_converter(CasePriority, "$.priority")(value)
+
+
+def _case_channel(value: object) -> Channel:
+    return enum_converter(Channel, "$.channel")(value)
+
+
+def _case_subject(value: object) -> str:
+    return clean_text(value, "$.subject", max_length=MAX_SUBJECT, what="a subject")
+
+
+def _case_description(value: object) -> str | None:
+    if value is None:
+        return None
+    return clean_text(
+        value,
+        "$.description",
+        max_length=MAX_DESCRIPTION,
+        allow_newlines=True,
+        what="a description",
+    )
+
+
+def _case_opened_at(value: object) -> datetime:
+    return aware("$.opened_at")(value)
+
+
+def _case_updated_at(value: object) -> datetime:
+    return aware("$.updated_at")(value)
+
+
+def _first_history(case: Case) -> tuple[StatusChange, ...]:
+    return (StatusChange(CaseStatus.NEW, case.opened_at),)
+
+
+def _opening_time(case: Case) -> datetime:
+    return case.opened_at
+
+
+def _case_first_responded_at(value: object) -> datetime | None:
+    return optional_aware("$.first_responded_at")(value)
+
+
+def _case_history(value: object) -> tuple[StatusChange, ...]:
+    if type(value) is tuple and all(type(v) is StatusChange for v in value):
+        history: tuple[StatusChange, ...] = value
+    else:
+        history = tuple_of(
+            value, "$.history", instance_of(StatusChange, "a StatusChange"), max_items=MAX_HISTORY
+        )
+    if len(history) > MAX_HISTORY:
+        raise ValidationError(
+            f"must hold at most {MAX_HISTORY} changes", path="$.history", code="too_many"
+        )
+    return history
+
+
+def _case_escalations(value: object) -> tuple[Escalation, ...]:
+    if type(value) is tuple and all(type(v) is Escalation for v in value):
+        found: tuple[Escalation, ...] = value
+    else:
+        found = tuple_of(
+            value,
+            "$.escalations",
+            instance_of(Escalation, "an Escalation"),
+            max_items=MAX_ESCALATIONS,
+        )
+    if len(found) > MAX_ESCALATIONS:
+        raise ValidationError(
+            f"must hold at most {MAX_ESCALATIONS} escalations",
+            path="$.escalations",
+            code="too_many",
+        )
+    return found
+
+
+def _not_allowed(current: CaseStatus, wanted: CaseStatus, path: str) -> ValidationError:
+    allowed = ", ".join(s.value for s in CaseStatus if s in CASE_TRANSITIONS[current])
+    return ValidationError(
+        f"cannot change from {current.value} to {wanted.value}; allowed: {allowed}",
+        path=path,
+        code="transition",
+    )
+
+
+@attrs.frozen(slots=True, kw_only=True, repr=False)
+class Case:
+    """A service case: a complaint, question or request from one customer.
+
+    Open one with :meth:`open`. Like every crmcore aggregate it is immutable:
+    commands return a new case and record events in :attr:`pending_events`;
+    a command that fails raises :class:`~crmcore.ValidationError` and changes
+    nothing. Every command takes the time it happens at, which must not be
+    before the case's last change (:attr:`updated_at`): times never go
+    backwards.
+
+    The description is free text that may hold personal data: the repr leaves
+    it (and the subject) out.
+
+    Attributes:
+        history: every status the case entered, oldest first; the first is
+            ``new`` at ``opened_at``.
+        first_responded_at: when the business first responded, if it has.
+        escalations: the escalations recorded, one per rule at most.
+        updated_at: the time of the last command (``opened_at`` at first).
+    """
+
+    id: CaseId = attrs.field(validator=typed_id(CaseId, "$.id"))
+    customer_id: CustomerId = attrs.field(validator=typed_id(CustomerId, "$.customer_id"))
+    kind: CaseKind = attrs.field(converter=_case_kind)
+    priority: CasePriority = attrs.field(converter=_case_priority)
+    subject: str = attrs.field(converter=_case_subject)
+    channel: Channel = attrs.field(converter=_case_channel)
+    opened_at: datetime = attrs.field(converter=_case_opened_at)
+    description: str | None = attrs.field(default=None, converter=_case_description)
+    assignee: StaffId | None = attrs.field(
+        default=None, validator=optional_typed_id(StaffId, "$.assignee")
+    )
+    order_id: OrderId | None = attrs.field(
+        default=None, validator=optional_typed_id(OrderId, "$.order_id")
+    )
+    history: tuple[StatusChange, ...] = attrs.field(
+        default=attrs.Factory(_first_history, takes_self=True), converter=_case_history
+    )
+    first_responded_at: datetime | None = attrs.field(
+        default=None, converter=_case_first_responded_at
+    )
+    escalations: tuple[Escalation, ...] = attrs.field(default=(), converter=_case_escalations)
+    updated_at: datetime = attrs.field(
+        default=attrs.Factory(_opening_time, takes_self=True), converter=_case_updated_at
+    )
+    version: int = attrs.field(default=0, validator=check_version)
+    pending_events: tuple[DomainEvent, ...] = attrs.field(
+        default=(), converter=pending_events, eq=False, hash=False
+    )
+
+    def __attrs_post_init__(self) -> None:
+        self._check_history()
+        latest = self.last_changed_at
+        if self.first_responded_at is not None and self.first_responded_at < self.opened_at:
+            raise ValidationError(
+                "must not be before the case was opened",
+                path="$.first_responded_at",
+                code="before_opened",
+            )
+        rules: set[str] = set()
+        for index, escalation in enumerate(self.escalations):
+            if escalation.rule in rules:
+                raise ValidationError(
+                    "must not record the same rule twice",
+                    path=f"$.escalations[{index}].rule",
+                    code="duplicate",
+                )
+            rules.add(escalation.rule)
+            if escalation.due_at < self.opened_at:
+                raise ValidationError(
+                    "must not be before the case was opened",
+                    path=f"$.escalations[{index}].due_at",
+                    code="before_opened",
+                )
+        if latest > self.updated_at:
+            raise ValidationError(
+                "must not be before the case's last recorded change",
+                path="$.updated_at",
+                code="time_backwards",
+            )
+
+    def _check_history(self) -> None:
+        if not self.history:
+            raise ValidationError(
+                "must start with status new at the time the case was opened",
+                path="$.history",
+                code="history_start",
+            )
+        first = self.history[0]
+        if first.status is not CaseStatus.NEW or first.at != self.opened_at:
+            raise ValidationError(
+                "must start with status new at the time the case was opened",
+                path="$.history[0]",
+                code="history_start",
+            )
+        for index in range(1, len(self.history)):
+            before, after = self.history[index - 1], self.history[index]
+            if after.at < before.at:
+                raise ValidationError(
+                    "must not be before the change before it",
+                    path=f"$.history[{index}].at",
+                    code="time_backwards",
+                )
+            if after.status not in CASE_TRANSITIONS[before.status]:
+                raise _not_allowed(before.status, after.status, f"$.history[{index}].status")
+
+    # -- construction ---------------------------------------------------------------------
+
+    @classmethod
+    def open(
+        cls,
+        case_id: CaseId,
+        *,
+        customer_id: CustomerId,
+        kind: CaseKind | str,
+        subject: str,
+        channel: Channel | str,
+        at: datetime,
+        priority: CasePriority | str = CasePriority.NORMAL,
+        description: str | None = None,
+        assignee: StaffId | None = None,
+        order_id: OrderId | None = None,
+    ) -> Case:
+        """Open a case (status ``new``) at ``at``; records :class:`CaseOpened`.
+
+        Raises:
+            ValidationError: an argument breaks a rule; the path names it.
+        """
+        when = require_aware(at, "$.at")
+        case = cls(
+            id=case_id,
+            customer_id=customer_id,
+            kind=kind,
+            priority=priority,
+            subject=subject,
+            channel=channel,
+            opened_at=when,
+            description=description,
+            assignee=assignee,
+            order_id=order_id,
+        )
+        event = CaseOpened(
+            occurred_at=when,
+            case_id=case.id,
+            customer_id=case.customer_id,
+            kind=case.kind,
+            priority=case.priority,
+            channel=case.channel,
+            assignee=case.assignee,
+            order_id=case.order_id,
+        )
+        return attrs.evolve(case, pending_events=(event,))
+
+    # -- queries --------------------------------------------------------------------------
+
+    @property
+    def status(self) -> CaseStatus:
+        """The current status (the last entry of the history)."""
+        return self.history[-1].status
+
+    @property
+    def last_changed_at(self) -> datetime:
+        """The latest time recorded in the case's own data (history, response, escalations)."""
+        times = [self.history[-1].at]
+        if self.first_responded_at is not None:
+            times.append(self.first_responded_at)
+        times.extend(e.due_at for e in self.escalations)
+        return max(times)
+
+    @property
+    def allowed_statuses(self) -> frozenset[CaseStatus]:
+        """The statuses the case may change to now."""
+        return CASE_TRANSITIONS[self.status]
+
+    @property
+    def is_active(self) -> bool:
+        """True while the case is not resolved or closed."""
+        return self.status in ACTIVE_STATUSES
+
+    @property
+    def resolved_at(self) -> datetime | None:
+        """When the case was last resolved, if it is resolved or closed now."""
+        if self.status not in DONE_STATUSES:
+            return None
+        for change in reversed(self.history):
+            if change.status is CaseStatus.RESOLVED:
+                return change.at
+        return None  # pragma: no cover - a done case has been resolved
+
+    @property
+    def escalation_level(self) -> int:
+        """The highest level the case was escalated to (0 if never)."""
+        return max((e.level for e in self.escalations), default=0)
+
+    def status_at(self, at: datetime) -> CaseStatus | None:
+        """The status the case had at ``at`` (``None`` before it was opened)."""
+        when = require_aware(at, "$.at")
+        index = bisect_right([c.at for c in self.history], when)
+        return None if index == 0 else self.history[index - 1].status
+
+    # -- commands -------------------------------------------------------------------------
+
+    def _at(self, at: object) -> datetime:
+        when = require_aware(at, "$.at")
+        if when < self.updated_at:
+            raise ValidationError(
+                "must not be before the case's last change (times never go backwards)",
+                path="$.at",
+                code="time_backwards",
+            )
+        return when
+
+    def _record(self, events: list[DomainEvent], **changes: Any) -> Case:
+        return attrs.evolve(self, pending_events=(*self.pending_events, *events), **changes)
+
+    def _ids(self) -> dict[str, Any]:
+        return {"case_id": self.id, "customer_id": self.customer_id}
+
+    def change_status(
+        self, status: CaseStatus | str, *, at: datetime, reason: str | None = None
+    ) -> Case:
+        """Move the case to ``status`` if the status machine allows it.
+
+        Records :class:`CaseStatusChanged` (or :class:`CaseResolved`,
+        :class:`CaseClosed`, :class:`CaseReopened`). Resolving a case nobody
+        has responded to yet counts as the first response and records
+        :class:`CaseFirstResponded` first.
+
+        Raises:
+            ValidationError: the machine does not allow the change (``$.status``,
+                code ``transition``; the rule lists the allowed statuses), or
+                ``at`` is naive or before the last change.
+        """
+        wanted = enum_converter(CaseStatus, "$.status")(status)
+        when = self._at(at)
+        current = self.status
+        if wanted not in CASE_TRANSITIONS[current]:
+            raise _not_allowed(current, wanted, "$.status")
+        change = StatusChange(wanted, when, reason)
+        events: list[DomainEvent] = []
+        changes: dict[str, Any] = {}
+        if wanted is CaseStatus.RESOLVED and self.first_responded_at is None:
+            events.append(CaseFirstResponded(occurred_at=when, **self._ids()))
+            changes["first_responded_at"] = when
+        event_cls: type[CaseStatusChanged] = CaseStatusChanged
+        if wanted is CaseStatus.RESOLVED:
+            event_cls = CaseResolved
+        elif wanted is CaseStatus.CLOSED:
+            event_cls = CaseClosed
+        elif current in DONE_STATUSES:
+            event_cls = CaseReopened
+        events.append(
+            event_cls(
+                occurred_at=when,
+                from_status=current,
+                to_status=wanted,
+                reason=change.reason,
+                **self._ids(),
+            )
+        )
+        return self._record(events, history=(*self.history, change), updated_at=when, **changes)
+
+    def respond(self, *, at: datetime) -> Case:
+        """Record that the business responded to the customer.
+
+        The first response is recorded once (:class:`CaseFirstResponded`);
+        later responses change nothing. Responding to a ``new`` case also
+        opens it.
+        """
+        when = self._at(at)
+        case = self
+        if self.first_responded_at is None:
+            event = CaseFirstResponded(occurred_at=when, **self._ids())
+            case = self._record([event], first_responded_at=when, updated_at=when)
+        if case.status is CaseStatus.NEW:
+            case = case.change_status(CaseStatus.OPEN, at=when)
+        return case
+
+    def wait_on_customer(self, *, at: datetime, reason: str | None = None) -> Case:
+        """Set the case to ``pending_customer``: SLA clocks pause until it moves on."""
+        return self.change_status(CaseStatus.PENDING_CUSTOMER, at=at, reason=reason)
+
+    def resolve(self, *, at: datetime, reason: str | None = None) -> Case:
+        """Resolve the case; records :class:`CaseResolved`."""
+        return self.change_status(CaseStatus.RESOLVED, at=at, reason=reason)
+
+    def close(self, *, at: datetime, reason: str | None = None) -> Case:
+        """Close a resolved case; records :class:`CaseClosed`."""
+        return self.change_status(CaseStatus.CLOSED, at=at, reason=reason)
+
+    def reopen(self, *, at: datetime, reason: str | None = None) -> Case:
+        """Open a resolved or closed case again; records :class:`CaseReopened`.
+
+        The resolution clock of the SLA runs again from here.
+        """
+        if self.status not in DONE_STATUSES:
+            raise ValidationError(
+                f"only a resolved or closed case can be reopened, not a {self.status.value} one",
+                path="$.status",
+                code="transition",
+            )
+        return self.change_status(CaseStatus.OPEN, at=at, reason=reason)
+
+    def assign(self, assignee: StaffId | None, *, at: datetime) -> Case:
+        """Assign the case to a member of staff (``None``: unassign); records :class:`CaseAssigned`."""
+        when = self._at(at)
+        if assignee is not None and type(assignee) is not StaffId:
+            raise InvalidType(f"must be a StaffId, not {type_name(assignee)}", path="$.assignee")
+        if assignee == self.assignee:
+            return self
+        event = CaseAssigned(
+            occurred_at=when, assignee=assignee, previous=self.assignee, **self._ids()
+        )
+        return self._record([event], assignee=assignee, updated_at=when)
+
+    def change_priority(self, priority: CasePriority | str, *, at: datetime) -> Case:
+        """Change the priority; records :class:`CasePriorityChanged`.
+
+        SLA targets follow the current priority, so this changes the targets
+        the whole case is measured against.
+        """
+        wanted = enum_converter(CasePriority, "$.priority")(priority)
+        when = self._at(at)
+        if wanted is self.priority:
+            return self
+        event = CasePriorityChanged(
+            occurred_at=when, from_priority=self.priority, to_priority=wanted, **self._ids()
+        )
+        return self._record([event], priority=wanted, updated_at=when)
+
+    def escalate(self, escalation: Escalation, *, at: datetime) -> Case:
+        """Record an escalation; records :class:`CaseEscalated`.
+
+        Idempotent: an escalation of a rule already recorded changes nothing.
+
+        Raises:
+            ValidationError: ``escalation.due_at`` is after ``at`` or before the
+                case was opened, or ``at`` is before the last change.
+        """
+        checked = instance_of(Escalation, "an Escalation")(escalation, "$.escalation")
+        when = self._at(at)
+        if any(e.rule == checked.rule for e in self.escalations):
+            return self
+        if checked.due_at > when:
+            raise ValidationError(
+                "must not be due after the time it is recorded",
+                path="$.escalation.due_at",
+                code="not_due",
+            )
+        if checked.due_at < self.opened_at:
+            raise ValidationError(
+                "must not be before the case was opened",
+                path="$.escalation.due_at",
+                code="before_opened",
+            )
+        if len(self.escalations) >= MAX_ESCALATIONS:
+            raise ValidationError(
+                f"must hold at most {MAX_ESCALATIONS} escalations",
+                path="$.escalations",
+                code="too_many",
+            )
+        event = CaseEscalated(occurred_at=when, escalation=checked, **self._ids())
+        return self._record([event], escalations=(*self.escalations, checked), updated_at=when)
+
+    def without_pending_events(self) -> Case:
+        """The same case with no pending events (what a repository stores)."""
+        if not self.pending_events:
+            return self
+        return attrs.evolve(self, pending_events=())
+
+    # -- timeline -------------------------------------------------------------------------
+
+    def timeline_facts(self) -> tuple[TimelineEntry, ...]:
+        """The case's facts for a customer timeline (kind ``case``; keys start with the case id).
+
+        The opening, the first response, every later status change and every
+        escalation; summaries hold no subject or description.
+        """
+        cid = self.id.value
+        facts = [
+            TimelineEntry(
+                at=self.opened_at,
+                kind="case",
+                key=cid,
+                customer_id=self.customer_id,
+                summary=(
+                    f"{self.priority.value} {self.kind.value} {cid} opened on {self.channel.value}"
+                ),
+            )
+        ]
+        if self.first_responded_at is not None:
+            facts.append(
+                TimelineEntry(
+                    at=self.first_responded_at,
+                    kind="case",
+                    key=f"{cid}/first_response",
+                    customer_id=self.customer_id,
+                    summary=f"first response on case {cid}",
+                )
+            )
+        for index, change in enumerate(self.history[1:], start=1):
+            facts.append(
+                TimelineEntry(
+                    at=change.at,
+                    kind="case",
+                    key=f"{cid}/status/{index}",
+                    customer_id=self.customer_id,
+                    summary=f"case {cid} {change.status.value.replace('_', ' ')}",
+                )
+            )
+        facts.extend(
+            TimelineEntry(
+                at=escalation.due_at,
+                kind="case",
+                key=f"{cid}/escalation/{escalation.rule}",
+                customer_id=self.customer_id,
+                summary=f"case {cid} escalated to level {escalation.level}",
+            )
+            for escalation in self.escalations
+        )
+        return tuple(facts)
+
+    def __repr__(self) -> str:
+        return (
+            f"Case(id={self.id!r}, customer_id={self.customer_id!r}, kind={self.kind.value!r}, "
+            f"priority={self.priority.value!r}, status={self.status.value!r}, "
+            f"version={self.version}, pending_events={len(self.pending_events)})"
+        )
