@@ -1,126 +1,161 @@
 """crmcore: an embeddable, pure-Python CRM domain library.
 
 Model customers and the relationship with them: identity, contact points and
-consent, every touchpoint, lifecycle, lifetime value and segments. crmcore
+consent, every touchpoint, orders and subscriptions, service cases, feedback,
+loyalty, the sales pipeline, lifecycles, lifetime value and segments. crmcore
 performs no I/O and never reads a clock: time and ids are passed in, and
 persistence plugs in through repository interfaces.
 
-The most used names are importable from here; each capability's full surface
-lives in its subpackage (:mod:`crmcore.customers`, :mod:`crmcore.serialization`,
-:mod:`crmcore.testing`, ...).
+The names most programs need are importable from here; each capability's full
+surface lives in its subpackage:
+
+=====================================  =============================================
+operational CRM                        analytical CRM
+=====================================  =============================================
+:mod:`crmcore.customers`               :mod:`crmcore.lifecycle`
+:mod:`crmcore.interactions`            :mod:`crmcore.clv`
+:mod:`crmcore.commerce`                :mod:`crmcore.segmentation`
+:mod:`crmcore.service`                 :mod:`crmcore.analytics`
+:mod:`crmcore.feedback`
+:mod:`crmcore.loyalty`
+:mod:`crmcore.sales`
+=====================================  =============================================
+
+plus :mod:`crmcore.events` (the event envelope), :mod:`crmcore.repository`,
+:mod:`crmcore.serialization`, :mod:`crmcore.errors` and :mod:`crmcore.testing`.
+Subpackages load on first use, so ``import crmcore`` costs almost nothing.
 """
 
-from crmcore._kernel._events import DomainEvent, event_types
-from crmcore._kernel._ids import Identifier, IdSource, SeededIdSource, SequentialIdSource, StaffId
-from crmcore._kernel._money import Currency, Money, currency
-from crmcore.commerce import (
-    Order,
-    OrderId,
-    OrderLine,
-    Period,
-    Plan,
-    PlanId,
-    ProductId,
-    Subscription,
-    SubscriptionId,
-)
-from crmcore.customers import (
-    Channel,
-    ConsentRecord,
-    ConsentStatus,
-    ContactPoint,
-    Customer,
-    CustomerId,
-    LegalBasis,
-    OrganizationName,
-    PartyKind,
-    PersonName,
-    PostalAddress,
-    Profile,
-    Purpose,
-)
-from crmcore.errors import (
-    ConcurrencyConflict,
-    CrmcoreError,
-    CurrencyMismatch,
-    InvalidType,
-    ValidationError,
-)
-from crmcore.feedback import NpsResponse, Review
-from crmcore.interactions import Interaction, InteractionId, timeline
-from crmcore.lifecycle import (
-    CRM_STAGES,
-    RELATIONSHIP_LADDER,
-    InvalidDefinition,
-    LifecycleDefinition,
-    TransitionNotAllowed,
-)
-from crmcore.loyalty import LoyaltyAccount, LoyaltyProgram
-from crmcore.repository import InMemoryUnitOfWork, UnitOfWork
-from crmcore.sales import STANDARD_PIPELINE, Lead, Opportunity
-from crmcore.service import BusinessCalendar, Case, CaseId, SlaPolicy, sla_status
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any, Final
 
 __version__ = "0.1.0.dev0"
 
-__all__ = [
-    "CRM_STAGES",
-    "RELATIONSHIP_LADDER",
-    "STANDARD_PIPELINE",
-    "BusinessCalendar",
-    "Case",
-    "CaseId",
-    "Channel",
+#: Where each name exported here is defined; loaded on first access (PEP 562).
+_LAZY: Final[dict[str, str]] = {
+    # errors
+    "ConcurrencyConflict": "crmcore.errors",
+    "CrmcoreError": "crmcore.errors",
+    "CurrencyMismatch": "crmcore.errors",
+    "InvalidType": "crmcore.errors",
+    "NotFound": "crmcore.errors",
+    "TransitionNotAllowed": "crmcore.errors",
+    "ValidationError": "crmcore.errors",
+    # the values every capability shares
+    "Currency": "crmcore._kernel._money",
+    "Money": "crmcore._kernel._money",
+    "currency": "crmcore._kernel._money",
+    "Identifier": "crmcore._kernel._ids",
+    "IdSource": "crmcore._kernel._ids",
+    "SeededIdSource": "crmcore._kernel._ids",
+    "SequentialIdSource": "crmcore._kernel._ids",
+    "CustomerId": "crmcore._kernel._ids",
+    "StaffId": "crmcore._kernel._ids",
+    "DomainEvent": "crmcore._kernel._events",
+    "TimeUnit": "crmcore._kernel._time",
+    # the aggregates
+    "ContactPoint": "crmcore.customers",
+    "Customer": "crmcore.customers",
+    "OrganizationName": "crmcore.customers",
+    "PersonName": "crmcore.customers",
+    "Interaction": "crmcore.interactions",
+    "timeline": "crmcore.interactions",
+    "Order": "crmcore.commerce",
+    "Subscription": "crmcore.commerce",
+    "Case": "crmcore.service",
+    "Review": "crmcore.feedback",
+    "LoyaltyAccount": "crmcore.loyalty",
+    "Lead": "crmcore.sales",
+    "Opportunity": "crmcore.sales",
+    # lifecycles and persistence
+    "LifecycleDefinition": "crmcore.lifecycle",
+    "RELATIONSHIP_LADDER": "crmcore.lifecycle",
+    "InMemoryUnitOfWork": "crmcore.repository",
+    "UnitOfWork": "crmcore.repository",
+}
+
+__all__ = [  # noqa: RUF022 - the lazy table's order: errors, shared values, aggregates, the rest.
     "ConcurrencyConflict",
-    "ConsentRecord",
-    "ConsentStatus",
-    "ContactPoint",
     "CrmcoreError",
-    "Currency",
     "CurrencyMismatch",
-    "Customer",
-    "CustomerId",
-    "DomainEvent",
-    "IdSource",
-    "Identifier",
-    "InMemoryUnitOfWork",
-    "Interaction",
-    "InteractionId",
-    "InvalidDefinition",
     "InvalidType",
-    "Lead",
-    "LegalBasis",
-    "LifecycleDefinition",
-    "LoyaltyAccount",
-    "LoyaltyProgram",
+    "NotFound",
+    "TransitionNotAllowed",
+    "ValidationError",
+    "Currency",
     "Money",
-    "NpsResponse",
-    "Opportunity",
-    "Order",
-    "OrderId",
-    "OrderLine",
-    "OrganizationName",
-    "PartyKind",
-    "Period",
-    "PersonName",
-    "Plan",
-    "PlanId",
-    "PostalAddress",
-    "ProductId",
-    "Profile",
-    "Purpose",
-    "Review",
+    "currency",
+    "Identifier",
+    "IdSource",
     "SeededIdSource",
     "SequentialIdSource",
-    "SlaPolicy",
+    "CustomerId",
     "StaffId",
-    "Subscription",
-    "SubscriptionId",
-    "TransitionNotAllowed",
-    "UnitOfWork",
-    "ValidationError",
-    "__version__",
-    "currency",
-    "event_types",
-    "sla_status",
+    "DomainEvent",
+    "TimeUnit",
+    "ContactPoint",
+    "Customer",
+    "OrganizationName",
+    "PersonName",
+    "Interaction",
     "timeline",
+    "Order",
+    "Subscription",
+    "Case",
+    "Review",
+    "LoyaltyAccount",
+    "Lead",
+    "Opportunity",
+    "LifecycleDefinition",
+    "RELATIONSHIP_LADDER",
+    "InMemoryUnitOfWork",
+    "UnitOfWork",
+    "__version__",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'crmcore' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
+
+
+if TYPE_CHECKING:  # pragma: no cover - what type checkers and IDEs see.
+    from crmcore._kernel._events import DomainEvent
+    from crmcore._kernel._ids import (
+        CustomerId,
+        Identifier,
+        IdSource,
+        SeededIdSource,
+        SequentialIdSource,
+        StaffId,
+    )
+    from crmcore._kernel._money import Currency, Money, currency
+    from crmcore._kernel._time import TimeUnit
+    from crmcore.commerce import Order, Subscription
+    from crmcore.customers import ContactPoint, Customer, OrganizationName, PersonName
+    from crmcore.errors import (
+        ConcurrencyConflict,
+        CrmcoreError,
+        CurrencyMismatch,
+        InvalidType,
+        NotFound,
+        TransitionNotAllowed,
+        ValidationError,
+    )
+    from crmcore.feedback import Review
+    from crmcore.interactions import Interaction, timeline
+    from crmcore.lifecycle import RELATIONSHIP_LADDER, LifecycleDefinition
+    from crmcore.loyalty import LoyaltyAccount
+    from crmcore.repository import InMemoryUnitOfWork, UnitOfWork
+    from crmcore.sales import Lead, Opportunity
+    from crmcore.service import Case

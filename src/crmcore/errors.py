@@ -10,8 +10,8 @@ Python keeps working::
     │   ├── InvalidType (TypeError)           a value of the wrong type
     │   ├── CurrencyMismatch                  Money of two currencies combined
     │   ├── SchemaVersionError                a stored document from an unknown schema version
-    │   ├── InvalidDefinition                 crmcore.lifecycle: an inconsistent definition
-    │   └── TransitionNotAllowed              crmcore.lifecycle: a trigger the stage does not allow
+    │   ├── TransitionNotAllowed              a status change (or lifecycle trigger) not allowed now
+    │   └── InvalidDefinition                 crmcore.lifecycle: an inconsistent definition
     ├── RepositoryError                       persistence ports (crmcore.repository)
     │   ├── NotFound (KeyError)               no aggregate with that id or natural key
     │   ├── DuplicateId                       ``add`` of an id that already exists
@@ -60,6 +60,7 @@ __all__ = [
     "RepositoryError",
     "SchemaVersionError",
     "StorageError",
+    "TransitionNotAllowed",
     "UnitOfWorkError",
     "ValidationError",
     "join_path",
@@ -189,6 +190,58 @@ class SchemaVersionError(ValidationError):
     """A stored document names a schema version this release cannot read."""
 
     default_code = "schema_version"
+
+
+class TransitionNotAllowed(ValidationError):
+    """A status change that the status machine (or a lifecycle) does not allow now.
+
+    Every aggregate's status machine and every lifecycle raise this one error,
+    with code ``transition``; the object it was raised for is unchanged.
+
+    Attributes:
+        current: the status (or stage) the object is in.
+        wanted: the status asked for, if it is a known one (``None`` otherwise:
+            an unknown value is never repeated back).
+        allowed: what the object may change to from ``current``, sorted.
+        machine: which status machine or lifecycle refused (``"case"``,
+            ``"relationship_ladder"``, ...).
+        trigger: for a lifecycle, the trigger refused if the lifecycle knows it.
+        guard: for a lifecycle, the name of the guard that refused, if one did.
+    """
+
+    default_code = "transition"
+
+    def __init__(
+        self,
+        rule: str,
+        *,
+        path: str = "$.status",
+        code: str | None = None,
+        problems: Sequence[Problem] | None = None,
+        machine: str = "",
+        current: str | None = None,
+        wanted: str | None = None,
+        allowed: tuple[str, ...] = (),
+        trigger: str | None = None,
+        guard: str | None = None,
+    ) -> None:
+        self.machine = machine
+        self.current = current
+        self.wanted = wanted
+        self.allowed = allowed
+        self.trigger = trigger
+        self.guard = guard
+        super().__init__(rule, path=path, code=code, problems=problems)
+
+    @property
+    def definition(self) -> str:
+        """The lifecycle's name (the ``machine`` that refused)."""
+        return self.machine
+
+    @property
+    def stage(self) -> str | None:
+        """The lifecycle stage the customer is in (the ``current`` value)."""
+        return self.current
 
 
 class RepositoryError(CrmcoreError):

@@ -1,21 +1,56 @@
-"""Helpers every aggregate uses: typed id fields, the version and pending events."""
+"""The one aggregate base: id, version, creation and last-change times, events, the time rule.
+
+Every crmcore aggregate (customer, order, case, ...) is an immutable attrs
+class built on :class:`Aggregate`. The base owns what they all share, so that
+they all behave the same way:
+
+- ``id``, ``created_at`` and ``updated_at`` (the time of the last change);
+- ``version`` for optimistic concurrency (repositories compare and bump it);
+- ``sequence``, the number of events the aggregate has ever recorded, and
+  ``pending_events``, those recorded since it was loaded;
+- **the time rule**: a command dated before the aggregate's last change is
+  refused with code ``time_backwards`` (``$.at``), so events never come out
+  of time order;
+- **the envelope**: every event recorded gets the next sequence number, the
+  command's time, and the ``actor``, ``correlation_id`` and ``causation_id``
+  the caller passed (see :mod:`crmcore.events`);
+- loading checks: a document's own times never lie after ``updated_at``, and
+  its pending events belong to it, in sequence.
+
+Subclasses declare ``aggregate_kind`` (``"order"``), ``id_type`` (``OrderId``), their
+fields, and three hooks: :meth:`_check` (their invariants), :meth:`_recorded_times`
+(the times their data holds) and :meth:`_event_fields` (the ids every event of
+theirs carries).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, TypeVar
+from collections.abc import Callable, Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any, ClassVar, Final, Generic, Self, TypeVar
 
 import attrs
 
-from crmcore._kernel._checks import instance_of, tuple_of, type_name
-from crmcore._kernel._events import DomainEvent
+from crmcore._kernel._checks import instance_of, require_aware, tuple_of, type_name
+from crmcore._kernel._events import MAX_SEQUENCE, DomainEvent, EventDraft, check_meta
 from crmcore._kernel._ids import Identifier
 from crmcore.errors import InvalidType, ValidationError
 
-__all__ = ["check_version", "optional_typed_id", "pending_events", "typed_id"]
-
+__all__ = [
+    "Aggregate",
+    "Command",
+    "check_version",
+    "optional_typed_id",
+    "pending_events",
+    "typed_id",
+]
 
 IdT = TypeVar("IdT", bound=Identifier)
+
+#: Stands for "not given": ``updated_at`` then defaults to the latest time in the data.
+_UNSET: Final = datetime.min.replace(tzinfo=UTC)
+#: The highest version an aggregate may reach (what any database column can hold).
+MAX_VERSION: Final = 2**53 - 1
 
 
 def typed_id(cls: type[IdT], path: str) -> Callable[[object, attrs.Attribute[Any], IdT], None]:
@@ -41,12 +76,20 @@ def optional_typed_id(
     return run
 
 
-def check_version(_: object, __: attrs.Attribute[Any], value: object) -> None:
-    """An attrs validator for an aggregate's ``version``: an int of 0 or more."""
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidType(f"must be an int, not {type_name(value)}", path="$.version")
-    if value < 0:
-        raise ValidationError("must be 0 or more", path="$.version", code="negative")
+def _count(path: str, maximum: int) -> Callable[[object, attrs.Attribute[Any], object], None]:
+    def check(_: object, __: attrs.Attribute[Any], value: object) -> None:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise InvalidType(f"must be an int, not {type_name(value)}", path=path)
+        if value < 0:
+            raise ValidationError("must be 0 or more", path=path, code="negative")
+        if value > maximum:
+            raise ValidationError("must be at most 2**53 - 1", path=path, code="range")
+
+    return check
+
+
+#: An attrs validator for an aggregate's ``version``: an int from 0 to 2**53 - 1.
+check_version: Final = _count("$.version", MAX_VERSION)
 
 
 def pending_events(value: object) -> tuple[DomainEvent, ...]:
@@ -54,3 +97,200 @@ def pending_events(value: object) -> tuple[DomainEvent, ...]:
     if type(value) is tuple and all(isinstance(e, DomainEvent) for e in value):
         return value
     return tuple_of(value, "$.pending_events", instance_of(DomainEvent, "a DomainEvent"))
+
+
+def _aggregate_id(instance: Aggregate[Any], _: attrs.Attribute[Any], value: object) -> None:
+    expected = type(instance).id_type
+    if type(value) is not expected:
+        raise InvalidType(f"must be a {expected.__name__}, not {type_name(value)}", path="$.id")
+
+
+def _created_at(value: object) -> datetime:
+    return require_aware(value, "$.created_at")
+
+
+def _updated_at(value: object) -> datetime:
+    return require_aware(value, "$.updated_at")
+
+
+@attrs.frozen(slots=True)
+class Command:
+    """One command's time and envelope values, checked before anything changes."""
+
+    at: datetime
+    actor: str | None = None
+    correlation_id: str | None = None
+    causation_id: str | None = None
+
+
+@attrs.frozen(slots=True, kw_only=True, repr=False)
+class Aggregate(Generic[IdT]):
+    """The base every aggregate builds on (see the module documentation).
+
+    Attributes:
+        id: the aggregate's identifier.
+        created_at: when it was created.
+        updated_at: when it last changed (``created_at`` at first). Commands
+            dated before it are refused: times never go backwards.
+        version: the version it was loaded at, for optimistic concurrency.
+        sequence: how many events it has recorded since it was created; the
+            next event gets ``sequence + 1``.
+        pending_events: the events recorded since it was loaded, oldest first.
+    """
+
+    #: The aggregate's kind in event envelopes and messages (``"order"``).
+    aggregate_kind: ClassVar[str] = "aggregate"
+    #: The exact identifier type of ``id``.
+    id_type: ClassVar[type[Identifier]] = Identifier
+
+    id: IdT = attrs.field(validator=_aggregate_id)
+    created_at: datetime = attrs.field(converter=_created_at)
+    updated_at: datetime = attrs.field(default=_UNSET, converter=_updated_at)
+    version: int = attrs.field(default=0, validator=check_version)
+    sequence: int = attrs.field(default=0, validator=_count("$.sequence", MAX_SEQUENCE))
+    pending_events: tuple[DomainEvent, ...] = attrs.field(
+        default=(), converter=pending_events, eq=False, hash=False
+    )
+
+    def __attrs_post_init__(self) -> None:
+        self._check()
+        latest = max(self._recorded_times(), default=self.created_at)
+        if self.updated_at == _UNSET:
+            object.__setattr__(self, "updated_at", max(self.created_at, latest))
+        else:
+            if self.updated_at < self.created_at:
+                raise ValidationError(
+                    f"must not be before the {self._noun} was created",
+                    path="$.updated_at",
+                    code="time_backwards",
+                )
+            if latest > self.updated_at:
+                raise ValidationError(
+                    f"must not be before the {self._noun}'s last recorded change",
+                    path="$.updated_at",
+                    code="time_backwards",
+                )
+        if self.pending_events:
+            self._check_events()
+
+    # -- hooks for subclasses -------------------------------------------------------------
+
+    def _check(self) -> None:
+        """Check the subclass's invariants (raise ValidationError with a path)."""
+
+    def _recorded_times(self) -> Iterable[datetime]:
+        """Every time the aggregate's own data holds (none may lie after ``updated_at``)."""
+        return ()
+
+    def _event_fields(self) -> Mapping[str, object]:
+        """The id fields every event of this aggregate carries (``{"order_id": ...}``)."""
+        return {}
+
+    # -- shared behaviour -----------------------------------------------------------------
+
+    @property
+    def _noun(self) -> str:
+        return self.aggregate_kind.replace("_", " ")
+
+    def _check_events(self) -> None:
+        events = self.pending_events
+        first = self.sequence - len(events) + 1
+        if first < 1:
+            raise ValidationError(
+                "must not hold more events than the aggregate recorded (its sequence)",
+                path="$.pending_events",
+                code="sequence",
+            )
+        previous = self.created_at
+        for index, event in enumerate(events):
+            where = f"$.pending_events[{index}]"
+            if event.aggregate_kind != self.aggregate_kind or event.aggregate_id != self.id.value:
+                raise ValidationError(
+                    f"must be an event of this {self._noun}", path=where, code="foreign_event"
+                )
+            if event.sequence != first + index:
+                raise ValidationError(
+                    "must continue the aggregate's event sequence without gaps",
+                    path=f"{where}.sequence",
+                    code="sequence",
+                )
+            if not previous <= event.occurred_at <= self.updated_at:
+                raise ValidationError(
+                    "must not be before the event before it or after the last change",
+                    path=f"{where}.occurred_at",
+                    code="time_backwards",
+                )
+            previous = event.occurred_at
+
+    def _begin(self, at: object, meta: Mapping[str, object], *, path: str = "$.at") -> Command:
+        """Check a command's time (the time rule) and envelope values."""
+        when = require_aware(at, path)
+        if when < self.updated_at:
+            raise ValidationError(
+                f"must not be before the {self._noun}'s last change (times never go backwards)",
+                path=path,
+                code="time_backwards",
+            )
+        return Command(when, **check_meta(meta))
+
+    @staticmethod
+    def _begin_new(at: object, meta: Mapping[str, object], *, path: str = "$.at") -> Command:
+        """Check the time and envelope values of a command that creates an aggregate."""
+        return Command(require_aware(at, path), **check_meta(meta))
+
+    def _envelopes(self, command: Command, count: int) -> list[dict[str, object]]:
+        base = {
+            "occurred_at": command.at,
+            "actor": command.actor,
+            "correlation_id": command.correlation_id,
+            "causation_id": command.causation_id,
+            **self._event_fields(),
+        }
+        return [{**base, "sequence": self.sequence + n} for n in range(1, count + 1)]
+
+    def _record(self, command: Command, *drafts: EventDraft, **changes: Any) -> Self:
+        """Apply ``changes`` and record ``drafts`` as events of ``command``.
+
+        The result is checked like any new aggregate (every converter and
+        invariant runs), so a change that breaks a rule raises and leaves
+        ``self`` as it was.
+        """
+        if self.sequence + len(drafts) > MAX_SEQUENCE:
+            raise ValidationError(
+                "has recorded the most events an aggregate may", path="$.sequence", code="range"
+            )
+        envelopes = self._envelopes(command, len(drafts))
+        events = tuple(d.build(e) for d, e in zip(drafts, envelopes, strict=True))
+        return attrs.evolve(
+            self,
+            pending_events=(*self.pending_events, *events),
+            sequence=self.sequence + len(events),
+            updated_at=command.at,
+            **changes,
+        )
+
+    @classmethod
+    def _create(
+        cls, command: Command, *drafts: EventDraft | Callable[[Self], EventDraft], **fields: Any
+    ) -> Self:
+        """Build a new aggregate at the command's time and record its first events.
+
+        A draft may be a function of the new aggregate (for events that carry
+        computed values, such as an order's total).
+        """
+        new = cls(created_at=command.at, updated_at=command.at, **fields)
+        built = [d if isinstance(d, EventDraft) else d(new) for d in drafts]
+        events = tuple(
+            d.build(e) for d, e in zip(built, new._envelopes(command, len(built)), strict=True)
+        )
+        # ``new`` is fresh and not yet shared: give it its first events in place.
+        object.__setattr__(new, "pending_events", events)
+        object.__setattr__(new, "sequence", len(events))
+        new._check_events()
+        return new
+
+    def without_pending_events(self) -> Self:
+        """The same aggregate with no pending events (what a repository stores)."""
+        if not self.pending_events:
+            return self
+        return attrs.evolve(self, pending_events=())

@@ -1,39 +1,179 @@
-"""The domain-event base every aggregate's events derive from."""
+"""Domain events and their one envelope.
+
+Aggregates never send an email or call a webhook. Each command records what
+happened as an event in the new aggregate's ``pending_events``; the unit of
+work hands them to the host application, which reacts.
+
+Every event carries the same envelope, whatever aggregate recorded it:
+
+``event_id``
+    ``"{aggregate_kind}:{aggregate_id}#{sequence}"``: derived, never random, so
+    handing an event out twice gives the same id and consumers can deduplicate.
+``aggregate_kind``, ``aggregate_id``
+    which aggregate recorded it (``"order"``, ``"o-1"``).
+``sequence``
+    the event's position in that aggregate's history: 1 for the first event
+    it ever recorded, one more for each event after it.
+``occurred_at``
+    when it happened, timezone-aware, passed in by the caller.
+``actor``, ``correlation_id``, ``causation_id``
+    optional identifiers the caller passes to the command: who did it, the
+    request or job it belongs to, and the message that caused it.
+
+Events reference personal data (a customer id, a contact point's channel);
+they never copy names, addresses or free text.
+"""
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Mapping
 from datetime import datetime
-from typing import ClassVar
+from typing import Any, ClassVar, Final, Self, TypedDict
 
 import attrs
 
-from crmcore._kernel._checks import aware
+from crmcore._kernel._checks import aware, type_name
+from crmcore._kernel._ids import Identifier, id_text
+from crmcore.errors import InvalidType, ValidationError
 
-__all__ = ["DomainEvent", "event_types"]
+__all__ = [
+    "MAX_SEQUENCE",
+    "DomainEvent",
+    "EventDraft",
+    "EventMeta",
+    "check_meta",
+    "event_types",
+]
+
+#: The highest sequence number an aggregate's events may reach.
+MAX_SEQUENCE: Final = 2**53 - 1
+#: The keyword arguments every command accepts for the event envelope.
+META_KEYS: Final = ("actor", "correlation_id", "causation_id")
 
 
-def _domainevent_occurred_at(value: object) -> datetime:
+class EventMeta(TypedDict, total=False):
+    """The optional envelope values a caller passes to any command.
+
+    ``actor`` is who did it (a staff id, ``"system"``, an integration's name);
+    ``correlation_id`` the request or job the command belongs to;
+    ``causation_id`` the id of the event or message that caused it. Each is
+    identifier text (or an :class:`~crmcore.Identifier`).
+    """
+
+    actor: Identifier | str | None
+    correlation_id: str | None
+    causation_id: str | None
+
+
+def check_meta(meta: Mapping[str, object]) -> dict[str, str | None]:
+    """Validate a command's envelope keywords; unknown keywords are refused."""
+    for key in meta:
+        if key not in META_KEYS:
+            raise InvalidType(
+                "is not a keyword this command takes (envelope keywords: "
+                "actor, correlation_id, causation_id)",
+                path=f"$.{key}" if key.isidentifier() else "$",
+                code="unknown_keyword",
+            )
+    return {key: _optional_id(meta.get(key), f"$.{key}") for key in META_KEYS}
+
+
+def _optional_id(value: object, path: str) -> str | None:
+    if value is None:
+        return None
+    return id_text(value, path)
+
+
+def _actor(value: object) -> str | None:
+    return _optional_id(value, "$.actor")
+
+
+def _correlation(value: object) -> str | None:
+    return _optional_id(value, "$.correlation_id")
+
+
+def _causation(value: object) -> str | None:
+    return _optional_id(value, "$.causation_id")
+
+
+def _occurred_at(value: object) -> datetime:
     return aware("$.occurred_at")(value)
+
+
+def _sequence(_: object, __: attrs.Attribute[Any], value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidType(f"must be an int, not {type_name(value)}", path="$.sequence")
+    if not 1 <= value <= MAX_SEQUENCE:
+        raise ValidationError("must be from 1 to 2**53 - 1", path="$.sequence", code="range")
 
 
 @attrs.frozen(slots=True, kw_only=True)
 class DomainEvent:
-    """Base of every domain event.
+    """Base of every domain event: the envelope (see the module documentation).
+
+    Subclasses group the events of one aggregate kind (``CustomerEvent``,
+    ``OrderEvent``, ...): they set ``aggregate_kind`` and name the field that
+    holds the aggregate's id in ``aggregate_id_field``.
 
     Attributes:
+        sequence: the event's position in its aggregate's history (from 1).
         occurred_at: when it happened (timezone-aware).
+        actor: who did it, if the caller said.
+        correlation_id: the request or job it belongs to, if the caller said.
+        causation_id: what caused it, if the caller said.
     """
 
     abstract_event: ClassVar[bool] = True
+    aggregate_kind: ClassVar[str] = "event"
+    aggregate_id_field: ClassVar[str] = ""
 
-    occurred_at: datetime = attrs.field(converter=_domainevent_occurred_at)
+    sequence: int = attrs.field(validator=_sequence)
+    occurred_at: datetime = attrs.field(converter=_occurred_at)
+    actor: str | None = attrs.field(default=None, converter=_actor, repr=False)
+    correlation_id: str | None = attrs.field(default=None, converter=_correlation, repr=False)
+    causation_id: str | None = attrs.field(default=None, converter=_causation, repr=False)
 
     @property
     def type(self) -> str:
         """The event's type name, as used in serialized form."""
         return type(self).__name__
+
+    @property
+    def aggregate_id(self) -> str:
+        """The id of the aggregate that recorded the event, as text."""
+        value: object = getattr(self, self.aggregate_id_field)
+        return value.value if isinstance(value, Identifier) else str(value)
+
+    @property
+    def event_id(self) -> str:
+        """``"{aggregate_kind}:{aggregate_id}#{sequence}"``: stable, for deduplication."""
+        return f"{self.aggregate_kind}:{self.aggregate_id}#{self.sequence}"
+
+    @classmethod
+    def draft(cls, **fields: Any) -> EventDraft:
+        """The event's own fields, for an aggregate to record with its envelope.
+
+        Aggregates call this in their commands; the kernel adds the envelope
+        (sequence, time, actor, ...) and the aggregate's id fields.
+        """
+        return EventDraft(cls, fields)
+
+
+@attrs.frozen(slots=True)
+class EventDraft:
+    """An event class and its own fields, before the envelope is added."""
+
+    cls: type[DomainEvent]
+    fields: Mapping[str, Any]
+
+    def build(self, envelope: Mapping[str, Any]) -> DomainEvent:
+        """The event with ``envelope`` (sequence, time, actor, ids) added."""
+        return self.cls(**envelope, **self.fields)
+
+    def with_fields(self, **fields: Any) -> Self:
+        """The same draft with more fields."""
+        return attrs.evolve(self, fields={**self.fields, **fields})
 
 
 def event_types() -> Mapping[str, type[DomainEvent]]:
@@ -42,7 +182,7 @@ def event_types() -> Mapping[str, type[DomainEvent]]:
     Walks the subclasses of :class:`DomainEvent` each time it is called, so
     events defined by later capabilities (or by the host application) are
     found once their module is imported. Bases that group events, such as
-    :class:`CustomerEvent`, declare ``abstract_event = True`` and are left out.
+    ``CustomerEvent``, declare ``abstract_event = True`` and are left out.
     """
     found: dict[str, type[DomainEvent]] = {}
     pending: list[type[DomainEvent]] = [DomainEvent]

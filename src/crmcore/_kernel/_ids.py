@@ -40,6 +40,7 @@ __all__ = [
     "SequentialIdSource",
     "StaffId",
     "SubscriptionId",
+    "id_text",
 ]
 
 #: Anything that returns a fresh identifier string each time it is called.
@@ -49,20 +50,29 @@ _ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@+=/-]*")
 MAX_ID_LENGTH = 128
 
 
-def _check_id(value: object) -> str:
+def id_text(value: object, path: str = "$.value") -> str:
+    """Return ``value`` if it is valid identifier text (an :class:`Identifier` gives its text)."""
+    if isinstance(value, Identifier):
+        return value.value
     if not isinstance(value, str):
-        raise InvalidType(f"must be an identifier str, not {type_name(value)}", path="$.value")
+        raise InvalidType(f"must be an identifier str, not {type_name(value)}", path=path)
     if not 1 <= len(value) <= MAX_ID_LENGTH:
         raise ValidationError(
-            f"must be 1 to {MAX_ID_LENGTH} characters", path="$.value", code="id_length"
+            f"must be 1 to {MAX_ID_LENGTH} characters", path=path, code="id_length"
         )
     if _ID_PATTERN.fullmatch(value) is None:
         raise ValidationError(
             "must start with a letter or digit and use only letters, digits and ._:@+=/-",
-            path="$.value",
+            path=path,
             code="id_format",
         )
     return value
+
+
+def _check_id(value: object) -> str:
+    if type(value) is not str:
+        raise InvalidType(f"must be an identifier str, not {type_name(value)}", path="$.value")
+    return id_text(value)
 
 
 @attrs.frozen(slots=True, repr=False, order=True)

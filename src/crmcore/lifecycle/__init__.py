@@ -34,7 +34,8 @@ from crmcore.lifecycle._definition import (
     State,
     Transition,
 )
-from crmcore.lifecycle._errors import InvalidDefinition, TransitionNotAllowed
+from crmcore.errors import TransitionNotAllowed
+from crmcore.lifecycle._errors import InvalidDefinition
 from crmcore.lifecycle._insight import (
     Flow,
     Funnel,

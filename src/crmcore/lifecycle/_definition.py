@@ -14,7 +14,8 @@ from crmcore.customers import Customer, LifecycleStageChanged, LifecycleState, S
 from crmcore.customers._lifecycle import START_TRIGGER
 from crmcore.errors import InvalidType, Problem, ValidationError
 from crmcore.lifecycle._diagrams import dot, mermaid
-from crmcore.lifecycle._errors import InvalidDefinition, TransitionNotAllowed
+from crmcore.errors import TransitionNotAllowed
+from crmcore.lifecycle._errors import InvalidDefinition
 
 __all__ = ["MAX_STATES", "MAX_TRANSITIONS", "Guard", "LifecycleDefinition", "State", "Transition"]
 
@@ -738,30 +739,27 @@ class LifecycleDefinition:
 
     # -- helpers --------------------------------------------------------------------------
 
-    def _refusal(self, stage: str, trigger: object) -> TransitionNotAllowed:
+    def _refusal(self, stage: str, trigger: object) -> ValidationError:
         allowed = self._allowed.get(stage, ())
         listed = ", ".join(allowed) if allowed else "none (a terminal stage)"
         if not isinstance(trigger, str):
-            return TransitionNotAllowed(
+            return InvalidType(
                 f"must be a trigger name (str), not {type_name(trigger)}; allowed from '{stage}': {listed}",
-                code="type",
-                definition=self.name,
-                stage=stage,
-                allowed=allowed,
+                path="$.trigger",
             )
         if trigger not in self._triggers:
             return TransitionNotAllowed(
                 f"must be a trigger of lifecycle '{self.name}'; allowed from '{stage}': {listed}",
-                code="unknown_trigger",
-                definition=self.name,
-                stage=stage,
+                path="$.trigger",
+                machine=self.name,
+                current=stage,
                 allowed=allowed,
             )
         return TransitionNotAllowed(
             f"trigger '{trigger}' is not allowed from stage '{stage}'; allowed: {listed}",
-            code="not_allowed",
-            definition=self.name,
-            stage=stage,
+            path="$.trigger",
+            machine=self.name,
+            current=stage,
             trigger=str(trigger),
             allowed=allowed,
         )
@@ -792,9 +790,9 @@ class LifecycleDefinition:
                 allowed = self._allowed[stage]
                 raise TransitionNotAllowed(
                     f"guard '{guard}' refused trigger '{transition.trigger}' from stage '{stage}'",
-                    code="guard",
-                    definition=self.name,
-                    stage=stage,
+                    path="$.trigger",
+                    machine=self.name,
+                    current=stage,
                     trigger=transition.trigger,
                     allowed=allowed,
                     guard=guard,

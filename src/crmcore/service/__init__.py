@@ -3,7 +3,7 @@
 from crmcore._kernel._ids import CaseId
 from crmcore.service._calendar import BusinessCalendar, TimeOfDay, Weekday, WorkingDay, WorkingHours
 from crmcore.service._cases import (
-    CASE_TRANSITIONS,
+    CASE_STATUSES,
     Case,
     CaseAssigned,
     CaseClosed,
@@ -36,7 +36,7 @@ from crmcore.service._sla import (
 )
 
 __all__ = [
-    "CASE_TRANSITIONS",
+    "CASE_STATUSES",
     "BusinessCalendar",
     "Case",
     "CaseAssigned",

@@ -41,15 +41,14 @@ crmcore.errors.ValidationError: $.status: cannot change from pending_customer to
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from enum import StrEnum
-from types import MappingProxyType
-from typing import Any, ClassVar, Final
+from typing import Any, ClassVar, Final, Unpack
 
 import attrs
 
-from crmcore._kernel._aggregate import check_version, optional_typed_id, pending_events, typed_id
+from crmcore._kernel._aggregate import Aggregate, optional_typed_id, typed_id
 from crmcore._kernel._checks import (
     aware,
     clean_text,
@@ -60,14 +59,15 @@ from crmcore._kernel._checks import (
     tuple_of,
     type_name,
 )
-from crmcore._kernel._events import DomainEvent
+from crmcore._kernel._events import DomainEvent, EventDraft, EventMeta
 from crmcore._kernel._ids import CaseId, CustomerId, OrderId, StaffId
+from crmcore._kernel._status import StatusMachine
 from crmcore._kernel._timeline import TimelineEntry
 from crmcore.customers._contact import Channel
 from crmcore.errors import InvalidType, ValidationError
 
 __all__ = [
-    "CASE_TRANSITIONS",
+    "CASE_STATUSES",
     "Case",
     "CaseAssigned",
     "CaseClosed",
@@ -146,14 +146,15 @@ class CaseStatus(StrEnum):
 
 _S = CaseStatus
 #: The status machine: the statuses each status may change to.
-CASE_TRANSITIONS: Final[Mapping[CaseStatus, frozenset[CaseStatus]]] = MappingProxyType(
+CASE_STATUSES: Final = StatusMachine(
+    "case",
     {
-        _S.NEW: frozenset({_S.OPEN, _S.PENDING_CUSTOMER, _S.RESOLVED}),
-        _S.OPEN: frozenset({_S.PENDING_CUSTOMER, _S.RESOLVED}),
-        _S.PENDING_CUSTOMER: frozenset({_S.OPEN, _S.RESOLVED}),
-        _S.RESOLVED: frozenset({_S.OPEN, _S.CLOSED}),
-        _S.CLOSED: frozenset({_S.OPEN}),
-    }
+        _S.NEW: {_S.OPEN, _S.PENDING_CUSTOMER, _S.RESOLVED},
+        _S.OPEN: {_S.PENDING_CUSTOMER, _S.RESOLVED},
+        _S.PENDING_CUSTOMER: {_S.OPEN, _S.RESOLVED},
+        _S.RESOLVED: {_S.OPEN, _S.CLOSED},
+        _S.CLOSED: {_S.OPEN},
+    },
 )
 #: Statuses in which a case is still being worked on (not resolved or closed).
 ACTIVE_STATUSES: Final = frozenset({_S.NEW, _S.OPEN, _S.PENDING_CUSTOMER})
@@ -251,6 +252,8 @@ class CaseEvent(DomainEvent):
     """Base of the events recorded by a :class:`Case`."""
 
     abstract_event: ClassVar[bool] = True
+    aggregate_kind: ClassVar[str] = "case"
+    aggregate_id_field: ClassVar[str] = "case_id"
 
     case_id: CaseId
     customer_id: CustomerId
@@ -355,20 +358,8 @@ def _case_description(value: object) -> str | None:
     )
 
 
-def _case_opened_at(value: object) -> datetime:
-    return aware("$.opened_at")(value)
-
-
-def _case_updated_at(value: object) -> datetime:
-    return aware("$.updated_at")(value)
-
-
 def _first_history(case: Case) -> tuple[StatusChange, ...]:
-    return (StatusChange(CaseStatus.NEW, case.opened_at),)
-
-
-def _opening_time(case: Case) -> datetime:
-    return case.opened_at
+    return (StatusChange(CaseStatus.NEW, case.created_at),)
 
 
 def _case_first_responded_at(value: object) -> datetime | None:
@@ -408,17 +399,8 @@ def _case_escalations(value: object) -> tuple[Escalation, ...]:
     return found
 
 
-def _not_allowed(current: CaseStatus, wanted: CaseStatus, path: str) -> ValidationError:
-    allowed = ", ".join(s.value for s in CaseStatus if s in CASE_TRANSITIONS[current])
-    return ValidationError(
-        f"cannot change from {current.value} to {wanted.value}; allowed: {allowed}",
-        path=path,
-        code="transition",
-    )
-
-
 @attrs.frozen(slots=True, kw_only=True, repr=False)
-class Case:
+class Case(Aggregate[CaseId]):
     """A service case: a complaint, question or request from one customer.
 
     Open one with :meth:`open`. Like every crmcore aggregate it is immutable:
@@ -426,26 +408,27 @@ class Case:
     a command that fails raises :class:`~crmcore.ValidationError` and changes
     nothing. Every command takes the time it happens at, which must not be
     before the case's last change (:attr:`updated_at`): times never go
-    backwards.
+    backwards. Every command also takes the envelope keywords ``actor``,
+    ``correlation_id`` and ``causation_id`` (see :mod:`crmcore.events`).
 
     The description is free text that may hold personal data: the repr leaves
     it (and the subject) out.
 
     Attributes:
         history: every status the case entered, oldest first; the first is
-            ``new`` at ``opened_at``.
+            ``new`` at ``created_at`` (the opening).
         first_responded_at: when the business first responded, if it has.
         escalations: the escalations recorded, one per rule at most.
-        updated_at: the time of the last command (``opened_at`` at first).
     """
 
-    id: CaseId = attrs.field(validator=typed_id(CaseId, "$.id"))
+    aggregate_kind: ClassVar[str] = "case"
+    id_type: ClassVar[type[CaseId]] = CaseId
+
     customer_id: CustomerId = attrs.field(validator=typed_id(CustomerId, "$.customer_id"))
     kind: CaseKind = attrs.field(converter=_case_kind)
     priority: CasePriority = attrs.field(converter=_case_priority)
     subject: str = attrs.field(converter=_case_subject)
     channel: Channel = attrs.field(converter=_case_channel)
-    opened_at: datetime = attrs.field(converter=_case_opened_at)
     description: str | None = attrs.field(default=None, converter=_case_description)
     assignee: StaffId | None = attrs.field(
         default=None, validator=optional_typed_id(StaffId, "$.assignee")
@@ -460,18 +443,10 @@ class Case:
         default=None, converter=_case_first_responded_at
     )
     escalations: tuple[Escalation, ...] = attrs.field(default=(), converter=_case_escalations)
-    updated_at: datetime = attrs.field(
-        default=attrs.Factory(_opening_time, takes_self=True), converter=_case_updated_at
-    )
-    version: int = attrs.field(default=0, validator=check_version)
-    pending_events: tuple[DomainEvent, ...] = attrs.field(
-        default=(), converter=pending_events, eq=False, hash=False
-    )
 
-    def __attrs_post_init__(self) -> None:
+    def _check(self) -> None:
         self._check_history()
-        latest = self.last_changed_at
-        if self.first_responded_at is not None and self.first_responded_at < self.opened_at:
+        if self.first_responded_at is not None and self.first_responded_at < self.created_at:
             raise ValidationError(
                 "must not be before the case was opened",
                 path="$.first_responded_at",
@@ -486,18 +461,12 @@ class Case:
                     code="duplicate",
                 )
             rules.add(escalation.rule)
-            if escalation.due_at < self.opened_at:
+            if escalation.due_at < self.created_at:
                 raise ValidationError(
                     "must not be before the case was opened",
                     path=f"$.escalations[{index}].due_at",
                     code="before_opened",
                 )
-        if latest > self.updated_at:
-            raise ValidationError(
-                "must not be before the case's last recorded change",
-                path="$.updated_at",
-                code="time_backwards",
-            )
 
     def _check_history(self) -> None:
         if not self.history:
@@ -507,22 +476,30 @@ class Case:
                 code="history_start",
             )
         first = self.history[0]
-        if first.status is not CaseStatus.NEW or first.at != self.opened_at:
+        if first.status is not CaseStatus.NEW or first.at != self.created_at:
             raise ValidationError(
                 "must start with status new at the time the case was opened",
                 path="$.history[0]",
                 code="history_start",
             )
         for index in range(1, len(self.history)):
-            before, after = self.history[index - 1], self.history[index]
-            if after.at < before.at:
+            if self.history[index].at < self.history[index - 1].at:
                 raise ValidationError(
                     "must not be before the change before it",
                     path=f"$.history[{index}].at",
                     code="time_backwards",
                 )
-            if after.status not in CASE_TRANSITIONS[before.status]:
-                raise _not_allowed(before.status, after.status, f"$.history[{index}].status")
+        CASE_STATUSES.check_path((c.status for c in self.history), path="$.history")
+
+    def _recorded_times(self) -> Iterable[datetime]:
+        yield self.history[-1].at
+        if self.first_responded_at is not None:
+            yield self.first_responded_at
+        for escalation in self.escalations:
+            yield escalation.due_at
+
+    def _event_fields(self) -> Mapping[str, object]:
+        return {"case_id": self.id, "customer_id": self.customer_id}
 
     # -- construction ---------------------------------------------------------------------
 
@@ -540,38 +517,40 @@ class Case:
         description: str | None = None,
         assignee: StaffId | None = None,
         order_id: OrderId | None = None,
+        **meta: Unpack[EventMeta],
     ) -> Case:
         """Open a case (status ``new``) at ``at``; records :class:`CaseOpened`.
 
         Raises:
             ValidationError: an argument breaks a rule; the path names it.
         """
-        when = require_aware(at, "$.at")
-        case = cls(
+        command = cls._begin_new(at, meta)
+        return cls._create(
+            command,
+            lambda case: CaseOpened.draft(
+                kind=case.kind,
+                priority=case.priority,
+                channel=case.channel,
+                assignee=case.assignee,
+                order_id=case.order_id,
+            ),
             id=case_id,
             customer_id=customer_id,
             kind=kind,
             priority=priority,
             subject=subject,
             channel=channel,
-            opened_at=when,
             description=description,
             assignee=assignee,
             order_id=order_id,
         )
-        event = CaseOpened(
-            occurred_at=when,
-            case_id=case.id,
-            customer_id=case.customer_id,
-            kind=case.kind,
-            priority=case.priority,
-            channel=case.channel,
-            assignee=case.assignee,
-            order_id=case.order_id,
-        )
-        return attrs.evolve(case, pending_events=(event,))
 
     # -- queries --------------------------------------------------------------------------
+
+    @property
+    def opened_at(self) -> datetime:
+        """When the case was opened (its ``created_at``)."""
+        return self.created_at
 
     @property
     def status(self) -> CaseStatus:
@@ -579,18 +558,9 @@ class Case:
         return self.history[-1].status
 
     @property
-    def last_changed_at(self) -> datetime:
-        """The latest time recorded in the case's own data (history, response, escalations)."""
-        times = [self.history[-1].at]
-        if self.first_responded_at is not None:
-            times.append(self.first_responded_at)
-        times.extend(e.due_at for e in self.escalations)
-        return max(times)
-
-    @property
     def allowed_statuses(self) -> frozenset[CaseStatus]:
         """The statuses the case may change to now."""
-        return CASE_TRANSITIONS[self.status]
+        return CASE_STATUSES.allowed(self.status)
 
     @property
     def is_active(self) -> bool:
@@ -620,24 +590,13 @@ class Case:
 
     # -- commands -------------------------------------------------------------------------
 
-    def _at(self, at: object) -> datetime:
-        when = require_aware(at, "$.at")
-        if when < self.updated_at:
-            raise ValidationError(
-                "must not be before the case's last change (times never go backwards)",
-                path="$.at",
-                code="time_backwards",
-            )
-        return when
-
-    def _record(self, events: list[DomainEvent], **changes: Any) -> Case:
-        return attrs.evolve(self, pending_events=(*self.pending_events, *events), **changes)
-
-    def _ids(self) -> dict[str, Any]:
-        return {"case_id": self.id, "customer_id": self.customer_id}
-
     def change_status(
-        self, status: CaseStatus | str, *, at: datetime, reason: str | None = None
+        self,
+        status: CaseStatus | str,
+        *,
+        at: datetime,
+        reason: str | None = None,
+        **meta: Unpack[EventMeta],
     ) -> Case:
         """Move the case to ``status`` if the status machine allows it.
 
@@ -647,108 +606,100 @@ class Case:
         :class:`CaseFirstResponded` first.
 
         Raises:
-            ValidationError: the machine does not allow the change (``$.status``,
-                code ``transition``; the rule lists the allowed statuses), or
-                ``at`` is naive or before the last change.
+            TransitionNotAllowed: the machine does not allow the change
+                (``$.status``, code ``transition``; ``allowed`` lists what is).
+            ValidationError: ``at`` is naive or before the last change.
         """
-        wanted = enum_converter(CaseStatus, "$.status")(status)
-        when = self._at(at)
-        current = self.status
-        if wanted not in CASE_TRANSITIONS[current]:
-            raise _not_allowed(current, wanted, "$.status")
-        change = StatusChange(wanted, when, reason)
-        events: list[DomainEvent] = []
+        wanted = CASE_STATUSES.parse(status)
+        command = self._begin(at, meta)
+        current = CASE_STATUSES.check(self.status, wanted)
+        change = StatusChange(wanted, command.at, reason)
+        drafts: list[EventDraft] = []
         changes: dict[str, Any] = {}
         if wanted is CaseStatus.RESOLVED and self.first_responded_at is None:
-            events.append(CaseFirstResponded(occurred_at=when, **self._ids()))
-            changes["first_responded_at"] = when
+            drafts.append(CaseFirstResponded.draft())
+            changes["first_responded_at"] = command.at
         event_cls: type[CaseStatusChanged] = CaseStatusChanged
         if wanted is CaseStatus.RESOLVED:
             event_cls = CaseResolved
         elif wanted is CaseStatus.CLOSED:
             event_cls = CaseClosed
-        elif current in DONE_STATUSES:
+        elif self.status in DONE_STATUSES:
             event_cls = CaseReopened
-        events.append(
-            event_cls(
-                occurred_at=when,
-                from_status=current,
-                to_status=wanted,
-                reason=change.reason,
-                **self._ids(),
-            )
+        drafts.append(
+            event_cls.draft(from_status=self.status, to_status=current, reason=change.reason)
         )
-        return self._record(events, history=(*self.history, change), updated_at=when, **changes)
+        return self._record(command, *drafts, history=(*self.history, change), **changes)
 
-    def respond(self, *, at: datetime) -> Case:
+    def respond(self, *, at: datetime, **meta: Unpack[EventMeta]) -> Case:
         """Record that the business responded to the customer.
 
         The first response is recorded once (:class:`CaseFirstResponded`);
         later responses change nothing. Responding to a ``new`` case also
         opens it.
         """
-        when = self._at(at)
+        command = self._begin(at, meta)
         case = self
         if self.first_responded_at is None:
-            event = CaseFirstResponded(occurred_at=when, **self._ids())
-            case = self._record([event], first_responded_at=when, updated_at=when)
+            case = self._record(command, CaseFirstResponded.draft(), first_responded_at=command.at)
         if case.status is CaseStatus.NEW:
-            case = case.change_status(CaseStatus.OPEN, at=when)
+            case = case.change_status(CaseStatus.OPEN, at=command.at, **meta)
         return case
 
-    def wait_on_customer(self, *, at: datetime, reason: str | None = None) -> Case:
+    def wait_on_customer(
+        self, *, at: datetime, reason: str | None = None, **meta: Unpack[EventMeta]
+    ) -> Case:
         """Set the case to ``pending_customer``: SLA clocks pause until it moves on."""
-        return self.change_status(CaseStatus.PENDING_CUSTOMER, at=at, reason=reason)
+        return self.change_status(CaseStatus.PENDING_CUSTOMER, at=at, reason=reason, **meta)
 
-    def resolve(self, *, at: datetime, reason: str | None = None) -> Case:
+    def resolve(
+        self, *, at: datetime, reason: str | None = None, **meta: Unpack[EventMeta]
+    ) -> Case:
         """Resolve the case; records :class:`CaseResolved`."""
-        return self.change_status(CaseStatus.RESOLVED, at=at, reason=reason)
+        return self.change_status(CaseStatus.RESOLVED, at=at, reason=reason, **meta)
 
-    def close(self, *, at: datetime, reason: str | None = None) -> Case:
+    def close(self, *, at: datetime, reason: str | None = None, **meta: Unpack[EventMeta]) -> Case:
         """Close a resolved case; records :class:`CaseClosed`."""
-        return self.change_status(CaseStatus.CLOSED, at=at, reason=reason)
+        return self.change_status(CaseStatus.CLOSED, at=at, reason=reason, **meta)
 
-    def reopen(self, *, at: datetime, reason: str | None = None) -> Case:
+    def reopen(self, *, at: datetime, reason: str | None = None, **meta: Unpack[EventMeta]) -> Case:
         """Open a resolved or closed case again; records :class:`CaseReopened`.
 
         The resolution clock of the SLA runs again from here.
+
+        Raises:
+            TransitionNotAllowed: the case is neither resolved nor closed.
         """
         if self.status not in DONE_STATUSES:
-            raise ValidationError(
-                f"only a resolved or closed case can be reopened, not a {self.status.value} one",
-                path="$.status",
-                code="transition",
-            )
-        return self.change_status(CaseStatus.OPEN, at=at, reason=reason)
+            raise CASE_STATUSES.refusal(self.status, CaseStatus.OPEN, allowed=frozenset())
+        return self.change_status(CaseStatus.OPEN, at=at, reason=reason, **meta)
 
-    def assign(self, assignee: StaffId | None, *, at: datetime) -> Case:
+    def assign(self, assignee: StaffId | None, *, at: datetime, **meta: Unpack[EventMeta]) -> Case:
         """Assign the case to a member of staff (``None``: unassign); records :class:`CaseAssigned`."""
-        when = self._at(at)
+        command = self._begin(at, meta)
         if assignee is not None and type(assignee) is not StaffId:
             raise InvalidType(f"must be a StaffId, not {type_name(assignee)}", path="$.assignee")
         if assignee == self.assignee:
             return self
-        event = CaseAssigned(
-            occurred_at=when, assignee=assignee, previous=self.assignee, **self._ids()
-        )
-        return self._record([event], assignee=assignee, updated_at=when)
+        draft = CaseAssigned.draft(assignee=assignee, previous=self.assignee)
+        return self._record(command, draft, assignee=assignee)
 
-    def change_priority(self, priority: CasePriority | str, *, at: datetime) -> Case:
+    def change_priority(
+        self, priority: CasePriority | str, *, at: datetime, **meta: Unpack[EventMeta]
+    ) -> Case:
         """Change the priority; records :class:`CasePriorityChanged`.
 
         SLA targets follow the current priority, so this changes the targets
         the whole case is measured against.
         """
         wanted = enum_converter(CasePriority, "$.priority")(priority)
-        when = self._at(at)
+        command = self._begin(at, meta)
         if wanted is self.priority:
             return self
-        event = CasePriorityChanged(
-            occurred_at=when, from_priority=self.priority, to_priority=wanted, **self._ids()
-        )
-        return self._record([event], priority=wanted, updated_at=when)
+        draft = CasePriorityChanged.draft(from_priority=self.priority, to_priority=wanted)
+        return self._record(command, draft, priority=wanted)
 
-    def escalate(self, escalation: Escalation, *, at: datetime) -> Case:
+    def escalate(self, escalation: Escalation, *, at: datetime, **meta: Unpack[EventMeta]) -> Case:
         """Record an escalation; records :class:`CaseEscalated`.
 
         Idempotent: an escalation of a rule already recorded changes nothing.
@@ -758,16 +709,16 @@ class Case:
                 case was opened, or ``at`` is before the last change.
         """
         checked = instance_of(Escalation, "an Escalation")(escalation, "$.escalation")
-        when = self._at(at)
+        command = self._begin(at, meta)
         if any(e.rule == checked.rule for e in self.escalations):
             return self
-        if checked.due_at > when:
+        if checked.due_at > command.at:
             raise ValidationError(
                 "must not be due after the time it is recorded",
                 path="$.escalation.due_at",
                 code="not_due",
             )
-        if checked.due_at < self.opened_at:
+        if checked.due_at < self.created_at:
             raise ValidationError(
                 "must not be before the case was opened",
                 path="$.escalation.due_at",
@@ -779,14 +730,8 @@ class Case:
                 path="$.escalations",
                 code="too_many",
             )
-        event = CaseEscalated(occurred_at=when, escalation=checked, **self._ids())
-        return self._record([event], escalations=(*self.escalations, checked), updated_at=when)
-
-    def without_pending_events(self) -> Case:
-        """The same case with no pending events (what a repository stores)."""
-        if not self.pending_events:
-            return self
-        return attrs.evolve(self, pending_events=())
+        draft = CaseEscalated.draft(escalation=checked)
+        return self._record(command, draft, escalations=(*self.escalations, checked))
 
     # -- timeline -------------------------------------------------------------------------
 
@@ -799,7 +744,7 @@ class Case:
         cid = self.id.value
         facts = [
             TimelineEntry(
-                at=self.opened_at,
+                at=self.created_at,
                 kind="case",
                 key=cid,
                 customer_id=self.customer_id,

@@ -1,0 +1,474 @@
+"""Strategies for commerce: order lines, orders, billing periods, plans, subscriptions."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from typing import Final
+
+import attrs
+from hypothesis import strategies as st
+
+from crmcore.commerce import (
+    Order,
+    OrderId,
+    OrderLine,
+    OrderStatus,
+    Payment,
+    PaymentId,
+    PaymentMethod,
+    Period,
+    PeriodUnit,
+    Plan,
+    PlanId,
+    ProductId,
+    Subscription,
+    SubscriptionId,
+    SubscriptionStatus,
+)
+from crmcore.commerce._payments import MAX_PERIOD_COUNT
+from crmcore.customers import (
+    CustomerId,
+)
+from crmcore.testing.strategies._base import (
+    _PLAN_NAMES,
+    _STEP_OFFSETS,
+    _bool_arg,
+    _categories,
+    _currency_choices,
+    _customer_choices,
+    _enum_choices,
+    _ids_of,
+    _int_arg,
+    _later,
+    _minor,
+    _of_units,
+    _prices,
+    _reasons,
+    _short_texts,
+    _stored,
+    _window,
+)
+
+# -- orders ---------------------------------------------------------------------------------
+
+
+def order_lines(
+    *, currencies: Iterable[str] | None = None, max_quantity: int = 20
+) -> st.SearchStrategy[OrderLine]:
+    """:class:`~crmcore.commerce.OrderLine` values: a product, a quantity, a unit price, a discount.
+
+    Unit prices are whole minor units of their currency (up to ten million of
+    them), and a discount, when there is one, never exceeds the line's gross.
+
+    Args:
+        currencies: ISO 4217 codes to draw from; every active code by default.
+        max_quantity: the largest quantity (1 to 1,000,000).
+
+    Raises:
+        ValidationError: an unknown currency, an empty ``currencies`` or a
+            quantity bound out of range.
+    """
+    codes = _currency_choices(currencies)
+    most = _int_arg(max_quantity, "$.max_quantity", minimum=1, maximum=1_000_000)
+    return st.sampled_from(codes).flatmap(lambda code: _lines_in(code, most))
+
+
+@functools.lru_cache(maxsize=256)
+def _lines_in(code: str, max_quantity: int) -> st.SearchStrategy[OrderLine]:
+    return _order_line(code, max_quantity)
+
+
+@st.composite
+def _order_line(draw: st.DrawFn, code: str, max_quantity: int) -> OrderLine:
+    quantity = draw(st.integers(min_value=1, max_value=max_quantity))
+    price = draw(_prices(code))
+    discount = None
+    if draw(st.booleans()):
+        discount = _of_units(draw(st.integers(0, _minor(price) * quantity)), code)
+    return OrderLine(
+        draw(_ids_of(ProductId)), quantity, price, category=draw(_categories()), discount=discount
+    )
+
+
+def orders(
+    *,
+    customer_ids: Iterable[CustomerId] | None = None,
+    currencies: Iterable[str] | None = None,
+    max_lines: int = 4,
+    max_steps: int = 6,
+    placed_after: datetime | None = None,
+    placed_before: datetime | None = None,
+    pending_events: bool = True,
+) -> st.SearchStrategy[Order]:
+    """Valid :class:`~crmcore.commerce.Order` aggregates with a history built by their commands.
+
+    Each order is placed with :meth:`Order.place <crmcore.commerce.Order.place>`
+    and then taken through up to ``max_steps`` commands the order allows at
+    that point, at later times: partial and full payments, failed attempts,
+    fulfilment, refunds, returns and cancellation. So the status, payments,
+    refunds and returns are consistent and ``pending_events`` holds exactly
+    the events those commands recorded.
+
+    Args:
+        customer_ids: the customers the orders belong to; any id by default.
+        currencies: ISO 4217 codes of the orders; every active code by default.
+        max_lines: the most lines of one order (1 to 500).
+        max_steps: the most commands after placing it (0 to 100).
+        placed_after: the earliest time of placing (aware); 2000 by default.
+        placed_before: the latest time of placing (aware); 2099 by default.
+        pending_events: ``False`` to draw orders as a repository stores them.
+
+    Raises:
+        InvalidType: an argument of the wrong type.
+        ValidationError: a bound out of range, crossed bounds, an empty choice.
+
+    >>> orders(max_lines=0)
+    Traceback (most recent call last):
+    ...
+    crmcore.errors.ValidationError: $.max_lines: must be at least 1
+    """
+    plan = _OrderPlan(
+        customers=_customer_choices(customer_ids, "$.customer_ids"),
+        currencies=_currency_choices(currencies),
+        max_lines=_int_arg(max_lines, "$.max_lines", minimum=1, maximum=500),
+        max_steps=_int_arg(max_steps, "$.max_steps", maximum=100),
+        placed=_window(placed_after, placed_before, "placed"),
+    )
+    built = _orders(plan)
+    return built if _bool_arg(pending_events, "$.pending_events") else built.map(_stored)
+
+
+@attrs.frozen
+class _OrderPlan:
+    customers: st.SearchStrategy[CustomerId]
+    currencies: tuple[str, ...]
+    max_lines: int
+    max_steps: int
+    placed: st.SearchStrategy[datetime]
+
+
+@st.composite
+def _orders(draw: st.DrawFn, plan: _OrderPlan) -> Order:
+    code = draw(st.sampled_from(plan.currencies))
+    at = draw(plan.placed)
+    order = Order.place(
+        draw(_ids_of(OrderId)),
+        customer_id=draw(plan.customers),
+        lines=draw(st.lists(_lines_in(code, 20), min_size=1, max_size=plan.max_lines)),
+        at=at,
+    )
+    for _ in range(draw(st.integers(min_value=0, max_value=plan.max_steps))):
+        options = _order_options(order)
+        if not options:
+            break
+        at = _later(at, draw(_STEP_OFFSETS))
+        order = draw(st.sampled_from(options))(draw, order, at)
+    return order
+
+
+#: One command of a generated order history: (draw, order, when) -> order.
+_OrderStep = Callable[[st.DrawFn, Order, datetime], Order]
+
+
+def _order_options(order: Order) -> list[_OrderStep]:
+    """The commands the order accepts now (none once it is refunded or cancelled)."""
+    status = order.status
+    options: list[_OrderStep] = []
+    if status is OrderStatus.PLACED:
+        options += [_paying_order, _failing_order_payment]
+    if not order.is_fulfilled and status in (OrderStatus.PAID, OrderStatus.PARTIALLY_REFUNDED):
+        options.append(_fulfilling)
+    if OrderStatus.CANCELLED in order.allowed_statuses:
+        options.append(_cancelling_order)
+    refundable = (OrderStatus.PAID, OrderStatus.FULFILLED, OrderStatus.PARTIALLY_REFUNDED)
+    if status in refundable and order.refundable.amount > 0:
+        options.append(_refunding)
+    if (
+        order.is_fulfilled
+        and status in (OrderStatus.FULFILLED, OrderStatus.PARTIALLY_REFUNDED)
+        and any(order.returnable_quantity(i) for i in range(len(order.lines)))
+    ):
+        options.append(_returning)
+    return options
+
+
+def _payment_number(payments: tuple[Payment, ...]) -> PaymentId:
+    return PaymentId(f"p-{len(payments) + 1}")
+
+
+def _paying_order(draw: st.DrawFn, order: Order, when: datetime) -> Order:
+    balance = _minor(order.balance_due)
+    units = balance if draw(st.booleans()) else draw(st.integers(1, balance))
+    return order.record_payment(
+        _payment_number(order.payments),
+        _of_units(units, order.currency),
+        at=when,
+        method=draw(st.none() | st.sampled_from(PaymentMethod)),
+    )
+
+
+def _failing_order_payment(draw: st.DrawFn, order: Order, when: datetime) -> Order:
+    return order.record_failed_payment(
+        _payment_number(order.payments),
+        _of_units(draw(st.integers(1, _minor(order.balance_due))), order.currency),
+        at=when,
+        method=draw(st.none() | st.sampled_from(PaymentMethod)),
+        reason=draw(st.none() | _reasons()),
+    )
+
+
+def _fulfilling(_: st.DrawFn, order: Order, when: datetime) -> Order:
+    return order.fulfil(at=when)
+
+
+def _cancelling_order(draw: st.DrawFn, order: Order, when: datetime) -> Order:
+    return order.cancel(at=when, reason=draw(st.none() | _reasons()))
+
+
+def _refunding(draw: st.DrawFn, order: Order, when: datetime) -> Order:
+    refundable = _minor(order.refundable)
+    units = refundable if draw(st.booleans()) else draw(st.integers(1, refundable))
+    return order.refund(
+        _of_units(units, order.currency), at=when, reason=draw(st.none() | _reasons())
+    )
+
+
+def _returning(draw: st.DrawFn, order: Order, when: datetime) -> Order:
+    open_lines = [i for i in range(len(order.lines)) if order.returnable_quantity(i)]
+    chosen = draw(st.lists(st.sampled_from(open_lines), min_size=1, unique=True))
+    quantities = {i: draw(st.integers(1, order.returnable_quantity(i))) for i in chosen}
+    refund = None
+    if draw(st.booleans()):  # an exchange, or an amount agreed with the customer
+        refund = _of_units(draw(st.integers(0, _minor(order.refundable))), order.currency)
+    return order.return_items(
+        quantities, at=when, refund=refund, reason=draw(st.none() | _reasons())
+    )
+
+
+# -- subscriptions --------------------------------------------------------------------------
+
+
+def periods(
+    *, units: Iterable[PeriodUnit | str] | None = None, max_count: int | None = None
+) -> st.SearchStrategy[Period]:
+    """Billing :class:`~crmcore.commerce.Period` values: a count of days, weeks, months or years.
+
+    Args:
+        units: the units to draw from (members or values); all by default.
+        max_count: the largest count (at least 1); each unit's own limit
+            (ten years) by default and at most.
+
+    Raises:
+        ValidationError: an unknown unit, an empty ``units`` or a count below 1.
+    """
+    unit_choices = _enum_choices(units, "$.units", PeriodUnit)
+    most = None if max_count is None else _int_arg(max_count, "$.max_count", minimum=1)
+    return _periods(unit_choices, most)
+
+
+@functools.lru_cache(maxsize=64)
+def _periods(units: tuple[PeriodUnit, ...], most: int | None) -> st.SearchStrategy[Period]:
+    return st.one_of(
+        *(
+            st.builds(
+                Period,
+                st.integers(
+                    min_value=1,
+                    max_value=MAX_PERIOD_COUNT[unit]
+                    if most is None
+                    else min(most, MAX_PERIOD_COUNT[unit]),
+                ),
+                st.just(unit),
+            )
+            for unit in units
+        )
+    )
+
+
+def plans(
+    *, currencies: Iterable[str] | None = None, trial: bool | None = None
+) -> st.SearchStrategy[Plan]:
+    """Subscription :class:`~crmcore.commerce.Plan` values: a fee every billing period.
+
+    Fees are whole minor units (free plans included); billing periods are a
+    common one (monthly, quarterly, yearly, weekly, 30 days) or up to twelve
+    of any unit; trials last days to a few months.
+
+    Args:
+        currencies: ISO 4217 codes of the fees; every active code by default.
+        trial: ``True`` for plans with a trial, ``False`` without; both by default.
+
+    Raises:
+        InvalidType: ``trial`` is not a bool or None.
+        ValidationError: an unknown currency or an empty ``currencies``.
+    """
+    codes = _currency_choices(currencies)
+    if trial is not None:
+        _bool_arg(trial, "$.trial")
+    return _plans(codes, trial)
+
+
+_COMMON_PERIODS: Final = st.sampled_from(
+    (Period.months(1), Period.months(3), Period.years(1), Period.weeks(1), Period.days(30))
+)
+_TRIALS: Final = st.sampled_from((Period.days(7), Period.days(14), Period.months(1)))
+
+
+@functools.lru_cache(maxsize=64)
+def _plans(codes: tuple[str, ...], trial: bool | None) -> st.SearchStrategy[Plan]:
+    billing = _COMMON_PERIODS | _periods(tuple(PeriodUnit), 12)
+    trials: st.SearchStrategy[Period | None] = _TRIALS | _periods(tuple(PeriodUnit), 3)
+    if trial is None:
+        trials = st.none() | trials
+    elif not trial:
+        trials = st.none()
+    return st.builds(
+        Plan,
+        id=_ids_of(PlanId),
+        name=st.sampled_from(_PLAN_NAMES) | _short_texts(),
+        price=st.sampled_from(codes).flatmap(_prices),
+        period=billing,
+        product_type=_categories(),
+        trial=trials,
+    )
+
+
+def subscriptions(
+    *,
+    customer_ids: Iterable[CustomerId] | None = None,
+    currencies: Iterable[str] | None = None,
+    max_steps: int = 6,
+    started_after: datetime | None = None,
+    started_before: datetime | None = None,
+    pending_events: bool = True,
+) -> st.SearchStrategy[Subscription]:
+    """Valid :class:`~crmcore.commerce.Subscription` aggregates with a history built by their commands.
+
+    Each subscription starts with :meth:`Subscription.start
+    <crmcore.commerce.Subscription.start>` on a drawn plan (maybe a fixed term,
+    maybe grace days), then goes through up to ``max_steps`` commands at later
+    times: fees paid for the next unpaid due date, failed attempts,
+    ``refresh``, cancellation (at period end or immediately), ``resume`` and
+    ``renew``, each only where the subscription allows it.
+
+    Args:
+        customer_ids: the subscribers; any id by default.
+        currencies: ISO 4217 codes of the fees; every active code by default.
+        max_steps: the most commands after starting (0 to 100).
+        started_after: the earliest start (aware); 2000 by default.
+        started_before: the latest start (aware); 2099 by default.
+        pending_events: ``False`` to draw subscriptions as a repository stores them.
+
+    Raises:
+        InvalidType: an argument of the wrong type.
+        ValidationError: a bound out of range, crossed bounds, an empty choice.
+    """
+    plan = _SubscriptionPlan(
+        customers=_customer_choices(customer_ids, "$.customer_ids"),
+        plans=_plans(_currency_choices(currencies), None),
+        max_steps=_int_arg(max_steps, "$.max_steps", maximum=100),
+        started=_window(started_after, started_before, "started"),
+    )
+    built = _subscriptions(plan)
+    return built if _bool_arg(pending_events, "$.pending_events") else built.map(_stored)
+
+
+@attrs.frozen
+class _SubscriptionPlan:
+    customers: st.SearchStrategy[CustomerId]
+    plans: st.SearchStrategy[Plan]
+    max_steps: int
+    started: st.SearchStrategy[datetime]
+
+
+@st.composite
+def _subscriptions(draw: st.DrawFn, plan: _SubscriptionPlan) -> Subscription:
+    at = draw(plan.started)
+    sub = Subscription.start(
+        draw(_ids_of(SubscriptionId)),
+        customer_id=draw(plan.customers),
+        plan=draw(plan.plans),
+        at=at,
+        periods=draw(st.none() | st.integers(min_value=1, max_value=24)),
+        grace_days=draw(st.integers(min_value=0, max_value=30)),
+    )
+    for _ in range(draw(st.integers(min_value=0, max_value=plan.max_steps))):
+        at = _later(at, draw(_STEP_OFFSETS))
+        # Keep the subscription current first, as a host application does: time-based
+        # changes (a cancellation taking effect) are recorded before anything later.
+        sub = sub.refresh(at=at)
+        sub = draw(st.sampled_from(_subscription_options(sub, at)))(draw, sub, at)
+    return sub
+
+
+#: One command of a generated subscription history: (draw, subscription, when) -> subscription.
+_SubscriptionStep = Callable[[st.DrawFn, Subscription, datetime], Subscription]
+_ENDED: Final = frozenset({SubscriptionStatus.CANCELLED, SubscriptionStatus.EXPIRED})
+
+
+def _unpaid_due(sub: Subscription) -> datetime | None:
+    """The earliest due date before the end that no payment settled, if the fee is not zero."""
+    if sub.fee.is_zero():
+        return None
+    settled = {p.due_at for p in sub.payments if p.succeeded}
+    end = sub.ends_at
+    number = 0
+    while True:
+        due = sub.due_at(number)
+        if end is not None and due >= end:
+            return None
+        if due not in settled:
+            return due
+        number += 1
+
+
+def _subscription_options(sub: Subscription, when: datetime) -> list[_SubscriptionStep]:
+    """The commands the subscription accepts at ``when`` (``refresh`` always)."""
+    options: list[_SubscriptionStep] = [_refreshing]
+    if _unpaid_due(sub) is not None:
+        options += [_paying_fee, _failing_fee]
+    current = sub.refresh(at=when)
+    if current.status not in _ENDED:
+        options.append(_cancelling_subscription)
+        if current.cancel_requested_at is not None:
+            options.append(_resuming)
+        if current.term_periods is not None:
+            options.append(_renewing)
+    return options
+
+
+def _refreshing(_: st.DrawFn, sub: Subscription, when: datetime) -> Subscription:
+    return sub.refresh(at=when)
+
+
+def _paying_fee(draw: st.DrawFn, sub: Subscription, when: datetime) -> Subscription:
+    return sub.record_payment(
+        _payment_number(sub.payments),
+        sub.fee,
+        at=when,
+        method=draw(st.none() | st.sampled_from(PaymentMethod)),
+    )
+
+
+def _failing_fee(draw: st.DrawFn, sub: Subscription, when: datetime) -> Subscription:
+    return sub.record_failed_payment(
+        _payment_number(sub.payments),
+        sub.fee,
+        at=when,
+        method=draw(st.none() | st.sampled_from(PaymentMethod)),
+        reason=draw(st.none() | _reasons()),
+    )
+
+
+def _cancelling_subscription(draw: st.DrawFn, sub: Subscription, when: datetime) -> Subscription:
+    return sub.cancel(at=when, immediately=draw(st.booleans()), reason=draw(st.none() | _reasons()))
+
+
+def _resuming(_: st.DrawFn, sub: Subscription, when: datetime) -> Subscription:
+    return sub.resume(at=when)
+
+
+def _renewing(draw: st.DrawFn, sub: Subscription, when: datetime) -> Subscription:
+    return sub.renew(at=when, periods=draw(st.integers(min_value=1, max_value=12)))

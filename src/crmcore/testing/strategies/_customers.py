@@ -1,0 +1,660 @@
+"""Strategies for customers: contact points, names, addresses, profiles, consent, customers."""
+
+from __future__ import annotations
+
+import functools
+import string
+from collections.abc import Callable, Iterable
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Final
+
+import attrs
+from hypothesis import strategies as st
+
+from crmcore._kernel._checks import (
+    tuple_of,
+    type_name,
+)
+from crmcore.customers import (
+    COUNTRY_CODES,
+    AttributeValue,
+    Channel,
+    ConsentRecord,
+    ConsentStatus,
+    ContactPoint,
+    Customer,
+    LegalBasis,
+    OrganizationName,
+    PartyKind,
+    PersonName,
+    PostalAddress,
+    Profile,
+    Purpose,
+)
+from crmcore.customers._contact import _CALLING_CODES
+from crmcore.customers._customer import MAX_CONTACT_POINTS, MAX_TAGS
+from crmcore.errors import InvalidType
+from crmcore.lifecycle import (
+    CRM_STAGES,
+    RELATIONSHIP_LADDER,
+    LifecycleDefinition,
+)
+from crmcore.testing.strategies._base import (
+    _ADDRESS_CHARS,
+    _ADDRESS_LABELS,
+    _ADDRESS_LINES,
+    _ATTRIBUTE_KEYS,
+    _CONTACT_LABELS,
+    _DEFAULT_MAX_DATETIME,
+    _DEFAULT_MIN_DATETIME,
+    _EMAIL_ATOM_CHARS,
+    _FAMILY_NAMES,
+    _GIVEN_NAMES,
+    _LANGUAGES,
+    _LEGAL_FORMS,
+    _LEGAL_NAMES,
+    _LEGAL_SUFFIXES,
+    _LOCALITIES,
+    _LOWER_DIGITS,
+    _POSTAL_CODES,
+    _REGIONS,
+    _SOCIAL_NETWORKS,
+    _SOURCES,
+    _STORES,
+    _ascii_slugs,
+    _aware_between,
+    _birth_date_at,
+    _bool_arg,
+    _check_order,
+    _concat,
+    _country_code,
+    _domains,
+    _enum_choices,
+    _generated_names,
+    _int_arg,
+    _joined,
+    _later,
+    _nfc,
+    _non_empty,
+    _optional_aware_arg,
+    _optional_channel,
+    _short_texts,
+    _shuffle,
+    aware_datetimes,
+    birth_dates,
+    customer_ids,
+    tags,
+)
+from crmcore.testing.strategies._lifecycle import _walk
+
+# -- contact details ------------------------------------------------------------------------
+
+
+@functools.cache
+def email_addresses() -> st.SearchStrategy[str]:
+    """Valid email addresses in crmcore's normalized form (lower case, ASCII domain).
+
+    ``normalize_email(address) == address`` holds for every address drawn.
+    """
+    atom = st.text(_EMAIL_ATOM_CHARS, min_size=1, max_size=20)
+    local = st.lists(atom, min_size=1, max_size=3).map(".".join)
+    return st.builds(lambda a, b: f"{a}@{b}", local, _domains())
+
+
+@functools.cache
+def phone_numbers() -> st.SearchStrategy[str]:
+    """Valid phone numbers in E.164 form: ``+``, a calling code in service, 7 to 15 digits.
+
+    ``normalize_phone(number) == number`` holds for every number drawn.
+    """
+    codes = sorted(_CALLING_CODES, key=lambda c: (len(c), c))
+    return st.one_of(
+        *(
+            st.text(string.digits, min_size=7 - len(code), max_size=15 - len(code)).map(
+                functools.partial(_concat, "+" + code)
+            )
+            for code in codes
+        )
+    )
+
+
+@functools.cache
+def _social_handles() -> st.SearchStrategy[str]:
+    network = st.sampled_from(_SOCIAL_NETWORKS) | _ascii_slugs(16, "_.-")
+    handle = st.builds(
+        _concat,
+        st.sampled_from(("@", "")),
+        st.text(string.ascii_letters + string.digits + "._", min_size=1, max_size=30),
+    )
+    return st.builds(lambda n, h: f"{n}:{h}", network, handle)
+
+
+@functools.cache
+def _address_lines() -> st.SearchStrategy[str]:
+    return st.sampled_from(_ADDRESS_LINES) | _short_texts()
+
+
+@functools.cache
+def _contact_values(channel: Channel) -> st.SearchStrategy[str]:
+    if channel is Channel.EMAIL:
+        return email_addresses()
+    if channel in (Channel.PHONE, Channel.SMS, Channel.WHATSAPP):
+        return phone_numbers()
+    if channel is Channel.SOCIAL:
+        return _social_handles()
+    if channel is Channel.POSTAL:
+        return st.lists(_address_lines(), min_size=1, max_size=4).map("\n".join)
+    if channel is Channel.WEB:
+        path = st.lists(_ascii_slugs(12), max_size=3).map(lambda ps: "".join("/" + p for p in ps))
+        return st.builds(lambda d, p: f"https://{d}{p}", _domains(), path)
+    return st.sampled_from(_STORES) | _short_texts()
+
+
+def contact_points(
+    *, channels: Iterable[Channel | str] | None = None
+) -> st.SearchStrategy[ContactPoint]:
+    """:class:`~crmcore.ContactPoint` values with a valid, already normalized value per channel.
+
+    Emails and phone numbers as :func:`email_addresses` and :func:`phone_numbers`
+    draw them, social handles as ``network:handle``, postal contact points as
+    address lines, web ones as URLs. ``primary``, ``verified`` and the label vary.
+
+    Args:
+        channels: the channels to draw from (members or values); all by default.
+
+    Raises:
+        ValidationError: an unknown channel, or an empty ``channels``.
+    """
+    return _contact_points(_enum_choices(channels, "$.channels", Channel))
+
+
+@functools.lru_cache(maxsize=256)
+def _contact_points(channels: tuple[Channel, ...]) -> st.SearchStrategy[ContactPoint]:
+    return st.one_of(
+        *(
+            st.builds(
+                ContactPoint,
+                st.just(channel),
+                _contact_values(channel),
+                primary=st.booleans(),
+                verified=st.booleans(),
+                label=st.none() | st.sampled_from(_CONTACT_LABELS),
+            )
+            for channel in channels
+        )
+    )
+
+
+# -- names, addresses, profiles -------------------------------------------------------------
+
+
+@functools.cache
+def person_names() -> st.SearchStrategy[PersonName]:
+    """:class:`~crmcore.PersonName` values: single names, given and family names, preferred names.
+
+    Real names (Indonesian, accented, non-Latin) mix with generated Unicode
+    letters; never control or format characters.
+    """
+    given = st.sampled_from(_GIVEN_NAMES) | _generated_names()
+    family = st.none() | st.sampled_from(_FAMILY_NAMES) | _generated_names()
+    preferred = st.none() | st.sampled_from(_GIVEN_NAMES)
+    return st.builds(PersonName, given, family=family, preferred=preferred)
+
+
+@functools.cache
+def organization_names() -> st.SearchStrategy[OrganizationName]:
+    """:class:`~crmcore.OrganizationName` values, with or without a trading name."""
+    generated = st.builds(
+        lambda form, words, suffix: " ".join(p for p in (form, words, suffix) if p),
+        st.sampled_from(("", *_LEGAL_FORMS)),
+        _generated_names(),
+        st.sampled_from(("", *_LEGAL_SUFFIXES)),
+    )
+    legal = st.sampled_from(_LEGAL_NAMES) | generated
+    trading = st.none() | _generated_names()
+    return st.builds(OrganizationName, legal, trading=trading)
+
+
+def _names_of(kind: PartyKind) -> st.SearchStrategy[PersonName | OrganizationName]:
+    if kind is PartyKind.PERSON:
+        return person_names()
+    return organization_names()
+
+
+def postal_addresses(*, countries: Iterable[str] | None = None) -> st.SearchStrategy[PostalAddress]:
+    """:class:`~crmcore.PostalAddress` values: 1 to 4 lines, optional locality, region, code, label.
+
+    Args:
+        countries: ISO 3166-1 alpha-2 codes to draw from; every country by default.
+
+    Raises:
+        ValidationError: an unknown country code, or an empty ``countries``.
+    """
+    if countries is None:
+        return _postal_addresses(tuple(sorted(COUNTRY_CODES)))
+    return _postal_addresses(
+        _non_empty(tuple_of(countries, "$.countries", _country_code), "$.countries")
+    )
+
+
+@functools.lru_cache(maxsize=256)
+def _postal_addresses(countries: tuple[str, ...]) -> st.SearchStrategy[PostalAddress]:
+    return st.builds(
+        PostalAddress,
+        lines=st.lists(_address_lines(), min_size=1, max_size=3),
+        country=st.sampled_from(countries),
+        locality=st.none() | st.sampled_from(_LOCALITIES) | _short_texts(),
+        region=st.none() | st.sampled_from(_REGIONS) | _short_texts(),
+        postal_code=st.none()
+        | st.sampled_from(_POSTAL_CODES)
+        | st.text(string.digits, min_size=3, max_size=10),
+        label=st.none() | st.sampled_from(_ADDRESS_LABELS),
+    )
+
+
+@functools.cache
+def language_tags() -> st.SearchStrategy[str]:
+    """BCP 47 language tags of the shape crmcore accepts: ``id``, ``en-GB``, ``zh-Hant-TW``."""
+    script = st.none() | st.builds(
+        _concat,
+        st.sampled_from(string.ascii_uppercase),
+        st.text(string.ascii_lowercase, min_size=3, max_size=3),
+    )
+    region = (
+        st.none()
+        | st.text(string.ascii_uppercase, min_size=2, max_size=2)
+        | st.text(string.digits, min_size=3, max_size=3)
+    )
+    generated = st.builds(
+        lambda lang, scr, reg: "-".join(p for p in (lang, scr, reg) if p),
+        st.text(string.ascii_lowercase, min_size=2, max_size=3),
+        script,
+        region,
+    )
+    return st.sampled_from(_LANGUAGES) | generated
+
+
+@functools.cache
+def attribute_keys() -> st.SearchStrategy[str]:
+    """Custom attribute keys: snake_case, a lowercase letter first, at most 64 characters."""
+    generated = st.builds(
+        _concat,
+        st.sampled_from(string.ascii_lowercase),
+        st.text(_LOWER_DIGITS + "_", max_size=63),
+    )
+    return st.sampled_from(_ATTRIBUTE_KEYS) | generated
+
+
+@functools.cache
+def attribute_values() -> st.SearchStrategy[AttributeValue]:
+    """Custom attribute values: str, int, bool, Decimal, date or aware datetime (never float).
+
+    Strings may span several lines; decimals have up to six places.
+    """
+    word = st.text(_ADDRESS_CHARS, min_size=1, max_size=12).map(_nfc)
+    text = st.just("") | _joined(word, 6, " \n")
+    decimals = st.builds(
+        lambda units, places: Decimal(units).scaleb(-places),
+        st.integers(min_value=-(10**15), max_value=10**15),
+        st.integers(min_value=0, max_value=6),
+    )
+    return st.one_of(
+        text,
+        st.integers(min_value=-(2**63), max_value=2**63 - 1),
+        st.booleans(),
+        decimals,
+        st.dates(min_value=date(1900, 1, 1), max_value=date(2100, 12, 31)),
+        aware_datetimes(),
+    )
+
+
+@functools.cache
+def _attribute_maps() -> st.SearchStrategy[dict[str, AttributeValue]]:
+    return st.dictionaries(attribute_keys(), attribute_values(), max_size=3)
+
+
+def _kind_choices(kinds: Iterable[PartyKind | str] | None) -> tuple[PartyKind, ...]:
+    return _enum_choices(kinds, "$.kinds", PartyKind)
+
+
+def profiles(*, kinds: Iterable[PartyKind | str] | None = None) -> st.SearchStrategy[Profile]:
+    """:class:`~crmcore.Profile` values of persons and organizations.
+
+    A person's profile may carry a birth date from :func:`birth_dates`; an
+    organization's never does.
+
+    Args:
+        kinds: ``"person"`` and/or ``"organization"``; both by default.
+
+    Raises:
+        ValidationError: an unknown kind, or an empty ``kinds``.
+    """
+    return _profiles(_kind_choices(kinds))
+
+
+@st.composite
+def _profiles(draw: st.DrawFn, kinds: tuple[PartyKind, ...]) -> Profile:
+    kind = draw(st.sampled_from(kinds))
+    person = kind is PartyKind.PERSON
+    return Profile(
+        name=draw(_names_of(kind)),
+        birth_date=draw(st.none() | birth_dates()) if person else None,
+        addresses=tuple(draw(st.lists(postal_addresses(), unique=True, max_size=3))),
+        preferred_language=draw(st.none() | language_tags()),
+        attributes=draw(_attribute_maps()),
+    )
+
+
+# -- tags and consent -----------------------------------------------------------------------
+
+
+@functools.cache
+def _sources() -> st.SearchStrategy[str]:
+    return st.sampled_from(_SOURCES) | _ascii_slugs(30, "-_:.")
+
+
+#: How long a generated grant may last before it expires.
+_MAX_LIFETIME: Final = timedelta(days=3660)
+#: Durations drawn as whole microseconds: one choice each instead of three.
+_LIFETIMES: Final = st.none() | st.integers(
+    min_value=1, max_value=_MAX_LIFETIME // timedelta(microseconds=1)
+).map(lambda us: timedelta(microseconds=us))
+
+
+def consent_records(
+    *,
+    channels: Iterable[Channel | str | None] | None = None,
+    purposes: Iterable[Purpose | str] | None = None,
+    statuses: Iterable[ConsentStatus | str] | None = None,
+    min_captured_at: datetime | None = None,
+    max_captured_at: datetime | None = None,
+) -> st.SearchStrategy[ConsentRecord]:
+    """:class:`~crmcore.ConsentRecord` values: grants (some expiring) and withdrawals.
+
+    Args:
+        channels: channels to draw from; ``None`` in the list stands for every
+            channel (a global record). Every channel and ``None`` by default.
+        purposes: purposes to draw from; all by default.
+        statuses: granted and/or withdrawn; both by default.
+        min_captured_at: the earliest capture time (aware); 2000 by default.
+        max_captured_at: the latest capture time (aware); 2099 by default.
+
+    Raises:
+        ValidationError: an unknown channel, purpose or status, an empty list,
+            a naive bound, or ``max_captured_at`` before ``min_captured_at``.
+    """
+    if channels is None:
+        channel_choices: tuple[Channel | None, ...] = (None, *Channel)
+    else:
+        channel_choices = _non_empty(
+            tuple_of(channels, "$.channels", _optional_channel), "$.channels"
+        )
+    purpose_choices = _enum_choices(purposes, "$.purposes", Purpose)
+    status_choices = _enum_choices(statuses, "$.statuses", ConsentStatus)
+    low = _optional_aware_arg(min_captured_at, "$.min_captured_at", _DEFAULT_MIN_DATETIME)
+    high = _optional_aware_arg(max_captured_at, "$.max_captured_at", _DEFAULT_MAX_DATETIME)
+    _check_order(low, high, "$.max_captured_at", "min_captured_at")
+    return _consent_records(
+        _aware_between(low, high), channel_choices, purpose_choices, status_choices
+    )
+
+
+@st.composite
+def _consent_records(
+    draw: st.DrawFn,
+    times: st.SearchStrategy[datetime],
+    channels: tuple[Channel | None, ...],
+    purposes: tuple[Purpose, ...],
+    statuses: tuple[ConsentStatus, ...],
+) -> ConsentRecord:
+    return _draw_consent(draw, draw(times), channels, purposes, statuses)
+
+
+def _draw_consent(
+    draw: st.DrawFn,
+    captured_at: datetime,
+    channels: tuple[Channel | None, ...] = (None, *Channel),
+    purposes: tuple[Purpose, ...] = tuple(Purpose),
+    statuses: tuple[ConsentStatus, ...] = tuple(ConsentStatus),
+) -> ConsentRecord:
+    """A consent record captured at ``captured_at``, drawn with ``draw``."""
+    status = draw(st.sampled_from(statuses))
+    expires_at = None
+    legal_basis = LegalBasis.CONSENT
+    if status is ConsentStatus.GRANTED:
+        legal_basis = draw(st.sampled_from(LegalBasis))
+        lifetime = draw(_LIFETIMES)
+        if lifetime is not None and (later := _later(captured_at, lifetime)) > captured_at:
+            expires_at = later
+    return ConsentRecord(
+        channel=draw(st.sampled_from(channels)),
+        purpose=draw(st.sampled_from(purposes)),
+        status=status,
+        captured_at=captured_at,
+        source=draw(_sources()),
+        legal_basis=legal_basis,
+        expires_at=expires_at,
+    )
+
+
+# -- customers ------------------------------------------------------------------------------
+
+
+def customers(
+    *,
+    kinds: Iterable[PartyKind | str] | None = None,
+    min_contact_points: int = 0,
+    max_contact_points: int = 4,
+    max_consents: int = 6,
+    max_tags: int = 5,
+    registered_after: datetime | None = None,
+    registered_before: datetime | None = None,
+    pending_events: bool = True,
+    with_lifecycle: bool = False,
+) -> st.SearchStrategy[Customer]:
+    """Valid :class:`~crmcore.Customer` aggregates with a realistic history.
+
+    Each customer is built the way an application builds one: through
+    :meth:`Customer.register <crmcore.Customer.register>` (with some of its
+    contact points, addresses and tags) followed by commands at later times
+    (``add_contact_point``, ``add_address``, ``add_tag``, ``give_consent``,
+    ``withdraw_consent``, ``verify_contact_point``, ``set_attribute``,
+    ``rename``). So ``pending_events`` holds exactly the events those commands
+    recorded, in order, and ``version`` is 0. The history spans at most three
+    years after registration; consent is never captured before registration.
+
+    Args:
+        kinds: ``"person"`` and/or ``"organization"``; both by default.
+        min_contact_points: the fewest contact points.
+        max_contact_points: the most contact points (at most 50).
+        max_consents: the most consent records in the history (at most 1000).
+        max_tags: the most tags (at most 200).
+        registered_after: the earliest registration time (aware); 2000 by default.
+        registered_before: the latest registration time (aware); 2099 by default.
+        pending_events: ``False`` to draw customers as a repository stores
+            them, without pending events.
+        with_lifecycle: ``True`` to end each history with moves along
+            ``RELATIONSHIP_LADDER`` (and sometimes ``CRM_STAGES``): triggers
+            the definition allows from the current stage, fired with
+            ``definition.fire`` (after an explicit ``start`` in a drawn stage,
+            sometimes) at later times, so ``lifecycles`` and their
+            ``LifecycleStageChanged`` events are real.
+
+    Raises:
+        InvalidType: an argument of the wrong type.
+        ValidationError: a bound is out of range or the bounds are crossed.
+
+    >>> customers(min_contact_points=3, max_contact_points=1)
+    Traceback (most recent call last):
+    ...
+    crmcore.errors.ValidationError: $.max_contact_points: must not be less than min_contact_points
+    """
+    kind_choices = _kind_choices(kinds)
+    low_points = _int_arg(min_contact_points, "$.min_contact_points", maximum=MAX_CONTACT_POINTS)
+    high_points = _int_arg(max_contact_points, "$.max_contact_points", maximum=MAX_CONTACT_POINTS)
+    _check_order(low_points, high_points, "$.max_contact_points", "min_contact_points")
+    consent_count = _int_arg(max_consents, "$.max_consents", maximum=1000)
+    tag_count = _int_arg(max_tags, "$.max_tags", maximum=MAX_TAGS)
+    low = _optional_aware_arg(registered_after, "$.registered_after", _DEFAULT_MIN_DATETIME)
+    high = _optional_aware_arg(registered_before, "$.registered_before", _DEFAULT_MAX_DATETIME)
+    _check_order(low, high, "$.registered_before", "registered_after")
+    if not isinstance(pending_events, bool):
+        raise InvalidType(
+            f"must be a bool, not {type_name(pending_events)}", path="$.pending_events"
+        )
+    walks = (
+        (RELATIONSHIP_LADDER, CRM_STAGES) if _bool_arg(with_lifecycle, "$.with_lifecycle") else ()
+    )
+    built = _customers(
+        _CustomerPlan(
+            kinds=kind_choices,
+            min_contact_points=low_points,
+            max_contact_points=high_points,
+            max_consents=consent_count,
+            max_tags=tag_count,
+            registered=_aware_between(low, high),
+            lifecycles=walks,
+        )
+    )
+    return built if pending_events else built.map(Customer.without_pending_events)
+
+
+@attrs.frozen
+class _CustomerPlan:
+    kinds: tuple[PartyKind, ...]
+    min_contact_points: int
+    max_contact_points: int
+    max_consents: int
+    max_tags: int
+    registered: st.SearchStrategy[datetime]
+    lifecycles: tuple[LifecycleDefinition, ...] = ()
+
+
+#: How far after registration a generated history reaches.
+_HISTORY_SPAN: Final = timedelta(days=3 * 365)
+_HISTORY_OFFSETS: Final = st.integers(
+    min_value=0, max_value=_HISTORY_SPAN // timedelta(microseconds=1)
+).map(lambda us: timedelta(microseconds=us))
+
+
+def _one_primary_per_channel(points: list[ContactPoint]) -> list[ContactPoint]:
+    seen: set[Channel] = set()
+    result = []
+    for point in points:
+        if point.primary and point.channel in seen:
+            result.append(attrs.evolve(point, primary=False))
+            continue
+        if point.primary:
+            seen.add(point.channel)
+        result.append(point)
+    return result
+
+
+def _contact_key(point: ContactPoint) -> tuple[Channel, str]:
+    return point.key
+
+
+@st.composite
+def _customers(draw: st.DrawFn, plan: _CustomerPlan) -> Customer:
+    at = draw(plan.registered)
+    kind = draw(st.sampled_from(plan.kinds))
+    addresses = draw(st.lists(postal_addresses(), unique=True, max_size=2))
+    points = draw(
+        st.lists(
+            contact_points(),
+            min_size=plan.min_contact_points,
+            max_size=plan.max_contact_points,
+            unique_by=_contact_key,
+        )
+    )
+    tag_list = draw(st.lists(tags(), unique=True, max_size=plan.max_tags))
+    # How many of the contact points, addresses and tags come with registration.
+    first_points = draw(st.integers(0, len(points)))
+    first_addresses = draw(st.integers(0, len(addresses)))
+    first_tags = draw(st.integers(0, len(tag_list)))
+    customer = Customer.register(
+        draw(customer_ids()),
+        name=draw(_names_of(kind)),
+        at=at,
+        birth_date=draw(_birth_date_at(at)) if kind is PartyKind.PERSON else None,
+        addresses=addresses[:first_addresses],
+        preferred_language=draw(st.none() | language_tags()),
+        attributes=draw(_attribute_maps()),
+        contact_points=_one_primary_per_channel(points[:first_points]),
+        tags=tag_list[:first_tags],
+    )
+
+    # The rest of the history: one command per step, in a drawn order.
+    steps: list[_Step] = [
+        *(_adding_contact_point(p) for p in points[first_points:]),
+        *(_adding_address(a) for a in addresses[first_addresses:]),
+        *(_adding_tag(t) for t in tag_list[first_tags:]),
+        *(_recording_consent for _ in range(draw(st.integers(0, plan.max_consents)))),
+        *(_verifying(points[i]) for i in draw(_indices(len(points), max_size=2))),
+        *(_setting_attribute for _ in range(draw(st.integers(0, 1)))),
+        *(_renaming for _ in range(draw(st.integers(0, 1)))),
+    ]
+    _shuffle(draw, steps)
+    offsets = sorted(draw(st.lists(_HISTORY_OFFSETS, min_size=len(steps), max_size=len(steps))))
+    for step, offset in zip(steps, offsets, strict=True):
+        customer = step(draw, customer, _later(at, offset))
+    # Lifecycle moves come last, so every event stays in time order.
+    when = _later(at, offsets[-1]) if offsets else at
+    for number, definition in enumerate(plan.lifecycles):
+        if number == 0 or draw(st.booleans()):
+            customer, when = _walk(draw, definition, customer, when)
+    return customer
+
+
+#: One command of a generated history: (draw, customer, when) -> customer.
+_Step = Callable[[st.DrawFn, Customer, datetime], Customer]
+
+
+def _indices(length: int, *, max_size: int) -> st.SearchStrategy[list[int]]:
+    if length == 0:
+        return st.just([])
+    return st.lists(st.integers(min_value=0, max_value=length - 1), max_size=max_size)
+
+
+def _adding_contact_point(point: ContactPoint) -> _Step:
+    return lambda _, customer, when: customer.add_contact_point(point, at=when)
+
+
+def _adding_address(address: PostalAddress) -> _Step:
+    return lambda _, customer, when: customer.add_address(address, at=when)
+
+
+def _adding_tag(tag: str) -> _Step:
+    return lambda _, customer, when: customer.add_tag(tag, at=when)
+
+
+def _verifying(point: ContactPoint) -> _Step:
+    def verify(_: st.DrawFn, customer: Customer, when: datetime) -> Customer:
+        if customer.contact_point(point.channel, point.value) is None:
+            return customer  # not added yet at this point of the history
+        return customer.verify_contact_point(point.channel, point.value, at=when)
+
+    return verify
+
+
+def _setting_attribute(draw: st.DrawFn, customer: Customer, when: datetime) -> Customer:
+    return customer.set_attribute(draw(attribute_keys()), draw(attribute_values()), at=when)
+
+
+def _renaming(draw: st.DrawFn, customer: Customer, when: datetime) -> Customer:
+    return customer.rename(draw(_names_of(customer.kind)), at=when)
+
+
+def _recording_consent(draw: st.DrawFn, customer: Customer, when: datetime) -> Customer:
+    record = _draw_consent(draw, when)
+    if record.status is ConsentStatus.GRANTED:
+        return customer.give_consent(
+            record.channel,
+            record.purpose,
+            at=when,
+            source=record.source,
+            legal_basis=record.legal_basis,
+            expires_at=record.expires_at,
+        )
+    return customer.withdraw_consent(record.channel, record.purpose, at=when, source=record.source)

@@ -1,0 +1,387 @@
+"""Strategies for the sales pipeline: definitions, leads, opportunities."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Final
+
+import attrs
+from hypothesis import strategies as st
+
+from crmcore._kernel._checks import (
+    instance_of,
+)
+from crmcore._kernel._ids import StaffId
+from crmcore.customers import (
+    CustomerId,
+)
+from crmcore.sales import (
+    STANDARD_PIPELINE,
+    BantScore,
+    Lead,
+    LeadId,
+    LeadSource,
+    LeadStatus,
+    Opportunity,
+    OpportunityId,
+    PipelineDefinition,
+    PipelineId,
+    Stage,
+    StageKind,
+)
+from crmcore.testing.strategies._base import (
+    _STEP_OFFSETS,
+    _bool_arg,
+    _currency_choices,
+    _customer_choices,
+    _enum_choices,
+    _ids_of,
+    _int_arg,
+    _later,
+    _prices,
+    _reasons,
+    _short_texts,
+    _snake_names,
+    _stored,
+    _window,
+    tags,
+)
+from crmcore.testing.strategies._customers import contact_points, organization_names, person_names
+
+# -- sales pipeline -------------------------------------------------------------------------
+
+
+def pipeline_definitions(*, max_stages: int = 8) -> st.SearchStrategy[PipelineDefinition]:
+    """Valid sales :class:`~crmcore.sales.PipelineDefinition` values, the standard one among them.
+
+    A pipeline has one to four open stages with a win probability from 0 to 1
+    (in hundredths), and one or two won and lost stages, in a drawn order.
+
+    Args:
+        max_stages: the most stages of one pipeline (3 to 8).
+
+    Raises:
+        ValidationError: ``max_stages`` out of range.
+    """
+    most = _int_arg(max_stages, "$.max_stages", minimum=3, maximum=8)
+    return st.just(STANDARD_PIPELINE) | _pipeline_definitions(most)
+
+
+@functools.lru_cache(maxsize=16)
+def _pipeline_definitions(max_stages: int) -> st.SearchStrategy[PipelineDefinition]:
+    return _pipeline_definition(max_stages)
+
+
+@st.composite
+def _pipeline_definition(draw: st.DrawFn, max_stages: int) -> PipelineDefinition:
+    won = draw(st.integers(min_value=1, max_value=2))
+    lost = draw(st.integers(min_value=1, max_value=2))
+    opened = draw(st.integers(min_value=1, max_value=max(1, min(4, max_stages - won - lost))))
+    total = opened + won + lost
+    codes = draw(st.lists(_snake_names(), min_size=total, max_size=total, unique=True))
+    orders = draw(st.permutations(range(1, total + 1)))
+    kinds = [StageKind.OPEN] * opened + [StageKind.WON] * won + [StageKind.LOST] * lost
+    stages = []
+    for code, order, kind in zip(codes, orders, kinds, strict=True):
+        chance = Decimal(1) if kind is StageKind.WON else Decimal(0)
+        if kind is StageKind.OPEN:
+            chance = Decimal(draw(st.integers(min_value=0, max_value=100))) / 100
+        stages.append(Stage(code, kind=kind, probability=chance, order=order * 10))
+    return PipelineDefinition(
+        id=draw(_ids_of(PipelineId)), name=draw(_short_texts()), stages=stages
+    )
+
+
+def leads(
+    *,
+    customer_ids: Iterable[CustomerId] | None = None,
+    sources: Iterable[LeadSource | str] | None = None,
+    max_steps: int = 6,
+    captured_after: datetime | None = None,
+    captured_before: datetime | None = None,
+    pending_events: bool = True,
+) -> st.SearchStrategy[Lead]:
+    """Valid sales :class:`~crmcore.sales.Lead` aggregates with a history built by their commands.
+
+    Each lead is captured with :meth:`Lead.capture <crmcore.sales.Lead.capture>`
+    and then taken through up to ``max_steps`` commands the lead allows at
+    that point, at later times: contact, qualification (with a BANT score or
+    not), disqualification with a reason, recycling, rescoring, assignment,
+    and conversion into a customer.
+
+    Args:
+        customer_ids: the customers converted leads become (and referrers);
+            any id by default.
+        sources: lead sources (members or values); all by default.
+        max_steps: the most commands after capturing (0 to 100).
+        captured_after: the earliest capture time (aware); 2000 by default.
+        captured_before: the latest capture time (aware); 2099 by default.
+        pending_events: ``False`` to draw leads as a repository stores them.
+
+    Raises:
+        InvalidType: an argument of the wrong type.
+        ValidationError: a bound out of range, crossed bounds, an empty choice.
+    """
+    plan = _LeadPlan(
+        customers=_customer_choices(customer_ids, "$.customer_ids"),
+        sources=_enum_choices(sources, "$.sources", LeadSource),
+        max_steps=_int_arg(max_steps, "$.max_steps", maximum=100),
+        captured=_window(captured_after, captured_before, "captured"),
+    )
+    built = _leads(plan)
+    return built if _bool_arg(pending_events, "$.pending_events") else built.map(_stored)
+
+
+@attrs.frozen
+class _LeadPlan:
+    customers: st.SearchStrategy[CustomerId]
+    sources: tuple[LeadSource, ...]
+    max_steps: int
+    captured: st.SearchStrategy[datetime]
+
+
+#: One command of a generated lead history: (draw, lead, customers, when) -> lead.
+_LeadStep = Callable[[st.DrawFn, Lead, st.SearchStrategy[CustomerId], datetime], Lead]
+
+_BANT_SCORES: Final = st.builds(
+    BantScore, st.booleans(), st.booleans(), st.booleans(), st.booleans()
+)
+
+
+@st.composite
+def _leads(draw: st.DrawFn, plan: _LeadPlan) -> Lead:
+    at = draw(plan.captured)
+    lead = Lead.capture(
+        draw(_ids_of(LeadId)),
+        name=draw(person_names() | organization_names()),
+        source=draw(st.sampled_from(plan.sources)),
+        at=at,
+        contact_points=draw(st.lists(contact_points(), max_size=1)),
+        interest=draw(st.none() | _short_texts()),
+        campaign=draw(st.none() | tags()),
+        referred_by=draw(st.none() | plan.customers),
+        owner=draw(st.none() | _ids_of(StaffId)),
+    )
+    for _ in range(draw(st.integers(min_value=0, max_value=plan.max_steps))):
+        at = _later(at, draw(_STEP_OFFSETS))
+        lead = draw(st.sampled_from(_lead_options(lead)))(draw, lead, plan.customers, at)
+    return lead
+
+
+def _lead_options(lead: Lead) -> list[_LeadStep]:
+    """The commands the lead accepts now (only assignment once it is converted)."""
+    status = lead.status
+    options: list[_LeadStep] = [_assigning_lead]
+    if status is LeadStatus.CONVERTED:
+        return options
+    options.append(_rescoring)
+    if status is LeadStatus.NEW:
+        options.append(_contacting)
+    if status in (LeadStatus.NEW, LeadStatus.CONTACTED):
+        options.append(_qualifying)
+    if status is LeadStatus.QUALIFIED:
+        options.append(_converting)
+    if status is LeadStatus.DISQUALIFIED:
+        options.append(_recycling)
+    else:
+        options.append(_disqualifying)
+    return options
+
+
+def _assigning_lead(
+    draw: st.DrawFn, lead: Lead, _: st.SearchStrategy[CustomerId], when: datetime
+) -> Lead:
+    return lead.assign(draw(st.none() | _ids_of(StaffId)), at=when)
+
+
+def _rescoring(
+    draw: st.DrawFn, lead: Lead, _: st.SearchStrategy[CustomerId], when: datetime
+) -> Lead:
+    return lead.rescore(draw(_BANT_SCORES), at=when)
+
+
+def _contacting(
+    draw: st.DrawFn, lead: Lead, _: st.SearchStrategy[CustomerId], when: datetime
+) -> Lead:
+    return lead.contact(at=when, reason=draw(st.none() | _reasons()))
+
+
+def _qualifying(
+    draw: st.DrawFn, lead: Lead, _: st.SearchStrategy[CustomerId], when: datetime
+) -> Lead:
+    return lead.qualify(
+        at=when, score=draw(st.none() | _BANT_SCORES), reason=draw(st.none() | _reasons())
+    )
+
+
+def _disqualifying(
+    draw: st.DrawFn, lead: Lead, _: st.SearchStrategy[CustomerId], when: datetime
+) -> Lead:
+    return lead.disqualify(at=when, reason=draw(_reasons()))
+
+
+def _recycling(
+    draw: st.DrawFn, lead: Lead, _: st.SearchStrategy[CustomerId], when: datetime
+) -> Lead:
+    return lead.recycle(at=when, reason=draw(st.none() | _reasons()))
+
+
+def _converting(
+    draw: st.DrawFn, lead: Lead, customers: st.SearchStrategy[CustomerId], when: datetime
+) -> Lead:
+    return lead.convert(draw(customers), at=when).lead
+
+
+def opportunities(
+    *,
+    customer_ids: Iterable[CustomerId] | None = None,
+    pipeline: PipelineDefinition | None = None,
+    currencies: Iterable[str] | None = None,
+    max_steps: int = 6,
+    opened_after: datetime | None = None,
+    opened_before: datetime | None = None,
+    pending_events: bool = True,
+) -> st.SearchStrategy[Opportunity]:
+    """Valid sales :class:`~crmcore.sales.Opportunity` aggregates with a history built by their commands.
+
+    Each opportunity is opened with :meth:`Opportunity.open
+    <crmcore.sales.Opportunity.open>` in an open stage and then taken through
+    up to ``max_steps`` commands the opportunity allows at that point, at
+    later times: stage moves, winning, losing with a reason, restoring a lost
+    deal, amount and close date changes, reassignment and next steps.
+
+    Args:
+        customer_ids: the customers; any id by default.
+        pipeline: the pipeline of every opportunity; one drawn by
+            :func:`pipeline_definitions` for each by default.
+        currencies: ISO 4217 codes of the amounts; every active code by default.
+        max_steps: the most commands after opening (0 to 100).
+        opened_after: the earliest opening time (aware); 2000 by default.
+        opened_before: the latest opening time (aware); 2099 by default.
+        pending_events: ``False`` to draw opportunities as a repository stores them.
+
+    Raises:
+        InvalidType: an argument of the wrong type.
+        ValidationError: a bound out of range, crossed bounds, an empty choice.
+    """
+    pipelines: st.SearchStrategy[PipelineDefinition]
+    if pipeline is None:
+        pipelines = pipeline_definitions()
+    else:
+        checked = instance_of(PipelineDefinition, "a PipelineDefinition")(pipeline, "$.pipeline")
+        pipelines = st.just(checked)
+    plan = _OpportunityPlan(
+        customers=_customer_choices(customer_ids, "$.customer_ids"),
+        pipelines=pipelines,
+        currencies=_currency_choices(currencies),
+        max_steps=_int_arg(max_steps, "$.max_steps", maximum=100),
+        opened=_window(opened_after, opened_before, "opened"),
+    )
+    built = _opportunities(plan)
+    return built if _bool_arg(pending_events, "$.pending_events") else built.map(_stored)
+
+
+@attrs.frozen
+class _OpportunityPlan:
+    customers: st.SearchStrategy[CustomerId]
+    pipelines: st.SearchStrategy[PipelineDefinition]
+    currencies: tuple[str, ...]
+    max_steps: int
+    opened: st.SearchStrategy[datetime]
+
+
+#: One command of a generated opportunity history: (draw, deal, pipeline, when) -> deal.
+_OpportunityStep = Callable[[st.DrawFn, Opportunity, PipelineDefinition, datetime], Opportunity]
+_CLOSE_DAYS: Final = st.integers(min_value=0, max_value=365).map(lambda n: timedelta(days=n))
+
+
+@st.composite
+def _opportunities(draw: st.DrawFn, plan: _OpportunityPlan) -> Opportunity:
+    pipeline = draw(plan.pipelines)
+    at = draw(plan.opened)
+    next_step = draw(st.none() | _short_texts())
+    deal = Opportunity.open(
+        draw(_ids_of(OpportunityId)),
+        customer_id=draw(plan.customers),
+        name=draw(_short_texts()),
+        amount=draw(st.sampled_from(plan.currencies).flatmap(_prices)),
+        expected_close=at.date() + draw(_CLOSE_DAYS),
+        owner=draw(_ids_of(StaffId)),
+        pipeline=pipeline,
+        at=at,
+        stage=draw(st.sampled_from([stage.code for stage in pipeline.open_stages])),
+        next_step=next_step,
+        next_step_due=None if next_step is None else at.date() + draw(_CLOSE_DAYS),
+        lead_id=draw(st.none() | _ids_of(LeadId)),
+    )
+    for _ in range(draw(st.integers(min_value=0, max_value=plan.max_steps))):
+        at = _later(at, draw(_STEP_OFFSETS))
+        deal = draw(st.sampled_from(_opportunity_options(deal)))(draw, deal, pipeline, at)
+    return deal
+
+
+def _opportunity_options(deal: Opportunity) -> list[_OpportunityStep]:
+    """The commands the opportunity accepts now (a won deal keeps only owner and next step)."""
+    options: list[_OpportunityStep] = [_reassigning, _next_stepping]
+    if deal.is_open:
+        options += [_moving_deal, _winning, _losing, _repricing, _rescheduling]
+    elif deal.is_lost:
+        options += [_restoring, _repricing]
+    return options
+
+
+def _reassigning(
+    draw: st.DrawFn, deal: Opportunity, _: PipelineDefinition, when: datetime
+) -> Opportunity:
+    return deal.reassign(draw(_ids_of(StaffId)), at=when)
+
+
+def _next_stepping(
+    draw: st.DrawFn, deal: Opportunity, _: PipelineDefinition, when: datetime
+) -> Opportunity:
+    step = draw(st.none() | _short_texts())
+    due = None if step is None else draw(st.none() | _CLOSE_DAYS.map(when.date().__add__))
+    return deal.set_next_step(step, at=when, due=due)
+
+
+def _moving_deal(
+    draw: st.DrawFn, deal: Opportunity, pipeline: PipelineDefinition, when: datetime
+) -> Opportunity:
+    target = draw(st.sampled_from([stage.code for stage in pipeline.open_stages]))
+    return deal.move_to(target, pipeline, at=when, reason=draw(st.none() | _reasons()))
+
+
+def _winning(
+    draw: st.DrawFn, deal: Opportunity, pipeline: PipelineDefinition, when: datetime
+) -> Opportunity:
+    stage = draw(st.sampled_from([stage.code for stage in pipeline.won_stages]))
+    return deal.win(pipeline, at=when, stage=stage)
+
+
+def _losing(
+    draw: st.DrawFn, deal: Opportunity, pipeline: PipelineDefinition, when: datetime
+) -> Opportunity:
+    stage = draw(st.sampled_from([stage.code for stage in pipeline.lost_stages]))
+    return deal.lose(pipeline, at=when, reason=draw(_reasons()), stage=stage)
+
+
+def _restoring(
+    draw: st.DrawFn, deal: Opportunity, pipeline: PipelineDefinition, when: datetime
+) -> Opportunity:
+    stage = draw(st.none() | st.sampled_from([stage.code for stage in pipeline.open_stages]))
+    return deal.restore(pipeline, at=when, stage=stage)
+
+
+def _repricing(
+    draw: st.DrawFn, deal: Opportunity, _: PipelineDefinition, when: datetime
+) -> Opportunity:
+    return deal.change_amount(draw(_prices(deal.amount.currency)), at=when)
+
+
+def _rescheduling(
+    draw: st.DrawFn, deal: Opportunity, _: PipelineDefinition, when: datetime
+) -> Opportunity:
+    return deal.change_expected_close(deal.expected_close + draw(_CLOSE_DAYS), at=when)
