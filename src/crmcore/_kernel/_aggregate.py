@@ -142,6 +142,8 @@ class Aggregate(Generic[IdT]):
     aggregate_kind: ClassVar[str] = "aggregate"
     #: The exact identifier type of ``id``.
     id_type: ClassVar[type[Identifier]] = Identifier
+    #: Fields renamed since schema version 1 (old name to new name), for loading old documents.
+    v1_renames: ClassVar[Mapping[str, str]] = {}
 
     id: IdT = attrs.field(validator=_aggregate_id)
     created_at: datetime = attrs.field(converter=_created_at)

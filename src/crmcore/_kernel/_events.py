@@ -127,6 +127,8 @@ class DomainEvent:
     abstract_event: ClassVar[bool] = True
     aggregate_kind: ClassVar[str] = "event"
     aggregate_id_field: ClassVar[str] = ""
+    #: The names this event had in schema version 1, if it was renamed.
+    v1_names: ClassVar[tuple[str, ...]] = ()
 
     sequence: int = attrs.field(validator=_sequence)
     occurred_at: datetime = attrs.field(converter=_occurred_at)

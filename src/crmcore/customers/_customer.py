@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar, Unpack
 
 import attrs
 from dateutil.relativedelta import relativedelta
 
+from crmcore._kernel._aggregate import Aggregate
 from crmcore._kernel._checks import (
-    aware,
     enum_converter,
     instance_of,
     normalize_tag,
@@ -20,7 +20,7 @@ from crmcore._kernel._checks import (
     tuple_of,
     type_name,
 )
-from crmcore._kernel._events import DomainEvent
+from crmcore._kernel._events import EventDraft, EventMeta
 from crmcore._kernel._ids import CustomerId
 from crmcore.customers._consent import (
     ConsentDecision,
@@ -32,24 +32,25 @@ from crmcore.customers._consent import (
 )
 from crmcore.customers._contact import Channel, ContactPoint
 from crmcore.customers._events import (
-    AddressAdded,
-    AddressRemoved,
-    AttributeRemoved,
-    AttributeSet,
-    BirthDateChanged,
-    ConsentGiven,
-    ConsentWithdrawn,
-    ContactPointAdded,
-    ContactPointRemoved,
-    ContactPointVerified,
+    CustomerAddressAdded,
+    CustomerAddressRemoved,
+    CustomerAttributeRemoved,
+    CustomerAttributeSet,
+    CustomerBirthDateChanged,
+    CustomerConsentGiven,
+    CustomerConsentWithdrawn,
+    CustomerContactPointAdded,
+    CustomerContactPointRemoved,
+    CustomerContactPointVerified,
+    CustomerLanguageChanged,
+    CustomerPrimaryContactPointChanged,
     CustomerRegistered,
-    NameChanged,
-    PreferredLanguageChanged,
-    PrimaryContactPointChanged,
-    TagAdded,
-    TagRemoved,
+    CustomerRenamed,
+    CustomerTagAdded,
+    CustomerTagRemoved,
 )
 from crmcore.customers._lifecycle import (
+    CustomerStageChanged,
     LifecycleState,
     NamedDefinition,
     check_lifecycles,
@@ -143,24 +144,6 @@ def _consents(value: object) -> tuple[ConsentRecord, ...]:
     return records
 
 
-def _events(value: object) -> tuple[DomainEvent, ...]:
-    if type(value) is tuple:
-        return value
-    return tuple_of(value, "$.pending_events", instance_of(DomainEvent, "a DomainEvent"))
-
-
-def _version(_: object, __: attrs.Attribute[Any], value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidType(f"must be an int, not {type_name(value)}", path="$.version")
-    if value < 0:
-        raise ValidationError("must be 0 or more", path="$.version", code="negative")
-
-
-def _customer_id(_: object, __: attrs.Attribute[Any], value: object) -> None:
-    if type(value) is not CustomerId:
-        raise InvalidType(f"must be a CustomerId, not {type_name(value)}", path="$.id")
-
-
 def _profile(_: object, __: attrs.Attribute[Any], value: object) -> None:
     if not isinstance(value, Profile):
         raise InvalidType(f"must be a Profile, not {type_name(value)}", path="$.profile")
@@ -194,12 +177,8 @@ def _customer_kind(value: object) -> PartyKind:
     return enum_converter(PartyKind, "$.kind")(value)
 
 
-def _customer_created_at(value: object) -> datetime:
-    return aware("$.created_at")(value)
-
-
-@attrs.frozen(slots=True, repr=False)
-class Customer:
+@attrs.frozen(slots=True, kw_only=True, repr=False)
+class Customer(Aggregate[CustomerId]):
     """A customer, existing or potential: a person or an organization.
 
     ``Customer`` is immutable. Every command method (``add_tag``,
@@ -207,8 +186,11 @@ class Customer:
     as a domain event in its :attr:`pending_events`; a command that fails
     raises a :class:`~crmcore.ValidationError` and changes nothing. Commands
     take the time they happen at as ``at`` (timezone-aware): the library never
-    reads a clock. A command that would change nothing (adding a tag the
-    customer already has) returns the same customer and records no event.
+    reads a clock, and a command dated before the customer's last change
+    (:attr:`updated_at`) is refused. A command that would change nothing
+    (adding a tag the customer already has) returns the same customer and
+    records no event. Every command also takes the envelope keywords
+    ``actor``, ``correlation_id`` and ``causation_id`` (see :mod:`crmcore.events`).
 
     ``version`` is the version the customer was loaded at, for optimistic
     concurrency: repositories store a save only when it matches, and bump it.
@@ -223,27 +205,24 @@ class Customer:
     >>> ana.may_contact("email", "marketing", at=at)
     True
     >>> [event.type for event in ana.pending_events]
-    ['CustomerRegistered', 'ContactPointAdded', 'ConsentGiven']
+    ['CustomerRegistered', 'CustomerContactPointAdded', 'CustomerConsentGiven']
     >>> ana
     Customer(id=CustomerId('c-1'), kind='person', version=0, contact_points=1, consents=1, tags=0, pending_events=3)
     """
 
-    id: CustomerId = attrs.field(validator=_customer_id)
+    aggregate_kind: ClassVar[str] = "customer"
+    id_type: ClassVar[type[CustomerId]] = CustomerId
+
     kind: PartyKind = attrs.field(converter=_customer_kind)
     profile: Profile = attrs.field(validator=_profile)
-    created_at: datetime = attrs.field(converter=_customer_created_at)
     contact_points: tuple[ContactPoint, ...] = attrs.field(default=(), converter=_contact_points)
     consents: tuple[ConsentRecord, ...] = attrs.field(default=(), converter=_consents)
     tags: frozenset[str] = attrs.field(default=frozenset(), converter=_tags)
-    version: int = attrs.field(default=0, validator=_version)
-    pending_events: tuple[DomainEvent, ...] = attrs.field(
-        default=(), converter=_events, eq=False, hash=False
-    )
     #: One state per lifecycle definition tracking the customer, the most recently changed last
     #: (moved by :mod:`crmcore.lifecycle`).
     lifecycles: tuple[LifecycleState, ...] = attrs.field(default=(), converter=to_lifecycles)
 
-    def __attrs_post_init__(self) -> None:
+    def _check(self) -> None:
         if self.lifecycles:
             check_lifecycles(self.lifecycles, self.created_at)
         name = self.profile.name
@@ -271,6 +250,18 @@ class Customer:
                     path=f"$.consents[{index}].captured_at",
                     code="before_registration",
                 )
+        born = self.profile.birth_date
+        if born is not None:
+            _check_birth_date(born, self.created_at, "$.profile.birth_date")
+
+    def _recorded_times(self) -> Iterable[datetime]:
+        for record in self.consents:
+            yield record.captured_at
+        for state in self.lifecycles:
+            yield state.history[-1].at
+
+    def _event_fields(self) -> Mapping[str, object]:
+        return {"customer_id": self.id}
 
     # -- construction ---------------------------------------------------------------------
 
@@ -287,21 +278,23 @@ class Customer:
         attributes: Mapping[str, AttributeValue] | None = None,
         contact_points: Iterable[ContactPoint] = (),
         tags: Iterable[str] = (),
+        **meta: Unpack[EventMeta],
     ) -> Customer:
         """Register a new customer (version 0) at time ``at``.
 
         The kind (person or organization) follows from the type of ``name``.
-        Records ``CustomerRegistered``, then a ``ContactPointAdded`` per
-        contact point and a ``TagAdded`` per tag. The first contact point of
-        each channel becomes its primary one unless another is marked primary.
+        Records ``CustomerRegistered``, then a ``CustomerContactPointAdded``
+        per contact point and a ``CustomerTagAdded`` per tag. The first
+        contact point of each channel becomes its primary one unless another
+        is marked primary.
 
         Raises:
             ValidationError: any argument breaks a rule; the path names it.
         """
-        when = require_aware(at, "$.at")
+        command = cls._begin_new(at, meta)
         kind = PartyKind.PERSON if isinstance(name, PersonName) else PartyKind.ORGANIZATION
         if birth_date is not None:
-            _check_birth_date(require_date(birth_date, "$.birth_date"), when, "$.birth_date")
+            _check_birth_date(require_date(birth_date, "$.birth_date"), command.at, "$.birth_date")
         profile = Profile(
             name=name,
             birth_date=birth_date,
@@ -315,27 +308,23 @@ class Customer:
             )
         )
         tag_set = _tags(tags)
-        customer = cls(
+        drafts = [CustomerRegistered.draft(kind=kind.value)]
+        drafts.extend(
+            CustomerContactPointAdded.draft(
+                channel=point.channel, position=position, primary=point.primary
+            )
+            for position, point in enumerate(points)
+        )
+        drafts.extend(CustomerTagAdded.draft(tag=tag) for tag in sorted(tag_set))
+        return cls._create(
+            command,
+            *drafts,
             id=customer_id,
             kind=kind,
             profile=profile,
-            created_at=when,
             contact_points=points,
             tags=tag_set,
         )
-        events: list[DomainEvent] = [
-            CustomerRegistered(
-                occurred_at=when, customer_id=customer_id, kind=kind.value, profile=profile
-            )
-        ]
-        events.extend(
-            ContactPointAdded(occurred_at=when, customer_id=customer_id, contact_point=point)
-            for point in points
-        )
-        events.extend(
-            TagAdded(occurred_at=when, customer_id=customer_id, tag=tag) for tag in sorted(tag_set)
-        )
-        return attrs.evolve(customer, pending_events=tuple(events))
 
     # -- queries ------------------------------------------------------------------------
 
@@ -435,55 +424,50 @@ class Customer:
 
     # -- commands -----------------------------------------------------------------------
 
-    def _at(self, at: object) -> datetime:
-        when = require_aware(at, "$.at")
-        if when < self.created_at:
-            raise ValidationError(
-                "must not be before the customer was registered",
-                path="$.at",
-                code="before_registration",
-            )
-        return when
-
-    def _record(self, *events: DomainEvent, **changes: Any) -> Customer:
-        return attrs.evolve(self, pending_events=self.pending_events + events, **changes)
-
-    def rename(self, name: PersonName | OrganizationName, *, at: datetime) -> Customer:
-        """Change the customer's name; records ``NameChanged``."""
-        when = self._at(at)
+    def rename(
+        self, name: PersonName | OrganizationName, *, at: datetime, **meta: Unpack[EventMeta]
+    ) -> Customer:
+        """Change the customer's name; records ``CustomerRenamed``."""
+        command = self._begin(at, meta)
         if name == self.profile.name:
             return self
         profile = attrs.evolve(self.profile, name=name)
-        event = NameChanged(occurred_at=when, customer_id=self.id, name=profile.name)
-        return self._record(event, profile=profile)
+        return self._record(command, CustomerRenamed.draft(), profile=profile)
 
-    def change_birth_date(self, birth_date: date | None, *, at: datetime) -> Customer:
-        """Set, correct or clear the birth date; records ``BirthDateChanged``."""
-        when = self._at(at)
+    def change_birth_date(
+        self, birth_date: date | None, *, at: datetime, **meta: Unpack[EventMeta]
+    ) -> Customer:
+        """Set, correct or clear the birth date; records ``CustomerBirthDateChanged``."""
+        command = self._begin(at, meta)
         if birth_date is not None:
-            _check_birth_date(require_date(birth_date, "$.birth_date"), when, "$.birth_date")
+            _check_birth_date(require_date(birth_date, "$.birth_date"), command.at, "$.birth_date")
         if birth_date == self.profile.birth_date:
             return self
         profile = attrs.evolve(self.profile, birth_date=birth_date)
-        event = BirthDateChanged(occurred_at=when, customer_id=self.id, birth_date=birth_date)
-        return self._record(event, profile=profile)
+        draft = CustomerBirthDateChanged.draft(cleared=birth_date is None)
+        return self._record(command, draft, profile=profile)
 
-    def set_preferred_language(self, language: str | None, *, at: datetime) -> Customer:
+    def set_preferred_language(
+        self, language: str | None, *, at: datetime, **meta: Unpack[EventMeta]
+    ) -> Customer:
         """Set the BCP 47 tag of the language to address the customer in.
 
-        Records ``PreferredLanguageChanged``.
+        Records ``CustomerLanguageChanged``.
         """
-        when = self._at(at)
+        command = self._begin(at, meta)
         checked = check_language(language, "$.language")
         if checked == self.profile.preferred_language:
             return self
         profile = attrs.evolve(self.profile, preferred_language=checked)
-        event = PreferredLanguageChanged(occurred_at=when, customer_id=self.id, language=checked)
-        return self._record(event, profile=profile)
+        return self._record(
+            command, CustomerLanguageChanged.draft(language=checked), profile=profile
+        )
 
-    def add_address(self, address: PostalAddress, *, at: datetime) -> Customer:
-        """Add a postal address; records ``AddressAdded``. A repeated address is refused."""
-        when = self._at(at)
+    def add_address(
+        self, address: PostalAddress, *, at: datetime, **meta: Unpack[EventMeta]
+    ) -> Customer:
+        """Add a postal address; records ``CustomerAddressAdded``. A repeated address is refused."""
+        command = self._begin(at, meta)
         checked = instance_of(PostalAddress, "a PostalAddress")(address, "$.address")
         if checked in self.profile.addresses:
             raise ValidationError(
@@ -493,28 +477,32 @@ class Customer:
             profile = attrs.evolve(self.profile, addresses=(*self.profile.addresses, checked))
         except ValidationError as exc:
             raise exc.under("$.profile") from None
-        event = AddressAdded(occurred_at=when, customer_id=self.id, address=checked)
-        return self._record(event, profile=profile)
+        draft = CustomerAddressAdded.draft(country=checked.country)
+        return self._record(command, draft, profile=profile)
 
-    def remove_address(self, address: PostalAddress, *, at: datetime) -> Customer:
-        """Remove a postal address; records ``AddressRemoved``. An unknown address is refused."""
-        when = self._at(at)
+    def remove_address(
+        self, address: PostalAddress, *, at: datetime, **meta: Unpack[EventMeta]
+    ) -> Customer:
+        """Remove a postal address; records ``CustomerAddressRemoved``. An unknown one is refused."""
+        command = self._begin(at, meta)
         if address not in self.profile.addresses:
             raise ValidationError(
                 "the customer has no such address", path="$.address", code="not_found"
             )
         remaining = tuple(a for a in self.profile.addresses if a != address)
         profile = attrs.evolve(self.profile, addresses=remaining)
-        event = AddressRemoved(occurred_at=when, customer_id=self.id, address=address)
-        return self._record(event, profile=profile)
+        draft = CustomerAddressRemoved.draft(country=address.country)
+        return self._record(command, draft, profile=profile)
 
-    def set_attribute(self, key: str, value: AttributeValue, *, at: datetime) -> Customer:
-        """Set a custom attribute; records ``AttributeSet``.
+    def set_attribute(
+        self, key: str, value: AttributeValue, *, at: datetime, **meta: Unpack[EventMeta]
+    ) -> Customer:
+        """Set a custom attribute; records ``CustomerAttributeSet``.
 
         Keys are snake_case; values are typed scalars (str, int, bool, Decimal,
         date, aware datetime), never floats.
         """
-        when = self._at(at)
+        command = self._begin(at, meta)
         name = check_attribute_key(key, "$.key")
         checked = check_attribute_value(value, "$.value")
         current = self.profile.attributes
@@ -524,28 +512,27 @@ class Customer:
             profile = attrs.evolve(self.profile, attributes=current.set(name, checked))
         except ValidationError as exc:
             raise exc.under("$.profile") from None
-        event = AttributeSet(occurred_at=when, customer_id=self.id, key=name, value=checked)
-        return self._record(event, profile=profile)
+        return self._record(command, CustomerAttributeSet.draft(key=name), profile=profile)
 
-    def remove_attribute(self, key: str, *, at: datetime) -> Customer:
-        """Remove a custom attribute; records ``AttributeRemoved`` (no-op if absent)."""
-        when = self._at(at)
+    def remove_attribute(self, key: str, *, at: datetime, **meta: Unpack[EventMeta]) -> Customer:
+        """Remove a custom attribute; records ``CustomerAttributeRemoved`` (no-op if absent)."""
+        command = self._begin(at, meta)
         name = check_attribute_key(key, "$.key")
         if name not in self.profile.attributes:
             return self
         profile = attrs.evolve(self.profile, attributes=self.profile.attributes.delete(name))
-        return self._record(
-            AttributeRemoved(occurred_at=when, customer_id=self.id, key=name), profile=profile
-        )
+        return self._record(command, CustomerAttributeRemoved.draft(key=name), profile=profile)
 
-    def add_contact_point(self, contact_point: ContactPoint, *, at: datetime) -> Customer:
-        """Add a way to reach the customer; records ``ContactPointAdded``.
+    def add_contact_point(
+        self, contact_point: ContactPoint, *, at: datetime, **meta: Unpack[EventMeta]
+    ) -> Customer:
+        """Add a way to reach the customer; records ``CustomerContactPointAdded``.
 
         The first contact point of a channel becomes its primary one; adding a
         primary one makes the channel's previous primary a secondary. A contact
         point with the same channel and value as an existing one is refused.
         """
-        when = self._at(at)
+        command = self._begin(at, meta)
         point = instance_of(ContactPoint, "a ContactPoint")(contact_point, "$.contact_point")
         if any(p.key == point.key for p in self.contact_points):
             raise ValidationError(
@@ -562,11 +549,11 @@ class Customer:
                 attrs.evolve(p, primary=False) if p.channel is point.channel and p.primary else p
                 for p in points
             )
+        draft = CustomerContactPointAdded.draft(
+            channel=point.channel, position=len(points), primary=point.primary
+        )
         try:
-            changed = self._record(
-                ContactPointAdded(occurred_at=when, customer_id=self.id, contact_point=point),
-                contact_points=(*points, point),
-            )
+            changed = self._record(command, draft, contact_points=(*points, point))
         except ValidationError as exc:
             raise exc.under("$") from None
         return changed
@@ -589,89 +576,85 @@ class Customer:
                 return None
             raise
 
-    def remove_contact_point(self, channel: Channel | str, value: str, *, at: datetime) -> Customer:
-        """Remove a contact point; records ``ContactPointRemoved``.
+    def remove_contact_point(
+        self, channel: Channel | str, value: str, *, at: datetime, **meta: Unpack[EventMeta]
+    ) -> Customer:
+        """Remove a contact point; records ``CustomerContactPointRemoved``.
 
         If it was its channel's primary, the next one of that channel (in the
-        order they were added) becomes primary and ``PrimaryContactPointChanged``
-        is recorded too. An unknown contact point is refused.
+        order they were added) becomes primary and
+        ``CustomerPrimaryContactPointChanged`` is recorded too. An unknown
+        contact point is refused.
         """
-        when = self._at(at)
+        command = self._begin(at, meta)
         index, removed = self._find(channel, value)
         remaining = [p for i, p in enumerate(self.contact_points) if i != index]
-        events: list[DomainEvent] = [
-            ContactPointRemoved(occurred_at=when, customer_id=self.id, contact_point=removed)
+        drafts: list[EventDraft] = [
+            CustomerContactPointRemoved.draft(channel=removed.channel, position=index)
         ]
         if removed.primary:
             for i, point in enumerate(remaining):
                 if point.channel is removed.channel:
                     remaining[i] = attrs.evolve(point, primary=True)
-                    events.append(
-                        PrimaryContactPointChanged(
-                            occurred_at=when,
-                            customer_id=self.id,
-                            channel=point.channel,
-                            contact_point=remaining[i],
-                        )
+                    drafts.append(
+                        CustomerPrimaryContactPointChanged.draft(channel=point.channel, position=i)
                     )
                     break
-        return self._record(*events, contact_points=tuple(remaining))
+        return self._record(command, *drafts, contact_points=tuple(remaining))
 
-    def verify_contact_point(self, channel: Channel | str, value: str, *, at: datetime) -> Customer:
-        """Mark a contact point as verified; records ``ContactPointVerified``."""
-        when = self._at(at)
+    def verify_contact_point(
+        self, channel: Channel | str, value: str, *, at: datetime, **meta: Unpack[EventMeta]
+    ) -> Customer:
+        """Mark a contact point as verified; records ``CustomerContactPointVerified``."""
+        command = self._begin(at, meta)
         index, point = self._find(channel, value)
         if point.verified:
             return self
         verified = attrs.evolve(point, verified=True)
         points = (*self.contact_points[:index], verified, *self.contact_points[index + 1 :])
-        event = ContactPointVerified(occurred_at=when, customer_id=self.id, contact_point=verified)
-        return self._record(event, contact_points=points)
+        draft = CustomerContactPointVerified.draft(channel=point.channel, position=index)
+        return self._record(command, draft, contact_points=points)
 
     def set_primary_contact_point(
-        self, channel: Channel | str, value: str, *, at: datetime
+        self, channel: Channel | str, value: str, *, at: datetime, **meta: Unpack[EventMeta]
     ) -> Customer:
-        """Make a contact point its channel's primary; records ``PrimaryContactPointChanged``."""
-        when = self._at(at)
-        _, target = self._find(channel, value)
+        """Make a contact point its channel's primary; records ``CustomerPrimaryContactPointChanged``."""
+        command = self._begin(at, meta)
+        index, target = self._find(channel, value)
         if target.primary:
             return self
         points = tuple(
             attrs.evolve(p, primary=p.key == target.key) if p.channel is target.channel else p
             for p in self.contact_points
         )
-        chosen = next(p for p in points if p.key == target.key)
-        event = PrimaryContactPointChanged(
-            occurred_at=when, customer_id=self.id, channel=target.channel, contact_point=chosen
-        )
-        return self._record(event, contact_points=points)
+        draft = CustomerPrimaryContactPointChanged.draft(channel=target.channel, position=index)
+        return self._record(command, draft, contact_points=points)
 
-    def record_consent(self, record: ConsentRecord) -> Customer:
-        """Append a consent record to the history.
+    def record_consent(self, record: ConsentRecord, **meta: Unpack[EventMeta]) -> Customer:
+        """Append a consent record to the history, as of its ``captured_at``.
 
-        Records ``ConsentGiven`` or ``ConsentWithdrawn``.
+        Records ``CustomerConsentGiven`` or ``CustomerConsentWithdrawn``.
 
         The history is append-only: earlier records are never changed. A record
-        captured before the customer was registered is refused.
+        captured before the customer's last change (or before registration) is
+        refused: times never go backwards.
         """
         checked = instance_of(ConsentRecord, "a ConsentRecord")(record, "$.record")
-        if checked.captured_at < self.created_at:
-            raise ValidationError(
-                "must not be captured before the customer was registered",
-                path="$.record.captured_at",
-                code="before_registration",
-            )
-        event: DomainEvent
-        if checked.status is ConsentStatus.GRANTED:
-            event = ConsentGiven(
-                occurred_at=checked.captured_at, customer_id=self.id, record=checked
-            )
-        else:
-            event = ConsentWithdrawn(
-                occurred_at=checked.captured_at, customer_id=self.id, record=checked
-            )
+        command = self._begin(checked.captured_at, meta, path="$.record.captured_at")
+        event = (
+            CustomerConsentGiven
+            if checked.status is ConsentStatus.GRANTED
+            else CustomerConsentWithdrawn
+        )
+        draft = event.draft(
+            channel=checked.channel,
+            purpose=checked.purpose,
+            status=checked.status,
+            legal_basis=checked.legal_basis,
+            expires_at=checked.expires_at,
+        )
         try:
-            return self._record(event, consents=(*self.consents, checked))
+            return self._record(command, draft, consents=(*self.consents, checked))
         except ValidationError as exc:
             raise exc.under("$") from None
 
@@ -684,6 +667,7 @@ class Customer:
         source: str,
         legal_basis: LegalBasis | str = LegalBasis.CONSENT,
         expires_at: datetime | None = None,
+        **meta: Unpack[EventMeta],
     ) -> Customer:
         """Record that the customer grants consent (``channel=None``: every channel)."""
         record = ConsentRecord(
@@ -695,7 +679,7 @@ class Customer:
             legal_basis=legal_basis,
             expires_at=expires_at,
         )
-        return self.record_consent(record)
+        return self.record_consent(record, **meta)
 
     def withdraw_consent(
         self,
@@ -704,6 +688,7 @@ class Customer:
         *,
         at: datetime,
         source: str,
+        **meta: Unpack[EventMeta],
     ) -> Customer:
         """Record that the customer withdraws or refuses consent.
 
@@ -716,11 +701,11 @@ class Customer:
             captured_at=at,
             source=source,
         )
-        return self.record_consent(record)
+        return self.record_consent(record, **meta)
 
-    def add_tag(self, tag: str, *, at: datetime) -> Customer:
-        """Add a tag (normalized); records ``TagAdded``. A tag already present is a no-op."""
-        when = self._at(at)
+    def add_tag(self, tag: str, *, at: datetime, **meta: Unpack[EventMeta]) -> Customer:
+        """Add a tag (normalized); records ``CustomerTagAdded``. A tag already present is a no-op."""
+        command = self._begin(at, meta)
         normalized = normalize_tag(tag)
         if normalized in self.tags:
             return self
@@ -728,23 +713,56 @@ class Customer:
             raise ValidationError(
                 f"must hold at most {MAX_TAGS} tags", path="$.tags", code="too_many"
             )
-        event = TagAdded(occurred_at=when, customer_id=self.id, tag=normalized)
-        return self._record(event, tags=self.tags | {normalized})
+        draft = CustomerTagAdded.draft(tag=normalized)
+        return self._record(command, draft, tags=self.tags | {normalized})
 
-    def remove_tag(self, tag: str, *, at: datetime) -> Customer:
-        """Remove a tag; records ``TagRemoved``. A tag not present is a no-op."""
-        when = self._at(at)
+    def remove_tag(self, tag: str, *, at: datetime, **meta: Unpack[EventMeta]) -> Customer:
+        """Remove a tag; records ``CustomerTagRemoved``. A tag not present is a no-op."""
+        command = self._begin(at, meta)
         normalized = normalize_tag(tag)
         if normalized not in self.tags:
             return self
-        event = TagRemoved(occurred_at=when, customer_id=self.id, tag=normalized)
-        return self._record(event, tags=self.tags - {normalized})
+        draft = CustomerTagRemoved.draft(tag=normalized)
+        return self._record(command, draft, tags=self.tags - {normalized})
 
-    def without_pending_events(self) -> Customer:
-        """The same customer with no pending events (what a repository stores)."""
-        if not self.pending_events:
-            return self
-        return attrs.evolve(self, pending_events=())
+    def change_lifecycle(
+        self, state: LifecycleState, *, at: datetime, **meta: Unpack[EventMeta]
+    ) -> Customer:
+        """Record the customer's new state in one lifecycle; records ``CustomerStageChanged``.
+
+        This is the command :mod:`crmcore.lifecycle` uses when a trigger fires:
+        ``state`` must continue the customer's history in that lifecycle by
+        exactly one change dated ``at`` (or start it with its entry).
+
+        Raises:
+            ValidationError: ``state`` does not continue the stored history.
+        """
+        checked = instance_of(LifecycleState, "a LifecycleState")(state, "$.state")
+        command = self._begin(at, meta)
+        current = self.lifecycle_of(checked.definition)
+        before = () if current is None else current.history
+        grown = len(checked.history) - len(before)
+        if checked.history[: len(before)] != before or not 1 <= grown <= (
+            2 if current is None else 1
+        ):
+            raise ValidationError(
+                "must continue the customer's history in this lifecycle by one change",
+                path="$.state.history",
+                code="broken_chain",
+            )
+        change = checked.history[-1]
+        if change.at != command.at:
+            raise ValidationError(
+                "must be dated when the command is", path="$.state.history", code="time_mismatch"
+            )
+        others = tuple(s for s in self.lifecycles if s.definition != checked.definition)
+        draft = CustomerStageChanged.draft(
+            definition=checked.definition,
+            from_stage=change.from_stage,
+            to_stage=change.to_stage,
+            trigger=change.trigger,
+        )
+        return self._record(command, draft, lifecycles=(*others, checked))
 
     def __repr__(self) -> str:
         stage = f", lifecycle={self.lifecycles[-1].stage!r}" if self.lifecycles else ""

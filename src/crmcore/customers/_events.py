@@ -1,52 +1,43 @@
-"""Domain events: facts about what happened, recorded by aggregates.
+"""The events a :class:`~crmcore.Customer` records.
 
-Aggregates never send an email or call a webhook. Each command method records
-what happened as an event in the new aggregate's ``pending_events``; the unit
-of work hands them to the host application, which reacts (sends the welcome
-email, schedules the follow-up, fires the birthday greeting).
-
-Events are immutable, carry the time they happened (passed in by the caller,
-never read from a clock), and serialize through :mod:`crmcore.serialization`
-with their class name as the ``type``. Their reprs hide personal data.
+Every name starts with ``Customer``. Events reference the customer's personal
+data and never copy it: a name change says that the name changed, not the
+name; a contact point event names the channel and the contact point's
+position in :attr:`~crmcore.Customer.contact_points`, not the address or
+number. A handler that needs the value loads the customer, so an erasure of
+the customer leaves no copy behind in outboxes and logs.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import datetime
 from typing import ClassVar
 
 import attrs
 
 from crmcore._kernel._events import DomainEvent
 from crmcore._kernel._ids import CustomerId
-from crmcore.customers._consent import ConsentRecord
-from crmcore.customers._contact import Channel, ContactPoint
-from crmcore.customers._party import (
-    AttributeValue,
-    OrganizationName,
-    PersonName,
-    PostalAddress,
-    Profile,
-)
+from crmcore.customers._consent import ConsentStatus, LegalBasis, Purpose
+from crmcore.customers._contact import Channel
 
 __all__ = [
-    "AddressAdded",
-    "AddressRemoved",
-    "AttributeRemoved",
-    "AttributeSet",
-    "BirthDateChanged",
-    "ConsentGiven",
-    "ConsentWithdrawn",
-    "ContactPointAdded",
-    "ContactPointRemoved",
-    "ContactPointVerified",
+    "CustomerAddressAdded",
+    "CustomerAddressRemoved",
+    "CustomerAttributeRemoved",
+    "CustomerAttributeSet",
+    "CustomerBirthDateChanged",
+    "CustomerConsentGiven",
+    "CustomerConsentWithdrawn",
+    "CustomerContactPointAdded",
+    "CustomerContactPointRemoved",
+    "CustomerContactPointVerified",
     "CustomerEvent",
+    "CustomerLanguageChanged",
+    "CustomerPrimaryContactPointChanged",
     "CustomerRegistered",
-    "NameChanged",
-    "PreferredLanguageChanged",
-    "PrimaryContactPointChanged",
-    "TagAdded",
-    "TagRemoved",
+    "CustomerRenamed",
+    "CustomerTagAdded",
+    "CustomerTagRemoved",
 ]
 
 
@@ -55,120 +46,162 @@ class CustomerEvent(DomainEvent):
     """Base of the events recorded by a :class:`~crmcore.Customer`."""
 
     abstract_event: ClassVar[bool] = True
+    aggregate_kind: ClassVar[str] = "customer"
+    aggregate_id_field: ClassVar[str] = "customer_id"
 
     customer_id: CustomerId
 
 
 @attrs.frozen(slots=True, kw_only=True)
 class CustomerRegistered(CustomerEvent):
-    """A customer record was created."""
+    """A customer record was created (``kind``: ``"person"`` or ``"organization"``)."""
 
     kind: str
-    profile: Profile
 
 
 @attrs.frozen(slots=True, kw_only=True)
-class NameChanged(CustomerEvent):
-    """The customer's name changed."""
+class CustomerRenamed(CustomerEvent):
+    """The customer's name changed (load the customer for the new name)."""
 
-    name: PersonName | OrganizationName
-
-
-@attrs.frozen(slots=True, kw_only=True)
-class BirthDateChanged(CustomerEvent):
-    """The customer's birth date was set, corrected or cleared."""
-
-    birth_date: date | None = attrs.field(repr=False)
+    v1_names: ClassVar[tuple[str, ...]] = ("NameChanged",)
 
 
 @attrs.frozen(slots=True, kw_only=True)
-class PreferredLanguageChanged(CustomerEvent):
-    """The language the customer wants to be addressed in changed."""
+class CustomerBirthDateChanged(CustomerEvent):
+    """The customer's birth date was set or corrected (``cleared``: it was removed)."""
+
+    v1_names: ClassVar[tuple[str, ...]] = ("BirthDateChanged",)
+
+    cleared: bool = False
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class CustomerLanguageChanged(CustomerEvent):
+    """The language the customer wants to be addressed in changed (a BCP 47 tag, or None)."""
+
+    v1_names: ClassVar[tuple[str, ...]] = ("PreferredLanguageChanged",)
 
     language: str | None
 
 
 @attrs.frozen(slots=True, kw_only=True)
-class AddressAdded(CustomerEvent):
-    """A postal address was added."""
+class CustomerAddressAdded(CustomerEvent):
+    """A postal address was added (its country, never its lines)."""
 
-    address: PostalAddress
+    v1_names: ClassVar[tuple[str, ...]] = ("AddressAdded",)
 
-
-@attrs.frozen(slots=True, kw_only=True)
-class AddressRemoved(CustomerEvent):
-    """A postal address was removed."""
-
-    address: PostalAddress
+    country: str
 
 
 @attrs.frozen(slots=True, kw_only=True)
-class AttributeSet(CustomerEvent):
-    """A custom attribute was set (its value is hidden from the repr)."""
+class CustomerAddressRemoved(CustomerEvent):
+    """A postal address was removed (its country, never its lines)."""
+
+    v1_names: ClassVar[tuple[str, ...]] = ("AddressRemoved",)
+
+    country: str
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class CustomerAttributeSet(CustomerEvent):
+    """A custom attribute was set (its key; the value stays in the record)."""
+
+    v1_names: ClassVar[tuple[str, ...]] = ("AttributeSet",)
 
     key: str
-    value: AttributeValue = attrs.field(repr=False)
 
 
 @attrs.frozen(slots=True, kw_only=True)
-class AttributeRemoved(CustomerEvent):
+class CustomerAttributeRemoved(CustomerEvent):
     """A custom attribute was removed."""
 
+    v1_names: ClassVar[tuple[str, ...]] = ("AttributeRemoved",)
+
     key: str
 
 
 @attrs.frozen(slots=True, kw_only=True)
-class ContactPointAdded(CustomerEvent):
-    """A way to reach the customer was added."""
+class CustomerContactPointAdded(CustomerEvent):
+    """A way to reach the customer was added.
 
-    contact_point: ContactPoint
+    ``position`` is its index in the customer's ``contact_points`` after the change.
+    """
 
-
-@attrs.frozen(slots=True, kw_only=True)
-class ContactPointRemoved(CustomerEvent):
-    """A contact point was removed."""
-
-    contact_point: ContactPoint
-
-
-@attrs.frozen(slots=True, kw_only=True)
-class ContactPointVerified(CustomerEvent):
-    """The customer proved they control a contact point."""
-
-    contact_point: ContactPoint
-
-
-@attrs.frozen(slots=True, kw_only=True)
-class PrimaryContactPointChanged(CustomerEvent):
-    """A different contact point became the primary one of its channel."""
+    v1_names: ClassVar[tuple[str, ...]] = ("ContactPointAdded",)
 
     channel: Channel
-    contact_point: ContactPoint
+    position: int
+    primary: bool
 
 
 @attrs.frozen(slots=True, kw_only=True)
-class ConsentGiven(CustomerEvent):
-    """The customer granted consent."""
+class CustomerContactPointRemoved(CustomerEvent):
+    """A contact point was removed (``position``: its index before the change)."""
 
-    record: ConsentRecord
+    v1_names: ClassVar[tuple[str, ...]] = ("ContactPointRemoved",)
 
-
-@attrs.frozen(slots=True, kw_only=True)
-class ConsentWithdrawn(CustomerEvent):
-    """The customer withdrew (or refused) consent."""
-
-    record: ConsentRecord
+    channel: Channel
+    position: int
 
 
 @attrs.frozen(slots=True, kw_only=True)
-class TagAdded(CustomerEvent):
+class CustomerContactPointVerified(CustomerEvent):
+    """The customer proved they control a contact point (``position``: its index)."""
+
+    v1_names: ClassVar[tuple[str, ...]] = ("ContactPointVerified",)
+
+    channel: Channel
+    position: int
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class CustomerPrimaryContactPointChanged(CustomerEvent):
+    """A different contact point became its channel's primary one (``position``: its index)."""
+
+    v1_names: ClassVar[tuple[str, ...]] = ("PrimaryContactPointChanged",)
+
+    channel: Channel
+    position: int
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class _CustomerConsentEvent(CustomerEvent):
+    abstract_event: ClassVar[bool] = True
+
+    channel: Channel | None
+    purpose: Purpose
+    status: ConsentStatus
+    legal_basis: LegalBasis
+    expires_at: datetime | None = None
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class CustomerConsentGiven(_CustomerConsentEvent):
+    """The customer granted consent for a channel (``None``: every channel) and a purpose."""
+
+    v1_names: ClassVar[tuple[str, ...]] = ("ConsentGiven",)
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class CustomerConsentWithdrawn(_CustomerConsentEvent):
+    """The customer withdrew (or refused) consent for a channel and a purpose."""
+
+    v1_names: ClassVar[tuple[str, ...]] = ("ConsentWithdrawn",)
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class CustomerTagAdded(CustomerEvent):
     """A tag was added."""
+
+    v1_names: ClassVar[tuple[str, ...]] = ("TagAdded",)
 
     tag: str
 
 
 @attrs.frozen(slots=True, kw_only=True)
-class TagRemoved(CustomerEvent):
+class CustomerTagRemoved(CustomerEvent):
     """A tag was removed."""
+
+    v1_names: ClassVar[tuple[str, ...]] = ("TagRemoved",)
 
     tag: str

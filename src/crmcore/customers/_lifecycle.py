@@ -31,7 +31,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from datetime import datetime
-from typing import Any, Final, Protocol
+from typing import Any, ClassVar, Final, Protocol
 
 import attrs
 
@@ -42,7 +42,7 @@ from crmcore.errors import InvalidType, ValidationError
 __all__ = [
     "MAX_HISTORY",
     "START_TRIGGER",
-    "LifecycleStageChanged",
+    "CustomerStageChanged",
     "LifecycleState",
     "NamedDefinition",
     "StageChange",
@@ -238,18 +238,19 @@ def _change_time(change: StageChange) -> datetime:
 
 
 @attrs.frozen(slots=True, kw_only=True)
-class LifecycleStageChanged(CustomerEvent):
+class CustomerStageChanged(CustomerEvent):
     """A customer moved to another stage of a lifecycle (or entered one: ``from_stage`` null).
 
-    ``actor`` and ``reason`` stay out of the repr, as they may identify people.
+    Who moved them is the envelope's ``actor``; the reason stays in the
+    lifecycle history (it is free text).
     """
+
+    v1_names: ClassVar[tuple[str, ...]] = ("LifecycleStageChanged",)
 
     definition: str
     from_stage: str | None
     to_stage: str
     trigger: str
-    actor: str | None = attrs.field(default=None, repr=False)
-    reason: str | None = attrs.field(default=None, repr=False)
 
 
 def to_lifecycles(value: object) -> tuple[LifecycleState, ...]:

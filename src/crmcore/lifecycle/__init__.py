@@ -26,6 +26,7 @@ crmcore.lifecycle._errors.TransitionNotAllowed: $.trigger: trigger 'become_partn
 """
 
 from crmcore.customers._lifecycle import START_TRIGGER
+from crmcore.errors import TransitionNotAllowed
 from crmcore.lifecycle._definition import (
     MAX_STATES,
     MAX_TRANSITIONS,
@@ -34,7 +35,6 @@ from crmcore.lifecycle._definition import (
     State,
     Transition,
 )
-from crmcore.errors import TransitionNotAllowed
 from crmcore.lifecycle._errors import InvalidDefinition
 from crmcore.lifecycle._insight import (
     Flow,

@@ -5,16 +5,17 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Collection, Iterable, Mapping
 from datetime import datetime
-from typing import Any, Final
+from typing import Any, Final, Unpack
 
 import attrs
 
 from crmcore._kernel._checks import check_name, clean_text, is_bool, require_aware, type_name
-from crmcore.customers import Customer, LifecycleStageChanged, LifecycleState, StageChange
+from crmcore._kernel._events import EventMeta
+from crmcore._kernel._ids import Identifier
+from crmcore.customers import Customer, LifecycleState, StageChange
 from crmcore.customers._lifecycle import START_TRIGGER
-from crmcore.errors import InvalidType, Problem, ValidationError
+from crmcore.errors import InvalidType, Problem, TransitionNotAllowed, ValidationError
 from crmcore.lifecycle._diagrams import dot, mermaid
-from crmcore.errors import TransitionNotAllowed
 from crmcore.lifecycle._errors import InvalidDefinition
 
 __all__ = ["MAX_STATES", "MAX_TRANSITIONS", "Guard", "LifecycleDefinition", "State", "Transition"]
@@ -527,15 +528,15 @@ class LifecycleDefinition:
         trigger: str,
         *,
         at: datetime,
-        actor: str | None = None,
         reason: str | None = None,
         guards: Mapping[str, Guard] | None = None,
+        **meta: Unpack[EventMeta],
     ) -> Customer:
         """Fire ``trigger`` for ``customer`` at ``at``; return the moved customer.
 
         The new customer's :attr:`~crmcore.Customer.lifecycle` is this
         lifecycle's state: the current ``stage`` and the ``history`` with the
-        change appended. A :class:`~crmcore.customers.LifecycleStageChanged` event
+        change appended. A :class:`~crmcore.customers.CustomerStageChanged` event
         is recorded. A customer not tracked yet starts in the initial stage,
         dated at registration. Guards named by the transition are looked up in
         ``guards`` and called as ``guard(customer, at)``; all must return True.
@@ -573,26 +574,14 @@ class LifecycleDefinition:
             self._check_guards(transition, stage, customer, when, guards)
         if when < since:
             raise _too_early(when, customer.created_at)
+        actor = _actor(meta)
         change = StageChange(stage, transition.target, transition.trigger, when, actor, reason)
         if current is None:
             entry = StageChange(None, stage, START_TRIGGER, since)
-            lifecycles = (*states, LifecycleState(name, transition.target, (entry, change)))
+            state = LifecycleState(name, transition.target, (entry, change))
         else:
-            moved = LifecycleState(name, transition.target, (*current.history, change))
-            lifecycles = (*states[:position], *states[position + 1 :], moved)
-        event = LifecycleStageChanged(
-            occurred_at=when,
-            customer_id=customer.id,
-            definition=name,
-            from_stage=stage,
-            to_stage=transition.target,
-            trigger=transition.trigger,
-            actor=change.actor,
-            reason=change.reason,
-        )
-        return attrs.evolve(
-            customer, lifecycles=lifecycles, pending_events=(*customer.pending_events, event)
-        )
+            state = LifecycleState(name, transition.target, (*current.history, change))
+        return customer.change_lifecycle(state, at=when, **meta)
 
     def start(
         self,
@@ -600,14 +589,14 @@ class LifecycleDefinition:
         *,
         at: datetime,
         stage: str | None = None,
-        actor: str | None = None,
         reason: str | None = None,
+        **meta: Unpack[EventMeta],
     ) -> Customer:
         """Start tracking ``customer`` at ``at``, in ``stage`` (default: the initial one).
 
         Use it to date the entry explicitly or to bring in customers whose
         stage is already known (an imported client). Records
-        :class:`~crmcore.customers.LifecycleStageChanged` with ``from_stage`` None.
+        :class:`~crmcore.customers.CustomerStageChanged` with ``from_stage`` None.
 
         Raises:
             ValidationError: already tracked (code ``already_tracked``), an
@@ -626,23 +615,9 @@ class LifecycleDefinition:
             )
         if when < checked.created_at:
             raise _too_early(when, checked.created_at)
-        entry = StageChange(None, target, START_TRIGGER, when, actor, reason)
+        entry = StageChange(None, target, START_TRIGGER, when, _actor(meta), reason)
         state = LifecycleState(self.name, target, (entry,))
-        event = LifecycleStageChanged(
-            occurred_at=when,
-            customer_id=checked.id,
-            definition=self.name,
-            from_stage=None,
-            to_stage=target,
-            trigger=START_TRIGGER,
-            actor=entry.actor,
-            reason=entry.reason,
-        )
-        return attrs.evolve(
-            checked,
-            lifecycles=(*checked.lifecycles, state),
-            pending_events=(*checked.pending_events, event),
-        )
+        return checked.change_lifecycle(state, at=when, **meta)
 
     def move_to(
         self,
@@ -650,9 +625,9 @@ class LifecycleDefinition:
         stage: str,
         *,
         at: datetime,
-        actor: str | None = None,
         reason: str | None = None,
         guards: Mapping[str, Guard] | None = None,
+        **meta: Unpack[EventMeta],
     ) -> Customer:
         """Fire the shortest route of triggers that takes the customer to ``stage``.
 
@@ -662,7 +637,7 @@ class LifecycleDefinition:
         checked = _customer(customer)
         path = self.route(self.stage_of(checked), stage)
         for trigger in path:
-            checked = self.fire(checked, trigger, at=at, actor=actor, reason=reason, guards=guards)
+            checked = self.fire(checked, trigger, at=at, reason=reason, guards=guards, **meta)
         return checked
 
     def replay(self, history: Iterable[StageChange]) -> str:
@@ -834,3 +809,10 @@ def _too_early(when: datetime, created_at: datetime) -> ValidationError:
         path="$.at",
         code="backwards",
     )
+
+
+def _actor(meta: Mapping[str, object]) -> str | None:
+    actor = meta.get("actor")
+    if actor is None:
+        return None
+    return actor.value if isinstance(actor, Identifier) else str(actor)

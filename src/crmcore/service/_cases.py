@@ -423,6 +423,7 @@ class Case(Aggregate[CaseId]):
 
     aggregate_kind: ClassVar[str] = "case"
     id_type: ClassVar[type[CaseId]] = CaseId
+    v1_renames: ClassVar[Mapping[str, str]] = {"opened_at": "created_at"}
 
     customer_id: CustomerId = attrs.field(validator=typed_id(CustomerId, "$.customer_id"))
     kind: CaseKind = attrs.field(converter=_case_kind)

@@ -1,112 +1,153 @@
-"""Registers crmcore's strategies with Hypothesis through its entry point.
+"""Registers crmcore's strategies with Hypothesis, without slowing ``import hypothesis`` down.
 
 ``pyproject.toml`` declares :func:`_hypothesis_setup_hook` under the
-``hypothesis`` entry-point group, so Hypothesis calls it when it is imported
-and ``st.from_type(crmcore.Customer)`` (or ``@given`` with inferred arguments)
-draws from :func:`crmcore.testing.strategies.customers`. Each type is
-registered with a function that builds its strategy on first use, so nothing
-is built or drawn while Hypothesis is still importing.
+``hypothesis`` entry-point group, so Hypothesis calls it when it is imported.
+Importing crmcore's domain modules and strategies then would cost far more
+than Hypothesis itself, so the hook imports neither: it registers the types of
+the crmcore modules already imported, and installs a small import hook that
+registers the types of the others when the program imports them. Each type is
+registered with a function that imports :mod:`crmcore.testing.strategies`
+only when Hypothesis first asks for that type, so ``st.from_type(Customer)``
+works whether ``crmcore`` or ``hypothesis`` was imported first.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+import importlib
+import importlib.abc
+import importlib.machinery
+import sys
+from collections.abc import Sequence
+from types import ModuleType
+from typing import Any, Final
 
 from hypothesis import strategies as st
 
-import crmcore as kernel
-from crmcore import commerce, customers, feedback, interactions, lifecycle, loyalty, sales, service
-from crmcore.testing import strategies
-
 __all__: list[str] = []
 
-_Factory = Callable[[], st.SearchStrategy[Any]]
-
-
-def _type_strategies() -> dict[type[Any], _Factory]:
-    """Each public crmcore type and the strategy factory registered for it."""
-    found: dict[type[Any], _Factory] = {
-        customers.ConsentRecord: strategies.consent_records,
-        customers.ContactPoint: strategies.contact_points,
-        kernel.Currency: strategies.currencies,
-        customers.Customer: strategies.customers,
-        customers.CustomerEvent: _events_of(customers.CustomerEvent),
-        customers.CustomerId: strategies.customer_ids,
-        kernel.DomainEvent: strategies.domain_events,
-        kernel.Money: strategies.moneys,
-        customers.OrganizationName: strategies.organization_names,
-        customers.PersonName: strategies.person_names,
-        customers.PostalAddress: strategies.postal_addresses,
-        customers.Profile: strategies.profiles,
-        kernel.SeededIdSource: strategies._seeded_id_sources,  # noqa: SLF001 - same package.
-        kernel.SequentialIdSource: strategies._sequential_id_sources,  # noqa: SLF001
-        # The relationship aggregates and their values.
-        service.BusinessCalendar: strategies.business_calendars,
-        service.Case: strategies.cases,
-        interactions.Interaction: strategies.interactions,
-        sales.Lead: strategies.leads,
-        customers.LifecycleState: strategies.lifecycle_states,
-        loyalty.LoyaltyAccount: strategies.loyalty_accounts,
-        loyalty.LoyaltyProgram: strategies.loyalty_programs,
-        sales.Opportunity: strategies.opportunities,
-        commerce.Order: strategies.orders,
-        commerce.OrderLine: strategies.order_lines,
-        commerce.Period: strategies.periods,
-        sales.PipelineDefinition: strategies.pipeline_definitions,
-        commerce.Plan: strategies.plans,
-        feedback.Review: strategies.reviews,
-        service.SlaPolicy: strategies.sla_policies,
-        commerce.Subscription: strategies.subscriptions,
-        feedback.SurveyResponse: strategies.survey_responses,
-        lifecycle.LifecycleDefinition: strategies.lifecycle_definitions,
-        # Event bases stand for their subclasses.
-        service.CaseEvent: _events_of(service.CaseEvent),
-        interactions.InteractionEvent: _events_of(interactions.InteractionEvent),
-        sales.LeadEvent: _events_of(sales.LeadEvent),
-        loyalty.LoyaltyEvent: _events_of(loyalty.LoyaltyEvent),
-        sales.OpportunityEvent: _events_of(sales.OpportunityEvent),
-        commerce.OrderEvent: _events_of(commerce.OrderEvent),
-        commerce.SubscriptionEvent: _events_of(commerce.SubscriptionEvent),
+#: The modules whose public types get strategies: the kernel's values and every capability.
+_WATCHED: Final = frozenset(
+    {
+        "crmcore._kernel._ids",
+        "crmcore._kernel._money",
+        "crmcore.customers",
+        "crmcore.interactions",
+        "crmcore.commerce",
+        "crmcore.service",
+        "crmcore.feedback",
+        "crmcore.loyalty",
+        "crmcore.sales",
+        "crmcore.lifecycle",
+        "crmcore.segmentation",
     }
-    for kind, response in strategies._SURVEY_CLASSES.items():  # noqa: SLF001 - same package.
-        found[response] = _surveys_of(kind)
-    for id_type in strategies._ID_PREFIXES:  # noqa: SLF001 - same package.
-        found[id_type] = _ids_of(id_type)
-    for event_type in strategies._EVENT_STRATEGIES:  # noqa: SLF001 - same package.
-        found[event_type] = _events_of(event_type)
-    return found
+)
+#: Types with a strategy of their own, by class name (events and ids are found by their base).
+_NAMED: Final = frozenset(
+    {
+        "BusinessCalendar",
+        "Case",
+        "CesResponse",
+        "ConsentRecord",
+        "ContactPoint",
+        "CsatResponse",
+        "Currency",
+        "Customer",
+        "Interaction",
+        "Lead",
+        "LifecycleDefinition",
+        "LifecycleState",
+        "LoyaltyAccount",
+        "LoyaltyProgram",
+        "Money",
+        "NpsResponse",
+        "Opportunity",
+        "Order",
+        "OrderLine",
+        "OrganizationName",
+        "Period",
+        "PersonName",
+        "PipelineDefinition",
+        "Plan",
+        "PostalAddress",
+        "Profile",
+        "Review",
+        "SeededIdSource",
+        "SequentialIdSource",
+        "SlaPolicy",
+        "Subscription",
+        "SurveyResponse",
+    }
+)
 
 
-def _surveys_of(kind: feedback.SurveyKind) -> _Factory:
-    def factory() -> st.SearchStrategy[Any]:
-        return strategies.survey_responses(kinds=[kind])
-
-    return factory
+def _resolve(cls: type[Any]) -> Any:
+    registry = importlib.import_module("crmcore.testing.strategies._registry")
+    return registry.for_type(cls)
 
 
-def _ids_of(id_type: type[kernel.Identifier]) -> _Factory:
-    def factory() -> st.SearchStrategy[Any]:
-        return strategies._ids_of(id_type)  # noqa: SLF001 - same package.
-
-    return factory
-
-
-def _events_of(event_type: type[kernel.DomainEvent]) -> _Factory:
-    def factory() -> st.SearchStrategy[Any]:
-        return strategies.domain_events(types=[event_type])
-
-    return factory
+def _known(obj: object) -> bool:
+    if not isinstance(obj, type) or not obj.__module__.startswith("crmcore."):
+        return False
+    if obj.__name__ in _NAMED:
+        return True
+    return any(
+        base.__module__ in ("crmcore._kernel._events", "crmcore._kernel._ids")
+        and base.__name__ in ("DomainEvent", "Identifier")
+        for base in obj.__mro__[1:]
+    )
 
 
-def _resolver(factory: _Factory) -> Callable[[type[Any]], st.SearchStrategy[Any]]:
-    def resolve(_: type[Any]) -> st.SearchStrategy[Any]:
-        return factory()
+def _register(module: ModuleType) -> None:
+    for name in getattr(module, "__all__", ()):
+        obj = getattr(module, name, None)
+        if _known(obj):
+            st.register_type_strategy(obj, _resolve)  # type: ignore[arg-type]
 
-    return resolve
+
+class _RegisteringLoader(importlib.abc.Loader):
+    """Runs a watched module's own loader, then registers the module's types."""
+
+    def __init__(self, loader: importlib.abc.Loader) -> None:
+        self._loader = loader
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType | None:
+        return self._loader.create_module(spec)
+
+    def exec_module(self, module: ModuleType) -> None:
+        self._loader.exec_module(module)
+        _register(module)
+
+    def __getattr__(self, name: str) -> Any:
+        # get_source, get_filename, is_package, ...: tracebacks and doctest use them.
+        return getattr(self._loader, name)
+
+
+class _Finder(importlib.abc.MetaPathFinder):
+    """Wraps the loader of each watched crmcore module as it is first imported."""
+
+    def find_spec(
+        self,
+        fullname: str,
+        path: Sequence[str] | None,
+        target: ModuleType | None = None,
+    ) -> importlib.machinery.ModuleSpec | None:
+        if fullname not in _WATCHED:
+            return None
+        for finder in sys.meta_path:
+            if finder is self or not hasattr(finder, "find_spec"):
+                continue
+            spec = finder.find_spec(fullname, path, target)
+            if spec is not None and spec.loader is not None:
+                spec.loader = _RegisteringLoader(spec.loader)
+                return spec
+        return None
 
 
 def _hypothesis_setup_hook() -> None:
-    """Register a strategy for every public crmcore type (Hypothesis calls this)."""
-    for cls, factory in _type_strategies().items():
-        st.register_type_strategy(cls, _resolver(factory))
+    """Register crmcore's types now or as their modules are imported (Hypothesis calls this)."""
+    if not any(isinstance(finder, _Finder) for finder in sys.meta_path):
+        sys.meta_path.insert(0, _Finder())
+    for name in _WATCHED:
+        module = sys.modules.get(name)
+        if module is not None:
+            _register(module)

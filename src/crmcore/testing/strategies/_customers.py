@@ -7,7 +7,7 @@ import string
 from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Final
+from typing import Any, Final
 
 import attrs
 from hypothesis import strategies as st
@@ -658,3 +658,16 @@ def _recording_consent(draw: st.DrawFn, customer: Customer, when: datetime) -> C
             expires_at=record.expires_at,
         )
     return customer.withdraw_consent(record.channel, record.purpose, at=when, source=record.source)
+
+
+#: Event fields these strategies constrain beyond their declared type, by event class name.
+EVENT_FIELDS: Final[dict[str, dict[str, Callable[[], st.SearchStrategy[Any]]]]] = {
+    "CustomerTagAdded": {"tag": tags},
+    "CustomerTagRemoved": {"tag": tags},
+    "CustomerLanguageChanged": {"language": lambda: st.none() | language_tags()},
+    "CustomerAttributeSet": {"key": attribute_keys},
+    "CustomerAttributeRemoved": {"key": attribute_keys},
+    "CustomerAddressAdded": {"country": lambda: st.sampled_from(sorted(COUNTRY_CODES))},
+    "CustomerAddressRemoved": {"country": lambda: st.sampled_from(sorted(COUNTRY_CODES))},
+    "CustomerRegistered": {"kind": lambda: st.sampled_from([k.value for k in PartyKind])},
+}

@@ -1,0 +1,82 @@
+"""The strategy for each public crmcore type, as :func:`hypothesis.strategies.from_type` finds it."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, Final
+
+from hypothesis import strategies as st
+
+from crmcore._kernel._events import DomainEvent
+from crmcore._kernel._ids import CustomerId, Identifier, SeededIdSource, SequentialIdSource
+from crmcore.testing.strategies import (
+    _base,
+    _commerce,
+    _customers,
+    _feedback,
+    _interactions,
+    _lifecycle,
+    _loyalty,
+    _sales,
+    _service,
+)
+from crmcore.testing.strategies._events import domain_events
+
+__all__ = ["TYPE_STRATEGIES", "for_type"]
+
+#: The strategy of each public value and aggregate type, by class name.
+TYPE_STRATEGIES: Final[dict[str, Callable[[], st.SearchStrategy[Any]]]] = {
+    "BusinessCalendar": _service.business_calendars,
+    "Case": _service.cases,
+    "ConsentRecord": _customers.consent_records,
+    "ContactPoint": _customers.contact_points,
+    "Currency": _base.currencies,
+    "Customer": _customers.customers,
+    "Interaction": _interactions.interactions,
+    "Lead": _sales.leads,
+    "LifecycleDefinition": _lifecycle.lifecycle_definitions,
+    "LifecycleState": _lifecycle.lifecycle_states,
+    "LoyaltyAccount": _loyalty.loyalty_accounts,
+    "LoyaltyProgram": _loyalty.loyalty_programs,
+    "Money": _base.moneys,
+    "Opportunity": _sales.opportunities,
+    "Order": _commerce.orders,
+    "OrderLine": _commerce.order_lines,
+    "OrganizationName": _customers.organization_names,
+    "Period": _commerce.periods,
+    "PersonName": _customers.person_names,
+    "PipelineDefinition": _sales.pipeline_definitions,
+    "Plan": _commerce.plans,
+    "PostalAddress": _customers.postal_addresses,
+    "Profile": _customers.profiles,
+    "Review": _feedback.reviews,
+    "SlaPolicy": _service.sla_policies,
+    "Subscription": _commerce.subscriptions,
+    "SurveyResponse": _feedback.survey_responses,
+}
+
+
+def for_type(cls: type[Any]) -> st.SearchStrategy[Any]:
+    """The strategy for ``cls``, or ``NotImplemented`` if these strategies do not know it."""
+    factory = _factory(cls)
+    if factory is None:
+        return NotImplemented  # type: ignore[no-any-return]
+    return factory()
+
+
+def _factory(cls: type[Any]) -> Callable[[], st.SearchStrategy[Any]] | None:
+    special: dict[type[Any], Callable[[], st.SearchStrategy[Any]]] = {
+        CustomerId: _base.customer_ids,
+        SeededIdSource: _base._seeded_id_sources,  # noqa: SLF001 - same package.
+        SequentialIdSource: _base._sequential_id_sources,  # noqa: SLF001 - same package.
+    }
+    for kind, response in _feedback._SURVEY_CLASSES.items():  # noqa: SLF001 - same package.
+        special[response] = functools.partial(_feedback.survey_responses, kinds=[kind])
+    if cls in special:
+        return special[cls]
+    if issubclass(cls, DomainEvent):
+        return functools.partial(domain_events, types=[cls])
+    if issubclass(cls, Identifier):
+        return functools.partial(_base._ids_of, cls)  # noqa: SLF001 - same package.
+    return TYPE_STRATEGIES.get(cls.__name__)
