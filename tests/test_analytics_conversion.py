@@ -13,7 +13,7 @@ from crmcore.analytics import (
     stage_conversion,
     stage_funnel,
 )
-from crmcore.customers import LifecycleStageChanged
+from crmcore.customers import CustomerStageChanged
 
 
 def day(d):
@@ -71,13 +71,13 @@ def test_funnel():
 
 
 def test_lifecycle_events_plug_in():
-    """LifecycleStageChanged events (occurred_at instead of at) are transitions too."""
+    """CustomerStageChanged events (occurred_at instead of at) are transitions too."""
     events = [
-        LifecycleStageChanged(
+        CustomerStageChanged(
             occurred_at=day(1), customer_id=CustomerId("c-1"), definition="relationship_ladder",
             from_stage=None, to_stage="suspect", trigger="start",
         ),
-        LifecycleStageChanged(
+        CustomerStageChanged(
             occurred_at=day(2), customer_id=CustomerId("c-1"), definition="relationship_ladder",
             from_stage="suspect", to_stage="prospect", trigger="qualify",
         ),

@@ -12,7 +12,7 @@ from crmcore.commerce import OrderId
 from crmcore.interactions import timeline
 from crmcore.serialization import from_dict, to_dict
 from crmcore.service import (
-    CASE_TRANSITIONS,
+    CASE_STATUSES,
     Case,
     CaseAssigned,
     CaseClosed,
@@ -121,7 +121,7 @@ def test_the_transition_table_is_enforced(start, target):
     """Allowed changes apply; any other raises, lists the allowed targets, changes nothing."""
     case = case_in(start)
     when = at(10)
-    if target in CASE_TRANSITIONS[start]:
+    if target in CASE_STATUSES.transitions[start]:
         changed = case.change_status(target, at=when)
         assert target == changed.status
         assert StatusChange(target, when) == changed.history[-1]
@@ -135,7 +135,7 @@ def test_the_transition_table_is_enforced(start, target):
         with pytest.raises(ValidationError) as info:
             case.change_status(target, at=when)
         assert ("$.status", "transition") == (info.value.path, info.value.code)
-        for allowed in CASE_TRANSITIONS[start]:
+        for allowed in CASE_STATUSES.transitions[start]:
             assert allowed.value in info.value.rule
         assert before == to_dict(case)
 
@@ -149,7 +149,7 @@ def test_the_machine_is_the_documented_one():
         s.PENDING_CUSTOMER: {s.OPEN, s.RESOLVED},
         s.RESOLVED: {s.OPEN, s.CLOSED},
         s.CLOSED: {s.OPEN},
-    } == {k: set(v) for k, v in CASE_TRANSITIONS.items()}
+    } == {k: set(v) for k, v in CASE_STATUSES.transitions.items()}
 
 
 def test_status_events_name_what_happened():
@@ -429,6 +429,6 @@ def test_any_command_sequence_keeps_the_case_consistent(commands):
     times = [c.at for c in case.history]
     assert times == sorted(times)
     for earlier, later in zip(case.history, case.history[1:], strict=False):
-        assert later.status in CASE_TRANSITIONS[earlier.status]
+        assert later.status in CASE_STATUSES.transitions[earlier.status]
     assert case == from_dict(Case, to_dict(case))
     assert len(case.pending_events) >= len(case.history)

@@ -2,8 +2,8 @@
 
 import pytest
 
-from crmcore import Channel, ContactPoint, InvalidType, ValidationError
-from crmcore.customers import normalize_email, normalize_phone
+from crmcore import ContactPoint, InvalidType, ValidationError
+from crmcore.customers import Channel, normalize_email, normalize_phone
 
 
 @pytest.mark.parametrize(

@@ -1,9 +1,9 @@
-"""Tests for `crmcore.feedback._feedback`: survey scores, reviews and response plans."""
+"""Tests for `crmcore.feedback`: survey scores, reviews and response plans."""
 
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crmcore import CustomerId, DomainEvent, InvalidType, ValidationError
@@ -21,9 +21,11 @@ from crmcore.feedback import (
     ResponseStep,
     Review,
     ReviewAnswered,
+    ReviewEvent,
     ReviewId,
     ReviewReceived,
     SurveyAnswered,
+    SurveyEvent,
     SurveyKind,
     SurveyResponse,
     csat_score,
@@ -36,6 +38,7 @@ from crmcore.feedback import (
 from crmcore.interactions import timeline
 from crmcore.serialization import from_dict, to_dict
 from crmcore.service import CaseId
+from crmcore.testing.strategies import reviews, survey_responses
 
 T0 = datetime(2026, 4, 1, 10, 0, tzinfo=UTC)
 ANA = CustomerId("c-ana")
@@ -101,6 +104,46 @@ def test_recording_an_answer_records_an_event_without_the_comment():
     assert "Rina" not in repr(response)
     assert response.satisfied
     assert 0 == response.version
+    assert (T0, T0, T0, T0, 1) == (
+        response.created_at,
+        response.updated_at,
+        response.responded_at,
+        response.occurred_at,
+        response.sequence,
+    )
+    assert "comment" not in to_dict(event)
+
+
+@pytest.mark.parametrize("cls", [CsatResponse, NpsResponse, CesResponse])
+def test_every_survey_shares_one_aggregate_kind(cls):
+    """CSAT, NPS and CES answers share the kind survey_response and one id space."""
+    response = answer(cls, 5, 7, actor="survey-tool", correlation_id="batch-9")
+    (event,) = response.pending_events
+    assert "survey_response" == cls.aggregate_kind == event.aggregate_kind
+    assert isinstance(event, SurveyEvent)
+    assert ("survey_response:f-7#1", 1, "f-7") == (
+        event.event_id,
+        event.sequence,
+        event.aggregate_id,
+    )
+    assert ("survey-tool", "batch-9", None) == (
+        event.actor,
+        event.correlation_id,
+        event.causation_id,
+    )
+    assert (T0, FeedbackId("f-7"), ANA, cls.survey) == (
+        event.occurred_at,
+        event.response_id,
+        event.customer_id,
+        event.survey,
+    )
+
+
+def test_an_unknown_envelope_keyword_is_refused():
+    """record() takes only actor, correlation_id and causation_id as extra keywords."""
+    with pytest.raises(InvalidType) as info:
+        answer(CsatResponse, 4, source="email")
+    assert ("$.source", "unknown_keyword") == (info.value.path, info.value.code)
 
 
 def test_naive_answer_time_is_refused():
@@ -118,7 +161,7 @@ def test_naive_answer_time_is_refused():
 def test_the_base_class_is_not_a_survey():
     """SurveyResponse itself cannot be built."""
     with pytest.raises(InvalidType):
-        SurveyResponse(id=FeedbackId("f"), customer_id=ANA, score=3, responded_at=T0)
+        SurveyResponse(id=FeedbackId("f"), customer_id=ANA, score=3, created_at=T0)
 
 
 @pytest.mark.parametrize(
@@ -219,10 +262,19 @@ def test_receiving_a_review():
     assert "google maps" == received.platform
     (event,) = received.pending_events
     assert isinstance(event, ReviewReceived)
+    assert isinstance(event, ReviewEvent)
     assert (1, ANA) == (event.rating, event.customer_id)
+    assert (T0, T0, T0, T0) == (
+        received.created_at,
+        received.updated_at,
+        received.published_at,
+        received.occurred_at,
+    )
     for secret in ("Ana", "forty", "maps.example"):
         assert secret not in repr(received)
         assert secret not in repr(event)
+        assert secret not in repr(to_dict(event))
+    assert {"text", "author_name", "url", "platform"}.isdisjoint(to_dict(event))
 
 
 @pytest.mark.parametrize(
@@ -261,6 +313,60 @@ def test_answering_a_review_once():
     with pytest.raises(ValidationError) as info:
         review().answer(at=T0 - timedelta(hours=1))
     assert ("$.at", "time_backwards") == (info.value.path, info.value.code)
+
+
+def test_an_answer_dated_before_the_last_change_is_refused_and_changes_nothing():
+    """Times never go backwards: once answered, an answer dated before that answer is refused."""
+    later = T0 + timedelta(hours=2)
+    answered = review().answer(at=later)
+    with pytest.raises(ValidationError) as info:
+        answered.answer(at=later - timedelta(minutes=1))
+    assert ("$.at", "time_backwards") == (info.value.path, info.value.code)
+    assert (later, later, 2) == (answered.answered_at, answered.updated_at, answered.sequence)
+    assert 2 == len(answered.pending_events)
+
+
+def test_review_events_carry_the_envelope():
+    """Events are numbered 1..n with derived ids, and carry the caller's envelope values."""
+    later = T0 + timedelta(hours=2)
+    received = review(actor="importer", correlation_id="sync-3")
+    answered = received.answer(at=later, actor="agent-7", causation_id="msg-41")
+    first, second = answered.pending_events
+    assert ["review:r-1#1", "review:r-1#2"] == [e.event_id for e in answered.pending_events]
+    assert ("importer", "sync-3", None, T0) == (
+        first.actor,
+        first.correlation_id,
+        first.causation_id,
+        first.occurred_at,
+    )
+    assert ("agent-7", None, "msg-41", later) == (
+        second.actor,
+        second.correlation_id,
+        second.causation_id,
+        second.occurred_at,
+    )
+    assert (ReviewId("r-1"), ANA) == (second.review_id, second.customer_id)
+    anonymous = review(customer_id=None).answer(at=later)
+    assert [None, None] == [e.customer_id for e in anonymous.pending_events]
+    assert "review:r-1#2" == anonymous.pending_events[-1].event_id
+
+
+def test_a_stored_answer_before_publication_is_refused():
+    """A document whose answer lies before the review was published is refused on load."""
+    data = to_dict(review().answer(at=T0).without_pending_events())
+    data["answered_at"] = (T0 - timedelta(hours=1)).isoformat()
+    with pytest.raises(ValidationError) as info:
+        from_dict(Review, data)
+    assert ("$.answered_at", "time_backwards") in [(p.path, p.code) for p in info.value.problems]
+
+
+def test_a_stored_answer_after_the_last_change_is_refused():
+    """A document whose answered_at lies after its updated_at is refused on load."""
+    data = to_dict(review().answer(at=T0 + timedelta(hours=1)).without_pending_events())
+    data["updated_at"] = T0.isoformat()
+    with pytest.raises(ValidationError) as info:
+        from_dict(Review, data)
+    assert ("$.updated_at", "time_backwards") in [(p.path, p.code) for p in info.value.problems]
 
 
 def test_reviews_on_the_timeline():
@@ -378,6 +484,22 @@ def test_every_feedback_value_and_event_round_trips():
             assert event == from_dict(type(event), to_dict(event))
 
 
+def test_schema_1_documents_load_with_their_old_time_as_created_at():
+    """Schema-1 documents kept responded_at and published_at; they load as created_at."""
+    later = T0 + timedelta(hours=1)
+    survey = to_dict(answer(NpsResponse, 9).without_pending_events())
+    stored_review = to_dict(review().answer(at=later).without_pending_events())
+    for data, old in ((survey, "responded_at"), (stored_review, "published_at")):
+        for key in ("created_at", "updated_at", "sequence"):
+            del data[key]
+        data[old] = T0.isoformat()
+        data["schema_version"] = 1
+    loaded = from_dict(NpsResponse, survey)
+    assert (T0, T0, 0, 9) == (loaded.created_at, loaded.updated_at, loaded.sequence, loaded.score)
+    back = from_dict(Review, stored_review)
+    assert (T0, later, later) == (back.published_at, back.answered_at, back.updated_at)
+
+
 def test_a_stored_answer_off_the_scale_is_refused():
     """from_dict validates the score against the survey's scale."""
     data = to_dict(answer(CesResponse, 5))
@@ -385,3 +507,28 @@ def test_a_stored_answer_off_the_scale_is_refused():
     with pytest.raises(ValidationError) as info:
         from_dict(CesResponse, data)
     assert "$.score" == info.value.path
+
+
+@settings(max_examples=40)
+@given(reviews())
+def test_generated_reviews_keep_their_events_in_order(generated):
+    """The library's strategy builds reviews by their commands, in time order."""
+    events = generated.pending_events
+    assert list(range(1, len(events) + 1)) == [e.sequence for e in events]
+    times = [e.occurred_at for e in events]
+    assert times == sorted(times)
+    assert (generated.created_at, generated.updated_at) == (times[0], times[-1])
+    assert generated == from_dict(Review, to_dict(generated))
+
+
+@settings(max_examples=40)
+@given(survey_responses())
+def test_generated_survey_answers_carry_one_event(generated):
+    """Every generated answer holds its SurveyAnswered, numbered 1, at its creation time."""
+    (event,) = generated.pending_events
+    assert (1, generated.created_at, generated.survey) == (
+        event.sequence,
+        event.occurred_at,
+        event.survey,
+    )
+    assert generated == from_dict(type(generated), to_dict(generated))

@@ -21,6 +21,7 @@ from crmcore.interactions._interaction import KIND_CHANNELS, TIMED_KINDS
 from crmcore.sales import OpportunityId
 from crmcore.serialization import from_dict, to_dict
 from crmcore.service import CaseId
+from crmcore.testing.strategies import interactions as generated_interactions
 
 WIB = timezone(timedelta(hours=7))
 T0 = datetime(2026, 3, 2, 10, 15, tzinfo=WIB)
@@ -54,12 +55,16 @@ def test_log_builds_the_record_and_records_one_event():
     assert Channel.PHONE is call.channel
     assert Direction.INBOUND is call.direction
     assert T0 == call.occurred_at
+    assert T0 == call.created_at
+    assert T0 == call.updated_at
     assert "Question about the invoice" == call.subject
     assert "Asked for a copy.\nSent by email." == call.notes
     assert 390 == call.duration_seconds
     assert timedelta(minutes=6, seconds=30) == call.duration
     assert 0 == call.version
+    assert 1 == call.sequence
     expected = InteractionLogged(
+        sequence=1,
         occurred_at=T0,
         interaction_id=InteractionId("i-1"),
         customer_id=CID,
@@ -205,6 +210,7 @@ def test_link_records_the_links_and_replaces_only_what_is_given():
     assert OpportunityId("opp-3") == moved.opportunity_id
     assert (
         InteractionLinked(
+            sequence=3,
             occurred_at=later,
             interaction_id=InteractionId("i-1"),
             customer_id=CID,
@@ -231,8 +237,105 @@ def test_link_before_the_interaction_is_refused():
     call = log()
     with pytest.raises(ValidationError) as info:
         call.link(at=T0 - timedelta(seconds=1), case_id=CaseId("case-1"))
-    assert "before_interaction" == info.value.code
+    assert ("$.at", "time_backwards") == (info.value.path, info.value.code)
     assert call.case_id is None
+    assert 1 == len(call.pending_events)
+
+
+def test_a_link_dated_before_the_last_change_is_refused_and_changes_nothing():
+    """Times never go backwards: a link before the previous link is refused with time_backwards."""
+    later = T0 + timedelta(hours=2)
+    linked = log().link(at=later, case_id=CaseId("case-1"))
+    with pytest.raises(ValidationError) as info:
+        linked.link(at=later - timedelta(minutes=1), opportunity_id=OpportunityId("opp-1"))
+    assert ("$.at", "time_backwards") == (info.value.path, info.value.code)
+    assert linked.opportunity_id is None
+    assert (later, 2, 2) == (linked.updated_at, linked.sequence, len(linked.pending_events))
+    # Even a link that would change nothing is refused when it is dated in the past.
+    with pytest.raises(ValidationError):
+        linked.link(at=T0, case_id=CaseId("case-1"))
+
+
+def test_link_times_move_updated_at_but_not_created_at():
+    """A link moves updated_at to its time; created_at (occurred_at) stays when it happened."""
+    later = T0 + timedelta(days=1)
+    linked = log().link(at=later, case_id=CaseId("case-1"))
+    assert (T0, T0, later) == (linked.created_at, linked.occurred_at, linked.updated_at)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "path"),
+    [
+        ("case_id", OpportunityId("x-1"), "$.case_id"),
+        ("case_id", "case-1", "$.case_id"),
+        ("opportunity_id", CaseId("x-1"), "$.opportunity_id"),
+    ],
+)
+def test_link_refuses_ids_of_another_kind(field, value, path):
+    """link() takes a CaseId and an OpportunityId, never text or an id of the other kind."""
+    call = log()
+    with pytest.raises(InvalidType) as info:
+        call.link(at=T0, **{field: value})
+    assert path == info.value.path
+    assert (None, None) == (call.case_id, call.opportunity_id)
+
+
+def test_events_carry_the_envelope():
+    """Events are numbered 1..n, have a derived event_id, and carry the caller's envelope."""
+    call = Interaction.log(
+        InteractionId("i-1"),
+        customer_id=CID,
+        kind="email",
+        channel="email",
+        direction="outbound",
+        at=T0,
+        actor=StaffId("agent-7"),
+        correlation_id="req-1",
+    )
+    later = T0 + timedelta(minutes=5)
+    call = call.link(at=later, case_id=CaseId("case-1"), actor="system", causation_id="msg-41")
+    logged, linked = call.pending_events
+    assert [1, 2] == [e.sequence for e in call.pending_events]
+    assert ["interaction:i-1#1", "interaction:i-1#2"] == [e.event_id for e in call.pending_events]
+    assert {"interaction"} == {e.aggregate_kind for e in call.pending_events}
+    assert {"i-1"} == {e.aggregate_id for e in call.pending_events}
+    assert ("agent-7", "req-1", None, T0) == (
+        logged.actor,
+        logged.correlation_id,
+        logged.causation_id,
+        logged.occurred_at,
+    )
+    assert ("system", None, "msg-41", later) == (
+        linked.actor,
+        linked.correlation_id,
+        linked.causation_id,
+        linked.occurred_at,
+    )
+    assert {"interaction_id": InteractionId("i-1"), "customer_id": CID} == {
+        "interaction_id": linked.interaction_id,
+        "customer_id": linked.customer_id,
+    }
+
+
+def test_unknown_envelope_keywords_are_refused():
+    """A command takes only actor, correlation_id and causation_id as extra keywords."""
+    with pytest.raises(InvalidType) as info:
+        log(operator="agent-7")
+    assert ("$.operator", "unknown_keyword") == (info.value.path, info.value.code)
+    call = log()
+    with pytest.raises(InvalidType):
+        call.link(at=T0, case_id=CaseId("case-1"), user="agent-7")
+    assert call.case_id is None
+
+
+def test_events_carry_no_free_text():
+    """Neither event repeats the subject or the notes."""
+    call = log(subject="Ana Putri called", notes="Lives at Jl. Merdeka 10")
+    call = call.link(at=T0, case_id=CaseId("case-1"))
+    for event in call.pending_events:
+        text = repr(to_dict(event))
+        assert "Ana" not in text
+        assert "Merdeka" not in text
 
 
 def test_without_pending_events_keeps_the_record():
@@ -253,6 +356,29 @@ def test_timeline_protocol():
     assert "inbound call on phone (7 min)" == call.timeline_summary
     visit = log(kind="store_visit", channel="in_person", duration=None)
     assert "inbound store visit on in_person" == visit.timeline_summary
+
+
+def test_a_schema_1_document_loads_with_occurred_at_as_created_at():
+    """A stored interaction of schema version 1 kept occurred_at; it loads as created_at."""
+    current = log(duration=None).without_pending_events()
+    data = to_dict(current)
+    for key in ("created_at", "updated_at", "sequence"):
+        del data[key]
+    data["occurred_at"] = T0.isoformat()
+    data["schema_version"] = 1
+    loaded = from_dict(Interaction, data)
+    assert (T0, T0, 0) == (loaded.created_at, loaded.updated_at, loaded.sequence)
+    assert loaded.occurred_at == T0
+    assert current.subject == loaded.subject
+
+
+def test_a_stored_update_before_creation_is_refused():
+    """A document whose updated_at lies before created_at is refused on load."""
+    data = to_dict(log().without_pending_events())
+    data["updated_at"] = (T0 - timedelta(seconds=1)).isoformat()
+    with pytest.raises(ValidationError) as info:
+        from_dict(Interaction, data)
+    assert "time_backwards" in [p.code for p in info.value.problems]
 
 
 def test_round_trip_keeps_record_and_events():
@@ -318,3 +444,16 @@ def test_any_interaction_round_trips(call):
     back = roundtrip(call)
     assert call == back
     assert call.pending_events == back.pending_events
+
+
+@settings(max_examples=60)
+@given(generated_interactions())
+def test_generated_interactions_keep_their_events_in_order(call):
+    """The library's strategy builds interactions by their commands, in time order."""
+    events = call.pending_events
+    assert list(range(1, len(events) + 1)) == [e.sequence for e in events]
+    times = [e.occurred_at for e in events]
+    assert times == sorted(times)
+    assert call.created_at == times[0]
+    assert call.updated_at == times[-1]
+    assert call == roundtrip(call)

@@ -10,6 +10,7 @@ import pytest
 from crmcore import CurrencyMismatch, DomainEvent, InvalidType, Money, ValidationError
 from crmcore.commerce import Order, OrderId, OrderLine, PaymentId, Period, ProductId
 from crmcore.customers import CustomerId
+from crmcore.events import event_types
 from crmcore.loyalty import (
     BonusRule,
     EarnRate,
@@ -17,21 +18,22 @@ from crmcore.loyalty import (
     LedgerEntry,
     LoyaltyAccount,
     LoyaltyAccountId,
+    LoyaltyEvent,
+    LoyaltyMemberEnrolled,
+    LoyaltyPointsAdjusted,
+    LoyaltyPointsEarned,
+    LoyaltyPointsExpired,
+    LoyaltyPointsRedeemed,
     LoyaltyProgram,
-    MemberEnrolled,
-    PointsAdjusted,
-    PointsEarned,
-    PointsExpired,
+    LoyaltyRewardRedeemed,
+    LoyaltyTierChanged,
     PointsLot,
-    PointsRedeemed,
     PointsTotals,
     ProgramId,
     Reward,
     RewardId,
-    RewardRedeemed,
     Tier,
     TierChange,
-    TierChanged,
 )
 from crmcore.serialization import from_dict, to_dict
 
@@ -110,14 +112,16 @@ def roundtrip(obj, cls=None):
 
 
 def test_enrolment_starts_in_the_lowest_tier_with_an_empty_ledger():
-    """Enrolling records MemberEnrolled; the member stands in the base tier with no points."""
+    """Enrolling records LoyaltyMemberEnrolled; the member stands in the base tier with no points."""
     account = enrol()
     assert "bronze" == account.tier
     assert () == account.ledger
     assert 0 == account.balance()
     assert 0 == account.version
+    assert (T0, T0, T0) == (account.created_at, account.enrolled_at, account.updated_at)
     assert (
-        MemberEnrolled(
+        LoyaltyMemberEnrolled(
+            sequence=1,
             occurred_at=T0,
             account_id=LoyaltyAccountId("la-1"),
             customer_id=CID,
@@ -166,7 +170,8 @@ def test_earning_for_an_order_writes_a_lot_with_spend_and_expiry():
         ),
     ) == account.ledger
     assert (
-        PointsEarned(
+        LoyaltyPointsEarned(
+            sequence=2,
             occurred_at=at,
             account_id=account.id,
             customer_id=CID,
@@ -308,7 +313,8 @@ def test_redeeming_consumes_the_oldest_lot_first():
     ) == account.lots()
     assert 20 == account.balance()
     assert (
-        PointsRedeemed(
+        LoyaltyPointsRedeemed(
+            sequence=4,
             occurred_at=T0 + 11 * DAY,
             account_id=account.id,
             customer_id=CID,
@@ -355,7 +361,7 @@ def test_expire_due_writes_one_entry_per_lapsed_lot():
     assert [-10, -30] == [e.points for e in account.ledger[3:]]
     assert [0, 1] == [e.lot for e in account.ledger[3:]]
     assert 0 == account.balance()
-    expired = [e for e in account.pending_events if isinstance(e, PointsExpired)]
+    expired = [e for e in account.pending_events if isinstance(e, LoyaltyPointsExpired)]
     assert [(10, 30, T0, T0 + 30 * DAY), (30, 0, T0 + 10 * DAY, T0 + 40 * DAY)] == [
         (e.points, e.balance, e.earned_at, e.expired_at) for e in expired
     ]
@@ -412,17 +418,18 @@ def test_positive_adjustments_form_lots_that_may_never_expire():
     assert 30 == account.available(T0 + DAY)
     assert 20 == account.available(T0 + 1000 * DAY)
     assert (
-        PointsAdjusted(
+        LoyaltyPointsAdjusted(
+            sequence=3,
             occurred_at=T0,
             account_id=account.id,
             customer_id=CID,
             program_id=PROGRAM.id,
             points=10,
             balance=30,
-            reason="promo",
         )
         == account.pending_events[-1]
     )
+    assert "promo" == account.ledger[-1].reason
 
 
 def test_negative_adjustments_spend_fifo_and_never_go_below_zero():
@@ -457,14 +464,16 @@ def test_bad_adjustments_are_refused(points, kwargs, path):
 
 
 def test_redeeming_a_reward_spends_its_cost_and_records_both_events():
-    """A reward redemption records PointsRedeemed then RewardRedeemed, and names the reward."""
+    """A reward redemption records points then reward redeemed, and names the reward."""
     account = two_lots().redeem_reward(RewardId("coffee"), PROGRAM, at=T0 + 11 * DAY)
     assert 50 == account.balance()
     assert RewardId("coffee") == account.ledger[-1].reward_id
     redeemed, reward = account.pending_events[-2:]
+    assert (LoyaltyPointsRedeemed, 4) == (type(redeemed), redeemed.sequence)
     assert (40, RewardId("coffee")) == (redeemed.points, redeemed.reward_id)
     assert (
-        RewardRedeemed(
+        LoyaltyRewardRedeemed(
+            sequence=5,
             occurred_at=T0 + 11 * DAY,
             account_id=account.id,
             customer_id=CID,
@@ -496,7 +505,8 @@ def test_earning_upgrades_at_once():
     assert "silver" == account.tier
     event = account.pending_events[-1]
     assert (
-        TierChanged(
+        LoyaltyTierChanged(
+            sequence=4,
             occurred_at=T0 + DAY,
             account_id=account.id,
             customer_id=CID,
@@ -504,11 +514,12 @@ def test_earning_upgrades_at_once():
             from_tier="bronze",
             to_tier="silver",
             upgrade=True,
-            reason="qualified by points",
             qualifying=Decimal(100),
         )
         == event
     )
+    assert LoyaltyPointsEarned is type(account.pending_events[-2])
+    assert "qualified by points" == account.tier_history[-1].reason
     assert T0 + DAY == account.tier_confirmed_at
 
 
@@ -573,8 +584,9 @@ def test_a_confirming_evaluation_moves_the_confirmation_and_records_nothing():
     """An evaluation that finds the member still qualified confirms the tier silently."""
     account = enrol().earn(150, PROGRAM, at=T0, reason="a")
     evaluated = account.evaluate_tier(PROGRAM, at=T0 + 10 * DAY)
-    assert T0 + 10 * DAY == evaluated.tier_confirmed_at
+    assert T0 + 10 * DAY == evaluated.tier_confirmed_at == evaluated.updated_at
     assert account.pending_events == evaluated.pending_events
+    assert evaluated is evaluated.evaluate_tier(PROGRAM, at=T0 + 10 * DAY)
 
 
 def test_evaluation_with_the_hosts_qualifying_spend():
@@ -615,7 +627,9 @@ def test_a_manual_tier_change_is_confirmed_and_protected_by_the_grace():
     program = points_program(downgrade_grace=Period.days(30))
     account = enrol(program).change_tier("gold", program, at=T0, reason="VIP guest")
     assert "gold" == account.tier
-    assert "VIP guest" == account.pending_events[-1].reason
+    assert "VIP guest" == account.tier_history[-1].reason
+    assert isinstance(account.pending_events[-1], LoyaltyTierChanged)
+    assert account.pending_events[-1].qualifying is None
     assert account.last_qualified_at(program, at=T0 + DAY) is None
     assert "gold" == account.evaluate_tier(program, at=T0 + 29 * DAY).tier
     assert "bronze" == account.evaluate_tier(program, at=T0 + 30 * DAY).tier
@@ -659,8 +673,14 @@ def test_account_and_its_events_round_trip_through_json():
     assert account == back
     assert account.pending_events == back.pending_events
     types = {type(e) for e in account.pending_events}
-    assert {MemberEnrolled, PointsEarned, PointsRedeemed, RewardRedeemed, PointsAdjusted} <= types
-    assert {PointsExpired, TierChanged} <= types
+    assert {
+        LoyaltyMemberEnrolled,
+        LoyaltyPointsEarned,
+        LoyaltyPointsRedeemed,
+        LoyaltyRewardRedeemed,
+        LoyaltyPointsAdjusted,
+    } <= types
+    assert {LoyaltyPointsExpired, LoyaltyTierChanged} <= types
     for event in account.pending_events:
         assert event == roundtrip(event, DomainEvent)
     stored = account.without_pending_events()
@@ -758,12 +778,152 @@ def test_ledger_entries_are_validated(fields, path, code):
     assert (path, code) == (info.value.path, info.value.code)
 
 
-def test_events_hide_free_text_reasons_from_their_repr():
-    """Adjustment and tier change reasons are left out of event reprs."""
+def test_events_carry_no_free_text():
+    """Adjustment and tier change reasons stay in the account; no event carries them."""
     account = (
         enrol()
         .adjust(5, at=T0, reason="private note")
         .change_tier("gold", PROGRAM, at=T0, reason="private note")
     )
-    assert all("private note" not in repr(e) for e in account.pending_events)
-    assert "private note" not in repr(attrs.evolve(account, pending_events=()))
+    assert "private note" == account.ledger[-1].reason == account.tier_history[-1].reason
+    for event in account.pending_events:
+        assert "private note" not in repr(event)
+        assert "private note" not in json.dumps(to_dict(event))
+        assert "reason" not in attrs.fields_dict(type(event))
+    assert "private note" not in repr(account.without_pending_events())
+
+
+# -- the kernel: time rule, envelope, stored documents of schema 1 --------------------------------
+
+
+def later_account():
+    """An account whose last change is at T0 + 10 days."""
+    return two_lots()
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        lambda a, at: a.earn(5, PROGRAM, at=at, reason="x"),
+        lambda a, at: a.earn_for_order(paid_order(7, at=T0), PROGRAM, at=at),
+        lambda a, at: a.redeem(5, at=at),
+        lambda a, at: a.redeem_reward(RewardId("coffee"), PROGRAM, at=at),
+        lambda a, at: a.adjust(5, at=at, reason="x"),
+        lambda a, at: a.adjust(-5, at=at, reason="x"),
+        lambda a, at: a.expire_due(at=at),
+        lambda a, at: a.evaluate_tier(PROGRAM, at=at),
+        lambda a, at: a.change_tier("gold", PROGRAM, at=at, reason="x"),
+    ],
+    ids=[
+        "earn",
+        "earn_for_order",
+        "redeem",
+        "redeem_reward",
+        "adjust_up",
+        "adjust_down",
+        "expire_due",
+        "evaluate_tier",
+        "change_tier",
+    ],
+)
+def test_a_command_before_the_last_change_is_refused_and_changes_nothing(command):
+    """Every command dated before updated_at is refused with time_backwards at $.at."""
+    account = later_account()
+    before = (to_dict(account), account.pending_events)
+    with pytest.raises(ValidationError) as info:
+        command(account, T0 + 10 * DAY - timedelta(seconds=1))
+    assert ("$.at", "time_backwards") == (info.value.path, info.value.code)
+    assert before == (to_dict(account), account.pending_events)
+    assert command(account, T0 + 10 * DAY) is not None  # at updated_at itself is allowed
+
+
+def test_events_carry_the_envelope():
+    """Events are numbered 1..n with stable ids and the actor and correlation id passed."""
+    account = enrol().earn(99, PROGRAM, at=T0, reason="a", actor="staff-7", correlation_id="req-1")
+    account = account.earn(1, PROGRAM, at=T0 + DAY, reason="b", causation_id="evt-9")
+    account = account.redeem_reward(RewardId("coffee"), PROGRAM, at=T0 + DAY, actor="system")
+    events = account.pending_events
+    assert [
+        LoyaltyMemberEnrolled,
+        LoyaltyPointsEarned,
+        LoyaltyPointsEarned,
+        LoyaltyTierChanged,
+        LoyaltyPointsRedeemed,
+        LoyaltyRewardRedeemed,
+    ] == [type(e) for e in events]
+    assert [1, 2, 3, 4, 5, 6] == [e.sequence for e in events]
+    assert 6 == account.sequence
+    assert "loyalty_account:la-1#4" == events[3].event_id
+    assert all((e.aggregate_kind, e.aggregate_id) == ("loyalty_account", "la-1") for e in events)
+    assert all(isinstance(e, LoyaltyEvent) for e in events)
+    assert (None, None) == (events[0].actor, events[0].correlation_id)
+    assert ("staff-7", "req-1") == (events[1].actor, events[1].correlation_id)
+    assert ("evt-9", None) == (events[2].causation_id, events[2].actor)
+    assert "evt-9" == events[3].causation_id  # the upgrade belongs to the same command
+    assert ["system", "system"] == [e.actor for e in events[4:]]
+    assert [T0, T0, T0 + DAY, T0 + DAY, T0 + DAY, T0 + DAY] == [e.occurred_at for e in events]
+
+
+def test_an_unknown_keyword_is_refused():
+    """Commands take only the envelope keywords beyond their own."""
+    with pytest.raises(InvalidType) as info:
+        enrol().redeem(1, at=T0, note="x")
+    assert ("$.note", "unknown_keyword") == (info.value.path, info.value.code)
+
+
+def test_a_repeated_order_earning_checks_its_keywords():
+    """The idempotent no-op of earn_for_order still refuses unknown keywords."""
+    once = enrol().earn_for_order(paid_order(), PROGRAM, at=T0 + DAY)
+    with pytest.raises(InvalidType):
+        once.earn_for_order(paid_order(), PROGRAM, at=T0, note="x")
+
+
+def test_renamed_events_keep_their_schema_1_names():
+    """Each event renamed with the Loyalty prefix lists its old name; the old names are gone."""
+    renamed = (
+        LoyaltyMemberEnrolled,
+        LoyaltyPointsEarned,
+        LoyaltyPointsRedeemed,
+        LoyaltyPointsExpired,
+        LoyaltyPointsAdjusted,
+        LoyaltyRewardRedeemed,
+        LoyaltyTierChanged,
+    )
+    known = event_types()
+    for cls in renamed:
+        assert (cls.__name__.removeprefix("Loyalty"),) == cls.v1_names
+        assert cls is known[cls.__name__]
+        assert cls.v1_names[0] not in known
+
+
+def test_a_schema_1_document_with_enrolled_at_loads():
+    """A stored account of schema 1 names its creation time enrolled_at and has no sequence."""
+    _, account = full_account()
+    stored = account.without_pending_events()
+    document = to_dict(stored)
+    document["schema_version"] = 1
+    document["enrolled_at"] = document.pop("created_at")
+    del document["sequence"]
+    back = from_dict(LoyaltyAccount, document)
+    assert stored.enrolled_at == back.created_at == back.enrolled_at
+    assert (stored.ledger, stored.tier_history, stored.updated_at) == (
+        back.ledger,
+        back.tier_history,
+        back.updated_at,
+    )
+    assert 0 == back.sequence
+
+
+def test_a_document_without_updated_at_takes_its_latest_time():
+    """updated_at defaults to the latest time the account's data holds."""
+    _, account = full_account()
+    document = to_dict(account.without_pending_events())
+    del document["updated_at"]
+    back = from_dict(LoyaltyAccount, document)
+    assert account.updated_at == back.updated_at == back.tier_confirmed_at
+
+
+def test_a_document_with_updated_at_before_its_ledger_is_refused():
+    """No time the account holds may lie after its updated_at."""
+    error = tampered(lambda d: d.update(updated_at=d["ledger"][1]["at"]))
+    assert ("$.updated_at", "time_backwards") == (error.path, error.code)

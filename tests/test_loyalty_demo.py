@@ -9,7 +9,7 @@ from crmcore._demo._commerce import demo_orders
 from crmcore._demo._loyalty import PROGRAM, demo_loyalty, demo_section
 from crmcore._demo._report import REFERENCE_TIME, build_customers
 from crmcore.customers import PersonName
-from crmcore.loyalty import EntryKind, RewardRedeemed
+from crmcore.loyalty import EntryKind, LoyaltyRewardRedeemed
 from crmcore.sales import STANDARD_PIPELINE, LeadStatus, pipeline_forecast
 
 SEED = 11
@@ -59,7 +59,7 @@ def test_reward_stock_is_taken_as_rewards_are_redeemed(data):
         e.reward_id
         for a in data.accounts
         for e in a.pending_events
-        if isinstance(e, RewardRedeemed)
+        if isinstance(e, LoyaltyRewardRedeemed)
     )
     for reward in PROGRAM.rewards:
         if reward.stock is not None:

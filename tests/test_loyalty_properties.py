@@ -7,6 +7,7 @@ lots never spent). After every step the account must agree with the model.
 
 import json
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -114,6 +115,10 @@ class Lots:
 
 def check_ledger(account, model, at):
     """The invariants that hold after every step."""
+    events = account.pending_events
+    assert list(range(1, account.sequence + 1)) == [event.sequence for event in events]
+    assert all(a.occurred_at <= b.occurred_at for a, b in pairwise(events))
+    assert at >= account.updated_at
     points = [entry.points for entry in account.ledger]
     assert sum(points) == account.balance()
     assert account.balance() >= 0

@@ -8,14 +8,21 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crmcore import CurrencyMismatch, DomainEvent, InvalidType, Money, ValidationError
+from crmcore import (
+    CurrencyMismatch,
+    DomainEvent,
+    InvalidType,
+    Money,
+    TransitionNotAllowed,
+    ValidationError,
+)
 from crmcore.commerce import (
-    ORDER_TRANSITIONS,
+    ORDER_STATUSES,
     ItemReturn,
-    ItemsReturned,
     Order,
     OrderCancelled,
     OrderId,
+    OrderItemsReturned,
     OrderLine,
     OrderPaid,
     OrderPlaced,
@@ -92,6 +99,7 @@ def test_place_records_order_placed():
     order = place()
     assert (
         OrderPlaced(
+            sequence=1,
             occurred_at=T0,
             order_id=OrderId("o-1"),
             customer_id=CID,
@@ -189,6 +197,7 @@ def test_partial_payments_then_paid():
     assert usd("84.00") == settled.amount_paid
     assert usd("0.00") == settled.balance_due
     expected = OrderPaid(
+        sequence=4,
         occurred_at=T0 + timedelta(hours=1),
         order_id=OrderId("o-1"),
         customer_id=CID,
@@ -249,17 +258,26 @@ def test_payment_ids_are_unique_per_order():
 
 
 def test_paid_order_takes_no_more_payments():
-    """Once paid, a payment is refused with a status error."""
-    with pytest.raises(ValidationError) as info:
+    """Once paid, a payment is refused as a status refusal (TransitionNotAllowed)."""
+    with pytest.raises(TransitionNotAllowed) as info:
         paid().record_payment(PaymentId("p-2"), usd("1"), at=T0 + timedelta(hours=1))
-    assert ("$.status", "status_transition") == (info.value.path, info.value.code)
+    assert ("$.status", "transition") == (info.value.path, info.value.code)
+    assert ("order", "paid") == (info.value.machine, info.value.current)
+    assert "takes no payments" in info.value.rule
 
 
 def test_commands_before_placement_are_refused():
-    """Nothing happens to an order before it was placed."""
+    """Nothing happens to an order before it was placed: times never go backwards."""
     with pytest.raises(ValidationError) as info:
         place().record_payment(PaymentId("p-1"), usd("1"), at=T0 - timedelta(seconds=1))
-    assert ("$.at", "before_placed") == (info.value.path, info.value.code)
+    assert ("$.at", "time_backwards") == (info.value.path, info.value.code)
+
+
+def test_failure_reason_is_a_code():
+    """A failed payment's reason is a snake_case code, never free text."""
+    with pytest.raises(ValidationError) as info:
+        place().record_failed_payment(PaymentId("p-0"), usd("1"), at=T0, reason="Card declined")
+    assert ("$.reason", "name") == (info.value.path, info.value.code)
 
 
 # -- status machine --------------------------------------------------------------------------
@@ -267,11 +285,16 @@ def test_commands_before_placement_are_refused():
 
 def test_fulfil_needs_payment_and_names_the_allowed_statuses():
     """A placed order cannot be fulfilled; the error lists what it may become."""
-    with pytest.raises(ValidationError) as info:
+    with pytest.raises(TransitionNotAllowed) as info:
         place().fulfil(at=T0)
     assert "$.status" == info.value.path
-    assert "status_transition" == info.value.code
+    assert "transition" == info.value.code
     assert "it may become: cancelled, paid" in info.value.rule
+    assert ("placed", "fulfilled", ("cancelled", "paid")) == (
+        info.value.current,
+        info.value.wanted,
+        info.value.allowed,
+    )
 
 
 def test_fulfil_records_the_time():
@@ -280,21 +303,22 @@ def test_fulfil_records_the_time():
     assert OrderStatus.FULFILLED is order.status
     assert T0 + timedelta(days=2) == order.fulfilled_at
     assert "OrderFulfilled" == order.pending_events[-1].type
-    with pytest.raises(ValidationError) as info:
+    with pytest.raises(TransitionNotAllowed) as info:
         order.fulfil(at=T0 + timedelta(days=3))
-    assert "already_fulfilled" == info.value.code
+    assert ("$.status", "transition") == (info.value.path, info.value.code)
+    assert "already fulfilled" in info.value.rule
 
 
 def test_cancel_a_placed_order():
-    """Cancelling an unpaid order refunds nothing and zeroes its amount."""
+    """Cancelling an unpaid order refunds nothing and zeroes its amount; the reason stays inside."""
     order = place().cancel(at=T0, reason="changed mind")
     assert OrderStatus.CANCELLED is order.status
     assert (
-        OrderCancelled(
-            occurred_at=T0, order_id=OrderId("o-1"), customer_id=CID, reason="changed mind"
-        )
+        OrderCancelled(sequence=2, occurred_at=T0, order_id=OrderId("o-1"), customer_id=CID)
         == order.pending_events[-1]
     )
+    assert "changed mind" == order.cancel_reason
+    assert "changed mind" not in repr(order.pending_events)
     assert () == order.refunds
     assert usd("0") == order.amount
     assert usd("0") == order.balance_due
@@ -314,28 +338,35 @@ def test_cancel_a_partly_paid_order_refunds_the_deposit():
     order = place().record_payment(PaymentId("p-1"), usd("20"), at=T0).cancel(at=T0)
     assert (Refund(amount=usd("20"), at=T0),) == order.refunds
     assert usd("0") == order.net_revenue
+    refunded = order.pending_events[-2]
+    assert isinstance(refunded, OrderRefunded)
+    assert (usd("20"), usd("20")) == (refunded.amount, refunded.refunded_total)
 
 
 def test_fulfilled_order_cannot_be_cancelled():
     """After delivery, only refunds and returns remain."""
-    with pytest.raises(ValidationError) as info:
+    with pytest.raises(TransitionNotAllowed) as info:
         fulfilled().cancel(at=T0 + timedelta(days=3))
     assert "it may become: partially_refunded, refunded" in info.value.rule
+    assert ("partially_refunded", "refunded") == info.value.allowed
 
 
 def test_final_statuses_say_so():
     """Cancelled and refunded orders change no more."""
-    assert frozenset() == ORDER_TRANSITIONS[OrderStatus.CANCELLED]
-    assert frozenset() == ORDER_TRANSITIONS[OrderStatus.REFUNDED]
-    with pytest.raises(ValidationError) as info:
+    assert ORDER_STATUSES.is_final(OrderStatus.CANCELLED)
+    assert ORDER_STATUSES.is_final(OrderStatus.REFUNDED)
+    with pytest.raises(TransitionNotAllowed) as info:
         place().cancel(at=T0).cancel(at=T0)
     assert "that status is final" in info.value.rule
+    assert "transition" == info.value.code
 
 
 def test_every_status_is_in_the_table():
-    """The transition table covers every status and names only statuses."""
-    assert set(OrderStatus) == set(ORDER_TRANSITIONS)
-    assert all(targets <= set(OrderStatus) for targets in ORDER_TRANSITIONS.values())
+    """The status machine covers every status and names only statuses."""
+    table = ORDER_STATUSES.transitions
+    assert set(OrderStatus) == set(table)
+    assert all(targets <= set(OrderStatus) for targets in table.values())
+    assert "order" == ORDER_STATUSES.name
 
 
 # -- refunds ---------------------------------------------------------------------------------
@@ -350,14 +381,17 @@ def test_partial_then_full_refund():
     assert usd("74.00") == order.refundable
     assert (
         OrderRefunded(
+            sequence=5,
             occurred_at=later,
             order_id=OrderId("o-1"),
             customer_id=CID,
-            refund=Refund(amount=usd("10.00"), at=later, reason="late delivery"),
+            amount=usd("10.00"),
             refunded_total=usd("10.00"),
         )
         == order.pending_events[-1]
     )
+    assert (Refund(amount=usd("10.00"), at=later, reason="late delivery"),) == order.refunds
+    assert "late delivery" not in repr(order.refunds) + repr(order.pending_events)
     order = order.refund(usd("74.00"), at=later)
     assert OrderStatus.REFUNDED is order.status
     assert usd("0.00") == order.net_revenue
@@ -376,9 +410,9 @@ def test_refund_above_what_is_refundable_is_refused_and_changes_nothing():
 
 def test_refund_of_a_placed_order_is_a_status_error():
     """Nothing paid, nothing to refund: the status machine says why."""
-    with pytest.raises(ValidationError) as info:
+    with pytest.raises(TransitionNotAllowed) as info:
         place().refund(usd("1"), at=T0)
-    assert "$.status" == info.value.path
+    assert ("$.status", "transition") == (info.value.path, info.value.code)
 
 
 def test_refund_before_fulfilment_then_fulfil_keeps_partially_refunded():
@@ -415,25 +449,39 @@ def test_returns_refund_the_units_share_to_the_cent():
 
 
 def test_return_records_items_returned_then_the_refund():
-    """A return of two lines records ItemsReturned, then OrderRefunded."""
+    """A return of two lines records OrderItemsReturned, then OrderRefunded; the reason stays inside."""
     at = T0 + timedelta(days=3)
     order = fulfilled().return_items({0: 2, 1: 1}, at=at, reason="damaged")
-    expected = ItemReturn(
-        lines=(ReturnedLine(0, 2), ReturnedLine(1, 1)), at=at, refund=usd("55.00"), reason="damaged"
-    )
+    lines = (ReturnedLine(0, 2), ReturnedLine(1, 1))
+    expected = ItemReturn(lines=lines, at=at, refund=usd("55.00"), reason="damaged")
+    assert (expected,) == order.returns
     assert (
-        ItemsReturned(occurred_at=at, order_id=OrderId("o-1"), customer_id=CID, returned=expected)
+        OrderItemsReturned(
+            sequence=5,
+            occurred_at=at,
+            order_id=OrderId("o-1"),
+            customer_id=CID,
+            lines=lines,
+            refund=usd("55.00"),
+        )
         == order.pending_events[-2]
     )
     assert "OrderRefunded" == order.pending_events[-1].type
     assert 3 == order.returns[0].quantity
+    assert "damaged" == order.refunds[-1].reason
+    assert all("damaged" not in str(to_dict(e)) for e in order.pending_events)
+
+
+def test_items_returned_keeps_its_old_name_for_schema_1():
+    """OrderItemsReturned was ItemsReturned in schema version 1."""
+    assert ("ItemsReturned",) == OrderItemsReturned.v1_names
 
 
 def test_return_as_an_exchange_refunds_nothing():
     """refund=0 records the return and keeps the status."""
     order = fulfilled().return_items({0: 1}, at=T0 + timedelta(days=3), refund=usd("0"))
     assert OrderStatus.FULFILLED is order.status
-    assert "ItemsReturned" == order.pending_events[-1].type
+    assert "OrderItemsReturned" == order.pending_events[-1].type
     assert usd("0") == order.amount_refunded
 
 
@@ -473,9 +521,19 @@ def test_return_beyond_what_was_returned_already():
 
 def test_return_needs_a_fulfilled_order():
     """Items that never left cannot come back."""
-    with pytest.raises(ValidationError) as info:
+    with pytest.raises(TransitionNotAllowed) as info:
         paid().return_items({0: 1}, at=T0 + timedelta(days=1))
-    assert ("$.status", "not_fulfilled") == (info.value.path, info.value.code)
+    assert ("$.status", "transition") == (info.value.path, info.value.code)
+    assert "only a fulfilled order's items can be returned" == info.value.rule
+
+
+def test_a_refunded_order_takes_no_returns():
+    """Refunded in full: a return is a status refusal (TransitionNotAllowed)."""
+    order = fulfilled().refund(usd("84.00"), at=T0 + timedelta(days=3))
+    with pytest.raises(TransitionNotAllowed) as info:
+        order.return_items({0: 1}, at=T0 + timedelta(days=4))
+    assert ("$.status", "transition") == (info.value.path, info.value.code)
+    assert "takes no returns" in info.value.rule
 
 
 def test_explicit_return_refund_above_refundable_is_refused():
@@ -490,6 +548,99 @@ def test_return_quantities_must_be_a_mapping():
     with pytest.raises(InvalidType) as info:
         fulfilled().return_items([1], at=T0 + timedelta(days=3))
     assert "$.quantities" == info.value.path
+
+
+# -- the kernel: time rule, envelope, loading -------------------------------------------------
+
+
+def test_commands_dated_before_the_last_change_are_refused_and_change_nothing():
+    """Times never go backwards: every command before updated_at is refused at $.at."""
+    order = fulfilled()
+    assert T0 + timedelta(days=2) == order.updated_at
+    before = T0 + timedelta(days=1)
+    for command in (
+        lambda: order.refund(usd("1"), at=before),
+        lambda: order.return_items({0: 1}, at=before),
+        lambda: order.cancel(at=before),
+        lambda: order.fulfil(at=before),
+        lambda: place().record_payment(PaymentId("p-1"), usd("1"), at=T0).record_failed_payment(
+            PaymentId("p-2"), usd("1"), at=T0 - timedelta(seconds=1)
+        ),
+    ):
+        with pytest.raises(ValidationError) as info:
+            command()
+        assert ("$.at", "time_backwards") == (info.value.path, info.value.code)
+    assert fulfilled() == order
+    assert 4 == len(order.pending_events)
+    assert T0 + timedelta(days=2) == order.updated_at
+
+
+def test_a_command_at_the_time_of_the_last_change_is_accepted():
+    """The same instant as the last change is not going backwards."""
+    order = fulfilled()
+    assert OrderStatus.PARTIALLY_REFUNDED is order.refund(usd("1"), at=order.updated_at).status
+
+
+def test_events_carry_the_envelope():
+    """Sequence 1..n, derived event ids, and the actor and correlation id passed."""
+    order = place(at=T0)
+    order = order.record_payment(
+        PaymentId("p-1"), order.total, at=T0, actor="agent-7", correlation_id="req-1"
+    )
+    order = order.fulfil(at=T0 + timedelta(days=1), actor="warehouse", causation_id="evt-9")
+    events = order.pending_events
+    assert [1, 2, 3, 4] == [e.sequence for e in events]
+    assert [f"order:o-1#{n}" for n in (1, 2, 3, 4)] == [e.event_id for e in events]
+    assert {("order", "o-1")} == {(e.aggregate_kind, e.aggregate_id) for e in events}
+    assert [None, "agent-7", "agent-7", "warehouse"] == [e.actor for e in events]
+    assert [None, "req-1", "req-1", None] == [e.correlation_id for e in events]
+    assert "evt-9" == events[-1].causation_id
+    assert 4 == order.sequence
+    assert [T0, T0, T0, T0 + timedelta(days=1)] == [e.occurred_at for e in events]
+
+
+def test_unknown_envelope_keywords_are_refused():
+    """Only actor, correlation_id and causation_id are accepted as extra keywords."""
+    with pytest.raises(InvalidType) as info:
+        place().fulfil(at=T0, reason="x")  # type: ignore[call-arg]
+    assert "unknown_keyword" == info.value.code
+
+
+def test_created_at_is_the_placement_time():
+    """placed_at and at are the base's created_at."""
+    order = place()
+    assert T0 == order.created_at == order.placed_at == order.at == order.updated_at
+
+
+def test_schema_1_documents_load_with_placed_at():
+    """A stored order of schema version 1 (placed_at, no updated_at) still loads."""
+    order = fulfilled().without_pending_events()
+    data = to_dict(order)
+    data["schema_version"] = 1
+    data["placed_at"] = data.pop("created_at")
+    del data["updated_at"]
+    del data["sequence"]
+    loaded = from_dict(Order, data)
+    assert T0 == loaded.placed_at
+    assert T0 + timedelta(days=2) == loaded.updated_at
+
+
+def test_loading_refuses_a_payment_before_placement():
+    """A stored payment dated before the order was placed is refused."""
+    data = to_dict(paid().without_pending_events())
+    data["payments"][0]["at"] = (T0 - timedelta(days=1)).isoformat()
+    with pytest.raises(ValidationError) as info:
+        from_dict(Order, data)
+    assert "$.payments[0].at" in [p.path for p in info.value.problems]
+
+
+def test_loading_refuses_a_cancel_reason_without_a_cancellation():
+    """cancel_reason belongs to a cancelled order."""
+    data = to_dict(paid().without_pending_events())
+    data["cancel_reason"] = "changed mind"
+    with pytest.raises(ValidationError) as info:
+        from_dict(Order, data)
+    assert "$.cancel_reason" in [p.path for p in info.value.problems]
 
 
 # -- protocols and serialization -------------------------------------------------------------

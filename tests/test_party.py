@@ -5,14 +5,8 @@ from decimal import Decimal
 
 import pytest
 
-from crmcore import (
-    InvalidType,
-    OrganizationName,
-    PersonName,
-    PostalAddress,
-    Profile,
-    ValidationError,
-)
+from crmcore import InvalidType, OrganizationName, PersonName, ValidationError
+from crmcore.customers import PostalAddress, Profile
 
 
 def test_single_names_are_allowed():

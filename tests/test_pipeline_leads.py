@@ -3,19 +3,21 @@
 import json
 from datetime import date, datetime, timedelta, timezone
 
+import attrs
 import pytest
 
-from crmcore import DomainEvent, InvalidType, Money, StaffId, ValidationError
+from crmcore import DomainEvent, InvalidType, Money, StaffId, TransitionNotAllowed, ValidationError
 from crmcore.customers import (
     ContactPoint,
     Customer,
+    CustomerEvent,
     CustomerId,
     CustomerRegistered,
     OrganizationName,
     PersonName,
 )
 from crmcore.sales import (
-    LEAD_TRANSITIONS,
+    LEAD_STATUSES,
     STANDARD_PIPELINE,
     BantScore,
     Lead,
@@ -31,6 +33,7 @@ from crmcore.sales import (
     LeadStatus,
     LeadStatusChange,
     LeadStatusChanged,
+    OpportunityEvent,
     OpportunityId,
 )
 from crmcore.serialization import from_dict, to_dict
@@ -69,6 +72,7 @@ def test_capture_records_the_source_and_starts_new():
     assert (LeadStatusChange(LeadStatus.NEW, T0),) == lead.history
     assert (
         LeadCaptured(
+            sequence=1,
             occurred_at=T0,
             lead_id=LeadId("lead-1"),
             source=LeadSource.REFERRAL,
@@ -113,6 +117,7 @@ def test_qualification_walks_the_status_machine():
     changed, qualified_event = lead.pending_events[1:]
     assert (
         LeadStatusChanged(
+            sequence=2,
             occurred_at=T0 + HOUR,
             lead_id=lead.id,
             from_status=LeadStatus.NEW,
@@ -133,14 +138,50 @@ def test_a_new_lead_may_be_qualified_straight_away():
 def test_status_changes_outside_the_machine_are_refused():
     """A contacted lead cannot go back to new; converting goes through convert()."""
     contacted = capture().contact(at=T0)
-    with pytest.raises(ValidationError) as info:
+    with pytest.raises(TransitionNotAllowed) as info:
         contacted.change_status("new", at=T0)
     assert ("$.status", "transition") == (info.value.path, info.value.code)
-    assert "allowed: qualified, disqualified" in info.value.rule
-    with pytest.raises(ValidationError) as convert:
-        qualified().change_status("converted", at=T0 + 3 * HOUR)
-    assert "use_convert" == convert.value.code
-    assert set(LEAD_TRANSITIONS) == set(LeadStatus)
+    assert ("lead", "contacted", "new", ("disqualified", "qualified")) == (
+        info.value.machine,
+        info.value.current,
+        info.value.wanted,
+        info.value.allowed,
+    )
+    assert "it may become: disqualified, qualified" in info.value.rule
+    lead = qualified()
+    with pytest.raises(TransitionNotAllowed) as convert:
+        lead.change_status("converted", at=T0 + 3 * HOUR)
+    assert ("$.status", "transition") == (convert.value.path, convert.value.code)
+    assert "convert()" in convert.value.rule
+    assert ("qualified", "converted", ("disqualified",)) == (
+        convert.value.current,
+        convert.value.wanted,
+        convert.value.allowed,
+    )
+    assert (LeadStatus.QUALIFIED, 3) == (lead.status, len(lead.pending_events))
+    assert set(LEAD_STATUSES.transitions) == set(LeadStatus)
+
+
+@pytest.mark.parametrize(
+    ("command", "wanted"),
+    [
+        (lambda lead: lead.contact(at=T0 + 3 * HOUR), "contacted"),
+        (lambda lead: lead.change_status("new", at=T0 + 3 * HOUR), "new"),
+        (lambda lead: lead.recycle(at=T0 + 3 * HOUR), "new"),
+    ],
+)
+def test_every_refused_status_change_is_transition_not_allowed(command, wanted):
+    """Whatever command asks for it, a change the machine refuses is TransitionNotAllowed."""
+    lead = qualified()
+    before = (lead, lead.pending_events)
+    with pytest.raises(TransitionNotAllowed) as info:
+        command(lead)
+    assert ("transition", "qualified", wanted) == (
+        info.value.code,
+        info.value.current,
+        info.value.wanted,
+    )
+    assert before == (lead, lead.pending_events)
 
 
 def test_disqualifying_needs_a_reason_and_recycling_clears_it():
@@ -157,8 +198,9 @@ def test_disqualifying_needs_a_reason_and_recycling_clears_it():
     assert isinstance(out.pending_events[-1], LeadDisqualified)
     back = out.recycle(at=T0 + 2 * HOUR)
     assert (LeadStatus.NEW, None) == (back.status, back.disqualification_reason)
-    with pytest.raises(ValidationError):
+    with pytest.raises(TransitionNotAllowed) as info:
         capture().recycle(at=T0)
+    assert "transition" == info.value.code
 
 
 def test_bant_score_counts_the_criteria_met():
@@ -176,7 +218,7 @@ def test_scoring_is_recorded_and_may_come_with_qualification():
     lead = capture().qualify(at=T0, score=score)
     assert score == lead.score
     scored, qualified_event = lead.pending_events[-2:]
-    assert LeadScored(occurred_at=T0, lead_id=lead.id, score=score) == scored
+    assert LeadScored(sequence=2, occurred_at=T0, lead_id=lead.id, score=score) == scored
     assert isinstance(qualified_event, LeadQualified)
     assert lead is lead.rescore(score, at=T0)
 
@@ -186,7 +228,9 @@ def test_assigning_records_the_previous_owner():
     lead = capture().assign(StaffId("rep-4"), at=T0).assign(None, at=T0)
     assert lead.owner is None
     assert (
-        LeadAssigned(occurred_at=T0, lead_id=lead.id, owner=None, previous=StaffId("rep-4"))
+        LeadAssigned(
+            sequence=3, occurred_at=T0, lead_id=lead.id, owner=None, previous=StaffId("rep-4")
+        )
         == lead.pending_events[-1]
     )
 
@@ -211,6 +255,7 @@ def test_converting_creates_a_customer_with_the_leads_name_and_contact_points():
     )
     assert (
         LeadConverted(
+            sequence=4,
             occurred_at=T0 + 3 * HOUR,
             lead_id=lead.id,
             from_status=LeadStatus.QUALIFIED,
@@ -306,23 +351,120 @@ def test_opportunity_arguments_without_an_opportunity_id_are_refused():
 def test_only_a_qualified_lead_converts_and_only_once():
     """New, contacted, disqualified and converted leads are refused."""
     for lead in (capture(), capture().contact(at=T0), capture().disqualify(at=T0, reason="x")):
-        with pytest.raises(ValidationError) as info:
+        with pytest.raises(TransitionNotAllowed) as info:
             lead.convert(CustomerId("c-1"), at=T0 + HOUR)
         assert ("$.status", "transition") == (info.value.path, info.value.code)
     converted = qualified().convert(CustomerId("c-1"), at=T0 + 3 * HOUR).lead
-    with pytest.raises(ValidationError) as again:
+    with pytest.raises(TransitionNotAllowed) as again:
         converted.convert(CustomerId("c-2"), at=T0 + 4 * HOUR)
-    assert "converted is final" in again.value.rule
+    assert "that status is final" in again.value.rule
+    assert () == again.value.allowed
     with pytest.raises(ValidationError):
         converted.rescore(BantScore(True, True, True, True), at=T0 + 4 * HOUR)
 
 
-def test_times_never_go_backwards():
-    """A command before the last change is refused."""
+@pytest.mark.parametrize(
+    "command",
+    [
+        lambda lead, at: lead.qualify(at=at),
+        lambda lead, at: lead.qualify(at=at, score=BantScore(True, True, True, True)),
+        lambda lead, at: lead.contact(at=at),
+        lambda lead, at: lead.disqualify(at=at, reason="no budget"),
+        lambda lead, at: lead.rescore(BantScore(True, False, False, False), at=at),
+        lambda lead, at: lead.assign(StaffId("rep-9"), at=at),
+        lambda lead, at: lead.assign(StaffId("rep-3"), at=at),
+        lambda lead, at: lead.convert(CustomerId("c-1"), at=at),
+    ],
+)
+def test_times_never_go_backwards(command):
+    """A command dated before the last change is refused (time_backwards) and changes nothing."""
     lead = capture().contact(at=T0 + HOUR)
+    before = (lead, lead.pending_events, lead.updated_at)
     with pytest.raises(ValidationError) as info:
-        lead.qualify(at=T0)
+        command(lead, T0 + HOUR / 2)
     assert ("$.at", "time_backwards") == (info.value.path, info.value.code)
+    assert before == (lead, lead.pending_events, lead.updated_at)
+
+
+def test_commands_at_the_time_of_the_last_change_are_accepted():
+    """Times may stand still: a command dated exactly at the last change is fine."""
+    lead = capture().contact(at=T0 + HOUR).qualify(at=T0 + HOUR)
+    assert (LeadStatus.QUALIFIED, T0 + HOUR) == (lead.status, lead.updated_at)
+
+
+def test_events_carry_the_envelope():
+    """Events are numbered 1..n with derived ids; actor and correlation id come from the command."""
+    lead = capture(actor="web-form")
+    lead = lead.contact(at=T0 + HOUR, actor="rep-3", correlation_id="call-1")
+    lead = lead.qualify(
+        at=T0 + 2 * HOUR,
+        score=BantScore(True, True, False, True),
+        actor="rep-3",
+        causation_id="m-9",
+    )
+    events = lead.pending_events
+    assert [1, 2, 3, 4] == [e.sequence for e in events]
+    assert ["lead:lead-1#1", "lead:lead-1#2", "lead:lead-1#3", "lead:lead-1#4"] == [
+        e.event_id for e in events
+    ]
+    assert {("lead", "lead-1")} == {(e.aggregate_kind, e.aggregate_id) for e in events}
+    assert ["web-form", "rep-3", "rep-3", "rep-3"] == [e.actor for e in events]
+    assert [None, "call-1", None, None] == [e.correlation_id for e in events]
+    assert [None, None, "m-9", "m-9"] == [e.causation_id for e in events]
+    assert (4, T0 + 2 * HOUR) == (lead.sequence, lead.updated_at)
+    stored = lead.without_pending_events().assign(StaffId("rep-4"), at=T0 + 3 * HOUR)
+    assert [5] == [e.sequence for e in stored.pending_events]
+    with pytest.raises(ValidationError) as unknown:
+        lead.contact(at=T0 + 3 * HOUR, user="rep-3")
+    assert ("$.user", "unknown_keyword") == (unknown.value.path, unknown.value.code)
+
+
+def test_conversion_passes_the_envelope_to_the_customer_and_the_opportunity():
+    """The actor and correlation id of a conversion are on the events of all three aggregates."""
+    done = qualified().convert(
+        CustomerId("c-77"),
+        at=T0 + 3 * HOUR,
+        opportunity_id=OpportunityId("opp-1"),
+        pipeline=STANDARD_PIPELINE,
+        amount=Money(45_000_000, "IDR"),
+        expected_close=date(2026, 4, 30),
+        actor="rep-3",
+        correlation_id="req-7",
+    )
+    lead_event = done.lead.pending_events[-1]
+    assert ("lead:lead-1#4", "rep-3", "req-7") == (
+        lead_event.event_id,
+        lead_event.actor,
+        lead_event.correlation_id,
+    )
+    for event in (*done.customer.pending_events, *done.opportunity.pending_events):
+        assert isinstance(event, CustomerEvent | OpportunityEvent)
+        assert ("rep-3", "req-7", T0 + 3 * HOUR) == (
+            event.actor,
+            event.correlation_id,
+            event.occurred_at,
+        )
+    assert ["customer:c-77#1", "customer:c-77#2"] == [
+        e.event_id for e in done.customer.pending_events
+    ]
+    assert ["opportunity:opp-1#1"] == [e.event_id for e in done.opportunity.pending_events]
+
+
+def test_events_carry_no_free_text():
+    """Reasons, the name, the interest and contact points stay in the lead, out of its events."""
+    lead = (
+        capture()
+        .disqualify(at=T0 + HOUR, reason="Pak Budi says no budget")
+        .recycle(at=T0 + 2 * HOUR, reason="Budi called back")
+    )
+    assert "Pak Budi says no budget" == lead.history[1].reason
+    for event in lead.pending_events:
+        assert not {"reason", "name", "interest", "contact_points"} & {
+            f.name for f in attrs.fields(type(event))
+        }
+        text = json.dumps(to_dict(event))
+        for private in ("Budi", "Dewi", "Coffee", "dewi.lestari"):
+            assert private not in text
 
 
 def test_leads_and_their_events_round_trip_through_json():

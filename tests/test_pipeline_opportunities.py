@@ -3,9 +3,10 @@
 import json
 from datetime import date, datetime, timedelta, timezone
 
+import attrs
 import pytest
 
-from crmcore import DomainEvent, InvalidType, Money, StaffId, ValidationError
+from crmcore import DomainEvent, InvalidType, Money, StaffId, TransitionNotAllowed, ValidationError
 from crmcore.analytics import stage_conversion
 from crmcore.customers import CustomerId
 from crmcore.interactions import timeline
@@ -67,6 +68,7 @@ def test_opening_starts_in_the_first_open_stage():
     assert (StageEntry("prospecting", StageKind.OPEN, T0),) == opened.history
     assert (
         OpportunityOpened(
+            sequence=1,
             occurred_at=T0,
             opportunity_id=OpportunityId("opp-1"),
             customer_id=CID,
@@ -117,6 +119,7 @@ def test_moving_between_open_stages_records_each_move():
     assert ["prospecting", "proposal", "qualification"] == [e.stage for e in moved.history]
     assert (
         OpportunityStageChanged(
+            sequence=3,
             occurred_at=T0 + 2 * DAY,
             opportunity_id=moved.id,
             customer_id=CID,
@@ -137,8 +140,8 @@ def test_moving_to_an_unknown_stage_is_refused_and_changes_nothing():
     assert 1 == len(opened.history)
 
 
-def test_losing_requires_a_reason_and_restoring_clears_it():
-    """Lost needs a reason; restore reopens in the stage it was lost from, without the reason."""
+def test_losing_requires_a_reason_and_reopening_clears_it():
+    """Lost needs a reason; reopen goes back to the stage it was lost from, without the reason."""
     proposal = deal().move_to("proposal", P, at=T0 + DAY)
     with pytest.raises(ValidationError) as missing:
         proposal.lose(P, at=T0 + 2 * DAY)
@@ -153,22 +156,24 @@ def test_losing_requires_a_reason_and_restoring_clears_it():
         lost.closed_at,
     )
     assert isinstance(lost.pending_events[-1], OpportunityLost)
-    restored = lost.restore(P, at=T0 + 3 * DAY)
-    assert ("proposal", None, True) == (restored.stage, restored.lost_reason, restored.is_open)
+    assert "chose a competitor" == lost.history[-1].reason
+    reopened = lost.reopen(P, at=T0 + 3 * DAY)
+    assert ("proposal", None, True) == (reopened.stage, reopened.lost_reason, reopened.is_open)
     assert (
         OpportunityReopened(
+            sequence=4,
             occurred_at=T0 + 3 * DAY,
-            opportunity_id=restored.id,
+            opportunity_id=reopened.id,
             customer_id=CID,
             from_stage="closed_lost",
             to_stage="proposal",
         )
-        == restored.pending_events[-1]
+        == reopened.pending_events[-1]
     )
 
 
 def test_a_lost_deal_moves_only_back_to_an_open_stage():
-    """Lost to won, or to another lost stage, is refused; restore needs a lost deal."""
+    """Lost to won, or to another lost stage, is refused; reopen needs a lost deal."""
     pipeline = PipelineDefinition(
         id=PipelineId("two-losses"),
         name="P",
@@ -180,18 +185,33 @@ def test_a_lost_deal_moves_only_back_to_an_open_stage():
         ],
     )
     lost = deal(pipeline=pipeline).lose(pipeline, at=T0, reason="price", stage="lost_price")
-    with pytest.raises(ValidationError) as to_won:
+    with pytest.raises(TransitionNotAllowed) as to_won:
         lost.win(pipeline, at=T0 + DAY)
-    assert "transition" == to_won.value.code
-    with pytest.raises(ValidationError) as to_lost:
+    assert ("$.stage", "transition") == (to_won.value.path, to_won.value.code)
+    assert ("opportunity", "lost_price", "won", ("open",)) == (
+        to_won.value.machine,
+        to_won.value.current,
+        to_won.value.wanted,
+        to_won.value.allowed,
+    )
+    assert "it may move to: open" in to_won.value.rule
+    with pytest.raises(TransitionNotAllowed) as to_lost:
         lost.move_to("lost_silence", pipeline, at=T0 + DAY, reason="silence")
-    assert "transition" == to_lost.value.code
-    with pytest.raises(ValidationError) as not_lost:
-        deal(pipeline=pipeline).restore(pipeline, at=T0)
-    assert "transition" == not_lost.value.code
+    assert ("transition", "lost_silence") == (to_lost.value.code, to_lost.value.wanted)
+    with pytest.raises(TransitionNotAllowed) as again:
+        lost.lose(pipeline, at=T0 + DAY, reason="still no")
+    assert "transition" == again.value.code
+    with pytest.raises(TransitionNotAllowed) as not_lost:
+        deal(pipeline=pipeline).reopen(pipeline, at=T0)
+    assert ("transition", "open", ()) == (
+        not_lost.value.code,
+        not_lost.value.current,
+        not_lost.value.allowed,
+    )
     with pytest.raises(ValidationError) as into_lost:
-        lost.restore(pipeline, at=T0, stage="lost_silence")
+        lost.reopen(pipeline, at=T0, stage="lost_silence")
     assert "not_open" == into_lost.value.code
+    assert (2, "lost_price") == (len(lost.pending_events), lost.stage)
 
 
 def test_winning_freezes_the_amount_and_the_currency():
@@ -200,6 +220,7 @@ def test_winning_freezes_the_amount_and_the_currency():
     assert ("closed_won", True, T0 + 5 * DAY) == (won.stage, won.is_won, won.closed_at)
     assert (
         OpportunityWon(
+            sequence=3,
             occurred_at=T0 + 5 * DAY,
             opportunity_id=won.id,
             customer_id=CID,
@@ -216,12 +237,18 @@ def test_winning_freezes_the_amount_and_the_currency():
     for move in (
         lambda: won.move_to("proposal", P, at=T0 + 6 * DAY),
         lambda: won.lose(P, at=T0 + 6 * DAY, reason="cancelled"),
-        lambda: won.restore(P, at=T0 + 6 * DAY),
+        lambda: won.reopen(P, at=T0 + 6 * DAY),
         lambda: won.win(P, at=T0 + 6 * DAY),
     ):
-        with pytest.raises(ValidationError) as final:
+        with pytest.raises(TransitionNotAllowed) as final:
             move()
-        assert "won_final" == final.value.code
+        assert ("$.stage", "transition", "closed_won", ()) == (
+            final.value.path,
+            final.value.code,
+            final.value.current,
+            final.value.allowed,
+        )
+    assert won is won.move_to("closed_won", P, at=T0 + 6 * DAY)
 
 
 def test_win_and_lose_take_only_stages_of_their_kind():
@@ -242,6 +269,7 @@ def test_open_deals_change_amount_currency_and_close_date():
     amount, close = changed.pending_events[-2:]
     assert (
         OpportunityAmountChanged(
+            sequence=2,
             occurred_at=T0 + DAY,
             opportunity_id=changed.id,
             customer_id=CID,
@@ -252,6 +280,7 @@ def test_open_deals_change_amount_currency_and_close_date():
     )
     assert (
         OpportunityCloseDateChanged(
+            sequence=3,
             occurred_at=T0 + DAY,
             opportunity_id=changed.id,
             customer_id=CID,
@@ -268,8 +297,8 @@ def test_open_deals_change_amount_currency_and_close_date():
 
 
 def test_owner_and_next_step():
-    """Reassigning and setting the next step are recorded; the text stays out of events."""
-    changed = deal().reassign(StaffId("rep-2"), at=T0 + DAY)
+    """Assigning and setting the next step are recorded; the text stays out of events."""
+    changed = deal().assign(StaffId("rep-2"), at=T0 + DAY)
     changed = changed.set_next_step(
         "Call Pak Budi about the quote", at=T0 + DAY, due=date(2026, 3, 5)
     )
@@ -277,6 +306,7 @@ def test_owner_and_next_step():
     owner, step = changed.pending_events[-2:]
     assert (
         OpportunityOwnerChanged(
+            sequence=2,
             occurred_at=T0 + DAY,
             opportunity_id=changed.id,
             customer_id=CID,
@@ -287,7 +317,11 @@ def test_owner_and_next_step():
     )
     assert (
         OpportunityNextStepChanged(
-            occurred_at=T0 + DAY, opportunity_id=changed.id, customer_id=CID, due=date(2026, 3, 5)
+            sequence=3,
+            occurred_at=T0 + DAY,
+            opportunity_id=changed.id,
+            customer_id=CID,
+            due=date(2026, 3, 5),
         )
         == step
     )
@@ -297,16 +331,37 @@ def test_owner_and_next_step():
         changed.set_next_step(None, at=T0 + DAY, due=date(2026, 3, 5))
     assert "due_without_step" == due.value.code
     with pytest.raises(InvalidType):
-        changed.reassign("rep-3", at=T0 + DAY)
-    assert changed is changed.reassign(StaffId("rep-2"), at=T0 + DAY)
+        changed.assign("rep-3", at=T0 + DAY)
+    assert changed is changed.assign(StaffId("rep-2"), at=T0 + DAY)
 
 
-def test_commands_refuse_going_back_in_time_and_another_pipeline():
-    """Times never go backwards; stage moves need the opportunity's own pipeline."""
+@pytest.mark.parametrize(
+    "command",
+    [
+        lambda d, at: d.move_to("negotiation", P, at=at),
+        lambda d, at: d.move_to("proposal", P, at=at),
+        lambda d, at: d.win(P, at=at),
+        lambda d, at: d.lose(P, at=at, reason="price"),
+        lambda d, at: d.reopen(P, at=at),
+        lambda d, at: d.change_amount(rp(1), at=at),
+        lambda d, at: d.change_expected_close(date(2026, 5, 1), at=at),
+        lambda d, at: d.assign(StaffId("rep-2"), at=at),
+        lambda d, at: d.set_next_step("Call", at=at),
+    ],
+)
+def test_commands_dated_before_the_last_change_are_refused_and_change_nothing(command):
+    """Times never go backwards: every command checks its time first (time_backwards)."""
     moved = deal().move_to("proposal", P, at=T0 + DAY)
+    before = (moved, moved.pending_events, moved.updated_at)
     with pytest.raises(ValidationError) as backwards:
-        moved.move_to("negotiation", P, at=T0)
+        command(moved, T0 + DAY / 2)
     assert ("$.at", "time_backwards") == (backwards.value.path, backwards.value.code)
+    assert before == (moved, moved.pending_events, moved.updated_at)
+
+
+def test_commands_refuse_another_pipeline():
+    """Stage moves need the opportunity's own pipeline."""
+    moved = deal().move_to("proposal", P, at=T0 + DAY)
     other = PipelineDefinition(id=PipelineId("other"), name="Other", stages=P.stages)
     with pytest.raises(ValidationError) as pipeline:
         moved.move_to("negotiation", other, at=T0 + DAY)
@@ -362,10 +417,10 @@ def test_everything_round_trips_through_json():
         deal(lead_id=LeadId("lead-7"), next_step="Send quote", next_step_due=date(2026, 3, 4))
         .move_to("proposal", P, at=T0 + DAY, reason="demo went well")
         .lose(P, at=T0 + 2 * DAY, reason="price")
-        .restore(P, at=T0 + 3 * DAY)
+        .reopen(P, at=T0 + 3 * DAY)
         .change_amount(Money(3_000, "USD"), at=T0 + 3 * DAY)
         .change_expected_close(date(2026, 5, 1), at=T0 + 3 * DAY)
-        .reassign(StaffId("rep-9"), at=T0 + 3 * DAY)
+        .assign(StaffId("rep-9"), at=T0 + 3 * DAY)
         .set_next_step(None, at=T0 + 3 * DAY)
         .win(P, at=T0 + 4 * DAY)
     )
@@ -375,6 +430,43 @@ def test_everything_round_trips_through_json():
     for event in moved.pending_events:
         assert event == roundtrip(event, DomainEvent)
     assert () == moved.without_pending_events().pending_events
+    assert list(range(1, 10)) == [e.sequence for e in moved.pending_events]
+
+
+def test_events_carry_the_envelope():
+    """Events are numbered 1..n with derived ids; actor and correlation id come from the command."""
+    opened = deal(actor="rep-1", correlation_id="import-3")
+    moved = opened.move_to("proposal", P, at=T0 + DAY, actor="rep-2", causation_id="m-1")
+    won = moved.win(P, at=T0 + 2 * DAY)
+    events = won.pending_events
+    assert [1, 2, 3] == [e.sequence for e in events]
+    assert ["opportunity:opp-1#1", "opportunity:opp-1#2", "opportunity:opp-1#3"] == [
+        e.event_id for e in events
+    ]
+    assert [("rep-1", "import-3", None), ("rep-2", None, "m-1"), (None, None, None)] == [
+        (e.actor, e.correlation_id, e.causation_id) for e in events
+    ]
+    assert {CID} == {e.customer_id for e in events}
+    assert (3, T0 + 2 * DAY) == (won.sequence, won.updated_at)
+    stored = won.without_pending_events().assign(StaffId("rep-3"), at=T0 + 3 * DAY)
+    assert ["opportunity:opp-1#4"] == [e.event_id for e in stored.pending_events]
+
+
+def test_events_carry_no_free_text():
+    """Reasons, the name and the next step stay in the opportunity, out of its events."""
+    moved = (
+        deal(next_step="Ring Pak Budi")
+        .move_to("proposal", P, at=T0 + DAY, reason="Budi liked the demo")
+        .lose(P, at=T0 + 2 * DAY, reason="Budi chose a competitor")
+        .reopen(P, at=T0 + 3 * DAY, reason="Budi is back")
+        .set_next_step("Visit Budi", at=T0 + 3 * DAY, due=date(2026, 3, 9))
+    )
+    assert "Budi chose a competitor" == moved.history[2].reason
+    for event in moved.pending_events:
+        assert not {"reason", "name", "next_step"} & {f.name for f in attrs.fields(type(event))}
+        text = json.dumps(to_dict(event))
+        assert "Budi" not in text
+        assert "Coffee" not in text
 
 
 @pytest.mark.parametrize(
@@ -391,7 +483,7 @@ def test_everything_round_trips_through_json():
             lambda d: d["history"].append(
                 {"stage": "proposal", "kind": "open", "at": d["updated_at"], "reason": None}
             ),
-            "won_final",
+            "transition",
         ),
         (lambda d: d["history"][0].update(kind="won"), "history_start"),
         (lambda d: d["history"][2].update(stage="closed_lost"), "same_stage"),
@@ -399,7 +491,7 @@ def test_everything_round_trips_through_json():
 )
 def test_tampered_histories_are_refused(change, code):
     """A stored history must follow the same rules as the commands."""
-    closed = deal().lose(P, at=T0 + DAY, reason="price").restore(P, at=T0 + 2 * DAY)
+    closed = deal().lose(P, at=T0 + DAY, reason="price").reopen(P, at=T0 + 2 * DAY)
     won = closed.win(P, at=T0 + 3 * DAY)
     document = to_dict(won.without_pending_events())
     change(document)

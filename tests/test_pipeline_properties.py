@@ -1,7 +1,8 @@
 """Property tests for the sales pipeline: random stage moves and lead status changes.
 
 Each command is either accepted, and then follows the rules, or refused with
-a `ValidationError` and leaves the aggregate exactly as it was.
+a `ValidationError` and leaves the aggregate exactly as it was. A refused
+status change or stage move is always `TransitionNotAllowed` (code ``transition``).
 """
 
 import json
@@ -10,10 +11,10 @@ from datetime import UTC, date, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crmcore import Money, StaffId, ValidationError
+from crmcore import Money, StaffId, TransitionNotAllowed, ValidationError
 from crmcore.customers import CustomerId, PersonName
 from crmcore.sales import (
-    LEAD_TRANSITIONS,
+    LEAD_STATUSES,
     STANDARD_PIPELINE,
     Lead,
     LeadId,
@@ -31,7 +32,7 @@ KINDS = {stage.code: stage.kind for stage in P.stages}
 opportunity_steps = st.lists(
     st.tuples(
         st.integers(min_value=0, max_value=72),
-        st.sampled_from([*KINDS, "contract_sent", "amount", "restore"]),
+        st.sampled_from([*KINDS, "contract_sent", "amount", "reopen"]),
         st.booleans(),
         st.integers(min_value=0, max_value=10**7),
     ),
@@ -40,16 +41,21 @@ opportunity_steps = st.lists(
 
 
 def expected_move(deal, target, reason):
-    """Whether the rules allow moving ``deal`` to ``target`` (None: a no-op)."""
+    """Whether the rules allow moving ``deal`` to ``target`` (None: a no-op).
+
+    A refusal is the code expected: ``unknown_stage``, ``transition`` or ``reason_required``.
+    """
     if target not in KINDS:
-        return False
+        return "unknown_stage"
     if target == deal.stage:
         return None
     if deal.is_won:
-        return False
+        return "transition"
     if deal.is_lost and KINDS[target] is not StageKind.OPEN:
-        return False
-    return not (KINDS[target] is StageKind.LOST and not reason)
+        return "transition"
+    if KINDS[target] is StageKind.LOST and not reason:
+        return "reason_required"
+    return True
 
 
 def snapshot(aggregate):
@@ -75,24 +81,30 @@ def test_stage_moves_follow_the_rules_and_refusals_change_nothing(script):
         at += timedelta(hours=hours)
         before = snapshot(deal)
         reason = "a reason" if with_reason else None
+        refused = None
         try:
             if action == "amount":
                 changed = deal.change_amount(Money(amount, "IDR"), at=at)
                 allowed = not deal.is_won
-            elif action == "restore":
-                changed = deal.restore(P, at=at, reason=reason)
+            elif action == "reopen":
+                changed = deal.reopen(P, at=at, reason=reason)
                 allowed = deal.is_lost
             else:
                 changed = deal.move_to(action, P, at=at, reason=reason)
                 allowed = expected_move(deal, action, reason)
-        except ValidationError:
+        except ValidationError as exc:
+            refused = exc
+        if refused is not None:
             assert before == snapshot(deal)
             assert action != "amount" or deal.is_won
-            assert action != "restore" or not deal.is_lost
-            if action not in {"amount", "restore"}:
-                assert expected_move(deal, action, reason) is False
+            if action == "reopen":
+                assert not deal.is_lost
+                assert isinstance(refused, TransitionNotAllowed)
+            if action not in {"amount", "reopen"}:
+                assert expected_move(deal, action, reason) == refused.code
+                assert isinstance(refused, TransitionNotAllowed) == (refused.code == "transition")
             continue
-        assert allowed is not False
+        assert allowed in (True, None)
         if allowed is None:
             assert changed is deal
         assert changed.history[: len(deal.history)] == deal.history
@@ -121,17 +133,24 @@ def test_lead_status_changes_follow_the_machine(script):
         at = T0 + timedelta(hours=number)
         reason = "a reason" if with_reason else None
         before = snapshot(lead)
-        allowed = status in LEAD_TRANSITIONS[lead.status] and not (
-            status is LeadStatus.DISQUALIFIED and reason is None
-        )
+        in_machine = status in LEAD_STATUSES.allowed(lead.status)
+        allowed = in_machine and not (status is LeadStatus.DISQUALIFIED and reason is None)
+        refused = None
         try:
             if status is LeadStatus.CONVERTED:
                 changed = lead.convert(CustomerId(f"c-{number}"), at=at).lead
             else:
                 changed = lead.change_status(status, at=at, reason=reason)
-        except ValidationError:
+        except ValidationError as exc:
+            refused = exc
+        if refused is not None:
             assert before == snapshot(lead)
             assert not allowed
+            if in_machine:
+                assert "reason_required" == refused.code
+            else:
+                assert isinstance(refused, TransitionNotAllowed)
+                assert ("transition", lead.status.value) == (refused.code, refused.current)
             continue
         assert allowed or status is lead.status
         lead = changed

@@ -6,7 +6,6 @@ import pytest
 from hypothesis import given, settings
 
 from crmcore import (
-    ConsentRecord,
     ContactPoint,
     Currency,
     Customer,
@@ -14,9 +13,8 @@ from crmcore import (
     Money,
     OrganizationName,
     PersonName,
-    PostalAddress,
-    Profile,
 )
+from crmcore.customers import ConsentRecord, PostalAddress, Profile
 from crmcore.serialization import SCHEMA_VERSION, from_dict, to_dict
 from crmcore.testing import strategies as crm
 

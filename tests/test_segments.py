@@ -15,12 +15,11 @@ from crmcore import (
     Money,
     OrganizationName,
     PersonName,
-    PostalAddress,
     ValidationError,
-    event_types,
 )
 from crmcore._demo._segments import demo_section
-from crmcore.customers import LifecycleState, Purpose, StageChange
+from crmcore.customers import LifecycleState, PostalAddress, Purpose, StageChange
+from crmcore.events import event_types
 from crmcore.segmentation import (
     SNAPSHOT_FIELDS,
     ClvTier,
@@ -131,7 +130,8 @@ def test_snapshot_reads_lifecycle_stages(ana):
         ),
     )
     crm = LifecycleState("crm_stages", "retention", (StageChange(None, "retention", "start", T0),))
-    snap = snapshot(attrs.evolve(ana, lifecycles=(crm, ladder)), at=AT)
+    tracked = attrs.evolve(ana, lifecycles=(crm, ladder), updated_at=T0 + timedelta(days=30))
+    snap = snapshot(tracked, at=AT)
     assert "client" == snap["stage"]
     assert T0 + timedelta(days=30) == snap["stage_entered_at"]
     assert "retention" == snap["lifecycle.crm_stages"]
@@ -301,19 +301,31 @@ def test_membership_change_and_events():
         )
         == change
     )
-    events = change.events(at=AT)
+    events = change.events(at=AT, after=7, actor="segment-job")
+    vip, job = SegmentId("vip"), "segment-job"
     assert [
-        SegmentEntered(occurred_at=AT, customer_id=CustomerId("c-3"), segment_id=SegmentId("vip")),
-        SegmentEntered(occurred_at=AT, customer_id=CustomerId("c-4"), segment_id=SegmentId("vip")),
-        SegmentLeft(occurred_at=AT, customer_id=CustomerId("c-1"), segment_id=SegmentId("vip")),
+        SegmentEntered(
+            sequence=8, occurred_at=AT, actor=job, customer_id=CustomerId("c-3"), segment_id=vip
+        ),
+        SegmentEntered(
+            sequence=9, occurred_at=AT, actor=job, customer_id=CustomerId("c-4"), segment_id=vip
+        ),
+        SegmentLeft(
+            sequence=10, occurred_at=AT, actor=job, customer_id=CustomerId("c-1"), segment_id=vip
+        ),
     ] == list(events)
+    assert ["segment:vip#8", "segment:vip#9", "segment:vip#10"] == [e.event_id for e in events]
+    assert {"segment-job"} == {e.actor for e in events}
+    assert [1, 2, 3] == [e.sequence for e in change.events(at=AT)]
     assert () == membership_change(SegmentId("vip"), {"c-1"}, {"c-1"}).events(at=AT)
+    with pytest.raises(ValidationError):
+        change.events(at=AT, after=-1)
 
 
 def test_membership_events_are_domain_events_that_serialize():
     """The events are DomainEvents the library's serializer round-trips by type name."""
     event = SegmentEntered(
-        occurred_at=AT, customer_id=CustomerId("c-1"), segment_id=SegmentId("vip")
+        sequence=1, occurred_at=AT, customer_id=CustomerId("c-1"), segment_id=SegmentId("vip")
     )
     assert isinstance(event, DomainEvent)
     assert {"SegmentEntered", "SegmentLeft"} <= set(event_types())

@@ -19,9 +19,6 @@ from hypothesis import strategies as st
 
 import crmcore
 from crmcore import (
-    Channel,
-    ConsentRecord,
-    ConsentStatus,
     ContactPoint,
     Currency,
     Customer,
@@ -30,18 +27,13 @@ from crmcore import (
     InvalidType,
     Money,
     OrganizationName,
-    PartyKind,
     PersonName,
-    PostalAddress,
-    Profile,
-    Purpose,
     SeededIdSource,
     SequentialIdSource,
     ValidationError,
     commerce,
     currency,
     customers,
-    event_types,
     feedback,
     interactions,
     lifecycle,
@@ -50,19 +42,27 @@ from crmcore import (
     service,
 )
 from crmcore.customers import (
-    ConsentGiven,
-    ConsentWithdrawn,
-    ContactPointAdded,
-    ContactPointVerified,
+    Channel,
+    ConsentRecord,
+    ConsentStatus,
+    CustomerConsentGiven,
+    CustomerConsentWithdrawn,
+    CustomerContactPointAdded,
+    CustomerContactPointVerified,
     CustomerEvent,
+    CustomerPrimaryContactPointChanged,
     CustomerRegistered,
-    PrimaryContactPointChanged,
-    TagAdded,
+    CustomerTagAdded,
+    PartyKind,
+    PostalAddress,
+    Profile,
+    Purpose,
     normalize_email,
     normalize_phone,
     normalize_tag,
 )
 from crmcore.customers._party import check_attribute_key, check_attribute_value, check_language
+from crmcore.events import event_types
 from crmcore.lifecycle import CRM_STAGES, RELATIONSHIP_LADDER
 from crmcore.serialization import from_dict, to_dict
 from crmcore.testing import strategies as crm
@@ -471,10 +471,10 @@ def test_customers_carry_the_history_that_built_them(customer):
     assert customer.created_at == events[0].occurred_at
     assert {customer.id} == {e.customer_id for e in events}
     assert all(a.occurred_at <= b.occurred_at for a, b in itertools.pairwise(events))
-    added = [e.contact_point.key for e in events if isinstance(e, ContactPointAdded)]
+    added = [e.contact_point.key for e in events if isinstance(e, CustomerContactPointAdded)]
     assert sorted(added) == sorted(p.key for p in customer.contact_points)
-    assert customer.tags == {e.tag for e in events if isinstance(e, TagAdded)}
-    recorded = [e.record for e in events if isinstance(e, ConsentGiven | ConsentWithdrawn)]
+    assert customer.tags == {e.tag for e in events if isinstance(e, CustomerTagAdded)}
+    recorded = [e.record for e in events if isinstance(e, CustomerConsentGiven | CustomerConsentWithdrawn)]
     assert list(customer.consents) == recorded
     assert all(r.captured_at >= customer.created_at for r in customer.consents)
 
@@ -518,13 +518,13 @@ def test_domain_events_cover_every_event_type(cls):
 def test_domain_events_are_consistent_like_the_aggregate_makes_them(event):
     """Event fields agree with each other the way the Customer aggregate records them."""
     assert isinstance(event, CustomerEvent)
-    if isinstance(event, ConsentGiven | ConsentWithdrawn):
-        expected = ConsentStatus.GRANTED if isinstance(event, ConsentGiven) else "withdrawn"
+    if isinstance(event, CustomerConsentGiven | CustomerConsentWithdrawn):
+        expected = ConsentStatus.GRANTED if isinstance(event, CustomerConsentGiven) else "withdrawn"
         assert expected == event.record.status
         assert event.record.captured_at == event.occurred_at
-    if isinstance(event, ContactPointVerified):
+    if isinstance(event, CustomerContactPointVerified):
         assert event.contact_point.verified
-    if isinstance(event, PrimaryContactPointChanged):
+    if isinstance(event, CustomerPrimaryContactPointChanged):
         assert event.channel == event.contact_point.channel
         assert event.contact_point.primary
     if isinstance(event, CustomerRegistered):
@@ -687,7 +687,7 @@ def test_domain_events_refuse_event_classes_they_do_not_know():
         __slots__ = ()
 
     with pytest.raises(ValidationError) as info:
-        crm.domain_events(types=[TagAdded, Unknown])
+        crm.domain_events(types=[CustomerTagAdded, Unknown])
     assert "$.types[1]" == info.value.path
 
 
@@ -933,7 +933,7 @@ def test_customers_with_lifecycle_fired_their_moves(customer):
         changed = [
             (e.from_stage, e.to_stage, e.trigger)
             for e in customer.pending_events
-            if isinstance(e, customers.LifecycleStageChanged) and e.definition == state.definition
+            if isinstance(e, customers.CustomerStageChanged) and e.definition == state.definition
         ]
         recorded = [(c.from_stage, c.to_stage, c.trigger) for c in state.history]
         assert recorded[len(recorded) - len(changed) :] == changed
@@ -968,9 +968,9 @@ def test_relationship_events_are_consistent_like_the_aggregates_make_them(event)
 
 
 @settings(max_examples=50, deadline=None)
-@given(crm.domain_events(types=[customers.LifecycleStageChanged]))
+@given(crm.domain_events(types=[customers.CustomerStageChanged]))
 def test_lifecycle_events_are_moves_their_definition_allows(event):
-    """A LifecycleStageChanged is an entry (trigger start) or a move of its definition."""
+    """A CustomerStageChanged is an entry (trigger start) or a move of its definition."""
     definition = DEFINITIONS[event.definition]
     if event.from_stage is None:
         assert "start" == event.trigger

@@ -10,15 +10,23 @@ from dateutil.relativedelta import relativedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crmcore import CurrencyMismatch, DomainEvent, InvalidType, Money, ValidationError
+from crmcore import (
+    CurrencyMismatch,
+    DomainEvent,
+    InvalidType,
+    Money,
+    TransitionNotAllowed,
+    ValidationError,
+)
 from crmcore.commerce import (
-    SUBSCRIPTION_TRANSITIONS,
+    SUBSCRIPTION_STATUSES,
     PaymentId,
     Period,
     PeriodUnit,
     Plan,
     PlanId,
     Subscription,
+    SubscriptionCancellationScheduled,
     SubscriptionCancelled,
     SubscriptionExpired,
     SubscriptionId,
@@ -229,23 +237,31 @@ def test_trial_moves_the_anchor():
     assert day(3, 15) == sub.billing_anchor
     assert [day(3, 15), day(4, 15)] == list(sub.due_dates(until=day(4, 30)))
     assert sub is sub.refresh(at=day(3, 10))
+    assert SubscriptionStatus.ACTIVE is sub.refresh(at=day(3, 15)).status
 
 
 def test_start_records_the_event():
-    """Starting records SubscriptionStarted with plan, status and term."""
+    """Starting records SubscriptionStarted with the plan's id, fee, period, trial and type."""
     sub = start(periods=12)
     assert (
         SubscriptionStarted(
+            sequence=1,
             occurred_at=T0,
             subscription_id=SID,
             customer_id=CID,
-            plan=plan(),
+            plan_id=PlanId("basic"),
+            fee=FEE,
+            period=Period.months(1),
+            trial=None,
+            product_type="streaming",
             status=SubscriptionStatus.ACTIVE,
             term_periods=12,
         ),
     ) == sub.pending_events
     assert FEE == sub.fee
     assert "streaming" == sub.product_type
+    assert "Basic" not in repr(sub.pending_events)
+    assert T0 == sub.created_at == sub.started_at == sub.updated_at
 
 
 def test_start_checks_its_arguments():
@@ -284,6 +300,7 @@ def test_unpaid_past_grace_is_past_due_and_payment_recovers():
     assert SubscriptionStatus.PAST_DUE is late.status
     assert (
         SubscriptionStatusChanged(
+            sequence=2,
             occurred_at=day(2, 4),
             subscription_id=SID,
             customer_id=CID,
@@ -302,7 +319,9 @@ def test_unpaid_past_grace_is_past_due_and_payment_recovers():
 def test_trial_ends_active_or_past_due():
     """After the trial, an unpaid first fee within grace is active, past grace past due."""
     sub = start(at=day(3, 1), plan=plan(trial=Period.days(14)))
-    assert SubscriptionStatus.ACTIVE is sub.refresh(at=day(3, 16)).status
+    active = sub.refresh(at=day(3, 16))
+    assert SubscriptionStatus.ACTIVE is active.status
+    assert SubscriptionStatus.PAST_DUE is active.refresh(at=day(3, 19)).status
     assert SubscriptionStatus.PAST_DUE is sub.refresh(at=day(3, 19)).status
     paid = sub.record_payment(PaymentId("p-1"), FEE, at=day(3, 14))
     assert SubscriptionStatus.TRIALING is paid.status
@@ -315,7 +334,17 @@ def test_cancel_at_period_end():
     asked = sub.cancel(at=day(2, 10), reason="too expensive")
     assert SubscriptionStatus.ACTIVE is asked.status
     assert day(2, 28) == asked.ends_at
-    assert "SubscriptionCancellationScheduled" == asked.pending_events[-1].type
+    assert "too expensive" == asked.cancel_reason
+    assert (
+        SubscriptionCancellationScheduled(
+            sequence=3,
+            occurred_at=day(2, 10),
+            subscription_id=SID,
+            customer_id=CID,
+            ends_at=day(2, 28),
+        )
+        == asked.pending_events[-1]
+    )
     assert asked is asked.cancel(at=day(2, 11))
     assert [T0] == list(asked.due_dates(until=day(12, 31)))
     assert asked.next_due_date(at=day(2, 11)) is None
@@ -324,14 +353,17 @@ def test_cancel_at_period_end():
     assert day(2, 28) == ended.ended_at
     assert (
         SubscriptionCancelled(
-            occurred_at=day(2, 28),
+            sequence=4,
+            occurred_at=day(3, 1),
             subscription_id=SID,
             customer_id=CID,
             immediately=False,
-            reason="too expensive",
+            ended_at=day(2, 28),
         )
         == ended.pending_events[-1]
     )
+    assert "too expensive" == ended.cancel_reason
+    assert all("too expensive" not in str(to_dict(e)) for e in ended.pending_events)
 
 
 def test_resume_withdraws_a_scheduled_cancellation():
@@ -358,16 +390,21 @@ def test_cancel_immediately():
 
 
 def test_a_cancelled_subscription_is_final():
-    """Cancelling, renewing or resuming a cancelled subscription names the rule."""
+    """Cancelling, renewing or resuming a cancelled subscription is TransitionNotAllowed."""
     sub = start().cancel(at=day(2, 10), immediately=True)
     for command in (
         lambda: sub.cancel(at=day(2, 11)),
         lambda: sub.resume(at=day(2, 11)),
         lambda: sub.renew(at=day(2, 11)),
     ):
-        with pytest.raises(ValidationError) as info:
+        with pytest.raises(TransitionNotAllowed) as info:
             command()
-        assert "$.status" == info.value.path
+        assert ("$.status", "transition") == (info.value.path, info.value.code)
+        assert ("subscription", "cancelled", ()) == (
+            info.value.machine,
+            info.value.current,
+            info.value.allowed,
+        )
         assert "that status is final" in info.value.rule
     assert sub is sub.refresh(at=day(6, 1))
 
@@ -380,7 +417,13 @@ def test_fixed_term_expires_and_can_be_renewed_before():
     expired = sub.refresh(at=day(5, 1))
     assert SubscriptionStatus.EXPIRED is expired.status
     assert (
-        SubscriptionExpired(occurred_at=day(4, 30), subscription_id=SID, customer_id=CID)
+        SubscriptionExpired(
+            sequence=2,
+            occurred_at=day(5, 1),
+            subscription_id=SID,
+            customer_id=CID,
+            ended_at=day(4, 30),
+        )
         == expired.pending_events[-1]
     )
     renewed = sub.renew(at=day(4, 1), periods=2)
@@ -388,6 +431,7 @@ def test_fixed_term_expires_and_can_be_renewed_before():
     assert 5 == renewed.term_periods
     assert (
         SubscriptionRenewed(
+            sequence=3,  # after the refresh's SubscriptionStatusChanged (fees unpaid)
             occurred_at=day(4, 1),
             subscription_id=SID,
             customer_id=CID,
@@ -396,9 +440,9 @@ def test_fixed_term_expires_and_can_be_renewed_before():
         )
         == renewed.pending_events[-1]
     )
-    with pytest.raises(ValidationError) as info:
+    with pytest.raises(TransitionNotAllowed) as info:
         sub.renew(at=day(5, 2))
-    assert "$.status" == info.value.path
+    assert ("$.status", "transition") == (info.value.path, info.value.code)
 
 
 def test_open_ended_subscription_renews_by_itself():
@@ -409,20 +453,117 @@ def test_open_ended_subscription_renews_by_itself():
 
 
 def test_transition_table():
-    """Every status is in the table; cancelled and expired are final; nothing returns to trialing."""
-    assert set(SubscriptionStatus) == set(SUBSCRIPTION_TRANSITIONS)
-    assert frozenset() == SUBSCRIPTION_TRANSITIONS[SubscriptionStatus.CANCELLED]
-    assert frozenset() == SUBSCRIPTION_TRANSITIONS[SubscriptionStatus.EXPIRED]
-    assert all(
-        SubscriptionStatus.TRIALING not in targets for targets in SUBSCRIPTION_TRANSITIONS.values()
-    )
+    """Every status is in the machine; cancelled and expired are final; nothing returns to trialing."""
+    table = SUBSCRIPTION_STATUSES.transitions
+    assert set(SubscriptionStatus) == set(table)
+    assert SUBSCRIPTION_STATUSES.is_final(SubscriptionStatus.CANCELLED)
+    assert SUBSCRIPTION_STATUSES.is_final(SubscriptionStatus.EXPIRED)
+    assert all(SubscriptionStatus.TRIALING not in targets for targets in table.values())
+    assert "subscription" == SUBSCRIPTION_STATUSES.name
 
 
 def test_commands_before_the_start_are_refused():
-    """Nothing happens to a subscription before it started."""
+    """Nothing happens to a subscription before it started: times never go backwards."""
     with pytest.raises(ValidationError) as info:
         start().cancel(at=T0 - timedelta(days=1))
-    assert ("$.at", "before_start") == (info.value.path, info.value.code)
+    assert ("$.at", "time_backwards") == (info.value.path, info.value.code)
+
+
+# -- the kernel: time rule, envelope, loading -------------------------------------------------
+
+
+def test_commands_and_refresh_dated_before_the_last_change_are_refused():
+    """refresh obeys the time rule like every command; a refused command changes nothing."""
+    sub = start().record_payment(PaymentId("p-1"), FEE, at=day(2, 5))
+    assert day(2, 5) == sub.updated_at
+    for command in (
+        lambda: sub.refresh(at=day(2, 4)),
+        lambda: sub.record_payment(PaymentId("p-2"), FEE, at=day(2, 4)),
+        lambda: sub.record_failed_payment(PaymentId("p-2"), FEE, at=day(2, 4)),
+        lambda: sub.cancel(at=day(2, 4)),
+        lambda: sub.resume(at=day(2, 4)),
+        lambda: sub.renew(at=day(2, 4)),
+    ):
+        with pytest.raises(ValidationError) as info:
+            command()
+        assert ("$.at", "time_backwards") == (info.value.path, info.value.code)
+    assert day(2, 5) == sub.updated_at
+    assert 2 == len(sub.pending_events)
+    assert SubscriptionStatus.ACTIVE is sub.status
+
+
+def test_refused_status_change_is_transition_not_allowed():
+    """An expired subscription may not be cancelled: TransitionNotAllowed, code transition."""
+    expired = start(periods=1).refresh(at=day(3, 1))
+    assert SubscriptionStatus.EXPIRED is expired.status
+    with pytest.raises(TransitionNotAllowed) as info:
+        expired.cancel(at=day(3, 2), immediately=True)
+    assert ("$.status", "transition") == (info.value.path, info.value.code)
+    assert ("expired", "cancelled") == (info.value.current, info.value.wanted)
+
+
+def test_events_carry_the_envelope():
+    """Sequence 1..n and event ids; commands pass their envelope on to the refresh they run."""
+    sub = start(actor="signup-form", correlation_id="req-1")
+    sub = sub.refresh(at=day(2, 4), actor="scheduler")
+    sub = sub.record_payment(PaymentId("p-1"), FEE, at=day(2, 5), actor="psp", causation_id="w-7")
+    events = sub.pending_events
+    assert [
+        "SubscriptionStarted",
+        "SubscriptionStatusChanged",
+        "SubscriptionPaymentRecorded",
+        "SubscriptionStatusChanged",
+    ] == [e.type for e in events]
+    assert [1, 2, 3, 4] == [e.sequence for e in events]
+    assert [f"subscription:s-1#{n}" for n in (1, 2, 3, 4)] == [e.event_id for e in events]
+    assert ["signup-form", "scheduler", "psp", "psp"] == [e.actor for e in events]
+    assert ["req-1", None, None, None] == [e.correlation_id for e in events]
+    assert [None, None, "w-7", "w-7"] == [e.causation_id for e in events]
+    assert [T0, day(2, 4), day(2, 5), day(2, 5)] == [e.occurred_at for e in events]
+
+
+def test_a_scheduled_end_is_recorded_when_refresh_passes_it():
+    """A payment after the end, then refresh: the event is dated at the refresh, ended_at at the end."""
+    sub = start(periods=1).record_payment(PaymentId("p-1"), FEE, at=day(3, 5))
+    assert SubscriptionStatus.EXPIRED is sub.status
+    expired = sub.pending_events[-1]
+    assert isinstance(expired, SubscriptionExpired)
+    assert (day(3, 5), day(2, 28)) == (expired.occurred_at, expired.ended_at)
+    assert [e.occurred_at for e in sub.pending_events] == sorted(
+        e.occurred_at for e in sub.pending_events
+    )
+
+
+def test_schema_1_documents_load_with_started_at():
+    """A stored subscription of schema version 1 (started_at, no updated_at) still loads."""
+    sub = start().record_payment(PaymentId("p-1"), FEE, at=day(2, 1)).without_pending_events()
+    data = to_dict(sub)
+    data["schema_version"] = 1
+    data["started_at"] = data.pop("created_at")
+    del data["updated_at"]
+    del data["sequence"]
+    loaded = from_dict(Subscription, data)
+    assert T0 == loaded.started_at
+    assert day(2, 1) == loaded.updated_at
+
+
+def test_loading_refuses_a_payment_before_the_start():
+    """A stored payment dated before the subscription started is refused."""
+    data = to_dict(start().record_payment(PaymentId("p-1"), FEE, at=T0).without_pending_events())
+    data["payments"][0]["at"] = (T0 - timedelta(days=1)).isoformat()
+    with pytest.raises(ValidationError) as info:
+        from_dict(Subscription, data)
+    assert "$.payments[0].at" in [p.path for p in info.value.problems]
+
+
+def test_failure_reason_is_a_code():
+    """A failed attempt's reason is a snake_case code; free text is refused."""
+    sub = start()
+    tried = sub.record_failed_payment(PaymentId("p-1"), FEE, at=T0, reason="expired_card")
+    assert "expired_card" == tried.payments[0].failure_reason
+    with pytest.raises(ValidationError) as info:
+        sub.record_failed_payment(PaymentId("p-1"), FEE, at=T0, reason="the card expired")
+    assert "$.reason" == info.value.path
 
 
 # -- payments against the schedule -----------------------------------------------------------
@@ -452,6 +593,16 @@ def test_payment_rules(amount, due_at, error, path, code):
         sub.record_payment(PaymentId("p-1"), amount, at=T0, due_at=due_at)
     assert (path, code) == (info.value.path, info.value.code)
     assert () == sub.payments
+
+
+def test_paying_an_earlier_due_date_later_is_fine():
+    """A fee for an earlier due date may be paid later, as long as the payment is not backdated."""
+    sub = start().record_payment(PaymentId("p-2"), FEE, at=day(2, 1), due_at=day(2, 28))
+    late = sub.record_payment(PaymentId("p-1"), FEE, at=day(2, 2), due_at=T0)
+    assert [day(2, 28), T0] == [p.due_at for p in late.payments]
+    with pytest.raises(ValidationError) as info:
+        sub.record_payment(PaymentId("p-1"), FEE, at=day(1, 31, hour=13), due_at=T0)
+    assert ("$.at", "time_backwards") == (info.value.path, info.value.code)
 
 
 def test_a_due_date_is_paid_once():

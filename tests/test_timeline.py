@@ -22,8 +22,10 @@ from crmcore.commerce import (
     SubscriptionId,
 )
 from crmcore.customers import CustomerId
+from crmcore.feedback import CsatResponse, FeedbackId, Review, ReviewId
 from crmcore.interactions import Interaction, InteractionId, TimelineEntry, TimelineFact, timeline
 from crmcore.serialization import from_dict, to_dict
+from crmcore.service import CaseId
 
 WIB = timezone(timedelta(hours=7))
 T0 = datetime(2026, 4, 1, 9, 0, tzinfo=UTC)
@@ -136,6 +138,33 @@ def test_aggregates_contribute_their_facts():
     ] == [e.identity for e in result]
     assert "inbound chat on whatsapp" == result[2].summary
     assert "payment of 20.00 USD for order o-1" == result[3].summary
+
+
+def test_facts_sit_at_when_they_happened_not_at_the_last_change():
+    """A linked interaction stays at its occurred_at (created_at), not at its updated_at."""
+    call = Interaction.log(
+        InteractionId("i-1"),
+        customer_id=ANA,
+        kind="call",
+        channel="phone",
+        direction="outbound",
+        at=T0,
+    ).link(at=T0 + timedelta(days=2), case_id=CaseId("case-1"))
+    answer = CsatResponse.record(
+        FeedbackId("f-1"), customer_id=ANA, score=5, at=T0 + timedelta(hours=1)
+    )
+    review = Review.receive(
+        ReviewId("r-1"), platform="google", rating=4, at=T0 + timedelta(hours=2), customer_id=ANA
+    ).answer(at=T0 + timedelta(days=1))
+    result = timeline(ANA, [call], [answer], [review])
+    assert [
+        (T0, "interaction", "i-1"),
+        (T0 + timedelta(hours=1), "csat", "f-1"),
+        (T0 + timedelta(hours=2), "review", "r-1"),
+        (T0 + timedelta(days=1), "review", "r-1/answer"),
+    ] == [(e.at, e.kind, e.key) for e in result]
+    assert call.updated_at == T0 + timedelta(days=2)
+    assert ["CSAT 5/5", "4-star review on google"] == [e.summary for e in result[1:3]]
 
 
 def test_a_later_version_of_an_aggregate_adds_only_its_new_facts():

@@ -15,10 +15,10 @@ deep. It never raises a bare ``KeyError``, ``TypeError`` or
 
 >>> from crmcore import Money
 >>> to_dict(Money("12.50", "USD"))
-{'amount': '12.50', 'currency': 'USD', 'schema_version': 1}
->>> from_dict(Money, {"amount": "12.50", "currency": "USD", "schema_version": 1})
+{'amount': '12.50', 'currency': 'USD', 'schema_version': 2}
+>>> from_dict(Money, {"amount": "12.50", "currency": "USD", "schema_version": 2})
 Money('12.50', 'USD')
->>> from_dict(Money, {"amount": 12.5, "currency": "USD", "schema_version": 1})
+>>> from_dict(Money, {"amount": 12.5, "currency": "USD", "schema_version": 2})
 Traceback (most recent call last):
 ...
 crmcore.errors.InvalidType: $.amount: must be a decimal string such as '12.50', not a float
@@ -41,6 +41,7 @@ from cattrs.errors import (
 )
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn
 
+from crmcore._kernel._aggregate import Aggregate
 from crmcore._kernel._checks import require_aware, to_decimal, type_name
 from crmcore._kernel._events import DomainEvent, event_types
 from crmcore._kernel._ids import Identifier
@@ -61,8 +62,15 @@ __all__ = [
 T = TypeVar("T")
 
 #: The schema version written by this release, and the ones it reads.
-SCHEMA_VERSION: Final = 1
-SUPPORTED_SCHEMA_VERSIONS: Final = frozenset({1})
+#:
+#: Version 2 gave every aggregate the kernel's fields (``created_at``,
+#: ``updated_at``, ``sequence``) and every event its envelope. Aggregate
+#: documents of version 1 are upgraded as they are read (renamed fields,
+#: ``updated_at`` from the latest time in the data, ``sequence`` 0); version 1
+#: documents holding pending events, and version 1 event documents, are
+#: refused: their events had no sequence numbers to rebuild the envelope from.
+SCHEMA_VERSION: Final = 2
+SUPPORTED_SCHEMA_VERSIONS: Final = (1, 2)
 #: Deepest nesting accepted in a document passed to :func:`from_dict`.
 MAX_DEPTH: Final = 64
 #: Most values (dict entries and list items, counted recursively) in one document.
@@ -282,7 +290,13 @@ class _Hooks:
         fn = self.unstructure_fns.get(cls)
         if fn is None:
             fn = self.unstructure_fns[cls] = make_dict_unstructure_fn(cls, self.conv)
-        return {"type": cls.__name__, **fn(event)}
+        return {
+            "type": cls.__name__,
+            "event_id": event.event_id,
+            "aggregate_kind": event.aggregate_kind,
+            "aggregate_id": event.aggregate_id,
+            **fn(event),
+        }
 
     def structure_event(self, value: object, declared: type[DomainEvent]) -> DomainEvent:
         if not isinstance(value, dict):
@@ -296,9 +310,18 @@ class _Hooks:
         fn = self.structure_fns.get(cls)
         if fn is None:
             fn = self.structure_fns[cls] = make_dict_structure_fn(cls, self.conv)
-        body = {k: v for k, v in value.items() if k != "type"}
+        body = {k: v for k, v in value.items() if k not in _DERIVED_EVENT_KEYS}
         result: DomainEvent = fn(body, cls)
+        for key in _DERIVED_EVENT_KEYS[1:]:
+            if key in value and value[key] != getattr(result, key):
+                raise ValidationError(
+                    "must match the event's other fields", path=f"$.{key}", code="envelope"
+                )
         return result
+
+
+#: Keys of an event document derived from its other fields: written for readers, checked on load.
+_DERIVED_EVENT_KEYS: Final = ("type", "event_id", "aggregate_kind", "aggregate_id")
 
 
 def make_converter() -> cattrs.Converter:
@@ -378,12 +401,14 @@ def from_dict(cls: type[T], data: object) -> T:
         raise InvalidType(f"must be an object, not {_json_type(data)}", path="$")
     _check_shape(data)
     version = data.get("schema_version")
-    if isinstance(version, bool) or version not in SUPPORTED_SCHEMA_VERSIONS:
-        supported = ", ".join(str(v) for v in sorted(SUPPORTED_SCHEMA_VERSIONS))
+    if type(version) is not int or version not in SUPPORTED_SCHEMA_VERSIONS:
+        supported = ", ".join(str(v) for v in SUPPORTED_SCHEMA_VERSIONS)
         raise SchemaVersionError(
             f"must be a supported schema version ({supported})", path="$.schema_version"
         )
     body = {k: v for k, v in data.items() if k != "schema_version"}
+    if version == 1:
+        body = _upgrade_v1(cls, body)
     try:
         result = _CONVERTER.structure(body, cls)
     except Exception as exc:  # noqa: BLE001 - every failure becomes a ValidationError.
@@ -393,6 +418,47 @@ def from_dict(cls: type[T], data: object) -> T:
             f"describes a {type_name(result)}, not a {cls.__name__}", path="$.type", code="type"
         )
     return result  # type: ignore[return-value]
+
+
+def _upgrade_v1(cls: type, body: dict[str, Any]) -> dict[str, Any]:
+    """A schema-1 document in the shape of schema 2 (see :data:`SCHEMA_VERSION`)."""
+    if issubclass(cls, DomainEvent):
+        raise SchemaVersionError(
+            "events of schema version 1 cannot be read: their envelope cannot be rebuilt",
+            path="$.schema_version",
+        )
+    if not issubclass(cls, Aggregate):
+        return body
+    if body.get("pending_events"):
+        raise SchemaVersionError(
+            "a schema version 1 document with pending events cannot be read: "
+            "their envelope cannot be rebuilt",
+            path="$.pending_events",
+        )
+    renames = _v1_renames(cls, body)
+    upgraded = {renames.get(key, key): value for key, value in body.items()}
+    upgraded.setdefault("sequence", 0)
+    return upgraded
+
+
+def _v1_renames(cls: type, body: Mapping[str, Any]) -> Mapping[str, str]:
+    # A document for a base class (a survey response) names its concrete class in "type".
+    tag = body.get("type")
+    if isinstance(tag, str):
+        for sub in _subclasses(cls):
+            if sub.__name__ == tag:
+                renames: Mapping[str, str] = getattr(sub, "v1_renames", {})
+                return renames
+    return cls.v1_renames  # type: ignore[attr-defined, no-any-return]
+
+
+def _subclasses(cls: type) -> list[type]:
+    found, pending = [], [cls]
+    while pending:
+        current = pending.pop()
+        found.append(current)
+        pending.extend(current.__subclasses__())
+    return found
 
 
 def _check_shape(data: object) -> None:

@@ -31,13 +31,13 @@ from crmcore.loyalty import (
     LoyaltyAccount,
     LoyaltyAccountId,
     LoyaltyProgram,
+    LoyaltyRewardRedeemed,
+    LoyaltyTierChanged,
     PointsRounding,
     ProgramId,
     Reward,
     RewardId,
-    RewardRedeemed,
     Tier,
-    TierChanged,
 )
 from crmcore.loyalty._account import EARNING_STATUSES
 from crmcore.sales import (
@@ -378,7 +378,10 @@ def _loyalty_lines(data: DemoLoyalty, customers: int, at: datetime) -> list[str]
         f"({_points(lapsed)} past expiry awaiting the next run)"
     )
     moves = [
-        e for account in accounts for e in account.pending_events if isinstance(e, TierChanged)
+        e
+        for account in accounts
+        for e in account.pending_events
+        if isinstance(e, LoyaltyTierChanged)
     ]
     lines.append(
         f"tier changes: {sum(e.upgrade for e in moves)} upgrades, "
@@ -388,7 +391,7 @@ def _loyalty_lines(data: DemoLoyalty, customers: int, at: datetime) -> list[str]
         e.reward_id
         for account in accounts
         for e in account.pending_events
-        if isinstance(e, RewardRedeemed)
+        if isinstance(e, LoyaltyRewardRedeemed)
     )
     names = {reward.id: reward.name for reward in program.rewards}
     lines.append("top rewards redeemed:")

@@ -2,7 +2,7 @@
 
 Stage transitions are ``(customer_id, from_stage, to_stage, at)`` tuples or
 objects with ``customer_id``, ``from_stage``, ``to_stage`` and ``at`` (or
-``occurred_at``, as on ``LifecycleStageChanged`` events); ``from_stage`` is
+``occurred_at``, as on ``CustomerStageChanged`` events); ``from_stage`` is
 ``None`` for the entry into a lifecycle.
 """
 

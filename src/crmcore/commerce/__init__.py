@@ -2,13 +2,13 @@
 
 from crmcore._kernel._ids import OrderId, PaymentId, PlanId, ProductId, SubscriptionId
 from crmcore.commerce._orders import (
-    ORDER_TRANSITIONS,
+    ORDER_STATUSES,
     ItemReturn,
-    ItemsReturned,
     Order,
     OrderCancelled,
     OrderEvent,
     OrderFulfilled,
+    OrderItemsReturned,
     OrderLine,
     OrderPaid,
     OrderPaymentFailed,
@@ -21,7 +21,7 @@ from crmcore.commerce._orders import (
 )
 from crmcore.commerce._payments import Payment, PaymentMethod, PaymentOutcome, Period, PeriodUnit
 from crmcore.commerce._subscriptions import (
-    SUBSCRIPTION_TRANSITIONS,
+    SUBSCRIPTION_STATUSES,
     PaymentDue,
     PaymentDueStatus,
     Plan,
@@ -41,15 +41,15 @@ from crmcore.commerce._subscriptions import (
 )
 
 __all__ = [
-    "ORDER_TRANSITIONS",
-    "SUBSCRIPTION_TRANSITIONS",
+    "ORDER_STATUSES",
+    "SUBSCRIPTION_STATUSES",
     "ItemReturn",
-    "ItemsReturned",
     "Order",
     "OrderCancelled",
     "OrderEvent",
     "OrderFulfilled",
     "OrderId",
+    "OrderItemsReturned",
     "OrderLine",
     "OrderPaid",
     "OrderPaymentFailed",

@@ -1,7 +1,8 @@
 """Orders: what a customer bought, paid, got refunded and sent back.
 
 An :class:`Order` holds lines of one currency, the payments made against it,
-refunds and returns. Its status follows an explicit machine::
+refunds and returns. Its status follows an explicit machine
+(:data:`ORDER_STATUSES`)::
 
     placed ──► paid ──► fulfilled ──► partially_refunded ──► refunded
       │          │  └──────────────────────┘   │   ▲
@@ -11,32 +12,34 @@ Payments are taken while the order is placed; the one that settles the
 balance makes it paid. Refunds never exceed what was paid less what was
 already refunded; returns never exceed what was ordered less what was
 already returned, and refund the returned lines unless told otherwise.
+
+Reasons given for refunds, returns and cancellations are free text: they stay
+in the order and never go into its events.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
-from types import MappingProxyType
-from typing import Any, ClassVar, Final
+from typing import Any, ClassVar, Final, Unpack
 
 import attrs
 
-from crmcore._kernel._aggregate import check_version, pending_events, typed_id
+from crmcore._kernel._aggregate import Aggregate, Command, typed_id
 from crmcore._kernel._checks import (
     aware,
     enum_converter,
     instance_of,
     optional_aware,
-    require_aware,
     tuple_of,
     type_name,
 )
-from crmcore._kernel._events import DomainEvent
+from crmcore._kernel._events import DomainEvent, EventDraft, EventMeta
 from crmcore._kernel._ids import CustomerId, OrderId, PaymentId, ProductId
 from crmcore._kernel._money import Money
+from crmcore._kernel._status import StatusMachine
 from crmcore._kernel._timeline import TimelineEntry
 from crmcore.commerce._payments import (
     Payment,
@@ -46,19 +49,20 @@ from crmcore.commerce._payments import (
     money_at_least_zero,
     positive_int,
     positive_money,
+    reason_code,
     reason_text,
     same_currency,
 )
-from crmcore.errors import InvalidType, ValidationError
+from crmcore.errors import InvalidType, TransitionNotAllowed, ValidationError
 
 __all__ = [
-    "ORDER_TRANSITIONS",
+    "ORDER_STATUSES",
     "ItemReturn",
-    "ItemsReturned",
     "Order",
     "OrderCancelled",
     "OrderEvent",
     "OrderFulfilled",
+    "OrderItemsReturned",
     "OrderLine",
     "OrderPaid",
     "OrderPaymentFailed",
@@ -91,17 +95,20 @@ class OrderStatus(StrEnum):
 
 _S = OrderStatus
 
-#: The statuses each status may change to. Fulfilling a partially refunded
-#: order keeps it partially refunded; cancelling needs an unfulfilled order.
-ORDER_TRANSITIONS: Final[Mapping[OrderStatus, frozenset[OrderStatus]]] = MappingProxyType(
+#: The status machine: the statuses each status may change to. Fulfilling a
+#: partially refunded order keeps it partially refunded; cancelling needs an
+#: unfulfilled order (:attr:`Order.allowed_statuses` narrows the table for a
+#: fulfilled one).
+ORDER_STATUSES: Final = StatusMachine(
+    "order",
     {
-        _S.PLACED: frozenset({_S.PAID, _S.CANCELLED}),
-        _S.PAID: frozenset({_S.FULFILLED, _S.PARTIALLY_REFUNDED, _S.REFUNDED, _S.CANCELLED}),
-        _S.FULFILLED: frozenset({_S.PARTIALLY_REFUNDED, _S.REFUNDED}),
-        _S.PARTIALLY_REFUNDED: frozenset({_S.PARTIALLY_REFUNDED, _S.REFUNDED, _S.CANCELLED}),
-        _S.REFUNDED: frozenset(),
-        _S.CANCELLED: frozenset(),
-    }
+        _S.PLACED: {_S.PAID, _S.CANCELLED},
+        _S.PAID: {_S.FULFILLED, _S.PARTIALLY_REFUNDED, _S.REFUNDED, _S.CANCELLED},
+        _S.FULFILLED: {_S.PARTIALLY_REFUNDED, _S.REFUNDED},
+        _S.PARTIALLY_REFUNDED: {_S.PARTIALLY_REFUNDED, _S.REFUNDED, _S.CANCELLED},
+        _S.REFUNDED: set(),
+        _S.CANCELLED: set(),
+    },
 )
 
 
@@ -190,11 +197,11 @@ def _refund_reason(value: object) -> str | None:
 
 @attrs.frozen(slots=True, kw_only=True)
 class Refund:
-    """Money given back to the customer."""
+    """Money given back to the customer, and why (free text, left out of the repr)."""
 
     amount: Money = attrs.field(converter=_refund_amount)
     at: datetime = attrs.field(converter=_refund_at)
-    reason: str | None = attrs.field(default=None, converter=_refund_reason)
+    reason: str | None = attrs.field(default=None, converter=_refund_reason, repr=False)
 
 
 def _returned_line_index(_: object, __: attrs.Attribute[Any], value: object) -> None:
@@ -238,12 +245,15 @@ def _return_refund(value: object) -> Money:
 
 @attrs.frozen(slots=True, kw_only=True)
 class ItemReturn:
-    """Units of one or more lines sent back, and the money refunded for them (maybe zero)."""
+    """Units of one or more lines sent back, and the money refunded for them (maybe zero).
+
+    The reason is free text that may hold personal data, so the repr leaves it out.
+    """
 
     lines: tuple[ReturnedLine, ...] = attrs.field(converter=_returned_lines)
     at: datetime = attrs.field(converter=_refund_at)
     refund: Money = attrs.field(converter=_return_refund)
-    reason: str | None = attrs.field(default=None, converter=_refund_reason)
+    reason: str | None = attrs.field(default=None, converter=_refund_reason, repr=False)
 
     @property
     def quantity(self) -> int:
@@ -256,9 +266,15 @@ class ItemReturn:
 
 @attrs.frozen(slots=True, kw_only=True)
 class OrderEvent(DomainEvent):
-    """Base of the events recorded by an :class:`Order`."""
+    """Base of the events recorded by an :class:`Order`.
+
+    Order events carry ids, statuses, amounts, lines and payments; the free
+    text reasons given for refunds, returns and cancellations stay in the order.
+    """
 
     abstract_event: ClassVar[bool] = True
+    aggregate_kind: ClassVar[str] = "order"
+    aggregate_id_field: ClassVar[str] = "order_id"
 
     order_id: OrderId
     customer_id: CustomerId
@@ -281,7 +297,7 @@ class OrderPaymentRecorded(OrderEvent):
 
 @attrs.frozen(slots=True, kw_only=True)
 class OrderPaymentFailed(OrderEvent):
-    """An attempt to pay for the order failed."""
+    """An attempt to pay for the order failed (``payment.failure_reason`` is a code)."""
 
     payment: Payment
 
@@ -300,31 +316,38 @@ class OrderFulfilled(OrderEvent):
 
 @attrs.frozen(slots=True, kw_only=True)
 class OrderCancelled(OrderEvent):
-    """The order was cancelled (anything paid was refunded just before)."""
+    """The order was cancelled (anything paid was refunded just before).
 
-    reason: str | None = None
+    The reason given, if any, stays in the order.
+    """
 
 
 @attrs.frozen(slots=True, kw_only=True)
 class OrderRefunded(OrderEvent):
-    """Money was refunded; ``refunded_total`` is everything refunded so far."""
+    """Money was refunded: ``amount`` now, ``refunded_total`` everything refunded so far.
 
-    refund: Refund
+    The reason given, if any, stays in the order's :attr:`~Order.refunds`.
+    """
+
+    amount: Money
     refunded_total: Money
 
 
 @attrs.frozen(slots=True, kw_only=True)
-class ItemsReturned(OrderEvent):
-    """Units of the order came back."""
+class OrderItemsReturned(OrderEvent):
+    """Units of the order came back: ``lines`` (by line index) and the ``refund`` for them.
 
-    returned: ItemReturn
+    The refund may be zero (an exchange); when it is not, :class:`OrderRefunded`
+    follows. The reason given, if any, stays in the order's :attr:`~Order.returns`.
+    """
+
+    v1_names: ClassVar[tuple[str, ...]] = ("ItemsReturned",)
+
+    lines: tuple[ReturnedLine, ...]
+    refund: Money
 
 
 # -- the aggregate -----------------------------------------------------------------------
-
-
-def _order_placed_at(value: object) -> datetime:
-    return aware("$.placed_at")(value)
 
 
 def _order_lines(value: object) -> tuple[OrderLine, ...]:
@@ -345,7 +368,7 @@ def _order_lines(value: object) -> tuple[OrderLine, ...]:
 
 
 def _order_status(value: object) -> OrderStatus:
-    return enum_converter(OrderStatus, "$.status")(value)
+    return ORDER_STATUSES.parse(value)
 
 
 def _method(value: object) -> PaymentMethod:
@@ -380,6 +403,10 @@ def _order_cancelled_at(value: object) -> datetime | None:
     return optional_aware("$.cancelled_at")(value)
 
 
+def _order_cancel_reason(value: object) -> str | None:
+    return reason_text(value, "$.cancel_reason")
+
+
 def _rounded_share(net: Money, units: int, of: int) -> Money:
     # The refund for the first ``units`` of ``of`` units of a line, in whole minor
     # units. Refunds of successive returns are differences of these, so a line
@@ -389,17 +416,25 @@ def _rounded_share(net: Money, units: int, of: int) -> Money:
     return (net * units / of).rounded("ROUND_DOWN")
 
 
+#: A draft of an order's first events, or a function of the new order giving one.
+_FirstDraft = EventDraft | Callable[["Order"], EventDraft]
+
+
 @attrs.frozen(slots=True, kw_only=True, repr=False)
-class Order:
+class Order(Aggregate[OrderId]):
     """An order: lines, payments, refunds and returns, with a status machine.
 
     ``Order`` is immutable; every command returns a new order and records
     events in :attr:`pending_events`. A command that fails raises a
-    :class:`~crmcore.ValidationError` and changes nothing.
+    :class:`~crmcore.ValidationError` and changes nothing. Every command takes
+    the time it happens at, which must not be before the order's last change
+    (:attr:`updated_at`): times never go backwards. Every command also takes
+    the envelope keywords ``actor``, ``correlation_id`` and ``causation_id``
+    (see :mod:`crmcore.events`).
 
     Orders also serve the CLV summaries (:func:`crmcore.clv.summarize` reads
-    ``customer_id``, ``at`` and ``amount``) and the customer timeline
-    (:meth:`timeline_facts`).
+    ``customer_id``, ``at`` and ``amount``), loyalty earning and the customer
+    timeline (:meth:`timeline_facts`).
 
     >>> from datetime import datetime, timezone
     >>> at = datetime(2026, 3, 1, 10, 0, tzinfo=timezone.utc)
@@ -425,12 +460,28 @@ class Order:
     >>> order.status.value, order.amount_refunded, order.net_revenue
     ('partially_refunded', Money('15.00', 'USD'), Money('40.00', 'USD'))
     >>> [event.type for event in order.pending_events]
-    ['OrderPlaced', 'OrderPaymentRecorded', 'OrderPaid', 'OrderFulfilled', 'ItemsReturned', 'OrderRefunded']
+    ['OrderPlaced', 'OrderPaymentRecorded', 'OrderPaid', 'OrderFulfilled', 'OrderItemsReturned', 'OrderRefunded']
+    >>> order.pending_events[-1].event_id
+    'order:o-1#6'
+
+    Attributes:
+        customer_id: who ordered.
+        lines: what was ordered, in one currency.
+        status: where the order stands (see :data:`ORDER_STATUSES`).
+        payments: every payment and failed attempt, oldest first.
+        refunds: every refund, oldest first (with its free-text reason, if any).
+        returns: every return, oldest first (with its free-text reason, if any).
+        fulfilled_at: when the order was delivered or handed over, if it was.
+        cancelled_at: when the order was cancelled, if it was.
+        cancel_reason: the reason given for the cancellation, if any (free
+            text: it stays here and never goes into an event).
     """
 
-    id: OrderId = attrs.field(validator=typed_id(OrderId, "$.id"))
+    aggregate_kind: ClassVar[str] = "order"
+    id_type: ClassVar[type[OrderId]] = OrderId
+    v1_renames: ClassVar[Mapping[str, str]] = {"placed_at": "created_at"}
+
     customer_id: CustomerId = attrs.field(validator=typed_id(CustomerId, "$.customer_id"))
-    placed_at: datetime = attrs.field(converter=_order_placed_at)
     lines: tuple[OrderLine, ...] = attrs.field(converter=_order_lines)
     status: OrderStatus = attrs.field(default=OrderStatus.PLACED, converter=_order_status)
     payments: tuple[Payment, ...] = attrs.field(default=(), converter=_order_payments)
@@ -438,15 +489,13 @@ class Order:
     returns: tuple[ItemReturn, ...] = attrs.field(default=(), converter=_order_returns)
     fulfilled_at: datetime | None = attrs.field(default=None, converter=_order_fulfilled_at)
     cancelled_at: datetime | None = attrs.field(default=None, converter=_order_cancelled_at)
-    version: int = attrs.field(default=0, validator=check_version)
-    pending_events: tuple[DomainEvent, ...] = attrs.field(
-        default=(), converter=pending_events, eq=False, hash=False
-    )
+    cancel_reason: str | None = attrs.field(default=None, converter=_order_cancel_reason)
 
-    def __attrs_post_init__(self) -> None:
+    def _check(self) -> None:
         self._check_payments_and_refunds()
         self._check_returns()
         self._check_status_times()
+        self._check_not_before_placed()
 
     def _check_payments_and_refunds(self) -> None:
         currency = self.currency
@@ -505,6 +554,42 @@ class Order:
                 path="$.cancelled_at",
                 code="status_mismatch",
             )
+        if self.cancel_reason is not None and self.status is not OrderStatus.CANCELLED:
+            raise ValidationError(
+                f"does not match the status {self.status.value}",
+                path="$.cancel_reason",
+                code="status_mismatch",
+            )
+
+    def _check_not_before_placed(self) -> None:
+        placed = self.created_at
+        timed: list[tuple[str, datetime | None]] = [
+            *((f"$.payments[{i}].at", p.at) for i, p in enumerate(self.payments)),
+            *((f"$.refunds[{i}].at", r.at) for i, r in enumerate(self.refunds)),
+            *((f"$.returns[{i}].at", r.at) for i, r in enumerate(self.returns)),
+            ("$.fulfilled_at", self.fulfilled_at),
+            ("$.cancelled_at", self.cancelled_at),
+        ]
+        for path, when in timed:
+            if when is not None and when < placed:
+                raise ValidationError(
+                    "must not be before the order was placed", path=path, code="time_backwards"
+                )
+
+    def _recorded_times(self) -> Iterable[datetime]:
+        for payment in self.payments:
+            yield payment.at
+        for refund in self.refunds:
+            yield refund.at
+        for item in self.returns:
+            yield item.at
+        if self.fulfilled_at is not None:
+            yield self.fulfilled_at
+        if self.cancelled_at is not None:
+            yield self.cancelled_at
+
+    def _event_fields(self) -> Mapping[str, object]:
+        return {"order_id": self.id, "customer_id": self.customer_id}
 
     # -- construction ---------------------------------------------------------------------
 
@@ -516,6 +601,7 @@ class Order:
         customer_id: CustomerId,
         lines: Iterable[OrderLine],
         at: datetime,
+        **meta: Unpack[EventMeta],
     ) -> Order:
         """Place an order (version 0) at ``at``; records :class:`OrderPlaced`.
 
@@ -526,28 +612,28 @@ class Order:
             ValidationError: no lines, a line of another currency
                 (``$.lines[i].unit_price``), a naive time, ...
         """
-        when = require_aware(at, "$.at")
-        order = cls(id=order_id, customer_id=customer_id, placed_at=when, lines=lines)
-        events: list[DomainEvent] = [
-            OrderPlaced(
-                occurred_at=when,
-                order_id=order.id,
-                customer_id=order.customer_id,
-                lines=order.lines,
-                total=order.total,
-            )
+        command = cls._begin_new(at, meta)
+        checked = _order_lines(lines)
+        # Line nets are never negative, so the total is zero only if every net is.
+        free = all(line.net.is_zero() for line in checked)
+        drafts: list[_FirstDraft] = [
+            lambda order: OrderPlaced.draft(lines=order.lines, total=order.total)
         ]
-        if order.total.is_zero():
-            order = attrs.evolve(order, status=OrderStatus.PAID)
-            events.append(
-                OrderPaid(
-                    occurred_at=when,
-                    order_id=order.id,
-                    customer_id=order.customer_id,
-                    amount=order.total,
-                )
-            )
-        return attrs.evolve(order, pending_events=tuple(events))
+        if free:
+            drafts.append(lambda order: OrderPaid.draft(amount=order.total))
+        return cls._create(
+            command,
+            *drafts,
+            id=order_id,
+            customer_id=customer_id,
+            lines=checked,
+            status=OrderStatus.PAID if free else OrderStatus.PLACED,
+        )
+
+    @property
+    def placed_at(self) -> datetime:
+        """When the order was placed (its ``created_at``)."""
+        return self.created_at
 
     # -- totals ---------------------------------------------------------------------------
 
@@ -620,8 +706,8 @@ class Order:
 
     @property
     def at(self) -> datetime:
-        """When the order was placed (the CLV transaction protocol)."""
-        return self.placed_at
+        """When the order was placed, its ``created_at`` (the CLV transaction protocol)."""
+        return self.created_at
 
     @property
     def amount(self) -> Money:
@@ -642,7 +728,7 @@ class Order:
     @property
     def allowed_statuses(self) -> frozenset[OrderStatus]:
         """The statuses the order may change to now."""
-        allowed = set(ORDER_TRANSITIONS[self.status])
+        allowed = set(ORDER_STATUSES.allowed(self.status))
         if self.is_fulfilled:
             allowed -= {OrderStatus.FULFILLED, OrderStatus.CANCELLED}
         return frozenset(allowed)
@@ -660,7 +746,7 @@ class Order:
         units = sum(line.quantity for line in self.lines)
         facts = [
             TimelineEntry(
-                at=self.placed_at,
+                at=self.created_at,
                 kind="order",
                 key=oid,
                 customer_id=cid,
@@ -723,33 +809,19 @@ class Order:
 
     # -- commands -------------------------------------------------------------------------
 
-    def _when(self, at: object) -> datetime:
-        when = require_aware(at, "$.at")
-        if when < self.placed_at:
-            raise ValidationError(
-                "must not be before the order was placed", path="$.at", code="before_placed"
-            )
-        return when
+    def _refused(self, rule: str, wanted: OrderStatus | None = None) -> TransitionNotAllowed:
+        """A status refusal that is not a plain move of the machine (no payments, no returns)."""
+        return TransitionNotAllowed(
+            rule,
+            path="$.status",
+            machine=ORDER_STATUSES.name,
+            current=self.status.value,
+            wanted=None if wanted is None else wanted.value,
+            allowed=tuple(sorted(s.value for s in self.allowed_statuses)),
+        )
 
     def _check_move(self, target: OrderStatus) -> None:
-        allowed = self.allowed_statuses
-        if target in allowed:
-            return
-        if allowed:
-            names = ", ".join(sorted(s.value for s in allowed))
-            rule = (
-                f"an order that is {self.status.value} cannot become {target.value}; "
-                f"it may become: {names}"
-            )
-        else:
-            rule = (
-                f"an order that is {self.status.value} cannot become {target.value}; "
-                "that status is final"
-            )
-        raise ValidationError(rule, path="$.status", code="status_transition")
-
-    def _record(self, *events: DomainEvent, **changes: Any) -> Order:
-        return attrs.evolve(self, pending_events=self.pending_events + events, **changes)
+        ORDER_STATUSES.check(self.status, target, allowed=self.allowed_statuses)
 
     def _line_index(self, line: object, path: str) -> int:
         if isinstance(line, bool) or not isinstance(line, int):
@@ -764,24 +836,23 @@ class Order:
         amount: Money,
         *,
         at: object,
+        meta: Mapping[str, object],
         method: PaymentMethod | str | None,
         outcome: PaymentOutcome,
         reason: str | None = None,
-    ) -> Payment:
-        when = self._when(at)
+    ) -> tuple[Command, Payment]:
         if type(payment_id) is not PaymentId:
             raise InvalidType(
                 f"must be a PaymentId, not {type_name(payment_id)}", path="$.payment_id"
             )
         money = same_currency(positive_money(amount, "$.amount"), self.currency, "$.amount")
         checked_method = None if method is None else _method(method)
-        text = reason_text(reason, "$.reason")
+        code = reason_code(reason, "$.reason")
+        command = self._begin(at, meta)
         if self.status is not OrderStatus.PLACED:
-            raise ValidationError(
+            raise self._refused(
                 f"an order that is {self.status.value} takes no payments; "
-                "payments are taken while it is placed",
-                path="$.status",
-                code="status_transition",
+                "payments are taken while it is placed"
             )
         if money > self.balance_due:
             raise ValidationError(
@@ -791,14 +862,15 @@ class Order:
             raise ValidationError(
                 "must not repeat a payment of this order", path="$.payment_id", code="duplicate"
             )
-        return Payment(
+        payment = Payment(
             id=payment_id,
             amount=money,
-            at=when,
+            at=command.at,
             outcome=outcome,
             method=checked_method,
-            failure_reason=text,
+            failure_reason=code,
         )
+        return command, payment
 
     def record_payment(
         self,
@@ -807,6 +879,7 @@ class Order:
         *,
         at: datetime,
         method: PaymentMethod | str | None = None,
+        **meta: Unpack[EventMeta],
     ) -> Order:
         """Record a payment that went through; records :class:`OrderPaymentRecorded`.
 
@@ -814,33 +887,26 @@ class Order:
         records :class:`OrderPaid`.
 
         Raises:
-            ValidationError: the order is not placed (``$.status``), the amount
-                is not positive, of another currency, or above the balance due
-                (``$.amount``), or the payment id was used already.
+            TransitionNotAllowed: the order is not placed (``$.status``, code
+                ``transition``).
+            ValidationError: the amount is not positive, of another currency,
+                or above the balance due (``$.amount``), the payment id was
+                used already, or ``at`` is before the last change.
         """
-        payment = self._payment(
-            payment_id, amount, at=at, method=method, outcome=PaymentOutcome.SUCCEEDED
+        command, payment = self._payment(
+            payment_id,
+            amount,
+            at=at,
+            meta=meta,
+            method=method,
+            outcome=PaymentOutcome.SUCCEEDED,
         )
-        events: list[DomainEvent] = [
-            OrderPaymentRecorded(
-                occurred_at=payment.at,
-                order_id=self.id,
-                customer_id=self.customer_id,
-                payment=payment,
-            )
-        ]
+        drafts = [OrderPaymentRecorded.draft(payment=payment)]
         status = self.status
         if payment.amount == self.balance_due:
             status = OrderStatus.PAID
-            events.append(
-                OrderPaid(
-                    occurred_at=payment.at,
-                    order_id=self.id,
-                    customer_id=self.customer_id,
-                    amount=self.total,
-                )
-            )
-        return self._record(*events, payments=(*self.payments, payment), status=status)
+            drafts.append(OrderPaid.draft(amount=self.total))
+        return self._record(command, *drafts, payments=(*self.payments, payment), status=status)
 
     def record_failed_payment(
         self,
@@ -850,71 +916,78 @@ class Order:
         at: datetime,
         method: PaymentMethod | str | None = None,
         reason: str | None = None,
+        **meta: Unpack[EventMeta],
     ) -> Order:
         """Record a failed attempt to pay; records :class:`OrderPaymentFailed`.
 
-        Raises:
-            ValidationError: as for :meth:`record_payment`.
-        """
-        payment = self._payment(
-            payment_id, amount, at=at, method=method, outcome=PaymentOutcome.FAILED, reason=reason
-        )
-        event = OrderPaymentFailed(
-            occurred_at=payment.at, order_id=self.id, customer_id=self.customer_id, payment=payment
-        )
-        return self._record(event, payments=(*self.payments, payment))
+        ``reason`` is a snake_case code (``"card_declined"``), kept as the
+        payment's ``failure_reason``.
 
-    def fulfil(self, *, at: datetime) -> Order:
+        Raises:
+            TransitionNotAllowed: the order is not placed (``$.status``).
+            ValidationError: as for :meth:`record_payment`, or a ``reason``
+                that is not a snake_case code (``$.reason``).
+        """
+        command, payment = self._payment(
+            payment_id,
+            amount,
+            at=at,
+            meta=meta,
+            method=method,
+            outcome=PaymentOutcome.FAILED,
+            reason=reason,
+        )
+        draft = OrderPaymentFailed.draft(payment=payment)
+        return self._record(command, draft, payments=(*self.payments, payment))
+
+    def fulfil(self, *, at: datetime, **meta: Unpack[EventMeta]) -> Order:
         """Mark the order delivered or handed over; records :class:`OrderFulfilled`.
 
         Raises:
-            ValidationError: the order is not paid, or already fulfilled (``$.status``).
+            TransitionNotAllowed: the order is not paid, or already fulfilled
+                (``$.status``, code ``transition``).
         """
-        when = self._when(at)
+        command = self._begin(at, meta)
         if self.is_fulfilled:
-            raise ValidationError(
-                "the order is already fulfilled", path="$.status", code="already_fulfilled"
-            )
+            raise self._refused("the order is already fulfilled", OrderStatus.FULFILLED)
         status = self.status
         if status is not OrderStatus.PARTIALLY_REFUNDED:
             self._check_move(OrderStatus.FULFILLED)
             status = OrderStatus.FULFILLED
-        event = OrderFulfilled(occurred_at=when, order_id=self.id, customer_id=self.customer_id)
-        return self._record(event, status=status, fulfilled_at=when)
+        return self._record(command, OrderFulfilled.draft(), status=status, fulfilled_at=command.at)
 
-    def cancel(self, *, at: datetime, reason: str | None = None) -> Order:
+    def cancel(
+        self, *, at: datetime, reason: str | None = None, **meta: Unpack[EventMeta]
+    ) -> Order:
         """Cancel an unfulfilled order, refunding whatever was paid.
 
         Records :class:`OrderRefunded` (when money is given back) and
-        :class:`OrderCancelled`.
+        :class:`OrderCancelled`. The ``reason`` (free text) is kept as
+        :attr:`cancel_reason` (and with the refund), never in the events.
 
         Raises:
-            ValidationError: the order is fulfilled, refunded or already cancelled.
+            TransitionNotAllowed: the order is fulfilled, refunded or already
+                cancelled (``$.status``, code ``transition``).
         """
-        when = self._when(at)
         text = reason_text(reason, "$.reason")
+        command = self._begin(at, meta)
         self._check_move(OrderStatus.CANCELLED)
-        events: list[DomainEvent] = []
+        drafts: list[EventDraft] = []
         refunds = self.refunds
         if not self.refundable.is_zero():
-            refund = Refund(amount=self.refundable, at=when, reason=text)
+            refund = Refund(amount=self.refundable, at=command.at, reason=text)
             refunds = (*refunds, refund)
-            events.append(
-                OrderRefunded(
-                    occurred_at=when,
-                    order_id=self.id,
-                    customer_id=self.customer_id,
-                    refund=refund,
-                    refunded_total=self.amount_paid,
-                )
+            drafts.append(
+                OrderRefunded.draft(amount=refund.amount, refunded_total=self.amount_paid)
             )
-        events.append(
-            OrderCancelled(
-                occurred_at=when, order_id=self.id, customer_id=self.customer_id, reason=text
-            )
-        )
+        drafts.append(OrderCancelled.draft())
         return self._record(
-            *events, status=OrderStatus.CANCELLED, cancelled_at=when, refunds=refunds
+            command,
+            *drafts,
+            status=OrderStatus.CANCELLED,
+            cancelled_at=command.at,
+            cancel_reason=text,
+            refunds=refunds,
         )
 
     def _refund_status(self, refunded_after: Money) -> OrderStatus:
@@ -922,20 +995,28 @@ class Order:
             return OrderStatus.REFUNDED
         return OrderStatus.PARTIALLY_REFUNDED
 
-    def refund(self, amount: Money, *, at: datetime, reason: str | None = None) -> Order:
+    def refund(
+        self,
+        amount: Money,
+        *,
+        at: datetime,
+        reason: str | None = None,
+        **meta: Unpack[EventMeta],
+    ) -> Order:
         """Give money back; records :class:`OrderRefunded`.
 
         The order becomes refunded when everything paid has been refunded,
-        partially refunded otherwise.
+        partially refunded otherwise. The ``reason`` (free text) is kept in
+        :attr:`refunds`, never in the event.
 
         Raises:
-            ValidationError: the status allows no refund (``$.status``), or the
-                amount is not positive, of another currency, or more than was
-                paid less what was already refunded (``$.amount``).
+            TransitionNotAllowed: the status allows no refund (``$.status``).
+            ValidationError: the amount is not positive, of another currency,
+                or more than was paid less what was already refunded (``$.amount``).
         """
-        when = self._when(at)
         money = same_currency(positive_money(amount, "$.amount"), self.currency, "$.amount")
         text = reason_text(reason, "$.reason")
+        command = self._begin(at, meta)
         if money > self.refundable:
             self._check_move(OrderStatus.PARTIALLY_REFUNDED)
             raise ValidationError(
@@ -946,15 +1027,9 @@ class Order:
         after = self.amount_refunded + money
         status = self._refund_status(after)
         self._check_move(status)
-        refund = Refund(amount=money, at=when, reason=text)
-        event = OrderRefunded(
-            occurred_at=when,
-            order_id=self.id,
-            customer_id=self.customer_id,
-            refund=refund,
-            refunded_total=after,
-        )
-        return self._record(event, status=status, refunds=(*self.refunds, refund))
+        refund = Refund(amount=money, at=command.at, reason=text)
+        draft = OrderRefunded.draft(amount=money, refunded_total=after)
+        return self._record(command, draft, status=status, refunds=(*self.refunds, refund))
 
     def return_items(
         self,
@@ -963,35 +1038,30 @@ class Order:
         at: datetime,
         refund: Money | None = None,
         reason: str | None = None,
+        **meta: Unpack[EventMeta],
     ) -> Order:
         """Take back units of fulfilled lines: ``{line index: units}``.
 
-        Records :class:`ItemsReturned`, then :class:`OrderRefunded` if money
-        goes back. Without ``refund``, the returned units' share of their
+        Records :class:`OrderItemsReturned`, then :class:`OrderRefunded` if
+        money goes back. Without ``refund``, the returned units' share of their
         lines' net amounts is refunded (in whole minor units, so a line
         returned in full refunds exactly its net amount), capped at what is
-        still refundable. Pass ``refund=Money(0, ...)`` for an exchange.
+        still refundable. Pass ``refund=Money(0, ...)`` for an exchange. The
+        ``reason`` (free text) is kept in :attr:`returns`, never in the events.
 
         Raises:
-            ValidationError: the order is not fulfilled or is refunded in
-                full (``$.status``); a line index or quantity is wrong or
-                more than may still be returned (``$.quantities[i]``); the
-                refund is more than may still be refunded (``$.refund``).
+            TransitionNotAllowed: the order is not fulfilled or is refunded in
+                full (``$.status``, code ``transition``).
+            ValidationError: a line index or quantity is wrong or more than
+                may still be returned (``$.quantities[i]``); the refund is more
+                than may still be refunded (``$.refund``).
         """
-        when = self._when(at)
         text = reason_text(reason, "$.reason")
+        command = self._begin(at, meta)
         if not self.is_fulfilled:
-            raise ValidationError(
-                "only a fulfilled order's items can be returned",
-                path="$.status",
-                code="not_fulfilled",
-            )
+            raise self._refused("only a fulfilled order's items can be returned")
         if self.status not in (OrderStatus.FULFILLED, OrderStatus.PARTIALLY_REFUNDED):
-            raise ValidationError(
-                f"an order that is {self.status.value} takes no returns",
-                path="$.status",
-                code="status_transition",
-            )
+            raise self._refused(f"an order that is {self.status.value} takes no returns")
         parts = self._return_lines(quantities)
         if refund is None:
             money = self._zero()
@@ -1012,29 +1082,17 @@ class Order:
                     path="$.refund",
                     code="refund_exceeds_paid",
                 )
-        returned = ItemReturn(lines=parts, at=when, refund=money, reason=text)
-        events: list[DomainEvent] = [
-            ItemsReturned(
-                occurred_at=when, order_id=self.id, customer_id=self.customer_id, returned=returned
-            )
-        ]
+        returned = ItemReturn(lines=parts, at=command.at, refund=money, reason=text)
+        drafts = [OrderItemsReturned.draft(lines=parts, refund=money)]
         changes: dict[str, object] = {"returns": (*self.returns, returned)}
         if not money.is_zero():
             after = self.amount_refunded + money
             status = self._refund_status(after)
             self._check_move(status)
-            given = Refund(amount=money, at=when, reason=text)
-            events.append(
-                OrderRefunded(
-                    occurred_at=when,
-                    order_id=self.id,
-                    customer_id=self.customer_id,
-                    refund=given,
-                    refunded_total=after,
-                )
-            )
+            given = Refund(amount=money, at=command.at, reason=text)
+            drafts.append(OrderRefunded.draft(amount=money, refunded_total=after))
             changes.update(status=status, refunds=(*self.refunds, given))
-        return self._record(*events, **changes)
+        return self._record(command, *drafts, **changes)
 
     def _return_lines(self, quantities: object) -> tuple[ReturnedLine, ...]:
         if not isinstance(quantities, Mapping):
@@ -1060,12 +1118,6 @@ class Order:
             parts.append(ReturnedLine(index, count))
         parts.sort(key=lambda p: p.line)
         return tuple(parts)
-
-    def without_pending_events(self) -> Order:
-        """The same order with no pending events (what a repository stores)."""
-        if not self.pending_events:
-            return self
-        return attrs.evolve(self, pending_events=())
 
     def __repr__(self) -> str:
         return (

@@ -16,6 +16,7 @@ from dateutil.relativedelta import relativedelta
 from crmcore._kernel._aggregate import typed_id
 from crmcore._kernel._checks import (
     aware,
+    check_name,
     clean_text,
     enum_converter,
     normalize_tag,
@@ -34,7 +35,7 @@ __all__ = [
     "PeriodUnit",
 ]
 
-#: Longest failure reason or refund reason, in characters.
+#: Longest refund, return or cancellation reason, in characters.
 MAX_REASON: Final = 200
 
 
@@ -71,10 +72,29 @@ def category(value: object, path: str) -> str:
 
 
 def reason_text(value: object, path: str) -> str | None:
-    """An optional short reason (a refund reason, a payment failure code)."""
+    """An optional short free-text reason (a refund, a return, a cancellation).
+
+    Free text may name people, so it stays in the aggregate and never goes
+    into an event.
+    """
     if value is None:
         return None
     return clean_text(value, path, max_length=MAX_REASON, what="a reason")
+
+
+def reason_code(value: object, path: str) -> str | None:
+    """An optional snake_case reason code, such as a payment failure's ``"card_declined"``.
+
+    >>> reason_code("insufficient_funds", "$.failure_reason")
+    'insufficient_funds'
+    >>> reason_code("Card was declined", "$.failure_reason")
+    Traceback (most recent call last):
+    ...
+    crmcore.errors.ValidationError: $.failure_reason: must be a snake_case name (a lowercase letter, then lowercase letters, digits or underscores; at most 64 characters)
+    """
+    if value is None:
+        return None
+    return check_name(value, path)
 
 
 def positive_int(value: object, path: str, *, maximum: int) -> int:
@@ -130,7 +150,7 @@ def _payment_due_at(value: object) -> datetime | None:
 
 
 def _payment_reason(value: object) -> str | None:
-    return reason_text(value, "$.failure_reason")
+    return reason_code(value, "$.failure_reason")
 
 
 @attrs.frozen(slots=True, kw_only=True)
@@ -144,8 +164,9 @@ class Payment:
         outcome: succeeded or failed.
         method: how, if known.
         due_at: for a subscription, the due date this payment settles.
-        failure_reason: for a failed attempt, a short reason code
-            (``"insufficient_funds"``); never card data.
+        failure_reason: for a failed attempt, a snake_case reason code
+            (``"insufficient_funds"``, at most 64 characters); never free
+            text or card data, so payments may travel in events.
 
     >>> from datetime import datetime, timezone
     >>> Payment(

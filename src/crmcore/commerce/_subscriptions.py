@@ -5,7 +5,7 @@ maybe after a free trial). Its due dates are anchored on the day billing
 starts: the ``n``-th due date is ``anchor + n * period`` computed in one step
 with :mod:`dateutil`, never by adding one period at a time, so a schedule that
 starts on 31 January falls due on 28 (or 29) February and then on 31 March
-again. Its status follows an explicit machine::
+again. Its status follows an explicit machine (:data:`SUBSCRIPTION_STATUSES`)::
 
     trialing ──► active ◄──► past_due
         │           │            │
@@ -21,12 +21,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta, timezone
 from enum import StrEnum
-from types import MappingProxyType
-from typing import Any, ClassVar, Final
+from typing import Any, ClassVar, Final, Unpack
 
 import attrs
 
-from crmcore._kernel._aggregate import check_version, pending_events, typed_id
+from crmcore._kernel._aggregate import Aggregate, Command, typed_id
 from crmcore._kernel._checks import (
     aware,
     clean_text,
@@ -37,9 +36,10 @@ from crmcore._kernel._checks import (
     tuple_of,
     type_name,
 )
-from crmcore._kernel._events import DomainEvent
+from crmcore._kernel._events import DomainEvent, EventDraft, EventMeta
 from crmcore._kernel._ids import CustomerId, PaymentId, PlanId, SubscriptionId
 from crmcore._kernel._money import Money
+from crmcore._kernel._status import StatusMachine
 from crmcore._kernel._timeline import TimelineEntry
 from crmcore.commerce._payments import (
     Payment,
@@ -51,6 +51,7 @@ from crmcore.commerce._payments import (
     money_at_least_zero,
     positive_int,
     positive_money,
+    reason_code,
     reason_text,
     same_currency,
     to_period,
@@ -58,7 +59,7 @@ from crmcore.commerce._payments import (
 from crmcore.errors import InvalidType, ValidationError
 
 __all__ = [
-    "SUBSCRIPTION_TRANSITIONS",
+    "SUBSCRIPTION_STATUSES",
     "PaymentDue",
     "PaymentDueStatus",
     "Plan",
@@ -99,17 +100,16 @@ class SubscriptionStatus(StrEnum):
 
 _S = SubscriptionStatus
 
-#: The statuses each status may change to; cancelled and expired are final.
-SUBSCRIPTION_TRANSITIONS: Final[Mapping[SubscriptionStatus, frozenset[SubscriptionStatus]]] = (
-    MappingProxyType(
-        {
-            _S.TRIALING: frozenset({_S.ACTIVE, _S.PAST_DUE, _S.CANCELLED, _S.EXPIRED}),
-            _S.ACTIVE: frozenset({_S.PAST_DUE, _S.CANCELLED, _S.EXPIRED}),
-            _S.PAST_DUE: frozenset({_S.ACTIVE, _S.CANCELLED, _S.EXPIRED}),
-            _S.CANCELLED: frozenset(),
-            _S.EXPIRED: frozenset(),
-        }
-    )
+#: The status machine: the statuses each status may change to; cancelled and expired are final.
+SUBSCRIPTION_STATUSES: Final = StatusMachine(
+    "subscription",
+    {
+        _S.TRIALING: {_S.ACTIVE, _S.PAST_DUE, _S.CANCELLED, _S.EXPIRED},
+        _S.ACTIVE: {_S.PAST_DUE, _S.CANCELLED, _S.EXPIRED},
+        _S.PAST_DUE: {_S.ACTIVE, _S.CANCELLED, _S.EXPIRED},
+        _S.CANCELLED: set(),
+        _S.EXPIRED: set(),
+    },
 )
 
 _FINAL: Final = frozenset({_S.CANCELLED, _S.EXPIRED})
@@ -220,9 +220,15 @@ class PaymentDue:
 
 @attrs.frozen(slots=True, kw_only=True)
 class SubscriptionEvent(DomainEvent):
-    """Base of the events recorded by a :class:`Subscription`."""
+    """Base of the events recorded by a :class:`Subscription`.
+
+    Subscription events carry ids, statuses, amounts, periods and payments;
+    the free-text cancellation reason and the plan's name stay in the subscription.
+    """
 
     abstract_event: ClassVar[bool] = True
+    aggregate_kind: ClassVar[str] = "subscription"
+    aggregate_id_field: ClassVar[str] = "subscription_id"
 
     subscription_id: SubscriptionId
     customer_id: CustomerId
@@ -230,9 +236,16 @@ class SubscriptionEvent(DomainEvent):
 
 @attrs.frozen(slots=True, kw_only=True)
 class SubscriptionStarted(SubscriptionEvent):
-    """A subscription started (``term_periods`` is ``None`` when it renews until cancelled)."""
+    """A subscription started on a plan: its id, fee, billing period, trial and product type.
 
-    plan: Plan
+    ``term_periods`` is ``None`` when it renews until cancelled.
+    """
+
+    plan_id: PlanId
+    fee: Money
+    period: Period
+    trial: Period | None
+    product_type: str
     status: SubscriptionStatus
     term_periods: int | None = None
 
@@ -254,7 +267,7 @@ class SubscriptionPaymentRecorded(SubscriptionEvent):
 
 @attrs.frozen(slots=True, kw_only=True)
 class SubscriptionPaymentFailed(SubscriptionEvent):
-    """An attempt to pay a fee failed."""
+    """An attempt to pay a fee failed (``payment.failure_reason`` is a code)."""
 
     payment: Payment
 
@@ -269,10 +282,9 @@ class SubscriptionRenewed(SubscriptionEvent):
 
 @attrs.frozen(slots=True, kw_only=True)
 class SubscriptionCancellationScheduled(SubscriptionEvent):
-    """The customer cancelled at the end of the current period."""
+    """The customer cancelled at the end of the current period (``ends_at``)."""
 
     ends_at: datetime
-    reason: str | None = None
 
 
 @attrs.frozen(slots=True, kw_only=True)
@@ -282,18 +294,43 @@ class SubscriptionResumed(SubscriptionEvent):
 
 @attrs.frozen(slots=True, kw_only=True)
 class SubscriptionCancelled(SubscriptionEvent):
-    """The subscription ended by cancellation (now, or at the end of a period)."""
+    """The subscription ended by cancellation (now, or at the end of a period).
+
+    ``ended_at`` is when it ended: the event's time for an immediate
+    cancellation, the end of the period for a scheduled one (which
+    :meth:`Subscription.refresh` records when it passes that end, so
+    ``occurred_at`` may be later).
+    """
 
     immediately: bool
-    reason: str | None = None
+    ended_at: datetime
 
 
 @attrs.frozen(slots=True, kw_only=True)
 class SubscriptionExpired(SubscriptionEvent):
-    """A fixed-term subscription reached the end of its term."""
+    """A fixed-term subscription reached the end of its term (``ended_at``).
+
+    Recorded by :meth:`Subscription.refresh` once it passes that end, so
+    ``occurred_at`` may be later than ``ended_at``.
+    """
+
+    ended_at: datetime
 
 
 # -- the aggregate -----------------------------------------------------------------------
+
+
+def _pinned(when: datetime) -> datetime:
+    # Pinned to its UTC offset: the schedule then never depends on a named time
+    # zone's rules, and survives serialization (which keeps offsets, not zones).
+    offset = when.utcoffset()
+    if isinstance(when.tzinfo, timezone) or offset is None:
+        return when
+    return when.astimezone(timezone(offset))
+
+
+def _sub_created_at(value: object) -> datetime:
+    return _pinned(aware("$.created_at")(value))
 
 
 def _sub_plan(_: object, __: attrs.Attribute[Any], value: object) -> None:
@@ -301,18 +338,8 @@ def _sub_plan(_: object, __: attrs.Attribute[Any], value: object) -> None:
         raise InvalidType(f"must be a Plan, not {type_name(value)}", path="$.plan")
 
 
-def _sub_started_at(value: object) -> datetime:
-    # Pinned to its UTC offset: the schedule then never depends on a named time
-    # zone's rules, and survives serialization (which keeps offsets, not zones).
-    when = aware("$.started_at")(value)
-    offset = when.utcoffset()
-    if isinstance(when.tzinfo, timezone) or offset is None:
-        return when
-    return when.astimezone(timezone(offset))
-
-
 def _sub_status(value: object) -> SubscriptionStatus:
-    return enum_converter(SubscriptionStatus, "$.status")(value)
+    return SUBSCRIPTION_STATUSES.parse(value)
 
 
 def _sub_term(_: object, __: attrs.Attribute[Any], value: object) -> None:
@@ -390,7 +417,7 @@ def _add(when: datetime, period: Period, number: int) -> datetime:
 
 
 @attrs.frozen(slots=True, kw_only=True, repr=False)
-class Subscription:
+class Subscription(Aggregate[SubscriptionId]):
     """A customer's subscription to a plan: schedule, status and payment history.
 
     Start one with :meth:`start`. Billing begins when the trial (if the plan
@@ -399,8 +426,19 @@ class Subscription:
     subscription to that many billing periods (``None``: it renews until
     cancelled). ``grace_days`` is how long after a due date a payment still
     counts as on time. Due dates keep the time of day and UTC offset of
-    ``started_at`` (a named time zone is pinned to its offset at the start),
-    so a schedule is the same after a round trip through serialization.
+    ``created_at``, the start (a named time zone is pinned to its offset at
+    the start), so a schedule is the same after a round trip through
+    serialization.
+
+    Like every crmcore aggregate it is immutable: commands return a new
+    subscription and record events in :attr:`pending_events`; a command that
+    fails raises :class:`~crmcore.ValidationError` and changes nothing. Every
+    command, :meth:`refresh` included, takes the time it happens at, which must
+    not be before the subscription's last change (:attr:`updated_at`): times
+    never go backwards. A fee may still be paid for an earlier due date, as
+    long as the payment itself is not dated before the last change. Every
+    command also takes the envelope keywords ``actor``, ``correlation_id`` and
+    ``causation_id`` (see :mod:`crmcore.events`).
 
     >>> from datetime import datetime, timezone
     >>> plan = Plan(
@@ -431,14 +469,32 @@ class Subscription:
     ...     for d in sub.payment_history(at=datetime(2026, 3, 10, tzinfo=timezone.utc))
     ... ]
     [('2026-01-31', 'paid'), ('2026-02-28', 'overdue')]
-    >>> sub.refresh(at=datetime(2026, 3, 10, tzinfo=timezone.utc)).status.value
-    'past_due'
+    >>> sub = sub.refresh(at=datetime(2026, 3, 10, tzinfo=timezone.utc))
+    >>> sub.status.value, [e.event_id for e in sub.pending_events]
+    ('past_due', ['subscription:s-1#1', 'subscription:s-1#2', 'subscription:s-1#3'])
+
+    Attributes:
+        customer_id: the subscriber.
+        plan: what they subscribe to.
+        status: where the subscription stands (see :data:`SUBSCRIPTION_STATUSES`).
+        term_periods: a fixed term in billing periods, or ``None``.
+        grace_days: days after a due date during which a payment counts as on time.
+        cancel_requested_at: when a cancellation at the end of the period was
+            asked for, while one is scheduled.
+        cancel_reason: the reason given for the cancellation (free text; it
+            stays here and never goes into an event).
+        ended_at: when the subscription ended (cancelled or expired).
+        payments: every payment and failed attempt, oldest first.
     """
 
-    id: SubscriptionId = attrs.field(validator=typed_id(SubscriptionId, "$.id"))
+    aggregate_kind: ClassVar[str] = "subscription"
+    id_type: ClassVar[type[SubscriptionId]] = SubscriptionId
+    v1_renames: ClassVar[Mapping[str, str]] = {"started_at": "created_at"}
+
+    # The base's ``created_at``, pinned to its UTC offset (see the class documentation).
+    created_at: datetime = attrs.field(converter=_sub_created_at)
     customer_id: CustomerId = attrs.field(validator=typed_id(CustomerId, "$.customer_id"))
     plan: Plan = attrs.field(validator=_sub_plan)
-    started_at: datetime = attrs.field(converter=_sub_started_at)
     status: SubscriptionStatus = attrs.field(converter=_sub_status)
     term_periods: int | None = attrs.field(default=None, validator=_sub_term)
     grace_days: int = attrs.field(default=0, validator=_sub_grace)
@@ -448,12 +504,8 @@ class Subscription:
     cancel_reason: str | None = attrs.field(default=None, converter=_sub_cancel_reason)
     ended_at: datetime | None = attrs.field(default=None, converter=_sub_ended_at)
     payments: tuple[Payment, ...] = attrs.field(default=(), converter=_sub_payments)
-    version: int = attrs.field(default=0, validator=check_version)
-    pending_events: tuple[DomainEvent, ...] = attrs.field(
-        default=(), converter=pending_events, eq=False, hash=False
-    )
 
-    def __attrs_post_init__(self) -> None:
+    def _check(self) -> None:
         if (self.status in _FINAL) != (self.ended_at is not None):
             raise ValidationError(
                 f"does not match the status {self.status.value}",
@@ -469,8 +521,9 @@ class Subscription:
         try:
             self._due(0)
         except ValidationError as exc:
-            raise ValidationError(exc.rule, path="$.started_at", code=exc.code) from None
+            raise ValidationError(exc.rule, path="$.created_at", code=exc.code) from None
         self._check_payments()
+        self._check_not_before_start()
 
     def _check_payments(self) -> None:
         anchor, period, currency = self.billing_anchor, self.plan.period, self.currency
@@ -497,6 +550,31 @@ class Subscription:
                     )
                 settled.add(payment.due_at)
 
+    def _check_not_before_start(self) -> None:
+        timed: list[tuple[str, datetime | None]] = [
+            *((f"$.payments[{i}].at", p.at) for i, p in enumerate(self.payments)),
+            ("$.cancel_requested_at", self.cancel_requested_at),
+            ("$.ended_at", self.ended_at),
+        ]
+        for path, when in timed:
+            if when is not None and when < self.created_at:
+                raise ValidationError(
+                    "must not be before the subscription started",
+                    path=path,
+                    code="time_backwards",
+                )
+
+    def _recorded_times(self) -> Iterable[datetime]:
+        for payment in self.payments:
+            yield payment.at
+        if self.cancel_requested_at is not None:
+            yield self.cancel_requested_at
+        if self.ended_at is not None:
+            yield self.ended_at
+
+    def _event_fields(self) -> Mapping[str, object]:
+        return {"subscription_id": self.id, "customer_id": self.customer_id}
+
     # -- construction ---------------------------------------------------------------------
 
     @classmethod
@@ -509,6 +587,7 @@ class Subscription:
         at: datetime,
         periods: int | None = None,
         grace_days: int = 0,
+        **meta: Unpack[EventMeta],
     ) -> Subscription:
         """Start a subscription at ``at``; records :class:`SubscriptionStarted`.
 
@@ -523,39 +602,49 @@ class Subscription:
                 renews until cancelled.
             grace_days: days after a due date during which a payment still
                 counts as on time.
+            meta: the envelope keywords (``actor``, ``correlation_id``, ``causation_id``).
 
         Raises:
             ValidationError: an argument breaks a rule; the path names it.
         """
-        when = require_aware(at, "$.at")
+        begun = cls._begin_new(at, meta)
+        command = attrs.evolve(begun, at=_pinned(begun.at))
         if periods is not None:
             positive_int(periods, "$.periods", maximum=MAX_DUES)
-        sub = cls(
+        checked = instance_of(Plan, "a Plan")(plan, "$.plan")
+        trialing = checked.trial is not None
+
+        def started(sub: Subscription) -> EventDraft:
+            if periods is not None:
+                try:
+                    sub.due_at(periods)  # refuses a term past year 9999
+                except ValidationError as exc:
+                    raise ValidationError(exc.rule, path="$.periods", code=exc.code) from None
+            return SubscriptionStarted.draft(
+                plan_id=sub.plan.id,
+                fee=sub.fee,
+                period=sub.plan.period,
+                trial=sub.plan.trial,
+                product_type=sub.plan.product_type,
+                status=sub.status,
+                term_periods=periods,
+            )
+
+        return cls._create(
+            command,
+            started,
             id=subscription_id,
             customer_id=customer_id,
-            plan=plan,
-            started_at=when,
-            status=SubscriptionStatus.ACTIVE,
+            plan=checked,
+            status=SubscriptionStatus.TRIALING if trialing else SubscriptionStatus.ACTIVE,
             term_periods=periods,
             grace_days=grace_days,
         )
-        if sub.plan.trial is not None:
-            sub = attrs.evolve(sub, status=SubscriptionStatus.TRIALING)
-        status = sub.status
-        if periods is not None:
-            try:
-                sub.due_at(periods)  # refuses a term past year 9999
-            except ValidationError as exc:
-                raise ValidationError(exc.rule, path="$.periods", code=exc.code) from None
-        event = SubscriptionStarted(
-            occurred_at=when,
-            subscription_id=sub.id,
-            customer_id=sub.customer_id,
-            plan=sub.plan,
-            status=status,
-            term_periods=periods,
-        )
-        return attrs.evolve(sub, pending_events=(event,))
+
+    @property
+    def started_at(self) -> datetime:
+        """When the subscription started (its ``created_at``)."""
+        return self.created_at
 
     # -- the schedule ---------------------------------------------------------------------
 
@@ -578,8 +667,8 @@ class Subscription:
     def billing_anchor(self) -> datetime:
         """The first due date: the start, or the end of the trial."""
         if self.plan.trial is None:
-            return self.started_at
-        return _add(self.started_at, self.plan.trial, 1)
+            return self.created_at
+        return _add(self.created_at, self.plan.trial, 1)
 
     @property
     def trial_ends_at(self) -> datetime | None:
@@ -654,18 +743,22 @@ class Subscription:
         """
         if self.ended_at is not None:
             return self.ended_at
+        return self._end_if_cancelled_at(self.cancel_requested_at)
+
+    def _end_if_cancelled_at(self, requested_at: datetime | None) -> datetime | None:
+        """The end of the term or of the period in which ``requested_at`` falls, the earlier."""
         ends = []
         if self.term_periods is not None:
             ends.append(self._due(self.term_periods))
-        scheduled = self._scheduled_end()
+        scheduled = self._scheduled_end(requested_at)
         if scheduled is not None:
             ends.append(scheduled)
         return min(ends) if ends else None
 
-    def _scheduled_end(self) -> datetime | None:
-        if self.cancel_requested_at is None:
+    def _scheduled_end(self, requested_at: datetime | None) -> datetime | None:
+        if requested_at is None:
             return None
-        return self._due(self._first_after(self.cancel_requested_at, inclusive=False))
+        return self._due(self._first_after(requested_at, inclusive=False))
 
     def _owed_count(self, through: datetime) -> int:
         """How many due dates fall on or before ``through`` and before the end."""
@@ -807,7 +900,7 @@ class Subscription:
     @property
     def allowed_statuses(self) -> frozenset[SubscriptionStatus]:
         """The statuses the subscription may change to."""
-        return SUBSCRIPTION_TRANSITIONS[self.status]
+        return SUBSCRIPTION_STATUSES.allowed(self.status)
 
     # -- timeline -------------------------------------------------------------------------
 
@@ -820,7 +913,7 @@ class Subscription:
         sid, cid = self.id.value, self.customer_id
         facts = [
             TimelineEntry(
-                at=self.started_at,
+                at=self.created_at,
                 kind="subscription",
                 key=sid,
                 customer_id=cid,
@@ -866,81 +959,51 @@ class Subscription:
 
     # -- commands -------------------------------------------------------------------------
 
-    def _when(self, at: object) -> datetime:
-        when = require_aware(at, "$.at")
-        if when < self.started_at:
-            raise ValidationError(
-                "must not be before the subscription started", path="$.at", code="before_start"
-            )
-        return when
-
-    def _check_move(self, target: SubscriptionStatus) -> None:
-        allowed = self.allowed_statuses
-        if target in allowed:
-            return
-        head = f"a subscription that is {self.status.value} cannot become {target.value}"
-        if allowed:
-            names = ", ".join(sorted(s.value for s in allowed))
-            rule = f"{head}; it may become: {names}"
-        else:
-            rule = f"{head}; that status is final"
-        raise ValidationError(rule, path="$.status", code="status_transition")
-
-    def _record(self, *events: DomainEvent, **changes: Any) -> Subscription:
-        return attrs.evolve(self, pending_events=self.pending_events + events, **changes)
-
-    def refresh(self, *, at: datetime) -> Subscription:
+    def refresh(self, *, at: datetime, **meta: Unpack[EventMeta]) -> Subscription:
         """Apply what time changes, as of ``at``.
 
         A subscription whose end has come becomes cancelled (when a
         cancellation ended it) or expired (a fixed term ran out), recording
-        :class:`SubscriptionCancelled` or :class:`SubscriptionExpired` at the
-        end time. Otherwise one whose trial is over becomes active, or past
-        due if a fee is unpaid past its grace days; a past due one whose fees
-        are all paid becomes active again, recording
+        :class:`SubscriptionCancelled` or :class:`SubscriptionExpired` with the
+        end time as ``ended_at``. Otherwise one whose trial is over becomes
+        active, or past due if a fee is unpaid past its grace days; a past due
+        one whose fees are all paid becomes active again, recording
         :class:`SubscriptionStatusChanged`. Nothing else changes; a final
         status stays as it is.
+
+        Like every command, ``at`` must not be before the last change.
+
+        Raises:
+            ValidationError: ``at`` is naive or before the last change
+                (``$.at``, code ``time_backwards``).
         """
-        when = self._when(at)
+        command = self._begin(at, meta)
+        when = command.at
         if self.status in _FINAL:
             return self
         end = self.ends_at
         if end is not None and end <= when:
-            scheduled = self._scheduled_end()
+            scheduled = self._scheduled_end(self.cancel_requested_at)
+            draft: EventDraft
             if scheduled is not None and scheduled == end:
-                self._check_move(SubscriptionStatus.CANCELLED)
-                event: DomainEvent = SubscriptionCancelled(
-                    occurred_at=end,
-                    immediately=False,
-                    reason=self.cancel_reason,
-                    subscription_id=self.id,
-                    customer_id=self.customer_id,
-                )
                 status = SubscriptionStatus.CANCELLED
+                draft = SubscriptionCancelled.draft(immediately=False, ended_at=end)
             else:
-                self._check_move(SubscriptionStatus.EXPIRED)
-                event = SubscriptionExpired(
-                    occurred_at=end, subscription_id=self.id, customer_id=self.customer_id
-                )
                 status = SubscriptionStatus.EXPIRED
-            return self._record(event, status=status, ended_at=end)
+                draft = SubscriptionExpired.draft(ended_at=end)
+            SUBSCRIPTION_STATUSES.check(self.status, status)
+            return self._record(command, draft, status=status, ended_at=end)
         trial_end = self.trial_ends_at
         if trial_end is not None and when < trial_end:
-            return self  # still trialing (or a time before a later change)
+            return self  # still trialing
         target = (
             SubscriptionStatus.PAST_DUE if self.is_overdue(at=when) else SubscriptionStatus.ACTIVE
         )
         if target is self.status:
             return self
-        self._check_move(target)
-        changed = SubscriptionStatusChanged(
-            occurred_at=when,
-            previous=self.status,
-            status=target,
-            subscription_id=self.id,
-            customer_id=self.customer_id,
-        )
-        return self._record(changed, status=target)
+        SUBSCRIPTION_STATUSES.check(self.status, target)
+        draft = SubscriptionStatusChanged.draft(previous=self.status, status=target)
+        return self._record(command, draft, status=target)
 
     def _target_due(self, due_at: object) -> datetime:
         if self.fee.is_zero():
@@ -984,19 +1047,20 @@ class Subscription:
         amount: object,
         *,
         at: object,
+        meta: Mapping[str, object],
         due_at: object,
         method: object,
         outcome: PaymentOutcome,
         reason: object = None,
-    ) -> Payment:
-        when = self._when(at)
+    ) -> tuple[Command, Payment]:
         if type(payment_id) is not PaymentId:
             raise InvalidType(
                 f"must be a PaymentId, not {type_name(payment_id)}", path="$.payment_id"
             )
         money = same_currency(positive_money(amount, "$.amount"), self.currency, "$.amount")
         checked_method = None if method is None else _method(method)
-        text = reason_text(reason, "$.reason")
+        code = reason_code(reason, "$.reason")
+        command = self._begin(at, meta)
         if any(p.id == payment_id for p in self.payments):
             raise ValidationError(
                 "must not repeat a payment of this subscription",
@@ -1006,15 +1070,16 @@ class Subscription:
         if money != self.fee:
             raise ValidationError("must equal the plan's fee", path="$.amount", code="amount")
         target = self._target_due(due_at)
-        return Payment(
+        payment = Payment(
             id=payment_id,
             amount=money,
-            at=when,
+            at=command.at,
             outcome=outcome,
             method=checked_method,
             due_at=target,
-            failure_reason=text,
+            failure_reason=code,
         )
+        return command, payment
 
     def record_payment(
         self,
@@ -1024,36 +1089,34 @@ class Subscription:
         at: datetime,
         due_at: datetime | None = None,
         method: PaymentMethod | str | None = None,
+        **meta: Unpack[EventMeta],
     ) -> Subscription:
         """Record a fee paid at ``at``; records :class:`SubscriptionPaymentRecorded`.
 
         The payment settles ``due_at``, by default the earliest unpaid due
-        date (paying ahead is allowed). A fee still owed after the
-        subscription ended may be paid too. The subscription is then
-        refreshed as of ``at`` (a past due one whose fees are all paid
-        becomes active again).
+        date (paying ahead, or late for an earlier due date, is allowed). A
+        fee still owed after the subscription ended may be paid too. The
+        subscription is then refreshed as of ``at`` (a past due one whose fees
+        are all paid becomes active again).
 
         Raises:
             ValidationError: the amount is not the plan's fee (``$.amount``),
                 ``due_at`` is not an unpaid due date before the end
-                (``$.due_at``), the payment id was used already, ...
+                (``$.due_at``), the payment id was used already, ``at`` is
+                before the last change (``$.at``, ``time_backwards``), ...
         """
-        payment = self._payment(
+        command, payment = self._payment(
             payment_id,
             amount,
             at=at,
+            meta=meta,
             due_at=due_at,
             method=method,
             outcome=PaymentOutcome.SUCCEEDED,
         )
-        event = SubscriptionPaymentRecorded(
-            occurred_at=payment.at,
-            payment=payment,
-            subscription_id=self.id,
-            customer_id=self.customer_id,
-        )
-        paid = self._record(event, payments=(*self.payments, payment))
-        return paid.refresh(at=payment.at)
+        draft = SubscriptionPaymentRecorded.draft(payment=payment)
+        paid = self._record(command, draft, payments=(*self.payments, payment))
+        return paid.refresh(at=command.at, **meta)
 
     def record_failed_payment(
         self,
@@ -1064,120 +1127,117 @@ class Subscription:
         due_at: datetime | None = None,
         method: PaymentMethod | str | None = None,
         reason: str | None = None,
+        **meta: Unpack[EventMeta],
     ) -> Subscription:
         """Record a failed attempt to pay a fee; records :class:`SubscriptionPaymentFailed`.
 
-        Then refreshes the subscription as of ``at``.
+        ``reason`` is a snake_case code (``"card_declined"``), kept as the
+        payment's ``failure_reason``. Then refreshes the subscription as of ``at``.
 
         Raises:
-            ValidationError: as for :meth:`record_payment`.
+            ValidationError: as for :meth:`record_payment`, or a ``reason``
+                that is not a snake_case code (``$.reason``).
         """
-        payment = self._payment(
+        command, payment = self._payment(
             payment_id,
             amount,
             at=at,
+            meta=meta,
             due_at=due_at,
             method=method,
             outcome=PaymentOutcome.FAILED,
             reason=reason,
         )
-        event = SubscriptionPaymentFailed(
-            occurred_at=payment.at,
-            payment=payment,
-            subscription_id=self.id,
-            customer_id=self.customer_id,
-        )
-        tried = self._record(event, payments=(*self.payments, payment))
-        return tried.refresh(at=payment.at)
+        draft = SubscriptionPaymentFailed.draft(payment=payment)
+        tried = self._record(command, draft, payments=(*self.payments, payment))
+        return tried.refresh(at=command.at, **meta)
 
     def cancel(
-        self, *, at: datetime, immediately: bool = False, reason: str | None = None
+        self,
+        *,
+        at: datetime,
+        immediately: bool = False,
+        reason: str | None = None,
+        **meta: Unpack[EventMeta],
     ) -> Subscription:
         """Cancel at the end of the current billing period, or ``immediately``.
 
-        At period end (the default) records
-        :class:`SubscriptionCancellationScheduled` and keeps the status until
-        :meth:`refresh` passes the end; asking again changes nothing.
-        Immediately records :class:`SubscriptionCancelled` and ends it now.
-        Fees already due stay owed either way.
+        The subscription is refreshed as of ``at`` first. At period end (the
+        default) records :class:`SubscriptionCancellationScheduled` and keeps
+        the status until :meth:`refresh` passes the end; asking again changes
+        nothing. Immediately records :class:`SubscriptionCancelled` and ends
+        it now. Fees already due stay owed either way. The ``reason`` (free
+        text) is kept as :attr:`cancel_reason`, never in the events.
 
         Raises:
-            ValidationError: the subscription has ended already (``$.status``).
+            TransitionNotAllowed: the subscription has ended already
+                (``$.status``, code ``transition``).
         """
-        current = self.refresh(at=at)
-        when = current._when(at)  # noqa: SLF001 - the same class.
         text = reason_text(reason, "$.reason")
         if not isinstance(immediately, bool):
             raise InvalidType(f"must be a bool, not {type_name(immediately)}", path="$.immediately")
-        current._check_move(SubscriptionStatus.CANCELLED)  # noqa: SLF001 - the same class.
+        current = self.refresh(at=at, **meta)
+        command = current._begin(at, meta)  # noqa: SLF001 - the same class.
+        SUBSCRIPTION_STATUSES.check(current.status, SubscriptionStatus.CANCELLED)
         if immediately:
-            event: DomainEvent = SubscriptionCancelled(
-                occurred_at=when,
-                immediately=True,
-                reason=text,
-                subscription_id=self.id,
-                customer_id=self.customer_id,
-            )
+            draft = SubscriptionCancelled.draft(immediately=True, ended_at=command.at)
             return current._record(  # noqa: SLF001 - the same class.
-                event,
+                command,
+                draft,
                 status=SubscriptionStatus.CANCELLED,
-                ended_at=when,
+                ended_at=command.at,
                 cancel_reason=text,
             )
         if current.cancel_requested_at is not None:
             return current
-        scheduled = attrs.evolve(current, cancel_requested_at=when, cancel_reason=text)
-        end = scheduled.ends_at
+        end = current._end_if_cancelled_at(command.at)  # noqa: SLF001 - the same class.
         if end is None:  # pragma: no cover - a scheduled cancellation always has an end.
             raise ValidationError("has no end", path="$.at", code="no_end")
-        event = SubscriptionCancellationScheduled(
-            occurred_at=when,
-            ends_at=end,
-            reason=text,
-            subscription_id=self.id,
-            customer_id=self.customer_id,
+        draft = SubscriptionCancellationScheduled.draft(ends_at=end)
+        return current._record(  # noqa: SLF001 - the same class.
+            command, draft, cancel_requested_at=command.at, cancel_reason=text
         )
-        return scheduled._record(event)  # noqa: SLF001 - the same class.
 
-    def resume(self, *, at: datetime) -> Subscription:
+    def resume(self, *, at: datetime, **meta: Unpack[EventMeta]) -> Subscription:
         """Withdraw a scheduled cancellation; records :class:`SubscriptionResumed`.
 
+        The subscription is refreshed as of ``at`` first.
+
         Raises:
-            ValidationError: no cancellation is scheduled, or the subscription
-                has ended already.
+            TransitionNotAllowed: the subscription has ended already (``$.status``).
+            ValidationError: no cancellation is scheduled (``$.cancel_requested_at``).
         """
-        current = self.refresh(at=at)
-        when = current._when(at)  # noqa: SLF001 - the same class.
+        current = self.refresh(at=at, **meta)
+        command = current._begin(at, meta)  # noqa: SLF001 - the same class.
         if current.status in _FINAL:
-            current._check_move(SubscriptionStatus.ACTIVE)  # noqa: SLF001 - the same class.
+            SUBSCRIPTION_STATUSES.check(current.status, SubscriptionStatus.ACTIVE)
         if current.cancel_requested_at is None:
             raise ValidationError(
                 "has no scheduled cancellation to withdraw",
                 path="$.cancel_requested_at",
                 code="nothing_scheduled",
             )
-        event = SubscriptionResumed(
-            occurred_at=when, subscription_id=self.id, customer_id=self.customer_id
-        )
         return current._record(  # noqa: SLF001 - the same class.
-            event, cancel_requested_at=None, cancel_reason=None
+            command, SubscriptionResumed.draft(), cancel_requested_at=None, cancel_reason=None
         )
 
-    def renew(self, *, at: datetime, periods: int = 1) -> Subscription:
+    def renew(self, *, at: datetime, periods: int = 1, **meta: Unpack[EventMeta]) -> Subscription:
         """Extend a fixed-term subscription by ``periods`` billing periods.
 
-        Records :class:`SubscriptionRenewed`; a scheduled cancellation is
-        withdrawn. Subscriptions without a term renew by themselves.
+        The subscription is refreshed as of ``at`` first. Records
+        :class:`SubscriptionRenewed`; a scheduled cancellation is withdrawn.
+        Subscriptions without a term renew by themselves.
 
         Raises:
-            ValidationError: the subscription has ended (``$.status``), has no
-                fixed term (``$.term_periods``), or ``periods`` is not 1 or more.
+            TransitionNotAllowed: the subscription has ended (``$.status``).
+            ValidationError: it has no fixed term (``$.term_periods``), or
+                ``periods`` is not 1 or more.
         """
-        current = self.refresh(at=at)
-        when = current._when(at)  # noqa: SLF001 - the same class.
         count = positive_int(periods, "$.periods", maximum=MAX_DUES)
+        current = self.refresh(at=at, **meta)
+        command = current._begin(at, meta)  # noqa: SLF001 - the same class.
         if current.status in _FINAL:
-            current._check_move(SubscriptionStatus.ACTIVE)  # noqa: SLF001 - the same class.
+            SUBSCRIPTION_STATUSES.check(current.status, SubscriptionStatus.ACTIVE)
         if current.term_periods is None:
             raise ValidationError(
                 "renews until cancelled; only a fixed term can be extended",
@@ -1195,22 +1255,10 @@ class Subscription:
             ends = current._due(term)  # noqa: SLF001 - the same class.
         except ValidationError as exc:
             raise ValidationError(exc.rule, path="$.periods", code=exc.code) from None
-        event = SubscriptionRenewed(
-            occurred_at=when,
-            periods=count,
-            ends_at=ends,
-            subscription_id=self.id,
-            customer_id=self.customer_id,
-        )
+        draft = SubscriptionRenewed.draft(periods=count, ends_at=ends)
         return current._record(  # noqa: SLF001 - the same class.
-            event, term_periods=term, cancel_requested_at=None, cancel_reason=None
+            command, draft, term_periods=term, cancel_requested_at=None, cancel_reason=None
         )
-
-    def without_pending_events(self) -> Subscription:
-        """The same subscription with no pending events (what a repository stores)."""
-        if not self.pending_events:
-            return self
-        return attrs.evolve(self, pending_events=())
 
     def __repr__(self) -> str:
         return (
@@ -1225,12 +1273,12 @@ def first_subscription_date(
 ) -> date | None:
     """The date of the earliest subscription start (of one customer, if given).
 
-    The date is the calendar date of ``started_at`` in its own offset;
+    The date is the calendar date of ``created_at`` (the start) in its own offset;
     ``None`` when there is no subscription.
     """
     wanted = customer_id
     if wanted is not None and type(wanted) is not CustomerId:
         raise InvalidType(f"must be a CustomerId, not {type_name(wanted)}", path="$.customer_id")
     items = tuple_of(subscriptions, "$.subscriptions", instance_of(Subscription, "a Subscription"))
-    starts = [s.started_at for s in items if wanted is None or s.customer_id == wanted]
+    starts = [s.created_at for s in items if wanted is None or s.customer_id == wanted]
     return min(starts).date() if starts else None

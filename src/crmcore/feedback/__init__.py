@@ -1,19 +1,28 @@
-"""Feedback: CSAT, NPS and CES surveys, public reviews, and response plans for negative reviews."""
+"""Feedback: CSAT, NPS and CES surveys, public reviews, and response plans for negative reviews.
+
+Survey answers (:class:`CsatResponse`, :class:`NpsResponse`, :class:`CesResponse`)
+and reviews (:class:`Review`) are aggregates on the crmcore kernel: their
+``created_at`` is when the customer answered or the review was published, and
+their events (:class:`SurveyAnswered`, :class:`ReviewReceived`,
+:class:`ReviewAnswered`) carry the common envelope and no free text.
+"""
 
 from crmcore._kernel._ids import FeedbackId, ReviewId
-from crmcore.feedback._feedback import (
+from crmcore.feedback._responses import (
+    ResponseGuideline,
+    ResponsePlan,
+    ResponseStep,
+    response_plan,
+)
+from crmcore.feedback._reviews import Review, ReviewAnswered, ReviewEvent, ReviewReceived
+from crmcore.feedback._surveys import (
     CesResponse,
     CsatResponse,
     NpsBreakdown,
     NpsCategory,
     NpsResponse,
-    ResponseGuideline,
-    ResponsePlan,
-    ResponseStep,
-    Review,
-    ReviewAnswered,
-    ReviewReceived,
     SurveyAnswered,
+    SurveyEvent,
     SurveyKind,
     SurveyResponse,
     csat_score,
@@ -21,7 +30,6 @@ from crmcore.feedback._feedback import (
     net_promoter_score,
     nps_breakdown,
     nps_category,
-    response_plan,
 )
 
 __all__ = [
@@ -36,9 +44,11 @@ __all__ = [
     "ResponseStep",
     "Review",
     "ReviewAnswered",
+    "ReviewEvent",
     "ReviewId",
     "ReviewReceived",
     "SurveyAnswered",
+    "SurveyEvent",
     "SurveyKind",
     "SurveyResponse",
     "csat_score",

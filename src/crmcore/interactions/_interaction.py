@@ -3,8 +3,10 @@
 An :class:`Interaction` is one call, email, chat, meeting, store visit, social
 post or message, inbound or outbound, at a known time, optionally handled by a
 staff member and linked to a service case or a sales opportunity. It is an
-immutable record: logging it records :class:`InteractionLogged`; the only
-later change is linking it to a case or an opportunity.
+immutable aggregate on the crmcore kernel: logging it records
+:class:`InteractionLogged`; the only later change is linking it to a case or an
+opportunity (:class:`InteractionLinked`). Its ``created_at`` is when the
+touchpoint happened (also readable as ``occurred_at``).
 
 The identifiers of cases and opportunities live here so that every capability
 that links to them (service cases, the pipeline) shares one type.
@@ -12,15 +14,16 @@ that links to them (service cases, the pipeline) shares one type.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any, ClassVar, Final
+from typing import Any, ClassVar, Final, Unpack
 
 import attrs
 
-from crmcore._kernel._aggregate import check_version, optional_typed_id, pending_events, typed_id
-from crmcore._kernel._checks import aware, clean_text, enum_converter, require_aware, type_name
-from crmcore._kernel._events import DomainEvent
+from crmcore._kernel._aggregate import Aggregate, optional_typed_id, typed_id
+from crmcore._kernel._checks import clean_text, enum_converter, type_name
+from crmcore._kernel._events import DomainEvent, EventMeta
 from crmcore._kernel._ids import CaseId, CustomerId, InteractionId, OpportunityId, StaffId
 from crmcore.customers._contact import Channel
 from crmcore.errors import InvalidType, ValidationError
@@ -102,10 +105,6 @@ def _direction(value: object) -> Direction:
     return enum_converter(Direction, "$.direction")(value)
 
 
-def _occurred_at(value: object) -> datetime:
-    return aware("$.occurred_at")(value)
-
-
 def _subject(value: object) -> str | None:
     if value is None:
         return None
@@ -151,6 +150,8 @@ class InteractionEvent(DomainEvent):
     """Base of the events recorded by an :class:`Interaction`."""
 
     abstract_event: ClassVar[bool] = True
+    aggregate_kind: ClassVar[str] = "interaction"
+    aggregate_id_field: ClassVar[str] = "interaction_id"
 
     interaction_id: InteractionId
     customer_id: CustomerId
@@ -176,11 +177,16 @@ class InteractionLinked(InteractionEvent):
     opportunity_id: OpportunityId | None = None
 
 
-# -- the record --------------------------------------------------------------------------
+# -- the aggregate -----------------------------------------------------------------------
+
+
+def _optional_id(value: object, cls: type[CaseId | OpportunityId], path: str) -> None:
+    if value is not None and type(value) is not cls:
+        raise InvalidType(f"must be a {cls.__name__}, not {type_name(value)}", path=path)
 
 
 @attrs.frozen(slots=True, kw_only=True, repr=False)
-class Interaction:
+class Interaction(Aggregate[InteractionId]):
     """One touchpoint with a customer.
 
     Build one with :meth:`log`, which validates everything and records
@@ -189,6 +195,13 @@ class Interaction:
     calls, video calls and meetings carry a duration. Subject and notes are
     free text (control characters refused) that may hold personal data, so
     the repr leaves them out.
+
+    Like every crmcore aggregate it is immutable: :meth:`link` returns a new
+    interaction and records an event in :attr:`pending_events`. ``created_at``
+    is when the touchpoint happened (:attr:`occurred_at`); a command dated
+    before the interaction's last change (:attr:`updated_at`) is refused with
+    code ``time_backwards``. Every command also takes the envelope keywords
+    ``actor``, ``correlation_id`` and ``causation_id`` (see :mod:`crmcore.events`).
 
     An interaction is also a timeline fact (see :func:`crmcore.interactions.timeline`):
     ``timeline_kind`` is ``"interaction"`` and ``timeline_key`` its id.
@@ -211,16 +224,21 @@ class Interaction:
     Interaction(id=InteractionId('i-1'), customer_id=CustomerId('c-1'), kind='call', channel='phone', direction='inbound', occurred_at='2026-03-02T10:15:00+00:00', version=0, pending_events=1)
     >>> call.timeline_summary
     'inbound call on phone (6 min)'
-    >>> call.link(case_id=CaseId("case-9"), at=at).case_id
+    >>> linked = call.link(case_id=CaseId("case-9"), at=at, actor="agent-7")
+    >>> linked.case_id
     CaseId('case-9')
+    >>> [(e.event_id, e.type, e.actor) for e in linked.pending_events]
+    [('interaction:i-1#1', 'InteractionLogged', None), ('interaction:i-1#2', 'InteractionLinked', 'agent-7')]
     """
 
-    id: InteractionId = attrs.field(validator=typed_id(InteractionId, "$.id"))
+    aggregate_kind: ClassVar[str] = "interaction"
+    id_type: ClassVar[type[InteractionId]] = InteractionId
+    v1_renames: ClassVar[Mapping[str, str]] = {"occurred_at": "created_at"}
+
     customer_id: CustomerId = attrs.field(validator=typed_id(CustomerId, "$.customer_id"))
     kind: InteractionKind = attrs.field(converter=_kind)
     channel: Channel = attrs.field(converter=_channel)
     direction: Direction = attrs.field(converter=_direction)
-    occurred_at: datetime = attrs.field(converter=_occurred_at)
     subject: str | None = attrs.field(default=None, converter=_subject)
     notes: str | None = attrs.field(default=None, converter=_notes)
     staff_id: StaffId | None = attrs.field(
@@ -233,12 +251,8 @@ class Interaction:
         default=None, validator=optional_typed_id(OpportunityId, "$.opportunity_id")
     )
     duration_seconds: int | None = attrs.field(default=None, validator=_duration_seconds)
-    version: int = attrs.field(default=0, validator=check_version)
-    pending_events: tuple[DomainEvent, ...] = attrs.field(
-        default=(), converter=pending_events, eq=False, hash=False
-    )
 
-    def __attrs_post_init__(self) -> None:
+    def _check(self) -> None:
         if self.channel not in KIND_CHANNELS[self.kind]:
             allowed = ", ".join(sorted(c.value for c in KIND_CHANNELS[self.kind]))
             raise ValidationError(
@@ -252,6 +266,11 @@ class Interaction:
                 path="$.duration_seconds",
                 code="untimed_kind",
             )
+
+    def _event_fields(self) -> Mapping[str, object]:
+        return {"interaction_id": self.id, "customer_id": self.customer_id}
+
+    # -- construction ---------------------------------------------------------------------
 
     @classmethod
     def log(
@@ -269,21 +288,32 @@ class Interaction:
         case_id: CaseId | None = None,
         opportunity_id: OpportunityId | None = None,
         duration: timedelta | None = None,
+        **meta: Unpack[EventMeta],
     ) -> Interaction:
         """Log a touchpoint that happened at ``at``; records :class:`InteractionLogged`.
+
+        ``at`` becomes the interaction's ``created_at`` (:attr:`occurred_at`).
 
         Raises:
             ValidationError: an argument breaks a rule; the path names it
                 (``$.at`` for the time, ``$.duration`` for the duration).
         """
-        when = require_aware(at, "$.at")
-        record = cls(
+        command = cls._begin_new(at, meta)
+        return cls._create(
+            command,
+            lambda record: InteractionLogged.draft(
+                kind=record.kind,
+                channel=record.channel,
+                direction=record.direction,
+                staff_id=record.staff_id,
+                case_id=record.case_id,
+                opportunity_id=record.opportunity_id,
+            ),
             id=interaction_id,
             customer_id=customer_id,
             kind=kind,
             channel=channel,
             direction=direction,
-            occurred_at=when,
             subject=subject,
             notes=notes,
             staff_id=staff_id,
@@ -291,20 +321,13 @@ class Interaction:
             opportunity_id=opportunity_id,
             duration_seconds=_seconds(duration),
         )
-        event = InteractionLogged(
-            occurred_at=when,
-            interaction_id=record.id,
-            customer_id=record.customer_id,
-            kind=record.kind,
-            channel=record.channel,
-            direction=record.direction,
-            staff_id=record.staff_id,
-            case_id=record.case_id,
-            opportunity_id=record.opportunity_id,
-        )
-        return attrs.evolve(record, pending_events=(event,))
 
     # -- queries --------------------------------------------------------------------------
+
+    @property
+    def occurred_at(self) -> datetime:
+        """When the touchpoint happened: the interaction's ``created_at`` (read-only)."""
+        return self.created_at
 
     @property
     def duration(self) -> timedelta | None:
@@ -316,7 +339,7 @@ class Interaction:
     @property
     def timeline_at(self) -> datetime:
         """When the interaction happened (the timeline protocol)."""
-        return self.occurred_at
+        return self.created_at
 
     @property
     def timeline_kind(self) -> str:
@@ -345,6 +368,7 @@ class Interaction:
         at: datetime,
         case_id: CaseId | None = None,
         opportunity_id: OpportunityId | None = None,
+        **meta: Unpack[EventMeta],
     ) -> Interaction:
         """Link the interaction to a case and/or an opportunity; records :class:`InteractionLinked`.
 
@@ -352,39 +376,24 @@ class Interaction:
         Linking what is already linked changes nothing and records no event.
 
         Raises:
-            ValidationError: ``at`` is naive or before the interaction happened.
+            InvalidType: ``case_id`` or ``opportunity_id`` is not an id of its kind.
+            ValidationError: ``at`` is naive or before the interaction's last
+                change (``$.at``, code ``time_backwards``).
         """
-        when = require_aware(at, "$.at")
-        if when < self.occurred_at:
-            raise ValidationError(
-                "must not be before the interaction happened",
-                path="$.at",
-                code="before_interaction",
-            )
+        _optional_id(case_id, CaseId, "$.case_id")
+        _optional_id(opportunity_id, OpportunityId, "$.opportunity_id")
+        command = self._begin(at, meta)
         new_case = self.case_id if case_id is None else case_id
         new_opportunity = self.opportunity_id if opportunity_id is None else opportunity_id
-        changed = attrs.evolve(self, case_id=new_case, opportunity_id=new_opportunity)
-        if (changed.case_id, changed.opportunity_id) == (self.case_id, self.opportunity_id):
+        if (new_case, new_opportunity) == (self.case_id, self.opportunity_id):
             return self
-        event = InteractionLinked(
-            occurred_at=when,
-            interaction_id=self.id,
-            customer_id=self.customer_id,
-            case_id=changed.case_id,
-            opportunity_id=changed.opportunity_id,
-        )
-        return attrs.evolve(changed, pending_events=(*self.pending_events, event))
-
-    def without_pending_events(self) -> Interaction:
-        """The same interaction with no pending events (what a repository stores)."""
-        if not self.pending_events:
-            return self
-        return attrs.evolve(self, pending_events=())
+        draft = InteractionLinked.draft(case_id=new_case, opportunity_id=new_opportunity)
+        return self._record(command, draft, case_id=new_case, opportunity_id=new_opportunity)
 
     def __repr__(self) -> str:
         return (
             f"Interaction(id={self.id!r}, customer_id={self.customer_id!r}, "
             f"kind={self.kind.value!r}, channel={self.channel.value!r}, "
-            f"direction={self.direction.value!r}, occurred_at={self.occurred_at.isoformat()!r}, "
+            f"direction={self.direction.value!r}, occurred_at={self.created_at.isoformat()!r}, "
             f"version={self.version}, pending_events={len(self.pending_events)})"
         )

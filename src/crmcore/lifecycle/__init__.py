@@ -3,7 +3,7 @@
 A :class:`LifecycleDefinition` declares stages and the triggers that move a
 customer between them; :meth:`~LifecycleDefinition.fire` returns a new
 :class:`~crmcore.Customer` whose ``lifecycle`` holds the current stage and an
-append-only history, and records a ``LifecycleStageChanged`` event. Two
+append-only history, and records a ``CustomerStageChanged`` event. Two
 standard definitions ship: :data:`RELATIONSHIP_LADDER` (suspect → … → partner,
 with lapsed and churned) and :data:`CRM_STAGES` (lead generation → … →
 loyalty). :func:`progress` moves customers along the ladder from facts;
@@ -18,11 +18,11 @@ histories back.
 >>> ana.lifecycle.stage, [c.trigger for c in ana.lifecycle.history]
 ('prospect', ['start', 'qualify'])
 >>> ana.pending_events[-1]
-LifecycleStageChanged(occurred_at=..., customer_id=CustomerId('c-1'), definition='relationship_ladder', from_stage='suspect', to_stage='prospect', trigger='qualify')
+CustomerStageChanged(sequence=2, occurred_at=..., customer_id=CustomerId('c-1'), definition='relationship_ladder', from_stage='suspect', to_stage='prospect', trigger='qualify')
 >>> RELATIONSHIP_LADDER.fire(ana, "become_partner", at=t0)
 Traceback (most recent call last):
 ...
-crmcore.lifecycle._errors.TransitionNotAllowed: $.trigger: trigger 'become_partner' is not allowed from stage 'prospect'; allowed: first_purchase, demote
+crmcore.errors.TransitionNotAllowed: $.trigger: trigger 'become_partner' is not allowed from stage 'prospect'; allowed: first_purchase, demote
 """
 
 from crmcore.customers._lifecycle import START_TRIGGER

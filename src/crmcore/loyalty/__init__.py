@@ -1,22 +1,18 @@
 """Loyalty: programs (earn rates, bonuses, tiers, rewards) and member accounts with a points ledger."""
 
 from crmcore._kernel._ids import LoyaltyAccountId, ProgramId, RewardId
-from crmcore.loyalty._account import (
-    EntryKind,
-    LedgerEntry,
-    LoyaltyAccount,
+from crmcore.loyalty._account import LoyaltyAccount
+from crmcore.loyalty._events import (
     LoyaltyEvent,
-    MemberEnrolled,
-    PointsAdjusted,
-    PointsEarned,
-    PointsExpired,
-    PointsLot,
-    PointsRedeemed,
-    PointsTotals,
-    RewardRedeemed,
-    TierChange,
-    TierChanged,
+    LoyaltyMemberEnrolled,
+    LoyaltyPointsAdjusted,
+    LoyaltyPointsEarned,
+    LoyaltyPointsExpired,
+    LoyaltyPointsRedeemed,
+    LoyaltyRewardRedeemed,
+    LoyaltyTierChanged,
 )
+from crmcore.loyalty._ledger import EntryKind, LedgerEntry, PointsLot, PointsTotals, TierChange
 from crmcore.loyalty._program import (
     BonusKind,
     BonusRule,
@@ -39,21 +35,21 @@ __all__ = [
     "LoyaltyAccount",
     "LoyaltyAccountId",
     "LoyaltyEvent",
+    "LoyaltyMemberEnrolled",
+    "LoyaltyPointsAdjusted",
+    "LoyaltyPointsEarned",
+    "LoyaltyPointsExpired",
+    "LoyaltyPointsRedeemed",
     "LoyaltyProgram",
-    "MemberEnrolled",
-    "PointsAdjusted",
-    "PointsEarned",
-    "PointsExpired",
+    "LoyaltyRewardRedeemed",
+    "LoyaltyTierChanged",
     "PointsLot",
-    "PointsRedeemed",
     "PointsRounding",
     "PointsTotals",
     "ProgramId",
     "Reward",
     "RewardId",
-    "RewardRedeemed",
     "Tier",
     "TierBasis",
     "TierChange",
-    "TierChanged",
 ]

@@ -63,457 +63,58 @@ crmcore.errors.ValidationError: $.points: must not exceed the balance
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime
 from decimal import Decimal
-from enum import StrEnum
-from typing import Any, ClassVar, Final
+from typing import Any, ClassVar, Final, Unpack
 
 import attrs
 
-from crmcore._kernel._aggregate import check_version, optional_typed_id, pending_events, typed_id
+from crmcore._kernel._aggregate import Aggregate, Command, typed_id
 from crmcore._kernel._checks import (
-    aware,
-    check_name,
-    clean_text,
-    enum_converter,
     instance_of,
     optional_aware,
     require_aware,
     tuple_of,
     type_name,
 )
-from crmcore._kernel._events import DomainEvent
+from crmcore._kernel._events import EventDraft, EventMeta, check_meta
 from crmcore._kernel._ids import CustomerId, LoyaltyAccountId, OrderId, ProgramId, RewardId
 from crmcore._kernel._money import Money
-from crmcore.commerce._orders import Order, OrderStatus
+from crmcore.commerce import Order, OrderStatus
 from crmcore.commerce._payments import same_currency
 from crmcore.errors import InvalidType, ValidationError
-from crmcore.loyalty._program import MAX_POINTS, LoyaltyProgram, TierBasis, points_value
+from crmcore.loyalty._events import (
+    LoyaltyMemberEnrolled,
+    LoyaltyPointsAdjusted,
+    LoyaltyPointsEarned,
+    LoyaltyPointsExpired,
+    LoyaltyPointsRedeemed,
+    LoyaltyRewardRedeemed,
+    LoyaltyTierChanged,
+)
+from crmcore.loyalty._ledger import (
+    EntryKind,
+    LedgerEntry,
+    PointsLot,
+    PointsTotals,
+    TierChange,
+    optional_reason,
+    replay,
+    required_reason,
+)
+from crmcore.loyalty._program import LoyaltyProgram, TierBasis, points_value
 
-__all__ = [
-    "EntryKind",
-    "LedgerEntry",
-    "LoyaltyAccount",
-    "LoyaltyEvent",
-    "MemberEnrolled",
-    "PointsAdjusted",
-    "PointsEarned",
-    "PointsExpired",
-    "PointsLot",
-    "PointsRedeemed",
-    "PointsTotals",
-    "RewardRedeemed",
-    "TierChange",
-    "TierChanged",
-]
+__all__ = ["EARNING_STATUSES", "LoyaltyAccount"]
 
 #: Most entries one ledger may hold.
 MAX_ENTRIES: Final = 100_000
 #: Most tier changes one account may hold.
 MAX_TIER_CHANGES: Final = 10_000
-#: Longest reason of a ledger entry or a tier change, in characters.
-MAX_REASON: Final = 500
 #: Order statuses that earn points: paid in full, maybe partly refunded since.
 EARNING_STATUSES: Final = frozenset(
     {OrderStatus.PAID, OrderStatus.FULFILLED, OrderStatus.PARTIALLY_REFUNDED}
 )
-
-
-class EntryKind(StrEnum):
-    """What a ledger entry records."""
-
-    EARN = "earn"
-    REDEEM = "redeem"
-    EXPIRE = "expire"
-    ADJUST = "adjust"
-
-
-def _reason(value: object, path: str) -> str | None:
-    if value is None:
-        return None
-    return clean_text(value, path, max_length=MAX_REASON, allow_newlines=True, what="a reason")
-
-
-def _required_reason(value: object, path: str) -> str:
-    if value is None:
-        raise ValidationError("is required", path=path, code="required")
-    return clean_text(value, path, max_length=MAX_REASON, allow_newlines=True, what="a reason")
-
-
-# -- the ledger ----------------------------------------------------------------------------
-
-
-def _entry_kind(value: object) -> EntryKind:
-    return enum_converter(EntryKind, "$.kind")(value)
-
-
-def _entry_at(value: object) -> datetime:
-    return aware("$.at")(value)
-
-
-def _entry_points(_: object, __: attrs.Attribute[Any], value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidType(f"must be an int, not {type_name(value)}", path="$.points")
-    if not -MAX_POINTS <= value <= MAX_POINTS:
-        raise ValidationError(
-            f"must be from -{MAX_POINTS} to {MAX_POINTS}", path="$.points", code="points_range"
-        )
-
-
-def _entry_reason(value: object) -> str | None:
-    return _reason(value, "$.reason")
-
-
-def _entry_spend(value: object) -> Money | None:
-    if value is None:
-        return None
-    money = instance_of(Money, "Money")(value, "$.spend")
-    if money.amount < 0:
-        raise ValidationError("must not be negative", path="$.spend", code="negative")
-    return money
-
-
-def _entry_expires_at(value: object) -> datetime | None:
-    return optional_aware("$.expires_at")(value)
-
-
-def _entry_lot(_: object, __: attrs.Attribute[Any], value: object) -> None:
-    if value is None:
-        return
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidType(f"must be an int, not {type_name(value)}", path="$.lot")
-    if value < 0:
-        raise ValidationError("must be 0 or more", path="$.lot", code="range")
-
-
-@attrs.frozen(slots=True, kw_only=True)
-class LedgerEntry:
-    """One line of the points ledger.
-
-    Points are signed: an ``earn`` is 0 or more (an order too small to earn
-    still counts towards qualifying spend), a ``redeem`` or an ``expire`` is
-    negative, an ``adjust`` is anything but zero. Earnings and positive
-    adjustments open a lot (``is_lot``) that may expire at ``expires_at``; an
-    ``expire`` entry names the lot it closes by its position in the ledger
-    (``lot``).
-
-    Attributes:
-        kind: earn, redeem, expire or adjust.
-        at: when it was recorded.
-        points: the signed number of points.
-        reason: why, in words (free text, so left out of the repr).
-        order_id: the order an earning came from.
-        reward_id: the reward a redemption paid for.
-        spend: the qualifying spend of an earning from an order.
-        expires_at: when the points of a lot expire (``None``: never).
-        lot: for an ``expire`` entry, the index of the lot's entry.
-    """
-
-    kind: EntryKind = attrs.field(converter=_entry_kind)
-    at: datetime = attrs.field(converter=_entry_at)
-    points: int = attrs.field(validator=_entry_points)
-    reason: str | None = attrs.field(default=None, converter=_entry_reason, repr=False)
-    order_id: OrderId | None = attrs.field(
-        default=None, validator=optional_typed_id(OrderId, "$.order_id")
-    )
-    reward_id: RewardId | None = attrs.field(
-        default=None, validator=optional_typed_id(RewardId, "$.reward_id")
-    )
-    spend: Money | None = attrs.field(default=None, converter=_entry_spend)
-    expires_at: datetime | None = attrs.field(default=None, converter=_entry_expires_at)
-    lot: int | None = attrs.field(default=None, validator=_entry_lot)
-
-    def __attrs_post_init__(self) -> None:
-        signs = {
-            EntryKind.EARN: (self.points >= 0, "must be 0 or more for an earning"),
-            EntryKind.REDEEM: (self.points < 0, "must be negative for a redemption"),
-            EntryKind.EXPIRE: (self.points < 0, "must be negative for an expiry"),
-            EntryKind.ADJUST: (self.points != 0, "must not be zero for an adjustment"),
-        }
-        ok, rule = signs[self.kind]
-        if not ok:
-            raise ValidationError(rule, path="$.points", code="points_sign")
-        only = (
-            ("order_id", self.order_id, {EntryKind.EARN, EntryKind.ADJUST}),
-            ("reward_id", self.reward_id, {EntryKind.REDEEM}),
-            ("spend", self.spend, {EntryKind.EARN}),
-            ("lot", self.lot, {EntryKind.EXPIRE}),
-        )
-        for name, value, kinds in only:
-            if value is not None and self.kind not in kinds:
-                raise ValidationError(
-                    f"an entry of kind {self.kind.value} has no {name}",
-                    path=f"$.{name}",
-                    code="field_for_kind",
-                )
-        if self.spend is not None and self.order_id is None:
-            raise ValidationError(
-                "only an earning from an order carries spend", path="$.spend", code="field_for_kind"
-            )
-        if self.kind is EntryKind.EXPIRE and self.lot is None:
-            raise ValidationError(
-                "an expiry must name the lot it closes", path="$.lot", code="required"
-            )
-        if self.expires_at is not None:
-            if not self.is_lot:
-                raise ValidationError(
-                    "only earnings and positive adjustments expire",
-                    path="$.expires_at",
-                    code="field_for_kind",
-                )
-            if self.expires_at <= self.at:
-                raise ValidationError(
-                    "must be after the entry's time", path="$.expires_at", code="already_expired"
-                )
-
-    @property
-    def is_lot(self) -> bool:
-        """True if the entry adds points that are spent and expire as one lot."""
-        return self.kind is EntryKind.EARN or (self.kind is EntryKind.ADJUST and self.points > 0)
-
-    @property
-    def is_spending(self) -> bool:
-        """True if the entry spends points first-in, first-out (a redemption or a deduction)."""
-        return self.kind is EntryKind.REDEEM or (self.kind is EntryKind.ADJUST and self.points < 0)
-
-
-@attrs.frozen(slots=True, kw_only=True)
-class PointsLot:
-    """The points one earning (or positive adjustment) added, and how many are left.
-
-    Attributes:
-        entry: the index of the entry that opened the lot.
-        earned_at: when.
-        points: how many it added.
-        remaining: how many are neither spent nor expired.
-        expires_at: when they expire (``None``: never).
-    """
-
-    entry: int
-    earned_at: datetime
-    points: int
-    remaining: int
-    expires_at: datetime | None
-
-    def lapsed(self, at: datetime) -> bool:
-        """True if the lot's points can no longer be spent at ``at``."""
-        return self.expires_at is not None and self.expires_at <= at
-
-
-@attrs.frozen(slots=True, kw_only=True)
-class PointsTotals:
-    """Lifetime sums of the ledger by kind (redeemed and expired as positive numbers)."""
-
-    earned: int
-    redeemed: int
-    expired: int
-    adjusted: int
-
-    @property
-    def balance(self) -> int:
-        """Earned less redeemed less expired plus adjusted: the balance."""
-        return self.earned - self.redeemed - self.expired + self.adjusted
-
-
-class _Lot:
-    """A lot while the ledger is replayed (mutable, private)."""
-
-    __slots__ = ("earned_at", "entry", "expires_at", "points", "remaining")
-
-    def __init__(self, entry: int, item: LedgerEntry) -> None:
-        self.entry = entry
-        self.earned_at = item.at
-        self.points = item.points
-        self.remaining = item.points
-        self.expires_at = item.expires_at
-
-    def lapsed(self, at: datetime) -> bool:
-        return self.expires_at is not None and self.expires_at <= at
-
-    def frozen(self) -> PointsLot:
-        return PointsLot(
-            entry=self.entry,
-            earned_at=self.earned_at,
-            points=self.points,
-            remaining=self.remaining,
-            expires_at=self.expires_at,
-        )
-
-
-def _replay(ledger: tuple[LedgerEntry, ...]) -> list[_Lot]:
-    """Apply the ledger to its lots, checking that no point is spent twice or after expiring."""
-    lots: list[_Lot] = []
-    by_entry: dict[int, _Lot] = {}
-    for index, item in enumerate(ledger):
-        if item.is_lot:
-            lot = _Lot(index, item)
-            lots.append(lot)
-            by_entry[index] = lot
-        elif item.kind is EntryKind.EXPIRE:
-            _replay_expiry(item, index, by_entry)
-        else:
-            _spend(lots, -item.points, item.at, f"$.ledger[{index}].points")
-    return lots
-
-
-def _replay_expiry(item: LedgerEntry, index: int, by_entry: dict[int, _Lot]) -> None:
-    path = f"$.ledger[{index}]"
-    lot = by_entry.get(item.lot if item.lot is not None else -1)
-    if lot is None:
-        raise ValidationError(
-            "must name an earlier earning or positive adjustment",
-            path=f"{path}.lot",
-            code="unknown_lot",
-        )
-    if not lot.lapsed(item.at):
-        raise ValidationError(
-            "must not expire a lot before its expiry", path=f"{path}.at", code="not_expired"
-        )
-    if -item.points != lot.remaining or lot.remaining == 0:
-        raise ValidationError(
-            "must expire exactly the points left in the lot",
-            path=f"{path}.points",
-            code="expiry_mismatch",
-        )
-    lot.remaining = 0
-
-
-def _spend(lots: list[_Lot], points: int, at: datetime, path: str) -> None:
-    """Consume ``points`` from the oldest unexpired lots."""
-    if points > sum(lot.remaining for lot in lots if not lot.lapsed(at)):
-        raise ValidationError(
-            "must not spend more points than the unexpired balance holds",
-            path=path,
-            code="insufficient_points",
-        )
-    for lot in lots:
-        if points == 0:
-            break
-        if lot.remaining == 0 or lot.lapsed(at):
-            continue
-        taken = min(lot.remaining, points)
-        lot.remaining -= taken
-        points -= taken
-
-
-# -- tier history ----------------------------------------------------------------------------
-
-
-def _change_tier(value: object) -> str:
-    return check_name(value, "$.tier")
-
-
-def _change_from(value: object) -> str | None:
-    return None if value is None else check_name(value, "$.from_tier")
-
-
-def _change_at(value: object) -> datetime:
-    return aware("$.at")(value)
-
-
-def _change_reason(value: object) -> str | None:
-    return _reason(value, "$.reason")
-
-
-@attrs.frozen(slots=True, kw_only=True)
-class TierChange:
-    """One entry of an account's tier history: the tier entered, from which, when and why."""
-
-    tier: str = attrs.field(converter=_change_tier)
-    at: datetime = attrs.field(converter=_change_at)
-    from_tier: str | None = attrs.field(default=None, converter=_change_from)
-    reason: str | None = attrs.field(default=None, converter=_change_reason, repr=False)
-
-
-# -- events ----------------------------------------------------------------------------------
-
-
-@attrs.frozen(slots=True, kw_only=True)
-class LoyaltyEvent(DomainEvent):
-    """Base of the events recorded by a :class:`LoyaltyAccount`."""
-
-    abstract_event: ClassVar[bool] = True
-
-    account_id: LoyaltyAccountId
-    customer_id: CustomerId
-    program_id: ProgramId
-
-
-@attrs.frozen(slots=True, kw_only=True)
-class MemberEnrolled(LoyaltyEvent):
-    """A customer joined the program (the ``member`` rung of the relationship ladder)."""
-
-    tier: str
-
-
-@attrs.frozen(slots=True, kw_only=True)
-class PointsEarned(LoyaltyEvent):
-    """Points were earned; ``balance`` is the balance after the earning."""
-
-    points: int
-    balance: int
-    order_id: OrderId | None = None
-    expires_at: datetime | None = None
-    occasions: tuple[str, ...] = ()
-
-
-@attrs.frozen(slots=True, kw_only=True)
-class PointsRedeemed(LoyaltyEvent):
-    """Points were redeemed (``points`` is the positive number spent)."""
-
-    points: int
-    balance: int
-    reward_id: RewardId | None = None
-
-
-@attrs.frozen(slots=True, kw_only=True)
-class PointsExpired(LoyaltyEvent):
-    """The unspent points of one lot expired (``points`` is the positive number lost)."""
-
-    points: int
-    balance: int
-    earned_at: datetime
-    expired_at: datetime
-
-
-@attrs.frozen(slots=True, kw_only=True)
-class PointsAdjusted(LoyaltyEvent):
-    """Points were added or deducted by hand (``points`` is signed)."""
-
-    points: int
-    balance: int
-    reason: str = attrs.field(repr=False)
-
-
-@attrs.frozen(slots=True, kw_only=True)
-class RewardRedeemed(LoyaltyEvent):
-    """A reward of the catalogue was redeemed; the host hands it over (and takes stock)."""
-
-    reward_id: RewardId
-    points_cost: int
-
-
-@attrs.frozen(slots=True, kw_only=True)
-class TierChanged(LoyaltyEvent):
-    """The member moved to another tier.
-
-    ``qualifying`` is the qualifying activity that decided it (an amount in
-    the program currency, or points), ``None`` for a manual change.
-    """
-
-    from_tier: str
-    to_tier: str
-    upgrade: bool
-    reason: str = attrs.field(repr=False)
-    qualifying: Decimal | None = None
-
-
-# -- the aggregate ----------------------------------------------------------------------------
-
-
-def _account_enrolled_at(value: object) -> datetime:
-    return aware("$.enrolled_at")(value)
 
 
 def _ledger(value: object) -> tuple[LedgerEntry, ...]:
@@ -548,61 +149,56 @@ def _tier_history(value: object) -> tuple[TierChange, ...]:
 
 
 def _enrolment_time(account: LoyaltyAccount) -> datetime:
-    return account.enrolled_at
+    return account.created_at
 
 
 def _account_confirmed_at(value: object) -> datetime:
-    return aware("$.tier_confirmed_at")(value)
-
-
-def _account_updated_at(value: object) -> datetime:
-    return aware("$.updated_at")(value)
+    return require_aware(value, "$.tier_confirmed_at")
 
 
 @attrs.frozen(slots=True, kw_only=True, repr=False)
-class LoyaltyAccount:
+class LoyaltyAccount(Aggregate[LoyaltyAccountId]):
     """One customer's membership of one loyalty program: a points ledger and a tier.
 
     Enrol with :meth:`enroll`. Like every crmcore aggregate it is immutable:
     commands return a new account and record events in :attr:`pending_events`;
     a command that fails raises :class:`~crmcore.ValidationError` and changes
     nothing. Commands take the time they happen at, which must not be before
-    the account's last change (:attr:`updated_at`). Commands that need the
-    rules take the :class:`~crmcore.loyalty.LoyaltyProgram`, which must be the
-    account's program.
+    the account's last change (:attr:`updated_at`): times never go backwards.
+    Every command also takes the envelope keywords ``actor``,
+    ``correlation_id`` and ``causation_id`` (see :mod:`crmcore.events`).
+    Commands that need the rules take the
+    :class:`~crmcore.loyalty.LoyaltyProgram`, which must be the account's
+    program.
+
+    Reasons given to commands are free text: they stay in the ledger and the
+    tier history, and the repr and the events leave them out.
 
     Attributes:
         ledger: every entry, oldest first (times never go backwards).
         tier_history: every tier entered, oldest first; the first is the
-            program's lowest tier at ``enrolled_at``.
+            program's lowest tier at ``created_at`` (the enrolment).
         tier_confirmed_at: when the member entered their tier, or an evaluation
             last confirmed it; the downgrade grace runs from here or from
             :meth:`last_qualified_at`, whichever is later.
-        updated_at: the time of the last command.
     """
 
-    id: LoyaltyAccountId = attrs.field(validator=typed_id(LoyaltyAccountId, "$.id"))
+    aggregate_kind: ClassVar[str] = "loyalty_account"
+    id_type: ClassVar[type[LoyaltyAccountId]] = LoyaltyAccountId
+    v1_renames: ClassVar[Mapping[str, str]] = {"enrolled_at": "created_at"}
+
     customer_id: CustomerId = attrs.field(validator=typed_id(CustomerId, "$.customer_id"))
     program_id: ProgramId = attrs.field(validator=typed_id(ProgramId, "$.program_id"))
-    enrolled_at: datetime = attrs.field(converter=_account_enrolled_at)
     tier_history: tuple[TierChange, ...] = attrs.field(converter=_tier_history)
     ledger: tuple[LedgerEntry, ...] = attrs.field(default=(), converter=_ledger)
     tier_confirmed_at: datetime = attrs.field(
         default=attrs.Factory(_enrolment_time, takes_self=True), converter=_account_confirmed_at
     )
-    updated_at: datetime = attrs.field(
-        default=attrs.Factory(_enrolment_time, takes_self=True), converter=_account_updated_at
-    )
-    version: int = attrs.field(default=0, validator=check_version)
-    pending_events: tuple[DomainEvent, ...] = attrs.field(
-        default=(), converter=pending_events, eq=False, hash=False
-    )
 
-    def __attrs_post_init__(self) -> None:
+    def _check(self) -> None:
         self._check_tier_history()
-        latest = max(self.tier_history[-1].at, self.tier_confirmed_at)
         orders: set[OrderId] = set()
-        before = self.enrolled_at
+        before = self.created_at
         for index, item in enumerate(self.ledger):
             if item.at < before:
                 raise ValidationError(
@@ -619,19 +215,11 @@ class LoyaltyAccount:
                         code="duplicate",
                     )
                 orders.add(item.order_id)
-        _replay(self.ledger)
-        if self.ledger:
-            latest = max(latest, self.ledger[-1].at)
+        replay(self.ledger)
         if self.tier_confirmed_at < self.tier_history[-1].at:
             raise ValidationError(
                 "must not be before the current tier was entered",
                 path="$.tier_confirmed_at",
-                code="time_backwards",
-            )
-        if latest > self.updated_at:
-            raise ValidationError(
-                "must not be before the account's last recorded change",
-                path="$.updated_at",
                 code="time_backwards",
             )
 
@@ -643,7 +231,7 @@ class LoyaltyAccount:
                 code="history_start",
             )
         first = self.tier_history[0]
-        if first.from_tier is not None or first.at != self.enrolled_at:
+        if first.from_tier is not None or first.at != self.created_at:
             raise ValidationError(
                 "must start with the tier entered at enrolment",
                 path="$.tier_history[0]",
@@ -664,6 +252,19 @@ class LoyaltyAccount:
                     code="history_chain",
                 )
 
+    def _recorded_times(self) -> Iterable[datetime]:
+        yield self.tier_history[-1].at
+        yield self.tier_confirmed_at
+        if self.ledger:
+            yield self.ledger[-1].at
+
+    def _event_fields(self) -> Mapping[str, object]:
+        return {
+            "account_id": self.id,
+            "customer_id": self.customer_id,
+            "program_id": self.program_id,
+        }
+
     # -- construction ---------------------------------------------------------------------
 
     @classmethod
@@ -674,26 +275,33 @@ class LoyaltyAccount:
         customer_id: CustomerId,
         program: LoyaltyProgram,
         at: datetime,
+        **meta: Unpack[EventMeta],
     ) -> LoyaltyAccount:
-        """Enrol a customer in ``program`` at ``at``, in its lowest tier; records :class:`MemberEnrolled`.
+        """Enrol a customer in ``program`` at ``at``, in its lowest tier.
+
+        Records :class:`~crmcore.loyalty.LoyaltyMemberEnrolled`.
 
         Raises:
             ValidationError: an argument breaks a rule; the path names it.
         """
         checked = instance_of(LoyaltyProgram, "a LoyaltyProgram")(program, "$.program")
-        when = require_aware(at, "$.at")
+        command = cls._begin_new(at, meta)
         tier = checked.base_tier.code
-        account = cls(
+        return cls._create(
+            command,
+            LoyaltyMemberEnrolled.draft(tier=tier),
             id=account_id,
             customer_id=customer_id,
             program_id=checked.id,
-            enrolled_at=when,
-            tier_history=(TierChange(tier=tier, at=when, reason="enrolled"),),
+            tier_history=(TierChange(tier=tier, at=command.at, reason="enrolled"),),
         )
-        event = MemberEnrolled(occurred_at=when, tier=tier, **account._ids())
-        return attrs.evolve(account, pending_events=(event,))
 
     # -- queries ----------------------------------------------------------------------------
+
+    @property
+    def enrolled_at(self) -> datetime:
+        """When the customer enrolled (the account's ``created_at``)."""
+        return self.created_at
 
     @property
     def tier(self) -> str:
@@ -722,7 +330,7 @@ class LoyaltyAccount:
 
     def lots(self, at: datetime | None = None) -> tuple[PointsLot, ...]:
         """Every lot (recorded up to ``at``, if given) with the points left in it, oldest first."""
-        return tuple(lot.frozen() for lot in _replay(self._upto(at)))
+        return replay(self._upto(at))
 
     def available(self, at: datetime) -> int:
         """The points that can be spent at ``at``: the balance less points past their expiry."""
@@ -846,23 +454,6 @@ class LoyaltyAccount:
 
     # -- command helpers --------------------------------------------------------------------
 
-    def _ids(self) -> dict[str, Any]:
-        return {
-            "account_id": self.id,
-            "customer_id": self.customer_id,
-            "program_id": self.program_id,
-        }
-
-    def _at(self, at: object) -> datetime:
-        when = require_aware(at, "$.at")
-        if when < self.updated_at:
-            raise ValidationError(
-                "must not be before the account's last change (times never go backwards)",
-                path="$.at",
-                code="time_backwards",
-            )
-        return when
-
     def _program(self, program: object) -> LoyaltyProgram:
         checked = instance_of(LoyaltyProgram, "a LoyaltyProgram")(program, "$.program")
         if checked.id != self.program_id:
@@ -874,9 +465,6 @@ class LoyaltyAccount:
                 "must still define the member's tier", path="$.program.tiers", code="unknown_tier"
             )
         return checked
-
-    def _record(self, events: list[DomainEvent], **changes: Any) -> LoyaltyAccount:
-        return attrs.evolve(self, pending_events=(*self.pending_events, *events), **changes)
 
     def _append(self, entry: LedgerEntry) -> tuple[LedgerEntry, ...]:
         if len(self.ledger) >= MAX_ENTRIES:
@@ -908,7 +496,7 @@ class LoyaltyAccount:
         when: datetime,
         reason: str,
         qualifying: Money | int | None,
-    ) -> tuple[list[DomainEvent], dict[str, Any]]:
+    ) -> tuple[EventDraft, dict[str, Any]]:
         current = self.tier
         change = TierChange(tier=target, at=when, from_tier=current, reason=reason)
         if len(self.tier_history) >= MAX_TIER_CHANGES:
@@ -918,29 +506,40 @@ class LoyaltyAccount:
                 code="too_many",
             )
         value = qualifying.amount if isinstance(qualifying, Money) else qualifying
-        event = TierChanged(
-            occurred_at=when,
+        draft = LoyaltyTierChanged.draft(
             from_tier=current,
             to_tier=target,
             upgrade=program.rank(target) > program.rank(current),
-            reason=reason,
             qualifying=None if value is None else Decimal(value),
-            **self._ids(),
         )
         changes = {"tier_history": (*self.tier_history, change), "tier_confirmed_at": when}
-        return [event], changes
+        return draft, changes
 
-    def _after_earning(self, program: LoyaltyProgram, when: datetime) -> LoyaltyAccount:
-        """Upgrade at once if the earning just recorded qualifies the member for a higher tier."""
-        qualifying = self._qualifying(program, when)
+    def _earned(
+        self, command: Command, program: LoyaltyProgram, entry: LedgerEntry, draft: EventDraft
+    ) -> LoyaltyAccount:
+        """Record an earning, then upgrade at once if it qualifies the member for a higher tier."""
+        earned = self._record(command, draft, ledger=self._append(entry))
+        qualifying = earned._qualifying(program, command.at)  # noqa: SLF001 - same class
         target = program.tier_for(qualifying).code
-        rank, current = program.rank(target), program.rank(self.tier)
-        if rank <= current:
-            return self
-        events, changes = self._move_tier(
-            program, target, when, f"qualified by {program.tier_basis.value}", qualifying
+        if program.rank(target) <= program.rank(earned.tier):
+            return earned
+        upgrade, changes = earned._move_tier(  # noqa: SLF001 - same class
+            program, target, command.at, f"qualified by {program.tier_basis.value}", qualifying
         )
-        return self._record(events, **changes)
+        return earned._record(command, upgrade, **changes)  # noqa: SLF001 - same class
+
+    def _redemption(
+        self, command: Command, points: object, reward_id: RewardId | None, reason: str | None
+    ) -> tuple[EventDraft, tuple[LedgerEntry, ...]]:
+        amount = self._spending(points, command.at, "$.points")
+        entry = LedgerEntry(
+            kind=EntryKind.REDEEM, at=command.at, points=-amount, reason=reason, reward_id=reward_id
+        )
+        draft = LoyaltyPointsRedeemed.draft(
+            points=amount, balance=self.balance() - amount, reward_id=reward_id
+        )
+        return draft, self._append(entry)
 
     # -- commands ---------------------------------------------------------------------------
 
@@ -951,33 +550,38 @@ class LoyaltyAccount:
         *,
         at: datetime,
         birth_date: date | None = None,
+        **meta: Unpack[EventMeta],
     ) -> LoyaltyAccount:
-        """Earn the points of a paid order; records :class:`PointsEarned` (and maybe :class:`TierChanged`).
+        """Earn the points of a paid order; records :class:`~crmcore.loyalty.LoyaltyPointsEarned`.
 
         The order's net amount (its total less refunds so far) earns by the
         program's rules at the member's current tier; bonus occasions are
         judged at the time the order was placed (pass the member's
         ``birth_date`` for a birthday-month bonus). The earning is a lot
         expiring after the program's ``expiry`` from ``at``, and its spend
-        counts towards spend tiers. Reaching a higher tier upgrades at once.
+        counts towards spend tiers. Reaching a higher tier upgrades at once
+        (:class:`~crmcore.loyalty.LoyaltyTierChanged`).
 
         Idempotent per order: if the ledger already holds this order's
-        earning, the account is returned unchanged and nothing is recorded.
-        Later refunds do not take points back on their own; deduct them with
-        :meth:`adjust` (passing the ``order_id``).
+        earning, the account is returned unchanged and nothing is recorded,
+        whatever ``at`` is (an order event delivered again, late, earns
+        nothing and is not refused). Later refunds do not take points back on
+        their own; deduct them with :meth:`adjust` (passing the ``order_id``).
 
         Raises:
             ValidationError: another customer's order (``$.order.customer_id``),
                 an order not paid in full or refunded in full (``$.order.status``),
                 another currency (``$.order``), ``at`` before the order was
-                placed or before the last change (``$.at``).
+                placed (``$.at``, code ``before_order``) or before the account's
+                last change (``$.at``, code ``time_backwards``).
         """
         checked = self._program(program)
         placed = instance_of(Order, "an Order")(order, "$.order")
-        when = require_aware(at, "$.at")
+        require_aware(at, "$.at")
+        check_meta(meta)
         if self.has_earned_for(placed.id):
             return self
-        when = self._at(when)
+        command = self._begin(at, meta)
         if placed.customer_id != self.customer_id:
             raise ValidationError(
                 "must be an order of the member", path="$.order.customer_id", code="not_member"
@@ -988,67 +592,65 @@ class LoyaltyAccount:
                 path="$.order.status",
                 code="order_not_paid",
             )
-        if when < placed.placed_at:
+        if command.at < placed.at:
             raise ValidationError(
                 "must not be before the order was placed", path="$.at", code="before_order"
             )
         net = same_currency(placed.amount, checked.currency, "$.order")
-        quote = checked.points_for(
-            net, placed_at=placed.placed_at, tier=self.tier, birth_date=birth_date
-        )
+        quote = checked.points_for(net, placed_at=placed.at, tier=self.tier, birth_date=birth_date)
         entry = LedgerEntry(
             kind=EntryKind.EARN,
-            at=when,
+            at=command.at,
             points=quote.total,
             reason=f"order {placed.id}",
             order_id=placed.id,
             spend=net,
-            expires_at=checked.expires_at(when),
+            expires_at=checked.expires_at(command.at),
         )
-        event = PointsEarned(
-            occurred_at=when,
+        draft = LoyaltyPointsEarned.draft(
             points=entry.points,
             balance=self.balance() + entry.points,
             order_id=placed.id,
             expires_at=entry.expires_at,
             occasions=quote.occasions,
-            **self._ids(),
         )
-        earned = self._record([event], ledger=self._append(entry), updated_at=when)
-        return earned._after_earning(checked, when)  # noqa: SLF001 - same class
+        return self._earned(command, checked, entry, draft)
 
     def earn(
-        self, points: int, program: LoyaltyProgram, *, at: datetime, reason: str
+        self,
+        points: int,
+        program: LoyaltyProgram,
+        *,
+        at: datetime,
+        reason: str,
+        **meta: Unpack[EventMeta],
     ) -> LoyaltyAccount:
         """Earn points for something other than an order (a review, a referral, a welcome bonus).
 
         The points form a lot that expires like any earning and count as
-        qualifying points; records :class:`PointsEarned` (and maybe :class:`TierChanged`).
+        qualifying points; records :class:`~crmcore.loyalty.LoyaltyPointsEarned`
+        (and maybe :class:`~crmcore.loyalty.LoyaltyTierChanged`). The reason
+        stays in the ledger entry.
 
         Raises:
             ValidationError: ``points`` is not 1 or more, ``reason`` is empty,
                 ``at`` goes backwards.
         """
         checked = self._program(program)
-        when = self._at(at)
         amount = points_value(points, "$.points", minimum=1)
-        text = _required_reason(reason, "$.reason")
+        text = required_reason(reason, "$.reason")
+        command = self._begin(at, meta)
         entry = LedgerEntry(
             kind=EntryKind.EARN,
-            at=when,
+            at=command.at,
             points=amount,
             reason=text,
-            expires_at=checked.expires_at(when),
+            expires_at=checked.expires_at(command.at),
         )
-        event = PointsEarned(
-            occurred_at=when,
-            points=amount,
-            balance=self.balance() + amount,
-            expires_at=entry.expires_at,
-            **self._ids(),
+        draft = LoyaltyPointsEarned.draft(
+            points=amount, balance=self.balance() + amount, expires_at=entry.expires_at
         )
-        earned = self._record([event], ledger=self._append(entry), updated_at=when)
-        return earned._after_earning(checked, when)  # noqa: SLF001 - same class
+        return self._earned(command, checked, entry, draft)
 
     def redeem(
         self,
@@ -1057,37 +659,37 @@ class LoyaltyAccount:
         at: datetime,
         reason: str | None = None,
         reward_id: RewardId | None = None,
+        **meta: Unpack[EventMeta],
     ) -> LoyaltyAccount:
-        """Spend points, oldest unexpired first; records :class:`PointsRedeemed`.
+        """Spend points, oldest unexpired first; records :class:`~crmcore.loyalty.LoyaltyPointsRedeemed`.
+
+        The reason stays in the ledger entry.
 
         Raises:
             ValidationError: ``points`` is not 1 or more; more than the balance
                 (code ``insufficient_points``); more than the unexpired points
                 (code ``expired_points``); ``at`` goes backwards.
         """
-        when = self._at(at)
-        amount = self._spending(points, when, "$.points")
-        text = _reason(reason, "$.reason")
+        text = optional_reason(reason, "$.reason")
         if reward_id is not None and type(reward_id) is not RewardId:
             raise InvalidType(f"must be a RewardId, not {type_name(reward_id)}", path="$.reward_id")
-        entry = LedgerEntry(
-            kind=EntryKind.REDEEM, at=when, points=-amount, reason=text, reward_id=reward_id
-        )
-        event = PointsRedeemed(
-            occurred_at=when,
-            points=amount,
-            balance=self.balance() - amount,
-            reward_id=reward_id,
-            **self._ids(),
-        )
-        return self._record([event], ledger=self._append(entry), updated_at=when)
+        command = self._begin(at, meta)
+        draft, ledger = self._redemption(command, points, reward_id, text)
+        return self._record(command, draft, ledger=ledger)
 
     def redeem_reward(
-        self, reward_id: RewardId, program: LoyaltyProgram, *, at: datetime
+        self,
+        reward_id: RewardId,
+        program: LoyaltyProgram,
+        *,
+        at: datetime,
+        **meta: Unpack[EventMeta],
     ) -> LoyaltyAccount:
-        """Redeem a reward of the catalogue; records :class:`PointsRedeemed` and :class:`RewardRedeemed`.
+        """Redeem a reward of the catalogue, paying its points cost.
 
-        The reward's stock is the program's: after accepting, the host stores
+        Records :class:`~crmcore.loyalty.LoyaltyPointsRedeemed` and
+        :class:`~crmcore.loyalty.LoyaltyRewardRedeemed`. The reward's stock is
+        the program's: after accepting, the host stores
         ``program.take_stock(reward_id)``.
 
         Raises:
@@ -1098,7 +700,7 @@ class LoyaltyAccount:
         """
         checked = self._program(program)
         reward = checked.reward(reward_id)
-        when = self._at(at)
+        command = self._begin(at, meta)
         if reward.min_tier is not None and checked.rank(self.tier) < checked.rank(reward.min_tier):
             raise ValidationError(
                 "the member's tier is below the reward's minimum tier",
@@ -1109,11 +711,9 @@ class LoyaltyAccount:
             raise ValidationError(
                 "the reward is out of stock", path="$.reward_id", code="out_of_stock"
             )
-        spent = self.redeem(reward.points_cost, at=when, reason=reward.name, reward_id=reward.id)
-        event = RewardRedeemed(
-            occurred_at=when, reward_id=reward.id, points_cost=reward.points_cost, **self._ids()
-        )
-        return attrs.evolve(spent, pending_events=(*spent.pending_events, event))
+        spent, ledger = self._redemption(command, reward.points_cost, reward.id, reward.name)
+        draft = LoyaltyRewardRedeemed.draft(reward_id=reward.id, points_cost=reward.points_cost)
+        return self._record(command, spent, draft, ledger=ledger)
 
     def adjust(
         self,
@@ -1123,61 +723,57 @@ class LoyaltyAccount:
         reason: str,
         expires_at: datetime | None = None,
         order_id: OrderId | None = None,
+        **meta: Unpack[EventMeta],
     ) -> LoyaltyAccount:
-        """Add (positive) or deduct (negative) points by hand; records :class:`PointsAdjusted`.
+        """Add (positive) or deduct (negative) points by hand; records :class:`~crmcore.loyalty.LoyaltyPointsAdjusted`.
 
         An addition forms a lot that expires at ``expires_at`` (never, if
         ``None``); adjustments never count as qualifying activity. A deduction
         spends the oldest unexpired points and never takes more than are
         available. ``order_id`` links a correction to an order (a refund).
+        The reason stays in the ledger entry, not the event.
 
         Raises:
             ValidationError: ``points`` is zero; a deduction beyond the
                 balance or the unexpired points; an ``expires_at`` on a
                 deduction or not after ``at``; an empty ``reason``.
         """
-        when = self._at(at)
+        command = self._begin(at, meta)
         if isinstance(points, bool) or not isinstance(points, int):
             raise InvalidType(f"must be an int, not {type_name(points)}", path="$.points")
         if points == 0:
             raise ValidationError("must not be zero", path="$.points", code="points_sign")
         if points < 0:
-            self._spending(-points, when, "$.points")
+            self._spending(-points, command.at, "$.points")
             if expires_at is not None:
                 raise ValidationError(
                     "only an addition of points expires", path="$.expires_at", code="field_for_kind"
                 )
         else:
             points_value(points, "$.points", minimum=1)
-        text = _required_reason(reason, "$.reason")
+        text = required_reason(reason, "$.reason")
         if order_id is not None and type(order_id) is not OrderId:
             raise InvalidType(f"must be an OrderId, not {type_name(order_id)}", path="$.order_id")
         entry = LedgerEntry(
             kind=EntryKind.ADJUST,
-            at=when,
+            at=command.at,
             points=points,
             reason=text,
             expires_at=optional_aware("$.expires_at")(expires_at),
             order_id=order_id,
         )
-        event = PointsAdjusted(
-            occurred_at=when,
-            points=points,
-            balance=self.balance() + points,
-            reason=text,
-            **self._ids(),
-        )
-        return self._record([event], ledger=self._append(entry), updated_at=when)
+        draft = LoyaltyPointsAdjusted.draft(points=points, balance=self.balance() + points)
+        return self._record(command, draft, ledger=self._append(entry))
 
-    def expire_due(self, *, at: datetime) -> LoyaltyAccount:
+    def expire_due(self, *, at: datetime, **meta: Unpack[EventMeta]) -> LoyaltyAccount:
         """Expire the unspent points of every lot past its expiry at ``at``.
 
         Writes one ``expire`` entry (at ``at``) and records one
-        :class:`PointsExpired` per lot. With nothing due, returns the account
-        unchanged.
+        :class:`~crmcore.loyalty.LoyaltyPointsExpired` per lot. With nothing
+        due, returns the account unchanged.
         """
-        when = self._at(at)
-        due = [lot for lot in self.lots() if lot.remaining > 0 and lot.lapsed(when)]
+        command = self._begin(at, meta)
+        due = [lot for lot in self.lots() if lot.remaining > 0 and lot.lapsed(command.at)]
         if not due:
             return self
         if len(self.ledger) + len(due) > MAX_ENTRIES:
@@ -1185,30 +781,28 @@ class LoyaltyAccount:
                 f"must hold at most {MAX_ENTRIES} entries", path="$.ledger", code="too_many"
             )
         entries = list(self.ledger)
-        events: list[DomainEvent] = []
+        drafts: list[EventDraft] = []
         balance = self.balance()
         for lot in due:
             balance -= lot.remaining
             entries.append(
                 LedgerEntry(
                     kind=EntryKind.EXPIRE,
-                    at=when,
+                    at=command.at,
                     points=-lot.remaining,
                     reason="points expired",
                     lot=lot.entry,
                 )
             )
-            events.append(
-                PointsExpired(
-                    occurred_at=when,
+            drafts.append(
+                LoyaltyPointsExpired.draft(
                     points=lot.remaining,
                     balance=balance,
                     earned_at=lot.earned_at,
-                    expired_at=lot.expires_at or when,
-                    **self._ids(),
+                    expired_at=lot.expires_at or command.at,
                 )
             )
-        return self._record(events, ledger=tuple(entries), updated_at=when)
+        return self._record(command, *drafts, ledger=tuple(entries))
 
     def evaluate_tier(
         self,
@@ -1216,6 +810,7 @@ class LoyaltyAccount:
         *,
         at: datetime,
         qualifying_spend: Money | None = None,
+        **meta: Unpack[EventMeta],
     ) -> LoyaltyAccount:
         """Set the tier from the qualifying activity of the window at ``at``.
 
@@ -1227,15 +822,18 @@ class LoyaltyAccount:
         ``downgrade_grace`` has passed since the member last qualified for
         their tier (by the ledger, or as confirmed at an evaluation or a
         manual change); the member then drops to the tier the activity
-        matches. Records :class:`TierChanged`; an evaluation that confirms
-        the current tier moves :attr:`tier_confirmed_at` and records nothing.
+        matches. Records :class:`~crmcore.loyalty.LoyaltyTierChanged`; an
+        evaluation that confirms the current tier moves
+        :attr:`tier_confirmed_at` (and :attr:`updated_at`) and records
+        nothing; one that may not downgrade yet changes nothing.
 
         Raises:
             ValidationError: ``qualifying_spend`` for a program with points
                 tiers, or of another currency (``$.qualifying_spend``).
         """
         checked = self._program(program)
-        when = self._at(at)
+        command = self._begin(at, meta)
+        when = command.at
         qualifying: Money | int
         if qualifying_spend is None:
             qualifying = self._qualifying(checked, when)
@@ -1256,7 +854,9 @@ class LoyaltyAccount:
         rank, current = checked.rank(target), checked.rank(self.tier)
         if rank >= current:
             if rank == current:
-                return self._record([], tier_confirmed_at=when, updated_at=when)
+                if when == self.tier_confirmed_at:
+                    return self
+                return self._record(command, tier_confirmed_at=when)
             reason = f"qualified by {checked.tier_basis.value}"
         else:
             if when < self.tier_kept_until(checked, at=when):
@@ -1265,31 +865,33 @@ class LoyaltyAccount:
             reason = f"{checked.tier_basis.value} in the window below the tier"
             if grace is not None:
                 reason += f" after a grace of {grace}"
-        events, changes = self._move_tier(checked, target, when, reason, qualifying)
-        return self._record(events, updated_at=when, **changes)
+        draft, changes = self._move_tier(checked, target, when, reason, qualifying)
+        return self._record(command, draft, **changes)
 
     def change_tier(
-        self, tier: str, program: LoyaltyProgram, *, at: datetime, reason: str
+        self,
+        tier: str,
+        program: LoyaltyProgram,
+        *,
+        at: datetime,
+        reason: str,
+        **meta: Unpack[EventMeta],
     ) -> LoyaltyAccount:
-        """Move the member to ``tier`` by hand (a VIP upgrade, a correction); records :class:`TierChanged`.
+        """Move the member to ``tier`` by hand (a VIP upgrade, a correction).
 
-        The tier counts as confirmed at ``at``: the downgrade grace runs from
-        here. Moving to the current tier changes nothing.
+        Records :class:`~crmcore.loyalty.LoyaltyTierChanged`; the reason stays
+        in the tier history, not the event. The tier counts as confirmed at
+        ``at``: the downgrade grace runs from here. Moving to the current tier
+        changes nothing.
         """
         checked = self._program(program)
-        when = self._at(at)
         target = checked.tier(tier).code
-        text = _required_reason(reason, "$.reason")
+        text = required_reason(reason, "$.reason")
+        command = self._begin(at, meta)
         if target == self.tier:
             return self
-        events, changes = self._move_tier(checked, target, when, text, None)
-        return self._record(events, updated_at=when, **changes)
-
-    def without_pending_events(self) -> LoyaltyAccount:
-        """The same account with no pending events (what a repository stores)."""
-        if not self.pending_events:
-            return self
-        return attrs.evolve(self, pending_events=())
+        draft, changes = self._move_tier(checked, target, command.at, text, None)
+        return self._record(command, draft, **changes)
 
     def __repr__(self) -> str:
         return (

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Final
 
-from crmcore._kernel._checks import clean_text
 from crmcore.commerce import OrderId
 from crmcore.customers import CustomerId
 from crmcore.feedback import (
@@ -17,7 +16,7 @@ from crmcore.feedback import (
     SurveyKind,
     SurveyResponse,
 )
-from crmcore.feedback._feedback import MAX_PLATFORM
+from crmcore.feedback._reviews import normalize_platform
 from crmcore.repository._lookups import by_customer, choice_argument, id_argument, optional_id
 from crmcore.repository._ports import ReviewRepository, SurveyRepository
 from crmcore.repository._store import AggregateSpec, StoreRepository
@@ -45,8 +44,7 @@ class StoreReviewRepository(StoreRepository[Review], ReviewRepository):
         """The reviews on one platform (see :class:`ReviewRepository`)."""
         self._unit.view()
         # Normalized exactly as Review normalizes its platform.
-        name = clean_text(platform, "$.platform", max_length=MAX_PLATFORM, what="a platform")
-        return self.find_by_index("platform", name.casefold())
+        return self.find_by_index("platform", normalize_platform(platform))
 
 
 def _survey_case(response: SurveyResponse) -> tuple[str, ...]:

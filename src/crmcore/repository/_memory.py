@@ -324,7 +324,7 @@ class InMemoryUnitOfWork(StoreUnitOfWork):
     >>> ana.version, sorted(ana.tags)
     (1, ['vip'])
     >>> [event.type for event in uow.collect_events()]
-    ['CustomerRegistered', 'TagAdded']
+    ['CustomerRegistered', 'CustomerTagAdded']
 
     .. versionadded:: 0.1
     """

@@ -9,7 +9,7 @@ from crmcore.sales._forecast import (
     pipeline_forecast,
 )
 from crmcore.sales._leads import (
-    LEAD_TRANSITIONS,
+    LEAD_STATUSES,
     BantScore,
     Lead,
     LeadAssigned,
@@ -42,7 +42,7 @@ from crmcore.sales._opportunities import (
 from crmcore.sales._pipeline import STANDARD_PIPELINE, PipelineDefinition, Stage, StageKind
 
 __all__ = [
-    "LEAD_TRANSITIONS",
+    "LEAD_STATUSES",
     "STANDARD_PIPELINE",
     "BantScore",
     "ForecastLine",

@@ -3,7 +3,7 @@
 A :class:`Lead` records who might buy (a name and contact points, kept out of
 reprs and errors), where they came from (:class:`LeadSource`, maybe a
 campaign code or the customer who referred them) and how far qualification
-got. Its status follows an explicit machine (``LEAD_TRANSITIONS``)::
+got. Its status follows an explicit machine (``LEAD_STATUSES``)::
 
     new           -> contacted, qualified, disqualified
     contacted     -> qualified, disqualified
@@ -11,9 +11,11 @@ got. Its status follows an explicit machine (``LEAD_TRANSITIONS``)::
     disqualified  -> new (recycled)
     converted     (final)
 
-Disqualifying needs a reason. A BANT score (:class:`BantScore`: budget,
-authority, need, timeline) can be attached at any time before conversion.
-:meth:`Lead.convert` turns a qualified lead into a new
+A refused change is :class:`~crmcore.errors.TransitionNotAllowed` (code
+``transition``). Disqualifying needs a reason, which stays in the lead's
+history and never goes into an event. A BANT score (:class:`BantScore`:
+budget, authority, need, timeline) can be attached at any time before
+conversion. :meth:`Lead.convert` turns a qualified lead into a new
 :class:`~crmcore.Customer` (with the lead's name and contact points), and
 optionally opens an :class:`~crmcore.sales.Opportunity` for it.
 
@@ -33,6 +35,10 @@ optionally opens an :class:`~crmcore.sales.Opportunity` for it.
 ... )
 >>> lead = lead.contact(at=t0 + timedelta(hours=2))
 >>> lead = lead.qualify(at=t0 + timedelta(days=1), score=BantScore(True, True, True, False))
+>>> lead.change_status("new", at=t0 + timedelta(days=1))
+Traceback (most recent call last):
+...
+crmcore.errors.TransitionNotAllowed: $.status: a lead that is qualified cannot become new; it may become: converted, disqualified
 >>> done = lead.convert(
 ...     CustomerId("c-77"),
 ...     at=t0 + timedelta(days=2),
@@ -40,11 +46,14 @@ optionally opens an :class:`~crmcore.sales.Opportunity` for it.
 ...     pipeline=STANDARD_PIPELINE,
 ...     amount=Money(45_000_000, "IDR"),
 ...     expected_close=date(2026, 4, 30),
+...     actor="rep-3",
 ... )
 >>> done.lead.status.value, done.customer.id, done.opportunity.stage, done.opportunity.lead_id
 ('converted', CustomerId('c-77'), 'prospecting', LeadId('lead-1'))
 >>> done.lead
 Lead(id=LeadId('lead-1'), source='event', status='converted', score=3, version=0, pending_events=5)
+>>> [(e.type, e.sequence, e.actor) for e in done.lead.pending_events[-2:]]
+[('LeadQualified', 4, None), ('LeadConverted', 5, 'rep-3')]
 """
 
 from __future__ import annotations
@@ -52,12 +61,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from enum import StrEnum
-from types import MappingProxyType
-from typing import Any, ClassVar, Final
+from typing import Any, ClassVar, Final, Unpack
 
 import attrs
 
-from crmcore._kernel._aggregate import check_version, optional_typed_id, pending_events, typed_id
+from crmcore._kernel._aggregate import Aggregate, Command, optional_typed_id
 from crmcore._kernel._checks import (
     aware,
     clean_text,
@@ -65,22 +73,22 @@ from crmcore._kernel._checks import (
     instance_of,
     is_bool,
     normalize_tag,
-    require_aware,
     tuple_of,
     type_name,
 )
-from crmcore._kernel._events import DomainEvent
+from crmcore._kernel._events import DomainEvent, EventDraft, EventMeta
 from crmcore._kernel._ids import CustomerId, LeadId, OpportunityId, StaffId
 from crmcore._kernel._money import Money
+from crmcore._kernel._status import StatusMachine
 from crmcore.customers._contact import ContactPoint
 from crmcore.customers._customer import Customer
 from crmcore.customers._party import OrganizationName, PersonName
-from crmcore.errors import InvalidType, ValidationError
+from crmcore.errors import InvalidType, TransitionNotAllowed, ValidationError
 from crmcore.sales._opportunities import Opportunity
 from crmcore.sales._pipeline import PipelineDefinition
 
 __all__ = [
-    "LEAD_TRANSITIONS",
+    "LEAD_STATUSES",
     "BantScore",
     "Lead",
     "LeadAssigned",
@@ -132,14 +140,15 @@ class LeadStatus(StrEnum):
 
 _S = LeadStatus
 #: The status machine: the statuses each status may change to.
-LEAD_TRANSITIONS: Final[Mapping[LeadStatus, frozenset[LeadStatus]]] = MappingProxyType(
+LEAD_STATUSES: Final = StatusMachine(
+    "lead",
     {
-        _S.NEW: frozenset({_S.CONTACTED, _S.QUALIFIED, _S.DISQUALIFIED}),
-        _S.CONTACTED: frozenset({_S.QUALIFIED, _S.DISQUALIFIED}),
-        _S.QUALIFIED: frozenset({_S.CONVERTED, _S.DISQUALIFIED}),
-        _S.DISQUALIFIED: frozenset({_S.NEW}),
-        _S.CONVERTED: frozenset(),
-    }
+        _S.NEW: {_S.CONTACTED, _S.QUALIFIED, _S.DISQUALIFIED},
+        _S.CONTACTED: {_S.QUALIFIED, _S.DISQUALIFIED},
+        _S.QUALIFIED: {_S.CONVERTED, _S.DISQUALIFIED},
+        _S.DISQUALIFIED: {_S.NEW},
+        _S.CONVERTED: set(),
+    },
 )
 
 
@@ -197,16 +206,22 @@ class LeadStatusChange:
 
 @attrs.frozen(slots=True, kw_only=True)
 class LeadEvent(DomainEvent):
-    """Base of the events recorded by a :class:`Lead`."""
+    """Base of the events recorded by a :class:`Lead`.
+
+    Lead events never carry the lead's name, contact points, interest or
+    reasons: a handler that needs them loads the lead.
+    """
 
     abstract_event: ClassVar[bool] = True
+    aggregate_kind: ClassVar[str] = "lead"
+    aggregate_id_field: ClassVar[str] = "lead_id"
 
     lead_id: LeadId
 
 
 @attrs.frozen(slots=True, kw_only=True)
 class LeadCaptured(LeadEvent):
-    """A lead was captured (its name and contact points stay in the record)."""
+    """A lead was captured (its name, contact points and interest stay in the record)."""
 
     source: LeadSource
     campaign: str | None = None
@@ -216,7 +231,7 @@ class LeadCaptured(LeadEvent):
 
 @attrs.frozen(slots=True, kw_only=True)
 class LeadStatusChanged(LeadEvent):
-    """The lead's status changed.
+    """The lead's status changed (any reason given stays in the lead's history).
 
     Qualification, disqualification and conversion are recorded as the
     subclasses :class:`LeadQualified`, :class:`LeadDisqualified` and
@@ -225,7 +240,6 @@ class LeadStatusChanged(LeadEvent):
 
     from_status: LeadStatus
     to_status: LeadStatus
-    reason: str | None = attrs.field(default=None, repr=False)
 
 
 @attrs.frozen(slots=True, kw_only=True)
@@ -235,7 +249,7 @@ class LeadQualified(LeadStatusChanged):
 
 @attrs.frozen(slots=True, kw_only=True)
 class LeadDisqualified(LeadStatusChanged):
-    """The lead was disqualified (``reason`` says why)."""
+    """The lead was disqualified (the reason is in :attr:`Lead.disqualification_reason`)."""
 
 
 @attrs.frozen(slots=True, kw_only=True)
@@ -273,18 +287,6 @@ def _lead_name(_: object, __: attrs.Attribute[Any], value: object) -> None:
 
 def _lead_source(value: object) -> LeadSource:
     return enum_converter(LeadSource, "$.source")(value)
-
-
-def _lead_created_at(value: object) -> datetime:
-    return aware("$.created_at")(value)
-
-
-def _lead_updated_at(value: object) -> datetime:
-    return aware("$.updated_at")(value)
-
-
-def _creation_time(lead: Lead) -> datetime:
-    return lead.created_at
 
 
 def _first_history(lead: Lead) -> tuple[LeadStatusChange, ...]:
@@ -342,12 +344,21 @@ def _lead_history(value: object) -> tuple[LeadStatusChange, ...]:
     return history
 
 
-def _not_allowed(current: LeadStatus, wanted: LeadStatus, path: str) -> ValidationError:
-    allowed = ", ".join(s.value for s in LeadStatus if s in LEAD_TRANSITIONS[current])
-    rule = f"cannot change from {current.value} to {wanted.value}; " + (
-        f"allowed: {allowed}" if allowed else f"{current.value} is final"
+def _use_convert(current: LeadStatus) -> TransitionNotAllowed:
+    """The refusal of ``change_status("converted")``: conversion goes through ``convert()``."""
+    options = tuple(
+        sorted(s.value for s in LEAD_STATUSES.allowed(current) if s is not LeadStatus.CONVERTED)
     )
-    return ValidationError(rule, path=path, code="transition")
+    rule = "a lead is converted with convert(), which registers the customer; "
+    rule += f"change_status may make it: {', '.join(options)}" if options else "it is final"
+    return TransitionNotAllowed(
+        rule,
+        path="$.status",
+        machine=LEAD_STATUSES.name,
+        current=current.value,
+        wanted=LeadStatus.CONVERTED.value,
+        allowed=options,
+    )
 
 
 def _required(path: str) -> ValidationError:
@@ -366,26 +377,33 @@ class LeadConversion:
 
 
 @attrs.frozen(slots=True, kw_only=True, repr=False)
-class Lead:
+class Lead(Aggregate[LeadId]):
     """A potential customer being qualified.
 
-    Capture one with :meth:`capture`. Commands return a new lead and record
-    events; a command that fails raises :class:`~crmcore.ValidationError`
-    and changes nothing. Times never go backwards (:attr:`updated_at`).
-    The name, contact points and interest may be personal data: the repr
-    leaves them out.
+    Capture one with :meth:`capture`. Like every crmcore aggregate it is
+    immutable: commands return a new lead and record events in
+    :attr:`pending_events`; a command that fails raises
+    :class:`~crmcore.ValidationError` and changes nothing. Every command takes
+    the time it happens at, which must not be before the lead's last change
+    (:attr:`updated_at`, code ``time_backwards``): times never go backwards.
+    Every command also takes the envelope keywords ``actor``,
+    ``correlation_id`` and ``causation_id`` (see :mod:`crmcore.events`).
+
+    The name, contact points, interest and reasons may be personal data: the
+    repr leaves them out, and so do the events.
 
     Attributes:
         history: every status entered, oldest first; the first is ``new`` at
-            ``created_at``.
+            ``created_at`` (the capture).
         customer_id: the customer the lead became, once converted.
         opportunity_id: the opportunity opened on conversion, if any.
     """
 
-    id: LeadId = attrs.field(validator=typed_id(LeadId, "$.id"))
+    aggregate_kind: ClassVar[str] = "lead"
+    id_type: ClassVar[type[LeadId]] = LeadId
+
     name: PersonName | OrganizationName = attrs.field(validator=_lead_name)
     source: LeadSource = attrs.field(converter=_lead_source)
-    created_at: datetime = attrs.field(converter=_lead_created_at)
     contact_points: tuple[ContactPoint, ...] = attrs.field(
         default=(), converter=_lead_contact_points
     )
@@ -407,15 +425,8 @@ class Lead:
     opportunity_id: OpportunityId | None = attrs.field(
         default=None, validator=optional_typed_id(OpportunityId, "$.opportunity_id")
     )
-    updated_at: datetime = attrs.field(
-        default=attrs.Factory(_creation_time, takes_self=True), converter=_lead_updated_at
-    )
-    version: int = attrs.field(default=0, validator=check_version)
-    pending_events: tuple[DomainEvent, ...] = attrs.field(
-        default=(), converter=pending_events, eq=False, hash=False
-    )
 
-    def __attrs_post_init__(self) -> None:
+    def _check(self) -> None:
         first = self.history[0] if self.history else None
         if first is None or first.status is not LeadStatus.NEW or first.at != self.created_at:
             raise ValidationError(
@@ -424,16 +435,15 @@ class Lead:
                 code="history_start",
             )
         for index in range(1, len(self.history)):
-            before, after = self.history[index - 1], self.history[index]
-            if after.at < before.at:
+            if self.history[index].at < self.history[index - 1].at:
                 raise ValidationError(
                     "must not be before the change before it",
                     path=f"$.history[{index}].at",
                     code="time_backwards",
                 )
-            if after.status not in LEAD_TRANSITIONS[before.status]:
-                raise _not_allowed(before.status, after.status, f"$.history[{index}].status")
-            if after.status is LeadStatus.DISQUALIFIED and after.reason is None:
+        LEAD_STATUSES.check_path((c.status for c in self.history), path="$.history")
+        for index, change in enumerate(self.history):
+            if change.status is LeadStatus.DISQUALIFIED and change.reason is None:
                 raise ValidationError(
                     "is required to disqualify a lead",
                     path=f"$.history[{index}].reason",
@@ -452,12 +462,12 @@ class Lead:
                 path="$.opportunity_id",
                 code="status_mismatch",
             )
-        if self.history[-1].at > self.updated_at:
-            raise ValidationError(
-                "must not be before the last status change",
-                path="$.updated_at",
-                code="time_backwards",
-            )
+
+    def _recorded_times(self) -> Iterable[datetime]:
+        yield self.history[-1].at
+
+    def _event_fields(self) -> Mapping[str, object]:
+        return {"lead_id": self.id}
 
     # -- construction ---------------------------------------------------------------------
 
@@ -474,33 +484,31 @@ class Lead:
         campaign: str | None = None,
         referred_by: CustomerId | None = None,
         owner: StaffId | None = None,
+        **meta: Unpack[EventMeta],
     ) -> Lead:
         """Capture a new lead (status ``new``) at ``at``; records :class:`LeadCaptured`.
 
         Raises:
             ValidationError: an argument breaks a rule; the path names it.
         """
-        when = require_aware(at, "$.at")
-        lead = cls(
+        command = cls._begin_new(at, meta)
+        return cls._create(
+            command,
+            lambda lead: LeadCaptured.draft(
+                source=lead.source,
+                campaign=lead.campaign,
+                owner=lead.owner,
+                referred_by=lead.referred_by,
+            ),
             id=lead_id,
             name=name,
             source=source,
-            created_at=when,
             contact_points=contact_points,
             interest=interest,
             campaign=campaign,
             referred_by=referred_by,
             owner=owner,
         )
-        event = LeadCaptured(
-            occurred_at=when,
-            lead_id=lead.id,
-            source=lead.source,
-            campaign=lead.campaign,
-            owner=lead.owner,
-            referred_by=lead.referred_by,
-        )
-        return attrs.evolve(lead, pending_events=(event,))
 
     # -- queries --------------------------------------------------------------------------
 
@@ -512,7 +520,7 @@ class Lead:
     @property
     def allowed_statuses(self) -> frozenset[LeadStatus]:
         """The statuses the lead may change to now."""
-        return LEAD_TRANSITIONS[self.status]
+        return LEAD_STATUSES.allowed(self.status)
 
     @property
     def disqualification_reason(self) -> str | None:
@@ -526,50 +534,39 @@ class Lead:
 
     # -- commands -------------------------------------------------------------------------
 
-    def _at(self, at: object) -> datetime:
-        when = require_aware(at, "$.at")
-        if when < self.updated_at:
-            raise ValidationError(
-                "must not be before the lead's last change (times never go backwards)",
-                path="$.at",
-                code="time_backwards",
-            )
-        return when
-
-    def _record(self, events: list[DomainEvent], **changes: Any) -> Lead:
-        return attrs.evolve(self, pending_events=(*self.pending_events, *events), **changes)
-
     def change_status(
-        self, status: LeadStatus | str, *, at: datetime, reason: str | None = None
+        self,
+        status: LeadStatus | str,
+        *,
+        at: datetime,
+        reason: str | None = None,
+        **meta: Unpack[EventMeta],
     ) -> Lead:
         """Move the lead to ``status`` if the machine allows it; records :class:`LeadStatusChanged`.
 
         Changing to the current status changes nothing. Conversion goes
-        through :meth:`convert`, which creates the customer.
+        through :meth:`convert`, which creates the customer. The reason stays
+        in the lead's history; the event does not carry it.
 
         Raises:
-            ValidationError: the machine does not allow the change (``$.status``,
-                code ``transition``), a disqualification without a reason
-                (``$.reason``), or ``at`` goes backwards.
+            TransitionNotAllowed: the machine does not allow the change, or
+                the change is to ``converted`` (``$.status``, code ``transition``).
+            ValidationError: a disqualification without a reason
+                (``$.reason``), or ``at`` goes backwards (``time_backwards``).
         """
-        wanted = enum_converter(LeadStatus, "$.status")(status)
-        when = self._at(at)
+        wanted = LEAD_STATUSES.parse(status)
+        command = self._begin(at, meta)
         text = _text(reason, "$.reason", "a reason")
-        current = self.status
-        if wanted is current:
+        if wanted is self.status:
             return self
         if wanted is LeadStatus.CONVERTED:
-            raise ValidationError(
-                "a lead is converted with convert(), which creates the customer",
-                path="$.status",
-                code="use_convert",
-            )
-        return self._move(wanted, when, text)
+            raise _use_convert(self.status)
+        return self._move(command, wanted, text)
 
-    def _move(self, wanted: LeadStatus, when: datetime, reason: str | None, **changes: Any) -> Lead:
-        current = self.status
-        if wanted not in LEAD_TRANSITIONS[current]:
-            raise _not_allowed(current, wanted, "$.status")
+    def _move(
+        self, command: Command, wanted: LeadStatus, reason: str | None, **changes: Any
+    ) -> Lead:
+        target = LEAD_STATUSES.check(self.status, wanted)
         if wanted is LeadStatus.DISQUALIFIED and reason is None:
             raise ValidationError(
                 "is required to disqualify a lead", path="$.reason", code="reason_required"
@@ -578,58 +575,67 @@ class Lead:
             raise ValidationError(
                 f"must hold at most {MAX_HISTORY} changes", path="$.history", code="too_many"
             )
-        common: dict[str, Any] = {
-            "occurred_at": when,
-            "lead_id": self.id,
-            "from_status": current,
-            "to_status": wanted,
-            "reason": reason,
-        }
-        event: LeadStatusChanged
+        moved = {"from_status": self.status, "to_status": target}
+        draft: EventDraft
         if wanted is LeadStatus.QUALIFIED:
-            event = LeadQualified(**common)
+            draft = LeadQualified.draft(**moved)
         elif wanted is LeadStatus.DISQUALIFIED:
-            event = LeadDisqualified(**common)
+            draft = LeadDisqualified.draft(**moved)
         elif wanted is LeadStatus.CONVERTED:
-            event = LeadConverted(
+            draft = LeadConverted.draft(
                 customer_id=changes["customer_id"],
                 opportunity_id=changes.get("opportunity_id"),
-                **common,
+                **moved,
             )
         else:
-            event = LeadStatusChanged(**common)
-        change = LeadStatusChange(wanted, when, reason)
-        return self._record([event], history=(*self.history, change), updated_at=when, **changes)
+            draft = LeadStatusChanged.draft(**moved)
+        change = LeadStatusChange(wanted, command.at, reason)
+        return self._record(command, draft, history=(*self.history, change), **changes)
 
-    def contact(self, *, at: datetime, reason: str | None = None) -> Lead:
+    def contact(
+        self, *, at: datetime, reason: str | None = None, **meta: Unpack[EventMeta]
+    ) -> Lead:
         """Record that the lead was reached (``new`` becomes ``contacted``)."""
-        return self.change_status(LeadStatus.CONTACTED, at=at, reason=reason)
+        return self.change_status(LeadStatus.CONTACTED, at=at, reason=reason, **meta)
 
     def qualify(
-        self, *, at: datetime, score: BantScore | None = None, reason: str | None = None
+        self,
+        *,
+        at: datetime,
+        score: BantScore | None = None,
+        reason: str | None = None,
+        **meta: Unpack[EventMeta],
     ) -> Lead:
-        """Qualify the lead, optionally with its BANT score; records :class:`LeadQualified`."""
-        when = self._at(at)
-        lead = self if score is None else self.rescore(score, at=when)
-        return lead.change_status(LeadStatus.QUALIFIED, at=when, reason=reason)
+        """Qualify the lead, optionally with its BANT score; records :class:`LeadQualified`.
 
-    def disqualify(self, *, at: datetime, reason: str) -> Lead:
-        """Disqualify the lead, saying why; records :class:`LeadDisqualified`."""
-        return self.change_status(LeadStatus.DISQUALIFIED, at=at, reason=reason)
+        With ``score``, :class:`LeadScored` is recorded first (if the score changes).
+        """
+        command = self._begin(at, meta)
+        lead = self if score is None else self.rescore(score, at=command.at, **meta)
+        return lead.change_status(LeadStatus.QUALIFIED, at=command.at, reason=reason, **meta)
 
-    def recycle(self, *, at: datetime, reason: str | None = None) -> Lead:
-        """Give a disqualified lead another chance (back to ``new``); clears the reason."""
+    def disqualify(self, *, at: datetime, reason: str, **meta: Unpack[EventMeta]) -> Lead:
+        """Disqualify the lead, saying why; records :class:`LeadDisqualified`.
+
+        The reason stays in the lead (:attr:`disqualification_reason`), not in the event.
+        """
+        return self.change_status(LeadStatus.DISQUALIFIED, at=at, reason=reason, **meta)
+
+    def recycle(
+        self, *, at: datetime, reason: str | None = None, **meta: Unpack[EventMeta]
+    ) -> Lead:
+        """Give a disqualified lead another chance (back to ``new``); clears the reason.
+
+        Raises:
+            TransitionNotAllowed: the lead is not disqualified.
+        """
         if self.status is not LeadStatus.DISQUALIFIED:
-            raise ValidationError(
-                f"only a disqualified lead can be recycled, not a {self.status.value} one",
-                path="$.status",
-                code="transition",
-            )
-        return self.change_status(LeadStatus.NEW, at=at, reason=reason)
+            raise LEAD_STATUSES.refusal(self.status, LeadStatus.NEW)
+        return self.change_status(LeadStatus.NEW, at=at, reason=reason, **meta)
 
-    def rescore(self, score: BantScore, *, at: datetime) -> Lead:
+    def rescore(self, score: BantScore, *, at: datetime, **meta: Unpack[EventMeta]) -> Lead:
         """Set the BANT score; records :class:`LeadScored` (the same score changes nothing)."""
-        when = self._at(at)
+        command = self._begin(at, meta)
         checked = instance_of(BantScore, "a BantScore")(score, "$.score")
         if self.status is LeadStatus.CONVERTED:
             raise ValidationError(
@@ -637,18 +643,17 @@ class Lead:
             )
         if checked == self.score:
             return self
-        event = LeadScored(occurred_at=when, lead_id=self.id, score=checked)
-        return self._record([event], score=checked, updated_at=when)
+        return self._record(command, LeadScored.draft(score=checked), score=checked)
 
-    def assign(self, owner: StaffId | None, *, at: datetime) -> Lead:
+    def assign(self, owner: StaffId | None, *, at: datetime, **meta: Unpack[EventMeta]) -> Lead:
         """Assign the lead to a member of staff (``None``: unassign); records :class:`LeadAssigned`."""
-        when = self._at(at)
+        command = self._begin(at, meta)
         if owner is not None and type(owner) is not StaffId:
             raise InvalidType(f"must be a StaffId, not {type_name(owner)}", path="$.owner")
         if owner == self.owner:
             return self
-        event = LeadAssigned(occurred_at=when, lead_id=self.id, owner=owner, previous=self.owner)
-        return self._record([event], owner=owner, updated_at=when)
+        draft = LeadAssigned.draft(owner=owner, previous=self.owner)
+        return self._record(command, draft, owner=owner)
 
     def convert(
         self,
@@ -662,6 +667,7 @@ class Lead:
         opportunity_name: str | None = None,
         owner: StaffId | None = None,
         stage: str | None = None,
+        **meta: Unpack[EventMeta],
     ) -> LeadConversion:
         """Convert a qualified lead into a customer, and optionally an opportunity.
 
@@ -671,25 +677,31 @@ class Lead:
         the new customer too: ``pipeline``, ``amount`` and ``expected_close``
         are then required; the name defaults to the lead's interest and the
         owner to the lead's owner. The lead becomes ``converted`` and records
-        :class:`LeadConverted`.
+        :class:`LeadConverted`. The envelope keywords (``actor``, ...) go to
+        the events of all three.
 
         Raises:
-            ValidationError: the lead is not qualified (``$.status``), an
-                opportunity argument is missing (its path, code ``required``),
-                or any argument breaks a rule.
+            TransitionNotAllowed: the lead is not qualified (``$.status``,
+                code ``transition``).
+            ValidationError: an opportunity argument is missing (its path,
+                code ``required``), or any argument breaks a rule.
         """
-        when = self._at(at)
-        if LeadStatus.CONVERTED not in LEAD_TRANSITIONS[self.status]:
-            raise _not_allowed(self.status, LeadStatus.CONVERTED, "$.status")
+        command = self._begin(at, meta)
+        LEAD_STATUSES.check(self.status, LeadStatus.CONVERTED)
         customer = Customer.register(
-            customer_id, name=self.name, at=when, contact_points=self.contact_points
+            customer_id,
+            name=self.name,
+            at=command.at,
+            contact_points=self.contact_points,
+            **meta,
         )
         opportunity = None
         if opportunity_id is not None:
             opportunity = self._open_opportunity(
                 opportunity_id,
                 customer.id,
-                when,
+                command.at,
+                meta,
                 pipeline=pipeline,
                 amount=amount,
                 expected_close=expected_close,
@@ -713,8 +725,8 @@ class Lead:
                         code="without_opportunity",
                     )
         lead = self._move(
+            command,
             LeadStatus.CONVERTED,
-            when,
             None,
             customer_id=customer.id,
             opportunity_id=opportunity_id,
@@ -726,6 +738,7 @@ class Lead:
         opportunity_id: OpportunityId,
         customer_id: CustomerId,
         when: datetime,
+        meta: EventMeta,
         *,
         pipeline: PipelineDefinition | None,
         amount: Money | None,
@@ -757,13 +770,8 @@ class Lead:
             at=when,
             stage=stage,
             lead_id=self.id,
+            **meta,
         )
-
-    def without_pending_events(self) -> Lead:
-        """The same lead with no pending events (what a repository stores)."""
-        if not self.pending_events:
-            return self
-        return attrs.evolve(self, pending_events=())
 
     def __repr__(self) -> str:
         score = "None" if self.score is None else str(self.score.score)

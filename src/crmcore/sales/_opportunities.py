@@ -9,11 +9,17 @@ an append-only history whose times never go backwards, from which
 The rules of stage changes:
 
 * a stage must be one of the pipeline's (``unknown_stage`` otherwise);
-* moving to a **lost** stage needs a reason; a lost opportunity can only be
-  *restored* to an open stage, which clears the reason;
+* between open stages, any move is allowed (forwards or back), and an open
+  opportunity may be won or lost;
+* moving to a **lost** stage needs a reason (kept in the opportunity, never
+  in an event); a lost opportunity can only be *reopened* to an open stage,
+  which clears the reason;
 * a **won** opportunity is final: its amount and currency are frozen and it
-  moves no more;
-* between open stages, any move is allowed (forwards or back).
+  moves no more.
+
+A refused move is :class:`~crmcore.errors.TransitionNotAllowed` (code
+``transition``, ``machine="opportunity"``), naming the current stage, the
+stage asked for and the stages allowed from here.
 
 >>> from datetime import date, datetime, timedelta, timezone
 >>> from crmcore.sales import STANDARD_PIPELINE, OpportunityId
@@ -42,17 +48,23 @@ crmcore.errors.ValidationError: $.reason: is required to lose an opportunity
 Traceback (most recent call last):
 ...
 crmcore.errors.ValidationError: $.amount: a won opportunity's amount and currency are final
+>>> deal.move_to("proposal", STANDARD_PIPELINE, at=t0 + timedelta(days=21))
+Traceback (most recent call last):
+...
+crmcore.errors.TransitionNotAllowed: $.stage: an opportunity in closed_won cannot move to proposal: a won opportunity is final
 """
 
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
-from typing import Any, ClassVar, Final
+from types import MappingProxyType
+from typing import ClassVar, Final, Unpack
 
 import attrs
 
-from crmcore._kernel._aggregate import check_version, optional_typed_id, pending_events, typed_id
+from crmcore._kernel._aggregate import Aggregate, Command, optional_typed_id, typed_id
 from crmcore._kernel._checks import (
     aware,
     check_name,
@@ -64,12 +76,12 @@ from crmcore._kernel._checks import (
     tuple_of,
     type_name,
 )
-from crmcore._kernel._events import DomainEvent
+from crmcore._kernel._events import DomainEvent, EventDraft, EventMeta
 from crmcore._kernel._ids import CustomerId, LeadId, OpportunityId, PipelineId, StaffId
 from crmcore._kernel._money import Money
 from crmcore._kernel._timeline import TimelineEntry
 from crmcore.commerce._payments import money_at_least_zero
-from crmcore.errors import InvalidType, ValidationError
+from crmcore.errors import InvalidType, TransitionNotAllowed, ValidationError
 from crmcore.sales._pipeline import PipelineDefinition, Stage, StageKind
 
 __all__ = [
@@ -93,6 +105,15 @@ MAX_NAME: Final = 200
 MAX_TEXT: Final = 500
 #: Most stage changes one opportunity may hold.
 MAX_HISTORY: Final = 10_000
+
+#: The kinds of stage an opportunity may move to, by the kind of stage it is in.
+_NEXT_KINDS: Final[Mapping[StageKind, frozenset[StageKind]]] = MappingProxyType(
+    {
+        StageKind.OPEN: frozenset(StageKind),
+        StageKind.LOST: frozenset({StageKind.OPEN}),
+        StageKind.WON: frozenset(),
+    }
+)
 
 
 def _text(value: object, path: str, what: str) -> str | None:
@@ -138,9 +159,15 @@ class StageEntry:
 
 @attrs.frozen(slots=True, kw_only=True)
 class OpportunityEvent(DomainEvent):
-    """Base of the events recorded by an :class:`Opportunity`."""
+    """Base of the events recorded by an :class:`Opportunity`.
+
+    Opportunity events never carry its name, next step or reasons: a handler
+    that needs them loads the opportunity.
+    """
 
     abstract_event: ClassVar[bool] = True
+    aggregate_kind: ClassVar[str] = "opportunity"
+    aggregate_id_field: ClassVar[str] = "opportunity_id"
 
     opportunity_id: OpportunityId
     customer_id: CustomerId
@@ -160,9 +187,9 @@ class OpportunityOpened(OpportunityEvent):
 
 @attrs.frozen(slots=True, kw_only=True)
 class OpportunityStageChanged(OpportunityEvent):
-    """The opportunity moved to another stage.
+    """The opportunity moved to another stage (any reason given stays in its history).
 
-    Wins, losses and restorations are recorded as the subclasses
+    Wins, losses and reopenings are recorded as the subclasses
     :class:`OpportunityWon`, :class:`OpportunityLost` and
     :class:`OpportunityReopened`, so a handler of this class sees every move.
     With ``customer_id``, ``from_stage``, ``to_stage`` and ``occurred_at``
@@ -171,7 +198,6 @@ class OpportunityStageChanged(OpportunityEvent):
 
     from_stage: str
     to_stage: str
-    reason: str | None = attrs.field(default=None, repr=False)
 
 
 @attrs.frozen(slots=True, kw_only=True)
@@ -183,12 +209,12 @@ class OpportunityWon(OpportunityStageChanged):
 
 @attrs.frozen(slots=True, kw_only=True)
 class OpportunityLost(OpportunityStageChanged):
-    """The opportunity was lost (``reason`` says why)."""
+    """The opportunity was lost (the reason is in :attr:`Opportunity.lost_reason`)."""
 
 
 @attrs.frozen(slots=True, kw_only=True)
 class OpportunityReopened(OpportunityStageChanged):
-    """A lost opportunity was restored to an open stage; its lost reason is cleared."""
+    """A lost opportunity was reopened in an open stage; its lost reason is cleared."""
 
 
 @attrs.frozen(slots=True, kw_only=True)
@@ -209,7 +235,7 @@ class OpportunityCloseDateChanged(OpportunityEvent):
 
 @attrs.frozen(slots=True, kw_only=True)
 class OpportunityOwnerChanged(OpportunityEvent):
-    """The opportunity got another owner."""
+    """The opportunity was assigned to another owner."""
 
     owner: StaffId
     previous: StaffId
@@ -237,18 +263,6 @@ def _opp_expected_close(value: object) -> date:
     return require_date(value, "$.expected_close")
 
 
-def _opp_created_at(value: object) -> datetime:
-    return aware("$.created_at")(value)
-
-
-def _opp_updated_at(value: object) -> datetime:
-    return aware("$.updated_at")(value)
-
-
-def _creation_time(opportunity: Opportunity) -> datetime:
-    return opportunity.created_at
-
-
 def _opp_history(value: object) -> tuple[StageEntry, ...]:
     if type(value) is tuple and all(type(v) is StageEntry for v in value):
         history: tuple[StageEntry, ...] = value
@@ -271,19 +285,41 @@ def _opp_next_step_due(value: object) -> date | None:
     return None if value is None else require_date(value, "$.next_step_due")
 
 
-def _check_move(before: StageEntry, after: StageEntry, path: str) -> None:
-    """The rules every stage change follows (for commands and for stored histories)."""
-    if before.kind is StageKind.WON:
-        raise ValidationError(
-            "a won opportunity is final and changes stage no more",
+def _allowed_stages(current: StageEntry, pipeline: PipelineDefinition | None) -> tuple[str, ...]:
+    """The stage codes of ``pipeline`` an opportunity in ``current`` may move to, sorted."""
+    if pipeline is None:
+        return ()
+    kinds = _NEXT_KINDS[current.kind]
+    return tuple(
+        sorted(s.code for s in pipeline.stages if s.kind in kinds and s.code != current.stage)
+    )
+
+
+def _check_move(
+    before: StageEntry, after: StageEntry, path: str, pipeline: PipelineDefinition | None = None
+) -> None:
+    """The rules every stage change follows (for commands and for stored histories).
+
+    A refused move is :class:`TransitionNotAllowed` at ``path``; its
+    ``allowed`` lists the pipeline's stages allowed from ``before`` (empty
+    when no pipeline is at hand, as when a stored history is checked).
+    """
+    if after.kind not in _NEXT_KINDS[before.kind]:
+        allowed = _allowed_stages(before, pipeline)
+        rule = f"an opportunity in {before.stage} cannot move to {after.stage}: "
+        if before.kind is StageKind.WON:
+            rule += "a won opportunity is final"
+        else:
+            rule += "a lost opportunity can only be reopened to an open stage"
+            if allowed:
+                rule += f"; it may move to: {', '.join(allowed)}"
+        raise TransitionNotAllowed(
+            rule,
             path=path,
-            code="won_final",
-        )
-    if before.kind is StageKind.LOST and after.kind is not StageKind.OPEN:
-        raise ValidationError(
-            "a lost opportunity can only be restored to an open stage",
-            path=path,
-            code="transition",
+            machine="opportunity",
+            current=before.stage,
+            wanted=after.stage,
+            allowed=allowed,
         )
     if after.kind is StageKind.LOST and after.reason is None:
         raise ValidationError(
@@ -292,49 +328,46 @@ def _check_move(before: StageEntry, after: StageEntry, path: str) -> None:
 
 
 @attrs.frozen(slots=True, kw_only=True, repr=False)
-class Opportunity:
+class Opportunity(Aggregate[OpportunityId]):
     """A potential deal with a customer, moving through a pipeline's stages.
 
-    Open one with :meth:`open`. Commands return a new opportunity and record
-    events; a command that fails raises :class:`~crmcore.ValidationError`
-    and changes nothing. Commands take the time they happen at, which must
-    not be before the last change (:attr:`updated_at`). Stage changes take
-    the :class:`~crmcore.sales.PipelineDefinition`, which must be the
-    opportunity's.
+    Open one with :meth:`open`. Like every crmcore aggregate it is immutable:
+    commands return a new opportunity and record events in
+    :attr:`pending_events`; a command that fails raises
+    :class:`~crmcore.ValidationError` and changes nothing. Every command takes
+    the time it happens at, which must not be before the opportunity's last
+    change (:attr:`updated_at`, code ``time_backwards``): times never go
+    backwards. Every command also takes the envelope keywords ``actor``,
+    ``correlation_id`` and ``causation_id`` (see :mod:`crmcore.events`).
+    Stage changes take the :class:`~crmcore.sales.PipelineDefinition`, which
+    must be the opportunity's.
 
-    The name and next step are free text that may name people: the repr
-    leaves them out.
+    The name, next step and reasons are free text that may name people: the
+    repr leaves them out, and so do the events.
 
     Attributes:
         history: every stage entered, oldest first; the first, an open stage,
             at ``created_at``.
         lead_id: the lead the opportunity was converted from, if any.
-        updated_at: the time of the last command.
     """
 
-    id: OpportunityId = attrs.field(validator=typed_id(OpportunityId, "$.id"))
+    aggregate_kind: ClassVar[str] = "opportunity"
+    id_type: ClassVar[type[OpportunityId]] = OpportunityId
+
     customer_id: CustomerId = attrs.field(validator=typed_id(CustomerId, "$.customer_id"))
     pipeline_id: PipelineId = attrs.field(validator=typed_id(PipelineId, "$.pipeline_id"))
     name: str = attrs.field(converter=_opp_name)
     amount: Money = attrs.field(converter=_opp_amount)
     expected_close: date = attrs.field(converter=_opp_expected_close)
     owner: StaffId = attrs.field(validator=typed_id(StaffId, "$.owner"))
-    created_at: datetime = attrs.field(converter=_opp_created_at)
     history: tuple[StageEntry, ...] = attrs.field(converter=_opp_history)
     next_step: str | None = attrs.field(default=None, converter=_opp_next_step)
     next_step_due: date | None = attrs.field(default=None, converter=_opp_next_step_due)
     lead_id: LeadId | None = attrs.field(
         default=None, validator=optional_typed_id(LeadId, "$.lead_id")
     )
-    updated_at: datetime = attrs.field(
-        default=attrs.Factory(_creation_time, takes_self=True), converter=_opp_updated_at
-    )
-    version: int = attrs.field(default=0, validator=check_version)
-    pending_events: tuple[DomainEvent, ...] = attrs.field(
-        default=(), converter=pending_events, eq=False, hash=False
-    )
 
-    def __attrs_post_init__(self) -> None:
+    def _check(self) -> None:
         if not self.history:
             raise ValidationError(
                 "must start with an open stage at the time the opportunity was created",
@@ -367,12 +400,12 @@ class Opportunity:
                 if exc.code == "reason_required":
                     raise exc.under(path) from None
                 raise
-        if self.history[-1].at > self.updated_at:
-            raise ValidationError(
-                "must not be before the last stage change",
-                path="$.updated_at",
-                code="time_backwards",
-            )
+
+    def _recorded_times(self) -> Iterable[datetime]:
+        yield self.history[-1].at
+
+    def _event_fields(self) -> Mapping[str, object]:
+        return {"opportunity_id": self.id, "customer_id": self.customer_id}
 
     # -- construction ---------------------------------------------------------------------
 
@@ -392,6 +425,7 @@ class Opportunity:
         next_step: str | None = None,
         next_step_due: date | None = None,
         lead_id: LeadId | None = None,
+        **meta: Unpack[EventMeta],
     ) -> Opportunity:
         """Open an opportunity at ``at`` in ``stage`` (the first open stage by default).
 
@@ -402,13 +436,22 @@ class Opportunity:
                 stage is unknown or not an open stage (``$.stage``).
         """
         checked = instance_of(PipelineDefinition, "a PipelineDefinition")(pipeline, "$.pipeline")
-        when = require_aware(at, "$.at")
+        command = cls._begin_new(at, meta)
         start = checked.first_open_stage if stage is None else checked.stage(stage)
         if start.kind is not StageKind.OPEN:
             raise ValidationError(
                 "must be an open stage for a new opportunity", path="$.stage", code="not_open"
             )
-        opportunity = cls(
+        return cls._create(
+            command,
+            lambda opportunity: OpportunityOpened.draft(
+                pipeline_id=opportunity.pipeline_id,
+                stage=start.code,
+                amount=opportunity.amount,
+                expected_close=opportunity.expected_close,
+                owner=opportunity.owner,
+                lead_id=opportunity.lead_id,
+            ),
             id=opportunity_id,
             customer_id=customer_id,
             pipeline_id=checked.id,
@@ -416,23 +459,11 @@ class Opportunity:
             amount=amount,
             expected_close=expected_close,
             owner=owner,
-            created_at=when,
-            history=(StageEntry(start.code, start.kind, when),),
+            history=(StageEntry(start.code, start.kind, command.at),),
             next_step=next_step,
             next_step_due=next_step_due,
             lead_id=lead_id,
         )
-        event = OpportunityOpened(
-            occurred_at=when,
-            pipeline_id=checked.id,
-            stage=start.code,
-            amount=opportunity.amount,
-            expected_close=opportunity.expected_close,
-            owner=opportunity.owner,
-            lead_id=opportunity.lead_id,
-            **opportunity._ids(),
-        )
-        return attrs.evolve(opportunity, pending_events=(event,))
 
     # -- queries --------------------------------------------------------------------------
 
@@ -463,7 +494,7 @@ class Opportunity:
 
     @property
     def lost_reason(self) -> str | None:
-        """Why the opportunity was lost, while it is lost (a restore clears it)."""
+        """Why the opportunity was lost, while it is lost (a reopen clears it)."""
         return self.history[-1].reason if self.is_lost else None
 
     @property
@@ -529,19 +560,6 @@ class Opportunity:
 
     # -- command helpers --------------------------------------------------------------------
 
-    def _ids(self) -> dict[str, Any]:
-        return {"opportunity_id": self.id, "customer_id": self.customer_id}
-
-    def _at(self, at: object) -> datetime:
-        when = require_aware(at, "$.at")
-        if when < self.updated_at:
-            raise ValidationError(
-                "must not be before the opportunity's last change (times never go backwards)",
-                path="$.at",
-                code="time_backwards",
-            )
-        return when
-
     def _pipeline(self, pipeline: object) -> PipelineDefinition:
         checked = instance_of(PipelineDefinition, "a PipelineDefinition")(pipeline, "$.pipeline")
         if checked.id != self.pipeline_id:
@@ -549,9 +567,6 @@ class Opportunity:
                 "must be the opportunity's own pipeline", path="$.pipeline", code="other_pipeline"
             )
         return checked
-
-    def _record(self, events: list[DomainEvent], **changes: Any) -> Opportunity:
-        return attrs.evolve(self, pending_events=(*self.pending_events, *events), **changes)
 
     # -- commands -------------------------------------------------------------------------
 
@@ -562,54 +577,53 @@ class Opportunity:
         *,
         at: datetime,
         reason: str | None = None,
+        **meta: Unpack[EventMeta],
     ) -> Opportunity:
         """Move to ``stage``; records :class:`OpportunityStageChanged` (or a subclass).
 
         Moving to a won stage records :class:`OpportunityWon`, to a lost stage
         :class:`OpportunityLost` (a ``reason`` is required), from a lost stage
         back to an open one :class:`OpportunityReopened`. Moving to the
-        current stage changes nothing.
+        current stage changes nothing. The reason stays in the history; the
+        event does not carry it.
 
         Raises:
+            TransitionNotAllowed: the opportunity is won, or lost and the
+                target is not open (``$.stage``, code ``transition``).
             ValidationError: the stage is not the pipeline's (code
-                ``unknown_stage``), the opportunity is won (``won_final``),
-                lost and the target is not open (``transition``), the target
-                is lost and no reason is given (``$.reason``,
-                ``reason_required``), or ``at`` goes backwards.
+                ``unknown_stage``), the target is lost and no reason is given
+                (``$.reason``, ``reason_required``), or ``at`` goes backwards
+                (``time_backwards``).
         """
         checked = self._pipeline(pipeline)
         target = checked.stage(stage)
-        when = self._at(at)
+        command = self._begin(at, meta)
         text = _text(reason, "$.reason", "a reason")
         if target.code == self.stage:
             return self
-        return self._enter(target, when, text)
+        return self._enter(command, target, text, checked)
 
-    def _enter(self, target: Stage, when: datetime, reason: str | None) -> Opportunity:
-        entry = StageEntry(target.code, target.kind, when, reason)
+    def _enter(
+        self, command: Command, target: Stage, reason: str | None, pipeline: PipelineDefinition
+    ) -> Opportunity:
+        entry = StageEntry(target.code, target.kind, command.at, reason)
         current = self.history[-1]
-        _check_move(current, entry, "$.stage")
+        _check_move(current, entry, "$.stage", pipeline)
         if len(self.history) >= MAX_HISTORY:
             raise ValidationError(
                 f"must hold at most {MAX_HISTORY} stage changes", path="$.history", code="too_many"
             )
-        common: dict[str, Any] = {
-            "occurred_at": when,
-            "from_stage": current.stage,
-            "to_stage": target.code,
-            "reason": reason,
-            **self._ids(),
-        }
-        event: OpportunityStageChanged
+        moved = {"from_stage": current.stage, "to_stage": target.code}
+        draft: EventDraft
         if target.kind is StageKind.WON:
-            event = OpportunityWon(amount=self.amount, **common)
+            draft = OpportunityWon.draft(amount=self.amount, **moved)
         elif target.kind is StageKind.LOST:
-            event = OpportunityLost(**common)
+            draft = OpportunityLost.draft(**moved)
         elif current.kind is StageKind.LOST:
-            event = OpportunityReopened(**common)
+            draft = OpportunityReopened.draft(**moved)
         else:
-            event = OpportunityStageChanged(**common)
-        return self._record([event], history=(*self.history, entry), updated_at=when)
+            draft = OpportunityStageChanged.draft(**moved)
+        return self._record(command, draft, history=(*self.history, entry))
 
     def win(
         self,
@@ -618,27 +632,22 @@ class Opportunity:
         at: datetime,
         stage: str | None = None,
         reason: str | None = None,
+        **meta: Unpack[EventMeta],
     ) -> Opportunity:
         """Close as won (in the pipeline's first won stage unless ``stage`` names another).
 
         From then on the amount and its currency are frozen. Records :class:`OpportunityWon`.
 
         Raises:
-            ValidationError: ``stage`` is not a won stage of the pipeline, or
-                the opportunity is not open.
+            TransitionNotAllowed: the opportunity is not open (code ``transition``).
+            ValidationError: ``stage`` is not a won stage of the pipeline (``not_won``).
         """
         checked = self._pipeline(pipeline)
         target = checked.won_stages[0] if stage is None else checked.stage(stage)
         if target.kind is not StageKind.WON:
             raise ValidationError("must be a won stage", path="$.stage", code="not_won")
-        when = self._at(at)
-        if self.is_won:
-            raise ValidationError(
-                "a won opportunity is final and changes stage no more",
-                path="$.stage",
-                code="won_final",
-            )
-        return self._enter(target, when, _text(reason, "$.reason", "a reason"))
+        command = self._begin(at, meta)
+        return self._enter(command, target, _text(reason, "$.reason", "a reason"), checked)
 
     def lose(
         self,
@@ -647,56 +656,61 @@ class Opportunity:
         at: datetime,
         reason: str | None = None,
         stage: str | None = None,
+        **meta: Unpack[EventMeta],
     ) -> Opportunity:
         """Close as lost, saying why (in the first lost stage unless ``stage`` names another).
 
-        Records :class:`OpportunityLost`.
+        Records :class:`OpportunityLost`; the reason stays in the opportunity
+        (:attr:`lost_reason`), not in the event.
 
         Raises:
+            TransitionNotAllowed: the opportunity is not open (code ``transition``).
             ValidationError: no ``reason`` (``$.reason``, code ``reason_required``),
-                ``stage`` is not a lost stage, or the opportunity is not open.
+                or ``stage`` is not a lost stage (``not_lost``).
         """
         checked = self._pipeline(pipeline)
         target = checked.lost_stages[0] if stage is None else checked.stage(stage)
         if target.kind is not StageKind.LOST:
             raise ValidationError("must be a lost stage", path="$.stage", code="not_lost")
-        when = self._at(at)
+        command = self._begin(at, meta)
         text = _text(reason, "$.reason", "a reason")
         if text is None:
             raise ValidationError(
                 "is required to lose an opportunity", path="$.reason", code="reason_required"
             )
-        if not self.is_open:
-            raise ValidationError(
-                f"only an open opportunity can be lost, not a {self.kind.value} one",
-                path="$.stage",
-                code="won_final" if self.is_won else "transition",
-            )
-        return self._enter(target, when, text)
+        return self._enter(command, target, text, checked)
 
-    def restore(
+    def reopen(
         self,
         pipeline: PipelineDefinition,
         *,
         at: datetime,
         stage: str | None = None,
         reason: str | None = None,
+        **meta: Unpack[EventMeta],
     ) -> Opportunity:
         """Reopen a lost opportunity, in the open stage it was lost from unless told otherwise.
 
         The lost reason is cleared. Records :class:`OpportunityReopened`.
+        (Before the aggregate kernel this command was called ``restore``.)
 
         Raises:
-            ValidationError: the opportunity is not lost, or ``stage`` is not
-                an open stage of the pipeline.
+            TransitionNotAllowed: the opportunity is not lost (``$.stage``,
+                code ``transition``).
+            ValidationError: ``stage`` is not an open stage of the pipeline
+                (``not_open`` or ``unknown_stage``).
         """
         checked = self._pipeline(pipeline)
-        when = self._at(at)
+        command = self._begin(at, meta)
         if not self.is_lost:
-            raise ValidationError(
-                f"only a lost opportunity can be restored, not a {self.kind.value} one",
+            raise TransitionNotAllowed(
+                f"only a lost opportunity can be reopened; one in {self.stage} "
+                f"is {self.kind.value}",
                 path="$.stage",
-                code="won_final" if self.is_won else "transition",
+                machine="opportunity",
+                current=self.stage,
+                wanted=stage if stage is not None and checked.has_stage(stage) else None,
+                allowed=(),
             )
         if stage is None:
             previous = next(
@@ -709,18 +723,20 @@ class Opportunity:
             target = checked.stage(stage)
         if target.kind is not StageKind.OPEN:
             raise ValidationError(
-                "must be an open stage to restore to", path="$.stage", code="not_open"
+                "must be an open stage to reopen in", path="$.stage", code="not_open"
             )
-        return self._enter(target, when, _text(reason, "$.reason", "a reason"))
+        return self._enter(command, target, _text(reason, "$.reason", "a reason"), checked)
 
-    def change_amount(self, amount: Money, *, at: datetime) -> Opportunity:
+    def change_amount(
+        self, amount: Money, *, at: datetime, **meta: Unpack[EventMeta]
+    ) -> Opportunity:
         """Change the amount (its currency too) while not won; records :class:`OpportunityAmountChanged`.
 
         Raises:
             ValidationError: the opportunity is won (code ``won_frozen``), or
                 the amount is negative.
         """
-        when = self._at(at)
+        command = self._begin(at, meta)
         money = money_at_least_zero(amount, "$.amount")
         if self.is_won:
             raise ValidationError(
@@ -730,14 +746,14 @@ class Opportunity:
             )
         if money == self.amount:
             return self
-        event = OpportunityAmountChanged(
-            occurred_at=when, amount=money, previous=self.amount, **self._ids()
-        )
-        return self._record([event], amount=money, updated_at=when)
+        draft = OpportunityAmountChanged.draft(amount=money, previous=self.amount)
+        return self._record(command, draft, amount=money)
 
-    def change_expected_close(self, expected_close: date, *, at: datetime) -> Opportunity:
+    def change_expected_close(
+        self, expected_close: date, *, at: datetime, **meta: Unpack[EventMeta]
+    ) -> Opportunity:
         """Move the expected close date of an open opportunity; records :class:`OpportunityCloseDateChanged`."""
-        when = self._at(at)
+        command = self._begin(at, meta)
         day = require_date(expected_close, "$.expected_close")
         if not self.is_open:
             raise ValidationError(
@@ -747,28 +763,35 @@ class Opportunity:
             )
         if day == self.expected_close:
             return self
-        event = OpportunityCloseDateChanged(
-            occurred_at=when, expected_close=day, previous=self.expected_close, **self._ids()
-        )
-        return self._record([event], expected_close=day, updated_at=when)
+        draft = OpportunityCloseDateChanged.draft(expected_close=day, previous=self.expected_close)
+        return self._record(command, draft, expected_close=day)
 
-    def reassign(self, owner: StaffId, *, at: datetime) -> Opportunity:
-        """Give the opportunity another owner; records :class:`OpportunityOwnerChanged`."""
-        when = self._at(at)
+    def assign(self, owner: StaffId, *, at: datetime, **meta: Unpack[EventMeta]) -> Opportunity:
+        """Give the opportunity another owner; records :class:`OpportunityOwnerChanged`.
+
+        (Before the aggregate kernel this command was called ``reassign``.)
+        """
+        command = self._begin(at, meta)
         if type(owner) is not StaffId:
             raise InvalidType(f"must be a StaffId, not {type_name(owner)}", path="$.owner")
         if owner == self.owner:
             return self
-        event = OpportunityOwnerChanged(
-            occurred_at=when, owner=owner, previous=self.owner, **self._ids()
-        )
-        return self._record([event], owner=owner, updated_at=when)
+        draft = OpportunityOwnerChanged.draft(owner=owner, previous=self.owner)
+        return self._record(command, draft, owner=owner)
 
     def set_next_step(
-        self, next_step: str | None, *, at: datetime, due: date | None = None
+        self,
+        next_step: str | None,
+        *,
+        at: datetime,
+        due: date | None = None,
+        **meta: Unpack[EventMeta],
     ) -> Opportunity:
-        """Set (or clear, with ``None``) the next step and its due date; records :class:`OpportunityNextStepChanged`."""
-        when = self._at(at)
+        """Set (or clear, with ``None``) the next step and its due date; records :class:`OpportunityNextStepChanged`.
+
+        The text stays in the opportunity; the event carries only the due date.
+        """
+        command = self._begin(at, meta)
         text = _opp_next_step(next_step)
         day = _opp_next_step_due(due)
         if text is None and day is not None:
@@ -777,14 +800,8 @@ class Opportunity:
             )
         if (text, day) == (self.next_step, self.next_step_due):
             return self
-        event = OpportunityNextStepChanged(occurred_at=when, due=day, **self._ids())
-        return self._record([event], next_step=text, next_step_due=day, updated_at=when)
-
-    def without_pending_events(self) -> Opportunity:
-        """The same opportunity with no pending events (what a repository stores)."""
-        if not self.pending_events:
-            return self
-        return attrs.evolve(self, pending_events=())
+        draft = OpportunityNextStepChanged.draft(due=day)
+        return self._record(command, draft, next_step=text, next_step_due=day)
 
     def __repr__(self) -> str:
         return (

@@ -16,12 +16,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar, Unpack
 
 import attrs
 
 from crmcore._kernel._checks import clean_text, require_aware, type_name
-from crmcore._kernel._events import DomainEvent
+from crmcore._kernel._events import MAX_SEQUENCE, DomainEvent, EventMeta, check_meta
 from crmcore._kernel._ids import Identifier
 from crmcore.customers import CustomerId
 from crmcore.errors import InvalidType, ValidationError
@@ -32,6 +32,7 @@ __all__ = [
     "MembershipChange",
     "Segment",
     "SegmentEntered",
+    "SegmentEvent",
     "SegmentId",
     "SegmentLeft",
     "SnapshotSegment",
@@ -52,19 +53,25 @@ class SegmentId(Identifier):
 
 
 @attrs.frozen(slots=True, kw_only=True)
-class SegmentEntered(DomainEvent):
-    """A customer became a member of a segment."""
+class SegmentEvent(DomainEvent):
+    """Base of the membership events of a segment (their aggregate is the segment)."""
 
-    customer_id: CustomerId
+    abstract_event: ClassVar[bool] = True
+    aggregate_kind: ClassVar[str] = "segment"
+    aggregate_id_field: ClassVar[str] = "segment_id"
+
     segment_id: SegmentId
+    customer_id: CustomerId
 
 
 @attrs.frozen(slots=True, kw_only=True)
-class SegmentLeft(DomainEvent):
-    """A customer stopped being a member of a segment."""
+class SegmentEntered(SegmentEvent):
+    """A customer became a member of a segment."""
 
-    customer_id: CustomerId
-    segment_id: SegmentId
+
+@attrs.frozen(slots=True, kw_only=True)
+class SegmentLeft(SegmentEvent):
+    """A customer stopped being a member of a segment."""
 
 
 def _segment_id(_: object, __: attrs.Attribute[Any], value: object) -> None:
@@ -237,18 +244,34 @@ class MembershipChange:
     entered: frozenset[CustomerId]
     left: frozenset[CustomerId]
 
-    def events(self, *, at: datetime) -> tuple[SegmentEntered | SegmentLeft, ...]:
-        """``SegmentEntered`` for each id entered, then ``SegmentLeft`` for each id left, by id."""
+    def events(
+        self, *, at: datetime, after: int = 0, **meta: Unpack[EventMeta]
+    ) -> tuple[SegmentEntered | SegmentLeft, ...]:
+        """``SegmentEntered`` for each id entered, then ``SegmentLeft`` for each id left, by id.
+
+        A segment is not stored like an aggregate, so its events are numbered
+        from ``after``: pass the sequence number of the last membership event
+        you published for this segment (0 for the first change), and the
+        events get the numbers that follow, with stable ``event_id`` s.
+        """
         when = require_aware(at, "$.at")
-        entered = tuple(
-            SegmentEntered(occurred_at=when, customer_id=cid, segment_id=self.segment_id)
-            for cid in sorted(self.entered)
+        if isinstance(after, bool) or not isinstance(after, int):
+            raise InvalidType(f"must be an int, not {type_name(after)}", path="$.after")
+        if not 0 <= after <= MAX_SEQUENCE - len(self.entered) - len(self.left):
+            raise ValidationError("must be from 0 to 2**53 - 1", path="$.after", code="range")
+        envelope: dict[str, Any] = {
+            "occurred_at": when,
+            "segment_id": self.segment_id,
+            **check_meta(meta),
+        }
+        changes: list[tuple[type[SegmentEntered | SegmentLeft], CustomerId]] = [
+            *((SegmentEntered, cid) for cid in sorted(self.entered)),
+            *((SegmentLeft, cid) for cid in sorted(self.left)),
+        ]
+        return tuple(
+            cls(sequence=after + n, customer_id=cid, **envelope)
+            for n, (cls, cid) in enumerate(changes, start=1)
         )
-        left = tuple(
-            SegmentLeft(occurred_at=when, customer_id=cid, segment_id=self.segment_id)
-            for cid in sorted(self.left)
-        )
-        return entered + left
 
 
 def membership_change(

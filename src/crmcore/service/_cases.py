@@ -35,7 +35,7 @@ on that history by :func:`~crmcore.service.sla_status`.
 >>> case.close(at=t0 + timedelta(hours=1))
 Traceback (most recent call last):
 ...
-crmcore.errors.ValidationError: $.status: cannot change from pending_customer to closed; allowed: open, resolved
+crmcore.errors.TransitionNotAllowed: $.status: a case that is pending_customer cannot become closed; it may become: open, resolved
 """
 
 from __future__ import annotations
@@ -281,7 +281,6 @@ class CaseStatusChanged(CaseEvent):
 
     from_status: CaseStatus
     to_status: CaseStatus
-    reason: str | None = attrs.field(default=None, repr=False)
 
 
 @attrs.frozen(slots=True, kw_only=True)
@@ -628,7 +627,7 @@ class Case(Aggregate[CaseId]):
         elif self.status in DONE_STATUSES:
             event_cls = CaseReopened
         drafts.append(
-            event_cls.draft(from_status=self.status, to_status=current, reason=change.reason)
+            event_cls.draft(from_status=self.status, to_status=current)
         )
         return self._record(command, *drafts, history=(*self.history, change), **changes)
 

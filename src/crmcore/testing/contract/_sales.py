@@ -65,10 +65,10 @@ def _make_opportunity(number: int, customer: int) -> Opportunity:
 
 
 def _change_opportunity(deal: Opportunity) -> Opportunity:
-    """Hand the deal to the other agent and move it on: next open stage, lost, restored."""
-    deal = deal.reassign(_AGENTS[1] if deal.owner == _AGENTS[0] else _AGENTS[0], at=T0)
+    """Hand the deal to the other agent and move it on: next open stage, lost, reopened."""
+    deal = deal.assign(_AGENTS[1] if deal.owner == _AGENTS[0] else _AGENTS[0], at=T0)
     if deal.is_lost:
-        return deal.restore(STANDARD_PIPELINE, at=T0)
+        return deal.reopen(STANDARD_PIPELINE, at=T0)
     codes = [stage.code for stage in STANDARD_PIPELINE.open_stages]
     position = codes.index(deal.stage)
     if position + 1 < len(codes):

@@ -123,11 +123,17 @@ def _pinned(cls: type[Any]) -> dict[str, st.SearchStrategy[Any]]:
 def _typed(
     cls: type[Any], values: dict[Any, Callable[[], st.SearchStrategy[Any]]]
 ) -> st.SearchStrategy[Any]:
-    """Instances of an attrs class, each field drawn from its declared type."""
+    """Instances of an attrs class, each field drawn from its declared type.
+
+    A capability's ``EVENT_FIELDS`` entry may constrain single fields, or give
+    under the key ``"*"`` a strategy of a dict of fields drawn together (a
+    status move whose two ends must be an allowed step).
+    """
     hints = typing.get_type_hints(cls)
     fields: dict[str, st.SearchStrategy[Any]] = {}
     envelope = _envelope() if issubclass(cls, DomainEvent) else {}
     pinned = _pinned(cls)
+    joint = pinned.pop("*", None)
     for field in attrs.fields(cls):
         if not field.init:
             continue
@@ -137,7 +143,15 @@ def _typed(
             fields[field.name] = envelope[field.name]
         else:
             fields[field.name] = _of_type(hints[field.name], values)
-    return st.builds(cls, **fields)
+    if joint is None:
+        return st.builds(cls, **fields)
+    return st.tuples(st.fixed_dictionaries(fields), joint).map(
+        functools.partial(_build_joint, cls)
+    )
+
+
+def _build_joint(cls: type[Any], drawn: tuple[dict[str, Any], dict[str, Any]]) -> Any:
+    return cls(**drawn[0], **drawn[1])
 
 
 def _of_type(
@@ -195,7 +209,16 @@ def domain_events(
 @functools.lru_cache(maxsize=256)
 def _domain_events(chosen: tuple[type[DomainEvent], ...]) -> st.SearchStrategy[DomainEvent]:
     values = _value_strategies()
-    return st.one_of(*(st.deferred(functools.partial(_typed, cls, values)) for cls in chosen))
+    return st.one_of(*(_deferred(cls, values) for cls in chosen))
+
+
+def _deferred(
+    cls: type[DomainEvent], values: dict[Any, Callable[[], st.SearchStrategy[Any]]]
+) -> st.SearchStrategy[Any]:
+    def build() -> st.SearchStrategy[Any]:
+        return _typed(cls, values)
+
+    return st.deferred(build)
 
 
 def _event_type(value: object, path: str) -> type[DomainEvent]:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import Final
+from typing import Any, Final
 
 from hypothesis import strategies as st
 
@@ -65,7 +65,8 @@ def reviews(
 
     Built by :meth:`Review.receive <crmcore.feedback.Review.receive>` on a
     platform, with optional text, author name, URL and customer (reviews of
-    unknown authors have none), then sometimes :meth:`~crmcore.feedback.Review.answer`.
+    unknown authors have none), then sometimes :meth:`~crmcore.feedback.Review.answer`
+    at the same time or later (times never go backwards).
 
     Args:
         customer_ids: the known reviewers; any id by default.
@@ -189,3 +190,11 @@ def _survey_responses(
         order_id=draw(st.none() | _ids_of(OrderId)),
         comment=draw(st.none() | _multiline_texts()),
     )
+
+
+#: Event fields these strategies constrain beyond their declared type, by event class name.
+EVENT_FIELDS: Final[dict[str, dict[str, Callable[[], st.SearchStrategy[Any]]]]] = {
+    "ReviewReceived": {"rating": lambda: st.integers(min_value=1, max_value=5)},
+    # A score on every survey's scale (CSAT 1-5, NPS 0-10, CES 1-7), whichever ``survey`` is drawn.
+    "SurveyAnswered": {"score": lambda: st.integers(min_value=1, max_value=5)},
+}

@@ -52,13 +52,14 @@ def interactions(
     occurred_before: datetime | None = None,
     pending_events: bool = True,
 ) -> st.SearchStrategy[Interaction]:
-    """Valid :class:`~crmcore.interactions.Interaction` records, logged and sometimes linked later.
+    """Valid :class:`~crmcore.interactions.Interaction` aggregates, logged and sometimes linked later.
 
     Each is built by :meth:`Interaction.log <crmcore.interactions.Interaction.log>`
     with a kind on a channel it can happen on, a duration only for calls,
     video calls and meetings, and optional subject, notes, staff member,
-    case and opportunity; some are then linked to a case or an opportunity
-    with :meth:`~crmcore.interactions.Interaction.link`.
+    case and opportunity; some are then linked (up to twice) to a case or an
+    opportunity with :meth:`~crmcore.interactions.Interaction.link`, at
+    non-decreasing times after the logging, so events stay in time order.
 
     Args:
         customer_ids: the customers; any id by default.
@@ -121,9 +122,10 @@ def _interactions(
         opportunity_id=draw(st.none() | _ids_of(OpportunityId)),
         duration=draw(st.none() | _DURATIONS) if kind in TIMED_KINDS else None,
     )
-    if draw(st.booleans()):
+    offsets = sorted(draw(st.lists(_STEP_OFFSETS, max_size=2)))
+    for offset in offsets:
         record = record.link(
-            at=_later(at, draw(_STEP_OFFSETS)),
+            at=_later(at, offset),
             case_id=draw(st.none() | _ids_of(CaseId)),
             opportunity_id=draw(st.none() | _ids_of(OpportunityId)),
         )

@@ -6,7 +6,7 @@ import functools
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from decimal import Decimal
-from typing import Final
+from typing import Any, Final
 
 import attrs
 from hypothesis import strategies as st
@@ -171,7 +171,8 @@ def loyalty_accounts(
 
     Each account is enrolled with :meth:`LoyaltyAccount.enroll
     <crmcore.loyalty.LoyaltyAccount.enroll>` and then taken through up to
-    ``max_steps`` commands at later times: points earned for paid orders of
+    ``max_steps`` commands at non-decreasing times (the time rule refuses a
+    command dated before the last change): points earned for paid orders of
     the member and for other activity, goodwill adjustments, redemptions
     (of points, or of a reward the member may have) within the unexpired
     balance, expiry of lapsed points and tier evaluations. So the ledger,
@@ -300,3 +301,21 @@ def _redeeming(
         return account.redeem_reward(draw(st.sampled_from(rewards)), program, at=when)
     points = draw(st.integers(min_value=1, max_value=available))
     return account.redeem(points, at=when, reason=draw(st.none() | _reasons()))
+
+
+def _spent_points() -> st.SearchStrategy[int]:
+    return st.integers(min_value=1, max_value=10**6)
+
+
+def _adjusted_points() -> st.SearchStrategy[int]:
+    return st.integers(min_value=1, max_value=10**6) | st.integers(min_value=-(10**6), max_value=-1)
+
+
+#: Event fields these strategies constrain beyond their declared type, by event class name:
+#: points spent, lost or paid are 1 or more; an adjustment is signed but never zero.
+EVENT_FIELDS: Final[dict[str, dict[str, Callable[[], st.SearchStrategy[Any]]]]] = {
+    "LoyaltyPointsRedeemed": {"points": _spent_points},
+    "LoyaltyPointsExpired": {"points": _spent_points},
+    "LoyaltyPointsAdjusted": {"points": _adjusted_points},
+    "LoyaltyRewardRedeemed": {"points_cost": _spent_points},
+}

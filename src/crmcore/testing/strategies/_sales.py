@@ -6,7 +6,7 @@ import functools
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Final
+from typing import Any, Final
 
 import attrs
 from hypothesis import strategies as st
@@ -108,7 +108,7 @@ def leads(
 
     Each lead is captured with :meth:`Lead.capture <crmcore.sales.Lead.capture>`
     and then taken through up to ``max_steps`` commands the lead allows at
-    that point, at later times: contact, qualification (with a BANT score or
+    that point, each dated no earlier than the one before: contact, qualification (with a BANT score or
     not), disqualification with a reason, recycling, rescoring, assignment,
     and conversion into a customer.
 
@@ -249,9 +249,9 @@ def opportunities(
 
     Each opportunity is opened with :meth:`Opportunity.open
     <crmcore.sales.Opportunity.open>` in an open stage and then taken through
-    up to ``max_steps`` commands the opportunity allows at that point, at
-    later times: stage moves, winning, losing with a reason, restoring a lost
-    deal, amount and close date changes, reassignment and next steps.
+    up to ``max_steps`` commands the opportunity allows at that point, each
+    dated no earlier than the one before: stage moves, winning, losing with a reason, reopening a lost
+    deal, amount and close date changes, assignment and next steps.
 
     Args:
         customer_ids: the customers; any id by default.
@@ -325,18 +325,18 @@ def _opportunities(draw: st.DrawFn, plan: _OpportunityPlan) -> Opportunity:
 
 def _opportunity_options(deal: Opportunity) -> list[_OpportunityStep]:
     """The commands the opportunity accepts now (a won deal keeps only owner and next step)."""
-    options: list[_OpportunityStep] = [_reassigning, _next_stepping]
+    options: list[_OpportunityStep] = [_assigning_deal, _next_stepping]
     if deal.is_open:
         options += [_moving_deal, _winning, _losing, _repricing, _rescheduling]
     elif deal.is_lost:
-        options += [_restoring, _repricing]
+        options += [_reopening, _repricing]
     return options
 
 
-def _reassigning(
+def _assigning_deal(
     draw: st.DrawFn, deal: Opportunity, _: PipelineDefinition, when: datetime
 ) -> Opportunity:
-    return deal.reassign(draw(_ids_of(StaffId)), at=when)
+    return deal.assign(draw(_ids_of(StaffId)), at=when)
 
 
 def _next_stepping(
@@ -368,11 +368,11 @@ def _losing(
     return deal.lose(pipeline, at=when, reason=draw(_reasons()), stage=stage)
 
 
-def _restoring(
+def _reopening(
     draw: st.DrawFn, deal: Opportunity, pipeline: PipelineDefinition, when: datetime
 ) -> Opportunity:
     stage = draw(st.none() | st.sampled_from([stage.code for stage in pipeline.open_stages]))
-    return deal.restore(pipeline, at=when, stage=stage)
+    return deal.reopen(pipeline, at=when, stage=stage)
 
 
 def _repricing(
@@ -385,3 +385,36 @@ def _rescheduling(
     draw: st.DrawFn, deal: Opportunity, _: PipelineDefinition, when: datetime
 ) -> Opportunity:
     return deal.change_expected_close(deal.expected_close + draw(_CLOSE_DAYS), at=when)
+
+
+def _lead_statuses(*statuses: LeadStatus) -> Callable[[], st.SearchStrategy[LeadStatus]]:
+    return lambda: st.sampled_from(statuses)
+
+
+#: Event fields these strategies constrain beyond their declared type, by event class name:
+#: campaign codes are tags; the status-change subclasses name the status they move to (and
+#: from: a conversion is always from ``qualified``).
+EVENT_FIELDS: Final[dict[str, dict[str, Callable[[], st.SearchStrategy[Any]]]]] = {
+    "LeadCaptured": {"campaign": lambda: st.none() | tags()},
+    "LeadStatusChanged": {
+        "from_status": _lead_statuses(LeadStatus.NEW, LeadStatus.DISQUALIFIED),
+        "to_status": _lead_statuses(LeadStatus.CONTACTED, LeadStatus.NEW),
+    },
+    "LeadQualified": {
+        "from_status": _lead_statuses(LeadStatus.NEW, LeadStatus.CONTACTED),
+        "to_status": _lead_statuses(LeadStatus.QUALIFIED),
+    },
+    "LeadDisqualified": {
+        "from_status": _lead_statuses(LeadStatus.NEW, LeadStatus.CONTACTED, LeadStatus.QUALIFIED),
+        "to_status": _lead_statuses(LeadStatus.DISQUALIFIED),
+    },
+    "LeadConverted": {
+        "from_status": _lead_statuses(LeadStatus.QUALIFIED),
+        "to_status": _lead_statuses(LeadStatus.CONVERTED),
+    },
+}
+
+#: Value types sales events carry, from their own strategies.
+EVENT_VALUES: Final[dict[type, Callable[[], st.SearchStrategy[Any]]]] = {
+    BantScore: lambda: _BANT_SCORES,
+}

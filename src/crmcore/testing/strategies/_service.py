@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
-from typing import Final
+from typing import Any, Final
 
 import attrs
 from hypothesis import strategies as st
@@ -34,6 +34,7 @@ from crmcore.service import (
     WorkingDay,
     WorkingHours,
 )
+from crmcore.service._cases import CASE_STATUSES, CaseStatus
 from crmcore.testing.strategies._base import (
     _CALENDAR_ZONES,
     _POLICY_NAMES,
@@ -49,8 +50,10 @@ from crmcore.testing.strategies._base import (
     _multiline_texts,
     _reasons,
     _short_texts,
+    _snake_names,
     _stored,
     _window,
+    aware_datetimes,
 )
 
 # -- service cases --------------------------------------------------------------------------
@@ -259,3 +262,46 @@ def _sla_policies(max_rules: int) -> st.SearchStrategy[SlaPolicy]:
 
 def _rule_name(rule: EscalationRule) -> str:
     return rule.name
+
+
+def _case_moves(cls_name: str) -> st.SearchStrategy[dict[str, Any]]:
+    """Status moves the case machine allows, of the kind the event class records."""
+    done = (CaseStatus.RESOLVED, CaseStatus.CLOSED)
+    moves = [
+        (start, end)
+        for start, ends in CASE_STATUSES.transitions.items()
+        for end in ends
+        if {
+            "CaseResolved": end is CaseStatus.RESOLVED,
+            "CaseClosed": end is CaseStatus.CLOSED,
+            "CaseReopened": start in done and end is CaseStatus.OPEN,
+            "CaseStatusChanged": end not in done and start not in done,
+        }[cls_name]
+    ]
+    return st.sampled_from(sorted(moves)).map(lambda m: {"from_status": m[0], "to_status": m[1]})
+
+
+def _priority_moves() -> st.SearchStrategy[dict[str, Any]]:
+    pairs = [(a, b) for a in CasePriority for b in CasePriority if a is not b]
+    return st.sampled_from(pairs).map(lambda m: {"from_priority": m[0], "to_priority": m[1]})
+
+
+#: Event fields these strategies constrain beyond their declared type, by event class name.
+EVENT_FIELDS: Final[dict[str, dict[str, Callable[[], st.SearchStrategy[Any]]]]] = {
+    **{
+        name: {"*": functools.partial(_case_moves, name)}
+        for name in ("CaseStatusChanged", "CaseResolved", "CaseClosed", "CaseReopened")
+    },
+    "CasePriorityChanged": {"*": _priority_moves},
+}
+#: Value types that case events carry, with their own strategies.
+EVENT_VALUES: Final[dict[Any, Callable[[], st.SearchStrategy[Any]]]] = {
+    Escalation: lambda: st.builds(
+        Escalation,
+        rule=_snake_names(),
+        metric=st.sampled_from(SlaMetric),
+        level=st.integers(min_value=1, max_value=10),
+        due_at=aware_datetimes(),
+        notify_role=st.none() | _snake_names(),
+    ),
+}

@@ -1,0 +1,130 @@
+"""The events a :class:`~crmcore.loyalty.LoyaltyAccount` records.
+
+Every name starts with ``Loyalty``. Events carry ids, tier codes, points,
+balances and times, never free text: the reason given for an adjustment or a
+tier change stays in the account's ledger and tier history, where a handler
+that needs it can read it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import ClassVar
+
+import attrs
+
+from crmcore._kernel._events import DomainEvent
+from crmcore._kernel._ids import CustomerId, LoyaltyAccountId, OrderId, ProgramId, RewardId
+
+__all__ = [
+    "LoyaltyEvent",
+    "LoyaltyMemberEnrolled",
+    "LoyaltyPointsAdjusted",
+    "LoyaltyPointsEarned",
+    "LoyaltyPointsExpired",
+    "LoyaltyPointsRedeemed",
+    "LoyaltyRewardRedeemed",
+    "LoyaltyTierChanged",
+]
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class LoyaltyEvent(DomainEvent):
+    """Base of the events recorded by a :class:`~crmcore.loyalty.LoyaltyAccount`."""
+
+    abstract_event: ClassVar[bool] = True
+    aggregate_kind: ClassVar[str] = "loyalty_account"
+    aggregate_id_field: ClassVar[str] = "account_id"
+
+    account_id: LoyaltyAccountId
+    customer_id: CustomerId
+    program_id: ProgramId
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class LoyaltyMemberEnrolled(LoyaltyEvent):
+    """A customer joined the program (the ``member`` rung of the relationship ladder)."""
+
+    v1_names: ClassVar[tuple[str, ...]] = ("MemberEnrolled",)
+
+    tier: str
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class LoyaltyPointsEarned(LoyaltyEvent):
+    """Points were earned; ``balance`` is the balance after the earning.
+
+    ``occasions`` are the codes of the bonus rules that applied.
+    """
+
+    v1_names: ClassVar[tuple[str, ...]] = ("PointsEarned",)
+
+    points: int
+    balance: int
+    order_id: OrderId | None = None
+    expires_at: datetime | None = None
+    occasions: tuple[str, ...] = ()
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class LoyaltyPointsRedeemed(LoyaltyEvent):
+    """Points were redeemed (``points`` is the positive number spent)."""
+
+    v1_names: ClassVar[tuple[str, ...]] = ("PointsRedeemed",)
+
+    points: int
+    balance: int
+    reward_id: RewardId | None = None
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class LoyaltyPointsExpired(LoyaltyEvent):
+    """The unspent points of one lot expired (``points`` is the positive number lost)."""
+
+    v1_names: ClassVar[tuple[str, ...]] = ("PointsExpired",)
+
+    points: int
+    balance: int
+    earned_at: datetime
+    expired_at: datetime
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class LoyaltyPointsAdjusted(LoyaltyEvent):
+    """Points were added or deducted by hand (``points`` is signed).
+
+    The reason stays in the ledger entry, not the event.
+    """
+
+    v1_names: ClassVar[tuple[str, ...]] = ("PointsAdjusted",)
+
+    points: int
+    balance: int
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class LoyaltyRewardRedeemed(LoyaltyEvent):
+    """A reward of the catalogue was redeemed; the host hands it over (and takes stock)."""
+
+    v1_names: ClassVar[tuple[str, ...]] = ("RewardRedeemed",)
+
+    reward_id: RewardId
+    points_cost: int
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class LoyaltyTierChanged(LoyaltyEvent):
+    """The member moved to another tier.
+
+    ``qualifying`` is the qualifying activity that decided it (an amount in
+    the program currency, or points), ``None`` for a manual change. The reason
+    stays in the account's tier history, not the event.
+    """
+
+    v1_names: ClassVar[tuple[str, ...]] = ("TierChanged",)
+
+    from_tier: str
+    to_tier: str
+    upgrade: bool
+    qualifying: Decimal | None = None
