@@ -154,7 +154,7 @@ def compare(rows: list[tuple[int, datetime, Decimal]], runs: int, choice: str) -
 
 def incremental(rows: list[tuple[int, datetime, Decimal]]) -> None:
     """Time one add() per transaction into a warm accumulator, and add() + summary()."""
-    accumulator = SummaryAccumulator(period="weeks", tz=UTC)
+    accumulator = SummaryAccumulator(period="week", tz=UTC)
     accumulator.extend(rows[: len(rows) // 2])
     tail = rows[len(rows) // 2 :]
     add = accumulator.add
@@ -185,14 +185,14 @@ def partitions(rows: list[tuple[int, datetime, Decimal]], parts: int = 8) -> Non
     built = []
     started = time.perf_counter()
     for index in range(parts):
-        partial = SummaryAccumulator(period="weeks", tz=UTC)
+        partial = SummaryAccumulator(period="week", tz=UTC)
         partial.extend(rows[index::parts])
         built.append(partial)
     build_time = time.perf_counter() - started
     started = time.perf_counter()
     merged = built[0].merge(*built[1:])
     merge_time = time.perf_counter() - started
-    whole = summarize(rows, period="weeks", observation_end=OBSERVATION_END)
+    whole = summarize(rows, period="week", observation_end=OBSERVATION_END)
     same = merged.summarize(observation_end=OBSERVATION_END) == whole
     print(
         f"{parts} partitions: build {build_time:.3f} s, merge {merge_time:.3f} s, "

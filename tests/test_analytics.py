@@ -9,10 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crmcore import CurrencyMismatch, InvalidType, Money, ValidationError
+from crmcore import CurrencyMismatch, InvalidType, Money, TimeUnit, ValidationError
 from crmcore.analytics import (
     CohortMatrix,
-    Granularity,
     PeriodRetention,
     ProductCount,
     average_order_value,
@@ -170,8 +169,8 @@ def test_cohort_matrix_by_hand():
 
 def test_empty_cohort_matrix():
     """No orders: an empty matrix that still renders."""
-    matrix = cohort_retention([], granularity=Granularity.WEEK)
-    assert CohortMatrix(Granularity.WEEK, (), (), (), ()) == matrix
+    matrix = cohort_retention([], granularity=TimeUnit.WEEK)
+    assert CohortMatrix(TimeUnit.WEEK, (), (), (), ()) == matrix
     assert "cohort    size" == matrix.render()
     assert matrix.average(0) is None
 

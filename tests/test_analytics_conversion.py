@@ -74,11 +74,11 @@ def test_lifecycle_events_plug_in():
     """CustomerStageChanged events (occurred_at instead of at) are transitions too."""
     events = [
         CustomerStageChanged(
-            occurred_at=day(1), customer_id=CustomerId("c-1"), definition="relationship_ladder",
+            sequence=1, occurred_at=day(1), customer_id=CustomerId("c-1"), definition="relationship_ladder",
             from_stage=None, to_stage="suspect", trigger="start",
         ),
         CustomerStageChanged(
-            occurred_at=day(2), customer_id=CustomerId("c-1"), definition="relationship_ladder",
+            sequence=2, occurred_at=day(2), customer_id=CustomerId("c-1"), definition="relationship_ladder",
             from_stage="suspect", to_stage="prospect", trigger="qualify",
         ),
     ]  # fmt: skip

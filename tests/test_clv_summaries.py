@@ -48,7 +48,7 @@ def test_daily_summary_of_one_customer():
             ("c1", at(2024, 1, 4), Decimal("7.00")),
             ("c1", at(2024, 1, 11), Decimal("3.00")),
         ],
-        period="days",
+        period="day",
         observation_end=at(2024, 1, 21),
     )
     # Repeat periods: 4 Jan (7.00) and 11 Jan (3.00): mean 5.00.
@@ -64,7 +64,7 @@ def test_amounts_of_one_repeat_period_are_summed_before_the_mean():
             ("c1", at(2024, 1, 2, 20), "20"),
             ("c1", at(2024, 1, 5), "6"),
         ],
-        period="days",
+        period="day",
         observation_end=at(2024, 1, 5),
     )
     # Repeat periods: 2 Jan (10 + 20 = 30) and 5 Jan (6): mean 18; the first day's 100 is left out.
@@ -76,13 +76,13 @@ def test_weeks_run_monday_to_sunday():
     """Monday 1 January 2024 and Sunday 7 January share a week; Monday 8 January starts the next."""
     same_week = summarize(
         [("c", at(2024, 1, 1), "1"), ("c", at(2024, 1, 7, 23), "1")],
-        period="weeks",
+        period="week",
         observation_end=at(2024, 1, 31),
     )
     assert (0, 0, 4) == (same_week["c"].frequency, same_week["c"].recency, same_week["c"].T)
     next_week = summarize(
         [("c", at(2024, 1, 7, 23), "1"), ("c", at(2024, 1, 8, 0), "1")],
-        period="weeks",
+        period="week",
         observation_end=at(2024, 1, 31),
     )
     assert (1, 1, 4) == (next_week["c"].frequency, next_week["c"].recency, next_week["c"].T)
@@ -97,22 +97,22 @@ def test_months_are_calendar_months():
             ("c", at(2024, 3, 1), "1"),
             ("c", at(2024, 3, 31), "1"),
         ],
-        period="months",
+        period="month",
         observation_end=at(2024, 12, 1),
     )
     assert (2, 2, 11) == (table["c"].frequency, table["c"].recency, table["c"].T)
 
 
 def test_unit_weeks_on_daily_periods_gives_days_over_seven():
-    """period='days', unit='weeks' counts days and divides spans by 7 (the CDNOW convention)."""
+    """period='day', unit='week' counts days and divides spans by 7 (the CDNOW convention)."""
     table = summarize(
         [("c", at(2024, 1, 1), "1"), ("c", at(2024, 1, 11), "1")],
-        period="days",
-        unit="weeks",
+        period="day",
+        unit="week",
         observation_end=at(2024, 1, 15),
     )
     assert (1, 10 / 7, 2.0) == (table["c"].frequency, table["c"].recency, table["c"].T)
-    assert "weeks" == table.unit
+    assert "week" == table.unit
 
 
 def test_the_observation_end_acts_at_period_granularity():
@@ -123,7 +123,7 @@ def test_the_observation_end_acts_at_period_granularity():
             ("c", at(2024, 1, 10, 23), "2"),
             ("c", at(2024, 1, 11, 0), "4"),
         ],
-        period="days",
+        period="day",
         observation_end=at(2024, 1, 10, 0),
     )
     assert CustomerSummary(frequency=1, recency=9, T=9, monetary_value=Decimal(2)) == table["c"]
@@ -133,7 +133,7 @@ def test_customers_who_start_after_the_observation_end_are_left_out():
     """A customer with purchases only after the observation end has no summary."""
     table = summarize(
         [("early", at(2024, 1, 1), "1"), ("late", at(2024, 2, 1), "1")],
-        period="days",
+        period="day",
         observation_end=at(2024, 1, 15),
     )
     assert ["early"] == list(table)
@@ -152,7 +152,7 @@ def test_calibration_and_holdout_split():
             ("b", at(2024, 1, 8), "5"),
             ("late", at(2024, 1, 13), "5"),  # first purchase in the holdout
         ],
-        period="days",
+        period="day",
         calibration_end=at(2024, 1, 10),
         observation_end=at(2024, 1, 20),
     )
@@ -197,7 +197,7 @@ def test_refunds_are_netted_within_their_period_and_never_count_as_purchases():
             ("c", at(2024, 1, 6), "-12"),  # refund only: lowers the repeat total
             ("c", at(2024, 1, 8), "20"),
         ],
-        period="days",
+        period="day",
         observation_end=at(2024, 1, 10),
     )
     # Purchase periods: 1, 3 and 8 Jan. Repeat total 30 - 12 + 20 = 38 over 2 periods.
@@ -208,7 +208,7 @@ def test_a_customer_with_only_refunds_has_no_summary():
     """Without a purchase there is no first purchase period."""
     table = summarize(
         [("c", at(2024, 1, 1), "-5"), ("d", at(2024, 1, 1), "0")],
-        period="days",
+        period="day",
         observation_end=at(2024, 1, 2),
     )
     assert ["d"] == list(table)
@@ -220,10 +220,10 @@ def test_calendar_days_follow_the_time_zone_of_the_observation_end():
         ("c", datetime(2024, 1, 1, 1, tzinfo=UTC), "1"),
         ("c", datetime(2024, 1, 1, 23, 30, tzinfo=UTC), "1"),
     ]
-    in_utc = summarize(purchases, period="days", observation_end=datetime(2024, 1, 5, tzinfo=UTC))
-    in_wib = summarize(purchases, period="days", observation_end=datetime(2024, 1, 5, tzinfo=WIB))
+    in_utc = summarize(purchases, period="day", observation_end=datetime(2024, 1, 5, tzinfo=UTC))
+    in_wib = summarize(purchases, period="day", observation_end=datetime(2024, 1, 5, tzinfo=WIB))
     pinned = summarize(
-        purchases, period="days", observation_end=datetime(2024, 1, 5, tzinfo=WIB), tz=UTC
+        purchases, period="day", observation_end=datetime(2024, 1, 5, tzinfo=WIB), tz=UTC
     )
     assert (0, 1, 0) == (in_utc["c"].frequency, in_wib["c"].frequency, pinned["c"].frequency)
 
@@ -244,7 +244,7 @@ def test_every_input_shape_gives_the_same_table():
         [{"customer_id": "c", "at": first, "amount": 1}, Transaction("c", second, 2)],
         [Order("c", first, Decimal(1)), Order("c", second, Decimal(2))],
     ]
-    tables = [summarize(s, period="days", observation_end=at(2024, 1, 9)) for s in shapes]
+    tables = [summarize(s, period="day", observation_end=at(2024, 1, 9)) for s in shapes]
     expected = CustomerSummary(frequency=1, recency=3, T=8, monetary_value=Decimal(2))
     assert [expected] * 4 == [t["c"] for t in tables]
 
@@ -256,7 +256,7 @@ def test_money_amounts_keep_their_currency():
             ("c", at(2024, 1, 1), Money("275000", "IDR")),
             ("c", at(2024, 2, 15), Money("300000", "IDR")),
         ],
-        period="months",
+        period="month",
         observation_end=at(2024, 3, 1),
     )
     assert ("IDR", Decimal(300000)) == (table.currency, table["c"].monetary_value)
@@ -272,7 +272,7 @@ def test_mixed_currencies_are_refused(second):
     with pytest.raises(CurrencyMismatch) as info:
         summarize(
             [("c", at(2024, 1, 1), Money("1", "EUR")), ("c", at(2024, 1, 2), second)],
-            period="days",
+            period="day",
             observation_end=at(2024, 1, 9),
         )
     assert "$.transactions[1].amount" == info.value.path
@@ -280,7 +280,7 @@ def test_mixed_currencies_are_refused(second):
 
 def test_empty_input_gives_an_empty_table():
     """No transactions is a defined result: an empty table."""
-    table = summarize(iter(()), period="weeks", observation_end=at(2024, 1, 1))
+    table = summarize(iter(()), period="week", observation_end=at(2024, 1, 1))
     assert (0, [], {"frequency": [], "recency": [], "T": [], "weights": []}) == (
         len(table),
         table.to_columns()["frequency"],
@@ -318,7 +318,7 @@ def test_bad_transactions_name_the_item_and_field(item, path, error):
     with pytest.raises(error) as info:
         summarize(
             [("c", at(2024, 1, 1), "1"), item],
-            period="days",
+            period="day",
             observation_end=at(2024, 1, 9),
         )
     assert path == info.value.path
@@ -329,7 +329,7 @@ def test_a_naive_datetime_has_its_own_code_and_no_value_in_the_message():
     with pytest.raises(ValidationError) as info:
         summarize(
             [("alice@example.com", NAIVE, "123.45")],
-            period="days",
+            period="day",
             observation_end=at(2024, 1, 9),
         )
     assert "naive_datetime" == info.value.code
@@ -343,17 +343,17 @@ def test_a_naive_datetime_has_its_own_code_and_no_value_in_the_message():
     [
         ({"period": "fortnights"}, "$.period", ValidationError),
         ({"period": 7}, "$.period", InvalidType),
-        ({"period": "weeks", "unit": "days"}, "$.unit", ValidationError),
-        ({"period": "months", "unit": "weeks"}, "$.unit", ValidationError),
-        ({"period": "days", "unit": "hours"}, "$.unit", ValidationError),
-        ({"period": "days", "observation_end": NAIVE}, "$.observation_end", ValidationError),
+        ({"period": "week", "unit": "day"}, "$.unit", ValidationError),
+        ({"period": "month", "unit": "week"}, "$.unit", ValidationError),
+        ({"period": "day", "unit": "hour"}, "$.unit", ValidationError),
+        ({"period": "day", "observation_end": NAIVE}, "$.observation_end", ValidationError),
         (
-            {"period": "days", "calibration_end": at(2024, 3, 1)},
+            {"period": "day", "calibration_end": at(2024, 3, 1)},
             "$.calibration_end",
             ValidationError,
         ),
-        ({"period": "days", "calibration_end": "2024-01-01"}, "$.calibration_end", InvalidType),
-        ({"period": "days", "tz": "Asia/Jakarta"}, "$.tz", InvalidType),
+        ({"period": "day", "calibration_end": "2024-01-01"}, "$.calibration_end", InvalidType),
+        ({"period": "day", "tz": "Asia/Jakarta"}, "$.tz", InvalidType),
     ],
 )
 def test_bad_options_are_refused_before_reading_transactions(options, path, error):
@@ -374,13 +374,13 @@ def test_bad_options_are_refused_before_reading_transactions(options, path, erro
 def test_transactions_must_be_an_iterable_of_items(bad):
     """A string, a mapping or a non-iterable is not a transaction list."""
     with pytest.raises(InvalidType) as info:
-        summarize(bad, period="days", observation_end=at(2024, 1, 1))
+        summarize(bad, period="day", observation_end=at(2024, 1, 1))
     assert "$.transactions" == info.value.path
 
 
 def test_a_failed_extend_leaves_the_accumulator_unchanged():
     """An error in the middle of a batch adds nothing of that batch."""
-    acc = SummaryAccumulator(period="days", tz=UTC)
+    acc = SummaryAccumulator(period="day", tz=UTC)
     acc.add("c", at(2024, 1, 1), Decimal(1))
     before = list(acc.period_totals())
     with pytest.raises(InvalidType):
@@ -390,7 +390,7 @@ def test_a_failed_extend_leaves_the_accumulator_unchanged():
 
 def test_a_failed_add_leaves_the_accumulator_unchanged():
     """A refused amount neither adds a customer nor fixes the kind of amounts."""
-    acc = SummaryAccumulator(period="days", tz=UTC)
+    acc = SummaryAccumulator(period="day", tz=UTC)
     with pytest.raises(InvalidType):
         acc.add("c", at(2024, 1, 1), 2.5)
     acc.add("c", at(2024, 1, 1), Money("1", "USD"))
@@ -441,7 +441,7 @@ def test_customer_summary_checks_its_invariants(fields, path):
 )
 def test_period_indices_count_from_the_unix_epoch(moment, expected):
     """Days since 1970-01-01, Monday weeks with week 0 from 1969-12-29, months since January 1970."""
-    actual = tuple(period_index(moment, p, tz=UTC) for p in ("days", "weeks", "months"))
+    actual = tuple(period_index(moment, p, tz=UTC) for p in ("day", "week", "month"))
     assert expected == actual
 
 
@@ -449,25 +449,25 @@ def test_instants_beyond_the_calendar_after_conversion_are_refused():
     """datetime.min in UTC+7 does not exist in UTC: a ValidationError, not an OverflowError."""
     edge = datetime.min.replace(tzinfo=WIB)
     with pytest.raises(ValidationError) as info:
-        summarize([("c", edge, "1")], period="days", observation_end=at(2024, 1, 1))
+        summarize([("c", edge, "1")], period="day", observation_end=at(2024, 1, 1))
     with pytest.raises(ValidationError) as end:
-        summarize([], period="days", observation_end=edge, tz=UTC)
+        summarize([], period="day", observation_end=edge, tz=UTC)
     assert ("$.transactions[0].at", "$.observation_end") == (info.value.path, end.value.path)
 
 
 def test_period_start_is_the_first_day_of_the_period():
     """period_start inverts period_index to the period's first day."""
     assert (date(1970, 1, 1), date(1969, 12, 29), date(1971, 3, 1)) == (
-        period_start(0, "days"),
-        period_start(0, "weeks"),
-        period_start(14, "months"),
+        period_start(0, "day"),
+        period_start(0, "week"),
+        period_start(14, "month"),
     )
 
 
 def test_period_start_refuses_indices_outside_the_calendar():
     """An index beyond year 9999 is a ValidationError, not an OverflowError."""
     with pytest.raises(ValidationError) as info:
-        period_start(10**7, "days")
+        period_start(10**7, "day")
     assert ("$.index", "out_of_range") == (info.value.path, info.value.code)
 
 
@@ -481,7 +481,7 @@ def test_month_index_differences_are_relativedelta_months(first, second):
     delta = relativedelta(second.replace(day=1), first.replace(day=1))
     moment = datetime.combine(first, datetime.min.time(), UTC)
     later = datetime.combine(second, datetime.min.time(), UTC)
-    distance = period_index(later, "months", tz=UTC) - period_index(moment, "months", tz=UTC)
+    distance = period_index(later, "month", tz=UTC) - period_index(moment, "month", tz=UTC)
     assert delta.years * 12 + delta.months == distance
 
 
@@ -490,11 +490,11 @@ def test_month_index_differences_are_relativedelta_months(first, second):
 def test_period_start_and_index_agree(day):
     """Every day lies in the period that starts at period_start of its index."""
     moment = datetime.combine(day, datetime.min.time(), UTC)
-    for period, length in (("days", timedelta(days=1)), ("weeks", timedelta(days=7))):
+    for period, length in (("day", timedelta(days=1)), ("week", timedelta(days=7))):
         start = period_start(period_index(moment, period, tz=UTC), period)
         assert start <= day < start + length
-    assert day.replace(day=1) == period_start(period_index(moment, "months", tz=UTC), "months")
-    assert 0 == period_start(period_index(moment, "weeks", tz=UTC), "weeks").weekday()
+    assert day.replace(day=1) == period_start(period_index(moment, "month", tz=UTC), "month")
+    assert 0 == period_start(period_index(moment, "week", tz=UTC), "week").weekday()
 
 
 # -- table, columns and compression -------------------------------------------------
@@ -509,7 +509,7 @@ def small_table():
             ("c", at(2024, 1, 3), "1"),
             ("c", at(2024, 1, 4), "2.50"),
         ],
-        period="days",
+        period="day",
         observation_end=at(2024, 1, 5),
     )
 
@@ -539,7 +539,7 @@ def test_holdout_columns_appear_with_a_split():
     """to_columns adds the three holdout columns when the table has a holdout."""
     table = summarize(
         [("a", at(2024, 1, 1), "10"), ("a", at(2024, 1, 8), "4")],
-        period="weeks",
+        period="week",
         calibration_end=at(2024, 1, 3),
         observation_end=at(2024, 1, 20),
     )
@@ -563,10 +563,10 @@ def test_the_table_is_a_read_only_mapping():
 def test_a_table_can_be_built_from_summaries():
     """The public constructor takes CustomerSummary values and refuses anything else."""
     row = CustomerSummary(frequency=1, recency=2, T=3, monetary_value=Decimal(4))
-    table = SummaryTable({"a": row}, period="days", unit="days", observation_end=at(2024, 1, 1))
+    table = SummaryTable({"a": row}, period="day", unit="day", observation_end=at(2024, 1, 1))
     assert ({"a": row}, None, False) == (dict(table), table.currency, table.has_holdout)
     with pytest.raises(InvalidType) as info:
-        SummaryTable({"a": (1, 2, 3)}, period="days", unit="days", observation_end=at(2024, 1, 1))
+        SummaryTable({"a": (1, 2, 3)}, period="day", unit="day", observation_end=at(2024, 1, 1))
     assert "$.rows" == info.value.path
 
 
@@ -575,7 +575,7 @@ def test_a_table_can_be_built_from_summaries():
 
 def test_accumulator_summary_of_one_customer():
     """summary() finalizes one customer; an unknown one gives None."""
-    acc = SummaryAccumulator(period="weeks", tz=UTC)
+    acc = SummaryAccumulator(period="week", tz=UTC)
     acc.add("a", at(2024, 1, 1), Decimal(3))
     acc.add("a", at(2024, 1, 15), Decimal(5))
     assert (CustomerSummary(frequency=1, recency=2, T=3, monetary_value=Decimal(5)), None) == (
@@ -586,7 +586,7 @@ def test_accumulator_summary_of_one_customer():
 
 def test_period_totals_round_trip():
     """The GROUP BY rows read back into an identical accumulator."""
-    acc = SummaryAccumulator(period="days", tz=UTC)
+    acc = SummaryAccumulator(period="day", tz=UTC)
     acc.extend(
         [
             ("a", at(2024, 1, 1), "5"),
@@ -601,7 +601,7 @@ def test_period_totals_round_trip():
         ("a", 19724, None, Decimal(-1)),
         ("b", 19725, Decimal(7), Decimal(0)),
     ] == rows
-    again = SummaryAccumulator.from_period_totals(rows, period="days", tz=UTC)
+    again = SummaryAccumulator.from_period_totals(rows, period="day", tz=UTC)
     assert rows == list(again.period_totals())
 
 
@@ -618,20 +618,20 @@ def test_period_totals_round_trip():
 def test_bad_period_total_rows_are_refused(row, path):
     """Rows from another engine are checked like transactions."""
     with pytest.raises(ValidationError) as info:
-        SummaryAccumulator.from_period_totals([row], period="days", tz=UTC)
+        SummaryAccumulator.from_period_totals([row], period="day", tz=UTC)
     assert path == info.value.path
 
 
 def test_merge_refuses_different_setups():
     """Accumulators of different periods, time zones or currencies do not merge."""
-    days = SummaryAccumulator(period="days", tz=UTC)
+    days = SummaryAccumulator(period="day", tz=UTC)
     with pytest.raises(ValidationError) as period:
-        days.merge(SummaryAccumulator(period="weeks", tz=UTC))
+        days.merge(SummaryAccumulator(period="week", tz=UTC))
     with pytest.raises(ValidationError) as zone:
-        days.merge(SummaryAccumulator(period="days", tz=WIB))
-    euros = SummaryAccumulator(period="days", tz=UTC, currency="EUR")
+        days.merge(SummaryAccumulator(period="day", tz=WIB))
+    euros = SummaryAccumulator(period="day", tz=UTC, currency="EUR")
     with pytest.raises(CurrencyMismatch):
-        euros.merge(SummaryAccumulator(period="days", tz=UTC, currency="USD"))
+        euros.merge(SummaryAccumulator(period="day", tz=UTC, currency="USD"))
     with pytest.raises(InvalidType):
         days.merge("not an accumulator")  # type: ignore[arg-type]
     assert ("period_mismatch", "tz_mismatch") == (period.value.code, zone.value.code)
@@ -639,7 +639,7 @@ def test_merge_refuses_different_setups():
 
 def test_refund_only_customers_are_in_the_state_but_not_in_the_table():
     """The accumulator knows every customer; only those with a purchase are summarized."""
-    acc = SummaryAccumulator(period="days", tz=UTC)
+    acc = SummaryAccumulator(period="day", tz=UTC)
     acc.extend([("buyer", at(2024, 1, 1), "5"), ("returner", at(2024, 1, 1), "-5")])
     table = acc.summarize(observation_end=at(2024, 1, 2))
     assert (2, ["buyer", "returner"], ["buyer"]) == (len(acc), list(acc), list(table))
@@ -661,7 +661,7 @@ def test_an_id_that_cannot_be_compared_is_a_type_error():
     with pytest.raises(InvalidType) as info:
         summarize(
             [(Awkward(), at(2024, 1, 1), Decimal(1)), (Awkward(), at(2024, 1, 2), Decimal(1))],
-            period="days",
+            period="day",
             observation_end=at(2024, 1, 9),
         )
     assert "$.transactions[1].customer_id" == info.value.path
@@ -669,7 +669,7 @@ def test_an_id_that_cannot_be_compared_is_a_type_error():
 
 def test_customer_ids_of_any_hashable_type_work():
     """CustomerId, int and tuple ids are all accepted; unhashable look-ups are type errors."""
-    acc = SummaryAccumulator(period="days", tz=UTC)
+    acc = SummaryAccumulator(period="day", tz=UTC)
     acc.extend([(CustomerId("c-1"), at(2024, 1, 1), Decimal(1)), (("shop", 7), at(2024, 1, 1), 1)])
     assert [CustomerId("c-1"), ("shop", 7)] == list(acc)
     with pytest.raises(InvalidType) as info:
@@ -699,20 +699,20 @@ def test_successive_extends_add_up():
     """Two batches extended one after the other give the state of both at once."""
     first = [("a", at(2024, 1, 1), Decimal(1)), ("b", at(2024, 1, 2), Decimal(-2))]
     second = [("a", at(2024, 1, 1, 20), Decimal(3)), ("b", at(2024, 1, 2), Decimal(5))]
-    acc = accumulate(first, "days")
+    acc = accumulate(first, "day")
     acc.extend(second)
-    assert states(accumulate(first + second, "days")) == states(acc)
+    assert states(accumulate(first + second, "day")) == states(acc)
     assert [("a", 19723, Decimal(4), Decimal(0)), ("b", 19724, Decimal(5), Decimal(-2))] == list(
         acc.period_totals()
     )
 
 
 def test_holdout_duration_is_scaled_to_the_unit():
-    """With unit='weeks' on daily periods, the holdout lasts days / 7."""
+    """With unit='week' on daily periods, the holdout lasts days / 7."""
     table = summarize(
         [("a", at(2024, 1, 1), "1")],
-        period="days",
-        unit="weeks",
+        period="day",
+        unit="week",
         calibration_end=at(2024, 1, 8),
         observation_end=at(2024, 1, 22),
     )
@@ -721,9 +721,9 @@ def test_holdout_duration_is_scaled_to_the_unit():
 
 def test_accumulator_describes_itself():
     """Period, time zone, currency and size are visible; the repr holds no customer data."""
-    acc = SummaryAccumulator(period="months", tz=WIB, currency="idr")
+    acc = SummaryAccumulator(period="month", tz=WIB, currency="idr")
     acc.add("secret-customer", at(2024, 1, 1), Money("5", "IDR"))
-    assert ("months", WIB, "IDR", 1) == (acc.period, acc.tz, acc.currency, len(acc))
+    assert ("month", WIB, "IDR", 1) == (acc.period, acc.tz, acc.currency, len(acc))
     assert "secret" not in repr(acc)
     assert "secret" not in repr(acc.summarize(observation_end=at(2024, 2, 1)))
 
@@ -731,13 +731,13 @@ def test_accumulator_describes_itself():
 @pytest.mark.parametrize(
     ("call", "path"),
     [
-        (lambda: SummaryAccumulator(period="days", tz="UTC"), "$.tz"),
-        (lambda: SummaryAccumulator(period="days", tz=UTC, currency="XXX"), "$.currency"),
-        (lambda: period_start("3", "days"), "$.index"),
-        (lambda: period_index(at(2024, 1, 1), "days", tz=None), "$.tz"),
+        (lambda: SummaryAccumulator(period="day", tz="UTC"), "$.tz"),
+        (lambda: SummaryAccumulator(period="day", tz=UTC, currency="XXX"), "$.currency"),
+        (lambda: period_start("3", "day"), "$.index"),
+        (lambda: period_index(at(2024, 1, 1), "day", tz=None), "$.tz"),
         (lambda: CustomerState("not rows"), "$.periods"),
         (lambda: CustomerState().merge([(1, "1", 0)]), "$.other"),
-        (lambda: SummaryAccumulator.from_period_totals("rows", period="days", tz=UTC), "$.rows"),
+        (lambda: SummaryAccumulator.from_period_totals("rows", period="day", tz=UTC), "$.rows"),
     ],
 )
 def test_bad_arguments_elsewhere_name_the_argument(call, path):
@@ -780,7 +780,7 @@ def transaction(draw):
 
 
 transactions = st.lists(transaction(), max_size=40)
-periods = st.sampled_from(["days", "weeks", "months"])
+periods = st.sampled_from(["day", "week", "month"])
 END = datetime(2024, 2, 15, tzinfo=UTC)
 SPLIT = datetime(2024, 1, 10, tzinfo=UTC)
 
@@ -817,9 +817,9 @@ def test_merge_is_associative_and_commutative(rows, parts, period):
 @given(transactions, st.lists(st.integers(0, 1), min_size=40, max_size=40))
 def test_customer_states_merge_like_their_union(rows, parts):
     """CustomerState.merge of two halves is the state of all of one customer's rows."""
-    left = accumulate([r for r, p in zip(rows, parts, strict=False) if p == 0], "days")
-    right = accumulate([r for r, p in zip(rows, parts, strict=False) if p == 1], "days")
-    whole = accumulate(rows, "days")
+    left = accumulate([r for r, p in zip(rows, parts, strict=False) if p == 0], "day")
+    right = accumulate([r for r, p in zip(rows, parts, strict=False) if p == 1], "day")
+    whole = accumulate(rows, "day")
     for customer in "abcde":
         merged = left.state(customer).merge(right.state(customer))
         assert whole.state(customer) == merged
@@ -878,17 +878,17 @@ def oracle(rows, period, end):
 
     def bucket(moment):
         day = moment.astimezone(UTC).date()
-        if period == "days":
+        if period == "day":
             return day
-        if period == "weeks":
+        if period == "week":
             return day - timedelta(days=day.weekday())
         return day.replace(day=1)
 
     def distance(first, second):
-        if period == "months":
+        if period == "month":
             delta = relativedelta(second, first)
             return delta.years * 12 + delta.months
-        return (second - first).days // (7 if period == "weeks" else 1)
+        return (second - first).days // (7 if period == "week" else 1)
 
     last_bucket = bucket(end)
     result = {}
@@ -955,8 +955,8 @@ def test_cdnow_summary_reproduces_the_published_file():
     """Days counted once, spans in days / 7 to 1997-09-30: every customer matches."""
     table = summarize(
         cdnow_transactions(),
-        period="days",
-        unit="weeks",
+        period="day",
+        unit="week",
         observation_end=datetime(1997, 9, 30, tzinfo=UTC),
     )
     published = cdnow_reference("cdnow_customers_summary.csv")
@@ -972,8 +972,8 @@ def test_cdnow_monetary_value_reproduces_zbar():
     """The mean repeat-day spend rounds (half up, to cents) to the published zbar."""
     table = summarize(
         cdnow_transactions(),
-        period="days",
-        unit="weeks",
+        period="day",
+        unit="week",
         observation_end=datetime(1997, 9, 30, tzinfo=UTC),
     )
     published = cdnow_reference("cdnow_customers_summary_with_transactions.csv")
@@ -991,8 +991,8 @@ def test_cdnow_compresses_to_fewer_histories_with_full_weight():
     """The compressed CDNOW histories weigh up to the 2,357 customers."""
     table = summarize(
         cdnow_transactions(),
-        period="days",
-        unit="weeks",
+        period="day",
+        unit="week",
         observation_end=datetime(1997, 9, 30, tzinfo=UTC),
     )
     compressed = table.compress()
@@ -1007,10 +1007,10 @@ def test_a_seeded_shuffle_of_cdnow_merges_back():
     parts = [[] for _ in range(8)]
     for row in rows:
         parts[rng.randrange(8)].append(row)
-    built = [accumulate(part, "days") for part in parts]
+    built = [accumulate(part, "day") for part in parts]
     end = datetime(1997, 9, 30, tzinfo=UTC)
-    merged = built[0].merge(*built[1:]).summarize(observation_end=end, unit="weeks")
-    assert dict(summarize(rows, period="days", unit="weeks", observation_end=end)) == dict(merged)
+    merged = built[0].merge(*built[1:]).summarize(observation_end=end, unit="week")
+    assert dict(summarize(rows, period="day", unit="week", observation_end=end)) == dict(merged)
 
 
 def test_compress_can_skip_newcomers_so_any_table_fits():
@@ -1022,7 +1022,7 @@ def test_compress_can_skip_newcomers_so_any_table_fits():
             ("old", datetime(2024, 2, 1, tzinfo=UTC), "10"),
             ("new", end, "10"),
         ],
-        period="days",
+        period="day",
         observation_end=end,
     )
     assert [0.0, 60.0] == sorted(table.compress()["T"])

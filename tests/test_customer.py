@@ -59,9 +59,13 @@ def test_register_records_events_in_order():
         ],
         tags=["VIP", "b2b"],
     )
-    assert [CustomerRegistered, CustomerContactPointAdded, CustomerContactPointAdded, CustomerTagAdded, CustomerTagAdded] == [
-        type(e) for e in customer.pending_events
-    ]
+    assert [
+        CustomerRegistered,
+        CustomerContactPointAdded,
+        CustomerContactPointAdded,
+        CustomerTagAdded,
+        CustomerTagAdded,
+    ] == [type(e) for e in customer.pending_events]
     assert PartyKind.PERSON == customer.kind
     assert 0 == customer.version
     assert frozenset({"vip", "b2b"}) == customer.tags
@@ -301,7 +305,9 @@ def test_consent_is_decided_at_the_time_asked(ana):
     assert not customer.may_contact("email", "marketing", at=at(0.5))
     assert customer.may_contact("email", "marketing", at=at(3))
     assert not customer.may_contact("email", "marketing", at=at(6))
-    assert [CustomerConsentGiven, CustomerConsentWithdrawn] == [type(e) for e in customer.pending_events[-2:]]
+    assert [CustomerConsentGiven, CustomerConsentWithdrawn] == [
+        type(e) for e in customer.pending_events[-2:]
+    ]
 
 
 def test_withdrawal_for_every_channel_beats_a_channel_grant(ana):

@@ -45,6 +45,7 @@ def test_generated_facts_belong_to_the_customers_and_the_past(customers, data):
     facts = [*data.orders, *data.subscriptions, *data.interactions]
     assert all(f.customer_id in known for f in facts)
     assert all(o.placed_at <= REFERENCE_TIME for o in data.orders)
+    assert all(o.updated_at <= REFERENCE_TIME for o in data.orders)
     assert all(i.occurred_at <= REFERENCE_TIME for i in data.interactions)
     assert all(s.started_at <= REFERENCE_TIME for s in data.subscriptions)
     assert all(o.amount_refunded <= o.amount_paid for o in data.orders)
@@ -59,6 +60,22 @@ def test_the_data_is_varied(data):
     assert {s.status for s in data.subscriptions} <= set(SubscriptionStatus)
     assert all(o.pending_events[0].type == "OrderPlaced" for o in data.orders)
     assert len({i.kind for i in data.interactions}) >= 4
+
+
+def test_events_never_go_backwards(data):
+    """Every generated order and subscription recorded its events in time order, in sequence."""
+    for aggregate in (*data.orders, *data.subscriptions):
+        events = aggregate.pending_events
+        assert [e.occurred_at for e in events] == sorted(e.occurred_at for e in events)
+        assert list(range(1, len(events) + 1)) == [e.sequence for e in events]
+        assert aggregate.updated_at == max([aggregate.created_at, *(e.occurred_at for e in events)])
+
+
+@pytest.mark.parametrize("seed", [5, 10, 15, 17])
+def test_any_seed_generates_valid_histories(customers, seed):
+    """Weekly fees with late retries never produce a command dated before the last change."""
+    subscriptions = demo_subscriptions(customers, seed=seed, at=REFERENCE_TIME)
+    assert all(s.updated_at <= max(REFERENCE_TIME, s.created_at) for s in subscriptions)
 
 
 def test_section_counts_agree_with_the_data(customers, data):

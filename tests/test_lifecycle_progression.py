@@ -15,7 +15,7 @@ from crmcore.lifecycle import (
     RELATIONSHIP_LADDER,
     Facts,
     ProgressionPolicy,
-    Rule,
+    ProgressionRule,
     justified_rung,
     progress,
     progression_steps,
@@ -55,14 +55,16 @@ def test_no_facts_call_for_nothing():
 def test_a_qualified_suspect_becomes_a_prospect_at_evaluation_time():
     """Interest without a purchase makes a prospect."""
     steps = progression_steps(customer(), Facts(qualified=True), at=at(3))
-    assert [("qualify", "prospect", Rule.QUALIFIED)] == summary(steps)
+    assert [("qualify", "prospect", ProgressionRule.QUALIFIED)] == summary(steps)
     assert at(3) == steps[0].at
 
 
 def test_the_first_purchase_makes_a_first_time_customer_dated_at_the_purchase():
     """One purchase: first_purchase, dated when it happened."""
     steps = progression_steps(customer(), bought(1, 5, 5), at=at(6))
-    assert [("first_purchase", "first_time_customer", Rule.FIRST_PURCHASE)] == summary(steps)
+    assert [("first_purchase", "first_time_customer", ProgressionRule.FIRST_PURCHASE)] == summary(
+        steps
+    )
     assert at(5) == steps[0].at
 
 
@@ -70,8 +72,8 @@ def test_the_second_purchase_makes_a_repeat_customer():
     """Two purchases: first and repeat, each dated at its purchase."""
     steps = progression_steps(customer(), bought(2, 5, 9), at=at(10))
     assert [
-        ("first_purchase", "first_time_customer", Rule.FIRST_PURCHASE),
-        ("repeat_purchase", "repeat_customer", Rule.REPEAT_PURCHASE),
+        ("first_purchase", "first_time_customer", ProgressionRule.FIRST_PURCHASE),
+        ("repeat_purchase", "repeat_customer", ProgressionRule.REPEAT_PURCHASE),
     ] == summary(steps)
     assert [at(5), at(9)] == [s.at for s in steps]
 
@@ -80,7 +82,7 @@ def test_clients_need_purchases_and_tenure():
     """Five purchases over a year make a client; fewer days do not."""
     long_enough = progression_steps(customer(), bought(5, 1, 300), at=at(370))
     assert "client" == long_enough[-1].to_stage
-    assert Rule.CLIENT == long_enough[-1].rule
+    assert ProgressionRule.CLIENT == long_enough[-1].rule
     too_new = progression_steps(customer(), bought(5, 1, 300), at=at(310))
     assert "repeat_customer" == too_new[-1].to_stage
     unknown_first = Facts(purchase_count=5, last_purchase_at=at(300))
@@ -117,13 +119,13 @@ def test_a_client_spend_threshold_is_applied_in_one_currency():
 @pytest.mark.parametrize(
     ("extra", "stage", "rule"),
     [
-        ({"loyalty_member": True}, "member", Rule.LOYALTY_MEMBERSHIP),
-        ({"referrals": 2}, "advocate", Rule.REFERRALS),
-        ({"partner_agreement": True}, "partner", Rule.PARTNER_AGREEMENT),
+        ({"loyalty_member": True}, "member", ProgressionRule.LOYALTY_MEMBERSHIP),
+        ({"referrals": 2}, "advocate", ProgressionRule.REFERRALS),
+        ({"partner_agreement": True}, "partner", ProgressionRule.PARTNER_AGREEMENT),
         (
             {"partner_agreement": True, "loyalty_member": True, "referrals": 3},
             "partner",
-            Rule.PARTNER_AGREEMENT,
+            ProgressionRule.PARTNER_AGREEMENT,
         ),
     ],
 )
@@ -131,7 +133,7 @@ def test_loyalty_referrals_and_partnership_lift_a_buyer_to_the_highest_rung(extr
     """The highest rung the facts justify is reached, skipping rungs the ladder lets skip."""
     steps = progression_steps(customer(), bought(1, 5, 5, **extra), at=at(6))
     assert [
-        ("first_purchase", "first_time_customer", Rule.FIRST_PURCHASE),
+        ("first_purchase", "first_time_customer", ProgressionRule.FIRST_PURCHASE),
         (LADDER.route("first_time_customer", stage)[0], stage, rule),
     ] == summary(steps)
 
@@ -159,7 +161,7 @@ def test_a_quiet_buyer_lapses_when_the_window_runs_out():
     """No purchase for lapse_after: lapse, dated when the window ended."""
     active = progress(customer(), bought(2, 5, 9), at=at(10))
     steps = progression_steps(active, bought(2, 5, 9), at=at(500))
-    assert [("lapse", "lapsed", Rule.INACTIVITY_LAPSE)] == summary(steps)
+    assert [("lapse", "lapsed", ProgressionRule.INACTIVITY_LAPSE)] == summary(steps)
     assert at(9) + relativedelta(months=12) == steps[0].at
 
 
@@ -172,7 +174,7 @@ def test_a_longer_silence_churns_the_customer():
         s.at for s in steps
     ]
     lapsed = progress(active, bought(1, 5, 5), at=at(500))
-    assert [("churn", "churned", Rule.INACTIVITY_CHURN)] == summary(
+    assert [("churn", "churned", ProgressionRule.INACTIVITY_CHURN)] == summary(
         progression_steps(lapsed, bought(1, 5, 5), at=at(900))
     )
     assert () == progression_steps(lapsed, bought(1, 5, 5), at=at(600))
@@ -184,7 +186,7 @@ def test_a_purchase_after_lapsing_wins_the_customer_back_to_the_justified_rung()
     assert "lapsed" == lapsed.lifecycle.stage
     returned = bought(4, 5, 520, loyalty_member=True)
     steps = progression_steps(lapsed, returned, at=at(521))
-    assert [("win_back_to_member", "member", Rule.WIN_BACK)] == summary(steps)
+    assert [("win_back_to_member", "member", ProgressionRule.WIN_BACK)] == summary(steps)
     assert at(520) == steps[0].at
     churned = progress(customer(), bought(2, 5, 9), at=at(900))
     assert "churned" == churned.lifecycle.stage
@@ -236,7 +238,7 @@ def test_progression_does_not_demote_unless_asked():
     assert () == progression_steps(partner, facts, at=at(11))
     steps = progression_steps(partner, facts, at=at(11), policy=ProgressionPolicy(demote=True))
     assert ["advocate", "member", "client", "repeat_customer"] == [s.to_stage for s in steps]
-    assert {Rule.DEMOTION} == {s.rule for s in steps}
+    assert {ProgressionRule.DEMOTION} == {s.rule for s in steps}
     assert {"demote"} == {s.trigger for s in steps}
 
 

@@ -563,8 +563,10 @@ def test_commands_dated_before_the_last_change_are_refused_and_change_nothing():
         lambda: order.return_items({0: 1}, at=before),
         lambda: order.cancel(at=before),
         lambda: order.fulfil(at=before),
-        lambda: place().record_payment(PaymentId("p-1"), usd("1"), at=T0).record_failed_payment(
-            PaymentId("p-2"), usd("1"), at=T0 - timedelta(seconds=1)
+        lambda: (
+            place()
+            .record_payment(PaymentId("p-1"), usd("1"), at=T0)
+            .record_failed_payment(PaymentId("p-2"), usd("1"), at=T0 - timedelta(seconds=1))
         ),
     ):
         with pytest.raises(ValidationError) as info:

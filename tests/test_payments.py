@@ -97,6 +97,14 @@ def test_payment_fields_are_checked(options, path):
     assert path == info.value.path
 
 
+@pytest.mark.parametrize("reason", ["Card declined", "card-declined", "x" * 65, ""])
+def test_failure_reason_is_a_snake_case_code(reason):
+    """A failure reason is a code of at most 64 characters, never free text."""
+    with pytest.raises(ValidationError) as info:
+        Payment(id=PaymentId("p-1"), amount=FEE, at=T0, outcome="failed", failure_reason=reason)
+    assert ("$.failure_reason", "name") == (info.value.path, info.value.code)
+
+
 def test_payment_round_trips():
     """A failed attempt with its reason and due date survives JSON."""
     payment = Payment(

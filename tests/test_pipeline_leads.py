@@ -359,8 +359,12 @@ def test_only_a_qualified_lead_converts_and_only_once():
         converted.convert(CustomerId("c-2"), at=T0 + 4 * HOUR)
     assert "that status is final" in again.value.rule
     assert () == again.value.allowed
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as rescore:
         converted.rescore(BantScore(True, True, True, True), at=T0 + 4 * HOUR)
+    assert "converted" == rescore.value.code
+    with pytest.raises(TransitionNotAllowed) as requalify:
+        converted.qualify(at=T0 + 4 * HOUR, score=BantScore(True, True, True, True))
+    assert ("converted", "qualified") == (requalify.value.current, requalify.value.wanted)
 
 
 @pytest.mark.parametrize(

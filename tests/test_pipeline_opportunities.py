@@ -208,9 +208,13 @@ def test_a_lost_deal_moves_only_back_to_an_open_stage():
         not_lost.value.current,
         not_lost.value.allowed,
     )
-    with pytest.raises(ValidationError) as into_lost:
+    with pytest.raises(TransitionNotAllowed) as into_lost:
         lost.reopen(pipeline, at=T0, stage="lost_silence")
-    assert "not_open" == into_lost.value.code
+    assert ("transition", "lost_silence", ("open",)) == (
+        into_lost.value.code,
+        into_lost.value.wanted,
+        into_lost.value.allowed,
+    )
     assert (2, "lost_price") == (len(lost.pending_events), lost.stage)
 
 
@@ -237,6 +241,7 @@ def test_winning_freezes_the_amount_and_the_currency():
     for move in (
         lambda: won.move_to("proposal", P, at=T0 + 6 * DAY),
         lambda: won.lose(P, at=T0 + 6 * DAY, reason="cancelled"),
+        lambda: won.lose(P, at=T0 + 6 * DAY),
         lambda: won.reopen(P, at=T0 + 6 * DAY),
         lambda: won.win(P, at=T0 + 6 * DAY),
     ):

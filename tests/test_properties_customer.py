@@ -130,7 +130,9 @@ def remove_contact_point(data, customer, at):
     point = pick(data, customer.contact_points, "contact_point")
     successor = point.primary and len(customer.contact_points_on(point.channel)) > 1
     expected = (
-        (CustomerContactPointRemoved, CustomerPrimaryContactPointChanged) if successor else (CustomerContactPointRemoved,)
+        (CustomerContactPointRemoved, CustomerPrimaryContactPointChanged)
+        if successor
+        else (CustomerContactPointRemoved,)
     )
     return (lambda c: c.remove_contact_point(point.channel, point.value, at=at)), expected
 
@@ -183,9 +185,7 @@ def change_birth_date(data, customer, at):
 
 def set_preferred_language(data, customer, at):
     language = data.draw(st.none() | crm.language_tags(), label="language")
-    expected = (
-        () if language == customer.profile.preferred_language else (CustomerLanguageChanged,)
-    )
+    expected = () if language == customer.profile.preferred_language else (CustomerLanguageChanged,)
     return (lambda c: c.set_preferred_language(language, at=at)), expected
 
 
@@ -387,15 +387,15 @@ def test_a_withdrawal_wins_until_a_later_grant_of_its_scope(customer, data):
     withdrawal = data.draw(
         crm.consent_records(
             statuses=["withdrawn"],
-            min_captured_at=customer.created_at,
-            max_captured_at=customer.created_at + SPAN,
+            min_captured_at=customer.updated_at,
+            max_captured_at=customer.updated_at + SPAN,
         ),
         label="withdrawal",
     )
     customer = customer.record_consent(withdrawal)
     channel = withdrawal.channel or data.draw(st.sampled_from(Channel), label="channel")
     at = data.draw(
-        crm.aware_datetimes(min_value=withdrawal.captured_at, max_value=customer.created_at + SPAN),
+        crm.aware_datetimes(min_value=withdrawal.captured_at, max_value=customer.updated_at + SPAN),
         label="at",
     )
     # A grant captured later in the *same* scope lifts it; anything else cannot.
@@ -407,7 +407,7 @@ def test_a_withdrawal_wins_until_a_later_grant_of_its_scope(customer, data):
 @given(customer=crm.customers(), data=st.data())
 def test_the_latest_withdrawal_always_wins(customer, data):
     """A withdrawal captured after every other record of its scope means no, for any time after it."""
-    latest = max((r.captured_at for r in customer.consents), default=customer.created_at)
+    latest = customer.updated_at
     withdrawal = data.draw(
         crm.consent_records(
             statuses=["withdrawn"], min_captured_at=latest, max_captured_at=latest + SPAN
@@ -430,8 +430,8 @@ def test_adding_a_withdrawal_never_turns_no_into_yes(customer, data):
     withdrawal = data.draw(
         crm.consent_records(
             statuses=["withdrawn"],
-            min_captured_at=customer.created_at,
-            max_captured_at=customer.created_at + SPAN,
+            min_captured_at=customer.updated_at,
+            max_captured_at=customer.updated_at + SPAN,
         ),
         label="withdrawal",
     )
@@ -451,8 +451,8 @@ def test_a_grant_allows_within_its_scope_until_it_expires(customer, data):
     grant = data.draw(
         crm.consent_records(
             statuses=["granted"],
-            min_captured_at=customer.created_at,
-            max_captured_at=customer.created_at + SPAN,
+            min_captured_at=customer.updated_at,
+            max_captured_at=customer.updated_at + SPAN,
         ),
         label="grant",
     )

@@ -50,7 +50,6 @@ from crmcore.customers import (
     CustomerContactPointAdded,
     CustomerContactPointVerified,
     CustomerEvent,
-    CustomerPrimaryContactPointChanged,
     CustomerRegistered,
     CustomerTagAdded,
     PartyKind,
@@ -99,7 +98,7 @@ def test_all_is_sorted_and_lists_every_strategy():
         for name, value in vars(crm).items()
         if not name.startswith("_")
         and callable(value)
-        and getattr(value, "__module__", None) == crm.__name__
+        and getattr(value, "__module__", "").startswith(crm.__name__ + "._")
     }
     assert sorted(crm.__all__) == crm.__all__
     assert public == set(crm.__all__)
@@ -471,11 +470,16 @@ def test_customers_carry_the_history_that_built_them(customer):
     assert customer.created_at == events[0].occurred_at
     assert {customer.id} == {e.customer_id for e in events}
     assert all(a.occurred_at <= b.occurred_at for a, b in itertools.pairwise(events))
-    added = [e.contact_point.key for e in events if isinstance(e, CustomerContactPointAdded)]
-    assert sorted(added) == sorted(p.key for p in customer.contact_points)
+    added = [e.channel for e in events if isinstance(e, CustomerContactPointAdded)]
+    assert sorted(added) == sorted(p.channel for p in customer.contact_points)
     assert customer.tags == {e.tag for e in events if isinstance(e, CustomerTagAdded)}
-    recorded = [e.record for e in events if isinstance(e, CustomerConsentGiven | CustomerConsentWithdrawn)]
-    assert list(customer.consents) == recorded
+    recorded = [
+        (e.occurred_at, e.channel, e.purpose, e.status)
+        for e in events
+        if isinstance(e, CustomerConsentGiven | CustomerConsentWithdrawn)
+    ]
+    assert [(r.captured_at, r.channel, r.purpose, r.status) for r in customer.consents] == recorded
+    assert list(range(1, len(events) + 1)) == [e.sequence for e in events]
     assert all(r.captured_at >= customer.created_at for r in customer.consents)
 
 
@@ -494,7 +498,7 @@ def test_the_event_walk_finds_the_events_of_every_aggregate():
         "OrderPlaced",
         "CaseResolved",
         "SurveyAnswered",
-        "PointsEarned",
+        "LoyaltyPointsEarned",
         "LeadConverted",
         "OpportunityWon",
         "SegmentEntered",
@@ -520,16 +524,14 @@ def test_domain_events_are_consistent_like_the_aggregate_makes_them(event):
     assert isinstance(event, CustomerEvent)
     if isinstance(event, CustomerConsentGiven | CustomerConsentWithdrawn):
         expected = ConsentStatus.GRANTED if isinstance(event, CustomerConsentGiven) else "withdrawn"
-        assert expected == event.record.status
-        assert event.record.captured_at == event.occurred_at
-    if isinstance(event, CustomerContactPointVerified):
-        assert event.contact_point.verified
-    if isinstance(event, CustomerPrimaryContactPointChanged):
-        assert event.channel == event.contact_point.channel
-        assert event.contact_point.primary
+        assert expected == event.status
+        if event.expires_at is not None:
+            assert expected == ConsentStatus.GRANTED
+            assert event.expires_at > event.occurred_at
+    if isinstance(event, CustomerContactPointAdded | CustomerContactPointVerified):
+        assert event.position >= 0
     if isinstance(event, CustomerRegistered):
-        expected_kind = "person" if isinstance(event.profile.name, PersonName) else "organization"
-        assert expected_kind == event.kind
+        assert event.kind in {"person", "organization"}
 
 
 # -- arguments are validated when the strategy is made ----------------------------------------
@@ -784,10 +786,10 @@ def test_orders_carry_the_history_that_built_them(order):
     payments = [e.payment for e in events if isinstance(e, commerce.OrderPaymentRecorded)]
     failed = [e.payment for e in events if isinstance(e, commerce.OrderPaymentFailed)]
     assert sorted(order.payments, key=str) == sorted(payments + failed, key=str)
-    refunds = [e.refund for e in events if isinstance(e, commerce.OrderRefunded)]
-    assert list(order.refunds) == refunds
-    assert list(order.returns) == [
-        e.returned for e in events if isinstance(e, commerce.ItemsReturned)
+    refunds = [e.amount for e in events if isinstance(e, commerce.OrderRefunded)]
+    assert [r.amount for r in order.refunds] == refunds
+    assert [r.lines for r in order.returns] == [
+        e.lines for e in events if isinstance(e, commerce.OrderItemsReturned)
     ]
 
 
@@ -795,7 +797,7 @@ def test_orders_carry_the_history_that_built_them(order):
 @given(crm.periods(units=["week", "year"], max_count=3))
 def test_periods_respect_their_bounds(period):
     """Periods use the units asked and at most max_count of them."""
-    assert period.unit in {commerce.PeriodUnit.WEEK, commerce.PeriodUnit.YEAR}
+    assert period.unit in {crmcore.TimeUnit.WEEK, crmcore.TimeUnit.YEAR}
     assert 1 <= period.count <= 3
 
 
@@ -955,9 +957,9 @@ def test_relationship_events_are_consistent_like_the_aggregates_make_them(event)
             [line.net for line in event.lines], currency=event.total.currency
         )
     if isinstance(event, commerce.SubscriptionStatusChanged):
-        assert event.status in commerce.SUBSCRIPTION_TRANSITIONS[event.previous]
+        assert event.status in commerce.SUBSCRIPTION_STATUSES.allowed(event.previous)
     if isinstance(event, service.CaseStatusChanged):
-        assert event.to_status in service.CASE_TRANSITIONS[event.from_status]
+        assert event.to_status in service.CASE_STATUSES.allowed(event.from_status)
         if isinstance(event, service.CaseResolved | service.CaseClosed):
             expected = "resolved" if isinstance(event, service.CaseResolved) else "closed"
             assert expected == event.to_status
@@ -992,10 +994,10 @@ PROGRAM = loyalty.LoyaltyProgram(
 # Finding an example is enough: no shrinking, no example database.
 FIND = settings(max_examples=500, phases=[Phase.generate], database=None)
 BALANCE_EVENTS = (
-    loyalty.PointsEarned,
-    loyalty.PointsRedeemed,
-    loyalty.PointsExpired,
-    loyalty.PointsAdjusted,
+    loyalty.LoyaltyPointsEarned,
+    loyalty.LoyaltyPointsRedeemed,
+    loyalty.LoyaltyPointsExpired,
+    loyalty.LoyaltyPointsAdjusted,
 )
 
 
@@ -1012,7 +1014,7 @@ def test_loyalty_programs_respect_their_bounds(program):
 def test_loyalty_accounts_carry_a_valid_ledger_and_the_events_that_built_it(account):
     """The balance is the ledger's sum, never negative at any entry; events retrace the ledger."""
     events = account.pending_events
-    assert (0, loyalty.MemberEnrolled) == (account.version, type(events[0]))
+    assert (0, loyalty.LoyaltyMemberEnrolled) == (account.version, type(events[0]))
     assert (PROGRAM.id, True) == (account.program_id, account.customer_id in POOL)
     assert {account.id} == {e.account_id for e in events}
     assert in_time_order(events)
@@ -1021,7 +1023,7 @@ def test_loyalty_accounts_carry_a_valid_ledger_and_the_events_that_built_it(acco
     assert (running[-1] if running else 0) == account.balance()
     balances = [e.balance for e in events if isinstance(e, BALANCE_EVENTS)]
     assert (balances[-1] if balances else 0) == account.balance()
-    moves = [e.to_tier for e in events if isinstance(e, loyalty.TierChanged)]
+    moves = [e.to_tier for e in events if isinstance(e, loyalty.LoyaltyTierChanged)]
     assert [change.tier for change in account.tier_history[1:]] == moves
 
 
@@ -1031,7 +1033,7 @@ def test_loyalty_accounts_reach_higher_tiers_and_spend_points():
     find(strategy, lambda a: a.tier == "gold", settings=FIND)
     find(
         strategy,
-        lambda a: any(isinstance(e, loyalty.PointsRedeemed) for e in a.pending_events),
+        lambda a: any(isinstance(e, loyalty.LoyaltyPointsRedeemed) for e in a.pending_events),
         settings=FIND,
     )
 

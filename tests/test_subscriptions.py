@@ -15,6 +15,7 @@ from crmcore import (
     DomainEvent,
     InvalidType,
     Money,
+    TimeUnit,
     TransitionNotAllowed,
     ValidationError,
 )
@@ -22,7 +23,6 @@ from crmcore.commerce import (
     SUBSCRIPTION_STATUSES,
     PaymentId,
     Period,
-    PeriodUnit,
     Plan,
     PlanId,
     Subscription,
@@ -75,7 +75,7 @@ def roundtrip(obj, cls=None):
 def test_period_constructors_and_text():
     """Periods read naturally and compare by count and unit."""
     assert Period(1, "month") == Period.months(1)
-    assert Period(2, PeriodUnit.WEEK) == Period.weeks(2)
+    assert Period(2, TimeUnit.WEEK) == Period.weeks(2)
     assert ["1 day", "3 weeks", "1 month", "2 years"] == [
         str(p) for p in (Period.days(1), Period.weeks(3), Period.months(1), Period.years(2))
     ]
@@ -473,7 +473,7 @@ def test_commands_before_the_start_are_refused():
 
 
 def test_commands_and_refresh_dated_before_the_last_change_are_refused():
-    """refresh obeys the time rule like every command; a refused command changes nothing."""
+    """The time rule holds for refresh like every command; a refused command changes nothing."""
     sub = start().record_payment(PaymentId("p-1"), FEE, at=day(2, 5))
     assert day(2, 5) == sub.updated_at
     for command in (

@@ -10,7 +10,7 @@ from crmcore_sqlite import LAYOUT_VERSION, SqliteStore, SqliteUnitOfWork, Storag
 from sqlite_race import counter, process_main, read_modify_save
 
 from crmcore import ConcurrencyConflict, Customer, CustomerId, PersonName
-from crmcore.customers import AttributeSet, ContactPoint
+from crmcore.customers import ContactPoint, CustomerAttributeSet
 from crmcore.errors import CrmcoreError, InvalidType, SchemaVersionError, ValidationError
 from crmcore.testing.contract import UnitOfWorkContract
 
@@ -214,7 +214,9 @@ def assert_no_lost_update(path, saves):
     assert saves == final.version
     assert saves == counter(final)
     events = SqliteUnitOfWork(path).collect_events()
-    assert list(range(1, saves + 1)) == [e.value for e in events if isinstance(e, AttributeSet)]
+    # Each successful save recorded one event with the next sequence number: none lost, none twice.
+    sequences = [e.sequence for e in events if isinstance(e, CustomerAttributeSet)]
+    assert list(range(2, saves + 2)) == sequences
 
 
 def test_eight_threads_lose_no_update(path):

@@ -45,8 +45,7 @@ from crmcore._kernel._aggregate import Aggregate
 from crmcore._kernel._checks import require_aware, to_decimal, type_name
 from crmcore._kernel._events import DomainEvent, event_types
 from crmcore._kernel._ids import Identifier
-from crmcore.customers import FrozenMap, OrganizationName, PersonName
-from crmcore.customers._party import AttributeValue
+from crmcore.customers import AttributeValue, FrozenMap, OrganizationName, PersonName
 from crmcore.errors import InvalidType, Problem, SchemaVersionError, ValidationError, join_path
 from crmcore.segmentation import register_rule_hooks
 

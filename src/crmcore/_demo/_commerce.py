@@ -204,14 +204,20 @@ def demo_orders(customers: Sequence[Customer], *, seed: int, at: datetime) -> li
 def _bill(
     rng: random.Random, sub: Subscription, pays: SequentialIdSource, now: datetime
 ) -> Subscription:
-    """Pay (or fail to pay) each fee due by ``now``; maybe cancel along the way."""
+    """Pay (or fail to pay) each fee due by ``now``; maybe cancel along the way.
+
+    Times never go backwards: a step that would fall before the subscription's
+    last change (a weekly fee paid while the previous one's retry is pending)
+    happens at that last change instead.
+    """
     fee = sub.fee
     reliability = rng.choice((0.99, 0.95, 0.8))
     quit_after = rng.randint(2, 40) if rng.random() < 0.3 else None
     for number, due in enumerate(sub.due_dates(until=now)):
         if number == quit_after:
-            return sub.cancel(at=due - timedelta(days=1), immediately=rng.random() < 0.3)
-        paid_at = due + timedelta(days=rng.choice((0, 0, 0, 1, 2, 6)))
+            quit_at = max(due - timedelta(days=1), sub.updated_at)
+            return sub.cancel(at=quit_at, immediately=rng.random() < 0.3)
+        paid_at = max(due + timedelta(days=rng.choice((0, 0, 0, 1, 2, 6))), sub.updated_at)
         if paid_at > now:
             break
         if rng.random() > reliability:
@@ -222,7 +228,7 @@ def _bill(
             if paid_at > now:
                 break
             if rng.random() < 0.4:  # no retry: the fee stays unpaid
-                dunned = due + timedelta(days=14)
+                dunned = max(due + timedelta(days=14), sub.updated_at)
                 if dunned <= now and rng.random() < 0.7:
                     return sub.cancel(at=dunned, immediately=True, reason="unpaid")
                 continue
@@ -252,7 +258,7 @@ def demo_subscriptions(
             grace_days=3,
         )
         sub = _bill(rng, sub, pays, now)
-        subscriptions.append(sub.refresh(at=max(now, sub.started_at)))
+        subscriptions.append(sub.refresh(at=max(now, sub.updated_at)))
     return subscriptions
 
 
@@ -327,7 +333,7 @@ def demo_section(
     ]
     revenue: dict[str, Money] = {}
     for order in orders:
-        month = order.placed_at.strftime("%Y-%m")
+        month = order.created_at.strftime("%Y-%m")
         revenue[month] = revenue.get(month, Money.zero("IDR")) + order.net_revenue
     lines.append("net revenue by month placed (paid less refunded), last six months:")
     lines += [f"  {month}  {_idr(revenue[month]):>16}" for month in sorted(revenue)[-6:]]

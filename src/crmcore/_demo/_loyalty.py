@@ -26,6 +26,7 @@ from crmcore.commerce import Order, Period
 from crmcore.customers import ContactPoint, Customer, CustomerId, OrganizationName, PersonName
 from crmcore.errors import InvalidType
 from crmcore.loyalty import (
+    EARNING_STATUSES,
     BonusRule,
     EarnRate,
     LoyaltyAccount,
@@ -39,7 +40,6 @@ from crmcore.loyalty import (
     RewardId,
     Tier,
 )
-from crmcore.loyalty._account import EARNING_STATUSES
 from crmcore.sales import (
     STANDARD_PIPELINE,
     BantScore,

@@ -247,7 +247,8 @@ def section_events(customers: Sequence[Customer]) -> str:
     counts = Counter(e.type for c in customers for e in c.pending_events)
     total = sum(counts.values())
     lines = [f"{total} domain events recorded, ready for the host application:"]
-    lines += [f"  {name:<22} {n:>5}" for name, n in counts.most_common()]
+    width = max((len(name) for name in counts), default=0)
+    lines += [f"  {name:<{width}} {n:>5}" for name, n in counts.most_common()]
     return "\n".join(lines)
 
 
@@ -448,7 +449,7 @@ def progress_monthly(
     for customer in customers:
         current = customer
         for when in checkpoints:
-            if when >= current.created_at:
+            if when >= current.updated_at:
                 facts = _purchase_facts(by_customer[current.id], when, enrolled.get(current.id))
                 current = progress(current, facts, at=when)
         moved.append(current)

@@ -330,3 +330,47 @@ def normalize_tag(tag: object, path: str = "$.tag") -> str:
             "must use only letters, digits, spaces and -_:./", path=path, code="tag"
         )
     return text
+
+
+#: Longest refund, return or cancellation reason, in characters.
+MAX_REASON: Final = 200
+
+
+def category(value: object, path: str) -> str:
+    """A product category or type: a normalized label such as ``"mobile-data"``."""
+    return normalize_tag(value, path)
+
+
+def reason_text(value: object, path: str) -> str | None:
+    """An optional short free-text reason (a refund, a return, a cancellation).
+
+    Free text may name people, so it stays in the aggregate and never goes
+    into an event.
+    """
+    if value is None:
+        return None
+    return clean_text(value, path, max_length=MAX_REASON, what="a reason")
+
+
+def reason_code(value: object, path: str) -> str | None:
+    """An optional snake_case reason code, such as a payment failure's ``"card_declined"``.
+
+    >>> reason_code("insufficient_funds", "$.failure_reason")
+    'insufficient_funds'
+    >>> reason_code("Card was declined", "$.failure_reason")
+    Traceback (most recent call last):
+    ...
+    crmcore.errors.ValidationError: $.failure_reason: must be a snake_case name (a lowercase letter, then lowercase letters, digits or underscores; at most 64 characters)
+    """
+    if value is None:
+        return None
+    return check_name(value, path)
+
+
+def positive_int(value: object, path: str, *, maximum: int) -> int:
+    """Return ``value`` if it is an int from 1 to ``maximum``."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidType(f"must be an int, not {type_name(value)}", path=path)
+    if not 1 <= value <= maximum:
+        raise ValidationError(f"must be from 1 to {maximum}", path=path, code="range")
+    return value

@@ -26,6 +26,7 @@ they never copy names, addresses or free text.
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Mapping
 from datetime import datetime
@@ -46,6 +47,8 @@ __all__ = [
     "event_types",
 ]
 
+#: The longest actor, correlation or causation reference (an event id is longer than an id).
+MAX_REFERENCE: Final = 200
 #: The highest sequence number an aggregate's events may reach.
 MAX_SEQUENCE: Final = 2**53 - 1
 #: The keyword arguments every command accepts for the event envelope.
@@ -58,7 +61,8 @@ class EventMeta(TypedDict, total=False):
     ``actor`` is who did it (a staff id, ``"system"``, an integration's name);
     ``correlation_id`` the request or job the command belongs to;
     ``causation_id`` the id of the event or message that caused it. Each is
-    identifier text (or an :class:`~crmcore.Identifier`).
+    identifier text (or an :class:`~crmcore.Identifier`), or an event id such
+    as ``"order:o-1#3"``.
     """
 
     actor: Identifier | str | None
@@ -79,9 +83,19 @@ def check_meta(meta: Mapping[str, object]) -> dict[str, str | None]:
     return {key: _optional_id(meta.get(key), f"$.{key}") for key in META_KEYS}
 
 
+#: A reference in the envelope: identifier text, or an event id (which adds ``#``).
+_REFERENCE: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@+=/#-]*")
+
+
 def _optional_id(value: object, path: str) -> str | None:
     if value is None:
         return None
+    if isinstance(value, str) and "#" in value:
+        if len(value) > MAX_REFERENCE or _REFERENCE.fullmatch(value) is None:
+            raise ValidationError(
+                "must be an identifier or an event id", path=path, code="id_format"
+            )
+        return value
     return id_text(value, path)
 
 

@@ -329,3 +329,27 @@ class Money:
         if not spec:
             return str(self)
         return f"{format(self.amount, spec)} {self.currency}"
+
+
+def money_at_least_zero(value: object, path: str) -> Money:
+    """Return ``value`` if it is Money of zero or more."""
+    if not isinstance(value, Money):
+        raise InvalidType(f"must be Money, not {type_name(value)}", path=path)
+    if value.amount < 0:
+        raise ValidationError("must not be negative", path=path, code="negative")
+    return value
+
+
+def positive_money(value: object, path: str) -> Money:
+    """Return ``value`` if it is Money above zero."""
+    money = money_at_least_zero(value, path)
+    if money.amount == 0:
+        raise ValidationError("must be more than zero", path=path, code="not_positive")
+    return money
+
+
+def same_currency(value: Money, currency: str, path: str) -> Money:
+    """Return ``value`` if it is in ``currency``; otherwise raise CurrencyMismatch."""
+    if value.currency != currency:
+        raise CurrencyMismatch(f"must be in {currency}", path=path)
+    return value

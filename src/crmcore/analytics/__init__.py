@@ -37,7 +37,6 @@ from crmcore.analytics._conversion import (
     stage_conversion,
     stage_funnel,
 )
-from crmcore.analytics._periods import Granularity
 from crmcore.analytics._purchases import (
     ProductCount,
     PurchaseSummary,
@@ -62,7 +61,6 @@ __all__ = [
     "CampaignResponse",
     "CohortMatrix",
     "CsatSummary",
-    "Granularity",
     "NpsSummary",
     "PeriodRetention",
     "ProductCount",

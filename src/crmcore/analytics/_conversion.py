@@ -16,8 +16,8 @@ from typing import NamedTuple
 import attrs
 
 from crmcore._kernel._checks import require_aware, type_name
+from crmcore._kernel._records import fields_of, require_id, require_iterable
 from crmcore.errors import InvalidType, ValidationError
-from crmcore.segmentation._records import fields_of, require_id, require_iterable
 
 __all__ = [
     "CampaignResponse",

@@ -1,4 +1,4 @@
-"""Calendar periods (weeks and months) that activity is grouped into.
+"""Calendar periods (weeks and months, in the kernel's :class:`~crmcore.TimeUnit`) that activity is grouped into.
 
 An instant belongs to the period holding its calendar date in the timezone
 ``tz`` the analysis is run in (UTC unless told). A month starts on its first
@@ -8,42 +8,51 @@ day; a week is an ISO week, starting on Monday.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, tzinfo
-from enum import StrEnum
+from typing import Final
 
 from crmcore._kernel._checks import type_name
+from crmcore._kernel._time import TimeUnit, time_unit
 from crmcore.errors import InvalidType, ValidationError
 
-__all__ = ["Granularity", "check_tz", "granularity"]
+__all__ = ["GRANULARITIES", "Buckets", "check_tz"]
 
 
-class Granularity(StrEnum):
-    """How long an analysis period is."""
+#: The units an analysis can be bucketed by.
+GRANULARITIES: Final = (TimeUnit.WEEK, TimeUnit.MONTH)
 
-    WEEK = "week"
-    MONTH = "month"
+
+class Buckets:
+    """Numbered calendar periods of one unit (a week or a month) for grouping activity.
+
+    >>> weeks = Buckets(TimeUnit.WEEK)
+    >>> weeks.label(weeks.number(date(2026, 1, 1)))
+    '2026-W01'
+    >>> months = Buckets("month")
+    >>> months.label(months.number(date(2026, 1, 31)))
+    '2026-01'
+    """
+
+    __slots__ = ("unit",)
+
+    def __init__(self, unit: object) -> None:
+        self.unit: TimeUnit = time_unit(unit, "$.granularity", GRANULARITIES)
 
     def number(self, day: date) -> int:
         """A running number of the period holding ``day`` (consecutive periods differ by 1)."""
-        if self is Granularity.MONTH:
+        if self.unit is TimeUnit.MONTH:
             return day.year * 12 + day.month - 1
         return (day.toordinal() - 1) // 7  # day 1 (0001-01-01) is a Monday
 
     def start(self, index: int) -> date:
         """The first day of the period numbered ``index``."""
-        if self is Granularity.MONTH:
+        if self.unit is TimeUnit.MONTH:
             return date(index // 12, index % 12 + 1, 1)
         return date.fromordinal(index * 7 + 1)
 
     def label(self, index: int) -> str:
-        """``2026-01`` for a month, ``2026-W05`` for an ISO week.
-
-        >>> Granularity.WEEK.label(Granularity.WEEK.number(date(2026, 1, 1)))
-        '2026-W01'
-        >>> Granularity.MONTH.label(Granularity.MONTH.number(date(2026, 1, 31)))
-        '2026-01'
-        """
+        """``2026-01`` for a month, ``2026-W05`` for an ISO week."""
         first = self.start(index)
-        if self is Granularity.MONTH:
+        if self.unit is TimeUnit.MONTH:
             return f"{first.year:04d}-{first.month:02d}"
         year, week, _ = first.isocalendar()
         return f"{year:04d}-W{week:02d}"
@@ -51,19 +60,6 @@ class Granularity(StrEnum):
     def of(self, at: datetime, tz: tzinfo) -> int:
         """The index of the period holding instant ``at`` in timezone ``tz``."""
         return self.number(at.astimezone(tz).date())
-
-
-def granularity(value: object) -> Granularity:
-    """A :class:`Granularity` from itself or its name (``"week"``, ``"month"``)."""
-    if isinstance(value, Granularity):
-        return value
-    if isinstance(value, str):
-        try:
-            return Granularity(value)
-        except ValueError:
-            pass
-        raise ValidationError("must be one of: week, month", path="$.granularity", code="choice")
-    raise InvalidType(f"must be 'week' or 'month', not {type_name(value)}", path="$.granularity")
 
 
 def check_tz(value: object) -> tzinfo:

@@ -16,15 +16,15 @@ import attrs
 
 from crmcore._kernel._checks import type_name
 from crmcore._kernel._money import Money
-from crmcore.errors import InvalidType, ValidationError
-from crmcore.segmentation._records import (
+from crmcore._kernel._records import (
     fields_of,
     read_lines,
     read_orders,
     require_iterable,
     single_currency,
 )
-from crmcore.segmentation._tiers import ClvTier, tiers_by_percentile
+from crmcore.errors import InvalidType, ValidationError
+from crmcore.segmentation import ClvTier, tiers_by_percentile
 
 __all__ = [
     "ProductCount",

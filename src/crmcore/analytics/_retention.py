@@ -15,10 +15,10 @@ from datetime import date, datetime, tzinfo
 import attrs
 
 from crmcore._kernel._checks import require_aware, type_name
-from crmcore.analytics._periods import Granularity, check_tz
-from crmcore.analytics._periods import granularity as _granularity
+from crmcore._kernel._records import read_orders
+from crmcore._kernel._time import TimeUnit
+from crmcore.analytics._periods import Buckets, check_tz
 from crmcore.errors import InvalidType, ValidationError
-from crmcore.segmentation._records import read_orders
 
 __all__ = [
     "CohortMatrix",
@@ -113,7 +113,7 @@ class PeriodRetention:
 
 
 def _read(
-    orders: Iterable[object], unit: Granularity, tz: tzinfo, end: datetime | None
+    orders: Iterable[object], unit: Buckets, tz: tzinfo, end: datetime | None
 ) -> tuple[dict[int, set[Hashable]], dict[Hashable, int]]:
     active: dict[int, set[Hashable]] = {}
     first: dict[Hashable, int] = {}
@@ -128,7 +128,7 @@ def _read(
 def retention_by_period(
     orders: Iterable[object],
     *,
-    granularity: Granularity | str = Granularity.MONTH,
+    granularity: TimeUnit | str = TimeUnit.MONTH,
     tz: tzinfo | None = None,
     start: datetime | None = None,
     end: datetime | None = None,
@@ -154,7 +154,7 @@ def retention_by_period(
     >>> [(p.label, p.active, p.retained, p.churn_rate) for p in retention_by_period(orders)]
     [('2026-01', 2, 0, None), ('2026-02', 1, 1, 0.5)]
     """
-    unit = _granularity(granularity)
+    unit = Buckets(granularity)
     zone = check_tz(tz)
     until = None if end is None else require_aware(end, "$.end")
     since = None if start is None else require_aware(start, "$.start")
@@ -210,7 +210,7 @@ class CohortMatrix:
             the last period observed (so later cohorts have shorter rows).
     """
 
-    granularity: Granularity
+    granularity: TimeUnit
     cohorts: tuple[date, ...]
     labels: tuple[str, ...]
     sizes: tuple[int, ...]
@@ -268,7 +268,7 @@ class CohortMatrix:
 def cohort_retention(
     orders: Iterable[object],
     *,
-    granularity: Granularity | str = Granularity.MONTH,
+    granularity: TimeUnit | str = TimeUnit.MONTH,
     tz: tzinfo | None = None,
     end: datetime | None = None,
 ) -> CohortMatrix:
@@ -277,12 +277,12 @@ def cohort_retention(
     The last period observed is ``end``'s (orders after it are left out) or
     the last order's. No orders gives an empty matrix.
     """
-    unit = _granularity(granularity)
+    unit = Buckets(granularity)
     zone = check_tz(tz)
     until = None if end is None else require_aware(end, "$.end")
     active, first = _read(orders, unit, zone, until)
     if not first:
-        return CohortMatrix(unit, (), (), (), ())
+        return CohortMatrix(unit.unit, (), (), (), ())
     last = unit.of(until, zone) if until is not None else max(active)
     members: dict[int, set[Hashable]] = {}
     for customer, index in first.items():
@@ -293,7 +293,7 @@ def cohort_retention(
         for c in cohorts
     )
     return CohortMatrix(
-        granularity=unit,
+        granularity=unit.unit,
         cohorts=tuple(unit.start(c) for c in cohorts),
         labels=tuple(unit.label(c) for c in cohorts),
         sizes=tuple(len(members[c]) for c in cohorts),

@@ -11,8 +11,8 @@ from collections.abc import Iterable
 import attrs
 
 from crmcore._kernel._checks import type_name
+from crmcore._kernel._records import require_iterable
 from crmcore.errors import InvalidType, ValidationError
-from crmcore.segmentation._records import require_iterable
 
 __all__ = ["CsatSummary", "NpsSummary", "csat", "nps"]
 

@@ -1,31 +1,24 @@
 """Commerce: orders with lines, payments, refunds and returns; subscriptions on plans with due dates."""
 
 from crmcore._kernel._ids import OrderId, PaymentId, PlanId, ProductId, SubscriptionId
-from crmcore.commerce._orders import (
-    ORDER_STATUSES,
-    ItemReturn,
-    Order,
+from crmcore._kernel._time import Period
+from crmcore.commerce._order_events import (
     OrderCancelled,
     OrderEvent,
     OrderFulfilled,
     OrderItemsReturned,
-    OrderLine,
     OrderPaid,
     OrderPaymentFailed,
     OrderPaymentRecorded,
     OrderPlaced,
     OrderRefunded,
-    OrderStatus,
-    Refund,
-    ReturnedLine,
 )
-from crmcore.commerce._payments import Payment, PaymentMethod, PaymentOutcome, Period, PeriodUnit
-from crmcore.commerce._subscriptions import (
+from crmcore.commerce._order_lines import ItemReturn, OrderLine, Refund, ReturnedLine
+from crmcore.commerce._orders import ORDER_STATUSES, Order, OrderStatus
+from crmcore.commerce._payments import Payment, PaymentMethod, PaymentOutcome
+from crmcore.commerce._plans import PaymentDue, PaymentDueStatus, Plan
+from crmcore.commerce._subscription_events import (
     SUBSCRIPTION_STATUSES,
-    PaymentDue,
-    PaymentDueStatus,
-    Plan,
-    Subscription,
     SubscriptionCancellationScheduled,
     SubscriptionCancelled,
     SubscriptionEvent,
@@ -37,8 +30,8 @@ from crmcore.commerce._subscriptions import (
     SubscriptionStarted,
     SubscriptionStatus,
     SubscriptionStatusChanged,
-    first_subscription_date,
 )
+from crmcore.commerce._subscriptions import Subscription, first_subscription_date
 
 __all__ = [
     "ORDER_STATUSES",
@@ -64,7 +57,6 @@ __all__ = [
     "PaymentMethod",
     "PaymentOutcome",
     "Period",
-    "PeriodUnit",
     "Plan",
     "PlanId",
     "ProductId",

@@ -23,63 +23,53 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any, ClassVar, Final, Unpack
+from typing import ClassVar, Final, Unpack
 
 import attrs
 
 from crmcore._kernel._aggregate import Aggregate, Command, typed_id
 from crmcore._kernel._checks import (
-    aware,
     enum_converter,
     instance_of,
     optional_aware,
+    positive_int,
+    reason_code,
+    reason_text,
     tuple_of,
     type_name,
 )
-from crmcore._kernel._events import DomainEvent, EventDraft, EventMeta
-from crmcore._kernel._ids import CustomerId, OrderId, PaymentId, ProductId
-from crmcore._kernel._money import Money
+from crmcore._kernel._events import EventDraft, EventMeta
+from crmcore._kernel._ids import CustomerId, OrderId, PaymentId
+from crmcore._kernel._money import Money, money_at_least_zero, positive_money, same_currency
 from crmcore._kernel._status import StatusMachine
 from crmcore._kernel._timeline import TimelineEntry
-from crmcore.commerce._payments import (
-    Payment,
-    PaymentMethod,
-    PaymentOutcome,
-    category,
-    money_at_least_zero,
-    positive_int,
-    positive_money,
-    reason_code,
-    reason_text,
-    same_currency,
+from crmcore.commerce._order_events import (
+    OrderCancelled,
+    OrderFulfilled,
+    OrderItemsReturned,
+    OrderPaid,
+    OrderPaymentFailed,
+    OrderPaymentRecorded,
+    OrderPlaced,
+    OrderRefunded,
 )
+from crmcore.commerce._order_lines import (
+    MAX_LINES,
+    MAX_QUANTITY,
+    MAX_RECORDS,
+    ItemReturn,
+    OrderLine,
+    Refund,
+    ReturnedLine,
+)
+from crmcore.commerce._payments import Payment, PaymentMethod, PaymentOutcome
 from crmcore.errors import InvalidType, TransitionNotAllowed, ValidationError
 
 __all__ = [
     "ORDER_STATUSES",
-    "ItemReturn",
     "Order",
-    "OrderCancelled",
-    "OrderEvent",
-    "OrderFulfilled",
-    "OrderItemsReturned",
-    "OrderLine",
-    "OrderPaid",
-    "OrderPaymentFailed",
-    "OrderPaymentRecorded",
-    "OrderPlaced",
-    "OrderRefunded",
     "OrderStatus",
-    "Refund",
-    "ReturnedLine",
 ]
-
-#: Most lines one order may hold.
-MAX_LINES: Final = 500
-#: Largest quantity of one line.
-MAX_QUANTITY: Final = 1_000_000
-#: Most payments, refunds or returns one order may record.
-MAX_RECORDS: Final = 1_000
 
 
 class OrderStatus(StrEnum):
@@ -110,241 +100,6 @@ ORDER_STATUSES: Final = StatusMachine(
         _S.CANCELLED: set(),
     },
 )
-
-
-# -- values ------------------------------------------------------------------------------
-
-
-def _line_quantity(_: object, __: attrs.Attribute[Any], value: object) -> None:
-    positive_int(value, "$.quantity", maximum=MAX_QUANTITY)
-
-
-def _unit_price(value: object) -> Money:
-    return money_at_least_zero(value, "$.unit_price")
-
-
-def _category(value: object) -> str:
-    return category(value, "$.category")
-
-
-def _discount(value: object) -> Money | None:
-    return None if value is None else money_at_least_zero(value, "$.discount")
-
-
-@attrs.frozen(slots=True)
-class OrderLine:
-    """One line of an order: a product, how many, at what unit price, less any discount.
-
-    >>> line = OrderLine(
-    ...     ProductId("sku-1"),
-    ...     3,
-    ...     Money("20.00", "USD"),
-    ...     category="Books",
-    ...     discount=Money("5.00", "USD"),
-    ... )
-    >>> line.category, line.gross, line.net
-    ('books', Money('60.00', 'USD'), Money('55.00', 'USD'))
-    """
-
-    product_id: ProductId = attrs.field(validator=typed_id(ProductId, "$.product_id"))
-    quantity: int = attrs.field(validator=_line_quantity)
-    unit_price: Money = attrs.field(converter=_unit_price)
-    category: str = attrs.field(kw_only=True, converter=_category)
-    discount: Money | None = attrs.field(default=None, kw_only=True, converter=_discount)
-
-    def __attrs_post_init__(self) -> None:
-        if self.discount is not None:
-            same_currency(self.discount, self.unit_price.currency, "$.discount")
-            if self.discount > self.gross:
-                raise ValidationError(
-                    "must not exceed the line's quantity times its unit price",
-                    path="$.discount",
-                    code="discount_exceeds_line",
-                )
-
-    @property
-    def currency(self) -> str:
-        """The line's currency."""
-        return self.unit_price.currency
-
-    @property
-    def gross(self) -> Money:
-        """Quantity times unit price."""
-        return self.unit_price * self.quantity
-
-    @property
-    def discount_amount(self) -> Money:
-        """The line discount, zero if none."""
-        return self.discount if self.discount is not None else Money.zero(self.currency)
-
-    @property
-    def net(self) -> Money:
-        """Gross less the line discount."""
-        return self.gross - self.discount_amount
-
-
-def _refund_amount(value: object) -> Money:
-    return positive_money(value, "$.amount")
-
-
-def _refund_at(value: object) -> datetime:
-    return aware("$.at")(value)
-
-
-def _refund_reason(value: object) -> str | None:
-    return reason_text(value, "$.reason")
-
-
-@attrs.frozen(slots=True, kw_only=True)
-class Refund:
-    """Money given back to the customer, and why (free text, left out of the repr)."""
-
-    amount: Money = attrs.field(converter=_refund_amount)
-    at: datetime = attrs.field(converter=_refund_at)
-    reason: str | None = attrs.field(default=None, converter=_refund_reason, repr=False)
-
-
-def _returned_line_index(_: object, __: attrs.Attribute[Any], value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidType(f"must be an int, not {type_name(value)}", path="$.line")
-    if value < 0:
-        raise ValidationError("must be 0 or more", path="$.line", code="range")
-
-
-def _returned_quantity(_: object, __: attrs.Attribute[Any], value: object) -> None:
-    positive_int(value, "$.quantity", maximum=MAX_QUANTITY)
-
-
-@attrs.frozen(slots=True)
-class ReturnedLine:
-    """How many units of one order line (by its index) came back."""
-
-    line: int = attrs.field(validator=_returned_line_index)
-    quantity: int = attrs.field(validator=_returned_quantity)
-
-
-def _returned_lines(value: object) -> tuple[ReturnedLine, ...]:
-    lines = tuple_of(
-        value, "$.lines", instance_of(ReturnedLine, "a ReturnedLine"), max_items=MAX_LINES
-    )
-    if not lines:
-        raise ValidationError("must hold at least one line", path="$.lines", code="empty")
-    seen: set[int] = set()
-    for index, item in enumerate(lines):
-        if item.line in seen:
-            raise ValidationError(
-                "must not repeat a line", path=f"$.lines[{index}].line", code="duplicate"
-            )
-        seen.add(item.line)
-    return lines
-
-
-def _return_refund(value: object) -> Money:
-    return money_at_least_zero(value, "$.refund")
-
-
-@attrs.frozen(slots=True, kw_only=True)
-class ItemReturn:
-    """Units of one or more lines sent back, and the money refunded for them (maybe zero).
-
-    The reason is free text that may hold personal data, so the repr leaves it out.
-    """
-
-    lines: tuple[ReturnedLine, ...] = attrs.field(converter=_returned_lines)
-    at: datetime = attrs.field(converter=_refund_at)
-    refund: Money = attrs.field(converter=_return_refund)
-    reason: str | None = attrs.field(default=None, converter=_refund_reason, repr=False)
-
-    @property
-    def quantity(self) -> int:
-        """Units returned, over all lines."""
-        return sum(item.quantity for item in self.lines)
-
-
-# -- events ------------------------------------------------------------------------------
-
-
-@attrs.frozen(slots=True, kw_only=True)
-class OrderEvent(DomainEvent):
-    """Base of the events recorded by an :class:`Order`.
-
-    Order events carry ids, statuses, amounts, lines and payments; the free
-    text reasons given for refunds, returns and cancellations stay in the order.
-    """
-
-    abstract_event: ClassVar[bool] = True
-    aggregate_kind: ClassVar[str] = "order"
-    aggregate_id_field: ClassVar[str] = "order_id"
-
-    order_id: OrderId
-    customer_id: CustomerId
-
-
-@attrs.frozen(slots=True, kw_only=True)
-class OrderPlaced(OrderEvent):
-    """An order was placed."""
-
-    lines: tuple[OrderLine, ...]
-    total: Money
-
-
-@attrs.frozen(slots=True, kw_only=True)
-class OrderPaymentRecorded(OrderEvent):
-    """A payment against the order went through."""
-
-    payment: Payment
-
-
-@attrs.frozen(slots=True, kw_only=True)
-class OrderPaymentFailed(OrderEvent):
-    """An attempt to pay for the order failed (``payment.failure_reason`` is a code)."""
-
-    payment: Payment
-
-
-@attrs.frozen(slots=True, kw_only=True)
-class OrderPaid(OrderEvent):
-    """The order is paid in full."""
-
-    amount: Money
-
-
-@attrs.frozen(slots=True, kw_only=True)
-class OrderFulfilled(OrderEvent):
-    """The order was delivered or handed over."""
-
-
-@attrs.frozen(slots=True, kw_only=True)
-class OrderCancelled(OrderEvent):
-    """The order was cancelled (anything paid was refunded just before).
-
-    The reason given, if any, stays in the order.
-    """
-
-
-@attrs.frozen(slots=True, kw_only=True)
-class OrderRefunded(OrderEvent):
-    """Money was refunded: ``amount`` now, ``refunded_total`` everything refunded so far.
-
-    The reason given, if any, stays in the order's :attr:`~Order.refunds`.
-    """
-
-    amount: Money
-    refunded_total: Money
-
-
-@attrs.frozen(slots=True, kw_only=True)
-class OrderItemsReturned(OrderEvent):
-    """Units of the order came back: ``lines`` (by line index) and the ``refund`` for them.
-
-    The refund may be zero (an exchange); when it is not, :class:`OrderRefunded`
-    follows. The reason given, if any, stays in the order's :attr:`~Order.returns`.
-    """
-
-    v1_names: ClassVar[tuple[str, ...]] = ("ItemsReturned",)
-
-    lines: tuple[ReturnedLine, ...]
-    refund: Money
 
 
 # -- the aggregate -----------------------------------------------------------------------
@@ -437,6 +192,7 @@ class Order(Aggregate[OrderId]):
     timeline (:meth:`timeline_facts`).
 
     >>> from datetime import datetime, timezone
+    >>> from crmcore.commerce import OrderLine, ProductId
     >>> at = datetime(2026, 3, 1, 10, 0, tzinfo=timezone.utc)
     >>> order = Order.place(
     ...     OrderId("o-1"),

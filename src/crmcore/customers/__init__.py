@@ -32,7 +32,12 @@ from crmcore.customers._events import (
     CustomerTagAdded,
     CustomerTagRemoved,
 )
-from crmcore.customers._lifecycle import CustomerStageChanged, LifecycleState, StageChange
+from crmcore.customers._lifecycle import (
+    START_TRIGGER,
+    CustomerStageChanged,
+    LifecycleState,
+    StageChange,
+)
 from crmcore.customers._party import (
     COUNTRY_CODES,
     AttributeValue,
@@ -44,6 +49,7 @@ from crmcore.customers._party import (
 
 __all__ = [
     "COUNTRY_CODES",
+    "START_TRIGGER",
     "AttributeValue",
     "Channel",
     "ConsentDecision",

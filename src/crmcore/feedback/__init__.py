@@ -14,7 +14,13 @@ from crmcore.feedback._responses import (
     ResponseStep,
     response_plan,
 )
-from crmcore.feedback._reviews import Review, ReviewAnswered, ReviewEvent, ReviewReceived
+from crmcore.feedback._reviews import (
+    Review,
+    ReviewAnswered,
+    ReviewEvent,
+    ReviewReceived,
+    normalize_platform,
+)
 from crmcore.feedback._surveys import (
     CesResponse,
     CsatResponse,
@@ -54,6 +60,7 @@ __all__ = [
     "csat_score",
     "customer_effort_score",
     "net_promoter_score",
+    "normalize_platform",
     "nps_breakdown",
     "nps_category",
     "response_plan",

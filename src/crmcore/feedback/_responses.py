@@ -19,8 +19,7 @@ import attrs
 from crmcore._kernel._aggregate import typed_id
 from crmcore._kernel._checks import clean_text, type_name
 from crmcore._kernel._ids import ReviewId
-from crmcore.customers._contact import ContactPoint
-from crmcore.customers._party import OrganizationName, PersonName
+from crmcore.customers import ContactPoint, OrganizationName, PersonName
 from crmcore.errors import InvalidType, ValidationError
 from crmcore.feedback._reviews import MAX_AUTHOR, NEGATIVE_AT_MOST, Review, normalize_platform
 from crmcore.feedback._surveys import check_score

@@ -25,7 +25,7 @@ from crmcore._kernel._aggregate import Aggregate, optional_typed_id, typed_id
 from crmcore._kernel._checks import clean_text, enum_converter, type_name
 from crmcore._kernel._events import DomainEvent, EventMeta
 from crmcore._kernel._ids import CaseId, CustomerId, InteractionId, OpportunityId, StaffId
-from crmcore.customers._contact import Channel
+from crmcore.customers import Channel
 from crmcore.errors import InvalidType, ValidationError
 
 __all__ = [

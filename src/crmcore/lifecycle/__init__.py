@@ -25,7 +25,7 @@ Traceback (most recent call last):
 crmcore.errors.TransitionNotAllowed: $.trigger: trigger 'become_partner' is not allowed from stage 'prospect'; allowed: first_purchase, demote
 """
 
-from crmcore.customers._lifecycle import START_TRIGGER
+from crmcore.customers import START_TRIGGER
 from crmcore.errors import TransitionNotAllowed
 from crmcore.lifecycle._definition import (
     MAX_STATES,
@@ -51,7 +51,7 @@ from crmcore.lifecycle._progression import (
     DEFAULT_POLICY,
     Facts,
     ProgressionPolicy,
-    Rule,
+    ProgressionRule,
     Step,
     justified_rung,
     progress,
@@ -86,7 +86,7 @@ __all__ = [
     "LadderStage",
     "LifecycleDefinition",
     "ProgressionPolicy",
-    "Rule",
+    "ProgressionRule",
     "StageCount",
     "StageDistribution",
     "State",

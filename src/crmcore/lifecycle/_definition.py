@@ -12,8 +12,7 @@ import attrs
 from crmcore._kernel._checks import check_name, clean_text, is_bool, require_aware, type_name
 from crmcore._kernel._events import EventMeta
 from crmcore._kernel._ids import Identifier
-from crmcore.customers import Customer, LifecycleState, StageChange
-from crmcore.customers._lifecycle import START_TRIGGER
+from crmcore.customers import START_TRIGGER, Customer, LifecycleState, StageChange
 from crmcore.errors import InvalidType, Problem, TransitionNotAllowed, ValidationError
 from crmcore.lifecycle._diagrams import dot, mermaid
 from crmcore.lifecycle._errors import InvalidDefinition

@@ -2,7 +2,7 @@
 
 The host builds :class:`Facts` about a customer (purchases, spend, loyalty
 membership, referrals, a partner agreement) and asks which moves the facts
-call for. Each :class:`Step` names the :class:`Rule` that justified it.
+call for. Each :class:`Step` names the :class:`ProgressionRule` that justified it.
 Thresholds and inactivity windows live in a :class:`ProgressionPolicy`.
 
 The rules, with the defaults of :data:`DEFAULT_POLICY`:
@@ -67,7 +67,7 @@ __all__ = [
     "DEFAULT_POLICY",
     "Facts",
     "ProgressionPolicy",
-    "Rule",
+    "ProgressionRule",
     "Step",
     "progress",
     "progression_steps",
@@ -93,7 +93,7 @@ _FIRST_BUYER_RUNG: Final = _RUNG[_L.FIRST_TIME_CUSTOMER.value]
 _REFERENCE: Final = datetime(2000, 1, 1, tzinfo=UTC)
 
 
-class Rule(StrEnum):
+class ProgressionRule(StrEnum):
     """The rule that justified a progression step."""
 
     QUALIFIED = "qualified"
@@ -110,13 +110,13 @@ class Rule(StrEnum):
 
 
 _RULE_FOR_RUNG: Final = {
-    _L.PROSPECT.value: Rule.QUALIFIED,
-    _L.FIRST_TIME_CUSTOMER.value: Rule.FIRST_PURCHASE,
-    _L.REPEAT_CUSTOMER.value: Rule.REPEAT_PURCHASE,
-    _L.CLIENT.value: Rule.CLIENT,
-    _L.MEMBER.value: Rule.LOYALTY_MEMBERSHIP,
-    _L.ADVOCATE.value: Rule.REFERRALS,
-    _L.PARTNER.value: Rule.PARTNER_AGREEMENT,
+    _L.PROSPECT.value: ProgressionRule.QUALIFIED,
+    _L.FIRST_TIME_CUSTOMER.value: ProgressionRule.FIRST_PURCHASE,
+    _L.REPEAT_CUSTOMER.value: ProgressionRule.REPEAT_PURCHASE,
+    _L.CLIENT.value: ProgressionRule.CLIENT,
+    _L.MEMBER.value: ProgressionRule.LOYALTY_MEMBERSHIP,
+    _L.ADVOCATE.value: ProgressionRule.REFERRALS,
+    _L.PARTNER.value: ProgressionRule.PARTNER_AGREEMENT,
 }
 
 
@@ -313,7 +313,7 @@ class Step:
     from_stage: str
     to_stage: str
     at: datetime
-    rule: Rule
+    rule: ProgressionRule
     reason: str
 
 
@@ -332,25 +332,25 @@ def _describe(window: relativedelta) -> str:
     return " ".join(parts) if parts else "no time"
 
 
-def _explain(rule: Rule, policy: ProgressionPolicy, target: str) -> str:
+def _explain(rule: ProgressionRule, policy: ProgressionPolicy, target: str) -> str:
     title = _LADDER.state(target).title
     texts = {
-        Rule.QUALIFIED: "showed strong interest and is able to buy",
-        Rule.FIRST_PURCHASE: "made a first purchase",
-        Rule.REPEAT_PURCHASE: f"made at least {policy.repeat_purchases} purchases",
-        Rule.CLIENT: (
+        ProgressionRule.QUALIFIED: "showed strong interest and is able to buy",
+        ProgressionRule.FIRST_PURCHASE: "made a first purchase",
+        ProgressionRule.REPEAT_PURCHASE: f"made at least {policy.repeat_purchases} purchases",
+        ProgressionRule.CLIENT: (
             f"made at least {policy.client_purchases} purchases over at least "
             f"{_describe(policy.client_tenure)}"
             + ("" if policy.client_spend is None else f", spending at least {policy.client_spend}")
         ),
-        Rule.LOYALTY_MEMBERSHIP: "enrolled in the loyalty program",
-        Rule.REFERRALS: f"referred at least {policy.advocate_referrals} customer"
+        ProgressionRule.LOYALTY_MEMBERSHIP: "enrolled in the loyalty program",
+        ProgressionRule.REFERRALS: f"referred at least {policy.advocate_referrals} customer"
         + ("" if policy.advocate_referrals == 1 else "s"),
-        Rule.PARTNER_AGREEMENT: "has a partner agreement",
-        Rule.INACTIVITY_LAPSE: f"no purchase for {_describe(policy.lapse_after)}",
-        Rule.INACTIVITY_CHURN: f"no purchase for {_describe(policy.churn_after)}",
-        Rule.WIN_BACK: f"purchased again after lapsing; the facts justify {title}",
-        Rule.DEMOTION: f"the facts justify only {title}",
+        ProgressionRule.PARTNER_AGREEMENT: "has a partner agreement",
+        ProgressionRule.INACTIVITY_LAPSE: f"no purchase for {_describe(policy.lapse_after)}",
+        ProgressionRule.INACTIVITY_CHURN: f"no purchase for {_describe(policy.churn_after)}",
+        ProgressionRule.WIN_BACK: f"purchased again after lapsing; the facts justify {title}",
+        ProgressionRule.DEMOTION: f"the facts justify only {title}",
     }
     return f"{rule.value}: {texts[rule]}"
 
@@ -398,7 +398,7 @@ class _Plan:
         self.policy = policy
         self.steps: list[Step] = []
 
-    def add(self, trigger: str, rule: Rule, moment: datetime) -> None:
+    def add(self, trigger: str, rule: ProgressionRule, moment: datetime) -> None:
         target = _LADDER.target_of(self.stage, trigger)
         if target is None:  # pragma: no cover - the ladder allows every planned move
             raise ValidationError("progression planned a move the ladder forbids", code="internal")
@@ -413,7 +413,7 @@ class _Plan:
         last_purchase = facts.last_purchase_at
         if last_purchase is None or last_purchase <= self.last:
             return False
-        self.add(f"win_back_to_{justified}", Rule.WIN_BACK, last_purchase)
+        self.add(f"win_back_to_{justified}", ProgressionRule.WIN_BACK, last_purchase)
         return True
 
     def align(self, justified: str, facts: Facts) -> None:
@@ -425,7 +425,7 @@ class _Plan:
                 self.add(trigger, _RULE_FOR_RUNG[target], moment)
         elif _RUNG[justified] < _RUNG[self.stage] and self.policy.demote:
             while self.stage != justified:
-                self.add("demote", Rule.DEMOTION, self.at)
+                self.add("demote", ProgressionRule.DEMOTION, self.at)
 
     def inactivity(self, facts: Facts, *, churn_only: bool = False) -> None:
         """Lapse, then churn, a buying customer whose windows have run out."""
@@ -437,9 +437,9 @@ class _Plan:
         lapse_at = last_purchase + self.policy.lapse_after
         churn_at = last_purchase + self.policy.churn_after
         if not churn_only and self.at >= lapse_at:
-            self.add("lapse", Rule.INACTIVITY_LAPSE, lapse_at)
+            self.add("lapse", ProgressionRule.INACTIVITY_LAPSE, lapse_at)
         if self.stage == _L.LAPSED.value and self.at >= churn_at:
-            self.add("churn", Rule.INACTIVITY_CHURN, churn_at)
+            self.add("churn", ProgressionRule.INACTIVITY_CHURN, churn_at)
 
 
 def _promotion_moment(
@@ -544,10 +544,14 @@ def progress(
 ) -> Customer:
     """Fire the steps :func:`progression_steps` finds; return the moved customer.
 
-    Each change records the step's rule in words as its ``reason``. Applying
-    it again with the same facts at the same time changes nothing.
+    Each change records the step's rule in words as its ``reason``. A step is
+    dated when the fact behind it happened (the first purchase, say), or at
+    the customer's last change if that came later: times never go backwards
+    on a customer. Applying it again with the same facts at the same time
+    changes nothing.
     """
     moved = customer
     for step in progression_steps(customer, facts, at=at, policy=policy):
-        moved = _LADDER.fire(moved, step.trigger, at=step.at, actor=actor, reason=step.reason)
+        when = max(step.at, moved.updated_at)
+        moved = _LADDER.fire(moved, step.trigger, at=when, actor=actor, reason=step.reason)
     return moved

@@ -1,7 +1,7 @@
 """Loyalty: programs (earn rates, bonuses, tiers, rewards) and member accounts with a points ledger."""
 
 from crmcore._kernel._ids import LoyaltyAccountId, ProgramId, RewardId
-from crmcore.loyalty._account import LoyaltyAccount
+from crmcore.loyalty._account import EARNING_STATUSES, LoyaltyAccount
 from crmcore.loyalty._events import (
     LoyaltyEvent,
     LoyaltyMemberEnrolled,
@@ -26,6 +26,7 @@ from crmcore.loyalty._program import (
 )
 
 __all__ = [
+    "EARNING_STATUSES",
     "BonusKind",
     "BonusRule",
     "EarnQuote",

@@ -80,9 +80,8 @@ from crmcore._kernel._checks import (
 )
 from crmcore._kernel._events import EventDraft, EventMeta, check_meta
 from crmcore._kernel._ids import CustomerId, LoyaltyAccountId, OrderId, ProgramId, RewardId
-from crmcore._kernel._money import Money
+from crmcore._kernel._money import Money, same_currency
 from crmcore.commerce import Order, OrderStatus
-from crmcore.commerce._payments import same_currency
 from crmcore.errors import InvalidType, ValidationError
 from crmcore.loyalty._events import (
     LoyaltyMemberEnrolled,

@@ -65,6 +65,7 @@ from crmcore._kernel._checks import (
     enum_converter,
     instance_of,
     optional_aware,
+    positive_int,
     require_aware,
     require_date,
     to_decimal,
@@ -72,15 +73,14 @@ from crmcore._kernel._checks import (
     type_name,
 )
 from crmcore._kernel._ids import ProgramId, RewardId
-from crmcore._kernel._money import Money, currency
-from crmcore.commerce._payments import (
-    Period,
+from crmcore._kernel._money import (
+    Money,
+    currency,
     money_at_least_zero,
-    positive_int,
     positive_money,
     same_currency,
-    to_period,
 )
+from crmcore._kernel._time import Period, to_period
 from crmcore.errors import InvalidType, ValidationError
 
 __all__ = [

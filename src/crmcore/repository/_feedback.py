@@ -15,8 +15,8 @@ from crmcore.feedback import (
     ReviewId,
     SurveyKind,
     SurveyResponse,
+    normalize_platform,
 )
-from crmcore.feedback._reviews import normalize_platform
 from crmcore.repository._lookups import by_customer, choice_argument, id_argument, optional_id
 from crmcore.repository._ports import ReviewRepository, SurveyRepository
 from crmcore.repository._store import AggregateSpec, StoreRepository

@@ -80,9 +80,7 @@ from crmcore._kernel._events import DomainEvent, EventDraft, EventMeta
 from crmcore._kernel._ids import CustomerId, LeadId, OpportunityId, StaffId
 from crmcore._kernel._money import Money
 from crmcore._kernel._status import StatusMachine
-from crmcore.customers._contact import ContactPoint
-from crmcore.customers._customer import Customer
-from crmcore.customers._party import OrganizationName, PersonName
+from crmcore.customers import ContactPoint, Customer, OrganizationName, PersonName
 from crmcore.errors import InvalidType, TransitionNotAllowed, ValidationError
 from crmcore.sales._opportunities import Opportunity
 from crmcore.sales._pipeline import PipelineDefinition
@@ -609,8 +607,15 @@ class Lead(Aggregate[LeadId]):
         """Qualify the lead, optionally with its BANT score; records :class:`LeadQualified`.
 
         With ``score``, :class:`LeadScored` is recorded first (if the score changes).
+        Qualifying a qualified lead changes nothing but the score.
+
+        Raises:
+            TransitionNotAllowed: the machine does not allow qualifying the lead
+                (``$.status``, code ``transition``).
         """
         command = self._begin(at, meta)
+        if self.status is not LeadStatus.QUALIFIED:
+            LEAD_STATUSES.check(self.status, LeadStatus.QUALIFIED)
         lead = self if score is None else self.rescore(score, at=command.at, **meta)
         return lead.change_status(LeadStatus.QUALIFIED, at=command.at, reason=reason, **meta)
 

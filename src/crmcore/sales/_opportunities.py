@@ -78,9 +78,8 @@ from crmcore._kernel._checks import (
 )
 from crmcore._kernel._events import DomainEvent, EventDraft, EventMeta
 from crmcore._kernel._ids import CustomerId, LeadId, OpportunityId, PipelineId, StaffId
-from crmcore._kernel._money import Money
+from crmcore._kernel._money import Money, money_at_least_zero
 from crmcore._kernel._timeline import TimelineEntry
-from crmcore.commerce._payments import money_at_least_zero
 from crmcore.errors import InvalidType, TransitionNotAllowed, ValidationError
 from crmcore.sales._pipeline import PipelineDefinition, Stage, StageKind
 
@@ -665,20 +664,15 @@ class Opportunity(Aggregate[OpportunityId]):
 
         Raises:
             TransitionNotAllowed: the opportunity is not open (code ``transition``).
-            ValidationError: no ``reason`` (``$.reason``, code ``reason_required``),
-                or ``stage`` is not a lost stage (``not_lost``).
+            ValidationError: no ``reason`` for an open opportunity (``$.reason``,
+                code ``reason_required``), or ``stage`` is not a lost stage (``not_lost``).
         """
         checked = self._pipeline(pipeline)
         target = checked.lost_stages[0] if stage is None else checked.stage(stage)
         if target.kind is not StageKind.LOST:
             raise ValidationError("must be a lost stage", path="$.stage", code="not_lost")
         command = self._begin(at, meta)
-        text = _text(reason, "$.reason", "a reason")
-        if text is None:
-            raise ValidationError(
-                "is required to lose an opportunity", path="$.reason", code="reason_required"
-            )
-        return self._enter(command, target, text, checked)
+        return self._enter(command, target, _text(reason, "$.reason", "a reason"), checked)
 
     def reopen(
         self,
@@ -695,10 +689,9 @@ class Opportunity(Aggregate[OpportunityId]):
         (Before the aggregate kernel this command was called ``restore``.)
 
         Raises:
-            TransitionNotAllowed: the opportunity is not lost (``$.stage``,
-                code ``transition``).
-            ValidationError: ``stage`` is not an open stage of the pipeline
-                (``not_open`` or ``unknown_stage``).
+            TransitionNotAllowed: the opportunity is not lost, or ``stage`` is
+                not an open stage (``$.stage``, code ``transition``).
+            ValidationError: ``stage`` is not a stage of the pipeline (``unknown_stage``).
         """
         checked = self._pipeline(pipeline)
         command = self._begin(at, meta)
@@ -721,10 +714,6 @@ class Opportunity(Aggregate[OpportunityId]):
             )
         else:
             target = checked.stage(stage)
-        if target.kind is not StageKind.OPEN:
-            raise ValidationError(
-                "must be an open stage to reopen in", path="$.stage", code="not_open"
-            )
         return self._enter(command, target, _text(reason, "$.reason", "a reason"), checked)
 
     def change_amount(

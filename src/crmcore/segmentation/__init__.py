@@ -27,6 +27,7 @@ from crmcore.segmentation._documents import (
     structure_rule,
 )
 from crmcore.segmentation._evaluate import Operator, Predicate
+from crmcore.segmentation._field import Field, field
 from crmcore.segmentation._ranking import quantile_scores, threshold_scores
 from crmcore.segmentation._rfm import (
     RfmScheme,
@@ -48,13 +49,11 @@ from crmcore.segmentation._rules import (
     AnyOf,
     Condition,
     Explanation,
-    Field,
     Not,
     Rule,
     Span,
     all_of,
     any_of,
-    field,
     is_personal,
     not_,
 )

@@ -43,9 +43,9 @@ import attrs
 
 from crmcore._kernel._checks import require_aware, type_name
 from crmcore._kernel._money import Money
+from crmcore._kernel._records import read_orders, single_currency
 from crmcore.errors import InvalidType, ValidationError
 from crmcore.segmentation._ranking import quantile_scores, threshold_scores
-from crmcore.segmentation._records import read_orders, single_currency
 
 __all__ = [
     "RfmScheme",

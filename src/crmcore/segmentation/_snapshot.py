@@ -21,9 +21,9 @@ from typing import Any, Final
 from crmcore._kernel._checks import require_aware, type_name
 from crmcore._kernel._ids import Identifier
 from crmcore._kernel._money import Money
+from crmcore._kernel._records import read_orders
 from crmcore.customers import Channel, Customer, PersonName, Purpose
 from crmcore.errors import InvalidType, ValidationError
-from crmcore.segmentation._records import read_orders
 from crmcore.segmentation._values import MAX_SET_ITEMS, check_path
 
 __all__ = ["MAX_FACTS", "purchase_facts", "snapshot"]

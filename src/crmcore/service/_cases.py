@@ -63,7 +63,7 @@ from crmcore._kernel._events import DomainEvent, EventDraft, EventMeta
 from crmcore._kernel._ids import CaseId, CustomerId, OrderId, StaffId
 from crmcore._kernel._status import StatusMachine
 from crmcore._kernel._timeline import TimelineEntry
-from crmcore.customers._contact import Channel
+from crmcore.customers import Channel
 from crmcore.errors import InvalidType, ValidationError
 
 __all__ = [
@@ -626,9 +626,7 @@ class Case(Aggregate[CaseId]):
             event_cls = CaseClosed
         elif self.status in DONE_STATUSES:
             event_cls = CaseReopened
-        drafts.append(
-            event_cls.draft(from_status=self.status, to_status=current)
-        )
+        drafts.append(event_cls.draft(from_status=self.status, to_status=current))
         return self._record(command, *drafts, history=(*self.history, change), **changes)
 
     def respond(self, *, at: datetime, **meta: Unpack[EventMeta]) -> Case:

@@ -21,10 +21,10 @@ from dateutil.relativedelta import relativedelta
 
 from crmcore._kernel._checks import require_aware, to_decimal, type_name
 from crmcore._kernel._money import Money
+from crmcore._kernel._time import TimeUnit, time_unit
 from crmcore.clv.summaries._table import (
     PERIODS,
     CustomerSummary,
-    Period,
     SummaryRow,
     SummaryTable,
     new_summary,
@@ -54,7 +54,7 @@ _EPOCH_MONTH: Final = 1970 * 12 + 1
 _ZERO: Final = Decimal(0)
 _DAYS, _WEEKS, _MONTHS = PERIODS
 # A unit other than the period itself: recency and T of daily periods in weeks (days / 7).
-_SCALES: Final[Mapping[tuple[Period, Period], int]] = {
+_SCALES: Final[Mapping[tuple[TimeUnit, TimeUnit], int]] = {
     (_DAYS, _DAYS): 1,
     (_WEEKS, _WEEKS): 1,
     (_MONTHS, _MONTHS): 1,
@@ -98,13 +98,9 @@ class TransactionLike(Protocol):
         """How much: a Decimal, int, numeric str or Money; negative for a refund."""
 
 
-def check_period(value: object, path: str = "$.period") -> Period:
-    """Return ``value`` if it names one of the supported periods."""
-    if not isinstance(value, str):
-        raise InvalidType(f"must be a str, not {type_name(value)}", path=path)
-    if value not in PERIODS:
-        raise ValidationError("must be one of: days, weeks, months", path=path, code="choice")
-    return value
+def check_period(value: object, path: str = "$.period") -> TimeUnit:
+    """The :class:`~crmcore.TimeUnit` ``value`` names, if it is a supported period."""
+    return time_unit(value, path, PERIODS)
 
 
 def check_tz(value: object, path: str = "$.tz") -> tzinfo:
@@ -116,13 +112,13 @@ def check_tz(value: object, path: str = "$.tz") -> tzinfo:
     return value
 
 
-def scale_of(period: Period, unit: object) -> tuple[Period, int]:
+def scale_of(period: TimeUnit, unit: object) -> tuple[TimeUnit, int]:
     """The unit (defaulting to ``period``) and how many periods make one unit."""
     chosen = period if unit is None else check_period(unit, "$.unit")
     scale = _SCALES.get((period, chosen))
     if scale is None:
         raise ValidationError(
-            "must equal period, or be 'weeks' with period 'days' (spans in days / 7)",
+            "must equal period, or be 'week' with period 'day' (spans in days / 7)",
             path="$.unit",
             code="unit",
         )
@@ -143,7 +139,7 @@ def _to_local(moment: datetime, zone: tzinfo, path: str) -> datetime:
         ) from None
 
 
-def _local_index(local: datetime, period: Period) -> int:
+def _local_index(local: datetime, period: TimeUnit) -> int:
     if period == _DAYS:
         return local.toordinal() - _EPOCH_ORDINAL
     if period == _WEEKS:
@@ -151,7 +147,7 @@ def _local_index(local: datetime, period: Period) -> int:
     return local.year * 12 + local.month - _EPOCH_MONTH
 
 
-def period_index(at: datetime, period: Period, *, tz: tzinfo) -> int:
+def period_index(at: datetime, period: TimeUnit, *, tz: tzinfo) -> int:
     """The index of the calendar period that holds ``at``, on the calendar of ``tz``.
 
     Indices count from the Unix epoch so that SQL engines can compute them too:
@@ -167,7 +163,7 @@ def period_index(at: datetime, period: Period, *, tz: tzinfo) -> int:
 
     >>> from datetime import timezone
     >>> moment = datetime(1997, 1, 1, 12, tzinfo=timezone.utc)
-    >>> [period_index(moment, p, tz=timezone.utc) for p in ("days", "weeks", "months")]
+    >>> [period_index(moment, p, tz=timezone.utc) for p in ("day", "week", "month")]
     [9862, 1409, 324]
     """
     aware = require_aware(at, "$.at")
@@ -176,10 +172,10 @@ def period_index(at: datetime, period: Period, *, tz: tzinfo) -> int:
     return _local_index(_to_local(aware, zone, "$.at"), kind)
 
 
-def period_start(index: int, period: Period) -> date:
+def period_start(index: int, period: TimeUnit) -> date:
     """The first day of the period with the given index (see :func:`period_index`).
 
-    >>> period_start(1409, "weeks"), period_start(324, "months")
+    >>> period_start(1409, "week"), period_start(324, "month")
     (datetime.date(1996, 12, 30), datetime.date(1997, 1, 1))
     """
     if isinstance(index, bool) or not isinstance(index, int):
@@ -404,7 +400,7 @@ class SummaryAccumulator:
     leaves it unchanged.
 
     Args:
-        period: ``"days"``, ``"weeks"`` or ``"months"``: purchases in one
+        period: ``"day"``, ``"week"`` or ``"month"``: purchases in one
             period count once.
         tz: the time zone whose calendar decides which period a transaction
             falls in (transactions in other offsets are converted).
@@ -414,7 +410,7 @@ class SummaryAccumulator:
 
     >>> from datetime import timezone
     >>> utc = timezone.utc
-    >>> acc = SummaryAccumulator(period="days", tz=utc)
+    >>> acc = SummaryAccumulator(period="day", tz=utc)
     >>> acc.add("c1", datetime(2024, 1, 1, 9, tzinfo=utc), "10")
     >>> acc.add("c1", datetime(2024, 1, 1, 17, tzinfo=utc), "5")
     >>> acc.add("c1", datetime(2024, 1, 3, tzinfo=utc), "20")
@@ -424,8 +420,8 @@ class SummaryAccumulator:
 
     __slots__ = ("_bought", "_kind", "_period", "_refunds", "_tz")
 
-    def __init__(self, *, period: Period, tz: tzinfo, currency: str | None = None) -> None:
-        self._period: Period = check_period(period)
+    def __init__(self, *, period: TimeUnit, tz: tzinfo, currency: str | None = None) -> None:
+        self._period: TimeUnit = check_period(period)
         self._tz: tzinfo = check_tz(tz)
         # None: no amount seen yet; "": plain numbers; otherwise an ISO 4217 code.
         self._kind: str | None = None
@@ -444,7 +440,7 @@ class SummaryAccumulator:
         return clone
 
     @property
-    def period(self) -> Period:
+    def period(self) -> TimeUnit:
         """The calendar period purchases are grouped into."""
         return self._period
 
@@ -727,7 +723,7 @@ class SummaryAccumulator:
         cls,
         rows: Iterable[tuple[Hashable, int, Amount | None, Amount]],
         *,
-        period: Period,
+        period: TimeUnit,
         tz: tzinfo,
         currency: str | None = None,
     ) -> SummaryAccumulator:
@@ -740,7 +736,7 @@ class SummaryAccumulator:
 
         >>> from datetime import timezone
         >>> rows = [("c1", 9862, "29.33", 0), ("c1", 9879, "29.73", 0), ("c1", 9879, "10", 0)]
-        >>> acc = SummaryAccumulator.from_period_totals(rows, period="days", tz=timezone.utc)
+        >>> acc = SummaryAccumulator.from_period_totals(rows, period="day", tz=timezone.utc)
         >>> acc.summary("c1", observation_end=datetime(1997, 9, 30, tzinfo=timezone.utc))
         CustomerSummary(frequency=1, recency=17, T=272, monetary_value=Decimal('39.73'))
         """
@@ -772,7 +768,7 @@ class SummaryAccumulator:
 
     def _cuts(
         self, observation_end: object, calibration_end: object, unit: object
-    ) -> tuple[datetime, datetime | None, Period, int, int, int | None]:
+    ) -> tuple[datetime, datetime | None, TimeUnit, int, int, int | None]:
         end = require_aware(observation_end, "$.observation_end")
         chosen, scale = scale_of(self._period, unit)
         end_index = _local_index(_to_local(end, self._tz, "$.observation_end"), self._period)
@@ -794,7 +790,7 @@ class SummaryAccumulator:
         *,
         observation_end: datetime,
         calibration_end: datetime | None = None,
-        unit: Period | None = None,
+        unit: TimeUnit | None = None,
     ) -> CustomerSummary | None:
         """One customer's summary, or ``None`` if they have no purchase in the window.
 
@@ -813,7 +809,7 @@ class SummaryAccumulator:
         *,
         observation_end: datetime,
         calibration_end: datetime | None = None,
-        unit: Period | None = None,
+        unit: TimeUnit | None = None,
     ) -> SummaryTable:
         """Finalize every customer into a :class:`SummaryTable`.
 

@@ -17,6 +17,7 @@ from collections.abc import Hashable, Iterable
 from datetime import datetime, tzinfo
 
 from crmcore._kernel._checks import require_aware
+from crmcore._kernel._time import TimeUnit
 from crmcore.clv.summaries._state import (
     Amount,
     CustomerState,
@@ -32,7 +33,6 @@ from crmcore.clv.summaries._state import (
 from crmcore.clv.summaries._table import (
     CompressedHistories,
     CustomerSummary,
-    Period,
     SummaryColumns,
     SummaryTable,
 )
@@ -43,7 +43,6 @@ __all__ = [
     "CompressedHistories",
     "CustomerState",
     "CustomerSummary",
-    "Period",
     "PeriodTotal",
     "SummaryAccumulator",
     "SummaryColumns",
@@ -59,10 +58,10 @@ __all__ = [
 def summarize(
     transactions: Iterable[tuple[Hashable, datetime, Amount] | TransactionLike],
     *,
-    period: Period,
+    period: TimeUnit,
     observation_end: datetime,
     calibration_end: datetime | None = None,
-    unit: Period | None = None,
+    unit: TimeUnit | None = None,
     tz: tzinfo | None = None,
 ) -> SummaryTable:
     """Summarize transactions per customer: frequency, recency, T and monetary value.
@@ -103,13 +102,13 @@ def summarize(
             keys, or objects with those attributes. ``at`` is a timezone-aware
             datetime; ``amount`` a Decimal, int, numeric str or
             :class:`~crmcore.Money` (all in one currency), never a float.
-        period: ``"days"``, ``"weeks"`` (Monday to Sunday) or ``"months"``
+        period: ``"day"``, ``"week"`` (Monday to Sunday) or ``"month"``
             (calendar months).
         observation_end: the end of the observation, timezone-aware.
         calibration_end: optionally, the end of the calibration period; not
             after ``observation_end``.
         unit: the unit of ``recency``, ``T`` and ``duration_holdout``; by
-            default ``period`` (whole numbers). ``period="days", unit="weeks"``
+            default ``period`` (whole numbers). ``period="day", unit="week"``
             gives days / 7 as floats: the convention of the published CDNOW
             summaries (``lifetimes``' ``freq="D", freq_multiplier=7``).
         tz: the calendar's time zone; by default that of ``observation_end``.
@@ -138,12 +137,12 @@ def summarize(
     ...     (1, day("1997-08-02"), "14.96"),
     ...     (1, day("1997-12-12"), "26.48"),
     ... ]
-    >>> table = summarize(purchases, period="days", unit="weeks", observation_end=day("1997-09-30"))
+    >>> table = summarize(purchases, period="day", unit="week", observation_end=day("1997-09-30"))
     >>> row = table[1]
     >>> row.frequency, round(row.recency, 2), round(row.T, 2), row.monetary_value
     (2, 30.43, 38.86, Decimal('22.345'))
-    >>> summarize([], period="weeks", observation_end=day("1997-09-30"))
-    <SummaryTable of 0 customers, period='weeks', unit='weeks'>
+    >>> summarize([], period="week", observation_end=day("1997-09-30"))
+    <SummaryTable of 0 customers, period='week', unit='week'>
     """
     # Check every option before consuming the (possibly one-shot) iterable.
     end = require_aware(observation_end, "$.observation_end")

@@ -7,25 +7,23 @@ from collections import Counter
 from collections.abc import Hashable, Iterator, Mapping
 from datetime import datetime
 from decimal import Decimal
-from typing import Final, Literal, NotRequired, TypeAlias, TypedDict
+from typing import Final, NotRequired, TypeAlias, TypedDict
 
 import attrs
 
 from crmcore._kernel._checks import type_name
+from crmcore._kernel._time import TimeUnit
 from crmcore.errors import InvalidType, ValidationError
 
 __all__ = [
     "CompressedHistories",
     "CustomerSummary",
-    "Period",
     "SummaryColumns",
     "SummaryTable",
 ]
 
-#: The calendar periods transactions are grouped into.
-Period = Literal["days", "weeks", "months"]
-
-PERIODS: Final[tuple[Period, ...]] = ("days", "weeks", "months")
+#: The calendar periods transactions are grouped into (weeks run Monday to Sunday).
+PERIODS: Final[tuple[TimeUnit, ...]] = (TimeUnit.DAY, TimeUnit.WEEK, TimeUnit.MONTH)
 
 
 def _is_real(value: object) -> bool:
@@ -63,8 +61,8 @@ class CustomerSummary:
     """One customer's purchase history in the terms of the probabilistic CLV literature.
 
     All spans are counted in whole calendar periods (``int``) unless the table
-    was built with a finer period than its unit (``period="days"``,
-    ``unit="weeks"``), in which case they are ``float`` (days / 7).
+    was built with a finer period than its unit (``period="day"``,
+    ``unit="week"``), in which case they are ``float`` (days / 7).
 
     Attributes:
         frequency: the number of *repeat* purchase periods: distinct periods
@@ -255,8 +253,8 @@ class SummaryTable(Mapping[Hashable, CustomerSummary]):
         self,
         rows: Mapping[Hashable, CustomerSummary],
         *,
-        period: Period,
-        unit: Period,
+        period: TimeUnit,
+        unit: TimeUnit,
         observation_end: datetime,
         calibration_end: datetime | None = None,
         currency: str | None = None,
@@ -268,19 +266,19 @@ class SummaryTable(Mapping[Hashable, CustomerSummary]):
                     f"must be a CustomerSummary, not {type_name(summary)}", path="$.rows"
                 )
             self._rows[customer_id] = _row_of(summary)
-        self._period: Period = period
-        self._unit: Period = unit
+        self._period: TimeUnit = period
+        self._unit: TimeUnit = unit
         self._observation_end = observation_end
         self._calibration_end = calibration_end
         self._currency = currency
 
     @property
-    def period(self) -> Period:
+    def period(self) -> TimeUnit:
         """The calendar period purchases were grouped into."""
         return self._period
 
     @property
-    def unit(self) -> Period:
+    def unit(self) -> TimeUnit:
         """The unit ``recency``, ``T`` and ``duration_holdout`` are expressed in."""
         return self._unit
 
@@ -309,8 +307,8 @@ class SummaryTable(Mapping[Hashable, CustomerSummary]):
         cls,
         rows: dict[Hashable, SummaryRow],
         *,
-        period: Period,
-        unit: Period,
+        period: TimeUnit,
+        unit: TimeUnit,
         observation_end: datetime,
         calibration_end: datetime | None,
         currency: str | None,
@@ -343,8 +341,8 @@ class SummaryTable(Mapping[Hashable, CustomerSummary]):
     def __repr__(self) -> str:
         split = "" if self._calibration_end is None else ", with holdout"
         return (
-            f"<SummaryTable of {len(self._rows)} customers, period={self._period!r}, "
-            f"unit={self._unit!r}{split}>"
+            f"<SummaryTable of {len(self._rows)} customers, period={self._period.value!r}, "
+            f"unit={self._unit.value!r}{split}>"
         )
 
     def to_columns(self) -> SummaryColumns:
@@ -358,7 +356,7 @@ class SummaryTable(Mapping[Hashable, CustomerSummary]):
         ...         ("c1", datetime(2024, 1, 1, tzinfo=utc), "10"),
         ...         ("c1", datetime(2024, 1, 4, tzinfo=utc), "20"),
         ...     ],
-        ...     period="days",
+        ...     period="day",
         ...     observation_end=datetime(2024, 1, 11, tzinfo=utc),
         ... )
         >>> table.to_columns()
@@ -392,7 +390,7 @@ class SummaryTable(Mapping[Hashable, CustomerSummary]):
         >>> utc = timezone.utc
         >>> table = summarize(
         ...     [(name, datetime(2024, 1, 1, tzinfo=utc), "10") for name in "abc"],
-        ...     period="days",
+        ...     period="day",
         ...     observation_end=datetime(2024, 1, 8, tzinfo=utc),
         ... )
         >>> table.compress()

@@ -1,16 +1,25 @@
-"""Strategies for commerce: order lines, orders, billing periods, plans, subscriptions."""
+"""Strategies for commerce: order lines, orders, billing periods, plans, subscriptions.
+
+Orders and subscriptions are built by their own commands, one after another
+at non-decreasing times (the kernel refuses a command dated before the last
+change), so their histories and pending events are exactly what the
+aggregates record.
+"""
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import Final
+from typing import Any, Final
 
 import attrs
 from hypothesis import strategies as st
 
+from crmcore._kernel._money import Money
+from crmcore._kernel._time import MAX_PERIOD_COUNT, TimeUnit
 from crmcore.commerce import (
+    SUBSCRIPTION_STATUSES,
     Order,
     OrderId,
     OrderLine,
@@ -18,16 +27,16 @@ from crmcore.commerce import (
     Payment,
     PaymentId,
     PaymentMethod,
+    PaymentOutcome,
     Period,
-    PeriodUnit,
     Plan,
     PlanId,
     ProductId,
+    ReturnedLine,
     Subscription,
     SubscriptionId,
     SubscriptionStatus,
 )
-from crmcore.commerce._payments import MAX_PERIOD_COUNT
 from crmcore.customers import (
     CustomerId,
 )
@@ -47,8 +56,11 @@ from crmcore.testing.strategies._base import (
     _prices,
     _reasons,
     _short_texts,
+    _snake_names,
     _stored,
     _window,
+    aware_datetimes,
+    currency_codes,
 )
 
 # -- orders ---------------------------------------------------------------------------------
@@ -106,10 +118,11 @@ def orders(
 
     Each order is placed with :meth:`Order.place <crmcore.commerce.Order.place>`
     and then taken through up to ``max_steps`` commands the order allows at
-    that point, at later times: partial and full payments, failed attempts,
-    fulfilment, refunds, returns and cancellation. So the status, payments,
-    refunds and returns are consistent and ``pending_events`` holds exactly
-    the events those commands recorded.
+    that point, each at the time of the one before or later (never
+    backwards): partial and full payments, failed attempts, fulfilment,
+    refunds, returns and cancellation. So the status, payments, refunds and
+    returns are consistent and ``pending_events`` holds exactly the events
+    those commands recorded, in sequence.
 
     Args:
         customer_ids: the customers the orders belong to; any id by default.
@@ -215,7 +228,7 @@ def _failing_order_payment(draw: st.DrawFn, order: Order, when: datetime) -> Ord
         _of_units(draw(st.integers(1, _minor(order.balance_due))), order.currency),
         at=when,
         method=draw(st.none() | st.sampled_from(PaymentMethod)),
-        reason=draw(st.none() | _reasons()),
+        reason=draw(st.none() | _failure_codes()),
     )
 
 
@@ -251,7 +264,7 @@ def _returning(draw: st.DrawFn, order: Order, when: datetime) -> Order:
 
 
 def periods(
-    *, units: Iterable[PeriodUnit | str] | None = None, max_count: int | None = None
+    *, units: Iterable[TimeUnit | str] | None = None, max_count: int | None = None
 ) -> st.SearchStrategy[Period]:
     """Billing :class:`~crmcore.commerce.Period` values: a count of days, weeks, months or years.
 
@@ -263,13 +276,13 @@ def periods(
     Raises:
         ValidationError: an unknown unit, an empty ``units`` or a count below 1.
     """
-    unit_choices = _enum_choices(units, "$.units", PeriodUnit)
+    unit_choices = _enum_choices(units, "$.units", TimeUnit)
     most = None if max_count is None else _int_arg(max_count, "$.max_count", minimum=1)
     return _periods(unit_choices, most)
 
 
 @functools.lru_cache(maxsize=64)
-def _periods(units: tuple[PeriodUnit, ...], most: int | None) -> st.SearchStrategy[Period]:
+def _periods(units: tuple[TimeUnit, ...], most: int | None) -> st.SearchStrategy[Period]:
     return st.one_of(
         *(
             st.builds(
@@ -318,8 +331,8 @@ _TRIALS: Final = st.sampled_from((Period.days(7), Period.days(14), Period.months
 
 @functools.lru_cache(maxsize=64)
 def _plans(codes: tuple[str, ...], trial: bool | None) -> st.SearchStrategy[Plan]:
-    billing = _COMMON_PERIODS | _periods(tuple(PeriodUnit), 12)
-    trials: st.SearchStrategy[Period | None] = _TRIALS | _periods(tuple(PeriodUnit), 3)
+    billing = _COMMON_PERIODS | _periods(tuple(TimeUnit), 12)
+    trials: st.SearchStrategy[Period | None] = _TRIALS | _periods(tuple(TimeUnit), 3)
     if trial is None:
         trials = st.none() | trials
     elif not trial:
@@ -348,10 +361,11 @@ def subscriptions(
 
     Each subscription starts with :meth:`Subscription.start
     <crmcore.commerce.Subscription.start>` on a drawn plan (maybe a fixed term,
-    maybe grace days), then goes through up to ``max_steps`` commands at later
-    times: fees paid for the next unpaid due date, failed attempts,
-    ``refresh``, cancellation (at period end or immediately), ``resume`` and
-    ``renew``, each only where the subscription allows it.
+    maybe grace days), then goes through up to ``max_steps`` commands at
+    non-decreasing times (never backwards): fees paid for the next unpaid due
+    date, failed attempts, ``refresh``, cancellation (at period end or
+    immediately), ``resume`` and ``renew``, each only where the subscription
+    allows it.
 
     Args:
         customer_ids: the subscribers; any id by default.
@@ -458,7 +472,7 @@ def _failing_fee(draw: st.DrawFn, sub: Subscription, when: datetime) -> Subscrip
         sub.fee,
         at=when,
         method=draw(st.none() | st.sampled_from(PaymentMethod)),
-        reason=draw(st.none() | _reasons()),
+        reason=draw(st.none() | _failure_codes()),
     )
 
 
@@ -472,3 +486,127 @@ def _resuming(_: st.DrawFn, sub: Subscription, when: datetime) -> Subscription:
 
 def _renewing(draw: st.DrawFn, sub: Subscription, when: datetime) -> Subscription:
     return sub.renew(at=when, periods=draw(st.integers(min_value=1, max_value=12)))
+
+
+# -- values and fields of commerce events ---------------------------------------------------
+
+#: Payment failure codes providers commonly report.
+_FAILURE_CODES: Final = (
+    "insufficient_funds",
+    "card_declined",
+    "expired_card",
+    "do_not_honor",
+    "processing_error",
+)
+
+
+@functools.cache
+def _failure_codes() -> st.SearchStrategy[str]:
+    """Snake_case payment failure codes (never free text)."""
+    return st.sampled_from(_FAILURE_CODES) | _snake_names()
+
+
+@st.composite
+def _payment_values(
+    draw: st.DrawFn, outcome: PaymentOutcome | None = None, *, with_due: bool | None = None
+) -> Payment:
+    """Valid payments: positive whole minor units, a failure code only on a failed one."""
+    code = draw(currency_codes())
+    at = draw(aware_datetimes())
+    chosen = draw(st.sampled_from(PaymentOutcome)) if outcome is None else outcome
+    due = draw(st.booleans()) if with_due is None else with_due
+    return Payment(
+        id=draw(_ids_of(PaymentId)),
+        amount=_of_units(draw(st.integers(min_value=1, max_value=10**7)), code),
+        at=at,
+        outcome=chosen,
+        method=draw(st.none() | st.sampled_from(PaymentMethod)),
+        due_at=at if due else None,
+        failure_reason=None
+        if chosen is PaymentOutcome.SUCCEEDED
+        else draw(st.none() | _failure_codes()),
+    )
+
+
+#: The highest line index drawn for returned lines of events.
+MAX_LINE_INDEX: Final = 20
+
+
+@functools.cache
+def _returned_lines() -> st.SearchStrategy[ReturnedLine]:
+    return st.builds(
+        ReturnedLine,
+        st.integers(min_value=0, max_value=MAX_LINE_INDEX),
+        st.integers(min_value=1, max_value=20),
+    )
+
+
+def _returned_line_sets() -> st.SearchStrategy[tuple[ReturnedLine, ...]]:
+    """Returned lines as an order records them: distinct lines, by index."""
+    return st.lists(_returned_lines(), min_size=1, max_size=3, unique_by=lambda r: r.line).map(
+        lambda lines: tuple(sorted(lines, key=lambda r: r.line))
+    )
+
+
+def _any_order_line() -> st.SearchStrategy[OrderLine]:
+    return order_lines()
+
+
+def _any_period() -> st.SearchStrategy[Period]:
+    return periods()
+
+
+#: Value types commerce events carry, with the strategies that draw valid ones.
+EVENT_VALUES: Final[dict[type, Callable[[], st.SearchStrategy[Any]]]] = {
+    OrderLine: _any_order_line,
+    Payment: _payment_values,
+    ReturnedLine: _returned_lines,
+    Period: _any_period,
+}
+
+
+def _paid_at(outcome: PaymentOutcome, *, with_due: bool) -> st.SearchStrategy[dict[str, Any]]:
+    """A payment of ``outcome`` and the event time it was made at (they are the same)."""
+    return _payment_values(outcome, with_due=with_due).map(
+        lambda payment: {"payment": payment, "occurred_at": payment.at}
+    )
+
+
+@st.composite
+def _placed(draw: st.DrawFn) -> dict[str, Any]:
+    """Lines of one currency and the total they add up to."""
+    code = draw(currency_codes())
+    lines = tuple(draw(st.lists(_lines_in(code, 100), min_size=1, max_size=3)))
+    return {"lines": lines, "total": Money.total([line.net for line in lines], currency=code)}
+
+
+def _subscription_moves() -> st.SearchStrategy[dict[str, Any]]:
+    """Moves between trialing, active and past due that the status machine allows."""
+    live = (SubscriptionStatus.TRIALING, SubscriptionStatus.ACTIVE, SubscriptionStatus.PAST_DUE)
+    moves = [
+        (start, end)
+        for start in live
+        for end in SUBSCRIPTION_STATUSES.allowed(start)
+        if end in live and end is not start
+    ]
+    return st.sampled_from(moves).map(lambda m: {"previous": m[0], "status": m[1]})
+
+
+#: Event fields these strategies constrain beyond their declared type, by event class name.
+#: The key ``"*"`` draws several fields together, consistent the way the aggregates make them.
+EVENT_FIELDS: Final[dict[str, dict[str, Callable[[], st.SearchStrategy[Any]]]]] = {
+    "OrderPlaced": {"*": _placed},
+    "OrderPaymentRecorded": {"*": lambda: _paid_at(PaymentOutcome.SUCCEEDED, with_due=False)},
+    "OrderPaymentFailed": {"*": lambda: _paid_at(PaymentOutcome.FAILED, with_due=False)},
+    "OrderItemsReturned": {"lines": _returned_line_sets},
+    "SubscriptionPaymentRecorded": {"*": lambda: _paid_at(PaymentOutcome.SUCCEEDED, with_due=True)},
+    "SubscriptionPaymentFailed": {"*": lambda: _paid_at(PaymentOutcome.FAILED, with_due=True)},
+    "SubscriptionStarted": {
+        "product_type": _categories,
+        "status": lambda: st.sampled_from((SubscriptionStatus.ACTIVE, SubscriptionStatus.TRIALING)),
+        "term_periods": lambda: st.none() | st.integers(min_value=1, max_value=24),
+        "trial": lambda: st.none() | _TRIALS,
+    },
+    "SubscriptionStatusChanged": {"*": _subscription_moves},
+    "SubscriptionRenewed": {"periods": lambda: st.integers(min_value=1, max_value=12)},
+}

@@ -660,8 +660,25 @@ def _recording_consent(draw: st.DrawFn, customer: Customer, when: datetime) -> C
     return customer.withdraw_consent(record.channel, record.purpose, at=when, source=record.source)
 
 
+def _consent_fields(status: ConsentStatus) -> st.SearchStrategy[dict[str, Any]]:
+    """A consent event's fields, from a record of ``status`` captured when the event occurred."""
+    return consent_records(statuses=[status]).map(
+        lambda record: {
+            "occurred_at": record.captured_at,
+            "channel": record.channel,
+            "purpose": record.purpose,
+            "status": record.status,
+            "legal_basis": record.legal_basis,
+            "expires_at": record.expires_at,
+        }
+    )
+
+
 #: Event fields these strategies constrain beyond their declared type, by event class name.
+#: The key ``"*"`` draws several fields together, consistent the way the aggregate makes them.
 EVENT_FIELDS: Final[dict[str, dict[str, Callable[[], st.SearchStrategy[Any]]]]] = {
+    "CustomerConsentGiven": {"*": lambda: _consent_fields(ConsentStatus.GRANTED)},
+    "CustomerConsentWithdrawn": {"*": lambda: _consent_fields(ConsentStatus.WITHDRAWN)},
     "CustomerTagAdded": {"tag": tags},
     "CustomerTagRemoved": {"tag": tags},
     "CustomerLanguageChanged": {"language": lambda: st.none() | language_tags()},

@@ -107,6 +107,7 @@ def _capability_modules() -> tuple[Any, ...]:
         "_feedback",
         "_loyalty",
         "_sales",
+        "_lifecycle",
     )
     return tuple(importlib.import_module(f"crmcore.testing.strategies.{n}") for n in names)
 
@@ -145,13 +146,11 @@ def _typed(
             fields[field.name] = _of_type(hints[field.name], values)
     if joint is None:
         return st.builds(cls, **fields)
-    return st.tuples(st.fixed_dictionaries(fields), joint).map(
-        functools.partial(_build_joint, cls)
-    )
+    return st.tuples(st.fixed_dictionaries(fields), joint).map(functools.partial(_build_joint, cls))
 
 
 def _build_joint(cls: type[Any], drawn: tuple[dict[str, Any], dict[str, Any]]) -> Any:
-    return cls(**drawn[0], **drawn[1])
+    return cls(**{**drawn[0], **drawn[1]})
 
 
 def _of_type(

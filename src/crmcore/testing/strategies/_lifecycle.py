@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import Final
+from typing import Any, Final
 
 from hypothesis import strategies as st
 
@@ -226,3 +226,25 @@ def _lifecycle_definitions(draw: st.DrawFn, low: int, high: int) -> LifecycleDef
         transitions=transitions,
         funnel=funnel,
     )
+
+
+def _stage_change_fields() -> st.SearchStrategy[dict[str, Any]]:
+    """A stage event's fields: the last change of a walk its definition allows."""
+
+    def fields(state: LifecycleState) -> dict[str, Any]:
+        change = state.history[-1]
+        return {
+            "occurred_at": change.at,
+            "definition": state.definition,
+            "from_stage": change.from_stage,
+            "to_stage": change.to_stage,
+            "trigger": change.trigger,
+        }
+
+    return lifecycle_states().map(fields)
+
+
+#: Event fields these strategies constrain beyond their declared type, by event class name.
+EVENT_FIELDS: Final[dict[str, dict[str, Callable[[], st.SearchStrategy[Any]]]]] = {
+    "CustomerStageChanged": {"*": _stage_change_fields},
+}

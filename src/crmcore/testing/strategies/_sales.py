@@ -19,6 +19,7 @@ from crmcore.customers import (
     CustomerId,
 )
 from crmcore.sales import (
+    LEAD_STATUSES,
     STANDARD_PIPELINE,
     BantScore,
     Lead,
@@ -393,13 +394,24 @@ def _lead_statuses(*statuses: LeadStatus) -> Callable[[], st.SearchStrategy[Lead
 
 #: Event fields these strategies constrain beyond their declared type, by event class name:
 #: campaign codes are tags; the status-change subclasses name the status they move to (and
+
+
+def _plain_lead_moves() -> st.SearchStrategy[dict[str, Any]]:
+    """Moves the lead machine allows that no subclass of the event names."""
+    named = {LeadStatus.QUALIFIED, LeadStatus.DISQUALIFIED, LeadStatus.CONVERTED}
+    moves = [
+        (start, end)
+        for start, ends in LEAD_STATUSES.transitions.items()
+        for end in ends
+        if end not in named
+    ]
+    return st.sampled_from(sorted(moves)).map(lambda m: {"from_status": m[0], "to_status": m[1]})
+
+
 #: from: a conversion is always from ``qualified``).
 EVENT_FIELDS: Final[dict[str, dict[str, Callable[[], st.SearchStrategy[Any]]]]] = {
     "LeadCaptured": {"campaign": lambda: st.none() | tags()},
-    "LeadStatusChanged": {
-        "from_status": _lead_statuses(LeadStatus.NEW, LeadStatus.DISQUALIFIED),
-        "to_status": _lead_statuses(LeadStatus.CONTACTED, LeadStatus.NEW),
-    },
+    "LeadStatusChanged": {"*": _plain_lead_moves},
     "LeadQualified": {
         "from_status": _lead_statuses(LeadStatus.NEW, LeadStatus.CONTACTED),
         "to_status": _lead_statuses(LeadStatus.QUALIFIED),

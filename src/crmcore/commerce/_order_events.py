@@ -1,0 +1,110 @@
+"""The events an :class:`~crmcore.commerce.Order` records."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import attrs
+
+from crmcore._kernel._events import DomainEvent
+from crmcore._kernel._ids import CustomerId, OrderId
+from crmcore._kernel._money import Money
+from crmcore.commerce._order_lines import OrderLine, ReturnedLine
+from crmcore.commerce._payments import Payment
+
+__all__ = [
+    "OrderCancelled",
+    "OrderEvent",
+    "OrderFulfilled",
+    "OrderItemsReturned",
+    "OrderPaid",
+    "OrderPaymentFailed",
+    "OrderPaymentRecorded",
+    "OrderPlaced",
+    "OrderRefunded",
+]
+
+# -- events ------------------------------------------------------------------------------
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class OrderEvent(DomainEvent):
+    """Base of the events recorded by an :class:`Order`.
+
+    Order events carry ids, statuses, amounts, lines and payments; the free
+    text reasons given for refunds, returns and cancellations stay in the order.
+    """
+
+    abstract_event: ClassVar[bool] = True
+    aggregate_kind: ClassVar[str] = "order"
+    aggregate_id_field: ClassVar[str] = "order_id"
+
+    order_id: OrderId
+    customer_id: CustomerId
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class OrderPlaced(OrderEvent):
+    """An order was placed."""
+
+    lines: tuple[OrderLine, ...]
+    total: Money
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class OrderPaymentRecorded(OrderEvent):
+    """A payment against the order went through."""
+
+    payment: Payment
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class OrderPaymentFailed(OrderEvent):
+    """An attempt to pay for the order failed (``payment.failure_reason`` is a code)."""
+
+    payment: Payment
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class OrderPaid(OrderEvent):
+    """The order is paid in full."""
+
+    amount: Money
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class OrderFulfilled(OrderEvent):
+    """The order was delivered or handed over."""
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class OrderCancelled(OrderEvent):
+    """The order was cancelled (anything paid was refunded just before).
+
+    The reason given, if any, stays in the order.
+    """
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class OrderRefunded(OrderEvent):
+    """Money was refunded: ``amount`` now, ``refunded_total`` everything refunded so far.
+
+    The reason given, if any, stays in the order's :attr:`~Order.refunds`.
+    """
+
+    amount: Money
+    refunded_total: Money
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class OrderItemsReturned(OrderEvent):
+    """Units of the order came back: ``lines`` (by line index) and the ``refund`` for them.
+
+    The refund may be zero (an exchange); when it is not, :class:`OrderRefunded`
+    follows. The reason given, if any, stays in the order's :attr:`~Order.returns`.
+    """
+
+    v1_names: ClassVar[tuple[str, ...]] = ("ItemsReturned",)
+
+    lines: tuple[ReturnedLine, ...]
+    refund: Money

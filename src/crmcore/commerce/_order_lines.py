@@ -1,0 +1,192 @@
+"""The values an order holds: lines, refunds and returns."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Final
+
+import attrs
+
+from crmcore._kernel._aggregate import typed_id
+from crmcore._kernel._checks import (
+    aware,
+    category,
+    instance_of,
+    positive_int,
+    reason_text,
+    tuple_of,
+    type_name,
+)
+from crmcore._kernel._ids import ProductId
+from crmcore._kernel._money import Money, money_at_least_zero, positive_money, same_currency
+from crmcore.errors import InvalidType, ValidationError
+
+__all__ = [
+    "MAX_LINES",
+    "MAX_QUANTITY",
+    "MAX_RECORDS",
+    "ItemReturn",
+    "OrderLine",
+    "Refund",
+    "ReturnedLine",
+]
+
+# -- values ------------------------------------------------------------------------------
+
+
+def _line_quantity(_: object, __: attrs.Attribute[Any], value: object) -> None:
+    positive_int(value, "$.quantity", maximum=MAX_QUANTITY)
+
+
+def _unit_price(value: object) -> Money:
+    return money_at_least_zero(value, "$.unit_price")
+
+
+def _category(value: object) -> str:
+    return category(value, "$.category")
+
+
+def _discount(value: object) -> Money | None:
+    return None if value is None else money_at_least_zero(value, "$.discount")
+
+
+@attrs.frozen(slots=True)
+class OrderLine:
+    """One line of an order: a product, how many, at what unit price, less any discount.
+
+    >>> line = OrderLine(
+    ...     ProductId("sku-1"),
+    ...     3,
+    ...     Money("20.00", "USD"),
+    ...     category="Books",
+    ...     discount=Money("5.00", "USD"),
+    ... )
+    >>> line.category, line.gross, line.net
+    ('books', Money('60.00', 'USD'), Money('55.00', 'USD'))
+    """
+
+    product_id: ProductId = attrs.field(validator=typed_id(ProductId, "$.product_id"))
+    quantity: int = attrs.field(validator=_line_quantity)
+    unit_price: Money = attrs.field(converter=_unit_price)
+    category: str = attrs.field(kw_only=True, converter=_category)
+    discount: Money | None = attrs.field(default=None, kw_only=True, converter=_discount)
+
+    def __attrs_post_init__(self) -> None:
+        if self.discount is not None:
+            same_currency(self.discount, self.unit_price.currency, "$.discount")
+            if self.discount > self.gross:
+                raise ValidationError(
+                    "must not exceed the line's quantity times its unit price",
+                    path="$.discount",
+                    code="discount_exceeds_line",
+                )
+
+    @property
+    def currency(self) -> str:
+        """The line's currency."""
+        return self.unit_price.currency
+
+    @property
+    def gross(self) -> Money:
+        """Quantity times unit price."""
+        return self.unit_price * self.quantity
+
+    @property
+    def discount_amount(self) -> Money:
+        """The line discount, zero if none."""
+        return self.discount if self.discount is not None else Money.zero(self.currency)
+
+    @property
+    def net(self) -> Money:
+        """Gross less the line discount."""
+        return self.gross - self.discount_amount
+
+
+def _refund_amount(value: object) -> Money:
+    return positive_money(value, "$.amount")
+
+
+def _refund_at(value: object) -> datetime:
+    return aware("$.at")(value)
+
+
+def _refund_reason(value: object) -> str | None:
+    return reason_text(value, "$.reason")
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class Refund:
+    """Money given back to the customer, and why (free text, left out of the repr)."""
+
+    amount: Money = attrs.field(converter=_refund_amount)
+    at: datetime = attrs.field(converter=_refund_at)
+    reason: str | None = attrs.field(default=None, converter=_refund_reason, repr=False)
+
+
+def _returned_line_index(_: object, __: attrs.Attribute[Any], value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidType(f"must be an int, not {type_name(value)}", path="$.line")
+    if value < 0:
+        raise ValidationError("must be 0 or more", path="$.line", code="range")
+
+
+def _returned_quantity(_: object, __: attrs.Attribute[Any], value: object) -> None:
+    positive_int(value, "$.quantity", maximum=MAX_QUANTITY)
+
+
+@attrs.frozen(slots=True)
+class ReturnedLine:
+    """How many units of one order line (by its index) came back."""
+
+    line: int = attrs.field(validator=_returned_line_index)
+    quantity: int = attrs.field(validator=_returned_quantity)
+
+
+def _returned_lines(value: object) -> tuple[ReturnedLine, ...]:
+    lines = tuple_of(
+        value, "$.lines", instance_of(ReturnedLine, "a ReturnedLine"), max_items=MAX_LINES
+    )
+    if not lines:
+        raise ValidationError("must hold at least one line", path="$.lines", code="empty")
+    seen: set[int] = set()
+    for index, item in enumerate(lines):
+        if item.line in seen:
+            raise ValidationError(
+                "must not repeat a line", path=f"$.lines[{index}].line", code="duplicate"
+            )
+        seen.add(item.line)
+    return lines
+
+
+def _return_refund(value: object) -> Money:
+    return money_at_least_zero(value, "$.refund")
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class ItemReturn:
+    """Units of one or more lines sent back, and the money refunded for them (maybe zero).
+
+    The reason is free text that may hold personal data, so the repr leaves it out.
+    """
+
+    lines: tuple[ReturnedLine, ...] = attrs.field(converter=_returned_lines)
+    at: datetime = attrs.field(converter=_refund_at)
+    refund: Money = attrs.field(converter=_return_refund)
+    reason: str | None = attrs.field(default=None, converter=_refund_reason, repr=False)
+
+    @property
+    def quantity(self) -> int:
+        """Units returned, over all lines."""
+        return sum(item.quantity for item in self.lines)
+
+
+#: Most lines one order may hold.
+MAX_LINES: Final = 500
+
+
+#: Largest quantity of one line.
+MAX_QUANTITY: Final = 1_000_000
+
+
+#: Most payments, refunds or returns one order may record.
+MAX_RECORDS: Final = 1_000

@@ -1,0 +1,161 @@
+"""The statuses a :class:`~crmcore.commerce.Subscription` moves through, and its events."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import ClassVar, Final
+
+import attrs
+
+from crmcore._kernel._events import DomainEvent
+from crmcore._kernel._ids import CustomerId, PlanId, SubscriptionId
+from crmcore._kernel._money import Money
+from crmcore._kernel._status import StatusMachine
+from crmcore._kernel._time import Period
+from crmcore.commerce._payments import Payment
+
+__all__ = [
+    "SUBSCRIPTION_STATUSES",
+    "SubscriptionCancellationScheduled",
+    "SubscriptionCancelled",
+    "SubscriptionEvent",
+    "SubscriptionExpired",
+    "SubscriptionPaymentFailed",
+    "SubscriptionPaymentRecorded",
+    "SubscriptionRenewed",
+    "SubscriptionResumed",
+    "SubscriptionStarted",
+    "SubscriptionStatus",
+    "SubscriptionStatusChanged",
+]
+
+# -- events ------------------------------------------------------------------------------
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class SubscriptionEvent(DomainEvent):
+    """Base of the events recorded by a :class:`Subscription`.
+
+    Subscription events carry ids, statuses, amounts, periods and payments;
+    the free-text cancellation reason and the plan's name stay in the subscription.
+    """
+
+    abstract_event: ClassVar[bool] = True
+    aggregate_kind: ClassVar[str] = "subscription"
+    aggregate_id_field: ClassVar[str] = "subscription_id"
+
+    subscription_id: SubscriptionId
+    customer_id: CustomerId
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class SubscriptionStarted(SubscriptionEvent):
+    """A subscription started on a plan: its id, fee, billing period, trial and product type.
+
+    ``term_periods`` is ``None`` when it renews until cancelled.
+    """
+
+    plan_id: PlanId
+    fee: Money
+    period: Period
+    trial: Period | None
+    product_type: str
+    status: SubscriptionStatus
+    term_periods: int | None = None
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class SubscriptionStatusChanged(SubscriptionEvent):
+    """The status moved between trialing, active and past due."""
+
+    previous: SubscriptionStatus
+    status: SubscriptionStatus
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class SubscriptionPaymentRecorded(SubscriptionEvent):
+    """A fee was paid."""
+
+    payment: Payment
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class SubscriptionPaymentFailed(SubscriptionEvent):
+    """An attempt to pay a fee failed (``payment.failure_reason`` is a code)."""
+
+    payment: Payment
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class SubscriptionRenewed(SubscriptionEvent):
+    """A fixed-term subscription was extended by ``periods`` billing periods."""
+
+    periods: int
+    ends_at: datetime
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class SubscriptionCancellationScheduled(SubscriptionEvent):
+    """The customer cancelled at the end of the current period (``ends_at``)."""
+
+    ends_at: datetime
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class SubscriptionResumed(SubscriptionEvent):
+    """A scheduled cancellation was withdrawn."""
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class SubscriptionCancelled(SubscriptionEvent):
+    """The subscription ended by cancellation (now, or at the end of a period).
+
+    ``ended_at`` is when it ended: the event's time for an immediate
+    cancellation, the end of the period for a scheduled one (which
+    :meth:`Subscription.refresh` records when it passes that end, so
+    ``occurred_at`` may be later).
+    """
+
+    immediately: bool
+    ended_at: datetime
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class SubscriptionExpired(SubscriptionEvent):
+    """A fixed-term subscription reached the end of its term (``ended_at``).
+
+    Recorded by :meth:`Subscription.refresh` once it passes that end, so
+    ``occurred_at`` may be later than ``ended_at``.
+    """
+
+    ended_at: datetime
+
+
+class SubscriptionStatus(StrEnum):
+    """Where a subscription stands."""
+
+    TRIALING = "trialing"
+    ACTIVE = "active"
+    PAST_DUE = "past_due"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+
+
+_S = SubscriptionStatus
+
+
+#: The status machine: the statuses each status may change to; cancelled and expired are final.
+SUBSCRIPTION_STATUSES: Final = StatusMachine(
+    "subscription",
+    {
+        _S.TRIALING: {_S.ACTIVE, _S.PAST_DUE, _S.CANCELLED, _S.EXPIRED},
+        _S.ACTIVE: {_S.PAST_DUE, _S.CANCELLED, _S.EXPIRED},
+        _S.PAST_DUE: {_S.ACTIVE, _S.CANCELLED, _S.EXPIRED},
+        _S.CANCELLED: set(),
+        _S.EXPIRED: set(),
+    },
+)
+
+
+_FINAL: Final = frozenset({_S.CANCELLED, _S.EXPIRED})
