@@ -1,22 +1,37 @@
-"""Shared test configuration: the Hypothesis settings profiles.
+"""Shared test configuration: the Hypothesis profiles and the reference data.
 
-Choose one with the ``HYPOTHESIS_PROFILE`` environment variable:
+Hypothesis settings come from profiles only (no test overrides ``max_examples``);
+choose one with the ``HYPOTHESIS_PROFILE`` environment variable:
 
-- ``default`` (the default): 100 examples per property, a fresh random seed
-  each run and the example database in ``.hypothesis/``.
-- ``ci``: the same number of examples with a fixed seed (``derandomize``), so
-  a run is reproducible from the commit alone; no example database; a failure
-  prints the blob that reproduces it.
+- ``dev`` (the default): 50 examples per property, a fresh random seed each run
+  and the example database in ``.hypothesis/``, for quick local runs;
+- ``ci``: 100 examples with a fixed seed (``derandomize``), so a run is
+  reproducible from the commit alone, no example database, and a failure prints
+  the blob that reproduces it;
+- ``nightly``: 2,000 examples with a fresh seed, for the long searches a
+  scheduled job can afford.
 
-Both turn the per-example deadline off: a slow first call (imports, caches)
-on a busy machine must not fail a property.
+Every profile turns the per-example deadline off: a slow first call (imports,
+caches) on a busy machine must not fail a property.
+
+Tests that take long are marked ``slow``; they still run by default
+(``-m "not slow"`` leaves them out for a quick loop).
+
+The reference data sets (CDNOW, donations) live outside the repository, in
+``../shared/data`` beside the checkout, or wherever ``CRMCORE_REFERENCE_DATA``
+points. Tests ask for a file with the ``reference_data`` fixture: a missing file
+skips the test locally, and fails it in CI (``CI=true``), so CI can never pass
+without checking the published tables.
 """
 
 import os
+from collections.abc import Callable
+from pathlib import Path
 
-from hypothesis import settings
+import pytest
+from hypothesis import HealthCheck, settings
 
-settings.register_profile("default", max_examples=100, deadline=None)
+settings.register_profile("dev", max_examples=50, deadline=None)
 settings.register_profile(
     "ci",
     max_examples=100,
@@ -25,4 +40,70 @@ settings.register_profile(
     database=None,
     print_blob=True,
 )
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+settings.register_profile(
+    "nightly",
+    max_examples=2_000,
+    deadline=None,
+    database=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+# "default" stays an alias of "dev" for anyone who exported it before the profiles had names.
+settings.register_profile("default", parent=settings.get_profile("dev"))
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+#: The repository's root (where pyproject.toml is).
+ROOT = Path(__file__).resolve().parents[1]
+#: Where the reference data sets are looked for.
+REFERENCE_DATA = Path(
+    os.environ.get("CRMCORE_REFERENCE_DATA", ROOT.parent / "shared" / "data")
+).resolve()
+
+
+def in_ci() -> bool:
+    """True when running under CI (``CI=true``), where missing reference data is a failure."""
+    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+@pytest.fixture(scope="session")
+def reference_data() -> Callable[..., Path]:
+    """A function giving the path of one reference file; skips (locally) or fails (in CI) if absent.
+
+    Call it with the path's parts: ``reference_data("cdnow", "donations.csv")``.
+    """
+
+    def find(*parts: str) -> Path:
+        path = REFERENCE_DATA.joinpath(*parts)
+        if path.exists():
+            return path
+        message = (
+            f"reference data {'/'.join(parts)} not found under {REFERENCE_DATA} "
+            "(point CRMCORE_REFERENCE_DATA at the folder holding cdnow/)"
+        )
+        if in_ci():
+            pytest.fail(message + "; in CI a missing reference file is a failure")
+        pytest.skip(message)
+
+    return find
+
+
+@pytest.fixture(scope="session")
+def repository_root() -> Path:
+    """The repository's root folder (for tests that read the docs)."""
+    return ROOT
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests that read the reference data sets are long: mark them ``slow``."""
+    for item in items:
+        if "reference_data" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)
+
+
+def pytest_report_header() -> list[str]:
+    """Say which Hypothesis profile and which reference data this run uses."""
+    found = "found" if REFERENCE_DATA.exists() else "missing"
+    return [
+        f"hypothesis profile: {settings._current_profile}",
+        f"reference data: {REFERENCE_DATA} ({found})",
+    ]

@@ -219,6 +219,7 @@ def assert_no_lost_update(path, saves):
     assert list(range(2, saves + 2)) == sequences
 
 
+@pytest.mark.slow
 def test_eight_threads_lose_no_update(path):
     """8 threads x 200 read-modify-save cycles: final version == successful saves == 1600."""
     seed(path, Customer.register(CustomerId(RACE_ID), name=PersonName("Race"), at=AT))
@@ -240,6 +241,7 @@ def test_eight_threads_lose_no_update(path):
     assert_no_lost_update(path, 1600)
 
 
+@pytest.mark.slow
 def test_two_processes_lose_no_update(path):
     """2 processes x 200 read-modify-save cycles: final version == successful saves == 400."""
     seed(path, Customer.register(CustomerId(RACE_ID), name=PersonName("Race"), at=AT))

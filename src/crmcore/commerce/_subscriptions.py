@@ -113,7 +113,7 @@ class Subscription(Aggregate[SubscriptionId]):
     ``causation_id`` (see :mod:`crmcore.events`).
 
     >>> from datetime import datetime, timezone
-    >>> from crmcore.commerce import Plan, PlanId
+    >>> from crmcore.commerce import Period, Plan, PlanId
     >>> plan = Plan(
     ...     id=PlanId("basic"),
     ...     name="Basic",

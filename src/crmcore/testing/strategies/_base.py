@@ -710,11 +710,12 @@ def _bool_arg(value: object, path: str) -> bool:
     return value
 
 
-def _window(after: object, before: object, name: str) -> st.SearchStrategy[datetime]:
-    low = _optional_aware_arg(after, f"$.{name}_after", _DEFAULT_MIN_DATETIME)
-    high = _optional_aware_arg(before, f"$.{name}_before", _DEFAULT_MAX_DATETIME)
-    _check_order(low, high, f"$.{name}_before", f"{name}_after")
-    return _aware_between(low, high)
+def _window(low: object, high: object, name: str = "created_at") -> st.SearchStrategy[datetime]:
+    """Aware datetimes from ``min_{name}`` to ``max_{name}`` (2000 to 2099 by default)."""
+    earliest = _optional_aware_arg(low, f"$.min_{name}", _DEFAULT_MIN_DATETIME)
+    latest = _optional_aware_arg(high, f"$.max_{name}", _DEFAULT_MAX_DATETIME)
+    _check_order(earliest, latest, f"$.max_{name}", f"min_{name}")
+    return _aware_between(earliest, latest)
 
 
 #: How far apart two commands of a generated aggregate history lie (up to 30 days).

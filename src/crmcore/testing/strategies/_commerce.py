@@ -110,8 +110,8 @@ def orders(
     currencies: Iterable[str] | None = None,
     max_lines: int = 4,
     max_steps: int = 6,
-    placed_after: datetime | None = None,
-    placed_before: datetime | None = None,
+    min_created_at: datetime | None = None,
+    max_created_at: datetime | None = None,
     pending_events: bool = True,
 ) -> st.SearchStrategy[Order]:
     """Valid :class:`~crmcore.commerce.Order` aggregates with a history built by their commands.
@@ -129,8 +129,8 @@ def orders(
         currencies: ISO 4217 codes of the orders; every active code by default.
         max_lines: the most lines of one order (1 to 500).
         max_steps: the most commands after placing it (0 to 100).
-        placed_after: the earliest time of placing (aware); 2000 by default.
-        placed_before: the latest time of placing (aware); 2099 by default.
+        min_created_at: the earliest time of placing (aware); 2000 by default.
+        max_created_at: the latest time of placing (aware); 2099 by default.
         pending_events: ``False`` to draw orders as a repository stores them.
 
     Raises:
@@ -147,7 +147,7 @@ def orders(
         currencies=_currency_choices(currencies),
         max_lines=_int_arg(max_lines, "$.max_lines", minimum=1, maximum=500),
         max_steps=_int_arg(max_steps, "$.max_steps", maximum=100),
-        placed=_window(placed_after, placed_before, "placed"),
+        placed=_window(min_created_at, max_created_at),
     )
     built = _orders(plan)
     return built if _bool_arg(pending_events, "$.pending_events") else built.map(_stored)
@@ -353,8 +353,8 @@ def subscriptions(
     customer_ids: Iterable[CustomerId] | None = None,
     currencies: Iterable[str] | None = None,
     max_steps: int = 6,
-    started_after: datetime | None = None,
-    started_before: datetime | None = None,
+    min_created_at: datetime | None = None,
+    max_created_at: datetime | None = None,
     pending_events: bool = True,
 ) -> st.SearchStrategy[Subscription]:
     """Valid :class:`~crmcore.commerce.Subscription` aggregates with a history built by their commands.
@@ -371,8 +371,8 @@ def subscriptions(
         customer_ids: the subscribers; any id by default.
         currencies: ISO 4217 codes of the fees; every active code by default.
         max_steps: the most commands after starting (0 to 100).
-        started_after: the earliest start (aware); 2000 by default.
-        started_before: the latest start (aware); 2099 by default.
+        min_created_at: the earliest start (aware); 2000 by default.
+        max_created_at: the latest start (aware); 2099 by default.
         pending_events: ``False`` to draw subscriptions as a repository stores them.
 
     Raises:
@@ -383,7 +383,7 @@ def subscriptions(
         customers=_customer_choices(customer_ids, "$.customer_ids"),
         plans=_plans(_currency_choices(currencies), None),
         max_steps=_int_arg(max_steps, "$.max_steps", maximum=100),
-        started=_window(started_after, started_before, "started"),
+        started=_window(min_created_at, max_created_at),
     )
     built = _subscriptions(plan)
     return built if _bool_arg(pending_events, "$.pending_events") else built.map(_stored)

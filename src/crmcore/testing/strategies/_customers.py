@@ -448,8 +448,8 @@ def customers(
     max_contact_points: int = 4,
     max_consents: int = 6,
     max_tags: int = 5,
-    registered_after: datetime | None = None,
-    registered_before: datetime | None = None,
+    min_created_at: datetime | None = None,
+    max_created_at: datetime | None = None,
     pending_events: bool = True,
     with_lifecycle: bool = False,
 ) -> st.SearchStrategy[Customer]:
@@ -470,8 +470,8 @@ def customers(
         max_contact_points: the most contact points (at most 50).
         max_consents: the most consent records in the history (at most 1000).
         max_tags: the most tags (at most 200).
-        registered_after: the earliest registration time (aware); 2000 by default.
-        registered_before: the latest registration time (aware); 2099 by default.
+        min_created_at: the earliest registration time (aware); 2000 by default.
+        max_created_at: the latest registration time (aware); 2099 by default.
         pending_events: ``False`` to draw customers as a repository stores
             them, without pending events.
         with_lifecycle: ``True`` to end each history with moves along
@@ -496,9 +496,9 @@ def customers(
     _check_order(low_points, high_points, "$.max_contact_points", "min_contact_points")
     consent_count = _int_arg(max_consents, "$.max_consents", maximum=1000)
     tag_count = _int_arg(max_tags, "$.max_tags", maximum=MAX_TAGS)
-    low = _optional_aware_arg(registered_after, "$.registered_after", _DEFAULT_MIN_DATETIME)
-    high = _optional_aware_arg(registered_before, "$.registered_before", _DEFAULT_MAX_DATETIME)
-    _check_order(low, high, "$.registered_before", "registered_after")
+    low = _optional_aware_arg(min_created_at, "$.min_created_at", _DEFAULT_MIN_DATETIME)
+    high = _optional_aware_arg(max_created_at, "$.max_created_at", _DEFAULT_MAX_DATETIME)
+    _check_order(low, high, "$.max_created_at", "min_created_at")
     if not isinstance(pending_events, bool):
         raise InvalidType(
             f"must be a bool, not {type_name(pending_events)}", path="$.pending_events"

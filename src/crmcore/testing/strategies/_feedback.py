@@ -57,8 +57,8 @@ def reviews(
     *,
     customer_ids: Iterable[CustomerId] | None = None,
     ratings: Iterable[int] | None = None,
-    published_after: datetime | None = None,
-    published_before: datetime | None = None,
+    min_created_at: datetime | None = None,
+    max_created_at: datetime | None = None,
     pending_events: bool = True,
 ) -> st.SearchStrategy[Review]:
     """Valid public :class:`~crmcore.feedback.Review` aggregates, some already answered.
@@ -71,8 +71,8 @@ def reviews(
     Args:
         customer_ids: the known reviewers; any id by default.
         ratings: the ratings to draw from (1 to 5); all by default.
-        published_after: the earliest publication time (aware); 2000 by default.
-        published_before: the latest publication time (aware); 2099 by default.
+        min_created_at: the earliest publication time (aware); 2000 by default.
+        max_created_at: the latest publication time (aware); 2099 by default.
         pending_events: ``False`` to draw reviews as a repository stores them.
 
     Raises:
@@ -87,7 +87,7 @@ def reviews(
     built = _reviews(
         _customer_choices(customer_ids, "$.customer_ids"),
         _non_empty(rating_choices, "$.ratings"),
-        _window(published_after, published_before, "published"),
+        _window(min_created_at, max_created_at),
     )
     return built if _bool_arg(pending_events, "$.pending_events") else built.map(_stored)
 
@@ -141,8 +141,8 @@ def survey_responses(
     *,
     kinds: Iterable[SurveyKind | str] | None = None,
     customer_ids: Iterable[CustomerId] | None = None,
-    answered_after: datetime | None = None,
-    answered_before: datetime | None = None,
+    min_created_at: datetime | None = None,
+    max_created_at: datetime | None = None,
     pending_events: bool = True,
 ) -> st.SearchStrategy[SurveyResponse]:
     """Valid survey answers of every kind: CSAT (1-5), NPS (0-10) and CES (1-7).
@@ -156,8 +156,8 @@ def survey_responses(
     Args:
         kinds: ``"csat"``, ``"nps"`` and/or ``"ces"``; all by default.
         customer_ids: the customers answering; any id by default.
-        answered_after: the earliest answer time (aware); 2000 by default.
-        answered_before: the latest answer time (aware); 2099 by default.
+        min_created_at: the earliest answer time (aware); 2000 by default.
+        max_created_at: the latest answer time (aware); 2099 by default.
         pending_events: ``False`` to draw answers as a repository stores them.
 
     Raises:
@@ -168,7 +168,7 @@ def survey_responses(
     built = _survey_responses(
         kind_choices,
         _customer_choices(customer_ids, "$.customer_ids"),
-        _window(answered_after, answered_before, "answered"),
+        _window(min_created_at, max_created_at),
     )
     return built if _bool_arg(pending_events, "$.pending_events") else built.map(_stored)
 

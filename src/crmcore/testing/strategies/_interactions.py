@@ -48,8 +48,8 @@ def interactions(
     customer_ids: Iterable[CustomerId] | None = None,
     kinds: Iterable[InteractionKind | str] | None = None,
     channels: Iterable[Channel | str] | None = None,
-    occurred_after: datetime | None = None,
-    occurred_before: datetime | None = None,
+    min_created_at: datetime | None = None,
+    max_created_at: datetime | None = None,
     pending_events: bool = True,
 ) -> st.SearchStrategy[Interaction]:
     """Valid :class:`~crmcore.interactions.Interaction` aggregates, logged and sometimes linked later.
@@ -65,8 +65,8 @@ def interactions(
         customer_ids: the customers; any id by default.
         kinds: the kinds of interaction (members or values); all by default.
         channels: the channels (members or values); all by default.
-        occurred_after: the earliest time (aware); 2000 by default.
-        occurred_before: the latest time (aware); 2099 by default.
+        min_created_at: the earliest time (aware); 2000 by default.
+        max_created_at: the latest time (aware); 2099 by default.
         pending_events: ``False`` to draw records as a repository stores them.
 
     Raises:
@@ -89,7 +89,7 @@ def interactions(
     built = _interactions(
         _customer_choices(customer_ids, "$.customer_ids"),
         pairs,
-        _window(occurred_after, occurred_before, "occurred"),
+        _window(min_created_at, max_created_at),
     )
     return built if _bool_arg(pending_events, "$.pending_events") else built.map(_stored)
 

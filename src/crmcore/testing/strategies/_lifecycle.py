@@ -57,8 +57,8 @@ def lifecycle_states(
     *,
     definitions: Iterable[LifecycleDefinition] | None = None,
     max_changes: int = 8,
-    started_after: datetime | None = None,
-    started_before: datetime | None = None,
+    min_started_at: datetime | None = None,
+    max_started_at: datetime | None = None,
 ) -> st.SearchStrategy[LifecycleState]:
     """Valid :class:`~crmcore.customers.LifecycleState` values: a walk along a definition's moves.
 
@@ -71,8 +71,8 @@ def lifecycle_states(
         definitions: the definitions to walk; ``RELATIONSHIP_LADDER`` and
             ``CRM_STAGES`` by default.
         max_changes: the most changes in a history, the entry included (1 to 1000).
-        started_after: the earliest entry time (aware); 2000 by default.
-        started_before: the latest entry time (aware); 2099 by default.
+        min_started_at: the earliest entry time (aware); 2000 by default.
+        max_started_at: the latest entry time (aware); 2099 by default.
 
     Raises:
         InvalidType: an argument of the wrong type.
@@ -81,7 +81,7 @@ def lifecycle_states(
     return _lifecycle_states(
         _definition_choices(definitions),
         _int_arg(max_changes, "$.max_changes", minimum=1, maximum=1000),
-        _window(started_after, started_before, "started"),
+        _window(min_started_at, max_started_at, "started_at"),
     )
 
 

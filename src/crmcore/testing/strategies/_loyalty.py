@@ -163,8 +163,8 @@ def loyalty_accounts(
     program: LoyaltyProgram | None = None,
     customer_ids: Iterable[CustomerId] | None = None,
     max_steps: int = 6,
-    enrolled_after: datetime | None = None,
-    enrolled_before: datetime | None = None,
+    min_created_at: datetime | None = None,
+    max_created_at: datetime | None = None,
     pending_events: bool = True,
 ) -> st.SearchStrategy[LoyaltyAccount]:
     """Valid :class:`~crmcore.loyalty.LoyaltyAccount` aggregates with a ledger built by their commands.
@@ -184,8 +184,8 @@ def loyalty_accounts(
             one drawn by :func:`loyalty_programs` for each account by default.
         customer_ids: the members; any id by default.
         max_steps: the most commands after enrolling (0 to 100).
-        enrolled_after: the earliest enrolment time (aware); 2000 by default.
-        enrolled_before: the latest enrolment time (aware); 2099 by default.
+        min_created_at: the earliest enrolment time (aware); 2000 by default.
+        max_created_at: the latest enrolment time (aware); 2099 by default.
         pending_events: ``False`` to draw accounts as a repository stores them.
 
     Raises:
@@ -206,7 +206,7 @@ def loyalty_accounts(
         programs=programs,
         customers=_customer_choices(customer_ids, "$.customer_ids"),
         max_steps=_int_arg(max_steps, "$.max_steps", maximum=100),
-        enrolled=_window(enrolled_after, enrolled_before, "enrolled"),
+        enrolled=_window(min_created_at, max_created_at),
     )
     built = _loyalty_accounts(plan)
     return built if _bool_arg(pending_events, "$.pending_events") else built.map(_stored)

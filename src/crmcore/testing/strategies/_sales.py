@@ -101,8 +101,8 @@ def leads(
     customer_ids: Iterable[CustomerId] | None = None,
     sources: Iterable[LeadSource | str] | None = None,
     max_steps: int = 6,
-    captured_after: datetime | None = None,
-    captured_before: datetime | None = None,
+    min_created_at: datetime | None = None,
+    max_created_at: datetime | None = None,
     pending_events: bool = True,
 ) -> st.SearchStrategy[Lead]:
     """Valid sales :class:`~crmcore.sales.Lead` aggregates with a history built by their commands.
@@ -118,8 +118,8 @@ def leads(
             any id by default.
         sources: lead sources (members or values); all by default.
         max_steps: the most commands after capturing (0 to 100).
-        captured_after: the earliest capture time (aware); 2000 by default.
-        captured_before: the latest capture time (aware); 2099 by default.
+        min_created_at: the earliest capture time (aware); 2000 by default.
+        max_created_at: the latest capture time (aware); 2099 by default.
         pending_events: ``False`` to draw leads as a repository stores them.
 
     Raises:
@@ -130,7 +130,7 @@ def leads(
         customers=_customer_choices(customer_ids, "$.customer_ids"),
         sources=_enum_choices(sources, "$.sources", LeadSource),
         max_steps=_int_arg(max_steps, "$.max_steps", maximum=100),
-        captured=_window(captured_after, captured_before, "captured"),
+        captured=_window(min_created_at, max_created_at),
     )
     built = _leads(plan)
     return built if _bool_arg(pending_events, "$.pending_events") else built.map(_stored)
@@ -242,8 +242,8 @@ def opportunities(
     pipeline: PipelineDefinition | None = None,
     currencies: Iterable[str] | None = None,
     max_steps: int = 6,
-    opened_after: datetime | None = None,
-    opened_before: datetime | None = None,
+    min_created_at: datetime | None = None,
+    max_created_at: datetime | None = None,
     pending_events: bool = True,
 ) -> st.SearchStrategy[Opportunity]:
     """Valid sales :class:`~crmcore.sales.Opportunity` aggregates with a history built by their commands.
@@ -260,8 +260,8 @@ def opportunities(
             :func:`pipeline_definitions` for each by default.
         currencies: ISO 4217 codes of the amounts; every active code by default.
         max_steps: the most commands after opening (0 to 100).
-        opened_after: the earliest opening time (aware); 2000 by default.
-        opened_before: the latest opening time (aware); 2099 by default.
+        min_created_at: the earliest opening time (aware); 2000 by default.
+        max_created_at: the latest opening time (aware); 2099 by default.
         pending_events: ``False`` to draw opportunities as a repository stores them.
 
     Raises:
@@ -279,7 +279,7 @@ def opportunities(
         pipelines=pipelines,
         currencies=_currency_choices(currencies),
         max_steps=_int_arg(max_steps, "$.max_steps", maximum=100),
-        opened=_window(opened_after, opened_before, "opened"),
+        opened=_window(min_created_at, max_created_at),
     )
     built = _opportunities(plan)
     return built if _bool_arg(pending_events, "$.pending_events") else built.map(_stored)

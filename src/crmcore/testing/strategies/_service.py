@@ -65,8 +65,8 @@ def cases(
     kinds: Iterable[CaseKind | str] | None = None,
     priorities: Iterable[CasePriority | str] | None = None,
     max_steps: int = 6,
-    opened_after: datetime | None = None,
-    opened_before: datetime | None = None,
+    min_created_at: datetime | None = None,
+    max_created_at: datetime | None = None,
     pending_events: bool = True,
 ) -> st.SearchStrategy[Case]:
     """Valid service :class:`~crmcore.service.Case` aggregates with a history built by their commands.
@@ -82,8 +82,8 @@ def cases(
         kinds: complaint, question, request (members or values); all by default.
         priorities: the priorities a case is opened with; all by default.
         max_steps: the most commands after opening (0 to 100).
-        opened_after: the earliest opening time (aware); 2000 by default.
-        opened_before: the latest opening time (aware); 2099 by default.
+        min_created_at: the earliest opening time (aware); 2000 by default.
+        max_created_at: the latest opening time (aware); 2099 by default.
         pending_events: ``False`` to draw cases as a repository stores them.
 
     Raises:
@@ -95,7 +95,7 @@ def cases(
         kinds=_enum_choices(kinds, "$.kinds", CaseKind),
         priorities=_enum_choices(priorities, "$.priorities", CasePriority),
         max_steps=_int_arg(max_steps, "$.max_steps", maximum=100),
-        opened=_window(opened_after, opened_before, "opened"),
+        opened=_window(min_created_at, max_created_at),
     )
     built = _cases(plan)
     return built if _bool_arg(pending_events, "$.pending_events") else built.map(_stored)

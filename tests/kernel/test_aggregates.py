@@ -1,0 +1,349 @@
+"""One behaviour everywhere: the kernel's rules, checked once for every aggregate type.
+
+Every aggregate builds on the one base, so every aggregate must:
+
+- record events that carry the one envelope (sequence 1, 2, 3 ... without gaps, a
+  derived ``event_id``, its kind and id, times in order, at most its last change);
+- refuse a command dated before its last change, with code ``time_backwards``,
+  and stay unchanged;
+- pass ``actor``, ``correlation_id`` and ``causation_id`` through to its events and
+  refuse any other unknown keyword;
+- refuse, when loading, pending events of another aggregate, and a last change
+  dated before what its own data records;
+- load its documents of schema version 1;
+- refuse a status change its machine does not allow with ``TransitionNotAllowed``
+  (code ``transition``).
+"""
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from crmcore import CustomerId, Money, PersonName, StaffId, TransitionNotAllowed, ValidationError
+from crmcore.commerce import (
+    Order,
+    OrderId,
+    OrderLine,
+    PaymentId,
+    Period,
+    Plan,
+    PlanId,
+    ProductId,
+    Subscription,
+    SubscriptionId,
+)
+from crmcore.customers import Customer
+from crmcore.errors import InvalidType
+from crmcore.events import DomainEvent
+from crmcore.feedback import Review, SurveyResponse
+from crmcore.interactions import Interaction
+from crmcore.lifecycle import RELATIONSHIP_LADDER
+from crmcore.loyalty import LoyaltyAccount
+from crmcore.sales import (
+    STANDARD_PIPELINE,
+    Lead,
+    LeadId,
+    LeadSource,
+    LeadStatus,
+    Opportunity,
+    OpportunityId,
+)
+from crmcore.serialization import from_dict, to_dict
+from crmcore.service import Case, CaseId
+from crmcore.testing import strategies as crm
+
+SECOND = timedelta(seconds=1)
+MICROSECOND = timedelta(microseconds=1)
+TOO_MANY = [HealthCheck.too_slow, HealthCheck.filter_too_much]
+
+
+def _subscription_touch(sub: Subscription, at: Any, **meta: Any) -> Subscription:
+    return sub.record_failed_payment(
+        PaymentId(f"fail-{sub.sequence}"), sub.fee, at=at, reason="card_declined", **meta
+    )
+
+
+#: Commands that record at least one event on most aggregates of each type; a draw
+#: where none applies is skipped by ``_touched``.
+TOUCHES: dict[type, list[Callable[..., Any]]] = {
+    Customer: [lambda c, at, **m: c.add_tag(f"touch-{c.sequence}", at=at, **m)],
+    Interaction: [lambda i, at, **m: i.link(case_id=CaseId(f"case-t{i.sequence}"), at=at, **m)],
+    Order: [
+        lambda o, at, **m: o.record_failed_payment(
+            PaymentId(f"fail-{o.sequence}"), o.total, at=at, **m
+        ),
+        lambda o, at, **m: o.refund(Money("0.01", o.currency), at=at, reason="goodwill", **m),
+        lambda o, at, **m: o.fulfil(at=at, **m),
+        lambda o, at, **m: o.cancel(at=at, **m),
+    ],
+    Subscription: [_subscription_touch, lambda s, at, **m: s.cancel(at=at, **m)],
+    Case: [lambda c, at, **m: c.assign(StaffId(f"agent-t{c.sequence}"), at=at, **m)],
+    Review: [lambda r, at, **m: r.answer(at=at, **m)],
+    LoyaltyAccount: [lambda a, at, **m: a.adjust(1, at=at, reason="goodwill", **m)],
+    Lead: [lambda lead, at, **m: lead.assign(StaffId(f"agent-t{lead.sequence}"), at=at, **m)],
+    Opportunity: [lambda o, at, **m: o.assign(StaffId(f"agent-t{o.sequence}"), at=at, **m)],
+}
+
+STRATEGIES: dict[type, Callable[[], st.SearchStrategy[Any]]] = {
+    Customer: crm.customers,
+    Interaction: crm.interactions,
+    Order: crm.orders,
+    Subscription: crm.subscriptions,
+    Case: crm.cases,
+    SurveyResponse: crm.survey_responses,
+    Review: crm.reviews,
+    LoyaltyAccount: crm.loyalty_accounts,
+    Lead: crm.leads,
+    Opportunity: crm.opportunities,
+}
+ALL = list(STRATEGIES)
+COMMANDED = list(TOUCHES)
+
+
+def _ids(cls: type) -> str:
+    return cls.__name__
+
+
+def _touched(aggregate: Any, at: Any, **meta: Any) -> tuple[Any, Callable[..., Any]] | None:
+    """The aggregate after the first touch that records an event at ``at``, and that touch."""
+    for touch in TOUCHES[type(aggregate)]:
+        try:
+            changed = touch(aggregate, at, **meta)
+        except ValidationError:
+            continue
+        if changed.sequence > aggregate.sequence:
+            return changed, touch
+    return None
+
+
+def aggregates(cls: type) -> st.SearchStrategy[Any]:
+    return STRATEGIES[cls]()
+
+
+# -- events -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("cls", ALL, ids=_ids)
+@settings(suppress_health_check=TOO_MANY)
+@given(data=st.data())
+def test_events_carry_the_envelope(cls, data):
+    """Sequences run 1..n without gaps, ids are derived, kinds and ids match, times in order."""
+    aggregate = data.draw(aggregates(cls))
+    events = aggregate.pending_events
+    assert events
+    assert list(range(1, len(events) + 1)) == [e.sequence for e in events]
+    assert len(events) == aggregate.sequence
+    for event in events:
+        assert isinstance(event, DomainEvent)
+        assert aggregate.aggregate_kind == event.aggregate_kind
+        assert aggregate.id.value == event.aggregate_id
+        expected = f"{aggregate.aggregate_kind}:{aggregate.id.value}#{event.sequence}"
+        assert expected == event.event_id
+    times = [e.occurred_at for e in events]
+    assert sorted(times) == times
+    assert aggregate.created_at == times[0]
+    assert times[-1] <= aggregate.updated_at
+
+
+@pytest.mark.parametrize("cls", ALL, ids=_ids)
+@settings(suppress_health_check=TOO_MANY)
+@given(data=st.data())
+def test_aggregates_and_their_events_round_trip(cls, data):
+    """Every aggregate, with its pending events, survives a trip through JSON documents."""
+    aggregate = data.draw(aggregates(cls))
+    again = from_dict(type(aggregate), to_dict(aggregate))
+    assert aggregate == again
+    assert aggregate.pending_events == again.pending_events
+    assert (aggregate.sequence, aggregate.updated_at) == (again.sequence, again.updated_at)
+
+
+# -- the time rule and the envelope keywords -------------------------------------------------
+
+
+@pytest.mark.parametrize("cls", COMMANDED, ids=_ids)
+@settings(suppress_health_check=TOO_MANY)
+@given(data=st.data())
+def test_a_command_dated_before_the_last_change_is_refused(cls, data):
+    """Times never go backwards: ``time_backwards`` at ``$.at``, and nothing changes."""
+    aggregate = data.draw(aggregates(cls))
+    later = aggregate.updated_at + data.draw(st.integers(0, 3600)) * SECOND
+    found = _touched(aggregate, later)
+    if found is None:
+        return
+    _, touch = found
+    before = to_dict(aggregate)
+    with pytest.raises(ValidationError) as info:
+        touch(aggregate, aggregate.updated_at - MICROSECOND)
+    assert ("$.at", "time_backwards") == (info.value.path, info.value.code)
+    assert before == to_dict(aggregate)
+
+
+@pytest.mark.parametrize("cls", COMMANDED, ids=_ids)
+@settings(suppress_health_check=TOO_MANY)
+@given(data=st.data())
+def test_commands_pass_the_envelope_through(cls, data):
+    """The actor, correlation and causation ids a command is given reach every event it records."""
+    aggregate = data.draw(aggregates(cls)).without_pending_events()
+    meta = {"actor": "agent-7", "correlation_id": "req-1", "causation_id": "order:o-1#3"}
+    found = _touched(aggregate, aggregate.updated_at, **meta)
+    if found is None:
+        return
+    changed, _ = found
+    new = changed.pending_events
+    assert new
+    assert [aggregate.sequence + n for n in range(1, len(new) + 1)] == [e.sequence for e in new]
+    for event in new:
+        assert ("agent-7", "req-1", "order:o-1#3") == (
+            event.actor,
+            event.correlation_id,
+            event.causation_id,
+        )
+        assert aggregate.updated_at == event.occurred_at
+    assert aggregate.updated_at == changed.updated_at
+
+
+@pytest.mark.parametrize("cls", COMMANDED, ids=_ids)
+@settings(suppress_health_check=TOO_MANY)
+@given(data=st.data())
+def test_unknown_keywords_are_refused(cls, data):
+    """A misspelled envelope keyword is an error, never silently ignored."""
+    aggregate = data.draw(aggregates(cls))
+    at = aggregate.updated_at + SECOND
+    if _touched(aggregate, at) is None:
+        return
+    with pytest.raises(InvalidType) as info:
+        _touched_strict(aggregate, at, actr="agent-7")
+    assert "unknown_keyword" == info.value.code
+
+
+def _touched_strict(aggregate: Any, at: Any, **meta: Any) -> Any:
+    last: ValidationError | None = None
+    for touch in TOUCHES[type(aggregate)]:
+        try:
+            return touch(aggregate, at, **meta)
+        except InvalidType:
+            raise
+        except ValidationError as exc:
+            last = exc
+    raise AssertionError(f"no touch applied: {last}")
+
+
+# -- loading ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("cls", ALL, ids=_ids)
+@settings(suppress_health_check=TOO_MANY)
+@given(data=st.data())
+def test_events_of_another_aggregate_are_refused_on_load(cls, data):
+    """A stored document cannot smuggle in events that belong to another aggregate."""
+    aggregate = data.draw(aggregates(cls))
+    document = to_dict(aggregate)
+    event = document["pending_events"][0]
+    field = type(aggregate.pending_events[0]).aggregate_id_field
+    event[field] = "someone-else"
+    event.pop("event_id")
+    event.pop("aggregate_id")
+    with pytest.raises(ValidationError) as info:
+        from_dict(type(aggregate), document)
+    assert "foreign_event" in {p.code for p in info.value.problems}
+
+
+@pytest.mark.parametrize("cls", ALL, ids=_ids)
+@settings(suppress_health_check=TOO_MANY)
+@given(data=st.data())
+def test_a_last_change_before_the_data_is_refused_on_load(cls, data):
+    """``updated_at`` before the creation time is impossible."""
+    aggregate = data.draw(aggregates(cls))
+    document = to_dict(aggregate.without_pending_events())
+    document["updated_at"] = (aggregate.created_at - SECOND).isoformat()
+    with pytest.raises(ValidationError) as info:
+        from_dict(type(aggregate), document)
+    assert "time_backwards" in {p.code for p in info.value.problems}
+
+
+@pytest.mark.parametrize("cls", ALL, ids=_ids)
+@settings(suppress_health_check=TOO_MANY)
+@given(data=st.data())
+def test_schema_1_documents_load(cls, data):
+    """A document written before the kernel (its own field names, no sequence) still loads."""
+    aggregate = data.draw(aggregates(cls)).without_pending_events()
+    document = to_dict(aggregate)
+    concrete = type(aggregate)
+    old_names = {new: old for old, new in concrete.v1_renames.items()}
+    v1 = {old_names.get(key, key): value for key, value in document.items()}
+    del v1["sequence"]
+    v1.pop("updated_at")
+    v1["schema_version"] = 1
+    loaded = from_dict(type(aggregate), v1)
+    kernel_only = {"sequence", "updated_at"}
+    assert {k: v for k, v in document.items() if k not in kernel_only} == {
+        k: v for k, v in to_dict(loaded).items() if k not in kernel_only
+    }
+    assert 0 == loaded.sequence
+    assert aggregate.created_at <= loaded.updated_at <= aggregate.updated_at
+
+
+# -- status machines ----------------------------------------------------------------------
+
+
+def _refused_moves() -> list[tuple[str, Callable[[], Any]]]:
+    at = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    later = at + timedelta(days=1)
+    who = CustomerId("c-1")
+    case = Case.open(
+        CaseId("case-1"), customer_id=who, kind="question", subject="Hi", channel="email", at=at
+    )
+    order = Order.place(
+        OrderId("o-1"),
+        customer_id=who,
+        lines=[OrderLine(ProductId("sku-1"), 1, Money("10.00", "USD"), category="books")],
+        at=at,
+    )
+    plan = Plan(
+        id=PlanId("plan-1"),
+        name="Basic",
+        price=Money("9.99", "USD"),
+        period=Period.months(1),
+        product_type="streaming",
+    )
+    sub = Subscription.start(SubscriptionId("s-1"), customer_id=who, plan=plan, at=at)
+    lead = Lead.capture(LeadId("lead-1"), name=PersonName("Ana"), source=LeadSource.WEB, at=at)
+    deal = Opportunity.open(
+        OpportunityId("opp-1"),
+        customer_id=who,
+        name="Fleet renewal",
+        amount=Money("100", "USD"),
+        expected_close=date(2026, 6, 30),
+        owner=StaffId("agent-1"),
+        pipeline=STANDARD_PIPELINE,
+        at=at,
+    )
+    customer = Customer.register(who, name=PersonName("Ana"), at=at)
+    return [
+        ("case", lambda: case.close(at=later)),
+        ("order", lambda: order.fulfil(at=later)),
+        ("subscription", lambda: sub.cancel(at=at, immediately=True).renew(at=later)),
+        ("lead", lambda: lead.change_status(LeadStatus.CONVERTED, at=later)),
+        ("opportunity", lambda: deal.reopen(pipeline=STANDARD_PIPELINE, at=later)),
+        (
+            "relationship_ladder",
+            lambda: RELATIONSHIP_LADDER.fire(customer, "become_partner", at=later),
+        ),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("machine", "move"), _refused_moves(), ids=lambda v: v if isinstance(v, str) else ""
+)
+def test_refused_status_changes_are_transition_not_allowed(machine, move):
+    """Every status machine, and every lifecycle, refuses with one error type and one code."""
+    with pytest.raises(TransitionNotAllowed) as info:
+        move()
+    error = info.value
+    assert ("transition", machine) == (error.code, error.machine)
+    assert error.current is not None
+    assert isinstance(error.allowed, tuple)
