@@ -38,15 +38,6 @@ from crmcore.customers import Customer, CustomerId
 from crmcore.errors import InvalidType
 from crmcore.interactions import Interaction, InteractionId, timeline
 
-__all__ = [
-    "DemoCommerce",
-    "demo_commerce",
-    "demo_interactions",
-    "demo_orders",
-    "demo_section",
-    "demo_subscriptions",
-]
-
 #: The demo's products: id, category, unit price in rupiah.
 CATALOGUE: tuple[tuple[str, str, int], ...] = (
     ("sku-batik-01", "apparel", 275_000),

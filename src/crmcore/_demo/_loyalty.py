@@ -52,8 +52,6 @@ from crmcore.sales import (
     pipeline_forecast,
 )
 
-__all__ = ["DemoLoyalty", "demo_loyalty", "demo_section"]
-
 
 def _rp(amount: int) -> Money:
     return Money(amount, "IDR")

@@ -27,8 +27,6 @@ from crmcore.segmentation import (
     summarize_segments,
 )
 
-__all__ = ["demo_section"]
-
 #: Most cohorts (the latest) and offsets the section shows.
 MAX_COHORTS = 12
 

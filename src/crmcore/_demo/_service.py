@@ -40,8 +40,6 @@ from crmcore.service import (
     sla_status,
 )
 
-__all__ = ["demo_calendar", "demo_policy", "demo_section"]
-
 _KINDS = (CaseKind.COMPLAINT, CaseKind.QUESTION, CaseKind.QUESTION, CaseKind.REQUEST)
 _PRIORITIES = (
     (CasePriority.LOW, 3),

@@ -17,16 +17,20 @@ they all behave the same way:
 - loading checks: a document's own times never lie after ``updated_at``, and
   its pending events belong to it, in sequence.
 
-Subclasses declare ``aggregate_kind`` (``"order"``), ``id_type`` (``OrderId``), their
-fields, and three hooks: :meth:`_check` (their invariants), :meth:`_recorded_times`
+Subclasses name their kind in the class statement,
+``class Order(Aggregate[OrderId], kind="order")`` (the id type comes from the
+type argument; ``v1_renames={"placed_at": "created_at"}`` lists fields renamed
+since schema version 1), declare their fields, and implement three hooks: :meth:`_check` (their invariants), :meth:`_recorded_times`
 (the times their data holds) and :meth:`_event_fields` (the ids every event of
 theirs carries).
 """
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
+from types import MappingProxyType
 from typing import Any, ClassVar, Final, Generic, Self, TypeVar
 
 import attrs
@@ -35,15 +39,6 @@ from crmcore._kernel._checks import instance_of, require_aware, tuple_of, type_n
 from crmcore._kernel._events import MAX_SEQUENCE, DomainEvent, EventDraft, check_meta
 from crmcore._kernel._ids import Identifier
 from crmcore.errors import InvalidType, ValidationError
-
-__all__ = [
-    "Aggregate",
-    "Command",
-    "check_version",
-    "optional_typed_id",
-    "pending_events",
-    "typed_id",
-]
 
 IdT = TypeVar("IdT", bound=Identifier)
 
@@ -153,6 +148,23 @@ class Aggregate(Generic[IdT]):
     pending_events: tuple[DomainEvent, ...] = attrs.field(
         default=(), converter=pending_events, eq=False, hash=False
     )
+
+    def __init_subclass__(
+        cls,
+        *,
+        kind: str | None = None,
+        v1_renames: Mapping[str, str] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init_subclass__(**kwargs)
+        if kind is not None:
+            cls.aggregate_kind = kind
+            for base in getattr(cls, "__orig_bases__", ()):
+                args = typing.get_args(base)
+                if args and isinstance(args[0], type) and issubclass(args[0], Identifier):
+                    cls.id_type = args[0]
+        if v1_renames is not None:
+            cls.v1_renames = MappingProxyType(dict(v1_renames))
 
     def __attrs_post_init__(self) -> None:
         self._check()

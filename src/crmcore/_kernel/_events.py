@@ -38,15 +38,6 @@ from crmcore._kernel._checks import aware, type_name
 from crmcore._kernel._ids import Identifier, id_text
 from crmcore.errors import InvalidType, ValidationError
 
-__all__ = [
-    "MAX_SEQUENCE",
-    "DomainEvent",
-    "EventDraft",
-    "EventMeta",
-    "check_meta",
-    "event_types",
-]
-
 #: The longest actor, correlation or causation reference (an event id is longer than an id).
 MAX_REFERENCE: Final = 200
 #: The highest sequence number an aggregate's events may reach.
@@ -126,9 +117,14 @@ def _sequence(_: object, __: attrs.Attribute[Any], value: object) -> None:
 class DomainEvent:
     """Base of every domain event: the envelope (see the module documentation).
 
-    Subclasses group the events of one aggregate kind (``CustomerEvent``,
-    ``OrderEvent``, ...): they set ``aggregate_kind`` and name the field that
-    holds the aggregate's id in ``aggregate_id_field``.
+    Subclasses group the events of one aggregate kind, naming it and the field
+    that holds the aggregate's id in the class statement::
+
+        class OrderEvent(DomainEvent, aggregate="order", id_field="order_id"):
+            order_id: OrderId
+
+    Such a base is abstract (``event_types()`` leaves it out); its subclasses
+    are the events.
 
     Attributes:
         sequence: the event's position in its aggregate's history (from 1).
@@ -149,6 +145,21 @@ class DomainEvent:
     actor: str | None = attrs.field(default=None, converter=_actor, repr=False)
     correlation_id: str | None = attrs.field(default=None, converter=_correlation, repr=False)
     causation_id: str | None = attrs.field(default=None, converter=_causation, repr=False)
+
+    def __init_subclass__(
+        cls,
+        *,
+        aggregate: str | None = None,
+        id_field: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init_subclass__(**kwargs)
+        if aggregate is not None:
+            cls.aggregate_kind = aggregate
+            cls.aggregate_id_field = id_field or f"{aggregate}_id"
+            cls.abstract_event = True
+        elif "abstract_event" not in cls.__dict__:
+            cls.abstract_event = False
 
     @property
     def type(self) -> str:

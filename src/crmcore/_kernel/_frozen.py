@@ -8,8 +8,6 @@ from typing import TypeVar
 K = TypeVar("K")
 V = TypeVar("V")
 
-__all__ = ["FrozenMap"]
-
 
 class FrozenMap(Mapping[K, V]):
     """A read-only mapping that keeps its keys sorted and can be hashed.

@@ -18,31 +18,6 @@ import attrs
 from crmcore._kernel._checks import type_name
 from crmcore.errors import InvalidType, ValidationError
 
-__all__ = [
-    "CaseId",
-    "CustomerId",
-    "FeedbackId",
-    "IdSource",
-    "Identifier",
-    "InteractionId",
-    "LeadId",
-    "LoyaltyAccountId",
-    "OpportunityId",
-    "OrderId",
-    "PaymentId",
-    "PipelineId",
-    "PlanId",
-    "ProductId",
-    "ProgramId",
-    "ReviewId",
-    "RewardId",
-    "SeededIdSource",
-    "SequentialIdSource",
-    "StaffId",
-    "SubscriptionId",
-    "id_text",
-]
-
 #: Anything that returns a fresh identifier string each time it is called.
 IdSource = Callable[[], str]
 

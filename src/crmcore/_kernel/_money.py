@@ -20,8 +20,6 @@ from crmcore._kernel._checks import MAX_DIGITS, reject_float, to_decimal, type_n
 from crmcore._kernel._currencies import CURRENCIES
 from crmcore.errors import CurrencyMismatch, InvalidType, ValidationError
 
-__all__ = ["Currency", "Money", "currency"]
-
 _ROUNDING_MODES: Final = frozenset(
     {
         "ROUND_CEILING",

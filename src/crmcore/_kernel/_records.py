@@ -21,17 +21,6 @@ from crmcore._kernel._checks import require_aware, type_name
 from crmcore._kernel._money import Money
 from crmcore.errors import CurrencyMismatch, InvalidType, ValidationError
 
-__all__ = [
-    "LineRow",
-    "OrderRow",
-    "fields_of",
-    "read_lines",
-    "read_orders",
-    "require_id",
-    "require_iterable",
-    "single_currency",
-]
-
 _ABSENT = object()
 
 

@@ -17,8 +17,6 @@ from typing import Generic, TypeVar
 from crmcore._kernel._checks import type_name
 from crmcore.errors import InvalidType, TransitionNotAllowed, ValidationError
 
-__all__ = ["StatusMachine"]
-
 S = TypeVar("S", bound=StrEnum)
 
 

@@ -18,8 +18,6 @@ from dateutil.relativedelta import relativedelta
 from crmcore._kernel._checks import type_name
 from crmcore.errors import InvalidType, ValidationError
 
-__all__ = ["MAX_PERIOD_COUNT", "Period", "TimeUnit", "time_unit", "to_period"]
-
 
 class TimeUnit(StrEnum):
     """A calendar unit.

@@ -32,8 +32,6 @@ from crmcore._kernel._checks import aware, clean_text, require_aware, tuple_of, 
 from crmcore._kernel._ids import CustomerId, Identifier
 from crmcore.errors import InvalidType, ValidationError
 
-__all__ = ["TimelineEntry", "TimelineFact", "timeline"]
-
 #: Longest timeline kind label, in characters.
 MAX_KIND: Final = 64
 #: Longest timeline key, in characters.

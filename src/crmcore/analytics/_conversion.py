@@ -19,15 +19,6 @@ from crmcore._kernel._checks import require_aware, type_name
 from crmcore._kernel._records import fields_of, require_id, require_iterable
 from crmcore.errors import InvalidType, ValidationError
 
-__all__ = [
-    "CampaignResponse",
-    "StageConversion",
-    "campaign_response",
-    "response_rate",
-    "stage_conversion",
-    "stage_funnel",
-]
-
 
 class _Move(NamedTuple):
     customer_id: Hashable

@@ -14,9 +14,6 @@ from crmcore._kernel._checks import type_name
 from crmcore._kernel._time import TimeUnit, time_unit
 from crmcore.errors import InvalidType, ValidationError
 
-__all__ = ["GRANULARITIES", "Buckets", "check_tz"]
-
-
 #: The units an analysis can be bucketed by.
 GRANULARITIES: Final = (TimeUnit.WEEK, TimeUnit.MONTH)
 

@@ -26,17 +26,6 @@ from crmcore._kernel._records import (
 from crmcore.errors import InvalidType, ValidationError
 from crmcore.segmentation import ClvTier, tiers_by_percentile
 
-__all__ = [
-    "ProductCount",
-    "PurchaseSummary",
-    "average_order_value",
-    "purchase_frequency",
-    "purchase_summary",
-    "repeat_purchase_rate",
-    "top_clv_products",
-    "top_products",
-]
-
 
 @attrs.frozen(slots=True)
 class PurchaseSummary:

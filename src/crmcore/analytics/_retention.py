@@ -20,15 +20,6 @@ from crmcore._kernel._time import TimeUnit
 from crmcore.analytics._periods import Buckets, check_tz
 from crmcore.errors import InvalidType, ValidationError
 
-__all__ = [
-    "CohortMatrix",
-    "PeriodRetention",
-    "churn_rate",
-    "cohort_retention",
-    "retention_by_period",
-    "retention_rate",
-]
-
 
 def _count(value: object, path: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int):

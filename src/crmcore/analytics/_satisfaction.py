@@ -14,8 +14,6 @@ from crmcore._kernel._checks import type_name
 from crmcore._kernel._records import require_iterable
 from crmcore.errors import InvalidType, ValidationError
 
-__all__ = ["CsatSummary", "NpsSummary", "csat", "nps"]
-
 _ABSENT = object()
 
 

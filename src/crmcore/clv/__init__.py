@@ -5,9 +5,66 @@ anything that iterates) and need no domain types; thin adapters turn domain
 orders into summaries. No numpy, scipy or pandas at runtime.
 """
 
-from crmcore.clv import _formula, models, summaries
-from crmcore.clv._formula import *  # noqa: F403 - each module declares its public names.
-from crmcore.clv.models import *  # noqa: F403
-from crmcore.clv.summaries import *  # noqa: F403
+from crmcore.clv._formula import (
+    FormulaCLV,
+    formula_clv,
+)
+from crmcore.clv.models import (
+    BetaGeo,
+    BetaGeoBetaBinom,
+    ConvergenceError,
+    FitDiagnostics,
+    GammaGamma,
+    ModelError,
+    ModifiedBetaGeo,
+    NotFittedError,
+    ParetoNBD,
+    PurchaseModel,
+    ShiftedBetaGeometric,
+    customer_lifetime_value,
+)
+from crmcore.clv.summaries import (
+    Amount,
+    CompressedHistories,
+    CustomerState,
+    CustomerSummary,
+    PeriodTotal,
+    SummaryAccumulator,
+    SummaryColumns,
+    SummaryTable,
+    Transaction,
+    TransactionLike,
+    period_index,
+    period_start,
+    summarize,
+)
 
-__all__ = sorted([*_formula.__all__, *models.__all__, *summaries.__all__])  # noqa: PLE0605
+__all__ = [
+    "Amount",
+    "BetaGeo",
+    "BetaGeoBetaBinom",
+    "CompressedHistories",
+    "ConvergenceError",
+    "CustomerState",
+    "CustomerSummary",
+    "FitDiagnostics",
+    "FormulaCLV",
+    "GammaGamma",
+    "ModelError",
+    "ModifiedBetaGeo",
+    "NotFittedError",
+    "ParetoNBD",
+    "PeriodTotal",
+    "PurchaseModel",
+    "ShiftedBetaGeometric",
+    "SummaryAccumulator",
+    "SummaryColumns",
+    "SummaryTable",
+    "Transaction",
+    "TransactionLike",
+    "customer_lifetime_value",
+    "formula_clv",
+    "period_index",
+    "period_start",
+    "summarize",
+]

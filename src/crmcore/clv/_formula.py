@@ -20,8 +20,6 @@ from crmcore._kernel._checks import to_decimal, type_name
 from crmcore._kernel._money import Money
 from crmcore.errors import CurrencyMismatch, InvalidType, ValidationError
 
-__all__ = ["FormulaCLV", "formula_clv"]
-
 #: The longest retention the formula accepts, in years (one discounted term per year).
 MAX_RETENTION_YEARS: Final = 1000
 

@@ -12,32 +12,16 @@ from crmcore._kernel._money import Money
 from crmcore.commerce._order_lines import OrderLine, ReturnedLine
 from crmcore.commerce._payments import Payment
 
-__all__ = [
-    "OrderCancelled",
-    "OrderEvent",
-    "OrderFulfilled",
-    "OrderItemsReturned",
-    "OrderPaid",
-    "OrderPaymentFailed",
-    "OrderPaymentRecorded",
-    "OrderPlaced",
-    "OrderRefunded",
-]
-
 # -- events ------------------------------------------------------------------------------
 
 
 @attrs.frozen(slots=True, kw_only=True)
-class OrderEvent(DomainEvent):
+class OrderEvent(DomainEvent, aggregate="order"):
     """Base of the events recorded by an :class:`Order`.
 
     Order events carry ids, statuses, amounts, lines and payments; the free
     text reasons given for refunds, returns and cancellations stay in the order.
     """
-
-    abstract_event: ClassVar[bool] = True
-    aggregate_kind: ClassVar[str] = "order"
-    aggregate_id_field: ClassVar[str] = "order_id"
 
     order_id: OrderId
     customer_id: CustomerId

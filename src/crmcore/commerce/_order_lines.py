@@ -21,16 +21,6 @@ from crmcore._kernel._ids import ProductId
 from crmcore._kernel._money import Money, money_at_least_zero, positive_money, same_currency
 from crmcore.errors import InvalidType, ValidationError
 
-__all__ = [
-    "MAX_LINES",
-    "MAX_QUANTITY",
-    "MAX_RECORDS",
-    "ItemReturn",
-    "OrderLine",
-    "Refund",
-    "ReturnedLine",
-]
-
 # -- values ------------------------------------------------------------------------------
 
 

@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import ClassVar, Final, Unpack
+from typing import Final, Unpack
 
 import attrs
 
@@ -64,12 +64,6 @@ from crmcore.commerce._order_lines import (
 )
 from crmcore.commerce._payments import Payment, PaymentMethod, PaymentOutcome
 from crmcore.errors import InvalidType, TransitionNotAllowed, ValidationError
-
-__all__ = [
-    "ORDER_STATUSES",
-    "Order",
-    "OrderStatus",
-]
 
 
 class OrderStatus(StrEnum):
@@ -176,7 +170,7 @@ _FirstDraft = EventDraft | Callable[["Order"], EventDraft]
 
 
 @attrs.frozen(slots=True, kw_only=True, repr=False)
-class Order(Aggregate[OrderId]):
+class Order(Aggregate[OrderId], kind="order", v1_renames={"placed_at": "created_at"}):
     """An order: lines, payments, refunds and returns, with a status machine.
 
     ``Order`` is immutable; every command returns a new order and records
@@ -232,10 +226,6 @@ class Order(Aggregate[OrderId]):
         cancel_reason: the reason given for the cancellation, if any (free
             text: it stays here and never goes into an event).
     """
-
-    aggregate_kind: ClassVar[str] = "order"
-    id_type: ClassVar[type[OrderId]] = OrderId
-    v1_renames: ClassVar[Mapping[str, str]] = {"placed_at": "created_at"}
 
     customer_id: CustomerId = attrs.field(validator=typed_id(CustomerId, "$.customer_id"))
     lines: tuple[OrderLine, ...] = attrs.field(converter=_order_lines)

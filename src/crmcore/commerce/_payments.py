@@ -17,13 +17,6 @@ from crmcore._kernel._ids import PaymentId
 from crmcore._kernel._money import Money, positive_money
 from crmcore.errors import ValidationError
 
-__all__ = [
-    "Payment",
-    "PaymentMethod",
-    "PaymentOutcome",
-]
-
-
 # -- shared checks -------------------------------------------------------------------------
 
 

@@ -28,9 +28,6 @@ from crmcore.commerce._payments import Payment, PaymentMethod
 from crmcore.commerce._subscription_events import SUBSCRIPTION_STATUSES, SubscriptionStatus
 from crmcore.errors import InvalidType, ValidationError
 
-__all__ = ["MAX_DUES", "MAX_PAYMENTS", "MAX_PLAN_NAME", "PaymentDue", "PaymentDueStatus", "Plan"]
-
-
 #: Longest plan name, in characters.
 MAX_PLAN_NAME: Final = 120
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import ClassVar, Final
+from typing import Final
 
 import attrs
 
@@ -15,35 +15,16 @@ from crmcore._kernel._status import StatusMachine
 from crmcore._kernel._time import Period
 from crmcore.commerce._payments import Payment
 
-__all__ = [
-    "SUBSCRIPTION_STATUSES",
-    "SubscriptionCancellationScheduled",
-    "SubscriptionCancelled",
-    "SubscriptionEvent",
-    "SubscriptionExpired",
-    "SubscriptionPaymentFailed",
-    "SubscriptionPaymentRecorded",
-    "SubscriptionRenewed",
-    "SubscriptionResumed",
-    "SubscriptionStarted",
-    "SubscriptionStatus",
-    "SubscriptionStatusChanged",
-]
-
 # -- events ------------------------------------------------------------------------------
 
 
 @attrs.frozen(slots=True, kw_only=True)
-class SubscriptionEvent(DomainEvent):
+class SubscriptionEvent(DomainEvent, aggregate="subscription"):
     """Base of the events recorded by a :class:`Subscription`.
 
     Subscription events carry ids, statuses, amounts, periods and payments;
     the free-text cancellation reason and the plan's name stay in the subscription.
     """
-
-    abstract_event: ClassVar[bool] = True
-    aggregate_kind: ClassVar[str] = "subscription"
-    aggregate_id_field: ClassVar[str] = "subscription_id"
 
     subscription_id: SubscriptionId
     customer_id: CustomerId

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
-from typing import ClassVar, Unpack
+from typing import Unpack
 
 import attrs
 
@@ -76,9 +76,6 @@ from crmcore.commerce._subscription_events import (
 )
 from crmcore.errors import InvalidType, ValidationError
 
-__all__ = ["Subscription", "first_subscription_date"]
-
-
 # -- the plan ----------------------------------------------------------------------------
 
 
@@ -89,7 +86,9 @@ __all__ = ["Subscription", "first_subscription_date"]
 
 
 @attrs.frozen(slots=True, kw_only=True, repr=False)
-class Subscription(Aggregate[SubscriptionId]):
+class Subscription(
+    Aggregate[SubscriptionId], kind="subscription", v1_renames={"started_at": "created_at"}
+):
     """A customer's subscription to a plan: schedule, status and payment history.
 
     Start one with :meth:`start`. Billing begins when the trial (if the plan
@@ -159,10 +158,6 @@ class Subscription(Aggregate[SubscriptionId]):
         ended_at: when the subscription ended (cancelled or expired).
         payments: every payment and failed attempt, oldest first.
     """
-
-    aggregate_kind: ClassVar[str] = "subscription"
-    id_type: ClassVar[type[SubscriptionId]] = SubscriptionId
-    v1_renames: ClassVar[Mapping[str, str]] = {"started_at": "created_at"}
 
     # The base's ``created_at``, pinned to its UTC offset (see the class documentation).
     created_at: datetime = attrs.field(converter=_sub_created_at)

@@ -29,15 +29,6 @@ from crmcore._kernel._checks import aware, clean_text, enum_converter, optional_
 from crmcore.customers._contact import Channel
 from crmcore.errors import ValidationError
 
-__all__ = [
-    "ConsentDecision",
-    "ConsentRecord",
-    "ConsentStatus",
-    "LegalBasis",
-    "Purpose",
-    "decide_consent",
-]
-
 
 class Purpose(StrEnum):
     """Why the business wants to use a channel."""

@@ -10,13 +10,6 @@ import attrs
 from crmcore._kernel._checks import clean_text, enum_converter, is_bool, type_name
 from crmcore.errors import InvalidType, ValidationError
 
-__all__ = [
-    "Channel",
-    "ContactPoint",
-    "normalize_email",
-    "normalize_phone",
-]
-
 
 class Channel(StrEnum):
     """A channel the business and the customer talk over."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
-from typing import Any, ClassVar, Unpack
+from typing import Any, Unpack
 
 import attrs
 from dateutil.relativedelta import relativedelta
@@ -68,11 +68,6 @@ from crmcore.customers._party import (
     check_language,
 )
 from crmcore.errors import InvalidType, ValidationError
-
-__all__ = [
-    "Customer",
-    "PartyKind",
-]
 
 #: Most contact points one customer may hold.
 MAX_CONTACT_POINTS = 50
@@ -178,7 +173,7 @@ def _customer_kind(value: object) -> PartyKind:
 
 
 @attrs.frozen(slots=True, kw_only=True, repr=False)
-class Customer(Aggregate[CustomerId]):
+class Customer(Aggregate[CustomerId], kind="customer"):
     """A customer, existing or potential: a person or an organization.
 
     ``Customer`` is immutable. Every command method (``add_tag``,
@@ -209,9 +204,6 @@ class Customer(Aggregate[CustomerId]):
     >>> ana
     Customer(id=CustomerId('c-1'), kind='person', version=0, contact_points=1, consents=1, tags=0, pending_events=3)
     """
-
-    aggregate_kind: ClassVar[str] = "customer"
-    id_type: ClassVar[type[CustomerId]] = CustomerId
 
     kind: PartyKind = attrs.field(converter=_customer_kind)
     profile: Profile = attrs.field(validator=_profile)

@@ -20,34 +20,10 @@ from crmcore._kernel._ids import CustomerId
 from crmcore.customers._consent import ConsentStatus, LegalBasis, Purpose
 from crmcore.customers._contact import Channel
 
-__all__ = [
-    "CustomerAddressAdded",
-    "CustomerAddressRemoved",
-    "CustomerAttributeRemoved",
-    "CustomerAttributeSet",
-    "CustomerBirthDateChanged",
-    "CustomerConsentGiven",
-    "CustomerConsentWithdrawn",
-    "CustomerContactPointAdded",
-    "CustomerContactPointRemoved",
-    "CustomerContactPointVerified",
-    "CustomerEvent",
-    "CustomerLanguageChanged",
-    "CustomerPrimaryContactPointChanged",
-    "CustomerRegistered",
-    "CustomerRenamed",
-    "CustomerTagAdded",
-    "CustomerTagRemoved",
-]
-
 
 @attrs.frozen(slots=True, kw_only=True)
-class CustomerEvent(DomainEvent):
+class CustomerEvent(DomainEvent, aggregate="customer"):
     """Base of the events recorded by a :class:`~crmcore.Customer`."""
-
-    abstract_event: ClassVar[bool] = True
-    aggregate_kind: ClassVar[str] = "customer"
-    aggregate_id_field: ClassVar[str] = "customer_id"
 
     customer_id: CustomerId
 

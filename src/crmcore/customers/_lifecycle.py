@@ -39,18 +39,6 @@ from crmcore._kernel._checks import check_name, clean_text, require_aware, type_
 from crmcore.customers._events import CustomerEvent
 from crmcore.errors import InvalidType, ValidationError
 
-__all__ = [
-    "MAX_HISTORY",
-    "START_TRIGGER",
-    "CustomerStageChanged",
-    "LifecycleState",
-    "NamedDefinition",
-    "StageChange",
-    "check_lifecycles",
-    "definition_name",
-    "to_lifecycles",
-]
-
 #: The trigger recorded for the entry into a lifecycle (the first change of a history).
 START_TRIGGER: Final = "start"
 #: Most changes one lifecycle history may hold.

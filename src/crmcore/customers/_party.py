@@ -21,15 +21,6 @@ from crmcore._kernel._checks import (
 from crmcore._kernel._frozen import FrozenMap
 from crmcore.errors import InvalidType, ValidationError
 
-__all__ = [
-    "COUNTRY_CODES",
-    "AttributeValue",
-    "OrganizationName",
-    "PersonName",
-    "PostalAddress",
-    "Profile",
-]
-
 #: Longest name part, in characters.
 MAX_NAME = 200
 

@@ -24,13 +24,6 @@ from crmcore.errors import InvalidType, ValidationError
 from crmcore.feedback._reviews import MAX_AUTHOR, NEGATIVE_AT_MOST, Review, normalize_platform
 from crmcore.feedback._surveys import check_score
 
-__all__ = [
-    "ResponseGuideline",
-    "ResponsePlan",
-    "ResponseStep",
-    "response_plan",
-]
-
 #: Longest service standard or compensation offer in a response plan, in characters.
 MAX_PLAN_TEXT: Final = 500
 

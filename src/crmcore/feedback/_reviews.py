@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import Any, ClassVar, Final, Unpack
+from typing import Any, Final, Unpack
 
 import attrs
 
@@ -23,13 +23,6 @@ from crmcore._kernel._ids import CustomerId, ReviewId
 from crmcore._kernel._timeline import TimelineEntry
 from crmcore.errors import ValidationError
 from crmcore.feedback._surveys import check_score
-
-__all__ = [
-    "Review",
-    "ReviewAnswered",
-    "ReviewEvent",
-    "ReviewReceived",
-]
 
 #: Longest review text, in characters.
 MAX_TEXT: Final = 10_000
@@ -54,15 +47,11 @@ def normalize_platform(value: object, path: str = "$.platform") -> str:
 
 
 @attrs.frozen(slots=True, kw_only=True)
-class ReviewEvent(DomainEvent):
+class ReviewEvent(DomainEvent, aggregate="review"):
     """Base of the events recorded by a :class:`Review`.
 
     ``customer_id`` is ``None`` when the reviewer is not known to be a customer.
     """
-
-    abstract_event: ClassVar[bool] = True
-    aggregate_kind: ClassVar[str] = "review"
-    aggregate_id_field: ClassVar[str] = "review_id"
 
     review_id: ReviewId
     customer_id: CustomerId | None
@@ -117,7 +106,7 @@ def _review_answered_at(value: object) -> datetime | None:
 
 
 @attrs.frozen(slots=True, kw_only=True, repr=False)
-class Review(Aggregate[ReviewId]):
+class Review(Aggregate[ReviewId], kind="review", v1_renames={"published_at": "created_at"}):
     """A public review: a platform, a rating from 1 to 5, text, and who wrote it.
 
     ``customer_id`` is set when the reviewer is known to be a customer. The
@@ -148,10 +137,6 @@ class Review(Aggregate[ReviewId]):
     >>> [(e.event_id, e.type, e.rating) for e in review.pending_events]
     [('review:r-1#1', 'ReviewReceived', 2)]
     """
-
-    aggregate_kind: ClassVar[str] = "review"
-    id_type: ClassVar[type[ReviewId]] = ReviewId
-    v1_renames: ClassVar[Mapping[str, str]] = {"published_at": "created_at"}
 
     platform: str = attrs.field(converter=_review_platform)
     rating: int = attrs.field(validator=_review_rating)

@@ -44,23 +44,6 @@ from crmcore._kernel._events import DomainEvent, EventMeta
 from crmcore._kernel._ids import CaseId, CustomerId, FeedbackId, OrderId
 from crmcore.errors import InvalidType, ValidationError
 
-__all__ = [
-    "CesResponse",
-    "CsatResponse",
-    "NpsBreakdown",
-    "NpsCategory",
-    "NpsResponse",
-    "SurveyAnswered",
-    "SurveyEvent",
-    "SurveyKind",
-    "SurveyResponse",
-    "csat_score",
-    "customer_effort_score",
-    "net_promoter_score",
-    "nps_breakdown",
-    "nps_category",
-]
-
 #: Longest survey comment, in characters.
 MAX_COMMENT: Final = 10_000
 
@@ -125,12 +108,8 @@ def _comment(value: object) -> str | None:
 
 
 @attrs.frozen(slots=True, kw_only=True)
-class SurveyEvent(DomainEvent):
+class SurveyEvent(DomainEvent, aggregate="survey_response", id_field="response_id"):
     """Base of the events recorded by a :class:`SurveyResponse` (of any survey)."""
-
-    abstract_event: ClassVar[bool] = True
-    aggregate_kind: ClassVar[str] = "survey_response"
-    aggregate_id_field: ClassVar[str] = "response_id"
 
     response_id: FeedbackId
     customer_id: CustomerId
@@ -150,7 +129,9 @@ class SurveyAnswered(SurveyEvent):
 
 
 @attrs.frozen(slots=True, kw_only=True, repr=False)
-class SurveyResponse(Aggregate[FeedbackId]):
+class SurveyResponse(
+    Aggregate[FeedbackId], kind="survey_response", v1_renames={"responded_at": "created_at"}
+):
     """Base of the survey responses: one customer's score at one time.
 
     Use the concrete classes (:class:`CsatResponse`, :class:`NpsResponse`,
@@ -164,10 +145,6 @@ class SurveyResponse(Aggregate[FeedbackId]):
     The comment is free text that may hold personal data: the repr leaves it
     out. A response is also a timeline fact (kind ``csat``, ``nps`` or ``ces``).
     """
-
-    aggregate_kind: ClassVar[str] = "survey_response"
-    id_type: ClassVar[type[FeedbackId]] = FeedbackId
-    v1_renames: ClassVar[Mapping[str, str]] = {"responded_at": "created_at"}
 
     survey: ClassVar[SurveyKind]
     min_score: ClassVar[int]

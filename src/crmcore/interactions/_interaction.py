@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any, ClassVar, Final, Unpack
+from typing import Any, Final, Unpack
 
 import attrs
 
@@ -27,16 +27,6 @@ from crmcore._kernel._events import DomainEvent, EventMeta
 from crmcore._kernel._ids import CaseId, CustomerId, InteractionId, OpportunityId, StaffId
 from crmcore.customers import Channel
 from crmcore.errors import InvalidType, ValidationError
-
-__all__ = [
-    "Direction",
-    "Interaction",
-    "InteractionEvent",
-    "InteractionKind",
-    "InteractionLinked",
-    "InteractionLogged",
-]
-
 
 #: Longest subject line, in characters.
 MAX_SUBJECT: Final = 200
@@ -146,12 +136,8 @@ def _seconds(duration: object) -> int | None:
 
 
 @attrs.frozen(slots=True, kw_only=True)
-class InteractionEvent(DomainEvent):
+class InteractionEvent(DomainEvent, aggregate="interaction"):
     """Base of the events recorded by an :class:`Interaction`."""
-
-    abstract_event: ClassVar[bool] = True
-    aggregate_kind: ClassVar[str] = "interaction"
-    aggregate_id_field: ClassVar[str] = "interaction_id"
 
     interaction_id: InteractionId
     customer_id: CustomerId
@@ -186,7 +172,9 @@ def _optional_id(value: object, cls: type[CaseId | OpportunityId], path: str) ->
 
 
 @attrs.frozen(slots=True, kw_only=True, repr=False)
-class Interaction(Aggregate[InteractionId]):
+class Interaction(
+    Aggregate[InteractionId], kind="interaction", v1_renames={"occurred_at": "created_at"}
+):
     """One touchpoint with a customer.
 
     Build one with :meth:`log`, which validates everything and records
@@ -230,10 +218,6 @@ class Interaction(Aggregate[InteractionId]):
     >>> [(e.event_id, e.type, e.actor) for e in linked.pending_events]
     [('interaction:i-1#1', 'InteractionLogged', None), ('interaction:i-1#2', 'InteractionLinked', 'agent-7')]
     """
-
-    aggregate_kind: ClassVar[str] = "interaction"
-    id_type: ClassVar[type[InteractionId]] = InteractionId
-    v1_renames: ClassVar[Mapping[str, str]] = {"occurred_at": "created_at"}
 
     customer_id: CustomerId = attrs.field(validator=typed_id(CustomerId, "$.customer_id"))
     kind: InteractionKind = attrs.field(converter=_kind)

@@ -17,8 +17,6 @@ from crmcore.errors import InvalidType, Problem, TransitionNotAllowed, Validatio
 from crmcore.lifecycle._diagrams import dot, mermaid
 from crmcore.lifecycle._errors import InvalidDefinition
 
-__all__ = ["MAX_STATES", "MAX_TRANSITIONS", "Guard", "LifecycleDefinition", "State", "Transition"]
-
 #: Most states one definition may declare.
 MAX_STATES: Final = 256
 #: Most transitions one definition may declare.

@@ -9,7 +9,6 @@ from crmcore.errors import ValidationError
 if TYPE_CHECKING:
     from crmcore.lifecycle._definition import LifecycleDefinition
 
-__all__ = ["dot", "mermaid"]
 
 _DIRECTIONS: Final = ("LR", "TB", "RL", "BT")
 #: Soft fills for state groups, used in order of first appearance.

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from crmcore.errors import ValidationError
 
-__all__ = ["InvalidDefinition"]
-
 
 class InvalidDefinition(ValidationError):
     """A lifecycle definition is inconsistent; ``problems`` lists every fault found.

@@ -20,18 +20,6 @@ from crmcore.customers import Customer, FrozenMap, LifecycleState, StageChange
 from crmcore.errors import InvalidType, ValidationError
 from crmcore.lifecycle._definition import LifecycleDefinition
 
-__all__ = [
-    "Flow",
-    "Funnel",
-    "FunnelStep",
-    "StageCount",
-    "StageDistribution",
-    "funnel",
-    "stage_at",
-    "stage_distribution",
-    "time_in_stages",
-]
-
 
 def _definition(value: object) -> LifecycleDefinition:
     if not isinstance(value, LifecycleDefinition):

@@ -63,16 +63,6 @@ from crmcore.customers import Customer, LifecycleState
 from crmcore.errors import InvalidType, ValidationError
 from crmcore.lifecycle._standard import LADDER_RUNGS, RELATIONSHIP_LADDER, LadderStage
 
-__all__ = [
-    "DEFAULT_POLICY",
-    "Facts",
-    "ProgressionPolicy",
-    "ProgressionRule",
-    "Step",
-    "progress",
-    "progression_steps",
-]
-
 _L = LadderStage
 _LADDER = RELATIONSHIP_LADDER
 _INACTIVE: Final = frozenset({_L.LAPSED.value, _L.CHURNED.value})

@@ -9,16 +9,6 @@ from typing import Final
 from crmcore.customers import FrozenMap
 from crmcore.lifecycle._definition import LifecycleDefinition, State, Transition
 
-__all__ = [
-    "CRM_STAGES",
-    "CRM_STAGE_FOR_LADDER_STAGE",
-    "LADDER_RUNGS",
-    "RELATIONSHIP_LADDER",
-    "CrmStage",
-    "LadderStage",
-    "crm_stage_for",
-]
-
 
 class LadderStage(StrEnum):
     """The stages of :data:`RELATIONSHIP_LADDER` (each equal to its plain name)."""

@@ -66,7 +66,7 @@ from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, ClassVar, Final, Unpack
+from typing import Any, Final, Unpack
 
 import attrs
 
@@ -103,8 +103,6 @@ from crmcore.loyalty._ledger import (
     required_reason,
 )
 from crmcore.loyalty._program import LoyaltyProgram, TierBasis, points_value
-
-__all__ = ["EARNING_STATUSES", "LoyaltyAccount"]
 
 #: Most entries one ledger may hold.
 MAX_ENTRIES: Final = 100_000
@@ -156,7 +154,9 @@ def _account_confirmed_at(value: object) -> datetime:
 
 
 @attrs.frozen(slots=True, kw_only=True, repr=False)
-class LoyaltyAccount(Aggregate[LoyaltyAccountId]):
+class LoyaltyAccount(
+    Aggregate[LoyaltyAccountId], kind="loyalty_account", v1_renames={"enrolled_at": "created_at"}
+):
     """One customer's membership of one loyalty program: a points ledger and a tier.
 
     Enrol with :meth:`enroll`. Like every crmcore aggregate it is immutable:
@@ -181,10 +181,6 @@ class LoyaltyAccount(Aggregate[LoyaltyAccountId]):
             last confirmed it; the downgrade grace runs from here or from
             :meth:`last_qualified_at`, whichever is later.
     """
-
-    aggregate_kind: ClassVar[str] = "loyalty_account"
-    id_type: ClassVar[type[LoyaltyAccountId]] = LoyaltyAccountId
-    v1_renames: ClassVar[Mapping[str, str]] = {"enrolled_at": "created_at"}
 
     customer_id: CustomerId = attrs.field(validator=typed_id(CustomerId, "$.customer_id"))
     program_id: ProgramId = attrs.field(validator=typed_id(ProgramId, "$.program_id"))

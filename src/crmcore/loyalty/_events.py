@@ -17,25 +17,10 @@ import attrs
 from crmcore._kernel._events import DomainEvent
 from crmcore._kernel._ids import CustomerId, LoyaltyAccountId, OrderId, ProgramId, RewardId
 
-__all__ = [
-    "LoyaltyEvent",
-    "LoyaltyMemberEnrolled",
-    "LoyaltyPointsAdjusted",
-    "LoyaltyPointsEarned",
-    "LoyaltyPointsExpired",
-    "LoyaltyPointsRedeemed",
-    "LoyaltyRewardRedeemed",
-    "LoyaltyTierChanged",
-]
-
 
 @attrs.frozen(slots=True, kw_only=True)
-class LoyaltyEvent(DomainEvent):
+class LoyaltyEvent(DomainEvent, aggregate="loyalty_account", id_field="account_id"):
     """Base of the events recorded by a :class:`~crmcore.loyalty.LoyaltyAccount`."""
-
-    abstract_event: ClassVar[bool] = True
-    aggregate_kind: ClassVar[str] = "loyalty_account"
-    aggregate_id_field: ClassVar[str] = "account_id"
 
     account_id: LoyaltyAccountId
     customer_id: CustomerId

@@ -30,18 +30,6 @@ from crmcore._kernel._money import Money
 from crmcore.errors import InvalidType, ValidationError
 from crmcore.loyalty._program import MAX_POINTS
 
-__all__ = [
-    "MAX_REASON",
-    "EntryKind",
-    "LedgerEntry",
-    "PointsLot",
-    "PointsTotals",
-    "TierChange",
-    "optional_reason",
-    "replay",
-    "required_reason",
-]
-
 #: Longest reason of a ledger entry or a tier change, in characters.
 MAX_REASON: Final = 500
 

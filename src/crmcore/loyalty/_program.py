@@ -83,18 +83,6 @@ from crmcore._kernel._money import (
 from crmcore._kernel._time import Period, to_period
 from crmcore.errors import InvalidType, ValidationError
 
-__all__ = [
-    "BonusKind",
-    "BonusRule",
-    "EarnQuote",
-    "EarnRate",
-    "LoyaltyProgram",
-    "PointsRounding",
-    "Reward",
-    "Tier",
-    "TierBasis",
-]
-
 #: The most points one ledger entry, price or threshold may carry.
 MAX_POINTS: Final = 10**12
 #: Longest program, tier or reward name, in characters.

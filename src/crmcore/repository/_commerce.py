@@ -18,8 +18,6 @@ from crmcore.repository._lookups import by_customer, by_status, choice_argument,
 from crmcore.repository._ports import OrderRepository, SubscriptionRepository
 from crmcore.repository._store import AggregateSpec, StoreRepository
 
-__all__ = ["ORDERS", "SUBSCRIPTIONS", "StoreOrderRepository", "StoreSubscriptionRepository"]
-
 
 class StoreOrderRepository(StoreRepository[Order], OrderRepository):
     """The order repository of :class:`~crmcore.repository.StoreUnitOfWork`.

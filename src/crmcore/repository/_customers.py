@@ -9,13 +9,6 @@ from crmcore.repository._errors import not_found_by_key
 from crmcore.repository._ports import CustomerRepository
 from crmcore.repository._store import AggregateSpec, StoreRepository
 
-__all__ = [
-    "CUSTOMERS",
-    "StoreCustomerRepository",
-    "customer_emails",
-    "customer_phones",
-]
-
 # Channels whose contact point value is an E.164 phone number.
 _PHONE_CHANNELS: Final = frozenset({Channel.PHONE, Channel.SMS, Channel.WHATSAPP})
 

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from crmcore.errors import NotFound
 
-__all__ = ["not_found_by_key"]
-
 
 def not_found_by_key(kind: str, key: str) -> NotFound:
     """A NotFound for a natural-key lookup whose message leaves the value out."""

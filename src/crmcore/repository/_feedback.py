@@ -22,8 +22,6 @@ from crmcore.repository._ports import ReviewRepository, SurveyRepository
 from crmcore.repository._store import AggregateSpec, StoreRepository
 from crmcore.service import CaseId
 
-__all__ = ["REVIEWS", "SURVEYS", "StoreReviewRepository", "StoreSurveyRepository"]
-
 
 def _review_platform(review: Review) -> tuple[str, ...]:
     return (review.platform,)

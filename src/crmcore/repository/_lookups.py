@@ -9,8 +9,6 @@ from crmcore._kernel._checks import enum_converter, type_name
 from crmcore._kernel._ids import Identifier
 from crmcore.errors import InvalidType
 
-__all__ = ["by_customer", "by_status", "choice_argument", "id_argument", "optional_id"]
-
 E = TypeVar("E", bound=StrEnum)
 
 

@@ -12,13 +12,6 @@ from crmcore.repository._lookups import by_customer, id_argument
 from crmcore.repository._ports import LoyaltyAccountRepository
 from crmcore.repository._store import AggregateSpec, StoreRepository
 
-__all__ = [
-    "LOYALTY_ACCOUNTS",
-    "StoreLoyaltyAccountRepository",
-    "account_memberships",
-    "membership_key",
-]
-
 
 def _part(value: str) -> str:
     # Ids may hold "/" but never "%": escaping keeps the pair unambiguous.

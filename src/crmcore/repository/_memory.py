@@ -28,8 +28,6 @@ from crmcore.repository._store import (
     StoreUnitOfWork,
 )
 
-__all__ = ["InMemoryStore", "InMemoryUnitOfWork"]
-
 A = TypeVar("A", bound=Aggregate)
 
 

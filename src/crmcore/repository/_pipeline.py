@@ -18,8 +18,6 @@ from crmcore.repository._ports import LeadRepository, OpportunityRepository
 from crmcore.repository._store import AggregateSpec, StoreRepository
 from crmcore.sales import Lead, LeadId, LeadSource, LeadStatus, Opportunity, OpportunityId
 
-__all__ = ["LEADS", "OPPORTUNITIES", "StoreLeadRepository", "StoreOpportunityRepository"]
-
 
 def _lead_source(lead: Lead) -> tuple[str, ...]:
     return (lead.source.value,)

@@ -23,22 +23,6 @@ from crmcore.loyalty import LoyaltyAccount, ProgramId
 from crmcore.sales import Lead, LeadSource, LeadStatus, Opportunity, OpportunityId
 from crmcore.service import Case, CaseId, CaseStatus
 
-__all__ = [
-    "Aggregate",
-    "CaseRepository",
-    "CustomerRepository",
-    "InteractionRepository",
-    "LeadRepository",
-    "LoyaltyAccountRepository",
-    "OpportunityRepository",
-    "OrderRepository",
-    "Repository",
-    "ReviewRepository",
-    "SubscriptionRepository",
-    "SurveyRepository",
-    "UnitOfWork",
-]
-
 
 class Aggregate(Protocol):
     """What a repository needs from an aggregate: an id, a version, pending events.

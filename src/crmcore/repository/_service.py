@@ -20,8 +20,6 @@ from crmcore.repository._store import AggregateSpec, StoreRepository
 from crmcore.sales import OpportunityId
 from crmcore.service import Case, CaseId, CaseStatus
 
-__all__ = ["CASES", "INTERACTIONS", "StoreCaseRepository", "StoreInteractionRepository"]
-
 
 def _interaction_case(interaction: Interaction) -> tuple[str, ...]:
     return optional_id(interaction.case_id)

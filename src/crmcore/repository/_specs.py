@@ -12,8 +12,6 @@ from crmcore.repository._pipeline import LEADS, OPPORTUNITIES
 from crmcore.repository._service import CASES, INTERACTIONS
 from crmcore.repository._store import AggregateSpec
 
-__all__ = ["DEFAULT_SPECS"]
-
 #: Every aggregate type a store keeps unless told otherwise, one spec each.
 #: A capability that adds an aggregate appends its spec here and a property
 #: of the same name to :class:`~crmcore.repository.UnitOfWork`.

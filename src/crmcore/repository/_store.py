@@ -55,16 +55,6 @@ from crmcore.sales import Lead, Opportunity
 from crmcore.serialization import from_dict, to_dict
 from crmcore.service import Case
 
-__all__ = [
-    "AggregateSpec",
-    "Change",
-    "ChangeSet",
-    "Snapshot",
-    "Store",
-    "StoreRepository",
-    "StoreUnitOfWork",
-]
-
 A = TypeVar("A", bound=Aggregate)
 
 #: How many aggregates iteration reads from a snapshot at a time.

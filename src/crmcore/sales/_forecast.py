@@ -52,14 +52,6 @@ from crmcore.errors import InvalidType, ValidationError
 from crmcore.sales._opportunities import Opportunity
 from crmcore.sales._pipeline import PipelineDefinition, StageKind
 
-__all__ = [
-    "ForecastLine",
-    "ForecastPeriod",
-    "PeriodForecast",
-    "PipelineForecast",
-    "pipeline_forecast",
-]
-
 
 class ForecastPeriod(StrEnum):
     """How the forecast groups close dates."""

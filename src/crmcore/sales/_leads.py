@@ -61,7 +61,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any, ClassVar, Final, Unpack
+from typing import Any, Final, Unpack
 
 import attrs
 
@@ -84,24 +84,6 @@ from crmcore.customers import ContactPoint, Customer, OrganizationName, PersonNa
 from crmcore.errors import InvalidType, TransitionNotAllowed, ValidationError
 from crmcore.sales._opportunities import Opportunity
 from crmcore.sales._pipeline import PipelineDefinition
-
-__all__ = [
-    "LEAD_STATUSES",
-    "BantScore",
-    "Lead",
-    "LeadAssigned",
-    "LeadCaptured",
-    "LeadConversion",
-    "LeadConverted",
-    "LeadDisqualified",
-    "LeadEvent",
-    "LeadQualified",
-    "LeadScored",
-    "LeadSource",
-    "LeadStatus",
-    "LeadStatusChange",
-    "LeadStatusChanged",
-]
 
 #: Longest reason or interest, in characters.
 MAX_TEXT: Final = 500
@@ -203,16 +185,12 @@ class LeadStatusChange:
 
 
 @attrs.frozen(slots=True, kw_only=True)
-class LeadEvent(DomainEvent):
+class LeadEvent(DomainEvent, aggregate="lead"):
     """Base of the events recorded by a :class:`Lead`.
 
     Lead events never carry the lead's name, contact points, interest or
     reasons: a handler that needs them loads the lead.
     """
-
-    abstract_event: ClassVar[bool] = True
-    aggregate_kind: ClassVar[str] = "lead"
-    aggregate_id_field: ClassVar[str] = "lead_id"
 
     lead_id: LeadId
 
@@ -375,7 +353,7 @@ class LeadConversion:
 
 
 @attrs.frozen(slots=True, kw_only=True, repr=False)
-class Lead(Aggregate[LeadId]):
+class Lead(Aggregate[LeadId], kind="lead"):
     """A potential customer being qualified.
 
     Capture one with :meth:`capture`. Like every crmcore aggregate it is
@@ -396,9 +374,6 @@ class Lead(Aggregate[LeadId]):
         customer_id: the customer the lead became, once converted.
         opportunity_id: the opportunity opened on conversion, if any.
     """
-
-    aggregate_kind: ClassVar[str] = "lead"
-    id_type: ClassVar[type[LeadId]] = LeadId
 
     name: PersonName | OrganizationName = attrs.field(validator=_lead_name)
     source: LeadSource = attrs.field(converter=_lead_source)

@@ -60,7 +60,7 @@ from bisect import bisect_right
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
 from types import MappingProxyType
-from typing import ClassVar, Final, Unpack
+from typing import Final, Unpack
 
 import attrs
 
@@ -82,21 +82,6 @@ from crmcore._kernel._money import Money, money_at_least_zero
 from crmcore._kernel._timeline import TimelineEntry
 from crmcore.errors import InvalidType, TransitionNotAllowed, ValidationError
 from crmcore.sales._pipeline import PipelineDefinition, Stage, StageKind
-
-__all__ = [
-    "Opportunity",
-    "OpportunityAmountChanged",
-    "OpportunityCloseDateChanged",
-    "OpportunityEvent",
-    "OpportunityLost",
-    "OpportunityNextStepChanged",
-    "OpportunityOpened",
-    "OpportunityOwnerChanged",
-    "OpportunityReopened",
-    "OpportunityStageChanged",
-    "OpportunityWon",
-    "StageEntry",
-]
 
 #: Longest opportunity name, in characters.
 MAX_NAME: Final = 200
@@ -157,16 +142,12 @@ class StageEntry:
 
 
 @attrs.frozen(slots=True, kw_only=True)
-class OpportunityEvent(DomainEvent):
+class OpportunityEvent(DomainEvent, aggregate="opportunity"):
     """Base of the events recorded by an :class:`Opportunity`.
 
     Opportunity events never carry its name, next step or reasons: a handler
     that needs them loads the opportunity.
     """
-
-    abstract_event: ClassVar[bool] = True
-    aggregate_kind: ClassVar[str] = "opportunity"
-    aggregate_id_field: ClassVar[str] = "opportunity_id"
 
     opportunity_id: OpportunityId
     customer_id: CustomerId
@@ -327,7 +308,7 @@ def _check_move(
 
 
 @attrs.frozen(slots=True, kw_only=True, repr=False)
-class Opportunity(Aggregate[OpportunityId]):
+class Opportunity(Aggregate[OpportunityId], kind="opportunity"):
     """A potential deal with a customer, moving through a pipeline's stages.
 
     Open one with :meth:`open`. Like every crmcore aggregate it is immutable:
@@ -349,9 +330,6 @@ class Opportunity(Aggregate[OpportunityId]):
             at ``created_at``.
         lead_id: the lead the opportunity was converted from, if any.
     """
-
-    aggregate_kind: ClassVar[str] = "opportunity"
-    id_type: ClassVar[type[OpportunityId]] = OpportunityId
 
     customer_id: CustomerId = attrs.field(validator=typed_id(CustomerId, "$.customer_id"))
     pipeline_id: PipelineId = attrs.field(validator=typed_id(PipelineId, "$.pipeline_id"))

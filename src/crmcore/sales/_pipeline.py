@@ -40,13 +40,6 @@ from crmcore._kernel._checks import (
 from crmcore._kernel._ids import PipelineId
 from crmcore.errors import InvalidType, ValidationError
 
-__all__ = [
-    "STANDARD_PIPELINE",
-    "PipelineDefinition",
-    "Stage",
-    "StageKind",
-]
-
 #: Most stages one pipeline may hold.
 MAX_STAGES: Final = 100
 #: Longest pipeline or stage name, in characters.

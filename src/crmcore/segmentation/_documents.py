@@ -50,14 +50,6 @@ from crmcore.segmentation._values import (
     literal_to_json,
 )
 
-__all__ = [
-    "is_rule_type",
-    "register_rule_hooks",
-    "rule_from_dict",
-    "rule_to_dict",
-    "structure_rule",
-]
-
 _KINDED: Final = frozenset(
     {
         Operator.EQ,

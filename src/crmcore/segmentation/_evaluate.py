@@ -28,16 +28,6 @@ from crmcore.errors import InvalidType, ValidationError
 from crmcore.segmentation._fused import Step
 from crmcore.segmentation._values import MISSING, Kind, fold, reader, value_reader
 
-__all__ = [
-    "Operator",
-    "Predicate",
-    "birthday_days",
-    "compile_condition",
-    "fast_steps",
-    "is_empty_value",
-    "window_bounds",
-]
-
 #: A compiled rule: takes a snapshot, mapping or object and answers whether it matches.
 Predicate = Callable[[Any], bool]
 _Cmp = Callable[[Any, Any], bool]

@@ -13,11 +13,6 @@ from crmcore.segmentation._values import (
     check_path,
 )
 
-__all__ = [
-    "Field",
-    "field",
-]
-
 # -- the field builder ----------------------------------------------------------------
 
 

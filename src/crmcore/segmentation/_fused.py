@@ -27,8 +27,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, Final
 
-__all__ = ["MAX_ALL_STEPS", "MAX_ANY_STEPS", "Step", "all_run", "any_run"]
-
 #: One test of a run: the dict key, the exact class of values it decides on, the test, its operand.
 Step = tuple[str, type, Callable[[Any, Any], Any], Any]
 _Pred = Callable[[Any], bool]

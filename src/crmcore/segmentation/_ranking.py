@@ -25,15 +25,6 @@ from crmcore._kernel._checks import type_name
 from crmcore._kernel._money import Money
 from crmcore.errors import CurrencyMismatch, InvalidType, ValidationError
 
-__all__ = [
-    "MAX_BINS",
-    "edge_number",
-    "numeric_values",
-    "quantile_scores",
-    "threshold_scores",
-    "tie_groups",
-]
-
 K = TypeVar("K", bound=Hashable)
 Number = int | Decimal
 

@@ -47,19 +47,6 @@ from crmcore._kernel._records import read_orders, single_currency
 from crmcore.errors import InvalidType, ValidationError
 from crmcore.segmentation._ranking import quantile_scores, threshold_scores
 
-__all__ = [
-    "RfmScheme",
-    "RfmScore",
-    "RfmSegment",
-    "RfmSegmentSummary",
-    "RfmValues",
-    "rfm_segment",
-    "rfm_values",
-    "score_rfm",
-    "segment_grid",
-    "summarize_segments",
-]
-
 
 class RfmSegment(StrEnum):
     """The named RFM segments (values are snake_case; :attr:`label` is the display name)."""

@@ -45,25 +45,6 @@ from crmcore.segmentation._values import (
     show,
 )
 
-__all__ = [
-    "DEFAULT_PERSONAL_FIELDS",
-    "MAX_BIRTHDAY_DAYS",
-    "MAX_RULE_DEPTH",
-    "MAX_RULE_NODES",
-    "AllOf",
-    "AnyOf",
-    "Condition",
-    "Explanation",
-    "Not",
-    "Rule",
-    "Span",
-    "all_of",
-    "any_of",
-    "is_personal",
-    "not_",
-    "operator_named",
-]
-
 #: Deepest nesting of a rule (a lone condition has depth 1). Chosen so that a
 #: stored rule, nested in a larger document, stays within the nesting limit of
 #: :mod:`crmcore.serialization` (64 JSON levels; each rule level takes at most 2).

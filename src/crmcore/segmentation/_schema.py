@@ -21,16 +21,6 @@ from crmcore.errors import InvalidType, ValidationError
 from crmcore.segmentation._evaluate import Operator
 from crmcore.segmentation._rules import AllOf, AnyOf, Condition, Not, Rule
 
-__all__ = [
-    "SNAPSHOT_FIELDS",
-    "FieldSpec",
-    "FieldType",
-    "Schema",
-    "check_rule",
-    "personal_fields",
-    "spec_for",
-]
-
 
 class FieldType(StrEnum):
     """What a field holds: a literal kind, a set of values, or anything."""

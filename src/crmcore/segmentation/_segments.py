@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import Any, ClassVar, Unpack
+from typing import Any, Unpack
 
 import attrs
 
@@ -26,19 +26,6 @@ from crmcore._kernel._ids import Identifier
 from crmcore.customers import CustomerId
 from crmcore.errors import InvalidType, ValidationError
 from crmcore.segmentation._rules import Rule
-
-__all__ = [
-    "DynamicSegment",
-    "MembershipChange",
-    "Segment",
-    "SegmentEntered",
-    "SegmentEvent",
-    "SegmentId",
-    "SegmentLeft",
-    "SnapshotSegment",
-    "StaticSegment",
-    "membership_change",
-]
 
 #: Longest segment name, in characters.
 MAX_SEGMENT_NAME = 200
@@ -53,12 +40,8 @@ class SegmentId(Identifier):
 
 
 @attrs.frozen(slots=True, kw_only=True)
-class SegmentEvent(DomainEvent):
+class SegmentEvent(DomainEvent, aggregate="segment"):
     """Base of the membership events of a segment (their aggregate is the segment)."""
-
-    abstract_event: ClassVar[bool] = True
-    aggregate_kind: ClassVar[str] = "segment"
-    aggregate_id_field: ClassVar[str] = "segment_id"
 
     segment_id: SegmentId
     customer_id: CustomerId

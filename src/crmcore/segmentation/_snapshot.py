@@ -26,8 +26,6 @@ from crmcore.customers import Channel, Customer, PersonName, Purpose
 from crmcore.errors import InvalidType, ValidationError
 from crmcore.segmentation._values import MAX_SET_ITEMS, check_path
 
-__all__ = ["MAX_FACTS", "purchase_facts", "snapshot"]
-
 #: Most facts one snapshot may be given.
 MAX_FACTS: Final = 1000
 

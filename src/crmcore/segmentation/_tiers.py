@@ -17,8 +17,6 @@ from crmcore._kernel._checks import type_name
 from crmcore.errors import InvalidType, ValidationError
 from crmcore.segmentation._ranking import edge_number, numeric_values, tie_groups
 
-__all__ = ["ClvTier", "tier_counts", "tiers_by_percentile", "tiers_by_threshold"]
-
 K = TypeVar("K", bound=Hashable)
 
 

@@ -27,22 +27,6 @@ from crmcore._kernel._ids import Identifier
 from crmcore._kernel._money import Money
 from crmcore.errors import CurrencyMismatch, InvalidType, ValidationError
 
-__all__ = [
-    "MAX_PATH_PARTS",
-    "MAX_SET_ITEMS",
-    "MAX_TEXT_LITERAL",
-    "MISSING",
-    "Kind",
-    "check_path",
-    "fold",
-    "literal",
-    "literal_from_json",
-    "literal_to_json",
-    "reader",
-    "show",
-    "value_reader",
-]
-
 #: Most dot-separated parts in a field path.
 MAX_PATH_PARTS: Final = 8
 #: Longest text literal, in characters.

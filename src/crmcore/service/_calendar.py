@@ -50,14 +50,6 @@ import attrs
 from crmcore._kernel._checks import enum_converter, require_aware, require_date, tuple_of, type_name
 from crmcore.errors import InvalidType, ValidationError
 
-__all__ = [
-    "BusinessCalendar",
-    "TimeOfDay",
-    "Weekday",
-    "WorkingDay",
-    "WorkingHours",
-]
-
 #: Most holidays one calendar may hold.
 MAX_HOLIDAYS: Final = 20_000
 #: Most working intervals one weekday may hold.

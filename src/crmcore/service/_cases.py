@@ -44,7 +44,7 @@ from bisect import bisect_right
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, ClassVar, Final, Unpack
+from typing import Any, Final, Unpack
 
 import attrs
 
@@ -65,27 +65,6 @@ from crmcore._kernel._status import StatusMachine
 from crmcore._kernel._timeline import TimelineEntry
 from crmcore.customers import Channel
 from crmcore.errors import InvalidType, ValidationError
-
-__all__ = [
-    "CASE_STATUSES",
-    "Case",
-    "CaseAssigned",
-    "CaseClosed",
-    "CaseEscalated",
-    "CaseEvent",
-    "CaseFirstResponded",
-    "CaseKind",
-    "CaseOpened",
-    "CasePriority",
-    "CasePriorityChanged",
-    "CaseReopened",
-    "CaseResolved",
-    "CaseStatus",
-    "CaseStatusChanged",
-    "Escalation",
-    "SlaMetric",
-    "StatusChange",
-]
 
 #: Longest case subject, in characters.
 MAX_SUBJECT: Final = 200
@@ -248,12 +227,8 @@ class Escalation:
 
 
 @attrs.frozen(slots=True, kw_only=True)
-class CaseEvent(DomainEvent):
+class CaseEvent(DomainEvent, aggregate="case"):
     """Base of the events recorded by a :class:`Case`."""
-
-    abstract_event: ClassVar[bool] = True
-    aggregate_kind: ClassVar[str] = "case"
-    aggregate_id_field: ClassVar[str] = "case_id"
 
     case_id: CaseId
     customer_id: CustomerId
@@ -399,7 +374,7 @@ def _case_escalations(value: object) -> tuple[Escalation, ...]:
 
 
 @attrs.frozen(slots=True, kw_only=True, repr=False)
-class Case(Aggregate[CaseId]):
+class Case(Aggregate[CaseId], kind="case", v1_renames={"opened_at": "created_at"}):
     """A service case: a complaint, question or request from one customer.
 
     Open one with :meth:`open`. Like every crmcore aggregate it is immutable:
@@ -419,10 +394,6 @@ class Case(Aggregate[CaseId]):
         first_responded_at: when the business first responded, if it has.
         escalations: the escalations recorded, one per rule at most.
     """
-
-    aggregate_kind: ClassVar[str] = "case"
-    id_type: ClassVar[type[CaseId]] = CaseId
-    v1_renames: ClassVar[Mapping[str, str]] = {"opened_at": "created_at"}
 
     customer_id: CustomerId = attrs.field(validator=typed_id(CustomerId, "$.customer_id"))
     kind: CaseKind = attrs.field(converter=_case_kind)

@@ -83,19 +83,6 @@ from crmcore.service._cases import (
     SlaMetric,
 )
 
-__all__ = [
-    "EscalationRule",
-    "SlaClock",
-    "SlaClockState",
-    "SlaPolicy",
-    "SlaStatus",
-    "SlaTarget",
-    "breached_cases",
-    "due_escalations",
-    "escalate_due",
-    "sla_status",
-]
-
 #: Longest target, in business minutes (a year of round-the-clock time).
 MAX_TARGET_MINUTES: Final = 366 * 24 * 60
 #: Highest percentage of a target an escalation rule may wait for.

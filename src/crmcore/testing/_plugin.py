@@ -23,8 +23,6 @@ from typing import Any, Final
 
 from hypothesis import strategies as st
 
-__all__: list[str] = []
-
 #: The modules whose public types get strategies: the kernel's values and every capability.
 _WATCHED: Final = frozenset(
     {
@@ -98,7 +96,9 @@ def _known(obj: object) -> bool:
 
 
 def _register(module: ModuleType) -> None:
-    for name in getattr(module, "__all__", ()):
+    # Public packages list their names in __all__; the kernel's private modules do not.
+    names = getattr(module, "__all__", None) or [n for n in vars(module) if not n.startswith("_")]
+    for name in names:
         obj = getattr(module, name, None)
         if _known(obj):
             st.register_type_strategy(obj, _resolve)  # type: ignore[arg-type]

@@ -12,8 +12,6 @@ from crmcore._kernel._checks import type_name
 from crmcore.clv.models._optimize import Minimum, cholesky_inverse, hessian_from_gradient, minimize
 from crmcore.errors import CrmcoreError, InvalidType, ValidationError
 
-__all__ = ["ConvergenceError", "FitDiagnostics", "ModelError", "NotFittedError"]
-
 #: ``progress(iteration, negative_log_likelihood)``, called once per iteration.
 ProgressCallback = Callable[[int, float], object]
 

@@ -32,8 +32,6 @@ from crmcore.clv.models._optimize import numeric_gradient
 from crmcore.clv.models._sim import simulation_horizons, simulation_seed, simulation_size
 from crmcore.clv.models._special import lbeta, logsumexp
 
-__all__ = ["BetaGeoBetaBinom"]
-
 _LOG = math.log
 _EXP = math.exp
 

@@ -24,8 +24,6 @@ from crmcore.clv.models._data import horizon, load_rfm, rfm_arguments
 from crmcore.clv.models._sim import simulation_horizons, simulation_seed, simulation_size
 from crmcore.clv.models._special import digamma, lbeta, log_phi
 
-__all__ = ["BetaGeo", "ModifiedBetaGeo"]
-
 _LOG = math.log
 _EXP = math.exp
 

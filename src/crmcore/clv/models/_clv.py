@@ -9,8 +9,6 @@ from crmcore.clv.models._data import Checker, broadcast, number
 from crmcore.clv.models._data import horizon as check_horizon
 from crmcore.clv.models._gammagamma import GammaGamma
 
-__all__ = ["PurchaseModel", "customer_lifetime_value"]
-
 
 class PurchaseModel(Protocol):
     """Anything that forecasts purchases from histories, as every purchase model here does."""

@@ -15,8 +15,6 @@ from decimal import Decimal
 from crmcore._kernel._checks import type_name
 from crmcore.errors import InvalidType, Problem, ValidationError
 
-__all__: list[str] = []
-
 #: At most this many problems are collected before the error is raised.
 _MAX_PROBLEMS = 20
 

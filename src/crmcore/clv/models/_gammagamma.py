@@ -31,8 +31,6 @@ from crmcore.clv.models._sim import simulation_seed
 from crmcore.clv.models._special import digamma
 from crmcore.errors import ValidationError
 
-__all__ = ["GammaGamma"]
-
 _LOG = math.log
 
 

@@ -12,8 +12,6 @@ from collections.abc import Callable, Sequence
 
 import attrs
 
-__all__: list[str] = []
-
 Objective = Callable[[list[float]], tuple[float, list[float]]]
 Progress = Callable[[int, float], object]
 

@@ -29,8 +29,6 @@ from crmcore.clv.models._special import (
     pareto_log_tail,
 )
 
-__all__ = ["ParetoNBD"]
-
 _LOG = math.log
 _EXP = math.exp
 

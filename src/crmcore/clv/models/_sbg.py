@@ -21,8 +21,6 @@ from crmcore.clv.models._optimize import numeric_gradient
 from crmcore.clv.models._sim import simulation_seed, simulation_size
 from crmcore.clv.models._special import lbeta
 
-__all__ = ["ShiftedBetaGeometric"]
-
 _LOG = math.log
 _EXP = math.exp
 

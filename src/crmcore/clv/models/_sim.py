@@ -6,8 +6,6 @@ from crmcore._kernel._checks import type_name
 from crmcore.clv.models._data import Checker, column, is_scalar, number
 from crmcore.errors import InvalidType, ValidationError
 
-__all__: list[str] = []
-
 
 def simulation_size(n_customers: object) -> int:
     """A positive whole number of customers."""

@@ -12,8 +12,6 @@ import itertools
 import math
 from collections.abc import Callable, Sequence
 
-__all__: list[str] = []
-
 _LOG = math.log
 _EXP = math.exp
 _LGAMMA = math.lgamma

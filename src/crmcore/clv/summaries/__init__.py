@@ -1,6 +1,35 @@
 """Transaction summaries: frequency, recency, T and monetary value per customer, incremental and mergeable."""
 
-from crmcore.clv.summaries import _summarize
-from crmcore.clv.summaries._summarize import *  # noqa: F403 - the module declares its public names.
+from crmcore.clv.summaries._state import (
+    Amount,
+    CustomerState,
+    PeriodTotal,
+    SummaryAccumulator,
+    Transaction,
+    TransactionLike,
+    period_index,
+    period_start,
+)
+from crmcore.clv.summaries._summarize import summarize
+from crmcore.clv.summaries._table import (
+    CompressedHistories,
+    CustomerSummary,
+    SummaryColumns,
+    SummaryTable,
+)
 
-__all__ = sorted(_summarize.__all__)  # noqa: PLE0605
+__all__ = [
+    "Amount",
+    "CompressedHistories",
+    "CustomerState",
+    "CustomerSummary",
+    "PeriodTotal",
+    "SummaryAccumulator",
+    "SummaryColumns",
+    "SummaryTable",
+    "Transaction",
+    "TransactionLike",
+    "period_index",
+    "period_start",
+    "summarize",
+]

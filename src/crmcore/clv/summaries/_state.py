@@ -32,17 +32,6 @@ from crmcore.clv.summaries._table import (
 from crmcore.customers import CustomerId
 from crmcore.errors import CurrencyMismatch, InvalidType, ValidationError
 
-__all__ = [
-    "Amount",
-    "CustomerState",
-    "PeriodTotal",
-    "SummaryAccumulator",
-    "Transaction",
-    "TransactionLike",
-    "period_index",
-    "period_start",
-]
-
 #: An amount as transactions may carry it: exact numbers or Money, never float.
 Amount: TypeAlias = Decimal | int | str | Money
 

@@ -20,39 +20,15 @@ from crmcore._kernel._checks import require_aware
 from crmcore._kernel._time import TimeUnit
 from crmcore.clv.summaries._state import (
     Amount,
-    CustomerState,
-    PeriodTotal,
     SummaryAccumulator,
-    Transaction,
     TransactionLike,
     check_tz,
-    period_index,
-    period_start,
     scale_of,
 )
 from crmcore.clv.summaries._table import (
-    CompressedHistories,
-    CustomerSummary,
-    SummaryColumns,
     SummaryTable,
 )
 from crmcore.errors import ValidationError
-
-__all__ = [
-    "Amount",
-    "CompressedHistories",
-    "CustomerState",
-    "CustomerSummary",
-    "PeriodTotal",
-    "SummaryAccumulator",
-    "SummaryColumns",
-    "SummaryTable",
-    "Transaction",
-    "TransactionLike",
-    "period_index",
-    "period_start",
-    "summarize",
-]
 
 
 def summarize(

@@ -15,13 +15,6 @@ from crmcore._kernel._checks import type_name
 from crmcore._kernel._time import TimeUnit
 from crmcore.errors import InvalidType, ValidationError
 
-__all__ = [
-    "CompressedHistories",
-    "CustomerSummary",
-    "SummaryColumns",
-    "SummaryTable",
-]
-
 #: The calendar periods transactions are grouped into (weeks run Monday to Sunday).
 PERIODS: Final[tuple[TimeUnit, ...]] = (TimeUnit.DAY, TimeUnit.WEEK, TimeUnit.MONTH)
 

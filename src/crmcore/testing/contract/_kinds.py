@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
-from typing import Any, Final, TypeVar
+from typing import Any, Final
 
 import attrs
 from hypothesis import strategies as st
@@ -13,9 +12,6 @@ from crmcore._kernel._ids import Identifier
 from crmcore.commerce import (
     OrderId,
     SubscriptionId,
-)
-from crmcore.customers import (
-    Channel,
 )
 from crmcore.feedback import (
     FeedbackId,
@@ -26,27 +22,26 @@ from crmcore.loyalty import LoyaltyAccountId
 from crmcore.repository import UnitOfWork
 from crmcore.sales import LeadId, OpportunityId
 from crmcore.service import CaseId
-from crmcore.testing.contract._commerce import (
+from crmcore.testing.contract._builders import (
+    _answer_review,
+    _change_case,
+    _change_interaction,
+    _change_lead,
+    _change_loyalty_account,
+    _change_opportunity,
     _change_order,
     _change_subscription,
+    _make_case,
+    _make_interaction,
+    _make_lead,
+    _make_loyalty_account,
+    _make_opportunity,
     _make_order,
-    _make_subscription,
-)
-from crmcore.testing.contract._feedback import (
-    _answer_review,
     _make_review,
+    _make_subscription,
     _make_survey,
     _unchanged,
 )
-from crmcore.testing.contract._interactions import _change_interaction, _make_interaction
-from crmcore.testing.contract._loyalty import _change_loyalty_account, _make_loyalty_account
-from crmcore.testing.contract._sales import (
-    _change_lead,
-    _change_opportunity,
-    _make_lead,
-    _make_opportunity,
-)
-from crmcore.testing.contract._service import _change_case, _make_case
 from crmcore.testing.strategies import (
     cases,
     interactions,
@@ -58,16 +53,6 @@ from crmcore.testing.strategies import (
     subscriptions,
     survey_responses,
 )
-
-E = TypeVar("E", bound=BaseException)
-
-#: When the contract's commands happen.
-T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
-#: Small pools of natural key values, so that collisions happen often.
-EMAILS = ("ana@example.com", "budi@example.com", "citra@example.com", "dewi@example.com")
-PHONES = ("+6281200000001", "+6281200000002", "+6281200000003")
-_PHONE_CHANNELS = frozenset({Channel.PHONE, Channel.SMS, Channel.WHATSAPP})
-
 
 # -- the other aggregates: how the contract builds, changes and looks them up --------------
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
-from typing import TypeVar
 
 import attrs
 from hypothesis import strategies as st
@@ -17,7 +15,6 @@ from hypothesis.stateful import (
 
 from crmcore._kernel._events import DomainEvent
 from crmcore.customers import (
-    Channel,
     Customer,
     CustomerId,
 )
@@ -31,6 +28,9 @@ from crmcore.errors import (
 )
 from crmcore.repository import DuplicateKey, UnitOfWork
 from crmcore.testing.contract._support import (
+    EMAILS,
+    PHONES,
+    T0,
     _clear,
     _customer_id,
     _emails,
@@ -42,16 +42,6 @@ from crmcore.testing.contract._support import (
     _with_email,
     _with_phone,
 )
-
-E = TypeVar("E", bound=BaseException)
-
-#: When the contract's commands happen.
-T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
-#: Small pools of natural key values, so that collisions happen often.
-EMAILS = ("ana@example.com", "budi@example.com", "citra@example.com", "dewi@example.com")
-PHONES = ("+6281200000001", "+6281200000002", "+6281200000003")
-_PHONE_CHANNELS = frozenset({Channel.PHONE, Channel.SMS, Channel.WHATSAPP})
-
 
 # -- the state machine ---------------------------------------------------------------------
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from datetime import UTC, datetime
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar
 
 import attrs
 from hypothesis import HealthCheck, given, settings
@@ -35,6 +34,9 @@ from crmcore.repository import DuplicateKey, UnitOfWork
 from crmcore.testing.contract._kinds import AGGREGATE_REPOSITORIES, _clear_repository, _repository
 from crmcore.testing.contract._state_machine import RepositoryStateMachine
 from crmcore.testing.contract._support import (
+    EMAILS,
+    PHONES,
+    T0,
     _clear,
     _counter,
     _customer_id,
@@ -49,16 +51,6 @@ from crmcore.testing.contract._support import (
 from crmcore.testing.strategies import (
     customers,
 )
-
-E = TypeVar("E", bound=BaseException)
-
-#: When the contract's commands happen.
-T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
-#: Small pools of natural key values, so that collisions happen often.
-EMAILS = ("ana@example.com", "budi@example.com", "citra@example.com", "dewi@example.com")
-PHONES = ("+6281200000001", "+6281200000002", "+6281200000003")
-_PHONE_CHANNELS = frozenset({Channel.PHONE, Channel.SMS, Channel.WHATSAPP})
-
 
 # -- the pytest base class -----------------------------------------------------------------
 

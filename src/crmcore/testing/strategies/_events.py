@@ -37,8 +37,6 @@ from crmcore.testing.strategies._base import (
     moneys,
 )
 
-__all__ = ["domain_events"]
-
 #: The capability packages whose events these strategies draw.
 _EVENT_PACKAGES: Final = (
     "crmcore.customers",

@@ -23,8 +23,6 @@ from crmcore.testing.strategies import (
 )
 from crmcore.testing.strategies._events import domain_events
 
-__all__ = ["TYPE_STRATEGIES", "for_type"]
-
 #: The strategy of each public value and aggregate type, by class name.
 TYPE_STRATEGIES: Final[dict[str, Callable[[], st.SearchStrategy[Any]]]] = {
     "BusinessCalendar": _service.business_calendars,

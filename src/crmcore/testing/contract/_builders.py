@@ -1,0 +1,277 @@
+"""How the contract builds and changes the aggregates of every repository besides customers."""
+
+from __future__ import annotations
+
+from crmcore._kernel._ids import StaffId
+from crmcore._kernel._money import Money
+from crmcore.commerce import (
+    Order,
+    OrderId,
+    OrderLine,
+    OrderStatus,
+    PaymentId,
+    Period,
+    Plan,
+    PlanId,
+    ProductId,
+    Subscription,
+    SubscriptionId,
+    SubscriptionStatus,
+)
+from crmcore.customers import (
+    PersonName,
+)
+from crmcore.feedback import (
+    CesResponse,
+    CsatResponse,
+    FeedbackId,
+    NpsResponse,
+    Review,
+    ReviewId,
+    SurveyResponse,
+)
+from crmcore.interactions import Interaction, InteractionId
+from crmcore.loyalty import LoyaltyAccount, LoyaltyAccountId, LoyaltyProgram, ProgramId, Tier
+from crmcore.sales import STANDARD_PIPELINE, Lead, LeadId, LeadStatus, Opportunity, OpportunityId
+from crmcore.service import Case, CaseId, CaseStatus
+from crmcore.testing.contract._support import T0, _customer_id
+
+# -- commerce -----------------------------------------------------------------------------
+
+
+def _make_order(number: int, customer: int) -> Order:
+    lines = [
+        OrderLine(ProductId("sku-1"), 2, Money("10.00", "USD"), category="books"),
+        OrderLine(ProductId(f"sku-{number}"), 1, Money("5.00", "USD"), category="games"),
+    ]
+    return Order.place(
+        OrderId(f"o-{number:04d}"), customer_id=_customer_id(customer), lines=lines, at=T0
+    )
+
+
+def _change_order(order: Order) -> Order:
+    """The order's next step: paid, fulfilled, partly refunded, refunded, then nothing."""
+    if order.status is OrderStatus.PLACED:
+        payment = PaymentId(f"p-{len(order.payments) + 1}")
+        return order.record_payment(payment, order.balance_due, at=T0)
+    if order.status is OrderStatus.PAID:
+        return order.fulfil(at=T0)
+    if order.status in (OrderStatus.FULFILLED, OrderStatus.PARTIALLY_REFUNDED):
+        return order.refund(min(order.refundable, Money("15.00", "USD")), at=T0)
+    return order
+
+
+def _make_subscription(number: int, customer: int) -> Subscription:
+    plan = Plan(
+        id=PlanId(f"plan-{number % 2}"),
+        name="Basic",
+        price=Money("9.99", "EUR"),
+        period=Period.months(1),
+        product_type="streaming",
+    )
+    return Subscription.start(
+        SubscriptionId(f"s-{number:04d}"), customer_id=_customer_id(customer), plan=plan, at=T0
+    )
+
+
+def _change_subscription(subscription: Subscription) -> Subscription:
+    """The subscription's next step: a fee paid, then cancelled, then nothing."""
+    if subscription.status is SubscriptionStatus.CANCELLED:
+        return subscription
+    if not subscription.payments:
+        return subscription.record_payment(PaymentId("p-1"), subscription.fee, at=T0)
+    return subscription.cancel(at=T0, immediately=True)
+
+
+# -- interactions -------------------------------------------------------------------------
+
+
+def _make_interaction(number: int, customer: int) -> Interaction:
+    return Interaction.log(
+        InteractionId(f"i-{number:04d}"),
+        customer_id=_customer_id(customer),
+        kind="call",
+        channel="phone",
+        direction="inbound",
+        at=T0,
+        case_id=_CASE_LINKS[number % 3] if number % 2 else None,
+    )
+
+
+def _change_interaction(interaction: Interaction) -> Interaction:
+    """Link the interaction to the next case, and to an opportunity."""
+    current = -1 if interaction.case_id is None else _CASE_LINKS.index(interaction.case_id)
+    return interaction.link(
+        at=T0,
+        case_id=_CASE_LINKS[(current + 1) % len(_CASE_LINKS)],
+        opportunity_id=OpportunityId("opp-1"),
+    )
+
+
+# -- service ------------------------------------------------------------------------------
+
+
+_CASE_LINKS = tuple(CaseId(f"case-{n}") for n in range(3))
+
+
+_AGENTS = (StaffId("agent-1"), StaffId("agent-2"))
+
+
+def _make_case(number: int, customer: int) -> Case:
+    return Case.open(
+        CaseId(f"case-{number:04d}"),
+        customer_id=_customer_id(customer),
+        kind="complaint",
+        subject="Parcel arrived damaged",
+        channel="email",
+        at=T0,
+        assignee=_AGENTS[number % 2] if number % 3 else None,
+        order_id=OrderId(f"o-{number % 3:04d}"),
+    )
+
+
+def _change_case(case: Case) -> Case:
+    """Hand the case to the other agent and move it one status on."""
+    current = case.assignee
+    case = case.assign(_AGENTS[1] if current == _AGENTS[0] else _AGENTS[0], at=T0)
+    if case.first_responded_at is None:
+        return case.respond(at=T0)
+    moves = {
+        CaseStatus.OPEN: CaseStatus.PENDING_CUSTOMER,
+        CaseStatus.PENDING_CUSTOMER: CaseStatus.RESOLVED,
+        CaseStatus.RESOLVED: CaseStatus.CLOSED,
+        CaseStatus.CLOSED: CaseStatus.OPEN,
+    }
+    return case.change_status(moves[case.status], at=T0)
+
+
+# -- feedback -----------------------------------------------------------------------------
+
+
+_SURVEY_TYPES: tuple[type[CsatResponse | NpsResponse | CesResponse], ...] = (
+    CsatResponse,
+    NpsResponse,
+    CesResponse,
+)
+
+
+def _make_review(number: int, customer: int) -> Review:
+    return Review.receive(
+        ReviewId(f"r-{number:04d}"),
+        platform=("Google", "tokopedia")[number % 2],
+        rating=number % 5 + 1,
+        at=T0,
+        customer_id=_customer_id(customer) if number % 3 else None,
+    )
+
+
+def _answer_review(review: Review) -> Review:
+    """Answer the review (answering again changes nothing)."""
+    return review.answer(at=T0)
+
+
+def _make_survey(number: int, customer: int) -> SurveyResponse:
+    cls = _SURVEY_TYPES[number % 3]
+    return cls.record(
+        FeedbackId(f"f-{number:04d}"),
+        customer_id=_customer_id(customer),
+        score=cls.min_score + number % (cls.max_score - cls.min_score + 1),
+        at=T0,
+        case_id=_CASE_LINKS[number % 3] if number % 2 else None,
+        order_id=OrderId(f"o-{number % 2:04d}") if number % 3 else None,
+    )
+
+
+def _unchanged(aggregate: object) -> object:
+    """A survey answer has no commands: it is saved as it is."""
+    return aggregate
+
+
+# -- loyalty ------------------------------------------------------------------------------
+
+
+def _make_loyalty_account(number: int, customer: int) -> LoyaltyAccount:
+    return LoyaltyAccount.enroll(
+        LoyaltyAccountId(f"la-{number:04d}"),
+        customer_id=_customer_id(customer),
+        program=_PROGRAMS[number % 7],
+        at=T0,
+    )
+
+
+def _change_loyalty_account(account: LoyaltyAccount) -> LoyaltyAccount:
+    """Earn 150 points: silver after one change, gold after two."""
+    program = _PROGRAMS[int(account.program_id.value.removeprefix("prog-"))]
+    return account.earn(150, program, at=T0, reason="activity")
+
+
+# Memberships: program ``number % 7`` never meets the same customer twice among
+# the accounts one test of the contract makes, so the natural key holds.
+_PROGRAMS = tuple(
+    LoyaltyProgram(
+        id=ProgramId(f"prog-{n}"),
+        name="Points",
+        currency="USD",
+        tiers=[
+            Tier.by_points("bronze", 0, below=100),
+            Tier.by_points("silver", 100, below=300),
+            Tier.by_points("gold", 300),
+        ],
+    )
+    for n in range(7)
+)
+
+
+# -- sales --------------------------------------------------------------------------------
+
+
+def _make_lead(number: int, customer: int) -> Lead:
+    lead = Lead.capture(
+        LeadId(f"lead-{number:04d}"),
+        name=PersonName(f"Lead {number}"),
+        source=("web", "referral", "event")[number % 3],
+        at=T0,
+        owner=_AGENTS[number % 2] if number % 3 else None,
+    )
+    if number % 2:
+        return lead.qualify(at=T0).convert(_customer_id(customer), at=T0).lead
+    return lead
+
+
+def _change_lead(lead: Lead) -> Lead:
+    """Hand the lead to the other agent and move it one status on (a converted lead: only hand it)."""
+    lead = lead.assign(_AGENTS[1] if lead.owner == _AGENTS[0] else _AGENTS[0], at=T0)
+    moves = {
+        LeadStatus.NEW: lambda: lead.contact(at=T0),
+        LeadStatus.CONTACTED: lambda: lead.qualify(at=T0),
+        LeadStatus.QUALIFIED: lambda: lead.disqualify(at=T0, reason="no budget"),
+        LeadStatus.DISQUALIFIED: lambda: lead.recycle(at=T0),
+    }
+    move = moves.get(lead.status)
+    return lead if move is None else move()
+
+
+def _make_opportunity(number: int, customer: int) -> Opportunity:
+    return Opportunity.open(
+        OpportunityId(f"opp-{number:04d}"),
+        customer_id=_customer_id(customer),
+        name="Fleet renewal",
+        amount=Money("1000.00", "USD"),
+        expected_close=T0.date(),
+        owner=_AGENTS[number % 2],
+        pipeline=STANDARD_PIPELINE,
+        at=T0,
+        stage=STANDARD_PIPELINE.open_stages[number % 2].code,
+    )
+
+
+def _change_opportunity(deal: Opportunity) -> Opportunity:
+    """Hand the deal to the other agent and move it on: next open stage, lost, reopened."""
+    deal = deal.assign(_AGENTS[1] if deal.owner == _AGENTS[0] else _AGENTS[0], at=T0)
+    if deal.is_lost:
+        return deal.reopen(STANDARD_PIPELINE, at=T0)
+    codes = [stage.code for stage in STANDARD_PIPELINE.open_stages]
+    position = codes.index(deal.stage)
+    if position + 1 < len(codes):
+        return deal.move_to(codes[position + 1], STANDARD_PIPELINE, at=T0)
+    return deal.lose(STANDARD_PIPELINE, at=T0, reason="went with a competitor")
