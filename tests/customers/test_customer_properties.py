@@ -172,10 +172,11 @@ def rename(data, customer, at):
 def change_birth_date(data, customer, at):
     if customer.kind is not PartyKind.PERSON:
         return None
+    registered = customer.created_at.astimezone(UTC).date()
     day = data.draw(
         st.none()
         | crm.birth_dates(
-            min_value=at.date().replace(year=at.year - 100, day=1), max_value=at.date()
+            min_value=registered.replace(year=registered.year - 100, day=1), max_value=registered
         ),
         label="birth_date",
     )
@@ -300,14 +301,12 @@ def failing_commands(data, customer):
         known = customer.profile.addresses[0]
         commands["a repeated address"] = lambda c: c.add_address(known, at=at)
     if customer.kind is PartyKind.PERSON:
+        registered = customer.created_at.astimezone(UTC).date()
         future = data.draw(
-            crm.birth_dates(
-                min_value=at.astimezone(UTC).date() + timedelta(days=2),
-                max_value=at.astimezone(UTC).date() + SPAN,
-            ),
+            crm.birth_dates(min_value=registered + timedelta(days=2), max_value=registered + SPAN),
             label="future_birth_date",
         )
-        commands["a birth date in the future"] = lambda c: c.change_birth_date(future, at=at)
+        commands["a birth date after registration"] = lambda c: c.change_birth_date(future, at=at)
     return commands
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sized
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -374,3 +374,32 @@ def positive_int(value: object, path: str, *, maximum: int) -> int:
     if not 1 <= value <= maximum:
         raise ValidationError(f"must be from 1 to {maximum}", path=path, code="range")
     return value
+
+
+def items_of(
+    value: object,
+    cls: type[T],
+    path: str,
+    what: str,
+    *,
+    max_items: int,
+    noun: str = "items",
+) -> tuple[T, ...]:
+    """A tuple of ``cls`` items from any sequence (not a str or mapping), at most ``max_items``.
+
+    A tuple that already holds only ``cls`` items is returned as it is (the
+    aggregates' own commands build those); anything else is checked item by
+    item, collecting every problem. A sequence longer than ``max_items`` is
+    refused before a single item is looked at, so a hostile document costs
+    no more than its length.
+    """
+    if type(value) is tuple or (
+        isinstance(value, Sized) and not isinstance(value, (str, bytes, dict))
+    ):
+        if len(value) > max_items:
+            raise ValidationError(
+                f"must hold at most {max_items} {noun}", path=path, code="too_many"
+            )
+        if type(value) is tuple and all(type(v) is cls for v in value):
+            return value
+    return tuple_of(value, path, instance_of(cls, what), max_items=max_items)

@@ -30,12 +30,11 @@ import attrs
 from crmcore._kernel._aggregate import Aggregate, Command, typed_id
 from crmcore._kernel._checks import (
     enum_converter,
-    instance_of,
+    items_of,
     optional_aware,
     positive_int,
     reason_code,
     reason_text,
-    tuple_of,
     type_name,
 )
 from crmcore._kernel._events import EventDraft, EventMeta
@@ -100,16 +99,9 @@ ORDER_STATUSES: Final = StatusMachine(
 
 
 def _order_lines(value: object) -> tuple[OrderLine, ...]:
-    if type(value) is tuple and all(type(v) is OrderLine for v in value):
-        lines: tuple[OrderLine, ...] = value
-    else:
-        lines = tuple_of(value, "$.lines", instance_of(OrderLine, "an OrderLine"))
+    lines = items_of(value, OrderLine, "$.lines", "an OrderLine", max_items=MAX_LINES, noun="lines")
     if not lines:
         raise ValidationError("must hold at least one line", path="$.lines", code="empty")
-    if len(lines) > MAX_LINES:
-        raise ValidationError(
-            f"must hold at most {MAX_LINES} lines", path="$.lines", code="too_many"
-        )
     first = lines[0].currency
     for index, line in enumerate(lines):
         same_currency(line.unit_price, first, f"$.lines[{index}].unit_price")
@@ -125,23 +117,15 @@ def _method(value: object) -> PaymentMethod:
 
 
 def _order_payments(value: object) -> tuple[Payment, ...]:
-    if type(value) is tuple and all(type(v) is Payment for v in value):
-        return value
-    return tuple_of(value, "$.payments", instance_of(Payment, "a Payment"), max_items=MAX_RECORDS)
+    return items_of(value, Payment, "$.payments", "a Payment", max_items=MAX_RECORDS)
 
 
 def _order_refunds(value: object) -> tuple[Refund, ...]:
-    if type(value) is tuple and all(type(v) is Refund for v in value):
-        return value
-    return tuple_of(value, "$.refunds", instance_of(Refund, "a Refund"), max_items=MAX_RECORDS)
+    return items_of(value, Refund, "$.refunds", "a Refund", max_items=MAX_RECORDS)
 
 
 def _order_returns(value: object) -> tuple[ItemReturn, ...]:
-    if type(value) is tuple and all(type(v) is ItemReturn for v in value):
-        return value
-    return tuple_of(
-        value, "$.returns", instance_of(ItemReturn, "an ItemReturn"), max_items=MAX_RECORDS
-    )
+    return items_of(value, ItemReturn, "$.returns", "an ItemReturn", max_items=MAX_RECORDS)
 
 
 def _order_fulfilled_at(value: object) -> datetime | None:

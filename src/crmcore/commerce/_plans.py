@@ -14,11 +14,10 @@ from crmcore._kernel._checks import (
     category,
     clean_text,
     enum_converter,
-    instance_of,
+    items_of,
     optional_aware,
     positive_int,
     reason_text,
-    tuple_of,
     type_name,
 )
 from crmcore._kernel._ids import PaymentId, PlanId
@@ -222,9 +221,7 @@ def _sub_ended_at(value: object) -> datetime | None:
 
 
 def _sub_payments(value: object) -> tuple[Payment, ...]:
-    if type(value) is tuple and all(type(v) is Payment for v in value):
-        return value
-    return tuple_of(value, "$.payments", instance_of(Payment, "a Payment"), max_items=MAX_PAYMENTS)
+    return items_of(value, Payment, "$.payments", "a Payment", max_items=MAX_PAYMENTS)
 
 
 def _method(value: object) -> PaymentMethod:

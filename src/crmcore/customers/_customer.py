@@ -14,6 +14,7 @@ from crmcore._kernel._aggregate import Aggregate
 from crmcore._kernel._checks import (
     enum_converter,
     instance_of,
+    items_of,
     normalize_tag,
     require_aware,
     require_date,
@@ -96,16 +97,14 @@ def _tags(value: object) -> frozenset[str]:
 
 
 def _contact_points(value: object) -> tuple[ContactPoint, ...]:
-    if type(value) is tuple and all(type(v) is ContactPoint for v in value):
-        points: tuple[ContactPoint, ...] = value
-    else:
-        points = tuple_of(value, "$.contact_points", instance_of(ContactPoint, "a ContactPoint"))
-    if len(points) > MAX_CONTACT_POINTS:
-        raise ValidationError(
-            f"must hold at most {MAX_CONTACT_POINTS} contact points",
-            path="$.contact_points",
-            code="too_many",
-        )
+    points = items_of(
+        value,
+        ContactPoint,
+        "$.contact_points",
+        "a ContactPoint",
+        max_items=MAX_CONTACT_POINTS,
+        noun="contact points",
+    )
     seen: set[tuple[Channel, str]] = set()
     primaries: set[Channel] = set()
     for index, point in enumerate(points):
@@ -128,15 +127,14 @@ def _contact_points(value: object) -> tuple[ContactPoint, ...]:
 
 
 def _consents(value: object) -> tuple[ConsentRecord, ...]:
-    if type(value) is tuple and all(type(v) is ConsentRecord for v in value):
-        records: tuple[ConsentRecord, ...] = value
-    else:
-        records = tuple_of(value, "$.consents", instance_of(ConsentRecord, "a ConsentRecord"))
-    if len(records) > MAX_CONSENT_RECORDS:
-        raise ValidationError(
-            f"must hold at most {MAX_CONSENT_RECORDS} records", path="$.consents", code="too_many"
-        )
-    return records
+    return items_of(
+        value,
+        ConsentRecord,
+        "$.consents",
+        "a ConsentRecord",
+        max_items=MAX_CONSENT_RECORDS,
+        noun="records",
+    )
 
 
 def _profile(_: object, __: attrs.Attribute[Any], value: object) -> None:
@@ -429,10 +427,16 @@ class Customer(Aggregate[CustomerId], kind="customer"):
     def change_birth_date(
         self, birth_date: date | None, *, at: datetime, **meta: Unpack[EventMeta]
     ) -> Customer:
-        """Set, correct or clear the birth date; records ``CustomerBirthDateChanged``."""
+        """Set, correct or clear the birth date; records ``CustomerBirthDateChanged``.
+
+        The date must not lie after the customer's registration (nobody is
+        registered before they are born) nor more than 150 years before it.
+        """
         command = self._begin(at, meta)
         if birth_date is not None:
-            _check_birth_date(require_date(birth_date, "$.birth_date"), command.at, "$.birth_date")
+            _check_birth_date(
+                require_date(birth_date, "$.birth_date"), self.created_at, "$.birth_date"
+            )
         if birth_date == self.profile.birth_date:
             return self
         profile = attrs.evolve(self.profile, birth_date=birth_date)

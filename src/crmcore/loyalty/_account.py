@@ -73,9 +73,9 @@ import attrs
 from crmcore._kernel._aggregate import Aggregate, Command, typed_id
 from crmcore._kernel._checks import (
     instance_of,
+    items_of,
     optional_aware,
     require_aware,
-    tuple_of,
     type_name,
 )
 from crmcore._kernel._events import EventDraft, EventMeta, check_meta
@@ -115,34 +115,20 @@ EARNING_STATUSES: Final = frozenset(
 
 
 def _ledger(value: object) -> tuple[LedgerEntry, ...]:
-    if type(value) is tuple and all(type(v) is LedgerEntry for v in value):
-        entries: tuple[LedgerEntry, ...] = value
-    else:
-        entries = tuple_of(
-            value, "$.ledger", instance_of(LedgerEntry, "a LedgerEntry"), max_items=MAX_ENTRIES
-        )
-    if len(entries) > MAX_ENTRIES:
-        raise ValidationError(
-            f"must hold at most {MAX_ENTRIES} entries", path="$.ledger", code="too_many"
-        )
-    return entries
+    return items_of(
+        value, LedgerEntry, "$.ledger", "a LedgerEntry", max_items=MAX_ENTRIES, noun="entries"
+    )
 
 
 def _tier_history(value: object) -> tuple[TierChange, ...]:
-    if type(value) is tuple and all(type(v) is TierChange for v in value):
-        history: tuple[TierChange, ...] = value
-    else:
-        history = tuple_of(
-            value,
-            "$.tier_history",
-            instance_of(TierChange, "a TierChange"),
-            max_items=MAX_TIER_CHANGES,
-        )
-    if len(history) > MAX_TIER_CHANGES:
-        raise ValidationError(
-            f"must hold at most {MAX_TIER_CHANGES} changes", path="$.tier_history", code="too_many"
-        )
-    return history
+    return items_of(
+        value,
+        TierChange,
+        "$.tier_history",
+        "a TierChange",
+        max_items=MAX_TIER_CHANGES,
+        noun="changes",
+    )
 
 
 def _enrolment_time(account: LoyaltyAccount) -> datetime:

@@ -64,12 +64,12 @@ from crmcore._kernel._checks import (
     clean_text,
     enum_converter,
     instance_of,
+    items_of,
     optional_aware,
     positive_int,
     require_aware,
     require_date,
     to_decimal,
-    tuple_of,
     type_name,
 )
 from crmcore._kernel._ids import ProgramId, RewardId
@@ -521,12 +521,7 @@ def _program_per_order(_: object, __: attrs.Attribute[Any], value: object) -> No
 
 
 def _program_bonuses(value: object) -> tuple[BonusRule, ...]:
-    if type(value) is tuple and all(type(v) is BonusRule for v in value):
-        bonuses: tuple[BonusRule, ...] = value
-    else:
-        bonuses = tuple_of(
-            value, "$.bonuses", instance_of(BonusRule, "a BonusRule"), max_items=MAX_BONUSES
-        )
+    bonuses = items_of(value, BonusRule, "$.bonuses", "a BonusRule", max_items=MAX_BONUSES)
     codes: set[str] = set()
     for index, bonus in enumerate(bonuses):
         if bonus.code in codes:
@@ -550,10 +545,7 @@ def _program_grace(value: object) -> Period | None:
 
 
 def _program_tiers(value: object) -> tuple[Tier, ...]:
-    if type(value) is tuple and all(type(v) is Tier for v in value):
-        given: tuple[Tier, ...] = value
-    else:
-        given = tuple_of(value, "$.tiers", instance_of(Tier, "a Tier"), max_items=MAX_TIERS)
+    given = items_of(value, Tier, "$.tiers", "a Tier", max_items=MAX_TIERS)
     if not given:
         raise ValidationError(
             "must hold at least one tier (the grade every member starts in)",
@@ -616,12 +608,7 @@ def _check_tier_ranges(tiers: tuple[Tier, ...], order: list[int]) -> None:
 
 
 def _program_rewards(value: object) -> tuple[Reward, ...]:
-    if type(value) is tuple and all(type(v) is Reward for v in value):
-        rewards: tuple[Reward, ...] = value
-    else:
-        rewards = tuple_of(
-            value, "$.rewards", instance_of(Reward, "a Reward"), max_items=MAX_REWARDS
-        )
+    rewards = items_of(value, Reward, "$.rewards", "a Reward", max_items=MAX_REWARDS)
     ids: set[RewardId] = set()
     for index, reward in enumerate(rewards):
         if reward.id in ids:

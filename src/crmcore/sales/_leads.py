@@ -72,8 +72,8 @@ from crmcore._kernel._checks import (
     enum_converter,
     instance_of,
     is_bool,
+    items_of,
     normalize_tag,
-    tuple_of,
     type_name,
 )
 from crmcore._kernel._events import DomainEvent, EventDraft, EventMeta
@@ -270,15 +270,9 @@ def _first_history(lead: Lead) -> tuple[LeadStatusChange, ...]:
 
 
 def _lead_contact_points(value: object) -> tuple[ContactPoint, ...]:
-    if type(value) is tuple and all(type(v) is ContactPoint for v in value):
-        points: tuple[ContactPoint, ...] = value
-    else:
-        points = tuple_of(
-            value,
-            "$.contact_points",
-            instance_of(ContactPoint, "a ContactPoint"),
-            max_items=MAX_CONTACT_POINTS,
-        )
+    points = items_of(
+        value, ContactPoint, "$.contact_points", "a ContactPoint", max_items=MAX_CONTACT_POINTS
+    )
     seen: set[object] = set()
     for index, point in enumerate(points):
         if point.key in seen:
@@ -304,20 +298,14 @@ def _lead_score(value: object) -> BantScore | None:
 
 
 def _lead_history(value: object) -> tuple[LeadStatusChange, ...]:
-    if type(value) is tuple and all(type(v) is LeadStatusChange for v in value):
-        history: tuple[LeadStatusChange, ...] = value
-    else:
-        history = tuple_of(
-            value,
-            "$.history",
-            instance_of(LeadStatusChange, "a LeadStatusChange"),
-            max_items=MAX_HISTORY,
-        )
-    if len(history) > MAX_HISTORY:
-        raise ValidationError(
-            f"must hold at most {MAX_HISTORY} changes", path="$.history", code="too_many"
-        )
-    return history
+    return items_of(
+        value,
+        LeadStatusChange,
+        "$.history",
+        "a LeadStatusChange",
+        max_items=MAX_HISTORY,
+        noun="changes",
+    )
 
 
 def _use_convert(current: LeadStatus) -> TransitionNotAllowed:

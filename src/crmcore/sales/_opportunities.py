@@ -71,9 +71,9 @@ from crmcore._kernel._checks import (
     clean_text,
     enum_converter,
     instance_of,
+    items_of,
     require_aware,
     require_date,
-    tuple_of,
     type_name,
 )
 from crmcore._kernel._events import DomainEvent, EventDraft, EventMeta
@@ -244,17 +244,9 @@ def _opp_expected_close(value: object) -> date:
 
 
 def _opp_history(value: object) -> tuple[StageEntry, ...]:
-    if type(value) is tuple and all(type(v) is StageEntry for v in value):
-        history: tuple[StageEntry, ...] = value
-    else:
-        history = tuple_of(
-            value, "$.history", instance_of(StageEntry, "a StageEntry"), max_items=MAX_HISTORY
-        )
-    if len(history) > MAX_HISTORY:
-        raise ValidationError(
-            f"must hold at most {MAX_HISTORY} stage changes", path="$.history", code="too_many"
-        )
-    return history
+    return items_of(
+        value, StageEntry, "$.history", "a StageEntry", max_items=MAX_HISTORY, noun="stage changes"
+    )
 
 
 def _opp_next_step(value: object) -> str | None:

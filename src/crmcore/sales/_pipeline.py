@@ -32,9 +32,8 @@ from crmcore._kernel._checks import (
     check_name,
     clean_text,
     enum_converter,
-    instance_of,
+    items_of,
     to_decimal,
-    tuple_of,
     type_name,
 )
 from crmcore._kernel._ids import PipelineId
@@ -130,10 +129,7 @@ def _pipeline_name(value: object) -> str:
 
 
 def _pipeline_stages(value: object) -> tuple[Stage, ...]:
-    if type(value) is tuple and all(type(v) is Stage for v in value):
-        stages: tuple[Stage, ...] = value
-    else:
-        stages = tuple_of(value, "$.stages", instance_of(Stage, "a Stage"), max_items=MAX_STAGES)
+    stages = items_of(value, Stage, "$.stages", "a Stage", max_items=MAX_STAGES)
     codes: set[str] = set()
     orders: set[int] = set()
     for index, stage in enumerate(stages):

@@ -54,9 +54,9 @@ from crmcore._kernel._checks import (
     clean_text,
     enum_converter,
     instance_of,
+    items_of,
     optional_aware,
     require_aware,
-    tuple_of,
     type_name,
 )
 from crmcore._kernel._events import DomainEvent, EventDraft, EventMeta
@@ -341,36 +341,20 @@ def _case_first_responded_at(value: object) -> datetime | None:
 
 
 def _case_history(value: object) -> tuple[StatusChange, ...]:
-    if type(value) is tuple and all(type(v) is StatusChange for v in value):
-        history: tuple[StatusChange, ...] = value
-    else:
-        history = tuple_of(
-            value, "$.history", instance_of(StatusChange, "a StatusChange"), max_items=MAX_HISTORY
-        )
-    if len(history) > MAX_HISTORY:
-        raise ValidationError(
-            f"must hold at most {MAX_HISTORY} changes", path="$.history", code="too_many"
-        )
-    return history
+    return items_of(
+        value, StatusChange, "$.history", "a StatusChange", max_items=MAX_HISTORY, noun="changes"
+    )
 
 
 def _case_escalations(value: object) -> tuple[Escalation, ...]:
-    if type(value) is tuple and all(type(v) is Escalation for v in value):
-        found: tuple[Escalation, ...] = value
-    else:
-        found = tuple_of(
-            value,
-            "$.escalations",
-            instance_of(Escalation, "an Escalation"),
-            max_items=MAX_ESCALATIONS,
-        )
-    if len(found) > MAX_ESCALATIONS:
-        raise ValidationError(
-            f"must hold at most {MAX_ESCALATIONS} escalations",
-            path="$.escalations",
-            code="too_many",
-        )
-    return found
+    return items_of(
+        value,
+        Escalation,
+        "$.escalations",
+        "an Escalation",
+        max_items=MAX_ESCALATIONS,
+        noun="escalations",
+    )
 
 
 @attrs.frozen(slots=True, kw_only=True, repr=False)

@@ -66,9 +66,9 @@ from crmcore._kernel._checks import (
     clean_text,
     enum_converter,
     instance_of,
+    items_of,
     optional_aware,
     require_aware,
-    tuple_of,
     type_name,
 )
 from crmcore._kernel._ids import CaseId
@@ -244,10 +244,7 @@ def _policy_calendar(_: object, __: attrs.Attribute[Any], value: object) -> None
 
 
 def _policy_targets(value: object) -> tuple[SlaTarget, ...]:
-    if type(value) is tuple and all(type(v) is SlaTarget for v in value):
-        targets: tuple[SlaTarget, ...] = value
-    else:
-        targets = tuple_of(value, "$.targets", instance_of(SlaTarget, "an SlaTarget"), max_items=4)
+    targets = items_of(value, SlaTarget, "$.targets", "an SlaTarget", max_items=4)
     seen: set[CasePriority] = set()
     for index, target in enumerate(targets):
         if target.priority in seen:
@@ -268,15 +265,9 @@ def _policy_targets(value: object) -> tuple[SlaTarget, ...]:
 
 
 def _policy_rules(value: object) -> tuple[EscalationRule, ...]:
-    if type(value) is tuple and all(type(v) is EscalationRule for v in value):
-        rules: tuple[EscalationRule, ...] = value
-    else:
-        rules = tuple_of(
-            value,
-            "$.escalation_rules",
-            instance_of(EscalationRule, "an EscalationRule"),
-            max_items=MAX_RULES,
-        )
+    rules = items_of(
+        value, EscalationRule, "$.escalation_rules", "an EscalationRule", max_items=MAX_RULES
+    )
     names: set[str] = set()
     for index, rule in enumerate(rules):
         if rule.name in names:
