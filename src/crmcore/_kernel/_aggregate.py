@@ -38,6 +38,7 @@ import attrs
 from crmcore._kernel._checks import instance_of, require_aware, tuple_of, type_name
 from crmcore._kernel._events import MAX_SEQUENCE, DomainEvent, EventDraft, check_meta
 from crmcore._kernel._ids import Identifier
+from crmcore._kernel._timeline import TimelineEntry
 from crmcore.errors import InvalidType, ValidationError
 
 IdT = TypeVar("IdT", bound=Identifier)
@@ -302,6 +303,11 @@ class Aggregate(Generic[IdT]):
         object.__setattr__(new, "sequence", len(events))
         new._check_events()
         return new
+
+    def _fact(self, at: datetime, kind: str, key: str, summary: str) -> TimelineEntry:
+        """One fact of this aggregate for its customer's timeline."""
+        customer_id: Any = getattr(self, "customer_id", None)
+        return TimelineEntry(at=at, kind=kind, key=key, customer_id=customer_id, summary=summary)
 
     def without_pending_events(self) -> Self:
         """The same aggregate with no pending events (what a repository stores)."""

@@ -472,67 +472,51 @@ class Order(Aggregate[OrderId], kind="order", v1_renames={"placed_at": "created_
         ``payment_failed``, ``refund`` and ``return``. Keys start with the
         order id, so facts of one order stay together and never collide.
         """
-        oid, cid = self.id.value, self.customer_id
+        oid = self.id.value
         units = sum(line.quantity for line in self.lines)
         facts = [
-            TimelineEntry(
-                at=self.created_at,
-                kind="order",
-                key=oid,
-                customer_id=cid,
-                summary=f"order {oid} placed: {units} unit(s), {self.total.rounded()}",
+            self._fact(
+                self.created_at,
+                "order",
+                oid,
+                f"order {oid} placed: {units} unit(s), {self.total.rounded()}",
             )
         ]
         for payment in self.payments:
             kind = "payment" if payment.succeeded else "payment_failed"
             verb = "payment of" if payment.succeeded else "failed payment of"
             facts.append(
-                TimelineEntry(
-                    at=payment.at,
-                    kind=kind,
-                    key=f"{oid}/payment/{payment.id}",
-                    customer_id=cid,
-                    summary=f"{verb} {payment.amount.rounded()} for order {oid}",
+                self._fact(
+                    payment.at,
+                    kind,
+                    f"{oid}/payment/{payment.id}",
+                    f"{verb} {payment.amount.rounded()} for order {oid}",
                 )
             )
         if self.fulfilled_at is not None:
             facts.append(
-                TimelineEntry(
-                    at=self.fulfilled_at,
-                    kind="order",
-                    key=f"{oid}/fulfilled",
-                    customer_id=cid,
-                    summary=f"order {oid} fulfilled",
-                )
+                self._fact(self.fulfilled_at, "order", f"{oid}/fulfilled", f"order {oid} fulfilled")
             )
         if self.cancelled_at is not None:
             facts.append(
-                TimelineEntry(
-                    at=self.cancelled_at,
-                    kind="order",
-                    key=f"{oid}/cancelled",
-                    customer_id=cid,
-                    summary=f"order {oid} cancelled",
-                )
+                self._fact(self.cancelled_at, "order", f"{oid}/cancelled", f"order {oid} cancelled")
             )
         for number, refund in enumerate(self.refunds, start=1):
             facts.append(
-                TimelineEntry(
-                    at=refund.at,
-                    kind="refund",
-                    key=f"{oid}/refund/{number}",
-                    customer_id=cid,
-                    summary=f"refund of {refund.amount.rounded()} for order {oid}",
+                self._fact(
+                    refund.at,
+                    "refund",
+                    f"{oid}/refund/{number}",
+                    f"refund of {refund.amount.rounded()} for order {oid}",
                 )
             )
         for number, item in enumerate(self.returns, start=1):
             facts.append(
-                TimelineEntry(
-                    at=item.at,
-                    kind="return",
-                    key=f"{oid}/return/{number}",
-                    customer_id=cid,
-                    summary=f"{item.quantity} unit(s) of order {oid} returned",
+                self._fact(
+                    item.at,
+                    "return",
+                    f"{oid}/return/{number}",
+                    f"{item.quantity} unit(s) of order {oid} returned",
                 )
             )
         return tuple(facts)

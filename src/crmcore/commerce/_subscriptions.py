@@ -578,14 +578,13 @@ class Subscription(
         Kinds: ``subscription`` (started, cancellation asked for, ended),
         ``payment`` and ``payment_failed``; keys start with the subscription id.
         """
-        sid, cid = self.id.value, self.customer_id
+        sid = self.id.value
         facts = [
-            TimelineEntry(
-                at=self.created_at,
-                kind="subscription",
-                key=sid,
-                customer_id=cid,
-                summary=(
+            self._fact(
+                self.created_at,
+                "subscription",
+                sid,
+                (
                     f"subscription {sid} started: {self.plan.name}, "
                     f"{self.fee.rounded()} every {self.plan.period}"
                 ),
@@ -595,32 +594,29 @@ class Subscription(
             kind = "payment" if payment.succeeded else "payment_failed"
             verb = "payment of" if payment.succeeded else "failed payment of"
             facts.append(
-                TimelineEntry(
-                    at=payment.at,
-                    kind=kind,
-                    key=f"{sid}/payment/{payment.id}",
-                    customer_id=cid,
-                    summary=f"{verb} {payment.amount.rounded()} for subscription {sid}",
+                self._fact(
+                    payment.at,
+                    kind,
+                    f"{sid}/payment/{payment.id}",
+                    f"{verb} {payment.amount.rounded()} for subscription {sid}",
                 )
             )
         if self.cancel_requested_at is not None:
             facts.append(
-                TimelineEntry(
-                    at=self.cancel_requested_at,
-                    kind="subscription",
-                    key=f"{sid}/cancellation-requested",
-                    customer_id=cid,
-                    summary=f"subscription {sid}: cancellation at the end of the period",
+                self._fact(
+                    self.cancel_requested_at,
+                    "subscription",
+                    f"{sid}/cancellation-requested",
+                    f"subscription {sid}: cancellation at the end of the period",
                 )
             )
         if self.ended_at is not None:
             facts.append(
-                TimelineEntry(
-                    at=self.ended_at,
-                    kind="subscription",
-                    key=f"{sid}/ended",
-                    customer_id=cid,
-                    summary=f"subscription {sid} {self.status.value}",
+                self._fact(
+                    self.ended_at,
+                    "subscription",
+                    f"{sid}/ended",
+                    f"subscription {sid} {self.status.value}",
                 )
             )
         return tuple(facts)

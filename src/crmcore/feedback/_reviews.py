@@ -243,22 +243,20 @@ class Review(Aggregate[ReviewId], kind="review", v1_renames={"published_at": "cr
         if self.customer_id is None:
             return ()
         facts = [
-            TimelineEntry(
-                at=self.created_at,
-                kind="review",
-                key=self.id.value,
-                customer_id=self.customer_id,
-                summary=f"{self.rating}-star review on {self.platform}",
+            self._fact(
+                self.created_at,
+                "review",
+                self.id.value,
+                f"{self.rating}-star review on {self.platform}",
             )
         ]
         if self.answered_at is not None:
             facts.append(
-                TimelineEntry(
-                    at=self.answered_at,
-                    kind="review",
-                    key=f"{self.id.value}/answer",
-                    customer_id=self.customer_id,
-                    summary=f"answered the review on {self.platform}",
+                self._fact(
+                    self.answered_at,
+                    "review",
+                    f"{self.id.value}/answer",
+                    f"answered the review on {self.platform}",
                 )
             )
         return tuple(facts)

@@ -507,21 +507,19 @@ class Opportunity(Aggregate[OpportunityId], kind="opportunity"):
         """
         oid = self.id.value
         facts = [
-            TimelineEntry(
-                at=self.created_at,
-                kind="opportunity",
-                key=oid,
-                customer_id=self.customer_id,
-                summary=f"opportunity {oid} opened in {self.history[0].stage}",
+            self._fact(
+                self.created_at,
+                "opportunity",
+                oid,
+                f"opportunity {oid} opened in {self.history[0].stage}",
             )
         ]
         facts.extend(
-            TimelineEntry(
-                at=entry.at,
-                kind="opportunity",
-                key=f"{oid}/stage/{number}",
-                customer_id=self.customer_id,
-                summary=f"opportunity {oid} moved to {entry.stage} ({entry.kind.value})",
+            self._fact(
+                entry.at,
+                "opportunity",
+                f"{oid}/stage/{number}",
+                f"opportunity {oid} moved to {entry.stage} ({entry.kind.value})",
             )
             for number, entry in enumerate(self.history[1:], start=1)
         )

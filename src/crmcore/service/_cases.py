@@ -696,43 +696,37 @@ class Case(Aggregate[CaseId], kind="case", v1_renames={"opened_at": "created_at"
         """
         cid = self.id.value
         facts = [
-            TimelineEntry(
-                at=self.created_at,
-                kind="case",
-                key=cid,
-                customer_id=self.customer_id,
-                summary=(
-                    f"{self.priority.value} {self.kind.value} {cid} opened on {self.channel.value}"
-                ),
+            self._fact(
+                self.created_at,
+                "case",
+                cid,
+                (f"{self.priority.value} {self.kind.value} {cid} opened on {self.channel.value}"),
             )
         ]
         if self.first_responded_at is not None:
             facts.append(
-                TimelineEntry(
-                    at=self.first_responded_at,
-                    kind="case",
-                    key=f"{cid}/first_response",
-                    customer_id=self.customer_id,
-                    summary=f"first response on case {cid}",
+                self._fact(
+                    self.first_responded_at,
+                    "case",
+                    f"{cid}/first_response",
+                    f"first response on case {cid}",
                 )
             )
         for index, change in enumerate(self.history[1:], start=1):
             facts.append(
-                TimelineEntry(
-                    at=change.at,
-                    kind="case",
-                    key=f"{cid}/status/{index}",
-                    customer_id=self.customer_id,
-                    summary=f"case {cid} {change.status.value.replace('_', ' ')}",
+                self._fact(
+                    change.at,
+                    "case",
+                    f"{cid}/status/{index}",
+                    f"case {cid} {change.status.value.replace('_', ' ')}",
                 )
             )
         facts.extend(
-            TimelineEntry(
-                at=escalation.due_at,
-                kind="case",
-                key=f"{cid}/escalation/{escalation.rule}",
-                customer_id=self.customer_id,
-                summary=f"case {cid} escalated to level {escalation.level}",
+            self._fact(
+                escalation.due_at,
+                "case",
+                f"{cid}/escalation/{escalation.rule}",
+                f"case {cid} escalated to level {escalation.level}",
             )
             for escalation in self.escalations
         )
