@@ -26,6 +26,7 @@ crmcore.errors.InvalidType: $.amount: must be a decimal string such as '12.50', 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
@@ -42,7 +43,7 @@ from cattrs.errors import (
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn
 
 from crmcore._kernel._aggregate import Aggregate
-from crmcore._kernel._checks import require_aware, to_decimal, type_name
+from crmcore._kernel._checks import MAX_INT, MAX_ITEMS_KEY, require_aware, to_decimal, type_name
 from crmcore._kernel._events import DomainEvent, event_types
 from crmcore._kernel._ids import Identifier
 from crmcore.customers import AttributeValue, FrozenMap, OrganizationName, PersonName
@@ -74,6 +75,18 @@ SUPPORTED_SCHEMA_VERSIONS: Final = (1, 2)
 MAX_DEPTH: Final = 64
 #: Most values (dict entries and list items, counted recursively) in one document.
 MAX_NODES: Final = 5_000_000
+#: Most items in one list of a document (no field of any crmcore type holds more).
+MAX_ITEMS: Final = 100_000
+#: Longest string in a document, in characters.
+MAX_STRING: Final = 1_000_000
+#: Most problems one error reports; a document with more is refused after that many.
+MAX_PROBLEMS: Final = 100
+#: A key shown in an error path: a lower-case field name (other keys show as ``[*]``).
+_FIELD_NAME: Final = re.compile(r"[a-z_][a-z0-9_]{0,63}")
+#: Longest decimal string in a document (plain notation of 100 significant digits and a scale).
+_MAX_DECIMAL_TEXT: Final = 400
+#: A decimal amount as documents write it: ASCII digits, an optional sign and decimal point.
+_DECIMAL: Final = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 
 _ATTRIBUTE_TYPES: Final[dict[str, type]] = {
     "str": str,
@@ -94,6 +107,8 @@ def _strict_str(value: object, _: type) -> str:
 def _strict_int(value: object, _: type) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise InvalidType(f"must be an integer, not {_json_type(value)}")
+    if not -MAX_INT <= value <= MAX_INT:
+        raise ValidationError("must be an integer between -(2**63 - 1) and 2**63 - 1", code="range")
     return value
 
 
@@ -106,7 +121,19 @@ def _strict_bool(value: object, _: type) -> bool:
 def _structure_decimal(value: object, _: type) -> Decimal:
     if isinstance(value, float):
         raise InvalidType("must be a decimal string such as '12.50', not a float", code="float")
+    if isinstance(value, str):
+        if len(value) > _MAX_DECIMAL_TEXT or _DECIMAL.fullmatch(value) is None:
+            raise ValidationError(
+                "must be a decimal string such as '12.50' (ASCII digits, no spaces or exponent)",
+                code="decimal",
+            )
+        return to_decimal(Decimal(value), "$")
     return to_decimal(value, "$")
+
+
+def _decimal_text(value: Decimal) -> str:
+    """A Decimal in plain notation (never ``1E+2`` or ``0E-8``), as documents hold amounts."""
+    return format(value, "f")
 
 
 def _structure_datetime(value: object, _: type) -> datetime:
@@ -168,7 +195,7 @@ def _unstructure_attribute(value: AttributeValue) -> dict[str, Any]:
     if isinstance(value, int):
         return {"type": "int", "value": value}
     if isinstance(value, Decimal):
-        return {"type": "decimal", "value": str(value)}
+        return {"type": "decimal", "value": _decimal_text(value)}
     if isinstance(value, datetime):
         return {"type": "datetime", "value": value.isoformat()}
     if isinstance(value, date):
@@ -213,6 +240,19 @@ def _is_set(tp: object) -> bool:
     return getattr(tp, "__origin__", tp) in (frozenset, set)
 
 
+def _has_limits(tp: object) -> bool:
+    return (
+        isinstance(tp, type)
+        and attrs.has(tp)
+        and any(MAX_ITEMS_KEY in field.metadata for field in attrs.fields(tp))
+    )
+
+
+def _is_items(tp: object) -> bool:
+    args: tuple[object, ...] = tuple(getattr(tp, "__args__", ()))
+    return getattr(tp, "__origin__", None) is tuple and args[1:] == (Ellipsis,)
+
+
 def _is_frozen_map(tp: object) -> bool:
     return getattr(tp, "__origin__", tp) is FrozenMap
 
@@ -231,6 +271,8 @@ class _Hooks:
     def structure_set(self, value: object, tp: Any) -> frozenset[Any]:
         if not isinstance(value, list):
             raise InvalidType(f"must be an array, not {_json_type(value)}")
+        if len(value) > MAX_ITEMS:
+            raise ValidationError(f"must hold at most {MAX_ITEMS} items", code="too_many")
         (item_type,) = getattr(tp, "__args__", (Any,))
         problems: list[Problem] = []
         items = []
@@ -239,9 +281,57 @@ class _Hooks:
                 items.append(self.conv.structure(item, item_type))
             except ValidationError as exc:
                 problems.extend(exc.under(f"$[{index}]").problems)
+                if len(problems) >= MAX_PROBLEMS:
+                    break
         if problems:
-            raise ValidationError.collect(problems)
+            raise ValidationError.collect(problems[:MAX_PROBLEMS])
         return frozenset(items)
+
+    def structure_items(self, value: object, tp: Any) -> tuple[Any, ...]:
+        """A homogeneous tuple field: a JSON array, checked for size before any item."""
+        if not isinstance(value, (list, tuple)):
+            raise InvalidType(f"must be an array, not {_json_type(value)}")
+        if len(value) > MAX_ITEMS:
+            raise ValidationError(f"must hold at most {MAX_ITEMS} items", code="too_many")
+        item_type = tp.__args__[0]
+        structure = self.conv.get_structure_hook(item_type)
+        items: list[Any] = []
+        problems: list[Problem] = []
+        for index, item in enumerate(value):
+            try:
+                items.append(structure(item, item_type))
+            except Exception as exc:  # noqa: BLE001 - every failure becomes a problem.
+                problems.extend(_problems(exc, f"$[{index}]"))
+                if len(problems) >= MAX_PROBLEMS:
+                    break
+        if problems:
+            raise ValidationError.collect(problems[:MAX_PROBLEMS])
+        return tuple(items)
+
+    def limited(self, cls: type) -> Callable[[Any, Any], Any]:
+        """The structure function of an attrs class whose fields declare ``max_items``.
+
+        The limits are checked on the document before any item is converted,
+        so an oversized list costs nothing but its length.
+        """
+        inner: Callable[[Any, Any], Any] = make_dict_structure_fn(cls, self.conv)
+        limits = {
+            field.alias: field.metadata[MAX_ITEMS_KEY]
+            for field in attrs.fields(cls)
+            if MAX_ITEMS_KEY in field.metadata
+        }
+
+        def structure(value: Any, _: Any) -> Any:
+            if isinstance(value, dict):
+                for key, limit in limits.items():
+                    items = value.get(key)
+                    if isinstance(items, (list, tuple)) and len(items) > limit:
+                        raise ValidationError(
+                            f"must hold at most {limit} items", path=f"$.{key}", code="too_many"
+                        )
+            return inner(value, cls)
+
+        return structure
 
     def structure_attribute(self, value: object, _: object) -> AttributeValue:
         if not isinstance(value, dict):
@@ -340,7 +430,7 @@ def make_converter() -> cattrs.Converter:
         (date, _structure_date),
     ):
         conv.register_structure_hook(scalar, structure)
-    conv.register_unstructure_hook(Decimal, str)
+    conv.register_unstructure_hook(Decimal, _decimal_text)
     conv.register_unstructure_hook(datetime, datetime.isoformat)
     conv.register_unstructure_hook(date, date.isoformat)
     # cattrs would pass str-based enums through as members; JSON-ready means plain values.
@@ -348,10 +438,12 @@ def make_converter() -> cattrs.Converter:
     conv.register_unstructure_hook(Enum, _enum_value)
     conv.register_structure_hook(StrEnum, _structure_enum)
     conv.register_structure_hook(Enum, _structure_enum)
+    conv.register_structure_hook_factory(_has_limits, hooks.limited)
     conv.register_structure_hook_func(_is_identifier, _structure_identifier)
     conv.register_unstructure_hook_func(_is_identifier, lambda i: i.value)
     conv.register_unstructure_hook_func(_is_set, hooks.unstructure_set)
     conv.register_structure_hook_func(_is_set, hooks.structure_set)
+    conv.register_structure_hook_func(_is_items, hooks.structure_items)
     conv.register_structure_hook_func(_is_attribute_union, hooks.structure_attribute)
     conv.register_unstructure_hook_func(_is_attribute_union, _unstructure_attribute)
     conv.register_structure_hook_func(_is_frozen_map, hooks.structure_attributes)
@@ -461,23 +553,64 @@ def _subclasses(cls: type) -> list[type]:
 
 
 def _check_shape(data: object) -> None:
-    """Refuse documents nested deeper than MAX_DEPTH or larger than MAX_NODES, iteratively."""
-    stack: list[tuple[object, int]] = [(data, 0)]
+    """Refuse a hostile document before converting any of it, after a bounded amount of work.
+
+    Iteratively (no recursion), and before descending into a container: nesting
+    deeper than :data:`MAX_DEPTH`, a list of more than :data:`MAX_ITEMS` items,
+    more than :data:`MAX_NODES` values in all, a string longer than
+    :data:`MAX_STRING` characters. A list's length is read, never walked, so
+    a list of a million items costs no more than one of ten.
+    """
+    # Each entry: a value, its depth, and how to name it (its parent's entry and its key).
+    stack: list[tuple[object, int, object]] = [(data, 0, None)]
     nodes = 0
     while stack:
-        value, depth = stack.pop()
+        entry = stack.pop()
+        value, depth, _ = entry
         if depth > MAX_DEPTH:
             raise ValidationError(
-                f"must not be nested more than {MAX_DEPTH} levels deep", code="too_deep"
+                f"must not be nested more than {MAX_DEPTH} levels deep",
+                path=_path_of(entry),
+                code="too_deep",
             )
-        if isinstance(value, dict):
-            nodes += len(value)
-            stack.extend((v, depth + 1) for v in value.values())
-        elif isinstance(value, (list, tuple)):
-            nodes += len(value)
-            stack.extend((v, depth + 1) for v in value)
+        if isinstance(value, str):
+            if len(value) > MAX_STRING:
+                raise ValidationError(
+                    f"must be at most {MAX_STRING} characters",
+                    path=_path_of(entry),
+                    code="too_long",
+                )
+            continue
+        if isinstance(value, (list, tuple)) and len(value) > MAX_ITEMS:
+            raise ValidationError(
+                f"must hold at most {MAX_ITEMS} items", path=_path_of(entry), code="too_many"
+            )
+        nodes += len(value)  # type: ignore[arg-type]
         if nodes > MAX_NODES:
             raise ValidationError(f"must hold at most {MAX_NODES} values", code="too_large")
+        pairs = value.items() if isinstance(value, dict) else enumerate(value)  # type: ignore[arg-type]
+        stack.extend(
+            (child, depth + 1, (entry, key))
+            for key, child in pairs
+            if isinstance(child, (dict, list, tuple, str))
+        )
+
+
+def _path_of(entry: tuple[object, int, object]) -> str:
+    """The JSONPath-like name of a shape-check entry (keys that are not names become ``[*]``)."""
+    parts: list[str] = []
+    link: Any = entry[2]
+    while link is not None:
+        parent: Any = link[0]
+        key: object = link[1]
+        if isinstance(key, int):
+            parts.append(f"[{key}]")
+        elif isinstance(key, str) and _FIELD_NAME.fullmatch(key) is not None:
+            parts.append(f".{key}")
+        else:
+            parts.append("[*]")
+        link = parent[2]
+    return "$" + "".join(reversed(parts))
 
 
 def _to_validation_error(exc: BaseException) -> ValidationError:
@@ -520,9 +653,9 @@ def _problems(exc: BaseException, path: str) -> list[Problem]:
 
 def _leaf_problem(exc: BaseException, path: str) -> Problem:
     if isinstance(exc, ForbiddenExtraKeysError):
-        keys = sorted(str(k)[:40] for k in exc.extra_fields)
-        shown = ", ".join(keys[:5]) + (", ..." if len(keys) > 5 else "")
-        return Problem(path, f"has unknown keys: {shown}", "unknown_keys")
+        # Key names are not echoed: a document's keys can be personal data too.
+        count = len(exc.extra_fields)
+        return Problem(path, f"has {count} unknown key{'s' if count > 1 else ''}", "unknown_keys")
     rules = {
         KeyError: ("is missing a required key", "required"),
         TypeError: ("has the wrong type or shape", "type"),

@@ -712,6 +712,84 @@ def test_loading_refuses_a_status_that_contradicts_the_times():
     assert "$.fulfilled_at" in [p.path for p in info.value.problems]
 
 
+def _status_document(status, payments=(), refunds=(), **extra):
+    data = to_dict(place().without_pending_events())
+    data["status"] = status
+    data["payments"] = [
+        {"id": f"p-{i}", "amount": {"amount": a, "currency": "USD"}, "at": T0.isoformat()}
+        for i, a in enumerate(payments)
+    ]
+    data["refunds"] = [
+        {"amount": {"amount": a, "currency": "USD"}, "at": T0.isoformat()} for a in refunds
+    ]
+    data.update(extra)
+    return data
+
+
+@pytest.mark.parametrize(
+    ("status", "payments", "refunds", "path"),
+    [
+        ("paid", (), (), "$.payments"),  # paid with nothing paid
+        ("paid", ("40",), (), "$.payments"),  # paid with part paid
+        ("placed", ("84.00",), (), "$.payments"),  # paid in full yet placed
+        ("placed", ("40",), ("10",), "$.refunds"),
+        ("paid", ("84",), ("10",), "$.refunds"),
+        ("refunded", (), (), "$.payments"),  # refunded with nothing paid
+        ("refunded", ("84",), (), "$.refunds"),  # refunded with nothing refunded
+        ("refunded", ("84",), ("10",), "$.refunds"),
+        ("partially_refunded", ("84",), (), "$.refunds"),
+        ("partially_refunded", ("84",), ("84",), "$.refunds"),
+        ("cancelled", ("40",), (), "$.refunds"),  # cancelled but the money was kept
+    ],
+)
+def test_loading_refuses_amounts_that_contradict_the_status(status, payments, refunds, path):
+    """Only the amounts the commands leave behind for a status load."""
+    extra = {"cancelled_at": T0.isoformat()} if status == "cancelled" else {}
+    data = _status_document(status, payments, refunds, **extra)
+    with pytest.raises(ValidationError) as info:
+        from_dict(Order, data)
+    problem = info.value.problems[0]
+    assert (path, "status_mismatch") == (problem.path, problem.code)
+    assert status in problem.rule
+
+
+@pytest.mark.parametrize(
+    ("status", "payments", "refunds"),
+    [
+        ("placed", ("40",), ()),
+        ("paid", ("84",), ()),
+        ("partially_refunded", ("84",), ("10",)),
+        ("refunded", ("80", "4"), ("84",)),
+        ("cancelled", ("40",), ("40",)),
+        ("cancelled", (), ()),
+    ],
+)
+def test_amounts_that_fit_the_status_load(status, payments, refunds):
+    """The same documents with consistent amounts load (the check is not blanket)."""
+    extra = {"cancelled_at": T0.isoformat()} if status == "cancelled" else {}
+    order = from_dict(Order, _status_document(status, payments, refunds, **extra))
+    assert status == order.status.value
+
+
+def test_loading_refuses_returns_of_an_unfulfilled_order_or_before_fulfilment():
+    """Items are returned only after the order was fulfilled."""
+    order = fulfilled().return_items({0: 1}, at=T0 + timedelta(days=3)).without_pending_events()
+    data = to_dict(order)
+    data["returns"][0]["at"] = (T0 + timedelta(days=1)).isoformat()
+    with pytest.raises(ValidationError) as info:
+        from_dict(Order, data)
+    assert ("$.returns[0].at", "time_backwards") == (
+        info.value.problems[0].path,
+        info.value.problems[0].code,
+    )
+    data = to_dict(order)
+    data["fulfilled_at"] = None
+    data["status"] = "partially_refunded"
+    with pytest.raises(ValidationError) as info:
+        from_dict(Order, data)
+    assert "$.returns" == info.value.problems[0].path
+
+
 # -- properties ------------------------------------------------------------------------------
 
 cents = st.integers(0, 1_000_000).map(lambda c: Decimal(c).scaleb(-2))

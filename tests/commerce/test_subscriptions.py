@@ -556,6 +556,18 @@ def test_loading_refuses_a_payment_before_the_start():
     assert "$.payments[0].at" in [p.path for p in info.value.problems]
 
 
+@pytest.mark.parametrize("field", ["cancel_requested_at", "ended_at"])
+def test_loading_refuses_a_cancellation_or_end_before_the_start(field):
+    """A stored cancellation request or end dated before the start is refused."""
+    sub = start().cancel(at=T0 + timedelta(days=3), immediately=field == "ended_at")
+    data = to_dict(sub.without_pending_events())
+    assert data[field] is not None
+    data[field] = (T0 - timedelta(days=400)).isoformat()
+    with pytest.raises(ValidationError) as info:
+        from_dict(Subscription, data)
+    assert f"$.{field}" in [p.path for p in info.value.problems]
+
+
 def test_failure_reason_is_a_code():
     """A failed attempt's reason is a snake_case code; free text is refused."""
     sub = start()

@@ -28,7 +28,7 @@ from crmcore.customers import (
     PartyKind,
     PostalAddress,
 )
-from crmcore.serialization import to_dict
+from crmcore.serialization import from_dict, to_dict
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
@@ -182,6 +182,17 @@ def test_birth_dates_in_the_future_are_refused():
         )
     with pytest.raises(InvalidType):
         Customer.register(CustomerId("c-1"), name=PersonName("A"), at=T0, birth_date=T0)  # type: ignore[arg-type]
+
+
+def test_loading_refuses_a_birth_date_after_registration():
+    """A stored person born after they were registered is refused, like the command."""
+    data = to_dict(
+        Customer.register(CustomerId("c-1"), name=PersonName("A"), at=T0).without_pending_events()
+    )
+    data["profile"]["birth_date"] = "2026-02-01"
+    with pytest.raises(ValidationError) as info:
+        from_dict(Customer, data)
+    assert "future_birth_date" in [p.code for p in info.value.problems]
 
 
 def test_birth_date_of_today_anywhere_on_earth_is_accepted():

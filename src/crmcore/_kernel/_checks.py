@@ -22,6 +22,9 @@ from crmcore.errors import InvalidType, Problem, ValidationError
 T = TypeVar("T")
 E = TypeVar("E", bound=StrEnum)
 
+#: The largest integer (in magnitude) a stored value may hold: what JSON readers and
+#: database columns keep exactly.
+MAX_INT: Final = 2**63 - 1
 #: The default longest text, in characters, of a free-text field.
 MAX_TEXT = 1000
 
@@ -181,6 +184,24 @@ def reject_float(value: object, path: str) -> None:
 MAX_DIGITS = 100
 
 
+def _check_decimal_bounds(number: Decimal, path: str) -> None:
+    if not number.is_finite():
+        raise ValidationError(
+            "must be a finite number (not NaN or infinity)", path=path, code="not_finite"
+        )
+    if len(number.as_tuple().digits) > MAX_DIGITS:
+        raise ValidationError(
+            f"must have at most {MAX_DIGITS} significant digits", path=path, code="too_long"
+        )
+    exponent = number.as_tuple().exponent
+    if isinstance(exponent, int) and (exponent < -MAX_DIGITS or number.adjusted() >= MAX_DIGITS):
+        raise ValidationError(
+            f"must have at most {MAX_DIGITS} digits before and after the decimal point",
+            path=path,
+            code="too_long",
+        )
+
+
 def to_decimal(value: object, path: str) -> Decimal:
     """Convert a Decimal, int or numeric string to a finite Decimal.
 
@@ -212,14 +233,7 @@ def to_decimal(value: object, path: str) -> Decimal:
             ) from None
     else:
         raise InvalidType(f"must be a Decimal, int or str, not {type_name(value)}", path=path)
-    if not number.is_finite():
-        raise ValidationError(
-            "must be a finite number (not NaN or infinity)", path=path, code="not_finite"
-        )
-    if len(number.as_tuple().digits) > MAX_DIGITS:
-        raise ValidationError(
-            f"must have at most {MAX_DIGITS} significant digits", path=path, code="too_long"
-        )
+    _check_decimal_bounds(number, path)
     return number
 
 
@@ -374,6 +388,16 @@ def positive_int(value: object, path: str, *, maximum: int) -> int:
     if not 1 <= value <= maximum:
         raise ValidationError(f"must be from 1 to {maximum}", path=path, code="range")
     return value
+
+
+#: The attrs field metadata key naming the most items a tuple field may hold. Documents
+#: are checked against it before their items are converted (see crmcore.serialization).
+MAX_ITEMS_KEY: Final = "max_items"
+
+
+def limit(max_items: int) -> dict[str, int]:
+    """Field metadata declaring that a tuple field holds at most ``max_items`` items."""
+    return {MAX_ITEMS_KEY: max_items}
 
 
 def items_of(

@@ -31,6 +31,7 @@ from crmcore._kernel._aggregate import Aggregate, Command, typed_id
 from crmcore._kernel._checks import (
     enum_converter,
     items_of,
+    limit,
     optional_aware,
     positive_int,
     reason_code,
@@ -212,11 +213,17 @@ class Order(Aggregate[OrderId], kind="order", v1_renames={"placed_at": "created_
     """
 
     customer_id: CustomerId = attrs.field(validator=typed_id(CustomerId, "$.customer_id"))
-    lines: tuple[OrderLine, ...] = attrs.field(converter=_order_lines)
+    lines: tuple[OrderLine, ...] = attrs.field(converter=_order_lines, metadata=limit(MAX_LINES))
     status: OrderStatus = attrs.field(default=OrderStatus.PLACED, converter=_order_status)
-    payments: tuple[Payment, ...] = attrs.field(default=(), converter=_order_payments)
-    refunds: tuple[Refund, ...] = attrs.field(default=(), converter=_order_refunds)
-    returns: tuple[ItemReturn, ...] = attrs.field(default=(), converter=_order_returns)
+    payments: tuple[Payment, ...] = attrs.field(
+        default=(), converter=_order_payments, metadata=limit(MAX_RECORDS)
+    )
+    refunds: tuple[Refund, ...] = attrs.field(
+        default=(), converter=_order_refunds, metadata=limit(MAX_RECORDS)
+    )
+    returns: tuple[ItemReturn, ...] = attrs.field(
+        default=(), converter=_order_returns, metadata=limit(MAX_RECORDS)
+    )
     fulfilled_at: datetime | None = attrs.field(default=None, converter=_order_fulfilled_at)
     cancelled_at: datetime | None = attrs.field(default=None, converter=_order_cancelled_at)
     cancel_reason: str | None = attrs.field(default=None, converter=_order_cancel_reason)
@@ -225,6 +232,7 @@ class Order(Aggregate[OrderId], kind="order", v1_renames={"placed_at": "created_
         self._check_payments_and_refunds()
         self._check_returns()
         self._check_status_times()
+        self._check_status_amounts()
         self._check_not_before_placed()
 
     def _check_payments_and_refunds(self) -> None:
@@ -251,8 +259,17 @@ class Order(Aggregate[OrderId], kind="order", v1_renames={"placed_at": "created_
             )
 
     def _check_returns(self) -> None:
+        fulfilled = self.fulfilled_at
+        if self.returns and fulfilled is None:
+            raise self._mismatch("$.returns", "only a fulfilled order's items can be returned")
         returned = [0] * len(self.lines)
         for index, item in enumerate(self.returns):
+            if fulfilled is not None and item.at < fulfilled:
+                raise ValidationError(
+                    "must not be before the order was fulfilled",
+                    path=f"$.returns[{index}].at",
+                    code="time_backwards",
+                )
             same_currency(item.refund, self.currency, f"$.returns[{index}].refund")
             for position, part in enumerate(item.lines):
                 where = f"$.returns[{index}].lines[{position}]"
@@ -290,6 +307,48 @@ class Order(Aggregate[OrderId], kind="order", v1_renames={"placed_at": "created_
                 path="$.cancel_reason",
                 code="status_mismatch",
             )
+
+    def _check_status_amounts(self) -> None:
+        """The amounts a status implies: what the commands leave behind, nothing else."""
+        status, paid, refunded = self.status, self.amount_paid, self.amount_refunded
+        placed = status is OrderStatus.PLACED
+        settled = status not in (OrderStatus.PLACED, OrderStatus.CANCELLED)
+        rules = (
+            (placed and paid >= self.total, "$.payments", "an order paid in full is not placed"),
+            (settled and paid != self.total, "$.payments", "payments must add up to the total"),
+            (
+                status in (OrderStatus.PLACED, OrderStatus.PAID, OrderStatus.FULFILLED)
+                and bool(self.refunds),
+                "$.refunds",
+                "an order with refunds is partially refunded, refunded or cancelled",
+            ),
+            (
+                status is OrderStatus.PARTIALLY_REFUNDED
+                and (refunded.is_zero() or refunded >= paid),
+                "$.refunds",
+                "the refunds must add up to part of what was paid",
+            ),
+            (
+                status in (OrderStatus.REFUNDED, OrderStatus.CANCELLED) and refunded != paid,
+                "$.refunds",
+                "the refunds must add up to what was paid",
+            ),
+            (
+                status is OrderStatus.REFUNDED and paid.is_zero(),
+                "$.payments",
+                "only money that was paid can be refunded",
+            ),
+        )
+        for broken, path, rule in rules:
+            if broken:
+                raise self._mismatch(path, rule)
+
+    def _mismatch(self, path: str, rule: str) -> ValidationError:
+        return ValidationError(
+            f"does not match the status {self.status.value}: {rule}",
+            path=path,
+            code="status_mismatch",
+        )
 
     def _check_not_before_placed(self) -> None:
         placed = self.created_at

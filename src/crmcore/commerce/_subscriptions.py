@@ -27,6 +27,7 @@ import attrs
 from crmcore._kernel._aggregate import Aggregate, Command, typed_id
 from crmcore._kernel._checks import (
     instance_of,
+    limit,
     positive_int,
     reason_code,
     reason_text,
@@ -42,6 +43,7 @@ from crmcore.commerce._payments import Payment, PaymentMethod, PaymentOutcome
 from crmcore.commerce._plans import (
     _OUT_OF_RANGE,
     MAX_DUES,
+    MAX_PAYMENTS,
     PaymentDue,
     PaymentDueStatus,
     Plan,
@@ -171,7 +173,9 @@ class Subscription(
     )
     cancel_reason: str | None = attrs.field(default=None, converter=_sub_cancel_reason)
     ended_at: datetime | None = attrs.field(default=None, converter=_sub_ended_at)
-    payments: tuple[Payment, ...] = attrs.field(default=(), converter=_sub_payments)
+    payments: tuple[Payment, ...] = attrs.field(
+        default=(), converter=_sub_payments, metadata=limit(MAX_PAYMENTS)
+    )
 
     def _check(self) -> None:
         if (self.status in _FINAL) != (self.ended_at is not None):

@@ -10,11 +10,13 @@ from decimal import Decimal
 import attrs
 
 from crmcore._kernel._checks import (
+    MAX_INT,
     MAX_TEXT,
     clean_text,
     instance_of,
     require_aware,
     require_date,
+    to_decimal,
     tuple_of,
     type_name,
 )
@@ -256,11 +258,11 @@ def check_attribute_value(value: object, path: str) -> AttributeValue:
     if isinstance(value, datetime):
         return require_aware(value, path)
     if isinstance(value, Decimal):
-        if not value.is_finite():
-            raise ValidationError(
-                "must be a finite number (not NaN or infinity)", path=path, code="not_finite"
-            )
-        return value
+        return to_decimal(value, path)
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_INT:
+        raise ValidationError(
+            "must be an integer between -(2**63 - 1) and 2**63 - 1", path=path, code="range"
+        )
     if isinstance(value, (bool, int, date)):
         return value
     raise InvalidType(

@@ -12,10 +12,7 @@ from typing import Any, Final
 import attrs
 from hypothesis import strategies as st
 
-from crmcore._kernel._checks import (
-    tuple_of,
-    type_name,
-)
+from crmcore._kernel._checks import MAX_INT, tuple_of, type_name
 from crmcore.customers import (
     COUNTRY_CODES,
     AttributeValue,
@@ -301,7 +298,7 @@ def attribute_values() -> st.SearchStrategy[AttributeValue]:
     )
     return st.one_of(
         text,
-        st.integers(min_value=-(2**63), max_value=2**63 - 1),
+        st.integers(min_value=-MAX_INT, max_value=MAX_INT),
         st.booleans(),
         decimals,
         st.dates(min_value=date(1900, 1, 1), max_value=date(2100, 12, 31)),
