@@ -1,6 +1,7 @@
 """Tests for `crmcore.serialization`."""
 
 import json
+import tracemalloc
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 
@@ -24,7 +25,7 @@ from crmcore.customers import (
     PostalAddress,
 )
 from crmcore.errors import SchemaVersionError
-from crmcore.serialization import MAX_DEPTH, from_dict, make_converter, to_dict
+from crmcore.serialization import MAX_DEPTH, MAX_PROBLEMS, from_dict, make_converter, to_dict
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=timezone(timedelta(hours=7)))
 
@@ -300,3 +301,98 @@ def test_consent_record_round_trip_with_channel_none():
         source="x",
     )
     assert record == roundtrip(record)
+
+
+# -- strict loading of hostile documents -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text", ["١٢", "1_000", " 12", "12 ", "1e2", "1E-2", "+1", "1.", ".5", "NaN", "Infinity", ""]
+)
+def test_decimal_strings_are_plain_ascii_numbers(text):
+    """Amounts are plain ASCII numbers: no other scripts' digits, _, padding or exponents."""
+    with pytest.raises(ValidationError) as info:
+        from_dict(Money, {"amount": text, "currency": "USD", "schema_version": 2})
+    assert ("$.amount", "decimal") == (info.value.path, info.value.code)
+
+
+@pytest.mark.parametrize("text", ["12", "-0.50", "0", "1234567890.123456"])
+def test_plain_decimal_strings_load(text):
+    """The plain form loads exactly."""
+    assert Decimal(text) == from_dict(Money, {"amount": text, "currency": "USD"} | _V2).amount
+
+
+_V2 = {"schema_version": 2}
+
+
+def test_huge_and_tiny_decimals_are_written_without_exponents():
+    """to_dict writes every Decimal in plain notation, so that it loads back."""
+    for amount in (Decimal("1E+20"), Decimal("1E-8"), Decimal("0E-10")):
+        data = to_dict(Money(amount, "USD"))
+        assert "E" not in data["amount"].upper()
+        assert amount == from_dict(Money, data).amount
+
+
+@pytest.mark.parametrize("field", ["contact_points", "tags", "consents", "pending_events"])
+@pytest.mark.parametrize("junk", [{}, {"0": "x"}, "abc", "", 7])
+def test_lists_are_lists(customer, field, junk):
+    """An object or a string where a list belongs is refused, never iterated."""
+    data = to_dict(customer)
+    data[field] = junk
+    with pytest.raises(ValidationError) as info:
+        from_dict(Customer, data)
+    assert f"$.{field}" in [p.path for p in info.value.problems]
+
+
+@pytest.mark.parametrize("version", [[1], {"a": 1}, [], {}])
+def test_unhashable_schema_versions_are_refused(customer, version):
+    """A list or object as schema_version is a SchemaVersionError, not a TypeError."""
+    data = to_dict(customer)
+    data["schema_version"] = version
+    with pytest.raises(SchemaVersionError):
+        from_dict(Customer, data)
+
+
+@pytest.mark.parametrize("version", [2**63, -1, 10**5000], ids=["2**63", "-1", "10**5000"])
+def test_versions_are_bounded(customer, version):
+    """Versions that storage cannot hold (or repr cannot print) are refused on load."""
+    data = to_dict(customer)
+    data["version"] = version
+    with pytest.raises(ValidationError) as info:
+        from_dict(Customer, data)
+    assert "$.version" in [p.path for p in info.value.problems]
+    assert len(str(info.value)) < 500
+
+
+def test_a_million_items_are_refused_before_any_is_converted(customer):
+    """A list past the limit is refused by its length, without converting or copying it."""
+    data = to_dict(customer)
+    data["tags"] = ["vip"] * 1_000_000
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValidationError) as info:
+            from_dict(Customer, data)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert "too_many" == info.value.code
+    assert peak < 1_000_000  # bytes: far less than one pointer per item
+
+
+def test_many_bad_items_give_a_bounded_list_of_problems(customer):
+    """Bad items are reported up to a bound, never one exception object per item kept."""
+    data = to_dict(customer)
+    data["contact_points"] = [{"kind": 1}] * 5_000
+    with pytest.raises(ValidationError) as info:
+        from_dict(Customer, data)
+    assert len(info.value.problems) <= MAX_PROBLEMS
+
+
+def test_unknown_keys_are_counted_not_echoed(customer):
+    """Key names of a document may be personal data: errors count them instead."""
+    data = to_dict(customer)
+    data["ana@example.com"] = 1
+    with pytest.raises(ValidationError) as info:
+        from_dict(Customer, data)
+    assert "ana@example.com" not in str(info.value)
+    assert "ana@example.com" not in repr(info.value.problems)
