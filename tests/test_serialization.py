@@ -25,6 +25,7 @@ from crmcore.customers import (
     PostalAddress,
 )
 from crmcore.errors import SchemaVersionError
+from crmcore.segmentation import Rule, all_of, field, not_
 from crmcore.serialization import MAX_DEPTH, MAX_PROBLEMS, from_dict, make_converter, to_dict
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=timezone(timedelta(hours=7)))
@@ -396,3 +397,16 @@ def test_unknown_keys_are_counted_not_echoed(customer):
         from_dict(Customer, data)
     assert "ana@example.com" not in str(info.value)
     assert "ana@example.com" not in repr(info.value.problems)
+
+
+def test_rules_load_through_the_one_converter():
+    """from_dict reads the abstract Rule too: the document picks the class."""
+    for rule in (
+        field("frequency") >= 3,
+        all_of(field("frequency") >= 3, field("country") == "ID"),
+        not_(field("tags").contains("vip")),
+    ):
+        assert rule == from_dict(Rule, json.loads(json.dumps(to_dict(rule))))
+    with pytest.raises(InvalidType) as info:
+        from_dict(dict, {"schema_version": 2})
+    assert "not dict" in str(info.value)

@@ -48,7 +48,7 @@ from crmcore._kernel._events import DomainEvent, event_types
 from crmcore._kernel._ids import Identifier
 from crmcore.customers import AttributeValue, FrozenMap, OrganizationName, PersonName
 from crmcore.errors import InvalidType, Problem, SchemaVersionError, ValidationError, join_path
-from crmcore.segmentation import register_rule_hooks
+from crmcore.segmentation import is_rule_type, register_rule_hooks
 
 __all__ = [
     "MAX_DEPTH",
@@ -486,8 +486,9 @@ def from_dict(cls: type[T], data: object) -> T:
         SchemaVersionError: ``schema_version`` is missing or not one this release reads.
         ValidationError: anything else is wrong; ``problems`` lists every fault with its path.
     """
-    if not attrs.has(cls):
-        raise InvalidType(f"must be a crmcore class, not {type_name(cls)}", path="$.cls")
+    if not (attrs.has(cls) or is_rule_type(cls)):
+        shown = cls.__name__ if isinstance(cls, type) else type_name(cls)
+        raise InvalidType(f"must be a crmcore class, not {shown}", path="$.cls")
     if not isinstance(data, dict):
         raise InvalidType(f"must be an object, not {_json_type(data)}", path="$")
     _check_shape(data)
