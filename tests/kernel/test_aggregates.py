@@ -252,6 +252,26 @@ def test_events_of_another_aggregate_are_refused_on_load(cls, data):
     assert "foreign_event" in {p.code for p in info.value.problems}
 
 
+#: Aggregates whose events carry the customer's id besides their own.
+WITH_CUSTOMER = [cls for cls in ALL if cls not in (Customer, Lead)]
+
+
+@pytest.mark.parametrize("cls", WITH_CUSTOMER, ids=_ids)
+@settings(suppress_health_check=TOO_MANY)
+@given(data=st.data())
+def test_events_naming_another_customer_are_refused_on_load(cls, data):
+    """The ids an aggregate stamps on its events must match its own (customer_id here)."""
+    aggregate = data.draw(aggregates(cls))
+    document = to_dict(aggregate)
+    event = document["pending_events"][-1]
+    event["customer_id"] = "someone-else"
+    with pytest.raises(ValidationError) as info:
+        from_dict(type(aggregate), document)
+    assert ("foreign_event", ".customer_id") in {
+        (p.code, p.path[p.path.rfind(".") :]) for p in info.value.problems
+    }
+
+
 @pytest.mark.parametrize("cls", ALL, ids=_ids)
 @settings(suppress_health_check=TOO_MANY)
 @given(data=st.data())

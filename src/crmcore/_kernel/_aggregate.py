@@ -217,12 +217,20 @@ class Aggregate(Generic[IdT]):
                 code="sequence",
             )
         previous = self.created_at
+        own = self._event_fields()
         for index, event in enumerate(events):
             where = f"$.pending_events[{index}]"
             if event.aggregate_kind != self.aggregate_kind or event.aggregate_id != self.id.value:
                 raise ValidationError(
                     f"must be an event of this {self._noun}", path=where, code="foreign_event"
                 )
+            for name, value in own.items():
+                if getattr(event, name, value) != value:
+                    raise ValidationError(
+                        f"must name the same {name} as the {self._noun}",
+                        path=f"{where}.{name}",
+                        code="foreign_event",
+                    )
             if event.sequence != first + index:
                 raise ValidationError(
                     "must continue the aggregate's event sequence without gaps",
