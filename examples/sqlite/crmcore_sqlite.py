@@ -5,8 +5,10 @@ Aggregates are stored as JSON documents made by ``spec.to_document`` (the
 spec keeps several), one table per aggregate type, with the version in its own
 column. Natural keys
 (normalized email addresses and phone numbers) live in a side table whose
-primary key makes each value unique. Events wait in an outbox table, written
-in the same transaction as the change that recorded them.
+primary key makes each value unique; references between aggregates (an
+order's ``customer_id``) live in a side table too, so a commit can check them.
+Events wait in an outbox table, written in the same transaction as the change
+that recorded them, until they are acknowledged.
 
 The generic :class:`~crmcore.repository.StoreUnitOfWork` does the rest; this
 module only implements :class:`~crmcore.repository.Store` and
@@ -14,13 +16,13 @@ module only implements :class:`~crmcore.repository.Store` and
 
 - a snapshot is a read transaction (``BEGIN`` + a first read) on a database
   in WAL mode, so it sees the data as of that moment while others write;
-- a commit is one ``BEGIN IMMEDIATE`` transaction that updates rows with
-  ``UPDATE ... WHERE id = ? AND version = ?`` and fails with
+- a commit is one ``BEGIN IMMEDIATE`` transaction that checks references,
+  updates rows with ``UPDATE ... WHERE id = ? AND version = ?`` and fails with
   ``ConcurrencyConflict`` when a row was changed meanwhile, then rewrites the
-  natural keys and appends the events, or rolls everything back;
-- collecting events deletes what it reads from the outbox in one
-  ``BEGIN IMMEDIATE`` transaction, so each event leaves exactly once, across
-  threads and processes.
+  natural keys and references and appends the events, or rolls everything
+  back (an interruption anywhere before ``COMMIT`` included);
+- collecting events reads the outbox without changing it; acknowledging
+  deletes the events by ``event_id`` in one transaction.
 
 >>> import tempfile
 >>> from datetime import datetime, timezone
@@ -36,18 +38,20 @@ module only implements :class:`~crmcore.repository.Store` and
 ...         uow.commit()
 ...     with uow:
 ...         uow.customers.get(CustomerId("c-1")).version
-...     [event.type for event in uow.collect_events()]
+...     events = uow.collect_events()
+...     [event.event_id for event in events], uow.acknowledge(events), uow.collect_events()
 0
-['CustomerRegistered']
+(['customer:c-1#1'], 1, [])
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
@@ -70,9 +74,11 @@ from crmcore.repository import (
     Change,
     ChangeSet,
     DuplicateKey,
+    ReferenceLookup,
     Snapshot,
     Store,
     StoreUnitOfWork,
+    verify_references,
 )
 from crmcore.serialization import from_dict, to_dict
 
@@ -81,7 +87,11 @@ __all__ = ["LAYOUT_VERSION", "SqliteStore", "SqliteUnitOfWork", "StorageError"]
 A = TypeVar("A", bound=Aggregate)
 
 #: The version of the table layout this module creates and reads.
-LAYOUT_VERSION = 1
+LAYOUT_VERSION = 2
+#: The highest version crmcore lets an aggregate reach (2**53 - 1); SQLite's INTEGER holds it.
+MAX_VERSION = 2**53 - 1
+#: How many event ids one DELETE of the outbox names.
+_ACK_CHUNK = 500
 
 
 @contextmanager
@@ -117,8 +127,31 @@ def _load_json(document: object, path: str) -> object:
         ) from None
 
 
+def _row_version(table: str, ident: object, version: object) -> int:
+    """A version read from a row: an int crmcore allows, or a ValidationError naming the row."""
+    path = f"$.{table}[{ident}].version"
+    if type(version) is not int:
+        raise ValidationError("must be an integer", path=path, code="corrupt_document")
+    if not 0 <= version <= MAX_VERSION:
+        raise ValidationError("must be from 0 to 2**53 - 1", path=path, code="corrupt_document")
+    return version
+
+
+def _checked_versions(changes: ChangeSet) -> None:
+    """Refuse, before binding them, versions SQLite cannot hold or crmcore never makes."""
+    for position, change in enumerate(changes.changes):
+        expected = change.expected_version
+        if expected is not None and (type(expected) is not int or not 0 <= expected <= MAX_VERSION):
+            raise ValidationError(
+                "must be None or an int from 0 to 2**53 - 1",
+                path=f"$.changes[{position}].expected_version",
+                code="range",
+            )
+
+
 def _decode(spec: AggregateSpec[A], ident: str, version: object, document: object) -> A:
     path = f"$.{spec.name}[{ident}].document"
+    _row_version(spec.name, ident, version)
     data = _load_json(document, path)
     try:
         aggregate = spec.from_document(data)
@@ -179,14 +212,7 @@ class _SqliteSnapshot(Snapshot):
         rows = self._rows(f"SELECT version FROM {spec.name} WHERE id = ?", (str(aggregate_id),))
         if not rows:
             return None
-        version = rows[0][0]
-        if not isinstance(version, int):
-            raise ValidationError(
-                "must be an integer",
-                path=f"$.{spec.name}[{aggregate_id}].version",
-                code="corrupt_document",
-            )
-        return version
+        return _row_version(spec.name, aggregate_id, rows[0][0])
 
     def page(self, spec: AggregateSpec[A], *, after: Identifier | None, limit: int) -> list[A]:
         if after is None:
@@ -315,17 +341,34 @@ class SqliteStore(Store):
     ) -> None:
         self.close()
 
+    def _execute(
+        self, connection: sqlite3.Connection, sql: str, parameters: tuple[object, ...] = ()
+    ) -> sqlite3.Cursor:
+        """Run one statement of a write; every statement of a commit goes through here.
+
+        SQLite errors other than constraint violations become ``StorageError``
+        (constraint violations are left to the caller, which knows what they mean).
+        """
+        try:
+            return connection.execute(sql, parameters)
+        except sqlite3.IntegrityError:
+            raise
+        except sqlite3.Error as exc:
+            raise StorageError(f"the SQLite database failed: {exc}") from exc
+
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction: BEGIN IMMEDIATE takes the database's write lock up front."""
+        """One write transaction: BEGIN IMMEDIATE takes the database's write lock up front.
+
+        Whatever interrupts the block before ``COMMIT`` (an error, a
+        ``KeyboardInterrupt``) rolls the whole transaction back.
+        """
         connection = self.acquire()
         try:
-            with _storage_errors():
-                connection.execute("BEGIN IMMEDIATE")
+            self._execute(connection, "BEGIN IMMEDIATE")
             try:
                 yield connection
-                with _storage_errors():
-                    connection.execute("COMMIT")
+                self._execute(connection, "COMMIT")
             finally:
                 if connection.in_transaction:
                     with _storage_errors():
@@ -340,6 +383,7 @@ class SqliteStore(Store):
                 raise StorageError("the database must support write-ahead logging (WAL)")
             tables = {"crmcore_meta", "outbox"}
             tables.update(name for s in self._specs for name in (s.name, f"{s.name}_keys"))
+            tables.update(f"{s.name}_refs" for s in self._specs if s.references)
             present = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
             if tables <= present:  # the usual case: no write lock needed to open the store
                 self._check_layout(connection)
@@ -362,9 +406,10 @@ class SqliteStore(Store):
         statements = [
             "CREATE TABLE IF NOT EXISTS crmcore_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
             (
-                "CREATE TABLE IF NOT EXISTS outbox"
-                " (seq INTEGER PRIMARY KEY AUTOINCREMENT, event TEXT NOT NULL)"
+                "CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+                " event_id TEXT NOT NULL, event TEXT NOT NULL)"
             ),
+            "CREATE INDEX IF NOT EXISTS outbox_by_event_id ON outbox (event_id)",
         ]
         for spec in self._specs:
             statements += [
@@ -379,6 +424,15 @@ class SqliteStore(Store):
                 ),
                 f"CREATE INDEX IF NOT EXISTS {spec.name}_keys_by_id ON {spec.name}_keys (id)",
             ]
+            if spec.references:
+                statements += [
+                    (
+                        f"CREATE TABLE IF NOT EXISTS {spec.name}_refs (field TEXT NOT NULL,"
+                        f" target TEXT NOT NULL, id TEXT NOT NULL REFERENCES {spec.name} (id),"
+                        " PRIMARY KEY (field, target, id))"
+                    ),
+                    f"CREATE INDEX IF NOT EXISTS {spec.name}_refs_by_id ON {spec.name}_refs (id)",
+                ]
         return statements
 
     @staticmethod
@@ -407,6 +461,7 @@ class SqliteStore(Store):
 
     def commit(self, changes: ChangeSet) -> None:
         """Apply a change set in one transaction, checking every version (see ``Store``)."""
+        _checked_versions(changes)
         documents = [
             (
                 change,
@@ -416,8 +471,11 @@ class SqliteStore(Store):
             )
             for change in changes.changes
         ]
-        events = [_encode(event) for event in changes.events]
+        events = [(event.event_id, _encode(event)) for event in changes.events]
         with self._write() as connection:
+            verify_references(
+                self._specs, changes, _SqliteLookup(functools.partial(self._execute, connection))
+            )
             for change, document in documents:
                 if change.expected_version is not None:
                     self._replace(connection, change, document)
@@ -427,87 +485,138 @@ class SqliteStore(Store):
             for change, _ in documents:
                 if change.aggregate is not None:
                     self._claim_keys(connection, change)
-            with _storage_errors():
-                connection.executemany(
-                    "INSERT INTO outbox (event) VALUES (?)", [(event,) for event in events]
+                    self._write_references(connection, change)
+            for event_id, event in events:
+                self._execute(
+                    connection,
+                    "INSERT INTO outbox (event_id, event) VALUES (?, ?)",
+                    (event_id, event),
                 )
 
-    @staticmethod
-    def _replace(connection: sqlite3.Connection, change: Change[Any], document: str | None) -> None:
+    def _replace(
+        self, connection: sqlite3.Connection, change: Change[Any], document: str | None
+    ) -> None:
         table, ident = change.spec.name, str(change.aggregate_id)
-        with _storage_errors():
-            connection.execute(f"DELETE FROM {table}_keys WHERE id = ?", (ident,))
-            if document is None:
-                cursor = connection.execute(
-                    f"DELETE FROM {table} WHERE id = ? AND version = ?",
-                    (ident, change.expected_version),
-                )
-            else:
-                new_version = cast("Aggregate", change.aggregate).version
-                cursor = connection.execute(
-                    f"UPDATE {table} SET version = ?, document = ? WHERE id = ? AND version = ?",
-                    (new_version, document, ident, change.expected_version),
-                )
-            if cursor.rowcount == 1:
-                return
-            row = connection.execute(f"SELECT version FROM {table} WHERE id = ?", (ident,))
-            found = row.fetchone()
+        self._execute(connection, f"DELETE FROM {table}_keys WHERE id = ?", (ident,))
+        if change.spec.references:
+            self._execute(connection, f"DELETE FROM {table}_refs WHERE id = ?", (ident,))
+        if document is None:
+            cursor = self._execute(
+                connection,
+                f"DELETE FROM {table} WHERE id = ? AND version = ?",
+                (ident, change.expected_version),
+            )
+        else:
+            new_version = cast("Aggregate", change.aggregate).version
+            cursor = self._execute(
+                connection,
+                f"UPDATE {table} SET version = ?, document = ? WHERE id = ? AND version = ?",
+                (new_version, document, ident, change.expected_version),
+            )
+        if cursor.rowcount == 1:
+            return
+        found = self._execute(
+            connection, f"SELECT version FROM {table} WHERE id = ?", (ident,)
+        ).fetchone()
         raise ConcurrencyConflict(
             change.spec.kind,
             change.aggregate_id,
             expected_version=cast("int", change.expected_version),
-            actual_version=None if found is None else found[0],
+            actual_version=None if found is None else _row_version(table, ident, found[0]),
         )
 
-    @staticmethod
-    def _insert(connection: sqlite3.Connection, change: Change[Any], document: str) -> None:
+    def _insert(self, connection: sqlite3.Connection, change: Change[Any], document: str) -> None:
         try:
-            connection.execute(
+            self._execute(
+                connection,
                 f"INSERT INTO {change.spec.name} (id, version, document) VALUES (?, ?, ?)",
                 (str(change.aggregate_id), cast("Aggregate", change.aggregate).version, document),
             )
         except sqlite3.IntegrityError:
             raise DuplicateId(change.spec.kind, change.aggregate_id) from None
-        except sqlite3.Error as exc:
-            raise StorageError(f"the SQLite database failed: {exc}") from exc
 
-    @staticmethod
-    def _claim_keys(connection: sqlite3.Connection, change: Change[Any]) -> None:
+    def _claim_keys(self, connection: sqlite3.Connection, change: Change[Any]) -> None:
         table, ident = change.spec.name, str(change.aggregate_id)
         for key, value in sorted(change.spec.keys_of(change.aggregate)):
             try:
-                connection.execute(
+                self._execute(
+                    connection,
                     f"INSERT INTO {table}_keys (key, value, id) VALUES (?, ?, ?)",
                     (key, value, ident),
                 )
             except sqlite3.IntegrityError:
-                with _storage_errors():
-                    row = connection.execute(
-                        f"SELECT id FROM {table}_keys WHERE key = ? AND value = ?", (key, value)
-                    ).fetchone()
+                row = self._execute(
+                    connection,
+                    f"SELECT id FROM {table}_keys WHERE key = ? AND value = ?",
+                    (key, value),
+                ).fetchone()
                 owner = None if row is None else change.spec.id_type(row[0])
                 raise DuplicateKey(
                     change.spec.kind, key, aggregate_id=change.aggregate_id, owner_id=owner
                 ) from None
-            except sqlite3.Error as exc:
+
+    def _write_references(self, connection: sqlite3.Connection, change: Change[Any]) -> None:
+        table, ident = change.spec.name, str(change.aggregate_id)
+        for field, _, target in sorted(change.spec.references_of(change.aggregate), key=repr):
+            try:
+                self._execute(
+                    connection,
+                    f"INSERT INTO {table}_refs (field, target, id) VALUES (?, ?, ?)",
+                    (field, str(target), ident),
+                )
+            except sqlite3.IntegrityError as exc:
                 raise StorageError(f"the SQLite database failed: {exc}") from exc
 
-    def take_events(self) -> list[DomainEvent]:
-        """Read and delete the whole outbox in one transaction, oldest event first.
+    def pending_events(self, *, limit: int | None = None) -> list[DomainEvent]:
+        """The outbox, oldest event first, without changing it (see ``Store``).
 
-        A corrupt event raises and deletes nothing.
+        A corrupt event raises a ``ValidationError`` naming its row.
         """
-        with self._write() as connection:
+        connection = self.acquire()
+        try:
             with _storage_errors():
-                rows = connection.execute("SELECT seq, event FROM outbox ORDER BY seq").fetchall()
-            events = [_decode_event(seq, document) for seq, document in rows]
-            if rows:
-                with _storage_errors():
-                    connection.execute("DELETE FROM outbox WHERE seq <= ?", (rows[-1][0],))
-        return events
+                rows = connection.execute(
+                    "SELECT seq, event FROM outbox ORDER BY seq LIMIT ?",
+                    (-1 if limit is None else limit,),
+                ).fetchall()
+        finally:
+            self.release(connection)
+        return [_decode_event(seq, document) for seq, document in rows]
+
+    def acknowledge_events(self, event_ids: Collection[str]) -> int:
+        """Delete the outbox rows of these event ids in one transaction; return how many."""
+        ids = sorted(event_ids)
+        removed = 0
+        with self._write() as connection:
+            for start in range(0, len(ids), _ACK_CHUNK):
+                chunk = tuple(ids[start : start + _ACK_CHUNK])
+                marks = ", ".join("?" * len(chunk))
+                cursor = self._execute(
+                    connection, f"DELETE FROM outbox WHERE event_id IN ({marks})", chunk
+                )
+                removed += cursor.rowcount
+        return removed
 
     def __repr__(self) -> str:
         return f"SqliteStore({Path(self._path).name!r})"
+
+
+class _SqliteLookup(ReferenceLookup):
+    """Reference questions asked inside a commit's transaction, before its writes."""
+
+    def __init__(self, execute: Callable[[str, tuple[object, ...]], sqlite3.Cursor]) -> None:
+        self._execute = execute
+
+    def exists(self, spec: AggregateSpec[Any], aggregate_id: Identifier) -> bool:
+        sql = f"SELECT 1 FROM {spec.name} WHERE id = ?"
+        return self._execute(sql, (str(aggregate_id),)).fetchone() is not None
+
+    def referrers(
+        self, spec: AggregateSpec[Any], field: str, target_id: Identifier
+    ) -> Iterable[Identifier]:
+        sql = f"SELECT id FROM {spec.name}_refs WHERE field = ? AND target = ? ORDER BY id"
+        rows = self._execute(sql, (field, str(target_id))).fetchall()
+        return [spec.id_type(row[0]) for row in rows]
 
 
 class SqliteUnitOfWork(StoreUnitOfWork):
@@ -515,9 +624,12 @@ class SqliteUnitOfWork(StoreUnitOfWork):
 
     Pass a shared :class:`SqliteStore` (one per process, for every thread), or
     a path: the unit then opens its own store that keeps no idle connection,
-    so nothing stays open between blocks.
+    so nothing stays open between blocks. ``check_references=False`` lets the
+    unit commit aggregates naming customers not stored (yet), for imports.
     """
 
-    def __init__(self, target: SqliteStore | str | os.PathLike[str]) -> None:
+    def __init__(
+        self, target: SqliteStore | str | os.PathLike[str], *, check_references: bool = True
+    ) -> None:
         store = target if isinstance(target, SqliteStore) else SqliteStore(target, pool_size=0)
-        super().__init__(store)
+        super().__init__(store, check_references=check_references)

@@ -1,21 +1,52 @@
 """Tests for the SQLite example adapter: the crmcore contract, races, corrupt rows."""
 
 import multiprocessing
+import pickle
 import sqlite3
 import threading
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
+import attrs
 import pytest
-from crmcore_sqlite import LAYOUT_VERSION, SqliteStore, SqliteUnitOfWork, StorageError
+from crmcore_sqlite import LAYOUT_VERSION, MAX_VERSION, SqliteStore, SqliteUnitOfWork, StorageError
 from sqlite_race import counter, process_main, read_modify_save
 
-from crmcore import ConcurrencyConflict, Customer, CustomerId, PersonName
+from crmcore import ConcurrencyConflict, Customer, CustomerId, Money, PersonName
+from crmcore.commerce import Order, OrderId, OrderLine, ProductId
 from crmcore.customers import ContactPoint, CustomerAttributeSet
-from crmcore.errors import CrmcoreError, InvalidType, SchemaVersionError, ValidationError
+from crmcore.errors import (
+    CrmcoreError,
+    InvalidType,
+    SchemaVersionError,
+    UnknownReference,
+    ValidationError,
+)
+from crmcore.repository import CUSTOMERS, Change, ChangeSet
 from crmcore.testing.contract import UnitOfWorkContract
 
 AT = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 RACE_ID = "c-race"
+
+
+@contextmanager
+def interrupted_at(store, step):
+    """Make the store's writes raise KeyboardInterrupt before their ``step``-th statement."""
+    real = store._execute  # noqa: SLF001 - the store's one door for statements of a write.
+    calls = 0
+
+    def execute(connection, sql, parameters=()):
+        nonlocal calls
+        calls += 1
+        if calls == step + 1:
+            raise KeyboardInterrupt
+        return real(connection, sql, parameters)
+
+    store._execute = execute  # noqa: SLF001
+    try:
+        yield
+    finally:
+        del store._execute  # noqa: SLF001
 
 
 class TestSqliteUnitOfWork(UnitOfWorkContract):
@@ -29,6 +60,12 @@ class TestSqliteUnitOfWork(UnitOfWorkContract):
 
     def make_unit_of_work(self):
         return SqliteUnitOfWork(self.store)
+
+    def make_unit_of_work_without_reference_checks(self):
+        return SqliteUnitOfWork(self.store, check_references=False)
+
+    def interrupt_writes(self, step):
+        return interrupted_at(self.store, step)
 
 
 def customer(number, email=None):
@@ -49,7 +86,7 @@ def seed(path, *customers):
         for added in customers:
             uow.customers.add(added)
         uow.commit()
-    uow.collect_events()
+    uow.acknowledge(uow.collect_events())
 
 
 def execute(path, sql, *parameters):
@@ -202,8 +239,154 @@ def test_a_corrupt_event_is_reported_and_nothing_is_lost(path):
     with pytest.raises(ValidationError) as raised:
         uow.collect_events()
     assert raised.value.path.startswith("$.outbox[2].event")
+    assert [CustomerId("c-1")] == [e.customer_id for e in uow.collect_events(limit=1)]
     execute(path, "DELETE FROM outbox WHERE seq = 2")
     assert [CustomerId("c-1")] == [e.customer_id for e in uow.collect_events()]
+
+
+def test_acknowledging_many_events_at_once(path):
+    """More event ids than one DELETE names (500) are all acknowledged, in one transaction."""
+    uow = SqliteUnitOfWork(path)
+    with uow:
+        for number in range(700):
+            uow.customers.add(customer(number))
+        uow.commit()
+    events = uow.collect_events()
+    assert 700 == len(events)
+    assert 699 == uow.acknowledge(events[1:])
+    assert [events[0]] == uow.collect_events()
+
+
+# -- interrupted writes ---------------------------------------------------------------------
+
+
+def test_an_interruption_before_commit_rolls_back_and_releases_the_database(path):
+    """A KeyboardInterrupt at each statement of a commit leaves no row, lock or transaction."""
+    seed(path, customer(1, "ana@example.com"))
+    with SqliteStore(path, timeout=0.5) as store:
+        for step in range(100):
+            uow = SqliteUnitOfWork(store)
+            interrupted = False
+            with uow:
+                ana = uow.customers.get(CustomerId("c-1"))
+                uow.customers.save(ana.add_tag("vip", at=AT))
+                uow.customers.add(customer(2, "budi@example.com"))
+                try:
+                    with interrupted_at(store, step):
+                        uow.commit()
+                except KeyboardInterrupt:
+                    interrupted = True
+            if not interrupted:
+                break
+            with uow:  # a unit reads the old state and can write at once (no lock left)
+                assert (0, 1) == (
+                    uow.customers.get(CustomerId("c-1")).version,
+                    uow.customers.count(),
+                )
+                idle = store._idle  # noqa: SLF001 - the pool gets back no open transaction.
+                assert not any(connection.in_transaction for connection in idle)
+                uow.customers.add(customer(3))
+                uow.rollback()
+            assert [] == uow.collect_events()
+        else:
+            pytest.fail("the commit was never completed")
+    assert step > 5
+    assert 1 == read_one(path, 1).version
+
+
+# -- bounded numbers -----------------------------------------------------------------------
+
+
+def test_every_version_crmcore_allows_is_stored(path):
+    """Versions 0 and 2**53 - 1 are stored and read back; saving past the bound is refused."""
+    top = attrs.evolve(customer(1), version=MAX_VERSION)
+    seed(path, top, customer(2))
+    uow = SqliteUnitOfWork(path)
+    with uow:
+        found = uow.customers.get(CustomerId("c-1"))
+        assert MAX_VERSION == found.version
+        with pytest.raises(ValidationError):
+            uow.customers.save(found.add_tag("one-more", at=AT))
+        uow.customers.remove(CustomerId("c-1"))
+        uow.commit()
+    with uow:
+        assert [CustomerId("c-2")] == [c.id for c in uow.customers]
+
+
+@pytest.mark.parametrize("version", [2**63 - 1, -1, 2**53, 1.5, 1e300, "'zero'", "x'00'"])
+def test_a_corrupt_version_column_raises_a_crmcore_error(path, version):
+    """A row whose version is huge, negative or not an integer raises ValidationError naming it."""
+    seed(path, customer(1), customer(2))
+    value = version if isinstance(version, str) else repr(version)
+    execute(path, f"UPDATE customers SET version = {value} WHERE id = 'c-1'")
+    uow = SqliteUnitOfWork(path)
+    with uow:
+        for call in (
+            lambda: uow.customers.get(CustomerId("c-1")),
+            lambda: list(uow.customers),
+            lambda: uow.customers.remove(CustomerId("c-1")),
+            lambda: CustomerId("c-1") in uow.customers,
+        ):
+            with pytest.raises(ValidationError) as raised:
+                call()
+            assert "$.customers[c-1].version" == raised.value.path
+            assert "corrupt_document" == raised.value.code
+        assert 2 == uow.customers.count()
+
+
+def test_a_stale_save_against_a_corrupt_version_raises_a_crmcore_error(path):
+    """A conflict whose stored version is corrupt reports a ValidationError, not a bad number."""
+    seed(path, customer(1))
+    uow = SqliteUnitOfWork(path)
+    with uow:
+        loaded = uow.customers.get(CustomerId("c-1"))
+        execute(path, "UPDATE customers SET version = 1e300 WHERE id = 'c-1'")
+        uow.customers.save(loaded.add_tag("x", at=AT))
+        with pytest.raises(ValidationError) as raised:
+            uow.commit()
+    assert "$.customers[c-1].version" == raised.value.path
+
+
+@pytest.mark.parametrize("expected", [2**63, 2**53, -1, 1.0, True])
+def test_a_change_set_with_an_impossible_version_is_refused(path, expected):
+    """Versions no aggregate can have are refused before SQLite sees them (no OverflowError)."""
+    seed(path, customer(1))
+    with SqliteStore(path) as store:
+        change = Change(
+            CUSTOMERS, CustomerId("c-1"), expected, customer(1).without_pending_events()
+        )
+        with pytest.raises(ValidationError) as raised:
+            store.commit(ChangeSet(changes=(change,)))
+    assert "$.changes[0].expected_version" == raised.value.path
+    assert 0 == read_one(path, 1).version
+
+
+# -- references ----------------------------------------------------------------------------
+
+
+def order(number, customer_number):
+    line = OrderLine(ProductId("sku-1"), 1, Money("10.00", "USD"), category="books")
+    return Order.place(
+        OrderId(f"o-{number}"), customer_id=CustomerId(f"c-{customer_number}"), lines=[line], at=AT
+    )
+
+
+def test_references_survive_reopening_the_database(path):
+    """The reference table is in the file: a later store still refuses removing a named customer."""
+    seed(path, customer(1))
+    uow = SqliteUnitOfWork(path)
+    with uow:
+        uow.orders.add(order(1, 1))
+        uow.commit()
+    with SqliteStore(path) as store:
+        uow = SqliteUnitOfWork(store)
+        with uow:
+            uow.customers.remove(CustomerId("c-1"))
+            with pytest.raises(UnknownReference) as raised:
+                uow.commit()
+    assert "order o-1 still names it in customer_id" in str(raised.value)
+    copy = pickle.loads(pickle.dumps(raised.value))  # noqa: S301 - our own bytes.
+    assert (str(raised.value), copy.removed) == (str(copy), True)
 
 
 # -- races ---------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ Python keeps working::
     │   ├── DuplicateId                       ``add`` of an id that already exists
     │   ├── DuplicateKey                      a natural key (email, phone) another aggregate holds
     │   ├── ConcurrencyConflict               ``save`` of a stale version
+    │   ├── UnknownReference                  a commit that would leave a reference to no aggregate
     │   ├── UnitOfWorkError                   a unit of work used out of order
     │   └── StorageError                      the storage behind a repository failed
     └── ModelError                            crmcore.clv: a statistical model cannot do what was asked
@@ -62,6 +63,7 @@ __all__ = [
     "StorageError",
     "TransitionNotAllowed",
     "UnitOfWorkError",
+    "UnknownReference",
     "ValidationError",
     "join_path",
 ]
@@ -167,9 +169,25 @@ class ValidationError(CrmcoreError, ValueError):
 
     @classmethod
     def collect(cls, problems: Sequence[Problem]) -> ValidationError:
-        """Build one error that reports several problems, the first as its own."""
+        """Build one error that reports several problems, the first as its own.
+
+        Raises:
+            ValidationError: ``problems`` is empty (``code`` ``empty``); an
+                :class:`InvalidType` if it is not a sequence of :class:`Problem`.
+        """
+        given: object = problems
+        if isinstance(given, (str, bytes)) or not isinstance(given, Sequence):
+            raise InvalidType(
+                f"must be a sequence of Problem, not {type(given).__name__}", path="$.problems"
+            )
         if not problems:
-            raise ValueError("collect() needs at least one problem")
+            raise ValidationError("must hold at least one problem", path="$.problems", code="empty")
+        for index, problem in enumerate(problems):
+            if not isinstance(problem, Problem):
+                raise InvalidType(
+                    f"must be a Problem, not {type(problem).__name__}",
+                    path=f"$.problems[{index}]",
+                )
         first = problems[0]
         return cls(first.rule, path=first.path, code=first.code, problems=problems)
 
@@ -341,6 +359,63 @@ class ConcurrencyConflict(RepositoryError):
 
     def __reduce__(self) -> tuple[object, tuple[object, ...]]:
         return (_rebuild, (ConcurrencyConflict, (self.kind, self.aggregate_id), self._fields))
+
+
+class UnknownReference(RepositoryError):
+    """A commit would leave an aggregate naming another one that is not stored.
+
+    Raised at commit when an added or saved aggregate names (in ``field``,
+    such as ``customer_id``) an aggregate that neither the store nor the same
+    unit holds, or when the unit removes an aggregate that another one still
+    names. Nothing of the unit is applied. The message names kinds, ids and
+    the field, never other values.
+
+    Attributes:
+        kind: the kind of the aggregate holding the reference (``"order"``).
+        aggregate_id: the id of that aggregate.
+        field: the field holding the reference (``"customer_id"``).
+        target_kind: the kind of the aggregate referred to (``"customer"``).
+        target_id: the id referred to.
+        removed: ``True`` when the unit removes the aggregate referred to,
+            ``False`` when the referring aggregate names an unknown one.
+    """
+
+    def __init__(
+        self,
+        kind: str,
+        aggregate_id: object,
+        *,
+        field: str,
+        target_kind: str,
+        target_id: object,
+        removed: bool = False,
+    ) -> None:
+        self.kind = kind
+        self.aggregate_id = aggregate_id
+        self.field = field
+        self.target_kind = target_kind
+        self.target_id = target_id
+        self.removed = removed
+        if removed:
+            message = (
+                f"{target_kind} {target_id!s} cannot be removed: "
+                f"{kind} {aggregate_id!s} still names it in {field}"
+            )
+        else:
+            message = (
+                f"{kind} {aggregate_id!s} names {target_kind} {target_id!s} in {field}, "
+                f"but no such {target_kind} is stored"
+            )
+        super().__init__(message)
+
+    def __reduce__(self) -> tuple[object, tuple[object, ...]]:
+        fields = {
+            "field": self.field,
+            "target_kind": self.target_kind,
+            "target_id": self.target_id,
+            "removed": self.removed,
+        }
+        return (_rebuild, (UnknownReference, (self.kind, self.aggregate_id), fields))
 
 
 class UnitOfWorkError(RepositoryError):

@@ -288,18 +288,22 @@ def attrs_change(note):
     return Change(NOTES, note.id, None, note)
 
 
-# -- the in-memory store's copy-on-write ---------------------------------------------------
+# -- the in-memory store's immutable states ------------------------------------------------
 
 
-def test_a_commit_without_readers_updates_in_place():
-    """With no snapshot open a commit changes the current state instead of copying it."""
+def test_a_commit_publishes_a_new_state_and_never_changes_the_old_one():
+    """A commit builds the next state beside the current one and swaps the reference."""
     store = InMemoryStore()
     uow = InMemoryUnitOfWork(store)
-    before = store._generation
+    before = store._state
     with uow:
-        uow.customers.add(customer(1))
+        uow.customers.add(customer(1, ContactPoint("email", "ana@example.com")))
         uow.commit()
-    assert before is store._generation
+    assert before is not store._state
+    assert 0 == len(before.tables["customers"].rows)
+    assert 0 == len(before.tables["customers"].keys)
+    assert 0 == len(before.outbox)
+    assert 1 == len(store._state.tables["customers"].rows)
 
 
 def test_a_commit_never_changes_a_state_a_snapshot_reads():
@@ -307,14 +311,26 @@ def test_a_commit_never_changes_a_state_a_snapshot_reads():
     store = InMemoryStore()
     writer, reader = InMemoryUnitOfWork(store), InMemoryUnitOfWork(store)
     with reader:
-        pinned = store._generation
+        pinned = store._state
         with writer:
             writer.customers.add(customer(1))
             writer.commit()
-        assert pinned is not store._generation
-        assert {} == pinned.tables["customers"].rows
+        assert pinned is not store._state
+        assert 0 == len(pinned.tables["customers"].rows)
         assert 0 == reader.customers.count()
-    assert 0 == pinned.readers
+
+
+def test_a_commit_shares_the_tables_it_does_not_change():
+    """Untouched tables are the same objects in the next state; touched ones are new."""
+    store = InMemoryStore()
+    uow = InMemoryUnitOfWork(store)
+    before = store._state
+    with uow:
+        uow.customers.add(customer(1))
+        uow.commit()
+    after = store._state
+    assert before.tables["orders"] is after.tables["orders"]
+    assert before.tables["customers"] is not after.tables["customers"]
 
 
 def test_a_snapshot_keeps_tables_a_later_commit_did_not_copy():

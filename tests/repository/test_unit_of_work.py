@@ -102,11 +102,13 @@ def test_one_commit_spans_every_repository_all_or_nothing():
     store = InMemoryStore()
     first, second = InMemoryUnitOfWork(store), InMemoryUnitOfWork(store)
     with first:
+        first.customers.add(customer(1))
         first.orders.add(order(1, 1))
         first.commit()
+    first.acknowledge(first.collect_events())
     with first, second:
-        first.customers.add(customer(1))
-        first.orders.add(order(2, 1))
+        first.customers.add(customer(2))
+        first.orders.add(order(2, 2))
         first.cases.add(
             Case.open(
                 CaseId("case-1"),
@@ -123,11 +125,11 @@ def test_one_commit_spans_every_repository_all_or_nothing():
         with pytest.raises(ConcurrencyConflict):
             first.commit()
     with first:
-        assert (0, 1, 0) == (first.customers.count(), first.orders.count(), first.cases.count())
-    first.collect_events()
+        assert (1, 1, 0) == (first.customers.count(), first.orders.count(), first.cases.count())
+    assert [] == first.collect_events()
     with first:
-        first.customers.add(customer(1))
-        first.orders.add(order(2, 1))
+        first.customers.add(customer(2))
+        first.orders.add(order(2, 2))
         first.commit()
     kinds = [type(e) for e in first.collect_events()]
     assert [CustomerRegistered, OrderPlaced] == kinds
@@ -216,3 +218,31 @@ def test_a_natural_key_never_belongs_to_two_customers_under_contention():
         assert moves[-1] == holders[0]
         # Each move saved two customers, and nothing else saved any.
         assert 2 * len(moves) == sum(c.version for c in setup.customers)
+
+
+def test_an_acknowledged_id_removes_every_pending_event_with_it():
+    """A customer removed and registered again repeats its event ids; one acknowledgement takes both."""
+    uow = InMemoryUnitOfWork()
+    for _ in range(2):
+        with uow:
+            if CustomerId("c-1") in uow.customers:
+                uow.customers.remove(CustomerId("c-1"))
+                uow.commit()
+            uow.customers.add(customer(1))
+            uow.commit()
+    events = uow.collect_events()
+    assert ["customer:c-1#1", "customer:c-1#1"] == [e.event_id for e in events]
+    assert 2 == uow.acknowledge(["customer:c-1#1"])
+    assert [] == uow.collect_events()
+
+
+def test_collect_events_never_removes_and_works_across_stores_units():
+    """Collecting from several units of one store hands each the same pending events."""
+    store = InMemoryStore()
+    units = [InMemoryUnitOfWork(store) for _ in range(3)]
+    with units[0]:
+        units[0].customers.add(customer(1))
+        units[0].commit()
+    collected = [u.collect_events() for u in units]
+    assert collected[0] == collected[1] == collected[2]
+    assert 1 == len(collected[0])

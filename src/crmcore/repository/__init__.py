@@ -38,6 +38,7 @@ from crmcore.errors import (
     RepositoryError,
     StorageError,
     UnitOfWorkError,
+    UnknownReference,
 )
 from crmcore.repository._commerce import (
     ORDERS,
@@ -92,12 +93,16 @@ from crmcore.repository._service import (
     StoreInteractionRepository,
 )
 from crmcore.repository._specs import DEFAULT_SPECS
-from crmcore.repository._store import (
-    AggregateSpec,
+from crmcore.repository._storage import (
     Change,
     ChangeSet,
+    ReferenceLookup,
     Snapshot,
     Store,
+    verify_references,
+)
+from crmcore.repository._store import (
+    AggregateSpec,
     StoreRepository,
     StoreUnitOfWork,
 )
@@ -131,6 +136,7 @@ __all__ = [
     "NotFound",
     "OpportunityRepository",
     "OrderRepository",
+    "ReferenceLookup",
     "Repository",
     "RepositoryError",
     "ReviewRepository",
@@ -153,8 +159,10 @@ __all__ = [
     "SurveyRepository",
     "UnitOfWork",
     "UnitOfWorkError",
+    "UnknownReference",
     "account_memberships",
     "customer_emails",
     "customer_phones",
     "membership_key",
+    "verify_references",
 ]

@@ -70,6 +70,7 @@ ORDERS: Final[AggregateSpec[Order]] = AggregateSpec(
     id_type=OrderId,
     indexes={"customer": by_customer, "status": by_status},
     repository_type=StoreOrderRepository,
+    references={"customer_id": "customers"},
 )
 
 #: The registration of the :class:`~crmcore.commerce.Subscription` aggregate.
@@ -80,4 +81,5 @@ SUBSCRIPTIONS: Final[AggregateSpec[Subscription]] = AggregateSpec(
     id_type=SubscriptionId,
     indexes={"customer": by_customer, "plan": _subscription_plan, "status": by_status},
     repository_type=StoreSubscriptionRepository,
+    references={"customer_id": "customers"},
 )

@@ -92,6 +92,7 @@ REVIEWS: Final[AggregateSpec[Review]] = AggregateSpec(
     id_type=ReviewId,
     indexes={"customer": by_customer, "platform": _review_platform},
     repository_type=StoreReviewRepository,
+    references={"customer_id": "customers"},
 )
 
 #: The registration of the survey responses: CSAT, NPS and CES answers in one
@@ -108,5 +109,6 @@ SURVEYS: Final[AggregateSpec[SurveyResponse]] = AggregateSpec(
         "survey": _survey_kind,
     },
     repository_type=StoreSurveyRepository,
+    references={"customer_id": "customers"},
     variants=(CsatResponse, NpsResponse, CesResponse),
 )

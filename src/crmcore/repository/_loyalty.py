@@ -84,4 +84,5 @@ LOYALTY_ACCOUNTS: Final[AggregateSpec[LoyaltyAccount]] = AggregateSpec(
     natural_keys={"membership": account_memberships},
     indexes={"customer": by_customer, "program": _account_program, "tier": _account_tier},
     repository_type=StoreLoyaltyAccountRepository,
+    references={"customer_id": "customers"},
 )

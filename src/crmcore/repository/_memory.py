@@ -1,11 +1,19 @@
-"""The in-memory store: the default adapter, thread-safe with snapshot isolation."""
+"""The in-memory store: the default adapter, thread-safe with snapshot isolation.
+
+Every committed state of the store is immutable: a commit builds the next
+state completely (new tables, new indexes, new outbox), sharing whatever it
+does not change with the state before, and publishes it with one reference
+assignment. An exception arriving anywhere in a commit (a ``KeyboardInterrupt``,
+a signal handler raising) therefore leaves the old state untouched, and a
+snapshot is nothing more than a reference to one state.
+"""
 
 from __future__ import annotations
 
 import threading
 from bisect import bisect_right
-from collections.abc import Iterable
-from typing import Any, TypeVar, cast
+from collections.abc import Collection, Iterable, Iterator, Mapping
+from typing import Any, Final, Generic, TypeVar, cast
 
 from crmcore._kernel._checks import type_name
 from crmcore._kernel._events import DomainEvent
@@ -19,92 +27,255 @@ from crmcore.errors import (
 )
 from crmcore.repository._ports import Aggregate
 from crmcore.repository._specs import DEFAULT_SPECS
-from crmcore.repository._store import (
-    AggregateSpec,
+from crmcore.repository._storage import (
     Change,
     ChangeSet,
+    ReferenceLookup,
     Snapshot,
     Store,
-    StoreUnitOfWork,
+    verify_references,
 )
+from crmcore.repository._store import AggregateSpec, StoreUnitOfWork
 
 A = TypeVar("A", bound=Aggregate)
+K = TypeVar("K")
+V = TypeVar("V")
+
+#: A map of at most this many entries is one dict; a larger one is split into buckets.
+_SMALL: Final = 64
+#: How many buckets a large map has: a change copies one bucket, not the whole map.
+_BUCKETS: Final = 256
+#: The value :meth:`_PMap.updated` takes to mean "remove this key".
+_GONE: Final[Any] = object()
+
+
+class _PMap(Generic[K, V]):
+    """An immutable map. :meth:`updated` returns a new map sharing untouched buckets.
+
+    Never changed in place once built, so any number of states and snapshots
+    may share it, and building a new one can be interrupted at any point
+    without harm.
+    """
+
+    __slots__ = ("_buckets", "_size")
+
+    def __init__(self, buckets: tuple[dict[K, V], ...], size: int) -> None:
+        self._buckets = buckets
+        self._size = size
+
+    def _bucket(self, key: K) -> dict[K, V]:
+        buckets = self._buckets
+        return buckets[0] if len(buckets) == 1 else buckets[hash(key) % len(buckets)]
+
+    def get(self, key: K) -> V | None:
+        return self._bucket(key).get(key)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._bucket(cast("K", key))
+
+    def __len__(self) -> int:
+        return self._size
+
+    def __iter__(self) -> Iterator[K]:
+        for bucket in self._buckets:
+            yield from bucket
+
+    def items(self) -> Iterator[tuple[K, V]]:
+        for bucket in self._buckets:
+            yield from bucket.items()
+
+    def updated(self, changes: Mapping[K, V]) -> _PMap[K, V]:
+        """A new map with ``changes`` applied (a value of :data:`_GONE` removes its key)."""
+        if not changes:
+            return self
+        buckets = self._buckets
+        size = self._size
+        for key, value in changes.items():
+            present = key in self._bucket(key)
+            size += (value is not _GONE) - present
+        if len(buckets) == 1 and size > _SMALL:
+            merged = dict(buckets[0])
+            _apply(merged, changes)
+            split: tuple[dict[K, V], ...] = tuple({} for _ in range(_BUCKETS))
+            for key, value in merged.items():
+                split[hash(key) % _BUCKETS][key] = value
+            return _PMap(split, size)
+        if len(buckets) == 1:
+            single = dict(buckets[0])
+            _apply(single, changes)
+            return _PMap((single,), size)
+        grouped: dict[int, dict[K, V]] = {}
+        for key, value in changes.items():
+            grouped.setdefault(hash(key) % len(buckets), {})[key] = value
+        copied = list(buckets)
+        for position, group in grouped.items():
+            bucket = dict(buckets[position])
+            _apply(bucket, group)
+            copied[position] = bucket
+        return _PMap(tuple(copied), size)
+
+
+def _apply(target: dict[K, V], changes: Mapping[K, V]) -> None:
+    for key, value in changes.items():
+        if value is _GONE:
+            target.pop(key, None)
+        else:
+            target[key] = value
+
+
+def _empty() -> _PMap[Any, Any]:
+    return _PMap(({},), 0)
+
+
+_IdSet = _PMap[Identifier, None]
 
 
 class _Table:
-    """The stored aggregates of one spec, with their natural-key and secondary indexes."""
+    """The stored aggregates of one spec, with their indexes. Immutable once published.
 
-    __slots__ = ("index", "keys", "owned", "rows", "shared", "sorted_ids")
+    Attributes:
+        rows: id to aggregate.
+        keys: ``(key, value)`` to the id holding the natural key value.
+        index: ``(index, value)`` to the ids whose secondary index holds the value.
+        refs: ``(field, id referred to)`` to the ids whose reference field names it.
+    """
+
+    __slots__ = ("_ordered", "index", "keys", "refs", "rows")
 
     def __init__(
         self,
-        rows: dict[Identifier, Any] | None = None,
-        keys: dict[tuple[str, str], Identifier] | None = None,
-        sorted_ids: list[Identifier] | None = None,
-        index: dict[tuple[str, str], set[Identifier]] | None = None,
+        rows: _PMap[Identifier, Any],
+        keys: _PMap[tuple[str, str], Identifier],
+        index: _PMap[tuple[str, str], _IdSet],
+        refs: _PMap[tuple[str, Identifier], _IdSet],
+        ordered: list[Identifier] | None = None,
     ) -> None:
-        self.rows: dict[Identifier, Any] = {} if rows is None else rows
-        self.keys: dict[tuple[str, str], Identifier] = {} if keys is None else keys
-        # Ids in ascending order, built on demand and dropped when membership changes.
-        self.sorted_ids = sorted_ids
-        # (index, value) -> ids. A copy shares the id sets with the table it was
-        # copied from; ``owned`` names the sets this table may change in place.
-        self.index: dict[tuple[str, str], set[Identifier]] = {} if index is None else index
-        self.owned: set[tuple[str, str]] = set()
-        # True once an older state holds this table too: it is then never changed
-        # in place again, since a snapshot may still read that older state.
-        self.shared = False
+        self.rows = rows
+        self.keys = keys
+        self.index = index
+        self.refs = refs
+        # Ids in ascending order, computed on first use (a cache of ``rows``).
+        self._ordered = ordered
+
+    @classmethod
+    def empty(cls) -> _Table:
+        return cls(_empty(), _empty(), _empty(), _empty())
 
     def ordered(self) -> list[Identifier]:
-        ids = self.sorted_ids
+        ids = self._ordered
         if ids is None:
-            ids = self.sorted_ids = sorted(self.rows)
+            ids = self._ordered = sorted(self.rows)
         return ids
 
-    def copy(self) -> _Table:
-        return _Table(dict(self.rows), dict(self.keys), self.sorted_ids, dict(self.index))
+    def changed(self, spec: AggregateSpec[Any], changes: list[Change[Any]]) -> _Table:
+        """The table after ``changes`` (already checked), built without touching this one."""
+        edits = _Edits()
+        # Every old copy leaves the indexes first, so a key may move between
+        # aggregates of one change set.
+        for change in changes:
+            old = self.rows.get(change.aggregate_id)
+            if old is not None:
+                edits.leave(spec, self, change.aggregate_id, old)
+        for change in changes:
+            edits.enter(spec, change.aggregate_id, change.aggregate)
+        same_ids = all(
+            change.aggregate is not None and change.aggregate_id in self.rows for change in changes
+        )
+        return _Table(
+            self.rows.updated(edits.rows),
+            self.keys.updated(edits.keys),
+            _updated_sets(self.index, edits.index),
+            _updated_sets(self.refs, edits.refs),
+            self._ordered if same_ids else None,
+        )
 
-    def _own(self, pair: tuple[str, str]) -> set[Identifier]:
-        bucket = self.index.get(pair)
-        if bucket is None or pair not in self.owned:
-            bucket = self.index[pair] = set() if bucket is None else set(bucket)
-            self.owned.add(pair)
-        return bucket
 
-    def index_add(self, pair: tuple[str, str], ident: Identifier) -> None:
-        self._own(pair).add(ident)
+class _Edits:
+    """What a commit changes in one table: new values, or :data:`_GONE`, per map."""
 
-    def index_discard(self, pair: tuple[str, str], ident: Identifier) -> None:
-        bucket = self.index.get(pair)
-        if bucket is None or ident not in bucket:
+    __slots__ = ("index", "keys", "refs", "rows")
+
+    def __init__(self) -> None:
+        self.rows: dict[Identifier, Any] = {}
+        self.keys: dict[tuple[str, str], Identifier] = {}
+        self.index: dict[tuple[str, str], dict[Identifier, None]] = {}
+        self.refs: dict[tuple[str, Identifier], dict[Identifier, None]] = {}
+
+    def leave(self, spec: AggregateSpec[Any], table: _Table, ident: Identifier, old: Any) -> None:
+        """Take the stored copy of an aggregate out of the indexes."""
+        for pair in spec.keys_of(old):
+            if table.keys.get(pair) == ident:
+                self.keys[pair] = _GONE
+        for pair in spec.index_values(old):
+            self.index.setdefault(pair, {})[ident] = _GONE
+        for field, _, target in spec.references_of(old):
+            self.refs.setdefault((field, target), {})[ident] = _GONE
+
+    def enter(self, spec: AggregateSpec[Any], ident: Identifier, new: Any) -> None:
+        """Store the new copy of an aggregate (``None``: remove it) and index it."""
+        self.rows[ident] = _GONE if new is None else new
+        if new is None:
             return
-        if len(bucket) == 1:
-            del self.index[pair]
-            self.owned.discard(pair)
-            return
-        self._own(pair).discard(ident)
+        for pair in spec.keys_of(new):
+            self.keys[pair] = ident
+        for pair in spec.index_values(new):
+            self.index.setdefault(pair, {})[ident] = None
+        for field, _, target in spec.references_of(new):
+            self.refs.setdefault((field, target), {})[ident] = None
 
 
-class _Generation:
-    """One committed state. Never mutated while a snapshot reads it."""
+def _updated_sets(
+    sets: _PMap[K, _IdSet], changes: dict[K, dict[Identifier, None]]
+) -> _PMap[K, _IdSet]:
+    """``sets`` with each set changed by its entry of ``changes``; empty sets are dropped."""
+    replaced: dict[K, _IdSet] = {}
+    for pair, members in changes.items():
+        current = sets.get(pair)
+        new = (_empty() if current is None else current).updated(members)
+        if len(new) == 0:
+            if current is not None:
+                replaced[pair] = _GONE
+        elif new is not current:
+            replaced[pair] = new
+    return sets.updated(replaced)
 
-    __slots__ = ("readers", "tables")
 
-    def __init__(self, tables: dict[str, _Table]) -> None:
+class _State:
+    """One committed state of the store: tables and outbox. Never changed once published.
+
+    Attributes:
+        tables: spec name to table.
+        outbox: position to event, for the events not acknowledged yet.
+        positions: event id to the positions of the pending events with that id.
+        head: no pending event has a position below this one.
+        end: the position the next committed event gets.
+    """
+
+    __slots__ = ("end", "head", "outbox", "positions", "tables")
+
+    def __init__(
+        self,
+        tables: Mapping[str, _Table],
+        outbox: _PMap[int, DomainEvent],
+        positions: _PMap[str, tuple[int, ...]],
+        head: int,
+        end: int,
+    ) -> None:
         self.tables = tables
-        self.readers = 0
+        self.outbox = outbox
+        self.positions = positions
+        self.head = head
+        self.end = end
 
 
 class _MemorySnapshot(Snapshot):
-    __slots__ = ("_closed", "_generation", "_store")
+    __slots__ = ("_state",)
 
-    def __init__(self, store: InMemoryStore, generation: _Generation) -> None:
-        self._store = store
-        self._generation = generation
-        self._closed = False
+    def __init__(self, state: _State) -> None:
+        self._state = state
 
     def _table(self, spec: AggregateSpec[Any]) -> _Table:
-        return self._generation.tables[spec.name]
+        return self._state.tables[spec.name]
 
     def get(self, spec: AggregateSpec[A], aggregate_id: Identifier) -> A | None:
         return cast("A | None", self._table(spec).rows.get(aggregate_id))
@@ -117,7 +288,7 @@ class _MemorySnapshot(Snapshot):
         table = self._table(spec)
         ids = table.ordered()
         start = 0 if after is None else bisect_right(ids, after)
-        return [table.rows[ident] for ident in ids[start : start + limit]]
+        return [cast("A", table.rows.get(ident)) for ident in ids[start : start + limit]]
 
     def count(self, spec: AggregateSpec[Any]) -> int:
         return len(self._table(spec).rows)
@@ -126,22 +297,38 @@ class _MemorySnapshot(Snapshot):
         return self._table(spec).keys.get((key, value))
 
     def find_all(self, spec: AggregateSpec[Any], index: str, value: str) -> list[Identifier]:
-        return sorted(self._table(spec).index.get((index, value), ()))
+        found = self._table(spec).index.get((index, value))
+        return [] if found is None else sorted(found)
 
     def close(self) -> None:
-        if not self._closed:
-            self._closed = True
-            self._store.release(self._generation)
+        """Nothing to release: the snapshot only refers to an immutable state."""
+
+
+class _Lookup(ReferenceLookup):
+    """Reference questions about the state a commit starts from."""
+
+    def __init__(self, state: _State) -> None:
+        self._state = state
+
+    def exists(self, spec: AggregateSpec[Any], aggregate_id: Identifier) -> bool:
+        return aggregate_id in self._state.tables[spec.name].rows
+
+    def referrers(
+        self, spec: AggregateSpec[Any], field: str, target_id: Identifier
+    ) -> Iterable[Identifier]:
+        found = self._state.tables[spec.name].refs.get((field, target_id))
+        return () if found is None else found
 
 
 class InMemoryStore(Store):
     """Committed aggregates and the event outbox, kept in memory and shared by units.
 
-    Thread-safe. A snapshot costs nothing: it pins the current committed
-    state, which a commit then copies (the touched tables only) instead of
-    changing it in place while anyone reads it. Commits are serialized by a
-    lock and check every version before changing anything, so a failed commit
-    applies nothing.
+    Thread-safe. Each committed state is immutable: a snapshot costs nothing
+    (it refers to the current state), and a commit builds the next state
+    (copying only the small parts it changes) and publishes it with one
+    assignment. Commits are serialized by a lock and check every version,
+    natural key and reference before building anything; a failed or
+    interrupted commit applies nothing.
 
     >>> from crmcore.repository import InMemoryStore, InMemoryUnitOfWork
     >>> store = InMemoryStore()
@@ -166,8 +353,7 @@ class InMemoryStore(Store):
             )
         self._specs = checked
         self._lock = threading.Lock()
-        self._generation = _Generation({spec.name: _Table() for spec in checked})
-        self._outbox: list[DomainEvent] = []
+        self._state = _State({s.name: _Table.empty() for s in checked}, _empty(), _empty(), 0, 0)
 
     @property
     def specs(self) -> tuple[AggregateSpec[Any], ...]:
@@ -175,106 +361,95 @@ class InMemoryStore(Store):
         return self._specs
 
     def snapshot(self) -> Snapshot:
-        """Pin the committed state as of now."""
-        with self._lock:
-            generation = self._generation
-            generation.readers += 1
-        return _MemorySnapshot(self, generation)
-
-    def release(self, generation: _Generation) -> None:
-        """Unpin a state pinned by :meth:`snapshot` (snapshots call this on close)."""
-        with self._lock:
-            generation.readers -= 1
+        """A read view of the committed state as of now."""
+        return _MemorySnapshot(self._state)
 
     def commit(self, changes: ChangeSet) -> None:
-        """Check every version and natural key, then apply everything (see :class:`Store`)."""
+        """Check everything, build the next state, publish it (see :class:`Store`)."""
         with self._lock:
-            self._check(self._generation, changes)
-            generation = self._generation
-            touched = {change.spec.name for change in changes.changes}
-            if generation.readers:
-                # A snapshot reads this state: build the next one, copying the
-                # tables this commit changes and sharing the others.
-                tables = {}
-                for name, table in generation.tables.items():
-                    if name in touched:
-                        tables[name] = table.copy()
-                    else:
-                        table.shared = True
-                        tables[name] = table
-                generation = self._generation = _Generation(tables)
-            else:
-                for name in touched:
-                    if generation.tables[name].shared:
-                        generation.tables[name] = generation.tables[name].copy()
-            self._apply(generation, changes)
-            self._outbox.extend(changes.events)
+            state = self._state
+            _check(state, changes)
+            verify_references(self._specs, changes, _Lookup(state))
+            grouped: dict[str, list[Change[Any]]] = {}
+            for change in changes.changes:
+                grouped.setdefault(change.spec.name, []).append(change)
+            tables = dict(state.tables)
+            for name, group in grouped.items():
+                tables[name] = state.tables[name].changed(group[0].spec, group)
+            outbox: dict[int, DomainEvent] = {}
+            positions: dict[str, tuple[int, ...]] = {}
+            for position, event in enumerate(changes.events, start=state.end):
+                outbox[position] = event
+                known = positions.get(event.event_id) or state.positions.get(event.event_id) or ()
+                positions[event.event_id] = (*known, position)
+            following = _State(
+                tables,
+                state.outbox.updated(outbox),
+                state.positions.updated(positions),
+                state.head,
+                state.end + len(changes.events),
+            )
+            self._state = following  # the one step that makes the commit visible
 
-    def take_events(self) -> list[DomainEvent]:
-        """Remove and return every event of the outbox, oldest first."""
+    def pending_events(self, *, limit: int | None = None) -> list[DomainEvent]:
+        """The unacknowledged events, oldest first, left in the outbox (see :class:`Store`)."""
+        state = self._state
+        wanted = len(state.outbox) if limit is None else min(limit, len(state.outbox))
+        found: list[DomainEvent] = []
+        position = state.head
+        while len(found) < wanted and position < state.end:
+            event = state.outbox.get(position)
+            if event is not None:
+                found.append(event)
+            position += 1
+        return found
+
+    def acknowledge_events(self, event_ids: Collection[str]) -> int:
+        """Remove the pending events with these ids; return how many (see :class:`Store`)."""
         with self._lock:
-            events, self._outbox = self._outbox, []
-        return events
-
-    @staticmethod
-    def _check(generation: _Generation, changes: ChangeSet) -> None:
-        changed = {(c.spec.name, c.aggregate_id): c for c in changes.changes}
-        claimed: dict[tuple[str, str, str], Identifier] = {}
-        for change in changes.changes:
-            spec, ident = change.spec, change.aggregate_id
-            table = generation.tables.get(spec.name)
-            if table is None:
-                raise InvalidType("must be an aggregate type this store keeps", path="$.spec")
-            current = table.rows.get(ident)
-            actual = None if current is None else current.version
-            if change.expected_version is None:
-                if actual is not None:
-                    raise DuplicateId(spec.kind, ident)
-            elif actual != change.expected_version:
-                raise ConcurrencyConflict(
-                    spec.kind,
-                    ident,
-                    expected_version=change.expected_version,
-                    actual_version=actual,
-                )
-            if change.aggregate is not None:
-                _check_keys(table, change, changed, claimed)
-
-    @staticmethod
-    def _apply(generation: _Generation, changes: ChangeSet) -> None:
-        # Every old row leaves its indexes first, so a key may move between
-        # aggregates of one change set.
-        for change in changes.changes:
-            _unindex(generation.tables[change.spec.name], change)
-        for change in changes.changes:
-            if change.aggregate is not None:
-                _index(generation.tables[change.spec.name], change)
+            state = self._state
+            gone: dict[int, DomainEvent] = {}
+            ids: dict[str, tuple[int, ...]] = {}
+            for event_id in event_ids:
+                found = state.positions.get(event_id)
+                if found is not None:
+                    ids[event_id] = _GONE
+                    for position in found:
+                        gone[position] = _GONE
+            if not gone:
+                return 0
+            outbox = state.outbox.updated(gone)
+            head = state.head
+            while head < state.end and head not in outbox:
+                head += 1
+            following = _State(state.tables, outbox, state.positions.updated(ids), head, state.end)
+            self._state = following  # the one step that makes the acknowledgement visible
+        return len(gone)
 
 
-def _unindex(table: _Table, change: Change[Any]) -> None:
-    """Take the stored copy of a changed aggregate out of the indexes (and the rows, if removed)."""
-    old = table.rows.get(change.aggregate_id)
-    if old is None:
-        return
-    for pair in change.spec.keys_of(old):
-        if table.keys.get(pair) == change.aggregate_id:
-            del table.keys[pair]
-    for pair in change.spec.index_values(old):
-        table.index_discard(pair, change.aggregate_id)
-    if change.aggregate is None:
-        del table.rows[change.aggregate_id]
-        table.sorted_ids = None
-
-
-def _index(table: _Table, change: Change[Any]) -> None:
-    """Store the new copy of a changed aggregate and index it."""
-    if change.aggregate_id not in table.rows:
-        table.sorted_ids = None
-    table.rows[change.aggregate_id] = change.aggregate
-    for pair in change.spec.keys_of(change.aggregate):
-        table.keys[pair] = change.aggregate_id
-    for pair in change.spec.index_values(change.aggregate):
-        table.index_add(pair, change.aggregate_id)
+def _check(state: _State, changes: ChangeSet) -> None:
+    """Refuse the change set if a version, an id or a natural key does not fit the state."""
+    changed = {(c.spec.name, c.aggregate_id): c for c in changes.changes}
+    claimed: dict[tuple[str, str, str], Identifier] = {}
+    for change in changes.changes:
+        spec, ident = change.spec, change.aggregate_id
+        table = state.tables.get(spec.name)
+        if table is None:
+            raise InvalidType("must be an aggregate type this store keeps", path="$.spec")
+        current = table.rows.get(ident)
+        actual = None if current is None else current.version
+        if change.expected_version is None:
+            if actual is not None:
+                raise DuplicateId(spec.kind, ident)
+        elif actual != change.expected_version:
+            raise ConcurrencyConflict(
+                spec.kind,
+                ident,
+                expected_version=change.expected_version,
+                actual_version=actual,
+            )
+        if change.aggregate is not None:
+            _check_keys(table, change, changed, claimed)
 
 
 def _check_keys(
@@ -305,7 +480,9 @@ class InMemoryUnitOfWork(StoreUnitOfWork):
 
     ``InMemoryUnitOfWork()`` keeps its own private :class:`InMemoryStore`;
     pass one store to several units (one per thread) to share data between
-    them. See :class:`~crmcore.repository.UnitOfWork` for the contract.
+    them. ``check_references=False`` lets the unit commit aggregates naming
+    customers that are not stored (yet), for imports. See
+    :class:`~crmcore.repository.UnitOfWork` for the contract.
 
     >>> from datetime import datetime, timezone
     >>> from crmcore import Customer, CustomerId, PersonName
@@ -321,13 +498,22 @@ class InMemoryUnitOfWork(StoreUnitOfWork):
     ...     uow.commit()
     >>> ana.version, sorted(ana.tags)
     (1, ['vip'])
-    >>> [event.type for event in uow.collect_events()]
-    ['CustomerRegistered', 'CustomerTagAdded']
+    >>> events = uow.collect_events()
+    >>> [event.event_id for event in events]
+    ['customer:c-1#1', 'customer:c-1#2']
+    >>> uow.acknowledge(events)
+    2
+    >>> uow.collect_events()
+    []
 
     .. versionadded:: 0.1
     """
 
-    def __init__(self, store: InMemoryStore | None = None) -> None:
+    def __init__(
+        self, store: InMemoryStore | None = None, *, check_references: bool = True
+    ) -> None:
         if store is not None and not isinstance(store, InMemoryStore):
             raise InvalidType(f"must be an InMemoryStore, not {type_name(store)}", path="$.store")
-        super().__init__(InMemoryStore() if store is None else store)
+        super().__init__(
+            InMemoryStore() if store is None else store, check_references=check_references
+        )

@@ -103,4 +103,5 @@ OPPORTUNITIES: Final[AggregateSpec[Opportunity]] = AggregateSpec(
     id_type=OpportunityId,
     indexes={"customer": by_customer, "stage": _opportunity_stage, "owner": _owner},
     repository_type=StoreOpportunityRepository,
+    references={"customer_id": "customers"},
 )

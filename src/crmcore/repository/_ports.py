@@ -9,7 +9,7 @@ in-memory default and on a real database.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from types import TracebackType
 from typing import Generic, Protocol, Self, TypeVar
 
@@ -409,10 +409,24 @@ class UnitOfWork(ABC):
 
     ``with uow:`` starts a unit on a consistent snapshot of the stored data.
     Changes made through its repositories are seen by the unit itself and by
-    nobody else until :meth:`commit`, which applies all of them or none.
+    nobody else until :meth:`commit`, which applies all of them or none, even
+    when an exception (a ``KeyboardInterrupt``) interrupts it midway.
     Leaving the block without committing, or by an exception, rolls back.
-    Domain events of the aggregates added and saved in committed units are
-    handed out by :meth:`collect_events`, each exactly once.
+
+    References between aggregates are checked at commit: an order (a
+    subscription, case, interaction, survey answer, review, loyalty account
+    or opportunity) naming a ``customer_id`` that neither the store nor the
+    unit holds is refused, and so is removing a customer that another
+    aggregate still names (:class:`~crmcore.errors.UnknownReference`). An
+    adapter may let an application turn the checks off per unit, for imports.
+
+    Domain events of the aggregates added and saved in committed units wait
+    in the store's outbox. Delivery is *at least once*: :meth:`collect_events`
+    hands out the events not acknowledged yet, oldest first, without removing
+    them, and :meth:`acknowledge` removes the ones the caller has handled.
+    An event handed out and never acknowledged (the process crashed while
+    handling it) is handed out again; consumers deduplicate by its stable
+    ``event_id``.
 
     A unit of work object belongs to one thread at a time; concurrent work
     uses one unit per thread over a shared store.
@@ -500,6 +514,10 @@ class UnitOfWork(ABC):
             DuplicateId: another unit added the same id first; nothing is applied.
             DuplicateKey: another unit took the same natural key first; nothing
                 is applied.
+            UnknownReference: an added or saved aggregate names an aggregate
+                that is not stored (nor added by this unit), or the unit
+                removes an aggregate another one still names; nothing is
+                applied. Adapters may offer to turn this check off.
         """
 
     @abstractmethod
@@ -511,9 +529,38 @@ class UnitOfWork(ABC):
         """
 
     @abstractmethod
-    def collect_events(self) -> list[DomainEvent]:
-        """Hand out the events of every committed unit of the store, oldest first.
+    def collect_events(self, *, limit: int | None = None) -> list[DomainEvent]:
+        """The events of committed units not acknowledged yet, oldest first.
 
-        Each event is handed out exactly once, to whichever unit of work over
-        the same store collects first. Callable inside or outside the block.
+        Events are in commit order, and within a commit in the order of the
+        ``add`` and ``save`` calls; events of units that rolled back or failed
+        to commit never appear. Collecting removes nothing: the same events
+        are handed out again, to this or any unit of work over the same store,
+        until :meth:`acknowledge` removes them. Several collectors over one
+        store therefore each see every pending event. Callable inside or
+        outside the block.
+
+        Args:
+            limit: hand out at most this many (the oldest), for batches;
+                ``None`` hands out every pending event.
+
+        Raises:
+            InvalidType: ``limit`` is not an int or ``None``.
+            ValidationError: ``limit`` is less than 1.
+        """
+
+    @abstractmethod
+    def acknowledge(self, events: Iterable[DomainEvent | str]) -> int:
+        """Remove handled events from the outbox, so they are never handed out again.
+
+        Args:
+            events: the events handled, or their ``event_id`` strings.
+                Acknowledging an id that is unknown or acknowledged already
+                does nothing, so retrying an acknowledgement is safe.
+
+        Returns:
+            How many events left the outbox.
+
+        Raises:
+            InvalidType: ``events`` is not an iterable of events or event ids.
         """

@@ -99,6 +99,7 @@ INTERACTIONS: Final[AggregateSpec[Interaction]] = AggregateSpec(
         "opportunity": _interaction_opportunity,
     },
     repository_type=StoreInteractionRepository,
+    references={"customer_id": "customers"},
 )
 
 #: The registration of the :class:`~crmcore.service.Case` aggregate.
@@ -114,4 +115,5 @@ CASES: Final[AggregateSpec[Case]] = AggregateSpec(
         "status": by_status,
     },
     repository_type=StoreCaseRepository,
+    references={"customer_id": "customers"},
 )

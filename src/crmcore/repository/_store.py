@@ -2,17 +2,17 @@
 
 A storage backend implements two small interfaces: :class:`Snapshot` (a
 consistent read view) and :class:`Store` (open a snapshot, apply a
-:class:`ChangeSet` atomically with optimistic version checks, hand out the
-events of committed change sets). :class:`StoreUnitOfWork` does everything
-else the contract asks for, the same way for every backend: the unit's
-private view of its own changes, version checks, natural-key uniqueness,
-ordering of events, and refusing use outside the ``with`` block.
+:class:`ChangeSet` atomically with optimistic version and reference checks,
+keep the events of committed change sets in an outbox until they are
+acknowledged). :class:`StoreUnitOfWork` does everything else the contract asks
+for, the same way for every backend: the unit's private view of its own
+changes, version checks, natural-key uniqueness, ordering of events, and
+refusing use outside the ``with`` block.
 """
 
 from __future__ import annotations
 
 import re
-from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from types import TracebackType
 from typing import Any, Generic, Self, TypeVar, cast
@@ -51,14 +51,13 @@ from crmcore.repository._ports import (
     SurveyRepository,
     UnitOfWork,
 )
+from crmcore.repository._storage import PAGE_SIZE, Change, ChangeSet, Snapshot, Store
 from crmcore.sales import Lead, Opportunity
 from crmcore.serialization import from_dict, to_dict
 from crmcore.service import Case
 
 A = TypeVar("A", bound=Aggregate)
 
-#: How many aggregates iteration reads from a snapshot at a time.
-PAGE_SIZE = 256
 
 _NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
 _OUTSIDE = "a unit of work's repositories are usable only inside its `with` block"
@@ -382,6 +381,26 @@ def _index_pairs(value: object) -> tuple[tuple[str, Callable[[Any], Iterable[str
     return _extractors(value, "$.indexes", "indexes")
 
 
+def _reference_pairs(value: object) -> tuple[tuple[str, str], ...]:
+    items = value.items() if isinstance(value, Mapping) else value
+    if isinstance(items, (str, bytes)) or not isinstance(items, Iterable):
+        raise InvalidType(f"must be a mapping, not {type_name(value)}", path="$.references")
+    pairs = []
+    for item in items:
+        if not (
+            isinstance(item, tuple)
+            and len(item) == 2
+            and all(isinstance(part, str) and _NAME.fullmatch(part) for part in item)
+        ):
+            raise ValidationError(
+                "must map field names to the names of the specs they refer to",
+                path="$.references",
+                code="references",
+            )
+        pairs.append((item[0], item[1]))
+    return tuple(pairs)
+
+
 def _variant_types(value: object) -> tuple[type, ...]:
     if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
         raise InvalidType(
@@ -452,12 +471,18 @@ class AggregateSpec(Generic[A]):
             responses share one repository and one id space); empty for a
             spec of one class. Documents of a spec with variants carry the
             class name as ``"type"`` (see :meth:`to_document`).
+        references: field name to the :attr:`name` of the spec whose
+            aggregates the field names (``{"customer_id": "customers"}``). The
+            field holds an id of that spec, or ``None`` for no reference. A
+            unit of work that checks references refuses, at commit, an
+            aggregate naming an id that is not stored, and the removal of an
+            aggregate still named (see :class:`~crmcore.errors.UnknownReference`).
 
     >>> from crmcore.repository import CUSTOMERS, ORDERS
     >>> CUSTOMERS.name, CUSTOMERS.kind, CUSTOMERS.key_names
     ('customers', 'customer', ('email', 'phone'))
-    >>> ORDERS.index_names
-    ('customer', 'status')
+    >>> ORDERS.index_names, ORDERS.references
+    (('customer', 'status'), (('customer_id', 'customers'),))
 
     .. versionadded:: 0.1
     """
@@ -476,6 +501,7 @@ class AggregateSpec(Generic[A]):
         default=(), converter=_index_pairs
     )
     variants: tuple[type, ...] = attrs.field(default=(), converter=_variant_types)
+    references: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_reference_pairs)
 
     def __attrs_post_init__(self) -> None:
         names = [*self.key_names, *self.index_names]
@@ -495,6 +521,17 @@ class AggregateSpec(Generic[A]):
             if variant.__name__ in seen:
                 raise ValidationError("must not repeat a class name", path=path, code="duplicate")
             seen.add(variant.__name__)
+        fields = [field for field, _ in self.references]
+        if len(set(fields)) != len(fields):
+            raise ValidationError("must not repeat a field", path="$.references", code="duplicate")
+        for field in fields:
+            for cls in self.aggregate_types:
+                if field not in attrs.fields_dict(cls):
+                    raise ValidationError(
+                        f"must name fields of {cls.__name__}",
+                        path="$.references",
+                        code="references",
+                    )
 
     @property
     def key_names(self) -> tuple[str, ...]:
@@ -533,6 +570,24 @@ class AggregateSpec(Generic[A]):
         return frozenset(
             (index, value) for index, extract in self.indexes for value in extract(aggregate)
         )
+
+    def references_of(self, aggregate: A) -> frozenset[tuple[str, str, Identifier]]:
+        """Every ``(field, spec name, id)`` the aggregate refers to (fields holding ``None`` left out).
+
+        Raises:
+            InvalidType: a reference field holds something that is not an id.
+        """
+        found = set()
+        for field, target in self.references:
+            value = getattr(aggregate, field)
+            if value is None:
+                continue
+            if not isinstance(value, Identifier):
+                raise InvalidType(
+                    f"must be an id or None, not {type_name(value)}", path=f"$.{field}"
+                )
+            found.add((field, target, value))
+        return frozenset(found)
 
     def to_document(self, aggregate: A) -> dict[str, Any]:
         """The aggregate as a JSON-ready document, for stores that keep documents.
@@ -583,141 +638,48 @@ class AggregateSpec(Generic[A]):
         return changed
 
 
-@attrs.frozen(slots=True)
-class Change(Generic[A]):
-    """One aggregate changed by a unit of work, as its store must apply it.
-
-    Attributes:
-        spec: the aggregate's registration.
-        aggregate_id: the aggregate's id.
-        expected_version: the version the store must hold for the change to
-            apply, or ``None`` if it must hold no aggregate with this id (an add).
-        aggregate: what to store from now on (already at its new version, with
-            no pending events), or ``None`` to delete it.
-
-    .. versionadded:: 0.1
-    """
-
-    spec: AggregateSpec[A]
-    aggregate_id: Identifier
-    expected_version: int | None
-    aggregate: A | None
-
-
-@attrs.frozen(slots=True)
-class ChangeSet:
-    """Everything one commit applies, all or nothing.
-
-    Attributes:
-        changes: the changed aggregates, in the order the unit first touched them.
-        events: the domain events of the aggregates added and saved, in order.
-
-    .. versionadded:: 0.1
-    """
-
-    changes: tuple[Change[Any], ...] = ()
-    events: tuple[DomainEvent, ...] = ()
-
-
-class Snapshot(ABC):
-    """A consistent read view of a store, as of the moment it was opened.
-
-    What other units commit after that moment is not visible through it.
-
-    .. versionadded:: 0.1
-    """
-
-    @abstractmethod
-    def get(self, spec: AggregateSpec[A], aggregate_id: Identifier) -> A | None:
-        """The stored aggregate, or ``None``."""
-
-    @abstractmethod
-    def version(self, spec: AggregateSpec[A], aggregate_id: Identifier) -> int | None:
-        """The stored version, or ``None`` when absent (need not decode the aggregate)."""
-
-    @abstractmethod
-    def page(self, spec: AggregateSpec[A], *, after: Identifier | None, limit: int) -> list[A]:
-        """Up to ``limit`` aggregates with ids greater than ``after``, in ascending id order."""
-
-    @abstractmethod
-    def count(self, spec: AggregateSpec[Any]) -> int:
-        """How many aggregates of ``spec`` are stored."""
-
-    @abstractmethod
-    def find(self, spec: AggregateSpec[Any], key: str, value: str) -> Identifier | None:
-        """The id of the aggregate holding a natural key value, or ``None``."""
-
-    def find_all(self, spec: AggregateSpec[Any], index: str, value: str) -> list[Identifier]:
-        """The ids of every aggregate whose secondary ``index`` holds ``value``, ascending.
-
-        This default reads every aggregate of ``spec`` a page at a time and
-        asks :meth:`AggregateSpec.index_values`; it is correct for any store.
-        Override it with a lookup in an index the store maintains (an
-        in-memory map, an ``(index, value, id)`` table) to make it fast.
-        """
-        found: list[Identifier] = []
-        after: Identifier | None = None
-        pair = (index, value)
-        while True:
-            page = self.page(spec, after=after, limit=PAGE_SIZE)
-            found.extend(a.id for a in page if pair in spec.index_values(a))
-            if len(page) < PAGE_SIZE:
-                return found
-            after = page[-1].id
-
-    @abstractmethod
-    def close(self) -> None:
-        """Release the view (idempotent)."""
-
-
-class Store(ABC):
-    """Shared storage behind any number of units of work.
-
-    .. versionadded:: 0.1
-    """
-
-    @property
-    @abstractmethod
-    def specs(self) -> tuple[AggregateSpec[Any], ...]:
-        """The aggregate types this store keeps."""
-
-    @abstractmethod
-    def snapshot(self) -> Snapshot:
-        """Open a read view of the committed data as of now."""
-
-    @abstractmethod
-    def commit(self, changes: ChangeSet) -> None:
-        """Apply a change set atomically, or nothing of it.
-
-        For each change the store must hold ``expected_version`` (``None``:
-        no aggregate with that id) at the moment it applies, and afterwards no
-        natural key value may belong to two aggregates. The change set's
-        events join the outbox in the same atomic step.
-
-        Raises:
-            ConcurrencyConflict: a stored version differs from the expected one.
-            DuplicateId: an aggregate expected absent is present.
-            DuplicateKey: a natural key value would belong to two aggregates.
-        """
-
-    @abstractmethod
-    def take_events(self) -> list[DomainEvent]:
-        """Remove and return every event in the outbox, oldest first."""
-
-
 class StoreUnitOfWork(UnitOfWork):
     """The unit of work over any :class:`Store`; see :class:`UnitOfWork` for the contract.
 
     ``commit`` sends the unit's changes to the store as one :class:`ChangeSet`;
-    the store checks the versions and applies all or nothing.
+    the store checks the versions (and, unless ``check_references`` is false,
+    the references between aggregates) and applies all or nothing.
+
+    Args:
+        store: the storage this unit reads and commits to.
+        check_references: refuse at commit, with
+            :class:`~crmcore.errors.UnknownReference`, an aggregate naming an
+            aggregate that is not stored (an order of an unknown customer) and
+            the removal of an aggregate still named. Turn it off only for
+            imports that load aggregates before those they name.
+
+    Raises:
+        InvalidType: ``store`` is not a :class:`Store`, or ``check_references``
+            not a bool.
+        ValidationError: a spec of the store refers to a spec it does not keep
+            (allowed when ``check_references`` is false).
 
     .. versionadded:: 0.1
     """
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, *, check_references: bool = True) -> None:
         if not isinstance(store, Store):
             raise InvalidType(f"must be a Store, not {type_name(store)}", path="$.store")
+        if not isinstance(check_references, bool):
+            raise InvalidType(
+                f"must be a bool, not {type_name(check_references)}", path="$.check_references"
+            )
+        names = {spec.name for spec in store.specs}
+        for position, spec in enumerate(store.specs):
+            if check_references and any(target not in names for _, target in spec.references):
+                raise ValidationError(
+                    "must refer only to specs the store keeps, or the unit must not check"
+                    " references",
+                    path=f"$.store.specs[{position}].references",
+                    code="references",
+                )
         self._store = store
+        self._check_references = check_references
         self._state = _UnitState(store)
         self._repositories: dict[type, StoreRepository[Any]] = {}
         for spec in store.specs:
@@ -734,6 +696,11 @@ class StoreUnitOfWork(UnitOfWork):
     def active(self) -> bool:
         """Whether the unit is inside its ``with`` block."""
         return self._state.active
+
+    @property
+    def check_references(self) -> bool:
+        """Whether commits refuse references to aggregates that are not stored."""
+        return self._check_references
 
     def repository(self, aggregate_type: type[A]) -> StoreRepository[A]:
         """The repository of an aggregate type, for code generic over aggregates.
@@ -846,6 +813,7 @@ class StoreUnitOfWork(UnitOfWork):
                 for e in state.entries.values()
             ),
             events=tuple(state.events),
+            check_references=self._check_references,
         )
         try:
             state.release()
@@ -864,9 +832,33 @@ class StoreUnitOfWork(UnitOfWork):
         finally:
             state.reset()
 
-    def collect_events(self) -> list[DomainEvent]:
-        """Hand out the events of committed units, each once (see :class:`UnitOfWork`)."""
-        return self._store.take_events()
+    def collect_events(self, *, limit: int | None = None) -> list[DomainEvent]:
+        """The unacknowledged events of committed units, oldest first (see :class:`UnitOfWork`)."""
+        if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int)):
+            raise InvalidType(f"must be an int or None, not {type_name(limit)}", path="$.limit")
+        if limit is not None and limit < 1:
+            raise ValidationError("must be 1 or more", path="$.limit", code="range")
+        return self._store.pending_events(limit=limit)
+
+    def acknowledge(self, events: Iterable[DomainEvent | str]) -> int:
+        """Remove handled events from the outbox (see :class:`UnitOfWork`)."""
+        if isinstance(events, (str, DomainEvent)) or not isinstance(events, Iterable):
+            raise InvalidType(
+                f"must be a collection of events or event ids, not {type_name(events)}",
+                path="$.events",
+            )
+        ids: set[str] = set()
+        for position, item in enumerate(events):
+            if isinstance(item, DomainEvent):
+                ids.add(item.event_id)
+            elif isinstance(item, str):
+                ids.add(item)
+            else:
+                raise InvalidType(
+                    f"must be a DomainEvent or an event id, not {type_name(item)}",
+                    path=f"$.events[{position}]",
+                )
+        return self._store.acknowledge_events(frozenset(ids)) if ids else 0
 
     def __repr__(self) -> str:
         state = "active" if self._state.active else "idle"

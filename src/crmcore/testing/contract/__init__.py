@@ -34,6 +34,14 @@ round-tripped through the store. The class's
 ``pytest_generate_tests`` method parametrizes them; a subclass defining its
 own must call ``super().pytest_generate_tests(metafunc)``.
 
+The contract also checks at-least-once event delivery (events come back
+until acknowledged, with stable ids), the referential checks at commit for
+every repository naming customers, and, when the adapter implements the
+optional hook ``interrupt_writes(step)``, that a commit or an acknowledgement
+interrupted at any of its steps applies all or nothing. A second optional
+hook, ``make_unit_of_work_without_reference_checks()``, tests the option to
+turn reference checks off. Tests needing a hook the adapter lacks are skipped.
+
 The state machine is also available on its own, for unittest or for tuning
 its settings: :func:`repository_state_machine` returns a
 :class:`~hypothesis.stateful.RuleBasedStateMachine` class bound to a factory

@@ -77,6 +77,9 @@ class _Kind:
     ``customer`` (version 0, with its events), ``change`` applies the next
     command (or none, when the aggregate has none left), ``lookups`` lists
     the repository's secondary lookups, ``generated`` draws valid aggregates.
+    ``names_customer`` says whether the aggregate's ``customer_id`` is a
+    reference the unit of work checks at commit (not for leads, whose
+    ``customer_id`` records the customer a lead was converted into).
     """
 
     make: Callable[[int, int], Any]
@@ -84,6 +87,7 @@ class _Kind:
     id_of: Callable[[int], Identifier]
     lookups: tuple[_Lookup, ...]
     generated: Callable[[], st.SearchStrategy[Any]]
+    names_customer: bool = True
 
 
 def _by_customer(aggregate: Any) -> list[tuple[object, ...]]:
@@ -181,6 +185,7 @@ AGGREGATE_REPOSITORIES: Final[dict[str, _Kind]] = {
             _Lookup("assigned_to", lambda lead: _one(lead.owner)),
         ),
         generated=leads,
+        names_customer=False,
     ),
     "opportunities": _Kind(
         make=_make_opportunity,
@@ -201,11 +206,6 @@ def _repository(uow: UnitOfWork, name: str) -> Any:
     return getattr(uow, name)
 
 
-def _clear_repository(uow: UnitOfWork, name: str) -> None:
-    """Remove every aggregate of one repository and drain the outbox."""
-    with uow:
-        repository = _repository(uow, name)
-        for found in list(repository):
-            repository.remove(found.id)
-        uow.commit()
-    uow.collect_events()
+def _referring_repositories() -> list[str]:
+    """The repositories whose aggregates name a customer the unit of work checks."""
+    return [name for name, kind in AGGREGATE_REPOSITORIES.items() if kind.names_customer]

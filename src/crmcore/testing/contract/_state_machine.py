@@ -308,11 +308,34 @@ class RepositoryStateMachine(RuleBasedStateMachine):
             self.other.commit()
         del self.committed[ident]
 
-    @rule()
-    def collect_events(self) -> None:
-        """The outbox hands out exactly the committed events, in order, once."""
-        _equal(self.outbox, self.uow.collect_events(), "events")
-        self.outbox = []
+    @rule(
+        limit=st.none() | st.integers(min_value=1, max_value=4),
+        handled=st.integers(min_value=0, max_value=4),
+        by_id=st.booleans(),
+        unknown=st.booleans(),
+    )
+    def collect_and_acknowledge(
+        self, limit: int | None, handled: int, by_id: bool, unknown: bool
+    ) -> None:
+        """The outbox hands out the committed events in order until they are acknowledged.
+
+        The first ``handled`` of the events handed out are acknowledged (as
+        events or as ids, maybe with an unknown id); every pending event with
+        an acknowledged id leaves, and only those.
+        """
+        expected = self.outbox if limit is None else self.outbox[:limit]
+        collected = self.other.collect_events(limit=limit)
+        _equal(expected, collected, "events")
+        _equal([e.event_id for e in expected], [e.event_id for e in collected], "event ids")
+        done = collected[:handled]
+        acknowledged: list[DomainEvent | str] = [e.event_id for e in done] if by_id else list(done)
+        if unknown:
+            acknowledged.append("customer:unknown#1")
+        ids = {e.event_id for e in done}
+        removed = self.uow.acknowledge(acknowledged)
+        _equal(sum(e.event_id in ids for e in self.outbox), removed, "events acknowledged")
+        self.outbox = [e for e in self.outbox if e.event_id not in ids]
+        _equal(0, self.uow.acknowledge(acknowledged), "a repeated acknowledgement")
 
     # -- invariants -----------------------------------------------------------------------
 

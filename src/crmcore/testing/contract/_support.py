@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import Generic, TypeVar
+from typing import Final, Generic, TypeVar
 
+from crmcore._kernel._events import DomainEvent
 from crmcore.customers import (
     Channel,
     ContactPoint,
@@ -123,10 +124,34 @@ def _counter(customer: Customer) -> int:
     return value if isinstance(value, int) else 0
 
 
+#: The unit of work's repositories, by the name of their property.
+REPOSITORY_NAMES: Final = (
+    "customers",
+    "orders",
+    "subscriptions",
+    "interactions",
+    "cases",
+    "reviews",
+    "surveys",
+    "loyalty_accounts",
+    "leads",
+    "opportunities",
+)
+
+
+def _drain(uow: UnitOfWork) -> list[DomainEvent]:
+    """Collect every pending event and acknowledge it: the outbox is then empty."""
+    events = uow.collect_events()
+    uow.acknowledge(events)
+    return events
+
+
 def _clear(uow: UnitOfWork) -> None:
-    """Remove every customer and drain the outbox."""
+    """Remove every aggregate of every repository (in one unit) and drain the outbox."""
     with uow:
-        for found in list(uow.customers):
-            uow.customers.remove(found.id)
+        for name in REPOSITORY_NAMES:
+            repository = getattr(uow, name)
+            for found in list(repository):
+                repository.remove(found.id)
         uow.commit()
-    uow.collect_events()
+    _drain(uow)
