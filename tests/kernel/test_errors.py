@@ -78,9 +78,17 @@ def test_under_nests_every_problem_and_keeps_the_class():
 
 
 def test_collect_needs_a_problem():
-    """collect() with nothing to report is a programming error."""
-    with pytest.raises(ValueError, match="at least one"):
+    """collect() with nothing to report is refused with a crmcore error (was a bare ValueError)."""
+    with pytest.raises(ValidationError, match="at least one") as info:
         ValidationError.collect([])
+    assert ("$.problems", "empty") == (info.value.path, info.value.code)
+
+
+@pytest.mark.parametrize("problems", [None, "oops", [None], [Problem("$", "x", "y"), 3]])
+def test_collect_refuses_what_is_not_a_sequence_of_problems(problems):
+    """collect() checks its argument instead of failing on an attribute lookup."""
+    with pytest.raises(InvalidType):
+        ValidationError.collect(problems)
 
 
 @pytest.mark.parametrize(

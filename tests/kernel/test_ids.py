@@ -1,6 +1,7 @@
 """Tests for `crmcore._kernel._ids`."""
 
 import uuid
+from decimal import Decimal
 
 import pytest
 
@@ -12,6 +13,7 @@ from crmcore import (
     SequentialIdSource,
     ValidationError,
 )
+from crmcore._kernel._ids import require_id
 
 
 def test_identifiers_of_different_kinds_never_compare_equal():
@@ -62,3 +64,43 @@ def test_sequential_source_validates_its_arguments(kwargs):
     """Bad bounds fail when the source is made, not later."""
     with pytest.raises(ValidationError):
         SequentialIdSource("c-", **kwargs)
+
+
+@pytest.mark.parametrize("text", ["ana@example.com", "c-1@x", "zqx@b", "zqx@"])
+def test_ids_that_look_like_email_addresses_are_refused(text):
+    """The at sign is not in the identifier alphabet: an id must never copy an email address."""
+    with pytest.raises(ValidationError) as info:
+        CustomerId(text)
+    assert "id_format" == info.value.code
+    assert text not in str(info.value)
+
+
+@pytest.mark.parametrize("prefix", ["-zqx", " zqx-", "zqx@", "ünïzqx-", "zqx" * 42])
+def test_sequential_source_refuses_a_prefix_that_cannot_start_an_id(prefix):
+    """D43: every id a source makes is valid, so a bad prefix fails when the source is made."""
+    with pytest.raises(ValidationError) as info:
+        SequentialIdSource(prefix)
+    assert "$.prefix" == info.value.path
+    assert prefix not in str(info.value)
+
+
+def test_sequential_source_refuses_a_start_beyond_63_bits():
+    """A counter that no database column can hold is refused."""
+    with pytest.raises(ValidationError):
+        SequentialIdSource("c-", start=2**63)
+
+
+@pytest.mark.parametrize("value", ["c-1", 7, CustomerId("c-1"), ("shop", 3), uuid.UUID(int=1)])
+def test_ids_are_hashable_values(value):
+    """Strings, ints, identifiers, tuples and UUIDs are ids."""
+    assert value == require_id(value, "$.customer_id")
+
+
+@pytest.mark.parametrize(
+    "value", [None, True, 1.5, float("nan"), Decimal("sNaN"), Decimal(1), [], {}, complex(1, 1)]
+)
+def test_values_that_cannot_be_found_again_are_not_ids(value):
+    """D15: a signalling NaN (unhashable), a float or a bool is refused, never hashed blindly."""
+    with pytest.raises(InvalidType) as info:
+        require_id(value, "$.customer_id")
+    assert "$.customer_id" == info.value.path

@@ -214,3 +214,46 @@ def test_allocate_never_gives_a_zero_ratio_a_unit():
     """Leftover units go to the largest remainders among non-zero ratios."""
     parts = Money("0.01", "USD").allocate([0, 1, 1])
     assert [Decimal("0.00"), Decimal("0.01"), Decimal("0.00")] == [p.amount for p in parts]
+
+
+@pytest.mark.parametrize("amounts", [None, 5, "12", {"a": 1}])
+def test_total_refuses_what_is_not_an_iterable_of_money(amounts):
+    """D04: Money.total checks its argument (it raised a bare TypeError)."""
+    with pytest.raises(InvalidType) as info:
+        Money.total(amounts, currency="IDR")
+    assert "$.amounts" == info.value.path
+
+
+@pytest.mark.parametrize("rounding", [[], None, 3, "ROUND_SIDEWAYS"])
+def test_rounded_refuses_unknown_or_unhashable_modes(rounding):
+    """D05: an unhashable rounding mode is refused like an unknown one."""
+    with pytest.raises(ValidationError) as info:
+        Money("1.005", "USD").rounded(rounding)
+    assert "$.rounding" == info.value.path
+
+
+@pytest.mark.parametrize("ratios", [None, 5, "12", {1: 2}])
+def test_allocate_refuses_what_is_not_a_sequence_of_ratios(ratios):
+    """D06: Money.allocate checks its argument (it raised a bare TypeError)."""
+    with pytest.raises(InvalidType) as info:
+        Money("10", "USD").allocate(ratios)
+    assert "$.ratios" == info.value.path
+
+
+def test_allocate_sums_huge_ratios_without_overflow():
+    """D06: ratios beyond the decimal context are refused, never an escaping decimal.Overflow."""
+    with pytest.raises(ValidationError):
+        Money("10", "USD").allocate([Decimal("1E+999999"), 1])
+
+
+@pytest.mark.parametrize("spec", ["\x00", "x" * 50, "%Y", "d", ",.2q", "1000000000000f"])
+def test_format_refuses_specs_that_are_not_decimal_formats(spec):
+    """D07: a bad format spec is a ValidationError, never a bare ValueError."""
+    with pytest.raises(ValidationError) as info:
+        format(Money("1234.5", "USD"), spec)
+    assert "$.spec" == info.value.path
+
+
+def test_format_takes_the_decimal_mini_language():
+    """Fill, alignment, grouping and precision work as for Decimal."""
+    assert "*1,234.50* USD" == format(Money("1234.5", "USD"), "*^10,.2f")

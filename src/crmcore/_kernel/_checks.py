@@ -130,9 +130,17 @@ def tuple_of(
     *,
     max_items: int | None = None,
 ) -> tuple[T, ...]:
-    """Check every element of an iterable (not a str or mapping), collecting all problems."""
+    """Check every element of an iterable (not a str or mapping), collecting its problems.
+
+    At most :data:`MAX_PROBLEMS` failing items are collected before the error
+    is raised, so a sequence of a billion bad items costs no more than a
+    hundred; a sized sequence longer than ``max_items`` is refused before
+    any item is looked at.
+    """
     if isinstance(values, (str, bytes, dict)) or not isinstance(values, Iterable):
         raise InvalidType(f"must be a sequence, not {type_name(values)}", path=path)
+    if max_items is not None and isinstance(values, Sized) and len(values) > max_items:
+        raise ValidationError(f"must hold at most {max_items} items", path=path, code="too_many")
     out: list[T] = []
     failures: list[ValidationError] = []
     for index, element in enumerate(values):
@@ -144,9 +152,15 @@ def tuple_of(
             out.append(item(element, f"{path}[{index}]"))
         except ValidationError as exc:
             failures.append(exc)
+            if len(failures) >= MAX_PROBLEMS:
+                break
     if failures:
         raise collect_errors(failures)
     return tuple(out)
+
+
+#: Most failing items :func:`tuple_of` collects before it reports them.
+MAX_PROBLEMS: Final = 100
 
 
 def collect_errors(failures: list[ValidationError]) -> ValidationError:
@@ -325,6 +339,7 @@ def normalize_tag(tag: object, path: str = "$.tag") -> str:
     >>> normalize_tag("  VIP ")
     'vip'
     """
+    path = error_path(path)
     if not isinstance(tag, str):
         raise InvalidType(f"must be a str, not {type_name(tag)}", path=path)
     text = tag.strip()
@@ -427,3 +442,30 @@ def items_of(
         if type(value) is tuple and all(type(v) is cls for v in value):
             return value
     return tuple_of(value, path, instance_of(cls, what), max_items=max_items)
+
+
+#: Longest error path a caller may pass to a function that reports at a path of its choice.
+MAX_PATH: Final = 200
+
+
+def error_path(path: object) -> str:
+    """Return ``path`` if it is a path a caller may ask errors to be reported at.
+
+    Public helpers such as ``normalize_email(value, path)`` let the caller
+    name where the value sits; the path must look like one: text starting
+    with ``$``, printable, at most :data:`MAX_PATH` characters.
+
+    >>> error_path("$.contact_points[0].value")
+    '$.contact_points[0].value'
+    """
+    if not isinstance(path, str):
+        raise InvalidType(
+            f"must be a path str such as '$.email', not {type_name(path)}", path="$.path"
+        )
+    if not path.startswith("$") or len(path) > MAX_PATH or not path.isprintable():
+        raise ValidationError(
+            f"must be a path such as '$.email' (at most {MAX_PATH} printable characters)",
+            path="$.path",
+            code="path",
+        )
+    return path

@@ -35,6 +35,7 @@ from typing import Any, ClassVar, Final, Self, TypedDict
 import attrs
 
 from crmcore._kernel._checks import aware, type_name
+from crmcore._kernel._fields import check_fields
 from crmcore._kernel._ids import Identifier, id_text
 from crmcore.errors import InvalidType, ValidationError
 
@@ -44,6 +45,8 @@ MAX_REFERENCE: Final = 200
 MAX_SEQUENCE: Final = 2**53 - 1
 #: The keyword arguments every command accepts for the event envelope.
 META_KEYS: Final = ("actor", "correlation_id", "causation_id")
+#: The longest text an event field may hold: events carry codes, never free text.
+MAX_EVENT_TEXT: Final = 200
 
 
 class EventMeta(TypedDict, total=False):
@@ -68,14 +71,14 @@ def check_meta(meta: Mapping[str, object]) -> dict[str, str | None]:
             raise InvalidType(
                 "is not a keyword this command takes (envelope keywords: "
                 "actor, correlation_id, causation_id)",
-                path=f"$.{key}" if key.isidentifier() else "$",
+                path="$",  # the keyword itself is not repeated: it may be anything
                 code="unknown_keyword",
             )
     return {key: _optional_id(meta.get(key), f"$.{key}") for key in META_KEYS}
 
 
 #: A reference in the envelope: identifier text, or an event id (which adds ``#``).
-_REFERENCE: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@+=/#-]*")
+_REFERENCE: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:+=/#-]*")
 
 
 def _optional_id(value: object, path: str) -> str | None:
@@ -111,6 +114,23 @@ def _sequence(_: object, __: attrs.Attribute[Any], value: object) -> None:
         raise InvalidType(f"must be an int, not {type_name(value)}", path="$.sequence")
     if not 1 <= value <= MAX_SEQUENCE:
         raise ValidationError("must be from 1 to 2**53 - 1", path="$.sequence", code="range")
+
+
+def event_rule(holds: bool, path: str, rule: str, code: str = "range") -> None:
+    """Raise a ValidationError at ``path`` unless ``holds``: for an event class's ``_check``."""
+    if not holds:
+        raise ValidationError(rule, path=path, code=code)
+
+
+def _check_text(value: str, path: str) -> None:
+    if len(value) > MAX_EVENT_TEXT:
+        raise ValidationError(
+            f"must be at most {MAX_EVENT_TEXT} characters", path=path, code="too_long"
+        )
+    if not value.isprintable():
+        raise ValidationError(
+            "must not hold control or other unprintable characters", path=path, code="control"
+        )
 
 
 @attrs.frozen(slots=True, kw_only=True)
@@ -160,6 +180,24 @@ class DomainEvent:
             cls.abstract_event = True
         elif "abstract_event" not in cls.__dict__:
             cls.abstract_event = False
+
+    def __attrs_post_init__(self) -> None:
+        # Events are facts handed to other systems: a stored document's events
+        # are checked like the aggregate's own fields (types, text without
+        # control characters, bounded numbers), then by the class's own rules.
+        check_fields(self)
+        for field in attrs.fields(type(self)):
+            value = getattr(self, field.name)
+            if isinstance(value, str):
+                _check_text(value, f"$.{field.name}")
+            elif isinstance(value, tuple):
+                for index, item in enumerate(value):
+                    if isinstance(item, str):
+                        _check_text(item, f"$.{field.name}[{index}]")
+        self._check()
+
+    def _check(self) -> None:
+        """Check the event's own rules beyond its field types (raise ValidationError)."""
 
     @property
     def type(self) -> str:

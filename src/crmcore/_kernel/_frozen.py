@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from typing import TypeVar
+from typing import Any, Final, TypeVar
+
+from crmcore._kernel._checks import type_name
+from crmcore.errors import InvalidType, ValidationError
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -22,8 +25,8 @@ class FrozenMap(Mapping[K, V]):
     __slots__ = ("_data", "_hash")
 
     def __init__(self, data: Mapping[K, V] | Iterable[tuple[K, V]] = ()) -> None:
-        items = dict(data)
-        self._data: dict[K, V] = dict(sorted(items.items(), key=lambda kv: str(kv[0])))
+        items = _entries(data)
+        self._data: dict[K, V] = dict(sorted(items.items(), key=_order))
         self._hash: int | None = None
 
     def __getitem__(self, key: K) -> V:
@@ -54,13 +57,78 @@ class FrozenMap(Mapping[K, V]):
         return f"FrozenMap({self._data!r})"
 
     def set(self, key: K, value: V) -> FrozenMap[K, V]:
-        """A copy with ``key`` set to ``value``."""
+        """A copy with ``key`` set to ``value``.
+
+        Raises:
+            InvalidType: ``key`` or ``value`` cannot be hashed.
+        """
+        _hashable(key, "$.key")
+        _hashable(value, "$.value")
         data = dict(self._data)
         data[key] = value
-        return FrozenMap(data)
+        return type(self)(data)
 
     def delete(self, key: K) -> FrozenMap[K, V]:
-        """A copy without ``key`` (the same map if it is absent)."""
+        """A copy without ``key`` (the same map if it is absent).
+
+        Raises:
+            InvalidType: ``key`` cannot be hashed.
+        """
+        _hashable(key, "$.key")
         if key not in self._data:
             return self
-        return FrozenMap((k, v) for k, v in self._data.items() if k != key)
+        return type(self)((k, v) for k, v in self._data.items() if k != key)
+
+
+#: Most entries a FrozenMap holds.
+MAX_ENTRIES: Final = 100_000
+
+
+def _order(entry: tuple[object, object]) -> str:
+    """Entries are kept in the order of their keys' text (a key too large to print goes last)."""
+    key = entry[0]
+    if isinstance(key, str):
+        return key
+    try:
+        return str(key)
+    except ValueError:  # an int with more digits than Python prints
+        return "\U0010ffff"
+
+
+def _hashable(value: object, path: str) -> None:
+    try:
+        hash(value)
+    except TypeError:
+        raise InvalidType(
+            f"must be hashable (a FrozenMap can be hashed), not {type_name(value)}", path=path
+        ) from None
+
+
+def _entries(data: object) -> dict[Any, Any]:
+    """The entries of a mapping or of an iterable of (key, value) pairs, all hashable."""
+    if isinstance(data, FrozenMap):
+        return dict(data._data)  # noqa: SLF001 - same class, already checked.
+    if isinstance(data, Mapping):
+        pairs: Iterable[object] = data.items()
+    elif isinstance(data, (str, bytes)) or not isinstance(data, Iterable):
+        raise InvalidType(
+            f"must be a mapping or an iterable of (key, value) pairs, not {type_name(data)}",
+            path="$.data",
+        )
+    else:
+        pairs = data
+    out: dict[Any, Any] = {}
+    for index, pair in enumerate(pairs):
+        if index >= MAX_ENTRIES:
+            raise ValidationError(
+                f"must hold at most {MAX_ENTRIES} entries", path="$.data", code="too_many"
+            )
+        if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+            raise InvalidType(
+                f"must be a (key, value) pair, not {type_name(pair)}", path=f"$.data[{index}]"
+            )
+        key, value = pair
+        _hashable(key, f"$.data[{index}].key")
+        _hashable(value, f"$.data[{index}].value")
+        out[key] = value
+    return out

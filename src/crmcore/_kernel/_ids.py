@@ -10,8 +10,9 @@ from __future__ import annotations
 import random
 import re
 import uuid
-from collections.abc import Callable
-from typing import Self
+from collections.abc import Callable, Hashable
+from decimal import Decimal
+from typing import Final, Self
 
 import attrs
 
@@ -21,8 +22,12 @@ from crmcore.errors import InvalidType, ValidationError
 #: Anything that returns a fresh identifier string each time it is called.
 IdSource = Callable[[], str]
 
-_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@+=/-]*")
+#: Identifier text: a letter or digit, then letters, digits and ``._:+=/-``. No ``@``: an id
+#: that looks like an email address would copy personal data into every event and log.
+_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:+=/-]*")
 MAX_ID_LENGTH = 128
+#: The largest first number of a :class:`SequentialIdSource`.
+MAX_START = 2**63 - 1
 
 
 def id_text(value: object, path: str = "$.value") -> str:
@@ -37,10 +42,39 @@ def id_text(value: object, path: str = "$.value") -> str:
         )
     if _ID_PATTERN.fullmatch(value) is None:
         raise ValidationError(
-            "must start with a letter or digit and use only letters, digits and ._:@+=/-",
+            "must start with a letter or digit and use only letters, digits and ._:+=/- "
+            "(no spaces or at signs: an id must not be an email address)",
             path=path,
             code="id_format",
         )
+    return value
+
+
+#: Types that are never ids: a number other than an int cannot be found again reliably.
+_NOT_IDS: Final = (bool, float, complex, Decimal)
+
+
+def require_id(value: object, path: str) -> Hashable:
+    """A customer (or other) id: anything hashable except ``None``, bools and non-integral numbers.
+
+    Strings, ints, :class:`~crmcore.Identifier` objects, UUIDs and tuples of
+    them are ids; a float, a Decimal (NaN is never equal to itself) or a value
+    that cannot be hashed (a list, a signalling NaN) is not.
+
+    >>> require_id("c-1", "$.customer_id")
+    'c-1'
+    >>> require_id(1.5, "$.customer_id")
+    Traceback (most recent call last):
+    ...
+    crmcore.errors.InvalidType: $.customer_id: must be an id (a str, an int or another hashable value), not float
+    """
+    rule = "must be an id (a str, an int or another hashable value)"
+    if value is None or isinstance(value, _NOT_IDS):
+        raise InvalidType(f"{rule}, not {type_name(value)}", path=path)
+    try:
+        hash(value)
+    except TypeError:
+        raise InvalidType(f"{rule}, not {type_name(value)}", path=path) from None
     return value
 
 
@@ -103,12 +137,23 @@ class SequentialIdSource:
     """
 
     def __init__(self, prefix: str = "", *, start: int = 1, width: int = 6) -> None:
-        if not _is_int(start) or start < 0:
-            raise ValidationError("must be an int >= 0", path="$.start", code="start")
+        if not _is_int(start) or not 0 <= start <= MAX_START:
+            raise ValidationError(
+                "must be an int from 0 to 2**63 - 1", path="$.start", code="start"
+            )
         if not _is_int(width) or not 1 <= width <= 32:
             raise ValidationError("must be an int from 1 to 32", path="$.width", code="width")
         if not isinstance(prefix, str):
             raise InvalidType(f"must be a str, not {type_name(prefix)}", path="$.prefix")
+        if prefix:
+            # Every id made must be valid: the prefix starts one, and leaves room for the counter.
+            id_text(prefix, "$.prefix")
+            if len(prefix) + max(width, len(str(start))) > MAX_ID_LENGTH:
+                raise ValidationError(
+                    f"must leave room for the counter within {MAX_ID_LENGTH} characters",
+                    path="$.prefix",
+                    code="id_length",
+                )
         self._prefix = prefix
         self._next = start
         self._width = width

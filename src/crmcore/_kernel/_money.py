@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Sequence
 from decimal import (
     ROUND_HALF_EVEN,
@@ -18,6 +19,7 @@ import attrs
 
 from crmcore._kernel._checks import MAX_DIGITS, reject_float, to_decimal, type_name
 from crmcore._kernel._currencies import CURRENCIES
+from crmcore._kernel._fields import check_fields
 from crmcore.errors import CurrencyMismatch, InvalidType, ValidationError
 
 _ROUNDING_MODES: Final = frozenset(
@@ -48,6 +50,16 @@ class Currency:
     minor_unit: int
     name: str
 
+    def __attrs_post_init__(self) -> None:
+        check_fields(self)
+        if CURRENCIES.get(self.code) != (self.minor_unit, self.name):
+            raise ValidationError(
+                "must be an active ISO 4217 currency as the table has it "
+                "(build one with crmcore.currency('IDR'))",
+                path="$.code",
+                code="currency",
+            )
+
 
 def _check_code(value: object, path: str = "$.currency") -> str:
     if not isinstance(value, str):
@@ -75,6 +87,15 @@ def currency(code: str) -> Currency:
     minor, name = CURRENCIES[checked]
     return Currency(checked, minor, name)
 
+
+#: Most parts :meth:`Money.allocate` splits an amount into.
+MAX_PARTS: Final = 10_000
+#: Longest format spec :meth:`Money.__format__` accepts.
+_MAX_SPEC: Final = 20
+#: A format spec of the standard mini-language for numbers (fill, align, sign, width, ...).
+_FORMAT_SPEC: Final = re.compile(
+    r"(?:[^\x00-\x1f\x7f-\x9f]?[<>=^])?[+\- ]?z?#?0?\d{0,3}[,_]?(?:\.\d{1,3})?[eEfFgGn%]?"
+)
 
 #: Amounts must be smaller than this in absolute value (10**21 minor-unit-free units).
 MAX_MAGNITUDE = Decimal(10) ** 21
@@ -163,6 +184,10 @@ class Money:
         Money('0', 'EUR')
         """
         result = cls.zero(currency)
+        if isinstance(amounts, (str, bytes, dict)) or not isinstance(amounts, Iterable):
+            raise InvalidType(
+                f"must be an iterable of Money, not {type_name(amounts)}", path="$.amounts"
+            )
         for index, amount in enumerate(amounts):
             try:
                 result += amount
@@ -197,7 +222,8 @@ class Money:
         >>> Money("1234.5", "JPY").rounded()
         Money('1234', 'JPY')
         """
-        if rounding not in _ROUNDING_MODES:
+        mode: object = rounding
+        if not isinstance(mode, str) or mode not in _ROUNDING_MODES:
             raise ValidationError(
                 "must be one of the decimal module's ROUND_* modes",
                 path="$.rounding",
@@ -215,7 +241,17 @@ class Money:
         >>> Money("100", "USD").allocate([1, 1, 1])
         (Money('33.34', 'USD'), Money('33.33', 'USD'), Money('33.33', 'USD'))
         """
-        weights = [to_decimal(r, f"$.ratios[{i}]") for i, r in enumerate(ratios)]
+        if isinstance(ratios, (str, bytes, dict)) or not isinstance(ratios, Iterable):
+            raise InvalidType(
+                f"must be a sequence of numbers, not {type_name(ratios)}", path="$.ratios"
+            )
+        weights: list[Decimal] = []
+        for index, ratio in enumerate(ratios):
+            if index >= MAX_PARTS:
+                raise ValidationError(
+                    f"must hold at most {MAX_PARTS} ratios", path="$.ratios", code="too_many"
+                )
+            weights.append(to_decimal(ratio, f"$.ratios[{index}]"))
         if not weights:
             raise ValidationError("must hold at least one ratio", path="$.ratios", code="empty")
         for index, weight in enumerate(weights):
@@ -324,9 +360,21 @@ class Money:
         return f"{self.amount} {self.currency}"
 
     def __format__(self, spec: str) -> str:
+        if not isinstance(spec, str):
+            raise InvalidType(f"must be a format spec str, not {type_name(spec)}", path="$.spec")
         if not spec:
             return str(self)
-        return f"{format(self.amount, spec)} {self.currency}"
+        if len(spec) > _MAX_SPEC or _FORMAT_SPEC.fullmatch(spec) is None:
+            raise ValidationError(
+                "must be a decimal format spec such as ',.2f'", path="$.spec", code="format"
+            )
+        try:
+            text = format(self.amount, spec)
+        except (ValueError, TypeError):
+            raise ValidationError(
+                "must be a decimal format spec such as ',.2f'", path="$.spec", code="format"
+            ) from None
+        return f"{text} {self.currency}"
 
 
 def money_at_least_zero(value: object, path: str) -> Money:

@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 from crmcore._kernel._checks import require_aware, type_name
+from crmcore._kernel._ids import require_id
 from crmcore._kernel._money import Money
 from crmcore.errors import CurrencyMismatch, InvalidType, ValidationError
 
@@ -62,13 +63,6 @@ def fields_of(
             )
         values.append(found)
     return tuple(values)
-
-
-def require_id(value: object, path: str) -> Hashable:
-    """A customer (or other) id: anything hashable except ``None``."""
-    if value is None or not isinstance(value, Hashable):
-        raise InvalidType(f"must be an id, not {type_name(value)}", path=path)
-    return value
 
 
 class OrderRow(NamedTuple):

@@ -133,6 +133,20 @@ class StatusMachine(Generic[S]):
             raise self.refusal(current, wanted, path=path, allowed=options)
         return wanted
 
+    def check_recorded(self, current: S, wanted: S, named: S | None = None) -> None:
+        """Check a move an event records: one the table allows, to ``named`` if the class names one.
+
+        For the ``_check`` of status-change events (``CaseResolved`` always moves to
+        ``resolved``); errors are reported at ``$.to_status``.
+        """
+        self.check(current, wanted, path="$.to_status")
+        if named is not None and wanted is not named:
+            raise ValidationError(
+                f"must be the status the event's class names ({named.value})",
+                path="$.to_status",
+                code="event_type",
+            )
+
     def check_path(self, statuses: Iterable[S], *, path: str) -> None:
         """Check that a recorded sequence of statuses only took allowed steps.
 

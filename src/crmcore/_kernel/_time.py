@@ -15,7 +15,7 @@ from typing import Any, Final, Self
 import attrs
 from dateutil.relativedelta import relativedelta
 
-from crmcore._kernel._checks import type_name
+from crmcore._kernel._checks import error_path, type_name
 from crmcore.errors import InvalidType, ValidationError
 
 
@@ -63,6 +63,16 @@ MAX_PERIOD_COUNT: Final[dict[TimeUnit, int]] = {
     TimeUnit.MONTH: 120,
     TimeUnit.QUARTER: 40,
     TimeUnit.YEAR: 10,
+}
+
+
+#: The longest span :meth:`Period.times` gives, per unit: the calendar's 10,000 years.
+_MAX_SPAN: Final[dict[TimeUnit, int]] = {
+    TimeUnit.DAY: 3_652_500,
+    TimeUnit.WEEK: 521_800,
+    TimeUnit.MONTH: 120_000,
+    TimeUnit.QUARTER: 40_000,
+    TimeUnit.YEAR: 10_000,
 }
 
 
@@ -155,6 +165,7 @@ class Period:
             ValidationError: the delta is not positive, mixes days with months
                 or years, or holds times of day or absolute fields.
         """
+        path = error_path(path)
         if not isinstance(delta, relativedelta):
             raise InvalidType(f"must be a relativedelta, not {type_name(delta)}", path=path)
         rule = "must be a positive whole number of days, weeks, months or years"
@@ -181,6 +192,13 @@ class Period:
         if isinstance(n, bool) or not isinstance(n, int):
             raise InvalidType(f"must be an int, not {type_name(n)}", path="$.n")
         step = self.count * n
+        limit = _MAX_SPAN[self.unit]
+        if abs(step) > limit:
+            raise ValidationError(
+                f"must keep the span within {limit:,} {self.unit.value}s (the calendar's range)",
+                path="$.n",
+                code="range",
+            )
         if self.unit is TimeUnit.DAY:
             return relativedelta(days=step)
         if self.unit is TimeUnit.WEEK:

@@ -8,7 +8,7 @@ from typing import Final
 
 import attrs
 
-from crmcore._kernel._events import DomainEvent
+from crmcore._kernel._events import DomainEvent, event_rule
 from crmcore._kernel._ids import CustomerId, PlanId, SubscriptionId
 from crmcore._kernel._money import Money
 from crmcore._kernel._status import StatusMachine
@@ -45,6 +45,10 @@ class SubscriptionStarted(SubscriptionEvent):
     status: SubscriptionStatus
     term_periods: int | None = None
 
+    def _check(self) -> None:
+        terms = self.term_periods
+        event_rule(terms is None or terms >= 1, "$.term_periods", "must be 1 or more")
+
 
 @attrs.frozen(slots=True, kw_only=True)
 class SubscriptionStatusChanged(SubscriptionEvent):
@@ -52,6 +56,9 @@ class SubscriptionStatusChanged(SubscriptionEvent):
 
     previous: SubscriptionStatus
     status: SubscriptionStatus
+
+    def _check(self) -> None:
+        SUBSCRIPTION_STATUSES.check(self.previous, self.status)
 
 
 @attrs.frozen(slots=True, kw_only=True)
@@ -74,6 +81,9 @@ class SubscriptionRenewed(SubscriptionEvent):
 
     periods: int
     ends_at: datetime
+
+    def _check(self) -> None:
+        event_rule(self.periods >= 1, "$.periods", "must be 1 or more")
 
 
 @attrs.frozen(slots=True, kw_only=True)

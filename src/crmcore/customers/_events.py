@@ -11,11 +11,11 @@ the customer leaves no copy behind in outboxes and logs.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import attrs
 
-from crmcore._kernel._events import DomainEvent
+from crmcore._kernel._events import DomainEvent, event_rule
 from crmcore._kernel._ids import CustomerId
 from crmcore.customers._consent import ConsentStatus, LegalBasis, Purpose
 from crmcore.customers._contact import Channel
@@ -96,6 +96,10 @@ class CustomerAttributeRemoved(CustomerEvent):
     key: str
 
 
+def _check_position(event: Any) -> None:
+    event_rule(event.position >= 0, "$.position", "must be 0 or more")
+
+
 @attrs.frozen(slots=True, kw_only=True)
 class CustomerContactPointAdded(CustomerEvent):
     """A way to reach the customer was added.
@@ -107,6 +111,7 @@ class CustomerContactPointAdded(CustomerEvent):
 
     channel: Channel
     position: int
+    _check = _check_position
     primary: bool
 
 
@@ -118,6 +123,7 @@ class CustomerContactPointRemoved(CustomerEvent):
 
     channel: Channel
     position: int
+    _check = _check_position
 
 
 @attrs.frozen(slots=True, kw_only=True)
@@ -128,6 +134,7 @@ class CustomerContactPointVerified(CustomerEvent):
 
     channel: Channel
     position: int
+    _check = _check_position
 
 
 @attrs.frozen(slots=True, kw_only=True)
@@ -138,6 +145,7 @@ class CustomerPrimaryContactPointChanged(CustomerEvent):
 
     channel: Channel
     position: int
+    _check = _check_position
 
 
 @attrs.frozen(slots=True, kw_only=True)

@@ -17,7 +17,7 @@ from typing import Any, Final, Unpack
 import attrs
 
 from crmcore._kernel._aggregate import Aggregate, optional_typed_id
-from crmcore._kernel._checks import clean_text, optional_aware
+from crmcore._kernel._checks import clean_text, error_path, optional_aware
 from crmcore._kernel._events import DomainEvent, EventMeta
 from crmcore._kernel._ids import CustomerId, ReviewId
 from crmcore._kernel._timeline import TimelineEntry
@@ -40,7 +40,9 @@ _URL: Final = re.compile(r"https?://[^\s/$.?#][^\s]*", re.IGNORECASE)
 
 def normalize_platform(value: object, path: str = "$.platform") -> str:
     """A platform name as reviews keep it: checked text, case-folded."""
-    return clean_text(value, path, max_length=MAX_PLATFORM, what="a platform").casefold()
+    return clean_text(
+        value, error_path(path), max_length=MAX_PLATFORM, what="a platform"
+    ).casefold()
 
 
 # -- events ------------------------------------------------------------------------------
@@ -62,6 +64,9 @@ class ReviewReceived(ReviewEvent):
     """A public review was recorded: its rating (the platform, text, author and URL stay in the review)."""
 
     rating: int
+
+    def _check(self) -> None:
+        check_score(self.rating, "$.rating", 1, 5, "a rating")
 
 
 @attrs.frozen(slots=True, kw_only=True)

@@ -41,6 +41,7 @@ import attrs
 from crmcore._kernel._aggregate import Aggregate, optional_typed_id, typed_id
 from crmcore._kernel._checks import clean_text, type_name
 from crmcore._kernel._events import DomainEvent, EventMeta
+from crmcore._kernel._fields import Checked
 from crmcore._kernel._ids import CaseId, CustomerId, FeedbackId, OrderId
 from crmcore.errors import InvalidType, ValidationError
 
@@ -61,6 +62,10 @@ _SCORE_NAMES: Final = {
     SurveyKind.NPS: "an NPS score",
     SurveyKind.CES: "a CES score",
 }
+
+
+#: The lowest and highest score of each survey.
+_SCALES: Final = {SurveyKind.CSAT: (1, 5), SurveyKind.NPS: (0, 10), SurveyKind.CES: (1, 7)}
 
 
 class NpsCategory(StrEnum):
@@ -123,6 +128,10 @@ class SurveyAnswered(SurveyEvent):
     score: int
     case_id: CaseId | None = None
     order_id: OrderId | None = None
+
+    def _check(self) -> None:
+        low, high = _SCALES[self.survey]
+        check_score(self.score, "$.score", low, high, _SCORE_NAMES[self.survey])
 
 
 # -- survey responses --------------------------------------------------------------------
@@ -252,8 +261,8 @@ class CsatResponse(SurveyResponse):
     """A customer-satisfaction answer, 1 (very unsatisfied) to 5 (very satisfied)."""
 
     survey: ClassVar[SurveyKind] = SurveyKind.CSAT
-    min_score: ClassVar[int] = 1
-    max_score: ClassVar[int] = 5
+    min_score: ClassVar[int] = _SCALES[SurveyKind.CSAT][0]
+    max_score: ClassVar[int] = _SCALES[SurveyKind.CSAT][1]
 
     @property
     def satisfied(self) -> bool:
@@ -266,8 +275,8 @@ class NpsResponse(SurveyResponse):
     """A net-promoter answer, 0 to 10: how likely the customer is to recommend the business."""
 
     survey: ClassVar[SurveyKind] = SurveyKind.NPS
-    min_score: ClassVar[int] = 0
-    max_score: ClassVar[int] = 10
+    min_score: ClassVar[int] = _SCALES[SurveyKind.NPS][0]
+    max_score: ClassVar[int] = _SCALES[SurveyKind.NPS][1]
 
     @property
     def category(self) -> NpsCategory:
@@ -285,8 +294,8 @@ class CesResponse(SurveyResponse):
     """A customer-effort answer, 1 (strongly disagree it was easy) to 7 (strongly agree)."""
 
     survey: ClassVar[SurveyKind] = SurveyKind.CES
-    min_score: ClassVar[int] = 1
-    max_score: ClassVar[int] = 7
+    min_score: ClassVar[int] = _SCALES[SurveyKind.CES][0]
+    max_score: ClassVar[int] = _SCALES[SurveyKind.CES][1]
 
 
 # -- scores of many answers --------------------------------------------------------------
@@ -326,7 +335,7 @@ def csat_score(responses: Iterable[CsatResponse | int]) -> float | None:
 
 
 @attrs.frozen(slots=True)
-class NpsBreakdown:
+class NpsBreakdown(Checked):
     """How many answers fall in each NPS category, and the resulting score."""
 
     promoters: int

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import attrs
 
-from crmcore._kernel._events import DomainEvent
+from crmcore._kernel._events import DomainEvent, event_rule
 from crmcore._kernel._ids import CustomerId, LoyaltyAccountId, OrderId, ProgramId, RewardId
 
 
@@ -36,6 +36,12 @@ class LoyaltyMemberEnrolled(LoyaltyEvent):
     tier: str
 
 
+def _check_points(event: Any, rule: str, holds: bool) -> None:
+    """The points rule of one event, and a balance that never goes below zero."""
+    event_rule(holds, "$.points", rule)
+    event_rule(event.balance >= 0, "$.balance", "must be 0 or more")
+
+
 @attrs.frozen(slots=True, kw_only=True)
 class LoyaltyPointsEarned(LoyaltyEvent):
     """Points were earned; ``balance`` is the balance after the earning.
@@ -51,6 +57,10 @@ class LoyaltyPointsEarned(LoyaltyEvent):
     expires_at: datetime | None = None
     occasions: tuple[str, ...] = ()
 
+    def _check(self) -> None:
+        # A tiny order earns 0 points and is still recorded (an order is earned on once).
+        _check_points(self, "must be 0 or more", self.points >= 0)
+
 
 @attrs.frozen(slots=True, kw_only=True)
 class LoyaltyPointsRedeemed(LoyaltyEvent):
@@ -61,6 +71,9 @@ class LoyaltyPointsRedeemed(LoyaltyEvent):
     points: int
     balance: int
     reward_id: RewardId | None = None
+
+    def _check(self) -> None:
+        _check_points(self, "must be 1 or more", self.points >= 1)
 
 
 @attrs.frozen(slots=True, kw_only=True)
@@ -73,6 +86,15 @@ class LoyaltyPointsExpired(LoyaltyEvent):
     balance: int
     earned_at: datetime
     expired_at: datetime
+
+    def _check(self) -> None:
+        _check_points(self, "must be 1 or more", self.points >= 1)
+        event_rule(
+            self.earned_at <= self.expired_at,
+            "$.expired_at",
+            "must not be before the points were earned",
+            "time_backwards",
+        )
 
 
 @attrs.frozen(slots=True, kw_only=True)
@@ -87,6 +109,9 @@ class LoyaltyPointsAdjusted(LoyaltyEvent):
     points: int
     balance: int
 
+    def _check(self) -> None:
+        _check_points(self, "must not be 0", self.points != 0)
+
 
 @attrs.frozen(slots=True, kw_only=True)
 class LoyaltyRewardRedeemed(LoyaltyEvent):
@@ -96,6 +121,9 @@ class LoyaltyRewardRedeemed(LoyaltyEvent):
 
     reward_id: RewardId
     points_cost: int
+
+    def _check(self) -> None:
+        event_rule(self.points_cost >= 1, "$.points_cost", "must be 1 or more")
 
 
 @attrs.frozen(slots=True, kw_only=True)

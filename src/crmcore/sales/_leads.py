@@ -77,6 +77,7 @@ from crmcore._kernel._checks import (
     type_name,
 )
 from crmcore._kernel._events import DomainEvent, EventDraft, EventMeta
+from crmcore._kernel._fields import Checked
 from crmcore._kernel._ids import CustomerId, LeadId, OpportunityId, StaffId
 from crmcore._kernel._money import Money
 from crmcore._kernel._status import StatusMachine
@@ -205,6 +206,14 @@ class LeadCaptured(LeadEvent):
     referred_by: CustomerId | None = None
 
 
+#: The status the events named after one move always move to.
+_NAMED_MOVES: Final = {
+    "LeadQualified": LeadStatus.QUALIFIED,
+    "LeadDisqualified": LeadStatus.DISQUALIFIED,
+    "LeadConverted": LeadStatus.CONVERTED,
+}
+
+
 @attrs.frozen(slots=True, kw_only=True)
 class LeadStatusChanged(LeadEvent):
     """The lead's status changed (any reason given stays in the lead's history).
@@ -216,6 +225,10 @@ class LeadStatusChanged(LeadEvent):
 
     from_status: LeadStatus
     to_status: LeadStatus
+
+    def _check(self) -> None:
+        named = _NAMED_MOVES.get(type(self).__name__)
+        LEAD_STATUSES.check_recorded(self.from_status, self.to_status, named)
 
 
 @attrs.frozen(slots=True, kw_only=True)
@@ -332,7 +345,7 @@ def _required(path: str) -> ValidationError:
 
 
 @attrs.frozen(slots=True, kw_only=True)
-class LeadConversion:
+class LeadConversion(Checked):
     """What :meth:`Lead.convert` produced: the converted lead, the new customer, the opportunity."""
 
     lead: Lead

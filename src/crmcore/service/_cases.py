@@ -59,7 +59,7 @@ from crmcore._kernel._checks import (
     require_aware,
     type_name,
 )
-from crmcore._kernel._events import DomainEvent, EventDraft, EventMeta
+from crmcore._kernel._events import DomainEvent, EventDraft, EventMeta, event_rule
 from crmcore._kernel._ids import CaseId, CustomerId, OrderId, StaffId
 from crmcore._kernel._status import StatusMachine
 from crmcore._kernel._timeline import TimelineEntry
@@ -245,6 +245,10 @@ class CaseOpened(CaseEvent):
     order_id: OrderId | None = None
 
 
+#: The status the events named after one move always move to.
+_NAMED_MOVES: Final = {"CaseResolved": CaseStatus.RESOLVED, "CaseClosed": CaseStatus.CLOSED}
+
+
 @attrs.frozen(slots=True, kw_only=True)
 class CaseStatusChanged(CaseEvent):
     """The case's status changed.
@@ -256,6 +260,10 @@ class CaseStatusChanged(CaseEvent):
 
     from_status: CaseStatus
     to_status: CaseStatus
+
+    def _check(self) -> None:
+        named = _NAMED_MOVES.get(type(self).__name__)
+        CASE_STATUSES.check_recorded(self.from_status, self.to_status, named)
 
 
 @attrs.frozen(slots=True, kw_only=True)
@@ -293,12 +301,25 @@ class CasePriorityChanged(CaseEvent):
     from_priority: CasePriority
     to_priority: CasePriority
 
+    def _check(self) -> None:
+        event_rule(
+            self.from_priority is not self.to_priority, "$.to_priority", "must differ", "unchanged"
+        )
+
 
 @attrs.frozen(slots=True, kw_only=True)
 class CaseEscalated(CaseEvent):
     """The case was escalated; the host notifies ``escalation.notify_role``."""
 
     escalation: Escalation
+
+    def _check(self) -> None:
+        event_rule(
+            self.escalation.due_at <= self.occurred_at,
+            "$.escalation.due_at",
+            "must not be due after the time it is recorded",
+            "not_due",
+        )
 
 
 # -- the aggregate -----------------------------------------------------------------------

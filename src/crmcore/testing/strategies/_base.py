@@ -261,7 +261,7 @@ _ATTRIBUTE_KEYS: Final = (
 _DOMAINS: Final = ("example.com", "example.co.id", "mail.example.org", "contoh.id")
 
 _LOWER_DIGITS: Final = string.ascii_lowercase + string.digits
-_ID_CHARS: Final = string.ascii_letters + string.digits + "._:@+=/-"
+_ID_CHARS: Final = string.ascii_letters + string.digits + "._:+=/-"
 _EMAIL_ATOM_CHARS: Final = _LOWER_DIGITS + "!#$%&'*+/=?^_`{|}~-"
 _TAG_CHARS: Final = _LOWER_DIGITS + "áéíóúàèñçöüøåæœ"
 _TAG_SEPARATORS: Final = " -_:./"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, Final
 
@@ -51,6 +51,7 @@ from crmcore.testing.strategies._base import (
     _snake_names,
     _stored,
     _window,
+    aware_datetimes,
 )
 
 # -- loyalty programs and accounts ----------------------------------------------------------
@@ -311,11 +312,19 @@ def _adjusted_points() -> st.SearchStrategy[int]:
     return st.integers(min_value=1, max_value=10**6) | st.integers(min_value=-(10**6), max_value=-1)
 
 
+def _lot_times() -> st.SearchStrategy[dict[str, Any]]:
+    """When an expired lot was earned and when it expired (never before)."""
+    return st.tuples(aware_datetimes(), st.integers(min_value=0, max_value=10**8)).map(
+        lambda drawn: {"earned_at": drawn[0], "expired_at": drawn[0] + timedelta(seconds=drawn[1])}
+    )
+
+
 #: Event fields these strategies constrain beyond their declared type, by event class name:
-#: points spent, lost or paid are 1 or more; an adjustment is signed but never zero.
+#: points spent, lost or paid are 1 or more; an adjustment is signed but never
+#: zero; a lot expires after it was earned.
 EVENT_FIELDS: Final[dict[str, dict[str, Callable[[], st.SearchStrategy[Any]]]]] = {
     "LoyaltyPointsRedeemed": {"points": _spent_points},
-    "LoyaltyPointsExpired": {"points": _spent_points},
+    "LoyaltyPointsExpired": {"points": _spent_points, "*": _lot_times},
     "LoyaltyPointsAdjusted": {"points": _adjusted_points},
     "LoyaltyRewardRedeemed": {"points_cost": _spent_points},
 }

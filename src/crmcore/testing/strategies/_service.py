@@ -286,6 +286,27 @@ def _priority_moves() -> st.SearchStrategy[dict[str, Any]]:
     return st.sampled_from(pairs).map(lambda m: {"from_priority": m[0], "to_priority": m[1]})
 
 
+def _escalations() -> st.SearchStrategy[Escalation]:
+    return st.builds(
+        Escalation,
+        rule=_snake_names(),
+        metric=st.sampled_from(SlaMetric),
+        level=st.integers(min_value=1, max_value=10),
+        due_at=aware_datetimes(),
+        notify_role=st.none() | _snake_names(),
+    )
+
+
+def _escalated_fields() -> st.SearchStrategy[dict[str, Any]]:
+    """An escalation and a recording time no earlier than its due time."""
+    return st.tuples(_escalations(), st.integers(min_value=0, max_value=10**8)).map(
+        lambda drawn: {
+            "escalation": drawn[0],
+            "occurred_at": drawn[0].due_at + timedelta(seconds=drawn[1]),
+        }
+    )
+
+
 #: Event fields these strategies constrain beyond their declared type, by event class name.
 EVENT_FIELDS: Final[dict[str, dict[str, Callable[[], st.SearchStrategy[Any]]]]] = {
     **{
@@ -293,15 +314,9 @@ EVENT_FIELDS: Final[dict[str, dict[str, Callable[[], st.SearchStrategy[Any]]]]] 
         for name in ("CaseStatusChanged", "CaseResolved", "CaseClosed", "CaseReopened")
     },
     "CasePriorityChanged": {"*": _priority_moves},
+    "CaseEscalated": {"*": _escalated_fields},
 }
 #: Value types that case events carry, with their own strategies.
 EVENT_VALUES: Final[dict[Any, Callable[[], st.SearchStrategy[Any]]]] = {
-    Escalation: lambda: st.builds(
-        Escalation,
-        rule=_snake_names(),
-        metric=st.sampled_from(SlaMetric),
-        level=st.integers(min_value=1, max_value=10),
-        due_at=aware_datetimes(),
-        notify_role=st.none() | _snake_names(),
-    ),
+    Escalation: _escalations,
 }
