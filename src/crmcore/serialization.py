@@ -27,6 +27,7 @@ crmcore.errors.InvalidType: $.amount: must be a decimal string such as '12.50', 
 from __future__ import annotations
 
 import re
+import typing
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
@@ -41,6 +42,7 @@ from cattrs.errors import (
     IterableValidationError,
 )
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn
+from dateutil.relativedelta import relativedelta
 
 from crmcore._kernel._aggregate import Aggregate
 from crmcore._kernel._checks import MAX_INT, MAX_ITEMS_KEY, require_aware, to_decimal, type_name
@@ -220,6 +222,50 @@ def _enum_value(member: Enum) -> Any:
     return member.value
 
 
+#: The parts of a relative window a document may hold (absolute parts such as
+#: ``month=12`` are not windows and are refused by the classes that take one).
+_WINDOW_PARTS: Final = ("years", "months", "days", "hours", "minutes", "seconds", "microseconds")
+
+
+def _unstructure_window(value: relativedelta) -> dict[str, int]:
+    """A relativedelta as its non-zero relative parts: ``{"years": 1}``."""
+    value = value.normalized()
+    return {part: getattr(value, part) for part in _WINDOW_PARTS if getattr(value, part)}
+
+
+def _structure_window(value: object, _: object) -> relativedelta:
+    if not isinstance(value, dict):
+        raise InvalidType(f"must be an object, not {_json_type(value)}")
+    unknown = sum(1 for key in value if key not in _WINDOW_PARTS)
+    if unknown:
+        # Key names are not echoed: a document's keys can be personal data too.
+        parts = ", ".join(_WINDOW_PARTS)
+        raise ValidationError(f"may hold only the keys {parts}", code="unknown_keys")
+    problems: list[Problem] = []
+    parts_given: dict[str, int] = {}
+    for part, number in value.items():
+        if type(number) is not int or not -_MAX_WINDOW_PART <= number <= _MAX_WINDOW_PART:
+            problems.append(
+                Problem(f"$.{part}", f"must be an integer of at most {_MAX_WINDOW_PART}", "range")
+            )
+        else:
+            parts_given[part] = number
+    if problems:
+        raise ValidationError.collect(problems)
+    try:
+        return relativedelta(**parts_given)  # type: ignore[arg-type]
+    except (OverflowError, ValueError):
+        raise ValidationError("is too long a window", code="range") from None
+
+
+#: Largest number in one part of a window (a million years is far past any date).
+_MAX_WINDOW_PART: Final = 10**6
+
+
+def _is_named_tuple(tp: object) -> bool:
+    return isinstance(tp, type) and issubclass(tp, tuple) and hasattr(tp, "_fields")
+
+
 def _is_attribute_union(tp: object) -> bool:
     return tp == AttributeValue
 
@@ -234,6 +280,14 @@ def _is_event_type(tp: object) -> bool:
 
 def _is_identifier(tp: object) -> bool:
     return isinstance(tp, type) and issubclass(tp, Identifier)
+
+
+def _as_read(value: object, _: object) -> object:
+    return value
+
+
+def _is_untyped(tp: object) -> bool:
+    return tp is object or tp is Any
 
 
 def _is_set(tp: object) -> bool:
@@ -264,6 +318,51 @@ class _Hooks:
         self.conv = conv
         self.unstructure_fns: dict[type, Callable[[Any], dict[str, Any]]] = {}
         self.structure_fns: dict[type, Callable[[Mapping[str, Any], Any], Any]] = {}
+
+    def unstructure_row(self, cls: type) -> Callable[[tuple[Any, ...]], list[Any]]:
+        hints = typing.get_type_hints(cls)
+        fields: tuple[str, ...] = getattr(cls, "_fields", ())
+        unstructure = self.conv.unstructure
+
+        def row(value: tuple[Any, ...]) -> list[Any]:
+            return [
+                unstructure(item, hints.get(name, Any))
+                for name, item in zip(fields, value, strict=True)
+            ]
+
+        return row
+
+    def structure_row(self, cls: type) -> Callable[[object, object], tuple[Any, ...]]:
+        hints = typing.get_type_hints(cls)
+        fields: tuple[str, ...] = getattr(cls, "_fields", ())
+        structure = self.conv.structure
+
+        def row(value: object, _: object) -> tuple[Any, ...]:
+            if not isinstance(value, list):
+                raise InvalidType(f"must be an array, not {_json_type(value)}")
+            if len(value) != len(fields):
+                raise ValidationError(
+                    f"must hold exactly {len(fields)} items ({', '.join(fields)})", code="width"
+                )
+            problems: list[Problem] = []
+            items: list[Any] = []
+            for index, (name, item) in enumerate(zip(fields, value, strict=True)):
+                try:
+                    items.append(structure(item, hints.get(name, Any)))
+                except Exception as exc:  # noqa: BLE001 - every failure becomes a problem.
+                    problems.extend(_problems(exc, f"$[{index}]"))
+            if problems:
+                raise ValidationError.collect(problems)
+            built: tuple[Any, ...] = cls(*items)
+            return built
+
+        return row
+
+    def unstructure_untyped(self, value: object) -> Any:
+        kind = type(value)
+        if kind is object or kind in (str, int, float, bool, type(None)):
+            return value
+        return self.conv.unstructure(value, kind)
 
     def unstructure_set(self, values: frozenset[Any]) -> list[Any]:
         return sorted((self.conv.unstructure(x) for x in values), key=repr)
@@ -363,8 +462,8 @@ class _Hooks:
             try:
                 out[key] = self.structure_attribute(item, None)
             except ValidationError as exc:
-                where = f"$.{key}" if key.isidentifier() else "$[*]"
-                problems.extend(exc.under(where).problems)
+                # The key is not named: a document's keys can be personal data.
+                problems.extend(exc.under("$[*]").problems)
         if problems:
             raise ValidationError.collect(problems)
         return FrozenMap(out)
@@ -451,6 +550,15 @@ def make_converter() -> cattrs.Converter:
         _is_frozen_map, lambda m: {k: _unstructure_attribute(v) for k, v in m.items()}
     )
     conv.register_structure_hook_func(_is_name_union, hooks.structure_name)
+    conv.register_unstructure_hook(relativedelta, _unstructure_window)
+    conv.register_structure_hook(relativedelta, _structure_window)
+    # Rows (NamedTuples) are written as arrays of their fields, each by its annotation.
+    conv.register_unstructure_hook_factory(_is_named_tuple, hooks.unstructure_row)
+    conv.register_structure_hook_factory(_is_named_tuple, hooks.structure_row)
+    # A field annotated ``object`` (what a rule read) is written by the value's own type.
+    conv.register_unstructure_hook_func(_is_untyped, hooks.unstructure_untyped)
+    # ... and read back as the JSON value it became (its size was bounded by the shape check).
+    conv.register_structure_hook_func(_is_untyped, _as_read)
     conv.register_unstructure_hook_func(_is_event_type, hooks.unstructure_event)
     conv.register_structure_hook_func(_is_event_type, hooks.structure_event)
     # Capabilities with recursive or tagged documents bring their own hooks.
@@ -469,7 +577,12 @@ def to_dict(obj: object) -> dict[str, Any]:
     """
     if not attrs.has(type(obj)):
         raise InvalidType(f"must be a crmcore object, not {type_name(obj)}", path="$")
-    data = _CONVERTER.unstructure(obj)
+    try:
+        data = _CONVERTER.unstructure(obj)
+    except Exception:  # noqa: BLE001 - a class that is not a document (it holds code or specs)
+        raise InvalidType(
+            f"cannot be serialized: a {type_name(obj)} is not a document", path="$"
+        ) from None
     if not isinstance(data, dict):  # identifiers unstructure to plain strings
         raise InvalidType(f"cannot be serialized on its own: {type_name(obj)}", path="$")
     data["schema_version"] = SCHEMA_VERSION
@@ -487,7 +600,8 @@ def from_dict(cls: type[T], data: object) -> T:
         ValidationError: anything else is wrong; ``problems`` lists every fault with its path.
     """
     if not (attrs.has(cls) or is_rule_type(cls)):
-        shown = cls.__name__ if isinstance(cls, type) else type_name(cls)
+        given: object = cls
+        shown = given.__name__ if isinstance(given, type) else type_name(given)
         raise InvalidType(f"must be a crmcore class, not {shown}", path="$.cls")
     if not isinstance(data, dict):
         raise InvalidType(f"must be an object, not {_json_type(data)}", path="$")
@@ -509,7 +623,7 @@ def from_dict(cls: type[T], data: object) -> T:
         raise ValidationError(
             f"describes a {type_name(result)}, not a {cls.__name__}", path="$.type", code="type"
         )
-    return result  # type: ignore[return-value]
+    return result
 
 
 def _upgrade_v1(cls: type, body: dict[str, Any]) -> dict[str, Any]:
@@ -643,7 +757,9 @@ def _problems(exc: BaseException, path: str) -> list[Problem]:
         items: list[Problem] = []
         with_index, rest = exc.group_exceptions()
         for sub, index_note in with_index:
-            items.extend(_problems(sub, f"{path}[{index_note.index}]"))
+            # A list position is shown; a mapping key is not (keys can be personal data).
+            index = index_note.index
+            items.extend(_problems(sub, f"{path}[{index if isinstance(index, int) else '*'}]"))
         for sub in rest:
             items.extend(_problems(sub, path))
         return items

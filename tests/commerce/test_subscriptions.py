@@ -747,3 +747,20 @@ def test_any_history_round_trips(started, attempts):
     back = roundtrip(sub)
     assert sub == back
     assert sub.pending_events == back.pending_events
+
+
+@pytest.mark.parametrize(
+    ("at", "overdue"),
+    [
+        (datetime(9999, 12, 31, 23, 0, tzinfo=UTC), True),
+        (datetime.max.replace(tzinfo=UTC), True),
+        (datetime.min.replace(tzinfo=timezone(timedelta(hours=14))), False),
+    ],
+)
+def test_is_overdue_answers_at_the_edges_of_the_calendar(at, overdue):
+    """Where a UTC+7 anchor's clock cannot show ``at`` (past 9999, before year 1), it still answers."""
+    subscription = start(at=datetime(2026, 1, 31, 12, 0, tzinfo=timezone(timedelta(hours=7))))
+    assert subscription.is_overdue(at=at) is overdue
+    assert subscription.due_dates(until=at)[:1] == (
+        () if not overdue else (subscription.due_at(0),)
+    )

@@ -20,6 +20,7 @@ from crmcore._kernel._checks import (
     reason_text,
     type_name,
 )
+from crmcore._kernel._fields import Checked
 from crmcore._kernel._ids import PaymentId, PlanId
 from crmcore._kernel._money import Money, money_at_least_zero
 from crmcore._kernel._time import Period, TimeUnit, to_period
@@ -100,7 +101,7 @@ class Plan:
 
 
 @attrs.frozen(slots=True, kw_only=True)
-class PaymentDue:
+class PaymentDue(Checked):
     """One due date of a subscription and how it stands (see :class:`PaymentDueStatus`).
 
     Attributes:
@@ -143,10 +144,18 @@ def _unit_days(period: Period) -> int:
 
 
 def _estimate(anchor: datetime, period: Period, at: datetime) -> int:
-    """Whole periods from ``anchor`` to ``at`` by calendar arithmetic (exact at a due date)."""
-    local = at if at.tzinfo is anchor.tzinfo else at.astimezone(anchor.tzinfo)
+    """Whole periods from ``anchor`` to ``at`` by calendar arithmetic (exact at a due date).
+
+    Off by at most one elsewhere; callers step from the estimate to the exact number.
+    """
     if period.unit in _DAY_UNITS:
-        return (local - anchor) // timedelta(days=_unit_days(period))
+        return (at - anchor) // timedelta(days=_unit_days(period))
+    try:
+        local = at if at.tzinfo is anchor.tzinfo else at.astimezone(anchor.tzinfo)
+    except OverflowError:
+        # ``at`` falls before year 1 or after 9999 in the anchor's offset, so it is
+        # no due date; its wall time in its own offset is within a day of it.
+        local = at
     months = (local.year - anchor.year) * 12 + local.month - anchor.month
     return months // (period.count * _MONTHS_IN[period.unit])
 
