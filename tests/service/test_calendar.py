@@ -525,3 +525,39 @@ def test_any_instant_gives_an_answer_or_a_validation_error(a, b, hours):
         except ValidationError as error:
             codes.append(error.code)
     assert set(codes) <= {"out_of_range"}
+
+
+@pytest.mark.parametrize("hours", [None, 5, [None], [("09:00",)]])
+def test_standard_checks_the_hours(hours):
+    """D10: hours that are not working hours are refused with a path (was a bare TypeError)."""
+    with pytest.raises(ValidationError) as info:
+        BusinessCalendar.standard(hours, time_zone="UTC")
+    assert info.value.path.startswith("$.hours")
+
+
+def test_an_unknown_weekday_key_is_never_echoed():
+    """D11: a week mapping's key that is no weekday is refused without repeating it."""
+    with pytest.raises(ValidationError) as info:
+        BusinessCalendar({"Zqxmarker": ["09:00-17:00"]}, time_zone="UTC")
+    assert "Zqxmarker" not in str(info.value)
+    assert info.value.path.startswith("$.week")
+
+
+def test_a_week_mapping_holds_at_most_seven_days():
+    """More keys than weekdays is refused before any is read."""
+    week = {f"day{i}": [] for i in range(8)}
+    with pytest.raises(ValidationError) as info:
+        BusinessCalendar(week, time_zone="UTC")
+    assert "too_many" == info.value.code
+
+
+def test_the_next_working_instant_skips_a_holiday_on_the_only_working_day():
+    """One short working day a week and a holiday on it: the next one is found a week later.
+
+    Found by Hypothesis: the search used to allow one day per holiday instead of one week.
+    """
+    calendar = BusinessCalendar(
+        {"tuesday": ["00:00-00:15"]}, time_zone="UTC", holidays=[date(2026, 3, 31)]
+    )
+    at = datetime(2026, 3, 24, 0, 15, tzinfo=UTC)
+    assert calendar.next_working_instant(at) == datetime(2026, 4, 7, 0, 0, tzinfo=UTC)

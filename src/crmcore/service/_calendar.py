@@ -298,12 +298,26 @@ def _working_day(value: object, path: str) -> WorkingDay:
     raise InvalidType(f"must be a WorkingDay, not {type_name(value)}", path=path)
 
 
+def _hours_of(value: object) -> tuple[WorkingHours, ...]:
+    """The working hours given to :meth:`BusinessCalendar.standard`, checked once for every day."""
+    return tuple_of(value, "$.hours", _working_hours, max_items=MAX_INTERVALS)
+
+
+#: The weekday names a week mapping may use as keys (others are refused, never echoed).
+_WEEKDAY_KEYS: Final = frozenset(day.value for day in Weekday)
+
+
 def _calendar_week(value: object) -> tuple[WorkingDay, ...]:
     if isinstance(value, Mapping):
+        if len(value) > len(_WEEKDAY_KEYS):
+            raise ValidationError(
+                f"must hold at most {len(_WEEKDAY_KEYS)} weekdays", path="$.week", code="too_many"
+            )
         days: list[WorkingDay] = []
         failures: list[ValidationError] = []
         for key, hours in value.items():
-            where = f"$.week.{key}" if isinstance(key, str) and key.isidentifier() else "$.week"
+            # A key that is no weekday may be anything (even personal data): never echoed.
+            where = f"$.week.{key}" if key in _WEEKDAY_KEYS else "$.week"
             try:
                 days.append(WorkingDay(key, hours))
             except ValidationError as exc:
@@ -481,7 +495,7 @@ class BusinessCalendar:
         >>> BusinessCalendar.standard(["08:00-16:00"], time_zone="+07:00").week[0]
         WorkingDay('monday', '08:00-16:00')
         """
-        listed = tuple(hours) if not isinstance(hours, str) else (hours,)
+        listed = (hours,) if isinstance(hours, str) else _hours_of(hours)
         weekdays = tuple_of(days, "$.days", lambda v, p: enum_converter(Weekday, p)(v))
         return cls(
             [WorkingDay(day, listed) for day in dict.fromkeys(weekdays)],
@@ -546,8 +560,9 @@ class BusinessCalendar:
         instant = _utc(given, "$.at")
         try:
             day = instant.astimezone(self._zone).date()
-            # Holidays are finite: past the last one, a working day comes within a week.
-            for _ in range(len(self.holidays) + 8):
+            # A working weekday comes every week, and each holiday can take away one of
+            # them, so the next working interval starts within a week per holiday, plus one.
+            for _ in range(7 * (len(self.holidays) + 1) + 1):
                 for start, end in self._periods(day):
                     if instant < end:
                         return max(start, instant).astimezone(given.tzinfo)
