@@ -222,3 +222,15 @@ def test_without_refinements_it_is_the_basic_formula(aov, per_year, stay):
         clv.present_value,
         clv.net_value,
     )
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [("gross_margin", 30), ("discount_rate", 10), ("discount_rate", "1.5")]
+)
+def test_percentages_passed_as_fractions_are_refused_with_a_hint(field, value):
+    """A margin or discount rate above 1 is refused like the models refuse it (code not_fraction)."""
+    with pytest.raises(ValidationError) as caught:
+        formula_clv(
+            Money("275000", "IDR"), purchases_per_year=24, retention_years=3, **{field: value}
+        )
+    assert (f"$.{field}", "not_fraction") == (caught.value.path, caught.value.code)

@@ -17,6 +17,7 @@ from typing import Final, Literal
 import attrs
 
 from crmcore._kernel._checks import to_decimal, type_name
+from crmcore._kernel._fields import Checked
 from crmcore._kernel._money import Money
 from crmcore.errors import CurrencyMismatch, InvalidType, ValidationError
 
@@ -28,7 +29,7 @@ _ONE: Final = Decimal(1)
 
 
 @attrs.frozen(slots=True)
-class FormulaCLV:
+class FormulaCLV(Checked):
     """The formula CLV of one customer (or one average customer), with its components.
 
     Attributes:
@@ -80,6 +81,20 @@ def _number(value: object, path: str, *, low: Decimal, high: Decimal | None = No
     return number
 
 
+def _fraction(value: object, path: str, what: str) -> Decimal:
+    """A share from 0 to 1; above 1 is almost always a percentage, refused with a hint."""
+    number = to_decimal(value, path)
+    if number < 0:
+        raise ValidationError("must not be negative", path=path, code="negative")
+    if number > 1:
+        raise ValidationError(
+            f"must be a fraction from 0 to 1 ({what}): pass 0.3 for 30%, not 30",
+            path=path,
+            code="not_fraction",
+        )
+    return number
+
+
 def _money(value: object, path: str, currency: str) -> Money:
     if not isinstance(value, Money):
         raise InvalidType(f"must be Money, not {type_name(value)}", path=path)
@@ -120,8 +135,9 @@ def formula_clv(
         retention_years: years the customer stays; from 0 to 1000, may be
             fractional.
         gross_margin: the fraction of revenue kept, from 0 to 1; default 1.
-        discount_rate: the annual discount rate as a fraction (``"0.10"`` for
-            10 %); >= 0; default 0.
+        discount_rate: the annual discount rate as a fraction from 0 to 1
+            (``"0.10"`` for 10 %); default 0. A margin or rate above 1 is
+            refused (code ``not_fraction``): it is almost always a percentage.
         retention_cost_per_year: what keeping the customer costs each year.
         acquisition_cost: what winning the customer cost.
         timing: ``"end"`` or ``"start"`` of each year, see above.
@@ -170,9 +186,13 @@ def formula_clv(
     margin = (
         _ONE
         if gross_margin is None
-        else _number(gross_margin, "$.gross_margin", low=_ZERO, high=_ONE)
+        else _fraction(gross_margin, "$.gross_margin", "the share of revenue kept")
     )
-    rate = _ZERO if discount_rate is None else _number(discount_rate, "$.discount_rate", low=_ZERO)
+    rate = (
+        _ZERO
+        if discount_rate is None
+        else _fraction(discount_rate, "$.discount_rate", "the annual discount rate")
+    )
     keep = (
         Money.zero(code)
         if retention_cost_per_year is None

@@ -72,3 +72,43 @@ def test_bad_options_are_rejected(options, path):
     with pytest.raises(ValidationError) as caught:
         customer_lifetime_value(BG, GG, 1, 1.0, 2.0, 10.0, **options)
     assert path == caught.value.path
+
+
+@pytest.mark.parametrize("margin", [30, 1.5, 100])
+def test_a_margin_above_one_is_refused_with_a_hint(margin):
+    """A margin of 30 is almost always 30%: refused (it multiplied the value by 100)."""
+    with pytest.raises(ValidationError) as caught:
+        customer_lifetime_value(
+            BG, GG, 2, 30.43, 38.86, 22.35, horizon=52, discount_rate=0.0018, margin=margin
+        )
+    assert ("$.margin", "not_fraction") == (caught.value.path, caught.value.code)
+    assert "0.3 for 30%" in caught.value.rule
+
+
+@pytest.mark.parametrize("rate", [10, 1.01])
+def test_a_discount_rate_above_one_is_refused_with_a_hint(rate):
+    """A discount rate of 10 per period is a percentage by mistake: refused."""
+    with pytest.raises(ValidationError) as caught:
+        customer_lifetime_value(BG, GG, 2, 30.43, 38.86, 22.35, horizon=52, discount_rate=rate)
+    assert ("$.discount_rate", "not_fraction") == (caught.value.path, caught.value.code)
+
+
+@pytest.mark.parametrize(
+    ("purchase_model", "spend_model", "path"),
+    [(None, GG, "$.purchase_model"), (BG, None, "$.spend_model"), (BG, BG, "$.spend_model")],
+)
+def test_the_models_are_checked(purchase_model, spend_model, path):
+    """D21: models of the wrong kind are refused with a path (was an AttributeError)."""
+    with pytest.raises(ValidationError) as caught:
+        customer_lifetime_value(
+            purchase_model, spend_model, 1, 5.0, 30.0, 20.0, horizon=12, discount_rate=0.01
+        )
+    assert path == caught.value.path
+
+
+@pytest.mark.parametrize("horizon", [2**63, 1_001])
+def test_the_horizon_is_bounded(horizon):
+    """D34: the horizon is at most 1,000 periods (each period costs a forecast of every history)."""
+    with pytest.raises(ValidationError) as caught:
+        customer_lifetime_value(BG, GG, 1, 5.0, 30.0, 20.0, horizon=horizon, discount_rate=0.01)
+    assert ("$.horizon", "too_large") == (caught.value.path, caught.value.code)

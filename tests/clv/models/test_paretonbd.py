@@ -2,6 +2,7 @@
 
 import csv
 import math
+import time
 
 import pytest
 
@@ -117,3 +118,23 @@ def test_large_histories_do_not_underflow():
     left = model.expected_purchases(10, 132, 200, 200)
     right = model.expected_purchases(10, 133, 200, 200)
     assert abs(left - right) < 0.05
+
+
+@pytest.mark.slow
+def test_a_fit_whose_parameters_drift_stays_bounded():
+    """D35: a fit whose parameters drift off to infinity ends in seconds, not minutes.
+
+    On seven customers the likelihood is flat along r, alpha -> infinity; each
+    evaluation stays bounded (the quadrature stops at the integrand's rounding
+    noise), and so does the number of iterations.
+    """
+    started = time.perf_counter()
+    model = ParetoNBD().fit(
+        [0, 1, 2, 3, 0, 5, 1],
+        [0.0, 3.0, 10.0, 20.0, 0.0, 28.0, 7.0],
+        [30.0, 30.0, 30.0, 32.0, 25.0, 30.0, 40.0],
+        max_iterations=20,
+        require_convergence=False,
+    )
+    assert time.perf_counter() - started < 20
+    assert model.diagnostics.iterations <= 20

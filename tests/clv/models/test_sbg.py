@@ -1,11 +1,13 @@
 """Tests for `crmcore.clv.models._sbg`: the shifted-beta-geometric retention model."""
 
 import math
+import time
 
 import pytest
 
 from crmcore import ValidationError
 from crmcore.clv import ShiftedBetaGeometric
+from crmcore.clv.models._sbg import _residual_integral, _residual_series
 
 # Fader & Hardie (2007), "How to Project Customer Retention", Journal of
 # Interactive Marketing 21(1), Table 1: survivors of 1000 customers per segment
@@ -92,3 +94,35 @@ def test_discount_rate_must_be_positive():
             params={"alpha": 1.0, "beta": 1.0}
         ).discounted_expected_residual_lifetime(0.0)
     assert "$.discount_rate" == caught.value.path
+
+
+@pytest.mark.parametrize("rate", [1e-9, 1e-6, 1e-4])
+def test_small_discount_rates_are_integrated_quickly(rate):
+    """D38: a tiny discount rate no longer sums millions of terms; both methods agree."""
+    model = ShiftedBetaGeometric(params={"alpha": 0.668, "beta": 3.806})
+    started = time.perf_counter()
+    value = model.discounted_expected_residual_lifetime(rate, renewals=1)
+    assert time.perf_counter() - started < 0.5
+    assert value > model.discounted_expected_residual_lifetime(0.01, renewals=1)
+    for alpha, beta, d in [(0.668, 4.806, 0.01), (1.2, 0.7, 0.001), (50.0, 200.0, 0.05)]:
+        assert pytest.approx(_residual_series(alpha, beta, d), rel=1e-9) == _residual_integral(
+            alpha, beta, d
+        )
+
+
+def test_a_discount_rate_above_one_is_refused():
+    """A rate of 10 per period is a percentage by mistake: refused with a hint."""
+    with pytest.raises(ValidationError) as caught:
+        ShiftedBetaGeometric(
+            params={"alpha": 0.668, "beta": 3.806}
+        ).discounted_expected_residual_lifetime(10)
+    assert "not_fraction" == caught.value.code
+
+
+def test_simulation_periods_are_bounded():
+    """D34: n_customers x periods is bounded; 2**63 customers are refused at once."""
+    model = ShiftedBetaGeometric(params={"alpha": 0.668, "beta": 3.806})
+    with pytest.raises(ValidationError):
+        model.simulate(2**63, 4, seed=1)
+    with pytest.raises(ValidationError):
+        model.simulate(1_000, 2**63, seed=1)

@@ -135,3 +135,130 @@ def test_simulation_arguments_are_checked():
     with pytest.raises(ValidationError) as caught:
         model.simulate(2, [10.0, -1.0], seed=1)
     assert "$.T[1]" == caught.value.path
+
+
+SNAN = __import__("decimal").Decimal("sNaN")
+FREQUENCY = [0, 1, 2, 3, 0, 5, 1]
+RECENCY = [0.0, 3.0, 10.0, 20.0, 0.0, 28.0, 7.0]
+AGE = [30.0, 30.0, 30.0, 32.0, 25.0, 30.0, 40.0]
+
+
+@pytest.mark.parametrize("value", [10**400, -(10**400), SNAN])
+def test_numbers_beyond_the_float_range_are_validation_errors(value):
+    """D18: float() of a huge int or a signalling NaN is refused, never an escaping error."""
+    with pytest.raises(ValidationError) as caught:
+        BetaGeo(params=PARAMS).probability_alive(value, 1.0, 2.0)
+    assert ("$.frequency", "not_finite") == (caught.value.path, caught.value.code)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "path"),
+    [
+        ({"progress": True}, "$.progress"),
+        ({"progress": 5}, "$.progress"),
+        ({"max_iterations": None}, "$.max_iterations"),
+        ({"max_iterations": 2.5}, "$.max_iterations"),
+        ({"max_iterations": -1}, "$.max_iterations"),
+        ({"max_iterations": 2**63}, "$.max_iterations"),
+        ({"require_convergence": "no"}, "$.require_convergence"),
+    ],
+)
+def test_fit_options_are_checked(kwargs, path):
+    """D19 and D34: progress, max_iterations (0 to 10,000) and require_convergence are checked."""
+    with pytest.raises(ValidationError) as caught:
+        BetaGeo().fit(FREQUENCY, RECENCY, AGE, **kwargs)
+    assert path == caught.value.path
+
+
+def test_zero_iterations_evaluate_the_starting_point():
+    """max_iterations=0 is allowed: the log-likelihood at the initial parameters."""
+    model = BetaGeo().fit(
+        FREQUENCY, RECENCY, AGE, initial_params=PARAMS, max_iterations=0, require_convergence=False
+    )
+    assert 0 == model.diagnostics.iterations
+
+
+@pytest.mark.parametrize(
+    ("call", "path"),
+    [
+        (lambda: BetaGeo(params=PARAMS).simulate(2**63, 10.0, seed=1), "$.n_customers"),
+        (lambda: BetaGeo(params=PARAMS).simulate(3, 1e300, seed=1), "$.T"),
+        (lambda: ParetoNBD(params=PARAMS_PNBD).simulate(3, [1.0, 2.0, 1e7], seed=1), "$.T[2]"),
+        (lambda: BetaGeoBetaBinom(params=PARAMS_BGBB).simulate(3, 2**63, seed=1), "$.periods"),
+        (lambda: GammaGamma(params=PARAMS_GG).simulate([2**63], seed=1), "$.n_customers"),
+    ],
+)
+def test_simulations_are_bounded(call, path):
+    """D20 and D34: simulations refuse sizes and spans that would run for ever."""
+    with pytest.raises(ValidationError) as caught:
+        call()
+    assert path == caught.value.path
+
+
+def test_a_simulation_that_would_draw_too_much_is_refused():
+    """The draws of one simulation are bounded, whatever mix of sizes makes them."""
+    model = BetaGeoBetaBinom(params=PARAMS_BGBB)
+    with pytest.raises(ValidationError) as caught:
+        model.simulate(1_000_000, 10_000, seed=1)
+    assert ("$.n_customers", "too_large") == (caught.value.path, caught.value.code)
+
+
+@pytest.mark.parametrize(
+    ("call", "path"),
+    [
+        (lambda: BetaGeo(params=PARAMS).probability_of_purchases(2**63, 10), "$.n"),
+        (lambda: BetaGeoBetaBinom(params=PARAMS_BGBB).expected_purchases_new(2**63), "$.t"),
+        (lambda: BetaGeoBetaBinom(params=PARAMS_BGBB).probability_of_purchases(1, 2**63), "$.t"),
+        (lambda: BetaGeoBetaBinom(params=PARAMS_BGBB).probability_alive(1, 1, 2**63), "$.periods"),
+        (lambda: ParetoNBD(params=PARAMS_PNBD).expected_purchases_new(1e300), "$.t"),
+    ],
+)
+def test_counts_and_horizons_are_bounded(call, path):
+    """D34: a count of 2**63 is refused with code too_large instead of looping 2**63 times."""
+    with pytest.raises(ValidationError) as caught:
+        call()
+    assert (path, "too_large") == (caught.value.path, caught.value.code)
+
+
+@pytest.mark.parametrize("value", [10**400, 10**400 + 1])
+def test_parameters_beyond_the_float_range_are_refused(value):
+    """D37: make_params converts without an escaping OverflowError."""
+    with pytest.raises(ValidationError) as caught:
+        GammaGamma(params={"p": value, "q": 3.74, "v": 15.44})
+    assert "$.params.p" == caught.value.path
+
+
+def test_parameter_names_are_never_echoed():
+    """An unknown parameter name may be anything: the error lists the expected names only."""
+    with pytest.raises(ValidationError) as caught:
+        GammaGamma(params={"p": 1.0, "q": 1.0, "Zqxmarker": 1.0})
+    assert "Zqxmarker" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("log_likelihood", "high"),
+        ("log_likelihood", math.inf),
+        ("diagnostics", 3),
+        ("standard_errors", {"p": -1.0, "q": 1.0, "v": 1.0}),
+        ("standard_errors", [1, 2, 3]),
+    ],
+)
+def test_fitted_fields_are_checked(field, value):
+    """D33: a model built by hand refuses a log-likelihood, diagnostics or errors of the wrong kind."""
+    with pytest.raises(ValidationError) as caught:
+        GammaGamma(params=PARAMS_GG, **{field: value})
+    assert caught.value.path.startswith(f"$.{field}")
+
+
+PARAMS_PNBD = {"r": 0.55, "alpha": 10.58, "s": 0.61, "beta": 11.66}
+PARAMS_BGBB = {"alpha": 1.204, "beta": 0.750, "gamma": 0.657, "delta": 2.783}
+PARAMS_GG = {"p": 6.25, "q": 3.74, "v": 15.44}
+
+
+def test_columns_are_bounded_before_they_are_read():
+    """A lazy sequence of 2**62 numbers is refused by its length, not read for ever."""
+    with pytest.raises(ValidationError) as caught:
+        GammaGamma(params=PARAMS_GG).expected_average_spend(2, range(2**62))
+    assert ("$.monetary_value", "too_many") == (caught.value.path, caught.value.code)

@@ -12,7 +12,7 @@ from dateutil.relativedelta import relativedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from crmcore import CurrencyMismatch, CustomerId, InvalidType, Money, ValidationError
+from crmcore import CurrencyMismatch, CustomerId, InvalidType, Money, NotFound, ValidationError
 from crmcore.clv import (
     CustomerState,
     CustomerSummary,
@@ -1016,3 +1016,37 @@ def test_compress_can_skip_newcomers_so_any_table_fits():
     )
     with pytest.raises(InvalidType):
         table.compress(skip_newcomers=1)
+
+
+def test_a_missing_customer_is_a_not_found_error_that_is_a_key_error():
+    """D22: the lookup raises crmcore.NotFound (also a KeyError), never echoing the id."""
+    table = summarize(
+        [("ana", datetime(2024, 1, 1, tzinfo=UTC), Decimal(5))],
+        period="day",
+        observation_end=datetime(2024, 2, 1, tzinfo=UTC),
+    )
+    with pytest.raises(NotFound) as caught:
+        table["zqx.marker@example.com"]
+    assert "zqx" not in str(caught.value)
+    assert isinstance(caught.value, KeyError)
+    assert table.get("nobody") is None
+    with pytest.raises(InvalidType):
+        table[Decimal("sNaN")]
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "code"),
+    [
+        ("recency", 10**400, "range"),
+        ("T", 10**400, "range"),
+        ("frequency", 2**63, "range"),
+        ("T", float("inf"), "not_finite"),
+    ],
+)
+def test_summary_numbers_beyond_63_bits_are_refused(field, value, code):
+    """D23: huge ints are refused by range, never by an OverflowError from math.isfinite."""
+    values = {"frequency": 1, "recency": 1, "T": 2, "monetary_value": Decimal(1)}
+    values[field] = value
+    with pytest.raises(ValidationError) as caught:
+        CustomerSummary(**values)
+    assert (f"$.{field}", code) == (caught.value.path, caught.value.code)

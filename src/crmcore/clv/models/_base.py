@@ -9,6 +9,8 @@ from typing import ClassVar, Self
 import attrs
 
 from crmcore._kernel._checks import type_name
+from crmcore._kernel._fields import Checked
+from crmcore.clv.models._data import iterations, number
 from crmcore.clv.models._optimize import Minimum, cholesky_inverse, hessian_from_gradient, minimize
 from crmcore.errors import CrmcoreError, InvalidType, ValidationError
 
@@ -45,7 +47,7 @@ class ConvergenceError(ModelError):
 
 
 @attrs.frozen(slots=True)
-class FitDiagnostics:
+class FitDiagnostics(Checked):
     """How a fit went.
 
     Attributes:
@@ -106,9 +108,8 @@ def make_params(names: Sequence[str], given: object, path: str = "$.params") -> 
         raise InvalidType(
             f"must be a mapping of parameter names to numbers, not {type_name(given)}", path=path
         )
-    missing = [n for n in names if n not in given]
-    extra = sorted(str(k) for k in given if k not in names)
-    if missing or extra:
+    if len(given) != len(names) or any(n not in given for n in names):
+        # The names given are never repeated: a mapping's keys may be anything.
         raise ValidationError(
             f"must hold exactly the parameters {', '.join(names)}", path=path, code="parameters"
         )
@@ -118,7 +119,10 @@ def make_params(names: Sequence[str], given: object, path: str = "$.params") -> 
         where = f"{path}.{name}"
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise InvalidType(f"must be a number, not {type_name(value)}", path=where)
-        number = float(value)
+        try:
+            number = float(value)
+        except OverflowError:  # an int beyond the float range
+            number = math.inf
         if not (math.isfinite(number) and number > 0):
             raise ValidationError(
                 "must be a positive finite number", path=where, code="not_positive"
@@ -148,10 +152,27 @@ def run_fit(
     max_iterations: int,
     require_convergence: bool,
 ) -> FitOutcome:
-    """Minimize a negative log-likelihood over log-parameters and package the result."""
+    """Minimize a negative log-likelihood over log-parameters and package the result.
+
+    Raises:
+        ValidationError: ``max_iterations`` is not an int from 1 to
+            :data:`MAX_ITERATIONS`, ``progress`` is not callable, or
+            ``require_convergence`` is not a bool.
+        ConvergenceError: the fit did not converge and ``require_convergence``.
+    """
+    limit = iterations(max_iterations)
+    if progress is not None and not callable(progress):
+        raise InvalidType(
+            f"must be a callable progress(iteration, value), not {type_name(progress)}",
+            path="$.progress",
+        )
+    if not isinstance(require_convergence, bool):
+        raise InvalidType(
+            f"must be a bool, not {type_name(require_convergence)}", path="$.require_convergence"
+        )
     guarded = _guard(objective)
     found: Minimum = minimize(
-        guarded, [math.log(v) for v in start], max_iterations=max_iterations, progress=progress
+        guarded, [math.log(v) for v in start], max_iterations=limit, progress=progress
     )
     values = [math.exp(v) for v in found.x]
     params = ParamMap(list(zip(names, values, strict=True)))
@@ -164,7 +185,7 @@ def run_fit(
         rows=rows,
         customers=customers,
     )
-    if not diagnostics.converged and require_convergence:
+    if not diagnostics.converged and (require_convergence or not math.isfinite(found.value)):
         raise ConvergenceError(
             f"the fit did not converge after {found.iterations} iterations "
             f"({found.message}; gradient norm {found.gradient_norm:.3g}); try other "
@@ -235,6 +256,16 @@ class ModelBase:
     def __attrs_post_init__(self) -> None:
         if self.params is not None:
             object.__setattr__(self, "params", make_params(self._names, self.params))
+        if self.standard_errors is not None:
+            errors = make_params(self._names, self.standard_errors, "$.standard_errors")
+            object.__setattr__(self, "standard_errors", errors)
+        if self.log_likelihood is not None:
+            value = number(self.log_likelihood, "$.log_likelihood")
+            object.__setattr__(self, "log_likelihood", value)
+        if self.diagnostics is not None and not isinstance(self.diagnostics, FitDiagnostics):
+            raise InvalidType(
+                f"must be FitDiagnostics, not {type_name(self.diagnostics)}", path="$.diagnostics"
+            )
 
     def _values(self) -> tuple[float, ...]:
         if self.params is None:

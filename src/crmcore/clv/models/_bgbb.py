@@ -18,7 +18,9 @@ import attrs
 
 from crmcore.clv.models._base import ModelBase, ProgressCallback, run_fit
 from crmcore.clv.models._data import (
+    MAX_COUNT,
     Checker,
+    DrawBudget,
     broadcast,
     check_whole,
     column,
@@ -43,6 +45,9 @@ def _check_row(checker: Checker, index: int | None, x: float, t_x: float, n: flo
         return True
     if check_whole(checker, "periods", index, n, minimum=1.0):
         return True
+    if n > MAX_COUNT:  # the likelihood adds one term per period
+        where = "$.periods" if index is None else f"$.periods[{index}]"
+        return checker.add(where, f"must be at most {MAX_COUNT:,}", "too_large")
     where = "$.recency" if index is None else f"$.recency[{index}]"
     if t_x > n:
         return checker.add(where, "must not be greater than periods", "recency_above_T")
@@ -325,6 +330,8 @@ class BetaGeoBetaBinom(ModelBase):
         lengths = simulation_horizons(periods, size, "periods", whole=True)
         rng = random.Random(simulation_seed(seed))  # noqa: S311 - seeded simulation, not cryptography.
         alpha, beta, gamma, delta = self._values()
+        budget = DrawBudget()
+        budget.spend(int(math.fsum(lengths)))  # known before the first draw
         out: dict[str, list[float]] = {"frequency": [], "recency": [], "periods": []}
         for length in lengths:
             p = rng.betavariate(alpha, beta)

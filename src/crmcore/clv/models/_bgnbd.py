@@ -20,7 +20,7 @@ from typing import ClassVar, Self, overload
 import attrs
 
 from crmcore.clv.models._base import ModelBase, ProgressCallback, run_fit
-from crmcore.clv.models._data import horizon, load_rfm, rfm_arguments
+from crmcore.clv.models._data import DrawBudget, horizon, load_rfm, rfm_arguments
 from crmcore.clv.models._sim import simulation_horizons, simulation_seed, simulation_size
 from crmcore.clv.models._special import digamma, lbeta, log_phi
 
@@ -370,6 +370,7 @@ class _BetaGeoFamily(ModelBase):
         ages = simulation_horizons(T, size)
         rng = random.Random(simulation_seed(seed))  # noqa: S311 - seeded simulation, not cryptography.
         r, alpha, a, b = self._values()
+        budget = DrawBudget()
         out: dict[str, list[float]] = {"frequency": [], "recency": [], "T": []}
         for age in ages:
             rate = rng.gammavariate(r, 1.0 / alpha)
@@ -377,6 +378,7 @@ class _BetaGeoFamily(ModelBase):
             x, last, now = 0, 0.0, 0.0
             alive = not (self._shift == 1 and rng.random() < p)
             while alive and rate > 0:
+                budget.spend()
                 now += rng.expovariate(rate)
                 if now > age:
                     break

@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Protocol, overload
 
-from crmcore.clv.models._data import Checker, broadcast, number
+from crmcore._kernel._checks import type_name
+from crmcore.clv.models._data import Checker, broadcast, fraction
 from crmcore.clv.models._data import horizon as check_horizon
 from crmcore.clv.models._gammagamma import GammaGamma
+from crmcore.errors import InvalidType
 
 
 class PurchaseModel(Protocol):
@@ -80,9 +82,18 @@ def customer_lifetime_value(  # noqa: PLR0917 - the history columns, as lifetime
         recency: each customer's time of last repeat purchase.
         T: each customer's age, in the purchase model's period.
         monetary_value: each customer's mean repeat-purchase value.
-        horizon: future periods to add up.
-        discount_rate: discount rate per period (0 for none).
-        margin: share of revenue that is profit (1 for revenue).
+        horizon: future periods to add up, from 1 to :data:`MAX_CLV_HORIZON` (1,000:
+            19 years of weeks, 83 years of months).
+        discount_rate: discount rate per period as a fraction from 0 to 1 (0 for
+            none; 0.01 for 1%).
+        margin: share of revenue that is profit, as a fraction from 0 to 1 (1
+            for revenue; 0.3 for 30%). A value above 1 is refused with a hint:
+            it is almost always a percentage.
+
+    Raises:
+        ValidationError: a model of the wrong kind, a horizon outside 1 to
+            1,000, a margin or discount rate outside 0 to 1 (code
+            ``not_fraction``), or bad history columns.
 
     Example:
         >>> from crmcore.clv import BetaGeo, GammaGamma, customer_lifetime_value
@@ -94,15 +105,20 @@ def customer_lifetime_value(  # noqa: PLR0917 - the history columns, as lifetime
         >>> round(value, 2)
         11.04
     """
+    forecast = getattr(purchase_model, "expected_purchases", None)
+    if not callable(forecast):
+        raise InvalidType(
+            "must be a purchase model with expected_purchases (BetaGeo, ModifiedBetaGeo, "
+            f"ParetoNBD, BetaGeoBetaBinom), not {type_name(purchase_model)}",
+            path="$.purchase_model",
+        )
+    if not isinstance(spend_model, GammaGamma):
+        raise InvalidType(
+            f"must be a GammaGamma model, not {type_name(spend_model)}", path="$.spend_model"
+        )
     periods = _periods(horizon)
-    rate = number(discount_rate, "$.discount_rate")
-    share = number(margin, "$.margin")
-    checker = Checker()
-    if rate < 0:
-        checker.add("$.discount_rate", "must not be negative", "negative")
-    if share < 0:
-        checker.add("$.margin", "must not be negative", "negative")
-    checker.raise_if_any()
+    rate = fraction(discount_rate, "discount_rate", what="the discount rate per period")
+    share = fraction(margin, "margin", what="the share of revenue that is profit")
     vector, (x, t_x, t, m) = broadcast(
         [
             ("frequency", frequency),
@@ -119,7 +135,7 @@ def customer_lifetime_value(  # noqa: PLR0917 - the history columns, as lifetime
     totals = [0.0] * len(histories)
     previous = [0.0] * len(histories)
     for k in range(1, periods + 1):
-        current = purchase_model.expected_purchases(k, hx, htx, ht)
+        current = forecast(k, hx, htx, ht)
         factor = (1.0 + rate) ** -k
         for i, (now, before) in enumerate(zip(current, previous, strict=True)):
             totals[i] += (now - before) * factor
@@ -131,9 +147,14 @@ def customer_lifetime_value(  # noqa: PLR0917 - the history columns, as lifetime
     return values if vector else values[0]
 
 
+#: Longest lifetime-value horizon, in the purchase model's periods. Each period costs a
+#: forecast of every distinct history (BG/BB's forecast itself grows with the period).
+MAX_CLV_HORIZON = 1_000
+
+
 def _periods(value: object) -> int:
-    """A whole number of periods, at least 1."""
-    periods = check_horizon(value, "horizon", whole=True)
+    """A whole number of periods, from 1 to :data:`MAX_CLV_HORIZON`."""
+    periods = check_horizon(value, "horizon", whole=True, maximum=MAX_CLV_HORIZON)
     checker = Checker()
     if periods < 1:
         checker.add("$.horizon", "must be at least 1", "too_small")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Sequence, Sized
 from decimal import Decimal
 
 from crmcore._kernel._checks import type_name
@@ -17,6 +17,20 @@ from crmcore.errors import InvalidType, Problem, ValidationError
 
 #: At most this many problems are collected before the error is raised.
 _MAX_PROBLEMS = 20
+
+#: Most items one column of data (a history, a list of horizons) may hold.
+MAX_ROWS = 10_000_000
+#: Most optimizer iterations a fit may be given (``max_iterations``).
+MAX_ITERATIONS = 10_000
+#: Largest whole count a model takes: purchases asked about (``n``), periods of the
+#: discrete-time models, renewals, and the lifetime-value ``horizon``.
+MAX_COUNT = 10_000
+#: Longest continuous-time span (``t``, ``T``), in the model's own period.
+MAX_HORIZON = 1_000_000.0
+#: Most customers one simulation may draw.
+MAX_SIMULATED_CUSTOMERS = 1_000_000
+#: Most purchases (or periods) one simulation may draw in all: a simulation costs its draws.
+MAX_SIMULATED_DRAWS = 2_000_000
 
 
 def is_scalar(value: object) -> bool:
@@ -28,7 +42,10 @@ def number(value: object, path: str) -> float:
     """One finite number as a float."""
     if not is_scalar(value):
         raise InvalidType(f"must be a number, not {type_name(value)}", path=path)
-    result = float(value)  # type: ignore[arg-type]
+    try:
+        result = float(value)  # type: ignore[arg-type]
+    except (OverflowError, ValueError):  # an int beyond the float range, a signalling NaN
+        result = math.nan
     if not math.isfinite(result):
         raise ValidationError(
             "must be a finite number (not NaN or infinity)", path=path, code="not_finite"
@@ -41,10 +58,16 @@ def column(values: object, name: str) -> list[float]:
     path = f"$.{name}"
     if isinstance(values, (str, bytes, dict)) or not isinstance(values, Iterable):
         raise InvalidType(f"must be a sequence of numbers, not {type_name(values)}", path=path)
+    if isinstance(values, Sized) and len(values) > MAX_ROWS:
+        raise ValidationError(f"must hold at most {MAX_ROWS:,} items", path=path, code="too_many")
     out: list[float] = []
     problems: list[Problem] = []
     only_types = True
     for index, item in enumerate(values):
+        if index >= MAX_ROWS:
+            raise ValidationError(
+                f"must hold at most {MAX_ROWS:,} items", path=path, code="too_many"
+            )
         try:
             out.append(number(item, f"{path}[{index}]"))
         except ValidationError as exc:
@@ -230,13 +253,72 @@ def rfm_arguments(
     return vector, list(zip(x, t_x, t, strict=True))
 
 
-def horizon(value: object, name: str = "t", *, whole: bool = False) -> float:
-    """A non-negative forecast horizon."""
+def horizon(
+    value: object, name: str = "t", *, whole: bool = False, maximum: float | None = None
+) -> float:
+    """A non-negative forecast horizon, at most ``maximum``.
+
+    The default maximum is :data:`MAX_COUNT` for a whole number of periods (or
+    of purchases) and :data:`MAX_HORIZON` for a continuous span: every loop
+    over periods or purchases stays bounded.
+    """
     result = number(value, f"$.{name}")
+    limit = maximum if maximum is not None else (MAX_COUNT if whole else MAX_HORIZON)
     checker = Checker()
     if result < 0:
         checker.add(f"$.{name}", "must not be negative", "negative")
+    elif result > limit:
+        checker.add(f"$.{name}", f"must be at most {limit:,g}", "too_large")
     elif whole and result != math.floor(result):
         checker.add(f"$.{name}", "must be a whole number of periods", "not_whole")
     checker.raise_if_any()
     return result
+
+
+def iterations(value: object) -> int:
+    """An optimizer's iteration limit: an int from 0 (evaluate the start) to :data:`MAX_ITERATIONS`."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidType(f"must be an int, not {type_name(value)}", path="$.max_iterations")
+    if not 0 <= value <= MAX_ITERATIONS:
+        raise ValidationError(
+            f"must be from 0 to {MAX_ITERATIONS}", path="$.max_iterations", code="range"
+        )
+    return value
+
+
+def fraction(value: object, name: str, *, what: str) -> float:
+    """A share from 0 to 1, such as a margin or a discount rate per period.
+
+    A value above 1 is almost always a percentage (``30`` for 30%): it is
+    refused with a hint instead of multiplying the result by 100.
+    """
+    result = number(value, f"$.{name}")
+    if result < 0:
+        raise ValidationError("must not be negative", path=f"$.{name}", code="negative")
+    if result > 1:
+        raise ValidationError(
+            f"must be a fraction from 0 to 1 ({what}): pass 0.3 for 30%, not 30",
+            path=f"$.{name}",
+            code="not_fraction",
+        )
+    return result
+
+
+class DrawBudget:
+    """Counts a simulation's draws and refuses to go past :data:`MAX_SIMULATED_DRAWS`."""
+
+    __slots__ = ("left",)
+
+    def __init__(self) -> None:
+        self.left = MAX_SIMULATED_DRAWS
+
+    def spend(self, draws: int = 1) -> None:
+        """Account for ``draws`` more draws."""
+        self.left -= draws
+        if self.left < 0:
+            raise ValidationError(
+                f"would draw more than {MAX_SIMULATED_DRAWS:,} purchases or periods: "
+                "simulate fewer customers or shorter spans",
+                path="$.n_customers",
+                code="too_large",
+            )

@@ -18,7 +18,9 @@ import attrs
 
 from crmcore.clv.models._base import ModelBase, ProgressCallback, run_fit
 from crmcore.clv.models._data import (
+    MAX_SIMULATED_DRAWS,
     Checker,
+    DrawBudget,
     broadcast,
     check_whole,
     column,
@@ -195,6 +197,7 @@ class GammaGamma(ModelBase):
         checker.raise_if_any()
         rng = random.Random(simulation_seed(seed))  # noqa: S311 - seeded simulation, not cryptography.
         p, q, v = self._values()
+        DrawBudget().spend(int(min(math.fsum(counts), MAX_SIMULATED_DRAWS + 1.0)))
         spends = []
         for x in counts:
             nu = rng.gammavariate(q, 1.0 / v)

@@ -16,7 +16,7 @@ from typing import ClassVar, Self, overload
 import attrs
 
 from crmcore.clv.models._base import ModelBase, ProgressCallback, run_fit
-from crmcore.clv.models._data import horizon, load_rfm, rfm_arguments
+from crmcore.clv.models._data import DrawBudget, horizon, load_rfm, rfm_arguments
 from crmcore.clv.models._optimize import numeric_gradient
 from crmcore.clv.models._sim import simulation_horizons, simulation_seed, simulation_size
 from crmcore.clv.models._special import (
@@ -418,6 +418,7 @@ class ParetoNBD(ModelBase):
         ages = simulation_horizons(T, size)
         rng = random.Random(simulation_seed(seed))  # noqa: S311 - seeded simulation, not cryptography.
         r, alpha, s, beta = self._values()
+        budget = DrawBudget()
         out: dict[str, list[float]] = {"frequency": [], "recency": [], "T": []}
         for age in ages:
             rate = rng.gammavariate(r, 1.0 / alpha)
@@ -425,6 +426,7 @@ class ParetoNBD(ModelBase):
             end = min(age, rng.expovariate(death)) if death > 0 else age
             x, last, now = 0, 0.0, 0.0
             while rate > 0:
+                budget.spend()
                 now += rng.expovariate(rate)
                 if now > end:
                     break

@@ -16,10 +16,10 @@ from typing import ClassVar, Self, overload
 import attrs
 
 from crmcore.clv.models._base import ModelBase, ProgressCallback, run_fit
-from crmcore.clv.models._data import Checker, column, horizon, number
+from crmcore.clv.models._data import MAX_HORIZON, Checker, DrawBudget, column, horizon, number
 from crmcore.clv.models._optimize import numeric_gradient
 from crmcore.clv.models._sim import simulation_seed, simulation_size
-from crmcore.clv.models._special import lbeta
+from crmcore.clv.models._special import lbeta, log_integrate, log_sigmoid, logaddexp
 
 _LOG = math.log
 _EXP = math.exp
@@ -50,6 +50,46 @@ class _Likelihood:
 
     def __call__(self, log_params: list[float]) -> tuple[float, list[float]]:
         return self.value(log_params), numeric_gradient(self.value, log_params, step=1e-6)
+
+
+#: Discount rates from this one up are summed term by term (at most about 40,000 terms).
+_SERIES_RATE = 1e-3
+
+
+def _residual_series(alpha: float, beta: float, rate: float) -> float:
+    """``sum_j E[(1-theta)^(j+1)] / (1+rate)^j`` for ``theta ~ Beta(alpha, beta)``, term by term."""
+    factor = 1.0 / (1.0 + rate)
+    term = beta / (alpha + beta)
+    total = 0.0
+    j = 0
+    while True:
+        total += term
+        term *= (beta + 1.0 + j) / (alpha + beta + 1.0 + j) * factor
+        j += 1
+        if term <= 1e-16 * total * (1.0 - factor):
+            return total
+
+
+def _residual_integral(alpha: float, beta: float, rate: float) -> float:
+    """``E[(1 - theta)(1 + rate) / (rate + theta)]`` for ``theta ~ Beta(alpha, beta)``.
+
+    Integrated over ``u = logit(theta)``, where the Beta density is smooth and
+    both tails fall exponentially.
+    """
+    log_rate = _LOG(rate)
+    scale = _LOG(1.0 + rate) - lbeta(alpha, beta)
+
+    def logf(u: float) -> float:
+        log_theta = log_sigmoid(u)
+        log_rest = log_sigmoid(-u)
+        return alpha * log_theta + (beta + 1.0) * log_rest + scale - logaddexp(log_rate, log_theta)
+
+    mode = _LOG(alpha) - _LOG(beta)
+    low = min(log_rate, mode) - 60.0 / min(alpha, 1.0)
+    high = max(mode, 0.0) + 60.0 / min(beta + 1.0, 1.0)
+    inner = (log_rate - 20.0, log_rate, log_rate + 5.0, mode - 10.0, mode, mode + 10.0)
+    points = sorted({low, high, *(p for p in inner if low < p < high)})
+    return _EXP(log_integrate(logf, points))
 
 
 @attrs.frozen(slots=True, kw_only=True)
@@ -131,9 +171,10 @@ class ShiftedBetaGeometric(ModelBase):
         """Share of a cohort still active after ``t`` periods, ``S(t)`` (eq. 1)."""
         if isinstance(t, Iterable):
             return [
-                _EXP(self._log_survival(horizon(v, f"t[{i}]", whole=True))) for i, v in enumerate(t)
+                _EXP(self._log_survival(horizon(v, f"t[{i}]", whole=True, maximum=MAX_HORIZON)))
+                for i, v in enumerate(t)
             ]
-        return _EXP(self._log_survival(horizon(t, whole=True)))
+        return _EXP(self._log_survival(horizon(t, whole=True, maximum=MAX_HORIZON)))
 
     @overload
     def retention_rate(self, t: float) -> float: ...
@@ -144,7 +185,7 @@ class ShiftedBetaGeometric(ModelBase):
         alpha, beta = self._values()
 
         def one(value: object, path: str) -> float:
-            period = horizon(value, path, whole=True)
+            period = horizon(value, path, whole=True, maximum=MAX_HORIZON)
             checker = Checker()
             if period < 1:
                 checker.add(f"$.{path}", "must be at least 1", "too_small")
@@ -157,7 +198,7 @@ class ShiftedBetaGeometric(ModelBase):
 
     def churn_probability(self, t: int) -> float:
         """Probability that a new customer cancels in period ``t``: ``B(alpha+1, beta+t-1)/B(alpha, beta)`` (eq. 6)."""
-        period = horizon(t, whole=True)
+        period = horizon(t, whole=True, maximum=MAX_HORIZON)
         if period < 1:
             return 0.0
         alpha, beta = self._values()
@@ -172,9 +213,19 @@ class ShiftedBetaGeometric(ModelBase):
         The Perils of Ignoring Heterogeneity", eq. (6):
         ``sum_{j>=0} S(n+1+j) / S(n) / (1+d)^j``, the next payment undiscounted.
         Multiply by the margin per period for the residual value.
+
+        The sum equals ``E[(1 - theta)(1 + d) / (d + theta)]`` over the churn
+        probabilities ``theta ~ Beta(alpha, beta + n)`` of customers who renewed
+        ``n`` times. It is added up term by term for rates of at least 0.1%,
+        and integrated numerically below that, where the terms fall too
+        slowly: the time taken never grows with a small ``discount_rate``.
+
+        Raises:
+            ValidationError: ``discount_rate`` is not in ``(0, 1]`` or
+                ``renewals`` is not a whole number from 0 to 1,000,000.
         """
         rate = number(discount_rate, "$.discount_rate")
-        n = horizon(renewals, "renewals", whole=True)
+        n = horizon(renewals, "renewals", whole=True, maximum=MAX_HORIZON)
         checker = Checker()
         if rate <= 0:
             checker.add(
@@ -182,19 +233,18 @@ class ShiftedBetaGeometric(ModelBase):
                 "must be positive (the sum diverges without discounting)",
                 "not_positive",
             )
+        elif rate > 1:
+            checker.add(
+                "$.discount_rate",
+                "must be a fraction from 0 to 1 (the discount rate per period): "
+                "pass 0.1 for 10%, not 10",
+                "not_fraction",
+            )
         checker.raise_if_any()
         alpha, beta = self._values()
-        factor = 1.0 / (1.0 + rate)
-        term = (beta + n) / (alpha + beta + n)
-        total = 0.0
-        j = 0
-        while True:
-            total += term
-            ratio = (beta + n + 1.0 + j) / (alpha + beta + n + 1.0 + j) * factor
-            term *= ratio
-            j += 1
-            if term <= 1e-16 * total * (1.0 - factor) or j > 10_000_000:
-                return total
+        if rate >= _SERIES_RATE:
+            return _residual_series(alpha, beta + n, rate)
+        return _residual_integral(alpha, beta + n, rate)
 
     def simulate(self, n_customers: int, periods: int, *, seed: int) -> list[float]:
         """Survivor counts of a simulated cohort: ``[n_customers, after 1 period, ...]``."""
@@ -202,6 +252,7 @@ class ShiftedBetaGeometric(ModelBase):
         length = int(horizon(periods, "periods", whole=True))
         rng = random.Random(simulation_seed(seed))  # noqa: S311 - seeded simulation, not cryptography.
         alpha, beta = self._values()
+        DrawBudget().spend(size * length)  # known before the first draw
         counts = [0.0] * (length + 1)
         for _ in range(size):
             theta = rng.betavariate(alpha, beta)

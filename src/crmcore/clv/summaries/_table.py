@@ -11,16 +11,12 @@ from typing import Final, NotRequired, TypeAlias, TypedDict
 
 import attrs
 
-from crmcore._kernel._checks import type_name
+from crmcore._kernel._checks import MAX_INT, type_name
 from crmcore._kernel._time import TimeUnit
-from crmcore.errors import InvalidType, ValidationError
+from crmcore.errors import InvalidType, NotFound, ValidationError
 
 #: The calendar periods transactions are grouped into (weeks run Monday to Sunday).
 PERIODS: Final[tuple[TimeUnit, ...]] = (TimeUnit.DAY, TimeUnit.WEEK, TimeUnit.MONTH)
-
-
-def _is_real(value: object) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _check_count(value: object, path: str) -> int:
@@ -28,15 +24,23 @@ def _check_count(value: object, path: str) -> int:
         raise InvalidType(f"must be an int, not {type_name(value)}", path=path)
     if value < 0:
         raise ValidationError("must not be negative", path=path, code="negative")
+    if value > MAX_INT:
+        raise ValidationError("must be at most 2**63 - 1", path=path, code="range")
     return value
 
 
 def _check_span(value: object, path: str) -> float:
-    if not _is_real(value):
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise InvalidType(f"must be a finite int or float, not {type_name(value)}", path=path)
-    if value < 0:  # type: ignore[operator]
+    if isinstance(value, int):
+        return _check_count(value, path)
+    if not math.isfinite(value):
+        raise ValidationError(
+            "must be a finite number (not NaN or infinity)", path=path, code="not_finite"
+        )
+    if value < 0:
         raise ValidationError("must not be negative", path=path, code="negative")
-    return value  # type: ignore[return-value]
+    return value
 
 
 def _check_amount(value: object, path: str) -> Decimal:
@@ -317,7 +321,23 @@ class SummaryTable(Mapping[Hashable, CustomerSummary]):
         return table
 
     def __getitem__(self, customer_id: Hashable) -> CustomerSummary:
-        return new_summary(*self._rows[customer_id])
+        """The summary of one customer.
+
+        Raises:
+            NotFound: no customer with this id is in the table (a KeyError
+                too, as a mapping's lookups expect; the id is never echoed).
+            InvalidType: the id cannot be hashed.
+        """
+        try:
+            row = self._rows[customer_id]
+        except KeyError:
+            raise NotFound("customer summary", key="customer id") from None
+        except TypeError:
+            raise InvalidType(
+                f"must be a hashable customer id, not {type_name(customer_id)}",
+                path="$.customer_id",
+            ) from None
+        return new_summary(*row)
 
     def __iter__(self) -> Iterator[Hashable]:
         return iter(self._rows)
