@@ -316,3 +316,27 @@ def test_quantile_scores_ignore_input_order(values, random):
     items = list(values.items())
     random.shuffle(items)
     assert quantile_scores(values) == quantile_scores(dict(items))
+
+
+@pytest.mark.parametrize("values", [None, 5, "abc", [None], [3]])
+def test_score_rfm_checks_its_rows(values):
+    """D26: rows that are not RfmValues are refused with a path (was a bare TypeError)."""
+    with pytest.raises(InvalidType) as info:
+        score_rfm(values)
+    assert info.value.path.startswith("$.values")
+
+
+@pytest.mark.parametrize("scores", [None, 5, [None]])
+def test_summarize_segments_checks_its_rows(scores):
+    """D26: scores that are not RfmScores are refused with a path."""
+    with pytest.raises(InvalidType) as info:
+        summarize_segments(scores)
+    assert info.value.path.startswith("$.scores")
+
+
+@pytest.mark.parametrize("customer_id", [None, [], Decimal("sNaN"), 1.5])
+def test_rfm_rows_hold_ids(customer_id):
+    """D15, D33: an RFM row's customer id is an id: hashable, never a float or a signalling NaN."""
+    with pytest.raises(InvalidType) as info:
+        RfmValues(customer_id, 10, 2, Money("15", "USD"))
+    assert "$.customer_id" == info.value.path

@@ -28,6 +28,8 @@ from crmcore.segmentation import (
 from crmcore.serialization import _check_shape, make_converter
 
 AT = datetime(2026, 6, 30, 12, 0, tzinfo=UTC)
+#: A schema that accepts every field, for rules over made-up fields.
+ANY_FIELD = {"*": FieldSpec.of("any")}
 
 EVERY_OPERATOR = all_of(
     field("n") == 3,
@@ -63,7 +65,7 @@ def test_every_operator_round_trips_through_json():
     """Documents are JSON-ready and rebuild an equal rule."""
     document = rule_to_dict(EVERY_OPERATOR)
     text = json.dumps(document)
-    assert EVERY_OPERATOR == rule_from_dict(json.loads(text))
+    assert EVERY_OPERATOR == rule_from_dict(json.loads(text), schema=ANY_FIELD)
 
 
 def test_document_format():
@@ -117,7 +119,12 @@ def condition(**changes):
         (condition(kind=None), "$.kind", "type"),
         (condition(value=2.5), "$.value", "float"),
         (condition(value="2,5"), "$.value", "decimal"),
-        (condition(value="NaN"), "$.value", "not_finite"),
+        (condition(value="NaN"), "$.value", "decimal"),
+        (condition(value="1e2"), "$.value", "decimal"),
+        (condition(value="1_000"), "$.value", "decimal"),
+        (condition(value=" 12 "), "$.value", "decimal"),
+        (condition(value="\u0661\u0662"), "$.value", "decimal"),
+        (condition(value=2**63), "$.value", "range"),
         (condition(value=True), "$.value", "type"),
         (condition(kind="text", value=3), "$.value", "type"),
         (condition(kind="bool", value=3), "$.value", "type"),
@@ -217,7 +224,7 @@ def test_nothing_is_evaluated():
         rule_from_dict(condition(field="__import__('os').system('true')"))
     with pytest.raises(ValidationError):
         rule_from_dict(condition(op="__ge__"))
-    text = rule_from_dict({"field": "s", "op": "contains", "value": "1 + 1"})
+    text = rule_from_dict({"field": "s", "op": "contains", "value": "1 + 1"}, schema=ANY_FIELD)
     assert "1 + 1" == text.value
     assert text.matches({"s": "x = 1 + 1"})
 
@@ -267,9 +274,16 @@ def test_schema_accepts_the_standard_facts_and_snapshot_fields():
 
 def test_personal_fields_of_a_schema():
     """The schema's personal flags feed explanations."""
-    assert {"name", "email", "phone", "address", "postal_code", "birth_date"} == personal_fields(
-        SNAPSHOT_FIELDS
-    )
+    assert {
+        "name",
+        "email",
+        "phone",
+        "address",
+        "postal_code",
+        "locality",
+        "attributes",
+        "birth_date",
+    } == personal_fields(SNAPSHOT_FIELDS)
 
 
 def test_field_spec_validates():
@@ -286,7 +300,7 @@ def test_field_spec_validates():
 def test_converter_hooks_round_trip():
     """Registered on a crmcore converter, rules (un)structure like any value."""
     conv = make_converter()
-    register_rule_hooks(conv)
+    register_rule_hooks(conv, schema=ANY_FIELD)
     document = conv.unstructure(EVERY_OPERATOR)
     assert EVERY_OPERATOR == conv.structure(document, Rule)
     with pytest.raises(ValidationError):
@@ -296,7 +310,7 @@ def test_converter_hooks_round_trip():
 def test_segments_with_rules_round_trip_through_the_converter():
     """With the hooks registered, a dynamic segment's rule travels inside its document."""
     conv = make_converter()
-    register_rule_hooks(conv)
+    register_rule_hooks(conv, schema=ANY_FIELD)
     segment = DynamicSegment(SegmentId("vip"), "VIPs", EVERY_OPERATOR, description="Top spenders")
     document = conv.unstructure(segment)
     assert document["rule"] == rule_to_dict(EVERY_OPERATOR)
@@ -310,3 +324,37 @@ def test_the_deepest_rule_fits_the_serialization_depth_limit():
         rule = all_of(rule) if index % 2 else any_of(rule, field("n") >= 1)
     assert MAX_RULE_DEPTH == rule.depth
     _check_shape({"segment": {"rule": rule_to_dict(rule)}, "schema_version": 1})
+
+
+def test_loading_without_a_schema_checks_against_the_snapshot_fields():
+    """A mistyped field is refused instead of silently matching nobody."""
+    with pytest.raises(ValidationError) as info:
+        rule_from_dict({"field": "emial", "op": "is_empty"})
+    assert ("$.field", "unknown_field") == (info.value.path, info.value.code)
+    assert rule_from_dict({"field": "email", "op": "is_empty"}) == field("email").is_empty()
+    own = rule_from_dict(
+        {"field": "segment_hint", "op": "eq", "kind": "text", "value": "x"},
+        schema={**SNAPSHOT_FIELDS, "segment_hint": FieldSpec.of("text")},
+    )
+    assert repr(field("segment_hint") == "x") == repr(own)
+
+
+def test_unknown_key_names_are_never_echoed():
+    """A document's keys may be anything (personal data too): only their number is shown."""
+    with pytest.raises(ValidationError) as info:
+        rule_from_dict({"field": "email", "op": "is_empty", "Zqxmarker": 1})
+    assert "Zqxmarker" not in str(info.value)
+    assert "unknown_keys" == info.value.code
+    with pytest.raises(ValidationError) as info:
+        rule_from_dict({"field": "last_purchase_at", "op": "within_last", "value": {"Zqx": 1}})
+    assert "Zqx" not in str(info.value)
+
+
+def test_a_converter_reads_rules_against_the_schema_it_was_given():
+    """register_rule_hooks(converter, schema=...) lets documents name your own facts."""
+    strict, lenient = make_converter(), make_converter()
+    register_rule_hooks(lenient, schema={"*": FieldSpec.of("any")})
+    document = rule_to_dict(field("my_fact") >= 3)
+    with pytest.raises(ValidationError):
+        strict.structure(document, Rule)
+    assert repr(field("my_fact") >= 3) == repr(lenient.structure(document, Rule))

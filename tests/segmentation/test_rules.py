@@ -23,6 +23,7 @@ from crmcore.segmentation import (
     all_of,
     any_of,
     field,
+    is_personal,
     not_,
 )
 
@@ -525,12 +526,17 @@ def test_explain_masks_personal_data():
     assert "example" not in repr(rule)
 
 
-def test_explain_personal_set_is_configurable():
-    """A custom set of personal field names replaces the default."""
+def test_explain_personal_names_add_to_the_defaults():
+    """Extra personal field names add to the default masks; they never unmask a default one."""
     explanation = (field("email") == "a@b.co").explain({"email": "a@b.co"}, personal={"notes"})
-    assert "'a@b.co'" == explanation.shown
+    assert "*** (6 characters)" == explanation.shown
+    assert "a@b.co" not in explanation.render()
     masked = (field("nickname") == "x").explain({"nickname": "x"}, personal={"nickname"})
     assert "*** (1 characters)" == masked.shown
+    assert (
+        "*** (6 characters)"
+        == (field("email") == "a@b.co").explain({"email": "a@b.co"}, personal=()).shown
+    )
 
 
 def test_explain_outcome_equals_matches_and_shows_missing():
@@ -572,3 +578,38 @@ def test_node_classes_are_exported():
     assert isinstance(rule.rules[1], AnyOf)
     assert isinstance(rule.rules[1].rules[0], Not)
     assert Operator.EQ == rule.rules[0].op
+
+
+@pytest.mark.parametrize(
+    ("path", "personal", "where"),
+    [
+        (None, (), "$.path"),
+        (3, (), "$.path"),
+        ("email", None, "$.personal"),
+        ("email", "email", "$.personal"),
+        ("email", [1], "$.personal[0]"),
+    ],
+)
+def test_is_personal_checks_its_arguments(path, personal, where):
+    """D24: junk path or names are refused with a path (was AttributeError or TypeError)."""
+    with pytest.raises(ValidationError) as info:
+        is_personal(path, personal)
+    assert where == info.value.path
+
+
+def test_explain_and_describe_check_the_personal_names():
+    """D24: explain and describe refuse a bare string (it was read letter by letter)."""
+    rule = all_of(field("email") == "a@b.co", field("n") >= 1)
+    with pytest.raises(ValidationError):
+        rule.explain({"email": "a@b.co", "n": 2}, personal="email")
+    with pytest.raises(ValidationError):
+        rule.describe(personal=5)
+
+
+def test_the_city_and_custom_attributes_are_masked_by_default():
+    """Localities, attribute values and labels are personal data in explanations and reprs."""
+    snap = {"locality": "Zqxcity", "attributes.note": "Zqxnote"}
+    for rule in (field("locality") == "Zqxcity", field("attributes.note").starts_with("Zqx")):
+        explanation = rule.explain(snap)
+        assert "Zqx" not in explanation.render()
+        assert "Zqx" not in repr(rule)

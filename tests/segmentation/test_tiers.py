@@ -122,3 +122,18 @@ def test_tiers_follow_value_order(clv):
                 assert tiers[a] == tiers[b]
             elif clv[a] < clv[b]:
                 assert order[tiers[a]] <= order[tiers[b]]
+
+
+@pytest.mark.parametrize("tiers", [None, 5, ["high"], "high"])
+def test_tier_counts_needs_a_mapping(tiers):
+    """D27: tier_counts checks its argument (it called .items() blindly)."""
+    with pytest.raises(InvalidType) as info:
+        tier_counts(tiers)
+    assert "$.tiers" == info.value.path
+
+
+def test_tier_counts_never_echoes_a_customer_id():
+    """A bad tier is reported without the customer id that holds it."""
+    with pytest.raises(InvalidType) as info:
+        tier_counts({"zqx.marker@example.com": "high"})
+    assert "zqx" not in str(info.value)

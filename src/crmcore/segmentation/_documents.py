@@ -18,7 +18,13 @@ the set operators a list, time windows ``{"days": 30}`` (``weeks``,
 ``is_not_empty`` no value.
 
 Loading never evaluates anything written in the document: the operator is
-looked up in a fixed table and field paths are checked against a pattern.
+looked up in a fixed table and field paths are checked against a pattern and
+against a schema: :data:`~crmcore.segmentation.SNAPSHOT_FIELDS` unless another
+is given, so a mistyped field is refused instead of silently matching nobody.
+Rules over other fields (your own facts, attributes of other objects) are
+loaded with a schema that names them, such as
+``{**SNAPSHOT_FIELDS, "segment_hint": FieldSpec.of("text")}`` (a ``prefix.*``
+entry covers every path below it).
 The shape is checked iteratively (depth, then size) before anything is
 built, so a document nested 100,000 levels deep is refused with a
 :class:`~crmcore.ValidationError`, never a ``RecursionError``.
@@ -42,7 +48,7 @@ from crmcore.segmentation._rules import (
     Span,
     operator_named,
 )
-from crmcore.segmentation._schema import Schema, check_rule
+from crmcore.segmentation._schema import SNAPSHOT_FIELDS, Schema, check_rule, check_schema
 from crmcore.segmentation._values import (
     MAX_SET_ITEMS,
     Kind,
@@ -119,9 +125,10 @@ def _condition_document(rule: Condition) -> dict[str, Any]:
 def rule_from_dict(data: object, *, schema: Schema | None = None) -> Rule:
     """Rebuild a rule from its document, validating everything on the way.
 
-    With a ``schema`` (such as
-    :data:`~crmcore.segmentation.SNAPSHOT_FIELDS`), fields it does not know
-    and literals of the wrong kind for a field are refused too.
+    Fields the schema does not know and literals of the wrong kind for a
+    field are refused too. The schema is
+    :data:`~crmcore.segmentation.SNAPSHOT_FIELDS` unless ``schema`` names
+    another: pass one that lists your own facts for rules over them.
 
     >>> rule_from_dict({"field": "frequency", "op": "ge", "kind": "number", "value": 3})
     field('frequency') >= 3
@@ -132,12 +139,13 @@ def rule_from_dict(data: object, *, schema: Schema | None = None) -> Rule:
 
     Raises:
         ValidationError: the document breaks a rule; ``problems`` lists every
-            fault found with its path (``$.all[2].op``).
+            fault found with its path (``$.all[2].op``); a field the schema
+            does not know has code ``unknown_field``.
     """
+    checked = SNAPSHOT_FIELDS if schema is None else check_schema(schema)
     _check_shape(data)
     rule = _build(data, "$")
-    if schema is not None:
-        check_rule(rule, schema)
+    check_rule(rule, checked)
     return rule
 
 
@@ -178,10 +186,14 @@ def _check_shape(data: object) -> None:
             )
 
 
-def _unknown_keys(keys: set[str], path: str) -> ValidationError:
-    shown = sorted(str(k)[:40] for k in keys)
-    text = ", ".join(shown[:5]) + (", ..." if len(shown) > 5 else "")
-    return ValidationError(f"has unknown keys: {text}", path=path, code="unknown_keys")
+def _unknown_keys(keys: set[str], allowed: str, path: str) -> ValidationError:
+    # Key names are not echoed: a document's keys can be anything, personal data too.
+    count = len(keys)
+    return ValidationError(
+        f"has {count} unknown key{'s' if count > 1 else ''} (allowed: {allowed})",
+        path=path,
+        code="unknown_keys",
+    )
 
 
 def _build(data: object, path: str) -> Rule:
@@ -232,7 +244,7 @@ def _json(value: object) -> str:
 def _condition(data: dict[Any, Any], path: str) -> Condition:
     extra = set(data) - _CONDITION_KEYS
     if extra:
-        raise _unknown_keys(extra, path)
+        raise _unknown_keys(extra, "field, op, kind, value", path)
     for key in ("field", "op"):
         if key not in data:
             raise ValidationError("is required", path=f"{path}.{key}", code="required")
@@ -318,7 +330,7 @@ def _span(raw: object, path: str) -> Span:
         raise InvalidType(f"must be an object such as {{'days': 30}}, not {_json(raw)}", path=path)
     extra = set(raw) - {"days", "weeks", "months"}
     if extra:
-        raise _unknown_keys(extra, path)
+        raise _unknown_keys(extra, "days, weeks, months", path)
     try:
         return Span(**raw)
     except ValidationError as exc:
@@ -331,12 +343,17 @@ def is_rule_type(tp: object) -> bool:
 
 
 def structure_rule(value: object, _: object) -> Rule:
-    """A cattrs structure hook: :func:`rule_from_dict` with the hook's signature."""
+    """A cattrs structure hook: :func:`rule_from_dict` (with the snapshot fields) as a hook."""
     return rule_from_dict(value)
 
 
-def register_rule_hooks(converter: Any) -> None:
+def register_rule_hooks(converter: Any, *, schema: Schema | None = None) -> None:
     """Teach a cattrs converter (such as crmcore's own) to read and write rules.
+
+    Rules are read against ``schema`` (default
+    :data:`~crmcore.segmentation.SNAPSHOT_FIELDS`); a converter for documents
+    whose rules name your own facts registers the hooks again with a schema
+    that lists them.
 
     >>> from crmcore.serialization import make_converter
     >>> from crmcore.segmentation import field
@@ -345,5 +362,12 @@ def register_rule_hooks(converter: Any) -> None:
     >>> conv.unstructure(field("frequency") >= 3)
     {'field': 'frequency', 'op': 'ge', 'kind': 'number', 'value': 3}
     """
+    checked = None if schema is None else check_schema(schema)
+
+    def structure(value: object, _: object) -> Rule:
+        return rule_from_dict(value, schema=checked)
+
     converter.register_unstructure_hook_func(is_rule_type, rule_to_dict)
-    converter.register_structure_hook_func(is_rule_type, structure_rule)
+    converter.register_structure_hook_func(
+        is_rule_type, structure_rule if checked is None else structure
+    )

@@ -41,11 +41,15 @@ from typing import Any, Final
 
 import attrs
 
-from crmcore._kernel._checks import require_aware, type_name
+from crmcore._kernel._checks import items_of, require_aware, type_name
+from crmcore._kernel._fields import Checked
 from crmcore._kernel._money import Money
 from crmcore._kernel._records import read_orders, single_currency
 from crmcore.errors import InvalidType, ValidationError
 from crmcore.segmentation._ranking import quantile_scores, threshold_scores
+
+#: Most customers one scoring or summary reads.
+MAX_CUSTOMERS: Final = 10_000_000
 
 
 class RfmSegment(StrEnum):
@@ -219,7 +223,7 @@ def rfm_segment(
 
 
 @attrs.frozen(slots=True)
-class RfmValues:
+class RfmValues(Checked):
     """One customer's raw RFM values.
 
     Attributes:
@@ -229,14 +233,14 @@ class RfmValues:
         monetary: their total.
     """
 
-    customer_id: Any
+    customer_id: Hashable
     recency_days: int
     frequency: int
     monetary: Money
 
 
 @attrs.frozen(slots=True)
-class RfmScore:
+class RfmScore(Checked):
     """One customer's RFM values and scores (1 to 5, 5 the best).
 
     Attributes:
@@ -245,7 +249,7 @@ class RfmScore:
         r, f, m: the scores.
     """
 
-    customer_id: Any
+    customer_id: Hashable
     recency_days: int
     frequency: int
     monetary: Money
@@ -371,10 +375,7 @@ def score_rfm(
     >>> [(s.customer_id, s.code) for s in score_rfm(values)]
     [('c-1', '555'), ('c-2', '444'), ('c-3', '333'), ('c-4', '222'), ('c-5', '111')]
     """
-    rows = list(values)
-    for index, row in enumerate(rows):
-        if not isinstance(row, RfmValues):
-            raise InvalidType(f"must be RfmValues, not {type_name(row)}", path=f"$.values[{index}]")
+    rows = items_of(values, RfmValues, "$.values", "RfmValues", max_items=MAX_CUSTOMERS)
     by_id = {row.customer_id: row for row in rows}
     if len(by_id) != len(rows):
         raise ValidationError("must hold one row per customer", path="$.values", code="duplicate")
@@ -403,7 +404,7 @@ def score_rfm(
 
 
 @attrs.frozen(slots=True)
-class RfmSegmentSummary:
+class RfmSegmentSummary(Checked):
     """One row of a segment table.
 
     Attributes:
@@ -435,11 +436,7 @@ def summarize_segments(
     chosen = _scheme(scheme)
     members: dict[RfmSegment, list[RfmScore]] = {segment: [] for segment in chosen.segments}
     total = 0
-    for index, score in enumerate(scores):
-        if not isinstance(score, RfmScore):
-            raise InvalidType(
-                f"must be an RfmScore, not {type_name(score)}", path=f"$.scores[{index}]"
-            )
+    for score in items_of(scores, RfmScore, "$.scores", "an RfmScore", max_items=MAX_CUSTOMERS):
         members[score.segment(chosen)].append(score)
         total += 1
     rows: list[RfmSegmentSummary] = []

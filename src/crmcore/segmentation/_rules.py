@@ -32,6 +32,7 @@ import attrs
 from dateutil.relativedelta import relativedelta
 
 from crmcore._kernel._checks import require_aware, type_name
+from crmcore._kernel._fields import Checked
 from crmcore.errors import CurrencyMismatch, InvalidType, Problem, ValidationError
 from crmcore.segmentation._evaluate import Operator, Predicate, compile_condition, fast_steps
 from crmcore.segmentation._fused import MAX_ALL_STEPS, MAX_ANY_STEPS, Step, all_run, any_run
@@ -54,23 +55,38 @@ MAX_RULE_NODES: Final = 10_000
 
 #: Field names whose values are personal data: explanations and reprs mask them.
 #: A field path is personal when any of its parts is in the set.
+#: Explanations mask these always: ``personal=`` adds names, it never unmasks these.
 DEFAULT_PERSONAL_FIELDS: Final = frozenset(
     {
         "address",
+        "attributes",
+        "author_name",
         "birth_date",
+        "city",
+        "comment",
+        "description",
         "email",
         "family",
         "given",
+        "label",
         "legal",
         "lines",
+        "locality",
         "name",
         "notes",
         "phone",
         "postal_code",
         "preferred",
+        "reason",
+        "region",
+        "source",
+        "subject",
+        "text",
         "trading",
     }
 )
+#: Most extra personal field names one call may add.
+MAX_PERSONAL: Final = 1_000
 
 #: Longest span of a time window, per unit.
 _SPAN_LIMITS: Final = {"days": 36_600, "weeks": 5_230, "months": 1_200}
@@ -102,13 +118,50 @@ _WORDS: Final = {
 _MASK: Final = "***"
 
 
+def personal_names(personal: object) -> frozenset[str]:
+    """The field names to mask: :data:`DEFAULT_PERSONAL_FIELDS` and those of ``personal``.
+
+    ``personal`` adds names; the defaults are masked whatever it holds.
+
+    Raises:
+        ValidationError: ``personal`` is not a collection of field names.
+    """
+    if personal is DEFAULT_PERSONAL_FIELDS:
+        return DEFAULT_PERSONAL_FIELDS
+    if isinstance(personal, (str, bytes, Mapping)) or not isinstance(personal, Iterable):
+        raise InvalidType(
+            f"must be a collection of field names, not {type_name(personal)}", path="$.personal"
+        )
+    names = set(DEFAULT_PERSONAL_FIELDS)
+    for index, name in enumerate(personal):
+        if index >= MAX_PERSONAL:
+            raise ValidationError(
+                f"must hold at most {MAX_PERSONAL} names", path="$.personal", code="too_many"
+            )
+        if not isinstance(name, str):
+            raise InvalidType(f"must be a str, not {type_name(name)}", path=f"$.personal[{index}]")
+        names.add(name)
+    return frozenset(names)
+
+
+def _masked(path: str, names: frozenset[str]) -> bool:
+    return any(part in names for part in path.split("."))
+
+
 def is_personal(path: str, personal: Collection[str] = DEFAULT_PERSONAL_FIELDS) -> bool:
     """True if any part of the field path names personal data.
 
+    The names checked are :data:`DEFAULT_PERSONAL_FIELDS` and ``personal``:
+    extra names add to the defaults and never replace them.
+
     >>> is_personal("profile.birth_date"), is_personal("frequency")
     (True, False)
+    >>> is_personal("frequency", ["frequency"]), is_personal("email", [])
+    (True, True)
     """
-    return any(part in personal for part in path.split("."))
+    if not isinstance(path, str):
+        raise InvalidType(f"must be a field path str, not {type_name(path)}", path="$.path")
+    return _masked(path, personal_names(personal))
 
 
 def _mask(value: object) -> str:
@@ -120,7 +173,7 @@ def _mask(value: object) -> str:
 
 
 @attrs.frozen(slots=True)
-class Explanation:
+class Explanation(Checked):
     """Why a rule matched or not: one clause, its outcome, and the clauses under it.
 
     Attributes:
@@ -233,13 +286,15 @@ class Rule(ABC):
         """The tree of clauses with each outcome and the value compared.
 
         Every clause is evaluated (no short-circuit), so a customer left out by
-        one clause also sees how the others went. Values of fields named in
-        ``personal`` (any part of the path) are masked, and so are the literals
-        compared with them.
+        one clause also sees how the others went. Values of personal fields
+        (any part of the path in :data:`DEFAULT_PERSONAL_FIELDS` or in
+        ``personal``, which adds to the defaults) are masked, and so are the
+        literals compared with them.
         """
+        masks = personal_names(personal)
         when = None if at is None else require_aware(at, "$.at")
         self.predicate(at=when)  # the same checks as matches()
-        return self._explain(obj, when, personal)
+        return self._explain(obj, when, masks)
 
     def fields(self) -> frozenset[str]:
         """Every field path the rule reads."""
@@ -531,18 +586,22 @@ class Condition(Rule):
     def _explain(self, obj: object, at: datetime | None, personal: Collection[str]) -> Explanation:
         outcome = self._compile(at)(obj)
         value = reader(self.field)(obj)
-        masked = is_personal(self.field, personal)
+        masks = frozenset(personal)
+        masked = _masked(self.field, masks)
         return Explanation(
-            clause=self.describe(personal),
+            clause=self._describe(masks),
             outcome=outcome,
             field=self.field,
             value=None if masked or value is MISSING else value,
             shown=_mask(value) if masked else show(value),
         )
 
-    def describe(self, personal: Collection[str] = DEFAULT_PERSONAL_FIELDS) -> str:  # noqa: PLR0911 - one return per operator family.
-        """The condition in words, such as ``"frequency >= 3"``."""
-        masked = is_personal(self.field, personal)
+    def describe(self, personal: Collection[str] = DEFAULT_PERSONAL_FIELDS) -> str:
+        """The condition in words, such as ``"frequency >= 3"`` (personal literals masked)."""
+        return self._describe(personal_names(personal))
+
+    def _describe(self, masks: frozenset[str]) -> str:  # noqa: PLR0911 - one return per operator family.
+        masked = _masked(self.field, masks)
         op, value = self.op, self.value
 
         def lit(item: Any) -> str:
@@ -567,7 +626,7 @@ class Condition(Rule):
         return f"{self.field}: birthday within the next {value} days"
 
     def __repr__(self) -> str:  # noqa: PLR0911 - one return per operator family.
-        masked = is_personal(self.field)
+        masked = _masked(self.field, DEFAULT_PERSONAL_FIELDS)
         op, value = self.op, self.value
 
         def lit(item: Any) -> str:
@@ -796,8 +855,9 @@ class AllOf(Rule):
         parts = tuple(rule._explain(obj, at, personal) for rule in self.rules)  # noqa: SLF001
         return Explanation(self.word, all(p.outcome for p in parts), children=parts)
 
-    def describe(self, personal: Collection[str] = DEFAULT_PERSONAL_FIELDS) -> str:  # noqa: ARG002 - Rule.describe's signature.
+    def describe(self, personal: Collection[str] = DEFAULT_PERSONAL_FIELDS) -> str:
         """``all of``."""
+        personal_names(personal)  # checked like a condition's, though a combinator shows none
         return self.word
 
     def __repr__(self) -> str:
@@ -834,8 +894,9 @@ class AnyOf(Rule):
         parts = tuple(rule._explain(obj, at, personal) for rule in self.rules)  # noqa: SLF001
         return Explanation(self.word, any(p.outcome for p in parts), children=parts)
 
-    def describe(self, personal: Collection[str] = DEFAULT_PERSONAL_FIELDS) -> str:  # noqa: ARG002 - Rule.describe's signature.
+    def describe(self, personal: Collection[str] = DEFAULT_PERSONAL_FIELDS) -> str:
         """``any of``."""
+        personal_names(personal)  # checked like a condition's, though a combinator shows none
         return self.word
 
     def __repr__(self) -> str:
@@ -875,8 +936,9 @@ class Not(Rule):
         part = self.rule._explain(obj, at, personal)  # noqa: SLF001 - same family.
         return Explanation("not", not part.outcome, children=(part,))
 
-    def describe(self, personal: Collection[str] = DEFAULT_PERSONAL_FIELDS) -> str:  # noqa: ARG002 - Rule.describe's signature.
+    def describe(self, personal: Collection[str] = DEFAULT_PERSONAL_FIELDS) -> str:
         """``not``."""
+        personal_names(personal)  # checked like a condition's, though a combinator shows none
         return "not"
 
     def __repr__(self) -> str:

@@ -1,7 +1,9 @@
 """Field schemas: which fields a rule may name, what they hold, and which are personal.
 
 A schema maps field paths to :class:`FieldSpec` s. A key ending in ``.*``
-covers every path below it (``"attributes.*"``). :data:`SNAPSHOT_FIELDS`
+covers every path below it (``"attributes.*"``), and the key ``"*"`` every
+field the schema does not name (``{"*": FieldSpec.of("any")}`` accepts any
+field: for rules over objects of your own). :data:`SNAPSHOT_FIELDS`
 describes what :func:`~crmcore.segmentation.snapshot` produces, including the
 standard facts (RFM, CLV, lifecycle stage, counts); extend it with your own
 facts by merging mappings: ``{**SNAPSHOT_FIELDS, "segment_hint": FieldSpec.of("text")}``.
@@ -38,16 +40,24 @@ class FieldType(StrEnum):
 def _types(value: object) -> frozenset[FieldType]:
     if isinstance(value, (str, FieldType)):
         value = (value,)
-    if not isinstance(value, Iterable):
+    if isinstance(value, (bytes, Mapping)) or not isinstance(value, Iterable):
         raise InvalidType(f"must be field types, not {type_name(value)}", path="$.types")
     types: set[FieldType] = set()
-    for item in value:
+    choices = ", ".join(t.value for t in FieldType)
+    for index, item in enumerate(value):
+        if index >= len(FieldType):
+            raise ValidationError(
+                f"must name at most {len(FieldType)} types", path="$.types", code="too_many"
+            )
+        if not isinstance(item, str):
+            raise InvalidType(
+                f"must be one of: {choices}; not {type_name(item)}", path=f"$.types[{index}]"
+            )
         try:
             types.add(FieldType(item))
         except ValueError:
-            choices = ", ".join(t.value for t in FieldType)
             raise ValidationError(
-                f"must be one of: {choices}", path="$.types", code="choice"
+                f"must be one of: {choices}", path=f"$.types[{index}]", code="choice"
             ) from None
     if not types:
         raise ValidationError("must name at least one type", path="$.types", code="empty")
@@ -74,7 +84,8 @@ class FieldSpec:
     @classmethod
     def of(cls, *types: str, personal: bool = False) -> FieldSpec:
         """A spec from type names: ``FieldSpec.of("money", "number")``."""
-        return cls(frozenset(types), personal=personal)
+        # The converter checks the types (a frozenset would hash them first).
+        return cls(types, personal=personal)
 
 
 #: A field schema: field paths (or ``prefix.*``) to what they hold.
@@ -95,7 +106,7 @@ def _snapshot_fields() -> FrozenMap[str, FieldSpec]:
         "phone": secret,
         "address": secret,
         "postal_code": secret,
-        "locality": text,
+        "locality": secret,
         "country": text,
         "birth_date": FieldSpec.of("date", personal=True),
         "age": number,
@@ -105,7 +116,8 @@ def _snapshot_fields() -> FrozenMap[str, FieldSpec]:
         "verified_channels": values,
         "created_at": instant,
         "tenure_days": number,
-        "attributes.*": FieldSpec.of("any"),
+        # Custom attributes are the business's own data about a person: masked too.
+        "attributes.*": FieldSpec.of("any", personal=True),
         "stage": text,
         "stage_entered_at": instant,
         "lifecycle.*": text,
@@ -142,8 +154,50 @@ def _snapshot_fields() -> FrozenMap[str, FieldSpec]:
 SNAPSHOT_FIELDS: Final = _snapshot_fields()
 
 
+#: Most entries a schema may hold.
+MAX_SCHEMA_FIELDS: Final = 10_000
+
+
+def check_schema(schema: object, path: str = "$.schema") -> Schema:
+    """Return ``schema`` if it maps field path strings to :class:`FieldSpec` s.
+
+    Raises:
+        ValidationError: it is no mapping, holds too many entries, or an entry
+            is not a str path with a FieldSpec (the entry's path is not echoed).
+    """
+    if schema is SNAPSHOT_FIELDS:
+        return SNAPSHOT_FIELDS
+    if not isinstance(schema, Mapping):
+        raise InvalidType(
+            f"must be a mapping of field paths to FieldSpec, not {type_name(schema)}", path=path
+        )
+    if len(schema) > MAX_SCHEMA_FIELDS:
+        raise ValidationError(
+            f"must hold at most {MAX_SCHEMA_FIELDS} fields", path=path, code="too_many"
+        )
+    for key, spec in schema.items():
+        if not isinstance(key, str):
+            raise InvalidType(f"must have str field paths, not {type_name(key)}", path=path)
+        if not isinstance(spec, FieldSpec):
+            raise InvalidType(
+                f"must map each field to a FieldSpec, not {type_name(spec)}", path=f"{path}[*]"
+            )
+    return schema
+
+
 def spec_for(schema: Schema, path: str) -> FieldSpec | None:
-    """The spec covering ``path``: its own entry, else the nearest ``prefix.*`` entry."""
+    """The spec covering ``path``: its own entry, else the nearest ``prefix.*`` entry.
+
+    Raises:
+        ValidationError: ``schema`` is not a schema or ``path`` not a str.
+    """
+    schema = check_schema(schema)
+    if not isinstance(path, str):
+        raise InvalidType(f"must be a field path str, not {type_name(path)}", path="$.path")
+    return _spec(schema, path)
+
+
+def _spec(schema: Schema, path: str) -> FieldSpec | None:
     spec = schema.get(path)
     if spec is not None:
         return spec
@@ -152,16 +206,20 @@ def spec_for(schema: Schema, path: str) -> FieldSpec | None:
         spec = schema.get(".".join(parts[:cut]) + ".*")
         if spec is not None:
             return spec
-    return None
+    return schema.get("*")
 
 
 def personal_fields(schema: Schema) -> frozenset[str]:
     """The field names a schema marks as personal (for ``Rule.explain(personal=...)``).
 
+    A ``prefix.*`` entry gives its prefix, which masks every path below it.
+
     >>> sorted(personal_fields(SNAPSHOT_FIELDS))
-    ['address', 'birth_date', 'email', 'name', 'phone', 'postal_code']
+    ['address', 'attributes', 'birth_date', 'email', 'locality', 'name', 'phone', 'postal_code']
     """
-    return frozenset(path for path, spec in schema.items() if spec.personal)
+    return frozenset(
+        path.removesuffix(".*") for path, spec in check_schema(schema).items() if spec.personal
+    )
 
 
 _LITERAL_OPS: Final = frozenset(
@@ -210,7 +268,7 @@ def _children(node: Rule, path: str) -> list[tuple[Rule, str]]:
 
 
 def _condition_problem(node: Condition, path: str, schema: Schema) -> ValidationError | None:
-    spec = spec_for(schema, node.field)
+    spec = _spec(schema, node.field)
     if spec is None:
         return ValidationError(
             "is not a field of the schema", path=f"{path}.field", code="unknown_field"
@@ -249,8 +307,11 @@ def check_rule(rule: Rule, schema: Schema) -> None:
     Raises:
         ValidationError: a field is unknown (code ``unknown_field``) or an
             operator or literal does not suit it (``InvalidType``, code
-            ``type_mismatch``).
+            ``type_mismatch``); ``rule`` or ``schema`` is of the wrong type.
     """
+    if not isinstance(rule, Rule):
+        raise InvalidType(f"must be a rule, not {type_name(rule)}", path="$.rule")
+    schema = check_schema(schema)
     problems: list[ValidationError] = []
     stack: list[tuple[Rule, str]] = [(rule, "$")]
     while stack:

@@ -22,6 +22,7 @@ import attrs
 
 from crmcore._kernel._checks import clean_text, require_aware, type_name
 from crmcore._kernel._events import MAX_SEQUENCE, DomainEvent, EventMeta, check_meta
+from crmcore._kernel._fields import Checked
 from crmcore._kernel._ids import Identifier
 from crmcore.customers import CustomerId
 from crmcore.errors import InvalidType, ValidationError
@@ -214,7 +215,7 @@ Segment = DynamicSegment | StaticSegment | SnapshotSegment
 
 
 @attrs.frozen(slots=True)
-class MembershipChange:
+class MembershipChange(Checked):
     """Who entered and who left a segment between two evaluations.
 
     Attributes:

@@ -186,12 +186,44 @@ def _add_facts(snap: dict[str, Any], facts: Mapping[str, object]) -> None:
         snap[name] = _fact(value, f"$.facts.{name}")
 
 
+class PurchaseFacts(dict[Hashable, dict[str, Any]]):
+    """The result of :func:`purchase_facts`: a dict by customer id.
+
+    Looking up a customer without orders gives their facts too: an
+    ``orders_count`` of 0 and ``None`` for the rest (``in`` and ``get``
+    still tell customers with orders apart).
+    """
+
+    def __getitem__(self, customer_id: Hashable) -> dict[str, Any]:
+        try:
+            return super().__getitem__(customer_id)
+        except KeyError:
+            return dict(_NO_PURCHASES)
+        except TypeError:
+            raise InvalidType(
+                f"must be a hashable customer id, not {type_name(customer_id)}",
+                path="$.customer_id",
+            ) from None
+
+
+#: The facts of a customer without orders.
+_NO_PURCHASES: Final = {
+    "orders_count": 0,
+    "first_purchase_at": None,
+    "last_purchase_at": None,
+    "total_spent": None,
+    "average_order_value": None,
+}
+
+
 def purchase_facts(orders: object, *, at: datetime) -> dict[Hashable, dict[str, Any]]:
     """Per customer, the purchase facts of :data:`SNAPSHOT_FIELDS` from plain orders.
 
     ``orders_count``, ``first_purchase_at``, ``last_purchase_at``,
     ``total_spent`` and ``average_order_value`` (Money, unrounded), counting
-    the orders dated at or before ``at``.
+    the orders dated at or before ``at``. A customer without orders has an
+    ``orders_count`` of 0 and ``None`` for the other facts (the result
+    answers for them too, instead of raising a ``KeyError``).
 
     >>> from datetime import datetime, timezone
     >>> from crmcore import Money
@@ -201,9 +233,11 @@ def purchase_facts(orders: object, *, at: datetime) -> dict[Hashable, dict[str, 
     ... )
     >>> facts["c-1"]["orders_count"], facts["c-1"]["average_order_value"]
     (2, Money('20', 'USD'))
+    >>> facts["c-2"]["orders_count"], facts["c-2"]["total_spent"]
+    (0, None)
     """
     when = require_aware(at, "$.at")
-    found: dict[Hashable, dict[str, Any]] = {}
+    found = PurchaseFacts()
     for row in read_orders(orders, until=when):
         entry = found.get(row.customer_id)
         if entry is None:

@@ -115,9 +115,14 @@ def tier_counts(tiers: Mapping[object, ClvTier]) -> dict[ClvTier, int]:
     >>> tier_counts({"a": ClvTier.HIGH, "b": ClvTier.MEDIUM, "c": ClvTier.MEDIUM})
     {<ClvTier.LOW: 'low'>: 0, <ClvTier.MEDIUM: 'medium'>: 2, <ClvTier.HIGH: 'high'>: 1}
     """
+    if not isinstance(tiers, Mapping):
+        raise InvalidType(
+            f"must be a mapping of customer ids to ClvTier, not {type_name(tiers)}", path="$.tiers"
+        )
     counts = dict.fromkeys(ClvTier, 0)
-    for key, tier in tiers.items():
+    for tier in tiers.values():
         if not isinstance(tier, ClvTier):
-            raise InvalidType(f"must be a ClvTier, not {type_name(tier)}", path=f"$.tiers[{key}]")
+            # The key is a customer id: never echoed.
+            raise InvalidType(f"must be a ClvTier, not {type_name(tier)}", path="$.tiers[*]")
         counts[tier] += 1
     return counts

@@ -22,7 +22,7 @@ from decimal import Decimal
 from enum import Enum, StrEnum
 from typing import Any, Final
 
-from crmcore._kernel._checks import type_name
+from crmcore._kernel._checks import MAX_INT, type_name
 from crmcore._kernel._ids import Identifier
 from crmcore._kernel._money import Money
 from crmcore.errors import CurrencyMismatch, InvalidType, ValidationError
@@ -34,6 +34,8 @@ MAX_TEXT_LITERAL: Final = 1000
 #: Most values in one set literal (``is_in``, ``has_any``, ...).
 MAX_SET_ITEMS: Final = 10_000
 
+#: A decimal number as rule documents write it (as every crmcore document does).
+_DECIMAL_TEXT: Final = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 _PART: Final = r"[A-Za-z][A-Za-z0-9_]{0,63}"
 _PATH: Final = re.compile(rf"{_PART}(?:\.{_PART}){{0,{MAX_PATH_PARTS - 1}}}")
 _PATH_RULE: Final = (
@@ -276,19 +278,19 @@ def literal(value: object, path: str) -> tuple[Kind, Any]:  # noqa: C901, PLR091
     if isinstance(value, Enum):
         return literal(value.value, path)
     if isinstance(value, int):
-        return Kind.NUMBER, int(value)
+        return Kind.NUMBER, _storable(int(value), path)
     if isinstance(value, float):
         if not math.isfinite(value):
             raise ValidationError(
                 "must be a finite number (not NaN or infinity)", path=path, code="not_finite"
             )
-        return Kind.NUMBER, Decimal(repr(value))
+        return Kind.NUMBER, _storable(Decimal(repr(value)), path)
     if isinstance(value, Decimal):
         if not value.is_finite():
             raise ValidationError(
                 "must be a finite number (not NaN or infinity)", path=path, code="not_finite"
             )
-        return Kind.NUMBER, value
+        return Kind.NUMBER, _storable(value, path)
     if isinstance(value, Identifier):
         return Kind.TEXT, value.value
     if isinstance(value, str):
@@ -310,6 +312,25 @@ def literal(value: object, path: str) -> tuple[Kind, Any]:  # noqa: C901, PLR091
         f"not {type_name(value)}",
         path=path,
     )
+
+
+#: Longest number literal, written out in plain notation (as a rule document holds it).
+MAX_NUMBER_TEXT: Final = 64
+
+
+def _storable(value: int | Decimal, path: str) -> int | Decimal:
+    """A number a rule document can hold: an int of 63 bits, a Decimal of 64 characters."""
+    if isinstance(value, int):
+        if not -MAX_INT <= value <= MAX_INT:
+            raise ValidationError("must be an integer of at most 63 bits", path=path, code="range")
+        return value
+    if abs(value.adjusted()) > MAX_NUMBER_TEXT or len(format(value, "f")) > MAX_NUMBER_TEXT:
+        raise ValidationError(
+            f"must be at most {MAX_NUMBER_TEXT} characters written out, such as '12.50'",
+            path=path,
+            code="too_long",
+        )
+    return value
 
 
 def _text(value: str, path: str) -> str:
@@ -364,20 +385,15 @@ def _json_number(value: object, path: str) -> int | Decimal:
             f"must be an integer or a decimal string, not {_json_type(value)}", path=path
         )
     if isinstance(value, int):
-        return value
-    if len(value) > 64:
-        raise ValidationError("must be at most 64 characters", path=path, code="too_long")
-    try:
-        number = Decimal(value.strip())
-    except ArithmeticError:
+        return _storable(value, path)
+    if len(value) > MAX_NUMBER_TEXT or _DECIMAL_TEXT.fullmatch(value) is None:
+        # What documents write: ASCII digits, a sign and a point; no spaces, "_" or exponent.
         raise ValidationError(
-            "must be a decimal number such as '12.50'", path=path, code="decimal"
-        ) from None
-    if not number.is_finite():
-        raise ValidationError(
-            "must be a finite number (not NaN or infinity)", path=path, code="not_finite"
+            "must be a decimal string such as '12.50' (ASCII digits, no spaces or exponent)",
+            path=path,
+            code="decimal",
         )
-    return number
+    return Decimal(value)
 
 
 def _json_date(value: object, path: str) -> date:
@@ -447,11 +463,11 @@ def literal_to_json(kind: Kind, value: Any) -> Any:
     {'amount': '9.99', 'currency': 'USD'}
     """
     if kind is Kind.NUMBER:
-        return value if isinstance(value, int) else str(value)
+        return value if isinstance(value, int) else format(value, "f")
     if kind in (Kind.DATE, Kind.DATETIME):
         return value.isoformat()
     if kind is Kind.MONEY:
-        return {"amount": str(value.amount), "currency": value.currency}
+        return {"amount": format(value.amount, "f"), "currency": value.currency}
     return value
 
 
