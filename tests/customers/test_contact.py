@@ -134,7 +134,34 @@ def test_phone_constructor_accepts_national_numbers_and_only_phone_channels():
 
 
 def test_repr_hides_the_value():
-    """The address never shows in the repr."""
+    """The address never shows in the repr; nor does the label, which is free text."""
     point = ContactPoint("email", "secret.person@example.com", label="work")
     assert "secret" not in repr(point)
-    assert "label='work'" in repr(point)
+    assert "label=<redacted>" in repr(point)
+    assert "work" not in repr(point)
+
+
+@pytest.mark.parametrize("code", [True, 62, "", "999", "٦٢", ["62"]])
+def test_a_default_country_code_that_is_no_calling_code_is_refused(code):
+    """D02: the code is checked before it is used (a bool raised AttributeError)."""
+    with pytest.raises(ValidationError) as info:
+        ContactPoint.phone("0812 3456 7890", default_country_code=code)
+    assert "$.default_country_code" == info.value.path
+    with pytest.raises(ValidationError):
+        normalize_phone("+62 812 3456 7890", default_country_code=code)
+
+
+@pytest.mark.parametrize("path", [None, 3, "email", "$" + "x" * 300, "$.a\x00"])
+def test_normalizers_refuse_a_path_that_is_not_one(path):
+    """A caller-chosen error path must look like one, so every error names a real path."""
+    with pytest.raises(ValidationError) as info:
+        normalize_email("ana@example.com", path)
+    assert "$.path" == info.value.path
+    with pytest.raises(ValidationError):
+        normalize_phone("+62 812 3456 7890", path)
+
+
+def test_a_contact_point_label_never_shows_in_the_repr():
+    """Labels are free text that may name a person."""
+    point = ContactPoint("email", "ana@example.com", label="Zqxmarker's office")
+    assert "Zqxmarker" not in repr(point)

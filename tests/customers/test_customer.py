@@ -455,3 +455,32 @@ def test_tags_accept_words_that_case_fold_to_combining_marks():
     """Turkish dotted capital I folds to i + combining dot, which is still a letter."""
     customer = Customer.register(CustomerId("c-1"), name=PersonName("A"), at=T0)
     assert customer.add_tag("İstanbul", at=T0).has_tag("İstanbul")
+
+
+@pytest.mark.parametrize("addresses", [None, 5, "Jl. Merdeka", [None]])
+def test_register_checks_the_addresses(addresses):
+    """D01: register hands the addresses to the profile's check (it iterated them blindly)."""
+    with pytest.raises(InvalidType) as info:
+        Customer.register(CustomerId("c-1"), name=PersonName("Ana"), at=T0, addresses=addresses)
+    assert info.value.path.startswith("$.addresses")
+
+
+@pytest.mark.parametrize("on_or_after", [date(9999, 12, 31), date.max])
+def test_next_birthday_at_the_end_of_the_calendar_is_a_validation_error(on_or_after):
+    """D32: a birthday after year 9999 does not exist; dateutil's ValueError never escapes."""
+    ana = Customer.register(
+        CustomerId("c-1"), name=PersonName("Ana"), at=T0, birth_date=date(1990, 3, 1)
+    )
+    with pytest.raises(ValidationError) as info:
+        ana.next_birthday(on_or_after)
+    assert ("$.on_or_after", "out_of_range") == (info.value.path, info.value.code)
+    assert date(9999, 3, 1) == ana.next_birthday(date(9999, 2, 1))
+
+
+def test_birthday_queries_check_their_date_even_without_a_birth_date():
+    """A wrong argument is refused whether or not the customer has a birth date."""
+    ana = Customer.register(CustomerId("c-1"), name=PersonName("Ana"), at=T0)
+    with pytest.raises(InvalidType):
+        ana.next_birthday("2026-01-01")  # type: ignore[arg-type]
+    with pytest.raises(InvalidType):
+        ana.age_on(None)  # type: ignore[arg-type]

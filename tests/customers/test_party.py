@@ -117,3 +117,25 @@ def test_fixed_offset_datetimes_are_aware():
     """A fixed offset counts as timezone-aware."""
     at = datetime(2026, 1, 1, tzinfo=timezone(timedelta(hours=7)))
     assert at == Profile(name=PersonName("Ana"), attributes={"t": at}).attributes["t"]
+
+
+def test_address_reprs_show_the_country_only():
+    """Lines, locality (the city), region, postal code and label may identify a person."""
+    address = PostalAddress(
+        ["Jl. Zqxmarker 1"],
+        "ID",
+        locality="Zqxcity",
+        region="Zqxregion",
+        postal_code="40111",
+        label="Zqxlabel",
+    )
+    assert "PostalAddress(country='ID', <redacted>)" == repr(address)
+
+
+def test_attribute_values_never_show_in_reprs():
+    """Custom attribute values are the business's data about a person: keys only in reprs."""
+    profile = Profile(name=PersonName("Ana"), attributes={"note": "Zqxmarker", "store": "BDG"})
+    assert "Zqxmarker" not in repr(profile)
+    assert "Zqxmarker" not in repr(profile.attributes)
+    assert "Zqxmarker" not in repr(profile.attributes.set("other", "Zqxmarker2"))
+    assert {"note": "Zqxmarker", "store": "BDG"} == dict(profile.attributes)

@@ -22,10 +22,19 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 from enum import StrEnum
+from typing import Final
 
 import attrs
 
-from crmcore._kernel._checks import aware, clean_text, enum_converter, optional_aware
+from crmcore._kernel._checks import (
+    aware,
+    clean_text,
+    enum_converter,
+    items_of,
+    optional_aware,
+    require_aware,
+)
+from crmcore._kernel._fields import Checked
 from crmcore.customers._contact import Channel
 from crmcore.errors import ValidationError
 
@@ -109,7 +118,8 @@ class ConsentRecord:
     purpose: Purpose = attrs.field(converter=_consentrecord_purpose)
     status: ConsentStatus = attrs.field(converter=_consentrecord_status)
     captured_at: datetime = attrs.field(converter=_consentrecord_captured_at)
-    source: str = attrs.field(converter=_source)
+    # Free text that may name a person or a place: kept, never shown in reprs.
+    source: str = attrs.field(converter=_source, repr=False)
     legal_basis: LegalBasis = attrs.field(default=LegalBasis.CONSENT, converter=_legal_basis)
     expires_at: datetime | None = attrs.field(default=None, converter=_expires_at)
 
@@ -124,19 +134,32 @@ class ConsentRecord:
                     "must be after captured_at", path="$.expires_at", code="order"
                 )
 
-    def applies_to(self, channel: Channel, purpose: Purpose) -> bool:
-        """True if this record speaks about ``channel`` and ``purpose``."""
-        return self.purpose is purpose and (self.channel is None or self.channel is channel)
+    def applies_to(self, channel: Channel | str, purpose: Purpose | str) -> bool:
+        """True if this record speaks about ``channel`` and ``purpose`` (members or their values).
+
+        Raises:
+            ValidationError: ``channel`` or ``purpose`` is not one crmcore knows.
+        """
+        wanted_channel = enum_converter(Channel, "$.channel")(channel)
+        wanted_purpose = enum_converter(Purpose, "$.purpose")(purpose)
+        return self.purpose is wanted_purpose and (
+            self.channel is None or self.channel is wanted_channel
+        )
 
     def is_live_grant(self, at: datetime) -> bool:
-        """True if this is a grant that has not expired at ``at``."""
+        """True if this is a grant that has not expired at ``at``.
+
+        Raises:
+            ValidationError: ``at`` is not a timezone-aware datetime.
+        """
+        when = require_aware(at, "$.at")
         return self.status is ConsentStatus.GRANTED and (
-            self.expires_at is None or at < self.expires_at
+            self.expires_at is None or when < self.expires_at
         )
 
 
 @attrs.frozen(slots=True)
-class ConsentDecision:
+class ConsentDecision(Checked):
     """The answer to "may we contact this customer on this channel for this purpose?".
 
     Attributes:
@@ -164,22 +187,52 @@ def _latest(records: Iterable[ConsentRecord]) -> ConsentRecord | None:
     return best
 
 
+#: Most consent records one decision reads.
+MAX_DECISION_RECORDS: Final = 100_000
+
+
 def decide_consent(
-    records: Iterable[ConsentRecord], channel: Channel, purpose: Purpose, at: datetime
+    records: Iterable[ConsentRecord],
+    channel: Channel | str,
+    purpose: Purpose | str,
+    at: datetime,
 ) -> ConsentDecision:
-    """Decide by the least-permissive rule described in this module's docstring."""
-    applicable = [r for r in records if r.applies_to(channel, purpose) and r.captured_at <= at]
+    """Decide by the least-permissive rule described in this module's docstring.
+
+    Raises:
+        ValidationError: ``records`` is not a sequence of ConsentRecord (the
+            path names the item), ``channel`` or ``purpose`` is unknown, or
+            ``at`` is naive.
+    """
+    wanted_channel = enum_converter(Channel, "$.channel")(channel)
+    wanted_purpose = enum_converter(Purpose, "$.purpose")(purpose)
+    when = require_aware(at, "$.at")
+    checked = items_of(
+        records,
+        ConsentRecord,
+        "$.records",
+        "a ConsentRecord",
+        max_items=MAX_DECISION_RECORDS,
+        noun="records",
+    )
+    applicable = [
+        r
+        for r in checked
+        if r.purpose is wanted_purpose
+        and (r.channel is None or r.channel is wanted_channel)
+        and r.captured_at <= when
+    ]
     scoped = _latest(r for r in applicable if r.channel is not None)
     everywhere = _latest(r for r in applicable if r.channel is None)
     latest = [r for r in (scoped, everywhere) if r is not None]
     for record in latest:
         if record.status is ConsentStatus.WITHDRAWN:
             return ConsentDecision(allowed=False, reason="withdrawn", record=record)
-    live = [r for r in latest if r.is_live_grant(at)]
+    live = [r for r in latest if r.is_live_grant(when)]
     if live:
         return ConsentDecision(allowed=True, reason="granted", record=live[0])
     if latest:
         return ConsentDecision(
-            allowed=purpose in DEFAULT_ALLOWED, reason="expired", record=latest[0]
+            allowed=wanted_purpose in DEFAULT_ALLOWED, reason="expired", record=latest[0]
         )
-    return ConsentDecision(allowed=purpose in DEFAULT_ALLOWED, reason="default")
+    return ConsentDecision(allowed=wanted_purpose in DEFAULT_ALLOWED, reason="default")

@@ -7,7 +7,7 @@ from enum import StrEnum
 
 import attrs
 
-from crmcore._kernel._checks import clean_text, enum_converter, is_bool, type_name
+from crmcore._kernel._checks import clean_text, enum_converter, error_path, is_bool, type_name
 from crmcore.errors import InvalidType, ValidationError
 
 
@@ -52,6 +52,7 @@ def normalize_email(value: object, path: str = "$") -> str:
     ...
     crmcore.errors.ValidationError: $: must be an email address such as name@example.com
     """
+    path = error_path(path)
     if not isinstance(value, str):
         raise InvalidType(f"must be an email address str, not {type_name(value)}", path=path)
     text = value.strip()
@@ -126,6 +127,16 @@ def normalize_phone(
     ...
     crmcore.errors.ValidationError: $: must be a phone number in international form, such as +62 812 3456 7890
     """
+    path = error_path(path)
+    code: object = default_country_code
+    if code is not None and not (
+        isinstance(code, str) and code.isascii() and code.isdigit() and code in _CALLING_CODES
+    ):
+        raise ValidationError(
+            "must be an E.164 country calling code such as '62'",
+            path="$.default_country_code",
+            code="calling_code",
+        )
     if not isinstance(value, str):
         raise InvalidType(f"must be a phone number str, not {type_name(value)}", path=path)
     rule = "must be a phone number in international form, such as +62 812 3456 7890"
@@ -137,12 +148,6 @@ def normalize_phone(
     elif text.startswith("00"):
         digits = text[2:]
     elif text.startswith("0") and default_country_code is not None:
-        if not (default_country_code.isdigit() and default_country_code in _CALLING_CODES):
-            raise ValidationError(
-                "must be an E.164 country calling code such as '62'",
-                path="$.default_country_code",
-                code="calling_code",
-            )
         digits = default_country_code + text.lstrip("0")
     else:
         raise ValidationError(rule, path=path, code="phone")
@@ -237,7 +242,8 @@ class ContactPoint:
         return (self.channel, self.value)
 
     def __repr__(self) -> str:
-        label = f", label={self.label!r}" if self.label is not None else ""
+        # The value and the label (free text such as "Ana's office") may identify a person.
+        label = ", label=<redacted>" if self.label is not None else ""
         return (
             f"ContactPoint(channel={self.channel.value!r}, value=<redacted>, "
             f"primary={self.primary}, verified={self.verified}{label})"

@@ -288,7 +288,7 @@ class Customer(Aggregate[CustomerId], kind="customer"):
         profile = Profile(
             name=name,
             birth_date=birth_date,
-            addresses=tuple(addresses) if not isinstance(addresses, tuple) else addresses,
+            addresses=addresses,
             preferred_language=preferred_language,
             attributes=attributes,
         )
@@ -394,23 +394,29 @@ class Customer(Aggregate[CustomerId], kind="customer"):
         >>> leap.next_birthday(date(2028, 1, 1))
         datetime.date(2028, 2, 29)
         """
+        start = require_date(on_or_after, "$.on_or_after")
         born = self.profile.birth_date
         if born is None:
             return None
-        start = require_date(on_or_after, "$.on_or_after")
-        years = max(0, start.year - born.year)
+        years = max(0, start.year - born.year)  # the birthday in the year of on_or_after
         candidate = born + relativedelta(years=years)
-        while candidate < start:
-            years += 1
-            candidate = born + relativedelta(years=years)
-        return candidate
+        if candidate >= start:
+            return candidate
+        if born.year + years + 1 > date.max.year:
+            raise ValidationError(
+                "must leave a birthday before the end of the calendar (year 9999)",
+                path="$.on_or_after",
+                code="out_of_range",
+            )
+        return born + relativedelta(years=years + 1)
 
     def age_on(self, day: date) -> int | None:
         """Completed years of age on ``day``, or ``None`` without a birth date."""
+        on = require_date(day, "$.day")
         born = self.profile.birth_date
         if born is None:
             return None
-        return relativedelta(require_date(day, "$.day"), born).years
+        return relativedelta(on, born).years
 
     # -- commands -----------------------------------------------------------------------
 

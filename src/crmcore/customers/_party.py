@@ -200,7 +200,10 @@ class PostalAddress:
     >>> home.country
     'ID'
     >>> home
-    PostalAddress(country='ID', label=None, <redacted>)
+    PostalAddress(country='ID', <redacted>)
+
+    The repr shows the country only: lines, locality, region, postal code and
+    label may all identify a person.
     """
 
     lines: tuple[str, ...] = attrs.field(converter=_address_lines)
@@ -216,7 +219,7 @@ class PostalAddress:
         return ", ".join(p for p in parts if p)
 
     def __repr__(self) -> str:
-        return f"PostalAddress(country={self.country!r}, label={self.label!r}, <redacted>)"
+        return f"PostalAddress(country={self.country!r}, <redacted>)"
 
 
 #: The types a custom attribute may hold.
@@ -270,12 +273,28 @@ def check_attribute_value(value: object, path: str) -> AttributeValue:
     )
 
 
+class Attributes(FrozenMap[str, AttributeValue]):
+    """A profile's custom attributes: a :class:`FrozenMap` whose repr shows the keys only.
+
+    Attribute values are the business's own data about a person (a store, a
+    shoe size, a note), so they never appear in reprs and logs.
+
+    >>> Attributes({"store": "BDG-01"})
+    Attributes(keys=['store'])
+    """
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"Attributes(keys={list(self)!r})"
+
+
 def _attributes(value: object) -> FrozenMap[str, AttributeValue]:
     if value is None:
-        return FrozenMap()
+        return Attributes()
     if not isinstance(value, Mapping):
         raise InvalidType(f"must be a mapping, not {type_name(value)}", path="$.attributes")
-    if isinstance(value, FrozenMap) and len(value) <= MAX_ATTRIBUTES:
+    if isinstance(value, Attributes) and len(value) <= MAX_ATTRIBUTES:
         return value
     if len(value) > MAX_ATTRIBUTES:
         raise ValidationError(
@@ -285,7 +304,7 @@ def _attributes(value: object) -> FrozenMap[str, AttributeValue]:
     for key, item in value.items():
         name = check_attribute_key(key, "$.attributes")
         checked[name] = check_attribute_value(item, f"$.attributes.{name}")
-    return FrozenMap(checked)
+    return Attributes(checked)
 
 
 def check_language(value: object, path: str = "$.preferred_language") -> str | None:
@@ -352,7 +371,7 @@ class Profile:
     addresses: tuple[PostalAddress, ...] = attrs.field(default=(), converter=_addresses)
     preferred_language: str | None = attrs.field(default=None, converter=check_language)
     attributes: FrozenMap[str, AttributeValue] = attrs.field(
-        factory=FrozenMap, converter=_attributes
+        factory=Attributes, converter=_attributes
     )
 
     def __repr__(self) -> str:
