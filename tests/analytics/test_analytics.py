@@ -398,3 +398,94 @@ def test_bad_scores(call, path):
     with pytest.raises(ValidationError) as info:
         call()
     assert path == info.value.path
+
+
+SNAN = Decimal("sNaN")
+_T = datetime(2026, 1, 5, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: purchase_summary([(SNAN, _T, Money("1", "USD"))]),
+        lambda: top_products([(SNAN, _T, Money("1", "USD"), [("tea", None, 1)])]),
+        lambda: top_products([("a", _T, Money("1", "USD"), [("tea", None, 1)])], customers=[SNAN]),
+        lambda: cohort_retention([(SNAN, _T, Money("1", "USD"))]),
+        lambda: retention_by_period([(1.5, _T, Money("1", "USD"))]),
+    ],
+)
+def test_ids_that_cannot_be_found_again_are_refused(call):
+    """D15: a signalling NaN (or a float) as an id is an InvalidType, never an escaping TypeError."""
+    with pytest.raises(InvalidType) as info:
+        call()
+    assert "customer" in info.value.path
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: cohort_retention(
+            [("a", _T, Money("1", "USD"))],
+            end=datetime.max.replace(tzinfo=timezone(timedelta(hours=-12))),
+        ),
+        lambda: retention_by_period(
+            [("a", _T, Money("1", "USD"))],
+            start=datetime.min.replace(tzinfo=timezone(timedelta(hours=14))),
+        ),
+        lambda: cohort_retention(
+            [("a", datetime.max.replace(tzinfo=UTC), Money("1", "USD"))],
+            tz=timezone(timedelta(hours=1)),
+        ),
+    ],
+)
+def test_times_at_the_edges_of_the_calendar_are_validation_errors(call):
+    """D28: periods near year 1 or 9999 are refused (code date_range), never an OverflowError."""
+    with pytest.raises(ValidationError) as info:
+        call()
+    assert "date_range" == info.value.code
+
+
+def test_period_counts_are_bounded():
+    """A retention table over thousands of years is refused before it is built."""
+    with pytest.raises(ValidationError) as info:
+        retention_by_period(
+            [("a", _T, Money("1", "USD"))],
+            granularity="week",
+            start=datetime(1000, 1, 1, tzinfo=UTC),
+        )
+    assert "too_many" == info.value.code
+    orders = [
+        (f"c{year}", datetime(year, 1, 5, tzinfo=UTC), Money("1", "USD"))
+        for year in range(1, 9999, 50)
+    ]
+    with pytest.raises(ValidationError) as info:
+        cohort_retention(orders, granularity="week")
+    assert "too_many" == info.value.code
+
+
+@pytest.mark.parametrize(
+    ("offset", "path"), [(None, "$.offset"), (-1, "$.offset"), (1.5, "$.offset")]
+)
+def test_cohort_average_checks_the_offset(offset, path):
+    """D29: a junk offset is refused (a negative one silently read from the end of each row)."""
+    matrix = cohort_retention(
+        [("a", _T, Money("1", "USD")), ("a", _T + timedelta(days=40), Money("1", "USD"))]
+    )
+    assert 1.0 == matrix.average(1)
+    assert matrix.average(99) is None
+    with pytest.raises(ValidationError) as info:
+        matrix.average(offset)
+    assert path == info.value.path
+    with pytest.raises(ValidationError) as info:
+        matrix.render(max_offsets=offset)
+    assert "$.max_offsets" == info.value.path
+
+
+def test_a_cohort_matrix_checks_its_shape():
+    """D33: a matrix built by hand must hold one row per cohort with counts within its size."""
+    with pytest.raises(ValidationError):
+        CohortMatrix(TimeUnit.MONTH, (date(2026, 1, 1),), ("2026-01",), (0,), ((0,),))
+    with pytest.raises(ValidationError):
+        CohortMatrix(TimeUnit.MONTH, (date(2026, 1, 1),), (), (1,), ((1,),))
+    with pytest.raises(InvalidType):
+        CohortMatrix(None, (), (), (), ())

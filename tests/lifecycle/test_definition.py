@@ -486,3 +486,20 @@ def test_generated_definitions_are_valid_exactly_when_a_plain_check_says_so(spec
             LifecycleDefinition(
                 "generated", states=states, initial=names[0], transitions=transitions
             )
+
+
+@pytest.mark.parametrize("triggers", [True, 5, "qualify", [None], ["Not A Name"]])
+def test_route_checks_the_triggers_it_may_use(triggers):
+    """D36: junk triggers are refused with a path (membership tests raised a bare TypeError)."""
+    with pytest.raises(ValidationError) as info:
+        RELATIONSHIP_LADDER.route("suspect", "partner", triggers=triggers)
+    assert info.value.path.startswith("$.triggers")
+
+
+def test_route_keeps_to_the_triggers_given():
+    """Limiting the triggers changes the route, or leaves none."""
+    full = RELATIONSHIP_LADDER.route("suspect", "prospect")
+    assert full == RELATIONSHIP_LADDER.route("suspect", "prospect", triggers=list(full))
+    with pytest.raises(ValidationError) as info:
+        RELATIONSHIP_LADDER.route("suspect", "prospect", triggers=[])
+    assert "no_route" == info.value.code

@@ -174,11 +174,15 @@ def test_time_never_goes_backwards_in_a_history():
 def test_actor_and_reason_are_checked_and_kept_out_of_reprs():
     """Actor and reason may identify people: validated, never shown in a repr."""
     moved = LADDER.fire(
-        customer(), "qualify", at=at(1), actor="ana@example.com", reason="Ana Putri called"
+        customer(), "qualify", at=at(1), actor="staff:ana.putri", reason="Ana Putri called"
     )
     shown = repr(moved.lifecycle.history) + repr(moved.pending_events) + repr(moved)
-    assert "ana@example.com" not in shown
+    assert "ana.putri" not in shown
     assert "Ana Putri" not in shown
+    with pytest.raises(ValidationError) as info:  # an id must never be an email address
+        LADDER.fire(customer(), "qualify", at=at(1), actor="ana@example.com")
+    assert ("$.actor", "id_format") == (info.value.path, info.value.code)
+    assert "ana@example.com" not in str(info.value)
     with pytest.raises(ValidationError) as info:
         LADDER.fire(customer(), "qualify", at=at(1), reason="x" * 600)
     assert "$.reason" == info.value.path
@@ -529,3 +533,18 @@ def test_no_trigger_sequence_leaves_the_declared_moves(spec):
             continue
         assert moves[(stage, trigger)] == current.lifecycle.stage
     assert definition.stage_of(current) == definition.replay(definition.state_of(current).history)
+
+
+def _deep(depth: int) -> object:
+    value: object = "x"
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+@pytest.mark.parametrize("actor", [_deep(5_000), ["x" * 10] * 100_000, ["agent-7"], 7.5])
+def test_a_junk_actor_is_checked_like_every_envelope_keyword(actor):
+    """The actor kept in the history is checked first, never turned into text with str()."""
+    with pytest.raises(ValidationError) as info:
+        LADDER.fire(customer(), "qualify", at=at(1), actor=actor)
+    assert "$.actor" == info.value.path

@@ -1,6 +1,7 @@
 """Tests for `crmcore.lifecycle._insight`: time in stage, stage distribution, funnel."""
 
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import attrs
 import pytest
@@ -115,7 +116,9 @@ def test_stage_distribution_counts_each_customer_where_they_stood():
     assert 2 / 5 == late.share("prospect")
     assert 1.0 == pytest.approx(sum(entry.share for entry in late.counts))
     assert list(LADDER.stage_names) == [entry.stage for entry in late.counts]
-    assert 0 == late.count("no_such_stage")
+    with pytest.raises(ValidationError) as info:  # a mistyped stage is no count of 0
+        late.count("no_such_stage")
+    assert ("$.stage", "unknown_stage") == (info.value.path, info.value.code)
 
 
 def test_an_empty_population_has_no_shares_and_no_division_by_zero():
@@ -260,3 +263,40 @@ def test_distribution_and_time_in_stage_agree_with_the_histories(walks, day):
         assert flow.customers <= flow.moves
         if flow.source is not None:
             assert 0 < result.rate(flow.source, flow.target) <= 1
+
+
+@pytest.mark.parametrize("customers", [None, 5, "ana", {"c-1": 1}])
+def test_populations_must_be_iterables_of_customers(customers):
+    """D16: funnel and stage_distribution check the population (they raised a bare TypeError)."""
+    with pytest.raises(InvalidType) as info:
+        stage_distribution(customers, LADDER, at=at(1))
+    assert "$.customers" == info.value.path
+    with pytest.raises(InvalidType) as info:
+        funnel(customers, LADDER, start=at(0), end=at(1))
+    assert "$.customers" == info.value.path
+
+
+@pytest.mark.parametrize("stage", ["vip", "Prospect", None, 3])
+def test_distribution_queries_refuse_stages_the_lifecycle_does_not_have(stage):
+    """A mistyped stage is an error naming the path, never a share of 0."""
+    distribution = stage_distribution([walk(1, [("qualify", 1)])], LADDER, at=at(2))
+    for query in (distribution.count, distribution.share):
+        with pytest.raises(ValidationError) as info:
+            query(stage)
+        assert "$.stage" == info.value.path
+
+
+def test_funnel_queries_refuse_stages_the_lifecycle_does_not_have():
+    """D15: Funnel.flow and Funnel.rate name the bad argument (an unhashable one raised TypeError)."""
+    result = funnel([walk(1, [("qualify", 1)])], LADDER, start=at(0), end=at(5))
+    assert 1 == result.flow("suspect", "prospect")
+    assert 1.0 == result.rate("suspect", "prospect")
+    for source, target, path in [
+        ("vip", "prospect", "$.source"),
+        ("suspect", "vip", "$.target"),
+        (Decimal("sNaN"), "prospect", "$.source"),
+        ("suspect", [], "$.target"),
+    ]:
+        with pytest.raises(ValidationError) as info:
+            result.rate(source, target)
+        assert path == info.value.path

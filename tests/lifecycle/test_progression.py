@@ -442,3 +442,27 @@ def test_progression_steps_are_moves_the_ladder_allows_in_time_order(stage, spec
     if previous_stage in LADDER_RUNGS and active and started_on_ladder:
         justified = justified_rung(facts, when, policy)
         assert LADDER.rank(previous_stage) >= LADDER.rank(justified)
+
+
+@pytest.mark.parametrize(
+    ("facts", "when", "policy", "path"),
+    [
+        (None, T0, DEFAULT_POLICY, "$.facts"),
+        (Facts(), T0, None, "$.policy"),
+        (Facts(), NAIVE, DEFAULT_POLICY, "$.at"),
+        (Facts(), None, DEFAULT_POLICY, "$.at"),
+    ],
+)
+def test_justified_rung_checks_its_arguments(facts, when, policy, path):
+    """D17: junk is refused with a path (it raised a bare AttributeError)."""
+    with pytest.raises(ValidationError) as info:
+        justified_rung(facts, when, policy)
+    assert path == info.value.path
+
+
+@pytest.mark.parametrize("field", ["purchase_count", "referrals"])
+def test_fact_counts_hold_at_most_63_bits(field):
+    """A count no document or database can hold is refused."""
+    with pytest.raises(ValidationError) as info:
+        Facts(**{field: 2**63})
+    assert (f"$.{field}", "range") == (info.value.path, info.value.code)

@@ -476,3 +476,32 @@ def test_malformed_program_documents_name_the_path():
         from_dict(LoyaltyProgram, document)
     assert "tier_overlap" == info.value.code
     assert info.value.path.startswith("$.tiers")
+
+
+@pytest.mark.parametrize("qualifying", [None, "5", 1.5, True, Decimal("NaN"), Decimal("sNaN")])
+def test_tier_contains_checks_the_qualifying_value(qualifying):
+    """D13: a value that is no finite Decimal or int is refused (was TypeError/InvalidOperation)."""
+    with pytest.raises(ValidationError) as info:
+        Tier.by_points("x", 0).contains(qualifying)
+    assert "$.qualifying" == info.value.path
+
+
+def test_tier_contains_takes_ints_and_decimals():
+    """The range is half-open: lower included, upper excluded."""
+    tier = Tier.by_points("silver", 100, below=300)
+    assert (False, True, True, False) == tuple(
+        tier.contains(v) for v in (99, 100, Decimal("299.5"), 300)
+    )
+
+
+@pytest.mark.parametrize(
+    "earned_at",
+    [datetime.max.replace(tzinfo=UTC), datetime(9999, 12, 31, tzinfo=UTC)],
+)
+def test_windows_past_the_end_of_the_calendar_are_validation_errors(earned_at):
+    """D12: expiry and the tier window beyond year 9999 are refused (was OverflowError/ValueError)."""
+    chosen = program(tier_window=Period.months(12))
+    for query in (chosen.expires_at, chosen.qualifying_until):
+        with pytest.raises(ValidationError) as info:
+            query(earned_at)
+        assert ("$.earned_at", "date_range") == (info.value.path, info.value.code)

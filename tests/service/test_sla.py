@@ -409,3 +409,28 @@ def test_breach_and_due_instants_are_where_the_target_runs_out(history, later):
         then = sla_status(case, POLICY, at=clock.breach_at).clock(clock.metric)
         assert clock.target == then.elapsed
         assert not then.breached
+
+
+@pytest.mark.parametrize(
+    ("cases", "policy", "at", "path"),
+    [
+        (None, POLICY, MONDAY, "$.cases"),
+        (5, POLICY, MONDAY, "$.cases"),
+        ([None], POLICY, MONDAY, "$.cases[0]"),
+        ([], None, MONDAY, "$.policy"),
+        ([], POLICY, None, "$.at"),
+        ([], POLICY, datetime(2026, 3, 2, 9, 0), "$.at"),  # noqa: DTZ001 - naive on purpose.
+    ],
+)
+def test_breached_cases_checks_its_arguments(cases, policy, at, path):
+    """D09: junk is refused with a path (it raised a bare TypeError or AttributeError)."""
+    with pytest.raises(ValidationError) as info:
+        breached_cases(cases, policy, at=at)
+    assert path == info.value.path
+
+
+def test_breached_cases_leaves_out_cases_opened_later():
+    """Only cases open at ``at`` are measured."""
+    late = new_case(at=MONDAY + 48 * H, case_id="k-2")
+    breached = breached_cases([new_case(), late], POLICY, at=MONDAY + 24 * H)
+    assert [CaseId("k-1")] == [status.case_id for status in breached]

@@ -16,7 +16,9 @@ from typing import NamedTuple
 import attrs
 
 from crmcore._kernel._checks import require_aware, type_name
-from crmcore._kernel._records import fields_of, require_id, require_iterable
+from crmcore._kernel._fields import Checked
+from crmcore._kernel._ids import require_id
+from crmcore._kernel._records import fields_of, require_iterable
 from crmcore.errors import InvalidType, ValidationError
 
 
@@ -58,7 +60,7 @@ def _moves(
 
 
 @attrs.frozen(slots=True)
-class StageConversion:
+class StageConversion(Checked):
     """How many customers who entered one stage went on to another.
 
     Attributes:
@@ -197,7 +199,7 @@ def response_rate(*, contacted: int, responded: int) -> float | None:
 
 
 @attrs.frozen(slots=True)
-class CampaignResponse:
+class CampaignResponse(Checked):
     """How one campaign's audience responded.
 
     Attributes:

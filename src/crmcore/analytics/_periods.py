@@ -14,6 +14,8 @@ from crmcore._kernel._checks import type_name
 from crmcore._kernel._time import TimeUnit, time_unit
 from crmcore.errors import InvalidType, ValidationError
 
+_OUT_OF_RANGE: Final = "lies outside the calendar (years 1 to 9999) in the analysis time zone"
+
 #: The units an analysis can be bucketed by.
 GRANULARITIES: Final = (TimeUnit.WEEK, TimeUnit.MONTH)
 
@@ -41,10 +43,17 @@ class Buckets:
         return (day.toordinal() - 1) // 7  # day 1 (0001-01-01) is a Monday
 
     def start(self, index: int) -> date:
-        """The first day of the period numbered ``index``."""
-        if self.unit is TimeUnit.MONTH:
-            return date(index // 12, index % 12 + 1, 1)
-        return date.fromordinal(index * 7 + 1)
+        """The first day of the period numbered ``index``.
+
+        Raises:
+            ValidationError: the period starts outside the calendar (years 1 to 9999).
+        """
+        try:
+            if self.unit is TimeUnit.MONTH:
+                return date(index // 12, index % 12 + 1, 1)
+            return date.fromordinal(index * 7 + 1)
+        except (OverflowError, ValueError):
+            raise ValidationError(_OUT_OF_RANGE, path="$", code="date_range") from None
 
     def label(self, index: int) -> str:
         """``2026-01`` for a month, ``2026-W05`` for an ISO week."""
@@ -54,9 +63,18 @@ class Buckets:
         year, week, _ = first.isocalendar()
         return f"{year:04d}-W{week:02d}"
 
-    def of(self, at: datetime, tz: tzinfo) -> int:
-        """The index of the period holding instant ``at`` in timezone ``tz``."""
-        return self.number(at.astimezone(tz).date())
+    def of(self, at: datetime, tz: tzinfo, path: str = "$.at") -> int:
+        """The index of the period holding instant ``at`` in timezone ``tz``.
+
+        Raises:
+            ValidationError: ``at`` falls outside the calendar in ``tz``
+                (year 1 or 9999 across the offset), reported at ``path``.
+        """
+        try:
+            local = at.astimezone(tz)
+        except (OverflowError, ValueError):
+            raise ValidationError(_OUT_OF_RANGE, path=path, code="date_range") from None
+        return self.number(local.date())
 
 
 def check_tz(value: object) -> tzinfo:

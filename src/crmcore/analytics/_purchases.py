@@ -15,6 +15,8 @@ from decimal import Decimal
 import attrs
 
 from crmcore._kernel._checks import type_name
+from crmcore._kernel._fields import Checked
+from crmcore._kernel._ids import require_id
 from crmcore._kernel._money import Money
 from crmcore._kernel._records import (
     fields_of,
@@ -28,7 +30,7 @@ from crmcore.segmentation import ClvTier, tiers_by_percentile
 
 
 @attrs.frozen(slots=True)
-class PurchaseSummary:
+class PurchaseSummary(Checked):
     """Purchase measures over a set of orders.
 
     Attributes:
@@ -107,7 +109,7 @@ def purchase_frequency(orders: Iterable[object]) -> float | None:
 
 
 @attrs.frozen(slots=True)
-class ProductCount:
+class ProductCount(Checked):
     """How much of one product was bought.
 
     Attributes:
@@ -150,7 +152,14 @@ def top_products(
     >>> [(p.product_id, p.quantity, p.customers) for p in top_products(orders)]
     [('cake', 3, 2), ('tea', 3, 1)]
     """
-    wanted = None if customers is None else frozenset(require_iterable(customers, "$.customers"))
+    wanted = (
+        None
+        if customers is None
+        else frozenset(
+            require_id(customer, f"$.customers[{index}]")
+            for index, customer in enumerate(require_iterable(customers, "$.customers"))
+        )
+    )
     most = _limit(limit)
     quantity: dict[Hashable, int] = {}
     in_orders: dict[Hashable, int] = {}
@@ -159,6 +168,7 @@ def top_products(
     for index, record in enumerate(require_iterable(orders, "$.orders")):
         path = f"$.orders[{index}]"
         (customer_id,) = fields_of(record, ("customer_id",), path)
+        require_id(customer_id, f"{path}.customer_id")
         if wanted is not None and customer_id not in wanted:
             continue
         seen: set[Hashable] = set()

@@ -11,14 +11,21 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Iterable
 from datetime import date, datetime, tzinfo
+from typing import Final
 
 import attrs
 
 from crmcore._kernel._checks import require_aware, type_name
+from crmcore._kernel._fields import Checked, check_fields
 from crmcore._kernel._records import read_orders
 from crmcore._kernel._time import TimeUnit
 from crmcore.analytics._periods import Buckets, check_tz
 from crmcore.errors import InvalidType, ValidationError
+
+#: Most periods :func:`retention_by_period` lists (192 years of weeks).
+MAX_PERIODS: Final = 10_000
+#: Most cells (cohorts times offsets) a :func:`cohort_retention` matrix holds.
+MAX_CELLS: Final = 1_000_000
 
 
 def _count(value: object, path: str) -> int:
@@ -75,7 +82,7 @@ def churn_rate(*, customers_at_start: int, customers_lost: int) -> float | None:
 
 
 @attrs.frozen(slots=True)
-class PeriodRetention:
+class PeriodRetention(Checked):
     """Activity in one period, compared with the period before.
 
     Attributes:
@@ -109,7 +116,7 @@ def _read(
     active: dict[int, set[Hashable]] = {}
     first: dict[Hashable, int] = {}
     for row in read_orders(orders, until=end):
-        index = unit.of(row.at, tz)
+        index = unit.of(row.at, tz, f"$.orders[{row.position}].at")
         active.setdefault(index, set()).add(row.customer_id)
         if row.customer_id not in first or index < first[row.customer_id]:
             first[row.customer_id] = index
@@ -152,15 +159,21 @@ def retention_by_period(
     active, first = _read(orders, unit, zone, until)
     indexes = set(active)
     if since is not None:
-        indexes.add(unit.of(since, zone))
+        indexes.add(unit.of(since, zone, "$.start"))
     if until is not None:
-        indexes.add(unit.of(until, zone))
+        indexes.add(unit.of(until, zone, "$.end"))
     if not indexes:
         return ()
-    low = unit.of(since, zone) if since is not None else min(indexes)
-    high = unit.of(until, zone) if until is not None else max(indexes)
+    low = unit.of(since, zone, "$.start") if since is not None else min(indexes)
+    high = unit.of(until, zone, "$.end") if until is not None else max(indexes)
     if low > high:
         raise ValidationError("must not be after end", path="$.start", code="order")
+    if high - low + 1 > MAX_PERIODS:
+        raise ValidationError(
+            f"must span at most {MAX_PERIODS:,} periods (choose a later start or an earlier end)",
+            path="$.start" if since is not None else "$.orders",
+            code="too_many",
+        )
     seen_before: set[Hashable] = {c for c, f in first.items() if f < low}
     rows: list[PeriodRetention] = []
     for index in range(low, high + 1):
@@ -189,7 +202,7 @@ def retention_by_period(
 
 
 @attrs.frozen(slots=True)
-class CohortMatrix:
+class CohortMatrix(Checked):
     """Retention by acquisition cohort: who of each cohort was active k periods later.
 
     Attributes:
@@ -206,6 +219,28 @@ class CohortMatrix:
     labels: tuple[str, ...]
     sizes: tuple[int, ...]
     active: tuple[tuple[int, ...], ...]
+
+    def __attrs_post_init__(self) -> None:
+        check_fields(self)
+        count = len(self.cohorts)
+        for name in ("labels", "sizes", "active"):
+            if len(getattr(self, name)) != count:
+                raise ValidationError(
+                    "must hold one item per cohort", path=f"$.{name}", code="length_mismatch"
+                )
+        for index, (size, row) in enumerate(zip(self.sizes, self.active, strict=True)):
+            if size < 1:
+                raise ValidationError(
+                    "must be at least 1 (a cohort has members)",
+                    path=f"$.sizes[{index}]",
+                    code="too_small",
+                )
+            if any(not 0 <= cell <= size for cell in row):
+                raise ValidationError(
+                    "must count from 0 to the cohort's size",
+                    path=f"$.active[{index}]",
+                    code="range",
+                )
 
     @property
     def rates(self) -> tuple[tuple[float, ...], ...]:
@@ -225,7 +260,14 @@ class CohortMatrix:
         return self.active[cohort][offset] / self.sizes[cohort]
 
     def average(self, offset: int) -> float | None:
-        """Retention at ``offset`` across every cohort observed that long, weighted by size."""
+        """Retention at ``offset`` across every cohort observed that long, weighted by size.
+
+        ``None`` when no cohort was observed that long.
+
+        Raises:
+            ValidationError: ``offset`` is not an int of 0 or more.
+        """
+        offset = _count(offset, "$.offset")
         reached = [
             (size, row[offset])
             for size, row in zip(self.sizes, self.active, strict=True)
@@ -247,7 +289,8 @@ class CohortMatrix:
         2026-01      2  100%   50%
         2026-02      1  100%
         """
-        width = min(max_offsets, max((len(row) for row in self.active), default=0))
+        limit = _count(max_offsets, "$.max_offsets")
+        width = min(limit, max((len(row) for row in self.active), default=0))
         header = "cohort    size" + "".join(f"{'+' + str(k):>6}" for k in range(width))
         lines = [header]
         for label, size, row in zip(self.labels, self.sizes, self.active, strict=True):
@@ -274,11 +317,19 @@ def cohort_retention(
     active, first = _read(orders, unit, zone, until)
     if not first:
         return CohortMatrix(unit.unit, (), (), (), ())
-    last = unit.of(until, zone) if until is not None else max(active)
+    last = unit.of(until, zone, "$.end") if until is not None else max(active)
     members: dict[int, set[Hashable]] = {}
     for customer, index in first.items():
         members.setdefault(index, set()).add(customer)
     cohorts = sorted(members)
+    cells = sum(last - c + 1 for c in cohorts)
+    if cells > MAX_CELLS:
+        raise ValidationError(
+            f"would hold more than {MAX_CELLS:,} cells (choose a coarser granularity or an "
+            "earlier end)",
+            path="$.orders",
+            code="too_many",
+        )
     rows = tuple(
         tuple(len(members[c] & active.get(c + k, set())) for k in range(last - c + 1))
         for c in cohorts

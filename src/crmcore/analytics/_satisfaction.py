@@ -11,6 +11,7 @@ from collections.abc import Iterable
 import attrs
 
 from crmcore._kernel._checks import type_name
+from crmcore._kernel._fields import Checked
 from crmcore._kernel._records import require_iterable
 from crmcore.errors import InvalidType, ValidationError
 
@@ -38,7 +39,7 @@ def _scores(values: Iterable[object], low: int, high: int) -> list[int]:
 
 
 @attrs.frozen(slots=True)
-class NpsSummary:
+class NpsSummary(Checked):
     """Net Promoter Score responses, counted.
 
     Attributes:
@@ -82,7 +83,7 @@ def nps(scores: Iterable[object]) -> NpsSummary:
 
 
 @attrs.frozen(slots=True)
-class CsatSummary:
+class CsatSummary(Checked):
     """Customer satisfaction responses, counted.
 
     Attributes:

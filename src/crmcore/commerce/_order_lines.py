@@ -116,8 +116,8 @@ class Refund:
 def _returned_line_index(_: object, __: attrs.Attribute[Any], value: object) -> None:
     if isinstance(value, bool) or not isinstance(value, int):
         raise InvalidType(f"must be an int, not {type_name(value)}", path="$.line")
-    if value < 0:
-        raise ValidationError("must be 0 or more", path="$.line", code="range")
+    if not 0 <= value < MAX_LINES:  # an index of the order's lines
+        raise ValidationError(f"must be from 0 to {MAX_LINES - 1}", path="$.line", code="range")
 
 
 def _returned_quantity(_: object, __: attrs.Attribute[Any], value: object) -> None:

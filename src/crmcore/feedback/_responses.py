@@ -10,14 +10,13 @@ templates and language.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from enum import StrEnum
 from typing import Any, Final
 
 import attrs
 
 from crmcore._kernel._aggregate import typed_id
-from crmcore._kernel._checks import clean_text, type_name
+from crmcore._kernel._checks import clean_text, enum_converter, tuple_of, type_name
 from crmcore._kernel._ids import ReviewId
 from crmcore.customers import ContactPoint, OrganizationName, PersonName
 from crmcore.errors import InvalidType, ValidationError
@@ -93,35 +92,21 @@ def _plan_rating(_: object, __: attrs.Attribute[Any], value: object) -> None:
 
 
 def _plan_steps(value: object) -> tuple[ResponseStep, ...]:
-    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
-        raise InvalidType(f"must be a sequence of steps, not {type_name(value)}", path="$.steps")
-    steps = []
-    for index, item in enumerate(value):
-        try:
-            steps.append(ResponseStep(item))
-        except ValueError:
-            choices = ", ".join(s.value for s in ResponseStep)
-            raise ValidationError(
-                f"must be one of: {choices}", path=f"$.steps[{index}]", code="choice"
-            ) from None
-    return tuple(steps)
+    return tuple_of(
+        value,
+        "$.steps",
+        lambda item, path: enum_converter(ResponseStep, path)(item),
+        max_items=len(ResponseStep),
+    )
 
 
 def _plan_guidelines(value: object) -> tuple[ResponseGuideline, ...]:
-    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
-        raise InvalidType(
-            f"must be a sequence of guidelines, not {type_name(value)}", path="$.guidelines"
-        )
-    found = []
-    for index, item in enumerate(value):
-        try:
-            found.append(ResponseGuideline(item))
-        except ValueError:
-            choices = ", ".join(g.value for g in ResponseGuideline)
-            raise ValidationError(
-                f"must be one of: {choices}", path=f"$.guidelines[{index}]", code="choice"
-            ) from None
-    return tuple(found)
+    return tuple_of(
+        value,
+        "$.guidelines",
+        lambda item, path: enum_converter(ResponseGuideline, path)(item),
+        max_items=len(ResponseGuideline),
+    )
 
 
 def _plan_limit(path: str, high: int) -> Any:

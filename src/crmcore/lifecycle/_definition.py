@@ -9,9 +9,15 @@ from typing import Any, Final, Unpack
 
 import attrs
 
-from crmcore._kernel._checks import check_name, clean_text, is_bool, require_aware, type_name
-from crmcore._kernel._events import EventMeta
-from crmcore._kernel._ids import Identifier
+from crmcore._kernel._checks import (
+    check_name,
+    clean_text,
+    is_bool,
+    require_aware,
+    tuple_of,
+    type_name,
+)
+from crmcore._kernel._events import EventMeta, check_meta
 from crmcore.customers import START_TRIGGER, Customer, LifecycleState, StageChange
 from crmcore.errors import InvalidType, Problem, TransitionNotAllowed, ValidationError
 from crmcore.lifecycle._diagrams import dot, mermaid
@@ -468,6 +474,10 @@ class LifecycleDefinition:
         """
         self._position(from_stage, "$.from_stage")
         self._position(to_stage, "$.to_stage")
+        if triggers is not None:
+            triggers = frozenset(
+                tuple_of(triggers, "$.triggers", check_name, max_items=MAX_TRANSITIONS)
+            )
         came_from: dict[str, tuple[str, str] | None] = {from_stage: None}
         queue = deque([from_stage])
         while queue and to_stage not in came_from:
@@ -809,7 +819,5 @@ def _too_early(when: datetime, created_at: datetime) -> ValidationError:
 
 
 def _actor(meta: Mapping[str, object]) -> str | None:
-    actor = meta.get("actor")
-    if actor is None:
-        return None
-    return actor.value if isinstance(actor, Identifier) else str(actor)
+    """The envelope's actor as the history keeps it, checked like every envelope keyword."""
+    return check_meta(meta)["actor"]

@@ -10,12 +10,13 @@ population are ``None``, never a division by zero.
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 
 import attrs
 
 from crmcore._kernel._checks import require_aware, type_name
+from crmcore._kernel._fields import Checked
 from crmcore.customers import Customer, FrozenMap, LifecycleState, StageChange
 from crmcore.errors import InvalidType, ValidationError
 from crmcore.lifecycle._definition import LifecycleDefinition
@@ -106,7 +107,7 @@ def time_in_stages(
 
 
 @attrs.frozen(slots=True)
-class StageCount:
+class StageCount(Checked):
     """How many customers stand in one stage, and their share of the population.
 
     ``share`` is ``None`` for an empty population.
@@ -118,7 +119,7 @@ class StageCount:
 
 
 @attrs.frozen(slots=True)
-class StageDistribution:
+class StageDistribution(Checked):
     """Where a population stands in one lifecycle at one time.
 
     Attributes:
@@ -134,16 +135,51 @@ class StageDistribution:
     total: int
 
     def count(self, stage: str) -> int:
-        """Customers in ``stage`` (0 for a stage the definition does not have)."""
-        return next((entry.count for entry in self.counts if entry.stage == stage), 0)
+        """Customers in ``stage``.
+
+        Raises:
+            ValidationError: ``stage`` is not a stage of the lifecycle
+                (``$.stage``, code ``unknown_stage``).
+        """
+        name = _stage_name(stage, "$.stage")
+        for entry in self.counts:
+            if entry.stage == name:
+                return entry.count
+        raise _unknown_stage(self.definition, "$.stage")
 
     def share(self, stage: str) -> float | None:
-        """The fraction of the population in ``stage``; ``None`` for an empty population."""
+        """The fraction of the population in ``stage``; ``None`` for an empty population.
+
+        Raises:
+            ValidationError: ``stage`` is not a stage of the lifecycle
+                (``$.stage``, code ``unknown_stage``): a mistyped stage is an
+                error, never a share of 0.
+        """
         return _rate(self.count(stage), self.total)
 
     def as_dict(self) -> dict[str, int]:
         """The counts by stage, in declared order."""
         return {entry.stage: entry.count for entry in self.counts}
+
+
+def _stage_name(value: object, path: str) -> str:
+    if not isinstance(value, str):
+        raise InvalidType(f"must be a stage name (str), not {type_name(value)}", path=path)
+    return value
+
+
+def _unknown_stage(definition: str, path: str) -> ValidationError:
+    return ValidationError(
+        f"must name a stage of lifecycle '{definition}'", path=path, code="unknown_stage"
+    )
+
+
+def _population(customers: object) -> Iterable[object]:
+    if isinstance(customers, (str, bytes, Mapping)) or not isinstance(customers, Iterable):
+        raise InvalidType(
+            f"must be an iterable of Customer, not {type_name(customers)}", path="$.customers"
+        )
+    return customers
 
 
 def stage_distribution(
@@ -160,7 +196,7 @@ def stage_distribution(
     checked = _definition(definition)
     when = require_aware(at, "$.at")
     counts = dict.fromkeys(checked.stage_names, 0)
-    for number, customer in enumerate(customers):
+    for number, customer in enumerate(_population(customers)):
         path = f"$.customers[{number}]"
         state = checked.state_of(_customer(customer, path))
         stage = state.stage_at(when)
@@ -181,7 +217,7 @@ def stage_distribution(
 
 
 @attrs.frozen(slots=True)
-class Flow:
+class Flow(Checked):
     """Moves from one stage to another within a period.
 
     ``source`` is ``None`` for entries into the lifecycle. ``moves`` counts
@@ -195,7 +231,7 @@ class Flow:
 
 
 @attrs.frozen(slots=True)
-class FunnelStep:
+class FunnelStep(Checked):
     """One stage of a funnel.
 
     Attributes:
@@ -214,7 +250,7 @@ class FunnelStep:
 
 
 @attrs.frozen(slots=True)
-class Funnel:
+class Funnel(Checked):
     """Flows and conversions of a population through a lifecycle over ``[start, end)``.
 
     Attributes:
@@ -235,17 +271,38 @@ class Funnel:
     present: FrozenMap[str, int]
 
     def flow(self, source: str | None, target: str) -> int:
-        """Customers who moved from ``source`` to ``target`` in the period."""
+        """Customers who moved from ``source`` to ``target`` in the period.
+
+        ``source`` is ``None`` for entries into the lifecycle.
+
+        Raises:
+            ValidationError: a stage that the lifecycle does not have (code
+                ``unknown_stage``).
+        """
+        if source is not None:
+            self._stage(source, "$.source")
+        wanted = self._stage(target, "$.target")
         return next(
-            (f.customers for f in self.flows if f.source == source and f.target == target), 0
+            (f.customers for f in self.flows if f.source == source and f.target == wanted), 0
         )
 
     def rate(self, source: str, target: str) -> float | None:
         """Of the customers in ``source`` during the period, the fraction who moved to ``target``.
 
         ``None`` when nobody was in ``source``.
+
+        Raises:
+            ValidationError: a stage that the lifecycle does not have (code
+                ``unknown_stage``).
         """
-        return _rate(self.flow(source, target), self.present.get(source, 0))
+        moved = self.flow(self._stage(source, "$.source"), target)
+        return _rate(moved, self.present[source])
+
+    def _stage(self, stage: object, path: str) -> str:
+        name = _stage_name(stage, path)
+        if name not in self.present:
+            raise _unknown_stage(self.definition, path)
+        return name
 
 
 def _funnel_stages(
@@ -334,7 +391,7 @@ def funnel(
     present = dict.fromkeys(checked.stage_names, 0)
     moves: dict[tuple[str | None, str], int] = {}
     movers: dict[tuple[str | None, str], int] = {}
-    for number, customer in enumerate(customers):
+    for number, customer in enumerate(_population(customers)):
         path = f"$.customers[{number}]"
         state = checked.state_of(_customer(customer, path))
         if state.history[0].at >= after:

@@ -57,7 +57,8 @@ from typing import Any, Final
 import attrs
 from dateutil.relativedelta import relativedelta
 
-from crmcore._kernel._checks import is_bool, optional_aware, require_aware, type_name
+from crmcore._kernel._checks import MAX_INT, is_bool, optional_aware, require_aware, type_name
+from crmcore._kernel._fields import Checked
 from crmcore._kernel._money import Money
 from crmcore.customers import Customer, LifecycleState
 from crmcore.errors import InvalidType, ValidationError
@@ -116,6 +117,8 @@ def _count(path: str) -> Any:
             raise InvalidType(f"must be an int, not {type_name(value)}", path=path)
         if value < 0:
             raise ValidationError("must be 0 or more", path=path, code="negative")
+        if value > MAX_INT:
+            raise ValidationError("must be at most 2**63 - 1", path=path, code="range")
 
     return check
 
@@ -287,7 +290,7 @@ DEFAULT_POLICY: Final = ProgressionPolicy()
 
 
 @attrs.frozen(slots=True)
-class Step:
+class Step(Checked):
     """One move progression calls for, and why.
 
     Attributes:
@@ -363,7 +366,17 @@ def _is_client(facts: Facts, at: datetime, policy: ProgressionPolicy) -> bool:
 
 
 def justified_rung(facts: Facts, at: datetime, policy: ProgressionPolicy) -> str:
-    """The highest rung of the ladder the facts justify at ``at``."""
+    """The highest rung of the ladder the facts justify at ``at``.
+
+    Raises:
+        ValidationError: ``facts`` is not Facts, ``policy`` not a
+            ProgressionPolicy, or ``at`` is naive.
+    """
+    if not isinstance(facts, Facts):
+        raise InvalidType(f"must be Facts, not {type_name(facts)}", path="$.facts")
+    if not isinstance(policy, ProgressionPolicy):
+        raise InvalidType(f"must be a ProgressionPolicy, not {type_name(policy)}", path="$.policy")
+    at = require_aware(at, "$.at")
     if facts.purchase_count == 0:
         return _L.PROSPECT.value if facts.qualified else _L.SUSPECT.value
     highest_first = (

@@ -23,8 +23,10 @@ from crmcore._kernel._checks import (
     enum_converter,
     instance_of,
     optional_aware,
+    require_aware,
     type_name,
 )
+from crmcore._kernel._fields import Checked
 from crmcore._kernel._ids import OrderId, RewardId
 from crmcore._kernel._money import Money
 from crmcore.errors import InvalidType, ValidationError
@@ -94,13 +96,19 @@ def _entry_expires_at(value: object) -> datetime | None:
     return optional_aware("$.expires_at")(value)
 
 
+#: Most entries one ledger holds (an entry's ``lot`` is an index below it).
+MAX_LEDGER_ENTRIES: Final = 100_000
+
+
 def _entry_lot(_: object, __: attrs.Attribute[Any], value: object) -> None:
     if value is None:
         return
     if isinstance(value, bool) or not isinstance(value, int):
         raise InvalidType(f"must be an int, not {type_name(value)}", path="$.lot")
-    if value < 0:
-        raise ValidationError("must be 0 or more", path="$.lot", code="range")
+    if not 0 <= value < MAX_LEDGER_ENTRIES:  # an index of the ledger
+        raise ValidationError(
+            f"must be from 0 to {MAX_LEDGER_ENTRIES - 1}", path="$.lot", code="range"
+        )
 
 
 @attrs.frozen(slots=True, kw_only=True)
@@ -195,7 +203,7 @@ class LedgerEntry:
 
 
 @attrs.frozen(slots=True, kw_only=True)
-class PointsLot:
+class PointsLot(Checked):
     """The points one earning (or positive adjustment) added, and how many are left.
 
     Attributes:
@@ -213,12 +221,17 @@ class PointsLot:
     expires_at: datetime | None
 
     def lapsed(self, at: datetime) -> bool:
-        """True if the lot's points can no longer be spent at ``at``."""
-        return self.expires_at is not None and self.expires_at <= at
+        """True if the lot's points can no longer be spent at ``at``.
+
+        Raises:
+            ValidationError: ``at`` is not a timezone-aware datetime.
+        """
+        when = require_aware(at, "$.at")
+        return self.expires_at is not None and self.expires_at <= when
 
 
 @attrs.frozen(slots=True, kw_only=True)
-class PointsTotals:
+class PointsTotals(Checked):
     """Lifetime sums of the ledger by kind (redeemed and expired as positive numbers)."""
 
     earned: int

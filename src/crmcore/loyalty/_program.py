@@ -72,6 +72,7 @@ from crmcore._kernel._checks import (
     to_decimal,
     type_name,
 )
+from crmcore._kernel._fields import Checked
 from crmcore._kernel._ids import ProgramId, RewardId
 from crmcore._kernel._money import (
     Money,
@@ -427,10 +428,19 @@ class Tier:
             return Decimal(self.points_below)
         return None
 
-    def contains(self, qualifying: Decimal) -> bool:
-        """True if a qualifying value (an amount or points) falls in the tier's range."""
+    def contains(self, qualifying: Decimal | int) -> bool:
+        """True if a qualifying value (an amount or points) falls in the tier's range.
+
+        Raises:
+            ValidationError: ``qualifying`` is not a finite Decimal or an int.
+        """
+        if isinstance(qualifying, bool) or not isinstance(qualifying, (Decimal, int)):
+            raise InvalidType(
+                f"must be a Decimal or an int, not {type_name(qualifying)}", path="$.qualifying"
+            )
+        value = to_decimal(qualifying, "$.qualifying")
         upper = self.upper
-        return self.lower <= qualifying and (upper is None or qualifying < upper)
+        return self.lower <= value and (upper is None or value < upper)
 
 
 # -- rewards ---------------------------------------------------------------------------------
@@ -452,6 +462,19 @@ def _reward_stock(value: object) -> int | None:
     return None if value is None else points_value(value, "$.stock")
 
 
+def _later(when: datetime, period: Period) -> datetime:
+    """``when`` plus one ``period``, refused past the calendar's range (year 1 to 9999)."""
+    try:
+        result: datetime = when + period.to_relativedelta()
+    except (OverflowError, ValueError):
+        raise ValidationError(
+            "lies too close to the end of the calendar (year 9999) for the period",
+            path="$.earned_at",
+            code="date_range",
+        ) from None
+    return result
+
+
 @attrs.frozen(slots=True, kw_only=True)
 class Reward:
     """One reward of the catalogue: what it costs in points, who may take it, how many are left.
@@ -471,7 +494,7 @@ class Reward:
 
 
 @attrs.frozen(slots=True, kw_only=True)
-class EarnQuote:
+class EarnQuote(Checked):
     """How many points a purchase earns, and why.
 
     Attributes:
@@ -795,8 +818,7 @@ class LoyaltyProgram:
         when = require_aware(earned_at, "$.earned_at")
         if self.expiry is None:
             return None
-        result: datetime = when + self.expiry.to_relativedelta()
-        return result
+        return _later(when, self.expiry)
 
     def qualifying_until(self, earned_at: datetime) -> datetime:
         """When activity of ``earned_at`` stops counting towards tiers: ``tier_window`` later.
@@ -804,10 +826,7 @@ class LoyaltyProgram:
         Activity counts from the moment it happens up to this instant (exclusive):
         that is the rolling window, taken with calendar arithmetic.
         """
-        result: datetime = (
-            require_aware(earned_at, "$.earned_at") + self.tier_window.to_relativedelta()
-        )
-        return result
+        return _later(require_aware(earned_at, "$.earned_at"), self.tier_window)
 
     # -- rewards ---------------------------------------------------------------------------
 

@@ -47,6 +47,7 @@ from enum import StrEnum
 import attrs
 
 from crmcore._kernel._checks import enum_converter, require_type, type_name
+from crmcore._kernel._fields import Checked
 from crmcore._kernel._money import Money, currency
 from crmcore.errors import InvalidType, ValidationError
 from crmcore.sales._opportunities import Opportunity
@@ -67,7 +68,7 @@ class ForecastPeriod(StrEnum):
 
 
 @attrs.frozen(slots=True, kw_only=True)
-class ForecastLine:
+class ForecastLine(Checked):
     """The open opportunities of one stage closing in one period, in one currency.
 
     Attributes:
@@ -90,7 +91,7 @@ class ForecastLine:
 
 
 @attrs.frozen(slots=True, kw_only=True)
-class PeriodForecast:
+class PeriodForecast(Checked):
     """Everything one period holds in one currency: open deals (weighted) and deals won.
 
     Attributes:
@@ -113,7 +114,7 @@ class PeriodForecast:
 
 
 @attrs.frozen(slots=True, kw_only=True)
-class PipelineForecast:
+class PipelineForecast(Checked):
     """The forecast: lines per period, currency and stage, and totals per period and currency.
 
     Lines and periods are sorted by currency, then period; lines of one

@@ -32,6 +32,7 @@ from crmcore._kernel._checks import (
     check_name,
     clean_text,
     enum_converter,
+    error_path,
     items_of,
     to_decimal,
     type_name,
@@ -179,6 +180,7 @@ class PipelineDefinition:
         Raises:
             ValidationError: the pipeline has no such stage (code ``unknown_stage``).
         """
+        path = error_path(path)
         for stage in self.stages:
             if stage.code == code:
                 return stage

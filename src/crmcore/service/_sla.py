@@ -93,6 +93,8 @@ MAX_RULES: Final = 100
 MAX_NAME: Final = 100
 #: Highest escalation level.
 MAX_LEVEL: Final = 10
+#: Most cases :func:`breached_cases` measures in one call.
+MAX_CASES: Final = 1_000_000
 
 _SECOND: Final = timedelta(seconds=1)
 _ZERO: Final = timedelta(0)
@@ -635,9 +637,21 @@ def escalate_due(case: Case, policy: SlaPolicy, *, at: datetime) -> Case:
 def breached_cases(
     cases: Iterable[Case], policy: SlaPolicy, *, at: datetime
 ) -> tuple[SlaStatus, ...]:
-    """The SLA statuses of the cases in ``cases`` that are breached at ``at``."""
+    """The SLA statuses of the cases in ``cases`` that are breached at ``at``.
+
+    Cases opened after ``at`` are left out.
+
+    Raises:
+        ValidationError: ``cases`` is not a sequence of Case (the path names the
+            item), ``policy`` is not an SlaPolicy, or ``at`` is naive.
+    """
+    checked = items_of(cases, Case, "$.cases", "a Case", max_items=MAX_CASES, noun="cases")
+    checked_policy = instance_of(SlaPolicy, "an SlaPolicy")(policy, "$.policy")
+    when = require_aware(at, "$.at")
     return tuple(
         status
-        for status in (sla_status(case, policy, at=at) for case in cases if case.opened_at <= at)
+        for status in (
+            sla_status(case, checked_policy, at=when) for case in checked if case.opened_at <= when
+        )
         if status.breached
     )
