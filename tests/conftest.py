@@ -14,6 +14,11 @@ choose one with the ``HYPOTHESIS_PROFILE`` environment variable:
 Every profile turns the per-example deadline off: a slow first call (imports,
 caches) on a busy machine must not fail a property.
 
+The fuzz suite in ``tests/robustness/`` runs hundreds of parametrized
+targets; each takes a share of the loaded profile's ``max_examples``
+(``_fuzz.fuzz_settings``), never a number of its own, so ``nightly`` is its
+long form too.
+
 Tests that take long are marked ``slow``; they still run by default
 (``-m "not slow"`` leaves them out for a quick loop).
 

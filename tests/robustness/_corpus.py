@@ -1,0 +1,669 @@
+"""The deterministic corpus: one valid value of (nearly) every public type.
+
+Everything here is built through the public commands, so the corpus also
+documents how each value comes about. The fuzz tests mix these values with
+values drawn from :mod:`crmcore.testing.strategies`.
+"""
+
+from collections.abc import Mapping
+from datetime import UTC, date, datetime, timedelta, timezone
+from decimal import Decimal
+from typing import Any
+
+import attrs
+from hypothesis import strategies as st
+
+import crmcore
+from crmcore import (
+    Money,
+    StaffId,
+    analytics,
+    clv,
+    commerce,
+    customers,
+    events,
+    feedback,
+    interactions,
+    lifecycle,
+    loyalty,
+    repository,
+    sales,
+    segmentation,
+    service,
+)
+from crmcore.commerce import (
+    Order,
+    OrderId,
+    OrderLine,
+    PaymentId,
+    Period,
+    Plan,
+    PlanId,
+    ProductId,
+    Subscription,
+    SubscriptionId,
+)
+from crmcore.customers import (
+    ConsentRecord,
+    ContactPoint,
+    Customer,
+    CustomerId,
+    OrganizationName,
+    PersonName,
+    PostalAddress,
+)
+from crmcore.errors import CrmcoreError
+from crmcore.feedback import CesResponse, CsatResponse, FeedbackId, NpsResponse, Review, ReviewId
+from crmcore.interactions import Interaction, InteractionId
+from crmcore.lifecycle import CRM_STAGES, RELATIONSHIP_LADDER
+from crmcore.loyalty import (
+    BonusRule,
+    EarnRate,
+    LoyaltyAccount,
+    LoyaltyAccountId,
+    LoyaltyProgram,
+    ProgramId,
+    Reward,
+    RewardId,
+    Tier,
+)
+from crmcore.sales import STANDARD_PIPELINE, BantScore, Lead, LeadId, OpportunityId
+from crmcore.serialization import from_dict, to_dict
+from crmcore.service import (
+    BusinessCalendar,
+    Case,
+    CaseId,
+    CasePriority,
+    EscalationRule,
+    SlaPolicy,
+    SlaTarget,
+)
+from crmcore.testing import strategies as crm
+
+from ._fuzz import ROUND_TRIP_TYPES
+
+# -- a deterministic corpus: one valid value of (nearly) every public type -------------------
+
+WIB = timezone(timedelta(hours=7))
+T0 = datetime(2024, 1, 8, 9, 0, tzinfo=WIB)
+HOUR = timedelta(hours=1)
+DAY = timedelta(days=1)
+#: Generated histories end before this; commands happen at LATER.
+BASE_END = datetime(2025, 1, 1, tzinfo=UTC)
+LATER = datetime(2031, 6, 2, 9, 0, tzinfo=UTC)
+CID = CustomerId("c-1")
+
+
+def idr(amount: object) -> Money:
+    return Money(amount, "IDR")
+
+
+ADDRESS = PostalAddress(["Jl. Merdeka 1"], "ID", locality="Bandung", postal_code="40111")
+EMAIL = ContactPoint("email", "ana@example.com", primary=True)
+ANA = (
+    Customer.register(
+        CID,
+        name=PersonName("Ana", family="Putri", preferred="Ani"),
+        at=T0,
+        birth_date=date(1992, 2, 29),
+        addresses=[ADDRESS],
+        preferred_language="id",
+        attributes={"store": "BDG-01"},
+        contact_points=[EMAIL, ContactPoint.phone("+62 812 3456 7890")],
+        tags=["vip"],
+    )
+    .give_consent("email", "marketing", at=T0 + HOUR, source="signup")
+    .withdraw_consent("email", "marketing", at=T0 + 2 * HOUR, source="unsubscribe")
+    .give_consent("email", "service", at=T0 + 2 * HOUR, source="signup")
+    .verify_contact_point("email", "ana@example.com", at=T0 + 3 * HOUR)
+    .rename(PersonName("Ana", family="Putri"), at=T0 + 4 * HOUR)
+    .set_attribute("tier", 3, at=T0 + 4 * HOUR)
+    .remove_attribute("tier", at=T0 + 4 * HOUR)
+    .add_tag("gold", at=T0 + 5 * HOUR)
+    .remove_tag("gold", at=T0 + 5 * HOUR)
+    .change_birth_date(date(1992, 3, 1), at=T0 + 5 * HOUR)
+    .set_preferred_language("en", at=T0 + 5 * HOUR)
+    .add_address(PostalAddress(["Jl. Asia Afrika 2"], "ID"), at=T0 + 5 * HOUR)
+    .remove_address(PostalAddress(["Jl. Asia Afrika 2"], "ID"), at=T0 + 5 * HOUR)
+    .add_contact_point(ContactPoint("email", "ana.work@example.com"), at=T0 + 5 * HOUR)
+    .set_primary_contact_point("email", "ana.work@example.com", at=T0 + 5 * HOUR)
+    .remove_contact_point("email", "ana.work@example.com", at=T0 + 5 * HOUR)
+)
+ANA = RELATIONSHIP_LADDER.fire(ANA, "qualify", at=T0 + 6 * HOUR, actor="agent-7")
+ORG = Customer.register(CustomerId("c-2"), name=OrganizationName("PT Kopi", trading="Kopi"), at=T0)
+
+TEA = OrderLine(ProductId("tea"), 2, idr(50_000), category="tea")
+CAKE = OrderLine(ProductId("cake"), 1, idr(30_000), category="cake", discount=idr(5000))
+ORDER = (
+    Order.place(OrderId("o-1"), customer_id=CID, lines=[TEA, CAKE], at=T0 + DAY)
+    .record_failed_payment(
+        PaymentId("p-0"), idr(125_000), at=T0 + DAY, method="card", reason="card_declined"
+    )
+    .record_payment(PaymentId("p-1"), idr(125_000), at=T0 + DAY + HOUR, method="card")
+    .fulfil(at=T0 + 2 * DAY)
+    .return_items({0: 1}, at=T0 + 3 * DAY, refund=idr(50_000), reason="broken")
+    .refund(idr(1000), at=T0 + 3 * DAY, reason="goodwill")
+)
+PLACED = Order.place(OrderId("o-2"), customer_id=CID, lines=[TEA], at=T0 + DAY)
+CANCELLED = PLACED.cancel(at=T0 + 2 * DAY, reason="changed mind")
+
+PLAN = Plan(
+    id=PlanId("monthly"),
+    name="Monthly",
+    price=idr(99_000),
+    period=Period.months(1),
+    product_type="data",
+    trial=Period.days(7),
+)
+SUBSCRIPTION = (
+    Subscription.start(
+        SubscriptionId("s-1"), customer_id=CID, plan=PLAN, at=T0, periods=12, grace_days=3
+    )
+    .record_payment(PaymentId("sp-1"), idr(99_000), at=T0 + 8 * DAY, method="card")
+    .record_failed_payment(
+        PaymentId("sp-2"), idr(99_000), at=T0 + 38 * DAY, reason="insufficient_funds"
+    )
+    .refresh(at=T0 + 45 * DAY)
+    .cancel(at=T0 + 46 * DAY, reason="too pricey")
+    .resume(at=T0 + 47 * DAY)
+    .renew(at=T0 + 48 * DAY, periods=2)
+)
+EXPIRED = Subscription.start(
+    SubscriptionId("s-2"), customer_id=CID, plan=PLAN, at=T0, periods=1
+).refresh(at=T0 + 400 * DAY)
+
+CALENDAR = BusinessCalendar.standard(["09:00-17:00"], time_zone=WIB, holidays=[date(2024, 1, 10)])
+POLICY = SlaPolicy(
+    "standard",
+    CALENDAR,
+    [SlaTarget(p, 60, 480) for p in CasePriority],
+    [EscalationRule(name="lead", metric="resolution", level=1, percent=80, notify_role="lead")],
+)
+OPEN_CASE = Case.open(
+    CaseId("k-1"),
+    customer_id=CID,
+    kind="complaint",
+    subject="Late delivery",
+    channel="email",
+    at=T0 + DAY,
+    description="Parcel arrived late",
+    order_id=OrderId("o-1"),
+)
+CASE = service.escalate_due(
+    OPEN_CASE.assign(StaffId("agent-1"), at=T0 + DAY + HOUR)
+    .respond(at=T0 + DAY + 2 * HOUR)
+    .change_priority("high", at=T0 + DAY + 2 * HOUR),
+    POLICY,
+    at=T0 + 5 * DAY,
+)
+CLOSED_CASE = (
+    CASE.wait_on_customer(at=T0 + 5 * DAY, reason="asked for a photo")
+    .resolve(at=T0 + 6 * DAY, reason="refunded")
+    .reopen(at=T0 + 6 * DAY, reason="still broken")
+    .resolve(at=T0 + 7 * DAY)
+    .close(at=T0 + 8 * DAY)
+)
+ESCALATION = CASE.escalations[0]
+SLA_STATUS = service.sla_status(CLOSED_CASE, POLICY, at=T0 + 9 * DAY)
+
+INTERACTION = Interaction.log(
+    InteractionId("i-1"),
+    customer_id=CID,
+    kind="call",
+    channel="phone",
+    direction="inbound",
+    at=T0 + DAY,
+    subject="Where is my parcel",
+    notes="Customer upset",
+    staff_id=StaffId("agent-1"),
+    duration=timedelta(minutes=5),
+).link(at=T0 + DAY, case_id=CaseId("k-1"))
+
+REVIEW = Review.receive(
+    ReviewId("r-1"),
+    platform="google",
+    rating=1,
+    at=T0 + 2 * DAY,
+    text="Terrible service",
+    author_name="Ana P",
+    url="https://example.com/r/1",
+    customer_id=CID,
+)
+ANSWERED = REVIEW.answer(at=T0 + 3 * DAY)
+CARE = ContactPoint("email", "care@example.com")
+RESPONSE_PLAN = feedback.response_plan(
+    REVIEW,
+    customer_name=PersonName("Ana"),
+    service_standard="We deliver within two days.",
+    compensation="a free coffee",
+    offline_contact=CARE,
+)
+NPS = NpsResponse.record(
+    FeedbackId("f-1"),
+    customer_id=CID,
+    score=9,
+    at=T0 + DAY,
+    comment="great",
+    order_id=OrderId("o-1"),
+)
+CSAT = CsatResponse.record(
+    FeedbackId("f-2"), customer_id=CID, score=4, at=T0 + DAY, case_id=CaseId("k-1")
+)
+CES = CesResponse.record(FeedbackId("f-3"), customer_id=CID, score=2, at=T0 + DAY)
+
+PROGRAM = LoyaltyProgram(
+    id=ProgramId("points"),
+    name="Kopi Points",
+    currency="IDR",
+    earn_rate=EarnRate(1, idr(10_000)),
+    tiers=[
+        Tier.by_points("bronze", 0, below=100),
+        Tier.by_points("silver", 100, below=300, multiplier=2),
+        Tier.by_points("gold", 300, multiplier=3),
+    ],
+    points_per_order=5,
+    bonuses=[
+        BonusRule(code="bday", kind="birthday_month", multiplier=2),
+        BonusRule(
+            code="promo", kind="campaign", extra_points=10, starts_at=T0, ends_at=T0 + 30 * DAY
+        ),
+    ],
+    expiry=Period.days(30),
+    tier_window=Period.days(60),
+    downgrade_grace=Period.days(10),
+    rewards=[
+        Reward(id=RewardId("coffee"), name="Free coffee", points_cost=40, stock=5),
+        Reward(id=RewardId("lounge"), name="Lounge", points_cost=10, min_tier="gold"),
+    ],
+)
+SPEND_PROGRAM = LoyaltyProgram(
+    id=ProgramId("spend"),
+    name="Spend",
+    currency="IDR",
+    earn_rate=EarnRate(1, idr(10_000)),
+    tiers=[
+        Tier.by_spend("bronze", idr(0), below=idr(1_000_000)),
+        Tier.by_spend("gold", idr(1_000_000), multiplier="1.5"),
+    ],
+    tier_window=Period.months(12),
+)
+ACCOUNT = (
+    LoyaltyAccount.enroll(LoyaltyAccountId("la-1"), customer_id=CID, program=PROGRAM, at=T0)
+    .earn_for_order(ORDER, PROGRAM, at=T0 + 2 * DAY, birth_date=date(1992, 2, 29))
+    .earn(200, PROGRAM, at=T0 + 3 * DAY, reason="welcome")
+    .redeem_reward(RewardId("coffee"), PROGRAM, at=T0 + 4 * DAY)
+    .redeem(5, at=T0 + 4 * DAY, reason="misc")
+    .adjust(-3, at=T0 + 4 * DAY, reason="correction")
+    .evaluate_tier(PROGRAM, at=T0 + 5 * DAY)
+    .change_tier("gold", PROGRAM, at=T0 + 5 * DAY, reason="vip")
+)
+LAPSED_ACCOUNT = ACCOUNT.expire_due(at=T0 + 60 * DAY)
+SPEND_ACCOUNT = LoyaltyAccount.enroll(
+    LoyaltyAccountId("la-2"), customer_id=CID, program=SPEND_PROGRAM, at=T0
+).evaluate_tier(SPEND_PROGRAM, at=T0 + DAY, qualifying_spend=idr(2_000_000))
+
+PIPELINE = STANDARD_PIPELINE
+LEAD = (
+    Lead.capture(
+        LeadId("l-1"),
+        name=PersonName("Budi"),
+        source="web",
+        at=T0,
+        contact_points=[ContactPoint("email", "budi@example.com")],
+        interest="coffee machines",
+        campaign="ramadan",
+        owner=StaffId("rep-1"),
+    )
+    .contact(at=T0 + HOUR)
+    .rescore(BantScore(True, True, True, False), at=T0 + HOUR)
+    .assign(StaffId("rep-2"), at=T0 + HOUR)
+    .qualify(at=T0 + 2 * HOUR, score=BantScore(True, True, True, True))
+)
+RECYCLED_LEAD = (
+    Lead.capture(
+        LeadId("l-2"), name=OrganizationName("PT Teh"), source="referral", at=T0, referred_by=CID
+    )
+    .disqualify(at=T0 + HOUR, reason="no budget")
+    .recycle(at=T0 + 2 * HOUR)
+)
+CONVERSION = LEAD.convert(
+    CustomerId("c-3"),
+    at=T0 + 3 * HOUR,
+    opportunity_id=OpportunityId("opp-1"),
+    pipeline=PIPELINE,
+    amount=idr(45_000_000),
+    expected_close=date(2024, 3, 1),
+    opportunity_name="Machines",
+    owner=StaffId("rep-1"),
+)
+assert CONVERSION.opportunity is not None
+OPPORTUNITY = (
+    CONVERSION.opportunity.move_to("qualification", PIPELINE, at=T0 + DAY, reason="fit")
+    .change_amount(idr(50_000_000), at=T0 + DAY)
+    .change_expected_close(date(2024, 4, 1), at=T0 + DAY)
+    .assign(StaffId("rep-2"), at=T0 + DAY)
+    .set_next_step("Send quote", at=T0 + DAY, due=date(2024, 1, 20))
+)
+LOST = OPPORTUNITY.lose(PIPELINE, at=T0 + 2 * DAY, reason="price")
+RESTORED = LOST.reopen(PIPELINE, at=T0 + 3 * DAY)
+WON = OPPORTUNITY.win(PIPELINE, at=T0 + 4 * DAY, reason="signed")
+FORECAST = sales.pipeline_forecast([OPPORTUNITY, WON, RESTORED], PIPELINE)
+
+CORPUS_ROOTS: tuple[object, ...] = (
+    ANA,
+    ORG,
+    ORDER,
+    CANCELLED,
+    SUBSCRIPTION,
+    EXPIRED,
+    SUBSCRIPTION.cancel(at=T0 + 50 * DAY, immediately=True),
+    EXPIRED.payment_history(at=LATER),
+    CASE,
+    CLOSED_CASE,
+    POLICY,
+    PIPELINE,
+    SLA_STATUS,
+    INTERACTION,
+    ANSWERED,
+    RESPONSE_PLAN,
+    NPS,
+    CSAT,
+    CES,
+    feedback.nps_breakdown([NPS, 3, 8]),
+    PROGRAM,
+    PROGRAM.points_for(idr(100_000), placed_at=T0),
+    SPEND_PROGRAM,
+    ACCOUNT,
+    ACCOUNT.lots(at=T0 + 5 * DAY),
+    ACCOUNT.totals(),
+    LAPSED_ACCOUNT,
+    SPEND_ACCOUNT,
+    LEAD,
+    RECYCLED_LEAD,
+    CONVERSION,
+    LOST,
+    RESTORED,
+    WON,
+    FORECAST,
+    ANA.consent_decision("email", "service", at=LATER),
+    crmcore.currency("IDR"),
+    interactions.timeline(CID, ORDER, CASE, INTERACTION, SUBSCRIPTION),
+)
+
+
+def harvest(roots: tuple[object, ...]) -> dict[type, object]:
+    """The first value of each attrs type found anywhere under ``roots``."""
+    found: dict[type, object] = {}
+    stack = list(roots)
+    seen: set[int] = set()
+    while stack:
+        obj = stack.pop()
+        if id(obj) in seen:
+            continue
+        seen.add(id(obj))
+        if attrs.has(type(obj)):
+            found.setdefault(type(obj), obj)
+            stack.extend(getattr(obj, a.name) for a in attrs.fields(type(obj)))
+        elif isinstance(obj, (tuple, list, frozenset, set)):
+            stack.extend(obj)
+        elif isinstance(obj, Mapping):
+            stack.extend(obj.keys())
+            stack.extend(obj.values())
+    return found
+
+
+def _samples() -> dict[type, object]:
+    """Samples of every attrs type; abstract bases are built from a subclass's fields."""
+    found = harvest(CORPUS_ROOTS)
+    for cls in public_attrs_types():
+        if cls in found:
+            continue
+        donor = next((v for t, v in found.items() if issubclass(t, cls)), None)
+        if donor is not None:
+            names = {a.name for a in attrs.fields(cls) if a.init}
+            fields = attrs.fields(type(donor))
+            kwargs = {a.alias: getattr(donor, a.name) for a in fields if a.name in names}
+            try:
+                found[cls] = cls(**kwargs)
+            except CrmcoreError:  # an abstract base that refuses direct use
+                continue
+    return found
+
+
+#: The public modules whose ``__all__`` the fuzz tables are checked against.
+FUZZED_MODULES = (
+    crmcore,
+    customers,
+    interactions,
+    commerce,
+    service,
+    feedback,
+    loyalty,
+    sales,
+    lifecycle,
+    clv,
+    segmentation,
+    analytics,
+    events,
+)
+
+
+def public_attrs_types() -> list[type]:
+    """Every attrs class exported by a public crmcore package (the repository's too)."""
+    out: list[type] = []
+    for module in (*FUZZED_MODULES, repository):
+        for name in module.__all__:
+            obj = getattr(module, name)
+            if isinstance(obj, type) and attrs.has(obj) and obj not in out:
+                out.append(obj)
+    return out
+
+
+# -- strategies of subjects, mixed with the corpus ------------------------------------------
+
+
+def either(corpus: object, strategy: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    return st.one_of(st.just(corpus), strategy)
+
+
+CUSTOMERS = either(
+    ANA, crm.customers(max_contact_points=2, max_consents=2, max_tags=2, max_created_at=BASE_END)
+)
+ORDERS = either(ORDER, crm.orders(max_lines=2, max_steps=3, max_created_at=BASE_END))
+CASES = either(CASE, crm.cases(max_steps=3, max_created_at=BASE_END))
+SUBSCRIPTIONS = either(SUBSCRIPTION, crm.subscriptions(max_steps=3, max_created_at=BASE_END))
+INTERACTIONS = either(INTERACTION, crm.interactions(max_created_at=BASE_END))
+REVIEWS = either(REVIEW, crm.reviews(max_created_at=BASE_END))
+SURVEYS = either(NPS, crm.survey_responses(max_created_at=BASE_END))
+CALENDARS = either(CALENDAR, crm.business_calendars(max_holidays=2))
+POLICIES = either(POLICY, crm.sla_policies(max_rules=2))
+MONEYS = either(idr(125_000), crm.moneys())
+PROGRAMS = st.sampled_from([PROGRAM, SPEND_PROGRAM])
+ACCOUNTS = st.sampled_from([ACCOUNT, LAPSED_ACCOUNT, SPEND_ACCOUNT])
+LEADS = st.sampled_from([LEAD, RECYCLED_LEAD])
+OPPORTUNITIES = st.sampled_from([OPPORTUNITY, LOST, WON])
+PIPELINES = st.just(PIPELINE)
+DEFINITIONS = either(RELATIONSHIP_LADDER, crm.lifecycle_definitions(max_states=4))
+
+
+def first_point(customer: Customer) -> ContactPoint:
+    return customer.contact_points[0] if customer.contact_points else EMAIL
+
+
+def money_like(amount: object, like: Money) -> Money:
+    return Money(amount, like.currency)
+
+
+def order_money(order: Order) -> Money:
+    return order.lines[0].unit_price
+
+
+def sub_money(subscription: Subscription) -> Money:
+    return subscription.plan.price
+
+
+CONSENT = ConsentRecord("email", "marketing", "granted", LATER, "form")
+LATER_CP = ContactPoint("sms", "+6281234567890")
+
+# -- lifecycles ------------------------------------------------------------------------------
+
+FACTS = lifecycle.Facts(
+    purchase_count=3,
+    first_purchase_at=T0,
+    last_purchase_at=T0 + 30 * DAY,
+    total_spend=idr(500_000),
+    qualified=True,
+    referrals=1,
+)
+POLICY_LADDER = lifecycle.ProgressionPolicy(client_spend=idr(100_000))
+STAGE_CHANGES = ANA.lifecycle_of(RELATIONSHIP_LADDER).history  # type: ignore[union-attr]
+FUNNEL = lifecycle.funnel([ANA, ORG], RELATIONSHIP_LADDER, start=T0, end=LATER)
+DISTRIBUTION = lifecycle.stage_distribution([ANA, ORG], RELATIONSHIP_LADDER, at=LATER)
+STANDARD_DEFINITIONS = st.sampled_from([RELATIONSHIP_LADDER, CRM_STAGES])
+
+
+def first_trigger(definition: lifecycle.LifecycleDefinition) -> str:
+    allowed = definition.allowed_triggers(ANA)
+    return allowed[0] if allowed else definition.triggers[0]
+
+
+# -- lifetime value --------------------------------------------------------------------------
+
+FREQUENCY = [0, 1, 2, 3, 0, 5, 1]
+RECENCY = [0.0, 3.0, 10.0, 20.0, 0.0, 28.0, 7.0]
+AGE = [30.0, 30.0, 30.0, 32.0, 25.0, 30.0, 40.0]
+SPEND = [0.0, 20.0, 35.5, 12.0, 0.0, 50.0, 8.0]
+BG_PARAMS = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
+MODELS = {
+    "BetaGeo": clv.BetaGeo(params=BG_PARAMS),
+    "ModifiedBetaGeo": clv.ModifiedBetaGeo(params=BG_PARAMS),
+    "ParetoNBD": clv.ParetoNBD(params={"r": 0.55, "alpha": 10.58, "s": 0.61, "beta": 11.66}),
+}
+BGBB = clv.BetaGeoBetaBinom(params={"alpha": 1.204, "beta": 0.750, "gamma": 0.657, "delta": 2.783})
+GAMMA = clv.GammaGamma(params={"p": 6.25, "q": 3.74, "v": 15.44})
+SBG = clv.ShiftedBetaGeometric(params={"alpha": 0.668, "beta": 3.806})
+PURCHASES = [
+    ("ana", T0, Decimal("40.00")),
+    ("ana", T0 + 3 * DAY, Decimal("30.00")),
+    ("ana", T0 + 10 * DAY, "20"),
+    ("ben", T0 + 8 * DAY, Decimal("15.00")),
+    ("ben", T0 + 9 * DAY, Decimal("-5.00")),
+]
+SUMMARY_END = T0 + 20 * DAY
+SUMMARY_TABLE = clv.summarize(PURCHASES, period="day", observation_end=SUMMARY_END)
+SUMMARY_ROWS = [
+    ("ana", 2818, Decimal("40.00"), Decimal(0)),
+    ("ana", 2819, Decimal("30.00"), Decimal(0)),
+    ("ben", 2819, None, Decimal("-5.00")),
+]
+
+
+def accumulator() -> clv.SummaryAccumulator:
+    acc = clv.SummaryAccumulator(period="day", tz=UTC)
+    acc.extend(PURCHASES)
+    return acc
+
+
+# -- segmentation ----------------------------------------------------------------------------
+
+RULE = segmentation.all_of(
+    segmentation.field("orders_count") >= 2,
+    segmentation.field("tags").has("vip"),
+    segmentation.not_(segmentation.field("email").is_empty()),
+)
+RULES = st.sampled_from(
+    [
+        RULE,
+        segmentation.any_of(
+            segmentation.field("stage") == "client", segmentation.field("age") < 30
+        ),
+        segmentation.not_(segmentation.field("tags").has_any(["vip", "gold"])),
+        segmentation.field("last_purchase_at").within_last(days=30),
+        segmentation.field("clv") >= idr(1_000_000),
+        segmentation.field("birth_date").birthday_within(days=7),
+    ]
+)
+RFM_VALUES = [
+    segmentation.RfmValues(f"c-{i}", 10 * i, 6 - i, Money(100 * (6 - i), "USD"))
+    for i in range(1, 6)
+]
+RFM_SCORES = segmentation.score_rfm(RFM_VALUES)
+CLV_VALUES = {f"c-{i}": idr(i * 100_000) for i in range(1, 11)}
+SNAPSHOT = segmentation.snapshot(ANA, at=LATER, facts={"orders_count": 3, "clv": idr(2_000_000)})
+SEGMENT_ID = segmentation.SegmentId("repeat")
+DYNAMIC = segmentation.DynamicSegment(SEGMENT_ID, "Repeat buyers", RULE)
+STATIC = segmentation.StaticSegment(segmentation.SegmentId("vips"), "VIPs", [CID])
+FROZEN_SEGMENT = DYNAMIC.freeze({CID: SNAPSHOT}, at=LATER)
+POPULATION = {CID: SNAPSHOT, CustomerId("c-2"): {"orders_count": 1}}
+ORDER_TUPLES = [
+    ("ana", T0, idr(120_000), [("tea", "tea", 2)]),
+    ("budi", T0 + 15 * DAY, idr(45_000), [("cake", "cake", 1)]),
+    ("ana", T0 + 40 * DAY, idr(80_000), [("tea", "tea", 1), ("cake", "cake", 1)]),
+    ("citra", T0 + 45 * DAY, idr(300_000), [("oolong", "tea", 3)]),
+]
+FIELD = segmentation.field("attributes.score")
+TRANSITIONS = [
+    ("ana", None, "prospect", T0),
+    ("ana", "prospect", "first_time_customer", T0 + DAY),
+    ("budi", None, "prospect", T0 + DAY),
+]
+
+
+EXPLANATION = RULE.explain(SNAPSHOT, at=LATER)
+COHORTS = analytics.cohort_retention(ORDER_TUPLES)
+EXPIRING_CONSENT = ConsentRecord("email", "marketing", "granted", T0, "form", expires_at=LATER)
+
+
+CORPUS_ROOTS += (
+    FACTS,
+    POLICY_LADDER,
+    FUNNEL,
+    DISTRIBUTION,
+    RELATIONSHIP_LADDER,
+    lifecycle.progression_steps(ANA, FACTS, at=LATER, policy=POLICY_LADDER),
+    tuple(MODELS.values()),
+    BGBB,
+    GAMMA,
+    SBG,
+    SUMMARY_TABLE["ana"],
+    accumulator().state("ana"),
+    clv.formula_clv(idr(275_000), purchases_per_year=24, retention_years=3),
+    RULE,
+    segmentation.any_of(RULE, FIELD < 3),
+    RULE.explain(SNAPSHOT, at=LATER),
+    clv.BetaGeo().fit(FREQUENCY, RECENCY, AGE, max_iterations=5, require_convergence=False),
+    repository.ChangeSet(
+        changes=(repository.Change(repository.CUSTOMERS, CID, None, ANA),),
+        events=ANA.pending_events[:2],
+    ),
+    segmentation.field("x").within_last(days=3),
+    segmentation.SNAPSHOT_FIELDS["orders_count"],
+    RFM_SCORES,
+    RFM_VALUES,
+    segmentation.summarize_segments(RFM_SCORES),
+    DYNAMIC,
+    STATIC,
+    FROZEN_SEGMENT,
+    segmentation.membership_change(SEGMENT_ID, [CID], ["c-2"]),
+    segmentation.membership_change(SEGMENT_ID, [CID], ["c-2"]).events(at=LATER),
+    analytics.purchase_summary(ORDER_TUPLES),
+    analytics.top_products(ORDER_TUPLES),
+    analytics.retention_by_period(ORDER_TUPLES),
+    COHORTS,
+    analytics.nps([10, 3]),
+    analytics.csat([5, 1]),
+    analytics.stage_conversion(TRANSITIONS),
+    analytics.campaign_response([("ana", "x")], [("ana", "x")]),
+)
+SAMPLES: dict[type, object] = _samples()
+
+
+def _round_trips(value: object) -> bool:
+    """True if ``value`` is written and read back equal (such types are document kinds)."""
+    try:
+        return from_dict(type(value), to_dict(value)) == value
+    except Exception:  # noqa: BLE001 - a type that cannot round-trip is simply no document kind.
+        return False
+
+
+ROUND_TRIP_TYPES.update(t for t, v in SAMPLES.items() if _round_trips(v))
