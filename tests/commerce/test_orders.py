@@ -35,6 +35,7 @@ from crmcore.commerce import (
 )
 from crmcore.customers import CustomerId
 from crmcore.serialization import from_dict, to_dict
+from crmcore.testing import strategies as crm
 
 WIB = timezone(timedelta(hours=7))
 T0 = datetime(2026, 3, 1, 10, 0, tzinfo=WIB)
@@ -876,3 +877,87 @@ def test_a_partial_return_never_refunds_the_whole_order():
     assert OrderStatus.PARTIALLY_REFUNDED is order.status
     order = order.return_items({0: 1}, at=T0 + timedelta(days=3))
     assert usd("0.02") == order.amount_refunded
+
+
+# -- totals computed once ------------------------------------------------------------------
+
+
+def reference_totals(order):
+    """Every total as the order computed it before totals were kept: afresh, from the fields."""
+    code = order.lines[0].unit_price.currency
+
+    def total_of(amounts):
+        return Money(sum((m.amount for m in amounts), Decimal(0)), code)
+
+    def gross(line):
+        return line.unit_price * line.quantity
+
+    def net(line):
+        return gross(line) - (line.discount if line.discount is not None else Money.zero(code))
+
+    subtotal = total_of(gross(line) for line in order.lines)
+    discount = total_of(line.discount for line in order.lines if line.discount is not None)
+    total = subtotal - discount
+    paid_amount = total_of(p.amount for p in order.payments if p.succeeded)
+    refunded = total_of(r.amount for r in order.refunds)
+    cancelled = order.status is OrderStatus.CANCELLED
+    return {
+        "subtotal": subtotal,
+        "discount": discount,
+        "total": total,
+        "amount_paid": paid_amount,
+        "balance_due": Money.zero(code) if cancelled else total - paid_amount,
+        "amount_refunded": refunded,
+        "refundable": paid_amount - refunded,
+        "net_revenue": paid_amount - refunded,
+        "amount": Money.zero(code) if cancelled else total - refunded,
+        "nets": [net(line) for line in order.lines],
+    }
+
+
+def digits(money):
+    """A Money's exact digits, exponent and sign, and its currency: what ``==`` does not compare."""
+    return (money.amount.as_tuple(), money.currency)
+
+
+@given(crm.orders(max_steps=8))
+def test_kept_totals_are_the_totals_computed_afresh(order):
+    """Every total an order keeps has the digits a fresh computation from its fields gives."""
+    expected = reference_totals(order)
+    nets = expected.pop("nets")
+    for name, money in expected.items():
+        assert digits(money) == digits(getattr(order, name)), name
+    assert [digits(m) for m in nets] == [digits(line.net) for line in order.lines]
+    reloaded = from_dict(Order, to_dict(order))
+    for name, money in expected.items():
+        assert digits(money) == digits(getattr(reloaded, name)), name
+
+
+def test_totals_are_computed_once_per_order(monkeypatch):
+    """Placing, paying and reading every total many times sums the amounts a handful of times."""
+    sums = []
+    original = Order._sum
+
+    def counting(self, amounts):
+        sums.append(1)
+        return original(self, amounts)
+
+    monkeypatch.setattr(Order, "_sum", counting)
+    order = Order.place(OrderId("o-9"), customer_id=CID, lines=lines(), at=T0)
+    order = order.record_payment(PaymentId("p-1"), order.total, at=T0)
+    for _ in range(10):
+        for name in ("subtotal", "discount", "total", "amount_paid", "balance_due", "amount"):
+            getattr(order, name)
+    assert len(sums) <= 4
+
+
+def test_a_payment_keeps_the_totals_of_the_lines():
+    """The order a payment returns has the very total the placed order computed."""
+    order = place()
+    assert order.record_payment(PaymentId("p-1"), usd("1.00"), at=T0).total is order.total
+
+
+def test_the_amount_of_an_order_without_refunds_is_its_total():
+    """Total less nothing refunded: the same Money, digit for digit."""
+    order = paid()
+    assert order.amount is order.total

@@ -7,6 +7,8 @@ to 5, a score on its survey's scale, points that are not negative, a status
 move the machine allows, ...).
 """
 
+import linecache
+import traceback
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -16,6 +18,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from crmcore import CustomerId, ValidationError
+from crmcore._kernel._events import _check_text
+from crmcore._kernel._fields import _checks_of
 from crmcore.commerce import (
     SubscriptionRenewed,
     SubscriptionStarted,
@@ -183,3 +187,114 @@ def test_a_stored_review_whose_pending_event_has_a_rating_of_minus_one_is_refuse
         from_dict(Review, document)
     assert info.value.path.endswith(".rating")
     assert from_dict(Review, to_dict(review)) == review
+
+
+# -- the compiled field checks -------------------------------------------------------
+
+#: Values of the wrong type, naive, out of range or unprintable, for any event field.
+EVENT_JUNK_VALUES = (
+    None,
+    "",
+    "vip\x00",
+    "x" * 201,
+    -1,
+    2**64,
+    1.5,
+    float("nan"),
+    True,
+    (),
+    ("ok", "bad\x07"),
+    (1, 2),
+    [],
+    {},
+    datetime(2026, 3, 1),  # noqa: DTZ001 - naive on purpose.
+    T0,
+    CustomerId("c-1"),
+    SurveyKind.NPS,
+)
+EVENT_JUNK = st.sampled_from(EVENT_JUNK_VALUES)
+
+
+def reference_checks(event: DomainEvent) -> None:
+    """The checks as events ran them field by field, before they were compiled per class.
+
+    Every checked field's type (in field order), then the text of every field
+    (a str, or the str items of a tuple), then the class's own rules.
+    """
+    for name, check in _checks_of(type(event)):
+        if check is not None:
+            check(getattr(event, name), f"$.{name}")
+    for field in attrs.fields(type(event)):
+        value = getattr(event, field.name)
+        if isinstance(value, str):
+            _check_text(value, f"$.{field.name}")
+        elif isinstance(value, tuple):
+            for index, item in enumerate(value):
+                if isinstance(item, str):
+                    _check_text(item, f"$.{field.name}[{index}]")
+    event._check()
+
+
+def checked(run: Any) -> tuple[Any, ...]:
+    """("ok",) or the error's class and problems (path, code, rule)."""
+    try:
+        run()
+    except CrmcoreError as exc:
+        return (type(exc), [(p.path, p.code, p.rule) for p in exc.problems])
+    return ("ok",)
+
+
+@given(crm.domain_events(), st.data())
+def test_compiled_checks_refuse_what_the_field_by_field_checks_refuse(event, data):
+    """Junk in any fields of any event: the same outcome, error and path as checking field by field."""
+    cls = type(event)
+    names = [field.name for field in attrs.fields(cls)]
+    broken = object.__new__(cls)
+    for name in names:
+        object.__setattr__(broken, name, getattr(event, name))
+    for name in data.draw(st.lists(st.sampled_from(names), max_size=3, unique=True)):
+        object.__setattr__(broken, name, data.draw(EVENT_JUNK))
+    assert checked(lambda: reference_checks(broken)) == checked(broken.__attrs_post_init__)
+
+
+def test_every_type_is_checked_before_any_text():
+    """A control character in an earlier field is reported after a later field's wrong type."""
+    event = object.__new__(CustomerTagAdded)
+    for name, value in {
+        "sequence": 1,
+        "occurred_at": T0,
+        "actor": "bad\x00actor",
+        "correlation_id": None,
+        "causation_id": None,
+        "customer_id": "not an id",
+        "tag": "vip",
+    }.items():
+        object.__setattr__(event, name, value)
+    with pytest.raises(InvalidType) as info:
+        event.__attrs_post_init__()
+    assert "$.customer_id" == info.value.path
+
+
+def test_compiled_checks_show_in_tracebacks():
+    """The compiled checks of an event class are readable in a traceback."""
+    with pytest.raises(InvalidType) as info:
+        CustomerTagAdded(sequence=1, occurred_at=T0, customer_id="c-1", tag="vip")
+    frames = traceback.extract_tb(info.value.__traceback__)
+    compiled = [f for f in frames if f.filename.startswith("<crmcore event checks")]
+    assert compiled
+    assert "customer_id" in linecache.getline(compiled[-1].filename, compiled[-1].lineno)
+
+
+@given(crm.domain_events())
+def test_compiled_checks_agree_on_every_field_and_kind_of_junk(event):
+    """Each field of a drawn event set to each kind of junk in turn: the same outcome."""
+    cls = type(event)
+    names = [field.name for field in attrs.fields(cls)]
+    for name in names:
+        for junk in EVENT_JUNK_VALUES:
+            broken = object.__new__(cls)
+            for other in names:
+                object.__setattr__(broken, other, getattr(event, other))
+            object.__setattr__(broken, name, junk)
+            expected = checked(lambda b=broken: reference_checks(b))
+            assert expected == checked(broken.__attrs_post_init__), (name, junk)

@@ -10,7 +10,14 @@ import attrs
 import pytest
 
 from crmcore import CustomerId, InvalidType, Money, ValidationError
-from crmcore._kernel._fields import MAX_FIELD_ITEMS, Checked, unchecked_fields
+from crmcore._kernel._fields import (
+    MAX_FIELD_ITEMS,
+    Checked,
+    check_fields,
+    check_for,
+    passing_types,
+    unchecked_fields,
+)
 
 
 @attrs.frozen
@@ -121,3 +128,93 @@ def test_every_checked_public_class_checks_every_field():
             if isinstance(cls, type) and issubclass(cls, Checked):
                 unchecked = {(name, field) for field in unchecked_fields(cls)}
                 assert set() == unchecked - ANY_ON_PURPOSE, module_name
+
+
+# -- the types a check passes as they are ------------------------------------------------
+
+#: Annotations of every kind the checks know, and values of many types to try on them.
+ANNOTATIONS = [
+    str,
+    int,
+    bool,
+    float,
+    Decimal,
+    datetime,
+    date,
+    CustomerId,
+    Money,
+    Hashable,
+    str | None,
+    Money | None,
+    int | str,
+    Literal["a", "b"],
+    tuple[int, ...],
+    tuple[CustomerId, ...],
+    tuple[str, int],
+    frozenset[str],
+    Mapping[str, int],
+]
+VALUES = [
+    None,
+    "x",
+    "",
+    0,
+    -(2**70),
+    True,
+    1.5,
+    float("inf"),
+    Decimal("1.5"),
+    Decimal("NaN"),
+    datetime(2026, 1, 1, tzinfo=UTC),
+    datetime(2026, 1, 1),  # noqa: DTZ001 - naive on purpose.
+    date(2026, 1, 1),
+    CustomerId("c-1"),
+    Money("1", "USD"),
+    (1, 2),
+    (CustomerId("c-1"), "x"),
+    ("x", 1),
+    frozenset({"x"}),
+    {"x": 1},
+    [],
+]
+
+
+@pytest.mark.parametrize("annotation", ANNOTATIONS, ids=repr)
+def test_a_passing_type_always_passes_its_check(annotation):
+    """Skipping the check for the exact types it passes never lets a wrong value in."""
+    check = check_for(annotation)
+    passing = passing_types(annotation)
+    for value in VALUES:
+        if type(value) in passing:
+            check(value, "$.x")  # must not raise
+
+
+def test_passing_types_of_simple_annotations():
+    """A class passes its exact type; an int, a float, a Decimal or a datetime never pass as they are."""
+    assert frozenset({CustomerId}) == passing_types(CustomerId)
+    assert frozenset({Money, type(None)}) == passing_types(Money | None)
+    assert frozenset() == passing_types(int)
+    assert frozenset() == passing_types(datetime)
+    assert frozenset() == passing_types(tuple[int, ...])
+
+
+@pytest.mark.parametrize("field", sorted(GOOD))
+@pytest.mark.parametrize("value", VALUES, ids=repr)
+def test_the_plan_refuses_what_each_check_refuses(field, value):
+    """check_fields with its shortcuts and the plain check of the annotation agree."""
+    sample = object.__new__(Sample)
+    for name, good in GOOD.items():
+        object.__setattr__(sample, name, good)
+    object.__setattr__(sample, field, value)
+    annotation = {f.name: f.type for f in attrs.fields(Sample)}[field]
+    try:
+        check_for(annotation)(value, f"$.{field}")
+        expected = None
+    except ValidationError as exc:
+        expected = (type(exc), exc.path, exc.code)
+    try:
+        check_fields(sample)
+        actual = None
+    except ValidationError as exc:
+        actual = (type(exc), exc.path, exc.code)
+    assert expected == actual

@@ -1,13 +1,17 @@
 """Property tests for `crmcore._kernel._money`, drawing every input from `crmcore.testing.strategies`."""
 
 import operator
-from decimal import Decimal
+from decimal import Decimal, localcontext
 
 import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from crmcore import CurrencyMismatch, InvalidType, Money
+from crmcore import CurrencyMismatch, InvalidType, Money, ValidationError
+from crmcore._kernel._checks import to_decimal
+from crmcore._kernel._money import _EXACT as EXACT
+from crmcore._kernel._money import _ROUNDED as ROUNDED
+from crmcore._kernel._money import MAX_MAGNITUDE, _check_code, less_nothing
 from crmcore.serialization import from_dict, to_dict
 from crmcore.testing.strategies import currency_codes, moneys
 
@@ -189,3 +193,160 @@ def test_float_amounts_in_documents_are_refused(money, number):
     with pytest.raises(InvalidType) as info:
         from_dict(Money, document)
     assert "$.amount" == info.value.path
+
+
+# -- the shortcuts of checked construction and arithmetic ------------------------------------
+
+#: Decimals near every bound: digits, exponents, magnitude, zeros, specials.
+EDGE_DECIMALS = st.one_of(
+    st.decimals(allow_nan=True, allow_infinity=True),
+    st.builds(
+        Decimal,
+        st.tuples(
+            st.integers(0, 1),
+            st.lists(st.integers(0, 9), min_size=1, max_size=105).map(tuple),
+            st.integers(-130, 30),
+        ),
+    ),
+    st.sampled_from(
+        [
+            Decimal("0E+30"),
+            Decimal("0E-100"),
+            Decimal("0E-101"),
+            Decimal("-0.00"),
+            Decimal("1E+20"),
+            Decimal("9" * 21),
+            Decimal("9" * 21 + ".99"),
+            Decimal("1E+21"),
+            Decimal("-1E+21"),
+            Decimal("12.34"),
+            Decimal(100),
+            Decimal("0.001"),
+        ]
+    ),
+)
+
+
+def reference_amount(value):
+    """Money's amount check as it was before its shortcut: to_decimal, then the magnitude."""
+    number = to_decimal(value, "$.amount")
+    if abs(number) >= MAX_MAGNITUDE:
+        raise ValidationError(
+            "must be smaller than 10**21 in absolute value", path="$.amount", code="too_large"
+        )
+    return number
+
+
+def result_of(run):
+    """("ok", digits-exact value) or the error's class, path, code and rule."""
+    try:
+        value = run()
+    except ValidationError as exc:
+        return ("error", type(exc), exc.path, exc.code, exc.rule)
+    if isinstance(value, Money):
+        return ("ok", value.amount.as_tuple(), value.currency)
+    return ("ok", value.as_tuple() if isinstance(value, Decimal) else value)
+
+
+@given(EDGE_DECIMALS)
+@example(Decimal("0E+21"))
+def test_money_accepts_exactly_what_the_full_check_accepts(number):
+    """The shortcut for usual amounts never accepts, refuses or changes anything differently."""
+    expected = result_of(lambda: Money(reference_amount(number), "USD"))
+    assert expected == result_of(lambda: Money(number, "USD"))
+
+
+def reference_exact(operation):
+    """Exact arithmetic as Money did it in a local context."""
+    try:
+        with localcontext(EXACT):
+            return operation()
+    except ArithmeticError:
+        raise ValidationError(
+            "the exact result needs more than 100 significant digits",
+            path="$.amount",
+            code="too_long",
+        ) from None
+
+
+def reference_rounded(operation):
+    """Rounded arithmetic as Money did it in a local context."""
+    try:
+        with localcontext(ROUNDED):
+            return +operation()
+    except ArithmeticError:
+        raise ValidationError(
+            "the result is out of range", path="$.amount", code="too_large"
+        ) from None
+
+
+@given(EDGE_DECIMALS, EDGE_DECIMALS)
+def test_sums_and_differences_are_the_exact_ones(first, second):
+    """Addition and subtraction give the digits an exact local context gives, or its error."""
+    try:
+        a, b = Money(first, "USD"), Money(second, "USD")
+    except ValidationError:
+        return
+    plus = result_of(lambda: Money(reference_exact(lambda: a.amount + b.amount), "USD"))
+    minus = result_of(lambda: Money(reference_exact(lambda: a.amount - b.amount), "USD"))
+    assert plus == result_of(lambda: a + b)
+    assert minus == result_of(lambda: a - b)
+
+
+@given(
+    EDGE_DECIMALS,
+    st.one_of(
+        st.integers(-(10**101), 10**101),
+        st.sampled_from([10**100 - 1, 10**100, -(10**100), 0, 1, -1, 3]),
+        EDGE_DECIMALS,
+    ),
+)
+def test_products_and_quotients_are_the_rounded_ones(first, factor):
+    """Multiplying and dividing give what a rounding local context gives, or the same error."""
+    try:
+        money = Money(first, "USD")
+    except ValidationError:
+        return
+
+    def reference(op):
+        checked = to_decimal(factor, "$")
+        if op == "divide" and checked == 0:
+            raise ValidationError("cannot divide Money by zero", path="$", code="division_by_zero")
+        if op == "multiply":
+            return Money(reference_rounded(lambda: money.amount * checked), "USD")
+        return Money(reference_rounded(lambda: money.amount / checked), "USD")
+
+    assert result_of(lambda: reference("multiply")) == result_of(lambda: money * factor)
+    assert result_of(lambda: reference("divide")) == result_of(lambda: money / factor)
+
+
+@given(EDGE_DECIMALS)
+@example(Decimal("-0.00"))
+@example(Decimal("1E+2"))
+@example(Decimal("-0E+3"))
+def test_less_nothing_is_subtracting_zero(number):
+    """less_nothing gives the digits, exponent and sign that subtracting Money.zero gives."""
+    try:
+        money = Money(number, "EUR")
+    except ValidationError:
+        return
+    expected = money - Money.zero("EUR")
+    actual = less_nothing(money)
+    assert (expected.amount.as_tuple(), expected.currency) == (
+        actual.amount.as_tuple(),
+        actual.currency,
+    )
+
+
+@pytest.mark.parametrize("code", ["usd", " USD ", "Usd", "XXX", "US", 840])
+def test_currency_codes_are_still_normalized_or_refused(code):
+    """Only a code spelled as the table spells it skips normalizing."""
+    try:
+        expected = ("ok", _check_code(code.strip().upper() if isinstance(code, str) else code))
+    except ValidationError as exc:
+        expected = ("error", type(exc), exc.path, exc.code)
+    try:
+        actual = ("ok", Money(1, code).currency)
+    except ValidationError as exc:
+        actual = ("error", type(exc), exc.path, exc.code)
+    assert expected == actual

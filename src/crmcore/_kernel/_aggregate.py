@@ -36,6 +36,8 @@ from typing import Any, ClassVar, Final, Generic, Self, TypeVar
 import attrs
 
 from crmcore._kernel._checks import instance_of, require_aware, tuple_of, type_name
+from crmcore._kernel._copies import builder_of
+from crmcore._kernel._derived import Derivable, start_keeping
 from crmcore._kernel._events import MAX_SEQUENCE, DomainEvent, EventDraft, check_meta
 from crmcore._kernel._ids import Identifier
 from crmcore._kernel._timeline import TimelineEntry
@@ -120,7 +122,7 @@ class Command:
 
 
 @attrs.frozen(slots=True, kw_only=True, repr=False)
-class Aggregate(Generic[IdT]):
+class Aggregate(Derivable, Generic[IdT]):
     """The base every aggregate builds on (see the module documentation).
 
     Attributes:
@@ -140,6 +142,9 @@ class Aggregate(Generic[IdT]):
     id_type: ClassVar[type[Identifier]] = Identifier
     #: Fields renamed since schema version 1 (old name to new name), for loading old documents.
     v1_renames: ClassVar[Mapping[str, str]] = {}
+    #: Derived values (see :class:`derived`) that are functions of the named fields only:
+    #: a command that changes none of them keeps the value instead of computing it again.
+    derived_inputs: ClassVar[Mapping[str, tuple[str, ...]]] = MappingProxyType({})
 
     id: IdT = attrs.field(validator=_aggregate_id)
     created_at: datetime = attrs.field(converter=_created_at)
@@ -168,6 +173,16 @@ class Aggregate(Generic[IdT]):
             cls.v1_renames = MappingProxyType(dict(v1_renames))
 
     def __attrs_post_init__(self) -> None:
+        start_keeping(self)
+        self._check_state(0)
+
+    def _check_state(self, checked_events: int) -> None:
+        """Every rule of a new aggregate; its first ``checked_events`` events are known good.
+
+        Only :meth:`_record` passes a number above 0: the events its aggregate
+        already held were checked against the same id, creation time and
+        event fields, and its last change only moves forward.
+        """
         self._check()
         latest = max(self._recorded_times(), default=self.created_at)
         if self.updated_at == _UNSET:
@@ -185,8 +200,8 @@ class Aggregate(Generic[IdT]):
                     path="$.updated_at",
                     code="time_backwards",
                 )
-        if self.pending_events:
-            self._check_events()
+        if len(self.pending_events) > checked_events:
+            self._check_events(checked_events)
 
     # -- hooks for subclasses -------------------------------------------------------------
 
@@ -207,7 +222,8 @@ class Aggregate(Generic[IdT]):
     def _noun(self) -> str:
         return self.aggregate_kind.replace("_", " ")
 
-    def _check_events(self) -> None:
+    def _check_events(self, start: int = 0) -> None:
+        """Check the pending events from index ``start`` on (those before it are known good)."""
         events = self.pending_events
         first = self.sequence - len(events) + 1
         if first < 1:
@@ -216,16 +232,17 @@ class Aggregate(Generic[IdT]):
                 path="$.pending_events",
                 code="sequence",
             )
-        previous = self.created_at
+        previous = events[start - 1].occurred_at if start else self.created_at
         own = self._event_fields()
-        for index, event in enumerate(events):
+        for index, event in enumerate(events[start:], start):
             where = f"$.pending_events[{index}]"
             if event.aggregate_kind != self.aggregate_kind or event.aggregate_id != self.id.value:
                 raise ValidationError(
                     f"must be an event of this {self._noun}", path=where, code="foreign_event"
                 )
             for name, value in own.items():
-                if getattr(event, name, value) != value:
+                found = getattr(event, name, value)
+                if found is not value and found != value:
                     raise ValidationError(
                         f"must name the same {name} as the {self._noun}",
                         path=f"{where}.{name}",
@@ -254,12 +271,13 @@ class Aggregate(Generic[IdT]):
                 path=path,
                 code="time_backwards",
             )
-        return Command(when, **check_meta(meta))
+        return Command(when, **check_meta(meta)) if meta else Command(when)
 
     @staticmethod
     def _begin_new(at: object, meta: Mapping[str, object], *, path: str = "$.at") -> Command:
         """Check the time and envelope values of a command that creates an aggregate."""
-        return Command(require_aware(at, path), **check_meta(meta))
+        when = require_aware(at, path)
+        return Command(when, **check_meta(meta)) if meta else Command(when)
 
     def _envelopes(self, command: Command, count: int) -> list[dict[str, object]]:
         base = {
@@ -274,9 +292,9 @@ class Aggregate(Generic[IdT]):
     def _record(self, command: Command, *drafts: EventDraft, **changes: Any) -> Self:
         """Apply ``changes`` and record ``drafts`` as events of ``command``.
 
-        The result is checked like any new aggregate (every converter and
-        invariant runs), so a change that breaks a rule raises and leaves
-        ``self`` as it was.
+        The result is checked like any new aggregate (the changed fields'
+        converters and validators, then every invariant; see :meth:`_changed`),
+        so a change that breaks a rule raises and leaves ``self`` as it was.
         """
         if self.sequence + len(drafts) > MAX_SEQUENCE:
             raise ValidationError(
@@ -284,13 +302,50 @@ class Aggregate(Generic[IdT]):
             )
         envelopes = self._envelopes(command, len(drafts))
         events = tuple(d.build(e) for d, e in zip(drafts, envelopes, strict=True))
-        return attrs.evolve(
-            self,
+        changes.update(
             pending_events=(*self.pending_events, *events),
             sequence=self.sequence + len(events),
             updated_at=command.at,
-            **changes,
         )
+        return self._changed(changes, known_events=len(self.pending_events))
+
+    def _changed(self, changes: dict[str, Any], *, known_events: int = 0) -> Self:
+        """A copy with ``changes`` (by init name), checked like any new aggregate.
+
+        ``attrs.evolve`` would run every converter and validator again; the
+        fields left unchanged hold values those checks already accepted (the
+        aggregate is immutable and so are its values), so only the changed
+        fields are converted and validated, and then every invariant runs as
+        for a new aggregate. Derived values whose inputs are unchanged (see
+        :attr:`derived_inputs`) are carried over.
+
+        ``known_events`` says that the new ``pending_events`` begin with that
+        many of this aggregate's own (as :meth:`_record` makes them): those
+        are not checked again unless something they were checked against
+        changes.
+        """
+        cls = type(self)
+        builder = builder_of(cls, cls.derived_inputs)
+        new: Self | None = None if builder is None else builder.copy(self, changes)
+        if new is None:
+            return attrs.evolve(self, **changes)
+        if cls.__attrs_post_init__ is not Aggregate.__attrs_post_init__:
+            new.__attrs_post_init__()
+            return new
+        # The events this aggregate held stay good if what they were checked against
+        # is unchanged: the id, the creation time and the event fields; the last
+        # change may only move forward (their upper bound).
+        known = known_events
+        if (
+            not known
+            or "id" in changes
+            or "created_at" in changes
+            or new.updated_at < self.updated_at
+            or new._event_fields() != self._event_fields()  # noqa: SLF001 - same class
+        ):
+            known = 0
+        new._check_state(known)  # noqa: SLF001 - same class
+        return new
 
     @classmethod
     def _create(
@@ -301,15 +356,26 @@ class Aggregate(Generic[IdT]):
         A draft may be a function of the new aggregate (for events that carry
         computed values, such as an order's total).
         """
-        new = cls(created_at=command.at, updated_at=command.at, **fields)
+        fields.update(created_at=command.at, updated_at=command.at)
+        builder = builder_of(cls, cls.derived_inputs)
+        made: Self | None = None if builder is None else builder.build(fields)
+        if made is None:
+            new = cls(**fields)
+        else:
+            new = made
+            if cls.__attrs_post_init__ is Aggregate.__attrs_post_init__:
+                new._check_state(0)  # noqa: SLF001 - same class
+            else:
+                new.__attrs_post_init__()
         built = [d if isinstance(d, EventDraft) else d(new) for d in drafts]
         events = tuple(
-            d.build(e) for d, e in zip(built, new._envelopes(command, len(built)), strict=True)
+            d.build(e)
+            for d, e in zip(built, new._envelopes(command, len(built)), strict=True)  # noqa: SLF001
         )
         # ``new`` is fresh and not yet shared: give it its first events in place.
         object.__setattr__(new, "pending_events", events)
         object.__setattr__(new, "sequence", len(events))
-        new._check_events()
+        new._check_events()  # noqa: SLF001 - same class
         return new
 
     def _fact(self, at: datetime, kind: str, key: str, summary: str) -> TimelineEntry:
@@ -321,4 +387,4 @@ class Aggregate(Generic[IdT]):
         """The same aggregate with no pending events (what a repository stores)."""
         if not self.pending_events:
             return self
-        return attrs.evolve(self, pending_events=())
+        return self._changed({"pending_events": ()})

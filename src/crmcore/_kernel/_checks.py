@@ -339,12 +339,16 @@ def normalize_tag(tag: object, path: str = "$.tag") -> str:
     >>> normalize_tag("  VIP ")
     'vip'
     """
-    path = error_path(path)
+    return _normalize_tag(tag, error_path(path))
+
+
+def _normalize_tag(tag: object, path: str) -> str:
+    """:func:`normalize_tag` at a path crmcore itself names (so it needs no check)."""
     if not isinstance(tag, str):
         raise InvalidType(f"must be a str, not {type_name(tag)}", path=path)
     text = tag.strip()
-    if not unicodedata.is_normalized("NFC", text):
-        text = unicodedata.normalize("NFC", text)
+    if not text.isascii() and not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)  # ASCII text is always NFC
     text = text.casefold()
     if not text:
         raise ValidationError("must not be empty", path=path, code="too_short")
@@ -367,7 +371,7 @@ MAX_REASON: Final = 200
 
 def category(value: object, path: str) -> str:
     """A product category or type: a normalized label such as ``"mobile-data"``."""
-    return normalize_tag(value, path)
+    return _normalize_tag(value, path)
 
 
 def reason_text(value: object, path: str) -> str | None:
@@ -441,6 +445,8 @@ def items_of(
             )
         if type(value) is tuple and all(type(v) is cls for v in value):
             return value
+        if type(value) is list and all(type(v) is cls for v in value):
+            return tuple(value)  # what tuple_of would build, without a path per item
     return tuple_of(value, path, instance_of(cls, what), max_items=max_items)
 
 

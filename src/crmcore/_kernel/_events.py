@@ -26,16 +26,18 @@ they never copy names, addresses or free text.
 
 from __future__ import annotations
 
+import linecache
 import re
 import sys
-from collections.abc import Mapping
-from datetime import datetime
-from typing import Any, ClassVar, Final, Self, TypedDict
+from collections.abc import Callable, Mapping
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, ClassVar, Final, NamedTuple, Self, TypedDict
 
 import attrs
 
-from crmcore._kernel._checks import aware, type_name
-from crmcore._kernel._fields import check_fields
+from crmcore._kernel._checks import require_aware, type_name
+from crmcore._kernel._fields import Check, plan_of
 from crmcore._kernel._ids import Identifier, id_text
 from crmcore.errors import InvalidType, ValidationError
 
@@ -66,6 +68,8 @@ class EventMeta(TypedDict, total=False):
 
 def check_meta(meta: Mapping[str, object]) -> dict[str, str | None]:
     """Validate a command's envelope keywords; unknown keywords are refused."""
+    if not meta:
+        return {"actor": None, "correlation_id": None, "causation_id": None}
     for key in meta:
         if key not in META_KEYS:
             raise InvalidType(
@@ -94,19 +98,19 @@ def _optional_id(value: object, path: str) -> str | None:
 
 
 def _actor(value: object) -> str | None:
-    return _optional_id(value, "$.actor")
+    return None if value is None else _optional_id(value, "$.actor")
 
 
 def _correlation(value: object) -> str | None:
-    return _optional_id(value, "$.correlation_id")
+    return None if value is None else _optional_id(value, "$.correlation_id")
 
 
 def _causation(value: object) -> str | None:
-    return _optional_id(value, "$.causation_id")
+    return None if value is None else _optional_id(value, "$.causation_id")
 
 
 def _occurred_at(value: object) -> datetime:
-    return aware("$.occurred_at")(value)
+    return require_aware(value, "$.occurred_at")
 
 
 def _sequence(_: object, __: attrs.Attribute[Any], value: object) -> None:
@@ -185,15 +189,13 @@ class DomainEvent:
         # Events are facts handed to other systems: a stored document's events
         # are checked like the aggregate's own fields (types, text without
         # control characters, bounded numbers), then by the class's own rules.
+        # The checks run in that order: every field's type first, then the text
+        # of every field (a str, or the str items of a tuple), then the rules.
+        cls = type(self)
+        check_fields = cls.__dict__.get("_check_fields_")
+        if check_fields is None:
+            check_fields = _fields_checker(cls)
         check_fields(self)
-        for field in attrs.fields(type(self)):
-            value = getattr(self, field.name)
-            if isinstance(value, str):
-                _check_text(value, f"$.{field.name}")
-            elif isinstance(value, tuple):
-                for index, item in enumerate(value):
-                    if isinstance(item, str):
-                        _check_text(item, f"$.{field.name}[{index}]")
         self._check()
 
     def _check(self) -> None:
@@ -223,6 +225,82 @@ class DomainEvent:
         (sequence, time, actor, ...) and the aggregate's id fields.
         """
         return EventDraft(cls, fields)
+
+
+def _check_texts(value: object, path: str) -> None:
+    if isinstance(value, str):
+        _check_text(value, path)
+    elif isinstance(value, tuple):
+        for index, item in enumerate(value):
+            if isinstance(item, str):
+                _check_text(item, f"{path}[{index}]")
+
+
+class _EventField(NamedTuple):
+    """How one field of an event class is checked (see ``DomainEvent.__attrs_post_init__``)."""
+
+    name: str
+    path: str
+    #: The type check of a field with no converter or validator of its own, else None.
+    check: Check | None
+    #: Exact types the type check accepts as they are.
+    passing: frozenset[type]
+    #: Exact types that need nothing at all: accepted as they are, and never text.
+    done: frozenset[type]
+
+
+#: Exact types whose values are never text nor tuples: no text check applies to them.
+_NEVER_TEXT: Final = frozenset({type(None), bool, int, float, Decimal, datetime, date})
+
+
+def _event_plan(cls: type[DomainEvent]) -> tuple[_EventField, ...]:
+    """The checks of ``cls``'s fields, in field order."""
+    typed = {entry.name: entry for entry in plan_of(cls)}
+    plan: list[_EventField] = []
+    for field in attrs.fields(cls):
+        entry = typed.get(field.name)
+        if entry is None:  # checked by its own converter or validator
+            plan.append(_EventField(field.name, f"$.{field.name}", None, frozenset(), _NEVER_TEXT))
+            continue
+        text_free = frozenset(kind for kind in entry.passing if not issubclass(kind, (str, tuple)))
+        plan.append(_EventField(entry.name, entry.path, entry.check, entry.passing, text_free))
+    return tuple(plan)
+
+
+def _fields_checker(cls: type[DomainEvent]) -> Callable[[DomainEvent], None]:
+    """The field checks of ``cls`` as one function, written once and kept on the class.
+
+    For each field in turn: the type check (skipped for the exact types it
+    passes as they are), and the text to check once every type is checked
+    (none for types that are never text). The code is straight-line, one
+    block per field, because a loop over the plan costs more than the checks;
+    it is registered with :mod:`linecache` so that tracebacks show it.
+    """
+    names: dict[str, Any] = {"_never": _NEVER_TEXT, "_check_texts": _check_texts}
+    lines = ["def check_fields(event):", "    texts = None"]
+    for index, (name, path, check, passing, done) in enumerate(_event_plan(cls)):
+        names[f"_done{index}"] = done
+        lines += [f"    v = event.{name}", "    t = type(v)", f"    if t not in _done{index}:"]
+        if check is not None:
+            names[f"_check{index}"] = check
+            names[f"_pass{index}"] = passing
+            lines.append(f"        if t not in _pass{index}: _check{index}(v, {path!r})")
+        lines += [
+            "        if t not in _never:",
+            "            if texts is None: texts = []",
+            f"            texts.append((v, {path!r}))",
+        ]
+    lines += [
+        "    if texts is not None:",
+        "        for v, path in texts: _check_texts(v, path)",
+    ]
+    source = "\n".join(lines) + "\n"
+    filename = f"<crmcore event checks {cls.__module__}.{cls.__qualname__}>"
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    exec(compile(source, filename, "exec"), names)  # noqa: S102 - written above from field names.
+    checker: Callable[[DomainEvent], None] = names["check_fields"]
+    type.__setattr__(cls, "_check_fields_", checker)
+    return checker
 
 
 @attrs.frozen(slots=True)

@@ -75,8 +75,25 @@ class Checked:
         check_fields(self)
 
 
-#: The checks of each class, built on first use (annotations resolve once the module is loaded).
-_PLANS: dict[type, tuple[tuple[str, Check], ...]] = {}
+class FieldCheck(typing.NamedTuple):
+    """How one field is checked: its name, error path, check and the types it passes as they are.
+
+    ``passing`` holds the exact types whose every value the check accepts
+    without looking further (an identifier class, ``Money``, ``str``, ``None``
+    for an optional field): the check is skipped for them, which leaves its
+    outcome unchanged. An int, a Decimal or a datetime still has its range,
+    finiteness or offset checked.
+    """
+
+    name: str
+    path: str
+    check: Check
+    passing: frozenset[type]
+
+
+#: The checks of each class, built on first use (annotations resolve once the module is
+#: loaded). A memo of pure functions of the class: it never changes what is accepted.
+_PLANS: dict[type, tuple[FieldCheck, ...]] = {}
 
 
 def check_fields(obj: object) -> None:
@@ -91,13 +108,19 @@ def check_fields(obj: object) -> None:
     plan = _PLANS.get(cls)
     if plan is None:
         plan = _PLANS[cls] = plan_of(cls)
-    for name, check in plan:
-        check(getattr(obj, name), f"$.{name}")
+    for name, path, check, passing in plan:
+        value = getattr(obj, name)
+        if type(value) not in passing:
+            check(value, path)
 
 
-def plan_of(cls: type) -> tuple[tuple[str, Check], ...]:
-    """The checks :func:`check_fields` runs for ``cls``: (field name, check) pairs."""
-    return tuple((name, check) for name, check in _checks_of(cls) if check is not None)
+def plan_of(cls: type) -> tuple[FieldCheck, ...]:
+    """The checks :func:`check_fields` runs for ``cls``, one per checked field, in field order."""
+    return tuple(
+        FieldCheck(name, f"$.{name}", check, passing_types(annotation))
+        for name, annotation, check in _annotated_checks(cls)
+        if check is not None
+    )
 
 
 def unchecked_fields(cls: type) -> tuple[str, ...]:
@@ -119,19 +142,59 @@ def _declaring_namespace(cls: type, name: str) -> dict[str, Any]:
 
 
 def _checks_of(cls: type) -> list[tuple[str, Check | None]]:
-    found: list[tuple[str, Check | None]] = []
+    return [(name, check) for name, _, check in _annotated_checks(cls)]
+
+
+def _annotated_checks(cls: type) -> list[tuple[str, object, Check | None]]:
+    """(name, resolved annotation, check) of the fields nothing else checks."""
+    found: list[tuple[str, object, Check | None]] = []
     for field in attrs.fields(cls):
         if not field.init or field.validator is not None or field.converter is not None:
             continue
-        annotation: object = field.type
-        if isinstance(annotation, str):
-            try:
-                annotation = eval(annotation, _declaring_namespace(cls, field.name))  # noqa: S307 - annotations of crmcore's own classes.
-            except NameError:
-                found.append((field.name, None))
-                continue
-        found.append((field.name, check_for(annotation)))
+        annotation = resolved_annotation(cls, field)
+        found.append(
+            (field.name, annotation, None if annotation is None else check_for(annotation))
+        )
     return found
+
+
+def resolved_annotation(cls: type, field: attrs.Attribute[Any]) -> object:
+    """The annotation of ``field`` of ``cls`` as an object, ``None`` if a name does not resolve."""
+    annotation: object = field.type
+    if isinstance(annotation, str):
+        try:
+            annotation = eval(annotation, _declaring_namespace(cls, field.name))  # noqa: S307 - annotations of crmcore's own classes.
+        except NameError:
+            return None
+    return annotation
+
+
+def passing_types(tp: object) -> frozenset[type]:
+    """The exact types whose every value :func:`check_for` ``(tp)`` accepts without looking further.
+
+    >>> sorted(t.__name__ for t in passing_types(str | None))
+    ['NoneType', 'str']
+    >>> passing_types(int)  # an int still has its range checked
+    frozenset()
+    """
+    if tp is None or tp is type(None):
+        return frozenset({type(None)})
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        if check_for(tp) is None:
+            return frozenset()
+        return frozenset().union(*(passing_types(arg) for arg in typing.get_args(tp)))
+    if origin is not None or not isinstance(tp, type) or tp in _INSPECTED:
+        return frozenset()
+    if check_for(tp) is None:
+        return frozenset()
+    # Everything else is checked by type alone: an identifier class exactly, any
+    # other class (``str``, ``Money``, an enum, a date) as an instance.
+    return frozenset({tp})
+
+
+#: Types whose values the checks look into (range, finiteness, offset, id rules).
+_INSPECTED: Final = frozenset({int, float, Decimal, datetime, Hashable, object})
 
 
 def _describe(tp: object) -> str:
@@ -345,18 +408,19 @@ def _size(value: object, path: str) -> None:
 
 def _tuple(args: tuple[object, ...]) -> Check:
     if len(args) == 2 and args[1] is Ellipsis:  # tuple[X, ...]
-        return _items(check_for(args[0]))
+        return _items(check_for(args[0]), passing_types(args[0]))
     return _fixed(args)
 
 
-def _items(item: Check | None) -> Check:
+def _items(item: Check | None, passing: frozenset[type]) -> Check:
     def check(value: object, path: str) -> None:
         if not isinstance(value, tuple):
             raise _wrong(tuple, value, path)
         _size(value, path)
         if item is not None:
             for index, element in enumerate(value):
-                item(element, f"{path}[{index}]")
+                if type(element) not in passing:
+                    item(element, f"{path}[{index}]")
 
     return check
 

@@ -79,6 +79,8 @@ def require_id(value: object, path: str) -> Hashable:
 
 
 def _check_id(value: object) -> str:
+    if type(value) is str and len(value) <= MAX_ID_LENGTH and _ID_PATTERN.fullmatch(value):
+        return value  # valid identifier text (the pattern needs at least one character)
     if type(value) is not str:
         raise InvalidType(f"must be an identifier str, not {type_name(value)}", path="$.value")
     return id_text(value)

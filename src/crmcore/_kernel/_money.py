@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from decimal import (
     ROUND_HALF_EVEN,
     Context,
@@ -11,7 +11,6 @@ from decimal import (
     Inexact,
     InvalidOperation,
     Overflow,
-    localcontext,
 )
 from typing import Final
 
@@ -62,6 +61,8 @@ class Currency:
 
 
 def _check_code(value: object, path: str = "$.currency") -> str:
+    if type(value) is str and value in CURRENCIES:
+        return value  # already a code as the table spells it: nothing to normalize
     if not isinstance(value, str):
         raise InvalidType(f"must be an ISO 4217 code as str, not {type_name(value)}", path=path)
     code = value.strip().upper()
@@ -104,14 +105,33 @@ MAX_MAGNITUDE = Decimal(10) ** 21
 PRODUCT_DIGITS = 28
 
 # Sums and differences of valid amounts are computed exactly (an inexact result is
-# refused, never rounded); products and quotients keep PRODUCT_DIGITS digits.
+# refused, never rounded); products and quotients keep PRODUCT_DIGITS digits. The
+# operations run through these contexts' own methods (``_EXACT.add(a, b)``), which
+# costs far less than entering a local context each time; the flags they set on the
+# contexts are never read (a trap decides from the operation's own outcome).
 _EXACT = Context(prec=MAX_DIGITS + 30, traps=[Inexact, InvalidOperation, Overflow])
 _ROUNDED = Context(
     prec=PRODUCT_DIGITS, rounding=ROUND_HALF_EVEN, traps=[InvalidOperation, Overflow]
 )
+_CENT: Final = Decimal("0.01")
+_UNIT: Final = Decimal(1)
+#: A finite nonzero Decimal whose ``adjusted()`` is below this is below 10**21 in magnitude.
+_MAX_ADJUSTED: Final = 21
+#: Ints below this in magnitude are valid factors as they are (at most MAX_DIGITS digits).
+_FACTOR_LIMIT: Final = 10**MAX_DIGITS
 
 
 def _amount(value: object) -> Decimal:
+    # The usual case, a Decimal within every bound, is accepted here; anything else
+    # takes the full path below, which raises the error that names the broken rule.
+    # A finite Decimal with ``adjusted() < 21`` is below 10**21 in magnitude; in whole
+    # units or cents (``same_quantum``: exponent 0 or -2) it has at most 23 digits.
+    if type(value) is Decimal and value.is_finite() and value.adjusted() < _MAX_ADJUSTED:
+        if value.same_quantum(_CENT) or value.same_quantum(_UNIT):
+            return value
+        _, digits, exponent = value.as_tuple()
+        if len(digits) <= MAX_DIGITS and exponent >= -MAX_DIGITS:  # type: ignore[operator]
+            return value
     number = to_decimal(value, "$.amount")
     if abs(number) >= MAX_MAGNITUDE:
         raise ValidationError(
@@ -120,26 +140,28 @@ def _amount(value: object) -> Decimal:
     return number
 
 
-def _exact(operation: Callable[[], Decimal]) -> Decimal:
-    try:
-        with localcontext(_EXACT):
-            return operation()
-    except ArithmeticError:
-        raise ValidationError(
-            f"the exact result needs more than {MAX_DIGITS} significant digits",
-            path="$.amount",
-            code="too_long",
-        ) from None
+def _too_long() -> ValidationError:
+    return ValidationError(
+        f"the exact result needs more than {MAX_DIGITS} significant digits",
+        path="$.amount",
+        code="too_long",
+    )
 
 
-def _rounded(operation: Callable[[], Decimal]) -> Decimal:
+def _out_of_range() -> ValidationError:
+    return ValidationError("the result is out of range", path="$.amount", code="too_large")
+
+
+def _exact_sum(amounts: Iterable[Decimal]) -> Decimal:
+    """The exact sum of valid amounts, from ``Decimal(0)`` (so its exponent is at most 0)."""
+    total = Decimal(0)
+    add = _EXACT.add
     try:
-        with localcontext(_ROUNDED):
-            return +operation()
+        for amount in amounts:
+            total = add(total, amount)
     except ArithmeticError:
-        raise ValidationError(
-            "the result is out of range", path="$.amount", code="too_large"
-        ) from None
+        raise _too_long() from None
+    return total
 
 
 @attrs.frozen(slots=True, repr=False, order=False)
@@ -292,7 +314,11 @@ class Money:
 
     def __add__(self, other: Money) -> Money:
         addend = self._same(other, "add").amount
-        return Money(_exact(lambda: self.amount + addend), self.currency)
+        try:
+            amount = _EXACT.add(self.amount, addend)
+        except ArithmeticError:
+            raise _too_long() from None
+        return Money(amount, self.currency)
 
     def __radd__(self, other: object) -> Money:
         # sum() starts from int 0.
@@ -302,7 +328,11 @@ class Money:
 
     def __sub__(self, other: Money) -> Money:
         subtrahend = self._same(other, "subtract").amount
-        return Money(_exact(lambda: self.amount - subtrahend), self.currency)
+        try:
+            amount = _EXACT.subtract(self.amount, subtrahend)
+        except ArithmeticError:
+            raise _too_long() from None
+        return Money(amount, self.currency)
 
     def __neg__(self) -> Money:
         return Money(-self.amount, self.currency)
@@ -313,7 +343,9 @@ class Money:
     def __abs__(self) -> Money:
         return Money(abs(self.amount), self.currency)
 
-    def _factor(self, other: object, op: str) -> Decimal:
+    def _factor(self, other: object, op: str) -> Decimal | int:
+        if type(other) is int and -_FACTOR_LIMIT < other < _FACTOR_LIMIT:
+            return other  # what to_decimal accepts as it is: contexts take ints exactly
         if isinstance(other, Money):
             raise InvalidType(f"cannot {op} Money by Money", path="$")
         reject_float(other, "$")
@@ -322,7 +354,11 @@ class Money:
     def __mul__(self, other: int | Decimal | str) -> Money:
         """Multiply by a scalar; the product keeps 28 significant digits."""
         factor = self._factor(other, "multiply")
-        return Money(_rounded(lambda: self.amount * factor), self.currency)
+        try:
+            amount = _ROUNDED.plus(_ROUNDED.multiply(self.amount, factor))
+        except ArithmeticError:
+            raise _out_of_range() from None
+        return Money(amount, self.currency)
 
     __rmul__ = __mul__
 
@@ -330,7 +366,11 @@ class Money:
         divisor = self._factor(other, "divide")
         if divisor == 0:
             raise ValidationError("cannot divide Money by zero", path="$", code="division_by_zero")
-        return Money(_rounded(lambda: self.amount / divisor), self.currency)
+        try:
+            amount = _ROUNDED.plus(_ROUNDED.divide(self.amount, divisor))
+        except ArithmeticError:
+            raise _out_of_range() from None
+        return Money(amount, self.currency)
 
     def ratio(self, other: Money) -> Decimal:
         """``self / other`` as a plain Decimal, for two amounts of one currency."""
@@ -339,7 +379,10 @@ class Money:
             raise ValidationError(
                 "cannot divide by a zero amount", path="$", code="division_by_zero"
             )
-        return _rounded(lambda: self.amount / divisor)
+        try:
+            return _ROUNDED.plus(_ROUNDED.divide(self.amount, divisor))
+        except ArithmeticError:
+            raise _out_of_range() from None
 
     def __lt__(self, other: Money) -> bool:
         return self.amount < self._same(other, "compare").amount
@@ -375,6 +418,20 @@ class Money:
                 "must be a decimal format spec such as ',.2f'", path="$.spec", code="format"
             ) from None
         return f"{text} {self.currency}"
+
+
+def less_nothing(money: Money) -> Money:
+    """``money - Money.zero(money.currency)``, without building anything when that is ``money``.
+
+    Subtracting zero exactly keeps the coefficient and the sign (``-0 - 0`` is
+    ``-0``) and gives the exponent ``min(exponent, 0)``: for an amount with an
+    exponent of 0 or less, such as any amount in whole units or cents, the
+    difference is ``money`` itself, digit for digit.
+    """
+    amount = money.amount
+    if amount.same_quantum(_CENT) or amount.same_quantum(_UNIT) or amount.as_tuple().exponent <= 0:  # type: ignore[operator]
+        return money
+    return money - Money.zero(money.currency)
 
 
 def money_at_least_zero(value: object, path: str) -> Money:

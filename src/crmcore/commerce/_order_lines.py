@@ -9,16 +9,23 @@ import attrs
 
 from crmcore._kernel._aggregate import typed_id
 from crmcore._kernel._checks import (
-    aware,
     category,
     instance_of,
     positive_int,
     reason_text,
+    require_aware,
     tuple_of,
     type_name,
 )
+from crmcore._kernel._derived import Derivable, derived, start_keeping
 from crmcore._kernel._ids import ProductId
-from crmcore._kernel._money import Money, money_at_least_zero, positive_money, same_currency
+from crmcore._kernel._money import (
+    Money,
+    less_nothing,
+    money_at_least_zero,
+    positive_money,
+    same_currency,
+)
 from crmcore.errors import InvalidType, ValidationError
 
 # -- values ------------------------------------------------------------------------------
@@ -41,7 +48,7 @@ def _discount(value: object) -> Money | None:
 
 
 @attrs.frozen(slots=True)
-class OrderLine:
+class OrderLine(Derivable):
     """One line of an order: a product, how many, at what unit price, less any discount.
 
     >>> line = OrderLine(
@@ -62,9 +69,11 @@ class OrderLine:
     discount: Money | None = attrs.field(default=None, kw_only=True, converter=_discount)
 
     def __attrs_post_init__(self) -> None:
-        if self.discount is not None:
-            same_currency(self.discount, self.unit_price.currency, "$.discount")
-            if self.discount > self.gross:
+        start_keeping(self)
+        discount = self.discount
+        if discount is not None:
+            same_currency(discount, self.unit_price.currency, "$.discount")
+            if discount.amount > self.gross.amount:  # one currency, checked just above
                 raise ValidationError(
                     "must not exceed the line's quantity times its unit price",
                     path="$.discount",
@@ -76,20 +85,22 @@ class OrderLine:
         """The line's currency."""
         return self.unit_price.currency
 
-    @property
+    @derived
     def gross(self) -> Money:
-        """Quantity times unit price."""
+        """Quantity times unit price (computed once per line)."""
         return self.unit_price * self.quantity
 
-    @property
+    @derived
     def discount_amount(self) -> Money:
         """The line discount, zero if none."""
         return self.discount if self.discount is not None else Money.zero(self.currency)
 
-    @property
+    @derived
     def net(self) -> Money:
-        """Gross less the line discount."""
-        return self.gross - self.discount_amount
+        """Gross less the line discount (computed once per line)."""
+        if self.discount is None:
+            return less_nothing(self.gross)  # gross less a zero discount
+        return self.gross - self.discount
 
 
 def _refund_amount(value: object) -> Money:
@@ -97,11 +108,11 @@ def _refund_amount(value: object) -> Money:
 
 
 def _refund_at(value: object) -> datetime:
-    return aware("$.at")(value)
+    return require_aware(value, "$.at")
 
 
 def _refund_reason(value: object) -> str | None:
-    return reason_text(value, "$.reason")
+    return None if value is None else reason_text(value, "$.reason")
 
 
 @attrs.frozen(slots=True, kw_only=True)

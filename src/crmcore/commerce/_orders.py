@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
+from types import MappingProxyType
 from typing import Final, Unpack
 
 import attrs
@@ -32,15 +33,22 @@ from crmcore._kernel._checks import (
     enum_converter,
     items_of,
     limit,
-    optional_aware,
     positive_int,
     reason_code,
     reason_text,
+    require_aware,
     type_name,
 )
+from crmcore._kernel._derived import derived
 from crmcore._kernel._events import EventDraft, EventMeta
 from crmcore._kernel._ids import CustomerId, OrderId, PaymentId
-from crmcore._kernel._money import Money, money_at_least_zero, positive_money, same_currency
+from crmcore._kernel._money import (
+    Money,
+    less_nothing,
+    money_at_least_zero,
+    positive_money,
+    same_currency,
+)
 from crmcore._kernel._status import StatusMachine
 from crmcore._kernel._timeline import TimelineEntry
 from crmcore.commerce._order_events import (
@@ -96,6 +104,14 @@ ORDER_STATUSES: Final = StatusMachine(
 )
 
 
+_NOTHING: Final = Decimal(0)
+_SUCCEEDED: Final = PaymentOutcome.SUCCEEDED
+#: The statuses of an order that was not fulfilled.
+_UNFULFILLED: Final = frozenset({OrderStatus.PLACED, OrderStatus.PAID, OrderStatus.CANCELLED})
+#: The statuses of an order with nothing refunded.
+_UNREFUNDED: Final = frozenset({OrderStatus.PLACED, OrderStatus.PAID, OrderStatus.FULFILLED})
+
+
 # -- the aggregate -----------------------------------------------------------------------
 
 
@@ -105,7 +121,8 @@ def _order_lines(value: object) -> tuple[OrderLine, ...]:
         raise ValidationError("must hold at least one line", path="$.lines", code="empty")
     first = lines[0].currency
     for index, line in enumerate(lines):
-        same_currency(line.unit_price, first, f"$.lines[{index}].unit_price")
+        if line.unit_price.currency != first:
+            same_currency(line.unit_price, first, f"$.lines[{index}].unit_price")
     return lines
 
 
@@ -113,8 +130,7 @@ def _order_status(value: object) -> OrderStatus:
     return ORDER_STATUSES.parse(value)
 
 
-def _method(value: object) -> PaymentMethod:
-    return enum_converter(PaymentMethod, "$.method")(value)
+_method: Final = enum_converter(PaymentMethod, "$.method")
 
 
 def _order_payments(value: object) -> tuple[Payment, ...]:
@@ -130,15 +146,15 @@ def _order_returns(value: object) -> tuple[ItemReturn, ...]:
 
 
 def _order_fulfilled_at(value: object) -> datetime | None:
-    return optional_aware("$.fulfilled_at")(value)
+    return None if value is None else require_aware(value, "$.fulfilled_at")
 
 
 def _order_cancelled_at(value: object) -> datetime | None:
-    return optional_aware("$.cancelled_at")(value)
+    return None if value is None else require_aware(value, "$.cancelled_at")
 
 
 def _order_cancel_reason(value: object) -> str | None:
-    return reason_text(value, "$.cancel_reason")
+    return None if value is None else reason_text(value, "$.cancel_reason")
 
 
 def _rounded_share(net: Money, units: int, of: int) -> Money:
@@ -212,6 +228,11 @@ class Order(Aggregate[OrderId], kind="order", v1_renames={"placed_at": "created_
             text: it stays here and never goes into an event).
     """
 
+    # The totals of the lines stay with an order whose lines a command leaves alone.
+    derived_inputs = MappingProxyType(
+        {"subtotal": ("lines",), "discount": ("lines",), "total": ("lines",)}
+    )
+
     customer_id: CustomerId = attrs.field(validator=typed_id(CustomerId, "$.customer_id"))
     lines: tuple[OrderLine, ...] = attrs.field(converter=_order_lines, metadata=limit(MAX_LINES))
     status: OrderStatus = attrs.field(default=OrderStatus.PLACED, converter=_order_status)
@@ -236,22 +257,25 @@ class Order(Aggregate[OrderId], kind="order", v1_renames={"placed_at": "created_
         self._check_not_before_placed()
 
     def _check_payments_and_refunds(self) -> None:
+        # Every amount compared below is in the order's currency, checked first.
         currency = self.currency
         ids: set[PaymentId] = set()
         for index, payment in enumerate(self.payments):
-            same_currency(payment.amount, currency, f"$.payments[{index}].amount")
+            if payment.amount.currency != currency:
+                same_currency(payment.amount, currency, f"$.payments[{index}].amount")
             if payment.id in ids:
                 raise ValidationError(
                     "must not repeat a payment id", path=f"$.payments[{index}].id", code="duplicate"
                 )
             ids.add(payment.id)
-        if self.amount_paid > self.total:
+        if self._paid() > self.total.amount:
             raise ValidationError(
                 "must not add up to more than the order total", path="$.payments", code="overpaid"
             )
         for index, refund in enumerate(self.refunds):
-            same_currency(refund.amount, currency, f"$.refunds[{index}].amount")
-        if self.amount_refunded > self.amount_paid:
+            if refund.amount.currency != currency:
+                same_currency(refund.amount, currency, f"$.refunds[{index}].amount")
+        if self.refunds and self.amount_refunded.amount > self._paid():
             raise ValidationError(
                 "must not add up to more than was paid",
                 path="$.refunds",
@@ -259,12 +283,14 @@ class Order(Aggregate[OrderId], kind="order", v1_renames={"placed_at": "created_
             )
 
     def _check_returns(self) -> None:
+        if not self.returns:
+            return
         fulfilled = self.fulfilled_at
-        if self.returns and fulfilled is None:
+        if fulfilled is None:
             raise self._mismatch("$.returns", "only a fulfilled order's items can be returned")
         returned = [0] * len(self.lines)
         for index, item in enumerate(self.returns):
-            if fulfilled is not None and item.at < fulfilled:
+            if item.at < fulfilled:
                 raise ValidationError(
                     "must not be before the order was fulfilled",
                     path=f"$.returns[{index}].at",
@@ -286,9 +312,8 @@ class Order(Aggregate[OrderId], kind="order", v1_renames={"placed_at": "created_
                     )
 
     def _check_status_times(self) -> None:
-        unfulfilled = (OrderStatus.PLACED, OrderStatus.PAID, OrderStatus.CANCELLED)
         if (self.status is OrderStatus.FULFILLED and self.fulfilled_at is None) or (
-            self.status in unfulfilled and self.fulfilled_at is not None
+            self.status in _UNFULFILLED and self.fulfilled_at is not None
         ):
             raise ValidationError(
                 f"does not match the status {self.status.value}",
@@ -309,39 +334,36 @@ class Order(Aggregate[OrderId], kind="order", v1_renames={"placed_at": "created_
             )
 
     def _check_status_amounts(self) -> None:
-        """The amounts a status implies: what the commands leave behind, nothing else."""
-        status, paid, refunded = self.status, self.amount_paid, self.amount_refunded
-        placed = status is OrderStatus.PLACED
-        settled = status not in (OrderStatus.PLACED, OrderStatus.CANCELLED)
-        rules = (
-            (placed and paid >= self.total, "$.payments", "an order paid in full is not placed"),
-            (settled and paid != self.total, "$.payments", "payments must add up to the total"),
-            (
-                status in (OrderStatus.PLACED, OrderStatus.PAID, OrderStatus.FULFILLED)
-                and bool(self.refunds),
-                "$.refunds",
-                "an order with refunds is partially refunded, refunded or cancelled",
-            ),
-            (
-                status is OrderStatus.PARTIALLY_REFUNDED
-                and (refunded.is_zero() or refunded >= paid),
-                "$.refunds",
-                "the refunds must add up to part of what was paid",
-            ),
-            (
-                status in (OrderStatus.REFUNDED, OrderStatus.CANCELLED) and refunded != paid,
-                "$.refunds",
-                "the refunds must add up to what was paid",
-            ),
-            (
-                status is OrderStatus.REFUNDED and paid.is_zero(),
-                "$.payments",
-                "only money that was paid can be refunded",
-            ),
-        )
-        for broken, path, rule in rules:
-            if broken:
-                raise self._mismatch(path, rule)
+        """The amounts a status implies: what the commands leave behind, nothing else.
+
+        The rules are tried in a fixed order and the first broken one is reported.
+        Every amount is in the order's currency (checked before), so the plain
+        Decimal amounts are compared.
+        """
+        status = self.status
+        paid = self._paid()
+        total = self.total.amount
+        if status is OrderStatus.PLACED and paid >= total:
+            raise self._mismatch("$.payments", "an order paid in full is not placed")
+        if (
+            status is not OrderStatus.PLACED
+            and status is not OrderStatus.CANCELLED
+            and (paid != total)
+        ):
+            raise self._mismatch("$.payments", "payments must add up to the total")
+        if not self.refunds and status in _UNREFUNDED:
+            return  # nothing refunded, as these statuses require: the rules below hold
+        refunded = self.amount_refunded.amount
+        if status in _UNREFUNDED:
+            raise self._mismatch(
+                "$.refunds", "an order with refunds is partially refunded, refunded or cancelled"
+            )
+        if status is OrderStatus.PARTIALLY_REFUNDED and (refunded == 0 or refunded >= paid):
+            raise self._mismatch("$.refunds", "the refunds must add up to part of what was paid")
+        if status in (OrderStatus.REFUNDED, OrderStatus.CANCELLED) and refunded != paid:
+            raise self._mismatch("$.refunds", "the refunds must add up to what was paid")
+        if status is OrderStatus.REFUNDED and paid == 0:
+            raise self._mismatch("$.payments", "only money that was paid can be refunded")
 
     def _mismatch(self, path: str, rule: str) -> ValidationError:
         return ValidationError(
@@ -352,30 +374,37 @@ class Order(Aggregate[OrderId], kind="order", v1_renames={"placed_at": "created_
 
     def _check_not_before_placed(self) -> None:
         placed = self.created_at
-        timed: list[tuple[str, datetime | None]] = [
-            *((f"$.payments[{i}].at", p.at) for i, p in enumerate(self.payments)),
-            *((f"$.refunds[{i}].at", r.at) for i, r in enumerate(self.refunds)),
-            *((f"$.returns[{i}].at", r.at) for i, r in enumerate(self.returns)),
-            ("$.fulfilled_at", self.fulfilled_at),
-            ("$.cancelled_at", self.cancelled_at),
-        ]
-        for path, when in timed:
-            if when is not None and when < placed:
-                raise ValidationError(
-                    "must not be before the order was placed", path=path, code="time_backwards"
-                )
+        for index, payment in enumerate(self.payments):
+            if payment.at < placed:
+                self._before_placed(f"$.payments[{index}].at")
+        for index, refund in enumerate(self.refunds):
+            if refund.at < placed:
+                self._before_placed(f"$.refunds[{index}].at")
+        for index, item in enumerate(self.returns):
+            if item.at < placed:
+                self._before_placed(f"$.returns[{index}].at")
+        if self.fulfilled_at is not None and self.fulfilled_at < placed:
+            self._before_placed("$.fulfilled_at")
+        if self.cancelled_at is not None and self.cancelled_at < placed:
+            self._before_placed("$.cancelled_at")
+
+    @staticmethod
+    def _before_placed(path: str) -> None:
+        raise ValidationError(
+            "must not be before the order was placed", path=path, code="time_backwards"
+        )
 
     def _recorded_times(self) -> Iterable[datetime]:
-        for payment in self.payments:
-            yield payment.at
-        for refund in self.refunds:
-            yield refund.at
-        for item in self.returns:
-            yield item.at
+        times = [payment.at for payment in self.payments]
+        if self.refunds:
+            times.extend(refund.at for refund in self.refunds)
+        if self.returns:
+            times.extend(item.at for item in self.returns)
         if self.fulfilled_at is not None:
-            yield self.fulfilled_at
+            times.append(self.fulfilled_at)
         if self.cancelled_at is not None:
-            yield self.cancelled_at
+            times.append(self.cancelled_at)
+        return times
 
     def _event_fields(self) -> Mapping[str, object]:
         return {"order_id": self.id, "customer_id": self.customer_id}
@@ -426,51 +455,65 @@ class Order(Aggregate[OrderId], kind="order", v1_renames={"placed_at": "created_
 
     # -- totals ---------------------------------------------------------------------------
 
+    # Every total is derived from the order's fields once, when first asked for (its
+    # checks ask for most of them while the order is built), and kept with the order.
+
     @property
     def currency(self) -> str:
         """The order's currency (every line's)."""
-        return self.lines[0].currency
+        return self.lines[0].unit_price.currency
 
     def _zero(self) -> Money:
         return Money.zero(self.currency)
 
-    def _sum(self, amounts: Iterable[Money]) -> Money:
-        # Every amount was checked to be in the order's currency on construction.
-        return Money(sum((m.amount for m in amounts), Decimal(0)), self.currency)
+    def _paid(self) -> Decimal:
+        """What was paid, as the amount of :attr:`amount_paid` (zero without payments)."""
+        return self.amount_paid.amount if self.payments else _NOTHING
 
-    @property
+    def _balance(self) -> Decimal:
+        """What is still to pay, as the amount of :attr:`balance_due`, for a placed order."""
+        # Without payments that is the total: the total less zero, exactly.
+        return self.balance_due.amount if self.payments else self.total.amount
+
+    def _sum(self, amounts: Iterable[Decimal]) -> Money:
+        # Every amount was checked to be in the order's currency on construction.
+        return Money(sum(amounts, _NOTHING), self.currency)
+
+    @derived
     def subtotal(self) -> Money:
         """The sum of quantity times unit price over the lines."""
-        return self._sum(line.gross for line in self.lines)
+        return self._sum([line.gross.amount for line in self.lines])
 
-    @property
+    @derived
     def discount(self) -> Money:
         """The sum of the line discounts."""
-        return self._sum(line.discount for line in self.lines if line.discount is not None)
+        return self._sum([line.discount.amount for line in self.lines if line.discount is not None])
 
-    @property
+    @derived
     def total(self) -> Money:
         """What the customer owes: subtotal less discounts."""
+        if all(line.discount is None for line in self.lines):
+            return less_nothing(self.subtotal)  # less a discount of Decimal(0)
         return self.subtotal - self.discount
 
-    @property
+    @derived
     def amount_paid(self) -> Money:
         """The sum of the payments that went through."""
-        return self._sum(p.amount for p in self.payments if p.succeeded)
+        return self._sum([p.amount.amount for p in self.payments if p.outcome is _SUCCEEDED])
 
-    @property
+    @derived
     def balance_due(self) -> Money:
         """What is still to pay (zero once paid, and for a cancelled order)."""
         if self.status is OrderStatus.CANCELLED:
             return self._zero()
         return self.total - self.amount_paid
 
-    @property
+    @derived
     def amount_refunded(self) -> Money:
         """The sum of the refunds."""
-        return self._sum(r.amount for r in self.refunds)
+        return self._sum([r.amount.amount for r in self.refunds])
 
-    @property
+    @derived
     def refundable(self) -> Money:
         """What may still be refunded: paid less already refunded."""
         return self.amount_paid - self.amount_refunded
@@ -478,7 +521,7 @@ class Order(Aggregate[OrderId], kind="order", v1_renames={"placed_at": "created_
     @property
     def net_revenue(self) -> Money:
         """Money kept: paid less refunded."""
-        return self.amount_paid - self.amount_refunded
+        return self.refundable
 
     @property
     def is_fulfilled(self) -> bool:
@@ -498,11 +541,13 @@ class Order(Aggregate[OrderId], kind="order", v1_renames={"placed_at": "created_
         """When the order was placed, its ``created_at`` (the CLV transaction protocol)."""
         return self.created_at
 
-    @property
+    @derived
     def amount(self) -> Money:
         """The order's net value: total less refunds, zero if cancelled (the CLV protocol)."""
         if self.status is OrderStatus.CANCELLED:
             return self._zero()
+        if not self.refunds:  # the total less the zero that nothing refunded adds up to
+            return less_nothing(self.total)
         return self.total - self.amount_refunded
 
     def returned_quantity(self, line: int) -> int:
@@ -620,18 +665,18 @@ class Order(Aggregate[OrderId], kind="order", v1_renames={"placed_at": "created_
             )
         money = same_currency(positive_money(amount, "$.amount"), self.currency, "$.amount")
         checked_method = None if method is None else _method(method)
-        code = reason_code(reason, "$.reason")
+        code = None if reason is None else reason_code(reason, "$.reason")
         command = self._begin(at, meta)
         if self.status is not OrderStatus.PLACED:
             raise self._refused(
                 f"an order that is {self.status.value} takes no payments; "
                 "payments are taken while it is placed"
             )
-        if money > self.balance_due:
+        if money.amount > self._balance():  # of one currency, checked above
             raise ValidationError(
                 "must not exceed the balance due", path="$.amount", code="overpayment"
             )
-        if any(p.id == payment_id for p in self.payments):
+        if self.payments and any(p.id == payment_id for p in self.payments):
             raise ValidationError(
                 "must not repeat a payment of this order", path="$.payment_id", code="duplicate"
             )
@@ -676,7 +721,7 @@ class Order(Aggregate[OrderId], kind="order", v1_renames={"placed_at": "created_
         )
         drafts = [OrderPaymentRecorded.draft(payment=payment)]
         status = self.status
-        if payment.amount == self.balance_due:
+        if payment.amount.amount == self._balance():
             status = OrderStatus.PAID
             drafts.append(OrderPaid.draft(amount=self.total))
         return self._record(command, *drafts, payments=(*self.payments, payment), status=status)

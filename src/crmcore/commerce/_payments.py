@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Final
 
 import attrs
 
 from crmcore._kernel._aggregate import typed_id
-from crmcore._kernel._checks import aware, enum_converter, optional_aware, reason_code
+from crmcore._kernel._checks import enum_converter, reason_code, require_aware
 from crmcore._kernel._ids import PaymentId
 from crmcore._kernel._money import Money, positive_money
 from crmcore.errors import ValidationError
@@ -46,25 +47,31 @@ def _payment_amount(value: object) -> Money:
 
 
 def _payment_at(value: object) -> datetime:
-    return aware("$.at")(value)
+    return require_aware(value, "$.at")
+
+
+_outcome: Final = enum_converter(PaymentOutcome, "$.outcome")
+_method: Final = enum_converter(PaymentMethod, "$.method")
 
 
 def _payment_outcome(value: object) -> PaymentOutcome:
-    return enum_converter(PaymentOutcome, "$.outcome")(value)
+    if type(value) is PaymentOutcome:
+        return value
+    return _outcome(value)
 
 
 def _payment_method(value: object) -> PaymentMethod | None:
     if value is None:
         return None
-    return enum_converter(PaymentMethod, "$.method")(value)
+    return _method(value)
 
 
 def _payment_due_at(value: object) -> datetime | None:
-    return optional_aware("$.due_at")(value)
+    return None if value is None else require_aware(value, "$.due_at")
 
 
 def _payment_reason(value: object) -> str | None:
-    return reason_code(value, "$.failure_reason")
+    return None if value is None else reason_code(value, "$.failure_reason")
 
 
 @attrs.frozen(slots=True, kw_only=True)

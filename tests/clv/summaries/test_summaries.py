@@ -24,6 +24,7 @@ from crmcore.clv import (
     period_start,
     summarize,
 )
+from crmcore.testing import strategies as crm
 
 WIB = timezone(timedelta(hours=7))
 NAIVE = datetime(2024, 1, 2, 13, 45)  # noqa: DTZ001 - naive on purpose: it must be refused.
@@ -1050,3 +1051,120 @@ def test_summary_numbers_beyond_63_bits_are_refused(field, value, code):
     with pytest.raises(ValidationError) as caught:
         CustomerSummary(**values)
     assert (f"$.{field}", code) == (caught.value.path, caught.value.code)
+
+
+# -- objects read by attribute -----------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Purchase:
+    """A transaction as an object with the three attributes."""
+
+    customer_id: object
+    at: object
+    amount: object
+
+
+def as_money(rows, code="EUR"):
+    """The rows with their amounts as Money."""
+    return [(customer, moment, Money(amount, code)) for customer, moment, amount in rows]
+
+
+@given(transactions, periods, st.booleans())
+def test_objects_give_the_table_of_the_same_tuples(rows, period, money):
+    """Objects with attributes, Decimal or Money amounts: the table of the same tuples."""
+    rows = as_money(rows) if money else rows
+    objects = [Purchase(*row) for row in rows]
+    expected = summarize(rows, period=period, observation_end=END)
+    assert dict(expected) == dict(summarize(objects, period=period, observation_end=END))
+
+
+@given(crm.orders(currencies=["USD"]), periods)
+def test_orders_give_the_table_of_their_tuples(order, period):
+    """An order is read as (customer_id, at, amount)."""
+    rows = [(order.customer_id, order.at, order.amount)]
+    end = order.at + timedelta(days=30)
+    assert dict(summarize(rows, period=period, observation_end=end)) == dict(
+        summarize([order], period=period, observation_end=end)
+    )
+
+
+@pytest.mark.parametrize(
+    ("item", "path", "error"),
+    [
+        (Purchase("c", NAIVE, Decimal(1)), "$.transactions[2].at", ValidationError),
+        (Purchase("c", at(2024, 1, 3), 1.5), "$.transactions[2].amount", InvalidType),
+        (
+            Purchase("c", at(2024, 1, 3), Money("1", "USD")),
+            "$.transactions[2].amount",
+            CurrencyMismatch,
+        ),
+        (
+            Purchase(None, at(2024, 1, 3), Decimal(1)),
+            "$.transactions[2].customer_id",
+            ValidationError,
+        ),
+        (Purchase(["c"], at(2024, 1, 3), Decimal(1)), "$.transactions[2].customer_id", InvalidType),
+        (
+            Purchase("c", at(2024, 1, 3).astimezone(WIB), Decimal("NaN")),
+            "$.transactions[2].amount",
+            ValidationError,
+        ),
+    ],
+)
+def test_a_bad_object_after_good_ones_names_its_item_and_field(item, path, error):
+    """Once a class was read by attribute, its later items are checked as fully as the first."""
+    good = [Purchase("c", at(2024, 1, 1), Decimal(1)), Purchase("c", at(2024, 1, 2), Decimal(2))]
+    with pytest.raises(error) as info:
+        summarize([*good, item], period="day", observation_end=at(2024, 1, 9))
+    assert path == info.value.path
+
+
+def test_an_object_without_an_attribute_after_good_ones_is_refused():
+    """An item of a known class that lacks an attribute is refused with the shape rule."""
+
+    class Loose:
+        def __init__(self, amount=None):
+            self.customer_id, self.at = "c", at(2024, 1, 1)
+            if amount is not None:
+                self.amount = amount
+
+    with pytest.raises(InvalidType) as info:
+        summarize([Loose(Decimal(1)), Loose()], period="day", observation_end=at(2024, 1, 9))
+    assert "$.transactions[1]" == info.value.path
+
+
+def test_tuples_of_other_classes_are_read_by_position():
+    """A named tuple is a tuple: its items are read in order, whatever its fields are called."""
+
+    class Swapped(tuple):
+        __slots__ = ()
+        customer_id = "wrong"  # attributes a reader by attribute would take instead
+
+        @property
+        def at(self):
+            return self[1]
+
+        @property
+        def amount(self):
+            return self[2]
+
+    rows = [Swapped(("c", at(2024, 1, 1), Decimal(1))), Swapped(("c", at(2024, 1, 4), Decimal(2)))]
+    table = summarize(rows, period="day", observation_end=at(2024, 1, 9))
+    assert ["c"] == list(table)
+
+
+def test_mappings_with_attributes_are_read_by_key():
+    """An item that is a mapping is read by key, even if it also has the attributes."""
+
+    class Both(dict):
+        customer_id = "wrong"  # attributes a reader by attribute would take instead
+        at = datetime(2024, 1, 2, tzinfo=UTC)
+        amount = Decimal(5)
+
+    rows = [
+        Both(customer_id="c", at=at(2024, 1, 1), amount=1),
+        Both(customer_id="c", at=at(2024, 1, 4), amount=2),
+    ]
+    table = summarize(rows, period="day", observation_end=at(2024, 1, 9))
+    assert ["c"] == list(table)

@@ -588,7 +588,7 @@ class SummaryAccumulator:
             _fold(self._bought, batch._bought)
             _fold(self._refunds, batch._refunds)
 
-    def _ingest(self, transactions: object, path: str) -> None:  # noqa: PLR0912 - hot loop inlined.
+    def _ingest(self, transactions: object, path: str) -> None:  # noqa: C901, PLR0912, PLR0915 - hot loop inlined.
         """Add every transaction; on an error the accumulator is left part-way."""
         if isinstance(transactions, (str, bytes, Mapping)) or not isinstance(
             transactions, Iterable
@@ -600,18 +600,32 @@ class SummaryAccumulator:
         period = self._period
         days = period == _DAYS
         weeks = period == _WEEKS
-        plain = self._kind == ""
+        kind = self._kind
         zero = _ZERO
+        # Classes whose items were read by attribute in this call (neither tuples,
+        # lists, mappings nor text): their next items are read the same way at once.
+        objects: set[type] = set()
         for index, item in enumerate(transactions):
-            if type(item) is tuple and len(item) == 3:
+            shape = type(item)
+            fast = False
+            if shape is tuple and len(item) == 3:
                 customer_id, at, amount = item
-                fast = (
-                    plain
-                    and type(at) is datetime
-                    and at.tzinfo is zone
-                    and type(amount) is Decimal
-                    and amount.is_finite()
-                )
+                fast = True
+            elif shape in objects:
+                try:
+                    customer_id, at, amount = item.customer_id, item.at, item.amount
+                    fast = True
+                except AttributeError:
+                    pass  # read again below, which says what is missing
+            if fast and type(at) is datetime and at.tzinfo is zone:
+                # The amounts the kind seen so far allows, as they are: plain finite
+                # Decimals, or Money (always finite) of the currency seen so far.
+                if kind == "":
+                    fast = type(amount) is Decimal and amount.is_finite()
+                elif kind is not None and type(amount) is Money and amount.currency == kind:
+                    amount = amount.amount
+                else:
+                    fast = False
             else:
                 fast = False
             if fast:
@@ -625,7 +639,9 @@ class SummaryAccumulator:
                 item_path = f"{path}[{index}]"
                 customer_id, at, raw = self._unpack(item, item_path)
                 customer_id, key, amount = self._parse(customer_id, at, raw, item_path)
-                plain = self._kind == ""
+                kind = self._kind
+                if not isinstance(item, _NOT_OBJECTS):
+                    objects.add(shape)  # _unpack read it by attribute
             if amount < zero:
                 self._customer(customer_id, f"{path}[{index}].customer_id")
                 self._put_refund(customer_id, key, amount)
@@ -825,6 +841,8 @@ class SummaryAccumulator:
         )
 
 
+# Items that are never read by attribute (see SummaryAccumulator._unpack).
+_NOT_OBJECTS: Final = (tuple, list, Mapping, str, bytes)
 # Customer id types that are always hashable and never None: the hot loop's fast path.
 _PLAIN_IDS: Final = frozenset({int, str, CustomerId, UUID})
 
