@@ -3,9 +3,19 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from crmcore import InvalidType, ValidationError
-from crmcore.customers import ConsentRecord, decide_consent
+from crmcore import CustomerId, InvalidType, PersonName, ValidationError
+from crmcore.customers import (
+    Channel,
+    ConsentRecord,
+    ConsentStatus,
+    Customer,
+    Purpose,
+    decide_consent,
+)
+from crmcore.testing.strategies import aware_datetimes, consent_records, customers
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 GRANT = ConsentRecord(
@@ -72,3 +82,68 @@ def test_the_source_never_shows_in_the_repr():
     record = ConsentRecord("email", "marketing", "granted", T0, "Zqxmarker at the counter")
     assert "Zqxmarker" not in repr(record)
     assert "Zqxmarker at the counter" == record.source
+
+
+# -- the rule against a reference, and many pairs at once -------------------------------------
+
+PAIRS = [(channel, purpose) for channel in Channel for purpose in Purpose]
+TIE = datetime(2026, 1, 1, tzinfo=UTC)
+# Few instants, so records often tie (a withdrawal at the instant of a grant wins).
+tied_records = consent_records(min_captured_at=TIE, max_captured_at=TIE + timedelta(seconds=2))
+
+
+def reference_allowed(records, channel, purpose, at):
+    """The least-permissive rule written out plainly, scope by scope."""
+    verdicts = []
+    for scope in (channel, None):
+        applicable = [
+            r
+            for r in records
+            if r.purpose is purpose and r.channel is scope and r.captured_at <= at
+        ]
+        if not applicable:
+            continue
+        newest = max(r.captured_at for r in applicable)
+        at_newest = [r for r in applicable if r.captured_at == newest]
+        withdrawn = any(r.status is ConsentStatus.WITHDRAWN for r in at_newest)
+        verdicts.append("no" if withdrawn else ("yes" if at_newest[0].is_live_grant(at) else "-"))
+    if "no" in verdicts:
+        return False
+    if "yes" in verdicts:
+        return True
+    return purpose is Purpose.SERVICE
+
+
+@given(
+    st.lists(tied_records, max_size=8).map(tuple),
+    st.sampled_from([TIE, TIE + timedelta(seconds=1), TIE + timedelta(days=400)]),
+)
+def test_decisions_follow_the_least_permissive_rule(records, at):
+    """On any records (ties, expiries, global withdrawals), as the rule written out plainly."""
+    expected = [reference_allowed(records, c, p, at) for c, p in PAIRS]
+    assert expected == [decide_consent(records, c, p, at).allowed for c, p in PAIRS]
+
+
+@given(customers(), aware_datetimes())
+def test_consent_flags_are_may_contact_for_each_pair(customer, at):
+    flags = customer.consent_flags(PAIRS, at=at)
+    assert flags == tuple(customer.may_contact(c, p, at=at) for c, p in PAIRS)
+    values = [(c.value, p.value) for c, p in PAIRS]
+    assert customer.consent_flags(values, at=at) == flags
+
+
+@pytest.mark.parametrize(
+    ("pairs", "path"),
+    [
+        ([("email",)], "$.pairs[0]"),
+        ([("email", "marketing"), ("fax", "marketing")], "$.pairs[1][0]"),
+        ([("email", "spam")], "$.pairs[0][1]"),
+        ("email", "$.pairs"),
+        ([("email", "marketing")] * 1001, "$.pairs"),
+    ],
+)
+def test_consent_flags_refuse_bad_pairs(pairs, path):
+    customer = Customer.register(CustomerId("c-1"), name=PersonName("Ana"), at=T0)
+    with pytest.raises(ValidationError) as info:
+        customer.consent_flags(pairs, at=T0)
+    assert info.value.path == path

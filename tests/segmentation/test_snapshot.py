@@ -1,12 +1,17 @@
-"""Tests for `crmcore.segmentation._snapshot`."""
+"""Tests for `crmcore.segmentation._snapshot`: purchase facts, consent flags, snapshots of some fields."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from crmcore import InvalidType, Money
-from crmcore.segmentation import purchase_facts
+from crmcore import Customer, CustomerId, InvalidType, Money, PersonName, ValidationError
+from crmcore.customers import Channel, Purpose
+from crmcore.lifecycle import RELATIONSHIP_LADDER
+from crmcore.segmentation import all_of, any_of, field, not_, purchase_facts, snapshot
+from crmcore.testing.strategies import aware_datetimes, customers, moneys
 
 AT = datetime(2026, 1, 5, tzinfo=UTC)
 
@@ -42,3 +47,158 @@ def test_order_ids_must_be_ids(customer_id):
     with pytest.raises(InvalidType) as info:
         purchase_facts([(customer_id, AT, Money("10", "USD"))], at=AT)
     assert "$.orders[0].customer_id" == info.value.path
+
+
+# -- snapshots of some fields ---------------------------------------------------------------
+
+SLOW = settings(suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+PAIRS = [(channel, purpose) for channel in Channel for purpose in Purpose]
+EXTRA_PATHS = [
+    "created_at.year",
+    "tags.x",
+    "attributes",
+    "lifecycle",
+    "lifecycle.relationship_ladder",
+    "lifecycle.crm_stages",
+    "frequency",
+    "clv_tier",
+    "custom.score",
+    "nothing_here",
+]
+fact_values = st.one_of(
+    st.integers(-5, 5),
+    moneys(currencies=["USD"]),
+    aware_datetimes(),
+    st.sampled_from(["high", "Cafe\u0301", None, True, 2.5]),
+    st.frozensets(st.sampled_from(["a", "b"]), max_size=2),
+)
+facts_maps = st.dictionaries(
+    st.sampled_from(["frequency", "clv_tier", "orders_count", "custom.score", "recency_days"]),
+    fact_values,
+    max_size=4,
+)
+
+
+def outcome(function):
+    """("ok", answer) or the error's class, path and code."""
+    try:
+        return ("ok", function())
+    except ValidationError as exc:
+        return ("error", type(exc).__name__, exc.path, exc.code)
+
+
+@st.composite
+def customers_at(draw):
+    """A customer with a history (consents, lifecycle moves) and an instant after registration."""
+    customer = draw(customers(with_lifecycle=True, max_consents=8, pending_events=False))
+    later = customer.created_at + timedelta(days=draw(st.integers(0, 4 * 365)))
+    return customer, draw(st.sampled_from([customer.updated_at, later, customer.created_at]))
+
+
+@SLOW
+@given(customers_at(), facts_maps, st.data())
+def test_a_snapshot_of_some_fields_equals_the_full_one_on_them(case, facts, data):
+    """Every key computed for a field list is the full snapshot's, and nothing a path reads is left out."""
+    customer, at = case
+    full = snapshot(customer, at=at, facts=facts)
+    fields = data.draw(st.frozensets(st.sampled_from(sorted(full) + EXTRA_PATHS), max_size=8))
+    small = snapshot(customer, at=at, facts=facts, fields=fields)
+    reads = {".".join(p.split(".")[: n + 1]) for p in fields for n in range(p.count(".") + 1)}
+    assert {key: full[key] for key in full if key in reads} == small
+    assert [key for key in full if key in small] == list(small)  # in the full snapshot's order
+
+
+@SLOW
+@given(customers_at(), facts_maps, st.data())
+def test_rules_answer_the_same_on_a_snapshot_of_their_fields(case, facts, data):
+    """A rule on snapshot(fields=rule.fields()) answers as on the full snapshot."""
+    customer, at = case
+    full = snapshot(customer, at=at, facts=facts)
+    pick = data.draw(st.sampled_from(sorted(full)))
+    rule = data.draw(
+        st.sampled_from(
+            [
+                field(pick).is_empty(),
+                all_of(field("may_email_marketing").is_true(), field("tags").has("vip")),
+                any_of(field("stage") == "client", field("created_at.year") >= 2030),
+                not_(field("frequency") >= 2),
+                field("lifecycle.relationship_ladder").is_in({"prospect", "client"}),
+            ]
+        )
+    )
+    small = snapshot(customer, at=at, facts=facts, fields=rule.fields())
+    assert outcome(lambda: rule.matches(full, at=at)) == outcome(lambda: rule.matches(small, at=at))
+
+
+@SLOW
+@given(customers_at())
+def test_consent_flags_are_the_customers_decisions(case):
+    """Every may_<channel>_<purpose> flag is Customer.may_contact at that instant."""
+    customer, at = case
+    taken = snapshot(customer, at=at)
+    flags = [taken[f"may_{c.value}_{p.value}"] for c, p in PAIRS]
+    assert [customer.may_contact(c, p, at=at) for c, p in PAIRS] == flags
+
+
+def ana():
+    return Customer.register(CustomerId("c-1"), name=PersonName("Ana"), at=AT, tags=["vip"])
+
+
+def test_every_fact_is_checked_even_when_not_read():
+    """A bad fact fails a snapshot of other fields exactly as the full one."""
+    for facts, code in [
+        ({"score": float("nan")}, "not_finite"),
+        ({"stage": "client"}, "duplicate"),
+        ({"may_email_marketing": True}, "duplicate"),
+        ({"bad key": 1}, "field_path"),
+    ]:
+        with pytest.raises(ValidationError) as full:
+            snapshot(ana(), at=AT, facts=facts)
+        with pytest.raises(ValidationError) as small:
+            snapshot(ana(), at=AT, facts=facts, fields=["tags"])
+        assert (code, full.value.path) == (small.value.code, small.value.path)
+
+
+@pytest.mark.parametrize(
+    ("fields", "error", "code"),
+    [
+        ("tags", InvalidType, "type"),
+        ({"tags": 1}, InvalidType, "type"),
+        (3, InvalidType, "type"),
+        ([3], InvalidType, "type"),
+        ([["tags"]], InvalidType, "type"),
+        (["__class__"], ValidationError, "field_path"),
+        ([f"f{n}" for n in range(10_001)], ValidationError, "too_many"),
+    ],
+)
+def test_fields_must_be_field_paths(fields, error, code):
+    """The fields are a collection of field paths; a bad one is never echoed."""
+    with pytest.raises(error) as info:
+        snapshot(ana(), at=AT, fields=fields)
+    assert code == info.value.code
+    assert info.value.path.startswith("$.fields")
+
+
+def test_fields_from_lists_sets_and_rules_agree():
+    """A list, a set or rule.fields() of the same paths give the same snapshot."""
+    rule = field("tags").has("vip") & (field("frequency") >= 3)
+    expected = {"tags": frozenset({"vip"}), "frequency": 4}
+    for fields in (rule.fields(), set(rule.fields()), sorted(rule.fields())):
+        assert expected == snapshot(ana(), at=AT, facts={"frequency": 4}, fields=fields)
+
+
+def test_facts_may_not_repeat_attributes_or_lifecycles():
+    """A fact named like a custom attribute or a tracked lifecycle is a duplicate; others are not."""
+    tracked = RELATIONSHIP_LADDER.fire(
+        ana().set_attribute("tier", "gold", at=AT), "qualify", at=AT + timedelta(days=1)
+    )
+    later = AT + timedelta(days=2)
+    for name in ("attributes.tier", "lifecycle.relationship_ladder"):
+        for fields in (None, ["tags"]):
+            with pytest.raises(ValidationError) as info:
+                snapshot(tracked, at=later, facts={name: "x"}, fields=fields)
+            assert "duplicate" == info.value.code
+    facts = {"attributes.size": "m", "lifecycle.other": "x"}
+    small = snapshot(tracked, at=later, facts=facts, fields=["attributes.size", "lifecycle.other"])
+    assert facts == small
+    assert "gold" == snapshot(tracked, at=later, fields=["attributes.tier"])["attributes.tier"]

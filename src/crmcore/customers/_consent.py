@@ -176,15 +176,51 @@ class ConsentDecision(Checked):
         return self.allowed
 
 
-def _latest(records: Iterable[ConsentRecord]) -> ConsentRecord | None:
-    best: ConsentRecord | None = None
+#: The latest record of each scope: (channel, purpose), or (None, purpose) for every channel.
+LatestConsents = dict[tuple[Channel | None, Purpose], ConsentRecord]
+
+
+def latest_consents(records: Iterable[ConsentRecord], when: datetime) -> LatestConsents:
+    """The latest record captured at or before ``when`` in each scope, in one pass.
+
+    A withdrawal wins a tie at the same instant (least permissive). ``records``
+    must already be checked ConsentRecords and ``when`` aware.
+    """
+    latest: LatestConsents = {}
     for record in records:
-        if best is None or record.captured_at > best.captured_at:
-            best = record
-        elif record.captured_at == best.captured_at and record.status is ConsentStatus.WITHDRAWN:
-            # Least permissive at the same instant.
-            best = record
-    return best
+        captured = record.captured_at
+        if captured > when:
+            continue
+        key = (record.channel, record.purpose)
+        best = latest.get(key)
+        if (
+            best is None
+            or captured > best.captured_at
+            or (captured == best.captured_at and record.status is ConsentStatus.WITHDRAWN)
+        ):
+            latest[key] = record
+    return latest
+
+
+def verdict(
+    latest: LatestConsents, channel: Channel, purpose: Purpose, when: datetime
+) -> tuple[bool, str, ConsentRecord | None]:
+    """The least-permissive rule on the latest records: (allowed, reason, deciding record).
+
+    A withdrawal for the channel or for every channel says no; else a grant
+    that has not expired says yes; else the purpose's default decides.
+    """
+    kept = [
+        r for r in (latest.get((channel, purpose)), latest.get((None, purpose))) if r is not None
+    ]
+    for record in kept:
+        if record.status is ConsentStatus.WITHDRAWN:
+            return False, "withdrawn", record
+    for record in kept:
+        if record.expires_at is None or when < record.expires_at:
+            return True, "granted", record
+    default = purpose in DEFAULT_ALLOWED
+    return (default, "expired", kept[0]) if kept else (default, "default", None)
 
 
 #: Most consent records one decision reads.
@@ -215,24 +251,7 @@ def decide_consent(
         max_items=MAX_DECISION_RECORDS,
         noun="records",
     )
-    applicable = [
-        r
-        for r in checked
-        if r.purpose is wanted_purpose
-        and (r.channel is None or r.channel is wanted_channel)
-        and r.captured_at <= when
-    ]
-    scoped = _latest(r for r in applicable if r.channel is not None)
-    everywhere = _latest(r for r in applicable if r.channel is None)
-    latest = [r for r in (scoped, everywhere) if r is not None]
-    for record in latest:
-        if record.status is ConsentStatus.WITHDRAWN:
-            return ConsentDecision(allowed=False, reason="withdrawn", record=record)
-    live = [r for r in latest if r.is_live_grant(when)]
-    if live:
-        return ConsentDecision(allowed=True, reason="granted", record=live[0])
-    if latest:
-        return ConsentDecision(
-            allowed=wanted_purpose in DEFAULT_ALLOWED, reason="expired", record=latest[0]
-        )
-    return ConsentDecision(allowed=wanted_purpose in DEFAULT_ALLOWED, reason="default")
+    allowed, reason, record = verdict(
+        latest_consents(checked, when), wanted_channel, wanted_purpose, when
+    )
+    return ConsentDecision(allowed=allowed, reason=reason, record=record)

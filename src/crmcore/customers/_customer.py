@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
-from typing import Any, Unpack
+from typing import Any, Final, Unpack
 
 import attrs
 from dateutil.relativedelta import relativedelta
@@ -30,6 +30,8 @@ from crmcore.customers._consent import (
     LegalBasis,
     Purpose,
     decide_consent,
+    latest_consents,
+    verdict,
 )
 from crmcore.customers._contact import Channel, ContactPoint
 from crmcore.customers._events import (
@@ -168,6 +170,33 @@ def _check_birth_date(birth_date: date, at: datetime, path: str) -> None:
 
 def _customer_kind(value: object) -> PartyKind:
     return enum_converter(PartyKind, "$.kind")(value)
+
+
+#: Most (channel, purpose) pairs one :meth:`Customer.consent_flags` call answers.
+_MAX_CONSENT_PAIRS: Final = 1000
+
+
+def _is_pair(value: object) -> bool:
+    return (
+        type(value) is tuple
+        and len(value) == 2
+        and type(value[0]) is Channel
+        and type(value[1]) is Purpose
+    )
+
+
+def _consent_pair(value: object, path: str) -> tuple[Channel, Purpose]:
+    if type(value) is tuple and len(value) == 2:
+        channel, purpose = value
+        if type(channel) is Channel and type(purpose) is Purpose:
+            return channel, purpose
+        return (
+            enum_converter(Channel, f"{path}[0]")(channel),
+            enum_converter(Purpose, f"{path}[1]")(purpose),
+        )
+    if isinstance(value, (list, tuple)) and len(value) == 2:
+        return _consent_pair(tuple(value), path)
+    raise InvalidType(f"must be a (channel, purpose) pair, not {type_name(value)}", path=path)
 
 
 @attrs.frozen(slots=True, kw_only=True, repr=False)
@@ -355,6 +384,32 @@ class Customer(Aggregate[CustomerId], kind="customer"):
         profiling or third-party sharing, while service messages are allowed.
         """
         return self.consent_decision(channel, purpose, at=at).allowed
+
+    def consent_flags(
+        self, pairs: Iterable[tuple[Channel | str, Purpose | str]], *, at: datetime
+    ) -> tuple[bool, ...]:
+        """:meth:`may_contact` for many (channel, purpose) pairs, reading the records once.
+
+        >>> from datetime import datetime, timezone
+        >>> from crmcore import CustomerId, PersonName
+        >>> at = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
+        >>> ana = Customer.register(CustomerId("c-1"), name=PersonName("Ana"), at=at)
+        >>> ana.consent_flags([("email", "marketing"), ("email", "service")], at=at)
+        (False, True)
+
+        Raises:
+            ValidationError: a pair is not a (channel, purpose) pair of known
+                values, there are more than 1,000 pairs, or ``at`` is naive.
+        """
+        when = require_aware(at, "$.at")
+        if type(pairs) is tuple and len(pairs) <= _MAX_CONSENT_PAIRS and all(map(_is_pair, pairs)):
+            wanted: tuple[tuple[Channel, Purpose], ...] = (
+                pairs  # already members: nothing to convert
+            )
+        else:
+            wanted = tuple_of(pairs, "$.pairs", _consent_pair, max_items=_MAX_CONSENT_PAIRS)
+        latest = latest_consents(self.consents, when)
+        return tuple(verdict(latest, channel, purpose, when)[0] for channel, purpose in wanted)
 
     @property
     def lifecycle(self) -> LifecycleState | None:

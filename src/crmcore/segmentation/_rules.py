@@ -34,8 +34,8 @@ from dateutil.relativedelta import relativedelta
 from crmcore._kernel._checks import require_aware, type_name
 from crmcore._kernel._fields import Checked
 from crmcore.errors import CurrencyMismatch, InvalidType, Problem, ValidationError
-from crmcore.segmentation._evaluate import Operator, Predicate, compile_condition, fast_steps
-from crmcore.segmentation._fused import MAX_ALL_STEPS, MAX_ANY_STEPS, Step, all_run, any_run
+from crmcore.segmentation._compiler import Group, Leaf, Outline, Template, every, negated, some
+from crmcore.segmentation._evaluate import Operator, Predicate, compile_condition
 from crmcore.segmentation._values import (
     MAX_SET_ITEMS,
     MISSING,
@@ -239,11 +239,16 @@ class Rule(ABC):
     (write ``field("x").between(...)`` or ``all_of(...)``).
     """
 
-    __slots__ = ()
+    # Caches owned by the rule (never compared, hashed, shown or pickled): the generated
+    # code, the last predicate with the `at` it was asked for, and the fields read.
+    __slots__ = ("_cached", "_fields", "_template")
 
     depth: int
     size: int
     needs_at: bool
+    _cached: tuple[datetime | None, Predicate]
+    _fields: frozenset[str]
+    _template: Template
 
     def predicate(self, *, at: datetime | None = None) -> Predicate:
         """Compile into a function answering ``matches`` for one object, fast.
@@ -251,11 +256,47 @@ class Rule(ABC):
         Compile once and call the result for every customer: all the work that
         does not depend on the customer (literals, time-window bounds) is done
         here. ``at`` (timezone-aware) is required when the rule holds a
-        time-relative condition.
+        time-relative condition. The Python code is generated once per rule
+        and kept on it; asking again for another ``at`` only binds new bounds.
+        The predicate pickles (it is compiled again when loaded).
 
         Raises:
             ValidationError: ``at`` is missing, naive or puts a window out of range.
         """
+        when = self._checked_at(at)
+        cached = getattr(self, "_cached", None)
+        if cached is not None and (not self.needs_at or _same_time(cached[0], when)):
+            test: Predicate = cached[1]
+        else:
+            template = getattr(self, "_template", None)
+            if template is None:
+                template = Template(_outline(self))
+                object.__setattr__(self, "_template", template)
+            test = template.bind(self, when)
+        object.__setattr__(self, "_cached", (at, test))
+        return test
+
+    def matches(self, obj: object, *, at: datetime | None = None) -> bool:
+        """True if ``obj`` (a snapshot, any mapping or an attrs object) satisfies the rule.
+
+        The compiled predicate is kept on the rule, so calling ``matches`` in a
+        loop compiles once (per ``at``).
+
+        Raises:
+            InvalidType: a field holds a value of another kind than its literal.
+            CurrencyMismatch: a Money field holds another currency than its literal.
+            ValidationError: ``at`` is missing or naive for a time-relative rule.
+        """
+        try:
+            last, test = self._cached
+        except AttributeError:
+            return self.predicate(at=at)(obj)
+        if at is last:  # that very `at` was checked when the predicate was kept
+            answer: bool = test(obj)
+            return answer
+        return self.predicate(at=at)(obj)
+
+    def _checked_at(self, at: datetime | None) -> datetime | None:
         when = None if at is None else require_aware(at, "$.at")
         if when is None and self.needs_at:
             raise ValidationError(
@@ -264,17 +305,7 @@ class Rule(ABC):
                 path="$.at",
                 code="at_required",
             )
-        return self._compile(when)
-
-    def matches(self, obj: object, *, at: datetime | None = None) -> bool:
-        """True if ``obj`` (a snapshot, any mapping or an attrs object) satisfies the rule.
-
-        Raises:
-            InvalidType: a field holds a value of another kind than its literal.
-            CurrencyMismatch: a Money field holds another currency than its literal.
-            ValidationError: ``at`` is missing or naive for a time-relative rule.
-        """
-        return self.predicate(at=at)(obj)
+        return when
 
     def explain(
         self,
@@ -292,12 +323,15 @@ class Rule(ABC):
         literals compared with them.
         """
         masks = personal_names(personal)
-        when = None if at is None else require_aware(at, "$.at")
-        self.predicate(at=when)  # the same checks as matches()
+        when = self._checked_at(at)
+        self._compile(when)  # the same checks as matches(): windows within the calendar
         return self._explain(obj, when, masks)
 
     def fields(self) -> frozenset[str]:
         """Every field path the rule reads."""
+        cached: frozenset[str] | None = getattr(self, "_fields", None)
+        if cached is not None:
+            return cached
         found: set[str] = set()
         stack: list[Rule] = [self]
         while stack:
@@ -306,7 +340,9 @@ class Rule(ABC):
                 found.add(node.field)
             else:
                 stack.extend(node.children())
-        return frozenset(found)
+        fields = frozenset(found)
+        object.__setattr__(self, "_fields", fields)
+        return fields
 
     def children(self) -> tuple[Rule, ...]:
         """The rules this one combines (none for a condition)."""
@@ -579,10 +615,6 @@ class Condition(Rule):
         value = self.value.delta if isinstance(self.value, Span) else self.value
         return compile_condition(self.field, self.op, self.kind, value, at)
 
-    def _steps(self, at: datetime | None) -> tuple[Step, ...] | None:
-        value = self.value.delta if isinstance(self.value, Span) else self.value
-        return fast_steps(self.field, self.op, self.kind, value, at)
-
     def _explain(self, obj: object, at: datetime | None, personal: Collection[str]) -> Explanation:
         outcome = self._compile(at)(obj)
         value = reader(self.field)(obj)
@@ -686,145 +718,6 @@ def _check_limits(rule: Rule, depth: int, size: int) -> None:
     object.__setattr__(rule, "size", size)
 
 
-def _always(_: Any) -> bool:
-    return True
-
-
-def _never(_: Any) -> bool:
-    return False
-
-
-def _all(predicates: list[Predicate]) -> Predicate:  # noqa: C901, PLR0911 - unrolled for speed.
-    count = len(predicates)
-    if count == 0:
-        return _always
-    if count == 1:
-        return predicates[0]
-    if count == 2:
-        a, b = predicates
-
-        def all2(obj: Any) -> bool:
-            return a(obj) and b(obj)
-
-        return all2
-    if count == 3:
-        a, b, c = predicates
-
-        def all3(obj: Any) -> bool:
-            return a(obj) and b(obj) and c(obj)
-
-        return all3
-    if count == 4:
-        a, b, c, d = predicates
-
-        def all4(obj: Any) -> bool:
-            return a(obj) and b(obj) and c(obj) and d(obj)
-
-        return all4
-    if count == 5:
-        a, b, c, d, e = predicates
-
-        def all5(obj: Any) -> bool:
-            return a(obj) and b(obj) and c(obj) and d(obj) and e(obj)
-
-        return all5
-    chain = tuple(predicates)
-
-    def all_n(obj: Any) -> bool:
-        for test in chain:  # noqa: SIM110 - a plain loop spares a generator per call.
-            if not test(obj):
-                return False
-        return True
-
-    return all_n
-
-
-def _any(predicates: list[Predicate]) -> Predicate:
-    count = len(predicates)
-    if count == 0:
-        return _never
-    if count == 1:
-        return predicates[0]
-    if count == 2:
-        a, b = predicates
-
-        def any2(obj: Any) -> bool:
-            return a(obj) or b(obj)
-
-        return any2
-    if count == 3:
-        a, b, c = predicates
-
-        def any3(obj: Any) -> bool:
-            return a(obj) or b(obj) or c(obj)
-
-        return any3
-    chain = tuple(predicates)
-
-    def any_n(obj: Any) -> bool:
-        for test in chain:  # noqa: SIM110 - a plain loop spares a generator per call.
-            if test(obj):
-                return True
-        return False
-
-    return any_n
-
-
-def _runs(
-    rules: tuple[Rule, ...], at: datetime | None, max_steps: int, *, single_steps: bool
-) -> list[Rule | list[tuple[Condition, tuple[Step, ...]]]]:
-    """The children, with consecutive fusable conditions grouped into runs of at most ``max_steps``."""
-    groups: list[Rule | list[tuple[Condition, tuple[Step, ...]]]] = []
-    run: list[tuple[Condition, tuple[Step, ...]]] = []
-    used = 0
-    for rule in rules:
-        steps = rule._steps(at) if isinstance(rule, Condition) else None  # noqa: SLF001
-        if steps is not None and single_steps and len(steps) != 1:
-            steps = None
-        if steps is None:
-            if run:
-                groups.append(run)
-                run, used = [], 0
-            groups.append(rule)
-            continue
-        if used + len(steps) > max_steps:
-            groups.append(run)
-            run, used = [], 0
-        run.append((rule, steps))  # type: ignore[arg-type]
-        used += len(steps)
-    if run:
-        groups.append(run)
-    return groups
-
-
-def _chain_all(rules: tuple[Rule, ...], at: datetime | None) -> Predicate:
-    tail: Predicate | None = None
-    for group in reversed(_runs(rules, at, MAX_ALL_STEPS, single_steps=False)):
-        if isinstance(group, Rule):
-            test = group._compile(at)  # noqa: SLF001 - same family.
-            tail = test if tail is None else _all([test, tail])
-            continue
-        leaves = [condition._compile(at) for condition, _ in group]  # noqa: SLF001
-        steps = [step for _, condition_steps in group for step in condition_steps]
-        slow = _all([*leaves, tail] if tail is not None else leaves)
-        tail = all_run(steps, slow, tail)
-    return tail if tail is not None else _always
-
-
-def _chain_any(rules: tuple[Rule, ...], at: datetime | None) -> Predicate:
-    tail: Predicate | None = None
-    for group in reversed(_runs(rules, at, MAX_ANY_STEPS, single_steps=True)):
-        if isinstance(group, Rule):
-            test = group._compile(at)  # noqa: SLF001 - same family.
-            tail = test if tail is None else _any([test, tail])
-            continue
-        leaves = [condition._compile(at) for condition, _ in group]  # noqa: SLF001
-        steps = [step for _, condition_steps in group for step in condition_steps]
-        slow = _any([*leaves, tail] if tail is not None else leaves)
-        tail = any_run(steps, slow, tail)
-    return tail if tail is not None else _never
-
-
 @attrs.frozen(slots=True, repr=False)
 class AllOf(Rule):
     """Matches when every rule matches (an empty ``all_of()`` matches everything)."""
@@ -849,7 +742,7 @@ class AllOf(Rule):
         return self.rules
 
     def _compile(self, at: datetime | None) -> Predicate:
-        return _chain_all(self.rules, at)
+        return every(tuple(rule._compile(at) for rule in self.rules))  # noqa: SLF001
 
     def _explain(self, obj: object, at: datetime | None, personal: Collection[str]) -> Explanation:
         parts = tuple(rule._explain(obj, at, personal) for rule in self.rules)  # noqa: SLF001
@@ -888,7 +781,7 @@ class AnyOf(Rule):
         return self.rules
 
     def _compile(self, at: datetime | None) -> Predicate:
-        return _chain_any(self.rules, at)
+        return some(tuple(rule._compile(at) for rule in self.rules))  # noqa: SLF001
 
     def _explain(self, obj: object, at: datetime | None, personal: Collection[str]) -> Explanation:
         parts = tuple(rule._explain(obj, at, personal) for rule in self.rules)  # noqa: SLF001
@@ -925,12 +818,7 @@ class Not(Rule):
         return (self.rule,)
 
     def _compile(self, at: datetime | None) -> Predicate:
-        inner = self.rule._compile(at)  # noqa: SLF001 - same family.
-
-        def negated(obj: Any) -> bool:
-            return not inner(obj)
-
-        return negated
+        return negated(self.rule._compile(at))  # noqa: SLF001 - same family.
 
     def _explain(self, obj: object, at: datetime | None, personal: Collection[str]) -> Explanation:
         part = self.rule._explain(obj, at, personal)  # noqa: SLF001 - same family.
@@ -943,6 +831,26 @@ class Not(Rule):
 
     def __repr__(self) -> str:
         return f"not_({self.rule!r})"
+
+
+def _same_time(kept: object, at: datetime | None) -> bool:
+    """True if bounds computed for ``kept`` hold for ``at``: the same wall time in the same zone."""
+    return kept is at or (
+        type(kept) is datetime
+        and type(at) is datetime
+        and kept.tzinfo is at.tzinfo
+        and kept.fold == at.fold
+        and kept.replace(tzinfo=None) == at.replace(tzinfo=None)
+    )
+
+
+def _outline(rule: Rule) -> Outline:
+    """The rule as the compiler reads it (a span becomes its relativedelta)."""
+    if isinstance(rule, Condition):
+        value = rule.value.delta if isinstance(rule.value, Span) else rule.value
+        return Leaf(rule.field, rule.op, rule.kind, value)
+    word = "all" if isinstance(rule, AllOf) else "any" if isinstance(rule, AnyOf) else "not"
+    return Group(word, tuple(_outline(child) for child in rule.children()))
 
 
 def all_of(*rules: Rule) -> AllOf:
