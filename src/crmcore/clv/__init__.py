@@ -19,9 +19,11 @@ from crmcore.clv.models import (
     ModifiedBetaGeo,
     NotFittedError,
     ParetoNBD,
+    Predictions,
     PurchaseModel,
     ShiftedBetaGeometric,
     customer_lifetime_value,
+    predict,
 )
 from crmcore.clv.summaries import (
     Amount,
@@ -55,6 +57,7 @@ __all__ = [
     "NotFittedError",
     "ParetoNBD",
     "PeriodTotal",
+    "Predictions",
     "PurchaseModel",
     "ShiftedBetaGeometric",
     "SummaryAccumulator",
@@ -66,5 +69,6 @@ __all__ = [
     "formula_clv",
     "period_index",
     "period_start",
+    "predict",
     "summarize",
 ]

@@ -112,3 +112,25 @@ def test_the_horizon_is_bounded(horizon):
     with pytest.raises(ValidationError) as caught:
         customer_lifetime_value(BG, GG, 1, 5.0, 30.0, 20.0, horizon=horizon, discount_rate=0.01)
     assert ("$.horizon", "too_large") == (caught.value.path, caught.value.code)
+
+
+@pytest.mark.parametrize(
+    ("purchase_model", "columns", "path"),
+    [
+        (BG, ([5, 1], [1.0, 7.0], [5.0, 5.0]), "$.recency[1]"),
+        (
+            BetaGeoBetaBinom(
+                params={"alpha": 1.204, "beta": 0.750, "gamma": 0.657, "delta": 2.783}
+            ),
+            ([5, 1], [5, 1], [6, 0]),
+            "$.T[1]",
+        ),
+    ],
+)
+def test_a_bad_history_is_named_by_its_row(purchase_model, columns, path):
+    """The index is the row's own, not its place among the sorted distinct histories."""
+    with pytest.raises(ValidationError) as caught:
+        customer_lifetime_value(
+            purchase_model, GG, *columns, [1.0, 1.0], horizon=3, discount_rate=0.1
+        )
+    assert path == caught.value.path

@@ -11,6 +11,7 @@ from crmcore.clv.models._bgnbd import BetaGeo, ModifiedBetaGeo
 from crmcore.clv.models._clv import PurchaseModel, customer_lifetime_value
 from crmcore.clv.models._gammagamma import GammaGamma
 from crmcore.clv.models._paretonbd import ParetoNBD
+from crmcore.clv.models._predict import Predictions, predict
 from crmcore.clv.models._sbg import ShiftedBetaGeometric
 
 __all__ = [
@@ -23,7 +24,9 @@ __all__ = [
     "ModifiedBetaGeo",
     "NotFittedError",
     "ParetoNBD",
+    "Predictions",
     "PurchaseModel",
     "ShiftedBetaGeometric",
     "customer_lifetime_value",
+    "predict",
 ]

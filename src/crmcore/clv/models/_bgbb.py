@@ -9,19 +9,20 @@ probability ``theta ~ Beta(gamma, delta)``.
 
 from __future__ import annotations
 
+import functools
 import math
 import random
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import ClassVar, Self, overload
 
 import attrs
 
+from crmcore.clv.models._backend import Backend, Column, Histories, load, replay
 from crmcore.clv.models._base import ModelBase, ProgressCallback, run_fit
 from crmcore.clv.models._data import (
     MAX_COUNT,
     Checker,
     DrawBudget,
-    broadcast,
     check_whole,
     column,
     compress,
@@ -38,19 +39,26 @@ _LOG = math.log
 _EXP = math.exp
 
 
-def _check_row(checker: Checker, index: int | None, x: float, t_x: float, n: float) -> bool:  # noqa: PLR0911 - one return per rule.
+def _check_row(  # noqa: PLR0911, PLR0917 - one return per rule; a row's three values.
+    checker: Checker,
+    index: int | None,
+    x: float,
+    t_x: float,
+    n: float,
+    periods: str = "periods",
+) -> bool:
     if check_whole(checker, "frequency", index, x):
         return True
     if check_whole(checker, "recency", index, t_x):
         return True
-    if check_whole(checker, "periods", index, n, minimum=1.0):
+    if check_whole(checker, periods, index, n, minimum=1.0):
         return True
     if n > MAX_COUNT:  # the likelihood adds one term per period
-        where = "$.periods" if index is None else f"$.periods[{index}]"
+        where = f"$.{periods}" if index is None else f"$.{periods}[{index}]"
         return checker.add(where, f"must be at most {MAX_COUNT:,}", "too_large")
     where = "$.recency" if index is None else f"$.recency[{index}]"
     if t_x > n:
-        return checker.add(where, "must not be greater than periods", "recency_above_T")
+        return checker.add(where, f"must not be greater than {periods}", "recency_above_T")
     if t_x < x:
         return checker.add(
             where,
@@ -62,18 +70,33 @@ def _check_row(checker: Checker, index: int | None, x: float, t_x: float, n: flo
     return False
 
 
-def _arguments(
-    frequency: object, recency: object, periods: object
-) -> tuple[bool, list[tuple[int, int, int]]]:
-    vector, (x, t_x, n) = broadcast(
-        [("frequency", frequency), ("recency", recency), ("periods", periods)]
-    )
-    checker = Checker()
-    for i in range(len(x)):
-        if _check_row(checker, i if vector else None, x[i], t_x[i], n[i]):
-            break
-    checker.raise_if_any()
-    return vector, [(int(a), int(b), int(c)) for a, b, c in zip(x, t_x, n, strict=True)]
+def _check_histories(histories: Histories, name: str = "periods") -> None:
+    """Check discrete histories (the first three columns); the third is called ``name``."""
+    x, t_x, n = histories.columns[:3]
+    np = histories.np
+    if np is not None:
+        ok = bool(
+            (
+                (x >= 0)
+                & (x == np.floor(x))
+                & (t_x >= 0)
+                & (t_x == np.floor(t_x))
+                & (n >= 1)
+                & (n == np.floor(n))
+                & (n <= MAX_COUNT)
+                & (t_x <= n)
+                & (t_x >= x)
+                & ((x != 0) | (t_x == 0))
+            ).all()
+        )
+    else:
+        probe = Checker()
+        for row in zip(x, t_x, n, strict=True):
+            if _check_row(probe, None, *row, periods=name) or probe.problems:
+                break
+        ok = not probe.problems
+    if not ok:
+        replay(histories, functools.partial(_check_row, periods=name))
 
 
 def _log_terms(params: Sequence[float], x: int, t_x: int, n: int) -> tuple[float, list[float]]:
@@ -182,53 +205,149 @@ class BetaGeoBetaBinom(ModelBase):
         alive, died = _log_terms(self._values(), x, t_x, n)
         return logsumexp([alive, *died])
 
+    def _check_histories(self, histories: Histories, name: str = "periods") -> None:
+        _check_histories(histories, name)
+
+    def _histories(
+        self, frequency: object, recency: object, periods: object, backend: object
+    ) -> Histories:
+        histories = load(
+            backend, [("frequency", frequency), ("recency", recency), ("periods", periods)]
+        )
+        _check_histories(histories)
+        return histories
+
+    def _per_history(
+        self, histories: Histories, value: Callable[[int, int, int, float], float]
+    ) -> Column:
+        """``value(x, t_x, n, log_likelihood)`` of each distinct history, spread to the base rows.
+
+        Discrete histories repeat a lot (at most ``n (n + 1) / 2 + 1`` of them
+        for ``n`` opportunities), so both paths compute them one by one.
+        """
+        (x, t_x, n), index = histories.distinct()
+        np = histories.np
+        rows: list[tuple[int, int, int]] | None = histories.memo.get("rows")
+        likelihoods: list[float] | None = histories.memo.get("log_likelihood")
+        if rows is None or likelihoods is None:
+            listed = (x, t_x, n) if np is None else (x.tolist(), t_x.tolist(), n.tolist())
+            rows = [(int(a), int(b), int(c)) for a, b, c in zip(*listed, strict=True)]
+            likelihoods = [self._log_likelihood(*row) for row in rows]
+            histories.memo["rows"] = rows
+            histories.memo["log_likelihood"] = likelihoods
+        values = [value(*row, ll) for row, ll in zip(rows, likelihoods, strict=True)]
+        return histories.expand(values if np is None else np.array(values, dtype=np.float64), index)
+
+    def _alive_column(self, histories: Histories) -> Column:
+        """P(alive) at the next opportunity of every base row (Fader, Hardie & Shang 2010, eq. 11)."""
+        alpha, beta, gamma, delta = self._values()
+        lb_ab = lbeta(alpha, beta)
+        lb_gd = lbeta(gamma, delta)
+
+        def alive(x: int, _: int, n: int, log_likelihood: float) -> float:
+            top = lbeta(alpha + x, beta + n - x) - lb_ab + lbeta(gamma, delta + n + 1.0) - lb_gd
+            return min(1.0, _EXP(top - log_likelihood))
+
+        return self._per_history(histories, alive)
+
+    def _log_survival_sums(self, start: int, count: int) -> list[float]:
+        """``log sum_{i=1..k} B(gamma, delta+start+i) / B(gamma, delta)`` for ``k = 1..count``."""
+        _, _, gamma, delta = self._values()
+        log_term = lbeta(gamma, delta + start + 1.0) - lbeta(gamma, delta)
+        terms = [log_term]
+        for i in range(1, count):
+            log_term += _LOG((delta + start + i) / (gamma + delta + start + i))
+            terms.append(log_term)
+        return [logsumexp(terms[:k]) for k in range(1, count + 1)]
+
+    def _log_survival_sum(self, start: int, count: int) -> float:
+        """``log sum_{i=1..count} B(gamma, delta+start+i) / B(gamma, delta)``."""
+        if count <= 0:
+            return -math.inf
+        return self._log_survival_sums(start, count)[-1]
+
+    def _expected_column(self, histories: Histories, span: float) -> Column:
+        """Expected transactions in the next ``span`` opportunities of every base row (eq. 13)."""
+        alpha, beta, _, _ = self._values()
+        lb_ab = lbeta(alpha, beta)
+        count = int(span)
+        survival: dict[int, float] = {}
+
+        def expected(x: int, _: int, n: int, log_likelihood: float) -> float:
+            if count == 0:
+                return 0.0
+            if n not in survival:
+                survival[n] = self._log_survival_sum(n, count)
+            head = lbeta(alpha + x + 1.0, beta + n - x) - lb_ab
+            return _EXP(head + survival[n] - log_likelihood)
+
+        return self._per_history(histories, expected)
+
+    def _value_column(self, histories: Histories, factors: Sequence[float]) -> Column:
+        """``sum_k (E[X(k)] - E[X(k-1)]) factors[k-1]`` of every base row, the likelihood once each.
+
+        ``E[X(k)] = B(alpha+x+1, beta+n-x)/B(alpha, beta) / L * sum_{i=1..k} B(gamma, delta+n+i)/B(gamma, delta)``
+        (Fader, Hardie & Shang 2010, eq. 13).
+        """
+        alpha, beta, _, _ = self._values()
+        lb_ab = lbeta(alpha, beta)
+        count = len(factors)
+        survival: dict[int, list[float]] = {}
+
+        def value(x: int, _: int, n: int, log_likelihood: float) -> float:
+            if not count:
+                return 0.0
+            sums = survival.get(n)
+            if sums is None:
+                sums = survival[n] = self._log_survival_sums(n, count)
+            head = lbeta(alpha + x + 1.0, beta + n - x) - lb_ab
+            total = previous = 0.0
+            for log_sum, factor in zip(sums, factors, strict=True):
+                current = _EXP(head + log_sum - log_likelihood)
+                total += (current - previous) * factor
+                previous = current
+            return total
+
+        return self._per_history(histories, value)
+
     @overload
-    def probability_alive(self, frequency: float, recency: float, periods: float) -> float: ...
+    def probability_alive(
+        self, frequency: float, recency: float, periods: float, *, backend: Backend = "auto"
+    ) -> float: ...
     @overload
     def probability_alive(
         self,
         frequency: Iterable[float],
         recency: Iterable[float] | float,
         periods: Iterable[float] | float,
+        *,
+        backend: Backend = "auto",
     ) -> list[float]: ...
     def probability_alive(
         self,
         frequency: float | Iterable[float],
         recency: float | Iterable[float],
         periods: float | Iterable[float],
+        *,
+        backend: Backend = "auto",
     ) -> float | list[float]:
         """Probability of being alive at the next opportunity, ``periods + 1``.
 
-        Fader, Hardie & Shang (2010), eq. (11).
+        Fader, Hardie & Shang (2010), eq. (11). ``backend`` chooses pure Python
+        or numpy (see :func:`crmcore.clv.predict`).
         """
-        vector, rows = _arguments(frequency, recency, periods)
-        alpha, beta, gamma, delta = self._values()
-        values = []
-        for x, t_x, n in rows:
-            top = (
-                lbeta(alpha + x, beta + n - x)
-                - lbeta(alpha, beta)
-                + lbeta(gamma, delta + n + 1.0)
-                - lbeta(gamma, delta)
-            )
-            values.append(min(1.0, _EXP(top - self._log_likelihood(x, t_x, n))))
-        return values if vector else values[0]
-
-    def _log_survival_sum(self, start: int, count: int) -> float:
-        """``log sum_{i=1..count} B(gamma, delta+start+i) / B(gamma, delta)``."""
-        _, _, gamma, delta = self._values()
-        if count <= 0:
-            return -math.inf
-        log_term = lbeta(gamma, delta + start + 1.0) - lbeta(gamma, delta)
-        terms = [log_term]
-        for i in range(1, count):
-            log_term += _LOG((delta + start + i) / (gamma + delta + start + i))
-            terms.append(log_term)
-        return logsumexp(terms)
+        histories = self._histories(frequency, recency, periods, backend)
+        return histories.result(self._alive_column(histories))
 
     @overload
     def expected_purchases(
-        self, t: float, frequency: float, recency: float, periods: float
+        self,
+        t: float,
+        frequency: float,
+        recency: float,
+        periods: float,
+        *,
+        backend: Backend = "auto",
     ) -> float: ...
     @overload
     def expected_purchases(
@@ -237,6 +356,8 @@ class BetaGeoBetaBinom(ModelBase):
         frequency: Iterable[float],
         recency: Iterable[float] | float,
         periods: Iterable[float] | float,
+        *,
+        backend: Backend = "auto",
     ) -> list[float]: ...
     def expected_purchases(
         self,
@@ -244,6 +365,8 @@ class BetaGeoBetaBinom(ModelBase):
         frequency: float | Iterable[float],
         recency: float | Iterable[float],
         periods: float | Iterable[float],
+        *,
+        backend: Backend = "auto",
     ) -> float | list[float]:
         """Expected transactions in the next ``t`` opportunities, given the history.
 
@@ -252,21 +375,8 @@ class BetaGeoBetaBinom(ModelBase):
         which stays finite at ``gamma = 1``.
         """
         span = int(horizon(t, whole=True))
-        vector, rows = _arguments(frequency, recency, periods)
-        alpha, beta, _, _ = self._values()
-        values = []
-        for x, t_x, n in rows:
-            if span == 0:
-                values.append(0.0)
-                continue
-            log_value = (
-                lbeta(alpha + x + 1.0, beta + n - x)
-                - lbeta(alpha, beta)
-                + self._log_survival_sum(n, span)
-                - self._log_likelihood(x, t_x, n)
-            )
-            values.append(_EXP(log_value))
-        return values if vector else values[0]
+        histories = self._histories(frequency, recency, periods, backend)
+        return histories.result(self._expected_column(histories, span))
 
     @overload
     def expected_purchases_new(self, t: float) -> float: ...

@@ -15,26 +15,26 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import ClassVar, Self, overload
+from typing import Any, ClassVar, Self, overload
 
 import attrs
 
+from crmcore.clv.models._backend import (
+    Backend,
+    Column,
+    Histories,
+    check_rfm_histories,
+    logistic,
+    rfm_histories,
+)
 from crmcore.clv.models._base import ModelBase, ProgressCallback, run_fit
-from crmcore.clv.models._data import DrawBudget, horizon, load_rfm, rfm_arguments
+from crmcore.clv.models._data import DrawBudget, horizon, load_rfm
 from crmcore.clv.models._sim import simulation_horizons, simulation_seed, simulation_size
 from crmcore.clv.models._special import digamma, lbeta, log_phi
+from crmcore.clv.models._vector import log_phi_many, quiet
 
 _LOG = math.log
 _EXP = math.exp
-
-
-def _softplus(d: float) -> tuple[float, float]:
-    """``log(1 + exp(d))`` and the logistic ``1 / (1 + exp(-d))``."""
-    if d > 0:
-        e = _EXP(-d)
-        return d + math.log1p(e), 1.0 / (1.0 + e)
-    e = _EXP(d)
-    return math.log1p(e), e / (1.0 + e)
 
 
 class _Likelihood:
@@ -156,6 +156,42 @@ class _Likelihood:
         return -value, [-g_r * r, -g_alpha * alpha, -g_a * a, -g_b * b]
 
 
+def _alive_many(  # noqa: PLR0917 - the parameters, the shift and the three columns.
+    np: Any, params: Sequence[float], m: int, x: Any, t_x: Any, t: Any
+) -> Any:
+    """P(alive) of every row on arrays: the pure path's operations, in place.
+
+    ``d = log a - log(b + x - 1 + m) + (r + x) (log(alpha + T) - log(alpha + t_x))`` and
+    ``1 / (1 + exp(d))`` as :func:`logistic` computes it. Three buffers are
+    reused throughout: fresh temporaries of this size cost more than the
+    arithmetic (each one is a new allocation the system must map in).
+    """
+    r, alpha, a, b = params
+    d = np.add(x, b)
+    d -= 1.0
+    d += m
+    np.log(d, out=d)
+    np.subtract(_LOG(a), d, out=d)
+    ends = np.add(t, alpha)
+    np.log(ends, out=ends)
+    other = np.add(t_x, alpha)
+    np.log(other, out=other)
+    np.subtract(ends, other, out=ends)
+    np.add(x, r, out=other)
+    np.multiply(other, ends, out=ends)
+    d += ends
+    # logistic(-d): exp(-|d|), then 1 / (1 + e) where d < 0 and e / (1 + e) elsewhere.
+    e = np.abs(d, out=ends)
+    np.negative(e, out=e)
+    np.exp(e, out=e)
+    np.add(e, 1.0, out=other)
+    np.putmask(e, d < 0, 1.0)
+    np.divide(e, other, out=e)
+    if m == 0:
+        np.putmask(e, x == 0, 1.0)
+    return e
+
+
 @attrs.frozen(slots=True, kw_only=True)
 class _BetaGeoFamily(ModelBase):
     _names: ClassVar[tuple[str, ...]] = ("r", "alpha", "a", "b")
@@ -217,46 +253,154 @@ class _BetaGeoFamily(ModelBase):
         )
         return self._with_fit(outcome)
 
-    def _log_odds_dead(self, x: float, t_x: float, t: float) -> float:
+    def _check_histories(self, histories: Histories, name: str = "T") -> None:
+        check_rfm_histories(histories, name)
+
+    def _histories(
+        self,
+        frequency: object,
+        recency: object,
+        T: object,  # noqa: N803 - the literature's name.
+        backend: object,
+    ) -> Histories:
+        return rfm_histories(frequency, recency, T, backend)
+
+    def _alive_column(self, histories: Histories) -> Column:
+        """P(alive) of every base row (Fader, Hardie & Lee 2008, eq. 2)."""
         r, alpha, a, b = self._values()
         m = self._shift
-        if x + m == 0:
-            return -math.inf
-        return _LOG(a) - _LOG(b + x - 1.0 + m) + (r + x) * (_LOG(alpha + t) - _LOG(alpha + t_x))
+        np = histories.np
+        if np is None:
+            (xs, recencies, ages), index = histories.distinct()
+            log_a = _LOG(a)
+            # The log-odds of having dropped out: log(a/(b+x-1+m)) + (r+x) log((alpha+T)/(alpha+t_x)).
+            values = [
+                1.0
+                if x + m == 0
+                else logistic(
+                    -(
+                        log_a
+                        - _LOG(b + x - 1.0 + m)
+                        + (r + x) * (_LOG(alpha + t) - _LOG(alpha + t_x))
+                    )
+                )
+                for x, t_x, t in zip(xs, recencies, ages, strict=True)
+            ]
+            return histories.expand(values, index)
+        x, t_x, t = histories.columns[:3]
+        with quiet(np):
+            return _alive_many(np, (r, alpha, a, b), m, x, t_x, t)
 
-    def _alive(self, x: float, t_x: float, t: float) -> float:
-        d = self._log_odds_dead(x, t_x, t)
-        if d == -math.inf:
-            return 1.0
-        return _softplus(-d)[1]
+    def _given_alive(
+        self, histories: Histories, spans: Sequence[float]
+    ) -> tuple[list[Column], Column | None]:
+        """``E[purchases in (T, T+t] | alive]`` for each span, per distinct ``(frequency, T)``.
+
+        Fader, Hardie & Lee (2005), eq. (10) without its P(alive) factor: it
+        depends on the frequency and the age only. Returns one column per span
+        and the index that expands them to the base rows.
+        """
+        r, alpha, a, b = self._values()
+        m = self._shift
+        (x, t), index = histories.distinct((0, 2))
+        np = histories.np
+        if np is None:
+            pairs = list(zip(x, t, strict=True))
+            columns: list[Column] = [
+                [_EXP(log_phi(r + xi, a, b + xi + m, span / (alpha + ti))) for xi, ti in pairs]
+                for span in spans
+            ]
+            return columns, index
+        with quiet(np):
+            columns = [
+                np.exp(log_phi_many(np, r + x, a, b + x + m, span / (alpha + t))) for span in spans
+            ]
+        return columns, index
+
+    def _expected_column(self, histories: Histories, span: float) -> Column:
+        """Expected purchases in ``(T, T + span]`` of every base row."""
+        np = histories.np
+        rows = len(histories.columns[0])
+        if span == 0:
+            return [0.0] * rows if np is None else np.zeros(rows)
+        (given,), index = self._given_alive(histories, [span])
+        alive = self._alive_column(histories)
+        if np is None:
+            return [p * g for p, g in zip(alive, histories.expand(given, index), strict=True)]
+        return alive * histories.expand(given, index)
+
+    def _value_column(self, histories: Histories, factors: Sequence[float]) -> Column:
+        """``sum_k (E[X(k)] - E[X(k-1)]) factors[k-1]`` of every base row.
+
+        ``E[X(k)] = P(alive) g(k)``: P(alive) is computed once and the sum
+        runs over the ``g(k)`` of each distinct ``(frequency, T)``.
+        """
+        spans = [float(k) for k in range(1, len(factors) + 1)]
+        columns, index = self._given_alive(histories, spans)
+        alive = self._alive_column(histories)
+        np = histories.np
+        if np is None:
+            sums = [0.0] * len(columns[0])
+            previous = sums
+            for values, factor in zip(columns, factors, strict=True):
+                sums = [
+                    s + (g - p) * factor for s, g, p in zip(sums, values, previous, strict=True)
+                ]
+                previous = values
+            return [p * v for p, v in zip(alive, histories.expand(sums, index), strict=True)]
+        total = np.zeros(len(columns[0]))
+        previous = total
+        for values, factor in zip(columns, factors, strict=True):
+            total = total + (values - previous) * factor
+            previous = values
+        return alive * histories.expand(total, index)
 
     @overload
-    def probability_alive(self, frequency: float, recency: float, T: float) -> float: ...  # noqa: N803
+    def probability_alive(
+        self,
+        frequency: float,
+        recency: float,
+        T: float,  # noqa: N803
+        *,
+        backend: Backend = "auto",
+    ) -> float: ...
     @overload
     def probability_alive(
         self,
         frequency: Iterable[float],
         recency: Iterable[float] | float,
         T: Iterable[float] | float,  # noqa: N803
+        *,
+        backend: Backend = "auto",
     ) -> list[float]: ...
     def probability_alive(
         self,
         frequency: float | Iterable[float],
         recency: float | Iterable[float],
         T: float | Iterable[float],  # noqa: N803 - the literature's name.
+        *,
+        backend: Backend = "auto",
     ) -> float | list[float]:
         """Probability that a customer with this history is still alive at ``T``.
 
         Fader, Hardie & Lee (2008), "Computing P(alive) Using the BG/NBD Model",
         eq. (2); Batislam et al. (2007) for MBG/NBD. Numbers give a number;
         sequences (arrays, Series) give a list, with numbers broadcast.
+        ``backend`` chooses pure Python or numpy (see :func:`crmcore.clv.predict`).
         """
-        vector, rows = rfm_arguments(frequency, recency, T)
-        values = [self._alive(*row) for row in rows]
-        return values if vector else values[0]
+        histories = self._histories(frequency, recency, T, backend)
+        return histories.result(self._alive_column(histories))
 
     @overload
-    def expected_purchases(self, t: float, frequency: float, recency: float, T: float) -> float: ...  # noqa: N803
+    def expected_purchases(
+        self,
+        t: float,
+        frequency: float,
+        recency: float,
+        T: float,  # noqa: N803
+        *,
+        backend: Backend = "auto",
+    ) -> float: ...
     @overload
     def expected_purchases(
         self,
@@ -264,6 +408,8 @@ class _BetaGeoFamily(ModelBase):
         frequency: Iterable[float],
         recency: Iterable[float] | float,
         T: Iterable[float] | float,  # noqa: N803
+        *,
+        backend: Backend = "auto",
     ) -> list[float]: ...
     def expected_purchases(
         self,
@@ -271,30 +417,20 @@ class _BetaGeoFamily(ModelBase):
         frequency: float | Iterable[float],
         recency: float | Iterable[float],
         T: float | Iterable[float],  # noqa: N803 - the literature's name.
+        *,
+        backend: Backend = "auto",
     ) -> float | list[float]:
         """Expected purchases in ``(T, T + t]`` given each customer's history.
 
         Fader, Hardie & Lee (2005), eq. (10) (Batislam et al. 2007 for MBG/NBD):
         ``P(alive) * E[(1 - (1 + t p/(alpha+T))^-(r+x)) / p]`` under the posterior
         ``p ~ Beta(a, b + x + m)``, evaluated without the removable singularity
-        of the published closed form at ``a = 1``.
+        of the published closed form at ``a = 1``. Each distinct history is
+        computed once.
         """
         span = horizon(t)
-        vector, rows = rfm_arguments(frequency, recency, T)
-        r, alpha, a, b = self._values()
-        m = self._shift
-        values = []
-        # The expectation given alive depends on (x, T) only: one evaluation each.
-        given_alive: dict[tuple[float, float], float] = {}
-        for x, t_x, age in rows:
-            if span == 0:
-                values.append(0.0)
-                continue
-            key = (x, age)
-            if key not in given_alive:
-                given_alive[key] = _EXP(log_phi(r + x, a, b + x + m, span / (alpha + age)))
-            values.append(self._alive(x, t_x, age) * given_alive[key])
-        return values if vector else values[0]
+        histories = self._histories(frequency, recency, T, backend)
+        return histories.result(self._expected_column(histories, span))
 
     @overload
     def expected_purchases_new(self, t: float) -> float: ...

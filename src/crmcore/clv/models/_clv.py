@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Protocol, overload
 
 from crmcore._kernel._checks import type_name
+from crmcore.clv.models._backend import Backend, Column, Histories, check_backend, load
+from crmcore.clv.models._bgbb import BetaGeoBetaBinom
+from crmcore.clv.models._bgnbd import _BetaGeoFamily
 from crmcore.clv.models._data import Checker, broadcast, fraction
 from crmcore.clv.models._data import horizon as check_horizon
 from crmcore.clv.models._gammagamma import GammaGamma
+from crmcore.clv.models._paretonbd import ParetoNBD
 from crmcore.errors import InvalidType
 
 
@@ -38,6 +42,7 @@ def customer_lifetime_value(
     horizon: int,
     discount_rate: float,
     margin: float = 1.0,
+    backend: Backend = "auto",
 ) -> float: ...
 @overload
 def customer_lifetime_value(
@@ -51,6 +56,7 @@ def customer_lifetime_value(
     horizon: int,
     discount_rate: float,
     margin: float = 1.0,
+    backend: Backend = "auto",
 ) -> list[float]: ...
 def customer_lifetime_value(  # noqa: PLR0917 - the history columns, as lifetimes takes them.
     purchase_model: PurchaseModel,
@@ -63,6 +69,7 @@ def customer_lifetime_value(  # noqa: PLR0917 - the history columns, as lifetime
     horizon: int,
     discount_rate: float,
     margin: float = 1.0,
+    backend: Backend = "auto",
 ) -> float | list[float]:
     """Discounted expected margin of each customer over the next ``horizon`` periods.
 
@@ -89,6 +96,12 @@ def customer_lifetime_value(  # noqa: PLR0917 - the history columns, as lifetime
         margin: share of revenue that is profit, as a fraction from 0 to 1 (1
             for revenue; 0.3 for 30%). A value above 1 is refused with a hint:
             it is almost always a percentage.
+        backend: ``"auto"`` (numpy for large inputs when it is installed),
+            ``"python"`` or ``"numpy"``; the results agree to about 1e-12.
+
+    The crmcore models compute P(alive) once per distinct history and add the
+    periods up per distinct history; any other object with
+    ``expected_purchases`` is asked for one forecast per period.
 
     Raises:
         ValidationError: a model of the wrong kind, a horizon outside 1 to
@@ -119,15 +132,58 @@ def customer_lifetime_value(  # noqa: PLR0917 - the history columns, as lifetime
     periods = _periods(horizon)
     rate = fraction(discount_rate, "discount_rate", what="the discount rate per period")
     share = fraction(margin, "margin", what="the share of revenue that is profit")
-    vector, (x, t_x, t, m) = broadcast(
-        [
-            ("frequency", frequency),
-            ("recency", recency),
-            ("T", T),
-            ("monetary_value", monetary_value),
-        ]
-    )
-    spend = spend_model.expected_average_spend(x, m)
+    check_backend(backend)
+    columns: list[tuple[str, object]] = [
+        ("frequency", frequency),
+        ("recency", recency),
+        ("T", T),
+        ("monetary_value", monetary_value),
+    ]
+    if not isinstance(purchase_model, FORECASTERS):
+        return _any_model(forecast, spend_model, columns, periods, rate, share)
+    histories = load(backend, columns)
+    # The spend model checks its columns first, then the purchase model its own.
+    spend = spend_model._spend_column(histories, (0, 3))  # noqa: SLF001 - same package.
+    purchase_model._check_histories(histories, "T")  # noqa: SLF001 - same package.
+    values = lifetime_values(purchase_model, spend, histories, periods, rate, share)
+    return histories.result(values)
+
+
+#: The purchase models whose forecasts share work across periods and histories.
+FORECASTERS = (_BetaGeoFamily, ParetoNBD, BetaGeoBetaBinom)
+
+
+def lifetime_values(  # noqa: PLR0917 - the model, the spend, the rows and the three options.
+    purchase_model: _BetaGeoFamily | ParetoNBD | BetaGeoBetaBinom,
+    spend: Column,
+    histories: Histories,
+    periods: int,
+    rate: float,
+    share: float,
+) -> Column:
+    """Lifetime values of checked histories' base rows, given their expected ``spend``.
+
+    The periods are summed per distinct history with P(alive) computed once
+    (the models' ``_value_column``).
+    """
+    factors = [(1.0 + rate) ** -k for k in range(1, periods + 1)]
+    sums = purchase_model._value_column(histories, factors)  # noqa: SLF001 - same package.
+    if histories.np is None:
+        return [share * s * v for s, v in zip(spend, sums, strict=True)]
+    return share * spend * sums
+
+
+def _any_model(  # noqa: PLR0917 - the forecast, the spend model, the columns and options.
+    forecast: Callable[..., list[float]],
+    spend_model: GammaGamma,
+    columns: list[tuple[str, object]],
+    periods: int,
+    rate: float,
+    share: float,
+) -> float | list[float]:
+    """Lifetime values from any object with ``expected_purchases``: one forecast per period."""
+    vector, (x, t_x, t, m) = broadcast(columns)
+    spend = spend_model.expected_average_spend(x, m, backend="python")
     # Forecast each distinct history once (compression, as in fitting).
     histories = sorted(set(zip(x, t_x, t, strict=True)))
     where = {h: i for i, h in enumerate(histories)}

@@ -16,12 +16,12 @@ from typing import ClassVar, Self, overload
 
 import attrs
 
+from crmcore.clv.models._backend import Backend, Column, Histories, load, replay
 from crmcore.clv.models._base import ModelBase, ProgressCallback, run_fit
 from crmcore.clv.models._data import (
     MAX_SIMULATED_DRAWS,
     Checker,
     DrawBudget,
-    broadcast,
     check_whole,
     column,
     compress,
@@ -148,40 +148,70 @@ class GammaGamma(ModelBase):
         return self._with_fit(outcome)
 
     @overload
-    def expected_average_spend(self, frequency: float, monetary_value: float) -> float: ...
+    def expected_average_spend(
+        self, frequency: float, monetary_value: float, *, backend: Backend = "auto"
+    ) -> float: ...
     @overload
     def expected_average_spend(
-        self, frequency: Iterable[float], monetary_value: Iterable[float] | float
+        self,
+        frequency: Iterable[float],
+        monetary_value: Iterable[float] | float,
+        *,
+        backend: Backend = "auto",
     ) -> list[float]: ...
     def expected_average_spend(
-        self, frequency: float | Iterable[float], monetary_value: float | Iterable[float]
+        self,
+        frequency: float | Iterable[float],
+        monetary_value: float | Iterable[float],
+        *,
+        backend: Backend = "auto",
     ) -> float | list[float]:
         """Expected value of a customer's future transactions, given the history.
 
         Fader, Hardie & Lee (2005), eq. (5): ``p (v + x m) / (p x + q - 1)``, a
         weighted mean of the population mean ``p v / (q - 1)`` and the
         customer's own mean ``m``. Customers without repeat purchases get the
-        population mean.
+        population mean. ``backend`` chooses pure Python or numpy (see
+        :func:`crmcore.clv.predict`).
         """
-        vector, (x, m) = broadcast([("frequency", frequency), ("monetary_value", monetary_value)])
-        checker = Checker()
-        for i in range(len(x)):
-            if _check(checker, i if vector else None, x[i], m[i]):
-                break
-        checker.raise_if_any()
+        histories = load(backend, [("frequency", frequency), ("monetary_value", monetary_value)])
+        return histories.result(self._spend_column(histories, (0, 1)))
+
+    def _spend_column(self, histories: Histories, which: tuple[int, int]) -> Column:
+        """Checked expected spend of every base row from its columns ``which`` (frequency, spend)."""
+        x, m = (histories.columns[i] for i in which)
+        np = histories.np
+        if np is not None:
+            ok = bool(((x >= 0) & (x == np.floor(x)) & (m >= 0) & ((x == 0) | (m > 0))).all())
+        else:
+            probe = Checker()
+            for xi, mi in zip(x, m, strict=True):
+                if _check(probe, None, xi, mi) or probe.problems:
+                    break
+            ok = not probe.problems
+        if not ok:
+            replay(histories, _check, which)
         p, q, v = self._values()
-        values = []
-        for i, (xi, mi) in enumerate(zip(x, m, strict=True)):
-            denominator = p * xi + q - 1.0
-            if denominator <= 0:
-                where = f"$.frequency[{i}]" if vector else "$.frequency"
+        if np is None:
+            if any(p * xi + q - 1.0 <= 0 for xi in set(x)):
+                self._refuse_undefined(histories, which[0])
+            return [p * (v + xi * mi) / (p * xi + q - 1.0) for xi, mi in zip(x, m, strict=True)]
+        denominator = p * x + q - 1.0
+        if not bool((denominator > 0).all()):
+            self._refuse_undefined(histories, which[0])
+        return p * (v + x * m) / denominator
+
+    def _refuse_undefined(self, histories: Histories, which: int) -> None:
+        """Raise for the first row whose expected spend is undefined (``p x + q <= 1``)."""
+        p, q, _ = self._values()
+        for i, xi in enumerate(histories.rows()[which]):
+            if p * xi + q - 1.0 <= 0:
+                where = f"$.frequency[{i}]" if histories.vector else "$.frequency"
                 raise ValidationError(
                     "has no finite expected spend under these parameters (p * frequency + q must exceed 1)",
                     path=where,
                     code="undefined_expectation",
                 )
-            values.append(p * (v + xi * mi) / denominator)
-        return values if vector else values[0]
 
     def simulate(self, frequency: Iterable[float], *, seed: int) -> dict[str, list[float]]:
         """Simulate each customer's mean spend over ``frequency`` transactions, reproducibly.

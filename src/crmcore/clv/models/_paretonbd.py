@@ -11,12 +11,19 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Iterable, Mapping, Sequence
-from typing import ClassVar, Self, overload
+from typing import Any, ClassVar, Self, overload
 
 import attrs
 
+from crmcore.clv.models._backend import (
+    Backend,
+    Column,
+    Histories,
+    check_rfm_histories,
+    rfm_histories,
+)
 from crmcore.clv.models._base import ModelBase, ProgressCallback, run_fit
-from crmcore.clv.models._data import DrawBudget, horizon, load_rfm, rfm_arguments
+from crmcore.clv.models._data import DrawBudget, horizon, load_rfm
 from crmcore.clv.models._optimize import numeric_gradient
 from crmcore.clv.models._sim import simulation_horizons, simulation_seed, simulation_size
 from crmcore.clv.models._special import (
@@ -28,6 +35,10 @@ from crmcore.clv.models._special import (
     logaddexp,
     pareto_log_tail,
 )
+from crmcore.clv.models._vector import expm1_ratio as vector_expm1_ratio
+from crmcore.clv.models._vector import log1mexp as vector_log1mexp
+from crmcore.clv.models._vector import logaddexp as vector_logaddexp
+from crmcore.clv.models._vector import pareto_log_tail_many, quiet
 
 _LOG = math.log
 _EXP = math.exp
@@ -217,6 +228,41 @@ class _Likelihood:
         return -value, [-g_r * r, -g_alpha * alpha, -g_s * s, -g_beta * beta]
 
 
+def _alive(
+    params: Sequence[float], x: float, t_x: float, t: float, tails: dict[tuple[float, float], float]
+) -> float:
+    """P(alive) of one history: the first term of the bracket over the bracket (eq. 11).
+
+    ``tails`` keeps ``log H(y)`` per ``(x, y)``: histories share their ends.
+    """
+    r, alpha, s, beta = params
+    log_e1 = -(r + x) * _LOG(alpha + t) - s * _LOG(beta + t)
+    log_j = -math.inf
+    if t_x < t:
+        h0 = tails.get((x, t_x))
+        if h0 is None:
+            h0 = tails[x, t_x] = pareto_log_tail(x, t_x, r, alpha, s, beta)
+        h1 = tails.get((x, t))
+        if h1 is None:
+            h1 = tails[x, t] = pareto_log_tail(x, t, r, alpha, s, beta)
+        if h1 < h0:
+            log_j = _LOG(s) + h0 + log1mexp(h1 - h0)
+    return _EXP(log_e1 - logaddexp(log_e1, log_j))
+
+
+def _alive_many(np: Any, params: Sequence[float], x: Any, t_x: Any, t: Any) -> Any:
+    """:func:`_alive` on arrays (the tails of both ends in one vectorized call)."""
+    r, alpha, s, beta = params
+    log_e1 = -(r + x) * np.log(alpha + t) - s * np.log(beta + t)
+    tails = pareto_log_tail_many(
+        np, np.concatenate((x, x)), np.concatenate((t_x, t)), r, alpha, s, beta
+    )
+    h0, h1 = tails[: len(x)], tails[len(x) :]
+    second = (t_x < t) & (h1 < h0)
+    log_j = np.where(second, _LOG(s) + h0 + vector_log1mexp(np, h1 - h0), -math.inf)
+    return np.exp(log_e1 - vector_logaddexp(np, log_e1, log_j))
+
+
 @attrs.frozen(slots=True, kw_only=True)
 class ParetoNBD(ModelBase):
     """The Pareto/NBD model of repeat buying with unobserved defection.
@@ -267,48 +313,138 @@ class ParetoNBD(ModelBase):
         )
         return self._with_fit(outcome)
 
-    def _log_parts(self, x: float, t_x: float, t: float) -> tuple[float, float]:
-        """``log`` of the two bracketed terms of the likelihood."""
-        r, alpha, s, beta = self._values()
-        log_e1 = -(r + x) * _LOG(alpha + t) - s * _LOG(beta + t)
-        if t_x >= t:
-            return log_e1, -math.inf
-        h0 = pareto_log_tail(x, t_x, r, alpha, s, beta)
-        h1 = pareto_log_tail(x, t, r, alpha, s, beta)
-        if h1 >= h0:
-            return log_e1, -math.inf
-        return log_e1, _LOG(s) + h0 + log1mexp(h1 - h0)
+    def _check_histories(self, histories: Histories, name: str = "T") -> None:
+        check_rfm_histories(histories, name)
 
-    def _alive(self, x: float, t_x: float, t: float) -> float:
-        log_e1, log_j = self._log_parts(x, t_x, t)
-        return _EXP(log_e1 - logaddexp(log_e1, log_j))
+    def _histories(
+        self,
+        frequency: object,
+        recency: object,
+        T: object,  # noqa: N803 - the literature's name.
+        backend: object,
+    ) -> Histories:
+        return rfm_histories(frequency, recency, T, backend)
+
+    def _alive_distinct(self, histories: Histories) -> tuple[Column, Column | None]:
+        """P(alive) of each distinct history (Fader & Hardie 2005, eq. 11), and the index."""
+        found: tuple[Column, Column | None] | None = histories.memo.get("alive")
+        if found is None:
+            params = self._values()
+            (x, t_x, t), index = histories.distinct()
+            np = histories.np
+            if np is None:
+                tails: dict[tuple[float, float], float] = {}
+                rows = zip(x, t_x, t, strict=True)
+                found = [_alive(params, *row, tails) for row in rows], index
+            else:
+                with quiet(np):
+                    found = _alive_many(np, params, x, t_x, t), index
+            histories.memo["alive"] = found
+        return found
+
+    def _alive_column(self, histories: Histories) -> Column:
+        """P(alive) of every base row."""
+        return histories.expand(*self._alive_distinct(histories))
+
+    def _expected_column(self, histories: Histories, span: float) -> Column:
+        """Expected purchases in ``(T, T + span]`` of every base row (eq. 18)."""
+        r, alpha, s, beta = self._values()
+        alive, index = self._alive_distinct(histories)
+        (x, _, age), _ = histories.distinct()
+        np = histories.np
+        if np is None:
+            values = []
+            for p, xi, ti in zip(alive, x, age, strict=True):
+                bt = beta + ti
+                flow = -expm1_ratio(s - 1.0, _LOG(bt) - _LOG(bt + span))
+                values.append(p * (r + xi) * bt / (alpha + ti) * flow)
+            return histories.expand(values, index)
+        with quiet(np):
+            bt = beta + age
+            flow = -vector_expm1_ratio(np, s - 1.0, np.log(bt) - np.log(bt + span))
+            return histories.expand(alive * (r + x) * bt / (alpha + age) * flow, index)
+
+    def _value_column(self, histories: Histories, factors: Sequence[float]) -> Column:
+        """``sum_k (E[X(k)] - E[X(k-1)]) factors[k-1]`` of every base row.
+
+        ``E[X(k)]`` is P(alive) and ``(r+x)(beta+T)/(alpha+T)`` times a flow
+        that depends on ``T`` alone: the periods are summed on the flow.
+        """
+        r, alpha, s, beta = self._values()
+        alive, index = self._alive_distinct(histories)
+        (x, _, age), _ = histories.distinct()
+        np = histories.np
+        if np is None:
+            sums: dict[float, float] = {}
+            for ti in age:
+                if ti not in sums:
+                    bt = beta + ti
+                    total = previous = 0.0
+                    for k, factor in enumerate(factors, start=1):
+                        flow = -expm1_ratio(s - 1.0, _LOG(bt) - _LOG(bt + k))
+                        total += (flow - previous) * factor
+                        previous = flow
+                    sums[ti] = total
+            values = [
+                p * (r + xi) * (beta + ti) / (alpha + ti) * sums[ti]
+                for p, xi, ti in zip(alive, x, age, strict=True)
+            ]
+            return histories.expand(values, index)
+        with quiet(np):
+            bt = beta + age
+            total = np.zeros(len(age))
+            previous = total
+            for k, factor in enumerate(factors, start=1):
+                flow = -vector_expm1_ratio(np, s - 1.0, np.log(bt) - np.log(bt + k))
+                total = total + (flow - previous) * factor
+                previous = flow
+            return histories.expand(alive * (r + x) * bt / (alpha + age) * total, index)
 
     @overload
-    def probability_alive(self, frequency: float, recency: float, T: float) -> float: ...  # noqa: N803
+    def probability_alive(
+        self,
+        frequency: float,
+        recency: float,
+        T: float,  # noqa: N803
+        *,
+        backend: Backend = "auto",
+    ) -> float: ...
     @overload
     def probability_alive(
         self,
         frequency: Iterable[float],
         recency: Iterable[float] | float,
         T: Iterable[float] | float,  # noqa: N803
+        *,
+        backend: Backend = "auto",
     ) -> list[float]: ...
     def probability_alive(
         self,
         frequency: float | Iterable[float],
         recency: float | Iterable[float],
         T: float | Iterable[float],  # noqa: N803 - the literature's name.
+        *,
+        backend: Backend = "auto",
     ) -> float | list[float]:
         """Probability that a customer with this history is alive at ``T``.
 
         Fader & Hardie (2005), eq. (11): the first bracketed term of the
-        likelihood over the whole bracket.
+        likelihood over the whole bracket. ``backend`` chooses pure Python or
+        numpy (see :func:`crmcore.clv.predict`).
         """
-        vector, rows = rfm_arguments(frequency, recency, T)
-        values = [self._alive(*row) for row in rows]
-        return values if vector else values[0]
+        histories = self._histories(frequency, recency, T, backend)
+        return histories.result(self._alive_column(histories))
 
     @overload
-    def expected_purchases(self, t: float, frequency: float, recency: float, T: float) -> float: ...  # noqa: N803
+    def expected_purchases(
+        self,
+        t: float,
+        frequency: float,
+        recency: float,
+        T: float,  # noqa: N803
+        *,
+        backend: Backend = "auto",
+    ) -> float: ...
     @overload
     def expected_purchases(
         self,
@@ -316,6 +452,8 @@ class ParetoNBD(ModelBase):
         frequency: Iterable[float],
         recency: Iterable[float] | float,
         T: Iterable[float] | float,  # noqa: N803
+        *,
+        backend: Backend = "auto",
     ) -> list[float]: ...
     def expected_purchases(
         self,
@@ -323,6 +461,8 @@ class ParetoNBD(ModelBase):
         frequency: float | Iterable[float],
         recency: float | Iterable[float],
         T: float | Iterable[float],  # noqa: N803 - the literature's name.
+        *,
+        backend: Backend = "auto",
     ) -> float | list[float]:
         """Expected purchases in ``(T, T + t]`` given each customer's history.
 
@@ -331,14 +471,8 @@ class ParetoNBD(ModelBase):
         continuous at ``s = 1``.
         """
         span = horizon(t)
-        vector, rows = rfm_arguments(frequency, recency, T)
-        r, alpha, s, beta = self._values()
-        values = []
-        for x, t_x, age in rows:
-            bt = beta + age
-            flow = -expm1_ratio(s - 1.0, _LOG(bt) - _LOG(bt + span))
-            values.append(self._alive(x, t_x, age) * (r + x) * bt / (alpha + age) * flow)
-        return values if vector else values[0]
+        histories = self._histories(frequency, recency, T, backend)
+        return histories.result(self._expected_column(histories, span))
 
     @overload
     def expected_purchases_new(self, t: float) -> float: ...
