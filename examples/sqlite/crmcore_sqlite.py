@@ -6,9 +6,11 @@ spec keeps several), one table per aggregate type, with the version in its own
 column. Natural keys
 (normalized email addresses and phone numbers) live in a side table whose
 primary key makes each value unique; references between aggregates (an
-order's ``customer_id``) live in a side table too, so a commit can check them.
-Events wait in an outbox table, written in the same transaction as the change
-that recorded them, until they are acknowledged.
+order's ``customer_id``) live in a side table too, so a commit can check them,
+and so do the secondary index values (an order's customer and status), so a
+lookup such as ``orders.for_customer`` is one indexed query. Events wait in an
+outbox table, written in the same transaction as the change that recorded
+them, until they are acknowledged.
 
 The generic :class:`~crmcore.repository.StoreUnitOfWork` does the rest; this
 module only implements :class:`~crmcore.repository.Store` and
@@ -17,10 +19,12 @@ module only implements :class:`~crmcore.repository.Store` and
 - a snapshot is a read transaction (``BEGIN`` + a first read) on a database
   in WAL mode, so it sees the data as of that moment while others write;
 - a commit is one ``BEGIN IMMEDIATE`` transaction that checks references,
-  updates rows with ``UPDATE ... WHERE id = ? AND version = ?`` and fails with
-  ``ConcurrencyConflict`` when a row was changed meanwhile, then rewrites the
-  natural keys and references and appends the events, or rolls everything
-  back (an interruption anywhere before ``COMMIT`` included);
+  reads the stored versions and fails with ``ConcurrencyConflict`` when a row
+  was changed meanwhile, then writes the rows (``UPDATE ... WHERE id = ? AND
+  version = ?``, ``DELETE``, ``INSERT``), the natural keys, references and
+  index entries and the events, each kind of statement once per table with
+  ``executemany``, or rolls everything back (an interruption anywhere before
+  ``COMMIT`` included);
 - collecting events reads the outbox without changing it; acknowledging
   deletes the events by ``event_id`` in one transaction.
 
@@ -74,6 +78,7 @@ from crmcore.repository import (
     Change,
     ChangeSet,
     DuplicateKey,
+    EventHandler,
     ReferenceLookup,
     Snapshot,
     Store,
@@ -87,11 +92,14 @@ __all__ = ["LAYOUT_VERSION", "SqliteStore", "SqliteUnitOfWork", "StorageError"]
 A = TypeVar("A", bound=Aggregate)
 
 #: The version of the table layout this module creates and reads.
-LAYOUT_VERSION = 2
+LAYOUT_VERSION = 3
 #: The highest version crmcore lets an aggregate reach (2**53 - 1); SQLite's INTEGER holds it.
 MAX_VERSION = 2**53 - 1
-#: How many event ids one DELETE of the outbox names.
+#: How many event ids one DELETE of the outbox names (and ids one SELECT names).
 _ACK_CHUNK = 500
+_CHUNK = _ACK_CHUNK
+#: Marks an id with no stored row, when reading versions.
+_ABSENT: Any = object()
 
 
 @contextmanager
@@ -112,8 +120,12 @@ def _encode_aggregate(spec: AggregateSpec[A], aggregate: A) -> str:
     return _json(spec.to_document(aggregate))
 
 
+#: The one JSON encoder of documents (``json.dumps`` with options would build one per call).
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
 def _json(document: dict[str, Any]) -> str:
-    return json.dumps(document, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    return _ENCODER.encode(document)
 
 
 def _load_json(document: object, path: str) -> object:
@@ -173,6 +185,38 @@ def _decode_event(seq: int, document: object) -> DomainEvent:
         raise exc.under(path) from None
 
 
+class _Write:
+    """One change of a change set, with everything its statements bind, computed before writing."""
+
+    __slots__ = ("change", "document", "ident", "index", "keys", "references", "version")
+
+    def __init__(self, change: Change[Any]) -> None:
+        self.change = change
+        self.ident = str(change.aggregate_id)
+        aggregate = change.aggregate
+        spec = change.spec
+        self.document = None if aggregate is None else _encode_aggregate(spec, aggregate)
+        self.version = None if aggregate is None else cast("Aggregate", aggregate).version
+        if aggregate is None:
+            self.keys: list[tuple[str, str]] = []
+            self.references: list[tuple[str, str]] = []
+            self.index: list[tuple[str, str]] = []
+        else:
+            self.keys = sorted(spec.keys_of(aggregate))
+            self.references = sorted(
+                (field, str(target)) for field, _, target in spec.references_of(aggregate)
+            )
+            self.index = sorted(spec.index_values(aggregate))
+
+
+def _by_spec(writes: list[_Write]) -> dict[str, list[_Write]]:
+    """The writes grouped by spec name, in the order each spec first appears."""
+    groups: dict[str, list[_Write]] = {}
+    for write in writes:
+        groups.setdefault(write.change.spec.name, []).append(write)
+    return groups
+
+
 def _check_path(path: object) -> str:
     if not isinstance(path, (str, os.PathLike)):
         raise InvalidType(f"must be a path, not {type(path).__name__}", path="$.path")
@@ -200,8 +244,10 @@ class _SqliteSnapshot(Snapshot):
     def _rows(self, sql: str, parameters: tuple[object, ...]) -> list[tuple[Any, ...]]:
         if self._connection is None:
             raise RepositoryError("the snapshot is closed")
-        with _storage_errors():
+        try:  # not _storage_errors(): this runs for every read, a context manager costs
             return self._connection.execute(sql, parameters).fetchall()
+        except sqlite3.Error as exc:
+            raise StorageError(f"the SQLite database failed: {exc}") from exc
 
     def get(self, spec: AggregateSpec[A], aggregate_id: Identifier) -> A | None:
         ident = str(aggregate_id)
@@ -230,6 +276,11 @@ class _SqliteSnapshot(Snapshot):
         sql = f"SELECT id FROM {spec.name}_keys WHERE key = ? AND value = ?"
         rows = self._rows(sql, (key, value))
         return spec.id_type(rows[0][0]) if rows else None
+
+    def find_all(self, spec: AggregateSpec[Any], index: str, value: str) -> list[Identifier]:
+        """The ids whose secondary index holds the value, from the index table (ascending)."""
+        sql = f"SELECT id FROM {spec.name}_index WHERE name = ? AND value = ? ORDER BY id"
+        return [spec.id_type(row[0]) for row in self._rows(sql, (index, value))]
 
     def close(self) -> None:
         connection, self._connection = self._connection, None
@@ -342,15 +393,24 @@ class SqliteStore(Store):
         self.close()
 
     def _execute(
-        self, connection: sqlite3.Connection, sql: str, parameters: tuple[object, ...] = ()
+        self,
+        connection: sqlite3.Connection,
+        sql: str,
+        parameters: Iterable[object] = (),
+        *,
+        many: bool = False,
     ) -> sqlite3.Cursor:
         """Run one statement of a write; every statement of a commit goes through here.
 
+        With ``many``, ``parameters`` is a sequence of parameter tuples and the
+        statement runs once for each (``executemany``, one call for a batch).
         SQLite errors other than constraint violations become ``StorageError``
         (constraint violations are left to the caller, which knows what they mean).
         """
         try:
-            return connection.execute(sql, parameters)
+            if many:
+                return connection.executemany(sql, cast("Iterable[tuple[object, ...]]", parameters))
+            return connection.execute(sql, tuple(parameters))
         except sqlite3.IntegrityError:
             raise
         except sqlite3.Error as exc:
@@ -384,6 +444,7 @@ class SqliteStore(Store):
             tables = {"crmcore_meta", "outbox"}
             tables.update(name for s in self._specs for name in (s.name, f"{s.name}_keys"))
             tables.update(f"{s.name}_refs" for s in self._specs if s.references)
+            tables.update(f"{s.name}_index" for s in self._specs if s.indexes)
             present = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
             if tables <= present:  # the usual case: no write lock needed to open the store
                 self._check_layout(connection)
@@ -424,6 +485,15 @@ class SqliteStore(Store):
                 ),
                 f"CREATE INDEX IF NOT EXISTS {spec.name}_keys_by_id ON {spec.name}_keys (id)",
             ]
+            if spec.indexes:
+                statements += [
+                    (
+                        f"CREATE TABLE IF NOT EXISTS {spec.name}_index (name TEXT NOT NULL,"
+                        f" value TEXT NOT NULL, id TEXT NOT NULL REFERENCES {spec.name} (id),"
+                        " PRIMARY KEY (name, value, id)) WITHOUT ROWID"
+                    ),
+                    f"CREATE INDEX IF NOT EXISTS {spec.name}_index_by_id ON {spec.name}_index (id)",
+                ]
             if spec.references:
                 statements += [
                     (
@@ -460,110 +530,156 @@ class SqliteStore(Store):
             raise
 
     def commit(self, changes: ChangeSet) -> None:
-        """Apply a change set in one transaction, checking every version (see ``Store``)."""
+        """Apply a change set in one transaction, checking every version (see ``Store``).
+
+        Each kind of statement runs once per table for the whole change set
+        (``executemany``): the stored versions are read with one query, then
+        side rows are deleted, rows updated, deleted and inserted, and natural
+        keys, references, index entries and events inserted, in batches.
+        """
         _checked_versions(changes)
-        documents = [
-            (
-                change,
-                None
-                if change.aggregate is None
-                else _encode_aggregate(change.spec, change.aggregate),
-            )
-            for change in changes.changes
-        ]
+        writes = [_Write(change) for change in changes.changes]
         events = [(event.event_id, _encode(event)) for event in changes.events]
         with self._write() as connection:
             verify_references(
                 self._specs, changes, _SqliteLookup(functools.partial(self._execute, connection))
             )
-            for change, document in documents:
-                if change.expected_version is not None:
-                    self._replace(connection, change, document)
-            for change, document in documents:
-                if change.expected_version is None and document is not None:
-                    self._insert(connection, change, document)
-            for change, _ in documents:
-                if change.aggregate is not None:
-                    self._claim_keys(connection, change)
-                    self._write_references(connection, change)
-            for event_id, event in events:
+            self._check_versions(connection, writes)
+            for group in _by_spec(writes).values():
+                self._write_rows(connection, group[0].change.spec, group)
+            self._claim_keys(connection, writes)
+            for group in _by_spec(writes).values():
+                self._write_side_rows(connection, group[0].change.spec, group)
+            if events:
                 self._execute(
                     connection,
                     "INSERT INTO outbox (event_id, event) VALUES (?, ?)",
-                    (event_id, event),
+                    events,
+                    many=True,
                 )
 
-    def _replace(
-        self, connection: sqlite3.Connection, change: Change[Any], document: str | None
+    def _check_versions(self, connection: sqlite3.Connection, writes: list[_Write]) -> None:
+        """Every stored version as the change set expects it, read in one query per table."""
+        stored: dict[tuple[str, str], object] = {}
+        for group in _by_spec(writes).values():
+            spec = group[0].change.spec
+            ids = [write.ident for write in group]
+            for start in range(0, len(ids), _CHUNK):
+                chunk = ids[start : start + _CHUNK]
+                marks = ", ".join("?" * len(chunk))
+                rows = self._execute(
+                    connection, f"SELECT id, version FROM {spec.name} WHERE id IN ({marks})", chunk
+                )
+                stored.update(((spec.name, ident), version) for ident, version in rows)
+        for write in writes:  # saves and removals first, as they are applied first
+            change = write.change
+            if change.expected_version is None:
+                continue
+            found = stored.get((change.spec.name, write.ident), _ABSENT)
+            if found != change.expected_version:
+                raise ConcurrencyConflict(
+                    change.spec.kind,
+                    change.aggregate_id,
+                    expected_version=change.expected_version,
+                    actual_version=None
+                    if found is _ABSENT
+                    else _row_version(change.spec.name, write.ident, found),
+                )
+        for write in writes:
+            change = write.change
+            added = change.expected_version is None and write.document is not None
+            if added and (change.spec.name, write.ident) in stored:
+                raise DuplicateId(change.spec.kind, change.aggregate_id)
+
+    def _write_rows(
+        self, connection: sqlite3.Connection, spec: AggregateSpec[Any], group: list[_Write]
     ) -> None:
-        table, ident = change.spec.name, str(change.aggregate_id)
-        self._execute(connection, f"DELETE FROM {table}_keys WHERE id = ?", (ident,))
-        if change.spec.references:
-            self._execute(connection, f"DELETE FROM {table}_refs WHERE id = ?", (ident,))
-        if document is None:
-            cursor = self._execute(
-                connection,
-                f"DELETE FROM {table} WHERE id = ? AND version = ?",
-                (ident, change.expected_version),
-            )
-        else:
-            new_version = cast("Aggregate", change.aggregate).version
-            cursor = self._execute(
-                connection,
-                f"UPDATE {table} SET version = ?, document = ? WHERE id = ? AND version = ?",
-                (new_version, document, ident, change.expected_version),
-            )
-        if cursor.rowcount == 1:
-            return
-        found = self._execute(
-            connection, f"SELECT version FROM {table} WHERE id = ?", (ident,)
-        ).fetchone()
-        raise ConcurrencyConflict(
-            change.spec.kind,
-            change.aggregate_id,
-            expected_version=cast("int", change.expected_version),
-            actual_version=None if found is None else _row_version(table, ident, found[0]),
-        )
+        """Remove the old side rows, then update, delete and insert the rows of one table."""
+        table = spec.name
+        replaced = [(w.ident,) for w in group if w.change.expected_version is not None]
+        if replaced:
+            self._execute(connection, f"DELETE FROM {table}_keys WHERE id = ?", replaced, many=True)
+            for side, present in (("refs", spec.references), ("index", spec.indexes)):
+                if present:
+                    sql = f"DELETE FROM {table}_{side} WHERE id = ?"
+                    self._execute(connection, sql, replaced, many=True)
+        updated = [
+            (w.version, w.document, w.ident, w.change.expected_version)
+            for w in group
+            if w.change.expected_version is not None and w.document is not None
+        ]
+        removed = [
+            (w.ident, w.change.expected_version)
+            for w in group
+            if w.change.expected_version is not None and w.document is None
+        ]
+        for sql, rows in (
+            (f"UPDATE {table} SET version = ?, document = ? WHERE id = ? AND version = ?", updated),
+            (f"DELETE FROM {table} WHERE id = ? AND version = ?", removed),
+        ):
+            if rows and self._execute(connection, sql, rows, many=True).rowcount != len(rows):
+                # The versions were read under the write lock: nobody can change them.
+                raise StorageError("the SQLite database changed during a write transaction")
+        added = [
+            (w.ident, w.version, w.document)
+            for w in group
+            if w.change.expected_version is None and w.document is not None
+        ]
+        if added:
+            sql = f"INSERT INTO {table} (id, version, document) VALUES (?, ?, ?)"
+            self._execute(connection, sql, added, many=True)
 
-    def _insert(self, connection: sqlite3.Connection, change: Change[Any], document: str) -> None:
-        try:
-            self._execute(
-                connection,
-                f"INSERT INTO {change.spec.name} (id, version, document) VALUES (?, ?, ?)",
-                (str(change.aggregate_id), cast("Aggregate", change.aggregate).version, document),
-            )
-        except sqlite3.IntegrityError:
-            raise DuplicateId(change.spec.kind, change.aggregate_id) from None
-
-    def _claim_keys(self, connection: sqlite3.Connection, change: Change[Any]) -> None:
-        table, ident = change.spec.name, str(change.aggregate_id)
-        for key, value in sorted(change.spec.keys_of(change.aggregate)):
+    def _claim_keys(self, connection: sqlite3.Connection, writes: list[_Write]) -> None:
+        """Insert the natural keys of the stored aggregates; a clash is a ``DuplicateKey``."""
+        for group in _by_spec(writes).values():
+            spec = group[0].change.spec
+            rows = [(key, value, w.ident) for w in group for key, value in w.keys]
+            if not rows:
+                continue
+            sql = f"INSERT INTO {spec.name}_keys (key, value, id) VALUES (?, ?, ?)"
             try:
-                self._execute(
-                    connection,
-                    f"INSERT INTO {table}_keys (key, value, id) VALUES (?, ?, ?)",
-                    (key, value, ident),
-                )
+                self._execute(connection, sql, rows, many=True)
             except sqlite3.IntegrityError:
-                row = self._execute(
-                    connection,
-                    f"SELECT id FROM {table}_keys WHERE key = ? AND value = ?",
-                    (key, value),
-                ).fetchone()
-                owner = None if row is None else change.spec.id_type(row[0])
-                raise DuplicateKey(
-                    change.spec.kind, key, aggregate_id=change.aggregate_id, owner_id=owner
-                ) from None
+                self._explain_key_clash(connection, spec, group)
+                raise StorageError("the SQLite database refused a natural key") from None
 
-    def _write_references(self, connection: sqlite3.Connection, change: Change[Any]) -> None:
-        table, ident = change.spec.name, str(change.aggregate_id)
-        for field, _, target in sorted(change.spec.references_of(change.aggregate), key=repr):
+    def _explain_key_clash(
+        self, connection: sqlite3.Connection, spec: AggregateSpec[Any], group: list[_Write]
+    ) -> None:
+        """Raise the ``DuplicateKey`` of the first key (in insertion order) owned by another id.
+
+        The keys inserted before the clash belong to their own aggregates, so
+        the first key whose owner is another id is the one that clashed.
+        """
+        sql = f"SELECT id FROM {spec.name}_keys WHERE key = ? AND value = ?"
+        for write in group:
+            for key, value in write.keys:
+                row = self._execute(connection, sql, (key, value)).fetchone()
+                if row is not None and row[0] != write.ident:
+                    raise DuplicateKey(
+                        spec.kind,
+                        key,
+                        aggregate_id=write.change.aggregate_id,
+                        owner_id=spec.id_type(row[0]),
+                    )
+
+    def _write_side_rows(
+        self, connection: sqlite3.Connection, spec: AggregateSpec[Any], group: list[_Write]
+    ) -> None:
+        """Insert the references and the secondary index entries of the stored aggregates."""
+        table = spec.name
+        refs = [(field, target, w.ident) for w in group for field, target in w.references]
+        if refs:
+            sql = f"INSERT INTO {table}_refs (field, target, id) VALUES (?, ?, ?)"
             try:
-                self._execute(
-                    connection,
-                    f"INSERT INTO {table}_refs (field, target, id) VALUES (?, ?, ?)",
-                    (field, str(target), ident),
-                )
+                self._execute(connection, sql, refs, many=True)
+            except sqlite3.IntegrityError as exc:
+                raise StorageError(f"the SQLite database failed: {exc}") from exc
+        entries = [(name, value, w.ident) for w in group for name, value in w.index]
+        if entries:
+            sql = f"INSERT INTO {table}_index (name, value, id) VALUES (?, ?, ?)"
+            try:
+                self._execute(connection, sql, entries, many=True)
             except sqlite3.IntegrityError as exc:
                 raise StorageError(f"the SQLite database failed: {exc}") from exc
 
@@ -625,11 +741,17 @@ class SqliteUnitOfWork(StoreUnitOfWork):
     Pass a shared :class:`SqliteStore` (one per process, for every thread), or
     a path: the unit then opens its own store that keeps no idle connection,
     so nothing stays open between blocks. ``check_references=False`` lets the
-    unit commit aggregates naming customers not stored (yet), for imports.
+    unit commit aggregates naming customers not stored (yet), for imports;
+    ``on_events=handler`` hands each commit's events to ``handler``, then
+    acknowledges them (see :class:`~crmcore.repository.StoreUnitOfWork`).
     """
 
     def __init__(
-        self, target: SqliteStore | str | os.PathLike[str], *, check_references: bool = True
+        self,
+        target: SqliteStore | str | os.PathLike[str],
+        *,
+        check_references: bool = True,
+        on_events: EventHandler | None = None,
     ) -> None:
         store = target if isinstance(target, SqliteStore) else SqliteStore(target, pool_size=0)
-        super().__init__(store, check_references=check_references)
+        super().__init__(store, check_references=check_references, on_events=on_events)

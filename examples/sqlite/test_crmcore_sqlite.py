@@ -17,6 +17,7 @@ from crmcore.commerce import Order, OrderId, OrderLine, ProductId
 from crmcore.customers import ContactPoint, CustomerAttributeSet
 from crmcore.errors import (
     CrmcoreError,
+    DuplicateKey,
     InvalidType,
     SchemaVersionError,
     UnknownReference,
@@ -35,12 +36,12 @@ def interrupted_at(store, step):
     real = store._execute  # noqa: SLF001 - the store's one door for statements of a write.
     calls = 0
 
-    def execute(connection, sql, parameters=()):
+    def execute(connection, sql, parameters=(), **options):
         nonlocal calls
         calls += 1
         if calls == step + 1:
             raise KeyboardInterrupt
-        return real(connection, sql, parameters)
+        return real(connection, sql, parameters, **options)
 
     store._execute = execute  # noqa: SLF001
     try:
@@ -63,6 +64,9 @@ class TestSqliteUnitOfWork(UnitOfWorkContract):
 
     def make_unit_of_work_without_reference_checks(self):
         return SqliteUnitOfWork(self.store, check_references=False)
+
+    def make_unit_of_work_with_event_handler(self, handler):
+        return SqliteUnitOfWork(self.store, on_events=handler)
 
     def interrupt_writes(self, step):
         return interrupted_at(self.store, step)
@@ -444,3 +448,106 @@ def test_two_processes_lose_no_update(path):
     assert [0, 0] == [process.exitcode for process in processes]
     assert 400 == sum(saves for saves, _ in outcomes)
     assert_no_lost_update(path, 400)
+
+
+# -- batches and indexes ----------------------------------------------------------------------
+
+
+def test_a_commit_sends_a_few_statements_whatever_its_size(path):
+    """Each kind of statement runs once per table (executemany), not once per row."""
+    counts = []
+    with SqliteStore(path) as store:
+        for size in (2, 200):
+            uow = SqliteUnitOfWork(store)
+            real = store._execute  # noqa: SLF001 - the store's one door for statements.
+            sent = []
+
+            def execute(connection, sql, parameters=(), real=real, sent=sent, **options):
+                sent.append(sql)
+                return real(connection, sql, parameters, **options)
+
+            store._execute = execute  # noqa: SLF001
+            try:
+                with uow:
+                    for number in range(size):
+                        uow.customers.add(customer(f"{size}-{number}", f"c{size}-{number}@x.org"))
+                        uow.orders.add(order(f"{size}-{number}", f"{size}-{number}"))
+                    uow.commit()
+            finally:
+                del store._execute  # noqa: SLF001
+            counts.append(len(sent))
+    assert counts[0] == counts[1] < 20
+
+
+def test_lookups_read_the_index_not_every_row(path):
+    """orders.for_customer reads the index table, not the corrupt order of another customer."""
+    seed(path, customer(1), customer(2))
+    uow = SqliteUnitOfWork(path)
+    with uow:
+        uow.orders.add(order(1, 1))
+        uow.orders.add(order(2, 2))
+        uow.orders.add(order(3, 1))
+        uow.commit()
+    execute(path, "UPDATE orders SET document = 'garbage' WHERE id = 'o-2'")
+    with uow:
+        found = uow.orders.for_customer(CustomerId("c-1"))
+        assert [OrderId("o-1"), OrderId("o-3")] == [o.id for o in found]
+        with pytest.raises(ValidationError):  # the one order of c-2 is read, and is corrupt
+            uow.orders.for_customer(CustomerId("c-2"))
+
+
+def test_every_spec_with_indexes_has_an_index_table(path):
+    """Layout 3: a side table of index entries per spec with secondary indexes."""
+    with SqliteStore(path) as store:
+        connection = sqlite3.connect(path)
+        try:
+            tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
+        finally:
+            connection.close()
+        for spec in store.specs:
+            assert (f"{spec.name}_index" in tables) == bool(spec.indexes), spec.name
+
+
+def test_a_key_clash_found_by_the_store_names_the_right_customers(path):
+    """A unit that could not see a key taken meanwhile: DuplicateKey names it; nothing is stored."""
+    seed(path)
+    uow, other = SqliteUnitOfWork(path), SqliteUnitOfWork(path)
+    with uow:
+        for number in range(1, 40):
+            email = "taken@example.com" if number == 30 else f"c{number}@example.com"
+            uow.customers.add(customer(number, email))
+        with other:
+            other.customers.add(customer(99, "taken@example.com"))
+            other.commit()
+        with pytest.raises(DuplicateKey) as raised:
+            uow.commit()
+    assert (CustomerId("c-30"), CustomerId("c-99")) == (
+        raised.value.aggregate_id,
+        raised.value.owner_id,
+    )
+    with uow:
+        assert [CustomerId("c-99")] == [c.id for c in uow.customers]
+
+
+def test_a_conflict_in_a_batch_applies_nothing(path):
+    """A stale save among many changes: ConcurrencyConflict names it; nothing else is stored."""
+    seed(path, *(customer(number) for number in range(10)))
+    uow, other = SqliteUnitOfWork(path), SqliteUnitOfWork(path)
+    with uow:
+        for number in range(10):
+            loaded = uow.customers.get(CustomerId(f"c-{number}"))
+            uow.customers.save(loaded.add_tag("batch", at=AT))
+        uow.customers.add(customer(10))
+        with other:
+            other.customers.save(other.customers.get(CustomerId("c-6")))
+            other.commit()
+        with pytest.raises(ConcurrencyConflict) as raised:
+            uow.commit()
+    assert (CustomerId("c-6"), 0, 1) == (
+        raised.value.aggregate_id,
+        raised.value.expected_version,
+        raised.value.actual_version,
+    )
+    with uow:
+        assert 10 == uow.customers.count()
+        assert not any(c.tags for c in uow.customers)

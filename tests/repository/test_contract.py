@@ -36,5 +36,8 @@ class TestInMemoryUnitOfWork(UnitOfWorkContract):
     def make_unit_of_work_without_reference_checks(self):
         return InMemoryUnitOfWork(self.store, check_references=False)
 
+    def make_unit_of_work_with_event_handler(self, handler):
+        return InMemoryUnitOfWork(self.store, on_events=handler)
+
     def interrupt_writes(self, step):
         return interrupted_at(step)

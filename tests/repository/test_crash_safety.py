@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from crmcore import ContactPoint, Customer, CustomerId, Money, PersonName
@@ -85,10 +85,10 @@ def fingerprint(state):
     tables = {}
     for name, table in state.tables.items():
         tables[name] = (
-            sorted((str(i), a) for i, a in table.rows.items()),
+            sorted(table.rows.items()),
             sorted((pair, str(i)) for pair, i in table.keys.items()),
-            sorted((pair, sorted(map(str, ids))) for pair, ids in table.index.items()),
-            sorted(((f, str(t)), sorted(map(str, ids))) for (f, t), ids in table.refs.items()),
+            sorted((pair, sorted(map(str, ids.items()))) for pair, ids in table.index.items()),
+            sorted((pair, sorted(map(str, ids.items()))) for pair, ids in table.refs.items()),
         )
     return (
         tables,
@@ -106,19 +106,20 @@ def assert_consistent(store):
         table = state.tables[spec.name]
         rows = dict(table.rows.items())
         assert len(rows) == len(table.rows)
-        keys = {pair: ident for ident, a in rows.items() for pair in spec.keys_of(a)}
+        assert all(text == aggregate.id.value for text, aggregate in rows.items())
+        keys = {pair: a.id for a in rows.values() for pair in spec.keys_of(a)}
         assert len(keys) == sum(len(spec.keys_of(a)) for a in rows.values()), "a key held twice"
         assert keys == dict(table.keys.items())
         index = {}
-        for ident, aggregate in rows.items():
+        for aggregate in rows.values():
             for pair in spec.index_values(aggregate):
-                index.setdefault(pair, set()).add(ident)
-        assert index == {pair: set(ids) for pair, ids in table.index.items()}
+                index.setdefault(pair, {})[aggregate.id.value] = aggregate.id
+        assert index == {pair: dict(ids.items()) for pair, ids in table.index.items()}
         refs = {}
-        for ident, aggregate in rows.items():
+        for aggregate in rows.values():
             for field, _, target in spec.references_of(aggregate):
-                refs.setdefault((field, target), set()).add(ident)
-        assert refs == {pair: set(ids) for pair, ids in table.refs.items()}
+                refs.setdefault((field, target.value), {})[aggregate.id.value] = aggregate.id
+        assert refs == {pair: dict(ids.items()) for pair, ids in table.refs.items()}
         assert sorted(rows) == table.ordered()
     positions = {}
     for position, event in state.outbox.items():
@@ -261,44 +262,119 @@ def test_an_acknowledgement_interrupted_at_any_line_removes_all_or_nothing():
 
 # -- the immutable map behind every state -------------------------------------------------------
 
-OPERATIONS = st.lists(st.tuples(st.integers(0, 400), st.booleans()), min_size=0, max_size=120)
+
+class Colliding:
+    """A key whose hash is shared by many others (and may be negative), as hash collisions are."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value):
+        self.value = value
+
+    def __hash__(self):
+        return -(self.value % 5)
+
+    def __eq__(self, other):
+        return isinstance(other, Colliding) and other.value == self.value
+
+    def __lt__(self, other):
+        return self.value < other.value
+
+    def __repr__(self):
+        return f"Colliding({self.value})"
 
 
-@settings(max_examples=60, deadline=None)
-@given(batches=st.lists(OPERATIONS, max_size=6))
+KEYS = st.one_of(
+    st.integers(-2_000, 2_000),
+    st.integers(-2_000, 2_000).map(Colliding),
+    st.text(max_size=3),
+    st.integers(0, 100).map(lambda n: n * (2**61 - 1)),  # every one of them hashes to 0
+)
+OPERATIONS = st.lists(st.tuples(KEYS, st.booleans()), min_size=0, max_size=300)
+
+
+def nodes(pmap):
+    """Every node of a map's trie (tuples and leaf dicts), by identity."""
+    found, pending = {}, [pmap._root]
+    while pending:
+        node = pending.pop()
+        found[id(node)] = node
+        if type(node) is tuple:
+            pending.extend(node)
+    return found
+
+
+@given(batches=st.lists(OPERATIONS, max_size=8))
 def test_the_immutable_map_behaves_like_a_dict_and_never_changes(batches):
-    """updated() agrees with a dict model, across the one-bucket and many-bucket forms."""
+    """updated() agrees with a dict model as maps grow, split, shrink and merge; old maps stay."""
     current = _memory._empty()
     model = {}
-    history = [(current, dict(model))]
+    history = [(current, dict(model), fingerprint_of(current))]
     for batch in batches:
-        changes = {key: (_memory._GONE if remove else f"v{key}") for key, remove in batch}
+        changes = {key: (_memory._GONE if remove else repr(key)) for key, remove in batch}
         current = current.updated(changes)
         for key, value in changes.items():
             if value is _memory._GONE:
                 model.pop(key, None)
             else:
                 model[key] = value
-        history.append((current, dict(model)))
-    for version, expected in history:  # every earlier map still reads as it did
+        history.append((current, dict(model), fingerprint_of(current)))
+    probes = [key for key, _ in (item for batch in batches for item in batch)]
+    for version, expected, shape in history:  # every earlier map still reads as it did
+        assert shape == fingerprint_of(version)
         assert expected == dict(version.items())
         assert len(expected) == len(version)
-        assert sorted(expected) == sorted(version)
-        for key in range(0, 401, 7):
+        assert sorted(map(repr, expected)) == sorted(map(repr, version))
+        for key in probes:
             assert expected.get(key) == version.get(key)
             assert (key in expected) == (key in version)
 
 
-def test_a_large_map_copies_only_the_bucket_it_changes():
-    """Past 64 entries a map is split into buckets; a change shares every other bucket."""
-    large = _memory._empty().updated({n: n for n in range(1000)})
-    assert len(large._buckets) == _memory._BUCKETS
+def fingerprint_of(pmap):
+    """The identity and contents of every node: proves no node was changed in place."""
+    return sorted(
+        (key, repr(sorted(map(repr, node.items()))))
+        for key, node in nodes(pmap).items()
+        if type(node) is dict
+    )
+
+
+def test_a_change_copies_only_the_path_to_its_leaf():
+    """A large map is a trie: a change copies the few tuples above its leaf and the leaf."""
+    large = _memory._empty().updated({n: n for n in range(100_000)})
+    before = nodes(large)
     changed = large.updated({5: "five"})
-    shared = sum(a is b for a, b in zip(large._buckets, changed._buckets, strict=True))
-    assert _memory._BUCKETS - 1 == shared
+    fresh = [node for key, node in nodes(changed).items() if key not in before]
+    tuples = [node for node in fresh if type(node) is tuple]
+    leaves = [node for node in fresh if type(node) is dict]
+    assert 1 == len(leaves)
+    assert 2 <= len(tuples) <= 4  # the depth of the trie: log32(100,000 / leaf size)
+    assert all(len(node) == 1 << _memory._BITS for node in tuples)
+    assert len(leaves[0]) <= _memory._LEAF
     assert 5 == large.get(5)
     assert "five" == changed.get(5)
     assert changed.updated({}) is changed
+
+
+def test_a_map_that_shrinks_becomes_one_dict_again():
+    """Removing most entries merges the trie back into a single leaf."""
+    large = _memory._empty().updated({n: n for n in range(5_000)})
+    assert type(large._root) is tuple
+    small = large.updated({n: _memory._GONE for n in range(5_000) if n % 1000})
+    assert {0: 0, 1000: 1000, 2000: 2000, 3000: 3000, 4000: 4000} == small._root
+    assert 5 == len(small)
+    empty = small.updated(dict.fromkeys(range(0, 5_000, 1000), _memory._GONE))
+    assert ({}, 0) == (empty._root, len(empty))
+
+
+def test_keys_sharing_one_hash_stay_in_one_leaf():
+    """Keys whose hashes are equal cannot be told apart by the trie: their leaf just grows."""
+    keys = [n * (2**61 - 1) for n in range(200)]  # every hash is 0
+    colliding = _memory._empty().updated({key: key for key in keys})
+    assert all(key == colliding.get(key) for key in keys)
+    assert 200 == len(colliding) == len(list(colliding))
+    fewer = colliding.updated({keys[0]: _memory._GONE})
+    assert (None, 199) == (fewer.get(keys[0]), len(fewer))
 
 
 def test_the_in_memory_store_source_is_traced():

@@ -8,7 +8,7 @@ import pytest
 from crmcore import ContactPoint, Customer, CustomerId, Money, PersonName
 from crmcore.commerce import Order, OrderId, OrderLine, OrderPlaced, ProductId
 from crmcore.customers import CustomerRegistered
-from crmcore.errors import ConcurrencyConflict, UnitOfWorkError
+from crmcore.errors import ConcurrencyConflict, InvalidType, UnitOfWorkError
 from crmcore.repository import DuplicateKey, InMemoryStore, InMemoryUnitOfWork, UnitOfWork
 from crmcore.service import Case, CaseId
 
@@ -246,3 +246,53 @@ def test_collect_events_never_removes_and_works_across_stores_units():
     collected = [u.collect_events() for u in units]
     assert collected[0] == collected[1] == collected[2]
     assert 1 == len(collected[0])
+
+
+# -- events handed to a handler (on_events) -------------------------------------------------------
+
+
+@pytest.mark.parametrize("junk", [42, "print", object()])
+def test_a_handler_that_is_not_callable_is_refused(junk):
+    """on_events must be callable or None: InvalidType names the argument."""
+    with pytest.raises(InvalidType) as raised:
+        InMemoryUnitOfWork(on_events=junk)
+    assert "$.on_events" == raised.value.path
+
+
+def test_the_handler_is_kept_and_shown():
+    """on_events is readable; None by default."""
+    assert InMemoryUnitOfWork().on_events is None
+    assert print is InMemoryUnitOfWork(on_events=print).on_events
+
+
+def test_a_bulk_import_with_a_handler_leaves_nothing_in_memory():
+    """Many commits with a handler: every event handed over once, in order; the outbox empty."""
+    store = InMemoryStore()
+    handed = []
+    importer = InMemoryUnitOfWork(store, on_events=handed.extend)
+    for batch in range(5):
+        with importer:
+            for number in range(batch * 20, batch * 20 + 20):
+                importer.customers.add(customer(number))
+            importer.commit()
+    assert [f"customer:c-{n}#1" for n in range(100)] == [e.event_id for e in handed]
+    assert [] == store.pending_events()
+    assert 0 == len(store._state.outbox) == len(store._state.positions)
+    with InMemoryUnitOfWork(store) as reader:
+        assert 100 == reader.customers.count()
+
+
+def test_a_handler_sees_the_events_before_they_are_acknowledged():
+    """While the handler runs, the events are still in the outbox (at least once)."""
+    store = InMemoryStore()
+    seen = []
+
+    def handler(events):
+        seen.append(([e.event_id for e in events], [e.event_id for e in store.pending_events()]))
+
+    uow = InMemoryUnitOfWork(store, on_events=handler)
+    with uow:
+        uow.customers.add(customer(1))
+        uow.commit()
+    assert [(["customer:c-1#1"], ["customer:c-1#1"])] == seen
+    assert [] == store.pending_events()

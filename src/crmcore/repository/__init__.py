@@ -103,6 +103,7 @@ from crmcore.repository._storage import (
 )
 from crmcore.repository._store import (
     AggregateSpec,
+    EventHandler,
     StoreRepository,
     StoreUnitOfWork,
 )
@@ -128,6 +129,7 @@ __all__ = [
     "CustomerRepository",
     "DuplicateId",
     "DuplicateKey",
+    "EventHandler",
     "InMemoryStore",
     "InMemoryUnitOfWork",
     "InteractionRepository",

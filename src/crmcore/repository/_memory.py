@@ -13,6 +13,7 @@ from __future__ import annotations
 import threading
 from bisect import bisect_right
 from collections.abc import Collection, Iterable, Iterator, Mapping
+from itertools import chain
 from typing import Any, Final, Generic, TypeVar, cast
 
 from crmcore._kernel._checks import type_name
@@ -35,133 +36,201 @@ from crmcore.repository._storage import (
     Store,
     verify_references,
 )
-from crmcore.repository._store import AggregateSpec, StoreUnitOfWork
+from crmcore.repository._store import AggregateSpec, EventHandler, StoreUnitOfWork
 
 A = TypeVar("A", bound=Aggregate)
 K = TypeVar("K")
 V = TypeVar("V")
 
-#: A map of at most this many entries is one dict; a larger one is split into buckets.
-_SMALL: Final = 64
-#: How many buckets a large map has: a change copies one bucket, not the whole map.
-_BUCKETS: Final = 256
+#: A map of at most this many entries is kept as one dict (one leaf).
+_LEAF: Final = 48
+#: A node of the trie has 2**_BITS children, chosen by _BITS bits of the key's hash.
+_BITS: Final = 5
+_MASK: Final = (1 << _BITS) - 1
+#: Hash bits beyond this shift repeat the sign: a leaf this deep is never split.
+_MAX_SHIFT: Final = 64 - _BITS
 #: The value :meth:`_PMap.updated` takes to mean "remove this key".
 _GONE: Final[Any] = object()
 
+# A node is a leaf (a dict) or a tuple of 2**_BITS nodes; a key lives in the leaf its hash
+# leads to, _BITS bits a level. Nodes are never changed once built: a change copies the path
+# from the root to its leaf (a few tuples of 32 and one small dict) and shares everything
+# else, so its cost grows with the depth (log32 of the size), not with the size.
+_Node = dict[Any, Any] | tuple[Any, ...]
+
 
 class _PMap(Generic[K, V]):
-    """An immutable map. :meth:`updated` returns a new map sharing untouched buckets.
+    """An immutable hash map (a hash trie with dict leaves). :meth:`updated` shares structure.
 
     Never changed in place once built, so any number of states and snapshots
     may share it, and building a new one can be interrupted at any point
-    without harm.
+    without harm. A change copies only the path to the leaf it touches.
     """
 
-    __slots__ = ("_buckets", "_size")
+    __slots__ = ("_root", "_size")
 
-    def __init__(self, buckets: tuple[dict[K, V], ...], size: int) -> None:
-        self._buckets = buckets
+    def __init__(self, root: _Node, size: int) -> None:
+        self._root = root
         self._size = size
 
-    def _bucket(self, key: K) -> dict[K, V]:
-        buckets = self._buckets
-        return buckets[0] if len(buckets) == 1 else buckets[hash(key) % len(buckets)]
-
     def get(self, key: K) -> V | None:
-        return self._bucket(key).get(key)
+        node: Any = self._root
+        if type(node) is dict:
+            return cast("V | None", node.get(key))
+        code = hash(key)
+        while True:
+            node = node[code & _MASK]
+            if type(node) is dict:
+                return cast("V | None", node.get(key))
+            code >>= _BITS
 
     def __contains__(self, key: object) -> bool:
-        return key in self._bucket(cast("K", key))
+        node: Any = self._root
+        if type(node) is not dict:
+            code = hash(key)
+            while True:
+                node = node[code & _MASK]
+                if type(node) is dict:
+                    break
+                code >>= _BITS
+        return key in node
 
     def __len__(self) -> int:
         return self._size
 
+    def _leaves(self) -> list[dict[K, V]]:
+        found: list[dict[K, V]] = []
+        pending: list[_Node] = [self._root]
+        while pending:
+            node = pending.pop()
+            if type(node) is dict:
+                if node:
+                    found.append(node)
+            else:
+                pending.extend(reversed(node))
+        return found
+
     def __iter__(self) -> Iterator[K]:
-        for bucket in self._buckets:
-            yield from bucket
+        return chain.from_iterable(self._leaves())
 
     def items(self) -> Iterator[tuple[K, V]]:
-        for bucket in self._buckets:
-            yield from bucket.items()
+        return chain.from_iterable(leaf.items() for leaf in self._leaves())
 
     def updated(self, changes: Mapping[K, V]) -> _PMap[K, V]:
         """A new map with ``changes`` applied (a value of :data:`_GONE` removes its key)."""
         if not changes:
             return self
-        buckets = self._buckets
-        size = self._size
-        for key, value in changes.items():
-            present = key in self._bucket(key)
-            size += (value is not _GONE) - present
-        if len(buckets) == 1 and size > _SMALL:
-            merged = dict(buckets[0])
-            _apply(merged, changes)
-            split: tuple[dict[K, V], ...] = tuple({} for _ in range(_BUCKETS))
-            for key, value in merged.items():
-                split[hash(key) % _BUCKETS][key] = value
-            return _PMap(split, size)
-        if len(buckets) == 1:
-            single = dict(buckets[0])
-            _apply(single, changes)
-            return _PMap((single,), size)
-        grouped: dict[int, dict[K, V]] = {}
-        for key, value in changes.items():
-            grouped.setdefault(hash(key) % len(buckets), {})[key] = value
-        copied = list(buckets)
-        for position, group in grouped.items():
-            bucket = dict(buckets[position])
-            _apply(bucket, group)
-            copied[position] = bucket
-        return _PMap(tuple(copied), size)
+        root = self._root
+        if type(root) is dict and len(root) + len(changes) <= _LEAF:
+            leaf = dict(root)
+            for key, value in changes.items():
+                if value is _GONE:
+                    leaf.pop(key, None)
+                else:
+                    leaf[key] = value
+            return _PMap(leaf, len(leaf))
+        new_root, grown = _update(root, list(changes), changes, 0)
+        size = self._size + grown
+        if size <= _LEAF // 2 and type(new_root) is not dict:
+            # Shrunk to a few entries: one dict again.
+            new_root = dict(_PMap[K, V](new_root, size).items())
+        return _PMap(new_root, size)
 
 
-def _apply(target: dict[K, V], changes: Mapping[K, V]) -> None:
-    for key, value in changes.items():
-        if value is _GONE:
-            target.pop(key, None)
-        else:
-            target[key] = value
+def _update(
+    node: _Node, keys: list[Any], changes: Mapping[Any, Any], shift: int
+) -> tuple[_Node, int]:
+    """``node`` (``shift`` bits into the hashes) with the ``changes`` of ``keys`` applied.
+
+    Returns the new node and the change in size. (Keys are grouped by their
+    hash at each level: a str keeps its hash, so this costs little, and no
+    object is made per key.)
+    """
+    if type(node) is dict:
+        leaf = dict(node)
+        before = len(leaf)
+        for key in keys:
+            value = changes[key]
+            if value is _GONE:
+                leaf.pop(key, None)
+            else:
+                leaf[key] = value
+        grown = len(leaf) - before
+        if len(leaf) > _LEAF and shift <= _MAX_SHIFT:
+            return _split(leaf, shift), grown
+        return leaf, grown
+    groups: dict[int, list[Any]] = {}
+    for key in keys:
+        groups.setdefault((hash(key) >> shift) & _MASK, []).append(key)
+    children = list(node)
+    grown = 0
+    for slot, group in groups.items():
+        children[slot], change = _update(node[slot], group, changes, shift + _BITS)
+        grown += change
+    if (
+        grown < 0
+        and all(type(child) is dict for child in children)
+        and sum(map(len, children)) <= _LEAF // 2
+    ):
+        # Shrunk to a few entries: one leaf again.
+        return dict(chain.from_iterable(child.items() for child in children)), grown
+    return tuple(children), grown
+
+
+def _split(leaf: dict[Any, Any], shift: int) -> _Node:
+    """A node of smaller leaves holding ``leaf``'s entries (recursively, while too many)."""
+    if len(leaf) <= _LEAF or shift > _MAX_SHIFT:
+        return leaf
+    parts: list[dict[Any, Any]] = [{} for _ in range(1 << _BITS)]
+    for key, value in leaf.items():
+        parts[(hash(key) >> shift) & _MASK][key] = value
+    return tuple(_split(part, shift + _BITS) for part in parts)
 
 
 def _empty() -> _PMap[Any, Any]:
-    return _PMap(({},), 0)
+    return _PMap({}, 0)
 
 
-_IdSet = _PMap[Identifier, None]
+#: A set of ids: id text to the id (so that it is found by text and given back as an id).
+_IdSet = _PMap[str, Identifier]
 
 
 class _Table:
     """The stored aggregates of one spec, with their indexes. Immutable once published.
 
+    Every map is keyed by id *text* (``ident.value``): a str hashes and
+    compares in C and keeps its hash, where an id would run Python code for
+    both on every lookup.
+
     Attributes:
-        rows: id to aggregate.
+        rows: id text to aggregate.
         keys: ``(key, value)`` to the id holding the natural key value.
         index: ``(index, value)`` to the ids whose secondary index holds the value.
-        refs: ``(field, id referred to)`` to the ids whose reference field names it.
+        refs: ``(field, text of the id referred to)`` to the ids whose reference field names it.
     """
 
     __slots__ = ("_ordered", "index", "keys", "refs", "rows")
 
     def __init__(
         self,
-        rows: _PMap[Identifier, Any],
+        rows: _PMap[str, Any],
         keys: _PMap[tuple[str, str], Identifier],
         index: _PMap[tuple[str, str], _IdSet],
-        refs: _PMap[tuple[str, Identifier], _IdSet],
-        ordered: list[Identifier] | None = None,
+        refs: _PMap[tuple[str, str], _IdSet],
+        ordered: list[str] | None = None,
     ) -> None:
         self.rows = rows
         self.keys = keys
         self.index = index
         self.refs = refs
-        # Ids in ascending order, computed on first use (a cache of ``rows``).
+        # Id texts in ascending order, computed on first use (a cache of ``rows``).
         self._ordered = ordered
 
     @classmethod
     def empty(cls) -> _Table:
         return cls(_empty(), _empty(), _empty(), _empty())
 
-    def ordered(self) -> list[Identifier]:
+    def ordered(self) -> list[str]:
         ids = self._ordered
         if ids is None:
             ids = self._ordered = sorted(self.rows)
@@ -170,20 +239,27 @@ class _Table:
     def changed(self, spec: AggregateSpec[Any], changes: list[Change[Any]]) -> _Table:
         """The table after ``changes`` (already checked), built without touching this one."""
         edits = _Edits()
+        rows = self.rows
         # Every old copy leaves the indexes first, so a key may move between
         # aggregates of one change set.
         for change in changes:
-            old = self.rows.get(change.aggregate_id)
+            old = rows.get(change.aggregate_id.value)
             if old is not None:
                 edits.leave(spec, self, change.aggregate_id, old)
         for change in changes:
             edits.enter(spec, change.aggregate_id, change.aggregate)
         same_ids = all(
-            change.aggregate is not None and change.aggregate_id in self.rows for change in changes
+            change.aggregate is not None and change.aggregate_id.value in rows for change in changes
         )
+        current = self.keys
+        keys = {
+            pair: ident
+            for pair, ident in edits.keys.items()
+            if (pair in current if ident is _GONE else current.get(pair) != ident)
+        }
         return _Table(
-            self.rows.updated(edits.rows),
-            self.keys.updated(edits.keys),
+            rows.updated(edits.rows),
+            current.updated(keys),
             _updated_sets(self.index, edits.index),
             _updated_sets(self.refs, edits.refs),
             self._ordered if same_ids else None,
@@ -196,47 +272,58 @@ class _Edits:
     __slots__ = ("index", "keys", "refs", "rows")
 
     def __init__(self) -> None:
-        self.rows: dict[Identifier, Any] = {}
+        self.rows: dict[str, Any] = {}
         self.keys: dict[tuple[str, str], Identifier] = {}
-        self.index: dict[tuple[str, str], dict[Identifier, None]] = {}
-        self.refs: dict[tuple[str, Identifier], dict[Identifier, None]] = {}
+        self.index: dict[tuple[str, str], dict[str, Identifier]] = {}
+        self.refs: dict[tuple[str, str], dict[str, Identifier]] = {}
 
     def leave(self, spec: AggregateSpec[Any], table: _Table, ident: Identifier, old: Any) -> None:
         """Take the stored copy of an aggregate out of the indexes."""
+        text = ident.value
         for pair in spec.keys_of(old):
             if table.keys.get(pair) == ident:
                 self.keys[pair] = _GONE
         for pair in spec.index_values(old):
-            self.index.setdefault(pair, {})[ident] = _GONE
+            self.index.setdefault(pair, {})[text] = _GONE
         for field, _, target in spec.references_of(old):
-            self.refs.setdefault((field, target), {})[ident] = _GONE
+            self.refs.setdefault((field, target.value), {})[text] = _GONE
 
     def enter(self, spec: AggregateSpec[Any], ident: Identifier, new: Any) -> None:
         """Store the new copy of an aggregate (``None``: remove it) and index it."""
-        self.rows[ident] = _GONE if new is None else new
+        text = ident.value
+        self.rows[text] = _GONE if new is None else new
         if new is None:
             return
         for pair in spec.keys_of(new):
             self.keys[pair] = ident
         for pair in spec.index_values(new):
-            self.index.setdefault(pair, {})[ident] = None
+            self.index.setdefault(pair, {})[text] = ident
         for field, _, target in spec.references_of(new):
-            self.refs.setdefault((field, target), {})[ident] = None
+            self.refs.setdefault((field, target.value), {})[text] = ident
 
 
 def _updated_sets(
-    sets: _PMap[K, _IdSet], changes: dict[K, dict[Identifier, None]]
+    sets: _PMap[K, _IdSet], changes: dict[K, dict[str, Identifier]]
 ) -> _PMap[K, _IdSet]:
-    """``sets`` with each set changed by its entry of ``changes``; empty sets are dropped."""
+    """``sets`` with each set changed by its entry of ``changes``; empty sets are dropped.
+
+    Entries that change nothing (an aggregate leaving a set and entering it
+    again, as most saves do) are left out, so an unchanged set is not copied.
+    """
     replaced: dict[K, _IdSet] = {}
     for pair, members in changes.items():
         current = sets.get(pair)
-        new = (_empty() if current is None else current).updated(members)
-        if len(new) == 0:
-            if current is not None:
-                replaced[pair] = _GONE
-        elif new is not current:
-            replaced[pair] = new
+        if current is None:
+            added = {text: ident for text, ident in members.items() if ident is not _GONE}
+            if added:
+                replaced[pair] = _empty().updated(added)
+            continue
+        effective = {
+            text: ident for text, ident in members.items() if (text in current) is (ident is _GONE)
+        }
+        if effective:
+            new = current.updated(effective)
+            replaced[pair] = new if len(new) else _GONE
     return sets.updated(replaced)
 
 
@@ -278,17 +365,17 @@ class _MemorySnapshot(Snapshot):
         return self._state.tables[spec.name]
 
     def get(self, spec: AggregateSpec[A], aggregate_id: Identifier) -> A | None:
-        return cast("A | None", self._table(spec).rows.get(aggregate_id))
+        return cast("A | None", self._state.tables[spec.name].rows.get(aggregate_id.value))
 
     def version(self, spec: AggregateSpec[A], aggregate_id: Identifier) -> int | None:
-        found = self._table(spec).rows.get(aggregate_id)
+        found = self._state.tables[spec.name].rows.get(aggregate_id.value)
         return None if found is None else cast("A", found).version
 
     def page(self, spec: AggregateSpec[A], *, after: Identifier | None, limit: int) -> list[A]:
         table = self._table(spec)
         ids = table.ordered()
-        start = 0 if after is None else bisect_right(ids, after)
-        return [cast("A", table.rows.get(ident)) for ident in ids[start : start + limit]]
+        start = 0 if after is None else bisect_right(ids, after.value)
+        return [cast("A", table.rows.get(text)) for text in ids[start : start + limit]]
 
     def count(self, spec: AggregateSpec[Any]) -> int:
         return len(self._table(spec).rows)
@@ -298,7 +385,7 @@ class _MemorySnapshot(Snapshot):
 
     def find_all(self, spec: AggregateSpec[Any], index: str, value: str) -> list[Identifier]:
         found = self._table(spec).index.get((index, value))
-        return [] if found is None else sorted(found)
+        return [] if found is None else [ident for _, ident in sorted(found.items())]
 
     def close(self) -> None:
         """Nothing to release: the snapshot only refers to an immutable state."""
@@ -311,13 +398,13 @@ class _Lookup(ReferenceLookup):
         self._state = state
 
     def exists(self, spec: AggregateSpec[Any], aggregate_id: Identifier) -> bool:
-        return aggregate_id in self._state.tables[spec.name].rows
+        return aggregate_id.value in self._state.tables[spec.name].rows
 
     def referrers(
         self, spec: AggregateSpec[Any], field: str, target_id: Identifier
     ) -> Iterable[Identifier]:
-        found = self._state.tables[spec.name].refs.get((field, target_id))
-        return () if found is None else found
+        found = self._state.tables[spec.name].refs.get((field, target_id.value))
+        return () if found is None else [ident for _, ident in found.items()]
 
 
 class InMemoryStore(Store):
@@ -380,8 +467,9 @@ class InMemoryStore(Store):
             positions: dict[str, tuple[int, ...]] = {}
             for position, event in enumerate(changes.events, start=state.end):
                 outbox[position] = event
-                known = positions.get(event.event_id) or state.positions.get(event.event_id) or ()
-                positions[event.event_id] = (*known, position)
+                event_id = event.event_id
+                known = positions.get(event_id) or state.positions.get(event_id) or ()
+                positions[event_id] = (*known, position)
             following = _State(
                 tables,
                 state.outbox.updated(outbox),
@@ -429,14 +517,14 @@ class InMemoryStore(Store):
 
 def _check(state: _State, changes: ChangeSet) -> None:
     """Refuse the change set if a version, an id or a natural key does not fit the state."""
-    changed = {(c.spec.name, c.aggregate_id): c for c in changes.changes}
+    changed = {(c.spec.name, c.aggregate_id.value): c for c in changes.changes}
     claimed: dict[tuple[str, str, str], Identifier] = {}
     for change in changes.changes:
         spec, ident = change.spec, change.aggregate_id
         table = state.tables.get(spec.name)
         if table is None:
             raise InvalidType("must be an aggregate type this store keeps", path="$.spec")
-        current = table.rows.get(ident)
+        current = table.rows.get(ident.value)
         actual = None if current is None else current.version
         if change.expected_version is None:
             if actual is not None:
@@ -455,7 +543,7 @@ def _check(state: _State, changes: ChangeSet) -> None:
 def _check_keys(
     table: _Table,
     change: Change[Any],
-    changed: dict[tuple[str, Identifier], Change[Any]],
+    changed: dict[tuple[str, str], Change[Any]],
     claimed: dict[tuple[str, str, str], Identifier],
 ) -> None:
     """No natural key value of ``change`` may belong to another aggregate afterwards."""
@@ -466,7 +554,7 @@ def _check_keys(
         if other == ident and owner in (None, ident):
             continue
         if other == ident and owner is not None:
-            replaced = changed.get((spec.name, owner))
+            replaced = changed.get((spec.name, owner.value))
             if replaced is not None and (
                 replaced.aggregate is None or (key, value) not in spec.keys_of(replaced.aggregate)
             ):
@@ -481,8 +569,11 @@ class InMemoryUnitOfWork(StoreUnitOfWork):
     ``InMemoryUnitOfWork()`` keeps its own private :class:`InMemoryStore`;
     pass one store to several units (one per thread) to share data between
     them. ``check_references=False`` lets the unit commit aggregates naming
-    customers that are not stored (yet), for imports. See
-    :class:`~crmcore.repository.UnitOfWork` for the contract.
+    customers that are not stored (yet), for imports; ``on_events=handler``
+    hands each commit's events to ``handler`` and then acknowledges them (see
+    :class:`~crmcore.repository.StoreUnitOfWork`), so a bulk import does not
+    pile them up in the outbox. See :class:`~crmcore.repository.UnitOfWork`
+    for the contract.
 
     >>> from datetime import datetime, timezone
     >>> from crmcore import Customer, CustomerId, PersonName
@@ -510,10 +601,16 @@ class InMemoryUnitOfWork(StoreUnitOfWork):
     """
 
     def __init__(
-        self, store: InMemoryStore | None = None, *, check_references: bool = True
+        self,
+        store: InMemoryStore | None = None,
+        *,
+        check_references: bool = True,
+        on_events: EventHandler | None = None,
     ) -> None:
         if store is not None and not isinstance(store, InMemoryStore):
             raise InvalidType(f"must be an InMemoryStore, not {type_name(store)}", path="$.store")
         super().__init__(
-            InMemoryStore() if store is None else store, check_references=check_references
+            InMemoryStore() if store is None else store,
+            check_references=check_references,
+            on_events=on_events,
         )

@@ -15,10 +15,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from types import TracebackType
-from typing import Any, Generic, Self, TypeVar, cast
+from typing import Any, Final, Generic, Self, TypeVar, cast
 
 import attrs
 
+from crmcore._kernel._aggregate import Aggregate as KernelAggregate
 from crmcore._kernel._checks import type_name
 from crmcore._kernel._events import DomainEvent
 from crmcore._kernel._ids import Identifier
@@ -58,6 +59,9 @@ from crmcore.service import Case
 
 A = TypeVar("A", bound=Aggregate)
 
+
+#: What :class:`StoreUnitOfWork` hands each commit's events to (see its ``on_events``).
+EventHandler = Callable[[tuple[DomainEvent, ...]], object]
 
 _NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
 _OUTSIDE = "a unit of work's repositories are usable only inside its `with` block"
@@ -502,8 +506,12 @@ class AggregateSpec(Generic[A]):
     )
     variants: tuple[type, ...] = attrs.field(default=(), converter=_variant_types)
     references: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_reference_pairs)
+    # How :meth:`stored` copies each class built on crmcore's aggregate base (see _stored_copy).
+    _copies: Mapping[type, _CopyPlan] = attrs.field(init=False, eq=False, repr=False, factory=dict)
 
     def __attrs_post_init__(self) -> None:
+        copies = {cls: _copy_plan(cls) for cls in self.aggregate_types if _copies_trusted(cls)}
+        object.__setattr__(self, "_copies", copies)
         names = [*self.key_names, *self.index_names]
         if len(set(names)) != len(names):
             raise ValidationError(
@@ -631,11 +639,61 @@ class AggregateSpec(Generic[A]):
         return cast("A", from_dict(chosen, body))
 
     def stored(self, aggregate: A, version: int) -> A:
-        """The copy a store keeps: at ``version``, without pending events."""
+        """The copy a store keeps: at ``version``, without pending events.
+
+        Raises:
+            ValidationError: ``version`` is beyond what the aggregate may reach.
+        """
         if aggregate.version == version and not aggregate.pending_events:
             return aggregate
-        changed: A = attrs.evolve(cast("Any", aggregate), version=version, pending_events=())
-        return changed
+        plan = self._copies.get(type(aggregate))
+        if plan is None:
+            changed: A = attrs.evolve(cast("Any", aggregate), version=version, pending_events=())
+            return changed
+        return cast("A", _stored_copy(aggregate, version, plan))
+
+
+# The version field (for its check) and the names of every field of a class, for _stored_copy.
+_CopyPlan = tuple["attrs.Attribute[Any]", tuple[str, ...]]
+
+
+def _copies_trusted(cls: type) -> bool:
+    """Whether :meth:`AggregateSpec.stored` may copy ``cls`` without its checks.
+
+    Only classes on crmcore's aggregate base, whose rules are known, with
+    slots only (every field of an instance is in a slot).
+    """
+    return issubclass(cls, KernelAggregate) and cls.__dictoffset__ == 0
+
+
+def _copy_plan(cls: type) -> _CopyPlan:
+    fields = attrs.fields(cls)
+    return attrs.fields_dict(cls)["version"], tuple(field.name for field in fields)
+
+
+_set: Final = object.__setattr__
+
+
+def _stored_copy(aggregate: Any, version: int, plan: _CopyPlan) -> Any:
+    """``aggregate`` at ``version`` without pending events, its other checks not run again.
+
+    Every rule of crmcore's aggregates holds for the copy because it holds for
+    the original: the aggregate is immutable, no rule reads its version, and
+    dropping its pending events leaves no event to check against it. Only the
+    new version needs its own check. ``attrs.evolve`` would run every check of
+    the aggregate again, most of the cost of adding or saving it. Like any
+    changed copy, the copy starts without the derived values the original
+    may keep (they are computed again when asked for).
+    """
+    field, names = plan
+    if field.validator is not None:
+        field.validator(aggregate, field, version)
+    copy = object.__new__(type(aggregate))
+    for name in names:
+        _set(copy, name, getattr(aggregate, name))
+    _set(copy, "version", version)
+    _set(copy, "pending_events", ())
+    return copy
 
 
 class StoreUnitOfWork(UnitOfWork):
@@ -652,22 +710,43 @@ class StoreUnitOfWork(UnitOfWork):
             aggregate that is not stored (an order of an unknown customer) and
             the removal of an aggregate still named. Turn it off only for
             imports that load aggregates before those they name.
+        on_events: a function to hand each commit's events to, for bulk
+            work: after a commit that recorded events, the unit calls
+            ``on_events(events)`` (a tuple, oldest first) and, when it
+            returns, acknowledges them, so they do not pile up in the outbox.
+            Delivery stays at least once: the events join the outbox in the
+            commit's atomic step as always, so if the handler or the
+            acknowledgement raises (the exception propagates from ``commit``;
+            the changes stay committed) or the process dies before they are
+            done, the events wait there for :meth:`collect_events`. A unit collecting events from the same
+            store meanwhile may see them too. ``None`` (the default): events
+            wait in the outbox until collected and acknowledged.
 
     Raises:
-        InvalidType: ``store`` is not a :class:`Store`, or ``check_references``
-            not a bool.
+        InvalidType: ``store`` is not a :class:`Store`, ``check_references``
+            not a bool, or ``on_events`` neither callable nor ``None``.
         ValidationError: a spec of the store refers to a spec it does not keep
             (allowed when ``check_references`` is false).
 
     .. versionadded:: 0.1
     """
 
-    def __init__(self, store: Store, *, check_references: bool = True) -> None:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        check_references: bool = True,
+        on_events: EventHandler | None = None,
+    ) -> None:
         if not isinstance(store, Store):
             raise InvalidType(f"must be a Store, not {type_name(store)}", path="$.store")
         if not isinstance(check_references, bool):
             raise InvalidType(
                 f"must be a bool, not {type_name(check_references)}", path="$.check_references"
+            )
+        if on_events is not None and not callable(on_events):
+            raise InvalidType(
+                f"must be callable or None, not {type_name(on_events)}", path="$.on_events"
             )
         names = {spec.name for spec in store.specs}
         for position, spec in enumerate(store.specs):
@@ -680,6 +759,7 @@ class StoreUnitOfWork(UnitOfWork):
                 )
         self._store = store
         self._check_references = check_references
+        self._on_events = on_events
         self._state = _UnitState(store)
         self._repositories: dict[type, StoreRepository[Any]] = {}
         for spec in store.specs:
@@ -701,6 +781,11 @@ class StoreUnitOfWork(UnitOfWork):
     def check_references(self) -> bool:
         """Whether commits refuse references to aggregates that are not stored."""
         return self._check_references
+
+    @property
+    def on_events(self) -> EventHandler | None:
+        """The function each commit's events are handed to, or ``None`` (see the class)."""
+        return self._on_events
 
     def repository(self, aggregate_type: type[A]) -> StoreRepository[A]:
         """The repository of an aggregate type, for code generic over aggregates.
@@ -821,6 +906,11 @@ class StoreUnitOfWork(UnitOfWork):
                 self._store.commit(changes)
         finally:
             state.reset()
+        if self._on_events is not None and changes.events:
+            # Committed: the events are in the outbox. Hand them over, then let them go;
+            # if the handler fails they stay there for collect_events().
+            self._on_events(changes.events)
+            self._store.acknowledge_events(frozenset(e.event_id for e in changes.events))
 
     def rollback(self) -> None:
         """Discard the unit's uncommitted changes (see :class:`UnitOfWork`)."""

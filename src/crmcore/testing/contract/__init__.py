@@ -40,7 +40,10 @@ every repository naming customers, and, when the adapter implements the
 optional hook ``interrupt_writes(step)``, that a commit or an acknowledgement
 interrupted at any of its steps applies all or nothing. A second optional
 hook, ``make_unit_of_work_without_reference_checks()``, tests the option to
-turn reference checks off. Tests needing a hook the adapter lacks are skipped.
+turn reference checks off, and a third,
+``make_unit_of_work_with_event_handler(handler)``, units that hand each
+commit's events to a handler (the bulk path; delivery stays at least once).
+Tests needing a hook the adapter lacks are skipped.
 
 The state machine is also available on its own, for unittest or for tuning
 its settings: :func:`repository_state_machine` returns a

@@ -32,6 +32,7 @@ from crmcore.errors import (
     ValidationError,
 )
 from crmcore.repository import DuplicateKey, UnitOfWork
+from crmcore.testing.contract._bulk import BulkContract
 from crmcore.testing.contract._kinds import AGGREGATE_REPOSITORIES, _repository
 from crmcore.testing.contract._reliability import ReliabilityContract
 from crmcore.testing.contract._state_machine import RepositoryStateMachine
@@ -58,18 +59,20 @@ from crmcore.testing.strategies import (
 # -- the pytest base class -----------------------------------------------------------------
 
 
-class UnitOfWorkContract(ReliabilityContract, ABC):
+class UnitOfWorkContract(ReliabilityContract, BulkContract, ABC):
     """Subclass as ``Test...`` and implement :meth:`make_unit_of_work` to test an adapter.
 
     Class attributes tune the Hypothesis parts: :attr:`round_trip_examples`,
     :attr:`aggregate_round_trip_examples` and :attr:`state_machine_settings`;
     :attr:`threads` and :attr:`cycles_per_thread` size the threaded race test.
 
-    Two optional hooks let the contract test more:
-    :meth:`~ReliabilityContract.interrupt_commits` (commits interrupted at
-    each of their steps must apply all or nothing) and
+    Three optional hooks let the contract test more:
+    :meth:`~ReliabilityContract.interrupt_writes` (commits interrupted at
+    each of their steps must apply all or nothing),
     :meth:`~ReliabilityContract.make_unit_of_work_without_reference_checks`
-    (a unit that commits references to aggregates not stored, for imports).
+    (a unit that commits references to aggregates not stored, for imports) and
+    :meth:`~BulkContract.make_unit_of_work_with_event_handler` (a
+    unit handing each commit's events to a handler, then acknowledging them).
     Tests that need a hook the adapter does not implement are skipped.
     """
 
