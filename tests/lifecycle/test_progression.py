@@ -466,3 +466,11 @@ def test_fact_counts_hold_at_most_63_bits(field):
     with pytest.raises(ValidationError) as info:
         Facts(**{field: 2**63})
     assert (f"$.{field}", "range") == (info.value.path, info.value.code)
+
+
+@pytest.mark.parametrize("field", ["repeat_purchases", "client_purchases", "advocate_referrals"])
+def test_policy_thresholds_hold_at_most_63_bits(field):
+    """A threshold no document can hold is refused (it built a policy that could not be stored)."""
+    with pytest.raises(ValidationError) as info:
+        ProgressionPolicy(**{field: 2**63})
+    assert (f"$.{field}", "range") == (info.value.path, info.value.code)

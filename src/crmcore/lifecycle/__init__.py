@@ -6,7 +6,9 @@ customer between them; :meth:`~LifecycleDefinition.fire` returns a new
 append-only history, and records a ``CustomerStageChanged`` event. Two
 standard definitions ship: :data:`RELATIONSHIP_LADDER` (suspect → … → partner,
 with lapsed and churned) and :data:`CRM_STAGES` (lead generation → … →
-loyalty). :func:`progress` moves customers along the ladder from facts;
+loyalty). :func:`progress` moves customers along the ladder from facts, and
+:func:`plan_progression` with :func:`apply_progression` does it for many
+customers at once, loading only those who move;
 :func:`time_in_stages`, :func:`stage_distribution` and :func:`funnel` read
 histories back.
 
@@ -27,6 +29,12 @@ crmcore.errors.TransitionNotAllowed: $.trigger: trigger 'become_partner' is not 
 
 from crmcore.customers import START_TRIGGER
 from crmcore.errors import TransitionNotAllowed
+from crmcore.lifecycle._batch import (
+    PlannedMove,
+    ProgressionRow,
+    apply_progression,
+    plan_progression,
+)
 from crmcore.lifecycle._definition import (
     MAX_STATES,
     MAX_TRANSITIONS,
@@ -85,7 +93,9 @@ __all__ = [
     "InvalidDefinition",
     "LadderStage",
     "LifecycleDefinition",
+    "PlannedMove",
     "ProgressionPolicy",
+    "ProgressionRow",
     "ProgressionRule",
     "StageCount",
     "StageDistribution",
@@ -93,9 +103,11 @@ __all__ = [
     "Step",
     "Transition",
     "TransitionNotAllowed",
+    "apply_progression",
     "crm_stage_for",
     "funnel",
     "justified_rung",
+    "plan_progression",
     "progress",
     "progression_steps",
     "stage_at",

@@ -25,7 +25,8 @@ Steps are dated when the facts show they happened — a lapse when the window
 ran out, a win-back at the purchase, a first purchase at ``first_purchase_at``
 — and otherwise at ``at``; never before the customer's last change.
 Progression is idempotent: once applied, the same facts at the same time call
-for nothing more.
+for nothing more. For many customers at once, :func:`~crmcore.lifecycle.plan_progression`
+finds the same steps from plain rows and builds nothing for the customers who stay.
 
 >>> from datetime import datetime, timezone
 >>> from crmcore import Customer, CustomerId, PersonName
@@ -50,6 +51,8 @@ repeat_purchase repeat_customer 2025-03-01 repeat_purchase
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Final
@@ -199,6 +202,8 @@ def _positive_int(minimum: int, path: str) -> Any:
             raise InvalidType(f"must be an int, not {type_name(value)}", path=path)
         if value < minimum:
             raise ValidationError(f"must be {minimum} or more", path=path, code="too_small")
+        if value > MAX_INT:
+            raise ValidationError("must be at most 2**63 - 1", path=path, code="range")
 
     return check
 
@@ -325,35 +330,73 @@ def _describe(window: relativedelta) -> str:
     return " ".join(parts) if parts else "no time"
 
 
+def _client_text(policy: ProgressionPolicy) -> str:
+    spend = "" if policy.client_spend is None else f", spending at least {policy.client_spend}"
+    return (
+        f"made at least {policy.client_purchases} purchases over at least "
+        f"{_describe(policy.client_tenure)}{spend}"
+    )
+
+
+def _referrals_text(policy: ProgressionPolicy) -> str:
+    plural = "" if policy.advocate_referrals == 1 else "s"
+    return f"referred at least {policy.advocate_referrals} customer{plural}"
+
+
+#: Each rule in words, from the policy and the title of the stage it leads to.
+_TEXTS: Final[dict[ProgressionRule, Callable[[ProgressionPolicy, str], str]]] = {
+    ProgressionRule.QUALIFIED: lambda _, __: "showed strong interest and is able to buy",
+    ProgressionRule.FIRST_PURCHASE: lambda _, __: "made a first purchase",
+    ProgressionRule.REPEAT_PURCHASE: lambda policy, _: (
+        f"made at least {policy.repeat_purchases} purchases"
+    ),
+    ProgressionRule.CLIENT: lambda policy, _: _client_text(policy),
+    ProgressionRule.LOYALTY_MEMBERSHIP: lambda _, __: "enrolled in the loyalty program",
+    ProgressionRule.REFERRALS: lambda policy, _: _referrals_text(policy),
+    ProgressionRule.PARTNER_AGREEMENT: lambda _, __: "has a partner agreement",
+    ProgressionRule.INACTIVITY_LAPSE: lambda policy, _: (
+        f"no purchase for {_describe(policy.lapse_after)}"
+    ),
+    ProgressionRule.INACTIVITY_CHURN: lambda policy, _: (
+        f"no purchase for {_describe(policy.churn_after)}"
+    ),
+    ProgressionRule.WIN_BACK: lambda _, title: (
+        f"purchased again after lapsing; the facts justify {title}"
+    ),
+    ProgressionRule.DEMOTION: lambda _, title: f"the facts justify only {title}",
+}
+
+
 def _explain(rule: ProgressionRule, policy: ProgressionPolicy, target: str) -> str:
-    title = _LADDER.state(target).title
-    texts = {
-        ProgressionRule.QUALIFIED: "showed strong interest and is able to buy",
-        ProgressionRule.FIRST_PURCHASE: "made a first purchase",
-        ProgressionRule.REPEAT_PURCHASE: f"made at least {policy.repeat_purchases} purchases",
-        ProgressionRule.CLIENT: (
-            f"made at least {policy.client_purchases} purchases over at least "
-            f"{_describe(policy.client_tenure)}"
-            + ("" if policy.client_spend is None else f", spending at least {policy.client_spend}")
-        ),
-        ProgressionRule.LOYALTY_MEMBERSHIP: "enrolled in the loyalty program",
-        ProgressionRule.REFERRALS: f"referred at least {policy.advocate_referrals} customer"
-        + ("" if policy.advocate_referrals == 1 else "s"),
-        ProgressionRule.PARTNER_AGREEMENT: "has a partner agreement",
-        ProgressionRule.INACTIVITY_LAPSE: f"no purchase for {_describe(policy.lapse_after)}",
-        ProgressionRule.INACTIVITY_CHURN: f"no purchase for {_describe(policy.churn_after)}",
-        ProgressionRule.WIN_BACK: f"purchased again after lapsing; the facts justify {title}",
-        ProgressionRule.DEMOTION: f"the facts justify only {title}",
-    }
-    return f"{rule.value}: {texts[rule]}"
+    return f"{rule.value}: {_TEXTS[rule](policy, _LADDER.state(target).title)}"
 
 
-def _is_client(facts: Facts, at: datetime, policy: ProgressionPolicy) -> bool:
+@functools.cache
+def _promotions(from_stage: str, to_stage: str) -> tuple[str, ...]:
+    """The promotion triggers from one rung to a higher one (a pure memo of a constant ladder)."""
+    return _LADDER.route(from_stage, to_stage, triggers=_PROMOTIONS)
+
+
+def window_end(moment: datetime, window: relativedelta, path: str) -> datetime:
+    """``moment + window``, or a ValidationError (code ``range``) past the datetimes Python holds."""
+    try:
+        return moment + window
+    except (OverflowError, ValueError):
+        raise ValidationError(
+            "is too close to the end of the calendar for the policy's window",
+            path=path,
+            code="range",
+        ) from None
+
+
+def _is_client(facts: Facts, at: datetime, policy: ProgressionPolicy, prefix: str) -> bool:
     if facts.purchase_count < policy.client_purchases:
         return False
     if _REFERENCE + policy.client_tenure > _REFERENCE:
         first = facts.first_purchase_at
-        if first is None or first + policy.client_tenure > at:
+        if first is None:
+            return False
+        if window_end(first, policy.client_tenure, f"{prefix}.first_purchase_at") > at:
             return False
     if policy.client_spend is not None:
         spend = facts.total_spend
@@ -361,7 +404,7 @@ def _is_client(facts: Facts, at: datetime, policy: ProgressionPolicy) -> bool:
             if spend is None or spend < policy.client_spend:
                 return False
         except ValidationError as exc:
-            raise exc.under("$.facts.total_spend") from None
+            raise exc.under(f"{prefix}.total_spend") from None
     return True
 
 
@@ -376,14 +419,17 @@ def justified_rung(facts: Facts, at: datetime, policy: ProgressionPolicy) -> str
         raise InvalidType(f"must be Facts, not {type_name(facts)}", path="$.facts")
     if not isinstance(policy, ProgressionPolicy):
         raise InvalidType(f"must be a ProgressionPolicy, not {type_name(policy)}", path="$.policy")
-    at = require_aware(at, "$.at")
+    return _justified(facts, require_aware(at, "$.at"), policy, "$.facts")
+
+
+def _justified(facts: Facts, at: datetime, policy: ProgressionPolicy, prefix: str) -> str:
     if facts.purchase_count == 0:
         return _L.PROSPECT.value if facts.qualified else _L.SUSPECT.value
     highest_first = (
         (facts.partner_agreement, _L.PARTNER.value),
         (facts.referrals >= policy.advocate_referrals, _L.ADVOCATE.value),
         (facts.loyalty_member, _L.MEMBER.value),
-        (_is_client(facts, at, policy), _L.CLIENT.value),
+        (_is_client(facts, at, policy, prefix), _L.CLIENT.value),
         (facts.purchase_count >= policy.repeat_purchases, _L.REPEAT_CUSTOMER.value),
     )
     return next((rung for holds, rung in highest_first if holds), _L.FIRST_TIME_CUSTOMER.value)
@@ -393,12 +439,13 @@ class _Plan:
     """The steps so far, the stage they lead to, and the time of the last one."""
 
     def __init__(
-        self, stage: str, since: datetime, at: datetime, policy: ProgressionPolicy
+        self, stage: str, since: datetime, at: datetime, policy: ProgressionPolicy, prefix: str
     ) -> None:
         self.stage = stage
         self.last = since
         self.at = at
         self.policy = policy
+        self.prefix = prefix
         self.steps: list[Step] = []
 
     def add(self, trigger: str, rule: ProgressionRule, moment: datetime) -> None:
@@ -422,7 +469,7 @@ class _Plan:
     def align(self, justified: str, facts: Facts) -> None:
         """Promote to the justified rung, or demote to it if the policy says so."""
         if _RUNG[justified] > _RUNG[self.stage]:
-            for trigger in _LADDER.route(self.stage, justified, triggers=_PROMOTIONS):
+            for trigger in _promotions(self.stage, justified):
                 target = _LADDER.target_of(self.stage, trigger) or justified
                 moment = _promotion_moment(target, facts, self.policy, self.at)
                 self.add(trigger, _RULE_FOR_RUNG[target], moment)
@@ -437,8 +484,9 @@ class _Plan:
             return
         if not churn_only and _RUNG.get(self.stage, -1) < _FIRST_BUYER_RUNG:
             return
-        lapse_at = last_purchase + self.policy.lapse_after
-        churn_at = last_purchase + self.policy.churn_after
+        path = f"{self.prefix}.last_purchase_at"
+        lapse_at = window_end(last_purchase, self.policy.lapse_after, path)
+        churn_at = window_end(last_purchase, self.policy.churn_after, path)
         if not churn_only and self.at >= lapse_at:
             self.add("lapse", ProgressionRule.INACTIVITY_LAPSE, lapse_at)
         if self.stage == _L.LAPSED.value and self.at >= churn_at:
@@ -480,15 +528,32 @@ def progression_steps(
             ladder stage; spend and client spend are in different currencies.
     """
     when, state = _checked(customer, facts, policy, at)
-    stage = state.stage
-    plan = _Plan(stage, state.entered_at, when, policy)
-    justified = justified_rung(facts, when, policy)
+    return plan_steps(
+        state.stage, state.entered_at, facts, when=when, policy=policy, prefix="$.facts"
+    )
+
+
+def plan_steps(
+    stage: str,
+    since: datetime,
+    facts: Facts,
+    *,
+    when: datetime,
+    policy: ProgressionPolicy,
+    prefix: str,
+) -> tuple[Step, ...]:
+    """The steps for a customer in ``stage`` since ``since``; arguments already checked.
+
+    ``prefix`` is where the facts sit in the caller's arguments, for error paths.
+    """
+    plan = _Plan(stage, since, when, policy, prefix)
+    justified = _justified(facts, when, policy, prefix)
     if stage in _INACTIVE:
         if not plan.win_back(facts, justified):
             if stage == _L.LAPSED.value:
                 plan.inactivity(facts, churn_only=True)
             return tuple(plan.steps)
-    elif _RUNG[stage] < _FIRST_BUYER_RUNG or not _inactive(facts, when, policy):
+    elif _RUNG[stage] < _FIRST_BUYER_RUNG or not _inactive(facts, when, policy, prefix):
         # A buying customer who has gone quiet lapses where they stand (below).
         plan.align(justified, facts)
     plan.inactivity(facts)
@@ -519,6 +584,12 @@ def _checked(
             path="$.at",
             code=code,
         )
+    check_purchases_by(facts, when, "$.facts")
+    return when, state
+
+
+def check_purchases_by(facts: Facts, when: datetime, prefix: str) -> None:
+    """Refuse purchases after the time progression is evaluated at."""
     for name, moment in (
         ("first_purchase_at", facts.first_purchase_at),
         ("last_purchase_at", facts.last_purchase_at),
@@ -526,15 +597,16 @@ def _checked(
         if moment is not None and moment > when:
             raise ValidationError(
                 "must not be after the time progression is evaluated at",
-                path=f"$.facts.{name}",
+                path=f"{prefix}.{name}",
                 code="after_at",
             )
-    return when, state
 
 
-def _inactive(facts: Facts, at: datetime, policy: ProgressionPolicy) -> bool:
+def _inactive(facts: Facts, at: datetime, policy: ProgressionPolicy, prefix: str) -> bool:
     last = facts.last_purchase_at
-    return last is not None and at >= last + policy.lapse_after
+    if last is None:
+        return False
+    return at >= window_end(last, policy.lapse_after, f"{prefix}.last_purchase_at")
 
 
 def progress(
