@@ -26,6 +26,8 @@ PUBLIC = [
     "crmcore.feedback",
     "crmcore.loyalty",
     "crmcore.sales",
+    "crmcore.parties",
+    "crmcore.teams",
     "crmcore.lifecycle",
     "crmcore.clv",
     "crmcore.clv.models",

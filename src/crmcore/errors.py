@@ -11,7 +11,11 @@ Python keeps working::
     │   ├── CurrencyMismatch                  Money of two currencies combined
     │   ├── SchemaVersionError                a stored document from an unknown schema version
     │   ├── TransitionNotAllowed              a status change (or lifecycle trigger) not allowed now
-    │   └── InvalidDefinition                 crmcore.lifecycle: an inconsistent definition
+    │   ├── InvalidDefinition                 crmcore.lifecycle: an inconsistent definition
+    │   ├── RelationshipConflict              crmcore.parties: relationships that contradict each other
+    │   └── AssignmentError                   crmcore.teams: no owner could be assigned
+    │       ├── EmptyPool                     the pool drawn from has no active staff member
+    │       └── NoRoute                       no routed territory and no fallback pool
     ├── RepositoryError                       persistence ports (crmcore.repository)
     │   ├── NotFound (KeyError)               no aggregate with that id or natural key
     │   ├── DuplicateId                       ``add`` of an id that already exists

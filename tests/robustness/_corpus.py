@@ -30,6 +30,7 @@ from crmcore import (
     sales,
     segmentation,
     service,
+    teams,
 )
 from crmcore.commerce import (
     Order,
@@ -79,6 +80,7 @@ from crmcore.service import (
     SlaTarget,
 )
 from crmcore.testing import strategies as crm
+from crmcore.testing.strategies import _teams as team_strategies
 
 from ._fuzz import ROUND_TRIP_TYPES
 
@@ -440,6 +442,7 @@ FUZZED_MODULES = (
     feedback,
     loyalty,
     sales,
+    teams,
     lifecycle,
     clv,
     segmentation,
@@ -516,6 +519,8 @@ FACTS = lifecycle.Facts(
     referrals=1,
 )
 POLICY_LADDER = lifecycle.ProgressionPolicy(client_spend=idr(100_000))
+PROGRESSION_ROW = lifecycle.ProgressionRow.of(ANA, FACTS)
+PLANNED = lifecycle.plan_progression([PROGRESSION_ROW], at=LATER, policy=POLICY_LADDER)
 STAGE_CHANGES = ANA.lifecycle_of(RELATIONSHIP_LADDER).history  # type: ignore[union-attr]
 FUNNEL = lifecycle.funnel([ANA, ORG], RELATIONSHIP_LADDER, start=T0, end=LATER)
 DISTRIBUTION = lifecycle.stage_distribution([ANA, ORG], RELATIONSHIP_LADDER, at=LATER)
@@ -615,12 +620,22 @@ EXPIRING_CONSENT = ConsentRecord("email", "marketing", "granted", T0, "form", ex
 
 
 CORPUS_ROOTS += (
+    analytics.hierarchy_rollup(
+        [CID],
+        orders=[ORDER],
+        opportunities=[OPPORTUNITY],
+        pipeline=PIPELINE,
+        cases=[CASE],
+        clv={CID: idr(1_000_000)},
+        at=LATER,
+    ),
     FACTS,
     POLICY_LADDER,
     FUNNEL,
     DISTRIBUTION,
     RELATIONSHIP_LADDER,
     lifecycle.progression_steps(ANA, FACTS, at=LATER, policy=POLICY_LADDER),
+    PLANNED,
     tuple(MODELS.values()),
     BGBB,
     GAMMA,
@@ -655,6 +670,72 @@ CORPUS_ROOTS += (
     analytics.stage_conversion(TRANSITIONS),
     analytics.campaign_response([("ana", "x")], [("ana", "x")]),
 )
+# -- teams --------------------------------------------------------------------------------
+TEAMS_STAFF = teams.StaffMember.register(
+    StaffId("s-rina"), display_name="Rina", roles=["sales_rep"], at=T0
+)
+TEAMS_OFF = teams.StaffMember.register(StaffId("s-off"), display_name="Budi", at=T0).deactivate(
+    at=T0
+)
+TEAMS_TEAM = teams.Team.form(
+    teams.TeamId("t-1"),
+    name="Jakarta",
+    members=[TEAMS_STAFF.id, TEAMS_OFF.id],
+    manager_id=StaffId("s-boss"),
+    at=T0,
+)
+TEAMS_TERRITORY = teams.Territory(
+    id=teams.TerritoryId("west-java"),
+    name="West Java",
+    countries=["ID"],
+    regions=["Jawa Barat"],
+    postal_prefixes=["40"],
+    industries=["retail"],
+    sizes=[teams.SizeBand(10, 99)],
+)
+TEAMS_TERRITORIES = teams.TerritorySet(
+    [TEAMS_TERRITORY, teams.Territory(id=teams.TerritoryId("world"), name="World")]
+)
+TEAMS_FACTS = teams.PartyFacts(
+    country="ID", region="Jawa Barat", postal_code="40111", industry="retail", employee_count=50
+)
+TEAMS_RULE = teams.AssignmentRule(
+    territories=TEAMS_TERRITORIES,
+    routes=[teams.TerritoryRoute(territory_id=TEAMS_TERRITORY.id, team_id=TEAMS_TEAM.id)],
+    fallback=teams.Pool(staff_ids=[TEAMS_STAFF.id]),
+)
+TEAMS_ASSIGNMENT = teams.assign(
+    TEAMS_RULE, staff=[TEAMS_STAFF, TEAMS_OFF], teams=[TEAMS_TEAM], party=TEAMS_FACTS
+)
+STAFF_MEMBERS = either(TEAMS_STAFF, team_strategies.staff_members(max_created_at=BASE_END))
+TEAMS_TEAMS = either(TEAMS_TEAM, team_strategies.teams(max_created_at=BASE_END))
+
+#: A member and a team that went through every command (so every event has a sample).
+TEAMS_HISTORY = (
+    TEAMS_STAFF.grant_role("team_lead", at=LATER)
+    .revoke_role("team_lead", at=LATER)
+    .rename("Rina P.", at=LATER)
+    .deactivate(at=LATER)
+    .reactivate(at=LATER),
+    TEAMS_TEAM.add_member(StaffId("s-new"), at=LATER)
+    .remove_member(TEAMS_OFF.id, at=LATER)
+    .change_manager(TEAMS_STAFF.id, at=LATER)
+    .rename("Jakarta enterprise", at=LATER),
+)
+
+CORPUS_ROOTS += (
+    *TEAMS_HISTORY,
+    TEAMS_STAFF,
+    TEAMS_OFF,
+    TEAMS_TEAM,
+    TEAMS_TERRITORIES,
+    TEAMS_FACTS,
+    TEAMS_RULE,
+    TEAMS_ASSIGNMENT,
+    TEAMS_TERRITORIES.resolve(TEAMS_FACTS),
+)
+
+
 SAMPLES: dict[type, object] = _samples()
 
 

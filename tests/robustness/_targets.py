@@ -24,9 +24,11 @@ from crmcore import (
     feedback,
     interactions,
     lifecycle,
+    repository,
     sales,
     segmentation,
     service,
+    teams,
 )
 from crmcore.commerce import Order, OrderId, PaymentId, Period, Subscription, SubscriptionId
 from crmcore.customers import (
@@ -99,12 +101,14 @@ from ._corpus import (
     PIPELINES,
     PLACED,
     PLAN,
+    PLANNED,
     POLICIES,
     POLICY,
     POLICY_LADDER,
     POPULATION,
     PROGRAM,
     PROGRAMS,
+    PROGRESSION_ROW,
     PURCHASES,
     RECENCY,
     REVIEW,
@@ -119,6 +123,7 @@ from ._corpus import (
     SNAPSHOT,
     SPEND_ACCOUNT,
     SPEND_PROGRAM,
+    STAFF_MEMBERS,
     STAGE_CHANGES,
     STANDARD_DEFINITIONS,
     STATIC,
@@ -130,6 +135,14 @@ from ._corpus import (
     SURVEYS,
     T0,
     TEA,
+    TEAMS_FACTS,
+    TEAMS_OFF,
+    TEAMS_RULE,
+    TEAMS_STAFF,
+    TEAMS_TEAM,
+    TEAMS_TEAMS,
+    TEAMS_TERRITORIES,
+    TEAMS_TERRITORY,
     TRANSITIONS,
     WIB,
     WON,
@@ -149,6 +162,7 @@ for _name, _args in {
     "primary_contact_point": lambda c: {"channel": "email"},
     "consent_decision": lambda c: {"channel": "email", "purpose": "marketing", "at": LATER},
     "may_contact": lambda c: {"channel": "email", "purpose": "marketing", "at": LATER},
+    "consent_flags": lambda c: {"pairs": [("email", "marketing"), ("sms", "service")], "at": LATER},
     "lifecycle_of": lambda c: {"definition": RELATIONSHIP_LADDER},
     "has_tag": lambda c: {"tag": "vip"},
     "next_birthday": lambda c: {"on_or_after": date(2031, 1, 1)},
@@ -788,6 +802,21 @@ function(
 function(lifecycle.justified_rung, {"facts": FACTS, "at": LATER, "policy": POLICY_LADDER})
 for _func in (lifecycle.progress, lifecycle.progression_steps):
     function(_func, {"customer": ANA, "facts": FACTS, "at": LATER, "policy": POLICY_LADDER})
+function(
+    lifecycle.plan_progression,
+    {"rows": [PROGRESSION_ROW], "at": LATER, "policy": POLICY_LADDER},
+)
+function(lifecycle.ProgressionRow.of, {"customer": ANA, "facts": FACTS}, name="ProgressionRow.of")
+#: An open unit of work holding Ana, for apply_progression (never committed).
+PROGRESSION_UOW = repository.InMemoryUnitOfWork()
+with PROGRESSION_UOW:
+    PROGRESSION_UOW.customers.add(ANA)
+    PROGRESSION_UOW.commit()
+PROGRESSION_UOW.__enter__()
+function(
+    lifecycle.apply_progression,
+    {"uow": PROGRESSION_UOW, "moves": list(PLANNED), "actor": "nightly"},
+)
 for _func in (lifecycle.stage_at, lifecycle.time_in_stages):
     function(_func, {"customer": ANA, "definition": RELATIONSHIP_LADDER, "at": LATER})
 function(
@@ -914,6 +943,40 @@ function(
         "horizon": 12,
         "discount_rate": 0.01,
         "margin": 0.3,
+    },
+)
+function(
+    analytics.hierarchy_rollup,
+    {
+        "accounts": [CID],
+        "orders": [ORDER],
+        "opportunities": [OPPORTUNITY],
+        "pipeline": PIPELINE,
+        "cases": [CASE],
+        "clv": {CID: idr(1)},
+        "since": T0,
+        "until": LATER,
+        "at": LATER,
+        "by": "quarter",
+        "tz": WIB,
+    },
+)
+function(
+    clv.predict,
+    {
+        "purchase_model": MODELS["BetaGeo"],
+        "histories": {
+            "frequency": [1, 2],
+            "recency": [5.0, 10.0],
+            "T": [30.0, 30.0],
+            "monetary_value": [20.0, 30.0],
+        },
+        "t": 10,
+        "spend_model": GAMMA,
+        "horizon": 12,
+        "discount_rate": 0.01,
+        "margin": 0.3,
+        "backend": "python",
     },
 )
 function(
@@ -1162,3 +1225,101 @@ method(st.just(segmentation.Span(days=3, months=1)), "keywords", label="Span")
 method(st.just(COHORTS), "rate", lambda c: {"cohort": 0, "offset": 1}, label="CohortMatrix")
 method(st.just(COHORTS), "average", lambda c: {"offset": 1}, label="CohortMatrix")
 method(st.just(COHORTS), "render", lambda c: {"max_offsets": 3}, label="CohortMatrix")
+
+
+# -- teams --------------------------------------------------------------------------------
+function(
+    teams.StaffMember.register,
+    {
+        "staff_id": StaffId("s-9"),
+        "display_name": "Ana",
+        "at": LATER,
+        "roles": ["sales_rep"],
+    },
+)
+for _name, _args in {
+    "has_role": lambda m: {"role": "sales_rep"},
+    "rename": lambda m: {"display_name": "Ana P.", "at": LATER},
+    "grant_role": lambda m: {"role": "team_lead", "at": LATER},
+    "revoke_role": lambda m: {"role": next(iter(m.roles), "sales_rep"), "at": LATER},
+    "deactivate": lambda m: {"at": LATER},
+    "reactivate": lambda m: {"at": LATER},
+}.items():
+    method(STAFF_MEMBERS, _name, _args, label="StaffMember")
+function(
+    teams.Team.form,
+    {
+        "team_id": teams.TeamId("t-9"),
+        "name": "Bandung",
+        "at": LATER,
+        "members": [StaffId("s-1")],
+        "manager_id": StaffId("s-2"),
+    },
+)
+for _name, _args in {
+    "has_member": lambda t: {"staff_id": StaffId("s-rina")},
+    "rename": lambda t: {"name": "Tim Bandung", "at": LATER},
+    "add_member": lambda t: {"staff_id": StaffId("s-new"), "at": LATER},
+    "remove_member": lambda t: {"staff_id": next(iter(t.members), StaffId("s-1")), "at": LATER},
+    "change_manager": lambda t: {"manager_id": StaffId("s-new"), "at": LATER},
+}.items():
+    method(TEAMS_TEAMS, _name, _args, label="Team")
+function(
+    teams.PartyFacts.from_address,
+    {"address": ADDRESS, "industry": "retail", "employee_count": 12},
+)
+method(
+    st.just(TEAMS_FACTS),
+    "with_organization",
+    lambda f: {"industry": "banking", "employee_count": 40},
+    label="PartyFacts",
+)
+method(
+    st.just(teams.SizeBand(10, 99)), "contains", lambda b: {"employee_count": 50}, label="SizeBand"
+)
+for _name in ("prefix_length", "mismatches", "matches"):
+    method(st.just(TEAMS_TERRITORY), _name, lambda t: {"facts": TEAMS_FACTS}, label="Territory")
+method(
+    st.just(TEAMS_TERRITORIES),
+    "get",
+    lambda s: {"territory_id": teams.TerritoryId("world")},
+    label="TerritorySet",
+)
+method(
+    st.just(TEAMS_TERRITORIES), "resolve", lambda s: {"facts": TEAMS_FACTS}, label="TerritorySet"
+)
+method(
+    st.just(TEAMS_RULE),
+    "route_for",
+    lambda r: {"territory_id": TEAMS_TERRITORY.id},
+    label="AssignmentRule",
+)
+method(
+    st.just(teams.RoundRobinState()),
+    "last_owner",
+    lambda s: {"pool": "pool"},
+    label="RoundRobinState",
+)
+method(
+    st.just(teams.RoundRobinState()),
+    "advanced",
+    lambda s: {"pool": "team:t-1", "owner_id": StaffId("s-1")},
+    label="RoundRobinState",
+)
+function(
+    teams.assign,
+    {
+        "rule": TEAMS_RULE,
+        "staff": [TEAMS_STAFF, TEAMS_OFF],
+        "teams": [TEAMS_TEAM],
+        "party": TEAMS_FACTS,
+        "state": teams.RoundRobinState(),
+        "open_work": {TEAMS_STAFF.id: 2},
+    },
+)
+function(teams.pool_key, {"value": "team:t-1", "path": "$.key"})
+function(teams.normalize_role, {"value": "sales_rep", "path": "$.role"})
+function(teams.normalize_country, {"value": "id", "path": "$.country"})
+function(teams.normalize_region, {"value": "Jawa Barat", "path": "$.region"})
+function(teams.normalize_postal_code, {"value": "40111", "path": "$.postal_code"})
+function(teams.normalize_industry, {"value": "Retail", "path": "$.industry"})

@@ -26,6 +26,10 @@ the documented attributes) and returns immutable results. Conventions:
 >>> cohort_retention(orders).rates
 ((1.0, 0.5),)
 
+Roll-ups over an account hierarchy (:func:`hierarchy_rollup`) add up the
+revenue, open pipeline, open cases and CLV of an account and the accounts
+below it (see docs/accounts.md).
+
 See docs/analytics.md for the full guide.
 """
 
@@ -55,12 +59,14 @@ from crmcore.analytics._retention import (
     retention_by_period,
     retention_rate,
 )
+from crmcore.analytics._rollups import HierarchyRollup, hierarchy_rollup
 from crmcore.analytics._satisfaction import CsatSummary, NpsSummary, csat, nps
 
 __all__ = [
     "CampaignResponse",
     "CohortMatrix",
     "CsatSummary",
+    "HierarchyRollup",
     "NpsSummary",
     "PeriodRetention",
     "ProductCount",
@@ -71,6 +77,7 @@ __all__ = [
     "churn_rate",
     "cohort_retention",
     "csat",
+    "hierarchy_rollup",
     "nps",
     "purchase_frequency",
     "purchase_summary",

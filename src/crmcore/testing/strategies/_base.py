@@ -50,6 +50,7 @@ from crmcore.loyalty import (
     ProgramId,
     RewardId,
 )
+from crmcore.parties import RelationshipId
 from crmcore.sales import (
     LeadId,
     OpportunityId,
@@ -58,6 +59,7 @@ from crmcore.sales import (
 from crmcore.service import (
     CaseId,
 )
+from crmcore.teams import TeamId, TerritoryId
 
 _T = TypeVar("_T")
 _E = TypeVar("_E", bound=StrEnum)
@@ -658,6 +660,9 @@ _ID_PREFIXES: Final[dict[type[Identifier], str]] = {
     ReviewId: "r",
     RewardId: "rw",
     StaffId: "agent",
+    RelationshipId: "rel",
+    TeamId: "team",
+    TerritoryId: "territory",
     SubscriptionId: "s",
 }
 _ID_CLASSES: Final = {prefix: cls for cls, prefix in _ID_PREFIXES.items()}

@@ -46,6 +46,8 @@ _EVENT_PACKAGES: Final = (
     "crmcore.feedback",
     "crmcore.loyalty",
     "crmcore.sales",
+    "crmcore.parties",
+    "crmcore.teams",
     "crmcore.segmentation",
 )
 
@@ -105,6 +107,8 @@ def _capability_modules() -> tuple[Any, ...]:
         "_feedback",
         "_loyalty",
         "_sales",
+        "_relationships",
+        "_teams",
         "_lifecycle",
     )
     return tuple(importlib.import_module(f"crmcore.testing.strategies.{n}") for n in names)
