@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
-from typing import Any, Final, Unpack
+from typing import Any, Final, TypeGuard, Unpack
 
 import attrs
 from dateutil.relativedelta import relativedelta
@@ -176,13 +176,19 @@ def _customer_kind(value: object) -> PartyKind:
 _MAX_CONSENT_PAIRS: Final = 1000
 
 
-def _is_pair(value: object) -> bool:
-    return (
-        type(value) is tuple
-        and len(value) == 2
-        and type(value[0]) is Channel
-        and type(value[1]) is Purpose
-    )
+def _are_pairs(value: object) -> TypeGuard[tuple[tuple[Channel, Purpose], ...]]:
+    """True for a tuple of at most 1,000 (Channel, Purpose) tuples of members: nothing to convert."""
+    if type(value) is not tuple or len(value) > _MAX_CONSENT_PAIRS:
+        return False
+    for pair in value:
+        if (
+            type(pair) is not tuple
+            or len(pair) != 2
+            or type(pair[0]) is not Channel
+            or type(pair[1]) is not Purpose
+        ):
+            return False
+    return True
 
 
 def _consent_pair(value: object, path: str) -> tuple[Channel, Purpose]:
@@ -402,14 +408,14 @@ class Customer(Aggregate[CustomerId], kind="customer"):
                 values, there are more than 1,000 pairs, or ``at`` is naive.
         """
         when = require_aware(at, "$.at")
-        if type(pairs) is tuple and len(pairs) <= _MAX_CONSENT_PAIRS and all(map(_is_pair, pairs)):
+        if _are_pairs(pairs):
             wanted: tuple[tuple[Channel, Purpose], ...] = (
                 pairs  # already members: nothing to convert
             )
         else:
             wanted = tuple_of(pairs, "$.pairs", _consent_pair, max_items=_MAX_CONSENT_PAIRS)
         latest = latest_consents(self.consents, when)
-        return tuple(verdict(latest, channel, purpose, when)[0] for channel, purpose in wanted)
+        return tuple([verdict(latest, channel, purpose, when)[0] for channel, purpose in wanted])
 
     @property
     def lifecycle(self) -> LifecycleState | None:

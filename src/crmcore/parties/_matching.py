@@ -133,6 +133,17 @@ class _Rule:
 _Found = tuple[float, tuple[str, ...]] | None
 
 
+def _better(found: tuple[float, tuple[str, ...]], best: tuple[float, tuple[str, ...]]) -> bool:
+    """Higher similarity wins; a tie goes to fewer notes, then the first notes in order.
+
+    The tie-break depends only on the two results, so comparing a with b and b
+    with a picks the same explanation among several names (or addresses).
+    """
+    if found[0] != best[0]:
+        return found[0] > best[0]
+    return (len(found[1]), found[1]) < (len(best[1]), best[1])
+
+
 class _Matcher:
     """Compares prepared parties under one rule set, with a token cache for the run."""
 
@@ -162,7 +173,7 @@ class _Matcher:
         for x in a.names:
             for y in b.names:
                 found = compare_names(x, y, self.cache)
-                if found[0] > best[0]:
+                if _better(found, best):
                     best = found
         return best
 
@@ -173,7 +184,7 @@ class _Matcher:
         for x in a.addresses:
             for y in b.addresses:
                 found = compare_addresses(x, y, self.cache)
-                if found[0] > best[0]:
+                if _better(found, best):
                     best = found
         return best
 
