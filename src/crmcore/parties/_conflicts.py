@@ -97,37 +97,41 @@ def primary_key(relationship: Relationship) -> tuple[Hashable, ...] | None:
     return (relationship.kind, "related", relationship.related_id)
 
 
-def _overlap(rel: Relationship, other: Relationship, path: str) -> RelationshipConflict:
+def _between(
+    rel: Relationship, other: Relationship, path: str, rule: str, code: str
+) -> RelationshipConflict:
     return RelationshipConflict(
-        f"overlaps relationship {other.id} of the same kind between the same parties "
-        "(validity is [valid_from, valid_until))",
-        path=f"{path}.valid_from",
-        code="overlap",
-        relationship_id=rel.id,
-        other_id=other.id,
+        rule, path=path, code=code, relationship_id=rel.id, other_id=other.id
     )
+
+
+def _overlap(rel: Relationship, other: Relationship, path: str) -> RelationshipConflict:
+    rule = f"overlaps relationship {other.id} of the same kind between the same parties "
+    rule += "(validity is [valid_from, valid_until))"
+    return _between(rel, other, f"{path}.valid_from", rule, "overlap")
 
 
 def _second_primary(rel: Relationship, other: Relationship, path: str) -> RelationshipConflict:
-    return RelationshipConflict(
-        f"relationship {other.id} is already the primary {rel.kind.value} relationship "
-        "at an overlapping time; clear it first",
-        path=f"{path}.primary",
-        code="multiple_primary",
-        relationship_id=rel.id,
-        other_id=other.id,
-    )
+    rule = f"relationship {other.id} is already the primary {rel.kind.value} relationship "
+    rule += "at an overlapping time; clear it first"
+    return _between(rel, other, f"{path}.primary", rule, "multiple_primary")
 
 
 def _second_parent(rel: Relationship, other: Relationship, path: str) -> RelationshipConflict:
-    return RelationshipConflict(
-        f"the child organization already has a parent through relationship {other.id} "
-        "at an overlapping time",
-        path=f"{path}.related_id",
-        code="multiple_parents",
-        relationship_id=rel.id,
-        other_id=other.id,
-    )
+    rule = f"the child organization already has a parent through relationship {other.id} "
+    rule += "at an overlapping time"
+    return _between(rel, other, f"{path}.related_id", rule, "multiple_parents")
+
+
+def by_id(items: Sequence[Relationship]) -> dict[RelationshipId, Relationship]:
+    """The relationships by id; refuses a second version of one id (``duplicate_id``)."""
+    found: dict[RelationshipId, Relationship] = {}
+    for index, rel in enumerate(items):
+        if rel.id in found:
+            rule = "must hold each relationship once (one version per id)"
+            raise _between(rel, rel, f"$.relationships[{index}].id", rule, "duplicate_id")
+        found[rel.id] = rel
+    return found
 
 
 def _cycle(rel: Relationship, path: str) -> RelationshipConflict:
@@ -170,17 +174,7 @@ def check_relationships(relationships: Iterable[Relationship]) -> None:
             the relationship by its index (``$.relationships[3].valid_from``).
     """
     items = tuple_of(relationships, "$.relationships", instance_of(Relationship, "a Relationship"))
-    seen: dict[RelationshipId, int] = {}
-    for index, rel in enumerate(items):
-        if rel.id in seen:
-            raise RelationshipConflict(
-                "must hold each relationship once (one version per id)",
-                path=f"$.relationships[{index}].id",
-                code="duplicate_id",
-                relationship_id=rel.id,
-                other_id=rel.id,
-            )
-        seen[rel.id] = index
+    by_id(items)
     _check_groups(items, same_key, _overlap)
     _check_groups(items, primary_key, _second_primary, primary_only=True)
     _check_hierarchy(items)

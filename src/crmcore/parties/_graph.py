@@ -32,7 +32,11 @@ from crmcore._kernel._checks import check_name, instance_of, positive_int, requi
 from crmcore._kernel._fields import Checked
 from crmcore._kernel._ids import CustomerId
 from crmcore.errors import InvalidType
-from crmcore.parties._conflicts import RelationshipConflict, check_candidate, check_relationships
+from crmcore.parties._conflicts import (
+    by_id,
+    check_candidate,
+    check_relationships,
+)
 from crmcore.parties._relationships import (
     ContactRole,
     HouseholdRole,
@@ -402,18 +406,7 @@ class RelationshipGraph:
         )
         if check:
             check_relationships(items)
-        by_id: dict[RelationshipId, Relationship] = {}
-        for index, rel in enumerate(items):
-            if rel.id in by_id:
-                raise RelationshipConflict(
-                    "must hold each relationship once (one version per id)",
-                    path=f"$.relationships[{index}].id",
-                    code="duplicate_id",
-                    relationship_id=rel.id,
-                    other_id=rel.id,
-                )
-            by_id[rel.id] = rel
-        self._by_id = dict(sorted(by_id.items(), key=lambda kv: kv[0].value))
+        self._by_id = dict(sorted(by_id(items).items(), key=lambda kv: kv[0].value))
         by_party: dict[CustomerId, list[Relationship]] = {}
         for rel in self._by_id.values():
             by_party.setdefault(rel.party_id, []).append(rel)

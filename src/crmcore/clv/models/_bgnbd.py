@@ -23,9 +23,8 @@ from crmcore.clv.models._backend import (
     Backend,
     Column,
     Histories,
-    check_rfm_histories,
+    RfmHistoryModel,
     logistic,
-    rfm_histories,
 )
 from crmcore.clv.models._base import ModelBase, ProgressCallback, run_fit
 from crmcore.clv.models._data import DrawBudget, horizon, load_rfm
@@ -193,7 +192,7 @@ def _alive_many(  # noqa: PLR0917 - the parameters, the shift and the three colu
 
 
 @attrs.frozen(slots=True, kw_only=True)
-class _BetaGeoFamily(ModelBase):
+class _BetaGeoFamily(ModelBase, RfmHistoryModel):
     _names: ClassVar[tuple[str, ...]] = ("r", "alpha", "a", "b")
     _shift: ClassVar[int] = 0
 
@@ -252,18 +251,6 @@ class _BetaGeoFamily(ModelBase):
             require_convergence=require_convergence,
         )
         return self._with_fit(outcome)
-
-    def _check_histories(self, histories: Histories, name: str = "T") -> None:
-        check_rfm_histories(histories, name)
-
-    def _histories(
-        self,
-        frequency: object,
-        recency: object,
-        T: object,  # noqa: N803 - the literature's name.
-        backend: object,
-    ) -> Histories:
-        return rfm_histories(frequency, recency, T, backend)
 
     def _alive_column(self, histories: Histories) -> Column:
         """P(alive) of every base row (Fader, Hardie & Lee 2008, eq. 2)."""

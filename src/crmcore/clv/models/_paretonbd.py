@@ -19,8 +19,7 @@ from crmcore.clv.models._backend import (
     Backend,
     Column,
     Histories,
-    check_rfm_histories,
-    rfm_histories,
+    RfmHistoryModel,
 )
 from crmcore.clv.models._base import ModelBase, ProgressCallback, run_fit
 from crmcore.clv.models._data import DrawBudget, horizon, load_rfm
@@ -264,7 +263,7 @@ def _alive_many(np: Any, params: Sequence[float], x: Any, t_x: Any, t: Any) -> A
 
 
 @attrs.frozen(slots=True, kw_only=True)
-class ParetoNBD(ModelBase):
+class ParetoNBD(ModelBase, RfmHistoryModel):
     """The Pareto/NBD model of repeat buying with unobserved defection.
 
     Parameters ``r, alpha`` (gamma heterogeneity of purchase rates) and
@@ -312,18 +311,6 @@ class ParetoNBD(ModelBase):
             require_convergence=require_convergence,
         )
         return self._with_fit(outcome)
-
-    def _check_histories(self, histories: Histories, name: str = "T") -> None:
-        check_rfm_histories(histories, name)
-
-    def _histories(
-        self,
-        frequency: object,
-        recency: object,
-        T: object,  # noqa: N803 - the literature's name.
-        backend: object,
-    ) -> Histories:
-        return rfm_histories(frequency, recency, T, backend)
 
     def _alive_distinct(self, histories: Histories) -> tuple[Column, Column | None]:
         """P(alive) of each distinct history (Fader & Hardie 2005, eq. 11), and the index."""
