@@ -311,12 +311,16 @@ def test_overlapping_validity_of_the_same_relationship_is_refused():
 
 def test_adjacent_validities_do_not_overlap():
     """One ending exactly when the other starts is fine (half-open validity)."""
-    GRAPH.admit(rel(20, "contact_of", CITRA, ACME, start=day(2023)))
+    candidate = rel(20, "contact_of", CITRA, ACME, start=day(2023))
+    assert candidate == GRAPH.admit(candidate).get(candidate.id)
 
 
 def test_a_voided_relationship_conflicts_with_nothing():
     """A relationship that ends when it starts was never in force."""
-    GRAPH.admit(rel(20, "contact_of", ANA, ACME, start=day(2022), end=day(2022)))
+    voided = rel(20, "contact_of", ANA, ACME, start=day(2022), end=day(2022))
+    admitted = GRAPH.admit(voided)
+    assert voided == admitted.get(voided.id)
+    assert voided.id not in {link.relationship_id for link in admitted.at(day(2022)).links(ANA)}
 
 
 def test_a_second_primary_is_refused():
