@@ -33,20 +33,30 @@ Two standard maps name the score combinations:
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Mapping, Sequence
-from datetime import datetime
+from bisect import bisect_right
+from collections import Counter, deque
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any, Final
+from itertools import accumulate, compress, islice, repeat
+from operator import add, attrgetter, floordiv, gt, itemgetter, le, lt, mul, not_, sub
+from types import MemberDescriptorType
+from typing import Any, Final, TypeVar
+from zoneinfo import ZoneInfo
 
 import attrs
 
-from crmcore._kernel._checks import items_of, require_aware, type_name
+from crmcore._kernel._checks import MAX_DIGITS, items_of, require_aware, type_name
 from crmcore._kernel._fields import Checked
-from crmcore._kernel._money import Money
-from crmcore._kernel._records import read_orders, single_currency
+from crmcore._kernel._ids import require_id
+from crmcore._kernel._money import MAX_MAGNITUDE, Money
+from crmcore._kernel._records import read_orders, require_iterable, single_currency
 from crmcore.errors import InvalidType, ValidationError
-from crmcore.segmentation._ranking import quantile_scores, threshold_scores
+from crmcore.segmentation._ranking import numeric_values, quantile_scores, threshold_scores
+
+T = TypeVar("T")
+_NEW: Final = object.__new__
 
 #: Most customers one scoring or summary reads.
 MAX_CUSTOMERS: Final = 10_000_000
@@ -304,6 +314,17 @@ def rfm_values(orders: Iterable[object], *, at: datetime) -> tuple[RfmValues, ..
         InvalidType: an order is not a record of the expected shape.
     """
     when = require_aware(at, "$.at")
+    records = require_iterable(orders, "$.orders")
+    if type(records) is not list and type(records) is not tuple:
+        records = list(records)
+    columns = _order_columns(records, when)
+    if columns is None:
+        return _rfm_values_by_order(records, when)
+    return _values_of_columns(*columns, when=when)
+
+
+def _rfm_values_by_order(orders: Iterable[object], when: datetime) -> tuple[RfmValues, ...]:
+    """:func:`rfm_values` reading order by order: any input, the first problem reported."""
     rows = read_orders(orders, until=when)
     single_currency(rows)
     last: dict[Hashable, datetime] = {}
@@ -320,6 +341,248 @@ def rfm_values(orders: Iterable[object], *, at: datetime) -> tuple[RfmValues, ..
         RfmValues(key, (when - last[key]).days, count[key], Money(total[key], currency))
         for key in sorted(last, key=str)
     )
+
+
+# -- many orders and customers at once ---------------------------------------------------
+#
+# The column paths below read and check whole columns with C-level loops (map, set, Counter)
+# instead of one Python call per item. They accept exactly what the order-by-order paths
+# accept, checked by type: whenever a column holds anything else, or any problem at all, the
+# caller falls back to the order-by-order path, which reports the first problem at its path.
+
+_TUPLE_FIELDS: Final = (itemgetter(0), itemgetter(1), itemgetter(2))
+_OBJECT_FIELDS: Final = (attrgetter("customer_id"), attrgetter("at"), attrgetter("amount"))
+_AMOUNT: Final = attrgetter("amount")
+_CURRENCY: Final = attrgetter("currency")
+_TZINFO: Final = attrgetter("tzinfo")
+_DAYS: Final = attrgetter("days")
+_CUSTOMER: Final = attrgetter("customer_id")
+_RECENCY: Final = attrgetter("recency_days")
+_FREQUENCY: Final = attrgetter("frequency")
+_MONETARY: Final = attrgetter("monetary")
+#: Id types that :func:`require_id` always accepts (exact types: bool is not an id).
+_PLAIN_IDS: Final = frozenset({str, int})
+#: Time zones whose ``utcoffset`` never gives None, so their datetimes are always aware.
+_OFFSET_ZONES: Final = (timezone, ZoneInfo)
+
+
+def _plain_tuples(kinds: set[type]) -> bool:
+    """True if records of these types are read by position exactly as tuples are."""
+    return all(
+        kind is tuple
+        or (
+            issubclass(kind, tuple)
+            and kind.__getitem__ is tuple.__getitem__
+            and kind.__len__ is tuple.__len__
+        )
+        for kind in kinds
+    )
+
+
+def _order_columns(
+    records: list[Any] | tuple[Any, ...], when: datetime
+) -> tuple[list[Any], list[datetime], list[Money], bool] | None:
+    """The ids, times and amounts of the orders up to ``when``; None unless all plainly valid.
+
+    Plainly valid: tuples (of at least three items) or objects with the three
+    attributes, str or int ids, datetimes with a fixed-offset or zoneinfo zone
+    (or any zone giving every one of them an offset), Money, one currency.
+    The flag says whether every time (and ``when``) has a fixed-offset zone.
+    """
+    try:
+        columns = _fields_of_all(records)
+        if columns is None:
+            return None
+        ids, times, amounts = columns
+        zones = _zones(times)
+        if zones is None or not _plain_ids(ids) or not set(map(type, amounts)) <= {Money}:
+            return None
+        late = list(map(gt, times, repeat(when)))
+    except Exception:  # noqa: BLE001 - the order-by-order reading reports it with its path.
+        return None
+    if True in late:
+        kept = list(map(not_, late))
+        ids, times, amounts = (list(compress(c, kept)) for c in (ids, times, amounts))
+    if len(set(map(_CURRENCY, amounts))) > 1:
+        return None
+    fixed = all(type(zone) is timezone for zone in (*zones, when.tzinfo))
+    return ids, times, amounts, fixed
+
+
+def _fields_of_all(records: list[Any] | tuple[Any, ...]) -> list[list[Any]] | None:
+    """Every record's three fields, by position (tuples) or attribute (other objects)."""
+    kinds = set(map(type, records))
+    getters: tuple[Callable[[Any], Any], ...]
+    if _plain_tuples(kinds):
+        if records and min(map(len, records)) < 3:
+            return None
+        getters = _TUPLE_FIELDS
+    elif any(issubclass(kind, tuple) for kind in kinds):
+        return None
+    else:
+        getters = _OBJECT_FIELDS
+    return [list(map(getter, records)) for getter in getters]
+
+
+def _plain_ids(ids: list[Any]) -> bool:
+    if set(map(type, ids)) <= _PLAIN_IDS:
+        return True
+    try:
+        for customer_id in ids:
+            require_id(customer_id, "$")
+    except ValidationError:
+        return False
+    return True
+
+
+def _zones(times: list[Any]) -> set[Any] | None:
+    """The time zones of ``times`` if every one is an aware datetime, else None."""
+    if not set(map(type, times)) <= {datetime}:
+        return None
+    zones = set(map(_TZINFO, times))
+    if None in zones:
+        return None
+    if all(type(zone) in _OFFSET_ZONES for zone in zones) or all(
+        time.tzinfo.utcoffset(time) is not None for time in times
+    ):
+        return zones
+    return None
+
+
+def _values_of_columns(
+    ids: list[Any], times: list[datetime], amounts: list[Money], fixed: bool, *, when: datetime
+) -> tuple[RfmValues, ...]:
+    """:func:`rfm_values` of checked columns of the kept orders.
+
+    ``fixed`` says every time and ``when`` have fixed-offset zones: then
+    equal times are equally recent, and which of them is kept does not matter.
+    """
+    if not ids:
+        return ()
+    currency = amounts[0].currency
+    counts = Counter(ids)
+    # The same sums, in the same order and decimal context, as the order-by-order path, with
+    # the loop in C: each step of the outer map reads the dict after the last one wrote it.
+    totals: dict[Any, Decimal] = {}
+    deque(
+        map(
+            totals.__setitem__,
+            ids,
+            map(add, map(totals.get, ids, repeat(Decimal(0))), map(_AMOUNT, amounts)),
+        ),
+        maxlen=0,
+    )
+    keys = list(counts)
+    if set(map(type, keys)) == {str}:
+        keys.sort()
+    else:
+        keys.sort(key=str)
+    days = _days_in_time_order(times, when) if fixed else None
+    if days is not None:  # in time order: the last seen is the latest
+        latest = dict(zip(ids, days, strict=True))
+        recency = list(map(latest.__getitem__, keys))
+    else:  # max keeps the first of equals, as ``if time > seen`` does
+        last: dict[Any, datetime] = {}
+        deque(map(last.__setitem__, ids, map(max, map(last.get, ids, times), times)), maxlen=0)
+        recency = list(map(_DAYS, map(sub, repeat(when), map(last.__getitem__, keys))))
+    frequency = list(map(counts.__getitem__, keys))
+    sums = list(map(totals.__getitem__, keys))
+    # Customers whose totals have the same text (sign, digits and exponent) share one
+    # Money: fewer objects to build, and one Decimal whose hash is computed once.
+    texts = list(map(str, sums))
+    same = dict(zip(texts, sums, strict=True))
+    distinct = list(same.values())
+    if not _plain_amounts(distinct, list(same)):
+        return tuple(
+            RfmValues(key, recency_days, count, Money(total, currency))
+            for key, recency_days, count, total in zip(keys, recency, frequency, sums, strict=True)
+        )
+    shared = _build(Money, _MONEY_SLOTS, len(distinct), (distinct, repeat(currency)))
+    money_of = dict(zip(same, shared, strict=True))
+    monies = list(map(money_of.__getitem__, texts))
+    return _build(RfmValues, _VALUES_SLOTS, len(keys), (keys, recency, frequency, monies))
+
+
+def _days_in_time_order(times: list[datetime], when: datetime) -> list[int] | None:
+    """``(when - time).days`` of every time, if ``times`` are in time order; else None.
+
+    For fixed-offset zones only (the caller's flag), where datetime arithmetic
+    is exact: then ``(when - t).days >= d`` exactly when ``t <= when - d days``,
+    so one binary search per day of the span finds where each day's run of
+    times ends, and no per-order subtraction is needed.
+    """
+    if not times or not all(map(le, times, islice(times, 1, None))):
+        return None
+    oldest, newest = (when - times[0]).days, (when - times[-1]).days
+    if oldest - newest > len(times):  # a span of more days than orders: subtract instead
+        return None
+    days: list[int] = []
+    start = 0
+    try:
+        for day in range(oldest, newest - 1, -1):
+            end = bisect_right(times, when - timedelta(days=day), start)
+            days.extend(repeat(day, end - start))
+            start = end
+    except OverflowError:  # a bound before year 1
+        return None
+    return days
+
+
+def _plain_amounts(numbers: list[Decimal], texts: list[str]) -> bool:
+    """True if Money takes every number as its amount (what ``to_decimal`` checks), cheaply.
+
+    ``texts`` are the numbers' ``str``: every digit appears in it, so its length
+    bounds the digits, and ``adjusted() - len + 1`` bounds the exponent from below.
+    """
+    if not numbers or not all(map(Decimal.is_finite, numbers)):
+        return not numbers
+    if not (min(numbers) > -MAX_MAGNITUDE and max(numbers) < MAX_MAGNITUDE):
+        return False
+    lengths = list(map(len, texts))
+    adjusted = list(map(Decimal.adjusted, numbers))
+    return (
+        max(lengths) <= MAX_DIGITS
+        and max(adjusted) < MAX_DIGITS
+        and min(map(sub, adjusted, lengths)) >= -MAX_DIGITS - 1
+    )
+
+
+def _slot_setters(cls: type) -> tuple[Callable[[Any, Any], None], ...] | None:
+    """The setters of ``cls``'s fields, if its instances hold nothing but those slots."""
+    names = [field.name for field in attrs.fields(cls)]
+    slots = [
+        name
+        for klass in cls.__mro__
+        for name in vars(klass).get("__slots__", ())
+        if name != "__weakref__"
+    ]
+    descriptors = [vars(cls).get(name) for name in names]
+    if cls.__dictoffset__ or sorted(slots) != sorted(names):
+        return None
+    if not all(type(d) is MemberDescriptorType for d in descriptors):
+        return None
+    return tuple(d.__set__ for d in descriptors)  # type: ignore[union-attr]
+
+
+def _build(
+    cls: type[T],
+    setters: tuple[Callable[[Any, Any], None], ...] | None,
+    count: int,
+    columns: tuple[Iterable[Any], ...],
+) -> tuple[T, ...]:
+    """``count`` instances of ``cls`` from columns of field values that are already checked.
+
+    The values come from checked inputs (crmcore's own results, or columns
+    checked by type), so the per-object field checks would only repeat them:
+    the slots are filled directly, one column at a time. Without ``setters``
+    (a class that holds more than its fields) the constructor runs.
+    """
+    if setters is None or len(setters) != len(columns):
+        return tuple(map(cls, *columns))
+    objects = list(map(_NEW, repeat(cls, count)))
+    for setter, column in zip(setters, columns, strict=False):
+        deque(map(setter, objects, column), maxlen=0)
+    return tuple(objects)
 
 
 def _edges(edges: Sequence[object] | None, path: str) -> Sequence[object] | None:
@@ -375,7 +638,108 @@ def score_rfm(
     >>> [(s.customer_id, s.code) for s in score_rfm(values)]
     [('c-1', '555'), ('c-2', '444'), ('c-3', '333'), ('c-4', '222'), ('c-5', '111')]
     """
-    rows = items_of(values, RfmValues, "$.values", "RfmValues", max_items=MAX_CUSTOMERS)
+    if (
+        (type(values) is tuple or type(values) is list)
+        and len(values) <= MAX_CUSTOMERS
+        and set(map(type, values)) <= {RfmValues}
+    ):
+        rows = tuple(values)
+    else:
+        rows = items_of(values, RfmValues, "$.values", "RfmValues", max_items=MAX_CUSTOMERS)
+        if not set(map(type, rows)) <= {RfmValues}:
+            return _score_rfm_by_row(rows, recency_edges, frequency_edges, monetary_edges)
+    # Exact RfmValues: their fields were checked when they were built.
+    ids = list(map(_CUSTOMER, rows))
+    if len(set(ids)) != len(ids):
+        raise ValidationError("must hold one row per customer", path="$.values", code="duplicate")
+    recency = list(map(_RECENCY, rows))
+    frequency = list(map(_FREQUENCY, rows))
+    monetary = list(map(_MONETARY, rows))
+    r = _column_scores(ids, recency, recency_edges, higher_is_better=False, path="$.recency_edges")
+    f = _column_scores(
+        ids, frequency, frequency_edges, higher_is_better=True, path="$.frequency_edges"
+    )
+    m = _column_scores(
+        ids, monetary, monetary_edges, higher_is_better=True, path="$.monetary_edges", money=True
+    )
+    return _build(RfmScore, _SCORE_SLOTS, len(ids), (ids, recency, frequency, monetary, r, f, m))
+
+
+def _column_scores(
+    ids: list[Any],
+    column: list[Any],
+    edges: Sequence[object] | None,
+    *,
+    higher_is_better: bool,
+    path: str,
+    money: bool = False,
+) -> list[int]:
+    """One dimension's scores, in the order of ``ids``; a ``money`` column scores amounts."""
+    bounds = _edges(edges, path)
+    if bounds is not None:
+        scores = _scores(
+            dict(zip(ids, column, strict=True)),
+            bounds,
+            higher_is_better=higher_is_better,
+            path=path,
+        )
+        return list(map(scores.__getitem__, ids))
+    if money:  # one currency, scored by amount
+        if len(set(map(_CURRENCY, column))) > 1:
+            numeric_values(dict(zip(ids, column, strict=True)))  # raises at the first mismatch
+        column = list(map(_AMOUNT, column))
+    return _quintiles(column, higher_is_better=higher_is_better)
+
+
+def _quintiles(numbers: list[Any], *, higher_is_better: bool) -> list[int]:
+    """:func:`~crmcore.segmentation.quantile_scores` with k = 5, for a column of ints or Decimals.
+
+    The same rule: a group of equal values at sorted positions ``start ..
+    end - 1`` scores ``floor((start + end) * 5 / 2n) + 1``. Equal values are
+    counted together (``Counter``), so only the distinct values are sorted.
+    """
+    if not numbers:
+        return []
+    score_of = _score_table(Counter(numbers), len(numbers), higher_is_better)
+    return list(map(score_of.__getitem__, numbers))
+
+
+def _score_table(counts: Mapping[Any, int], n: int, higher_is_better: bool) -> dict[Any, int]:
+    """The score of each distinct value, from how many times each occurs among ``n``.
+
+    Distinct Decimals are sorted by their floats first (a float compares much
+    faster than a Decimal), then checked as Decimals: unless they strictly
+    increase (numbers closer than a float tells apart), they are sorted again
+    as Decimals, which is quick on a list that is nearly in order.
+    """
+    ordered = list(counts)
+    if set(map(type, ordered)) == {Decimal}:
+        ordered.sort(key=float)
+        if not all(map(lt, ordered, islice(ordered, 1, None))):
+            ordered.sort()
+    else:
+        ordered.sort()
+    sizes = list(map(counts.__getitem__, ordered))
+    return dict(zip(ordered, _run_scores(sizes, n, higher_is_better), strict=True))
+
+
+def _run_scores(sizes: list[int], n: int, higher_is_better: bool) -> list[int]:
+    """Scores of consecutive tie groups of ``sizes``: ``floor((start + end) * 5 / 2n) + 1``."""
+    ends = list(accumulate(sizes))
+    starts = [0, *ends[:-1]]
+    scores = map(
+        add, map(floordiv, map(mul, map(add, starts, ends), repeat(5)), repeat(2 * n)), repeat(1)
+    )
+    return list(scores if higher_is_better else map(sub, repeat(6), scores))
+
+
+def _score_rfm_by_row(
+    rows: tuple[RfmValues, ...],
+    recency_edges: Sequence[object] | None,
+    frequency_edges: Sequence[object] | None,
+    monetary_edges: Sequence[object] | None,
+) -> tuple[RfmScore, ...]:
+    """:func:`score_rfm` row by row, checking every value again (rows of RfmValues subclasses)."""
     by_id = {row.customer_id: row for row in rows}
     if len(by_id) != len(rows):
         raise ValidationError("must hold one row per customer", path="$.values", code="duplicate")
@@ -401,6 +765,11 @@ def score_rfm(
         RfmScore(row.customer_id, row.recency_days, row.frequency, row.monetary, r[k], f[k], m[k])
         for k, row in by_id.items()
     )
+
+
+_MONEY_SLOTS: Final = _slot_setters(Money)
+_VALUES_SLOTS: Final = _slot_setters(RfmValues)
+_SCORE_SLOTS: Final = _slot_setters(RfmScore)
 
 
 @attrs.frozen(slots=True)
