@@ -467,7 +467,7 @@ def test_tracebacks_show_the_generated_line_and_no_literal():
 
 
 def test_a_class_registered_as_a_mapping_later_is_read_as_one():
-    """Objects are read by attribute only while their class is not a Mapping (ABC registry)."""
+    """A predicate checks each class once; asking the rule again sees a later ABC registration."""
 
     class Profile:
         frequency = 5
@@ -475,11 +475,85 @@ def test_a_class_registered_as_a_mapping_later_is_read_as_one():
         def get(self, key, default=None):
             return 1 if key == "frequency" else default
 
-    test = (field("frequency") >= 3).predicate()
+    rule = field("frequency") >= 3
+    test = rule.predicate()
     assert test(Profile())
     assert test(Profile())  # the class is known now: read by attribute
+    assert rule.matches(Profile())
     Mapping.register(Profile)
-    assert not test(Profile())  # a Mapping: read with get()
+    assert test(Profile())  # the predicate held decided once for this class
+    assert rule.matches(Profile())  # so did the one matches keeps (the same)
+    again = rule.predicate()  # checks the classes again: read with get() now
+    assert not again(Profile())
+    assert not test(Profile())  # the same kept predicate, refreshed by predicate()
+    assert not rule.matches(Profile())
+    fresh = (field("frequency") >= 3).predicate()
+    assert not fresh(Profile())
+
+
+def test_a_predicate_tries_objects_first_once_it_reads_them():
+    """The code swaps to the objects-first order on the first object, with the same answers."""
+    rule = audience()
+    test = rule.predicate(at=AT)
+    first = test.__func__.__code__
+    row = {"frequency": 4, "last_purchase_at": AT, "tags": frozenset({"vip"})}
+    before = test(row)
+    obj = SimpleNamespace(**row)
+    assert before == test(obj)
+    second = test.__func__.__code__
+    assert first is not second
+    assert linecache.getlines(second.co_filename)
+    assert before == test(row) == test(obj)
+    assert type(obj) is test.__func__.__globals__["K"]
+
+
+def test_objects_of_several_classes_alternate_on_the_attribute_path():
+    """Alternating classes switch ``K`` and answer as the interpreter."""
+
+    @attrs.frozen
+    class One:
+        frequency: object
+
+    @attrs.frozen
+    class Two:
+        frequency: object
+
+    test = (field("frequency") >= 3).predicate()
+    rows = [One(4), Two(2), One(2.5), Two(Decimal(3)), One(None), Two(3.0)]
+    expected = [True, False, False, True, False, True]
+    assert expected == [test(r) for r in rows]
+    assert expected == [test(r) for r in rows]
+    assert {One, Two} == test.__func__.__globals__["OBJECTS"]
+    with pytest.raises(InvalidType):
+        test(One(True))  # a bool is never a number, on the attribute path too
+
+
+def test_the_objects_first_code_shows_in_tracebacks_and_pickles():
+    """After the swap, errors name a generated line and the predicate still pickles."""
+    rule = all_of(field("email") == "ana@example.com", field("frequency") >= 3)
+    test = rule.predicate()
+    good = SimpleNamespace(email="ana@example.com", frequency=4)
+    assert [True, True] == [test(good), test(good)]
+    with pytest.raises(InvalidType) as info:
+        test(SimpleNamespace(email="ana@example.com", frequency="three"))
+    frames = [f for f in traceback.extract_tb(info.tb) if f.filename.startswith("<crmcore rule")]
+    assert frames
+    assert "frequency" in frames[-1].line
+    assert "ana@example.com" not in "".join(linecache.getlines(frames[-1].filename))
+    back = pickle.loads(pickle.dumps(test))  # noqa: S301 - our own bytes
+    assert [True, False] == [back(good), back({"email": "ana@example.com", "frequency": 2})]
+    assert [True, True] == [back(good), test({"email": "ana@example.com", "frequency": 3})]
+
+
+def test_a_predicate_checks_at_most_so_many_classes():
+    """Past the limit, objects of further classes are interpreted, with the same answers."""
+    test = (field("frequency") >= 3).predicate()
+    made = [
+        type(f"C{n}", (), {"frequency": n % 5}) for n in range(_compiler.MAX_REMEMBERED_CLASSES + 3)
+    ]
+    assert [n % 5 >= 3 for n in range(len(made))] == [test(cls()) for cls in made]
+    assert [n % 5 >= 3 for n in range(len(made))] == [test(cls()) for cls in made]
+    assert _compiler.MAX_REMEMBERED_CLASSES == len(test.__func__.__globals__["OBJECTS"])
 
 
 def test_objects_that_lie_about_their_class_are_interpreted():

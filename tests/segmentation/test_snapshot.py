@@ -1,7 +1,8 @@
 """Tests for `crmcore.segmentation._snapshot`: purchase facts, consent flags, snapshots of some fields."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -202,3 +203,56 @@ def test_facts_may_not_repeat_attributes_or_lifecycles():
     small = snapshot(tracked, at=later, facts=facts, fields=["attributes.size", "lifecycle.other"])
     assert facts == small
     assert "gold" == snapshot(tracked, at=later, fields=["attributes.tier"])["attributes.tier"]
+
+
+def test_customers_without_consent_records_get_each_purposes_default():
+    """Without a record, every flag is the customer's own decision (service only), in any snapshot."""
+    customer = ana()
+    assert () == customer.consents
+    expected = customer.consent_flags(PAIRS, at=AT)
+    keys = [f"may_{c.value}_{p.value}" for c, p in PAIRS]
+    full = snapshot(customer, at=AT)
+    small = snapshot(customer, at=AT, fields=frozenset(keys[:3]))
+    assert list(expected) == [full[key] for key in keys]
+    assert dict(zip(keys[:3], expected[:3], strict=True)) == small
+    assert any(expected)  # service messages are allowed by default
+    assert not all(expected)
+
+
+def test_a_customer_subclass_decides_its_own_flags():
+    """A subclass overriding consent_flags is asked, with or without records."""
+
+    class Lenient(Customer):
+        __slots__ = ()
+
+        def consent_flags(self, pairs, *, at):
+            return tuple(True for _ in pairs)
+
+    lenient = Lenient.register(CustomerId("c-1"), name=PersonName("Ana"), at=AT)
+    assert snapshot(lenient, at=AT, fields=["may_email_marketing"])["may_email_marketing"]
+    assert snapshot(lenient, at=AT)["may_sms_profiling"]
+
+
+@pytest.mark.parametrize(
+    "at",
+    [
+        datetime(2026, 5, 1, 9, tzinfo=ZoneInfo("Asia/Jakarta")),
+        datetime(2026, 5, 1, 9, tzinfo=timezone(timedelta(hours=7))),
+        datetime(2026, 5, 1, 9, tzinfo=UTC),
+    ],
+)
+def test_aware_instants_in_every_zone_kind_agree(at):
+    """`at` in a ZoneInfo, a fixed offset or UTC: the same snapshot for the same instant."""
+    customer = ana()
+    taken = snapshot(customer, at=at, facts={"frequency": 1})
+    again = snapshot(customer, at=at.astimezone(UTC), facts={"frequency": 1})
+    assert taken == again
+
+
+def test_naive_and_odd_instants_are_refused_as_before():
+    """A naive datetime or a date is refused with the checks' own errors."""
+    with pytest.raises(ValidationError) as naive:
+        snapshot(ana(), at=datetime(2026, 5, 1, 9), fields=["tags"])  # noqa: DTZ001 - naive on purpose
+    assert "naive_datetime" == naive.value.code
+    with pytest.raises(InvalidType):
+        snapshot(ana(), at=AT.date(), fields=["tags"])

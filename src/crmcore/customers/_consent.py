@@ -68,6 +68,8 @@ class LegalBasis(StrEnum):
 
 #: Purposes allowed when no record applies.
 DEFAULT_ALLOWED = frozenset({Purpose.SERVICE})
+#: The status that wins every tie, read once (a member: never changes).
+_WITHDRAWN: Final = ConsentStatus.WITHDRAWN
 
 
 def _optional_channel(value: object) -> Channel | None:
@@ -196,7 +198,7 @@ def latest_consents(records: Iterable[ConsentRecord], when: datetime) -> LatestC
         if (
             best is None
             or captured > best.captured_at
-            or (captured == best.captured_at and record.status is ConsentStatus.WITHDRAWN)
+            or (captured == best.captured_at and record.status is _WITHDRAWN)
         ):
             latest[key] = record
     return latest
@@ -208,19 +210,25 @@ def verdict(
     """The least-permissive rule on the latest records: (allowed, reason, deciding record).
 
     A withdrawal for the channel or for every channel says no; else a grant
-    that has not expired says yes; else the purpose's default decides.
+    that has not expired says yes; else the purpose's default decides. The
+    channel's own record is asked before the every-channel one at each step.
     """
-    kept = [
-        r for r in (latest.get((channel, purpose)), latest.get((None, purpose))) if r is not None
-    ]
-    for record in kept:
-        if record.status is ConsentStatus.WITHDRAWN:
-            return False, "withdrawn", record
-    for record in kept:
-        if record.expires_at is None or when < record.expires_at:
-            return True, "granted", record
+    if latest:
+        own = latest.get((channel, purpose))
+        every = latest.get((None, purpose))
+    else:  # no record at all (most customers, for most pairs): the default decides
+        return purpose in DEFAULT_ALLOWED, "default", None
+    if own is not None and own.status is _WITHDRAWN:
+        return False, "withdrawn", own
+    if every is not None and every.status is _WITHDRAWN:
+        return False, "withdrawn", every
+    if own is not None and (own.expires_at is None or when < own.expires_at):
+        return True, "granted", own
+    if every is not None and (every.expires_at is None or when < every.expires_at):
+        return True, "granted", every
+    first = own if own is not None else every
     default = purpose in DEFAULT_ALLOWED
-    return (default, "expired", kept[0]) if kept else (default, "default", None)
+    return (default, "expired", first) if first is not None else (default, "default", None)
 
 
 #: Most consent records one decision reads.

@@ -30,15 +30,26 @@ Reading has two inline paths, and the interpreter behind them:
 
 - a plain ``dict`` (what :func:`~crmcore.segmentation.snapshot` returns):
   ``obj["frequency"]``;
-- an object of a class known not to be a :class:`~collections.abc.Mapping`
+- an object of the class ``K``, the class of objects the predicate met last
   (attrs classes, dataclasses, crmcore aggregates): ``obj.frequency`` (a
-  dotted path is walked by the general reader). Each compiled predicate
-  remembers the classes it has checked with ``isinstance(obj, Mapping)``
-  while the ABC cache token (:func:`abc.get_cache_token`) stays the same:
-  any ABC registration since makes it check again, so a class registered as
-  a Mapping afterwards is read as one, exactly as the interpreter would;
+  dotted path is walked by the general reader). The access path is decided
+  once per class and kept on the predicate (:class:`CompiledRule`): the first
+  object of a class goes through the interpreter, which asks
+  ``isinstance(obj, Mapping)`` once; a class that is not a Mapping (and whose
+  objects report their true class) is remembered, and from then on one
+  identity test, ``type(obj) is K``, sends its objects down the attribute
+  path. No ABC check runs per call: an ABC registered later
+  (``Mapping.register``) is seen when the rule hands out its predicate again
+  (:meth:`~crmcore.segmentation.Rule.predicate`), which compares the ABC
+  cache token (:func:`abc.get_cache_token`) and forgets the classes if it
+  moved;
 - anything else (other mappings, the first object of a class) goes through
   the interpreter: the tree of interpreted tests, with the general reader.
+
+The same text is compiled in two orders: dicts first (how every predicate
+starts) and ``K`` first, which a predicate switches to (its function's code)
+when it first reads objects. Both answer alike; the order only decides which
+shape pays one identity test more.
 
 Rules larger than :data:`MAX_GENERATED_CONDITIONS` conditions are not turned
 into source (compiling it would take longer than it saves); their predicate
@@ -253,22 +264,34 @@ class _Case:
 
 
 def _branches(cases: list[_Case], index: int, comment: str, sink: Sink) -> list[str]:
-    """An if/elif chain over ``cases``, then missing/None (false), then the interpreter."""
+    """An if/elif chain over ``cases``, then missing/None (false), then the interpreter.
+
+    The first case (the commonest class) tests ``type(v)`` inline; the others
+    share one local ``t``, set only when the first does not hold.
+    """
     note = f"  # {comment}"
     fallback = f"T{index}(v)"
-    lines: list[str] = []
-    for number, case in enumerate(cases):
-        lines.append(f"{'if' if number == 0 else 'elif'} {case.test}:")
-        if case.guarded:
-            guarded = ["try:", f"    r = {case.expr}", "except TypeError:", "    r = None"]
-            retry = ["if r is None:", *_indent(_assign(fallback, note))]
-            lines += _indent([*guarded, *retry, *sink("r", "")])
-        else:
-            lines += _indent(sink(case.expr, ""))
-    head = "elif" if cases else "if"
-    lines += [f"{head} v is MISSING or v is None:", *_indent(sink("False", ""))]
-    lines += ["else:", *_indent(sink(fallback, note))]
-    return lines
+
+    def answer(case: _Case) -> list[str]:
+        if not case.guarded:
+            return _indent(sink(case.expr, ""))
+        guarded = ["try:", f"    r = {case.expr}", "except TypeError:", "    r = None"]
+        retry = ["if r is None:", *_indent(_assign(fallback, note))]
+        return _indent([*guarded, *retry, *sink("r", "")])
+
+    rest: list[str] = []
+    for number, case in enumerate(cases[1:]):
+        rest += [f"{'if' if number == 0 else 'elif'} {case.test}:", *answer(case)]
+    head = "elif" if len(cases) > 1 else "if"
+    rest += [f"{head} v is MISSING or v is None:", *_indent(sink("False", ""))]
+    rest += ["else:", *_indent(sink(fallback, note))]
+    if not cases:
+        return rest
+    first = cases[0]
+    lines = [f"if {first.test.replace('t is ', 'type(v) is ', 1)}:", *answer(first)]
+    if len(cases) == 1:
+        return [*lines, "el" + rest[0], *rest[1:]]
+    return [*lines, "else:", *_indent(["t = type(v)", *rest])]
 
 
 def _number_cases(op: Operator, i: int) -> list[_Case]:
@@ -331,7 +354,7 @@ def _literal_cases(op: Operator, kind: Kind, i: int) -> list[_Case]:
     return []  # pragma: no cover - the literal operators are listed above.
 
 
-def _condition(leaf: Leaf, i: int, mode: str, sink: Sink) -> list[str]:  # noqa: C901, PLR0912 - one branch per operator family.
+def _condition(leaf: Leaf, i: int, mode: str, sink: Sink) -> list[str]:  # noqa: C901 - one branch per operator family.
     """Lines answering the leaf through ``sink``."""
     comment = f"{leaf.field} {leaf.op.value}"
     lines = _read(leaf, i, mode)
@@ -362,11 +385,7 @@ def _condition(leaf: Leaf, i: int, mode: str, sink: Sink) -> list[str]:  # noqa:
         cases = _literal_cases(op, kind, i)
     else:  # pragma: no cover - every operator is handled above.
         cases = []
-    if len(cases) == 1:  # one class to test: spare the local
-        only = cases[0]
-        cases = [attrs.evolve(only, test=only.test.replace("t is ", "type(v) is ", 1))]
-        return [*lines, *_branches(cases, i, comment, sink)]
-    return [*lines, "t = type(v)", *_branches(cases, i, comment, sink)]
+    return [*lines, *_branches(cases, i, comment, sink)]
 
 
 def _indent(lines: list[str], levels: int = 1) -> list[str]:
@@ -415,17 +434,20 @@ class _Writer:
         return [*lines, f"return {every_part}"]
 
 
-def _source(outline: Outline, numbers: dict[int, int]) -> str:
-    read_dict = _Writer(numbers, "dict").top(outline)
-    read_object = _Writer(numbers, "object").top(outline)
+def _source(outline: Outline, numbers: dict[int, int], *, objects_first: bool) -> str:
+    """The function's text, trying plain dicts or the class ``K`` first.
+
+    ``K`` is the class of objects the predicate met last (read by attribute);
+    anything else goes to ``GENERAL``. Both orders answer alike: they only
+    change which shape pays one identity test more.
+    """
+    read_dict = ["    if c is dict:", *_indent(_Writer(numbers, "dict").top(outline), 2)]
+    read_object = ["    if c is K:", *_indent(_Writer(numbers, "object").top(outline), 2)]
     lines = [
         "# A crmcore rule compiled to Python (crmcore.segmentation._compiler).",
         "def evaluate(self, obj):",
         "    c = type(obj)",
-        "    if c is dict:",
-        *_indent(read_dict, 2),
-        "    if c in OBJECTS and TOKEN() == EPOCH:",
-        *_indent(read_object, 2),
+        *(read_object + read_dict if objects_first else read_dict + read_object),
         "    return GENERAL(obj)",
     ]
     return "\n".join(lines) + "\n"
@@ -568,21 +590,37 @@ def interpret(
 
 
 class Template:
-    """A rule's generated code, made once per rule and bound to each ``at``."""
+    """A rule's generated code, made once per rule and bound to each ``at``.
 
-    __slots__ = ("_code", "_leaves", "_numbers", "_outline")
+    It holds two functions of the same text in two orders: plain dicts tried
+    first (how every predicate starts), or objects of the class met last
+    (made on first need, when a predicate starts reading objects).
+    """
+
+    __slots__ = ("_code", "_leaves", "_numbers", "_object_code", "_outline")
 
     def __init__(self, outline: Outline) -> None:
         self._outline = outline
         self._leaves = tuple(leaves(outline))
         self._numbers = {id(leaf): index for index, leaf in enumerate(self._leaves)}
+        self._object_code: CodeType | None = None
         if len(self._leaves) > MAX_GENERATED_CONDITIONS:
             self._code = _function_code(_FALLBACK_SOURCE)
         else:
-            self._code = _function_code(_source(outline, self._numbers))
+            self._code = _function_code(_source(outline, self._numbers, objects_first=False))
 
-    def bind(self, rule: object, at: datetime | None) -> Predicate:
-        """The predicate for ``at``: a method of a :class:`CompiledRule` (which pickles)."""
+    def object_code(self) -> CodeType | None:
+        """The code trying objects first (``None`` if the rule runs on the interpreter)."""
+        if len(self._leaves) > MAX_GENERATED_CONDITIONS:
+            return None
+        if self._object_code is None:
+            self._object_code = _function_code(
+                _source(self._outline, self._numbers, objects_first=True)
+            )
+        return self._object_code
+
+    def bind(self, rule: object, at: datetime | None) -> CompiledRule:
+        """The rule compiled for ``at``: its ``evaluate`` method is the predicate (it pickles)."""
         names: dict[str, Any] = {
             "__builtins__": builtins,
             "MISSING": MISSING,
@@ -591,7 +629,6 @@ class Template:
             "date": date,
             "datetime": datetime,
             "EMPTY": is_empty_value,
-            "TOKEN": get_cache_token,
             "ZONES": _ZONES,
         }
         tests: dict[int, ValueTest] = {}
@@ -600,38 +637,79 @@ class Template:
             tests[index] = found[f"T{index}"]
             names.update(found)
         interpreter = interpret(self._outline, tests, self._numbers)
-        objects: set[type] = set()
+        function = FunctionType(self._code, names, "evaluate")
+        compiled = CompiledRule(rule, at, self, function)
 
         def general(obj: Any) -> bool:
             cls = type(obj)
-            if cls is not dict and obj.__class__ is cls:
-                token = get_cache_token()  # read first: a registration after it voids the check
-                if names["EPOCH"] != token:  # a class registered since may be a Mapping now
-                    objects.clear()
-                    names["EPOCH"] = token
-                if len(objects) < MAX_REMEMBERED_CLASSES and not isinstance(obj, Mapping):
-                    objects.add(cls)
+            if cls is not dict and obj.__class__ is cls and compiled.admit(obj):
+                return compiled.evaluate(obj)  # read by attribute now
             return interpreter(obj)
 
-        names.update(
-            {"OBJECTS": objects, "EPOCH": None, "GENERAL": general, "INTERPRETER": interpreter}
-        )
-        function = FunctionType(self._code, names, "evaluate")
-        return CompiledRule(rule, at, function).evaluate
+        names.update({"GENERAL": general, "INTERPRETER": interpreter})
+        return compiled
+
+
+class _Unseen:
+    """A class no object has: what ``K`` names before a predicate meets an object."""
+
+    __slots__ = ()
 
 
 class CompiledRule:
     """A rule compiled for one evaluation time; its :attr:`evaluate` is the predicate.
 
+    It owns the predicate's memory of classes. The first time the predicate
+    meets an object of a class other than ``dict`` (and honest about its
+    class), it asks once whether that class is a
+    :class:`~collections.abc.Mapping` (the ABC registry included); if not, the
+    class is remembered and its objects are read by attribute in the
+    generated code, tested by exact type (``type(obj) is K``), with no
+    further ABC check per call. The generated code then tries objects before
+    dicts. An ABC registered later is seen by the next
+    :meth:`Rule.predicate <crmcore.segmentation.Rule.predicate>` call, which
+    calls :meth:`refresh` on the predicate kept on the rule.
+
     Pickling keeps the rule and ``at`` and compiles again when loaded.
     """
 
-    __slots__ = ("_function", "at", "rule")
+    __slots__ = ("_epoch", "_function", "_names", "_objects", "_template", "at", "rule")
 
-    def __init__(self, rule: object, at: datetime | None, function: FunctionType) -> None:
+    def __init__(
+        self, rule: object, at: datetime | None, template: Template, function: FunctionType
+    ) -> None:
         self.rule = rule
         self.at = at
+        self._template = template
         self._function = function
+        self._names: dict[str, Any] = function.__globals__
+        self._objects: set[type] = set()
+        #: The ABC cache token when the classes remembered were checked.
+        self._epoch: object = get_cache_token()
+        self._names.update({"OBJECTS": self._objects, "K": _Unseen})
+
+    def admit(self, obj: object) -> bool:
+        """True if objects of the class of ``obj`` (not a Mapping) are now read by attribute."""
+        cls = type(obj)
+        objects = self._objects
+        if cls not in objects:
+            if len(objects) >= MAX_REMEMBERED_CLASSES or isinstance(obj, Mapping):
+                return False
+            if not objects:  # the first class of objects: try objects first from now on
+                code = self._template.object_code()
+                if code is not None:
+                    self._function.__code__ = code
+            objects.add(cls)
+        self._names["K"] = cls  # the class met last: one identity test reads it
+        return True
+
+    def refresh(self) -> None:
+        """Forget the classes remembered if an ABC was registered since they were checked."""
+        token = get_cache_token()
+        if token != self._epoch:
+            self._objects.clear()
+            self._names["K"] = _Unseen
+            self._epoch = token
 
     @property
     def evaluate(self) -> Predicate:

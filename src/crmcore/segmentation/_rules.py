@@ -34,7 +34,16 @@ from dateutil.relativedelta import relativedelta
 from crmcore._kernel._checks import require_aware, type_name
 from crmcore._kernel._fields import Checked
 from crmcore.errors import CurrencyMismatch, InvalidType, Problem, ValidationError
-from crmcore.segmentation._compiler import Group, Leaf, Outline, Template, every, negated, some
+from crmcore.segmentation._compiler import (
+    CompiledRule,
+    Group,
+    Leaf,
+    Outline,
+    Template,
+    every,
+    negated,
+    some,
+)
 from crmcore.segmentation._evaluate import Operator, Predicate, compile_condition
 from crmcore.segmentation._values import (
     MAX_SET_ITEMS,
@@ -240,13 +249,13 @@ class Rule(ABC):
     """
 
     # Caches owned by the rule (never compared, hashed, shown or pickled): the generated
-    # code, the last predicate with the `at` it was asked for, and the fields read.
+    # code, the last compiled rule with the `at` it was asked for, and the fields read.
     __slots__ = ("_cached", "_fields", "_template")
 
     depth: int
     size: int
     needs_at: bool
-    _cached: tuple[datetime | None, Predicate]
+    _cached: tuple[datetime | None, Predicate, CompiledRule]
     _fields: frozenset[str]
     _template: Template
 
@@ -260,27 +269,40 @@ class Rule(ABC):
         and kept on it; asking again for another ``at`` only binds new bounds.
         The predicate pickles (it is compiled again when loaded).
 
+        The predicate decides once per class of objects it meets whether the
+        class is a :class:`~collections.abc.Mapping` (read by key) or not
+        (read by attribute). Ask for the predicate again after registering a
+        class with an ABC (``Mapping.register``): the predicate kept on the
+        rule (which is also the one :meth:`matches` uses) then checks its
+        classes again.
+
         Raises:
             ValidationError: ``at`` is missing, naive or puts a window out of range.
         """
         when = self._checked_at(at)
+        test: Predicate
+        cached: tuple[datetime | None, Predicate, CompiledRule] | None
         cached = getattr(self, "_cached", None)
         if cached is not None and (not self.needs_at or _same_time(cached[0], when)):
-            test: Predicate = cached[1]
+            _, test, compiled = cached
+            compiled.refresh()
         else:
             template = getattr(self, "_template", None)
             if template is None:
                 template = Template(_outline(self))
                 object.__setattr__(self, "_template", template)
-            test = template.bind(self, when)
-        object.__setattr__(self, "_cached", (at, test))
+            compiled = template.bind(self, when)
+            test = compiled.evaluate
+        object.__setattr__(self, "_cached", (at, test, compiled))
         return test
 
     def matches(self, obj: object, *, at: datetime | None = None) -> bool:
         """True if ``obj`` (a snapshot, any mapping or an attrs object) satisfies the rule.
 
         The compiled predicate is kept on the rule, so calling ``matches`` in a
-        loop compiles once (per ``at``).
+        loop compiles once (per ``at``). Like any predicate, it decides once per
+        class of objects whether to read them as mappings: after registering a
+        class with an ABC, call :meth:`predicate` once to have it checked again.
 
         Raises:
             InvalidType: a field holds a value of another kind than its literal.
@@ -288,7 +310,7 @@ class Rule(ABC):
             ValidationError: ``at`` is missing or naive for a time-relative rule.
         """
         try:
-            last, test = self._cached
+            last, test, _ = self._cached
         except AttributeError:
             return self.predicate(at=at)(obj)
         if at is last:  # that very `at` was checked when the predicate was kept

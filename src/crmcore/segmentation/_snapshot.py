@@ -14,7 +14,7 @@ import functools
 import math
 import unicodedata
 from collections.abc import Callable, Collection, Hashable, Iterable, Mapping
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime, timezone
 from decimal import Decimal
 from enum import Enum
 from typing import Any, Final
@@ -31,6 +31,7 @@ from crmcore.customers import (
     Customer,
     PersonName,
     Purpose,
+    decide_consent,
 )
 from crmcore.errors import InvalidType, ValidationError
 from crmcore.segmentation._schema import SNAPSHOT_FIELDS
@@ -120,6 +121,8 @@ class _Plan:
     #: The ``may_<channel>_<purpose>`` keys wanted, and their (channel, purpose) pairs.
     consent_keys: tuple[str, ...]
     consent_pairs: tuple[tuple[Channel, Purpose], ...]
+    #: The flags of a customer without any consent record (the purposes' defaults).
+    consent_defaults: dict[str, bool]
     #: Every key wanted (``None``: all), with the dotted prefixes of each path
     #: (a rule reading ``created_at.year`` walks ``created_at``).
     wanted: frozenset[str] | None
@@ -127,10 +130,19 @@ class _Plan:
     lifecycles: bool
     stage: bool
     stage_entered_at: bool
+    #: True if any of the lifecycle keys is wanted.
+    states: bool = attrs.field(init=False)
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "states", self.lifecycles or self.stage or self.stage_entered_at)
 
     def wants(self, key: str) -> bool:
         """True if ``key`` goes into the snapshot."""
         return self.wanted is None or key in self.wanted
+
+
+#: Any instant: without a record, a consent decision does not depend on time.
+_ANY_TIME: Final = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 def _consents_in(wanted: frozenset[str] | None) -> dict[str, Any]:
@@ -138,6 +150,11 @@ def _consents_in(wanted: frozenset[str] | None) -> dict[str, Any]:
     return {
         "consent_keys": tuple(key for key, _, _ in chosen),
         "consent_pairs": tuple((channel, purpose) for _, channel, purpose in chosen),
+        # Decided by the consent rules themselves, on an empty history.
+        "consent_defaults": {
+            key: decide_consent((), channel, purpose, _ANY_TIME).allowed
+            for key, channel, purpose in chosen
+        },
     }
 
 
@@ -194,7 +211,7 @@ def _plan_for(fields: object) -> _Plan:
 # -- the snapshot ----------------------------------------------------------------------------
 
 
-def snapshot(
+def snapshot(  # noqa: C901 - each part is computed only when wanted, inline.
     customer: Customer,
     *,
     at: datetime,
@@ -248,35 +265,57 @@ def snapshot(
             fact value is not a plain value, or ``fields`` is not a
             collection of field paths.
     """
-    if type(customer) is not Customer and not isinstance(customer, Customer):
+    cls = type(customer)
+    if cls is not Customer and not isinstance(customer, Customer):
         raise InvalidType(f"must be a Customer, not {type_name(customer)}", path="$.customer")
-    when = require_aware(at, "$.at")
+    # An aware datetime for certain (its zone always gives an offset), or the full check.
+    when = at if type(at) is datetime and type(at.tzinfo) in _ZONES else require_aware(at, "$.at")
     if when < customer.created_at:
         raise ValidationError(
             "must not be before the customer was registered",
             path="$.at",
             code="before_registration",
         )
-    plan = _plan_for(fields)
+    if fields is None:
+        plan = _FULL
+    elif type(fields) is frozenset:  # what Rule.fields() returns: hashable as it is
+        plan = _plan(fields)
+    else:
+        plan = _plan_for(fields)
     snap: dict[str, Any] = {}
     for key, compute in plan.profile:
         snap[key] = compute(customer, when)
     if plan.attributes:
-        for key, value in customer.profile.attributes.items():
-            name = f"attributes.{key}"
-            if plan.wants(name):
-                snap[name] = value
-    if plan.consent_pairs:
-        flags = customer.consent_flags(plan.consent_pairs, at=when)
-        snap.update(zip(plan.consent_keys, flags, strict=True))
-    if plan.lifecycles or plan.stage or plan.stage_entered_at:
+        _add_attributes(snap, customer, plan)
+    if plan.consent_keys:
+        if cls is Customer and not customer.consents:
+            snap.update(plan.consent_defaults)  # no record: each purpose's default decides
+        else:
+            flags = customer.consent_flags(plan.consent_pairs, at=when)
+            snap.update(zip(plan.consent_keys, flags, strict=True))
+    if plan.states:
         _add_lifecycles(snap, customer, plan)
     if facts is not None:
         _add_facts(snap, facts, customer, plan)
     return snap
 
 
+def _add_attributes(snap: dict[str, Any], customer: Customer, plan: _Plan) -> None:
+    for key, value in customer.profile.attributes.items():
+        name = f"attributes.{key}"
+        if plan.wants(name):
+            snap[name] = value
+
+
 def _add_lifecycles(snap: dict[str, Any], customer: Customer, plan: _Plan) -> None:
+    current: Any
+    if not plan.lifecycles and type(customer) is Customer:
+        current = customer.lifecycle  # no state by name wanted: only the latest
+        if plan.stage:
+            snap["stage"] = current.stage if current is not None else None
+        if plan.stage_entered_at:
+            snap["stage_entered_at"] = current.entered_at if current is not None else None
+        return
     # Read through getattr so snapshots work with or without lifecycle tracking.
     states: Iterable[Any] = getattr(customer, "lifecycles", ())
     latest: Any = None
@@ -289,7 +328,7 @@ def _add_lifecycles(snap: dict[str, Any], customer: Customer, plan: _Plan) -> No
     else:
         for state in states:
             latest = state
-    current: Any = getattr(customer, "lifecycle", latest)
+    current = getattr(customer, "lifecycle", latest)
     if plan.stage:
         snap["stage"] = current.stage if current is not None else None
     if plan.stage_entered_at:
@@ -327,9 +366,21 @@ def _add_facts(
             f"must hold at most {MAX_FACTS} facts", path="$.facts", code="too_many"
         )
     wanted = plan.wanted
+    free, plain, zones = _FREE_FACTS, _PLAIN_FACTS, _ZONES  # locals: read once per call
     for key, value in facts.items():
-        if type(key) is str and key in _FREE_FACTS:
-            name = key  # a standard fact: a path, and never derived from the customer
+        cls = type(value)
+        if (
+            type(key) is str
+            and key in free
+            and (cls in plain or (cls is datetime and type(value.tzinfo) in zones))  # type: ignore[attr-defined]
+        ):
+            # A standard fact (a path, never derived from the customer) holding a value
+            # _fact would return as it is: kept without building its path.
+            if wanted is None or key in wanted:
+                snap[key] = value
+            continue
+        if type(key) is str and key in free:
+            name = key
         else:
             name = check_path(key, "$.facts")
             if _derived(name, customer):
@@ -338,8 +389,7 @@ def _add_facts(
                     path=f"$.facts.{name}",
                     code="duplicate",
                 )
-        cls = type(value)
-        if cls in _PLAIN_FACTS or (cls is datetime and type(value.tzinfo) in _ZONES):  # type: ignore[attr-defined]
+        if cls in plain or (cls is datetime and type(value.tzinfo) in zones):  # type: ignore[attr-defined]
             checked = value  # what _fact returns for these, without building the path
         else:
             checked = _fact(value, f"$.facts.{name}")

@@ -123,6 +123,29 @@ def test_scalars_are_broadcast_against_sequences():
     assert isinstance(model.expected_purchases(39, 2, 30.43, 38.86, backend="python"), float)
 
 
+def test_each_row_points_at_its_distinct_history():
+    """Rows are numbered by first appearance and spread back in the input's order."""
+    frequency = [2, 0, 2, 1, 0, 2.0]
+    recency = [3.0, 0, 3.0, 1.5, 0.0, 3]
+    age = [5, 5, 5.0, 5, 5, 5]
+    arguments = [("frequency", frequency), ("recency", recency), ("T", age)]
+    histories = _backend.load("python", arguments)
+    assert histories.columns == [[2.0, 0.0, 1.0], [3.0, 0.0, 1.5], [5.0, 5.0, 5.0]]
+    assert histories.spread == [0, 1, 0, 2, 1, 0]
+    assert histories.rows() == [
+        [float(v) for v in frequency],
+        [float(v) for v in recency],
+        [float(v) for v in age],
+    ]
+    assert histories.listed([10.0, 20.0, 30.0]) == [10.0, 20.0, 10.0, 30.0, 20.0, 10.0]
+    # Rows checked item by item (a generator) are collapsed the same way.
+    lazy = _backend.load("python", [("frequency", iter(frequency)), *arguments[1:]])
+    assert (lazy.columns, lazy.spread) == (histories.columns, histories.spread)
+    distinct = _backend.load("python", [(name, values[:2]) for name, values in arguments])
+    assert distinct.spread is None
+    assert distinct.listed([1.0, 2.0]) == [1.0, 2.0]
+
+
 @pytest.mark.parametrize("name", list(MODELS))
 def test_the_lifetime_value_shares_p_alive_across_periods(name):
     """The shared computation equals the period-by-period sum of forecasts (any model object)."""
@@ -257,6 +280,36 @@ def test_the_numpy_path_agrees_with_the_pure_one(np, name):
         customer_lifetime_value(model, GG, *columns, SPEND, **options, backend="python"),
         customer_lifetime_value(model, GG, *columns, SPEND, **options, backend="numpy"),
     )
+
+
+@pytest.mark.parametrize("cls", [BetaGeo, ModifiedBetaGeo])
+@pytest.mark.parametrize("b", [0.3, 1.0, 2.426])
+@pytest.mark.parametrize("a", [0.793, 1e-20])
+def test_p_alive_agrees_across_the_whole_range_of_log_odds(np, cls, b, a):
+    """From certain death to certain life (log-odds far beyond +-745), both sides of zero.
+
+    The numpy logistic is written without a mask; it must give what the scalar
+    one gives on either side of zero, where ``exp`` underflows, and for
+    BG/NBD's customers without repeat purchases (alive by definition, even
+    where ``b <= 1`` makes the log-odds undefined).
+    """
+    model = cls(params={"r": 0.243, "alpha": 4.414, "a": a, "b": b})
+    rows = [
+        (x, fraction * age, age)
+        for x in (0, 1, 2, 10, 100, 1000, 5000)
+        for age in (0.01, 1.0, 38.86, 1000.0, 100000.0)
+        for fraction in ((0.0,) if x == 0 else (0.0, 0.001, 0.5, 0.999, 1.0))
+    ]
+    x, t_x, age = ([row[i] for row in rows] for i in range(3))
+    pure = model.probability_alive(x, t_x, age, backend="python")
+    assert close(pure, model.probability_alive(x, t_x, age, backend="numpy"))
+    assert min(pure) == 0.0  # exp underflows: the log-odds of dropping out are above 745
+    if a < 1e-10:  # and far below zero, where 1 + exp(d) rounds to 1
+        assert max(pure) == 1.0
+    else:
+        assert 0.0 < pure[rows.index((1, 0.5, 1.0))] < 1.0
+    if cls is BetaGeo:
+        assert all(p == 1.0 for p, row in zip(pure, rows, strict=True) if row[0] == 0)
 
 
 def test_the_numpy_path_agrees_on_cdnow(np, cdnow):

@@ -23,6 +23,7 @@ import functools
 import importlib
 import itertools
 import math
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence, Sized
 from typing import Any, Literal
 
@@ -173,16 +174,17 @@ def _load_distinct(arguments: Sequence[tuple[str, object]]) -> Histories | None:
         items if items is not None else itertools.repeat(scalar, size)
         for items, scalar in zip(raw, scalars, strict=True)
     ]
-    first_rows: dict[tuple[object, ...], int] = {}
+    # Each row's position among the distinct rows, numbered in order of first
+    # appearance by the dict's missing-key hook: one pass in C, no Python frame per row.
+    positions: defaultdict[tuple[object, ...], int] = defaultdict(itertools.count().__next__)
     try:
-        where = list(map(first_rows.setdefault, zip(*parts, strict=True), itertools.count()))
-        columns = [list(map(float, values)) for values in zip(*first_rows, strict=True)]
+        index = list(map(positions.__getitem__, zip(*parts, strict=True)))
+        columns = [list(map(float, values)) for values in zip(*positions, strict=True)]
     except (TypeError, ValueError, OverflowError):  # unhashable, a signalling NaN, a huge int
         return None
     if size == 0 or not all(math.isfinite(sum(values)) for values in columns):
         return None
-    firsts = list(first_rows.values())
-    return Histories(None, vector, columns, size, None if len(firsts) == size else (where, firsts))
+    return Histories(None, vector, columns, size, None if len(positions) == size else index)
 
 
 def _plain_items(value: object) -> Sequence[object] | None:
@@ -233,13 +235,13 @@ class Histories:
         vector: bool,
         columns: list[Column],
         size: int,
-        spread: tuple[list[int], list[int]] | None,
+        spread: list[int] | None,
     ) -> None:
         self.np = np
         self.vector = vector
         self.columns = columns
         self.size = size
-        #: (for each input row, the input row its values were first seen at; those rows in order)
+        #: For each input row, the position of its base row (``None``: one base row per input row).
         self.spread = spread
         self._distinct: dict[tuple[int, ...], tuple[list[Column], Column | None]] = {}
         #: What one model computed on these rows for reuse within the same call (P(alive)).
@@ -248,14 +250,13 @@ class Histories:
     @classmethod
     def of_rows(cls, vector: bool, columns: list[list[float]]) -> Histories:
         """Histories of checked float columns (every row, pure Python), collapsed."""
-        first_rows: dict[tuple[float, ...], int] = {}
-        where = list(map(first_rows.setdefault, zip(*columns, strict=True), itertools.count()))
+        positions: defaultdict[tuple[float, ...], int] = defaultdict(itertools.count().__next__)
+        index = list(map(positions.__getitem__, zip(*columns, strict=True)))
         size = len(columns[0])
-        firsts = list(first_rows.values())
-        if len(firsts) == size:
+        if len(positions) == size:
             return cls(None, vector, columns, size, None)
-        distinct = [list(values) for values in zip(*first_rows, strict=True)]
-        return cls(None, vector, distinct, size, (where, firsts))
+        distinct = [list(values) for values in zip(*positions, strict=True)]
+        return cls(None, vector, distinct, size, index)
 
     def rows(self) -> list[list[float]]:
         """Every input row's columns, as lists (for replaying checks in order)."""
@@ -302,17 +303,13 @@ class Histories:
     def _spread(self, values: list[float]) -> list[float]:
         if self.spread is None:
             return values
-        where, firsts = self.spread
-        full = [0.0] * self.size
-        for row, value in zip(firsts, values, strict=True):
-            full[row] = value
-        return list(map(full.__getitem__, where))
+        return list(map(values.__getitem__, self.spread))
 
 
 def _distinct_lists(columns: list[list[float]]) -> tuple[list[list[float]], list[int] | None]:
     """Distinct rows in order of first appearance, and each row's position among them."""
-    position: dict[tuple[float, ...], int] = {}
-    index = [position.setdefault(row, len(position)) for row in zip(*columns, strict=True)]
+    position: defaultdict[tuple[float, ...], int] = defaultdict(itertools.count().__next__)
+    index = list(map(position.__getitem__, zip(*columns, strict=True)))
     if len(position) == len(index):
         return columns, None
     return [list(values) for values in zip(*position, strict=True)], index

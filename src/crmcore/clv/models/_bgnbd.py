@@ -160,35 +160,42 @@ def _alive_many(  # noqa: PLR0917 - the parameters, the shift and the three colu
 ) -> Any:
     """P(alive) of every row on arrays: the pure path's operations, in place.
 
-    ``d = log a - log(b + x - 1 + m) + (r + x) (log(alpha + T) - log(alpha + t_x))`` and
-    ``1 / (1 + exp(d))`` as :func:`logistic` computes it. Three buffers are
-    reused throughout: fresh temporaries of this size cost more than the
-    arithmetic (each one is a new allocation the system must map in).
+    Fader, Hardie & Lee (2008), eq. (2); Batislam et al. (2007) for MBG/NBD:
+    ``d = log a - log(b + x - 1 + m) + (r + x) (log(alpha + T) - log(alpha + t_x))``
+    and ``1 / (1 + exp(d))``, as :func:`logistic` computes it. Two buffers
+    are reused throughout: fresh temporaries of this size cost more than the
+    arithmetic (each one is a new allocation the system must map in). The
+    logistic is written without a mask (``exp(-max(d, 0)) / (1 + exp(-|d|))``
+    takes the same operations as :func:`logistic` on either side of zero);
+    masked assignments cost more than two more passes.
     """
     r, alpha, a, b = params
-    d = np.add(x, b)
-    d -= 1.0
-    d += m
+    # gap = log(alpha + T) - log(alpha + t_x), then d = (log a - log(b + x - 1 + m)) + (r + x) gap.
+    d = np.add(t, alpha)
     np.log(d, out=d)
-    np.subtract(_LOG(a), d, out=d)
-    ends = np.add(t, alpha)
-    np.log(ends, out=ends)
-    other = np.add(t_x, alpha)
-    np.log(other, out=other)
-    np.subtract(ends, other, out=ends)
-    np.add(x, r, out=other)
-    np.multiply(other, ends, out=ends)
-    d += ends
-    # logistic(-d): exp(-|d|), then 1 / (1 + e) where d < 0 and e / (1 + e) elsewhere.
-    e = np.abs(d, out=ends)
-    np.negative(e, out=e)
-    np.exp(e, out=e)
-    np.add(e, 1.0, out=other)
-    np.putmask(e, d < 0, 1.0)
-    np.divide(e, other, out=e)
+    work = np.add(t_x, alpha)
+    np.log(work, out=work)
+    d -= work
+    np.add(x, r, out=work)
+    d *= work
+    np.add(x, b, out=work)
+    if m != 1:
+        work += m - 1.0
+    np.log(work, out=work)
+    np.subtract(_LOG(a), work, out=work)
+    d += work
+    # logistic(-d) = exp(-max(d, 0)) / (1 + exp(-|d|)): 1 / (1 + exp(d)) below zero, else e / (1 + e).
+    np.abs(d, out=work)
+    np.negative(work, out=work)
+    np.exp(work, out=work)
+    work += 1.0
+    np.maximum(d, 0.0, out=d)
+    np.negative(d, out=d)
+    np.exp(d, out=d)
+    d /= work
     if m == 0:
-        np.putmask(e, x == 0, 1.0)
-    return e
+        np.putmask(d, x == 0, 1.0)
+    return d
 
 
 @attrs.frozen(slots=True, kw_only=True)
@@ -260,16 +267,13 @@ class _BetaGeoFamily(ModelBase, RfmHistoryModel):
         if np is None:
             (xs, recencies, ages), index = histories.distinct()
             log_a = _LOG(a)
+            shift = m - 1.0  # 0 for MBG/NBD: b + x exactly, as the numpy path adds it
             # The log-odds of having dropped out: log(a/(b+x-1+m)) + (r+x) log((alpha+T)/(alpha+t_x)).
             values = [
                 1.0
                 if x + m == 0
                 else logistic(
-                    -(
-                        log_a
-                        - _LOG(b + x - 1.0 + m)
-                        + (r + x) * (_LOG(alpha + t) - _LOG(alpha + t_x))
-                    )
+                    -(log_a - _LOG(b + x + shift) + (r + x) * (_LOG(alpha + t) - _LOG(alpha + t_x)))
                 )
                 for x, t_x, t in zip(xs, recencies, ages, strict=True)
             ]
