@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
 
 import attrs
@@ -169,6 +169,21 @@ def _one_order(
     return order if when > at else _after_delivery(rng, order, when)
 
 
+def _registered_before(
+    customers: Sequence[Customer], now: datetime
+) -> Iterator[tuple[Customer, float]]:
+    """Each customer registered before ``now``, with the seconds since registration."""
+    for customer in customers:
+        span = (now - customer.created_at).total_seconds()
+        if span > 0:
+            yield customer, span
+
+
+def _moment(rng: random.Random, customer: Customer, span: float) -> datetime:
+    """A random moment within ``span`` seconds after ``customer`` registered."""
+    return customer.created_at + timedelta(seconds=rng.uniform(0, span))
+
+
 def demo_orders(customers: Sequence[Customer], *, seed: int, at: datetime) -> list[Order]:
     """Deterministic orders of ``customers`` up to ``at``, each driven through its commands.
 
@@ -180,14 +195,9 @@ def demo_orders(customers: Sequence[Customer], *, seed: int, at: datetime) -> li
     rng = random.Random(seed)  # noqa: S311 - reproducible demo data, not secrets.
     ids = SequentialIdSource("ord-", width=6)
     orders: list[Order] = []
-    for customer in customers:
-        span = (now - customer.created_at).total_seconds()
-        if span <= 0:
-            continue
+    for customer, span in _registered_before(customers, now):
         count = min(int(rng.expovariate(1 / 3.0)), 12)
-        times = sorted(
-            customer.created_at + timedelta(seconds=rng.uniform(0, span)) for _ in range(count)
-        )
+        times = sorted(_moment(rng, customer, span) for _ in range(count))
         orders.extend(_one_order(rng, customer, OrderId.new(ids), t, now) for t in times)
     return orders
 
@@ -240,7 +250,7 @@ def demo_subscriptions(
         span = (now - customer.created_at).total_seconds()
         if rng.random() >= 0.3 or span <= 0:
             continue
-        started = customer.created_at + timedelta(seconds=rng.uniform(0, span))
+        started = _moment(rng, customer, span)
         sub = Subscription.start(
             SubscriptionId.new(ids),
             customer_id=customer.id,
@@ -261,10 +271,7 @@ def demo_interactions(
     rng = random.Random(seed + 2)  # noqa: S311 - reproducible demo data, not secrets.
     ids = SequentialIdSource("int-", width=6)
     interactions: list[Interaction] = []
-    for customer in customers:
-        span = (now - customer.created_at).total_seconds()
-        if span <= 0:
-            continue
+    for customer, span in _registered_before(customers, now):
         for _ in range(rng.randint(0, 5)):
             kind, channel = rng.choice(_TOUCHPOINTS)
             duration = None
@@ -278,7 +285,7 @@ def demo_interactions(
                     kind=kind,
                     channel=channel,
                     direction=direction,
-                    at=customer.created_at + timedelta(seconds=rng.uniform(0, span)),
+                    at=_moment(rng, customer, span),
                     subject=rng.choice(_SUBJECTS),
                     notes="Details recorded by the agent.",
                     staff_id=rng.choice(_STAFF),

@@ -20,6 +20,7 @@ import attrs
 from crmcore.errors import InvalidType, Problem, ValidationError
 
 T = TypeVar("T")
+K = TypeVar("K")
 E = TypeVar("E", bound=StrEnum)
 
 #: The largest integer (in magnitude) a stored value may hold: what JSON readers and
@@ -157,6 +158,30 @@ def tuple_of(
     if failures:
         raise collect_errors(failures)
     return tuple(out)
+
+
+def check_unique(
+    items: Iterable[T], key: Callable[[T], K], path: str, rule: str | Callable[[T], str]
+) -> set[K]:
+    """Refuse the first item whose ``key`` an earlier item already has; return the keys.
+
+    ``path`` places the item with ``{}`` for its index (``"$.rules[{}].name"``);
+    ``rule`` is the error's message, or makes it from the repeated item. The
+    error's code is ``duplicate``.
+
+    >>> check_unique(["a", "b", "a"], str.lower, "$.tags[{}]", "must not repeat a tag")
+    Traceback (most recent call last):
+    ...
+    crmcore.errors.ValidationError: $.tags[2]: must not repeat a tag
+    """
+    seen: set[K] = set()
+    for index, item in enumerate(items):
+        found = key(item)
+        if found in seen:
+            message = rule if isinstance(rule, str) else rule(item)
+            raise ValidationError(message, path=path.format(index), code="duplicate")
+        seen.add(found)
+    return seen
 
 
 #: Most failing items :func:`tuple_of` collects before it reports them.

@@ -31,13 +31,15 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from datetime import datetime
-from typing import Any, ClassVar, Final, Protocol
+from typing import Any, ClassVar, Final, Protocol, TypeVar
 
 import attrs
 
 from crmcore._kernel._checks import check_name, clean_text, require_aware, type_name
 from crmcore.customers._events import CustomerEvent
 from crmcore.errors import InvalidType, ValidationError
+
+T = TypeVar("T")
 
 #: The trigger recorded for the entry into a lifecycle (the first change of a history).
 START_TRIGGER: Final = "start"
@@ -119,18 +121,23 @@ def _stage(value: object) -> str:
     return check_name(value, "$.stage")
 
 
-def _history(value: object) -> tuple[StageChange, ...]:
+def _exact_tuple(value: object, cls: type[T], path: str) -> tuple[T, ...]:
+    """``value`` as a tuple of exact ``cls`` instances (no subclasses); a tuple is kept as is."""
     if type(value) is not tuple:
         if isinstance(value, (str, bytes, dict)) or not hasattr(value, "__iter__"):
-            raise InvalidType(f"must be a sequence, not {type_name(value)}", path="$.history")
+            raise InvalidType(f"must be a sequence, not {type_name(value)}", path=path)
         value = tuple(value)
-    for index, change in enumerate(value):
-        if type(change) is not StageChange:
+    for index, item in enumerate(value):
+        if type(item) is not cls:
             raise InvalidType(
-                f"must be a StageChange, not {type_name(change)}", path=f"$.history[{index}]"
+                f"must be a {cls.__name__}, not {type_name(item)}", path=f"{path}[{index}]"
             )
-    history: tuple[StageChange, ...] = value
-    return history
+    items: tuple[T, ...] = value
+    return items
+
+
+def _history(value: object) -> tuple[StageChange, ...]:
+    return _exact_tuple(value, StageChange, "$.history")
 
 
 @attrs.frozen(slots=True, repr=False)
@@ -243,18 +250,7 @@ class CustomerStageChanged(CustomerEvent):
 
 def to_lifecycles(value: object) -> tuple[LifecycleState, ...]:
     """Converter for ``Customer.lifecycles``: a tuple of :class:`LifecycleState`."""
-    if type(value) is not tuple:
-        if isinstance(value, (str, bytes, dict)) or not hasattr(value, "__iter__"):
-            raise InvalidType(f"must be a sequence, not {type_name(value)}", path="$.lifecycles")
-        value = tuple(value)
-    for index, state in enumerate(value):
-        if type(state) is not LifecycleState:
-            raise InvalidType(
-                f"must be a LifecycleState, not {type_name(state)}",
-                path=f"$.lifecycles[{index}]",
-            )
-    states: tuple[LifecycleState, ...] = value
-    return states
+    return _exact_tuple(value, LifecycleState, "$.lifecycles")
 
 
 def check_lifecycles(states: tuple[LifecycleState, ...], created_at: datetime) -> None:

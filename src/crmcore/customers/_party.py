@@ -12,6 +12,7 @@ import attrs
 from crmcore._kernel._checks import (
     MAX_INT,
     MAX_TEXT,
+    check_unique,
     clean_text,
     instance_of,
     require_aware,
@@ -329,13 +330,7 @@ def _addresses(value: object) -> tuple[PostalAddress, ...]:
         instance_of(PostalAddress, "a PostalAddress"),
         max_items=MAX_ADDRESSES,
     )
-    seen: set[PostalAddress] = set()
-    for index, address in enumerate(addresses):
-        if address in seen:
-            raise ValidationError(
-                "must not repeat an address", path=f"$.addresses[{index}]", code="duplicate"
-            )
-        seen.add(address)
+    check_unique(addresses, lambda a: a, "$.addresses[{}]", "must not repeat an address")
     return addresses
 
 

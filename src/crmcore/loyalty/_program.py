@@ -54,6 +54,7 @@ from datetime import date, datetime
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from itertools import pairwise
+from operator import attrgetter
 from typing import Any, Final
 
 import attrs
@@ -61,6 +62,7 @@ import attrs
 from crmcore._kernel._aggregate import typed_id
 from crmcore._kernel._checks import (
     check_name,
+    check_unique,
     clean_text,
     enum_converter,
     instance_of,
@@ -545,13 +547,7 @@ def _program_per_order(_: object, __: attrs.Attribute[Any], value: object) -> No
 
 def _program_bonuses(value: object) -> tuple[BonusRule, ...]:
     bonuses = items_of(value, BonusRule, "$.bonuses", "a BonusRule", max_items=MAX_BONUSES)
-    codes: set[str] = set()
-    for index, bonus in enumerate(bonuses):
-        if bonus.code in codes:
-            raise ValidationError(
-                "must not repeat a bonus code", path=f"$.bonuses[{index}].code", code="duplicate"
-            )
-        codes.add(bonus.code)
+    check_unique(bonuses, attrgetter("code"), "$.bonuses[{}].code", "must not repeat a bonus code")
     return bonuses
 
 
@@ -632,13 +628,7 @@ def _check_tier_ranges(tiers: tuple[Tier, ...], order: list[int]) -> None:
 
 def _program_rewards(value: object) -> tuple[Reward, ...]:
     rewards = items_of(value, Reward, "$.rewards", "a Reward", max_items=MAX_REWARDS)
-    ids: set[RewardId] = set()
-    for index, reward in enumerate(rewards):
-        if reward.id in ids:
-            raise ValidationError(
-                "must not repeat a reward id", path=f"$.rewards[{index}].id", code="duplicate"
-            )
-        ids.add(reward.id)
+    check_unique(rewards, attrgetter("id"), "$.rewards[{}].id", "must not repeat a reward id")
     return rewards
 
 

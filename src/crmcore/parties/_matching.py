@@ -24,7 +24,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Callable, Iterable
 from itertools import combinations
-from typing import Final
+from typing import Final, TypeVar
 
 from crmcore._kernel._checks import require_type, tuple_of, type_name
 from crmcore.customers import Channel, Customer, PartyKind, PostalAddress
@@ -131,6 +131,7 @@ class _Rule:
 
 #: One field's comparison inside the matcher: (similarity, notes), or None when a side lacks it.
 _Found = tuple[float, tuple[str, ...]] | None
+_K = TypeVar("_K", NameKey, AddressKey)
 
 
 def _better(found: tuple[float, tuple[str, ...]], best: tuple[float, tuple[str, ...]]) -> bool:
@@ -142,6 +143,22 @@ def _better(found: tuple[float, tuple[str, ...]], best: tuple[float, tuple[str, 
     if found[0] != best[0]:
         return found[0] > best[0]
     return (len(found[1]), found[1]) < (len(best[1]), best[1])
+
+
+def _best_pair(
+    xs: tuple[_K, ...],
+    ys: tuple[_K, ...],
+    compare: Callable[[_K, _K, TokenCache], tuple[float, tuple[str, ...]]],
+    cache: TokenCache,
+) -> tuple[float, tuple[str, ...]]:
+    """The best comparison of any of ``xs`` with any of ``ys`` (see :func:`_better`)."""
+    best: tuple[float, tuple[str, ...]] = (-1.0, ())
+    for x in xs:
+        for y in ys:
+            found = compare(x, y, cache)
+            if _better(found, best):
+                best = found
+    return best
 
 
 class _Matcher:
@@ -169,24 +186,12 @@ class _Matcher:
             return None
         if a.kind is not b.kind:
             return 0.0, ("person and organization",)
-        best: tuple[float, tuple[str, ...]] = (-1.0, ())
-        for x in a.names:
-            for y in b.names:
-                found = compare_names(x, y, self.cache)
-                if _better(found, best):
-                    best = found
-        return best
+        return _best_pair(a.names, b.names, compare_names, self.cache)
 
     def addresses(self, a: _Party, b: _Party) -> _Found:
         if not a.addresses or not b.addresses:
             return None
-        best: tuple[float, tuple[str, ...]] = (-1.0, ())
-        for x in a.addresses:
-            for y in b.addresses:
-                found = compare_addresses(x, y, self.cache)
-                if _better(found, best):
-                    best = found
-        return best
+        return _best_pair(a.addresses, b.addresses, compare_addresses, self.cache)
 
     @staticmethod
     def address_bound(a: _Party, b: _Party) -> float:

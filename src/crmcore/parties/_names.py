@@ -48,7 +48,7 @@ from typing import Final
 
 from crmcore._kernel._checks import type_name
 from crmcore.errors import InvalidType
-from crmcore.parties._similarity import winkler
+from crmcore.parties._similarity import check_two_texts, winkler
 
 #: Letters NFKD does not decompose, and their ASCII stand-ins (applied after case-folding).
 _LETTERS: Final = str.maketrans(
@@ -384,9 +384,7 @@ def name_similarity(a: str, b: str) -> float:
 
     .. versionadded:: 0.1
     """
-    for path, value in (("$.a", a), ("$.b", b)):
-        if not isinstance(value, str):
-            raise InvalidType(f"must be a str, not {type_name(value)}", path=path)
+    check_two_texts(a, b)
     return compare_names(name_key(a[:1000]), name_key(b[:1000]))[0]
 
 

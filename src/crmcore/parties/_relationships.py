@@ -372,18 +372,19 @@ class Relationship(Aggregate[RelationshipId], kind="relationship"):
                 path="$.related_id",
                 code="self_relationship",
             )
-        elif self.related_kind is not None and self.related_kind not in rule.related:
+        else:
+            self._check_kind(self.related_kind, rule.related, "related party", "related_kind")
+        self._check_kind(self.party_kind, rule.party, "party", "party_kind")
+
+    def _check_kind(
+        self, kind: PartyKind | None, allowed: frozenset[PartyKind], role: str, field: str
+    ) -> None:
+        """Refuse a known party ``kind`` that this relationship's kind does not allow."""
+        if kind is not None and kind not in allowed:
             raise ValidationError(
-                f"the related party of a {self.kind.value} relationship must be "
-                + " or ".join(sorted(k.value for k in rule.related)),
-                path="$.related_kind",
-                code="party_kind",
-            )
-        if self.party_kind is not None and self.party_kind not in rule.party:
-            raise ValidationError(
-                f"the party of a {self.kind.value} relationship must be "
-                + " or ".join(sorted(k.value for k in rule.party)),
-                path="$.party_kind",
+                f"the {role} of a {self.kind.value} relationship must be "
+                + " or ".join(sorted(k.value for k in allowed)),
+                path=f"$.{field}",
                 code="party_kind",
             )
 

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from decimal import Decimal
 from enum import StrEnum
+from operator import attrgetter
 from typing import Final
 
 import attrs
 
 from crmcore._kernel._checks import (
     check_name,
+    check_unique,
     enum_converter,
     items_of,
     limit,
@@ -127,13 +129,7 @@ def _rule_fields(value: object) -> tuple[FieldWeight, ...]:
     )
     if not fields:
         raise ValidationError("must name at least one field", path="$.fields", code="empty")
-    seen: set[MatchField] = set()
-    for index, item in enumerate(fields):
-        if item.field in seen:
-            raise ValidationError(
-                "must not name a field twice", path=f"$.fields[{index}].field", code="duplicate"
-            )
-        seen.add(item.field)
+    check_unique(fields, attrgetter("field"), "$.fields[{}].field", "must not name a field twice")
     return fields
 
 
@@ -183,13 +179,7 @@ def _rules(value: object) -> tuple[MatchRule, ...]:
     rules = items_of(value, MatchRule, "$.rules", "a MatchRule", max_items=MAX_RULES, noun="rules")
     if not rules:
         raise ValidationError("must hold at least one rule", path="$.rules", code="empty")
-    seen: set[str] = set()
-    for index, rule in enumerate(rules):
-        if rule.name in seen:
-            raise ValidationError(
-                "must not repeat a rule name", path=f"$.rules[{index}].name", code="duplicate"
-            )
-        seen.add(rule.name)
+    check_unique(rules, attrgetter("name"), "$.rules[{}].name", "must not repeat a rule name")
     return rules
 
 

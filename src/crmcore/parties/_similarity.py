@@ -62,6 +62,13 @@ def jaro(a: str, b: str) -> float:
     return (m / len_a + m / len_b + (m - t) / m) / 3
 
 
+def check_two_texts(a: object, b: object) -> None:
+    """Refuse a comparison whose arguments (``$.a``, ``$.b``) are not both str."""
+    for path, value in (("$.a", a), ("$.b", b)):
+        if not isinstance(value, str):
+            raise InvalidType(f"must be a str, not {type_name(value)}", path=path)
+
+
 def jaro_winkler(a: str, b: str) -> float:
     """The Jaro-Winkler similarity of two strings, from 0 to 1.
 
@@ -83,9 +90,7 @@ def jaro_winkler(a: str, b: str) -> float:
 
     .. versionadded:: 0.1
     """
-    for path, value in (("$.a", a), ("$.b", b)):
-        if not isinstance(value, str):
-            raise InvalidType(f"must be a str, not {type_name(value)}", path=path)
+    check_two_texts(a, b)
     return winkler(a, b)
 
 

@@ -43,11 +43,19 @@ from bisect import bisect_left
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from enum import StrEnum
+from operator import attrgetter
 from typing import Any, Final
 
 import attrs
 
-from crmcore._kernel._checks import enum_converter, require_aware, require_date, tuple_of, type_name
+from crmcore._kernel._checks import (
+    check_unique,
+    enum_converter,
+    require_aware,
+    require_date,
+    tuple_of,
+    type_name,
+)
 from crmcore.errors import InvalidType, ValidationError
 
 #: Most holidays one calendar may hold.
@@ -329,13 +337,9 @@ def _calendar_week(value: object) -> tuple[WorkingDay, ...]:
         week = value
     else:
         week = tuple_of(value, "$.week", _working_day, max_items=7)
-    seen: set[Weekday] = set()
-    for index, day in enumerate(week):
-        if day.weekday in seen:
-            raise ValidationError(
-                f"must list {day.weekday.value} once", path=f"$.week[{index}]", code="duplicate"
-            )
-        seen.add(day.weekday)
+    check_unique(
+        week, attrgetter("weekday"), "$.week[{}]", lambda day: f"must list {day.weekday.value} once"
+    )
     return tuple(sorted(week, key=lambda d: d.weekday.number))
 
 

@@ -56,6 +56,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from enum import StrEnum
+from operator import attrgetter
 from typing import Any, Final
 
 import attrs
@@ -63,6 +64,7 @@ import attrs
 from crmcore._kernel._aggregate import typed_id
 from crmcore._kernel._checks import (
     aware,
+    check_unique,
     clean_text,
     enum_converter,
     instance_of,
@@ -247,15 +249,12 @@ def _policy_calendar(_: object, __: attrs.Attribute[Any], value: object) -> None
 
 def _policy_targets(value: object) -> tuple[SlaTarget, ...]:
     targets = items_of(value, SlaTarget, "$.targets", "an SlaTarget", max_items=4)
-    seen: set[CasePriority] = set()
-    for index, target in enumerate(targets):
-        if target.priority in seen:
-            raise ValidationError(
-                f"must set the {target.priority.value} target once",
-                path=f"$.targets[{index}].priority",
-                code="duplicate",
-            )
-        seen.add(target.priority)
+    seen = check_unique(
+        targets,
+        attrgetter("priority"),
+        "$.targets[{}].priority",
+        lambda target: f"must set the {target.priority.value} target once",
+    )
     missing = [p.value for p in CasePriority if p not in seen]
     if missing:
         raise ValidationError(
@@ -270,15 +269,9 @@ def _policy_rules(value: object) -> tuple[EscalationRule, ...]:
     rules = items_of(
         value, EscalationRule, "$.escalation_rules", "an EscalationRule", max_items=MAX_RULES
     )
-    names: set[str] = set()
-    for index, rule in enumerate(rules):
-        if rule.name in names:
-            raise ValidationError(
-                "must not repeat a rule name",
-                path=f"$.escalation_rules[{index}].name",
-                code="duplicate",
-            )
-        names.add(rule.name)
+    check_unique(
+        rules, attrgetter("name"), "$.escalation_rules[{}].name", "must not repeat a rule name"
+    )
     return rules
 
 

@@ -53,7 +53,7 @@ from crmcore.teams._errors import EmptyPool, NoRoute
 from crmcore.teams._ids import TeamId, TerritoryId
 from crmcore.teams._staff import StaffMember
 from crmcore.teams._team import Team
-from crmcore.teams._territories import PartyFacts, TerritorySet
+from crmcore.teams._territories import PartyFacts, TerritorySet, _check_territory_id
 
 #: Most staff ids a pool may list, and most staff members or teams one call may pass.
 MAX_POOL: Final = 10_000
@@ -262,10 +262,7 @@ class AssignmentRule:
 
     def route_for(self, territory_id: TerritoryId) -> TerritoryRoute | None:
         """The route of ``territory_id``, or ``None`` if the territory has none."""
-        if type(territory_id) is not TerritoryId:
-            raise InvalidType(
-                f"must be a TerritoryId, not {type_name(territory_id)}", path="$.territory_id"
-            )
+        _check_territory_id(territory_id)
         for route in self.routes:
             if route.territory_id == territory_id:
                 return route

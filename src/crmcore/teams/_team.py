@@ -17,7 +17,7 @@ from typing import Final, Unpack
 import attrs
 
 from crmcore._kernel._aggregate import Aggregate, optional_typed_id
-from crmcore._kernel._checks import clean_text, items_of, limit, type_name
+from crmcore._kernel._checks import check_unique, clean_text, items_of, limit, type_name
 from crmcore._kernel._events import DomainEvent, EventMeta
 from crmcore._kernel._ids import StaffId
 from crmcore.errors import InvalidType, ValidationError
@@ -85,15 +85,7 @@ def _team_members(value: object) -> tuple[StaffId, ...]:
     members = items_of(
         value, StaffId, "$.members", "a StaffId", max_items=MAX_MEMBERS, noun="members"
     )
-    seen: set[StaffId] = set()
-    for index, member in enumerate(members):
-        if member in seen:
-            raise ValidationError(
-                "must not name the same staff member twice",
-                path=f"$.members[{index}]",
-                code="duplicate",
-            )
-        seen.add(member)
+    check_unique(members, lambda m: m, "$.members[{}]", "must not name the same staff member twice")
     return members
 
 

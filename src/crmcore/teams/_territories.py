@@ -25,11 +25,13 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable
 from enum import StrEnum
+from operator import attrgetter
 from typing import Any, Final, TypeVar
 
 import attrs
 
 from crmcore._kernel._checks import (
+    check_unique,
     clean_text,
     enum_converter,
     instance_of,
@@ -328,9 +330,14 @@ def _territory_name(value: object) -> str:
     return clean_text(value, "$.name", max_length=MAX_TERRITORY_NAME, what="a territory name")
 
 
-def _territory_id(_: object, __: attrs.Attribute[Any], value: object) -> None:
+def _check_territory_id(value: object, path: str = "$.territory_id") -> None:
+    """Refuse anything but a :class:`TerritoryId` (a plain str included)."""
     if type(value) is not TerritoryId:
-        raise InvalidType(f"must be a TerritoryId, not {type_name(value)}", path="$.id")
+        raise InvalidType(f"must be a TerritoryId, not {type_name(value)}", path=path)
+
+
+def _territory_id(_: object, __: attrs.Attribute[Any], value: object) -> None:
+    _check_territory_id(value, "$.id")
 
 
 @attrs.frozen(slots=True, kw_only=True)
@@ -575,15 +582,9 @@ def _set_territories(value: object) -> tuple[Territory, ...]:
     items = tuple_of(
         value, "$.territories", instance_of(Territory, "a Territory"), max_items=MAX_TERRITORIES
     )
-    seen: set[TerritoryId] = set()
-    for index, territory in enumerate(items):
-        if territory.id in seen:
-            raise ValidationError(
-                "must not name the same territory twice",
-                path=f"$.territories[{index}].id",
-                code="duplicate",
-            )
-        seen.add(territory.id)
+    check_unique(
+        items, attrgetter("id"), "$.territories[{}].id", "must not name the same territory twice"
+    )
     return items
 
 
@@ -631,10 +632,7 @@ class TerritorySet:
             InvalidType: ``territory_id`` is not a :class:`TerritoryId`.
             ValidationError: the set holds no such territory (code ``unknown_territory``).
         """
-        if type(territory_id) is not TerritoryId:
-            raise InvalidType(
-                f"must be a TerritoryId, not {type_name(territory_id)}", path="$.territory_id"
-            )
+        _check_territory_id(territory_id)
         for territory in self.territories:
             if territory.id == territory_id:
                 return territory

@@ -18,6 +18,7 @@ from crmcore.testing.contract._support import (
     _make_customer,
     _raises,
     _true,
+    _with_customers,
     _with_email,
 )
 
@@ -194,9 +195,4 @@ class BulkContract(ABC):
                     check.customers.get_by_email(_email(number))
 
     def _commit(self, *numbers: int) -> UnitOfWork:
-        uow = self.make_unit_of_work()
-        with uow:
-            for number in numbers:
-                uow.customers.add(_make_customer(number))
-            uow.commit()
-        return uow
+        return _with_customers(self.make_unit_of_work(), *numbers)

@@ -90,115 +90,76 @@ class _Kind:
     names_customer: bool = True
 
 
-def _by_customer(aggregate: Any) -> list[tuple[object, ...]]:
-    return _one(aggregate.customer_id)
+def _finder(path: str) -> Callable[[Any], list[tuple[object, ...]]]:
+    """What finds an aggregate by its attribute ``path`` (dotted).
+
+    A trailing ``?`` marks an optional attribute: when it is ``None`` the
+    lookup has nothing to find the aggregate by.
+    """
+    optional = path.endswith("?")
+    names = path.removesuffix("?").split(".")
+
+    def finds(aggregate: Any) -> list[tuple[object, ...]]:
+        value = aggregate
+        for name in names:
+            value = getattr(value, name)
+        return _one(value) if optional else [(value,)]
+
+    return finds
 
 
-def _by_status(aggregate: Any) -> list[tuple[object, ...]]:
-    return [(aggregate.status,)]
+_Maker = tuple[
+    Callable[[int, int], Any], Callable[[Any], Any], Callable[[], st.SearchStrategy[Any]]
+]
+
+#: How each repository's aggregates are built (``make``), changed and drawn.
+_MAKERS: Final[dict[str, _Maker]] = {
+    "orders": (_make_order, _change_order, orders),
+    "subscriptions": (_make_subscription, _change_subscription, subscriptions),
+    "interactions": (_make_interaction, _change_interaction, interactions),
+    "cases": (_make_case, _change_case, cases),
+    "reviews": (_make_review, _answer_review, reviews),
+    "surveys": (_make_survey, _unchanged, survey_responses),
+    "loyalty_accounts": (_make_loyalty_account, _change_loyalty_account, loyalty_accounts),
+    "leads": (_make_lead, _change_lead, leads),
+    "opportunities": (_make_opportunity, _change_opportunity, opportunities),
+}
+
+#: Each repository's id type, its ids' prefix, and its secondary lookups besides
+#: ``for_customer`` as ``method=attribute`` pairs (see :func:`_finder`).
+_KEYS: Final[dict[str, tuple[Callable[[str], Identifier], str, str]]] = {
+    "orders": (OrderId, "o", "with_status=status"),
+    "subscriptions": (SubscriptionId, "s", "for_plan=plan.id with_status=status"),
+    "interactions": (InteractionId, "i", "for_case=case_id? for_opportunity=opportunity_id?"),
+    "cases": (CaseId, "case", "for_order=order_id? assigned_to=assignee? with_status=status"),
+    "reviews": (ReviewId, "r", "on_platform=platform"),
+    "surveys": (FeedbackId, "f", "for_case=case_id? for_order=order_id? of_survey=survey"),
+    "loyalty_accounts": (LoyaltyAccountId, "la", "for_program=program_id in_tier=tier"),
+    "leads": (LeadId, "lead", "with_status=status from_source=source assigned_to=owner?"),
+    "opportunities": (OpportunityId, "opp", "in_stage=stage owned_by=owner"),
+}
+
+#: A lead's ``customer_id`` records the customer it was converted into, not a reference.
+_NOT_REFERRING: Final = frozenset({"leads"})
+
+
+def _kind(name: str) -> _Kind:
+    """The kind of repository ``name``; ids are ``{prefix}-{number:04d}``."""
+    make, change, generated = _MAKERS[name]
+    id_type, prefix, lookups = _KEYS[name]
+    pairs = [item.split("=") for item in ("for_customer=customer_id? " + lookups).split()]
+    return _Kind(
+        make=make,
+        change=change,
+        id_of=lambda n: id_type(f"{prefix}-{n:04d}"),
+        lookups=tuple(_Lookup(method, _finder(path)) for method, path in pairs),
+        generated=generated,
+        names_customer=name not in _NOT_REFERRING,
+    )
 
 
 #: The repositories besides ``customers``, by the name of their unit-of-work property.
-AGGREGATE_REPOSITORIES: Final[dict[str, _Kind]] = {
-    "orders": _Kind(
-        make=_make_order,
-        change=_change_order,
-        id_of=lambda n: OrderId(f"o-{n:04d}"),
-        lookups=(_Lookup("for_customer", _by_customer), _Lookup("with_status", _by_status)),
-        generated=orders,
-    ),
-    "subscriptions": _Kind(
-        make=_make_subscription,
-        change=_change_subscription,
-        id_of=lambda n: SubscriptionId(f"s-{n:04d}"),
-        lookups=(
-            _Lookup("for_customer", _by_customer),
-            _Lookup("for_plan", lambda s: [(s.plan.id,)]),
-            _Lookup("with_status", _by_status),
-        ),
-        generated=subscriptions,
-    ),
-    "interactions": _Kind(
-        make=_make_interaction,
-        change=_change_interaction,
-        id_of=lambda n: InteractionId(f"i-{n:04d}"),
-        lookups=(
-            _Lookup("for_customer", _by_customer),
-            _Lookup("for_case", lambda i: _one(i.case_id)),
-            _Lookup("for_opportunity", lambda i: _one(i.opportunity_id)),
-        ),
-        generated=interactions,
-    ),
-    "cases": _Kind(
-        make=_make_case,
-        change=_change_case,
-        id_of=lambda n: CaseId(f"case-{n:04d}"),
-        lookups=(
-            _Lookup("for_customer", _by_customer),
-            _Lookup("for_order", lambda c: _one(c.order_id)),
-            _Lookup("assigned_to", lambda c: _one(c.assignee)),
-            _Lookup("with_status", _by_status),
-        ),
-        generated=cases,
-    ),
-    "reviews": _Kind(
-        make=_make_review,
-        change=_answer_review,
-        id_of=lambda n: ReviewId(f"r-{n:04d}"),
-        lookups=(
-            _Lookup("for_customer", _by_customer),
-            _Lookup("on_platform", lambda r: [(r.platform,)]),
-        ),
-        generated=reviews,
-    ),
-    "surveys": _Kind(
-        make=_make_survey,
-        change=_unchanged,
-        id_of=lambda n: FeedbackId(f"f-{n:04d}"),
-        lookups=(
-            _Lookup("for_customer", _by_customer),
-            _Lookup("for_case", lambda s: _one(s.case_id)),
-            _Lookup("for_order", lambda s: _one(s.order_id)),
-            _Lookup("of_survey", lambda s: [(s.survey,)]),
-        ),
-        generated=survey_responses,
-    ),
-    "loyalty_accounts": _Kind(
-        make=_make_loyalty_account,
-        change=_change_loyalty_account,
-        id_of=lambda n: LoyaltyAccountId(f"la-{n:04d}"),
-        lookups=(
-            _Lookup("for_customer", _by_customer),
-            _Lookup("for_program", lambda a: [(a.program_id,)]),
-            _Lookup("in_tier", lambda a: [(a.tier,)]),
-        ),
-        generated=loyalty_accounts,
-    ),
-    "leads": _Kind(
-        make=_make_lead,
-        change=_change_lead,
-        id_of=lambda n: LeadId(f"lead-{n:04d}"),
-        lookups=(
-            _Lookup("for_customer", _by_customer),
-            _Lookup("with_status", _by_status),
-            _Lookup("from_source", lambda lead: [(lead.source,)]),
-            _Lookup("assigned_to", lambda lead: _one(lead.owner)),
-        ),
-        generated=leads,
-        names_customer=False,
-    ),
-    "opportunities": _Kind(
-        make=_make_opportunity,
-        change=_change_opportunity,
-        id_of=lambda n: OpportunityId(f"opp-{n:04d}"),
-        lookups=(
-            _Lookup("for_customer", _by_customer),
-            _Lookup("in_stage", lambda deal: [(deal.stage,)]),
-            _Lookup("owned_by", lambda deal: [(deal.owner,)]),
-        ),
-        generated=opportunities,
-    ),
-}
+AGGREGATE_REPOSITORIES: Final[dict[str, _Kind]] = {name: _kind(name) for name in _MAKERS}
 
 
 def _repository(uow: UnitOfWork, name: str) -> Any:

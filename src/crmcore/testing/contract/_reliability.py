@@ -36,6 +36,7 @@ from crmcore.testing.contract._support import (
     _phones,
     _raises,
     _true,
+    _with_customers,
     _with_email,
 )
 
@@ -97,12 +98,7 @@ class ReliabilityContract(ABC):
     # -- helpers ----------------------------------------------------------------------------
 
     def _commit_customers(self, *numbers: int) -> UnitOfWork:
-        uow = self.make_unit_of_work()
-        with uow:
-            for number in numbers:
-                uow.customers.add(_make_customer(number))
-            uow.commit()
-        return uow
+        return _with_customers(self.make_unit_of_work(), *numbers)
 
     def _pending_ids(self) -> list[str]:
         return [event.event_id for event in self.make_unit_of_work().collect_events()]

@@ -146,6 +146,15 @@ def _drain(uow: UnitOfWork) -> list[DomainEvent]:
     return events
 
 
+def _with_customers(uow: UnitOfWork, *numbers: int) -> UnitOfWork:
+    """``uow`` after committing new customers ``numbers`` in it."""
+    with uow:
+        for number in numbers:
+            uow.customers.add(_make_customer(number))
+        uow.commit()
+    return uow
+
+
 def _clear(uow: UnitOfWork) -> None:
     """Remove every aggregate of every repository (in one unit) and drain the outbox."""
     with uow:

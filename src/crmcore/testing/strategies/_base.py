@@ -5,12 +5,13 @@ from __future__ import annotations
 import functools
 import string
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, localcontext
 from enum import StrEnum
 from typing import Any, Final, TypeVar
 
+import attrs
 from dateutil.relativedelta import relativedelta
 from hypothesis import strategies as st
 
@@ -32,7 +33,6 @@ from crmcore.commerce import (
     SubscriptionId,
 )
 from crmcore.customers import (
-    COUNTRY_CODES,
     Channel,
     CustomerId,
 )
@@ -317,6 +317,19 @@ def _non_empty(values: tuple[_T, ...], path: str) -> tuple[_T, ...]:
     return tuple(dict.fromkeys(values))
 
 
+def _id_choices(value: object, path: str, cls: type[Any]) -> tuple[Any, ...] | None:
+    """The distinct ids of ``value``, each exactly a ``cls``; ``None`` for none given."""
+    if value is None:
+        return None
+
+    def check(item: object, item_path: str) -> Any:
+        if type(item) is not cls:
+            raise InvalidType(f"must be a {cls.__name__}, not {type_name(item)}", path=item_path)
+        return item
+
+    return _non_empty(tuple_of(value, path, check), path)
+
+
 def _enum_choices(values: Iterable[_E | str] | None, path: str, enum: type[_E]) -> tuple[_E, ...]:
     if values is None:
         return tuple(enum)
@@ -338,17 +351,6 @@ def _currency_code(value: object, path: str) -> str:
         return currency(value).code
     except ValidationError as exc:
         raise exc.under(path) from None
-
-
-def _country_code(value: object, path: str) -> str:
-    if not isinstance(value, str):
-        raise InvalidType(f"must be a country code str, not {type_name(value)}", path=path)
-    code = value.strip().upper()
-    if code not in COUNTRY_CODES:
-        raise ValidationError(
-            "must be an ISO 3166-1 alpha-2 country code such as 'ID'", path=path, code="country"
-        )
-    return code
 
 
 # -- small building blocks ------------------------------------------------------------------
@@ -831,6 +833,31 @@ def _shuffle(draw: st.DrawFn, items: list[Any]) -> None:
     for last in range(len(items) - 1, 0, -1):
         other = draw(st.integers(min_value=0, max_value=last))
         items[last], items[other] = items[other], items[last]
+
+
+@attrs.frozen
+class _History:
+    """What every generated aggregate history is drawn from.
+
+    Its customers, the most commands after the first, and when the first
+    command happens; each aggregate's plan adds its own choices.
+    """
+
+    customers: st.SearchStrategy[CustomerId]
+    max_steps: int
+    start: st.SearchStrategy[datetime]
+
+
+def _as_drawn(built: st.SearchStrategy[_A], pending_events: object) -> st.SearchStrategy[_A]:
+    """``built``, or (``pending_events`` false) its aggregates as a repository stores them."""
+    return built if _bool_arg(pending_events, "$.pending_events") else built.map(_stored)
+
+
+def _command_times(draw: st.DrawFn, at: datetime, max_steps: int) -> Iterator[datetime]:
+    """The times of up to ``max_steps`` commands after ``at``, each no earlier than the last."""
+    for _ in range(draw(st.integers(min_value=0, max_value=max_steps))):
+        at = _later(at, draw(_STEP_OFFSETS))
+        yield at
 
 
 def _stored(aggregate: _A) -> _A:

@@ -43,11 +43,14 @@ from crmcore.customers import (
 from crmcore.testing.strategies._base import (
     _PLAN_NAMES,
     _STEP_OFFSETS,
+    _as_drawn,
     _bool_arg,
     _categories,
+    _command_times,
     _currency_choices,
     _customer_choices,
     _enum_choices,
+    _History,
     _ids_of,
     _int_arg,
     _later,
@@ -57,7 +60,6 @@ from crmcore.testing.strategies._base import (
     _reasons,
     _short_texts,
     _snake_names,
-    _stored,
     _window,
     aware_datetimes,
     currency_codes,
@@ -147,25 +149,21 @@ def orders(
         currencies=_currency_choices(currencies),
         max_lines=_int_arg(max_lines, "$.max_lines", minimum=1, maximum=500),
         max_steps=_int_arg(max_steps, "$.max_steps", maximum=100),
-        placed=_window(min_created_at, max_created_at),
+        start=_window(min_created_at, max_created_at),
     )
-    built = _orders(plan)
-    return built if _bool_arg(pending_events, "$.pending_events") else built.map(_stored)
+    return _as_drawn(_orders(plan), pending_events)
 
 
 @attrs.frozen
-class _OrderPlan:
-    customers: st.SearchStrategy[CustomerId]
+class _OrderPlan(_History):
     currencies: tuple[str, ...]
     max_lines: int
-    max_steps: int
-    placed: st.SearchStrategy[datetime]
 
 
 @st.composite
 def _orders(draw: st.DrawFn, plan: _OrderPlan) -> Order:
     code = draw(st.sampled_from(plan.currencies))
-    at = draw(plan.placed)
+    at = draw(plan.start)
     order = Order.place(
         draw(_ids_of(OrderId)),
         customer_id=draw(plan.customers),
@@ -383,23 +381,19 @@ def subscriptions(
         customers=_customer_choices(customer_ids, "$.customer_ids"),
         plans=_plans(_currency_choices(currencies), None),
         max_steps=_int_arg(max_steps, "$.max_steps", maximum=100),
-        started=_window(min_created_at, max_created_at),
+        start=_window(min_created_at, max_created_at),
     )
-    built = _subscriptions(plan)
-    return built if _bool_arg(pending_events, "$.pending_events") else built.map(_stored)
+    return _as_drawn(_subscriptions(plan), pending_events)
 
 
 @attrs.frozen
-class _SubscriptionPlan:
-    customers: st.SearchStrategy[CustomerId]
+class _SubscriptionPlan(_History):
     plans: st.SearchStrategy[Plan]
-    max_steps: int
-    started: st.SearchStrategy[datetime]
 
 
 @st.composite
 def _subscriptions(draw: st.DrawFn, plan: _SubscriptionPlan) -> Subscription:
-    at = draw(plan.started)
+    at = draw(plan.start)
     sub = Subscription.start(
         draw(_ids_of(SubscriptionId)),
         customer_id=draw(plan.customers),
@@ -408,12 +402,11 @@ def _subscriptions(draw: st.DrawFn, plan: _SubscriptionPlan) -> Subscription:
         periods=draw(st.none() | st.integers(min_value=1, max_value=24)),
         grace_days=draw(st.integers(min_value=0, max_value=30)),
     )
-    for _ in range(draw(st.integers(min_value=0, max_value=plan.max_steps))):
-        at = _later(at, draw(_STEP_OFFSETS))
+    for when in _command_times(draw, at, plan.max_steps):
         # Keep the subscription current first, as a host application does: time-based
         # changes (a cancellation taking effect) are recorded before anything later.
-        sub = sub.refresh(at=at)
-        sub = draw(st.sampled_from(_subscription_options(sub, at)))(draw, sub, at)
+        sub = sub.refresh(at=when)
+        sub = draw(st.sampled_from(_subscription_options(sub, when)))(draw, sub, when)
     return sub
 
 

@@ -37,6 +37,7 @@ from crmcore.lifecycle import (
     RELATIONSHIP_LADDER,
     LifecycleDefinition,
 )
+from crmcore.teams import normalize_country
 from crmcore.testing.strategies._base import (
     _ADDRESS_CHARS,
     _ADDRESS_LABELS,
@@ -65,7 +66,6 @@ from crmcore.testing.strategies._base import (
     _bool_arg,
     _check_order,
     _concat,
-    _country_code,
     _domains,
     _enum_choices,
     _generated_names,
@@ -231,7 +231,7 @@ def postal_addresses(*, countries: Iterable[str] | None = None) -> st.SearchStra
     if countries is None:
         return _postal_addresses(tuple(sorted(COUNTRY_CODES)))
     return _postal_addresses(
-        _non_empty(tuple_of(countries, "$.countries", _country_code), "$.countries")
+        _non_empty(tuple_of(countries, "$.countries", normalize_country), "$.countries")
     )
 
 

@@ -35,8 +35,8 @@ from crmcore.testing.strategies._base import (
     _GIVEN_NAMES,
     _PLATFORMS,
     _STEP_OFFSETS,
+    _as_drawn,
     _ascii_slugs,
-    _bool_arg,
     _concat,
     _customer_choices,
     _domains,
@@ -46,7 +46,6 @@ from crmcore.testing.strategies._base import (
     _later,
     _multiline_texts,
     _non_empty,
-    _stored,
     _window,
 )
 
@@ -89,7 +88,7 @@ def reviews(
         _non_empty(rating_choices, "$.ratings"),
         _window(min_created_at, max_created_at),
     )
-    return built if _bool_arg(pending_events, "$.pending_events") else built.map(_stored)
+    return _as_drawn(built, pending_events)
 
 
 @functools.cache
@@ -170,7 +169,7 @@ def survey_responses(
         _customer_choices(customer_ids, "$.customer_ids"),
         _window(min_created_at, max_created_at),
     )
-    return built if _bool_arg(pending_events, "$.pending_events") else built.map(_stored)
+    return _as_drawn(built, pending_events)
 
 
 @st.composite

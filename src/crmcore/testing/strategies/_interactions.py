@@ -29,14 +29,13 @@ from crmcore.service import (
 )
 from crmcore.testing.strategies._base import (
     _STEP_OFFSETS,
-    _bool_arg,
+    _as_drawn,
     _customer_choices,
     _enum_choices,
     _ids_of,
     _later,
     _multiline_texts,
     _short_texts,
-    _stored,
     _window,
 )
 
@@ -91,7 +90,7 @@ def interactions(
         pairs,
         _window(min_created_at, max_created_at),
     )
-    return built if _bool_arg(pending_events, "$.pending_events") else built.map(_stored)
+    return _as_drawn(built, pending_events)
 
 
 _DURATIONS: Final = st.integers(min_value=0, max_value=86_400).map(

@@ -37,19 +37,18 @@ from crmcore.loyalty import (
     Tier,
 )
 from crmcore.testing.strategies._base import (
-    _STEP_OFFSETS,
-    _bool_arg,
+    _as_drawn,
     _categories,
+    _command_times,
     _currency_choices,
     _customer_choices,
+    _History,
     _ids_of,
     _int_arg,
-    _later,
     _of_units,
     _reasons,
     _short_texts,
     _snake_names,
-    _stored,
     _window,
     aware_datetimes,
 )
@@ -207,18 +206,14 @@ def loyalty_accounts(
         programs=programs,
         customers=_customer_choices(customer_ids, "$.customer_ids"),
         max_steps=_int_arg(max_steps, "$.max_steps", maximum=100),
-        enrolled=_window(min_created_at, max_created_at),
+        start=_window(min_created_at, max_created_at),
     )
-    built = _loyalty_accounts(plan)
-    return built if _bool_arg(pending_events, "$.pending_events") else built.map(_stored)
+    return _as_drawn(_loyalty_accounts(plan), pending_events)
 
 
 @attrs.frozen
-class _AccountPlan:
+class _AccountPlan(_History):
     programs: st.SearchStrategy[LoyaltyProgram]
-    customers: st.SearchStrategy[CustomerId]
-    max_steps: int
-    enrolled: st.SearchStrategy[datetime]
 
 
 #: One command of a generated account history: (draw, account, program, when) -> account.
@@ -228,19 +223,18 @@ _AccountStep = Callable[[st.DrawFn, LoyaltyAccount, LoyaltyProgram, datetime], L
 @st.composite
 def _loyalty_accounts(draw: st.DrawFn, plan: _AccountPlan) -> LoyaltyAccount:
     program = draw(plan.programs)
-    at = draw(plan.enrolled)
+    at = draw(plan.start)
     account = LoyaltyAccount.enroll(
         draw(_ids_of(LoyaltyAccountId)),
         customer_id=draw(plan.customers),
         program=program,
         at=at,
     )
-    for _ in range(draw(st.integers(min_value=0, max_value=plan.max_steps))):
-        at = _later(at, draw(_STEP_OFFSETS))
+    for when in _command_times(draw, at, plan.max_steps):
         options = [_earning_for_order, _earning, _gifting, _expiring, _evaluating]
-        if account.available(at) > 0:
+        if account.available(when) > 0:
             options.append(_redeeming)
-        account = draw(st.sampled_from(options))(draw, account, program, at)
+        account = draw(st.sampled_from(options))(draw, account, program, when)
     return account
 
 

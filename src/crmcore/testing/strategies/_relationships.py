@@ -9,9 +9,8 @@ from typing import Any, Final
 
 from hypothesis import strategies as st
 
-from crmcore._kernel._checks import tuple_of, type_name
 from crmcore.customers import CustomerId
-from crmcore.errors import InvalidType, ValidationError
+from crmcore.errors import ValidationError
 from crmcore.parties import (
     ContactRole,
     HierarchyNode,
@@ -27,15 +26,15 @@ from crmcore.parties import (
 from crmcore.parties._relationships import MAX_ROLES
 from crmcore.testing.strategies._base import (
     _STEP_OFFSETS,
+    _as_drawn,
     _bool_arg,
     _enum_choices,
+    _id_choices,
     _id_texts,
     _int_arg,
     _later,
-    _non_empty,
     _short_texts,
     _snake_names,
-    _stored,
     _window,
     customer_ids,
 )
@@ -76,16 +75,8 @@ def _roles(kind: RelationshipKind) -> st.SearchStrategy[list[str]]:
 
 
 def _party_pool(value: object) -> tuple[CustomerId, ...] | None:
-    if value is None:
-        return None
-
-    def check(item: object, path: str) -> CustomerId:
-        if type(item) is not CustomerId:
-            raise InvalidType(f"must be a CustomerId, not {type_name(item)}", path=path)
-        return item
-
-    pool = _non_empty(tuple_of(value, "$.party_ids", check), "$.party_ids")
-    if len(pool) < 2:  # two parties make a relationship
+    pool: tuple[CustomerId, ...] | None = _id_choices(value, "$.party_ids", CustomerId)
+    if pool is not None and len(pool) < 2:  # two parties make a relationship
         raise ValidationError(
             "must hold at least two distinct ids", path="$.party_ids", code="too_few"
         )
@@ -124,8 +115,9 @@ def relationships(
     """
     choices = _enum_choices(kinds, "$.kinds", RelationshipKind)
     pool = _party_pool(party_ids)
-    built = _relationships(choices, pool, _window(min_created_at, max_created_at))
-    return built if _bool_arg(pending_events, "$.pending_events") else built.map(_stored)
+    return _as_drawn(
+        _relationships(choices, pool, _window(min_created_at, max_created_at)), pending_events
+    )
 
 
 def _pair(pool: tuple[CustomerId, ...] | None) -> st.SearchStrategy[list[CustomerId]]:

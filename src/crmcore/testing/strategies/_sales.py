@@ -34,19 +34,18 @@ from crmcore.sales import (
     StageKind,
 )
 from crmcore.testing.strategies._base import (
-    _STEP_OFFSETS,
-    _bool_arg,
+    _as_drawn,
+    _command_times,
     _currency_choices,
     _customer_choices,
     _enum_choices,
+    _History,
     _ids_of,
     _int_arg,
-    _later,
     _prices,
     _reasons,
     _short_texts,
     _snake_names,
-    _stored,
     _window,
     tags,
 )
@@ -130,18 +129,14 @@ def leads(
         customers=_customer_choices(customer_ids, "$.customer_ids"),
         sources=_enum_choices(sources, "$.sources", LeadSource),
         max_steps=_int_arg(max_steps, "$.max_steps", maximum=100),
-        captured=_window(min_created_at, max_created_at),
+        start=_window(min_created_at, max_created_at),
     )
-    built = _leads(plan)
-    return built if _bool_arg(pending_events, "$.pending_events") else built.map(_stored)
+    return _as_drawn(_leads(plan), pending_events)
 
 
 @attrs.frozen
-class _LeadPlan:
-    customers: st.SearchStrategy[CustomerId]
+class _LeadPlan(_History):
     sources: tuple[LeadSource, ...]
-    max_steps: int
-    captured: st.SearchStrategy[datetime]
 
 
 #: One command of a generated lead history: (draw, lead, customers, when) -> lead.
@@ -154,7 +149,7 @@ _BANT_SCORES: Final = st.builds(
 
 @st.composite
 def _leads(draw: st.DrawFn, plan: _LeadPlan) -> Lead:
-    at = draw(plan.captured)
+    at = draw(plan.start)
     lead = Lead.capture(
         draw(_ids_of(LeadId)),
         name=draw(person_names() | organization_names()),
@@ -166,9 +161,8 @@ def _leads(draw: st.DrawFn, plan: _LeadPlan) -> Lead:
         referred_by=draw(st.none() | plan.customers),
         owner=draw(st.none() | _ids_of(StaffId)),
     )
-    for _ in range(draw(st.integers(min_value=0, max_value=plan.max_steps))):
-        at = _later(at, draw(_STEP_OFFSETS))
-        lead = draw(st.sampled_from(_lead_options(lead)))(draw, lead, plan.customers, at)
+    for when in _command_times(draw, at, plan.max_steps):
+        lead = draw(st.sampled_from(_lead_options(lead)))(draw, lead, plan.customers, when)
     return lead
 
 
@@ -279,19 +273,15 @@ def opportunities(
         pipelines=pipelines,
         currencies=_currency_choices(currencies),
         max_steps=_int_arg(max_steps, "$.max_steps", maximum=100),
-        opened=_window(min_created_at, max_created_at),
+        start=_window(min_created_at, max_created_at),
     )
-    built = _opportunities(plan)
-    return built if _bool_arg(pending_events, "$.pending_events") else built.map(_stored)
+    return _as_drawn(_opportunities(plan), pending_events)
 
 
 @attrs.frozen
-class _OpportunityPlan:
-    customers: st.SearchStrategy[CustomerId]
+class _OpportunityPlan(_History):
     pipelines: st.SearchStrategy[PipelineDefinition]
     currencies: tuple[str, ...]
-    max_steps: int
-    opened: st.SearchStrategy[datetime]
 
 
 #: One command of a generated opportunity history: (draw, deal, pipeline, when) -> deal.
@@ -302,7 +292,7 @@ _CLOSE_DAYS: Final = st.integers(min_value=0, max_value=365).map(lambda n: timed
 @st.composite
 def _opportunities(draw: st.DrawFn, plan: _OpportunityPlan) -> Opportunity:
     pipeline = draw(plan.pipelines)
-    at = draw(plan.opened)
+    at = draw(plan.start)
     next_step = draw(st.none() | _short_texts())
     deal = Opportunity.open(
         draw(_ids_of(OpportunityId)),
@@ -318,9 +308,8 @@ def _opportunities(draw: st.DrawFn, plan: _OpportunityPlan) -> Opportunity:
         next_step_due=None if next_step is None else at.date() + draw(_CLOSE_DAYS),
         lead_id=draw(st.none() | _ids_of(LeadId)),
     )
-    for _ in range(draw(st.integers(min_value=0, max_value=plan.max_steps))):
-        at = _later(at, draw(_STEP_OFFSETS))
-        deal = draw(st.sampled_from(_opportunity_options(deal)))(draw, deal, pipeline, at)
+    for when in _command_times(draw, at, plan.max_steps):
+        deal = draw(st.sampled_from(_opportunity_options(deal)))(draw, deal, pipeline, when)
     return deal
 
 

@@ -40,18 +40,17 @@ from crmcore.testing.strategies._base import (
     _POLICY_NAMES,
     _ROLES,
     _RULE_NAMES,
-    _STEP_OFFSETS,
-    _bool_arg,
+    _as_drawn,
+    _command_times,
     _customer_choices,
     _enum_choices,
+    _History,
     _ids_of,
     _int_arg,
-    _later,
     _multiline_texts,
     _reasons,
     _short_texts,
     _snake_names,
-    _stored,
     _window,
     aware_datetimes,
 )
@@ -95,24 +94,20 @@ def cases(
         kinds=_enum_choices(kinds, "$.kinds", CaseKind),
         priorities=_enum_choices(priorities, "$.priorities", CasePriority),
         max_steps=_int_arg(max_steps, "$.max_steps", maximum=100),
-        opened=_window(min_created_at, max_created_at),
+        start=_window(min_created_at, max_created_at),
     )
-    built = _cases(plan)
-    return built if _bool_arg(pending_events, "$.pending_events") else built.map(_stored)
+    return _as_drawn(_cases(plan), pending_events)
 
 
 @attrs.frozen
-class _CasePlan:
-    customers: st.SearchStrategy[CustomerId]
+class _CasePlan(_History):
     kinds: tuple[CaseKind, ...]
     priorities: tuple[CasePriority, ...]
-    max_steps: int
-    opened: st.SearchStrategy[datetime]
 
 
 @st.composite
 def _cases(draw: st.DrawFn, plan: _CasePlan) -> Case:
-    at = draw(plan.opened)
+    at = draw(plan.start)
     case = Case.open(
         draw(_ids_of(CaseId)),
         customer_id=draw(plan.customers),
@@ -126,9 +121,8 @@ def _cases(draw: st.DrawFn, plan: _CasePlan) -> Case:
         order_id=draw(st.none() | _ids_of(OrderId)),
     )
     steps = (_responding, _moving_case, _assigning, _prioritizing, _escalating)
-    for _ in range(draw(st.integers(min_value=0, max_value=plan.max_steps))):
-        at = _later(at, draw(_STEP_OFFSETS))
-        case = draw(st.sampled_from(steps))(draw, case, at)
+    for when in _command_times(draw, at, plan.max_steps):
+        case = draw(st.sampled_from(steps))(draw, case, when)
     return case
 
 

@@ -10,10 +10,9 @@ from typing import Any, Final
 
 from hypothesis import strategies as st
 
-from crmcore._kernel._checks import tuple_of, type_name
+from crmcore._kernel._checks import tuple_of
 from crmcore._kernel._ids import StaffId
 from crmcore.customers import COUNTRY_CODES
-from crmcore.errors import InvalidType
 from crmcore.teams import (
     Assignment,
     AssignmentRule,
@@ -41,15 +40,15 @@ from crmcore.teams._territories import MAX_EMPLOYEES
 from crmcore.testing.strategies._base import (
     _GIVEN_NAMES,
     _REGIONS,
-    _STEP_OFFSETS,
+    _as_drawn,
     _bool_arg,
+    _command_times,
     _concat,
+    _id_choices,
     _id_texts,
     _int_arg,
-    _later,
     _non_empty,
     _snake_names,
-    _stored,
     _window,
     tags,
 )
@@ -100,22 +99,20 @@ def _territory_ids() -> st.SearchStrategy[TerritoryId]:
     return _id_texts("territory").map(TerritoryId)
 
 
-def _id_choices(value: object, path: str, cls: type[Any]) -> tuple[Any, ...] | None:
-    if value is None:
-        return None
-
-    def check(item: object, item_path: str) -> Any:
-        if type(item) is not cls:
-            raise InvalidType(f"must be a {cls.__name__}, not {type_name(item)}", path=item_path)
-        return item
-
-    return _non_empty(tuple_of(value, path, check), path)
-
-
 def _from_choices(
     choices: tuple[Any, ...] | None, default: st.SearchStrategy[Any]
 ) -> st.SearchStrategy[Any]:
     return default if choices is None else st.sampled_from(choices)
+
+
+def _staff_choice(staff_ids: Iterable[StaffId] | None) -> st.SearchStrategy[StaffId]:
+    """One of ``staff_ids`` (checked as ``$.staff_ids``), or any staff id."""
+    return _from_choices(_id_choices(staff_ids, "$.staff_ids", StaffId), _staff_id_values())
+
+
+def _team_choice(team_ids: Iterable[TeamId] | None) -> st.SearchStrategy[TeamId]:
+    """One of ``team_ids`` (checked as ``$.team_ids``), or any team id."""
+    return _from_choices(_id_choices(team_ids, "$.team_ids", TeamId), _team_ids())
 
 
 # -- staff members --------------------------------------------------------------------------
@@ -162,7 +159,7 @@ def staff_members(
         ValidationError: an invalid role, a bound out of range, crossed bounds,
             an empty choice.
     """
-    ids = _from_choices(_id_choices(staff_ids, "$.staff_ids", StaffId), _staff_id_values())
+    ids = _staff_choice(staff_ids)
     if roles is None:
         role_choices = _roles()
     else:
@@ -174,7 +171,7 @@ def staff_members(
         _int_arg(max_steps, "$.max_steps", maximum=100),
         _window(min_created_at, max_created_at),
     )
-    return built if _bool_arg(pending_events, "$.pending_events") else built.map(_stored)
+    return _as_drawn(built, pending_events)
 
 
 @st.composite
@@ -192,19 +189,18 @@ def _staff_members(
         roles=draw(st.lists(roles, max_size=3)),
         at=at,
     )
-    for _ in range(draw(st.integers(min_value=0, max_value=max_steps))):
-        at = _later(at, draw(_STEP_OFFSETS))
+    for when in _command_times(draw, at, max_steps):
         step = draw(st.sampled_from(("rename", "grant", "revoke", "deactivate", "reactivate")))
         if step == "rename":
-            member = member.rename(draw(_display_names()), at=at)
+            member = member.rename(draw(_display_names()), at=when)
         elif step == "grant":
-            member = member.grant_role(draw(roles), at=at)
+            member = member.grant_role(draw(roles), at=when)
         elif step == "revoke" and member.roles:
-            member = member.revoke_role(draw(st.sampled_from(member.roles)), at=at)
+            member = member.revoke_role(draw(st.sampled_from(member.roles)), at=when)
         elif step == "deactivate":
-            member = member.deactivate(at=at)
+            member = member.deactivate(at=when)
         elif step == "reactivate":
-            member = member.reactivate(at=at)
+            member = member.reactivate(at=when)
     return member
 
 
@@ -239,14 +235,14 @@ def teams(
         InvalidType: an argument of the wrong type.
         ValidationError: a bound out of range, crossed bounds, an empty choice.
     """
-    ids = _from_choices(_id_choices(staff_ids, "$.staff_ids", StaffId), _staff_id_values())
+    ids = _staff_choice(staff_ids)
     built = _teams(
         ids,
         _int_arg(max_members, "$.max_members", maximum=100),
         _int_arg(max_steps, "$.max_steps", maximum=100),
         _window(min_created_at, max_created_at),
     )
-    return built if _bool_arg(pending_events, "$.pending_events") else built.map(_stored)
+    return _as_drawn(built, pending_events)
 
 
 @functools.cache
@@ -270,17 +266,16 @@ def _teams(
         manager_id=draw(st.none() | ids),
         at=at,
     )
-    for _ in range(draw(st.integers(min_value=0, max_value=max_steps))):
-        at = _later(at, draw(_STEP_OFFSETS))
+    for when in _command_times(draw, at, max_steps):
         step = draw(st.sampled_from(("add", "remove", "manager", "rename")))
         if step == "add":
-            team = team.add_member(draw(ids), at=at)
+            team = team.add_member(draw(ids), at=when)
         elif step == "remove" and team.members:
-            team = team.remove_member(draw(st.sampled_from(team.members)), at=at)
+            team = team.remove_member(draw(st.sampled_from(team.members)), at=when)
         elif step == "manager":
-            team = team.change_manager(draw(st.none() | ids), at=at)
+            team = team.change_manager(draw(st.none() | ids), at=when)
         elif step == "rename":
-            team = team.rename(draw(_team_names()), at=at)
+            team = team.rename(draw(_team_names()), at=when)
     return team
 
 
@@ -433,8 +428,8 @@ def pools(
         InvalidType: an item that is not an id of its kind.
         ValidationError: an empty choice.
     """
-    staff = _from_choices(_id_choices(staff_ids, "$.staff_ids", StaffId), _staff_id_values())
-    team = _from_choices(_id_choices(team_ids, "$.team_ids", TeamId), _team_ids())
+    staff = _staff_choice(staff_ids)
+    team = _team_choice(team_ids)
     return _pools(staff, team)
 
 
@@ -467,8 +462,8 @@ def territory_routes(
         InvalidType: an item that is not an id of its kind.
         ValidationError: an empty choice.
     """
-    staff = _from_choices(_id_choices(staff_ids, "$.staff_ids", StaffId), _staff_id_values())
-    team = _from_choices(_id_choices(team_ids, "$.team_ids", TeamId), _team_ids())
+    staff = _staff_choice(staff_ids)
+    team = _team_choice(team_ids)
     return _territory_ids().flatmap(lambda territory_id: _routes_to(territory_id, staff, team))
 
 
@@ -515,8 +510,8 @@ def assignment_rules(
         InvalidType: an argument of the wrong type.
         ValidationError: a bound out of range, an empty choice.
     """
-    staff = _from_choices(_id_choices(staff_ids, "$.staff_ids", StaffId), _staff_id_values())
-    team = _from_choices(_id_choices(team_ids, "$.team_ids", TeamId), _team_ids())
+    staff = _staff_choice(staff_ids)
+    team = _team_choice(team_ids)
     count = _int_arg(max_territories, "$.max_territories", maximum=50)
     return _assignment_rules(staff, team, territory_sets(max_territories=count))
 
@@ -551,7 +546,7 @@ def round_robin_cursors(
         InvalidType: an item that is not a StaffId.
         ValidationError: an empty choice.
     """
-    staff = _from_choices(_id_choices(staff_ids, "$.staff_ids", StaffId), _staff_id_values())
+    staff = _staff_choice(staff_ids)
     return st.builds(RoundRobinCursor, _pool_keys(), staff)
 
 
