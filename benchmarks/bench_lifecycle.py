@@ -196,8 +196,13 @@ def hand_written(rows: list[tuple], at: datetime) -> list:  # noqa: C901 - one l
             justified = 2
         rung = rungs.get(stage)
         if rung is not None:
-            if justified > rung or (rung >= 2 and last is not None and last <= lapse_cut):
+            if rung >= 5:  # member, advocate, partner: held by a relationship, not by purchases
+                if justified != rung:
+                    movers.append(cid)
+            elif justified > rung or (rung >= 2 and last is not None and last <= lapse_cut):
                 movers.append(cid)
+        elif count > 0 and justified >= 5:  # lapsed or churned, back to a relationship rung
+            movers.append(cid)
         elif last is not None and (last > since or (stage == "lapsed" and last <= churn_cut)):
             movers.append(cid)
     return movers
@@ -246,6 +251,8 @@ def plan_at_scale(n: int, repeats: int) -> None:
         row_of(f"c-{index:07d}", *pool[index % POOL]) for index in range(n)
     ]  # ids are unique; the pool's customers and facts repeat
     movers = per_customer(rows[:POOL], customers, NIGHT)
+    if set(hand_written(rows[:POOL], NIGHT)) != {customer_id for customer_id, _ in movers}:
+        raise SystemExit("the hand-written baseline finds other movers than progression")
     contenders: dict[str, Callable[[], object]] = {
         "per-customer": lambda: per_customer(rows, customers, NIGHT),
         "hand-written": lambda: hand_written(rows, NIGHT),

@@ -139,7 +139,7 @@ def test_loyalty_referrals_and_partnership_lift_a_buyer_to_the_highest_rung(extr
 
 
 def test_rungs_above_prospect_need_a_purchase():
-    """Loyalty membership or a partner agreement without a purchase leaves a suspect."""
+    """Loyalty membership or a partner relationship without a purchase leaves a suspect."""
     facts = Facts(loyalty_member=True, partner_agreement=True, referrals=4)
     assert "suspect" == justified_rung(facts, at(1), DEFAULT_POLICY)
     assert () == progression_steps(customer(), facts, at=at(1))
@@ -232,21 +232,123 @@ def test_an_imported_customer_with_old_purchases_climbs_then_lapses():
 
 
 def test_progression_does_not_demote_unless_asked():
-    """By default demotion stays an explicit trigger; with demote=True the facts rule."""
-    partner = progress(customer(), bought(2, 5, 9, partner_agreement=True), at=at(10))
-    facts = bought(2, 5, 9)
-    assert () == progression_steps(partner, facts, at=at(11))
-    steps = progression_steps(partner, facts, at=at(11), policy=ProgressionPolicy(demote=True))
-    assert ["advocate", "member", "client", "repeat_customer"] == [s.to_stage for s in steps]
-    assert {ProgressionRule.DEMOTION} == {s.rule for s in steps}
-    assert {"demote"} == {s.trigger for s in steps}
+    """By default demotion on the purchase rungs stays an explicit trigger; demote=True obeys the facts."""
+    client = progress(customer(), bought(5, 5, 380), at=at(381))
+    assert "client" == client.lifecycle.stage
+    facts = bought(2, 5, 380)  # fewer purchases than recorded: a corrected import
+    assert () == progression_steps(client, facts, at=at(382))
+    steps = progression_steps(client, facts, at=at(382), policy=ProgressionPolicy(demote=True))
+    assert [("demote", "repeat_customer", ProgressionRule.DEMOTION)] == summary(steps)
 
 
-def test_a_quiet_customer_lapses_rather_than_climbing():
-    """A buyer past the lapse window is lapsed where they stand, not promoted."""
+def test_a_quiet_customer_lapses_rather_than_climbing_the_purchase_rungs():
+    """A buyer past the lapse window is lapsed where they stand, not promoted by old purchases."""
+    first = progress(customer(), bought(1, 5, 5), at=at(6))
+    steps = progression_steps(first, bought(2, 3, 5), at=at(400))
+    assert ["lapse"] == [s.trigger for s in steps]
+
+
+# -- the relationship rungs ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("held", "stage"),
+    [
+        ({"loyalty_member": True}, "member"),
+        ({"referrals": 1}, "advocate"),
+        ({"partner_agreement": True}, "partner"),
+    ],
+)
+def test_purchase_inactivity_never_demotes_a_relationship_rung(held, stage):
+    """Behaviour change: a member, advocate or partner no longer lapses or churns for not buying."""
+    placed = progress(customer(), bought(2, 5, 9, **held), at=at(10))
+    assert stage == placed.lifecycle.stage
+    for later in (400, 800, 5000):
+        assert () == progression_steps(placed, bought(2, 5, 9, **held), at=at(later))
+
+
+def test_a_quiet_buyer_who_joins_the_loyalty_program_becomes_a_member():
+    """Behaviour change: joining, advocating or partnering lifts a quiet buyer instead of lapsing them."""
     first = progress(customer(), bought(1, 5, 5), at=at(6))
     steps = progression_steps(first, bought(1, 5, 5, loyalty_member=True), at=at(400))
-    assert ["lapse"] == [s.trigger for s in steps]
+    assert [("join_loyalty", "member", ProgressionRule.LOYALTY_MEMBERSHIP)] == summary(steps)
+    assert at(400) == steps[0].at
+
+
+@pytest.mark.parametrize("stage", ["lapsed", "churned"])
+def test_a_lapsed_customer_holding_a_relationship_rung_returns_to_it(stage):
+    """Behaviour change: a lapsed member is a member again, at the evaluation time."""
+    gone = progress(customer(), bought(1, 5, 5), at=at(900 if stage == "churned" else 400))
+    assert stage == gone.lifecycle.stage
+    steps = progression_steps(gone, bought(1, 5, 5, partner_agreement=True), at=at(1000))
+    assert [("win_back_to_partner", "partner", ProgressionRule.PARTNER_AGREEMENT)] == summary(steps)
+    assert at(1000) == steps[0].at
+    # A purchase after leaving dates the return at the purchase, as any win-back.
+    steps = progression_steps(gone, bought(2, 5, 950, loyalty_member=True), at=at(1000))
+    assert [("win_back_to_member", at(950), ProgressionRule.WIN_BACK)] == [
+        (s.trigger, s.at, s.rule) for s in steps
+    ]
+
+
+@pytest.mark.parametrize(
+    ("held", "still", "target", "rule"),
+    [
+        ({"partner_agreement": True}, {"referrals": 1}, "advocate", "partnership_ended"),
+        ({"partner_agreement": True}, {"loyalty_member": True}, "member", "partnership_ended"),
+        ({"partner_agreement": True}, {}, "repeat_customer", "partnership_ended"),
+        ({"referrals": 2}, {"loyalty_member": True}, "member", "referrals_lapsed"),
+        ({"referrals": 2}, {"referrals": 0}, "repeat_customer", "referrals_lapsed"),
+        ({"loyalty_member": True}, {}, "repeat_customer", "membership_ended"),
+    ],
+)
+def test_each_relationship_rung_has_its_own_way_out(held, still, target, rule):
+    """Behaviour change: the rung is left when its relationship ends, whatever `demote` says."""
+    placed = progress(customer(), bought(2, 5, 9, **held), at=at(10))
+    for policy in (DEFAULT_POLICY, ProgressionPolicy(demote=True)):
+        steps = progression_steps(placed, bought(2, 5, 9, **still), at=at(30), policy=policy)
+        assert [(f"step_down_to_{target}", target, rule)] == summary(steps)
+        assert at(30) == steps[0].at
+        assert steps[0].reason.startswith(f"{rule}: ")
+    moved = progress(placed, bought(2, 5, 9, **still), at=at(30))
+    assert () == progression_steps(moved, bought(2, 5, 9, **still), at=at(30))
+
+
+def test_an_advocate_who_joins_the_loyalty_program_falls_back_to_member():
+    """An advocate who enrols stays an advocate, and is a member once the referrals stop counting."""
+    advocate = progress(customer(), bought(2, 5, 9, referrals=1), at=at(10))
+    both = bought(2, 5, 9, referrals=1, loyalty_member=True)
+    assert () == progression_steps(advocate, both, at=at(20))
+    member = progress(advocate, bought(2, 5, 9, loyalty_member=True), at=at(900))
+    assert ["become_advocate", "step_down_to_member"] == [
+        c.trigger for c in member.lifecycle.history[-2:]
+    ]
+
+
+def test_leaving_a_relationship_rung_after_a_long_silence_lapses_then_churns():
+    """Off the relationship with the purchase windows run out: lapsed, churned, at evaluation time."""
+    partner = progress(customer(), bought(2, 5, 9, partner_agreement=True), at=at(10))
+    steps = progression_steps(partner, bought(2, 5, 9), at=at(500))
+    assert [("lapse", "lapsed", ProgressionRule.PARTNERSHIP_ENDED)] == summary(steps)
+    steps = progression_steps(partner, bought(2, 5, 9), at=at(1000))
+    assert [
+        ("lapse", "lapsed", ProgressionRule.PARTNERSHIP_ENDED),
+        ("churn", "churned", ProgressionRule.INACTIVITY_CHURN),
+    ] == summary(steps)
+    assert {at(1000)} == {s.at for s in steps}
+
+
+def test_a_relationship_rung_placed_by_hand_follows_the_relationship_alone():
+    """A partner placed by hand with no purchase stays while the partnership holds, then steps down."""
+    partner = LADDER.move_to(customer(), "partner", at=at(1))
+    assert () == progression_steps(partner, Facts(partner_agreement=True), at=at(2))
+    steps = progression_steps(partner, Facts(loyalty_member=True), at=at(2))
+    assert [("step_down_to_member", "member", ProgressionRule.PARTNERSHIP_ENDED)] == summary(steps)
+    steps = progression_steps(partner, Facts(qualified=True), at=at(2))
+    assert [("step_down_to_prospect", "prospect", ProgressionRule.PARTNERSHIP_ENDED)] == summary(
+        steps
+    )
+    # Without a purchase nobody climbs to a relationship rung.
+    assert "suspect" == justified_rung(Facts(partner_agreement=True), at(2), DEFAULT_POLICY)
 
 
 # -- bad input -------------------------------------------------------------------------------

@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 
 from crmcore import Customer, CustomerId, InvalidType, Money, PersonName, ValidationError
 from crmcore.customers import Channel, Purpose
-from crmcore.lifecycle import RELATIONSHIP_LADDER
+from crmcore.lifecycle import CRM_STAGES, RELATIONSHIP_LADDER
+from crmcore.segmentation._snapshot import LADDER
 from crmcore.segmentation import all_of, any_of, field, not_, purchase_facts, snapshot
 from crmcore.testing.strategies import aware_datetimes, customers, moneys
 
@@ -203,6 +204,30 @@ def test_facts_may_not_repeat_attributes_or_lifecycles():
     small = snapshot(tracked, at=later, facts=facts, fields=["attributes.size", "lifecycle.other"])
     assert facts == small
     assert "gold" == snapshot(tracked, at=later, fields=["attributes.tier"])["attributes.tier"]
+
+
+def test_stage_is_always_the_ladder_stage():
+    """``stage`` follows the relationship ladder even when the CRM stages changed last."""
+    assert RELATIONSHIP_LADDER.name == LADDER
+    untracked = ana()
+    on_crm_only = CRM_STAGES.fire(untracked, "qualify", at=AT + timedelta(days=1))
+    on_ladder = RELATIONSHIP_LADDER.fire(on_crm_only, "qualify", at=AT + timedelta(days=2))
+    both = CRM_STAGES.fire(on_ladder, "convert", at=AT + timedelta(days=3))
+    later = AT + timedelta(days=4)
+    assert "enhancement" == both.lifecycle.stage  # the CRM stages changed last
+    ladder = both.lifecycle_of(RELATIONSHIP_LADDER)
+    assert ladder is not None
+    wanted = ["stage", "stage_entered_at", "lifecycle.crm_stages"]
+    for customer, stage, entered, crm in (
+        (untracked, None, None, None),
+        (on_crm_only, None, None, "acquisition"),
+        (both, ladder.stage, ladder.entered_at, "enhancement"),
+    ):
+        full = snapshot(customer, at=later)
+        small = snapshot(customer, at=later, fields=wanted)
+        for snap in (full, small):
+            assert (stage, entered) == (snap["stage"], snap["stage_entered_at"])
+            assert crm == snap.get("lifecycle.crm_stages")
 
 
 def test_customers_without_consent_records_get_each_purposes_default():

@@ -6,7 +6,9 @@ customer between them; :meth:`~LifecycleDefinition.fire` returns a new
 append-only history, and records a ``CustomerStageChanged`` event. Two
 standard definitions ship: :data:`RELATIONSHIP_LADDER` (suspect → … → partner,
 with lapsed and churned) and :data:`CRM_STAGES` (lead generation → … →
-loyalty). :func:`progress` moves customers along the ladder from facts, and
+loyalty). :func:`progress` moves customers along the ladder from facts
+(:func:`ladder_facts` reads the relationship facts: partner relationships,
+loyalty enrolments, referrals), and
 :func:`plan_progression` with :func:`apply_progression` does it for many
 customers at once, loading only those who move;
 :func:`time_in_stages`, :func:`stage_distribution` and :func:`funnel` read
@@ -70,10 +72,12 @@ from crmcore.lifecycle._standard import (
     CRM_STAGES,
     LADDER_RUNGS,
     RELATIONSHIP_LADDER,
+    RELATIONSHIP_RUNGS,
     CrmStage,
     LadderStage,
     crm_stage_for,
 )
+from crmcore.lifecycle._standing import ladder_facts
 
 __all__ = [
     "CRM_STAGES",
@@ -83,6 +87,7 @@ __all__ = [
     "MAX_STATES",
     "MAX_TRANSITIONS",
     "RELATIONSHIP_LADDER",
+    "RELATIONSHIP_RUNGS",
     "START_TRIGGER",
     "CrmStage",
     "Facts",
@@ -107,6 +112,7 @@ __all__ = [
     "crm_stage_for",
     "funnel",
     "justified_rung",
+    "ladder_facts",
     "plan_progression",
     "progress",
     "progression_steps",

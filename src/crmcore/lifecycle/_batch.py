@@ -431,13 +431,26 @@ def _plan(  # noqa: C901, PLR0912, PLR0915 - one loop, so a customer who stays c
 
         rung = rungs.get(stage)
         if rung is not None:
-            if justified == rung or (justified < rung and not demote):
+            if rung >= _MEMBER:
+                # A relationship rung: kept while it holds, whatever the purchases say.
+                if count == 0:  # placed there by hand: the relationship alone decides
+                    if partner:
+                        justified = _PARTNER
+                    elif referrals >= advocate_referrals:
+                        justified = _ADVOCATE
+                    elif loyal:
+                        justified = _MEMBER
+                if justified == rung:
+                    continue
+            elif justified == rung or (justified < rung and not demote):
                 # Where the facts say, unless a buyer has gone quiet past lapse_after.
                 if rung < _FIRST_BUYER or last is None:
                     continue
                 age = when - last
                 if age < lapse_low or (age < lapse_high and not _ended(last, lapse_after, when)):
                     continue
+        elif justified >= _MEMBER:
+            pass  # lapsed or churned, holding a relationship rung: back to it
         elif stage in (_LAPSED, _CHURNED):
             # Off the ladder until a purchase after leaving, or a lapsed customer churns.
             if last is None:

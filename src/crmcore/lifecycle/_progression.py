@@ -1,29 +1,45 @@
 """Automatic progression along the relationship ladder, justified by facts.
 
-The host builds :class:`Facts` about a customer (purchases, spend, loyalty
-membership, referrals, a partner agreement) and asks which moves the facts
-call for. Each :class:`Step` names the :class:`ProgressionRule` that justified it.
-Thresholds and inactivity windows live in a :class:`ProgressionPolicy`.
+The host builds :class:`Facts` about a customer (purchases, spend, and the
+relationships in force at the evaluation time: an active loyalty enrolment,
+the referrals that count, an active partner relationship) and asks which
+moves the facts call for; :func:`~crmcore.lifecycle.ladder_facts` reads the
+relationship facts from :mod:`crmcore.parties` relationships and
+:mod:`crmcore.loyalty` accounts. Each :class:`Step` names the
+:class:`ProgressionRule` that justified it. Thresholds and inactivity windows
+live in a :class:`ProgressionPolicy`.
 
-The rules, with the defaults of :data:`DEFAULT_POLICY`:
+The ladder has two kinds of rungs. The *purchase rungs* follow purchases:
 
 * no purchase yet: *suspect*, or *prospect* once ``qualified``;
-* the rung justified by the facts is the highest of: *partner* (a partner
-  agreement), *advocate* (at least 1 referral), *member* (in the loyalty
-  program), *client* (at least 5 purchases, the first one at least a year
-  ago, and ``client_spend`` if set), *repeat customer* (at least 2
-  purchases), *first-time customer* (1 purchase). Every rung above prospect
-  needs at least one purchase;
-* a customer below that rung is promoted to it (skipping rungs where the
-  ladder allows); one above it stays, unless ``demote=True``;
+* *first-time customer* (1 purchase), *repeat customer* (at least 2),
+  *client* (at least 5, the first one at least a year ago, and
+  ``client_spend`` if set);
+* a customer below the rung the purchases justify is promoted to it
+  (skipping rungs where the ladder allows); one above it stays, unless
+  ``demote=True``;
 * a buying customer with no purchase for ``lapse_after`` (12 months) lapses,
-  and churns after ``churn_after`` (24 months);
-* a lapsed or churned customer who purchased after leaving is won back, to
-  the rung the facts justify.
+  and churns after ``churn_after`` (24 months); a lapsed or churned customer
+  who purchased after leaving is won back, to the rung the facts justify.
+
+The *relationship rungs* follow relationships: *member* (``loyalty_member``:
+a loyalty enrolment in force), *advocate* (``referrals``: at least 1
+referral that counts) and *partner* (``partner_agreement``: a partner
+relationship in force). Like every rung above prospect they need a
+purchase, but only one, ever: for a buyer, the highest one held is the
+customer's rung, from any stage (lapsed and churned included), and purchase
+inactivity never lapses or churns a customer who holds one. Each
+has its own way out: when the relationship behind the rung no longer holds
+(``partnership_ended``, ``membership_ended``, ``referrals_lapsed``), the
+customer steps down to the next relationship rung they still hold, or else
+to the rung their purchases justify (lapsed, and churned, if their purchase
+windows have run out), whatever ``demote`` says.
 
 Steps are dated when the facts show they happened — a lapse when the window
 ran out, a win-back at the purchase, a first purchase at ``first_purchase_at``
-— and otherwise at ``at``; never before the customer's last change.
+— and otherwise at ``at`` (a relationship fact carries no date: entering or
+leaving a relationship rung is dated at ``at``); never before the customer's
+last change.
 Progression is idempotent: once applied, the same facts at the same time call
 for nothing more. For many customers at once, :func:`~crmcore.lifecycle.plan_progression`
 finds the same steps from plain rows and builds nothing for the customers who stay.
@@ -97,6 +113,9 @@ class ProgressionRule(StrEnum):
     LOYALTY_MEMBERSHIP = "loyalty_membership"
     REFERRALS = "referrals"
     PARTNER_AGREEMENT = "partner_agreement"
+    MEMBERSHIP_ENDED = "membership_ended"
+    REFERRALS_LAPSED = "referrals_lapsed"
+    PARTNERSHIP_ENDED = "partnership_ended"
     INACTIVITY_LAPSE = "inactivity_lapse"
     INACTIVITY_CHURN = "inactivity_churn"
     WIN_BACK = "win_back"
@@ -112,6 +131,13 @@ _RULE_FOR_RUNG: Final = {
     _L.ADVOCATE.value: ProgressionRule.REFERRALS,
     _L.PARTNER.value: ProgressionRule.PARTNER_AGREEMENT,
 }
+#: The way off each relationship rung.
+_WAY_OUT: Final = {
+    _L.MEMBER.value: ProgressionRule.MEMBERSHIP_ENDED,
+    _L.ADVOCATE.value: ProgressionRule.REFERRALS_LAPSED,
+    _L.PARTNER.value: ProgressionRule.PARTNERSHIP_ENDED,
+}
+_MEMBER_RUNG: Final = _RUNG[_L.MEMBER.value]
 
 
 def _count(path: str) -> Any:
@@ -144,7 +170,11 @@ def _optional_money(path: str) -> Any:
 
 @attrs.frozen(slots=True, kw_only=True)
 class Facts:
-    """What the host knows about a customer, as progression reads it.
+    """What the host knows about a customer at the evaluation time, as progression reads it.
+
+    The last three facts are the relationships in force at the time
+    progression is evaluated at; :func:`~crmcore.lifecycle.ladder_facts`
+    reads them from relationships and loyalty accounts.
 
     Attributes:
         purchase_count: purchases so far.
@@ -153,9 +183,12 @@ class Facts:
             ``purchase_count`` is 1 or more).
         total_spend: spend so far, if the policy asks for a client spend.
         qualified: showed strong interest and is able to buy (a prospect).
-        loyalty_member: enrolled in the loyalty program.
-        referrals: customers this one has referred.
-        partner_agreement: has an agreement to help the business grow.
+        loyalty_member: has a loyalty enrolment in force (the *member* rung).
+        referrals: the referrals this customer made that count (the
+            *advocate* rung): ``referred_by`` relationships in force naming
+            them, made within the policy's ``referral_window``.
+        partner_agreement: has a partner (or reseller) relationship in force
+            (the *partner* rung).
     """
 
     purchase_count: int = attrs.field(default=0, validator=_count("$.purchase_count"))
@@ -236,6 +269,16 @@ def _window(path: str, *, allow_zero: bool = False) -> Any:
     return check
 
 
+def _optional_window(path: str) -> Any:
+    check = _window(path)
+
+    def optional(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if value is not None:
+            check(instance, attribute, value)
+
+    return optional
+
+
 def _years(number: int) -> relativedelta:
     return relativedelta(years=number)
 
@@ -254,10 +297,17 @@ class ProgressionPolicy:
         client_tenure: time since the first purchase a client needs (1 year).
         client_spend: spend a client also needs, if set (``None``).
         advocate_referrals: referrals that make an advocate (1).
+        referral_window: how long a referral counts after it was made (24
+            months; ``None``: while its relationship is in force). Read by
+            :func:`~crmcore.lifecycle.ladder_facts` when it counts referrals:
+            an advocate whose counted referrals fall below
+            ``advocate_referrals`` steps down (``referrals_lapsed``).
         lapse_after: time without a purchase after which a customer lapses (12 months).
         churn_after: time without a purchase after which a customer churns (24 months).
-        demote: move customers down to the rung their facts justify (``False``:
-            demotion stays an explicit ``demote`` trigger).
+        demote: move customers down to the purchase rung their facts justify
+            (``False``: demotion stays an explicit ``demote`` trigger). A
+            relationship rung is left when its relationship ends, whatever
+            this says.
     """
 
     repeat_purchases: int = attrs.field(default=2, validator=_positive_int(2, "$.repeat_purchases"))
@@ -270,6 +320,9 @@ class ProgressionPolicy:
     )
     advocate_referrals: int = attrs.field(
         default=1, validator=_positive_int(1, "$.advocate_referrals")
+    )
+    referral_window: relativedelta | None = attrs.field(
+        factory=lambda: _months(24), validator=_optional_window("$.referral_window")
     )
     lapse_after: relativedelta = attrs.field(
         factory=lambda: _months(12), validator=_window("$.lapse_after")
@@ -351,9 +404,20 @@ _TEXTS: Final[dict[ProgressionRule, Callable[[ProgressionPolicy, str], str]]] = 
         f"made at least {policy.repeat_purchases} purchases"
     ),
     ProgressionRule.CLIENT: lambda policy, _: _client_text(policy),
-    ProgressionRule.LOYALTY_MEMBERSHIP: lambda _, __: "enrolled in the loyalty program",
+    ProgressionRule.LOYALTY_MEMBERSHIP: lambda _, __: "has a loyalty enrolment in force",
     ProgressionRule.REFERRALS: lambda policy, _: _referrals_text(policy),
-    ProgressionRule.PARTNER_AGREEMENT: lambda _, __: "has a partner agreement",
+    ProgressionRule.PARTNER_AGREEMENT: lambda _, __: "has a partner relationship in force",
+    ProgressionRule.MEMBERSHIP_ENDED: lambda _, title: (
+        f"no loyalty enrolment in force any more; the facts justify {title}"
+    ),
+    ProgressionRule.REFERRALS_LAPSED: lambda policy, title: (
+        f"fewer than {policy.advocate_referrals} referral"
+        f"{'' if policy.advocate_referrals == 1 else 's'} count any more; "
+        f"the facts justify {title}"
+    ),
+    ProgressionRule.PARTNERSHIP_ENDED: lambda _, title: (
+        f"no partner relationship in force any more; the facts justify {title}"
+    ),
     ProgressionRule.INACTIVITY_LAPSE: lambda policy, _: (
         f"no purchase for {_describe(policy.lapse_after)}"
     ),
@@ -422,17 +486,30 @@ def justified_rung(facts: Facts, at: datetime, policy: ProgressionPolicy) -> str
     return _justified(facts, require_aware(at, "$.at"), policy, "$.facts")
 
 
+def _held(facts: Facts, policy: ProgressionPolicy) -> str | None:
+    """The highest relationship rung the relationship facts hold, purchases aside."""
+    if facts.partner_agreement:
+        return _L.PARTNER.value
+    if facts.referrals >= policy.advocate_referrals:
+        return _L.ADVOCATE.value
+    if facts.loyalty_member:
+        return _L.MEMBER.value
+    return None
+
+
 def _justified(facts: Facts, at: datetime, policy: ProgressionPolicy, prefix: str) -> str:
-    if facts.purchase_count == 0:
+    # Every part is evaluated (a spend in another currency raises whatever rung applies).
+    client = _is_client(facts, at, policy, prefix)
+    if facts.purchase_count == 0:  # every rung above prospect needs a purchase
         return _L.PROSPECT.value if facts.qualified else _L.SUSPECT.value
-    highest_first = (
-        (facts.partner_agreement, _L.PARTNER.value),
-        (facts.referrals >= policy.advocate_referrals, _L.ADVOCATE.value),
-        (facts.loyalty_member, _L.MEMBER.value),
-        (_is_client(facts, at, policy, prefix), _L.CLIENT.value),
-        (facts.purchase_count >= policy.repeat_purchases, _L.REPEAT_CUSTOMER.value),
-    )
-    return next((rung for holds, rung in highest_first if holds), _L.FIRST_TIME_CUSTOMER.value)
+    held = _held(facts, policy)
+    if held is not None:
+        return held
+    if client:
+        return _L.CLIENT.value
+    if facts.purchase_count >= policy.repeat_purchases:
+        return _L.REPEAT_CUSTOMER.value
+    return _L.FIRST_TIME_CUSTOMER.value
 
 
 class _Plan:
@@ -465,6 +542,26 @@ class _Plan:
             return False
         self.add(f"win_back_to_{justified}", ProgressionRule.WIN_BACK, last_purchase)
         return True
+
+    def rejoin(self, facts: Facts, justified: str) -> None:
+        """Bring a lapsed or churned customer back to the relationship rung they hold."""
+        if not self.win_back(facts, justified):
+            self.add(f"win_back_to_{justified}", _RULE_FOR_RUNG[justified], self.at)
+
+    def leave(self, justified: str, facts: Facts) -> None:
+        """Step off a relationship rung that no longer holds (its own way out)."""
+        rule = _WAY_OUT[self.stage]
+        rung = _RUNG[justified]
+        if (
+            rung >= _MEMBER_RUNG
+            or rung < _FIRST_BUYER_RUNG
+            or not _inactive(facts, self.at, self.policy, self.prefix)
+        ):
+            self.add(f"step_down_to_{justified}", rule, self.at)
+            return
+        # Off the relationship with the purchase windows run out: lapsed (churned after).
+        self.add("lapse", rule, self.at)
+        self.inactivity(facts, churn_only=True)
 
     def align(self, justified: str, facts: Facts) -> None:
         """Promote to the justified rung, or demote to it if the policy says so."""
@@ -548,14 +645,29 @@ def plan_steps(
     """
     plan = _Plan(stage, since, when, policy, prefix)
     justified = _justified(facts, when, policy, prefix)
+    held = _RUNG[justified] >= _MEMBER_RUNG  # a relationship rung: inactivity never moves it
     if stage in _INACTIVE:
+        if held:
+            plan.rejoin(facts, justified)
+            return tuple(plan.steps)
         if not plan.win_back(facts, justified):
             if stage == _L.LAPSED.value:
                 plan.inactivity(facts, churn_only=True)
             return tuple(plan.steps)
-    elif _RUNG[stage] < _FIRST_BUYER_RUNG or not _inactive(facts, when, policy, prefix):
+    elif _RUNG[stage] >= _MEMBER_RUNG:
+        # On a relationship rung (reached with a purchase, or placed by hand without one):
+        # up to a higher one, or off it once its relationship no longer holds.
+        target = _held(facts, policy) or justified
+        if _RUNG[target] < _RUNG[stage]:
+            plan.leave(target, facts)
+        else:
+            plan.align(target, facts)
+        return tuple(plan.steps)
+    elif held or _RUNG[stage] < _FIRST_BUYER_RUNG or not _inactive(facts, when, policy, prefix):
         # A buying customer who has gone quiet lapses where they stand (below).
         plan.align(justified, facts)
+        if held:
+            return tuple(plan.steps)
     plan.inactivity(facts)
     return tuple(plan.steps)
 

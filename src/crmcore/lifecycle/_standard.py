@@ -49,6 +49,8 @@ LADDER_RUNGS: Final[tuple[str, ...]] = (
     _L.PARTNER.value,
 )
 _BUYERS: Final = LADDER_RUNGS[2:]
+#: The rungs a relationship holds (loyalty enrolment, referrals, a partner relationship).
+RELATIONSHIP_RUNGS: Final[tuple[str, ...]] = LADDER_RUNGS[5:]
 _INACTIVE: Final = (_L.LAPSED.value, _L.CHURNED.value)
 
 
@@ -61,12 +63,26 @@ def _demotions() -> list[Transition]:
     return [Transition("demote", higher, lower) for lower, higher in pairwise(LADDER_RUNGS)]
 
 
+def _step_downs() -> list[Transition]:
+    # The way off a relationship rung, to any lower rung: one trigger per target.
+    return [
+        Transition(
+            f"step_down_to_{lower}",
+            tuple(rung for rung in RELATIONSHIP_RUNGS if position < LADDER_RUNGS.index(rung)),
+            lower,
+        )
+        for position, lower in enumerate(LADDER_RUNGS[:-1])
+    ]
+
+
 #: The relationship ladder: suspect → prospect → first-time customer → repeat
 #: customer → client → member → advocate → partner, with lapsed and churned
 #: beside it. Promotions may skip rungs where the facts allow (a first-time
-#: customer can join the loyalty program at once); ``lapse`` and ``churn`` take
-#: a buying customer off the ladder; ``win_back_to_<rung>`` brings them back to
-#: the rung their facts justify; ``demote`` moves one rung down explicitly.
+#: customer can join the loyalty program at once); ``lapse`` and ``churn``
+#: take a buying customer off the ladder;
+#: ``win_back_to_<rung>`` brings them back to the rung their facts justify;
+#: ``step_down_to_<rung>`` leaves a relationship rung whose relationship has
+#: ended; ``demote`` moves one rung down explicitly.
 RELATIONSHIP_LADDER: Final = LifecycleDefinition(
     "relationship_ladder",
     states=[
@@ -94,6 +110,7 @@ RELATIONSHIP_LADDER: Final = LifecycleDefinition(
         Transition("churn", (*_BUYERS, _L.LAPSED), _L.CHURNED),
         *(_win_back(rung) for rung in _BUYERS),
         *_demotions(),
+        *_step_downs(),
     ],
     funnel=LADDER_RUNGS,
 )

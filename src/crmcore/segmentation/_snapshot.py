@@ -42,6 +42,8 @@ MAX_FACTS: Final = 1000
 #: Most field paths one snapshot may be asked for.
 MAX_FIELDS: Final = 10_000
 
+#: The name of :data:`crmcore.lifecycle.RELATIONSHIP_LADDER`: ``stage`` is always its stage.
+LADDER: Final = "relationship_ladder"
 _PHONE_CHANNELS: Final = (Channel.PHONE, Channel.WHATSAPP, Channel.SMS)
 #: The standard facts of :data:`SNAPSHOT_FIELDS`, whose names are field paths.
 _STANDARD_FACTS: Final = frozenset(
@@ -232,8 +234,11 @@ def snapshot(  # noqa: C901 - each part is computed only when wanted, inline.
     - ``attributes.<key>`` for each custom attribute;
     - ``may_<channel>_<purpose>``: the consent decision at ``at`` for every
       channel and purpose (``may_email_marketing``, ``may_sms_service``, ...);
-    - ``stage`` and ``stage_entered_at`` (the lifecycle changed most
-      recently) and ``lifecycle.<definition>`` for each tracked lifecycle;
+    - ``stage`` and ``stage_entered_at``: the customer's rung on the
+      relationship ladder (``None`` where the ladder does not track the
+      customer), whichever lifecycle changed last; and
+      ``lifecycle.<definition>`` for each tracked lifecycle (the CRM stages
+      are ``lifecycle.crm_stages``);
     - then every fact: ``facts={"frequency": 4, "clv_tier": "high"}``. A fact
       may not repeat a key derived from the customer.
 
@@ -308,31 +313,20 @@ def _add_attributes(snap: dict[str, Any], customer: Customer, plan: _Plan) -> No
 
 
 def _add_lifecycles(snap: dict[str, Any], customer: Customer, plan: _Plan) -> None:
-    current: Any
-    if not plan.lifecycles and type(customer) is Customer:
-        current = customer.lifecycle  # no state by name wanted: only the latest
-        if plan.stage:
-            snap["stage"] = current.stage if current is not None else None
-        if plan.stage_entered_at:
-            snap["stage_entered_at"] = current.entered_at if current is not None else None
-        return
     # Read through getattr so snapshots work with or without lifecycle tracking.
     states: Iterable[Any] = getattr(customer, "lifecycles", ())
-    latest: Any = None
-    if plan.lifecycles:
-        for state in states:
+    ladder: Any = None
+    for state in states:
+        if plan.lifecycles:
             name = f"lifecycle.{state.definition}"
             if plan.wants(name):
                 snap[name] = state.stage
-            latest = state
-    else:
-        for state in states:
-            latest = state
-    current = getattr(customer, "lifecycle", latest)
+        if state.definition == LADDER:
+            ladder = state
     if plan.stage:
-        snap["stage"] = current.stage if current is not None else None
+        snap["stage"] = ladder.stage if ladder is not None else None
     if plan.stage_entered_at:
-        snap["stage_entered_at"] = current.entered_at if current is not None else None
+        snap["stage_entered_at"] = ladder.entered_at if ladder is not None else None
 
 
 def _derived(name: str, customer: Customer) -> bool:
