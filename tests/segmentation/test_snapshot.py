@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from crmcore import Customer, CustomerId, InvalidType, Money, PersonName, ValidationError
 from crmcore.customers import Channel, Purpose
 from crmcore.lifecycle import CRM_STAGES, RELATIONSHIP_LADDER
-from crmcore.segmentation._snapshot import LADDER
 from crmcore.segmentation import all_of, any_of, field, not_, purchase_facts, snapshot
+from crmcore.segmentation._snapshot import LADDER
 from crmcore.testing.strategies import aware_datetimes, customers, moneys
 
 AT = datetime(2026, 1, 5, tzinfo=UTC)
