@@ -130,6 +130,7 @@ ANA = (
     .add_contact_point(ContactPoint("email", "ana.work@example.com"), at=T0 + 5 * HOUR)
     .set_primary_contact_point("email", "ana.work@example.com", at=T0 + 5 * HOUR)
     .remove_contact_point("email", "ana.work@example.com", at=T0 + 5 * HOUR)
+    .reassign(StaffId("rep-1"), teams.TeamId("t-1"), at=T0 + 5 * HOUR)
 )
 ANA = RELATIONSHIP_LADDER.fire(ANA, "qualify", at=T0 + 6 * HOUR, actor="agent-7")
 ORG = Customer.register(CustomerId("c-2"), name=OrganizationName("PT Kopi", trading="Kopi"), at=T0)
@@ -319,6 +320,7 @@ LEAD = (
     .contact(at=T0 + HOUR)
     .rescore(BantScore(True, True, True, False), at=T0 + HOUR)
     .assign(StaffId("rep-2"), at=T0 + HOUR)
+    .give_consent("email", "marketing", at=T0 + HOUR, source="web-form")
     .qualify(at=T0 + 2 * HOUR, score=BantScore(True, True, True, True))
 )
 RECYCLED_LEAD = (

@@ -32,6 +32,7 @@ from crmcore import (
 )
 from crmcore.commerce import Order, OrderId, PaymentId, Period, Subscription, SubscriptionId
 from crmcore.customers import (
+    ConsentRecord,
     ContactPoint,
     Customer,
     CustomerId,
@@ -213,6 +214,7 @@ for _name, _args in {
     },
     "add_tag": lambda c: {"tag": "new", "at": LATER},
     "remove_tag": lambda c: {"tag": next(iter(c.tags), "vip"), "at": LATER},
+    "reassign": lambda c: {"owner": StaffId("rep-9"), "team": teams.TeamId("t-9"), "at": LATER},
     "without_pending_events": None,
 }.items():
     method(CUSTOMERS, _name, _args, label="Customer")
@@ -238,6 +240,8 @@ function(
         "attributes": {"k": "v"},
         "contact_points": [EMAIL],
         "tags": ["vip"],
+        "owner": StaffId("rep-1"),
+        "team": teams.TeamId("t-1"),
     },
 )
 function(
@@ -380,6 +384,7 @@ function(
         "description": "Parcel late",
         "assignee": StaffId("agent-1"),
         "order_id": OrderId("o-1"),
+        "team": teams.TeamId("t-1"),
     },
 )
 for _name, _args in {
@@ -390,7 +395,7 @@ for _name, _args in {
     "resolve": lambda c: {"at": LATER, "reason": "fixed"},
     "close": lambda c: {"at": LATER, "reason": "done"},
     "reopen": lambda c: {"at": LATER, "reason": "again"},
-    "assign": lambda c: {"assignee": StaffId("agent-9"), "at": LATER},
+    "assign": lambda c: {"assignee": StaffId("agent-9"), "team": teams.TeamId("t-2"), "at": LATER},
     "change_priority": lambda c: {"priority": "urgent", "at": LATER},
     "escalate": lambda c: {"escalation": ESCALATION, "at": LATER},
     "without_pending_events": None,
@@ -630,8 +635,19 @@ function(
         "campaign": "ramadan",
         "referred_by": CID,
         "owner": StaffId("rep-1"),
+        "team": teams.TeamId("t-1"),
     },
 )
+_CONVERSION = {
+    "at": LATER,
+    "opportunity_id": OpportunityId("opp-8"),
+    "pipeline": PIPELINE,
+    "amount": idr(1_000_000),
+    "expected_close": date(2031, 9, 1),
+    "opportunity_name": "Deal",
+    "owner": StaffId("rep-1"),
+    "stage": "qualification",
+}
 for _name, _args in {
     "change_status": lambda x: {"status": "contacted", "at": LATER, "reason": "called"},
     "contact": lambda x: {"at": LATER, "reason": "called"},
@@ -639,17 +655,30 @@ for _name, _args in {
     "disqualify": lambda x: {"at": LATER, "reason": "no budget"},
     "recycle": lambda x: {"at": LATER, "reason": "retry"},
     "rescore": lambda x: {"score": BantScore(True, False, True, False), "at": LATER},
-    "assign": lambda x: {"owner": StaffId("rep-9"), "at": LATER},
-    "convert": lambda x: {
-        "customer_id": CustomerId("c-8"),
+    "assign": lambda x: {"owner": StaffId("rep-9"), "team": teams.TeamId("t-2"), "at": LATER},
+    "give_consent": lambda x: {
+        "channel": "email",
+        "purpose": "marketing",
         "at": LATER,
-        "opportunity_id": OpportunityId("opp-8"),
-        "pipeline": PIPELINE,
-        "amount": idr(1_000_000),
-        "expected_close": date(2031, 9, 1),
-        "opportunity_name": "Deal",
-        "owner": StaffId("rep-1"),
-        "stage": "qualification",
+        "source": "web-form",
+        "legal_basis": "consent",
+        "expires_at": LATER + 30 * DAY,
+    },
+    "withdraw_consent": lambda x: {
+        "channel": None,
+        "purpose": "marketing",
+        "at": LATER,
+        "source": "reply",
+    },
+    "record_consent": lambda x: {
+        "record": ConsentRecord("sms", "marketing", "granted", LATER, "web-form")
+    },
+    "consent_decision": lambda x: {"channel": "email", "purpose": "marketing", "at": LATER},
+    "may_contact": lambda x: {"channel": "email", "purpose": "marketing", "at": LATER},
+    "convert": lambda x: {"customer_id": CustomerId("c-8"), **_CONVERSION},
+    "convert_into": lambda x: {
+        "customer": Customer.register(CustomerId("c-8"), name=PersonName("Budi"), at=T0),
+        **_CONVERSION,
     },
     "without_pending_events": None,
 }.items():
@@ -669,6 +698,7 @@ function(
         "next_step": "call",
         "next_step_due": date(2031, 7, 1),
         "lead_id": LeadId("l-1"),
+        "team": teams.TeamId("t-1"),
     },
 )
 for _name, _args in {
@@ -681,7 +711,7 @@ for _name, _args in {
     "reopen": lambda o: {"pipeline": PIPELINE, "at": LATER, "stage": None, "reason": "back"},
     "change_amount": lambda o: {"amount": idr(7), "at": LATER},
     "change_expected_close": lambda o: {"expected_close": date(2031, 12, 1), "at": LATER},
-    "assign": lambda o: {"owner": StaffId("rep-7"), "at": LATER},
+    "assign": lambda o: {"owner": StaffId("rep-7"), "team": teams.TeamId("t-2"), "at": LATER},
     "set_next_step": lambda o: {"next_step": "demo", "at": LATER, "due": date(2031, 7, 1)},
     "without_pending_events": None,
 }.items():
@@ -803,6 +833,17 @@ function(
     },
 )
 function(lifecycle.justified_rung, {"facts": FACTS, "at": LATER, "policy": POLICY_LADDER})
+function(
+    lifecycle.ladder_facts,
+    {
+        "customer_id": CID,
+        "at": LATER,
+        "purchases": FACTS,
+        "relationships": (),
+        "loyalty_accounts": (),
+        "policy": POLICY_LADDER,
+    },
+)
 for _func in (lifecycle.progress, lifecycle.progression_steps):
     function(_func, {"customer": ANA, "facts": FACTS, "at": LATER, "policy": POLICY_LADDER})
 function(

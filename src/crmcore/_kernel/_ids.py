@@ -216,6 +216,20 @@ class StaffId(Identifier):
     __slots__ = ()
 
 
+class TeamId(Identifier):
+    """Identifies a :class:`~crmcore.teams.Team`.
+
+    It lives in the kernel, beside :class:`StaffId`, because every operational
+    aggregate may name the team it belongs to, and ``crmcore.teams`` itself
+    builds on ``crmcore.customers``.
+
+    >>> TeamId("team-jkt")
+    TeamId('team-jkt')
+    """
+
+    __slots__ = ()
+
+
 class OrderId(Identifier):
     """Identifies an :class:`~crmcore.commerce.Order`."""
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
+from types import EllipsisType
 from typing import Any, Final, TypeGuard, Unpack
 
 import attrs
@@ -22,7 +23,7 @@ from crmcore._kernel._checks import (
     type_name,
 )
 from crmcore._kernel._events import EventDraft, EventMeta
-from crmcore._kernel._ids import CustomerId
+from crmcore._kernel._ids import CustomerId, StaffId, TeamId
 from crmcore.customers._consent import (
     ConsentDecision,
     ConsentRecord,
@@ -47,6 +48,7 @@ from crmcore.customers._events import (
     CustomerContactPointVerified,
     CustomerLanguageChanged,
     CustomerPrimaryContactPointChanged,
+    CustomerReassigned,
     CustomerRegistered,
     CustomerRenamed,
     CustomerTagAdded,
@@ -168,6 +170,25 @@ def _check_birth_date(birth_date: date, at: datetime, path: str) -> None:
         )
 
 
+def _check_owner(_: object, __: attrs.Attribute[Any], value: object) -> None:
+    if value is not None and type(value) is not StaffId:
+        raise InvalidType(f"must be a StaffId, not {type_name(value)}", path="$.owner")
+
+
+def _check_team(_: object, __: attrs.Attribute[Any], value: object) -> None:
+    if value is not None and type(value) is not TeamId:
+        raise InvalidType(f"must be a TeamId, not {type_name(value)}", path="$.team")
+
+
+def _team_argument(team: object, current: TeamId | None) -> TeamId | None:
+    """The team a reassignment asks for: ``...`` (left out) keeps ``current``."""
+    if isinstance(team, EllipsisType):
+        return current
+    if team is not None and type(team) is not TeamId:
+        raise InvalidType(f"must be a TeamId or None, not {type_name(team)}", path="$.team")
+    return team
+
+
 def _customer_kind(value: object) -> PartyKind:
     return enum_converter(PartyKind, "$.kind")(value)
 
@@ -246,6 +267,10 @@ class Customer(Aggregate[CustomerId], kind="customer"):
     #: One state per lifecycle definition tracking the customer, the most recently changed last
     #: (moved by :mod:`crmcore.lifecycle`).
     lifecycles: tuple[LifecycleState, ...] = attrs.field(default=(), converter=to_lifecycles)
+    #: The member of staff responsible for the customer (the account owner), if any.
+    owner: StaffId | None = attrs.field(default=None, validator=_check_owner)
+    #: The team the customer belongs to, if any (its owner need not be a member).
+    team: TeamId | None = attrs.field(default=None, validator=_check_team)
 
     def _check(self) -> None:
         if self.lifecycles:
@@ -303,12 +328,16 @@ class Customer(Aggregate[CustomerId], kind="customer"):
         attributes: Mapping[str, AttributeValue] | None = None,
         contact_points: Iterable[ContactPoint] = (),
         tags: Iterable[str] = (),
+        owner: StaffId | None = None,
+        team: TeamId | None = None,
         **meta: Unpack[EventMeta],
     ) -> Customer:
         """Register a new customer (version 0) at time ``at``.
 
         The kind (person or organization) follows from the type of ``name``.
-        Records ``CustomerRegistered``, then a ``CustomerContactPointAdded``
+        ``owner`` is the member of staff responsible for the customer and
+        ``team`` the team it belongs to; both are optional (see :meth:`reassign`).
+        Records ``CustomerRegistered`` (with the owner and team), then a ``CustomerContactPointAdded``
         per contact point and a ``CustomerTagAdded`` per tag. The first
         contact point of each channel becomes its primary one unless another
         is marked primary.
@@ -333,7 +362,7 @@ class Customer(Aggregate[CustomerId], kind="customer"):
             )
         )
         tag_set = _tags(tags)
-        drafts = [CustomerRegistered.draft(kind=kind.value)]
+        drafts = [CustomerRegistered.draft(kind=kind.value, owner=owner, team=team)]
         drafts.extend(
             CustomerContactPointAdded.draft(
                 channel=point.channel, position=position, primary=point.primary
@@ -349,6 +378,8 @@ class Customer(Aggregate[CustomerId], kind="customer"):
             profile=profile,
             contact_points=points,
             tags=tag_set,
+            owner=owner,
+            team=team,
         )
 
     # -- queries ------------------------------------------------------------------------
@@ -765,6 +796,53 @@ class Customer(Aggregate[CustomerId], kind="customer"):
             source=source,
         )
         return self.record_consent(record, **meta)
+
+    def reassign(
+        self,
+        owner: StaffId | None,
+        team: TeamId | EllipsisType | None = ...,
+        *,
+        at: datetime,
+        **meta: Unpack[EventMeta],
+    ) -> Customer:
+        """Give the customer another owner (``None``: no owner) and team; records ``CustomerReassigned``.
+
+        ``team=None`` takes the customer out of its team; leaving ``team`` out
+        keeps the team it has. Giving the owner and team it already has changes
+        nothing and records nothing (as for every command). The event names
+        the new and the previous owner and team.
+
+        >>> from datetime import datetime, timezone
+        >>> from crmcore.teams import StaffId, TeamId
+        >>> at = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
+        >>> co = Customer.register(
+        ...     CustomerId("c-9"), name=OrganizationName("PT Maju"), at=at, owner=StaffId("rep-1")
+        ... )
+        >>> co = co.reassign(StaffId("rep-2"), TeamId("team-jkt"), at=at, actor="ops-1")
+        >>> co.owner, co.team
+        (StaffId('rep-2'), TeamId('team-jkt'))
+        >>> event = co.pending_events[-1]
+        >>> event.type, event.previous_owner, event.previous_team, event.actor
+        ('CustomerReassigned', StaffId('rep-1'), None, 'ops-1')
+        >>> co.reassign(StaffId("rep-2"), at=at) is co  # same owner, team kept: nothing to do
+        True
+
+        Raises:
+            InvalidType: ``owner`` is not a StaffId or ``None`` (``$.owner``),
+                or ``team`` not a TeamId or ``None`` (``$.team``).
+            ValidationError: ``at`` is before the customer's last change
+                (``time_backwards``).
+        """
+        command = self._begin(at, meta)
+        if owner is not None and type(owner) is not StaffId:
+            raise InvalidType(f"must be a StaffId or None, not {type_name(owner)}", path="$.owner")
+        new_team = _team_argument(team, self.team)
+        if owner == self.owner and new_team == self.team:
+            return self
+        draft = CustomerReassigned.draft(
+            owner=owner, team=new_team, previous_owner=self.owner, previous_team=self.team
+        )
+        return self._record(command, draft, owner=owner, team=new_team)
 
     def add_tag(self, tag: str, *, at: datetime, **meta: Unpack[EventMeta]) -> Customer:
         """Add a tag (normalized); records ``CustomerTagAdded``. A tag already present is a no-op."""

@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 import attrs
 
 from crmcore._kernel._events import DomainEvent, event_rule
-from crmcore._kernel._ids import CustomerId
+from crmcore._kernel._ids import CustomerId, StaffId, TeamId
 from crmcore.customers._consent import ConsentStatus, LegalBasis, Purpose
 from crmcore.customers._contact import Channel
 
@@ -30,9 +30,30 @@ class CustomerEvent(DomainEvent, aggregate="customer"):
 
 @attrs.frozen(slots=True, kw_only=True)
 class CustomerRegistered(CustomerEvent):
-    """A customer record was created (``kind``: ``"person"`` or ``"organization"``)."""
+    """A customer record was created (``kind``: ``"person"`` or ``"organization"``).
+
+    ``owner`` and ``team`` are the member of staff and team it was registered
+    with, if any (events stored before customers had owners load with ``None``).
+    """
 
     kind: str
+    owner: StaffId | None = None
+    team: TeamId | None = None
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class CustomerReassigned(CustomerEvent):
+    """The customer's owner, team or both changed.
+
+    ``owner`` and ``team`` are the new values (``None``: none), ``previous_owner``
+    and ``previous_team`` the old ones; the part that did not change is the
+    same in both. Staff and team ids are not personal data.
+    """
+
+    owner: StaffId | None
+    team: TeamId | None
+    previous_owner: StaffId | None = None
+    previous_team: TeamId | None = None
 
 
 @attrs.frozen(slots=True, kw_only=True)

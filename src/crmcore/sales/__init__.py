@@ -8,13 +8,12 @@ from crmcore.sales._forecast import (
     PipelineForecast,
     pipeline_forecast,
 )
-from crmcore.sales._leads import (
+from crmcore.sales._lead_events import (
     LEAD_STATUSES,
     BantScore,
-    Lead,
     LeadAssigned,
     LeadCaptured,
-    LeadConversion,
+    LeadConsentRecorded,
     LeadConverted,
     LeadDisqualified,
     LeadEvent,
@@ -25,6 +24,7 @@ from crmcore.sales._leads import (
     LeadStatusChange,
     LeadStatusChanged,
 )
+from crmcore.sales._leads import Lead, LeadConversion
 from crmcore.sales._opportunities import (
     Opportunity,
     OpportunityAmountChanged,
@@ -50,6 +50,7 @@ __all__ = [
     "Lead",
     "LeadAssigned",
     "LeadCaptured",
+    "LeadConsentRecorded",
     "LeadConversion",
     "LeadConverted",
     "LeadDisqualified",

@@ -15,9 +15,17 @@ A refused change is :class:`~crmcore.errors.TransitionNotAllowed` (code
 ``transition``). Disqualifying needs a reason, which stays in the lead's
 history and never goes into an event. A BANT score (:class:`BantScore`:
 budget, authority, need, timeline) can be attached at any time before
-conversion. :meth:`Lead.convert` turns a qualified lead into a new
-:class:`~crmcore.Customer` (with the lead's name and contact points), and
-optionally opens an :class:`~crmcore.sales.Opportunity` for it.
+conversion. A lead has an optional owner and team (:meth:`Lead.assign`
+changes both in one event) and holds the consent it gave, as the customers'
+:class:`~crmcore.customers.ConsentRecord` s (:meth:`Lead.give_consent`,
+:meth:`Lead.withdraw_consent`). :meth:`Lead.convert` turns a qualified lead
+into a new :class:`~crmcore.Customer` (with the lead's name, contact points
+and consent), :meth:`Lead.convert_into` into a customer that exists already
+(found with :mod:`crmcore.parties`), which takes over the lead's consent
+without ever turning its own withdrawal into a permission; either may open an
+:class:`~crmcore.sales.Opportunity` too, and both return a
+:class:`LeadConversion`. The lead's values and events are in
+:mod:`crmcore.sales._lead_events`.
 
 >>> from datetime import date, datetime, timedelta, timezone
 >>> from crmcore.sales import STANDARD_PIPELINE, OpportunityId
@@ -60,208 +68,63 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
-from enum import StrEnum
+from types import EllipsisType, MappingProxyType
 from typing import Any, Final, Unpack
 
 import attrs
 
 from crmcore._kernel._aggregate import Aggregate, Command, optional_typed_id
 from crmcore._kernel._checks import (
-    aware,
-    clean_text,
     enum_converter,
     instance_of,
-    is_bool,
     items_of,
     normalize_tag,
     type_name,
 )
-from crmcore._kernel._events import DomainEvent, EventDraft, EventMeta
+from crmcore._kernel._events import EventDraft, EventMeta
 from crmcore._kernel._fields import Checked
-from crmcore._kernel._ids import CustomerId, LeadId, OpportunityId, StaffId
+from crmcore._kernel._ids import CustomerId, LeadId, OpportunityId, StaffId, TeamId
 from crmcore._kernel._money import Money
-from crmcore._kernel._status import StatusMachine
-from crmcore.customers import ContactPoint, Customer, OrganizationName, PersonName
+from crmcore.customers import (
+    Channel,
+    ConsentDecision,
+    ConsentRecord,
+    ConsentStatus,
+    ContactPoint,
+    Customer,
+    LegalBasis,
+    OrganizationName,
+    PersonName,
+    Purpose,
+    decide_consent,
+)
 from crmcore.errors import InvalidType, TransitionNotAllowed, ValidationError
+from crmcore.sales._lead_consent import carried_consents
+from crmcore.sales._lead_events import (
+    LEAD_STATUSES,
+    BantScore,
+    LeadAssigned,
+    LeadCaptured,
+    LeadConsentRecorded,
+    LeadConverted,
+    LeadDisqualified,
+    LeadQualified,
+    LeadScored,
+    LeadSource,
+    LeadStatus,
+    LeadStatusChange,
+    LeadStatusChanged,
+    text_field,
+)
 from crmcore.sales._opportunities import Opportunity
 from crmcore.sales._pipeline import PipelineDefinition
 
-#: Longest reason or interest, in characters.
-MAX_TEXT: Final = 500
 #: Most contact points one lead may hold.
 MAX_CONTACT_POINTS: Final = 20
 #: Most status changes one lead may hold.
 MAX_HISTORY: Final = 1_000
-
-
-class LeadSource(StrEnum):
-    """Where a lead came from."""
-
-    WEB = "web"
-    REFERRAL = "referral"
-    EVENT = "event"
-    CAMPAIGN = "campaign"
-    COLD_CALL = "cold_call"
-    PARTNER = "partner"
-    SOCIAL = "social"
-    ADVERTISING = "advertising"
-    WALK_IN = "walk_in"
-    OTHER = "other"
-
-
-class LeadStatus(StrEnum):
-    """Where a lead stands in qualification."""
-
-    NEW = "new"
-    CONTACTED = "contacted"
-    QUALIFIED = "qualified"
-    DISQUALIFIED = "disqualified"
-    CONVERTED = "converted"
-
-
-_S = LeadStatus
-#: The status machine: the statuses each status may change to.
-LEAD_STATUSES: Final = StatusMachine(
-    "lead",
-    {
-        _S.NEW: {_S.CONTACTED, _S.QUALIFIED, _S.DISQUALIFIED},
-        _S.CONTACTED: {_S.QUALIFIED, _S.DISQUALIFIED},
-        _S.QUALIFIED: {_S.CONVERTED, _S.DISQUALIFIED},
-        _S.DISQUALIFIED: {_S.NEW},
-        _S.CONVERTED: set(),
-    },
-)
-
-
-def _text(value: object, path: str, what: str) -> str | None:
-    if value is None:
-        return None
-    return clean_text(value, path, max_length=MAX_TEXT, allow_newlines=True, what=what)
-
-
-# -- values ------------------------------------------------------------------------------
-
-
-@attrs.frozen(slots=True)
-class BantScore:
-    """A BANT qualification: does the lead have budget, authority, need and a timeline?
-
-    >>> BantScore(budget=True, authority=False, need=True, timeline=True).score
-    3
-    """
-
-    budget: bool = attrs.field(validator=is_bool)
-    authority: bool = attrs.field(validator=is_bool)
-    need: bool = attrs.field(validator=is_bool)
-    timeline: bool = attrs.field(validator=is_bool)
-
-    @property
-    def score(self) -> int:
-        """How many of the four criteria are met (0 to 4)."""
-        return sum((self.budget, self.authority, self.need, self.timeline))
-
-
-def _change_status(value: object) -> LeadStatus:
-    return enum_converter(LeadStatus, "$.status")(value)
-
-
-def _change_at(value: object) -> datetime:
-    return aware("$.at")(value)
-
-
-def _change_reason(value: object) -> str | None:
-    return _text(value, "$.reason", "a reason")
-
-
-@attrs.frozen(slots=True)
-class LeadStatusChange:
-    """One entry of a lead's status history (the reason is left out of the repr)."""
-
-    status: LeadStatus = attrs.field(converter=_change_status)
-    at: datetime = attrs.field(converter=_change_at)
-    reason: str | None = attrs.field(default=None, converter=_change_reason, repr=False)
-
-
-# -- events ------------------------------------------------------------------------------
-
-
-@attrs.frozen(slots=True, kw_only=True)
-class LeadEvent(DomainEvent, aggregate="lead"):
-    """Base of the events recorded by a :class:`Lead`.
-
-    Lead events never carry the lead's name, contact points, interest or
-    reasons: a handler that needs them loads the lead.
-    """
-
-    lead_id: LeadId
-
-
-@attrs.frozen(slots=True, kw_only=True)
-class LeadCaptured(LeadEvent):
-    """A lead was captured (its name, contact points and interest stay in the record)."""
-
-    source: LeadSource
-    campaign: str | None = None
-    owner: StaffId | None = None
-    referred_by: CustomerId | None = None
-
-
-#: The status the events named after one move always move to.
-_NAMED_MOVES: Final = {
-    "LeadQualified": LeadStatus.QUALIFIED,
-    "LeadDisqualified": LeadStatus.DISQUALIFIED,
-    "LeadConverted": LeadStatus.CONVERTED,
-}
-
-
-@attrs.frozen(slots=True, kw_only=True)
-class LeadStatusChanged(LeadEvent):
-    """The lead's status changed (any reason given stays in the lead's history).
-
-    Qualification, disqualification and conversion are recorded as the
-    subclasses :class:`LeadQualified`, :class:`LeadDisqualified` and
-    :class:`LeadConverted`, so a handler of this class sees every change.
-    """
-
-    from_status: LeadStatus
-    to_status: LeadStatus
-
-    def _check(self) -> None:
-        named = _NAMED_MOVES.get(type(self).__name__)
-        LEAD_STATUSES.check_recorded(self.from_status, self.to_status, named)
-
-
-@attrs.frozen(slots=True, kw_only=True)
-class LeadQualified(LeadStatusChanged):
-    """The lead was qualified."""
-
-
-@attrs.frozen(slots=True, kw_only=True)
-class LeadDisqualified(LeadStatusChanged):
-    """The lead was disqualified (the reason is in :attr:`Lead.disqualification_reason`)."""
-
-
-@attrs.frozen(slots=True, kw_only=True)
-class LeadConverted(LeadStatusChanged):
-    """The lead became a customer (and maybe an opportunity)."""
-
-    customer_id: CustomerId
-    opportunity_id: OpportunityId | None = None
-
-
-@attrs.frozen(slots=True, kw_only=True)
-class LeadScored(LeadEvent):
-    """The lead's BANT score was set."""
-
-    score: BantScore
-
-
-@attrs.frozen(slots=True, kw_only=True)
-class LeadAssigned(LeadEvent):
-    """The lead was assigned to someone else (``None``: unassigned)."""
-
-    owner: StaffId | None
-    previous: StaffId | None = None
+#: Most consent records one lead may hold.
+MAX_CONSENTS: Final = 1_000
 
 
 # -- the aggregate -----------------------------------------------------------------------
@@ -299,7 +162,7 @@ def _lead_contact_points(value: object) -> tuple[ContactPoint, ...]:
 
 
 def _lead_interest(value: object) -> str | None:
-    return _text(value, "$.interest", "an interest")
+    return text_field(value, "$.interest", "an interest")
 
 
 def _lead_campaign(value: object) -> str | None:
@@ -319,6 +182,26 @@ def _lead_history(value: object) -> tuple[LeadStatusChange, ...]:
         max_items=MAX_HISTORY,
         noun="changes",
     )
+
+
+def _lead_consents(value: object) -> tuple[ConsentRecord, ...]:
+    return items_of(
+        value,
+        ConsentRecord,
+        "$.consents",
+        "a ConsentRecord",
+        max_items=MAX_CONSENTS,
+        noun="records",
+    )
+
+
+def _team_argument(team: object, current: TeamId | None) -> TeamId | None:
+    """The team a reassignment asks for: ``...`` (left out) keeps ``current``."""
+    if isinstance(team, EllipsisType):
+        return current
+    if team is not None and type(team) is not TeamId:
+        raise InvalidType(f"must be a TeamId or None, not {type_name(team)}", path="$.team")
+    return team
 
 
 def _use_convert(current: LeadStatus) -> TransitionNotAllowed:
@@ -346,11 +229,24 @@ def _required(path: str) -> ValidationError:
 
 @attrs.frozen(slots=True, kw_only=True)
 class LeadConversion(Checked):
-    """What :meth:`Lead.convert` produced: the converted lead, the new customer, the opportunity."""
+    """What a conversion produced, for the caller to store in one unit of work.
+
+    Both :meth:`Lead.convert` (into a new customer) and
+    :meth:`Lead.convert_into` (into an existing one) return it.
+
+    Attributes:
+        lead: the converted lead (save it).
+        customer: the customer it converted into, holding the consent the
+            lead handed over: a new one to ``add`` when ``into_existing`` is
+            false, the existing one with new events to ``save`` when it is true.
+        opportunity: the opportunity opened on conversion (to ``add``), if any.
+        into_existing: whether ``customer`` existed before the conversion.
+    """
 
     lead: Lead
     customer: Customer
     opportunity: Opportunity | None = None
+    into_existing: bool = False
 
 
 @attrs.frozen(slots=True, kw_only=True, repr=False)
@@ -389,6 +285,8 @@ class Lead(Aggregate[LeadId], kind="lead"):
     owner: StaffId | None = attrs.field(
         default=None, validator=optional_typed_id(StaffId, "$.owner")
     )
+    #: The team the lead belongs to, if any (its owner need not be a member).
+    team: TeamId | None = attrs.field(default=None, validator=optional_typed_id(TeamId, "$.team"))
     score: BantScore | None = attrs.field(default=None, converter=_lead_score)
     history: tuple[LeadStatusChange, ...] = attrs.field(
         default=attrs.Factory(_first_history, takes_self=True), converter=_lead_history
@@ -399,6 +297,7 @@ class Lead(Aggregate[LeadId], kind="lead"):
     opportunity_id: OpportunityId | None = attrs.field(
         default=None, validator=optional_typed_id(OpportunityId, "$.opportunity_id")
     )
+    consents: tuple[ConsentRecord, ...] = attrs.field(default=(), converter=_lead_consents)
 
     def _check(self) -> None:
         first = self.history[0] if self.history else None
@@ -436,9 +335,29 @@ class Lead(Aggregate[LeadId], kind="lead"):
                 path="$.opportunity_id",
                 code="status_mismatch",
             )
+        if self.consents:
+            self._check_consents(self.history[-1].at if converted else None)
+
+    def _check_consents(self, converted_at: datetime | None) -> None:
+        for index, record in enumerate(self.consents):
+            if record.captured_at < self.created_at:
+                raise ValidationError(
+                    "must not be captured before the lead was",
+                    path=f"$.consents[{index}].captured_at",
+                    code="before_capture",
+                )
+            if converted_at is not None and record.captured_at > converted_at:
+                raise ValidationError(
+                    "must not be captured after the lead was converted "
+                    "(the customer it became holds later consent)",
+                    path=f"$.consents[{index}].captured_at",
+                    code="after_conversion",
+                )
 
     def _recorded_times(self) -> Iterable[datetime]:
         yield self.history[-1].at
+        for record in self.consents:
+            yield record.captured_at
 
     def _event_fields(self) -> Mapping[str, object]:
         return {"lead_id": self.id}
@@ -458,9 +377,14 @@ class Lead(Aggregate[LeadId], kind="lead"):
         campaign: str | None = None,
         referred_by: CustomerId | None = None,
         owner: StaffId | None = None,
+        team: TeamId | None = None,
         **meta: Unpack[EventMeta],
     ) -> Lead:
         """Capture a new lead (status ``new``) at ``at``; records :class:`LeadCaptured`.
+
+        ``owner`` is the member of staff working the lead, ``team`` the team
+        it belongs to (both optional). Consent the lead gives (on the web
+        form, say) is recorded next with :meth:`give_consent`.
 
         Raises:
             ValidationError: an argument breaks a rule; the path names it.
@@ -473,6 +397,7 @@ class Lead(Aggregate[LeadId], kind="lead"):
                 campaign=lead.campaign,
                 owner=lead.owner,
                 referred_by=lead.referred_by,
+                team=lead.team,
             ),
             id=lead_id,
             name=name,
@@ -482,6 +407,7 @@ class Lead(Aggregate[LeadId], kind="lead"):
             campaign=campaign,
             referred_by=referred_by,
             owner=owner,
+            team=team,
         )
 
     # -- queries --------------------------------------------------------------------------
@@ -530,7 +456,7 @@ class Lead(Aggregate[LeadId], kind="lead"):
         """
         wanted = LEAD_STATUSES.parse(status)
         command = self._begin(at, meta)
-        text = _text(reason, "$.reason", "a reason")
+        text = text_field(reason, "$.reason", "a reason")
         if wanted is self.status:
             return self
         if wanted is LeadStatus.CONVERTED:
@@ -538,7 +464,13 @@ class Lead(Aggregate[LeadId], kind="lead"):
         return self._move(command, wanted, text)
 
     def _move(
-        self, command: Command, wanted: LeadStatus, reason: str | None, **changes: Any
+        self,
+        command: Command,
+        wanted: LeadStatus,
+        reason: str | None,
+        *,
+        converted: Mapping[str, object] = MappingProxyType({}),
+        **changes: Any,
     ) -> Lead:
         target = LEAD_STATUSES.check(self.status, wanted)
         if wanted is LeadStatus.DISQUALIFIED and reason is None:
@@ -556,11 +488,7 @@ class Lead(Aggregate[LeadId], kind="lead"):
         elif wanted is LeadStatus.DISQUALIFIED:
             draft = LeadDisqualified.draft(**moved)
         elif wanted is LeadStatus.CONVERTED:
-            draft = LeadConverted.draft(
-                customer_id=changes["customer_id"],
-                opportunity_id=changes.get("opportunity_id"),
-                **moved,
-            )
+            draft = LeadConverted.draft(**converted, **moved)
         else:
             draft = LeadStatusChanged.draft(**moved)
         change = LeadStatusChange(wanted, command.at, reason)
@@ -626,15 +554,130 @@ class Lead(Aggregate[LeadId], kind="lead"):
             return self
         return self._record(command, LeadScored.draft(score=checked), score=checked)
 
-    def assign(self, owner: StaffId | None, *, at: datetime, **meta: Unpack[EventMeta]) -> Lead:
-        """Assign the lead to a member of staff (``None``: unassign); records :class:`LeadAssigned`."""
+    def assign(
+        self,
+        owner: StaffId | None,
+        team: TeamId | EllipsisType | None = ...,
+        *,
+        at: datetime,
+        **meta: Unpack[EventMeta],
+    ) -> Lead:
+        """Reassign the lead to ``owner`` and ``team``; records one :class:`LeadAssigned`.
+
+        ``owner=None`` unassigns the lead and ``team=None`` takes it out of its
+        team; leaving ``team`` out keeps the team it has. Giving the owner and
+        team it already has changes nothing and records nothing.
+
+        Raises:
+            InvalidType: ``owner`` is not a StaffId or ``None`` (``$.owner``),
+                or ``team`` not a TeamId or ``None`` (``$.team``).
+        """
         command = self._begin(at, meta)
         if owner is not None and type(owner) is not StaffId:
             raise InvalidType(f"must be a StaffId, not {type_name(owner)}", path="$.owner")
-        if owner == self.owner:
+        new_team = _team_argument(team, self.team)
+        if owner == self.owner and new_team == self.team:
             return self
-        draft = LeadAssigned.draft(owner=owner, previous=self.owner)
-        return self._record(command, draft, owner=owner)
+        draft = LeadAssigned.draft(
+            owner=owner, previous=self.owner, team=new_team, previous_team=self.team
+        )
+        return self._record(command, draft, owner=owner, team=new_team)
+
+    # -- consent --------------------------------------------------------------------------
+
+    def consent_decision(
+        self, channel: Channel | str, purpose: Purpose | str, *, at: datetime
+    ) -> ConsentDecision:
+        """May the lead be contacted on ``channel`` for ``purpose`` at ``at``, and why.
+
+        The customers' least-permissive rule decides (see
+        :func:`crmcore.customers.decide_consent`): no record means service
+        messages only.
+
+        Raises:
+            ValidationError: an unknown channel or purpose, or a naive ``at``.
+        """
+        return decide_consent(self.consents, channel, purpose, at)
+
+    def may_contact(self, channel: Channel | str, purpose: Purpose | str, *, at: datetime) -> bool:
+        """True if the lead may be contacted on ``channel`` for ``purpose`` at ``at``."""
+        return self.consent_decision(channel, purpose, at=at).allowed
+
+    def record_consent(self, record: ConsentRecord, **meta: Unpack[EventMeta]) -> Lead:
+        """Append a consent record, as of its ``captured_at``; records :class:`LeadConsentRecorded`.
+
+        The history is append-only, and its times never go backwards: a record
+        captured before the lead's last change is refused. A converted lead
+        takes no more consent (record it on the customer it became); an open
+        or disqualified lead does, so a withdrawal can always be recorded.
+
+        Raises:
+            InvalidType: ``record`` is not a ConsentRecord (``$.record``).
+            ValidationError: ``captured_at`` goes backwards
+                (``$.record.captured_at``, code ``time_backwards``), the lead
+                is converted (``$.status``, code ``converted``) or holds the
+                most records it may (``$.consents``, code ``too_many``).
+        """
+        checked = instance_of(ConsentRecord, "a ConsentRecord")(record, "$.record")
+        command = self._begin(checked.captured_at, meta, path="$.record.captured_at")
+        if self.status is LeadStatus.CONVERTED:
+            raise ValidationError(
+                "a converted lead takes no more consent; record it on the customer it became",
+                path="$.status",
+                code="converted",
+            )
+        draft = LeadConsentRecorded.draft(
+            channel=checked.channel,
+            purpose=checked.purpose,
+            status=checked.status,
+            legal_basis=checked.legal_basis,
+            expires_at=checked.expires_at,
+        )
+        return self._record(command, draft, consents=(*self.consents, checked))
+
+    def give_consent(
+        self,
+        channel: Channel | str | None,
+        purpose: Purpose | str,
+        *,
+        at: datetime,
+        source: str,
+        legal_basis: LegalBasis | str = LegalBasis.CONSENT,
+        expires_at: datetime | None = None,
+        **meta: Unpack[EventMeta],
+    ) -> Lead:
+        """Record that the lead grants consent (``channel=None``: every channel)."""
+        record = ConsentRecord(
+            channel=channel,
+            purpose=purpose,
+            status=ConsentStatus.GRANTED,
+            captured_at=at,
+            source=source,
+            legal_basis=legal_basis,
+            expires_at=expires_at,
+        )
+        return self.record_consent(record, **meta)
+
+    def withdraw_consent(
+        self,
+        channel: Channel | str | None,
+        purpose: Purpose | str,
+        *,
+        at: datetime,
+        source: str,
+        **meta: Unpack[EventMeta],
+    ) -> Lead:
+        """Record that the lead withdraws or refuses consent (``channel=None``: every channel)."""
+        record = ConsentRecord(
+            channel=channel,
+            purpose=purpose,
+            status=ConsentStatus.WITHDRAWN,
+            captured_at=at,
+            source=source,
+        )
+        return self.record_consent(record, **meta)
+
+    # -- conversion -----------------------------------------------------------------------
 
     def convert(
         self,
@@ -650,22 +693,29 @@ class Lead(Aggregate[LeadId], kind="lead"):
         stage: str | None = None,
         **meta: Unpack[EventMeta],
     ) -> LeadConversion:
-        """Convert a qualified lead into a customer, and optionally an opportunity.
+        """Convert a qualified lead into a new customer, and optionally an opportunity.
 
         The customer is registered with ``Customer.register`` under
         ``customer_id`` with the lead's name and contact points (and records
-        its own events). With ``opportunity_id``, an opportunity is opened for
-        the new customer too: ``pipeline``, ``amount`` and ``expected_close``
-        are then required; the name defaults to the lead's interest and the
-        owner to the lead's owner. The lead becomes ``converted`` and records
-        :class:`LeadConverted`. The envelope keywords (``actor``, ...) go to
-        the events of all three.
+        its own events), then takes over the consent the lead gave: for each
+        channel and purpose, the lead's latest record, unless it is a grant
+        that has lapsed, recorded with ``Customer.record_consent`` as of the
+        conversion (the customer's history starts then; the lead keeps the
+        original records and times). With ``opportunity_id``, an opportunity
+        is opened for the new customer too: ``pipeline``, ``amount`` and
+        ``expected_close`` are then required; the name defaults to the lead's
+        interest, the owner to the lead's owner, and its team is the lead's.
+        The lead becomes ``converted`` and records :class:`LeadConverted`. The
+        envelope keywords (``actor``, ...) go to the events of all three. To
+        convert into a customer that exists already, use :meth:`convert_into`.
 
         Raises:
             TransitionNotAllowed: the lead is not qualified (``$.status``,
                 code ``transition``).
-            ValidationError: an opportunity argument is missing (its path,
-                code ``required``), or any argument breaks a rule.
+            ValidationError: ``at`` is before the lead's last change, such as
+                its latest consent (``$.at``, code ``time_backwards``); an
+                opportunity argument is missing (its path, code ``required``),
+                or any argument breaks a rule.
         """
         command = self._begin(at, meta)
         LEAD_STATUSES.check(self.status, LeadStatus.CONVERTED)
@@ -676,6 +726,165 @@ class Lead(Aggregate[LeadId], kind="lead"):
             contact_points=self.contact_points,
             **meta,
         )
+        for record in carried_consents(self.consents, (), command.at):
+            customer = customer.record_consent(record, **meta)
+        given = {
+            "pipeline": pipeline,
+            "amount": amount,
+            "expected_close": expected_close,
+            "opportunity_name": opportunity_name,
+            "owner": owner,
+            "stage": stage,
+        }
+        return self._converted(
+            command, customer, meta, into_existing=False, opportunity_id=opportunity_id, given=given
+        )
+
+    def convert_into(
+        self,
+        customer: Customer,
+        *,
+        at: datetime,
+        opportunity_id: OpportunityId | None = None,
+        pipeline: PipelineDefinition | None = None,
+        amount: Money | None = None,
+        expected_close: date | None = None,
+        opportunity_name: str | None = None,
+        owner: StaffId | None = None,
+        stage: str | None = None,
+        **meta: Unpack[EventMeta],
+    ) -> LeadConversion:
+        """Convert a qualified lead into a customer (or account) that exists already.
+
+        Find the customer with the match rules of :mod:`crmcore.parties`:
+        build the lead's contact data as a :class:`~crmcore.parties.PartyRecord`
+        and look for it among the stored customers (here a list; an
+        application passes the customers its repository holds, or a filtered
+        page of them):
+
+        >>> from datetime import datetime, timedelta, timezone
+        >>> from crmcore.customers import ContactPoint, CustomerId, PersonName
+        >>> from crmcore.parties import PartyRecord, find_matches
+        >>> t0 = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+        >>> dewi = Customer.register(
+        ...     CustomerId("c-1"),
+        ...     name=PersonName("Dewi", family="Lestari"),
+        ...     at=t0,
+        ...     contact_points=[ContactPoint("email", "dewi@example.com")],
+        ... ).withdraw_consent(
+        ...     "email", "marketing", at=t0 + timedelta(days=3), source="unsubscribe"
+        ... )
+        >>> budi = Customer.register(CustomerId("c-2"), name=PersonName("Budi"), at=t0)
+        >>> lead = (
+        ...     Lead.capture(
+        ...         LeadId("lead-7"),
+        ...         name=PersonName("Ibu Dewi", family="Lestari"),
+        ...         source="web",
+        ...         at=t0 + timedelta(days=1),
+        ...         contact_points=[ContactPoint("email", "Dewi@Example.com")],
+        ...     )
+        ...     .give_consent("email", "marketing", at=t0 + timedelta(days=1), source="web-form")
+        ...     .give_consent("sms", "marketing", at=t0 + timedelta(days=1), source="web-form")
+        ...     .qualify(at=t0 + timedelta(days=4))
+        ... )
+        >>> probe = PartyRecord.from_parts(
+        ...     lead.id, name=lead.name, contact_points=lead.contact_points
+        ... )
+        >>> found = find_matches(probe, [dewi, budi])
+        >>> [(c.right, c.rule) for c in found]
+        [(CustomerId('c-1'), 'email_and_name')]
+        >>> done = lead.convert_into(dewi, at=t0 + timedelta(days=5), actor="rep-3")
+        >>> done.into_existing, done.lead.status.value, done.lead.customer_id
+        (True, 'converted', CustomerId('c-1'))
+        >>> [e.type for e in done.customer.pending_events]
+        ['CustomerRegistered', 'CustomerContactPointAdded', 'CustomerConsentWithdrawn', 'CustomerConsentGiven']
+        >>> at = t0 + timedelta(days=5)
+        >>> done.customer.may_contact("email", "marketing", at=at)  # her later withdrawal holds
+        False
+        >>> done.customer.may_contact("sms", "marketing", at=at)  # the lead's grant came over
+        True
+
+        The customer takes over the consent the lead gave by its own
+        ``record_consent`` command (so its events and rules hold), dated at
+        the conversion: for each channel and purpose, the lead's latest
+        record, unless it is a grant that has lapsed or the customer's own
+        latest record of that channel and purpose is as new or newer. A
+        withdrawal is never turned into a permission: when the customer
+        withdrew after the lead granted, the withdrawal stays the latest
+        decision (and a withdrawal for every channel still wins over any
+        grant for one). Contact points and the rest of the customer are left
+        as they are. A person lead converts into a person, an organization
+        lead into an organization (an account); to add a person to an
+        account, convert into a person customer and link the two with a
+        contact :class:`~crmcore.parties.Relationship`.
+
+        The opportunity arguments are those of :meth:`convert`. Store the
+        result in one unit of work: save the lead and the customer, add the
+        opportunity.
+
+        Raises:
+            InvalidType: ``customer`` is not a Customer (``$.customer``).
+            TransitionNotAllowed: the lead is not qualified (already converted,
+                disqualified, new; ``$.status``, code ``transition``).
+            ValidationError: ``at`` is before the lead's last change, such as
+                its latest consent, or before the customer's last change
+                (``$.at``, code ``time_backwards``); the customer is of the
+                other kind (``$.customer.kind``, code ``kind_mismatch``) or
+                referred the lead (``$.customer``, code ``self_referral``);
+                the customer holds the most consent records it may (under
+                ``$.customer``); an opportunity argument is missing or wrong.
+        """
+        command = self._begin(at, meta)
+        if not isinstance(customer, Customer):
+            raise InvalidType(f"must be a Customer, not {type_name(customer)}", path="$.customer")
+        LEAD_STATUSES.check(self.status, LeadStatus.CONVERTED)
+        if command.at < customer.updated_at:
+            raise ValidationError(
+                "must not be before the customer's last change (times never go backwards)",
+                path="$.at",
+                code="time_backwards",
+            )
+        if isinstance(self.name, PersonName) != isinstance(customer.name, PersonName):
+            raise ValidationError(
+                f"must be of the lead's kind ({'person' if isinstance(self.name, PersonName) else 'organization'})",
+                path="$.customer.kind",
+                code="kind_mismatch",
+            )
+        if self.referred_by == customer.id:
+            raise ValidationError(
+                "must not be the customer who referred the lead",
+                path="$.customer",
+                code="self_referral",
+            )
+        updated = customer
+        try:
+            for record in carried_consents(self.consents, customer.consents, command.at):
+                updated = updated.record_consent(record, **meta)
+        except ValidationError as exc:
+            raise exc.under("$.customer") from None
+        given = {
+            "pipeline": pipeline,
+            "amount": amount,
+            "expected_close": expected_close,
+            "opportunity_name": opportunity_name,
+            "owner": owner,
+            "stage": stage,
+        }
+        return self._converted(
+            command, updated, meta, into_existing=True, opportunity_id=opportunity_id, given=given
+        )
+
+    def _converted(
+        self,
+        command: Command,
+        customer: Customer,
+        meta: EventMeta,
+        *,
+        into_existing: bool,
+        opportunity_id: OpportunityId | None,
+        given: Mapping[str, Any],
+    ) -> LeadConversion:
+        """Open the opportunity (if asked) and convert the lead: the end of both conversions."""
         opportunity = None
         if opportunity_id is not None:
             opportunity = self._open_opportunity(
@@ -683,36 +892,36 @@ class Lead(Aggregate[LeadId], kind="lead"):
                 customer.id,
                 command.at,
                 meta,
-                pipeline=pipeline,
-                amount=amount,
-                expected_close=expected_close,
-                name=opportunity_name,
-                owner=owner,
-                stage=stage,
+                pipeline=given["pipeline"],
+                amount=given["amount"],
+                expected_close=given["expected_close"],
+                name=given["opportunity_name"],
+                owner=given["owner"],
+                stage=given["stage"],
             )
         else:
-            given = {
-                "$.pipeline": pipeline,
-                "$.amount": amount,
-                "$.expected_close": expected_close,
-                "$.opportunity_name": opportunity_name,
-                "$.stage": stage,
-            }
-            for path, value in given.items():
-                if value is not None:
+            for name in ("pipeline", "amount", "expected_close", "opportunity_name", "stage"):
+                if given[name] is not None:
                     raise ValidationError(
                         "is only for opening an opportunity (give opportunity_id too)",
-                        path=path,
+                        path=f"$.{name}",
                         code="without_opportunity",
                     )
         lead = self._move(
             command,
             LeadStatus.CONVERTED,
             None,
+            converted={
+                "customer_id": customer.id,
+                "opportunity_id": opportunity_id,
+                "into_existing": into_existing,
+            },
             customer_id=customer.id,
             opportunity_id=opportunity_id,
         )
-        return LeadConversion(lead=lead, customer=customer, opportunity=opportunity)
+        return LeadConversion(
+            lead=lead, customer=customer, opportunity=opportunity, into_existing=into_existing
+        )
 
     def _open_opportunity(
         self,
@@ -751,6 +960,7 @@ class Lead(Aggregate[LeadId], kind="lead"):
             at=when,
             stage=stage,
             lead_id=self.id,
+            team=self.team,
             **meta,
         )
 

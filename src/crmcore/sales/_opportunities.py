@@ -2,7 +2,7 @@
 
 An :class:`Opportunity` belongs to a customer and a
 :class:`~crmcore.sales.PipelineDefinition`; it has a name, an amount, an
-expected close date, an owner and a next step. Its stage changes are kept in
+expected close date, an owner (and optionally a team) and a next step. Its stage changes are kept in
 an append-only history whose times never go backwards, from which
 :meth:`~Opportunity.time_in_stages` tells how long the deal spent where.
 
@@ -59,7 +59,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
-from types import MappingProxyType
+from types import EllipsisType, MappingProxyType
 from typing import Final, Unpack
 
 import attrs
@@ -77,7 +77,14 @@ from crmcore._kernel._checks import (
     type_name,
 )
 from crmcore._kernel._events import DomainEvent, EventDraft, EventMeta
-from crmcore._kernel._ids import CustomerId, LeadId, OpportunityId, PipelineId, StaffId
+from crmcore._kernel._ids import (
+    CustomerId,
+    LeadId,
+    OpportunityId,
+    PipelineId,
+    StaffId,
+    TeamId,
+)
 from crmcore._kernel._money import Money, money_at_least_zero
 from crmcore._kernel._timeline import TimelineEntry
 from crmcore.errors import InvalidType, TransitionNotAllowed, ValidationError
@@ -163,6 +170,7 @@ class OpportunityOpened(OpportunityEvent):
     expected_close: date
     owner: StaffId
     lead_id: LeadId | None = None
+    team: TeamId | None = None
 
 
 @attrs.frozen(slots=True, kw_only=True)
@@ -215,10 +223,18 @@ class OpportunityCloseDateChanged(OpportunityEvent):
 
 @attrs.frozen(slots=True, kw_only=True)
 class OpportunityOwnerChanged(OpportunityEvent):
-    """The opportunity was assigned to another owner."""
+    """The opportunity was reassigned: its owner, its team or both changed.
+
+    ``owner`` and ``team`` are the new values, ``previous`` and
+    ``previous_team`` the old ones (equal to the new ones for the part that
+    did not change). Events stored before opportunities had teams load with
+    both teams ``None``.
+    """
 
     owner: StaffId
     previous: StaffId
+    team: TeamId | None = None
+    previous_team: TeamId | None = None
 
 
 @attrs.frozen(slots=True, kw_only=True)
@@ -255,6 +271,15 @@ def _opp_next_step(value: object) -> str | None:
 
 def _opp_next_step_due(value: object) -> date | None:
     return None if value is None else require_date(value, "$.next_step_due")
+
+
+def _team_argument(team: object, current: TeamId | None) -> TeamId | None:
+    """The team a reassignment asks for: ``...`` (left out) keeps ``current``."""
+    if isinstance(team, EllipsisType):
+        return current
+    if team is not None and type(team) is not TeamId:
+        raise InvalidType(f"must be a TeamId or None, not {type_name(team)}", path="$.team")
+    return team
 
 
 def _allowed_stages(current: StageEntry, pipeline: PipelineDefinition | None) -> tuple[str, ...]:
@@ -335,6 +360,8 @@ class Opportunity(Aggregate[OpportunityId], kind="opportunity"):
     lead_id: LeadId | None = attrs.field(
         default=None, validator=optional_typed_id(LeadId, "$.lead_id")
     )
+    #: The team the opportunity belongs to, if any (its owner need not be a member).
+    team: TeamId | None = attrs.field(default=None, validator=optional_typed_id(TeamId, "$.team"))
 
     def _check(self) -> None:
         if not self.history:
@@ -394,11 +421,13 @@ class Opportunity(Aggregate[OpportunityId], kind="opportunity"):
         next_step: str | None = None,
         next_step_due: date | None = None,
         lead_id: LeadId | None = None,
+        team: TeamId | None = None,
         **meta: Unpack[EventMeta],
     ) -> Opportunity:
         """Open an opportunity at ``at`` in ``stage`` (the first open stage by default).
 
-        Records :class:`OpportunityOpened`.
+        ``owner`` is the member of staff responsible for it, ``team`` the team
+        it belongs to (optional). Records :class:`OpportunityOpened`.
 
         Raises:
             ValidationError: an argument breaks a rule (the path names it); the
@@ -420,6 +449,7 @@ class Opportunity(Aggregate[OpportunityId], kind="opportunity"):
                 expected_close=opportunity.expected_close,
                 owner=opportunity.owner,
                 lead_id=opportunity.lead_id,
+                team=opportunity.team,
             ),
             id=opportunity_id,
             customer_id=customer_id,
@@ -432,6 +462,7 @@ class Opportunity(Aggregate[OpportunityId], kind="opportunity"):
             next_step=next_step,
             next_step_due=next_step_due,
             lead_id=lead_id,
+            team=team,
         )
 
     # -- queries --------------------------------------------------------------------------
@@ -723,18 +754,35 @@ class Opportunity(Aggregate[OpportunityId], kind="opportunity"):
         draft = OpportunityCloseDateChanged.draft(expected_close=day, previous=self.expected_close)
         return self._record(command, draft, expected_close=day)
 
-    def assign(self, owner: StaffId, *, at: datetime, **meta: Unpack[EventMeta]) -> Opportunity:
-        """Give the opportunity another owner; records :class:`OpportunityOwnerChanged`.
+    def assign(
+        self,
+        owner: StaffId,
+        team: TeamId | EllipsisType | None = ...,
+        *,
+        at: datetime,
+        **meta: Unpack[EventMeta],
+    ) -> Opportunity:
+        """Reassign the opportunity to ``owner`` and ``team``; records :class:`OpportunityOwnerChanged`.
 
+        ``team=None`` takes the opportunity out of its team; leaving ``team``
+        out keeps the team it has. Giving the owner and team it already has
+        changes nothing and records nothing.
         (Before the aggregate kernel this command was called ``reassign``.)
+
+        Raises:
+            InvalidType: ``owner`` is not a StaffId (``$.owner``) or ``team``
+                not a TeamId or ``None`` (``$.team``).
         """
         command = self._begin(at, meta)
         if type(owner) is not StaffId:
             raise InvalidType(f"must be a StaffId, not {type_name(owner)}", path="$.owner")
-        if owner == self.owner:
+        new_team = _team_argument(team, self.team)
+        if owner == self.owner and new_team == self.team:
             return self
-        draft = OpportunityOwnerChanged.draft(owner=owner, previous=self.owner)
-        return self._record(command, draft, owner=owner)
+        draft = OpportunityOwnerChanged.draft(
+            owner=owner, previous=self.owner, team=new_team, previous_team=self.team
+        )
+        return self._record(command, draft, owner=owner, team=new_team)
 
     def set_next_step(
         self,

@@ -44,6 +44,7 @@ from bisect import bisect_right
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from enum import StrEnum
+from types import EllipsisType
 from typing import Any, Final, Unpack
 
 import attrs
@@ -60,7 +61,7 @@ from crmcore._kernel._checks import (
     type_name,
 )
 from crmcore._kernel._events import DomainEvent, EventDraft, EventMeta, event_rule
-from crmcore._kernel._ids import CaseId, CustomerId, OrderId, StaffId
+from crmcore._kernel._ids import CaseId, CustomerId, OrderId, StaffId, TeamId
 from crmcore._kernel._status import StatusMachine
 from crmcore._kernel._timeline import TimelineEntry
 from crmcore.customers import Channel
@@ -243,6 +244,7 @@ class CaseOpened(CaseEvent):
     channel: Channel
     assignee: StaffId | None = None
     order_id: OrderId | None = None
+    team: TeamId | None = None
 
 
 #: The status the events named after one move always move to.
@@ -288,10 +290,18 @@ class CaseFirstResponded(CaseEvent):
 
 @attrs.frozen(slots=True, kw_only=True)
 class CaseAssigned(CaseEvent):
-    """The case was assigned to someone else (``None``: unassigned)."""
+    """The case was reassigned: its assignee (``None``: unassigned), its team or both changed.
+
+    ``assignee`` and ``team`` are the new values, ``previous`` and
+    ``previous_team`` the old ones (equal to the new ones for the part that
+    did not change). Events stored before cases had teams load with both
+    teams ``None``.
+    """
 
     assignee: StaffId | None
     previous: StaffId | None = None
+    team: TeamId | None = None
+    previous_team: TeamId | None = None
 
 
 @attrs.frozen(slots=True, kw_only=True)
@@ -367,6 +377,15 @@ def _case_history(value: object) -> tuple[StatusChange, ...]:
     )
 
 
+def _team_argument(team: object, current: TeamId | None) -> TeamId | None:
+    """The team a reassignment asks for: ``...`` (left out) keeps ``current``."""
+    if isinstance(team, EllipsisType):
+        return current
+    if team is not None and type(team) is not TeamId:
+        raise InvalidType(f"must be a TeamId or None, not {type_name(team)}", path="$.team")
+    return team
+
+
 def _case_escalations(value: object) -> tuple[Escalation, ...]:
     return items_of(
         value,
@@ -412,6 +431,8 @@ class Case(Aggregate[CaseId], kind="case", v1_renames={"opened_at": "created_at"
     order_id: OrderId | None = attrs.field(
         default=None, validator=optional_typed_id(OrderId, "$.order_id")
     )
+    #: The team the case belongs to (a service queue), if any.
+    team: TeamId | None = attrs.field(default=None, validator=optional_typed_id(TeamId, "$.team"))
     history: tuple[StatusChange, ...] = attrs.field(
         default=attrs.Factory(_first_history, takes_self=True), converter=_case_history
     )
@@ -493,9 +514,13 @@ class Case(Aggregate[CaseId], kind="case", v1_renames={"opened_at": "created_at"
         description: str | None = None,
         assignee: StaffId | None = None,
         order_id: OrderId | None = None,
+        team: TeamId | None = None,
         **meta: Unpack[EventMeta],
     ) -> Case:
         """Open a case (status ``new``) at ``at``; records :class:`CaseOpened`.
+
+        ``assignee`` is the member of staff who owns the case, ``team`` the
+        team (service queue) it belongs to; both are optional.
 
         Raises:
             ValidationError: an argument breaks a rule; the path names it.
@@ -509,6 +534,7 @@ class Case(Aggregate[CaseId], kind="case", v1_renames={"opened_at": "created_at"
                 channel=case.channel,
                 assignee=case.assignee,
                 order_id=case.order_id,
+                team=case.team,
             ),
             id=case_id,
             customer_id=customer_id,
@@ -519,6 +545,7 @@ class Case(Aggregate[CaseId], kind="case", v1_renames={"opened_at": "created_at"
             description=description,
             assignee=assignee,
             order_id=order_id,
+            team=team,
         )
 
     # -- queries --------------------------------------------------------------------------
@@ -648,15 +675,34 @@ class Case(Aggregate[CaseId], kind="case", v1_renames={"opened_at": "created_at"
             raise CASE_STATUSES.refusal(self.status, CaseStatus.OPEN, allowed=frozenset())
         return self.change_status(CaseStatus.OPEN, at=at, reason=reason, **meta)
 
-    def assign(self, assignee: StaffId | None, *, at: datetime, **meta: Unpack[EventMeta]) -> Case:
-        """Assign the case to a member of staff (``None``: unassign); records :class:`CaseAssigned`."""
+    def assign(
+        self,
+        assignee: StaffId | None,
+        team: TeamId | EllipsisType | None = ...,
+        *,
+        at: datetime,
+        **meta: Unpack[EventMeta],
+    ) -> Case:
+        """Assign the case to a member of staff (``None``: unassign); records :class:`CaseAssigned`.
+
+        The assignee is the case's owner. ``team=None`` takes the case out of
+        its team; leaving ``team`` out keeps the team it has. Giving the
+        assignee and team it already has changes nothing and records nothing.
+
+        Raises:
+            InvalidType: ``assignee`` is not a StaffId or ``None``
+                (``$.assignee``), or ``team`` not a TeamId or ``None`` (``$.team``).
+        """
         command = self._begin(at, meta)
         if assignee is not None and type(assignee) is not StaffId:
             raise InvalidType(f"must be a StaffId, not {type_name(assignee)}", path="$.assignee")
-        if assignee == self.assignee:
+        new_team = _team_argument(team, self.team)
+        if assignee == self.assignee and new_team == self.team:
             return self
-        draft = CaseAssigned.draft(assignee=assignee, previous=self.assignee)
-        return self._record(command, draft, assignee=assignee)
+        draft = CaseAssigned.draft(
+            assignee=assignee, previous=self.assignee, team=new_team, previous_team=self.team
+        )
+        return self._record(command, draft, assignee=assignee, team=new_team)
 
     def change_priority(
         self, priority: CasePriority | str, *, at: datetime, **meta: Unpack[EventMeta]

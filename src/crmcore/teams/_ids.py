@@ -1,18 +1,14 @@
-"""The identifiers of teams and territories (staff members use the kernel's :class:`StaffId`)."""
+"""The identifiers of teams and territories.
+
+Staff members use the kernel's :class:`StaffId`; :class:`TeamId` lives in the
+kernel too (every operational aggregate may name a team) and is re-exported here.
+"""
 
 from __future__ import annotations
 
-from crmcore._kernel._ids import Identifier
+from crmcore._kernel._ids import Identifier, TeamId
 
-
-class TeamId(Identifier):
-    """Identifies a :class:`~crmcore.teams.Team`.
-
-    >>> TeamId("team-jkt")
-    TeamId('team-jkt')
-    """
-
-    __slots__ = ()
+__all__ = ["TeamId", "TerritoryId"]
 
 
 class TerritoryId(Identifier):
