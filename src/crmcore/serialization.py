@@ -26,7 +26,10 @@ crmcore.errors.InvalidType: $.amount: must be a decimal string such as '12.50', 
 
 from __future__ import annotations
 
+import operator
 import re
+import sys
+import types
 import typing
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
@@ -41,12 +44,13 @@ from cattrs.errors import (
     ForbiddenExtraKeysError,
     IterableValidationError,
 )
+from cattrs.fns import identity
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn
 from dateutil.relativedelta import relativedelta
 
 from crmcore._kernel._aggregate import Aggregate
 from crmcore._kernel._checks import MAX_INT, MAX_ITEMS_KEY, require_aware, to_decimal, type_name
-from crmcore._kernel._events import DomainEvent, event_types
+from crmcore._kernel._events import DomainEvent, event_classes_defined, event_types
 from crmcore._kernel._ids import Identifier
 from crmcore.customers import AttributeValue, FrozenMap, OrganizationName, PersonName
 from crmcore.errors import InvalidType, Problem, SchemaVersionError, ValidationError, join_path
@@ -172,12 +176,13 @@ def _structure_date(value: object, _: type) -> date:
 def _structure_enum(value: object, cls: type[Enum]) -> Enum:
     if isinstance(value, cls):
         return value
-    choices = ", ".join(str(member.value) for member in cls)
+    if isinstance(value, str):
+        for member in cls:
+            if member.value == value:
+                return member
+    choices = ", ".join(str(member.value) for member in cls)  # for the message only
     if not isinstance(value, str):
         raise InvalidType(f"must be one of: {choices}; not {_json_type(value)}")
-    for member in cls:
-        if member.value == value:
-            return member
     raise ValidationError(f"must be one of: {choices}", code="choice")
 
 
@@ -311,13 +316,64 @@ def _is_frozen_map(tp: object) -> bool:
     return getattr(tp, "__origin__", tp) is FrozenMap
 
 
+def _is_plain_items(tp: object) -> bool:
+    """A homogeneous tuple type whose item type is a class or union (not a type variable)."""
+    return _is_items(tp) and not isinstance(typing.get_args(tp)[0], TypeVar)
+
+
+def _is_plain_optional(tp: object) -> bool:
+    """``X | None`` (or ``Optional[X]``) for one X that is not a type variable."""
+    if typing.get_origin(tp) not in (typing.Union, types.UnionType):
+        return False
+    args = typing.get_args(tp)
+    return len(args) == 2 and type(None) in args and not any(isinstance(a, TypeVar) for a in args)
+
+
 class _Hooks:
-    """The hooks that need the converter itself (for nested values)."""
+    """The hooks that need the converter itself (for nested values).
+
+    It also keeps the converter's per-class plans, each built once on first
+    use and kept for the converter's lifetime (pure memos: a plan depends only
+    on its class and on the hooks registered when the converter was made):
+    the unstructure function of each event class and the event classes by
+    type name (see :meth:`event_type`).
+    """
 
     def __init__(self, conv: cattrs.Converter) -> None:
         self.conv = conv
         self.unstructure_fns: dict[type, Callable[[Any], dict[str, Any]]] = {}
         self.structure_fns: dict[type, Callable[[Mapping[str, Any], Any], Any]] = {}
+        #: ``event_types()`` as of the last walk, and how many event classes existed then.
+        self.event_classes: tuple[int, Mapping[str, type[DomainEvent]]] = (-1, {})
+
+    def unstructure_items(self, tp: Any) -> Callable[[tuple[Any, ...]], list[Any]]:
+        """A homogeneous tuple as a list, each item by the item type's hook (found once).
+
+        What cattrs' own iterable hook gives, item for item, with a list
+        comprehension and no work for an empty tuple (most of an aggregate's
+        collections, such as its pending events once stored).
+        """
+        item = self.conv.get_unstructure_hook(typing.get_args(tp)[0])
+        if item is identity:
+            return list
+
+        def items(values: tuple[Any, ...]) -> list[Any]:
+            return [item(value) for value in values] if values else []
+
+        return items
+
+    def unstructure_optional(self, tp: Any) -> Callable[[Any], Any]:
+        """``X | None``: ``None`` kept, anything else by X's hook (passed through if it is)."""
+        args = typing.get_args(tp)
+        other = args[1] if args[0] is type(None) else args[0]
+        handler = self.conv.get_unstructure_hook(other)
+        if handler is identity:
+            return identity  # cattrs then reads the field directly in the class's function
+
+        def optional(value: Any) -> Any:
+            return None if value is None else handler(value)
+
+        return optional
 
     def unstructure_row(self, cls: type) -> Callable[[tuple[Any, ...]], list[Any]]:
         hints = typing.get_type_hints(cls)
@@ -477,20 +533,70 @@ class _Hooks:
         cls = type(event)
         fn = self.unstructure_fns.get(cls)
         if fn is None:
-            fn = self.unstructure_fns[cls] = make_dict_unstructure_fn(cls, self.conv)
-        return {
-            "type": cls.__name__,
-            "event_id": event.event_id,
-            "aggregate_kind": event.aggregate_kind,
-            "aggregate_id": event.aggregate_id,
-            **fn(event),
-        }
+            fn = self.unstructure_fns[cls] = self._event_plan(cls)
+        return fn(event)
+
+    def _event_plan(self, cls: type[DomainEvent]) -> Callable[[Any], dict[str, Any]]:
+        """The document of an event of ``cls``: its envelope keys, then its fields."""
+        fields = make_dict_unstructure_fn(cls, self.conv)
+        name = cls.__name__
+        kind: object = cls.aggregate_kind
+        base = DomainEvent.__dict__
+        if not (
+            isinstance(kind, str)
+            and getattr(cls, "event_id", None) is base["event_id"]
+            and getattr(cls, "aggregate_id", None) is base["aggregate_id"]
+        ):
+            # A class that computes its envelope its own way: ask the event itself.
+            def described(event: DomainEvent) -> dict[str, Any]:
+                return {
+                    "type": name,
+                    "event_id": event.event_id,
+                    "aggregate_kind": event.aggregate_kind,
+                    "aggregate_id": event.aggregate_id,
+                    **fields(event),
+                }
+
+            return described
+        read_id = operator.attrgetter(cls.aggregate_id_field)
+
+        def document(event: DomainEvent) -> dict[str, Any]:
+            # DomainEvent.aggregate_id and .event_id, computed once for both keys.
+            value: object = read_id(event)
+            ident = value.value if isinstance(value, Identifier) else str(value)
+            return {
+                "type": name,
+                "event_id": f"{kind}:{ident}#{event.sequence}",
+                "aggregate_kind": kind,
+                "aggregate_id": ident,
+                **fields(event),
+            }
+
+        return document
+
+    def event_type(self, tag: str) -> type[DomainEvent] | None:
+        """``event_types().get(tag)``, without walking every event class on each call.
+
+        The walk's result is kept with the count of event classes defined so
+        far (:func:`~crmcore._kernel._events.event_classes_defined`) and walked
+        again when a class was defined since, when ``tag`` is not found, or
+        when the class found is no longer its module's (a reloaded module):
+        the answer is always the one a new walk would give.
+        """
+        defined = event_classes_defined()
+        seen, classes = self.event_classes
+        cls = classes.get(tag) if seen == defined else None
+        if cls is not None and _still_defined(cls):
+            return cls
+        classes = event_types()
+        self.event_classes = (defined, classes)
+        return classes.get(tag)
 
     def structure_event(self, value: object, declared: type[DomainEvent]) -> DomainEvent:
         if not isinstance(value, dict):
             raise InvalidType(f"must be an object, not {_json_type(value)}")
         tag = value.get("type")
-        cls = event_types().get(tag) if isinstance(tag, str) else None
+        cls = self.event_type(tag) if isinstance(tag, str) else None
         if cls is None or not issubclass(cls, declared):
             raise ValidationError(
                 "type must name a known event class", path="$.type", code="event_type"
@@ -508,6 +614,12 @@ class _Hooks:
         return result
 
 
+def _still_defined(cls: type) -> bool:
+    """Whether ``cls`` is still the class its module names (as ``event_types()`` requires)."""
+    module = sys.modules.get(cls.__module__)
+    return getattr(module, cls.__qualname__, None) is cls
+
+
 #: Keys of an event document derived from its other fields: written for readers, checked on load.
 _DERIVED_EVENT_KEYS: Final = ("type", "event_id", "aggregate_kind", "aggregate_id")
 
@@ -518,6 +630,19 @@ def make_converter() -> cattrs.Converter:
     Use it to extend serialization to your own attrs classes without touching
     crmcore's converter.
     """
+    return _build_converter(plans=True)
+
+
+def _build_converter(*, plans: bool) -> cattrs.Converter:
+    """The converter; ``plans=False`` leaves out the faster hooks (the reference for tests).
+
+    The faster hooks give the same documents: tuples and optional values by
+    hooks resolved once per type, identifiers and decimals by C-level getters.
+    """
+    return _converter_and_hooks(plans=plans)[0]
+
+
+def _converter_and_hooks(*, plans: bool) -> tuple[cattrs.Converter, _Hooks]:
     conv = cattrs.Converter(forbid_extra_keys=True, detailed_validation=True)
     hooks = _Hooks(conv)
     for scalar, structure in (
@@ -563,10 +688,16 @@ def make_converter() -> cattrs.Converter:
     conv.register_structure_hook_func(_is_event_type, hooks.structure_event)
     # Capabilities with recursive or tagged documents bring their own hooks.
     register_rule_hooks(conv)
-    return conv
+    if plans:
+        # Same documents, cheaper: registered last, so these win over the hooks above.
+        conv.register_unstructure_hook(Decimal, operator.methodcaller("__format__", "f"))
+        conv.register_unstructure_hook_func(_is_identifier, operator.attrgetter("value"))
+        conv.register_unstructure_hook_factory(_is_plain_items, hooks.unstructure_items)
+        conv.register_unstructure_hook_factory(_is_plain_optional, hooks.unstructure_optional)
+    return conv, hooks
 
 
-_CONVERTER: Final = make_converter()
+_CONVERTER, _HOOKS = _converter_and_hooks(plans=True)
 
 
 def to_dict(obj: object) -> dict[str, Any]:
@@ -703,12 +834,28 @@ def _check_shape(data: object) -> None:
         nodes += len(value)  # type: ignore[arg-type]
         if nodes > MAX_NODES:
             raise ValidationError(f"must hold at most {MAX_NODES} values", code="too_large")
-        pairs = value.items() if isinstance(value, dict) else enumerate(value)  # type: ignore[arg-type]
-        stack.extend(
-            (child, depth + 1, (entry, key))
-            for key, child in pairs
-            if isinstance(child, (dict, list, tuple, str))
-        )
+        _push_children(stack, entry)
+
+
+def _push_children(
+    stack: list[tuple[object, int, object]], entry: tuple[object, int, object]
+) -> None:
+    """Push the children of a container entry that :func:`_check_shape` must still look at.
+
+    Containers, and strings that break a limit; a string within the limits is
+    left out, as checking it could not fail (nor count: only containers add to
+    the count of values), so the first fault found is the same.
+    """
+    value, depth, _ = entry
+    pairs = value.items() if isinstance(value, dict) else enumerate(value)  # type: ignore[arg-type]
+    depth += 1
+    for key, child in pairs:
+        if isinstance(child, str):
+            if depth <= MAX_DEPTH and len(child) <= MAX_STRING:
+                continue
+        elif not isinstance(child, (dict, list, tuple)):
+            continue
+        stack.append((child, depth, (entry, key)))
 
 
 def _path_of(entry: tuple[object, int, object]) -> str:

@@ -163,6 +163,8 @@ class DomainEvent:
     aggregate_id_field: ClassVar[str] = ""
     #: The names this event had in schema version 1, if it was renamed.
     v1_names: ClassVar[tuple[str, ...]] = ()
+    #: How many subclasses have been defined (attrs' rebuilt classes included); only grows.
+    _classes_defined: ClassVar[int] = 0
 
     sequence: int = attrs.field(validator=_sequence)
     occurred_at: datetime = attrs.field(converter=_occurred_at)
@@ -178,6 +180,8 @@ class DomainEvent:
         **kwargs: Any,
     ) -> None:
         super().__init_subclass__(**kwargs)
+        # Counted for the callers that keep event_types()' answer (see event_classes_defined).
+        DomainEvent._classes_defined += 1
         if aggregate is not None:
             cls.aggregate_kind = aggregate
             cls.aggregate_id_field = id_field or f"{aggregate}_id"
@@ -317,6 +321,16 @@ class EventDraft:
     def with_fields(self, **fields: Any) -> Self:
         """The same draft with more fields."""
         return attrs.evolve(self, fields={**self.fields, **fields})
+
+
+def event_classes_defined() -> int:
+    """How many subclasses of :class:`DomainEvent` have been defined so far.
+
+    It grows with every class statement (attrs' rebuilt classes count too) and
+    never shrinks: a caller that keeps the answer of :func:`event_types` walks
+    again when this number has changed since.
+    """
+    return DomainEvent._classes_defined  # noqa: SLF001 - this module's own class
 
 
 def event_types() -> Mapping[str, type[DomainEvent]]:
