@@ -68,6 +68,7 @@ from crmcore.loyalty import (
     RewardId,
     Tier,
 )
+from crmcore.parties import InvolvedContact
 from crmcore.sales import STANDARD_PIPELINE, BantScore, Lead, LeadId, OpportunityId
 from crmcore.serialization import from_dict, to_dict
 from crmcore.service import (
@@ -628,6 +629,10 @@ EXPIRING_CONSENT = ConsentRecord("email", "marketing", "granted", T0, "form", ex
 
 
 CORPUS_ROOTS += (
+    OPPORTUNITY.change_contacts(
+        [InvolvedContact(CustomerId("ana"), "decision_maker", primary=True)], at=T0 + DAY
+    ),
+    CASE.change_contacts([InvolvedContact(CustomerId("ana"), "reporter", primary=True)], at=LATER),
     analytics.hierarchy_rollup(
         [CID],
         orders=[ORDER],

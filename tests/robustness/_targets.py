@@ -50,6 +50,7 @@ from crmcore.loyalty import (
     RewardId,
     Tier,
 )
+from crmcore.parties import InvolvedContact
 from crmcore.sales import BantScore, Lead, LeadId, OpportunityId
 from crmcore.service import BusinessCalendar, Case, CaseId
 from crmcore.testing import strategies as crm
@@ -396,6 +397,11 @@ for _name, _args in {
     "close": lambda c: {"at": LATER, "reason": "done"},
     "reopen": lambda c: {"at": LATER, "reason": "again"},
     "assign": lambda c: {"assignee": StaffId("agent-9"), "team": teams.TeamId("t-2"), "at": LATER},
+    "change_contacts": lambda c: {
+        "contacts": [InvolvedContact(CustomerId("ana"), "reporter", primary=True)],
+        "at": LATER,
+    },
+    "contacts_in_role": lambda c: {"role": "reporter"},
     "change_priority": lambda c: {"priority": "urgent", "at": LATER},
     "escalate": lambda c: {"escalation": ESCALATION, "at": LATER},
     "without_pending_events": None,
@@ -712,6 +718,14 @@ for _name, _args in {
     "change_amount": lambda o: {"amount": idr(7), "at": LATER},
     "change_expected_close": lambda o: {"expected_close": date(2031, 12, 1), "at": LATER},
     "assign": lambda o: {"owner": StaffId("rep-7"), "team": teams.TeamId("t-2"), "at": LATER},
+    "change_contacts": lambda o: {
+        "contacts": [
+            InvolvedContact(CustomerId("ana"), "decision_maker", primary=True),
+            InvolvedContact(CustomerId("budi"), "technical"),
+        ],
+        "at": LATER,
+    },
+    "contacts_in_role": lambda o: {"role": "technical"},
     "set_next_step": lambda o: {"next_step": "demo", "at": LATER, "due": date(2031, 7, 1)},
     "without_pending_events": None,
 }.items():

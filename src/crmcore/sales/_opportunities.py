@@ -57,7 +57,7 @@ crmcore.errors.TransitionNotAllowed: $.stage: an opportunity in closed_won canno
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from types import EllipsisType, MappingProxyType
 from typing import Final, Unpack
@@ -88,6 +88,7 @@ from crmcore._kernel._ids import (
 from crmcore._kernel._money import Money, money_at_least_zero
 from crmcore._kernel._timeline import TimelineEntry
 from crmcore.errors import InvalidType, TransitionNotAllowed, ValidationError
+from crmcore.parties import InvolvedContact, check_involved_contacts
 from crmcore.sales._pipeline import PipelineDefinition, Stage, StageKind
 
 #: Longest opportunity name, in characters.
@@ -171,6 +172,8 @@ class OpportunityOpened(OpportunityEvent):
     owner: StaffId
     lead_id: LeadId | None = None
     team: TeamId | None = None
+    #: The contacts involved from the start (events stored before contacts load with none).
+    contacts: tuple[InvolvedContact, ...] = ()
 
 
 @attrs.frozen(slots=True, kw_only=True)
@@ -238,6 +241,19 @@ class OpportunityOwnerChanged(OpportunityEvent):
 
 
 @attrs.frozen(slots=True, kw_only=True)
+class OpportunityContactsChanged(OpportunityEvent):
+    """The contacts involved in the opportunity, or their roles, changed.
+
+    ``contacts`` is the whole new list and ``previous`` the list before, each
+    an :class:`~crmcore.parties.InvolvedContact` (a customer id, a role code
+    and the primary flag: ids and codes, never names).
+    """
+
+    contacts: tuple[InvolvedContact, ...]
+    previous: tuple[InvolvedContact, ...]
+
+
+@attrs.frozen(slots=True, kw_only=True)
 class OpportunityNextStepChanged(OpportunityEvent):
     """The next step was set or cleared (its text stays in the record); ``due`` is its date."""
 
@@ -271,6 +287,10 @@ def _opp_next_step(value: object) -> str | None:
 
 def _opp_next_step_due(value: object) -> date | None:
     return None if value is None else require_date(value, "$.next_step_due")
+
+
+def _opp_contacts(value: object) -> tuple[InvolvedContact, ...]:
+    return check_involved_contacts(value, "$.contacts")
 
 
 def _team_argument(team: object, current: TeamId | None) -> TeamId | None:
@@ -346,6 +366,9 @@ class Opportunity(Aggregate[OpportunityId], kind="opportunity"):
         history: every stage entered, oldest first; the first, an open stage,
             at ``created_at``.
         lead_id: the lead the opportunity was converted from, if any.
+        contacts: the contacts involved and their roles (see
+            :meth:`change_contacts`), in the order given: each contact in
+            each role once, at most one primary.
     """
 
     customer_id: CustomerId = attrs.field(validator=typed_id(CustomerId, "$.customer_id"))
@@ -362,6 +385,7 @@ class Opportunity(Aggregate[OpportunityId], kind="opportunity"):
     )
     #: The team the opportunity belongs to, if any (its owner need not be a member).
     team: TeamId | None = attrs.field(default=None, validator=optional_typed_id(TeamId, "$.team"))
+    contacts: tuple[InvolvedContact, ...] = attrs.field(default=(), converter=_opp_contacts)
 
     def _check(self) -> None:
         if not self.history:
@@ -422,16 +446,22 @@ class Opportunity(Aggregate[OpportunityId], kind="opportunity"):
         next_step_due: date | None = None,
         lead_id: LeadId | None = None,
         team: TeamId | None = None,
+        contacts: Sequence[InvolvedContact] = (),
         **meta: Unpack[EventMeta],
     ) -> Opportunity:
         """Open an opportunity at ``at`` in ``stage`` (the first open stage by default).
 
         ``owner`` is the member of staff responsible for it, ``team`` the team
-        it belongs to (optional). Records :class:`OpportunityOpened`.
+        it belongs to (optional), ``contacts`` the contacts involved and their
+        roles (optional; see :meth:`change_contacts`). Records
+        :class:`OpportunityOpened`, which carries the contacts.
 
         Raises:
             ValidationError: an argument breaks a rule (the path names it); the
-                stage is unknown or not an open stage (``$.stage``).
+                stage is unknown or not an open stage (``$.stage``); a contact
+                is named twice in one role (``$.contacts[i]``, code
+                ``duplicate``) or two are primary (``$.contacts[i].primary``,
+                code ``multiple_primary``).
         """
         checked = instance_of(PipelineDefinition, "a PipelineDefinition")(pipeline, "$.pipeline")
         command = cls._begin_new(at, meta)
@@ -450,6 +480,7 @@ class Opportunity(Aggregate[OpportunityId], kind="opportunity"):
                 owner=opportunity.owner,
                 lead_id=opportunity.lead_id,
                 team=opportunity.team,
+                contacts=opportunity.contacts,
             ),
             id=opportunity_id,
             customer_id=customer_id,
@@ -463,6 +494,7 @@ class Opportunity(Aggregate[OpportunityId], kind="opportunity"):
             next_step_due=next_step_due,
             lead_id=lead_id,
             team=team,
+            contacts=contacts,
         )
 
     # -- queries --------------------------------------------------------------------------
@@ -501,6 +533,20 @@ class Opportunity(Aggregate[OpportunityId], kind="opportunity"):
     def closed_at(self) -> datetime | None:
         """When the opportunity was won or lost, while it is closed."""
         return None if self.is_open else self.history[-1].at
+
+    @property
+    def primary_contact(self) -> InvolvedContact | None:
+        """The primary involved contact (who, and in what role), if one is marked primary."""
+        return next((contact for contact in self.contacts if contact.primary), None)
+
+    def contacts_in_role(self, role: str) -> tuple[CustomerId, ...]:
+        """The contacts involved in ``role`` (a role code such as ``"decision_maker"``), in order.
+
+        Raises:
+            ValidationError: ``role`` is not a snake_case code (``$.role``).
+        """
+        wanted = check_name(role, "$.role")
+        return tuple(contact.contact_id for contact in self.contacts if contact.role == wanted)
 
     def stage_at(self, at: datetime) -> str | None:
         """The stage the opportunity stood in at ``at`` (``None`` before it was opened)."""
@@ -783,6 +829,33 @@ class Opportunity(Aggregate[OpportunityId], kind="opportunity"):
             owner=owner, previous=self.owner, team=new_team, previous_team=self.team
         )
         return self._record(command, draft, owner=owner, team=new_team)
+
+    def change_contacts(
+        self, contacts: Sequence[InvolvedContact], *, at: datetime, **meta: Unpack[EventMeta]
+    ) -> Opportunity:
+        """Replace the contacts involved; records one :class:`OpportunityContactsChanged`.
+
+        ``contacts`` is the whole new list (an empty one removes every
+        contact); its order is kept. Giving the list the opportunity already
+        has (the same contacts, roles, primary flags and order) changes
+        nothing and records nothing. Contacts may change in any stage, won
+        and lost included.
+
+        Raises:
+            InvalidType: ``contacts`` is not a sequence of InvolvedContact
+                (``$.contacts``).
+            ValidationError: a contact is named twice in one role
+                (``$.contacts[i]``, code ``duplicate``), two are primary
+                (``$.contacts[i].primary``, code ``multiple_primary``), more
+                than 100 (code ``too_many``), or ``at`` goes backwards
+                (``$.at``, code ``time_backwards``).
+        """
+        command = self._begin(at, meta)
+        checked = _opp_contacts(contacts)
+        if checked == self.contacts:
+            return self
+        draft = OpportunityContactsChanged.draft(contacts=checked, previous=self.contacts)
+        return self._record(command, draft, contacts=checked)
 
     def set_next_step(
         self,

@@ -41,7 +41,7 @@ crmcore.errors.TransitionNotAllowed: $.status: a case that is pending_customer c
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from enum import StrEnum
 from types import EllipsisType
@@ -52,6 +52,7 @@ import attrs
 from crmcore._kernel._aggregate import Aggregate, optional_typed_id, typed_id
 from crmcore._kernel._checks import (
     aware,
+    check_name,
     clean_text,
     enum_converter,
     instance_of,
@@ -66,6 +67,7 @@ from crmcore._kernel._status import StatusMachine
 from crmcore._kernel._timeline import TimelineEntry
 from crmcore.customers import Channel
 from crmcore.errors import InvalidType, ValidationError
+from crmcore.parties import InvolvedContact, check_involved_contacts
 
 #: Longest case subject, in characters.
 MAX_SUBJECT: Final = 200
@@ -245,6 +247,8 @@ class CaseOpened(CaseEvent):
     assignee: StaffId | None = None
     order_id: OrderId | None = None
     team: TeamId | None = None
+    #: The contacts involved from the start (events stored before contacts load with none).
+    contacts: tuple[InvolvedContact, ...] = ()
 
 
 #: The status the events named after one move always move to.
@@ -302,6 +306,19 @@ class CaseAssigned(CaseEvent):
     previous: StaffId | None = None
     team: TeamId | None = None
     previous_team: TeamId | None = None
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class CaseContactsChanged(CaseEvent):
+    """The contacts involved in the case, or their roles, changed.
+
+    ``contacts`` is the whole new list and ``previous`` the list before, each
+    an :class:`~crmcore.parties.InvolvedContact` (a customer id, a role code
+    and the primary flag: ids and codes, never names).
+    """
+
+    contacts: tuple[InvolvedContact, ...]
+    previous: tuple[InvolvedContact, ...]
 
 
 @attrs.frozen(slots=True, kw_only=True)
@@ -386,6 +403,10 @@ def _team_argument(team: object, current: TeamId | None) -> TeamId | None:
     return team
 
 
+def _case_contacts(value: object) -> tuple[InvolvedContact, ...]:
+    return check_involved_contacts(value, "$.contacts")
+
+
 def _case_escalations(value: object) -> tuple[Escalation, ...]:
     return items_of(
         value,
@@ -417,6 +438,9 @@ class Case(Aggregate[CaseId], kind="case", v1_renames={"opened_at": "created_at"
             ``new`` at ``created_at`` (the opening).
         first_responded_at: when the business first responded, if it has.
         escalations: the escalations recorded, one per rule at most.
+        contacts: the contacts involved (the reporter, an approver, ...) and
+            their roles (see :meth:`change_contacts`), in the order given:
+            each contact in each role once, at most one primary.
     """
 
     customer_id: CustomerId = attrs.field(validator=typed_id(CustomerId, "$.customer_id"))
@@ -440,6 +464,7 @@ class Case(Aggregate[CaseId], kind="case", v1_renames={"opened_at": "created_at"
         default=None, converter=_case_first_responded_at
     )
     escalations: tuple[Escalation, ...] = attrs.field(default=(), converter=_case_escalations)
+    contacts: tuple[InvolvedContact, ...] = attrs.field(default=(), converter=_case_contacts)
 
     def _check(self) -> None:
         self._check_history()
@@ -515,15 +540,21 @@ class Case(Aggregate[CaseId], kind="case", v1_renames={"opened_at": "created_at"
         assignee: StaffId | None = None,
         order_id: OrderId | None = None,
         team: TeamId | None = None,
+        contacts: Sequence[InvolvedContact] = (),
         **meta: Unpack[EventMeta],
     ) -> Case:
         """Open a case (status ``new``) at ``at``; records :class:`CaseOpened`.
 
         ``assignee`` is the member of staff who owns the case, ``team`` the
-        team (service queue) it belongs to; both are optional.
+        team (service queue) it belongs to, ``contacts`` the contacts
+        involved and their roles (see :meth:`change_contacts`); all are
+        optional. The event carries the contacts.
 
         Raises:
-            ValidationError: an argument breaks a rule; the path names it.
+            ValidationError: an argument breaks a rule; the path names it
+                (a contact named twice in one role: ``$.contacts[i]``, code
+                ``duplicate``; two primaries: ``$.contacts[i].primary``, code
+                ``multiple_primary``).
         """
         command = cls._begin_new(at, meta)
         return cls._create(
@@ -535,6 +566,7 @@ class Case(Aggregate[CaseId], kind="case", v1_renames={"opened_at": "created_at"
                 assignee=case.assignee,
                 order_id=case.order_id,
                 team=case.team,
+                contacts=case.contacts,
             ),
             id=case_id,
             customer_id=customer_id,
@@ -546,6 +578,7 @@ class Case(Aggregate[CaseId], kind="case", v1_renames={"opened_at": "created_at"
             assignee=assignee,
             order_id=order_id,
             team=team,
+            contacts=contacts,
         )
 
     # -- queries --------------------------------------------------------------------------
@@ -584,6 +617,20 @@ class Case(Aggregate[CaseId], kind="case", v1_renames={"opened_at": "created_at"
     def escalation_level(self) -> int:
         """The highest level the case was escalated to (0 if never)."""
         return max((e.level for e in self.escalations), default=0)
+
+    @property
+    def primary_contact(self) -> InvolvedContact | None:
+        """The primary involved contact (who, and in what role), if one is marked primary."""
+        return next((contact for contact in self.contacts if contact.primary), None)
+
+    def contacts_in_role(self, role: str) -> tuple[CustomerId, ...]:
+        """The contacts involved in ``role`` (a role code such as ``"reporter"``), in order.
+
+        Raises:
+            ValidationError: ``role`` is not a snake_case code (``$.role``).
+        """
+        wanted = check_name(role, "$.role")
+        return tuple(contact.contact_id for contact in self.contacts if contact.role == wanted)
 
     def status_at(self, at: datetime) -> CaseStatus | None:
         """The status the case had at ``at`` (``None`` before it was opened)."""
@@ -703,6 +750,33 @@ class Case(Aggregate[CaseId], kind="case", v1_renames={"opened_at": "created_at"
             assignee=assignee, previous=self.assignee, team=new_team, previous_team=self.team
         )
         return self._record(command, draft, assignee=assignee, team=new_team)
+
+    def change_contacts(
+        self, contacts: Sequence[InvolvedContact], *, at: datetime, **meta: Unpack[EventMeta]
+    ) -> Case:
+        """Replace the contacts involved; records one :class:`CaseContactsChanged`.
+
+        ``contacts`` is the whole new list (an empty one removes every
+        contact); its order is kept. Giving the list the case already has
+        (the same contacts, roles, primary flags and order) changes nothing
+        and records nothing. Contacts may change in any status, resolved and
+        closed included.
+
+        Raises:
+            InvalidType: ``contacts`` is not a sequence of InvolvedContact
+                (``$.contacts``).
+            ValidationError: a contact is named twice in one role
+                (``$.contacts[i]``, code ``duplicate``), two are primary
+                (``$.contacts[i].primary``, code ``multiple_primary``), more
+                than 100 (code ``too_many``), or ``at`` goes backwards
+                (``$.at``, code ``time_backwards``).
+        """
+        command = self._begin(at, meta)
+        checked = _case_contacts(contacts)
+        if checked == self.contacts:
+            return self
+        draft = CaseContactsChanged.draft(contacts=checked, previous=self.contacts)
+        return self._record(command, draft, contacts=checked)
 
     def change_priority(
         self, priority: CasePriority | str, *, at: datetime, **meta: Unpack[EventMeta]
