@@ -1,4 +1,4 @@
-"""Tests for `crmcore.parties._relationships` and `crmcore.parties._involved`."""
+"""Tests for `crmcore.parties._relationships` and `crmcore._kernel._involved`."""
 
 import json
 from datetime import UTC, datetime, timedelta, timezone

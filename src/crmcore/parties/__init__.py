@@ -44,13 +44,13 @@ and their role in an opportunity or a case.
 phone_and_name 1.00: phone: exact; name: 1.00 (jaro-winkler, reordered, titles)
 """
 
-from crmcore.parties._conflicts import RelationshipConflict, check_relationships
-from crmcore.parties._graph import HierarchyNode, PartyLink, RelationshipGraph, RelationshipView
-from crmcore.parties._involved import (
+from crmcore._kernel._involved import (
     MAX_INVOLVED_CONTACTS,
     InvolvedContact,
     check_involved_contacts,
 )
+from crmcore.parties._conflicts import RelationshipConflict, check_relationships
+from crmcore.parties._graph import HierarchyNode, PartyLink, RelationshipGraph, RelationshipView
 from crmcore.parties._matching import (
     ProgressCallback,
     find_duplicates,

@@ -85,10 +85,10 @@ from crmcore._kernel._ids import (
     StaffId,
     TeamId,
 )
+from crmcore._kernel._involved import InvolvedContact, check_involved_contacts
 from crmcore._kernel._money import Money, money_at_least_zero
 from crmcore._kernel._timeline import TimelineEntry
 from crmcore.errors import InvalidType, TransitionNotAllowed, ValidationError
-from crmcore.parties import InvolvedContact, check_involved_contacts
 from crmcore.sales._pipeline import PipelineDefinition, Stage, StageKind
 
 #: Longest opportunity name, in characters.

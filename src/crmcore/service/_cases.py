@@ -63,11 +63,11 @@ from crmcore._kernel._checks import (
 )
 from crmcore._kernel._events import DomainEvent, EventDraft, EventMeta, event_rule
 from crmcore._kernel._ids import CaseId, CustomerId, OrderId, StaffId, TeamId
+from crmcore._kernel._involved import InvolvedContact, check_involved_contacts
 from crmcore._kernel._status import StatusMachine
 from crmcore._kernel._timeline import TimelineEntry
 from crmcore.customers import Channel
 from crmcore.errors import InvalidType, ValidationError
-from crmcore.parties import InvolvedContact, check_involved_contacts
 
 #: Longest case subject, in characters.
 MAX_SUBJECT: Final = 200
