@@ -17,13 +17,15 @@ Every aggregate builds on the one base, so every aggregate must:
 
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
+import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from crmcore import CustomerId, Money, PersonName, StaffId, TransitionNotAllowed, ValidationError
+from crmcore._kernel._aggregate import Command, _compile_maker
 from crmcore.commerce import (
     Order,
     OrderId,
@@ -367,3 +369,145 @@ def test_refused_status_changes_are_transition_not_allowed(machine, move):
     assert ("transition", machine) == (error.code, error.machine)
     assert error.current is not None
     assert isinstance(error.allowed, tuple)
+
+
+# -- recording events: the makers and the events sound by construction --------------------
+
+
+@pytest.mark.parametrize("cls", COMMANDED, ids=_ids)
+@settings(suppress_health_check=TOO_MANY)
+@given(data=st.data(), meta=st.sampled_from([{}, {"actor": "staff-1", "causation_id": "x:y#1"}]))
+def test_recorded_events_are_what_their_classes_build(cls, data, meta):
+    """Every event a command records equals the event its class builds from the same fields.
+
+    The kernel builds events through makers (the envelope converted once per
+    command) and does not check sound events again: both must leave the
+    events exactly as the classes' own constructors and checks would.
+    """
+    aggregate = data.draw(aggregates(cls))
+    touched = _touched(aggregate, aggregate.updated_at, **meta)
+    if touched is None:
+        return
+    changed = touched[0]
+    for event in changed.pending_events:
+        fields = {f.alias or f.name: getattr(event, f.name) for f in attrs.fields(type(event))}
+        rebuilt = type(event)(**fields)
+        assert rebuilt == event
+        assert repr(rebuilt) == repr(event)
+    changed._check_events()  # the checks skipped for sound events pass
+    for event in changed.pending_events[len(aggregate.pending_events) :]:
+        assert event.actor == meta.get("actor")
+        assert event.causation_id == meta.get("causation_id")
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class _Probe(DomainEvent, aggregate="order"):
+    """An order event with a converter, a validator, a default and a factory (never registered)."""
+
+    abstract_event: ClassVar[bool] = True
+
+    order_id: OrderId
+    customer_id: CustomerId
+    code: str = attrs.field(converter=str.lower)
+    count: int = attrs.field(default=1, validator=attrs.validators.ge(1))
+    notes: tuple[str, ...] = attrs.field(factory=tuple)
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class _Foreign(DomainEvent, aggregate="customer", id_field="customer_id"):
+    """An event of another aggregate kind with an order's fields (never registered)."""
+
+    abstract_event: ClassVar[bool] = True
+
+    order_id: OrderId
+    customer_id: CustomerId
+
+
+def _placed() -> Order:
+    line = OrderLine(ProductId("cd"), 1, Money("5.00", "USD"), category="music")
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    return Order.place(OrderId("o-1"), customer_id=CustomerId("c-1"), lines=[line], at=at)
+
+
+def test_a_maker_builds_what_the_class_builds():
+    """Converters, validators, defaults and factories run as the attrs __init__ runs them."""
+    make = _compile_maker(_Probe, ("order_id", "customer_id"), ("code",))
+    assert make is not None
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    own = (OrderId("o-1"), CustomerId("c-1"))
+    made = make(3, at, "staff-1", None, None, own, {"code": "ABC"})
+    built = _Probe(
+        sequence=3, occurred_at=at, actor="staff-1", order_id=own[0], customer_id=own[1], code="ABC"
+    )
+    assert made == built
+    assert (made.code, made.count, made.notes) == ("abc", 1, ())
+    make_bad = _compile_maker(_Probe, ("order_id", "customer_id"), ("code", "count"))
+    assert make_bad is not None
+    with pytest.raises(ValueError, match="count") as from_maker:
+        make_bad(1, at, None, None, None, own, {"code": "a", "count": 0})
+    with pytest.raises(ValueError, match="count") as from_class:
+        _Probe(sequence=1, occurred_at=at, order_id=own[0], customer_id=own[1], code="a", count=0)
+    assert str(from_maker.value) == str(from_class.value)
+
+
+def test_a_maker_checks_the_drafted_fields_types():
+    """The event's own field checks run on what the draft gives."""
+    make = _compile_maker(_Probe, ("order_id", "customer_id"), ("code", "notes"))
+    assert make is not None
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    own = (OrderId("o-1"), CustomerId("c-1"))
+    with pytest.raises(ValidationError) as info:
+        make(1, at, None, None, None, own, {"code": "a", "notes": ("bad\x00text",)})
+    assert info.value.path == "$.notes[0]"
+
+
+def test_no_maker_for_names_the_class_does_not_take():
+    """Unknown, repeated or missing names leave the event to its class (which raises)."""
+    assert _compile_maker(_Probe, ("order_id", "customer_id"), ("nope",)) is None
+    assert _compile_maker(_Probe, ("order_id", "customer_id"), ("order_id", "code")) is None
+    assert _compile_maker(_Probe, ("order_id",), ("customer_id",)) is None  # code is mandatory
+    order = _placed()
+    command = order._begin(order.updated_at, {})
+    with pytest.raises(TypeError):
+        order._record(command, _Probe.draft(nope=1))
+
+
+def test_an_event_of_another_kind_is_still_refused():
+    """A draft of another aggregate's event is not sound: the recorded events are checked."""
+    order = _placed()
+    command = order._begin(order.updated_at, {})
+    with pytest.raises(ValidationError) as info:
+        order._record(command, _Foreign.draft())
+    assert info.value.code == "foreign_event"
+    assert info.value.path == "$.pending_events[1]"
+
+
+def test_sound_events_of_a_new_kind_of_event_are_recorded_in_sequence():
+    """A maker-built event of the aggregate's kind continues the sequence at the command's time."""
+    order = _placed()
+    later = order.updated_at + timedelta(days=1)
+    changed = order._record(order._begin(later, {"actor": "staff-9"}), _Probe.draft(code="X"))
+    event = changed.pending_events[-1]
+    assert isinstance(event, _Probe)
+    assert (event.sequence, event.occurred_at, event.actor) == (2, later, "staff-9")
+    assert changed.updated_at == later
+    assert changed.sequence == 2
+    changed._check_events()
+
+
+def test_an_invalid_envelope_is_refused_as_the_events_refuse_it():
+    """The envelope is converted once per command, with the events' converters."""
+    order = _placed()
+    command = Command(order.updated_at, actor="not an id!")
+    with pytest.raises(ValidationError) as info:
+        order._record(command, _Probe.draft(code="x"))
+    with pytest.raises(ValidationError) as expected:
+        _Probe(
+            sequence=2,
+            occurred_at=order.updated_at,
+            actor="not an id!",
+            order_id=order.id,
+            customer_id=order.customer_id,
+            code="x",
+        )
+    assert (info.value.path, info.value.code) == (expected.value.path, expected.value.code)

@@ -27,6 +27,7 @@ theirs carries).
 
 from __future__ import annotations
 
+import linecache
 import typing
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
@@ -92,8 +93,12 @@ check_version: Final = _count("$.version", MAX_VERSION)
 
 def pending_events(value: object) -> tuple[DomainEvent, ...]:
     """Convert an aggregate's ``pending_events`` to a tuple of events."""
-    if type(value) is tuple and all(isinstance(e, DomainEvent) for e in value):
-        return value
+    if type(value) is tuple:
+        for event in value:
+            if not isinstance(event, DomainEvent):
+                break
+        else:
+            return value
     return tuple_of(value, "$.pending_events", instance_of(DomainEvent, "a DomainEvent"))
 
 
@@ -119,6 +124,167 @@ class Command:
     actor: str | None = None
     correlation_id: str | None = None
     causation_id: str | None = None
+
+
+# -- recording events -----------------------------------------------------------------------
+#
+# An aggregate records each event with ``draft.cls(**envelope, **draft.fields)``. The
+# attrs ``__init__`` of an event converts and validates every field, the envelope's
+# included, once per event. The envelope values are the same for every event of one
+# command and its converters are pure functions, so :func:`_checked_envelope` converts
+# them once per command; a maker (:func:`_compile_maker`) then builds each event the way its
+# ``__init__`` does, minus the envelope's conversions: every other field goes through
+# its converter and validator in attrs' order, and the event's own checks
+# (``__attrs_post_init__``: every field's type, text and the class's rules) run as
+# ever. The sequence numbers need no validator: the callers number the events from
+# the aggregate's sequence and refuse to pass MAX_SEQUENCE.
+
+#: The envelope fields every event begins with, in field order.
+_ENVELOPE: Final = ("sequence", "occurred_at", "actor", "correlation_id", "causation_id")
+_BASE_FIELDS: Final = {field.name: field for field in attrs.fields(DomainEvent)}
+#: The envelope converters of :class:`DomainEvent` (pure functions of the value).
+_ENVELOPE_CONVERTERS: Final = tuple(
+    typing.cast("Callable[[object], object]", _BASE_FIELDS[name].converter)
+    for name in _ENVELOPE[1:]
+)
+#: Most makers kept per aggregate class (one per event class and set of fields; there are few).
+_MAX_MAKERS: Final = 256
+
+#: Builds one event: sequence, the four converted envelope values, the values of the
+#: aggregate's own event fields (a tuple) and the draft's fields (a mapping).
+EventMaker = Callable[..., DomainEvent]
+
+
+def _checked_envelope(command: Command) -> tuple[object, ...]:
+    """The command's time, actor, correlation and causation ids, as the event converters give them."""
+    at, actor, correlation, causation = _ENVELOPE_CONVERTERS
+    if command.actor is None and command.correlation_id is None and command.causation_id is None:
+        return (at(command.at), None, None, None)  # each converter gives None for None
+    return (
+        at(command.at),
+        actor(command.actor),
+        correlation(command.correlation_id),
+        causation(command.causation_id),
+    )
+
+
+#: What :meth:`Aggregate._events_of` keeps per event class and set of field names: the
+#: maker (or None) and the name of the own field holding the aggregate's id, if the
+#: events it makes for this aggregate class are sound by construction (see there).
+_Recorder = tuple[EventMaker | None, str | None]
+_NO_RECORDERS: Final[Mapping[object, _Recorder]] = MappingProxyType({})
+
+
+def _recorder(
+    aggregate: type[Aggregate[Any]],
+    cls: type[DomainEvent],
+    own: tuple[str, ...],
+    names: tuple[str, ...],
+) -> _Recorder:
+    """The maker of ``cls`` events of ``aggregate`` for ``own`` and ``names``, kept on ``aggregate``."""
+    recorders: dict[object, _Recorder] | None = aggregate.__dict__.get("_crmcore_recorders_")
+    if recorders is None:
+        recorders = {}
+        type.__setattr__(aggregate, "_crmcore_recorders_", recorders)
+    key = (cls, own, names)
+    found = recorders.get(key)
+    if found is None:
+        make = _compile_maker(cls, own, names)
+        id_field: str | None = None
+        if make is not None and cls.aggregate_kind == aggregate.aggregate_kind:
+            converted = {f.alias or f.name for f in attrs.fields(cls) if f.converter is not None}
+            if cls.aggregate_id_field in own and converted.isdisjoint(own):
+                id_field = cls.aggregate_id_field
+        found = (make, id_field)
+        if len(recorders) < _MAX_MAKERS:
+            recorders[key] = found
+    return found
+
+
+def _makeable(cls: type[DomainEvent], names: tuple[str, ...]) -> bool:
+    """True if a maker can build ``cls`` events given ``names`` as its ``__init__`` would."""
+    if (
+        not (attrs.has(cls) and issubclass(cls, DomainEvent))
+        or "__attrs_pre_init__" in dir(cls)
+        or len(set(names)) != len(names)
+    ):
+        return False
+    fields = attrs.fields(cls)
+    head, rest = fields[: len(_ENVELOPE)], fields[len(_ENVELOPE) :]
+    if tuple(field.name for field in head) != _ENVELOPE or any(
+        field.converter is not _BASE_FIELDS[field.name].converter
+        or field.validator is not _BASE_FIELDS[field.name].validator
+        or not field.init
+        for field in head
+    ):
+        return False
+    aliases = {field.alias or field.name for field in rest}
+    return set(names) <= aliases and all(
+        field.init
+        and not isinstance(field.converter, attrs.Converter)
+        and ((field.alias or field.name) in names or _plain_default(field))
+        for field in rest
+    )
+
+
+def _plain_default(field: attrs.Attribute[Any]) -> bool:
+    """True if ``field`` has a default that needs no instance (a value or a plain factory)."""
+    default: object = field.default
+    if default is attrs.NOTHING:
+        return False
+    return not getattr(default, "takes_self", False)  # an attrs.Factory that takes the instance
+
+
+def _compile_maker(
+    cls: type[DomainEvent], own: tuple[str, ...], drafted: tuple[str, ...]
+) -> EventMaker | None:
+    """The maker of ``cls`` events given the ``own`` fields by position and ``drafted`` by name."""
+    if not _makeable(cls, (*own, *drafted)):
+        return None
+    rest = attrs.fields(cls)[len(_ENVELOPE) :]
+    position = {name: index for index, name in enumerate(own)}
+    namespace: dict[str, Any] = {
+        "_new": object.__new__,
+        "_set": object.__setattr__,
+        "_cls": cls,
+        "_disabled": attrs.validators.get_disabled,
+    }
+    lines = ["def make(sequence, occurred_at, actor, correlation_id, causation_id, own, drafted):"]
+    lines.append("    new = _new(_cls)")
+    lines.extend(f"    _set(new, {name!r}, {name})" for name in _ENVELOPE)
+    checks: list[str] = []
+    for index, field in enumerate(rest):
+        alias = field.alias or field.name
+        if alias in position:
+            value = f"own[{position[alias]}]"
+        elif alias in drafted:
+            value = f"drafted[{alias!r}]"
+        elif isinstance(field.default, attrs.Factory):  # type: ignore[arg-type]
+            namespace[f"_f{index}"] = field.default.factory
+            value = f"_f{index}()"
+        else:
+            namespace[f"_d{index}"] = field.default
+            value = f"_d{index}"
+        if field.converter is not None:
+            namespace[f"_c{index}"] = field.converter
+            value = f"_c{index}({value})"
+        lines.append(f"    v{index} = {value}")
+        lines.append(f"    _set(new, {field.name!r}, v{index})")
+        if field.validator is not None:
+            namespace[f"_v{index}"] = field.validator
+            namespace[f"_a{index}"] = field
+            checks.append(f"        _v{index}(new, _a{index}, v{index})")
+    if checks:
+        lines.append("    if not _disabled():")
+        lines.extend(checks)
+    if hasattr(cls, "__attrs_post_init__"):
+        lines.append("    new.__attrs_post_init__()")
+    lines.append("    return new")
+    source = "\n".join(lines) + "\n"
+    filename = f"<crmcore event maker {cls.__module__}.{cls.__qualname__} of {', '.join((*own, *drafted))}>"
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    exec(compile(source, filename, "exec"), namespace)  # noqa: S102 - written above from field names.
+    return typing.cast("EventMaker", namespace["make"])
 
 
 @attrs.frozen(slots=True, kw_only=True, repr=False)
@@ -233,34 +399,38 @@ class Aggregate(Derivable, Generic[IdT]):
                 code="sequence",
             )
         previous = events[start - 1].occurred_at if start else self.created_at
-        own = self._event_fields()
-        for index, event in enumerate(events[start:], start):
-            where = f"$.pending_events[{index}]"
-            if event.aggregate_kind != self.aggregate_kind or event.aggregate_id != self.id.value:
+        own = tuple(self._event_fields().items())
+        kind, id_text, updated = self.aggregate_kind, self.id.value, self.updated_at
+        for index in range(start, len(events)):
+            event = events[index]
+            if event.aggregate_kind != kind or event.aggregate_id != id_text:
                 raise ValidationError(
-                    f"must be an event of this {self._noun}", path=where, code="foreign_event"
+                    f"must be an event of this {self._noun}",
+                    path=f"$.pending_events[{index}]",
+                    code="foreign_event",
                 )
-            for name, value in own.items():
+            for name, value in own:
                 found = getattr(event, name, value)
                 if found is not value and found != value:
                     raise ValidationError(
                         f"must name the same {name} as the {self._noun}",
-                        path=f"{where}.{name}",
+                        path=f"$.pending_events[{index}].{name}",
                         code="foreign_event",
                     )
             if event.sequence != first + index:
                 raise ValidationError(
                     "must continue the aggregate's event sequence without gaps",
-                    path=f"{where}.sequence",
+                    path=f"$.pending_events[{index}].sequence",
                     code="sequence",
                 )
-            if not previous <= event.occurred_at <= self.updated_at:
+            at = event.occurred_at
+            if not previous <= at <= updated:
                 raise ValidationError(
                     "must not be before the event before it or after the last change",
-                    path=f"{where}.occurred_at",
+                    path=f"$.pending_events[{index}].occurred_at",
                     code="time_backwards",
                 )
-            previous = event.occurred_at
+            previous = at
 
     def _begin(self, at: object, meta: Mapping[str, object], *, path: str = "$.at") -> Command:
         """Check a command's time (the time rule) and envelope values."""
@@ -278,6 +448,64 @@ class Aggregate(Derivable, Generic[IdT]):
         """Check the time and envelope values of a command that creates an aggregate."""
         when = require_aware(at, path)
         return Command(when, **check_meta(meta)) if meta else Command(when)
+
+    def _events_of(
+        self, command: Command, drafts: Iterable[EventDraft]
+    ) -> tuple[tuple[DomainEvent, ...], bool]:
+        """The events of ``drafts``, numbered on from :attr:`sequence`, with the command's envelope.
+
+        Each event is what ``draft.cls(**envelope, **draft.fields)`` builds, every
+        check of the event included (see :func:`_compile_maker`), but the
+        envelope values are converted once per command rather than once per
+        event, and the sequence numbers are known to be in range (the callers
+        check them).
+
+        Also says whether the events are sound by construction, as
+        :meth:`_check_events` would find them once recorded: events of this
+        aggregate's kind, carrying its id and event fields as given (no
+        converter of the event class touches them), numbered on from its
+        sequence, at the command's time. That holds for the events a maker
+        built when the aggregate's id is the id field they carry; the caller
+        then need not check them again, provided the recorded aggregate's id,
+        creation time and event fields are this one's and its last change is
+        the command's time, not before this one's (see :meth:`_changed`).
+        """
+        own = self._event_fields()
+        own_names = tuple(own)
+        own_values = tuple(own.values())
+        envelope: tuple[object, ...] = ()
+        events: list[DomainEvent] = []
+        number = self.sequence
+        sound = True
+        cls = type(self)
+        recorders = cls.__dict__.get("_crmcore_recorders_", _NO_RECORDERS)
+        for draft in drafts:
+            number += 1
+            fields = draft.fields
+            names = tuple(fields)
+            found = recorders.get((draft.cls, own_names, names))
+            make, id_field = found or _recorder(cls, draft.cls, own_names, names)
+            if make is None:
+                events.append(draft.build(self._envelope(command, own, number)))
+                sound = False
+                continue
+            if not envelope:
+                envelope = _checked_envelope(command)
+            events.append(make(number, *envelope, own_values, fields))
+            if id_field is None or own[id_field] is not self.id:
+                sound = False
+        return tuple(events), sound and (not envelope or envelope[0] is command.at)
+
+    @staticmethod
+    def _envelope(command: Command, own: Mapping[str, object], number: int) -> dict[str, object]:
+        return {
+            "occurred_at": command.at,
+            "actor": command.actor,
+            "correlation_id": command.correlation_id,
+            "causation_id": command.causation_id,
+            **own,
+            "sequence": number,
+        }
 
     def _envelopes(self, command: Command, count: int) -> list[dict[str, object]]:
         base = {
@@ -300,16 +528,30 @@ class Aggregate(Derivable, Generic[IdT]):
             raise ValidationError(
                 "has recorded the most events an aggregate may", path="$.sequence", code="range"
             )
-        envelopes = self._envelopes(command, len(drafts))
-        events = tuple(d.build(e) for d, e in zip(drafts, envelopes, strict=True))
-        changes.update(
-            pending_events=(*self.pending_events, *events),
-            sequence=self.sequence + len(events),
-            updated_at=command.at,
-        )
-        return self._changed(changes, known_events=len(self.pending_events))
+        events, sound = self._events_of(command, drafts)
+        held = len(self.pending_events)
+        recorded = {
+            "pending_events": (*self.pending_events, *events),
+            "sequence": self.sequence + len(events),
+            "updated_at": command.at,
+        }
+        if sound and recorded.keys().isdisjoint(changes):
+            # The values recorded are good as they are: the events are sound (and so
+            # are the events held), the sequence was checked above and the time is
+            # aware (the events' converter took it as it is). Only the command's own
+            # changes go through their fields' checks; the recorded values are set on
+            # the fresh copy (see _changed).
+            return self._changed(changes, known_events=held + len(events), recorded=recorded)
+        changes.update(recorded)
+        return self._changed(changes, known_events=held)
 
-    def _changed(self, changes: dict[str, Any], *, known_events: int = 0) -> Self:
+    def _changed(
+        self,
+        changes: dict[str, Any],
+        *,
+        known_events: int = 0,
+        recorded: Mapping[str, Any] | None = None,
+    ) -> Self:
         """A copy with ``changes`` (by init name), checked like any new aggregate.
 
         ``attrs.evolve`` would run every converter and validator again; the
@@ -320,15 +562,24 @@ class Aggregate(Derivable, Generic[IdT]):
         :attr:`derived_inputs`) are carried over.
 
         ``known_events`` says that the new ``pending_events`` begin with that
-        many of this aggregate's own (as :meth:`_record` makes them): those
-        are not checked again unless something they were checked against
-        changes.
+        many known to be good (as :meth:`_record` makes them): this
+        aggregate's own, then the new events if they are sound by
+        construction (see :meth:`_events_of`). Those are not checked again
+        unless something they were checked against changes: the id, the
+        creation time, the event fields, or a last change moved back.
+
+        ``recorded`` (from :meth:`_record` only) holds the new ``pending_events``,
+        ``sequence`` and ``updated_at``, known to pass their fields' checks: they
+        are set on the fresh copy as they are, before any invariant runs.
         """
         cls = type(self)
         builder = builder_of(cls, cls.derived_inputs)
         new: Self | None = None if builder is None else builder.copy(self, changes)
         if new is None:
-            return attrs.evolve(self, **changes)
+            return attrs.evolve(self, **changes, **(recorded or {}))
+        if recorded:
+            for name, value in recorded.items():  # ``new`` is fresh and not yet shared
+                object.__setattr__(new, name, value)
         if cls.__attrs_post_init__ is not Aggregate.__attrs_post_init__:
             new.__attrs_post_init__()
             return new
@@ -367,15 +618,14 @@ class Aggregate(Derivable, Generic[IdT]):
                 new._check_state(0)  # noqa: SLF001 - same class
             else:
                 new.__attrs_post_init__()
-        built = [d if isinstance(d, EventDraft) else d(new) for d in drafts]
-        events = tuple(
-            d.build(e)
-            for d, e in zip(built, new._envelopes(command, len(built)), strict=True)  # noqa: SLF001
+        events, sound = new._events_of(  # noqa: SLF001 - same class
+            command, [d if isinstance(d, EventDraft) else d(new) for d in drafts]
         )
         # ``new`` is fresh and not yet shared: give it its first events in place.
         object.__setattr__(new, "pending_events", events)
         object.__setattr__(new, "sequence", len(events))
-        new._check_events()  # noqa: SLF001 - same class
+        if not (sound and new.created_at is command.at and new.updated_at is command.at):
+            new._check_events()  # noqa: SLF001 - same class
         return new
 
     def _fact(self, at: datetime, kind: str, key: str, summary: str) -> TimelineEntry:

@@ -358,6 +358,8 @@ class Money:
             amount = _ROUNDED.plus(_ROUNDED.multiply(self.amount, factor))
         except ArithmeticError:
             raise _out_of_range() from None
+        if factor == 1 and same_decimal(amount, self.amount):
+            return self  # times one, digit for digit (an order line of one unit): no new Money
         return Money(amount, self.currency)
 
     __rmul__ = __mul__
@@ -432,6 +434,23 @@ def less_nothing(money: Money) -> Money:
     if amount.same_quantum(_CENT) or amount.same_quantum(_UNIT) or amount.as_tuple().exponent <= 0:  # type: ignore[operator]
         return money
     return money - Money.zero(money.currency)
+
+
+def same_decimal(a: Decimal, b: Decimal) -> bool:
+    """True if ``a`` and ``b`` are the same Decimal digit for digit: value, exponent and sign.
+
+    A result that is the same as an operand in every respect may be given as
+    that operand's :class:`Money` instead of a new one (Money is immutable).
+
+    >>> (
+    ...     same_decimal(Decimal("1.50"), Decimal("1.50")),
+    ...     same_decimal(Decimal("1.5"), Decimal("1.50")),
+    ... )
+    (True, False)
+    >>> same_decimal(Decimal("0"), Decimal("-0"))
+    False
+    """
+    return a == b and a.same_quantum(b) and a.is_signed() == b.is_signed()
 
 
 def money_at_least_zero(value: object, path: str) -> Money:

@@ -116,10 +116,71 @@ class Payment:
                 code="reason_on_success",
             )
 
+    @classmethod
+    def _of_checked(
+        cls,
+        *,
+        id: PaymentId,  # noqa: A002 - the field's name.
+        amount: Money,
+        at: datetime,
+        outcome: PaymentOutcome,
+        method: PaymentMethod | None = None,
+        due_at: datetime | None = None,
+        failure_reason: str | None = None,
+    ) -> Payment:
+        """A payment of values a command has checked already (internal: orders and subscriptions).
+
+        The commands check each value before they build the payment, with the
+        checks this class's converters and validators run (and the command's
+        own error paths): the id with :func:`typed_id`, the amount with
+        :func:`positive_money`, ``at`` and ``due_at`` as aware datetimes (the
+        command's time, a due date of the schedule), the method with the same
+        enum converter and the reason with :func:`reason_code`. Those checks
+        are not run a second time; the rule between the fields is. Anything
+        else goes through the full constructor (and its checks): a value not
+        exactly of the checked type (``PaymentId``, ``Money``, ``datetime``,
+        ``PaymentOutcome``, ``PaymentMethod``), an amount not above zero, a
+        naive time, or a failure reason (failed attempts are few).
+        """
+        if not (
+            type(id) is PaymentId
+            and type(amount) is Money
+            and amount.amount > 0
+            and type(at) is datetime
+            and at.utcoffset() is not None
+            and type(outcome) is PaymentOutcome
+            and (method is None or type(method) is PaymentMethod)
+            and (due_at is None or (type(due_at) is datetime and due_at.utcoffset() is not None))
+            and failure_reason is None
+        ):
+            return cls(
+                id=id,
+                amount=amount,
+                at=at,
+                outcome=outcome,
+                method=method,
+                due_at=due_at,
+                failure_reason=failure_reason,
+            )
+        payment = _new(cls)
+        _set(payment, "id", id)
+        _set(payment, "amount", amount)
+        _set(payment, "at", at)
+        _set(payment, "outcome", outcome)
+        _set(payment, "method", method)
+        _set(payment, "due_at", due_at)
+        _set(payment, "failure_reason", failure_reason)
+        payment.__attrs_post_init__()
+        return payment
+
     @property
     def succeeded(self) -> bool:
         """True if the money arrived."""
         return self.outcome is PaymentOutcome.SUCCEEDED
+
+
+_new: Final = object.__new__
+_set: Final = object.__setattr__
 
 
 # -- billing periods -----------------------------------------------------------------------

@@ -738,7 +738,7 @@ class Subscription(
         if money != self.fee:
             raise ValidationError("must equal the plan's fee", path="$.amount", code="amount")
         target = self._target_due(due_at)
-        payment = Payment(
+        payment = Payment._of_checked(  # noqa: SLF001 - checked just above
             id=payment_id,
             amount=money,
             at=command.at,
