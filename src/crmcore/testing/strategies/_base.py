@@ -9,6 +9,7 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, localcontext
 from enum import StrEnum
+from types import EllipsisType
 from typing import Any, Final, TypeVar
 
 import attrs
@@ -705,6 +706,23 @@ def _customer_choices(value: object, path: str) -> st.SearchStrategy[CustomerId]
     return st.sampled_from(_non_empty(tuple_of(value, path, check), path))
 
 
+def _id_pool(value: object, path: str, cls: type[_I]) -> st.SearchStrategy[_I]:
+    """One of the ids ``value`` lists (each exactly a ``cls``, checked as ``path``), or any id."""
+    pool = _id_choices(value, path, cls)
+    return _ids_of(cls) if pool is None else st.sampled_from(pool)
+
+
+@functools.lru_cache(maxsize=256)
+def _team_arguments(
+    teams: st.SearchStrategy[TeamId],
+) -> st.SearchStrategy[TeamId | EllipsisType | None]:
+    """The ``team`` of a reassignment: left out (``...``, keep it), ``None`` (clear it), or one.
+
+    Shrinks towards leaving it out, the simplest call.
+    """
+    return st.just(...) | st.none() | teams
+
+
 def _currency_choices(value: object) -> tuple[str, ...]:
     if value is None:
         return tuple(sorted(CURRENCIES))
@@ -846,6 +864,14 @@ class _History:
     customers: st.SearchStrategy[CustomerId]
     max_steps: int
     start: st.SearchStrategy[datetime]
+
+
+@attrs.frozen
+class _StaffedHistory(_History):
+    """A history of an aggregate with an owner and a team: whom and which teams it names."""
+
+    owners: st.SearchStrategy[StaffId]
+    teams: st.SearchStrategy[TeamId]
 
 
 def _as_drawn(built: st.SearchStrategy[_A], pending_events: object) -> st.SearchStrategy[_A]:

@@ -13,6 +13,7 @@ import attrs
 from hypothesis import strategies as st
 
 from crmcore._kernel._checks import MAX_INT, tuple_of, type_name
+from crmcore._kernel._ids import StaffId, TeamId
 from crmcore.customers import (
     COUNTRY_CODES,
     AttributeValue,
@@ -69,6 +70,7 @@ from crmcore.testing.strategies._base import (
     _domains,
     _enum_choices,
     _generated_names,
+    _id_pool,
     _int_arg,
     _joined,
     _later,
@@ -78,6 +80,7 @@ from crmcore.testing.strategies._base import (
     _optional_channel,
     _short_texts,
     _shuffle,
+    _team_arguments,
     aware_datetimes,
     birth_dates,
     customer_ids,
@@ -445,6 +448,9 @@ def customers(
     max_contact_points: int = 4,
     max_consents: int = 6,
     max_tags: int = 5,
+    max_reassignments: int = 2,
+    staff_ids: Iterable[StaffId] | None = None,
+    team_ids: Iterable[TeamId] | None = None,
     min_created_at: datetime | None = None,
     max_created_at: datetime | None = None,
     pending_events: bool = True,
@@ -457,9 +463,12 @@ def customers(
     contact points, addresses and tags) followed by commands at later times
     (``add_contact_point``, ``add_address``, ``add_tag``, ``give_consent``,
     ``withdraw_consent``, ``verify_contact_point``, ``set_attribute``,
-    ``rename``). So ``pending_events`` holds exactly the events those commands
-    recorded, in order, and ``version`` is 0. The history spans at most three
-    years after registration; consent is never captured before registration.
+    ``rename``, ``reassign``). So ``pending_events`` holds exactly the events
+    those commands recorded, in order, and ``version`` is 0. The history spans
+    at most three years after registration; consent is never captured before
+    registration. A customer may be registered with an owner and a team, and
+    reassigned to another owner (or none) with its team left out (kept),
+    cleared with ``None``, or changed; the simplest customers have neither.
 
     Args:
         kinds: ``"person"`` and/or ``"organization"``; both by default.
@@ -467,6 +476,9 @@ def customers(
         max_contact_points: the most contact points (at most 50).
         max_consents: the most consent records in the history (at most 1000).
         max_tags: the most tags (at most 200).
+        max_reassignments: the most ``reassign`` commands in the history (0 to 100).
+        staff_ids: the owners to draw from (``StaffId`` values); any id by default.
+        team_ids: the teams to draw from (``TeamId`` values); any id by default.
         min_created_at: the earliest registration time (aware); 2000 by default.
         max_created_at: the latest registration time (aware); 2099 by default.
         pending_events: ``False`` to draw customers as a repository stores
@@ -493,6 +505,9 @@ def customers(
     _check_order(low_points, high_points, "$.max_contact_points", "min_contact_points")
     consent_count = _int_arg(max_consents, "$.max_consents", maximum=1000)
     tag_count = _int_arg(max_tags, "$.max_tags", maximum=MAX_TAGS)
+    reassignments = _int_arg(max_reassignments, "$.max_reassignments", maximum=100)
+    owners = _id_pool(staff_ids, "$.staff_ids", StaffId)
+    teams = _id_pool(team_ids, "$.team_ids", TeamId)
     low = _optional_aware_arg(min_created_at, "$.min_created_at", _DEFAULT_MIN_DATETIME)
     high = _optional_aware_arg(max_created_at, "$.max_created_at", _DEFAULT_MAX_DATETIME)
     _check_order(low, high, "$.max_created_at", "min_created_at")
@@ -510,6 +525,9 @@ def customers(
             max_contact_points=high_points,
             max_consents=consent_count,
             max_tags=tag_count,
+            max_reassignments=reassignments,
+            owners=owners,
+            teams=teams,
             registered=_aware_between(low, high),
             lifecycles=walks,
         )
@@ -524,6 +542,9 @@ class _CustomerPlan:
     max_contact_points: int
     max_consents: int
     max_tags: int
+    max_reassignments: int
+    owners: st.SearchStrategy[StaffId]
+    teams: st.SearchStrategy[TeamId]
     registered: st.SearchStrategy[datetime]
     lifecycles: tuple[LifecycleDefinition, ...] = ()
 
@@ -580,6 +601,8 @@ def _customers(draw: st.DrawFn, plan: _CustomerPlan) -> Customer:
         attributes=draw(_attribute_maps()),
         contact_points=_one_primary_per_channel(points[:first_points]),
         tags=tag_list[:first_tags],
+        owner=draw(st.none() | plan.owners),
+        team=draw(st.none() | plan.teams),
     )
 
     # The rest of the history: one command per step, in a drawn order.
@@ -591,6 +614,10 @@ def _customers(draw: st.DrawFn, plan: _CustomerPlan) -> Customer:
         *(_verifying(points[i]) for i in draw(_indices(len(points), max_size=2))),
         *(_setting_attribute for _ in range(draw(st.integers(0, 1)))),
         *(_renaming for _ in range(draw(st.integers(0, 1)))),
+        *(
+            _reassigning(plan.owners, plan.teams)
+            for _ in range(draw(st.integers(0, plan.max_reassignments)))
+        ),
     ]
     _shuffle(draw, steps)
     offsets = sorted(draw(st.lists(_HISTORY_OFFSETS, min_size=len(steps), max_size=len(steps))))
@@ -641,6 +668,16 @@ def _setting_attribute(draw: st.DrawFn, customer: Customer, when: datetime) -> C
 
 def _renaming(draw: st.DrawFn, customer: Customer, when: datetime) -> Customer:
     return customer.rename(draw(_names_of(customer.kind)), at=when)
+
+
+def _reassigning(owners: st.SearchStrategy[StaffId], teams: st.SearchStrategy[TeamId]) -> _Step:
+    """A ``reassign``: another owner or none, the team left out (kept), cleared or changed."""
+
+    def reassign(draw: st.DrawFn, customer: Customer, when: datetime) -> Customer:
+        owner = draw(st.none() | owners)
+        return customer.reassign(owner, draw(_team_arguments(teams)), at=when)
+
+    return reassign
 
 
 def _recording_consent(draw: st.DrawFn, customer: Customer, when: datetime) -> Customer:

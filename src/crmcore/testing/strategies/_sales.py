@@ -14,9 +14,13 @@ from hypothesis import strategies as st
 from crmcore._kernel._checks import (
     instance_of,
 )
-from crmcore._kernel._ids import StaffId
+from crmcore._kernel._ids import StaffId, TeamId
 from crmcore.customers import (
+    ConsentStatus,
+    Customer,
     CustomerId,
+    PartyKind,
+    PersonName,
 )
 from crmcore.sales import (
     LEAD_STATUSES,
@@ -39,17 +43,26 @@ from crmcore.testing.strategies._base import (
     _currency_choices,
     _customer_choices,
     _enum_choices,
-    _History,
+    _id_pool,
     _ids_of,
     _int_arg,
     _prices,
     _reasons,
     _short_texts,
     _snake_names,
+    _StaffedHistory,
+    _team_arguments,
     _window,
     tags,
 )
-from crmcore.testing.strategies._customers import contact_points, organization_names, person_names
+from crmcore.testing.strategies._customers import (
+    _consent_fields,
+    _draw_consent,
+    _names_of,
+    contact_points,
+    organization_names,
+    person_names,
+)
 
 # -- sales pipeline -------------------------------------------------------------------------
 
@@ -99,6 +112,8 @@ def leads(
     *,
     customer_ids: Iterable[CustomerId] | None = None,
     sources: Iterable[LeadSource | str] | None = None,
+    staff_ids: Iterable[StaffId] | None = None,
+    team_ids: Iterable[TeamId] | None = None,
     max_steps: int = 6,
     min_created_at: datetime | None = None,
     max_created_at: datetime | None = None,
@@ -107,15 +122,21 @@ def leads(
     """Valid sales :class:`~crmcore.sales.Lead` aggregates with a history built by their commands.
 
     Each lead is captured with :meth:`Lead.capture <crmcore.sales.Lead.capture>`
-    and then taken through up to ``max_steps`` commands the lead allows at
-    that point, each dated no earlier than the one before: contact, qualification (with a BANT score or
-    not), disqualification with a reason, recycling, rescoring, assignment,
-    and conversion into a customer.
+    (with or without an owner and a team) and then taken through up to
+    ``max_steps`` commands the lead allows at that point, each dated no
+    earlier than the one before: contact, qualification (with a BANT score or
+    not), disqualification with a reason, recycling, rescoring, assignment
+    (the team left out, cleared or changed), consent (``give_consent``,
+    ``withdraw_consent``, ``record_consent``: never before the capture, never
+    after the conversion) and conversion into a new customer or into one that
+    exists already (``convert_into``).
 
     Args:
         customer_ids: the customers converted leads become (and referrers);
             any id by default.
         sources: lead sources (members or values); all by default.
+        staff_ids: the owners to draw from (``StaffId`` values); any id by default.
+        team_ids: the teams to draw from (``TeamId`` values); any id by default.
         max_steps: the most commands after capturing (0 to 100).
         min_created_at: the earliest capture time (aware); 2000 by default.
         max_created_at: the latest capture time (aware); 2099 by default.
@@ -128,6 +149,8 @@ def leads(
     plan = _LeadPlan(
         customers=_customer_choices(customer_ids, "$.customer_ids"),
         sources=_enum_choices(sources, "$.sources", LeadSource),
+        owners=_id_pool(staff_ids, "$.staff_ids", StaffId),
+        teams=_id_pool(team_ids, "$.team_ids", TeamId),
         max_steps=_int_arg(max_steps, "$.max_steps", maximum=100),
         start=_window(min_created_at, max_created_at),
     )
@@ -135,7 +158,7 @@ def leads(
 
 
 @attrs.frozen
-class _LeadPlan(_History):
+class _LeadPlan(_StaffedHistory):
     sources: tuple[LeadSource, ...]
 
 
@@ -159,26 +182,29 @@ def _leads(draw: st.DrawFn, plan: _LeadPlan) -> Lead:
         interest=draw(st.none() | _short_texts()),
         campaign=draw(st.none() | tags()),
         referred_by=draw(st.none() | plan.customers),
-        owner=draw(st.none() | _ids_of(StaffId)),
+        owner=draw(st.none() | plan.owners),
+        team=draw(st.none() | plan.teams),
     )
+    assigning = _assigning_lead(plan.owners, plan.teams)
     for when in _command_times(draw, at, plan.max_steps):
-        lead = draw(st.sampled_from(_lead_options(lead)))(draw, lead, plan.customers, when)
+        step = draw(st.sampled_from(_lead_options(lead, assigning)))
+        lead = step(draw, lead, plan.customers, when)
     return lead
 
 
-def _lead_options(lead: Lead) -> list[_LeadStep]:
+def _lead_options(lead: Lead, assigning: _LeadStep) -> list[_LeadStep]:
     """The commands the lead accepts now (only assignment once it is converted)."""
     status = lead.status
-    options: list[_LeadStep] = [_assigning_lead]
+    options: list[_LeadStep] = [assigning]
     if status is LeadStatus.CONVERTED:
         return options
-    options.append(_rescoring)
+    options += [_rescoring, _consenting]
     if status is LeadStatus.NEW:
         options.append(_contacting)
     if status in (LeadStatus.NEW, LeadStatus.CONTACTED):
         options.append(_qualifying)
     if status is LeadStatus.QUALIFIED:
-        options.append(_converting)
+        options += [_converting, _converting_into]
     if status is LeadStatus.DISQUALIFIED:
         options.append(_recycling)
     else:
@@ -187,9 +213,36 @@ def _lead_options(lead: Lead) -> list[_LeadStep]:
 
 
 def _assigning_lead(
+    owners: st.SearchStrategy[StaffId], teams: st.SearchStrategy[TeamId]
+) -> _LeadStep:
+    """An ``assign``: another owner or none, the team left out (kept), cleared or changed."""
+
+    def assign(
+        draw: st.DrawFn, lead: Lead, _: st.SearchStrategy[CustomerId], when: datetime
+    ) -> Lead:
+        owner = draw(st.none() | owners)
+        return lead.assign(owner, draw(_team_arguments(teams)), at=when)
+
+    return assign
+
+
+def _consenting(
     draw: st.DrawFn, lead: Lead, _: st.SearchStrategy[CustomerId], when: datetime
 ) -> Lead:
-    return lead.assign(draw(st.none() | _ids_of(StaffId)), at=when)
+    """A grant or withdrawal, by ``record_consent`` or by ``give_consent``/``withdraw_consent``."""
+    record = _draw_consent(draw, when)
+    if draw(st.booleans()):
+        return lead.record_consent(record)
+    if record.status is ConsentStatus.GRANTED:
+        return lead.give_consent(
+            record.channel,
+            record.purpose,
+            at=when,
+            source=record.source,
+            legal_basis=record.legal_basis,
+            expires_at=record.expires_at,
+        )
+    return lead.withdraw_consent(record.channel, record.purpose, at=when, source=record.source)
 
 
 def _rescoring(
@@ -230,11 +283,29 @@ def _converting(
     return lead.convert(draw(customers), at=when).lead
 
 
+def _converting_into(
+    draw: st.DrawFn, lead: Lead, customers: st.SearchStrategy[CustomerId], when: datetime
+) -> Lead:
+    """``convert_into`` a customer of the lead's kind registered by ``when``.
+
+    The customer who referred the lead cannot be the one it converts into:
+    that lead is converted into a new customer instead.
+    """
+    customer_id = draw(customers)
+    if customer_id == lead.referred_by:
+        return lead.convert(customer_id, at=when).lead
+    kind = PartyKind.PERSON if isinstance(lead.name, PersonName) else PartyKind.ORGANIZATION
+    customer = Customer.register(customer_id, name=draw(_names_of(kind)), at=when)
+    return lead.convert_into(customer, at=when).lead
+
+
 def opportunities(
     *,
     customer_ids: Iterable[CustomerId] | None = None,
     pipeline: PipelineDefinition | None = None,
     currencies: Iterable[str] | None = None,
+    staff_ids: Iterable[StaffId] | None = None,
+    team_ids: Iterable[TeamId] | None = None,
     max_steps: int = 6,
     min_created_at: datetime | None = None,
     max_created_at: datetime | None = None,
@@ -243,16 +314,20 @@ def opportunities(
     """Valid sales :class:`~crmcore.sales.Opportunity` aggregates with a history built by their commands.
 
     Each opportunity is opened with :meth:`Opportunity.open
-    <crmcore.sales.Opportunity.open>` in an open stage and then taken through
-    up to ``max_steps`` commands the opportunity allows at that point, each
-    dated no earlier than the one before: stage moves, winning, losing with a reason, reopening a lost
-    deal, amount and close date changes, assignment and next steps.
+    <crmcore.sales.Opportunity.open>` in an open stage (by an owner, with or
+    without a team) and then taken through up to ``max_steps`` commands the
+    opportunity allows at that point, each dated no earlier than the one
+    before: stage moves, winning, losing with a reason, reopening a lost deal,
+    amount and close date changes, assignment (the team left out, cleared or
+    changed) and next steps.
 
     Args:
         customer_ids: the customers; any id by default.
         pipeline: the pipeline of every opportunity; one drawn by
             :func:`pipeline_definitions` for each by default.
         currencies: ISO 4217 codes of the amounts; every active code by default.
+        staff_ids: the owners to draw from (``StaffId`` values); any id by default.
+        team_ids: the teams to draw from (``TeamId`` values); any id by default.
         max_steps: the most commands after opening (0 to 100).
         min_created_at: the earliest opening time (aware); 2000 by default.
         max_created_at: the latest opening time (aware); 2099 by default.
@@ -272,6 +347,8 @@ def opportunities(
         customers=_customer_choices(customer_ids, "$.customer_ids"),
         pipelines=pipelines,
         currencies=_currency_choices(currencies),
+        owners=_id_pool(staff_ids, "$.staff_ids", StaffId),
+        teams=_id_pool(team_ids, "$.team_ids", TeamId),
         max_steps=_int_arg(max_steps, "$.max_steps", maximum=100),
         start=_window(min_created_at, max_created_at),
     )
@@ -279,7 +356,7 @@ def opportunities(
 
 
 @attrs.frozen
-class _OpportunityPlan(_History):
+class _OpportunityPlan(_StaffedHistory):
     pipelines: st.SearchStrategy[PipelineDefinition]
     currencies: tuple[str, ...]
 
@@ -300,22 +377,25 @@ def _opportunities(draw: st.DrawFn, plan: _OpportunityPlan) -> Opportunity:
         name=draw(_short_texts()),
         amount=draw(st.sampled_from(plan.currencies).flatmap(_prices)),
         expected_close=at.date() + draw(_CLOSE_DAYS),
-        owner=draw(_ids_of(StaffId)),
+        owner=draw(plan.owners),
         pipeline=pipeline,
         at=at,
         stage=draw(st.sampled_from([stage.code for stage in pipeline.open_stages])),
         next_step=next_step,
         next_step_due=None if next_step is None else at.date() + draw(_CLOSE_DAYS),
         lead_id=draw(st.none() | _ids_of(LeadId)),
+        team=draw(st.none() | plan.teams),
     )
+    assigning = _assigning_deal(plan.owners, plan.teams)
     for when in _command_times(draw, at, plan.max_steps):
-        deal = draw(st.sampled_from(_opportunity_options(deal)))(draw, deal, pipeline, when)
+        step = draw(st.sampled_from(_opportunity_options(deal, assigning)))
+        deal = step(draw, deal, pipeline, when)
     return deal
 
 
-def _opportunity_options(deal: Opportunity) -> list[_OpportunityStep]:
+def _opportunity_options(deal: Opportunity, assigning: _OpportunityStep) -> list[_OpportunityStep]:
     """The commands the opportunity accepts now (a won deal keeps only owner and next step)."""
-    options: list[_OpportunityStep] = [_assigning_deal, _next_stepping]
+    options: list[_OpportunityStep] = [assigning, _next_stepping]
     if deal.is_open:
         options += [_moving_deal, _winning, _losing, _repricing, _rescheduling]
     elif deal.is_lost:
@@ -324,9 +404,16 @@ def _opportunity_options(deal: Opportunity) -> list[_OpportunityStep]:
 
 
 def _assigning_deal(
-    draw: st.DrawFn, deal: Opportunity, _: PipelineDefinition, when: datetime
-) -> Opportunity:
-    return deal.assign(draw(_ids_of(StaffId)), at=when)
+    owners: st.SearchStrategy[StaffId], teams: st.SearchStrategy[TeamId]
+) -> _OpportunityStep:
+    """An ``assign``: another owner, the team left out (kept), cleared or changed."""
+
+    def assign(
+        draw: st.DrawFn, deal: Opportunity, _: PipelineDefinition, when: datetime
+    ) -> Opportunity:
+        return deal.assign(draw(owners), draw(_team_arguments(teams)), at=when)
+
+    return assign
 
 
 def _next_stepping(
@@ -413,6 +500,8 @@ EVENT_FIELDS: Final[dict[str, dict[str, Callable[[], st.SearchStrategy[Any]]]]] 
         "from_status": _lead_statuses(LeadStatus.QUALIFIED),
         "to_status": _lead_statuses(LeadStatus.CONVERTED),
     },
+    # The fields of a consent record captured when the event occurred, as the lead records it.
+    "LeadConsentRecorded": {"*": lambda: st.sampled_from(ConsentStatus).flatmap(_consent_fields)},
 }
 
 #: Value types sales events carry, from their own strategies.

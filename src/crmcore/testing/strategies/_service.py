@@ -10,7 +10,7 @@ from typing import Any, Final
 import attrs
 from hypothesis import strategies as st
 
-from crmcore._kernel._ids import StaffId
+from crmcore._kernel._ids import StaffId, TeamId
 from crmcore.commerce import (
     OrderId,
 )
@@ -44,13 +44,15 @@ from crmcore.testing.strategies._base import (
     _command_times,
     _customer_choices,
     _enum_choices,
-    _History,
+    _id_pool,
     _ids_of,
     _int_arg,
     _multiline_texts,
     _reasons,
     _short_texts,
     _snake_names,
+    _StaffedHistory,
+    _team_arguments,
     _window,
     aware_datetimes,
 )
@@ -63,6 +65,8 @@ def cases(
     customer_ids: Iterable[CustomerId] | None = None,
     kinds: Iterable[CaseKind | str] | None = None,
     priorities: Iterable[CasePriority | str] | None = None,
+    staff_ids: Iterable[StaffId] | None = None,
+    team_ids: Iterable[TeamId] | None = None,
     max_steps: int = 6,
     min_created_at: datetime | None = None,
     max_created_at: datetime | None = None,
@@ -70,16 +74,19 @@ def cases(
 ) -> st.SearchStrategy[Case]:
     """Valid service :class:`~crmcore.service.Case` aggregates with a history built by their commands.
 
-    Each case is opened with :meth:`Case.open <crmcore.service.Case.open>` and
-    then goes through up to ``max_steps`` commands at later times (never
-    backwards): responses, status changes the machine allows (waiting on the
-    customer, resolving, closing, reopening), assignment, priority changes
-    and escalations.
+    Each case is opened with :meth:`Case.open <crmcore.service.Case.open>`
+    (with or without an assignee and a team) and then goes through up to
+    ``max_steps`` commands at later times (never backwards): responses,
+    status changes the machine allows (waiting on the customer, resolving,
+    closing, reopening), assignment (to someone or no one, the team left out,
+    cleared or changed), priority changes and escalations.
 
     Args:
         customer_ids: the customers; any id by default.
         kinds: complaint, question, request (members or values); all by default.
         priorities: the priorities a case is opened with; all by default.
+        staff_ids: the assignees to draw from (``StaffId`` values); any id by default.
+        team_ids: the teams to draw from (``TeamId`` values); any id by default.
         max_steps: the most commands after opening (0 to 100).
         min_created_at: the earliest opening time (aware); 2000 by default.
         max_created_at: the latest opening time (aware); 2099 by default.
@@ -93,6 +100,8 @@ def cases(
         customers=_customer_choices(customer_ids, "$.customer_ids"),
         kinds=_enum_choices(kinds, "$.kinds", CaseKind),
         priorities=_enum_choices(priorities, "$.priorities", CasePriority),
+        owners=_id_pool(staff_ids, "$.staff_ids", StaffId),
+        teams=_id_pool(team_ids, "$.team_ids", TeamId),
         max_steps=_int_arg(max_steps, "$.max_steps", maximum=100),
         start=_window(min_created_at, max_created_at),
     )
@@ -100,7 +109,7 @@ def cases(
 
 
 @attrs.frozen
-class _CasePlan(_History):
+class _CasePlan(_StaffedHistory):
     kinds: tuple[CaseKind, ...]
     priorities: tuple[CasePriority, ...]
 
@@ -117,10 +126,12 @@ def _cases(draw: st.DrawFn, plan: _CasePlan) -> Case:
         at=at,
         priority=draw(st.sampled_from(plan.priorities)),
         description=draw(st.none() | _multiline_texts()),
-        assignee=draw(st.none() | _ids_of(StaffId)),
+        assignee=draw(st.none() | plan.owners),
         order_id=draw(st.none() | _ids_of(OrderId)),
+        team=draw(st.none() | plan.teams),
     )
-    steps = (_responding, _moving_case, _assigning, _prioritizing, _escalating)
+    assigning = _assigning(plan.owners, plan.teams)
+    steps = (_responding, _moving_case, assigning, _prioritizing, _escalating)
     for when in _command_times(draw, at, plan.max_steps):
         case = draw(st.sampled_from(steps))(draw, case, when)
     return case
@@ -135,8 +146,16 @@ def _moving_case(draw: st.DrawFn, case: Case, when: datetime) -> Case:
     return case.change_status(target, at=when, reason=draw(st.none() | _reasons()))
 
 
-def _assigning(draw: st.DrawFn, case: Case, when: datetime) -> Case:
-    return case.assign(draw(st.none() | _ids_of(StaffId)), at=when)
+def _assigning(
+    owners: st.SearchStrategy[StaffId], teams: st.SearchStrategy[TeamId]
+) -> Callable[[st.DrawFn, Case, datetime], Case]:
+    """An ``assign``: someone else or no one, the team left out (kept), cleared or changed."""
+
+    def assign(draw: st.DrawFn, case: Case, when: datetime) -> Case:
+        assignee = draw(st.none() | owners)
+        return case.assign(assignee, draw(_team_arguments(teams)), at=when)
+
+    return assign
 
 
 def _prioritizing(draw: st.DrawFn, case: Case, when: datetime) -> Case:
