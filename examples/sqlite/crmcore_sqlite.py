@@ -83,7 +83,9 @@ from crmcore.repository import (
     Snapshot,
     Store,
     StoreUnitOfWork,
+    UniquenessPolicy,
     verify_references,
+    with_uniqueness,
 )
 from crmcore.serialization import from_dict, to_dict
 
@@ -209,6 +211,11 @@ class _Write:
             self.index = sorted(spec.index_values(aggregate))
 
 
+def _signature(spec: AggregateSpec[Any]) -> str:
+    """What the database records of a spec: its natural keys and its indexes, by name."""
+    return f"keys={','.join(spec.key_names)};indexes={','.join(spec.index_names)}"
+
+
 def _by_spec(writes: list[_Write]) -> dict[str, list[_Write]]:
     """The writes grouped by spec name, in the order each spec first appears."""
     groups: dict[str, list[_Write]] = {}
@@ -302,11 +309,19 @@ class SqliteStore(Store):
     Args:
         path: the database file; created with its tables when missing.
         specs: the aggregate types to keep (crmcore's defaults).
+        uniqueness: whether customers may share an email address or a phone
+            number (:class:`~crmcore.repository.UniquenessPolicy`); ``None``
+            keeps the customer registration of ``specs`` (both unique by
+            default). The database records each spec's natural keys and
+            indexes when it creates its tables, and must be opened with the
+            same ones afterwards.
         timeout: seconds to wait for another writer before failing.
         pool_size: idle connections kept open for reuse.
 
     Raises:
-        SchemaVersionError: the file was created by another layout version.
+        SchemaVersionError: the file was created by another layout version,
+            or with other natural keys or indexes for a spec (another
+            uniqueness policy; ``$.crmcore_meta["spec:customers"]``).
         StorageError: the database cannot be opened.
     """
 
@@ -315,11 +330,12 @@ class SqliteStore(Store):
         path: str | os.PathLike[str],
         *,
         specs: Iterable[AggregateSpec[Any]] = DEFAULT_SPECS,
+        uniqueness: UniquenessPolicy | None = None,
         timeout: float = 30.0,
         pool_size: int = 8,
     ) -> None:
         self._path = _check_path(path)
-        self._specs = tuple(specs)
+        self._specs = with_uniqueness(specs, uniqueness)
         self._timeout = timeout
         self._pool_size = pool_size
         self._idle: list[sqlite3.Connection] = []
@@ -448,16 +464,24 @@ class SqliteStore(Store):
             present = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
             if tables <= present:  # the usual case: no write lock needed to open the store
                 self._check_layout(connection)
+                self._check_signatures(connection)
                 return
             connection.execute("BEGIN IMMEDIATE")
             try:
+                present = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
+                self._check_unsigned(connection, present)
                 for statement in self._schema():
                     connection.execute(statement)
                 connection.execute(
                     "INSERT OR IGNORE INTO crmcore_meta (name, value) VALUES ('layout', ?)",
                     (str(LAYOUT_VERSION),),
                 )
+                connection.executemany(
+                    "INSERT OR IGNORE INTO crmcore_meta (name, value) VALUES (?, ?)",
+                    [(f"spec:{spec.name}", _signature(spec)) for spec in self._specs],
+                )
                 self._check_layout(connection)
+                self._check_signatures(connection)
                 connection.execute("COMMIT")
             finally:
                 if connection.in_transaction:
@@ -504,6 +528,37 @@ class SqliteStore(Store):
                     f"CREATE INDEX IF NOT EXISTS {spec.name}_refs_by_id ON {spec.name}_refs (id)",
                 ]
         return statements
+
+    def _check_signatures(self, connection: sqlite3.Connection) -> None:
+        """Refuse specs whose natural keys or indexes differ from those the file was made with."""
+        rows = connection.execute(
+            "SELECT name, value FROM crmcore_meta WHERE name LIKE 'spec:%'"
+        ).fetchall()
+        recorded = dict(rows)
+        for spec in self._specs:
+            found = recorded.get(f"spec:{spec.name}")
+            if found is not None and found != _signature(spec):
+                raise SchemaVersionError(
+                    "must be opened with the natural keys and indexes the database was"
+                    " created with (the same uniqueness policy)",
+                    path=f'$.crmcore_meta["spec:{spec.name}"]',
+                )
+
+    def _check_unsigned(self, connection: sqlite3.Connection, present: set[str]) -> None:
+        """Refuse an index a spec's existing rows were never entered in (a file made before
+        specs were recorded, opened with a spec that now has indexes)."""
+        if "crmcore_meta" not in present:
+            return
+        rows = connection.execute("SELECT name FROM crmcore_meta WHERE name LIKE 'spec:%'")
+        signed = {row[0] for row in rows}
+        for spec in self._specs:
+            unindexed = spec.indexes and f"{spec.name}_index" not in present
+            if spec.name in present and f"spec:{spec.name}" not in signed and unindexed:
+                raise SchemaVersionError(
+                    "must be opened with the natural keys and indexes the database was"
+                    " created with (the same uniqueness policy)",
+                    path=f'$.crmcore_meta["spec:{spec.name}"]',
+                )
 
     @staticmethod
     def _check_layout(connection: sqlite3.Connection) -> None:
@@ -740,7 +795,9 @@ class SqliteUnitOfWork(StoreUnitOfWork):
 
     Pass a shared :class:`SqliteStore` (one per process, for every thread), or
     a path: the unit then opens its own store that keeps no idle connection,
-    so nothing stays open between blocks. ``check_references=False`` lets the
+    so nothing stays open between blocks (``uniqueness`` then chooses its
+    :class:`~crmcore.repository.UniquenessPolicy`; a shared store has its own).
+    ``check_references=False`` lets the
     unit commit aggregates naming customers not stored (yet), for imports;
     ``on_events=handler`` hands each commit's events to ``handler``, then
     acknowledges them (see :class:`~crmcore.repository.StoreUnitOfWork`).
@@ -752,6 +809,16 @@ class SqliteUnitOfWork(StoreUnitOfWork):
         *,
         check_references: bool = True,
         on_events: EventHandler | None = None,
+        uniqueness: UniquenessPolicy | None = None,
     ) -> None:
-        store = target if isinstance(target, SqliteStore) else SqliteStore(target, pool_size=0)
+        if isinstance(target, SqliteStore):
+            if uniqueness is not None:
+                raise ValidationError(
+                    "must be None for a shared store (give the policy to the store)",
+                    path="$.uniqueness",
+                    code="policy",
+                )
+            store = target
+        else:
+            store = SqliteStore(target, pool_size=0, uniqueness=uniqueness)
         super().__init__(store, check_references=check_references, on_events=on_events)

@@ -23,7 +23,7 @@ from crmcore.errors import (
     UnknownReference,
     ValidationError,
 )
-from crmcore.repository import CUSTOMERS, Change, ChangeSet
+from crmcore.repository import CUSTOMERS, AmbiguousKey, Change, ChangeSet, UniquenessPolicy
 from crmcore.testing.contract import UnitOfWorkContract
 
 AT = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
@@ -55,9 +55,13 @@ class TestSqliteUnitOfWork(UnitOfWorkContract):
 
     @pytest.fixture(autouse=True)
     def _database(self, tmp_path):
+        self.folder = tmp_path
+        self.others = []
         with SqliteStore(tmp_path / "crm.db") as store:
             self.store = store
             yield
+        for other in self.others:
+            other.close()
 
     def make_unit_of_work(self):
         return SqliteUnitOfWork(self.store)
@@ -70,6 +74,11 @@ class TestSqliteUnitOfWork(UnitOfWorkContract):
 
     def interrupt_writes(self, step):
         return interrupted_at(self.store, step)
+
+    def make_unit_of_work_with_uniqueness(self, policy):
+        other = SqliteStore(self.folder / f"policy-{len(self.others)}.db", uniqueness=policy)
+        self.others.append(other)
+        return SqliteUnitOfWork(other)
 
 
 def customer(number, email=None):
@@ -125,6 +134,39 @@ def test_a_database_of_another_layout_is_refused(path):
     execute(path, "UPDATE crmcore_meta SET value = ? WHERE name = 'layout'", LAYOUT_VERSION + 1)
     with pytest.raises(SchemaVersionError):
         SqliteStore(path)
+
+
+def test_a_database_keeps_the_uniqueness_policy_it_was_created_with(path):
+    """A shared-email file reopens shared; opened unique (or the reverse) it is refused."""
+    shared = UniquenessPolicy(email="shared")
+    seed_path = SqliteUnitOfWork(path, uniqueness=shared)
+    with seed_path:
+        seed_path.customers.add(customer(1, "family@example.com"))
+        seed_path.customers.add(customer(2, "family@example.com"))
+        seed_path.commit()
+    with pytest.raises(SchemaVersionError) as raised:
+        SqliteStore(path)
+    assert '$.crmcore_meta["spec:customers"]' == raised.value.path
+    with SqliteStore(path, uniqueness=shared) as store:
+        uow = SqliteUnitOfWork(store)
+        with uow:
+            assert 2 == len(uow.customers.find_by_email("family@example.com"))
+            with pytest.raises(AmbiguousKey):
+                uow.customers.get_by_email("family@example.com")
+        with pytest.raises(ValidationError):
+            SqliteUnitOfWork(store, uniqueness=shared)
+
+
+def test_a_file_of_unique_emails_is_not_opened_shared(path):
+    """Customers stored under unique emails were never indexed: a shared policy is refused."""
+    seed(path, customer(1, "ana@example.com"))
+    execute(path, "DELETE FROM crmcore_meta WHERE name LIKE 'spec:%'")  # a file made before
+    with pytest.raises(SchemaVersionError):
+        SqliteStore(path, uniqueness=UniquenessPolicy(email="shared"))
+    with SqliteStore(path) as store:  # opened as it was made, it still works
+        uow = SqliteUnitOfWork(store)
+        with uow:
+            assert CustomerId("c-1") == uow.customers.get_by_email("ana@example.com").id
 
 
 @pytest.mark.parametrize("bad", [":memory:", "", "file:crm.db?mode=memory"])

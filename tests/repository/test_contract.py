@@ -39,5 +39,8 @@ class TestInMemoryUnitOfWork(UnitOfWorkContract):
     def make_unit_of_work_with_event_handler(self, handler):
         return InMemoryUnitOfWork(self.store, on_events=handler)
 
+    def make_unit_of_work_with_uniqueness(self, policy):
+        return InMemoryUnitOfWork(InMemoryStore(uniqueness=policy))
+
     def interrupt_writes(self, step):
         return interrupted_at(step)

@@ -19,6 +19,9 @@ from crmcore.repository import (
     DEFAULT_SPECS,
     LEADS,
     ORDERS,
+    RELATIONSHIPS,
+    STAFF,
+    TEAMS,
     AggregateSpec,
     InMemoryStore,
     InMemoryUnitOfWork,
@@ -67,8 +70,14 @@ def order(number, customer_number):
 
 
 def test_every_aggregate_naming_a_customer_declares_the_reference():
-    """Every default spec but customers and leads refers to customers through customer_id."""
-    referring = {spec.name for spec in DEFAULT_SPECS if spec.references}
+    """Every default spec but customers, leads, staff and teams refers to customers by customer_id.
+
+    Relationships name customers on both sides; teams name their manager, a staff member.
+    """
+    referring = {spec.name for spec in DEFAULT_SPECS if spec.references} - {
+        "relationships",
+        "teams",
+    }
     assert {
         "orders",
         "subscriptions",
@@ -80,9 +89,13 @@ def test_every_aggregate_naming_a_customer_declares_the_reference():
         "opportunities",
     } == referring
     assert all(
-        s.references == (("customer_id", "customers"),) for s in DEFAULT_SPECS if s.references
+        s.references == (("customer_id", "customers"),)
+        for s in DEFAULT_SPECS
+        if s.name in referring
     )
-    assert () == CUSTOMERS.references == LEADS.references
+    assert () == CUSTOMERS.references == LEADS.references == STAFF.references
+    assert (("party_id", "customers"), ("related_id", "customers")) == RELATIONSHIPS.references
+    assert (("manager_id", "staff"),) == TEAMS.references
 
 
 @pytest.mark.parametrize(

@@ -58,11 +58,14 @@ from crmcore.repository import (
     LoyaltyAccountRepository,
     OpportunityRepository,
     OrderRepository,
+    RelationshipRepository,
     ReviewRepository,
     Snapshot,
+    StaffRepository,
     StoreRepository,
     SubscriptionRepository,
     SurveyRepository,
+    TeamRepository,
     UnitOfWork,
     membership_key,
 )
@@ -86,6 +89,9 @@ PORTS = {
     "loyalty_accounts": LoyaltyAccountRepository,
     "leads": LeadRepository,
     "opportunities": OpportunityRepository,
+    "relationships": RelationshipRepository,
+    "staff": StaffRepository,
+    "teams": TeamRepository,
 }
 GENERATED = {
     "orders": crm.orders(customer_ids=POOL),

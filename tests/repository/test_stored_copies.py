@@ -26,9 +26,12 @@ from crmcore.repository import (
     LOYALTY_ACCOUNTS,
     OPPORTUNITIES,
     ORDERS,
+    RELATIONSHIPS,
     REVIEWS,
+    STAFF,
     SUBSCRIPTIONS,
     SURVEYS,
+    TEAMS,
     AggregateSpec,
     InMemoryUnitOfWork,
 )
@@ -41,9 +44,12 @@ from crmcore.testing.strategies import (
     loyalty_accounts,
     opportunities,
     orders,
+    relationships,
     reviews,
+    staff_members,
     subscriptions,
     survey_responses,
+    teams,
 )
 
 GENERATED = {
@@ -57,6 +63,9 @@ GENERATED = {
     LOYALTY_ACCOUNTS: loyalty_accounts,
     LEADS: leads,
     OPPORTUNITIES: opportunities,
+    RELATIONSHIPS: relationships,
+    STAFF: staff_members,
+    TEAMS: teams,
 }
 
 

@@ -629,6 +629,7 @@ EXPIRING_CONSENT = ConsentRecord("email", "marketing", "granted", T0, "form", ex
 
 
 CORPUS_ROOTS += (
+    repository.UniquenessPolicy(email="shared"),
     OPPORTUNITY.change_contacts(
         [InvolvedContact(CustomerId("ana"), "decision_maker", primary=True)], at=T0 + DAY
     ),

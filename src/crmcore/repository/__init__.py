@@ -49,9 +49,15 @@ from crmcore.repository._commerce import (
 from crmcore.repository._customers import (
     CUSTOMERS,
     StoreCustomerRepository,
+    Uniqueness,
+    UniquenessPolicy,
     customer_emails,
     customer_phones,
+    customer_spec,
+    uniqueness_of,
+    with_uniqueness,
 )
+from crmcore.repository._errors import AmbiguousKey
 from crmcore.repository._feedback import (
     REVIEWS,
     SURVEYS,
@@ -65,6 +71,11 @@ from crmcore.repository._loyalty import (
     membership_key,
 )
 from crmcore.repository._memory import InMemoryStore, InMemoryUnitOfWork
+from crmcore.repository._parties import (
+    RELATIONSHIPS,
+    StoreRelationshipRepository,
+    relationship_parties,
+)
 from crmcore.repository._pipeline import (
     LEADS,
     OPPORTUNITIES,
@@ -80,10 +91,13 @@ from crmcore.repository._ports import (
     LoyaltyAccountRepository,
     OpportunityRepository,
     OrderRepository,
+    RelationshipRepository,
     Repository,
     ReviewRepository,
+    StaffRepository,
     SubscriptionRepository,
     SurveyRepository,
+    TeamRepository,
     UnitOfWork,
 )
 from crmcore.repository._service import (
@@ -107,6 +121,7 @@ from crmcore.repository._store import (
     StoreRepository,
     StoreUnitOfWork,
 )
+from crmcore.repository._teams import STAFF, TEAMS, StoreStaffRepository, StoreTeamRepository
 
 __all__ = [
     "CASES",
@@ -117,11 +132,15 @@ __all__ = [
     "LOYALTY_ACCOUNTS",
     "OPPORTUNITIES",
     "ORDERS",
+    "RELATIONSHIPS",
     "REVIEWS",
+    "STAFF",
     "SUBSCRIPTIONS",
     "SURVEYS",
+    "TEAMS",
     "Aggregate",
     "AggregateSpec",
+    "AmbiguousKey",
     "CaseRepository",
     "Change",
     "ChangeSet",
@@ -139,10 +158,12 @@ __all__ = [
     "OpportunityRepository",
     "OrderRepository",
     "ReferenceLookup",
+    "RelationshipRepository",
     "Repository",
     "RepositoryError",
     "ReviewRepository",
     "Snapshot",
+    "StaffRepository",
     "StorageError",
     "Store",
     "StoreCaseRepository",
@@ -152,19 +173,29 @@ __all__ = [
     "StoreLoyaltyAccountRepository",
     "StoreOpportunityRepository",
     "StoreOrderRepository",
+    "StoreRelationshipRepository",
     "StoreRepository",
     "StoreReviewRepository",
+    "StoreStaffRepository",
     "StoreSubscriptionRepository",
     "StoreSurveyRepository",
+    "StoreTeamRepository",
     "StoreUnitOfWork",
     "SubscriptionRepository",
     "SurveyRepository",
+    "TeamRepository",
+    "Uniqueness",
+    "UniquenessPolicy",
     "UnitOfWork",
     "UnitOfWorkError",
     "UnknownReference",
     "account_memberships",
     "customer_emails",
     "customer_phones",
+    "customer_spec",
     "membership_key",
+    "relationship_parties",
+    "uniqueness_of",
     "verify_references",
+    "with_uniqueness",
 ]

@@ -26,6 +26,7 @@ from crmcore.errors import (
     InvalidType,
     ValidationError,
 )
+from crmcore.repository._customers import UniquenessPolicy, uniqueness_of, with_uniqueness
 from crmcore.repository._ports import Aggregate
 from crmcore.repository._specs import DEFAULT_SPECS
 from crmcore.repository._storage import (
@@ -417,16 +418,30 @@ class InMemoryStore(Store):
     natural key and reference before building anything; a failed or
     interrupted commit applies nothing.
 
-    >>> from crmcore.repository import InMemoryStore, InMemoryUnitOfWork
+    Args:
+        specs: the aggregate types to keep (crmcore's defaults).
+        uniqueness: whether customers may share an email address or a phone
+            number (:class:`~crmcore.repository.UniquenessPolicy`); ``None``
+            keeps the customer registration of ``specs`` (by default both
+            are unique).
+
+    >>> from crmcore.repository import InMemoryStore, InMemoryUnitOfWork, UniquenessPolicy
     >>> store = InMemoryStore()
     >>> first, second = InMemoryUnitOfWork(store), InMemoryUnitOfWork(store)
     >>> first.store is second.store
     True
+    >>> InMemoryStore(uniqueness=UniquenessPolicy(email="shared")).uniqueness
+    UniquenessPolicy(email='shared', phone='unique')
 
     .. versionadded:: 0.1
     """
 
-    def __init__(self, *, specs: Iterable[AggregateSpec[Any]] = DEFAULT_SPECS) -> None:
+    def __init__(
+        self,
+        *,
+        specs: Iterable[AggregateSpec[Any]] = DEFAULT_SPECS,
+        uniqueness: UniquenessPolicy | None = None,
+    ) -> None:
         checked = tuple(specs)
         for index, spec in enumerate(checked):
             if not isinstance(spec, AggregateSpec):
@@ -438,6 +453,7 @@ class InMemoryStore(Store):
             raise ValidationError(
                 "must not repeat a name or an aggregate type", path="$.specs", code="duplicate"
             )
+        checked = with_uniqueness(checked, uniqueness)
         self._specs = checked
         self._lock = threading.Lock()
         self._state = _State({s.name: _Table.empty() for s in checked}, _empty(), _empty(), 0, 0)
@@ -446,6 +462,11 @@ class InMemoryStore(Store):
     def specs(self) -> tuple[AggregateSpec[Any], ...]:
         """The aggregate types this store keeps."""
         return self._specs
+
+    @property
+    def uniqueness(self) -> UniquenessPolicy | None:
+        """Whether customers may share email addresses and phone numbers (``None``: no customers)."""
+        return uniqueness_of(self._specs)
 
     def snapshot(self) -> Snapshot:
         """A read view of the committed state as of now."""

@@ -16,12 +16,14 @@ from typing import Generic, Protocol, Self, TypeVar
 from crmcore._kernel._events import DomainEvent
 from crmcore._kernel._ids import Identifier, StaffId
 from crmcore.commerce import Order, OrderId, OrderStatus, PlanId, Subscription, SubscriptionStatus
-from crmcore.customers import Customer, CustomerId
+from crmcore.customers import Channel, Customer, CustomerId, normalize_email, normalize_phone
 from crmcore.feedback import Review, SurveyKind, SurveyResponse
 from crmcore.interactions import Interaction
 from crmcore.loyalty import LoyaltyAccount, ProgramId
+from crmcore.parties import Relationship, RelationshipKind
 from crmcore.sales import Lead, LeadSource, LeadStatus, Opportunity, OpportunityId
 from crmcore.service import Case, CaseId, CaseStatus
+from crmcore.teams import StaffMember, Team
 
 
 class Aggregate(Protocol):
@@ -48,6 +50,8 @@ class Aggregate(Protocol):
 
 
 A = TypeVar("A", bound=Aggregate)
+
+_PHONE_CHANNELS = frozenset({Channel.PHONE, Channel.SMS, Channel.WHATSAPP})
 
 
 class Repository(ABC, Generic[A]):
@@ -123,14 +127,19 @@ class Repository(ABC, Generic[A]):
 
 
 class CustomerRepository(Repository[Customer]):
-    """The customers, with lookups by natural key.
+    """The customers, with lookups by email address and phone number.
 
-    Natural keys are unique: an email address, or a phone number (on the
-    phone, SMS and WhatsApp channels together), belongs to at most one
-    customer, so a lookup is never ambiguous. Adding or saving a customer
-    whose address or number another customer holds raises
+    By default email addresses and phone numbers (on the phone, SMS and
+    WhatsApp channels together) are natural keys: each belongs to at most
+    one customer, so a lookup is never ambiguous, and adding or saving a
+    customer whose address or number another customer holds raises
     :class:`~crmcore.repository.DuplicateKey`. One customer may hold the same
-    number on several phone channels.
+    number on several phone channels. A store may instead let customers
+    share an address or a number (a household's family address, see
+    :class:`~crmcore.repository.UniquenessPolicy`): ``find_by_email`` and
+    ``find_by_phone`` then return every holder, and ``get_by_email`` and
+    ``get_by_phone`` raise :class:`~crmcore.repository.AmbiguousKey` when
+    several hold the value.
 
     .. versionadded:: 0.1
     """
@@ -142,6 +151,8 @@ class CustomerRepository(Repository[Customer]):
         Raises:
             ValidationError: ``address`` is not an email address.
             NotFound: no customer holds it; the message never repeats the address.
+            AmbiguousKey: the store lets customers share addresses and
+                several hold this one (use :meth:`find_by_email`).
         """
 
     @abstractmethod
@@ -156,7 +167,43 @@ class CustomerRepository(Repository[Customer]):
         Raises:
             ValidationError: ``number`` is not a phone number.
             NotFound: no customer holds it; the message never repeats the number.
+            AmbiguousKey: the store lets customers share numbers and
+                several hold this one (use :meth:`find_by_phone`).
         """
+
+    def find_by_email(self, address: str) -> list[Customer]:
+        """Every customer holding this email address, in ascending id order (maybe none).
+
+        Works under either uniqueness policy. This default reads every
+        customer; adapters answer from an index.
+
+        Raises:
+            ValidationError: ``address`` is not an email address.
+        """
+        value = normalize_email(address, "$.address")
+        return [
+            c
+            for c in self
+            if any(p.channel is Channel.EMAIL and p.value == value for p in c.contact_points)
+        ]
+
+    def find_by_phone(
+        self, number: str, *, default_country_code: str | None = None
+    ) -> list[Customer]:
+        """Every customer holding this phone number, in ascending id order (maybe none).
+
+        Works under either uniqueness policy. This default reads every
+        customer; adapters answer from an index.
+
+        Raises:
+            ValidationError: ``number`` is not a phone number.
+        """
+        value = normalize_phone(number, "$.number", default_country_code=default_country_code)
+        return [
+            c
+            for c in self
+            if any(p.channel in _PHONE_CHANNELS and p.value == value for p in c.contact_points)
+        ]
 
 
 class OrderRepository(Repository[Order]):
@@ -404,6 +451,81 @@ class OpportunityRepository(Repository[Opportunity]):
         """The opportunities one member of staff owns."""
 
 
+class RelationshipRepository(Repository[Relationship]):
+    """The relationships between parties, with lookups by party and by kind.
+
+    Both parties of a relationship are references to customers, checked at
+    commit like an order's ``customer_id``. Before ``add`` or ``save``
+    stores a relationship, the repository admits it into the graph of the
+    relationships the unit sees for its parties
+    (:meth:`~crmcore.parties.RelationshipGraph.admit`): a relationship that
+    would overlap the same relationship in time, be a second primary or a
+    second parent at an overlapping time, or close a cycle in an account
+    hierarchy raises :class:`~crmcore.parties.RelationshipConflict` and
+    nothing is stored. To move the primary flag, clear the old primary
+    before setting the new one in the same unit. Lookups return matches in
+    ascending id order.
+
+    .. versionadded:: 0.1
+    """
+
+    @abstractmethod
+    def for_party(self, party_id: CustomerId) -> list[Relationship]:
+        """The relationships of one party, on either side (``party_id`` or ``related_id``)."""
+
+    @abstractmethod
+    def for_customer(self, customer_id: CustomerId) -> list[Relationship]:
+        """The relationships naming one customer, on either side (the same as :meth:`for_party`)."""
+
+    @abstractmethod
+    def of_kind(self, kind: RelationshipKind | str) -> list[Relationship]:
+        """The relationships of one kind (``"contact_of"``, ``"parent_of"``, ...).
+
+        Raises:
+            ValidationError: ``kind`` is not a relationship kind.
+        """
+
+
+class StaffRepository(Repository[StaffMember]):
+    """The staff members, with lookups by role and activity.
+
+    Lookups return matches in ascending id order.
+
+    .. versionadded:: 0.1
+    """
+
+    @abstractmethod
+    def with_role(self, role: str) -> list[StaffMember]:
+        """The staff members holding ``role`` (normalized as staff members keep roles).
+
+        Raises:
+            ValidationError: ``role`` is not a snake_case role name.
+        """
+
+    @abstractmethod
+    def active(self) -> list[StaffMember]:
+        """The active staff members (those assignment may pick)."""
+
+
+class TeamRepository(Repository[Team]):
+    """The teams, with lookups by member and by manager.
+
+    A team's manager is a reference to a staff member, checked at commit;
+    its members are not (a team may list people not yet registered).
+    Lookups return matches in ascending id order.
+
+    .. versionadded:: 0.1
+    """
+
+    @abstractmethod
+    def with_member(self, staff_id: StaffId) -> list[Team]:
+        """The teams a staff member belongs to."""
+
+    @abstractmethod
+    def managed_by(self, staff_id: StaffId) -> list[Team]:
+        """The teams a staff member manages."""
+
+
 class UnitOfWork(ABC):
     """One transaction over every repository: a context manager with :meth:`commit`.
 
@@ -414,10 +536,11 @@ class UnitOfWork(ABC):
     Leaving the block without committing, or by an exception, rolls back.
 
     References between aggregates are checked at commit: an order (a
-    subscription, case, interaction, survey answer, review, loyalty account
-    or opportunity) naming a ``customer_id`` that neither the store nor the
-    unit holds is refused, and so is removing a customer that another
-    aggregate still names (:class:`~crmcore.errors.UnknownReference`). An
+    subscription, case, interaction, survey answer, review, loyalty account,
+    opportunity or relationship) naming a customer that neither the store
+    nor the unit holds is refused, and so is removing a customer that another
+    aggregate still names (:class:`~crmcore.errors.UnknownReference`); the
+    same holds for a team's manager, a staff member. An
     adapter may let an application turn the checks off per unit, for imports.
 
     Domain events of the aggregates added and saved in committed units wait
@@ -483,6 +606,21 @@ class UnitOfWork(ABC):
     @abstractmethod
     def opportunities(self) -> OpportunityRepository:
         """The sales opportunity repository of this unit."""
+
+    @property
+    @abstractmethod
+    def relationships(self) -> RelationshipRepository:
+        """The relationship repository of this unit (contacts, households, hierarchies)."""
+
+    @property
+    @abstractmethod
+    def staff(self) -> StaffRepository:
+        """The staff member repository of this unit."""
+
+    @property
+    @abstractmethod
+    def teams(self) -> TeamRepository:
+        """The team repository of this unit."""
 
     @abstractmethod
     def __enter__(self) -> Self:

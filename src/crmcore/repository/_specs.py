@@ -8,9 +8,11 @@ from crmcore.repository._commerce import ORDERS, SUBSCRIPTIONS
 from crmcore.repository._customers import CUSTOMERS
 from crmcore.repository._feedback import REVIEWS, SURVEYS
 from crmcore.repository._loyalty import LOYALTY_ACCOUNTS
+from crmcore.repository._parties import RELATIONSHIPS
 from crmcore.repository._pipeline import LEADS, OPPORTUNITIES
 from crmcore.repository._service import CASES, INTERACTIONS
 from crmcore.repository._store import AggregateSpec
+from crmcore.repository._teams import STAFF, TEAMS
 
 #: Every aggregate type a store keeps unless told otherwise, one spec each.
 #: A capability that adds an aggregate appends its spec here and a property
@@ -26,4 +28,7 @@ DEFAULT_SPECS: Final[tuple[AggregateSpec[Any], ...]] = (
     LOYALTY_ACCOUNTS,
     LEADS,
     OPPORTUNITIES,
+    RELATIONSHIPS,
+    STAFF,
+    TEAMS,
 )

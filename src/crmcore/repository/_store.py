@@ -37,6 +37,7 @@ from crmcore.errors import (
 from crmcore.feedback import Review, SurveyResponse
 from crmcore.interactions import Interaction
 from crmcore.loyalty import LoyaltyAccount
+from crmcore.parties import Relationship
 from crmcore.repository._ports import (
     Aggregate,
     CaseRepository,
@@ -46,16 +47,20 @@ from crmcore.repository._ports import (
     LoyaltyAccountRepository,
     OpportunityRepository,
     OrderRepository,
+    RelationshipRepository,
     Repository,
     ReviewRepository,
+    StaffRepository,
     SubscriptionRepository,
     SurveyRepository,
+    TeamRepository,
     UnitOfWork,
 )
 from crmcore.repository._storage import PAGE_SIZE, Change, ChangeSet, Snapshot, Store
 from crmcore.sales import Lead, Opportunity
 from crmcore.serialization import from_dict, to_dict
 from crmcore.service import Case
+from crmcore.teams import StaffMember, Team
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -864,6 +869,21 @@ class StoreUnitOfWork(UnitOfWork):
     def opportunities(self) -> OpportunityRepository:
         """The sales opportunity repository of this unit."""
         return cast("OpportunityRepository", self._typed(Opportunity, OpportunityRepository))
+
+    @property
+    def relationships(self) -> RelationshipRepository:
+        """The relationship repository of this unit."""
+        return cast("RelationshipRepository", self._typed(Relationship, RelationshipRepository))
+
+    @property
+    def staff(self) -> StaffRepository:
+        """The staff member repository of this unit."""
+        return cast("StaffRepository", self._typed(StaffMember, StaffRepository))
+
+    @property
+    def teams(self) -> TeamRepository:
+        """The team repository of this unit."""
+        return cast("TeamRepository", self._typed(Team, TeamRepository))
 
     def __enter__(self) -> Self:
         state = self._state

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from crmcore._kernel._ids import StaffId
 from crmcore._kernel._money import Money
 from crmcore.commerce import (
@@ -32,8 +34,10 @@ from crmcore.feedback import (
 )
 from crmcore.interactions import Interaction, InteractionId
 from crmcore.loyalty import LoyaltyAccount, LoyaltyAccountId, LoyaltyProgram, ProgramId, Tier
+from crmcore.parties import Relationship, RelationshipId
 from crmcore.sales import STANDARD_PIPELINE, Lead, LeadId, LeadStatus, Opportunity, OpportunityId
 from crmcore.service import Case, CaseId, CaseStatus
+from crmcore.teams import StaffMember, Team, TeamId
 from crmcore.testing.contract._support import T0, _customer_id
 
 # -- commerce -----------------------------------------------------------------------------
@@ -275,3 +279,76 @@ def _change_opportunity(deal: Opportunity) -> Opportunity:
     if position + 1 < len(codes):
         return deal.move_to(codes[position + 1], STANDARD_PIPELINE, at=T0)
     return deal.lose(STANDARD_PIPELINE, at=T0, reason="went with a competitor")
+
+
+# -- parties ------------------------------------------------------------------------------
+
+
+def _make_relationship(number: int, customer: int) -> Relationship:
+    """Relationship ``number`` of customer ``customer``.
+
+    The customer is a partner of the business (no related party), except
+    for numbers divisible by 4, where the customer was referred by customer
+    ``customer % 3 + 1`` (the tests using those numbers store customers 1
+    to 3). Each number has its own validity (20 days from day
+    ``30 * number``), so the contract's relationships never conflict.
+    """
+    start = T0 + timedelta(days=30 * number)
+    referred = number % 4 == 0
+    return Relationship.establish(
+        RelationshipId(f"rel-{number:04d}"),
+        kind="referred_by" if referred else "partner",
+        party_id=_customer_id(customer),
+        related_id=_customer_id(customer % 3 + 1) if referred else None,
+        roles=[] if referred else ["reseller"],
+        valid_from=start,
+        valid_until=start + timedelta(days=20),
+        at=T0,
+    )
+
+
+def _change_relationship(relationship: Relationship) -> Relationship:
+    """Make the relationship primary, then add or drop the role ``champion``."""
+    if not relationship.primary:
+        return relationship.set_primary(at=T0)
+    roles = set(relationship.roles) ^ {"champion"}
+    return relationship.change_roles(sorted(roles), at=T0)
+
+
+# -- teams --------------------------------------------------------------------------------
+
+
+def _make_staff_member(number: int, _customer: int) -> StaffMember:
+    return StaffMember.register(
+        StaffId(f"staff-{number:04d}"),
+        display_name=f"Staff {number}",
+        roles=[("sales_rep", "support_agent")[number % 2]],
+        at=T0,
+    )
+
+
+def _change_staff_member(member: StaffMember) -> StaffMember:
+    """Grant ``team_lead``, then deactivate and reactivate in turn."""
+    if not member.has_role("team_lead"):
+        return member.grant_role("team_lead", at=T0)
+    if member.active:
+        return member.deactivate(at=T0)
+    return member.reactivate(at=T0)
+
+
+def _make_team(number: int, _customer: int) -> Team:
+    """A team of one or two of the contract's agents, without a manager (no reference)."""
+    return Team.form(
+        TeamId(f"team-{number:04d}"),
+        name=f"Team {number}",
+        members=list(_AGENTS[: 1 + number % 2]),
+        at=T0,
+    )
+
+
+def _change_team(team: Team) -> Team:
+    """Add the missing agent, or else remove the first member."""
+    for agent in _AGENTS:
+        if not team.has_member(agent):
+            return team.add_member(agent, at=T0)
+    return team.remove_member(team.members[0], at=T0)

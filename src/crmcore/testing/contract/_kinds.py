@@ -13,15 +13,18 @@ from crmcore.commerce import (
     OrderId,
     SubscriptionId,
 )
+from crmcore.customers import Customer, PersonName
 from crmcore.feedback import (
     FeedbackId,
     ReviewId,
 )
 from crmcore.interactions import InteractionId
 from crmcore.loyalty import LoyaltyAccountId
+from crmcore.parties import RelationshipId
 from crmcore.repository import UnitOfWork
 from crmcore.sales import LeadId, OpportunityId
 from crmcore.service import CaseId
+from crmcore.teams import StaffId, StaffMember, TeamId
 from crmcore.testing.contract._builders import (
     _answer_review,
     _change_case,
@@ -30,18 +33,25 @@ from crmcore.testing.contract._builders import (
     _change_loyalty_account,
     _change_opportunity,
     _change_order,
+    _change_relationship,
+    _change_staff_member,
     _change_subscription,
+    _change_team,
     _make_case,
     _make_interaction,
     _make_lead,
     _make_loyalty_account,
     _make_opportunity,
     _make_order,
+    _make_relationship,
     _make_review,
+    _make_staff_member,
     _make_subscription,
     _make_survey,
+    _make_team,
     _unchanged,
 )
+from crmcore.testing.contract._support import T0
 from crmcore.testing.strategies import (
     cases,
     interactions,
@@ -49,9 +59,12 @@ from crmcore.testing.strategies import (
     loyalty_accounts,
     opportunities,
     orders,
+    relationships,
     reviews,
+    staff_members,
     subscriptions,
     survey_responses,
+    teams,
 )
 
 # -- the other aggregates: how the contract builds, changes and looks them up --------------
@@ -77,9 +90,14 @@ class _Kind:
     ``customer`` (version 0, with its events), ``change`` applies the next
     command (or none, when the aggregate has none left), ``lookups`` lists
     the repository's secondary lookups, ``generated`` draws valid aggregates.
-    ``names_customer`` says whether the aggregate's ``customer_id`` is a
-    reference the unit of work checks at commit (not for leads, whose
-    ``customer_id`` records the customer a lead was converted into).
+    ``names_customer`` says whether the aggregate's ``customer_field`` (the
+    field ``make`` puts the customer in) is a reference the unit of work
+    checks at commit (not for leads, whose ``customer_id`` records the
+    customer a lead was converted into, nor for staff and teams, which name
+    no customer). ``for_customer`` says whether the repository has that
+    lookup; ``needs(aggregate)`` lists what must be stored before a
+    generated aggregate can be (its customers, a team's manager) as
+    ``(repository name, aggregate)`` pairs.
     """
 
     make: Callable[[int, int], Any]
@@ -88,6 +106,11 @@ class _Kind:
     lookups: tuple[_Lookup, ...]
     generated: Callable[[], st.SearchStrategy[Any]]
     names_customer: bool = True
+    customer_field: str = "customer_id"
+    for_customer: bool = True
+    needs: Callable[[Any], list[tuple[str, Any]]] = attrs.field(
+        factory=lambda: _customer_needs("customer_id")
+    )
 
 
 def _finder(path: str) -> Callable[[Any], list[tuple[object, ...]]]:
@@ -112,6 +135,46 @@ _Maker = tuple[
     Callable[[int, int], Any], Callable[[Any], Any], Callable[[], st.SearchStrategy[Any]]
 ]
 
+
+def _customer_needs(*fields: str) -> Callable[[Any], list[tuple[str, Any]]]:
+    """What stores the customers an aggregate names in ``fields`` (``None`` names none)."""
+
+    def needs(aggregate: Any) -> list[tuple[str, Any]]:
+        found = []
+        for field in fields:
+            ident = getattr(aggregate, field)
+            if ident is not None:
+                named = Customer.register(ident, name=PersonName("Named"), at=T0)
+                found.append(("customers", named))
+        return found
+
+    return needs
+
+
+def _manager_needs(team: Any) -> list[tuple[str, Any]]:
+    if team.manager_id is None:
+        return []
+    return [("staff", StaffMember.register(team.manager_id, display_name="Manager", at=T0))]
+
+
+def _either_party(relationship: Any) -> list[tuple[object, ...]]:
+    found: list[tuple[object, ...]] = [(relationship.party_id,)]
+    return found + _one(relationship.related_id)
+
+
+def _each(path: str) -> Callable[[Any], list[tuple[object, ...]]]:
+    """What finds an aggregate by any item of its tuple attribute ``path``."""
+
+    def finds(aggregate: Any) -> list[tuple[object, ...]]:
+        return [(item,) for item in getattr(aggregate, path)]
+
+    return finds
+
+
+def _when_active(member: Any) -> list[tuple[object, ...]]:
+    return [()] if member.active else []
+
+
 #: How each repository's aggregates are built (``make``), changed and drawn.
 _MAKERS: Final[dict[str, _Maker]] = {
     "orders": (_make_order, _change_order, orders),
@@ -123,6 +186,9 @@ _MAKERS: Final[dict[str, _Maker]] = {
     "loyalty_accounts": (_make_loyalty_account, _change_loyalty_account, loyalty_accounts),
     "leads": (_make_lead, _change_lead, leads),
     "opportunities": (_make_opportunity, _change_opportunity, opportunities),
+    "relationships": (_make_relationship, _change_relationship, relationships),
+    "staff": (_make_staff_member, _change_staff_member, staff_members),
+    "teams": (_make_team, _change_team, teams),
 }
 
 #: Each repository's id type, its ids' prefix, and its secondary lookups besides
@@ -158,8 +224,65 @@ def _kind(name: str) -> _Kind:
     )
 
 
+def _relationship_kind() -> _Kind:
+    """Relationships name customers on both sides: ``for_party`` and ``for_customer`` find either."""
+    make, change, generated = _MAKERS["relationships"]
+    return _Kind(
+        make=make,
+        change=change,
+        id_of=lambda n: RelationshipId(f"rel-{n:04d}"),
+        lookups=(
+            _Lookup("for_customer", _either_party),
+            _Lookup("for_party", _either_party),
+            _Lookup("of_kind", _finder("kind")),
+        ),
+        generated=generated,
+        customer_field="party_id",
+        needs=_customer_needs("party_id", "related_id"),
+    )
+
+
+def _staff_kind() -> _Kind:
+    make, change, generated = _MAKERS["staff"]
+    return _Kind(
+        make=make,
+        change=change,
+        id_of=lambda n: StaffId(f"staff-{n:04d}"),
+        lookups=(_Lookup("with_role", _each("roles")), _Lookup("active", _when_active)),
+        generated=generated,
+        names_customer=False,
+        for_customer=False,
+        needs=lambda _: [],
+    )
+
+
+def _team_kind() -> _Kind:
+    make, change, generated = _MAKERS["teams"]
+    return _Kind(
+        make=make,
+        change=change,
+        id_of=lambda n: TeamId(f"team-{n:04d}"),
+        lookups=(
+            _Lookup("with_member", _each("members")),
+            _Lookup("managed_by", _finder("manager_id?")),
+        ),
+        generated=generated,
+        names_customer=False,
+        for_customer=False,
+        needs=_manager_needs,
+    )
+
+
+_SPECIAL: Final[dict[str, Callable[[], _Kind]]] = {
+    "relationships": _relationship_kind,
+    "staff": _staff_kind,
+    "teams": _team_kind,
+}
+
 #: The repositories besides ``customers``, by the name of their unit-of-work property.
-AGGREGATE_REPOSITORIES: Final[dict[str, _Kind]] = {name: _kind(name) for name in _MAKERS}
+AGGREGATE_REPOSITORIES: Final[dict[str, _Kind]] = {
+    name: _SPECIAL[name]() if name in _SPECIAL else _kind(name) for name in _MAKERS
+}
 
 
 def _repository(uow: UnitOfWork, name: str) -> Any:

@@ -211,11 +211,11 @@ class ReliabilityContract(ABC):
                 uow.commit()
         error = raised.value
         _equal(
-            (kind.id_of(2), "customer_id", "customer", _customer_id(7), False),
+            (kind.id_of(2), kind.customer_field, "customer", _customer_id(7), False),
             (error.aggregate_id, error.field, error.target_kind, error.target_id, error.removed),
             "what the error names",
         )
-        _true("customer_id" in str(error) and "c-0007" in str(error), "message")
+        _true(kind.customer_field in str(error) and "c-0007" in str(error), "message")
         check = self.make_unit_of_work()
         with check:
             _equal(0, _repository(check, name).count(), f"{name} stored")
@@ -251,7 +251,7 @@ class ReliabilityContract(ABC):
                 uow.commit()
         error = raised.value
         _equal(
-            (kind.id_of(1), "customer_id", _customer_id(1), True),
+            (kind.id_of(1), kind.customer_field, _customer_id(1), True),
             (error.aggregate_id, error.field, error.target_id, error.removed),
             "what the error names",
         )
@@ -386,13 +386,16 @@ class ReliabilityContract(ABC):
                 _equal(holders[0] if holders else None, found, "the phone index")
             seen["customers"] = customers
             named = {_customer_id(n) for n in range(1, 8)}
-            for name in AGGREGATE_REPOSITORIES:
+            for name, kind in AGGREGATE_REPOSITORIES.items():
                 repository = _repository(uow, name)
                 stored = list(repository)
                 _equal(len(stored), repository.count(), f"count of {name}")
-                for customer_id in sorted(named):
-                    expected = [a for a in stored if a.customer_id == customer_id]
-                    _equal(expected, repository.for_customer(customer_id), f"{name} index")
+                for lookup in kind.lookups:
+                    if lookup.method != "for_customer":
+                        continue
+                    for customer_id in sorted(named):
+                        expected = [a for a in stored if (customer_id,) in lookup.finds(a)]
+                        _equal(expected, repository.for_customer(customer_id), f"{name} index")
                 seen[name] = stored
             for account in cast("list[LoyaltyAccount]", seen["loyalty_accounts"]):
                 found_account = uow.loyalty_accounts.get_by_membership(

@@ -136,6 +136,9 @@ REPOSITORY_NAMES: Final = (
     "loyalty_accounts",
     "leads",
     "opportunities",
+    "relationships",
+    "staff",
+    "teams",
 )
 
 

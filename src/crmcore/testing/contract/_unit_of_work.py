@@ -21,7 +21,6 @@ from crmcore.customers import (
     CustomerAttributeSet,
     CustomerRegistered,
     CustomerTagAdded,
-    PersonName,
 )
 from crmcore.errors import (
     ConcurrencyConflict,
@@ -34,6 +33,7 @@ from crmcore.errors import (
 from crmcore.repository import DuplicateKey, UnitOfWork
 from crmcore.testing.contract._bulk import BulkContract
 from crmcore.testing.contract._kinds import AGGREGATE_REPOSITORIES, _repository
+from crmcore.testing.contract._parties import PartiesContract
 from crmcore.testing.contract._reliability import ReliabilityContract
 from crmcore.testing.contract._state_machine import RepositoryStateMachine
 from crmcore.testing.contract._support import (
@@ -59,20 +59,23 @@ from crmcore.testing.strategies import (
 # -- the pytest base class -----------------------------------------------------------------
 
 
-class UnitOfWorkContract(ReliabilityContract, BulkContract, ABC):
+class UnitOfWorkContract(ReliabilityContract, BulkContract, PartiesContract, ABC):
     """Subclass as ``Test...`` and implement :meth:`make_unit_of_work` to test an adapter.
 
     Class attributes tune the Hypothesis parts: :attr:`round_trip_examples`,
     :attr:`aggregate_round_trip_examples` and :attr:`state_machine_settings`;
     :attr:`threads` and :attr:`cycles_per_thread` size the threaded race test.
 
-    Three optional hooks let the contract test more:
+    Four optional hooks let the contract test more:
     :meth:`~ReliabilityContract.interrupt_writes` (commits interrupted at
     each of their steps must apply all or nothing),
     :meth:`~ReliabilityContract.make_unit_of_work_without_reference_checks`
     (a unit that commits references to aggregates not stored, for imports) and
     :meth:`~BulkContract.make_unit_of_work_with_event_handler` (a
-    unit handing each commit's events to a handler, then acknowledging them).
+    unit handing each commit's events to a handler, then acknowledging them)
+    and :meth:`~PartiesContract.make_unit_of_work_with_uniqueness` (a unit
+    over new storage whose customers may share email addresses or phone
+    numbers).
     Tests that need a hook the adapter does not implement are skipped.
     """
 
@@ -862,7 +865,8 @@ class UnitOfWorkContract(ReliabilityContract, BulkContract, ABC):
                 writer.commit()
             repository = _repository(reader, repository_name)
             _equal((0, 0), (repository.count(), reader.customers.count()), "counts")
-            _equal([], repository.for_customer(_customer_id(1)), "lookup")
+            if kind.for_customer:
+                _equal([], repository.for_customer(_customer_id(1)), "lookup")
         with reader:
             repository = _repository(reader, repository_name)
             _equal((2, 1), (repository.count(), reader.customers.count()), "counts later")
@@ -895,8 +899,10 @@ class UnitOfWorkContract(ReliabilityContract, BulkContract, ABC):
             uow.commit()
         with uow:
             check(_repository(uow, repository_name), removed)
-            customer = _customer_id(99)
-            _equal([], _repository(uow, repository_name).for_customer(customer), "no match")
+            if kind.for_customer:
+                customer = _customer_id(99)
+                found = _repository(uow, repository_name).for_customer(customer)
+                _equal([], found, "no match")
 
     def test_generated_aggregates_round_trip(self, repository_name: str) -> None:
         """Any valid aggregate comes back from the store equal, with its events handed out."""
@@ -911,9 +917,13 @@ class UnitOfWorkContract(ReliabilityContract, BulkContract, ABC):
         def round_trip(aggregate: Any) -> None:
             uow = self.make_unit_of_work()
             _clear(uow)
-            if aggregate.customer_id is not None:
-                named = Customer.register(aggregate.customer_id, name=PersonName("Named"), at=T0)
-                _drain(self._committed(named))
+            needed = kind.needs(aggregate)
+            if needed:
+                with uow:
+                    for name, named in needed:
+                        _repository(uow, name).add(named)
+                    uow.commit()
+                _drain(uow)
             with uow:
                 _repository(uow, repository_name).add(aggregate)
                 uow.commit()
