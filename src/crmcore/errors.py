@@ -20,6 +20,7 @@ Python keeps working::
     │   ├── NotFound (KeyError)               no aggregate with that id or natural key
     │   ├── DuplicateId                       ``add`` of an id that already exists
     │   ├── DuplicateKey                      a natural key (email, phone) another aggregate holds
+    │   ├── AmbiguousKey (LookupError)        a shared natural key several customers hold (``get_by_*``)
     │   ├── ConcurrencyConflict               ``save`` of a stale version
     │   ├── UnknownReference                  a commit that would leave a reference to no aggregate
     │   ├── UnitOfWorkError                   a unit of work used out of order
