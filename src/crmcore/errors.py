@@ -13,6 +13,8 @@ Python keeps working::
     │   ├── TransitionNotAllowed              a status change (or lifecycle trigger) not allowed now
     │   ├── InvalidDefinition                 crmcore.lifecycle: an inconsistent definition
     │   ├── RelationshipConflict              crmcore.parties: relationships that contradict each other
+    │   ├── CustomerMerged                    crmcore.customers: a customer merged into another (a
+    │   │                                     tombstone) takes no command; carries ``survivor_id``
     │   └── AssignmentError                   crmcore.teams: no owner could be assigned
     │       ├── EmptyPool                     the pool drawn from has no active staff member
     │       └── NoRoute                       no routed territory and no fallback pool

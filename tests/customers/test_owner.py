@@ -10,8 +10,8 @@ from crmcore import DomainEvent, InvalidType, StaffId, ValidationError
 from crmcore.customers import (
     ContactPoint,
     Customer,
+    CustomerAssigned,
     CustomerId,
-    CustomerReassigned,
     CustomerRegistered,
     PersonName,
 )
@@ -77,11 +77,11 @@ def test_registration_refuses_ids_of_the_wrong_type(options, path):
 
 def test_reassign_sets_owner_and_team_in_one_event_with_the_envelope():
     before = ana(owner=REP1)
-    after = before.reassign(REP2, JKT, at=T0 + HOUR, **META)
+    after = before.assign(REP2, JKT, at=T0 + HOUR, **META)
     assert (after.owner, after.team) == (REP2, JKT)
     assert after.sequence == before.sequence + 1
     (event,) = after.pending_events[len(before.pending_events) :]
-    assert isinstance(event, CustomerReassigned)
+    assert isinstance(event, CustomerAssigned)
     assert (event.owner, event.previous_owner, event.team, event.previous_team) == (
         REP2,
         REP1,
@@ -99,11 +99,11 @@ def test_reassign_sets_owner_and_team_in_one_event_with_the_envelope():
 
 def test_leaving_the_team_out_keeps_it_and_none_clears_it():
     teamed = ana(owner=REP1, team=JKT)
-    moved = teamed.reassign(REP2, at=T0 + HOUR)
+    moved = teamed.assign(REP2, at=T0 + HOUR)
     assert (moved.owner, moved.team) == (REP2, JKT)
     event = moved.pending_events[-1]
     assert (event.team, event.previous_team) == (JKT, JKT)
-    released = moved.reassign(None, None, at=T0 + 2 * HOUR)
+    released = moved.assign(None, None, at=T0 + 2 * HOUR)
     assert (released.owner, released.team) == (None, None)
     event = released.pending_events[-1]
     assert (event.owner, event.previous_owner, event.team, event.previous_team) == (
@@ -115,7 +115,7 @@ def test_leaving_the_team_out_keeps_it_and_none_clears_it():
 
 
 def test_a_team_change_alone_is_a_reassignment():
-    moved = ana(owner=REP1, team=JKT).reassign(REP1, team=SBY, at=T0 + HOUR)
+    moved = ana(owner=REP1, team=JKT).assign(REP1, team=SBY, at=T0 + HOUR)
     event = moved.pending_events[-1]
     assert (event.owner, event.previous_owner, event.team, event.previous_team) == (
         REP1,
@@ -128,14 +128,14 @@ def test_a_team_change_alone_is_a_reassignment():
 @pytest.mark.parametrize("team", [..., JKT])
 def test_reassigning_to_the_same_owner_and_team_changes_nothing(team):
     registered = ana(owner=REP1, team=JKT)
-    assert registered.reassign(REP1, team, at=T0 + HOUR) is registered
+    assert registered.assign(REP1, team, at=T0 + HOUR) is registered
 
 
 def test_a_no_op_is_ignored_as_lead_assign_ignores_it():
     # Lead.assign with the owner the lead already has returns the same lead, records nothing.
     registered = ana()
-    assert registered.reassign(None, at=T0 + HOUR) is registered
-    assert registered.reassign(None, None, at=T0 + HOUR) is registered
+    assert registered.assign(None, at=T0 + HOUR) is registered
+    assert registered.assign(None, None, at=T0 + HOUR) is registered
 
 
 @pytest.mark.parametrize(
@@ -151,7 +151,7 @@ def test_a_no_op_is_ignored_as_lead_assign_ignores_it():
 def test_reassign_refuses_wrong_types_and_changes_nothing(owner, team, path):
     registered = ana(owner=REP1, team=SBY)
     with pytest.raises(InvalidType) as raised:
-        registered.reassign(owner, team, at=T0 + HOUR)
+        registered.assign(owner, team, at=T0 + HOUR)
     assert raised.value.path == path
     assert (registered.owner, registered.team) == (REP1, SBY)
     assert len(registered.pending_events) == 2
@@ -160,15 +160,15 @@ def test_reassign_refuses_wrong_types_and_changes_nothing(owner, team, path):
 def test_reassign_refuses_a_time_before_the_last_change():
     registered = ana().add_tag("vip", at=T0 + 2 * HOUR)
     with pytest.raises(ValidationError) as raised:
-        registered.reassign(REP1, JKT, at=T0 + HOUR)
+        registered.assign(REP1, JKT, at=T0 + HOUR)
     assert raised.value.code == "time_backwards"
     with pytest.raises(ValidationError) as raised:
-        registered.reassign(REP1, JKT, at=datetime(2026, 1, 5, 12, 0))  # noqa: DTZ001 - naive
+        registered.assign(REP1, JKT, at=datetime(2026, 1, 5, 12, 0))  # noqa: DTZ001 - naive
     assert raised.value.code == "naive_datetime"
 
 
 def test_no_personal_data_in_the_events_or_the_repr():
-    moved = ana(owner=REP1, team=JKT).reassign(REP2, SBY, at=T0 + HOUR)
+    moved = ana(owner=REP1, team=JKT).assign(REP2, SBY, at=T0 + HOUR)
     for event in moved.pending_events[:1] + moved.pending_events[-1:]:
         document = str(to_dict(event))
         assert "Ana" not in document
@@ -182,7 +182,7 @@ def test_no_personal_data_in_the_events_or_the_repr():
 
 
 def test_new_documents_round_trip():
-    moved = ana(owner=REP1, team=JKT).reassign(REP2, SBY, at=T0 + HOUR, **META)
+    moved = ana(owner=REP1, team=JKT).assign(REP2, SBY, at=T0 + HOUR, **META)
     loaded = from_dict(Customer, to_dict(moved))
     assert loaded == moved
     assert (loaded.owner, loaded.team) == (REP2, SBY)
@@ -190,7 +190,7 @@ def test_new_documents_round_trip():
         assert from_dict(DomainEvent, to_dict(event)) == event
     document = to_dict(moved.pending_events[-1])
     assert (document["type"], document["owner"], document["previous_owner"]) == (
-        "CustomerReassigned",
+        "CustomerAssigned",
         "rep-2",
         "rep-1",
     )
@@ -213,7 +213,7 @@ def test_documents_written_before_owners_still_load():
 
 
 def test_a_reassignment_event_without_previous_values_loads():
-    event = ana().reassign(REP1, JKT, at=T0 + HOUR).pending_events[-1]
+    event = ana().assign(REP1, JKT, at=T0 + HOUR).pending_events[-1]
     document = to_dict(event)
     del document["previous_owner"]
     del document["previous_team"]
@@ -235,13 +235,13 @@ def test_saving_a_reassignment_bumps_the_version_and_keeps_owner_and_team():
         uow.commit()
     with uow:
         stored = uow.customers.get(CustomerId("c-1"))
-        saved = uow.customers.save(stored.reassign(REP2, JKT, at=T0 + HOUR))
+        saved = uow.customers.save(stored.assign(REP2, JKT, at=T0 + HOUR))
         uow.commit()
     assert saved.version == stored.version + 1
     with uow:
         loaded = uow.customers.get(CustomerId("c-1"))
     assert (loaded.owner, loaded.team, loaded.version) == (REP2, JKT, saved.version)
-    assert [e.type for e in uow.collect_events()][-1] == "CustomerReassigned"
+    assert [e.type for e in uow.collect_events()][-1] == "CustomerAssigned"
 
 
 # -- property: many reassignment sequences --------------------------------------------------
@@ -258,25 +258,25 @@ def test_owner_and_team_follow_the_last_reassignment(start, steps):
         at = current.updated_at + timedelta(hours=hours)
         if hours < 0:
             with pytest.raises(ValidationError) as raised:
-                current.reassign(owner, team, at=at)
+                current.assign(owner, team, at=at)
             assert raised.value.code == "time_backwards"
             continue
         wanted_team = current.team if team is ... else team
-        after = current.reassign(owner, team, at=at)
+        after = current.assign(owner, team, at=at)
         if (owner, wanted_team) == (current.owner, current.team):
             assert after is current
             continue
         assert after.sequence == current.sequence + 1
         assert after.pending_events[:-1] == current.pending_events
         event = after.pending_events[-1]
-        assert isinstance(event, CustomerReassigned)
+        assert isinstance(event, CustomerAssigned)
         assert (event.owner, event.team) == (after.owner, after.team) == (owner, wanted_team)
         assert (event.previous_owner, event.previous_team) == (current.owner, current.team)
         assert event.sequence == after.sequence
         assert event.occurred_at == after.updated_at == at
         current = after
     registered = current.pending_events[0]
-    changes = [e for e in current.pending_events if isinstance(e, CustomerReassigned)]
+    changes = [e for e in current.pending_events if isinstance(e, CustomerAssigned)]
     last = changes[-1] if changes else registered
     assert (last.owner, last.team) == (current.owner, current.team)
     times = [e.occurred_at for e in current.pending_events]

@@ -52,6 +52,9 @@ from crmcore.customers import (
     OrganizationName,
     PersonName,
     PostalAddress,
+    SurvivorshipRules,
+    merge_customers,
+    preview_merge,
 )
 from crmcore.errors import CrmcoreError
 from crmcore.feedback import CesResponse, CsatResponse, FeedbackId, NpsResponse, Review, ReviewId
@@ -131,10 +134,16 @@ ANA = (
     .add_contact_point(ContactPoint("email", "ana.work@example.com"), at=T0 + 5 * HOUR)
     .set_primary_contact_point("email", "ana.work@example.com", at=T0 + 5 * HOUR)
     .remove_contact_point("email", "ana.work@example.com", at=T0 + 5 * HOUR)
-    .reassign(StaffId("rep-1"), teams.TeamId("t-1"), at=T0 + 5 * HOUR)
+    .assign(StaffId("rep-1"), teams.TeamId("t-1"), at=T0 + 5 * HOUR)
 )
 ANA = RELATIONSHIP_LADDER.fire(ANA, "qualify", at=T0 + 6 * HOUR, actor="agent-7")
 ORG = Customer.register(CustomerId("c-2"), name=OrganizationName("PT Kopi", trading="Kopi"), at=T0)
+#: A second person, a duplicate of Ana to merge into her.
+BUDI = Customer.register(CustomerId("c-9"), name=PersonName("Budi"), at=T0).add_tag(
+    "vip", at=T0 + HOUR
+)
+MERGE_PREVIEW = preview_merge(ANA, BUDI, at=LATER)
+MERGED = merge_customers(ANA, BUDI, at=LATER, actor="ops-1")
 
 TEA = OrderLine(ProductId("tea"), 2, idr(50_000), category="tea")
 CAKE = OrderLine(ProductId("cake"), 1, idr(30_000), category="cake", discount=idr(5000))
@@ -630,6 +639,9 @@ EXPIRING_CONSENT = ConsentRecord("email", "marketing", "granted", T0, "form", ex
 
 CORPUS_ROOTS += (
     repository.UniquenessPolicy(email="shared"),
+    MERGE_PREVIEW,
+    *MERGED,
+    SurvivorshipRules(name="most_recent", addresses="union"),
     OPPORTUNITY.change_contacts(
         [InvolvedContact(CustomerId("ana"), "decision_maker", primary=True)], at=T0 + DAY
     ),

@@ -62,6 +62,7 @@ from ._corpus import (
     AGE,
     ANA,
     BGBB,
+    BUDI,
     CALENDARS,
     CARE,
     CASE,
@@ -215,7 +216,7 @@ for _name, _args in {
     },
     "add_tag": lambda c: {"tag": "new", "at": LATER},
     "remove_tag": lambda c: {"tag": next(iter(c.tags), "vip"), "at": LATER},
-    "reassign": lambda c: {"owner": StaffId("rep-9"), "team": teams.TeamId("t-9"), "at": LATER},
+    "assign": lambda c: {"owner": StaffId("rep-9"), "team": teams.TeamId("t-9"), "at": LATER},
     "without_pending_events": None,
 }.items():
     method(CUSTOMERS, _name, _args, label="Customer")
@@ -255,6 +256,16 @@ function(
     },
 )
 function(customers.normalize_email, {"value": "Ana@Example.com", "path": "$.email"})
+for _func in (customers.merge_customers, customers.preview_merge):
+    function(
+        _func,
+        {
+            "survivor": ANA,
+            "absorbed": BUDI,
+            "at": LATER,
+            "rules": customers.SurvivorshipRules(name="most_recent"),
+        },
+    )
 function(customers.normalize_phone, {"value": "0812 3456 7890", "default_country_code": "62"})
 function(customers.normalize_tag, {"tag": "VIP", "path": "$.tags[0]"})
 function(feedback.normalize_platform, {"value": "Google", "path": "$.platform"})

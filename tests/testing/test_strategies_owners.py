@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, Phase, find, given, settings
 from hypothesis import strategies as st
 
 from crmcore import InvalidType, StaffId, ValidationError
-from crmcore.customers import ConsentStatus, CustomerId, CustomerReassigned
+from crmcore.customers import ConsentStatus, CustomerAssigned, CustomerId
 from crmcore.sales import (
     LeadAssigned,
     LeadCaptured,
@@ -128,13 +128,13 @@ def test_the_simplest_customer_has_no_owner_and_no_team():
     """Shrinking goes towards a customer without owner, team or reassignment."""
     customer = simplest(crm.customers())
     assert (customer.owner, customer.team) == (None, None)
-    assert not events_of(customer, CustomerReassigned)
+    assert not events_of(customer, CustomerAssigned)
 
 
 def test_the_simplest_reassignment_gives_one_of_owner_or_team():
     """The simplest reassignment gives a customer without owner or team just one of the two."""
-    customer = simplest(crm.customers(), lambda c: bool(events_of(c, CustomerReassigned)))
-    (event,) = events_of(customer, CustomerReassigned)
+    customer = simplest(crm.customers(), lambda c: bool(events_of(c, CustomerAssigned)))
+    (event,) = events_of(customer, CustomerAssigned)
     assert (event.previous_owner, event.previous_team) == (None, None)
     assert (event.owner is None) != (event.team is None)
 
@@ -148,16 +148,14 @@ def test_customers_are_registered_with_owners_and_teams(field, pool):
 @pytest.mark.parametrize("move", ["kept", "cleared", "joined", "changed"])
 def test_customers_are_reassigned_every_way(move):
     """Reassignments keep the team (left out), clear it (``None``), or give one."""
-    drawn(CUSTOMERS, lambda c: move in team_moves(events_of(c, CustomerReassigned)))
+    drawn(CUSTOMERS, lambda c: move in team_moves(events_of(c, CustomerAssigned)))
 
 
 def test_customers_are_reassigned_to_no_owner():
     """A reassignment to ``None`` takes the owner away."""
     drawn(
         CUSTOMERS,
-        lambda c: any(
-            e.owner is None and e.previous_owner for e in events_of(c, CustomerReassigned)
-        ),
+        lambda c: any(e.owner is None and e.previous_owner for e in events_of(c, CustomerAssigned)),
     )
 
 
@@ -165,7 +163,7 @@ def test_customers_are_reassigned_to_no_owner():
 def test_customers_owner_and_team_follow_their_events(customer):
     """Owner and team come from the pools, and are those of the last registration or reassignment."""
     registered = customer.pending_events[0]
-    changes = events_of(customer, CustomerReassigned)
+    changes = events_of(customer, CustomerAssigned)
     last = changes[-1] if changes else registered
     assert (last.owner, last.team) == (customer.owner, customer.team)
     assert {e.owner for e in (registered, *changes)} <= {None, *STAFF}
@@ -181,7 +179,7 @@ def test_customers_owner_and_team_follow_their_events(customer):
 @given(crm.customers(max_reassignments=0))
 def test_max_reassignments_zero_draws_no_reassignment(customer):
     """``max_reassignments=0`` leaves the owner and team of the registration."""
-    assert not events_of(customer, CustomerReassigned)
+    assert not events_of(customer, CustomerAssigned)
 
 
 # -- leads ----------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Customers: the party (a person or an organization), contact points, consent and the Customer aggregate."""
+"""Customers: the party (a person or an organization), contact points, consent, the Customer aggregate and merging duplicates."""
 
 from crmcore._kernel._checks import normalize_tag
 from crmcore._kernel._frozen import FrozenMap
@@ -13,9 +13,12 @@ from crmcore.customers._consent import (
 )
 from crmcore.customers._contact import Channel, ContactPoint, normalize_email, normalize_phone
 from crmcore.customers._customer import Customer, PartyKind
+from crmcore.customers._errors import CustomerMerged
 from crmcore.customers._events import (
+    CustomerAbsorbed,
     CustomerAddressAdded,
     CustomerAddressRemoved,
+    CustomerAssigned,
     CustomerAttributeRemoved,
     CustomerAttributeSet,
     CustomerBirthDateChanged,
@@ -27,9 +30,9 @@ from crmcore.customers._events import (
     CustomerEvent,
     CustomerLanguageChanged,
     CustomerPrimaryContactPointChanged,
-    CustomerReassigned,
     CustomerRegistered,
     CustomerRenamed,
+    CustomersMerged,
     CustomerTagAdded,
     CustomerTagRemoved,
 )
@@ -38,6 +41,15 @@ from crmcore.customers._lifecycle import (
     CustomerStageChanged,
     LifecycleState,
     StageChange,
+)
+from crmcore.customers._merge import (
+    MERGE_SOURCE,
+    CustomerMergePreview,
+    FieldChoice,
+    MergeRule,
+    SurvivorshipRules,
+    merge_customers,
+    preview_merge,
 )
 from crmcore.customers._party import (
     COUNTRY_CODES,
@@ -50,6 +62,7 @@ from crmcore.customers._party import (
 
 __all__ = [
     "COUNTRY_CODES",
+    "MERGE_SOURCE",
     "START_TRIGGER",
     "AttributeValue",
     "Channel",
@@ -58,8 +71,10 @@ __all__ = [
     "ConsentStatus",
     "ContactPoint",
     "Customer",
+    "CustomerAbsorbed",
     "CustomerAddressAdded",
     "CustomerAddressRemoved",
+    "CustomerAssigned",
     "CustomerAttributeRemoved",
     "CustomerAttributeSet",
     "CustomerBirthDateChanged",
@@ -71,16 +86,20 @@ __all__ = [
     "CustomerEvent",
     "CustomerId",
     "CustomerLanguageChanged",
+    "CustomerMergePreview",
+    "CustomerMerged",
     "CustomerPrimaryContactPointChanged",
-    "CustomerReassigned",
     "CustomerRegistered",
     "CustomerRenamed",
     "CustomerStageChanged",
     "CustomerTagAdded",
     "CustomerTagRemoved",
+    "CustomersMerged",
+    "FieldChoice",
     "FrozenMap",
     "LegalBasis",
     "LifecycleState",
+    "MergeRule",
     "OrganizationName",
     "PartyKind",
     "PersonName",
@@ -88,8 +107,11 @@ __all__ = [
     "Profile",
     "Purpose",
     "StageChange",
+    "SurvivorshipRules",
     "decide_consent",
+    "merge_customers",
     "normalize_email",
     "normalize_phone",
     "normalize_tag",
+    "preview_merge",
 ]

@@ -11,7 +11,7 @@ from typing import Any, Final, TypeGuard, Unpack
 import attrs
 from dateutil.relativedelta import relativedelta
 
-from crmcore._kernel._aggregate import Aggregate
+from crmcore._kernel._aggregate import Aggregate, Command
 from crmcore._kernel._checks import (
     enum_converter,
     instance_of,
@@ -35,9 +35,11 @@ from crmcore.customers._consent import (
     verdict,
 )
 from crmcore.customers._contact import Channel, ContactPoint
+from crmcore.customers._errors import CustomerMerged
 from crmcore.customers._events import (
     CustomerAddressAdded,
     CustomerAddressRemoved,
+    CustomerAssigned,
     CustomerAttributeRemoved,
     CustomerAttributeSet,
     CustomerBirthDateChanged,
@@ -48,7 +50,6 @@ from crmcore.customers._events import (
     CustomerContactPointVerified,
     CustomerLanguageChanged,
     CustomerPrimaryContactPointChanged,
-    CustomerReassigned,
     CustomerRegistered,
     CustomerRenamed,
     CustomerTagAdded,
@@ -180,8 +181,13 @@ def _check_team(_: object, __: attrs.Attribute[Any], value: object) -> None:
         raise InvalidType(f"must be a TeamId, not {type_name(value)}", path="$.team")
 
 
+def _check_merged_into(_: object, __: attrs.Attribute[Any], value: object) -> None:
+    if value is not None and type(value) is not CustomerId:
+        raise InvalidType(f"must be a CustomerId, not {type_name(value)}", path="$.merged_into")
+
+
 def _team_argument(team: object, current: TeamId | None) -> TeamId | None:
-    """The team a reassignment asks for: ``...`` (left out) keeps ``current``."""
+    """The team an assignment asks for: ``...`` (left out) keeps ``current``."""
     if isinstance(team, EllipsisType):
         return current
     if team is not None and type(team) is not TeamId:
@@ -271,8 +277,15 @@ class Customer(Aggregate[CustomerId], kind="customer"):
     owner: StaffId | None = attrs.field(default=None, validator=_check_owner)
     #: The team the customer belongs to, if any (its owner need not be a member).
     team: TeamId | None = attrs.field(default=None, validator=_check_team)
+    #: The customer this one was merged into (see :func:`~crmcore.customers.merge_customers`):
+    #: a tombstone refuses every command with :class:`~crmcore.customers.CustomerMerged`.
+    merged_into: CustomerId | None = attrs.field(default=None, validator=_check_merged_into)
 
     def _check(self) -> None:
+        if self.merged_into is not None and self.merged_into == self.id:
+            raise ValidationError(
+                "must name another customer", path="$.merged_into", code="same_customer"
+            )
         if self.lifecycles:
             check_lifecycles(self.lifecycles, self.created_at)
         name = self.profile.name
@@ -313,6 +326,12 @@ class Customer(Aggregate[CustomerId], kind="customer"):
     def _event_fields(self) -> Mapping[str, object]:
         return {"customer_id": self.id}
 
+    def _begin(self, at: object, meta: Mapping[str, object], *, path: str = "$.at") -> Command:
+        # A tombstone takes no command: the caller is told which customer survived.
+        if self.merged_into is not None:
+            raise CustomerMerged.of(self.id, self.merged_into)
+        return super()._begin(at, meta, path=path)
+
     # -- construction ---------------------------------------------------------------------
 
     @classmethod
@@ -336,7 +355,7 @@ class Customer(Aggregate[CustomerId], kind="customer"):
 
         The kind (person or organization) follows from the type of ``name``.
         ``owner`` is the member of staff responsible for the customer and
-        ``team`` the team it belongs to; both are optional (see :meth:`reassign`).
+        ``team`` the team it belongs to; both are optional (see :meth:`assign`).
         Records ``CustomerRegistered`` (with the owner and team), then a ``CustomerContactPointAdded``
         per contact point and a ``CustomerTagAdded`` per tag. The first
         contact point of each channel becomes its primary one unless another
@@ -797,7 +816,7 @@ class Customer(Aggregate[CustomerId], kind="customer"):
         )
         return self.record_consent(record, **meta)
 
-    def reassign(
+    def assign(
         self,
         owner: StaffId | None,
         team: TeamId | EllipsisType | None = ...,
@@ -805,7 +824,7 @@ class Customer(Aggregate[CustomerId], kind="customer"):
         at: datetime,
         **meta: Unpack[EventMeta],
     ) -> Customer:
-        """Give the customer another owner (``None``: no owner) and team; records ``CustomerReassigned``.
+        """Give the customer another owner (``None``: no owner) and team; records ``CustomerAssigned``.
 
         ``team=None`` takes the customer out of its team; leaving ``team`` out
         keeps the team it has. Giving the owner and team it already has changes
@@ -818,13 +837,13 @@ class Customer(Aggregate[CustomerId], kind="customer"):
         >>> co = Customer.register(
         ...     CustomerId("c-9"), name=OrganizationName("PT Maju"), at=at, owner=StaffId("rep-1")
         ... )
-        >>> co = co.reassign(StaffId("rep-2"), TeamId("team-jkt"), at=at, actor="ops-1")
+        >>> co = co.assign(StaffId("rep-2"), TeamId("team-jkt"), at=at, actor="ops-1")
         >>> co.owner, co.team
         (StaffId('rep-2'), TeamId('team-jkt'))
         >>> event = co.pending_events[-1]
         >>> event.type, event.previous_owner, event.previous_team, event.actor
-        ('CustomerReassigned', StaffId('rep-1'), None, 'ops-1')
-        >>> co.reassign(StaffId("rep-2"), at=at) is co  # same owner, team kept: nothing to do
+        ('CustomerAssigned', StaffId('rep-1'), None, 'ops-1')
+        >>> co.assign(StaffId("rep-2"), at=at) is co  # same owner, team kept: nothing to do
         True
 
         Raises:
@@ -839,7 +858,7 @@ class Customer(Aggregate[CustomerId], kind="customer"):
         new_team = _team_argument(team, self.team)
         if owner == self.owner and new_team == self.team:
             return self
-        draft = CustomerReassigned.draft(
+        draft = CustomerAssigned.draft(
             owner=owner, team=new_team, previous_owner=self.owner, previous_team=self.team
         )
         return self._record(command, draft, owner=owner, team=new_team)
@@ -907,6 +926,8 @@ class Customer(Aggregate[CustomerId], kind="customer"):
 
     def __repr__(self) -> str:
         stage = f", lifecycle={self.lifecycles[-1].stage!r}" if self.lifecycles else ""
+        if self.merged_into is not None:
+            stage += f", merged_into={self.merged_into!r}"
         return (
             f"Customer(id={self.id!r}, kind={self.kind.value!r}, version={self.version}, "
             f"contact_points={len(self.contact_points)}, consents={len(self.consents)}, "

@@ -42,7 +42,7 @@ class CustomerRegistered(CustomerEvent):
 
 
 @attrs.frozen(slots=True, kw_only=True)
-class CustomerReassigned(CustomerEvent):
+class CustomerAssigned(CustomerEvent):
     """The customer's owner, team or both changed.
 
     ``owner`` and ``team`` are the new values (``None``: none), ``previous_owner``
@@ -210,3 +210,56 @@ class CustomerTagRemoved(CustomerEvent):
     v1_names: ClassVar[tuple[str, ...]] = ("TagRemoved",)
 
     tag: str
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class CustomersMerged(CustomerEvent):
+    """Other customers were merged into this one, the survivor.
+
+    ``absorbed_ids`` names them (ids only); ``changed`` names the survivor's
+    fields the merge changed (``"addresses"``, ``"attributes"``,
+    ``"birth_date"``, ``"consents"``, ``"contact_points"``, ``"created_at"``,
+    ``"lifecycles"``, ``"name"``, ``"owner"``, ``"preferred_language"``,
+    ``"tags"``), sorted; the counts say how many contact points, tags and
+    consent records it gained. The values stay in the customer: load it for
+    them (see :func:`~crmcore.customers.merge_customers`).
+    """
+
+    absorbed_ids: tuple[CustomerId, ...]
+    changed: tuple[str, ...] = ()
+    contact_points_added: int = 0
+    tags_added: int = 0
+    consents_added: int = 0
+
+    def _check(self) -> None:
+        event_rule(bool(self.absorbed_ids), "$.absorbed_ids", "must name at least one customer")
+        event_rule(
+            self.customer_id not in self.absorbed_ids,
+            "$.absorbed_ids",
+            "must not name the survivor",
+            "same_customer",
+        )
+        for name in ("contact_points_added", "tags_added", "consents_added"):
+            event_rule(getattr(self, name) >= 0, f"$.{name}", "must be 0 or more")
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class CustomerAbsorbed(CustomerEvent):
+    """This customer was merged into ``survivor_id`` and is now a tombstone.
+
+    Its contact points moved to the survivor (``contact_points_moved`` says
+    how many); every later command on it is refused with
+    :class:`~crmcore.customers.CustomerMerged`.
+    """
+
+    survivor_id: CustomerId
+    contact_points_moved: int = 0
+
+    def _check(self) -> None:
+        event_rule(
+            self.survivor_id != self.customer_id,
+            "$.survivor_id",
+            "must name another customer",
+            "same_customer",
+        )
+        event_rule(self.contact_points_moved >= 0, "$.contact_points_moved", "must be 0 or more")

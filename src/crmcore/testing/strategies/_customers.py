@@ -13,7 +13,7 @@ import attrs
 from hypothesis import strategies as st
 
 from crmcore._kernel._checks import MAX_INT, tuple_of, type_name
-from crmcore._kernel._ids import StaffId, TeamId
+from crmcore._kernel._ids import CustomerId, StaffId, TeamId
 from crmcore.customers import (
     COUNTRY_CODES,
     AttributeValue,
@@ -671,11 +671,11 @@ def _renaming(draw: st.DrawFn, customer: Customer, when: datetime) -> Customer:
 
 
 def _reassigning(owners: st.SearchStrategy[StaffId], teams: st.SearchStrategy[TeamId]) -> _Step:
-    """A ``reassign``: another owner or none, the team left out (kept), cleared or changed."""
+    """An ``assign``: another owner or none, the team left out (kept), cleared or changed."""
 
     def reassign(draw: st.DrawFn, customer: Customer, when: datetime) -> Customer:
         owner = draw(st.none() | owners)
-        return customer.reassign(owner, draw(_team_arguments(teams)), at=when)
+        return customer.assign(owner, draw(_team_arguments(teams)), at=when)
 
     return reassign
 
@@ -708,6 +708,19 @@ def _consent_fields(status: ConsentStatus) -> st.SearchStrategy[dict[str, Any]]:
     )
 
 
+def _merge_ids(most: int) -> st.SearchStrategy[list[CustomerId]]:
+    """Two to ``most`` distinct customer ids: the survivor first, then the absorbed."""
+    return st.lists(customer_ids(), min_size=2, max_size=most, unique=True)
+
+
+def _merged_fields(ids: list[CustomerId]) -> dict[str, Any]:
+    return {"customer_id": ids[0], "absorbed_ids": tuple(ids[1:])}
+
+
+def _absorbed_fields(ids: list[CustomerId]) -> dict[str, Any]:
+    return {"customer_id": ids[1], "survivor_id": ids[0]}
+
+
 #: Event fields these strategies constrain beyond their declared type, by event class name.
 #: The key ``"*"`` draws several fields together, consistent the way the aggregate makes them.
 EVENT_FIELDS: Final[dict[str, dict[str, Callable[[], st.SearchStrategy[Any]]]]] = {
@@ -721,4 +734,6 @@ EVENT_FIELDS: Final[dict[str, dict[str, Callable[[], st.SearchStrategy[Any]]]]] 
     "CustomerAddressAdded": {"country": lambda: st.sampled_from(sorted(COUNTRY_CODES))},
     "CustomerAddressRemoved": {"country": lambda: st.sampled_from(sorted(COUNTRY_CODES))},
     "CustomerRegistered": {"kind": lambda: st.sampled_from([k.value for k in PartyKind])},
+    "CustomersMerged": {"*": lambda: _merge_ids(4).map(_merged_fields)},
+    "CustomerAbsorbed": {"*": lambda: _merge_ids(2).map(_absorbed_fields)},
 }
