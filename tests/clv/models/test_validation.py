@@ -68,6 +68,26 @@ def test_weights_are_checked():
     assert ("$.weights", "empty") == (caught.value.path, caught.value.code)
 
 
+@pytest.mark.parametrize("huge", [6.709767983424324e154, 1.4137189129311497e154, 1e16])
+def test_weights_near_the_float_range_are_refused(huge):
+    """A weight of 1e154 made the optimizer's dot products overflow (found by the fuzz suite)."""
+    frequency, recency, age = [0, 1, 2, 3, 0, 5], [0.0, 3.0, 10.0, 20.0, 0.0, 28.0], [30.0] * 6
+    weights = [1.0] * 6
+    weights[2] = huge
+    with pytest.raises(ValidationError) as caught:
+        BetaGeo().fit(frequency, recency, age, weights=weights, max_iterations=5)
+    assert ("$.weights[2]", "range") == (caught.value.path, caught.value.code)
+    fitted = BetaGeo().fit(
+        frequency,
+        recency,
+        age,
+        weights=[1.0, 1.0, 1e15, 1.0, 1.0, 1.0],
+        max_iterations=5,
+        require_convergence=False,
+    )
+    assert all(math.isfinite(value) for value in fitted.params.values())
+
+
 def test_prediction_arguments_are_checked_without_an_index_for_numbers():
     """A single customer's bad value is named without an index; in a sequence with one."""
     model = BetaGeo(params=PARAMS)

@@ -27,6 +27,10 @@ MAX_ITERATIONS = 10_000
 #: Largest whole count a model takes: purchases asked about (``n``), periods of the
 #: discrete-time models, renewals, and the lifetime-value ``horizon``.
 MAX_COUNT = 10_000
+#: Largest weight one row may carry: a weight counts customers (or scales them), and the
+#: log-likelihood's gradient is a weighted sum, so a weight near the float range would
+#: overflow it (a weight of 1e154 made the optimizer's dot products overflow).
+MAX_WEIGHT = 1e15
 #: Longest continuous-time span (``t``, ``T``), in the model's own period.
 MAX_HORIZON = 1_000_000.0
 #: Most customers one simulation may draw.
@@ -232,6 +236,10 @@ def weights_column(weights: object, size: int) -> list[float]:
     checker = Checker()
     for index, value in enumerate(values):
         if value < 0 and checker.add(f"$.weights[{index}]", "must not be negative", "negative"):
+            break
+        if value > MAX_WEIGHT and checker.add(
+            f"$.weights[{index}]", f"must be at most {MAX_WEIGHT:g}", "range"
+        ):
             break
     checker.raise_if_any()
     if not any(v > 0 for v in values):
