@@ -28,6 +28,7 @@ PUBLIC = [
     "crmcore.sales",
     "crmcore.parties",
     "crmcore.teams",
+    "crmcore.merge",
     "crmcore.lifecycle",
     "crmcore.clv",
     "crmcore.clv.models",

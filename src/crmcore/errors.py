@@ -13,6 +13,7 @@ Python keeps working::
     │   ├── TransitionNotAllowed              a status change (or lifecycle trigger) not allowed now
     │   ├── InvalidDefinition                 crmcore.lifecycle: an inconsistent definition
     │   ├── RelationshipConflict              crmcore.parties: relationships that contradict each other
+    │   ├── MergeConflict                     crmcore.merge: records of two customers that cannot all be re-pointed
     │   ├── CustomerMerged                    crmcore.customers: a customer merged into another (a
     │   │                                     tombstone) takes no command; carries ``survivor_id``
     │   └── AssignmentError                   crmcore.teams: no owner could be assigned
@@ -24,6 +25,7 @@ Python keeps working::
     │   ├── DuplicateKey                      a natural key (email, phone) another aggregate holds
     │   ├── AmbiguousKey (LookupError)        a shared natural key several customers hold (``get_by_*``)
     │   ├── ConcurrencyConflict               ``save`` of a stale version
+    │   │   └── MergePreviewOutdated          crmcore.merge: a merge preview applied on another state of the data
     │   ├── UnknownReference                  a commit that would leave a reference to no aggregate
     │   ├── UnitOfWorkError                   a unit of work used out of order
     │   └── StorageError                      the storage behind a repository failed

@@ -26,6 +26,7 @@ from crmcore import (
     interactions,
     lifecycle,
     loyalty,
+    merge,
     repository,
     sales,
     segmentation,
@@ -460,6 +461,7 @@ FUZZED_MODULES = (
     segmentation,
     analytics,
     events,
+    merge,
 )
 
 
@@ -637,7 +639,35 @@ COHORTS = analytics.cohort_retention(ORDER_TUPLES)
 EXPIRING_CONSENT = ConsentRecord("email", "marketing", "granted", T0, "form", expires_at=LATER)
 
 
+def _repointed(record: Any) -> Any:
+    """The record moved from the customer it names to another (a merge's re-pointing)."""
+    previous = getattr(record, "customer_id", None) or record.referred_by
+    return record.repoint_customer(previous, CustomerId("c-77"), at=LATER)
+
+
+#: Two duplicates in an open unit of work, merged there (never committed).
+_MERGED_UOW = repository.InMemoryUnitOfWork()
+with _MERGED_UOW:
+    for _number in (1, 2):
+        _MERGED_UOW.customers.add(
+            Customer.register(CustomerId(f"d-{_number}"), name=PersonName("Dewi"), at=T0)
+        )
+    _MERGED_UOW.orders.add(
+        Order.place(OrderId("o-d2"), customer_id=CustomerId("d-2"), lines=[TEA], at=T0 + HOUR)
+    )
+    _MERGE_PREVIEW = merge.preview_customer_merge(
+        _MERGED_UOW, CustomerId("d-1"), CustomerId("d-2"), at=LATER
+    )
+    _MERGE_RESULT = merge.apply_merge(_MERGED_UOW, _MERGE_PREVIEW, actor="ops-1")
+
 CORPUS_ROOTS += (
+    _MERGE_PREVIEW,
+    _MERGE_RESULT,
+    *(
+        _repointed(record)
+        for record in (ORDER, SUBSCRIPTION, CASE, INTERACTION, REVIEW, NPS, ACCOUNT, OPPORTUNITY)
+    ),
+    _repointed(RECYCLED_LEAD),
     repository.UniquenessPolicy(email="shared"),
     MERGE_PREVIEW,
     *MERGED,

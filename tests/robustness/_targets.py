@@ -24,6 +24,7 @@ from crmcore import (
     feedback,
     interactions,
     lifecycle,
+    merge,
     repository,
     sales,
     segmentation,
@@ -95,6 +96,7 @@ from ._corpus import (
     LATER,
     LATER_CP,
     LEADS,
+    MERGE_PREVIEW,
     MODELS,
     MONEYS,
     OPPORTUNITIES,
@@ -876,6 +878,62 @@ function(
     {"rows": [PROGRESSION_ROW], "at": LATER, "policy": POLICY_LADDER},
 )
 function(lifecycle.ProgressionRow.of, {"customer": ANA, "facts": FACTS}, name="ProgressionRow.of")
+
+
+def _named(record: object) -> object:
+    """A customer the record names: what ``repoint_customer`` takes as ``previous``."""
+    for name in ("customer_id", "referred_by"):
+        value = getattr(record, name, None)
+        if value is not None:
+            return value
+    return CID
+
+
+for _subjects, _label in (
+    (ORDERS, "Order"),
+    (SUBSCRIPTIONS, "Subscription"),
+    (CASES, "Case"),
+    (INTERACTIONS, "Interaction"),
+    (REVIEWS, "Review"),
+    (SURVEYS, "SurveyResponse"),
+    (ACCOUNTS, "LoyaltyAccount"),
+    (OPPORTUNITIES, "Opportunity"),
+    (LEADS, "Lead"),
+):
+    method(
+        _subjects,
+        "repoint_customer",
+        lambda x: {"previous": _named(x), "customer_id": CustomerId("c-77"), "at": LATER},
+        label=_label,
+    )
+#: An open unit of work holding two duplicates, for the merge service (never committed).
+MERGE_UOW = repository.InMemoryUnitOfWork()
+with MERGE_UOW:
+    for _number, _name in ((1, "Ana"), (2, "Ani")):
+        MERGE_UOW.customers.add(
+            Customer.register(CustomerId(f"m-{_number}"), name=PersonName(_name), at=T0)
+        )
+    MERGE_UOW.commit()
+MERGE_UOW.__enter__()
+_MERGE_ARGS = {
+    "uow": MERGE_UOW,
+    "survivor_id": CustomerId("m-1"),
+    "absorbed_id": CustomerId("m-2"),
+    "at": LATER,
+}
+function(merge.preview_customer_merge, _MERGE_ARGS)
+function(
+    merge.apply_merge, {"uow": MERGE_UOW, "preview": merge.preview_customer_merge(**_MERGE_ARGS)}
+)
+function(merge.merge_customers_in, _MERGE_ARGS)
+function(merge.resolve_customer, {"uow": MERGE_UOW, "customer_id": CustomerId("m-2")})
+method(
+    st.just(merge.preview_customer_merge(**_MERGE_ARGS)),
+    "ids",
+    lambda p: {"repository": "orders"},
+    label="MergePreview",
+)
+method(st.just(MERGE_PREVIEW), "choice", lambda p: {"field": "name"}, label="CustomerMergePreview")
 #: An open unit of work holding Ana, for apply_progression (never committed).
 PROGRESSION_UOW = repository.InMemoryUnitOfWork()
 with PROGRESSION_UOW:

@@ -40,7 +40,8 @@ from crmcore._kernel._checks import instance_of, require_aware, tuple_of, type_n
 from crmcore._kernel._copies import builder_of
 from crmcore._kernel._derived import Derivable, start_keeping
 from crmcore._kernel._events import MAX_SEQUENCE, DomainEvent, EventDraft, check_meta
-from crmcore._kernel._ids import Identifier
+from crmcore._kernel._ids import CustomerId, Identifier
+from crmcore._kernel._repoint import own_fields_by_event, repointed_own_fields
 from crmcore._kernel._timeline import TimelineEntry
 from crmcore.errors import InvalidType, ValidationError
 
@@ -400,6 +401,8 @@ class Aggregate(Derivable, Generic[IdT]):
             )
         previous = events[start - 1].occurred_at if start else self.created_at
         own = tuple(self._event_fields().items())
+        # Events before a re-pointing name the customer the aggregate named then.
+        owns = own_fields_by_event(events, start, own) if own else None
         kind, id_text, updated = self.aggregate_kind, self.id.value, self.updated_at
         for index in range(start, len(events)):
             event = events[index]
@@ -409,7 +412,7 @@ class Aggregate(Derivable, Generic[IdT]):
                     path=f"$.pending_events[{index}]",
                     code="foreign_event",
                 )
-            for name, value in own:
+            for name, value in own if owns is None else owns[index - start]:
                 found = getattr(event, name, value)
                 if found is not value and found != value:
                     raise ValidationError(
@@ -627,6 +630,65 @@ class Aggregate(Derivable, Generic[IdT]):
         if not (sound and new.created_at is command.at and new.updated_at is command.at):
             new._check_events()  # noqa: SLF001 - same class
         return new
+
+    def _repoint(
+        self,
+        event: type[DomainEvent],
+        fields: tuple[str, ...],
+        previous: object,
+        customer_id: object,
+        *,
+        at: object,
+        meta: Mapping[str, object],
+    ) -> Self:
+        """The shared ``repoint_customer`` command (see :mod:`crmcore._kernel._repoint`).
+
+        Each of ``fields`` (the aggregate's fields that may name a customer)
+        that names ``previous`` names ``customer_id`` instead, and ``event``
+        (a :class:`~crmcore._kernel._repoint.CustomerRepointedEvent`) records
+        ``previous``, ``customer_id`` and the names of the fields changed.
+
+        Raises:
+            InvalidType: ``previous`` or ``customer_id`` is not a CustomerId.
+            ValidationError: ``at`` is naive or before the last change
+                (``time_backwards``); ``customer_id`` is ``previous``
+                (``$.customer_id``, ``same_customer``); no field names
+                ``previous`` (``$.previous``, ``not_named``); the result breaks
+                the aggregate's rules (a relationship of a party with itself).
+                Nothing is applied.
+        """
+        for value, path in ((previous, "$.previous"), (customer_id, "$.customer_id")):
+            if type(value) is not CustomerId:
+                raise InvalidType(f"must be a CustomerId, not {type_name(value)}", path=path)
+        command = self._begin(at, meta)
+        if previous == customer_id:
+            raise ValidationError(
+                "must be another customer than previous", path="$.customer_id", code="same_customer"
+            )
+        named = tuple(name for name in fields if getattr(self, name) == previous)
+        if not named:
+            raise ValidationError(
+                f"must be a customer this {self._noun} names", path="$.previous", code="not_named"
+            )
+        if self.sequence >= MAX_SEQUENCE:
+            raise ValidationError(
+                "has recorded the most events an aggregate may", path="$.sequence", code="range"
+            )
+        own = self._event_fields()
+        drafted: dict[str, Any] = {"previous": previous, "fields": named}
+        if "customer_id" not in own:
+            drafted["customer_id"] = customer_id
+        envelope = self._envelope(
+            command, repointed_own_fields(own, named, customer_id), self.sequence + 1
+        )
+        recorded = EventDraft(event, drafted).build(envelope)
+        changes: dict[str, Any] = dict.fromkeys(named, customer_id)
+        changes.update(
+            pending_events=(*self.pending_events, recorded),
+            sequence=self.sequence + 1,
+            updated_at=command.at,
+        )
+        return self._changed(changes)
 
     def _fact(self, at: datetime, kind: str, key: str, summary: str) -> TimelineEntry:
         """One fact of this aggregate for its customer's timeline."""

@@ -4,6 +4,7 @@ from crmcore._kernel._ids import OrderId, PaymentId, PlanId, ProductId, Subscrip
 from crmcore._kernel._time import Period
 from crmcore.commerce._order_events import (
     OrderCancelled,
+    OrderCustomerRepointed,
     OrderEvent,
     OrderFulfilled,
     OrderItemsReturned,
@@ -21,6 +22,7 @@ from crmcore.commerce._subscription_events import (
     SUBSCRIPTION_STATUSES,
     SubscriptionCancellationScheduled,
     SubscriptionCancelled,
+    SubscriptionCustomerRepointed,
     SubscriptionEvent,
     SubscriptionExpired,
     SubscriptionPaymentFailed,
@@ -39,6 +41,7 @@ __all__ = [
     "ItemReturn",
     "Order",
     "OrderCancelled",
+    "OrderCustomerRepointed",
     "OrderEvent",
     "OrderFulfilled",
     "OrderId",
@@ -65,6 +68,7 @@ __all__ = [
     "Subscription",
     "SubscriptionCancellationScheduled",
     "SubscriptionCancelled",
+    "SubscriptionCustomerRepointed",
     "SubscriptionEvent",
     "SubscriptionExpired",
     "SubscriptionId",

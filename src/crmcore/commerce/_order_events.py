@@ -9,6 +9,7 @@ import attrs
 from crmcore._kernel._events import DomainEvent
 from crmcore._kernel._ids import CustomerId, OrderId
 from crmcore._kernel._money import Money
+from crmcore._kernel._repoint import CustomerRepointedEvent
 from crmcore.commerce._order_lines import OrderLine, ReturnedLine
 from crmcore.commerce._payments import Payment
 
@@ -92,3 +93,14 @@ class OrderItemsReturned(OrderEvent):
 
     lines: tuple[ReturnedLine, ...]
     refund: Money
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class OrderCustomerRepointed(CustomerRepointedEvent, OrderEvent):
+    """The order names ``customer_id``, the customer ``previous`` was merged into.
+
+    ``fields`` names the fields that named ``previous``.
+    """
+
+    previous: CustomerId
+    fields: tuple[str, ...]

@@ -31,12 +31,10 @@ import attrs
 from crmcore._kernel._aggregate import Aggregate, Command, typed_id
 from crmcore._kernel._checks import (
     enum_converter,
-    items_of,
     limit,
     positive_int,
     reason_code,
     reason_text,
-    require_aware,
     type_name,
 )
 from crmcore._kernel._derived import derived
@@ -54,6 +52,7 @@ from crmcore._kernel._status import StatusMachine
 from crmcore._kernel._timeline import TimelineEntry
 from crmcore.commerce._order_events import (
     OrderCancelled,
+    OrderCustomerRepointed,
     OrderFulfilled,
     OrderItemsReturned,
     OrderPaid,
@@ -61,6 +60,15 @@ from crmcore.commerce._order_events import (
     OrderPaymentRecorded,
     OrderPlaced,
     OrderRefunded,
+)
+from crmcore.commerce._order_fields import (
+    _order_cancel_reason,
+    _order_cancelled_at,
+    _order_fulfilled_at,
+    _order_lines,
+    _order_payments,
+    _order_refunds,
+    _order_returns,
 )
 from crmcore.commerce._order_lines import (
     MAX_LINES,
@@ -116,23 +124,6 @@ _UNREFUNDED: Final = frozenset({OrderStatus.PLACED, OrderStatus.PAID, OrderStatu
 # -- the aggregate -----------------------------------------------------------------------
 
 
-def _order_lines(value: object) -> tuple[OrderLine, ...]:
-    # One line, exactly an OrderLine (what most orders hold): the checks below pass as
-    # they are (one item, of one currency), and a list gives the tuple they would give.
-    if (type(value) is tuple or type(value) is list) and (
-        len(value) == 1 and type(value[0]) is OrderLine
-    ):
-        return value if type(value) is tuple else (value[0],)
-    lines = items_of(value, OrderLine, "$.lines", "an OrderLine", max_items=MAX_LINES, noun="lines")
-    if not lines:
-        raise ValidationError("must hold at least one line", path="$.lines", code="empty")
-    first = lines[0].currency
-    for index, line in enumerate(lines):
-        if line.unit_price.currency != first:
-            same_currency(line.unit_price, first, f"$.lines[{index}].unit_price")
-    return lines
-
-
 def _order_status(value: object) -> OrderStatus:
     if type(value) is OrderStatus:
         return value
@@ -140,37 +131,6 @@ def _order_status(value: object) -> OrderStatus:
 
 
 _method: Final = enum_converter(PaymentMethod, "$.method")
-
-
-def _order_payments(value: object) -> tuple[Payment, ...]:
-    # A tuple of payments, exactly (what the commands build), is what items_of returns as it is.
-    if type(value) is tuple and len(value) <= MAX_RECORDS:
-        for payment in value:
-            if type(payment) is not Payment:
-                break
-        else:
-            return value
-    return items_of(value, Payment, "$.payments", "a Payment", max_items=MAX_RECORDS)
-
-
-def _order_refunds(value: object) -> tuple[Refund, ...]:
-    return items_of(value, Refund, "$.refunds", "a Refund", max_items=MAX_RECORDS)
-
-
-def _order_returns(value: object) -> tuple[ItemReturn, ...]:
-    return items_of(value, ItemReturn, "$.returns", "an ItemReturn", max_items=MAX_RECORDS)
-
-
-def _order_fulfilled_at(value: object) -> datetime | None:
-    return None if value is None else require_aware(value, "$.fulfilled_at")
-
-
-def _order_cancelled_at(value: object) -> datetime | None:
-    return None if value is None else require_aware(value, "$.cancelled_at")
-
-
-def _order_cancel_reason(value: object) -> str | None:
-    return None if value is None else reason_text(value, "$.cancel_reason")
 
 
 def _rounded_share(net: Money, units: int, of: int) -> Money:
@@ -438,6 +398,23 @@ class Order(Aggregate[OrderId], kind="order", v1_renames={"placed_at": "created_
         if self.cancelled_at is not None:
             times.append(self.cancelled_at)
         return times
+
+    def repoint_customer(
+        self,
+        previous: CustomerId,
+        customer_id: CustomerId,
+        *,
+        at: datetime,
+        **meta: Unpack[EventMeta],
+    ) -> Order:
+        """Name ``customer_id`` where the order names ``previous``; records :class:`OrderCustomerRepointed`.
+
+        For a merge of duplicates (:mod:`crmcore.merge`). Raises InvalidType, or
+        ValidationError (``same_customer``, ``not_named``, ``time_backwards``); nothing changes.
+        """
+        return self._repoint(
+            OrderCustomerRepointed, ("customer_id",), previous, customer_id, at=at, meta=meta
+        )
 
     def _event_fields(self) -> Mapping[str, object]:
         return {"order_id": self.id, "customer_id": self.customer_id}

@@ -11,6 +11,7 @@ import attrs
 from crmcore._kernel._events import DomainEvent, event_rule
 from crmcore._kernel._ids import CustomerId, PlanId, SubscriptionId
 from crmcore._kernel._money import Money
+from crmcore._kernel._repoint import CustomerRepointedEvent
 from crmcore._kernel._status import StatusMachine
 from crmcore._kernel._time import Period
 from crmcore.commerce._payments import Payment
@@ -121,6 +122,17 @@ class SubscriptionExpired(SubscriptionEvent):
     """
 
     ended_at: datetime
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class SubscriptionCustomerRepointed(CustomerRepointedEvent, SubscriptionEvent):
+    """The subscription names ``customer_id``, the customer ``previous`` was merged into.
+
+    ``fields`` names the fields that named ``previous``.
+    """
+
+    previous: CustomerId
+    fields: tuple[str, ...]
 
 
 class SubscriptionStatus(StrEnum):

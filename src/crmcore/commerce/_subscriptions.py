@@ -67,6 +67,7 @@ from crmcore.commerce._subscription_events import (
     SUBSCRIPTION_STATUSES,
     SubscriptionCancellationScheduled,
     SubscriptionCancelled,
+    SubscriptionCustomerRepointed,
     SubscriptionExpired,
     SubscriptionPaymentFailed,
     SubscriptionPaymentRecorded,
@@ -243,6 +244,23 @@ class Subscription(
             yield self.cancel_requested_at
         if self.ended_at is not None:
             yield self.ended_at
+
+    def repoint_customer(
+        self,
+        previous: CustomerId,
+        customer_id: CustomerId,
+        *,
+        at: datetime,
+        **meta: Unpack[EventMeta],
+    ) -> Subscription:
+        """Name ``customer_id`` where the subscription names ``previous``; records :class:`SubscriptionCustomerRepointed`.
+
+        For a merge of duplicates (:mod:`crmcore.merge`). Raises InvalidType, or
+        ValidationError (``same_customer``, ``not_named``, ``time_backwards``); nothing changes.
+        """
+        return self._repoint(
+            SubscriptionCustomerRepointed, ("customer_id",), previous, customer_id, at=at, meta=meta
+        )
 
     def _event_fields(self) -> Mapping[str, object]:
         return {"subscription_id": self.id, "customer_id": self.customer_id}

@@ -20,6 +20,7 @@ from crmcore._kernel._aggregate import Aggregate, optional_typed_id
 from crmcore._kernel._checks import clean_text, error_path, optional_aware
 from crmcore._kernel._events import DomainEvent, EventMeta
 from crmcore._kernel._ids import CustomerId, ReviewId
+from crmcore._kernel._repoint import CustomerRepointedEvent
 from crmcore._kernel._timeline import TimelineEntry
 from crmcore.errors import ValidationError
 from crmcore.feedback._surveys import check_score
@@ -72,6 +73,17 @@ class ReviewReceived(ReviewEvent):
 @attrs.frozen(slots=True, kw_only=True)
 class ReviewAnswered(ReviewEvent):
     """The business posted its public answer to a review."""
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class ReviewCustomerRepointed(CustomerRepointedEvent, ReviewEvent):
+    """The review names ``customer_id``, the customer ``previous`` was merged into.
+
+    ``fields`` names the fields that named ``previous``.
+    """
+
+    previous: CustomerId
+    fields: tuple[str, ...]
 
 
 # -- the aggregate -----------------------------------------------------------------------
@@ -164,6 +176,23 @@ class Review(Aggregate[ReviewId], kind="review", v1_renames={"published_at": "cr
     def _recorded_times(self) -> Iterable[datetime]:
         if self.answered_at is not None:
             yield self.answered_at
+
+    def repoint_customer(
+        self,
+        previous: CustomerId,
+        customer_id: CustomerId,
+        *,
+        at: datetime,
+        **meta: Unpack[EventMeta],
+    ) -> Review:
+        """Name ``customer_id`` where the review names ``previous``; records :class:`ReviewCustomerRepointed`.
+
+        For a merge of duplicates (:mod:`crmcore.merge`). Raises InvalidType, or
+        ValidationError (``same_customer``, ``not_named``, ``time_backwards``); nothing changes.
+        """
+        return self._repoint(
+            ReviewCustomerRepointed, ("customer_id",), previous, customer_id, at=at, meta=meta
+        )
 
     def _event_fields(self) -> Mapping[str, object]:
         return {"review_id": self.id, "customer_id": self.customer_id}

@@ -43,6 +43,7 @@ from crmcore._kernel._checks import clean_text, type_name
 from crmcore._kernel._events import DomainEvent, EventMeta
 from crmcore._kernel._fields import Checked
 from crmcore._kernel._ids import CaseId, CustomerId, FeedbackId, OrderId
+from crmcore._kernel._repoint import CustomerRepointedEvent
 from crmcore.errors import InvalidType, ValidationError
 
 #: Longest survey comment, in characters.
@@ -134,6 +135,17 @@ class SurveyAnswered(SurveyEvent):
         check_score(self.score, "$.score", low, high, _SCORE_NAMES[self.survey])
 
 
+@attrs.frozen(slots=True, kw_only=True)
+class SurveyCustomerRepointed(CustomerRepointedEvent, SurveyEvent):
+    """The survey response names ``customer_id``, the customer ``previous`` was merged into.
+
+    ``fields`` names the fields that named ``previous``.
+    """
+
+    previous: CustomerId
+    fields: tuple[str, ...]
+
+
 # -- survey responses --------------------------------------------------------------------
 
 
@@ -176,6 +188,23 @@ class SurveyResponse(
             )
         check_score(
             self.score, "$.score", self.min_score, self.max_score, _SCORE_NAMES[self.survey]
+        )
+
+    def repoint_customer(
+        self,
+        previous: CustomerId,
+        customer_id: CustomerId,
+        *,
+        at: datetime,
+        **meta: Unpack[EventMeta],
+    ) -> Self:
+        """Name ``customer_id`` where the response names ``previous``; records :class:`SurveyCustomerRepointed`.
+
+        For a merge of duplicates (:mod:`crmcore.merge`). Raises InvalidType, or
+        ValidationError (``same_customer``, ``not_named``, ``time_backwards``); nothing changes.
+        """
+        return self._repoint(
+            SurveyCustomerRepointed, ("customer_id",), previous, customer_id, at=at, meta=meta
         )
 
     def _event_fields(self) -> Mapping[str, object]:

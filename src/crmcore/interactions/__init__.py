@@ -5,6 +5,7 @@ from crmcore._kernel._timeline import TimelineEntry, TimelineFact, timeline
 from crmcore.interactions._interaction import (
     Direction,
     Interaction,
+    InteractionCustomerRepointed,
     InteractionEvent,
     InteractionKind,
     InteractionLinked,
@@ -14,6 +15,7 @@ from crmcore.interactions._interaction import (
 __all__ = [
     "Direction",
     "Interaction",
+    "InteractionCustomerRepointed",
     "InteractionEvent",
     "InteractionId",
     "InteractionKind",

@@ -25,6 +25,7 @@ from crmcore._kernel._aggregate import Aggregate, optional_typed_id, typed_id
 from crmcore._kernel._checks import clean_text, enum_converter, type_name
 from crmcore._kernel._events import DomainEvent, EventMeta
 from crmcore._kernel._ids import CaseId, CustomerId, InteractionId, OpportunityId, StaffId
+from crmcore._kernel._repoint import CustomerRepointedEvent
 from crmcore.customers import Channel
 from crmcore.errors import InvalidType, ValidationError
 
@@ -163,6 +164,17 @@ class InteractionLinked(InteractionEvent):
     opportunity_id: OpportunityId | None = None
 
 
+@attrs.frozen(slots=True, kw_only=True)
+class InteractionCustomerRepointed(CustomerRepointedEvent, InteractionEvent):
+    """The interaction names ``customer_id``, the customer ``previous`` was merged into.
+
+    ``fields`` names the fields that named ``previous``.
+    """
+
+    previous: CustomerId
+    fields: tuple[str, ...]
+
+
 # -- the aggregate -----------------------------------------------------------------------
 
 
@@ -250,6 +262,23 @@ class Interaction(
                 path="$.duration_seconds",
                 code="untimed_kind",
             )
+
+    def repoint_customer(
+        self,
+        previous: CustomerId,
+        customer_id: CustomerId,
+        *,
+        at: datetime,
+        **meta: Unpack[EventMeta],
+    ) -> Interaction:
+        """Name ``customer_id`` where the interaction names ``previous``; records :class:`InteractionCustomerRepointed`.
+
+        For a merge of duplicates (:mod:`crmcore.merge`). Raises InvalidType, or
+        ValidationError (``same_customer``, ``not_named``, ``time_backwards``); nothing changes.
+        """
+        return self._repoint(
+            InteractionCustomerRepointed, ("customer_id",), previous, customer_id, at=at, meta=meta
+        )
 
     def _event_fields(self) -> Mapping[str, object]:
         return {"interaction_id": self.id, "customer_id": self.customer_id}

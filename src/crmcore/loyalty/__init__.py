@@ -3,6 +3,7 @@
 from crmcore._kernel._ids import LoyaltyAccountId, ProgramId, RewardId
 from crmcore.loyalty._account import EARNING_STATUSES, LoyaltyAccount
 from crmcore.loyalty._events import (
+    LoyaltyCustomerRepointed,
     LoyaltyEvent,
     LoyaltyMemberEnrolled,
     LoyaltyPointsAdjusted,
@@ -35,6 +36,7 @@ __all__ = [
     "LedgerEntry",
     "LoyaltyAccount",
     "LoyaltyAccountId",
+    "LoyaltyCustomerRepointed",
     "LoyaltyEvent",
     "LoyaltyMemberEnrolled",
     "LoyaltyPointsAdjusted",

@@ -84,6 +84,7 @@ from crmcore._kernel._money import Money, same_currency
 from crmcore.commerce import Order, OrderStatus
 from crmcore.errors import InvalidType, ValidationError
 from crmcore.loyalty._events import (
+    LoyaltyCustomerRepointed,
     LoyaltyMemberEnrolled,
     LoyaltyPointsAdjusted,
     LoyaltyPointsEarned,
@@ -238,6 +239,23 @@ class LoyaltyAccount(
         yield self.tier_confirmed_at
         if self.ledger:
             yield self.ledger[-1].at
+
+    def repoint_customer(
+        self,
+        previous: CustomerId,
+        customer_id: CustomerId,
+        *,
+        at: datetime,
+        **meta: Unpack[EventMeta],
+    ) -> LoyaltyAccount:
+        """Name ``customer_id`` where the account names ``previous``; records :class:`LoyaltyCustomerRepointed`.
+
+        For a merge of duplicates (:mod:`crmcore.merge`). Raises InvalidType, or
+        ValidationError (``same_customer``, ``not_named``, ``time_backwards``); nothing changes.
+        """
+        return self._repoint(
+            LoyaltyCustomerRepointed, ("customer_id",), previous, customer_id, at=at, meta=meta
+        )
 
     def _event_fields(self) -> Mapping[str, object]:
         return {

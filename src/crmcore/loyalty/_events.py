@@ -16,6 +16,7 @@ import attrs
 
 from crmcore._kernel._events import DomainEvent, event_rule
 from crmcore._kernel._ids import CustomerId, LoyaltyAccountId, OrderId, ProgramId, RewardId
+from crmcore._kernel._repoint import CustomerRepointedEvent
 
 
 @attrs.frozen(slots=True, kw_only=True)
@@ -141,3 +142,14 @@ class LoyaltyTierChanged(LoyaltyEvent):
     to_tier: str
     upgrade: bool
     qualifying: Decimal | None = None
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class LoyaltyCustomerRepointed(CustomerRepointedEvent, LoyaltyEvent):
+    """The loyalty account names ``customer_id``, the customer ``previous`` was merged into.
+
+    ``fields`` names the fields that named ``previous``.
+    """
+
+    previous: CustomerId
+    fields: tuple[str, ...]

@@ -52,6 +52,7 @@ from crmcore._kernel._checks import (
 )
 from crmcore._kernel._events import DomainEvent, EventMeta
 from crmcore._kernel._ids import CustomerId, Identifier
+from crmcore._kernel._repoint import CustomerRepointedEvent
 from crmcore.customers import PartyKind
 from crmcore.errors import InvalidType, ValidationError
 
@@ -256,6 +257,18 @@ class RelationshipEnded(RelationshipEvent):
     previous_valid_until: datetime | None = None
 
 
+@attrs.frozen(slots=True, kw_only=True)
+class RelationshipCustomerRepointed(CustomerRepointedEvent, RelationshipEvent):
+    """The relationship names ``customer_id``, the customer ``previous`` was merged into.
+
+    ``fields`` names the fields that named ``previous``.
+    """
+
+    previous: CustomerId
+    customer_id: CustomerId
+    fields: tuple[str, ...]
+
+
 # -- the aggregate -----------------------------------------------------------------------
 
 
@@ -387,6 +400,28 @@ class Relationship(Aggregate[RelationshipId], kind="relationship"):
                 path=f"$.{field}",
                 code="party_kind",
             )
+
+    def repoint_customer(
+        self,
+        previous: CustomerId,
+        customer_id: CustomerId,
+        *,
+        at: datetime,
+        **meta: Unpack[EventMeta],
+    ) -> Relationship:
+        """Name ``customer_id`` where either party names ``previous``; records :class:`RelationshipCustomerRepointed`.
+
+        For a merge of duplicates (:mod:`crmcore.merge`). Raises InvalidType, or
+        ValidationError (``same_customer``, ``not_named``, ``time_backwards``); nothing changes.
+        """
+        return self._repoint(
+            RelationshipCustomerRepointed,
+            ("party_id", "related_id"),
+            previous,
+            customer_id,
+            at=at,
+            meta=meta,
+        )
 
     def _event_fields(self) -> Mapping[str, object]:
         return {

@@ -14,6 +14,7 @@ import attrs
 from crmcore._kernel._checks import aware, clean_text, enum_converter, is_bool
 from crmcore._kernel._events import DomainEvent
 from crmcore._kernel._ids import CustomerId, LeadId, OpportunityId, StaffId, TeamId
+from crmcore._kernel._repoint import CustomerRepointedEvent
 from crmcore._kernel._status import StatusMachine
 from crmcore.customers import Channel, ConsentStatus, LegalBasis, Purpose
 
@@ -220,3 +221,15 @@ class LeadConsentRecorded(LeadEvent):
     status: ConsentStatus
     legal_basis: LegalBasis
     expires_at: datetime | None = None
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class LeadCustomerRepointed(CustomerRepointedEvent, LeadEvent):
+    """The lead names ``customer_id``, the customer ``previous`` was merged into.
+
+    ``fields`` names the fields that named ``previous``.
+    """
+
+    previous: CustomerId
+    customer_id: CustomerId
+    fields: tuple[str, ...]

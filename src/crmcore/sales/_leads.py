@@ -107,6 +107,7 @@ from crmcore.sales._lead_events import (
     LeadCaptured,
     LeadConsentRecorded,
     LeadConverted,
+    LeadCustomerRepointed,
     LeadDisqualified,
     LeadQualified,
     LeadScored,
@@ -358,6 +359,28 @@ class Lead(Aggregate[LeadId], kind="lead"):
         yield self.history[-1].at
         for record in self.consents:
             yield record.captured_at
+
+    def repoint_customer(
+        self,
+        previous: CustomerId,
+        customer_id: CustomerId,
+        *,
+        at: datetime,
+        **meta: Unpack[EventMeta],
+    ) -> Lead:
+        """Name ``customer_id`` where the lead (the customer it became, or who referred it) names ``previous``; records :class:`LeadCustomerRepointed`.
+
+        For a merge of duplicates (:mod:`crmcore.merge`). Raises InvalidType, or
+        ValidationError (``same_customer``, ``not_named``, ``time_backwards``); nothing changes.
+        """
+        return self._repoint(
+            LeadCustomerRepointed,
+            ("customer_id", "referred_by"),
+            previous,
+            customer_id,
+            at=at,
+            meta=meta,
+        )
 
     def _event_fields(self) -> Mapping[str, object]:
         return {"lead_id": self.id}

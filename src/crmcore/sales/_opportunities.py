@@ -87,6 +87,7 @@ from crmcore._kernel._ids import (
 )
 from crmcore._kernel._involved import InvolvedContact, check_involved_contacts
 from crmcore._kernel._money import Money, money_at_least_zero
+from crmcore._kernel._repoint import CustomerRepointedEvent
 from crmcore._kernel._timeline import TimelineEntry
 from crmcore.errors import InvalidType, TransitionNotAllowed, ValidationError
 from crmcore.sales._pipeline import PipelineDefinition, Stage, StageKind
@@ -260,6 +261,17 @@ class OpportunityNextStepChanged(OpportunityEvent):
     due: date | None = None
 
 
+@attrs.frozen(slots=True, kw_only=True)
+class OpportunityCustomerRepointed(CustomerRepointedEvent, OpportunityEvent):
+    """The opportunity names ``customer_id``, the customer ``previous`` was merged into.
+
+    ``fields`` names the fields that named ``previous``.
+    """
+
+    previous: CustomerId
+    fields: tuple[str, ...]
+
+
 # -- the aggregate -----------------------------------------------------------------------
 
 
@@ -423,6 +435,23 @@ class Opportunity(Aggregate[OpportunityId], kind="opportunity"):
 
     def _recorded_times(self) -> Iterable[datetime]:
         yield self.history[-1].at
+
+    def repoint_customer(
+        self,
+        previous: CustomerId,
+        customer_id: CustomerId,
+        *,
+        at: datetime,
+        **meta: Unpack[EventMeta],
+    ) -> Opportunity:
+        """Name ``customer_id`` where the opportunity names ``previous``; records :class:`OpportunityCustomerRepointed`.
+
+        For a merge of duplicates (:mod:`crmcore.merge`). Raises InvalidType, or
+        ValidationError (``same_customer``, ``not_named``, ``time_backwards``); nothing changes.
+        """
+        return self._repoint(
+            OpportunityCustomerRepointed, ("customer_id",), previous, customer_id, at=at, meta=meta
+        )
 
     def _event_fields(self) -> Mapping[str, object]:
         return {"opportunity_id": self.id, "customer_id": self.customer_id}

@@ -64,6 +64,7 @@ from crmcore._kernel._checks import (
 from crmcore._kernel._events import DomainEvent, EventDraft, EventMeta, event_rule
 from crmcore._kernel._ids import CaseId, CustomerId, OrderId, StaffId, TeamId
 from crmcore._kernel._involved import InvolvedContact, check_involved_contacts
+from crmcore._kernel._repoint import CustomerRepointedEvent
 from crmcore._kernel._status import StatusMachine
 from crmcore._kernel._timeline import TimelineEntry
 from crmcore.customers import Channel
@@ -349,6 +350,17 @@ class CaseEscalated(CaseEvent):
         )
 
 
+@attrs.frozen(slots=True, kw_only=True)
+class CaseCustomerRepointed(CustomerRepointedEvent, CaseEvent):
+    """The case names ``customer_id``, the customer ``previous`` was merged into.
+
+    ``fields`` names the fields that named ``previous``.
+    """
+
+    previous: CustomerId
+    fields: tuple[str, ...]
+
+
 # -- the aggregate -----------------------------------------------------------------------
 
 
@@ -519,6 +531,23 @@ class Case(Aggregate[CaseId], kind="case", v1_renames={"opened_at": "created_at"
             yield self.first_responded_at
         for escalation in self.escalations:
             yield escalation.due_at
+
+    def repoint_customer(
+        self,
+        previous: CustomerId,
+        customer_id: CustomerId,
+        *,
+        at: datetime,
+        **meta: Unpack[EventMeta],
+    ) -> Case:
+        """Name ``customer_id`` where the case names ``previous``; records :class:`CaseCustomerRepointed`.
+
+        For a merge of duplicates (:mod:`crmcore.merge`). Raises InvalidType, or
+        ValidationError (``same_customer``, ``not_named``, ``time_backwards``); nothing changes.
+        """
+        return self._repoint(
+            CaseCustomerRepointed, ("customer_id",), previous, customer_id, at=at, meta=meta
+        )
 
     def _event_fields(self) -> Mapping[str, object]:
         return {"case_id": self.id, "customer_id": self.customer_id}
