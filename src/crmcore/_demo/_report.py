@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
 
+from crmcore._demo._accounts import demo_section as accounts_section
 from crmcore._demo._commerce import demo_commerce
 from crmcore._demo._commerce import demo_section as commerce_section
 from crmcore._demo._loyalty import demo_loyalty
@@ -517,6 +518,10 @@ def sections(count: int = 300) -> list[Section]:
             lambda: loyalty_section(
                 customers, commerce.orders, seed=DEMO_SEED, at=REFERENCE_TIME, data=loyalty
             ),
+        ),
+        (
+            "Accounts, contacts and duplicates",
+            lambda: accounts_section(customers, seed=DEMO_SEED, at=REFERENCE_TIME),
         ),
         ("Lifecycle", lambda: section_lifecycle(laddered, REFERENCE_TIME)),
         (
