@@ -668,6 +668,7 @@ CORPUS_ROOTS += (
         for record in (ORDER, SUBSCRIPTION, CASE, INTERACTION, REVIEW, NPS, ACCOUNT, OPPORTUNITY)
     ),
     _repointed(RECYCLED_LEAD),
+    SUBSCRIPTION.assign(StaffId("rep-3"), teams.TeamId("t-3"), at=LATER),
     repository.UniquenessPolicy(email="shared"),
     MERGE_PREVIEW,
     *MERGED,

@@ -342,6 +342,8 @@ function(
         "at": LATER,
         "periods": 12,
         "grace_days": 3,
+        "owner": StaffId("rep-1"),
+        "team": teams.TeamId("t-1"),
     },
 )
 for _name, _args in {
@@ -369,6 +371,7 @@ for _name, _args in {
     },
     "cancel": lambda s: {"at": LATER, "immediately": False, "reason": "price"},
     "resume": lambda s: {"at": LATER},
+    "assign": lambda s: {"owner": StaffId("rep-9"), "team": teams.TeamId("t-2"), "at": LATER},
     "renew": lambda s: {"at": LATER, "periods": 1},
     "without_pending_events": None,
 }.items():

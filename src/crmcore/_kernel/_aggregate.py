@@ -40,7 +40,7 @@ from crmcore._kernel._checks import instance_of, require_aware, tuple_of, type_n
 from crmcore._kernel._copies import builder_of
 from crmcore._kernel._derived import Derivable, start_keeping
 from crmcore._kernel._events import MAX_SEQUENCE, DomainEvent, EventDraft, check_meta
-from crmcore._kernel._ids import CustomerId, Identifier
+from crmcore._kernel._ids import CustomerId, Identifier, StaffId, team_argument
 from crmcore._kernel._repoint import own_fields_by_event, repointed_own_fields
 from crmcore._kernel._timeline import TimelineEntry
 from crmcore.errors import InvalidType, ValidationError
@@ -630,6 +630,35 @@ class Aggregate(Derivable, Generic[IdT]):
         if not (sound and new.created_at is command.at and new.updated_at is command.at):
             new._check_events()  # noqa: SLF001 - same class
         return new
+
+    def _assign_owner(
+        self,
+        field: str,
+        owner: object,
+        team: object,
+        event: Any,
+        command: Command,
+        *,
+        required: bool = False,
+    ) -> Self:
+        """The aggregate with its owner (``field``) and team changed, or itself if neither changes.
+
+        The one implementation of ``assign`` on every aggregate with an owner and a
+        team: ``owner`` must be a StaffId (or ``None`` unless ``required``); ``team``
+        left out (``...``) keeps the team, ``None`` clears it. ``event`` is the event
+        class, with fields ``<field>``, ``previous``, ``team`` and ``previous_team``.
+        """
+        if (owner is not None or required) and type(owner) is not StaffId:
+            raise InvalidType(f"must be a StaffId, not {type_name(owner)}", path=f"$.{field}")
+        current_team = getattr(self, "team")  # noqa: B009 - every owned aggregate has a team
+        new_team = team_argument(team, current_team)
+        current = getattr(self, field)
+        if owner == current and new_team == current_team:
+            return self
+        draft = event.draft(
+            **{field: owner}, previous=current, team=new_team, previous_team=current_team
+        )
+        return self._record(command, draft, **{field: owner, "team": new_team})
 
     def _repoint(
         self,

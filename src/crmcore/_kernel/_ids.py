@@ -12,6 +12,7 @@ import re
 import uuid
 from collections.abc import Callable, Hashable
 from decimal import Decimal
+from types import EllipsisType
 from typing import Final, Self
 
 import attrs
@@ -300,3 +301,16 @@ class LeadId(Identifier):
     """Identifies a :class:`~crmcore.sales.Lead`."""
 
     __slots__ = ()
+
+
+def team_argument(team: object, current: TeamId | None) -> TeamId | None:
+    """The team an assignment asks for: ``...`` (left out) keeps ``current``, ``None`` clears it.
+
+    >>> team_argument(..., TeamId("t-1")), team_argument(None, TeamId("t-1"))
+    (TeamId('t-1'), None)
+    """
+    if isinstance(team, EllipsisType):
+        return current
+    if team is not None and type(team) is not TeamId:
+        raise InvalidType(f"must be a TeamId or None, not {type_name(team)}", path="$.team")
+    return team

@@ -20,6 +20,7 @@ from crmcore.commerce._payments import Payment, PaymentMethod, PaymentOutcome
 from crmcore.commerce._plans import PaymentDue, PaymentDueStatus, Plan
 from crmcore.commerce._subscription_events import (
     SUBSCRIPTION_STATUSES,
+    SubscriptionAssigned,
     SubscriptionCancellationScheduled,
     SubscriptionCancelled,
     SubscriptionCustomerRepointed,
@@ -66,6 +67,7 @@ __all__ = [
     "Refund",
     "ReturnedLine",
     "Subscription",
+    "SubscriptionAssigned",
     "SubscriptionCancellationScheduled",
     "SubscriptionCancelled",
     "SubscriptionCustomerRepointed",

@@ -9,7 +9,7 @@ from typing import Final
 import attrs
 
 from crmcore._kernel._events import DomainEvent, event_rule
-from crmcore._kernel._ids import CustomerId, PlanId, SubscriptionId
+from crmcore._kernel._ids import CustomerId, PlanId, StaffId, SubscriptionId, TeamId
 from crmcore._kernel._money import Money
 from crmcore._kernel._repoint import CustomerRepointedEvent
 from crmcore._kernel._status import StatusMachine
@@ -45,10 +45,26 @@ class SubscriptionStarted(SubscriptionEvent):
     product_type: str
     status: SubscriptionStatus
     term_periods: int | None = None
+    owner: StaffId | None = None
+    team: TeamId | None = None
 
     def _check(self) -> None:
         terms = self.term_periods
         event_rule(terms is None or terms >= 1, "$.term_periods", "must be 1 or more")
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class SubscriptionAssigned(SubscriptionEvent):
+    """The subscription's owner (``None``: none), its team or both changed.
+
+    ``owner`` and ``team`` are the new values, ``previous`` and ``previous_team``
+    the old ones.
+    """
+
+    owner: StaffId | None
+    previous: StaffId | None = None
+    team: TeamId | None = None
+    previous_team: TeamId | None = None
 
 
 @attrs.frozen(slots=True, kw_only=True)

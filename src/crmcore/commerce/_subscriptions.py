@@ -20,11 +20,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
+from types import EllipsisType
 from typing import Unpack
 
 import attrs
 
-from crmcore._kernel._aggregate import Aggregate, Command, typed_id
+from crmcore._kernel._aggregate import Aggregate, Command, optional_typed_id, typed_id
 from crmcore._kernel._checks import (
     instance_of,
     limit,
@@ -36,7 +37,7 @@ from crmcore._kernel._checks import (
     type_name,
 )
 from crmcore._kernel._events import EventDraft, EventMeta
-from crmcore._kernel._ids import CustomerId, PaymentId, SubscriptionId
+from crmcore._kernel._ids import CustomerId, PaymentId, StaffId, SubscriptionId, TeamId
 from crmcore._kernel._money import Money, positive_money, same_currency
 from crmcore._kernel._timeline import TimelineEntry
 from crmcore.commerce._payments import Payment, PaymentMethod, PaymentOutcome
@@ -65,6 +66,7 @@ from crmcore.commerce._plans import (
 from crmcore.commerce._subscription_events import (
     _FINAL,
     SUBSCRIPTION_STATUSES,
+    SubscriptionAssigned,
     SubscriptionCancellationScheduled,
     SubscriptionCancelled,
     SubscriptionCustomerRepointed,
@@ -78,12 +80,6 @@ from crmcore.commerce._subscription_events import (
     SubscriptionStatusChanged,
 )
 from crmcore.errors import InvalidType, ValidationError
-
-# -- the plan ----------------------------------------------------------------------------
-
-
-# -- payment history ---------------------------------------------------------------------
-
 
 # -- the aggregate -----------------------------------------------------------------------
 
@@ -177,6 +173,11 @@ class Subscription(
     payments: tuple[Payment, ...] = attrs.field(
         default=(), converter=_sub_payments, metadata=limit(MAX_PAYMENTS)
     )
+    #: The member of staff who owns the subscription, and its team (both optional).
+    owner: StaffId | None = attrs.field(
+        default=None, validator=optional_typed_id(StaffId, "$.owner")
+    )
+    team: TeamId | None = attrs.field(default=None, validator=optional_typed_id(TeamId, "$.team"))
 
     def _check(self) -> None:
         if (self.status in _FINAL) != (self.ended_at is not None):
@@ -277,6 +278,8 @@ class Subscription(
         at: datetime,
         periods: int | None = None,
         grace_days: int = 0,
+        owner: StaffId | None = None,
+        team: TeamId | None = None,
         **meta: Unpack[EventMeta],
     ) -> Subscription:
         """Start a subscription at ``at``; records :class:`SubscriptionStarted`.
@@ -292,6 +295,8 @@ class Subscription(
                 renews until cancelled.
             grace_days: days after a due date during which a payment still
                 counts as on time.
+            owner: the member of staff who owns it (see :meth:`assign`).
+            team: the team it belongs to.
             meta: the envelope keywords (``actor``, ``correlation_id``, ``causation_id``).
 
         Raises:
@@ -318,6 +323,8 @@ class Subscription(
                 product_type=sub.plan.product_type,
                 status=sub.status,
                 term_periods=periods,
+                owner=sub.owner,
+                team=sub.team,
             )
 
         return cls._create(
@@ -329,7 +336,24 @@ class Subscription(
             status=SubscriptionStatus.TRIALING if trialing else SubscriptionStatus.ACTIVE,
             term_periods=periods,
             grace_days=grace_days,
+            owner=owner,
+            team=team,
         )
+
+    def assign(
+        self,
+        owner: StaffId | None,
+        team: TeamId | EllipsisType | None = ...,
+        *,
+        at: datetime,
+        **meta: Unpack[EventMeta],
+    ) -> Subscription:
+        """Give the subscription an owner (``None``: none); records :class:`SubscriptionAssigned`.
+
+        Leaving ``team`` out keeps the team, ``None`` clears it; the owner and
+        team it already has change nothing and record nothing.
+        """
+        return self._assign_owner("owner", owner, team, SubscriptionAssigned, self._begin(at, meta))
 
     @property
     def started_at(self) -> datetime:

@@ -23,7 +23,7 @@ from crmcore._kernel._checks import (
     type_name,
 )
 from crmcore._kernel._events import EventDraft, EventMeta
-from crmcore._kernel._ids import CustomerId, StaffId, TeamId
+from crmcore._kernel._ids import CustomerId, StaffId, TeamId, team_argument
 from crmcore.customers._consent import (
     ConsentDecision,
     ConsentRecord,
@@ -184,15 +184,6 @@ def _check_team(_: object, __: attrs.Attribute[Any], value: object) -> None:
 def _check_merged_into(_: object, __: attrs.Attribute[Any], value: object) -> None:
     if value is not None and type(value) is not CustomerId:
         raise InvalidType(f"must be a CustomerId, not {type_name(value)}", path="$.merged_into")
-
-
-def _team_argument(team: object, current: TeamId | None) -> TeamId | None:
-    """The team an assignment asks for: ``...`` (left out) keeps ``current``."""
-    if isinstance(team, EllipsisType):
-        return current
-    if team is not None and type(team) is not TeamId:
-        raise InvalidType(f"must be a TeamId or None, not {type_name(team)}", path="$.team")
-    return team
 
 
 def _customer_kind(value: object) -> PartyKind:
@@ -855,7 +846,7 @@ class Customer(Aggregate[CustomerId], kind="customer"):
         command = self._begin(at, meta)
         if owner is not None and type(owner) is not StaffId:
             raise InvalidType(f"must be a StaffId or None, not {type_name(owner)}", path="$.owner")
-        new_team = _team_argument(team, self.team)
+        new_team = team_argument(team, self.team)
         if owner == self.owner and new_team == self.team:
             return self
         draft = CustomerAssigned.draft(

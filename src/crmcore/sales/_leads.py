@@ -196,15 +196,6 @@ def _lead_consents(value: object) -> tuple[ConsentRecord, ...]:
     )
 
 
-def _team_argument(team: object, current: TeamId | None) -> TeamId | None:
-    """The team a reassignment asks for: ``...`` (left out) keeps ``current``."""
-    if isinstance(team, EllipsisType):
-        return current
-    if team is not None and type(team) is not TeamId:
-        raise InvalidType(f"must be a TeamId or None, not {type_name(team)}", path="$.team")
-    return team
-
-
 def _use_convert(current: LeadStatus) -> TransitionNotAllowed:
     """The refusal of ``change_status("converted")``: conversion goes through ``convert()``."""
     options = tuple(
@@ -596,15 +587,7 @@ class Lead(Aggregate[LeadId], kind="lead"):
                 or ``team`` not a TeamId or ``None`` (``$.team``).
         """
         command = self._begin(at, meta)
-        if owner is not None and type(owner) is not StaffId:
-            raise InvalidType(f"must be a StaffId, not {type_name(owner)}", path="$.owner")
-        new_team = _team_argument(team, self.team)
-        if owner == self.owner and new_team == self.team:
-            return self
-        draft = LeadAssigned.draft(
-            owner=owner, previous=self.owner, team=new_team, previous_team=self.team
-        )
-        return self._record(command, draft, owner=owner, team=new_team)
+        return self._assign_owner("owner", owner, team, LeadAssigned, command)
 
     # -- consent --------------------------------------------------------------------------
 

@@ -74,7 +74,6 @@ from crmcore._kernel._checks import (
     items_of,
     require_aware,
     require_date,
-    type_name,
 )
 from crmcore._kernel._events import DomainEvent, EventDraft, EventMeta
 from crmcore._kernel._ids import (
@@ -89,7 +88,7 @@ from crmcore._kernel._involved import InvolvedContact, check_involved_contacts
 from crmcore._kernel._money import Money, money_at_least_zero
 from crmcore._kernel._repoint import CustomerRepointedEvent
 from crmcore._kernel._timeline import TimelineEntry
-from crmcore.errors import InvalidType, TransitionNotAllowed, ValidationError
+from crmcore.errors import TransitionNotAllowed, ValidationError
 from crmcore.sales._pipeline import PipelineDefinition, Stage, StageKind
 
 #: Longest opportunity name, in characters.
@@ -303,15 +302,6 @@ def _opp_next_step_due(value: object) -> date | None:
 
 def _opp_contacts(value: object) -> tuple[InvolvedContact, ...]:
     return check_involved_contacts(value, "$.contacts")
-
-
-def _team_argument(team: object, current: TeamId | None) -> TeamId | None:
-    """The team a reassignment asks for: ``...`` (left out) keeps ``current``."""
-    if isinstance(team, EllipsisType):
-        return current
-    if team is not None and type(team) is not TeamId:
-        raise InvalidType(f"must be a TeamId or None, not {type_name(team)}", path="$.team")
-    return team
 
 
 def _allowed_stages(current: StageEntry, pipeline: PipelineDefinition | None) -> tuple[str, ...]:
@@ -849,15 +839,9 @@ class Opportunity(Aggregate[OpportunityId], kind="opportunity"):
                 not a TeamId or ``None`` (``$.team``).
         """
         command = self._begin(at, meta)
-        if type(owner) is not StaffId:
-            raise InvalidType(f"must be a StaffId, not {type_name(owner)}", path="$.owner")
-        new_team = _team_argument(team, self.team)
-        if owner == self.owner and new_team == self.team:
-            return self
-        draft = OpportunityOwnerChanged.draft(
-            owner=owner, previous=self.owner, team=new_team, previous_team=self.team
+        return self._assign_owner(
+            "owner", owner, team, OpportunityOwnerChanged, command, required=True
         )
-        return self._record(command, draft, owner=owner, team=new_team)
 
     def change_contacts(
         self, contacts: Sequence[InvolvedContact], *, at: datetime, **meta: Unpack[EventMeta]

@@ -406,15 +406,6 @@ def _case_history(value: object) -> tuple[StatusChange, ...]:
     )
 
 
-def _team_argument(team: object, current: TeamId | None) -> TeamId | None:
-    """The team a reassignment asks for: ``...`` (left out) keeps ``current``."""
-    if isinstance(team, EllipsisType):
-        return current
-    if team is not None and type(team) is not TeamId:
-        raise InvalidType(f"must be a TeamId or None, not {type_name(team)}", path="$.team")
-    return team
-
-
 def _case_contacts(value: object) -> tuple[InvolvedContact, ...]:
     return check_involved_contacts(value, "$.contacts")
 
@@ -770,15 +761,7 @@ class Case(Aggregate[CaseId], kind="case", v1_renames={"opened_at": "created_at"
                 (``$.assignee``), or ``team`` not a TeamId or ``None`` (``$.team``).
         """
         command = self._begin(at, meta)
-        if assignee is not None and type(assignee) is not StaffId:
-            raise InvalidType(f"must be a StaffId, not {type_name(assignee)}", path="$.assignee")
-        new_team = _team_argument(team, self.team)
-        if assignee == self.assignee and new_team == self.team:
-            return self
-        draft = CaseAssigned.draft(
-            assignee=assignee, previous=self.assignee, team=new_team, previous_team=self.team
-        )
-        return self._record(command, draft, assignee=assignee, team=new_team)
+        return self._assign_owner("assignee", assignee, team, CaseAssigned, command)
 
     def change_contacts(
         self, contacts: Sequence[InvolvedContact], *, at: datetime, **meta: Unpack[EventMeta]
