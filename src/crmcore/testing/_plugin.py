@@ -88,6 +88,7 @@ _NAMED: Final = frozenset(
         "StaffMember",
         "Subscription",
         "SurveyResponse",
+        "SurvivorshipRules",
         "Team",
         "Territory",
         "TerritoryMatch",

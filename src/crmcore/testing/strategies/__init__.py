@@ -53,6 +53,8 @@ from crmcore.testing.strategies._customers import (
     phone_numbers,
     postal_addresses,
     profiles,
+    survivorship_rules,
+    uniqueness_policies,
 )
 from crmcore.testing.strategies._events import domain_events
 from crmcore.testing.strategies._feedback import reviews, survey_responses
@@ -153,6 +155,7 @@ __all__ = [
     "staff_members",
     "subscriptions",
     "survey_responses",
+    "survivorship_rules",
     "tags",
     "teams",
     "territories",
@@ -160,4 +163,5 @@ __all__ = [
     "territory_resolutions",
     "territory_routes",
     "territory_sets",
+    "uniqueness_policies",
 ]

@@ -23,12 +23,14 @@ from crmcore.customers import (
     ContactPoint,
     Customer,
     LegalBasis,
+    MergeRule,
     OrganizationName,
     PartyKind,
     PersonName,
     PostalAddress,
     Profile,
     Purpose,
+    SurvivorshipRules,
 )
 from crmcore.customers._contact import _CALLING_CODES
 from crmcore.customers._customer import MAX_CONTACT_POINTS, MAX_TAGS
@@ -38,6 +40,7 @@ from crmcore.lifecycle import (
     RELATIONSHIP_LADDER,
     LifecycleDefinition,
 )
+from crmcore.repository import UniquenessPolicy
 from crmcore.teams import normalize_country
 from crmcore.testing.strategies._base import (
     _ADDRESS_CHARS,
@@ -737,3 +740,23 @@ EVENT_FIELDS: Final[dict[str, dict[str, Callable[[], st.SearchStrategy[Any]]]]] 
     "CustomersMerged": {"*": lambda: _merge_ids(4).map(_merged_fields)},
     "CustomerAbsorbed": {"*": lambda: _merge_ids(2).map(_absorbed_fields)},
 }
+
+
+def survivorship_rules() -> st.SearchStrategy[SurvivorshipRules]:
+    """:class:`~crmcore.customers.SurvivorshipRules`: a rule per field, ``union`` for addresses only."""
+    single = st.sampled_from(["most_recent", "survivor", "absorbed"])
+    return st.builds(
+        SurvivorshipRules,
+        name=single,
+        birth_date=single,
+        preferred_language=single,
+        addresses=st.sampled_from([rule.value for rule in MergeRule]),
+        attributes=single,
+        owner=single,
+    )
+
+
+def uniqueness_policies() -> st.SearchStrategy[UniquenessPolicy]:
+    """:class:`~crmcore.repository.UniquenessPolicy`: email and phone each unique or shared."""
+    choice = st.sampled_from(["unique", "shared"])
+    return st.builds(UniquenessPolicy, email=choice, phone=choice)

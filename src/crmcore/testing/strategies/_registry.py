@@ -45,6 +45,7 @@ TYPE_STRATEGIES: Final[dict[str, Callable[[], st.SearchStrategy[Any]]]] = {
     "LoyaltyProgram": _loyalty.loyalty_programs,
     "MatchRule": _parties.match_rules,
     "MatchRuleSet": _parties.match_rule_sets,
+    "SurvivorshipRules": _customers.survivorship_rules,
     "Money": _base.moneys,
     "Opportunity": _sales.opportunities,
     "Order": _commerce.orders,
