@@ -669,6 +669,7 @@ CORPUS_ROOTS += (
     ),
     _repointed(RECYCLED_LEAD),
     SUBSCRIPTION.assign(StaffId("rep-3"), teams.TeamId("t-3"), at=LATER),
+    ACCOUNT.close(at=LATER, reason="member_request"),
     repository.UniquenessPolicy(email="shared"),
     MERGE_PREVIEW,
     *MERGED,

@@ -620,6 +620,8 @@ for _name, _args in {
     },
     "earn": lambda a: {"points": 10, "program": program_of(a), "at": LATER, "reason": "bonus"},
     "redeem": lambda a: {"points": 1, "at": LATER, "reason": "gift", "reward_id": None},
+    "close": lambda a: {"at": LATER, "reason": "member_request"},
+    "is_active_at": lambda a: {"when": LATER},
     "redeem_reward": lambda a: {
         "reward_id": RewardId("lounge"),
         "program": program_of(a),

@@ -6,9 +6,10 @@
 * ``partner_agreement``: the customer is the party of a ``partner`` or
   ``reseller`` relationship in force (of the business, or of an account it
   serves); the *partner* rung is left when the last one ends;
-* ``loyalty_member``: the customer has a loyalty account enrolled at or
-  before that instant; the *member* rung is left when the membership ends
-  (accounts carry no end yet: an enrolment holds once made);
+* ``loyalty_member``: the customer has a loyalty account whose membership
+  is in force at that instant (enrolled at or before it and not closed at or
+  before it, :meth:`~crmcore.loyalty.LoyaltyAccount.is_active_at`); the
+  *member* rung is left when the last membership is closed;
 * ``referrals``: the distinct customers with a ``referred_by`` relationship
   in force naming this customer as the referrer, made (``valid_from``) within
   the policy's ``referral_window``; the *advocate* rung is left when fewer
@@ -52,11 +53,6 @@ from crmcore.loyalty import LoyaltyAccount
 from crmcore.parties import Relationship, RelationshipGraph, RelationshipKind
 
 _PARTNER_KINDS: Final = frozenset({RelationshipKind.PARTNER, RelationshipKind.RESELLER})
-
-
-def _enrolled(account: LoyaltyAccount, at: datetime) -> bool:
-    """Whether ``account`` is a membership in force at ``at`` (enrolled by then)."""
-    return account.enrolled_at <= at
 
 
 def ladder_facts(
@@ -115,7 +111,7 @@ def ladder_facts(
             path = "$.relationships.valid_from"
             if window is None or when < window_end(rel.valid_from, window, path):
                 referred.add(rel.party_id)
-    member = any(a.customer_id == customer_id and _enrolled(a, when) for a in accounts)
+    member = any(a.customer_id == customer_id and a.is_active_at(when) for a in accounts)
     return attrs.evolve(
         base, partner_agreement=partner, loyalty_member=member, referrals=len(referred)
     )

@@ -28,6 +28,11 @@ moves up as soon as an earning qualifies them, and down only at
 has passed since they last qualified for their tier
 (:meth:`~LoyaltyAccount.tier_kept_until`).
 
+:meth:`~LoyaltyAccount.close` ends the membership (:attr:`~LoyaltyAccount.closed_at`):
+the ledger and the tier stay as they were, and every later command but
+``repoint_customer`` is refused (code ``closed``).
+:meth:`~LoyaltyAccount.is_active_at` says whether the membership is in force.
+
 >>> from datetime import datetime, timedelta, timezone
 >>> from crmcore.customers import CustomerId
 >>> from crmcore.loyalty import EarnRate, LoyaltyProgram, Tier
@@ -75,6 +80,7 @@ from crmcore._kernel._checks import (
     instance_of,
     items_of,
     optional_aware,
+    reason_code,
     require_aware,
     type_name,
 )
@@ -86,6 +92,7 @@ from crmcore.errors import InvalidType, ValidationError
 from crmcore.loyalty._events import (
     LoyaltyCustomerRepointed,
     LoyaltyMemberEnrolled,
+    LoyaltyMembershipClosed,
     LoyaltyPointsAdjusted,
     LoyaltyPointsEarned,
     LoyaltyPointsExpired,
@@ -140,6 +147,10 @@ def _account_confirmed_at(value: object) -> datetime:
     return require_aware(value, "$.tier_confirmed_at")
 
 
+def _closed_at(value: object) -> datetime | None:
+    return None if value is None else require_aware(value, "$.closed_at")
+
+
 @attrs.frozen(slots=True, kw_only=True, repr=False)
 class LoyaltyAccount(
     Aggregate[LoyaltyAccountId], kind="loyalty_account", v1_renames={"enrolled_at": "created_at"}
@@ -167,6 +178,8 @@ class LoyaltyAccount(
         tier_confirmed_at: when the member entered their tier, or an evaluation
             last confirmed it; the downgrade grace runs from here or from
             :meth:`last_qualified_at`, whichever is later.
+        closed_at: when the membership ended (:meth:`close`), ``None`` while
+            it is open; nothing in the ledger or the tier history lies after it.
     """
 
     customer_id: CustomerId = attrs.field(validator=typed_id(CustomerId, "$.customer_id"))
@@ -176,6 +189,7 @@ class LoyaltyAccount(
     tier_confirmed_at: datetime = attrs.field(
         default=attrs.Factory(_enrolment_time, takes_self=True), converter=_account_confirmed_at
     )
+    closed_at: datetime | None = attrs.field(default=None, converter=_closed_at)
 
     def _check(self) -> None:
         self._check_tier_history()
@@ -202,6 +216,14 @@ class LoyaltyAccount(
             raise ValidationError(
                 "must not be before the current tier was entered",
                 path="$.tier_confirmed_at",
+                code="time_backwards",
+            )
+        if self.closed_at is not None and self.closed_at < max(
+            self.tier_confirmed_at, self.ledger[-1].at if self.ledger else self.created_at
+        ):
+            raise ValidationError(
+                "must not be before the last entry, tier change or tier confirmation",
+                path="$.closed_at",
                 code="time_backwards",
             )
 
@@ -239,6 +261,8 @@ class LoyaltyAccount(
         yield self.tier_confirmed_at
         if self.ledger:
             yield self.ledger[-1].at
+        if self.closed_at is not None:
+            yield self.closed_at
 
     def repoint_customer(
         self,
@@ -301,6 +325,11 @@ class LoyaltyAccount(
     def enrolled_at(self) -> datetime:
         """When the customer enrolled (the account's ``created_at``)."""
         return self.created_at
+
+    def is_active_at(self, when: datetime) -> bool:
+        """True if the membership is in force at ``when``: enrolled by then, not closed by then."""
+        moment = require_aware(when, "$.when")
+        return self.enrolled_at <= moment and (self.closed_at is None or moment < self.closed_at)
 
     @property
     def tier(self) -> str:
@@ -465,6 +494,21 @@ class LoyaltyAccount(
             )
         return checked
 
+    def _begin_open(self, at: object, meta: Mapping[str, object]) -> Command:
+        """The time rule (:meth:`_begin`); then refuse if the membership is closed.
+
+        Every command but ``repoint_customer`` starts here (a merge still
+        re-points a closed account).
+        """
+        command = self._begin(at, meta)
+        if self.closed_at is not None:
+            raise ValidationError(
+                "the membership is closed: the account takes no more commands",
+                path="$.closed_at",
+                code="closed",
+            )
+        return command
+
     def _append(self, entry: LedgerEntry) -> tuple[LedgerEntry, ...]:
         if len(self.ledger) >= MAX_ENTRIES:
             raise ValidationError(
@@ -580,7 +624,7 @@ class LoyaltyAccount(
         check_meta(meta)
         if self.has_earned_for(placed.id):
             return self
-        command = self._begin(at, meta)
+        command = self._begin_open(at, meta)
         if placed.customer_id != self.customer_id:
             raise ValidationError(
                 "must be an order of the member", path="$.order.customer_id", code="not_member"
@@ -638,7 +682,7 @@ class LoyaltyAccount(
         checked = self._program(program)
         amount = points_value(points, "$.points", minimum=1)
         text = required_reason(reason, "$.reason")
-        command = self._begin(at, meta)
+        command = self._begin_open(at, meta)
         entry = LedgerEntry(
             kind=EntryKind.EARN,
             at=command.at,
@@ -672,7 +716,7 @@ class LoyaltyAccount(
         text = optional_reason(reason, "$.reason")
         if reward_id is not None and type(reward_id) is not RewardId:
             raise InvalidType(f"must be a RewardId, not {type_name(reward_id)}", path="$.reward_id")
-        command = self._begin(at, meta)
+        command = self._begin_open(at, meta)
         draft, ledger = self._redemption(command, points, reward_id, text)
         return self._record(command, draft, ledger=ledger)
 
@@ -699,7 +743,7 @@ class LoyaltyAccount(
         """
         checked = self._program(program)
         reward = checked.reward(reward_id)
-        command = self._begin(at, meta)
+        command = self._begin_open(at, meta)
         if reward.min_tier is not None and checked.rank(self.tier) < checked.rank(reward.min_tier):
             raise ValidationError(
                 "the member's tier is below the reward's minimum tier",
@@ -737,7 +781,7 @@ class LoyaltyAccount(
                 balance or the unexpired points; an ``expires_at`` on a
                 deduction or not after ``at``; an empty ``reason``.
         """
-        command = self._begin(at, meta)
+        command = self._begin_open(at, meta)
         if isinstance(points, bool) or not isinstance(points, int):
             raise InvalidType(f"must be an int, not {type_name(points)}", path="$.points")
         if points == 0:
@@ -771,7 +815,7 @@ class LoyaltyAccount(
         :class:`~crmcore.loyalty.LoyaltyPointsExpired` per lot. With nothing
         due, returns the account unchanged.
         """
-        command = self._begin(at, meta)
+        command = self._begin_open(at, meta)
         due = [lot for lot in self.lots() if lot.remaining > 0 and lot.lapsed(command.at)]
         if not due:
             return self
@@ -831,7 +875,7 @@ class LoyaltyAccount(
                 tiers, or of another currency (``$.qualifying_spend``).
         """
         checked = self._program(program)
-        command = self._begin(at, meta)
+        command = self._begin_open(at, meta)
         when = command.at
         qualifying: Money | int
         if qualifying_spend is None:
@@ -886,11 +930,31 @@ class LoyaltyAccount(
         checked = self._program(program)
         target = checked.tier(tier).code
         text = required_reason(reason, "$.reason")
-        command = self._begin(at, meta)
+        command = self._begin_open(at, meta)
         if target == self.tier:
             return self
         draft, changes = self._move_tier(checked, target, command.at, text, None)
         return self._record(command, draft, **changes)
+
+    def close(
+        self, *, at: datetime, reason: str | None = None, **meta: Unpack[EventMeta]
+    ) -> LoyaltyAccount:
+        """End the membership at ``at``; records :class:`~crmcore.loyalty.LoyaltyMembershipClosed`.
+
+        ``reason`` is an optional snake_case code (``"member_request"``), not
+        free text: it goes into the event. The ledger, the balance and the
+        tier stay as they were; from ``at`` on :meth:`is_active_at` is false
+        and every command but ``repoint_customer`` is refused.
+
+        Raises:
+            ValidationError: ``reason`` is not a snake_case code (``$.reason``);
+                the account is closed already (``$.closed_at``, code ``closed``);
+                ``at`` is naive or before the last change (``time_backwards``).
+        """
+        code = reason_code(reason, "$.reason")
+        command = self._begin_open(at, meta)
+        draft = LoyaltyMembershipClosed.draft(reason=code)
+        return self._record(command, draft, closed_at=command.at)
 
     def __repr__(self) -> str:
         return (

@@ -1,9 +1,9 @@
 """The events a :class:`~crmcore.loyalty.LoyaltyAccount` records.
 
 Every name starts with ``Loyalty``. Events carry ids, tier codes, points,
-balances and times, never free text: the reason given for an adjustment or a
-tier change stays in the account's ledger and tier history, where a handler
-that needs it can read it.
+balances, times and snake_case reason codes, never free text: the reason
+given for an adjustment or a tier change stays in the account's ledger and
+tier history, where a handler that needs it can read it.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 
 import attrs
 
+from crmcore._kernel._checks import check_name
 from crmcore._kernel._events import DomainEvent, event_rule
 from crmcore._kernel._ids import CustomerId, LoyaltyAccountId, OrderId, ProgramId, RewardId
 from crmcore._kernel._repoint import CustomerRepointedEvent
@@ -142,6 +143,22 @@ class LoyaltyTierChanged(LoyaltyEvent):
     to_tier: str
     upgrade: bool
     qualifying: Decimal | None = None
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class LoyaltyMembershipClosed(LoyaltyEvent):
+    """The membership ended: the *member* rung of the relationship ladder is left.
+
+    ``reason`` is an optional snake_case code (``"member_request"``), never
+    free text. The account keeps its ledger and balance, and takes no more
+    earnings, spending or tier changes.
+    """
+
+    reason: str | None = None
+
+    def _check(self) -> None:
+        if self.reason is not None:
+            check_name(self.reason, "$.reason")
 
 
 @attrs.frozen(slots=True, kw_only=True)

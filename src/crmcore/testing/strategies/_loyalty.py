@@ -318,6 +318,9 @@ def _lot_times() -> st.SearchStrategy[dict[str, Any]]:
 #: zero; a lot expires after it was earned.
 EVENT_FIELDS: Final[dict[str, dict[str, Callable[[], st.SearchStrategy[Any]]]]] = {
     "LoyaltyPointsRedeemed": {"points": _spent_points},
+    "LoyaltyMembershipClosed": {
+        "reason": lambda: st.none() | st.from_regex(r"[a-z][a-z0-9_]{0,20}", fullmatch=True)
+    },
     "LoyaltyPointsExpired": {"points": _spent_points, "*": _lot_times},
     "LoyaltyPointsAdjusted": {"points": _adjusted_points},
     "LoyaltyRewardRedeemed": {"points_cost": _spent_points},
