@@ -164,3 +164,59 @@ def test_the_preview_applied_in_a_later_unit_does_what_a_direct_merge_does(store
         result = apply_merge(unit, preview)
         assert [r.id for r in result.records] == [ref.record_id for ref in preview.repointed]
         assert all(r.customer_id == KEPT for r in result.records)
+
+
+def one_primary(contacts):
+    """``contacts`` with the primary flag kept on the first entry that has it only."""
+    first = next((i for i, c in enumerate(contacts) if c.primary), None)
+    return [attrs.evolve(c, primary=i == first) for i, c in enumerate(contacts)]
+
+
+@st.composite
+def stores_with_contacts(draw):
+    """A store as drawn by :func:`stores`, its cases naming KEPT, GONE or others as contacts."""
+    unit, _, _, records, at = draw(stores())
+    entries = st.builds(
+        lambda drawn, who: attrs.evolve(drawn, contact_id=who),
+        crm.involved_contacts(),
+        st.sampled_from([KEPT, GONE]) | crm.customer_ids(),
+    )
+    before = {}
+    with unit:
+        for case in records["cases"]:
+            contacts = draw(
+                st.lists(entries, max_size=4, unique_by=lambda c: (c.contact_id, c.role)),
+                label=f"contacts of {case.id}",
+            )
+            saved = unit.cases.save(case.change_contacts(one_primary(contacts), at=case.updated_at))
+            before[saved.id] = saved
+        unit.commit()
+    return unit, before, at
+
+
+@given(stores_with_contacts())
+def test_the_survivor_takes_the_absorbed_place_among_every_case_contacts(store):
+    """No case names the absorbed as a contact; the same (contact, role) pairs and primary, moved."""
+    unit, before, at = store
+    moved = {GONE: KEPT}
+    with unit:
+        preview = preview_customer_merge(unit, KEPT, GONE, at=at)
+        merge_customers_in(unit, KEPT, GONE, at=at)
+        unit.commit()
+    involving = {i for i, case in before.items() if GONE in {c.contact_id for c in case.contacts}}
+    assert {ref.record_id for ref in preview.involved} == involving
+    with unit:
+        for case_id, case in before.items():
+            after = unit.cases.get(case_id)
+            assert GONE not in {c.contact_id for c in after.contacts}
+            pairs = {(moved.get(c.contact_id, c.contact_id), c.role) for c in case.contacts}
+            assert {(c.contact_id, c.role) for c in after.contacts} == pairs
+            primary = case.primary_contact
+            assert (after.primary_contact is None) == (primary is None)
+            if primary is not None:
+                assert (after.primary_contact.contact_id, after.primary_contact.role) == (
+                    moved.get(primary.contact_id, primary.contact_id),
+                    primary.role,
+                )
+            if case_id not in involving:
+                assert after.contacts == case.contacts

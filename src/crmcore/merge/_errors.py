@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from crmcore.errors import ConcurrencyConflict, Problem, RepositoryError, ValidationError
+from crmcore.errors import (
+    ConcurrencyConflict,
+    Problem,
+    RepositoryError,
+    ValidationError,
+    _rebuild,  # the errors module's own: the class called again with its arguments
+)
 
 
 class MergeConflict(ValidationError):
@@ -99,9 +105,3 @@ class MergePreviewOutdated(ConcurrencyConflict):
 
     def __reduce__(self) -> tuple[object, tuple[object, ...]]:
         return (_rebuild, (type(self), (self.kind, self.aggregate_id), self._fields))
-
-
-def _rebuild(
-    cls: type[MergePreviewOutdated], args: tuple[object, ...], kwargs: dict[str, object]
-) -> MergePreviewOutdated:
-    return cls(*args, **kwargs)  # type: ignore[arg-type]

@@ -93,6 +93,9 @@ class MergePreview(Checked):
             versions seen, by repository (see :data:`REPOSITORIES`), then id.
         dropped: the relationships between the two customers, removed by the
             merge (a party cannot be related to itself).
+        involved: the opportunities and cases among ``repointed`` that name the
+            absorbed customer as an involved contact: the survivor takes its
+            place in their contacts (found by reading every opportunity and case).
     """
 
     survivor_id: CustomerId
@@ -104,6 +107,7 @@ class MergePreview(Checked):
     absorbed_version: int = attrs.field(validator=_version("$.absorbed_version"))
     repointed: tuple[RecordRef, ...]
     dropped: tuple[RecordRef, ...] = ()
+    involved: tuple[RecordRef, ...] = ()
 
     def __attrs_post_init__(self) -> None:
         check_fields(self)

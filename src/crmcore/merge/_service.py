@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, Final, Unpack
 
@@ -21,8 +21,10 @@ from crmcore.customers import (
 from crmcore.errors import InvalidType, ValidationError
 from crmcore.merge._errors import MergeConflict, MergePreviewOutdated
 from crmcore.merge._results import REPOSITORIES, MergePreview, MergeResult, RecordRef
-from crmcore.parties import Relationship, RelationshipKind, check_relationships
+from crmcore.parties import InvolvedContact, Relationship, RelationshipKind, check_relationships
 from crmcore.repository import UnitOfWork
+from crmcore.sales import Opportunity
+from crmcore.service import Case
 
 #: The longest chain of merges :func:`resolve_customer` follows (a survivor merged on, and on).
 MAX_MERGE_CHAIN: Final = 64
@@ -70,18 +72,60 @@ def _customer_id(value: object, path: str) -> CustomerId:
     return value
 
 
-def _naming(uow: UnitOfWork, repository: str, customer_id: CustomerId) -> list[Any]:
-    """The records of ``repository`` that name ``customer_id``, in ascending id order."""
+def _involves(record: Any, customer_id: CustomerId) -> bool:
+    """Whether an opportunity or case names ``customer_id`` among its involved contacts."""
+    return any(contact.contact_id == customer_id for contact in record.contacts)
+
+
+#: Records that name a customer outside the ``for_customer`` index, found by reading every
+#: record of the repository (a scan): the leads it referred, and the opportunities and cases
+#: naming it as an involved contact (the bool: whether ``repoint_customer`` moves that name).
+_SCANNED: Final[dict[str, tuple[Callable[[Any, CustomerId], bool], bool]]] = {
+    "leads": (lambda lead, customer_id: lead.referred_by == customer_id, True),
+    "opportunities": (_involves, False),
+    "cases": (_involves, False),
+}
+
+
+def _naming(uow: UnitOfWork, repository: str, customer_id: CustomerId) -> list[tuple[Any, bool]]:
+    """The records of ``repository`` that name ``customer_id``, in ascending id order.
+
+    Each with whether one of its customer fields names it (``repoint_customer`` moves it);
+    if not, only its involved contacts do.
+    """
     if repository == "relationships":
-        return list(uow.relationships.for_party(customer_id))
-    found: list[Any] = list(getattr(uow, repository).for_customer(customer_id))
-    if repository == "leads":  # also the leads the customer referred (not indexed: a scan)
-        seen = {lead.id for lead in found}
-        found.extend(
-            lead for lead in uow.leads if lead.referred_by == customer_id and lead.id not in seen
+        return [(record, True) for record in uow.relationships.for_party(customer_id)]
+    records = getattr(uow, repository)
+    found: dict[Any, tuple[Any, bool]] = {
+        record.id: (record, True) for record in records.for_customer(customer_id)
+    }
+    if repository in _SCANNED:
+        names, named = _SCANNED[repository]
+        found.update(
+            (record.id, (record, named))
+            for record in records
+            if record.id not in found and names(record, customer_id)
         )
-        found.sort(key=lambda lead: lead.id)
-    return found
+    return [found[record_id] for record_id in sorted(found)]
+
+
+def _contacts_after(
+    contacts: tuple[InvolvedContact, ...], absorbed: CustomerId, survivor: CustomerId
+) -> list[InvolvedContact]:
+    """``contacts`` with the survivor in the absorbed's place, in the same role and order.
+
+    A contact may play several roles but each role once: where the survivor
+    already plays the absorbed's role, one entry stays, at the first of the
+    two places, primary if either was.
+    """
+    after: dict[tuple[CustomerId, str], InvolvedContact] = {}
+    for contact in contacts:
+        who = survivor if contact.contact_id == absorbed else contact.contact_id
+        kept = after.get((who, contact.role))
+        after[who, contact.role] = InvolvedContact(
+            who, contact.role, primary=contact.primary or (kept is not None and kept.primary)
+        )
+    return list(after.values())
 
 
 def _load_pair(
@@ -105,12 +149,16 @@ def _load_pair(
 
 def _found(
     uow: UnitOfWork, survivor: CustomerId, absorbed: CustomerId
-) -> tuple[list[tuple[RecordRef, Any]], list[RecordRef]]:
-    """The records to re-point (with the records) and the relationships between the two."""
-    moving: list[tuple[RecordRef, Any]] = []
+) -> tuple[list[tuple[RecordRef, Any, bool]], list[RecordRef]]:
+    """The records to re-point and the relationships between the two.
+
+    Each record to re-point comes with its ref and whether one of its customer
+    fields names the absorbed (else only its involved contacts do).
+    """
+    moving: list[tuple[RecordRef, Any, bool]] = []
     dropped: list[RecordRef] = []
     for repository in REPOSITORIES:
-        for record in _naming(uow, repository, absorbed):
+        for record, named in _naming(uow, repository, absorbed):
             ref = RecordRef(repository, record.id, record.version)
             if isinstance(record, Relationship) and survivor in (
                 record.party_id,
@@ -118,8 +166,26 @@ def _found(
             ):
                 dropped.append(ref)
             else:
-                moving.append((ref, record))
+                moving.append((ref, record, named))
     return moving, dropped
+
+
+def _repointed(
+    record: Any,
+    named: bool,
+    absorbed: CustomerId,
+    survivor: CustomerId,
+    *,
+    at: datetime,
+    meta: Mapping[str, Any],
+) -> Any:
+    """``record`` naming ``survivor`` where it named ``absorbed``, through its own commands."""
+    if named:
+        record = record.repoint_customer(absorbed, survivor, at=at, **meta)
+    if isinstance(record, Opportunity | Case) and _involves(record, absorbed):
+        contacts = _contacts_after(record.contacts, absorbed, survivor)
+        record = record.change_contacts(contacts, at=at, **meta)
+    return record
 
 
 # -- checks that span records --------------------------------------------------------------
@@ -200,8 +266,8 @@ def _plan(
     )
     found, dropped = _found(uow, survivor.id, absorbed.id)
     records = [
-        (ref, record.repoint_customer(absorbed.id, survivor.id, at=customer.at, **meta))
-        for ref, record in found
+        (ref, _repointed(record, named, absorbed.id, survivor.id, at=customer.at, meta=meta))
+        for ref, record, named in found
     ]
     _check_loyalty(uow, survivor.id, records)
     _check_relationships(
@@ -218,8 +284,13 @@ def _plan(
         customer=customer,
         survivor_version=survivor.version,
         absorbed_version=absorbed.version,
-        repointed=tuple(ref for ref, _ in found),
+        repointed=tuple(ref for ref, _, _ in found),
         dropped=tuple(dropped),
+        involved=tuple(
+            ref
+            for ref, record, _ in found
+            if isinstance(record, Opportunity | Case) and _involves(record, absorbed.id)
+        ),
     )
     return _Plan(preview, merged, tombstone, tuple(records))
 
@@ -248,7 +319,8 @@ def _check_unchanged(
             )
     found, dropped = _found(uow, survivor.id, absorbed.id)
     now = {
-        (ref.repository, ref.record_id): ref.version for ref in (*(r for r, _ in found), *dropped)
+        (ref.repository, ref.record_id): ref.version
+        for ref in (*(r for r, _, _ in found), *dropped)
     }
     seen = {
         (ref.repository, ref.record_id): ref.version
@@ -304,8 +376,13 @@ def merge_customers_in(
     subscriptions, interactions, cases, reviews, survey responses, loyalty
     accounts, leads (converted into it or referred by it), opportunities and
     relationships. A relationship between the two customers is removed (a
-    party is not related to itself). Everything is saved in ``uow``; the
-    caller commits. Each event carries the envelope keywords given.
+    party is not related to itself). An opportunity or case naming the
+    absorbed customer among its involved contacts gets them changed with its
+    ``change_contacts`` command: the survivor takes the absorbed's place, in
+    the same role (where the survivor already plays that role, one entry
+    stays, primary if either was); these are found by reading every
+    opportunity and case in ``uow`` (a scan). Everything is saved in ``uow``;
+    the caller commits. Each event carries the envelope keywords given.
 
     All or nothing: every command and every check runs before the first save,
     so when this raises, nothing was saved in ``uow``.
@@ -315,8 +392,8 @@ def merge_customers_in(
             ``rules`` not a SurvivorshipRules.
         ValidationError: the same customer twice (``$.absorbed_id``,
             ``same_customer``); a merge :func:`~crmcore.customers.merge_customers`
-            refuses; a record whose ``repoint_customer`` refuses (``at`` before
-            its last change: ``time_backwards``).
+            refuses; a record whose ``repoint_customer`` or ``change_contacts``
+            refuses (``at`` before its last change: ``time_backwards``).
         CustomerMerged: either customer was already merged into another
             (``$.survivor_id``, ``$.absorbed_id``; ``survivor_id`` names the survivor).
         MergeConflict: both customers hold an account in one loyalty program.
