@@ -673,6 +673,16 @@ def test_timeline_facts():
     assert "refund of 15.00 USD for order o-1" == facts[3].summary
 
 
+def test_timeline_facts_of_payments_and_failed_attempts():
+    """Each payment is a fact keyed by its id; a failed attempt is of kind payment_failed."""
+    order = place().record_failed_payment(PaymentId("p-0"), usd("84"), at=T0, reason="declined")
+    order = order.record_payment(PaymentId("p-1"), usd("84.00"), at=T0)
+    assert [
+        (("payment_failed", "o-1/payment/p-0"), "failed payment of 84.00 USD for order o-1"),
+        (("payment", "o-1/payment/p-1"), "payment of 84.00 USD for order o-1"),
+    ] == [(f.identity, f.summary) for f in order.timeline_facts()[1:]]
+
+
 def test_repr_shows_no_lines_in_detail():
     """The repr summarizes the order."""
     assert (

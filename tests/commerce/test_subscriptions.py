@@ -697,6 +697,16 @@ def test_timeline_facts():
     )
 
 
+def test_timeline_facts_of_payments_and_failed_attempts():
+    """Each payment is a fact keyed by its id; a failed attempt is of kind payment_failed."""
+    sub = start().record_failed_payment(PaymentId("p-0"), FEE, at=T0, reason="card_declined")
+    sub = sub.record_payment(PaymentId("p-1"), FEE, at=T0)
+    assert [
+        (("payment_failed", "s-1/payment/p-0"), "failed payment of 9.99 EUR for subscription s-1"),
+        (("payment", "s-1/payment/p-1"), "payment of 9.99 EUR for subscription s-1"),
+    ] == [(f.identity, f.summary) for f in sub.timeline_facts()[1:]]
+
+
 # -- properties ------------------------------------------------------------------------------
 
 starts = st.datetimes(

@@ -119,3 +119,17 @@ def test_arguments_are_checked(customers):
         demo_orders(customers, seed=1.5, at=REFERENCE_TIME)
     with pytest.raises(InvalidType):
         demo_orders(iter(customers), seed=1, at=REFERENCE_TIME)
+
+
+@pytest.mark.parametrize("make", [demo_orders, demo_subscriptions, demo_interactions])
+def test_arguments_are_checked_in_order(customers, make):
+    """The seed first, then the customers and the time: the error's path names the first."""
+    naive = datetime(2026, 1, 1)  # noqa: DTZ001 - under test.
+    for people, seed, path in [
+        (iter(customers), 1.5, "$.seed"),
+        (iter(customers), 1, "$.customers"),
+        (customers, 1, "$.at"),
+    ]:
+        with pytest.raises(ValidationError) as info:
+            make(people, seed=seed, at=naive)
+        assert path == info.value.path

@@ -120,6 +120,22 @@ def test_bad_arguments_are_refused(customers, orders):
         demo_section(customers, orders, seed=1, at=REFERENCE_TIME.replace(tzinfo=None))
 
 
+def test_bad_arguments_are_checked_in_order(customers, orders):
+    """The seed first, then the customers, the orders and the time: the path names the first."""
+    naive = REFERENCE_TIME.replace(tzinfo=None)
+    for arguments, path in [
+        ((iter(customers), iter(orders), "1", naive), "$.seed"),
+        ((iter(customers), iter(orders), 1, naive), "$.customers"),
+        ((customers, iter(orders), 1, naive), "$.orders"),
+        ((customers, orders, 1, naive), "$.at"),
+    ]:
+        people, bought, seed, at = arguments
+        for make in (demo_loyalty, demo_section):
+            with pytest.raises(ValidationError) as info:
+                make(people, bought, seed=seed, at=at)
+            assert path == info.value.path
+
+
 def test_an_empty_customer_base_gives_an_empty_report():
     """No customers: no members, no deals from customers, still a well-formed section."""
     text = demo_section([], [], seed=SEED, at=REFERENCE_TIME)

@@ -70,6 +70,7 @@ def review(rating: int = 1, **options) -> Review:
 )
 def test_each_survey_has_its_scale(cls, low, high):
     """Scores inside the scale are kept; one step outside is refused at $.score."""
+    assert (low, high) == (cls.min_score, cls.max_score)
     assert low == answer(cls, low).score
     assert high == answer(cls, high).score
     for bad in (low - 1, high + 1):

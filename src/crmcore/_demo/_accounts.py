@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 import attrs
 from dateutil.relativedelta import relativedelta
 
-from crmcore._kernel._checks import require_aware, type_name
+from crmcore._demo._inputs import check_inputs
 from crmcore._kernel._ids import StaffId
 from crmcore._kernel._money import Money
 from crmcore.analytics import HierarchyRollup, hierarchy_rollup
@@ -38,7 +38,6 @@ from crmcore.customers import (
     merge_customers,
     preview_merge,
 )
-from crmcore.errors import InvalidType
 from crmcore.merge import MergeResult, merge_customers_in, resolve_customer
 from crmcore.parties import (
     ContactRole,
@@ -128,14 +127,6 @@ class DemoAccounts:
     def view(self, at: datetime) -> RelationshipView:
         """The relationships in force at ``at``."""
         return self.graph().at(at)
-
-
-def _check(customers: object, seed: object, at: object) -> datetime:
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise InvalidType(f"must be an int, not {type_name(seed)}", path="$.seed")
-    if not isinstance(customers, Sequence):
-        raise InvalidType(f"must be a sequence, not {type_name(customers)}", path="$.customers")
-    return require_aware(at, "$.at")
 
 
 def _idr(amount: Money | None) -> str:
@@ -336,7 +327,7 @@ def demo_accounts(customers: Sequence[Customer], *, seed: int, at: datetime) -> 
 
     ``customers`` is the base the duplicate pair is searched among.
     """
-    now = _check(customers, seed, at)
+    now = check_inputs(seed, at, customers=customers)
     rng = random.Random(seed + 5)  # noqa: S311 - reproducible demo data, not secrets.
     parties, relationships = _parties(now)
     team = Team.form(
@@ -505,7 +496,7 @@ def demo_section(
     >>> print(text.splitlines()[2])
       contact-01  decision_maker, economic_buyer  (primary)
     """
-    now = _check(customers, seed, at)
+    now = check_inputs(seed, at, customers=customers)
     if data is None:
         data = demo_accounts(customers, seed=seed, at=now)
     return "\n".join([*_account_lines(data, now), *_duplicate_lines(data, len(customers))])

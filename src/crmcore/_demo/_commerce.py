@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 import attrs
 
-from crmcore._kernel._checks import require_aware, type_name
+from crmcore._demo._inputs import check_inputs
 from crmcore._kernel._ids import SequentialIdSource, StaffId
 from crmcore._kernel._money import Money
 from crmcore.commerce import (
@@ -35,7 +35,6 @@ from crmcore.commerce import (
     first_subscription_date,
 )
 from crmcore.customers import Customer, CustomerId
-from crmcore.errors import InvalidType
 from crmcore.interactions import Interaction, InteractionId, timeline
 
 #: The demo's products: id, category, unit price in rupiah.
@@ -104,14 +103,6 @@ class DemoCommerce:
     orders: tuple[Order, ...]
     subscriptions: tuple[Subscription, ...]
     interactions: tuple[Interaction, ...]
-
-
-def _check(customers: object, seed: object, at: object) -> datetime:
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise InvalidType(f"must be an int, not {type_name(seed)}", path="$.seed")
-    if not isinstance(customers, Sequence):
-        raise InvalidType(f"must be a sequence, not {type_name(customers)}", path="$.customers")
-    return require_aware(at, "$.at")
 
 
 def _lines(rng: random.Random) -> list[OrderLine]:
@@ -191,7 +182,7 @@ def demo_orders(customers: Sequence[Customer], *, seed: int, at: datetime) -> li
     are cancelled, some payments fail once, most orders are fulfilled, and a
     few items come back or get a goodwill refund.
     """
-    now = _check(customers, seed, at)
+    now = check_inputs(seed, at, customers=customers)
     rng = random.Random(seed)  # noqa: S311 - reproducible demo data, not secrets.
     ids = SequentialIdSource("ord-", width=6)
     orders: list[Order] = []
@@ -241,7 +232,7 @@ def demo_subscriptions(
     customers: Sequence[Customer], *, seed: int, at: datetime
 ) -> list[Subscription]:
     """Deterministic subscriptions: trials, on-time, late and failed payments, cancellations."""
-    now = _check(customers, seed, at)
+    now = check_inputs(seed, at, customers=customers)
     rng = random.Random(seed + 1)  # noqa: S311 - reproducible demo data, not secrets.
     ids = SequentialIdSource("sub-", width=5)
     pays = SequentialIdSource("spay-", width=6)
@@ -267,7 +258,7 @@ def demo_interactions(
     customers: Sequence[Customer], *, seed: int, at: datetime
 ) -> list[Interaction]:
     """Deterministic touchpoints on every channel, handled by a small team."""
-    now = _check(customers, seed, at)
+    now = check_inputs(seed, at, customers=customers)
     rng = random.Random(seed + 2)  # noqa: S311 - reproducible demo data, not secrets.
     ids = SequentialIdSource("int-", width=6)
     interactions: list[Interaction] = []

@@ -19,12 +19,11 @@ from datetime import UTC, datetime, timedelta
 import attrs
 from dateutil.relativedelta import relativedelta
 
-from crmcore._kernel._checks import require_aware, type_name
+from crmcore._demo._inputs import check_inputs
 from crmcore._kernel._ids import SequentialIdSource, StaffId
 from crmcore._kernel._money import Money
 from crmcore.commerce import Order, Period
 from crmcore.customers import ContactPoint, Customer, CustomerId, OrganizationName, PersonName
-from crmcore.errors import InvalidType
 from crmcore.loyalty import (
     EARNING_STATUSES,
     BonusRule,
@@ -124,16 +123,6 @@ class DemoLoyalty:
     accounts: tuple[LoyaltyAccount, ...]
     leads: tuple[Lead, ...]
     opportunities: tuple[Opportunity, ...]
-
-
-def _check(customers: object, orders: object, seed: object, at: object) -> datetime:
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise InvalidType(f"must be an int, not {type_name(seed)}", path="$.seed")
-    if not isinstance(customers, Sequence):
-        raise InvalidType(f"must be a sequence, not {type_name(customers)}", path="$.customers")
-    if not isinstance(orders, Sequence):
-        raise InvalidType(f"must be a sequence, not {type_name(orders)}", path="$.orders")
-    return require_aware(at, "$.at")
 
 
 def _month_starts(start: datetime, end: datetime) -> list[datetime]:
@@ -315,7 +304,7 @@ def demo_loyalty(
     registering and earn on their paid orders from then on; a monthly job
     expires points and evaluates tiers; members redeem rewards now and then.
     """
-    now = _check(customers, orders, seed, at)
+    now = check_inputs(seed, at, customers=customers, orders=orders)
     rng = random.Random(seed + 3)  # noqa: S311 - reproducible demo data, not secrets.
     by_customer: dict[CustomerId, list[Order]] = defaultdict(list)
     for order in sorted(orders, key=lambda o: (o.placed_at, o.id)):
@@ -458,7 +447,7 @@ def demo_section(
     Pass ``data`` (from :func:`demo_loyalty`) to reuse generated facts. Only
     counts, amounts, stage codes and reward names are printed.
     """
-    now = _check(customers, orders, seed, at)
+    now = check_inputs(seed, at, customers=customers, orders=orders)
     if data is None:
         data = demo_loyalty(customers, orders, seed=seed, at=now)
     return "\n".join([*_loyalty_lines(data, len(customers), now), *_pipeline_lines(data, now)])

@@ -29,14 +29,7 @@ from typing import Final, Unpack
 import attrs
 
 from crmcore._kernel._aggregate import Aggregate, Command, typed_id
-from crmcore._kernel._checks import (
-    enum_converter,
-    limit,
-    positive_int,
-    reason_code,
-    reason_text,
-    type_name,
-)
+from crmcore._kernel._checks import limit, positive_int, reason_text, type_name
 from crmcore._kernel._derived import derived
 from crmcore._kernel._events import EventDraft, EventMeta
 from crmcore._kernel._ids import CustomerId, OrderId, PaymentId
@@ -79,7 +72,13 @@ from crmcore.commerce._order_lines import (
     Refund,
     ReturnedLine,
 )
-from crmcore.commerce._payments import Payment, PaymentMethod, PaymentOutcome
+from crmcore.commerce._payments import (
+    Payment,
+    PaymentMethod,
+    PaymentOutcome,
+    payment_facts,
+    payment_inputs,
+)
 from crmcore.errors import InvalidType, TransitionNotAllowed, ValidationError
 
 
@@ -128,9 +127,6 @@ def _order_status(value: object) -> OrderStatus:
     if type(value) is OrderStatus:
         return value
     return ORDER_STATUSES.parse(value)
-
-
-_method: Final = enum_converter(PaymentMethod, "$.method")
 
 
 def _rounded_share(net: Money, units: int, of: int) -> Money:
@@ -610,17 +606,7 @@ class Order(Aggregate[OrderId], kind="order", v1_renames={"placed_at": "created_
                 f"order {oid} placed: {units} unit(s), {self.total.rounded()}",
             )
         ]
-        for payment in self.payments:
-            kind = "payment" if payment.succeeded else "payment_failed"
-            verb = "payment of" if payment.succeeded else "failed payment of"
-            facts.append(
-                self._fact(
-                    payment.at,
-                    kind,
-                    f"{oid}/payment/{payment.id}",
-                    f"{verb} {payment.amount.rounded()} for order {oid}",
-                )
-            )
+        facts.extend(payment_facts(self.payments, self._fact, oid, f"order {oid}"))
         if self.fulfilled_at is not None:
             facts.append(
                 self._fact(self.fulfilled_at, "order", f"{oid}/fulfilled", f"order {oid} fulfilled")
@@ -683,13 +669,9 @@ class Order(Aggregate[OrderId], kind="order", v1_renames={"placed_at": "created_
         outcome: PaymentOutcome,
         reason: str | None = None,
     ) -> tuple[Command, Payment]:
-        if type(payment_id) is not PaymentId:
-            raise InvalidType(
-                f"must be a PaymentId, not {type_name(payment_id)}", path="$.payment_id"
-            )
-        money = same_currency(positive_money(amount, "$.amount"), self.currency, "$.amount")
-        checked_method = None if method is None else _method(method)
-        code = None if reason is None else reason_code(reason, "$.reason")
+        checked_id, money, checked_method, code = payment_inputs(
+            payment_id, amount, self.currency, method, reason
+        )
         command = self._begin(at, meta)
         if self.status is not OrderStatus.PLACED:
             raise self._refused(
@@ -700,12 +682,12 @@ class Order(Aggregate[OrderId], kind="order", v1_renames={"placed_at": "created_
             raise ValidationError(
                 "must not exceed the balance due", path="$.amount", code="overpayment"
             )
-        if self.payments and any(p.id == payment_id for p in self.payments):
+        if self.payments and any(p.id == checked_id for p in self.payments):
             raise ValidationError(
                 "must not repeat a payment of this order", path="$.payment_id", code="duplicate"
             )
         payment = Payment._of_checked(  # noqa: SLF001 - checked just above
-            id=payment_id,
+            id=checked_id,
             amount=money,
             at=command.at,
             outcome=outcome,

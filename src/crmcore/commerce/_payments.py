@@ -6,6 +6,7 @@ Orders live in :mod:`crmcore.commerce._orders`, subscriptions in
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from enum import StrEnum
 from typing import Final
@@ -13,13 +14,11 @@ from typing import Final
 import attrs
 
 from crmcore._kernel._aggregate import typed_id
-from crmcore._kernel._checks import enum_converter, reason_code, require_aware
+from crmcore._kernel._checks import enum_converter, reason_code, require_aware, type_name
 from crmcore._kernel._ids import PaymentId
-from crmcore._kernel._money import Money, positive_money
-from crmcore.errors import ValidationError
-
-# -- shared checks -------------------------------------------------------------------------
-
+from crmcore._kernel._money import Money, positive_money, same_currency
+from crmcore._kernel._timeline import TimelineEntry
+from crmcore.errors import InvalidType, ValidationError
 
 # -- payments ----------------------------------------------------------------------------
 
@@ -183,4 +182,42 @@ _new: Final = object.__new__
 _set: Final = object.__setattr__
 
 
-# -- billing periods -----------------------------------------------------------------------
+# -- what orders and subscriptions share -----------------------------------------------------
+
+
+def payment_inputs(
+    payment_id: object, amount: object, currency: str, method: object, reason: object
+) -> tuple[PaymentId, Money, PaymentMethod | None, str | None]:
+    """The checked arguments of a payment command of an order or a subscription.
+
+    The checks a command runs before its time (``$.payment_id``, ``$.amount``
+    in ``currency``, ``$.method``, ``$.reason``), in that order; the values are
+    what :meth:`Payment._of_checked` takes.
+    """
+    if type(payment_id) is not PaymentId:
+        raise InvalidType(f"must be a PaymentId, not {type_name(payment_id)}", path="$.payment_id")
+    money = same_currency(positive_money(amount, "$.amount"), currency, "$.amount")
+    checked_method = None if method is None else _method(method)
+    return payment_id, money, checked_method, reason_code(reason, "$.reason")
+
+
+def payment_facts(
+    payments: Iterable[Payment],
+    fact: Callable[[datetime, str, str, str], TimelineEntry],
+    key: str,
+    of: str,
+) -> Iterator[TimelineEntry]:
+    """The timeline facts (``payment``, ``payment_failed``) of an order's or a subscription's payments.
+
+    ``fact`` is the aggregate's fact maker, ``key`` its id (each fact's key is
+    ``{key}/payment/{payment id}``) and ``of`` how a summary names it (``"order o-1"``).
+    """
+    for payment in payments:
+        kind = "payment" if payment.succeeded else "payment_failed"
+        verb = "payment of" if payment.succeeded else "failed payment of"
+        yield fact(
+            payment.at,
+            kind,
+            f"{key}/payment/{payment.id}",
+            f"{verb} {payment.amount.rounded()} for {of}",
+        )

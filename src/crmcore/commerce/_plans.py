@@ -13,7 +13,6 @@ from crmcore._kernel._checks import (
     aware,
     category,
     clean_text,
-    enum_converter,
     items_of,
     optional_aware,
     positive_int,
@@ -24,7 +23,7 @@ from crmcore._kernel._fields import Checked
 from crmcore._kernel._ids import PaymentId, PlanId
 from crmcore._kernel._money import Money, money_at_least_zero
 from crmcore._kernel._time import Period, TimeUnit, to_period
-from crmcore.commerce._payments import Payment, PaymentMethod
+from crmcore.commerce._payments import Payment
 from crmcore.commerce._subscription_events import SUBSCRIPTION_STATUSES, SubscriptionStatus
 from crmcore.errors import InvalidType, ValidationError
 
@@ -231,10 +230,6 @@ def _sub_ended_at(value: object) -> datetime | None:
 
 def _sub_payments(value: object) -> tuple[Payment, ...]:
     return items_of(value, Payment, "$.payments", "a Payment", max_items=MAX_PAYMENTS)
-
-
-def _method(value: object) -> PaymentMethod:
-    return enum_converter(PaymentMethod, "$.method")(value)
 
 
 #: Most due dates one call may list, and most billing periods a fixed term may hold.

@@ -30,7 +30,6 @@ from crmcore._kernel._checks import (
     instance_of,
     limit,
     positive_int,
-    reason_code,
     reason_text,
     require_aware,
     tuple_of,
@@ -38,9 +37,15 @@ from crmcore._kernel._checks import (
 )
 from crmcore._kernel._events import EventDraft, EventMeta
 from crmcore._kernel._ids import CustomerId, PaymentId, StaffId, SubscriptionId, TeamId
-from crmcore._kernel._money import Money, positive_money, same_currency
+from crmcore._kernel._money import Money, same_currency
 from crmcore._kernel._timeline import TimelineEntry
-from crmcore.commerce._payments import Payment, PaymentMethod, PaymentOutcome
+from crmcore.commerce._payments import (
+    Payment,
+    PaymentMethod,
+    PaymentOutcome,
+    payment_facts,
+    payment_inputs,
+)
 from crmcore.commerce._plans import (
     _OUT_OF_RANGE,
     MAX_DUES,
@@ -51,7 +56,6 @@ from crmcore.commerce._plans import (
     _add,
     _estimate,
     _is_due_date,
-    _method,
     _pinned,
     _sub_cancel_reason,
     _sub_cancel_requested_at,
@@ -636,17 +640,7 @@ class Subscription(
                 ),
             )
         ]
-        for payment in self.payments:
-            kind = "payment" if payment.succeeded else "payment_failed"
-            verb = "payment of" if payment.succeeded else "failed payment of"
-            facts.append(
-                self._fact(
-                    payment.at,
-                    kind,
-                    f"{sid}/payment/{payment.id}",
-                    f"{verb} {payment.amount.rounded()} for subscription {sid}",
-                )
-            )
+        facts.extend(payment_facts(self.payments, self._fact, sid, f"subscription {sid}"))
         if self.cancel_requested_at is not None:
             facts.append(
                 self._fact(
@@ -751,27 +745,24 @@ class Subscription(
                 return candidate
             number += 1
 
-    def _payment(
+    def _pay(
         self,
         payment_id: object,
         amount: object,
         *,
         at: object,
-        meta: Mapping[str, object],
+        meta: EventMeta,
         due_at: object,
         method: object,
         outcome: PaymentOutcome,
         reason: object = None,
-    ) -> tuple[Command, Payment]:
-        if type(payment_id) is not PaymentId:
-            raise InvalidType(
-                f"must be a PaymentId, not {type_name(payment_id)}", path="$.payment_id"
-            )
-        money = same_currency(positive_money(amount, "$.amount"), self.currency, "$.amount")
-        checked_method = None if method is None else _method(method)
-        code = reason_code(reason, "$.reason")
+    ) -> Subscription:
+        """Record a payment (or a failed attempt) of ``outcome``, then refresh as of its time."""
+        checked_id, money, checked_method, code = payment_inputs(
+            payment_id, amount, self.currency, method, reason
+        )
         command = self._begin(at, meta)
-        if any(p.id == payment_id for p in self.payments):
+        if any(p.id == checked_id for p in self.payments):
             raise ValidationError(
                 "must not repeat a payment of this subscription",
                 path="$.payment_id",
@@ -781,7 +772,7 @@ class Subscription(
             raise ValidationError("must equal the plan's fee", path="$.amount", code="amount")
         target = self._target_due(due_at)
         payment = Payment._of_checked(  # noqa: SLF001 - checked just above
-            id=payment_id,
+            id=checked_id,
             amount=money,
             at=command.at,
             outcome=outcome,
@@ -789,7 +780,12 @@ class Subscription(
             due_at=target,
             failure_reason=code,
         )
-        return command, payment
+        if outcome is PaymentOutcome.SUCCEEDED:
+            draft = SubscriptionPaymentRecorded.draft(payment=payment)
+        else:
+            draft = SubscriptionPaymentFailed.draft(payment=payment)
+        tried = self._record(command, draft, payments=(*self.payments, payment))
+        return tried.refresh(at=command.at, **meta)
 
     def record_payment(
         self,
@@ -815,7 +811,7 @@ class Subscription(
                 (``$.due_at``), the payment id was used already, ``at`` is
                 before the last change (``$.at``, ``time_backwards``), ...
         """
-        command, payment = self._payment(
+        return self._pay(
             payment_id,
             amount,
             at=at,
@@ -824,9 +820,6 @@ class Subscription(
             method=method,
             outcome=PaymentOutcome.SUCCEEDED,
         )
-        draft = SubscriptionPaymentRecorded.draft(payment=payment)
-        paid = self._record(command, draft, payments=(*self.payments, payment))
-        return paid.refresh(at=command.at, **meta)
 
     def record_failed_payment(
         self,
@@ -848,7 +841,7 @@ class Subscription(
             ValidationError: as for :meth:`record_payment`, or a ``reason``
                 that is not a snake_case code (``$.reason``).
         """
-        command, payment = self._payment(
+        return self._pay(
             payment_id,
             amount,
             at=at,
@@ -858,9 +851,20 @@ class Subscription(
             outcome=PaymentOutcome.FAILED,
             reason=reason,
         )
-        draft = SubscriptionPaymentFailed.draft(payment=payment)
-        tried = self._record(command, draft, payments=(*self.payments, payment))
-        return tried.refresh(at=command.at, **meta)
+
+    def _refreshed(
+        self, at: datetime, meta: EventMeta, wanted: SubscriptionStatus
+    ) -> tuple[Subscription, Command]:
+        """The subscription refreshed as of ``at``, and the command begun on it.
+
+        An ended subscription is refused as a move to ``wanted`` (``$.status``,
+        code ``transition``): a final status moves nowhere.
+        """
+        current = self.refresh(at=at, **meta)
+        command = current._begin(at, meta)  # noqa: SLF001 - the same class.
+        if current.status in _FINAL:
+            SUBSCRIPTION_STATUSES.check(current.status, wanted)
+        return current, command
 
     def cancel(
         self,
@@ -886,9 +890,7 @@ class Subscription(
         text = reason_text(reason, "$.reason")
         if not isinstance(immediately, bool):
             raise InvalidType(f"must be a bool, not {type_name(immediately)}", path="$.immediately")
-        current = self.refresh(at=at, **meta)
-        command = current._begin(at, meta)  # noqa: SLF001 - the same class.
-        SUBSCRIPTION_STATUSES.check(current.status, SubscriptionStatus.CANCELLED)
+        current, command = self._refreshed(at, meta, SubscriptionStatus.CANCELLED)
         if immediately:
             draft = SubscriptionCancelled.draft(immediately=True, ended_at=command.at)
             return current._record(  # noqa: SLF001 - the same class.
@@ -917,10 +919,7 @@ class Subscription(
             TransitionNotAllowed: the subscription has ended already (``$.status``).
             ValidationError: no cancellation is scheduled (``$.cancel_requested_at``).
         """
-        current = self.refresh(at=at, **meta)
-        command = current._begin(at, meta)  # noqa: SLF001 - the same class.
-        if current.status in _FINAL:
-            SUBSCRIPTION_STATUSES.check(current.status, SubscriptionStatus.ACTIVE)
+        current, command = self._refreshed(at, meta, SubscriptionStatus.ACTIVE)
         if current.cancel_requested_at is None:
             raise ValidationError(
                 "has no scheduled cancellation to withdraw",
@@ -944,10 +943,7 @@ class Subscription(
                 ``periods`` is not 1 or more.
         """
         count = positive_int(periods, "$.periods", maximum=MAX_DUES)
-        current = self.refresh(at=at, **meta)
-        command = current._begin(at, meta)  # noqa: SLF001 - the same class.
-        if current.status in _FINAL:
-            SUBSCRIPTION_STATUSES.check(current.status, SubscriptionStatus.ACTIVE)
+        current, command = self._refreshed(at, meta, SubscriptionStatus.ACTIVE)
         if current.term_periods is None:
             raise ValidationError(
                 "renews until cancelled; only a fixed term can be extended",

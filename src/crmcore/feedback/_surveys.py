@@ -34,7 +34,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from enum import StrEnum
-from typing import ClassVar, Final, Self, Unpack
+from typing import Any, ClassVar, Final, Self, Unpack
 
 import attrs
 
@@ -168,6 +168,7 @@ class SurveyResponse(
     """
 
     survey: ClassVar[SurveyKind]
+    #: The lowest and highest score of the survey's scale (set from ``survey``).
     min_score: ClassVar[int]
     max_score: ClassVar[int]
 
@@ -180,6 +181,11 @@ class SurveyResponse(
         default=None, validator=optional_typed_id(OrderId, "$.order_id")
     )
     comment: str | None = attrs.field(default=None, converter=_comment)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "survey" in cls.__dict__:
+            cls.min_score, cls.max_score = _SCALES[cls.survey]
 
     def _check(self) -> None:
         if not hasattr(type(self), "survey"):
@@ -290,8 +296,6 @@ class CsatResponse(SurveyResponse):
     """A customer-satisfaction answer, 1 (very unsatisfied) to 5 (very satisfied)."""
 
     survey: ClassVar[SurveyKind] = SurveyKind.CSAT
-    min_score: ClassVar[int] = _SCALES[SurveyKind.CSAT][0]
-    max_score: ClassVar[int] = _SCALES[SurveyKind.CSAT][1]
 
     @property
     def satisfied(self) -> bool:
@@ -304,8 +308,6 @@ class NpsResponse(SurveyResponse):
     """A net-promoter answer, 0 to 10: how likely the customer is to recommend the business."""
 
     survey: ClassVar[SurveyKind] = SurveyKind.NPS
-    min_score: ClassVar[int] = _SCALES[SurveyKind.NPS][0]
-    max_score: ClassVar[int] = _SCALES[SurveyKind.NPS][1]
 
     @property
     def category(self) -> NpsCategory:
@@ -323,8 +325,6 @@ class CesResponse(SurveyResponse):
     """A customer-effort answer, 1 (strongly disagree it was easy) to 7 (strongly agree)."""
 
     survey: ClassVar[SurveyKind] = SurveyKind.CES
-    min_score: ClassVar[int] = _SCALES[SurveyKind.CES][0]
-    max_score: ClassVar[int] = _SCALES[SurveyKind.CES][1]
 
 
 # -- scores of many answers --------------------------------------------------------------
