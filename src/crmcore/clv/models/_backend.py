@@ -400,21 +400,3 @@ def logistic(u: float) -> float:
         return 1.0 / (1.0 + math.exp(-u))
     e = math.exp(u)
     return e / (1.0 + e)
-
-
-class RfmHistoryModel:
-    """Mixin of the models that read ``(frequency, recency, T)`` histories (BG/NBD, Pareto/NBD)."""
-
-    __slots__ = ()
-
-    def _check_histories(self, histories: Histories, name: str = "T") -> None:
-        check_rfm_histories(histories, name)
-
-    def _histories(
-        self,
-        frequency: object,
-        recency: object,
-        T: object,  # noqa: N803 - the literature's name.
-        backend: object,
-    ) -> Histories:
-        return rfm_histories(frequency, recency, T, backend)

@@ -17,6 +17,9 @@ from crmcore.errors import CrmcoreError, InvalidType, ValidationError
 #: ``progress(iteration, negative_log_likelihood)``, called once per iteration.
 ProgressCallback = Callable[[int, float], object]
 
+#: A negative log-likelihood over log-parameters: its value and its gradient.
+Objective = Callable[[list[float]], tuple[float, list[float]]]
+
 
 class ModelError(CrmcoreError):
     """A statistical model could not do what was asked of it."""
@@ -143,7 +146,7 @@ class FitOutcome:
 
 def run_fit(
     names: Sequence[str],
-    objective: Callable[[list[float]], tuple[float, list[float]]],
+    objective: Objective,
     start: Sequence[float],
     *,
     rows: int,
@@ -201,9 +204,7 @@ def run_fit(
     )
 
 
-def _guard(
-    objective: Callable[[list[float]], tuple[float, list[float]]],
-) -> Callable[[list[float]], tuple[float, list[float]]]:
+def _guard(objective: Objective) -> Objective:
     """Points where the arithmetic fails are simply infeasible for the optimizer."""
 
     def run(x: list[float]) -> tuple[float, list[float]]:
@@ -219,7 +220,7 @@ def _guard(
 
 def _standard_errors(
     names: Sequence[str],
-    objective: Callable[[list[float]], tuple[float, list[float]]],
+    objective: Objective,
     log_values: list[float],
     values: list[float],
     found: Minimum,
@@ -283,6 +284,33 @@ class ModelBase:
         if self.params is not None:
             return list(self._values())
         return list(default)
+
+    def _fit(
+        self,
+        objective: Objective,
+        start: Sequence[float],
+        weights: Sequence[float],
+        *,
+        progress: ProgressCallback | None,
+        max_iterations: int,
+        require_convergence: bool,
+    ) -> Self:
+        """A fitted copy: ``objective`` minimized from ``start`` (see :func:`run_fit`).
+
+        ``weights`` are the customers of each distinct row the objective was
+        built on: their count and their sum go to :class:`FitDiagnostics`.
+        """
+        outcome = run_fit(
+            self._names,
+            objective,
+            start,
+            rows=len(weights),
+            customers=math.fsum(weights),
+            progress=progress,
+            max_iterations=max_iterations,
+            require_convergence=require_convergence,
+        )
+        return self._with_fit(outcome)
 
     def _with_fit(self, outcome: FitOutcome) -> Self:
         return attrs.evolve(

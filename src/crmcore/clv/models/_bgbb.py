@@ -18,19 +18,16 @@ from typing import ClassVar, Self, overload
 import attrs
 
 from crmcore.clv.models._backend import Backend, Column, Histories, load, replay
-from crmcore.clv.models._base import ModelBase, ProgressCallback, run_fit
+from crmcore.clv.models._base import ModelBase, ProgressCallback
 from crmcore.clv.models._data import (
     MAX_COUNT,
     Checker,
     DrawBudget,
     check_whole,
-    column,
-    compress,
     horizon,
-    require_nonempty,
-    same_length,
-    weights_column,
+    load_rows,
 )
+from crmcore.clv.models._forecast import Forecaster, increments
 from crmcore.clv.models._optimize import numeric_gradient
 from crmcore.clv.models._sim import simulation_horizons, simulation_seed, simulation_size
 from crmcore.clv.models._special import lbeta, logsumexp
@@ -134,7 +131,7 @@ class _Likelihood:
 
 
 @attrs.frozen(slots=True, kw_only=True)
-class BetaGeoBetaBinom(ModelBase):
+class BetaGeoBetaBinom(ModelBase, Forecaster):
     """The BG/BB model (Fader, Hardie & Shang 2010) for discrete opportunities.
 
     Histories are ``frequency`` (opportunities with a transaction), ``recency``
@@ -152,6 +149,7 @@ class BetaGeoBetaBinom(ModelBase):
     """
 
     _names: ClassVar[tuple[str, ...]] = ("alpha", "beta", "gamma", "delta")
+    _whole: ClassVar[bool] = True
 
     def fit(
         self,
@@ -178,28 +176,16 @@ class BetaGeoBetaBinom(ModelBase):
             max_iterations: BFGS iterations allowed.
             require_convergence: raise :class:`ConvergenceError` unless converged.
         """
-        x = column(frequency, "frequency")
-        t_x = column(recency, "recency")
-        n = column(periods, "periods")
-        size = same_length("frequency", [("frequency", x), ("recency", t_x), ("periods", n)])
-        require_nonempty("frequency", size)
-        checker = Checker()
-        for i in range(size):
-            if _check_row(checker, i, x[i], t_x[i], n[i]):
-                break
-        checker.raise_if_any()
-        rows, w = compress(zip(x, t_x, n, strict=True), weights_column(weights, size))
-        outcome = run_fit(
-            self._names,
+        arguments = [("frequency", frequency), ("recency", recency), ("periods", periods)]
+        rows, w = load_rows(arguments, _check_row, weights)
+        return self._fit(
             _Likelihood(rows, w),
             self._start(initial_params, (1.0, 1.0, 1.0, 1.0)),
-            rows=len(rows),
-            customers=math.fsum(w),
+            w,
             progress=progress,
             max_iterations=max_iterations,
             require_convergence=require_convergence,
         )
-        return self._with_fit(outcome)
 
     def _log_likelihood(self, x: int, t_x: int, n: int) -> float:
         alive, died = _log_terms(self._values(), x, t_x, n)
@@ -267,7 +253,12 @@ class BetaGeoBetaBinom(ModelBase):
         return self._log_survival_sums(start, count)[-1]
 
     def _expected_column(self, histories: Histories, span: float) -> Column:
-        """Expected transactions in the next ``span`` opportunities of every base row (eq. 13)."""
+        """Expected transactions in the next ``span`` opportunities of every base row.
+
+        Fader, Hardie & Shang (2010), eq. (13), summed period by period:
+        ``B(alpha+x+1, beta+n-x)/B(alpha, beta) / L * sum_{i=1..t} B(gamma, delta+n+i)/B(gamma, delta)``,
+        which stays finite at ``gamma = 1``.
+        """
         alpha, beta, _, _ = self._values()
         lb_ab = lbeta(alpha, beta)
         count = int(span)
@@ -301,12 +292,9 @@ class BetaGeoBetaBinom(ModelBase):
             if sums is None:
                 sums = survival[n] = self._log_survival_sums(n, count)
             head = lbeta(alpha + x + 1.0, beta + n - x) - lb_ab
-            total = previous = 0.0
-            for log_sum, factor in zip(sums, factors, strict=True):
-                current = _EXP(head + log_sum - log_likelihood)
-                total += (current - previous) * factor
-                previous = current
-            return total
+            return increments(
+                (_EXP(head + log_sum - log_likelihood) for log_sum in sums), factors, 0.0
+            )
 
         return self._per_history(histories, value)
 
@@ -333,11 +321,9 @@ class BetaGeoBetaBinom(ModelBase):
     ) -> float | list[float]:
         """Probability of being alive at the next opportunity, ``periods + 1``.
 
-        Fader, Hardie & Shang (2010), eq. (11). ``backend`` chooses pure Python
-        or numpy (see :func:`crmcore.clv.predict`).
+        ``backend`` chooses pure Python or numpy (see :func:`crmcore.clv.predict`).
         """
-        histories = self._histories(frequency, recency, periods, backend)
-        return histories.result(self._alive_column(histories))
+        return self._alive(frequency, recency, periods, backend)
 
     @overload
     def expected_purchases(
@@ -368,22 +354,11 @@ class BetaGeoBetaBinom(ModelBase):
         *,
         backend: Backend = "auto",
     ) -> float | list[float]:
-        """Expected transactions in the next ``t`` opportunities, given the history.
+        """Expected transactions in the next ``t`` opportunities, given the history."""
+        return self._expected(t, frequency, recency, periods, backend)
 
-        Fader, Hardie & Shang (2010), eq. (13), summed period by period:
-        ``B(alpha+x+1, beta+n-x)/B(alpha, beta) / L * sum_{i=1..t} B(gamma, delta+n+i)/B(gamma, delta)``,
-        which stays finite at ``gamma = 1``.
-        """
-        span = int(horizon(t, whole=True))
-        histories = self._histories(frequency, recency, periods, backend)
-        return histories.result(self._expected_column(histories, span))
-
-    @overload
-    def expected_purchases_new(self, t: float) -> float: ...
-    @overload
-    def expected_purchases_new(self, t: Iterable[float]) -> list[float]: ...
-    def expected_purchases_new(self, t: float | Iterable[float]) -> float | list[float]:
-        """Expected transactions of a new customer in the first ``t`` opportunities.
+    def _new_customer(self) -> Callable[[float], float]:
+        """Expected transactions of a new customer in the first ``span`` opportunities.
 
         Fader, Hardie & Shang (2010), eq. (9), as ``alpha/(alpha+beta) sum_i B(gamma, delta+i)/B(gamma, delta)``.
         """
@@ -392,9 +367,7 @@ class BetaGeoBetaBinom(ModelBase):
         def one(span: float) -> float:
             return alpha / (alpha + beta) * _EXP(self._log_survival_sum(0, int(span)))
 
-        if isinstance(t, Iterable):
-            return [one(horizon(v, f"t[{i}]", whole=True)) for i, v in enumerate(t)]
-        return one(horizon(t, whole=True))
+        return one
 
     def probability_of_purchases(self, n: int, t: int) -> float:
         """Probability of exactly ``n`` transactions in the first ``t`` opportunities.

@@ -14,21 +14,15 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any, ClassVar, Self, overload
+from collections.abc import Callable, Sequence
+from typing import Any, ClassVar
 
 import attrs
 
-from crmcore.clv.models._backend import (
-    Backend,
-    Column,
-    Histories,
-    RfmHistoryModel,
-    logistic,
-)
-from crmcore.clv.models._base import ModelBase, ProgressCallback, run_fit
-from crmcore.clv.models._data import DrawBudget, horizon, load_rfm
-from crmcore.clv.models._sim import simulation_horizons, simulation_seed, simulation_size
+from crmcore.clv.models._backend import Column, Histories, logistic
+from crmcore.clv.models._base import Objective
+from crmcore.clv.models._data import DrawBudget, horizon
+from crmcore.clv.models._forecast import RfmModel, SimulatedCustomer, increments
 from crmcore.clv.models._special import digamma, lbeta, log_phi
 from crmcore.clv.models._vector import log_phi_many, quiet
 
@@ -199,68 +193,22 @@ def _alive_many(  # noqa: PLR0917 - the parameters, the shift and the three colu
 
 
 @attrs.frozen(slots=True, kw_only=True)
-class _BetaGeoFamily(ModelBase, RfmHistoryModel):
+class _BetaGeoFamily(RfmModel):
     _names: ClassVar[tuple[str, ...]] = ("r", "alpha", "a", "b")
     _shift: ClassVar[int] = 0
 
-    def fit(
-        self,
-        frequency: Iterable[float],
-        recency: Iterable[float],
-        T: Iterable[float],  # noqa: N803 - the literature's name.
-        *,
-        weights: Iterable[float] | None = None,
-        initial_params: Mapping[str, float] | None = None,
-        progress: ProgressCallback | None = None,
-        max_iterations: int = 500,
-        require_convergence: bool = True,
-    ) -> Self:
-        """Fit by maximum likelihood and return a new, fitted model.
+    def _objective(self, rows: Sequence[tuple[float, ...]], weights: Sequence[float]) -> Objective:
+        return _Likelihood(rows, weights, self._shift)
 
-        Identical histories are collapsed first, so the cost grows with the
-        number of distinct ``(frequency, recency, T)`` rows, not customers.
-
-        Args:
-            frequency: repeat purchases of each customer (whole numbers).
-            recency: time of each customer's last repeat purchase, measured from
-                the first purchase (0 when frequency is 0).
-            T: each customer's age: time from the first purchase to the end of
-                observation, in the same period unit.
-            weights: how many customers each row stands for (compressed input,
-                such as the result of a GROUP BY); default one each.
-            initial_params: where the search starts; default this model's
-                parameters if it has some, else a data-scaled guess.
-            progress: called as ``progress(iteration, negative_log_likelihood)``.
-            max_iterations: BFGS iterations allowed.
-            require_convergence: raise :class:`ConvergenceError` if the fit does
-                not converge (default); with False the model comes back with
-                ``diagnostics.converged`` False instead.
-
-        Returns:
-            A model of the same class with ``params``, ``log_likelihood`` (the
-            total over all customers), ``diagnostics`` and ``standard_errors``.
-
-        Raises:
-            ValidationError: bad data, naming the argument and index.
-            ConvergenceError: the optimizer did not converge.
-        """
-        rows, w = load_rfm(frequency, recency, T, weights)
-        mean_t = math.fsum(row[2] * wi for row, wi in zip(rows, w, strict=True)) / math.fsum(w)
-        start = self._start(initial_params, (1.0, max(mean_t / 10.0, 1e-3), 1.0, 3.0))
-        outcome = run_fit(
-            self._names,
-            _Likelihood(rows, w, self._shift),
-            start,
-            rows=len(rows),
-            customers=math.fsum(w),
-            progress=progress,
-            max_iterations=max_iterations,
-            require_convergence=require_convergence,
-        )
-        return self._with_fit(outcome)
+    def _guess(self, mean_age: float) -> tuple[float, ...]:
+        return (1.0, max(mean_age / 10.0, 1e-3), 1.0, 3.0)
 
     def _alive_column(self, histories: Histories) -> Column:
-        """P(alive) of every base row (Fader, Hardie & Lee 2008, eq. 2)."""
+        """P(alive) of every base row.
+
+        Fader, Hardie & Lee (2008), "Computing P(alive) Using the BG/NBD Model",
+        eq. (2); Batislam et al. (2007) for MBG/NBD.
+        """
         r, alpha, a, b = self._values()
         m = self._shift
         np = histories.np
@@ -309,7 +257,13 @@ class _BetaGeoFamily(ModelBase, RfmHistoryModel):
         return columns, index
 
     def _expected_column(self, histories: Histories, span: float) -> Column:
-        """Expected purchases in ``(T, T + span]`` of every base row."""
+        """Expected purchases in ``(T, T + span]`` of every base row.
+
+        Fader, Hardie & Lee (2005), eq. (10) (Batislam et al. 2007 for MBG/NBD):
+        ``P(alive) * E[(1 - (1 + t p/(alpha+T))^-(r+x)) / p]`` under the posterior
+        ``p ~ Beta(a, b + x + m)``, evaluated without the removable singularity
+        of the published closed form at ``a = 1``.
+        """
         np = histories.np
         rows = len(histories.columns[0])
         if span == 0:
@@ -331,104 +285,13 @@ class _BetaGeoFamily(ModelBase, RfmHistoryModel):
         alive = self._alive_column(histories)
         np = histories.np
         if np is None:
-            sums = [0.0] * len(columns[0])
-            previous = sums
-            for values, factor in zip(columns, factors, strict=True):
-                sums = [
-                    s + (g - p) * factor for s, g, p in zip(sums, values, previous, strict=True)
-                ]
-                previous = values
+            sums = [increments(g, factors, 0.0) for g in zip(*columns, strict=True)]
             return [p * v for p, v in zip(alive, histories.expand(sums, index), strict=True)]
-        total = np.zeros(len(columns[0]))
-        previous = total
-        for values, factor in zip(columns, factors, strict=True):
-            total = total + (values - previous) * factor
-            previous = values
+        total = increments(columns, factors, np.zeros(len(columns[0])))
         return alive * histories.expand(total, index)
 
-    @overload
-    def probability_alive(
-        self,
-        frequency: float,
-        recency: float,
-        T: float,  # noqa: N803
-        *,
-        backend: Backend = "auto",
-    ) -> float: ...
-    @overload
-    def probability_alive(
-        self,
-        frequency: Iterable[float],
-        recency: Iterable[float] | float,
-        T: Iterable[float] | float,  # noqa: N803
-        *,
-        backend: Backend = "auto",
-    ) -> list[float]: ...
-    def probability_alive(
-        self,
-        frequency: float | Iterable[float],
-        recency: float | Iterable[float],
-        T: float | Iterable[float],  # noqa: N803 - the literature's name.
-        *,
-        backend: Backend = "auto",
-    ) -> float | list[float]:
-        """Probability that a customer with this history is still alive at ``T``.
-
-        Fader, Hardie & Lee (2008), "Computing P(alive) Using the BG/NBD Model",
-        eq. (2); Batislam et al. (2007) for MBG/NBD. Numbers give a number;
-        sequences (arrays, Series) give a list, with numbers broadcast.
-        ``backend`` chooses pure Python or numpy (see :func:`crmcore.clv.predict`).
-        """
-        histories = self._histories(frequency, recency, T, backend)
-        return histories.result(self._alive_column(histories))
-
-    @overload
-    def expected_purchases(
-        self,
-        t: float,
-        frequency: float,
-        recency: float,
-        T: float,  # noqa: N803
-        *,
-        backend: Backend = "auto",
-    ) -> float: ...
-    @overload
-    def expected_purchases(
-        self,
-        t: float,
-        frequency: Iterable[float],
-        recency: Iterable[float] | float,
-        T: Iterable[float] | float,  # noqa: N803
-        *,
-        backend: Backend = "auto",
-    ) -> list[float]: ...
-    def expected_purchases(
-        self,
-        t: float,
-        frequency: float | Iterable[float],
-        recency: float | Iterable[float],
-        T: float | Iterable[float],  # noqa: N803 - the literature's name.
-        *,
-        backend: Backend = "auto",
-    ) -> float | list[float]:
-        """Expected purchases in ``(T, T + t]`` given each customer's history.
-
-        Fader, Hardie & Lee (2005), eq. (10) (Batislam et al. 2007 for MBG/NBD):
-        ``P(alive) * E[(1 - (1 + t p/(alpha+T))^-(r+x)) / p]`` under the posterior
-        ``p ~ Beta(a, b + x + m)``, evaluated without the removable singularity
-        of the published closed form at ``a = 1``. Each distinct history is
-        computed once.
-        """
-        span = horizon(t)
-        histories = self._histories(frequency, recency, T, backend)
-        return histories.result(self._expected_column(histories, span))
-
-    @overload
-    def expected_purchases_new(self, t: float) -> float: ...
-    @overload
-    def expected_purchases_new(self, t: Iterable[float]) -> list[float]: ...
-    def expected_purchases_new(self, t: float | Iterable[float]) -> float | list[float]:
-        """Expected repeat purchases of a new customer in ``(0, t]``.
+    def _new_customer(self) -> Callable[[float], float]:
+        """Expected repeat purchases of a new customer in ``(0, span]``.
 
         Fader, Hardie & Lee (2005), eq. (7); for MBG/NBD the same with the
         drop-out chance at time zero, ``b/(a+b) E[...]`` under ``Beta(a, b+1)``.
@@ -442,9 +305,7 @@ class _BetaGeoFamily(ModelBase, RfmHistoryModel):
                 return 0.0
             return factor * _EXP(log_phi(r, a, b + m, span / alpha))
 
-        if isinstance(t, Iterable):
-            return [one(horizon(v, f"t[{i}]")) for i, v in enumerate(t)]
-        return one(horizon(t))
+        return one
 
     def probability_of_purchases(self, n: int, t: float) -> float:
         """Probability that a new customer makes exactly ``n`` repeat purchases in ``(0, t]``.
@@ -474,36 +335,20 @@ class _BetaGeoFamily(ModelBase, RfmHistoryModel):
         second = _EXP(lbeta(a + 1.0, b + k + m - 1.0) - lb_ab) * tail
         return min(1.0, first + second)
 
-    def simulate(
-        self,
-        n_customers: int,
-        T: float | Iterable[float],  # noqa: N803 - the literature's name.
-        *,
-        seed: int,
-    ) -> dict[str, list[float]]:
-        """Simulate customers from the model, reproducibly.
+    def _simulated_customer(self) -> SimulatedCustomer:
+        """One customer's ``(frequency, recency)`` up to an age: the BG/NBD story.
 
-        Args:
-            n_customers: how many customers.
-            T: each customer's age at the end of observation: one number for
-                all, or one per customer.
-            seed: seed of the ``random.Random`` generator used.
-
-        Returns:
-            Columns ``frequency``, ``recency`` and ``T``, ready for :meth:`fit`.
-            The cost grows with the number of purchases simulated.
+        Buys at a gamma-distributed rate and drops out with a beta-distributed
+        chance after each purchase (MBG/NBD: also at time zero).
         """
-        size = simulation_size(n_customers)
-        ages = simulation_horizons(T, size)
-        rng = random.Random(simulation_seed(seed))  # noqa: S311 - seeded simulation, not cryptography.
         r, alpha, a, b = self._values()
-        budget = DrawBudget()
-        out: dict[str, list[float]] = {"frequency": [], "recency": [], "T": []}
-        for age in ages:
+        shift = self._shift
+
+        def customer(rng: random.Random, budget: DrawBudget, age: float) -> tuple[int, float]:
             rate = rng.gammavariate(r, 1.0 / alpha)
             p = rng.betavariate(a, b)
             x, last, now = 0, 0.0, 0.0
-            alive = not (self._shift == 1 and rng.random() < p)
+            alive = not (shift == 1 and rng.random() < p)
             while alive and rate > 0:
                 budget.spend()
                 now += rng.expovariate(rate)
@@ -512,10 +357,9 @@ class _BetaGeoFamily(ModelBase, RfmHistoryModel):
                 x += 1
                 last = now
                 alive = rng.random() >= p
-            out["frequency"].append(float(x))
-            out["recency"].append(last)
-            out["T"].append(age)
-        return out
+            return x, last
+
+        return customer
 
 
 def _nb_upper_tail(pmf: Callable[[int], float], k: int, r: float, log_1q: float) -> float:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 import math
 import numbers
-from collections.abc import Iterable, Sequence, Sized
+from collections.abc import Callable, Iterable, Sequence, Sized
 from decimal import Decimal
 from typing import Any
 
@@ -259,6 +259,11 @@ def compress(
     return keys, [table[k] for k in keys]
 
 
+def weighted_mean(values: Iterable[float], weights: Sequence[float]) -> float:
+    """The mean of ``values`` with each counted ``weights`` times (a compressed column's mean)."""
+    return math.fsum(v * w for v, w in zip(values, weights, strict=True)) / math.fsum(weights)
+
+
 def broadcast(
     arguments: Sequence[tuple[str, object]],
 ) -> tuple[bool, list[list[float]]]:
@@ -290,18 +295,30 @@ def load_rfm(
     weights: object,
 ) -> tuple[list[tuple[float, ...]], list[float]]:
     """Checked, compressed (frequency, recency, T) rows with their weights."""
-    x = column(frequency, "frequency")
-    t_x = column(recency, "recency")
-    t = column(T, "T")
-    size = same_length("frequency", [("frequency", x), ("recency", t_x), ("T", t)])
-    require_nonempty("frequency", size)
+    return load_rows([("frequency", frequency), ("recency", recency), ("T", T)], check_rfm, weights)
+
+
+def load_rows(
+    arguments: Sequence[tuple[str, object]], check: Callable[..., bool], weights: object
+) -> tuple[list[tuple[float, ...]], list[float]]:
+    """Checked, compressed rows of the named columns, with their weights.
+
+    The columns are read in order, then their lengths compared (errors name
+    the first column), then each row checked in order by
+    ``check(checker, index, *row)``, which returns True to stop at a problem.
+    """
+    columns = [(name, column(values, name)) for name, values in arguments]
+    first = columns[0][0]
+    size = same_length(first, columns)
+    require_nonempty(first, size)
+    values = [items for _, items in columns]
     checker = Checker()
-    for index in range(size):
-        if check_rfm(checker, index, x[index], t_x[index], t[index]):
+    for index, row in enumerate(zip(*values, strict=True)):
+        if check(checker, index, *row):
             break
     checker.raise_if_any()
     w = weights_column(weights, size)
-    return compress(zip(x, t_x, t, strict=True), w)
+    return compress(zip(*values, strict=True), w)
 
 
 def rfm_arguments(

@@ -17,17 +17,15 @@ from typing import ClassVar, Self, overload
 import attrs
 
 from crmcore.clv.models._backend import Backend, Column, Histories, load, replay
-from crmcore.clv.models._base import ModelBase, ProgressCallback, run_fit
+from crmcore.clv.models._base import ModelBase, ProgressCallback
 from crmcore.clv.models._data import (
     MAX_SIMULATED_DRAWS,
     Checker,
     DrawBudget,
     check_whole,
     column,
-    compress,
-    require_nonempty,
-    same_length,
-    weights_column,
+    load_rows,
+    weighted_mean,
 )
 from crmcore.clv.models._sim import simulation_seed
 from crmcore.clv.models._special import digamma
@@ -114,38 +112,25 @@ class GammaGamma(ModelBase):
         whole summary table can be passed as it is); every other row needs a
         positive ``monetary_value``, the mean value of its repeat transactions.
         """
-        x = column(frequency, "frequency")
-        m = column(monetary_value, "monetary_value")
-        size = same_length("frequency", [("frequency", x), ("monetary_value", m)])
-        require_nonempty("frequency", size)
-        checker = Checker()
-        for i in range(size):
-            if _check(checker, i, x[i], m[i]):
-                break
-        checker.raise_if_any()
-        w = weights_column(weights, size)
-        rows, counts = compress(
-            ((a, b) for a, b in zip(x, m, strict=True)),
-            (wi if a > 0 else 0.0 for a, wi in zip(x, w, strict=True)),
-        )
+        arguments = [("frequency", frequency), ("monetary_value", monetary_value)]
+        table, customers = load_rows(arguments, _check, weights)
+        repeat = [i for i, row in enumerate(table) if row[0] > 0]
+        rows, counts = [table[i] for i in repeat], [customers[i] for i in repeat]
         if not rows:
             raise ValidationError(
                 "must hold at least one customer with repeat purchases",
                 path="$.frequency",
                 code="empty",
             )
-        mean = math.fsum(r[1] * c for r, c in zip(rows, counts, strict=True)) / math.fsum(counts)
-        outcome = run_fit(
-            self._names,
+        mean = weighted_mean((r[1] for r in rows), counts)
+        return self._fit(
             _Likelihood(rows, counts),
             self._start(initial_params, (1.0, 2.0, mean)),
-            rows=len(rows),
-            customers=math.fsum(counts),
+            counts,
             progress=progress,
             max_iterations=max_iterations,
             require_convergence=require_convergence,
         )
-        return self._with_fit(outcome)
 
     @overload
     def expected_average_spend(

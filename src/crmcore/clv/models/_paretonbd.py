@@ -10,21 +10,16 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, ClassVar, Self, overload
+from collections.abc import Callable, Sequence
+from typing import Any, ClassVar
 
 import attrs
 
-from crmcore.clv.models._backend import (
-    Backend,
-    Column,
-    Histories,
-    RfmHistoryModel,
-)
-from crmcore.clv.models._base import ModelBase, ProgressCallback, run_fit
-from crmcore.clv.models._data import DrawBudget, horizon, load_rfm
+from crmcore.clv.models._backend import Column, Histories
+from crmcore.clv.models._base import Objective
+from crmcore.clv.models._data import DrawBudget, horizon
+from crmcore.clv.models._forecast import RfmModel, SimulatedCustomer, increments
 from crmcore.clv.models._optimize import numeric_gradient
-from crmcore.clv.models._sim import simulation_horizons, simulation_seed, simulation_size
 from crmcore.clv.models._special import (
     SERIES_LIMIT,
     digamma,
@@ -263,11 +258,13 @@ def _alive_many(np: Any, params: Sequence[float], x: Any, t_x: Any, t: Any) -> A
 
 
 @attrs.frozen(slots=True, kw_only=True)
-class ParetoNBD(ModelBase, RfmHistoryModel):
+class ParetoNBD(RfmModel):
     """The Pareto/NBD model of repeat buying with unobserved defection.
 
-    Parameters ``r, alpha`` (gamma heterogeneity of purchase rates) and
-    ``s, beta`` (gamma heterogeneity of drop-out rates).
+    Schmittlein, Morrison & Colombo (1987); the expressions are those of Fader
+    & Hardie (2005), "A Note on Deriving the Pareto/NBD Model and Related
+    Expressions". Parameters ``r, alpha`` (gamma heterogeneity of purchase
+    rates) and ``s, beta`` (gamma heterogeneity of drop-out rates).
 
     Example:
         >>> from crmcore.clv import ParetoNBD
@@ -278,39 +275,12 @@ class ParetoNBD(ModelBase, RfmHistoryModel):
 
     _names: ClassVar[tuple[str, ...]] = ("r", "alpha", "s", "beta")
 
-    def fit(
-        self,
-        frequency: Iterable[float],
-        recency: Iterable[float],
-        T: Iterable[float],  # noqa: N803 - the literature's name.
-        *,
-        weights: Iterable[float] | None = None,
-        initial_params: Mapping[str, float] | None = None,
-        progress: ProgressCallback | None = None,
-        max_iterations: int = 500,
-        require_convergence: bool = True,
-    ) -> Self:
-        """Fit by maximum likelihood and return a new, fitted model.
+    def _objective(self, rows: Sequence[tuple[float, ...]], weights: Sequence[float]) -> Objective:
+        return _Likelihood(rows, weights)
 
-        The arguments are those of :meth:`BetaGeo.fit`: plain sequences, optional
-        ``weights`` for compressed data, a ``progress`` callback, and a
-        :class:`ConvergenceError` unless ``require_convergence=False``.
-        """
-        rows, w = load_rfm(frequency, recency, T, weights)
-        mean_t = math.fsum(row[2] * wi for row, wi in zip(rows, w, strict=True)) / math.fsum(w)
-        scale = max(mean_t / 4.0, 1e-3)
-        start = self._start(initial_params, (1.0, scale, 1.0, scale))
-        outcome = run_fit(
-            self._names,
-            _Likelihood(rows, w),
-            start,
-            rows=len(rows),
-            customers=math.fsum(w),
-            progress=progress,
-            max_iterations=max_iterations,
-            require_convergence=require_convergence,
-        )
-        return self._with_fit(outcome)
+    def _guess(self, mean_age: float) -> tuple[float, ...]:
+        scale = max(mean_age / 4.0, 1e-3)
+        return (1.0, scale, 1.0, scale)
 
     def _alive_distinct(self, histories: Histories) -> tuple[Column, Column | None]:
         """P(alive) of each distinct history (Fader & Hardie 2005, eq. 11), and the index."""
@@ -330,11 +300,20 @@ class ParetoNBD(ModelBase, RfmHistoryModel):
         return found
 
     def _alive_column(self, histories: Histories) -> Column:
-        """P(alive) of every base row."""
+        """P(alive) of every base row.
+
+        Fader & Hardie (2005), eq. (11): the first bracketed term of the
+        likelihood over the whole bracket.
+        """
         return histories.expand(*self._alive_distinct(histories))
 
     def _expected_column(self, histories: Histories, span: float) -> Column:
-        """Expected purchases in ``(T, T + span]`` of every base row (eq. 18)."""
+        """Expected purchases in ``(T, T + span]`` of every base row.
+
+        Fader & Hardie (2005), eq. (18):
+        ``P(alive) (r+x)(beta+T) / ((alpha+T)(s-1)) [1 - ((beta+T)/(beta+T+t))^(s-1)]``,
+        continuous at ``s = 1``.
+        """
         r, alpha, s, beta = self._values()
         alive, index = self._alive_distinct(histories)
         (x, _, age), _ = histories.distinct()
@@ -366,12 +345,11 @@ class ParetoNBD(ModelBase, RfmHistoryModel):
             for ti in age:
                 if ti not in sums:
                     bt = beta + ti
-                    total = previous = 0.0
-                    for k, factor in enumerate(factors, start=1):
-                        flow = -expm1_ratio(s - 1.0, _LOG(bt) - _LOG(bt + k))
-                        total += (flow - previous) * factor
-                        previous = flow
-                    sums[ti] = total
+                    flows = (
+                        -expm1_ratio(s - 1.0, _LOG(bt) - _LOG(bt + k))
+                        for k in range(1, len(factors) + 1)
+                    )
+                    sums[ti] = increments(flows, factors, 0.0)
             values = [
                 p * (r + xi) * (beta + ti) / (alpha + ti) * sums[ti]
                 for p, xi, ti in zip(alive, x, age, strict=True)
@@ -379,94 +357,15 @@ class ParetoNBD(ModelBase, RfmHistoryModel):
             return histories.expand(values, index)
         with quiet(np):
             bt = beta + age
-            total = np.zeros(len(age))
-            previous = total
-            for k, factor in enumerate(factors, start=1):
-                flow = -vector_expm1_ratio(np, s - 1.0, np.log(bt) - np.log(bt + k))
-                total = total + (flow - previous) * factor
-                previous = flow
+            flows = (
+                -vector_expm1_ratio(np, s - 1.0, np.log(bt) - np.log(bt + k))
+                for k in range(1, len(factors) + 1)
+            )
+            total = increments(flows, factors, np.zeros(len(age)))
             return histories.expand(alive * (r + x) * bt / (alpha + age) * total, index)
 
-    @overload
-    def probability_alive(
-        self,
-        frequency: float,
-        recency: float,
-        T: float,  # noqa: N803
-        *,
-        backend: Backend = "auto",
-    ) -> float: ...
-    @overload
-    def probability_alive(
-        self,
-        frequency: Iterable[float],
-        recency: Iterable[float] | float,
-        T: Iterable[float] | float,  # noqa: N803
-        *,
-        backend: Backend = "auto",
-    ) -> list[float]: ...
-    def probability_alive(
-        self,
-        frequency: float | Iterable[float],
-        recency: float | Iterable[float],
-        T: float | Iterable[float],  # noqa: N803 - the literature's name.
-        *,
-        backend: Backend = "auto",
-    ) -> float | list[float]:
-        """Probability that a customer with this history is alive at ``T``.
-
-        Fader & Hardie (2005), eq. (11): the first bracketed term of the
-        likelihood over the whole bracket. ``backend`` chooses pure Python or
-        numpy (see :func:`crmcore.clv.predict`).
-        """
-        histories = self._histories(frequency, recency, T, backend)
-        return histories.result(self._alive_column(histories))
-
-    @overload
-    def expected_purchases(
-        self,
-        t: float,
-        frequency: float,
-        recency: float,
-        T: float,  # noqa: N803
-        *,
-        backend: Backend = "auto",
-    ) -> float: ...
-    @overload
-    def expected_purchases(
-        self,
-        t: float,
-        frequency: Iterable[float],
-        recency: Iterable[float] | float,
-        T: Iterable[float] | float,  # noqa: N803
-        *,
-        backend: Backend = "auto",
-    ) -> list[float]: ...
-    def expected_purchases(
-        self,
-        t: float,
-        frequency: float | Iterable[float],
-        recency: float | Iterable[float],
-        T: float | Iterable[float],  # noqa: N803 - the literature's name.
-        *,
-        backend: Backend = "auto",
-    ) -> float | list[float]:
-        """Expected purchases in ``(T, T + t]`` given each customer's history.
-
-        Fader & Hardie (2005), eq. (18):
-        ``P(alive) (r+x)(beta+T) / ((alpha+T)(s-1)) [1 - ((beta+T)/(beta+T+t))^(s-1)]``,
-        continuous at ``s = 1``.
-        """
-        span = horizon(t)
-        histories = self._histories(frequency, recency, T, backend)
-        return histories.result(self._expected_column(histories, span))
-
-    @overload
-    def expected_purchases_new(self, t: float) -> float: ...
-    @overload
-    def expected_purchases_new(self, t: Iterable[float]) -> list[float]: ...
-    def expected_purchases_new(self, t: float | Iterable[float]) -> float | list[float]:
-        """Expected purchases of a new customer in ``(0, t]``.
+    def _new_customer(self) -> Callable[[float], float]:
+        """Expected purchases of a new customer in ``(0, span]``.
 
         Fader & Hardie (2005), eq. (17): ``r beta / (alpha (s-1)) [1 - (beta/(beta+t))^(s-1)]``.
         """
@@ -477,9 +376,7 @@ class ParetoNBD(ModelBase, RfmHistoryModel):
                 0.0, r * beta / alpha * -expm1_ratio(s - 1.0, _LOG(beta) - _LOG(beta + span))
             )
 
-        if isinstance(t, Iterable):
-            return [one(horizon(v, f"t[{i}]")) for i, v in enumerate(t)]
-        return one(horizon(t))
+        return one
 
     def probability_of_purchases(self, n: int, t: float) -> float:
         """Probability that a new customer makes exactly ``n`` purchases in ``(0, t]``.
@@ -527,21 +424,15 @@ class ParetoNBD(ModelBase, RfmHistoryModel):
         )
         return min(1.0, _EXP(logaddexp(alive, died)))
 
-    def simulate(
-        self,
-        n_customers: int,
-        T: float | Iterable[float],  # noqa: N803 - the literature's name.
-        *,
-        seed: int,
-    ) -> dict[str, list[float]]:
-        """Simulate customers from the model, reproducibly (see :meth:`BetaGeo.simulate`)."""
-        size = simulation_size(n_customers)
-        ages = simulation_horizons(T, size)
-        rng = random.Random(simulation_seed(seed))  # noqa: S311 - seeded simulation, not cryptography.
+    def _simulated_customer(self) -> SimulatedCustomer:
+        """One customer's ``(frequency, recency)`` up to an age: the Pareto/NBD story.
+
+        Buys at a gamma-distributed rate until an exponential lifetime with a
+        gamma-distributed rate ends.
+        """
         r, alpha, s, beta = self._values()
-        budget = DrawBudget()
-        out: dict[str, list[float]] = {"frequency": [], "recency": [], "T": []}
-        for age in ages:
+
+        def customer(rng: random.Random, budget: DrawBudget, age: float) -> tuple[int, float]:
             rate = rng.gammavariate(r, 1.0 / alpha)
             death = rng.gammavariate(s, 1.0 / beta)
             end = min(age, rng.expovariate(death)) if death > 0 else age
@@ -553,7 +444,6 @@ class ParetoNBD(ModelBase, RfmHistoryModel):
                     break
                 x += 1
                 last = now
-            out["frequency"].append(float(x))
-            out["recency"].append(last)
-            out["T"].append(age)
-        return out
+            return x, last
+
+        return customer

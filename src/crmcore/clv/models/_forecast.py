@@ -1,0 +1,304 @@
+"""What the purchase models share around their own formulas: fit, predict, simulate.
+
+Each purchase model (BG/NBD, MBG/NBD, Pareto/NBD, BG/BB) keeps only its own
+formulas, each citing its source: P(alive), expected purchases and their
+discounted sum on a column of :class:`Histories` (``_alive_column``,
+``_expected_column``, ``_value_column``) and a new customer's expected
+purchases (``_new_customer``); the ``(frequency, recency, T)`` models also
+their likelihood, where a fit starts and one simulated customer
+(``_objective``, ``_guess``, ``_simulated_customer``). The methods here check
+the arguments, call those and shape the answer (a number for numbers, a list
+for sequences) the same way for every model.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, ClassVar, Self, overload
+
+import attrs
+
+from crmcore.clv.models._backend import (
+    Backend,
+    Column,
+    Histories,
+    check_rfm_histories,
+    rfm_histories,
+)
+from crmcore.clv.models._base import ModelBase, Objective, ProgressCallback
+from crmcore.clv.models._data import DrawBudget, horizon, load_rfm, weighted_mean
+from crmcore.clv.models._sim import simulation_horizons, simulation_seed, simulation_size
+
+#: Simulates one customer up to an age: ``customer(rng, budget, age) -> (frequency, recency)``.
+SimulatedCustomer = Callable[[random.Random, DrawBudget, float], tuple[int, float]]
+
+
+@overload
+def increments(values: Iterable[float], factors: Sequence[float], zero: float) -> float: ...
+@overload
+def increments(values: Iterable[Any], factors: Sequence[float], zero: Any) -> Any: ...
+def increments(values: Iterable[Any], factors: Sequence[float], zero: Any) -> Any:
+    """``sum_k (v_k - v_{k-1}) factors[k-1]`` with ``v_0 = zero``, over numbers or arrays.
+
+    ``values`` are cumulative forecasts ``E[X(1)], E[X(2)], ...``: the sum
+    weighs each period's own purchases by its factor (a discount).
+    """
+    total = previous = zero
+    for current, factor in zip(values, factors, strict=True):
+        total = total + (current - previous) * factor
+        previous = current
+    return total
+
+
+class Forecaster:
+    """Mixin of the purchase models: predictions from ``(frequency, recency, age)`` histories."""
+
+    __slots__ = ()
+
+    #: Horizons are whole numbers of opportunities (BG/BB), not spans of time.
+    _whole: ClassVar[bool] = False
+
+    def _histories(
+        self, frequency: object, recency: object, age: object, backend: object
+    ) -> Histories:
+        """Checked histories; ``age`` is ``T`` (BG/BB's ``periods``)."""
+        raise NotImplementedError
+
+    def _check_histories(self, histories: Histories, name: str) -> None:
+        """Check loaded histories; ``name`` is what errors call the third column."""
+        raise NotImplementedError
+
+    def _alive_column(self, histories: Histories) -> Column:
+        """P(alive) of every base row."""
+        raise NotImplementedError
+
+    def _expected_column(self, histories: Histories, span: float) -> Column:
+        """Expected purchases in the next ``span`` of every base row."""
+        raise NotImplementedError
+
+    def _value_column(self, histories: Histories, factors: Sequence[float]) -> Column:
+        """``sum_k (E[X(k)] - E[X(k-1)]) factors[k-1]`` of every base row."""
+        raise NotImplementedError
+
+    def _new_customer(self) -> Callable[[float], float]:
+        """Expected purchases of a new customer by horizon (the parameters read once, first)."""
+        raise NotImplementedError
+
+    def _alive(
+        self, frequency: object, recency: object, age: object, backend: object
+    ) -> float | list[float]:
+        histories = self._histories(frequency, recency, age, backend)
+        return histories.result(self._alive_column(histories))
+
+    def _expected(
+        self, t: object, frequency: object, recency: object, age: object, backend: object
+    ) -> float | list[float]:
+        span = horizon(t, whole=self._whole)
+        histories = self._histories(frequency, recency, age, backend)
+        return histories.result(self._expected_column(histories, span))
+
+    @overload
+    def expected_purchases_new(self, t: float) -> float: ...
+    @overload
+    def expected_purchases_new(self, t: Iterable[float]) -> list[float]: ...
+    def expected_purchases_new(self, t: float | Iterable[float]) -> float | list[float]:
+        """Expected repeat purchases of a new customer in ``(0, t]``.
+
+        For BG/BB, the transactions in the first ``t`` opportunities. A number
+        gives a number, a sequence a list. The formula is the model's own, from
+        the paper its class cites (each ``_new_customer`` names the equation).
+        """
+        one = self._new_customer()
+        if isinstance(t, Iterable):
+            return [one(horizon(v, f"t[{i}]", whole=self._whole)) for i, v in enumerate(t)]
+        return one(horizon(t, whole=self._whole))
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class RfmModel(ModelBase, Forecaster):
+    """The models of ``(frequency, recency, T)`` histories: BG/NBD, MBG/NBD, Pareto/NBD.
+
+    Each gives its likelihood (``_objective``) and where a fit starts
+    (``_guess``); fitting and predicting are the same for all of them.
+    """
+
+    def _objective(self, rows: Sequence[tuple[float, ...]], weights: Sequence[float]) -> Objective:
+        """The negative log-likelihood of compressed rows with their weights."""
+        raise NotImplementedError
+
+    def _guess(self, mean_age: float) -> tuple[float, ...]:
+        """Where a fit starts without ``initial_params``, scaled by the customers' mean ``T``."""
+        raise NotImplementedError
+
+    def _simulated_customer(self) -> SimulatedCustomer:
+        """The model's generative story for one customer (the parameters read once, first)."""
+        raise NotImplementedError
+
+    def fit(
+        self,
+        frequency: Iterable[float],
+        recency: Iterable[float],
+        T: Iterable[float],  # noqa: N803 - the literature's name.
+        *,
+        weights: Iterable[float] | None = None,
+        initial_params: Mapping[str, float] | None = None,
+        progress: ProgressCallback | None = None,
+        max_iterations: int = 500,
+        require_convergence: bool = True,
+    ) -> Self:
+        """Fit by maximum likelihood and return a new, fitted model.
+
+        Identical histories are collapsed first, so the cost grows with the
+        number of distinct ``(frequency, recency, T)`` rows, not customers.
+
+        Args:
+            frequency: repeat purchases of each customer (whole numbers).
+            recency: time of each customer's last repeat purchase, measured from
+                the first purchase (0 when frequency is 0).
+            T: each customer's age: time from the first purchase to the end of
+                observation, in the same period unit.
+            weights: how many customers each row stands for (compressed input,
+                such as the result of a GROUP BY); default one each.
+            initial_params: where the search starts; default this model's
+                parameters if it has some, else a data-scaled guess.
+            progress: called as ``progress(iteration, negative_log_likelihood)``.
+            max_iterations: BFGS iterations allowed.
+            require_convergence: raise :class:`ConvergenceError` if the fit does
+                not converge (default); with False the model comes back with
+                ``diagnostics.converged`` False instead.
+
+        Returns:
+            A model of the same class with ``params``, ``log_likelihood`` (the
+            total over all customers), ``diagnostics`` and ``standard_errors``.
+
+        Raises:
+            ValidationError: bad data, naming the argument and index.
+            ConvergenceError: the optimizer did not converge.
+        """
+        rows, w = load_rfm(frequency, recency, T, weights)
+        start = self._start(initial_params, self._guess(weighted_mean((row[2] for row in rows), w)))
+        return self._fit(
+            self._objective(rows, w),
+            start,
+            w,
+            progress=progress,
+            max_iterations=max_iterations,
+            require_convergence=require_convergence,
+        )
+
+    def _check_histories(self, histories: Histories, name: str = "T") -> None:
+        check_rfm_histories(histories, name)
+
+    def _histories(
+        self,
+        frequency: object,
+        recency: object,
+        T: object,  # noqa: N803 - the literature's name.
+        backend: object,
+    ) -> Histories:
+        return rfm_histories(frequency, recency, T, backend)
+
+    @overload
+    def probability_alive(
+        self,
+        frequency: float,
+        recency: float,
+        T: float,  # noqa: N803
+        *,
+        backend: Backend = "auto",
+    ) -> float: ...
+    @overload
+    def probability_alive(
+        self,
+        frequency: Iterable[float],
+        recency: Iterable[float] | float,
+        T: Iterable[float] | float,  # noqa: N803
+        *,
+        backend: Backend = "auto",
+    ) -> list[float]: ...
+    def probability_alive(
+        self,
+        frequency: float | Iterable[float],
+        recency: float | Iterable[float],
+        T: float | Iterable[float],  # noqa: N803 - the literature's name.
+        *,
+        backend: Backend = "auto",
+    ) -> float | list[float]:
+        """Probability that a customer with this history is still alive at ``T``.
+
+        Numbers give a number; sequences (arrays, Series) give a list, with
+        numbers broadcast. ``backend`` chooses pure Python or numpy (see
+        :func:`crmcore.clv.predict`). The formula is the model's own, from the
+        paper its class cites (each ``_alive_column`` names the equation).
+        """
+        return self._alive(frequency, recency, T, backend)
+
+    @overload
+    def expected_purchases(
+        self,
+        t: float,
+        frequency: float,
+        recency: float,
+        T: float,  # noqa: N803
+        *,
+        backend: Backend = "auto",
+    ) -> float: ...
+    @overload
+    def expected_purchases(
+        self,
+        t: float,
+        frequency: Iterable[float],
+        recency: Iterable[float] | float,
+        T: Iterable[float] | float,  # noqa: N803
+        *,
+        backend: Backend = "auto",
+    ) -> list[float]: ...
+    def expected_purchases(
+        self,
+        t: float,
+        frequency: float | Iterable[float],
+        recency: float | Iterable[float],
+        T: float | Iterable[float],  # noqa: N803 - the literature's name.
+        *,
+        backend: Backend = "auto",
+    ) -> float | list[float]:
+        """Expected purchases in ``(T, T + t]`` given each customer's history.
+
+        Each distinct history is computed once. The formula is the model's own,
+        from the paper its class cites (each ``_expected_column`` names the
+        equation).
+        """
+        return self._expected(t, frequency, recency, T, backend)
+
+    def simulate(
+        self,
+        n_customers: int,
+        T: float | Iterable[float],  # noqa: N803 - the literature's name.
+        *,
+        seed: int,
+    ) -> dict[str, list[float]]:
+        """Simulate customers from the model, reproducibly.
+
+        Args:
+            n_customers: how many customers.
+            T: each customer's age at the end of observation: one number for
+                all, or one per customer.
+            seed: seed of the ``random.Random`` generator used.
+
+        Returns:
+            Columns ``frequency``, ``recency`` and ``T``, ready for :meth:`fit`.
+            The cost grows with the number of purchases simulated.
+        """
+        size = simulation_size(n_customers)
+        ages = simulation_horizons(T, size)
+        rng = random.Random(simulation_seed(seed))  # noqa: S311 - seeded simulation, not cryptography.
+        customer = self._simulated_customer()
+        budget = DrawBudget()
+        out: dict[str, list[float]] = {"frequency": [], "recency": [], "T": []}
+        for age in ages:
+            x, last = customer(rng, budget, age)
+            out["frequency"].append(float(x))
+            out["recency"].append(last)
+            out["T"].append(age)
+        return out
