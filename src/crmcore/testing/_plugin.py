@@ -23,23 +23,11 @@ from typing import Any, Final
 
 from hypothesis import strategies as st
 
+from crmcore.testing._capabilities import CAPABILITY_PACKAGES
+
 #: The modules whose public types get strategies: the kernel's values and every capability.
 _WATCHED: Final = frozenset(
-    {
-        "crmcore._kernel._ids",
-        "crmcore._kernel._money",
-        "crmcore.customers",
-        "crmcore.interactions",
-        "crmcore.commerce",
-        "crmcore.service",
-        "crmcore.feedback",
-        "crmcore.loyalty",
-        "crmcore.sales",
-        "crmcore.parties",
-        "crmcore.teams",
-        "crmcore.lifecycle",
-        "crmcore.segmentation",
-    }
+    {"crmcore._kernel._ids", "crmcore._kernel._money", *CAPABILITY_PACKAGES}
 )
 #: Types with a strategy of their own, by class name (events and ids are found by their base).
 _NAMED: Final = frozenset(

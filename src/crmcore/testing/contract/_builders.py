@@ -121,6 +121,11 @@ _CASE_LINKS = tuple(CaseId(f"case-{n}") for n in range(3))
 _AGENTS = (StaffId("agent-1"), StaffId("agent-2"))
 
 
+def _other_agent(current: StaffId | None) -> StaffId:
+    """The agent to hand work held by ``current`` to: the second after the first, else the first."""
+    return _AGENTS[1] if current == _AGENTS[0] else _AGENTS[0]
+
+
 def _make_case(number: int, customer: int) -> Case:
     return Case.open(
         CaseId(f"case-{number:04d}"),
@@ -136,8 +141,7 @@ def _make_case(number: int, customer: int) -> Case:
 
 def _change_case(case: Case) -> Case:
     """Hand the case to the other agent and move it one status on."""
-    current = case.assignee
-    case = case.assign(_AGENTS[1] if current == _AGENTS[0] else _AGENTS[0], at=T0)
+    case = case.assign(_other_agent(case.assignee), at=T0)
     if case.first_responded_at is None:
         return case.respond(at=T0)
     moves = {
@@ -244,7 +248,7 @@ def _make_lead(number: int, customer: int) -> Lead:
 
 def _change_lead(lead: Lead) -> Lead:
     """Hand the lead to the other agent and move it one status on (a converted lead: only hand it)."""
-    lead = lead.assign(_AGENTS[1] if lead.owner == _AGENTS[0] else _AGENTS[0], at=T0)
+    lead = lead.assign(_other_agent(lead.owner), at=T0)
     moves = {
         LeadStatus.NEW: lambda: lead.contact(at=T0),
         LeadStatus.CONTACTED: lambda: lead.qualify(at=T0),
@@ -271,7 +275,7 @@ def _make_opportunity(number: int, customer: int) -> Opportunity:
 
 def _change_opportunity(deal: Opportunity) -> Opportunity:
     """Hand the deal to the other agent and move it on: next open stage, lost, reopened."""
-    deal = deal.assign(_AGENTS[1] if deal.owner == _AGENTS[0] else _AGENTS[0], at=T0)
+    deal = deal.assign(_other_agent(deal.owner), at=T0)
     if deal.is_lost:
         return deal.reopen(STANDARD_PIPELINE, at=T0)
     codes = [stage.code for stage in STANDARD_PIPELINE.open_stages]

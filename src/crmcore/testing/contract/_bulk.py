@@ -7,11 +7,12 @@ from collections.abc import Callable
 
 from crmcore._kernel._events import DomainEvent
 from crmcore.customers import CustomerTagAdded
-from crmcore.errors import ConcurrencyConflict, NotFound
+from crmcore.errors import NotFound
 from crmcore.repository import UnitOfWork
 from crmcore.testing.contract._kinds import AGGREGATE_REPOSITORIES
 from crmcore.testing.contract._support import (
     T0,
+    _commit_a_stale_save,
     _customer_id,
     _drain,
     _equal,
@@ -119,13 +120,7 @@ class BulkContract(ABC):
         with uow:
             uow.customers.add(_make_customer(2))
             uow.rollback()
-            ana = uow.customers.get(_customer_id(1))
-            with other:
-                other.customers.save(other.customers.get(_customer_id(1)).add_tag("x", at=T0))
-                other.commit()
-            uow.customers.save(ana.add_tag("late", at=T0))
-            with _raises(ConcurrencyConflict):
-                uow.commit()
+            _commit_a_stale_save(uow, other, "late", other_tag="x")
             uow.customers.add(_make_customer(3))  # left uncommitted: rolled back
         _equal([], batches, "batches handed over")
         _equal(["customer:c-0001#2"], self._pending(), "only the other unit's event waits")

@@ -2,29 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, Final
 
 import attrs
 from hypothesis import strategies as st
 
 from crmcore._kernel._ids import Identifier
-from crmcore.commerce import (
-    OrderId,
-    SubscriptionId,
-)
 from crmcore.customers import Customer, PersonName
-from crmcore.feedback import (
-    FeedbackId,
-    ReviewId,
-)
-from crmcore.interactions import InteractionId
-from crmcore.loyalty import LoyaltyAccountId
-from crmcore.parties import RelationshipId
 from crmcore.repository import UnitOfWork
-from crmcore.sales import LeadId, OpportunityId
-from crmcore.service import CaseId
-from crmcore.teams import StaffId, StaffMember, TeamId
+from crmcore.teams import StaffMember
 from crmcore.testing.contract._builders import (
     _answer_review,
     _change_case,
@@ -51,7 +38,7 @@ from crmcore.testing.contract._builders import (
     _make_team,
     _unchanged,
 )
-from crmcore.testing.contract._support import T0
+from crmcore.testing.contract._support import T0, _drain
 from crmcore.testing.strategies import (
     cases,
     interactions,
@@ -191,86 +178,73 @@ _MAKERS: Final[dict[str, _Maker]] = {
     "teams": (_make_team, _change_team, teams),
 }
 
-#: Each repository's id type, its ids' prefix, and its secondary lookups besides
-#: ``for_customer`` as ``method=attribute`` pairs (see :func:`_finder`).
-_KEYS: Final[dict[str, tuple[Callable[[str], Identifier], str, str]]] = {
-    "orders": (OrderId, "o", "with_status=status"),
-    "subscriptions": (SubscriptionId, "s", "for_plan=plan.id with_status=status"),
-    "interactions": (InteractionId, "i", "for_case=case_id? for_opportunity=opportunity_id?"),
-    "cases": (CaseId, "case", "for_order=order_id? assigned_to=assignee? with_status=status"),
-    "reviews": (ReviewId, "r", "on_platform=platform"),
-    "surveys": (FeedbackId, "f", "for_case=case_id? for_order=order_id? of_survey=survey"),
-    "loyalty_accounts": (LoyaltyAccountId, "la", "for_program=program_id in_tier=tier"),
-    "leads": (LeadId, "lead", "with_status=status from_source=source assigned_to=owner?"),
-    "opportunities": (OpportunityId, "opp", "in_stage=stage owned_by=owner"),
+#: The secondary lookups besides ``for_customer`` of the repositories :func:`_plain_kind`
+#: describes, as ``method=attribute`` pairs (see :func:`_finder`).
+_LOOKUPS: Final[dict[str, str]] = {
+    "orders": "with_status=status",
+    "subscriptions": "for_plan=plan.id with_status=status",
+    "interactions": "for_case=case_id? for_opportunity=opportunity_id?",
+    "cases": "for_order=order_id? assigned_to=assignee? with_status=status",
+    "reviews": "on_platform=platform",
+    "surveys": "for_case=case_id? for_order=order_id? of_survey=survey",
+    "loyalty_accounts": "for_program=program_id in_tier=tier",
+    "leads": "with_status=status from_source=source assigned_to=owner?",
+    "opportunities": "in_stage=stage owned_by=owner",
 }
 
 #: A lead's ``customer_id`` records the customer it was converted into, not a reference.
 _NOT_REFERRING: Final = frozenset({"leads"})
 
 
-def _kind(name: str) -> _Kind:
-    """The kind of repository ``name``; ids are ``{prefix}-{number:04d}``."""
+def _kind(name: str, lookups: Iterable[_Lookup], **options: Any) -> _Kind:
+    """The kind of repository ``name``: its builders, ``lookups`` and other ``options``.
+
+    Aggregate ``number`` has the id ``make`` gives it, whatever its customer.
+    """
     make, change, generated = _MAKERS[name]
-    id_type, prefix, lookups = _KEYS[name]
-    pairs = [item.split("=") for item in ("for_customer=customer_id? " + lookups).split()]
     return _Kind(
         make=make,
         change=change,
-        id_of=lambda n: id_type(f"{prefix}-{n:04d}"),
-        lookups=tuple(_Lookup(method, _finder(path)) for method, path in pairs),
+        id_of=lambda n: make(n, 1).id,
+        lookups=tuple(lookups),
         generated=generated,
-        names_customer=name not in _NOT_REFERRING,
+        **options,
     )
+
+
+def _plain_kind(name: str) -> _Kind:
+    """The kind of a repository whose aggregates name their customer in ``customer_id``."""
+    pairs = [item.split("=") for item in ("for_customer=customer_id? " + _LOOKUPS[name]).split()]
+    lookups = (_Lookup(method, _finder(path)) for method, path in pairs)
+    return _kind(name, lookups, names_customer=name not in _NOT_REFERRING)
 
 
 def _relationship_kind() -> _Kind:
     """Relationships name customers on both sides: ``for_party`` and ``for_customer`` find either."""
-    make, change, generated = _MAKERS["relationships"]
-    return _Kind(
-        make=make,
-        change=change,
-        id_of=lambda n: RelationshipId(f"rel-{n:04d}"),
-        lookups=(
-            _Lookup("for_customer", _either_party),
-            _Lookup("for_party", _either_party),
-            _Lookup("of_kind", _finder("kind")),
-        ),
-        generated=generated,
+    lookups = (
+        _Lookup("for_customer", _either_party),
+        _Lookup("for_party", _either_party),
+        _Lookup("of_kind", _finder("kind")),
+    )
+    return _kind(
+        "relationships",
+        lookups,
         customer_field="party_id",
         needs=_customer_needs("party_id", "related_id"),
     )
 
 
 def _staff_kind() -> _Kind:
-    make, change, generated = _MAKERS["staff"]
-    return _Kind(
-        make=make,
-        change=change,
-        id_of=lambda n: StaffId(f"staff-{n:04d}"),
-        lookups=(_Lookup("with_role", _each("roles")), _Lookup("active", _when_active)),
-        generated=generated,
-        names_customer=False,
-        for_customer=False,
-        needs=lambda _: [],
-    )
+    lookups = (_Lookup("with_role", _each("roles")), _Lookup("active", _when_active))
+    return _kind("staff", lookups, names_customer=False, for_customer=False, needs=lambda _: [])
 
 
 def _team_kind() -> _Kind:
-    make, change, generated = _MAKERS["teams"]
-    return _Kind(
-        make=make,
-        change=change,
-        id_of=lambda n: TeamId(f"team-{n:04d}"),
-        lookups=(
-            _Lookup("with_member", _each("members")),
-            _Lookup("managed_by", _finder("manager_id?")),
-        ),
-        generated=generated,
-        names_customer=False,
-        for_customer=False,
-        needs=_manager_needs,
+    lookups = (
+        _Lookup("with_member", _each("members")),
+        _Lookup("managed_by", _finder("manager_id?")),
     )
+    return _kind("teams", lookups, names_customer=False, for_customer=False, needs=_manager_needs)
 
 
 _SPECIAL: Final[dict[str, Callable[[], _Kind]]] = {
@@ -281,7 +255,7 @@ _SPECIAL: Final[dict[str, Callable[[], _Kind]]] = {
 
 #: The repositories besides ``customers``, by the name of their unit-of-work property.
 AGGREGATE_REPOSITORIES: Final[dict[str, _Kind]] = {
-    name: _SPECIAL[name]() if name in _SPECIAL else _kind(name) for name in _MAKERS
+    name: _SPECIAL[name]() if name in _SPECIAL else _plain_kind(name) for name in _MAKERS
 }
 
 
@@ -293,3 +267,14 @@ def _repository(uow: UnitOfWork, name: str) -> Any:
 def _referring_repositories() -> list[str]:
     """The repositories whose aggregates name a customer the unit of work checks."""
     return [name for name, kind in AGGREGATE_REPOSITORIES.items() if kind.names_customer]
+
+
+def _clear(uow: UnitOfWork) -> None:
+    """Remove every aggregate of every repository (in one unit) and drain the outbox."""
+    with uow:
+        for name in ("customers", *AGGREGATE_REPOSITORIES):
+            repository = _repository(uow, name)
+            for found in list(repository):
+                repository.remove(found.id)
+        uow.commit()
+    _drain(uow)

@@ -20,6 +20,7 @@ from crmcore.testing.contract._builders import (
 )
 from crmcore.testing.contract._kinds import (
     AGGREGATE_REPOSITORIES,
+    _clear,
     _referring_repositories,
     _repository,
 )
@@ -27,7 +28,6 @@ from crmcore.testing.contract._support import (
     EMAILS,
     PHONES,
     T0,
-    _clear,
     _customer_id,
     _drain,
     _emails,

@@ -27,11 +27,11 @@ from crmcore.errors import (
     UnitOfWorkError,
 )
 from crmcore.repository import DuplicateKey, UnitOfWork
+from crmcore.testing.contract._kinds import _clear
 from crmcore.testing.contract._support import (
     EMAILS,
     PHONES,
     T0,
-    _clear,
     _customer_id,
     _emails,
     _equal,

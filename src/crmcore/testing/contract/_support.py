@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import Final, Generic, TypeVar
+from typing import Generic, TypeVar
 
 from crmcore._kernel._events import DomainEvent
 from crmcore.customers import (
@@ -14,6 +14,7 @@ from crmcore.customers import (
     CustomerId,
     PersonName,
 )
+from crmcore.errors import ConcurrencyConflict
 from crmcore.repository import UnitOfWork
 
 E = TypeVar("E", bound=BaseException)
@@ -124,29 +125,26 @@ def _counter(customer: Customer) -> int:
     return value if isinstance(value, int) else 0
 
 
-#: The unit of work's repositories, by the name of their property.
-REPOSITORY_NAMES: Final = (
-    "customers",
-    "orders",
-    "subscriptions",
-    "interactions",
-    "cases",
-    "reviews",
-    "surveys",
-    "loyalty_accounts",
-    "leads",
-    "opportunities",
-    "relationships",
-    "staff",
-    "teams",
-)
-
-
 def _drain(uow: UnitOfWork) -> list[DomainEvent]:
     """Collect every pending event and acknowledge it: the outbox is then empty."""
     events = uow.collect_events()
     uow.acknowledge(events)
     return events
+
+
+def _commit_a_stale_save(uow: UnitOfWork, other: UnitOfWork, tag: str, other_tag: str) -> None:
+    """In ``uow``'s block: save customer 1 read before ``other`` committed a change to it.
+
+    ``other`` tags the customer ``other_tag`` and commits; ``uow`` then saves
+    its stale copy tagged ``tag``, and its commit must raise ConcurrencyConflict.
+    """
+    stale = uow.customers.get(_customer_id(1))
+    with other:
+        other.customers.save(other.customers.get(_customer_id(1)).add_tag(other_tag, at=T0))
+        other.commit()
+    uow.customers.save(stale.add_tag(tag, at=T0))
+    with _raises(ConcurrencyConflict):
+        uow.commit()
 
 
 def _with_customers(uow: UnitOfWork, *numbers: int) -> UnitOfWork:
@@ -156,14 +154,3 @@ def _with_customers(uow: UnitOfWork, *numbers: int) -> UnitOfWork:
             uow.customers.add(_make_customer(number))
         uow.commit()
     return uow
-
-
-def _clear(uow: UnitOfWork) -> None:
-    """Remove every aggregate of every repository (in one unit) and drain the outbox."""
-    with uow:
-        for name in REPOSITORY_NAMES:
-            repository = getattr(uow, name)
-            for found in list(repository):
-                repository.remove(found.id)
-        uow.commit()
-    _drain(uow)

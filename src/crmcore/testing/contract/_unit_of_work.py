@@ -32,7 +32,7 @@ from crmcore.errors import (
 )
 from crmcore.repository import DuplicateKey, UnitOfWork
 from crmcore.testing.contract._bulk import BulkContract
-from crmcore.testing.contract._kinds import AGGREGATE_REPOSITORIES, _repository
+from crmcore.testing.contract._kinds import AGGREGATE_REPOSITORIES, _clear, _repository
 from crmcore.testing.contract._parties import PartiesContract
 from crmcore.testing.contract._reliability import ReliabilityContract
 from crmcore.testing.contract._state_machine import RepositoryStateMachine
@@ -40,7 +40,7 @@ from crmcore.testing.contract._support import (
     EMAILS,
     PHONES,
     T0,
-    _clear,
+    _commit_a_stale_save,
     _counter,
     _customer_id,
     _drain,
@@ -499,13 +499,7 @@ class UnitOfWorkContract(ReliabilityContract, BulkContract, PartiesContract, ABC
             uow.customers.save(ana.add_tag("dropped", at=T0))
         other = self.make_unit_of_work()
         with uow:
-            stale = uow.customers.get(_customer_id(1))
-            with other:
-                other.customers.save(other.customers.get(_customer_id(1)).add_tag("b", at=T0))
-                other.commit()
-            uow.customers.save(stale.add_tag("lost", at=T0))
-            with _raises(ConcurrencyConflict):
-                uow.commit()
+            _commit_a_stale_save(uow, other, "lost", other_tag="b")
         events = uow.collect_events()
         _equal(["b"], [e.tag for e in events if isinstance(e, CustomerTagAdded)], "tags of events")
 

@@ -7,7 +7,7 @@ import string
 from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 import attrs
 from hypothesis import strategies as st
@@ -41,6 +41,7 @@ from crmcore.lifecycle import (
     LifecycleDefinition,
 )
 from crmcore.repository import UniquenessPolicy
+from crmcore.sales import Lead
 from crmcore.teams import normalize_country
 from crmcore.testing.strategies._base import (
     _ADDRESS_CHARS,
@@ -684,9 +685,19 @@ def _reassigning(owners: st.SearchStrategy[StaffId], teams: st.SearchStrategy[Te
 
 
 def _recording_consent(draw: st.DrawFn, customer: Customer, when: datetime) -> Customer:
-    record = _draw_consent(draw, when)
+    return _given_or_withdrawn(customer, _draw_consent(draw, when), when)
+
+
+#: The aggregates that take consent by ``give_consent`` and ``withdraw_consent``.
+_ConsentHolder = TypeVar("_ConsentHolder", Customer, Lead)
+
+
+def _given_or_withdrawn(
+    holder: _ConsentHolder, record: ConsentRecord, when: datetime
+) -> _ConsentHolder:
+    """``holder`` after ``give_consent`` or ``withdraw_consent`` (at ``when``) as ``record`` says."""
     if record.status is ConsentStatus.GRANTED:
-        return customer.give_consent(
+        return holder.give_consent(
             record.channel,
             record.purpose,
             at=when,
@@ -694,7 +705,7 @@ def _recording_consent(draw: st.DrawFn, customer: Customer, when: datetime) -> C
             legal_basis=record.legal_basis,
             expires_at=record.expires_at,
         )
-    return customer.withdraw_consent(record.channel, record.purpose, at=when, source=record.source)
+    return holder.withdraw_consent(record.channel, record.purpose, at=when, source=record.source)
 
 
 def _consent_fields(status: ConsentStatus) -> st.SearchStrategy[dict[str, Any]]:

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any, Final
+from typing import Any
 
 import attrs
 from hypothesis import strategies as st
@@ -28,6 +28,7 @@ from crmcore._kernel._events import DomainEvent, event_types
 from crmcore._kernel._ids import CustomerId, Identifier
 from crmcore._kernel._money import Money
 from crmcore.errors import InvalidType, ValidationError
+from crmcore.testing._capabilities import CAPABILITY_PACKAGES
 from crmcore.testing.strategies._base import (
     _id_texts,
     _non_empty,
@@ -37,24 +38,10 @@ from crmcore.testing.strategies._base import (
     moneys,
 )
 
-#: The capability packages whose events these strategies draw.
-_EVENT_PACKAGES: Final = (
-    "crmcore.customers",
-    "crmcore.interactions",
-    "crmcore.commerce",
-    "crmcore.service",
-    "crmcore.feedback",
-    "crmcore.loyalty",
-    "crmcore.sales",
-    "crmcore.parties",
-    "crmcore.teams",
-    "crmcore.segmentation",
-)
-
 
 @functools.cache
 def _event_classes() -> tuple[type[DomainEvent], ...]:
-    for package in _EVENT_PACKAGES:
+    for package in CAPABILITY_PACKAGES:
         importlib.import_module(package)
     found = event_types()
     return tuple(

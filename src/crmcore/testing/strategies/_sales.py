@@ -58,6 +58,7 @@ from crmcore.testing.strategies._base import (
 from crmcore.testing.strategies._customers import (
     _consent_fields,
     _draw_consent,
+    _given_or_withdrawn,
     _names_of,
     contact_points,
     organization_names,
@@ -233,16 +234,7 @@ def _consenting(
     record = _draw_consent(draw, when)
     if draw(st.booleans()):
         return lead.record_consent(record)
-    if record.status is ConsentStatus.GRANTED:
-        return lead.give_consent(
-            record.channel,
-            record.purpose,
-            at=when,
-            source=record.source,
-            legal_basis=record.legal_basis,
-            expires_at=record.expires_at,
-        )
-    return lead.withdraw_consent(record.channel, record.purpose, at=when, source=record.source)
+    return _given_or_withdrawn(lead, record, when)
 
 
 def _rescoring(
