@@ -5,16 +5,21 @@ Salesforce calls these *contact roles* (on opportunities and cases), HubSpot
 customer id and the role they play (``decision_maker``, ``technical``, the
 ``reporter`` of a case, ...); :func:`check_involved_contacts` checks a sequence of
 them as an aggregate field: each contact and role once, at most one primary.
+:class:`InvolvesContacts` gives the aggregates that hold them their queries
+and the :meth:`~InvolvesContacts.change_contacts` command.
 """
 
 from __future__ import annotations
 
-from typing import Final
+from collections.abc import Sequence
+from datetime import datetime
+from typing import ClassVar, Final, Self, Unpack
 
 import attrs
 
-from crmcore._kernel._aggregate import typed_id
+from crmcore._kernel._aggregate import Aggregate, IdT, typed_id
 from crmcore._kernel._checks import check_name, error_path, is_bool, items_of
+from crmcore._kernel._events import DomainEvent, EventMeta
 from crmcore._kernel._ids import CustomerId
 from crmcore.errors import ValidationError
 
@@ -102,3 +107,63 @@ def check_involved_contacts(value: object, path: str = "$.contacts") -> tuple[In
                 )
             primary = True
     return contacts
+
+
+class InvolvesContacts(Aggregate[IdT]):
+    """Base of the aggregates that name the contacts involved in them (an opportunity, a case).
+
+    The aggregate declares the field ``contacts: tuple[InvolvedContact, ...]``
+    (converted by :func:`check_involved_contacts`) and sets
+    ``_contacts_changed`` to the event class :meth:`change_contacts` records,
+    whose fields are ``contacts`` (the new list) and ``previous`` (the list
+    before).
+    """
+
+    __slots__ = ()
+
+    #: The event class :meth:`change_contacts` records (``OpportunityContactsChanged``, ...).
+    _contacts_changed: ClassVar[type[DomainEvent]]
+    contacts: tuple[InvolvedContact, ...]
+
+    @property
+    def primary_contact(self) -> InvolvedContact | None:
+        """The primary involved contact (who, and in what role), if one is marked primary."""
+        return next((contact for contact in self.contacts if contact.primary), None)
+
+    def contacts_in_role(self, role: str) -> tuple[CustomerId, ...]:
+        """The contacts involved in ``role`` (a role code such as ``"decision_maker"``), in order.
+
+        Raises:
+            ValidationError: ``role`` is not a snake_case code (``$.role``).
+        """
+        wanted = check_name(role, "$.role")
+        return tuple(contact.contact_id for contact in self.contacts if contact.role == wanted)
+
+    def change_contacts(
+        self, contacts: Sequence[InvolvedContact], *, at: datetime, **meta: Unpack[EventMeta]
+    ) -> Self:
+        """Replace the contacts involved; records one ``ContactsChanged`` event of the aggregate.
+
+        (:class:`~crmcore.sales.OpportunityContactsChanged` for an
+        opportunity, :class:`~crmcore.service.CaseContactsChanged` for a case.)
+        ``contacts`` is the whole new list (an empty one removes every
+        contact); its order is kept. Giving the list the aggregate already
+        has (the same contacts, roles, primary flags and order) changes
+        nothing and records nothing. Contacts may change in any stage or
+        status: a won or lost opportunity, a resolved or closed case.
+
+        Raises:
+            InvalidType: ``contacts`` is not a sequence of InvolvedContact
+                (``$.contacts``).
+            ValidationError: a contact is named twice in one role
+                (``$.contacts[i]``, code ``duplicate``), two are primary
+                (``$.contacts[i].primary``, code ``multiple_primary``), more
+                than 100 (code ``too_many``), or ``at`` goes backwards
+                (``$.at``, code ``time_backwards``).
+        """
+        command = self._begin(at, meta)
+        checked = check_involved_contacts(contacts, "$.contacts")
+        if checked == self.contacts:
+            return self
+        draft = self._contacts_changed.draft(contacts=checked, previous=self.contacts)
+        return self._record(command, draft, contacts=checked)

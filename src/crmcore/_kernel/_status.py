@@ -9,15 +9,31 @@ naming the current status and what is allowed from it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
 from enum import StrEnum
 from types import MappingProxyType
-from typing import Generic, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 from crmcore._kernel._checks import type_name
 from crmcore.errors import InvalidType, TransitionNotAllowed, ValidationError
 
 S = TypeVar("S", bound=StrEnum)
+S_co = TypeVar("S_co", bound=StrEnum, covariant=True)
+
+
+class StatusEntry(Protocol[S_co]):
+    """One entry of a status history: the status entered and when."""
+
+    @property
+    def status(self) -> S_co:
+        """The status entered."""
+        ...  # pragma: no cover - a protocol
+
+    @property
+    def at(self) -> datetime:
+        """When it was entered."""
+        ...  # pragma: no cover - a protocol
 
 
 class StatusMachine(Generic[S]):
@@ -158,6 +174,38 @@ class StatusMachine(Generic[S]):
             if previous is not None and status not in self._table[previous]:
                 raise self.refusal(previous, status, path=f"{path}[{index}].status")
             previous = status
+
+    def check_history(
+        self,
+        history: Sequence[StatusEntry[S]],
+        *,
+        start: S,
+        at: datetime,
+        what: str,
+        path: str = "$.history",
+    ) -> None:
+        """Check an aggregate's status history: ``start`` at ``at`` first, then only allowed steps.
+
+        The times of the entries never go backwards. ``what`` ends the message
+        of a wrong start (``"the case was opened"``). Errors: ``{path}``
+        (empty) or ``{path}[0]``, code ``history_start``; ``{path}[i].at``,
+        code ``time_backwards``; ``{path}[i].status``, code ``transition``.
+        """
+        first = history[0] if history else None
+        if first is None or first.status is not start or first.at != at:
+            raise ValidationError(
+                f"must start with status {start.value} at the time {what}",
+                path=f"{path}[0]" if history else path,
+                code="history_start",
+            )
+        for index in range(1, len(history)):
+            if history[index].at < history[index - 1].at:
+                raise ValidationError(
+                    "must not be before the change before it",
+                    path=f"{path}[{index}].at",
+                    code="time_backwards",
+                )
+        self.check_path((change.status for change in history), path=path)
 
     def __repr__(self) -> str:
         return f"StatusMachine({self._name!r}, statuses={len(self._table)})"

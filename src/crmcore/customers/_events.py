@@ -122,7 +122,18 @@ def _check_position(event: Any) -> None:
 
 
 @attrs.frozen(slots=True, kw_only=True)
-class CustomerContactPointAdded(CustomerEvent):
+class _CustomerContactPointEvent(CustomerEvent):
+    """An event about one contact point: its channel and its index in ``contact_points``."""
+
+    abstract_event: ClassVar[bool] = True
+
+    channel: Channel
+    position: int
+    _check = _check_position
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class CustomerContactPointAdded(_CustomerContactPointEvent):
     """A way to reach the customer was added.
 
     ``position`` is its index in the customer's ``contact_points`` after the change.
@@ -130,43 +141,28 @@ class CustomerContactPointAdded(CustomerEvent):
 
     v1_names: ClassVar[tuple[str, ...]] = ("ContactPointAdded",)
 
-    channel: Channel
-    position: int
-    _check = _check_position
     primary: bool
 
 
 @attrs.frozen(slots=True, kw_only=True)
-class CustomerContactPointRemoved(CustomerEvent):
+class CustomerContactPointRemoved(_CustomerContactPointEvent):
     """A contact point was removed (``position``: its index before the change)."""
 
     v1_names: ClassVar[tuple[str, ...]] = ("ContactPointRemoved",)
 
-    channel: Channel
-    position: int
-    _check = _check_position
-
 
 @attrs.frozen(slots=True, kw_only=True)
-class CustomerContactPointVerified(CustomerEvent):
+class CustomerContactPointVerified(_CustomerContactPointEvent):
     """The customer proved they control a contact point (``position``: its index)."""
 
     v1_names: ClassVar[tuple[str, ...]] = ("ContactPointVerified",)
 
-    channel: Channel
-    position: int
-    _check = _check_position
-
 
 @attrs.frozen(slots=True, kw_only=True)
-class CustomerPrimaryContactPointChanged(CustomerEvent):
+class CustomerPrimaryContactPointChanged(_CustomerContactPointEvent):
     """A different contact point became its channel's primary one (``position``: its index)."""
 
     v1_names: ClassVar[tuple[str, ...]] = ("PrimaryContactPointChanged",)
-
-    channel: Channel
-    position: int
-    _check = _check_position
 
 
 @attrs.frozen(slots=True, kw_only=True)

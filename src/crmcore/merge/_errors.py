@@ -4,13 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from crmcore.errors import (
-    ConcurrencyConflict,
-    Problem,
-    RepositoryError,
-    ValidationError,
-    _rebuild,  # the errors module's own: the class called again with its arguments
-)
+from crmcore.errors import ConcurrencyConflict, Problem, RepositoryError, ValidationError
 
 
 class MergeConflict(ValidationError):
@@ -105,3 +99,9 @@ class MergePreviewOutdated(ConcurrencyConflict):
 
     def __reduce__(self) -> tuple[object, tuple[object, ...]]:
         return (_rebuild, (type(self), (self.kind, self.aggregate_id), self._fields))
+
+
+def _rebuild(
+    cls: type[MergePreviewOutdated], args: tuple[object, ...], kwargs: dict[str, object]
+) -> MergePreviewOutdated:
+    return cls(*args, **kwargs)  # type: ignore[arg-type]

@@ -69,7 +69,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from types import EllipsisType, MappingProxyType
-from typing import Any, Final, Unpack
+from typing import Any, Final, NamedTuple, Unpack
 
 import attrs
 
@@ -219,6 +219,17 @@ def _required(path: str) -> ValidationError:
     )
 
 
+class _OpportunityTerms(NamedTuple):
+    """The opportunity arguments of :meth:`Lead.convert` and :meth:`Lead.convert_into`."""
+
+    pipeline: PipelineDefinition | None
+    amount: Money | None
+    expected_close: date | None
+    opportunity_name: str | None
+    owner: StaffId | None
+    stage: str | None
+
+
 @attrs.frozen(slots=True, kw_only=True)
 class LeadConversion(Checked):
     """What a conversion produced, for the caller to store in one unit of work.
@@ -292,21 +303,9 @@ class Lead(Aggregate[LeadId], kind="lead"):
     consents: tuple[ConsentRecord, ...] = attrs.field(default=(), converter=_lead_consents)
 
     def _check(self) -> None:
-        first = self.history[0] if self.history else None
-        if first is None or first.status is not LeadStatus.NEW or first.at != self.created_at:
-            raise ValidationError(
-                "must start with status new at the time the lead was captured",
-                path="$.history[0]" if self.history else "$.history",
-                code="history_start",
-            )
-        for index in range(1, len(self.history)):
-            if self.history[index].at < self.history[index - 1].at:
-                raise ValidationError(
-                    "must not be before the change before it",
-                    path=f"$.history[{index}].at",
-                    code="time_backwards",
-                )
-        LEAD_STATUSES.check_path((c.status for c in self.history), path="$.history")
+        LEAD_STATUSES.check_history(
+            self.history, start=LeadStatus.NEW, at=self.created_at, what="the lead was captured"
+        )
         for index, change in enumerate(self.history):
             if change.status is LeadStatus.DISQUALIFIED and change.reason is None:
                 raise ValidationError(
@@ -734,16 +733,9 @@ class Lead(Aggregate[LeadId], kind="lead"):
         )
         for record in carried_consents(self.consents, (), command.at):
             customer = customer.record_consent(record, **meta)
-        given = {
-            "pipeline": pipeline,
-            "amount": amount,
-            "expected_close": expected_close,
-            "opportunity_name": opportunity_name,
-            "owner": owner,
-            "stage": stage,
-        }
+        terms = _OpportunityTerms(pipeline, amount, expected_close, opportunity_name, owner, stage)
         return self._converted(
-            command, customer, meta, into_existing=False, opportunity_id=opportunity_id, given=given
+            command, customer, meta, into_existing=False, opportunity_id=opportunity_id, terms=terms
         )
 
     def convert_into(
@@ -868,16 +860,9 @@ class Lead(Aggregate[LeadId], kind="lead"):
                 updated = updated.record_consent(record, **meta)
         except ValidationError as exc:
             raise exc.under("$.customer") from None
-        given = {
-            "pipeline": pipeline,
-            "amount": amount,
-            "expected_close": expected_close,
-            "opportunity_name": opportunity_name,
-            "owner": owner,
-            "stage": stage,
-        }
+        terms = _OpportunityTerms(pipeline, amount, expected_close, opportunity_name, owner, stage)
         return self._converted(
-            command, updated, meta, into_existing=True, opportunity_id=opportunity_id, given=given
+            command, updated, meta, into_existing=True, opportunity_id=opportunity_id, terms=terms
         )
 
     def _converted(
@@ -888,26 +873,17 @@ class Lead(Aggregate[LeadId], kind="lead"):
         *,
         into_existing: bool,
         opportunity_id: OpportunityId | None,
-        given: Mapping[str, Any],
+        terms: _OpportunityTerms,
     ) -> LeadConversion:
         """Open the opportunity (if asked) and convert the lead: the end of both conversions."""
         opportunity = None
         if opportunity_id is not None:
             opportunity = self._open_opportunity(
-                opportunity_id,
-                customer.id,
-                command.at,
-                meta,
-                pipeline=given["pipeline"],
-                amount=given["amount"],
-                expected_close=given["expected_close"],
-                name=given["opportunity_name"],
-                owner=given["owner"],
-                stage=given["stage"],
+                opportunity_id, customer.id, command.at, meta, terms
             )
         else:
             for name in ("pipeline", "amount", "expected_close", "opportunity_name", "stage"):
-                if given[name] is not None:
+                if getattr(terms, name) is not None:
                     raise ValidationError(
                         "is only for opening an opportunity (give opportunity_id too)",
                         path=f"$.{name}",
@@ -935,14 +911,9 @@ class Lead(Aggregate[LeadId], kind="lead"):
         customer_id: CustomerId,
         when: datetime,
         meta: EventMeta,
-        *,
-        pipeline: PipelineDefinition | None,
-        amount: Money | None,
-        expected_close: date | None,
-        name: str | None,
-        owner: StaffId | None,
-        stage: str | None,
+        terms: _OpportunityTerms,
     ) -> Opportunity:
+        pipeline, amount, expected_close, name, owner, stage = terms
         title = name if name is not None else self.interest
         handler = owner if owner is not None else self.owner
         if pipeline is None:

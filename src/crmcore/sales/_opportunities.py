@@ -64,7 +64,7 @@ from typing import Final, Unpack
 
 import attrs
 
-from crmcore._kernel._aggregate import Aggregate, Command, optional_typed_id, typed_id
+from crmcore._kernel._aggregate import Command, optional_typed_id, typed_id
 from crmcore._kernel._checks import (
     aware,
     check_name,
@@ -84,7 +84,7 @@ from crmcore._kernel._ids import (
     StaffId,
     TeamId,
 )
-from crmcore._kernel._involved import InvolvedContact, check_involved_contacts
+from crmcore._kernel._involved import InvolvedContact, InvolvesContacts, check_involved_contacts
 from crmcore._kernel._money import Money, money_at_least_zero
 from crmcore._kernel._repoint import CustomerRepointedEvent
 from crmcore._kernel._timeline import TimelineEntry
@@ -347,7 +347,7 @@ def _check_move(
 
 
 @attrs.frozen(slots=True, kw_only=True, repr=False)
-class Opportunity(Aggregate[OpportunityId], kind="opportunity"):
+class Opportunity(InvolvesContacts[OpportunityId], kind="opportunity"):
     """A potential deal with a customer, moving through a pipeline's stages.
 
     Open one with :meth:`open`. Like every crmcore aggregate it is immutable:
@@ -388,6 +388,8 @@ class Opportunity(Aggregate[OpportunityId], kind="opportunity"):
     #: The team the opportunity belongs to, if any (its owner need not be a member).
     team: TeamId | None = attrs.field(default=None, validator=optional_typed_id(TeamId, "$.team"))
     contacts: tuple[InvolvedContact, ...] = attrs.field(default=(), converter=_opp_contacts)
+
+    _contacts_changed = OpportunityContactsChanged
 
     def _check(self) -> None:
         if not self.history:
@@ -553,20 +555,6 @@ class Opportunity(Aggregate[OpportunityId], kind="opportunity"):
         """When the opportunity was won or lost, while it is closed."""
         return None if self.is_open else self.history[-1].at
 
-    @property
-    def primary_contact(self) -> InvolvedContact | None:
-        """The primary involved contact (who, and in what role), if one is marked primary."""
-        return next((contact for contact in self.contacts if contact.primary), None)
-
-    def contacts_in_role(self, role: str) -> tuple[CustomerId, ...]:
-        """The contacts involved in ``role`` (a role code such as ``"decision_maker"``), in order.
-
-        Raises:
-            ValidationError: ``role`` is not a snake_case code (``$.role``).
-        """
-        wanted = check_name(role, "$.role")
-        return tuple(contact.contact_id for contact in self.contacts if contact.role == wanted)
-
     def stage_at(self, at: datetime) -> str | None:
         """The stage the opportunity stood in at ``at`` (``None`` before it was opened)."""
         when = require_aware(at, "$.at")
@@ -705,12 +693,7 @@ class Opportunity(Aggregate[OpportunityId], kind="opportunity"):
             TransitionNotAllowed: the opportunity is not open (code ``transition``).
             ValidationError: ``stage`` is not a won stage of the pipeline (``not_won``).
         """
-        checked = self._pipeline(pipeline)
-        target = checked.won_stages[0] if stage is None else checked.stage(stage)
-        if target.kind is not StageKind.WON:
-            raise ValidationError("must be a won stage", path="$.stage", code="not_won")
-        command = self._begin(at, meta)
-        return self._enter(command, target, _text(reason, "$.reason", "a reason"), checked)
+        return self._close(StageKind.WON, pipeline, stage, reason, at=at, meta=meta)
 
     def lose(
         self,
@@ -731,10 +714,26 @@ class Opportunity(Aggregate[OpportunityId], kind="opportunity"):
             ValidationError: no ``reason`` for an open opportunity (``$.reason``,
                 code ``reason_required``), or ``stage`` is not a lost stage (``not_lost``).
         """
+        return self._close(StageKind.LOST, pipeline, stage, reason, at=at, meta=meta)
+
+    def _close(
+        self,
+        kind: StageKind,
+        pipeline: PipelineDefinition,
+        stage: str | None,
+        reason: str | None,
+        *,
+        at: datetime,
+        meta: EventMeta,
+    ) -> Opportunity:
+        """Move to ``stage`` or the pipeline's first stage of ``kind``: :meth:`win` and :meth:`lose`."""
         checked = self._pipeline(pipeline)
-        target = checked.lost_stages[0] if stage is None else checked.stage(stage)
-        if target.kind is not StageKind.LOST:
-            raise ValidationError("must be a lost stage", path="$.stage", code="not_lost")
+        first = checked.won_stages if kind is StageKind.WON else checked.lost_stages
+        target = first[0] if stage is None else checked.stage(stage)
+        if target.kind is not kind:
+            raise ValidationError(
+                f"must be a {kind.value} stage", path="$.stage", code=f"not_{kind.value}"
+            )
         command = self._begin(at, meta)
         return self._enter(command, target, _text(reason, "$.reason", "a reason"), checked)
 
@@ -842,33 +841,6 @@ class Opportunity(Aggregate[OpportunityId], kind="opportunity"):
         return self._assign_owner(
             "owner", owner, team, OpportunityOwnerChanged, command, required=True
         )
-
-    def change_contacts(
-        self, contacts: Sequence[InvolvedContact], *, at: datetime, **meta: Unpack[EventMeta]
-    ) -> Opportunity:
-        """Replace the contacts involved; records one :class:`OpportunityContactsChanged`.
-
-        ``contacts`` is the whole new list (an empty one removes every
-        contact); its order is kept. Giving the list the opportunity already
-        has (the same contacts, roles, primary flags and order) changes
-        nothing and records nothing. Contacts may change in any stage, won
-        and lost included.
-
-        Raises:
-            InvalidType: ``contacts`` is not a sequence of InvolvedContact
-                (``$.contacts``).
-            ValidationError: a contact is named twice in one role
-                (``$.contacts[i]``, code ``duplicate``), two are primary
-                (``$.contacts[i].primary``, code ``multiple_primary``), more
-                than 100 (code ``too_many``), or ``at`` goes backwards
-                (``$.at``, code ``time_backwards``).
-        """
-        command = self._begin(at, meta)
-        checked = _opp_contacts(contacts)
-        if checked == self.contacts:
-            return self
-        draft = OpportunityContactsChanged.draft(contacts=checked, previous=self.contacts)
-        return self._record(command, draft, contacts=checked)
 
     def set_next_step(
         self,

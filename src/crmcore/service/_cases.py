@@ -49,10 +49,9 @@ from typing import Any, Final, Unpack
 
 import attrs
 
-from crmcore._kernel._aggregate import Aggregate, optional_typed_id, typed_id
+from crmcore._kernel._aggregate import optional_typed_id, typed_id
 from crmcore._kernel._checks import (
     aware,
-    check_name,
     clean_text,
     enum_converter,
     instance_of,
@@ -63,7 +62,7 @@ from crmcore._kernel._checks import (
 )
 from crmcore._kernel._events import DomainEvent, EventDraft, EventMeta, event_rule
 from crmcore._kernel._ids import CaseId, CustomerId, OrderId, StaffId, TeamId
-from crmcore._kernel._involved import InvolvedContact, check_involved_contacts
+from crmcore._kernel._involved import InvolvedContact, InvolvesContacts, check_involved_contacts
 from crmcore._kernel._repoint import CustomerRepointedEvent
 from crmcore._kernel._status import StatusMachine
 from crmcore._kernel._timeline import TimelineEntry
@@ -422,7 +421,7 @@ def _case_escalations(value: object) -> tuple[Escalation, ...]:
 
 
 @attrs.frozen(slots=True, kw_only=True, repr=False)
-class Case(Aggregate[CaseId], kind="case", v1_renames={"opened_at": "created_at"}):
+class Case(InvolvesContacts[CaseId], kind="case", v1_renames={"opened_at": "created_at"}):
     """A service case: a complaint, question or request from one customer.
 
     Open one with :meth:`open`. Like every crmcore aggregate it is immutable:
@@ -469,8 +468,12 @@ class Case(Aggregate[CaseId], kind="case", v1_renames={"opened_at": "created_at"
     escalations: tuple[Escalation, ...] = attrs.field(default=(), converter=_case_escalations)
     contacts: tuple[InvolvedContact, ...] = attrs.field(default=(), converter=_case_contacts)
 
+    _contacts_changed = CaseContactsChanged
+
     def _check(self) -> None:
-        self._check_history()
+        CASE_STATUSES.check_history(
+            self.history, start=CaseStatus.NEW, at=self.created_at, what="the case was opened"
+        )
         if self.first_responded_at is not None and self.first_responded_at < self.created_at:
             raise ValidationError(
                 "must not be before the case was opened",
@@ -492,29 +495,6 @@ class Case(Aggregate[CaseId], kind="case", v1_renames={"opened_at": "created_at"
                     path=f"$.escalations[{index}].due_at",
                     code="before_opened",
                 )
-
-    def _check_history(self) -> None:
-        if not self.history:
-            raise ValidationError(
-                "must start with status new at the time the case was opened",
-                path="$.history",
-                code="history_start",
-            )
-        first = self.history[0]
-        if first.status is not CaseStatus.NEW or first.at != self.created_at:
-            raise ValidationError(
-                "must start with status new at the time the case was opened",
-                path="$.history[0]",
-                code="history_start",
-            )
-        for index in range(1, len(self.history)):
-            if self.history[index].at < self.history[index - 1].at:
-                raise ValidationError(
-                    "must not be before the change before it",
-                    path=f"$.history[{index}].at",
-                    code="time_backwards",
-                )
-        CASE_STATUSES.check_path((c.status for c in self.history), path="$.history")
 
     def _recorded_times(self) -> Iterable[datetime]:
         yield self.history[-1].at
@@ -638,20 +618,6 @@ class Case(Aggregate[CaseId], kind="case", v1_renames={"opened_at": "created_at"
         """The highest level the case was escalated to (0 if never)."""
         return max((e.level for e in self.escalations), default=0)
 
-    @property
-    def primary_contact(self) -> InvolvedContact | None:
-        """The primary involved contact (who, and in what role), if one is marked primary."""
-        return next((contact for contact in self.contacts if contact.primary), None)
-
-    def contacts_in_role(self, role: str) -> tuple[CustomerId, ...]:
-        """The contacts involved in ``role`` (a role code such as ``"reporter"``), in order.
-
-        Raises:
-            ValidationError: ``role`` is not a snake_case code (``$.role``).
-        """
-        wanted = check_name(role, "$.role")
-        return tuple(contact.contact_id for contact in self.contacts if contact.role == wanted)
-
     def status_at(self, at: datetime) -> CaseStatus | None:
         """The status the case had at ``at`` (``None`` before it was opened)."""
         when = require_aware(at, "$.at")
@@ -762,33 +728,6 @@ class Case(Aggregate[CaseId], kind="case", v1_renames={"opened_at": "created_at"
         """
         command = self._begin(at, meta)
         return self._assign_owner("assignee", assignee, team, CaseAssigned, command)
-
-    def change_contacts(
-        self, contacts: Sequence[InvolvedContact], *, at: datetime, **meta: Unpack[EventMeta]
-    ) -> Case:
-        """Replace the contacts involved; records one :class:`CaseContactsChanged`.
-
-        ``contacts`` is the whole new list (an empty one removes every
-        contact); its order is kept. Giving the list the case already has
-        (the same contacts, roles, primary flags and order) changes nothing
-        and records nothing. Contacts may change in any status, resolved and
-        closed included.
-
-        Raises:
-            InvalidType: ``contacts`` is not a sequence of InvolvedContact
-                (``$.contacts``).
-            ValidationError: a contact is named twice in one role
-                (``$.contacts[i]``, code ``duplicate``), two are primary
-                (``$.contacts[i].primary``, code ``multiple_primary``), more
-                than 100 (code ``too_many``), or ``at`` goes backwards
-                (``$.at``, code ``time_backwards``).
-        """
-        command = self._begin(at, meta)
-        checked = _case_contacts(contacts)
-        if checked == self.contacts:
-            return self
-        draft = CaseContactsChanged.draft(contacts=checked, previous=self.contacts)
-        return self._record(command, draft, contacts=checked)
 
     def change_priority(
         self, priority: CasePriority | str, *, at: datetime, **meta: Unpack[EventMeta]
