@@ -49,7 +49,14 @@ from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn
 from dateutil.relativedelta import relativedelta
 
 from crmcore._kernel._aggregate import Aggregate
-from crmcore._kernel._checks import MAX_INT, MAX_ITEMS_KEY, require_aware, to_decimal, type_name
+from crmcore._kernel._checks import (
+    MAX_INT,
+    MAX_ITEMS_KEY,
+    json_type_name,
+    require_aware,
+    to_decimal,
+    type_name,
+)
 from crmcore._kernel._events import DomainEvent, event_classes_defined, event_types
 from crmcore._kernel._ids import Identifier
 from crmcore.customers import AttributeValue, FrozenMap, OrganizationName, PersonName
@@ -106,13 +113,13 @@ _ATTRIBUTE_TYPES: Final[dict[str, type]] = {
 
 def _strict_str(value: object, _: type) -> str:
     if not isinstance(value, str):
-        raise InvalidType(f"must be a string, not {_json_type(value)}")
+        raise InvalidType(f"must be a string, not {json_type_name(value)}")
     return value
 
 
 def _strict_int(value: object, _: type) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidType(f"must be an integer, not {_json_type(value)}")
+        raise InvalidType(f"must be an integer, not {json_type_name(value)}")
     if not -MAX_INT <= value <= MAX_INT:
         raise ValidationError("must be an integer between -(2**63 - 1) and 2**63 - 1", code="range")
     return value
@@ -120,7 +127,7 @@ def _strict_int(value: object, _: type) -> int:
 
 def _strict_bool(value: object, _: type) -> bool:
     if not isinstance(value, bool):
-        raise InvalidType(f"must be true or false, not {_json_type(value)}")
+        raise InvalidType(f"must be true or false, not {json_type_name(value)}")
     return value
 
 
@@ -146,7 +153,7 @@ def _structure_datetime(value: object, _: type) -> datetime:
     if isinstance(value, datetime):
         return require_aware(value, "$")
     if not isinstance(value, str):
-        raise InvalidType(f"must be an ISO 8601 datetime string, not {_json_type(value)}")
+        raise InvalidType(f"must be an ISO 8601 datetime string, not {json_type_name(value)}")
     if len(value) > 64:
         raise ValidationError("must be an ISO 8601 datetime string", code="datetime")
     try:
@@ -163,7 +170,7 @@ def _structure_date(value: object, _: type) -> date:
     if isinstance(value, date) and not isinstance(value, datetime):
         return value
     if not isinstance(value, str):
-        raise InvalidType(f"must be an ISO 8601 date string, not {_json_type(value)}")
+        raise InvalidType(f"must be an ISO 8601 date string, not {json_type_name(value)}")
     rule = "must be an ISO 8601 date such as '1990-04-17'"
     if len(value) != 10:
         raise ValidationError(rule, code="date")
@@ -182,13 +189,13 @@ def _structure_enum(value: object, cls: type[Enum]) -> Enum:
                 return member
     choices = ", ".join(str(member.value) for member in cls)  # for the message only
     if not isinstance(value, str):
-        raise InvalidType(f"must be one of: {choices}; not {_json_type(value)}")
+        raise InvalidType(f"must be one of: {choices}; not {json_type_name(value)}")
     raise ValidationError(f"must be one of: {choices}", code="choice")
 
 
 def _structure_identifier(value: object, cls: type[Identifier]) -> Identifier:
     if not isinstance(value, str):
-        raise InvalidType(f"must be an identifier string, not {_json_type(value)}")
+        raise InvalidType(f"must be an identifier string, not {json_type_name(value)}")
     try:
         return cls(value)
     except ValidationError as exc:
@@ -210,19 +217,6 @@ def _unstructure_attribute(value: AttributeValue) -> dict[str, Any]:
     return {"type": "str", "value": value}
 
 
-def _json_type(value: object) -> str:
-    names = {
-        dict: "an object",
-        list: "an array",
-        str: "a string",
-        bool: "a boolean",
-        int: "an integer",
-        float: "a number",
-        type(None): "null",
-    }
-    return names.get(type(value), type_name(value))
-
-
 def _enum_value(member: Enum) -> Any:
     return member.value
 
@@ -240,7 +234,7 @@ def _unstructure_window(value: relativedelta) -> dict[str, int]:
 
 def _structure_window(value: object, _: object) -> relativedelta:
     if not isinstance(value, dict):
-        raise InvalidType(f"must be an object, not {_json_type(value)}")
+        raise InvalidType(f"must be an object, not {json_type_name(value)}")
     unknown = sum(1 for key in value if key not in _WINDOW_PARTS)
     if unknown:
         # Key names are not echoed: a document's keys can be personal data too.
@@ -395,7 +389,7 @@ class _Hooks:
 
         def row(value: object, _: object) -> tuple[Any, ...]:
             if not isinstance(value, list):
-                raise InvalidType(f"must be an array, not {_json_type(value)}")
+                raise InvalidType(f"must be an array, not {json_type_name(value)}")
             if len(value) != len(fields):
                 raise ValidationError(
                     f"must hold exactly {len(fields)} items ({', '.join(fields)})", code="width"
@@ -425,7 +419,7 @@ class _Hooks:
 
     def structure_set(self, value: object, tp: Any) -> frozenset[Any]:
         if not isinstance(value, list):
-            raise InvalidType(f"must be an array, not {_json_type(value)}")
+            raise InvalidType(f"must be an array, not {json_type_name(value)}")
         if len(value) > MAX_ITEMS:
             raise ValidationError(f"must hold at most {MAX_ITEMS} items", code="too_many")
         (item_type,) = getattr(tp, "__args__", (Any,))
@@ -445,7 +439,7 @@ class _Hooks:
     def structure_items(self, value: object, tp: Any) -> tuple[Any, ...]:
         """A homogeneous tuple field: a JSON array, checked for size before any item."""
         if not isinstance(value, (list, tuple)):
-            raise InvalidType(f"must be an array, not {_json_type(value)}")
+            raise InvalidType(f"must be an array, not {json_type_name(value)}")
         if len(value) > MAX_ITEMS:
             raise ValidationError(f"must hold at most {MAX_ITEMS} items", code="too_many")
         item_type = tp.__args__[0]
@@ -490,7 +484,7 @@ class _Hooks:
 
     def structure_attribute(self, value: object, _: object) -> AttributeValue:
         if not isinstance(value, dict):
-            raise InvalidType(f"must be an object with type and value, not {_json_type(value)}")
+            raise InvalidType(f"must be an object with type and value, not {json_type_name(value)}")
         if set(value) != {"type", "value"}:
             raise ValidationError(
                 "must be an object with exactly the keys 'type' and 'value'", code="keys"
@@ -508,7 +502,7 @@ class _Hooks:
 
     def structure_attributes(self, value: object, _: object) -> FrozenMap[str, AttributeValue]:
         if not isinstance(value, dict):
-            raise InvalidType(f"must be an object, not {_json_type(value)}")
+            raise InvalidType(f"must be an object, not {json_type_name(value)}")
         problems: list[Problem] = []
         out: dict[str, AttributeValue] = {}
         for key, item in value.items():
@@ -594,7 +588,7 @@ class _Hooks:
 
     def structure_event(self, value: object, declared: type[DomainEvent]) -> DomainEvent:
         if not isinstance(value, dict):
-            raise InvalidType(f"must be an object, not {_json_type(value)}")
+            raise InvalidType(f"must be an object, not {json_type_name(value)}")
         tag = value.get("type")
         cls = self.event_type(tag) if isinstance(tag, str) else None
         if cls is None or not issubclass(cls, declared):
@@ -735,7 +729,7 @@ def from_dict(cls: type[T], data: object) -> T:
         shown = given.__name__ if isinstance(given, type) else type_name(given)
         raise InvalidType(f"must be a crmcore class, not {shown}", path="$.cls")
     if not isinstance(data, dict):
-        raise InvalidType(f"must be an object, not {_json_type(data)}", path="$")
+        raise InvalidType(f"must be an object, not {json_type_name(data)}", path="$")
     _check_shape(data)
     version = data.get("schema_version")
     if type(version) is not int or version not in SUPPORTED_SCHEMA_VERSIONS:

@@ -5,7 +5,7 @@ import time
 import pytest
 
 from crmcore import InvalidType, ValidationError
-from crmcore._kernel._checks import MAX_PROBLEMS, error_path, instance_of, tuple_of
+from crmcore._kernel._checks import MAX_PROBLEMS, error_path, instance_of, json_type_name, tuple_of
 from crmcore.commerce import first_subscription_date
 
 
@@ -33,3 +33,22 @@ def test_error_paths_look_like_paths(path):
     with pytest.raises(ValidationError) as info:
         error_path(path)
     assert "$.path" == info.value.path
+
+
+@pytest.mark.parametrize(
+    ("value", "name"),
+    [
+        ({}, "an object"),
+        ([], "an array"),
+        ("", "a string"),
+        (True, "a boolean"),
+        (1, "an integer"),
+        (1.5, "a number"),
+        (None, "null"),
+        ((), "tuple"),
+        (b"", "bytes"),
+    ],
+)
+def test_json_type_names_use_json_words_and_fall_back_to_the_type_name(value, name):
+    """Messages about documents say what JSON calls the value; other values name their type."""
+    assert name == json_type_name(value)

@@ -26,6 +26,13 @@ from crmcore.segmentation import (
     is_personal,
     not_,
 )
+from crmcore.segmentation._evaluate import (
+    LITERAL_OPERATORS,
+    SET_OPERATORS,
+    SYMBOLS,
+    TEXT_OPERATORS,
+    WINDOW_OPERATORS,
+)
 
 AT = datetime(2026, 6, 30, 12, 0, tzinfo=UTC)
 NAN = float("nan")
@@ -613,3 +620,13 @@ def test_the_city_and_custom_attributes_are_masked_by_default():
         explanation = rule.explain(snap)
         assert "Zqx" not in explanation.render()
         assert "Zqx" not in repr(rule)
+
+
+def test_the_operator_families_split_the_operators_without_overlap():
+    """Every module branches on the same families: each operator is in at most one."""
+    families = [LITERAL_OPERATORS, TEXT_OPERATORS, SET_OPERATORS, WINDOW_OPERATORS]
+    rest = {Operator.IS_EMPTY, Operator.IS_NOT_EMPTY, Operator.BIRTHDAY_WITHIN}
+    assert sum(len(family) for family in families) + len(rest) == len(Operator)
+    assert set(Operator) == set().union(*families, rest)
+    assert set(SYMBOLS) < LITERAL_OPERATORS
+    assert {op for op in Operator if op.needs_at} == WINDOW_OPERATORS | {Operator.BIRTHDAY_WITHIN}

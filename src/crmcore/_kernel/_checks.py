@@ -35,6 +35,26 @@ def type_name(value: object) -> str:
     return type(value).__name__
 
 
+_JSON_TYPES: Final = {
+    dict: "an object",
+    list: "an array",
+    str: "a string",
+    bool: "a boolean",
+    int: "an integer",
+    float: "a number",
+    type(None): "null",
+}
+
+
+def json_type_name(value: object) -> str:
+    """What a value read from JSON is, in JSON's words, for messages.
+
+    >>> json_type_name([1]), json_type_name(None), json_type_name(b"")
+    ('an array', 'null', 'bytes')
+    """
+    return _JSON_TYPES.get(type(value), type_name(value))
+
+
 def require_type(value: object, expected: type[T] | tuple[type, ...], path: str, what: str) -> T:
     """Return ``value`` if it is an instance of ``expected``; otherwise raise InvalidType.
 

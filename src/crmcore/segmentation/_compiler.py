@@ -75,6 +75,10 @@ import attrs
 
 from crmcore._kernel._money import Money
 from crmcore.segmentation._evaluate import (
+    SET_OPERATORS,
+    SYMBOLS,
+    TEXT_OPERATORS,
+    WINDOW_OPERATORS,
     Operator,
     Predicate,
     ValueTest,
@@ -91,17 +95,8 @@ MAX_GENERATED_CONDITIONS: Final = 2_000
 #: Most classes one compiled predicate remembers as read by attribute.
 MAX_REMEMBERED_CLASSES: Final = 64
 
-_SYMBOLS: Final = {
-    Operator.EQ: "==",
-    Operator.NE: "!=",
-    Operator.LT: "<",
-    Operator.LE: "<=",
-    Operator.GT: ">",
-    Operator.GE: ">=",
-}
 # The classes a condition compares inline, by literal kind (numbers have their own code).
 _PLAIN: Final = {Kind.TEXT: "str", Kind.BOOL: "bool", Kind.DATE: "date"}
-_WINDOWS: Final = frozenset({Operator.WITHIN_LAST, Operator.WITHIN_NEXT, Operator.MORE_THAN_AGO})
 # Zones that give every datetime an offset.
 _ZONES: Final = frozenset({timezone, ZoneInfo})
 
@@ -295,8 +290,8 @@ def _branches(cases: list[_Case], index: int, comment: str, sink: Sink) -> list[
 
 
 def _number_cases(op: Operator, i: int) -> list[_Case]:
-    if op in _SYMBOLS:
-        sign = _SYMBOLS[op]
+    if op in SYMBOLS:
+        sign = SYMBOLS[op]
         floats = {
             Operator.LT: f"v < F{i}",
             Operator.LE: f"v < F{i}",
@@ -343,8 +338,8 @@ def _literal_cases(op: Operator, kind: Kind, i: int) -> list[_Case]:
         test, value = f"t is {_PLAIN[kind]}", "v"
     if kind is Kind.BOOL and op in (Operator.EQ, Operator.NE):
         return [_Case(test, f"v {'is' if op is Operator.EQ else 'is not'} L{i}")]
-    if op in _SYMBOLS:
-        return [_Case(test, f"{value} {_SYMBOLS[op]} L{i}", guarded)]
+    if op in SYMBOLS:
+        return [_Case(test, f"{value} {SYMBOLS[op]} L{i}", guarded)]
     if op is Operator.BETWEEN:
         return [_Case(test, f"L{i} <= {value} <= H{i}", guarded)]
     if op is Operator.IN:
@@ -363,7 +358,7 @@ def _condition(leaf: Leaf, i: int, mode: str, sink: Sink) -> list[str]:  # noqa:
         return [*lines, *sink("EMPTY(v)", f"  # {comment}")]
     if op is Operator.IS_NOT_EMPTY:
         return [*lines, *sink("not EMPTY(v)", f"  # {comment}")]
-    if op in (Operator.CONTAINS, Operator.STARTS_WITH, Operator.ENDS_WITH):
+    if op in TEXT_OPERATORS:
         return [*lines, *sink(f"T{i}(v)", f"  # {comment}")]
     if op is Operator.HAS:
         cases = [_Case("t is frozenset", f"W{i} in v")]
@@ -376,7 +371,7 @@ def _condition(leaf: Leaf, i: int, mode: str, sink: Sink) -> list[str]:  # noqa:
     elif op is Operator.MORE_THAN_AGO:
         cases = [_Case(f"t is datetime and SAFE{i}", f"v < A{i}", True)]
         cases.append(_Case("t is date", f"v < C{i}"))
-    elif op in _WINDOWS:
+    elif op in WINDOW_OPERATORS:
         cases = [_Case(f"t is datetime and SAFE{i}", f"A{i} <= v <= B{i}", True)]
         cases.append(_Case("t is date", f"C{i} <= v <= E{i}"))
     elif kind is Kind.NUMBER:
@@ -478,19 +473,19 @@ def _constants(leaf: Leaf, i: int, at: datetime | None) -> dict[str, Any]:  # no
     names: dict[str, Any] = {f"T{i}": value_test(leaf.field, op, kind, value, at)}
     if "." in leaf.field:
         names[f"R{i}"] = reader(leaf.field)
-    if op in (Operator.HAS_ANY, Operator.HAS_ALL, Operator.HAS):
+    if op in SET_OPERATORS:
         names[f"W{i}"] = value
         return names
     if op is Operator.BIRTHDAY_WITHIN and at is not None:
         names[f"S{i}"] = birthday_set(value, at)
         return names
-    if op in _WINDOWS and at is not None:
+    if op in WINDOW_OPERATORS and at is not None:
         start, end = window_bounds(op, value, at)
         names.update({f"A{i}": start, f"B{i}": end, f"C{i}": start.date(), f"E{i}": end.date()})
         names[f"SAFE{i}"] = _always_aware(start, end)
         return names
     if kind is Kind.NUMBER:
-        if op in _SYMBOLS:
+        if op in SYMBOLS:
             names[f"I{i}"] = _int_threshold(op, value)
             names[f"D{i}"] = _as_decimal(value)
             names[f"F{i}"] = _float_threshold(op, value)
@@ -517,7 +512,7 @@ def _constants(leaf: Leaf, i: int, at: datetime | None) -> dict[str, Any]:  # no
         names.update({f"L{i}": value[0], f"H{i}": value[1], f"SAFE{i}": _always_aware(*value)})
     elif op in (Operator.IN, Operator.NOT_IN):
         names[f"S{i}"] = value
-    elif op in _SYMBOLS:
+    elif op in SYMBOLS:
         names.update({f"L{i}": value, f"SAFE{i}": _always_aware(value)})
     return names
 

@@ -34,9 +34,14 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from crmcore._kernel._checks import collect_errors
+from crmcore._kernel._checks import collect_errors, json_type_name
 from crmcore.errors import InvalidType, Problem, ValidationError
-from crmcore.segmentation._evaluate import Operator
+from crmcore.segmentation._evaluate import (
+    LITERAL_OPERATORS,
+    SET_OPERATORS,
+    WINDOW_OPERATORS,
+    Operator,
+)
 from crmcore.segmentation._rules import (
     MAX_RULE_DEPTH,
     MAX_RULE_NODES,
@@ -56,25 +61,10 @@ from crmcore.segmentation._values import (
     literal_to_json,
 )
 
-_KINDED: Final = frozenset(
-    {
-        Operator.EQ,
-        Operator.NE,
-        Operator.LT,
-        Operator.LE,
-        Operator.GT,
-        Operator.GE,
-        Operator.BETWEEN,
-        Operator.IN,
-        Operator.NOT_IN,
-        Operator.HAS,
-        Operator.HAS_ANY,
-        Operator.HAS_ALL,
-    }
-)
+# The operators whose document names the kind of its literal.
+_KINDED: Final = LITERAL_OPERATORS | SET_OPERATORS
 _PAIRS: Final = frozenset({Operator.BETWEEN})
 _SETS: Final = frozenset({Operator.IN, Operator.NOT_IN, Operator.HAS_ANY, Operator.HAS_ALL})
-_WINDOWS: Final = frozenset({Operator.WITHIN_LAST, Operator.MORE_THAN_AGO, Operator.WITHIN_NEXT})
 _NO_VALUE: Final = frozenset({Operator.IS_EMPTY, Operator.IS_NOT_EMPTY})
 _COMBINATORS: Final = ("all", "any", "not")
 _CONDITION_KEYS: Final = frozenset({"field", "op", "kind", "value"})
@@ -198,7 +188,9 @@ def _unknown_keys(keys: set[str], allowed: str, path: str) -> ValidationError:
 
 def _build(data: object, path: str) -> Rule:
     if not isinstance(data, dict):
-        raise InvalidType(f"must be an object describing a rule, not {_json(data)}", path=path)
+        raise InvalidType(
+            f"must be an object describing a rule, not {json_type_name(data)}", path=path
+        )
     combinator = [key for key in _COMBINATORS if key in data]
     if combinator:
         key = combinator[0]
@@ -213,7 +205,7 @@ def _build(data: object, path: str) -> Rule:
         children = data[key]
         if not isinstance(children, list):
             raise InvalidType(
-                f"must be an array of rules, not {_json(children)}", path=f"{path}.{key}"
+                f"must be an array of rules, not {json_type_name(children)}", path=f"{path}.{key}"
             )
         built: list[Rule] = []
         failures: list[ValidationError] = []
@@ -226,19 +218,6 @@ def _build(data: object, path: str) -> Rule:
             raise collect_errors(failures)
         return AllOf(built) if key == "all" else AnyOf(built)
     return _condition(data, path)
-
-
-def _json(value: object) -> str:
-    names = {
-        dict: "an object",
-        list: "an array",
-        str: "a string",
-        bool: "a boolean",
-        int: "an integer",
-        float: "a number",
-        type(None): "null",
-    }
-    return names.get(type(value), type(value).__name__)
 
 
 def _condition(data: dict[Any, Any], path: str) -> Condition:
@@ -277,12 +256,12 @@ def _condition_value(op: Operator, data: dict[Any, Any], path: str) -> Any:
     value_path = f"{path}.value"
     if op in _KINDED:
         return _typed_value(op, _kind(data["kind"], f"{path}.kind"), raw, value_path)
-    if op in _WINDOWS:
+    if op in WINDOW_OPERATORS:
         return _span(raw, value_path)
     if op is Operator.BIRTHDAY_WITHIN or op in _NO_VALUE:
         return raw
     if not isinstance(raw, str):
-        raise InvalidType(f"must be a string, not {_json(raw)}", path=value_path)
+        raise InvalidType(f"must be a string, not {json_type_name(raw)}", path=value_path)
     return raw
 
 
@@ -294,14 +273,14 @@ def _kind(value: object, path: str) -> Kind:
             pass
     choices = ", ".join(kind.value for kind in Kind)
     if not isinstance(value, str):
-        raise InvalidType(f"must be one of: {choices}; not {_json(value)}", path=path)
+        raise InvalidType(f"must be one of: {choices}; not {json_type_name(value)}", path=path)
     raise ValidationError(f"must be one of: {choices}", path=path, code="choice")
 
 
 def _typed_value(op: Operator, kind: Kind, raw: object, path: str) -> Any:
     if op in _PAIRS or op in _SETS:
         if not isinstance(raw, list):
-            raise InvalidType(f"must be an array, not {_json(raw)}", path=path)
+            raise InvalidType(f"must be an array, not {json_type_name(raw)}", path=path)
         if len(raw) > MAX_SET_ITEMS:
             raise ValidationError(
                 f"must hold at most {MAX_SET_ITEMS} values", path=path, code="too_many"
@@ -327,7 +306,9 @@ def _collect(problems: list[Problem]) -> ValidationError:
 
 def _span(raw: object, path: str) -> Span:
     if not isinstance(raw, dict):
-        raise InvalidType(f"must be an object such as {{'days': 30}}, not {_json(raw)}", path=path)
+        raise InvalidType(
+            f"must be an object such as {{'days': 30}}, not {json_type_name(raw)}", path=path
+        )
     extra = set(raw) - {"days", "weeks", "months"}
     if extra:
         raise _unknown_keys(extra, "days, weeks, months", path)

@@ -65,14 +65,27 @@ class Operator(StrEnum):
         return self in _RELATIVE
 
 
-_RELATIVE: Final = frozenset(
-    {
-        Operator.WITHIN_LAST,
-        Operator.MORE_THAN_AGO,
-        Operator.WITHIN_NEXT,
-        Operator.BIRTHDAY_WITHIN,
-    }
+# The operator families, named once for every module that branches on them.
+#: The comparisons, with the symbol that rule text and generated code write.
+SYMBOLS: Final = {
+    Operator.EQ: "==",
+    Operator.NE: "!=",
+    Operator.LT: "<",
+    Operator.LE: "<=",
+    Operator.GT: ">",
+    Operator.GE: ">=",
+}
+#: Operators comparing a field with a literal of a kind: comparisons, ranges and value sets.
+LITERAL_OPERATORS: Final = frozenset({*SYMBOLS, Operator.BETWEEN, Operator.IN, Operator.NOT_IN})
+#: Operators looking for text in a text field.
+TEXT_OPERATORS: Final = frozenset({Operator.CONTAINS, Operator.STARTS_WITH, Operator.ENDS_WITH})
+#: Operators looking for values in a set field.
+SET_OPERATORS: Final = frozenset({Operator.HAS, Operator.HAS_ANY, Operator.HAS_ALL})
+#: Operators placing a date or datetime in a time window relative to the evaluation time.
+WINDOW_OPERATORS: Final = frozenset(
+    {Operator.WITHIN_LAST, Operator.MORE_THAN_AGO, Operator.WITHIN_NEXT}
 )
+_RELATIVE: Final = WINDOW_OPERATORS | {Operator.BIRTHDAY_WITHIN}
 
 _COMPARISONS: Final[dict[Operator, _Cmp]] = {
     Operator.EQ: operator.eq,
@@ -143,9 +156,9 @@ def value_test(  # noqa: PLR0911 - one return per operator family.
         return is_empty_value
     if op is Operator.IS_NOT_EMPTY:
         return is_not_empty_value
-    if op in (Operator.CONTAINS, Operator.STARTS_WITH, Operator.ENDS_WITH):
+    if op in TEXT_OPERATORS:
         return _text(field, op, value)
-    if op in (Operator.HAS, Operator.HAS_ANY, Operator.HAS_ALL):
+    if op in SET_OPERATORS:
         return _collection(field, op, value)
     if at is None:  # pragma: no cover - Rule.predicate checks this first.
         raise ValidationError("is needed by time-relative conditions", path="$.at", code="at")
@@ -308,6 +321,14 @@ def _collection(field: str, op: Operator, wanted: Any) -> ValueTest:
     return has_all
 
 
+def _outside_calendar() -> ValidationError:
+    return ValidationError(
+        "puts the window outside the supported calendar range (years 1 to 9999)",
+        path="$.at",
+        code="out_of_range",
+    )
+
+
 def window_bounds(op: Operator, span: relativedelta, at: datetime) -> tuple[datetime, datetime]:
     """The instants ``[start, end]`` a window covers at ``at`` (``more_than_ago``: ``end``)."""
     try:
@@ -315,11 +336,7 @@ def window_bounds(op: Operator, span: relativedelta, at: datetime) -> tuple[date
             return at, at + span
         start = at - span
     except (OverflowError, ValueError):
-        raise ValidationError(
-            "puts the window outside the supported calendar range (years 1 to 9999)",
-            path="$.at",
-            code="out_of_range",
-        ) from None
+        raise _outside_calendar() from None
     return start, at
 
 
@@ -401,11 +418,7 @@ def birthday_set(days: int, at: datetime) -> frozenset[tuple[int, int]]:
     try:
         return birthday_days(days, at.date())
     except OverflowError:
-        raise ValidationError(
-            "puts the window outside the supported calendar range (years 1 to 9999)",
-            path="$.at",
-            code="out_of_range",
-        ) from None
+        raise _outside_calendar() from None
 
 
 def _birthday(field: str, days: int, at: datetime) -> ValueTest:

@@ -17,7 +17,7 @@ only on the values, never on input order.
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, Final, TypeVar
 
@@ -26,6 +26,7 @@ from crmcore._kernel._money import Money
 from crmcore.errors import CurrencyMismatch, InvalidType, ValidationError
 
 K = TypeVar("K", bound=Hashable)
+T = TypeVar("T")
 Number = int | Decimal
 
 #: Most bins a score may have.
@@ -119,6 +120,24 @@ def tie_groups(values: Mapping[K, Number]) -> list[list[K]]:
     return groups
 
 
+def by_middle_rank(values: Mapping[K, Number], place: Callable[[int], T]) -> dict[K, T]:
+    """``place`` of each key's tie group, given as twice its middle rank, keys in input order.
+
+    A group of equal values at (0-based) sorted positions ``s .. e-1`` is
+    placed by ``place(s + e)``: the percentile of its middle is
+    ``(s + e) / (2n)``, so ``place`` works in integers.
+    """
+    placed: dict[K, T] = {}
+    start = 0
+    for group in tie_groups(values):
+        end = start + len(group)
+        answer = place(start + end)
+        for key in group:
+            placed[key] = answer
+        start = end
+    return {key: placed[key] for key in values}
+
+
 def _check_bins(k: object) -> int:
     if isinstance(k, bool) or not isinstance(k, int):
         raise InvalidType(f"must be an int, not {type_name(k)}", path="$.k")
@@ -145,18 +164,13 @@ def quantile_scores(
     bins = _check_bins(k)
     numbers, _ = numeric_values(values)
     n = len(numbers)
-    scores: dict[K, int] = {}
-    start = 0
-    for group in tie_groups(numbers):
-        end = start + len(group)
-        # floor(p * k) + 1 with p = (start + end) / 2n, in integers.
-        score = ((start + end) * bins) // (2 * n) + 1
-        if not higher_is_better:
-            score = bins + 1 - score
-        for key in group:
-            scores[key] = score
-        start = end
-    return {key: scores[key] for key in values}
+
+    def score(twice_middle: int) -> int:
+        # floor(p * k) + 1 with p = twice_middle / 2n, in integers.
+        rank_score = (twice_middle * bins) // (2 * n) + 1
+        return rank_score if higher_is_better else bins + 1 - rank_score
+
+    return by_middle_rank(numbers, score)
 
 
 def threshold_scores(

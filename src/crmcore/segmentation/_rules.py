@@ -44,7 +44,14 @@ from crmcore.segmentation._compiler import (
     negated,
     some,
 )
-from crmcore.segmentation._evaluate import Operator, Predicate, compile_condition
+from crmcore.segmentation._evaluate import (
+    SYMBOLS,
+    TEXT_OPERATORS,
+    WINDOW_OPERATORS,
+    Operator,
+    Predicate,
+    compile_condition,
+)
 from crmcore.segmentation._values import (
     MAX_SET_ITEMS,
     MISSING,
@@ -106,14 +113,6 @@ _ORDERED_KINDS: Final = frozenset({Kind.NUMBER, Kind.TEXT, Kind.DATE, Kind.DATET
 _SET_KINDS: Final = frozenset({Kind.NUMBER, Kind.TEXT, Kind.BOOL, Kind.DATE, Kind.DATETIME})
 _ITEM_KINDS: Final = frozenset({Kind.NUMBER, Kind.TEXT})
 
-_SYMBOLS: Final = {
-    Operator.EQ: "==",
-    Operator.NE: "!=",
-    Operator.LT: "<",
-    Operator.LE: "<=",
-    Operator.GT: ">",
-    Operator.GE: ">=",
-}
 _WORDS: Final = {
     Operator.IN: "in",
     Operator.NOT_IN: "not in",
@@ -123,6 +122,14 @@ _WORDS: Final = {
     Operator.HAS: "has",
     Operator.HAS_ANY: "has any of",
     Operator.HAS_ALL: "has all of",
+}
+#: The words of the operators whose value is never masked (a span, or none), after the field.
+_PHRASES: Final = {
+    Operator.IS_EMPTY: "is empty",
+    Operator.IS_NOT_EMPTY: "is not empty",
+    Operator.WITHIN_LAST: "within the last {}",
+    Operator.MORE_THAN_AGO: "more than {} ago",
+    Operator.WITHIN_NEXT: "within the next {}",
 }
 _MASK: Final = "***"
 
@@ -535,7 +542,7 @@ def _ordered(kind: Kind, path: str) -> None:
 
 def _normalize(op: Operator, value: object) -> tuple[Kind | None, Any]:  # noqa: C901, PLR0911, PLR0912 - one branch per operator family.
     path = "$.value"
-    if op in _SYMBOLS:
+    if op in SYMBOLS:
         kind, normalized = literal(value, path)
         if op not in (Operator.EQ, Operator.NE):
             _ordered(kind, path)
@@ -565,7 +572,7 @@ def _normalize(op: Operator, value: object) -> tuple[Kind | None, Any]:  # noqa:
         if value is not None:
             raise ValidationError("takes no value", path=path, code="no_value")
         return None, None
-    if op in (Operator.CONTAINS, Operator.STARTS_WITH, Operator.ENDS_WITH):
+    if op in TEXT_OPERATORS:
         if not isinstance(value, str):
             raise InvalidType(f"must be text, not {type_name(value)}", path=path)
         _, text = literal(value, path)
@@ -654,29 +661,21 @@ class Condition(Rule):
         """The condition in words, such as ``"frequency >= 3"`` (personal literals masked)."""
         return self._describe(personal_names(personal))
 
-    def _describe(self, masks: frozenset[str]) -> str:  # noqa: PLR0911 - one return per operator family.
+    def _describe(self, masks: frozenset[str]) -> str:
         masked = _masked(self.field, masks)
         op, value = self.op, self.value
 
         def lit(item: Any) -> str:
             return _MASK if masked else show(item)
 
-        if op in _SYMBOLS:
-            return f"{self.field} {_SYMBOLS[op]} {lit(value)}"
+        if op in SYMBOLS:
+            return f"{self.field} {SYMBOLS[op]} {lit(value)}"
         if op is Operator.BETWEEN:
             return f"{self.field} between {lit(value[0])} and {lit(value[1])}"
-        if op is Operator.IS_EMPTY:
-            return f"{self.field} is empty"
-        if op is Operator.IS_NOT_EMPTY:
-            return f"{self.field} is not empty"
         if op in _WORDS:
             return f"{self.field} {_WORDS[op]} {lit(value)}"
-        if op is Operator.WITHIN_LAST:
-            return f"{self.field} within the last {value}"
-        if op is Operator.MORE_THAN_AGO:
-            return f"{self.field} more than {value} ago"
-        if op is Operator.WITHIN_NEXT:
-            return f"{self.field} within the next {value}"
+        if op in _PHRASES:  # no literal to mask: a span, or nothing
+            return f"{self.field} {_PHRASES[op].format(value)}"
         return f"{self.field}: birthday within the next {value} days"
 
     def __repr__(self) -> str:  # noqa: PLR0911 - one return per operator family.
@@ -689,13 +688,13 @@ class Condition(Rule):
         head = f"field({self.field!r})"
         if op is Operator.EQ and isinstance(value, bool):
             return f"{head}.is_true()" if value else f"{head}.is_false()"
-        if op in _SYMBOLS:
-            return f"{head} {_SYMBOLS[op]} {lit(value)}"
+        if op in SYMBOLS:
+            return f"{head} {SYMBOLS[op]} {lit(value)}"
         if op is Operator.BETWEEN:
             return f"{head}.between({lit(value[0])}, {lit(value[1])})"
         if op in (Operator.IS_EMPTY, Operator.IS_NOT_EMPTY):
             return f"{head}.{op.value}()"
-        if op in (Operator.WITHIN_LAST, Operator.MORE_THAN_AGO, Operator.WITHIN_NEXT):
+        if op in WINDOW_OPERATORS:
             return f"{head}.{op.value}({value.keywords()})"
         if op is Operator.BIRTHDAY_WITHIN:
             return f"{head}.birthday_within(days={value})"
@@ -741,10 +740,11 @@ def _check_limits(rule: Rule, depth: int, size: int) -> None:
 
 
 @attrs.frozen(slots=True, repr=False)
-class AllOf(Rule):
-    """Matches when every rule matches (an empty ``all_of()`` matches everything)."""
+class _Combination(Rule):
+    """What :class:`AllOf` and :class:`AnyOf` share: the rules combined, their limits, words."""
 
-    word: ClassVar[str] = "all of"
+    #: The combinator in words (``all of``); its builder is named the same with a ``_``.
+    word: ClassVar[str]
 
     rules: tuple[Rule, ...] = attrs.field(converter=_rules)
     depth: int = attrs.field(init=False, eq=False, hash=False)
@@ -764,58 +764,48 @@ class AllOf(Rule):
         return self.rules
 
     def _compile(self, at: datetime | None) -> Predicate:
-        return every(tuple(rule._compile(at) for rule in self.rules))  # noqa: SLF001
+        return self._joined(tuple(rule._compile(at) for rule in self.rules))  # noqa: SLF001
 
     def _explain(self, obj: object, at: datetime | None, personal: Collection[str]) -> Explanation:
         parts = tuple(rule._explain(obj, at, personal) for rule in self.rules)  # noqa: SLF001
-        return Explanation(self.word, all(p.outcome for p in parts), children=parts)
+        return Explanation(self.word, self._outcome(p.outcome for p in parts), children=parts)
 
     def describe(self, personal: Collection[str] = DEFAULT_PERSONAL_FIELDS) -> str:
-        """``all of``."""
+        """The combinator's word: ``all of`` or ``any of``."""
         personal_names(personal)  # checked like a condition's, though a combinator shows none
         return self.word
 
     def __repr__(self) -> str:
-        return "all_of(" + ", ".join(repr(rule) for rule in self.rules) + ")"
+        maker = self.word.replace(" ", "_")
+        return f"{maker}(" + ", ".join(repr(rule) for rule in self.rules) + ")"
+
+    @staticmethod
+    @abstractmethod
+    def _outcome(outcomes: Iterable[object], /) -> bool:
+        """How the parts' outcomes combine into the explanation's (``all`` or ``any``)."""
+
+    @staticmethod
+    @abstractmethod
+    def _joined(parts: tuple[Predicate, ...]) -> Predicate:
+        """How the parts' predicates combine into the rule's (``every`` or ``some``)."""
 
 
 @attrs.frozen(slots=True, repr=False)
-class AnyOf(Rule):
+class AllOf(_Combination):
+    """Matches when every rule matches (an empty ``all_of()`` matches everything)."""
+
+    word: ClassVar[str] = "all of"
+    _outcome = staticmethod(all)
+    _joined = staticmethod(every)
+
+
+@attrs.frozen(slots=True, repr=False)
+class AnyOf(_Combination):
     """Matches when at least one rule matches (an empty ``any_of()`` matches nothing)."""
 
     word: ClassVar[str] = "any of"
-
-    rules: tuple[Rule, ...] = attrs.field(converter=_rules)
-    depth: int = attrs.field(init=False, eq=False, hash=False)
-    size: int = attrs.field(init=False, eq=False, hash=False)
-    needs_at: bool = attrs.field(init=False, eq=False, hash=False)
-
-    def __attrs_post_init__(self) -> None:
-        _check_limits(
-            self,
-            1 + max((r.depth for r in self.rules), default=0),
-            1 + sum(r.size for r in self.rules),
-        )
-        object.__setattr__(self, "needs_at", any(r.needs_at for r in self.rules))
-
-    def children(self) -> tuple[Rule, ...]:
-        """The rules combined."""
-        return self.rules
-
-    def _compile(self, at: datetime | None) -> Predicate:
-        return some(tuple(rule._compile(at) for rule in self.rules))  # noqa: SLF001
-
-    def _explain(self, obj: object, at: datetime | None, personal: Collection[str]) -> Explanation:
-        parts = tuple(rule._explain(obj, at, personal) for rule in self.rules)  # noqa: SLF001
-        return Explanation(self.word, any(p.outcome for p in parts), children=parts)
-
-    def describe(self, personal: Collection[str] = DEFAULT_PERSONAL_FIELDS) -> str:
-        """``any of``."""
-        personal_names(personal)  # checked like a condition's, though a combinator shows none
-        return self.word
-
-    def __repr__(self) -> str:
-        return "any_of(" + ", ".join(repr(rule) for rule in self.rules) + ")"
+    _outcome = staticmethod(any)
+    _joined = staticmethod(some)
 
 
 def _not_rule(value: object) -> Rule:

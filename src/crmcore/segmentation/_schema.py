@@ -20,7 +20,13 @@ import attrs
 from crmcore._kernel._checks import type_name
 from crmcore.customers import Channel, FrozenMap, Purpose
 from crmcore.errors import InvalidType, ValidationError
-from crmcore.segmentation._evaluate import Operator
+from crmcore.segmentation._evaluate import (
+    LITERAL_OPERATORS,
+    SET_OPERATORS,
+    TEXT_OPERATORS,
+    WINDOW_OPERATORS,
+    Operator,
+)
 from crmcore.segmentation._rules import AllOf, AnyOf, Condition, Not, Rule
 
 
@@ -222,35 +228,17 @@ def personal_fields(schema: Schema) -> frozenset[str]:
     )
 
 
-_LITERAL_OPS: Final = frozenset(
-    {
-        Operator.EQ,
-        Operator.NE,
-        Operator.LT,
-        Operator.LE,
-        Operator.GT,
-        Operator.GE,
-        Operator.BETWEEN,
-        Operator.IN,
-        Operator.NOT_IN,
-    }
-)
-_TEXT_OPS: Final = frozenset({Operator.CONTAINS, Operator.STARTS_WITH, Operator.ENDS_WITH})
-_SET_OPS: Final = frozenset({Operator.HAS, Operator.HAS_ANY, Operator.HAS_ALL})
-_TIME_OPS: Final = frozenset({Operator.WITHIN_LAST, Operator.MORE_THAN_AGO, Operator.WITHIN_NEXT})
-
-
 def _accepted(condition: Condition, types: frozenset[FieldType]) -> bool:  # noqa: PLR0911 - one answer per operator family.
     if FieldType.ANY in types:
         return True
     op = condition.op
-    if op in _LITERAL_OPS:
+    if op in LITERAL_OPERATORS:
         return condition.kind is not None and FieldType(condition.kind.value) in types
-    if op in _TEXT_OPS:
+    if op in TEXT_OPERATORS:
         return FieldType.TEXT in types
-    if op in _SET_OPS:
+    if op in SET_OPERATORS:
         return FieldType.SET in types
-    if op in _TIME_OPS:
+    if op in WINDOW_OPERATORS:
         return bool(types & {FieldType.DATE, FieldType.DATETIME})
     if op is Operator.BIRTHDAY_WITHIN:
         return FieldType.DATE in types
@@ -276,7 +264,7 @@ def _condition_problem(node: Condition, path: str, schema: Schema) -> Validation
     if _accepted(node, spec.types):
         return None
     holds = " or ".join(sorted(t.value for t in spec.types))
-    if node.kind is not None and node.op in _LITERAL_OPS:
+    if node.kind is not None and node.op in LITERAL_OPERATORS:
         return InvalidType(
             f"a {node.kind.value} literal does not suit this field, which holds {holds}",
             path=f"{path}.value",

@@ -156,8 +156,25 @@ class DynamicSegment:
         )
 
 
+class _HeldMembers:
+    """The members of a segment that holds their ids: a static or a snapshot segment."""
+
+    __slots__ = ()
+
+    member_ids: frozenset[CustomerId]
+
+    def members(
+        self,
+        population: Mapping[CustomerId, object] | None = None,  # noqa: ARG002 - shared signature.
+        *,
+        at: datetime | None = None,  # noqa: ARG002 - the signature every segment shares.
+    ) -> frozenset[CustomerId]:
+        """The ids held: listed or frozen (a population, if given, is not consulted)."""
+        return self.member_ids
+
+
 @attrs.frozen(slots=True)
-class StaticSegment:
+class StaticSegment(_HeldMembers):
     """A segment of explicitly listed customers.
 
     >>> from crmcore import CustomerId
@@ -171,15 +188,6 @@ class StaticSegment:
     member_ids: frozenset[CustomerId] = attrs.field(default=frozenset(), converter=_members)
     description: str | None = attrs.field(default=None, converter=_description)
 
-    def members(
-        self,
-        population: Mapping[CustomerId, object] | None = None,  # noqa: ARG002 - shared signature.
-        *,
-        at: datetime | None = None,  # noqa: ARG002 - the signature every segment shares.
-    ) -> frozenset[CustomerId]:
-        """The listed ids (a population, if given, is not consulted)."""
-        return self.member_ids
-
     def with_members(self, ids: Iterable[CustomerId | str]) -> StaticSegment:
         """A copy with ``ids`` added."""
         return attrs.evolve(self, member_ids=self.member_ids | _members(ids))
@@ -190,7 +198,7 @@ class StaticSegment:
 
 
 @attrs.frozen(slots=True)
-class SnapshotSegment:
+class SnapshotSegment(_HeldMembers):
     """A segment's members frozen at ``taken_at``, with the rule that produced them."""
 
     id: SegmentId = attrs.field(validator=_segment_id)
@@ -199,15 +207,6 @@ class SnapshotSegment:
     taken_at: datetime = attrs.field(kw_only=True, converter=_taken_at)
     rule: Rule | None = attrs.field(default=None, kw_only=True, converter=_optional_rule)
     description: str | None = attrs.field(default=None, kw_only=True, converter=_description)
-
-    def members(
-        self,
-        population: Mapping[CustomerId, object] | None = None,  # noqa: ARG002 - shared signature.
-        *,
-        at: datetime | None = None,  # noqa: ARG002 - the signature every segment shares.
-    ) -> frozenset[CustomerId]:
-        """The frozen ids (a population, if given, is not consulted)."""
-        return self.member_ids
 
 
 #: Any kind of segment.

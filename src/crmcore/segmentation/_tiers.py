@@ -15,7 +15,7 @@ from typing import TypeVar
 
 from crmcore._kernel._checks import type_name
 from crmcore.errors import InvalidType, ValidationError
-from crmcore.segmentation._ranking import edge_number, numeric_values, tie_groups
+from crmcore.segmentation._ranking import by_middle_rank, edge_number, numeric_values
 
 K = TypeVar("K", bound=Hashable)
 
@@ -65,22 +65,17 @@ def tiers_by_percentile(
         )
     numbers, _ = numeric_values(values)
     n = len(numbers)
-    tiers: dict[K, ClvTier] = {}
-    start = 0
-    for group in tie_groups(numbers):
-        end = start + len(group)
-        # The percentile of the group's middle rank, times 2n: (start + end) * 50 / n percent.
-        place = Decimal((start + end) * 50) / n
+
+    def tier(twice_middle: int) -> ClvTier:
+        # The percentile of the group's middle rank: twice_middle * 50 / n percent.
+        place = Decimal(twice_middle * 50) / n
         if place < low:
-            tier = ClvTier.LOW
-        elif place > 100 - high:
-            tier = ClvTier.HIGH
-        else:
-            tier = ClvTier.MEDIUM
-        for key in group:
-            tiers[key] = tier
-        start = end
-    return {key: tiers[key] for key in values}
+            return ClvTier.LOW
+        if place > 100 - high:
+            return ClvTier.HIGH
+        return ClvTier.MEDIUM
+
+    return by_middle_rank(numbers, tier)
 
 
 def tiers_by_threshold(

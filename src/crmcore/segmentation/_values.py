@@ -22,7 +22,7 @@ from decimal import Decimal
 from enum import Enum, StrEnum
 from typing import Any, Final
 
-from crmcore._kernel._checks import MAX_INT, type_name
+from crmcore._kernel._checks import MAX_INT, json_type_name, require_aware, type_name
 from crmcore._kernel._ids import Identifier
 from crmcore._kernel._money import Money
 from crmcore.errors import CurrencyMismatch, InvalidType, ValidationError
@@ -341,28 +341,15 @@ def _text(value: str, path: str) -> str:
     return unicodedata.normalize("NFC", str(value))
 
 
-def _json_type(value: object) -> str:
-    names = {
-        dict: "an object",
-        list: "an array",
-        str: "a string",
-        bool: "a boolean",
-        int: "an integer",
-        float: "a number",
-        type(None): "null",
-    }
-    return names.get(type(value), type_name(value))
-
-
 def literal_from_json(kind: Kind, value: object, path: str) -> Any:
     """Read a literal of ``kind`` from its JSON form (see :func:`literal_to_json`)."""
     if kind is Kind.TEXT:
         if not isinstance(value, str):
-            raise InvalidType(f"must be a string, not {_json_type(value)}", path=path)
+            raise InvalidType(f"must be a string, not {json_type_name(value)}", path=path)
         return _text(value, path)
     if kind is Kind.BOOL:
         if not isinstance(value, bool):
-            raise InvalidType(f"must be true or false, not {_json_type(value)}", path=path)
+            raise InvalidType(f"must be true or false, not {json_type_name(value)}", path=path)
         return value
     if kind is Kind.NUMBER:
         return _json_number(value, path)
@@ -382,7 +369,7 @@ def _json_number(value: object, path: str) -> int | Decimal:
                 code="float",
             )
         raise InvalidType(
-            f"must be an integer or a decimal string, not {_json_type(value)}", path=path
+            f"must be an integer or a decimal string, not {json_type_name(value)}", path=path
         )
     if isinstance(value, int):
         return _storable(value, path)
@@ -398,7 +385,9 @@ def _json_number(value: object, path: str) -> int | Decimal:
 
 def _json_date(value: object, path: str) -> date:
     if not isinstance(value, str):
-        raise InvalidType(f"must be an ISO 8601 date string, not {_json_type(value)}", path=path)
+        raise InvalidType(
+            f"must be an ISO 8601 date string, not {json_type_name(value)}", path=path
+        )
     rule = "must be an ISO 8601 date such as '1990-04-17'"
     if len(value) != 10:
         raise ValidationError(rule, path=path, code="date")
@@ -411,7 +400,7 @@ def _json_date(value: object, path: str) -> date:
 def _json_datetime(value: object, path: str) -> datetime:
     if not isinstance(value, str):
         raise InvalidType(
-            f"must be an ISO 8601 datetime string, not {_json_type(value)}", path=path
+            f"must be an ISO 8601 datetime string, not {json_type_name(value)}", path=path
         )
     rule = "must be an ISO 8601 datetime with an offset, such as '2026-01-05T09:00:00+07:00'"
     if len(value) > 64:
@@ -420,19 +409,13 @@ def _json_datetime(value: object, path: str) -> datetime:
         parsed = datetime.fromisoformat(value)
     except ValueError:
         raise ValidationError(rule, path=path, code="datetime") from None
-    if parsed.utcoffset() is None:
-        raise ValidationError(
-            "must be timezone-aware (a naive datetime has no offset)",
-            path=path,
-            code="naive_datetime",
-        )
-    return parsed
+    return require_aware(parsed, path)
 
 
 def _json_money(value: object, path: str) -> Money:
     if not isinstance(value, dict):
         raise InvalidType(
-            f"must be an object with amount and currency, not {_json_type(value)}", path=path
+            f"must be an object with amount and currency, not {json_type_name(value)}", path=path
         )
     if set(value) != {"amount", "currency"}:
         raise ValidationError(
