@@ -161,6 +161,10 @@ NOT_TARGETED_METHODS: Mapping[str, str] = {
     "PurchaseModel.expected_purchases": "a Protocol; every model's own method is fuzzed",
     "SurveyResponse.record": "fuzzed through NpsResponse, CsatResponse and CesResponse",
     "Identifier.new": "fuzzed through CustomerId.new",
+    "ConsentHolder.consent_decision": "a mixin; fuzzed through Customer.consent_decision and Lead.consent_decision",
+    "ConsentHolder.may_contact": "a mixin; fuzzed through Customer.may_contact and Lead.may_contact",
+    "ConsentHolder.give_consent": "a mixin; fuzzed through Customer.give_consent and Lead.give_consent",
+    "ConsentHolder.withdraw_consent": "a mixin; fuzzed through Customer.withdraw_consent and Lead.withdraw_consent",
     "DomainEvent.draft": "takes the event's fields as **keywords only; they are checked when "
     "an aggregate records the event, which every command target exercises",
 }

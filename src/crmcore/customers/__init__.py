@@ -5,6 +5,7 @@ from crmcore._kernel._frozen import FrozenMap
 from crmcore._kernel._ids import CustomerId
 from crmcore.customers._consent import (
     ConsentDecision,
+    ConsentHolder,
     ConsentRecord,
     ConsentStatus,
     LegalBasis,
@@ -67,6 +68,7 @@ __all__ = [
     "AttributeValue",
     "Channel",
     "ConsentDecision",
+    "ConsentHolder",
     "ConsentRecord",
     "ConsentStatus",
     "ContactPoint",

@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 from enum import StrEnum
-from typing import Final
+from typing import TYPE_CHECKING, Final, Self, Unpack
 
 import attrs
 
@@ -34,6 +34,7 @@ from crmcore._kernel._checks import (
     optional_aware,
     require_aware,
 )
+from crmcore._kernel._events import EventMeta
 from crmcore._kernel._fields import Checked
 from crmcore.customers._contact import Channel
 from crmcore.errors import ValidationError
@@ -263,3 +264,88 @@ def decide_consent(
         latest_consents(checked, when), wanted_channel, wanted_purpose, when
     )
     return ConsentDecision(allowed=allowed, reason=reason, record=record)
+
+
+class ConsentHolder:
+    """The consent questions and commands of a record that keeps a consent history.
+
+    Customers and leads keep an append-only tuple of :class:`ConsentRecord` s
+    in ``consents`` and append to it with their own ``record_consent``
+    (which names their event); this mixin gives both the same questions
+    (:meth:`consent_decision`, :meth:`may_contact`) and the same shorthand
+    commands (:meth:`give_consent`, :meth:`withdraw_consent`).
+    """
+
+    __slots__ = ()
+
+    if TYPE_CHECKING:
+        consents: tuple[ConsentRecord, ...]
+
+        def record_consent(self, record: ConsentRecord, **meta: Unpack[EventMeta]) -> Self: ...
+
+    def consent_decision(
+        self, channel: Channel | str, purpose: Purpose | str, *, at: datetime
+    ) -> ConsentDecision:
+        """May the record's party be contacted on ``channel`` for ``purpose`` at ``at``, and why.
+
+        Decided by the least-permissive rule of :func:`decide_consent`, with
+        the reason and the deciding record.
+
+        Raises:
+            ValidationError: an unknown channel or purpose, or a naive ``at``.
+        """
+        return decide_consent(self.consents, channel, purpose, at)
+
+    def may_contact(self, channel: Channel | str, purpose: Purpose | str, *, at: datetime) -> bool:
+        """True if the record's party may be contacted on ``channel`` for ``purpose`` at ``at``.
+
+        Decided by the least-permissive rule: a withdrawal for this channel or
+        for every channel wins over any grant; no record means no marketing,
+        profiling or third-party sharing, while service messages are allowed.
+        """
+        return self.consent_decision(channel, purpose, at=at).allowed
+
+    def give_consent(
+        self,
+        channel: Channel | str | None,
+        purpose: Purpose | str,
+        *,
+        at: datetime,
+        source: str,
+        legal_basis: LegalBasis | str = LegalBasis.CONSENT,
+        expires_at: datetime | None = None,
+        **meta: Unpack[EventMeta],
+    ) -> Self:
+        """Record a grant of consent (``channel=None``: every channel) with ``record_consent``."""
+        record = ConsentRecord(
+            channel=channel,
+            purpose=purpose,
+            status=ConsentStatus.GRANTED,
+            captured_at=at,
+            source=source,
+            legal_basis=legal_basis,
+            expires_at=expires_at,
+        )
+        return self.record_consent(record, **meta)
+
+    def withdraw_consent(
+        self,
+        channel: Channel | str | None,
+        purpose: Purpose | str,
+        *,
+        at: datetime,
+        source: str,
+        **meta: Unpack[EventMeta],
+    ) -> Self:
+        """Record a withdrawal or refusal of consent (``channel=None``: every channel).
+
+        Appended with ``record_consent``.
+        """
+        record = ConsentRecord(
+            channel=channel,
+            purpose=purpose,
+            status=ConsentStatus.WITHDRAWN,
+            captured_at=at,
+            source=source,
+        )
+        return self.record_consent(record, **meta)

@@ -25,12 +25,10 @@ from crmcore._kernel._checks import (
 from crmcore._kernel._events import EventDraft, EventMeta
 from crmcore._kernel._ids import CustomerId, StaffId, TeamId, team_argument
 from crmcore.customers._consent import (
-    ConsentDecision,
+    ConsentHolder,
     ConsentRecord,
     ConsentStatus,
-    LegalBasis,
     Purpose,
-    decide_consent,
     latest_consents,
     verdict,
 )
@@ -224,7 +222,7 @@ def _consent_pair(value: object, path: str) -> tuple[Channel, Purpose]:
 
 
 @attrs.frozen(slots=True, kw_only=True, repr=False)
-class Customer(Aggregate[CustomerId], kind="customer"):
+class Customer(Aggregate[CustomerId], ConsentHolder, kind="customer"):
     """A customer, existing or potential: a person or an organization.
 
     ``Customer`` is immutable. Every command method (``add_tag``,
@@ -409,28 +407,6 @@ class Customer(Aggregate[CustomerId], kind="customer"):
         """The primary contact point of ``channel``, or ``None`` if it has none."""
         points = self.contact_points_on(channel)
         return points[0] if points and points[0].primary else None
-
-    def consent_decision(
-        self, channel: Channel | str, purpose: Purpose | str, *, at: datetime
-    ) -> ConsentDecision:
-        """Decide whether the customer may be contacted, with the reason and deciding record.
-
-        See :mod:`crmcore.model` (consent) for the least-permissive rule.
-        """
-        checked_channel = enum_converter(Channel, "$.channel")(channel)
-        checked_purpose = enum_converter(Purpose, "$.purpose")(purpose)
-        return decide_consent(
-            self.consents, checked_channel, checked_purpose, require_aware(at, "$.at")
-        )
-
-    def may_contact(self, channel: Channel | str, purpose: Purpose | str, *, at: datetime) -> bool:
-        """True if the customer may be contacted on ``channel`` for ``purpose`` at ``at``.
-
-        Decided by the least-permissive rule: a withdrawal for this channel or
-        for every channel wins over any grant; no record means no marketing,
-        profiling or third-party sharing, while service messages are allowed.
-        """
-        return self.consent_decision(channel, purpose, at=at).allowed
 
     def consent_flags(
         self, pairs: Iterable[tuple[Channel | str, Purpose | str]], *, at: datetime
@@ -761,51 +737,6 @@ class Customer(Aggregate[CustomerId], kind="customer"):
             return self._record(command, draft, consents=(*self.consents, checked))
         except ValidationError as exc:
             raise exc.under("$") from None
-
-    def give_consent(
-        self,
-        channel: Channel | str | None,
-        purpose: Purpose | str,
-        *,
-        at: datetime,
-        source: str,
-        legal_basis: LegalBasis | str = LegalBasis.CONSENT,
-        expires_at: datetime | None = None,
-        **meta: Unpack[EventMeta],
-    ) -> Customer:
-        """Record that the customer grants consent (``channel=None``: every channel)."""
-        record = ConsentRecord(
-            channel=channel,
-            purpose=purpose,
-            status=ConsentStatus.GRANTED,
-            captured_at=at,
-            source=source,
-            legal_basis=legal_basis,
-            expires_at=expires_at,
-        )
-        return self.record_consent(record, **meta)
-
-    def withdraw_consent(
-        self,
-        channel: Channel | str | None,
-        purpose: Purpose | str,
-        *,
-        at: datetime,
-        source: str,
-        **meta: Unpack[EventMeta],
-    ) -> Customer:
-        """Record that the customer withdraws or refuses consent.
-
-        ``channel=None`` withdraws it for every channel.
-        """
-        record = ConsentRecord(
-            channel=channel,
-            purpose=purpose,
-            status=ConsentStatus.WITHDRAWN,
-            captured_at=at,
-            source=source,
-        )
-        return self.record_consent(record, **meta)
 
     def assign(
         self,

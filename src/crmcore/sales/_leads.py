@@ -86,17 +86,12 @@ from crmcore._kernel._fields import Checked
 from crmcore._kernel._ids import CustomerId, LeadId, OpportunityId, StaffId, TeamId
 from crmcore._kernel._money import Money
 from crmcore.customers import (
-    Channel,
-    ConsentDecision,
+    ConsentHolder,
     ConsentRecord,
-    ConsentStatus,
     ContactPoint,
     Customer,
-    LegalBasis,
     OrganizationName,
     PersonName,
-    Purpose,
-    decide_consent,
 )
 from crmcore.errors import InvalidType, TransitionNotAllowed, ValidationError
 from crmcore.sales._lead_consent import carried_consents
@@ -253,7 +248,7 @@ class LeadConversion(Checked):
 
 
 @attrs.frozen(slots=True, kw_only=True, repr=False)
-class Lead(Aggregate[LeadId], kind="lead"):
+class Lead(Aggregate[LeadId], ConsentHolder, kind="lead"):
     """A potential customer being qualified.
 
     Capture one with :meth:`capture`. Like every crmcore aggregate it is
@@ -590,24 +585,6 @@ class Lead(Aggregate[LeadId], kind="lead"):
 
     # -- consent --------------------------------------------------------------------------
 
-    def consent_decision(
-        self, channel: Channel | str, purpose: Purpose | str, *, at: datetime
-    ) -> ConsentDecision:
-        """May the lead be contacted on ``channel`` for ``purpose`` at ``at``, and why.
-
-        The customers' least-permissive rule decides (see
-        :func:`crmcore.customers.decide_consent`): no record means service
-        messages only.
-
-        Raises:
-            ValidationError: an unknown channel or purpose, or a naive ``at``.
-        """
-        return decide_consent(self.consents, channel, purpose, at)
-
-    def may_contact(self, channel: Channel | str, purpose: Purpose | str, *, at: datetime) -> bool:
-        """True if the lead may be contacted on ``channel`` for ``purpose`` at ``at``."""
-        return self.consent_decision(channel, purpose, at=at).allowed
-
     def record_consent(self, record: ConsentRecord, **meta: Unpack[EventMeta]) -> Lead:
         """Append a consent record, as of its ``captured_at``; records :class:`LeadConsentRecorded`.
 
@@ -639,48 +616,6 @@ class Lead(Aggregate[LeadId], kind="lead"):
             expires_at=checked.expires_at,
         )
         return self._record(command, draft, consents=(*self.consents, checked))
-
-    def give_consent(
-        self,
-        channel: Channel | str | None,
-        purpose: Purpose | str,
-        *,
-        at: datetime,
-        source: str,
-        legal_basis: LegalBasis | str = LegalBasis.CONSENT,
-        expires_at: datetime | None = None,
-        **meta: Unpack[EventMeta],
-    ) -> Lead:
-        """Record that the lead grants consent (``channel=None``: every channel)."""
-        record = ConsentRecord(
-            channel=channel,
-            purpose=purpose,
-            status=ConsentStatus.GRANTED,
-            captured_at=at,
-            source=source,
-            legal_basis=legal_basis,
-            expires_at=expires_at,
-        )
-        return self.record_consent(record, **meta)
-
-    def withdraw_consent(
-        self,
-        channel: Channel | str | None,
-        purpose: Purpose | str,
-        *,
-        at: datetime,
-        source: str,
-        **meta: Unpack[EventMeta],
-    ) -> Lead:
-        """Record that the lead withdraws or refuses consent (``channel=None``: every channel)."""
-        record = ConsentRecord(
-            channel=channel,
-            purpose=purpose,
-            status=ConsentStatus.WITHDRAWN,
-            captured_at=at,
-            source=source,
-        )
-        return self.record_consent(record, **meta)
 
     # -- conversion -----------------------------------------------------------------------
 
