@@ -20,7 +20,7 @@ from crmcore._kernel._aggregate import Aggregate, optional_typed_id
 from crmcore._kernel._checks import clean_text, error_path, optional_aware
 from crmcore._kernel._events import DomainEvent, EventMeta
 from crmcore._kernel._ids import CustomerId, ReviewId
-from crmcore._kernel._repoint import CustomerRepointedEvent
+from crmcore._kernel._repoint import CustomerRepointedEvent, RepointsCustomer
 from crmcore._kernel._timeline import TimelineEntry
 from crmcore.errors import ValidationError
 from crmcore.feedback._surveys import check_score
@@ -123,7 +123,9 @@ def _review_answered_at(value: object) -> datetime | None:
 
 
 @attrs.frozen(slots=True, kw_only=True, repr=False)
-class Review(Aggregate[ReviewId], kind="review", v1_renames={"published_at": "created_at"}):
+class Review(
+    Aggregate[ReviewId], RepointsCustomer, kind="review", v1_renames={"published_at": "created_at"}
+):
     """A public review: a platform, a rating from 1 to 5, text, and who wrote it.
 
     ``customer_id`` is set when the reviewer is known to be a customer. The
@@ -155,6 +157,9 @@ class Review(Aggregate[ReviewId], kind="review", v1_renames={"published_at": "cr
     [('review:r-1#1', 'ReviewReceived', 2)]
     """
 
+    _repointed_by = ReviewCustomerRepointed
+    _customer_fields = ("customer_id",)
+
     platform: str = attrs.field(converter=_review_platform)
     rating: int = attrs.field(validator=_review_rating)
     text: str | None = attrs.field(default=None, converter=_review_text)
@@ -176,23 +181,6 @@ class Review(Aggregate[ReviewId], kind="review", v1_renames={"published_at": "cr
     def _recorded_times(self) -> Iterable[datetime]:
         if self.answered_at is not None:
             yield self.answered_at
-
-    def repoint_customer(
-        self,
-        previous: CustomerId,
-        customer_id: CustomerId,
-        *,
-        at: datetime,
-        **meta: Unpack[EventMeta],
-    ) -> Review:
-        """Name ``customer_id`` where the review names ``previous``; records :class:`ReviewCustomerRepointed`.
-
-        For a merge of duplicates (:mod:`crmcore.merge`). Raises InvalidType, or
-        ValidationError (``same_customer``, ``not_named``, ``time_backwards``); nothing changes.
-        """
-        return self._repoint(
-            ReviewCustomerRepointed, ("customer_id",), previous, customer_id, at=at, meta=meta
-        )
 
     def _event_fields(self) -> Mapping[str, object]:
         return {"review_id": self.id, "customer_id": self.customer_id}

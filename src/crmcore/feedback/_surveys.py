@@ -43,7 +43,7 @@ from crmcore._kernel._checks import clean_text, type_name
 from crmcore._kernel._events import DomainEvent, EventMeta
 from crmcore._kernel._fields import Checked
 from crmcore._kernel._ids import CaseId, CustomerId, FeedbackId, OrderId
-from crmcore._kernel._repoint import CustomerRepointedEvent
+from crmcore._kernel._repoint import CustomerRepointedEvent, RepointsCustomer
 from crmcore.errors import InvalidType, ValidationError
 
 #: Longest survey comment, in characters.
@@ -151,7 +151,10 @@ class SurveyCustomerRepointed(CustomerRepointedEvent, SurveyEvent):
 
 @attrs.frozen(slots=True, kw_only=True, repr=False)
 class SurveyResponse(
-    Aggregate[FeedbackId], kind="survey_response", v1_renames={"responded_at": "created_at"}
+    Aggregate[FeedbackId],
+    RepointsCustomer,
+    kind="survey_response",
+    v1_renames={"responded_at": "created_at"},
 ):
     """Base of the survey responses: one customer's score at one time.
 
@@ -166,6 +169,9 @@ class SurveyResponse(
     The comment is free text that may hold personal data: the repr leaves it
     out. A response is also a timeline fact (kind ``csat``, ``nps`` or ``ces``).
     """
+
+    _repointed_by = SurveyCustomerRepointed
+    _customer_fields = ("customer_id",)
 
     survey: ClassVar[SurveyKind]
     #: The lowest and highest score of the survey's scale (set from ``survey``).
@@ -194,23 +200,6 @@ class SurveyResponse(
             )
         check_score(
             self.score, "$.score", self.min_score, self.max_score, _SCORE_NAMES[self.survey]
-        )
-
-    def repoint_customer(
-        self,
-        previous: CustomerId,
-        customer_id: CustomerId,
-        *,
-        at: datetime,
-        **meta: Unpack[EventMeta],
-    ) -> Self:
-        """Name ``customer_id`` where the response names ``previous``; records :class:`SurveyCustomerRepointed`.
-
-        For a merge of duplicates (:mod:`crmcore.merge`). Raises InvalidType, or
-        ValidationError (``same_customer``, ``not_named``, ``time_backwards``); nothing changes.
-        """
-        return self._repoint(
-            SurveyCustomerRepointed, ("customer_id",), previous, customer_id, at=at, meta=meta
         )
 
     def _event_fields(self) -> Mapping[str, object]:

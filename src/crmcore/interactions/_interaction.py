@@ -25,7 +25,7 @@ from crmcore._kernel._aggregate import Aggregate, optional_typed_id, typed_id
 from crmcore._kernel._checks import clean_text, enum_converter, type_name
 from crmcore._kernel._events import DomainEvent, EventMeta
 from crmcore._kernel._ids import CaseId, CustomerId, InteractionId, OpportunityId, StaffId
-from crmcore._kernel._repoint import CustomerRepointedEvent
+from crmcore._kernel._repoint import CustomerRepointedEvent, RepointsCustomer
 from crmcore.customers import Channel
 from crmcore.errors import InvalidType, ValidationError
 
@@ -185,7 +185,10 @@ def _optional_id(value: object, cls: type[CaseId | OpportunityId], path: str) ->
 
 @attrs.frozen(slots=True, kw_only=True, repr=False)
 class Interaction(
-    Aggregate[InteractionId], kind="interaction", v1_renames={"occurred_at": "created_at"}
+    Aggregate[InteractionId],
+    RepointsCustomer,
+    kind="interaction",
+    v1_renames={"occurred_at": "created_at"},
 ):
     """One touchpoint with a customer.
 
@@ -231,6 +234,9 @@ class Interaction(
     [('interaction:i-1#1', 'InteractionLogged', None), ('interaction:i-1#2', 'InteractionLinked', 'agent-7')]
     """
 
+    _repointed_by = InteractionCustomerRepointed
+    _customer_fields = ("customer_id",)
+
     customer_id: CustomerId = attrs.field(validator=typed_id(CustomerId, "$.customer_id"))
     kind: InteractionKind = attrs.field(converter=_kind)
     channel: Channel = attrs.field(converter=_channel)
@@ -262,23 +268,6 @@ class Interaction(
                 path="$.duration_seconds",
                 code="untimed_kind",
             )
-
-    def repoint_customer(
-        self,
-        previous: CustomerId,
-        customer_id: CustomerId,
-        *,
-        at: datetime,
-        **meta: Unpack[EventMeta],
-    ) -> Interaction:
-        """Name ``customer_id`` where the interaction names ``previous``; records :class:`InteractionCustomerRepointed`.
-
-        For a merge of duplicates (:mod:`crmcore.merge`). Raises InvalidType, or
-        ValidationError (``same_customer``, ``not_named``, ``time_backwards``); nothing changes.
-        """
-        return self._repoint(
-            InteractionCustomerRepointed, ("customer_id",), previous, customer_id, at=at, meta=meta
-        )
 
     def _event_fields(self) -> Mapping[str, object]:
         return {"interaction_id": self.id, "customer_id": self.customer_id}

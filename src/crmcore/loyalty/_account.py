@@ -87,6 +87,7 @@ from crmcore._kernel._checks import (
 from crmcore._kernel._events import EventDraft, EventMeta, check_meta
 from crmcore._kernel._ids import CustomerId, LoyaltyAccountId, OrderId, ProgramId, RewardId
 from crmcore._kernel._money import Money, same_currency
+from crmcore._kernel._repoint import RepointsCustomer
 from crmcore.commerce import Order, OrderStatus
 from crmcore.errors import InvalidType, ValidationError
 from crmcore.loyalty._events import (
@@ -153,7 +154,10 @@ def _closed_at(value: object) -> datetime | None:
 
 @attrs.frozen(slots=True, kw_only=True, repr=False)
 class LoyaltyAccount(
-    Aggregate[LoyaltyAccountId], kind="loyalty_account", v1_renames={"enrolled_at": "created_at"}
+    Aggregate[LoyaltyAccountId],
+    RepointsCustomer,
+    kind="loyalty_account",
+    v1_renames={"enrolled_at": "created_at"},
 ):
     """One customer's membership of one loyalty program: a points ledger and a tier.
 
@@ -181,6 +185,9 @@ class LoyaltyAccount(
         closed_at: when the membership ended (:meth:`close`), ``None`` while
             it is open; nothing in the ledger or the tier history lies after it.
     """
+
+    _repointed_by = LoyaltyCustomerRepointed
+    _customer_fields = ("customer_id",)
 
     customer_id: CustomerId = attrs.field(validator=typed_id(CustomerId, "$.customer_id"))
     program_id: ProgramId = attrs.field(validator=typed_id(ProgramId, "$.program_id"))
@@ -263,23 +270,6 @@ class LoyaltyAccount(
             yield self.ledger[-1].at
         if self.closed_at is not None:
             yield self.closed_at
-
-    def repoint_customer(
-        self,
-        previous: CustomerId,
-        customer_id: CustomerId,
-        *,
-        at: datetime,
-        **meta: Unpack[EventMeta],
-    ) -> LoyaltyAccount:
-        """Name ``customer_id`` where the account names ``previous``; records :class:`LoyaltyCustomerRepointed`.
-
-        For a merge of duplicates (:mod:`crmcore.merge`). Raises InvalidType, or
-        ValidationError (``same_customer``, ``not_named``, ``time_backwards``); nothing changes.
-        """
-        return self._repoint(
-            LoyaltyCustomerRepointed, ("customer_id",), previous, customer_id, at=at, meta=meta
-        )
 
     def _event_fields(self) -> Mapping[str, object]:
         return {

@@ -52,7 +52,7 @@ from crmcore._kernel._checks import (
 )
 from crmcore._kernel._events import DomainEvent, EventMeta
 from crmcore._kernel._ids import CustomerId, Identifier
-from crmcore._kernel._repoint import CustomerRepointedEvent
+from crmcore._kernel._repoint import CustomerRepointedEvent, RepointsCustomer
 from crmcore.customers import PartyKind
 from crmcore.errors import InvalidType, ValidationError
 
@@ -273,7 +273,7 @@ class RelationshipCustomerRepointed(CustomerRepointedEvent, RelationshipEvent):
 
 
 @attrs.frozen(slots=True, kw_only=True, repr=False)
-class Relationship(Aggregate[RelationshipId], kind="relationship"):
+class Relationship(Aggregate[RelationshipId], RepointsCustomer, kind="relationship"):
     """A relationship between two parties, with roles, a primary flag and a validity.
 
     Record one with :meth:`establish`; change it with :meth:`change_roles`,
@@ -332,6 +332,9 @@ class Relationship(Aggregate[RelationshipId], kind="relationship"):
         job_title: a contact's job title (personal data: not in repr or events).
         department: a contact's department (the same).
     """
+
+    _repointed_by = RelationshipCustomerRepointed
+    _customer_fields = ("party_id", "related_id")
 
     kind: RelationshipKind = attrs.field(converter=_kind)
     party_id: CustomerId = attrs.field(validator=typed_id(CustomerId, "$.party_id"))
@@ -400,28 +403,6 @@ class Relationship(Aggregate[RelationshipId], kind="relationship"):
                 path=f"$.{field}",
                 code="party_kind",
             )
-
-    def repoint_customer(
-        self,
-        previous: CustomerId,
-        customer_id: CustomerId,
-        *,
-        at: datetime,
-        **meta: Unpack[EventMeta],
-    ) -> Relationship:
-        """Name ``customer_id`` where either party names ``previous``; records :class:`RelationshipCustomerRepointed`.
-
-        For a merge of duplicates (:mod:`crmcore.merge`). Raises InvalidType, or
-        ValidationError (``same_customer``, ``not_named``, ``time_backwards``); nothing changes.
-        """
-        return self._repoint(
-            RelationshipCustomerRepointed,
-            ("party_id", "related_id"),
-            previous,
-            customer_id,
-            at=at,
-            meta=meta,
-        )
 
     def _event_fields(self) -> Mapping[str, object]:
         return {

@@ -85,6 +85,7 @@ from crmcore._kernel._events import EventDraft, EventMeta
 from crmcore._kernel._fields import Checked
 from crmcore._kernel._ids import CustomerId, LeadId, OpportunityId, StaffId, TeamId
 from crmcore._kernel._money import Money
+from crmcore._kernel._repoint import RepointsCustomer
 from crmcore.customers import (
     ConsentHolder,
     ConsentRecord,
@@ -248,7 +249,7 @@ class LeadConversion(Checked):
 
 
 @attrs.frozen(slots=True, kw_only=True, repr=False)
-class Lead(Aggregate[LeadId], ConsentHolder, kind="lead"):
+class Lead(Aggregate[LeadId], RepointsCustomer, ConsentHolder, kind="lead"):
     """A potential customer being qualified.
 
     Capture one with :meth:`capture`. Like every crmcore aggregate it is
@@ -269,6 +270,9 @@ class Lead(Aggregate[LeadId], ConsentHolder, kind="lead"):
         customer_id: the customer the lead became, once converted.
         opportunity_id: the opportunity opened on conversion, if any.
     """
+
+    _repointed_by = LeadCustomerRepointed
+    _customer_fields = ("customer_id", "referred_by")
 
     name: PersonName | OrganizationName = attrs.field(validator=_lead_name)
     source: LeadSource = attrs.field(converter=_lead_source)
@@ -344,28 +348,6 @@ class Lead(Aggregate[LeadId], ConsentHolder, kind="lead"):
         yield self.history[-1].at
         for record in self.consents:
             yield record.captured_at
-
-    def repoint_customer(
-        self,
-        previous: CustomerId,
-        customer_id: CustomerId,
-        *,
-        at: datetime,
-        **meta: Unpack[EventMeta],
-    ) -> Lead:
-        """Name ``customer_id`` where the lead (the customer it became, or who referred it) names ``previous``; records :class:`LeadCustomerRepointed`.
-
-        For a merge of duplicates (:mod:`crmcore.merge`). Raises InvalidType, or
-        ValidationError (``same_customer``, ``not_named``, ``time_backwards``); nothing changes.
-        """
-        return self._repoint(
-            LeadCustomerRepointed,
-            ("customer_id", "referred_by"),
-            previous,
-            customer_id,
-            at=at,
-            meta=meta,
-        )
 
     def _event_fields(self) -> Mapping[str, object]:
         return {"lead_id": self.id}

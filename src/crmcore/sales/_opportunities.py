@@ -86,7 +86,7 @@ from crmcore._kernel._ids import (
 )
 from crmcore._kernel._involved import InvolvedContact, InvolvesContacts, check_involved_contacts
 from crmcore._kernel._money import Money, money_at_least_zero
-from crmcore._kernel._repoint import CustomerRepointedEvent
+from crmcore._kernel._repoint import CustomerRepointedEvent, RepointsCustomer
 from crmcore._kernel._timeline import TimelineEntry
 from crmcore.errors import TransitionNotAllowed, ValidationError
 from crmcore.sales._pipeline import PipelineDefinition, Stage, StageKind
@@ -347,7 +347,7 @@ def _check_move(
 
 
 @attrs.frozen(slots=True, kw_only=True, repr=False)
-class Opportunity(InvolvesContacts[OpportunityId], kind="opportunity"):
+class Opportunity(InvolvesContacts[OpportunityId], RepointsCustomer, kind="opportunity"):
     """A potential deal with a customer, moving through a pipeline's stages.
 
     Open one with :meth:`open`. Like every crmcore aggregate it is immutable:
@@ -372,6 +372,9 @@ class Opportunity(InvolvesContacts[OpportunityId], kind="opportunity"):
             :meth:`change_contacts`), in the order given: each contact in
             each role once, at most one primary.
     """
+
+    _repointed_by = OpportunityCustomerRepointed
+    _customer_fields = ("customer_id",)
 
     customer_id: CustomerId = attrs.field(validator=typed_id(CustomerId, "$.customer_id"))
     pipeline_id: PipelineId = attrs.field(validator=typed_id(PipelineId, "$.pipeline_id"))
@@ -427,23 +430,6 @@ class Opportunity(InvolvesContacts[OpportunityId], kind="opportunity"):
 
     def _recorded_times(self) -> Iterable[datetime]:
         yield self.history[-1].at
-
-    def repoint_customer(
-        self,
-        previous: CustomerId,
-        customer_id: CustomerId,
-        *,
-        at: datetime,
-        **meta: Unpack[EventMeta],
-    ) -> Opportunity:
-        """Name ``customer_id`` where the opportunity names ``previous``; records :class:`OpportunityCustomerRepointed`.
-
-        For a merge of duplicates (:mod:`crmcore.merge`). Raises InvalidType, or
-        ValidationError (``same_customer``, ``not_named``, ``time_backwards``); nothing changes.
-        """
-        return self._repoint(
-            OpportunityCustomerRepointed, ("customer_id",), previous, customer_id, at=at, meta=meta
-        )
 
     def _event_fields(self) -> Mapping[str, object]:
         return {"opportunity_id": self.id, "customer_id": self.customer_id}

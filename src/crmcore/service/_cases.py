@@ -63,7 +63,7 @@ from crmcore._kernel._checks import (
 from crmcore._kernel._events import DomainEvent, EventDraft, EventMeta, event_rule
 from crmcore._kernel._ids import CaseId, CustomerId, OrderId, StaffId, TeamId
 from crmcore._kernel._involved import InvolvedContact, InvolvesContacts, check_involved_contacts
-from crmcore._kernel._repoint import CustomerRepointedEvent
+from crmcore._kernel._repoint import CustomerRepointedEvent, RepointsCustomer
 from crmcore._kernel._status import StatusMachine
 from crmcore._kernel._timeline import TimelineEntry
 from crmcore.customers import Channel
@@ -421,7 +421,9 @@ def _case_escalations(value: object) -> tuple[Escalation, ...]:
 
 
 @attrs.frozen(slots=True, kw_only=True, repr=False)
-class Case(InvolvesContacts[CaseId], kind="case", v1_renames={"opened_at": "created_at"}):
+class Case(
+    InvolvesContacts[CaseId], RepointsCustomer, kind="case", v1_renames={"opened_at": "created_at"}
+):
     """A service case: a complaint, question or request from one customer.
 
     Open one with :meth:`open`. Like every crmcore aggregate it is immutable:
@@ -444,6 +446,9 @@ class Case(InvolvesContacts[CaseId], kind="case", v1_renames={"opened_at": "crea
             their roles (see :meth:`change_contacts`), in the order given:
             each contact in each role once, at most one primary.
     """
+
+    _repointed_by = CaseCustomerRepointed
+    _customer_fields = ("customer_id",)
 
     customer_id: CustomerId = attrs.field(validator=typed_id(CustomerId, "$.customer_id"))
     kind: CaseKind = attrs.field(converter=_case_kind)
@@ -502,23 +507,6 @@ class Case(InvolvesContacts[CaseId], kind="case", v1_renames={"opened_at": "crea
             yield self.first_responded_at
         for escalation in self.escalations:
             yield escalation.due_at
-
-    def repoint_customer(
-        self,
-        previous: CustomerId,
-        customer_id: CustomerId,
-        *,
-        at: datetime,
-        **meta: Unpack[EventMeta],
-    ) -> Case:
-        """Name ``customer_id`` where the case names ``previous``; records :class:`CaseCustomerRepointed`.
-
-        For a merge of duplicates (:mod:`crmcore.merge`). Raises InvalidType, or
-        ValidationError (``same_customer``, ``not_named``, ``time_backwards``); nothing changes.
-        """
-        return self._repoint(
-            CaseCustomerRepointed, ("customer_id",), previous, customer_id, at=at, meta=meta
-        )
 
     def _event_fields(self) -> Mapping[str, object]:
         return {"case_id": self.id, "customer_id": self.customer_id}
