@@ -161,7 +161,6 @@ NOT_TARGETED_METHODS: Mapping[str, str] = {
     "PurchaseModel.expected_purchases": "a Protocol; every model's own method is fuzzed",
     "SurveyResponse.record": "fuzzed through NpsResponse, CsatResponse and CesResponse",
     "Identifier.new": "fuzzed through CustomerId.new",
-    "RepointsCustomer.repoint_customer": "a mixin; fuzzed through every aggregate that mixes it in",
     "ConsentHolder.consent_decision": "a mixin; fuzzed through Customer.consent_decision and Lead.consent_decision",
     "ConsentHolder.may_contact": "a mixin; fuzzed through Customer.may_contact and Lead.may_contact",
     "ConsentHolder.give_consent": "a mixin; fuzzed through Customer.give_consent and Lead.give_consent",

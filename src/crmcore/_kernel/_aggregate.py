@@ -32,14 +32,14 @@ import typing
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from types import MappingProxyType
-from typing import Any, ClassVar, Final, Generic, Self, TypeVar
+from typing import Any, ClassVar, Final, Generic, Self, TypeVar, Unpack
 
 import attrs
 
 from crmcore._kernel._checks import instance_of, require_aware, tuple_of, type_name
 from crmcore._kernel._copies import builder_of
 from crmcore._kernel._derived import Derivable, start_keeping
-from crmcore._kernel._events import MAX_SEQUENCE, DomainEvent, EventDraft, check_meta
+from crmcore._kernel._events import MAX_SEQUENCE, DomainEvent, EventDraft, EventMeta, check_meta
 from crmcore._kernel._ids import CustomerId, Identifier, StaffId, team_argument
 from crmcore._kernel._repoint import own_fields_by_event, repointed_own_fields
 from crmcore._kernel._timeline import TimelineEntry
@@ -729,3 +729,84 @@ class Aggregate(Derivable, Generic[IdT]):
         if not self.pending_events:
             return self
         return self._changed({"pending_events": ()})
+
+
+class RepointsCustomer(Aggregate[IdT]):
+    """Base of the aggregates that name a customer: their ``repoint_customer`` command.
+
+    The aggregate names the event class that records a re-pointing (it
+    mixes in :class:`~crmcore._kernel._repoint.CustomerRepointedEvent`) and
+    the fields that may hold a customer::
+
+        class Order(RepointsCustomer[OrderId], kind="order"):
+            _repointed_by = OrderCustomerRepointed
+            _customer_fields = ("customer_id",)
+    """
+
+    __slots__ = ()
+
+    #: The event class that records a re-pointing.
+    _repointed_by: ClassVar[type[DomainEvent]]
+    #: The fields of the aggregate that may name a customer.
+    _customer_fields: ClassVar[tuple[str, ...]]
+
+    def repoint_customer(
+        self,
+        previous: CustomerId,
+        customer_id: CustomerId,
+        *,
+        at: datetime,
+        **meta: Unpack[EventMeta],
+    ) -> Self:
+        """Name ``customer_id`` wherever the record names ``previous``; records one re-pointing event.
+
+        For a merge of duplicates (:mod:`crmcore.merge`; see
+        :mod:`crmcore._kernel._repoint`). Each field that may name a customer
+        (an order's, a case's or an opportunity's ``customer_id``, a lead's
+        ``customer_id`` and ``referred_by``, a relationship's two parties)
+        that names ``previous`` names ``customer_id`` instead, and the
+        record's ``...CustomerRepointed`` event (such as
+        :class:`~crmcore.commerce.OrderCustomerRepointed`) records
+        ``previous``, ``customer_id`` and the names of the fields changed.
+
+        Raises:
+            InvalidType: ``previous`` or ``customer_id`` is not a CustomerId.
+            ValidationError: ``at`` is naive or before the last change
+                (``time_backwards``); ``customer_id`` is ``previous``
+                (``$.customer_id``, ``same_customer``); no field names
+                ``previous`` (``$.previous``, ``not_named``); the result breaks
+                the aggregate's rules (a relationship of a party with itself).
+                Nothing is applied.
+        """
+        for value, path in ((previous, "$.previous"), (customer_id, "$.customer_id")):
+            if type(value) is not CustomerId:
+                raise InvalidType(f"must be a CustomerId, not {type_name(value)}", path=path)
+        command = self._begin(at, meta)
+        if previous == customer_id:
+            raise ValidationError(
+                "must be another customer than previous", path="$.customer_id", code="same_customer"
+            )
+        named = tuple(name for name in self._customer_fields if getattr(self, name) == previous)
+        if not named:
+            raise ValidationError(
+                f"must be a customer this {self._noun} names", path="$.previous", code="not_named"
+            )
+        if self.sequence >= MAX_SEQUENCE:
+            raise ValidationError(
+                "has recorded the most events an aggregate may", path="$.sequence", code="range"
+            )
+        own = self._event_fields()
+        drafted: dict[str, Any] = {"previous": previous, "fields": named}
+        if "customer_id" not in own:
+            drafted["customer_id"] = customer_id
+        envelope = self._envelope(
+            command, repointed_own_fields(own, named, customer_id), self.sequence + 1
+        )
+        recorded = EventDraft(self._repointed_by, drafted).build(envelope)
+        changes: dict[str, Any] = dict.fromkeys(named, customer_id)
+        changes.update(
+            pending_events=(*self.pending_events, recorded),
+            sequence=self.sequence + 1,
+            updated_at=command.at,
+        )
+        return self._changed(changes)

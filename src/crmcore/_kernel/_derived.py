@@ -2,10 +2,11 @@
 
 An order's total, a line's net amount: pure functions of fields that never
 change once the object is built. :class:`derived` computes such a value the
-first time it is asked for and keeps it in the object's private
-``_derived_values`` slot (from :class:`Derivable`), so asking again costs a
-dictionary look-up. Constructors that compute a value while checking the
-object anyway store it with :func:`keep`, so it is never computed twice.
+first time it is asked for and keeps it in one of the object's private slots
+(from :class:`Derivable`: one slot per derived value of the class, no
+container), so asking again costs a slot read. Constructors that compute a
+value while checking the object anyway store it with :func:`keep`, so it is
+never computed twice.
 
 The kept values are no fields: they take no part in equality, hashing,
 ``repr``, pickling or documents, and a changed copy (every command builds a
@@ -28,24 +29,71 @@ inputs the change left alone (see ``Aggregate.derived_inputs``).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, Final, Generic, TypeVar, overload
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
+from typing import Any, ClassVar, Final, Generic, TypeVar, overload
 
 S = TypeVar("S", bound="Derivable")
 T = TypeVar("T")
 
-_MISSING: Final = object()
-_set: Final = object.__setattr__
+#: Most derived values one class (with its bases) may have: each has a slot of its own.
+MAX_DERIVED: Final = 8
+
+#: What an empty slot holds once the object's store was started (see :func:`start_keeping`).
+_MISSING: Final[Any] = object()
+_SLOTS: Final = tuple(f"_derived_{index}" for index in range(MAX_DERIVED))
 
 
 class Derivable:
-    """Base of immutable classes with :class:`derived` values: gives them the slot that keeps them.
+    """Base of immutable classes with :class:`derived` values: gives them the slots that keep them.
 
     Subclasses must be frozen, and their derived values pure functions of their fields.
+    Each derived value of a class is given one of the :data:`MAX_DERIVED` slots
+    when the class is made; a class with more is refused (``TypeError``).
+
+    The slots of a newly built object are started (:func:`start_keeping`) by its
+    constructor; an object made otherwise (unpickled, copied) has empty slots
+    and computes its values when asked, like a new one.
     """
 
-    __slots__ = ("_derived_values",)
-    _derived_values: dict[str, Any]
+    __slots__ = _SLOTS
+
+    #: The class's derived values, by name (set for every subclass).
+    _derived_: ClassVar[Mapping[str, derived[Any, Any]]] = MappingProxyType({})
+    #: The name and the slot setter of each of the class's derived values (shadowed ones too).
+    _derived_setters_: ClassVar[tuple[tuple[str, Callable[[Any, Any], None]], ...]] = ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        _number(cls)
+
+
+def _number(cls: type[Derivable]) -> None:
+    """Give each derived value of ``cls`` a slot of its own (once: a rebuilt class reuses them)."""
+    seen: list[derived[Any, Any]] = []
+    visible: dict[str, derived[Any, Any]] = {}
+    for klass in reversed(cls.__mro__):
+        for name, value in vars(klass).items():
+            if isinstance(value, derived):
+                visible[name] = value
+                if value not in seen:
+                    seen.append(value)
+    used = {value.slot for value in seen if value.slot is not None}
+    free = (slot for slot in range(MAX_DERIVED) if slot not in used)
+    for value in seen:
+        if value.slot is None:
+            value.bind(next(free, None), cls)
+    slots = [value.slot for value in seen if value.slot is not None]
+    if len(set(slots)) != len(slots):
+        raise TypeError(f"{cls.__name__}: two derived values share a slot (reused descriptors)")
+    type.__setattr__(cls, "_derived_", MappingProxyType(visible))
+    setters = tuple((value.name, value._set) for value in seen)  # noqa: SLF001 - bound above.
+    type.__setattr__(cls, "_derived_setters_", setters)
+
+
+#: The get and set functions of each slot (C functions: no Python frame per call).
+_GETTERS: Final = tuple(vars(Derivable)[slot].__get__ for slot in _SLOTS)
+_SETTERS: Final = tuple(vars(Derivable)[slot].__set__ for slot in _SLOTS)
 
 
 class derived(Generic[S, T]):  # noqa: N801 - used as a decorator, like property.
@@ -55,8 +103,25 @@ class derived(Generic[S, T]):  # noqa: N801 - used as a decorator, like property
         self.func = func
         self.name = func.__name__
         self.__doc__ = func.__doc__
+        #: The index of the slot the value is kept in (given when its class is made).
+        self.slot: int | None = None
+        self._get: Callable[[Any], Any] = _unbound
+        self._set: Callable[[Any, Any], None] = _unbound
+
+    def bind(self, slot: int | None, owner: type) -> None:
+        """Keep the value in slot ``slot`` (``None``: no slot is free)."""
+        if slot is None:
+            raise TypeError(
+                f"{owner.__name__}.{self.name}: a Derivable class has at most "
+                f"{MAX_DERIVED} derived values"
+            )
+        self.slot = slot
+        self._get = _GETTERS[slot]
+        self._set = _SETTERS[slot]
 
     def __set_name__(self, owner: type, name: str) -> None:
+        if not issubclass(owner, Derivable):
+            raise TypeError(f"{owner.__name__}.{name}: derived values need a Derivable class")
         self.name = name
 
     @overload
@@ -69,35 +134,57 @@ class derived(Generic[S, T]):  # noqa: N801 - used as a decorator, like property
         if obj is None:
             return self
         try:
-            values = obj._derived_values  # noqa: SLF001 - the slot this module manages.
-        except AttributeError:  # a fresh object (or one just unpickled)
-            values = _values(obj)
-        found = values.get(self.name, _MISSING)
+            found = self._get(obj)
+        except AttributeError:  # an object whose store was never started (unpickled, copied)
+            found = _MISSING
         if found is _MISSING:
-            found = values[self.name] = self.func(obj)
+            found = self.func(obj)
+            self._set(obj, found)
         return found  # type: ignore[no-any-return]
 
 
-def _values(obj: Derivable) -> dict[str, Any]:
-    try:
-        return obj._derived_values  # noqa: SLF001 - the slot this module manages.
-    except AttributeError:  # a fresh object (or one just unpickled)
-        values: dict[str, Any] = {}
-        _set(obj, "_derived_values", values)
-        return values
+def _unbound(*_: object) -> Any:
+    raise TypeError("derived values need a Derivable class")
+
+
+def _of(obj: Derivable, name: str) -> derived[Any, Any]:
+    found = type(obj)._derived_.get(name)
+    if found is None:
+        raise AttributeError(f"{type(obj).__name__} has no derived value {name!r}")
+    return found
 
 
 def keep(obj: Derivable, name: str, value: T) -> T:
     """Keep ``value`` as ``obj``'s derived value ``name`` (computed while building ``obj``)."""
-    _values(obj)[name] = value
+    _of(obj, name)._set(obj, value)  # noqa: SLF001 - the slot this module manages.
     return value
 
 
 def kept(obj: Derivable) -> dict[str, Any]:
     """The derived values ``obj`` keeps so far, by name (a copy)."""
-    return dict(_values(obj))
+    found: dict[str, Any] = {}
+    for name, value in type(obj)._derived_.items():
+        try:
+            held = value._get(obj)  # noqa: SLF001 - the slot this module manages.
+        except AttributeError:  # a store never started (unpickled, copied)
+            continue
+        if held is not _MISSING:
+            found[name] = held
+    return found
 
 
 def start_keeping(obj: Derivable, values: dict[str, Any] | None = None) -> None:
-    """Give a newly built ``obj`` its store of derived values (``values`` are carried over)."""
-    _set(obj, "_derived_values", {} if values is None else values)
+    """Give a newly built ``obj`` its store of derived values (``values`` are carried over).
+
+    Every slot is written: the store holds exactly ``values``.
+    """
+    setters = type(obj)._derived_setters_
+    if not values:
+        for _, empty in setters:
+            empty(obj, _MISSING)
+        return
+    for name, put in setters:
+        put(obj, values.get(name, _MISSING))
+    if not values.keys() <= type(obj)._derived_.keys():
+        for name in values:
+            _of(obj, name)  # raises for the first name that is no derived value

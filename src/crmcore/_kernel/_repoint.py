@@ -17,11 +17,8 @@ of a history, the id field values the aggregate had when it was recorded.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
-from typing import TYPE_CHECKING, ClassVar, Self, Unpack
 
-from crmcore._kernel._events import DomainEvent, EventMeta
-from crmcore._kernel._ids import CustomerId
+from crmcore._kernel._events import DomainEvent
 
 
 class CustomerRepointedEvent:
@@ -43,66 +40,6 @@ class CustomerRepointedEvent:
     """
 
     __slots__ = ()
-
-
-class RepointsCustomer:
-    """Mixin of the aggregates that name a customer: their ``repoint_customer`` command.
-
-    An aggregate mixes it in after its aggregate base and names its event
-    class and the fields that may hold a customer::
-
-        class Order(Aggregate[OrderId], RepointsCustomer, kind="order"):
-            _repointed_by = OrderCustomerRepointed
-            _customer_fields = ("customer_id",)
-    """
-
-    __slots__ = ()
-
-    #: The event class that records a re-pointing (it mixes in :class:`CustomerRepointedEvent`).
-    _repointed_by: ClassVar[type[DomainEvent]]
-    #: The fields of the aggregate that may name a customer.
-    _customer_fields: ClassVar[tuple[str, ...]]
-
-    if TYPE_CHECKING:
-
-        def _repoint(
-            self,
-            event: type[DomainEvent],
-            fields: tuple[str, ...],
-            previous: object,
-            customer_id: object,
-            *,
-            at: object,
-            meta: Mapping[str, object],
-        ) -> Self: ...
-
-    def repoint_customer(
-        self,
-        previous: CustomerId,
-        customer_id: CustomerId,
-        *,
-        at: datetime,
-        **meta: Unpack[EventMeta],
-    ) -> Self:
-        """Name ``customer_id`` wherever the record names ``previous``; records one re-pointing event.
-
-        For a merge of duplicates (:mod:`crmcore.merge`). The fields that may
-        name a customer are the record's own: an order's, a case's or an
-        opportunity's ``customer_id``, a lead's ``customer_id`` (the customer
-        it became) and ``referred_by``, a relationship's two parties. The event
-        is the record's ``...CustomerRepointed`` (such as
-        :class:`~crmcore.commerce.OrderCustomerRepointed`) and names the
-        fields changed.
-
-        Raises:
-            InvalidType: ``previous`` or ``customer_id`` is not a CustomerId.
-            ValidationError: ``customer_id`` is ``previous`` (``same_customer``),
-                no field names ``previous`` (``not_named``) or ``at`` goes
-                backwards (``time_backwards``); nothing changes.
-        """
-        return self._repoint(
-            self._repointed_by, self._customer_fields, previous, customer_id, at=at, meta=meta
-        )
 
 
 def own_fields_by_event(

@@ -16,11 +16,11 @@ from typing import Any, Final, Unpack
 
 import attrs
 
-from crmcore._kernel._aggregate import Aggregate, optional_typed_id
+from crmcore._kernel._aggregate import RepointsCustomer, optional_typed_id
 from crmcore._kernel._checks import clean_text, error_path, optional_aware
 from crmcore._kernel._events import DomainEvent, EventMeta
 from crmcore._kernel._ids import CustomerId, ReviewId
-from crmcore._kernel._repoint import CustomerRepointedEvent, RepointsCustomer
+from crmcore._kernel._repoint import CustomerRepointedEvent
 from crmcore._kernel._timeline import TimelineEntry
 from crmcore.errors import ValidationError
 from crmcore.feedback._surveys import check_score
@@ -123,9 +123,7 @@ def _review_answered_at(value: object) -> datetime | None:
 
 
 @attrs.frozen(slots=True, kw_only=True, repr=False)
-class Review(
-    Aggregate[ReviewId], RepointsCustomer, kind="review", v1_renames={"published_at": "created_at"}
-):
+class Review(RepointsCustomer[ReviewId], kind="review", v1_renames={"published_at": "created_at"}):
     """A public review: a platform, a rating from 1 to 5, text, and who wrote it.
 
     ``customer_id`` is set when the reviewer is known to be a customer. The

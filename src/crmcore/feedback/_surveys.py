@@ -38,12 +38,12 @@ from typing import Any, ClassVar, Final, Self, Unpack
 
 import attrs
 
-from crmcore._kernel._aggregate import Aggregate, optional_typed_id, typed_id
+from crmcore._kernel._aggregate import RepointsCustomer, optional_typed_id, typed_id
 from crmcore._kernel._checks import clean_text, type_name
 from crmcore._kernel._events import DomainEvent, EventMeta
 from crmcore._kernel._fields import Checked
 from crmcore._kernel._ids import CaseId, CustomerId, FeedbackId, OrderId
-from crmcore._kernel._repoint import CustomerRepointedEvent, RepointsCustomer
+from crmcore._kernel._repoint import CustomerRepointedEvent
 from crmcore.errors import InvalidType, ValidationError
 
 #: Longest survey comment, in characters.
@@ -151,8 +151,7 @@ class SurveyCustomerRepointed(CustomerRepointedEvent, SurveyEvent):
 
 @attrs.frozen(slots=True, kw_only=True, repr=False)
 class SurveyResponse(
-    Aggregate[FeedbackId],
-    RepointsCustomer,
+    RepointsCustomer[FeedbackId],
     kind="survey_response",
     v1_renames={"responded_at": "created_at"},
 ):

@@ -21,11 +21,11 @@ from typing import Any, Final, Unpack
 
 import attrs
 
-from crmcore._kernel._aggregate import Aggregate, optional_typed_id, typed_id
+from crmcore._kernel._aggregate import RepointsCustomer, optional_typed_id, typed_id
 from crmcore._kernel._checks import clean_text, enum_converter, type_name
 from crmcore._kernel._events import DomainEvent, EventMeta
 from crmcore._kernel._ids import CaseId, CustomerId, InteractionId, OpportunityId, StaffId
-from crmcore._kernel._repoint import CustomerRepointedEvent, RepointsCustomer
+from crmcore._kernel._repoint import CustomerRepointedEvent
 from crmcore.customers import Channel
 from crmcore.errors import InvalidType, ValidationError
 
@@ -185,8 +185,7 @@ def _optional_id(value: object, cls: type[CaseId | OpportunityId], path: str) ->
 
 @attrs.frozen(slots=True, kw_only=True, repr=False)
 class Interaction(
-    Aggregate[InteractionId],
-    RepointsCustomer,
+    RepointsCustomer[InteractionId],
     kind="interaction",
     v1_renames={"occurred_at": "created_at"},
 ):

@@ -75,7 +75,7 @@ from typing import Any, Final, Unpack
 
 import attrs
 
-from crmcore._kernel._aggregate import Aggregate, Command, typed_id
+from crmcore._kernel._aggregate import Command, RepointsCustomer, typed_id
 from crmcore._kernel._checks import (
     instance_of,
     items_of,
@@ -87,7 +87,6 @@ from crmcore._kernel._checks import (
 from crmcore._kernel._events import EventDraft, EventMeta, check_meta
 from crmcore._kernel._ids import CustomerId, LoyaltyAccountId, OrderId, ProgramId, RewardId
 from crmcore._kernel._money import Money, same_currency
-from crmcore._kernel._repoint import RepointsCustomer
 from crmcore.commerce import Order, OrderStatus
 from crmcore.errors import InvalidType, ValidationError
 from crmcore.loyalty._events import (
@@ -154,8 +153,7 @@ def _closed_at(value: object) -> datetime | None:
 
 @attrs.frozen(slots=True, kw_only=True, repr=False)
 class LoyaltyAccount(
-    Aggregate[LoyaltyAccountId],
-    RepointsCustomer,
+    RepointsCustomer[LoyaltyAccountId],
     kind="loyalty_account",
     v1_renames={"enrolled_at": "created_at"},
 ):

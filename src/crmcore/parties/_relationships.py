@@ -38,7 +38,12 @@ from typing import Final, Unpack
 
 import attrs
 
-from crmcore._kernel._aggregate import Aggregate, Command, optional_typed_id, typed_id
+from crmcore._kernel._aggregate import (
+    Command,
+    RepointsCustomer,
+    optional_typed_id,
+    typed_id,
+)
 from crmcore._kernel._checks import (
     check_name,
     clean_text,
@@ -52,7 +57,7 @@ from crmcore._kernel._checks import (
 )
 from crmcore._kernel._events import DomainEvent, EventMeta
 from crmcore._kernel._ids import CustomerId, Identifier
-from crmcore._kernel._repoint import CustomerRepointedEvent, RepointsCustomer
+from crmcore._kernel._repoint import CustomerRepointedEvent
 from crmcore.customers import PartyKind
 from crmcore.errors import InvalidType, ValidationError
 
@@ -273,7 +278,7 @@ class RelationshipCustomerRepointed(CustomerRepointedEvent, RelationshipEvent):
 
 
 @attrs.frozen(slots=True, kw_only=True, repr=False)
-class Relationship(Aggregate[RelationshipId], RepointsCustomer, kind="relationship"):
+class Relationship(RepointsCustomer[RelationshipId], kind="relationship"):
     """A relationship between two parties, with roles, a primary flag and a validity.
 
     Record one with :meth:`establish`; change it with :meth:`change_roles`,

@@ -73,7 +73,7 @@ from typing import Any, Final, NamedTuple, Unpack
 
 import attrs
 
-from crmcore._kernel._aggregate import Aggregate, Command, optional_typed_id
+from crmcore._kernel._aggregate import Command, RepointsCustomer, optional_typed_id
 from crmcore._kernel._checks import (
     enum_converter,
     instance_of,
@@ -85,7 +85,6 @@ from crmcore._kernel._events import EventDraft, EventMeta
 from crmcore._kernel._fields import Checked
 from crmcore._kernel._ids import CustomerId, LeadId, OpportunityId, StaffId, TeamId
 from crmcore._kernel._money import Money
-from crmcore._kernel._repoint import RepointsCustomer
 from crmcore.customers import (
     ConsentHolder,
     ConsentRecord,
@@ -249,7 +248,7 @@ class LeadConversion(Checked):
 
 
 @attrs.frozen(slots=True, kw_only=True, repr=False)
-class Lead(Aggregate[LeadId], RepointsCustomer, ConsentHolder, kind="lead"):
+class Lead(RepointsCustomer[LeadId], ConsentHolder, kind="lead"):
     """A potential customer being qualified.
 
     Capture one with :meth:`capture`. Like every crmcore aggregate it is

@@ -64,7 +64,7 @@ from typing import Final, Unpack
 
 import attrs
 
-from crmcore._kernel._aggregate import Command, optional_typed_id, typed_id
+from crmcore._kernel._aggregate import Command, RepointsCustomer, optional_typed_id, typed_id
 from crmcore._kernel._checks import (
     aware,
     check_name,
@@ -86,7 +86,7 @@ from crmcore._kernel._ids import (
 )
 from crmcore._kernel._involved import InvolvedContact, InvolvesContacts, check_involved_contacts
 from crmcore._kernel._money import Money, money_at_least_zero
-from crmcore._kernel._repoint import CustomerRepointedEvent, RepointsCustomer
+from crmcore._kernel._repoint import CustomerRepointedEvent
 from crmcore._kernel._timeline import TimelineEntry
 from crmcore.errors import TransitionNotAllowed, ValidationError
 from crmcore.sales._pipeline import PipelineDefinition, Stage, StageKind
@@ -347,7 +347,9 @@ def _check_move(
 
 
 @attrs.frozen(slots=True, kw_only=True, repr=False)
-class Opportunity(InvolvesContacts[OpportunityId], RepointsCustomer, kind="opportunity"):
+class Opportunity(
+    InvolvesContacts[OpportunityId], RepointsCustomer[OpportunityId], kind="opportunity"
+):
     """A potential deal with a customer, moving through a pipeline's stages.
 
     Open one with :meth:`open`. Like every crmcore aggregate it is immutable:

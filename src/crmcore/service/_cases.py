@@ -49,7 +49,7 @@ from typing import Any, Final, Unpack
 
 import attrs
 
-from crmcore._kernel._aggregate import optional_typed_id, typed_id
+from crmcore._kernel._aggregate import RepointsCustomer, optional_typed_id, typed_id
 from crmcore._kernel._checks import (
     aware,
     clean_text,
@@ -63,7 +63,7 @@ from crmcore._kernel._checks import (
 from crmcore._kernel._events import DomainEvent, EventDraft, EventMeta, event_rule
 from crmcore._kernel._ids import CaseId, CustomerId, OrderId, StaffId, TeamId
 from crmcore._kernel._involved import InvolvedContact, InvolvesContacts, check_involved_contacts
-from crmcore._kernel._repoint import CustomerRepointedEvent, RepointsCustomer
+from crmcore._kernel._repoint import CustomerRepointedEvent
 from crmcore._kernel._status import StatusMachine
 from crmcore._kernel._timeline import TimelineEntry
 from crmcore.customers import Channel
@@ -422,7 +422,10 @@ def _case_escalations(value: object) -> tuple[Escalation, ...]:
 
 @attrs.frozen(slots=True, kw_only=True, repr=False)
 class Case(
-    InvolvesContacts[CaseId], RepointsCustomer, kind="case", v1_renames={"opened_at": "created_at"}
+    InvolvesContacts[CaseId],
+    RepointsCustomer[CaseId],
+    kind="case",
+    v1_renames={"opened_at": "created_at"},
 ):
     """A service case: a complaint, question or request from one customer.
 
