@@ -27,7 +27,11 @@ Contenders (inputs as users pass them):
   (``backend="python"``; older trees have only that path) on lists of ints and
   floats, or on the same Series;
 - ``numpy lists`` / ``numpy arrays``: crmcore's optional numpy path
-  (``backend="numpy"``, newer trees with numpy installed);
+  (``backend="numpy"``, newer trees with numpy installed); from session 25 on,
+  arrays in give a float64 array out (lists still give lists), as lifetimes
+  gives arrays/Series: the timing includes building the answer either way;
+- ``python arrays``: the pure path on numpy arrays (newer trees), the answer
+  an array too;
 - ``predict(table)``: crmcore's batch call on a ``SummaryTable`` (newer trees),
   P(alive), expected purchases and lifetime value in one call, against the
   three lifetimes calls added up (row ``all three``).
@@ -251,7 +255,11 @@ def contenders(  # noqa: PLR0917 - everything one model's runs need.
     python = "python" if HAS_BACKEND else None
     variants = [("python lists", lists, python), ("python Series", series, python)]
     if HAS_BACKEND:
-        variants += [("numpy lists", lists, "numpy"), ("numpy arrays", arrays, "numpy")]
+        variants += [
+            ("python arrays", arrays, "python"),
+            ("numpy lists", lists, "numpy"),
+            ("numpy arrays", arrays, "numpy"),
+        ]
     for label, data, backend in variants:
         for operation, run in ours(model, spend_model, data, backend).items():
             runs[operation][label] = run

@@ -288,10 +288,10 @@ def test_the_numpy_path_agrees_with_the_pure_one(np, name):
 def test_p_alive_agrees_across_the_whole_range_of_log_odds(np, cls, b, a):
     """From certain death to certain life (log-odds far beyond +-745), both sides of zero.
 
-    The numpy logistic is written without a mask; it must give what the scalar
-    one gives on either side of zero, where ``exp`` underflows, and for
-    BG/NBD's customers without repeat purchases (alive by definition, even
-    where ``b <= 1`` makes the log-odds undefined).
+    The numpy path must give what the scalar one gives where ``exp`` of the
+    odds overflows (0 on both), where it underflows, and for BG/NBD's
+    customers without repeat purchases (alive by definition, even where
+    ``b <= 1`` makes the odds undefined).
     """
     model = cls(params={"r": 0.243, "alpha": 4.414, "a": a, "b": b})
     rows = [
@@ -303,7 +303,7 @@ def test_p_alive_agrees_across_the_whole_range_of_log_odds(np, cls, b, a):
     x, t_x, age = ([row[i] for row in rows] for i in range(3))
     pure = model.probability_alive(x, t_x, age, backend="python")
     assert close(pure, model.probability_alive(x, t_x, age, backend="numpy"))
-    assert min(pure) == 0.0  # exp underflows: the log-odds of dropping out are above 745
+    assert min(pure) == 0.0  # the odds of having dropped out overflow: 0 on both paths
     if a < 1e-10:  # and far below zero, where 1 + exp(d) rounds to 1
         assert max(pure) == 1.0
     else:
@@ -494,3 +494,215 @@ def test_at_most_twenty_problems_are_collected():
     with pytest.raises(ValidationError) as caught:
         MODELS["BetaGeo"].probability_alive([-1] * 30, 0.0, 5.0, backend="python")
     assert 20 == len(caught.value.problems)
+
+
+# -- numpy arrays in, numpy arrays out -------------------------------------------------------
+
+
+def _array_calls(np, model, columns, backend):
+    """Every prediction of ``model`` on ``columns`` (frequency, recency, T, spend)."""
+    x, t_x, age, spend = columns
+    options = {"horizon": 13, "discount_rate": 0.01, "margin": 0.5, "backend": backend}
+    return {
+        "probability_alive": model.probability_alive(x, t_x, age, backend=backend),
+        "expected_purchases": model.expected_purchases(7, x, t_x, age, backend=backend),
+        "customer_lifetime_value": customer_lifetime_value(model, GG, *columns, **options),
+        "expected_average_spend": GG.expected_average_spend(x, spend, backend=backend),
+    }
+
+
+BGBB_COLUMNS = ([0, 2, 2, 6, 1, 3], [0, 4, 4, 6, 1, 5], [6, 6, 6, 6, 3, 11], [0, 20, 20, 15, 8, 30])
+
+
+@pytest.mark.parametrize("name", [*MODELS, "BetaGeoBetaBinom"])
+@pytest.mark.parametrize("backend", ["python", "numpy", "auto"])
+def test_arrays_in_give_float64_arrays_out(np, name, backend):
+    """Every prediction of every model: numpy arrays in, a float64 array out, on every path.
+
+    The values are those of the same columns as lists (within 1e-12 across paths),
+    and a list in still gives a list.
+    """
+    model = BGBB if name == "BetaGeoBetaBinom" else MODELS[name]
+    lists = BGBB_COLUMNS if name == "BetaGeoBetaBinom" else (FREQUENCY, RECENCY, AGE, SPEND)
+    arrays = [np.asarray(c, dtype=float) for c in lists]
+    from_lists = _array_calls(np, model, lists, backend)
+    from_arrays = _array_calls(np, model, arrays, backend)
+    for key, values in from_arrays.items():
+        assert type(values) is np.ndarray, key
+        assert values.dtype == np.float64
+        assert values.shape == (len(lists[0]),)
+        assert type(from_lists[key]) is list
+        assert close(from_lists[key], values.tolist())
+    pure = _array_calls(np, model, arrays, "python")
+    for key, values in from_arrays.items():
+        assert close(pure[key].tolist(), values.tolist())
+
+
+@pytest.mark.parametrize("backend", ["python", "numpy", "auto"])
+def test_only_arrays_give_an_array(np, backend):
+    """Numbers beside arrays still give an array; a list or Series among them gives a list."""
+    model = MODELS["ModifiedBetaGeo"]
+    x = np.array([0.0, 2.0, 5.0])
+    assert type(model.probability_alive(x, np.array([0.0, 1.0, 2.0]), 5.0, backend=backend)) is (
+        np.ndarray
+    )
+    assert type(model.probability_alive(x, [0.0, 1.0, 2.0], 5.0, backend=backend)) is list
+    assert type(model.probability_alive(x.tolist(), 0.0, 5.0, backend=backend)) is list
+    assert type(model.probability_alive(2, 1.0, 5.0, backend=backend)) is float
+    assert type(model.probability_alive(np.float64(2), 1.0, 5.0, backend=backend)) is float
+    assert type(model.expected_purchases_new(np.array([1.0, 2.0]))) is list  # no histories
+
+
+@pytest.mark.parametrize("backend", ["python", "numpy"])
+def test_the_answer_is_never_an_input_array(np, backend):
+    """Changing the answer leaves the caller's arrays alone (and the other way round)."""
+    x = np.array([0.0, 2.0, 5.0])
+    t_x = np.array([0.0, 1.0, 2.0])
+    age = np.array([5.0, 5.0, 5.0])
+    spend = np.array([0.0, 10.0, 20.0])
+    for model in MODELS.values():
+        for out in (
+            model.probability_alive(x, t_x, age, backend=backend),
+            model.expected_purchases(0, x, t_x, age, backend=backend),
+            GG.expected_average_spend(x, spend, backend=backend),
+        ):
+            assert not any(np.shares_memory(out, column) for column in (x, t_x, age, spend))
+    assert x.tolist() == [0.0, 2.0, 5.0]
+    assert t_x.tolist() == [0.0, 1.0, 2.0]
+
+
+@pytest.mark.parametrize("backend", ["python", "numpy", "auto"])
+def test_empty_arrays_give_empty_arrays(np, backend):
+    """No rows in, an empty float64 array out."""
+    empty = np.array([], dtype=float)
+    for model in MODELS.values():
+        out = model.probability_alive(empty, empty, empty, backend=backend)
+        assert type(out) is np.ndarray
+        assert out.shape == (0,)
+        assert out.dtype == np.float64
+
+
+def test_the_batch_call_still_gives_lists(np):
+    """The batch call's answer is a table of lists, whatever the columns were."""
+    from crmcore.clv import predict  # noqa: PLC0415 - beside its only use.
+
+    names = ("frequency", "recency", "T")
+    columns = {
+        k: np.asarray(v, dtype=float) for k, v in zip(names, (FREQUENCY, RECENCY, AGE), strict=True)
+    }
+    out = predict(MODELS["BetaGeo"], columns)
+    assert type(out["probability_alive"]) is list
+
+
+def _bad(np, which, index, value, size):
+    """Valid CDNOW-like arrays of ``size`` rows with ``value`` at ``columns[which][index]``."""
+    x = np.tile(np.array([0.0, 2.0, 1.0, 5.0]), size // 4 + 1)[:size]
+    t_x = np.where(x == 0, 0.0, 3.0)
+    age = np.full(size, 10.0)
+    columns = [x, t_x, age]
+    columns[which] = columns[which].copy()
+    columns[which][index] = value
+    return columns
+
+
+ARRAY_PROBLEMS = [
+    (0, math.nan, "$.frequency[{i}]", "not_finite"),
+    (1, math.inf, "$.recency[{i}]", "not_finite"),
+    (2, -math.inf, "$.T[{i}]", "not_finite"),
+    (0, -1.0, "$.frequency[{i}]", "negative"),
+    (0, 2.5, "$.frequency[{i}]", "not_whole"),
+    (1, -0.5, "$.recency[{i}]", "negative"),
+    (1, 11.0, "$.recency[{i}]", "recency_above_T"),
+    (2, 0.0, "$.T[{i}]", "not_positive"),
+    (2, -3.0, "$.T[{i}]", "not_positive"),
+]
+
+
+@pytest.mark.parametrize("problem", ARRAY_PROBLEMS)
+@pytest.mark.parametrize("size", [8, 2 * _backend.BLOCK + 9])
+def test_arrays_are_checked_like_lists(np, problem, size):
+    """Every rule, on arrays, in the first and in a later block of rows.
+
+    The numpy path checks arrays in bulk (a block of rows at a time); a failure
+    is then named exactly as the pure path names it on the same rows as lists:
+    the same error class, paths and codes.
+    """
+    which, value, path, code = problem
+    for index in (1, size - 2):
+        columns = _bad(np, which, index, value, size)
+        expected = path.format(i=index), code
+        for model in (MODELS["BetaGeo"], MODELS["ModifiedBetaGeo"], MODELS["ParetoNBD"]):
+            pure = _errors(
+                lambda m=model, c=columns: m.probability_alive(
+                    *(v.tolist() for v in c), backend="python"
+                )
+            )
+            assert expected == pure[1][0]
+            for backend in ("python", "numpy"):
+                got = _errors(
+                    lambda m=model, c=columns, b=backend: m.probability_alive(*c, backend=b)
+                )
+                assert pure == got
+
+
+@pytest.mark.parametrize("size", [8, 2 * _backend.BLOCK + 9])
+def test_a_recency_without_purchases_is_found_in_any_block(np, size):
+    """``x == 0`` with ``t_x > 0`` is refused on arrays as on lists."""
+    row = (size - 4) // 4 * 4  # x is 0 at every fourth row
+    columns = _bad(np, 1, row, 1.0, size)
+    assert columns[0][row] == 0.0
+    pure = _errors(lambda: MODELS["BetaGeo"].probability_alive(*(c.tolist() for c in columns)))
+    assert (f"$.recency[{row}]", "recency_without_purchases") == pure[1][0]
+    assert pure == _errors(lambda: MODELS["BetaGeo"].probability_alive(*columns, backend="numpy"))
+
+
+def test_arrays_of_unequal_length_are_refused_alike(np):
+    """Lengths are compared before anything is computed, with the same error."""
+    x, t_x, age = np.array([1.0, 2.0]), np.array([1.0]), np.array([5.0, 5.0])
+    pure = _errors(lambda: MODELS["BetaGeo"].probability_alive([1.0, 2.0], [1.0], [5.0, 5.0]))
+    assert ("$.recency", "length_mismatch") == pure[1][0]
+    for backend in ("python", "numpy"):
+        assert pure == _errors(
+            lambda b=backend: MODELS["BetaGeo"].probability_alive(x, t_x, age, backend=b)
+        )
+
+
+def test_blocks_change_nothing(np, cdnow):
+    """More rows than a block: the numpy path, a block at a time, equals the pure one."""
+    x, t_x, age, _ = cdnow
+    repeats = 2 * _backend.BLOCK // len(x) + 1
+    arrays = [np.asarray(c * repeats, dtype=float) for c in (x, t_x, age)]
+    assert len(arrays[0]) > 2 * _backend.BLOCK
+    for model in (MODELS["BetaGeo"], MODELS["ModifiedBetaGeo"]):
+        fast = model.probability_alive(*arrays, backend="numpy")
+        pure = model.probability_alive(*arrays, backend="python")
+        assert close(pure.tolist(), fast.tolist())
+        assert fast[: len(x)].tolist() == fast[len(x) : 2 * len(x)].tolist()
+
+
+def test_any_purchase_model_gives_arrays_for_arrays(np):
+    """A lifetime value over any object with expected_purchases follows the same rule."""
+
+    class Steady:
+        def expected_purchases(self, t, frequency, recency, T):  # noqa: N803
+            return [0.1 * t * (1 + x) for x in frequency]
+
+    columns = ([0, 2, 2], [0.0, 1.0, 1.0], [5.0, 5.0, 5.0], [0.0, 10.0, 10.0])
+    options = {"horizon": 3, "discount_rate": 0.0}
+    from_lists = customer_lifetime_value(Steady(), GG, *columns, **options)
+    arrays = [np.asarray(c, dtype=float) for c in columns]
+    from_arrays = customer_lifetime_value(Steady(), GG, *arrays, **options)
+    assert type(from_lists) is list
+    assert type(from_arrays) is np.ndarray
+    assert from_lists == from_arrays.tolist()
+
+
+def test_array_subclasses_are_arrays(np):
+    """A memory-mapped or other ndarray subclass counts as an array."""
+
+    class Tagged(np.ndarray):
+        pass
+
+    x = np.array([0.0, 2.0, 5.0]).view(Tagged)
+    out = MODELS["BetaGeo"].probability_alive(x, np.array([0.0, 1.0, 2.0]), 5.0)
+    assert isinstance(out, np.ndarray)

@@ -13,7 +13,7 @@ import functools
 import math
 import random
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import ClassVar, Self, overload
+from typing import TYPE_CHECKING, ClassVar, Self, overload
 
 import attrs
 
@@ -31,6 +31,9 @@ from crmcore.clv.models._forecast import Forecaster, increments
 from crmcore.clv.models._optimize import numeric_gradient
 from crmcore.clv.models._sim import simulation_horizons, simulation_seed, simulation_size
 from crmcore.clv.models._special import lbeta, logsumexp
+
+if TYPE_CHECKING:
+    from crmcore.clv.models._backend import FloatArray, NumberArray
 
 _LOG = math.log
 _EXP = math.exp
@@ -305,6 +308,15 @@ class BetaGeoBetaBinom(ModelBase, Forecaster):
     @overload
     def probability_alive(
         self,
+        frequency: NumberArray,
+        recency: NumberArray | float,
+        periods: NumberArray | float,
+        *,
+        backend: Backend = "auto",
+    ) -> FloatArray: ...
+    @overload
+    def probability_alive(
+        self,
         frequency: Iterable[float],
         recency: Iterable[float] | float,
         periods: Iterable[float] | float,
@@ -318,9 +330,10 @@ class BetaGeoBetaBinom(ModelBase, Forecaster):
         periods: float | Iterable[float],
         *,
         backend: Backend = "auto",
-    ) -> float | list[float]:
+    ) -> float | list[float] | FloatArray:
         """Probability of being alive at the next opportunity, ``periods + 1``.
 
+        Numbers give a number, sequences a list, numpy arrays a numpy array.
         ``backend`` chooses pure Python or numpy (see :func:`crmcore.clv.predict`).
         """
         return self._alive(frequency, recency, periods, backend)
@@ -339,6 +352,16 @@ class BetaGeoBetaBinom(ModelBase, Forecaster):
     def expected_purchases(
         self,
         t: float,
+        frequency: NumberArray,
+        recency: NumberArray | float,
+        periods: NumberArray | float,
+        *,
+        backend: Backend = "auto",
+    ) -> FloatArray: ...
+    @overload
+    def expected_purchases(
+        self,
+        t: float,
         frequency: Iterable[float],
         recency: Iterable[float] | float,
         periods: Iterable[float] | float,
@@ -353,8 +376,11 @@ class BetaGeoBetaBinom(ModelBase, Forecaster):
         periods: float | Iterable[float],
         *,
         backend: Backend = "auto",
-    ) -> float | list[float]:
-        """Expected transactions in the next ``t`` opportunities, given the history."""
+    ) -> float | list[float] | FloatArray:
+        """Expected transactions in the next ``t`` opportunities, given the history.
+
+        Numbers give a number, sequences a list, numpy arrays a numpy array.
+        """
         return self._expected(t, frequency, recency, periods, backend)
 
     def _new_customer(self) -> Callable[[float], float]:

@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 
 import attrs
 
-from crmcore.clv.models._backend import Column, Histories, logistic
+from crmcore.clv.models._backend import BLOCK, Column, Histories, blocks
 from crmcore.clv.models._base import Objective
 from crmcore.clv.models._data import DrawBudget, horizon
 from crmcore.clv.models._forecast import RfmModel, SimulatedCustomer, increments
@@ -152,44 +152,51 @@ class _Likelihood:
 def _alive_many(  # noqa: PLR0917 - the parameters, the shift and the three columns.
     np: Any, params: Sequence[float], m: int, x: Any, t_x: Any, t: Any
 ) -> Any:
-    """P(alive) of every row on arrays: the pure path's operations, in place.
+    """P(alive) of every row on arrays: the pure path's operations, a block at a time.
 
     Fader, Hardie & Lee (2008), eq. (2); Batislam et al. (2007) for MBG/NBD:
-    ``d = log a - log(b + x - 1 + m) + (r + x) (log(alpha + T) - log(alpha + t_x))``
-    and ``1 / (1 + exp(d))``, as :func:`logistic` computes it. Two buffers
-    are reused throughout: fresh temporaries of this size cost more than the
-    arithmetic (each one is a new allocation the system must map in). The
-    logistic is written without a mask (``exp(-max(d, 0)) / (1 + exp(-|d|))``
-    takes the same operations as :func:`logistic` on either side of zero);
-    masked assignments cost more than two more passes.
+    with ``c = b + x - 1 + m`` and ``e = ((alpha + T) / (alpha + t_x))^(r + x)``
+    (as ``exp((r + x) log(...))``), P(alive) is ``1 / (1 + a e / c) = c / (c + a e)``,
+    as :func:`_alive_one` computes it; an ``e`` beyond the float range gives 0
+    on both paths. Each block is computed in its slice of the answer with one
+    scratch block (see :data:`crmcore.clv.models._backend.BLOCK`).
     """
     r, alpha, a, b = params
-    # gap = log(alpha + T) - log(alpha + t_x), then d = (log a - log(b + x - 1 + m)) + (r + x) gap.
-    d = np.add(t, alpha)
-    np.log(d, out=d)
-    work = np.add(t_x, alpha)
-    np.log(work, out=work)
-    d -= work
-    np.add(x, r, out=work)
-    d *= work
-    np.add(x, b, out=work)
-    if m != 1:
-        work += m - 1.0
-    np.log(work, out=work)
-    np.subtract(_LOG(a), work, out=work)
-    d += work
-    # logistic(-d) = exp(-max(d, 0)) / (1 + exp(-|d|)): 1 / (1 + exp(d)) below zero, else e / (1 + e).
-    np.abs(d, out=work)
-    np.negative(work, out=work)
-    np.exp(work, out=work)
-    work += 1.0
-    np.maximum(d, 0.0, out=d)
-    np.negative(d, out=d)
-    np.exp(d, out=d)
-    d /= work
+    shift = b + (m - 1.0)
+    out = np.empty(len(x))
+    scratch = np.empty(min(len(x), BLOCK))
+    for rows in blocks(len(x)):
+        e = out[rows]
+        c = scratch[: len(e)]
+        xs = x[rows]
+        np.add(t[rows], alpha, out=e)
+        np.add(t_x[rows], alpha, out=c)
+        e /= c
+        np.log(e, out=e)
+        np.add(xs, r, out=c)
+        e *= c
+        np.exp(e, out=e)
+        e *= a
+        np.add(xs, shift, out=c)
+        e += c
+        np.divide(c, e, out=e)
     if m == 0:
-        np.putmask(d, x == 0, 1.0)
-    return d
+        np.putmask(out, x == 0, 1.0)
+    return out
+
+
+def _alive_one(  # noqa: PLR0917 - the parameters, the shift and one history.
+    r: float, alpha: float, a: float, b: float, m: int, x: float, t_x: float, t: float
+) -> float:
+    """P(alive) of one history, as :func:`_alive_many` computes it for every row."""
+    if x + m == 0:
+        return 1.0
+    c = x + (b + (m - 1.0))
+    try:
+        e = _EXP((r + x) * _LOG((alpha + t) / (alpha + t_x)))
+    except OverflowError:  # numpy's exp gives inf there, and then 0
+        return 0.0
+    return c / (c + a * e)
 
 
 @attrs.frozen(slots=True, kw_only=True)
@@ -214,15 +221,8 @@ class _BetaGeoFamily(RfmModel):
         np = histories.np
         if np is None:
             (xs, recencies, ages), index = histories.distinct()
-            log_a = _LOG(a)
-            shift = m - 1.0  # 0 for MBG/NBD: b + x exactly, as the numpy path adds it
-            # The log-odds of having dropped out: log(a/(b+x-1+m)) + (r+x) log((alpha+T)/(alpha+t_x)).
             values = [
-                1.0
-                if x + m == 0
-                else logistic(
-                    -(log_a - _LOG(b + x + shift) + (r + x) * (_LOG(alpha + t) - _LOG(alpha + t_x)))
-                )
+                _alive_one(r, alpha, a, b, m, x, t_x, t)
                 for x, t_x, t in zip(xs, recencies, ages, strict=True)
             ]
             return histories.expand(values, index)

@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Protocol, overload
+from typing import TYPE_CHECKING, Protocol, overload
 
 from crmcore._kernel._checks import type_name
-from crmcore.clv.models._backend import Backend, Column, Histories, check_backend, load
+from crmcore.clv.models._backend import (
+    Backend,
+    Column,
+    Histories,
+    all_arrays,
+    as_array,
+    check_backend,
+    load,
+)
 from crmcore.clv.models._bgbb import BetaGeoBetaBinom
 from crmcore.clv.models._bgnbd import _BetaGeoFamily
 from crmcore.clv.models._data import Checker, broadcast, fraction
@@ -14,6 +22,9 @@ from crmcore.clv.models._data import horizon as check_horizon
 from crmcore.clv.models._gammagamma import GammaGamma
 from crmcore.clv.models._paretonbd import ParetoNBD
 from crmcore.errors import InvalidType
+
+if TYPE_CHECKING:
+    from crmcore.clv.models._backend import FloatArray, NumberArray
 
 
 class PurchaseModel(Protocol):
@@ -48,6 +59,20 @@ def customer_lifetime_value(
 def customer_lifetime_value(
     purchase_model: PurchaseModel,
     spend_model: GammaGamma,
+    frequency: NumberArray,
+    recency: NumberArray | float,
+    T: NumberArray | float,  # noqa: N803
+    monetary_value: NumberArray | float,
+    *,
+    horizon: int,
+    discount_rate: float,
+    margin: float = 1.0,
+    backend: Backend = "auto",
+) -> FloatArray: ...
+@overload
+def customer_lifetime_value(
+    purchase_model: PurchaseModel,
+    spend_model: GammaGamma,
     frequency: Iterable[float],
     recency: Iterable[float] | float,
     T: Iterable[float] | float,  # noqa: N803
@@ -70,7 +95,7 @@ def customer_lifetime_value(  # noqa: PLR0917 - the history columns, as lifetime
     discount_rate: float,
     margin: float = 1.0,
     backend: Backend = "auto",
-) -> float | list[float]:
+) -> float | list[float] | FloatArray:
     """Discounted expected margin of each customer over the next ``horizon`` periods.
 
     ``margin * E[spend] * sum_{k=1..horizon} (E[X(k)] - E[X(k-1)]) / (1 + d)^k``:
@@ -85,7 +110,8 @@ def customer_lifetime_value(  # noqa: PLR0917 - the history columns, as lifetime
         purchase_model: a fitted BG/NBD, MBG/NBD, Pareto/NBD or BG/BB model.
         spend_model: a fitted :class:`GammaGamma` model.
         frequency: each customer's repeat purchases (numbers give a number,
-            sequences a list).
+            sequences a list, numpy arrays, when every column is one, a numpy
+            array).
         recency: each customer's time of last repeat purchase.
         T: each customer's age, in the purchase model's period.
         monetary_value: each customer's mean repeat-purchase value.
@@ -180,7 +206,7 @@ def _any_model(  # noqa: PLR0917 - the forecast, the spend model, the columns an
     periods: int,
     rate: float,
     share: float,
-) -> float | list[float]:
+) -> float | list[float] | FloatArray:
     """Lifetime values from any object with ``expected_purchases``: one forecast per period."""
     vector, (x, t_x, t, m) = broadcast(columns)
     spend = spend_model.expected_average_spend(x, m, backend="python")
@@ -200,7 +226,9 @@ def _any_model(  # noqa: PLR0917 - the forecast, the spend model, the columns an
         share * s * totals[where[h]]
         for s, h in zip(spend, zip(x, t_x, t, strict=True), strict=True)
     ]
-    return values if vector else values[0]
+    if not vector:
+        return values[0]
+    return as_array(values) if all_arrays(columns) else values
 
 
 #: Longest lifetime-value horizon, in the purchase model's periods. Each period costs a

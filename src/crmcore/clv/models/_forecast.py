@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any, ClassVar, Self, overload
+from typing import TYPE_CHECKING, Any, ClassVar, Self, overload
 
 import attrs
 
@@ -29,6 +29,9 @@ from crmcore.clv.models._backend import (
 from crmcore.clv.models._base import ModelBase, Objective, ProgressCallback
 from crmcore.clv.models._data import DrawBudget, horizon, load_rfm, weighted_mean
 from crmcore.clv.models._sim import simulation_horizons, simulation_seed, simulation_size
+
+if TYPE_CHECKING:
+    from crmcore.clv.models._backend import FloatArray, NumberArray
 
 #: Simulates one customer up to an age: ``customer(rng, budget, age) -> (frequency, recency)``.
 SimulatedCustomer = Callable[[random.Random, DrawBudget, float], tuple[int, float]]
@@ -87,13 +90,13 @@ class Forecaster:
 
     def _alive(
         self, frequency: object, recency: object, age: object, backend: object
-    ) -> float | list[float]:
+    ) -> float | list[float] | FloatArray:
         histories = self._histories(frequency, recency, age, backend)
         return histories.result(self._alive_column(histories))
 
     def _expected(
         self, t: object, frequency: object, recency: object, age: object, backend: object
-    ) -> float | list[float]:
+    ) -> float | list[float] | FloatArray:
         span = horizon(t, whole=self._whole)
         histories = self._histories(frequency, recency, age, backend)
         return histories.result(self._expected_column(histories, span))
@@ -211,6 +214,15 @@ class RfmModel(ModelBase, Forecaster):
     @overload
     def probability_alive(
         self,
+        frequency: NumberArray,
+        recency: NumberArray | float,
+        T: NumberArray | float,  # noqa: N803
+        *,
+        backend: Backend = "auto",
+    ) -> FloatArray: ...
+    @overload
+    def probability_alive(
+        self,
         frequency: Iterable[float],
         recency: Iterable[float] | float,
         T: Iterable[float] | float,  # noqa: N803
@@ -224,11 +236,12 @@ class RfmModel(ModelBase, Forecaster):
         T: float | Iterable[float],  # noqa: N803 - the literature's name.
         *,
         backend: Backend = "auto",
-    ) -> float | list[float]:
+    ) -> float | list[float] | FloatArray:
         """Probability that a customer with this history is still alive at ``T``.
 
-        Numbers give a number; sequences (arrays, Series) give a list, with
-        numbers broadcast. ``backend`` chooses pure Python or numpy (see
+        Numbers give a number; sequences (lists, Series) give a list, with
+        numbers broadcast; numpy arrays (every sequence argument one) give a
+        float64 numpy array. ``backend`` chooses pure Python or numpy (see
         :func:`crmcore.clv.predict`). The formula is the model's own, from the
         paper its class cites (each ``_alive_column`` names the equation).
         """
@@ -248,6 +261,16 @@ class RfmModel(ModelBase, Forecaster):
     def expected_purchases(
         self,
         t: float,
+        frequency: NumberArray,
+        recency: NumberArray | float,
+        T: NumberArray | float,  # noqa: N803
+        *,
+        backend: Backend = "auto",
+    ) -> FloatArray: ...
+    @overload
+    def expected_purchases(
+        self,
+        t: float,
         frequency: Iterable[float],
         recency: Iterable[float] | float,
         T: Iterable[float] | float,  # noqa: N803
@@ -262,10 +285,11 @@ class RfmModel(ModelBase, Forecaster):
         T: float | Iterable[float],  # noqa: N803 - the literature's name.
         *,
         backend: Backend = "auto",
-    ) -> float | list[float]:
+    ) -> float | list[float] | FloatArray:
         """Expected purchases in ``(T, T + t]`` given each customer's history.
 
-        Each distinct history is computed once. The formula is the model's own,
+        Shaped as :meth:`probability_alive`'s answer (numpy arrays in, a numpy
+        array out). Each distinct history is computed once. The formula is the model's own,
         from the paper its class cites (each ``_expected_column`` names the
         equation).
         """

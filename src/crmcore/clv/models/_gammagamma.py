@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Iterable, Mapping, Sequence
-from typing import ClassVar, Self, overload
+from typing import TYPE_CHECKING, ClassVar, Self, overload
 
 import attrs
 
@@ -30,6 +30,9 @@ from crmcore.clv.models._data import (
 from crmcore.clv.models._sim import simulation_seed
 from crmcore.clv.models._special import digamma
 from crmcore.errors import ValidationError
+
+if TYPE_CHECKING:
+    from crmcore.clv.models._backend import FloatArray, NumberArray
 
 _LOG = math.log
 
@@ -139,6 +142,14 @@ class GammaGamma(ModelBase):
     @overload
     def expected_average_spend(
         self,
+        frequency: NumberArray,
+        monetary_value: NumberArray | float,
+        *,
+        backend: Backend = "auto",
+    ) -> FloatArray: ...
+    @overload
+    def expected_average_spend(
+        self,
         frequency: Iterable[float],
         monetary_value: Iterable[float] | float,
         *,
@@ -150,13 +161,14 @@ class GammaGamma(ModelBase):
         monetary_value: float | Iterable[float],
         *,
         backend: Backend = "auto",
-    ) -> float | list[float]:
+    ) -> float | list[float] | FloatArray:
         """Expected value of a customer's future transactions, given the history.
 
         Fader, Hardie & Lee (2005), eq. (5): ``p (v + x m) / (p x + q - 1)``, a
         weighted mean of the population mean ``p v / (q - 1)`` and the
         customer's own mean ``m``. Customers without repeat purchases get the
-        population mean. ``backend`` chooses pure Python or numpy (see
+        population mean. Numbers give a number, sequences a list, numpy arrays
+        a numpy array. ``backend`` chooses pure Python or numpy (see
         :func:`crmcore.clv.predict`).
         """
         histories = load(backend, [("frequency", frequency), ("monetary_value", monetary_value)])

@@ -29,13 +29,6 @@ def quiet(np: Any) -> Any:
     return np.errstate(all="ignore")
 
 
-def logistic(np: Any, u: Any) -> Any:
-    """``1 / (1 + exp(-u))`` elementwise, as :func:`crmcore.clv.models._backend.logistic`."""
-    positive = u > 0
-    e = np.exp(np.where(positive, -u, u))
-    return np.where(positive, 1.0 / (1.0 + e), e / (1.0 + e))
-
-
 def expm1_ratio(np: Any, c: float, y: Any) -> Any:
     """``(exp(c * y) - 1) / c`` elementwise for one ``c``, as the scalar ``expm1_ratio``."""
     cy = c * y
