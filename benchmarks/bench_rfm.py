@@ -34,6 +34,7 @@ The script runs unchanged against older crmcore trees (it uses only
 
     python benchmarks/bench_rfm.py                    # 50,000 customers
     python benchmarks/bench_rfm.py --n 1000000 --repeats 3
+    python benchmarks/bench_rfm.py --newest-first      # orders as ORDER BY at DESC reads them
     PYTHONPATH=/work/before/src python benchmarks/bench_rfm.py --n 20000
 """
 
@@ -81,12 +82,15 @@ def customer_ids(n: int, kind: str) -> list[Any]:
     return [100_000 + index for index in range(n)]
 
 
-def make_orders(n: int, ids: str, amounts: str, seed: int = 13) -> tuple[list[tuple], list[Any]]:
+def make_orders(
+    n: int, ids: str, amounts: str, seed: int = 13, *, newest_first: bool = False
+) -> tuple[list[tuple], list[Any]]:
     """About 2.5 orders per customer over two years, 2% dated after AT, in date order.
 
     Returns the orders as ``(customer_id, at, Money)`` tuples and the raw
     amounts (int, float or Decimal) in the same order. Objects are built in
-    date order, as a reader of a database or a file would build them.
+    date order, as a reader of a database or a file would build them (oldest
+    first, or with ``newest_first`` as ``ORDER BY at DESC`` reads them).
     """
     rng = random.Random(seed)
     people = customer_ids(n, ids)
@@ -109,6 +113,9 @@ def make_orders(n: int, ids: str, amounts: str, seed: int = 13) -> tuple[list[tu
             number = exact = Decimal(cents).scaleb(-2)
         orders.append((people[person], AT + timedelta(minutes=minutes), Money(exact, "USD")))
         raw.append(number)
+    if newest_first:
+        orders.reverse()
+        raw.reverse()
     return orders, raw
 
 
@@ -224,13 +231,17 @@ def main() -> None:
     parser.add_argument("--amounts", default="int,float,decimal", help="int,float,decimal")
     parser.add_argument("--records", default="tuple,attrs", help="order shapes: tuple,attrs")
     parser.add_argument("--skip-values", action="store_true", help="time only the scoring step")
+    parser.add_argument(
+        "--newest-first", action="store_true", help="orders newest first (default: oldest first)"
+    )
     args = parser.parse_args()
     print(f"crmcore from {crmcore.__file__}")
     print(f"customers: {args.n:,}; repeats: {args.repeats}; python {sys.version.split()[0]}")
+    print(f"orders {'newest' if args.newest_first else 'oldest'} first")
     print("ratios are crmcore time / pandas time (lower is better; goal <= 3)")
     for ids in args.ids.split(","):
         for amounts in args.amounts.split(","):
-            orders, raw = make_orders(args.n, ids, amounts)
+            orders, raw = make_orders(args.n, ids, amounts, newest_first=args.newest_first)
             values = rfm_values(orders, at=AT)
             frame = values_frame(values, amounts)
             ours = crmcore_score_map(score_rfm(values))

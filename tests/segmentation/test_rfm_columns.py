@@ -297,11 +297,11 @@ def test_score_errors_match_row_by_row(rows, error, path, code):
 # -- values ------------------------------------------------------------------------------------
 
 
-@given(ORDERS, st.sampled_from(sorted(SHAPES)), st.booleans())
-def test_values_equal_order_by_order_values(orders, shape, in_time_order):
-    """Every record shape, id kind and time zone: the same values, reprs and order."""
-    if in_time_order:
-        orders = sorted(orders, key=lambda o: o[1])
+@given(ORDERS, st.sampled_from(sorted(SHAPES)), st.sampled_from(["given", "oldest", "newest"]))
+def test_values_equal_order_by_order_values(orders, shape, order):
+    """Every record shape, id kind, time zone and order: the same values, reprs and order."""
+    if order != "given":
+        orders = sorted(orders, key=lambda o: o[1], reverse=order == "newest")
     records = [SHAPES[shape](order) for order in orders]
     fast = rfm_values(records, at=AT)
     same_values(_rfm._rfm_values_by_order(records, AT), fast)
@@ -347,6 +347,52 @@ def test_values_from_generators_and_other_ids():
     expected = _rfm._rfm_values_by_order(orders, AT)
     same_values(expected, rfm_values(iter(orders), at=AT))
     assert ["('shop', 1)", "10", "10", "c-2"] == [str(v.customer_id) for v in expected]
+
+
+# Ints of many widths and both signs (text order is not number order), and texts of digits
+# equal to some of them.
+WIDE_INT_IDS = st.integers(0, 10**7) | st.integers(-(10**12), 10**12)
+
+
+@given(
+    st.lists(WIDE_INT_IDS, unique=True, max_size=60)
+    | st.lists(st.integers(0, 10**7), unique=True, max_size=60)
+    | st.lists(WIDE_INT_IDS | st.text("0123456789-", min_size=1, max_size=3), max_size=60)
+)
+def test_ids_come_out_in_text_order(keys):
+    """Int ids sorted as numbers first end in the same order as sorted by their text."""
+    distinct = list(dict.fromkeys(keys))
+    assert sorted(distinct, key=str) == _rfm._in_text_order(list(distinct))
+
+
+@given(
+    st.lists(st.tuples(WIDE_INT_IDS, TIMES, AMOUNTS.map(usd)), max_size=40),
+    st.sampled_from(["given", "oldest", "newest"]),
+)
+def test_values_of_wide_int_ids_equal_order_by_order(orders, order):
+    """Int ids of many widths and signs, in any time order: the same values and order."""
+    if order != "given":
+        orders = sorted(orders, key=lambda o: o[1], reverse=order == "newest")
+    same_values(_rfm._rfm_values_by_order(orders, AT), rfm_values(orders, at=AT))
+
+
+@pytest.mark.parametrize("newest_first", [False, True])
+def test_values_in_time_order_either_way_keep_the_latest(newest_first):
+    """Orders oldest first or newest first (equal instants in other zones too): the latest counts."""
+    zone = ZONES[1]
+    orders = [
+        (7, AT - timedelta(days=9), usd(1)),
+        (12, AT - timedelta(days=5), usd(2)),
+        (7, (AT - timedelta(days=3)).astimezone(zone), usd(3)),
+        (12, AT - timedelta(days=3), usd(4)),
+        (7, AT - timedelta(days=1), usd(5)),
+        (100, AT + timedelta(days=1), usd(6)),
+    ]
+    if newest_first:
+        orders.reverse()
+    values = rfm_values(orders, at=AT)
+    same_values(_rfm._rfm_values_by_order(orders, AT), values)
+    assert [(12, 3, 2), (7, 1, 3)] == [(v.customer_id, v.recency_days, v.frequency) for v in values]
 
 
 def test_values_of_unordered_orders_keep_the_latest():

@@ -472,21 +472,20 @@ def _values_of_columns(
         ),
         maxlen=0,
     )
-    keys = list(counts)
-    if set(map(type, keys)) == {str}:
-        keys.sort()
-    else:
-        keys.sort(key=str)
+    keys = _in_text_order(list(counts))
+    frequency = list(map(counts.__getitem__, keys))
+    sums = list(map(totals.__getitem__, keys))
     days = _days_in_time_order(times, when) if fixed else None
-    if days is not None:  # in time order: the last seen is the latest
-        latest = dict(zip(ids, days, strict=True))
+    backwards = fixed and days is None
+    if backwards:  # newest first, as ``ORDER BY at DESC`` reads them?
+        days = _days_in_time_order(times[::-1], when)
+    if days is not None:  # read in time order, the last seen is the latest
+        latest = dict(zip(reversed(ids) if backwards else ids, days, strict=True))
         recency = list(map(latest.__getitem__, keys))
     else:  # max keeps the first of equals, as ``if time > seen`` does
         last: dict[Any, datetime] = {}
         deque(map(last.__setitem__, ids, map(max, map(last.get, ids, times), times)), maxlen=0)
         recency = list(map(_DAYS, map(sub, repeat(when), map(last.__getitem__, keys))))
-    frequency = list(map(counts.__getitem__, keys))
-    sums = list(map(totals.__getitem__, keys))
     # Customers whose totals have the same text (sign, digits and exponent) share one
     # Money: fewer objects to build, and one Decimal whose hash is computed once.
     texts = list(map(str, sums))
@@ -501,6 +500,28 @@ def _values_of_columns(
     money_of = dict(zip(same, shared, strict=True))
     monies = list(map(money_of.__getitem__, texts))
     return _build(RfmValues, _VALUES_SLOTS, len(keys), (keys, recency, frequency, monies))
+
+
+def _in_text_order(keys: list[Any]) -> list[Any]:
+    """``keys`` (distinct) sorted by their text, as ``sorted(keys, key=str)``.
+
+    Str ids sort as they are. Distinct ints have distinct texts, so their
+    order by text does not depend on the order they come in: they are sorted
+    as numbers first (quick), and non-negative ints of one width then are in
+    text order already; otherwise the list is a few runs in text order (one
+    per width and sign), which the sort by text merges in about one
+    comparison per id. Other ids keep ``sorted``'s stable order.
+    """
+    kinds = set(map(type, keys))
+    if kinds == {str}:
+        keys.sort()
+        return keys
+    if kinds == {int}:
+        keys.sort()
+        if keys[0] >= 0 and len(str(keys[0])) == len(str(keys[-1])):
+            return keys
+    keys.sort(key=str)
+    return keys
 
 
 def _days_in_time_order(times: list[datetime], when: datetime) -> list[int] | None:
