@@ -5,12 +5,15 @@ Aggregates are stored as JSON documents made by ``spec.to_document`` (the
 spec keeps several), one table per aggregate type, with the version in its own
 column. Natural keys
 (normalized email addresses and phone numbers) live in a side table whose
-primary key makes each value unique; references between aggregates (an
-order's ``customer_id``) live in a side table too, so a commit can check them,
-and so do the secondary index values (an order's customer and status), so a
-lookup such as ``orders.for_customer`` is one indexed query. Events wait in an
-outbox table, written in the same transaction as the change that recorded
-them, until they are acknowledged.
+primary key makes each value unique. References between aggregates (an
+order's ``customer_id``, one id or none) are columns of the aggregate's own
+row (``ref_customer_id``), indexed, so a commit can check them; so is each
+secondary index value an aggregate holds alone (an order's customer and
+status, ``ix_customer`` and ``ix_status``), so a lookup such as
+``orders.for_customer`` is one indexed query. The values of an index an
+aggregate holds several of (both parties of a relationship) go to a side
+table instead. Events wait in an outbox table, written in the same
+transaction as the change that recorded them, until they are acknowledged.
 
 The generic :class:`~crmcore.repository.StoreUnitOfWork` does the rest; this
 module only implements :class:`~crmcore.repository.Store` and
@@ -18,13 +21,14 @@ module only implements :class:`~crmcore.repository.Store` and
 
 - a snapshot is a read transaction (``BEGIN`` + a first read) on a database
   in WAL mode, so it sees the data as of that moment while others write;
-- a commit is one ``BEGIN IMMEDIATE`` transaction that checks references,
+- a commit is one ``BEGIN IMMEDIATE`` transaction that checks references
+  (the stored aggregates they name are looked up with one query per table),
   reads the stored versions and fails with ``ConcurrencyConflict`` when a row
-  was changed meanwhile, then writes the rows (``UPDATE ... WHERE id = ? AND
-  version = ?``, ``DELETE``, ``INSERT``), the natural keys, references and
-  index entries and the events, each kind of statement once per table with
-  ``executemany``, or rolls everything back (an interruption anywhere before
-  ``COMMIT`` included);
+  was changed meanwhile, then writes the rows with their reference and index
+  columns (``UPDATE ... WHERE id = ? AND version = ?``, ``DELETE``,
+  ``INSERT``), the natural keys, the index entries of several values and the
+  events, each kind of statement once per table with ``executemany``, or
+  rolls everything back (an interruption anywhere before ``COMMIT`` included);
 - collecting events reads the outbox without changing it; acknowledging
   deletes the events by ``event_id`` in one transaction.
 
@@ -94,7 +98,7 @@ __all__ = ["LAYOUT_VERSION", "SqliteStore", "SqliteUnitOfWork", "StorageError"]
 A = TypeVar("A", bound=Aggregate)
 
 #: The version of the table layout this module creates and reads.
-LAYOUT_VERSION = 3
+LAYOUT_VERSION = 4
 #: The highest version crmcore lets an aggregate reach (2**53 - 1); SQLite's INTEGER holds it.
 MAX_VERSION = 2**53 - 1
 #: How many event ids one DELETE of the outbox names (and ids one SELECT names).
@@ -187,10 +191,34 @@ def _decode_event(seq: int, document: object) -> DomainEvent:
         raise exc.under(path) from None
 
 
-class _Write:
-    """One change of a change set, with everything its statements bind, computed before writing."""
+def _ref_column(field: str) -> str:
+    """The column of a reference field (names are checked by ``AggregateSpec``: safe in SQL)."""
+    return f"ref_{field}"
 
-    __slots__ = ("change", "document", "ident", "index", "keys", "references", "version")
+
+def _index_column(name: str) -> str:
+    """The column of a secondary index, holding the value of an aggregate with exactly one."""
+    return f"ix_{name}"
+
+
+def _columns(spec: AggregateSpec[Any]) -> list[str]:
+    """The reference and index columns of a spec's table, in the order ``_Write`` binds them."""
+    return [
+        *(_ref_column(field) for field, _ in spec.references),
+        *(_index_column(name) for name in spec.index_names),
+    ]
+
+
+class _Write:
+    """One change of a change set, with everything its statements bind, computed before writing.
+
+    ``columns`` holds the row's reference columns (the id named, or ``None``)
+    and index columns (the value when the aggregate holds exactly one for that
+    index, else ``None``); ``index`` the entries of the indexes it holds
+    several values of, for the side table.
+    """
+
+    __slots__ = ("change", "columns", "document", "ident", "index", "keys", "version")
 
     def __init__(self, change: Change[Any]) -> None:
         self.change = change
@@ -199,21 +227,33 @@ class _Write:
         spec = change.spec
         self.document = None if aggregate is None else _encode_aggregate(spec, aggregate)
         self.version = None if aggregate is None else cast("Aggregate", aggregate).version
+        self.keys: list[tuple[str, str]] = []
+        self.index: list[tuple[str, str]] = []
+        self.columns: tuple[str | None, ...] = ()
         if aggregate is None:
-            self.keys: list[tuple[str, str]] = []
-            self.references: list[tuple[str, str]] = []
-            self.index: list[tuple[str, str]] = []
-        else:
-            self.keys = sorted(spec.keys_of(aggregate))
-            self.references = sorted(
-                (field, str(target)) for field, _, target in spec.references_of(aggregate)
-            )
-            self.index = sorted(spec.index_values(aggregate))
+            return
+        self.keys = sorted(spec.keys_of(aggregate))
+        named = {field: str(target) for field, _, target in spec.references_of(aggregate)}
+        values: dict[str, list[str]] = {}
+        for name, value in spec.index_values(aggregate):
+            values.setdefault(name, []).append(value)
+        single = {name: found[0] for name, found in values.items() if len(found) == 1}
+        self.columns = (
+            *(named.get(field) for field, _ in spec.references),
+            *(single.get(name) for name in spec.index_names),
+        )
+        self.index = sorted(
+            (name, value) for name, found in values.items() if len(found) > 1 for value in found
+        )
 
 
 def _signature(spec: AggregateSpec[Any]) -> str:
-    """What the database records of a spec: its natural keys and its indexes, by name."""
-    return f"keys={','.join(spec.key_names)};indexes={','.join(spec.index_names)}"
+    """What the database records of a spec: its natural keys, indexes and references, by name."""
+    references = ",".join(f"{field}>{target}" for field, target in spec.references)
+    return (
+        f"keys={','.join(spec.key_names)};indexes={','.join(spec.index_names)}"
+        f";references={references}"
+    )
 
 
 def _by_spec(writes: list[_Write]) -> dict[str, list[_Write]]:
@@ -285,9 +325,15 @@ class _SqliteSnapshot(Snapshot):
         return spec.id_type(rows[0][0]) if rows else None
 
     def find_all(self, spec: AggregateSpec[Any], index: str, value: str) -> list[Identifier]:
-        """The ids whose secondary index holds the value, from the index table (ascending)."""
-        sql = f"SELECT id FROM {spec.name}_index WHERE name = ? AND value = ? ORDER BY id"
-        return [spec.id_type(row[0]) for row in self._rows(sql, (index, value))]
+        """The ids whose secondary index holds the value (ascending), from the index column
+        (aggregates holding one value) and the index table (those holding several)."""
+        if index not in spec.index_names:
+            return []  # and no unchecked name reaches the SQL text
+        sql = (
+            f"SELECT id FROM {spec.name} WHERE {_index_column(index)} = ? UNION"
+            f" SELECT id FROM {spec.name}_index WHERE name = ? AND value = ? ORDER BY id"
+        )
+        return [spec.id_type(row[0]) for row in self._rows(sql, (value, index, value))]
 
     def close(self) -> None:
         connection, self._connection = self._connection, None
@@ -459,7 +505,6 @@ class SqliteStore(Store):
                 raise StorageError("the database must support write-ahead logging (WAL)")
             tables = {"crmcore_meta", "outbox"}
             tables.update(name for s in self._specs for name in (s.name, f"{s.name}_keys"))
-            tables.update(f"{s.name}_refs" for s in self._specs if s.references)
             tables.update(f"{s.name}_index" for s in self._specs if s.indexes)
             present = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
             if tables <= present:  # the usual case: no write lock needed to open the store
@@ -469,6 +514,9 @@ class SqliteStore(Store):
             connection.execute("BEGIN IMMEDIATE")
             try:
                 present = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
+                if "crmcore_meta" in present:
+                    # Before any table is created: a file of another layout lacks its columns.
+                    self._check_layout(connection)
                 self._check_unsigned(connection, present)
                 for statement in self._schema():
                     connection.execute(statement)
@@ -491,16 +539,24 @@ class SqliteStore(Store):
         statements = [
             "CREATE TABLE IF NOT EXISTS crmcore_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
             (
-                "CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+                "CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY,"
                 " event_id TEXT NOT NULL, event TEXT NOT NULL)"
             ),
             "CREATE INDEX IF NOT EXISTS outbox_by_event_id ON outbox (event_id)",
         ]
         for spec in self._specs:
+            columns = _columns(spec)
             statements += [
                 (
                     f"CREATE TABLE IF NOT EXISTS {spec.name} (id TEXT PRIMARY KEY,"
-                    " version INTEGER NOT NULL, document TEXT NOT NULL)"
+                    " version INTEGER NOT NULL, document TEXT NOT NULL"
+                    + "".join(f", {column} TEXT" for column in columns)
+                    + ")"
+                ),
+                *(
+                    f"CREATE INDEX IF NOT EXISTS {spec.name}_{column} ON {spec.name} ({column})"
+                    f" WHERE {column} IS NOT NULL"
+                    for column in columns
                 ),
                 (
                     f"CREATE TABLE IF NOT EXISTS {spec.name}_keys (key TEXT NOT NULL,"
@@ -517,15 +573,6 @@ class SqliteStore(Store):
                         " PRIMARY KEY (name, value, id)) WITHOUT ROWID"
                     ),
                     f"CREATE INDEX IF NOT EXISTS {spec.name}_index_by_id ON {spec.name}_index (id)",
-                ]
-            if spec.references:
-                statements += [
-                    (
-                        f"CREATE TABLE IF NOT EXISTS {spec.name}_refs (field TEXT NOT NULL,"
-                        f" target TEXT NOT NULL, id TEXT NOT NULL REFERENCES {spec.name} (id),"
-                        " PRIMARY KEY (field, target, id))"
-                    ),
-                    f"CREATE INDEX IF NOT EXISTS {spec.name}_refs_by_id ON {spec.name}_refs (id)",
                 ]
         return statements
 
@@ -588,17 +635,20 @@ class SqliteStore(Store):
         """Apply a change set in one transaction, checking every version (see ``Store``).
 
         Each kind of statement runs once per table for the whole change set
-        (``executemany``): the stored versions are read with one query, then
-        side rows are deleted, rows updated, deleted and inserted, and natural
-        keys, references, index entries and events inserted, in batches.
+        (``executemany``): the stored aggregates the change set names are
+        looked up and the stored versions read with one query per table, then
+        side rows are deleted, rows (with their reference and index columns)
+        updated, deleted and inserted, and natural keys, index entries of
+        several values and events inserted, in batches.
         """
         _checked_versions(changes)
         writes = [_Write(change) for change in changes.changes]
         events = [(event.event_id, _encode(event)) for event in changes.events]
         with self._write() as connection:
-            verify_references(
-                self._specs, changes, _SqliteLookup(functools.partial(self._execute, connection))
-            )
+            if changes.check_references:
+                lookup = _SqliteLookup(functools.partial(self._execute, connection))
+                lookup.look_up(self._named_elsewhere(changes))
+                verify_references(self._specs, changes, lookup)
             self._check_versions(connection, writes)
             for group in _by_spec(writes).values():
                 self._write_rows(connection, group[0].change.spec, group)
@@ -612,6 +662,19 @@ class SqliteStore(Store):
                     events,
                     many=True,
                 )
+
+    def _named_elsewhere(self, changes: ChangeSet) -> dict[str, set[str]]:
+        """The ids, by spec name, that the change set's aggregates name and do not change."""
+        kept = {spec.name for spec in self._specs}
+        changed = {(c.spec.name, str(c.aggregate_id)) for c in changes.changes}
+        named: dict[str, set[str]] = {}
+        for change in changes.changes:
+            if change.aggregate is not None:
+                for _, target, target_id in change.spec.references_of(change.aggregate):
+                    ident = str(target_id)
+                    if target in kept and (target, ident) not in changed:
+                        named.setdefault(target, set()).add(ident)
+        return named
 
     def _check_versions(self, connection: sqlite3.Connection, writes: list[_Write]) -> None:
         """Every stored version as the change set expects it, read in one query per table."""
@@ -649,17 +712,20 @@ class SqliteStore(Store):
     def _write_rows(
         self, connection: sqlite3.Connection, spec: AggregateSpec[Any], group: list[_Write]
     ) -> None:
-        """Remove the old side rows, then update, delete and insert the rows of one table."""
+        """Remove the old side rows, then update, delete and insert the rows of one table.
+
+        A row's reference and index columns are written with its document.
+        """
         table = spec.name
+        columns = _columns(spec)
         replaced = [(w.ident,) for w in group if w.change.expected_version is not None]
         if replaced:
             self._execute(connection, f"DELETE FROM {table}_keys WHERE id = ?", replaced, many=True)
-            for side, present in (("refs", spec.references), ("index", spec.indexes)):
-                if present:
-                    sql = f"DELETE FROM {table}_{side} WHERE id = ?"
-                    self._execute(connection, sql, replaced, many=True)
+            if spec.indexes:
+                sql = f"DELETE FROM {table}_index WHERE id = ?"
+                self._execute(connection, sql, replaced, many=True)
         updated = [
-            (w.version, w.document, w.ident, w.change.expected_version)
+            (w.version, w.document, *w.columns, w.ident, w.change.expected_version)
             for w in group
             if w.change.expected_version is not None and w.document is not None
         ]
@@ -668,20 +734,25 @@ class SqliteStore(Store):
             for w in group
             if w.change.expected_version is not None and w.document is None
         ]
+        assignments = "".join(f", {column} = ?" for column in columns)
+        update = f"UPDATE {table} SET version = ?, document = ?{assignments}"
+        update += " WHERE id = ? AND version = ?"
         for sql, rows in (
-            (f"UPDATE {table} SET version = ?, document = ? WHERE id = ? AND version = ?", updated),
+            (update, updated),
             (f"DELETE FROM {table} WHERE id = ? AND version = ?", removed),
         ):
             if rows and self._execute(connection, sql, rows, many=True).rowcount != len(rows):
                 # The versions were read under the write lock: nobody can change them.
                 raise StorageError("the SQLite database changed during a write transaction")
         added = [
-            (w.ident, w.version, w.document)
+            (w.ident, w.version, w.document, *w.columns)
             for w in group
             if w.change.expected_version is None and w.document is not None
         ]
         if added:
-            sql = f"INSERT INTO {table} (id, version, document) VALUES (?, ?, ?)"
+            names = ", ".join(["id", "version", "document", *columns])
+            marks = ", ".join("?" * (3 + len(columns)))
+            sql = f"INSERT INTO {table} ({names}) VALUES ({marks})"
             self._execute(connection, sql, added, many=True)
 
     def _claim_keys(self, connection: sqlite3.Connection, writes: list[_Write]) -> None:
@@ -721,15 +792,8 @@ class SqliteStore(Store):
     def _write_side_rows(
         self, connection: sqlite3.Connection, spec: AggregateSpec[Any], group: list[_Write]
     ) -> None:
-        """Insert the references and the secondary index entries of the stored aggregates."""
+        """Insert the index entries of the aggregates holding several values of an index."""
         table = spec.name
-        refs = [(field, target, w.ident) for w in group for field, target in w.references]
-        if refs:
-            sql = f"INSERT INTO {table}_refs (field, target, id) VALUES (?, ?, ?)"
-            try:
-                self._execute(connection, sql, refs, many=True)
-            except sqlite3.IntegrityError as exc:
-                raise StorageError(f"the SQLite database failed: {exc}") from exc
         entries = [(name, value, w.ident) for w in group for name, value in w.index]
         if entries:
             sql = f"INSERT INTO {table}_index (name, value, id) VALUES (?, ?, ?)"
@@ -773,20 +837,43 @@ class SqliteStore(Store):
 
 
 class _SqliteLookup(ReferenceLookup):
-    """Reference questions asked inside a commit's transaction, before its writes."""
+    """Reference questions asked inside a commit's transaction, before its writes.
 
-    def __init__(self, execute: Callable[[str, tuple[object, ...]], sqlite3.Cursor]) -> None:
+    :meth:`look_up` asks, with one query per table (in chunks), which of the
+    ids a change set names are stored; ``exists`` then answers from that, and
+    asks the database only about an id it was not given.
+    """
+
+    def __init__(self, execute: Callable[[str, Iterable[object]], sqlite3.Cursor]) -> None:
         self._execute = execute
+        self._asked: dict[str, set[str]] = {}
+        self._stored: dict[str, set[str]] = {}
+
+    def look_up(self, named: dict[str, set[str]]) -> None:
+        """Find which of these ids (by spec name, of specs this store keeps) are stored."""
+        for table, idents in named.items():
+            ordered = sorted(idents)
+            stored = self._stored.setdefault(table, set())
+            for start in range(0, len(ordered), _CHUNK):
+                chunk = ordered[start : start + _CHUNK]
+                marks = ", ".join("?" * len(chunk))
+                sql = f"SELECT id FROM {table} WHERE id IN ({marks})"
+                stored.update(row[0] for row in self._execute(sql, chunk).fetchall())
+            self._asked.setdefault(table, set()).update(ordered)
 
     def exists(self, spec: AggregateSpec[Any], aggregate_id: Identifier) -> bool:
+        ident = str(aggregate_id)
+        if ident in self._asked.get(spec.name, ()):
+            return ident in self._stored[spec.name]
         sql = f"SELECT 1 FROM {spec.name} WHERE id = ?"
-        return self._execute(sql, (str(aggregate_id),)).fetchone() is not None
+        return self._execute(sql, (ident,)).fetchone() is not None
 
     def referrers(
         self, spec: AggregateSpec[Any], field: str, target_id: Identifier
     ) -> Iterable[Identifier]:
-        sql = f"SELECT id FROM {spec.name}_refs WHERE field = ? AND target = ? ORDER BY id"
-        rows = self._execute(sql, (field, str(target_id))).fetchall()
+        column = _ref_column(field)
+        sql = f"SELECT id FROM {spec.name} WHERE {column} = ? ORDER BY id"
+        rows = self._execute(sql, (str(target_id),)).fetchall()
         return [spec.id_type(row[0]) for row in rows]
 
 

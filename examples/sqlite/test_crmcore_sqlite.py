@@ -23,7 +23,15 @@ from crmcore.errors import (
     UnknownReference,
     ValidationError,
 )
-from crmcore.repository import CUSTOMERS, AmbiguousKey, Change, ChangeSet, UniquenessPolicy
+from crmcore.repository import (
+    CUSTOMERS,
+    ORDERS,
+    AggregateSpec,
+    AmbiguousKey,
+    Change,
+    ChangeSet,
+    UniquenessPolicy,
+)
 from crmcore.testing.contract import UnitOfWorkContract
 
 AT = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
@@ -539,7 +547,7 @@ def test_lookups_read_the_index_not_every_row(path):
 
 
 def test_every_spec_with_indexes_has_an_index_table(path):
-    """Layout 3: a side table of index entries per spec with secondary indexes."""
+    """A side table per spec with secondary indexes, for the aggregates holding several values."""
     with SqliteStore(path) as store:
         connection = sqlite3.connect(path)
         try:
@@ -593,3 +601,170 @@ def test_a_conflict_in_a_batch_applies_nothing(path):
     with uow:
         assert 10 == uow.customers.count()
         assert not any(c.tags for c in uow.customers)
+
+
+# -- layout 4: reference and index columns ----------------------------------------------------
+
+
+def layout_3_file(path, *, with_orders=True):
+    """A file as layout 3 made it: no reference or index columns, a ``*_refs`` table."""
+    connection = sqlite3.connect(path, isolation_level=None)
+    try:
+        connection.execute("CREATE TABLE crmcore_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        connection.execute("INSERT INTO crmcore_meta VALUES ('layout', '3')")
+        specs = (CUSTOMERS, ORDERS) if with_orders else (CUSTOMERS,)
+        for spec in specs:
+            connection.execute(
+                f"CREATE TABLE {spec.name} (id TEXT PRIMARY KEY, version INTEGER NOT NULL,"
+                " document TEXT NOT NULL)"
+            )
+        connection.execute("CREATE TABLE orders_refs (field TEXT, target TEXT, id TEXT)")
+    finally:
+        connection.close()
+
+
+@pytest.mark.parametrize("with_orders", [True, False])
+def test_a_database_of_layout_3_is_refused_with_a_clear_error(path, with_orders):
+    """A layout 3 file is refused before anything is created in it (its orders table lacks the
+    columns layout 4 indexes), whichever of its tables it has."""
+    layout_3_file(path, with_orders=with_orders)
+    with pytest.raises(SchemaVersionError) as raised:
+        SqliteStore(path, specs=(CUSTOMERS, ORDERS))
+    assert "$.crmcore_meta.layout" == raised.value.path
+    assert "must be table layout 4" in str(raised.value)
+    connection = sqlite3.connect(path)
+    try:
+        tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
+    finally:
+        connection.close()
+    assert "outbox" not in tables
+
+
+def test_references_and_single_index_values_are_columns_of_the_row(path):
+    """An order's customer is in its row (reference and index column); no side rows are written."""
+    seed(path, customer(1))
+    uow = SqliteUnitOfWork(path)
+    with uow:
+        uow.orders.add(order(1, 1))
+        uow.commit()
+    connection = sqlite3.connect(path)
+    try:
+        row = connection.execute(
+            "SELECT ref_customer_id, ix_customer, ix_status FROM orders WHERE id = 'o-1'"
+        ).fetchone()
+        side = connection.execute("SELECT count(*) FROM orders_index").fetchone()[0]
+        plans = [
+            " ".join(
+                str(part)
+                for step in connection.execute(f"EXPLAIN QUERY PLAN {sql}", ("c-1",))
+                for part in step
+            )
+            for sql in (
+                "SELECT id FROM orders WHERE ix_customer = ?",
+                "SELECT id FROM orders WHERE ref_customer_id = ? ORDER BY id",
+            )
+        ]
+    finally:
+        connection.close()
+    assert ("c-1", "c-1", "placed") == row
+    assert 0 == side
+    assert "orders_ix_customer" in plans[0]
+    assert "orders_ref_customer_id" in plans[1]
+
+
+def _tags(customer):
+    return tuple(sorted(customer.tags))
+
+
+TAGGED = AggregateSpec(
+    name="customers",
+    kind="customer",
+    aggregate_type=Customer,
+    id_type=CustomerId,
+    indexes={"tag": _tags},
+)
+
+
+def test_an_index_of_several_values_uses_the_side_table_and_follows_saves(path):
+    """Several values go to the side table, one to the column; a save moves them both ways."""
+
+    def tagged(*tags):
+        return {c.id.value for c in customers.find_by_index("tag", *tags)}
+
+    def side_rows():
+        connection = sqlite3.connect(path)
+        try:
+            return connection.execute(
+                "SELECT value, id FROM customers_index ORDER BY value, id"
+            ).fetchall()
+        finally:
+            connection.close()
+
+    with SqliteStore(path, specs=(TAGGED,)) as store:
+        uow = SqliteUnitOfWork(store)
+        customers = uow.repository(Customer)
+        with uow:
+            both = customer(1).add_tag("a", at=AT).add_tag("b", at=AT)
+            customers.add(both)
+            customers.add(customer(2).add_tag("a", at=AT))
+            customers.add(customer(3))
+            uow.commit()
+        assert [("a", "c-1"), ("b", "c-1")] == side_rows()
+        with uow:
+            assert ({"c-1", "c-2"}, {"c-1"}) == (tagged("a"), tagged("b"))
+            snapshot = store.snapshot()
+            try:
+                assert [] == snapshot.find_all(TAGGED, "no_such_index", "a")
+            finally:
+                snapshot.close()
+            one = customers.get(CustomerId("c-1")).remove_tag("a", at=AT)
+            customers.save(one)
+            two = customers.get(CustomerId("c-2"))
+            customers.save(two.add_tag("b", at=AT).add_tag("c", at=AT))
+            uow.commit()
+        assert [("a", "c-2"), ("b", "c-2"), ("c", "c-2")] == side_rows()
+        with uow:
+            assert ({"c-2"}, {"c-1", "c-2"}, {"c-2"}) == (tagged("a"), tagged("b"), tagged("c"))
+            customers.remove(CustomerId("c-2"))
+            uow.commit()
+        assert [] == side_rows()
+        with uow:
+            assert (set(), {"c-1"}) == (tagged("a"), tagged("b"))
+
+
+def test_references_to_stored_aggregates_are_checked_with_one_query_per_table(path):
+    """Orders naming 2 or 200 stored customers: the same statements; an unknown one is refused."""
+    seed(path, *(customer(number) for number in range(200)))
+    counts = []
+    with SqliteStore(path) as store:
+        for size in (2, 200):
+            uow = SqliteUnitOfWork(store)
+            real = store._execute  # noqa: SLF001 - the store's one door for statements.
+            sent = []
+
+            def execute(connection, sql, parameters=(), real=real, sent=sent, **options):
+                sent.append(sql)
+                return real(connection, sql, parameters, **options)
+
+            store._execute = execute  # noqa: SLF001
+            try:
+                with uow:
+                    for number in range(size):
+                        uow.orders.add(order(f"{size}-{number}", number))
+                    uow.commit()
+            finally:
+                del store._execute  # noqa: SLF001
+            counts.append(len(sent))
+        assert counts[0] == counts[1] < 15
+        uow = SqliteUnitOfWork(store)
+        with uow:
+            uow.orders.add(order("late", 5))
+            uow.orders.add(order("lost", 999))
+            with pytest.raises(UnknownReference) as raised:
+                uow.commit()
+        assert (OrderId("o-lost"), CustomerId("c-999")) == (
+            raised.value.aggregate_id,
+            raised.value.target_id,
+        )
+        with uow:
+            assert 202 == uow.orders.count()
