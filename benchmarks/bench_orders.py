@@ -27,6 +27,7 @@ time; the goal for ``commands`` against ``plain attrs`` is at most 3).
 
     python benchmarks/bench_orders.py                 # every CDNOW order, 5 repeats
     python benchmarks/bench_orders.py --n 10000 --repeats 9
+    python benchmarks/bench_orders.py --gc           # and what the garbage collector sees
 
 Runs unchanged against an older tree: ``PYTHONPATH=/work/before/src python ...``.
 """
@@ -340,10 +341,26 @@ def cpu_time(build: Callable[[list[Row]], list[Any]], rows: list[Row]) -> tuple[
     return time.process_time() - started, built
 
 
+def gc_profile(build: Callable[[list[Row]], list[Any]], rows: list[Row]) -> str:
+    """What the garbage collector sees of one (untimed) build: objects it tracks, collections."""
+    gc.collect()
+    tracked = len(gc.get_objects())
+    before = [generation["collections"] for generation in gc.get_stats()]
+    built = build(rows)
+    after = [generation["collections"] for generation in gc.get_stats()]
+    per_order = (len(gc.get_objects()) - tracked) / len(rows)
+    del built
+    runs = "/".join(str(b - a) for a, b in zip(before, after, strict=True))
+    return f"{per_order:5.2f} tracked objects/order, collections by generation {runs}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=69_659, help="orders (default: all of CDNOW)")
     parser.add_argument("--repeats", type=int, default=5, help="interleaved runs, minimum kept")
+    parser.add_argument(
+        "--gc", action="store_true", help="also show what the garbage collector sees of each"
+    )
     args = parser.parse_args()
     if not DATA.exists():
         print(f"reference data not found at {DATA}")
@@ -374,6 +391,9 @@ def main() -> None:
             line += f"  / plain attrs = {took / base:5.2f}  / bare attrs = {took / least:5.2f}"
         print(line)
     print("goal: commands / plain attrs <= 3")
+    if args.gc:
+        for name, build in contenders.items():
+            print(f"{name:<12} {gc_profile(build, rows)}")
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from crmcore import InvalidType, Money, ValidationError
+from crmcore._kernel._derived import kept
 from crmcore.commerce import (
     Order,
     OrderId,
@@ -202,3 +203,100 @@ def test_too_many_payments_are_refused_before_any_is_looked_at():
     with pytest.raises(ValidationError) as info:
         _order_payments((payment,) * 1001)
     assert info.value.code == "too_many"
+
+
+# -- line amounts without their Money --------------------------------------------------
+
+
+@st.composite
+def _lines(draw):
+    """Lines of any amounts an OrderLine takes: many digits, positive exponents, zero."""
+    places = draw(st.integers(min_value=-3, max_value=30))
+    units = draw(st.integers(min_value=0, max_value=10**18))
+    price = Decimal(units).scaleb(-places)
+    quantity = draw(st.integers(min_value=1, max_value=1_000_000))
+    gross = (usd(str(price)) * quantity).amount
+    discount = None
+    if draw(st.booleans()):
+        share = draw(st.fractions(min_value=0, max_value=1))
+        discount = usd(
+            str(
+                (gross * share.numerator / share.denominator)
+                .quantize(Decimal(1).scaleb(-places))
+                .min(gross)
+            )
+        )
+    return OrderLine(
+        ProductId("cd"), quantity, usd(str(price)), category="music", discount=discount
+    )
+
+
+@given(the_line=_lines())
+def test_line_amounts_are_those_of_the_line_money(the_line):
+    """The gross amount, the zero test and the net built from amounts are the Money ones."""
+    gross = the_line.unit_price * the_line.quantity
+    assert gross.amount.as_tuple() == the_line._gross_amount.as_tuple()
+    assert _same(the_line.gross, gross)
+    net = gross - (usd("0") if the_line.discount is None else the_line.discount)
+    assert _same(the_line.net, net)
+    assert the_line._net_is_zero() is net.is_zero()
+    order = Order.place(OrderId("o-1"), customer_id=CustomerId("c-1"), lines=[the_line], at=T0)
+    assert _same(order.subtotal, _general_sum([gross]))
+    assert (order.status is OrderStatus.PAID) is net.is_zero()
+
+
+def test_placing_a_one_line_order_builds_no_gross_money_for_the_line():
+    """The order reads its line's amounts: the line's gross Money is made only when asked."""
+    the_line = line(3, "4.99")
+    order = Order.place(OrderId("o-1"), customer_id=CustomerId("c-1"), lines=[the_line], at=T0)
+    order = order.record_payment(PaymentId("p-1"), order.total, at=T0)
+    assert "gross" not in kept(the_line)
+    assert _same(order.subtotal, usd("14.97"))
+    assert _same(the_line.gross, usd("14.97"))
+    assert "gross" in kept(the_line)
+
+
+# -- a payment of the whole total holds the order's total --------------------------------
+
+
+@pytest.mark.parametrize(
+    ("price", "paid", "shared"),
+    [("11.77", "11.77", True), ("10.00", "10.0", False), ("10", "10.00", False)],
+)
+def test_a_payment_of_the_total_digit_for_digit_holds_the_total(price, paid, shared):
+    """Only the same amount digit for digit is replaced by the total: the digits paid stay."""
+    order = Order.place(
+        OrderId("o-1"), customer_id=CustomerId("c-1"), lines=[line(1, price)], at=T0
+    )
+    money = usd(paid)
+    done = order.record_payment(PaymentId("p-1"), money, at=T0)
+    payment = done.payments[0]
+    assert _same(payment.amount, money)
+    assert (payment.amount is done.total) is shared
+    assert (payment.amount is money) is not shared
+    assert payment == Payment(id=PaymentId("p-1"), amount=money, at=T0)
+    assert done.pending_events[1].payment == payment
+    assert done.status is OrderStatus.PAID
+
+
+def test_a_part_payment_and_what_follows_keep_their_own_money():
+    order = Order.place(
+        OrderId("o-1"), customer_id=CustomerId("c-1"), lines=[line(2, "5.00")], at=T0
+    )
+    first, second = usd("5.00"), usd("5.00")
+    done = order.record_payment(PaymentId("p-1"), first, at=T0)
+    done = done.record_payment(PaymentId("p-2"), second, at=T0)
+    assert [first, second] == [p.amount for p in done.payments]
+    assert done.payments[0].amount is first
+    assert done.payments[1].amount is second
+    assert done.status is OrderStatus.PAID
+
+
+def test_a_money_subclass_paid_is_kept_as_given():
+    class Tagged(Money):
+        __slots__ = ()
+
+    order = Order.place(OrderId("o-1"), customer_id=CustomerId("c-1"), lines=[line()], at=T0)
+    money = Tagged(Decimal("11.77"), "USD")
+    done = order.record_payment(PaymentId("p-1"), money, at=T0)
+    assert done.payments[0].amount is money

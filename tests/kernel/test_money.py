@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 
 from crmcore import CurrencyMismatch, InvalidType, Money, ValidationError, currency
+from crmcore._kernel._money import difference, product
 
 
 def test_amount_is_exact_decimal_from_str_int_or_decimal():
@@ -257,3 +258,43 @@ def test_format_refuses_specs_that_are_not_decimal_formats(spec):
 def test_format_takes_the_decimal_mini_language():
     """Fill, alignment, grouping and precision work as for Decimal."""
     assert "*1,234.50* USD" == format(Money("1234.5", "USD"), "*^10,.2f")
+
+
+@pytest.mark.parametrize(
+    ("amount", "other"),
+    [("10.00", "2.5"), ("1E+2", "0"), ("-0", "0"), ("0.1", "0.10"), ("1E+20", "0.01")],
+)
+def test_difference_is_the_amount_of_the_money_difference(amount, other):
+    """difference() gives the amount Money subtraction gives, digit for digit."""
+    expected = (Money(amount, "USD") - Money(other, "USD")).amount
+    found = difference(Decimal(amount), Decimal(other))
+    assert expected.as_tuple() == found.as_tuple()
+
+
+def test_money_of_a_difference_refuses_what_money_subtraction_refuses():
+    """An exact difference too long for Money is refused when its Money is built, as a - b is."""
+    big, tiny = Money("1E+20", "USD"), Money("1E-90", "USD")
+    with pytest.raises(ValidationError) as expected:
+        big - tiny
+    with pytest.raises(ValidationError) as found:
+        Money(difference(big.amount, tiny.amount), "USD")
+    assert (expected.value.path, expected.value.code) == (found.value.path, found.value.code)
+
+
+@pytest.mark.parametrize(
+    ("amount", "factor"),
+    [("11.77", 3), ("11.77", 1), ("1E+2", 1), ("-0", 5), ("1234567890123456789.0123456789", 1)],
+)
+def test_product_is_the_amount_of_the_money_product(amount, factor):
+    """product() gives the amount Money multiplication gives, digit for digit."""
+    expected = (Money(amount, "USD") * factor).amount
+    assert expected.as_tuple() == product(Decimal(amount), factor).as_tuple()
+
+
+def test_money_of_a_product_refuses_what_money_multiplication_refuses():
+    big = Money("1E+20", "USD")
+    with pytest.raises(ValidationError) as expected:
+        big * 100
+    with pytest.raises(ValidationError) as found:
+        Money(product(big.amount, 100), "USD")
+    assert (expected.value.path, expected.value.code) == (found.value.path, found.value.code)

@@ -91,8 +91,7 @@ def _number(cls: type[Derivable]) -> None:
     type.__setattr__(cls, "_derived_setters_", setters)
 
 
-#: The get and set functions of each slot (C functions: no Python frame per call).
-_GETTERS: Final = tuple(vars(Derivable)[slot].__get__ for slot in _SLOTS)
+#: The set function of each slot (a C function: no Python frame per call).
 _SETTERS: Final = tuple(vars(Derivable)[slot].__set__ for slot in _SLOTS)
 
 
@@ -105,7 +104,7 @@ class derived(Generic[S, T]):  # noqa: N801 - used as a decorator, like property
         self.__doc__ = func.__doc__
         #: The index of the slot the value is kept in (given when its class is made).
         self.slot: int | None = None
-        self._get: Callable[[Any], Any] = _unbound
+        self._slot_name = ""
         self._set: Callable[[Any, Any], None] = _unbound
 
     def bind(self, slot: int | None, owner: type) -> None:
@@ -116,7 +115,7 @@ class derived(Generic[S, T]):  # noqa: N801 - used as a decorator, like property
                 f"{MAX_DERIVED} derived values"
             )
         self.slot = slot
-        self._get = _GETTERS[slot]
+        self._slot_name = _SLOTS[slot]
         self._set = _SETTERS[slot]
 
     def __set_name__(self, owner: type, name: str) -> None:
@@ -134,7 +133,7 @@ class derived(Generic[S, T]):  # noqa: N801 - used as a decorator, like property
         if obj is None:
             return self
         try:
-            found = self._get(obj)
+            found = getattr(obj, self._slot_name)
         except AttributeError:  # an object whose store was never started (unpickled, copied)
             found = _MISSING
         if found is _MISSING:
@@ -165,7 +164,7 @@ def kept(obj: Derivable) -> dict[str, Any]:
     found: dict[str, Any] = {}
     for name, value in type(obj)._derived_.items():
         try:
-            held = value._get(obj)  # noqa: SLF001 - the slot this module manages.
+            held = getattr(obj, value._slot_name)  # noqa: SLF001 - the slot this module manages.
         except AttributeError:  # a store never started (unpickled, copied)
             continue
         if held is not _MISSING:

@@ -328,11 +328,7 @@ class Money:
 
     def __sub__(self, other: Money) -> Money:
         subtrahend = self._same(other, "subtract").amount
-        try:
-            amount = _EXACT.subtract(self.amount, subtrahend)
-        except ArithmeticError:
-            raise _too_long() from None
-        return Money(amount, self.currency)
+        return Money(difference(self.amount, subtrahend), self.currency)
 
     def __neg__(self) -> Money:
         return Money(-self.amount, self.currency)
@@ -354,10 +350,7 @@ class Money:
     def __mul__(self, other: int | Decimal | str) -> Money:
         """Multiply by a scalar; the product keeps 28 significant digits."""
         factor = self._factor(other, "multiply")
-        try:
-            amount = _ROUNDED.plus(_ROUNDED.multiply(self.amount, factor))
-        except ArithmeticError:
-            raise _out_of_range() from None
+        amount = product(self.amount, factor)
         if factor == 1 and same_decimal(amount, self.amount):
             return self  # times one, digit for digit (an order line of one unit): no new Money
         return Money(amount, self.currency)
@@ -420,6 +413,29 @@ class Money:
                 "must be a decimal format spec such as ',.2f'", path="$.spec", code="format"
             ) from None
         return f"{text} {self.currency}"
+
+
+def difference(amount: Decimal, subtrahend: Decimal) -> Decimal:
+    """The amount of ``Money(amount, c) - Money(subtrahend, c)``, without building either Money.
+
+    Exact, as every difference of amounts (``too_long`` if it cannot be).
+    """
+    try:
+        return _EXACT.subtract(amount, subtrahend)
+    except ArithmeticError:
+        raise _too_long() from None
+
+
+def product(amount: Decimal, factor: int | Decimal) -> Decimal:
+    """The amount of ``Money(amount, c) * factor`` for a checked factor, without building the Money.
+
+    ``factor`` is what :meth:`Money.__mul__` accepts (an int of at most MAX_DIGITS
+    digits, or a Decimal); the product keeps PRODUCT_DIGITS significant digits.
+    """
+    try:
+        return _ROUNDED.plus(_ROUNDED.multiply(amount, factor))
+    except ArithmeticError:
+        raise _out_of_range() from None
 
 
 def less_nothing(money: Money) -> Money:

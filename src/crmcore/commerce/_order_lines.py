@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, Final
 
 import attrs
@@ -21,9 +22,11 @@ from crmcore._kernel._derived import Derivable, derived, start_keeping
 from crmcore._kernel._ids import ProductId
 from crmcore._kernel._money import (
     Money,
+    difference,
     less_nothing,
     money_at_least_zero,
     positive_money,
+    product,
     same_currency,
 )
 from crmcore.errors import InvalidType, ValidationError
@@ -73,7 +76,7 @@ class OrderLine(Derivable):
         discount = self.discount
         if discount is not None:
             same_currency(discount, self.unit_price.currency, "$.discount")
-            if discount.amount > self.gross.amount:  # one currency, checked just above
+            if discount.amount > self._gross_amount:  # one currency, checked just above
                 raise ValidationError(
                     "must not exceed the line's quantity times its unit price",
                     path="$.discount",
@@ -91,6 +94,20 @@ class OrderLine(Derivable):
         return self.unit_price * self.quantity
 
     @derived
+    def _gross_amount(self) -> Decimal:
+        """The amount of :attr:`gross`, digit for digit, without building its Money.
+
+        An order reads the amounts of its lines (its subtotal is a Money of its
+        own), so most lines never need their gross as Money.
+        """
+        return product(self.unit_price.amount, self.quantity)
+
+    def _net_is_zero(self) -> bool:
+        """True if :attr:`net` is zero, without building it (a net is never negative)."""
+        discount = self.discount
+        return self._gross_amount == (0 if discount is None else discount.amount)
+
+    @derived
     def discount_amount(self) -> Money:
         """The line discount, zero if none."""
         return self.discount if self.discount is not None else Money.zero(self.currency)
@@ -100,7 +117,8 @@ class OrderLine(Derivable):
         """Gross less the line discount (computed once per line)."""
         if self.discount is None:
             return less_nothing(self.gross)  # gross less a zero discount
-        return self.gross - self.discount
+        # gross - discount, from the gross amount: the gross Money is not needed for it.
+        return Money(difference(self._gross_amount, self.discount.amount), self.currency)
 
 
 def _refund_amount(value: object) -> Money:
