@@ -660,65 +660,6 @@ class Aggregate(Derivable, Generic[IdT]):
         )
         return self._record(command, draft, **{field: owner, "team": new_team})
 
-    def _repoint(
-        self,
-        event: type[DomainEvent],
-        fields: tuple[str, ...],
-        previous: object,
-        customer_id: object,
-        *,
-        at: object,
-        meta: Mapping[str, object],
-    ) -> Self:
-        """The shared ``repoint_customer`` command (see :mod:`crmcore._kernel._repoint`).
-
-        Each of ``fields`` (the aggregate's fields that may name a customer)
-        that names ``previous`` names ``customer_id`` instead, and ``event``
-        (a :class:`~crmcore._kernel._repoint.CustomerRepointedEvent`) records
-        ``previous``, ``customer_id`` and the names of the fields changed.
-
-        Raises:
-            InvalidType: ``previous`` or ``customer_id`` is not a CustomerId.
-            ValidationError: ``at`` is naive or before the last change
-                (``time_backwards``); ``customer_id`` is ``previous``
-                (``$.customer_id``, ``same_customer``); no field names
-                ``previous`` (``$.previous``, ``not_named``); the result breaks
-                the aggregate's rules (a relationship of a party with itself).
-                Nothing is applied.
-        """
-        for value, path in ((previous, "$.previous"), (customer_id, "$.customer_id")):
-            if type(value) is not CustomerId:
-                raise InvalidType(f"must be a CustomerId, not {type_name(value)}", path=path)
-        command = self._begin(at, meta)
-        if previous == customer_id:
-            raise ValidationError(
-                "must be another customer than previous", path="$.customer_id", code="same_customer"
-            )
-        named = tuple(name for name in fields if getattr(self, name) == previous)
-        if not named:
-            raise ValidationError(
-                f"must be a customer this {self._noun} names", path="$.previous", code="not_named"
-            )
-        if self.sequence >= MAX_SEQUENCE:
-            raise ValidationError(
-                "has recorded the most events an aggregate may", path="$.sequence", code="range"
-            )
-        own = self._event_fields()
-        drafted: dict[str, Any] = {"previous": previous, "fields": named}
-        if "customer_id" not in own:
-            drafted["customer_id"] = customer_id
-        envelope = self._envelope(
-            command, repointed_own_fields(own, named, customer_id), self.sequence + 1
-        )
-        recorded = EventDraft(event, drafted).build(envelope)
-        changes: dict[str, Any] = dict.fromkeys(named, customer_id)
-        changes.update(
-            pending_events=(*self.pending_events, recorded),
-            sequence=self.sequence + 1,
-            updated_at=command.at,
-        )
-        return self._changed(changes)
-
     def _fact(self, at: datetime, kind: str, key: str, summary: str) -> TimelineEntry:
         """One fact of this aggregate for its customer's timeline."""
         customer_id: Any = getattr(self, "customer_id", None)

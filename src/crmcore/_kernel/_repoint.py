@@ -4,9 +4,9 @@ Every aggregate that names a customer (an order, a case, a relationship, ...)
 has one command, ``repoint_customer(previous, customer_id, *, at, **meta)``: the
 fields that name ``previous`` (the customer merged away) name ``customer_id``
 (the survivor) instead, and one event records it. The command's logic lives
-once, in :meth:`crmcore._kernel._aggregate.Aggregate._repoint`; each aggregate
-names the fields that may hold a customer and its event class, which mixes in
-:class:`CustomerRepointedEvent`.
+once, in :class:`crmcore._kernel._aggregate.RepointsCustomer`, the base of those
+aggregates; each names the fields that may hold a customer (``_customer_fields``)
+and its event class (``_repointed_by``), which mixes in :class:`CustomerRepointedEvent`.
 
 The event carries ids only: ``previous``, ``customer_id`` and ``fields`` (the
 names of the fields that changed). Events recorded before it name the previous

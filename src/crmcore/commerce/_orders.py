@@ -28,7 +28,7 @@ from typing import Final, Unpack
 
 import attrs
 
-from crmcore._kernel._aggregate import Aggregate, Command, typed_id
+from crmcore._kernel._aggregate import Command, RepointsCustomer, typed_id
 from crmcore._kernel._checks import limit, positive_int, reason_text, type_name
 from crmcore._kernel._derived import derived
 from crmcore._kernel._events import EventDraft, EventMeta
@@ -152,7 +152,7 @@ _FirstDraft = EventDraft | Callable[["Order"], EventDraft]
 
 
 @attrs.frozen(slots=True, kw_only=True, repr=False)
-class Order(Aggregate[OrderId], kind="order", v1_renames={"placed_at": "created_at"}):
+class Order(RepointsCustomer[OrderId], kind="order", v1_renames={"placed_at": "created_at"}):
     """An order: lines, payments, refunds and returns, with a status machine.
 
     ``Order`` is immutable; every command returns a new order and records
@@ -208,6 +208,9 @@ class Order(Aggregate[OrderId], kind="order", v1_renames={"placed_at": "created_
         cancel_reason: the reason given for the cancellation, if any (free
             text: it stays here and never goes into an event).
     """
+
+    _repointed_by = OrderCustomerRepointed
+    _customer_fields = ("customer_id",)
 
     # The totals of the lines stay with an order whose lines a command leaves alone.
     derived_inputs = MappingProxyType(
@@ -408,23 +411,6 @@ class Order(Aggregate[OrderId], kind="order", v1_renames={"placed_at": "created_
         if self.cancelled_at is not None:
             times.append(self.cancelled_at)
         return times
-
-    def repoint_customer(
-        self,
-        previous: CustomerId,
-        customer_id: CustomerId,
-        *,
-        at: datetime,
-        **meta: Unpack[EventMeta],
-    ) -> Order:
-        """Name ``customer_id`` where the order names ``previous``; records :class:`OrderCustomerRepointed`.
-
-        For a merge of duplicates (:mod:`crmcore.merge`). Raises InvalidType, or
-        ValidationError (``same_customer``, ``not_named``, ``time_backwards``); nothing changes.
-        """
-        return self._repoint(
-            OrderCustomerRepointed, ("customer_id",), previous, customer_id, at=at, meta=meta
-        )
 
     def _event_fields(self) -> Mapping[str, object]:
         return {"order_id": self.id, "customer_id": self.customer_id}

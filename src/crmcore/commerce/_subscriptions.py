@@ -25,7 +25,12 @@ from typing import Unpack
 
 import attrs
 
-from crmcore._kernel._aggregate import Aggregate, Command, optional_typed_id, typed_id
+from crmcore._kernel._aggregate import (
+    Command,
+    RepointsCustomer,
+    optional_typed_id,
+    typed_id,
+)
 from crmcore._kernel._checks import (
     instance_of,
     limit,
@@ -90,7 +95,7 @@ from crmcore.errors import InvalidType, ValidationError
 
 @attrs.frozen(slots=True, kw_only=True, repr=False)
 class Subscription(
-    Aggregate[SubscriptionId], kind="subscription", v1_renames={"started_at": "created_at"}
+    RepointsCustomer[SubscriptionId], kind="subscription", v1_renames={"started_at": "created_at"}
 ):
     """A customer's subscription to a plan: schedule, status and payment history.
 
@@ -161,6 +166,9 @@ class Subscription(
         ended_at: when the subscription ended (cancelled or expired).
         payments: every payment and failed attempt, oldest first.
     """
+
+    _repointed_by = SubscriptionCustomerRepointed
+    _customer_fields = ("customer_id",)
 
     # The base's ``created_at``, pinned to its UTC offset (see the class documentation).
     created_at: datetime = attrs.field(converter=_sub_created_at)
@@ -249,23 +257,6 @@ class Subscription(
             yield self.cancel_requested_at
         if self.ended_at is not None:
             yield self.ended_at
-
-    def repoint_customer(
-        self,
-        previous: CustomerId,
-        customer_id: CustomerId,
-        *,
-        at: datetime,
-        **meta: Unpack[EventMeta],
-    ) -> Subscription:
-        """Name ``customer_id`` where the subscription names ``previous``; records :class:`SubscriptionCustomerRepointed`.
-
-        For a merge of duplicates (:mod:`crmcore.merge`). Raises InvalidType, or
-        ValidationError (``same_customer``, ``not_named``, ``time_backwards``); nothing changes.
-        """
-        return self._repoint(
-            SubscriptionCustomerRepointed, ("customer_id",), previous, customer_id, at=at, meta=meta
-        )
 
     def _event_fields(self) -> Mapping[str, object]:
         return {"subscription_id": self.id, "customer_id": self.customer_id}
