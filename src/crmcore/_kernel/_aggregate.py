@@ -127,6 +127,25 @@ class Command:
     causation_id: str | None = None
 
 
+_SET_COMMAND: Final = tuple(
+    typing.cast("Callable[[Command, object], None]", vars(Command)[field.name].__set__)
+    for field in attrs.fields(Command)
+)
+#: Stands for "no builder made yet" (see :func:`~crmcore._kernel._copies.builder_of`).
+_NO_BUILDER: Final[Any] = object()
+
+
+def _command_at(when: datetime) -> Command:
+    """``Command(when)``: its slots set directly (a frozen class's ``__init__`` costs more)."""
+    command: Command = object.__new__(Command)
+    at, actor, correlation, causation = _SET_COMMAND
+    at(command, when)
+    actor(command, None)
+    correlation(command, None)
+    causation(command, None)
+    return command
+
+
 # -- recording events -----------------------------------------------------------------------
 #
 # An aggregate records each event with ``draft.cls(**envelope, **draft.fields)``. The
@@ -140,6 +159,8 @@ class Command:
 # ever. The sequence numbers need no validator: the callers number the events from
 # the aggregate's sequence and refuse to pass MAX_SEQUENCE.
 
+#: The fields :meth:`Aggregate._record` sets on the new aggregate, in its ``recorded`` order.
+_RECORDED: Final = ("pending_events", "sequence", "updated_at")
 #: The envelope fields every event begins with, in field order.
 _ENVELOPE: Final = ("sequence", "occurred_at", "actor", "correlation_id", "causation_id")
 _BASE_FIELDS: Final = {field.name: field for field in attrs.fields(DomainEvent)}
@@ -444,16 +465,19 @@ class Aggregate(Derivable, Generic[IdT]):
                 path=path,
                 code="time_backwards",
             )
-        return Command(when, **check_meta(meta)) if meta else Command(when)
+        return Command(when, **check_meta(meta)) if meta else _command_at(when)
 
     @staticmethod
     def _begin_new(at: object, meta: Mapping[str, object], *, path: str = "$.at") -> Command:
         """Check the time and envelope values of a command that creates an aggregate."""
         when = require_aware(at, path)
-        return Command(when, **check_meta(meta)) if meta else Command(when)
+        return Command(when, **check_meta(meta)) if meta else _command_at(when)
 
     def _events_of(
-        self, command: Command, drafts: Iterable[EventDraft]
+        self,
+        command: Command,
+        drafts: Iterable[EventDraft],
+        own: Mapping[str, object] | None = None,
     ) -> tuple[tuple[DomainEvent, ...], bool]:
         """The events of ``drafts``, numbered on from :attr:`sequence`, with the command's envelope.
 
@@ -472,8 +496,11 @@ class Aggregate(Derivable, Generic[IdT]):
         then need not check them again, provided the recorded aggregate's id,
         creation time and event fields are this one's and its last change is
         the command's time, not before this one's (see :meth:`_changed`).
+
+        ``own`` is this aggregate's :meth:`_event_fields`, if the caller has them.
         """
-        own = self._event_fields()
+        if own is None:
+            own = self._event_fields()
         own_names = tuple(own)
         own_values = tuple(own.values())
         envelope: tuple[object, ...] = ()
@@ -531,29 +558,38 @@ class Aggregate(Derivable, Generic[IdT]):
             raise ValidationError(
                 "has recorded the most events an aggregate may", path="$.sequence", code="range"
             )
-        events, sound = self._events_of(command, drafts)
-        held = len(self.pending_events)
-        recorded = {
-            "pending_events": (*self.pending_events, *events),
-            "sequence": self.sequence + len(events),
-            "updated_at": command.at,
-        }
-        if sound and recorded.keys().isdisjoint(changes):
+        own = self._event_fields()
+        events, sound = self._events_of(command, drafts, own)
+        held = self.pending_events
+        pending = held + events
+        sequence = self.sequence + len(events)
+        if (
+            sound
+            and "pending_events" not in changes
+            and "sequence" not in changes
+            and "updated_at" not in changes
+        ):
             # The values recorded are good as they are: the events are sound (and so
             # are the events held), the sequence was checked above and the time is
             # aware (the events' converter took it as it is). Only the command's own
             # changes go through their fields' checks; the recorded values are set on
             # the fresh copy (see _changed).
-            return self._changed(changes, known_events=held + len(events), recorded=recorded)
-        changes.update(recorded)
-        return self._changed(changes, known_events=held)
+            return self._changed(
+                changes,
+                known_events=len(pending),
+                recorded=(pending, sequence, command.at),
+                own=own,
+            )
+        changes.update(pending_events=pending, sequence=sequence, updated_at=command.at)
+        return self._changed(changes, known_events=len(held), own=own)
 
     def _changed(
         self,
         changes: dict[str, Any],
         *,
         known_events: int = 0,
-        recorded: Mapping[str, Any] | None = None,
+        recorded: tuple[tuple[DomainEvent, ...], int, datetime] | None = None,
+        own: Mapping[str, object] | None = None,
     ) -> Self:
         """A copy with ``changes`` (by init name), checked like any new aggregate.
 
@@ -574,15 +610,24 @@ class Aggregate(Derivable, Generic[IdT]):
         ``recorded`` (from :meth:`_record` only) holds the new ``pending_events``,
         ``sequence`` and ``updated_at``, known to pass their fields' checks: they
         are set on the fresh copy as they are, before any invariant runs.
+
+        ``own`` is this aggregate's :meth:`_event_fields`, if the caller has them.
         """
         cls = type(self)
-        builder = builder_of(cls, cls.derived_inputs)
-        new: Self | None = None if builder is None else builder.copy(self, changes)
+        builder = cls.__dict__.get("_crmcore_builder_", _NO_BUILDER)
+        if builder is _NO_BUILDER:
+            builder = builder_of(cls, cls.derived_inputs)
+        new: Self | None
+        if builder is None:
+            new = None
+        elif recorded is None:
+            new = builder.copy(self, changes)
+        else:  # the recorded values are set on the fresh copy as they are
+            new = builder.copy_taking(self, changes, _RECORDED, recorded)
         if new is None:
-            return attrs.evolve(self, **changes, **(recorded or {}))
-        if recorded:
-            for name, value in recorded.items():  # ``new`` is fresh and not yet shared
-                object.__setattr__(new, name, value)
+            if recorded is not None:
+                changes = {**changes, **dict(zip(_RECORDED, recorded, strict=True))}
+            return attrs.evolve(self, **changes)
         if cls.__attrs_post_init__ is not Aggregate.__attrs_post_init__:
             new.__attrs_post_init__()
             return new
@@ -595,7 +640,7 @@ class Aggregate(Derivable, Generic[IdT]):
             or "id" in changes
             or "created_at" in changes
             or new.updated_at < self.updated_at
-            or new._event_fields() != self._event_fields()  # noqa: SLF001 - same class
+            or new._event_fields() != (self._event_fields() if own is None else own)  # noqa: SLF001
         ):
             known = 0
         new._check_state(known)  # noqa: SLF001 - same class

@@ -33,7 +33,14 @@ from typing import Any, Final
 
 import attrs
 
-from crmcore._kernel._derived import Derivable, derived, kept, start_keeping
+from crmcore._kernel._derived import (
+    EMPTY,
+    Derivable,
+    carried_slots,
+    derived,
+    kept,
+    start_keeping,
+)
 
 #: Most compiled functions a builder keeps (one per command shape; there are few).
 MAX_SHAPES: Final = 64
@@ -55,23 +62,44 @@ class Builder:
                 raise TypeError(f"{cls.__name__}.{name} is not a derived value")
             carried.append((name, frozenset(inputs)))
         self.carried: tuple[tuple[str, frozenset[str]], ...] = tuple(carried)
-        # Keyed by the names in the order given: one command always passes them so.
-        self._compiled: dict[tuple[bool, tuple[str, ...]], Callable[[Any, Any], Any]] = {}
+        # Keyed by the names in the order given (one command always passes them so) and
+        # the names of the fields taken as they are (see copy_taking).
+        self._compiled: dict[
+            tuple[bool, tuple[str, ...], tuple[str, ...]], Callable[[Any, Any, Any], Any]
+        ] = {}
 
     def copy(self, old: Any, changes: Mapping[str, Any]) -> Any | None:
         """``old`` with ``changes`` (by init name) converted and validated; ``None`` if unknown."""
-        function = self._function(True, changes.keys())
-        return None if function is None else function(old, changes)
+        return self.copy_taking(old, changes, (), ())
+
+    def copy_taking(
+        self,
+        old: Any,
+        changes: Mapping[str, Any],
+        taken: tuple[str, ...],
+        values: tuple[Any, ...],
+    ) -> Any | None:
+        """Like :meth:`copy`, with the fields named ``taken`` (by name) set to ``values`` as they are.
+
+        The caller vouches that ``values`` pass their fields' converters and
+        validators unchanged; ``taken`` must not name a field of ``changes``.
+        """
+        function = self._compiled.get((True, tuple(changes), taken))
+        if function is None:
+            function = self._function(True, changes.keys(), taken)
+            if function is None:
+                return None
+        return function(old, changes, values)
 
     def build(self, given: Mapping[str, Any]) -> Any | None:
         """A new aggregate of ``given`` fields and plain defaults; ``None`` if that cannot be."""
-        function = self._function(False, given.keys())
-        return None if function is None else function(None, given)
+        function = self._function(False, given.keys(), ())
+        return None if function is None else function(None, given, ())
 
     def _function(
-        self, copy: bool, keys: typing.AbstractSet[str]
-    ) -> Callable[[Any, Any], Any] | None:
-        shape = (copy, tuple(keys))
+        self, copy: bool, keys: typing.AbstractSet[str], taken: tuple[str, ...]
+    ) -> Callable[[Any, Any, Any], Any] | None:
+        shape = (copy, tuple(keys), taken)
         function = self._compiled.get(shape)
         if function is None:
             names = frozenset(keys)
@@ -79,21 +107,28 @@ class Builder:
                 return None
             if not copy and not self.aliases - names <= self.defaults.keys():
                 return None
-            function = self._compile(copy, names)
+            if any(
+                field.name in taken and _alias(field) in names for field in self.fields
+            ) or not set(taken) <= {field.name for field in self.fields}:
+                raise ValueError("taken fields must be fields of the class and not changed")
+            function = self._compile(copy, names, taken)
             if len(self._compiled) < MAX_SHAPES:
                 self._compiled[shape] = function
         return function
 
-    def _compile(self, copy: bool, keys: frozenset[str]) -> Callable[[Any, Any], Any]:
+    def _compile(
+        self, copy: bool, keys: frozenset[str], taken: tuple[str, ...] = ()
+    ) -> Callable[[Any, Any, Any], Any]:
         names: dict[str, Any] = {
             "_new": object.__new__,
             "_set": object.__setattr__,
             "_cls": self.cls,
             "_keep": start_keeping,
+            "_empty": EMPTY,
             "_kept": kept,
             "_disabled": attrs.validators.get_disabled,
         }
-        lines = ["def build(old, given):", "    new = _new(_cls)"]
+        lines = ["def build(old, given, taken):", "    new = _new(_cls)"]
         checks: list[str] = []
         for index, field in enumerate(self.fields):
             alias = _alias(field)
@@ -108,6 +143,8 @@ class Builder:
                     names[f"_a{index}"] = field
                     checks.append(f"        _v{index}(new, _a{index}, v{index})")
                 value = f"v{index}"
+            elif field.name in taken:
+                value = f"taken[{taken.index(field.name)}]"
             elif copy:
                 value = f"old.{field.name}"
             else:
@@ -115,12 +152,21 @@ class Builder:
                 value = f"_d{index}"
             lines.append(f"    _set(new, {field.name!r}, {value})")
         carry = [name for name, inputs in self.carried if copy and inputs.isdisjoint(keys)]
-        if carry:
-            names["_carry"] = tuple(carry)
-            lines.append("    values = _kept(old)")
-            lines.append("    _keep(new, {n: values[n] for n in _carry if n in values})")
+        # The store of derived values, slot by slot (what ``start_keeping`` does, minus
+        # its loop): carried values straight from the old object's slots, others empty.
+        plan = carried_slots(self.cls, carry)
+        if any(source is not None for _, source in plan):
+            names["_carry"] = frozenset(carry)
+            lines.append("    try:")
+            lines.extend(
+                f"        _set(new, {slot!r}, {'_empty' if source is None else f'old.{source}'})"
+                for slot, source in plan
+            )
+            # An old object whose store was never started (unpickled): carry what it has.
+            lines.append("    except AttributeError:")
+            lines.append("        _keep(new, {n: v for n, v in _kept(old).items() if n in _carry})")
         else:
-            lines.append("    _keep(new)")
+            lines.extend(f"    _set(new, {slot!r}, _empty)" for slot, _ in plan)
         if checks:
             lines.append("    if not _disabled():")
             lines.extend(checks)
@@ -129,9 +175,11 @@ class Builder:
         mode = "copy" if copy else "build"
         named = f"{self.cls.__module__}.{self.cls.__qualname__}"
         filename = f"<crmcore {mode} {named} of {', '.join(sorted(keys))}>"
+        if taken:
+            filename = f"{filename[:-1]}, taking {', '.join(taken)}>"
         linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
         exec(compile(source, filename, "exec"), names)  # noqa: S102 - code written above from field names.
-        function: Callable[[Any, Any], Any] = names["build"]
+        function: Callable[[Any, Any, Any], Any] = names["build"]
         return function
 
 

@@ -29,7 +29,7 @@ inputs the change left alone (see ``Aggregate.derived_inputs``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from types import MappingProxyType
 from typing import Any, ClassVar, Final, Generic, TypeVar, overload
 
@@ -62,6 +62,8 @@ class Derivable:
     _derived_: ClassVar[Mapping[str, derived[Any, Any]]] = MappingProxyType({})
     #: The name and the slot setter of each of the class's derived values (shadowed ones too).
     _derived_setters_: ClassVar[tuple[tuple[str, Callable[[Any, Any], None]], ...]] = ()
+    #: The name and the slot (attribute name) of each of the class's derived values (shadowed ones too).
+    _derived_slots_: ClassVar[tuple[tuple[str, str], ...]] = ()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -89,6 +91,8 @@ def _number(cls: type[Derivable]) -> None:
     type.__setattr__(cls, "_derived_", MappingProxyType(visible))
     setters = tuple((value.name, value._set) for value in seen)  # noqa: SLF001 - bound above.
     type.__setattr__(cls, "_derived_setters_", setters)
+    slot_names = tuple((value.name, value._slot_name) for value in seen)  # noqa: SLF001 - bound above.
+    type.__setattr__(cls, "_derived_slots_", slot_names)
 
 
 #: The set function of each slot (a C function: no Python frame per call).
@@ -170,6 +174,29 @@ def kept(obj: Derivable) -> dict[str, Any]:
         if held is not _MISSING:
             found[name] = held
     return found
+
+
+def carried_slots(
+    cls: type[Derivable], carried: Iterable[str]
+) -> tuple[tuple[str, str | None], ...]:
+    """How a copy's store is started from the old object's, carrying the derived values ``carried``.
+
+    One pair per slot of ``cls``: the slot, and the slot of the old object
+    whose value it takes (``None``: it starts empty). Writing each slot so
+    does what ``start_keeping(new, {n: v for n, v in kept(old).items() if n
+    in carried})`` does, for an old object whose store was started.
+    """
+    names = frozenset(carried)
+    visible = cls._derived_
+    plan: list[tuple[str, str | None]] = []
+    for name, slot in cls._derived_slots_:
+        source = visible.get(name) if name in names else None
+        plan.append((slot, None if source is None else source._slot_name))  # noqa: SLF001
+    return tuple(plan)
+
+
+#: What an empty slot holds (for code that starts a store itself; see :func:`carried_slots`).
+EMPTY: Final[Any] = _MISSING
 
 
 def start_keeping(obj: Derivable, values: dict[str, Any] | None = None) -> None:
