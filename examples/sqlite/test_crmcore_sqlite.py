@@ -39,16 +39,12 @@ RACE_ID = "c-race"
 
 
 @contextmanager
-def interrupted_at(store, step):
-    """Make the store's writes raise KeyboardInterrupt before their ``step``-th statement."""
-    real = store._execute  # noqa: SLF001 - the store's one door for statements of a write.
-    calls = 0
+def watching(store, on_statement):
+    """Call ``on_statement(sql)`` before each statement the store sends while the block runs."""
+    real = store._execute  # noqa: SLF001 - the store's one door for statements.
 
     def execute(connection, sql, parameters=(), **options):
-        nonlocal calls
-        calls += 1
-        if calls == step + 1:
-            raise KeyboardInterrupt
+        on_statement(sql)
         return real(connection, sql, parameters, **options)
 
     store._execute = execute  # noqa: SLF001
@@ -56,6 +52,19 @@ def interrupted_at(store, step):
         yield
     finally:
         del store._execute  # noqa: SLF001
+
+
+def interrupted_at(store, step):
+    """Make the store's writes raise KeyboardInterrupt before their ``step``-th statement."""
+    calls = 0
+
+    def count(_sql):
+        nonlocal calls
+        calls += 1
+        if calls == step + 1:
+            raise KeyboardInterrupt
+
+    return watching(store, count)
 
 
 class TestSqliteUnitOfWork(UnitOfWorkContract):
@@ -509,22 +518,12 @@ def test_a_commit_sends_a_few_statements_whatever_its_size(path):
     with SqliteStore(path) as store:
         for size in (2, 200):
             uow = SqliteUnitOfWork(store)
-            real = store._execute  # noqa: SLF001 - the store's one door for statements.
             sent = []
-
-            def execute(connection, sql, parameters=(), real=real, sent=sent, **options):
-                sent.append(sql)
-                return real(connection, sql, parameters, **options)
-
-            store._execute = execute  # noqa: SLF001
-            try:
-                with uow:
-                    for number in range(size):
-                        uow.customers.add(customer(f"{size}-{number}", f"c{size}-{number}@x.org"))
-                        uow.orders.add(order(f"{size}-{number}", f"{size}-{number}"))
-                    uow.commit()
-            finally:
-                del store._execute  # noqa: SLF001
+            with watching(store, sent.append), uow:
+                for number in range(size):
+                    uow.customers.add(customer(f"{size}-{number}", f"c{size}-{number}@x.org"))
+                    uow.orders.add(order(f"{size}-{number}", f"{size}-{number}"))
+                uow.commit()
             counts.append(len(sent))
     assert counts[0] == counts[1] < 20
 
@@ -739,21 +738,11 @@ def test_references_to_stored_aggregates_are_checked_with_one_query_per_table(pa
     with SqliteStore(path) as store:
         for size in (2, 200):
             uow = SqliteUnitOfWork(store)
-            real = store._execute  # noqa: SLF001 - the store's one door for statements.
             sent = []
-
-            def execute(connection, sql, parameters=(), real=real, sent=sent, **options):
-                sent.append(sql)
-                return real(connection, sql, parameters, **options)
-
-            store._execute = execute  # noqa: SLF001
-            try:
-                with uow:
-                    for number in range(size):
-                        uow.orders.add(order(f"{size}-{number}", number))
-                    uow.commit()
-            finally:
-                del store._execute  # noqa: SLF001
+            with watching(store, sent.append), uow:
+                for number in range(size):
+                    uow.orders.add(order(f"{size}-{number}", number))
+                uow.commit()
             counts.append(len(sent))
         assert counts[0] == counts[1] < 15
         uow = SqliteUnitOfWork(store)
