@@ -314,3 +314,23 @@ def team_argument(team: object, current: TeamId | None) -> TeamId | None:
     if team is not None and type(team) is not TeamId:
         raise InvalidType(f"must be a TeamId or None, not {type_name(team)}", path="$.team")
     return team
+
+
+class ActivityId(Identifier):
+    """Identifies an :class:`~crmcore.activities.Activity` (a task, call, meeting, email or deadline).
+
+    >>> ActivityId("act-1")
+    ActivityId('act-1')
+    """
+
+    __slots__ = ()
+
+
+class NoteId(Identifier):
+    """Identifies a :class:`~crmcore.notes.Note` on a record.
+
+    >>> NoteId("note-1")
+    NoteId('note-1')
+    """
+
+    __slots__ = ()
