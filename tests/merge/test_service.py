@@ -15,7 +15,7 @@ from crmcore.merge import (
     MergeConflict,
     MergePreview,
     MergePreviewOutdated,
-    RecordRef,
+    RecordVersion,
     apply_merge,
     merge_customers_in,
     preview_customer_merge,
@@ -149,7 +149,7 @@ def test_the_preview_changes_nothing_and_names_what_apply_changes(uow):
     assert result.preview == preview
     assert (
         tuple(
-            RecordRef(ref.repository, record.id, record.version - 1)
+            RecordVersion(ref.repository, record.id, record.version - 1)
             for ref, record in zip(preview.repointed, result.records, strict=True)
         )
         == preview.repointed
@@ -427,13 +427,13 @@ def test_rules_are_used(uow):
 
 
 def test_result_types_check_their_fields(uow):
-    """RecordRef and MergePreview refuse junk with specific errors."""
+    """RecordVersion and MergePreview refuse junk with specific errors."""
     with pytest.raises(InvalidType):
-        RecordRef("orders", "o-1", 0)
+        RecordVersion("orders", "o-1", 0)
     with pytest.raises(ValidationError):
-        RecordRef("order", CustomerId("c-1"), 0)
+        RecordVersion("order", CustomerId("c-1"), 0)
     with pytest.raises(ValidationError):
-        RecordRef("orders", CustomerId("c-1"), -1)
+        RecordVersion("orders", CustomerId("c-1"), -1)
     with uow:
         preview = preview_customer_merge(uow, KEPT, GONE, at=LATER)
     with pytest.raises(ValidationError) as info:

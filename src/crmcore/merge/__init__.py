@@ -13,7 +13,7 @@ customer that survived. See ``docs/merge.md``.
 """
 
 from crmcore.merge._errors import MergeConflict, MergePreviewOutdated
-from crmcore.merge._results import REPOSITORIES, MergePreview, MergeResult, RecordRef
+from crmcore.merge._results import REPOSITORIES, MergePreview, MergeResult, RecordVersion
 from crmcore.merge._service import (
     MAX_MERGE_CHAIN,
     apply_merge,
@@ -29,7 +29,7 @@ __all__ = [
     "MergePreview",
     "MergePreviewOutdated",
     "MergeResult",
-    "RecordRef",
+    "RecordVersion",
     "apply_merge",
     "merge_customers_in",
     "preview_customer_merge",

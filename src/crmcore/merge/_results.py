@@ -55,7 +55,7 @@ def _record_id(_: object, __: attrs.Attribute[Any], value: object) -> None:
 
 
 @attrs.frozen(slots=True)
-class RecordRef(Checked):
+class RecordVersion(Checked):
     """One stored record a merge touches: its repository, id and the version seen.
 
     Attributes:
@@ -105,9 +105,9 @@ class MergePreview(Checked):
     customer: CustomerMergePreview
     survivor_version: int = attrs.field(validator=_version("$.survivor_version"))
     absorbed_version: int = attrs.field(validator=_version("$.absorbed_version"))
-    repointed: tuple[RecordRef, ...]
-    dropped: tuple[RecordRef, ...] = ()
-    involved: tuple[RecordRef, ...] = ()
+    repointed: tuple[RecordVersion, ...]
+    dropped: tuple[RecordVersion, ...] = ()
+    involved: tuple[RecordVersion, ...] = ()
 
     def __attrs_post_init__(self) -> None:
         check_fields(self)

@@ -20,7 +20,7 @@ from crmcore.customers import (
 )
 from crmcore.errors import InvalidType, ValidationError
 from crmcore.merge._errors import MergeConflict, MergePreviewOutdated
-from crmcore.merge._results import REPOSITORIES, MergePreview, MergeResult, RecordRef
+from crmcore.merge._results import REPOSITORIES, MergePreview, MergeResult, RecordVersion
 from crmcore.parties import InvolvedContact, Relationship, RelationshipKind, check_relationships
 from crmcore.repository import UnitOfWork
 from crmcore.sales import Opportunity
@@ -60,7 +60,7 @@ class _Plan:
     preview: MergePreview
     survivor: Customer
     absorbed: Customer
-    records: tuple[tuple[RecordRef, Any], ...]
+    records: tuple[tuple[RecordVersion, Any], ...]
 
 
 # -- finding what names a customer --------------------------------------------------------
@@ -149,17 +149,17 @@ def _load_pair(
 
 def _found(
     uow: UnitOfWork, survivor: CustomerId, absorbed: CustomerId
-) -> tuple[list[tuple[RecordRef, Any, bool]], list[RecordRef]]:
+) -> tuple[list[tuple[RecordVersion, Any, bool]], list[RecordVersion]]:
     """The records to re-point and the relationships between the two.
 
     Each record to re-point comes with its ref and whether one of its customer
     fields names the absorbed (else only its involved contacts do).
     """
-    moving: list[tuple[RecordRef, Any, bool]] = []
-    dropped: list[RecordRef] = []
+    moving: list[tuple[RecordVersion, Any, bool]] = []
+    dropped: list[RecordVersion] = []
     for repository in REPOSITORIES:
         for record, named in _naming(uow, repository, absorbed):
-            ref = RecordRef(repository, record.id, record.version)
+            ref = RecordVersion(repository, record.id, record.version)
             if isinstance(record, Relationship) and survivor in (
                 record.party_id,
                 record.related_id,
@@ -192,7 +192,7 @@ def _repointed(
 
 
 def _check_loyalty(
-    uow: UnitOfWork, survivor: CustomerId, records: list[tuple[RecordRef, Any]]
+    uow: UnitOfWork, survivor: CustomerId, records: list[tuple[RecordVersion, Any]]
 ) -> None:
     programs = {account.program_id for account in uow.loyalty_accounts.for_customer(survivor)}
     for ref, account in records:
