@@ -1,0 +1,179 @@
+"""Completing an activity through a unit of work, and logging the call or meeting it was.
+
+A planned call or meeting that is done is also a touchpoint: the customer's
+timeline should show it. :func:`complete_activity_in` completes the activity
+and, for a call or meeting with a known customer, logs an
+:class:`~crmcore.interactions.Interaction` in the same unit of work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from types import MappingProxyType
+from typing import Any, Final, Protocol, Unpack
+
+import attrs
+
+from crmcore._kernel._checks import enum_converter, type_name
+from crmcore._kernel._events import EventMeta
+from crmcore._kernel._ids import (
+    ActivityId,
+    CaseId,
+    CustomerId,
+    Identifier,
+    InteractionId,
+    OpportunityId,
+)
+from crmcore._kernel._refs import RecordKind
+from crmcore.activities._activity import TIMED_KINDS, Activity
+from crmcore.activities._events import ActivityKind
+from crmcore.customers import Channel
+from crmcore.errors import InvalidType
+from crmcore.interactions import Direction, Interaction, InteractionKind
+
+#: The channel an interaction is logged on when none is given, per kind of activity.
+DEFAULT_CHANNELS: Final[Mapping[ActivityKind, Channel]] = MappingProxyType(
+    {ActivityKind.CALL: Channel.PHONE, ActivityKind.MEETING: Channel.IN_PERSON}
+)
+_INTERACTION_KINDS: Final[Mapping[ActivityKind, InteractionKind]] = MappingProxyType(
+    {ActivityKind.CALL: InteractionKind.CALL, ActivityKind.MEETING: InteractionKind.MEETING}
+)
+
+
+class _ActivityStore(Protocol):
+    def get(self, aggregate_id: Identifier, /) -> Activity: ...  # pragma: no cover - protocol
+
+    def save(self, aggregate: Activity, /) -> Activity: ...  # pragma: no cover - protocol
+
+
+class _InteractionStore(Protocol):
+    def add(self, aggregate: Interaction, /) -> Interaction: ...  # pragma: no cover - protocol
+
+
+class ActivityUnit(Protocol):
+    """What :func:`complete_activity_in` needs of a unit of work: its two repositories.
+
+    :class:`crmcore.repository.UnitOfWork` has both.
+
+    .. versionadded:: 0.1
+    """
+
+    @property
+    def activities(self) -> _ActivityStore:
+        """The activity repository."""
+        ...  # pragma: no cover - a protocol
+
+    @property
+    def interactions(self) -> _InteractionStore:
+        """The interaction repository."""
+        ...  # pragma: no cover - a protocol
+
+
+def _optional_interaction(_: object, __: attrs.Attribute[Any], value: object) -> None:
+    if value is not None and not isinstance(value, Interaction):
+        raise InvalidType(
+            f"must be an Interaction or None, not {type_name(value)}", path="$.interaction"
+        )
+
+
+def _activity(_: object, __: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, Activity):
+        raise InvalidType(f"must be an Activity, not {type_name(value)}", path="$.activity")
+
+
+@attrs.frozen(slots=True)
+class ActivityCompletion:
+    """What :func:`complete_activity_in` stored: the activity and the interaction logged.
+
+    ``interaction`` is ``None`` when none was logged (the activity is not a
+    call or meeting, or no customer is known).
+
+    .. versionadded:: 0.1
+    """
+
+    activity: Activity = attrs.field(validator=_activity)
+    interaction: Interaction | None = attrs.field(default=None, validator=_optional_interaction)
+
+
+def _customer_of(activity: Activity) -> CustomerId | None:
+    """The customer the activity is with: its link's, else its first contact's."""
+    if activity.link is not None and activity.link.customer_id is not None:
+        return activity.link.customer_id
+    return activity.contacts[0] if activity.contacts else None
+
+
+def complete_activity_in(
+    unit: ActivityUnit,
+    activity_id: ActivityId,
+    *,
+    at: datetime,
+    interaction_id: InteractionId,
+    outcome: str | None = None,
+    actual_at: datetime | None = None,
+    duration: timedelta | None = None,
+    channel: Channel | str | None = None,
+    direction: Direction | str = Direction.OUTBOUND,
+    **meta: Unpack[EventMeta],
+) -> ActivityCompletion:
+    """Complete an activity in ``unit`` and log the call or meeting it was on the timeline.
+
+    Loads the activity from ``unit.activities``, completes its current
+    occurrence (see :meth:`Activity.complete`) and saves it. When it is a
+    call or a meeting and its customer is known (the customer or account it
+    is linked to, else its first contact), an
+    :class:`~crmcore.interactions.Interaction` is logged through
+    ``unit.interactions.add`` as ``interaction_id``: of the same kind, at the
+    actual time, on ``channel`` (a phone call or an in-person meeting by
+    default), ``direction`` outbound by default, handled by the owner, linked
+    to the case or opportunity the activity is linked to, lasting
+    ``duration`` (the planned duration when left out), with the activity's
+    subject and the outcome as its subject and notes. Unless the caller gives
+    a ``causation_id``, the interaction's is the id of the
+    :class:`~crmcore.activities.ActivityCompleted` event.
+
+    Both are checked before anything is stored; the caller commits the unit.
+
+    Raises:
+        NotFound: no activity has this id.
+        TransitionNotAllowed: the activity is done or cancelled.
+        InvalidType: an argument of the wrong type.
+        ValidationError: an argument breaks a rule (``$.actual_at``,
+            ``$.duration``, ``$.channel`` for a channel the kind never uses, ...).
+    """
+    if type(interaction_id) is not InteractionId:
+        raise InvalidType(
+            f"must be an InteractionId, not {type_name(interaction_id)}", path="$.interaction_id"
+        )
+    chosen = None if channel is None else enum_converter(Channel, "$.channel")(channel)
+    activity = unit.activities.get(activity_id)
+    completed = activity.complete(
+        at=at, outcome=outcome, actual_at=actual_at, duration=duration, **meta
+    )
+    customer_id = _customer_of(activity)
+    interaction: Interaction | None = None
+    if activity.kind in TIMED_KINDS and customer_id is not None:
+        event = completed.pending_events[-1]
+        link = activity.link
+        interaction_meta: dict[str, Any] = dict(meta)
+        interaction_meta.setdefault("causation_id", event.event_id)
+        interaction = Interaction.log(
+            interaction_id,
+            customer_id=customer_id,
+            kind=_INTERACTION_KINDS[activity.kind],
+            channel=DEFAULT_CHANNELS[activity.kind] if chosen is None else chosen,
+            direction=direction,
+            at=completed.completed_at or completed.updated_at,
+            subject=activity.subject,
+            notes=completed.outcome,
+            staff_id=activity.owner_id,
+            case_id=CaseId(link.value) if link and link.kind is RecordKind.CASE else None,
+            opportunity_id=(
+                OpportunityId(link.value) if link and link.kind is RecordKind.OPPORTUNITY else None
+            ),
+            duration=activity.duration if duration is None else duration,
+            **interaction_meta,
+        )
+    stored = unit.activities.save(completed)
+    logged = None if interaction is None else unit.interactions.add(interaction)
+    return ActivityCompletion(stored, logged)
