@@ -17,6 +17,7 @@ from decimal import Decimal
 from dateutil.relativedelta import relativedelta
 
 from crmcore._demo._accounts import demo_section as accounts_section
+from crmcore._demo._automation import demo_section as automation_section
 from crmcore._demo._commerce import demo_commerce
 from crmcore._demo._commerce import demo_section as commerce_section
 from crmcore._demo._loyalty import demo_loyalty
@@ -25,6 +26,7 @@ from crmcore._demo._segments import demo_section as segments_section
 from crmcore._demo._service import demo_section as service_section
 from crmcore._kernel._ids import SequentialIdSource
 from crmcore._kernel._money import Money
+from crmcore.automation import standard_automations, standard_templates
 from crmcore.clv import BetaGeo, GammaGamma, customer_lifetime_value, formula_clv
 from crmcore.commerce import Order
 from crmcore.customers import (
@@ -522,6 +524,18 @@ def sections(count: int = 300) -> list[Section]:
         (
             "Accounts, contacts and duplicates",
             lambda: accounts_section(customers, seed=DEMO_SEED, at=REFERENCE_TIME),
+        ),
+        (
+            "Automation",
+            lambda: automation_section(
+                customers,
+                commerce,
+                loyalty,
+                seed=DEMO_SEED,
+                at=REFERENCE_TIME,
+                rules=standard_automations(),
+                templates=standard_templates(),
+            ),
         ),
         ("Lifecycle", lambda: section_lifecycle(laddered, REFERENCE_TIME)),
         (

@@ -1,0 +1,206 @@
+"""How the automation engine runs: quiet hours, the default language, limits per run."""
+
+from __future__ import annotations
+
+import re
+import zoneinfo
+from collections.abc import Callable
+from datetime import UTC, datetime, time, timedelta, timezone, tzinfo
+from typing import Final
+
+import attrs
+
+from crmcore._kernel._checks import require_aware, type_name
+from crmcore.errors import InvalidType, ValidationError
+from crmcore.messaging import normalize_language
+
+#: Most intents one run may produce (the largest ``max_intents_per_run``).
+MAX_INTENTS_PER_RUN: Final = 100_000
+#: Most events (or time matches) one run may look at (the largest ``max_events_per_run``).
+MAX_EVENTS_PER_RUN: Final = 1_000_000
+
+_ZONE_RULE: Final = (
+    "must be 'UTC', a fixed offset such as '+07:00', or an IANA time zone name known to "
+    "this system such as 'Asia/Jakarta'"
+)
+_OFFSET: Final = re.compile(r"([+-])([0-9]{2}):([0-9]{2})")
+_ZONE_NAME: Final = re.compile(r"[A-Za-z][A-Za-z0-9_+\-]*(/[A-Za-z0-9_+\-]+){0,3}")
+_DAY: Final = timedelta(days=1)
+
+
+def _offset_name(offset: timedelta) -> str:
+    if not offset:
+        return "UTC"
+    sign = "-" if offset < timedelta(0) else "+"
+    minutes = abs(offset) // timedelta(minutes=1)
+    return f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def zone_named(value: object, path: str = "$.time_zone") -> tuple[str, tzinfo]:
+    """A time zone's name and tzinfo from a name or a tzinfo (an IANA zone or a fixed offset).
+
+    >>> zone_named("+07:00")
+    ('+07:00', datetime.timezone(datetime.timedelta(seconds=25200)))
+    """
+    if isinstance(value, tzinfo):
+        key = getattr(value, "key", None)
+        if isinstance(key, str) and key:
+            return key, value
+        offset = value.utcoffset(None)
+        if offset is None or offset % timedelta(minutes=1) or abs(offset) >= _DAY:
+            raise ValidationError(
+                "a tzinfo must be a zoneinfo.ZoneInfo or a fixed offset of whole minutes",
+                path=path,
+                code="time_zone",
+            )
+        return _offset_name(offset), value
+    if not isinstance(value, str):
+        raise InvalidType(
+            f"must be a time zone name or a tzinfo, not {type_name(value)}", path=path
+        )
+    if value == "UTC":
+        return "UTC", UTC
+    match = _OFFSET.fullmatch(value)
+    if match is not None:
+        sign, hours, minutes = match.groups()
+        if int(hours) > 23 or int(minutes) > 59:
+            raise ValidationError(_ZONE_RULE, path=path, code="time_zone")
+        offset = timedelta(hours=int(hours), minutes=int(minutes))
+        offset = -offset if sign == "-" else offset
+        return _offset_name(offset), timezone(offset)
+    if len(value) > 64 or _ZONE_NAME.fullmatch(value) is None:
+        raise ValidationError(_ZONE_RULE, path=path, code="time_zone")
+    try:
+        return value, zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+        raise ValidationError(_ZONE_RULE, path=path, code="time_zone") from None
+
+
+def _wall_time(path: str) -> Callable[[object, attrs.Attribute[time], object], None]:
+    def check(_: object, __: attrs.Attribute[time], value: object) -> None:
+        if not isinstance(value, time):
+            raise InvalidType(f"must be a datetime.time, not {type_name(value)}", path=path)
+        if value.tzinfo is not None:
+            raise ValidationError(
+                "must be a wall-clock time without a tzinfo (the zone is time_zone)",
+                path=path,
+                code="aware_time",
+            )
+
+    return check
+
+
+@attrs.frozen(slots=True, init=False)
+class QuietHours:
+    """Wall-clock hours in a time zone when no message is sent, such as 21:00 to 08:00.
+
+    ``start`` is included and ``end`` is not; a ``start`` later than ``end``
+    spans midnight. ``time_zone`` is ``"UTC"``, a fixed offset such as
+    ``"+07:00"``, an IANA name, or a tzinfo (kept by name).
+
+    >>> from datetime import datetime, time, timezone
+    >>> quiet = QuietHours(time(21, 0), time(8, 0), "+07:00")
+    >>> late = datetime(2026, 3, 1, 15, 30, tzinfo=timezone.utc)  # 22:30 in +07:00
+    >>> quiet.contains(late)
+    True
+    >>> quiet.ends_after(late)
+    datetime.datetime(2026, 3, 2, 8, 0, tzinfo=datetime.timezone(datetime.timedelta(seconds=25200)))
+
+    Raises:
+        ValidationError: equal ``start`` and ``end`` (code ``empty``), an
+            unknown zone (``$.time_zone``), aware times.
+
+    .. versionadded:: 0.1
+    """
+
+    start: time = attrs.field(validator=_wall_time("$.start"))
+    end: time = attrs.field(validator=_wall_time("$.end"))
+    time_zone: str
+
+    def __init__(self, start: time, end: time, time_zone: str | tzinfo = "UTC") -> None:
+        name, _ = zone_named(time_zone)
+        self.__attrs_init__(start=start, end=end, time_zone=name)
+        if start == end:
+            raise ValidationError(
+                "must differ from start (quiet hours of no length are no quiet hours)",
+                path="$.end",
+                code="empty",
+            )
+
+    @property
+    def zone(self) -> tzinfo:
+        """The time zone the hours are read in."""
+        return zone_named(self.time_zone)[1]
+
+    def contains(self, at: datetime) -> bool:
+        """True if ``at`` falls within the quiet hours."""
+        local = require_aware(at, "$.at").astimezone(self.zone).time().replace(tzinfo=None)
+        if self.start < self.end:
+            return self.start <= local < self.end
+        return local >= self.start or local < self.end
+
+    def ends_after(self, at: datetime) -> datetime:
+        """When the quiet hours holding ``at`` end (``at`` itself if it is outside them)."""
+        if not self.contains(at):
+            return at
+        local = at.astimezone(self.zone)
+        day = local.date()
+        if self.start > self.end and local.time().replace(tzinfo=None) >= self.start:
+            day += _DAY
+        return datetime.combine(day, self.end, tzinfo=self.zone)
+
+
+def _quiet(value: object) -> QuietHours | None:
+    if value is None or isinstance(value, QuietHours):
+        return value
+    raise InvalidType(f"must be QuietHours or None, not {type_name(value)}", path="$.quiet_hours")
+
+
+def _language(value: object) -> str:
+    if not isinstance(value, str):
+        raise InvalidType(f"must be a str, not {type_name(value)}", path="$.default_language")
+    try:
+        return normalize_language(value)
+    except ValidationError as exc:
+        raise ValidationError(exc.rule, path="$.default_language", code=exc.code) from None
+
+
+def _limit(maximum: int, path: str) -> Callable[[object, attrs.Attribute[int], object], None]:
+    def check(_: object, __: attrs.Attribute[int], value: object) -> None:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise InvalidType(f"must be an int, not {type_name(value)}", path=path)
+        if not 1 <= value <= maximum:
+            raise ValidationError(f"must be from 1 to {maximum}", path=path, code="range")
+
+    return check
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class AutomationSettings:
+    """How a run behaves.
+
+    Attributes:
+        quiet_hours: when no message is sent (``None``: any time).
+        default_language: the language of messages to customers who have
+            none recorded.
+        max_intents_per_run: most intents one run produces; a run that would
+            produce more stops and reports ``run_limit``.
+        max_events_per_run: most events (or time matches) one run looks at;
+            the rest are left for the next run (``run_limit``).
+
+    >>> AutomationSettings().max_intents_per_run
+    1000
+
+    .. versionadded:: 0.1
+    """
+
+    quiet_hours: QuietHours | None = attrs.field(default=None, converter=_quiet)
+    default_language: str = attrs.field(default="en", converter=_language)
+    max_intents_per_run: int = attrs.field(
+        default=1000,
+        validator=_limit(MAX_INTENTS_PER_RUN, "$.max_intents_per_run"),
+    )
+    max_events_per_run: int = attrs.field(
+        default=10_000,
+        validator=_limit(MAX_EVENTS_PER_RUN, "$.max_events_per_run"),
+    )
