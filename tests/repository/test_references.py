@@ -47,7 +47,7 @@ class Note:
 
 
 NOTES = AggregateSpec(
-    name="notes",
+    name="host_notes",
     kind="note",
     aggregate_type=Note,
     id_type=NoteId,

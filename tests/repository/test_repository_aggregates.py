@@ -48,6 +48,7 @@ from crmcore.repository import (
     REVIEWS,
     SUBSCRIPTIONS,
     SURVEYS,
+    ActivityRepository,
     AggregateSpec,
     CaseRepository,
     CustomerRepository,
@@ -56,6 +57,7 @@ from crmcore.repository import (
     InteractionRepository,
     LeadRepository,
     LoyaltyAccountRepository,
+    NoteRepository,
     OpportunityRepository,
     OrderRepository,
     RelationshipRepository,
@@ -92,6 +94,8 @@ PORTS = {
     "relationships": RelationshipRepository,
     "staff": StaffRepository,
     "teams": TeamRepository,
+    "activities": ActivityRepository,
+    "notes": NoteRepository,
 }
 GENERATED = {
     "orders": crm.orders(customer_ids=POOL),

@@ -18,12 +18,14 @@ from crmcore._kernel._aggregate import MAX_VERSION
 from crmcore._kernel._events import DomainEvent
 from crmcore.errors import ValidationError
 from crmcore.repository import (
+    ACTIVITIES,
     CASES,
     CUSTOMERS,
     DEFAULT_SPECS,
     INTERACTIONS,
     LEADS,
     LOYALTY_ACCOUNTS,
+    NOTES,
     OPPORTUNITIES,
     ORDERS,
     RELATIONSHIPS,
@@ -37,11 +39,13 @@ from crmcore.repository import (
 )
 from crmcore.serialization import to_dict
 from crmcore.testing.strategies import (
+    activities,
     cases,
     customers,
     interactions,
     leads,
     loyalty_accounts,
+    notes,
     opportunities,
     orders,
     relationships,
@@ -66,6 +70,8 @@ GENERATED = {
     RELATIONSHIPS: relationships,
     STAFF: staff_members,
     TEAMS: teams,
+    ACTIVITIES: activities,
+    NOTES: notes,
 }
 
 

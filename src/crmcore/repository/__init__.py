@@ -40,6 +40,12 @@ from crmcore.errors import (
     UnitOfWorkError,
     UnknownReference,
 )
+from crmcore.repository._activities import (
+    ACTIVITIES,
+    NOTES,
+    StoreActivityRepository,
+    StoreNoteRepository,
+)
 from crmcore.repository._commerce import (
     ORDERS,
     SUBSCRIPTIONS,
@@ -83,12 +89,14 @@ from crmcore.repository._pipeline import (
     StoreOpportunityRepository,
 )
 from crmcore.repository._ports import (
+    ActivityRepository,
     Aggregate,
     CaseRepository,
     CustomerRepository,
     InteractionRepository,
     LeadRepository,
     LoyaltyAccountRepository,
+    NoteRepository,
     OpportunityRepository,
     OrderRepository,
     RelationshipRepository,
@@ -124,12 +132,14 @@ from crmcore.repository._store import (
 from crmcore.repository._teams import STAFF, TEAMS, StoreStaffRepository, StoreTeamRepository
 
 __all__ = [
+    "ACTIVITIES",
     "CASES",
     "CUSTOMERS",
     "DEFAULT_SPECS",
     "INTERACTIONS",
     "LEADS",
     "LOYALTY_ACCOUNTS",
+    "NOTES",
     "OPPORTUNITIES",
     "ORDERS",
     "RELATIONSHIPS",
@@ -138,6 +148,7 @@ __all__ = [
     "SUBSCRIPTIONS",
     "SURVEYS",
     "TEAMS",
+    "ActivityRepository",
     "Aggregate",
     "AggregateSpec",
     "AmbiguousKey",
@@ -155,6 +166,7 @@ __all__ = [
     "LeadRepository",
     "LoyaltyAccountRepository",
     "NotFound",
+    "NoteRepository",
     "OpportunityRepository",
     "OrderRepository",
     "ReferenceLookup",
@@ -166,11 +178,13 @@ __all__ = [
     "StaffRepository",
     "StorageError",
     "Store",
+    "StoreActivityRepository",
     "StoreCaseRepository",
     "StoreCustomerRepository",
     "StoreInteractionRepository",
     "StoreLeadRepository",
     "StoreLoyaltyAccountRepository",
+    "StoreNoteRepository",
     "StoreOpportunityRepository",
     "StoreOrderRepository",
     "StoreRelationshipRepository",

@@ -10,16 +10,20 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
+from datetime import datetime
 from types import TracebackType
 from typing import Generic, Protocol, Self, TypeVar
 
 from crmcore._kernel._events import DomainEvent
 from crmcore._kernel._ids import Identifier, StaffId
+from crmcore._kernel._refs import RecordRef
+from crmcore.activities import Activity, ActivityStatus
 from crmcore.commerce import Order, OrderId, OrderStatus, PlanId, Subscription, SubscriptionStatus
 from crmcore.customers import Channel, Customer, CustomerId, normalize_email, normalize_phone
 from crmcore.feedback import Review, SurveyKind, SurveyResponse
 from crmcore.interactions import Interaction
 from crmcore.loyalty import LoyaltyAccount, ProgramId
+from crmcore.notes import Note
 from crmcore.parties import Relationship, RelationshipKind
 from crmcore.sales import Lead, LeadSource, LeadStatus, Opportunity, OpportunityId
 from crmcore.service import Case, CaseId, CaseStatus
@@ -526,6 +530,77 @@ class TeamRepository(Repository[Team]):
         """The teams a staff member manages."""
 
 
+class ActivityRepository(Repository[Activity]):
+    """The activities (tasks, calls, meetings, emails, deadlines), with lookups by time and link.
+
+    The time lookups consider planned activities only and return them by due
+    time (then id); the other lookups return matches in ascending id order.
+
+    .. versionadded:: 0.1
+    """
+
+    @abstractmethod
+    def due_between(self, start: datetime, end: datetime) -> list[Activity]:
+        """The planned activities with an occurrence due at or after ``start`` and before ``end``.
+
+        A recurring activity is found when any of its remaining occurrences
+        falls in the window.
+
+        Raises:
+            ValidationError: a time is naive, or ``end`` is before ``start`` (``$.end``).
+        """
+
+    @abstractmethod
+    def overdue_at(self, at: datetime) -> list[Activity]:
+        """The planned activities whose due time is before ``at``.
+
+        Raises:
+            ValidationError: ``at`` is naive (``$.at``).
+        """
+
+    @abstractmethod
+    def owned_by(self, staff_id: StaffId) -> list[Activity]:
+        """The activities one member of staff owns."""
+
+    @abstractmethod
+    def linked_to(self, record: RecordRef) -> list[Activity]:
+        """The activities linked to one record (a customer, lead, case, order, ...)."""
+
+    @abstractmethod
+    def with_participant(self, participant: StaffId | CustomerId) -> list[Activity]:
+        """The activities a staff member or a contact (a customer id) takes part in."""
+
+    @abstractmethod
+    def with_status(self, status: ActivityStatus | str) -> list[Activity]:
+        """The activities with this status (``planned``, ``done``, ``cancelled``).
+
+        Raises:
+            ValidationError: ``status`` is not an activity status.
+        """
+
+
+class NoteRepository(Repository[Note]):
+    """The notes on records, with lookups by record and by author.
+
+    Lookups return matches in ascending id order; order them for display with
+    :func:`crmcore.notes.arrange_notes` (pinned first, newest first).
+
+    .. versionadded:: 0.1
+    """
+
+    @abstractmethod
+    def linked_to(self, record: RecordRef) -> list[Note]:
+        """The notes on one record."""
+
+    @abstractmethod
+    def pinned_on(self, record: RecordRef) -> list[Note]:
+        """The pinned notes on one record."""
+
+    @abstractmethod
+    def by_author(self, staff_id: StaffId) -> list[Note]:
+        """The notes one member of staff wrote."""
+
+
 class UnitOfWork(ABC):
     """One transaction over every repository: a context manager with :meth:`commit`.
 
@@ -621,6 +696,16 @@ class UnitOfWork(ABC):
     @abstractmethod
     def teams(self) -> TeamRepository:
         """The team repository of this unit."""
+
+    @property
+    @abstractmethod
+    def activities(self) -> ActivityRepository:
+        """The activity repository of this unit (tasks, calls, meetings, emails, deadlines)."""
+
+    @property
+    @abstractmethod
+    def notes(self) -> NoteRepository:
+        """The note repository of this unit (notes and attachment metadata on any record)."""
 
     @abstractmethod
     def __enter__(self) -> Self:

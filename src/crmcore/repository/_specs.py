@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Final
 
+from crmcore.repository._activities import ACTIVITIES, NOTES
 from crmcore.repository._commerce import ORDERS, SUBSCRIPTIONS
 from crmcore.repository._customers import CUSTOMERS
 from crmcore.repository._feedback import REVIEWS, SURVEYS
@@ -31,4 +32,6 @@ DEFAULT_SPECS: Final[tuple[AggregateSpec[Any], ...]] = (
     RELATIONSHIPS,
     STAFF,
     TEAMS,
+    ACTIVITIES,
+    NOTES,
 )

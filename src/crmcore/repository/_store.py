@@ -23,6 +23,7 @@ from crmcore._kernel._aggregate import Aggregate as KernelAggregate
 from crmcore._kernel._checks import type_name
 from crmcore._kernel._events import DomainEvent
 from crmcore._kernel._ids import Identifier
+from crmcore.activities import Activity
 from crmcore.commerce import Order, Subscription
 from crmcore.customers import Customer
 from crmcore.errors import (
@@ -37,14 +38,17 @@ from crmcore.errors import (
 from crmcore.feedback import Review, SurveyResponse
 from crmcore.interactions import Interaction
 from crmcore.loyalty import LoyaltyAccount
+from crmcore.notes import Note
 from crmcore.parties import Relationship
 from crmcore.repository._ports import (
+    ActivityRepository,
     Aggregate,
     CaseRepository,
     CustomerRepository,
     InteractionRepository,
     LeadRepository,
     LoyaltyAccountRepository,
+    NoteRepository,
     OpportunityRepository,
     OrderRepository,
     RelationshipRepository,
@@ -884,6 +888,16 @@ class StoreUnitOfWork(UnitOfWork):
     def teams(self) -> TeamRepository:
         """The team repository of this unit."""
         return cast("TeamRepository", self._typed(Team, TeamRepository))
+
+    @property
+    def activities(self) -> ActivityRepository:
+        """The activity repository of this unit."""
+        return cast("ActivityRepository", self._typed(Activity, ActivityRepository))
+
+    @property
+    def notes(self) -> NoteRepository:
+        """The note repository of this unit."""
+        return cast("NoteRepository", self._typed(Note, NoteRepository))
 
     def __enter__(self) -> Self:
         state = self._state

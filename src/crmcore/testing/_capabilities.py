@@ -20,6 +20,10 @@ CAPABILITY_PACKAGES: Final = (
     "crmcore.sales",
     "crmcore.parties",
     "crmcore.teams",
+    "crmcore.activities",
+    "crmcore.notes",
+    "crmcore.messaging",
+    "crmcore.automation",
     "crmcore.lifecycle",
     "crmcore.segmentation",
 )

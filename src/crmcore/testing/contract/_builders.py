@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from crmcore._kernel._ids import StaffId
+from crmcore._kernel._ids import ActivityId, NoteId, StaffId
 from crmcore._kernel._money import Money
+from crmcore._kernel._refs import RecordRef
+from crmcore.activities import Activity
 from crmcore.commerce import (
     Order,
     OrderId,
@@ -34,6 +36,7 @@ from crmcore.feedback import (
 )
 from crmcore.interactions import Interaction, InteractionId
 from crmcore.loyalty import LoyaltyAccount, LoyaltyAccountId, LoyaltyProgram, ProgramId, Tier
+from crmcore.notes import Note
 from crmcore.parties import Relationship, RelationshipId
 from crmcore.sales import STANDARD_PIPELINE, Lead, LeadId, LeadStatus, Opportunity, OpportunityId
 from crmcore.service import Case, CaseId, CaseStatus
@@ -356,3 +359,44 @@ def _change_team(team: Team) -> Team:
         if not team.has_member(agent):
             return team.add_member(agent, at=T0)
     return team.remove_member(team.members[0], at=T0)
+
+
+# -- activities and notes -----------------------------------------------------------------
+
+
+def _make_activity(number: int, customer: int) -> Activity:
+    """A call with customer ``customer``, due ``number % 7 + 1`` days after T0, owned by an agent."""
+    contact = _customer_id(customer)
+    return Activity.plan(
+        ActivityId(f"act-{number:04d}"),
+        kind="call",
+        subject=f"Call {number}",
+        due_at=T0 + timedelta(days=number % 7 + 1),
+        at=T0,
+        owner_id=_AGENTS[number % 2],
+        contacts=[contact],
+        link=RecordRef.to(contact),
+    )
+
+
+def _change_activity(activity: Activity) -> Activity:
+    """Move a planned activity one day later; a done or cancelled one has no command left."""
+    if not activity.is_planned:
+        return activity
+    return activity.reschedule(activity.due_at + timedelta(days=1), at=T0)
+
+
+def _make_note(number: int, customer: int) -> Note:
+    """A note on customer ``customer`` by an agent (every third note by nobody)."""
+    return Note.write(
+        NoteId(f"note-{number:04d}"),
+        link=RecordRef.to(_customer_id(customer)),
+        body=f"Note {number}",
+        author_id=_AGENTS[number % 2] if number % 3 else None,
+        at=T0,
+    )
+
+
+def _change_note(note: Note) -> Note:
+    """Pin the note, or unpin it."""
+    return note.unpin(at=T0) if note.pinned else note.pin(at=T0)

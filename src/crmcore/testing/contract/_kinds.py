@@ -14,20 +14,24 @@ from crmcore.repository import UnitOfWork
 from crmcore.teams import StaffMember
 from crmcore.testing.contract._builders import (
     _answer_review,
+    _change_activity,
     _change_case,
     _change_interaction,
     _change_lead,
     _change_loyalty_account,
+    _change_note,
     _change_opportunity,
     _change_order,
     _change_relationship,
     _change_staff_member,
     _change_subscription,
     _change_team,
+    _make_activity,
     _make_case,
     _make_interaction,
     _make_lead,
     _make_loyalty_account,
+    _make_note,
     _make_opportunity,
     _make_order,
     _make_relationship,
@@ -40,10 +44,12 @@ from crmcore.testing.contract._builders import (
 )
 from crmcore.testing.contract._support import T0, _drain
 from crmcore.testing.strategies import (
+    activities,
     cases,
     interactions,
     leads,
     loyalty_accounts,
+    notes,
     opportunities,
     orders,
     relationships,
@@ -176,6 +182,8 @@ _MAKERS: Final[dict[str, _Maker]] = {
     "relationships": (_make_relationship, _change_relationship, relationships),
     "staff": (_make_staff_member, _change_staff_member, staff_members),
     "teams": (_make_team, _change_team, teams),
+    "activities": (_make_activity, _change_activity, activities),
+    "notes": (_make_note, _change_note, notes),
 }
 
 #: The secondary lookups besides ``for_customer`` of the repositories :func:`_plain_kind`
@@ -247,10 +255,42 @@ def _team_kind() -> _Kind:
     return _kind("teams", lookups, names_customer=False, for_customer=False, needs=_manager_needs)
 
 
+def _participants(activity: Any) -> list[tuple[object, ...]]:
+    return [(member,) for member in (*activity.staff, *activity.contacts)]
+
+
+def _when_pinned(note: Any) -> list[tuple[object, ...]]:
+    return [(note.link,)] if note.pinned else []
+
+
+def _activity_kind() -> _Kind:
+    """Activities link to a record of any kind: no customer reference, no ``for_customer``."""
+    lookups = (
+        _Lookup("owned_by", _finder("owner_id?")),
+        _Lookup("linked_to", _finder("link?")),
+        _Lookup("with_participant", _participants),
+        _Lookup("with_status", _finder("status")),
+    )
+    return _kind(
+        "activities", lookups, names_customer=False, for_customer=False, needs=lambda _: []
+    )
+
+
+def _note_kind() -> _Kind:
+    lookups = (
+        _Lookup("linked_to", _finder("link")),
+        _Lookup("pinned_on", _when_pinned),
+        _Lookup("by_author", _finder("author_id?")),
+    )
+    return _kind("notes", lookups, names_customer=False, for_customer=False, needs=lambda _: [])
+
+
 _SPECIAL: Final[dict[str, Callable[[], _Kind]]] = {
     "relationships": _relationship_kind,
     "staff": _staff_kind,
     "teams": _team_kind,
+    "activities": _activity_kind,
+    "notes": _note_kind,
 }
 
 #: The repositories besides ``customers``, by the name of their unit-of-work property.

@@ -31,6 +31,7 @@ from crmcore.errors import (
     ValidationError,
 )
 from crmcore.repository import DuplicateKey, UnitOfWork
+from crmcore.testing.contract._activities import ActivitiesContract
 from crmcore.testing.contract._bulk import BulkContract
 from crmcore.testing.contract._kinds import AGGREGATE_REPOSITORIES, _clear, _repository
 from crmcore.testing.contract._parties import PartiesContract
@@ -59,7 +60,9 @@ from crmcore.testing.strategies import (
 # -- the pytest base class -----------------------------------------------------------------
 
 
-class UnitOfWorkContract(ReliabilityContract, BulkContract, PartiesContract, ABC):
+class UnitOfWorkContract(
+    ReliabilityContract, BulkContract, PartiesContract, ActivitiesContract, ABC
+):
     """Subclass as ``Test...`` and implement :meth:`make_unit_of_work` to test an adapter.
 
     Class attributes tune the Hypothesis parts: :attr:`round_trip_examples`,

@@ -29,6 +29,26 @@ crmcore.errors.ValidationError: $.max_value: must not be less than min_value
 
 from __future__ import annotations
 
+from crmcore.testing.strategies._activities import (
+    activities,
+    activity_completions,
+    activity_ids,
+    record_refs,
+    recurrences,
+    reminder_dues,
+    reminders,
+    rrule_texts,
+)
+from crmcore.testing.strategies._automation import (
+    automation_actions,
+    automation_ledgers,
+    automation_rules,
+    automation_settings,
+    looping_rules,
+    message_actions,
+    quiet_hours,
+    rule_sets,
+)
 from crmcore.testing.strategies._base import (
     aware_datetimes,
     birth_dates,
@@ -61,6 +81,15 @@ from crmcore.testing.strategies._feedback import reviews, survey_responses
 from crmcore.testing.strategies._interactions import interactions
 from crmcore.testing.strategies._lifecycle import lifecycle_definitions, lifecycle_states
 from crmcore.testing.strategies._loyalty import loyalty_accounts, loyalty_programs
+from crmcore.testing.strategies._messaging import (
+    message_templates,
+    rendered_messages,
+    template_catalogs,
+    unsafe_placeholders,
+    unsafe_template_texts,
+    value_texts,
+)
+from crmcore.testing.strategies._notes import attachments, notes
 from crmcore.testing.strategies._parties import (
     field_weights,
     match_rule_sets,
@@ -97,11 +126,19 @@ from crmcore.testing.strategies._teams import (
 )
 
 __all__ = [
+    "activities",
+    "activity_completions",
+    "activity_ids",
     "assignment_inputs",
     "assignment_rules",
     "assignments",
+    "attachments",
     "attribute_keys",
     "attribute_values",
+    "automation_actions",
+    "automation_ledgers",
+    "automation_rules",
+    "automation_settings",
     "aware_datetimes",
     "birth_dates",
     "business_calendars",
@@ -123,11 +160,15 @@ __all__ = [
     "leads",
     "lifecycle_definitions",
     "lifecycle_states",
+    "looping_rules",
     "loyalty_accounts",
     "loyalty_programs",
     "match_rule_sets",
     "match_rules",
+    "message_actions",
+    "message_templates",
     "moneys",
+    "notes",
     "opportunities",
     "order_lines",
     "orders",
@@ -144,12 +185,20 @@ __all__ = [
     "pools",
     "postal_addresses",
     "profiles",
+    "quiet_hours",
+    "record_refs",
+    "recurrences",
     "relationship_collections",
     "relationship_ids",
     "relationships",
+    "reminder_dues",
+    "reminders",
+    "rendered_messages",
     "reviews",
     "round_robin_cursors",
     "round_robin_states",
+    "rrule_texts",
+    "rule_sets",
     "size_bands",
     "sla_policies",
     "staff_members",
@@ -158,10 +207,14 @@ __all__ = [
     "survivorship_rules",
     "tags",
     "teams",
+    "template_catalogs",
     "territories",
     "territory_matches",
     "territory_resolutions",
     "territory_routes",
     "territory_sets",
     "uniqueness_policies",
+    "unsafe_placeholders",
+    "unsafe_template_texts",
+    "value_texts",
 ]

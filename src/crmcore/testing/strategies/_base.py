@@ -24,7 +24,14 @@ from crmcore._kernel._checks import (
     type_name,
 )
 from crmcore._kernel._currencies import CURRENCIES
-from crmcore._kernel._ids import Identifier, SeededIdSource, SequentialIdSource, StaffId
+from crmcore._kernel._ids import (
+    ActivityId,
+    Identifier,
+    NoteId,
+    SeededIdSource,
+    SequentialIdSource,
+    StaffId,
+)
 from crmcore._kernel._money import Currency, Money, currency
 from crmcore.commerce import (
     OrderId,
@@ -648,6 +655,8 @@ def _seeded_id_sources() -> st.SearchStrategy[SeededIdSource]:
 
 #: Each identifier class of the relationship aggregates and the prefix of its sequential ids.
 _ID_PREFIXES: Final[dict[type[Identifier], str]] = {
+    ActivityId: "act",
+    NoteId: "note",
     CaseId: "case",
     FeedbackId: "f",
     InteractionId: "i",

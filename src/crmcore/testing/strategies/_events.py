@@ -96,6 +96,8 @@ def _capability_modules() -> tuple[Any, ...]:
         "_sales",
         "_relationships",
         "_teams",
+        "_activities",
+        "_notes",
         "_lifecycle",
     )
     return tuple(importlib.import_module(f"crmcore.testing.strategies.{n}") for n in names)
