@@ -42,6 +42,7 @@ from crmcore._kernel._fields import Checked
 from crmcore._kernel._ids import ActivityId, CustomerId, Identifier, StaffId, TeamId
 from crmcore._kernel._refs import RecordRef
 from crmcore._kernel._status import StatusMachine
+from crmcore._kernel._zones import zone_of
 from crmcore.activities._events import (
     ActivityCancelled,
     ActivityCompleted,
@@ -56,7 +57,7 @@ from crmcore.activities._events import (
     ActivityRescheduled,
     ActivityStatus,
 )
-from crmcore.activities._recurrence import Recurrence, zone_name, zone_of
+from crmcore.activities._recurrence import Recurrence, zone_name
 from crmcore.errors import InvalidType, ValidationError
 
 #: Longest subject, in characters.

@@ -30,9 +30,8 @@ from __future__ import annotations
 import bisect
 import itertools
 import re
-import zoneinfo
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from datetime import UTC, datetime, timedelta
 from typing import Final
 
 import attrs
@@ -40,6 +39,7 @@ from dateutil.relativedelta import relativedelta
 from dateutil.rrule import rrule, rrulestr
 
 from crmcore._kernel._checks import limit, require_aware, tuple_of, type_name
+from crmcore._kernel._zones import zone_named, zone_of
 from crmcore.errors import InvalidType, ValidationError
 
 #: Most occurrences one recurrence may hold (before exception dates are taken out).
@@ -62,39 +62,19 @@ _MAX_YEAR: Final = 9999
 #: The probe's start year is at most this: its horizon and a margin fit before year 9999.
 _LAST_PROBE_YEAR: Final = _MAX_YEAR - MAX_SERIES_YEARS - 2
 
-_ZONE_RULE: Final = (
-    "must be an IANA time zone name known to this system such as 'Asia/Jakarta' "
-    "(install the tzdata package where the system has no time zone database), "
-    "'UTC', or a fixed offset such as '+07:00'"
-)
-_OFFSET: Final = re.compile(r"(?:UTC)?([+-])(\d{2}):(\d{2})")
-_ZONE_NAME: Final = re.compile(r"[A-Za-z][A-Za-z0-9_+-]*(?:/[A-Za-z0-9_+-]+)*")
-_UTC_NAMES: Final = frozenset({"UTC", "Z", "+00:00", "-00:00", "UTC+00:00"})
-_MAX_HOUR: Final = 23
-_MAX_MINUTE: Final = 59
 #: Years without a skipped leap year around the present: their calendar repeats every 28 years.
 _PLAIN_CENTURY: Final = (1901, 2099)
-#: Longest IANA zone name accepted.
-_MAX_ZONE_NAME: Final = 64
 
 
 # -- time zones ----------------------------------------------------------------------------
 
 
-def _offset_name(offset: timedelta) -> str:
-    if not offset:
-        return "UTC"
-    sign = "-" if offset < timedelta(0) else "+"
-    minutes = abs(offset) // timedelta(minutes=1)
-    return f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
-
-
 def zone_name(value: object, path: str = "$.time_zone") -> str:
     """The name of a time zone: an IANA name, ``"UTC"`` or a fixed offset such as ``"+07:00"``.
 
-    Accepts the name, a :class:`zoneinfo.ZoneInfo` (its key) or a fixed
-    :class:`datetime.timezone` (its offset), the way business calendars do
-    (:class:`crmcore.service.BusinessCalendar`).
+    Accepts what business calendars accept (:class:`crmcore.service.BusinessCalendar`):
+    the name, a :class:`zoneinfo.ZoneInfo` (its key) or a fixed
+    :class:`datetime.timezone` (its offset).
 
     >>> zone_name("Asia/Jakarta"), zone_name("+07:00"), zone_name("Z")
     ('Asia/Jakarta', '+07:00', 'UTC')
@@ -107,55 +87,7 @@ def zone_name(value: object, path: str = "$.time_zone") -> str:
         InvalidType: ``value`` is neither a str nor a tzinfo.
         ValidationError: an unknown or malformed name (code ``time_zone``).
     """
-    if isinstance(value, str):
-        return _name_of(value, path)
-    if not isinstance(value, tzinfo):
-        raise InvalidType(
-            f"must be a time zone name or a tzinfo, not {type_name(value)}", path=path
-        )
-    key = getattr(value, "key", None)
-    if isinstance(key, str) and key:
-        return _name_of(key, path)
-    offset = value.utcoffset(None)
-    if offset is None or offset % timedelta(minutes=1) or abs(offset) >= timedelta(days=1):
-        raise ValidationError(
-            "a tzinfo must be a zoneinfo.ZoneInfo or a fixed offset of whole minutes under a day",
-            path=path,
-            code="time_zone",
-        )
-    return _offset_name(offset)
-
-
-def _name_of(text: str, path: str) -> str:
-    name = text.strip()
-    if name in _UTC_NAMES:
-        return "UTC"
-    match = _OFFSET.fullmatch(name)
-    if match is not None:
-        sign, hours, minutes = match.groups()
-        if int(hours) > _MAX_HOUR or int(minutes) > _MAX_MINUTE:
-            raise ValidationError(_ZONE_RULE, path=path, code="time_zone")
-        offset = timedelta(hours=int(hours), minutes=int(minutes))
-        return _offset_name(-offset if sign == "-" else offset)
-    if len(name) > _MAX_ZONE_NAME or _ZONE_NAME.fullmatch(name) is None:
-        raise ValidationError(_ZONE_RULE, path=path, code="time_zone")
-    try:
-        zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
-        raise ValidationError(_ZONE_RULE, path=path, code="time_zone") from None
-    return name
-
-
-def zone_of(name: str) -> tzinfo:
-    """The tzinfo of a name :func:`zone_name` returned."""
-    if name == "UTC":
-        return UTC
-    match = _OFFSET.fullmatch(name)
-    if match is not None:
-        sign, hours, minutes = match.groups()
-        offset = timedelta(hours=int(hours), minutes=int(minutes))
-        return timezone(-offset if sign == "-" else offset)
-    return zoneinfo.ZoneInfo(name)
+    return zone_named(value, path)[0]
 
 
 # -- the rule text -------------------------------------------------------------------------

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import re
-import zoneinfo
 from collections.abc import Callable
-from datetime import UTC, datetime, time, timedelta, timezone, tzinfo
+from datetime import datetime, time, timedelta, tzinfo
 from typing import Final
 
 import attrs
 
 from crmcore._kernel._checks import require_aware, type_name
+from crmcore._kernel._zones import zone_named
 from crmcore.errors import InvalidType, ValidationError
 from crmcore.messaging import normalize_language
 
@@ -18,62 +17,6 @@ from crmcore.messaging import normalize_language
 MAX_INTENTS_PER_RUN: Final = 100_000
 #: Most events (or time matches) one run may look at (the largest ``max_events_per_run``).
 MAX_EVENTS_PER_RUN: Final = 1_000_000
-
-_ZONE_RULE: Final = (
-    "must be 'UTC', a fixed offset such as '+07:00', or an IANA time zone name known to "
-    "this system such as 'Asia/Jakarta'"
-)
-_OFFSET: Final = re.compile(r"([+-])([0-9]{2}):([0-9]{2})")
-_ZONE_NAME: Final = re.compile(r"[A-Za-z][A-Za-z0-9_+\-]*(/[A-Za-z0-9_+\-]+){0,3}")
-_DAY: Final = timedelta(days=1)
-
-
-def _offset_name(offset: timedelta) -> str:
-    if not offset:
-        return "UTC"
-    sign = "-" if offset < timedelta(0) else "+"
-    minutes = abs(offset) // timedelta(minutes=1)
-    return f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
-
-
-def zone_named(value: object, path: str = "$.time_zone") -> tuple[str, tzinfo]:
-    """A time zone's name and tzinfo from a name or a tzinfo (an IANA zone or a fixed offset).
-
-    >>> zone_named("+07:00")
-    ('+07:00', datetime.timezone(datetime.timedelta(seconds=25200)))
-    """
-    if isinstance(value, tzinfo):
-        key = getattr(value, "key", None)
-        if isinstance(key, str) and key:
-            return key, value
-        offset = value.utcoffset(None)
-        if offset is None or offset % timedelta(minutes=1) or abs(offset) >= _DAY:
-            raise ValidationError(
-                "a tzinfo must be a zoneinfo.ZoneInfo or a fixed offset of whole minutes",
-                path=path,
-                code="time_zone",
-            )
-        return _offset_name(offset), value
-    if not isinstance(value, str):
-        raise InvalidType(
-            f"must be a time zone name or a tzinfo, not {type_name(value)}", path=path
-        )
-    if value == "UTC":
-        return "UTC", UTC
-    match = _OFFSET.fullmatch(value)
-    if match is not None:
-        sign, hours, minutes = match.groups()
-        if int(hours) > 23 or int(minutes) > 59:
-            raise ValidationError(_ZONE_RULE, path=path, code="time_zone")
-        offset = timedelta(hours=int(hours), minutes=int(minutes))
-        offset = -offset if sign == "-" else offset
-        return _offset_name(offset), timezone(offset)
-    if len(value) > 64 or _ZONE_NAME.fullmatch(value) is None:
-        raise ValidationError(_ZONE_RULE, path=path, code="time_zone")
-    try:
-        return value, zoneinfo.ZoneInfo(value)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
-        raise ValidationError(_ZONE_RULE, path=path, code="time_zone") from None
 
 
 def _wall_time(path: str) -> Callable[[object, attrs.Attribute[time], object], None]:
@@ -146,7 +89,7 @@ class QuietHours:
         local = at.astimezone(self.zone)
         day = local.date()
         if self.start > self.end and local.time().replace(tzinfo=None) >= self.start:
-            day += _DAY
+            day += timedelta(days=1)
         return datetime.combine(day, self.end, tzinfo=self.zone)
 
 

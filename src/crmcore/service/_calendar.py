@@ -38,10 +38,9 @@ False
 from __future__ import annotations
 
 import re
-import zoneinfo
 from bisect import bisect_left
 from collections.abc import Iterable, Mapping
-from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from enum import StrEnum
 from operator import attrgetter
 from typing import Any, Final
@@ -56,6 +55,7 @@ from crmcore._kernel._checks import (
     tuple_of,
     type_name,
 )
+from crmcore._kernel._zones import zone_named
 from crmcore.errors import InvalidType, ValidationError
 
 #: Most holidays one calendar may hold.
@@ -70,8 +70,6 @@ _MICROSECOND: Final = timedelta(microseconds=1)
 # pair of changes in the IANA database is at least a week apart, so no pair
 # can hide between two samples.
 _SAMPLE: Final = timedelta(days=6)
-_OFFSET_NAME: Final = re.compile(r"(?:UTC)?([+-])(\d{2}):(\d{2})")
-_ZONE_NAME: Final = re.compile(r"[A-Za-z][A-Za-z0-9_+-]*(?:/[A-Za-z0-9_+-]+)*")
 _TIME_TEXT: Final = re.compile(r"(\d{1,2}):(\d{2})")
 
 
@@ -358,67 +356,6 @@ def _calendar_time_zone(value: object) -> str:
     return value
 
 
-def _offset_name(offset: timedelta) -> str:
-    if offset == _ZERO:
-        return "UTC"
-    sign = "-" if offset < _ZERO else "+"
-    minutes = abs(offset) // timedelta(minutes=1)
-    return f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
-
-
-_ZONE_RULE: Final = (
-    "must be an IANA time zone name known to this system such as 'Asia/Jakarta' "
-    "(install the tzdata package where the system has no time zone database), "
-    "'UTC', or a fixed offset such as '+07:00'"
-)
-
-
-def _zone_from_name(text: str, path: str) -> tuple[str, tzinfo]:
-    name = text.strip()
-    if name in {"UTC", "Z", "+00:00", "-00:00", "UTC+00:00"}:
-        return "UTC", UTC
-    match = _OFFSET_NAME.fullmatch(name)
-    if match is not None:
-        sign, hours, minutes = match.groups()
-        if int(hours) > 23 or int(minutes) > 59:
-            raise ValidationError(_ZONE_RULE, path=path, code="time_zone")
-        offset = timedelta(hours=int(hours), minutes=int(minutes))
-        offset = -offset if sign == "-" else offset
-        return _offset_name(offset), timezone(offset)
-    if len(name) > 64 or _ZONE_NAME.fullmatch(name) is None:
-        raise ValidationError(_ZONE_RULE, path=path, code="time_zone")
-    try:
-        zone = zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
-        raise ValidationError(_ZONE_RULE, path=path, code="time_zone") from None
-    return name, zone
-
-
-def _zone(value: object, path: str) -> tuple[str, tzinfo]:
-    if isinstance(value, str):
-        return _zone_from_name(value, path)
-    if not isinstance(value, tzinfo):
-        raise InvalidType(
-            f"must be a tzinfo or a time zone name, not {type_name(value)}", path=path
-        )
-    key = getattr(value, "key", None)
-    if isinstance(key, str) and key:
-        return key, value
-    offset = value.utcoffset(None)
-    if offset is not None:
-        if offset % timedelta(minutes=1) or abs(offset) >= _DAY:
-            raise ValidationError(
-                "a fixed offset must be whole minutes under a day", path=path, code="time_zone"
-            )
-        return _offset_name(offset), value
-    raise ValidationError(
-        "a tzinfo must carry its IANA name (zoneinfo.ZoneInfo) or be a fixed offset "
-        "(datetime.timezone); or pass the IANA name",
-        path=path,
-        code="time_zone",
-    )
-
-
 @attrs.frozen(slots=True, init=False, repr=False)
 class BusinessCalendar:
     """When the business works: hours per weekday and holidays, in one time zone.
@@ -467,7 +404,7 @@ class BusinessCalendar:
         time_zone: str | tzinfo,
         holidays: Iterable[date] = (),
     ) -> None:
-        name, zone = _zone(time_zone, "$.time_zone")
+        name, zone = zone_named(time_zone, "$.time_zone")
         self.__attrs_init__(week=week, time_zone=name, holidays=holidays)
         hours: list[tuple[tuple[int, int], ...]] = [() for _ in range(7)]
         nominal = [_ZERO] * 7
