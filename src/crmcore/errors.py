@@ -16,6 +16,10 @@ Python keeps working::
     │   ├── MergeConflict                     crmcore.merge: records of two customers that cannot all be re-pointed
     │   ├── CustomerMerged                    crmcore.customers: a customer merged into another (a
     │   │                                     tombstone) takes no command; carries ``survivor_id``
+    │   ├── UnknownTemplate (LookupError)     crmcore.messaging: no template for a key in a language
+    │   │                                     or its fallbacks; carries ``key`` and ``language``
+    │   ├── AutomationLoop                    crmcore.automation: rules that trigger each other in a
+    │   │                                     loop; carries ``cycle``
     │   └── AssignmentError                   crmcore.teams: no owner could be assigned
     │       ├── EmptyPool                     the pool drawn from has no active staff member
     │       └── NoRoute                       no routed territory and no fallback pool
