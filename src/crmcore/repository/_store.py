@@ -346,7 +346,6 @@ class StoreRepository(Repository[A]):
             page = self._unit.view().page(self._spec, after=after, limit=PAGE_SIZE)
             last = len(page) < PAGE_SIZE
             upper = None if last else page[-1].id
-            from_page = {aggregate.id: aggregate for aggregate in page}
             changed = [
                 ident
                 for name, ident in list(self._unit.entries)
@@ -354,6 +353,17 @@ class StoreRepository(Repository[A]):
                 and (after is None or ident > after)
                 and (upper is None or ident <= upper)
             ]
+            if not changed:
+                # Nothing of this unit's own falls in the page: the store's page is the
+                # answer, already in ascending id order (the Snapshot contract).
+                for stored in page:
+                    self._unit.view()
+                    yield stored
+                if last:
+                    return
+                after = upper
+                continue
+            from_page = {aggregate.id: aggregate for aggregate in page}
             for ident in sorted(from_page.keys() | set(changed)):
                 self._unit.view()
                 entry = self._unit.entries.get((self._name, ident))
