@@ -19,7 +19,13 @@ from crmcore import (
 )
 from crmcore._kernel._ids import ActivityId, StaffId
 from crmcore._kernel._refs import RecordRef
-from crmcore.activities import ActivityKind, ActivityPlanned, ActivityPriority
+from crmcore.activities import (
+    MAX_SUBJECT,
+    Activity,
+    ActivityKind,
+    ActivityPlanned,
+    ActivityPriority,
+)
 from crmcore.automation import (
     ActivityIntent,
     AddTag,
@@ -309,6 +315,33 @@ def test_subject_template_missing_value(unit: InMemoryUnitOfWork) -> None:
     assert [SkipReason.MISSING_VALUE] * 2 == [s.reason for s in result.skipped]
 
 
+def test_activity_subjects_fit_an_activity(unit: InMemoryUnitOfWork) -> None:
+    """A subject rendered from a long body of several lines is one line an Activity accepts."""
+    body = "Call {first_name}\n\nabout the renewal " + "and more " * 40
+    catalog = TemplateCatalog(
+        [MessageTemplate(key="long", language="en", body=body, fields={"first_name"})]
+    )
+    rules = _rules(CreateActivity("call", "long", timedelta(days=1)))
+    (intent,) = run_on_events(rules, [_registered()], unit=unit, at=AT, templates=catalog).intents
+    assert isinstance(intent, ActivityIntent)
+    assert intent.subject is not None
+    full = " ".join(body.replace("{first_name}", "Ana").split())
+    assert len(full) > MAX_SUBJECT
+    assert MAX_SUBJECT == len(intent.subject)
+    assert intent.subject.endswith("\u2026")
+    assert full.startswith(intent.subject[:-1])
+    planned = Activity.plan(
+        ActivityId("a-1"),
+        kind=intent.kind,
+        subject=intent.subject,
+        due_at=intent.due_at,
+        time_zone="UTC",
+        owner_id=OWNER_ID,
+        at=AT,
+    )
+    assert intent.subject == planned.subject
+
+
 def test_intent_limit_stops_and_a_second_run_continues(unit: InMemoryUnitOfWork) -> None:
     """At max_intents_per_run the run stops with run_limit; the next run picks up the rest."""
     rules = _rules(AddTag("a"), AddTag("b"), AddTag("c"))
@@ -429,6 +462,42 @@ def test_run_at_limit(unit: InMemoryUnitOfWork) -> None:
     assert 1 == len(second.intents)
     assert second.complete
     assert AutomationLedger() == run_at(AutomationRules(), at=AT, unit=unit).ledger
+
+
+def test_run_at_limit_is_not_held_back_by_matches_that_are_all_skipped() -> None:
+    """Matches whose messages are all refused do not use up the limit: later ones still go out."""
+    uow = InMemoryUnitOfWork()
+    people = []
+    for n, consent in enumerate((False, False, True)):
+        person = Customer.register(
+            CustomerId(f"c-{n}"),
+            name=PersonName("Ana"),
+            at=AT - timedelta(days=1),
+            contact_points=[ContactPoint("email", f"ana{n}@example.com")],
+            birth_date=date(1990, 3, 2),
+        )
+        if consent:
+            person = person.give_consent(
+                "email", "marketing", at=AT - timedelta(days=1), source="web"
+            )
+        people.append(person)
+    with uow:
+        for person in people:
+            uow.customers.add(person)
+        uow.commit()
+    rules = AutomationRules(
+        [
+            AutomationRule(
+                "bday", TimeTrigger("birthday_in", 0), [SendMessage("hi", "email", "marketing")]
+            )
+        ]
+    )
+    allowed = [p.id for p in people if p.may_contact("email", "marketing", at=AT)]
+    with uow:
+        result = run_at(rules, at=AT, unit=uow, settings=AutomationSettings(max_events_per_run=1))
+    assert allowed == [intent.customer_id for intent in result.intents]
+    assert result.complete
+    assert len(people) - len(allowed) == len(result.skipped)
 
 
 def test_a_condition_that_cannot_be_evaluated_is_reported(unit: InMemoryUnitOfWork) -> None:

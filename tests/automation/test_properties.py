@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import calendar
 import itertools
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -20,19 +21,23 @@ from crmcore.automation import (
     MessageIntent,
     QuietHours,
     SendMessage,
+    Skipped,
     SkipReason,
+    TimeTrigger,
     rules_from_dict,
     rules_to_dict,
     run_at,
     run_on_events,
 )
 from crmcore.automation._event_fields import event_values
+from crmcore.automation._rules import Action
 from crmcore.automation._ruleset import successors
 from crmcore.errors import DuplicateKey
 from crmcore.events import DomainEvent
 from crmcore.repository import InMemoryUnitOfWork
 from crmcore.testing.strategies import aware_datetimes, customers, domain_events
 from crmcore.testing.strategies._automation import (
+    automation_actions,
     automation_ledgers,
     automation_settings,
     looping_rules,
@@ -199,31 +204,96 @@ def test_without_limits_one_run_is_enough_and_nothing_is_skipped_silently(
     assert all(skip.reason is not SkipReason.RUN_LIMIT for skip in result.skipped)
 
 
+def _next_birthday(born: date, on_or_after: date) -> date:
+    """The first birthday at or after ``on_or_after`` (29 February: 28 February in common years)."""
+    for year in (on_or_after.year, on_or_after.year + 1):
+        day = 28 if (born.month, born.day) == (2, 29) and not calendar.isleap(year) else born.day
+        candidate = date(year, born.month, day)
+        if candidate >= on_or_after:
+            return candidate
+    raise AssertionError("unreachable: a birthday comes within a year")
+
+
+def _run_day(
+    rules: AutomationRules,
+    unit: InMemoryUnitOfWork,
+    at: datetime,
+    settings: AutomationSettings,
+    ledger: AutomationLedger,
+) -> tuple[list[object], list[Skipped], AutomationLedger]:
+    """run_at again and again at ``at``, as a scheduler would after a run_limit, until complete."""
+    produced: list[object] = []
+    skipped: list[Skipped] = []
+    for _ in range(200):
+        result = run_at(rules, at=at, unit=unit, ledger=ledger, settings=settings)
+        produced += result.intents
+        skipped += result.skipped
+        ledger = result.ledger
+        if result.complete:
+            return produced, skipped, ledger
+    raise AssertionError("the runs at one time never completed")
+
+
 @given(
-    _people,
-    rule_sets(time_conditions=_TIME_CONDITIONS),
+    _people.filter(lambda people: any(c.profile.birth_date is not None for c in people)),
+    rule_sets(time_conditions=_TIME_CONDITIONS, max_rules=3),
+    st.lists(automation_actions(), min_size=1, max_size=3),
     automation_settings(),
     aware_datetimes(**_SOON),
+    st.integers(1, 6),
+    st.data(),
 )
-def test_time_runs_are_idempotent(
-    drawn: list[Customer], rules: AutomationRules, settings: AutomationSettings, at: datetime
+def test_daily_time_runs_are_idempotent_across_days_and_cut_short_runs(  # noqa: PLR0917
+    drawn: list[Customer],
+    noise: AutomationRules,
+    actions: list[Action],
+    settings: AutomationSettings,
+    start: datetime,
+    days: int,
+    data: st.DataObject,
 ) -> None:
-    """Running the time rules again at the same time, with the ledger, yields no intent."""
+    """Run the time rules once a day (to completion after run limits), then replay every day.
+
+    A birthday rule is aimed at a drawn customer's birthday within the days run,
+    so occasions really fire. No idempotency key comes out twice over the days;
+    replaying any day with the final ledger yields no intent; every message
+    intent is allowed by consent and falls outside quiet hours.
+    """
     unit = InMemoryUnitOfWork()
     people = _stored(unit, drawn)
+    born = next(c for c in people.values() if c.profile.birth_date is not None).profile.birth_date
+    assert born is not None
+    first_day = start.date()
+    birthday = _next_birthday(born, max(first_day, born + timedelta(days=1)))  # not the birth
+    offset = data.draw(st.integers(0, min(days - 1, (birthday - first_day).days)))
+    probe = AutomationRule(
+        "bday_probe", TimeTrigger("birthday_in", (birthday - first_day).days - offset), actions
+    )
+    rules = AutomationRules([*noise, probe])
+    runs = [start + timedelta(days=n) for n in range(days)]
     ledger = AutomationLedger()
+    produced: list[object] = []
+    skipped: list[Skipped] = []
     with unit:
-        for _ in range(50):
-            result = run_at(rules, at=at, unit=unit, ledger=ledger, settings=settings)
-            ledger = result.ledger
-            for intent in result.intents:
-                if isinstance(intent, MessageIntent):
-                    customer = people[intent.customer_id]
-                    assert customer.may_contact(intent.channel, intent.purpose, at=at)
-            if result.complete:
-                break
-        again = run_at(rules, at=at, unit=unit, ledger=ledger, settings=settings)
-    assert () == again.intents
+        for at in runs:
+            intents, skips, ledger = _run_day(rules, unit, at, settings, ledger)
+            produced += intents
+            skipped += skips
+        replays = [run_at(rules, at=at, unit=unit, ledger=ledger, settings=settings) for at in runs]
+    keys = [intent.key for intent in produced]  # type: ignore[attr-defined]
+    assert len(keys) == len(set(keys))
+    assert all(key in ledger for key in keys)
+    for replay in replays:
+        assert () == replay.intents
+    assert any(getattr(i, "rule_key", None) == "bday_probe" for i in produced) or any(
+        s.rule_key == "bday_probe" for s in skipped
+    )
+    quiet = settings.quiet_hours
+    for intent in produced:
+        if isinstance(intent, MessageIntent):
+            customer = people[intent.customer_id]
+            assert customer.may_contact(intent.channel, intent.purpose, at=intent.at)
+            assert quiet is None or not quiet.contains(intent.at)
 
 
 @given(rule_sets())

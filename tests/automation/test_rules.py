@@ -7,6 +7,8 @@ from datetime import UTC, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from crmcore import CustomerId, InvalidType, ValidationError
 from crmcore._kernel._ids import StaffId
@@ -38,6 +40,7 @@ from crmcore.automation._settings import zone_named
 from crmcore.customers import Channel, CustomerStageChanged, CustomerTagAdded, Purpose
 from crmcore.events import event_types
 from crmcore.segmentation import field
+from crmcore.testing.strategies._automation import automation_ledgers
 
 AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -322,6 +325,64 @@ def test_ledger_keeps_the_newest_within_its_limit() -> None:
         AutomationLedger({3: AT})
     with pytest.raises(ValidationError):
         AutomationLedger({"a": datetime(2026, 1, 1)})  # noqa: DTZ001
+
+
+def _model_with_keys(
+    model: dict[str, datetime], keys: list[str], at: datetime, max_keys: int
+) -> dict[str, datetime]:
+    """The documented rule, written plainly: first time kept; beyond max_keys the oldest go."""
+    grown = dict(model)
+    for key in keys:
+        grown.setdefault(key, at)
+    newest = sorted(grown.items(), key=lambda item: (item[1], item[0]))[-max_keys:]
+    return dict(newest)
+
+
+@given(
+    automation_ledgers(max_keys=8),
+    st.lists(
+        st.tuples(
+            st.lists(st.sampled_from("abcdefghijklmnop"), max_size=6),
+            st.integers(0, 72).map(lambda hours: AT + timedelta(hours=hours)),
+        ),
+        max_size=12,
+    ),
+    st.integers(1, 12),
+)
+def test_ledger_with_keys_follows_the_documented_rule(
+    start: AutomationLedger, batches: list[tuple[list[str], datetime]], max_keys: int
+) -> None:
+    """Runs of with_keys hold what a plain dict model holds, and earlier ledgers never change."""
+    entries = dict(start.entries)
+    if len(entries) > max_keys:
+        entries = dict(sorted(entries.items(), key=lambda item: (item[1], item[0]))[-max_keys:])
+    ledger = AutomationLedger(entries, max_keys=max_keys)
+    model = dict(entries)
+    history = [(ledger, dict(model))]
+    for keys, at in batches:
+        ledger = ledger.with_keys(keys, at)
+        model = _model_with_keys(model, keys, at, max_keys)
+        history.append((ledger, dict(model)))
+    for seen, expected in history:
+        assert expected == dict(seen.entries)
+        assert sorted(expected) == list(seen.entries)
+        assert len(expected) == len(seen)
+        assert all(key in seen for key in expected)
+        assert seen == AutomationLedger(expected, max_keys=max_keys)
+        assert hash(seen) == hash(AutomationLedger(expected, max_keys=max_keys))
+
+
+def test_ledger_holds_more_keys_than_a_frozen_map_and_refuses_more_than_max_keys() -> None:
+    """A ledger may hold up to its max_keys (beyond 100,000); a document over max_keys is refused."""
+    count = 100_001
+    keys = [f"r|customer:c-{n}#1|0" for n in range(count)]
+    big = AutomationLedger(max_keys=count).with_keys(keys, AT)
+    assert count == len(big)
+    assert keys[0] in big
+    assert keys[-1] in big
+    with pytest.raises(ValidationError) as caught:
+        AutomationLedger({"a": AT, "b": AT, "c": AT}, max_keys=2)
+    assert ("$.entries", "too_many") == (caught.value.path, caught.value.code)
 
 
 # -- event fields ------------------------------------------------------------------------

@@ -221,15 +221,17 @@ def test_welcome_message_respects_a_withdrawal() -> None:
     assert [SkipReason.NO_CONSENT] == [s.reason for s in result.skipped]  # type: ignore[attr-defined]
 
 
-def logged(kind: str, opportunity: OpportunityId | None) -> Interaction:
+def logged(
+    kind: str, opportunity: OpportunityId | None, staff: StaffId | None = DEWI
+) -> Interaction:
     return Interaction.log(
-        InteractionId(f"i-{kind}-{opportunity is not None}"),
+        InteractionId(f"i-{kind}-{opportunity is not None}-{staff is not None}"),
         customer_id=ANA,
         kind=kind,
         channel="phone" if kind == "call" else "email",
         direction="outbound",
         at=AT,
-        staff_id=DEWI,
+        staff_id=staff,
         opportunity_id=opportunity,
     )
 
@@ -251,6 +253,18 @@ def test_follow_up_task_after_a_sales_call() -> None:
     assert (task.due_at, task.owner_id, task.customer_id) == (AT + timedelta(days=2), DEWI, ANA)
     assert RecordRef.to(deal) == task.record
     assert task.subject is not None
+
+
+def test_follow_up_without_a_caller_goes_to_the_customers_owner() -> None:
+    """A sales call logged without a staff member: the task falls back to the customer's owner."""
+    deal = OpportunityId("op-2")
+    call = logged("call", deal, staff=None)
+    customer = ana()
+    result = on_events(unit_with(customer, call), list(call.pending_events))
+    [task] = result.intents  # type: ignore[attr-defined]
+    assert isinstance(task, ActivityIntent)
+    assert customer.owner is not None
+    assert (customer.owner, RecordRef.to(deal)) == (task.owner_id, task.record)
 
 
 def program() -> LoyaltyProgram:

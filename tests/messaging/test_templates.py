@@ -6,9 +6,11 @@ from decimal import Decimal
 
 import pytest
 from hypothesis import given
+from hypothesis import strategies as st
 
 from crmcore import InvalidType, Money, ValidationError
 from crmcore.customers import Channel
+from crmcore.customers._party import check_language
 from crmcore.messaging import (
     MAX_BODY_LENGTH,
     MAX_FIELDS,
@@ -25,6 +27,7 @@ from crmcore.messaging import (
 )
 from crmcore.serialization import from_dict, to_dict
 from crmcore.testing.strategies._messaging import (
+    language_tags,
     message_templates,
     message_values_for,
     template_catalogs,
@@ -417,3 +420,25 @@ def test_message_fields_are_documented():
     """Every standard field has a description."""
     assert all(isinstance(v, str) and v for v in MESSAGE_FIELDS.values())
     assert "first_name" in MESSAGE_FIELDS
+
+
+_TAG_TEXT = st.text(st.sampled_from("abzAGZ-09\u212a"), max_size=14)
+
+
+@given(language_tags() | _TAG_TEXT)
+def test_languages_follow_the_customer_profiles_pattern(text: str) -> None:
+    """One pattern: a tag customers accept is normalized, and a normalized tag customers accept."""
+    try:
+        customers_ok = check_language(text) == text
+    except ValidationError:
+        customers_ok = False
+    try:
+        normalized: str | None = normalize_language(text)
+    except ValidationError:
+        normalized = None
+    if customers_ok:
+        assert normalized is not None
+    if normalized is not None:
+        assert normalized == check_language(normalized)
+        assert normalized == normalize_language(normalized)
+        assert normalized.lower() == text.lower()

@@ -191,7 +191,11 @@ def demo_section(
             for result in (on_events, timed):
                 intents.extend(result.intents)
                 skipped.update(f"{s.rule_key or '-'}: {s.reason.value}" for s in result.skipped)
-        again = run_at(chosen, at=close, unit=uow, ledger=ledger, templates=catalog)
+        # The last day once more, events and time rules, with the final ledger.
+        replay = run_on_events(
+            chosen, days.get(last, []), unit=uow, at=close, ledger=ledger, templates=catalog
+        )
+        again = run_at(chosen, at=close, unit=uow, ledger=replay.ledger, templates=catalog)
     by_rule = Counter(f"{i.rule_key}: {type(i).__name__}" for i in intents)
     width = max((len(name) for name in (*by_rule, *skipped)), default=0)
     lines = [
@@ -207,7 +211,7 @@ def demo_section(
         "examples (ids and codes only):",
         *(f"  {_describe(intent)}" for intent in _examples(intents)),
         (
-            f"running the last day again: {len(again.intents)} new intents "
+            f"running the last day again: {len(replay.intents) + len(again.intents)} new intents "
             f"({len(ledger)} idempotency keys in the ledger)"
         ),
     ]

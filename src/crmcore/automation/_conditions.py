@@ -116,7 +116,8 @@ def _condition(value: object) -> TimeCondition:
     return enum_converter(TimeCondition, "$.condition")(value)
 
 
-def _record(_: object, __: attrs.Attribute[Any], value: object) -> None:
+def check_record(_: object, __: attrs.Attribute[Any], value: object) -> None:
+    """An attrs validator: ``value`` is a RecordRef or None (``$.record``)."""
     if value is not None and type(value) is not RecordRef:
         raise InvalidType(f"must be a RecordRef or None, not {type_name(value)}", path="$.record")
 
@@ -155,7 +156,7 @@ class TimeMatch:
     """
 
     condition: TimeCondition = attrs.field(converter=_condition)
-    record: RecordRef | None = attrs.field(validator=_record)
+    record: RecordRef | None = attrs.field(validator=check_record)
     customer_id: CustomerId | None = attrs.field(
         default=None, validator=optional_typed_id(CustomerId, "$.customer_id")
     )

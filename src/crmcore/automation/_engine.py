@@ -15,9 +15,11 @@ same cause, run again once consent is given or quiet hours are over,
 produces the intent then.
 
 A run is bounded: it looks at no more than ``max_events_per_run`` events (or
-time matches) and produces no more than ``max_intents_per_run`` intents. At a
-limit it stops, reports a ``run_limit`` skip and marks the result
-incomplete; run again with the new ledger to continue where it stopped.
+acts on no more than that many time matches that yield intents) and produces
+no more than ``max_intents_per_run`` intents. At a limit it stops, reports a
+``run_limit`` skip and marks the result incomplete; run again with the new
+ledger to continue where it stopped. Every run cut short has produced at
+least one intent, so running again until a result is complete always ends.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from crmcore._kernel._checks import require_aware, type_name
 from crmcore._kernel._events import DomainEvent
 from crmcore._kernel._ids import CustomerId, Identifier, StaffId
 from crmcore._kernel._refs import RecordKind, RecordRef
+from crmcore.activities import MAX_SUBJECT
 from crmcore.automation._conditions import TimeMatch, time_matches
 from crmcore.automation._event_fields import event_values
 from crmcore.automation._intents import (
@@ -161,6 +164,7 @@ class _Run:
         self.produced: set[str] = set()
         self.complete = True
         self.processed = 0
+        self.fruitful = 0  # time matches that yielded intents (see _run_matches)
         self._customers: dict[CustomerId, Customer | None] = {}
 
     # -- reading ----------------------------------------------------------------------------
@@ -341,7 +345,7 @@ class _Run:
             if isinstance(rendered, SkipReason):
                 return rendered, None
             if rendered is not None:
-                subject = rendered.subject if rendered.subject is not None else rendered.body
+                subject = _one_line(rendered.subject or rendered.body, MAX_SUBJECT)
         return ActivityIntent(
             **common,
             kind=action.kind,
@@ -387,6 +391,12 @@ class _Run:
             complete=self.complete,
             processed=self.processed,
         )
+
+
+def _one_line(text: str, most: int) -> str:
+    """``text`` on one line (whitespace runs as one space), cut to ``most`` characters."""
+    line = " ".join(text.split())
+    return line if len(line) <= most else line[: most - 1] + "\u2026"
 
 
 def _checked_rules(rules: object) -> AutomationRules:
@@ -515,11 +525,17 @@ def _run_matches(run: _Run, rule: AutomationRule, matches: list[TimeMatch]) -> N
         )
         if all(run.done(rule, index, cause) for index in range(len(rule.actions))):
             continue  # an occasion handled by an earlier run costs nothing
-        if run.processed >= run.settings.max_events_per_run:
+        if run.fruitful >= run.settings.max_events_per_run:
             run.skip(rule, None, cause, SkipReason.RUN_LIMIT)
             raise _Stop
         run.processed += 1
+        before = len(run.intents)
         run.run_rule(rule, cause)
+        if len(run.intents) > before:
+            # Only matches that yield intents count toward the limit: a match whose actions
+            # are all skipped (no consent, say) is looked at again by every run, and counting
+            # it would let such matches hold every later one back for ever.
+            run.fruitful += 1
 
 
 def run_at(

@@ -14,24 +14,38 @@ personal data) travels on the intent but never shows in its repr.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import heapq
+import itertools
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, Final, TypeAlias
 
 import attrs
 
-from crmcore._kernel._checks import require_aware, type_name
-from crmcore._kernel._frozen import FrozenMap
+from crmcore._kernel._aggregate import optional_typed_id, typed_id
+from crmcore._kernel._checks import (
+    check_name,
+    clean_text,
+    enum_converter,
+    normalize_tag,
+    positive_int,
+    require_aware,
+    type_name,
+)
 from crmcore._kernel._ids import CustomerId, LoyaltyAccountId, StaffId
 from crmcore._kernel._refs import RecordRef
-from crmcore.activities import ActivityKind, ActivityPriority
+from crmcore.activities import MAX_SUBJECT, ActivityKind, ActivityPriority
+from crmcore.automation._conditions import check_record
+from crmcore.automation._rules import MAX_ACTIONS, MAX_BONUS_POINTS
 from crmcore.customers import Channel, Purpose
 from crmcore.errors import InvalidType, ValidationError
-from crmcore.messaging import RenderedMessage
+from crmcore.messaging import RenderedMessage, check_template_key, normalize_language
 
 #: Most keys a ledger keeps; the oldest are dropped beyond it (see :class:`AutomationLedger`).
 MAX_LEDGER_KEYS: Final = 1_000_000
+#: Longest idempotency key or cause, in characters.
+MAX_KEY_TEXT: Final = 1_000
 #: The ledger document's schema version.
 LEDGER_SCHEMA_VERSION: Final = 1
 
@@ -74,16 +88,123 @@ def _due_at(value: object) -> datetime:
     return require_aware(value, "$.due_at")
 
 
-def _record(_: object, __: attrs.Attribute[Any], value: object) -> None:
-    if value is not None and type(value) is not RecordRef:
-        raise InvalidType(f"must be a RecordRef or None, not {type_name(value)}", path="$.record")
-
-
 def _customer(_: object, __: attrs.Attribute[Any], value: object) -> None:
     if value is not None and type(value) is not CustomerId:
         raise InvalidType(
             f"must be a CustomerId or None, not {type_name(value)}", path="$.customer_id"
         )
+
+
+def _key(value: object) -> str:
+    """An idempotency key: one line of ids and codes."""
+    return clean_text(value, "$.key", max_length=MAX_KEY_TEXT, what="a key")
+
+
+def _skip_key(value: object) -> str:
+    """A skip's key: empty for a skip of no one action (a run limit met between rules)."""
+    return "" if value == "" else _key(value)
+
+
+def _skip_cause(value: object) -> str:
+    return "" if value == "" else _cause(value)
+
+
+def _cause(value: object) -> str:
+    """A cause: an event id or a time match's key (one line of ids and codes)."""
+    return clean_text(value, "$.cause", max_length=MAX_KEY_TEXT, what="a cause")
+
+
+def _index(path: str) -> Any:
+    """A validator of an action's position in its rule (``None`` allowed when ``optional``)."""
+
+    def check(_: object, __: attrs.Attribute[Any], value: object) -> None:
+        if value is None and path.endswith("?"):
+            return
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise InvalidType(f"must be an int, not {type_name(value)}", path=path.rstrip("?"))
+        if not 0 <= value < MAX_ACTIONS:
+            raise ValidationError(
+                f"must be from 0 to {MAX_ACTIONS - 1}", path=path.rstrip("?"), code="range"
+            )
+
+    return check
+
+
+def _rule_key(value: object) -> str:
+    return check_name(value, "$.rule_key")
+
+
+def _optional_rule_key(value: object) -> str | None:
+    return None if value is None else check_name(value, "$.rule_key")
+
+
+def _kind(value: object) -> ActivityKind:
+    return enum_converter(ActivityKind, "$.kind")(value)
+
+
+def _priority(value: object) -> ActivityPriority:
+    return enum_converter(ActivityPriority, "$.priority")(value)
+
+
+def _channel(value: object) -> Channel:
+    return enum_converter(Channel, "$.channel")(value)
+
+
+def _purpose(value: object) -> Purpose:
+    return enum_converter(Purpose, "$.purpose")(value)
+
+
+def _reason(value: object) -> SkipReason:
+    return enum_converter(SkipReason, "$.reason")(value)
+
+
+def _language(value: object) -> str:
+    return normalize_language(value, "$.language")
+
+
+def _template_key(value: object) -> str:
+    return check_template_key(value, "$.template_key")
+
+
+def _optional_template_key(value: object) -> str | None:
+    return None if value is None else check_template_key(value, "$.subject_template")
+
+
+def _subject(value: object) -> str | None:
+    if value is None:
+        return None
+    return clean_text(value, "$.subject", max_length=MAX_SUBJECT, what="a subject")
+
+
+def _message(_: object, __: attrs.Attribute[Any], value: object) -> None:
+    if value is not None and type(value) is not RenderedMessage:
+        raise InvalidType(
+            f"must be a RenderedMessage or None, not {type_name(value)}", path="$.message"
+        )
+
+
+def _tag(value: object) -> str:
+    return normalize_tag(value, "$.tag")
+
+
+def _definition(value: object) -> str:
+    return check_name(value, "$.definition")
+
+
+def _trigger(value: object) -> str:
+    return check_name(value, "$.trigger")
+
+
+def _bonus_reason(value: object) -> str:
+    return check_name(value, "$.reason")
+
+
+def _points(value: object) -> int:
+    return positive_int(value, "$.points", maximum=MAX_BONUS_POINTS)
+
+
+def _not_before(value: object) -> datetime | None:
+    return None if value is None else require_aware(value, "$.not_before")
 
 
 @attrs.frozen(slots=True, kw_only=True)
@@ -103,12 +224,12 @@ class Intent:
     .. versionadded:: 0.1
     """
 
-    key: str
-    rule_key: str
-    action_index: int
+    key: str = attrs.field(converter=_key)
+    rule_key: str = attrs.field(converter=_rule_key)
+    action_index: int = attrs.field(validator=_index("$.action_index"))
     customer_id: CustomerId | None = attrs.field(validator=_customer)
-    record: RecordRef | None = attrs.field(validator=_record)
-    cause: str
+    record: RecordRef | None = attrs.field(validator=check_record)
+    cause: str = attrs.field(converter=_cause)
     at: datetime = attrs.field(converter=_at)
 
 
@@ -127,12 +248,14 @@ class ActivityIntent(Intent):
     .. versionadded:: 0.1
     """
 
-    kind: ActivityKind
-    subject_template: str | None
-    subject: str | None = attrs.field(default=None, repr=False)
+    kind: ActivityKind = attrs.field(converter=_kind)
+    subject_template: str | None = attrs.field(converter=_optional_template_key)
+    subject: str | None = attrs.field(default=None, repr=False, converter=_subject)
     due_at: datetime = attrs.field(converter=_due_at)
-    priority: ActivityPriority
-    owner_id: StaffId | None = None
+    priority: ActivityPriority = attrs.field(converter=_priority)
+    owner_id: StaffId | None = attrs.field(
+        default=None, validator=optional_typed_id(StaffId, "$.owner_id")
+    )
 
 
 @attrs.frozen(slots=True, kw_only=True)
@@ -149,11 +272,11 @@ class MessageIntent(Intent):
     .. versionadded:: 0.1
     """
 
-    template_key: str
-    channel: Channel
-    purpose: Purpose
-    language: str
-    message: RenderedMessage | None = attrs.field(default=None, repr=False)
+    template_key: str = attrs.field(converter=_template_key)
+    channel: Channel = attrs.field(converter=_channel)
+    purpose: Purpose = attrs.field(converter=_purpose)
+    language: str = attrs.field(converter=_language)
+    message: RenderedMessage | None = attrs.field(default=None, repr=False, validator=_message)
 
 
 @attrs.frozen(slots=True, kw_only=True)
@@ -163,7 +286,7 @@ class AddTagIntent(Intent):
     .. versionadded:: 0.1
     """
 
-    tag: str
+    tag: str = attrs.field(converter=_tag)
 
 
 @attrs.frozen(slots=True, kw_only=True)
@@ -173,7 +296,7 @@ class RemoveTagIntent(Intent):
     .. versionadded:: 0.1
     """
 
-    tag: str
+    tag: str = attrs.field(converter=_tag)
 
 
 @attrs.frozen(slots=True, kw_only=True)
@@ -183,8 +306,8 @@ class LifecycleTriggerIntent(Intent):
     .. versionadded:: 0.1
     """
 
-    definition: str
-    trigger: str
+    definition: str = attrs.field(converter=_definition)
+    trigger: str = attrs.field(converter=_trigger)
 
 
 @attrs.frozen(slots=True, kw_only=True)
@@ -200,10 +323,10 @@ class NotifyOwnerIntent(Intent):
     .. versionadded:: 0.1
     """
 
-    owner_id: StaffId
-    template_key: str
-    language: str
-    message: RenderedMessage | None = attrs.field(default=None, repr=False)
+    owner_id: StaffId = attrs.field(validator=typed_id(StaffId, "$.owner_id"))
+    template_key: str = attrs.field(converter=_template_key)
+    language: str = attrs.field(converter=_language)
+    message: RenderedMessage | None = attrs.field(default=None, repr=False, validator=_message)
 
 
 @attrs.frozen(slots=True, kw_only=True)
@@ -213,9 +336,9 @@ class LoyaltyBonusIntent(Intent):
     .. versionadded:: 0.1
     """
 
-    account_id: LoyaltyAccountId
-    points: int
-    reason: str
+    account_id: LoyaltyAccountId = attrs.field(validator=typed_id(LoyaltyAccountId, "$.account_id"))
+    points: int = attrs.field(converter=_points)
+    reason: str = attrs.field(converter=_bonus_reason)
 
 
 #: Any intent the engine returns.
@@ -247,20 +370,82 @@ class Skipped:
     .. versionadded:: 0.1
     """
 
-    rule_key: str | None
-    action_index: int | None
+    rule_key: str | None = attrs.field(converter=_optional_rule_key)
+    action_index: int | None = attrs.field(validator=_index("$.action_index?"))
     customer_id: CustomerId | None = attrs.field(validator=_customer)
-    reason: SkipReason
-    not_before: datetime | None = None
-    key: str = ""
-    cause: str = ""
+    reason: SkipReason = attrs.field(converter=_reason)
+    not_before: datetime | None = attrs.field(default=None, converter=_not_before)
+    key: str = attrs.field(default="", converter=_skip_key)
+    cause: str = attrs.field(default="", converter=_skip_cause)
 
 
 # -- the ledger --------------------------------------------------------------------------
 
 
-def _entries(value: object) -> FrozenMap[str, datetime]:
-    if isinstance(value, FrozenMap):
+class _Entries(Mapping[str, datetime]):
+    """A ledger's keys and when each was produced: read-only, iterated in key order.
+
+    The keys sit in a few dicts ("layers", no key in two of them) that are
+    never changed once built. Adding keys adds a layer and merges the newest
+    layers while the older one is no larger, so layer sizes fall by at least
+    half from the oldest to the newest: a ledger of n keys has at most about
+    log2(n) layers, a look-up costs that many dict probes, and a key is copied
+    O(log n) times over the ledger's life instead of on every run.
+    """
+
+    __slots__ = ("_hash", "_layers", "_size")
+
+    def __init__(self, layers: tuple[dict[str, datetime], ...] = ()) -> None:
+        self._layers = tuple(layer for layer in layers if layer)
+        self._size = sum(len(layer) for layer in self._layers)
+        self._hash: int | None = None
+
+    def __getitem__(self, key: str) -> datetime:
+        for layer in self._layers:
+            if key in layer:
+                return layer[key]
+        raise KeyError(key)
+
+    def __contains__(self, key: object) -> bool:
+        return any(key in layer for layer in self._layers)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted(itertools.chain.from_iterable(self._layers)))
+
+    def __len__(self) -> int:
+        return self._size
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Mapping):
+            return NotImplemented
+        return len(self) == len(other) and dict(self.items()) == dict(other.items())
+
+    def __hash__(self) -> int:
+        if self._hash is None:
+            self._hash = hash(frozenset(self.items()))
+        return self._hash
+
+    def __repr__(self) -> str:
+        return f"<ledger entries: {self._size} keys>"
+
+    def added(self, new: dict[str, datetime]) -> _Entries:
+        """These entries and ``new`` (keys not held yet), with the newest layers merged."""
+        layers = [*self._layers, new]
+        while len(layers) > 1 and len(layers[-2]) <= 2 * len(layers[-1]):
+            newest = layers.pop()
+            layers[-1] = {**layers[-1], **newest}
+        return _Entries(tuple(layers))
+
+    def merged(self) -> dict[str, datetime]:
+        """Every entry in one new dict."""
+        out: dict[str, datetime] = {}
+        for layer in self._layers:
+            out.update(layer)
+        return out
+
+
+def _entries(value: object) -> _Entries:
+    if isinstance(value, _Entries):
         return value
     if not isinstance(value, Mapping):
         raise InvalidType(f"must be a mapping, not {type_name(value)}", path="$.entries")
@@ -268,22 +453,29 @@ def _entries(value: object) -> FrozenMap[str, datetime]:
         raise ValidationError(
             f"must hold at most {MAX_LEDGER_KEYS} keys", path="$.entries", code="too_many"
         )
+    data: dict[str, datetime] = {}
     for key, when in value.items():
         if not isinstance(key, str):
             raise InvalidType(f"must have str keys, not {type_name(key)}", path="$.entries")
-        require_aware(when, "$.entries[*]")
-    return FrozenMap(value)
+        data[key] = require_aware(when, "$.entries[*]")
+    return _Entries((data,))
 
 
 @attrs.frozen(slots=True)
 class AutomationLedger:
     """The idempotency keys already produced, with when each was produced.
 
-    Immutable: :meth:`with_keys` returns a new ledger. It holds at most
-    ``max_keys`` keys (at most :data:`MAX_LEDGER_KEYS`); adding beyond drops
-    the oldest. Keep a ledger at least as long as causes can come back (an
-    event handed out again, an occasion still matching), and :meth:`pruned`
-    it of older keys.
+    Immutable: :meth:`with_keys` returns a new ledger and leaves this one as
+    it is. It holds at most ``max_keys`` keys (at most
+    :data:`MAX_LEDGER_KEYS`); adding beyond drops the oldest (by the time
+    they were produced, then by key). Keep a ledger at least as long as
+    causes can come back (an event handed out again, an occasion still
+    matching), and :meth:`pruned` it of older keys.
+
+    Adding keys costs time in proportion to the keys added (times the
+    logarithm of the ledger's size), not to the ledger's size, so a ledger
+    carried over thousands of runs stays cheap; membership costs a few dict
+    look-ups. ``entries`` is a read-only mapping, iterated in key order.
 
     >>> from datetime import datetime, timezone
     >>> at = datetime(2026, 3, 1, tzinfo=timezone.utc)
@@ -293,10 +485,17 @@ class AutomationLedger:
     >>> len(ledger.pruned(before=datetime(2026, 4, 1, tzinfo=timezone.utc)))
     0
 
+    Raises:
+        ValidationError: ``max_keys`` out of 1 to :data:`MAX_LEDGER_KEYS`
+            (``$.max_keys``), or ``entries`` holding more keys than
+            ``max_keys`` (``$.entries``, code ``too_many``).
+        InvalidType: entries that are not a mapping of str keys to aware
+            datetimes.
+
     .. versionadded:: 0.1
     """
 
-    entries: FrozenMap[str, datetime] = attrs.field(factory=FrozenMap, converter=_entries)
+    entries: Mapping[str, datetime] = attrs.field(factory=_Entries, converter=_entries)
     max_keys: int = attrs.field(default=100_000, kw_only=True)
 
     def __attrs_post_init__(self) -> None:
@@ -306,6 +505,12 @@ class AutomationLedger:
             raise ValidationError(
                 f"must be from 1 to {MAX_LEDGER_KEYS}", path="$.max_keys", code="range"
             )
+        if len(self.entries) > self.max_keys:
+            raise ValidationError(
+                f"must hold at most max_keys ({self.max_keys}) keys",
+                path="$.entries",
+                code="too_many",
+            )
 
     def __contains__(self, key: object) -> bool:
         return key in self.entries
@@ -314,26 +519,47 @@ class AutomationLedger:
         return len(self.entries)
 
     def with_keys(self, keys: Iterable[str], at: datetime) -> AutomationLedger:
-        """A ledger that also holds ``keys``, produced at ``at`` (the oldest dropped beyond the limit)."""
+        """A ledger that also holds ``keys``, produced at ``at`` (the oldest dropped beyond the limit).
+
+        A key the ledger holds already keeps the time it was first produced.
+        """
         when = require_aware(at, "$.at")
-        data = dict(self.entries)
-        for key in keys:
+        if isinstance(keys, (str, bytes)) or not isinstance(keys, Iterable):
+            raise InvalidType(
+                f"must be an iterable of str keys, not {type_name(keys)}", path="$.keys"
+            )
+        held = self.entries
+        assert isinstance(held, _Entries)  # noqa: S101 - the converter makes every entries one
+        new: dict[str, datetime] = {}
+        for count, key in enumerate(keys):
+            if count >= MAX_LEDGER_KEYS:
+                raise ValidationError(
+                    f"must hold at most {MAX_LEDGER_KEYS} keys", path="$.keys", code="too_many"
+                )
             if not isinstance(key, str):
                 raise InvalidType(f"must be str keys, not {type_name(key)}", path="$.keys")
-            data.setdefault(key, when)
-        if len(data) > self.max_keys:
-            newest = sorted(data.items(), key=lambda item: (item[1], item[0]))[-self.max_keys :]
-            data = dict(newest)
-        return AutomationLedger(FrozenMap(data), max_keys=self.max_keys)
+            if key not in held:
+                new.setdefault(key, when)
+        if not new:
+            return self
+        grown = held.added(new)
+        excess = len(grown) - self.max_keys
+        if excess > 0:
+            data = grown.merged()
+            oldest = heapq.nsmallest(excess, data.items(), key=lambda item: (item[1], item[0]))
+            for key, _ in oldest:
+                del data[key]
+            grown = _Entries((data,))
+        return AutomationLedger(grown, max_keys=self.max_keys)
 
     def pruned(self, *, before: datetime) -> AutomationLedger:
         """A ledger without the keys produced before ``before``."""
         limit = require_aware(before, "$.before")
         kept = {key: when for key, when in self.entries.items() if when >= limit}
-        return AutomationLedger(FrozenMap(kept), max_keys=self.max_keys)
+        return AutomationLedger(_Entries((kept,)), max_keys=self.max_keys)
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON-ready document of the ledger.
+        """The JSON-ready document of the ledger (keys in order).
 
         >>> AutomationLedger().to_dict()
         {'schema_version': 1, 'max_keys': 100000, 'entries': {}}

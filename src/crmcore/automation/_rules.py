@@ -34,14 +34,15 @@ from crmcore.automation._conditions import TimeCondition, check_amount
 from crmcore.automation._event_fields import event_schema, known_event_types
 from crmcore.customers import Channel, Purpose
 from crmcore.errors import InvalidType, ValidationError
+from crmcore.messaging import MAX_KEY_LENGTH, check_template_key
 from crmcore.segmentation import Rule, check_rule
 
 #: Most actions one rule may ask for.
 MAX_ACTIONS: Final = 20
 #: Longest rule description, in characters.
 MAX_DESCRIPTION: Final = 500
-#: Longest template key, in characters (as :mod:`crmcore.messaging` allows).
-MAX_TEMPLATE_KEY: Final = 64
+#: Longest template key, in characters (:data:`crmcore.messaging.MAX_KEY_LENGTH`).
+MAX_TEMPLATE_KEY: Final = MAX_KEY_LENGTH
 #: Latest due time an activity may be given, after the moment it is created.
 MAX_DUE_IN: Final = timedelta(days=3660)
 #: Most loyalty points one bonus may grant.
@@ -49,25 +50,10 @@ MAX_BONUS_POINTS: Final = 1_000_000
 #: Longest event type name, in characters.
 MAX_EVENT_TYPE: Final = 100
 
-#: ``assign_to`` for "the owner of the record (or of its customer)".
+#: ``assign_to`` for "the staff member responsible for the cause (else the customer's owner)".
 OWNER: Final = "owner"
 
-_TEMPLATE_KEY: Final = re.compile(r"[a-z0-9][a-z0-9_.\-]*")
-_TEMPLATE_RULE: Final = (
-    "must be a template key such as 'welcome' or 'birthday.greeting' (lowercase letters, "
-    f"digits, '_', '.' or '-', starting with a letter or digit; at most {MAX_TEMPLATE_KEY} "
-    "characters)"
-)
 _EVENT_TYPE: Final = re.compile(r"[A-Z][A-Za-z0-9]*")
-
-
-def template_key(value: object, path: str) -> str:
-    """Return ``value`` if it is a template key such as ``"welcome"`` or ``"birthday.sms"``."""
-    if not isinstance(value, str):
-        raise InvalidType(f"must be a str, not {type_name(value)}", path=path)
-    if len(value) > MAX_TEMPLATE_KEY or _TEMPLATE_KEY.fullmatch(value) is None:
-        raise ValidationError(_TEMPLATE_RULE, path=path, code="template_key")
-    return value
 
 
 # -- triggers ----------------------------------------------------------------------------
@@ -185,7 +171,7 @@ def _purpose(value: object) -> Purpose:
 
 
 def _optional_template(value: object) -> str | None:
-    return None if value is None else template_key(value, "$.subject_template")
+    return None if value is None else check_template_key(value, "$.subject_template")
 
 
 def _due_in(_: object, __: attrs.Attribute[timedelta], value: object) -> None:
@@ -213,10 +199,13 @@ def _assign_to(value: object) -> StaffId | str:
 class CreateActivity:
     """Plan an activity (task, call, meeting, email, deadline) on the record concerned.
 
-    ``subject_template`` is the key of a message template whose text becomes
-    the activity's subject; ``due_in`` is added to the run's time;
-    ``assign_to`` is ``"owner"`` (the record's owner, else its customer's
-    owner) or a staff member.
+    ``subject_template`` is the key of a message template whose text (its
+    subject, else its body) becomes the activity's subject, on one line and
+    cut to the 200 characters an activity subject may hold; ``due_in`` is added to the run's time;
+    ``assign_to`` is a staff member or ``"owner"``: the staff member the
+    cause names as responsible (the event's ``owner_id``, ``owner``,
+    ``assignee`` or ``staff_id``, such as who logged a call; a time match's
+    record owner or assignee), else the customer's owner.
 
     >>> from datetime import timedelta
     >>> CreateActivity("call", "follow_up", timedelta(days=2))
@@ -233,7 +222,7 @@ class CreateActivity:
 
 
 def _template(value: object) -> str:
-    return template_key(value, "$.template_key")
+    return check_template_key(value, "$.template_key")
 
 
 @attrs.frozen(slots=True)

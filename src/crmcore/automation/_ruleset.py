@@ -196,7 +196,9 @@ class AutomationRules:
 
     rules: tuple[AutomationRule, ...]
     #: The enabled event-triggered rules by event type (derived from ``rules``).
-    _by_event: Mapping[str, tuple[AutomationRule, ...]] = attrs.field(eq=False, alias="by_event")
+    _by_event: Mapping[str, tuple[AutomationRule, ...]] = attrs.field(
+        init=False, eq=False, repr=False
+    )
 
     def __init__(self, rules: Iterable[AutomationRule] = ()) -> None:
         checked = _rules(rules)
@@ -210,7 +212,8 @@ class AutomationRules:
             if rule.enabled and isinstance(rule.trigger, EventTrigger):
                 by_event.setdefault(rule.trigger.event_type, []).append(rule)
         index = FrozenMap({name: tuple(found) for name, found in by_event.items()})
-        self.__attrs_init__(rules=checked, by_event=index)
+        self.__attrs_init__(rules=checked)
+        object.__setattr__(self, "_by_event", index)
 
     def __iter__(self) -> Iterator[AutomationRule]:
         return iter(self.rules)
@@ -229,7 +232,15 @@ class AutomationRules:
         return None
 
     def for_event(self, event_type: str) -> tuple[AutomationRule, ...]:
-        """The enabled rules triggered by events of ``event_type``, in set order."""
+        """The enabled rules triggered by events of ``event_type``, in set order.
+
+        Raises:
+            InvalidType: ``event_type`` is not a str (``$.event_type``).
+        """
+        if not isinstance(event_type, str):
+            raise InvalidType(
+                f"must be an event type name, not {type_name(event_type)}", path="$.event_type"
+            )
         return self._by_event.get(event_type, ())
 
     def timed(self) -> tuple[AutomationRule, ...]:

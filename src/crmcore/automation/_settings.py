@@ -8,7 +8,7 @@ from typing import Final
 
 import attrs
 
-from crmcore._kernel._checks import require_aware, type_name
+from crmcore._kernel._checks import positive_int, require_aware, type_name
 from crmcore._kernel._zones import zone_named
 from crmcore.errors import InvalidType, ValidationError
 from crmcore.messaging import normalize_language
@@ -100,20 +100,12 @@ def _quiet(value: object) -> QuietHours | None:
 
 
 def _language(value: object) -> str:
-    if not isinstance(value, str):
-        raise InvalidType(f"must be a str, not {type_name(value)}", path="$.default_language")
-    try:
-        return normalize_language(value)
-    except ValidationError as exc:
-        raise ValidationError(exc.rule, path="$.default_language", code=exc.code) from None
+    return normalize_language(value, "$.default_language")
 
 
 def _limit(maximum: int, path: str) -> Callable[[object, attrs.Attribute[int], object], None]:
     def check(_: object, __: attrs.Attribute[int], value: object) -> None:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise InvalidType(f"must be an int, not {type_name(value)}", path=path)
-        if not 1 <= value <= maximum:
-            raise ValidationError(f"must be from 1 to {maximum}", path=path, code="range")
+        positive_int(value, path, maximum=maximum)
 
     return check
 
@@ -128,8 +120,11 @@ class AutomationSettings:
             none recorded.
         max_intents_per_run: most intents one run produces; a run that would
             produce more stops and reports ``run_limit``.
-        max_events_per_run: most events (or time matches) one run looks at;
-            the rest are left for the next run (``run_limit``).
+        max_events_per_run: most events one run looks at, or time matches
+            yielding intents one run acts on; the rest are left for the next
+            run (``run_limit``). Time matches whose actions are all skipped
+            (no consent, quiet hours) do not count, so they never hold the
+            others back.
 
     >>> AutomationSettings().max_intents_per_run
     1000

@@ -22,7 +22,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Final
 
-from crmcore._kernel._checks import type_name
+from crmcore._kernel._checks import positive_int
 from crmcore.automation._rules import (
     OWNER,
     AutomationRule,
@@ -34,7 +34,6 @@ from crmcore.automation._rules import (
 )
 from crmcore.automation._ruleset import AutomationRules
 from crmcore.customers import Channel
-from crmcore.errors import InvalidType, ValidationError
 from crmcore.messaging import MessageTemplate, TemplateCatalog
 from crmcore.segmentation import field
 
@@ -50,14 +49,6 @@ PAYMENT_REMINDER_TEMPLATE: Final = "subscription.payment_reminder"
 COMPLAINT_ACK_TEMPLATE: Final = "complaint.acknowledgement"
 #: The template key of the complaint task's subject.
 COMPLAINT_TASK_TEMPLATE: Final = "complaint.follow_up"
-
-
-def _whole(value: object, path: str, low: int, high: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidType(f"must be an int, not {type_name(value)}", path=path)
-    if not low <= value <= high:
-        raise ValidationError(f"must be from {low} to {high}", path=path, code="range")
-    return value
 
 
 def welcome_message(
@@ -87,11 +78,12 @@ def call_follow_up(
     subject_template: str = FOLLOW_UP_TEMPLATE,
     key: str = "call_follow_up",
 ) -> AutomationRule:
-    """Plan a follow-up task for the owner ``days`` after a sales call is logged.
+    """Plan a follow-up task for the caller ``days`` after a sales call is logged.
 
     A sales call is an ``InteractionLogged`` of kind ``call`` linked to an
-    opportunity; the task is due ``days`` days (1 to 90) after the run and
-    assigned to the customer's owner.
+    opportunity; the task is recorded on that opportunity, due ``days`` days
+    (1 to 90) after the run and assigned to the staff member who made the
+    call (the interaction's ``staff_id``), else to the customer's owner.
 
     >>> call_follow_up(days=3).actions[0].due_in
     datetime.timedelta(days=3)
@@ -101,7 +93,7 @@ def call_follow_up(
 
     .. versionadded:: 0.1
     """
-    checked = _whole(days, "$.days", 1, 90)
+    checked = positive_int(days, "$.days", maximum=90)
     return AutomationRule(
         key,
         EventTrigger(

@@ -27,6 +27,7 @@ from crmcore.messaging._templates import (
     MessageTemplate,
     RenderedMessage,
     TemplateCatalog,
+    check_template_key,
     normalize_language,
 )
 
@@ -44,6 +45,7 @@ __all__ = [
     "RenderedMessage",
     "TemplateCatalog",
     "UnknownTemplate",
+    "check_template_key",
     "escape",
     "message_values",
     "normalize_language",

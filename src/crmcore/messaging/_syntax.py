@@ -20,7 +20,8 @@ from typing import Final
 
 import attrs
 
-from crmcore.errors import Problem
+from crmcore._kernel._checks import type_name
+from crmcore.errors import InvalidType, Problem
 
 #: Longest placeholder (field) name, in characters.
 MAX_FIELD_NAME: Final = 64
@@ -72,13 +73,15 @@ def parse(text: str, path: str) -> tuple[Segments, list[Problem]]:
     codes: list[str] = []
     literal: list[str] = []
     index, end = 0, len(text)
+    close = -1  # the first "}" after the last "{" looked at (end: none); see _placeholder
     while index < end:
         ch = text[index]
         if ch in "{}" and text.startswith(ch, index + 1):
             literal.append(ch)  # "{{" or "}}": a literal brace
             index += 2
         elif ch == "{":
-            slot, code, index = _placeholder(text, index)
+            close = _next_close(text, index, close)
+            slot, code, index = _placeholder(text, index, close)
             if slot is not None:
                 if literal:
                     segments.append("".join(literal))
@@ -92,10 +95,8 @@ def parse(text: str, path: str) -> tuple[Segments, list[Problem]]:
             index += 1
         else:
             # Copy the run of plain text up to the next brace in one step.
-            stop = min(
-                (p for p in (text.find("{", index), text.find("}", index)) if p >= 0),
-                default=end,
-            )
+            brace = _BRACE.search(text, index)
+            stop = end if brace is None else brace.start()
             literal.append(text[index:stop])
             index = stop
     if literal:
@@ -103,15 +104,29 @@ def parse(text: str, path: str) -> tuple[Segments, list[Problem]]:
     return tuple(segments), [Problem(path, _RULES[code], code) for code in codes]
 
 
+_BRACE: Final = re.compile(r"[{}]")
 _UNMATCHED_CODE: Final = "unmatched_brace"
 _UNSAFE_CODE: Final = "unsafe_placeholder"
 _RULES: Final = {_UNMATCHED_CODE: _UNMATCHED, _UNSAFE_CODE: _UNSAFE}
 
 
-def _placeholder(text: str, index: int) -> tuple[Slot | None, str, int]:
-    """Read the placeholder opened at ``index``: the slot or the refusal's code, and where to go on."""
-    close = text.find("}", index + 1)
-    if close < 0:
+def _next_close(text: str, index: int, close: int) -> int:
+    """The first ``}`` after ``index`` (``len(text)``: none), reusing ``close`` while ahead."""
+    if close > index:
+        return close
+    found = text.find("}", index + 1)
+    return len(text) if found < 0 else found
+
+
+def _placeholder(text: str, index: int, close: int) -> tuple[Slot | None, str, int]:
+    """Read the placeholder opened at ``index`` and closed at ``close`` (``len(text)``: never).
+
+    Returns the slot or the refusal's code, and where to go on. Every text
+    position is scanned a bounded number of times: ``close`` is found once
+    for all the openers before it, and the search for a nested opener stops
+    at ``close``, after which reading goes on.
+    """
+    if close >= len(text):
         return None, _UNMATCHED_CODE, index + 1
     opener = text.find("{", index + 1, close)
     name = text[index + 1 : close]
@@ -126,5 +141,10 @@ def escape(text: str) -> str:
 
     >>> escape("{not a placeholder}")
     '{{not a placeholder}}'
+
+    Raises:
+        InvalidType: ``text`` is not a str (``$.text``).
     """
+    if not isinstance(text, str):
+        raise InvalidType(f"must be a str, not {type_name(text)}", path="$.text")
     return text.replace("{", "{{").replace("}", "}}")

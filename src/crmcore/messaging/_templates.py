@@ -38,15 +38,35 @@ MAX_KEY_LENGTH: Final = 64
 MAX_TEMPLATES: Final = 10_000
 
 _KEY: Final = re.compile(r"[a-z0-9][a-z0-9_.\-]*\Z")
-_LANGUAGE: Final = re.compile(r"([A-Za-z]{2,3})(?:-([A-Za-z]{4}))?(?:-([A-Za-z]{2}|[0-9]{3}))?\Z")
+#: The shape of a BCP 47 tag in canonical case: the same pattern ``crmcore.customers``
+#: checks a customer's preferred language against (its ``check_language``), so a tag
+#: this module writes is always one a customer profile accepts.
+_LANGUAGE_TAG: Final = re.compile(r"[a-z]{2,3}(?:-[A-Za-z]{4})?(?:-(?:[A-Z]{2}|[0-9]{3}))?\Z")
+#: Longest text looked at as a language tag (the longest tag of the shape is 12 characters).
+_MAX_TAG_TEXT: Final = 16
 
 
 def _key(value: object) -> str:
-    return check_key(value, "$.key")
+    return check_template_key(value, "$.key")
 
 
-def check_key(value: object, path: str) -> str:
-    """Return ``value`` if it is a template key: lowercase letters, digits, ``_``, ``.``, ``-``."""
+def check_template_key(value: object, path: str = "$.key") -> str:
+    """Return ``value`` if it is a template key: lowercase letters, digits, ``_``, ``.``, ``-``.
+
+    It starts with a letter or digit and is at most :data:`MAX_KEY_LENGTH`
+    characters. Automation rules check the template keys they name with it.
+
+    >>> check_template_key("birthday.greeting")
+    'birthday.greeting'
+    >>> check_template_key("Birthday Greeting", "$.template_key")
+    Traceback (most recent call last):
+    ...
+    crmcore.errors.ValidationError: $.template_key: must be a template key such as 'welcome' or 'birthday.greeting' (lowercase letters, digits, '_', '.' or '-', starting with a letter or digit; at most 64 characters)
+
+    Raises:
+        InvalidType: ``value`` is not a str.
+        ValidationError: a malformed key (code ``template_key``).
+    """
     if not isinstance(value, str):
         raise InvalidType(f"must be a str, not {type_name(value)}", path=path)
     if len(value) > MAX_KEY_LENGTH or _KEY.match(value) is None:
@@ -60,30 +80,43 @@ def check_key(value: object, path: str) -> str:
     return value
 
 
+def _canonical_case(tag: str) -> str:
+    """``tag`` with its subtags in canonical case: language lower, script title, region upper."""
+    parts = tag.split("-")
+    return "-".join(
+        part.lower() if index == 0 else part.title() if len(part) == 4 else part.upper()
+        for index, part in enumerate(parts)
+    )
+
+
 def normalize_language(value: object, path: str = "$.language") -> str:
     """Check a BCP 47 language tag of the common shape and write it in its canonical case.
 
-    The language is lowercase, a script title case, a region uppercase.
+    The language is lowercase, a script title case, a region uppercase. The
+    tag is then checked as a customer's preferred language is (one pattern:
+    a language of 2 or 3 letters, an optional 4-letter script, an optional
+    2-letter or 3-digit region), so every tag this accepts, a customer
+    profile accepts as it is written here.
 
     >>> normalize_language("ID-id"), normalize_language("zh-hant-tw")
     ('id-ID', 'zh-Hant-TW')
+
+    Raises:
+        InvalidType: ``value`` is not a str.
+        ValidationError: another shape (code ``language``).
     """
     if not isinstance(value, str):
         raise InvalidType(f"must be a language tag str, not {type_name(value)}", path=path)
-    found = _LANGUAGE.match(value) if len(value) <= 16 else None
-    if found is None:
-        raise ValidationError(
-            "must be a BCP 47 language tag such as 'id', 'en-GB' or 'zh-Hant-TW'",
-            path=path,
-            code="language",
-        )
-    language, script, region = found.groups()
-    parts = [language.lower()]
-    if script:
-        parts.append(script.title())
-    if region:
-        parts.append(region.upper())
-    return "-".join(parts)
+    # ASCII only: str.lower() maps some non-ASCII letters (the Kelvin sign) to ASCII ones.
+    if len(value) <= _MAX_TAG_TEXT and value.isascii():
+        canonical = _canonical_case(value)
+        if _LANGUAGE_TAG.match(canonical) is not None:
+            return canonical
+    raise ValidationError(
+        "must be a BCP 47 language tag such as 'id', 'en-GB' or 'zh-Hant-TW'",
+        path=path,
+        code="language",
+    )
 
 
 def _language(value: object) -> str:
@@ -420,7 +453,7 @@ class TemplateCatalog:
 
     def find(self, key: str, language: str) -> MessageTemplate | None:
         """Like :meth:`get`, returning ``None`` where :meth:`get` raises UnknownTemplate."""
-        wanted_key = check_key(key, "$.key")
+        wanted_key = check_template_key(key, "$.key")
         tag = normalize_language(language, "$.language")
         index = self._lookup()
         candidates = [tag]
@@ -456,7 +489,7 @@ class TemplateCatalog:
 
     def languages(self, key: str) -> tuple[str, ...]:
         """The languages ``key`` is written in, sorted."""
-        wanted = check_key(key, "$.key")
+        wanted = check_template_key(key, "$.key")
         return tuple(sorted(t.language for t in self.templates if t.key == wanted))
 
     def __repr__(self) -> str:

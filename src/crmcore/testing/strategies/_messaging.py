@@ -18,6 +18,7 @@ from crmcore.messaging import (
     MessageTemplate,
     RenderedMessage,
     TemplateCatalog,
+    check_template_key,
     escape,
     normalize_language,
 )
@@ -155,9 +156,7 @@ def _keys_arg(keys: Iterable[str] | None) -> st.SearchStrategy[str]:
             st.text(string.ascii_lowercase + string.digits + "_.-", max_size=20),
         )
         return st.sampled_from(_KEYS) | generated
-    from crmcore.messaging._templates import check_key  # noqa: PLC0415 - a private check
-
-    checked = tuple_of(keys, "$.keys", check_key)
+    checked = tuple_of(keys, "$.keys", check_template_key)
     return st.sampled_from(_non_empty(checked, "$.keys"))
 
 
