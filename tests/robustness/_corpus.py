@@ -17,7 +17,9 @@ import crmcore
 from crmcore import (
     Money,
     StaffId,
+    activities,
     analytics,
+    automation,
     clv,
     commerce,
     customers,
@@ -27,6 +29,8 @@ from crmcore import (
     lifecycle,
     loyalty,
     merge,
+    messaging,
+    notes,
     repository,
     sales,
     segmentation,
@@ -462,6 +466,10 @@ FUZZED_MODULES = (
     analytics,
     events,
     merge,
+    activities,
+    notes,
+    messaging,
+    automation,
 )
 
 
@@ -793,6 +801,10 @@ CORPUS_ROOTS += (
     TEAMS_TERRITORIES.resolve(TEAMS_FACTS),
 )
 
+# The activity, note, messaging and automation packages keep their corpus in a module of its own.
+from ._corpus_activities import CORPUS as ACTIVITY_CORPUS  # noqa: E402 - needs the times above.
+
+CORPUS_ROOTS += ACTIVITY_CORPUS
 
 SAMPLES: dict[type, object] = _samples()
 
