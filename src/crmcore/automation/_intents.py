@@ -28,8 +28,6 @@ from crmcore._kernel._checks import (
     check_name,
     clean_text,
     enum_converter,
-    normalize_tag,
-    positive_int,
     require_aware,
     type_name,
 )
@@ -37,10 +35,23 @@ from crmcore._kernel._ids import CustomerId, LoyaltyAccountId, StaffId
 from crmcore._kernel._refs import RecordRef
 from crmcore.activities import MAX_SUBJECT, ActivityKind, ActivityPriority
 from crmcore.automation._conditions import check_record
-from crmcore.automation._rules import MAX_ACTIONS, MAX_BONUS_POINTS
+from crmcore.automation._rules import (
+    MAX_ACTIONS,
+    _activity_kind,
+    _channel,
+    _definition,
+    _optional_template,
+    _points,
+    _priority,
+    _purpose,
+    _reason,
+    _tag,
+    _template,
+    _trigger_name,
+)
 from crmcore.customers import Channel, Purpose
 from crmcore.errors import InvalidType, ValidationError
-from crmcore.messaging import RenderedMessage, check_template_key, normalize_language
+from crmcore.messaging import RenderedMessage, normalize_language
 
 #: Most keys a ledger keeps; the oldest are dropped beyond it (see :class:`AutomationLedger`).
 MAX_LEDGER_KEYS: Final = 1_000_000
@@ -138,36 +149,12 @@ def _optional_rule_key(value: object) -> str | None:
     return None if value is None else check_name(value, "$.rule_key")
 
 
-def _kind(value: object) -> ActivityKind:
-    return enum_converter(ActivityKind, "$.kind")(value)
-
-
-def _priority(value: object) -> ActivityPriority:
-    return enum_converter(ActivityPriority, "$.priority")(value)
-
-
-def _channel(value: object) -> Channel:
-    return enum_converter(Channel, "$.channel")(value)
-
-
-def _purpose(value: object) -> Purpose:
-    return enum_converter(Purpose, "$.purpose")(value)
-
-
-def _reason(value: object) -> SkipReason:
+def _skip_reason(value: object) -> SkipReason:
     return enum_converter(SkipReason, "$.reason")(value)
 
 
 def _language(value: object) -> str:
     return normalize_language(value, "$.language")
-
-
-def _template_key(value: object) -> str:
-    return check_template_key(value, "$.template_key")
-
-
-def _optional_template_key(value: object) -> str | None:
-    return None if value is None else check_template_key(value, "$.subject_template")
 
 
 def _subject(value: object) -> str | None:
@@ -181,26 +168,6 @@ def _message(_: object, __: attrs.Attribute[Any], value: object) -> None:
         raise InvalidType(
             f"must be a RenderedMessage or None, not {type_name(value)}", path="$.message"
         )
-
-
-def _tag(value: object) -> str:
-    return normalize_tag(value, "$.tag")
-
-
-def _definition(value: object) -> str:
-    return check_name(value, "$.definition")
-
-
-def _trigger(value: object) -> str:
-    return check_name(value, "$.trigger")
-
-
-def _bonus_reason(value: object) -> str:
-    return check_name(value, "$.reason")
-
-
-def _points(value: object) -> int:
-    return positive_int(value, "$.points", maximum=MAX_BONUS_POINTS)
 
 
 def _not_before(value: object) -> datetime | None:
@@ -248,8 +215,8 @@ class ActivityIntent(Intent):
     .. versionadded:: 0.1
     """
 
-    kind: ActivityKind = attrs.field(converter=_kind)
-    subject_template: str | None = attrs.field(converter=_optional_template_key)
+    kind: ActivityKind = attrs.field(converter=_activity_kind)
+    subject_template: str | None = attrs.field(converter=_optional_template)
     subject: str | None = attrs.field(default=None, repr=False, converter=_subject)
     due_at: datetime = attrs.field(converter=_due_at)
     priority: ActivityPriority = attrs.field(converter=_priority)
@@ -272,7 +239,7 @@ class MessageIntent(Intent):
     .. versionadded:: 0.1
     """
 
-    template_key: str = attrs.field(converter=_template_key)
+    template_key: str = attrs.field(converter=_template)
     channel: Channel = attrs.field(converter=_channel)
     purpose: Purpose = attrs.field(converter=_purpose)
     language: str = attrs.field(converter=_language)
@@ -307,7 +274,7 @@ class LifecycleTriggerIntent(Intent):
     """
 
     definition: str = attrs.field(converter=_definition)
-    trigger: str = attrs.field(converter=_trigger)
+    trigger: str = attrs.field(converter=_trigger_name)
 
 
 @attrs.frozen(slots=True, kw_only=True)
@@ -324,7 +291,7 @@ class NotifyOwnerIntent(Intent):
     """
 
     owner_id: StaffId = attrs.field(validator=typed_id(StaffId, "$.owner_id"))
-    template_key: str = attrs.field(converter=_template_key)
+    template_key: str = attrs.field(converter=_template)
     language: str = attrs.field(converter=_language)
     message: RenderedMessage | None = attrs.field(default=None, repr=False, validator=_message)
 
@@ -338,7 +305,7 @@ class LoyaltyBonusIntent(Intent):
 
     account_id: LoyaltyAccountId = attrs.field(validator=typed_id(LoyaltyAccountId, "$.account_id"))
     points: int = attrs.field(converter=_points)
-    reason: str = attrs.field(converter=_bonus_reason)
+    reason: str = attrs.field(converter=_reason)
 
 
 #: Any intent the engine returns.
@@ -373,7 +340,7 @@ class Skipped:
     rule_key: str | None = attrs.field(converter=_optional_rule_key)
     action_index: int | None = attrs.field(validator=_index("$.action_index?"))
     customer_id: CustomerId | None = attrs.field(validator=_customer)
-    reason: SkipReason = attrs.field(converter=_reason)
+    reason: SkipReason = attrs.field(converter=_skip_reason)
     not_before: datetime | None = attrs.field(default=None, converter=_not_before)
     key: str = attrs.field(default="", converter=_skip_key)
     cause: str = attrs.field(default="", converter=_skip_cause)
