@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime, timedelta
 from dateutil.relativedelta import relativedelta
 
 from crmcore import ContactPoint, Customer, CustomerId, Money, PersonName
+from crmcore.activities import Activity, ActivityId, RecordRef
 from crmcore.commerce import (
     Order,
     OrderId,
@@ -19,6 +20,7 @@ from crmcore.commerce import (
 from crmcore.feedback import FeedbackId, NpsResponse, Review, ReviewId
 from crmcore.interactions import Interaction, InteractionId
 from crmcore.loyalty import LoyaltyAccount, LoyaltyAccountId, LoyaltyProgram, ProgramId, Tier
+from crmcore.notes import Note, NoteId
 from crmcore.parties import Relationship, RelationshipId
 from crmcore.repository import InMemoryUnitOfWork
 from crmcore.sales import STANDARD_PIPELINE, Lead, LeadId, Opportunity, OpportunityId
@@ -106,6 +108,21 @@ def records_of(customer_id: CustomerId, suffix: str = "") -> dict[str, object]:
             kind="household_member",
             party_id=customer_id,
             related_id=OTHER,
+            at=T0,
+        ),
+        "activities": Activity.plan(
+            ActivityId(f"a{suffix}"),
+            kind="call",
+            subject="Call about the renewal",
+            due_at=LATER + timedelta(days=1),
+            at=T0,
+            link=RecordRef.to(customer_id),
+            contacts=[customer_id, OTHER],
+        ),
+        "notes": Note.write(
+            NoteId(f"n{suffix}"),
+            link=RecordRef.account(customer_id),
+            body="Prefers calls after 10:00.",
             at=T0,
         ),
     }

@@ -34,6 +34,7 @@ from crmcore.activities._completion import (
 from crmcore.activities._events import (
     ActivityCancelled,
     ActivityCompleted,
+    ActivityCustomerRepointed,
     ActivityEvent,
     ActivityKind,
     ActivityLinked,
@@ -75,6 +76,7 @@ __all__ = [
     "ActivityCancelled",
     "ActivityCompleted",
     "ActivityCompletion",
+    "ActivityCustomerRepointed",
     "ActivityEvent",
     "ActivityId",
     "ActivityKind",

@@ -34,6 +34,7 @@ from crmcore._kernel._checks import (
     limit,
     reason_text,
     require_aware,
+    require_type,
     tuple_of,
     type_name,
 )
@@ -46,6 +47,7 @@ from crmcore._kernel._zones import zone_of
 from crmcore.activities._events import (
     ActivityCancelled,
     ActivityCompleted,
+    ActivityCustomerRepointed,
     ActivityKind,
     ActivityLinked,
     ActivityOccurrenceSkipped,
@@ -57,7 +59,7 @@ from crmcore.activities._events import (
     ActivityRescheduled,
     ActivityStatus,
 )
-from crmcore.activities._recurrence import Recurrence, zone_name
+from crmcore.activities._recurrence import MAX_EXDATES, Recurrence, utc_instant, zone_name
 from crmcore.errors import InvalidType, ValidationError
 
 #: Longest subject, in characters.
@@ -198,7 +200,7 @@ def _cancel_reason(value: object) -> str | None:
 
 def _due_at(value: object) -> datetime:
     # Kept in UTC: a local time in a repeated hour never equals a time of another zone.
-    return require_aware(value, "$.due_at").astimezone(UTC)
+    return utc_instant(value, "$.due_at")
 
 
 def _completed_at(value: object) -> datetime | None:
@@ -311,9 +313,9 @@ class Activity(Aggregate[ActivityId], kind="activity"):
 
     Plan one with :meth:`plan` (:class:`ActivityPlanned`); :meth:`reschedule`,
     :meth:`reassign`, :meth:`change_participants`, :meth:`link_to`,
-    :meth:`set_reminders`, :meth:`complete`, :meth:`cancel` and
-    :meth:`skip_occurrence` change it, each recording one event of ids, codes
-    and times. The subject, the outcome and a cancellation reason are free
+    :meth:`set_reminders`, :meth:`complete`, :meth:`cancel`,
+    :meth:`skip_occurrence` and :meth:`repoint_customer` change it, each
+    recording one event of ids, codes and times. The subject, the outcome and a cancellation reason are free
     text that may name people: the repr, the events and the errors leave
     them out.
 
@@ -502,7 +504,7 @@ class Activity(Aggregate[ActivityId], kind="activity"):
         series: Recurrence | None
         if isinstance(recurrence, str):
             series = _series(recurrence, _due_at(due_at), zone, exdates)
-        elif exdates != ():
+        elif tuple_of(exdates, "$.exdates", require_aware, max_items=MAX_EXDATES):
             raise ValidationError(
                 "must only be given with a rule text (a Recurrence carries its own)",
                 path="$.exdates",
@@ -604,6 +606,10 @@ class Activity(Aggregate[ActivityId], kind="activity"):
             return ()
         latest = self.reminders[0].offset  # the earliest reminder: sorted largest first
         zone = zone_of(self.time_zone)
+        try:
+            reach = high + latest  # the due times whose reminders may fall before ``high``
+        except OverflowError:  # past the end of the calendar: every due time
+            reach = datetime.max.replace(tzinfo=UTC)
         # Offsets are elapsed time: subtracted from the instant, not from the wall clock.
         found = [
             ReminderDue(
@@ -611,7 +617,7 @@ class Activity(Aggregate[ActivityId], kind="activity"):
                 occurrence,
                 reminder,
             )
-            for occurrence in self.occurrences_between(low, high + latest)
+            for occurrence in self.occurrences_between(low, reach)
             for reminder in self.reminders
             if low <= occurrence.astimezone(UTC) - reminder.offset < high
         ]
@@ -845,7 +851,7 @@ class Activity(Aggregate[ActivityId], kind="activity"):
                 not a planned occurrence (``$.occurrence``,
                 ``not_an_occurrence``), the last one (``last_occurrence``).
         """
-        moment = require_aware(occurrence, "$.occurrence")
+        moment = utc_instant(occurrence, "$.occurrence")
         command = self._begin(at, meta)
         self._refuse_unless_planned()
         series = self.recurrence
@@ -855,7 +861,6 @@ class Activity(Aggregate[ActivityId], kind="activity"):
                 path="$.recurrence",
                 code="not_recurring",
             )
-        moment = moment.astimezone(UTC)
         if moment < self.due_at or moment not in series:
             raise ValidationError(
                 "must be a planned occurrence of the series",
@@ -879,6 +884,57 @@ class Activity(Aggregate[ActivityId], kind="activity"):
             due = following.astimezone(UTC)
         draft = ActivityOccurrenceSkipped.draft(occurrence=moment, next_due_at=due)
         return self._record(command, draft, recurrence=skipped, due_at=due)
+
+    def repoint_customer(
+        self,
+        previous: CustomerId,
+        customer_id: CustomerId,
+        *,
+        at: datetime,
+        **meta: Unpack[EventMeta],
+    ) -> Activity:
+        """Name ``customer_id`` where the activity names ``previous``; records :class:`ActivityCustomerRepointed`.
+
+        For a merge of duplicate customers (:mod:`crmcore.merge`): a link to
+        the customer or account ``previous`` names ``customer_id`` instead,
+        keeping its kind, and ``customer_id`` takes ``previous``'s place among
+        the contacts (once: where it takes part already, it keeps the first
+        of the two places). The event's ``fields`` names what changed
+        (``"link"``, ``"contacts"``). Allowed in any status: a done or
+        cancelled activity stays on the merged customer's history.
+
+        Raises:
+            InvalidType: ``previous`` or ``customer_id`` is not a CustomerId.
+            ValidationError: ``at`` is refused (``$.at``); ``customer_id`` is
+                ``previous`` (``$.customer_id``, ``same_customer``); neither the
+                link nor a contact names ``previous`` (``$.previous``,
+                ``not_named``). Nothing is applied.
+        """
+        require_type(previous, CustomerId, "$.previous", "a CustomerId")
+        require_type(customer_id, CustomerId, "$.customer_id", "a CustomerId")
+        command = self._begin(at, meta)
+        if previous == customer_id:
+            raise ValidationError(
+                "must be another customer than previous", path="$.customer_id", code="same_customer"
+            )
+        changes: dict[str, Any] = {}
+        link = self.link
+        if link is not None and link.customer_id == previous:
+            changes["link"] = RecordRef(link.kind, customer_id.value)
+        if previous in self.contacts:
+            # dict.fromkeys keeps the first place of a contact named twice.
+            swapped = (customer_id if contact == previous else contact for contact in self.contacts)
+            changes["contacts"] = tuple(dict.fromkeys(swapped))
+        if not changes:
+            raise ValidationError(
+                "must be a customer this activity names (its link or a contact)",
+                path="$.previous",
+                code="not_named",
+            )
+        draft = ActivityCustomerRepointed.draft(
+            customer_id=customer_id, previous=previous, fields=tuple(changes)
+        )
+        return self._record(command, draft, **changes)
 
     def __repr__(self) -> str:
         link = None if self.link is None else str(self.link)

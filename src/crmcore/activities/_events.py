@@ -14,6 +14,7 @@ import attrs
 from crmcore._kernel._events import DomainEvent, event_rule
 from crmcore._kernel._ids import ActivityId, CustomerId, StaffId, TeamId
 from crmcore._kernel._refs import RecordRef
+from crmcore._kernel._repoint import CustomerRepointedEvent
 
 
 class ActivityKind(StrEnum):
@@ -188,3 +189,19 @@ class ActivityOccurrenceSkipped(ActivityEvent):
 
     occurrence: datetime
     next_due_at: datetime
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class ActivityCustomerRepointed(CustomerRepointedEvent, ActivityEvent):
+    """The activity names ``customer_id``, the customer ``previous`` was merged into.
+
+    ``fields`` names what changed: ``"link"`` (a link to the customer or
+    account ``previous``, which keeps its kind) and ``"contacts"`` (the
+    survivor takes the absorbed customer's place, once).
+
+    .. versionadded:: 0.1
+    """
+
+    customer_id: CustomerId
+    previous: CustomerId
+    fields: tuple[str, ...]

@@ -4,8 +4,8 @@
 (the *survivor*) with :func:`crmcore.customers.merge_customers` and re-points
 every record naming the absorbed customer (orders and their payments,
 subscriptions, interactions, cases, reviews, survey responses, loyalty
-accounts, leads, opportunities, relationships, and the involved contacts of
-opportunities and cases) to the survivor, saving everything in the caller's
+accounts, leads, opportunities, relationships, activities, notes, and the
+involved contacts of opportunities and cases) to the survivor, saving everything in the caller's
 unit of work, or nothing. :func:`preview_customer_merge`
 says what would change; :func:`apply_merge` applies a preview if nothing it saw
 has changed since. :func:`resolve_customer` follows an absorbed id to the

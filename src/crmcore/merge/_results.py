@@ -27,6 +27,8 @@ REPOSITORIES: Final = (
     "leads",
     "opportunities",
     "relationships",
+    "activities",
+    "notes",
 )
 
 

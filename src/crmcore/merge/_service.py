@@ -41,6 +41,8 @@ _KINDS: Final = {
     "leads": "lead",
     "opportunities": "opportunity",
     "relationships": "relationship",
+    "activities": "activity",
+    "notes": "note",
 }
 
 _rules: Final = instance_of(SurvivorshipRules, "a SurvivorshipRules")
@@ -374,8 +376,9 @@ def merge_customers_in(
     re-points every record that names the absorbed customer to the survivor,
     each with its ``repoint_customer`` command: orders (and their payments),
     subscriptions, interactions, cases, reviews, survey responses, loyalty
-    accounts, leads (converted into it or referred by it), opportunities and
-    relationships. A relationship between the two customers is removed (a
+    accounts, leads (converted into it or referred by it), opportunities,
+    relationships, activities (linked to it, or with it as a contact) and
+    notes (on it as a customer or an account). A relationship between the two customers is removed (a
     party is not related to itself). An opportunity or case naming the
     absorbed customer among its involved contacts gets them changed with its
     ``change_contacts`` command: the survivor takes the absorbed's place, in

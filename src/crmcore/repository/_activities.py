@@ -2,7 +2,9 @@
 
 Activities and notes link to one record of any kind through a
 :class:`~crmcore.activities.RecordRef`; the ``record`` index holds its text
-(``"lead:l-1"``). Links are not references checked at commit: a note may name
+(``"lead:l-1"``), and the ``customer`` index the id of a linked customer or
+account (with an activity's contacts), so a merge of customers finds them
+without a scan. Links are not references checked at commit: a note may name
 a record another store keeps (an order in the billing system).
 """
 
@@ -32,6 +34,16 @@ def record_argument(value: object, path: str = "$.record") -> str:
 
 def _linked(aggregate: Activity | Note) -> tuple[str, ...]:
     return () if aggregate.link is None else (str(aggregate.link),)
+
+
+def _linked_customer(aggregate: Activity | Note) -> tuple[str, ...]:
+    return () if aggregate.link is None else optional_id(aggregate.link.customer_id)
+
+
+def _activity_customers(activity: Activity) -> tuple[str, ...]:
+    """The ``customer`` index: the linked customer or account, and every contact (each once)."""
+    found = (*_linked_customer(activity), *(contact.value for contact in activity.contacts))
+    return tuple(dict.fromkeys(found))
 
 
 def _activity_owner(activity: Activity) -> tuple[str, ...]:
@@ -100,6 +112,11 @@ class StoreActivityRepository(StoreRepository[Activity], ActivityRepository):
             path="$.participant",
         )
 
+    def for_customer(self, customer_id: CustomerId) -> list[Activity]:
+        """The activities naming one customer, by link or as a contact (see the port)."""
+        self._unit.view()
+        return self.find_by_index("customer", id_argument(customer_id, CustomerId, "$.customer_id"))
+
     def with_status(self, status: ActivityStatus | str) -> list[Activity]:
         """The activities with this status (see :class:`ActivityRepository`)."""
         self._unit.view()
@@ -135,6 +152,11 @@ class StoreNoteRepository(StoreRepository[Note], NoteRepository):
         self._unit.view()
         return self.find_by_index("author", id_argument(staff_id, StaffId, "$.staff_id"))
 
+    def for_customer(self, customer_id: CustomerId) -> list[Note]:
+        """The notes on one customer or account (see :class:`NoteRepository`)."""
+        self._unit.view()
+        return self.find_by_index("customer", id_argument(customer_id, CustomerId, "$.customer_id"))
+
 
 #: The registration of the :class:`~crmcore.activities.Activity` aggregate. Its owner,
 #: link and participants are not references checked at commit (like an opportunity's owner).
@@ -148,6 +170,7 @@ ACTIVITIES: Final[AggregateSpec[Activity]] = AggregateSpec(
         "owner": _activity_owner,
         "record": _linked,
         "participant": _activity_participants,
+        "customer": _activity_customers,
     },
     repository_type=StoreActivityRepository,
 )
@@ -158,6 +181,11 @@ NOTES: Final[AggregateSpec[Note]] = AggregateSpec(
     kind="note",
     aggregate_type=Note,
     id_type=NoteId,
-    indexes={"record": _linked, "author": _note_author, "pinned": _note_pinned},
+    indexes={
+        "record": _linked,
+        "author": _note_author,
+        "pinned": _note_pinned,
+        "customer": _linked_customer,
+    },
     repository_type=StoreNoteRepository,
 )

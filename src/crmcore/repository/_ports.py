@@ -571,6 +571,14 @@ class ActivityRepository(Repository[Activity]):
         """The activities a staff member or a contact (a customer id) takes part in."""
 
     @abstractmethod
+    def for_customer(self, customer_id: CustomerId) -> list[Activity]:
+        """The activities naming one customer: linked to it (as a customer or an account) or with it as a contact.
+
+        Raises:
+            InvalidType: ``customer_id`` is not a :class:`~crmcore.CustomerId`.
+        """
+
+    @abstractmethod
     def with_status(self, status: ActivityStatus | str) -> list[Activity]:
         """The activities with this status (``planned``, ``done``, ``cancelled``).
 
@@ -599,6 +607,14 @@ class NoteRepository(Repository[Note]):
     @abstractmethod
     def by_author(self, staff_id: StaffId) -> list[Note]:
         """The notes one member of staff wrote."""
+
+    @abstractmethod
+    def for_customer(self, customer_id: CustomerId) -> list[Note]:
+        """The notes on one customer, linked to it as a customer or as an account.
+
+        Raises:
+            InvalidType: ``customer_id`` is not a :class:`~crmcore.CustomerId`.
+        """
 
 
 class UnitOfWork(ABC):

@@ -124,3 +124,40 @@ class ActivitiesContract(ABC):
         with uow:
             found = uow.notes.pinned_on(RecordRef.to(LeadId("x")))
             _equal(["note-1"], _ids(found), "pinned after the commit")
+
+    def test_for_customer_finds_links_accounts_and_contacts(self) -> None:
+        """for_customer finds a link to the customer or its account and, for activities, a contact.
+
+        A lead with the customer's id text is another record; a merge's re-pointing moves
+        what the lookup finds before the unit commits.
+        """
+        customer, other = CustomerId("c-x"), CustomerId("c-y")
+        uow = self._with_activities(
+            _call(1, _DAY, link=RecordRef.to(customer)),
+            _call(2, _DAY, link=RecordRef.account(customer)),
+            _call(3, _DAY, contacts=[other, customer]),
+            _call(4, _DAY, link=RecordRef.to(LeadId("c-x")), contacts=[other]),
+            _call(5, _DAY, link=RecordRef.to(customer), contacts=[customer]),
+            Note.write(NoteId("note-1"), link=RecordRef.account(customer), body="a", at=T0),
+            Note.write(NoteId("note-2"), link=RecordRef.to(LeadId("c-x")), body="b", at=T0),
+            Note.write(NoteId("note-3"), link=RecordRef.to(customer), body="c", at=T0),
+        )
+        with uow:
+            found = _ids(uow.activities.for_customer(customer))
+            _equal(["act-c1", "act-c2", "act-c3", "act-c5"], found, "activities of c-x")
+            _equal(["act-c3", "act-c4"], _ids(uow.activities.for_customer(other)), "of c-y")
+            _equal(["note-1", "note-3"], _ids(uow.notes.for_customer(customer)), "notes of c-x")
+            _equal([], _ids(uow.notes.for_customer(other)), "no note on c-y")
+            with _raises(InvalidType):
+                uow.notes.for_customer("c-x")  # type: ignore[arg-type]
+            with _raises(InvalidType):
+                uow.activities.for_customer(StaffId("c-x"))  # type: ignore[arg-type]
+            moved = uow.activities.get(ActivityId("act-c3")).repoint_customer(
+                customer, other, at=T0
+            )
+            uow.activities.save(moved)
+            uow.notes.save(uow.notes.get(NoteId("note-3")).repoint_customer(customer, other, at=T0))
+            found = _ids(uow.activities.for_customer(customer))
+            _equal(["act-c1", "act-c2", "act-c5"], found, "c-x after the move")
+            _equal(["act-c3", "act-c4"], _ids(uow.activities.for_customer(other)), "c-y after")
+            _equal(["note-3"], _ids(uow.notes.for_customer(other)), "the note moved")

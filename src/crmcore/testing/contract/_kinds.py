@@ -259,30 +259,41 @@ def _participants(activity: Any) -> list[tuple[object, ...]]:
     return [(member,) for member in (*activity.staff, *activity.contacts)]
 
 
+def _activity_customers(activity: Any) -> list[tuple[object, ...]]:
+    """The customers an activity names: its linked customer or account, and its contacts."""
+    linked = None if activity.link is None else activity.link.customer_id
+    return _one(linked) + [(contact,) for contact in activity.contacts]
+
+
 def _when_pinned(note: Any) -> list[tuple[object, ...]]:
     return [(note.link,)] if note.pinned else []
 
 
 def _activity_kind() -> _Kind:
-    """Activities link to a record of any kind: no customer reference, no ``for_customer``."""
+    """Activities link to a record of any kind: not a customer reference checked at commit.
+
+    ``for_customer`` finds an activity by the customer or account it is linked
+    to and by each of its contacts.
+    """
     lookups = (
+        _Lookup("for_customer", _activity_customers),
         _Lookup("owned_by", _finder("owner_id?")),
         _Lookup("linked_to", _finder("link?")),
         _Lookup("with_participant", _participants),
         _Lookup("with_status", _finder("status")),
     )
-    return _kind(
-        "activities", lookups, names_customer=False, for_customer=False, needs=lambda _: []
-    )
+    return _kind("activities", lookups, names_customer=False, needs=lambda _: [])
 
 
 def _note_kind() -> _Kind:
+    """Notes link to a record of any kind; ``for_customer`` finds those on a customer or account."""
     lookups = (
+        _Lookup("for_customer", _finder("link.customer_id?")),
         _Lookup("linked_to", _finder("link")),
         _Lookup("pinned_on", _when_pinned),
         _Lookup("by_author", _finder("author_id?")),
     )
-    return _kind("notes", lookups, names_customer=False, for_customer=False, needs=lambda _: [])
+    return _kind("notes", lookups, names_customer=False, needs=lambda _: [])
 
 
 _SPECIAL: Final[dict[str, Callable[[], _Kind]]] = {
