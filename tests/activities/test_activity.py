@@ -1,6 +1,6 @@
 """Tests for `crmcore.activities._activity`: the Activity aggregate, its commands and queries."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -357,6 +357,10 @@ def test_exception_dates_go_with_a_rule_text():
     assert activity.upcoming() == (DUE, DUE + 2 * DAY)
     series = Recurrence("FREQ=DAILY;COUNT=3", DUE)
     assert _error(_plan, recurrence=series, exdates=[DUE + DAY]) == ("$.exdates", "exdates")
+    # No exception dates at all, as a list or a tuple, go with anything.
+    for none in ([], ()):
+        assert _plan(recurrence=series, exdates=none).recurrence == series
+        assert _plan(exdates=none).recurrence is None
 
 
 def test_a_series_may_start_part_way_through_a_recurrence():
@@ -527,3 +531,17 @@ def test_recurrence_errors_of_commands_are_reported_under_the_recurrence():
     )
     activity = _plan(kind="meeting", recurrence=crowded)
     assert _error(activity.skip_occurrence, DUE, at=AT) == ("$.recurrence.exdates", "too_many")
+
+
+def test_times_at_the_ends_of_the_calendar():
+    """Due times outside the years 2 to 9998 are refused (range); windows past the ends answer."""
+    west = timezone(-5 * HOUR)
+    assert _error(_plan, due_at=datetime(1, 1, 1, 12, 0, tzinfo=west)) == ("$.due_at", "range")
+    assert _error(_plan, due_at=datetime(9999, 12, 31, 23, 0, tzinfo=west)) == ("$.due_at", "range")
+    end_of_time = datetime.max.replace(tzinfo=west)
+    dawn = datetime.min.replace(tzinfo=timezone(5 * HOUR))
+    activity = _series("FREQ=DAILY;COUNT=3", reminders=[DAY], time_zone="-12:00")
+    expected = tuple(ReminderDue(o - DAY, o, Reminder(1440)) for o in activity.upcoming())
+    assert activity.reminders_between(dawn, end_of_time) == expected
+    assert activity.occurrences_between(dawn, end_of_time) == activity.upcoming()
+    assert _error(activity.skip_occurrence, end_of_time, at=AT) == ("$.occurrence", "range")

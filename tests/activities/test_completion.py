@@ -23,7 +23,7 @@ from crmcore.activities import (
     complete_activity_in,
 )
 from crmcore.customers import Channel
-from crmcore.errors import NotFound, TransitionNotAllowed
+from crmcore.errors import DuplicateId, NotFound, TransitionNotAllowed
 from crmcore.interactions import Direction, Interaction, InteractionKind
 
 AT = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
@@ -46,6 +46,9 @@ class _Repo:
         assert aggregate.id not in self.items
         self.items[aggregate.id] = aggregate
         return aggregate.without_pending_events()
+
+    def __contains__(self, aggregate_id):
+        return aggregate_id in self.items
 
     def save(self, aggregate):
         assert aggregate.id in self.items
@@ -165,6 +168,26 @@ def test_nothing_is_stored_when_the_interaction_is_refused():
     assert unit.interactions.items == {}
 
 
+def test_an_interaction_id_already_stored_is_refused_before_anything_is_saved():
+    """DuplicateId for the interaction leaves the activity planned in the unit."""
+    unit = _unit_with()
+    first = unit.interactions.add(
+        Interaction.log(
+            InteractionId("i-1"),
+            customer_id=CustomerId("c-budi"),
+            kind="call",
+            channel="phone",
+            direction="inbound",
+            at=AT,
+        )
+    )
+    with pytest.raises(DuplicateId) as caught:
+        _complete(unit)
+    assert (caught.value.kind, caught.value.aggregate_id) == ("interaction", InteractionId("i-1"))
+    assert unit.activities.items[ActivityId("act-1")].status is ActivityStatus.PLANNED
+    assert unit.interactions.items[InteractionId("i-1")].without_pending_events() == first
+
+
 def test_refusals():
     """Unknown activity, closed activity, bad ids and channels are refused."""
     unit = _unit_with()
@@ -181,6 +204,20 @@ def test_refusals():
     _complete(unit)
     with pytest.raises(TransitionNotAllowed):
         _complete(unit, interaction_id=InteractionId("i-2"))
+
+
+def test_a_unit_without_the_repositories_and_a_bad_direction_are_refused():
+    """$.unit for an object without activities and interactions; $.direction even for a task."""
+    with pytest.raises(InvalidType) as caught:
+        complete_activity_in(
+            None, ActivityId("act-1"), at=DONE_AT, interaction_id=InteractionId("i")
+        )
+    assert caught.value.path == "$.unit"
+    unit = _unit_with(kind="task", duration=None)
+    with pytest.raises(ValidationError) as caught:
+        _complete(unit, direction="sideways")
+    assert caught.value.path == "$.direction"
+    assert unit.activities.items[ActivityId("act-1")].status is ActivityStatus.PLANNED
 
 
 def test_the_result_checks_its_fields():

@@ -145,11 +145,24 @@ def test_the_text_is_normalised():
         ("FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30;COUNT=3", "span"),
         ("FREQ=DAILY;BYSETPOS=2;COUNT=3", "span"),
         ("FREQ=WEEKLY;BYSETPOS=3;BYDAY=MO,TU;UNTIL=20300101T000000Z", "span"),
+        # INTERVAL=0 never moves on: with filters that never match, dateutil loops for ever.
+        ("FREQ=DAILY;INTERVAL=0;BYMONTH=2;BYMONTHDAY=30;COUNT=2", "rrule"),
+        ("FREQ=DAILY;INTERVAL=00;COUNT=2", "rrule"),
+        ("FREQ=YEARLY;INTERVAL=-1;COUNT=2", "rrule"),
+        ("FREQ=DAILY;INTERVAL=+1;COUNT=2", "rrule"),
+        # Values outside RFC 5545 that dateutil parses but fails on while stepping.
+        ("FREQ=MONTHLY;BYDAY=53MO;BYYEARDAY=-367;UNTIL=20300101T000000Z", "rrule"),
+        ("FREQ=DAILY;UNTIL=00010101T000000Z", "no_occurrences"),
     ],
 )
 def test_bad_rules_are_refused_with_a_code(rule, code):
     """Malformed, endless, too frequent, too long or never-matching rules: a specific code."""
     assert _code(rule) == code
+
+
+def test_an_until_before_the_calendar_in_the_zone_is_refused():
+    """UNTIL in year 1 read in New York lies before year 1: a ValidationError, no OverflowError."""
+    assert _code("FREQ=DAILY;UNTIL=00010101T000000Z", zone="America/New_York") == "rrule"
 
 
 def test_errors_name_the_rule_path_and_never_the_text():
@@ -215,10 +228,42 @@ def test_excluding_every_occurrence_is_refused():
 
 def test_repr_shows_the_rule_and_counts():
     """The repr shows the rule (codes, not personal data), the start and the counts."""
-    assert repr(Recurrence("FREQ=DAILY;COUNT=2", START)) == (
-        "Recurrence('FREQ=DAILY;COUNT=2', start='2026-03-02T08:00:00+00:00', "
-        "time_zone='UTC', exdates=0, occurrences=2)"
+    daily = Recurrence("FREQ=DAILY;COUNT=3", START, "Asia/Jakarta", exdates=[START])
+    assert repr(daily) == (
+        f"Recurrence({daily.rule!r}, start={START.isoformat()!r}, "
+        f"time_zone={daily.time_zone!r}, exdates=1, occurrences={len(daily.occurrences())})"
     )
+    assert len(daily.occurrences()) == 2
+
+
+@pytest.mark.parametrize(
+    ("start", "exdate"),
+    [
+        (datetime(2, 1, 1, tzinfo=timezone(timedelta(hours=1))), START),
+        (datetime(1, 1, 1, 12, 0, tzinfo=timezone(timedelta(hours=-12))), START),
+        (START, datetime(1, 1, 1, 1, 0, tzinfo=timezone(timedelta(hours=5)))),
+        (START, datetime(9999, 12, 31, 23, 0, tzinfo=timezone(timedelta(hours=-5)))),
+    ],
+)
+def test_times_at_the_ends_of_the_calendar_are_refused(start, exdate):
+    """A start or exception date outside the years 2 to 9998 is a ValidationError (range)."""
+    with pytest.raises(ValidationError) as caught:
+        Recurrence("FREQ=DAILY;COUNT=2", start, "-12:00", exdates=[exdate])
+    path = "$.start" if start != START else "$.exdates[0]"
+    found = caught.value.problems[0] if caught.value.problems else caught.value
+    assert (found.path, found.code) == (path, "range")
+
+
+def test_queries_past_the_ends_of_the_calendar_answer():
+    """Windows reaching past year 1 or 9999 in some zone are answered, not an OverflowError."""
+    daily = Recurrence("FREQ=DAILY;COUNT=3", START)
+    end_of_time = datetime(9999, 12, 31, 23, 0, tzinfo=timezone(timedelta(hours=-5)))
+    dawn = datetime(1, 1, 1, 1, 0, tzinfo=timezone(timedelta(hours=5)))
+    assert daily.between(dawn, end_of_time) == daily.occurrences()
+    assert daily.from_(dawn) == daily.occurrences()
+    assert daily.after(end_of_time) is None
+    assert daily.after(dawn) == daily.first
+    assert end_of_time not in daily
 
 
 @pytest.mark.parametrize(
@@ -259,3 +304,21 @@ def test_bad_zone_objects_are_refused():
         zone_name(timezone(timedelta(seconds=30)))
     with pytest.raises(InvalidType):
         zone_name(7)
+
+
+def test_queries_refuse_junk_arguments_with_their_paths():
+    """after, from_, between, starting_at and excluding name the argument they refuse."""
+    daily = Recurrence("FREQ=DAILY;COUNT=3", START)
+    naive = datetime(2026, 3, 3, 8, 0)  # noqa: DTZ001 - naive on purpose
+    calls = [
+        (lambda: daily.after(None), InvalidType, "$.moment"),
+        (lambda: daily.from_(naive), ValidationError, "$.moment"),
+        (lambda: daily.between(START, "tomorrow"), InvalidType, "$.end"),
+        (lambda: daily.between(naive, START), ValidationError, "$.start"),
+        (lambda: daily.starting_at(None), InvalidType, "$.start"),
+        (lambda: daily.excluding(naive), ValidationError, "$.moment"),
+    ]
+    for call, error, path in calls:
+        with pytest.raises(error) as caught:
+            call()
+        assert caught.value.path == path

@@ -1,15 +1,13 @@
 """Tests for `crmcore.testing.strategies._activities`: the strategies of the activities capability."""
 
-import inspect
 from datetime import UTC, datetime
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import find, given
 
 from crmcore import InvalidType, ValidationError
 from crmcore._kernel._ids import CustomerId, StaffId
-from crmcore.activities import ActivityKind, RecordKind
+from crmcore.activities import ActivityCustomerRepointed, ActivityKind, RecordKind
 from crmcore.testing.strategies import _activities as strategies
 
 PUBLIC = sorted(
@@ -35,15 +33,6 @@ def test_the_module_has_a_strategy_for_every_value_type():
         "rrule_texts",
     ]
     assert expected == PUBLIC
-
-
-@pytest.mark.parametrize("name", PUBLIC)
-def test_every_strategy_has_keyword_only_options_and_a_default(name):
-    """Each strategy can be called without arguments, and every option is keyword-only."""
-    factory = getattr(strategies, name)
-    kinds = {p.kind for p in inspect.signature(factory).parameters.values()}
-    assert kinds <= {inspect.Parameter.KEYWORD_ONLY}
-    assert isinstance(factory(), st.SearchStrategy)
 
 
 BAD_ARGUMENTS = [
@@ -109,3 +98,14 @@ def test_results_are_drawn_consistent(due, completion):
     assert due.occurrence - due.remind_at == due.reminder.offset
     assert completion.activity.pending_events == ()
     assert completion.interaction is None or completion.interaction.pending_events == ()
+
+
+def test_histories_include_a_merge_of_a_customer_they_name():
+    """Some drawn activities went through repoint_customer, to one of the customers given."""
+    customers = [CustomerId("c-1"), CustomerId("c-2")]
+    found = find(
+        strategies.activities(customer_ids=customers, max_steps=8),
+        lambda a: any(isinstance(e, ActivityCustomerRepointed) for e in a.pending_events),
+    )
+    moves = [e for e in found.pending_events if isinstance(e, ActivityCustomerRepointed)]
+    assert all({e.previous, e.customer_id} == set(customers) for e in moves)

@@ -50,6 +50,7 @@ ACTIVITY_HISTORY = (
     .set_reminders([Reminder.before(timedelta(minutes=30))], at=T0)
     .skip_occurrence(T0 + HOUR + 7 * DAY, at=T0)
     .complete(at=T0 + 2 * HOUR, outcome="agreed next steps", duration=timedelta(minutes=40))
+    .repoint_customer(CONTACT, CustomerId("c-act3"), at=T0 + 2 * HOUR)
     .cancel(at=T0 + 3 * HOUR, reason="client_left")
 )
 CALL = Activity.plan(

@@ -79,6 +79,12 @@ for _name, _args in {
     "complete": lambda a: {"at": LATER, "outcome": "done", "actual_at": LATER},
     "cancel": lambda a: {"at": LATER, "reason": "not_needed"},
     "skip_occurrence": lambda a: {"occurrence": a.due_at, "at": LATER},
+    "repoint_customer": lambda a: {
+        "previous": (a.link.customer_id if a.link is not None else None)
+        or (a.contacts[0] if a.contacts else CustomerId("c-1")),
+        "customer_id": CustomerId("c-77"),
+        "at": LATER,
+    },
 }.items():
     method(ACTIVITIES, _name, _args, label="Activity")
 function(

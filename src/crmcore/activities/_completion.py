@@ -29,7 +29,7 @@ from crmcore._kernel._refs import RecordKind
 from crmcore.activities._activity import TIMED_KINDS, Activity
 from crmcore.activities._events import ActivityKind
 from crmcore.customers import Channel
-from crmcore.errors import InvalidType
+from crmcore.errors import DuplicateId, InvalidType
 from crmcore.interactions import Direction, Interaction, InteractionKind
 
 #: The channel an interaction is logged on when none is given, per kind of activity.
@@ -49,6 +49,8 @@ class _ActivityStore(Protocol):
 
 class _InteractionStore(Protocol):
     def add(self, aggregate: Interaction, /) -> Interaction: ...  # pragma: no cover - protocol
+
+    def __contains__(self, aggregate_id: object, /) -> bool: ...  # pragma: no cover - protocol
 
 
 class ActivityUnit(Protocol):
@@ -103,6 +105,21 @@ def _customer_of(activity: Activity) -> CustomerId | None:
     return activity.contacts[0] if activity.contacts else None
 
 
+def _repositories(unit: object) -> tuple[_ActivityStore, _InteractionStore]:
+    """The unit's two repositories; a unit without them is refused at ``$.unit``."""
+    try:
+        found: tuple[_ActivityStore, _InteractionStore] = (
+            unit.activities,  # type: ignore[attr-defined]
+            unit.interactions,  # type: ignore[attr-defined]
+        )
+    except AttributeError:
+        raise InvalidType(
+            f"must be a unit of work with activities and interactions, not {type_name(unit)}",
+            path="$.unit",
+        ) from None
+    return found
+
+
 def complete_activity_in(
     unit: ActivityUnit,
     activity_id: ActivityId,
@@ -132,21 +149,26 @@ def complete_activity_in(
     a ``causation_id``, the interaction's is the id of the
     :class:`~crmcore.activities.ActivityCompleted` event.
 
-    Both are checked before anything is stored; the caller commits the unit.
+    Both are checked before anything is stored (an ``interaction_id`` the
+    unit holds already included); the caller commits the unit.
 
     Raises:
         NotFound: no activity has this id.
+        DuplicateId: an interaction would be logged under an id already stored.
         TransitionNotAllowed: the activity is done or cancelled.
-        InvalidType: an argument of the wrong type.
-        ValidationError: an argument breaks a rule (``$.actual_at``,
+        InvalidType: an argument of the wrong type (``$.unit`` without the two
+            repositories, ``$.interaction_id``, ...).
+        ValidationError: an argument breaks a rule (``$.actual_at``, ``$.direction``,
             ``$.duration``, ``$.channel`` for a channel the kind never uses, ...).
     """
+    activities, interactions = _repositories(unit)
     if type(interaction_id) is not InteractionId:
         raise InvalidType(
             f"must be an InteractionId, not {type_name(interaction_id)}", path="$.interaction_id"
         )
     chosen = None if channel is None else enum_converter(Channel, "$.channel")(channel)
-    activity = unit.activities.get(activity_id)
+    way = enum_converter(Direction, "$.direction")(direction)
+    activity = activities.get(activity_id)
     completed = activity.complete(
         at=at, outcome=outcome, actual_at=actual_at, duration=duration, **meta
     )
@@ -162,7 +184,7 @@ def complete_activity_in(
             customer_id=customer_id,
             kind=_INTERACTION_KINDS[activity.kind],
             channel=DEFAULT_CHANNELS[activity.kind] if chosen is None else chosen,
-            direction=direction,
+            direction=way,
             at=completed.completed_at or completed.updated_at,
             subject=activity.subject,
             notes=completed.outcome,
@@ -174,6 +196,9 @@ def complete_activity_in(
             duration=activity.duration if duration is None else duration,
             **interaction_meta,
         )
-    stored = unit.activities.save(completed)
-    logged = None if interaction is None else unit.interactions.add(interaction)
+        # Refused before the activity is saved: a refusal leaves the unit as it was.
+        if interaction_id in interactions:
+            raise DuplicateId("interaction", interaction_id)
+    stored = activities.save(completed)
+    logged = None if interaction is None else interactions.add(interaction)
     return ActivityCompletion(stored, logged)

@@ -64,6 +64,13 @@ _LAST_PROBE_YEAR: Final = _MAX_YEAR - MAX_SERIES_YEARS - 2
 
 #: Years without a skipped leap year around the present: their calendar repeats every 28 years.
 _PLAIN_CENTURY: Final = (1901, 2099)
+#: The instants a start, an exception date or an activity's due time may be: a year's margin
+#: inside what ``datetime`` holds, so any time zone, and a reminder weeks before, can read them.
+_EARLIEST: Final = datetime(2, 1, 1, tzinfo=UTC)
+_LATEST: Final = datetime(_MAX_YEAR - 1, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)
+#: What dateutil raises on rule values RFC 5545 does not allow (``BYYEARDAY=-367``, ...), at
+#: parse time or while it steps through the calendar.
+_DATEUTIL_ERRORS: Final = (ValueError, TypeError, OverflowError, IndexError, KeyError)
 
 
 # -- time zones ----------------------------------------------------------------------------
@@ -97,6 +104,29 @@ def _rule_error(rule: str, code: str = "rrule") -> ValidationError:
     return ValidationError(rule, path=_RULE_PATH, code=code)
 
 
+def _unreadable() -> ValidationError:
+    return _rule_error("must be an RFC 5545 rule dateutil reads (with UNTIL in UTC, ending in Z)")
+
+
+def utc_instant(value: object, path: str) -> datetime:
+    """``value``, an aware datetime, as an instant in UTC within the years 2 to 9998.
+
+    Raises:
+        InvalidType: ``value`` is not a datetime.
+        ValidationError: naive (``naive_datetime``) or out of that range (``range``).
+    """
+    moment = require_aware(value, path)
+    try:
+        instant = moment.astimezone(UTC)
+    except OverflowError:  # an offset takes it out of datetime's range
+        instant = None
+    if instant is None or not _EARLIEST <= instant <= _LATEST:
+        raise ValidationError(
+            f"must lie within the years {_EARLIEST.year} to {_LATEST.year}", path=path, code="range"
+        )
+    return instant
+
+
 def _rule_text(value: object) -> str:
     """The rule in capitals without an ``RRULE:`` prefix; its parts checked."""
     if not isinstance(value, str):
@@ -115,7 +145,11 @@ def _rule_text(value: object) -> str:
             "must be an RFC 5545 rule such as 'FREQ=WEEKLY;BYDAY=MO;COUNT=10' "
             "(NAME=VALUE parts separated by ';')"
         )
-    if len(set(names)) != len(names) or _FOREIGN_PARTS.intersection(names):
+    if _FOREIGN_PARTS.intersection(names):
+        raise _rule_error(
+            "must hold rule parts only (not BYEASTER, DTSTART, TZID, EXDATE or RDATE)"
+        )
+    if len(set(names)) != len(names):
         raise _rule_error("must name each RFC 5545 rule part at most once")
     _check_parts(dict(part.split("=", 1) for part in parts))
     return text
@@ -142,15 +176,18 @@ def _check_parts(values: dict[str, str]) -> None:
             f"COUNT must be from 1 to {MAX_OCCURRENCES}",
             "no_occurrences" if int(count) == 0 else "too_many_occurrences",
         )
+    # RFC 5545: a positive integer. dateutil takes 0, which never moves on (a rule whose
+    # filters never match would then loop for ever), and negative ones, which step backwards.
+    interval = values.get("INTERVAL", "1")
+    if not interval.isdigit() or int(interval) < 1:
+        raise _rule_error("INTERVAL must be a whole number of 1 or more")
 
 
 def _parse(text: str, start: datetime) -> rrule:
     try:
         parsed = rrulestr(text, dtstart=start)
-    except (ValueError, TypeError, OverflowError, IndexError, KeyError):
-        raise _rule_error(
-            "must be an RFC 5545 rule dateutil reads (with UNTIL in UTC, ending in Z)"
-        ) from None
+    except _DATEUTIL_ERRORS:
+        raise _unreadable() from None
     if not isinstance(parsed, rrule):  # pragma: no cover - the parts checked above make one rule
         raise _rule_error("must be one rule")
     return parsed
@@ -206,14 +243,26 @@ def _check_ends(parsed: rrule, local_start: datetime) -> None:
     )
 
 
+def _as_utc(moment: datetime) -> datetime:
+    """The instant ``moment`` in UTC; past either end of the calendar, that end."""
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:  # an offset takes it past year 1 or year 9999
+        return (
+            datetime.min.replace(tzinfo=UTC)
+            if moment.year < 5000
+            else datetime.max.replace(tzinfo=UTC)
+        )
+
+
 def _exdates(value: object) -> tuple[datetime, ...]:
-    days = tuple_of(value, "$.exdates", require_aware, max_items=MAX_EXDATES)
     # Kept in UTC: a local time in a repeated hour never equals a time of another zone.
-    return tuple(sorted({day.astimezone(UTC) for day in days}))
+    days = tuple_of(value, "$.exdates", utc_instant, max_items=MAX_EXDATES)
+    return tuple(sorted(set(days)))
 
 
 def _start(value: object) -> datetime:
-    start = require_aware(value, "$.start").astimezone(UTC)
+    start = utc_instant(value, "$.start")
     if start.year > _LAST_PROBE_YEAR:
         raise ValidationError(
             f"must be before the year {_LAST_PROBE_YEAR + 1}",
@@ -257,7 +306,8 @@ class Recurrence:
             text), ``unbounded`` (no COUNT or UNTIL), ``dtstart``,
             ``frequency``, ``too_long``, ``too_many_occurrences``, ``span`` or
             ``no_occurrences`` (none left after the exception dates);
-            ``$.start`` or ``$.exdates[i]`` with code ``naive_datetime``;
+            ``$.start`` or ``$.exdates[i]`` with code ``naive_datetime``,
+            or ``range`` (outside the years 2 to 9998; a start after 9947);
             ``$.time_zone`` (``time_zone``). Paths are relative to the
             recurrence: an activity's commands report them under
             ``$.recurrence`` (``$.recurrence.rule``).
@@ -282,8 +332,13 @@ class Recurrence:
     def __attrs_post_init__(self) -> None:
         local_start = self.start.astimezone(zone_of(self.time_zone))
         parsed = _parse(self.rule, local_start)
-        _check_ends(parsed, local_start)
-        every = tuple(itertools.islice(parsed, MAX_OCCURRENCES + 1))
+        try:
+            _check_ends(parsed, local_start)
+            every = tuple(itertools.islice(parsed, MAX_OCCURRENCES + 1))
+        except ValidationError:
+            raise
+        except _DATEUTIL_ERRORS:  # a value dateutil reads but cannot step through
+            raise _unreadable() from None
         if len(every) > MAX_OCCURRENCES:  # pragma: no cover - the probe counts the same
             raise _rule_error(
                 f"must hold at most {MAX_OCCURRENCES} occurrences", "too_many_occurrences"
@@ -318,27 +373,49 @@ class Recurrence:
     def __contains__(self, moment: object) -> bool:
         if not isinstance(moment, datetime) or moment.utcoffset() is None:
             return False
-        instant = moment.astimezone(UTC)
+        instant = _as_utc(moment)
         index = bisect.bisect_left(self._instants, instant)
         return index < len(self._instants) and self._instants[index] == instant
 
     def after(self, moment: datetime) -> datetime | None:
-        """The first occurrence strictly after the instant ``moment``, or ``None``."""
-        index = bisect.bisect_right(self._instants, moment.astimezone(UTC))
+        """The first occurrence strictly after the instant ``moment``, or ``None``.
+
+        Raises:
+            InvalidType: ``moment`` is not a datetime (``$.moment``).
+            ValidationError: ``moment`` is naive (``naive_datetime``).
+        """
+        index = bisect.bisect_right(self._instants, _as_utc(require_aware(moment, "$.moment")))
         return self._occurrences[index] if index < len(self._occurrences) else None
 
     def from_(self, moment: datetime) -> tuple[datetime, ...]:
-        """The occurrences at or after the instant ``moment``."""
-        return self._occurrences[bisect.bisect_left(self._instants, moment.astimezone(UTC)) :]
+        """The occurrences at or after the instant ``moment``.
+
+        Raises:
+            InvalidType: ``moment`` is not a datetime (``$.moment``).
+            ValidationError: ``moment`` is naive (``naive_datetime``).
+        """
+        instant = _as_utc(require_aware(moment, "$.moment"))
+        return self._occurrences[bisect.bisect_left(self._instants, instant) :]
 
     def between(self, start: datetime, end: datetime) -> tuple[datetime, ...]:
-        """The occurrences in ``[start, end)`` (instants)."""
-        low = bisect.bisect_left(self._instants, start.astimezone(UTC))
-        high = bisect.bisect_left(self._instants, end.astimezone(UTC))
+        """The occurrences in ``[start, end)`` (instants).
+
+        Raises:
+            InvalidType: ``start`` or ``end`` is not a datetime (``$.start``, ``$.end``).
+            ValidationError: a naive one (``naive_datetime``).
+        """
+        low = bisect.bisect_left(self._instants, _as_utc(require_aware(start, "$.start")))
+        high = bisect.bisect_left(self._instants, _as_utc(require_aware(end, "$.end")))
         return self._occurrences[low:high]
 
     def starting_at(self, start: datetime) -> Recurrence:
-        """The same rule started again at ``start``; exception dates before it are dropped."""
+        """The same rule started again at ``start``; exception dates before it are dropped.
+
+        Raises:
+            InvalidType: ``start`` is not a datetime (``$.start``).
+            ValidationError: see the class (``$.start``, ``$.rule``).
+        """
+        start = _start(start)
         return Recurrence(
             self.rule,
             start,
@@ -347,8 +424,15 @@ class Recurrence:
         )
 
     def excluding(self, moment: datetime) -> Recurrence:
-        """The same recurrence with ``moment`` added to the exception dates."""
-        return Recurrence(self.rule, self.start, self.time_zone, (*self.exdates, moment))
+        """The same recurrence with ``moment`` added to the exception dates.
+
+        Raises:
+            InvalidType: ``moment`` is not a datetime (``$.moment``).
+            ValidationError: ``moment`` is naive or out of range (``$.moment``); too
+                many exception dates (``$.exdates``); none left (``$.rule``).
+        """
+        instant = utc_instant(moment, "$.moment")
+        return Recurrence(self.rule, self.start, self.time_zone, (*self.exdates, instant))
 
     def __repr__(self) -> str:
         return (

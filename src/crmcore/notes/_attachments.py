@@ -18,6 +18,7 @@ from typing import Any, Final
 import attrs
 
 from crmcore._kernel._checks import has_control_chars, type_name
+from crmcore._kernel._ids import MAX_ID_LENGTH, id_text
 from crmcore.errors import InvalidType, ValidationError
 
 #: Longest file name, in characters (what common file systems allow).
@@ -26,8 +27,8 @@ MAX_FILE_NAME: Final = 255
 MAX_MEDIA_TYPE: Final = 127
 #: Largest attachment, in bytes (1 TiB): metadata only, so the bound is about sane numbers.
 MAX_ATTACHMENT_SIZE: Final = 2**40
-#: Longest storage key, in characters (events carry it, and event text is at most 200).
-MAX_STORAGE_KEY: Final = 200
+#: Longest storage key, in characters: a storage key is identifier text, like a record's id.
+MAX_STORAGE_KEY: Final = MAX_ID_LENGTH
 
 #: RFC 6838 section 4.2: a restricted name starts with a letter or digit, then letters,
 #: digits and ``!#$&-^_.+``; a media type is ``type/subtype``, compared case-insensitively.
@@ -35,8 +36,6 @@ _MEDIA_TYPE: Final = re.compile(
     r"[a-z0-9][a-z0-9!#$&^_.+-]{0,126}/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}"
 )
 _SHA256: Final = re.compile(r"[0-9a-f]{64}")
-#: Storage keys are identifier text: a letter or digit, then letters, digits and ``._:+=/-``.
-_STORAGE_KEY: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:+=/-]*")
 _SEPARATORS: Final = frozenset("/\\")
 
 
@@ -150,30 +149,21 @@ def _sha256(value: object) -> str:
 
 
 def check_storage_key(value: object, path: str = "$.storage_key") -> str:
-    """Return ``value`` if it is a storage key: identifier text of at most 200 characters.
+    """Return ``value`` if it is a storage key: identifier text (the rule of every crmcore id).
+
+    An opaque key, never the file's name: events carry it.
 
     >>> check_storage_key("notes/2026/05/blob-7f3a")
     'notes/2026/05/blob-7f3a'
 
     Raises:
         InvalidType: ``value`` is not a str.
-        ValidationError: empty or too long (``id_length``), or other
-            characters than letters, digits and ``._:+=/-`` (``id_format``).
+        ValidationError: empty or longer than :data:`MAX_STORAGE_KEY` (``id_length``),
+            or other characters than letters, digits and ``._:+=/-`` (``id_format``).
     """
-    if not isinstance(value, str):
+    if not isinstance(value, str):  # id_text would take an Identifier too
         raise InvalidType(f"must be an identifier str, not {type_name(value)}", path=path)
-    if not 1 <= len(value) <= MAX_STORAGE_KEY:
-        raise ValidationError(
-            f"must be 1 to {MAX_STORAGE_KEY} characters", path=path, code="id_length"
-        )
-    if _STORAGE_KEY.fullmatch(value) is None:
-        raise ValidationError(
-            "must start with a letter or digit and use only letters, digits and ._:+=/- "
-            "(an opaque key, never the file's name)",
-            path=path,
-            code="id_format",
-        )
-    return value
+    return id_text(value, path)
 
 
 def _storage_key(value: object) -> str:
@@ -240,10 +230,12 @@ class Attachment:
                 ``data`` is larger than :data:`MAX_ATTACHMENT_SIZE` (``$.size``).
         """
         checked = _data(data)
+        size = checked.nbytes if isinstance(checked, memoryview) else len(checked)
+        _size(None, _SIZE_FIELD, size)  # refused before hashing bytes past the bound
         return cls(
             file_name=file_name,
             media_type=media_type,
-            size=checked.nbytes if isinstance(checked, memoryview) else len(checked),
+            size=size,
             sha256=hashlib.sha256(checked).hexdigest(),
             storage_key=storage_key,
         )
@@ -267,3 +259,6 @@ class Attachment:
             f"Attachment(media_type={self.media_type!r}, size={self.size}, "
             f"sha256='{self.sha256[:4]}...', storage_key={self.storage_key!r}, <file name hidden>)"
         )
+
+
+_SIZE_FIELD: Final = attrs.fields(Attachment).size

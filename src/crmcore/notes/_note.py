@@ -24,6 +24,7 @@ from crmcore._kernel._checks import (
     is_bool,
     items_of,
     limit,
+    require_type,
     tuple_of,
     type_name,
 )
@@ -90,12 +91,6 @@ def _attachments(value: object) -> tuple[Attachment, ...]:
 def _attachment_arg(value: object) -> Attachment:
     if type(value) is not Attachment:
         raise InvalidType(f"must be an Attachment, not {type_name(value)}", path="$.attachment")
-    return value
-
-
-def _customer_arg(value: object, path: str) -> CustomerId:
-    if type(value) is not CustomerId:
-        raise InvalidType(f"must be a CustomerId, not {type_name(value)}", path=path)
     return value
 
 
@@ -361,8 +356,8 @@ class Note(Aggregate[NoteId], kind="note"):
                 ``previous`` (``$.customer_id``, ``same_customer``); the note is
                 not on ``previous`` (``$.previous``, ``not_named``).
         """
-        _customer_arg(previous, "$.previous")
-        _customer_arg(customer_id, "$.customer_id")
+        require_type(previous, CustomerId, "$.previous", "a CustomerId")
+        require_type(customer_id, CustomerId, "$.customer_id", "a CustomerId")
         command = self._begin(at, meta)
         if previous == customer_id:
             raise ValidationError(

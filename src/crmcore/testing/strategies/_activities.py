@@ -239,8 +239,9 @@ def activities(
     (about a third repeating, by :func:`recurrences`; a duration only for
     calls and meetings; participants, a link, reminders) and then goes
     through up to ``max_steps`` commands at non-decreasing times: reschedule,
-    reassign, participants, link, reminders, skip, complete and cancel (so
-    some are done or cancelled, and some series are part-way through).
+    reassign, participants, link, reminders, skip, complete, cancel and a
+    customer re-pointed as by a merge (so some are done or cancelled, and
+    some series are part-way through).
 
     Args:
         kinds: the kinds of activity (members or values); all by default.
@@ -324,6 +325,7 @@ def _activities(  # noqa: C901, PLR0912 - one branch per command, like the other
                     "skip",
                     "complete",
                     "cancel",
+                    "repoint",
                 )
             )
         )
@@ -365,9 +367,26 @@ def _activities(  # noqa: C901, PLR0912 - one branch per command, like the other
                 duration=draw(st.none() | _durations()) if timed else None,
                 at=when,
             )
-        else:
+        elif step == "cancel":
             activity = activity.cancel(reason=draw(st.none() | _reasons()), at=when)
+        else:  # "repoint": a merge of a customer the activity names into another
+            activity = _repointed(draw, activity, customers, when)
     return activity
+
+
+def _repointed(
+    draw: st.DrawFn, activity: Activity, customers: st.SearchStrategy[CustomerId], when: datetime
+) -> Activity:
+    """``activity`` after a merge of one customer it names, or as it was if it names none."""
+    linked = None if activity.link is None else activity.link.customer_id
+    named = sorted({*activity.contacts, *(() if linked is None else (linked,))})
+    if not named:
+        return activity
+    previous = draw(st.sampled_from(named))
+    survivor = draw(customers)  # only the customers asked for: ``customer_ids`` holds
+    if survivor == previous:
+        return activity
+    return activity.repoint_customer(previous, survivor, at=when)
 
 
 @functools.cache
@@ -411,6 +430,9 @@ def _completed_occurrence(draw: st.DrawFn) -> dict[str, Any]:
 #: The key ``"*"`` draws several fields together, consistent the way the aggregate makes them.
 EVENT_FIELDS: Final[dict[str, dict[str, Callable[[], st.SearchStrategy[Any]]]]] = {
     "ActivityCompleted": {"*": _completed_occurrence},
+    "ActivityCustomerRepointed": {
+        "fields": lambda: st.sampled_from((("link",), ("contacts",), ("link", "contacts")))
+    },
 }
 
 #: Strategies of the value types activity events carry.
