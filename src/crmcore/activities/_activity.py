@@ -3,7 +3,7 @@
 An :class:`Activity` is an aggregate on the crmcore kernel. It is due at a
 time meant in a time zone, may last a while (calls and meetings), has a
 priority, an owner and a team, staff and contacts taking part, and is about
-one record (a :class:`~crmcore._kernel._refs.RecordRef`: a customer, an
+one record (a :class:`~crmcore.activities.RecordRef`: a customer, an
 account, a lead, an opportunity, a case, an order or a subscription). It may
 repeat by an RFC 5545 rule (:class:`~crmcore.activities.Recurrence`) and
 carry reminders, each a number of minutes before the due time.
@@ -485,7 +485,7 @@ class Activity(Aggregate[ActivityId], kind="activity"):
     ) -> Activity:
         """Plan an activity due at ``due_at``; records :class:`ActivityPlanned`.
 
-        ``link`` is a :class:`~crmcore._kernel._refs.RecordRef` or a record's
+        ``link`` is a :class:`~crmcore.activities.RecordRef` or a record's
         typed id (a ``CustomerId`` names a customer; use
         ``RecordRef.account(...)`` for an account). ``recurrence`` is a
         :class:`Recurrence` or the text of a rule: the series then starts at

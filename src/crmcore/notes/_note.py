@@ -1,7 +1,7 @@
 """Notes: free text and attachment metadata on any record.
 
 A :class:`Note` is an aggregate on the crmcore kernel, linked to one record
-through a :class:`~crmcore._kernel._refs.RecordRef` (a customer, an account, a
+through a :class:`~crmcore.activities.RecordRef` (a customer, an account, a
 lead, an opportunity, a case, an order or a subscription). Its body is free
 text that may name people, so it stays in the note: never in its repr, its
 events or an error message. Its attachments are metadata only
