@@ -17,7 +17,7 @@ from typing import Final
 from crmcore._kernel._checks import require_aware, type_name
 from crmcore._kernel._ids import ActivityId, CustomerId, NoteId, StaffId
 from crmcore._kernel._refs import RecordRef
-from crmcore.activities import Activity, ActivityStatus
+from crmcore.activities import Activity, ActivityStatus, ReminderDue
 from crmcore.errors import InvalidType, ValidationError
 from crmcore.notes import Note
 from crmcore.repository._lookups import by_status, choice_argument, id_argument, optional_id
@@ -89,6 +89,21 @@ class StoreActivityRepository(StoreRepository[Activity], ActivityRepository):
         self._unit.view()
         when = require_aware(at, "$.at")
         return self._planned(lambda activity: activity.is_overdue_at(when))
+
+    def reminders_between(
+        self, start: datetime, end: datetime
+    ) -> list[tuple[Activity, ReminderDue]]:
+        """The reminders falling due in ``[start, end)``, with their activities (see the port)."""
+        self._unit.view()
+        begin, finish = _window(start, end)
+        planned = self.find_by_index("status", ActivityStatus.PLANNED.value)
+        found = [
+            (activity, due)
+            for activity in planned
+            if activity.reminders
+            for due in activity.reminders_between(begin, finish)
+        ]
+        return sorted(found, key=lambda pair: (pair[1].remind_at, pair[0].id, pair[1].occurrence))
 
     def owned_by(self, staff_id: StaffId) -> list[Activity]:
         """The activities one member of staff owns (see :class:`ActivityRepository`)."""

@@ -17,7 +17,7 @@ from typing import Generic, Protocol, Self, TypeVar
 from crmcore._kernel._events import DomainEvent
 from crmcore._kernel._ids import Identifier, StaffId
 from crmcore._kernel._refs import RecordRef
-from crmcore.activities import Activity, ActivityStatus
+from crmcore.activities import Activity, ActivityStatus, ReminderDue
 from crmcore.commerce import Order, OrderId, OrderStatus, PlanId, Subscription, SubscriptionStatus
 from crmcore.customers import Channel, Customer, CustomerId, normalize_email, normalize_phone
 from crmcore.feedback import Review, SurveyKind, SurveyResponse
@@ -556,6 +556,19 @@ class ActivityRepository(Repository[Activity]):
 
         Raises:
             ValidationError: ``at`` is naive (``$.at``).
+        """
+
+    @abstractmethod
+    def reminders_between(
+        self, start: datetime, end: datetime
+    ) -> list[tuple[Activity, ReminderDue]]:
+        """The reminders of planned activities falling due at or after ``start`` and before ``end``.
+
+        Each with its activity, earliest first (then by activity id): what a
+        scheduler polling every minute asks for the minute that passed.
+
+        Raises:
+            ValidationError: a time is naive, or ``end`` is before ``start`` (``$.end``).
         """
 
     @abstractmethod

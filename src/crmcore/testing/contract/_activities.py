@@ -14,6 +14,7 @@ from crmcore.repository import UnitOfWork
 from crmcore.testing.contract._support import T0, _drain, _equal, _raises
 
 _DAY = timedelta(days=1)
+_MINUTE = timedelta(minutes=1)
 _AGENT = StaffId("agent-1")
 
 
@@ -72,6 +73,32 @@ class ActivitiesContract(ABC):
             found = uow.activities.overdue_at(T0 + 2 * _DAY + timedelta(minutes=1))
             _equal(["act-c2", "act-c1"], _ids(found), "overdue just after day 2")
             _equal([], _ids(uow.activities.overdue_at(T0 + _DAY)), "nothing overdue at day 1")
+
+    def test_reminders_fall_due_in_a_window_with_their_activities(self) -> None:
+        """reminders_between pairs each reminder due in [start, end) with its activity, by time."""
+        hour, minutes_15 = timedelta(hours=1), timedelta(minutes=15)
+        weekly = _call(1, _DAY, recurrence="FREQ=WEEKLY;COUNT=3", reminders=[hour, minutes_15])
+        once = _call(2, _DAY + 30 * _MINUTE, reminders=[hour])
+        done = _call(3, _DAY, reminders=[hour]).complete(at=T0, outcome="early")
+        silent = _call(4, _DAY)
+        uow = self._with_activities(weekly, once, done, silent)
+        with uow:
+            found = uow.activities.reminders_between(T0 + _DAY - 2 * hour, T0 + _DAY)
+            expected = [
+                ("act-c1", T0 + _DAY - hour),
+                ("act-c2", T0 + _DAY + 30 * _MINUTE - hour),
+                ("act-c1", T0 + _DAY - minutes_15),
+            ]
+            actual = [(activity.id.value, due.remind_at) for activity, due in found]
+            _equal(expected, actual, "the reminders of day 1, by time")
+            week_two = T0 + 8 * _DAY
+            found = uow.activities.reminders_between(week_two - hour, week_two)
+            expected = [("act-c1", week_two - hour), ("act-c1", week_two - minutes_15)]
+            actual = [(activity.id.value, due.remind_at) for activity, due in found]
+            _equal(expected, actual, "the second occurrence's reminders")
+            with _raises(ValidationError) as raised:
+                uow.activities.reminders_between(T0 + _DAY, T0)
+            _equal("$.end", raised.value.path, "the path")
 
     def test_the_time_lookups_see_the_units_own_changes(self) -> None:
         """A reschedule in the unit moves the activity between windows before it commits."""
