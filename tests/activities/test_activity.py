@@ -545,3 +545,19 @@ def test_times_at_the_ends_of_the_calendar():
     assert activity.reminders_between(dawn, end_of_time) == expected
     assert activity.occurrences_between(dawn, end_of_time) == activity.upcoming()
     assert _error(activity.skip_occurrence, end_of_time, at=AT) == ("$.occurrence", "range")
+
+
+def test_the_time_zone_may_be_the_due_times_own_tzinfo():
+    """Plan and reschedule take a named tzinfo (due_at.tzinfo) and keep its name.
+
+    Regression: the annotations said ``str`` only, so a typed app planning from an
+    automation intent could not pass ``intent.due_at.tzinfo`` without a cast.
+    """
+    jakarta = ZoneInfo("Asia/Jakarta")
+    due = datetime(2026, 3, 3, 10, 0, tzinfo=jakarta)
+    activity = _plan(due_at=due, time_zone=due.tzinfo)
+    assert activity.time_zone == jakarta.key
+    assert activity.local_due_at == due
+    moved = activity.reschedule(DUE, time_zone=timezone(timedelta(hours=8)), at=AT)
+    assert moved.time_zone == "+08:00"
+    assert _error(_plan, time_zone=timezone(timedelta(seconds=30))) == ("$.time_zone", "time_zone")

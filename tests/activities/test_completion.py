@@ -264,3 +264,22 @@ def test_through_the_in_memory_unit_of_work_the_timeline_shows_the_call():
     assert [entry.key for entry in timeline(CustomerId("c-budi"), calls)] == ["i-1"]
     types = [event.type for event in uow.collect_events()]
     assert types[-2:] == ["ActivityCompleted", "InteractionLogged"]
+
+
+def test_an_interaction_id_is_needed_only_when_an_interaction_is_logged():
+    """A task completes without an interaction id; a call with a customer is refused without one.
+
+    Regression: the id was required for every activity, so completing a task meant
+    inventing an id that was never used.
+    """
+    task = _unit_with(kind="task", duration=None)
+    result = _complete(task, interaction_id=None)
+    assert result.activity.status is ActivityStatus.DONE
+    assert result.interaction is None
+    assert task.interactions.items == {}
+    call = _unit_with()
+    with pytest.raises(ValidationError) as caught:
+        _complete(call, interaction_id=None)
+    assert (caught.value.path, caught.value.code) == ("$.interaction_id", "required")
+    assert call.activities.items[ActivityId("act-1")].status is ActivityStatus.PLANNED
+    assert call.interactions.items == {}

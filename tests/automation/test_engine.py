@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, timezone
 
 import attrs
 import pytest
@@ -602,3 +602,93 @@ def test_case_values_for_templates(unit: InMemoryUnitOfWork) -> None:
     )
     result = run_on_events(rules, [opened], unit=unit, at=AT, templates=catalog)
     assert [SkipReason.MISSING_VALUE] == [s.reason for s in result.skipped]
+
+
+def test_intents_name_the_activity_they_are_about(unit: InMemoryUnitOfWork) -> None:
+    """An overdue-task intent names the overdue activity; so does one caused by its event.
+
+    Regression: the intent carried only the activity's linked record, so an app had to
+    parse the cause text to learn which activity a nudge was about.
+    """
+    task = Activity.plan(
+        ActivityId("act-late"),
+        kind="task",
+        subject="Send the quote",
+        due_at=AT - timedelta(days=2),
+        owner_id=OWNER_ID,
+        link=RecordRef.to(ANA),
+        at=AT - timedelta(days=3),
+    )
+    unit.activities.add(task)
+    nudge = AutomationRules(
+        [AutomationRule("nudge", TimeTrigger("task_overdue", 24), [NotifyOwner("late")])]
+    )
+    (intent,) = run_at(nudge, at=AT, unit=unit).intents
+    assert intent.activity_id == task.id
+    assert intent.record == task.link
+    planned = AutomationRules(
+        [AutomationRule("on_plan", EventTrigger("ActivityPlanned"), [AddTag("busy")])]
+    )
+    (tagged,) = run_on_events(planned, task.pending_events, unit=unit, at=AT).intents
+    assert tagged.activity_id == task.id
+    (welcomed,) = run_on_events(_rules(AddTag("new")), [_registered()], unit=unit, at=AT).intents
+    assert welcomed.activity_id is None
+
+
+def test_retry_causes_name_the_events_to_keep(unit: InMemoryUnitOfWork) -> None:
+    """Events whose messages quiet hours held back are the result's retry causes; refusals are not.
+
+    Regression: the guide said a scheduler runs again when quiet hours end, but an app
+    that acknowledged every event it ran had nothing left to run again with.
+    """
+    settings = AutomationSettings(quiet_hours=QuietHours(time(21, 0), time(8, 0), "UTC"))
+    rules = _rules(SendMessage("welcome", "email", "marketing"))
+    events = [_registered(ANA), _registered(BUDI, sequence=1)]
+    late = AT.replace(hour=22)
+    held = run_on_events(rules, events, unit=unit, at=late, settings=settings)
+    assert {s.reason for s in held.skipped} == {SkipReason.QUIET_HOURS, SkipReason.NO_CONSENT}
+    assert held.retry_causes == {events[0].event_id}
+    kept = [e for e in events if e.event_id in held.retry_causes]
+    morning = late + timedelta(hours=10)
+    sent = run_on_events(rules, kept, unit=unit, at=morning, settings=settings, ledger=held.ledger)
+    assert [i.customer_id for i in sent.intents] == [ANA]
+    assert sent.retry_causes == frozenset()
+    limited = run_on_events(
+        rules, events, unit=unit, at=AT, settings=AutomationSettings(max_intents_per_run=1)
+    )
+    # Stopped at the limit on Budi's event: it is to be run again, not acknowledged.
+    assert not limited.complete
+    assert limited.retry_causes == {events[1].event_id}
+
+
+def test_an_activity_intent_names_its_time_zone(unit: InMemoryUnitOfWork) -> None:
+    """time_zone names the zone of the run's time, ready for Activity.plan.
+
+    Regression: the intent had no zone, so an app had to guess the one to plan in.
+    """
+    from zoneinfo import ZoneInfo  # noqa: PLC0415 - only here
+
+    from dateutil import tz  # noqa: PLC0415 - only here
+
+    rules = _rules(CreateActivity("call", None, timedelta(days=2)))
+    jakarta = ZoneInfo("Asia/Jakarta")
+    zones = [
+        (jakarta, "Asia/Jakarta"),
+        (UTC, "UTC"),
+        (timezone(timedelta(hours=-3, minutes=-30)), "-03:30"),
+        (tz.tzoffset("WIB", 7 * 3600), "+07:00"),  # no IANA name: the offset at the due time
+    ]
+    for zone, name in zones:
+        (intent,) = run_on_events(rules, [_registered()], unit=unit, at=AT.astimezone(zone)).intents
+        assert isinstance(intent, ActivityIntent)
+        assert intent.time_zone == name
+        planned = Activity.plan(
+            ActivityId("act-tz"),
+            kind=intent.kind,
+            subject="Call",
+            due_at=intent.due_at,
+            time_zone=intent.time_zone,
+            at=intent.at,
+        )
+        assert planned.local_due_at == intent.due_at
+        assert planned.local_due_at.utcoffset() == intent.due_at.utcoffset()

@@ -19,7 +19,7 @@ in ``completed_occurrences``); to drop a single occurrence, skip it.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from types import EllipsisType
 from typing import Any, Final, Unpack
 
@@ -470,7 +470,7 @@ class Activity(Aggregate[ActivityId], kind="activity"):
         subject: str,
         due_at: datetime,
         at: datetime,
-        time_zone: str = "UTC",
+        time_zone: str | tzinfo = "UTC",
         duration: timedelta | None = None,
         priority: ActivityPriority | str = ActivityPriority.NORMAL,
         owner_id: StaffId | None = None,
@@ -491,6 +491,9 @@ class Activity(Aggregate[ActivityId], kind="activity"):
         :class:`Recurrence` or the text of a rule: the series then starts at
         ``due_at`` in ``time_zone``, without the ``exdates``, and ``due_at``
         must be its first occurrence. ``exdates`` only go with a rule text.
+        ``time_zone`` is a name (``"Asia/Jakarta"``, ``"UTC"``, ``"+07:00"``)
+        or a tzinfo that carries one (a ``ZoneInfo``, a fixed ``timezone``),
+        such as ``due_at.tzinfo``; it is kept by name.
 
         Raises:
             InvalidType: an argument of the wrong type (its path names it).
@@ -636,7 +639,7 @@ class Activity(Aggregate[ActivityId], kind="activity"):
         due_at: datetime,
         *,
         at: datetime,
-        time_zone: str | None = None,
+        time_zone: str | tzinfo | None = None,
         **meta: Unpack[EventMeta],
     ) -> Activity:
         """Move the due time (and, if given, the time zone); records :class:`ActivityRescheduled`.

@@ -29,7 +29,7 @@ from crmcore._kernel._refs import RecordKind
 from crmcore.activities._activity import TIMED_KINDS, Activity
 from crmcore.activities._events import ActivityKind
 from crmcore.customers import Channel
-from crmcore.errors import DuplicateId, InvalidType
+from crmcore.errors import DuplicateId, InvalidType, ValidationError
 from crmcore.interactions import Direction, Interaction, InteractionKind
 
 #: The channel an interaction is logged on when none is given, per kind of activity.
@@ -125,7 +125,7 @@ def complete_activity_in(
     activity_id: ActivityId,
     *,
     at: datetime,
-    interaction_id: InteractionId,
+    interaction_id: InteractionId | None = None,
     outcome: str | None = None,
     actual_at: datetime | None = None,
     duration: timedelta | None = None,
@@ -140,7 +140,8 @@ def complete_activity_in(
     call or a meeting and its customer is known (the customer or account it
     is linked to, else its first contact), an
     :class:`~crmcore.interactions.Interaction` is logged through
-    ``unit.interactions.add`` as ``interaction_id``: of the same kind, at the
+    ``unit.interactions.add`` as ``interaction_id`` (required then; a task,
+    an email or a deadline needs none): of the same kind, at the
     actual time, on ``channel`` (a phone call or an in-person meeting by
     default), ``direction`` outbound by default, handled by the owner, linked
     to the case or opportunity the activity is linked to, lasting
@@ -155,6 +156,8 @@ def complete_activity_in(
     Raises:
         NotFound: no activity has this id.
         DuplicateId: an interaction would be logged under an id already stored.
+        ValidationError: an interaction would be logged and no ``interaction_id``
+            was given (``$.interaction_id``, code ``required``).
         TransitionNotAllowed: the activity is done or cancelled.
         InvalidType: an argument of the wrong type (``$.unit`` without the two
             repositories, ``$.interaction_id``, ...).
@@ -162,9 +165,10 @@ def complete_activity_in(
             ``$.duration``, ``$.channel`` for a channel the kind never uses, ...).
     """
     activities, interactions = _repositories(unit)
-    if type(interaction_id) is not InteractionId:
+    if interaction_id is not None and type(interaction_id) is not InteractionId:
         raise InvalidType(
-            f"must be an InteractionId, not {type_name(interaction_id)}", path="$.interaction_id"
+            f"must be an InteractionId or None, not {type_name(interaction_id)}",
+            path="$.interaction_id",
         )
     chosen = None if channel is None else enum_converter(Channel, "$.channel")(channel)
     way = enum_converter(Direction, "$.direction")(direction)
@@ -175,6 +179,13 @@ def complete_activity_in(
     customer_id = _customer_of(activity)
     interaction: Interaction | None = None
     if activity.kind in TIMED_KINDS and customer_id is not None:
+        if interaction_id is None:
+            raise ValidationError(
+                f"completing a {activity.kind.value} with a customer logs an interaction: "
+                "give the id to log it under",
+                path="$.interaction_id",
+                code="required",
+            )
         event = completed.pending_events[-1]
         link = activity.link
         interaction_meta: dict[str, Any] = dict(meta)

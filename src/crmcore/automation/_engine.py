@@ -33,7 +33,7 @@ import attrs
 
 from crmcore._kernel._checks import require_aware, type_name
 from crmcore._kernel._events import DomainEvent
-from crmcore._kernel._ids import CustomerId, Identifier, StaffId
+from crmcore._kernel._ids import ActivityId, CustomerId, Identifier, StaffId
 from crmcore._kernel._refs import RecordKind, RecordRef
 from crmcore.activities import MAX_SUBJECT
 from crmcore.automation._conditions import TimeMatch, time_matches
@@ -93,6 +93,7 @@ class _Cause:
     customer_id: CustomerId | None
     record: RecordRef | None
     owner_id: StaffId | None
+    activity_id: ActivityId | None = None
 
 
 class _Common(TypedDict):
@@ -105,6 +106,7 @@ class _Common(TypedDict):
     record: RecordRef | None
     cause: str
     at: datetime
+    activity_id: ActivityId | None
 
 
 class _Stop(Exception):
@@ -139,7 +141,14 @@ def _event_cause(event: DomainEvent) -> _Cause:
     record = _record_of(event, customer_id)
     if customer_id is None and record is not None:
         customer_id = record.customer_id  # an activity linked to a customer or an account
-    return _Cause(text=event.event_id, customer_id=customer_id, record=record, owner_id=owner_id)
+    activity_id = ActivityId(event.aggregate_id) if event.aggregate_kind == "activity" else None
+    return _Cause(
+        text=event.event_id,
+        customer_id=customer_id,
+        record=record,
+        owner_id=owner_id,
+        activity_id=activity_id,
+    )
 
 
 class _Run:
@@ -290,6 +299,7 @@ class _Run:
             record=cause.record,
             cause=cause.text,
             at=self.at,
+            activity_id=cause.activity_id,
         )
         customer = self.customer(cause.customer_id)
         if customer is not None and customer.merged_into is not None:
@@ -522,6 +532,7 @@ def _run_matches(run: _Run, rule: AutomationRule, matches: list[TimeMatch]) -> N
             customer_id=match.customer_id,
             record=match.record,
             owner_id=match.owner_id,
+            activity_id=match.activity_id,
         )
         if all(run.done(rule, index, cause) for index in range(len(rule.actions))):
             continue  # an occasion handled by an earlier run costs nothing

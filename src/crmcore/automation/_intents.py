@@ -17,7 +17,7 @@ from __future__ import annotations
 import heapq
 import itertools
 from collections.abc import Iterable, Iterator, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, Final, TypeAlias
 
@@ -31,8 +31,9 @@ from crmcore._kernel._checks import (
     require_aware,
     type_name,
 )
-from crmcore._kernel._ids import CustomerId, LoyaltyAccountId, StaffId
+from crmcore._kernel._ids import ActivityId, CustomerId, LoyaltyAccountId, StaffId
 from crmcore._kernel._refs import RecordRef
+from crmcore._kernel._zones import offset_name
 from crmcore.activities import MAX_SUBJECT, ActivityKind, ActivityPriority
 from crmcore.automation._conditions import check_record
 from crmcore.automation._rules import (
@@ -187,6 +188,9 @@ class Intent:
             match's record), if any.
         cause: the event id, or the time match's key (record and occasion).
         at: the run's time.
+        activity_id: the activity concerned, if any: the overdue activity of a
+            ``task_overdue`` match, or the activity an event is about (its
+            ``record`` is the record the activity is linked to).
 
     .. versionadded:: 0.1
     """
@@ -198,6 +202,9 @@ class Intent:
     record: RecordRef | None = attrs.field(validator=check_record)
     cause: str = attrs.field(converter=_cause)
     at: datetime = attrs.field(converter=_at)
+    activity_id: ActivityId | None = attrs.field(
+        default=None, validator=optional_typed_id(ActivityId, "$.activity_id")
+    )
 
 
 @attrs.frozen(slots=True, kw_only=True)
@@ -223,6 +230,39 @@ class ActivityIntent(Intent):
     owner_id: StaffId | None = attrs.field(
         default=None, validator=optional_typed_id(StaffId, "$.owner_id")
     )
+
+    @property
+    def time_zone(self) -> str:
+        """The name of the zone ``due_at`` is in (the run's ``at``'s), for ``Activity.plan``.
+
+        An IANA name for a ``ZoneInfo``, else a fixed offset such as
+        ``"+07:00"`` (for a zone without a name, the offset in force at
+        ``due_at``).
+
+        >>> from datetime import datetime
+        >>> from zoneinfo import ZoneInfo
+        >>> due = datetime(2026, 3, 4, 9, 0, tzinfo=ZoneInfo("Asia/Jakarta"))
+        >>> ActivityIntent(
+        ...     key="r|e-1|0",
+        ...     rule_key="r",
+        ...     action_index=0,
+        ...     customer_id=None,
+        ...     record=None,
+        ...     cause="e-1",
+        ...     at=due,
+        ...     kind="task",
+        ...     subject_template=None,
+        ...     due_at=due,
+        ...     priority="normal",
+        ... ).time_zone
+        'Asia/Jakarta'
+        """
+        key = getattr(self.due_at.tzinfo, "key", None)
+        if isinstance(key, str) and key:
+            return key
+        offset = self.due_at.utcoffset()
+        assert offset is not None  # noqa: S101 - due_at is aware
+        return offset_name(offset - offset % timedelta(minutes=1))
 
 
 @attrs.frozen(slots=True, kw_only=True)
@@ -575,3 +615,41 @@ class AutomationResult:
     ledger: AutomationLedger
     complete: bool = True
     processed: int = 0
+
+    @property
+    def retry_causes(self) -> frozenset[str]:
+        """The causes of actions held back for a later run: quiet hours, or the run's limit.
+
+        For :func:`~crmcore.automation.run_on_events` these are event ids:
+        keep those events (do not acknowledge them) and hand them to the
+        next run, after ``not_before`` for quiet hours; the ledger keeps the
+        intents already produced for them from coming again. A time match
+        comes back by itself while its occasion lasts.
+
+        >>> from datetime import datetime, timezone
+        >>> held = Skipped(
+        ...     rule_key="welcome",
+        ...     action_index=0,
+        ...     customer_id=None,
+        ...     reason="quiet_hours",
+        ...     not_before=datetime(2026, 3, 2, 1, 0, tzinfo=timezone.utc),
+        ...     cause="e-1",
+        ... )
+        >>> refused = Skipped(
+        ...     rule_key="welcome",
+        ...     action_index=0,
+        ...     customer_id=None,
+        ...     reason="no_consent",
+        ...     cause="e-2",
+        ... )
+        >>> result = AutomationResult(
+        ...     intents=(), skipped=(held, refused), ledger=AutomationLedger()
+        ... )
+        >>> sorted(result.retry_causes)
+        ['e-1']
+        """
+        return frozenset(
+            skip.cause
+            for skip in self.skipped
+            if skip.cause and skip.reason in (SkipReason.QUIET_HOURS, SkipReason.RUN_LIMIT)
+        )
