@@ -65,6 +65,7 @@ from crmcore.loyalty import (
 )
 from crmcore.messaging import MessageTemplate, TemplateCatalog
 from crmcore.repository import InMemoryUnitOfWork
+from crmcore.sales import OpportunityId
 from crmcore.segmentation import field
 from crmcore.service import CaseId, CaseKind, CaseOpened, CasePriority
 from crmcore.teams import StaffMemberRegistered
@@ -692,3 +693,47 @@ def test_an_activity_intent_names_its_time_zone(unit: InMemoryUnitOfWork) -> Non
         )
         assert planned.local_due_at == intent.due_at
         assert planned.local_due_at.utcoffset() == intent.due_at.utcoffset()
+
+
+def test_a_finished_meeting_reaches_its_customer(unit: InMemoryUnitOfWork) -> None:
+    """ActivityCompleted carries kind, link and customer: a thank-you after a meeting is possible."""
+    thanks = AutomationRules(
+        [
+            AutomationRule(
+                "thank_you",
+                EventTrigger("ActivityCompleted", field("kind") == "meeting"),
+                [SendMessage("thanks", "email", "marketing")],
+            )
+        ]
+    )
+    deal = RecordRef.to(OpportunityId("o-1"))
+    planned = {
+        kind: Activity.plan(
+            ActivityId(f"act-{kind}"),
+            kind=kind,
+            subject="Review",
+            due_at=AT,
+            at=AT - timedelta(days=1),
+            link=deal,
+            contacts=[ANA],
+        )
+        for kind in ("meeting", "call")
+    }
+    done = [a.complete(at=AT, outcome="ok") for a in planned.values()]
+    events = [event for activity in done for event in activity.pending_events[1:]]
+    assert {e.kind for e in events} == {ActivityKind.MEETING, ActivityKind.CALL}
+    assert all((e.link, e.customer_id) == (deal, ANA) for e in events)
+    result = run_on_events(thanks, events, unit=unit, at=AT)
+    [intent] = result.intents
+    assert isinstance(intent, MessageIntent)
+    assert (intent.customer_id, intent.record, intent.activity_id) == (
+        ANA,
+        deal,
+        ActivityId("act-meeting"),
+    )
+    cancelled = planned["meeting"].cancel(at=AT, reason="moved").pending_events[-1]
+    assert (cancelled.kind, cancelled.link, cancelled.customer_id) == (
+        ActivityKind.MEETING,
+        deal,
+        ANA,
+    )

@@ -564,6 +564,16 @@ class Activity(Aggregate[ActivityId], kind="activity"):
         return self.recurrence is not None
 
     @property
+    def customer_id(self) -> CustomerId | None:
+        """The customer the activity is with: its link's (a customer or an account), else its first contact.
+
+        ``None`` when neither names one (a task on a lead with no contacts).
+        """
+        if self.link is not None and self.link.customer_id is not None:
+            return self.link.customer_id
+        return self.contacts[0] if self.contacts else None
+
+    @property
     def is_planned(self) -> bool:
         """True while the activity (or its series) is planned."""
         return self.status is ActivityStatus.PLANNED
@@ -809,6 +819,9 @@ class Activity(Aggregate[ActivityId], kind="activity"):
         else:
             changes["due_at"] = following
         draft = ActivityCompleted.draft(
+            kind=self.kind,
+            link=self.link,
+            customer_id=self.customer_id,
             occurrence=self.due_at,
             actual_at=actual,
             next_due_at=following,
@@ -833,7 +846,9 @@ class Activity(Aggregate[ActivityId], kind="activity"):
         ACTIVITY_STATUSES.check(self.status, ActivityStatus.CANCELLED)
         return self._record(
             command,
-            ActivityCancelled.draft(occurrence=self.due_at),
+            ActivityCancelled.draft(
+                kind=self.kind, link=self.link, customer_id=self.customer_id, occurrence=self.due_at
+            ),
             status=ActivityStatus.CANCELLED,
             cancelled_at=command.at,
             cancel_reason=checked,

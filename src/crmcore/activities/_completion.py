@@ -20,7 +20,6 @@ from crmcore._kernel._events import EventMeta
 from crmcore._kernel._ids import (
     ActivityId,
     CaseId,
-    CustomerId,
     Identifier,
     InteractionId,
     OpportunityId,
@@ -98,13 +97,6 @@ class ActivityCompletion:
     interaction: Interaction | None = attrs.field(default=None, validator=_optional_interaction)
 
 
-def _customer_of(activity: Activity) -> CustomerId | None:
-    """The customer the activity is with: its link's, else its first contact's."""
-    if activity.link is not None and activity.link.customer_id is not None:
-        return activity.link.customer_id
-    return activity.contacts[0] if activity.contacts else None
-
-
 def _repositories(unit: object) -> tuple[_ActivityStore, _InteractionStore]:
     """The unit's two repositories; a unit without them is refused at ``$.unit``."""
     try:
@@ -176,7 +168,7 @@ def complete_activity_in(
     completed = activity.complete(
         at=at, outcome=outcome, actual_at=actual_at, duration=duration, **meta
     )
-    customer_id = _customer_of(activity)
+    customer_id = activity.customer_id
     interaction: Interaction | None = None
     if activity.kind in TIMED_KINDS and customer_id is not None:
         if interaction_id is None:

@@ -149,11 +149,17 @@ class ActivityCompleted(ActivityEvent):
 
     ``next_due_at`` is the series' next occurrence, now due; ``None`` when
     nothing remains and the activity is done. ``duration_seconds`` is how long
-    a call or meeting actually took, if given.
+    a call or meeting actually took, if given. ``kind``, ``link`` and
+    ``customer_id`` (the link's customer, else the first contact) say what
+    was done and with whom, so an automation rule can react to a finished
+    meeting with a customer.
 
     .. versionadded:: 0.1
     """
 
+    kind: ActivityKind
+    link: RecordRef | None = None
+    customer_id: CustomerId | None = None
     occurrence: datetime
     actual_at: datetime
     next_due_at: datetime | None = None
@@ -172,9 +178,14 @@ class ActivityCompleted(ActivityEvent):
 class ActivityCancelled(ActivityEvent):
     """The activity was cancelled (a series: the occurrence due and every one after it).
 
+    ``kind``, ``link`` and ``customer_id`` as in :class:`ActivityCompleted`.
+
     .. versionadded:: 0.1
     """
 
+    kind: ActivityKind
+    link: RecordRef | None = None
+    customer_id: CustomerId | None = None
     occurrence: datetime
 
 
