@@ -7,6 +7,7 @@ refuse what it refuses.
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 
+import attrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -179,6 +180,28 @@ def test_a_checked_payment_refuses_what_the_payment_refuses(changes):
     with pytest.raises(type(expected.value)) as found:
         Payment._of_checked(**fields)
     assert (found.value.path, found.value.code) == (expected.value.path, expected.value.code)
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class _StrictPayment(Payment):
+    """A payment class with a rule of its own (never used outside this test)."""
+
+    def __attrs_post_init__(self) -> None:
+        super().__attrs_post_init__()
+        if self.method is None:
+            raise ValidationError("must say how", path="$.method", code="required")
+
+
+def test_a_checked_payment_of_a_subclass_runs_its_rules():
+    """``_of_checked`` leaves out Payment's own rule only when it cannot fail, never a subclass's."""
+    fields = _fields(method=None)
+    assert type(Payment._of_checked(**fields)) is Payment
+    with pytest.raises(ValidationError) as info:
+        _StrictPayment._of_checked(**fields)
+    assert (info.value.path, info.value.code) == ("$.method", "required")
+    made = _StrictPayment._of_checked(**_fields())
+    assert type(made) is _StrictPayment
+    assert made == _StrictPayment(**_fields())
 
 
 # -- one-line orders and payment tuples ----------------------------------------------------

@@ -15,6 +15,8 @@ Every aggregate builds on the one base, so every aggregate must:
   (code ``transition``).
 """
 
+import gc
+import types
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, ClassVar
@@ -25,7 +27,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from crmcore import CustomerId, Money, PersonName, StaffId, TransitionNotAllowed, ValidationError
-from crmcore._kernel._aggregate import Command, _compile_maker
+from crmcore._kernel._aggregate import Aggregate, Command, _compile_maker
+from crmcore._kernel._events import EventDraft
 from crmcore.commerce import (
     Order,
     OrderId,
@@ -461,6 +464,115 @@ def test_a_maker_checks_the_drafted_fields_types():
     assert info.value.path == "$.notes[0]"
 
 
+@attrs.frozen(slots=True, kw_only=True)
+class _Ruled(DomainEvent, aggregate="order"):
+    """An order event with a rule of its own and text items (never registered)."""
+
+    abstract_event: ClassVar[bool] = True
+
+    order_id: OrderId
+    customer_id: CustomerId
+    codes: tuple[str, ...]
+    count: int
+
+    def _check(self) -> None:
+        if self.count > len(self.codes):
+            raise ValidationError("must not exceed the codes", path="$.count", code="range")
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class _PostInit(DomainEvent, aggregate="order"):
+    """An order event with its own __attrs_post_init__ (never registered)."""
+
+    abstract_event: ClassVar[bool] = True
+    seen: ClassVar[list[str]] = []
+
+    order_id: OrderId
+    customer_id: CustomerId
+
+    def __attrs_post_init__(self) -> None:
+        type(self).seen.append(self.order_id.value)
+        super().__attrs_post_init__()
+
+
+def _outcome(build: Callable[[], object]) -> object:
+    """What building gives: the event, or the error's class, path, code and message."""
+    try:
+        return build()
+    except ValidationError as error:
+        return (type(error), error.path, error.code, str(error))
+
+
+_RULED_DRAFTS = [
+    {"codes": ("a", "b"), "count": 2},  # good
+    {"codes": ("a",), "count": 2},  # the class's own rule
+    {"codes": ("a", "b\x00"), "count": 1},  # text of a later item
+    {"codes": ("a", 3), "count": 1},  # an item of the wrong type
+    {"codes": ["a"], "count": 1},  # not a tuple
+    {"codes": (), "count": "1"},  # a field of the wrong type, before any text
+    {"codes": ("\x01",), "count": True},  # types first, then text
+    {"codes": ("x" * 201,), "count": 9},  # text before the class's rule
+]
+
+
+@pytest.mark.parametrize("drafted", _RULED_DRAFTS)
+def test_a_makers_written_out_checks_give_what_the_class_gives(drafted):
+    """The maker runs the event's checks on the values it set: same events, same first error."""
+    make = _compile_maker(_Ruled, ("order_id", "customer_id"), ("codes", "count"))
+    assert make is not None
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    own = (OrderId("o-1"), CustomerId("c-1"))
+    made = _outcome(lambda: make(4, at, "staff-1", None, None, own, drafted))
+    built = _outcome(
+        lambda: _Ruled(
+            sequence=4,
+            occurred_at=at,
+            actor="staff-1",
+            order_id=own[0],
+            customer_id=own[1],
+            **drafted,
+        )
+    )
+    assert made == built
+    assert repr(made) == repr(built)
+
+
+def test_item_and_text_checks_name_the_item_that_breaks_them():
+    """The shortcuts for tuples whose items all pass keep the paths of the item-by-item checks."""
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    own = {"order_id": OrderId("o-1"), "customer_id": CustomerId("c-1")}
+    with pytest.raises(InvalidType) as wrong:
+        _Ruled(sequence=1, occurred_at=at, codes=("a", "b", 3), count=1, **own)
+    assert wrong.value.path == "$.codes[2]"
+    with pytest.raises(ValidationError) as text:
+        _Ruled(sequence=1, occurred_at=at, codes=("a", "b", "c\x00"), count=1, **own)
+    assert (text.value.path, text.value.code) == ("$.codes[2]", "control")
+
+
+def test_a_maker_runs_an_events_own_post_init():
+    """An event class with its own __attrs_post_init__ is built through it, as its class builds it."""
+    make = _compile_maker(_PostInit, ("order_id", "customer_id"), ())
+    assert make is not None
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    _PostInit.seen.clear()
+    made = make(1, at, None, None, None, (OrderId("o-7"), CustomerId("c-1")), {})
+    assert _PostInit.seen == ["o-7"]
+    assert made == _PostInit(
+        sequence=1, occurred_at=at, order_id=OrderId("o-7"), customer_id=CustomerId("c-1")
+    )
+
+
+def test_a_draft_is_the_draft_its_class_builds():
+    """``Event.draft`` sets the draft's slots itself: equal to ``EventDraft(cls, fields)``."""
+    fields = {"codes": ("a",), "count": 1}
+    draft = _Ruled.draft(**fields)
+    assert draft == EventDraft(_Ruled, fields)
+    assert repr(draft) == repr(EventDraft(_Ruled, fields))
+    assert hash(draft.cls) == hash(_Ruled)
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        draft.cls = _Probe  # type: ignore[misc]
+
+
 def test_no_maker_for_names_the_class_does_not_take():
     """Unknown, repeated or missing names leave the event to its class (which raises)."""
     assert _compile_maker(_Probe, ("order_id", "customer_id"), ("nope",)) is None
@@ -511,3 +623,58 @@ def test_an_invalid_envelope_is_refused_as_the_events_refuse_it():
             code="x",
         )
     assert (info.value.path, info.value.code) == (expected.value.path, expected.value.code)
+
+
+def _aggregate_classes() -> list[type[Aggregate[Any]]]:
+    found: list[type[Aggregate[Any]]] = []
+    pending: list[type[Aggregate[Any]]] = [Aggregate]
+    while pending:
+        for sub in pending.pop().__subclasses__():
+            pending.append(sub)
+            found.append(sub)
+    return found
+
+
+def test_declared_event_field_inputs_are_all_that_event_fields_read():
+    """A class declaring ``event_field_inputs`` reads no other field in ``_event_fields``.
+
+    ``_changed`` relies on it to keep the events held without comparing the
+    event fields again; an object holding only the declared fields must do.
+    """
+    declared = [cls for cls in _aggregate_classes() if cls.event_field_inputs is not None]
+    assert Order in declared
+    order = _placed()
+    for cls in declared:
+        inputs = cls.event_field_inputs
+        assert inputs is not None
+        fields = {f.alias or f.name: f.name for f in attrs.fields(cls)}
+        assert inputs <= fields.keys()
+        if cls is Order:
+            only = types.SimpleNamespace(
+                **{fields[name]: getattr(order, fields[name]) for name in inputs}
+            )
+            assert Order._event_fields(only) == order._event_fields()  # type: ignore[arg-type]
+
+
+def test_a_subclass_with_its_own_event_fields_is_compared_again():
+    """Overriding ``_event_fields`` without declaring its inputs drops the inherited declaration."""
+
+    @attrs.frozen(slots=True, kw_only=True, repr=False)
+    class _Tagged(Order):
+        def _event_fields(self) -> dict[str, object]:
+            return {**super()._event_fields(), "status": self.status}
+
+    assert Order.event_field_inputs == frozenset({"id", "customer_id"})
+    assert _Tagged.event_field_inputs is None
+    del _Tagged
+    gc.collect()  # leave no subclass of Order behind for the tests that walk subclasses
+
+
+def test_recording_keeps_the_events_held_only_while_their_fields_hold():
+    """A payment recorded after placing leaves the placed event known good; a re-pointing does not."""
+    order = _placed()
+    paid = order.record_payment(PaymentId("p-1"), Money("5.00", "USD"), at=order.updated_at)
+    paid._check_events()
+    moved = paid.repoint_customer(CustomerId("c-1"), CustomerId("c-2"), at=paid.updated_at)
+    assert [e.type for e in moved.pending_events][-1] == "OrderCustomerRepointed"
+    moved._check_events()

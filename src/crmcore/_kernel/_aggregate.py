@@ -39,7 +39,14 @@ import attrs
 from crmcore._kernel._checks import instance_of, require_aware, tuple_of, type_name
 from crmcore._kernel._copies import builder_of
 from crmcore._kernel._derived import Derivable, start_keeping
-from crmcore._kernel._events import MAX_SEQUENCE, DomainEvent, EventDraft, EventMeta, check_meta
+from crmcore._kernel._events import (
+    MAX_SEQUENCE,
+    DomainEvent,
+    EventDraft,
+    EventMeta,
+    check_meta,
+    event_field_checks,
+)
 from crmcore._kernel._ids import CustomerId, Identifier, StaffId, team_argument
 from crmcore._kernel._repoint import own_fields_by_event, repointed_own_fields
 from crmcore._kernel._timeline import TimelineEntry
@@ -257,6 +264,28 @@ def _plain_default(field: attrs.Attribute[Any]) -> bool:
     return not getattr(default, "takes_self", False)  # an attrs.Factory that takes the instance
 
 
+def _post_init_lines(
+    cls: type[DomainEvent], rest: tuple[attrs.Attribute[Any], ...], namespace: dict[str, Any]
+) -> list[str]:
+    """What a maker runs once the fields are set: the event's checks, as its class runs them.
+
+    An event class that keeps ``DomainEvent.__attrs_post_init__`` gets its field
+    checks written out on the values just set (what that method runs, field by
+    field in the same order, without reading the fields back), then its rules
+    (``_check``) unless they are the base's no-op; any other class gets its
+    ``__attrs_post_init__`` called.
+    """
+    post_init = getattr(cls, "__attrs_post_init__", None)
+    if post_init is not DomainEvent.__attrs_post_init__:
+        return [] if post_init is None else ["    new.__attrs_post_init__()"]
+    values = {name: name for name in _ENVELOPE}
+    values.update((field.name, f"v{index}") for index, field in enumerate(rest))
+    lines = event_field_checks(cls, values, namespace)
+    if cls._check is not DomainEvent._check:  # noqa: SLF001 - the event's own rules
+        lines.append("    new._check()")
+    return lines
+
+
 def _compile_maker(
     cls: type[DomainEvent], own: tuple[str, ...], drafted: tuple[str, ...]
 ) -> EventMaker | None:
@@ -299,8 +328,7 @@ def _compile_maker(
     if checks:
         lines.append("    if not _disabled():")
         lines.extend(checks)
-    if hasattr(cls, "__attrs_post_init__"):
-        lines.append("    new.__attrs_post_init__()")
+    lines.extend(_post_init_lines(cls, rest, namespace))
     lines.append("    return new")
     source = "\n".join(lines) + "\n"
     filename = f"<crmcore event maker {cls.__module__}.{cls.__qualname__} of {', '.join((*own, *drafted))}>"
@@ -333,6 +361,9 @@ class Aggregate(Derivable, Generic[IdT]):
     #: Derived values (see :class:`derived`) that are functions of the named fields only:
     #: a command that changes none of them keeps the value instead of computing it again.
     derived_inputs: ClassVar[Mapping[str, tuple[str, ...]]] = MappingProxyType({})
+    #: The fields (by init name) :meth:`_event_fields` reads, if the class declares them: a
+    #: change to none of them leaves the event fields as they were (``None``: not declared).
+    event_field_inputs: ClassVar[frozenset[str] | None] = None
 
     id: IdT = attrs.field(validator=_aggregate_id)
     created_at: datetime = attrs.field(converter=_created_at)
@@ -359,6 +390,8 @@ class Aggregate(Derivable, Generic[IdT]):
                     cls.id_type = args[0]
         if v1_renames is not None:
             cls.v1_renames = MappingProxyType(dict(v1_renames))
+        if "_event_fields" in cls.__dict__ and "event_field_inputs" not in cls.__dict__:
+            cls.event_field_inputs = None  # a new _event_fields: what it reads is not declared
 
     def __attrs_post_init__(self) -> None:
         start_keeping(self)
@@ -640,7 +673,11 @@ class Aggregate(Derivable, Generic[IdT]):
             or "id" in changes
             or "created_at" in changes
             or new.updated_at < self.updated_at
-            or new._event_fields() != (self._event_fields() if own is None else own)  # noqa: SLF001
+            or (
+                # Unchanged inputs give the same event fields: the copy holds them as they are.
+                (cls.event_field_inputs is None or not cls.event_field_inputs.isdisjoint(changes))
+                and new._event_fields() != (self._event_fields() if own is None else own)  # noqa: SLF001
+            )
         ):
             known = 0
         new._check_state(known)  # noqa: SLF001 - same class
@@ -656,7 +693,9 @@ class Aggregate(Derivable, Generic[IdT]):
         computed values, such as an order's total).
         """
         fields.update(created_at=command.at, updated_at=command.at)
-        builder = builder_of(cls, cls.derived_inputs)
+        builder = cls.__dict__.get("_crmcore_builder_", _NO_BUILDER)
+        if builder is _NO_BUILDER:
+            builder = builder_of(cls, cls.derived_inputs)
         made: Self | None = None if builder is None else builder.build(fields)
         if made is None:
             new = cls(**fields)

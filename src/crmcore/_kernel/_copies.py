@@ -93,8 +93,12 @@ class Builder:
 
     def build(self, given: Mapping[str, Any]) -> Any | None:
         """A new aggregate of ``given`` fields and plain defaults; ``None`` if that cannot be."""
-        function = self._function(False, given.keys(), ())
-        return None if function is None else function(None, given, ())
+        function = self._compiled.get((False, tuple(given), ()))
+        if function is None:
+            function = self._function(False, given.keys(), ())
+            if function is None:
+                return None
+        return function(None, given, ())
 
     def _function(
         self, copy: bool, keys: typing.AbstractSet[str], taken: tuple[str, ...]

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from types import MappingProxyType
-from typing import Any, ClassVar, Final, Generic, TypeVar, overload
+from typing import TYPE_CHECKING, Any, ClassVar, Final, Generic, TypeVar, overload
 
 S = TypeVar("S", bound="Derivable")
 T = TypeVar("T")
@@ -99,10 +99,16 @@ def _number(cls: type[Derivable]) -> None:
 _SETTERS: Final = tuple(vars(Derivable)[slot].__set__ for slot in _SLOTS)
 
 
-class derived(Generic[S, T]):  # noqa: N801 - used as a decorator, like property.
-    """A value derived from an immutable object's fields, computed once and kept (see above)."""
+class derived(property, Generic[S, T]):  # noqa: N801 - used as a decorator, like property.
+    """A value derived from an immutable object's fields, computed once and kept (see above).
+
+    A :class:`property` whose getter reads the value's slot (and computes the
+    value the first time): reading a property costs less than calling a
+    descriptor's ``__get__`` written in Python.
+    """
 
     def __init__(self, func: Callable[[S], T]) -> None:
+        super().__init__(_getter(func, "", _unbound))
         self.func = func
         self.name = func.__name__
         self.__doc__ = func.__doc__
@@ -121,29 +127,43 @@ class derived(Generic[S, T]):  # noqa: N801 - used as a decorator, like property
         self.slot = slot
         self._slot_name = _SLOTS[slot]
         self._set = _SETTERS[slot]
+        doc = self.__doc__
+        property.__init__(self, _getter(self.func, self._slot_name, self._set))
+        self.__doc__ = doc
 
     def __set_name__(self, owner: type, name: str) -> None:
         if not issubclass(owner, Derivable):
             raise TypeError(f"{owner.__name__}.{name}: derived values need a Derivable class")
         self.name = name
 
-    @overload
-    def __get__(self, obj: None, owner: type | None = None) -> derived[S, T]: ...
+    if TYPE_CHECKING:  # the getter above does the work; these give the types
 
-    @overload
-    def __get__(self, obj: S, owner: type | None = None) -> T: ...
+        @overload
+        def __get__(self, obj: None, owner: type | None = None) -> derived[S, T]: ...
 
-    def __get__(self, obj: S | None, owner: type | None = None) -> T | derived[S, T]:
-        if obj is None:
-            return self
+        @overload
+        def __get__(self, obj: S, owner: type | None = None) -> T: ...
+
+        def __get__(self, obj: S | None, owner: type | None = None) -> T | derived[S, T]: ...
+
+
+def _getter(
+    func: Callable[[Any], Any], slot: str, put: Callable[[Any, Any], None]
+) -> Callable[[Any], Any]:
+    """The getter of a derived value kept in ``slot``: the kept value, else ``func``'s, kept by ``put``."""
+
+    def get(obj: Any) -> Any:
         try:
-            found = getattr(obj, self._slot_name)
+            found = getattr(obj, slot)
         except AttributeError:  # an object whose store was never started (unpickled, copied)
             found = _MISSING
         if found is _MISSING:
-            found = self.func(obj)
-            self._set(obj, found)
-        return found  # type: ignore[no-any-return]
+            found = func(obj)
+            put(obj, found)
+        return found
+
+    get.__doc__ = func.__doc__
+    return get
 
 
 def _unbound(*_: object) -> Any:

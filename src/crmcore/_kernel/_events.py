@@ -29,6 +29,7 @@ from __future__ import annotations
 import linecache
 import re
 import sys
+import typing
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
@@ -228,13 +229,21 @@ class DomainEvent:
         Aggregates call this in their commands; the kernel adds the envelope
         (sequence, time, actor, ...) and the aggregate's id fields.
         """
-        return EventDraft(cls, fields)
+        draft: EventDraft = _new(EventDraft)  # its slots set directly: no attrs __init__
+        _set_draft_cls(draft, cls)
+        _set_draft_fields(draft, fields)
+        return draft
 
 
 def _check_texts(value: object, path: str) -> None:
     if isinstance(value, str):
         _check_text(value, path)
     elif isinstance(value, tuple):
+        for item in value:  # a tuple without text (most) needs nothing more
+            if isinstance(item, str):
+                break
+        else:
+            return
         for index, item in enumerate(value):
             if isinstance(item, str):
                 _check_text(item, f"{path}[{index}]")
@@ -271,33 +280,59 @@ def _event_plan(cls: type[DomainEvent]) -> tuple[_EventField, ...]:
     return tuple(plan)
 
 
-def _fields_checker(cls: type[DomainEvent]) -> Callable[[DomainEvent], None]:
-    """The field checks of ``cls`` as one function, written once and kept on the class.
+def event_field_checks(
+    cls: type[DomainEvent],
+    values: Mapping[str, str],
+    namespace: dict[str, Any],
+    *,
+    read_from: str | None = None,
+) -> list[str]:
+    """The field checks of ``cls`` as lines of Python (indented for a function body).
 
     For each field in turn: the type check (skipped for the exact types it
     passes as they are), and the text to check once every type is checked
-    (none for types that are never text). The code is straight-line, one
-    block per field, because a loop over the plan costs more than the checks;
-    it is registered with :mod:`linecache` so that tracebacks show it.
+    (none for types that are never text). ``values`` names the expression
+    holding each field's value; the names the lines use are added to
+    ``namespace``; with ``read_from``, each value is first read from that
+    object's field (just before its block). Used by :func:`_fields_checker` and
+    by the kernel's event makers, which run the same checks on the values they
+    have just set.
     """
-    names: dict[str, Any] = {"_never": _NEVER_TEXT, "_check_texts": _check_texts}
-    lines = ["def check_fields(event):", "    texts = None"]
+    namespace.update(_never=_NEVER_TEXT, _check_texts=_check_texts)
+    lines = ["    texts = None"]
     for index, (name, path, check, passing, done) in enumerate(_event_plan(cls)):
-        names[f"_done{index}"] = done
-        lines += [f"    v = event.{name}", "    t = type(v)", f"    if t not in _done{index}:"]
+        value = values[name]
+        namespace[f"_done{index}"] = done
+        if read_from is not None:
+            lines.append(f"    {value} = {read_from}.{name}")
+        lines += [f"    t = type({value})", f"    if t not in _done{index}:"]
         if check is not None:
-            names[f"_check{index}"] = check
-            names[f"_pass{index}"] = passing
-            lines.append(f"        if t not in _pass{index}: _check{index}(v, {path!r})")
+            namespace[f"_check{index}"] = check
+            namespace[f"_pass{index}"] = passing
+            lines.append(f"        if t not in _pass{index}: _check{index}({value}, {path!r})")
         lines += [
             "        if t not in _never:",
             "            if texts is None: texts = []",
-            f"            texts.append((v, {path!r}))",
+            f"            texts.append(({value}, {path!r}))",
         ]
     lines += [
         "    if texts is not None:",
         "        for v, path in texts: _check_texts(v, path)",
     ]
+    return lines
+
+
+def _fields_checker(cls: type[DomainEvent]) -> Callable[[DomainEvent], None]:
+    """The field checks of ``cls`` as one function, written once and kept on the class.
+
+    The code (:func:`event_field_checks`) is straight-line, one block per
+    field, because a loop over the plan costs more than the checks; it is
+    registered with :mod:`linecache` so that tracebacks show it.
+    """
+    names: dict[str, Any] = {}
+    values = {field.name: "v" for field in attrs.fields(cls)}
+    lines = ["def check_fields(event):"]
+    lines += event_field_checks(cls, values, names, read_from="event")
     source = "\n".join(lines) + "\n"
     filename = f"<crmcore event checks {cls.__module__}.{cls.__qualname__}>"
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
@@ -321,6 +356,15 @@ class EventDraft:
     def with_fields(self, **fields: Any) -> Self:
         """The same draft with more fields."""
         return attrs.evolve(self, fields={**self.fields, **fields})
+
+
+_new: Final = object.__new__
+_set_draft_cls: Final = typing.cast(
+    "Callable[[EventDraft, object], None]", vars(EventDraft)["cls"].__set__
+)
+_set_draft_fields: Final = typing.cast(
+    "Callable[[EventDraft, object], None]", vars(EventDraft)["fields"].__set__
+)
 
 
 def event_classes_defined() -> int:

@@ -416,8 +416,14 @@ def _items(item: Check | None, passing: frozenset[type]) -> Check:
     def check(value: object, path: str) -> None:
         if not isinstance(value, tuple):
             raise _wrong(tuple, value, path)
-        _size(value, path)
+        if len(value) > MAX_FIELD_ITEMS:
+            _size(value, path)
         if item is not None:
+            for element in value:  # items of types passing as they are need no check
+                if type(element) not in passing:
+                    break
+            else:
+                return
             for index, element in enumerate(value):
                 if type(element) not in passing:
                     item(element, f"{path}[{index}]")

@@ -216,6 +216,8 @@ class Order(RepointsCustomer[OrderId], kind="order", v1_renames={"placed_at": "c
     derived_inputs = MappingProxyType(
         {"subtotal": ("lines",), "discount": ("lines",), "total": ("lines",)}
     )
+    # What _event_fields reads.
+    event_field_inputs = frozenset({"id", "customer_id"})
 
     customer_id: CustomerId = attrs.field(validator=typed_id(CustomerId, "$.customer_id"))
     lines: tuple[OrderLine, ...] = attrs.field(converter=_order_lines, metadata=limit(MAX_LINES))
@@ -514,8 +516,11 @@ class Order(RepointsCustomer[OrderId], kind="order", v1_renames={"placed_at": "c
     def total(self) -> Money:
         """What the customer owes: subtotal less discounts."""
         lines = self.lines
-        if all(line.discount is None for line in lines):
-            return less_nothing(self.subtotal)  # less a discount of Decimal(0)
+        for line in lines:
+            if line.discount is not None:
+                break
+        else:
+            return less_nothing(self.subtotal)  # no line has a discount: less Decimal(0)
         total = self.subtotal - self.discount
         if len(lines) == 1 and same_decimal(total.amount, lines[0].net.amount):
             return lines[0].net  # the one line's net, digit for digit: keep one Money, not two

@@ -169,7 +169,9 @@ class Payment:
         _set(payment, "method", method)
         _set(payment, "due_at", due_at)
         _set(payment, "failure_reason", failure_reason)
-        payment.__attrs_post_init__()
+        if cls.__attrs_post_init__ is not _PAYMENT_RULE:
+            payment.__attrs_post_init__()
+        # else: the rule between the fields holds, the failure reason being None (above)
         return payment
 
     @property
@@ -180,6 +182,8 @@ class Payment:
 
 _new: Final = object.__new__
 _set: Final = object.__setattr__
+#: The rule between a payment's fields (``Payment.__attrs_post_init__``).
+_PAYMENT_RULE: Final = Payment.__attrs_post_init__
 
 
 # -- what orders and subscriptions share -----------------------------------------------------
