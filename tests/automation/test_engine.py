@@ -737,3 +737,16 @@ def test_a_finished_meeting_reaches_its_customer(unit: InMemoryUnitOfWork) -> No
         deal,
         ANA,
     )
+
+
+def test_an_activity_is_due_after_its_event_not_after_the_run(unit: InMemoryUnitOfWork) -> None:
+    """A late or batched run plans the work from the event's time, in the run's zone."""
+    rules = _rules(CreateActivity("call", None, timedelta(hours=2)))
+    wib = timezone(timedelta(hours=7))
+    registered = attrs.evolve(_registered(), occurred_at=AT - timedelta(minutes=70))
+    run_at_ = (AT + timedelta(hours=5)).astimezone(wib)
+    [intent] = run_on_events(rules, [registered], unit=unit, at=run_at_).intents
+    assert isinstance(intent, ActivityIntent)
+    assert intent.due_at == AT - timedelta(minutes=70) + timedelta(hours=2)
+    assert intent.due_at.utcoffset() == timedelta(hours=7)
+    assert intent.at == run_at_

@@ -94,6 +94,8 @@ class _Cause:
     record: RecordRef | None
     owner_id: StaffId | None
     activity_id: ActivityId | None = None
+    #: When the cause happened (an event's time); ``None`` for a time match (the run's time).
+    at: datetime | None = None
 
 
 class _Common(TypedDict):
@@ -148,6 +150,7 @@ def _event_cause(event: DomainEvent) -> _Cause:
         record=record,
         owner_id=owner_id,
         activity_id=activity_id,
+        at=event.occurred_at,
     )
 
 
@@ -361,10 +364,21 @@ class _Run:
             kind=action.kind,
             subject_template=action.subject_template,
             subject=subject,
-            due_at=self.at + action.due_in,
+            due_at=self.due_base(cause) + action.due_in,
             priority=action.priority,
             owner_id=self.owner(cause, action),
         )
+
+    def due_base(self, cause: _Cause) -> datetime:
+        """What an activity's ``due_in`` counts from: the event's time (in the run's zone).
+
+        A rule on a complaint opened at 21:50 and run at 23:00 plans the task
+        due an hour after 21:50, not after the run; a time match counts from
+        the run's time.
+        """
+        if cause.at is None:
+            return self.at
+        return cause.at.astimezone(self.at.tzinfo)
 
     def message(
         self,
@@ -467,8 +481,8 @@ def run_on_events(
         rules: the rules (a sequence is checked as :class:`AutomationRules` is).
         events: the domain events (such as the unit of work hands out).
         unit: a unit of work, inside its ``with`` block, only read.
-        at: the run's time (timezone-aware): consent, quiet hours and due
-            times are decided at it.
+        at: the run's time (timezone-aware): consent and quiet hours are
+            decided at it; an activity's due time counts from its event's time.
         ledger: the keys produced by earlier runs (default: none).
         settings: quiet hours, the default language and the limits.
         templates: a catalog to render messages and subjects with before

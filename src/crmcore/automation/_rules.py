@@ -201,7 +201,9 @@ class CreateActivity:
 
     ``subject_template`` is the key of a message template whose text (its
     subject, else its body) becomes the activity's subject, on one line and
-    cut to the 200 characters an activity subject may hold; ``due_in`` is added to the run's time;
+    cut to the 200 characters an activity subject may hold; ``due_in`` is added to the time
+    of the event that triggered the rule (for a time trigger, to the run's time), in the
+    run's zone;
     ``assign_to`` is a staff member or ``"owner"``: the staff member the
     cause names as responsible (the event's ``owner_id``, ``owner``,
     ``assignee`` or ``staff_id``, such as who logged a call; a time match's
