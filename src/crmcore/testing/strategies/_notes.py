@@ -19,9 +19,9 @@ from crmcore.notes import (
     MAX_ATTACHMENTS,
     Attachment,
     Note,
-    RecordKind,
     RecordRef,
 )
+from crmcore.testing.strategies._activities import record_refs
 from crmcore.testing.strategies._base import (
     _as_drawn,
     _command_times,
@@ -125,31 +125,9 @@ def _bodies() -> st.SearchStrategy[str]:
     return st.sampled_from(_BODIES) | _multiline_texts()
 
 
-_REF_PREFIXES: Final = {
-    RecordKind.CUSTOMER: "c",
-    RecordKind.ACCOUNT: "c",
-    RecordKind.LEAD: "l",
-    RecordKind.OPPORTUNITY: "opp",
-    RecordKind.CASE: "case",
-    RecordKind.ORDER: "o",
-    RecordKind.SUBSCRIPTION: "s",
-}
-
-
-@functools.cache
-def _record_refs() -> st.SearchStrategy[RecordRef]:
-    """References to records of every kind."""
-    return st.one_of(
-        *(
-            _id_texts(_REF_PREFIXES[kind]).map(functools.partial(RecordRef, kind))
-            for kind in RecordKind
-        )
-    )
-
-
 def _link_choices(value: object) -> st.SearchStrategy[RecordRef]:
     if value is None:
-        return _record_refs()
+        return record_refs()
 
     def check(item: object, path: str) -> RecordRef:
         if type(item) is not RecordRef:
@@ -299,11 +277,6 @@ def _step(  # noqa: PLR0911 - one return per command, and one per command left o
     survivor = draw(_id_texts("c").map(CustomerId).filter(lambda c: c != customer))
     return note.repoint_customer(customer, survivor, at=when)
 
-
-#: The values of event fields these strategies know beyond their declared type.
-EVENT_VALUES: Final[dict[type, Callable[[], st.SearchStrategy[Any]]]] = {
-    RecordRef: _record_refs,
-}
 
 #: Event fields these strategies constrain beyond their declared type, by event class name.
 EVENT_FIELDS: Final[dict[str, dict[str, Callable[[], st.SearchStrategy[Any]]]]] = {
