@@ -334,3 +334,13 @@ class NoteId(Identifier):
     """
 
     __slots__ = ()
+
+
+class PrivacyRequestId(Identifier):
+    """Identifies a data-subject request (:class:`~crmcore.privacy.DataSubjectRequest`).
+
+    >>> PrivacyRequestId("dsr-1")
+    PrivacyRequestId('dsr-1')
+    """
+
+    __slots__ = ()

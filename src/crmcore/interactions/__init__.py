@@ -5,6 +5,7 @@ from crmcore._kernel._timeline import TimelineEntry, TimelineFact, timeline
 from crmcore.interactions._interaction import (
     Direction,
     Interaction,
+    InteractionAnonymised,
     InteractionCustomerRepointed,
     InteractionEvent,
     InteractionKind,
@@ -15,6 +16,7 @@ from crmcore.interactions._interaction import (
 __all__ = [
     "Direction",
     "Interaction",
+    "InteractionAnonymised",
     "InteractionCustomerRepointed",
     "InteractionEvent",
     "InteractionId",

@@ -25,6 +25,7 @@ from crmcore._kernel._aggregate import RepointsCustomer, optional_typed_id, type
 from crmcore._kernel._checks import clean_text, enum_converter, type_name
 from crmcore._kernel._events import DomainEvent, EventMeta
 from crmcore._kernel._ids import CaseId, CustomerId, InteractionId, OpportunityId, StaffId
+from crmcore._kernel._personal import HoldsPersonalData, PersonalDataErasedEvent
 from crmcore._kernel._repoint import CustomerRepointedEvent
 from crmcore.customers import Channel
 from crmcore.errors import InvalidType, ValidationError
@@ -175,6 +176,13 @@ class InteractionCustomerRepointed(CustomerRepointedEvent, InteractionEvent):
     fields: tuple[str, ...]
 
 
+@attrs.frozen(slots=True, kw_only=True)
+class InteractionAnonymised(PersonalDataErasedEvent, InteractionEvent):
+    """The interaction's personal fields (``fields``: subject, notes) were erased."""
+
+    fields: tuple[str, ...]
+
+
 # -- the aggregate -----------------------------------------------------------------------
 
 
@@ -186,6 +194,7 @@ def _optional_id(value: object, cls: type[CaseId | OpportunityId], path: str) ->
 @attrs.frozen(slots=True, kw_only=True, repr=False)
 class Interaction(
     RepointsCustomer[InteractionId],
+    HoldsPersonalData[InteractionId],
     kind="interaction",
     v1_renames={"occurred_at": "created_at"},
 ):
@@ -235,6 +244,8 @@ class Interaction(
 
     _repointed_by = InteractionCustomerRepointed
     _customer_fields = ("customer_id",)
+    _anonymised_by = InteractionAnonymised
+    personal_fields = ("subject", "notes")
 
     customer_id: CustomerId = attrs.field(validator=typed_id(CustomerId, "$.customer_id"))
     kind: InteractionKind = attrs.field(converter=_kind)
@@ -267,6 +278,9 @@ class Interaction(
                 path="$.duration_seconds",
                 code="untimed_kind",
             )
+
+    def _tombstones(self, fields: frozenset[str]) -> dict[str, Any]:
+        return dict.fromkeys(fields)  # subject and notes are optional text
 
     def _event_fields(self) -> Mapping[str, object]:
         return {"interaction_id": self.id, "customer_id": self.customer_id}
