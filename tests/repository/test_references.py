@@ -70,7 +70,7 @@ def order(number, customer_number):
 
 
 def test_every_aggregate_naming_a_customer_declares_the_reference():
-    """Every default spec but customers, leads, staff and teams refers to customers by customer_id.
+    """Every default spec but customers, leads, staff, teams, activities and notes refers to customers by customer_id.
 
     Relationships name customers on both sides; teams name their manager, a staff member.
     """
@@ -87,6 +87,7 @@ def test_every_aggregate_naming_a_customer_declares_the_reference():
         "surveys",
         "loyalty_accounts",
         "opportunities",
+        "privacy_requests",
     } == referring
     assert all(
         s.references == (("customer_id", "customers"),)

@@ -58,6 +58,7 @@ from crmcore.repository import (
     LeadRepository,
     LoyaltyAccountRepository,
     NoteRepository,
+    PrivacyRequestRepository,
     OpportunityRepository,
     OrderRepository,
     RelationshipRepository,
@@ -96,6 +97,7 @@ PORTS = {
     "teams": TeamRepository,
     "activities": ActivityRepository,
     "notes": NoteRepository,
+    "privacy_requests": PrivacyRequestRepository,
 }
 GENERATED = {
     "orders": crm.orders(customer_ids=POOL),
@@ -106,6 +108,7 @@ GENERATED = {
     "surveys": crm.survey_responses(customer_ids=POOL),
     "leads": crm.leads(customer_ids=POOL),
     "opportunities": crm.opportunities(customer_ids=POOL),
+    "privacy_requests": crm.data_subject_requests(customer_ids=POOL),
 }
 
 

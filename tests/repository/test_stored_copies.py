@@ -28,6 +28,7 @@ from crmcore.repository import (
     NOTES,
     OPPORTUNITIES,
     ORDERS,
+    PRIVACY_REQUESTS,
     RELATIONSHIPS,
     REVIEWS,
     STAFF,
@@ -42,6 +43,7 @@ from crmcore.testing.strategies import (
     activities,
     cases,
     customers,
+    data_subject_requests,
     interactions,
     leads,
     loyalty_accounts,
@@ -72,6 +74,7 @@ GENERATED = {
     TEAMS: teams,
     ACTIVITIES: activities,
     NOTES: notes,
+    PRIVACY_REQUESTS: data_subject_requests,
 }
 
 

@@ -99,6 +99,7 @@ from crmcore.repository._ports import (
     NoteRepository,
     OpportunityRepository,
     OrderRepository,
+    PrivacyRequestRepository,
     RelationshipRepository,
     Repository,
     ReviewRepository,
@@ -108,6 +109,7 @@ from crmcore.repository._ports import (
     TeamRepository,
     UnitOfWork,
 )
+from crmcore.repository._privacy import PRIVACY_REQUESTS, StorePrivacyRequestRepository
 from crmcore.repository._service import (
     CASES,
     INTERACTIONS,
@@ -142,6 +144,7 @@ __all__ = [
     "NOTES",
     "OPPORTUNITIES",
     "ORDERS",
+    "PRIVACY_REQUESTS",
     "RELATIONSHIPS",
     "REVIEWS",
     "STAFF",
@@ -169,6 +172,7 @@ __all__ = [
     "NoteRepository",
     "OpportunityRepository",
     "OrderRepository",
+    "PrivacyRequestRepository",
     "ReferenceLookup",
     "RelationshipRepository",
     "Repository",
@@ -187,6 +191,7 @@ __all__ = [
     "StoreNoteRepository",
     "StoreOpportunityRepository",
     "StoreOrderRepository",
+    "StorePrivacyRequestRepository",
     "StoreRelationshipRepository",
     "StoreRepository",
     "StoreReviewRepository",

@@ -14,17 +14,20 @@ from datetime import datetime
 from types import TracebackType
 from typing import Generic, Protocol, Self, TypeVar
 
+from crmcore._kernel._checks import type_name
 from crmcore._kernel._events import DomainEvent
 from crmcore._kernel._ids import Identifier, StaffId
 from crmcore._kernel._refs import RecordRef
 from crmcore.activities import Activity, ActivityStatus, ReminderDue
 from crmcore.commerce import Order, OrderId, OrderStatus, PlanId, Subscription, SubscriptionStatus
 from crmcore.customers import Channel, Customer, CustomerId, normalize_email, normalize_phone
+from crmcore.errors import InvalidType
 from crmcore.feedback import Review, SurveyKind, SurveyResponse
 from crmcore.interactions import Interaction
 from crmcore.loyalty import LoyaltyAccount, ProgramId
 from crmcore.notes import Note
 from crmcore.parties import Relationship, RelationshipKind
+from crmcore.privacy import DataSubjectRequest, RequestStatus
 from crmcore.sales import Lead, LeadSource, LeadStatus, Opportunity, OpportunityId
 from crmcore.service import Case, CaseId, CaseStatus
 from crmcore.teams import StaffMember, Team
@@ -208,6 +211,23 @@ class CustomerRepository(Repository[Customer]):
             for c in self
             if any(p.channel in _PHONE_CHANNELS and p.value == value for p in c.contact_points)
         ]
+
+    def absorbed_into(self, customer_id: CustomerId) -> list[Customer]:
+        """The customers merged into this one (their tombstones), in ascending id order.
+
+        Only direct merges: a customer absorbed into one that was absorbed in
+        turn is found from the one it names. An erasure reaches these too,
+        since a tombstone keeps the profile it had. This default reads every
+        customer; adapters answer from an index.
+
+        Raises:
+            InvalidType: ``customer_id`` is not a :class:`~crmcore.CustomerId`.
+        """
+        if type(customer_id) is not CustomerId:
+            raise InvalidType(
+                f"must be a CustomerId, not {type_name(customer_id)}", path="$.customer_id"
+            )
+        return [c for c in self if c.merged_into == customer_id]
 
 
 class OrderRepository(Repository[Order]):
@@ -630,6 +650,44 @@ class NoteRepository(Repository[Note]):
         """
 
 
+class PrivacyRequestRepository(Repository[DataSubjectRequest]):
+    """The data-subject requests (access, erasure, ...), with lookups by subject, status and deadline.
+
+    ``open_due_before(at)`` is a data-protection officer's queue of requests
+    about to miss, or past, their statutory deadline. The other lookups
+    return matches in ascending id order.
+
+    .. versionadded:: 0.1
+    """
+
+    @abstractmethod
+    def for_customer(self, customer_id: CustomerId) -> list[DataSubjectRequest]:
+        """The requests of one subject.
+
+        Raises:
+            InvalidType: ``customer_id`` is not a :class:`~crmcore.CustomerId`.
+        """
+
+    @abstractmethod
+    def with_status(self, status: RequestStatus | str) -> list[DataSubjectRequest]:
+        """The requests with this status (``"received"``, ``"identity_verified"``, ...).
+
+        Raises:
+            ValidationError: ``status`` is not a request status.
+        """
+
+    @abstractmethod
+    def open_due_before(self, at: datetime) -> list[DataSubjectRequest]:
+        """The open requests (received or identity verified) whose deadline is before ``at``.
+
+        Earliest deadline first, then by id. A deadline moves when a request
+        is extended: the lookup reads the deadline the request has now.
+
+        Raises:
+            ValidationError: ``at`` is naive (``$.at``).
+        """
+
+
 class UnitOfWork(ABC):
     """One transaction over every repository: a context manager with :meth:`commit`.
 
@@ -735,6 +793,11 @@ class UnitOfWork(ABC):
     @abstractmethod
     def notes(self) -> NoteRepository:
         """The note repository of this unit (notes and attachment metadata on any record)."""
+
+    @property
+    @abstractmethod
+    def privacy_requests(self) -> PrivacyRequestRepository:
+        """The data-subject request repository of this unit (see :mod:`crmcore.privacy`)."""
 
     @abstractmethod
     def __enter__(self) -> Self:

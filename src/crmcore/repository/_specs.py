@@ -11,6 +11,7 @@ from crmcore.repository._feedback import REVIEWS, SURVEYS
 from crmcore.repository._loyalty import LOYALTY_ACCOUNTS
 from crmcore.repository._parties import RELATIONSHIPS
 from crmcore.repository._pipeline import LEADS, OPPORTUNITIES
+from crmcore.repository._privacy import PRIVACY_REQUESTS
 from crmcore.repository._service import CASES, INTERACTIONS
 from crmcore.repository._store import AggregateSpec
 from crmcore.repository._teams import STAFF, TEAMS
@@ -34,4 +35,5 @@ DEFAULT_SPECS: Final[tuple[AggregateSpec[Any], ...]] = (
     TEAMS,
     ACTIVITIES,
     NOTES,
+    PRIVACY_REQUESTS,
 )

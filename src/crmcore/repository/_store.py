@@ -23,9 +23,6 @@ from crmcore._kernel._aggregate import Aggregate as KernelAggregate
 from crmcore._kernel._checks import type_name
 from crmcore._kernel._events import DomainEvent
 from crmcore._kernel._ids import Identifier
-from crmcore.activities import Activity
-from crmcore.commerce import Order, Subscription
-from crmcore.customers import Customer
 from crmcore.errors import (
     ConcurrencyConflict,
     DuplicateId,
@@ -35,36 +32,13 @@ from crmcore.errors import (
     UnitOfWorkError,
     ValidationError,
 )
-from crmcore.feedback import Review, SurveyResponse
-from crmcore.interactions import Interaction
-from crmcore.loyalty import LoyaltyAccount
-from crmcore.notes import Note
-from crmcore.parties import Relationship
 from crmcore.repository._ports import (
-    ActivityRepository,
     Aggregate,
-    CaseRepository,
-    CustomerRepository,
-    InteractionRepository,
-    LeadRepository,
-    LoyaltyAccountRepository,
-    NoteRepository,
-    OpportunityRepository,
-    OrderRepository,
-    RelationshipRepository,
     Repository,
-    ReviewRepository,
-    StaffRepository,
-    SubscriptionRepository,
-    SurveyRepository,
-    TeamRepository,
-    UnitOfWork,
 )
 from crmcore.repository._storage import PAGE_SIZE, Change, ChangeSet, Snapshot, Store
-from crmcore.sales import Lead, Opportunity
+from crmcore.repository._unit_repositories import UnitOfWorkRepositories
 from crmcore.serialization import from_dict, to_dict
-from crmcore.service import Case
-from crmcore.teams import StaffMember, Team
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -715,7 +689,7 @@ def _stored_copy(aggregate: Any, version: int, plan: _CopyPlan) -> Any:
     return copy
 
 
-class StoreUnitOfWork(UnitOfWork):
+class StoreUnitOfWork(UnitOfWorkRepositories):
     """The unit of work over any :class:`Store`; see :class:`UnitOfWork` for the contract.
 
     ``commit`` sends the unit's changes to the store as one :class:`ChangeSet`;
@@ -831,83 +805,6 @@ class StoreUnitOfWork(UnitOfWork):
                 path="$.repository_type",
             )
         return found
-
-    @property
-    def customers(self) -> CustomerRepository:
-        """The customer repository of this unit."""
-        return cast("CustomerRepository", self._typed(Customer, CustomerRepository))
-
-    @property
-    def orders(self) -> OrderRepository:
-        """The order repository of this unit."""
-        return cast("OrderRepository", self._typed(Order, OrderRepository))
-
-    @property
-    def subscriptions(self) -> SubscriptionRepository:
-        """The subscription repository of this unit."""
-        return cast("SubscriptionRepository", self._typed(Subscription, SubscriptionRepository))
-
-    @property
-    def interactions(self) -> InteractionRepository:
-        """The interaction repository of this unit."""
-        return cast("InteractionRepository", self._typed(Interaction, InteractionRepository))
-
-    @property
-    def cases(self) -> CaseRepository:
-        """The service case repository of this unit."""
-        return cast("CaseRepository", self._typed(Case, CaseRepository))
-
-    @property
-    def reviews(self) -> ReviewRepository:
-        """The review repository of this unit."""
-        return cast("ReviewRepository", self._typed(Review, ReviewRepository))
-
-    @property
-    def surveys(self) -> SurveyRepository:
-        """The survey response repository of this unit (CSAT, NPS and CES)."""
-        return cast("SurveyRepository", self._typed(SurveyResponse, SurveyRepository))
-
-    @property
-    def loyalty_accounts(self) -> LoyaltyAccountRepository:
-        """The loyalty account repository of this unit."""
-        return cast(
-            "LoyaltyAccountRepository", self._typed(LoyaltyAccount, LoyaltyAccountRepository)
-        )
-
-    @property
-    def leads(self) -> LeadRepository:
-        """The sales lead repository of this unit."""
-        return cast("LeadRepository", self._typed(Lead, LeadRepository))
-
-    @property
-    def opportunities(self) -> OpportunityRepository:
-        """The sales opportunity repository of this unit."""
-        return cast("OpportunityRepository", self._typed(Opportunity, OpportunityRepository))
-
-    @property
-    def relationships(self) -> RelationshipRepository:
-        """The relationship repository of this unit."""
-        return cast("RelationshipRepository", self._typed(Relationship, RelationshipRepository))
-
-    @property
-    def staff(self) -> StaffRepository:
-        """The staff member repository of this unit."""
-        return cast("StaffRepository", self._typed(StaffMember, StaffRepository))
-
-    @property
-    def teams(self) -> TeamRepository:
-        """The team repository of this unit."""
-        return cast("TeamRepository", self._typed(Team, TeamRepository))
-
-    @property
-    def activities(self) -> ActivityRepository:
-        """The activity repository of this unit."""
-        return cast("ActivityRepository", self._typed(Activity, ActivityRepository))
-
-    @property
-    def notes(self) -> NoteRepository:
-        """The note repository of this unit."""
-        return cast("NoteRepository", self._typed(Note, NoteRepository))
 
     def __enter__(self) -> Self:
         state = self._state

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from crmcore._kernel._ids import ActivityId, NoteId, StaffId
+from crmcore._kernel._ids import ActivityId, NoteId, PrivacyRequestId, StaffId
 from crmcore._kernel._money import Money
 from crmcore._kernel._refs import RecordRef
 from crmcore.activities import Activity
@@ -38,6 +38,7 @@ from crmcore.interactions import Interaction, InteractionId
 from crmcore.loyalty import LoyaltyAccount, LoyaltyAccountId, LoyaltyProgram, ProgramId, Tier
 from crmcore.notes import Note
 from crmcore.parties import Relationship, RelationshipId
+from crmcore.privacy import DataSubjectRequest, RequestStatus
 from crmcore.sales import STANDARD_PIPELINE, Lead, LeadId, LeadStatus, Opportunity, OpportunityId
 from crmcore.service import Case, CaseId, CaseStatus
 from crmcore.teams import StaffMember, Team, TeamId
@@ -400,3 +401,27 @@ def _make_note(number: int, customer: int) -> Note:
 def _change_note(note: Note) -> Note:
     """Pin the note, or unpin it."""
     return note.unpin(at=T0) if note.pinned else note.pin(at=T0)
+
+
+# -- data-subject requests ----------------------------------------------------------------
+
+
+def _make_privacy_request(number: int, customer: int) -> DataSubjectRequest:
+    """An access request of customer ``customer`` under the GDPR (every other one UU PDP)."""
+    return DataSubjectRequest.receive(
+        PrivacyRequestId(f"dsr-{number:04d}"),
+        customer_id=_customer_id(customer),
+        kind="access" if number % 3 else "erasure",
+        jurisdiction="gdpr" if number % 2 else "uu_pdp",
+        channel="email",
+        at=T0,
+    )
+
+
+def _change_privacy_request(request: DataSubjectRequest) -> DataSubjectRequest:
+    """Verify the subject's identity, then fulfil the request; a closed one stays as it is."""
+    if request.status is RequestStatus.RECEIVED:
+        return request.verify_identity(at=request.updated_at)
+    if request.is_open:
+        return request.fulfil(at=request.updated_at)
+    return request

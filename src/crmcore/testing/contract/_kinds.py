@@ -22,6 +22,7 @@ from crmcore.testing.contract._builders import (
     _change_note,
     _change_opportunity,
     _change_order,
+    _change_privacy_request,
     _change_relationship,
     _change_staff_member,
     _change_subscription,
@@ -34,6 +35,7 @@ from crmcore.testing.contract._builders import (
     _make_note,
     _make_opportunity,
     _make_order,
+    _make_privacy_request,
     _make_relationship,
     _make_review,
     _make_staff_member,
@@ -46,6 +48,7 @@ from crmcore.testing.contract._support import T0, _drain
 from crmcore.testing.strategies import (
     activities,
     cases,
+    data_subject_requests,
     interactions,
     leads,
     loyalty_accounts,
@@ -184,6 +187,11 @@ _MAKERS: Final[dict[str, _Maker]] = {
     "teams": (_make_team, _change_team, teams),
     "activities": (_make_activity, _change_activity, activities),
     "notes": (_make_note, _change_note, notes),
+    "privacy_requests": (
+        _make_privacy_request,
+        _change_privacy_request,
+        data_subject_requests,
+    ),
 }
 
 #: The secondary lookups besides ``for_customer`` of the repositories :func:`_plain_kind`
@@ -198,6 +206,7 @@ _LOOKUPS: Final[dict[str, str]] = {
     "loyalty_accounts": "for_program=program_id in_tier=tier",
     "leads": "with_status=status from_source=source assigned_to=owner?",
     "opportunities": "in_stage=stage owned_by=owner",
+    "privacy_requests": "with_status=status",
 }
 
 #: A lead's ``customer_id`` records the customer it was converted into, not a reference.

@@ -6,8 +6,8 @@ from abc import ABC, abstractmethod
 from datetime import timedelta
 from typing import Any
 
-from crmcore.customers import Channel, ContactPoint
-from crmcore.errors import NotFound, UnknownReference
+from crmcore.customers import Channel, ContactPoint, merge_customers
+from crmcore.errors import InvalidType, NotFound, UnknownReference
 from crmcore.parties import Relationship, RelationshipConflict, RelationshipId
 from crmcore.repository import AmbiguousKey, DuplicateKey, UniquenessPolicy, UnitOfWork
 from crmcore.teams import StaffId, StaffMember, Team, TeamId
@@ -193,6 +193,34 @@ class PartiesContract(ABC):
             uow.staff.remove(budi)
             with _raises(UnknownReference):
                 uow.commit()
+
+    # -- merged customers -----------------------------------------------------------------
+
+    def test_absorbed_into_finds_the_tombstones_merged_into_a_customer(self) -> None:
+        """``customers.absorbed_into`` returns the customers merged into one, and only those."""
+        uow = self.make_unit_of_work()
+        with uow:
+            for number in (1, 2, 3, 4):
+                uow.customers.add(_make_customer(number, email=EMAILS[number - 1]))
+            uow.commit()
+        with uow:
+            survivor = uow.customers.get(_customer_id(1))
+            for number in (3, 2):
+                survivor, absorbed = merge_customers(
+                    survivor, uow.customers.get(_customer_id(number)), at=T0 + _DAY
+                )
+                uow.customers.save(absorbed)
+            uow.customers.save(survivor)
+            seen_in_unit = [c.id for c in uow.customers.absorbed_into(_customer_id(1))]
+            _equal([_customer_id(2), _customer_id(3)], seen_in_unit, "the unit's own merges")
+            uow.commit()
+        with uow:
+            found = uow.customers.absorbed_into(_customer_id(1))
+            _equal([_customer_id(2), _customer_id(3)], [c.id for c in found], "absorbed ids")
+            _true(all(c.merged_into == _customer_id(1) for c in found), "tombstones")
+            _equal([], uow.customers.absorbed_into(_customer_id(4)), "nothing merged")
+            with _raises(InvalidType):
+                uow.customers.absorbed_into("c-0001")  # type: ignore[arg-type]
 
     # -- uniqueness policies --------------------------------------------------------------
 

@@ -28,6 +28,7 @@ from crmcore._kernel._ids import (
     ActivityId,
     Identifier,
     NoteId,
+    PrivacyRequestId,
     SeededIdSource,
     SequentialIdSource,
     StaffId,
@@ -657,6 +658,7 @@ def _seeded_id_sources() -> st.SearchStrategy[SeededIdSource]:
 _ID_PREFIXES: Final[dict[type[Identifier], str]] = {
     ActivityId: "act",
     NoteId: "note",
+    PrivacyRequestId: "dsr",
     CaseId: "case",
     FeedbackId: "f",
     InteractionId: "i",
