@@ -32,6 +32,7 @@ from crmcore.activities._completion import (
     complete_activity_in,
 )
 from crmcore.activities._events import (
+    ActivityAnonymised,
     ActivityCancelled,
     ActivityCompleted,
     ActivityCustomerRepointed,
@@ -73,6 +74,7 @@ __all__ = [
     "MAX_SUBJECT",
     "TIMED_KINDS",
     "Activity",
+    "ActivityAnonymised",
     "ActivityCancelled",
     "ActivityCompleted",
     "ActivityCompletion",

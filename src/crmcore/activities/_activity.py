@@ -25,7 +25,7 @@ from typing import Any, Final, Unpack
 
 import attrs
 
-from crmcore._kernel._aggregate import Aggregate, optional_typed_id
+from crmcore._kernel._aggregate import optional_typed_id
 from crmcore._kernel._checks import (
     check_unique,
     clean_text,
@@ -41,10 +41,12 @@ from crmcore._kernel._checks import (
 from crmcore._kernel._events import MAX_SEQUENCE, EventMeta
 from crmcore._kernel._fields import Checked
 from crmcore._kernel._ids import ActivityId, CustomerId, Identifier, StaffId, TeamId
+from crmcore._kernel._personal import ERASED, HoldsPersonalData
 from crmcore._kernel._refs import RecordRef
 from crmcore._kernel._status import StatusMachine
 from crmcore._kernel._zones import zone_of
 from crmcore.activities._events import (
+    ActivityAnonymised,
     ActivityCancelled,
     ActivityCompleted,
     ActivityCustomerRepointed,
@@ -308,7 +310,7 @@ def _link_arg(value: object) -> RecordRef | None:
 
 
 @attrs.frozen(slots=True, kw_only=True, repr=False)
-class Activity(Aggregate[ActivityId], kind="activity"):
+class Activity(HoldsPersonalData[ActivityId], kind="activity"):
     """A task, call, meeting, email or deadline: planned, then done or cancelled.
 
     Plan one with :meth:`plan` (:class:`ActivityPlanned`); :meth:`reschedule`,
@@ -317,7 +319,8 @@ class Activity(Aggregate[ActivityId], kind="activity"):
     :meth:`skip_occurrence` and :meth:`repoint_customer` change it, each
     recording one event of ids, codes and times. The subject, the outcome and a cancellation reason are free
     text that may name people: the repr, the events and the errors leave
-    them out.
+    them out, and :meth:`anonymise` erases them in any status (the subject
+    becomes ``"[erased]"``, the others ``None``; :class:`ActivityAnonymised`).
 
     ``due_at`` is the due time of the current occurrence (for a single
     activity, its only one), kept in UTC; ``time_zone`` the zone it is meant
@@ -456,8 +459,14 @@ class Activity(Aggregate[ActivityId], kind="activity"):
         if self.cancelled_at is not None:
             yield self.cancelled_at
 
+    _anonymised_by = ActivityAnonymised
+    personal_fields = ("subject", "outcome", "cancel_reason")
+
     def _event_fields(self) -> Mapping[str, object]:
         return {"activity_id": self.id}
+
+    def _tombstones(self, fields: frozenset[str]) -> dict[str, Any]:
+        return {name: ERASED if name == "subject" else None for name in fields}
 
     # -- construction ---------------------------------------------------------------------
 

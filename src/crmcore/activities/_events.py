@@ -13,6 +13,7 @@ import attrs
 
 from crmcore._kernel._events import DomainEvent, event_rule
 from crmcore._kernel._ids import ActivityId, CustomerId, StaffId, TeamId
+from crmcore._kernel._personal import PersonalDataErasedEvent
 from crmcore._kernel._refs import RecordRef
 from crmcore._kernel._repoint import CustomerRepointedEvent
 
@@ -215,4 +216,14 @@ class ActivityCustomerRepointed(CustomerRepointedEvent, ActivityEvent):
 
     customer_id: CustomerId
     previous: CustomerId
+    fields: tuple[str, ...]
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class ActivityAnonymised(PersonalDataErasedEvent, ActivityEvent):
+    """The activity's personal fields (``fields``: subject, outcome, cancellation reason) were erased.
+
+    .. versionadded:: 0.1
+    """
+
     fields: tuple[str, ...]

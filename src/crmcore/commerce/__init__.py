@@ -3,6 +3,7 @@
 from crmcore._kernel._ids import OrderId, PaymentId, PlanId, ProductId, SubscriptionId
 from crmcore._kernel._time import Period
 from crmcore.commerce._order_events import (
+    OrderAnonymised,
     OrderCancelled,
     OrderCustomerRepointed,
     OrderEvent,
@@ -20,6 +21,7 @@ from crmcore.commerce._payments import Payment, PaymentMethod, PaymentOutcome
 from crmcore.commerce._plans import PaymentDue, PaymentDueStatus, Plan
 from crmcore.commerce._subscription_events import (
     SUBSCRIPTION_STATUSES,
+    SubscriptionAnonymised,
     SubscriptionAssigned,
     SubscriptionCancellationScheduled,
     SubscriptionCancelled,
@@ -41,6 +43,7 @@ __all__ = [
     "SUBSCRIPTION_STATUSES",
     "ItemReturn",
     "Order",
+    "OrderAnonymised",
     "OrderCancelled",
     "OrderCustomerRepointed",
     "OrderEvent",
@@ -67,6 +70,7 @@ __all__ = [
     "Refund",
     "ReturnedLine",
     "Subscription",
+    "SubscriptionAnonymised",
     "SubscriptionAssigned",
     "SubscriptionCancellationScheduled",
     "SubscriptionCancelled",

@@ -9,6 +9,7 @@ import attrs
 from crmcore._kernel._events import DomainEvent
 from crmcore._kernel._ids import CustomerId, OrderId
 from crmcore._kernel._money import Money
+from crmcore._kernel._personal import PersonalDataErasedEvent
 from crmcore._kernel._repoint import CustomerRepointedEvent
 from crmcore.commerce._order_lines import OrderLine, ReturnedLine
 from crmcore.commerce._payments import Payment
@@ -103,4 +104,14 @@ class OrderCustomerRepointed(CustomerRepointedEvent, OrderEvent):
     """
 
     previous: CustomerId
+    fields: tuple[str, ...]
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class OrderAnonymised(PersonalDataErasedEvent, OrderEvent):
+    """The order's free-text reasons (``fields``: cancellation, refund, return reasons) were erased.
+
+    Lines, amounts, payments and dates stay: accounting needs them.
+    """
+
     fields: tuple[str, ...]

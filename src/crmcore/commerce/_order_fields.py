@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TypeVar
+
+import attrs
 
 from crmcore._kernel._checks import items_of, reason_text, require_aware
 from crmcore._kernel._money import same_currency
 from crmcore.commerce._order_lines import MAX_LINES, MAX_RECORDS, ItemReturn, OrderLine, Refund
 from crmcore.commerce._payments import Payment
 from crmcore.errors import ValidationError
+
+_R = TypeVar("_R", Refund, ItemReturn)
 
 
 def _order_lines(value: object) -> tuple[OrderLine, ...]:
@@ -57,3 +62,8 @@ def _order_cancelled_at(value: object) -> datetime | None:
 
 def _order_cancel_reason(value: object) -> str | None:
     return None if value is None else reason_text(value, "$.cancel_reason")
+
+
+def _without_reasons(items: tuple[_R, ...]) -> tuple[_R, ...]:
+    """``items`` (refunds or returns) with their free-text reasons erased."""
+    return tuple(item if item.reason is None else attrs.evolve(item, reason=None) for item in items)

@@ -41,9 +41,11 @@ from crmcore._kernel._money import (
     same_currency,
     same_decimal,
 )
+from crmcore._kernel._personal import HoldsPersonalData
 from crmcore._kernel._status import StatusMachine
 from crmcore._kernel._timeline import TimelineEntry
 from crmcore.commerce._order_events import (
+    OrderAnonymised,
     OrderCancelled,
     OrderCustomerRepointed,
     OrderFulfilled,
@@ -62,6 +64,7 @@ from crmcore.commerce._order_fields import (
     _order_payments,
     _order_refunds,
     _order_returns,
+    _without_reasons,
 )
 from crmcore.commerce._order_lines import (
     MAX_LINES,
@@ -152,7 +155,12 @@ _FirstDraft = EventDraft | Callable[["Order"], EventDraft]
 
 
 @attrs.frozen(slots=True, kw_only=True, repr=False)
-class Order(RepointsCustomer[OrderId], kind="order", v1_renames={"placed_at": "created_at"}):
+class Order(
+    RepointsCustomer[OrderId],
+    HoldsPersonalData[OrderId],
+    kind="order",
+    v1_renames={"placed_at": "created_at"},
+):
     """An order: lines, payments, refunds and returns, with a status machine.
 
     ``Order`` is immutable; every command returns a new order and records
@@ -206,11 +214,15 @@ class Order(RepointsCustomer[OrderId], kind="order", v1_renames={"placed_at": "c
         fulfilled_at: when the order was delivered or handed over, if it was.
         cancelled_at: when the order was cancelled, if it was.
         cancel_reason: the reason given for the cancellation, if any (free
-            text: it stays here and never goes into an event).
+            text: it stays here and never goes into an event). The free-text
+            reasons are the order's personal data: :meth:`anonymise` erases
+            them in any status, keeping lines, amounts, payments and dates.
     """
 
     _repointed_by = OrderCustomerRepointed
     _customer_fields = ("customer_id",)
+    _anonymised_by = OrderAnonymised
+    personal_fields = ("cancel_reason", "refund_reasons", "return_reasons")
 
     # The totals of the lines stay with an order whose lines a command leaves alone.
     derived_inputs = MappingProxyType(
@@ -417,6 +429,14 @@ class Order(RepointsCustomer[OrderId], kind="order", v1_renames={"placed_at": "c
     def _event_fields(self) -> Mapping[str, object]:
         return {"order_id": self.id, "customer_id": self.customer_id}
 
+    def _tombstones(self, fields: frozenset[str]) -> dict[str, object]:
+        changes: dict[str, object] = {"cancel_reason": None} if "cancel_reason" in fields else {}
+        if "refund_reasons" in fields:
+            changes["refunds"] = _without_reasons(self.refunds)
+        if "return_reasons" in fields:
+            changes["returns"] = _without_reasons(self.returns)
+        return changes
+
     # -- construction ---------------------------------------------------------------------
 
     @classmethod
@@ -464,6 +484,16 @@ class Order(RepointsCustomer[OrderId], kind="order", v1_renames={"placed_at": "c
     def placed_at(self) -> datetime:
         """When the order was placed (its ``created_at``)."""
         return self.created_at
+
+    @property
+    def refund_reasons(self) -> tuple[str | None, ...]:
+        """The free-text reason of each refund, in the order of :attr:`refunds`."""
+        return tuple(refund.reason for refund in self.refunds)
+
+    @property
+    def return_reasons(self) -> tuple[str | None, ...]:
+        """The free-text reason of each return, in the order of :attr:`returns`."""
+        return tuple(item.reason for item in self.returns)
 
     # -- totals ---------------------------------------------------------------------------
 

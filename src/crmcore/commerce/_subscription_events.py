@@ -11,6 +11,7 @@ import attrs
 from crmcore._kernel._events import DomainEvent, event_rule
 from crmcore._kernel._ids import CustomerId, PlanId, StaffId, SubscriptionId, TeamId
 from crmcore._kernel._money import Money
+from crmcore._kernel._personal import PersonalDataErasedEvent
 from crmcore._kernel._repoint import CustomerRepointedEvent
 from crmcore._kernel._status import StatusMachine
 from crmcore._kernel._time import Period
@@ -148,6 +149,16 @@ class SubscriptionCustomerRepointed(CustomerRepointedEvent, SubscriptionEvent):
     """
 
     previous: CustomerId
+    fields: tuple[str, ...]
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class SubscriptionAnonymised(PersonalDataErasedEvent, SubscriptionEvent):
+    """The subscription's free text (``fields``: the cancellation reason) was erased.
+
+    The plan, the schedule and the payments stay: accounting needs them.
+    """
+
     fields: tuple[str, ...]
 
 

@@ -43,6 +43,7 @@ from crmcore._kernel._checks import (
 from crmcore._kernel._events import EventDraft, EventMeta
 from crmcore._kernel._ids import CustomerId, PaymentId, StaffId, SubscriptionId, TeamId
 from crmcore._kernel._money import Money, same_currency
+from crmcore._kernel._personal import HoldsPersonalData
 from crmcore._kernel._timeline import TimelineEntry
 from crmcore.commerce._payments import (
     Payment,
@@ -75,6 +76,7 @@ from crmcore.commerce._plans import (
 from crmcore.commerce._subscription_events import (
     _FINAL,
     SUBSCRIPTION_STATUSES,
+    SubscriptionAnonymised,
     SubscriptionAssigned,
     SubscriptionCancellationScheduled,
     SubscriptionCancelled,
@@ -95,7 +97,10 @@ from crmcore.errors import InvalidType, ValidationError
 
 @attrs.frozen(slots=True, kw_only=True, repr=False)
 class Subscription(
-    RepointsCustomer[SubscriptionId], kind="subscription", v1_renames={"started_at": "created_at"}
+    RepointsCustomer[SubscriptionId],
+    HoldsPersonalData[SubscriptionId],
+    kind="subscription",
+    v1_renames={"started_at": "created_at"},
 ):
     """A customer's subscription to a plan: schedule, status and payment history.
 
@@ -162,13 +167,15 @@ class Subscription(
         cancel_requested_at: when a cancellation at the end of the period was
             asked for, while one is scheduled.
         cancel_reason: the reason given for the cancellation (free text; it
-            stays here and never goes into an event).
+            stays here, never goes into an event, and :meth:`anonymise` erases it).
         ended_at: when the subscription ended (cancelled or expired).
         payments: every payment and failed attempt, oldest first.
     """
 
     _repointed_by = SubscriptionCustomerRepointed
     _customer_fields = ("customer_id",)
+    _anonymised_by = SubscriptionAnonymised
+    personal_fields = ("cancel_reason",)
 
     # The base's ``created_at``, pinned to its UTC offset (see the class documentation).
     created_at: datetime = attrs.field(converter=_sub_created_at)
@@ -260,6 +267,9 @@ class Subscription(
 
     def _event_fields(self) -> Mapping[str, object]:
         return {"subscription_id": self.id, "customer_id": self.customer_id}
+
+    def _tombstones(self, fields: frozenset[str]) -> dict[str, object]:
+        return dict.fromkeys(fields)  # the cancellation reason is optional text
 
     # -- construction ---------------------------------------------------------------------
 

@@ -16,6 +16,7 @@ from crmcore.feedback._responses import (
 )
 from crmcore.feedback._reviews import (
     Review,
+    ReviewAnonymised,
     ReviewAnswered,
     ReviewCustomerRepointed,
     ReviewEvent,
@@ -33,6 +34,7 @@ from crmcore.feedback._surveys import (
     SurveyEvent,
     SurveyKind,
     SurveyResponse,
+    SurveyResponseAnonymised,
     csat_score,
     customer_effort_score,
     net_promoter_score,
@@ -51,6 +53,7 @@ __all__ = [
     "ResponsePlan",
     "ResponseStep",
     "Review",
+    "ReviewAnonymised",
     "ReviewAnswered",
     "ReviewCustomerRepointed",
     "ReviewEvent",
@@ -61,6 +64,7 @@ __all__ = [
     "SurveyEvent",
     "SurveyKind",
     "SurveyResponse",
+    "SurveyResponseAnonymised",
     "csat_score",
     "customer_effort_score",
     "net_promoter_score",

@@ -20,6 +20,7 @@ from crmcore._kernel._aggregate import RepointsCustomer, optional_typed_id
 from crmcore._kernel._checks import clean_text, error_path, optional_aware
 from crmcore._kernel._events import DomainEvent, EventMeta
 from crmcore._kernel._ids import CustomerId, ReviewId
+from crmcore._kernel._personal import HoldsPersonalData, PersonalDataErasedEvent
 from crmcore._kernel._repoint import CustomerRepointedEvent
 from crmcore._kernel._timeline import TimelineEntry
 from crmcore.errors import ValidationError
@@ -86,6 +87,13 @@ class ReviewCustomerRepointed(CustomerRepointedEvent, ReviewEvent):
     fields: tuple[str, ...]
 
 
+@attrs.frozen(slots=True, kw_only=True)
+class ReviewAnonymised(PersonalDataErasedEvent, ReviewEvent):
+    """The review's personal fields (``fields``: text, author name, URL) were erased."""
+
+    fields: tuple[str, ...]
+
+
 # -- the aggregate -----------------------------------------------------------------------
 
 
@@ -123,14 +131,21 @@ def _review_answered_at(value: object) -> datetime | None:
 
 
 @attrs.frozen(slots=True, kw_only=True, repr=False)
-class Review(RepointsCustomer[ReviewId], kind="review", v1_renames={"published_at": "created_at"}):
+class Review(
+    RepointsCustomer[ReviewId],
+    HoldsPersonalData[ReviewId],
+    kind="review",
+    v1_renames={"published_at": "created_at"},
+):
     """A public review: a platform, a rating from 1 to 5, text, and who wrote it.
 
     ``customer_id`` is set when the reviewer is known to be a customer. The
     text, the author's display name and the URL may identify a person: the
     repr and the events leave them out. Record one with :meth:`receive`
     (:class:`ReviewReceived`) and the business's public reply with
-    :meth:`answer` (:class:`ReviewAnswered`).
+    :meth:`answer` (:class:`ReviewAnswered`). :meth:`anonymise` erases the
+    text, the author's name and the URL (:class:`ReviewAnonymised`); the
+    platform, the rating, the times and the link to the customer stay.
 
     Like every crmcore aggregate it is immutable. ``created_at`` is when the
     review was published (also readable as :attr:`published_at`); a command
@@ -157,6 +172,8 @@ class Review(RepointsCustomer[ReviewId], kind="review", v1_renames={"published_a
 
     _repointed_by = ReviewCustomerRepointed
     _customer_fields = ("customer_id",)
+    _anonymised_by = ReviewAnonymised
+    personal_fields = ("text", "author_name", "url")
 
     platform: str = attrs.field(converter=_review_platform)
     rating: int = attrs.field(validator=_review_rating)
@@ -182,6 +199,9 @@ class Review(RepointsCustomer[ReviewId], kind="review", v1_renames={"published_a
 
     def _event_fields(self) -> Mapping[str, object]:
         return {"review_id": self.id, "customer_id": self.customer_id}
+
+    def _tombstones(self, fields: frozenset[str]) -> dict[str, Any]:
+        return dict.fromkeys(fields)  # text, author name and URL are optional
 
     # -- construction ---------------------------------------------------------------------
 

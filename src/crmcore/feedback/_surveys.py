@@ -43,6 +43,7 @@ from crmcore._kernel._checks import clean_text, type_name
 from crmcore._kernel._events import DomainEvent, EventMeta
 from crmcore._kernel._fields import Checked
 from crmcore._kernel._ids import CaseId, CustomerId, FeedbackId, OrderId
+from crmcore._kernel._personal import HoldsPersonalData, PersonalDataErasedEvent
 from crmcore._kernel._repoint import CustomerRepointedEvent
 from crmcore.errors import InvalidType, ValidationError
 
@@ -146,12 +147,20 @@ class SurveyCustomerRepointed(CustomerRepointedEvent, SurveyEvent):
     fields: tuple[str, ...]
 
 
+@attrs.frozen(slots=True, kw_only=True)
+class SurveyResponseAnonymised(PersonalDataErasedEvent, SurveyEvent):
+    """The survey response's personal fields (``fields``: the comment) were erased."""
+
+    fields: tuple[str, ...]
+
+
 # -- survey responses --------------------------------------------------------------------
 
 
 @attrs.frozen(slots=True, kw_only=True, repr=False)
 class SurveyResponse(
     RepointsCustomer[FeedbackId],
+    HoldsPersonalData[FeedbackId],
     kind="survey_response",
     v1_renames={"responded_at": "created_at"},
 ):
@@ -166,11 +175,14 @@ class SurveyResponse(
     :attr:`occurred_at`). A response has no commands after it is recorded.
 
     The comment is free text that may hold personal data: the repr leaves it
-    out. A response is also a timeline fact (kind ``csat``, ``nps`` or ``ces``).
+    out and :meth:`anonymise` erases it (the score and links stay). A
+    response is also a timeline fact (kind ``csat``, ``nps`` or ``ces``).
     """
 
     _repointed_by = SurveyCustomerRepointed
     _customer_fields = ("customer_id",)
+    _anonymised_by = SurveyResponseAnonymised
+    personal_fields = ("comment",)
 
     survey: ClassVar[SurveyKind]
     #: The lowest and highest score of the survey's scale (set from ``survey``).
@@ -203,6 +215,9 @@ class SurveyResponse(
 
     def _event_fields(self) -> Mapping[str, object]:
         return {"response_id": self.id, "customer_id": self.customer_id}
+
+    def _tombstones(self, fields: frozenset[str]) -> dict[str, Any]:
+        return dict.fromkeys(fields)  # the comment is optional text
 
     @classmethod
     def record(

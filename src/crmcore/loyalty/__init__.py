@@ -3,6 +3,7 @@
 from crmcore._kernel._ids import LoyaltyAccountId, ProgramId, RewardId
 from crmcore.loyalty._account import EARNING_STATUSES, LoyaltyAccount
 from crmcore.loyalty._events import (
+    LoyaltyAccountAnonymised,
     LoyaltyCustomerRepointed,
     LoyaltyEvent,
     LoyaltyMemberEnrolled,
@@ -36,6 +37,7 @@ __all__ = [
     "EntryKind",
     "LedgerEntry",
     "LoyaltyAccount",
+    "LoyaltyAccountAnonymised",
     "LoyaltyAccountId",
     "LoyaltyCustomerRepointed",
     "LoyaltyEvent",

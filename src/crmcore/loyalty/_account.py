@@ -71,7 +71,7 @@ from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Final, Unpack
+from typing import Any, Final, TypeVar, Unpack
 
 import attrs
 
@@ -87,9 +87,11 @@ from crmcore._kernel._checks import (
 from crmcore._kernel._events import EventDraft, EventMeta, check_meta
 from crmcore._kernel._ids import CustomerId, LoyaltyAccountId, OrderId, ProgramId, RewardId
 from crmcore._kernel._money import Money, same_currency
+from crmcore._kernel._personal import HoldsPersonalData
 from crmcore.commerce import Order, OrderStatus
 from crmcore.errors import InvalidType, ValidationError
 from crmcore.loyalty._events import (
+    LoyaltyAccountAnonymised,
     LoyaltyCustomerRepointed,
     LoyaltyMemberEnrolled,
     LoyaltyMembershipClosed,
@@ -111,6 +113,8 @@ from crmcore.loyalty._ledger import (
     required_reason,
 )
 from crmcore.loyalty._program import LoyaltyProgram, TierBasis, points_value
+
+_Reasoned = TypeVar("_Reasoned", LedgerEntry, TierChange)
 
 #: Most entries one ledger may hold.
 MAX_ENTRIES: Final = 100_000
@@ -151,9 +155,14 @@ def _closed_at(value: object) -> datetime | None:
     return None if value is None else require_aware(value, "$.closed_at")
 
 
+def _unreasoned(item: _Reasoned) -> _Reasoned:
+    return item if item.reason is None else attrs.evolve(item, reason=None)
+
+
 @attrs.frozen(slots=True, kw_only=True, repr=False)
 class LoyaltyAccount(
     RepointsCustomer[LoyaltyAccountId],
+    HoldsPersonalData[LoyaltyAccountId],
     kind="loyalty_account",
     v1_renames={"enrolled_at": "created_at"},
 ):
@@ -172,6 +181,8 @@ class LoyaltyAccount(
 
     Reasons given to commands are free text: they stay in the ledger and the
     tier history, and the repr and the events leave them out.
+    :meth:`anonymise` erases every reason (:class:`LoyaltyAccountAnonymised`);
+    points, lots, tiers and times stay.
 
     Attributes:
         ledger: every entry, oldest first (times never go backwards).
@@ -186,6 +197,8 @@ class LoyaltyAccount(
 
     _repointed_by = LoyaltyCustomerRepointed
     _customer_fields = ("customer_id",)
+    _anonymised_by = LoyaltyAccountAnonymised
+    personal_fields = ("entry_reasons", "tier_reasons")
 
     customer_id: CustomerId = attrs.field(validator=typed_id(CustomerId, "$.customer_id"))
     program_id: ProgramId = attrs.field(validator=typed_id(ProgramId, "$.program_id"))
@@ -268,6 +281,24 @@ class LoyaltyAccount(
             yield self.ledger[-1].at
         if self.closed_at is not None:
             yield self.closed_at
+
+    def _tombstones(self, fields: frozenset[str]) -> dict[str, object]:
+        changes: dict[str, object] = {}
+        if "entry_reasons" in fields:
+            changes["ledger"] = tuple(_unreasoned(entry) for entry in self.ledger)
+        if "tier_reasons" in fields:
+            changes["tier_history"] = tuple(_unreasoned(change) for change in self.tier_history)
+        return changes
+
+    @property
+    def entry_reasons(self) -> tuple[str | None, ...]:
+        """The reason of each ledger entry, in the order of :attr:`ledger` (free text)."""
+        return tuple(entry.reason for entry in self.ledger)
+
+    @property
+    def tier_reasons(self) -> tuple[str | None, ...]:
+        """The reason of each tier change, in the order of :attr:`tier_history` (free text)."""
+        return tuple(change.reason for change in self.tier_history)
 
     def _event_fields(self) -> Mapping[str, object]:
         return {

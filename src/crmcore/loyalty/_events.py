@@ -17,6 +17,7 @@ import attrs
 from crmcore._kernel._checks import check_name
 from crmcore._kernel._events import DomainEvent, event_rule
 from crmcore._kernel._ids import CustomerId, LoyaltyAccountId, OrderId, ProgramId, RewardId
+from crmcore._kernel._personal import PersonalDataErasedEvent
 from crmcore._kernel._repoint import CustomerRepointedEvent
 
 
@@ -169,4 +170,14 @@ class LoyaltyCustomerRepointed(CustomerRepointedEvent, LoyaltyEvent):
     """
 
     previous: CustomerId
+    fields: tuple[str, ...]
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class LoyaltyAccountAnonymised(PersonalDataErasedEvent, LoyaltyEvent):
+    """The account's free-text reasons (``fields``: ledger and tier-change reasons) were erased.
+
+    Points, lots, tiers and dates stay.
+    """
+
     fields: tuple[str, ...]

@@ -22,6 +22,7 @@ from crmcore.notes._attachments import (
     normalize_media_type,
 )
 from crmcore.notes._events import (
+    NoteAnonymised,
     NoteAttachmentAdded,
     NoteAttachmentRemoved,
     NoteCustomerRepointed,
@@ -43,6 +44,7 @@ __all__ = [
     "MAX_STORAGE_KEY",
     "Attachment",
     "Note",
+    "NoteAnonymised",
     "NoteAttachmentAdded",
     "NoteAttachmentRemoved",
     "NoteCustomerRepointed",

@@ -6,6 +6,7 @@ import attrs
 
 from crmcore._kernel._events import DomainEvent
 from crmcore._kernel._ids import CustomerId, NoteId, StaffId
+from crmcore._kernel._personal import PersonalDataErasedEvent
 from crmcore._kernel._refs import RecordRef
 from crmcore._kernel._repoint import CustomerRepointedEvent
 
@@ -104,4 +105,16 @@ class NoteCustomerRepointed(CustomerRepointedEvent, NoteEvent):
 
     customer_id: CustomerId
     previous: CustomerId
+    fields: tuple[str, ...]
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class NoteAnonymised(PersonalDataErasedEvent, NoteEvent):
+    """The note's personal fields (``fields``: the body, the attachments' file names) were erased.
+
+    The attachments stay (their storage keys, media types, sizes and digests).
+
+    .. versionadded:: 0.1
+    """
+
     fields: tuple[str, ...]

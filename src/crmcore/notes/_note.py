@@ -16,7 +16,7 @@ from typing import Any, Final, Unpack
 
 import attrs
 
-from crmcore._kernel._aggregate import Aggregate, optional_typed_id
+from crmcore._kernel._aggregate import optional_typed_id
 from crmcore._kernel._checks import (
     check_unique,
     clean_text,
@@ -30,10 +30,12 @@ from crmcore._kernel._checks import (
 )
 from crmcore._kernel._events import EventMeta
 from crmcore._kernel._ids import CustomerId, NoteId, StaffId
+from crmcore._kernel._personal import ERASED, HoldsPersonalData
 from crmcore._kernel._refs import RecordKind, RecordRef
 from crmcore.errors import InvalidType, ValidationError
 from crmcore.notes._attachments import Attachment, check_storage_key
 from crmcore.notes._events import (
+    NoteAnonymised,
     NoteAttachmentAdded,
     NoteAttachmentRemoved,
     NoteCustomerRepointed,
@@ -98,7 +100,7 @@ def _attachment_arg(value: object) -> Attachment:
 
 
 @attrs.frozen(slots=True, kw_only=True, repr=False)
-class Note(Aggregate[NoteId], kind="note"):
+class Note(HoldsPersonalData[NoteId], kind="note"):
     r"""A note on one record: a body, an author, a pin and attachment metadata.
 
     Write one with :meth:`write` (:class:`~crmcore.notes.NoteWritten`);
@@ -115,6 +117,12 @@ class Note(Aggregate[NoteId], kind="note"):
     the last attachment of a note without a body is refused too. Attachments
     keep the order they were attached in, at most :data:`MAX_ATTACHMENTS`,
     each storage key at most once.
+
+    The body and the attachments' file names are personal data:
+    :meth:`anonymise` replaces a body by ``"[erased]"`` (an empty body stays
+    empty) and each file name by ``"[erased]"``, keeping the link, the
+    author, the pin and the attachments' storage keys, sizes and digests
+    (:class:`~crmcore.notes.NoteAnonymised`).
 
     Like every crmcore aggregate it is immutable: each command returns a new
     note and records an event in :attr:`pending_events`; a command that
@@ -168,8 +176,21 @@ class Note(Aggregate[NoteId], kind="note"):
                 "must not repeat a storage key within a note",
             )
 
+    _anonymised_by = NoteAnonymised
+    personal_fields = ("body", "attachment_names")
+
     def _event_fields(self) -> Mapping[str, object]:
         return {"note_id": self.id}
+
+    def _tombstones(self, fields: frozenset[str]) -> dict[str, Any]:
+        changes: dict[str, Any] = {}
+        if "body" in fields and self.body:
+            changes["body"] = ERASED
+        if "attachment_names" in fields:
+            changes["attachments"] = tuple(
+                attrs.evolve(attachment, file_name=ERASED) for attachment in self.attachments
+            )
+        return changes
 
     # -- construction ---------------------------------------------------------------------
 
@@ -214,6 +235,11 @@ class Note(Aggregate[NoteId], kind="note"):
         )
 
     # -- queries --------------------------------------------------------------------------
+
+    @property
+    def attachment_names(self) -> tuple[str, ...]:
+        """The file names of the attachments, in the order they were attached (personal data)."""
+        return tuple(attachment.file_name for attachment in self.attachments)
 
     @property
     def storage_keys(self) -> tuple[str, ...]:

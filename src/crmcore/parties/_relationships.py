@@ -57,6 +57,7 @@ from crmcore._kernel._checks import (
 )
 from crmcore._kernel._events import DomainEvent, EventMeta
 from crmcore._kernel._ids import CustomerId, Identifier
+from crmcore._kernel._personal import HoldsPersonalData, PersonalDataErasedEvent
 from crmcore._kernel._repoint import CustomerRepointedEvent
 from crmcore.customers import PartyKind
 from crmcore.errors import InvalidType, ValidationError
@@ -274,11 +275,20 @@ class RelationshipCustomerRepointed(CustomerRepointedEvent, RelationshipEvent):
     fields: tuple[str, ...]
 
 
+@attrs.frozen(slots=True, kw_only=True)
+class RelationshipAnonymised(PersonalDataErasedEvent, RelationshipEvent):
+    """The relationship's personal fields (``fields``: job title, department) were erased."""
+
+    fields: tuple[str, ...]
+
+
 # -- the aggregate -----------------------------------------------------------------------
 
 
 @attrs.frozen(slots=True, kw_only=True, repr=False)
-class Relationship(RepointsCustomer[RelationshipId], kind="relationship"):
+class Relationship(
+    RepointsCustomer[RelationshipId], HoldsPersonalData[RelationshipId], kind="relationship"
+):
     """A relationship between two parties, with roles, a primary flag and a validity.
 
     Record one with :meth:`establish`; change it with :meth:`change_roles`,
@@ -334,12 +344,15 @@ class Relationship(RepointsCustomer[RelationshipId], kind="relationship"):
             credited referrer; it has no meaning for ``parent_of``).
         valid_from: when it starts to be in force (inclusive).
         valid_until: when it stops (exclusive); ``None`` while open-ended.
-        job_title: a contact's job title (personal data: not in repr or events).
+        job_title: a contact's job title (personal data: not in repr or
+            events; :meth:`anonymise` erases it, :class:`RelationshipAnonymised`).
         department: a contact's department (the same).
     """
 
     _repointed_by = RelationshipCustomerRepointed
     _customer_fields = ("party_id", "related_id")
+    _anonymised_by = RelationshipAnonymised
+    personal_fields = ("job_title", "department")
 
     kind: RelationshipKind = attrs.field(converter=_kind)
     party_id: CustomerId = attrs.field(validator=typed_id(CustomerId, "$.party_id"))
@@ -408,6 +421,9 @@ class Relationship(RepointsCustomer[RelationshipId], kind="relationship"):
                 path=f"$.{field}",
                 code="party_kind",
             )
+
+    def _tombstones(self, fields: frozenset[str]) -> dict[str, object]:
+        return dict.fromkeys(fields)  # job title and department are optional text
 
     def _event_fields(self) -> Mapping[str, object]:
         return {

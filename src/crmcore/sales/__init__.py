@@ -11,6 +11,7 @@ from crmcore.sales._forecast import (
 from crmcore.sales._lead_events import (
     LEAD_STATUSES,
     BantScore,
+    LeadAnonymised,
     LeadAssigned,
     LeadCaptured,
     LeadConsentRecorded,
@@ -29,6 +30,7 @@ from crmcore.sales._leads import Lead, LeadConversion
 from crmcore.sales._opportunities import (
     Opportunity,
     OpportunityAmountChanged,
+    OpportunityAnonymised,
     OpportunityCloseDateChanged,
     OpportunityContactsChanged,
     OpportunityCustomerRepointed,
@@ -51,6 +53,7 @@ __all__ = [
     "ForecastLine",
     "ForecastPeriod",
     "Lead",
+    "LeadAnonymised",
     "LeadAssigned",
     "LeadCaptured",
     "LeadConsentRecorded",
@@ -68,6 +71,7 @@ __all__ = [
     "LeadStatusChanged",
     "Opportunity",
     "OpportunityAmountChanged",
+    "OpportunityAnonymised",
     "OpportunityCloseDateChanged",
     "OpportunityContactsChanged",
     "OpportunityCustomerRepointed",

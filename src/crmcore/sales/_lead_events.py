@@ -14,6 +14,7 @@ import attrs
 from crmcore._kernel._checks import aware, clean_text, enum_converter, is_bool
 from crmcore._kernel._events import DomainEvent
 from crmcore._kernel._ids import CustomerId, LeadId, OpportunityId, StaffId, TeamId
+from crmcore._kernel._personal import PersonalDataErasedEvent
 from crmcore._kernel._repoint import CustomerRepointedEvent
 from crmcore._kernel._status import StatusMachine
 from crmcore.customers import Channel, ConsentStatus, LegalBasis, Purpose
@@ -232,4 +233,14 @@ class LeadCustomerRepointed(CustomerRepointedEvent, LeadEvent):
 
     previous: CustomerId
     customer_id: CustomerId
+    fields: tuple[str, ...]
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class LeadAnonymised(PersonalDataErasedEvent, LeadEvent):
+    """The lead's personal fields (``fields``: name, contact points, interest, reasons) were erased.
+
+    Its consent records stay, as proof of what the person agreed to.
+    """
+
     fields: tuple[str, ...]

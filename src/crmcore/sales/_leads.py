@@ -85,6 +85,7 @@ from crmcore._kernel._events import EventDraft, EventMeta
 from crmcore._kernel._fields import Checked
 from crmcore._kernel._ids import CustomerId, LeadId, OpportunityId, StaffId, TeamId
 from crmcore._kernel._money import Money
+from crmcore._kernel._personal import ERASED, HoldsPersonalData
 from crmcore.customers import (
     ConsentHolder,
     ConsentRecord,
@@ -98,6 +99,7 @@ from crmcore.sales._lead_consent import carried_consents
 from crmcore.sales._lead_events import (
     LEAD_STATUSES,
     BantScore,
+    LeadAnonymised,
     LeadAssigned,
     LeadCaptured,
     LeadConsentRecorded,
@@ -248,7 +250,7 @@ class LeadConversion(Checked):
 
 
 @attrs.frozen(slots=True, kw_only=True, repr=False)
-class Lead(RepointsCustomer[LeadId], ConsentHolder, kind="lead"):
+class Lead(RepointsCustomer[LeadId], ConsentHolder, HoldsPersonalData[LeadId], kind="lead"):
     """A potential customer being qualified.
 
     Capture one with :meth:`capture`. Like every crmcore aggregate it is
@@ -261,7 +263,12 @@ class Lead(RepointsCustomer[LeadId], ConsentHolder, kind="lead"):
     ``correlation_id`` and ``causation_id`` (see :mod:`crmcore.events`).
 
     The name, contact points, interest and reasons may be personal data: the
-    repr leaves them out, and so do the events.
+    repr leaves them out, and so do the events. :meth:`anonymise` erases
+    them in any status (:class:`LeadAnonymised`): the name becomes a
+    placeholder of its kind (``"[erased]"``), the contact points go, the
+    interest and reasons become ``None`` (a disqualification keeps
+    ``"[erased]"`` as its required reason). The consent records stay
+    unchanged, as proof of what was agreed.
 
     Attributes:
         history: every status entered, oldest first; the first is ``new`` at
@@ -272,6 +279,8 @@ class Lead(RepointsCustomer[LeadId], ConsentHolder, kind="lead"):
 
     _repointed_by = LeadCustomerRepointed
     _customer_fields = ("customer_id", "referred_by")
+    _anonymised_by = LeadAnonymised
+    personal_fields = ("name", "contact_points", "interest", "status_reasons")
 
     name: PersonName | OrganizationName = attrs.field(validator=_lead_name)
     source: LeadSource = attrs.field(converter=_lead_source)
@@ -351,6 +360,22 @@ class Lead(RepointsCustomer[LeadId], ConsentHolder, kind="lead"):
     def _event_fields(self) -> Mapping[str, object]:
         return {"lead_id": self.id}
 
+    def _tombstones(self, fields: frozenset[str]) -> dict[str, Any]:
+        changes: dict[str, Any] = {}
+        if "name" in fields:
+            changes["name"] = type(self.name)(ERASED)
+        if "contact_points" in fields:
+            changes["contact_points"] = ()
+        if "interest" in fields:
+            changes["interest"] = None
+        if "status_reasons" in fields:
+            # A disqualification needs a reason: it keeps a tombstone; every other reason goes.
+            changes["history"] = tuple(
+                attrs.evolve(c, reason=ERASED if c.status is LeadStatus.DISQUALIFIED else None)
+                for c in self.history
+            )
+        return changes
+
     # -- construction ---------------------------------------------------------------------
 
     @classmethod
@@ -410,6 +435,11 @@ class Lead(RepointsCustomer[LeadId], ConsentHolder, kind="lead"):
     def allowed_statuses(self) -> frozenset[LeadStatus]:
         """The statuses the lead may change to now."""
         return LEAD_STATUSES.allowed(self.status)
+
+    @property
+    def status_reasons(self) -> tuple[str | None, ...]:
+        """The reason given for each status change, in the order of :attr:`history`."""
+        return tuple(change.reason for change in self.history)
 
     @property
     def disqualification_reason(self) -> str | None:

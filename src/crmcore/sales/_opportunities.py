@@ -86,6 +86,7 @@ from crmcore._kernel._ids import (
 )
 from crmcore._kernel._involved import InvolvedContact, InvolvesContacts, check_involved_contacts
 from crmcore._kernel._money import Money, money_at_least_zero
+from crmcore._kernel._personal import ERASED, HoldsPersonalData, PersonalDataErasedEvent
 from crmcore._kernel._repoint import CustomerRepointedEvent
 from crmcore._kernel._timeline import TimelineEntry
 from crmcore.errors import TransitionNotAllowed, ValidationError
@@ -271,6 +272,13 @@ class OpportunityCustomerRepointed(CustomerRepointedEvent, OpportunityEvent):
     fields: tuple[str, ...]
 
 
+@attrs.frozen(slots=True, kw_only=True)
+class OpportunityAnonymised(PersonalDataErasedEvent, OpportunityEvent):
+    """The opportunity's personal fields (``fields``: name, next step, stage reasons) were erased."""
+
+    fields: tuple[str, ...]
+
+
 # -- the aggregate -----------------------------------------------------------------------
 
 
@@ -348,7 +356,10 @@ def _check_move(
 
 @attrs.frozen(slots=True, kw_only=True, repr=False)
 class Opportunity(
-    InvolvesContacts[OpportunityId], RepointsCustomer[OpportunityId], kind="opportunity"
+    InvolvesContacts[OpportunityId],
+    RepointsCustomer[OpportunityId],
+    HoldsPersonalData[OpportunityId],
+    kind="opportunity",
 ):
     """A potential deal with a customer, moving through a pipeline's stages.
 
@@ -364,7 +375,9 @@ class Opportunity(
     must be the opportunity's.
 
     The name, next step and reasons are free text that may name people: the
-    repr leaves them out, and so do the events.
+    repr leaves them out, and so do the events. :meth:`anonymise` erases them
+    (the name and a lost reason become ``"[erased]"``, the others ``None``);
+    the amount, dates, stages and links stay.
 
     Attributes:
         history: every stage entered, oldest first; the first, an open stage,
@@ -377,6 +390,8 @@ class Opportunity(
 
     _repointed_by = OpportunityCustomerRepointed
     _customer_fields = ("customer_id",)
+    _anonymised_by = OpportunityAnonymised
+    personal_fields = ("name", "next_step", "stage_reasons")
 
     customer_id: CustomerId = attrs.field(validator=typed_id(CustomerId, "$.customer_id"))
     pipeline_id: PipelineId = attrs.field(validator=typed_id(PipelineId, "$.pipeline_id"))
@@ -435,6 +450,25 @@ class Opportunity(
 
     def _event_fields(self) -> Mapping[str, object]:
         return {"opportunity_id": self.id, "customer_id": self.customer_id}
+
+    def _tombstones(self, fields: frozenset[str]) -> dict[str, object]:
+        changes: dict[str, object] = {}
+        if "name" in fields:
+            changes["name"] = ERASED
+        if "next_step" in fields:
+            changes["next_step"] = None
+        if "stage_reasons" in fields:
+            # A lost stage needs a reason: it keeps a tombstone; every other reason goes.
+            changes["history"] = tuple(
+                attrs.evolve(e, reason=ERASED if e.kind is StageKind.LOST else None)
+                for e in self.history
+            )
+        return changes
+
+    @property
+    def stage_reasons(self) -> tuple[str | None, ...]:
+        """The reason given for each stage entered, in the order of :attr:`history`."""
+        return tuple(entry.reason for entry in self.history)
 
     # -- construction ---------------------------------------------------------------------
 

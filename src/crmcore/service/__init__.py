@@ -5,6 +5,7 @@ from crmcore.service._calendar import BusinessCalendar, TimeOfDay, Weekday, Work
 from crmcore.service._cases import (
     CASE_STATUSES,
     Case,
+    CaseAnonymised,
     CaseAssigned,
     CaseClosed,
     CaseContactsChanged,
@@ -41,6 +42,7 @@ __all__ = [
     "CASE_STATUSES",
     "BusinessCalendar",
     "Case",
+    "CaseAnonymised",
     "CaseAssigned",
     "CaseClosed",
     "CaseContactsChanged",

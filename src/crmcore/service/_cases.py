@@ -63,6 +63,7 @@ from crmcore._kernel._checks import (
 from crmcore._kernel._events import DomainEvent, EventDraft, EventMeta, event_rule
 from crmcore._kernel._ids import CaseId, CustomerId, OrderId, StaffId, TeamId
 from crmcore._kernel._involved import InvolvedContact, InvolvesContacts, check_involved_contacts
+from crmcore._kernel._personal import ERASED, HoldsPersonalData, PersonalDataErasedEvent
 from crmcore._kernel._repoint import CustomerRepointedEvent
 from crmcore._kernel._status import StatusMachine
 from crmcore._kernel._timeline import TimelineEntry
@@ -360,6 +361,13 @@ class CaseCustomerRepointed(CustomerRepointedEvent, CaseEvent):
     fields: tuple[str, ...]
 
 
+@attrs.frozen(slots=True, kw_only=True)
+class CaseAnonymised(PersonalDataErasedEvent, CaseEvent):
+    """The case's personal fields (``fields``: subject, description, status reasons) were erased."""
+
+    fields: tuple[str, ...]
+
+
 # -- the aggregate -----------------------------------------------------------------------
 
 
@@ -424,6 +432,7 @@ def _case_escalations(value: object) -> tuple[Escalation, ...]:
 class Case(
     InvolvesContacts[CaseId],
     RepointsCustomer[CaseId],
+    HoldsPersonalData[CaseId],
     kind="case",
     v1_renames={"opened_at": "created_at"},
 ):
@@ -437,8 +446,10 @@ class Case(
     backwards. Every command also takes the envelope keywords ``actor``,
     ``correlation_id`` and ``causation_id`` (see :mod:`crmcore.events`).
 
-    The description is free text that may hold personal data: the repr leaves
-    it (and the subject) out.
+    The subject, the description and the reasons given for status changes
+    are free text that may hold personal data: the repr leaves them out and
+    :meth:`anonymise` erases them (the subject becomes ``"[erased]"``, the
+    rest ``None``), keeping the ids, statuses, times and escalations.
 
     Attributes:
         history: every status the case entered, oldest first; the first is
@@ -452,6 +463,8 @@ class Case(
 
     _repointed_by = CaseCustomerRepointed
     _customer_fields = ("customer_id",)
+    _anonymised_by = CaseAnonymised
+    personal_fields = ("subject", "description", "status_reasons")
 
     customer_id: CustomerId = attrs.field(validator=typed_id(CustomerId, "$.customer_id"))
     kind: CaseKind = attrs.field(converter=_case_kind)
@@ -503,6 +516,16 @@ class Case(
                     path=f"$.escalations[{index}].due_at",
                     code="before_opened",
                 )
+
+    def _tombstones(self, fields: frozenset[str]) -> dict[str, Any]:
+        changes: dict[str, Any] = {}
+        if "subject" in fields:
+            changes["subject"] = ERASED
+        if "description" in fields:
+            changes["description"] = None
+        if "status_reasons" in fields:
+            changes["history"] = tuple(attrs.evolve(c, reason=None) for c in self.history)
+        return changes
 
     def _recorded_times(self) -> Iterable[datetime]:
         yield self.history[-1].at
@@ -578,6 +601,11 @@ class Case(
     def opened_at(self) -> datetime:
         """When the case was opened (its ``created_at``)."""
         return self.created_at
+
+    @property
+    def status_reasons(self) -> tuple[str | None, ...]:
+        """The reason given for each status change, in the order of :attr:`history`."""
+        return tuple(change.reason for change in self.history)
 
     @property
     def status(self) -> CaseStatus:

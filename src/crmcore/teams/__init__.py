@@ -26,6 +26,7 @@ from crmcore.teams._errors import AssignmentError, EmptyPool, NoRoute
 from crmcore.teams._ids import TeamId, TerritoryId
 from crmcore.teams._staff import (
     StaffMember,
+    StaffMemberAnonymised,
     StaffMemberDeactivated,
     StaffMemberEvent,
     StaffMemberReactivated,
@@ -74,6 +75,7 @@ __all__ = [
     "SizeBand",
     "StaffId",
     "StaffMember",
+    "StaffMemberAnonymised",
     "StaffMemberDeactivated",
     "StaffMemberEvent",
     "StaffMemberReactivated",

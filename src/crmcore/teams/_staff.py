@@ -11,11 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Final, Unpack
+from typing import Any, Final, Unpack
 
 import attrs
 
-from crmcore._kernel._aggregate import Aggregate
 from crmcore._kernel._checks import (
     check_name,
     clean_text,
@@ -26,6 +25,7 @@ from crmcore._kernel._checks import (
 )
 from crmcore._kernel._events import DomainEvent, EventMeta
 from crmcore._kernel._ids import StaffId
+from crmcore._kernel._personal import ERASED, HoldsPersonalData, PersonalDataErasedEvent
 from crmcore.errors import InvalidType, ValidationError
 
 #: Longest display name, in characters.
@@ -111,6 +111,13 @@ class StaffMemberReactivated(StaffMemberEvent):
     """An inactive staff member became active again."""
 
 
+@attrs.frozen(slots=True, kw_only=True)
+class StaffMemberAnonymised(PersonalDataErasedEvent, StaffMemberEvent):
+    """The staff member's personal fields (``fields``: the display name) were erased."""
+
+    fields: tuple[str, ...]
+
+
 # -- the aggregate -----------------------------------------------------------------------
 
 
@@ -123,7 +130,7 @@ def _staff_roles(value: object) -> tuple[str, ...]:
 
 
 @attrs.frozen(slots=True, kw_only=True, repr=False)
-class StaffMember(Aggregate[StaffId], kind="staff_member"):
+class StaffMember(HoldsPersonalData[StaffId], kind="staff_member"):
     """A member of staff: an agent, a sales representative, a store clerk, a manager.
 
     Register one with :meth:`register` (:class:`StaffMemberRegistered`). Roles
@@ -132,7 +139,8 @@ class StaffMember(Aggregate[StaffId], kind="staff_member"):
     them. :meth:`deactivate` takes a member out of every assignment pool
     without removing them from their teams; :meth:`reactivate` brings them
     back. The display name is personal data: the repr and the events leave
-    it out.
+    it out, and :meth:`anonymise` replaces it by ``"[erased]"``
+    (:class:`StaffMemberAnonymised`), keeping the id, the roles and the flag.
 
     Like every crmcore aggregate it is immutable: each command returns a new
     staff member and records an event in :attr:`pending_events`; a command
@@ -162,8 +170,14 @@ class StaffMember(Aggregate[StaffId], kind="staff_member"):
         default=(), converter=_staff_roles, metadata=limit(MAX_ROLES)
     )
 
+    _anonymised_by = StaffMemberAnonymised
+    personal_fields = ("display_name",)
+
     def _event_fields(self) -> Mapping[str, object]:
         return {"staff_id": self.id}
+
+    def _tombstones(self, fields: frozenset[str]) -> dict[str, Any]:
+        return dict.fromkeys(fields, ERASED)  # the display name is required text
 
     # -- construction ---------------------------------------------------------------------
 
