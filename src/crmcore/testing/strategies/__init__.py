@@ -39,6 +39,12 @@ from crmcore.testing.strategies._activities import (
     reminders,
     rrule_texts,
 )
+from crmcore.testing.strategies._audit import (
+    audit_entries,
+    field_changes,
+    json_documents,
+    record_histories,
+)
 from crmcore.testing.strategies._automation import (
     automation_actions,
     automation_ledgers,
@@ -142,6 +148,7 @@ __all__ = [
     "attachments",
     "attribute_keys",
     "attribute_values",
+    "audit_entries",
     "automation_actions",
     "automation_ledgers",
     "automation_rules",
@@ -160,11 +167,13 @@ __all__ = [
     "domain_events",
     "email_addresses",
     "extension_rules",
+    "field_changes",
     "field_weights",
     "hierarchy_nodes",
     "id_sources",
     "interactions",
     "involved_contacts",
+    "json_documents",
     "jurisdictions",
     "language_tags",
     "leads",
@@ -196,6 +205,7 @@ __all__ = [
     "postal_addresses",
     "profiles",
     "quiet_hours",
+    "record_histories",
     "record_refs",
     "recurrences",
     "relationship_collections",

@@ -13,9 +13,11 @@ import attrs
 from hypothesis import strategies as st
 
 from crmcore._kernel._checks import MAX_INT, tuple_of, type_name
-from crmcore._kernel._ids import CustomerId, StaffId, TeamId
+from crmcore._kernel._ids import CustomerId, PrivacyRequestId, StaffId, TeamId
 from crmcore.customers import (
+    ADDRESS_CHANNELS,
     COUNTRY_CODES,
+    CUSTOMER_PERSONAL_FIELDS,
     AttributeValue,
     Channel,
     ConsentRecord,
@@ -23,13 +25,18 @@ from crmcore.customers import (
     ContactPoint,
     Customer,
     LegalBasis,
+    LegalHold,
     MergeRule,
+    Objection,
+    ObjectionKind,
     OrganizationName,
     PartyKind,
     PersonName,
     PostalAddress,
+    PrivacyState,
     Profile,
     Purpose,
+    Restriction,
     SurvivorshipRules,
 )
 from crmcore.customers._contact import _CALLING_CODES
@@ -75,6 +82,7 @@ from crmcore.testing.strategies._base import (
     _enum_choices,
     _generated_names,
     _id_pool,
+    _id_texts,
     _int_arg,
     _joined,
     _later,
@@ -373,6 +381,7 @@ def consent_records(
     statuses: Iterable[ConsentStatus | str] | None = None,
     min_captured_at: datetime | None = None,
     max_captured_at: datetime | None = None,
+    addresses: bool = False,
 ) -> st.SearchStrategy[ConsentRecord]:
     """:class:`~crmcore.ConsentRecord` values: grants (some expiring) and withdrawals.
 
@@ -383,6 +392,9 @@ def consent_records(
         statuses: granted and/or withdrawn; both by default.
         min_captured_at: the earliest capture time (aware); 2000 by default.
         max_captured_at: the latest capture time (aware); 2099 by default.
+        addresses: ``True`` to let records of channels with addresses (email,
+            phone, SMS, WhatsApp, social, postal) name one contact point
+            (``address``) sometimes.
 
     Raises:
         ValidationError: an unknown channel, purpose or status, an empty list,
@@ -400,7 +412,11 @@ def consent_records(
     high = _optional_aware_arg(max_captured_at, "$.max_captured_at", _DEFAULT_MAX_DATETIME)
     _check_order(low, high, "$.max_captured_at", "min_captured_at")
     return _consent_records(
-        _aware_between(low, high), channel_choices, purpose_choices, status_choices
+        _aware_between(low, high),
+        channel_choices,
+        purpose_choices,
+        status_choices,
+        addresses=_bool_arg(addresses, "$.addresses"),
     )
 
 
@@ -411,8 +427,14 @@ def _consent_records(
     channels: tuple[Channel | None, ...],
     purposes: tuple[Purpose, ...],
     statuses: tuple[ConsentStatus, ...],
+    *,
+    addresses: bool,
 ) -> ConsentRecord:
-    return _draw_consent(draw, draw(times), channels, purposes, statuses)
+    record = _draw_consent(draw, draw(times), channels, purposes, statuses)
+    if addresses and record.channel in ADDRESS_CHANNELS and draw(st.booleans()):
+        address = draw(_contact_values(record.channel))
+        return attrs.evolve(record, address=address, for_address=True)
+    return record
 
 
 def _draw_consent(
@@ -459,6 +481,8 @@ def customers(
     max_created_at: datetime | None = None,
     pending_events: bool = True,
     with_lifecycle: bool = False,
+    with_privacy: bool = True,
+    with_legal_holds: bool = False,
 ) -> st.SearchStrategy[Customer]:
     """Valid :class:`~crmcore.Customer` aggregates with a realistic history.
 
@@ -493,6 +517,13 @@ def customers(
             ``definition.fire`` (after an explicit ``start`` in a drawn stage,
             sometimes) at later times, so ``lifecycles`` and their
             ``LifecycleStageChanged`` events are real.
+        with_privacy: ``False`` to leave out the privacy commands a history
+            may otherwise hold (``restrict_processing``, ``lift_restriction``,
+            ``object_to``, ``withdraw_objection``). Consent given or withdrawn
+            for one held contact point (``address=``) is part of every history.
+        with_legal_holds: ``True`` to let histories place and release legal
+            holds too (a customer under a hold cannot be erased, so they are
+            left out by default). No generated customer is erased.
 
     Raises:
         InvalidType: an argument of the wrong type.
@@ -534,6 +565,8 @@ def customers(
             teams=teams,
             registered=_aware_between(low, high),
             lifecycles=walks,
+            privacy=_bool_arg(with_privacy, "$.with_privacy"),
+            legal_holds=_bool_arg(with_legal_holds, "$.with_legal_holds"),
         )
     )
     return built if pending_events else built.map(Customer.without_pending_events)
@@ -551,6 +584,8 @@ class _CustomerPlan:
     teams: st.SearchStrategy[TeamId]
     registered: st.SearchStrategy[datetime]
     lifecycles: tuple[LifecycleDefinition, ...] = ()
+    privacy: bool = True
+    legal_holds: bool = False
 
 
 #: How far after registration a generated history reaches.
@@ -614,7 +649,9 @@ def _customers(draw: st.DrawFn, plan: _CustomerPlan) -> Customer:
         *(_adding_contact_point(p) for p in points[first_points:]),
         *(_adding_address(a) for a in addresses[first_addresses:]),
         *(_adding_tag(t) for t in tag_list[first_tags:]),
-        *(_recording_consent for _ in range(draw(st.integers(0, plan.max_consents)))),
+        *_consent_steps(draw, plan.max_consents),
+        *(_privacy_step for _ in range(draw(st.integers(0, 2)) if plan.privacy else 0)),
+        *(_legal_hold_step for _ in range(draw(st.integers(0, 2)) if plan.legal_holds else 0)),
         *(_verifying(points[i]) for i in draw(_indices(len(points), max_size=2))),
         *(_setting_attribute for _ in range(draw(st.integers(0, 1)))),
         *(_renaming for _ in range(draw(st.integers(0, 1)))),
@@ -688,12 +725,132 @@ def _recording_consent(draw: st.DrawFn, customer: Customer, when: datetime) -> C
     return _given_or_withdrawn(customer, _draw_consent(draw, when), when)
 
 
+def _consent_steps(draw: st.DrawFn, most: int) -> list[_Step]:
+    """Up to ``most`` consent commands, some for one held contact point."""
+    count = draw(st.integers(0, most))
+    for_address = draw(st.integers(0, count))
+    return [
+        *(_recording_consent for _ in range(count - for_address)),
+        *(_recording_address_consent for _ in range(for_address)),
+    ]
+
+
+def _recording_address_consent(draw: st.DrawFn, customer: Customer, when: datetime) -> Customer:
+    """Consent given or withdrawn for one contact point the customer holds (if it holds one)."""
+    held = [p for p in customer.contact_points if p.channel in ADDRESS_CHANNELS]
+    if not held:
+        return customer
+    point = draw(st.sampled_from(held))
+    record = _draw_consent(draw, when, (point.channel,))
+    return _given_or_withdrawn(customer, record, when, address=point.value)
+
+
+#: Reason codes of restrictions and legal holds, as applications name them.
+_PRIVACY_REASONS: Final = (
+    "accuracy_contested",
+    "unlawful_processing",
+    "legal_claims",
+    "objection_pending",
+    "litigation",
+    "tax_audit",
+    "regulator_inquiry",
+)
+
+
+@functools.cache
+def privacy_reason_codes() -> st.SearchStrategy[str]:
+    """Snake_case reason codes: restriction and legal hold reasons, known and generated."""
+    generated = st.builds(
+        _concat,
+        st.sampled_from(string.ascii_lowercase),
+        st.text(string.ascii_lowercase + string.digits + "_", max_size=30),
+    )
+    return st.sampled_from(_PRIVACY_REASONS) | generated
+
+
+def _privacy_step(draw: st.DrawFn, customer: Customer, when: datetime) -> Customer:
+    """A restriction (placed or lifted) or an objection (made or withdrawn)."""
+    action = draw(st.sampled_from(["restrict", "lift", "object", "withdraw"]))
+    if action == "restrict":
+        request = draw(st.none() | _id_texts("dsr").map(PrivacyRequestId))
+        return customer.restrict_processing(
+            at=when, reason=draw(privacy_reason_codes()), request_id=request
+        )
+    if action == "lift":
+        return customer.lift_restriction(at=when)
+    kind = draw(st.sampled_from(ObjectionKind))
+    if action == "object":
+        return customer.object_to(kind, at=when)
+    return customer.withdraw_objection(kind, at=when)
+
+
+def _legal_hold_step(draw: st.DrawFn, customer: Customer, when: datetime) -> Customer:
+    """A legal hold placed, or one held released."""
+    held = customer.privacy.legal_holds
+    if len(held) > 0 and draw(st.booleans()):
+        return customer.release_legal_hold(draw(st.sampled_from(held)).code, at=when)
+    code = draw(privacy_reason_codes())
+    if customer.privacy.legal_hold(code) is not None:
+        return customer
+    return customer.place_legal_hold(code, at=when, reason=draw(privacy_reason_codes()))
+
+
+def privacy_states(*, erased: bool | None = None) -> st.SearchStrategy[PrivacyState]:
+    """:class:`~crmcore.customers.PrivacyState` values: restrictions, objections, legal holds.
+
+    Args:
+        erased: ``True`` for erased states only, ``False`` for none; both by default.
+
+    Raises:
+        InvalidType: ``erased`` is not a bool or ``None``.
+    """
+    if erased is not None and not isinstance(erased, bool):
+        raise InvalidType(f"must be a bool or None, not {type_name(erased)}", path="$.erased")
+    return _privacy_states(erased)
+
+
+@st.composite
+def _privacy_states(draw: st.DrawFn, erased: bool | None) -> PrivacyState:
+    times = aware_datetimes()
+    restriction = draw(
+        st.none()
+        | st.builds(
+            Restriction,
+            since=times,
+            reason=privacy_reason_codes(),
+            request_id=st.none() | _id_texts("dsr").map(PrivacyRequestId),
+        )
+    )
+    kinds = draw(st.lists(st.sampled_from(ObjectionKind), unique=True))
+    holds = draw(
+        st.lists(
+            st.builds(
+                LegalHold,
+                code=privacy_reason_codes(),
+                reason=privacy_reason_codes(),
+                placed_at=times,
+            ),
+            max_size=3,
+            unique_by=lambda hold: hold.code,
+        )
+    )
+    erased_at = draw(times) if erased else None
+    if erased is None:
+        erased_at = draw(st.none() | times)
+    return PrivacyState(
+        erased_at=erased_at,
+        restriction=restriction,
+        objections=[Objection(kind=kind, since=draw(times)) for kind in kinds],
+        legal_holds=holds,
+    )
+
+
 #: The aggregates that take consent by ``give_consent`` and ``withdraw_consent``.
 _ConsentHolder = TypeVar("_ConsentHolder", Customer, Lead)
 
 
 def _given_or_withdrawn(
-    holder: _ConsentHolder, record: ConsentRecord, when: datetime
+    holder: _ConsentHolder, record: ConsentRecord, when: datetime, *, address: str | None = None
 ) -> _ConsentHolder:
     """``holder`` after ``give_consent`` or ``withdraw_consent`` (at ``when``) as ``record`` says."""
     if record.status is ConsentStatus.GRANTED:
@@ -704,8 +861,11 @@ def _given_or_withdrawn(
             source=record.source,
             legal_basis=record.legal_basis,
             expires_at=record.expires_at,
+            address=address,
         )
-    return holder.withdraw_consent(record.channel, record.purpose, at=when, source=record.source)
+    return holder.withdraw_consent(
+        record.channel, record.purpose, at=when, source=record.source, address=address
+    )
 
 
 def _consent_fields(status: ConsentStatus) -> st.SearchStrategy[dict[str, Any]]:
@@ -718,7 +878,15 @@ def _consent_fields(status: ConsentStatus) -> st.SearchStrategy[dict[str, Any]]:
             "status": record.status,
             "legal_basis": record.legal_basis,
             "expires_at": record.expires_at,
+            "for_address": record.for_address,
         }
+    )
+
+
+def _anonymised_fields() -> st.SearchStrategy[tuple[str, ...]]:
+    """Personal field names in their declared order, as ``CustomerAnonymised`` lists them."""
+    return st.lists(st.sampled_from(CUSTOMER_PERSONAL_FIELDS), unique=True).map(
+        lambda names: tuple(n for n in CUSTOMER_PERSONAL_FIELDS if n in names)
     )
 
 
@@ -750,6 +918,10 @@ EVENT_FIELDS: Final[dict[str, dict[str, Callable[[], st.SearchStrategy[Any]]]]] 
     "CustomerRegistered": {"kind": lambda: st.sampled_from([k.value for k in PartyKind])},
     "CustomersMerged": {"*": lambda: _merge_ids(4).map(_merged_fields)},
     "CustomerAbsorbed": {"*": lambda: _merge_ids(2).map(_absorbed_fields)},
+    "CustomerProcessingRestricted": {"reason": privacy_reason_codes},
+    "CustomerLegalHoldPlaced": {"code": privacy_reason_codes, "reason": privacy_reason_codes},
+    "CustomerLegalHoldReleased": {"code": privacy_reason_codes},
+    "CustomerAnonymised": {"fields": _anonymised_fields},
 }
 
 

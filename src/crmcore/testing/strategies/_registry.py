@@ -12,6 +12,7 @@ from crmcore._kernel._events import DomainEvent
 from crmcore._kernel._ids import CustomerId, Identifier, SeededIdSource, SequentialIdSource
 from crmcore.testing.strategies import (
     _activities,
+    _audit,
     _automation,
     _base,
     _commerce,
@@ -37,6 +38,7 @@ TYPE_STRATEGIES: Final[dict[str, Callable[[], st.SearchStrategy[Any]]]] = {
     "ActivityCompletion": _activities.activity_completions,
     "Assignment": _teams.assignments,
     "AssignmentRule": _teams.assignment_rules,
+    "AuditEntry": _audit.audit_entries,
     "Attachment": _notes.attachments,
     "AutomationLedger": _automation.automation_ledgers,
     "AutomationRule": _automation.automation_rules,
@@ -53,6 +55,7 @@ TYPE_STRATEGIES: Final[dict[str, Callable[[], st.SearchStrategy[Any]]]] = {
     "Jurisdiction": _privacy.jurisdictions,
     "RetentionPolicy": _privacy.retention_policies,
     "RetentionRule": _privacy.retention_rules,
+    "FieldChange": _audit.field_changes,
     "FieldWeight": _parties.field_weights,
     "Interaction": _interactions.interactions,
     "Lead": _sales.leads,
