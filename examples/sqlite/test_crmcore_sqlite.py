@@ -12,7 +12,8 @@ import pytest
 from crmcore_sqlite import LAYOUT_VERSION, MAX_VERSION, SqliteStore, SqliteUnitOfWork, StorageError
 from sqlite_race import counter, process_main, read_modify_save
 
-from crmcore import ConcurrencyConflict, Customer, CustomerId, Money, PersonName
+from crmcore import ConcurrencyConflict, Customer, CustomerId, Money, PersonName, StaffId
+from crmcore.access import AccessAction, AccessPolicy, Grant, GuardedUnitOfWork, Principal
 from crmcore.commerce import Order, OrderId, OrderLine, ProductId
 from crmcore.customers import ContactPoint, CustomerAttributeSet
 from crmcore.errors import (
@@ -96,6 +97,32 @@ class TestSqliteUnitOfWork(UnitOfWorkContract):
         other = SqliteStore(self.folder / f"policy-{len(self.others)}.db", uniqueness=policy)
         self.others.append(other)
         return SqliteUnitOfWork(other)
+
+
+#: A policy that lets its one role do anything: the guarded unit must then behave as the unit.
+ALLOW_ALL = AccessPolicy(
+    roles=["admin"], grants=[Grant(role="admin", kind="*", actions=list(AccessAction), scope="all")]
+)
+ADMIN = Principal(staff_id=StaffId("s-admin"), roles=["admin"])
+
+
+class TestGuardedSqliteUnitOfWork(TestSqliteUnitOfWork):
+    """The contract again, through an access-guarded unit of work over the database."""
+
+    def make_unit_of_work(self):
+        return GuardedUnitOfWork(super().make_unit_of_work(), ADMIN, ALLOW_ALL)
+
+    def make_unit_of_work_without_reference_checks(self):
+        unit = super().make_unit_of_work_without_reference_checks()
+        return GuardedUnitOfWork(unit, ADMIN, ALLOW_ALL)
+
+    def make_unit_of_work_with_event_handler(self, handler):
+        unit = super().make_unit_of_work_with_event_handler(handler)
+        return GuardedUnitOfWork(unit, ADMIN, ALLOW_ALL)
+
+    def make_unit_of_work_with_uniqueness(self, policy):
+        unit = super().make_unit_of_work_with_uniqueness(policy)
+        return GuardedUnitOfWork(unit, ADMIN, ALLOW_ALL)
 
 
 def customer(number, email=None):

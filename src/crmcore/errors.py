@@ -16,6 +16,12 @@ Python keeps working::
     │   ├── MergeConflict                     crmcore.merge: records of two customers that cannot all be re-pointed
     │   ├── CustomerMerged                    crmcore.customers: a customer merged into another (a
     │   │                                     tombstone) takes no command; carries ``survivor_id``
+    │   ├── AlreadyErased                     crmcore.customers: an erased customer takes no command
+    │   │                                     (an erasure again included); carries ``customer_id``
+    │   ├── ErasureBlocked                    crmcore.customers: a legal hold blocks an erasure;
+    │   │                                     carries ``hold_codes``
+    │   ├── UnknownRole                       crmcore.access: a principal holds a role the policy
+    │   │                                     does not declare
     │   ├── UnknownTemplate (LookupError)     crmcore.messaging: no template for a key in a language
     │   │                                     or its fallbacks; carries ``key`` and ``language``
     │   ├── AutomationLoop                    crmcore.automation: rules that trigger each other in a
@@ -33,6 +39,10 @@ Python keeps working::
     │   ├── UnknownReference                  a commit that would leave a reference to no aggregate
     │   ├── UnitOfWorkError                   a unit of work used out of order
     │   └── StorageError                      the storage behind a repository failed
+    ├── AccessDenied (PermissionError)        crmcore.access: the access policy refuses an action;
+    │                                         names the action, the kind and the id only
+    ├── RevealNotAllowed (PermissionError)    crmcore.audit: a reveal of personal values for a
+    │                                         purpose the audit policy does not allow
     └── ModelError                            crmcore.clv: a statistical model cannot do what was asked
         ├── ConvergenceError                  a fit that did not converge (carries diagnostics)
         └── NotFittedError                    a prediction asked of a model without parameters

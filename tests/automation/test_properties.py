@@ -141,7 +141,7 @@ def test_a_second_run_yields_no_intent_and_messages_respect_consent(  # noqa: PL
 def test_messages_go_out_exactly_when_consent_and_the_hour_allow(
     drawn: list[Customer], actions: list[SendMessage], quiet: QuietHours | None, at: datetime
 ) -> None:
-    """A message intent is emitted if and only if consent allows it, outside quiet hours."""
+    """A message goes out exactly when consent and processing decisions allow, outside quiet hours."""
     rules = AutomationRules(
         [
             AutomationRule("on_register", EventTrigger("CustomerRegistered"), actions),
@@ -160,12 +160,18 @@ def test_messages_go_out_exactly_when_consent_and_the_hour_allow(
         assert isinstance(intent, MessageIntent)
         customer = people[intent.customer_id]
         assert customer.may_contact(intent.channel, intent.purpose, at=at)
+        assert customer.processing_decision("automation", at=at)
         assert not quiet_now
     for skip in result.skipped:
         customer = people[skip.customer_id]
         action = actions[skip.action_index]  # type: ignore[index]
         allowed = customer.may_contact(action.channel, action.purpose, at=at)
-        if skip.reason is SkipReason.NO_CONSENT:
+        decision = customer.processing_decision("automation", at=at)
+        if decision and action.purpose == "marketing":
+            decision = customer.processing_decision("marketing", at=at)
+        if not decision:  # a restriction or objection comes before consent
+            assert decision.reason == skip.reason.value
+        elif skip.reason is SkipReason.NO_CONSENT:
             assert not allowed
         elif skip.reason is SkipReason.QUIET_HOURS:
             assert allowed

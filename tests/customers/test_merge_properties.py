@@ -77,7 +77,10 @@ def latest_is_withdrawal(records, channel, purpose, when) -> bool:
     applying = [
         r
         for r in records
-        if r.purpose is purpose and r.channel in (None, channel) and r.captured_at <= when
+        if r.purpose is purpose
+        and r.channel in (None, channel)
+        and r.captured_at <= when
+        and not r.for_address  # a record for one address is not about the whole channel
     ]
     if not applying:
         return False
@@ -100,7 +103,10 @@ def test_a_merge_never_turns_a_refusal_into_a_permission(merge, data):
     guarded = {
         (r.channel, r.purpose)
         for r in merged.consents
-        if r.captured_at == at and r not in union and r.status is ConsentStatus.WITHDRAWN
+        if r.captured_at == at
+        and r not in union
+        and r.status is ConsentStatus.WITHDRAWN
+        and not r.for_address
     }
     for when in later_times(data, survivor, absorbed, at):
         for channel, purpose in PAIRS:

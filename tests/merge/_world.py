@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime, timedelta
 from dateutil.relativedelta import relativedelta
 
 from crmcore import ContactPoint, Customer, CustomerId, Money, PersonName
+from crmcore._kernel._ids import PrivacyRequestId
 from crmcore.activities import Activity, ActivityId, RecordRef
 from crmcore.commerce import (
     Order,
@@ -22,6 +23,7 @@ from crmcore.interactions import Interaction, InteractionId
 from crmcore.loyalty import LoyaltyAccount, LoyaltyAccountId, LoyaltyProgram, ProgramId, Tier
 from crmcore.notes import Note, NoteId
 from crmcore.parties import Relationship, RelationshipId
+from crmcore.privacy import DataSubjectRequest
 from crmcore.repository import InMemoryUnitOfWork
 from crmcore.sales import STANDARD_PIPELINE, Lead, LeadId, Opportunity, OpportunityId
 from crmcore.service import Case, CaseId
@@ -123,6 +125,14 @@ def records_of(customer_id: CustomerId, suffix: str = "") -> dict[str, object]:
             NoteId(f"n{suffix}"),
             link=RecordRef.account(customer_id),
             body="Prefers calls after 10:00.",
+            at=T0,
+        ),
+        "privacy_requests": DataSubjectRequest.receive(
+            PrivacyRequestId(f"dsr{suffix}"),
+            customer_id=customer_id,
+            kind="access",
+            jurisdiction="gdpr",
+            channel="email",
             at=T0,
         ),
     }

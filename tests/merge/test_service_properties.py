@@ -96,7 +96,10 @@ def latest_is_withdrawal(records, channel, purpose, when) -> bool:
     applying = [
         r
         for r in records
-        if r.purpose is purpose and r.channel in (None, channel) and r.captured_at <= when
+        if r.purpose is purpose
+        and r.channel in (None, channel)
+        and r.captured_at <= when
+        and not r.for_address  # a record for one address is not about the whole channel
     ]
     if not applying:
         return False

@@ -22,6 +22,7 @@ from crmcore._demo._commerce import demo_commerce
 from crmcore._demo._commerce import demo_section as commerce_section
 from crmcore._demo._loyalty import demo_loyalty
 from crmcore._demo._loyalty import demo_section as loyalty_section
+from crmcore._demo._privacy import demo_section as privacy_section
 from crmcore._demo._segments import demo_section as segments_section
 from crmcore._demo._service import demo_section as service_section
 from crmcore._kernel._ids import SequentialIdSource
@@ -536,6 +537,10 @@ def sections(count: int = 300) -> list[Section]:
                 rules=standard_automations(),
                 templates=standard_templates(),
             ),
+        ),
+        (
+            "Privacy, audit and access",
+            lambda: privacy_section(customers, commerce, seed=DEMO_SEED, at=REFERENCE_TIME),
         ),
         ("Lifecycle", lambda: section_lifecycle(laddered, REFERENCE_TIME)),
         (

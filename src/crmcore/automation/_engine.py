@@ -11,8 +11,13 @@ Every action of every rule, for every cause, has one idempotency key
 (``"{rule_key}|{cause}|{action_index}"``). A key already in the ledger, or
 produced earlier in the same run, produces nothing, so running twice over
 the same input yields no new intent. Skipped actions are not recorded: the
-same cause, run again once consent is given or quiet hours are over,
-produces the intent then.
+same cause, run again once consent is given, a restriction of processing is
+lifted or quiet hours are over, produces the intent then.
+
+A message is processing of the customer's data: before consent, the
+customer's processing decision for automation (and, for a marketing
+message, for marketing) is asked, and a restricted, objecting or erased
+customer's message is skipped with the decision's reason code.
 
 A run is bounded: it looks at no more than ``max_events_per_run`` events (or
 acts on no more than that many time matches that yield intents) and produces
@@ -67,7 +72,7 @@ from crmcore.automation._rules import (
 from crmcore.automation._ruleset import AutomationRules
 from crmcore.automation._settings import AutomationSettings
 from crmcore.commerce import Subscription
-from crmcore.customers import Channel, Customer
+from crmcore.customers import Channel, Customer, ProcessingPurpose, Purpose
 from crmcore.errors import InvalidType, NotFound, ValidationError
 from crmcore.loyalty import LoyaltyAccount
 from crmcore.messaging import RenderedMessage, TemplateCatalog, UnknownTemplate, message_values
@@ -387,6 +392,9 @@ class _Run:
         customer: Customer,
         common: _Common,
     ) -> MessageIntent | tuple[SkipReason, datetime | None]:
+        denied = self.processing_denied(customer, action.purpose)
+        if denied is not None:
+            return denied, None
         if not customer.may_contact(action.channel, action.purpose, at=self.at):
             return SkipReason.NO_CONSENT, None
         if action.channel in ADDRESSED_CHANNELS and not customer.contact_points_on(action.channel):
@@ -406,6 +414,20 @@ class _Run:
             language=language,
             message=rendered,
         )
+
+    def processing_denied(self, customer: Customer, purpose: Purpose) -> SkipReason | None:
+        """Why the customer's processing decisions refuse a message, or ``None``.
+
+        Every message is automated processing; a marketing message is direct
+        marketing too. A restriction, an objection or an erasure is decided
+        before consent: it holds whatever the customer consented to. Like a
+        consent skip, it is not recorded in the ledger, so a later run over
+        the same cause sends once the restriction is lifted.
+        """
+        decision = customer.processing_decision(ProcessingPurpose.AUTOMATION, at=self.at)
+        if decision.allowed and purpose is Purpose.MARKETING:
+            decision = customer.processing_decision(ProcessingPurpose.MARKETING, at=self.at)
+        return None if decision.allowed else SkipReason(decision.reason)
 
     def result(self) -> AutomationResult:
         return AutomationResult(

@@ -90,6 +90,14 @@ class SkipReason(StrEnum):
     CONDITION_ERROR = "condition_error"
     #: The run reached its limit; run again (with the new ledger) to continue.
     RUN_LIMIT = "run_limit"
+    #: The customer restricted the processing of their data (a message is processing).
+    PROCESSING_RESTRICTED = "processing_restricted"
+    #: The customer objected to direct marketing (a marketing message).
+    OBJECTED_TO_DIRECT_MARKETING = "objected_to_direct_marketing"
+    #: The customer objected to profiling, which their decision applies to automation.
+    OBJECTED_TO_PROFILING = "objected_to_profiling"
+    #: The customer was erased: nothing is processed for them any more.
+    ERASED = "erased"
 
 
 def _at(value: object) -> datetime:

@@ -3,11 +3,20 @@
 The numerics work on plain sequences (lists, tuples, arrays, pandas Series:
 anything that iterates) and need no domain types; thin adapters turn domain
 orders into summaries. No numpy, scipy or pandas at runtime.
+
+Scoring customers is profiling: :func:`screen_summaries` leaves the
+customers who objected to it (or restricted processing, or were erased) out
+of a summary table, each with its reason, before a model sees it.
 """
 
 from crmcore.clv._formula import (
     FormulaCLV,
     formula_clv,
+)
+from crmcore.clv._screening import (
+    MAX_SCREENED_SUMMARIES,
+    ScreenedSummaries,
+    screen_summaries,
 )
 from crmcore.clv.models import (
     BetaGeo,
@@ -42,6 +51,7 @@ from crmcore.clv.summaries import (
 )
 
 __all__ = [
+    "MAX_SCREENED_SUMMARIES",
     "Amount",
     "BetaGeo",
     "BetaGeoBetaBinom",
@@ -59,6 +69,7 @@ __all__ = [
     "PeriodTotal",
     "Predictions",
     "PurchaseModel",
+    "ScreenedSummaries",
     "ShiftedBetaGeometric",
     "SummaryAccumulator",
     "SummaryColumns",
@@ -70,5 +81,6 @@ __all__ = [
     "period_index",
     "period_start",
     "predict",
+    "screen_summaries",
     "summarize",
 ]

@@ -15,6 +15,12 @@ and purpose asked about and takes the *least permissive* answer:
 4. With no applicable record the default decides: service messages
    (``Purpose.SERVICE``, the messages needed to deliver what the customer
    bought) are allowed; marketing, profiling and third-party sharing are not.
+
+A record may also speak for one contact point of its channel (``address``:
+one email address, one phone number). Such a record never counts for the
+channel as a whole: a grant for the home email does not cover the work email.
+A decision for an address applies the least permissive of the channel's
+decision and the address's own (see :func:`decide_consent`).
 """
 
 from __future__ import annotations
@@ -30,13 +36,14 @@ from crmcore._kernel._checks import (
     aware,
     clean_text,
     enum_converter,
+    is_bool,
     items_of,
     optional_aware,
     require_aware,
 )
 from crmcore._kernel._events import EventMeta
 from crmcore._kernel._fields import Checked
-from crmcore.customers._contact import Channel
+from crmcore.customers._contact import PHONE_CHANNELS, Channel, normalize_value
 from crmcore.errors import ValidationError
 
 
@@ -66,6 +73,11 @@ class LegalBasis(StrEnum):
     PUBLIC_TASK = "public_task"
     LEGITIMATE_INTERESTS = "legitimate_interests"
 
+
+#: The channels whose contact points are addresses a consent record may name.
+ADDRESS_CHANNELS: Final = frozenset(
+    {Channel.EMAIL, Channel.POSTAL, Channel.SOCIAL, *PHONE_CHANNELS}
+)
 
 #: Purposes allowed when no record applies.
 DEFAULT_ALLOWED = frozenset({Purpose.SERVICE})
@@ -103,6 +115,10 @@ def _consentrecord_captured_at(value: object) -> datetime:
     return aware("$.captured_at")(value)
 
 
+def _names_address(record: ConsentRecord) -> bool:
+    return record.address is not None
+
+
 @attrs.frozen(slots=True)
 class ConsentRecord:
     """One consent statement: granted or withdrawn, for a channel and a purpose.
@@ -115,6 +131,14 @@ class ConsentRecord:
         source: where it was captured, such as ``"web-signup-form"`` or ``"store:JKT-01"``.
         legal_basis: the lawful basis the business relies on.
         expires_at: when a grant lapses, if it does.
+        address: the one contact point (address or number, normalized for
+            the channel) the record speaks for, or ``None`` for the whole
+            channel. Only channels with addresses (email, phone, SMS,
+            WhatsApp, social, postal) take one. Never shown in reprs.
+        for_address: True if the record speaks for one contact point; it
+            stays True once the address is removed by an erasure
+            (:func:`consents_without_identity`), so the proof never turns
+            into a channel-wide statement.
     """
 
     channel: Channel | None = attrs.field(converter=_optional_channel)
@@ -125,8 +149,37 @@ class ConsentRecord:
     source: str = attrs.field(converter=_source, repr=False)
     legal_basis: LegalBasis = attrs.field(default=LegalBasis.CONSENT, converter=_legal_basis)
     expires_at: datetime | None = attrs.field(default=None, converter=_expires_at)
+    address: str | None = attrs.field(default=None, repr=False)
+    for_address: bool = attrs.field(
+        default=attrs.Factory(_names_address, takes_self=True), validator=is_bool
+    )
 
     def __attrs_post_init__(self) -> None:
+        if self.address is not None:
+            if self.channel is None:
+                raise ValidationError(
+                    "an address needs its channel", path="$.channel", code="address_without_channel"
+                )
+            if self.channel not in ADDRESS_CHANNELS:
+                raise ValidationError(
+                    "must be a channel whose contact points are addresses "
+                    "(email, phone, sms, whatsapp, social, postal)",
+                    path="$.channel",
+                    code="no_address_channel",
+                )
+            object.__setattr__(
+                self, "address", normalize_value(self.channel, self.address, "$.address")
+            )
+            if not self.for_address:
+                raise ValidationError(
+                    "must be true when the record names an address",
+                    path="$.for_address",
+                    code="for_address",
+                )
+        elif self.for_address and self.channel is None:
+            raise ValidationError(
+                "an address needs its channel", path="$.channel", code="address_without_channel"
+            )
         if self.expires_at is not None:
             if self.status is not ConsentStatus.GRANTED:
                 raise ValidationError(
@@ -137,17 +190,28 @@ class ConsentRecord:
                     "must be after captured_at", path="$.expires_at", code="order"
                 )
 
-    def applies_to(self, channel: Channel | str, purpose: Purpose | str) -> bool:
+    def applies_to(
+        self, channel: Channel | str, purpose: Purpose | str, *, address: str | None = None
+    ) -> bool:
         """True if this record speaks about ``channel`` and ``purpose`` (members or their values).
 
+        A record for one address applies only when that ``address`` is asked about.
+
         Raises:
-            ValidationError: ``channel`` or ``purpose`` is not one crmcore knows.
+            ValidationError: ``channel`` or ``purpose`` is not one crmcore knows,
+                or ``address`` is not valid for the channel.
         """
         wanted_channel = enum_converter(Channel, "$.channel")(channel)
         wanted_purpose = enum_converter(Purpose, "$.purpose")(purpose)
-        return self.purpose is wanted_purpose and (
-            self.channel is None or self.channel is wanted_channel
-        )
+        if self.purpose is not wanted_purpose:
+            return False
+        if self.for_address:
+            return (
+                address is not None
+                and self.channel is wanted_channel
+                and self.address == address_argument(wanted_channel, address)
+            )
+        return self.channel is None or self.channel is wanted_channel
 
     def is_live_grant(self, at: datetime) -> bool:
         """True if this is a grant that has not expired at ``at``.
@@ -184,7 +248,10 @@ LatestConsents = dict[tuple[Channel | None, Purpose], ConsentRecord]
 
 
 def latest_consents(records: Iterable[ConsentRecord], when: datetime) -> LatestConsents:
-    """The latest record captured at or before ``when`` in each scope, in one pass.
+    """The latest channel-wide record captured at or before ``when`` in each scope, in one pass.
+
+    Records for one address (``for_address``) belong to no channel-wide scope
+    and are left out: see :func:`address_verdict`.
 
     A withdrawal wins a tie at the same instant (least permissive). ``records``
     must already be checked ConsentRecords and ``when`` aware.
@@ -192,7 +259,7 @@ def latest_consents(records: Iterable[ConsentRecord], when: datetime) -> LatestC
     latest: LatestConsents = {}
     for record in records:
         captured = record.captured_at
-        if captured > when:
+        if captured > when or record.for_address:
             continue
         key = (record.channel, record.purpose)
         best = latest.get(key)
@@ -232,6 +299,111 @@ def verdict(
     return (default, "expired", first) if first is not None else (default, "default", None)
 
 
+def latest_for_address(
+    records: Iterable[ConsentRecord],
+    channel: Channel,
+    purpose: Purpose,
+    address: str,
+    when: datetime,
+) -> ConsentRecord | None:
+    """The latest record for ``address`` (normalized) captured at or before ``when``.
+
+    A withdrawal wins a tie at the same instant, as in :func:`latest_consents`.
+    """
+    best: ConsentRecord | None = None
+    for record in records:
+        if (
+            record.address != address
+            or record.channel is not channel
+            or record.purpose is not purpose
+            or record.captured_at > when
+        ):
+            continue
+        if (
+            best is None
+            or record.captured_at > best.captured_at
+            or (record.captured_at == best.captured_at and record.status is _WITHDRAWN)
+        ):
+            best = record
+    return best
+
+
+def address_verdict(
+    channel_verdict: tuple[bool, str, ConsentRecord | None],
+    own: ConsentRecord | None,
+    purpose: Purpose,
+    when: datetime,
+) -> tuple[bool, str, ConsentRecord | None]:
+    """The least permissive of the channel's verdict and the address's latest record ``own``.
+
+    A withdrawal on either level says no (the channel's first); else the
+    address's live grant says yes; else the channel's verdict stands (an
+    address with no record, or an expired grant, has only the channel's
+    consent, so a grant for one address never covers another).
+    """
+    if own is None or channel_verdict[1] == "withdrawn":
+        return channel_verdict
+    if own.status is _WITHDRAWN:
+        return False, "withdrawn", own
+    if own.expires_at is None or when < own.expires_at:
+        return True, "granted", own
+    if channel_verdict[1] == "granted":
+        return channel_verdict
+    return purpose in DEFAULT_ALLOWED, "expired", own
+
+
+def address_argument(channel: Channel, address: object) -> str:
+    """``address`` normalized for ``channel``, which must be a channel with addresses.
+
+    Raises:
+        ValidationError: the channel has no addresses (``$.channel``, code
+            ``no_address_channel``) or the address is not valid for it (``$.address``).
+    """
+    if channel not in ADDRESS_CHANNELS:
+        raise ValidationError(
+            "must be a channel whose contact points are addresses "
+            "(email, phone, sms, whatsapp, social, postal)",
+            path="$.channel",
+            code="no_address_channel",
+        )
+    return normalize_value(channel, address, "$.address")
+
+
+def consents_without_identity(records: Iterable[ConsentRecord]) -> tuple[ConsentRecord, ...]:
+    """The records with their address removed: the proof of consent without the identity.
+
+    What stays is what a regulator asks for: channel, purpose, status, the
+    times, the legal basis and the source. A record that named an address
+    keeps ``for_address=True``, so it still never counts for the whole
+    channel. Records without an address are returned as they are.
+
+    >>> from datetime import datetime, timezone
+    >>> at = datetime(2026, 1, 5, tzinfo=timezone.utc)
+    >>> record = ConsentRecord(
+    ...     "email", "marketing", "granted", at, "web-form", address="ana@example.com"
+    ... )
+    >>> (kept,) = consents_without_identity([record])
+    >>> kept.address, kept.for_address, kept.status
+    (None, True, <ConsentStatus.GRANTED: 'granted'>)
+
+    Raises:
+        ValidationError: an item is not a ConsentRecord, or there are more
+            than 100,000.
+    """
+    checked = items_of(
+        records,
+        ConsentRecord,
+        "$.records",
+        "a ConsentRecord",
+        max_items=MAX_DECISION_RECORDS,
+        noun="records",
+    )
+    return tuple(
+        attrs.evolve(record, address=None) if record.address is not None else record
+        for record in checked
+    )
+
+
 #: Most consent records one decision reads.
 MAX_DECISION_RECORDS: Final = 100_000
 
@@ -241,17 +413,25 @@ def decide_consent(
     channel: Channel | str,
     purpose: Purpose | str,
     at: datetime,
+    *,
+    address: str | None = None,
 ) -> ConsentDecision:
     """Decide by the least-permissive rule described in this module's docstring.
 
+    With ``address`` (one contact point of ``channel``) the decision is the
+    least permissive of the channel's and the address's own: a withdrawal on
+    either level says no, a live grant for the address says yes, and an
+    address with no record of its own has only the channel's consent.
+
     Raises:
         ValidationError: ``records`` is not a sequence of ConsentRecord (the
-            path names the item), ``channel`` or ``purpose`` is unknown, or
-            ``at`` is naive.
+            path names the item), ``channel`` or ``purpose`` is unknown,
+            ``at`` is naive, or ``address`` is not valid for ``channel``.
     """
     wanted_channel = enum_converter(Channel, "$.channel")(channel)
     wanted_purpose = enum_converter(Purpose, "$.purpose")(purpose)
     when = require_aware(at, "$.at")
+    wanted_address = None if address is None else address_argument(wanted_channel, address)
     checked = items_of(
         records,
         ConsentRecord,
@@ -260,9 +440,11 @@ def decide_consent(
         max_items=MAX_DECISION_RECORDS,
         noun="records",
     )
-    allowed, reason, record = verdict(
-        latest_consents(checked, when), wanted_channel, wanted_purpose, when
-    )
+    decided = verdict(latest_consents(checked, when), wanted_channel, wanted_purpose, when)
+    if wanted_address is not None:
+        own = latest_for_address(checked, wanted_channel, wanted_purpose, wanted_address, when)
+        decided = address_verdict(decided, own, wanted_purpose, when)
+    allowed, reason, record = decided
     return ConsentDecision(allowed=allowed, reason=reason, record=record)
 
 
@@ -284,26 +466,42 @@ class ConsentHolder:
         def record_consent(self, record: ConsentRecord, **meta: Unpack[EventMeta]) -> Self: ...
 
     def consent_decision(
-        self, channel: Channel | str, purpose: Purpose | str, *, at: datetime
+        self,
+        channel: Channel | str,
+        purpose: Purpose | str,
+        *,
+        at: datetime,
+        address: str | None = None,
     ) -> ConsentDecision:
         """May the record's party be contacted on ``channel`` for ``purpose`` at ``at``, and why.
 
         Decided by the least-permissive rule of :func:`decide_consent`, with
-        the reason and the deciding record.
+        the reason and the deciding record. With ``address`` (one contact
+        point of the channel) the address's own records count too.
 
         Raises:
-            ValidationError: an unknown channel or purpose, or a naive ``at``.
+            ValidationError: an unknown channel or purpose, a naive ``at``,
+                or an address not valid for the channel.
         """
-        return decide_consent(self.consents, channel, purpose, at)
+        return decide_consent(self.consents, channel, purpose, at, address=address)
 
-    def may_contact(self, channel: Channel | str, purpose: Purpose | str, *, at: datetime) -> bool:
+    def may_contact(
+        self,
+        channel: Channel | str,
+        purpose: Purpose | str,
+        *,
+        at: datetime,
+        address: str | None = None,
+    ) -> bool:
         """True if the record's party may be contacted on ``channel`` for ``purpose`` at ``at``.
 
         Decided by the least-permissive rule: a withdrawal for this channel or
         for every channel wins over any grant; no record means no marketing,
         profiling or third-party sharing, while service messages are allowed.
+        With ``address``, a withdrawal for that address wins too, and a grant
+        for it allows it (a grant for another address does not).
         """
-        return self.consent_decision(channel, purpose, at=at).allowed
+        return self.consent_decision(channel, purpose, at=at, address=address).allowed
 
     def give_consent(
         self,
@@ -314,9 +512,13 @@ class ConsentHolder:
         source: str,
         legal_basis: LegalBasis | str = LegalBasis.CONSENT,
         expires_at: datetime | None = None,
+        address: str | None = None,
         **meta: Unpack[EventMeta],
     ) -> Self:
-        """Record a grant of consent (``channel=None``: every channel) with ``record_consent``."""
+        """Record a grant of consent (``channel=None``: every channel) with ``record_consent``.
+
+        ``address`` limits the grant to one contact point of the channel.
+        """
         record = ConsentRecord(
             channel=channel,
             purpose=purpose,
@@ -325,6 +527,7 @@ class ConsentHolder:
             source=source,
             legal_basis=legal_basis,
             expires_at=expires_at,
+            address=address,
         )
         return self.record_consent(record, **meta)
 
@@ -335,11 +538,13 @@ class ConsentHolder:
         *,
         at: datetime,
         source: str,
+        address: str | None = None,
         **meta: Unpack[EventMeta],
     ) -> Self:
         """Record a withdrawal or refusal of consent (``channel=None``: every channel).
 
-        Appended with ``record_consent``.
+        ``address`` limits it to one contact point of the channel. Appended
+        with ``record_consent``.
         """
         record = ConsentRecord(
             channel=channel,
@@ -347,5 +552,6 @@ class ConsentHolder:
             status=ConsentStatus.WITHDRAWN,
             captured_at=at,
             source=source,
+            address=address,
         )
         return self.record_consent(record, **meta)

@@ -161,7 +161,8 @@ def normalize_phone(
 _SOCIAL = re.compile(r"[a-z0-9][a-z0-9_.-]{0,31}:[^\s:][^\s]{0,199}")
 
 
-def _normalize_value(channel: Channel, value: object, path: str) -> str:
+def normalize_value(channel: Channel, value: object, path: str) -> str:
+    """A contact point's value normalized for ``channel`` (what :class:`ContactPoint` stores)."""
     if channel is Channel.EMAIL:
         return normalize_email(value, path)
     if channel in PHONE_CHANNELS:
@@ -216,7 +217,7 @@ class ContactPoint:
     label: str | None = attrs.field(default=None, converter=_check_label)
 
     def __attrs_post_init__(self) -> None:
-        object.__setattr__(self, "value", _normalize_value(self.channel, self.value, "$.value"))
+        object.__setattr__(self, "value", normalize_value(self.channel, self.value, "$.value"))
 
     @classmethod
     def phone(

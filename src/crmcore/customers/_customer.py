@@ -11,7 +11,6 @@ from typing import Any, Final, TypeGuard, Unpack
 import attrs
 from dateutil.relativedelta import relativedelta
 
-from crmcore._kernel._aggregate import Aggregate, Command
 from crmcore._kernel._checks import (
     enum_converter,
     instance_of,
@@ -33,7 +32,7 @@ from crmcore.customers._consent import (
     verdict,
 )
 from crmcore.customers._contact import Channel, ContactPoint
-from crmcore.customers._errors import CustomerMerged
+from crmcore.customers._erasure import CustomerPrivacy
 from crmcore.customers._events import (
     CustomerAddressAdded,
     CustomerAddressRemoved,
@@ -71,6 +70,7 @@ from crmcore.customers._party import (
     check_attribute_value,
     check_language,
 )
+from crmcore.customers._privacy import PrivacyState
 from crmcore.errors import InvalidType, ValidationError
 
 #: Most contact points one customer may hold.
@@ -184,6 +184,11 @@ def _check_merged_into(_: object, __: attrs.Attribute[Any], value: object) -> No
         raise InvalidType(f"must be a CustomerId, not {type_name(value)}", path="$.merged_into")
 
 
+def _check_privacy_state(_: object, __: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, PrivacyState):
+        raise InvalidType(f"must be a PrivacyState, not {type_name(value)}", path="$.privacy")
+
+
 def _customer_kind(value: object) -> PartyKind:
     return enum_converter(PartyKind, "$.kind")(value)
 
@@ -222,7 +227,7 @@ def _consent_pair(value: object, path: str) -> tuple[Channel, Purpose]:
 
 
 @attrs.frozen(slots=True, kw_only=True, repr=False)
-class Customer(Aggregate[CustomerId], ConsentHolder, kind="customer"):
+class Customer(CustomerPrivacy, ConsentHolder, kind="customer"):
     """A customer, existing or potential: a person or an organization.
 
     ``Customer`` is immutable. Every command method (``add_tag``,
@@ -269,8 +274,11 @@ class Customer(Aggregate[CustomerId], ConsentHolder, kind="customer"):
     #: The customer this one was merged into (see :func:`~crmcore.customers.merge_customers`):
     #: a tombstone refuses every command with :class:`~crmcore.customers.CustomerMerged`.
     merged_into: CustomerId | None = attrs.field(default=None, validator=_check_merged_into)
+    #: Erasure, restriction, objections and legal holds (see :mod:`crmcore.customers`).
+    privacy: PrivacyState = attrs.field(factory=PrivacyState, validator=_check_privacy_state)
 
     def _check(self) -> None:
+        self._check_privacy()
         if self.merged_into is not None and self.merged_into == self.id:
             raise ValidationError(
                 "must name another customer", path="$.merged_into", code="same_customer"
@@ -311,15 +319,10 @@ class Customer(Aggregate[CustomerId], ConsentHolder, kind="customer"):
             yield record.captured_at
         for state in self.lifecycles:
             yield state.history[-1].at
+        yield from self.privacy.times()
 
     def _event_fields(self) -> Mapping[str, object]:
         return {"customer_id": self.id}
-
-    def _begin(self, at: object, meta: Mapping[str, object], *, path: str = "$.at") -> Command:
-        # A tombstone takes no command: the caller is told which customer survived.
-        if self.merged_into is not None:
-            raise CustomerMerged.of(self.id, self.merged_into)
-        return super()._begin(at, meta, path=path)
 
     # -- construction ---------------------------------------------------------------------
 
@@ -717,10 +720,22 @@ class Customer(Aggregate[CustomerId], ConsentHolder, kind="customer"):
 
         The history is append-only: earlier records are never changed. A record
         captured before the customer's last change (or before registration) is
-        refused: times never go backwards.
+        refused: times never go backwards. A grant for one address needs the
+        customer to hold that contact point (a withdrawal does not).
         """
         checked = instance_of(ConsentRecord, "a ConsentRecord")(record, "$.record")
         command = self._begin(checked.captured_at, meta, path="$.record.captured_at")
+        if (
+            checked.address is not None
+            and checked.status is ConsentStatus.GRANTED
+            and checked.channel is not None
+            and self.contact_point(checked.channel, checked.address) is None
+        ):
+            raise ValidationError(
+                "consent for an address needs the customer to hold that contact point",
+                path="$.record.address",
+                code="not_found",
+            )
         event = (
             CustomerConsentGiven
             if checked.status is ConsentStatus.GRANTED
@@ -732,6 +747,7 @@ class Customer(Aggregate[CustomerId], ConsentHolder, kind="customer"):
             status=checked.status,
             legal_basis=checked.legal_basis,
             expires_at=checked.expires_at,
+            for_address=checked.for_address,
         )
         try:
             return self._record(command, draft, consents=(*self.consents, checked))
@@ -850,6 +866,8 @@ class Customer(Aggregate[CustomerId], ConsentHolder, kind="customer"):
         stage = f", lifecycle={self.lifecycles[-1].stage!r}" if self.lifecycles else ""
         if self.merged_into is not None:
             stage += f", merged_into={self.merged_into!r}"
+        if self.privacy.erased_at is not None:
+            stage += ", erased=True"
         return (
             f"Customer(id={self.id!r}, kind={self.kind.value!r}, version={self.version}, "
             f"contact_points={len(self.contact_points)}, consents={len(self.consents)}, "

@@ -16,9 +16,11 @@ from typing import Any, ClassVar
 import attrs
 
 from crmcore._kernel._events import DomainEvent, event_rule
-from crmcore._kernel._ids import CustomerId, StaffId, TeamId
+from crmcore._kernel._ids import CustomerId, PrivacyRequestId, StaffId, TeamId
+from crmcore._kernel._personal import PersonalDataErasedEvent
 from crmcore.customers._consent import ConsentStatus, LegalBasis, Purpose
 from crmcore.customers._contact import Channel
+from crmcore.customers._privacy import ObjectionKind
 
 
 @attrs.frozen(slots=True, kw_only=True)
@@ -174,6 +176,8 @@ class _CustomerConsentEvent(CustomerEvent):
     status: ConsentStatus
     legal_basis: LegalBasis
     expires_at: datetime | None = None
+    #: True if the record speaks for one contact point (never which one: load the customer).
+    for_address: bool = False
 
 
 @attrs.frozen(slots=True, kw_only=True)
@@ -259,3 +263,59 @@ class CustomerAbsorbed(CustomerEvent):
             "same_customer",
         )
         event_rule(self.contact_points_moved >= 0, "$.contact_points_moved", "must be 0 or more")
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class CustomerProcessingRestricted(CustomerEvent):
+    """Processing of the customer's data was restricted (``reason``: a code).
+
+    ``request_id`` names the data-subject request that asked for it, if one did.
+    """
+
+    reason: str
+    request_id: PrivacyRequestId | None = None
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class CustomerRestrictionLifted(CustomerEvent):
+    """The restriction of processing was lifted."""
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class CustomerObjected(CustomerEvent):
+    """The customer objected to a kind of processing (``objection``)."""
+
+    objection: ObjectionKind
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class CustomerObjectionWithdrawn(CustomerEvent):
+    """The customer withdrew an objection (``objection``)."""
+
+    objection: ObjectionKind
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class CustomerLegalHoldPlaced(CustomerEvent):
+    """A legal hold (``code``, for ``reason``, both codes) now blocks the customer's erasure."""
+
+    code: str
+    reason: str
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class CustomerLegalHoldReleased(CustomerEvent):
+    """The legal hold ``code`` was released."""
+
+    code: str
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class CustomerAnonymised(PersonalDataErasedEvent, CustomerEvent):
+    """The customer's personal data was erased; ``fields`` names the personal fields replaced.
+
+    The customer is marked erased (``privacy.erased_at``) and takes no more
+    commands. Its consent history stays as proof, without addresses.
+    """
+
+    fields: tuple[str, ...]

@@ -28,7 +28,9 @@ from crmcore.customers._consent import (
     ConsentRecord,
     ConsentStatus,
     Purpose,
+    address_verdict,
     latest_consents,
+    latest_for_address,
     verdict,
 )
 from crmcore.customers._contact import Channel, ContactPoint
@@ -38,7 +40,7 @@ from crmcore.customers._customer import (
     MAX_TAGS,
     Customer,
 )
-from crmcore.customers._errors import CustomerMerged
+from crmcore.customers._errors import AlreadyErased, CustomerMerged
 from crmcore.customers._events import CustomerAbsorbed, CustomersMerged
 from crmcore.customers._lifecycle import LifecycleState
 from crmcore.customers._party import (
@@ -49,6 +51,7 @@ from crmcore.customers._party import (
     PostalAddress,
     Profile,
 )
+from crmcore.customers._privacy import MAX_LEGAL_HOLDS, PrivacyState
 from crmcore.errors import ValidationError
 
 T = TypeVar("T")
@@ -202,6 +205,8 @@ class CustomerMergePreview(Checked):
         consent_guards: the withdrawals the merge records so that no
             refusal becomes a permission (see :func:`merge_customers`).
         changed: the fields that change, as ``CustomersMerged`` names them.
+        privacy: the survivor's privacy state after the merge: it gains the
+            absorbed's restriction (if it has none), objections and legal holds.
     """
 
     survivor_id: CustomerId
@@ -221,6 +226,7 @@ class CustomerMergePreview(Checked):
     consents_added: tuple[ConsentRecord, ...]
     consent_guards: tuple[ConsentRecord, ...]
     changed: tuple[str, ...]
+    privacy: PrivacyState = attrs.field(factory=PrivacyState)
 
     def choice(self, field: str) -> FieldChoice | None:
         """The choice made for ``field`` (``"name"``, ``"attributes.store"``, ...), if any."""
@@ -429,7 +435,86 @@ def _guards(
                         )
                     )
                     break
+    guards.extend(_address_guards(kept, other, union, ordered, at))
     return tuple(guards)
+
+
+def _address_guards(
+    kept: Iterable[ConsentRecord],
+    other: Iterable[ConsentRecord],
+    union: Iterable[ConsentRecord],
+    channel_times: list[datetime],
+    at: datetime,
+) -> list[ConsentRecord]:
+    """Withdrawals, dated ``at``, for each address the union alone would open (as above)."""
+    kept, other, union = tuple(kept), tuple(other), tuple(union)
+    scopes = sorted(
+        {(r.channel, r.purpose, r.address) for r in union if r.address is not None},
+        key=lambda scope: (str(scope[0]), scope[1].value, str(scope[2])),
+    )
+    guards: list[ConsentRecord] = []
+    for channel, purpose, address in scopes:
+        if channel is None or address is None:  # pragma: no cover - an address has its channel
+            continue
+        times = set(channel_times)
+        times.update(
+            r.expires_at
+            for r in union
+            if r.address == address and r.expires_at is not None and r.expires_at > at
+        )
+        scope = (channel, purpose, address)
+        for when in sorted(times):
+            if (
+                _opens(union, scope, when)
+                and not _opens(kept, scope, when)
+                and not _opens(other, scope, when)
+            ):
+                guards.append(
+                    ConsentRecord(
+                        channel=channel,
+                        purpose=purpose,
+                        status=ConsentStatus.WITHDRAWN,
+                        captured_at=at,
+                        source=MERGE_SOURCE,
+                        address=address,
+                    )
+                )
+                break
+    return guards
+
+
+def _opens(
+    records: tuple[ConsentRecord, ...], scope: tuple[Channel, Purpose, str], when: datetime
+) -> bool:
+    channel, purpose, address = scope
+    channel_verdict = verdict(latest_consents(records, when), channel, purpose, when)
+    own = latest_for_address(records, channel, purpose, address, when)
+    return address_verdict(channel_verdict, own, purpose, when)[0]
+
+
+def _privacy(kept: PrivacyState, other: PrivacyState) -> PrivacyState:
+    """The survivor's privacy state with the absorbed's restriction, objections and holds.
+
+    One person's refusal stays a refusal once their records are one: the
+    survivor keeps its own restriction (else takes the absorbed's), and
+    gains the objections and legal holds it does not hold yet.
+    """
+    kinds = {o.kind for o in kept.objections}
+    codes = {h.code for h in kept.legal_holds}
+    holds = (*kept.legal_holds, *(h for h in other.legal_holds if h.code not in codes))
+    if len(holds) > MAX_LEGAL_HOLDS:
+        raise ValidationError(
+            f"must hold at most {MAX_LEGAL_HOLDS} legal holds once merged",
+            path="$.privacy.legal_holds",
+            code="too_many",
+        )
+    merged = PrivacyState(
+        erased_at=kept.erased_at,
+        restriction=kept.restriction if kept.restriction is not None else other.restriction,
+        objections=(*kept.objections, *(o for o in other.objections if o.kind not in kinds)),
+        legal_holds=holds,
+    )
+    return kept if merged == kept else merged
 
 
 def _lifecycles(
@@ -452,6 +537,10 @@ def _check_pair(
     kept = instance_of(Customer, "a Customer")(survivor, "$.survivor")
     other = instance_of(Customer, "a Customer")(absorbed, "$.absorbed")
     when = require_aware(at, "$.at")
+    if kept.privacy.erased_at is not None:
+        raise AlreadyErased.of(kept.id, path="$.survivor.privacy.erased_at")
+    if other.privacy.erased_at is not None:
+        raise AlreadyErased.of(other.id, path="$.absorbed.privacy.erased_at")
     if kept.merged_into is not None:
         raise CustomerMerged.of(kept.id, kept.merged_into, path="$.survivor.merged_into")
     if other.merged_into is not None:
@@ -526,8 +615,10 @@ def _plan(
         )
     consents, consents_added, guards = _consents(kept.consents, other.consents, when)
     lifecycles = _lifecycles(kept.lifecycles, other.lifecycles)
+    privacy = _privacy(kept.privacy, other.privacy)
     changed = {c.field.partition(".")[0] for c in choices if c.changed}
     for field, differs in (
+        ("privacy", privacy is not kept.privacy),
         ("contact_points", bool(points_added) or flags_changed),
         ("tags", bool(tags_added)),
         ("consents", bool(consents_added) or bool(guards)),
@@ -560,6 +651,7 @@ def _plan(
         consents_added=consents_added,
         consent_guards=guards,
         changed=tuple(sorted(changed)),
+        privacy=privacy,
     )
     return kept, other, preview
 
@@ -588,6 +680,7 @@ def _apply(
         team=plan.team,
         lifecycles=plan.lifecycles,
         created_at=plan.created_at,
+        privacy=plan.privacy,
     )
     absorbed_command = other._begin(plan.at, meta)  # noqa: SLF001 - as above
     tombstone = other._record(  # noqa: SLF001 - as above
@@ -657,6 +750,8 @@ def merge_customers(
             not a SurvivorshipRules.
         CustomerMerged: either customer was already merged into another
             (``$.survivor.merged_into``, ``$.absorbed.merged_into``).
+        AlreadyErased: either customer was erased
+            (``$.survivor.privacy.erased_at``, ``$.absorbed.privacy.erased_at``).
         ValidationError: the same customer twice (``$.absorbed.id``,
             ``same_customer``); a person and an organization
             (``$.absorbed.kind``, ``kind_mismatch``); ``at`` naive or before

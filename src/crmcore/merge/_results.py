@@ -29,6 +29,7 @@ REPOSITORIES: Final = (
     "relationships",
     "activities",
     "notes",
+    "privacy_requests",
 )
 
 

@@ -43,6 +43,7 @@ _KINDS: Final = {
     "relationships": "relationship",
     "activities": "activity",
     "notes": "note",
+    "privacy_requests": "privacy_request",
 }
 
 _rules: Final = instance_of(SurvivorshipRules, "a SurvivorshipRules")

@@ -1,3 +1,5 @@
-"""Public names of one part of crmcore.privacy (filled in by its modules)."""
+"""Public names of one part of crmcore.privacy: processing exclusions (restriction, objection)."""
 
-__all__: list[str] = []
+from crmcore.privacy._screening import MAX_SCREENED, Exclusion, Screening, screen
+
+__all__: list[str] = ["MAX_SCREENED", "Exclusion", "Screening", "screen"]

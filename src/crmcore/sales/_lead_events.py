@@ -215,6 +215,8 @@ class LeadConsentRecorded(LeadEvent):
 
     ``occurred_at`` is when the lead said so (the record's ``captured_at``);
     the record's source stays in :attr:`Lead.consents`, out of the event.
+    ``for_address`` says the record speaks for one address of the channel
+    (which stays in the record, out of the event).
     """
 
     channel: Channel | None
@@ -222,6 +224,7 @@ class LeadConsentRecorded(LeadEvent):
     status: ConsentStatus
     legal_basis: LegalBasis
     expires_at: datetime | None = None
+    for_address: bool = False
 
 
 @attrs.frozen(slots=True, kw_only=True)

@@ -93,6 +93,7 @@ from crmcore.customers import (
     Customer,
     OrganizationName,
     PersonName,
+    consents_without_identity,
 )
 from crmcore.errors import InvalidType, TransitionNotAllowed, ValidationError
 from crmcore.sales._lead_consent import carried_consents
@@ -280,7 +281,13 @@ class Lead(RepointsCustomer[LeadId], ConsentHolder, HoldsPersonalData[LeadId], k
     _repointed_by = LeadCustomerRepointed
     _customer_fields = ("customer_id", "referred_by")
     _anonymised_by = LeadAnonymised
-    personal_fields = ("name", "contact_points", "interest", "status_reasons")
+    personal_fields = (
+        "name",
+        "contact_points",
+        "interest",
+        "status_reasons",
+        "consent_addresses",
+    )
 
     name: PersonName | OrganizationName = attrs.field(validator=_lead_name)
     source: LeadSource = attrs.field(converter=_lead_source)
@@ -360,6 +367,11 @@ class Lead(RepointsCustomer[LeadId], ConsentHolder, HoldsPersonalData[LeadId], k
     def _event_fields(self) -> Mapping[str, object]:
         return {"lead_id": self.id}
 
+    @property
+    def consent_addresses(self) -> tuple[str, ...]:
+        """The addresses the lead's consent history names, in order (a personal field)."""
+        return tuple(r.address for r in self.consents if r.address is not None)
+
     def _tombstones(self, fields: frozenset[str]) -> dict[str, Any]:
         changes: dict[str, Any] = {}
         if "name" in fields:
@@ -368,6 +380,9 @@ class Lead(RepointsCustomer[LeadId], ConsentHolder, HoldsPersonalData[LeadId], k
             changes["contact_points"] = ()
         if "interest" in fields:
             changes["interest"] = None
+        if "consent_addresses" in fields:
+            # Consent stays as proof of what was given, without the address it named.
+            changes["consents"] = consents_without_identity(self.consents)
         if "status_reasons" in fields:
             # A disqualification needs a reason: it keeps a tombstone; every other reason goes.
             changes["history"] = tuple(
@@ -625,6 +640,7 @@ class Lead(RepointsCustomer[LeadId], ConsentHolder, HoldsPersonalData[LeadId], k
             status=checked.status,
             legal_basis=checked.legal_basis,
             expires_at=checked.expires_at,
+            for_address=checked.for_address,
         )
         return self._record(command, draft, consents=(*self.consents, checked))
 
@@ -677,7 +693,8 @@ class Lead(RepointsCustomer[LeadId], ConsentHolder, HoldsPersonalData[LeadId], k
             contact_points=self.contact_points,
             **meta,
         )
-        for record in carried_consents(self.consents, (), command.at):
+        held = {(point.channel, point.value) for point in customer.contact_points}
+        for record in carried_consents(self.consents, (), command.at, held):
             customer = customer.record_consent(record, **meta)
         terms = _OpportunityTerms(pipeline, amount, expected_close, opportunity_name, owner, stage)
         return self._converted(
@@ -802,7 +819,8 @@ class Lead(RepointsCustomer[LeadId], ConsentHolder, HoldsPersonalData[LeadId], k
             )
         updated = customer
         try:
-            for record in carried_consents(self.consents, customer.consents, command.at):
+            held = {(point.channel, point.value) for point in customer.contact_points}
+            for record in carried_consents(self.consents, customer.consents, command.at, held):
                 updated = updated.record_consent(record, **meta)
         except ValidationError as exc:
             raise exc.under("$.customer") from None

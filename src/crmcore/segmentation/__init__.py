@@ -19,6 +19,7 @@ round-trip through JSON-ready dicts for storage::
 See docs/segmentation.md for the full guide.
 """
 
+from crmcore.segmentation._audience import MAX_AUDIENCE_CUSTOMERS
 from crmcore.segmentation._documents import (
     is_rule_type,
     register_rule_hooks,
@@ -67,6 +68,7 @@ from crmcore.segmentation._schema import (
     spec_for,
 )
 from crmcore.segmentation._segments import (
+    Audience,
     DynamicSegment,
     MembershipChange,
     Segment,
@@ -89,12 +91,14 @@ from crmcore.segmentation._values import MISSING, Kind
 
 __all__ = [
     "DEFAULT_PERSONAL_FIELDS",
+    "MAX_AUDIENCE_CUSTOMERS",
     "MAX_RULE_DEPTH",
     "MAX_RULE_NODES",
     "MISSING",
     "SNAPSHOT_FIELDS",
     "AllOf",
     "AnyOf",
+    "Audience",
     "ClvTier",
     "Condition",
     "DynamicSegment",

@@ -5,6 +5,11 @@
 - A :class:`SnapshotSegment` is a dynamic segment's members frozen at a time,
   kept with the rule that produced them (for a campaign's audience of record).
 
+``segment.audience(customers, at=...)`` gives the members for a processing
+purpose (marketing by default) as an :class:`Audience`: customers whose
+processing decision denies the purpose (restricted, objecting, erased) are
+left out before the rule reads anything of theirs, each with its reason.
+
 A *population* is a mapping from customer id to what the rule reads (a
 snapshot, any mapping or an object). Comparing two evaluations with
 :func:`membership_change` gives who entered and who left, and
@@ -23,10 +28,19 @@ import attrs
 from crmcore._kernel._checks import clean_text, require_aware, type_name
 from crmcore._kernel._events import MAX_SEQUENCE, DomainEvent, EventMeta, check_meta
 from crmcore._kernel._fields import Checked
+from crmcore._kernel._frozen import FrozenMap
 from crmcore._kernel._ids import Identifier
-from crmcore.customers import CustomerId
+from crmcore.customers import Customer, CustomerId, ProcessingDecision, ProcessingPurpose
 from crmcore.errors import InvalidType, ValidationError
+from crmcore.segmentation._audience import (
+    check_at,
+    check_customers,
+    check_facts,
+    check_purpose,
+    missing_customer,
+)
 from crmcore.segmentation._rules import Rule
+from crmcore.segmentation._snapshot import snapshot
 
 #: Longest segment name, in characters.
 MAX_SEGMENT_NAME = 200
@@ -117,6 +131,57 @@ def _taken_at(value: object) -> datetime:
     return require_aware(value, "$.taken_at")
 
 
+def _reasons(value: object) -> FrozenMap[CustomerId, str]:
+    if isinstance(value, FrozenMap):
+        return value
+    if not isinstance(value, Mapping):
+        raise InvalidType(
+            f"must map customer ids to reason codes, not {type_name(value)}", path="$.excluded"
+        )
+    return FrozenMap(value)
+
+
+@attrs.frozen(slots=True)
+class Audience(Checked):
+    """A segment's members for a processing purpose, and who was left out and why.
+
+    Attributes:
+        segment_id: the segment evaluated.
+        purpose: the processing purpose (``marketing`` by default).
+        at: the instant of the evaluation and of the decisions.
+        member_ids: the members that may be processed for ``purpose``.
+        excluded: for each customer the purpose is denied, the reason code
+            of their decision (``"erased"``, ``"processing_restricted"``,
+            ``"objected_to_direct_marketing"``, ``"objected_to_profiling"``).
+            A dynamic segment lists every denied customer given (the rule
+            never read their data, so whether it would have chosen them is
+            not known); a static or snapshot segment lists its denied members.
+
+    .. versionadded:: 0.1
+    """
+
+    segment_id: SegmentId
+    purpose: ProcessingPurpose
+    at: datetime
+    member_ids: frozenset[CustomerId]
+    excluded: Mapping[CustomerId, str] = attrs.field(converter=_reasons)
+
+    def explain(self, customer_id: CustomerId) -> ProcessingDecision:
+        """The decision for ``customer_id``: denied with its reason, else allowed.
+
+        Raises:
+            InvalidType: ``customer_id`` is not a :class:`~crmcore.CustomerId`.
+        """
+        if type(customer_id) is not CustomerId:
+            raise InvalidType(
+                f"must be a CustomerId, not {type_name(customer_id)}", path="$.customer_id"
+            )
+        reason = self.excluded.get(customer_id)
+        if reason is None:
+            return ProcessingDecision(allowed=True, purpose=self.purpose, reason="allowed")
+        return ProcessingDecision(allowed=False, purpose=self.purpose, reason=reason)
+
+
 @attrs.frozen(slots=True)
 class DynamicSegment:
     """A segment defined by a rule: its members are the customers matching it.
@@ -143,6 +208,68 @@ class DynamicSegment:
         test = self.rule.predicate(at=at)
         return frozenset(key for key, snap in checked.items() if test(snap))
 
+    def audience(
+        self,
+        customers: Iterable[Customer],
+        *,
+        at: datetime,
+        purpose: ProcessingPurpose | str = ProcessingPurpose.MARKETING,
+        facts: Mapping[CustomerId, Mapping[str, object]] | None = None,
+    ) -> Audience:
+        """The customers matching the rule at ``at`` that may be processed for ``purpose``.
+
+        Each customer's :meth:`~crmcore.Customer.processing_decision` is asked
+        first; a denied customer is left out with its reason and no snapshot
+        of them is built. The others are snapshot at ``at`` (with their
+        ``facts``, only the fields the rule reads) and tested: for them the
+        answer is that of :meth:`members` over full snapshots.
+
+        >>> from datetime import datetime, timezone
+        >>> from crmcore import Customer, CustomerId, PersonName
+        >>> from crmcore.segmentation import field
+        >>> at = datetime(2026, 5, 4, 9, 0, tzinfo=timezone.utc)
+        >>> ana = Customer.register(
+        ...     CustomerId("c-ana"), name=PersonName("Ana"), at=at, tags=["vip"]
+        ... )
+        >>> budi = Customer.register(
+        ...     CustomerId("c-budi"), name=PersonName("Budi"), at=at, tags=["vip"]
+        ... )
+        >>> budi = budi.restrict_processing(at=at, reason="accuracy_contested")
+        >>> vip = DynamicSegment(SegmentId("vip"), "VIP", field("tags").has("vip"))
+        >>> audience = vip.audience([ana, budi], at=at)
+        >>> sorted(c.value for c in audience.member_ids), dict(audience.excluded)
+        (['c-ana'], {CustomerId('c-budi'): 'processing_restricted'})
+
+        Args:
+            customers: the customers to choose from (at most
+                ``MAX_AUDIENCE_CUSTOMERS``, each once).
+            at: the instant (timezone-aware).
+            purpose: the processing purpose: ``"marketing"`` (the default),
+                ``"profiling"`` or ``"automation"``.
+            facts: optional facts per customer id, as ``snapshot`` takes them.
+
+        Raises:
+            InvalidType: a customer that is not a ``Customer``, a wrong argument type.
+            ValidationError: a naive ``at``, an unknown purpose, an id given
+                twice (``duplicate``), too many customers (``too_many``), and
+                whatever ``snapshot`` and the rule raise.
+        """
+        wanted = check_purpose(purpose)
+        when = check_at(at)
+        extra = check_facts(facts)
+        taken = check_customers(customers)
+        test = self.rule.predicate(at=when)
+        fields = self.rule.fields()
+        members: set[CustomerId] = set()
+        excluded: dict[CustomerId, str] = {}
+        for customer in taken:
+            decision = customer.processing_decision(wanted, at=when)
+            if not decision.allowed:
+                excluded[customer.id] = decision.reason
+            elif test(snapshot(customer, at=when, facts=extra.get(customer.id), fields=fields)):
+                members.add(customer.id)
+        return Audience(self.id, wanted, when, frozenset(members), excluded)
+
     def freeze(self, population: Mapping[CustomerId, object], *, at: datetime) -> SnapshotSegment:
         """The members at ``at``, frozen with the rule that chose them."""
         when = require_aware(at, "$.at")
@@ -161,6 +288,7 @@ class _HeldMembers:
 
     __slots__ = ()
 
+    id: SegmentId
     member_ids: frozenset[CustomerId]
 
     def members(
@@ -171,6 +299,38 @@ class _HeldMembers:
     ) -> frozenset[CustomerId]:
         """The ids held: listed or frozen (a population, if given, is not consulted)."""
         return self.member_ids
+
+    def audience(
+        self,
+        customers: Iterable[Customer],
+        *,
+        at: datetime,
+        purpose: ProcessingPurpose | str = ProcessingPurpose.MARKETING,
+    ) -> Audience:
+        """The members held that may be processed for ``purpose`` at ``at``.
+
+        ``customers`` must hold every member (others are ignored): a member
+        whose decisions cannot be asked is never passed on as allowed.
+
+        Raises:
+            ValidationError: a member missing from ``customers`` (code
+                ``missing_customer``), and as :meth:`DynamicSegment.audience`.
+        """
+        wanted = check_purpose(purpose)
+        when = check_at(at)
+        given = {customer.id: customer for customer in check_customers(customers)}
+        members: set[CustomerId] = set()
+        excluded: dict[CustomerId, str] = {}
+        for member in sorted(self.member_ids):
+            customer = given.get(member)
+            if customer is None:
+                raise missing_customer()
+            decision = customer.processing_decision(wanted, at=when)
+            if decision.allowed:
+                members.add(member)
+            else:
+                excluded[member] = decision.reason
+        return Audience(self.id, wanted, when, frozenset(members), excluded)
 
 
 @attrs.frozen(slots=True)

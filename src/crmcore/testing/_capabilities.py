@@ -26,4 +26,5 @@ CAPABILITY_PACKAGES: Final = (
     "crmcore.automation",
     "crmcore.lifecycle",
     "crmcore.segmentation",
+    "crmcore.privacy",
 )

@@ -29,6 +29,7 @@ crmcore.errors.ValidationError: $.max_value: must not be less than min_value
 
 from __future__ import annotations
 
+from crmcore.testing.strategies._access import access_policies, principals
 from crmcore.testing.strategies._activities import (
     activities,
     activity_completions,
@@ -74,11 +75,17 @@ from crmcore.testing.strategies._customers import (
     customers,
     email_addresses,
     language_tags,
+    legal_holds,
+    objections,
     organization_names,
     person_names,
     phone_numbers,
     postal_addresses,
+    privacy_reason_codes,
+    privacy_states,
+    processing_decisions,
     profiles,
+    restrictions,
     survivorship_rules,
     uniqueness_policies,
 )
@@ -139,6 +146,7 @@ from crmcore.testing.strategies._teams import (
 )
 
 __all__ = [
+    "access_policies",
     "activities",
     "activity_completions",
     "activity_ids",
@@ -177,6 +185,7 @@ __all__ = [
     "jurisdictions",
     "language_tags",
     "leads",
+    "legal_holds",
     "lifecycle_definitions",
     "lifecycle_states",
     "looping_rules",
@@ -188,6 +197,7 @@ __all__ = [
     "message_templates",
     "moneys",
     "notes",
+    "objections",
     "opportunities",
     "order_lines",
     "orders",
@@ -203,6 +213,10 @@ __all__ = [
     "plans",
     "pools",
     "postal_addresses",
+    "principals",
+    "privacy_reason_codes",
+    "privacy_states",
+    "processing_decisions",
     "profiles",
     "quiet_hours",
     "record_histories",
@@ -214,6 +228,7 @@ __all__ = [
     "reminder_dues",
     "reminders",
     "rendered_messages",
+    "restrictions",
     "retention_policies",
     "retention_rules",
     "reviews",

@@ -12,8 +12,8 @@ from crmcore._kernel._checks import tuple_of
 from crmcore._kernel._ids import StaffId
 from crmcore.access import (
     RECORD_CLASSES,
+    AccessAction,
     AccessPolicy,
-    Action,
     FieldMask,
     Grant,
     Principal,
@@ -84,10 +84,10 @@ def _grants(
     draw: st.DrawFn, roles: tuple[str, ...], kinds: tuple[str, ...], most: int
 ) -> list[Grant]:
     grants = []
-    seen: set[tuple[str, str, Action]] = set()
+    seen: set[tuple[str, str, AccessAction]] = set()
     for _ in range(draw(st.integers(0, most))):
         role, kind = draw(st.sampled_from(roles)), draw(st.sampled_from(kinds))
-        drawn = draw(st.frozensets(st.sampled_from(list(Action)), min_size=1))
+        drawn = draw(st.frozensets(st.sampled_from(list(AccessAction)), min_size=1))
         actions = frozenset(a for a in drawn if (role, kind, a) not in seen)
         if actions:
             seen.update((role, kind, a) for a in actions)
@@ -120,7 +120,7 @@ def _sharing_rules(
             kind=draw(st.sampled_from(kinds)),
             team=draw(teams),
             role=draw(st.sampled_from(roles)),
-            actions=draw(st.frozensets(st.sampled_from(list(Action)), min_size=1)),
+            actions=draw(st.frozensets(st.sampled_from(list(AccessAction)), min_size=1)),
         )
         for _ in range(draw(st.integers(0, 3)))
     ]

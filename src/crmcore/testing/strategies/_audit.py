@@ -243,12 +243,25 @@ def field_changes() -> st.SearchStrategy[FieldChange]:
     return pairs.map(lambda pair: diff_documents(*pair)).flatmap(st.sampled_from)
 
 
-def audit_entries(**options: Any) -> st.SearchStrategy[AuditEntry]:
+def audit_entries(
+    *,
+    kinds: Iterable[str] | None = None,
+    max_commits: int = 5,
+    max_commands: int = 3,
+    staff_ids: Iterable[StaffId] | None = None,
+    anonymised: bool | None = None,
+) -> st.SearchStrategy[AuditEntry]:
     """Valid :class:`~crmcore.audit.AuditEntry` values, recorded from :func:`record_histories`.
 
     Takes the options of :func:`record_histories`.
     """
-    histories = record_histories(**options)
+    histories = record_histories(
+        kinds=kinds,
+        max_commits=max_commits,
+        max_commands=max_commands,
+        staff_ids=staff_ids,
+        anonymised=anonymised,
+    )
     return histories.map(_entries_of).flatmap(st.sampled_from)
 
 

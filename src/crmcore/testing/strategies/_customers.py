@@ -34,10 +34,13 @@ from crmcore.customers import (
     PersonName,
     PostalAddress,
     PrivacyState,
+    ProcessingDecision,
+    ProcessingPurpose,
     Profile,
     Purpose,
     Restriction,
     SurvivorshipRules,
+    decide_processing,
 )
 from crmcore.customers._contact import _CALLING_CODES
 from crmcore.customers._customer import MAX_CONTACT_POINTS, MAX_TAGS
@@ -795,6 +798,41 @@ def _legal_hold_step(draw: st.DrawFn, customer: Customer, when: datetime) -> Cus
     return customer.place_legal_hold(code, at=when, reason=draw(privacy_reason_codes()))
 
 
+def restrictions() -> st.SearchStrategy[Restriction]:
+    """:class:`~crmcore.customers.Restriction` values: a time, a reason code, maybe a request id."""
+    return st.builds(
+        Restriction,
+        since=aware_datetimes(),
+        reason=privacy_reason_codes(),
+        request_id=st.none() | _id_texts("dsr").map(PrivacyRequestId),
+    )
+
+
+def objections() -> st.SearchStrategy[Objection]:
+    """:class:`~crmcore.customers.Objection` values of either kind."""
+    return st.builds(Objection, kind=st.sampled_from(ObjectionKind), since=aware_datetimes())
+
+
+def legal_holds() -> st.SearchStrategy[LegalHold]:
+    """:class:`~crmcore.customers.LegalHold` values: a code, a reason code and a time."""
+    return st.builds(
+        LegalHold,
+        code=privacy_reason_codes(),
+        reason=privacy_reason_codes(),
+        placed_at=aware_datetimes(),
+    )
+
+
+def processing_decisions() -> st.SearchStrategy[ProcessingDecision]:
+    """:class:`~crmcore.customers.ProcessingDecision` values, as :func:`decide_processing` gives them."""
+    return st.builds(
+        decide_processing,
+        privacy_states(),
+        st.sampled_from(ProcessingPurpose),
+        at=aware_datetimes(),
+    )
+
+
 def privacy_states(*, erased: bool | None = None) -> st.SearchStrategy[PrivacyState]:
     """:class:`~crmcore.customers.PrivacyState` values: restrictions, objections, legal holds.
 
@@ -812,28 +850,9 @@ def privacy_states(*, erased: bool | None = None) -> st.SearchStrategy[PrivacySt
 @st.composite
 def _privacy_states(draw: st.DrawFn, erased: bool | None) -> PrivacyState:
     times = aware_datetimes()
-    restriction = draw(
-        st.none()
-        | st.builds(
-            Restriction,
-            since=times,
-            reason=privacy_reason_codes(),
-            request_id=st.none() | _id_texts("dsr").map(PrivacyRequestId),
-        )
-    )
+    restriction = draw(st.none() | restrictions())
     kinds = draw(st.lists(st.sampled_from(ObjectionKind), unique=True))
-    holds = draw(
-        st.lists(
-            st.builds(
-                LegalHold,
-                code=privacy_reason_codes(),
-                reason=privacy_reason_codes(),
-                placed_at=times,
-            ),
-            max_size=3,
-            unique_by=lambda hold: hold.code,
-        )
-    )
+    holds = draw(st.lists(legal_holds(), max_size=3, unique_by=lambda hold: hold.code))
     erased_at = draw(times) if erased else None
     if erased is None:
         erased_at = draw(st.none() | times)
@@ -878,6 +897,20 @@ def _consent_fields(status: ConsentStatus) -> st.SearchStrategy[dict[str, Any]]:
             "status": record.status,
             "legal_basis": record.legal_basis,
             "expires_at": record.expires_at,
+        }
+    )
+
+
+def _customer_consent_fields(status: ConsentStatus) -> st.SearchStrategy[dict[str, Any]]:
+    """A customer consent event's fields: as :func:`_consent_fields`, some for one address."""
+    return consent_records(statuses=[status], addresses=True).map(
+        lambda record: {
+            "occurred_at": record.captured_at,
+            "channel": record.channel,
+            "purpose": record.purpose,
+            "status": record.status,
+            "legal_basis": record.legal_basis,
+            "expires_at": record.expires_at,
             "for_address": record.for_address,
         }
     )
@@ -906,8 +939,8 @@ def _absorbed_fields(ids: list[CustomerId]) -> dict[str, Any]:
 #: Event fields these strategies constrain beyond their declared type, by event class name.
 #: The key ``"*"`` draws several fields together, consistent the way the aggregate makes them.
 EVENT_FIELDS: Final[dict[str, dict[str, Callable[[], st.SearchStrategy[Any]]]]] = {
-    "CustomerConsentGiven": {"*": lambda: _consent_fields(ConsentStatus.GRANTED)},
-    "CustomerConsentWithdrawn": {"*": lambda: _consent_fields(ConsentStatus.WITHDRAWN)},
+    "CustomerConsentGiven": {"*": lambda: _customer_consent_fields(ConsentStatus.GRANTED)},
+    "CustomerConsentWithdrawn": {"*": lambda: _customer_consent_fields(ConsentStatus.WITHDRAWN)},
     "CustomerTagAdded": {"tag": tags},
     "CustomerTagRemoved": {"tag": tags},
     "CustomerLanguageChanged": {"language": lambda: st.none() | language_tags()},
