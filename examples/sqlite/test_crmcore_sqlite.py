@@ -101,7 +101,11 @@ class TestSqliteUnitOfWork(UnitOfWorkContract):
 
 #: A policy that lets its one role do anything: the guarded unit must then behave as the unit.
 ALLOW_ALL = AccessPolicy(
-    roles=["admin"], grants=[Grant(role="admin", kind="*", actions=list(AccessAction), scope="all")]
+    roles=["admin"],
+    grants=[
+        Grant(role="admin", kind=kind, actions=list(AccessAction), scope="all")
+        for kind in ("*", "staff_member", "team")  # "*" lets a role read staff, not change them
+    ],
 )
 ADMIN = Principal(staff_id=StaffId("s-admin"), roles=["admin"])
 

@@ -8,7 +8,11 @@ from crmcore.repository import InMemoryStore, InMemoryUnitOfWork, _memory
 from crmcore.testing.contract import UnitOfWorkContract
 
 ALLOW_ALL = AccessPolicy(
-    roles=["admin"], grants=[Grant(role="admin", kind="*", actions=list(AccessAction), scope="all")]
+    roles=["admin"],
+    grants=[
+        Grant(role="admin", kind=kind, actions=list(AccessAction), scope="all")
+        for kind in ("*", "staff_member", "team")  # "*" lets a role read staff, not change them
+    ],
 )
 ADMIN = Principal(staff_id=StaffId("s-admin"), roles=["admin"])
 

@@ -523,7 +523,11 @@ def test_each_lookup_returns_what_the_admin_sees_unguarded(store, repository, lo
 
 
 def test_single_record_lookups_are_guarded(store):
-    """get_by_email, get_by_phone and get_by_membership raise AccessDenied for records not readable."""
+    """get_by_email and get_by_phone find no customer the principal may not read (NotFound).
+
+    A refusal would confirm who holds the address; the same NotFound as for an
+    address nobody holds says nothing.
+    """
     with InMemoryUnitOfWork(store) as uow:
         theirs = uow.customers.get(CustomerId("c-2"))
         theirs = theirs.add_contact_point(ContactPoint("email", "b@example.com"), at=T0)
@@ -531,9 +535,12 @@ def test_single_record_lookups_are_guarded(store):
         uow.customers.save(theirs)
         uow.commit()
     with guarded(store) as uow:
-        with pytest.raises(AccessDenied):
+        with pytest.raises(NotFound) as hidden:
             uow.customers.get_by_email("b@example.com")
-        with pytest.raises(AccessDenied):
+        with pytest.raises(NotFound) as nobody:
+            uow.customers.get_by_email("nobody@example.com")
+        assert str(hidden.value) == str(nobody.value)
+        with pytest.raises(NotFound):
             uow.customers.get_by_phone("+6281234567890")
         assert [] == uow.customers.find_by_email("b@example.com")
     with guarded(store, staff_id=OTHER, roles=("admin",)) as uow:
@@ -542,3 +549,92 @@ def test_single_record_lookups_are_guarded(store):
         with pytest.raises(NotFound):
             uow.loyalty_accounts.get_by_membership(CustomerId("c-1"), ProgramId("p-1"))
         assert [] == uow.activities.reminders_between(T0, T0 + timedelta(days=1))
+
+
+def test_a_star_grant_does_not_let_a_rep_grant_themselves_a_role():
+    """``*`` covers reading staff records; changing them needs a grant naming the kind."""
+    policy = AccessPolicy.from_dict(
+        {
+            "roles": ["sales_rep", "sales_manager"],
+            "grants": [
+                {"role": "sales_rep", "kind": "*", "actions": ["read", "update"], "scope": "own"},
+            ],
+        }
+    )
+    store = InMemoryStore()
+    me = StaffMember.register(StaffId("s-rina"), display_name="Rina", at=T0, roles=["sales_rep"])
+    with InMemoryUnitOfWork(store) as uow:
+        uow.staff.add(me)
+        uow.commit()
+    rina = Principal(staff_id=StaffId("s-rina"), roles=["sales_rep"])
+    with GuardedUnitOfWork(InMemoryUnitOfWork(store), rina, policy) as uow:
+        mine = uow.staff.get(StaffId("s-rina"))  # reading is allowed
+        with pytest.raises(AccessDenied) as refused:
+            uow.staff.save(mine.grant_role("sales_manager", at=T0))
+    assert ("update", "staff_member") == (refused.value.action, refused.value.aggregate_kind)
+    assert policy.scope_of("sales_rep", "staff_member", "read") == "own"
+    assert policy.scope_of("sales_rep", "staff_member", "update") is None
+
+
+def test_a_record_saved_out_of_sight_comes_back_masked():
+    """Handing a customer to another owner returns it with nothing personal shown."""
+    policy = AccessPolicy.from_dict(
+        {
+            "roles": ["rep"],
+            "grants": [
+                {"role": "rep", "kind": "customer", "actions": ["read"], "scope": "own"},
+                {"role": "rep", "kind": "customer", "actions": ["update"], "scope": "all"},
+            ],
+        }
+    )
+    store = InMemoryStore()
+    with InMemoryUnitOfWork(store) as uow:
+        ana = Customer.register(
+            CustomerId("c-9"),
+            name=PersonName("Ana"),
+            at=T0,
+            contact_points=[ContactPoint("email", "ana@example.com")],
+        )
+        uow.customers.add(ana.assign(StaffId("s-rep"), at=T0))
+        uow.commit()
+    rep = Principal(staff_id=StaffId("s-rep"), roles=["rep"])
+    with GuardedUnitOfWork(InMemoryUnitOfWork(store), rep, policy) as uow:
+        mine = uow.customers.get(CustomerId("c-9"))
+        handed = uow.customers.save(mine.assign(StaffId("s-joko"), at=T0))
+    assert () == handed.contact_points
+    assert "ana@example.com" not in repr(handed.personal_data())
+
+
+def test_a_merge_through_the_guarded_unit_needs_the_merge_action():
+    """merge_customers_in asks the guarded unit for ``merge`` on both customers."""
+    from crmcore.merge import merge_customers_in  # noqa: PLC0415 - local to this test
+
+    store = InMemoryStore()
+    with InMemoryUnitOfWork(store) as uow:
+        for number in (1, 2):
+            uow.customers.add(
+                Customer.register(CustomerId(f"c-{number}"), name=PersonName("Ana"), at=T0)
+            )
+        uow.commit()
+    agent = Principal(staff_id=StaffId("s-1"), roles=["agent"])
+
+    def policy(*actions):
+        return AccessPolicy.from_dict(
+            {
+                "roles": ["agent"],
+                "grants": [
+                    {"role": "agent", "kind": "*", "actions": list(actions), "scope": "all"}
+                ],
+            }
+        )
+
+    refused_unit = GuardedUnitOfWork(InMemoryUnitOfWork(store), agent, policy("read", "update"))
+    with refused_unit as uow, pytest.raises(AccessDenied) as refused:
+        merge_customers_in(uow, CustomerId("c-1"), CustomerId("c-2"), at=T0)
+    assert "merge" == refused.value.action
+    allowed = policy("read", "update", "merge")
+    with GuardedUnitOfWork(InMemoryUnitOfWork(store), agent, allowed) as uow:
+        merge_customers_in(uow, CustomerId("c-1"), CustomerId("c-2"), at=T0)
+        uow.commit()
+    with InMemoryUnitOfWork(store) as uow:
+        assert CustomerId("c-1") == uow.customers.get(CustomerId("c-2")).merged_into

@@ -17,10 +17,11 @@ from typing import Any, ClassVar, Generic, Protocol, Self, TypeVar
 
 import attrs
 
-from crmcore._kernel._checks import type_name
+from crmcore._kernel._aggregate import Aggregate as KernelAggregate
+from crmcore._kernel._checks import enum_converter, type_name
 from crmcore._kernel._events import DomainEvent
 from crmcore._kernel._ids import CustomerId, Identifier, StaffId
-from crmcore._kernel._personal import personal_value
+from crmcore._kernel._personal import PersonalDataErasedEvent, personal_value
 from crmcore._kernel._refs import RecordRef
 from crmcore.access._decisions import AccessDecision, _decide, customer_id_of
 from crmcore.access._errors import AccessDenied
@@ -58,6 +59,7 @@ from crmcore.repository import (
     TeamRepository,
     UnitOfWork,
 )
+from crmcore.repository._errors import not_found_by_key
 from crmcore.sales import Lead, LeadSource, LeadStatus, Opportunity, OpportunityId
 from crmcore.service import Case, CaseId, CaseStatus
 from crmcore.teams import StaffMember, Team
@@ -209,7 +211,11 @@ class _GuardedRepository(Repository[A], Generic[A]):
 
     def _view(self, stored: Any) -> Any:
         decision = self._guard.decide(AccessAction.READ, stored)
-        return self._shown(stored, decision) if decision.allowed else stored
+        if decision.allowed:
+            return self._shown(stored, decision)
+        # Saved out of the principal's sight (handed to another owner): nothing personal shown.
+        fields = getattr(type(stored), "personal_fields", ())
+        return stored.masked(fields) if fields else stored
 
     def add(self, aggregate: A) -> A:
         """Store a new record the policy lets the principal create (see :class:`Repository`).
@@ -249,10 +255,18 @@ class _GuardedRepository(Repository[A], Generic[A]):
             return self._inner().save(aggregate)  # type: ignore[no-any-return]
         inner = self._inner()
         stored = inner.get(aggregate.id)
-        self._require(AccessAction.UPDATE, stored)
-        seen = self._guard.decide(AccessAction.READ, stored)
-        changed = self._unmasked(aggregate, stored, seen.masked_fields if seen.allowed else ())
-        self._require(AccessAction.UPDATE, changed)
+        events = aggregate.pending_events
+        if any(isinstance(event, PersonalDataErasedEvent) for event in events):
+            # An anonymisation: its tombstones are the new values, not masks to give back.
+            self._require(AccessAction.ERASE, stored)
+            if not all(isinstance(event, PersonalDataErasedEvent) for event in events):
+                self._require(AccessAction.UPDATE, stored)
+            changed = aggregate
+        else:
+            self._require(AccessAction.UPDATE, stored)
+            seen = self._guard.decide(AccessAction.READ, stored)
+            changed = self._unmasked(aggregate, stored, seen.masked_fields if seen.allowed else ())
+            self._require(AccessAction.UPDATE, changed)
         saved = inner.save(changed)
         self._guard.track(changed, stored, changed)
         return self._view(saved)  # type: ignore[no-any-return]
@@ -322,19 +336,32 @@ class _Customers(_GuardedRepository[Customer], CustomerRepository):
     __slots__ = ()
     _name, _cls = "customers", Customer
 
-    def _one(self, found: list[Customer]) -> Customer:
-        record = found[0]
-        return self._shown(record, self._require(AccessAction.READ, record))  # type: ignore[no-any-return]
+    def _one(self, found: Customer, key: str) -> Customer:
+        # A holder the principal may not read, or whose contact points are masked for them,
+        # is not found: a refusal would confirm who holds the value.
+        decision = self._guard.decide(AccessAction.READ, found)
+        if not decision.allowed or "contact_points" in decision.masked_fields:
+            raise not_found_by_key("customer", key)
+        return self._shown(found, decision)  # type: ignore[no-any-return]
 
     def get_by_email(self, address: str) -> Customer:
-        """The customer holding this address, if the principal may read it (see the port)."""
-        return self._one([self._inner().get_by_email(address)])
+        """The customer holding this address, if the principal may read it (see the port).
+
+        Raises:
+            NotFound: nobody holds it, or the principal may not read its holder
+                or its contact points (the same error either way).
+        """
+        return self._one(self._inner().get_by_email(address), "email address")
 
     def get_by_phone(self, number: str, *, default_country_code: str | None = None) -> Customer:
-        """The customer holding this number, if the principal may read it (see the port)."""
-        return self._one(
-            [self._inner().get_by_phone(number, default_country_code=default_country_code)]
-        )
+        """The customer holding this number, if the principal may read it (see the port).
+
+        Raises:
+            NotFound: nobody holds it, or the principal may not read its holder
+                or its contact points (the same error either way).
+        """
+        found = self._inner().get_by_phone(number, default_country_code=default_country_code)
+        return self._one(found, "phone number")
 
     def find_by_email(self, address: str) -> list[Customer]:
         """The readable customers holding this address."""
@@ -639,6 +666,54 @@ class _PrivacyRequests(_GuardedRepository[DataSubjectRequest], PrivacyRequestRep
         return self._readable(self._inner().open_due_before(at))
 
 
+class _ServiceRepository:
+    # A repository of the wrapped unit for a privacy service the principal was authorized
+    # for: reads see complete, unmasked records; saves are tracked for the audit trail.
+
+    __slots__ = ("_guard", "_name")
+
+    def __init__(self, guard: _Guard, name: str) -> None:
+        self._guard = guard
+        self._name = name
+
+    def _inner(self) -> Any:
+        return getattr(self._guard.unit, self._name)
+
+    def __getattr__(self, name: str) -> Any:
+        if name in {"add", "remove"}:  # a service only reads and saves
+            raise AttributeError(name)
+        return getattr(self._inner(), name)
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._inner())
+
+    def save(self, aggregate: Any) -> Any:
+        inner = self._inner()
+        stored = inner.get(aggregate.id)
+        saved = inner.save(aggregate)
+        self._guard.track(aggregate, stored, aggregate)
+        return saved
+
+
+class _ServiceUnit:
+    # What a privacy service works on once the principal was authorized for its action on a
+    # customer (see GuardedUnitOfWork._service_unit): never handed to application code.
+
+    __slots__ = ("_guard", "_owner")
+
+    def __init__(self, owner: GuardedUnitOfWork, guard: _Guard) -> None:
+        self._owner = owner
+        self._guard = guard
+
+    def __getattr__(self, name: str) -> Any:
+        if isinstance(getattr(UnitOfWork, name, None), property):
+            return _ServiceRepository(self._guard, name)
+        raise AttributeError(name)
+
+    def rollback(self) -> None:
+        self._owner.rollback()
+
+
 class GuardedUnitOfWork(UnitOfWork):
     """A unit of work that lets one principal do only what an access policy allows.
 
@@ -649,7 +724,9 @@ class GuardedUnitOfWork(UnitOfWork):
       as the policy says; ``get`` (and the ``get_by_...`` lookups) of a
       record it may not read raises :class:`AccessDenied`.
     * ``add`` needs ``create``; ``save`` needs ``update`` on the stored
-      record and on the changed one; ``remove`` needs ``delete``. A refused
+      record and on the changed one (``erase`` for a record whose new events
+      anonymise it); ``remove`` needs ``delete``; :meth:`authorize` checks
+      any other action (``export``, ``merge``, ``erase``). A refused
       write raises :class:`AccessDenied` and changes nothing. Saving a
       masked copy keeps the stored values of the masked fields left as
       tombstones; changing a masked field is refused.
@@ -841,6 +918,44 @@ class GuardedUnitOfWork(UnitOfWork):
             guard.changes = {}
             raise
         guard.committed()
+
+    def authorize(self, action: AccessAction | str, record: object) -> AccessDecision:
+        """The policy's decision for ``action`` on ``record``; raises when it refuses.
+
+        What services call before an action no repository method stands
+        for: :func:`crmcore.privacy.export_subject` asks for ``export`` and
+        :func:`crmcore.privacy.erase_subject` for ``erase`` on the customer.
+        A refusal is reported to the audit sink like any other.
+
+        Raises:
+            ValidationError: ``action`` is not an access action.
+            InvalidType: ``record`` is not a crmcore record.
+            AccessDenied: the policy refuses it.
+        """
+        checked = enum_converter(AccessAction, "$.action")(action)
+        if not isinstance(record, KernelAggregate):
+            raise InvalidType(f"must be a crmcore record, not {type_name(record)}", path="$.record")
+        decision = self.__guard.decide(checked, record)
+        if not decision.allowed:
+            raise self.__guard.deny(checked, record, decision.rule)
+        return decision
+
+    def _service_unit(self, action: AccessAction | str, record: object) -> Any:
+        """The unit a privacy service works on, once ``action`` on ``record`` is authorized.
+
+        :func:`crmcore.privacy.export_subject` and
+        :func:`crmcore.privacy.erase_subject` must see every record about the
+        subject, unmasked (an export is the subject's own data; an erasure
+        must reach masked and out-of-scope fields too), so a principal
+        allowed to export or erase that customer gets them whole. The
+        service's saves go to the audit trail like any other. Not for
+        application code.
+
+        Raises:
+            AccessDenied: the policy refuses ``action`` on ``record`` (recorded).
+        """
+        self.authorize(action, record)
+        return _ServiceUnit(self, self.__guard)
 
     def rollback(self) -> None:
         """Roll the wrapped unit back; nothing is reported."""

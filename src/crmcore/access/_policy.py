@@ -86,6 +86,8 @@ RECORD_CLASSES: Final[Mapping[str, type[Any]]] = {
 }
 #: The kind a grant or sharing rule names to cover every kind.
 ANY_KIND: Final = "*"
+#: The kinds a ``"*"`` grant lets a role read but not change (see :meth:`AccessPolicy.scope_of`).
+STAFF_KINDS: Final = frozenset({"staff_member", "team"})
 
 
 class AccessAction(StrEnum):
@@ -464,11 +466,19 @@ class AccessPolicy:
     # -- queries ---------------------------------------------------------------------------
 
     def scope_of(self, role: str, kind: str, action: AccessAction | str) -> Scope | None:
-        """The scope at which ``role`` may take ``action`` on ``kind`` (a grant for the kind wins over ``"*"``)."""
+        """The scope at which ``role`` may take ``action`` on ``kind`` (a grant for the kind wins over ``"*"``).
+
+        A ``"*"`` grant lets a role read staff members and teams but not
+        change them: who holds which role decides what everyone may do, so
+        only a grant naming ``staff_member`` or ``team`` does (otherwise a
+        rep holding ``*`` at ``own`` could grant themselves a manager's role).
+        """
         grants = self._index.grants
         key = AccessAction(action)
         found = grants.get((role, kind, key))
-        return found if found is not None else grants.get((role, ANY_KIND, key))
+        if found is not None or (kind in STAFF_KINDS and key is not AccessAction.READ):
+            return found
+        return grants.get((role, ANY_KIND, key))
 
     def masked_for(self, role: str, kind: str) -> frozenset[str]:
         """The personal fields of ``kind`` masked for holders of ``role``."""

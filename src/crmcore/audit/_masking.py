@@ -37,9 +37,11 @@ MAX_PERSONAL_PATHS: Final = 200
 
 #: Personal attributes that are derived (properties, not fields), and the document
 #: paths their values come from. A record class may declare its own in
-#: ``personal_document_paths`` (attribute path -> document paths).
+#: ``personal_document_paths`` (attribute path -> document paths). The consent
+#: history's addresses go with its sources: an erasure replaces a source written as
+#: free text (see :func:`crmcore.customers.consents_without_identity`).
 DERIVED_PERSONAL_PATHS: Final[Mapping[str, tuple[str, ...]]] = MappingProxyType(
-    {"consent_addresses": ("consents.address",)}
+    {"consent_addresses": ("consents.address", "consents.source")}
 )
 
 

@@ -25,6 +25,7 @@ decision and the address's own (see :func:`decide_consent`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import datetime
 from enum import StrEnum
@@ -43,6 +44,7 @@ from crmcore._kernel._checks import (
 )
 from crmcore._kernel._events import EventMeta
 from crmcore._kernel._fields import Checked
+from crmcore._kernel._personal import ERASED
 from crmcore.customers._contact import PHONE_CHANNELS, Channel, normalize_value
 from crmcore.errors import ValidationError
 
@@ -373,9 +375,10 @@ def consents_without_identity(records: Iterable[ConsentRecord]) -> tuple[Consent
     """The records with their address removed: the proof of consent without the identity.
 
     What stays is what a regulator asks for: channel, purpose, status, the
-    times, the legal basis and the source. A record that named an address
-    keeps ``for_address=True``, so it still never counts for the whole
-    channel. Records without an address are returned as they are.
+    times, the legal basis and the source when it is a code (``web-form``,
+    ``pos:store-12``); a source written as free text (it may name a person)
+    becomes ``"[erased]"``. A record that named an address keeps
+    ``for_address=True``, so it still never counts for the whole channel.
 
     >>> from datetime import datetime, timezone
     >>> at = datetime(2026, 1, 5, tzinfo=timezone.utc)
@@ -398,10 +401,21 @@ def consents_without_identity(records: Iterable[ConsentRecord]) -> tuple[Consent
         max_items=MAX_DECISION_RECORDS,
         noun="records",
     )
-    return tuple(
-        attrs.evolve(record, address=None) if record.address is not None else record
-        for record in checked
-    )
+    return tuple(_without_identity(record) for record in checked)
+
+
+#: A consent source that is a code (kept on erasure), not free text: lower-case words joined
+#: by ``_.:/-`` (``web-form``), or any letters with a digit or a separator (``store:JKT-01``).
+_SOURCE_CODE: Final = re.compile(
+    r"[a-z0-9][a-z0-9_.:/-]*|(?=[^ ]*[0-9_.:/-])[A-Za-z0-9][A-Za-z0-9_.:/-]*"
+)
+
+
+def _without_identity(record: ConsentRecord) -> ConsentRecord:
+    coded = _SOURCE_CODE.fullmatch(record.source) is not None or record.source == ERASED
+    if record.address is None and coded:
+        return record
+    return attrs.evolve(record, address=None, source=record.source if coded else ERASED)
 
 
 #: Most consent records one decision reads.

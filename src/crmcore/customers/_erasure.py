@@ -153,7 +153,7 @@ class CustomerPrivacy(HoldsPersonalData[CustomerId]):
         An erased customer's data is used for nothing (``erased``); a
         restriction denies every purpose (``processing_restricted``); an
         objection to profiling denies profiling, an objection to direct
-        marketing denies marketing and automation. Consent is a separate
+        marketing denies marketing (automated marketing messages included). Consent is a separate
         question (:meth:`may_contact`): both must allow a marketing message.
 
         >>> from datetime import datetime, timezone
@@ -161,7 +161,7 @@ class CustomerPrivacy(HoldsPersonalData[CustomerId]):
         >>> at = datetime(2026, 1, 5, tzinfo=timezone.utc)
         >>> ana = Customer.register(CustomerId("c-1"), name=PersonName("Ana"), at=at)
         >>> ana = ana.object_to("direct_marketing", at=at)
-        >>> decision = ana.processing_decision("automation", at=at)
+        >>> decision = ana.processing_decision("marketing", at=at)
         >>> bool(decision), decision.reason
         (False, 'objected_to_direct_marketing')
         >>> ana.processing_decision("profiling", at=at).reason
@@ -306,7 +306,9 @@ class CustomerPrivacy(HoldsPersonalData[CustomerId]):
         :class:`~crmcore.customers.AlreadyErased`.
 
         A customer merged into another (a tombstone) can be erased too: it
-        still holds its old profile.
+        still holds its old profile. Its legal holds do not block that: a
+        merge gave them to the survivor, whose holds decide (released there,
+        they no longer stand).
 
         Raises:
             AlreadyErased: the customer was erased already.
@@ -315,7 +317,7 @@ class CustomerPrivacy(HoldsPersonalData[CustomerId]):
         """
         if self.privacy.erased_at is not None:
             raise AlreadyErased.of(self.id)
-        if self.privacy.legal_holds:
+        if self.privacy.legal_holds and self.merged_into is None:
             raise ErasureBlocked.of(self.id, [h.code for h in self.privacy.legal_holds])
         command = super()._begin(at, meta)  # past the tombstone check: a tombstone may be erased
         changes, changed = self._replaced(frozenset(CUSTOMER_PERSONAL_FIELDS))

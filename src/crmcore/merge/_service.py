@@ -405,9 +405,21 @@ def merge_customers_in(
             break a rule (the same relationship twice at once, two primaries,
             two parents, a hierarchy cycle).
         NotFound: either customer is not stored.
+        AccessDenied: through an access-guarded unit
+            (:class:`~crmcore.access.GuardedUnitOfWork`), the principal may not
+            merge the survivor or the absorbed customer (recorded; nothing saved).
     """
     survivor, absorbed = _load_pair(uow, survivor_id, absorbed_id)
+    _authorize_merge(uow, survivor, absorbed)
     return _save(uow, _plan(uow, survivor, absorbed, at=at, rules=rules, meta=meta))
+
+
+def _authorize_merge(uow: UnitOfWork, *customers: Customer) -> None:
+    """Through an access-guarded unit, the principal needs ``merge`` on both customers."""
+    check = getattr(uow, "authorize", None)
+    if callable(check):
+        for customer in customers:
+            check("merge", customer)
 
 
 def apply_merge(uow: UnitOfWork, preview: MergePreview, **meta: Unpack[EventMeta]) -> MergeResult:
@@ -428,6 +440,7 @@ def apply_merge(uow: UnitOfWork, preview: MergePreview, **meta: Unpack[EventMeta
     """
     checked = instance_of(MergePreview, "a MergePreview")(preview, "$.preview")
     survivor, absorbed = _load_pair(uow, checked.survivor_id, checked.absorbed_id)
+    _authorize_merge(uow, survivor, absorbed)
     _check_unchanged(uow, checked, survivor, absorbed)
     return _save(uow, _plan(uow, survivor, absorbed, at=checked.at, rules=checked.rules, meta=meta))
 

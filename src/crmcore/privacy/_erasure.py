@@ -29,7 +29,7 @@ from crmcore._kernel._events import EventMeta, check_meta
 from crmcore._kernel._ids import CustomerId
 from crmcore._kernel._personal import HoldsPersonalData
 from crmcore.customers import Customer
-from crmcore.privacy._export import SubjectRecords, subject_records
+from crmcore.privacy._export import SubjectRecords, service_unit, subject_records
 from crmcore.privacy._subject_errors import refuse_erasure
 
 if TYPE_CHECKING:
@@ -168,8 +168,15 @@ def erase_subject(
     no personal fields) is listed with no fields and not saved.
 
     Commit the unit to apply the erasure; leave the block without committing
-    (or by any error, a save the store refuses included) and nothing of it
-    applies.
+    and nothing of it applies. When a save fails midway (the store refuses
+    it, or an access-guarded unit denies it), the unit is rolled back before
+    the error propagates, so no part of the erasure can be committed; the
+    unit's other uncommitted changes are discarded with it.
+
+    Through an access-guarded unit (:class:`~crmcore.access.GuardedUnitOfWork`)
+    the principal needs the ``erase`` action on the customer (checked before
+    anything is saved, the refusal recorded for audit) and on every record
+    saved.
 
     Args:
         unit: an open unit of work.
@@ -187,16 +194,24 @@ def erase_subject(
             is the one to erase).
         AlreadyErased: the customer was erased before.
         ErasureBlocked: a legal hold blocks the erasure; the error names the holds' codes.
+        AccessDenied: through an access-guarded unit, the principal may not
+            erase the customer (nothing saved) or one of its records (the
+            unit rolled back).
     """
     when = require_aware(at, "$.at")
     envelope: dict[str, Any] = dict(meta)
     check_meta(envelope)
+    unit = service_unit(unit, "erase", customer_id)
     found = subject_records(unit, customer_id)
     refuse_erasure(found.customer)
     plan = list(_planned(found, at=when, meta=envelope))  # every check, nothing saved yet
     erased: list[ErasedRecord] = []
-    for kind, before, (after, fields) in plan:
-        if after is not before:
-            getattr(unit, kind).save(after)
-        erased.append(ErasedRecord(kind, before.id.value, fields))
+    try:
+        for kind, before, (after, fields) in plan:
+            if after is not before:
+                getattr(unit, kind).save(after)
+            erased.append(ErasedRecord(kind, before.id.value, fields))
+    except BaseException:
+        unit.rollback()  # never leave part of an erasure in the unit to be committed
+        raise
     return ErasureReport(found.customer.id, when, tuple(erased))

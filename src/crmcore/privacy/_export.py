@@ -23,6 +23,7 @@ import attrs
 
 from crmcore._kernel._checks import require_aware, type_name
 from crmcore._kernel._ids import CustomerId
+from crmcore._kernel._refs import RecordRef
 from crmcore.customers import Customer, CustomerMerged
 from crmcore.errors import InvalidType
 from crmcore.serialization import SCHEMA_VERSION, to_dict
@@ -84,6 +85,41 @@ def _customer_id(value: object, path: str) -> CustomerId:
     if type(value) is not CustomerId:
         raise InvalidType(f"must be a CustomerId, not {type_name(value)}", path=path)
     return value
+
+
+def service_unit(unit: UnitOfWork, action: str, customer_id: object) -> UnitOfWork:
+    """The unit an export or an erasure of ``customer_id`` works on.
+
+    An access-guarded unit (:class:`~crmcore.access.GuardedUnitOfWork`)
+    first checks that its principal may take ``action`` (``export`` or
+    ``erase``) on the customer (a refusal raises
+    :class:`~crmcore.access.AccessDenied` and is recorded), then lets the
+    service see every record about the subject whole: an erasure must reach
+    masked fields and records out of the principal's scope, and an export is
+    the subject's own data. Any other unit is used as it is.
+    """
+    subject_id = _customer_id(customer_id, "$.customer_id")
+    hook = getattr(unit, "_service_unit", None)
+    if not callable(hook):
+        return unit
+    customer = unit.customers.get(subject_id)  # the principal must be able to see whom
+    served: UnitOfWork = hook(action, customer)
+    return served
+
+
+#: The repositories whose records may carry notes and activities of their own.
+_LINKABLE: Final = ("orders", "subscriptions", "cases", "leads", "opportunities")
+
+
+def _linked(unit: UnitOfWork, repository: str, named: dict[str, list[Any]]) -> list[Any]:
+    """The notes or activities linked to the subject's orders, cases, leads, ... (not to it)."""
+    records: Any = getattr(unit, repository)
+    found: dict[Any, Any] = {record.id: record for record in named.get(repository, [])}
+    for kind in _LINKABLE:
+        for record in named.get(kind, []):
+            for linked in records.linked_to(RecordRef.to(record.id)):
+                found.setdefault(linked.id, linked)
+    return [found[key] for key in sorted(found)]
 
 
 def _absorbed_into(unit: UnitOfWork, customer_id: CustomerId) -> list[Customer]:
@@ -149,10 +185,10 @@ def subject_records(unit: UnitOfWork, customer_id: object) -> SubjectRecords:
         raise CustomerMerged.of(customer.id, customer.merged_into, path="$.customer_id")
     absorbed = _absorbed_into(unit, subject_id)
     ids = [subject_id, *(tombstone.id for tombstone in absorbed)]
-    named = tuple(
-        (repository, tuple(_naming(unit, repository, ids)))
-        for repository in SUBJECT_REPOSITORIES[1:]
-    )
+    found = {repository: _naming(unit, repository, ids) for repository in SUBJECT_REPOSITORIES[1:]}
+    for repository in ("activities", "notes"):
+        found[repository] = _linked(unit, repository, found)
+    named = tuple((repository, tuple(found[repository])) for repository in SUBJECT_REPOSITORIES[1:])
     return SubjectRecords(customer, tuple(absorbed), named)
 
 
@@ -251,11 +287,14 @@ def export_subject(unit: UnitOfWork, customer_id: CustomerId, *, at: datetime) -
     Covered: the customer, the tombstones of customers merged into it, its
     relationships (either side), and its orders, subscriptions,
     interactions, cases, reviews, survey answers, loyalty accounts, leads,
-    opportunities, activities and notes (each repository's ``for_customer``,
-    for the subject and its tombstones). Sections and records come in a
-    fixed order (:data:`SUBJECT_REPOSITORIES`, ids ascending), so the same
-    data always gives the same document. Nothing is changed; call it inside
-    a ``with unit:`` block.
+    opportunities, activities, notes and data-subject requests (each
+    repository's ``for_customer``, for the subject and its tombstones).
+    Sections and records come in a fixed order (:data:`SUBJECT_REPOSITORIES`,
+    ids ascending), so the same data always gives the same document. Nothing
+    is changed; call it inside a ``with unit:`` block. Through an
+    access-guarded unit the principal needs the ``export`` action on the
+    customer, and reads each record as the policy shows it (masked fields
+    exported masked).
 
     Args:
         unit: an open unit of work.
@@ -268,8 +307,11 @@ def export_subject(unit: UnitOfWork, customer_id: CustomerId, *, at: datetime) -
         NotFound: no customer has that id.
         CustomerMerged: the customer was merged into another; its ``survivor_id``
             is the customer to export instead.
+        AccessDenied: through an access-guarded unit, the principal may not
+            export the customer.
     """
     when = require_aware(at, "$.at")
+    unit = service_unit(unit, "export", customer_id)
     found = subject_records(unit, customer_id)
     records: dict[str, list[dict[str, Any]]] = {}
     sections: list[ExportSection] = []

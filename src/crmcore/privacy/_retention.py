@@ -30,6 +30,8 @@ from dateutil.relativedelta import relativedelta
 from crmcore._kernel._aggregate import Aggregate
 from crmcore._kernel._checks import enum_converter, instance_of, require_aware, tuple_of, type_name
 from crmcore._kernel._ids import CustomerId, Identifier
+from crmcore._kernel._personal import HoldsPersonalData
+from crmcore._kernel._refs import RecordRef
 from crmcore.errors import InvalidType, ValidationError
 
 #: The record kinds a retention rule may name (the kernel aggregates' kinds).
@@ -188,10 +190,37 @@ class RetentionDue:
 
 
 def _customer_of(record: Aggregate[Any]) -> CustomerId | None:
+    """The customer a record is about: its own id, its ``customer_id``, or its linked customer."""
     if type(record.id) is CustomerId:
         return record.id
     found = getattr(record, "customer_id", None)
-    return found if type(found) is CustomerId else None
+    if type(found) is CustomerId:
+        return found
+    link = getattr(record, "link", None)  # a note or an activity on a customer or an account
+    return link.customer_id if type(link) is RecordRef else None
+
+
+def _nothing_personal_left(record: Aggregate[Any]) -> bool:
+    """True for a record whose personal fields all hold their tombstones (anonymised before)."""
+    if not isinstance(record, HoldsPersonalData):
+        return True
+    return record.masked(type(record).personal_fields) is record
+
+
+def _due_since(
+    rule: RetentionRule,
+    record: Aggregate[Any],
+    customer: CustomerId | None,
+    orders: Mapping[CustomerId, datetime],
+) -> datetime | None:
+    """When ``rule`` makes ``record`` due; ``None`` past the last representable date."""
+    base = record.updated_at
+    if rule.after_years is not None and customer is not None:
+        base = orders.get(customer, base)
+    try:
+        return base + relativedelta(months=rule.after_months or 0, years=rule.after_years or 0)
+    except (OverflowError, ValueError):
+        return None  # due after the last representable date: never, in practice
 
 
 def due_for_retention(
@@ -209,8 +238,12 @@ def due_for_retention(
     customer's last order (``last_order_at``), or after the record's own
     ``updated_at`` when the customer's last order is not given (an order is
     never older than its customer's last order). Records of kinds the policy
-    names no rule for are never due. A record whose customer is in ``held``
-    is listed with ``withheld="legal_hold"``: callers act on the others only.
+    names no rule for are never due, nor is a record to anonymise that holds
+    nothing personal any more (anonymised before). A record's customer is
+    the customer itself, its ``customer_id``, or the customer (or account)
+    a note or an activity is linked to. A record whose customer is in
+    ``held`` is listed with ``withheld="legal_hold"``: callers act on the
+    others only.
 
     Raises:
         ValidationError: ``at`` or a last order time is naive, or more than
@@ -238,15 +271,11 @@ def due_for_retention(
         rule = policy.rule_for(record.aggregate_kind)
         if rule is None:
             continue
+        if rule.action is RetentionAction.ANONYMISE and _nothing_personal_left(record):
+            continue  # anonymised already: nothing left to do
         customer = _customer_of(record)
-        base = record.updated_at
-        if rule.after_years is not None and customer is not None:
-            base = orders.get(customer, base)
-        try:
-            since = base + relativedelta(months=rule.after_months or 0, years=rule.after_years or 0)
-        except (OverflowError, ValueError):
-            continue  # due after the last representable date: never, in practice
-        if since > when:
+        since = _due_since(rule, record, customer, orders)
+        if since is None or since > when:
             continue
         due.append(
             RetentionDue(
