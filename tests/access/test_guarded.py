@@ -638,3 +638,30 @@ def test_a_merge_through_the_guarded_unit_needs_the_merge_action():
         uow.commit()
     with InMemoryUnitOfWork(store) as uow:
         assert CustomerId("c-1") == uow.customers.get(CustomerId("c-2")).merged_into
+
+
+def test_events_of_records_out_of_sight_are_neither_handed_out_nor_acknowledged():
+    """A principal sees (and acknowledges) only the events of records it may read."""
+    policy = AccessPolicy.from_dict(
+        {
+            "roles": ["rep"],
+            "grants": [{"role": "rep", "kind": "*", "actions": ["read"], "scope": "own"}],
+        }
+    )
+    store = InMemoryStore()
+    with InMemoryUnitOfWork(store) as uow:
+        mine = Customer.register(CustomerId("c-mine"), name=PersonName("Ana"), at=T0)
+        uow.customers.add(mine.assign(StaffId("s-rep"), at=T0))
+        uow.customers.add(Customer.register(CustomerId("c-secret"), name=PersonName("B"), at=T0))
+        uow.commit()
+    rep = Principal(staff_id=StaffId("s-rep"), roles=["rep"])
+    guarded_unit = GuardedUnitOfWork(InMemoryUnitOfWork(store), rep, policy)
+    seen = guarded_unit.collect_events()  # outside the block too
+    assert {"c-mine"} == {event.aggregate_id for event in seen}
+    assert 1 == len(guarded_unit.collect_events(limit=1))
+    everything = InMemoryUnitOfWork(store).collect_events()
+    assert len(seen) == guarded_unit.acknowledge(everything)  # only its own went
+    left = InMemoryUnitOfWork(store).collect_events()
+    assert {"c-secret"} == {event.aggregate_id for event in left}
+    with pytest.raises(InvalidType):
+        guarded_unit.acknowledge(42)

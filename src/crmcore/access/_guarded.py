@@ -25,13 +25,13 @@ from crmcore._kernel._personal import PersonalDataErasedEvent, personal_value
 from crmcore._kernel._refs import RecordRef
 from crmcore.access._decisions import AccessDecision, _decide, customer_id_of
 from crmcore.access._errors import AccessDenied
-from crmcore.access._policy import AccessAction, AccessPolicy
+from crmcore.access._policy import AccessAction, AccessPolicy, Scope
 from crmcore.access._principal import Principal
 from crmcore.activities import Activity, ActivityStatus, ReminderDue
 from crmcore.audit import DeniedAttempt, RecordChange
 from crmcore.commerce import Order, OrderId, OrderStatus, PlanId, Subscription, SubscriptionStatus
 from crmcore.customers import Customer
-from crmcore.errors import InvalidType, NotFound
+from crmcore.errors import InvalidType, NotFound, UnitOfWorkError
 from crmcore.feedback import Review, SurveyKind, SurveyResponse
 from crmcore.interactions import Interaction
 from crmcore.loyalty import LoyaltyAccount, ProgramId
@@ -191,6 +191,13 @@ class _GuardedRepository(Repository[A], Generic[A]):
 
     def _inner(self) -> Any:
         return getattr(self._guard.unit, self._name)
+
+    def _kind(self) -> str:
+        return str(self._cls.aggregate_kind)
+
+    def _id_of(self, text: str) -> Identifier:
+        made: Identifier = self._cls.id_type(text)
+        return made
 
     def _shown(self, record: Any, decision: AccessDecision) -> Any:
         return record.masked(decision.masked_fields) if decision.masked_fields else record
@@ -962,10 +969,63 @@ class GuardedUnitOfWork(UnitOfWork):
         self.__guard.changes = {}
         self.__guard.unit.rollback()
 
+    def _event_visible(self, event: DomainEvent) -> bool:
+        """Whether the principal may read the record that recorded ``event``.
+
+        A record no longer stored (removed) is visible to a role reading its
+        kind at scope ``all`` only.
+        """
+        guard = self.__guard
+        kinds = {r._kind(): r for r in self.__repositories.values()}  # noqa: SLF001 - this unit's
+        found = kinds.get(event.aggregate_kind)
+        if found is None:
+            return False
+        inner = found._inner()  # noqa: SLF001 - a repository of this unit
+        record_id = found._id_of(event.aggregate_id)  # noqa: SLF001
+        if record_id in inner:
+            return guard.decide(AccessAction.READ, inner.get(record_id)).allowed
+        return any(
+            guard.policy.scope_of(role, event.aggregate_kind, AccessAction.READ) is Scope.ALL
+            for role in guard.principal.roles
+        )
+
+    def _visible(self, events: list[DomainEvent]) -> list[DomainEvent]:
+        try:
+            return [event for event in events if self._event_visible(event)]
+        except UnitOfWorkError:  # outside the block: read the records in a block of its own
+            with self.__guard.unit:
+                return [event for event in events if self._event_visible(event)]
+
     def collect_events(self, *, limit: int | None = None) -> list[DomainEvent]:
-        """The wrapped store's pending events (they carry ids and codes only)."""
-        return self.__guard.unit.collect_events(limit=limit)
+        """The pending events of records the principal may read, oldest first (see the port).
+
+        Events carry ids and codes only, but which records exist is not for
+        everyone: events of records the policy hides are left out, and
+        ``limit`` counts the events handed out.
+        """
+        inner = self.__guard.unit
+        if limit is not None:
+            inner.collect_events(limit=limit)  # the wrapped unit checks the argument
+        visible = self._visible(inner.collect_events())
+        return visible if limit is None else visible[:limit]
 
     def acknowledge(self, events: Iterable[DomainEvent | str]) -> int:
-        """Acknowledge events in the wrapped store."""
-        return self.__guard.unit.acknowledge(events)
+        """Acknowledge events the principal may see (see :meth:`collect_events`); others stay.
+
+        Returns:
+            How many events left the outbox.
+        """
+        inner = self.__guard.unit
+        given: object = events
+        if isinstance(given, (str, bytes)) or not isinstance(given, Iterable):
+            return inner.acknowledge(events)  # the wrapped unit refuses it
+        items = list(given)
+        if not all(isinstance(item, (DomainEvent, str)) for item in items):
+            return inner.acknowledge(items)  # the wrapped unit refuses it
+        visible = {event.event_id for event in self.collect_events()}
+        mine: list[DomainEvent | str] = [
+            item
+            for item in items
+            if (item.event_id if isinstance(item, DomainEvent) else item) in visible
+        ]
+        return inner.acknowledge(mine)
