@@ -1,5 +1,6 @@
 """Public names of one part of crmcore.privacy: data-subject requests, jurisdictions, retention."""
 
+from crmcore._kernel._ids import PrivacyRequestId
 from crmcore.privacy._jurisdictions import (
     GDPR,
     MAX_EXTENSIONS,
@@ -62,6 +63,7 @@ __all__ = [
     "PrivacyRequestEvent",
     "PrivacyRequestExtended",
     "PrivacyRequestFulfilled",
+    "PrivacyRequestId",
     "PrivacyRequestIdentityVerified",
     "PrivacyRequestReceived",
     "PrivacyRequestRefused",
