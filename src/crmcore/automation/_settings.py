@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, time, timedelta, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Final
 
 import attrs
@@ -31,6 +31,22 @@ def _wall_time(path: str) -> Callable[[object, attrs.Attribute[time], object], N
             )
 
     return check
+
+
+def _beyond_the_calendar() -> ValidationError:
+    return ValidationError(
+        "must leave room for the quiet hours to end before the last representable date",
+        path="$.at",
+        code="out_of_range",
+    )
+
+
+def _local(at: datetime, zone: tzinfo) -> datetime:
+    """``at`` in ``zone``, refused when the zone's date falls outside the calendar."""
+    try:
+        return at.astimezone(zone)
+    except OverflowError:
+        raise _beyond_the_calendar() from None
 
 
 @attrs.frozen(slots=True, init=False)
@@ -77,7 +93,7 @@ class QuietHours:
 
     def contains(self, at: datetime) -> bool:
         """True if ``at`` falls within the quiet hours."""
-        local = require_aware(at, "$.at").astimezone(self.zone).time().replace(tzinfo=None)
+        local = _local(require_aware(at, "$.at"), self.zone).time().replace(tzinfo=None)
         if self.start < self.end:
             return self.start <= local < self.end
         return local >= self.start or local < self.end
@@ -86,9 +102,11 @@ class QuietHours:
         """When the quiet hours holding ``at`` end (``at`` itself if it is outside them)."""
         if not self.contains(at):
             return at
-        local = at.astimezone(self.zone)
+        local = _local(at, self.zone)
         day = local.date()
         if self.start > self.end and local.time().replace(tzinfo=None) >= self.start:
+            if day == date.max:
+                raise _beyond_the_calendar()
             day += timedelta(days=1)
         return datetime.combine(day, self.end, tzinfo=self.zone)
 

@@ -98,6 +98,8 @@ def _objection_kind(value: object) -> ObjectionKind:
 
 
 def _reason(value: object) -> str:
+    if type(value) is not str:
+        raise InvalidType(f"must be a reason code, not {type_name(value)}", path="$.reason")
     if value not in PROCESSING_REASONS:
         raise ValidationError(
             f"must be one of {', '.join(sorted(PROCESSING_REASONS))}",

@@ -24,11 +24,12 @@ from typing import TYPE_CHECKING, Any, Final, Unpack
 
 import attrs
 
-from crmcore._kernel._checks import require_aware
+from crmcore._kernel._checks import require_aware, type_name
 from crmcore._kernel._events import EventMeta, check_meta
 from crmcore._kernel._ids import CustomerId
 from crmcore._kernel._personal import HoldsPersonalData
 from crmcore.customers import Customer
+from crmcore.errors import InvalidType, ValidationError
 from crmcore.privacy._export import SubjectRecords, service_unit, subject_records
 from crmcore.privacy._subject_errors import refuse_erasure
 
@@ -75,6 +76,18 @@ class ErasedRecord:
     #: The personal fields replaced by tombstones, in the record's order.
     fields: tuple[str, ...]
 
+    def __attrs_post_init__(self) -> None:
+        if self.kind not in _AGGREGATE_KINDS:
+            raise ValidationError(
+                "must be a repository an erasure goes through", path="$.kind", code="choice"
+            )
+        if type(self.record_id) is not str:
+            raise InvalidType(f"must be a str, not {type_name(self.record_id)}", path="$.record_id")
+        if type(self.fields) is not tuple or not all(type(f) is str for f in self.fields):
+            raise InvalidType(
+                f"must be a tuple of str, not {type_name(self.fields)}", path="$.fields"
+            )
+
     @property
     def changed(self) -> bool:
         """Whether the erasure replaced anything in this record."""
@@ -102,6 +115,20 @@ class ErasureReport:
     at: datetime
     #: Every record gone through, in the order saved (the customer last).
     records: tuple[ErasedRecord, ...]
+
+    def __attrs_post_init__(self) -> None:
+        if type(self.customer_id) is not CustomerId:
+            raise InvalidType(
+                f"must be a CustomerId, not {type_name(self.customer_id)}", path="$.customer_id"
+            )
+        require_aware(self.at, "$.at")
+        if type(self.records) is not tuple:
+            raise InvalidType(f"must be a tuple, not {type_name(self.records)}", path="$.records")
+        for index, record in enumerate(self.records):
+            if not isinstance(record, ErasedRecord):
+                raise InvalidType(
+                    f"must be an ErasedRecord, not {type_name(record)}", path=f"$.records[{index}]"
+                )
 
     @property
     def changed(self) -> tuple[ErasedRecord, ...]:

@@ -25,7 +25,7 @@ from crmcore._kernel._checks import require_aware, type_name
 from crmcore._kernel._ids import CustomerId
 from crmcore._kernel._refs import RecordRef
 from crmcore.customers import Customer, CustomerMerged
-from crmcore.errors import InvalidType
+from crmcore.errors import InvalidType, ValidationError
 from crmcore.serialization import SCHEMA_VERSION, to_dict
 
 if TYPE_CHECKING:
@@ -98,6 +98,10 @@ def service_unit(unit: UnitOfWork, action: str, customer_id: object) -> UnitOfWo
     masked fields and records out of the principal's scope, and an export is
     the subject's own data. Any other unit is used as it is.
     """
+    from crmcore.repository import UnitOfWork  # noqa: PLC0415 - the repository imports this package
+
+    if not isinstance(unit, UnitOfWork):
+        raise InvalidType(f"must be a UnitOfWork, not {type_name(unit)}", path="$.unit")
     subject_id = _customer_id(customer_id, "$.customer_id")
     hook = getattr(unit, "_service_unit", None)
     if not callable(hook):
@@ -105,6 +109,16 @@ def service_unit(unit: UnitOfWork, action: str, customer_id: object) -> UnitOfWo
     customer = unit.customers.get(subject_id)  # the principal must be able to see whom
     served: UnitOfWork = hook(action, customer)
     return served
+
+
+def _texts(value: object, path: str) -> None:
+    if type(value) is not tuple or not all(type(item) is str for item in value):
+        raise InvalidType(f"must be a tuple of str, not {type_name(value)}", path=path)
+
+
+def _of(value: object, cls: type, path: str) -> None:
+    if not isinstance(value, cls):
+        raise InvalidType(f"must be a {cls.__name__}, not {type_name(value)}", path=path)
 
 
 #: The repositories whose records may carry notes and activities of their own.
@@ -205,6 +219,13 @@ class ExportSection:
     #: among customers).
     ids: tuple[str, ...]
 
+    def __attrs_post_init__(self) -> None:
+        if self.kind not in SUBJECT_REPOSITORIES:
+            raise ValidationError(
+                "must be a repository an export covers", path="$.kind", code="choice"
+            )
+        _texts(self.ids, "$.ids")
+
     @property
     def count(self) -> int:
         """How many records of this kind are exported."""
@@ -228,6 +249,22 @@ class ExportManifest:
     sections: tuple[ExportSection, ...]
     #: What is not included, and why: ``(what, reason)`` pairs from :data:`EXPORT_EXCLUSIONS`.
     excluded: tuple[tuple[str, str], ...]
+
+    def __attrs_post_init__(self) -> None:
+        _of(self.customer_id, CustomerId, "$.customer_id")
+        require_aware(self.generated_at, "$.generated_at")
+        if type(self.schema_version) is not int:
+            raise InvalidType(
+                f"must be an int, not {type_name(self.schema_version)}", path="$.schema_version"
+            )
+        if type(self.sections) is not tuple:
+            raise InvalidType(f"must be a tuple, not {type_name(self.sections)}", path="$.sections")
+        for index, section in enumerate(self.sections):
+            _of(section, ExportSection, f"$.sections[{index}]")
+        if type(self.excluded) is not tuple:
+            raise InvalidType(f"must be a tuple, not {type_name(self.excluded)}", path="$.excluded")
+        for index, pair in enumerate(self.excluded):
+            _texts(pair, f"$.excluded[{index}]")
 
     @property
     def counts(self) -> dict[str, int]:
@@ -268,6 +305,10 @@ class SubjectExport:
 
     manifest: ExportManifest
     document: dict[str, Any]
+
+    def __attrs_post_init__(self) -> None:
+        _of(self.manifest, ExportManifest, "$.manifest")
+        _of(self.document, dict, "$.document")
 
     def __repr__(self) -> str:
         return (

@@ -31,6 +31,7 @@ from crmcore._kernel._checks import (
     enum_converter,
     instance_of,
     is_bool,
+    items_of,
     require_aware,
     tuple_of,
     type_name,
@@ -367,8 +368,18 @@ def jurisdiction_of(
     """
     if isinstance(value, Jurisdiction):
         return value
+    candidates = items_of(known, Jurisdiction, "$.known", "a Jurisdiction", max_items=1000)
+    if (
+        type(value) is str
+        and value.lower() != value
+        and value.lower() in {j.code for j in candidates}
+    ):
+        value = value.lower()  # "GDPR" names the jurisdiction "gdpr"
     code = check_name(value, "$.jurisdiction")
-    for jurisdiction in known:
+    for jurisdiction in candidates:
         if jurisdiction.code == code:
             return jurisdiction
-    raise ValidationError("must be a known jurisdiction", path="$.jurisdiction", code="choice")
+    codes = ", ".join(j.code for j in candidates)
+    raise ValidationError(
+        f"must be a known jurisdiction ({codes})", path="$.jurisdiction", code="choice"
+    )

@@ -207,6 +207,54 @@ def _nothing_personal_left(record: Aggregate[Any]) -> bool:
     return record.masked(type(record).personal_fields) is record
 
 
+def _customer_ids(held: object) -> frozenset[CustomerId]:
+    """The customers under a legal hold, each checked."""
+    if isinstance(held, (str, bytes)) or not isinstance(held, Iterable):
+        raise InvalidType(
+            f"must be a collection of CustomerIds, not {type_name(held)}", path="$.held"
+        )
+    found: set[CustomerId] = set()
+    for index, item in enumerate(held):
+        if index >= MAX_RETENTION_RECORDS:
+            raise ValidationError(
+                f"must name at most {MAX_RETENTION_RECORDS} customers",
+                path="$.held",
+                code="too_many",
+            )
+        if type(item) is not CustomerId:
+            raise InvalidType(
+                f"must hold CustomerIds, not {type_name(item)}", path=f"$.held[{index}]"
+            )
+        found.add(item)
+    return frozenset(found)
+
+
+def _last_orders(value: object) -> dict[CustomerId, datetime]:
+    """The customers' last order times, checked: CustomerId keys, aware times."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise InvalidType(
+            f"must be a mapping of CustomerId to datetime, not {type_name(value)}",
+            path="$.last_order_at",
+        )
+    if len(value) > MAX_RETENTION_RECORDS:
+        raise ValidationError(
+            f"must name at most {MAX_RETENTION_RECORDS} customers",
+            path="$.last_order_at",
+            code="too_many",
+        )
+    found: dict[CustomerId, datetime] = {}
+    for index, (customer, last) in enumerate(value.items()):
+        if type(customer) is not CustomerId:
+            raise InvalidType(
+                f"must be keyed by CustomerId, not {type_name(customer)}",
+                path=f"$.last_order_at[{index}]",
+            )
+        found[customer] = require_aware(last, f"$.last_order_at[{index}]")
+    return found
+
+
 def _due_since(
     rule: RetentionRule,
     record: Aggregate[Any],
@@ -252,10 +300,13 @@ def due_for_retention(
     if not isinstance(policy, RetentionPolicy):
         raise InvalidType(f"must be a RetentionPolicy, not {type_name(policy)}", path="$.policy")
     when = require_aware(at, "$.at")
-    orders = {} if last_order_at is None else dict(last_order_at)
-    for index, last in enumerate(orders.values()):
-        require_aware(last, f"$.last_order_at[{index}]")
-    holds = frozenset(held)
+    orders = _last_orders(last_order_at)
+    holds = _customer_ids(held)
+    given: object = records
+    if isinstance(given, (str, bytes)) or not isinstance(given, Iterable):
+        raise InvalidType(
+            f"must be an iterable of records, not {type_name(given)}", path="$.records"
+        )
     due: list[RetentionDue] = []
     for index, record in enumerate(records):
         if index >= MAX_RETENTION_RECORDS:
