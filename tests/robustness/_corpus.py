@@ -17,8 +17,10 @@ import crmcore
 from crmcore import (
     Money,
     StaffId,
+    access,
     activities,
     analytics,
+    audit,
     automation,
     clv,
     commerce,
@@ -31,6 +33,7 @@ from crmcore import (
     merge,
     messaging,
     notes,
+    privacy,
     repository,
     sales,
     segmentation,
@@ -433,7 +436,8 @@ def harvest(roots: tuple[object, ...]) -> dict[type, object]:
 
 def _samples() -> dict[type, object]:
     """Samples of every attrs type; abstract bases are built from a subclass's fields."""
-    found = harvest(CORPUS_ROOTS)
+    # Private helpers reached through a public type's fields (an index, say) are no samples.
+    found = {t: v for t, v in harvest(CORPUS_ROOTS).items() if not t.__name__.startswith("_")}
     for cls in public_attrs_types():
         if cls in found:
             continue
@@ -470,6 +474,9 @@ FUZZED_MODULES = (
     notes,
     messaging,
     automation,
+    privacy,
+    access,
+    audit,
 )
 
 
@@ -805,6 +812,11 @@ CORPUS_ROOTS += (
 from ._corpus_activities import CORPUS as ACTIVITY_CORPUS  # noqa: E402 - needs the times above.
 
 CORPUS_ROOTS += ACTIVITY_CORPUS
+
+# The privacy, access and audit capabilities keep their corpus in a module of its own.
+from ._corpus_privacy import CORPUS as PRIVACY_CORPUS  # noqa: E402 - needs the values above.
+
+CORPUS_ROOTS += PRIVACY_CORPUS
 
 SAMPLES: dict[type, object] = _samples()
 

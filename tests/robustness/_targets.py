@@ -1455,4 +1455,7 @@ function(teams.normalize_country, {"value": "id", "path": "$.country"})
 function(teams.normalize_region, {"value": "Jawa Barat", "path": "$.region"})
 function(teams.normalize_postal_code, {"value": "40111", "path": "$.postal_code"})
 function(teams.normalize_industry, {"value": "Retail", "path": "$.industry"})
-from . import _targets_activities  # noqa: E402, F401 - registers its targets.
+from . import (  # noqa: E402 - each registers its targets.
+    _targets_activities,  # noqa: F401
+    _targets_privacy,  # noqa: F401
+)

@@ -165,6 +165,8 @@ NOT_TARGETED_METHODS: Mapping[str, str] = {
     "ConsentHolder.may_contact": "a mixin; fuzzed through Customer.may_contact and Lead.may_contact",
     "ConsentHolder.give_consent": "a mixin; fuzzed through Customer.give_consent and Lead.give_consent",
     "ConsentHolder.withdraw_consent": "a mixin; fuzzed through Customer.withdraw_consent and Lead.withdraw_consent",
+    "AuditSink.record_denied": "a Protocol; fuzzed through AuditLog.record_denied",
+    "AuditSink.record_commit": "a Protocol; fuzzed through AuditLog.record_commit",
     "DomainEvent.draft": "takes the event's fields as **keywords only; they are checked when "
     "an aggregate records the event, which every command target exercises",
 }

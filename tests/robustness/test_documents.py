@@ -25,6 +25,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from crmcore import Currency, DomainEvent, Money, segmentation
+from crmcore.access import AccessPolicy, Principal
+from crmcore.audit import AuditEntry, AuditLog, AuditPolicy, Disclosure, FieldChange
 from crmcore.commerce import Order, OrderLine, Period, Plan, Subscription
 from crmcore.customers import (
     ConsentRecord,
@@ -41,12 +43,20 @@ from crmcore.feedback import Review, SurveyResponse
 from crmcore.interactions import Interaction
 from crmcore.lifecycle import LifecycleDefinition
 from crmcore.loyalty import LoyaltyAccount, LoyaltyProgram
+from crmcore.privacy import (
+    DataSubjectRequest,
+    ExtensionRule,
+    Jurisdiction,
+    RetentionPolicy,
+    RetentionRule,
+)
 from crmcore.sales import Lead, Opportunity, PipelineDefinition
 from crmcore.serialization import from_dict, to_dict
 from crmcore.service import BusinessCalendar, Case, SlaPolicy
 from crmcore.testing import strategies as crm
 
 from ._corpus import DAY, LATER, RULE, SAMPLES, T0, idr
+from ._corpus_privacy import ACCESS_POLICY, AUDIT_LOG, AUDIT_POLICY
 from ._fuzz import (
     DOCUMENT_BUDGET,
     MARKER,
@@ -147,6 +157,14 @@ JSON_JUNK = st.one_of(
 
 #: The strategies of crmcore.testing.strategies, by the document kind they make.
 STRATEGIES: dict[type, st.SearchStrategy[Any]] = {
+    AccessPolicy: crm.access_policies(max_grants=4),
+    DataSubjectRequest: crm.data_subject_requests(max_steps=3),
+    ExtensionRule: crm.extension_rules(),
+    FieldChange: crm.field_changes(),
+    Jurisdiction: crm.jurisdictions(),
+    Principal: crm.principals(),
+    RetentionPolicy: crm.retention_policies(max_rules=3),
+    RetentionRule: crm.retention_rules(),
     BusinessCalendar: crm.business_calendars(max_holidays=2),
     Case: crm.cases(max_steps=3),
     ConsentRecord: crm.consent_records(),
@@ -320,6 +338,49 @@ def test_junk_documents_are_refused(kind, junk):
         assert isinstance(junk, dict), "only a mapping may be read"
     finally:
         STATS.record("documents", outcome_of(error), time.perf_counter() - started)
+
+
+# -- documents in their own format: access policies and the audit trail ----------------------
+
+#: Each reader of a document format of its own, and a valid document for it.
+OWN_FORMATS = {
+    "AccessPolicy.from_dict": (AccessPolicy.from_dict, ACCESS_POLICY.to_dict()),
+    "AuditLog.from_dict": (
+        lambda doc: AuditLog.from_dict(doc, policy=AUDIT_POLICY),
+        AUDIT_LOG.to_dict(),
+    ),
+    "AuditEntry.from_dict": (AuditEntry.from_dict, AUDIT_LOG.entries[1].to_dict()),
+    "AuditPolicy.from_dict": (AuditPolicy.from_dict, AUDIT_POLICY.to_dict()),
+    "Disclosure.from_dict": (Disclosure.from_dict, AUDIT_LOG.disclosures()[0].to_dict()),
+    "FieldChange.from_dict": (FieldChange.from_dict, AUDIT_LOG.entries[1].changes[0].to_dict()),
+}
+
+
+@pytest.mark.parametrize("reader", OWN_FORMATS, ids=str)
+@fuzz_settings(0.2, minimum=3)
+@given(data=st.data())
+def test_mutated_own_format_documents_load_or_are_refused(reader, data):
+    """A mutated access-policy or audit document loads, or is refused with a CrmcoreError."""
+    read, doc = OWN_FORMATS[reader]
+    paths = list(document_paths(doc))
+    for index in range(3):
+        path = data.draw(st.sampled_from(paths), label=f"path {index}")
+        how = data.draw(st.sampled_from(MUTATIONS), label=f"how {index}")
+        mutated = mutate(doc, path, how, data.draw(JSON_JUNK, label=f"junk {index}"))
+        where = f"{reader}(<{how} at {path!r}>)"
+        started = time.perf_counter()
+        error: BaseException | None = None
+        try:
+            with time_limit(DOCUMENT_BUDGET):
+                read(mutated)
+        except CrmcoreError as exc:
+            error = exc
+            check_error(exc, where)
+        except (Exception, TookTooLong) as exc:
+            error = exc
+            raise AssertionError(f"{where} raised {type(exc).__name__}") from exc
+        finally:
+            STATS.record("own-format documents", outcome_of(error), time.perf_counter() - started)
 
 
 # -- stored rules ----------------------------------------------------------------------------

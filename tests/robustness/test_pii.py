@@ -15,6 +15,7 @@ import json
 import time
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
+from typing import Any
 
 import attrs
 import pytest
@@ -22,6 +23,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from crmcore import DomainEvent, Identifier, StaffId, repository, segmentation
+from crmcore.audit import AuditLog, RecordChange
 from crmcore.customers import (
     ContactPoint,
     Customer,
@@ -35,6 +37,7 @@ from crmcore.customers import (
 from crmcore.errors import CrmcoreError, ValidationError
 from crmcore.feedback import FeedbackId, NpsResponse, Review, ReviewId, response_plan
 from crmcore.interactions import Interaction, InteractionId, timeline
+from crmcore.privacy import erase_subject, export_subject, screen
 from crmcore.sales import STANDARD_PIPELINE, Lead, LeadId, OpportunityId
 from crmcore.serialization import from_dict, to_dict
 from crmcore.service import Case, CaseId
@@ -235,7 +238,70 @@ def personal_objects(p: Personal) -> list[object]:
     roots.extend(conversion.customer.pending_events)
     roots.extend(opportunity.pending_events)
     roots.extend(refunded.pending_events)
+    roots.extend(
+        privacy_objects(p, customer, (interaction, case, review, survey, lead, opportunity))
+    )
     return roots
+
+
+def privacy_objects(p: Personal, customer: Customer, records: tuple[Any, ...]) -> list[object]:
+    """The privacy, access and audit values built over ``p``'s records, with their events."""
+    at = T0 + 5 * HOUR
+    held = (
+        customer.restrict_processing(at=at, reason="accuracy_contested")
+        .object_to("profiling", at=at)
+        .place_legal_hold("tax_2026", at=at, reason="tax_audit")
+    )
+    anonymised = [customer.anonymise(at=at), *(r.anonymise(at=LATER) for r in records)]
+    masked = [r.masked(type(r).personal_fields) for r in (customer, *records)]
+    call = Interaction.log(
+        InteractionId("i-8"),
+        customer_id=customer.id,
+        kind="call",
+        channel="phone",
+        direction="inbound",
+        at=at,
+        subject=p.word("Subject "),
+        notes=p.word("Notes "),
+    )
+    unit = repository.InMemoryUnitOfWork()
+    with unit:
+        unit.customers.add(customer)
+        unit.interactions.add(call)
+        unit.commit()
+    with unit:  # left without a commit: the erasure is rolled back
+        export = export_subject(unit, customer.id, at=LATER)
+        report = erase_subject(unit, customer.id, at=LATER, actor="staff:dpo-1")
+    log = AuditLog()
+    stored = customer.without_pending_events()
+    changes = [
+        RecordChange(aggregate_kind="customer", aggregate_id="c-7", after=customer, actor="s-a"),
+        RecordChange(
+            aggregate_kind="customer",
+            aggregate_id="c-7",
+            before=stored,
+            after=stored.rename(PersonName(p.word("New")), at=at),
+            actor="s-b",
+        ),
+    ]
+    log.record_commit(changes[:1])
+    log.record_commit(changes[1:])
+    out: list[object] = [
+        held,
+        held.processing_decision("marketing", at=LATER),
+        *anonymised,
+        *masked,
+        screen([held], "marketing", at=LATER),
+        export,
+        export.manifest,
+        report,
+        *changes,
+        log.entries,
+        log.history("customer", "c-7"),
+    ]
+    for aggregate in (held, *anonymised):
+        out.extend(aggregate.pending_events)
+    return out
 
 
 @fuzz_settings(0.15, minimum=5)

@@ -35,8 +35,15 @@ from typing import Any, Final
 
 import attrs
 
-from crmcore._kernel._checks import enum_converter, type_name
+from crmcore._kernel._checks import (
+    check_unique,
+    enum_converter,
+    is_bool,
+    tuple_of,
+    type_name,
+)
 from crmcore._kernel._ids import CustomerId, StaffId
+from crmcore._kernel._personal import MAX_MASKED_FIELDS
 from crmcore.access._errors import AccessDenied
 from crmcore.access._policy import ANY_KIND, RECORD_CLASSES, AccessAction, AccessPolicy, Scope
 from crmcore.access._principal import Principal
@@ -61,6 +68,38 @@ _OWNER_FIELDS: Final = {
 }
 
 
+#: The rule codes of a decision that allows an action: a scope, the hierarchy or sharing.
+ALLOWING_RULES: Final = frozenset({scope.value for scope in Scope} | {"hierarchy", "sharing"})
+#: The rule codes of a decision that refuses an action.
+REFUSING_RULES: Final = frozenset({"no_grant", "scope"})
+
+
+#: Longest personal field name (an attribute path such as ``"profile.name"``) a decision names.
+MAX_FIELD_NAME: Final = 200
+
+
+def _field_name(value: object, path: str) -> str:
+    if not isinstance(value, str):
+        raise InvalidType(f"must be a field name str, not {type_name(value)}", path=path)
+    if not value or len(value) > MAX_FIELD_NAME or not value.isprintable() or " " in value:
+        raise ValidationError(
+            f"must be a field name of 1 to {MAX_FIELD_NAME} printable characters, no spaces",
+            path=path,
+            code="field_name",
+        )
+    return value
+
+
+def _masked_fields(value: object) -> tuple[str, ...]:
+    if isinstance(value, (str, bytes)) or type(value) not in (tuple, list):
+        raise InvalidType(
+            f"must be a tuple of field names, not {type_name(value)}", path="$.masked_fields"
+        )
+    fields = tuple_of(value, "$.masked_fields", _field_name, max_items=MAX_MASKED_FIELDS)
+    check_unique(fields, str, "$.masked_fields[{}]", "must not repeat a field")
+    return fields
+
+
 @attrs.frozen(slots=True, kw_only=True)
 class AccessDecision:
     """Whether an action on a record is allowed, why, and which personal fields stay hidden.
@@ -78,9 +117,25 @@ class AccessDecision:
     .. versionadded:: 0.1
     """
 
-    allowed: bool
-    rule: str
-    masked_fields: tuple[str, ...] = ()
+    allowed: bool = attrs.field(validator=is_bool)
+    rule: str = attrs.field()
+    masked_fields: tuple[str, ...] = attrs.field(default=(), converter=_masked_fields)
+
+    @rule.validator
+    def _check_rule(self, _: attrs.Attribute[Any], value: object) -> None:
+        if not isinstance(value, str):
+            raise InvalidType(f"must be a rule code str, not {type_name(value)}", path="$.rule")
+        known = ALLOWING_RULES if self.allowed else REFUSING_RULES
+        if value not in known:
+            raise ValidationError(
+                f"must be one of: {', '.join(sorted(known))}", path="$.rule", code="choice"
+            )
+
+    def __attrs_post_init__(self) -> None:
+        if not self.allowed and self.masked_fields:
+            raise ValidationError(
+                "must be empty when the action is refused", path="$.masked_fields", code="refused"
+            )
 
 
 def customer_id_of(record: object) -> CustomerId | None:
@@ -106,7 +161,19 @@ def _own_fields(record: object, kind: str) -> tuple[StaffId | None, TeamId | Non
 
 
 def territory_of(policy: AccessPolicy, customer: Customer | None) -> TerritoryId | None:
-    """The territory of the policy a customer belongs to (by its first postal address), if any."""
+    """The territory of the policy a customer belongs to (by its first postal address), if any.
+
+    Raises:
+        InvalidType: ``policy`` is not an :class:`AccessPolicy` (``$.policy``), or
+            ``customer`` is neither a :class:`~crmcore.customers.Customer` nor ``None``
+            (``$.customer``).
+    """
+    if type(policy) is not AccessPolicy:
+        raise InvalidType(f"must be an AccessPolicy, not {type_name(policy)}", path="$.policy")
+    if customer is not None and type(customer) is not Customer:
+        raise InvalidType(
+            f"must be a Customer or None, not {type_name(customer)}", path="$.customer"
+        )
     if customer is None or not customer.profile.addresses:
         return None
     try:

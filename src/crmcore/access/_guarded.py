@@ -27,6 +27,7 @@ from crmcore.access._decisions import AccessDecision, _decide, customer_id_of
 from crmcore.access._errors import AccessDenied
 from crmcore.access._policy import AccessAction, AccessPolicy, Scope
 from crmcore.access._principal import Principal
+from crmcore.access._service import ServiceUnit
 from crmcore.activities import Activity, ActivityStatus, ReminderDue
 from crmcore.audit import DeniedAttempt, RecordChange
 from crmcore.commerce import Order, OrderId, OrderStatus, PlanId, Subscription, SubscriptionStatus
@@ -59,7 +60,6 @@ from crmcore.repository import (
     TeamRepository,
     UnitOfWork,
 )
-from crmcore.repository._errors import not_found_by_key
 from crmcore.sales import Lead, LeadSource, LeadStatus, Opportunity, OpportunityId
 from crmcore.service import Case, CaseId, CaseStatus
 from crmcore.teams import StaffMember, Team
@@ -348,7 +348,7 @@ class _Customers(_GuardedRepository[Customer], CustomerRepository):
         # is not found: a refusal would confirm who holds the value.
         decision = self._guard.decide(AccessAction.READ, found)
         if not decision.allowed or "contact_points" in decision.masked_fields:
-            raise not_found_by_key("customer", key)
+            raise NotFound("customer", key=key)
         return self._shown(found, decision)  # type: ignore[no-any-return]
 
     def get_by_email(self, address: str) -> Customer:
@@ -673,54 +673,6 @@ class _PrivacyRequests(_GuardedRepository[DataSubjectRequest], PrivacyRequestRep
         return self._readable(self._inner().open_due_before(at))
 
 
-class _ServiceRepository:
-    # A repository of the wrapped unit for a privacy service the principal was authorized
-    # for: reads see complete, unmasked records; saves are tracked for the audit trail.
-
-    __slots__ = ("_guard", "_name")
-
-    def __init__(self, guard: _Guard, name: str) -> None:
-        self._guard = guard
-        self._name = name
-
-    def _inner(self) -> Any:
-        return getattr(self._guard.unit, self._name)
-
-    def __getattr__(self, name: str) -> Any:
-        if name in {"add", "remove"}:  # a service only reads and saves
-            raise AttributeError(name)
-        return getattr(self._inner(), name)
-
-    def __iter__(self) -> Iterator[Any]:
-        return iter(self._inner())
-
-    def save(self, aggregate: Any) -> Any:
-        inner = self._inner()
-        stored = inner.get(aggregate.id)
-        saved = inner.save(aggregate)
-        self._guard.track(aggregate, stored, aggregate)
-        return saved
-
-
-class _ServiceUnit:
-    # What a privacy service works on once the principal was authorized for its action on a
-    # customer (see GuardedUnitOfWork._service_unit): never handed to application code.
-
-    __slots__ = ("_guard", "_owner")
-
-    def __init__(self, owner: GuardedUnitOfWork, guard: _Guard) -> None:
-        self._owner = owner
-        self._guard = guard
-
-    def __getattr__(self, name: str) -> Any:
-        if isinstance(getattr(UnitOfWork, name, None), property):
-            return _ServiceRepository(self._guard, name)
-        raise AttributeError(name)
-
-    def rollback(self) -> None:
-        self._owner.rollback()
-
-
 class GuardedUnitOfWork(UnitOfWork):
     """A unit of work that lets one principal do only what an access policy allows.
 
@@ -962,7 +914,7 @@ class GuardedUnitOfWork(UnitOfWork):
             AccessDenied: the policy refuses ``action`` on ``record`` (recorded).
         """
         self.authorize(action, record)
-        return _ServiceUnit(self, self.__guard)
+        return ServiceUnit(self, self.__guard.unit, self.__guard.track)
 
     def rollback(self) -> None:
         """Roll the wrapped unit back; nothing is reported."""

@@ -153,6 +153,13 @@ def _team_id(value: object, path: str) -> TeamId:
     return value
 
 
+def _query_text(value: object, path: str, what: str) -> str:
+    # A query names a role, kind or unit as a str; one the policy does not know finds nothing.
+    if not isinstance(value, str):
+        raise InvalidType(f"must be {what} str, not {type_name(value)}", path=path)
+    return value
+
+
 def _role(value: object) -> str:
     return normalize_role(value, "$.role")
 
@@ -253,7 +260,12 @@ def _pairs(value: object, path: str, max_items: int) -> tuple[tuple[Any, Any], .
         raise InvalidType(f"must be a mapping, not {type_name(value)}", path=path)
     if len(items) > max_items:
         raise ValidationError(f"must hold at most {max_items} entries", path=path, code="too_many")
-    return tuple(sorted(items, key=lambda kv: str(kv[0])))
+    return tuple(sorted(items, key=lambda kv: _entry_key(kv[0])))
+
+
+def _entry_key(key: object) -> str:
+    # Entries of a mapping are kept (and named in errors, by position) in the order of their key.
+    return key.value if type(key) is TeamId else str(key)
 
 
 def _bounded(value: object, path: str, cls: type[Any], max_items: int) -> tuple[Any, ...]:
@@ -301,12 +313,15 @@ def _descendants(parent_of: Mapping[str, str | None]) -> dict[str, frozenset[str
 
 def _check_tree(parent_of: Mapping[str, str | None], path: str) -> None:
     # Each node has at most one parent; refuse a chain that comes back to where it began.
-    for start in sorted(parent_of):
+    # Nodes are named by their position in key order, never by their text.
+    for position, start in enumerate(sorted(parent_of)):
         node: str | None = parent_of[start]
         steps = 0
         while node is not None and steps <= len(parent_of):
             if node == start:
-                raise ValidationError("must not form a cycle", path=f"{path}.{start}", code="cycle")
+                raise ValidationError(
+                    "must not form a cycle", path=f"{path}[{position}]", code="cycle"
+                )
             node = parent_of.get(node)
             steps += 1
 
@@ -354,26 +369,26 @@ def _sharing(value: object) -> tuple[SharingRule, ...]:
 
 def _reports_to(value: object) -> tuple[tuple[str, str], ...]:
     pairs = []
-    for role, boss in _pairs(value, "$.reports_to", MAX_ROLES):
-        path = f"$.reports_to.{normalize_role(role, '$.reports_to')}"
-        pairs.append((role, normalize_role(boss, path)))
+    for index, (role, boss) in enumerate(_pairs(value, "$.reports_to", MAX_ROLES)):
+        path = f"$.reports_to[{index}]"
+        pairs.append((normalize_role(role, path), normalize_role(boss, path)))
     return tuple(pairs)
 
 
 def _business_units(value: object) -> tuple[tuple[str, str | None], ...]:
     pairs: list[tuple[str, str | None]] = []
-    for unit, parent in _pairs(value, "$.business_units", MAX_BUSINESS_UNITS):
-        path = f"$.business_units.{check_name(unit, '$.business_units')}"
-        pairs.append((unit, None if parent is None else check_name(parent, path)))
+    for index, (unit, parent) in enumerate(_pairs(value, "$.business_units", MAX_BUSINESS_UNITS)):
+        path = f"$.business_units[{index}]"
+        pairs.append((check_name(unit, path), None if parent is None else check_name(parent, path)))
     return tuple(pairs)
 
 
 def _team_units(value: object) -> tuple[tuple[TeamId, str], ...]:
     pairs = []
-    for team, unit in _pairs(value, "$.team_units", MAX_TEAM_UNITS):
-        checked = _team_id(team, "$.team_units")
-        pairs.append((checked, check_name(unit, f"$.team_units.{checked.value}")))
-    return tuple(sorted(pairs))
+    for index, (team, unit) in enumerate(_pairs(value, "$.team_units", MAX_TEAM_UNITS)):
+        path = f"$.team_units[{index}]"
+        pairs.append((_team_id(team, path), check_name(unit, path)))
+    return tuple(pairs)
 
 
 @attrs.frozen(slots=True, kw_only=True)
@@ -429,25 +444,25 @@ class AccessPolicy:
         for position, rule in enumerate(self.sharing):
             _known_role(rule.role, roles, f"$.sharing[{position}].role")
         parent_of: dict[str, str | None] = {}
-        for role, boss in self.reports_to:
-            _known_role(role, roles, f"$.reports_to.{role}")
-            _known_role(boss, roles, f"$.reports_to.{role}")
+        for index, (role, boss) in enumerate(self.reports_to):
+            _known_role(role, roles, f"$.reports_to[{index}]")
+            _known_role(boss, roles, f"$.reports_to[{index}]")
             parent_of[role] = boss
         _check_tree(parent_of, "$.reports_to")
         units = dict(self.business_units)
-        for unit, parent in self.business_units:
+        for index, (_, parent) in enumerate(self.business_units):
             if parent is not None and parent not in units:
                 raise ValidationError(
                     "must name a declared business unit as parent",
-                    path=f"$.business_units.{unit}",
+                    path=f"$.business_units[{index}]",
                     code="unknown_business_unit",
                 )
         _check_tree(units, "$.business_units")
-        for team, unit in self.team_units:
+        for index, (_, unit) in enumerate(self.team_units):
             if unit not in units:
                 raise ValidationError(
                     "must name a declared business unit",
-                    path=f"$.team_units.{team.value}",
+                    path=f"$.team_units[{index}]",
                     code="unknown_business_unit",
                 )
         if type(self.territories) is not TerritorySet:
@@ -473,8 +488,10 @@ class AccessPolicy:
         only a grant naming ``staff_member`` or ``team`` does (otherwise a
         rep holding ``*`` at ``own`` could grant themselves a manager's role).
         """
+        _query_text(role, "$.role", "a role")
+        _query_text(kind, "$.kind", "a record kind")
+        key = enum_converter(AccessAction, "$.action")(action)
         grants = self._index.grants
-        key = AccessAction(action)
         found = grants.get((role, kind, key))
         if found is not None or (kind in STAFF_KINDS and key is not AccessAction.READ):
             return found
@@ -482,19 +499,25 @@ class AccessPolicy:
 
     def masked_for(self, role: str, kind: str) -> frozenset[str]:
         """The personal fields of ``kind`` masked for holders of ``role``."""
+        _query_text(role, "$.role", "a role")
+        _query_text(kind, "$.kind", "a record kind")
         return self._index.masks.get((role, kind), frozenset())
 
     def roles_below(self, role: str) -> frozenset[str]:
         """The roles reporting to ``role``, directly or through others."""
+        _query_text(role, "$.role", "a role")
         return self._index.below.get(role, frozenset())
 
     def units_within(self, unit: str) -> frozenset[str]:
         """The business unit and every unit below it (empty for an undeclared unit)."""
+        _query_text(unit, "$.unit", "a business unit")
         return self._index.unit_tree.get(unit, frozenset())
 
     def unit_of_team(self, team: TeamId | None) -> str | None:
         """The business unit a team belongs to, if the policy places it."""
-        return None if team is None else self._index.team_units.get(team)
+        if team is None:
+            return None
+        return self._index.team_units.get(_team_id(team, "$.team"))
 
     def check_principal(self, principal: Principal) -> Principal:
         """Return ``principal`` if the policy declares every role it holds.
@@ -586,8 +609,12 @@ def _mapping(
         raise InvalidType(f"must be an object, not {type_name(value)}", path=path)
     for key in value:
         if key not in keys:
-            name = f".{key}" if isinstance(key, str) and key.isidentifier() else ""
-            raise ValidationError("is not a known key", path=f"{path}{name}", code="unknown_key")
+            # The key itself is never named: a document's keys may be personal data.
+            raise ValidationError(
+                f"has a key that is not known (known keys: {', '.join(sorted(keys))})",
+                path=path,
+                code="unknown_key",
+            )
     for key in sorted(required - value.keys()):
         raise ValidationError("is required", path=f"{path}.{key}", code="required")
     return value
@@ -609,10 +636,18 @@ def _text_map(
     if len(value) > max_items:
         raise ValidationError(f"must hold at most {max_items} entries", path=path, code="too_many")
     result: dict[str, Any] = {}
-    for key, item in value.items():
+    # Entries are named by their position in key order (the order to_dict writes them),
+    # never by their key: keys may be personal data.
+    entries = list(value.items())
+    for key, _ in entries:
         if type(key) is not str:
             raise InvalidType(f"must have str keys, not {type_name(key)}", path=path)
-        here = f"{path}.{check_name(key, path) if names else _team_text(key, path).value}"
+    for index, (key, item) in enumerate(sorted(entries, key=lambda kv: str(kv[0]))):
+        here = f"{path}[{index}]"
+        if names:
+            check_name(key, here)
+        else:
+            _team_text(key, here)
         if not (type(item) is str or (nullable and item is None)):
             raise InvalidType(f"must be a str, not {type_name(item)}", path=here)
         result[key] = item
@@ -661,10 +696,10 @@ def _policy_from_dict(doc: object) -> AccessPolicy:
             kwargs["actions"] = _list(fields["actions"], f"{here}.actions", len(AccessAction))
         sharing.append(_build(SharingRule, here, **kwargs))
     team_units = {}
-    for key, unit in _text_map(
-        top.get("team_units", {}), "$.team_units", MAX_TEAM_UNITS, names=False
-    ).items():
-        team_units[_team_text(key, f"$.team_units.{key}")] = unit
+    for index, (key, unit) in enumerate(
+        _text_map(top.get("team_units", {}), "$.team_units", MAX_TEAM_UNITS, names=False).items()
+    ):
+        team_units[_team_text(key, f"$.team_units[{index}]")] = unit
     territories = top.get("territories")
     policy: AccessPolicy = _build(
         AccessPolicy,

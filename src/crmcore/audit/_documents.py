@@ -83,10 +83,29 @@ def format_path(segments: Iterable[Segment]) -> str:
     'contact_points[1].value'
     >>> format_path(["attributes", "tier-1"])
     'attributes["tier-1"]'
+
+    Raises:
+        InvalidType: ``segments`` is not an iterable of str keys and int indices
+            (``$.segments``, ``$.segments[i]``).
+        ValidationError: an index is negative (``$.segments[i]``, code ``range``).
     """
+    if isinstance(segments, (str, bytes, Mapping)) or not isinstance(segments, Iterable):
+        raise InvalidType(
+            f"must be an iterable of keys and indices, not {type_name(segments)}",
+            path="$.segments",
+        )
     parts: list[str] = []
-    for segment in segments:
+    for index, segment in enumerate(segments):
+        if isinstance(segment, bool) or not isinstance(segment, (int, str)):
+            raise InvalidType(
+                f"must be a str key or an int index, not {type_name(segment)}",
+                path=f"$.segments[{index}]",
+            )
         if isinstance(segment, int):
+            if segment < 0:
+                raise ValidationError(
+                    "must not be a negative index", path=f"$.segments[{index}]", code="range"
+                )
             parts.append(f"[{segment}]")
         elif _NAME.fullmatch(segment):
             parts.append(f".{segment}" if parts else segment)
@@ -381,10 +400,15 @@ def apply_changes(
     item, as :func:`diff_documents` lists them.
 
     Raises:
-        InvalidType: ``document`` is not a dict or a change is not a FieldChange.
+        InvalidType: ``document`` is not a dict, ``changes`` is not an iterable
+            (``$.changes``) or a change is not a FieldChange.
         ValidationError: a change's place does not exist in the document
             (``$.changes[i]``, code ``path``). Nothing is returned half-applied.
     """
+    if isinstance(changes, (str, bytes, Mapping)) or not isinstance(changes, Iterable):
+        raise InvalidType(
+            f"must be an iterable of FieldChange, not {type_name(changes)}", path="$.changes"
+        )
     result: dict[str, JsonValue] = _copy(_document(document, "$.document"))
     for index, change in enumerate(changes):
         if not isinstance(change, FieldChange):

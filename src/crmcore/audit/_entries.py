@@ -298,9 +298,12 @@ def _purposes(value: object) -> Mapping[str, frozenset[str]]:
     if not isinstance(value, Mapping):
         raise InvalidType(f"must be a mapping, not {type_name(value)}", path="$.purposes")
     checked: dict[str, frozenset[str]] = {}
-    for role, purposes in value.items():
-        name = _code(role, "$.purposes[*]")
-        checked[name] = frozenset(_texts(_code, f"$.purposes.{name}")(purposes))
+    if len(value) > MAX_ENTRY_EVENTS:
+        raise ValidationError("holds too many roles", path="$.purposes", code="too_many")
+    # Roles are named by position, never by their text: a key is never repeated in a message.
+    for index, (role, purposes) in enumerate(value.items()):
+        name = _code(role, f"$.purposes[{index}]")
+        checked[name] = frozenset(_texts(_code, f"$.purposes[{index}]")(purposes))
     return checked
 
 
@@ -322,8 +325,26 @@ class AuditPolicy:
     purposes: Mapping[str, frozenset[str]] = attrs.field(factory=dict, converter=_purposes)
 
     def allows(self, roles: Iterable[str], purpose: str) -> bool:
-        """True if one of ``roles`` may reveal personal values for ``purpose``."""
-        return any(purpose in self.purposes.get(role, ()) for role in roles)
+        """True if one of ``roles`` may reveal personal values for ``purpose``.
+
+        Raises:
+            InvalidType: ``roles`` is not a collection of str (``$.roles``), or
+                ``purpose`` is not a str (``$.purpose``).
+        """
+        if not isinstance(purpose, str):
+            raise InvalidType(f"must be a purpose str, not {type_name(purpose)}", path="$.purpose")
+        if isinstance(roles, (str, bytes, Mapping)) or not isinstance(roles, Iterable):
+            raise InvalidType(
+                f"must be a collection of role str, not {type_name(roles)}", path="$.roles"
+            )
+        found = False
+        for index, role in enumerate(roles):
+            if not isinstance(role, str):
+                raise InvalidType(
+                    f"must be a role str, not {type_name(role)}", path=f"$.roles[{index}]"
+                )
+            found = found or purpose in self.purposes.get(role, ())
+        return found
 
     def to_dict(self) -> dict[str, JsonValue]:
         """A plain dict: each role's purposes, sorted."""
@@ -383,7 +404,7 @@ _DENIED_KEYS: Final = tuple(field.name for field in attrs.fields(DeniedAttempt))
 
 
 def _check_denied(attempt: DeniedAttempt) -> DeniedAttempt:
-    # DeniedAttempt does not check its fields: the log does, before keeping one.
+    # DeniedAttempt checks types and lengths; the log checks the form of each field.
     id_text(attempt.actor, "$.actor")
     _code(attempt.action, "$.action")
     _code(attempt.aggregate_kind, "$.aggregate_kind")

@@ -88,9 +88,16 @@ def _names(segments: Sequence[Segment]) -> tuple[str, ...]:
 
 
 def is_personal_path(path: str, personal: Iterable[str]) -> bool:
-    """True if ``path`` lies at or under one of the ``personal`` paths."""
+    """True if ``path`` lies at or under one of the ``personal`` paths.
+
+    Raises:
+        InvalidType: ``path`` is not a str (``$.path``), or ``personal`` is not an
+            iterable of path str (``$.personal``, ``$.personal[i]``).
+        ValidationError: a text that is not a path (code ``path``).
+    """
     names = _names(parse_path(path))
-    return any(names[: len(p)] == p for p in (_names(parse_path(q)) for q in personal))
+    wanted = check_personal_paths(personal, "$.personal")
+    return any(names[: len(p)] == p for p in (_names(parse_path(q)) for q in wanted))
 
 
 def _replace_under(
