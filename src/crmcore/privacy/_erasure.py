@@ -77,7 +77,7 @@ class ErasedRecord:
     fields: tuple[str, ...]
 
     def __attrs_post_init__(self) -> None:
-        if self.kind not in _AGGREGATE_KINDS:
+        if type(self.kind) is not str or self.kind not in _AGGREGATE_KINDS:
             raise ValidationError(
                 "must be a repository an erasure goes through", path="$.kind", code="choice"
             )

@@ -121,6 +121,26 @@ def _of(value: object, cls: type, path: str) -> None:
         raise InvalidType(f"must be a {cls.__name__}, not {type_name(value)}", path=path)
 
 
+#: The deepest nesting an export's document may have (a record's document is far shallower).
+_MAX_DEPTH: Final = 64
+
+
+def _check_json(value: object, path: str, depth: int) -> None:
+    """Refuse anything but plain JSON values: str keys; str, int, float, bool, None leaves."""
+    if depth > _MAX_DEPTH:
+        raise ValidationError("is nested too deeply", path=path, code="too_deep")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if type(key) is not str:
+                raise InvalidType(f"must have str keys, not {type_name(key)}", path=path)
+            _check_json(item, f"{path}[*]", depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            _check_json(item, f"{path}[*]", depth + 1)
+    elif value is not None and type(value) not in (str, int, float, bool):
+        raise InvalidType(f"must hold JSON values only, not {type_name(value)}", path=path)
+
+
 #: The repositories whose records may carry notes and activities of their own.
 _LINKABLE: Final = ("orders", "subscriptions", "cases", "leads", "opportunities")
 
@@ -220,7 +240,7 @@ class ExportSection:
     ids: tuple[str, ...]
 
     def __attrs_post_init__(self) -> None:
-        if self.kind not in SUBJECT_REPOSITORIES:
+        if type(self.kind) is not str or self.kind not in SUBJECT_REPOSITORIES:
             raise ValidationError(
                 "must be a repository an export covers", path="$.kind", code="choice"
             )
@@ -309,6 +329,7 @@ class SubjectExport:
     def __attrs_post_init__(self) -> None:
         _of(self.manifest, ExportManifest, "$.manifest")
         _of(self.document, dict, "$.document")
+        _check_json(self.document, "$.document", 0)
 
     def __repr__(self) -> str:
         return (
