@@ -921,14 +921,13 @@ class GuardedUnitOfWork(UnitOfWork):
         self.__guard.changes = {}
         self.__guard.unit.rollback()
 
-    def _event_visible(self, event: DomainEvent) -> bool:
+    def _event_visible(self, event: DomainEvent, kinds: dict[str, Any]) -> bool:
         """Whether the principal may read the record that recorded ``event``.
 
         A record no longer stored (removed) is visible to a role reading its
         kind at scope ``all`` only.
         """
         guard = self.__guard
-        kinds = {r._kind(): r for r in self.__repositories.values()}  # noqa: SLF001 - this unit's
         found = kinds.get(event.aggregate_kind)
         if found is None:
             return False
@@ -942,11 +941,12 @@ class GuardedUnitOfWork(UnitOfWork):
         )
 
     def _visible(self, events: list[DomainEvent]) -> list[DomainEvent]:
+        kinds = {r._kind(): r for r in self.__repositories.values()}  # noqa: SLF001 - this unit's
         try:
-            return [event for event in events if self._event_visible(event)]
+            return [event for event in events if self._event_visible(event, kinds)]
         except UnitOfWorkError:  # outside the block: read the records in a block of its own
             with self.__guard.unit:
-                return [event for event in events if self._event_visible(event)]
+                return [event for event in events if self._event_visible(event, kinds)]
 
     def collect_events(self, *, limit: int | None = None) -> list[DomainEvent]:
         """The pending events of records the principal may read, oldest first (see the port).

@@ -479,6 +479,11 @@ class ConsentHolder:
 
         def record_consent(self, record: ConsentRecord, **meta: Unpack[EventMeta]) -> Self: ...
 
+    @property
+    def consent_addresses(self) -> tuple[str, ...]:
+        """The addresses the consent history names, in order (a personal field)."""
+        return tuple(r.address for r in self.consents if r.address is not None)
+
     def consent_decision(
         self,
         channel: Channel | str,

@@ -140,11 +140,6 @@ class CustomerPrivacy(HoldsPersonalData[CustomerId]):
         """True once the customer's personal data was erased (:meth:`anonymise`)."""
         return self.privacy.erased_at is not None
 
-    @property
-    def consent_addresses(self) -> tuple[str, ...]:
-        """The addresses the consent history names, in order (a personal field)."""
-        return tuple(r.address for r in self.consents if r.address is not None)
-
     def processing_decision(
         self, purpose: ProcessingPurpose | str, *, at: datetime
     ) -> ProcessingDecision:

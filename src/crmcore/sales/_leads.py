@@ -367,11 +367,6 @@ class Lead(RepointsCustomer[LeadId], ConsentHolder, HoldsPersonalData[LeadId], k
     def _event_fields(self) -> Mapping[str, object]:
         return {"lead_id": self.id}
 
-    @property
-    def consent_addresses(self) -> tuple[str, ...]:
-        """The addresses the lead's consent history names, in order (a personal field)."""
-        return tuple(r.address for r in self.consents if r.address is not None)
-
     def _tombstones(self, fields: frozenset[str]) -> dict[str, Any]:
         changes: dict[str, Any] = {}
         if "name" in fields:
