@@ -238,7 +238,7 @@ class OrderId(Identifier):
 
 
 class ProductId(Identifier):
-    """Identifies a product (a SKU) sold on order lines."""
+    """Identifies a product (a SKU): a :class:`~crmcore.catalog.Product` sold on order lines."""
 
     __slots__ = ()
 
@@ -341,6 +341,26 @@ class PrivacyRequestId(Identifier):
 
     >>> PrivacyRequestId("dsr-1")
     PrivacyRequestId('dsr-1')
+    """
+
+    __slots__ = ()
+
+
+class PriceBookId(Identifier):
+    """Identifies a :class:`~crmcore.catalog.PriceBook`.
+
+    >>> PriceBookId("pb-idr")
+    PriceBookId('pb-idr')
+    """
+
+    __slots__ = ()
+
+
+class QuoteId(Identifier):
+    """Identifies a :class:`~crmcore.quotes.Quote`.
+
+    >>> QuoteId("q-1")
+    QuoteId('q-1')
     """
 
     __slots__ = ()
