@@ -680,7 +680,8 @@ def test_references_and_single_index_values_are_columns_of_the_row(path):
     connection = sqlite3.connect(path)
     try:
         row = connection.execute(
-            "SELECT ref_customer_id, ix_customer, ix_status FROM orders WHERE id = 'o-1'"
+            "SELECT ref_customer_id, ix_customer, ix_status, ix_payment_status,"
+            " ix_fulfilment_status FROM orders WHERE id = 'o-1'"
         ).fetchone()
         side = connection.execute("SELECT count(*) FROM orders_index").fetchone()[0]
         plans = [
@@ -696,7 +697,7 @@ def test_references_and_single_index_values_are_columns_of_the_row(path):
         ]
     finally:
         connection.close()
-    assert ("c-1", "c-1", "placed") == row
+    assert ("c-1", "c-1", "open", "unpaid", "unfulfilled") == row
     assert 0 == side
     assert "orders_ix_customer" in plans[0]
     assert "orders_ref_customer_id" in plans[1]

@@ -740,6 +740,10 @@ def from_dict(cls: type[T], data: object) -> T:
     body = {k: v for k, v in data.items() if k != "schema_version"}
     if version == 1:
         body = _upgrade_v1(cls, body)
+    if issubclass(cls, Aggregate):
+        # An aggregate whose stored shape changed within a schema version reads its
+        # older documents through its own upgrade (an order's one status, split in three).
+        body = cls._upgrade_document(body)
     try:
         result = _CONVERTER.structure(body, cls)
     except Exception as exc:  # noqa: BLE001 - every failure becomes a ValidationError.

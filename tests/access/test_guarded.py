@@ -128,7 +128,7 @@ def test_reads_show_only_own_and_shared_records(store):
         assert CustomerId("c-2") not in uow.customers
         assert CustomerId("c-9") not in uow.customers
         assert ["o-1"] == ids(uow.orders)
-        assert ["o-1"] == ids(uow.orders.with_status("placed"))
+        assert ["o-1"] == ids(uow.orders.with_status("open"))
         assert [] == uow.orders.for_customer(CustomerId("c-2"))
 
 

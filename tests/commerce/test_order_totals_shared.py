@@ -18,11 +18,11 @@ from crmcore.commerce import (
     Order,
     OrderId,
     OrderLine,
-    OrderStatus,
     Payment,
     PaymentId,
     PaymentMethod,
     PaymentOutcome,
+    PaymentStatus,
     ProductId,
 )
 from crmcore.commerce._orders import _order_lines, _order_payments
@@ -109,11 +109,11 @@ def test_one_line_orders_share_their_line_amounts(quantity, price, discount):
     assert _same(order.total, expected_total)
     if discount is not None:
         assert order.total is the_line.net
-    if order.status is OrderStatus.PLACED:
+    if order.payment_status is PaymentStatus.UNPAID:
         paid = order.record_payment(PaymentId("p-1"), order.total, at=T0)
         assert paid.amount_paid is paid.payments[0].amount
         assert _same(paid.amount_paid, _general_sum([paid.total]))
-        assert paid.status is OrderStatus.PAID
+        assert paid.payment_status is PaymentStatus.PAID
 
 
 @given(order=crm.orders())
@@ -123,8 +123,10 @@ def test_totals_are_the_general_sums(order):
     assert _same(order.subtotal, gross)
     discounts = [x.discount.amount for x in order.lines if x.discount is not None]
     assert _same(order.discount, Money(sum(discounts, Decimal(0)), currency))
-    if discounts:
-        assert _same(order.total, order.subtotal - order.discount)
+    taxes = [x.tax.amount for x in order.lines if x.tax is not None]
+    assert _same(order.tax, Money(sum(taxes, Decimal(0)), currency))
+    if discounts or taxes:
+        assert _same(order.total, order.subtotal - order.discount + order.tax)
     paid = [p.amount.amount for p in order.payments if p.succeeded]
     assert _same(order.amount_paid, Money(sum(paid, Decimal(0)), currency))
 
@@ -235,7 +237,7 @@ def test_too_many_payments_are_refused_before_any_is_looked_at():
 def _lines(draw):
     """Lines of any amounts an OrderLine takes: many digits, positive exponents, zero."""
     places = draw(st.integers(min_value=-3, max_value=30))
-    units = draw(st.integers(min_value=0, max_value=10**18))
+    units = draw(st.integers(min_value=0, max_value=10**11))
     price = Decimal(units).scaleb(-places)
     quantity = draw(st.integers(min_value=1, max_value=1_000_000))
     gross = (usd(str(price)) * quantity).amount
@@ -265,7 +267,7 @@ def test_line_amounts_are_those_of_the_line_money(the_line):
     assert the_line._net_is_zero() is net.is_zero()
     order = Order.place(OrderId("o-1"), customer_id=CustomerId("c-1"), lines=[the_line], at=T0)
     assert _same(order.subtotal, _general_sum([gross]))
-    assert (order.status is OrderStatus.PAID) is net.is_zero()
+    assert (order.payment_status is PaymentStatus.PAID) is the_line.total.is_zero()
 
 
 def test_placing_a_one_line_order_builds_no_gross_money_for_the_line():
@@ -299,7 +301,7 @@ def test_a_payment_of_the_total_digit_for_digit_holds_the_total(price, paid, sha
     assert (payment.amount is money) is not shared
     assert payment == Payment(id=PaymentId("p-1"), amount=money, at=T0)
     assert done.pending_events[1].payment == payment
-    assert done.status is OrderStatus.PAID
+    assert done.payment_status is PaymentStatus.PAID
 
 
 def test_a_part_payment_and_what_follows_keep_their_own_money():
@@ -312,7 +314,7 @@ def test_a_part_payment_and_what_follows_keep_their_own_money():
     assert [first, second] == [p.amount for p in done.payments]
     assert done.payments[0].amount is first
     assert done.payments[1].amount is second
-    assert done.status is OrderStatus.PAID
+    assert done.payment_status is PaymentStatus.PAID
 
 
 def test_a_money_subclass_paid_is_kept_as_given():

@@ -14,7 +14,7 @@ from crmcore._demo._commerce import (
     demo_subscriptions,
 )
 from crmcore._demo._report import REFERENCE_TIME, build_customers
-from crmcore.commerce import OrderStatus, SubscriptionStatus
+from crmcore.commerce import FulfilmentStatus, OrderStatus, PaymentStatus, SubscriptionStatus
 
 #: The demo builds a whole synthetic customer base: seconds per test.
 pytestmark = pytest.mark.slow
@@ -57,8 +57,17 @@ def test_generated_facts_belong_to_the_customers_and_the_past(customers, data):
 def test_the_data_is_varied(data):
     """Orders reach several statuses; subscriptions pay; every order carries its events."""
     statuses = Counter(o.status for o in data.orders)
-    assert statuses[OrderStatus.FULFILLED] > 0
-    assert len(statuses) >= 3
+    assert statuses[OrderStatus.OPEN] > 0
+    assert statuses[OrderStatus.CANCELLED] > 0
+    paying = Counter(o.payment_status for o in data.orders)
+    sending = Counter(o.fulfilment_status for o in data.orders)
+    assert len(paying) >= 3
+    assert sending[FulfilmentStatus.DELIVERED] > 0
+    # Cash on delivery: delivered orders paid in cash, and some whose cash is still to come.
+    cod = [o for o in data.orders if o.shipments and any(p.method == "cash" for p in o.payments)]
+    assert cod
+    assert all(o.payments[-1].at >= o.shipments[-1].delivered_at for o in cod)
+    assert any(o.is_fulfilled and o.payment_status is PaymentStatus.UNPAID for o in data.orders)
     assert any(s.payments for s in data.subscriptions)
     assert {s.status for s in data.subscriptions} <= set(SubscriptionStatus)
     assert all(o.pending_events[0].type == "OrderPlaced" for o in data.orders)

@@ -350,7 +350,7 @@ def _refused_moves() -> list[tuple[str, Callable[[], Any]]]:
     customer = Customer.register(who, name=PersonName("Ana"), at=at)
     return [
         ("case", lambda: case.close(at=later)),
-        ("order", lambda: order.fulfil(at=later)),
+        ("order", lambda: order.cancel(at=later).close(at=later)),
         ("subscription", lambda: sub.cancel(at=at, immediately=True).renew(at=later)),
         ("lead", lambda: lead.change_status(LeadStatus.CONVERTED, at=later)),
         ("opportunity", lambda: deal.reopen(pipeline=STANDARD_PIPELINE, at=later)),

@@ -19,6 +19,7 @@ from crmcore.repository import (
     DEFAULT_SPECS,
     LEADS,
     ORDERS,
+    QUOTES,
     RELATIONSHIPS,
     STAFF,
     TEAMS,
@@ -88,12 +89,18 @@ def test_every_aggregate_naming_a_customer_declares_the_reference():
         "loyalty_accounts",
         "opportunities",
         "privacy_requests",
+        "quotes",
     } == referring
     assert all(
         s.references == (("customer_id", "customers"),)
         for s in DEFAULT_SPECS
-        if s.name in referring
+        if s.name in referring - {"quotes"}
     )
+    assert (
+        ("customer_id", "customers"),
+        ("opportunity_id", "opportunities"),
+        ("price_book_id", "price_books"),
+    ) == QUOTES.references
     assert () == CUSTOMERS.references == LEADS.references == STAFF.references
     assert (("party_id", "customers"), ("related_id", "customers")) == RELATIONSHIPS.references
     assert (("manager_id", "staff"),) == TEAMS.references

@@ -60,7 +60,10 @@ from crmcore.repository import (
     NoteRepository,
     OpportunityRepository,
     OrderRepository,
+    PriceBookRepository,
     PrivacyRequestRepository,
+    ProductRepository,
+    QuoteRepository,
     RelationshipRepository,
     ReviewRepository,
     Snapshot,
@@ -98,6 +101,9 @@ PORTS = {
     "activities": ActivityRepository,
     "notes": NoteRepository,
     "privacy_requests": PrivacyRequestRepository,
+    "products": ProductRepository,
+    "price_books": PriceBookRepository,
+    "quotes": QuoteRepository,
 }
 GENERATED = {
     "orders": crm.orders(customer_ids=POOL),
@@ -109,6 +115,7 @@ GENERATED = {
     "leads": crm.leads(customer_ids=POOL),
     "opportunities": crm.opportunities(customer_ids=POOL),
     "privacy_requests": crm.data_subject_requests(customer_ids=POOL),
+    "quotes": crm.quotes(customer_ids=POOL),
 }
 
 
@@ -125,7 +132,8 @@ def order(number, customer="c-1", price="10.00"):
 
 
 def paid(found):
-    return found.record_payment(PaymentId("p-1"), found.balance_due, at=T0)
+    """Paid and closed: the lifecycle status the status lookups below follow."""
+    return found.record_payment(PaymentId("p-1"), found.balance_due, at=T0).close(at=T0)
 
 
 def committed(uow, name, *aggregates):
@@ -203,7 +211,7 @@ def test_variants_must_be_distinct_subclasses(variants, error, path):
 def test_specs_name_their_indexes():
     """The specs declare the secondary indexes their lookups use."""
     assert {
-        "orders": ("customer", "status"),
+        "orders": ("customer", "status", "payment_status", "fulfilment_status"),
         "subscriptions": ("customer", "plan", "status"),
         "interactions": ("customer", "case", "opportunity"),
         "cases": ("customer", "order", "assignee", "status"),
@@ -358,8 +366,8 @@ def test_lookups_accept_values_and_normalize_platforms():
     committed(uow, "reviews", *reviews)
     committed(uow, "surveys", survey(NpsResponse, 1, 9), survey(CsatResponse, 2, 4))
     with uow:
-        assert uow.orders.with_status(OrderStatus.PAID) == uow.orders.with_status("paid")
-        assert [OrderId("o-0001")] == [o.id for o in uow.orders.with_status("paid")]
+        assert uow.orders.with_status(OrderStatus.CLOSED) == uow.orders.with_status("closed")
+        assert [OrderId("o-0001")] == [o.id for o in uow.orders.with_status("closed")]
         assert ["r-0", "r-1"] == [str(r.id) for r in uow.reviews.on_platform("  GOOGLE ")]
         assert [NpsResponse] == [type(s) for s in uow.surveys.of_survey("nps")]
 
@@ -398,10 +406,10 @@ def test_a_unit_keeps_reading_the_index_of_its_snapshot():
             writer.orders.remove(OrderId("o-0002"))
             writer.commit()
         assert before == reader.orders.for_customer(CustomerId("c-1"))
-        assert [] == reader.orders.with_status("paid")
+        assert [] == reader.orders.with_status("closed")
     with reader:
         assert ["o-0001", "o-0003"] == [str(o.id) for o in reader.orders.for_customer(POOL[0])]
-        assert ["o-0001"] == [str(o.id) for o in reader.orders.with_status("paid")]
+        assert ["o-0001"] == [str(o.id) for o in reader.orders.with_status("closed")]
 
 
 def test_a_failed_commit_leaves_the_indexes_unchanged():
@@ -419,7 +427,7 @@ def test_a_failed_commit_leaves_the_indexes_unchanged():
     with first:
         assert [] == first.orders.with_status("cancelled")
         assert [] == first.orders.for_customer(CustomerId("c-2"))
-        assert [OrderId("o-0001")] == [o.id for o in first.orders.with_status("paid")]
+        assert [OrderId("o-0001")] == [o.id for o in first.orders.with_status("closed")]
 
 
 class ScanningStore(InMemoryStore):
@@ -465,8 +473,8 @@ def test_the_default_find_all_scans_every_page():
             expected = indexed.orders.for_customer(customer)
             assert expected == scanning.orders.for_customer(customer)
             assert 85 <= len(expected) <= 86
-        assert indexed.orders.with_status("paid") == scanning.orders.with_status("paid")
-        assert 200 == len(scanning.orders.with_status("paid"))
+        assert indexed.orders.with_status("closed") == scanning.orders.with_status("closed")
+        assert 200 == len(scanning.orders.with_status("closed"))
 
 
 def test_threads_adding_orders_for_one_customer_lose_none():
@@ -505,8 +513,8 @@ def test_threads_adding_orders_for_one_customer_lose_none():
     uow = unit(store)
     with uow:
         assert 100 == len(uow.orders.for_customer(CustomerId("c-1")))
-        assert 100 == len(uow.orders.with_status("paid"))
-        assert [] == uow.orders.with_status("placed")
+        assert 100 == len(uow.orders.with_status("closed"))
+        assert [] == uow.orders.with_status("open")
 
 
 # -- properties --------------------------------------------------------------------------------

@@ -28,7 +28,10 @@ from crmcore.repository import (
     NOTES,
     OPPORTUNITIES,
     ORDERS,
+    PRICE_BOOKS,
     PRIVACY_REQUESTS,
+    PRODUCTS,
+    QUOTES,
     RELATIONSHIPS,
     REVIEWS,
     STAFF,
@@ -50,6 +53,9 @@ from crmcore.testing.strategies import (
     notes,
     opportunities,
     orders,
+    price_books,
+    products,
+    quotes,
     relationships,
     reviews,
     staff_members,
@@ -75,6 +81,9 @@ GENERATED = {
     ACTIVITIES: activities,
     NOTES: notes,
     PRIVACY_REQUESTS: data_subject_requests,
+    PRODUCTS: products,
+    PRICE_BOOKS: price_books,
+    QUOTES: quotes,
 }
 
 

@@ -22,10 +22,12 @@ from crmcore import (
     analytics,
     audit,
     automation,
+    catalog,
     clv,
     commerce,
     customers,
     events,
+    exchange,
     feedback,
     interactions,
     lifecycle,
@@ -34,6 +36,7 @@ from crmcore import (
     messaging,
     notes,
     privacy,
+    quotes,
     repository,
     sales,
     segmentation,
@@ -166,6 +169,23 @@ ORDER = (
     .refund(idr(1000), at=T0 + 3 * DAY, reason="goodwill")
 )
 PLACED = Order.place(OrderId("o-2"), customer_id=CID, lines=[TEA], at=T0 + DAY)
+# Cash on delivery: shipped in two parts, delivered, paid at the door, closed and reopened.
+CASH_ON_DELIVERY = (
+    Order.place(OrderId("o-3"), customer_id=CID, lines=[TEA, CAKE], at=T0 + DAY)
+    .ship({0: 1}, at=T0 + DAY + HOUR)
+    .ship(at=T0 + 2 * DAY)
+    .deliver(at=T0 + 3 * DAY)
+    .record_payment(PaymentId("p-3"), idr(125_000), at=T0 + 3 * DAY, method="cash")
+    .close(at=T0 + 4 * DAY)
+    .reopen(at=T0 + 5 * DAY)
+)
+# A parcel refused at the door: shipped, returned to the sender, then the order cancelled.
+REFUSED_AT_THE_DOOR = (
+    Order.place(OrderId("o-4"), customer_id=CID, lines=[TEA], at=T0 + DAY)
+    .ship(at=T0 + DAY + HOUR)
+    .return_to_sender(at=T0 + 3 * DAY)
+    .cancel(at=T0 + 3 * DAY, reason="refused at the door")
+)
 CANCELLED = PLACED.cancel(at=T0 + 2 * DAY, reason="changed mind")
 
 PLAN = Plan(
@@ -376,6 +396,8 @@ CORPUS_ROOTS: tuple[object, ...] = (
     ORG,
     ORDER,
     CANCELLED,
+    CASH_ON_DELIVERY,
+    REFUSED_AT_THE_DOOR,
     SUBSCRIPTION,
     EXPIRED,
     SUBSCRIPTION.cancel(at=T0 + 50 * DAY, immediately=True),
@@ -477,6 +499,9 @@ FUZZED_MODULES = (
     privacy,
     access,
     audit,
+    catalog,
+    quotes,
+    exchange,
 )
 
 
@@ -817,6 +842,28 @@ CORPUS_ROOTS += ACTIVITY_CORPUS
 from ._corpus_privacy import CORPUS as PRIVACY_CORPUS  # noqa: E402 - needs the values above.
 
 CORPUS_ROOTS += PRIVACY_CORPUS
+
+# The catalog keeps its corpus in a module of its own.
+from ._corpus_catalog import CORPUS as CATALOG_CORPUS  # noqa: E402 - needs the values above.
+
+CORPUS_ROOTS += CATALOG_CORPUS
+
+# Quotes and exchange rates keep their corpus in modules of their own.
+from ._corpus_exchange import CORPUS as EXCHANGE_CORPUS  # noqa: E402 - needs the values above.
+from ._corpus_quotes import CORPUS as QUOTES_CORPUS  # noqa: E402 - needs the values above.
+
+CORPUS_ROOTS += EXCHANGE_CORPUS
+CORPUS_ROOTS += QUOTES_CORPUS
+
+# Product profitability keeps its corpus in a module of its own.
+from ._corpus_profit import CORPUS as PROFIT_CORPUS  # noqa: E402 - needs the values above.
+
+CORPUS_ROOTS += PROFIT_CORPUS
+
+# Opportunity line items keep their corpus in a module of their own.
+from ._corpus_sales_lines import CORPUS as SALES_LINES_CORPUS  # noqa: E402 - needs the values above.
+
+CORPUS_ROOTS += SALES_LINES_CORPUS
 
 SAMPLES: dict[type, object] = _samples()
 

@@ -320,6 +320,13 @@ for _name, _args in {
         "reason": "declined",
     },
     "fulfil": lambda o: {"at": LATER},
+    "shipped_quantity": lambda o: {"line": 0},
+    "delivered_quantity": lambda o: {"line": 0},
+    "ship": lambda o: {"quantities": {0: 1}, "at": LATER},
+    "deliver": lambda o: {"shipment": 0, "at": LATER},
+    "close": lambda o: {"at": LATER},
+    "reopen": lambda o: {"at": LATER},
+    "return_to_sender": lambda o: {"shipment": 0, "at": LATER},
     "cancel": lambda o: {"at": LATER, "reason": "changed mind"},
     "refund": lambda o: {"amount": money_like(1, order_money(o)), "at": LATER, "reason": "late"},
     "return_items": lambda o: {
@@ -1457,5 +1464,10 @@ function(teams.normalize_postal_code, {"value": "40111", "path": "$.postal_code"
 function(teams.normalize_industry, {"value": "Retail", "path": "$.industry"})
 from . import (  # noqa: E402 - each registers its targets.
     _targets_activities,  # noqa: F401
+    _targets_catalog,  # noqa: F401
+    _targets_exchange,  # noqa: F401
     _targets_privacy,  # noqa: F401
+    _targets_profit,  # noqa: F401
+    _targets_quotes,  # noqa: F401
+    _targets_sales_lines,  # noqa: F401
 )

@@ -126,6 +126,7 @@ NOT_TARGETED: Mapping[str, str] = {
     "make_converter": "takes no arguments",
     "to_dict": "fuzzed through every round trip",
     "from_dict": "fuzzed with mutated documents",
+    "ppn_indonesia": "takes no arguments",
 }
 
 

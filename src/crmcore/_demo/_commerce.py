@@ -19,12 +19,14 @@ from crmcore._demo._inputs import check_inputs
 from crmcore._kernel._ids import SequentialIdSource, StaffId
 from crmcore._kernel._money import Money
 from crmcore.commerce import (
+    FulfilmentStatus,
     Order,
     OrderId,
     OrderLine,
     OrderStatus,
     PaymentDueStatus,
     PaymentId,
+    PaymentStatus,
     Period,
     Plan,
     PlanId,
@@ -133,6 +135,20 @@ def _after_delivery(rng: random.Random, order: Order, when: datetime) -> Order:
     return order
 
 
+def _cash_on_delivery(rng: random.Random, order: Order, when: datetime, at: datetime) -> Order:
+    """Shipped unpaid, paid in cash at the door when delivered (or still on its way at ``at``)."""
+    order = order.ship(at=when)
+    when += timedelta(days=rng.randint(1, 4))
+    if when > at:
+        return order
+    order = order.deliver(at=when)
+    if rng.random() < 0.3:  # delivered, the courier's cash not booked yet
+        return order
+    return order.record_payment(
+        PaymentId(f"{order.id}-cod"), order.balance_due, at=when, method="cash"
+    )
+
+
 def _one_order(
     rng: random.Random, customer: Customer, order_id: OrderId, placed: datetime, at: datetime
 ) -> Order:
@@ -142,6 +158,8 @@ def _one_order(
         return order
     if rng.random() < 0.05:
         return order.cancel(at=when, reason="changed mind")
+    if rng.random() < 0.15:
+        return _cash_on_delivery(rng, order, when, at)
     if rng.random() < 0.08:
         order = order.record_failed_payment(
             PaymentId(f"{order_id}-f"), order.total, at=when, reason="card_declined"
@@ -315,10 +333,15 @@ def demo_section(
         data = demo_commerce(customers, seed=seed, at=at)
     orders = data.orders
     statuses = Counter(o.status for o in orders)
+    paying = Counter(o.payment_status for o in orders)
+    sending = Counter(o.fulfilment_status for o in orders)
     buyers = len({o.customer_id for o in orders})
     lines = [
         f"{len(orders)} orders from {buyers} customers: "
         + ", ".join(f"{s.value} {statuses[s]}" for s in OrderStatus if statuses[s]),
+        "  payment: " + ", ".join(f"{s.value} {paying[s]}" for s in PaymentStatus if paying[s]),
+        "  fulfilment: "
+        + ", ".join(f"{s.value} {sending[s]}" for s in FulfilmentStatus if sending[s]),
     ]
     revenue: dict[str, Money] = {}
     for order in orders:

@@ -25,7 +25,6 @@ from crmcore._kernel._money import Money
 from crmcore.commerce import Order, Period
 from crmcore.customers import ContactPoint, Customer, CustomerId, OrganizationName, PersonName
 from crmcore.loyalty import (
-    EARNING_STATUSES,
     BonusRule,
     EarnRate,
     LoyaltyAccount,
@@ -156,7 +155,7 @@ def _member(
     steps += [
         (order.placed_at + timedelta(hours=1), 1, order)
         for order in orders
-        if order.placed_at >= enrolled and order.status in EARNING_STATUSES
+        if order.placed_at >= enrolled and order.is_paid
     ]
     steps.sort(key=lambda step: (step[0], step[1]))
     birth = customer.profile.birth_date

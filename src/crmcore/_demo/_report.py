@@ -24,6 +24,7 @@ from crmcore._demo._loyalty import demo_loyalty
 from crmcore._demo._loyalty import demo_section as loyalty_section
 from crmcore._demo._privacy import demo_section as privacy_section
 from crmcore._demo._segments import demo_section as segments_section
+from crmcore._demo._selling import demo_section as selling_section
 from crmcore._demo._service import demo_section as service_section
 from crmcore._kernel._ids import SequentialIdSource
 from crmcore._kernel._money import Money
@@ -541,6 +542,10 @@ def sections(count: int = 300) -> list[Section]:
         (
             "Privacy, audit and access",
             lambda: privacy_section(customers, commerce, seed=DEMO_SEED, at=REFERENCE_TIME),
+        ),
+        (
+            "Products, quotes and currencies",
+            lambda: selling_section(customers, seed=DEMO_SEED, at=REFERENCE_TIME),
         ),
         ("Lifecycle", lambda: section_lifecycle(laddered, REFERENCE_TIME)),
         (

@@ -21,7 +21,8 @@ from crmcore.access._decisions import (
     territory_of,
 )
 from crmcore.access._errors import AccessDenied, UnknownRole
-from crmcore.access._guarded import AuditSink, GuardedUnitOfWork
+from crmcore.access._guard import AuditSink
+from crmcore.access._guarded import GuardedUnitOfWork
 from crmcore.access._policy import (
     ANY_KIND,
     MAX_BUSINESS_UNITS,

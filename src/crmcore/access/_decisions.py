@@ -20,7 +20,10 @@ order, review,      the customer's owner (parental)  the customer's team
 survey_response,
 loyalty_account,
 relationship,
-privacy_request
+privacy_request,
+quote
+product,            nobody: only ``all`` reaches     none
+price_book
 ==================  ===============================  =========
 
 A record is in a territory when the customer it is about is: the
@@ -53,8 +56,18 @@ from crmcore.teams import PartyFacts, TeamId, TerritoryId, normalize_role
 
 #: The kinds whose records follow their customer's owner and team (parental access).
 PARENTAL_KINDS: Final = frozenset(
-    {"order", "review", "survey_response", "loyalty_account", "relationship", "privacy_request"}
+    {
+        "order",
+        "review",
+        "survey_response",
+        "loyalty_account",
+        "relationship",
+        "privacy_request",
+        "quote",
+    }
 )
+#: The kinds whose records belong to nobody (the catalog): only the ``all`` scope reaches them.
+UNOWNED_KINDS: Final = frozenset({"product", "price_book"})
 _OWNER_FIELDS: Final = {
     "customer": ("owner", "team"),
     "lead": ("owner", "team"),
@@ -154,6 +167,8 @@ def customer_id_of(record: object) -> CustomerId | None:
 def _own_fields(record: object, kind: str) -> tuple[StaffId | None, TeamId | None]:
     if kind == "staff_member":
         return record.id, None  # type: ignore[attr-defined]
+    if kind in UNOWNED_KINDS:
+        return None, None
     owner_field, team_field = _OWNER_FIELDS[kind]
     owner = getattr(record, owner_field)
     team = None if team_field is None else getattr(record, team_field)
@@ -305,7 +320,8 @@ def _decide(  # noqa: C901, PLR0917 - one pass over the roles; the lookups are c
     if not allowing:
         return AccessDecision(allowed=False, rule="scope" if granted else "no_grant")
     masked = frozenset.intersection(*(policy.masked_for(role, kind) for role, _ in allowing))
-    fields = tuple(f for f in RECORD_CLASSES[kind].personal_fields if f in masked) if masked else ()
+    known = getattr(RECORD_CLASSES[kind], "personal_fields", ())
+    fields = tuple(f for f in known if f in masked) if masked else ()
     return AccessDecision(allowed=True, rule=allowing[0][1], masked_fields=fields)
 
 

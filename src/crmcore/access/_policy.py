@@ -35,6 +35,7 @@ from crmcore._kernel._personal import MAX_MASKED_FIELDS
 from crmcore.access._errors import UnknownRole
 from crmcore.access._principal import Principal
 from crmcore.activities import Activity
+from crmcore.catalog import PriceBook, Product
 from crmcore.commerce import Order, Subscription
 from crmcore.customers import Customer
 from crmcore.errors import InvalidType, ValidationError
@@ -44,6 +45,7 @@ from crmcore.loyalty import LoyaltyAccount
 from crmcore.notes import Note
 from crmcore.parties import Relationship
 from crmcore.privacy import DataSubjectRequest
+from crmcore.quotes import Quote
 from crmcore.sales import Lead, Opportunity
 from crmcore.serialization import from_dict, to_dict
 from crmcore.service import Case
@@ -82,6 +84,9 @@ RECORD_CLASSES: Final[Mapping[str, type[Any]]] = {
         StaffMember,
         Team,
         DataSubjectRequest,
+        Product,
+        PriceBook,
+        Quote,
     )
 }
 #: The kind a grant or sharing rule names to cover every kind.

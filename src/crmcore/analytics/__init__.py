@@ -1,4 +1,4 @@
-"""Analytics: retention, churn, cohorts, purchase behaviour, satisfaction and conversion.
+"""Analytics: retention, churn, cohorts, purchases, profitability, satisfaction and conversion.
 
 Every function takes plain iterables of records (tuples, or objects with
 the documented attributes) and returns immutable results. Conventions:
@@ -26,6 +26,14 @@ the documented attributes) and returns immutable results. Conventions:
 >>> cohort_retention(orders).rates
 ((1.0, 0.5),)
 
+Product profitability (:func:`profitability`, :func:`product_margins`,
+:func:`family_margins`, :func:`customer_margins`) reads
+:class:`crmcore.commerce.Order` aggregates and the standard costs of
+:class:`crmcore.catalog.Product` values; revenue measures and margins can be
+reported in one corporate currency (``currency=`` and ``rates=``, a
+:class:`crmcore.exchange.RateTable`), each order converted at the rate of its
+own day.
+
 Roll-ups over an account hierarchy (:func:`hierarchy_rollup`) add up the
 revenue, open pipeline, open cases and CLV of an account and the accounts
 below it (see docs/accounts.md).
@@ -41,8 +49,20 @@ from crmcore.analytics._conversion import (
     stage_conversion,
     stage_funnel,
 )
+from crmcore.analytics._profitability import (
+    CustomerMargin,
+    FamilyMargin,
+    MarginFigures,
+    ProductMargin,
+    Profitability,
+    customer_margins,
+    family_margins,
+    product_margins,
+    profitability,
+)
 from crmcore.analytics._purchases import (
     ProductCount,
+    ProductRanking,
     PurchaseSummary,
     average_order_value,
     purchase_frequency,
@@ -66,10 +86,16 @@ __all__ = [
     "CampaignResponse",
     "CohortMatrix",
     "CsatSummary",
+    "CustomerMargin",
+    "FamilyMargin",
     "HierarchyRollup",
+    "MarginFigures",
     "NpsSummary",
     "PeriodRetention",
     "ProductCount",
+    "ProductMargin",
+    "ProductRanking",
+    "Profitability",
     "PurchaseSummary",
     "StageConversion",
     "average_order_value",
@@ -77,8 +103,12 @@ __all__ = [
     "churn_rate",
     "cohort_retention",
     "csat",
+    "customer_margins",
+    "family_margins",
     "hierarchy_rollup",
     "nps",
+    "product_margins",
+    "profitability",
     "purchase_frequency",
     "purchase_summary",
     "repeat_purchase_rate",

@@ -10,22 +10,30 @@ with those attributes.
 from __future__ import annotations
 
 from collections.abc import Collection, Hashable, Iterable, Mapping
+from datetime import UTC, datetime, tzinfo
 from decimal import Decimal
+from typing import Any, Final, Literal, overload
 
 import attrs
 
 from crmcore._kernel._checks import type_name
 from crmcore._kernel._fields import Checked
-from crmcore._kernel._ids import require_id
+from crmcore._kernel._ids import ProductId, require_id
 from crmcore._kernel._money import Money
 from crmcore._kernel._records import (
+    OrderRow,
     fields_of,
     read_lines,
     read_orders,
     require_iterable,
     single_currency,
 )
-from crmcore.errors import InvalidType, ValidationError
+from crmcore.analytics._currency import check_tz, convert_at, day_of, reporting_currency
+from crmcore.analytics._profitability import ProductMargin, profitability
+from crmcore.catalog import Product
+from crmcore.commerce import Order
+from crmcore.errors import CurrencyMismatch, InvalidType, ValidationError
+from crmcore.exchange import RateTable
 from crmcore.segmentation import ClvTier, tiers_by_percentile
 
 
@@ -52,8 +60,21 @@ class PurchaseSummary(Checked):
     repeat_purchase_rate: float | None
 
 
-def purchase_summary(orders: Iterable[object]) -> PurchaseSummary:
-    """Every purchase measure in one pass.
+def purchase_summary(
+    orders: Iterable[object],
+    *,
+    currency: str | None = None,
+    rates: RateTable | None = None,
+    tz: tzinfo = UTC,
+) -> PurchaseSummary:
+    """Every purchase measure in one pass, optionally in one corporate currency.
+
+    With ``currency``, each order's amount is converted into it at the rate
+    ``rates`` (a :class:`crmcore.exchange.RateTable`) give for the order's
+    calendar day in ``tz``, rounded to the minor unit, before anything is
+    added up; an amount already in ``currency`` is taken as it is, so
+    ``rates`` are needed only for the others. Without ``currency`` the orders
+    must all be in one currency, as before.
 
     >>> from datetime import datetime, timezone
     >>> from crmcore import Money
@@ -69,11 +90,45 @@ def purchase_summary(orders: Iterable[object]) -> PurchaseSummary:
     >>> purchase_summary([]).average_order_value is None
     True
 
+    Orders in two currencies, reported in US dollars at each order's day:
+
+    >>> from datetime import date
+    >>> from crmcore.exchange import ExchangeRate, RateTable
+    >>> rates = RateTable([ExchangeRate("USD", "IDR", "16000", valid_from=date(2026, 1, 1))])
+    >>> mixed = [("a", t, Money("10", "USD")), ("b", t, Money("480000", "IDR"))]
+    >>> purchase_summary(mixed, currency="USD", rates=rates).revenue
+    Money('40.00', 'USD')
+
     Raises:
-        CurrencyMismatch: orders in more than one currency.
+        CurrencyMismatch: orders in more than one currency without
+            ``currency``, or an order to convert without ``rates``
+            (``$.orders[i].amount``).
+        ValidationError: no rate for an order's day (``$.orders[i].amount.on``,
+            code ``no_rate``), an unknown ``currency``; InvalidType for
+            ``rates`` that are not a RateTable or a ``tz`` that is no tzinfo.
     """
-    rows = read_orders(orders)
-    currency = single_currency(rows)
+    code, table = reporting_currency(currency, rates)
+    return summarize_rows(read_orders(orders), code, table, check_tz(tz))
+
+
+def summarize_rows(
+    rows: list[OrderRow], currency: str | None, rates: RateTable | None, tz: tzinfo
+) -> PurchaseSummary:
+    """:func:`purchase_summary` of orders already read (their positions name them in errors)."""
+    if currency is not None:
+        rows = [
+            row._replace(
+                amount=convert_at(
+                    row.amount,
+                    currency,
+                    on=day_of(row.at, tz, f"$.orders[{row.position}].at"),
+                    rates=rates,
+                    path=f"$.orders[{row.position}].amount",
+                )
+            )
+            for row in rows
+        ]
+    found = single_currency(rows)
     counts: dict[Hashable, int] = {}
     total = Decimal(0)
     for row in rows:
@@ -81,7 +136,7 @@ def purchase_summary(orders: Iterable[object]) -> PurchaseSummary:
         total += row.amount.amount
     n_orders, n_customers = len(rows), len(counts)
     repeat = sum(1 for n in counts.values() if n >= 2)
-    revenue = Money(total, currency) if currency is not None else None
+    revenue = Money(total, found) if found is not None else None
     return PurchaseSummary(
         orders=n_orders,
         customers=n_customers,
@@ -98,9 +153,19 @@ def repeat_purchase_rate(orders: Iterable[object]) -> float | None:
     return purchase_summary(orders).repeat_purchase_rate
 
 
-def average_order_value(orders: Iterable[object]) -> Money | None:
-    """Revenue per order, unrounded (``None`` without orders; ``.rounded()`` to display)."""
-    return purchase_summary(orders).average_order_value
+def average_order_value(
+    orders: Iterable[object],
+    *,
+    currency: str | None = None,
+    rates: RateTable | None = None,
+    tz: tzinfo = UTC,
+) -> Money | None:
+    """Revenue per order, unrounded (``None`` without orders; ``.rounded()`` to display).
+
+    ``currency``, ``rates`` and ``tz`` report it in one currency, as for
+    :func:`purchase_summary`.
+    """
+    return purchase_summary(orders, currency=currency, rates=rates, tz=tz).average_order_value
 
 
 def purchase_frequency(orders: Iterable[object]) -> float | None:
@@ -187,19 +252,121 @@ def top_products(
     )
 
 
+#: What :func:`top_clv_products` ranks by.
+ProductRanking = Literal["quantity", "revenue", "margin"]
+_RANKINGS: Final = ("quantity", "revenue", "margin")
+
+
+def _ranking(value: object) -> str:
+    if not isinstance(value, str):
+        raise InvalidType(f"must be a str, not {type_name(value)}", path="$.by")
+    if value not in _RANKINGS:
+        raise ValidationError(
+            "must be 'quantity', 'revenue' or 'margin'", path="$.by", code="choice"
+        )
+    return value
+
+
+@overload
 def top_clv_products(
     orders: Iterable[object],
     clv: Mapping[Hashable, object],
     *,
     top_percent: int | Decimal = 20,
     limit: int = 10,
-) -> tuple[ProductCount, ...]:
-    """The products most bought by the top-CLV customers (the top ``top_percent`` by CLV).
+    by: Literal["quantity"] = "quantity",
+) -> tuple[ProductCount, ...]: ...
+
+
+@overload
+def top_clv_products(
+    orders: Iterable[Order],
+    clv: Mapping[Hashable, object],
+    *,
+    top_percent: int | Decimal = 20,
+    limit: int = 10,
+    by: Literal["revenue", "margin"],
+    products: Iterable[Product] | Mapping[ProductId, Product] = (),
+    since: datetime | None = None,
+    until: datetime | None = None,
+    currency: str | None = None,
+    rates: RateTable | None = None,
+    tz: tzinfo = UTC,
+) -> tuple[ProductMargin, ...]: ...
+
+
+def top_clv_products(
+    orders: Iterable[Any],
+    clv: Mapping[Hashable, object],
+    *,
+    top_percent: int | Decimal = 20,
+    limit: int = 10,
+    by: ProductRanking = "quantity",
+    products: Iterable[Product] | Mapping[ProductId, Product] | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    currency: str | None = None,
+    rates: RateTable | None = None,
+    tz: tzinfo = UTC,
+) -> tuple[ProductCount, ...] | tuple[ProductMargin, ...]:
+    """The products the top-CLV customers (the top ``top_percent`` by CLV) buy most, or earn most on.
 
     ``clv`` maps customer ids to their value (Money, numbers or model
     floats). Customers with equal CLV are kept together, so the top group may
     be slightly larger than the percent.
+
+    ``by="quantity"`` (the default) ranks by units bought, as
+    :func:`top_products` does, from any order records. ``by="revenue"`` and
+    ``by="margin"`` rank the :class:`ProductMargin` rows of
+    :func:`profitability` over those customers' orders (which must be
+    :class:`crmcore.commerce.Order` aggregates), with the catalog
+    ``products`` giving the standard costs, and the window, currency and
+    rates as there: highest revenue (then margin) first, or highest margin
+    first with the products of unknown margin last (by revenue among
+    themselves). The rows must be in one currency: pass ``currency`` and
+    ``rates`` for orders in several.
+
+    Raises:
+        ValidationError: an unknown ``by`` (``$.by``), keywords that only
+            ranking by revenue or margin uses given with ``by="quantity"``
+            (code ``unused``), or what :func:`profitability` refuses.
+        CurrencyMismatch: the rows are in several currencies (``$.currency``).
     """
+    ranking = _ranking(by)
     tiers = tiers_by_percentile(clv, low_percent=0, high_percent=top_percent)
     top = frozenset(key for key, tier in tiers.items() if tier is ClvTier.HIGH)
-    return top_products(orders, customers=top, limit=limit)
+    if ranking == "quantity":
+        for name, value in (
+            ("products", products),
+            ("since", since),
+            ("until", until),
+            ("currency", currency),
+            ("rates", rates),
+        ):
+            if value is not None:
+                raise ValidationError(
+                    "is used only to rank by revenue or margin", path=f"$.{name}", code="unused"
+                )
+        return top_products(orders, customers=top, limit=limit)
+    most = _limit(limit)
+    rows = profitability(
+        orders,
+        () if products is None else products,
+        since=since,
+        until=until,
+        customers=top,
+        currency=currency,
+        rates=rates,
+        tz=tz,
+    ).products
+    codes = sorted({row.currency for row in rows})
+    if len(codes) > 1:
+        raise CurrencyMismatch(
+            f"must be given to rank products sold in {', '.join(codes)} together (with rates)",
+            path="$.currency",
+        )
+    if ranking == "revenue":
+        # Ranked by margin already (see profitability); a stable sort keeps that order
+        # among equal revenues.
+        rows = tuple(sorted(rows, key=lambda row: -row.revenue.amount))
+    return rows[:most]

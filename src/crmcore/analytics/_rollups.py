@@ -34,8 +34,10 @@ from crmcore._kernel._fields import Checked
 from crmcore._kernel._ids import CaseId, CustomerId
 from crmcore._kernel._money import Money
 from crmcore._kernel._records import read_orders, require_iterable
-from crmcore.analytics._purchases import PurchaseSummary, purchase_summary
+from crmcore.analytics._currency import check_tz, reporting_currency
+from crmcore.analytics._purchases import PurchaseSummary, summarize_rows
 from crmcore.errors import InvalidType, ValidationError
+from crmcore.exchange import RateTable
 from crmcore.sales import (
     ForecastPeriod,
     Opportunity,
@@ -95,16 +97,23 @@ def _window(since: object, until: object) -> tuple[datetime | None, datetime | N
 
 
 def _revenue(
-    orders: object, accounts: frozenset[Hashable], since: datetime | None, until: datetime | None
+    orders: object,
+    accounts: frozenset[Hashable],
+    window: tuple[datetime | None, datetime | None],
+    *,
+    currency: str | None,
+    rates: RateTable | None,
+    tz: tzinfo,
 ) -> PurchaseSummary:
-    rows = read_orders(orders)
-    return purchase_summary(
-        (row.customer_id, row.at, row.amount)
-        for row in rows
+    since, until = window
+    rows = [
+        row
+        for row in read_orders(orders)
         if row.customer_id in accounts
         and (since is None or row.at >= since)
         and (until is None or row.at < until)
-    )
+    ]
+    return summarize_rows(rows, currency, rates, tz)
 
 
 def _pipeline(
@@ -113,6 +122,9 @@ def _pipeline(
     pipeline: object,
     by: ForecastPeriod | str,
     tz: tzinfo,
+    *,
+    currency: str | None,
+    rates: RateTable | None,
 ) -> PipelineForecast | None:
     mine = [
         require_type(item, Opportunity, f"$.opportunities[{index}]", "an Opportunity")
@@ -126,7 +138,7 @@ def _pipeline(
         return None
     selected = [o for o in mine if o.customer_id in accounts]
     definition = require_type(pipeline, PipelineDefinition, "$.pipeline", "a PipelineDefinition")
-    return pipeline_forecast(selected, definition, by=by, tz=tz)
+    return pipeline_forecast(selected, definition, by=by, tz=tz, currency=currency, rates=rates)
 
 
 def _open_cases(
@@ -184,6 +196,8 @@ def hierarchy_rollup(
     at: datetime | None = None,
     by: ForecastPeriod | str = ForecastPeriod.MONTH,
     tz: tzinfo = UTC,
+    currency: str | None = None,
+    rates: RateTable | None = None,
 ) -> HierarchyRollup:
     """Revenue, open pipeline, open cases and CLV of ``accounts`` (see the module documentation).
 
@@ -215,7 +229,14 @@ def hierarchy_rollup(
         at: count cases open at this instant (their status then); their
             current status by default.
         by: the forecast's periods (``"month"`` or ``"quarter"``).
-        tz: the time zone of the forecast's periods.
+        tz: the time zone of the forecast's periods and of an order's
+            calendar day (whose rate converts it).
+        currency: report the revenue in this currency, each order converted
+            at the rate of its day (as :func:`purchase_summary` does), and the
+            pipeline too (each deal at its close date, as
+            :func:`~crmcore.sales.pipeline_forecast` does); the orders must
+            all be in one currency without it.
+        rates: a :class:`crmcore.exchange.RateTable` for ``currency``.
 
     Raises:
         InvalidType: a value of the wrong type.
@@ -228,10 +249,13 @@ def hierarchy_rollup(
     members = frozenset(ids)
     start, end = _window(since, until)
     instant = None if at is None else require_aware(at, "$.at")
+    code, table = reporting_currency(currency, rates)
     return HierarchyRollup(
         accounts=ids,
-        purchases=_revenue(orders, members, start, end),
-        pipeline=_pipeline(opportunities, members, pipeline, by, tz),
+        purchases=_revenue(
+            orders, members, (start, end), currency=code, rates=table, tz=check_tz(tz)
+        ),
+        pipeline=_pipeline(opportunities, members, pipeline, by, tz, currency=code, rates=table),
         open_cases=_open_cases(cases, members, instant),
         clv=_clv(clv, ids),
     )

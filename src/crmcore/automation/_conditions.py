@@ -23,8 +23,9 @@ The conditions, and what makes each occasion fire once:
 * ``subscription_due_in`` *N* days: live subscriptions (trialing, active, past
   due) whose next due date falls on that date, has a fee and is not paid by
   ``at``. Occasion: ``due:<the due instant>``.
-* ``no_purchase_for`` *N* days: customers whose last purchase (an order that is
-  paid, fulfilled or partly refunded, placed at or before ``at``) was placed on
+* ``no_purchase_for`` *N* days: customers whose last purchase (an order paid in
+  full, maybe partly refunded since, not cancelled — ``Order.is_paid`` —
+  placed at or before ``at``) was placed on
   the date *N* days before, so it fires once per quiet spell. Occasion:
   ``quiet-since:<the instant of that purchase>``.
 * ``sla_breach_in`` *N* hours: open cases (new or open, so their clocks run)
@@ -338,8 +339,8 @@ def _unpaid_due_in(
     return None if paid else due
 
 
-#: Orders that count as purchases: paid and not refunded in full (nor cancelled).
-_PURCHASED: Final = (OrderStatus.PAID, OrderStatus.FULFILLED, OrderStatus.PARTIALLY_REFUNDED)
+#: The lifecycles of orders that may count as purchases (open or closed, not cancelled).
+_LIVE: Final = (OrderStatus.OPEN, OrderStatus.CLOSED)
 
 
 def _quiet_customers(unit: UnitOfWork, days: int, at: datetime) -> list[TimeMatch]:
@@ -347,9 +348,9 @@ def _quiet_customers(unit: UnitOfWork, days: int, at: datetime) -> list[TimeMatc
     if day is None:
         return []
     last: dict[CustomerId, Order] = {}
-    for status in _PURCHASED:
+    for status in _LIVE:
         for order in unit.orders.with_status(status):
-            if order.placed_at > at:
+            if not order.is_paid or order.placed_at > at:
                 continue
             seen = last.get(order.customer_id)
             if seen is None or (order.placed_at, order.id) > (seen.placed_at, seen.id):

@@ -1,11 +1,13 @@
-"""Commerce: orders with lines, payments, refunds and returns; subscriptions on plans with due dates."""
+"""Commerce: orders with lines, payments, shipments, refunds and returns; subscriptions on plans with due dates."""
 
 from crmcore._kernel._ids import OrderId, PaymentId, PlanId, ProductId, SubscriptionId
 from crmcore._kernel._time import Period
 from crmcore.commerce._order_events import (
     OrderAnonymised,
     OrderCancelled,
+    OrderClosed,
     OrderCustomerRepointed,
+    OrderDelivered,
     OrderEvent,
     OrderFulfilled,
     OrderItemsReturned,
@@ -14,9 +16,27 @@ from crmcore.commerce._order_events import (
     OrderPaymentRecorded,
     OrderPlaced,
     OrderRefunded,
+    OrderReopened,
+    OrderReturnedToSender,
+    OrderShipped,
 )
-from crmcore.commerce._order_lines import ItemReturn, OrderLine, Refund, ReturnedLine
-from crmcore.commerce._orders import ORDER_STATUSES, Order, OrderStatus
+from crmcore.commerce._order_lines import (
+    ItemReturn,
+    OrderLine,
+    Refund,
+    ReturnedLine,
+    Shipment,
+    ShippedLine,
+)
+from crmcore.commerce._order_states import (
+    FULFILMENT_STATUSES,
+    ORDER_STATUSES,
+    PAYMENT_STATUSES,
+    FulfilmentStatus,
+    OrderStatus,
+    PaymentStatus,
+)
+from crmcore.commerce._orders import Order
 from crmcore.commerce._payments import Payment, PaymentMethod, PaymentOutcome
 from crmcore.commerce._plans import PaymentDue, PaymentDueStatus, Plan
 from crmcore.commerce._subscription_events import (
@@ -39,13 +59,18 @@ from crmcore.commerce._subscription_events import (
 from crmcore.commerce._subscriptions import Subscription, first_subscription_date
 
 __all__ = [
+    "FULFILMENT_STATUSES",
     "ORDER_STATUSES",
+    "PAYMENT_STATUSES",
     "SUBSCRIPTION_STATUSES",
+    "FulfilmentStatus",
     "ItemReturn",
     "Order",
     "OrderAnonymised",
     "OrderCancelled",
+    "OrderClosed",
     "OrderCustomerRepointed",
+    "OrderDelivered",
     "OrderEvent",
     "OrderFulfilled",
     "OrderId",
@@ -56,6 +81,9 @@ __all__ = [
     "OrderPaymentRecorded",
     "OrderPlaced",
     "OrderRefunded",
+    "OrderReopened",
+    "OrderReturnedToSender",
+    "OrderShipped",
     "OrderStatus",
     "Payment",
     "PaymentDue",
@@ -63,12 +91,15 @@ __all__ = [
     "PaymentId",
     "PaymentMethod",
     "PaymentOutcome",
+    "PaymentStatus",
     "Period",
     "Plan",
     "PlanId",
     "ProductId",
     "Refund",
     "ReturnedLine",
+    "Shipment",
+    "ShippedLine",
     "Subscription",
     "SubscriptionAnonymised",
     "SubscriptionAssigned",

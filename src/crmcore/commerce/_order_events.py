@@ -11,7 +11,7 @@ from crmcore._kernel._ids import CustomerId, OrderId
 from crmcore._kernel._money import Money
 from crmcore._kernel._personal import PersonalDataErasedEvent
 from crmcore._kernel._repoint import CustomerRepointedEvent
-from crmcore.commerce._order_lines import OrderLine, ReturnedLine
+from crmcore.commerce._order_lines import OrderLine, ReturnedLine, ShippedLine
 from crmcore.commerce._payments import Payment
 
 # -- events ------------------------------------------------------------------------------
@@ -53,14 +53,54 @@ class OrderPaymentFailed(OrderEvent):
 
 @attrs.frozen(slots=True, kw_only=True)
 class OrderPaid(OrderEvent):
-    """The order is paid in full."""
+    """The order is paid in full (its payment status became paid)."""
 
     amount: Money
 
 
 @attrs.frozen(slots=True, kw_only=True)
+class OrderShipped(OrderEvent):
+    """Units of the order went out: shipment number ``shipment`` (from 1) holding ``lines``."""
+
+    shipment: int
+    lines: tuple[ShippedLine, ...]
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class OrderDelivered(OrderEvent):
+    """Shipment number ``shipment`` (from 1), holding ``lines``, arrived."""
+
+    shipment: int
+    lines: tuple[ShippedLine, ...]
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class OrderReturnedToSender(OrderEvent):
+    """Shipment number ``shipment`` (from 1), holding ``lines``, came back undelivered.
+
+    Refused at the door or undeliverable: its units count as not shipped again.
+    """
+
+    shipment: int
+    lines: tuple[ShippedLine, ...]
+
+
+@attrs.frozen(slots=True, kw_only=True)
 class OrderFulfilled(OrderEvent):
-    """The order was delivered or handed over."""
+    """Every unit of the order was delivered or handed over (its fulfilment status became delivered).
+
+    Follows the :class:`OrderDelivered` of the last shipment to arrive.
+    """
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class OrderClosed(OrderEvent):
+    """The order was closed (archived): it takes no more payments or shipments."""
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class OrderReopened(OrderEvent):
+    """A closed order was opened again."""
 
 
 @attrs.frozen(slots=True, kw_only=True)

@@ -9,7 +9,14 @@ import attrs
 
 from crmcore._kernel._checks import items_of, reason_text, require_aware
 from crmcore._kernel._money import same_currency
-from crmcore.commerce._order_lines import MAX_LINES, MAX_RECORDS, ItemReturn, OrderLine, Refund
+from crmcore.commerce._order_lines import (
+    MAX_LINES,
+    MAX_RECORDS,
+    ItemReturn,
+    OrderLine,
+    Refund,
+    Shipment,
+)
 from crmcore.commerce._payments import Payment
 from crmcore.errors import ValidationError
 
@@ -52,8 +59,12 @@ def _order_returns(value: object) -> tuple[ItemReturn, ...]:
     return items_of(value, ItemReturn, "$.returns", "an ItemReturn", max_items=MAX_RECORDS)
 
 
-def _order_fulfilled_at(value: object) -> datetime | None:
-    return None if value is None else require_aware(value, "$.fulfilled_at")
+def _order_shipments(value: object) -> tuple[Shipment, ...]:
+    return items_of(value, Shipment, "$.shipments", "a Shipment", max_items=MAX_RECORDS)
+
+
+def _order_closed_at(value: object) -> datetime | None:
+    return None if value is None else require_aware(value, "$.closed_at")
 
 
 def _order_cancelled_at(value: object) -> datetime | None:

@@ -1,10 +1,10 @@
-"""The values an order holds: lines, refunds and returns."""
+"""The values an order holds: lines, shipments, refunds and returns."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 import attrs
 
@@ -50,9 +50,17 @@ def _discount(value: object) -> Money | None:
     return None if value is None else money_at_least_zero(value, "$.discount")
 
 
+def _tax(value: object) -> Money | None:
+    return None if value is None else money_at_least_zero(value, "$.tax")
+
+
 @attrs.frozen(slots=True)
 class OrderLine(Derivable):
-    """One line of an order: a product, how many, at what unit price, less any discount.
+    """One line of an order: a product, how many, at what unit price, less any discount, plus tax.
+
+    ``tax`` is the tax charged on the line (as worked out by whoever priced it,
+    such as a quote's tax table), in the line's currency, zero or more; the
+    line's :attr:`net` leaves it out and its :attr:`total` adds it.
 
     >>> line = OrderLine(
     ...     ProductId("sku-1"),
@@ -60,9 +68,10 @@ class OrderLine(Derivable):
     ...     Money("20.00", "USD"),
     ...     category="Books",
     ...     discount=Money("5.00", "USD"),
+    ...     tax=Money("6.05", "USD"),
     ... )
-    >>> line.category, line.gross, line.net
-    ('books', Money('60.00', 'USD'), Money('55.00', 'USD'))
+    >>> line.category, line.gross, line.net, line.total
+    ('books', Money('60.00', 'USD'), Money('55.00', 'USD'), Money('61.05', 'USD'))
     """
 
     product_id: ProductId = attrs.field(validator=typed_id(ProductId, "$.product_id"))
@@ -70,9 +79,12 @@ class OrderLine(Derivable):
     unit_price: Money = attrs.field(converter=_unit_price)
     category: str = attrs.field(kw_only=True, converter=_category)
     discount: Money | None = attrs.field(default=None, kw_only=True, converter=_discount)
+    tax: Money | None = attrs.field(default=None, kw_only=True, converter=_tax)
 
     def __attrs_post_init__(self) -> None:
         start_keeping(self)
+        if self.tax is not None:
+            same_currency(self.tax, self.unit_price.currency, "$.tax")
         discount = self.discount
         if discount is not None:
             same_currency(discount, self.unit_price.currency, "$.discount")
@@ -120,6 +132,18 @@ class OrderLine(Derivable):
         # gross - discount, from the gross amount: the gross Money is not needed for it.
         return Money(difference(self._gross_amount, self.discount.amount), self.currency)
 
+    @derived
+    def tax_amount(self) -> Money:
+        """The line's tax, zero if none."""
+        return self.tax if self.tax is not None else Money.zero(self.currency)
+
+    @derived
+    def total(self) -> Money:
+        """What the line charges: its net plus its tax."""
+        if self.tax is None:
+            return self.net
+        return self.net + self.tax
+
 
 def _refund_amount(value: object) -> Money:
     return positive_money(value, "$.amount")
@@ -142,7 +166,7 @@ class Refund:
     reason: str | None = attrs.field(default=None, converter=_refund_reason, repr=False)
 
 
-def _returned_line_index(_: object, __: attrs.Attribute[Any], value: object) -> None:
+def _line_index(_: object, __: attrs.Attribute[Any], value: object) -> None:
     if isinstance(value, bool) or not isinstance(value, int):
         raise InvalidType(f"must be an int, not {type_name(value)}", path="$.line")
     if not 0 <= value < MAX_LINES:  # an index of the order's lines
@@ -157,7 +181,15 @@ def _returned_quantity(_: object, __: attrs.Attribute[Any], value: object) -> No
 class ReturnedLine:
     """How many units of one order line (by its index) came back."""
 
-    line: int = attrs.field(validator=_returned_line_index)
+    line: int = attrs.field(validator=_line_index)
+    quantity: int = attrs.field(validator=_returned_quantity)
+
+
+@attrs.frozen(slots=True)
+class ShippedLine:
+    """How many units of one order line (by its index) went out in one shipment."""
+
+    line: int = attrs.field(validator=_line_index)
     quantity: int = attrs.field(validator=_returned_quantity)
 
 
@@ -165,6 +197,20 @@ def _returned_lines(value: object) -> tuple[ReturnedLine, ...]:
     lines = tuple_of(
         value, "$.lines", instance_of(ReturnedLine, "a ReturnedLine"), max_items=MAX_LINES
     )
+    return _distinct_lines(lines)
+
+
+def _shipped_lines(value: object) -> tuple[ShippedLine, ...]:
+    lines = tuple_of(
+        value, "$.lines", instance_of(ShippedLine, "a ShippedLine"), max_items=MAX_LINES
+    )
+    return _distinct_lines(lines)
+
+
+_L = TypeVar("_L", ReturnedLine, ShippedLine)
+
+
+def _distinct_lines(lines: tuple[_L, ...]) -> tuple[_L, ...]:
     if not lines:
         raise ValidationError("must hold at least one line", path="$.lines", code="empty")
     seen: set[int] = set()
@@ -179,6 +225,65 @@ def _returned_lines(value: object) -> tuple[ReturnedLine, ...]:
 
 def _return_refund(value: object) -> Money:
     return money_at_least_zero(value, "$.refund")
+
+
+def _delivered_at(value: object) -> datetime | None:
+    return None if value is None else require_aware(value, "$.delivered_at")
+
+
+def _returned_at(value: object) -> datetime | None:
+    return None if value is None else require_aware(value, "$.returned_at")
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class Shipment:
+    """Units of one or more lines sent out together at ``at``, delivered at ``delivered_at``.
+
+    ``delivered_at`` and ``returned_at`` are ``None`` while the shipment is on
+    its way. ``returned_at`` is when a shipment that was never delivered (refused
+    at the door, undeliverable) came back to the seller: its units count as not
+    shipped.
+    """
+
+    lines: tuple[ShippedLine, ...] = attrs.field(converter=_shipped_lines)
+    at: datetime = attrs.field(converter=_refund_at)
+    delivered_at: datetime | None = attrs.field(default=None, converter=_delivered_at)
+    returned_at: datetime | None = attrs.field(default=None, converter=_returned_at)
+
+    def __attrs_post_init__(self) -> None:
+        for field, when in (("delivered_at", self.delivered_at), ("returned_at", self.returned_at)):
+            if when is not None and when < self.at:
+                raise ValidationError(
+                    "must not be before the shipment was sent",
+                    path=f"$.{field}",
+                    code="time_backwards",
+                )
+        if self.delivered_at is not None and self.returned_at is not None:
+            raise ValidationError(
+                "must be None for a delivered shipment: only one on its way comes back",
+                path="$.returned_at",
+                code="delivered",
+            )
+
+    @property
+    def quantity(self) -> int:
+        """Units shipped, over all lines."""
+        return sum(item.quantity for item in self.lines)
+
+    @property
+    def is_delivered(self) -> bool:
+        """True once the shipment arrived."""
+        return self.delivered_at is not None
+
+    @property
+    def is_returned_to_sender(self) -> bool:
+        """True once the shipment came back to the seller undelivered."""
+        return self.returned_at is not None
+
+    @property
+    def is_on_its_way(self) -> bool:
+        """True while the shipment is neither delivered nor back with the seller."""
+        return self.delivered_at is None and self.returned_at is None
 
 
 @attrs.frozen(slots=True, kw_only=True)

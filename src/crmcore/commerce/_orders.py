@@ -1,17 +1,18 @@
-"""Orders: what a customer bought, paid, got refunded and sent back.
+"""Orders: what a customer bought, paid, was sent, got refunded and sent back.
 
 An :class:`Order` holds lines of one currency, the payments made against it,
-refunds and returns. Its status follows an explicit machine
-(:data:`ORDER_STATUSES`)::
+its shipments, refunds and returns. It has three statuses, each with its own
+machine (see :mod:`crmcore.commerce._order_states`): its lifecycle
+(:class:`OrderStatus`: open, closed, cancelled), its payment
+(:class:`PaymentStatus`) and its fulfilment (:class:`FulfilmentStatus`).
+Money and goods move independently: an order may be paid before it ships or
+after it is delivered (cash on delivery).
 
-    placed ──► paid ──► fulfilled ──► partially_refunded ──► refunded
-      │          │  └──────────────────────┘   │   ▲
-      └──────────┴──► cancelled ◄──────────────┘   └── (and straight from paid/fulfilled)
-
-Payments are taken while the order is placed; the one that settles the
-balance makes it paid. Refunds never exceed what was paid less what was
-already refunded; returns never exceed what was ordered less what was
-already returned, and refund the returned lines unless told otherwise.
+Payments are taken while the order is open and has a balance due. Refunds
+never exceed what was paid less what was already refunded; shipments never
+exceed what was ordered, returns never exceed what was delivered less what
+was already returned, and refund the returned lines (their tax included)
+unless told otherwise.
 
 Reasons given for refunds, returns and cancellations are free text: they stay
 in the order and never go into its events.
@@ -22,114 +23,106 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
-from enum import StrEnum
 from types import MappingProxyType
-from typing import Final, Unpack
+from typing import Any, Final, Unpack
 
 import attrs
 
 from crmcore._kernel._aggregate import Command, RepointsCustomer, typed_id
-from crmcore._kernel._checks import limit, positive_int, reason_text, type_name
+from crmcore._kernel._checks import limit, reason_text
 from crmcore._kernel._derived import derived
 from crmcore._kernel._events import EventDraft, EventMeta
 from crmcore._kernel._ids import CustomerId, OrderId, PaymentId
 from crmcore._kernel._money import (
     Money,
     less_nothing,
-    money_at_least_zero,
     positive_money,
     same_currency,
     same_decimal,
 )
 from crmcore._kernel._personal import HoldsPersonalData
-from crmcore._kernel._status import StatusMachine
 from crmcore._kernel._timeline import TimelineEntry
+from crmcore.commerce._order_checks import (
+    check_lifecycle,
+    check_not_before_placed,
+    check_payments_and_refunds,
+    check_states,
+    has_shipments_out,
+    order_facts,
+    payment_refusal,
+    status_from_payments,
+    status_from_units,
+)
 from crmcore.commerce._order_events import (
     OrderAnonymised,
     OrderCancelled,
+    OrderClosed,
     OrderCustomerRepointed,
-    OrderFulfilled,
-    OrderItemsReturned,
     OrderPaid,
     OrderPaymentFailed,
     OrderPaymentRecorded,
     OrderPlaced,
     OrderRefunded,
+    OrderReopened,
 )
 from crmcore.commerce._order_fields import (
     _order_cancel_reason,
     _order_cancelled_at,
-    _order_fulfilled_at,
+    _order_closed_at,
     _order_lines,
     _order_payments,
     _order_refunds,
     _order_returns,
+    _order_shipments,
     _without_reasons,
 )
+from crmcore.commerce._order_fulfilment import (
+    check_returns,
+    check_shipments,
+    delivered_units,
+    delivering,
+    line_index,
+    returned_units,
+    returning,
+    sending_back,
+    shipped_units,
+    shipping,
+)
+from crmcore.commerce._order_fulfilment import refused as _fulfilment_refused
 from crmcore.commerce._order_lines import (
     MAX_LINES,
-    MAX_QUANTITY,
     MAX_RECORDS,
     ItemReturn,
     OrderLine,
     Refund,
-    ReturnedLine,
+    Shipment,
+)
+from crmcore.commerce._order_states import (
+    FULFILMENT_STATUSES,
+    ORDER_STATUSES,
+    PAYMENT_STATUSES,
+    FulfilmentStatus,
+    OrderStatus,
+    PaymentStatus,
+    payment_status_of,
+    upgrade_order_document,
 )
 from crmcore.commerce._payments import (
     Payment,
     PaymentMethod,
     PaymentOutcome,
-    payment_facts,
     payment_inputs,
 )
-from crmcore.errors import InvalidType, TransitionNotAllowed, ValidationError
+from crmcore.errors import TransitionNotAllowed, ValidationError
 
-
-class OrderStatus(StrEnum):
-    """Where an order stands."""
-
-    PLACED = "placed"
-    PAID = "paid"
-    FULFILLED = "fulfilled"
-    PARTIALLY_REFUNDED = "partially_refunded"
-    REFUNDED = "refunded"
-    CANCELLED = "cancelled"
-
-
-_S = OrderStatus
-
-#: The status machine: the statuses each status may change to. Fulfilling a
-#: partially refunded order keeps it partially refunded; cancelling needs an
-#: unfulfilled order (:attr:`Order.allowed_statuses` narrows the table for a
-#: fulfilled one).
-ORDER_STATUSES: Final = StatusMachine(
-    "order",
-    {
-        _S.PLACED: {_S.PAID, _S.CANCELLED},
-        _S.PAID: {_S.FULFILLED, _S.PARTIALLY_REFUNDED, _S.REFUNDED, _S.CANCELLED},
-        _S.FULFILLED: {_S.PARTIALLY_REFUNDED, _S.REFUNDED},
-        _S.PARTIALLY_REFUNDED: {_S.PARTIALLY_REFUNDED, _S.REFUNDED, _S.CANCELLED},
-        _S.REFUNDED: set(),
-        _S.CANCELLED: set(),
-    },
-)
-
-
-# The statuses as constants: the checks of every new order compare them, and an enum
-# member looked up on its class costs a few times what a module constant does.
-_PLACED: Final = OrderStatus.PLACED
-_PAID: Final = OrderStatus.PAID
-_FULFILLED: Final = OrderStatus.FULFILLED
-_PARTIALLY_REFUNDED: Final = OrderStatus.PARTIALLY_REFUNDED
-_REFUNDED: Final = OrderStatus.REFUNDED
+_OPEN: Final = OrderStatus.OPEN
+_CLOSED: Final = OrderStatus.CLOSED
 _CANCELLED: Final = OrderStatus.CANCELLED
 
 _NOTHING: Final = Decimal(0)
 _SUCCEEDED: Final = PaymentOutcome.SUCCEEDED
-#: The statuses of an order that was not fulfilled.
-_UNFULFILLED: Final = frozenset({OrderStatus.PLACED, OrderStatus.PAID, OrderStatus.CANCELLED})
-#: The statuses of an order with nothing refunded.
-_UNREFUNDED: Final = frozenset({OrderStatus.PLACED, OrderStatus.PAID, OrderStatus.FULFILLED})
+#: The fulfilment statuses of an order whose every unit was delivered.
+_ALL_DELIVERED: Final = frozenset({FulfilmentStatus.DELIVERED, FulfilmentStatus.RETURNED})
 
 
 # -- the aggregate -----------------------------------------------------------------------
@@ -141,13 +134,16 @@ def _order_status(value: object) -> OrderStatus:
     return ORDER_STATUSES.parse(value)
 
 
-def _rounded_share(net: Money, units: int, of: int) -> Money:
-    # The refund for the first ``units`` of ``of`` units of a line, in whole minor
-    # units. Refunds of successive returns are differences of these, so a line
-    # returned in full refunds exactly its net amount, never a cent more or less.
-    # Rounding down keeps a partial return from refunding the whole order early
-    # (which would leave units that can no longer be returned).
-    return (net * units / of).rounded("ROUND_DOWN")
+def _payment_status(value: object) -> PaymentStatus:
+    if type(value) is PaymentStatus:
+        return value
+    return PAYMENT_STATUSES.parse(value, "$.payment_status")
+
+
+def _fulfilment_status(value: object) -> FulfilmentStatus:
+    if type(value) is FulfilmentStatus:
+        return value
+    return FULFILMENT_STATUSES.parse(value, "$.fulfilment_status")
 
 
 #: A draft of an order's first events, or a function of the new order giving one.
@@ -161,7 +157,7 @@ class Order(
     kind="order",
     v1_renames={"placed_at": "created_at"},
 ):
-    """An order: lines, payments, refunds and returns, with a status machine.
+    """An order: lines, payments, shipments, refunds and returns, with three statuses.
 
     ``Order`` is immutable; every command returns a new order and records
     events in :attr:`pending_events`. A command that fails raises a
@@ -189,29 +185,38 @@ class Order(
     ...             Money("30.00", "USD"),
     ...             category="games",
     ...             discount=Money("5.00", "USD"),
+    ...             tax=Money("2.50", "USD"),
     ...         ),
     ...     ],
     ...     at=at,
     ... )
-    >>> order.subtotal, order.discount, order.total
-    (Money('60.00', 'USD'), Money('5.00', 'USD'), Money('55.00', 'USD'))
-    >>> order = order.record_payment(PaymentId("p-1"), Money("55.00", "USD"), at=at)
-    >>> order = order.fulfil(at=at).return_items({0: 1}, at=at)
-    >>> order.status.value, order.amount_refunded, order.net_revenue
-    ('partially_refunded', Money('15.00', 'USD'), Money('40.00', 'USD'))
-    >>> [event.type for event in order.pending_events]
-    ['OrderPlaced', 'OrderPaymentRecorded', 'OrderPaid', 'OrderFulfilled', 'OrderItemsReturned', 'OrderRefunded']
-    >>> order.pending_events[-1].event_id
-    'order:o-1#6'
+    >>> order.subtotal, order.discount, order.tax, order.total
+    (Money('60.00', 'USD'), Money('5.00', 'USD'), Money('2.50', 'USD'), Money('57.50', 'USD'))
+
+    Cash on delivery: deliver first, take the money at the door.
+
+    >>> order = order.fulfil(at=at)
+    >>> order.status.value, order.fulfilment_status.value, order.payment_status.value
+    ('open', 'delivered', 'unpaid')
+    >>> order = order.record_payment(PaymentId("p-1"), Money("57.50", "USD"), at=at)
+    >>> order = order.return_items({0: 1}, at=at)
+    >>> order.payment_status.value, order.amount_refunded, order.net_revenue
+    ('partly_refunded', Money('15.00', 'USD'), Money('42.50', 'USD'))
+    >>> [event.type for event in order.pending_events]  # doctest: +NORMALIZE_WHITESPACE
+    ['OrderPlaced', 'OrderShipped', 'OrderDelivered', 'OrderFulfilled', 'OrderPaymentRecorded',
+     'OrderPaid', 'OrderItemsReturned', 'OrderRefunded']
 
     Attributes:
         customer_id: who ordered.
         lines: what was ordered, in one currency.
-        status: where the order stands (see :data:`ORDER_STATUSES`).
+        status: the order's lifecycle (see :data:`ORDER_STATUSES`).
+        payment_status: what was paid and refunded (see :data:`PAYMENT_STATUSES`).
+        fulfilment_status: where the goods are (see :data:`FULFILMENT_STATUSES`).
         payments: every payment and failed attempt, oldest first.
+        shipments: every shipment, oldest first (each with its delivery time, once delivered).
         refunds: every refund, oldest first (with its free-text reason, if any).
         returns: every return, oldest first (with its free-text reason, if any).
-        fulfilled_at: when the order was delivered or handed over, if it was.
+        closed_at: when the order was closed, while it is.
         cancelled_at: when the order was cancelled, if it was.
         cancel_reason: the reason given for the cancellation, if any (free
             text: it stays here and never goes into an event). The free-text
@@ -226,14 +231,18 @@ class Order(
 
     # The totals of the lines stay with an order whose lines a command leaves alone.
     derived_inputs = MappingProxyType(
-        {"subtotal": ("lines",), "discount": ("lines",), "total": ("lines",)}
+        {
+            "subtotal": ("lines",),
+            "discount": ("lines",),
+            "total": ("lines",),
+        }
     )
     # What _event_fields reads.
     event_field_inputs = frozenset({"id", "customer_id"})
 
     customer_id: CustomerId = attrs.field(validator=typed_id(CustomerId, "$.customer_id"))
     lines: tuple[OrderLine, ...] = attrs.field(converter=_order_lines, metadata=limit(MAX_LINES))
-    status: OrderStatus = attrs.field(default=OrderStatus.PLACED, converter=_order_status)
+    status: OrderStatus = attrs.field(default=OrderStatus.OPEN, converter=_order_status)
     payments: tuple[Payment, ...] = attrs.field(
         default=(), converter=_order_payments, metadata=limit(MAX_RECORDS)
     )
@@ -243,176 +252,46 @@ class Order(
     returns: tuple[ItemReturn, ...] = attrs.field(
         default=(), converter=_order_returns, metadata=limit(MAX_RECORDS)
     )
-    fulfilled_at: datetime | None = attrs.field(default=None, converter=_order_fulfilled_at)
+    shipments: tuple[Shipment, ...] = attrs.field(
+        default=(), converter=_order_shipments, metadata=limit(MAX_RECORDS)
+    )
+    # Left out (a document stored before the states were split), each is what the
+    # order's data says; given, it must say the same.
+    payment_status: PaymentStatus = attrs.field(
+        default=attrs.Factory(status_from_payments, takes_self=True), converter=_payment_status
+    )
+    fulfilment_status: FulfilmentStatus = attrs.field(
+        default=attrs.Factory(status_from_units, takes_self=True),
+        converter=_fulfilment_status,
+    )
+    closed_at: datetime | None = attrs.field(default=None, converter=_order_closed_at)
     cancelled_at: datetime | None = attrs.field(default=None, converter=_order_cancelled_at)
     cancel_reason: str | None = attrs.field(default=None, converter=_order_cancel_reason)
 
+    @classmethod
+    def _upgrade_document(cls, body: dict[str, Any]) -> dict[str, Any]:
+        """A stored order document of an older shape in the present one (see :func:`upgrade_order_document`).
+
+        For :func:`crmcore.serialization.from_dict`, which reads every order
+        document through it: documents of the one-status shape (``placed``,
+        ``paid``, ``fulfilled``, ``partially_refunded``, ``refunded``,
+        ``cancelled``, with ``fulfilled_at``) load with their lifecycle,
+        payment and fulfilment statuses.
+        """
+        return upgrade_order_document(body)
+
     def _check(self) -> None:
         # The rules in a fixed order, the first broken one reported: payments and
-        # refunds, returns, the times and then the amounts each status implies,
-        # nothing before the order was placed. What was paid and the total are
-        # computed once (and kept: they are derived values) for all of them.
-        paid, total = self._check_payments_and_refunds()
+        # refunds, shipments, returns, the lifecycle's times, the states the data
+        # implies, nothing before the order was placed.
+        paid, total = check_payments_and_refunds(self)
+        if self.shipments:
+            check_shipments(self)
         if self.returns:
-            self._check_returns()
-        self._check_status_times()
-        self._check_status_amounts(paid, total)
-        self._check_not_before_placed()
-
-    def _check_payments_and_refunds(self) -> tuple[Decimal, Decimal]:
-        """Check the payments and refunds; return what was paid and the total (amounts)."""
-        # Every amount compared below is in the order's currency, checked first.
-        currency = self.currency
-        payments = self.payments
-        if payments:
-            self._check_payments(payments, currency)
-            paid = self.amount_paid.amount
-        else:
-            paid = _NOTHING
-        total = self.total.amount
-        if paid > total:
-            raise ValidationError(
-                "must not add up to more than the order total", path="$.payments", code="overpaid"
-            )
-        refunds = self.refunds
-        if refunds:
-            for index, refund in enumerate(refunds):
-                if refund.amount.currency != currency:
-                    same_currency(refund.amount, currency, f"$.refunds[{index}].amount")
-            if self.amount_refunded.amount > paid:
-                raise ValidationError(
-                    "must not add up to more than was paid",
-                    path="$.refunds",
-                    code="refund_exceeds_paid",
-                )
-        return paid, total
-
-    @staticmethod
-    def _check_payments(payments: tuple[Payment, ...], currency: str) -> None:
-        """Every payment in ``currency``, no payment id twice (the first broken rule raises)."""
-        if len(payments) == 1:  # one payment: its currency is all there is to check
-            if payments[0].amount.currency != currency:
-                same_currency(payments[0].amount, currency, "$.payments[0].amount")
-            return
-        ids: set[PaymentId] = set()
-        for index, payment in enumerate(payments):
-            if payment.amount.currency != currency:
-                same_currency(payment.amount, currency, f"$.payments[{index}].amount")
-            if payment.id in ids:
-                raise ValidationError(
-                    "must not repeat a payment id",
-                    path=f"$.payments[{index}].id",
-                    code="duplicate",
-                )
-            ids.add(payment.id)
-
-    def _check_returns(self) -> None:
-        if not self.returns:
-            return
-        fulfilled = self.fulfilled_at
-        if fulfilled is None:
-            raise self._mismatch("$.returns", "only a fulfilled order's items can be returned")
-        returned = [0] * len(self.lines)
-        for index, item in enumerate(self.returns):
-            if item.at < fulfilled:
-                raise ValidationError(
-                    "must not be before the order was fulfilled",
-                    path=f"$.returns[{index}].at",
-                    code="time_backwards",
-                )
-            same_currency(item.refund, self.currency, f"$.returns[{index}].refund")
-            for position, part in enumerate(item.lines):
-                where = f"$.returns[{index}].lines[{position}]"
-                if part.line >= len(self.lines):
-                    raise ValidationError(
-                        "must name a line of the order", path=f"{where}.line", code="no_such_line"
-                    )
-                returned[part.line] += part.quantity
-                if returned[part.line] > self.lines[part.line].quantity:
-                    raise ValidationError(
-                        "must not return more units than were ordered",
-                        path=f"{where}.quantity",
-                        code="return_exceeds_ordered",
-                    )
-
-    def _check_status_times(self) -> None:
-        status, fulfilled = self.status, self.fulfilled_at
-        if (status is _FULFILLED and fulfilled is None) or (
-            fulfilled is not None and status in _UNFULFILLED
-        ):
-            raise ValidationError(
-                f"does not match the status {self.status.value}",
-                path="$.fulfilled_at",
-                code="status_mismatch",
-            )
-        if (status is _CANCELLED) != (self.cancelled_at is not None):
-            raise ValidationError(
-                f"does not match the status {self.status.value}",
-                path="$.cancelled_at",
-                code="status_mismatch",
-            )
-        if self.cancel_reason is not None and status is not _CANCELLED:
-            raise ValidationError(
-                f"does not match the status {self.status.value}",
-                path="$.cancel_reason",
-                code="status_mismatch",
-            )
-
-    def _check_status_amounts(self, paid: Decimal, total: Decimal) -> None:
-        """The amounts a status implies: what the commands leave behind, nothing else.
-
-        The rules are tried in a fixed order and the first broken one is reported.
-        Every amount is in the order's currency (checked before), so the plain
-        Decimal amounts are compared: ``paid`` and ``total`` are those of
-        :attr:`amount_paid` and :attr:`total`.
-        """
-        status = self.status
-        if status is _PLACED and paid >= total:
-            raise self._mismatch("$.payments", "an order paid in full is not placed")
-        if status is not _PLACED and status is not _CANCELLED and (paid != total):
-            raise self._mismatch("$.payments", "payments must add up to the total")
-        if not self.refunds and status in _UNREFUNDED:
-            return  # nothing refunded, as these statuses require: the rules below hold
-        refunded = self.amount_refunded.amount
-        if status in _UNREFUNDED:
-            raise self._mismatch(
-                "$.refunds", "an order with refunds is partially refunded, refunded or cancelled"
-            )
-        if status is _PARTIALLY_REFUNDED and (refunded == 0 or refunded >= paid):
-            raise self._mismatch("$.refunds", "the refunds must add up to part of what was paid")
-        if status in (_REFUNDED, _CANCELLED) and refunded != paid:
-            raise self._mismatch("$.refunds", "the refunds must add up to what was paid")
-        if status is _REFUNDED and paid == 0:
-            raise self._mismatch("$.payments", "only money that was paid can be refunded")
-
-    def _mismatch(self, path: str, rule: str) -> ValidationError:
-        return ValidationError(
-            f"does not match the status {self.status.value}: {rule}",
-            path=path,
-            code="status_mismatch",
-        )
-
-    def _check_not_before_placed(self) -> None:
-        placed = self.created_at
-        for index, payment in enumerate(self.payments):
-            if payment.at < placed:
-                self._before_placed(f"$.payments[{index}].at")
-        for index, refund in enumerate(self.refunds):
-            if refund.at < placed:
-                self._before_placed(f"$.refunds[{index}].at")
-        for index, item in enumerate(self.returns):
-            if item.at < placed:
-                self._before_placed(f"$.returns[{index}].at")
-        if self.fulfilled_at is not None and self.fulfilled_at < placed:
-            self._before_placed("$.fulfilled_at")
-        if self.cancelled_at is not None and self.cancelled_at < placed:
-            self._before_placed("$.cancelled_at")
-
-    @staticmethod
-    def _before_placed(path: str) -> None:
-        raise ValidationError(
-            "must not be before the order was placed", path=path, code="time_backwards"
-        )
+            check_returns(self)
+        check_lifecycle(self, paid)
+        check_states(self, paid, total)
+        check_not_before_placed(self)
 
     def _recorded_times(self) -> Iterable[datetime]:
         times = [payment.at for payment in self.payments]
@@ -420,8 +299,14 @@ class Order(
             times.extend(refund.at for refund in self.refunds)
         if self.returns:
             times.extend(item.at for item in self.returns)
-        if self.fulfilled_at is not None:
-            times.append(self.fulfilled_at)
+        for shipment in self.shipments:
+            times.append(shipment.at)
+            if shipment.delivered_at is not None:
+                times.append(shipment.delivered_at)
+            if shipment.returned_at is not None:
+                times.append(shipment.returned_at)
+        if self.closed_at is not None:
+            times.append(self.closed_at)
         if self.cancelled_at is not None:
             times.append(self.cancelled_at)
         return times
@@ -451,8 +336,9 @@ class Order(
     ) -> Order:
         """Place an order (version 0) at ``at``; records :class:`OrderPlaced`.
 
-        An order whose total is zero (free items) is paid at once and also
-        records :class:`OrderPaid`.
+        The order is open, unpaid and unfulfilled. An order whose total is
+        zero (free items, no tax) is paid at once and also records
+        :class:`OrderPaid`.
 
         Raises:
             ValidationError: no lines, a line of another currency
@@ -460,10 +346,10 @@ class Order(
         """
         command = cls._begin_new(at, meta)
         checked = _order_lines(lines)
-        # Line nets are never negative, so the total is zero only if every net is.
+        # Line nets and taxes are never negative, so the total is zero only if each is.
         free = True
         for line in checked:
-            if not line._net_is_zero():  # noqa: SLF001 - a value of this package
+            if not line._net_is_zero() or (line.tax is not None and not line.tax.is_zero()):  # noqa: SLF001 - a value of this package
                 free = False
                 break
         drafts: list[_FirstDraft] = [
@@ -477,7 +363,9 @@ class Order(
             id=order_id,
             customer_id=customer_id,
             lines=checked,
-            status=_PAID if free else _PLACED,
+            status=_OPEN,
+            payment_status=PaymentStatus.PAID if free else PaymentStatus.UNPAID,
+            fulfilment_status=FulfilmentStatus.UNFULFILLED,
         )
 
     @property
@@ -542,18 +430,23 @@ class Order(
         """The sum of the line discounts."""
         return self._sum([line.discount for line in self.lines if line.discount is not None])
 
+    @property
+    def tax(self) -> Money:
+        """The sum of the line taxes (zero if no line is taxed)."""
+        return self._sum([line.tax for line in self.lines if line.tax is not None])
+
     @derived
     def total(self) -> Money:
-        """What the customer owes: subtotal less discounts."""
+        """What the customer owes: subtotal less discounts plus tax."""
         lines = self.lines
         for line in lines:
-            if line.discount is not None:
+            if line.discount is not None or line.tax is not None:
                 break
         else:
-            return less_nothing(self.subtotal)  # no line has a discount: less Decimal(0)
-        total = self.subtotal - self.discount
-        if len(lines) == 1 and same_decimal(total.amount, lines[0].net.amount):
-            return lines[0].net  # the one line's net, digit for digit: keep one Money, not two
+            return less_nothing(self.subtotal)  # no discount and no tax: less Decimal(0)
+        total = self.subtotal - self.discount + self.tax
+        if len(lines) == 1 and same_decimal(total.amount, lines[0].total.amount):
+            return lines[0].total  # the one line's total, digit for digit: keep one Money
         return total
 
     @derived
@@ -563,7 +456,10 @@ class Order(
 
     @derived
     def balance_due(self) -> Money:
-        """What is still to pay (zero once paid, and for a cancelled order)."""
+        """What is still to pay (zero once paid in full, and for a cancelled order).
+
+        Refunds do not add to it: money given back is not owed again.
+        """
         if self.status is _CANCELLED:
             return self._zero()
         return self.total - self.amount_paid
@@ -585,16 +481,34 @@ class Order(
 
     @property
     def is_fulfilled(self) -> bool:
-        """True once the order was delivered or handed over."""
-        return self.fulfilled_at is not None
+        """True once every unit was delivered or handed over (returned units included)."""
+        return self.fulfilment_status in _ALL_DELIVERED
+
+    @property
+    def fulfilled_at(self) -> datetime | None:
+        """When the last unit was delivered, once every unit was; ``None`` before."""
+        if not self.is_fulfilled:
+            return None
+        return max(s.delivered_at for s in self.shipments if s.delivered_at is not None)
+
+    @property
+    def is_paid(self) -> bool:
+        """True if the payments cover the total (paid, or partly refunded after that), and not cancelled."""
+        return (
+            self.status is not _CANCELLED
+            and self.payment_status in (PaymentStatus.PAID, PaymentStatus.PARTLY_REFUNDED)
+            and self.balance_due.is_zero()
+        )
 
     @property
     def is_purchase(self) -> bool:
-        """True unless the order was cancelled or refunded in full.
+        """True unless the order was cancelled or everything paid for it was refunded.
 
-        Feed only purchases to transaction summaries.
+        An unpaid or partly paid order counts (cash on delivery: delivered,
+        money still to come), as does one paid and partly refunded. Feed only
+        purchases to transaction summaries.
         """
-        return self.status not in (OrderStatus.CANCELLED, OrderStatus.REFUNDED)
+        return self.status is not _CANCELLED and self.payment_status is not PaymentStatus.REFUNDED
 
     @property
     def at(self) -> datetime:
@@ -610,75 +524,50 @@ class Order(
             return less_nothing(self.total)
         return self.total - self.amount_refunded
 
+    def shipped_quantity(self, line: int) -> int:
+        """Units of line ``line`` (its index) shipped so far."""
+        index = line_index(self, line, "$.line")
+        return shipped_units(len(self.lines), self.shipments)[index]
+
+    def delivered_quantity(self, line: int) -> int:
+        """Units of line ``line`` (its index) delivered so far."""
+        index = line_index(self, line, "$.line")
+        return delivered_units(len(self.lines), self.shipments)[index]
+
     def returned_quantity(self, line: int) -> int:
         """Units of line ``line`` (its index) returned so far."""
-        self._line_index(line, "$.line")
-        return sum(p.quantity for r in self.returns for p in r.lines if p.line == line)
+        index = line_index(self, line, "$.line")
+        return returned_units(len(self.lines), self.returns)[index]
 
     def returnable_quantity(self, line: int) -> int:
-        """Units of line ``line`` that may still be returned."""
-        return self.lines[self._line_index(line, "$.line")].quantity - self.returned_quantity(line)
+        """Units of line ``line`` that may still be returned: delivered less returned."""
+        return self.delivered_quantity(line) - self.returned_quantity(line)
 
     @property
     def allowed_statuses(self) -> frozenset[OrderStatus]:
-        """The statuses the order may change to now."""
-        allowed = set(ORDER_STATUSES.allowed(self.status))
-        if self.is_fulfilled:
-            allowed -= {OrderStatus.FULFILLED, OrderStatus.CANCELLED}
-        return frozenset(allowed)
+        """The lifecycle statuses the order may change to now (no cancelling once shipped)."""
+        allowed = ORDER_STATUSES.allowed(self.status)
+        if has_shipments_out(self):
+            allowed -= {_CANCELLED}
+        return allowed
 
     # -- timeline -------------------------------------------------------------------------
 
     def timeline_facts(self) -> tuple[TimelineEntry, ...]:
         """The order's facts for a customer timeline.
 
-        Kinds: ``order`` (placed, fulfilled, cancelled), ``payment``,
-        ``payment_failed``, ``refund`` and ``return``. Keys start with the
-        order id, so facts of one order stay together and never collide.
+        Kinds: ``order`` (placed; each shipment sent, key ``<id>/shipment/<n>``, and
+        delivered, ``<id>/shipment/<n>/delivered``; fulfilled,
+        closed, cancelled), ``payment``, ``payment_failed``, ``refund`` and
+        ``return``. Keys start with the order id, so facts of one order stay
+        together and never collide.
         """
-        oid = self.id.value
-        units = sum(line.quantity for line in self.lines)
-        facts = [
-            self._fact(
-                self.created_at,
-                "order",
-                oid,
-                f"order {oid} placed: {units} unit(s), {self.total.rounded()}",
-            )
-        ]
-        facts.extend(payment_facts(self.payments, self._fact, oid, f"order {oid}"))
-        if self.fulfilled_at is not None:
-            facts.append(
-                self._fact(self.fulfilled_at, "order", f"{oid}/fulfilled", f"order {oid} fulfilled")
-            )
-        if self.cancelled_at is not None:
-            facts.append(
-                self._fact(self.cancelled_at, "order", f"{oid}/cancelled", f"order {oid} cancelled")
-            )
-        for number, refund in enumerate(self.refunds, start=1):
-            facts.append(
-                self._fact(
-                    refund.at,
-                    "refund",
-                    f"{oid}/refund/{number}",
-                    f"refund of {refund.amount.rounded()} for order {oid}",
-                )
-            )
-        for number, item in enumerate(self.returns, start=1):
-            facts.append(
-                self._fact(
-                    item.at,
-                    "return",
-                    f"{oid}/return/{number}",
-                    f"{item.quantity} unit(s) of order {oid} returned",
-                )
-            )
-        return tuple(facts)
+        return order_facts(self)
 
     # -- commands -------------------------------------------------------------------------
 
     def _refused(self, rule: str, wanted: OrderStatus | None = None) -> TransitionNotAllowed:
-        """A status refusal that is not a plain move of the machine (no payments, no returns)."""
+        """A lifecycle refusal that is not a plain move of the machine."""
         return TransitionNotAllowed(
             rule,
             path="$.status",
@@ -691,12 +580,28 @@ class Order(
     def _check_move(self, target: OrderStatus) -> None:
         ORDER_STATUSES.check(self.status, target, allowed=self.allowed_statuses)
 
-    def _line_index(self, line: object, path: str) -> int:
-        if isinstance(line, bool) or not isinstance(line, int):
-            raise InvalidType(f"must be a line index (int), not {type_name(line)}", path=path)
-        if not 0 <= line < len(self.lines):
-            raise ValidationError("must name a line of the order", path=path, code="no_such_line")
-        return line
+    def _require_open(self, doing: str) -> None:
+        if self.status is not _OPEN:
+            rule = f"an order that is {self.status.value} {doing}"
+            raise self._refused(f"{rule}; reopen it first" if self.status is _CLOSED else rule)
+
+    def _require_not_cancelled(self, doing: str) -> None:
+        if self.status is _CANCELLED:
+            raise self._refused(f"an order that is cancelled {doing}")
+
+    def _payment_move(
+        self, *, paid: Money | None = None, refunded: Money | None = None
+    ) -> PaymentStatus:
+        """The payment status after ``paid`` and ``refunded`` (the totals so far), checked as a move."""
+        new = payment_status_of(
+            (self.amount_paid if paid is None else paid).amount,
+            (self.amount_refunded if refunded is None else refunded).amount,
+            self.total.amount,
+        )
+        current = self.payment_status
+        if new is not current:
+            PAYMENT_STATUSES.check(current, new, path="$.payment_status")
+        return new
 
     def _payment(
         self,
@@ -714,12 +619,10 @@ class Order(
             payment_id, amount, self.currency, method, reason
         )
         command = self._begin(at, meta)
-        if self.status is not _PLACED:
-            raise self._refused(
-                f"an order that is {self.status.value} takes no payments; "
-                "payments are taken while it is placed"
-            )
+        self._require_open("takes no payments")
         balance = self._balance()
+        if balance == 0:
+            raise payment_refusal(self, "has nothing due and takes no payments")
         if money.amount > balance:  # of one currency, checked above
             raise ValidationError(
                 "must not exceed the balance due", path="$.amount", code="overpayment"
@@ -754,12 +657,16 @@ class Order(
     ) -> Order:
         """Record a payment that went through; records :class:`OrderPaymentRecorded`.
 
+        Payments are taken while the order is open and has a balance due,
+        before or after its goods are shipped or delivered (cash on delivery).
         The payment that settles the balance makes the order paid and also
-        records :class:`OrderPaid`.
+        records :class:`OrderPaid`; one that leaves some due, partly paid.
 
         Raises:
-            TransitionNotAllowed: the order is not placed (``$.status``, code
-                ``transition``).
+            TransitionNotAllowed: the order is closed or cancelled
+                (``$.status``), nothing is due (``$.payment_status``), or
+                everything paid was refunded (``$.payment_status``: refunded is
+                final).
             ValidationError: the amount is not positive, of another currency,
                 or above the balance due (``$.amount``), the payment id was
                 used already, or ``at`` is before the last change.
@@ -772,12 +679,14 @@ class Order(
             method=method,
             outcome=PaymentOutcome.SUCCEEDED,
         )
+        paid = self.amount_paid + payment.amount if self.payments else payment.amount
+        status = self._payment_move(paid=paid)
         drafts = [OrderPaymentRecorded.draft(payment=payment)]
-        status = self.status
         if payment.amount.amount == balance:
-            status = _PAID
             drafts.append(OrderPaid.draft(amount=self.total))
-        return self._record(command, *drafts, payments=(*self.payments, payment), status=status)
+        return self._record(
+            command, *drafts, payments=(*self.payments, payment), payment_status=status
+        )
 
     def record_failed_payment(
         self,
@@ -795,7 +704,7 @@ class Order(
         payment's ``failure_reason``.
 
         Raises:
-            TransitionNotAllowed: the order is not placed (``$.status``).
+            TransitionNotAllowed: as for :meth:`record_payment`.
             ValidationError: as for :meth:`record_payment`, or a ``reason``
                 that is not a snake_case code (``$.reason``).
         """
@@ -811,60 +720,175 @@ class Order(
         draft = OrderPaymentFailed.draft(payment=payment)
         return self._record(command, draft, payments=(*self.payments, payment))
 
-    def fulfil(self, *, at: datetime, **meta: Unpack[EventMeta]) -> Order:
-        """Mark the order delivered or handed over; records :class:`OrderFulfilled`.
+    def ship(
+        self,
+        quantities: Mapping[int, int] | None = None,
+        *,
+        at: datetime,
+        **meta: Unpack[EventMeta],
+    ) -> Order:
+        """Send units out in one shipment: ``{line index: units}``, or every unit not shipped yet.
+
+        Records :class:`OrderShipped`. The order becomes partly shipped, or
+        shipped once every unit went out. Payment is not required first.
 
         Raises:
-            TransitionNotAllowed: the order is not paid, or already fulfilled
-                (``$.status``, code ``transition``).
+            TransitionNotAllowed: the order is closed or cancelled (``$.status``);
+                every unit was shipped already (``$.fulfilment_status``).
+            ValidationError: a line index or quantity is wrong or more than
+                was ordered less what was shipped (``$.quantities[i]``, code
+                ``ship_exceeds_ordered``).
+        """
+        command = self._begin(at, meta)
+        self._require_open("ships nothing")
+        drafts, changes = shipping(self, quantities, command)
+        return self._record(command, *drafts, **changes)
+
+    def deliver(
+        self, shipment: int | None = None, *, at: datetime, **meta: Unpack[EventMeta]
+    ) -> Order:
+        """Mark shipment number ``shipment`` (from 1) delivered, or every shipment on its way.
+
+        Records :class:`OrderDelivered` for each, and :class:`OrderFulfilled`
+        when every unit of the order has been delivered. A closed order still
+        takes deliveries (the carrier reports them after archiving).
+
+        Raises:
+            TransitionNotAllowed: the order is cancelled (``$.status``); no
+                shipment is on its way (``$.fulfilment_status``).
+            ValidationError: no such shipment (``$.shipment``, code
+                ``no_such_shipment``) or one delivered already (code ``delivered``).
+        """
+        command = self._begin(at, meta)
+        self._require_not_cancelled("takes no deliveries")
+        drafts, changes = delivering(
+            self, shipment, command, self.shipments, self.fulfilment_status
+        )
+        return self._record(command, *drafts, **changes)
+
+    def return_to_sender(
+        self, shipment: int | None = None, *, at: datetime, **meta: Unpack[EventMeta]
+    ) -> Order:
+        """Record shipment ``shipment`` (from 1), or every one on its way, back with the seller undelivered.
+
+        A parcel refused at the door (cash on delivery) or undeliverable.
+        Records :class:`OrderReturnedToSender` for each; their units count as
+        not shipped again (ship them again, or cancel an order left with
+        nothing shipped or delivered). Nothing is refunded: refund what was
+        paid with :meth:`refund` or :meth:`cancel`.
+
+        Raises:
+            TransitionNotAllowed: the order is cancelled (``$.status``); no
+                shipment is on its way (``$.fulfilment_status``).
+            ValidationError: no such shipment (``$.shipment``, code
+                ``no_such_shipment``), one delivered (code ``delivered``) or
+                back already (code ``returned``).
+        """
+        command = self._begin(at, meta)
+        self._require_not_cancelled("takes nothing back")
+        drafts, changes = sending_back(self, shipment, command)
+        return self._record(command, *drafts, **changes)
+
+    def fulfil(self, *, at: datetime, **meta: Unpack[EventMeta]) -> Order:
+        """Ship every unit not shipped yet and deliver everything on its way, at ``at``.
+
+        The shortcut for goods handed over at once (a shop counter, a download):
+        records :class:`OrderShipped` (if anything was still to ship), then
+        :class:`OrderDelivered` for each shipment delivered, then
+        :class:`OrderFulfilled`. Payment is not required first.
+
+        Raises:
+            TransitionNotAllowed: the order is already fulfilled
+                (``$.fulfilment_status``), closed with units still to ship, or
+                cancelled (``$.status``).
         """
         command = self._begin(at, meta)
         if self.is_fulfilled:
-            raise self._refused("the order is already fulfilled", OrderStatus.FULFILLED)
-        status = self.status
-        if status is not OrderStatus.PARTIALLY_REFUNDED:
-            self._check_move(OrderStatus.FULFILLED)
-            status = OrderStatus.FULFILLED
-        return self._record(command, OrderFulfilled.draft(), status=status, fulfilled_at=command.at)
+            raise _fulfilment_refused(
+                self, "the order is already fulfilled", FulfilmentStatus.DELIVERED
+            )
+        self._require_not_cancelled("takes no deliveries")
+        drafts: list[EventDraft] = []
+        changes: dict[str, Any] = {}
+        current = self.fulfilment_status
+        shipments = self.shipments
+        if current in (FulfilmentStatus.UNFULFILLED, FulfilmentStatus.PARTLY_SHIPPED):
+            self._require_open("ships nothing")
+            drafts, changes = shipping(self, None, command)
+            shipments, current = changes["shipments"], changes["fulfilment_status"]
+        delivered, after = delivering(self, None, command, shipments, current)
+        return self._record(command, *drafts, *delivered, **{**changes, **after})
 
     def cancel(
         self, *, at: datetime, reason: str | None = None, **meta: Unpack[EventMeta]
     ) -> Order:
-        """Cancel an unfulfilled order, refunding whatever was paid.
+        """Cancel an open order with nothing shipped, refunding whatever was paid.
+
+        Shipments that came back undelivered (:meth:`return_to_sender`) count
+        as nothing shipped.
 
         Records :class:`OrderRefunded` (when money is given back) and
-        :class:`OrderCancelled`. The ``reason`` (free text) is kept as
-        :attr:`cancel_reason` (and with the refund), never in the events.
+        :class:`OrderCancelled`; the payment status becomes refunded if
+        anything had been paid (unpaid stays unpaid). The ``reason`` (free
+        text) is kept as :attr:`cancel_reason` (and with the refund), never in
+        the events.
 
         Raises:
-            TransitionNotAllowed: the order is fulfilled, refunded or already
-                cancelled (``$.status``, code ``transition``).
+            TransitionNotAllowed: the order is closed or already cancelled, or
+                units of it were shipped (``$.status``, code ``transition``).
         """
         text = reason_text(reason, "$.reason")
         command = self._begin(at, meta)
-        self._check_move(OrderStatus.CANCELLED)
+        if self.status is _OPEN and has_shipments_out(self):
+            raise self._refused(
+                "an order with shipped units cannot be cancelled; take the units back "
+                "with return_items",
+                _CANCELLED,
+            )
+        self._check_move(_CANCELLED)
         drafts: list[EventDraft] = []
-        refunds = self.refunds
+        changes: dict[str, Any] = {}
         if not self.refundable.is_zero():
             refund = Refund(amount=self.refundable, at=command.at, reason=text)
-            refunds = (*refunds, refund)
             drafts.append(
                 OrderRefunded.draft(amount=refund.amount, refunded_total=self.amount_paid)
+            )
+            changes.update(
+                refunds=(*self.refunds, refund),
+                payment_status=self._payment_move(refunded=self.amount_paid),
             )
         drafts.append(OrderCancelled.draft())
         return self._record(
             command,
             *drafts,
-            status=OrderStatus.CANCELLED,
+            status=_CANCELLED,
             cancelled_at=command.at,
             cancel_reason=text,
-            refunds=refunds,
+            **changes,
         )
 
-    def _refund_status(self, refunded_after: Money) -> OrderStatus:
-        if refunded_after == self.amount_paid:
-            return OrderStatus.REFUNDED
-        return OrderStatus.PARTIALLY_REFUNDED
+    def close(self, *, at: datetime, **meta: Unpack[EventMeta]) -> Order:
+        """Close (archive) an open order; records :class:`OrderClosed`.
+
+        A closed order takes no payments and no shipments; deliveries,
+        returns and refunds are still recorded. :meth:`reopen` opens it again.
+
+        Raises:
+            TransitionNotAllowed: the order is not open (``$.status``).
+        """
+        command = self._begin(at, meta)
+        self._check_move(_CLOSED)
+        return self._record(command, OrderClosed.draft(), status=_CLOSED, closed_at=command.at)
+
+    def reopen(self, *, at: datetime, **meta: Unpack[EventMeta]) -> Order:
+        """Open a closed order again; records :class:`OrderReopened`.
+
+        Raises:
+            TransitionNotAllowed: the order is not closed (``$.status``).
+        """
+        command = self._begin(at, meta)
+        self._check_move(_OPEN)
+        return self._record(command, OrderReopened.draft(), status=_OPEN, closed_at=None)
 
     def refund(
         self,
@@ -876,31 +900,34 @@ class Order(
     ) -> Order:
         """Give money back; records :class:`OrderRefunded`.
 
-        The order becomes refunded when everything paid has been refunded,
-        partially refunded otherwise. The ``reason`` (free text) is kept in
-        :attr:`refunds`, never in the event.
+        The payment status becomes refunded when everything paid has been
+        refunded, partly refunded otherwise. Open and closed orders take
+        refunds. The ``reason`` (free text) is kept in :attr:`refunds`, never
+        in the event.
 
         Raises:
-            TransitionNotAllowed: the status allows no refund (``$.status``).
+            TransitionNotAllowed: the order is cancelled (``$.status``), or
+                nothing paid is left to refund (``$.payment_status``).
             ValidationError: the amount is not positive, of another currency,
                 or more than was paid less what was already refunded (``$.amount``).
         """
         money = same_currency(positive_money(amount, "$.amount"), self.currency, "$.amount")
         text = reason_text(reason, "$.reason")
         command = self._begin(at, meta)
+        self._require_not_cancelled("takes no refunds")
+        if self.refundable.is_zero():
+            raise payment_refusal(self, "has nothing paid left to refund")
         if money > self.refundable:
-            self._check_move(OrderStatus.PARTIALLY_REFUNDED)
             raise ValidationError(
                 "must not exceed what was paid less what was already refunded",
                 path="$.amount",
                 code="refund_exceeds_paid",
             )
         after = self.amount_refunded + money
-        status = self._refund_status(after)
-        self._check_move(status)
+        status = self._payment_move(refunded=after)
         refund = Refund(amount=money, at=command.at, reason=text)
         draft = OrderRefunded.draft(amount=money, refunded_total=after)
-        return self._record(command, draft, status=status, refunds=(*self.refunds, refund))
+        return self._record(command, draft, payment_status=status, refunds=(*self.refunds, refund))
 
     def return_items(
         self,
@@ -911,88 +938,38 @@ class Order(
         reason: str | None = None,
         **meta: Unpack[EventMeta],
     ) -> Order:
-        """Take back units of fulfilled lines: ``{line index: units}``.
+        """Take back delivered units: ``{line index: units}``.
 
         Records :class:`OrderItemsReturned`, then :class:`OrderRefunded` if
-        money goes back. Without ``refund``, the returned units' share of their
-        lines' net amounts is refunded (in whole minor units, so a line
-        returned in full refunds exactly its net amount), capped at what is
-        still refundable. Pass ``refund=Money(0, ...)`` for an exchange. The
+        money goes back. Without ``refund``, the returned units' share of what
+        their lines charged (net plus tax) is refunded: per line, the share of
+        the units returned so far, rounded down to the minor unit, less the
+        share refunded before, so a line returned in full refunds exactly its
+        net plus its tax; the sum is capped at what is still refundable. Pass
+        ``refund=Money(0, ...)`` for an exchange. The order's fulfilment
+        becomes returned once every unit was delivered and came back. The
         ``reason`` (free text) is kept in :attr:`returns`, never in the events.
 
         Raises:
-            TransitionNotAllowed: the order is not fulfilled or is refunded in
-                full (``$.status``, code ``transition``).
-            ValidationError: a line index or quantity is wrong or more than
-                may still be returned (``$.quantities[i]``); the refund is more
-                than may still be refunded (``$.refund``).
+            TransitionNotAllowed: the order is cancelled (``$.status``) or
+                nothing was delivered (``$.fulfilment_status``).
+            ValidationError: the order is not paid in full (``$.balance_due``,
+                code ``balance_due``: take the payment first); a line index or
+                quantity is wrong or more than was delivered less what was
+                already returned (``$.quantities[i]``); the refund is more than
+                may still be refunded (``$.refund``).
         """
         text = reason_text(reason, "$.reason")
         command = self._begin(at, meta)
-        if not self.is_fulfilled:
-            raise self._refused("only a fulfilled order's items can be returned")
-        if self.status not in (OrderStatus.FULFILLED, OrderStatus.PARTIALLY_REFUNDED):
-            raise self._refused(f"an order that is {self.status.value} takes no returns")
-        parts = self._return_lines(quantities)
-        if refund is None:
-            money = self._zero()
-            for part in parts:
-                line = self.lines[part.line]
-                before = self.returned_quantity(part.line)
-                money += _rounded_share(
-                    line.net, before + part.quantity, line.quantity
-                ) - _rounded_share(line.net, before, line.quantity)
-            money = min(money, self.refundable)
-        else:
-            money = same_currency(
-                money_at_least_zero(refund, "$.refund"), self.currency, "$.refund"
-            )
-            if money > self.refundable:
-                raise ValidationError(
-                    "must not exceed what was paid less what was already refunded",
-                    path="$.refund",
-                    code="refund_exceeds_paid",
-                )
-        returned = ItemReturn(lines=parts, at=command.at, refund=money, reason=text)
-        drafts = [OrderItemsReturned.draft(lines=parts, refund=money)]
-        changes: dict[str, object] = {"returns": (*self.returns, returned)}
-        if not money.is_zero():
-            after = self.amount_refunded + money
-            status = self._refund_status(after)
-            self._check_move(status)
-            given = Refund(amount=money, at=command.at, reason=text)
-            drafts.append(OrderRefunded.draft(amount=money, refunded_total=after))
-            changes.update(status=status, refunds=(*self.refunds, given))
+        self._require_not_cancelled("takes no returns")
+        drafts, changes = returning(self, quantities, command, refund, text)
         return self._record(command, *drafts, **changes)
-
-    def _return_lines(self, quantities: object) -> tuple[ReturnedLine, ...]:
-        if not isinstance(quantities, Mapping):
-            raise InvalidType(
-                f"must be a mapping of line index to units, not {type_name(quantities)}",
-                path="$.quantities",
-            )
-        if not quantities:
-            raise ValidationError(
-                "must return at least one unit", path="$.quantities", code="empty"
-            )
-        parts: list[ReturnedLine] = []
-        for line, units in sorted(quantities.items(), key=lambda kv: repr(kv[0])):
-            path = f"$.quantities[{line!r}]" if isinstance(line, int) else "$.quantities[*]"
-            index = self._line_index(line, path)
-            count = positive_int(units, path, maximum=MAX_QUANTITY)
-            if count > self.returnable_quantity(index):
-                raise ValidationError(
-                    "must not be more than was ordered less what was already returned",
-                    path=path,
-                    code="return_exceeds_ordered",
-                )
-            parts.append(ReturnedLine(index, count))
-        parts.sort(key=lambda p: p.line)
-        return tuple(parts)
 
     def __repr__(self) -> str:
         return (
             f"Order(id={self.id!r}, customer_id={self.customer_id!r}, "
-            f"status={self.status.value!r}, lines={len(self.lines)}, total={self.total!r}, "
-            f"version={self.version}, pending_events={len(self.pending_events)})"
+            f"status={self.status.value!r}, payment_status={self.payment_status.value!r}, "
+            f"fulfilment_status={self.fulfilment_status.value!r}, lines={len(self.lines)}, "
+            f"total={self.total!r}, version={self.version}, "
+            f"pending_events={len(self.pending_events)})"
         )

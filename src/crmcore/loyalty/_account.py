@@ -88,7 +88,7 @@ from crmcore._kernel._events import EventDraft, EventMeta, check_meta
 from crmcore._kernel._ids import CustomerId, LoyaltyAccountId, OrderId, ProgramId, RewardId
 from crmcore._kernel._money import Money, same_currency
 from crmcore._kernel._personal import HoldsPersonalData
-from crmcore.commerce import Order, OrderStatus
+from crmcore.commerce import Order, PaymentStatus
 from crmcore.errors import InvalidType, ValidationError
 from crmcore.loyalty._events import (
     LoyaltyAccountAnonymised,
@@ -120,10 +120,9 @@ _Reasoned = TypeVar("_Reasoned", LedgerEntry, TierChange)
 MAX_ENTRIES: Final = 100_000
 #: Most tier changes one account may hold.
 MAX_TIER_CHANGES: Final = 10_000
-#: Order statuses that earn points: paid in full, maybe partly refunded since.
-EARNING_STATUSES: Final = frozenset(
-    {OrderStatus.PAID, OrderStatus.FULFILLED, OrderStatus.PARTIALLY_REFUNDED}
-)
+#: Order payment statuses that earn points: paid in full, maybe partly refunded since
+#: (an order must also have nothing left due and not be cancelled: ``Order.is_paid``).
+EARNING_STATUSES: Final = frozenset({PaymentStatus.PAID, PaymentStatus.PARTLY_REFUNDED})
 
 
 def _ledger(value: object) -> tuple[LedgerEntry, ...]:
@@ -632,7 +631,8 @@ class LoyaltyAccount(
 
         Raises:
             ValidationError: another customer's order (``$.order.customer_id``),
-                an order not paid in full or refunded in full (``$.order.status``),
+                an order not paid in full, refunded in full or cancelled
+                (``$.order.payment_status``, code ``order_not_paid``),
                 another currency (``$.order``), ``at`` before the order was
                 placed (``$.at``, code ``before_order``) or before the account's
                 last change (``$.at``, code ``time_backwards``).
@@ -648,10 +648,11 @@ class LoyaltyAccount(
             raise ValidationError(
                 "must be an order of the member", path="$.order.customer_id", code="not_member"
             )
-        if placed.status not in EARNING_STATUSES:
+        if not placed.is_paid:
             raise ValidationError(
-                "must be paid in full (paid, fulfilled or partially refunded) to earn points",
-                path="$.order.status",
+                "must be paid in full (paid, or partly refunded since) and not cancelled "
+                "to earn points",
+                path="$.order.payment_status",
                 code="order_not_paid",
             )
         if command.at < placed.at:

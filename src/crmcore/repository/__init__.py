@@ -46,6 +46,13 @@ from crmcore.repository._activities import (
     StoreActivityRepository,
     StoreNoteRepository,
 )
+from crmcore.repository._catalog import (
+    PRICE_BOOKS,
+    PRODUCTS,
+    StorePriceBookRepository,
+    StoreProductRepository,
+)
+from crmcore.repository._catalog_ports import PriceBookRepository, ProductRepository
 from crmcore.repository._commerce import (
     ORDERS,
     SUBSCRIPTIONS,
@@ -110,6 +117,8 @@ from crmcore.repository._ports import (
     UnitOfWork,
 )
 from crmcore.repository._privacy import PRIVACY_REQUESTS, StorePrivacyRequestRepository
+from crmcore.repository._quotes import QUOTES, StoreQuoteRepository
+from crmcore.repository._quotes_ports import QuoteRepository
 from crmcore.repository._service import (
     CASES,
     INTERACTIONS,
@@ -144,7 +153,10 @@ __all__ = [
     "NOTES",
     "OPPORTUNITIES",
     "ORDERS",
+    "PRICE_BOOKS",
     "PRIVACY_REQUESTS",
+    "PRODUCTS",
+    "QUOTES",
     "RELATIONSHIPS",
     "REVIEWS",
     "STAFF",
@@ -172,7 +184,10 @@ __all__ = [
     "NoteRepository",
     "OpportunityRepository",
     "OrderRepository",
+    "PriceBookRepository",
     "PrivacyRequestRepository",
+    "ProductRepository",
+    "QuoteRepository",
     "ReferenceLookup",
     "RelationshipRepository",
     "Repository",
@@ -191,7 +206,10 @@ __all__ = [
     "StoreNoteRepository",
     "StoreOpportunityRepository",
     "StoreOrderRepository",
+    "StorePriceBookRepository",
     "StorePrivacyRequestRepository",
+    "StoreProductRepository",
+    "StoreQuoteRepository",
     "StoreRelationshipRepository",
     "StoreRepository",
     "StoreReviewRepository",

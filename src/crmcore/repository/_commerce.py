@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Final
 
 from crmcore.commerce import (
+    FulfilmentStatus,
     Order,
     OrderId,
     OrderStatus,
+    PaymentStatus,
     PlanId,
     Subscription,
     SubscriptionId,
@@ -34,6 +36,29 @@ class StoreOrderRepository(StoreRepository[Order], OrderRepository):
         """The orders with this status (see :class:`OrderRepository`)."""
         self._unit.view()
         return self.find_by_index("status", choice_argument(status, OrderStatus, "$.status"))
+
+    def with_payment_status(self, status: PaymentStatus | str) -> list[Order]:
+        """The orders with this payment status (see :class:`OrderRepository`)."""
+        self._unit.view()
+        return self.find_by_index(
+            "payment_status", choice_argument(status, PaymentStatus, "$.payment_status")
+        )
+
+    def with_fulfilment_status(self, status: FulfilmentStatus | str) -> list[Order]:
+        """The orders with this fulfilment status (see :class:`OrderRepository`)."""
+        self._unit.view()
+        return self.find_by_index(
+            "fulfilment_status",
+            choice_argument(status, FulfilmentStatus, "$.fulfilment_status"),
+        )
+
+
+def _payment_status(order: Order) -> tuple[str, ...]:
+    return (order.payment_status.value,)
+
+
+def _fulfilment_status(order: Order) -> tuple[str, ...]:
+    return (order.fulfilment_status.value,)
 
 
 def _subscription_plan(subscription: Subscription) -> tuple[str, ...]:
@@ -68,7 +93,12 @@ ORDERS: Final[AggregateSpec[Order]] = AggregateSpec(
     kind="order",
     aggregate_type=Order,
     id_type=OrderId,
-    indexes={"customer": by_customer, "status": by_status},
+    indexes={
+        "customer": by_customer,
+        "status": by_status,
+        "payment_status": _payment_status,
+        "fulfilment_status": _fulfilment_status,
+    },
     repository_type=StoreOrderRepository,
     references={"customer_id": "customers"},
 )

@@ -12,14 +12,23 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from types import TracebackType
-from typing import Generic, Protocol, Self, TypeVar
+from typing import TYPE_CHECKING, Generic, Protocol, Self, TypeVar
 
 from crmcore._kernel._checks import type_name
 from crmcore._kernel._events import DomainEvent
 from crmcore._kernel._ids import Identifier, StaffId
 from crmcore._kernel._refs import RecordRef
 from crmcore.activities import Activity, ActivityStatus, ReminderDue
-from crmcore.commerce import Order, OrderId, OrderStatus, PlanId, Subscription, SubscriptionStatus
+from crmcore.commerce import (
+    FulfilmentStatus,
+    Order,
+    OrderId,
+    OrderStatus,
+    PaymentStatus,
+    PlanId,
+    Subscription,
+    SubscriptionStatus,
+)
 from crmcore.customers import Channel, Customer, CustomerId, normalize_email, normalize_phone
 from crmcore.errors import InvalidType
 from crmcore.feedback import Review, SurveyKind, SurveyResponse
@@ -31,6 +40,10 @@ from crmcore.privacy import DataSubjectRequest, RequestStatus
 from crmcore.sales import Lead, LeadSource, LeadStatus, Opportunity, OpportunityId
 from crmcore.service import Case, CaseId, CaseStatus
 from crmcore.teams import StaffMember, Team
+
+if TYPE_CHECKING:  # the selling ports build on Repository, defined below
+    from crmcore.repository._catalog_ports import PriceBookRepository, ProductRepository
+    from crmcore.repository._quotes_ports import QuoteRepository
 
 
 class Aggregate(Protocol):
@@ -231,7 +244,7 @@ class CustomerRepository(Repository[Customer]):
 
 
 class OrderRepository(Repository[Order]):
-    """The orders, with lookups by customer and by status.
+    """The orders, with lookups by customer and by lifecycle, payment and fulfilment status.
 
     Lookups return every matching order the unit sees (its own changes
     included), in ascending id order; an empty list when none matches.
@@ -249,10 +262,26 @@ class OrderRepository(Repository[Order]):
 
     @abstractmethod
     def with_status(self, status: OrderStatus | str) -> list[Order]:
-        """The orders with this status (``"paid"``, ...).
+        """The orders with this lifecycle status (``"open"``, ``"closed"``, ``"cancelled"``).
 
         Raises:
             ValidationError: ``status`` is not an order status.
+        """
+
+    @abstractmethod
+    def with_payment_status(self, status: PaymentStatus | str) -> list[Order]:
+        """The orders with this payment status (``"unpaid"``, ``"paid"``, ...).
+
+        Raises:
+            ValidationError: ``status`` is not a payment status (``$.payment_status``).
+        """
+
+    @abstractmethod
+    def with_fulfilment_status(self, status: FulfilmentStatus | str) -> list[Order]:
+        """The orders with this fulfilment status (``"unfulfilled"``, ``"delivered"``, ...).
+
+        Raises:
+            ValidationError: ``status`` is not a fulfilment status (``$.fulfilment_status``).
         """
 
 
@@ -798,6 +827,21 @@ class UnitOfWork(ABC):
     @abstractmethod
     def privacy_requests(self) -> PrivacyRequestRepository:
         """The data-subject request repository of this unit (see :mod:`crmcore.privacy`)."""
+
+    @property
+    @abstractmethod
+    def products(self) -> ProductRepository:
+        """The product repository of this unit (see :mod:`crmcore.catalog`)."""
+
+    @property
+    @abstractmethod
+    def price_books(self) -> PriceBookRepository:
+        """The price book repository of this unit (see :mod:`crmcore.catalog`)."""
+
+    @property
+    @abstractmethod
+    def quotes(self) -> QuoteRepository:
+        """The quote repository of this unit (see :mod:`crmcore.quotes`)."""
 
     @abstractmethod
     def __enter__(self) -> Self:

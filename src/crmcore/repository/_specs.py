@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Final
 
 from crmcore.repository._activities import ACTIVITIES, NOTES
+from crmcore.repository._catalog import PRICE_BOOKS, PRODUCTS
 from crmcore.repository._commerce import ORDERS, SUBSCRIPTIONS
 from crmcore.repository._customers import CUSTOMERS
 from crmcore.repository._feedback import REVIEWS, SURVEYS
@@ -12,6 +13,7 @@ from crmcore.repository._loyalty import LOYALTY_ACCOUNTS
 from crmcore.repository._parties import RELATIONSHIPS
 from crmcore.repository._pipeline import LEADS, OPPORTUNITIES
 from crmcore.repository._privacy import PRIVACY_REQUESTS
+from crmcore.repository._quotes import QUOTES
 from crmcore.repository._service import CASES, INTERACTIONS
 from crmcore.repository._store import AggregateSpec
 from crmcore.repository._teams import STAFF, TEAMS
@@ -36,4 +38,7 @@ DEFAULT_SPECS: Final[tuple[AggregateSpec[Any], ...]] = (
     ACTIVITIES,
     NOTES,
     PRIVACY_REQUESTS,
+    PRODUCTS,
+    PRICE_BOOKS,
+    QUOTES,
 )

@@ -479,7 +479,7 @@ class AggregateSpec(Generic[A]):
     >>> CUSTOMERS.name, CUSTOMERS.kind, CUSTOMERS.key_names
     ('customers', 'customer', ('email', 'phone'))
     >>> ORDERS.index_names, ORDERS.references
-    (('customer', 'status'), (('customer_id', 'customers'),))
+    (('customer', 'status', 'payment_status', 'fulfilment_status'), (('customer_id', 'customers'),))
 
     .. versionadded:: 0.1
     """

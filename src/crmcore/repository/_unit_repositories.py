@@ -6,6 +6,7 @@ from abc import abstractmethod
 from typing import Any, cast
 
 from crmcore.activities import Activity
+from crmcore.catalog import PriceBook, Product
 from crmcore.commerce import Order, Subscription
 from crmcore.customers import Customer
 from crmcore.feedback import Review, SurveyResponse
@@ -14,6 +15,8 @@ from crmcore.loyalty import LoyaltyAccount
 from crmcore.notes import Note
 from crmcore.parties import Relationship
 from crmcore.privacy import DataSubjectRequest
+from crmcore.quotes import Quote
+from crmcore.repository._catalog_ports import PriceBookRepository, ProductRepository
 from crmcore.repository._ports import (
     ActivityRepository,
     CaseRepository,
@@ -33,6 +36,7 @@ from crmcore.repository._ports import (
     TeamRepository,
     UnitOfWork,
 )
+from crmcore.repository._quotes_ports import QuoteRepository
 from crmcore.sales import Lead, Opportunity
 from crmcore.service import Case
 from crmcore.teams import StaffMember, Team
@@ -133,3 +137,18 @@ class UnitOfWorkRepositories(UnitOfWork):
             "PrivacyRequestRepository",
             self._typed(DataSubjectRequest, PrivacyRequestRepository),
         )
+
+    @property
+    def products(self) -> ProductRepository:
+        """The product repository of this unit."""
+        return cast("ProductRepository", self._typed(Product, ProductRepository))
+
+    @property
+    def price_books(self) -> PriceBookRepository:
+        """The price book repository of this unit."""
+        return cast("PriceBookRepository", self._typed(PriceBook, PriceBookRepository))
+
+    @property
+    def quotes(self) -> QuoteRepository:
+        """The quote repository of this unit."""
+        return cast("QuoteRepository", self._typed(Quote, QuoteRepository))

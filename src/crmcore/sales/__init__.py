@@ -1,6 +1,6 @@
-"""Sales: pipeline definitions, leads, opportunities and the weighted forecast."""
+"""Sales: pipeline definitions, leads, opportunities (with line items) and the weighted forecast."""
 
-from crmcore._kernel._ids import LeadId, OpportunityId, PipelineId
+from crmcore._kernel._ids import LeadId, OpportunityId, PipelineId, ProductId
 from crmcore.sales._forecast import (
     ForecastLine,
     ForecastPeriod,
@@ -27,14 +27,15 @@ from crmcore.sales._lead_events import (
     LeadStatusChanged,
 )
 from crmcore.sales._leads import Lead, LeadConversion
-from crmcore.sales._opportunities import (
-    Opportunity,
+from crmcore.sales._opportunities import Opportunity, StageEntry
+from crmcore.sales._opportunity_events import (
     OpportunityAmountChanged,
     OpportunityAnonymised,
     OpportunityCloseDateChanged,
     OpportunityContactsChanged,
     OpportunityCustomerRepointed,
     OpportunityEvent,
+    OpportunityLinesReplaced,
     OpportunityLost,
     OpportunityNextStepChanged,
     OpportunityOpened,
@@ -42,12 +43,18 @@ from crmcore.sales._opportunities import (
     OpportunityReopened,
     OpportunityStageChanged,
     OpportunityWon,
-    StageEntry,
+)
+from crmcore.sales._opportunity_lines import (
+    MAX_LINE_QUANTITY,
+    MAX_OPPORTUNITY_LINES,
+    OpportunityLine,
 )
 from crmcore.sales._pipeline import STANDARD_PIPELINE, PipelineDefinition, Stage, StageKind
 
 __all__ = [
     "LEAD_STATUSES",
+    "MAX_LINE_QUANTITY",
+    "MAX_OPPORTUNITY_LINES",
     "STANDARD_PIPELINE",
     "BantScore",
     "ForecastLine",
@@ -77,6 +84,8 @@ __all__ = [
     "OpportunityCustomerRepointed",
     "OpportunityEvent",
     "OpportunityId",
+    "OpportunityLine",
+    "OpportunityLinesReplaced",
     "OpportunityLost",
     "OpportunityNextStepChanged",
     "OpportunityOpened",
@@ -88,6 +97,7 @@ __all__ = [
     "PipelineDefinition",
     "PipelineForecast",
     "PipelineId",
+    "ProductId",
     "Stage",
     "StageEntry",
     "StageKind",

@@ -8,6 +8,15 @@ different currencies are never added together: every line and every total
 belongs to one currency. Weighted amounts keep full precision; round them
 for display with :meth:`~crmcore.Money.rounded`.
 
+To report everything in one currency (a corporate currency), pass
+``currency`` and a :class:`~crmcore.exchange.RateTable` as ``rates``. Each
+deal converts at the rate of its close date, as Salesforce's dated exchange
+rates convert an opportunity at the rate of its close date whatever its
+stage: the expected close date of an open deal, the day of the win (in
+``tz``) of a won one. The deal's amount is converted and rounded once to the
+currency's minor unit (in the ``rounding`` mode named), then weighted; sums
+are exact. A deal already in ``currency`` is taken as it is.
+
 >>> from datetime import date, datetime, timezone
 >>> from crmcore.sales import STANDARD_PIPELINE, Opportunity, OpportunityId
 >>> from crmcore.customers import CustomerId
@@ -35,21 +44,39 @@ for display with :meth:`~crmcore.Money.rounded`.
 [('2026-04', '21000000.0 IDR'), ('2026-05', '500000.0 IDR')]
 >>> result.weighted_total("IDR"), pipeline_forecast([], STANDARD_PIPELINE).weighted_total("IDR")
 (Money('21500000.0', 'IDR'), Money('0', 'IDR'))
+
+The same pipeline with a deal in USD, reported in IDR at the rate of each close date:
+
+>>> from crmcore.exchange import ExchangeRate, RateTable
+>>> rates = RateTable(
+...     [
+...         ExchangeRate(
+...             "USD", "IDR", "16000", valid_from=date(2026, 1, 1), valid_until=date(2026, 5, 1)
+...         ),
+...         ExchangeRate("USD", "IDR", "16500", valid_from=date(2026, 5, 1)),
+...     ]
+... )
+>>> usd = deal(4, 0, date(2026, 5, 5), "prospecting").change_amount(Money("1000.00", "USD"), at=t0)
+>>> in_idr = pipeline_forecast([*deals, usd], STANDARD_PIPELINE, currency="IDR", rates=rates)
+>>> [(p.period, str(p.weighted)) for p in in_idr.periods]
+[('2026-04', '21000000.0 IDR'), ('2026-05', '2150000.000 IDR')]
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, date, tzinfo
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Context, Decimal, Inexact, InvalidOperation, Overflow
 from enum import StrEnum
+from typing import Final
 
 import attrs
 
-from crmcore._kernel._checks import enum_converter, require_type, type_name
+from crmcore._kernel._checks import MAX_DIGITS, enum_converter, require_type, type_name
 from crmcore._kernel._fields import Checked
-from crmcore._kernel._money import Money, currency
-from crmcore.errors import InvalidType, ValidationError
+from crmcore._kernel._money import _ROUNDING_MODES, Money, _check_code, currency
+from crmcore.errors import CurrencyMismatch, InvalidType, ValidationError
+from crmcore.exchange import RateTable
 from crmcore.sales._opportunities import Opportunity
 from crmcore.sales._pipeline import PipelineDefinition, StageKind
 
@@ -134,11 +161,7 @@ class PipelineForecast(Checked):
     def _sum(self, currency_code: str, pick: str) -> Money:
         code = currency(currency_code).code
         return Money(
-            sum(
-                (getattr(p, pick).amount for p in self.periods if p.currency == code),
-                Decimal(0),
-            ),
-            code,
+            _total(getattr(p, pick).amount for p in self.periods if p.currency == code), code
         )
 
     def weighted_total(self, currency: str) -> Money:
@@ -159,6 +182,10 @@ class PipelineForecast(Checked):
         return tuple(p for p in self.periods if p.currency == code)
 
 
+# Sums of amounts are exact: Inexact would say if one ever needed more digits than this.
+_SUM = Context(prec=MAX_DIGITS + 30, traps=[Inexact, InvalidOperation, Overflow])
+
+
 class _Cell:
     __slots__ = ("amount", "count")
 
@@ -168,7 +195,77 @@ class _Cell:
 
     def add(self, amount: Decimal) -> None:
         self.count += 1
-        self.amount += amount
+        self.amount = _exact("add", self.amount, amount)
+
+
+#: The table of a forecast given no rates: only deals already in the currency convert.
+_NO_RATES: Final = RateTable([])
+
+
+class _Converter:
+    """Puts every deal's amount in one currency at the rate of its close date, or leaves it."""
+
+    __slots__ = ("code", "given", "rounding", "table")
+
+    def __init__(self, code: str | None, table: RateTable, rounding: str, *, given: bool) -> None:
+        self.code = code
+        self.table = table
+        self.rounding = rounding
+        self.given = given
+
+    def __call__(self, money: Money, on: date, path: str, day_field: str) -> Money:
+        if self.code is None:
+            return money
+        if not self.given and money.currency != self.code:
+            # No table at all: say so, as the revenue analytics do (not "no rate on that day").
+            raise CurrencyMismatch(
+                f"is in {money.currency}, not {self.code}: pass rates= to convert it",
+                path=f"{path}.amount",
+            )
+        try:
+            return self.table.convert(money, self.code, on=on, rounding=self.rounding)
+        except ValidationError as exc:
+            # Name the deal and the field whose date (or amount) failed: no_rate at
+            # $.opportunities[i].expected_close, too_large at $.opportunities[i].amount.
+            field = day_field if exc.path == "$.on" else "amount"
+            raise ValidationError(exc.rule, path=f"{path}.{field}", code=exc.code) from None
+
+
+def _converter(code: object, rates: object, rounding: object) -> _Converter:
+    if not isinstance(rounding, str) or rounding not in _ROUNDING_MODES:
+        raise ValidationError(
+            "must be one of the decimal module's ROUND_* modes", path="$.rounding", code="rounding"
+        )
+    if code is None:
+        if rates is not None:
+            raise ValidationError(
+                "must name the currency to convert into when rates are given",
+                path="$.currency",
+                code="required",
+            )
+        return _Converter(None, _NO_RATES, rounding, given=False)
+    target = _check_code(code, "$.currency")
+    table = _NO_RATES if rates is None else require_type(rates, RateTable, "$.rates", "a RateTable")
+    return _Converter(target, table, rounding, given=rates is not None)
+
+
+def _exact(operation: str, a: Decimal, b: Decimal) -> Decimal:
+    """``a + b`` or ``a * b``, exactly (``too_long`` if that ever needs too many digits)."""
+    try:
+        return _SUM.add(a, b) if operation == "add" else _SUM.multiply(a, b)
+    except ArithmeticError:
+        raise ValidationError(
+            f"the result needs more than {MAX_DIGITS + 30} significant digits",
+            path="$.opportunities",
+            code="too_long",
+        ) from None
+
+
+def _total(amounts: Iterable[Decimal]) -> Decimal:
+    result = Decimal(0)
+    for amount in amounts:
+        result = _exact("add", result, amount)
+    return result
 
 
 def pipeline_forecast(
@@ -177,6 +274,9 @@ def pipeline_forecast(
     *,
     by: ForecastPeriod | str = ForecastPeriod.MONTH,
     tz: tzinfo = UTC,
+    currency: str | None = None,
+    rates: RateTable | None = None,
+    rounding: str = ROUND_HALF_EVEN,
 ) -> PipelineForecast:
     """The weighted forecast of ``opportunities`` of ``pipeline`` (see the module docs).
 
@@ -185,10 +285,22 @@ def pipeline_forecast(
         pipeline: their pipeline definition, which gives every stage's probability.
         by: ``"month"`` or ``"quarter"``.
         tz: the time zone in which a win's date is taken.
+        currency: report every open and won deal in this currency (ISO 4217),
+            converted at the rate of its close date; ``None`` keeps each deal's own.
+        rates: the dated rates to convert with (``None``: no rates, so only
+            deals already in ``currency`` can be reported; any other is a
+            :class:`~crmcore.errors.CurrencyMismatch`).
+        rounding: how a converted amount is rounded to ``currency``'s minor unit
+            (a ``ROUND_*`` mode of the decimal module; banker's rounding by default).
 
     Raises:
         ValidationError: an opportunity of another pipeline (``$.opportunities[i].pipeline_id``)
-            or in a stage the pipeline no longer has (``$.opportunities[i].stage``).
+            or in a stage the pipeline no longer has (``$.opportunities[i].stage``); no
+            rate for an open deal's expected close (``$.opportunities[i].expected_close``,
+            code ``no_rate``) or a won deal's win day (``$.opportunities[i].closed_at``);
+            ``rates`` without ``currency`` (``$.currency``, code ``required``).
+        CurrencyMismatch: ``currency`` without ``rates`` and a deal in another
+            currency (``$.opportunities[i].amount``).
     """
     checked = require_type(pipeline, PipelineDefinition, "$.pipeline", "a PipelineDefinition")
     period = enum_converter(ForecastPeriod, "$.by")(by)
@@ -200,6 +312,7 @@ def pipeline_forecast(
             f"must be an iterable of Opportunity, not {type_name(opportunities)}",
             path="$.opportunities",
         )
+    convert = _converter(currency, rates, rounding)
     order = {stage.code: stage.order for stage in checked.stages}
     open_cells: dict[tuple[str, str, str], _Cell] = {}
     won_cells: dict[tuple[str, str], _Cell] = {}
@@ -213,12 +326,14 @@ def pipeline_forecast(
                 code="other_pipeline",
             )
         stage = checked.stage(opportunity.stage, f"{path}.stage")
-        money = opportunity.amount
         if stage.kind is StageKind.OPEN:
-            key = (money.currency, period.label(opportunity.expected_close), stage.code)
+            close = opportunity.expected_close
+            money = convert(opportunity.amount, close, path, "expected_close")
+            key = (money.currency, period.label(close), stage.code)
             open_cells.setdefault(key, _Cell()).add(money.amount)
         elif stage.kind is StageKind.WON and opportunity.closed_at is not None:
             won_day = opportunity.closed_at.astimezone(tz).date()
+            money = convert(opportunity.amount, won_day, path, "closed_at")
             won_cells.setdefault((money.currency, period.label(won_day)), _Cell()).add(money.amount)
     lines = []
     for (code, label, stage_code), cell in sorted(
@@ -233,7 +348,7 @@ def pipeline_forecast(
                 probability=chance,
                 count=cell.count,
                 amount=Money(cell.amount, code),
-                weighted=Money(cell.amount * chance, code),
+                weighted=Money(_exact("multiply", cell.amount, chance), code),
             )
         )
     keys = sorted({(line.currency, line.period) for line in lines} | set(won_cells))
@@ -246,8 +361,8 @@ def pipeline_forecast(
                 period=label,
                 currency=code,
                 open_count=sum(line.count for line in mine),
-                open_amount=Money(sum((ln.amount.amount for ln in mine), Decimal(0)), code),
-                weighted=Money(sum((ln.weighted.amount for ln in mine), Decimal(0)), code),
+                open_amount=Money(_total(ln.amount.amount for ln in mine), code),
+                weighted=Money(_total(ln.weighted.amount for ln in mine), code),
                 won_count=won.count,
                 won=Money(won.amount, code),
             )

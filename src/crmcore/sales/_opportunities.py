@@ -14,8 +14,12 @@ The rules of stage changes:
 * moving to a **lost** stage needs a reason (kept in the opportunity, never
   in an event); a lost opportunity can only be *reopened* to an open stage,
   which clears the reason;
-* a **won** opportunity is final: its amount and currency are frozen and it
-  moves no more.
+* a **won** opportunity is final: its amount and currency, and its lines, are
+  frozen and it moves no more.
+
+An opportunity may hold line items (:class:`~crmcore.sales.OpportunityLine`,
+see :meth:`~Opportunity.replace_lines`): while it does, its amount is the sum of
+the lines' net amounts, and :meth:`~Opportunity.change_amount` is refused.
 
 A refused move is :class:`~crmcore.errors.TransitionNotAllowed` (code
 ``transition``, ``machine="opportunity"``), naming the current stage, the
@@ -72,10 +76,12 @@ from crmcore._kernel._checks import (
     enum_converter,
     instance_of,
     items_of,
+    limit,
     require_aware,
     require_date,
 )
-from crmcore._kernel._events import DomainEvent, EventDraft, EventMeta
+from crmcore._kernel._derived import derived
+from crmcore._kernel._events import EventDraft, EventMeta
 from crmcore._kernel._ids import (
     CustomerId,
     LeadId,
@@ -86,10 +92,30 @@ from crmcore._kernel._ids import (
 )
 from crmcore._kernel._involved import InvolvedContact, InvolvesContacts, check_involved_contacts
 from crmcore._kernel._money import Money, money_at_least_zero
-from crmcore._kernel._personal import ERASED, HoldsPersonalData, PersonalDataErasedEvent
-from crmcore._kernel._repoint import CustomerRepointedEvent
+from crmcore._kernel._personal import ERASED, HoldsPersonalData
 from crmcore._kernel._timeline import TimelineEntry
 from crmcore.errors import TransitionNotAllowed, ValidationError
+from crmcore.sales._opportunity_events import (
+    OpportunityAmountChanged,
+    OpportunityAnonymised,
+    OpportunityCloseDateChanged,
+    OpportunityContactsChanged,
+    OpportunityCustomerRepointed,
+    OpportunityLinesReplaced,
+    OpportunityLost,
+    OpportunityNextStepChanged,
+    OpportunityOpened,
+    OpportunityOwnerChanged,
+    OpportunityReopened,
+    OpportunityStageChanged,
+    OpportunityWon,
+)
+from crmcore.sales._opportunity_lines import (
+    MAX_OPPORTUNITY_LINES,
+    OpportunityLine,
+    check_lines,
+    lines_amount,
+)
 from crmcore.sales._pipeline import PipelineDefinition, Stage, StageKind
 
 #: Longest opportunity name, in characters.
@@ -147,138 +173,6 @@ class StageEntry:
     reason: str | None = attrs.field(default=None, converter=_entry_reason, repr=False)
 
 
-# -- events ------------------------------------------------------------------------------
-
-
-@attrs.frozen(slots=True, kw_only=True)
-class OpportunityEvent(DomainEvent, aggregate="opportunity"):
-    """Base of the events recorded by an :class:`Opportunity`.
-
-    Opportunity events never carry its name, next step or reasons: a handler
-    that needs them loads the opportunity.
-    """
-
-    opportunity_id: OpportunityId
-    customer_id: CustomerId
-
-
-@attrs.frozen(slots=True, kw_only=True)
-class OpportunityOpened(OpportunityEvent):
-    """An opportunity was opened (its name and next step stay in the record)."""
-
-    pipeline_id: PipelineId
-    stage: str
-    amount: Money
-    expected_close: date
-    owner: StaffId
-    lead_id: LeadId | None = None
-    team: TeamId | None = None
-    #: The contacts involved from the start (events stored before contacts load with none).
-    contacts: tuple[InvolvedContact, ...] = ()
-
-
-@attrs.frozen(slots=True, kw_only=True)
-class OpportunityStageChanged(OpportunityEvent):
-    """The opportunity moved to another stage (any reason given stays in its history).
-
-    Wins, losses and reopenings are recorded as the subclasses
-    :class:`OpportunityWon`, :class:`OpportunityLost` and
-    :class:`OpportunityReopened`, so a handler of this class sees every move.
-    With ``customer_id``, ``from_stage``, ``to_stage`` and ``occurred_at``
-    these events feed :func:`crmcore.analytics.stage_conversion` as they are.
-    """
-
-    from_stage: str
-    to_stage: str
-
-
-@attrs.frozen(slots=True, kw_only=True)
-class OpportunityWon(OpportunityStageChanged):
-    """The opportunity was won; ``amount`` is the final, frozen amount."""
-
-    amount: Money
-
-
-@attrs.frozen(slots=True, kw_only=True)
-class OpportunityLost(OpportunityStageChanged):
-    """The opportunity was lost (the reason is in :attr:`Opportunity.lost_reason`)."""
-
-
-@attrs.frozen(slots=True, kw_only=True)
-class OpportunityReopened(OpportunityStageChanged):
-    """A lost opportunity was reopened in an open stage; its lost reason is cleared."""
-
-
-@attrs.frozen(slots=True, kw_only=True)
-class OpportunityAmountChanged(OpportunityEvent):
-    """The opportunity's amount changed (maybe its currency too)."""
-
-    amount: Money
-    previous: Money
-
-
-@attrs.frozen(slots=True, kw_only=True)
-class OpportunityCloseDateChanged(OpportunityEvent):
-    """The expected close date moved."""
-
-    expected_close: date
-    previous: date
-
-
-@attrs.frozen(slots=True, kw_only=True)
-class OpportunityOwnerChanged(OpportunityEvent):
-    """The opportunity was reassigned: its owner, its team or both changed.
-
-    ``owner`` and ``team`` are the new values, ``previous`` and
-    ``previous_team`` the old ones (equal to the new ones for the part that
-    did not change). Events stored before opportunities had teams load with
-    both teams ``None``.
-    """
-
-    owner: StaffId
-    previous: StaffId
-    team: TeamId | None = None
-    previous_team: TeamId | None = None
-
-
-@attrs.frozen(slots=True, kw_only=True)
-class OpportunityContactsChanged(OpportunityEvent):
-    """The contacts involved in the opportunity, or their roles, changed.
-
-    ``contacts`` is the whole new list and ``previous`` the list before, each
-    an :class:`~crmcore.parties.InvolvedContact` (a customer id, a role code
-    and the primary flag: ids and codes, never names).
-    """
-
-    contacts: tuple[InvolvedContact, ...]
-    previous: tuple[InvolvedContact, ...]
-
-
-@attrs.frozen(slots=True, kw_only=True)
-class OpportunityNextStepChanged(OpportunityEvent):
-    """The next step was set or cleared (its text stays in the record); ``due`` is its date."""
-
-    due: date | None = None
-
-
-@attrs.frozen(slots=True, kw_only=True)
-class OpportunityCustomerRepointed(CustomerRepointedEvent, OpportunityEvent):
-    """The opportunity names ``customer_id``, the customer ``previous`` was merged into.
-
-    ``fields`` names the fields that named ``previous``.
-    """
-
-    previous: CustomerId
-    fields: tuple[str, ...]
-
-
-@attrs.frozen(slots=True, kw_only=True)
-class OpportunityAnonymised(PersonalDataErasedEvent, OpportunityEvent):
-    """The opportunity's personal fields (``fields``: name, next step, stage reasons) were erased."""
-
-    fields: tuple[str, ...]
-
-
 # -- the aggregate -----------------------------------------------------------------------
 
 
@@ -310,6 +204,14 @@ def _opp_next_step_due(value: object) -> date | None:
 
 def _opp_contacts(value: object) -> tuple[InvolvedContact, ...]:
     return check_involved_contacts(value, "$.contacts")
+
+
+def _from_lines(rule: str) -> ValidationError:
+    return ValidationError(rule, path="$.amount", code="amount_from_lines")
+
+
+def _won_frozen(path: str, what: str = "amount and currency") -> ValidationError:
+    return ValidationError(f"a won opportunity's {what} are final", path=path, code="won_frozen")
 
 
 def _allowed_stages(current: StageEntry, pipeline: PipelineDefinition | None) -> tuple[str, ...]:
@@ -386,6 +288,9 @@ class Opportunity(
         contacts: the contacts involved and their roles (see
             :meth:`change_contacts`), in the order given: each contact in
             each role once, at most one primary.
+        lines: the line items (see :meth:`replace_lines`), at most
+            :data:`~crmcore.sales.MAX_OPPORTUNITY_LINES`, in one currency;
+            while there are any, ``amount`` is the sum of their net amounts.
     """
 
     _repointed_by = OpportunityCustomerRepointed
@@ -408,10 +313,22 @@ class Opportunity(
     #: The team the opportunity belongs to, if any (its owner need not be a member).
     team: TeamId | None = attrs.field(default=None, validator=optional_typed_id(TeamId, "$.team"))
     contacts: tuple[InvolvedContact, ...] = attrs.field(default=(), converter=_opp_contacts)
+    lines: tuple[OpportunityLine, ...] = attrs.field(
+        default=(), converter=check_lines, metadata=limit(MAX_OPPORTUNITY_LINES)
+    )
 
     _contacts_changed = OpportunityContactsChanged
+    # The lines' total stays with a deal whose lines a command leaves alone.
+    derived_inputs = MappingProxyType({"_lines_amount": ("lines",)})
+
+    @derived
+    def _lines_amount(self) -> Money | None:
+        """The sum of the lines' net amounts (``None`` without lines)."""
+        return lines_amount(self.lines) if self.lines else None
 
     def _check(self) -> None:
+        if self.lines and self.amount != self._lines_amount:
+            raise _from_lines("must be the sum of the lines' net amounts while there are lines")
         if not self.history:
             raise ValidationError(
                 "must start with an open stage at the time the opportunity was created",
@@ -479,7 +396,7 @@ class Opportunity(
         *,
         customer_id: CustomerId,
         name: str,
-        amount: Money,
+        amount: Money | None = None,
         expected_close: date,
         owner: StaffId,
         pipeline: PipelineDefinition,
@@ -490,21 +407,27 @@ class Opportunity(
         lead_id: LeadId | None = None,
         team: TeamId | None = None,
         contacts: Sequence[InvolvedContact] = (),
+        lines: Sequence[OpportunityLine] = (),
         **meta: Unpack[EventMeta],
     ) -> Opportunity:
         """Open an opportunity at ``at`` in ``stage`` (the first open stage by default).
 
         ``owner`` is the member of staff responsible for it, ``team`` the team
         it belongs to (optional), ``contacts`` the contacts involved and their
-        roles (optional; see :meth:`change_contacts`). Records
-        :class:`OpportunityOpened`, which carries the contacts.
+        roles (optional; see :meth:`change_contacts`). With ``lines`` (see
+        :meth:`replace_lines`) the amount is their nets' sum: leave ``amount``
+        out (or give that sum). Records :class:`OpportunityOpened`, which
+        carries the contacts and the lines.
 
         Raises:
             ValidationError: an argument breaks a rule (the path names it); the
                 stage is unknown or not an open stage (``$.stage``); a contact
                 is named twice in one role (``$.contacts[i]``, code
                 ``duplicate``) or two are primary (``$.contacts[i].primary``,
-                code ``multiple_primary``).
+                code ``multiple_primary``); no amount and no lines
+                (``$.amount``, code ``required``), an amount other than the
+                lines' sum (``$.amount``, ``amount_from_lines``).
+            CurrencyMismatch: lines in two currencies (``$.lines[i].unit_price``).
         """
         checked = instance_of(PipelineDefinition, "a PipelineDefinition")(pipeline, "$.pipeline")
         command = cls._begin_new(at, meta)
@@ -512,6 +435,16 @@ class Opportunity(
         if start.kind is not StageKind.OPEN:
             raise ValidationError(
                 "must be an open stage for a new opportunity", path="$.stage", code="not_open"
+            )
+        given = None if amount is None else money_at_least_zero(amount, "$.amount")
+        items = check_lines(lines)
+        if items:
+            amount = lines_amount(items)
+            if given is not None and given != amount:
+                raise _from_lines("must be left out, or be the sum of the lines' net amounts")
+        elif given is None:
+            raise ValidationError(
+                "is required to open an opportunity without lines", path="$.amount", code="required"
             )
         return cls._create(
             command,
@@ -524,6 +457,7 @@ class Opportunity(
                 lead_id=opportunity.lead_id,
                 team=opportunity.team,
                 contacts=opportunity.contacts,
+                lines=opportunity.lines,
             ),
             id=opportunity_id,
             customer_id=customer_id,
@@ -538,6 +472,7 @@ class Opportunity(
             lead_id=lead_id,
             team=team,
             contacts=contacts,
+            lines=items,
         )
 
     # -- queries --------------------------------------------------------------------------
@@ -807,21 +742,52 @@ class Opportunity(
         """Change the amount (its currency too) while not won; records :class:`OpportunityAmountChanged`.
 
         Raises:
-            ValidationError: the opportunity is won (code ``won_frozen``), or
+            ValidationError: the opportunity is won (code ``won_frozen``), it
+                has lines, from which the amount comes (code
+                ``amount_from_lines``: replace the lines, or remove them), or
                 the amount is negative.
         """
         command = self._begin(at, meta)
         money = money_at_least_zero(amount, "$.amount")
         if self.is_won:
-            raise ValidationError(
-                "a won opportunity's amount and currency are final",
-                path="$.amount",
-                code="won_frozen",
+            raise _won_frozen("$.amount")
+        if self.lines:
+            raise _from_lines(
+                "comes from the lines while there are lines: replace them, or remove them"
             )
         if money == self.amount:
             return self
         draft = OpportunityAmountChanged.draft(amount=money, previous=self.amount)
         return self._record(command, draft, amount=money)
+
+    def replace_lines(
+        self, lines: Iterable[OpportunityLine], *, at: datetime, **meta: Unpack[EventMeta]
+    ) -> Opportunity:
+        """Replace every line item; records :class:`OpportunityLinesReplaced`.
+
+        While the opportunity has lines its amount is the exact sum of their
+        net amounts (so its currency is theirs); replacing them with none
+        keeps the amount it has and makes it editable again
+        (:meth:`change_amount`). Lines equal to those it has change nothing.
+        A won opportunity's lines are final, like its amount.
+
+        Raises:
+            InvalidType: not a sequence of OpportunityLine (``$.lines[i]``).
+            CurrencyMismatch: lines in two currencies (``$.lines[i].unit_price``).
+            ValidationError: more than :data:`~crmcore.sales.MAX_OPPORTUNITY_LINES`
+                lines (``$.lines``, code ``too_many``), nets whose sum Money
+                cannot hold (``$.lines``), the opportunity is won (``$.lines``,
+                code ``won_frozen``), or ``at`` goes backwards (``time_backwards``).
+        """
+        command = self._begin(at, meta)
+        items = check_lines(lines)
+        if self.is_won:
+            raise _won_frozen("$.lines", "lines, amount and currency")
+        if items == self.lines:
+            return self
+        amount = lines_amount(items) if items else self.amount
+        draft = OpportunityLinesReplaced.draft(lines=items, amount=amount, previous=self.amount)
+        return self._record(command, draft, lines=items, amount=amount)
 
     def change_expected_close(
         self, expected_close: date, *, at: datetime, **meta: Unpack[EventMeta]

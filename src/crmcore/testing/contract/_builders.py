@@ -12,8 +12,8 @@ from crmcore.commerce import (
     Order,
     OrderId,
     OrderLine,
-    OrderStatus,
     PaymentId,
+    PaymentStatus,
     Period,
     Plan,
     PlanId,
@@ -58,13 +58,13 @@ def _make_order(number: int, customer: int) -> Order:
 
 
 def _change_order(order: Order) -> Order:
-    """The order's next step: paid, fulfilled, partly refunded, refunded, then nothing."""
-    if order.status is OrderStatus.PLACED:
+    """The order's next step: delivered (cash on delivery), paid, partly refunded, refunded."""
+    if not order.is_fulfilled:
+        return order.fulfil(at=T0)
+    if order.payment_status is PaymentStatus.UNPAID:
         payment = PaymentId(f"p-{len(order.payments) + 1}")
         return order.record_payment(payment, order.balance_due, at=T0)
-    if order.status is OrderStatus.PAID:
-        return order.fulfil(at=T0)
-    if order.status in (OrderStatus.FULFILLED, OrderStatus.PARTIALLY_REFUNDED):
+    if order.payment_status in (PaymentStatus.PAID, PaymentStatus.PARTLY_REFUNDED):
         return order.refund(min(order.refundable, Money("15.00", "USD")), at=T0)
     return order
 

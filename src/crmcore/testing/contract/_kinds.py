@@ -44,6 +44,17 @@ from crmcore.testing.contract._builders import (
     _make_team,
     _unchanged,
 )
+from crmcore.testing.contract._selling import (
+    _book_products,
+    _change_price_book,
+    _change_product,
+    _change_quote,
+    _make_price_book,
+    _make_product,
+    _make_quote,
+    _quote_products,
+)
+from crmcore.testing.contract._selling import _when_active as _when_listed
 from crmcore.testing.contract._support import T0, _drain
 from crmcore.testing.strategies import (
     activities,
@@ -55,6 +66,9 @@ from crmcore.testing.strategies import (
     notes,
     opportunities,
     orders,
+    price_books,
+    products,
+    quotes,
     relationships,
     reviews,
     staff_members,
@@ -192,12 +206,17 @@ _MAKERS: Final[dict[str, _Maker]] = {
         _change_privacy_request,
         data_subject_requests,
     ),
+    "quotes": (_make_quote, _change_quote, quotes),
+    "price_books": (_make_price_book, _change_price_book, price_books),
+    # Last: a product a price book or quote names cannot be removed before them.
+    "products": (_make_product, _change_product, products),
 }
 
 #: The secondary lookups besides ``for_customer`` of the repositories :func:`_plain_kind`
 #: describes, as ``method=attribute`` pairs (see :func:`_finder`).
 _LOOKUPS: Final[dict[str, str]] = {
-    "orders": "with_status=status",
+    "orders": "with_status=status with_payment_status=payment_status "
+    "with_fulfilment_status=fulfilment_status",
     "subscriptions": "for_plan=plan.id with_status=status",
     "interactions": "for_case=case_id? for_opportunity=opportunity_id?",
     "cases": "for_order=order_id? assigned_to=assignee? with_status=status",
@@ -305,7 +324,43 @@ def _note_kind() -> _Kind:
     return _kind("notes", lookups, names_customer=False, needs=lambda _: [])
 
 
+def _quote_kind() -> _Kind:
+    """Quotes name their customer and, by each line, the products they sell."""
+    lookups = (
+        _Lookup("for_customer", _finder("customer_id")),
+        _Lookup("for_opportunity", _finder("opportunity_id?")),
+        _Lookup("for_product", _quote_products),
+        _Lookup("with_status", _finder("status")),
+    )
+    return _kind("quotes", lookups)
+
+
+def _price_book_kind() -> _Kind:
+    """Price books name no customer; ``listing`` finds a book by each product it lists."""
+    lookups = (
+        _Lookup("for_currency", _finder("currency")),
+        _Lookup("active", _when_listed),
+        _Lookup("listing", _book_products),
+    )
+    return _kind(
+        "price_books", lookups, names_customer=False, for_customer=False, needs=lambda _: []
+    )
+
+
+def _product_kind() -> _Kind:
+    """Products name no customer; ``family`` is optional, ``active`` finds the ones sold now."""
+    lookups = (
+        _Lookup("in_family", _finder("family?")),
+        _Lookup("with_status", _finder("status")),
+        _Lookup("active", _when_listed),
+    )
+    return _kind("products", lookups, names_customer=False, for_customer=False, needs=lambda _: [])
+
+
 _SPECIAL: Final[dict[str, Callable[[], _Kind]]] = {
+    "quotes": _quote_kind,
+    "price_books": _price_book_kind,
+    "products": _product_kind,
     "relationships": _relationship_kind,
     "staff": _staff_kind,
     "teams": _team_kind,

@@ -66,6 +66,7 @@ from crmcore.testing.strategies._base import (
     moneys,
     tags,
 )
+from crmcore.testing.strategies._catalog import price_books, price_entries, products
 from crmcore.testing.strategies._commerce import order_lines, orders, periods, plans, subscriptions
 from crmcore.testing.strategies._customers import (
     attribute_keys,
@@ -90,6 +91,7 @@ from crmcore.testing.strategies._customers import (
     uniqueness_policies,
 )
 from crmcore.testing.strategies._events import domain_events
+from crmcore.testing.strategies._exchange import exchange_rates, rate_tables
 from crmcore.testing.strategies._feedback import reviews, survey_responses
 from crmcore.testing.strategies._interactions import interactions
 from crmcore.testing.strategies._lifecycle import lifecycle_definitions, lifecycle_states
@@ -117,6 +119,7 @@ from crmcore.testing.strategies._privacy import (
     retention_policies,
     retention_rules,
 )
+from crmcore.testing.strategies._quotes import quote_lines, quotes, tax_rules, tax_tables
 from crmcore.testing.strategies._relationships import (
     hierarchy_nodes,
     involved_contacts,
@@ -125,7 +128,12 @@ from crmcore.testing.strategies._relationships import (
     relationship_ids,
     relationships,
 )
-from crmcore.testing.strategies._sales import leads, opportunities, pipeline_definitions
+from crmcore.testing.strategies._sales import (
+    leads,
+    opportunities,
+    opportunity_lines,
+    pipeline_definitions,
+)
 from crmcore.testing.strategies._service import business_calendars, cases, sla_policies
 from crmcore.testing.strategies._teams import (
     assignment_inputs,
@@ -174,6 +182,7 @@ __all__ = [
     "data_subject_requests",
     "domain_events",
     "email_addresses",
+    "exchange_rates",
     "extension_rules",
     "field_changes",
     "field_weights",
@@ -199,6 +208,7 @@ __all__ = [
     "notes",
     "objections",
     "opportunities",
+    "opportunity_lines",
     "order_lines",
     "orders",
     "organization_names",
@@ -213,12 +223,18 @@ __all__ = [
     "plans",
     "pools",
     "postal_addresses",
+    "price_books",
+    "price_entries",
     "principals",
     "privacy_reason_codes",
     "privacy_states",
     "processing_decisions",
+    "products",
     "profiles",
     "quiet_hours",
+    "quote_lines",
+    "quotes",
+    "rate_tables",
     "record_histories",
     "record_refs",
     "recurrences",
@@ -243,6 +259,8 @@ __all__ = [
     "survey_responses",
     "survivorship_rules",
     "tags",
+    "tax_rules",
+    "tax_tables",
     "teams",
     "template_catalogs",
     "territories",

@@ -20,6 +20,7 @@ from crmcore._kernel._money import Money
 from crmcore._kernel._time import MAX_PERIOD_COUNT, TimeUnit
 from crmcore.commerce import (
     SUBSCRIPTION_STATUSES,
+    FulfilmentStatus,
     Order,
     OrderId,
     OrderLine,
@@ -28,11 +29,13 @@ from crmcore.commerce import (
     PaymentId,
     PaymentMethod,
     PaymentOutcome,
+    PaymentStatus,
     Period,
     Plan,
     PlanId,
     ProductId,
     ReturnedLine,
+    ShippedLine,
     Subscription,
     SubscriptionId,
     SubscriptionStatus,
@@ -71,10 +74,11 @@ from crmcore.testing.strategies._base import (
 def order_lines(
     *, currencies: Iterable[str] | None = None, max_quantity: int = 20
 ) -> st.SearchStrategy[OrderLine]:
-    """:class:`~crmcore.commerce.OrderLine` values: a product, a quantity, a unit price, a discount.
+    """:class:`~crmcore.commerce.OrderLine` values: a product, a quantity, a unit price, discount, tax.
 
     Unit prices are whole minor units of their currency (up to ten million of
-    them), and a discount, when there is one, never exceeds the line's gross.
+    them); a discount, when there is one, never exceeds the line's gross, and
+    a tax, when there is one, is at most a quarter of it.
 
     Args:
         currencies: ISO 4217 codes to draw from; every active code by default.
@@ -101,8 +105,16 @@ def _order_line(draw: st.DrawFn, code: str, max_quantity: int) -> OrderLine:
     discount = None
     if draw(st.booleans()):
         discount = _of_units(draw(st.integers(0, _minor(price) * quantity)), code)
+    tax = None
+    if draw(st.booleans()):  # up to a quarter of the gross, as sales taxes and VAT go
+        tax = _of_units(draw(st.integers(0, _minor(price) * quantity // 4)), code)
     return OrderLine(
-        draw(_ids_of(ProductId)), quantity, price, category=draw(_categories()), discount=discount
+        draw(_ids_of(ProductId)),
+        quantity,
+        price,
+        category=draw(_categories()),
+        discount=discount,
+        tax=tax,
     )
 
 
@@ -121,8 +133,12 @@ def orders(
     Each order is placed with :meth:`Order.place <crmcore.commerce.Order.place>`
     and then taken through up to ``max_steps`` commands the order allows at
     that point, each at the time of the one before or later (never
-    backwards): partial and full payments, failed attempts, fulfilment,
-    refunds, returns and cancellation. So the status, payments, refunds and
+    backwards): partial and full payments, failed attempts, partial and full
+    shipments, deliveries, shipments returned to the sender (refused at the
+    door), fulfilment, closing and reopening, refunds, returns
+    and cancellation. Payments and shipments come in any order, so orders of
+    every payment and fulfilment status are drawn, delivered-but-unpaid (cash
+    on delivery) included. The statuses, payments, shipments, refunds and
     returns are consistent and ``pending_events`` holds exactly the events
     those commands recorded, in sequence.
 
@@ -184,25 +200,46 @@ _OrderStep = Callable[[st.DrawFn, Order, datetime], Order]
 
 
 def _order_options(order: Order) -> list[_OrderStep]:
-    """The commands the order accepts now (none once it is refunded or cancelled)."""
+    """The commands the order accepts now (none once it is cancelled and settled)."""
     status = order.status
     options: list[_OrderStep] = []
-    if status is OrderStatus.PLACED:
+    is_open = status is OrderStatus.OPEN
+    if (
+        is_open
+        and not order.balance_due.is_zero()
+        and order.payment_status is not PaymentStatus.REFUNDED
+    ):
         options += [_paying_order, _failing_order_payment]
-    if not order.is_fulfilled and status in (OrderStatus.PAID, OrderStatus.PARTIALLY_REFUNDED):
+    unshipped = order.fulfilment_status in _UNSHIPPED
+    if is_open and unshipped:
+        options.append(_shipping)
+    if status is not OrderStatus.CANCELLED and any(s.is_on_its_way for s in order.shipments):
+        options += [_delivering, _returning_to_sender]
+    if (
+        not order.is_fulfilled
+        and status is not OrderStatus.CANCELLED
+        and (is_open or not unshipped)
+    ):
         options.append(_fulfilling)
     if OrderStatus.CANCELLED in order.allowed_statuses:
         options.append(_cancelling_order)
-    refundable = (OrderStatus.PAID, OrderStatus.FULFILLED, OrderStatus.PARTIALLY_REFUNDED)
-    if status in refundable and order.refundable.amount > 0:
+    if is_open:
+        options.append(_closing)
+    if status is OrderStatus.CLOSED:
+        options.append(_reopening)
+    if status is not OrderStatus.CANCELLED and order.refundable.amount > 0:
         options.append(_refunding)
     if (
-        order.is_fulfilled
-        and status in (OrderStatus.FULFILLED, OrderStatus.PARTIALLY_REFUNDED)
+        status is not OrderStatus.CANCELLED
+        and order.balance_due.is_zero()
         and any(order.returnable_quantity(i) for i in range(len(order.lines)))
     ):
         options.append(_returning)
     return options
+
+
+#: The fulfilment statuses of an order with units still to ship.
+_UNSHIPPED: Final = frozenset({FulfilmentStatus.UNFULFILLED, FulfilmentStatus.PARTLY_SHIPPED})
 
 
 def _payment_number(payments: tuple[Payment, ...]) -> PaymentId:
@@ -232,6 +269,40 @@ def _failing_order_payment(draw: st.DrawFn, order: Order, when: datetime) -> Ord
 
 def _fulfilling(_: st.DrawFn, order: Order, when: datetime) -> Order:
     return order.fulfil(at=when)
+
+
+def _shipping(draw: st.DrawFn, order: Order, when: datetime) -> Order:
+    if draw(st.booleans()):
+        return order.ship(at=when)  # every unit still to ship
+    room = {
+        i: line.quantity - order.shipped_quantity(i)
+        for i, line in enumerate(order.lines)
+        if line.quantity > order.shipped_quantity(i)
+    }
+    chosen = draw(st.lists(st.sampled_from(sorted(room)), min_size=1, unique=True))
+    return order.ship({i: draw(st.integers(1, room[i])) for i in chosen}, at=when)
+
+
+def _waiting(order: Order) -> list[int]:
+    """The numbers (from 1) of the order's shipments on their way."""
+    return [n for n, s in enumerate(order.shipments, start=1) if s.is_on_its_way]
+
+
+def _delivering(draw: st.DrawFn, order: Order, when: datetime) -> Order:
+    return order.deliver(draw(st.none() | st.sampled_from(_waiting(order))), at=when)
+
+
+def _returning_to_sender(draw: st.DrawFn, order: Order, when: datetime) -> Order:
+    # A parcel refused at the door or undeliverable comes back to the seller.
+    return order.return_to_sender(draw(st.none() | st.sampled_from(_waiting(order))), at=when)
+
+
+def _closing(_: st.DrawFn, order: Order, when: datetime) -> Order:
+    return order.close(at=when)
+
+
+def _reopening(_: st.DrawFn, order: Order, when: datetime) -> Order:
+    return order.reopen(at=when)
 
 
 def _cancelling_order(draw: st.DrawFn, order: Order, when: datetime) -> Order:
@@ -541,6 +612,26 @@ def _returned_line_sets() -> st.SearchStrategy[tuple[ReturnedLine, ...]]:
     )
 
 
+@functools.cache
+def _shipped_lines() -> st.SearchStrategy[ShippedLine]:
+    return st.builds(
+        ShippedLine,
+        st.integers(min_value=0, max_value=MAX_LINE_INDEX),
+        st.integers(min_value=1, max_value=20),
+    )
+
+
+def _shipment_fields() -> st.SearchStrategy[dict[str, Any]]:
+    """A shipment number and its lines as an order records them: distinct lines, by index."""
+    lines = st.lists(_shipped_lines(), min_size=1, max_size=3, unique_by=lambda r: r.line)
+    return st.fixed_dictionaries(
+        {
+            "shipment": st.integers(min_value=1, max_value=50),
+            "lines": lines.map(lambda found: tuple(sorted(found, key=lambda r: r.line))),
+        }
+    )
+
+
 def _any_order_line() -> st.SearchStrategy[OrderLine]:
     return order_lines()
 
@@ -554,6 +645,7 @@ EVENT_VALUES: Final[dict[type, Callable[[], st.SearchStrategy[Any]]]] = {
     OrderLine: _any_order_line,
     Payment: _payment_values,
     ReturnedLine: _returned_lines,
+    ShippedLine: _shipped_lines,
     Period: _any_period,
 }
 
@@ -570,7 +662,7 @@ def _placed(draw: st.DrawFn) -> dict[str, Any]:
     """Lines of one currency and the total they add up to."""
     code = draw(currency_codes())
     lines = tuple(draw(st.lists(_lines_in(code, 100), min_size=1, max_size=3)))
-    return {"lines": lines, "total": Money.total([line.net for line in lines], currency=code)}
+    return {"lines": lines, "total": Money.total([line.total for line in lines], currency=code)}
 
 
 def _subscription_moves() -> st.SearchStrategy[dict[str, Any]]:
@@ -592,6 +684,9 @@ EVENT_FIELDS: Final[dict[str, dict[str, Callable[[], st.SearchStrategy[Any]]]]] 
     "OrderPaymentRecorded": {"*": lambda: _paid_at(PaymentOutcome.SUCCEEDED, with_due=False)},
     "OrderPaymentFailed": {"*": lambda: _paid_at(PaymentOutcome.FAILED, with_due=False)},
     "OrderItemsReturned": {"lines": _returned_line_sets},
+    "OrderShipped": {"*": _shipment_fields},
+    "OrderDelivered": {"*": _shipment_fields},
+    "OrderReturnedToSender": {"*": _shipment_fields},
     "SubscriptionPaymentRecorded": {"*": lambda: _paid_at(PaymentOutcome.SUCCEEDED, with_due=True)},
     "SubscriptionPaymentFailed": {"*": lambda: _paid_at(PaymentOutcome.FAILED, with_due=True)},
     "SubscriptionStarted": {

@@ -99,6 +99,7 @@ def _capability_modules() -> tuple[Any, ...]:
         "_activities",
         "_notes",
         "_lifecycle",
+        "_catalog",
     )
     return tuple(importlib.import_module(f"crmcore.testing.strategies.{n}") for n in names)
 

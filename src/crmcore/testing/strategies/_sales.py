@@ -1,4 +1,4 @@
-"""Strategies for the sales pipeline: definitions, leads, opportunities."""
+"""Strategies for the sales pipeline: definitions, leads, opportunities and their lines."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 from crmcore._kernel._checks import (
     instance_of,
 )
-from crmcore._kernel._ids import StaffId, TeamId
+from crmcore._kernel._ids import ProductId, StaffId, TeamId
+from crmcore._kernel._money import Money
 from crmcore.customers import (
     ConsentStatus,
     Customer,
@@ -32,6 +33,7 @@ from crmcore.sales import (
     LeadStatus,
     Opportunity,
     OpportunityId,
+    OpportunityLine,
     PipelineDefinition,
     PipelineId,
     Stage,
@@ -46,6 +48,8 @@ from crmcore.testing.strategies._base import (
     _id_pool,
     _ids_of,
     _int_arg,
+    _minor,
+    _of_units,
     _prices,
     _reasons,
     _short_texts,
@@ -291,6 +295,48 @@ def _converting_into(
     return lead.convert_into(customer, at=when).lead
 
 
+def opportunity_lines(
+    *, currencies: Iterable[str] | None = None, max_quantity: int = 20
+) -> st.SearchStrategy[OpportunityLine]:
+    """:class:`~crmcore.sales.OpportunityLine` values: a product, a quantity, a unit price, a discount.
+
+    Unit prices are whole minor units of their currency (up to ten million of
+    them), and a discount, when there is one, is whole minor units too and
+    never exceeds the line's gross.
+
+    Args:
+        currencies: ISO 4217 codes to draw from; every active code by default.
+        max_quantity: the largest quantity (1 to 1,000,000).
+
+    Raises:
+        ValidationError: an unknown currency, an empty ``currencies`` or a
+            quantity bound out of range.
+    """
+    codes = _currency_choices(currencies)
+    most = _int_arg(max_quantity, "$.max_quantity", minimum=1, maximum=1_000_000)
+    return st.sampled_from(codes).flatmap(lambda code: _opportunity_lines_in(code, most))
+
+
+@functools.lru_cache(maxsize=256)
+def _opportunity_lines_in(code: str, max_quantity: int) -> st.SearchStrategy[OpportunityLine]:
+    return _opportunity_line(code, max_quantity)
+
+
+@st.composite
+def _opportunity_line(draw: st.DrawFn, code: str, max_quantity: int) -> OpportunityLine:
+    quantity = draw(st.integers(min_value=1, max_value=max_quantity))
+    price = draw(_prices(code))
+    discount = None
+    if draw(st.booleans()):
+        discount = _of_units(draw(st.integers(0, _minor(price) * quantity)), code)
+    return OpportunityLine(draw(_ids_of(ProductId)), quantity, price, discount=discount)
+
+
+def _line_lists(code: str, max_lines: int) -> st.SearchStrategy[list[OpportunityLine]]:
+    """Up to ``max_lines`` lines in ``code`` (maybe none)."""
+    return st.lists(_opportunity_lines_in(code, 20), max_size=max_lines)
+
+
 def opportunities(
     *,
     customer_ids: Iterable[CustomerId] | None = None,
@@ -298,6 +344,7 @@ def opportunities(
     currencies: Iterable[str] | None = None,
     staff_ids: Iterable[StaffId] | None = None,
     team_ids: Iterable[TeamId] | None = None,
+    max_lines: int = 3,
     max_steps: int = 6,
     min_created_at: datetime | None = None,
     max_created_at: datetime | None = None,
@@ -310,8 +357,11 @@ def opportunities(
     without a team) and then taken through up to ``max_steps`` commands the
     opportunity allows at that point, each dated no earlier than the one
     before: stage moves, winning, losing with a reason, reopening a lost deal,
-    amount and close date changes, assignment (the team left out, cleared or
-    changed) and next steps.
+    amount and close date changes, line replacements (with up to
+    ``max_lines`` lines in one currency, or none), assignment (the team left
+    out, cleared or changed) and next steps. Some are opened with lines (their
+    amount is then the lines' nets), some without; the amount of a deal with
+    lines is never changed directly.
 
     Args:
         customer_ids: the customers; any id by default.
@@ -320,6 +370,7 @@ def opportunities(
         currencies: ISO 4217 codes of the amounts; every active code by default.
         staff_ids: the owners to draw from (``StaffId`` values); any id by default.
         team_ids: the teams to draw from (``TeamId`` values); any id by default.
+        max_lines: the most lines of one opportunity (0 to 50; 0 for none ever).
         max_steps: the most commands after opening (0 to 100).
         min_created_at: the earliest opening time (aware); 2000 by default.
         max_created_at: the latest opening time (aware); 2099 by default.
@@ -341,6 +392,7 @@ def opportunities(
         currencies=_currency_choices(currencies),
         owners=_id_pool(staff_ids, "$.staff_ids", StaffId),
         teams=_id_pool(team_ids, "$.team_ids", TeamId),
+        max_lines=_int_arg(max_lines, "$.max_lines", maximum=50),
         max_steps=_int_arg(max_steps, "$.max_steps", maximum=100),
         start=_window(min_created_at, max_created_at),
     )
@@ -351,6 +403,7 @@ def opportunities(
 class _OpportunityPlan(_StaffedHistory):
     pipelines: st.SearchStrategy[PipelineDefinition]
     currencies: tuple[str, ...]
+    max_lines: int
 
 
 #: One command of a generated opportunity history: (draw, deal, pipeline, when) -> deal.
@@ -363,11 +416,14 @@ def _opportunities(draw: st.DrawFn, plan: _OpportunityPlan) -> Opportunity:
     pipeline = draw(plan.pipelines)
     at = draw(plan.start)
     next_step = draw(st.none() | _short_texts())
+    code = draw(st.sampled_from(plan.currencies))
+    lines = draw(_line_lists(code, plan.max_lines))
     deal = Opportunity.open(
         draw(_ids_of(OpportunityId)),
         customer_id=draw(plan.customers),
         name=draw(_short_texts()),
-        amount=draw(st.sampled_from(plan.currencies).flatmap(_prices)),
+        amount=None if lines else draw(_prices(code)),
+        lines=lines,
         expected_close=at.date() + draw(_CLOSE_DAYS),
         owner=draw(plan.owners),
         pipeline=pipeline,
@@ -379,20 +435,42 @@ def _opportunities(draw: st.DrawFn, plan: _OpportunityPlan) -> Opportunity:
         team=draw(st.none() | plan.teams),
     )
     assigning = _assigning_deal(plan.owners, plan.teams)
+    relining = _relining(plan.currencies, plan.max_lines)
     for when in _command_times(draw, at, plan.max_steps):
-        step = draw(st.sampled_from(_opportunity_options(deal, assigning)))
+        step = draw(st.sampled_from(_opportunity_options(deal, assigning, relining)))
         deal = step(draw, deal, pipeline, when)
     return deal
 
 
-def _opportunity_options(deal: Opportunity, assigning: _OpportunityStep) -> list[_OpportunityStep]:
-    """The commands the opportunity accepts now (a won deal keeps only owner and next step)."""
+def _opportunity_options(
+    deal: Opportunity, assigning: _OpportunityStep, relining: _OpportunityStep
+) -> list[_OpportunityStep]:
+    """The commands the opportunity accepts now (a won deal keeps only owner and next step).
+
+    A deal with lines takes its amount from them: it is repriced by new lines, not directly.
+    """
     options: list[_OpportunityStep] = [assigning, _next_stepping]
     if deal.is_open:
-        options += [_moving_deal, _winning, _losing, _repricing, _rescheduling]
+        options += [_moving_deal, _winning, _losing, _rescheduling]
     elif deal.is_lost:
-        options += [_reopening, _repricing]
+        options.append(_reopening)
+    if not deal.is_won:
+        options.append(relining)
+        if not deal.lines:
+            options.append(_repricing)
     return options
+
+
+def _relining(currencies: tuple[str, ...], max_lines: int) -> _OpportunityStep:
+    """A ``replace_lines``: up to ``max_lines`` lines, mostly in the deal's currency, or none."""
+
+    def reline(
+        draw: st.DrawFn, deal: Opportunity, _: PipelineDefinition, when: datetime
+    ) -> Opportunity:
+        code = draw(st.sampled_from((deal.amount.currency, *currencies)))
+        return deal.replace_lines(draw(_line_lists(code, max_lines)), at=when)
+
+    return reline
 
 
 def _assigning_deal(
@@ -464,6 +542,26 @@ def _lead_statuses(*statuses: LeadStatus) -> Callable[[], st.SearchStrategy[Lead
 #: campaign codes are tags; the status-change subclasses name the status they move to (and
 
 
+def _lined_amounts(*, previous: bool = False) -> st.SearchStrategy[dict[str, Any]]:
+    """``lines`` and the ``amount`` they make (and a ``previous`` amount) for an opportunity event."""
+    return st.sampled_from(("IDR", "USD", "JPY", "KWD")).flatmap(
+        lambda code: st.builds(
+            functools.partial(_lined, previous=previous),
+            st.lists(_opportunity_lines_in(code, 20), max_size=3),
+            _prices(code),
+        )
+    )
+
+
+def _lined(lines: list[OpportunityLine], amount: Money, *, previous: bool) -> dict[str, Any]:
+    """The lines' total, or without lines ``amount`` (kept as it was); ``previous`` is ``amount``."""
+    total = Money.total((line.net for line in lines), currency=amount.currency) if lines else amount
+    fields: dict[str, Any] = {"lines": tuple(lines), "amount": total}
+    if previous:
+        fields["previous"] = amount
+    return fields
+
+
 def _plain_lead_moves() -> st.SearchStrategy[dict[str, Any]]:
     """Moves the lead machine allows that no subclass of the event names."""
     named = {LeadStatus.QUALIFIED, LeadStatus.DISQUALIFIED, LeadStatus.CONVERTED}
@@ -494,9 +592,13 @@ EVENT_FIELDS: Final[dict[str, dict[str, Callable[[], st.SearchStrategy[Any]]]]] 
     },
     # The fields of a consent record captured when the event occurred, as the lead records it.
     "LeadConsentRecorded": {"*": lambda: st.sampled_from(ConsentStatus).flatmap(_consent_fields)},
+    # Lines in one currency whose nets make the amount (or no lines, any amount), as recorded.
+    "OpportunityOpened": {"*": _lined_amounts},
+    "OpportunityLinesReplaced": {"*": lambda: _lined_amounts(previous=True)},
 }
 
 #: Value types sales events carry, from their own strategies.
 EVENT_VALUES: Final[dict[type, Callable[[], st.SearchStrategy[Any]]]] = {
     BantScore: lambda: _BANT_SCORES,
+    OpportunityLine: opportunity_lines,
 }
