@@ -3,7 +3,7 @@
 from datetime import date
 
 from crmcore import Money, quotes
-from crmcore.catalog import PriceBook, PriceBookId, PriceEntry
+from crmcore.catalog import PriceBook, PriceBookId, PriceEntry, Product
 from crmcore.quotes import OrderId, ProductId, Quote, QuoteId, QuoteLine, TaxTable
 from crmcore.testing.strategies._quotes import quote_lines, tax_rules, tax_tables
 from crmcore.testing.strategies._quotes import quotes as quote_strategy
@@ -73,6 +73,9 @@ function(
         "currency": "IDR",
         "on": date(2025, 6, 1),
         "discount_percent": 5,
+        "product": Product.create(
+            ProductId("sku-9"), sku="SKU-9", name="Item", family="hardware", at=T0
+        ),
     },
 )
 function(quotes.quote_order_lines, {"quote": SENT_QUOTE})

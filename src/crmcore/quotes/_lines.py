@@ -30,12 +30,13 @@ from crmcore._kernel._checks import (
     positive_int,
     reason_text,
     to_decimal,
+    type_name,
 )
 from crmcore._kernel._ids import PriceBookId, ProductId
 from crmcore._kernel._money import Money, money_at_least_zero, same_currency
 from crmcore._kernel._personal import ERASED
-from crmcore.catalog import PriceBook, resolve_price
-from crmcore.errors import ValidationError
+from crmcore.catalog import PriceBook, Product, resolve_price
+from crmcore.errors import InvalidType, ValidationError
 
 #: Largest quantity of one quote line.
 MAX_QUOTE_QUANTITY: Final = 1_000_000
@@ -262,24 +263,51 @@ def price_line(
     currency: str,
     on: date,
     customer_group: str | None = None,
-    tax_category: str = "standard",
-    category: str = "general",
+    tax_category: str | None = None,
+    category: str | None = None,
     discount_percent: Decimal | int | str | None = None,
     discount: Money | None = None,
+    product: Product | None = None,
 ) -> QuoteLine:
     """A line priced from ``books`` (:class:`~crmcore.catalog.PriceBook`) on the day ``on``.
 
     The unit price is what :func:`crmcore.catalog.resolve_price` picks for the
     product, quantity (volume tiers) and customer group; the line names the
-    book it came from.
+    book it came from. Given the catalog's ``product`` (the one ``product_id``
+    names), the line takes its tax category and, as its category, its family,
+    unless ``tax_category`` or ``category`` say otherwise; a retired product
+    is not quoted. Without it the tax category is ``"standard"`` and the
+    category ``"general"`` unless given.
 
     Raises:
+        InvalidType: ``product`` is not a :class:`~crmcore.catalog.Product`.
         CurrencyMismatch: a book is not in ``currency`` (``$.books[i].currency``):
             a quote is never priced from a book of another currency.
         ValidationError: no price applies (code ``no_price``); the price is
             not in whole minor units (``$.unit_price``, ``precision``); the
-            line breaks a rule of :class:`QuoteLine`.
+            line breaks a rule of :class:`QuoteLine`; ``product`` is another
+            product than ``product_id`` (``$.product``, ``wrong_product``) or
+            retired (``$.product.status``, ``retired``).
     """
+    if product is not None:
+        if type(product) is not Product:
+            raise InvalidType(f"must be a Product, not {type_name(product)}", path="$.product")
+        if product.id != product_id:
+            raise ValidationError(
+                "must be the product the line prices (product_id)",
+                path="$.product",
+                code="wrong_product",
+            )
+        if not product.is_active:
+            raise ValidationError(
+                "must be an active product: a retired product is not quoted",
+                path="$.product.status",
+                code="retired",
+            )
+        if tax_category is None:
+            tax_category = product.tax_category
+        if category is None and product.family is not None:
+            category = product.family
     resolution = resolve_price(
         books,
         product_id=product_id,
@@ -294,8 +322,8 @@ def price_line(
         resolution.unit_price,
         discount_percent=discount_percent,
         discount=discount,
-        tax_category=tax_category,
-        category=category,
+        tax_category="standard" if tax_category is None else tax_category,
+        category="general" if category is None else category,
         price_source=PriceSource.PRICE_BOOK,
         price_book_id=resolution.book_id,
     )

@@ -98,18 +98,29 @@ def _lines_in(code: str, max_quantity: int) -> st.SearchStrategy[OrderLine]:
     return _order_line(code, max_quantity)
 
 
-@st.composite
-def _order_line(draw: st.DrawFn, code: str, max_quantity: int) -> OrderLine:
+def draw_priced_units(
+    draw: st.DrawFn, code: str, max_quantity: int
+) -> tuple[ProductId, int, Money, Money | None]:
+    """A product, a quantity, a unit price and maybe a discount not above the gross, in ``code``.
+
+    What an order line and an opportunity line are drawn from.
+    """
     quantity = draw(st.integers(min_value=1, max_value=max_quantity))
     price = draw(_prices(code))
     discount = None
     if draw(st.booleans()):
         discount = _of_units(draw(st.integers(0, _minor(price) * quantity)), code)
+    return draw(_ids_of(ProductId)), quantity, price, discount
+
+
+@st.composite
+def _order_line(draw: st.DrawFn, code: str, max_quantity: int) -> OrderLine:
+    product, quantity, price, discount = draw_priced_units(draw, code, max_quantity)
     tax = None
     if draw(st.booleans()):  # up to a quarter of the gross, as sales taxes and VAT go
         tax = _of_units(draw(st.integers(0, _minor(price) * quantity // 4)), code)
     return OrderLine(
-        draw(_ids_of(ProductId)),
+        product,
         quantity,
         price,
         category=draw(_categories()),

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from crmcore._kernel._checks import (
     instance_of,
 )
-from crmcore._kernel._ids import ProductId, StaffId, TeamId
+from crmcore._kernel._ids import StaffId, TeamId
 from crmcore._kernel._money import Money
 from crmcore.customers import (
     ConsentStatus,
@@ -48,8 +48,6 @@ from crmcore.testing.strategies._base import (
     _id_pool,
     _ids_of,
     _int_arg,
-    _minor,
-    _of_units,
     _prices,
     _reasons,
     _short_texts,
@@ -59,6 +57,7 @@ from crmcore.testing.strategies._base import (
     _window,
     tags,
 )
+from crmcore.testing.strategies._commerce import draw_priced_units
 from crmcore.testing.strategies._customers import (
     _consent_fields,
     _draw_consent,
@@ -324,12 +323,8 @@ def _opportunity_lines_in(code: str, max_quantity: int) -> st.SearchStrategy[Opp
 
 @st.composite
 def _opportunity_line(draw: st.DrawFn, code: str, max_quantity: int) -> OpportunityLine:
-    quantity = draw(st.integers(min_value=1, max_value=max_quantity))
-    price = draw(_prices(code))
-    discount = None
-    if draw(st.booleans()):
-        discount = _of_units(draw(st.integers(0, _minor(price) * quantity)), code)
-    return OpportunityLine(draw(_ids_of(ProductId)), quantity, price, discount=discount)
+    product, quantity, price, discount = draw_priced_units(draw, code, max_quantity)
+    return OpportunityLine(product, quantity, price, discount=discount)
 
 
 def _line_lists(code: str, max_lines: int) -> st.SearchStrategy[list[OpportunityLine]]:
