@@ -15,6 +15,8 @@ from crmcore import Customer, CustomerId, Identifier, Money, PersonName
 from crmcore.commerce import Order, OrderId, OrderLine, ProductId
 from crmcore.errors import InvalidType, RepositoryError, UnknownReference, ValidationError
 from crmcore.repository import (
+    CAMPAIGN_MEMBERS,
+    CAMPAIGNS,
     CUSTOMERS,
     DEFAULT_SPECS,
     LEADS,
@@ -73,11 +75,13 @@ def order(number, customer_number):
 def test_every_aggregate_naming_a_customer_declares_the_reference():
     """Every default spec but customers, leads, staff, teams, activities and notes refers to customers by customer_id.
 
-    Relationships name customers on both sides; teams name their manager, a staff member.
+    Relationships name customers on both sides; teams name their manager, a staff member;
+    campaigns their parent campaign.
     """
     referring = {spec.name for spec in DEFAULT_SPECS if spec.references} - {
         "relationships",
         "teams",
+        "campaigns",
     }
     assert {
         "orders",
@@ -90,12 +94,19 @@ def test_every_aggregate_naming_a_customer_declares_the_reference():
         "opportunities",
         "privacy_requests",
         "quotes",
+        "campaign_members",
     } == referring
     assert all(
         s.references == (("customer_id", "customers"),)
         for s in DEFAULT_SPECS
-        if s.name in referring - {"quotes"}
+        if s.name in referring - {"quotes", "campaign_members"}
     )
+    assert (
+        ("campaign_id", "campaigns"),
+        ("customer_id", "customers"),
+        ("lead_id", "leads"),
+    ) == CAMPAIGN_MEMBERS.references
+    assert (("parent_id", "campaigns"),) == CAMPAIGNS.references
     assert (
         ("customer_id", "customers"),
         ("opportunity_id", "opportunities"),

@@ -50,6 +50,8 @@ from crmcore.repository import (
     SURVEYS,
     ActivityRepository,
     AggregateSpec,
+    CampaignMemberRepository,
+    CampaignRepository,
     CaseRepository,
     CustomerRepository,
     InMemoryStore,
@@ -104,6 +106,8 @@ PORTS = {
     "products": ProductRepository,
     "price_books": PriceBookRepository,
     "quotes": QuoteRepository,
+    "campaigns": CampaignRepository,
+    "campaign_members": CampaignMemberRepository,
 }
 GENERATED = {
     "orders": crm.orders(customer_ids=POOL),

@@ -19,6 +19,8 @@ from crmcore._kernel._events import DomainEvent
 from crmcore.errors import ValidationError
 from crmcore.repository import (
     ACTIVITIES,
+    CAMPAIGN_MEMBERS,
+    CAMPAIGNS,
     CASES,
     CUSTOMERS,
     DEFAULT_SPECS,
@@ -44,6 +46,8 @@ from crmcore.repository import (
 from crmcore.serialization import to_dict
 from crmcore.testing.strategies import (
     activities,
+    campaign_members,
+    campaigns,
     cases,
     customers,
     data_subject_requests,
@@ -84,6 +88,8 @@ GENERATED = {
     PRODUCTS: products,
     PRICE_BOOKS: price_books,
     QUOTES: quotes,
+    CAMPAIGNS: campaigns,
+    CAMPAIGN_MEMBERS: campaign_members,
 }
 
 

@@ -32,13 +32,16 @@ from crmcore import (
     interactions,
     lifecycle,
     loyalty,
+    marketing,
     merge,
     messaging,
     notes,
     privacy,
     quotes,
+    recommendations,
     repository,
     sales,
+    scoring,
     segmentation,
     service,
     teams,
@@ -502,6 +505,9 @@ FUZZED_MODULES = (
     catalog,
     quotes,
     exchange,
+    scoring,
+    marketing,
+    recommendations,
 )
 
 
@@ -864,6 +870,23 @@ CORPUS_ROOTS += PROFIT_CORPUS
 from ._corpus_sales_lines import CORPUS as SALES_LINES_CORPUS  # noqa: E402 - needs the values above.
 
 CORPUS_ROOTS += SALES_LINES_CORPUS
+
+# Lead scoring keeps its corpus in a module of its own.
+from ._corpus_scoring import CORPUS as SCORING_CORPUS  # noqa: E402 - needs the values above.
+
+CORPUS_ROOTS += SCORING_CORPUS
+
+# Campaigns, members and attribution keep their corpus in modules of their own.
+from ._corpus_attribution import CORPUS as ATTRIBUTION_CORPUS  # noqa: E402 - needs the values above.
+from ._corpus_marketing import CORPUS as MARKETING_CORPUS  # noqa: E402 - needs the values above.
+
+CORPUS_ROOTS += MARKETING_CORPUS
+CORPUS_ROOTS += ATTRIBUTION_CORPUS
+
+# Cross-sell keeps its corpus in a module of its own.
+from ._corpus_recommendations import CORPUS as RECOMMENDATIONS_CORPUS  # noqa: E402 - needs the values above.
+
+CORPUS_ROOTS += RECOMMENDATIONS_CORPUS
 
 SAMPLES: dict[type, object] = _samples()
 

@@ -1464,10 +1464,14 @@ function(teams.normalize_postal_code, {"value": "40111", "path": "$.postal_code"
 function(teams.normalize_industry, {"value": "Retail", "path": "$.industry"})
 from . import (  # noqa: E402 - each registers its targets.
     _targets_activities,  # noqa: F401
+    _targets_attribution,  # noqa: F401
     _targets_catalog,  # noqa: F401
     _targets_exchange,  # noqa: F401
+    _targets_marketing,  # noqa: F401
     _targets_privacy,  # noqa: F401
     _targets_profit,  # noqa: F401
     _targets_quotes,  # noqa: F401
+    _targets_recommendations,  # noqa: F401
     _targets_sales_lines,  # noqa: F401
+    _targets_scoring,  # noqa: F401
 )

@@ -170,6 +170,8 @@ NOT_TARGETED_METHODS: Mapping[str, str] = {
     "AuditSink.record_commit": "a Protocol; fuzzed through AuditLog.record_commit",
     "DomainEvent.draft": "takes the event's fields as **keywords only; they are checked when "
     "an aggregate records the event, which every command target exercises",
+    "EngagementEvent.facts": "takes no arguments",
+    "LeadModel.raw_coefficients": "takes no arguments",
 }
 
 

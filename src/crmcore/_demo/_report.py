@@ -22,6 +22,7 @@ from crmcore._demo._commerce import demo_commerce
 from crmcore._demo._commerce import demo_section as commerce_section
 from crmcore._demo._loyalty import demo_loyalty
 from crmcore._demo._loyalty import demo_section as loyalty_section
+from crmcore._demo._marketing import demo_section as marketing_section
 from crmcore._demo._privacy import demo_section as privacy_section
 from crmcore._demo._segments import demo_section as segments_section
 from crmcore._demo._selling import demo_section as selling_section
@@ -546,6 +547,10 @@ def sections(count: int = 300) -> list[Section]:
         (
             "Products, quotes and currencies",
             lambda: selling_section(customers, seed=DEMO_SEED, at=REFERENCE_TIME),
+        ),
+        (
+            "Marketing",
+            lambda: marketing_section(customers, commerce, seed=DEMO_SEED, at=REFERENCE_TIME),
         ),
         ("Lifecycle", lambda: section_lifecycle(laddered, REFERENCE_TIME)),
         (

@@ -364,3 +364,23 @@ class QuoteId(Identifier):
     """
 
     __slots__ = ()
+
+
+class CampaignId(Identifier):
+    """Identifies a marketing :class:`~crmcore.marketing.Campaign`.
+
+    >>> CampaignId("cmp-1")
+    CampaignId('cmp-1')
+    """
+
+    __slots__ = ()
+
+
+class CampaignMemberId(Identifier):
+    """Identifies a :class:`~crmcore.marketing.CampaignMember` (a customer or lead in a campaign).
+
+    >>> CampaignMemberId("cm-1")
+    CampaignMemberId('cm-1')
+    """
+
+    __slots__ = ()

@@ -21,9 +21,11 @@ survey_response,
 loyalty_account,
 relationship,
 privacy_request,
-quote
+quote,
+campaign_member
 product,            nobody: only ``all`` reaches     none
-price_book
+price_book,
+campaign
 ==================  ===============================  =========
 
 A record is in a territory when the customer it is about is: the
@@ -64,10 +66,11 @@ PARENTAL_KINDS: Final = frozenset(
         "relationship",
         "privacy_request",
         "quote",
+        "campaign_member",
     }
 )
 #: The kinds whose records belong to nobody (the catalog): only the ``all`` scope reaches them.
-UNOWNED_KINDS: Final = frozenset({"product", "price_book"})
+UNOWNED_KINDS: Final = frozenset({"product", "price_book", "campaign"})
 _OWNER_FIELDS: Final = {
     "customer": ("owner", "team"),
     "lead": ("owner", "team"),

@@ -14,7 +14,7 @@ from typing import Any, ClassVar, Generic, Protocol, TypeVar
 import attrs
 
 from crmcore._kernel._events import DomainEvent
-from crmcore._kernel._ids import CustomerId, Identifier, ProductId, StaffId
+from crmcore._kernel._ids import CampaignId, CustomerId, Identifier, LeadId, ProductId, StaffId
 from crmcore._kernel._personal import PersonalDataErasedEvent, personal_value
 from crmcore._kernel._refs import RecordRef
 from crmcore.access._decisions import AccessDecision, _decide, customer_id_of
@@ -39,6 +39,7 @@ from crmcore.errors import NotFound
 from crmcore.feedback import Review, SurveyKind, SurveyResponse
 from crmcore.interactions import Interaction
 from crmcore.loyalty import LoyaltyAccount, ProgramId
+from crmcore.marketing import Campaign, CampaignMember, CampaignStatus, MemberStatus
 from crmcore.notes import Note
 from crmcore.parties import Relationship, RelationshipKind
 from crmcore.privacy import DataSubjectRequest, RequestStatus
@@ -46,6 +47,8 @@ from crmcore.quotes import Quote, QuoteStatus
 from crmcore.repository import (
     ActivityRepository,
     Aggregate,
+    CampaignMemberRepository,
+    CampaignRepository,
     CaseRepository,
     CustomerRepository,
     InteractionRepository,
@@ -752,3 +755,37 @@ class _Quotes(_GuardedRepository[Quote], QuoteRepository):
     def expiring_before(self, at: datetime) -> list[Quote]:
         """The readable sent quotes whose validity ends before a time."""
         return self._readable(self._inner().expiring_before(at))
+
+
+class _Campaigns(_GuardedRepository[Campaign], CampaignRepository):
+    __slots__ = ()
+    _name, _cls = "campaigns", Campaign
+
+    def with_status(self, status: CampaignStatus | str) -> list[Campaign]:
+        """The readable campaigns with this status."""
+        return self._readable(self._inner().with_status(status))
+
+    def children_of(self, parent_id: CampaignId) -> list[Campaign]:
+        """The readable campaigns under a parent campaign."""
+        return self._readable(self._inner().children_of(parent_id))
+
+
+class _CampaignMembers(_GuardedRepository[CampaignMember], CampaignMemberRepository):
+    __slots__ = ()
+    _name, _cls = "campaign_members", CampaignMember
+
+    def for_campaign(self, campaign_id: CampaignId) -> list[CampaignMember]:
+        """The readable members of a campaign."""
+        return self._readable(self._inner().for_campaign(campaign_id))
+
+    def for_customer(self, customer_id: CustomerId) -> list[CampaignMember]:
+        """The readable campaign memberships of a customer."""
+        return self._readable(self._inner().for_customer(customer_id))
+
+    def for_lead(self, lead_id: LeadId) -> list[CampaignMember]:
+        """The readable campaign memberships of a lead."""
+        return self._readable(self._inner().for_lead(lead_id))
+
+    def with_status(self, status: MemberStatus | str) -> list[CampaignMember]:
+        """The readable members with this status."""
+        return self._readable(self._inner().with_status(status))

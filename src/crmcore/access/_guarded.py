@@ -21,6 +21,8 @@ from crmcore.access._decisions import AccessDecision
 from crmcore.access._guard import (
     AuditSink,
     _Activities,
+    _CampaignMembers,
+    _Campaigns,
     _Cases,
     _Customers,
     _Guard,
@@ -47,6 +49,8 @@ from crmcore.access._service import ServiceUnit
 from crmcore.errors import InvalidType, UnitOfWorkError
 from crmcore.repository import (
     ActivityRepository,
+    CampaignMemberRepository,
+    CampaignRepository,
     CaseRepository,
     CustomerRepository,
     InteractionRepository,
@@ -152,6 +156,8 @@ class GuardedUnitOfWork(UnitOfWork):
                 _Products,
                 _PriceBooks,
                 _Quotes,
+                _Campaigns,
+                _CampaignMembers,
             )
         }
 
@@ -265,6 +271,16 @@ class GuardedUnitOfWork(UnitOfWork):
     def quotes(self) -> QuoteRepository:
         """The guarded quote repository."""
         return self._repository("quotes")  # type: ignore[no-any-return]
+
+    @property
+    def campaigns(self) -> CampaignRepository:
+        """The guarded campaign repository."""
+        return self._repository("campaigns")  # type: ignore[no-any-return]
+
+    @property
+    def campaign_members(self) -> CampaignMemberRepository:
+        """The guarded campaign member repository."""
+        return self._repository("campaign_members")  # type: ignore[no-any-return]
 
     def __enter__(self) -> Self:
         """Start the wrapped unit (see :meth:`UnitOfWork.__enter__`)."""

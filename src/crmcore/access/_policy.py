@@ -42,6 +42,7 @@ from crmcore.errors import InvalidType, ValidationError
 from crmcore.feedback import Review, SurveyResponse
 from crmcore.interactions import Interaction
 from crmcore.loyalty import LoyaltyAccount
+from crmcore.marketing import Campaign, CampaignMember
 from crmcore.notes import Note
 from crmcore.parties import Relationship
 from crmcore.privacy import DataSubjectRequest
@@ -87,6 +88,8 @@ RECORD_CLASSES: Final[Mapping[str, type[Any]]] = {
         Product,
         PriceBook,
         Quote,
+        Campaign,
+        CampaignMember,
     )
 }
 #: The kind a grant or sharing rule names to cover every kind.

@@ -83,6 +83,13 @@ from crmcore.repository._loyalty import (
     account_memberships,
     membership_key,
 )
+from crmcore.repository._marketing import (
+    CAMPAIGN_MEMBERS,
+    CAMPAIGNS,
+    StoreCampaignMemberRepository,
+    StoreCampaignRepository,
+)
+from crmcore.repository._marketing_ports import CampaignMemberRepository, CampaignRepository
 from crmcore.repository._memory import InMemoryStore, InMemoryUnitOfWork
 from crmcore.repository._parties import (
     RELATIONSHIPS,
@@ -144,6 +151,8 @@ from crmcore.repository._teams import STAFF, TEAMS, StoreStaffRepository, StoreT
 
 __all__ = [
     "ACTIVITIES",
+    "CAMPAIGNS",
+    "CAMPAIGN_MEMBERS",
     "CASES",
     "CUSTOMERS",
     "DEFAULT_SPECS",
@@ -167,6 +176,8 @@ __all__ = [
     "Aggregate",
     "AggregateSpec",
     "AmbiguousKey",
+    "CampaignMemberRepository",
+    "CampaignRepository",
     "CaseRepository",
     "Change",
     "ChangeSet",
@@ -198,6 +209,8 @@ __all__ = [
     "StorageError",
     "Store",
     "StoreActivityRepository",
+    "StoreCampaignMemberRepository",
+    "StoreCampaignRepository",
     "StoreCaseRepository",
     "StoreCustomerRepository",
     "StoreInteractionRepository",

@@ -43,6 +43,7 @@ from crmcore.teams import StaffMember, Team
 
 if TYPE_CHECKING:  # the selling ports build on Repository, defined below
     from crmcore.repository._catalog_ports import PriceBookRepository, ProductRepository
+    from crmcore.repository._marketing_ports import CampaignMemberRepository, CampaignRepository
     from crmcore.repository._quotes_ports import QuoteRepository
 
 
@@ -842,6 +843,16 @@ class UnitOfWork(ABC):
     @abstractmethod
     def quotes(self) -> QuoteRepository:
         """The quote repository of this unit (see :mod:`crmcore.quotes`)."""
+
+    @property
+    @abstractmethod
+    def campaigns(self) -> CampaignRepository:
+        """The campaign repository of this unit (see :mod:`crmcore.marketing`)."""
+
+    @property
+    @abstractmethod
+    def campaign_members(self) -> CampaignMemberRepository:
+        """The campaign member repository of this unit (see :mod:`crmcore.marketing`)."""
 
     @abstractmethod
     def __enter__(self) -> Self:

@@ -10,6 +10,7 @@ from crmcore.repository._commerce import ORDERS, SUBSCRIPTIONS
 from crmcore.repository._customers import CUSTOMERS
 from crmcore.repository._feedback import REVIEWS, SURVEYS
 from crmcore.repository._loyalty import LOYALTY_ACCOUNTS
+from crmcore.repository._marketing import CAMPAIGN_MEMBERS, CAMPAIGNS
 from crmcore.repository._parties import RELATIONSHIPS
 from crmcore.repository._pipeline import LEADS, OPPORTUNITIES
 from crmcore.repository._privacy import PRIVACY_REQUESTS
@@ -41,4 +42,6 @@ DEFAULT_SPECS: Final[tuple[AggregateSpec[Any], ...]] = (
     PRODUCTS,
     PRICE_BOOKS,
     QUOTES,
+    CAMPAIGNS,
+    CAMPAIGN_MEMBERS,
 )

@@ -12,11 +12,13 @@ from crmcore.customers import Customer
 from crmcore.feedback import Review, SurveyResponse
 from crmcore.interactions import Interaction
 from crmcore.loyalty import LoyaltyAccount
+from crmcore.marketing import Campaign, CampaignMember
 from crmcore.notes import Note
 from crmcore.parties import Relationship
 from crmcore.privacy import DataSubjectRequest
 from crmcore.quotes import Quote
 from crmcore.repository._catalog_ports import PriceBookRepository, ProductRepository
+from crmcore.repository._marketing_ports import CampaignMemberRepository, CampaignRepository
 from crmcore.repository._ports import (
     ActivityRepository,
     CaseRepository,
@@ -152,3 +154,15 @@ class UnitOfWorkRepositories(UnitOfWork):
     def quotes(self) -> QuoteRepository:
         """The quote repository of this unit."""
         return cast("QuoteRepository", self._typed(Quote, QuoteRepository))
+
+    @property
+    def campaigns(self) -> CampaignRepository:
+        """The campaign repository of this unit."""
+        return cast("CampaignRepository", self._typed(Campaign, CampaignRepository))
+
+    @property
+    def campaign_members(self) -> CampaignMemberRepository:
+        """The campaign member repository of this unit."""
+        return cast(
+            "CampaignMemberRepository", self._typed(CampaignMember, CampaignMemberRepository)
+        )

@@ -46,18 +46,22 @@ from crmcore.testing.contract._builders import (
 )
 from crmcore.testing.contract._selling import (
     _book_products,
+    _change_campaign,
     _change_price_book,
     _change_product,
     _change_quote,
+    _make_campaign,
     _make_price_book,
     _make_product,
     _make_quote,
+    _parent_needs,
     _quote_products,
 )
 from crmcore.testing.contract._selling import _when_active as _when_listed
 from crmcore.testing.contract._support import T0, _drain
 from crmcore.testing.strategies import (
     activities,
+    campaigns,
     cases,
     data_subject_requests,
     interactions,
@@ -206,6 +210,7 @@ _MAKERS: Final[dict[str, _Maker]] = {
         _change_privacy_request,
         data_subject_requests,
     ),
+    "campaigns": (_make_campaign, _change_campaign, campaigns),
     "quotes": (_make_quote, _change_quote, quotes),
     "price_books": (_make_price_book, _change_price_book, price_books),
     # Last: a product a price book or quote names cannot be removed before them.
@@ -357,7 +362,19 @@ def _product_kind() -> _Kind:
     return _kind("products", lookups, names_customer=False, for_customer=False, needs=lambda _: [])
 
 
+def _campaign_kind() -> _Kind:
+    """Campaigns name no customer; a generated one may name a parent campaign, stored first."""
+    lookups = (
+        _Lookup("with_status", _finder("status")),
+        _Lookup("children_of", _finder("parent_id?")),
+    )
+    return _kind(
+        "campaigns", lookups, names_customer=False, for_customer=False, needs=_parent_needs
+    )
+
+
 _SPECIAL: Final[dict[str, Callable[[], _Kind]]] = {
+    "campaigns": _campaign_kind,
     "quotes": _quote_kind,
     "price_books": _price_book_kind,
     "products": _product_kind,

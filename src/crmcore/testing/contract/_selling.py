@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from crmcore._kernel._ids import PriceBookId, ProductId, QuoteId
+from crmcore._kernel._ids import CampaignId, PriceBookId, ProductId, QuoteId
 from crmcore._kernel._money import Money
 from crmcore.catalog import PriceBook, PriceEntry, Product
+from crmcore.marketing import Campaign, CampaignStatus
 from crmcore.quotes import Quote, QuoteLine, QuoteStatus, ppn_indonesia
 from crmcore.testing.contract._support import T0, _customer_id
 
@@ -94,3 +95,31 @@ def _book_products(book: Any) -> list[tuple[object, ...]]:
 
 def _when_active(record: Any) -> list[tuple[object, ...]]:
     return [()] if record.is_active else []
+
+
+def _make_campaign(number: int, customer: int) -> Campaign:
+    """Campaign ``number`` (campaigns name no customer: ``customer`` picks its type)."""
+    return Campaign.create(
+        CampaignId(f"cmp-{number:04d}"),
+        name=f"Campaign {number}",
+        campaign_type=("email", "webinar", "event")[customer % 3],
+        at=T0,
+    )
+
+
+def _change_campaign(campaign: Campaign) -> Campaign:
+    """Activate a planned campaign, complete an active one, then record costs."""
+    at = campaign.updated_at
+    if campaign.status is CampaignStatus.PLANNED:
+        return campaign.activate(at=at)
+    if campaign.status is CampaignStatus.ACTIVE:
+        return campaign.complete(at=at)
+    return campaign.record_cost(Money(1000, campaign.currency or "IDR"), at=at)
+
+
+def _parent_needs(campaign: Any) -> list[tuple[str, Any]]:
+    """A generated campaign's parent, stored first."""
+    if campaign.parent_id is None:
+        return []
+    parent = Campaign.create(campaign.parent_id, name="Parent", campaign_type="other", at=T0)
+    return [("campaigns", parent)]

@@ -34,6 +34,7 @@ from crmcore.repository import DuplicateKey, UnitOfWork
 from crmcore.testing.contract._activities import ActivitiesContract
 from crmcore.testing.contract._bulk import BulkContract
 from crmcore.testing.contract._kinds import AGGREGATE_REPOSITORIES, _clear, _repository
+from crmcore.testing.contract._marketing import MarketingContract
 from crmcore.testing.contract._parties import PartiesContract
 from crmcore.testing.contract._reliability import ReliabilityContract
 from crmcore.testing.contract._state_machine import RepositoryStateMachine
@@ -61,7 +62,7 @@ from crmcore.testing.strategies import (
 
 
 class UnitOfWorkContract(
-    ReliabilityContract, BulkContract, PartiesContract, ActivitiesContract, ABC
+    ReliabilityContract, BulkContract, PartiesContract, ActivitiesContract, MarketingContract, ABC
 ):
     """Subclass as ``Test...`` and implement :meth:`make_unit_of_work` to test an adapter.
 

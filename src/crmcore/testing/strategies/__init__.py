@@ -96,6 +96,7 @@ from crmcore.testing.strategies._feedback import reviews, survey_responses
 from crmcore.testing.strategies._interactions import interactions
 from crmcore.testing.strategies._lifecycle import lifecycle_definitions, lifecycle_states
 from crmcore.testing.strategies._loyalty import loyalty_accounts, loyalty_programs
+from crmcore.testing.strategies._marketing import campaign_members, campaigns
 from crmcore.testing.strategies._messaging import (
     message_templates,
     rendered_messages,
@@ -120,6 +121,7 @@ from crmcore.testing.strategies._privacy import (
     retention_rules,
 )
 from crmcore.testing.strategies._quotes import quote_lines, quotes, tax_rules, tax_tables
+from crmcore.testing.strategies._recommendations import basket_pairs, baskets, usage_records
 from crmcore.testing.strategies._relationships import (
     hierarchy_nodes,
     involved_contacts,
@@ -134,6 +136,7 @@ from crmcore.testing.strategies._sales import (
     opportunity_lines,
     pipeline_definitions,
 )
+from crmcore.testing.strategies._scoring import scoring_models, scoring_rules
 from crmcore.testing.strategies._service import business_calendars, cases, sla_policies
 from crmcore.testing.strategies._teams import (
     assignment_inputs,
@@ -170,8 +173,12 @@ __all__ = [
     "automation_rules",
     "automation_settings",
     "aware_datetimes",
+    "basket_pairs",
+    "baskets",
     "birth_dates",
     "business_calendars",
+    "campaign_members",
+    "campaigns",
     "cases",
     "consent_records",
     "contact_points",
@@ -252,6 +259,8 @@ __all__ = [
     "round_robin_states",
     "rrule_texts",
     "rule_sets",
+    "scoring_models",
+    "scoring_rules",
     "size_bands",
     "sla_policies",
     "staff_members",
@@ -271,5 +280,6 @@ __all__ = [
     "uniqueness_policies",
     "unsafe_placeholders",
     "unsafe_template_texts",
+    "usage_records",
     "value_texts",
 ]

@@ -26,6 +26,8 @@ from crmcore._kernel._checks import (
 from crmcore._kernel._currencies import CURRENCIES
 from crmcore._kernel._ids import (
     ActivityId,
+    CampaignId,
+    CampaignMemberId,
     Identifier,
     NoteId,
     PriceBookId,
@@ -662,6 +664,8 @@ _ID_PREFIXES: Final[dict[type[Identifier], str]] = {
     NoteId: "note",
     PrivacyRequestId: "dsr",
     PriceBookId: "pb",
+    CampaignId: "cmp",
+    CampaignMemberId: "cm",
     QuoteId: "q",
     CaseId: "case",
     FeedbackId: "f",
