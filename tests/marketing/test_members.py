@@ -517,3 +517,30 @@ def test_member_strategy_arguments():
         campaign_members(customer_ids=[], lead_ids=[])
     with pytest.raises(InvalidType):
         campaign_members(customer_ids="c-1")
+
+
+def test_an_unsubscribed_address_is_not_sent_to():
+    # The unsubscribe link of a message withdraws consent for that one address: the
+    # channel-wide grant must not let the next message go out to it.
+    ana = customer().withdraw_consent(
+        "email", "marketing", at=hours(1), source="unsubscribe_link", address="ana@example.com"
+    )
+    with pytest.raises(ValidationError) as caught:
+        member().send(at=hours(2), customer=ana)
+    assert (caught.value.path, caught.value.code) == ("$.consent", "no_consent")
+    assert "ana@example.com" not in str(caught.value)
+    with pytest.raises(ValidationError) as caught:
+        member().send(at=hours(2), customer=ana, address="ana@example.com")
+    assert (caught.value.path, caught.value.code) == ("$.consent", "no_consent")
+    # Another address of the channel still has the channel-wide grant.
+    sent = member().send(at=hours(2), customer=ana, address="ana.work@example.com")
+    assert sent.status is S.SENT
+    # Before the withdrawal the address was allowed.
+    assert member().send(at=hours(0.5), customer=ana).status is S.SENT
+    assert "ana" not in repr(sent.pending_events[-1])
+
+
+def test_send_checks_the_address():
+    with pytest.raises(ValidationError) as caught:
+        member().send(at=hours(1), customer=customer(), address="not an email")
+    assert caught.value.path == "$.address"

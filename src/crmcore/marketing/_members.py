@@ -44,7 +44,7 @@ from crmcore._kernel._fields import Checked
 from crmcore._kernel._ids import CampaignId, CampaignMemberId, CustomerId, LeadId
 from crmcore._kernel._repoint import CustomerRepointedEvent
 from crmcore._kernel._status import StatusMachine
-from crmcore.customers import Channel, Customer, ProcessingPurpose, Purpose
+from crmcore.customers import Channel, ConsentDecision, Customer, ProcessingPurpose, Purpose
 from crmcore.errors import InvalidType, ValidationError
 from crmcore.sales import Lead, LeadStatus
 
@@ -377,6 +377,7 @@ class CampaignMember(RepointsCustomer[CampaignMemberId], kind="campaign_member")
         customer: Customer | None = None,
         lead: Lead | None = None,
         channel: Channel | str | None = None,
+        address: str | None = None,
         **meta: Unpack[EventMeta],
     ) -> CampaignMember:
         """Record that the campaign's message was sent at ``at``, if the subject's consent allows it.
@@ -385,7 +386,14 @@ class CampaignMember(RepointsCustomer[CampaignMemberId], kind="campaign_member")
         stands at ``at``. ``channel`` defaults to the member's channel. The
         subject's consent for the channel and the ``marketing`` purpose at
         ``at`` must allow it, and for a customer the processing decision for
-        marketing too. Records :class:`CampaignMemberStatusChanged` (with the channel).
+        marketing too. Records :class:`CampaignMemberStatusChanged` (with the
+        channel; never the address).
+
+        ``address`` is the contact point the message goes to: its own consent
+        records count too (an unsubscribe link withdraws one address). Without
+        it the message could go to any address of the channel, so a live
+        withdrawal for *any* of the subject's addresses on the channel refuses
+        it (least permissive): pass the address to send to the others.
 
         Raises:
             InvalidType: ``customer`` is not a Customer, ``lead`` not a Lead.
@@ -394,7 +402,9 @@ class CampaignMember(RepointsCustomer[CampaignMemberId], kind="campaign_member")
                 (``$.customer`` or ``$.lead``, code ``not_member``); no channel
                 (``$.channel``, code ``no_channel``); a converted lead
                 (``$.lead``, code ``lead_converted``: message its customer);
-                consent does not allow it (``$.consent``, code ``no_consent``);
+                consent does not allow it (``$.consent``, code ``no_consent``),
+                for the channel or an address (see above); an address not
+                valid for the channel (``$.address``);
                 the processing decision denies marketing (``$.processing``,
                 code ``processing_restricted``, ``objected_to_direct_marketing``
                 or ``erased``); ``at`` is refused (``$.at``).
@@ -407,7 +417,7 @@ class CampaignMember(RepointsCustomer[CampaignMemberId], kind="campaign_member")
             raise ValidationError(
                 "must be given: the member has no channel", path="$.channel", code="no_channel"
             )
-        self._check_permission(when, chosen, customer, lead)
+        self._check_permission(when, chosen, customer, lead, address)
         return self._move(MemberStatus.SENT, when, meta, chosen)
 
     def _subject(self, customer: object, lead: object) -> Customer | Lead:
@@ -439,10 +449,12 @@ class CampaignMember(RepointsCustomer[CampaignMemberId], kind="campaign_member")
         return lead
 
     def _check_permission(
-        self, at: datetime, channel: Channel, customer: object, lead: object
+        self, at: datetime, channel: Channel, customer: object, lead: object, address: object
     ) -> None:
         subject = self._subject(customer, lead)
-        decision = subject.consent_decision(channel, Purpose.MARKETING, at=at)
+        if address is not None and not isinstance(address, str):
+            raise InvalidType(f"must be a str, not {type_name(address)}", path="$.address")
+        decision = _consent(subject, channel, at, address)
         if not decision.allowed:
             raise ValidationError(
                 f"the subject's consent does not allow a marketing message on {channel.value} "
@@ -523,6 +535,28 @@ class CampaignMember(RepointsCustomer[CampaignMemberId], kind="campaign_member")
             f"subject={subject!r}, status={self.status.value!r}, version={self.version}, "
             f"pending_events={len(self.pending_events)})"
         )
+
+
+def _consent(
+    subject: Customer | Lead, channel: Channel, at: datetime, address: str | None
+) -> ConsentDecision:
+    """The consent decision for a marketing message on ``channel`` (to ``address``) at ``at``.
+
+    Without an address, the least permissive of the channel's decision and
+    that of every address of the channel the subject's consent history names.
+    """
+    if address is not None:
+        # An address not valid for the channel is refused at ``$.address``.
+        return subject.consent_decision(channel, Purpose.MARKETING, at=at, address=address)
+    decision = subject.consent_decision(channel, Purpose.MARKETING, at=at)
+    if not decision.allowed:
+        return decision
+    named = sorted({r.address for r in subject.consents if r.address and r.channel is channel})
+    for each in named:
+        own = subject.consent_decision(channel, Purpose.MARKETING, at=at, address=each)
+        if not own.allowed:
+            return own
+    return decision
 
 
 # -- touches ---------------------------------------------------------------------------------
