@@ -60,6 +60,28 @@ class Currency:
             )
 
 
+def rounding_mode(value: object, path: str = "$.rounding") -> str:
+    """``value`` if it names one of the decimal module's ``ROUND_*`` modes (else a ValidationError).
+
+    >>> rounding_mode("ROUND_HALF_UP")
+    'ROUND_HALF_UP'
+    """
+    if not isinstance(value, str) or value not in _ROUNDING_MODES:
+        raise ValidationError(
+            "must be one of the decimal module's ROUND_* modes", path=path, code="rounding"
+        )
+    return value
+
+
+def currency_code(value: object, path: str = "$.currency") -> str:
+    """The ISO 4217 code ``value`` names (case-insensitive), checked against the table.
+
+    >>> currency_code(" idr ")
+    'IDR'
+    """
+    return _check_code(value, path)
+
+
 def _check_code(value: object, path: str = "$.currency") -> str:
     if type(value) is str and value in CURRENCIES:
         return value  # already a code as the table spells it: nothing to normalize
@@ -244,13 +266,7 @@ class Money:
         >>> Money("1234.5", "JPY").rounded()
         Money('1234', 'JPY')
         """
-        mode: object = rounding
-        if not isinstance(mode, str) or mode not in _ROUNDING_MODES:
-            raise ValidationError(
-                "must be one of the decimal module's ROUND_* modes",
-                path="$.rounding",
-                code="rounding",
-            )
+        rounding_mode(rounding)
         exponent = Decimal(1).scaleb(-self.minor_unit)
         return Money(self.amount.quantize(exponent, rounding=rounding), self.currency)
 

@@ -37,7 +37,7 @@ from crmcore._kernel._checks import (
     tuple_of,
 )
 from crmcore._kernel._fields import Checked
-from crmcore._kernel._money import _ROUNDING_MODES, Money, _check_code
+from crmcore._kernel._money import Money, currency_code, rounding_mode
 from crmcore.errors import ValidationError
 
 #: Most significant digits of a rate, stored or computed (inverse and cross rates are
@@ -64,11 +64,11 @@ _LIMIT: Final = Decimal(10) ** 21
 
 
 def _base(value: object) -> str:
-    return _check_code(value, "$.base")
+    return currency_code(value, "$.base")
 
 
 def _quote(value: object) -> str:
-    return _check_code(value, "$.quote")
+    return currency_code(value, "$.quote")
 
 
 def _rate(value: object) -> Decimal:
@@ -219,7 +219,7 @@ def _no_rate(base: str, quote: str, on: date) -> ValidationError:
 
 
 def _pivot(value: object) -> str | None:
-    return None if value is None else _check_code(value, "$.pivot")
+    return None if value is None else currency_code(value, "$.pivot")
 
 
 def _rates(value: object) -> tuple[ExchangeRate, ...]:
@@ -229,13 +229,7 @@ def _rates(value: object) -> tuple[ExchangeRate, ...]:
 
 
 def _rounding(value: object) -> str:
-    if not isinstance(value, str) or value not in _ROUNDING_MODES:
-        raise ValidationError(
-            "must be one of the decimal module's ROUND_* modes",
-            path="$.rounding",
-            code="rounding",
-        )
-    return value
+    return rounding_mode(value)
 
 
 #: Rates of one unordered currency pair, either way round, sorted by ``valid_from``:
@@ -378,7 +372,7 @@ class RateTable:
                 an unknown rounding mode (``$.rounding``) or currency (``$.to``).
         """
         original = require_type(money, Money, "$.money", "Money")
-        target = _check_code(to, "$.to")
+        target = currency_code(to, "$.to")
         day = require_date(on, "$.on")
         mode = _rounding(rounding)
         found = self._find(original.currency, target, day)

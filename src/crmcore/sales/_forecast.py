@@ -74,7 +74,7 @@ import attrs
 
 from crmcore._kernel._checks import MAX_DIGITS, enum_converter, require_type, type_name
 from crmcore._kernel._fields import Checked
-from crmcore._kernel._money import _ROUNDING_MODES, Money, _check_code, currency
+from crmcore._kernel._money import Money, currency, currency_code, rounding_mode
 from crmcore.errors import CurrencyMismatch, InvalidType, ValidationError
 from crmcore.exchange import RateTable
 from crmcore.sales._opportunities import Opportunity
@@ -232,10 +232,7 @@ class _Converter:
 
 
 def _converter(code: object, rates: object, rounding: object) -> _Converter:
-    if not isinstance(rounding, str) or rounding not in _ROUNDING_MODES:
-        raise ValidationError(
-            "must be one of the decimal module's ROUND_* modes", path="$.rounding", code="rounding"
-        )
+    mode = rounding_mode(rounding)
     if code is None:
         if rates is not None:
             raise ValidationError(
@@ -243,10 +240,10 @@ def _converter(code: object, rates: object, rounding: object) -> _Converter:
                 path="$.currency",
                 code="required",
             )
-        return _Converter(None, _NO_RATES, rounding, given=False)
-    target = _check_code(code, "$.currency")
+        return _Converter(None, _NO_RATES, mode, given=False)
+    target = currency_code(code, "$.currency")
     table = _NO_RATES if rates is None else require_type(rates, RateTable, "$.rates", "a RateTable")
-    return _Converter(target, table, rounding, given=rates is not None)
+    return _Converter(target, table, mode, given=rates is not None)
 
 
 def _exact(operation: str, a: Decimal, b: Decimal) -> Decimal:
