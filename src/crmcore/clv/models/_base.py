@@ -142,6 +142,46 @@ class FitOutcome:
     log_likelihood: float
     diagnostics: FitDiagnostics
     standard_errors: ParamMap | None
+    covariance: Covariance | None = None
+
+
+#: A covariance matrix of the parameters, in the literature's order, as nested tuples.
+Covariance = tuple[tuple[float, ...], ...]
+
+
+def make_covariance(names: Sequence[str], given: object, path: str = "$.covariance") -> Covariance:
+    """Check a covariance matrix: square over ``names``, finite, symmetric, positive diagonal."""
+    size = len(names)
+    if isinstance(given, (str, bytes)) or not isinstance(given, Sequence):
+        raise InvalidType(
+            f"must be a square sequence of rows of numbers, not {type_name(given)}", path=path
+        )
+    if len(given) != size:
+        raise ValidationError(f"must have one row per parameter ({size})", path=path, code="shape")
+    rows: list[tuple[float, ...]] = []
+    for i, row in enumerate(given):
+        where = f"{path}[{i}]"
+        if isinstance(row, (str, bytes)) or not isinstance(row, Sequence):
+            raise InvalidType(f"must be a sequence of numbers, not {type_name(row)}", path=where)
+        if len(row) != size:
+            raise ValidationError(
+                f"must have one column per parameter ({size})", path=where, code="shape"
+            )
+        rows.append(tuple(number(v, f"{where}[{j}]") for j, v in enumerate(row)))
+    for i in range(size):
+        if not rows[i][i] > 0:
+            raise ValidationError(
+                "must be a positive variance", path=f"{path}[{i}][{i}]", code="not_positive"
+            )
+        for j in range(i):
+            a, b = rows[i][j], rows[j][i]
+            if abs(a - b) > 1e-9 * max(abs(a), abs(b), math.sqrt(rows[i][i] * rows[j][j])):
+                raise ValidationError(
+                    "must equal its transpose (a covariance matrix is symmetric)",
+                    path=f"{path}[{i}][{j}]",
+                    code="not_symmetric",
+                )
+    return tuple(rows)
 
 
 def run_fit(
@@ -196,11 +236,15 @@ def run_fit(
             diagnostics=diagnostics,
             params=params,
         )
+    covariance = _covariance(guarded, list(found.x), values, found)
     return FitOutcome(
         params=params,
         log_likelihood=-found.value,
         diagnostics=diagnostics,
-        standard_errors=_standard_errors(names, guarded, list(found.x), values, found),
+        standard_errors=None
+        if covariance is None
+        else ParamMap([(name, math.sqrt(covariance[i][i])) for i, name in enumerate(names)]),
+        covariance=covariance,
     )
 
 
@@ -218,14 +262,13 @@ def _guard(objective: Objective) -> Objective:
     return run
 
 
-def _standard_errors(
-    names: Sequence[str],
+def _covariance(
     objective: Objective,
     log_values: list[float],
     values: list[float],
     found: Minimum,
-) -> ParamMap | None:
-    """Standard errors from the numerically differentiated Hessian, if it is invertible.
+) -> Covariance | None:
+    """The parameters' covariance from the numerically differentiated Hessian, if invertible.
 
     The Hessian is taken in log-parameters; with ``theta = exp(phi)``,
     ``H_theta = D^-1 (H_phi - diag(g_phi)) D^-1`` with ``D = diag(theta)``.
@@ -240,7 +283,8 @@ def _standard_errors(
     inverse = cholesky_inverse(hessian)
     if inverse is None:
         return None
-    return ParamMap([(name, values[i] * math.sqrt(inverse[i][i])) for i, name in enumerate(names)])
+    n = len(values)
+    return tuple(tuple(values[i] * values[j] * inverse[i][j] for j in range(n)) for i in range(n))
 
 
 @attrs.frozen(slots=True, kw_only=True)
@@ -253,6 +297,9 @@ class ModelBase:
     log_likelihood: float | None = None
     diagnostics: FitDiagnostics | None = None
     standard_errors: Mapping[str, float] | None = None
+    #: The parameters' covariance matrix (rows and columns in ``params`` order), from the
+    #: inverse Hessian of the negative log-likelihood at the optimum; None if unknown.
+    covariance: Covariance | None = attrs.field(default=None, repr=False)
 
     def __attrs_post_init__(self) -> None:
         if self.params is not None:
@@ -260,6 +307,9 @@ class ModelBase:
         if self.standard_errors is not None:
             errors = make_params(self._names, self.standard_errors, "$.standard_errors")
             object.__setattr__(self, "standard_errors", errors)
+        if self.covariance is not None:
+            matrix = make_covariance(self._names, self.covariance)
+            object.__setattr__(self, "covariance", matrix)
         if self.log_likelihood is not None:
             value = number(self.log_likelihood, "$.log_likelihood")
             object.__setattr__(self, "log_likelihood", value)
@@ -319,4 +369,5 @@ class ModelBase:
             log_likelihood=outcome.log_likelihood,
             diagnostics=outcome.diagnostics,
             standard_errors=outcome.standard_errors,
+            covariance=outcome.covariance,
         )
