@@ -193,7 +193,7 @@ BAD_COLUMNS = [
     (([1, 2.5, 0], [1.0, 1.0, 0.0], [5.0, 5.0, 5.0]), "$.frequency[1]", "not_whole"),
     (([1, 2, 0], [1.0, 1.0, 3.0], [5.0, 5.0, 5.0]), "$.recency[2]", "recency_without_purchases"),
     (([1, 2, 0], [1.0, 1.0], [5.0, 5.0, 5.0]), "$.recency", "length_mismatch"),
-    (([1, 2, 0], [1.0, 1.0, 0.0], [5.0, 5.0, 0.0]), "$.T[2]", "not_positive"),
+    (([1, 2, 0], [1.0, 1.0, 0.0], [5.0, 5.0, -1.0]), "$.T[2]", "negative"),
     (([[1], 2], [1.0, 1.0], [5.0, 5.0]), "$.frequency[0]", "type"),
     (("123", [1.0], [5.0]), "$.frequency", "type"),
 ]
@@ -455,7 +455,9 @@ def test_the_spend_model_agrees_and_checks_alike(np):
             caught.value.code,
         )
         with pytest.raises(ValidationError) as caught:
-            GG.expected_average_spend([8, 0, 2], [1.0, 2.0, 0.0], backend=backend)
+            GG.expected_average_spend(
+                [8, 0, 2], [1.0, 2.0, 0.0], backend=backend, nonpositive="refuse"
+            )
         assert "$.monetary_value[2]" == caught.value.path
 
 
@@ -613,8 +615,8 @@ ARRAY_PROBLEMS = [
     (0, 2.5, "$.frequency[{i}]", "not_whole"),
     (1, -0.5, "$.recency[{i}]", "negative"),
     (1, 11.0, "$.recency[{i}]", "recency_above_T"),
-    (2, 0.0, "$.T[{i}]", "not_positive"),
-    (2, -3.0, "$.T[{i}]", "not_positive"),
+    (2, -0.5, "$.T[{i}]", "negative"),
+    (2, -3.0, "$.T[{i}]", "negative"),
 ]
 
 

@@ -4,6 +4,7 @@ import pytest
 
 from crmcore import ValidationError
 from crmcore.clv import BetaGeo, BetaGeoBetaBinom, GammaGamma, ParetoNBD, customer_lifetime_value
+from crmcore.clv.models import MAX_CLV_HORIZON
 
 BG = BetaGeo(params={"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426})
 GG = GammaGamma(params={"p": 6.25, "q": 3.74, "v": 15.44})
@@ -106,9 +107,9 @@ def test_the_models_are_checked(purchase_model, spend_model, path):
     assert path == caught.value.path
 
 
-@pytest.mark.parametrize("horizon", [2**63, 1_001])
+@pytest.mark.parametrize("horizon", [2**63, MAX_CLV_HORIZON + 1])
 def test_the_horizon_is_bounded(horizon):
-    """D34: the horizon is at most 1,000 periods (each period costs a forecast of every history)."""
+    """D34: the horizon is bounded (MAX_CLV_HORIZON periods; the cost per period is constant)."""
     with pytest.raises(ValidationError) as caught:
         customer_lifetime_value(BG, GG, 1, 5.0, 30.0, 20.0, horizon=horizon, discount_rate=0.01)
     assert ("$.horizon", "too_large") == (caught.value.path, caught.value.code)

@@ -84,9 +84,9 @@ def test_simulation_recovers_the_parameters():
 
 
 def test_non_positive_spend_is_rejected_with_its_index():
-    """A repeat buyer with a zero mean spend is an error at its index."""
+    """Asked to refuse, a repeat buyer with a zero mean spend is an error at its index."""
     with pytest.raises(ValidationError) as caught:
-        GammaGamma().fit([1, 2, 3], [10.0, 0.0, 5.0])
+        GammaGamma().fit([1, 2, 3], [10.0, 0.0, 5.0], nonpositive="refuse")
     assert ("$.monetary_value[1]", "not_positive") == (caught.value.path, caught.value.code)
 
 

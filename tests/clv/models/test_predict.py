@@ -137,9 +137,9 @@ def test_any_frame_of_columns_is_read():
         ),
         ({**COLUMNS, "frequency": [2, 0, "x", 5]}, "$.histories.frequency[2]", "type"),
         (
-            {**COLUMNS, "monetary_value": [1.0, 0.0, 0.0, 1.0]},
+            {**COLUMNS, "monetary_value": [1.0, 0.0, float("nan"), 1.0]},
             "$.histories.monetary_value[2]",
-            "not_positive",
+            "not_finite",
         ),
         ({k: v for k, v in COLUMNS.items() if k != "T"}, "$.histories.T", "required"),
         ({**COLUMNS, "customer_id": ["a"]}, "$.histories.customer_id", "length_mismatch"),

@@ -837,7 +837,10 @@ def test_incremental_adds_equal_the_batch(rows, period):
     acc = SummaryAccumulator(period=period, tz=UTC)
     for customer, moment, amount in rows:
         acc.add(customer, moment, amount)
-    batch = summarize(rows, period=period, observation_end=END, calibration_end=SPLIT)
+    # The accumulator keeps period totals: it cuts the calibration at period granularity.
+    batch = summarize(
+        rows, period=period, observation_end=END, calibration_end=SPLIT, calibration_cut="period"
+    )
     assert dict(batch) == dict(acc.summarize(observation_end=END, calibration_end=SPLIT))
     assert list(batch) == list(acc.summarize(observation_end=END, calibration_end=SPLIT))
 

@@ -406,7 +406,7 @@ def check_rfm_histories(histories: Histories, name: str = "T") -> None:
         # The columns are finite, so a minimum decides each sign rule; the rules
         # between columns are checked a block at a time (see :data:`BLOCK`).
         ok = not len(x) or bool(
-            x.min() >= 0 and t.min() > 0 and t_x.min() >= 0 and _rfm_rows_hold(np, x, t_x, t)
+            x.min() >= 0 and t.min() >= 0 and t_x.min() >= 0 and _rfm_rows_hold(np, x, t_x, t)
         )
     else:
         probe = Checker()

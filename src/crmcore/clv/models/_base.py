@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import ClassVar, Self
+from typing import ClassVar, Literal, Self
 
 import attrs
 
 from crmcore._kernel._checks import type_name
 from crmcore._kernel._fields import Checked
 from crmcore.clv.models._data import iterations, number
+from crmcore.clv.models._interval import Interval, confidence_level, make_interval
 from crmcore.clv.models._optimize import Minimum, cholesky_inverse, hessian_from_gradient, minimize
+from crmcore.clv.models._priors import Prior, check_priors, prior_hessian, prior_terms
 from crmcore.errors import CrmcoreError, InvalidType, ValidationError
 
 #: ``progress(iteration, negative_log_likelihood)``, called once per iteration.
@@ -19,6 +21,10 @@ ProgressCallback = Callable[[int, float], object]
 
 #: A negative log-likelihood over log-parameters: its value and its gradient.
 Objective = Callable[[list[float]], tuple[float, list[float]]]
+
+
+#: Why a fit stopped (``FitDiagnostics.reason``, ``ConvergenceError.reason``).
+FitReason = Literal["converged", "iterations", "line_search", "boundary", "flat", "not_finite"]
 
 
 class ModelError(CrmcoreError):
@@ -39,6 +45,8 @@ class ConvergenceError(ModelError):
     Attributes:
         diagnostics: where and why the optimizer stopped (:class:`FitDiagnostics`).
         params: the last parameters tried, for inspection only.
+        reason: why, in one word (``diagnostics.reason``): ``"iterations"``,
+            ``"line_search"``, ``"boundary"``, ``"flat"`` or ``"not_finite"``.
     """
 
     def __init__(
@@ -47,6 +55,7 @@ class ConvergenceError(ModelError):
         super().__init__(message)
         self.diagnostics = diagnostics
         self.params = params
+        self.reason = diagnostics.reason
 
 
 @attrs.frozen(slots=True)
@@ -56,12 +65,20 @@ class FitDiagnostics(Checked):
     Attributes:
         iterations: optimizer iterations (BFGS steps).
         evaluations: likelihood evaluations, line searches included.
-        converged: whether the gradient reached the tolerance.
+        converged: whether the fit converged: the gradient reached the tolerance
+            and the likelihood curves up in every direction (``reason == "converged"``).
         gradient_norm: the largest absolute gradient component of the negative
             log-likelihood with respect to the log-parameters, at the end.
         message: why the optimizer stopped.
         rows: distinct histories the likelihood was evaluated on (after compression).
         customers: total weight of those histories (the number of customers).
+        reason: why it stopped: ``"converged"``; ``"iterations"`` (the
+            iteration limit); ``"line_search"`` (no lower point found along the
+            search direction); ``"boundary"`` (a parameter runs off towards 0 or
+            infinity: the likelihood has no maximum); ``"flat"`` (the
+            likelihood does not curve up in some direction: the data do not
+            determine the parameters); ``"not_finite"`` (the likelihood is not
+            finite where the search is).
     """
 
     iterations: int
@@ -71,6 +88,7 @@ class FitDiagnostics(Checked):
     message: str
     rows: int
     customers: float
+    reason: FitReason = "converged"
 
 
 class ParamMap(Mapping[str, float]):
@@ -184,6 +202,32 @@ def make_covariance(names: Sequence[str], given: object, path: str = "$.covarian
     return tuple(rows)
 
 
+#: Natural-parameter Hessian of the unpenalized weighted negative log-likelihood, or None.
+HessianFunction = Callable[[Sequence[float]], "list[list[float]] | None"]
+
+#: How far (in log-parameter) a fit probes for a likelihood that keeps rising or stays flat.
+_PROBE = 4.0
+#: A log-parameter that moved this far from its start and sits on a flat likelihood ran off.
+_RAN_OFF = 5.0
+#: Smallest pivot of the curvature's Cholesky factor, relative to its largest diagonal entry,
+#: that counts as a determined direction (below it the likelihood is flat to rounding).
+_FLAT_PIVOT = 1e-9
+
+_STOP_REASONS: dict[str, FitReason] = {
+    "iteration limit reached": "iterations",
+    "line search found no lower point": "line_search",
+    "objective is not finite at the start": "not_finite",
+}
+
+
+def penalizer_value(value: object, path: str = "$.penalizer") -> float:
+    """A penalizer coefficient: a finite number, zero or more."""
+    result = number(value, path)
+    if result < 0:
+        raise ValidationError("must be zero or more", path=path, code="negative")
+    return result
+
+
 def run_fit(
     names: Sequence[str],
     objective: Objective,
@@ -194,14 +238,36 @@ def run_fit(
     progress: ProgressCallback | None,
     max_iterations: int,
     require_convergence: bool,
+    penalizer: float = 0.0,
+    priors: Mapping[str, Prior] | None = None,
+    hessian: HessianFunction | None = None,
+    penalty_scales: Sequence[float] | None = None,
 ) -> FitOutcome:
     """Minimize a negative log-likelihood over log-parameters and package the result.
 
+    The minimized objective is the weighted negative log-likelihood, plus
+    ``penalizer * customers * sum_k (penalty_scales[k] * theta_k)^2`` (lifetimes'
+    ``penalizer_coef`` times its average over customers), minus the log prior
+    density ``sum_k log p_k(theta_k)`` of ``priors`` (a MAP fit in the natural
+    parameters). ``log_likelihood`` is the unpenalized one at the optimum.
+
+    The fit is judged honestly (:data:`FitReason`): besides the gradient test,
+    the curvature at the end must be positive definite (else ``"flat"``, or
+    ``"boundary"`` when a parameter moved far from its start towards 0 or
+    infinity along a likelihood that no longer changes).
+
+    ``hessian(values)`` gives the exact natural-parameter Hessian of the
+    unpenalized negative log-likelihood (None when unavailable); the
+    covariance is the inverse of it plus the penalty's and the priors'
+    Hessians, else of a finite-difference Hessian of the whole objective.
+
     Raises:
         ValidationError: ``max_iterations`` is not an int from 1 to
-            :data:`MAX_ITERATIONS`, ``progress`` is not callable, or
-            ``require_convergence`` is not a bool.
-        ConvergenceError: the fit did not converge and ``require_convergence``.
+            :data:`MAX_ITERATIONS`, ``progress`` or ``hessian`` is not callable,
+            ``require_convergence`` is not a bool, ``penalizer`` is negative or
+            ``priors`` names an unknown parameter or holds something not a prior.
+        ConvergenceError: the fit did not converge and ``require_convergence``
+            (always when the objective is not finite).
     """
     limit = iterations(max_iterations)
     if progress is not None and not callable(progress):
@@ -213,39 +279,70 @@ def run_fit(
         raise InvalidType(
             f"must be a bool, not {type_name(require_convergence)}", path="$.require_convergence"
         )
+    coefficient = penalizer_value(penalizer)
+    checked_priors = check_priors(priors, names)
+    if hessian is not None and not callable(hessian):
+        raise InvalidType(f"must be callable, not {type_name(hessian)}", path="$.hessian")
+    scales = [1.0] * len(names) if penalty_scales is None else [float(s) for s in penalty_scales]
+    weight = coefficient * customers
     guarded = _guard(objective)
-    found: Minimum = minimize(
-        guarded, [math.log(v) for v in start], max_iterations=limit, progress=progress
-    )
+    total = _penalized(guarded, names, weight, scales, checked_priors)
+    start_log = [math.log(v) for v in start]
+    found: Minimum = minimize(total, start_log, max_iterations=limit, progress=progress)
     values = [math.exp(v) for v in found.x]
     params = ParamMap(list(zip(names, values, strict=True)))
+    curvature: list[list[float]] | None = None
+    reason: FitReason = _STOP_REASONS.get(found.message, "converged")
+    detail = found.message
+    if not math.isfinite(found.value):
+        reason, detail = "not_finite", "the objective is not finite"
+    elif reason in {"converged", "iterations"}:
+        curvature = _curvature(total, hessian, found, values, weight, scales, checked_priors, names)
+        if reason == "converged" and not _determined(curvature):
+            reason, detail = _why_flat(total, found, start_log, names)
+            curvature = None
+    log_likelihood = -found.value
+    if (weight > 0 or checked_priors) and math.isfinite(found.value):
+        log_likelihood = -guarded(list(found.x))[0]
     diagnostics = FitDiagnostics(
         iterations=found.iterations,
         evaluations=found.evaluations,
-        converged=found.converged and math.isfinite(found.value),
+        converged=reason == "converged",
         gradient_norm=found.gradient_norm,
-        message=found.message,
+        message=detail,
         rows=rows,
         customers=customers,
+        reason=reason,
     )
-    if not diagnostics.converged and (require_convergence or not math.isfinite(found.value)):
+    if reason != "converged" and (require_convergence or reason == "not_finite"):
         raise ConvergenceError(
             f"the fit did not converge after {found.iterations} iterations "
-            f"({found.message}; gradient norm {found.gradient_norm:.3g}); try other "
-            "initial_params, more max_iterations, or require_convergence=False",
+            f"({reason}: {detail}; gradient norm {found.gradient_norm:.3g}); {_ADVICE[reason]}",
             diagnostics=diagnostics,
             params=params,
         )
-    covariance = _covariance(guarded, list(found.x), values, found)
+    covariance = _covariance_from(curvature, values)
     return FitOutcome(
         params=params,
-        log_likelihood=-found.value,
+        log_likelihood=log_likelihood,
         diagnostics=diagnostics,
         standard_errors=None
         if covariance is None
         else ParamMap([(name, math.sqrt(covariance[i][i])) for i, name in enumerate(names)]),
         covariance=covariance,
     )
+
+
+_ADVICE: dict[FitReason, str] = {
+    "converged": "",
+    "iterations": "try more max_iterations, other initial_params, or require_convergence=False",
+    "line_search": "try other initial_params, or require_convergence=False",
+    "boundary": "the likelihood has no maximum inside the parameter space; "
+    "add a penalizer or priors (a MAP fit), or use more data",
+    "flat": "the data do not determine every parameter; add priors or a penalizer, "
+    "or use more data",
+    "not_finite": "try other initial_params",
+}
 
 
 def _guard(objective: Objective) -> Objective:
@@ -262,25 +359,138 @@ def _guard(objective: Objective) -> Objective:
     return run
 
 
-def _covariance(
+def _penalized(
     objective: Objective,
-    log_values: list[float],
-    values: list[float],
-    found: Minimum,
-) -> Covariance | None:
-    """The parameters' covariance from the numerically differentiated Hessian, if invertible.
+    names: Sequence[str],
+    weight: float,
+    scales: Sequence[float],
+    priors: Mapping[str, Prior] | None,
+) -> Objective:
+    """The objective plus ``weight * sum (s_k theta_k)^2`` minus the log prior density."""
+    if weight == 0 and not priors:
+        return objective
 
-    The Hessian is taken in log-parameters; with ``theta = exp(phi)``,
-    ``H_theta = D^-1 (H_phi - diag(g_phi)) D^-1`` with ``D = diag(theta)``.
+    def run(x: list[float]) -> tuple[float, list[float]]:
+        value, grad = objective(x)
+        if not math.isfinite(value):
+            return value, grad
+        grad = list(grad)
+        penalty = 0.0
+        if weight > 0:
+            for k, (phi, scale) in enumerate(zip(x, scales, strict=True)):
+                square = (scale * math.exp(phi)) ** 2
+                penalty += square
+                grad[k] += 2.0 * weight * square
+        log_prior, prior_grad = prior_terms(priors, names, x, jacobian=False)
+        return (
+            value + weight * penalty - log_prior,
+            [g - p for g, p in zip(grad, prior_grad, strict=True)],
+        )
+
+    return run
+
+
+def _curvature(  # noqa: PLR0917 - the pieces of the objective's Hessian.
+    total: Objective,
+    hessian: HessianFunction | None,
+    found: Minimum,
+    values: list[float],
+    weight: float,
+    scales: Sequence[float],
+    priors: Mapping[str, Prior] | None,
+    names: Sequence[str],
+) -> list[list[float]] | None:
+    """The Hessian of the whole objective in log-parameters, without the gradient term.
+
+    That is ``D H_theta D`` with ``D = diag(theta)``: from the exact natural
+    Hessian when ``hessian`` gives one, else ``H_phi - diag(g_phi)`` from
+    finite differences of the gradient (Nocedal & Wright 8.1).
     """
-    if not math.isfinite(found.value):
+    n = len(values)
+    exact = hessian(values) if hessian is not None else None
+    if exact is not None:
+        if len(exact) != n or any(len(row) != n for row in exact):
+            raise ModelError("the exact Hessian has the wrong shape")
+        extra = prior_hessian(priors, names, values)
+        natural = [
+            [
+                float(exact[i][j]) + (2.0 * weight * scales[i] ** 2 + extra[i] if i == j else 0.0)
+                for j in range(n)
+            ]
+            for i in range(n)
+        ]
+        matrix = [[values[i] * values[j] * natural[i][j] for j in range(n)] for i in range(n)]
+    else:
+        matrix = hessian_from_gradient(
+            lambda x: total(x)[1], list(found.x), at=list(found.gradient)
+        )
+        for i, g in enumerate(found.gradient):
+            matrix[i][i] -= g
+    if not all(math.isfinite(v) for row in matrix for v in row):
         return None
-    hessian = hessian_from_gradient(lambda x: objective(x)[1], log_values, at=list(found.gradient))
-    for i, g in enumerate(found.gradient):
-        hessian[i][i] -= g
-    if not all(math.isfinite(v) for row in hessian for v in row):
+    return matrix
+
+
+def _determined(curvature: list[list[float]] | None) -> bool:
+    """Whether the curvature is positive definite beyond rounding."""
+    if curvature is None:
+        return False
+    n = len(curvature)
+    scale = max(abs(curvature[i][i]) for i in range(n))
+    low = [[0.0] * n for _ in range(n)]
+    for i in range(n):
+        for j in range(i + 1):
+            rest = curvature[i][j] - math.fsum(low[i][k] * low[j][k] for k in range(j))
+            if i == j:
+                if not rest > _FLAT_PIVOT * scale:
+                    return False
+                low[i][i] = math.sqrt(rest)
+            else:
+                low[i][j] = rest / low[j][j]
+    return True
+
+
+def _why_flat(
+    total: Objective, found: Minimum, start: Sequence[float], names: Sequence[str]
+) -> tuple[FitReason, str]:
+    """``"boundary"`` if a parameter ran off along a flat likelihood, else ``"flat"``.
+
+    A parameter ran off when it moved more than a factor ``e^5`` from its
+    start and moving it ``e^4`` further that way lowers the objective, or
+    changes it by less than rounding.
+    """
+    x = list(found.x)
+    tolerance = 1e-6 * max(1.0, abs(found.value))
+    ran_off = []
+    for k, name in enumerate(names):
+        moved = x[k] - start[k]
+        if abs(moved) <= _RAN_OFF:
+            continue
+        probe = list(x)
+        probe[k] += math.copysign(_PROBE, moved)
+        if total(probe)[0] <= found.value + tolerance:
+            ran_off.append(f"{name} runs off towards {'infinity' if moved > 0 else '0'}")
+    if ran_off:
+        return "boundary", "; ".join(ran_off)
+    far = [k for k in range(len(x)) if abs(x[k] - start[k]) > _RAN_OFF]
+    if len(far) > 1:
+        # Several parameters running off together (a ratio of them staying put).
+        probe = list(x)
+        for k in far:
+            probe[k] += math.copysign(_PROBE, x[k] - start[k])
+        if total(probe)[0] <= found.value + tolerance:
+            where = ", ".join(
+                f"{names[k]} towards {'infinity' if x[k] > start[k] else '0'}" for k in far
+            )
+            return "boundary", f"parameters run off together: {where}"
+    return "flat", "the likelihood is flat or curves down at the end (singular Hessian)"
+
+
+def _covariance_from(curvature: list[list[float]] | None, values: list[float]) -> Covariance | None:
+    """The natural parameters' covariance ``D K^-1 D`` from the log-space curvature ``K``."""
+    if curvature is None:
         return None
-    inverse = cholesky_inverse(hessian)
+    inverse = cholesky_inverse(curvature)
     if inverse is None:
         return None
     n = len(values)
@@ -344,11 +554,16 @@ class ModelBase:
         progress: ProgressCallback | None,
         max_iterations: int,
         require_convergence: bool,
+        penalizer: float = 0.0,
+        priors: Mapping[str, Prior] | None = None,
+        hessian: HessianFunction | None = None,
+        penalty_scales: Sequence[float] | None = None,
     ) -> Self:
         """A fitted copy: ``objective`` minimized from ``start`` (see :func:`run_fit`).
 
         ``weights`` are the customers of each distinct row the objective was
-        built on: their count and their sum go to :class:`FitDiagnostics`.
+        built on: their count and their sum go to :class:`FitDiagnostics`, and
+        their sum scales the penalizer.
         """
         outcome = run_fit(
             self._names,
@@ -359,8 +574,47 @@ class ModelBase:
             progress=progress,
             max_iterations=max_iterations,
             require_convergence=require_convergence,
+            penalizer=penalizer,
+            priors=priors,
+            hessian=hessian,
+            penalty_scales=penalty_scales,
         )
         return self._with_fit(outcome)
+
+    def parameter_intervals(self, level: float = 0.95) -> dict[str, Interval]:
+        """Each parameter's estimate, standard error and Wald interval on the log scale.
+
+        From :attr:`covariance`: with ``se_k`` the standard error of
+        ``theta_k`` and ``z`` the normal quantile of ``(1 + level) / 2``, the
+        interval is ``theta_k * exp(-+ z * se_k / theta_k)``, the delta method on
+        ``log(theta_k)``, so both ends stay positive.
+
+        Raises:
+            ValidationError: ``level`` is not strictly between 0 and 1.
+            NotFittedError: the model has no parameters.
+            ModelError: the model has no covariance (built without one, or its
+                fit's Hessian was not invertible).
+
+        Example:
+            >>> from crmcore.clv import GammaGamma
+            >>> model = GammaGamma(
+            ...     params={"p": 6.25, "q": 3.74, "v": 15.44},
+            ...     covariance=[[1.0, 0.0, 0.0], [0.0, 0.4, 0.0], [0.0, 0.0, 25.0]],
+            ... )
+            >>> found = model.parameter_intervals()["v"]
+            >>> found.standard_error, round(found.lower, 2), round(found.upper, 2)
+            (5.0, 8.18, 29.13)
+        """
+        chance = confidence_level(level)
+        values = self._values()
+        if self.covariance is None:
+            raise ModelError(
+                f"{type(self).__name__} has no covariance: fit it, or pass covariance="
+            )
+        return {
+            name: make_interval(values[i], self.covariance[i][i], chance, "log")
+            for i, name in enumerate(self._names)
+        }
 
     def _with_fit(self, outcome: FitOutcome) -> Self:
         return attrs.evolve(

@@ -27,10 +27,11 @@ from crmcore.clv.models._data import (
     horizon,
     load_rows,
 )
-from crmcore.clv.models._forecast import Forecaster, increments
-from crmcore.clv.models._optimize import numeric_gradient
+from crmcore.clv.models._exact import negative_log_likelihood_hessian
+from crmcore.clv.models._forecast import Forecaster
+from crmcore.clv.models._priors import Prior
 from crmcore.clv.models._sim import simulation_horizons, simulation_seed, simulation_size
-from crmcore.clv.models._special import lbeta, logsumexp
+from crmcore.clv.models._special import digamma, lbeta, logsumexp
 
 if TYPE_CHECKING:
     from crmcore.clv.models._backend import FloatArray, NumberArray
@@ -116,6 +117,15 @@ def _log_terms(params: Sequence[float], x: int, t_x: int, n: int) -> tuple[float
 
 
 class _Likelihood:
+    """The weighted negative log-likelihood and its analytic gradient in log-parameters.
+
+    Each row's likelihood is ``sum_j exp(term_j)`` over the terms of
+    :func:`_log_terms`; every term is a sum of log-beta functions, whose
+    derivatives are digamma differences (``d lbeta(a, b) / da = psi(a) - psi(a + b)``),
+    so the gradient is the terms' gradients weighted by their softmax. The
+    digammas of consecutive periods follow from ``psi(z + 1) = psi(z) + 1/z``.
+    """
+
     def __init__(self, rows: Sequence[tuple[float, ...]], weights: Sequence[float]) -> None:
         self.rows = [
             (int(x), int(t_x), int(n), w) for (x, t_x, n), w in zip(rows, weights, strict=True)
@@ -130,7 +140,57 @@ class _Likelihood:
         return -total
 
     def __call__(self, log_params: list[float]) -> tuple[float, list[float]]:
-        return self.value(log_params), numeric_gradient(self.value, log_params, step=1e-6)
+        alpha, beta, gamma, delta = params = [_EXP(v) for v in log_params]
+        ab, gd = alpha + beta, gamma + delta
+        # The gradient of -lbeta(alpha, beta) - lbeta(gamma, delta), common to every term.
+        psi_ab, psi_gd, psi_g = digamma(ab), digamma(gd), digamma(gamma)
+        common = (
+            psi_ab - digamma(alpha),
+            psi_ab - digamma(beta),
+            psi_gd - psi_g,
+            psi_gd - digamma(delta),
+        )
+        psi_g1 = digamma(gamma + 1.0)
+        total = 0.0
+        grad = [0.0, 0.0, 0.0, 0.0]
+        for x, t_x, n, w in self.rows:
+            alive, died = _log_terms(params, x, t_x, n)
+            top = max(alive, *died) if died else alive
+            psi_ax = digamma(alpha + x)
+            weight = _EXP(alive - top)
+            size = weight
+            d_alpha = weight * (psi_ax - digamma(ab + n))
+            d_beta = weight * (digamma(beta + n - x) - digamma(ab + n))
+            d_gamma = weight * (psi_g - digamma(gd + n))
+            d_delta = weight * (digamma(delta + n) - digamma(gd + n))
+            if died:
+                # Period i = 0, then the recurrence for i = 1, 2, ...
+                p_b = digamma(beta + t_x - x)
+                p_ab = digamma(ab + t_x)
+                p_d = digamma(delta + t_x)
+                p_gd = digamma(gd + 1.0 + t_x)
+                for i, term in enumerate(died):
+                    if i:
+                        p_b += 1.0 / (beta + t_x - x + i - 1.0)
+                        p_ab += 1.0 / (ab + t_x + i - 1.0)
+                        p_d += 1.0 / (delta + t_x + i - 1.0)
+                        p_gd += 1.0 / (gd + t_x + i)
+                    weight = _EXP(term - top)
+                    size += weight
+                    d_alpha += weight * (psi_ax - p_ab)
+                    d_beta += weight * (p_b - p_ab)
+                    d_gamma += weight * (psi_g1 - p_gd)
+                    d_delta += weight * (p_d - p_gd)
+            total += w * (top + _LOG(size))
+            scale = w / size
+            grad[0] += scale * d_alpha
+            grad[1] += scale * d_beta
+            grad[2] += scale * d_gamma
+            grad[3] += scale * d_delta
+        customers = math.fsum(w for *_, w in self.rows)
+        return -total, [
+            -(g + customers * c) * p for g, c, p in zip(grad, common, params, strict=True)
+        ]
 
 
 @attrs.frozen(slots=True, kw_only=True)
@@ -165,8 +225,10 @@ class BetaGeoBetaBinom(ModelBase, Forecaster):
         progress: ProgressCallback | None = None,
         max_iterations: int = 500,
         require_convergence: bool = True,
+        penalizer: float = 0.0,
+        priors: Mapping[str, Prior] | None = None,
     ) -> Self:
-        """Fit by maximum likelihood and return a new, fitted model.
+        """Fit by maximum likelihood (or MAP with priors) and return a new, fitted model.
 
         Args:
             frequency: opportunities with a transaction, per row.
@@ -177,7 +239,12 @@ class BetaGeoBetaBinom(ModelBase, Forecaster):
             initial_params: where the search starts (see :meth:`BetaGeo.fit`).
             progress: called as ``progress(iteration, negative_log_likelihood)``.
             max_iterations: BFGS iterations allowed.
-            require_convergence: raise :class:`ConvergenceError` unless converged.
+            require_convergence: raise :class:`ConvergenceError` unless converged
+                (its ``reason`` says why).
+            penalizer: lifetimes' ``penalizer_coef``: adds
+                ``penalizer * customers * (alpha^2 + beta^2 + gamma^2 + delta^2)``
+                to the negative log-likelihood (see docs/clv_fitting.md).
+            priors: parameter name to a prior: a MAP fit (see :meth:`BetaGeo.fit`).
         """
         arguments = [("frequency", frequency), ("recency", recency), ("periods", periods)]
         rows, w = load_rows(arguments, _check_row, weights)
@@ -188,6 +255,11 @@ class BetaGeoBetaBinom(ModelBase, Forecaster):
             progress=progress,
             max_iterations=max_iterations,
             require_convergence=require_convergence,
+            penalizer=penalizer,
+            priors=priors,
+            hessian=lambda values: negative_log_likelihood_hessian(
+                "BetaGeoBetaBinom", rows, w, values
+            ),
         )
 
     def _log_likelihood(self, x: int, t_x: int, n: int) -> float:
@@ -239,21 +311,34 @@ class BetaGeoBetaBinom(ModelBase, Forecaster):
 
         return self._per_history(histories, alive)
 
-    def _log_survival_sums(self, start: int, count: int) -> list[float]:
-        """``log sum_{i=1..k} B(gamma, delta+start+i) / B(gamma, delta)`` for ``k = 1..count``."""
+    def _log_survival_terms(self, start: int, count: int) -> tuple[float, list[float]]:
+        """``B(gamma, delta+start+i) / B(gamma, delta)`` for ``i = 1..count``, as ``(log first, ratios)``.
+
+        The ratios are each term over the first (at most 1: the terms fall), so
+        sums of them neither overflow nor lose the first term; one pass, by
+        ``B(gamma, d + 1) / B(gamma, d) = d / (gamma + d)``.
+        """
         _, _, gamma, delta = self._values()
-        log_term = lbeta(gamma, delta + start + 1.0) - lbeta(gamma, delta)
-        terms = [log_term]
+        first = lbeta(gamma, delta + start + 1.0) - lbeta(gamma, delta)
+        ratios = [1.0] * count
+        ratio = 1.0
         for i in range(1, count):
-            log_term += _LOG((delta + start + i) / (gamma + delta + start + i))
-            terms.append(log_term)
-        return [logsumexp(terms[:k]) for k in range(1, count + 1)]
+            ratio *= (delta + start + i) / (gamma + delta + start + i)
+            ratios[i] = ratio
+        return first, ratios
 
     def _log_survival_sum(self, start: int, count: int) -> float:
         """``log sum_{i=1..count} B(gamma, delta+start+i) / B(gamma, delta)``."""
         if count <= 0:
             return -math.inf
-        return self._log_survival_sums(start, count)[-1]
+        first, ratios = self._log_survival_terms(start, count)
+        return first + _LOG(math.fsum(ratios))
+
+    def _log_discounted_survival(self, start: int, factors: Sequence[float]) -> float:
+        """``log sum_k factors[k-1] B(gamma, delta+start+k) / B(gamma, delta)`` (-inf if zero)."""
+        first, ratios = self._log_survival_terms(start, len(factors))
+        total = math.fsum(f * r for f, r in zip(factors, ratios, strict=True))
+        return first + _LOG(total) if total > 0 else -math.inf
 
     def _expected_column(self, histories: Histories, span: float) -> Column:
         """Expected transactions in the next ``span`` opportunities of every base row.
@@ -281,23 +366,23 @@ class BetaGeoBetaBinom(ModelBase, Forecaster):
         """``sum_k (E[X(k)] - E[X(k-1)]) factors[k-1]`` of every base row, the likelihood once each.
 
         ``E[X(k)] = B(alpha+x+1, beta+n-x)/B(alpha, beta) / L * sum_{i=1..k} B(gamma, delta+n+i)/B(gamma, delta)``
-        (Fader, Hardie & Shang 2010, eq. 13).
+        (Fader, Hardie & Shang 2010, eq. 13), so the ``k``-th period's increment is the
+        history's factor times ``B(gamma, delta+n+k)/B(gamma, delta)``: the discounted
+        sum over the horizon is computed once per distinct ``n`` (cost linear in the
+        horizon), then once per history.
         """
         alpha, beta, _, _ = self._values()
         lb_ab = lbeta(alpha, beta)
-        count = len(factors)
-        survival: dict[int, list[float]] = {}
+        sums: dict[int, float] = {}
 
         def value(x: int, _: int, n: int, log_likelihood: float) -> float:
-            if not count:
+            if not factors:
                 return 0.0
-            sums = survival.get(n)
-            if sums is None:
-                sums = survival[n] = self._log_survival_sums(n, count)
+            log_sum = sums.get(n)
+            if log_sum is None:
+                log_sum = sums[n] = self._log_discounted_survival(n, factors)
             head = lbeta(alpha + x + 1.0, beta + n - x) - lb_ab
-            return increments(
-                (_EXP(head + log_sum - log_likelihood) for log_sum in sums), factors, 0.0
-            )
+            return _EXP(head + log_sum - log_likelihood)
 
         return self._per_history(histories, value)
 

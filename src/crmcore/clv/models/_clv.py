@@ -19,7 +19,7 @@ from crmcore.clv.models._bgbb import BetaGeoBetaBinom
 from crmcore.clv.models._bgnbd import _BetaGeoFamily
 from crmcore.clv.models._data import Checker, broadcast, fraction
 from crmcore.clv.models._data import horizon as check_horizon
-from crmcore.clv.models._gammagamma import GammaGamma
+from crmcore.clv.models._gammagamma import GammaGamma, NonPositive, check_policy
 from crmcore.clv.models._paretonbd import ParetoNBD
 from crmcore.errors import InvalidType
 
@@ -53,6 +53,8 @@ def customer_lifetime_value(
     horizon: int,
     discount_rate: float,
     margin: float = 1.0,
+    percent: bool = False,
+    nonpositive: NonPositive = "exclude",
     backend: Backend = "auto",
 ) -> float: ...
 @overload
@@ -67,6 +69,8 @@ def customer_lifetime_value(
     horizon: int,
     discount_rate: float,
     margin: float = 1.0,
+    percent: bool = False,
+    nonpositive: NonPositive = "exclude",
     backend: Backend = "auto",
 ) -> FloatArray: ...
 @overload
@@ -81,6 +85,8 @@ def customer_lifetime_value(
     horizon: int,
     discount_rate: float,
     margin: float = 1.0,
+    percent: bool = False,
+    nonpositive: NonPositive = "exclude",
     backend: Backend = "auto",
 ) -> list[float]: ...
 def customer_lifetime_value(  # noqa: PLR0917 - the history columns, as lifetimes takes them.
@@ -94,6 +100,8 @@ def customer_lifetime_value(  # noqa: PLR0917 - the history columns, as lifetime
     horizon: int,
     discount_rate: float,
     margin: float = 1.0,
+    percent: bool = False,
+    nonpositive: NonPositive = "exclude",
     backend: Backend = "auto",
 ) -> float | list[float] | FloatArray:
     """Discounted expected margin of each customer over the next ``horizon`` periods.
@@ -115,13 +123,19 @@ def customer_lifetime_value(  # noqa: PLR0917 - the history columns, as lifetime
         recency: each customer's time of last repeat purchase.
         T: each customer's age, in the purchase model's period.
         monetary_value: each customer's mean repeat-purchase value.
-        horizon: future periods to add up, from 1 to :data:`MAX_CLV_HORIZON` (1,000:
-            19 years of weeks, 83 years of months).
+        horizon: future periods to add up, from 1 to :data:`MAX_CLV_HORIZON`
+            (100,000: the cost per period does not grow with the horizon).
         discount_rate: discount rate per period as a fraction from 0 to 1 (0 for
             none; 0.01 for 1%).
         margin: share of revenue that is profit, as a fraction from 0 to 1 (1
             for revenue; 0.3 for 30%). A value above 1 is refused with a hint:
             it is almost always a percentage.
+        percent: read ``discount_rate`` and ``margin`` as per cent, from 0 to
+            100 (``discount_rate=10, percent=True`` is 10% a period).
+        nonpositive: what a repeat buyer with a zero or negative mean spend
+            gets: ``"exclude"`` (default) values it at the population mean
+            spend, as a customer without spend information (see
+            :class:`GammaGamma`); ``"refuse"`` raises, naming the row.
         backend: ``"auto"`` (numpy for large inputs when it is installed),
             ``"python"`` or ``"numpy"``; the results agree to about 1e-12.
 
@@ -131,8 +145,9 @@ def customer_lifetime_value(  # noqa: PLR0917 - the history columns, as lifetime
 
     Raises:
         ValidationError: a model of the wrong kind, a horizon outside 1 to
-            1,000, a margin or discount rate outside 0 to 1 (code
-            ``not_fraction``), or bad history columns.
+            :data:`MAX_CLV_HORIZON`, a margin or discount rate outside 0 to 1
+            (code ``not_fraction``; 0 to 100 with ``percent=True``, code
+            ``not_percent``), a bad ``nonpositive``, or bad history columns.
 
     Example:
         >>> from crmcore.clv import BetaGeo, GammaGamma, customer_lifetime_value
@@ -140,6 +155,12 @@ def customer_lifetime_value(  # noqa: PLR0917 - the history columns, as lifetime
         >>> gg = GammaGamma(params={"p": 6.25, "q": 3.74, "v": 15.44})
         >>> value = customer_lifetime_value(
         ...     bg, gg, 2, 30.43, 38.86, 22.35, horizon=52, discount_rate=0.0018, margin=0.3
+        ... )
+        >>> round(value, 2)
+        11.04
+        >>> history = (2, 30.43, 38.86, 22.35)
+        >>> value = customer_lifetime_value(
+        ...     bg, gg, *history, horizon=52, discount_rate=0.18, margin=30, percent=True
         ... )
         >>> round(value, 2)
         11.04
@@ -156,8 +177,11 @@ def customer_lifetime_value(  # noqa: PLR0917 - the history columns, as lifetime
             f"must be a GammaGamma model, not {type_name(spend_model)}", path="$.spend_model"
         )
     periods = _periods(horizon)
-    rate = fraction(discount_rate, "discount_rate", what="the discount rate per period")
-    share = fraction(margin, "margin", what="the share of revenue that is profit")
+    rate = fraction(
+        discount_rate, "discount_rate", what="the discount rate per period", percent=percent
+    )
+    share = fraction(margin, "margin", what="the share of revenue that is profit", percent=percent)
+    policy = check_policy(nonpositive)
     check_backend(backend)
     columns: list[tuple[str, object]] = [
         ("frequency", frequency),
@@ -166,10 +190,10 @@ def customer_lifetime_value(  # noqa: PLR0917 - the history columns, as lifetime
         ("monetary_value", monetary_value),
     ]
     if not isinstance(purchase_model, FORECASTERS):
-        return _any_model(forecast, spend_model, columns, periods, rate, share)
+        return _any_model(forecast, spend_model, columns, periods, (rate, share, policy))
     histories = load(backend, columns)
     # The spend model checks its columns first, then the purchase model its own.
-    spend = spend_model._spend_column(histories, (0, 3))  # noqa: SLF001 - same package.
+    spend = spend_model._spend_column(histories, (0, 3), policy)  # noqa: SLF001 - same package.
     purchase_model._check_histories(histories, "T")  # noqa: SLF001 - same package.
     values = lifetime_values(purchase_model, spend, histories, periods, rate, share)
     return histories.result(values)
@@ -199,17 +223,20 @@ def lifetime_values(  # noqa: PLR0917 - the model, the spend, the rows and the t
     return share * spend * sums
 
 
-def _any_model(  # noqa: PLR0917 - the forecast, the spend model, the columns and options.
+def _any_model(
     forecast: Callable[..., list[float]],
     spend_model: GammaGamma,
     columns: list[tuple[str, object]],
     periods: int,
-    rate: float,
-    share: float,
+    options: tuple[float, float, NonPositive],
 ) -> float | list[float] | FloatArray:
-    """Lifetime values from any object with ``expected_purchases``: one forecast per period."""
+    """Lifetime values from any object with ``expected_purchases``: one forecast per period.
+
+    ``options`` are the checked discount rate, margin and ``nonpositive`` policy.
+    """
+    rate, share, policy = options
     vector, (x, t_x, t, m) = broadcast(columns)
-    spend = spend_model.expected_average_spend(x, m, backend="python")
+    spend = spend_model.expected_average_spend(x, m, nonpositive=policy, backend="python")
     # Forecast each distinct history once (compression, as in fitting).
     histories = sorted(set(zip(x, t_x, t, strict=True)))
     where = {h: i for i, h in enumerate(histories)}
@@ -231,9 +258,11 @@ def _any_model(  # noqa: PLR0917 - the forecast, the spend model, the columns an
     return as_array(values) if all_arrays(columns) else values
 
 
-#: Longest lifetime-value horizon, in the purchase model's periods. Each period costs a
-#: forecast of every distinct history (BG/BB's forecast itself grows with the period).
-MAX_CLV_HORIZON = 1_000
+#: Longest lifetime-value horizon, in the purchase model's periods (1,900 years of weeks).
+#: Each period costs the same, whatever the horizon, for every distinct history: for one
+#: customer about 50 microseconds (BG/NBD, pure Python) or 3 (numpy); see
+#: docs/clv_edge_cases.md for the measurements.
+MAX_CLV_HORIZON = 100_000
 
 
 def _periods(value: object) -> int:

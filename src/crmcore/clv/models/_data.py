@@ -210,8 +210,9 @@ def check_rfm(
     f_name, r_name, t_name = names
     if check_whole(checker, f_name, index, x):
         return True
-    if t <= 0:
-        return checker.add(_where(t_name, index), "must be positive", "not_positive")
+    if t < 0:
+        # T = 0 is a newcomer (first purchase in the last period): the models define it.
+        return checker.add(_where(t_name, index), "must not be negative", "negative")
     if t_x < 0:
         return checker.add(_where(r_name, index), "must not be negative", "negative")
     if t_x > t:
@@ -369,18 +370,36 @@ def iterations(value: object) -> int:
     return value
 
 
-def fraction(value: object, name: str, *, what: str) -> float:
+def fraction(value: object, name: str, *, what: str, percent: bool = False) -> float:
     """A share from 0 to 1, such as a margin or a discount rate per period.
 
     A value above 1 is almost always a percentage (``30`` for 30%): it is
-    refused with a hint instead of multiplying the result by 100.
+    refused with a hint instead of multiplying the result by 100. With
+    ``percent=True`` the value is read as per cent, from 0 to 100, and the
+    share (the value over 100) is returned.
+
+    >>> fraction(0.3, "margin", what="the margin")
+    0.3
+    >>> fraction(30, "margin", what="the margin", percent=True)
+    0.3
     """
+    if not isinstance(percent, bool):
+        raise InvalidType(f"must be a bool, not {type_name(percent)}", path="$.percent")
     result = number(value, f"$.{name}")
     if result < 0:
         raise ValidationError("must not be negative", path=f"$.{name}", code="negative")
+    if percent:
+        if result > 100:
+            raise ValidationError(
+                f"must be a percentage from 0 to 100 ({what})",
+                path=f"$.{name}",
+                code="not_percent",
+            )
+        return result / 100.0
     if result > 1:
         raise ValidationError(
-            f"must be a fraction from 0 to 1 ({what}): pass 0.3 for 30%, not 30",
+            f"must be a fraction from 0 to 1 ({what}): pass 0.3 for 30%, not 30 "
+            "(or pass percent=True to give per cent)",
             path=f"$.{name}",
             code="not_fraction",
         )

@@ -28,6 +28,8 @@ from crmcore.clv.models._backend import (
 )
 from crmcore.clv.models._base import ModelBase, Objective, ProgressCallback
 from crmcore.clv.models._data import DrawBudget, horizon, load_rfm, weighted_mean
+from crmcore.clv.models._exact import negative_log_likelihood_hessian
+from crmcore.clv.models._priors import Prior
 from crmcore.clv.models._sim import simulation_horizons, simulation_seed, simulation_size
 
 if TYPE_CHECKING:
@@ -118,6 +120,11 @@ class Forecaster:
         return one(horizon(t, whole=self._whole))
 
 
+#: Parameters in units of 1/time (rates' scales): lifetimes penalizes them with time
+#: measured in units of the longest ``T`` (its ``_scale_time``).
+_RATES = frozenset({"alpha", "beta"})
+
+
 @attrs.frozen(slots=True, kw_only=True)
 class RfmModel(ModelBase, Forecaster):
     """The models of ``(frequency, recency, T)`` histories: BG/NBD, MBG/NBD, Pareto/NBD.
@@ -149,8 +156,10 @@ class RfmModel(ModelBase, Forecaster):
         progress: ProgressCallback | None = None,
         max_iterations: int = 500,
         require_convergence: bool = True,
+        penalizer: float = 0.0,
+        priors: Mapping[str, Prior] | None = None,
     ) -> Self:
-        """Fit by maximum likelihood and return a new, fitted model.
+        """Fit by maximum likelihood (or MAP with priors) and return a new, fitted model.
 
         Identical histories are collapsed first, so the cost grows with the
         number of distinct ``(frequency, recency, T)`` rows, not customers.
@@ -169,18 +178,31 @@ class RfmModel(ModelBase, Forecaster):
             max_iterations: BFGS iterations allowed.
             require_convergence: raise :class:`ConvergenceError` if the fit does
                 not converge (default); with False the model comes back with
-                ``diagnostics.converged`` False instead.
+                ``diagnostics.converged`` False instead (``diagnostics.reason``
+                says why).
+            penalizer: lifetimes' ``penalizer_coef``: adds
+                ``penalizer * customers * (r^2 + (alpha/max(T))^2 + ...)`` to the
+                negative log-likelihood, the rate parameters (``alpha``, and
+                ``beta`` of Pareto/NBD) measured in units of the longest ``T``
+                (see docs/clv_fitting.md). 0 (default) is a maximum-likelihood fit.
+            priors: parameter name to :class:`~crmcore.clv.models.GammaPrior` or
+                :class:`~crmcore.clv.models.LogNormalPrior`: a MAP fit, the
+                log prior density added to the log-likelihood.
 
         Returns:
             A model of the same class with ``params``, ``log_likelihood`` (the
             total over all customers), ``diagnostics`` and ``standard_errors``.
 
         Raises:
-            ValidationError: bad data, naming the argument and index.
-            ConvergenceError: the optimizer did not converge.
+            ValidationError: bad data, naming the argument and index; a negative
+                ``penalizer``; ``priors`` naming an unknown parameter.
+            ConvergenceError: the fit did not converge; its ``reason`` says why.
         """
         rows, w = load_rfm(frequency, recency, T, weights)
         start = self._start(initial_params, self._guess(weighted_mean((row[2] for row in rows), w)))
+        longest = max((row[2] for row in rows), default=0.0)
+        unit = 1.0 / longest if longest > 0 else 1.0
+        name = type(self).__name__
         return self._fit(
             self._objective(rows, w),
             start,
@@ -188,6 +210,10 @@ class RfmModel(ModelBase, Forecaster):
             progress=progress,
             max_iterations=max_iterations,
             require_convergence=require_convergence,
+            penalizer=penalizer,
+            priors=priors,
+            hessian=lambda values: negative_log_likelihood_hessian(name, rows, w, values),
+            penalty_scales=[unit if p in _RATES else 1.0 for p in self._names],
         )
 
     def _check_histories(self, histories: Histories, name: str = "T") -> None:

@@ -19,13 +19,13 @@ from crmcore.clv.models._backend import Column, Histories
 from crmcore.clv.models._base import Objective
 from crmcore.clv.models._data import DrawBudget, horizon
 from crmcore.clv.models._forecast import RfmModel, SimulatedCustomer, increments
-from crmcore.clv.models._optimize import numeric_gradient
 from crmcore.clv.models._special import (
-    SERIES_LIMIT,
     digamma,
     expm1_ratio,
+    gauss7_moments,
     log1mexp,
     log_integrate,
+    log_integrate_moments,
     logaddexp,
     pareto_log_tail,
 )
@@ -41,32 +41,34 @@ Vector = tuple[float, float, float, float]
 
 
 def _series_table(bp: float, c: float, z_max: float) -> list[tuple[float, float, float, float]]:
-    """Coefficients of ``S``, ``sum t_n P_n``, ``sum t_n Q_n`` and ``sum n t_n`` as powers of ``z``.
+    """Coefficients of ``S``, ``sum t_n P_n``, ``sum t_n Q_n`` and ``dS/dz`` as powers of ``z``.
 
     Shared by every history with the same frequency: only ``z`` differs between
     them. Enough terms are kept for the largest ``z`` (see
     :func:`pareto_tail_series` for the tail bound); highest power first, ready
-    for Horner's rule.
+    for Horner's rule. The power ``z^n`` of ``dS/dz`` has the coefficient
+    ``(n + 1) c_(n+1)``.
     """
-    table = [(1.0, 0.0, 0.0, 0.0)]
+    rows = [[1.0, 0.0, 0.0, 0.0]]
     coef = 1.0
     p = q = 0.0
     n = 0
     slack = z_max / (1.0 - z_max)
     power = 1.0
-    while z_max > 0.0:
+    while True:  # at least one term: dS/dz at z = 0 is its coefficient.
         bn = bp + n
         cn = c + n
         p += 1.0 / bn
         q += 1.0 / cn
         coef *= bn / cn
         n += 1
-        table.append((coef, coef * p, coef * q, n * coef))
+        rows[-1][3] = n * coef
+        rows.append([coef, coef * p, coef * q, 0.0])
         power *= z_max
         if coef * power * (n + 1.0 + slack) * slack <= 1e-16 or n > 100_000:
             break
-    table.reverse()
-    return table
+    rows.reverse()
+    return [(a, b, c_, d) for a, b, c_, d in rows]
 
 
 def _log_tail_and_gradient(  # noqa: PLR0917 - the model's parameters, in the paper's order.
@@ -98,35 +100,156 @@ def _log_tail_and_gradient(  # noqa: PLR0917 - the model's parameters, in the pa
         sum_n = sum_n * z + c3
     log_ay = _LOG(ay)
     log_by = _LOG(by)
-    n_ratio = sum_n / total
+    slope = sum_n / total  # d log S / dz
     if alpha >= beta:
-        d = alpha - beta
         small_y = by
-        dlz_alpha = (1.0 / d - 1.0 / ay) if d > 0 else 0.0
-        dlz_beta = (-1.0 / d) if d > 0 else 0.0
         d_s_r = (sum_p - sum_q) / total
         d_s_s = -sum_q / total
-        g_alpha = -c_alpha / ay + dlz_alpha * n_ratio
-        g_beta = -s / by + dlz_beta * n_ratio
+        g_alpha = -c_alpha / ay + by / (ay * ay) * slope
+        g_beta = -s / by - slope / ay
     else:
-        d = beta - alpha
         small_y = ay
-        dlz_alpha = -1.0 / d
-        dlz_beta = 1.0 / d - 1.0 / by
         d_s_r = -sum_q / total
         d_s_s = (sum_p - sum_q) / total
-        g_alpha = (1.0 - c_alpha) / ay + dlz_alpha * n_ratio
-        g_beta = -(s + 1.0) / by + dlz_beta * n_ratio
+        g_alpha = (1.0 - c_alpha) / ay - slope / by
+        g_beta = -(s + 1.0) / by + ay / (by * by) * slope
     value = -c_alpha * log_ay - (s + 1.0) * log_by + _LOG(small_y) - _LOG(a) + _LOG(total)
     return value, (-log_ay - 1.0 / a + d_s_r, g_alpha, -log_by - 1.0 / a + d_s_s, g_beta)
 
 
+#: Above this argument (of the tail's series) the likelihood's gradient path splits
+#: the tail where the argument is 1/2 and integrates its head numerically (the
+#: heads of one frequency share their quadrature, see :func:`_heads`).
+FIT_SERIES_LIMIT = 0.5
+
+#: The widest first panel of a head's quadrature, in ``log(u + min(alpha, beta))``.
+_PANEL = 2.0
+
+#: Stretches of ``v`` narrower than this over ``1 + r + x + s + 1`` (a bound on the
+#: log-integrand's slope) take the 7-point Gauss rule alone: its error is then
+#: below ``0.25^14 / 14!``, i.e. at rounding level.
+_NARROW = 0.25
+
+Tail = tuple[float, Vector]
+
+
+def _heads(  # noqa: PLR0917 - the model's parameters, in the paper's order.
+    ys: Sequence[float],
+    x: float,
+    r: float,
+    alpha: float,
+    s: float,
+    beta: float,
+    log_floor: float,
+) -> list[Tail]:
+    """``log int_y^y1 g`` and its gradient in ``(r, alpha, s, beta)`` for each ``y``.
+
+    ``g(u) = (alpha+u)^-(r+x) (beta+u)^-(s+1)`` (the integrand of ``H``, see
+    :func:`crmcore.clv.models._special.pareto_log_tail`) and ``y1 = big - 2 small``
+    (``big, small = max, min of alpha, beta``), where the series argument is 1/2.
+    In ``v = log(small + u)`` the integrand is smooth and log-concave. The
+    gradient is the integral of ``g d log g / d theta`` (differentiation under
+    the integral sign; the moving end ``y1`` cancels against ``H(y1)``'s own
+    dependence), summed with the nodes and weights that give the value. ``ys``
+    come in decreasing order: each ``y`` adds the stretch down from the previous
+    one to a running total, so the heads of one frequency cost one quadrature.
+    """
+    p = r + x
+    q = s + 1.0
+    small_beta = alpha >= beta
+    d = alpha - beta if small_beta else beta - alpha
+    log_d = _LOG(d)
+
+    def node(v: float) -> tuple[float, Vector]:
+        if small_beta:
+            la = logaddexp(log_d, v)
+            return v - p * la - q * v, (-la, -p * _EXP(-la), -v, -q * _EXP(-v))
+        lb = logaddexp(log_d, v)
+        return v - p * v - q * lb, (-v, -p * _EXP(-v), -lb, -q * _EXP(-lb))
+
+    small = beta if small_beta else alpha
+    out: list[Tail] = []
+    upper = log_d
+    log_total = -math.inf
+    grad = (0.0, 0.0, 0.0, 0.0)
+    for y in ys:
+        lower = _LOG(small + y)
+        if lower < upper and (upper - lower) * (1.0 + p + q) <= _NARROW:
+            log_piece, mean = gauss7_moments(node, lower, upper)
+        elif lower < upper:
+            steps = max(1, math.ceil((upper - lower) / _PANEL))
+            points = [lower + (upper - lower) * i / steps for i in range(steps)]
+            points.append(upper)
+            log_piece, mean = log_integrate_moments(
+                node, points, log_floor=logaddexp(log_total, log_floor)
+            )
+        if lower < upper:
+            both = logaddexp(log_total, log_piece)
+            if both > -math.inf:
+                a = _EXP(log_total - both)
+                b = _EXP(log_piece - both)
+                grad = (
+                    a * grad[0] + b * mean[0],
+                    a * grad[1] + b * mean[1],
+                    a * grad[2] + b * mean[2],
+                    a * grad[3] + b * mean[3],
+                )
+            log_total = both
+            upper = lower
+        out.append((log_total, grad))
+    return out
+
+
+def _tails(  # noqa: PLR0917 - the model's parameters, in the paper's order.
+    x: float, ys: Sequence[float], r: float, alpha: float, s: float, beta: float
+) -> list[Tail]:
+    """``log H(y)`` and its gradient in ``(r, alpha, s, beta)`` for one frequency's ``ys``.
+
+    Where the series argument ``z`` is at most :data:`FIT_SERIES_LIMIT`, the
+    Euler-transformed series of :func:`crmcore.clv.models._special.pareto_log_tail`
+    (one table of coefficients for all of them); above it,
+    ``H(y) = int_y^y1 g + H(y1)`` with ``H(y1)`` from the same table at
+    ``z = 1/2`` and the head from :func:`_heads`. Analytic in every region.
+    """
+    big, small = (alpha, beta) if alpha >= beta else (beta, alpha)
+    d = big - small
+    zs = [d / (big + y) for y in ys]
+    near = sorted(
+        (i for i, z in enumerate(zs) if z > FIT_SERIES_LIMIT), key=ys.__getitem__, reverse=True
+    )
+    z_max = max((z for z in zs if z <= FIT_SERIES_LIMIT), default=0.0)
+    if near:
+        z_max = max(z_max, 0.5)
+    table = _series_table(r + x if alpha >= beta else s + 1.0, r + s + x + 1.0, z_max)
+    out: list[Tail] = [(0.0, (0.0, 0.0, 0.0, 0.0))] * len(ys)
+    for i, z in enumerate(zs):
+        if z <= FIT_SERIES_LIMIT:
+            out[i] = _log_tail_and_gradient(table, x, ys[i], r, alpha, s, beta)
+    if near:
+        h1, d1 = _log_tail_and_gradient(table, x, big - 2.0 * small, r, alpha, s, beta)
+        heads = _heads([ys[i] for i in near], x, r, alpha, s, beta, h1)
+        for i, (h0, d0) in zip(near, heads, strict=True):
+            both = logaddexp(h0, h1)
+            a = _EXP(h0 - both)
+            b = 1.0 - a
+            out[i] = (
+                both,
+                (
+                    a * d0[0] + b * d1[0],
+                    a * d0[1] + b * d1[1],
+                    a * d0[2] + b * d1[2],
+                    a * d0[3] + b * d1[3],
+                ),
+            )
+    return out
+
+
 class _Likelihood:
-    """Pareto/NBD negative log-likelihood with an analytic gradient.
+    """Pareto/NBD negative log-likelihood with an analytic gradient in every region.
 
     Per history (Fader & Hardie 2005, eq. 22-23):
     ``L = Gamma(r+x) alpha^r beta^s / Gamma(r) * [(alpha+T)^-(r+x) (beta+T)^-s
-    + s (H(t_x) - H(T))]``.
+    + s (H(t_x) - H(T))]``; ``H`` and its gradient come from :func:`_tails`.
     """
 
     def __init__(self, rows: Sequence[tuple[float, ...]], weights: Sequence[float]) -> None:
@@ -140,41 +263,25 @@ class _Likelihood:
             for (x, t_x, t), w in zip(rows, weights, strict=True)
         ]
         self.points = sorted(points, key=points.__getitem__)
-        self.xs = sorted({x for x, _ in self.points})
-        lowest: dict[float, float] = {}
-        for x, y in self.points:
-            lowest[x] = min(y, lowest.get(x, y))
-        self.lowest = lowest
+        groups: dict[float, tuple[list[float], list[int]]] = {}
+        for i, (x, y) in enumerate(self.points):
+            ys, index = groups.setdefault(x, ([], []))
+            ys.append(y)
+            index.append(i)
+        self.groups = groups
+        self.xs = sorted(groups)
         self.total = math.fsum(weights)
 
     def value(self, log_params: Sequence[float]) -> float:
-        """The negative log-likelihood alone (robust everywhere)."""
-        r, alpha, s, beta = (_EXP(v) for v in log_params)
-        tails = [pareto_log_tail(x, y, r, alpha, s, beta) for x, y in self.points]
-        total = 0.0
-        lg_r = math.lgamma(r)
-        head = r * _LOG(alpha) + s * _LOG(beta)
-        for x, t_x, t, w, i0, i1 in self.rows:
-            log_e1 = -(r + x) * _LOG(alpha + t) - s * _LOG(beta + t)
-            inner = log_e1
-            if t_x < t and tails[i1] < tails[i0]:
-                log_i = tails[i0] + log1mexp(tails[i1] - tails[i0])
-                inner = logaddexp(log_e1, _LOG(s) + log_i)
-            total += w * (math.lgamma(r + x) - lg_r + head + inner)
-        return -total
+        """The negative log-likelihood alone."""
+        return self(list(log_params))[0]
 
     def __call__(self, log_params: list[float]) -> tuple[float, list[float]]:
         r, alpha, s, beta = (_EXP(v) for v in log_params)
-        big, small = (alpha, beta) if alpha >= beta else (beta, alpha)
-        z_max = {x: (big - small) / (big + y) for x, y in self.lowest.items()}
-        if max(z_max.values()) > SERIES_LIMIT:
-            # Near z = 1 the tail is integrated numerically: differentiate numerically.
-            return self.value(log_params), numeric_gradient(self.value, log_params, step=1e-6)
-        tables = {
-            x: _series_table(r + x if alpha >= beta else s + 1.0, r + s + x + 1.0, z)
-            for x, z in z_max.items()
-        }
-        tails = [_log_tail_and_gradient(tables[x], x, y, r, alpha, s, beta) for x, y in self.points]
+        tails: list[Tail] = [(0.0, (0.0, 0.0, 0.0, 0.0))] * len(self.points)
+        for x, (ys, index) in self.groups.items():
+            for i, tail in zip(index, _tails(x, ys, r, alpha, s, beta), strict=True):
+                tails[i] = tail
         log_alpha = _LOG(alpha)
         log_beta = _LOG(beta)
         psi_r = digamma(r)

@@ -17,7 +17,9 @@ import attrs
 
 from crmcore.clv.models._base import ModelBase, ProgressCallback, run_fit
 from crmcore.clv.models._data import MAX_HORIZON, Checker, DrawBudget, column, horizon, number
+from crmcore.clv.models._exact import negative_log_likelihood_hessian
 from crmcore.clv.models._optimize import numeric_gradient
+from crmcore.clv.models._priors import Prior
 from crmcore.clv.models._sim import simulation_seed, simulation_size
 from crmcore.clv.models._special import lbeta, log_integrate, log_sigmoid, logaddexp
 
@@ -117,6 +119,8 @@ class ShiftedBetaGeometric(ModelBase):
         progress: ProgressCallback | None = None,
         max_iterations: int = 500,
         require_convergence: bool = True,
+        penalizer: float = 0.0,
+        priors: Mapping[str, Prior] | None = None,
     ) -> Self:
         """Fit to the survivor counts of one cohort and return a new, fitted model.
 
@@ -126,7 +130,11 @@ class ShiftedBetaGeometric(ModelBase):
             initial_params: where the search starts (see :meth:`BetaGeo.fit`).
             progress: called as ``progress(iteration, negative_log_likelihood)``.
             max_iterations: BFGS iterations allowed.
-            require_convergence: raise :class:`ConvergenceError` unless converged.
+            require_convergence: raise :class:`ConvergenceError` unless converged
+                (its ``reason`` says why).
+            penalizer: adds ``penalizer * cohort size * (alpha^2 + beta^2)`` to the
+                negative log-likelihood (see docs/clv_fitting.md).
+            priors: parameter name to a prior: a MAP fit (see :meth:`BetaGeo.fit`).
         """
         counts = column(survivors, "survivors")
         checker = Checker()
@@ -155,6 +163,11 @@ class ShiftedBetaGeometric(ModelBase):
             progress=progress,
             max_iterations=max_iterations,
             require_convergence=require_convergence,
+            penalizer=penalizer,
+            priors=priors,
+            hessian=lambda values: negative_log_likelihood_hessian(
+                "ShiftedBetaGeometric", [(c,) for c in counts], [], values
+            ),
         )
         return self._with_fit(outcome)
 

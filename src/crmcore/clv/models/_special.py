@@ -193,6 +193,136 @@ def log_integrate(
             panels.append((a, b, scale, value, error))
 
 
+#: One quadrature node's answer for :func:`log_integrate_moments`: ``log f`` and
+#: the functions ``g_j`` whose ``f``-weighted integrals are wanted.
+Node = tuple[float, Sequence[float]]
+
+
+def _gk15_moments(
+    node: Callable[[float], Node], lo: float, hi: float
+) -> tuple[float, float, float, list[float]]:
+    """:func:`_gk15` that also sums ``f g_j`` with the same Kronrod nodes and weights.
+
+    Returns ``(log scale, integral, error, moments)``; the integral, its error
+    and the moments are relative to ``exp(log scale)``.
+    """
+    centre = 0.5 * (lo + hi)
+    half = 0.5 * (hi - lo)
+    logs: list[float] = []
+    extras: list[Sequence[float]] = []
+    for offset in _XGK[:7]:
+        for v in (centre - half * offset, centre + half * offset):
+            log_f, g = node(v)
+            logs.append(log_f)
+            extras.append(g)
+    log_f, g = node(centre)
+    logs.append(log_f)
+    extras.append(g)
+    top = max(logs)
+    count = len(extras[0])
+    if top == -math.inf or math.isnan(top):
+        return -math.inf, 0.0, 0.0, [0.0] * count
+    weights = [_WGK[i // 2] for i in range(14)]
+    weights.append(_WGK[7])
+    vals = [_EXP(v - top) for v in logs]
+    kronrod = gauss = 0.0
+    moments = [0.0] * count
+    for i, (w, f, g) in enumerate(zip(weights, vals, extras, strict=True)):
+        wf = w * f
+        kronrod += wf
+        for j in range(count):
+            moments[j] += wf * g[j]
+        if i < 14 and (i // 2) % 2 == 1:
+            gauss += _WG[i // 4] * f
+    gauss += _WG[3] * vals[14]
+    noise = _LOG_NOISE * max(1.0, abs(top)) * kronrod
+    error = max(abs(kronrod - gauss) - noise, 0.0)
+    return top, kronrod * half, error * half, [m * half for m in moments]
+
+
+def gauss7_moments(
+    node: Callable[[float], Node], lo: float, hi: float
+) -> tuple[float, list[float]]:
+    """``log int f`` and the ``f``-weighted means of ``g_j`` by the 7-point Gauss rule alone.
+
+    For panels so narrow that the rule is exact to rounding (the callers check
+    the width against the integrand's slope and curvature); the nodes and
+    weights are the Gauss ones of :func:`_gk15`.
+    """
+    centre = 0.5 * (lo + hi)
+    half = 0.5 * (hi - lo)
+    logs: list[float] = []
+    extras: list[Sequence[float]] = []
+    weights: list[float] = []
+    for k, offset in enumerate(_XGK[1:7:2]):
+        for v in (centre - half * offset, centre + half * offset):
+            log_f, g = node(v)
+            logs.append(log_f)
+            extras.append(g)
+            weights.append(_WG[k])
+    log_f, g = node(centre)
+    logs.append(log_f)
+    extras.append(g)
+    weights.append(_WG[3])
+    top = max(logs)
+    count = len(g)
+    if top == -math.inf or math.isnan(top):
+        return -math.inf, [0.0] * count
+    total = 0.0
+    moments = [0.0] * count
+    for w, log_f, g in zip(weights, logs, extras, strict=True):
+        wf = w * _EXP(log_f - top)
+        total += wf
+        for j in range(count):
+            moments[j] += wf * g[j]
+    return top + _LOG(total * half), [m / total for m in moments]
+
+
+def log_integrate_moments(
+    node: Callable[[float], Node],
+    breakpoints: Sequence[float],
+    *,
+    log_floor: float = -math.inf,
+    rtol: float = 1e-13,
+    max_panels: int = 400,
+) -> tuple[float, list[float]]:
+    """``log I`` and ``int f g_j / I`` for ``I = int f`` over the breakpoints' span.
+
+    ``node(v)`` gives ``(log f(v), (g_1(v), ...))``. The panels are chosen as in
+    :func:`log_integrate` from the error of ``I`` alone, and every ``f g_j`` is
+    summed with the same nodes and weights: differentiating under the integral
+    sign, with ``g_j = d log f / d theta_j``, the moments are the gradient of
+    ``log I`` computed by the very rule that computed ``I``. The refinement
+    stops once the error is below ``rtol`` of ``I + exp(log_floor)`` (a floor
+    for integrals that will be added to a known larger one).
+    """
+    panels: list[tuple[float, float, float, float, float, list[float]]] = []
+    for lo, hi in itertools.pairwise(breakpoints):
+        if hi > lo:
+            panels.append((lo, hi, *_gk15_moments(node, lo, hi)))
+    count = len(node(breakpoints[0])[1])
+    while True:
+        top = max((p[2] for p in panels), default=-math.inf)
+        if top == -math.inf:
+            return -math.inf, [0.0] * count
+        scales = [_EXP(p[2] - top) for p in panels]
+        total = math.fsum(p[3] * k for p, k in zip(panels, scales, strict=True))
+        errors = [p[4] * k for p, k in zip(panels, scales, strict=True)]
+        target = rtol * (total + (_EXP(log_floor - top) if log_floor - top < 700.0 else math.inf))
+        if math.fsum(errors) <= target or len(panels) >= max_panels:
+            # total > 0: the largest node contributes its positive weight.
+            moments = [
+                math.fsum(p[5][j] * k for p, k in zip(panels, scales, strict=True)) / total
+                for j in range(count)
+            ]
+            return top + _LOG(total), moments
+        worst = max(range(len(panels)), key=errors.__getitem__)
+        lo, hi = panels.pop(worst)[:2]
+        mid = 0.5 * (lo + hi)
+        panels.append((lo, mid, *_gk15_moments(node, lo, mid)))
+        panels.append((mid, hi, *_gk15_moments(node, mid, hi)))
+
+
 # --- Pareto/NBD: the tail integral H ----------------------------------------
 
 

@@ -2,6 +2,7 @@
 
 from crmcore.clv.summaries._state import (
     Amount,
+    CalibrationCut,
     CustomerState,
     PeriodTotal,
     SummaryAccumulator,
@@ -20,6 +21,7 @@ from crmcore.clv.summaries._table import (
 
 __all__ = [
     "Amount",
+    "CalibrationCut",
     "CompressedHistories",
     "CustomerState",
     "CustomerSummary",

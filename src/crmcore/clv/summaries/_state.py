@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterable, Iterator, Mapping
 from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal
-from typing import Final, NamedTuple, Protocol, TypeAlias
+from typing import Final, Literal, NamedTuple, Protocol, TypeAlias
 from uuid import UUID
 
 import attrs
@@ -34,6 +34,11 @@ from crmcore.errors import CurrencyMismatch, InvalidType, ValidationError
 
 #: An amount as transactions may carry it: exact numbers or Money, never float.
 Amount: TypeAlias = Decimal | int | str | Money
+
+#: How ``calibration_end`` splits transactions between calibration and holdout
+#: (see :func:`crmcore.clv.summarize`).
+CalibrationCut: TypeAlias = Literal["instant", "period", "lifetimes"]
+CALIBRATION_CUTS: Final[tuple[CalibrationCut, ...]] = ("instant", "period", "lifetimes")
 
 _EPOCH: Final = date(1970, 1, 1)
 _EPOCH_ORDINAL: Final = _EPOCH.toordinal()
@@ -99,6 +104,18 @@ def check_tz(value: object, path: str = "$.tz") -> tzinfo:
     if value.utcoffset(datetime(2000, 1, 1)) is None:  # noqa: DTZ001 - probing the tzinfo.
         raise ValidationError("must give a UTC offset", path=path, code="tz")
     return value
+
+
+def check_calibration_cut(value: object, path: str = "$.calibration_cut") -> CalibrationCut:
+    """``value`` if it names a calibration cut: ``"instant"``, ``"period"`` or ``"lifetimes"``."""
+    if not isinstance(value, str):
+        raise InvalidType(f"must be a str, not {type_name(value)}", path=path)
+    for cut in CALIBRATION_CUTS:
+        if value == cut:
+            return cut
+    raise ValidationError(
+        "must be 'instant', 'period' or 'lifetimes'", path=path, code="calibration_cut"
+    )
 
 
 def scale_of(period: TimeUnit, unit: object) -> tuple[TimeUnit, int]:
@@ -819,6 +836,11 @@ class SummaryAccumulator:
         """Finalize every customer into a :class:`SummaryTable`.
 
         See :func:`crmcore.clv.summarize` for the arguments and the conventions.
+        An accumulator keeps period totals only, so ``calibration_end`` cuts
+        after the whole period that holds it: this is
+        ``summarize(..., calibration_cut="period")``, not the default
+        ``"instant"`` cut, whenever transactions follow ``calibration_end``
+        within its period.
         """
         end, split, chosen, scale, cut, holdout_end = self._cuts(
             observation_end, calibration_end, unit

@@ -18,10 +18,13 @@ from datetime import datetime, tzinfo
 
 from crmcore._kernel._checks import require_aware
 from crmcore._kernel._time import TimeUnit
+from crmcore.clv.summaries._instant import summarize_at_instant
 from crmcore.clv.summaries._state import (
     Amount,
+    CalibrationCut,
     SummaryAccumulator,
     TransactionLike,
+    check_calibration_cut,
     check_tz,
     scale_of,
 )
@@ -37,6 +40,7 @@ def summarize(
     period: TimeUnit,
     observation_end: datetime,
     calibration_end: datetime | None = None,
+    calibration_cut: CalibrationCut = "instant",
     unit: TimeUnit | None = None,
     tz: tzinfo | None = None,
 ) -> SummaryTable:
@@ -48,10 +52,25 @@ def summarize(
       on the calendar of ``tz``, by default the time zone of
       ``observation_end``. Purchases in one period count once; their amounts
       are summed.
-    * ``observation_end`` and ``calibration_end`` act at period granularity:
-      the period that holds them is included in full, later periods are
-      excluded. Transactions after the observation end are ignored (but still
-      validated).
+    * ``observation_end`` acts at period granularity: the period that holds
+      it is included in full, later periods are excluded. Transactions after
+      it are ignored (but still validated).
+    * ``calibration_end`` is an instant by default
+      (``calibration_cut="instant"``): transactions at or before it are
+      calibration, later ones holdout, even within one period. The period
+      that holds it is the calibration's last period (``T`` counts to it)
+      and, for its part after the instant, the holdout's first: a customer
+      who buys on both sides of the instant in that period has a purchase
+      period on each side. ``calibration_cut="period"`` cuts after the whole
+      period that holds ``calibration_end`` instead (what
+      :meth:`SummaryAccumulator.summarize`, which keeps only period totals,
+      computes). ``calibration_cut="lifetimes"`` is ``"instant"`` plus two
+      rules of ``lifetimes`` 0.11.3's ``calibration_and_holdout_data``: the
+      holdout ends at the instant ``observation_end`` and
+      ``monetary_value_holdout`` is the mean of the holdout *transactions*;
+      on data without refunds it reproduces that function exactly. The
+      three agree whenever no transaction falls after ``calibration_end`` in
+      the period that holds it (date-only data with daily periods, say).
     * ``frequency`` is the number of purchase periods less one; ``recency``
       the periods from the first to the last purchase period; ``T`` the
       periods from the first purchase period to the period of the end of the
@@ -83,6 +102,9 @@ def summarize(
         observation_end: the end of the observation, timezone-aware.
         calibration_end: optionally, the end of the calibration period; not
             after ``observation_end``.
+        calibration_cut: ``"instant"`` (the default), ``"period"`` or
+            ``"lifetimes"``: how ``calibration_end`` splits the transactions
+            (above). Without ``calibration_end`` the three give the same table.
         unit: the unit of ``recency``, ``T`` and ``duration_holdout``; by
             default ``period`` (whole numbers). ``period="day", unit="week"``
             gives days / 7 as floats: the convention of the published CDNOW
@@ -94,8 +116,8 @@ def summarize(
 
     Raises:
         ValidationError: a naive datetime, an unknown period or unit, a
-            calibration end after the observation end, a non-finite amount, a
-            missing customer id; the path names the item, such as
+            calibration end after the observation end, an unknown
+            calibration cut, a non-finite amount, a missing customer id; the path names the item, such as
             ``$.transactions[12].at``.
         InvalidType: a float amount or a value of the wrong type.
         CurrencyMismatch: amounts of different currencies, or Money mixed
@@ -119,17 +141,43 @@ def summarize(
     (2, 30.43, 38.86, Decimal('22.345'))
     >>> summarize([], period="week", observation_end=day("1997-09-30"))
     <SummaryTable of 0 customers, period='week', unit='week'>
+
+    A calibration end on a Tuesday with weekly periods: the Thursday purchase
+    of that week is holdout at the instant, calibration with the whole period.
+
+    >>> week = [(1, day("1997-09-01"), "10"), (1, day("1997-10-02"), "20")]
+    >>> for cut in ("instant", "period"):
+    ...     row = summarize(
+    ...         week,
+    ...         period="week",
+    ...         calibration_end=day("1997-09-30"),
+    ...         calibration_cut=cut,
+    ...         observation_end=day("1997-12-30"),
+    ...     )[1]
+    ...     print(cut, row.frequency, row.T, row.frequency_holdout, row.duration_holdout)
+    instant 0 4 1 13
+    period 1 4 0 13
     """
     # Check every option before consuming the (possibly one-shot) iterable.
     end = require_aware(observation_end, "$.observation_end")
     zone = check_tz(end.tzinfo if tz is None else tz)
     accumulator = SummaryAccumulator(period=period, tz=zone)
     scale_of(accumulator.period, unit)
+    cut = check_calibration_cut(calibration_cut)
     if calibration_end is not None and require_aware(calibration_end, "$.calibration_end") > end:
         raise ValidationError(
             "must not be after observation_end",
             path="$.calibration_end",
             code="calibration_after_observation",
+        )
+    if calibration_end is not None and cut != "period":
+        return summarize_at_instant(
+            accumulator,
+            transactions,
+            observation_end=end,
+            calibration_end=calibration_end,
+            unit=unit,
+            lifetimes=cut == "lifetimes",
         )
     accumulator.extend(transactions)
     return accumulator.summarize(observation_end=end, calibration_end=calibration_end, unit=unit)

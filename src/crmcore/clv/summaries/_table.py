@@ -393,10 +393,12 @@ class SummaryTable(Mapping[Hashable, CustomerSummary]):
         """Distinct ``(frequency, recency, T)`` histories with their counts, sorted.
 
         With a calibration / holdout split these are the calibration histories.
-        ``skip_newcomers=True`` leaves out customers whose first purchase falls in
-        the last period (``T == 0``): they carry no information about repeat
-        buying, and the models refuse ``T <= 0``, so ``model.fit(**table.compress(
-        skip_newcomers=True))`` fits any table.
+        ``model.fit(**table.compress())`` fits any table: customers whose first
+        purchase falls in the last period (newcomers, ``T == 0``) are accepted
+        by every model and add nothing to the log-likelihood of BG/NBD and
+        Pareto/NBD (their history has probability 1), so
+        ``skip_newcomers=True``, which leaves them out, gives the same fit; it
+        is kept for callers who want them out of the row counts.
 
         >>> from datetime import datetime, timezone
         >>> from crmcore.clv import summarize
