@@ -888,6 +888,11 @@ from ._corpus_recommendations import CORPUS as RECOMMENDATIONS_CORPUS  # noqa: E
 
 CORPUS_ROOTS += RECOMMENDATIONS_CORPUS
 
+# CLV depth (fits, priors, posteriors, intervals, model checks) keeps its corpus in a module of its own.
+from ._corpus_clv import CORPUS as CLV_CORPUS  # noqa: E402 - needs the values above.
+
+CORPUS_ROOTS += CLV_CORPUS
+
 SAMPLES: dict[type, object] = _samples()
 
 

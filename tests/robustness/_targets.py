@@ -1466,6 +1466,7 @@ from . import (  # noqa: E402 - each registers its targets.
     _targets_activities,  # noqa: F401
     _targets_attribution,  # noqa: F401
     _targets_catalog,  # noqa: F401
+    _targets_clv,  # noqa: F401
     _targets_exchange,  # noqa: F401
     _targets_marketing,  # noqa: F401
     _targets_privacy,  # noqa: F401

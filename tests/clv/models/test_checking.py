@@ -744,3 +744,13 @@ def test_a_failing_fit_names_the_model():
             {"good": BetaGeo(), "bad": _Failing()}, *FHL.simulate(200, 30.0, seed=3).values()
         )
     assert "while fitting the model named 'bad' of the comparison" in bad.value.__notes__
+
+
+@pytest.mark.parametrize("k", [2, None])
+def test_compare_models_refuses_cnbd_models_that_need_litt(k):
+    """A CNBD-k likelihood with k > 1 (or k to be chosen) needs litt, which the columns lack."""
+    from crmcore.clv import BetaGeoCnbd  # noqa: PLC0415 - one test.
+
+    with pytest.raises(InvalidType) as caught:
+        compare_models([BetaGeo(), BetaGeoCnbd(k=k)], [1, 2, 0], [3.0, 4.0, 0.0], [5.0, 6.0, 6.0])
+    assert caught.value.path == "$.models[1]"

@@ -23,11 +23,20 @@ from crmcore.clv.models._backend import BLOCK, Column, Histories, blocks
 from crmcore.clv.models._base import Objective
 from crmcore.clv.models._data import DrawBudget, horizon
 from crmcore.clv.models._forecast import RfmModel, SimulatedCustomer, increments
-from crmcore.clv.models._special import digamma, lbeta, log_phi
+from crmcore.clv.models._special import (
+    digamma,
+    digamma_step,
+    lbeta,
+    lbeta_step,
+    lgamma_step,
+    log_phi,
+)
 from crmcore.clv.models._vector import log_phi_many, quiet
 
 _LOG = math.log
 _EXP = math.exp
+#: Below this, digamma differences start from a digamma computed once per evaluation.
+_SMALL = 10.0
 
 
 class _Likelihood:
@@ -48,18 +57,19 @@ class _Likelihood:
         self.xs = xs
         self.x_weight = [0.0] * len(xs)
         self.total = math.fsum(weights)
-        # Histories without a second term depend on T alone: group them by T.
-        single: dict[float, float] = {}
+        # Histories with a second term (x + m > 0) go to the hot loop; the terms
+        # that depend on T alone are grouped by T.
         pairs: list[tuple[int, float, float, float, float]] = []
         for (x, t_x, t), w in zip(rows, weights, strict=True):
             i = index[int(x)]
             self.x_weight[i] += w
-            if int(x) + shift == 0:
-                single[t] = single.get(t, 0.0) + w
-            else:
+            if int(x) + shift > 0:
                 pairs.append((i, x, t_x, t, w))
-        self.single = sorted(single.items())
         ages = sorted({t for _, _, _, t, _ in pairs})
+        age_weight: dict[float, float] = {}
+        for (_, _, t), w in zip(rows, weights, strict=True):
+            age_weight[t] = age_weight.get(t, 0.0) + w
+        self.age_weight = sorted(age_weight.items())
         age_index = {t: j for j, t in enumerate(ages)}
         self.ages = ages
         # Parallel columns make the hot loop a plain zip.
@@ -70,15 +80,23 @@ class _Likelihood:
         self.pair_w = [pairs[j][4] for j in range(len(pairs))]
 
     def __call__(self, log_params: list[float]) -> tuple[float, list[float]]:  # noqa: PLR0915 - one pass, kept inline for speed.
+        """The negative log-likelihood and its gradient in the log-parameters.
+
+        Every term is formed so that no two large numbers cancel, for any
+        parameters from 1e-8 to 1e15: per history ``n = x + m``,
+        ``log L = [lgamma(r+x) - lgamma(r)] - r log1p(T/alpha) - x log(alpha+T)
+        + [log B(a, b+n) - log B(a, b)] + softplus(d)`` with
+        ``d = log a - log(b+n-1) + (r+x) log1p((T-t_x)/(alpha+t_x))`` (the
+        second term's log-ratio to the first). The log-gamma, log-beta and
+        digamma differences are the cancellation-free steps of
+        :mod:`crmcore.clv.models._special`, and the alpha-derivative uses
+        ``r/alpha - r/(alpha+T) = r T / (alpha (alpha+T))``.
+        """
         r, alpha, a, b = (_EXP(v) for v in log_params)
         m = self.shift
-        log_alpha = _LOG(alpha)
         log_a = _LOG(a)
-        lb_ab = lbeta(a, b)
-        psi_r = digamma(r)
-        psi_b = digamma(b)
-        psi_ab = digamma(a + b)
-        lgamma_r = math.lgamma(r)
+        ab = a + b
+        psi_r, psi_b, psi_ab = (digamma(z) if z < _SMALL else None for z in (r, b, ab))
         n = len(self.xs)
         base = [0.0] * n  # lgamma(r+x) - lgamma(r) + log B(a, b+x+m) - log B(a, b)
         d_r = [0.0] * n
@@ -87,44 +105,42 @@ class _Likelihood:
         delta0 = [0.0] * n  # log a - log(b + x - 1 + m)
         inv_b = [0.0] * n
         for i, x in enumerate(self.xs):
-            bx = b + x + m
-            psi_abx = digamma(a + bx)
-            base[i] = math.lgamma(r + x) - lgamma_r + lbeta(a, bx) - lb_ab
-            d_r[i] = digamma(r + x) - psi_r
-            d_a[i] = psi_ab - psi_abx
-            d_b[i] = digamma(bx) - psi_abx - psi_b + psi_ab
-            if x + m > 0:
-                inv_b[i] = 1.0 / (bx - 1.0)
+            steps = x + m
+            ab_step = digamma_step(ab, steps, psi_ab)
+            base[i] = lgamma_step(r, x) + lbeta_step(a, b, steps)
+            d_r[i] = digamma_step(r, x, psi_r)
+            d_a[i] = -ab_step
+            d_b[i] = digamma_step(b, steps, psi_b) - ab_step
+            if steps > 0:
+                inv_b[i] = 1.0 / (b + (steps - 1))
                 delta0[i] = log_a + _LOG(inv_b[i])
         value = math.fsum(w * v for w, v in zip(self.x_weight, base, strict=True))
-        value += self.total * r * log_alpha
         g_r = math.fsum(w * v for w, v in zip(self.x_weight, d_r, strict=True))
-        g_r += self.total * log_alpha
-        g_alpha = self.total * r / alpha
         g_a = math.fsum(w * v for w, v in zip(self.x_weight, d_a, strict=True))
         g_b = math.fsum(w * v for w, v in zip(self.x_weight, d_b, strict=True))
-        for t, w in self.single:
-            # x = 0 without a second term: only -r log(alpha + T).
-            log_t = _LOG(alpha + t)
-            value -= w * r * log_t
-            g_r -= w * log_t
-            g_alpha -= w * r / (alpha + t)
+        # Terms of every history that depend on T alone: r log(alpha / (alpha + T)).
+        log1p = math.log1p
+        g_alpha = 0.0
+        for t, w in self.age_weight:
+            shrink = log1p(t / alpha)
+            value -= w * r * shrink
+            g_r -= w * shrink
+            g_alpha += w * r * t / (alpha * (alpha + t))
         p2_by_x = [0.0] * n
         acc_value = 0.0
         acc_r = 0.0
         acc_alpha = 0.0
-        log_ages = [_LOG(alpha + t) for t in self.ages]
-        inv_ages = [1.0 / (alpha + t) for t in self.ages]
-        log = _LOG
+        ages = self.ages
+        log_ages = [_LOG(alpha + t) for t in ages]
+        inv_ages = [1.0 / (alpha + t) for t in ages]
         exp = _EXP
-        log1p = math.log1p
         for i, xf, t_x, j, w in zip(
             self.pair_x, self.pair_rx, self.pair_tx, self.pair_age, self.pair_w, strict=True
         ):
             rx = r + xf
-            atx = alpha + t_x
-            log_t = log_ages[j]
-            gap = log_t - log(atx)
+            inv_tx = 1.0 / (alpha + t_x)
+            span = (ages[j] - t_x) * inv_tx
+            gap = log1p(span)  # log((alpha + T) / (alpha + t_x))
             d = delta0[i] + rx * gap
             # softplus(d) and the logistic weight of the second term, inline.
             if d > 0:
@@ -136,9 +152,9 @@ class _Likelihood:
                 soft = log1p(e)
                 p2 = e / (1.0 + e)
             inv_t = inv_ages[j]
-            acc_value += w * (soft - rx * log_t)
-            acc_r += w * (p2 * gap - log_t)
-            acc_alpha += w * rx * (p2 * (inv_t - 1.0 / atx) - inv_t)
+            acc_value += w * (soft - xf * log_ages[j])
+            acc_r += w * p2 * gap
+            acc_alpha -= w * (xf + p2 * rx * span) * inv_t
             p2_by_x[i] += w * p2
         value += acc_value
         g_r += acc_r
@@ -155,31 +171,37 @@ def _alive_many(  # noqa: PLR0917 - the parameters, the shift and the three colu
     """P(alive) of every row on arrays: the pure path's operations, a block at a time.
 
     Fader, Hardie & Lee (2008), eq. (2); Batislam et al. (2007) for MBG/NBD:
-    with ``c = b + x - 1 + m`` and ``e = ((alpha + T) / (alpha + t_x))^(r + x)``
-    (as ``exp((r + x) log(...))``), P(alive) is ``1 / (1 + a e / c) = c / (c + a e)``,
-    as :func:`_alive_one` computes it; an ``e`` beyond the float range gives 0
-    on both paths. Each block is computed in its slice of the answer with one
-    scratch block (see :data:`crmcore.clv.models._backend.BLOCK`).
+    P(alive) is ``1 / (1 + exp(d))`` with ``d = log a - log(b + x - 1 + m) +
+    (r + x) log1p((T - t_x) / (alpha + t_x))``, as :func:`_alive_one` computes
+    it: the log-ratio is formed from ``T - t_x`` (not as a ratio of two ages,
+    whose rounding ``r + x = 1e15`` would magnify) and the logistic function
+    never overflows. Each block is computed in its slice of the answer with
+    one scratch block (see :data:`crmcore.clv.models._backend.BLOCK`).
     """
     r, alpha, a, b = params
-    shift = b + (m - 1.0)
+    log_a = _LOG(a)
     out = np.empty(len(x))
     scratch = np.empty(min(len(x), BLOCK))
     for rows in blocks(len(x)):
-        e = out[rows]
-        c = scratch[: len(e)]
+        d = out[rows]
+        c = scratch[: len(d)]
         xs = x[rows]
-        np.add(t[rows], alpha, out=e)
+        np.subtract(t[rows], t_x[rows], out=d)
         np.add(t_x[rows], alpha, out=c)
-        e /= c
-        np.log(e, out=e)
+        d /= c
+        np.log1p(d, out=d)
         np.add(xs, r, out=c)
-        e *= c
-        np.exp(e, out=e)
-        e *= a
-        np.add(xs, shift, out=c)
-        e += c
-        np.divide(c, e, out=e)
+        d *= c
+        np.add(xs, m - 1.0, out=c)
+        c += b
+        np.log(c, out=c)
+        d -= c
+        d += log_a
+        # The logistic 1 / (1 + e^d) from e^-|d| <= 1.
+        np.abs(d, out=c)
+        np.negative(c, out=c)
+        np.exp(c, out=c)
+        d[...] = np.where(d > 0.0, c, 1.0) / (1.0 + c)
     if m == 0:
         np.putmask(out, x == 0, 1.0)
     return out
@@ -191,12 +213,13 @@ def _alive_one(  # noqa: PLR0917 - the parameters, the shift and one history.
     """P(alive) of one history, as :func:`_alive_many` computes it for every row."""
     if x + m == 0:
         return 1.0
-    c = x + (b + (m - 1.0))
-    try:
-        e = _EXP((r + x) * _LOG((alpha + t) / (alpha + t_x)))
-    except OverflowError:  # numpy's exp gives inf there, and then 0
-        return 0.0
-    return c / (c + a * e)
+    d = (
+        _LOG(a)
+        - _LOG(b + (x + (m - 1.0)))
+        + (r + x) * math.log1p((t - t_x) / (alpha + t_x))
+    )
+    e = _EXP(-abs(d))
+    return (e if d > 0.0 else 1.0) / (1.0 + e)
 
 
 #: Up to this ``k = span / (alpha + T)`` the forecast's series is short (``z <= 4/5``,

@@ -32,6 +32,7 @@ from crmcore._kernel._checks import type_name
 from crmcore.clv.models._base import ModelError
 from crmcore.clv.models._bgbb import BetaGeoBetaBinom
 from crmcore.clv.models._chisquare import chi_square_survival
+from crmcore.clv.models._cnbd import _CnbdFamily
 from crmcore.clv.models._data import (
     MAX_COUNT,
     MAX_HORIZON,
@@ -905,6 +906,21 @@ def _named_models(models: object) -> list[tuple[str, CountModel]]:
         )
     if not pairs:
         raise ValidationError("must hold at least one model", path="$.models", code="empty")
+    _check_comparable(pairs)
+    return pairs
+
+
+def _check_comparable(pairs: Sequence[tuple[str, CountModel]]) -> None:
+    """Models whose likelihoods are of the same data: refuse the others."""
+    for i, (_, model) in enumerate(pairs):
+        if isinstance(model, _CnbdFamily) and model.k != 1:
+            # Their likelihood needs each customer's log inter-purchase times (litt),
+            # which the (frequency, recency, T) columns here do not carry.
+            raise InvalidType(
+                "is a CNBD-k model with k other than 1, whose likelihood needs litt: "
+                "compare it by its own fit(..., litt=) log-likelihood",
+                path=f"$.models[{i}]",
+            )
     kinds = {isinstance(m, BetaGeoBetaBinom) for _, m in pairs}
     if len(kinds) > 1:
         raise ValidationError(
@@ -913,4 +929,3 @@ def _named_models(models: object) -> list[tuple[str, CountModel]]:
             path="$.models",
             code="incompatible_models",
         )
-    return pairs

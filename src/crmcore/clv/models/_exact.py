@@ -34,16 +34,13 @@ from crmcore.clv.models._dual import (
     variables,
     zero,
 )
+from crmcore.clv.models._special import gauss7_moments, log_integrate_moments
+from crmcore.clv.models._special import logaddexp as float_logaddexp
 
 _LOG = math.log
 _EXP = math.exp
 
 Rows = Sequence[tuple[float, ...]]
-
-#: Above this argument the Pareto/NBD tail's series is not used directly: the
-#: integral is split where the argument is 1/2 and its head integrated (as
-#: :func:`crmcore.clv.models._special.pareto_log_tail` does).
-_SERIES_LIMIT = 0.9
 
 
 def _grouped(rows: Rows, weights: Sequence[float]) -> dict[tuple[float, ...], float]:
@@ -102,119 +99,254 @@ def _beta_geo(rows: Rows, weights: Sequence[float], params: Sequence[float], shi
 
 # --- Pareto/NBD --------------------------------------------------------------
 
-# The 7-point Gauss and 15-point Kronrod rules (Piessens et al., QUADPACK 1983):
-# nodes on [0, 1) (and their negatives), the Kronrod weights and the Gauss weights.
-_NODES = (
-    0.991455371120812639206854697526329,
-    0.949107912342758524526189684047851,
-    0.864864423359769072789712788640926,
-    0.741531185599394439863864773280788,
-    0.586087235467691130294144845693013,
-    0.405845151377397166906606412076961,
-    0.207784955007898467600689403773245,
-    0.0,
-)
-_KRONROD = (
-    0.022935322010529224963732008058970,
-    0.063092092629978553290700663189204,
-    0.104790010322250183839876322541518,
-    0.140653259715525918745189590510238,
-    0.169004726639267902826583426598550,
-    0.190350578064785409913256402421014,
-    0.204432940075298892414161999234649,
-    0.209482141084727828012999174891714,
-)
-_GAUSS = (
-    0.0,
-    0.129484966168869693270611432679082,
-    0.0,
-    0.279705391489276667901467771423780,
-    0.0,
-    0.381830050505118944950369775488975,
-    0.0,
-    0.417959183673469387755102040816327,
-)
+#: Above this argument the Pareto/NBD tail's series is not used directly: the
+#: integral is split where the argument is 1/2 and its head integrated (as the
+#: model's own gradient does, :func:`crmcore.clv.models._paretonbd._tails`).
+_SERIES_LIMIT = 0.5
+
+#: Stretches of the head narrower than this over ``1 + r + x + s + 1`` (a bound on
+#: the log-integrand's slope) take the 7-point Gauss rule alone (its error is
+#: then at rounding level, see :data:`crmcore.clv.models._paretonbd._NARROW`).
+_NARROW = 0.25
+
+#: The widest first panel of a head's adaptive quadrature, in ``log(u + min(alpha, beta))``.
+_PANEL = 2.0
+
+#: Upper-triangle pairs ``(i, j)`` of four variables, in the order of ``Dual.h``.
+_PAIRS4 = tuple((i, j) for i in range(4) for j in range(i, 4))
+
+#: One tail's ``log H``, gradient and raw second moment ``Hessian + g g^T`` (floats).
+Moments = tuple[float, list[float], list[float]]
 
 
-def _rule(lo: float, hi: float) -> list[tuple[float, float, float]]:
-    """The 15 Kronrod nodes of ``[lo, hi]`` with their Kronrod and Gauss weights."""
-    centre = 0.5 * (lo + hi)
-    half = 0.5 * (hi - lo)
-    out = []
-    for node, wk, wg in zip(_NODES, _KRONROD, _GAUSS, strict=True):
-        out.append((centre - half * node, wk * half, wg * half))
-        if node:
-            out.append((centre + half * node, wk * half, wg * half))
-    return out
+def _series_table(bv: float, cv: float, z_cap: float) -> list[tuple[float, ...]]:
+    """Terms of ``S = 2F1(1, B; c; z)`` and of its partial derivatives in ``B`` and ``c``.
 
-
-def _panels(logf: Callable[[float], float], lo: float, hi: float) -> list[tuple[float, float]]:
-    """Panels of ``[lo, hi]`` on which the 15-point Kronrod rule integrates ``exp(logf)``.
-
-    Globally adaptive on the value (the panel with the largest Gauss-Kronrod
-    difference is halved) to a relative 1e-14; each final panel is halved once
-    more, so the derivative integrands (the value times polynomials in logs)
-    are integrated as accurately.
+    Row ``n`` holds ``t_n = (B)_n / (c)_n`` times ``1``, ``P_n``, ``Q_n``,
+    ``P_n^2 - P2_n``, ``Q_n^2 + Q2_n`` and ``P_n Q_n`` (``P_n = sum_{k<n} 1/(B+k)``,
+    ``Q_n`` the same over ``c + k``, ``P2_n`` and ``Q2_n`` over the squares):
+    ``dt_n/dB = t_n P_n``, ``dt_n/dc = -t_n Q_n``, ``d2t_n/dB2 = t_n (P_n^2 - P2_n)``,
+    ``d2t_n/dc2 = t_n (Q_n^2 + Q2_n)`` and ``d2t_n/dBdc = -t_n P_n Q_n``
+    (``P_n^2 - P2_n`` is summed as twice the cross products, without cancellation).
+    The last column bounds the neglected tail after row ``n`` (times ``z^n`` and a
+    factor of ``z``): enough rows that it is below 1e-17 of the sum, which is at
+    least 1, for every ``z <= z_cap``; at least three rows, so the derivatives are
+    right at ``z = 0`` too.
     """
-    found: list[tuple[float, float, float, float]] = []  # (lo, hi, integral, error)
+    slack = 1.0 / (1.0 - z_cap) ** 3
+    rows: list[tuple[float, ...]] = []
+    coef = 1.0
+    p = q = cross = q2 = 0.0
+    power = 1.0
+    n = 0
+    while True:
+        bound = coef * (n + 2.0) ** 2 * (1.0 + _LOG(n + 2.0) + 1.0 / cv) ** 2
+        rows.append(
+            (coef, coef * p, coef * q, 2.0 * coef * cross, coef * (q * q + q2), coef * p * q, bound)
+        )
+        if n >= 2 and bound * power * slack <= 1e-17:
+            return rows
+        b_n = 1.0 / (bv + n)
+        c_n = 1.0 / (cv + n)
+        cross += p * b_n
+        p += b_n
+        q += c_n
+        q2 += c_n * c_n
+        coef *= (bv + n) * c_n
+        power *= z_cap
+        n += 1
 
-    def panel(a: float, b: float) -> tuple[float, float, float, float]:
-        rule = _rule(a, b)
-        values = [_EXP(logf(v) - shift) for v, _, _ in rule]
-        kronrod = math.fsum(wk * f for (_, wk, _), f in zip(rule, values, strict=True))
-        gauss = math.fsum(wg * f for (_, _, wg), f in zip(rule, values, strict=True))
-        return a, b, kronrod, abs(kronrod - gauss)
 
-    shift = max(logf(lo), logf(hi), logf(0.5 * (lo + hi)))
-    found = [panel(lo + (hi - lo) * i / 8, lo + (hi - lo) * (i + 1) / 8) for i in range(8)]
-    while len(found) < 200:
-        total = math.fsum(p[2] for p in found)
-        if math.fsum(p[3] for p in found) <= 1e-14 * total:
+def _series_sums(table: list[tuple[float, ...]], z: float) -> tuple[float, ...]:
+    """``S`` and its partials ``S_B, S_c, S_z, S_BB, S_cc, S_zz, S_Bc, S_Bz, S_cz`` at ``z``.
+
+    Summed upward until the table's tail bound for this ``z`` is negligible.
+    """
+    slack = 1.0 / (1.0 - z) ** 3
+    s = s_b = s_c = s_bb = s_cc = s_bc = s_z = s_bz = s_cz = s_zz = 0.0
+    pw, pw1, pw2 = 1.0, 0.0, 0.0  # z^n, n z^(n-1), n (n-1) z^(n-2)
+    for n, (t, tp, tq, tpp, tqq, tpq, bound) in enumerate(table):
+        s += t * pw
+        s_b += tp * pw
+        s_c += tq * pw
+        s_bb += tpp * pw
+        s_cc += tqq * pw
+        s_bc += tpq * pw
+        s_z += t * pw1
+        s_bz += tp * pw1
+        s_cz += tq * pw1
+        s_zz += t * pw2
+        if n >= 2 and bound * pw * slack <= 1e-17:
             break
-        worst = max(range(len(found)), key=lambda i: found[i][3])
-        a, b, _, _ = found.pop(worst)
-        middle = 0.5 * (a + b)
-        found += [panel(a, middle), panel(middle, b)]
-    out: list[tuple[float, float]] = []
-    for a, b, _, _ in sorted(found):
-        middle = 0.5 * (a + b)
-        out += [(a, middle), (middle, b)]
+        pw2 = z * pw2 + 2.0 * pw1
+        pw1 = z * pw1 + pw
+        pw *= z
+    return s, s_b, -s_c, s_z, s_bb, s_cc, s_zz, -s_bc, s_bz, -s_cz
+
+
+def _series_tail(
+    table: list[tuple[float, ...]], x: float, y: float, values: Sequence[float], alpha_big: bool
+) -> Moments:
+    """``log H(y)`` by the series, with its gradient and raw second moment (floats).
+
+    ``log H = -(r+x) log(alpha+y) - (s+1) log(beta+y) + log(m+y) - log(r+s+x)
+    + log S(B, c, z)`` (see :func:`_pareto_tails`); the partials of ``S`` in
+    ``(B, c, z)`` come from :func:`_series_sums` and are combined once by the
+    chain rule with ``B``, ``c`` and ``z`` as functions of ``(r, alpha, s, beta)``.
+    """
+    rv, av, sv, bv = values
+    p = rv + x
+    q = sv + 1.0
+    ay = av + y
+    by = bv + y
+    la = _LOG(ay)
+    lb = _LOG(by)
+    inv_a = 1.0 / (rv + sv + x)
+    ia = 1.0 / ay
+    ib = 1.0 / by
+    if alpha_big:
+        z = (av - bv) * ia
+        # dz/d(alpha, beta) and d2z/d(alpha2, alpha beta, beta2).
+        z1, z3 = by * ia * ia, -ia
+        z11, z13, z33 = -2.0 * by * ia * ia * ia, ia * ia, 0.0
+        value = -p * la - q * lb + lb
+    else:
+        z = (bv - av) * ib
+        z1, z3 = -ib, ay * ib * ib
+        z11, z13, z33 = 0.0, ib * ib, -2.0 * ay * ib * ib * ib
+        value = -p * la - q * lb + la
+    s, s_b, s_c, s_z, s_bb, s_cc, s_zz, s_bc, s_bz, s_cz = _series_sums(table, z)
+    inv = 1.0 / s
+    l_b, l_c, l_z = s_b * inv, s_c * inv, s_z * inv
+    l_bb = s_bb * inv - l_b * l_b
+    l_cc = s_cc * inv - l_c * l_c
+    l_zz = s_zz * inv - l_z * l_z
+    l_bc = s_bc * inv - l_b * l_c
+    l_bz = s_bz * inv - l_b * l_z
+    l_cz = s_cz * inv - l_c * l_z
+    value += _LOG(s) + _LOG(inv_a)
+    # The prefactor's gradient and Hessian (upper triangle in (r, alpha, s, beta)).
+    g = [-la - inv_a, -p * ia, -lb - inv_a, -q * ib]
+    h = [
+        inv_a * inv_a, -ia, inv_a * inv_a, 0.0,
+        p * ia * ia, 0.0, 0.0,
+        inv_a * inv_a, -ib,
+        q * ib * ib,
+    ]  # fmt: skip
+    if alpha_big:
+        g[3] += ib
+        h[9] -= ib * ib
+        # B = r + x: d/dr gets l_b and l_c, d/ds l_c.
+        gb = (1.0, 0.0, 0.0, 0.0)
+    else:
+        g[1] += ia
+        h[4] -= ia * ia
+        gb = (0.0, 0.0, 1.0, 0.0)
+    gc = (1.0, 0.0, 1.0, 0.0)
+    gz = (0.0, z1, 0.0, z3)
+    hz = (0.0, 0.0, 0.0, 0.0, z11, 0.0, z13, 0.0, 0.0, z33)
+    for i in range(4):
+        g[i] += l_b * gb[i] + l_c * gc[i] + l_z * gz[i]
+    for k, (i, j) in enumerate(_PAIRS4):
+        h[k] += (
+            l_z * hz[k]
+            + l_bb * gb[i] * gb[j]
+            + l_cc * gc[i] * gc[j]
+            + l_zz * gz[i] * gz[j]
+            + l_bc * (gb[i] * gc[j] + gc[i] * gb[j])
+            + l_bz * (gb[i] * gz[j] + gz[i] * gb[j])
+            + l_cz * (gc[i] * gz[j] + gz[i] * gc[j])
+        )
+    return value, g, [hk + g[i] * g[j] for hk, (i, j) in zip(h, _PAIRS4, strict=True)]
+
+
+def _mix(first: Moments, second: Moments) -> Moments:
+    """The moments of ``log(exp(first) + exp(second))``: the raw moments mix linearly."""
+    v0, g0, m0 = first
+    v1, g1, m1 = second
+    if v0 < v1:
+        v0, g0, m0, v1, g1, m1 = v1, g1, m1, v0, g0, m0
+    if v1 == -math.inf:
+        return first if first[0] >= second[0] else second
+    e = _EXP(v1 - v0)
+    a = 1.0 / (1.0 + e)
+    b = e * a
+    return (
+        v0 + math.log1p(e),
+        [a * x + b * y for x, y in zip(g0, g1, strict=True)],
+        [a * x + b * y for x, y in zip(m0, m1, strict=True)],
+    )
+
+
+def _heads(
+    ys: Sequence[float], x: float, values: Sequence[float], alpha_big: bool, upper_tail: Moments
+) -> list[Moments]:
+    """``log H(y) = log(int_y^y1 g + H(y1))`` and its moments for each ``y`` (decreasing).
+
+    ``g(u) = (alpha+u)^-(r+x) (beta+u)^-(s+1)`` in ``v = log(m + u)`` (``m`` the
+    value of ``min(alpha, beta)``, held fixed with the split ``y1``): each
+    derivative is the integral of the integrand's derivative. The moments of
+    ``d log g`` (``E[g_i]``, ``E[g_i g_j]``, under ``g`` normalized) are summed by
+    the rules of :func:`crmcore.clv.models._special.gauss7_moments` and
+    :func:`~crmcore.clv.models._special.log_integrate_moments`; the second
+    derivatives of ``log g`` are ``E[g_1]/(r+x)``, ``E[g_1^2]/(r+x)`` (in
+    ``alpha``) and ``E[g_3]/(s+1)``, ``E[g_3^2]/(s+1)`` (in ``beta``). As in the
+    model's own :func:`crmcore.clv.models._paretonbd._heads`, each ``y`` adds
+    the stretch from the previous one: one quadrature per frequency.
+    """
+    rv, av, sv, bv = values
+    p = rv + x
+    q = sv + 1.0
+    small = bv if alpha_big else av
+    log_d = _LOG(abs(av - bv))
+
+    def node(v: float) -> tuple[float, list[float]]:
+        lo = float_logaddexp(log_d, v)  # log of the larger of alpha + u, beta + u
+        if alpha_big:
+            g0, g1, g2, g3 = -lo, -p * _EXP(-lo), -v, -q * _EXP(-v)
+            log_f = v - p * lo - q * v
+        else:
+            g0, g1, g2, g3 = -v, -p * _EXP(-v), -lo, -q * _EXP(-lo)
+            log_f = v - p * v - q * lo
+        return log_f, [
+            g0, g1, g2, g3,
+            g0 * g0, g0 * g1, g0 * g2, g0 * g3, g1 * g1, g1 * g2, g1 * g3, g2 * g2, g2 * g3, g3 * g3,
+        ]  # fmt: skip
+
+    out: list[Moments] = []
+    upper = log_d
+    total: Moments = (-math.inf, [0.0] * 4, [0.0] * 10)
+    for y in ys:
+        lower = _LOG(small + y)
+        if lower < upper:
+            if (upper - lower) * (1.0 + p + q) <= _NARROW:
+                log_piece, mean = gauss7_moments(node, lower, upper)
+            else:
+                steps = max(1, math.ceil((upper - lower) / _PANEL))
+                points = [lower + (upper - lower) * i / steps for i in range(steps)]
+                points.append(upper)
+                floor = float_logaddexp(total[0], upper_tail[0])
+                log_piece, mean = log_integrate_moments(node, points, log_floor=floor, rtol=1e-15)
+            grad = mean[:4]
+            raw = mean[4:]
+            raw[1] += grad[1] / p
+            raw[4] += raw[4] / p
+            raw[8] += grad[3] / q
+            raw[9] += raw[9] / q
+            total = _mix(total, (log_piece, grad, raw))
+            upper = lower
+        out.append(_mix(total, upper_tail))
     return out
 
 
-def _pareto_head(  # noqa: PLR0917 - the variables, their values and the limits.
-    duals: Sequence[Dual], values: Sequence[float], x: float, y: float, y1: float, small: float
-) -> Dual:
-    """``log int_y^y1 (alpha+u)^-(r+x) (beta+u)^-(s+1) du``, differentiated under the integral.
-
-    With the fixed substitution ``u = exp(v) - small`` (``small`` the value of
-    ``min(alpha, beta)``) the limits do not depend on the parameters, so each
-    derivative is the integral of the integrand's derivative: the same
-    quadrature nodes, evaluated on duals.
-    """
-    r, alpha, s, beta = duals
-    rv, av, sv, bv = values
-    off_a = av - small
-    off_b = bv - small
-
-    def logf(v: float) -> float:
-        e = _EXP(v)
-        return v - (rv + x) * _LOG(off_a + e) - (sv + 1.0) * _LOG(off_b + e)
-
-    lo = _LOG(small + y)
-    hi = _LOG(small + y1)
-    rx = r + x
-    s1 = s + 1.0
-    terms = []
-    for a, b in _panels(logf, lo, hi):
-        for v, wk, _ in _rule(a, b):
-            u = _EXP(v) - small
-            terms.append((v + _LOG(wk)) - rx * log(alpha + u) - s1 * log(beta + u))
-    return logsumexp(terms)
+def _moments_dual(found: Moments) -> Dual:
+    """A tail's moments as a :class:`Dual` (the Hessian is ``raw - g g^T``)."""
+    v, g, raw = found
+    return Dual(v, g, [m - g[i] * g[j] for m, (i, j) in zip(raw, _PAIRS4, strict=True)])
 
 
 def _pareto_tails(
-    duals: Sequence[Dual], values: Sequence[float], points: set[tuple[float, float]]
+    values: Sequence[float], points: set[tuple[float, float]]
 ) -> dict[tuple[float, float], Dual]:
     """``log H(y)`` at each ``(x, y)``, with ``H(y) = int_y^inf (alpha+u)^-(r+x) (beta+u)^-(s+1) du``.
 
@@ -224,86 +356,33 @@ def _pareto_tails(
     * 2F1(1, B; r+s+x+1; z)`` with ``m = min(alpha, beta)``, ``B = r+x`` and
     ``z = (alpha-beta)/(alpha+y)`` when ``alpha >= beta``, else ``B = s+1``
     and ``z = (beta-alpha)/(beta+y)``. The series (positive, falling terms) is
-    differentiated term by term. Where ``z > 0.9`` the integral is split at the
-    ``y1`` where ``z = 1/2`` and its head integrated numerically.
+    differentiated term by term, in floats. Where ``z > 1/2`` the integral is
+    split at the ``y1`` where ``z = 1/2`` and its head integrated numerically.
     """
-    r, alpha, s, beta = duals
-    _, av, _, bv = values
+    rv, av, sv, bv = values
     alpha_big = av >= bv
     big, small = (av, bv) if alpha_big else (bv, av)
     gap = big - small
     y1 = big - 2.0 * small
-    z_dual = {}
-    logs_alpha: dict[float, Dual] = {}
-    logs_beta: dict[float, Dual] = {}
-    caps: dict[float, float] = {}
-    split = set()
+    by_x: dict[float, list[float]] = {}
     for x, y in points:
-        z = gap / (big + y)
-        if z > _SERIES_LIMIT:
-            split.add((x, y))
-            z = 0.5
-        caps[x] = max(caps.get(x, 0.0), z)
-    series_points = {(x, y1 if (x, y) in split else y) for x, y in points}
-    tables = {x: _series_table(duals, values, x, z, alpha_big) for x, z in caps.items()}
-    series: dict[tuple[float, float], Dual] = {}
-    for x, y in series_points:
-        la = logs_alpha.get(y)
-        if la is None:
-            la = logs_alpha[y] = log(alpha + y)
-            logs_beta[y] = log(beta + y)
-            z_dual[y] = (alpha - beta) / (alpha + y) if alpha_big else (beta - alpha) / (beta + y)
-        lb = logs_beta[y]
-        total = tables[x][-1]
-        zy = z_dual[y]
-        for coef in reversed(tables[x][:-1]):
-            total = total * zy + coef
-        head = -(r + x) * la - (s + 1.0) * lb + (lb if alpha_big else la)
-        series[x, y] = head - log(r + s + x) + log(total)
-    out = {}
-    for x, y in points:
-        if (x, y) in split:
-            head = _pareto_head(duals, values, x, y, y1, small)
-            out[x, y] = logaddexp(head, series[x, y1])
-        else:
-            out[x, y] = series[x, y]
+        by_x.setdefault(x, []).append(y)
+    out: dict[tuple[float, float], Dual] = {}
+    for x, ys in by_x.items():
+        zs = [gap / (big + y) for y in ys]
+        near = sorted((y for y, z in zip(ys, zs, strict=True) if z > _SERIES_LIMIT), reverse=True)
+        cap = max((z for z in zs if z <= _SERIES_LIMIT), default=0.0)
+        if near:
+            cap = max(cap, 0.5)
+        table = _series_table(rv + x if alpha_big else sv + 1.0, rv + sv + x + 1.0, cap)
+        for y, z in zip(ys, zs, strict=True):
+            if z <= _SERIES_LIMIT:
+                out[x, y] = _moments_dual(_series_tail(table, x, y, values, alpha_big))
+        if near:
+            upper_tail = _series_tail(table, x, y1, values, alpha_big)
+            for y, found in zip(near, _heads(near, x, values, alpha_big, upper_tail), strict=True):
+                out[x, y] = _moments_dual(found)
     return out
-
-
-def _series_table(
-    duals: Sequence[Dual], values: Sequence[float], x: float, z_cap: float, alpha_big: bool
-) -> list[Dual]:
-    """The coefficients ``(B)_n / (c)_n`` of ``2F1(1, B; c; z)`` (``c = r+s+x+1``) as duals.
-
-    Enough terms that the neglected tail of the series and of its first and
-    second derivatives (in ``z`` and in the parameters) is below 1e-17 of the
-    sum, which is at least 1, for every ``z <= z_cap``; at least three terms,
-    so the derivatives are right at ``z = 0`` too.
-    """
-    r, _, s, _ = duals
-    rv, _, sv, _ = values
-    bv = rv + x if alpha_big else sv + 1.0
-    cv = rv + sv + x + 1.0
-    coef = 1.0
-    power = 1.0
-    count = 0
-    slack = 1.0 / (1.0 - z_cap) ** 3
-    while (
-        count < 2
-        or coef * power * slack * (count + 2.0) ** 2 * (1.0 + _LOG(count + 2.0) + 1.0 / cv) ** 2
-        > 1e-17
-    ):
-        coef *= (bv + count) / (cv + count)
-        power *= z_cap
-        count += 1
-    big_b = r + x if alpha_big else s + 1.0
-    c = r + s + (x + 1.0)
-    table = [zero(4) + 1.0]
-    term = table[0]
-    for n in range(count):
-        term = term * (big_b + n) / (c + n)
-        table.append(term)
-    return table
 
 
 def _pareto(rows: Rows, weights: Sequence[float], params: Sequence[float]) -> Dual:
@@ -319,7 +398,7 @@ def _pareto(rows: Rows, weights: Sequence[float], params: Sequence[float]) -> Du
     for x, t_x, t in groups:
         if t_x < t:
             points.update(((x, t_x), (x, t)))
-    tails = _pareto_tails(duals, params, points)
+    tails = _pareto_tails(params, points)
     lg_r = lgamma(r)
     log_s = log(s)
     per_x: dict[float, Dual] = {}

@@ -165,7 +165,7 @@ def expected_repeat_transactions(
     if not isinstance(model, Forecaster):
         raise InvalidType(
             "must be a purchase model (BetaGeo, ModifiedBetaGeo, ParetoNBD, "
-            f"BetaGeoBetaBinom), not {type_name(model)}",
+            f"BetaGeoBetaBinom, BetaGeoCnbd, ModifiedBetaGeoCnbd), not {type_name(model)}",
             path="$.model",
         )
     whole = model._whole  # noqa: SLF001 - same package.

@@ -269,6 +269,7 @@ def lifetime_value_intervals(  # noqa: PLR0917 - the history columns, as custome
     horizon: int,
     discount_rate: float,
     margin: float = 1.0,
+    percent: bool = False,
     level: float = 0.95,
 ) -> Interval | list[Interval]:
     """Delta-method intervals of each customer's lifetime value, on the log scale.
@@ -303,6 +304,7 @@ def lifetime_value_intervals(  # noqa: PLR0917 - the history columns, as custome
             horizon=horizon,
             discount_rate=discount_rate,
             margin=margin,
+            percent=percent,
             backend="python",
         )
         return _as_list(answer)
