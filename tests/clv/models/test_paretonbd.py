@@ -2,7 +2,6 @@
 
 import csv
 import math
-import time
 
 import pytest
 
@@ -128,7 +127,6 @@ def test_a_fit_whose_parameters_drift_stays_bounded():
     evaluation stays bounded (the quadrature stops at the integrand's rounding
     noise), and so does the number of iterations.
     """
-    started = time.perf_counter()
     model = ParetoNBD().fit(
         [0, 1, 2, 3, 0, 5, 1],
         [0.0, 3.0, 10.0, 20.0, 0.0, 28.0, 7.0],
@@ -136,5 +134,5 @@ def test_a_fit_whose_parameters_drift_stays_bounded():
         max_iterations=20,
         require_convergence=False,
     )
-    assert time.perf_counter() - started < 20
     assert model.diagnostics.iterations <= 20
+    assert model.diagnostics.evaluations <= 200

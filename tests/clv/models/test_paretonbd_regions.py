@@ -16,7 +16,6 @@ printed to 30). The grid covers ``|alpha - beta|`` large against
 
 import math
 import random
-import time
 
 import pytest
 
@@ -1093,11 +1092,11 @@ def test_heads_skip_an_empty_stretch():
 
 def test_one_customer_reproducer_is_fast():
     # Issue 19 item 3: `ParetoNBD().fit([2], [30.43], [38.86])` ran for minutes.
-    start = time.perf_counter()
-    with pytest.raises(ConvergenceError):
+    # Its time is measured in benchmarks/bench_paretonbd_fit.py; here, that it ends honestly.
+    with pytest.raises(ConvergenceError) as caught:
         ParetoNBD().fit([2], [30.43], [38.86])
+    assert caught.value.reason == "boundary"
     fitted = ParetoNBD().fit([2], [30.43], [38.86], require_convergence=False)
-    assert time.perf_counter() - start < 30.0  # minutes before; ~1-2 s now
     assert all(math.isfinite(v) for v in fitted.params.values())
 
 
@@ -1130,9 +1129,8 @@ def test_simulated_gradient_matches_differences_where_the_series_nears_one():
 def test_simulated_reproducer_fits_fast():
     # Issue 19 item 3: 2,000 customers with alpha = 100, beta = 1 gave no result after 400 s.
     data = simulated()
-    start = time.perf_counter()
+    # Its time is measured in benchmarks/bench_paretonbd_fit.py (> 400 s before; ~9 s now).
     fitted = ParetoNBD().fit(data["frequency"], data["recency"], data["T"])
-    assert time.perf_counter() - start < 120.0  # > 400 s before; ~9 s now
     # The maximum found by lifetimes 0.11.3 on the same data (its own fit, rounded).
     want = LIFETIMES_SIMULATED
     for name in NAMES:
