@@ -35,6 +35,7 @@ from crmcore.clv.models._checking import (
 from crmcore.clv.models._clv import MAX_CLV_HORIZON, PurchaseModel, customer_lifetime_value
 from crmcore.clv.models._cnbd import BetaGeoCnbd, ModifiedBetaGeoCnbd
 from crmcore.clv.models._cnbd_data import cnbd_summary
+from crmcore.clv.models._covariates import BetaGeoCovariates, ParetoNBDCovariates
 from crmcore.clv.models._gammagamma import GammaGamma, NonPositive
 from crmcore.clv.models._interval import Interval
 from crmcore.clv.models._paretonbd import ParetoNBD
@@ -70,6 +71,7 @@ __all__ = [
     "BetaGeo",
     "BetaGeoBetaBinom",
     "BetaGeoCnbd",
+    "BetaGeoCovariates",
     "ConvergenceError",
     "FitDiagnostics",
     "FitReason",
@@ -90,6 +92,7 @@ __all__ = [
     "NotFittedError",
     "ParameterSummary",
     "ParetoNBD",
+    "ParetoNBDCovariates",
     "PeriodError",
     "PeriodErrors",
     "Posterior",

@@ -530,7 +530,7 @@ class BetaGeoCnbd(_CnbdFamily):
     to choose ``k`` by maximum likelihood.
 
     Example:
-        >>> from crmcore.clv.models._cnbd import BetaGeoCnbd
+        >>> from crmcore.clv import BetaGeoCnbd
         >>> model = BetaGeoCnbd(k=1, params={"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426})
         >>> round(model.probability_alive(2, 30.43, 38.86), 3)  # as BG/NBD
         0.727
@@ -548,7 +548,7 @@ class ModifiedBetaGeoCnbd(_CnbdFamily):
     purchase (``k=1`` is MBG/NBD, Batislam et al. 2007).
 
     Example:
-        >>> from crmcore.clv.models._cnbd import ModifiedBetaGeoCnbd
+        >>> from crmcore.clv import ModifiedBetaGeoCnbd
         >>> model = ModifiedBetaGeoCnbd(
         ...     k=1, params={"r": 0.525, "alpha": 6.183, "a": 0.891, "b": 1.614}
         ... )
