@@ -127,9 +127,12 @@ def test_gradient_matches_central_differences(k, shift):
 def test_k1_is_bg_nbd_on_cdnow_fit_and_predictions(cdnow, plain, cnbd):
     columns = (cdnow["frequency"], cdnow["recency"], cdnow["T"])
     reference = plain().fit(*columns)
-    model = cnbd(k=1).fit(*columns, litt=cdnow["litt"])
-    close([model.params[n] for n in NAMES], [reference.params[n] for n in NAMES], 1e-9)
-    assert model.log_likelihood == pytest.approx(reference.log_likelihood, rel=1e-12)
+    fitted = cnbd(k=1).fit(*columns, litt=cdnow["litt"])
+    # Two optimizer runs on two likelihood codes stop within their tolerance of one optimum.
+    close([fitted.params[n] for n in NAMES], [reference.params[n] for n in NAMES], 1e-6)
+    assert fitted.log_likelihood == pytest.approx(reference.log_likelihood, rel=1e-12)
+    # At the same parameters the predictions are the same to rounding.
+    model = cnbd(k=1, params=reference.params)
     close(model.probability_alive(*columns), reference.probability_alive(*columns), 1e-12)
     close(model.expected_purchases(39, *columns), reference.expected_purchases(39, *columns), 1e-10)
     close(

@@ -12,9 +12,10 @@ import warnings
 
 import pytest
 
-from crmcore.clv.models import _bgnbd, _exact, _gammagamma, _paretonbd
+from crmcore.clv.models import _bgnbd, _cnbd, _exact, _gammagamma, _paretonbd
 from crmcore.clv.models._dual import (
     Dual,
+    chain2,
     digamma,
     exp,
     expm1,
@@ -619,6 +620,9 @@ def test_unavailable_answers_are_none():
         "ShiftedBetaGeometric", SBG_SURVIVORS, [], SBG_PARAMS
     )
     assert isinstance(log_likelihood("GammaGamma", [(1, 10.0)], [1], GG_PARAMS), Dual)
+    for k in (None, 0, True, 2.0):
+        assert negative_log_likelihood_hessian("BetaGeoCnbd", rows, [1], BG_PARAMS, k=k) is None
+    assert negative_log_likelihood_gradient("ModifiedBetaGeoCnbd", rows, [1], BG_PARAMS, k=2)
 
 
 # --- standard errors ---------------------------------------------------------
@@ -686,3 +690,182 @@ def test_edge_rows_follow_the_models():
         richardson_jacobian(gradient, SBG_PARAMS),
         1e-8,
     )
+
+
+# --- speed-ups: float series, cumulative heads; the CNBD-k models ------------
+
+
+def test_chain2_composes_a_function_of_two_duals():
+    """``f(u, w) = u^2 w^3`` given its partials equals the product computed on duals."""
+    x, y, z = variables([0.7, 1.9, -0.4])
+    u, w = x * y, y + z * x
+    direct = u * u * (w * w * w)
+    uv, wv = u.v, w.v
+    found = chain2(
+        u,
+        w,
+        uv**2 * wv**3,
+        (2 * uv * wv**3, 3 * uv**2 * wv**2),
+        (2 * wv**3, 6 * uv * wv**2, 6 * uv**2 * wv),
+    )
+    close([found.v, *found.g, *found.h], [direct.v, *direct.g, *direct.h], 1e-14)
+
+
+def test_pareto_head_region_with_many_ends_matches_40_digit_reference():
+    """Many ends per frequency where z > 1/2 (the cumulative head quadrature).
+
+    Parameters of the alpha = 100, beta = 1 benchmark's fit. mpmath 1.4.1, mp.dps = 45:
+    FH (2005) eq. 22 with the integral from t_x to T by mp.quad, Hessian by mp.diff.
+    """
+    rows = [(0, 0, 31), (0, 0, 35.5), (0, 0, 38), (1, 5, 33), (1, 12, 39), (2, 3, 30), (0, 0, 0.5)]
+    weights = [2, 1, 3, 1, 2, 1, 1]
+    params = [0.6117, 171.7486, 0.7928, 4.3441]
+    hessian = [
+        [11.036713357695737379, -0.0045414309776639467977, -0.64142177840523586475,
+         0.053744260968872086927],
+        [-0.0045414309776639467977, -0.00010575162968608452311, 0.0033764003744935178212,
+         -0.00024867507955324604749],
+        [-0.64142177840523586475, 0.0033764003744935178212, 0.78406506159671037002,
+         -0.55333337215447664413],
+        [0.053744260968872086927, -0.00024867507955324604749, -0.55333337215447664413,
+         0.13178479365874682387],
+    ]  # fmt: skip
+    found = log_likelihood("ParetoNBD", rows, weights, params)
+    assert -found.v == pytest.approx(31.478245025802060875, rel=1e-14)
+    close(negative_log_likelihood_hessian("ParetoNBD", rows, weights, params), hessian, 1e-12)
+
+
+def test_pareto_drop_out_shape_near_zero_keeps_its_curvature():
+    """S = 1e-9 (where a one-customer fit ends): the (s, s) entry is right.
+
+    log s's curvature -1/s^2 no longer cancels against the bracket's weights
+    (the earlier code was 2e-3 off there). mpmath as in the test above. The other
+    entries are limited to ~1e-9 by H(t_x) - H(T) taken as a difference.
+    """
+    params = [50411.2378, 979489.7396, 1e-9, 40694.9964]
+    hessian = negative_log_likelihood_hessian("ParetoNBD", [(2, 30.43, 38.86)], [1], params)
+    assert hessian[2][2] == pytest.approx(9.6517862216734919512e-9, rel=1e-8)
+    assert hessian[2][3] == pytest.approx(-1.7080139703064214472e-8, rel=1e-8)
+    assert hessian[0][0] == pytest.approx(7.8698536883300517824e-10, rel=1e-8)
+    assert hessian[3][3] == pytest.approx(8.3913618903610086367e-22, rel=1e-8)
+
+
+# mpmath 1.4.1, mp.dps = 50: Platzer & Reutterer (2016) likelihood (the module docstring of
+# crmcore.clv.models._cnbd, without the (k-1) litt constant), S2 summed with mp.gamma,
+# derivatives by mp.diff. Rows, weights and parameters as in test_cnbd_... below.
+CNBD_REFERENCES = [
+    (
+        "BetaGeoCnbd",
+        88.30344874484668049107,
+        [-7.506101603435796193751, 1.029446663841408694554, 0.8518934035568844982539,
+         -0.2682402817402154168042],
+        [
+            [9.500791759474375242844, -0.3468403019736562106953, -0.2820187796583802153042,
+             0.06610760055001435092882],
+            [-0.3468403019736562106953, -0.01620724054222379872446, 0.09207507323998311134642,
+             -0.01921993928746272072239],
+            [-0.2820187796583802153042, 0.09207507323998311134642, 0.3199300625151367199495,
+             -0.3648670078838656754452],
+            [0.06610760055001435092882, -0.01921993928746272072239, -0.3648670078838656754452,
+             0.1919938903898345790298],
+        ],
+    ),
+    (
+        "ModifiedBetaGeoCnbd",
+        89.02534823139883892128,
+        [-8.151798147983848223032, 1.0531584190312143171, 1.667642855073106455974,
+         -0.4790755140544550202114],
+        [
+            [8.933788597597511912899, -0.2833195699506379433643, -0.8430986243888214411754,
+             0.2245835945403690436385],
+            [-0.2833195699506379433643, -0.01995649914654391939137, 0.1194920818574660838824,
+             -0.02385136915569014359037],
+            [-0.8430986243888214411754, 0.1194920818574660838824, 0.158622498692556841874,
+             -0.5807006130402239597759],
+            [0.2245835945403690436385, -0.02385136915569014359037, -0.5807006130402239597759,
+             0.3236781585867688078971],
+        ],
+    ),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("model", "value", "gradient", "hessian"), CNBD_REFERENCES)
+def test_cnbd_k3_derivatives_match_40_digit_references(model, value, gradient, hessian):
+    """BG/CNBD-3 and MBG/CNBD-3: value, gradient and Hessian against mpmath."""
+    rows = [(2, 30.43, 38.86), (0, 0, 38.86), (5, 20, 30), (0, 0, 0), (1, 1.5, 12)]
+    weights = [1, 3, 2, 4, 2]
+    params = [0.9, 12.5, 0.8, 2.6]
+    found = log_likelihood(model, rows, weights, params, k=3)
+    assert -found.v == pytest.approx(value, rel=1e-14)
+    floor = 1e-15 * value
+    close(
+        negative_log_likelihood_gradient(model, rows, weights, params, k=3), gradient, 1e-13, floor
+    )
+    close(negative_log_likelihood_hessian(model, rows, weights, params, k=3), hessian, 1e-12, floor)
+
+
+@pytest.mark.parametrize(
+    ("model", "shift", "k"), [("BetaGeoCnbd", 0, 2), ("ModifiedBetaGeoCnbd", 1, 4)]
+)
+def test_cnbd_hessians_match_richardson_differences_of_the_models_gradient(cdnow, model, shift, k):
+    """On CDNOW: value and gradient equal the model's analytic ones; the Hessian its differences."""
+    rows, _ = cdnow
+    weights = [1.0] * len(rows)
+    params = [0.243 * k**0.5, 4.414 * k, 0.793, 2.426]
+    likelihood = _cnbd._Likelihood(rows, weights, k, shift)
+    value, gradient = likelihood([math.log(v) for v in params])
+    assert -log_likelihood(model, rows, weights, params, k=k).v == pytest.approx(value, rel=1e-13)
+    mine = negative_log_likelihood_gradient(model, rows, weights, params, k=k)
+    close([g * p for g, p in zip(mine, params, strict=True)], gradient, 1e-12)
+    expected = richardson_jacobian(natural_gradient(likelihood), params)
+    close(negative_log_likelihood_hessian(model, rows, weights, params, k=k), expected, 1e-8)
+
+
+def test_cnbd_with_k_1_is_the_bg_nbd_likelihood():
+    """K = 1 (no Erlang survival sum): BG/CNBD-1 and MBG/CNBD-1 equal BG/NBD and MBG/NBD."""
+    rows = [(2, 30.43, 38.86), (0, 0, 38.86), (5, 20.0, 30.0), (0, 0, 0), (3, 7.0, 7.0)]
+    weights = [1, 3, 2, 4, 1]
+    for cnbd, plain in (("BetaGeoCnbd", "BetaGeo"), ("ModifiedBetaGeoCnbd", "ModifiedBetaGeo")):
+        one = log_likelihood(cnbd, rows, weights, MBG_PARAMS, k=1)
+        other = log_likelihood(plain, rows, weights, MBG_PARAMS)
+        close([one.v, *one.g, *one.h], [other.v, *other.g, *other.h], 1e-14)
+
+
+def test_erlang_survival_partials_match_differences():
+    """Log S2 and its partials in (s, u) against central differences (k = 6, and u = 0)."""
+    s, u, k = 1.7, 0.35, 6
+    value, (l_s, l_u), (l_ss, l_su, l_uu) = _exact._erlang_survival(s, u, k)
+    terms = [math.gamma(s + j) / (math.gamma(s) * math.factorial(j)) * u**j for j in range(k)]
+    assert value == pytest.approx(math.log(math.fsum(terms)), rel=1e-14)
+    h = 1e-4
+
+    def f(a, b):
+        return _exact._erlang_survival(a, b, k)[0]
+
+    def slopes(a, b):
+        return _exact._erlang_survival(a, b, k)[1]
+
+    assert l_s == pytest.approx((f(s + h, u) - f(s - h, u)) / (2 * h), rel=1e-7)
+    assert l_u == pytest.approx((f(s, u + h) - f(s, u - h)) / (2 * h), rel=1e-7)
+    up, down = slopes(s + h, u), slopes(s - h, u)
+    assert l_ss == pytest.approx((up[0] - down[0]) / (2 * h), rel=1e-6)
+    assert l_su == pytest.approx((up[1] - down[1]) / (2 * h), rel=1e-6)
+    up, down = slopes(s, u + h), slopes(s, u - h)
+    assert l_uu == pytest.approx((up[1] - down[1]) / (2 * h), rel=1e-6)
+    # At u = 0: S2 = 1, slope s, curvature s (s + 1) - s^2.
+    value, first, second = _exact._erlang_survival(s, 0.0, k)
+    assert [value, *first, *second] == pytest.approx([0.0, 0.0, s, 0.0, 1.0, s], rel=1e-14)
+
+
+def test_cnbd_standard_errors_from_the_exact_hessian_match_the_fit(cdnow):
+    """A BG/CNBD-2 fit's finite-difference standard errors agree with the exact ones to 1e-4."""
+    from crmcore.clv import BetaGeoCnbd  # noqa: PLC0415
+
+    rows, _ = cdnow
+    x, t_x, age = (list(c) for c in zip(*rows[:600], strict=True))
+    fitted = BetaGeoCnbd(k=2).fit(x, t_x, age)
+    params = list(fitted.params.values())
+    exact = standard_errors(
+        negative_log_likelihood_hessian("BetaGeoCnbd", rows[:600], [1.0] * 600, params, k=2)
+    )
+    close(exact, list(fitted.standard_errors.values()), 1e-4)

@@ -41,6 +41,7 @@ from crmcore.clv.models._backend import Column, Histories
 from crmcore.clv.models._base import ConvergenceError, Objective, ProgressCallback
 from crmcore.clv.models._cnbd_data import load_cnbd
 from crmcore.clv.models._data import DrawBudget, horizon, weighted_mean
+from crmcore.clv.models._exact import negative_log_likelihood_hessian
 from crmcore.clv.models._forecast import RfmModel, SimulatedCustomer, increments
 from crmcore.clv.models._priors import Prior
 from crmcore.clv.models._special import digamma, lbeta
@@ -424,6 +425,9 @@ class _CnbdFamily(RfmModel):
             penalizer=penalizer,
             priors=priors,
             penalty_scales=[unit if p in _RATES else 1.0 for p in self._names],
+            hessian=lambda values: negative_log_likelihood_hessian(
+                type(self).__name__, rows, w, values, k=k
+            ),
         )
         # The timing term (k-1) sum litt - sum x log((k-1)!) (constant in the parameters).
         x_sum = math.fsum(row[0] * wi for row, wi in zip(rows, w, strict=True))

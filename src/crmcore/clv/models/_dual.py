@@ -200,6 +200,32 @@ def chain(u: Dual, f0: float, f1: float, f2: float) -> Dual:
     )
 
 
+def chain2(
+    u: Dual, w: Dual, f: float, partials: tuple[float, float], second: tuple[float, float, float]
+) -> Dual:
+    """``f(u, w)`` given its value, its partials ``(f_u, f_w)`` and ``(f_uu, f_uw, f_ww)``.
+
+    ``grad = f_u grad u + f_w grad w`` and ``hess = f_u hess u + f_w hess w +
+    f_uu grad u grad u^T + f_uw (grad u grad w^T + grad w grad u^T) + f_ww grad w grad w^T``.
+    """
+    f_u, f_w = partials
+    f_uu, f_uw, f_ww = second
+    ug, wg = u.g, w.g
+    rows, cols = _index(len(ug))
+    return Dual(
+        f,
+        [f_u * x + f_w * y for x, y in zip(ug, wg, strict=True)],
+        [
+            f_u * x
+            + f_w * y
+            + f_uu * ug[i] * ug[j]
+            + f_uw * (ug[i] * wg[j] + wg[i] * ug[j])
+            + f_ww * wg[i] * wg[j]
+            for x, y, i, j in zip(u.h, w.h, rows, cols, strict=True)
+        ],
+    )
+
+
 def reciprocal(u: Dual) -> Dual:
     """``1 / u``."""
     inv = 1.0 / u.v

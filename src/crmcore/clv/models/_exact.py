@@ -25,9 +25,12 @@ from collections.abc import Callable, Sequence
 from crmcore.clv.models._dual import (
     Dual,
     accumulate,
+    chain2,
+    exp,
     lbeta,
     lgamma,
     log,
+    log1p,
     logaddexp,
     logsumexp,
     softplus,
@@ -115,7 +118,7 @@ _PANEL = 2.0
 #: Upper-triangle pairs ``(i, j)`` of four variables, in the order of ``Dual.h``.
 _PAIRS4 = tuple((i, j) for i in range(4) for j in range(i, 4))
 
-#: One tail's ``log H``, gradient and raw second moment ``Hessian + g g^T`` (floats).
+#: One tail's ``log H``, gradient and Hessian (upper triangle), in floats.
 Moments = tuple[float, list[float], list[float]]
 
 
@@ -257,42 +260,53 @@ def _series_tail(
             + l_bz * (gb[i] * gz[j] + gz[i] * gb[j])
             + l_cz * (gc[i] * gz[j] + gz[i] * gc[j])
         )
-    return value, g, [hk + g[i] * g[j] for hk, (i, j) in zip(h, _PAIRS4, strict=True)]
+    return value, g, h
 
 
 def _mix(first: Moments, second: Moments) -> Moments:
-    """The moments of ``log(exp(first) + exp(second))``: the raw moments mix linearly."""
-    v0, g0, m0 = first
-    v1, g1, m1 = second
+    """``log(exp(first) + exp(second))`` with its gradient and Hessian.
+
+    With ``a, b`` the two shares: ``g = a g1 + b g2`` and
+    ``H = a H1 + b H2 + a b (g1 - g2)(g1 - g2)^T`` (the law of total variance:
+    no cancellation between large raw moments).
+    """
+    v0, g0, h0 = first
+    v1, g1, h1 = second
     if v0 < v1:
-        v0, g0, m0, v1, g1, m1 = v1, g1, m1, v0, g0, m0
+        v0, g0, h0, v1, g1, h1 = v1, g1, h1, v0, g0, h0
     if v1 == -math.inf:
-        return first if first[0] >= second[0] else second
+        return v0, g0, h0
     e = _EXP(v1 - v0)
     a = 1.0 / (1.0 + e)
     b = e * a
+    ab = a * b
+    d = [x - y for x, y in zip(g0, g1, strict=True)]
     return (
         v0 + math.log1p(e),
         [a * x + b * y for x, y in zip(g0, g1, strict=True)],
-        [a * x + b * y for x, y in zip(m0, m1, strict=True)],
+        [a * x + b * y + ab * d[i] * d[j] for x, y, (i, j) in zip(h0, h1, _PAIRS4, strict=True)],
     )
 
 
 def _heads(
     ys: Sequence[float], x: float, values: Sequence[float], alpha_big: bool, upper_tail: Moments
 ) -> list[Moments]:
-    """``log H(y) = log(int_y^y1 g + H(y1))`` and its moments for each ``y`` (decreasing).
+    """``log H(y) = log(int_y^y1 g + H(y1))``, its gradient and Hessian for each ``y`` (decreasing).
 
     ``g(u) = (alpha+u)^-(r+x) (beta+u)^-(s+1)`` in ``v = log(m + u)`` (``m`` the
     value of ``min(alpha, beta)``, held fixed with the split ``y1``): each
-    derivative is the integral of the integrand's derivative. The moments of
-    ``d log g`` (``E[g_i]``, ``E[g_i g_j]``, under ``g`` normalized) are summed by
-    the rules of :func:`crmcore.clv.models._special.gauss7_moments` and
-    :func:`~crmcore.clv.models._special.log_integrate_moments`; the second
-    derivatives of ``log g`` are ``E[g_1]/(r+x)``, ``E[g_1^2]/(r+x)`` (in
-    ``alpha``) and ``E[g_3]/(s+1)``, ``E[g_3^2]/(s+1)`` (in ``beta``). As in the
-    model's own :func:`crmcore.clv.models._paretonbd._heads`, each ``y`` adds
-    the stretch from the previous one: one quadrature per frequency.
+    derivative is the integral of the integrand's derivative. With ``d = d log g``
+    and ``g`` normalized over a stretch, the gradient of ``log int g`` is
+    ``E[d]`` and its Hessian ``E[d2 log g] + Cov(d)``; the covariance is summed
+    about ``d`` at the stretch's middle (a centre inside the range: no
+    cancellation), by the rules of
+    :func:`crmcore.clv.models._special.gauss7_moments` and
+    :func:`~crmcore.clv.models._special.log_integrate_moments`. The second
+    derivatives of ``log g`` are ``d_1/(r+x)``, ``d_1^2/(r+x)`` (``r alpha``,
+    ``alpha alpha``) and ``d_3/(s+1)``, ``d_3^2/(s+1)`` (``s beta``, ``beta beta``).
+    As in the model's own :func:`crmcore.clv.models._paretonbd._heads`, each
+    ``y`` adds the stretch from the previous one (:func:`_mix`): one quadrature
+    per frequency.
     """
     rv, av, sv, bv = values
     p = rv + x
@@ -300,17 +314,20 @@ def _heads(
     small = bv if alpha_big else av
     log_d = _LOG(abs(av - bv))
 
-    def node(v: float) -> tuple[float, list[float]]:
+    def slopes(v: float) -> tuple[float, float, float, float, float]:
         lo = float_logaddexp(log_d, v)  # log of the larger of alpha + u, beta + u
         if alpha_big:
-            g0, g1, g2, g3 = -lo, -p * _EXP(-lo), -v, -q * _EXP(-v)
-            log_f = v - p * lo - q * v
-        else:
-            g0, g1, g2, g3 = -v, -p * _EXP(-v), -lo, -q * _EXP(-lo)
-            log_f = v - p * v - q * lo
+            return v - p * lo - q * v, -lo, -p * _EXP(-lo), -v, -q * _EXP(-v)
+        return v - p * v - q * lo, -v, -p * _EXP(-v), -lo, -q * _EXP(-lo)
+
+    centre = [0.0] * 4
+
+    def node(v: float) -> tuple[float, list[float]]:
+        log_f, g0, g1, g2, g3 = slopes(v)
+        c0, c1, c2, c3 = g0 - centre[0], g1 - centre[1], g2 - centre[2], g3 - centre[3]
         return log_f, [
-            g0, g1, g2, g3,
-            g0 * g0, g0 * g1, g0 * g2, g0 * g3, g1 * g1, g1 * g2, g1 * g3, g2 * g2, g2 * g3, g3 * g3,
+            g0, g1, g2, g3, g1 * g1, g3 * g3,
+            c0 * c0, c0 * c1, c0 * c2, c0 * c3, c1 * c1, c1 * c2, c1 * c3, c2 * c2, c2 * c3, c3 * c3,
         ]  # fmt: skip
 
     out: list[Moments] = []
@@ -319,6 +336,7 @@ def _heads(
     for y in ys:
         lower = _LOG(small + y)
         if lower < upper:
+            centre[:] = slopes(0.5 * (lower + upper))[1:]
             if (upper - lower) * (1.0 + p + q) <= _NARROW:
                 log_piece, mean = gauss7_moments(node, lower, upper)
             else:
@@ -328,21 +346,22 @@ def _heads(
                 floor = float_logaddexp(total[0], upper_tail[0])
                 log_piece, mean = log_integrate_moments(node, points, log_floor=floor, rtol=1e-15)
             grad = mean[:4]
-            raw = mean[4:]
-            raw[1] += grad[1] / p
-            raw[4] += raw[4] / p
-            raw[8] += grad[3] / q
-            raw[9] += raw[9] / q
-            total = _mix(total, (log_piece, grad, raw))
+            off = [gi - ci for gi, ci in zip(grad, centre, strict=True)]
+            hess = [m - off[i] * off[j] for m, (i, j) in zip(mean[6:], _PAIRS4, strict=True)]
+            hess[1] += grad[1] / p
+            hess[4] += mean[4] / p
+            hess[8] += grad[3] / q
+            hess[9] += mean[5] / q
+            total = _mix(total, (log_piece, grad, hess))
             upper = lower
         out.append(_mix(total, upper_tail))
     return out
 
 
 def _moments_dual(found: Moments) -> Dual:
-    """A tail's moments as a :class:`Dual` (the Hessian is ``raw - g g^T``)."""
-    v, g, raw = found
-    return Dual(v, g, [m - g[i] * g[j] for m, (i, j) in zip(raw, _PAIRS4, strict=True)])
+    """A tail's value, gradient and Hessian as a :class:`Dual`."""
+    v, g, h = found
+    return Dual(v, g, h)
 
 
 def _pareto_tails(
@@ -418,9 +437,117 @@ def _pareto(rows: Rows, weights: Sequence[float], params: Sequence[float]) -> Du
             h0 = tails[x, t_x]
             h1 = tails[x, t]
             if h1.v < h0.v:
-                inner = logaddexp(inner, log_s + logsumexp([h0, h1], [1.0, -1.0]))
+                log_j = logsumexp([h0, h1], [1.0, -1.0])
+                if log_s.v + log_j.v >= inner.v:
+                    inner = logaddexp(inner, log_s + log_j)
+                else:
+                    # s exp(J - E1) with s itself: log s's curvature -1/s^2 would
+                    # cancel against the weights' (ruinously when s is small).
+                    inner += log1p(s * exp(log_j - inner))
         accumulate(total, base + inner, w)
     accumulate(total, r * log(alpha) + s * log(beta), customers)
+    return total
+
+
+# --- BG/CNBD-k and MBG/CNBD-k ------------------------------------------------
+
+
+def _erlang_survival(
+    s: float, u: float, k: int
+) -> tuple[float, tuple[float, float], tuple[float, float, float]]:
+    """``log S2`` and its partials in ``(s, u)``: ``S2 = sum_{j<k} (s)_j / j! u^j``.
+
+    The Erlang-k survival sum of the (M)BG/CNBD-k likelihood (Platzer & Reutterer
+    2016). With ``c_j = (s)_j / j!``: ``dc_j/ds = c_j P_j`` and
+    ``d2c_j/ds2 = 2 c_j E_j`` (``P_j = sum_{i<j} 1/(s+i)``, ``E_j`` the sum of
+    the products of pairs of those reciprocals). Returns
+    ``(log S2, (d/ds, d/du), (d2/ds2, d2/dsdu, d2/du2))`` of ``log S2``.
+    """
+    c = total = 1.0
+    c_back = 0.0  # c_(j-2)
+    d_s = d_u = d_ss = d_su = d_uu = 0.0
+    harmonic = cross = 0.0  # P_(j-1) and E_(j-1) before each step
+    for j in range(1, k):
+        step = s + j - 1.0
+        # dc_j/du = (s+j-1) c_(j-1); d2c_j/du2 = (s+j-1)(s+j-2) c_(j-2);
+        # d2c_j/dsdu = c_(j-1) (1 + (s+j-1) P_(j-1)).
+        d_u += step * c
+        d_su += c * (1.0 + step * harmonic)
+        d_uu += step * (step - 1.0) * c_back
+        inv = 1.0 / step
+        cross += harmonic * inv
+        harmonic += inv
+        c_back = c
+        c *= step / j * u
+        total += c
+        d_s += c * harmonic
+        d_ss += 2.0 * c * cross
+    l_s, l_u = d_s / total, d_u / total
+    return (
+        _LOG(total),
+        (l_s, l_u),
+        (
+            d_ss / total - l_s * l_s,
+            d_su / total - l_s * l_u,
+            d_uu / total - l_u * l_u,
+        ),
+    )
+
+
+def _cnbd(
+    rows: Rows, weights: Sequence[float], params: Sequence[float], k: int, shift: int
+) -> Dual:
+    """BG/CNBD-k and MBG/CNBD-k log-likelihood (``shift`` 0 and 1), without ``(k-1) litt``.
+
+    Platzer & Reutterer (2016), with ``s = r + k x`` and ``u = (T - t_x)/(alpha + T)``:
+    ``log L = lgamma(s) - lgamma(r) + r log alpha + log B(a, b+x+m) - log B(a, b)
+    - s log(alpha+T) + log S2 + [x+m>0] softplus(log a - log(b+x-1+m)
+    + s (log(alpha+T) - log(alpha+t_x)) - log S2)`` (see :mod:`crmcore.clv.models._cnbd`);
+    ``log S2`` from :func:`_erlang_survival`, composed once with ``s`` and ``u``.
+    ``k = 1`` is the (M)BG/NBD likelihood.
+    """
+    r, alpha, a, b = variables(params)
+    rv, av = params[0], params[1]
+    lg_r = lgamma(r)
+    lb_ab = lbeta(a, b)
+    log_a = log(a)
+    per_x: dict[float, tuple[Dual, Dual, Dual | None]] = {}
+    logs: dict[float, Dual] = {}
+    inverses: dict[float, Dual] = {}
+
+    def log_age(t: float) -> Dual:
+        found = logs.get(t)
+        if found is None:
+            found = logs[t] = log(alpha + t)
+        return found
+
+    total = zero(4)
+    customers = 0.0
+    for (x, t_x, t), w in _grouped(rows, weights).items():
+        customers += w
+        found = per_x.get(x)
+        if found is None:
+            s_dual = r + k * x
+            base = lgamma(s_dual) - lg_r + lbeta(a, b + (x + shift)) - lb_ab
+            delta0 = log_a - log(b + (x - 1.0 + shift)) if x + shift > 0 else None
+            found = per_x[x] = (s_dual, base, delta0)
+        s_dual, base, delta0 = found
+        log_t = log_age(t)
+        term = base - s_dual * log_t
+        log_s2 = None
+        if k > 1 and t > t_x:
+            inv = inverses.get(t)
+            if inv is None:
+                inv = inverses[t] = 1.0 / (alpha + t)
+            u_dual = inv * (t - t_x)
+            value, partials, second = _erlang_survival(rv + k * x, (t - t_x) / (av + t), k)
+            log_s2 = chain2(s_dual, u_dual, value, partials, second)
+            term += log_s2
+        if delta0 is not None:
+            d = delta0 + s_dual * (log_t - log_age(t_x))
+            term += softplus(d if log_s2 is None else d - log_s2)
+        accumulate(total, term, w)
+    accumulate(total, r * log(alpha), customers)
     return total
 
 
@@ -516,16 +643,38 @@ _MODELS: dict[str, Callable[[Rows, Sequence[float], Sequence[float]], Dual]] = {
     "ShiftedBetaGeometric": _sbg,
 }
 
+#: The models whose likelihood also takes the regularity ``k``, with their shift.
+_K_MODELS = {"BetaGeoCnbd": 0, "ModifiedBetaGeoCnbd": 1}
+
 
 def log_likelihood(
-    model: str, rows: Rows, weights: Sequence[float], params: Sequence[float]
+    model: str,
+    rows: Rows,
+    weights: Sequence[float],
+    params: Sequence[float],
+    *,
+    k: int | None = None,
 ) -> Dual | None:
     """A model's weighted log-likelihood as a :class:`Dual` (value, gradient, Hessian).
 
-    In the natural parameters, in the model's ``_names`` order. None for an
-    unknown model name or where the arithmetic fails or is not finite.
+    In the natural parameters, in the model's ``_names`` order. ``k`` is the
+    regularity of ``"BetaGeoCnbd"`` and ``"ModifiedBetaGeoCnbd"`` (required there,
+    an int of at least 1; ignored by the other models; their likelihood leaves
+    out the constant ``(k-1) litt``). None for an unknown model name, a missing
+    or bad ``k``, or where the arithmetic fails or is not finite.
     """
-    build = _MODELS.get(model)
+    shift = _K_MODELS.get(model)
+    build: Callable[[Rows, Sequence[float], Sequence[float]], Dual] | None
+    if shift is not None:
+        if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+            return None
+        regularity = k
+
+        def build(rows: Rows, w: Sequence[float], params: Sequence[float]) -> Dual:
+            return _cnbd(rows, w, params, regularity, shift)
+
+    else:
+        build = _MODELS.get(model)
     if build is None:
         return None
     try:
@@ -542,17 +691,21 @@ def negative_log_likelihood_hessian(
     rows: Sequence[tuple[float, ...]],
     weights: Sequence[float],
     params: Sequence[float],
+    *,
+    k: int | None = None,
 ) -> list[list[float]] | None:
     """Hessian of a model's weighted negative log-likelihood in its natural parameters.
 
     ``model`` is the class name (``"BetaGeo"``, ``"ModifiedBetaGeo"``, ``"ParetoNBD"``,
-    ``"BetaGeoBetaBinom"``, ``"GammaGamma"``, ``"ShiftedBetaGeometric"``); ``rows``
+    ``"BetaGeoBetaBinom"``, ``"GammaGamma"``, ``"ShiftedBetaGeometric"``,
+    ``"BetaGeoCnbd"``, ``"ModifiedBetaGeoCnbd"``); ``rows``
     and ``weights`` are what the model's likelihood is built on (RFM models
     ``(x, t_x, T)``, BG/BB ``(x, t_x, n)``, Gamma-Gamma ``(x, m)`` with ``x > 0``,
     sBG ``(survivors,)`` per period with the weights ignored); ``params`` are
-    in the model's ``_names`` order. None when not available.
+    in the model's ``_names`` order; ``k`` the CNBD models' regularity. None
+    when not available.
     """
-    found = log_likelihood(model, rows, weights, params)
+    found = log_likelihood(model, rows, weights, params, k=k)
     if found is None:
         return None
     return [[-v for v in row] for row in found.hessian()]
@@ -563,12 +716,14 @@ def negative_log_likelihood_gradient(
     rows: Sequence[tuple[float, ...]],
     weights: Sequence[float],
     params: Sequence[float],
+    *,
+    k: int | None = None,
 ) -> list[float] | None:
     """Gradient of a model's weighted negative log-likelihood in its natural parameters.
 
     The same arguments as :func:`negative_log_likelihood_hessian`.
     """
-    found = log_likelihood(model, rows, weights, params)
+    found = log_likelihood(model, rows, weights, params, k=k)
     if found is None:
         return None
     return [-v for v in found.g]
