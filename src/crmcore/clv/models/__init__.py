@@ -38,6 +38,7 @@ from crmcore.clv.models._cnbd_data import cnbd_summary
 from crmcore.clv.models._covariates import BetaGeoCovariates, ParetoNBDCovariates
 from crmcore.clv.models._gammagamma import GammaGamma, NonPositive
 from crmcore.clv.models._interval import Interval
+from crmcore.clv.models._paretoggg import ParetoGGG, ParetoGGGPosterior
 from crmcore.clv.models._paretonbd import ParetoNBD
 from crmcore.clv.models._posterior import (
     ParameterSummary,
@@ -91,6 +92,8 @@ __all__ = [
     "NonPositive",
     "NotFittedError",
     "ParameterSummary",
+    "ParetoGGG",
+    "ParetoGGGPosterior",
     "ParetoNBD",
     "ParetoNBDCovariates",
     "PeriodError",

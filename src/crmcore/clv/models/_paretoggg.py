@@ -27,23 +27,33 @@ Gibbs sampler over customer-level latents and the heterogeneity parameters,
 with the data augmented by the lifetime ``tau`` and, here also, by ``w``,
 the (unobserved) gap from the last purchase to the next one. With ``w`` the
 censored gap becomes an ordinary one, so every customer-level update is
-exact and cheap (Tanner & Wong 1987, "The calculation of posterior
+cheap and needs no numerical integration (Tanner & Wong 1987, "The calculation of posterior
 distributions by data augmentation", JASA 82, 528-540):
 
-* ``tau | w, mu``: ``t_x + Exponential(mu)``, truncated below ``t_x + w``
+* ``tau | w`` with ``mu`` integrated out (``tau`` is then Lomax,
+  ``P(tau > u) = (beta / (beta + u))^s``), above ``t_x`` and below ``t_x + w``
   when ``t_x + w <= T`` (the next purchase was not seen, so the customer
-  died before it);
-* ``mu | tau ~ Gamma(s + 1, beta + tau)``;
+  died before it), by inversion; ``mu | tau ~ Gamma(s + 1, beta + tau)`` is
+  drawn only for the kept draws;
+* ``lambda | k, tau`` with ``w`` integrated out (the censored gap's survival
+  ``Q(k, k lambda c)``, ``c = min(tau, T) - t_x``): independence
+  Metropolis-Hastings from ``Gamma(r + k x, alpha + k (t_x + c))``, which is
+  exact (always accepted) for ``k = 1``; drawing ``lambda`` through ``w``
+  instead crawls for customers without repeat purchases, whose small rates
+  and long gaps feed each other;
 * ``w | tau, k, lambda``: ``Gamma(k, k lambda)`` truncated above
   ``min(tau, T) - t_x`` (by rejection: from the gamma itself, or for a far
   truncation from a shifted exponential);
-* ``lambda | k, w ~ Gamma(r + k (x+1), alpha + k (t_x + w))``;
 * ``k | lambda, w``: slice sampling (Neal 2003, "Slice sampling", Annals of
   Statistics 31(3), 705-767) on ``log k``; its density is log-concave.
 
-Each heterogeneity pair is drawn as a block: the shape from its density with
-the rate integrated out (the rate's gamma prior is conjugate), by slice
-sampling on the log scale, then the rate from its gamma conditional. The
+The heterogeneity pairs ``(t, gamma)`` and ``(r, alpha)`` are drawn as
+blocks: the shape from its density with the rate integrated out (the rate's
+gamma prior is conjugate), by slice sampling on the log scale, then the rate
+from its gamma conditional; then non-centred Metropolis moves carry the
+customers' values along (:func:`_rescale_block`). ``(s, beta)`` are drawn
+given the gaps ``w`` with every ``tau`` and ``mu`` integrated out
+(:func:`_lifetime_block`), so the lifetimes are drawn right after. The
 hyperpriors are independent ``Gamma(0.001, 0.001)``, as in BTYDplus.
 """
 
@@ -73,6 +83,7 @@ from crmcore.clv.models._posterior import (
     split_r_hat,
 )
 from crmcore.clv.models._sim import simulation_seed
+from crmcore.clv.models._special import digamma
 from crmcore.errors import InvalidType, ValidationError
 
 _LOG = math.log
@@ -95,6 +106,9 @@ HYPERPRIOR = (0.001, 0.001)
 _LOG_BOUND = 30.0
 #: Most stepping-out and shrinking steps of one slice-sampling update.
 _SLICE_STEPS = 50
+#: Steps (in log shape, log rate) of the non-centred moves of each heterogeneity pair.
+_K_MOVES = ((0.8, 0.8), (0.2, 0.0))
+_LAMBDA_MOVES = ((0.06, 0.06), (0.04, 0.0))
 #: Most purchases simulated for one customer's future in one replicate.
 _MAX_FUTURE = 100_000
 
@@ -144,6 +158,11 @@ def _p_series(a: float, x: float) -> float:
 
 
 def _q_fraction(a: float, x: float) -> float:
+    return _EXP(-x + a * _LOG(x) - _LGAMMA(a)) * _q_fraction_scaled(a, x)
+
+
+def _q_fraction_scaled(a: float, x: float) -> float:
+    """``Q(a, x) e^x x^-a Gamma(a)`` by Lentz's continued fraction."""
     tiny = 1e-300
     b = x + 1.0 - a
     c = 1.0 / tiny
@@ -163,11 +182,29 @@ def _q_fraction(a: float, x: float) -> float:
         h *= delta
         if abs(delta - 1.0) < 1e-16:
             break
-    return _EXP(-x + a * _LOG(x) - _LGAMMA(a)) * h
+    return h
+
+
+def log_gamma_q(a: float, x: float) -> float:
+    """``log Q(a, x)``, without underflow for large ``x``.
+
+    >>> abs(log_gamma_q(1.0, 800.0) + 800.0) < 1e-9
+    True
+    """
+    if x <= 0.0:
+        return 0.0
+    if x < a + 1.0:
+        return math.log1p(-_p_series(a, x))
+    return -x + a * _LOG(x) - _LGAMMA(a) + _LOG(_q_fraction_scaled(a, x))
 
 
 def probability_alive_given(  # noqa: PLR0917 - one customer's history and latents.
-    x: float, t_x: float, T: float, k: float, lam: float, mu: float  # noqa: N803
+    x: float,
+    t_x: float,
+    T: float,  # noqa: N803 - the literature's name.
+    k: float,
+    lam: float,
+    mu: float,
 ) -> float:
     """P(alive at ``T``) of one customer given ``(k, lambda, mu)`` (see the module docstring).
 
@@ -251,6 +288,145 @@ def _shape_block(
     return shape, rate
 
 
+def trigamma(x: float) -> float:
+    """``psi'(x)`` for ``x > 0``: the recurrence up to 10, then the asymptotic series (A&S 6.4.12).
+
+    >>> abs(trigamma(1.0) - math.pi**2 / 6) < 1e-12
+    True
+    """
+    total = 0.0
+    while x < 10.0:
+        total += 1.0 / (x * x)
+        x += 1.0
+    inv = 1.0 / x
+    inv2 = inv * inv
+    return total + inv * (
+        1.0 + inv * (0.5 + inv * (1.0 / 6 - inv2 * (1.0 / 30 - inv2 * (1.0 / 42 - inv2 / 30))))
+    )
+
+
+def _rescale_block(  # noqa: PLR0917 - the block, its values and their likelihood.
+    rng: random.Random,
+    shape: float,
+    rate: float,
+    values: list[float],
+    log_likelihood: object,
+    moves: Sequence[tuple[float, float]],
+) -> tuple[float, float]:
+    """Metropolis moves of ``(shape, rate)`` that carry the customer-level values along.
+
+    A gamma's ``log`` has mean ``psi(shape) - log(rate)`` and variance
+    ``psi'(shape)``. Each move proposes ``(log shape, log rate)`` plus a
+    random step along a direction in ``moves`` (scaled by a normal draw) and
+    maps every value's log by the affine map that sends the old mean and
+    spread of ``log value`` to the new ones: the standardized value stays put
+    (a non-centred move, Papaspiliopoulos, Roberts & Skold 2007, "A general
+    framework for the parametrization of hierarchical models", Statistical
+    Science 22(1), 59-73). The map is its own inverse's mirror, so the
+    acceptance ratio is the density ratio times its Jacobian. ``values`` is
+    updated in place; ``log_likelihood(old, new)`` is the customers' summed
+    log-likelihood change when the values go from ``old`` to ``new``.
+    """
+    a0, b0 = HYPERPRIOR
+    count = len(values)
+    log, lgamma = _LOG, _LGAMMA
+    change = log_likelihood  # called as change(old, new)
+    for step_shape, step_rate in moves:
+        z = rng.gauss(0.0, 1.0)
+        new_shape = shape * _EXP(z * step_shape)
+        new_rate = rate * _EXP(z * step_rate)
+        if not (1e-8 < new_shape < 1e8 and 1e-8 < new_rate < 1e8):
+            continue
+        mean, new_mean = digamma(shape) - log(rate), digamma(new_shape) - log(new_rate)
+        ratio = math.sqrt(trigamma(new_shape) / trigamma(shape))
+        logs = [log(v) for v in values]
+        new_logs = [new_mean + ratio * (lv - mean) for lv in logs]
+        if max(map(abs, new_logs)) > _LOG_BOUND:
+            continue
+        new_values = [_EXP(lv) for lv in new_logs]
+        sum_log, new_sum_log = math.fsum(logs), math.fsum(new_logs)
+
+        def prior(sh: float, ra: float, total: float, sum_l: float) -> float:
+            # hyperpriors on log scale (Jacobian included) and the gamma density of the values
+            return (
+                a0 * (log(sh) + log(ra))
+                - b0 * (sh + ra)
+                + count * (sh * log(ra) - lgamma(sh))
+                + (sh - 1.0) * sum_l
+                - ra * total
+            )
+
+        delta = (
+            prior(new_shape, new_rate, math.fsum(new_values), new_sum_log)
+            - prior(shape, rate, math.fsum(values), sum_log)
+            + change(values, new_values)  # type: ignore[operator]
+            + (new_sum_log - sum_log)  # Jacobian of the map on the values themselves
+            + count * log(ratio)
+        )
+        if delta >= 0.0 or rng.random() < _EXP(delta):
+            shape, rate = new_shape, new_rate
+            values[:] = new_values
+    return shape, rate
+
+
+def _lifetime_block(
+    rng: random.Random,
+    s: float,
+    beta: float,
+    rows: Sequence[tuple[float, float, float, float]],
+    ws: Sequence[float],
+) -> tuple[float, float]:
+    """A draw of ``(s, beta)`` given the next gaps ``w``, each ``mu`` and ``tau`` integrated out.
+
+    With ``mu ~ Gamma(s, beta)`` and ``tau ~ Exponential(mu)``, ``tau`` is
+    Lomax, ``P(tau > u) = (beta / (beta + u))^s``. A customer whose next
+    purchase would fall after ``T`` (``t_x + w > T``) only needs ``tau > t_x``;
+    one whose next purchase would fall before ``T`` must have died in between,
+    ``t_x < tau < t_x + w``. Slice updates of ``log s``, ``log beta`` and of
+    both together (along the ridge where ``s / beta``, the mean drop-out
+    rate, stays put).
+    """
+    a0, b0 = HYPERPRIOR
+    count = len(rows)
+    log, expm1 = _LOG, math.expm1
+    starts = [t_x for _, t_x, _, _ in rows]
+    ends = [(t_x + w) for (_, t_x, big_t, _), w in zip(rows, ws, strict=True) if t_x + w <= big_t]
+    begins = [t_x for (_, t_x, big_t, _), w in zip(rows, ws, strict=True) if t_x + w <= big_t]
+
+    def terms(log_beta: float) -> tuple[float, list[float]]:
+        """``sum log(beta/(beta+t_x))`` and, per dead customer, ``log((beta+t_x)/(beta+t_x+w))``."""
+        b_ = _EXP(log_beta)
+        head = count * log_beta - math.fsum([log(b_ + u) for u in starts])
+        gaps = [log(b_ + a) - log(b_ + e) for a, e in zip(begins, ends, strict=True)]
+        return head, gaps
+
+    def log_density(log_s: float, log_beta: float, cached: tuple[float, list[float]]) -> float:
+        if abs(log_s) > _LOG_BOUND or abs(log_beta) > _LOG_BOUND:
+            return -math.inf
+        s_, b_ = _EXP(log_s), _EXP(log_beta)
+        head, gaps = cached
+        dead = math.fsum([log(-expm1(s_ * g)) if g < 0.0 else -math.inf for g in gaps])
+        return a0 * (log_s + log_beta) - b0 * (s_ + b_) + s_ * head + dead
+
+    def bounded_terms(log_beta: float) -> tuple[float, list[float]]:
+        return terms(max(-_LOG_BOUND, min(_LOG_BOUND, log_beta)))
+
+    u, v = _LOG(s), _LOG(beta)
+    cached = terms(v)
+    width = 1.0 / math.sqrt(count) + 0.1
+    u = _slice(rng, lambda z: log_density(z, v, cached), u, width)
+    v = _slice(rng, lambda z: log_density(u, z, bounded_terms(z)), v, width)
+    shift = _slice(rng, lambda z: log_density(u + z, v + z, bounded_terms(v + z)), 0.0, width)
+    return _EXP(u + shift), _EXP(v + shift)
+
+
+def _mu_draws(chain: _Chain) -> list[float]:
+    """Each customer's drop-out rate from ``mu | tau ~ Gamma(s + 1, beta + tau)``."""
+    s, beta = chain.hyper[4], chain.hyper[5]
+    gammavariate = chain.rng.gammavariate
+    return [min(max(gammavariate(s + 1.0, 1.0 / (beta + tau)), 1e-13), 1e13) for tau in chain.tau]
+
+
 def _slice(rng: random.Random, log_density: object, u: float, width: float) -> float:
     """One slice-sampling update of ``u`` with stepping out and shrinkage (Neal 2003, fig. 3, 5)."""
     f = log_density  # typed loosely: called in the hot loop
@@ -282,7 +458,7 @@ def _slice(rng: random.Random, log_density: object, u: float, width: float) -> f
 class _Chain:
     """One chain's state: customer-level latents and the heterogeneity parameters."""
 
-    __slots__ = ("hyper", "k", "lam", "mu", "rng", "tau", "w")
+    __slots__ = ("hyper", "k", "lam", "rng", "tau", "w")
 
     def __init__(
         self, rows: Sequence[tuple[float, float, float, float]], rng: random.Random
@@ -295,35 +471,77 @@ class _Chain:
         self.k = [1.0] * len(rows)
         self.lam = [mean_rate * jitter for _ in rows]
         self.tau = [r[2] + 1.0 / mean_rate for r in rows]
-        self.mu = [1.0 / max(r[2] + 1.0 / mean_rate, 1e-9) for r in rows]
-        self.w = [r[2] - r[1] + 1.0 / mean_rate for r in rows]
+        self.w = [rng.expovariate(mean_rate) for _ in rows]
         self.hyper = [
             _EXP(rng.gauss(0.0, 0.5)),
             _EXP(rng.gauss(0.0, 0.5)),
-            jitter,
-            1.0 / mean_rate,
+            0.5 * jitter,
+            0.5 / mean_rate,
             _EXP(rng.gauss(0.0, 0.5)),
             max(total_t / len(rows), 1.0) * jitter,
         ]
 
 
-def _sweep(  # noqa: C901, PLR0914, PLR0915 - the hot loop, kept in one function for speed.
+def _sweep(  # noqa: C901, PLR0912, PLR0915 - the hot loop, kept in one function for speed.
     chain: _Chain,
     rows: Sequence[tuple[float, float, float, float]],
     *,
     update_hyper: bool = True,
 ) -> int:
-    """One Gibbs sweep over every customer and then the heterogeneity parameters.
+    """One Gibbs sweep: the heterogeneity parameters, then every customer.
 
+    ``(s, beta)`` are drawn with each ``tau`` integrated out, so each
+    ``tau`` is drawn right after, before anything conditions on it.
     Returns the number of customers alive (``tau > T``) after the sweep.
     """
     rng = chain.rng
+    if update_hyper:
+        count = len(rows)
+        hyper = chain.hyper
+        for at, values in ((0, chain.k), (2, chain.lam)):
+            hyper[at], hyper[at + 1] = _shape_block(
+                rng, hyper[at], count, math.fsum(values), math.fsum(map(_LOG, values))
+            )
+        spans = [t_x + w for (_, t_x, _, _), w in zip(rows, chain.w, strict=True)]
+        sizes = [x + 1.0 for x, _, _, _ in rows]
+        log_gaps = [litt + _LOG(w) for (_, _, _, litt), w in zip(rows, chain.w, strict=True)]
+        lam_spans = [lam * sp for lam, sp in zip(chain.lam, spans, strict=True)]
+        log_lams = [_LOG(lam) for lam in chain.lam]
+
+        def k_change(old: list[float], new: list[float]) -> float:
+            return math.fsum(
+                [
+                    n * (k1 * (_LOG(k1) + ll) - _LGAMMA(k1) - k0 * (_LOG(k0) + ll) + _LGAMMA(k0))
+                    + (k1 - k0) * (lg - ls)
+                    for k0, k1, n, ll, lg, ls in zip(
+                        old, new, sizes, log_lams, log_gaps, lam_spans, strict=True
+                    )
+                ]
+            )
+
+        hyper[0], hyper[1] = _rescale_block(rng, hyper[0], hyper[1], chain.k, k_change, _K_MOVES)
+        shapes = [k * n for k, n in zip(chain.k, sizes, strict=True)]
+        rates = [k * sp for k, sp in zip(chain.k, spans, strict=True)]
+
+        def lam_change(old: list[float], new: list[float]) -> float:
+            return math.fsum(
+                [
+                    a * (_LOG(l1) - _LOG(l0)) - b * (l1 - l0)
+                    for l0, l1, a, b in zip(old, new, shapes, rates, strict=True)
+                ]
+            )
+
+        hyper[2], hyper[3] = _rescale_block(
+            rng, hyper[2], hyper[3], chain.lam, lam_change, _LAMBDA_MOVES
+        )
+        hyper[4], hyper[5] = _lifetime_block(rng, hyper[4], hyper[5], rows, chain.w)
     gammavariate = rng.gammavariate
     expovariate = rng.expovariate
     uniform = rng.random
     t_shape, t_rate, r, alpha, s, beta = chain.hyper
     ks, lams, taus, ws = chain.k, chain.lam, chain.tau, chain.w
     log, exp, lgamma = _LOG, _EXP, _LGAMMA
+    log_gamma_q_ = log_gamma_q
     bound = _LOG_BOUND
     alive = 0
     for i, (x, t_x, big_t, litt) in enumerate(rows):
@@ -333,31 +551,54 @@ def _sweep(  # noqa: C901, PLR0914, PLR0915 - the hot loop, kept in one function
         # The next purchase, at t_x + w, was not seen before min(tau, T).
         base = beta + t_x
         if w > d:
-            tau = base * exp(-log(1.0 - uniform()) / s) - beta
+            tau = base * exp(min(-log(1.0 - uniform()) / s, 700.0)) - beta
         else:
             tail = exp(s * (log(base) - log(base + w)))
-            tau = base * exp(-math.log1p(-uniform() * (1.0 - tail)) / s) - beta
+            tau = base * exp(min(-math.log1p(-uniform() * (1.0 - tail)) / s, 700.0)) - beta
             tau = min(tau, t_x + w)
         tau = max(tau, t_x)
+        # tau | k, lambda with w integrated out: independence Metropolis-Hastings
+        # from tau's Lomax prior above t_x, accepted by the ratio of the censored
+        # gap's survival Q(k, k lambda c), c = min(tau, T) - t_x. Through w alone,
+        # a customer's alive / dead state would flip only slowly.
+        c = min(tau, big_t) - t_x
+        b = k * lam
+        current = log_gamma_q_(k, b * c) if c > 0.0 else 0.0
+        other = max(base * exp(min(-log(1.0 - uniform()) / s, 700.0)) - beta, t_x)
+        other_c = min(other, big_t) - t_x
+        candidate = log_gamma_q_(k, b * other_c) if other_c > 0.0 else 0.0
+        if candidate >= current or uniform() < exp(candidate - current):
+            tau, c, current = other, other_c, candidate
+        # lambda | k, tau with w integrated out, likewise: independence
+        # Metropolis-Hastings from Gamma(r + k x, alpha + k (t_x + c)), exact
+        # for k = 1 (then always accepted).
+        proposal = gammavariate(r + k * x, 1.0 / (alpha + k * (t_x + c)))
+        proposal = min(max(proposal, 1e-13), 1e13)
+        if c > 0.0:
+            excess = log_gamma_q_(k, k * proposal * c) + k * proposal * c
+            excess -= current + b * c
+            if excess >= 0.0 or uniform() < exp(excess):
+                lam = proposal
+        else:
+            lam = proposal
         # w | tau, k, lambda: the next gap outlasts min(tau, T) - t_x.
-        w = _truncated_gamma(rng, k, k * lam, min(tau, big_t) - t_x)
+        w = _truncated_gamma(rng, k, k * lam, c)
         w = max(w, 1e-300)
         n = x + 1.0
         span = t_x + w
-        # lambda | k, w
-        lam = gammavariate(r + k * n, 1.0 / (alpha + k * span))
-        lam = min(max(lam, 1e-13), 1e13)
         # k | lambda, w: slice sampling on u = log k (Jacobian included).
         logs = litt + log(w)
         log_lam = log(lam)
         lam_span = lam * span
 
-        def f(u: float, n: float = n, logs: float = logs, ll: float = log_lam, ls: float = lam_span) -> float:
+        def f(
+            u: float, n: float = n, logs: float = logs, ll: float = log_lam, ls: float = lam_span
+        ) -> float:
             kk = exp(u)
             return t_shape * u - t_rate * kk + n * (kk * (u + ll) - lgamma(kk)) + kk * (logs - ls)
 
         u = log(k)
-        width = 2.0 / math.sqrt(n)
+        width = 2.5 / math.sqrt(t_shape + 0.5 * n)
         level = f(u) - expovariate(1.0)
         left = u - width * uniform()
         right = left + width
@@ -380,14 +621,6 @@ def _sweep(  # noqa: C901, PLR0914, PLR0915 - the hot loop, kept in one function
                 right = proposal
         ks[i], lams[i], taus[i], ws[i] = exp(u), lam, tau, w
         alive += tau > big_t
-    if update_hyper:
-        count = len(rows)
-        hyper = chain.hyper
-        for at, values in ((0, ks), (2, lams)):
-            hyper[at], hyper[at + 1] = _shape_block(
-                rng, hyper[at], count, math.fsum(values), math.fsum(map(log, values))
-            )
-        hyper[4], hyper[5] = _lifetime_block(rng, hyper[4], hyper[5], taus)
     return alive
 
 
@@ -405,7 +638,10 @@ def _count(value: object, name: str, minimum: int, maximum: int) -> int:
 
 
 def load_histories(
-    frequency: object, recency: object, T: object, litt: object  # noqa: N803
+    frequency: object,
+    recency: object,
+    T: object,  # noqa: N803 - the literature's name.
+    litt: object,
 ) -> list[tuple[float, float, float, float]]:
     """Checked ``(x, t_x, T, litt)`` rows, one per customer (no compression: latents are per customer)."""
     names = ("frequency", "recency", "T", "litt")
@@ -418,15 +654,15 @@ def load_histories(
         if check_cnbd(checker, index, *row):
             break
     checker.raise_if_any()
-    rows = []
-    for x, t_x, t, litt in zip(*values, strict=True):
+    rows: list[tuple[float, float, float, float]] = []
+    for x, t_x, t, gaps in zip(*values, strict=True):
         if t <= 0.0:
             raise ValidationError(
                 "must be positive: a customer observed for no time tells the sampler nothing",
                 path=f"$.T[{len(rows)}]",
                 code="too_small",
             )
-        rows.append((x, t_x, t, litt))
+        rows.append((x, t_x, t, gaps))
     return rows
 
 
@@ -441,15 +677,22 @@ class ParetoGGG:
     sizes and R-hats, and per-customer predictions.
 
     >>> posterior = ParetoGGG().sample(
-    ...     [2, 0, 5], [6.0, 0.0, 9.0], [10.0, 8.0, 10.0], [1.2, 0.0, 2.9],
-    ...     seed=1, draws=20, warmup=10, chains=2,
+    ...     [2, 0, 5],
+    ...     [6.0, 0.0, 9.0],
+    ...     [10.0, 8.0, 10.0],
+    ...     [1.2, 0.0, 2.9],
+    ...     seed=1,
+    ...     draws=20,
+    ...     warmup=10,
+    ...     chains=2,
     ... )
     >>> len(posterior.draws_of("t"))
     40
-    >>> [round(i.estimate, 2) for i in posterior.probability_alive()]  # doctest: +SKIP
+    >>> len(posterior.probability_alive())
+    3
     """
 
-    def sample(  # noqa: PLR0913, PLR0917 - the history columns as every model's fit takes them.
+    def sample(
         self,
         frequency: Iterable[float],
         recency: Iterable[float],
@@ -458,7 +701,7 @@ class ParetoGGG:
         *,
         seed: int,
         draws: int = 1000,
-        warmup: int = 500,
+        warmup: int = 300,
         chains: int = 2,
         thin: int = 1,
         customer_draws: int = 100,
@@ -466,9 +709,12 @@ class ParetoGGG:
         """Draw from the posterior given each customer's ``(x, t_x, T, litt)``, reproducibly.
 
         Args:
-            frequency, recency, T, litt: one value per customer, as
-                :func:`crmcore.clv.cnbd_summary` computes them; ``litt`` at most
-                ``x log(t_x / x)`` (0 without repeat purchases); ``T > 0``.
+            frequency: repeat purchases ``x`` of each customer, as
+                :func:`crmcore.clv.cnbd_summary` computes them.
+            recency: time ``t_x`` from the first to the last purchase.
+            T: time from the first purchase to the end of observation (``> 0``).
+            litt: sum of the logs of the ``x`` gaps, at most ``x log(t_x / x)``
+                (0 without repeat purchases).
             seed: seed of the ``random.Random`` generator; chain ``c`` uses
                 a generator seeded from ``(seed, c)``.
             draws: iterations kept per chain (every ``thin``-th after the warmup).
@@ -478,8 +724,10 @@ class ParetoGGG:
             customer_draws: customer-level draws ``(k, lambda, mu)`` kept per
                 chain, evenly spaced, for the predictions.
 
-        Cost: ``chains * (warmup + draws * thin)`` sweeps, each about 25
-        microseconds per customer (CDNOW's 2,357 customers: 0.06 s per sweep).
+        Cost: ``chains * (warmup + draws * thin)`` sweeps, each about 17
+        microseconds of CPU per customer: CDNOW's 2,357 customers take 0.04 s
+        per sweep, and the defaults (2,600 sweeps) about 105 s, which give
+        each of ``r, alpha, s, beta`` an effective sample size near 100 there.
 
         Raises:
             ValidationError: ``draws``, ``chains``, ``thin`` or
@@ -513,7 +761,9 @@ class ParetoGGG:
                 for i, (tau, row) in enumerate(zip(chain.tau, rows, strict=True)):
                     alive_counts[i] += tau > row[2]
                 if j in kept_at:
-                    stored.append((array("d", chain.k), array("d", chain.lam), array("d", chain.mu)))
+                    stored.append(
+                        (array("d", chain.k), array("d", chain.lam), array("d", _mu_draws(chain)))
+                    )
             samples.append(tuple(kept))
             latents.append(tuple(stored))
         total = count * rounds
@@ -528,9 +778,7 @@ class ParetoGGG:
     fit = sample
 
 
-def _per_customer(
-    values: Sequence[Sequence[float]], level: float
-) -> list[Interval]:
+def _per_customer(values: Sequence[Sequence[float]], level: float) -> list[Interval]:
     """Per-customer intervals from ``values[draw][customer]``."""
     return [interval_of([v[i] for v in values], level) for i in range(len(values[0]))]
 
