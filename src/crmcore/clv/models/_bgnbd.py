@@ -24,9 +24,9 @@ from crmcore.clv.models._base import Objective
 from crmcore.clv.models._data import DrawBudget, horizon
 from crmcore.clv.models._forecast import RfmModel, SimulatedCustomer, increments
 from crmcore.clv.models._special import (
+    beta_kernel,
     digamma,
     digamma_step,
-    lbeta,
     lbeta_step,
     lgamma_step,
     log_phi,
@@ -213,11 +213,7 @@ def _alive_one(  # noqa: PLR0917 - the parameters, the shift and one history.
     """P(alive) of one history, as :func:`_alive_many` computes it for every row."""
     if x + m == 0:
         return 1.0
-    d = (
-        _LOG(a)
-        - _LOG(b + (x + (m - 1.0)))
-        + (r + x) * math.log1p((t - t_x) / (alpha + t_x))
-    )
+    d = _LOG(a) - _LOG(b + (x + (m - 1.0))) + (r + x) * math.log1p((t - t_x) / (alpha + t_x))
     e = _EXP(-abs(d))
     return (e if d > 0.0 else 1.0) / (1.0 + e)
 
@@ -249,7 +245,8 @@ def _phi_nodes(
     would be needed.
     """
     step = min(_STEP, 0.6 * math.sqrt(1.0 / a + 1.0 / big_b))
-    log_norm = lbeta(a, big_b) - _LOG(step)
+    log_step = _LOG(step)
+    kernel = beta_kernel(a, big_b)  # the density of s, without cancellation for large a, B
     ps: list[float] = []
     vs: list[float] = []
     sums = [0.0, 0.0]
@@ -260,7 +257,7 @@ def _phi_nodes(
             s = j * step
             soft = s + math.log1p(_EXP(-s)) if s > 0 else math.log1p(_EXP(s))
             p = _EXP(-soft)
-            v = _EXP((1.0 - a) * soft + big_b * (s - soft) - log_norm)
+            v = _EXP(kernel(-soft, s - soft) + soft + log_step)
             low = v * -math.expm1(-big_r * math.log1p(k_low * p))
             high = v * -math.expm1(-big_r * math.log1p(k_high * p))
             ps.append(p)
@@ -471,22 +468,23 @@ class _BetaGeoFamily(RfmModel):
         r, alpha, a, b = self._values()
         m = self._shift
         k = int(count)
-        lb_ab = lbeta(a, b)
         if span == 0:
             return 1.0 if k == 0 else 0.0
-        log_q = _LOG(alpha) - _LOG(alpha + span)
-        log_1q = _LOG(span) - _LOG(alpha + span)
+        # log(alpha / (alpha + t)) and log(t / (alpha + t)), each from one ratio.
+        log_q = -math.log1p(span / alpha)
+        log_1q = -math.log1p(alpha / span)
 
         def log_nb(j: int) -> float:
-            return (
-                math.lgamma(r + j) - math.lgamma(r) - math.lgamma(j + 1.0) + r * log_q + j * log_1q
-            )
+            return lgamma_step(r, j) - math.lgamma(j + 1.0) + r * log_q + j * log_1q
 
-        first = _EXP(lbeta(a, b + k + m) - lb_ab + log_nb(k))
+        # B(a, b + k + m) / B(a, b) and B(a + 1, b + k + m - 1) / B(a, b), as steps
+        # of lbeta_step (B(a + 1, c) = B(a, c) a / (a + c)).
+        first = _EXP(lbeta_step(a, b, k + m) + log_nb(k))
         if k + m == 0:
             return first
         tail = _nb_upper_tail(log_nb, k, r, log_1q)
-        second = _EXP(lbeta(a + 1.0, b + k + m - 1.0) - lb_ab) * tail
+        steps = k + m - 1
+        second = _EXP(lbeta_step(a, b, steps) + _LOG(a / (a + (b + steps)))) * tail
         return min(1.0, first + second)
 
     def _simulated_customer(self) -> SimulatedCustomer:

@@ -45,8 +45,7 @@ def _stirling_tail(z: float) -> float:
             - inv2
             * (
                 1.0 / 1260
-                - inv2
-                * (1.0 / 1680 - inv2 * (1.0 / 1188 - inv2 * (691.0 / 360360 - inv2 / 156)))
+                - inv2 * (1.0 / 1680 - inv2 * (1.0 / 1188 - inv2 * (691.0 / 360360 - inv2 / 156)))
             )
         )
     )
@@ -152,9 +151,6 @@ def lbeta_step(a: float, b: float, n: int) -> float:
     and ``n`` (their error is a few units in the last place of
     ``min(a, n) log(a + b + n)``).
     """
-    if a + b < _STIRLING:
-        # Small log-gammas at b and a + b: the plain difference is as exact.
-        return _LGAMMA(b + n) - _LGAMMA(b) - _LGAMMA(a + b + n) + _LGAMMA(a + b)
     if n <= _SHORT_STEP:
         return -math.fsum(math.log1p(a / (b + j)) for j in range(n))
     if a < n:
@@ -186,30 +182,37 @@ def bd0(x: float, m: float, log_m: float) -> float:
     return x * (_LOG(x) - log_m) + m - x
 
 
-def log_beta_kernel(a: float, b: float, log_p: float, log_q: float) -> float:
-    """``log(p^a q^b / B(a, b))`` with ``q = 1 - p``, to absolute precision ``~1e-15`` for any size.
+def beta_kernel(a: float, b: float) -> Callable[[float, float], float]:
+    """``(log p, log q) -> log(p^a q^b / B(a, b))`` with ``q = 1 - p``, for any size of ``a, b``.
 
     The plain sum ``a log p + b log q - log B(a, b)`` loses ``(a + b) * 1e-16``
-    (a whole unit at ``a + b = 1e16``). Written as in Loader (2000) for the
-    binomial density: ``C(a, b) - bd0(a, N p) - bd0(b, N q)`` with ``N = a + b``
-    and ``C = log(a b / (2 pi N))/2 - omega(a) - omega(b) + omega(N)`` (the
-    Stirling remainders of :func:`stirling_error`), where nothing large cancels.
+    (a whole unit at ``a + b = 1e16``); from ``a + b = 1000`` on it is written
+    as in Loader (2000) for the binomial density: ``C - bd0(a, N p) - bd0(b, N q)``
+    with ``N = a + b`` and ``C = log(a b / (2 pi N))/2 - omega(a) - omega(b) +
+    omega(N)`` (the Stirling remainders of :func:`stirling_error`), where
+    nothing large cancels. The constants are computed once.
     """
-    if a + b < 1e3:
-        return a * log_p + b * log_q - lbeta(a, b)
     big_n = a + b
+    if big_n < 1e3:
+        log_norm = lbeta(a, b)
+        return lambda log_p, log_q: a * log_p + b * log_q - log_norm
     log_n = _LOG(big_n)
     const = (
-        0.5 * (_LOG(a) + _LOG(b) - log_n) - _HALF_LOG_2PI
+        0.5 * (_LOG(a) + _LOG(b) - log_n)
+        - _HALF_LOG_2PI
         - stirling_error(a)
         - stirling_error(b)
         + stirling_error(big_n)
     )
-    return (
-        const
-        - bd0(a, big_n * _EXP(log_p), log_n + log_p)
-        - bd0(b, big_n * _EXP(log_q), log_n + log_q)
-    )
+
+    def kernel(log_p: float, log_q: float) -> float:
+        return (
+            const
+            - bd0(a, big_n * _EXP(log_p), log_n + log_p)
+            - bd0(b, big_n * _EXP(log_q), log_n + log_q)
+        )
+
+    return kernel
 
 
 def digamma(x: float) -> float:
@@ -649,7 +652,7 @@ def _phi_series(big_r: float, a: float, big_b: float, z: float) -> float | None:
 
 
 def _phi_quadrature(big_r: float, a: float, big_b: float, k: float) -> float:
-    log_norm = lbeta(a, big_b)
+    kernel = beta_kernel(a, big_b)
 
     limit = _LOG(big_r) + _LOG(k)  # the value at p -> 0: R k
 
@@ -663,8 +666,7 @@ def _phi_quadrature(big_r: float, a: float, big_b: float, k: float) -> float:
     def logf(u: float) -> float:
         log_p = log_sigmoid(u)
         log_q = log_sigmoid(-u)
-        value = a * log_p + big_b * log_q - log_norm
-        return value + log_g(_EXP(log_p), log_p)
+        return kernel(log_p, log_q) + log_g(_EXP(log_p), log_p)
 
     mode = _LOG(a) - _LOG(big_b)
     width = math.sqrt(1.0 / a + 1.0 / big_b)
