@@ -123,7 +123,8 @@ def test_the_horizon_is_bounded(horizon):
             BetaGeoBetaBinom(
                 params={"alpha": 1.204, "beta": 0.750, "gamma": 0.657, "delta": 2.783}
             ),
-            ([5, 1], [5, 1], [6, 0]),
+            # periods = 0 is a newcomer (R1 item 10); a negative count is still refused.
+            ([5, 1], [5, 1], [6, -1]),
             "$.T[1]",
         ),
     ],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import random
 
 import pytest
 
@@ -10,10 +11,12 @@ from crmcore.clv import (
     BetaGeo,
     BetaGeoBetaBinom,
     ConvergenceError,
+    GammaGamma,
     ModifiedBetaGeo,
+    ParetoNBD,
     ShiftedBetaGeometric,
 )
-from crmcore.clv.models._base import FitDiagnostics, run_fit
+from crmcore.clv.models._base import FitDiagnostics, _least_curved, run_fit
 from crmcore.clv.models._priors import GammaPrior
 from crmcore.errors import InvalidType
 
@@ -216,3 +219,132 @@ def test_progress_and_require_convergence_are_checked():
     with pytest.raises(InvalidType) as caught:
         run_fit(("p",), objective, [1.0], require_convergence=1, **FIT)  # type: ignore[arg-type]
     assert caught.value.path == "$.require_convergence"
+
+
+# ------------------------------------------- fits without an interior maximum (R1 items 1, 7)
+
+
+def _ages(n: int, seed: int) -> list[float]:
+    rng = random.Random(seed)  # noqa: S311 - seeded ages of a simulated cohort.
+    return [round(rng.uniform(27, 39), 2) for _ in range(n)]
+
+
+RUNAWAY = [
+    # (model, true parameters, customers, seed): simulations whose likelihood keeps rising
+    # as two parameters grow together; each was reported "converged" with a covariance
+    # (R1: a = 5.0e6, b = 2.8e7, se(a) = 7.0e9), the last BG/BB one as "line_search".
+    (BetaGeo, {"r": 0.5, "alpha": 2.0, "a": 2.0, "b": 8.0}, 50, 2, ("a", "b")),
+    (ModifiedBetaGeo, {"r": 0.52, "alpha": 6.2, "a": 0.89, "b": 1.6}, 50, 3, ("a", "b")),
+    (ParetoNBD, {"r": 1.0, "alpha": 5.0, "s": 0.3, "beta": 20.0}, 50, 2, ("s", "beta")),
+]
+
+
+@pytest.mark.parametrize(("model", "params", "n", "seed", "pair"), RUNAWAY)
+def test_simulated_fits_without_a_maximum_are_a_boundary(model, params, n, seed, pair):
+    data = model(params=params).simulate(n, _ages(n, seed), seed=seed)
+    fitted = model().fit(data["frequency"], data["recency"], data["T"], require_convergence=False)
+    assert fitted.diagnostics.reason == "boundary"
+    assert not fitted.diagnostics.converged
+    assert fitted.covariance is None
+    assert fitted.standard_errors is None
+    first, second = pair
+    assert f"{first} towards infinity, {second} towards infinity" in fitted.diagnostics.message
+    assert min(fitted.params[first], fitted.params[second]) > 1e3
+    with pytest.raises(ConvergenceError) as caught:
+        model().fit(data["frequency"], data["recency"], data["T"])
+    assert caught.value.reason == "boundary"
+
+
+BGBB_RUNAWAY = [
+    ({"alpha": 1.2, "beta": 0.75, "gamma": 0.66, "delta": 2.78}, 50, 2, "gamma towards infinity"),
+    ({"alpha": 0.5, "beta": 2.0, "gamma": 2.0, "delta": 10.0}, 50, 1, "alpha towards infinity"),
+    # Reported "line_search" before the probes: the stop's reason is now the real one.
+    ({"alpha": 3.0, "beta": 1.0, "gamma": 0.2, "delta": 0.5}, 50, 2, "alpha towards infinity"),
+]
+
+
+@pytest.mark.parametrize(("params", "n", "seed", "where"), BGBB_RUNAWAY)
+def test_simulated_bgbb_fits_without_a_maximum_are_a_boundary(params, n, seed, where):
+    data = BetaGeoBetaBinom(params=params).simulate(n, 6, seed=seed)
+    fitted = BetaGeoBetaBinom().fit(
+        data["frequency"], data["recency"], data["periods"], require_convergence=False
+    )
+    assert fitted.diagnostics.reason == "boundary"
+    assert where in fitted.diagnostics.message
+    assert fitted.covariance is None
+
+
+WELL_POSED = [
+    (BetaGeo, {"r": 0.5, "alpha": 2.0, "a": 2.0, "b": 8.0}, 200, 2),
+    (BetaGeo, {"r": 1.5, "alpha": 10.0, "a": 0.3, "b": 3.0}, 50, 3),
+    (ModifiedBetaGeo, {"r": 0.52, "alpha": 6.2, "a": 0.89, "b": 1.6}, 1000, 3),
+    (ParetoNBD, {"r": 0.55, "alpha": 10.6, "s": 0.61, "beta": 11.7}, 200, 2),
+]
+
+
+@pytest.mark.parametrize(("model", "params", "n", "seed"), WELL_POSED)
+def test_well_posed_simulations_still_converge(model, params, n, seed):
+    """No false failures: a maximum inside the parameter space is still "converged"."""
+    data = model(params=params).simulate(n, _ages(n, seed), seed=seed)
+    fitted = model().fit(data["frequency"], data["recency"], data["T"])
+    assert fitted.diagnostics.reason == "converged"
+    assert fitted.covariance is not None
+    for name, value in params.items():
+        # Within a factor 4 of the truth: an estimate, not a runaway.
+        assert value / 4 < fitted.params[name] < value * 4
+
+
+def test_identical_spends_are_a_boundary_not_a_line_search():
+    """R1 item 7: p -> infinity (no spread in the spends) was reported "line_search" (gnorm 2e8)."""
+    fitted = GammaGamma().fit([3] * 100, [10.0] * 100, require_convergence=False)
+    assert fitted.diagnostics.reason == "boundary"
+    assert "p towards infinity" in fitted.diagnostics.message
+    with pytest.raises(ConvergenceError) as caught:
+        GammaGamma().fit([3] * 100, [10.0] * 100)
+    assert "penalizer or priors" in str(caught.value)
+
+
+def test_a_slowly_rising_likelihood_is_a_boundary():
+    """The objective falls by less than rounding per step as q grows: no maximum."""
+
+    def objective(x: list[float]) -> tuple[float, list[float]]:
+        tail = 1e-3 * math.exp(-x[1])
+        return (x[0] - 1.0) ** 2 + tail, [2.0 * (x[0] - 1.0), -tail]
+
+    outcome = run_fit(("p", "q"), objective, [1.0, 1.0], require_convergence=False, **FIT)
+    assert outcome.diagnostics.reason == "boundary"
+    assert "q runs off towards infinity" in outcome.diagnostics.message
+
+
+def test_a_ridge_off_the_axes_is_found_by_the_least_curved_direction():
+    """Only x0 - 2 x1 is determined; the objective keeps falling along (2, 1)."""
+
+    def objective(x: list[float]) -> tuple[float, list[float]]:
+        gap = x[0] - 2.0 * x[1]
+        tail = 1e-3 * math.exp(-x[0] - x[1])
+        return gap * gap + tail, [2.0 * gap - tail, -4.0 * gap - tail]
+
+    outcome = run_fit(("p", "q"), objective, [1.0, 1.0], require_convergence=False, **FIT)
+    assert outcome.diagnostics.reason == "boundary"
+    assert "ridge" in outcome.diagnostics.message
+
+
+def test_a_barely_curved_direction_is_flat():
+    """Positive definite, but a log-scale standard error of 7,000: the data say nothing of q."""
+
+    def objective(x: list[float]) -> tuple[float, list[float]]:
+        return (x[0] - 1.0) ** 2 + 1e-8 * x[1] ** 2, [2.0 * (x[0] - 1.0), 2e-8 * x[1]]
+
+    outcome = run_fit(("p", "q"), objective, [1.0, 1.0], require_convergence=False, **FIT)
+    assert outcome.diagnostics.reason == "flat"
+    assert outcome.covariance is None
+
+
+def test_the_least_curved_direction_is_the_smallest_eigenvector():
+    """Jacobi against hand-computed eigenvectors: [[2, 1], [1, 2]] has (1, -1)/sqrt 2 for 1."""
+    found = _least_curved([[2.0, 1.0], [1.0, 2.0]])
+    assert found is not None
+    assert abs(found[0]) == pytest.approx(math.sqrt(0.5), abs=1e-12)
+    assert found[0] == pytest.approx(-found[1], abs=1e-12)
+    assert _least_curved([[1.0, 0.0, 0.0], [0.0, 3.0, 0.0], [0.0, 0.0, 0.5]]) == [0.0, 0.0, 1.0]
+    assert _least_curved(None) is None

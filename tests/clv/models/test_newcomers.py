@@ -18,6 +18,7 @@ import pytest
 
 from crmcore.clv import (
     BetaGeo,
+    BetaGeoBetaBinom,
     GammaGamma,
     ModifiedBetaGeo,
     ParetoNBD,
@@ -205,3 +206,48 @@ def test_fit_with_241_newcomers_equals_the_fit_without(cdnow, model):
     if isinstance(model, BetaGeo):  # FHL (2005), section 5: LL = -9582.4
         assert plain.log_likelihood == pytest.approx(-9582.4, abs=0.05)
         assert mixed.params["r"] == pytest.approx(0.243, abs=5e-4)
+
+
+# --- BG/BB newcomers: periods = 0 (R1 item 10) -------------------------------------------
+
+# Fader, Hardie & Shang (2010), table 2: the donations fit.
+BB = BetaGeoBetaBinom(params={"alpha": 1.204, "beta": 0.750, "gamma": 0.657, "delta": 2.783})
+
+
+def test_bgbb_newcomer_predictions_are_a_new_customers(np):
+    """``probability_alive(0, 0, 0)`` raised "$.periods: must be at least 1".
+
+    A newcomer (first purchase at the last opportunity) has likelihood 1. Its
+    P(alive at the next opportunity) is eq. (11) at n = 0: B(gamma, delta + 1) /
+    B(gamma, delta) = delta / (gamma + delta), surviving the first opportunity;
+    its expected transactions are a new customer's (eq. 13 at n = 0 is eq. 9).
+    """
+    assert BB.probability_alive(0, 0, 0) == pytest.approx(2.783 / (0.657 + 2.783), rel=1e-14)
+    for t in (1, 5, 10, 100):
+        assert BB.expected_purchases(t, 0, 0, 0) == pytest.approx(
+            BB.expected_purchases_new(t), rel=1e-12
+        )
+    arrays = BB.probability_alive(np.array([0, 2]), np.array([0, 4]), np.array([0, 6]))
+    assert arrays.tolist() == pytest.approx(
+        [BB.probability_alive(0, 0, 0), BB.probability_alive(2, 4, 6)], rel=1e-14
+    )
+    value = customer_lifetime_value(BB, GG, 0, 0, 0, 0.0, horizon=5, discount_rate=0.0)
+    mean_spend = 6.25 * 15.44 / 2.74  # a customer without repeat spend: the population mean
+    assert value == pytest.approx(mean_spend * BB.expected_purchases_new(5), rel=1e-12)
+    with pytest.raises(ValidationError) as caught:
+        BB.probability_alive(0, 1, 0)
+    assert caught.value.problems[0].path == "$.recency"
+
+
+def test_bgbb_fit_with_newcomers_equals_the_fit_without(reference_data):
+    """A newcomer's likelihood is 1: 500 of them change no parameter, log-likelihood or SE."""
+    with reference_data("cdnow", "donations.csv").open() as handle:
+        rows = list(csv.DictReader(handle))
+    columns = [[int(r[k]) for r in rows] for k in ("frequency", "recency", "periods", "weights")]
+    plain = BetaGeoBetaBinom().fit(*columns[:3], weights=columns[3])
+    more = BetaGeoBetaBinom().fit(*([*c, 0] for c in columns[:3]), weights=[*columns[3], 500])
+    assert more.diagnostics.customers == plain.diagnostics.customers + 500
+    assert more.log_likelihood == pytest.approx(plain.log_likelihood, rel=1e-12)
+    for name in plain.params:
+        assert more.params[name] == pytest.approx(plain.params[name], rel=1e-9)
+        assert more.standard_errors[name] == pytest.approx(plain.standard_errors[name], rel=1e-7)

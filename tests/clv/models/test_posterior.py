@@ -5,20 +5,27 @@ from __future__ import annotations
 import csv
 import math
 import random
+import time
 
 import pytest
 
-from crmcore.clv import BetaGeo, BetaGeoBetaBinom, GammaGamma, ParetoNBD, ShiftedBetaGeometric
+from crmcore.clv import (
+    BetaGeo,
+    BetaGeoBetaBinom,
+    GammaGamma,
+    ParetoNBD,
+    Percent,
+    ShiftedBetaGeometric,
+)
 from crmcore.clv.models import _posterior
+from crmcore.clv.models._mcmc import effective_sample_size, ess_geyer, split_r_hat
 from crmcore.clv.models._posterior import (
     Posterior,
-    effective_sample_size,
-    ess_geyer,
     posterior_lifetime_value_intervals,
     run_chains,
     sample_posterior,
-    split_r_hat,
 )
+from crmcore.clv.models._priors import GammaPrior
 from crmcore.errors import InvalidType, ValidationError
 
 PARAMS = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
@@ -213,6 +220,7 @@ def test_cdnow_posterior_agrees_with_the_mle_and_its_standard_errors(reference_d
     fitted = BetaGeo().fit(data["frequency"], data["recency"], data["T"])
     found = sample_posterior(BetaGeo(), data, seed=1, draws=400, warmup=200, chains=4)
     assert found.divergences == 0
+    assert found.ok, found.warnings
     limits = {
         "r": (0.1, 0.93, 1.07),
         "alpha": (0.1, 0.93, 1.07),
@@ -326,3 +334,190 @@ def test_a_model_whose_mode_has_no_curvature_still_samples():
         target_acceptance=0.8,
     )
     assert len(run.samples[0]) == 5
+
+
+# --- R1 items 2-5: priors, the spend policy, bounded work, warnings ----------------------
+
+
+def test_omitted_parameters_get_the_default_prior(simulated):
+    """R1 item 3: ``priors={}`` left every parameter flat in theta (improper); now as None."""
+    objective, _, _ = _posterior._likelihood(BetaGeo(), simulated)
+    names = ("r", "alpha", "a", "b")
+    default = _posterior._log_posterior(objective, None, names)
+    empty = _posterior._log_posterior(objective, {}, names)
+    one = _posterior._log_posterior(objective, {"r": GammaPrior(2.0, 4.0)}, names)
+    for phi in ([-1.4, 1.5, -0.2, 0.9], [0.3, -2.0, 1.0, 4.0]):
+        assert empty(phi) == default(phi)
+        value, grad = one(phi)
+        base, base_grad = default(phi)
+        # Only r's prior changes: the default Normal(0, 10^2) on log r out, Gamma(2, 4) on r
+        # with its Jacobian in: log(16) + log r - 4 r + log r, by hand.
+        r = math.exp(phi[0])
+        change = math.log(16.0) + 2 * phi[0] - 4.0 * r + phi[0] ** 2 / 200.0
+        assert value == pytest.approx(base + change, rel=1e-12)
+        assert grad[0] == pytest.approx(base_grad[0] + 2.0 - 4.0 * r + phi[0] / 100.0, rel=1e-12)
+        assert grad[1:] == pytest.approx(base_grad[1:], rel=1e-15)
+
+
+def test_the_spend_sampler_takes_the_fits_policy():
+    """R1 item 4: the fit left a zero spend out, the sampler refused it ($.monetary_value[2])."""
+    x, m = [2, 3, 1, 4, 2, 5, 1], [10.0, 12.0, 0.0, 9.0, 11.0, 14.0, 8.0]
+    assert GammaGamma().fit(x, m, require_convergence=False).excluded_rows == (2,)
+    options = {"seed": 1, "draws": 10, "warmup": 10, "chains": 1}
+    kept = sample_posterior(GammaGamma(), {"frequency": x, "monetary_value": m}, **options)
+    without = {"frequency": x[:2] + x[3:], "monetary_value": m[:2] + m[3:]}
+    assert kept.samples == sample_posterior(GammaGamma(), without, **options).samples
+    data = {"frequency": x, "monetary_value": m}
+    with pytest.raises(ValidationError) as caught:
+        sample_posterior(GammaGamma(), data, nonpositive="refuse", **options)
+    assert caught.value.problems[0].path == "$.monetary_value[2]"
+    with pytest.raises(ValidationError) as caught:
+        sample_posterior(GammaGamma(), data, nonpositive="drop", **options)
+    assert caught.value.problems[0].path == "$.nonpositive"
+
+
+def test_the_sampler_refuses_unbounded_work_before_starting(simulated):
+    """R1 item 5: 64 chains of 200,000 iterations of 199 steps was accepted (about 2.5e9 evaluations)."""
+    started = time.perf_counter()
+    with pytest.raises(ValidationError) as caught:
+        sample_posterior(
+            BetaGeo(),
+            simulated,
+            seed=1,
+            chains=64,
+            draws=100_000,
+            warmup=100_000,
+            leapfrog_steps=100,
+        )
+    assert (caught.value.problems[0].path, caught.value.problems[0].code) == (
+        "$.draws",
+        "too_much_work",
+    )
+    assert time.perf_counter() - started < 2.0
+    _posterior._check_work(4, 1500, 3, 1000)  # the defaults on 1,000 histories: accepted
+    with pytest.raises(ValidationError):
+        _posterior._check_work(4, 1500, 3, 40_000)
+
+
+def _random_walks(chains, length, seed):
+    rng = random.Random(seed)  # noqa: S311 - a seeded test
+    out = []
+    for _ in range(chains):
+        x, chain = 0.0, []
+        for _ in range(length):
+            x += rng.gauss(0, 1)
+            chain.append(x)
+        out.append(chain)
+    return out
+
+
+def _ess_direct(chains):
+    """ESS with every autocovariance summed directly (the O(n^2) definition), for reference."""
+    m, n = len(chains), len(chains[0])
+    means = [sum(c) / n for c in chains]
+    acov = [
+        [sum((c[i] - mu) * (c[i + k] - mu) for i in range(n - k)) / n for k in range(n)]
+        for c, mu in zip(chains, means, strict=True)
+    ]
+    within = sum(a[0] * n / (n - 1) for a in acov) / m
+    grand = sum(means) / m
+    var_plus = within * (n - 1) / n + sum((mu - grand) ** 2 for mu in means) / (m - 1)
+    rho = [1 - (within - sum(a[k] for a in acov) / m) / var_plus for k in range(n)]
+    total, previous, lag = 0.0, math.inf, 0
+    while lag + 1 < n:
+        pair = rho[lag] + rho[lag + 1]
+        if pair <= 0:
+            break
+        pair = min(pair, previous)
+        total, previous, lag = total + pair, pair, lag + 2
+    return m * n / max(-1 + 2 * total, 1 / math.log10(m * n))
+
+
+def test_the_ess_of_stuck_chains_is_exact_and_fast():
+    """R1 item 5: a stuck chain summed every lag directly (8,000 draws: 21 s a parameter)."""
+    walks = _random_walks(3, 400, seed=4)
+    assert ess_geyer(walks) == pytest.approx(_ess_direct(walks), rel=1e-9)
+    long = _random_walks(4, 8000, seed=1)
+    started = time.perf_counter()
+    found = effective_sample_size(long)
+    assert time.perf_counter() - started < 10.0  # measured 2.4 s (was 21 s)
+    assert found < 50  # a random walk has almost no independent draws
+
+
+def _posterior_of(chains, divergences=0):
+    return Posterior(
+        model=GammaGamma(),
+        samples=tuple(tuple((a, a, a) for a in chain) for chain in chains),
+        mode=(1.0, 1.0, 1.0),
+        step_sizes=(0.5,) * len(chains),
+        acceptance=(0.8,) * len(chains),
+        divergences=divergences,
+    )
+
+
+def test_a_posterior_says_whether_it_can_be_trusted():
+    """R1 item 2: R-hat 3, 297 divergences, a = 1e15 came back with no word of warning."""
+    rng = random.Random(2)  # noqa: S311 - a seeded test
+    good = [[math.exp(rng.gauss(0, 0.1)) for _ in range(500)] for _ in range(4)]
+    assert _posterior_of(good).ok
+    assert _posterior_of(good).warnings == ()
+    apart = [[v * (3.0 if k == 0 else 1.0) for v in c] for k, c in enumerate(good)]
+    found = _posterior_of(apart)
+    assert not found.ok
+    assert "R-hat" in found.warnings[0]
+    assert "3 divergent" in _posterior_of(good, divergences=3).warnings[0]
+    sticky = [[c[i // 50 * 50] for i in range(500)] for c in good]
+    assert any("effective draws" in w for w in _posterior_of(sticky).warnings)
+    assert "cannot be computed" in _posterior_of([[1.0, 2.0, 3.0]]).warnings[0]
+    assert "not finite" in _posterior_of([[1.0, math.inf, 2.0, 3.0]]).warnings[0]
+
+
+def test_the_small_bgnbd_posterior_is_flagged():
+    """The reviewer's 50 customers: the likelihood has no maximum (a, b run off together)."""
+    rng = random.Random(2)  # noqa: S311 - the reviewer's seeded ages
+    ages = [round(rng.uniform(27, 39), 2) for _ in range(50)]
+    data = BetaGeo(params={"r": 0.5, "alpha": 2.0, "a": 2.0, "b": 8.0}).simulate(50, ages, seed=2)
+    found = sample_posterior(BetaGeo(), data, seed=3, draws=100, warmup=100)
+    assert not found.ok
+    assert found.warnings
+
+
+def test_posterior_lifetime_values_build_only_the_models_they_use(
+    posterior, spend_posterior, monkeypatch
+):
+    """R1 item 5: a model per draw (up to 6.4e6) was built before subsampling to max_draws."""
+    built = []
+    original = Posterior._model_at
+
+    def counting(self, draw):
+        built.append(draw)
+        return original(self, draw)
+
+    monkeypatch.setattr(Posterior, "_model_at", counting)
+    value = posterior_lifetime_value_intervals(
+        posterior,
+        spend_posterior,
+        2,
+        30.43,
+        38.86,
+        22.35,
+        horizon=5,
+        discount_rate=0.01,
+        max_draws=7,
+    )
+    assert len(built) == 14
+    assert value.lower <= value.estimate <= value.upper
+    with pytest.raises(ValidationError) as caught:
+        posterior_lifetime_value_intervals(
+            posterior,
+            spend_posterior,
+            [2, 3],
+            [30.43, 20.0],
+            38.86,
+            [22.35, 0.0],
+            horizon=5,
+            discount_rate=Percent(1),
+            max_draws=3,
+            nonpositive="refuse",
+        )
+    assert caught.value.problems[0].path == "$.monetary_value[1]"

@@ -20,7 +20,14 @@ import random
 
 import pytest
 
-from crmcore.clv import BetaGeo, BetaGeoBetaBinom, GammaGamma, ModifiedBetaGeo, ParetoNBD
+from crmcore.clv import (
+    BetaGeo,
+    BetaGeoBetaBinom,
+    GammaGamma,
+    ModifiedBetaGeo,
+    ParetoNBD,
+    Percent,
+)
 from crmcore.clv.models import NotFittedError
 from crmcore.clv.models._quantities import (
     conditional_probability_of_purchases,
@@ -116,7 +123,7 @@ def test_dert_is_the_discounted_sum_of_expected_purchases():
 def test_dert_vectors_and_percent():
     xs = [h[0] for h in HISTORIES[:3]]
     txs = [h[1] for h in HISTORIES[:3]]
-    values = discounted_expected_residual_transactions(PNBD, 0.27, xs, txs, 38.86, percent=True)
+    values = discounted_expected_residual_transactions(PNBD, Percent(0.27), xs, txs, 38.86)
     assert isinstance(values, list)
     for value, (x, t_x, _) in zip(values, HISTORIES[:3], strict=True):
         assert value == discounted_expected_residual_transactions(PNBD, 0.0027, x, t_x, 38.86)
@@ -142,8 +149,7 @@ def test_dert_falls_with_the_rate_and_rises_with_frequency():
         ({"rate": 10}, "not_fraction"),  # 10 is refused unless stated as per cent
         ({"rate": 0}, "not_positive"),
         ({"rate": -0.1}, "negative"),
-        ({"rate": 150, "percent": True}, "not_percent"),
-        ({"rate": 0, "percent": True}, "not_positive"),
+        ({"rate": Percent(0)}, "not_positive"),
     ],
 )
 def test_bad_discount_rates(kwargs, code):
@@ -156,18 +162,18 @@ def test_bad_discount_rates(kwargs, code):
 
 
 def test_percent_ten_is_a_tenth():
-    a = discounted_expected_residual_transactions(BG, 10, 2, 30.43, 38.86, percent=True)
+    a = discounted_expected_residual_transactions(BG, Percent(10), 2, 30.43, 38.86)
     b = discounted_expected_residual_transactions(BG, 0.1, 2, 30.43, 38.86)
     assert a == b
-    with pytest.raises(InvalidType) as caught:
-        discounted_expected_residual_transactions(BG, 0.1, 2, 30.43, 38.86, percent="yes")
-    assert caught.value.path == "$.percent"
+    with pytest.raises(ValidationError) as caught:
+        Percent(150)
+    assert caught.value.code == "not_percent"
 
 
 def test_continuous_discount_rate():
     # FHL (2005, "RFM and CLV"): 15% a year, continuously compounded weekly, is 0.0027.
     assert round(continuous_discount_rate(0.15, 52), 4) == 0.0027
-    assert continuous_discount_rate(15, 52, percent=True) == continuous_discount_rate(0.15, 52)
+    assert continuous_discount_rate(Percent(15), 52) == continuous_discount_rate(0.15, 52)
     close(continuous_discount_rate(0.1, 12), math.log(1.1) / 12, 1e-15)
     with pytest.raises(ValidationError) as caught:
         continuous_discount_rate(15, 52)

@@ -27,7 +27,7 @@ from crmcore.clv import (
     summarize,
 )
 from crmcore.clv.models._bgnbd import _given_alive_sums, _phi_nodes
-from crmcore.clv.models._data import fraction
+from crmcore.clv.models._data import Percent, fraction
 from crmcore.clv.models._forecast import increments
 from crmcore.clv.models._priors import GammaPrior
 from crmcore.clv.models._special import log_phi
@@ -279,37 +279,57 @@ def test_priors_give_a_map_fit(spends):
 # -- per cent ----------------------------------------------------------------------------
 
 
-def test_fraction_reads_per_cent_when_asked():
-    """``percent=True`` reads 0..100; 10 without it is refused with a hint."""
-    assert 0.1 == fraction(10, "discount_rate", what="the rate", percent=True)
-    assert 1.0 == fraction(100, "margin", what="the margin", percent=True)
-    assert 0.0 == fraction(0, "margin", what="the margin", percent=True)
+def test_percent_is_a_checked_value_and_fraction_reads_it():
+    """``Percent(10)`` is 10% for the one argument it is given to; 10 alone is refused with a hint."""
+    assert 0.1 == fraction(Percent(10), "discount_rate", what="the rate")
+    assert 1.0 == fraction(Percent(100), "margin", what="the margin")
+    assert 0.0 == fraction(Percent(0), "margin", what="the margin")
+    assert Percent(12.5).fraction == 0.125
+    assert Percent(10) == Percent(10.0)
+    assert hash(Percent(10)) == hash(Percent(10.0))
     with pytest.raises(ValidationError) as caught:
         fraction(10, "discount_rate", what="the rate")
     assert ("$.discount_rate", "not_fraction") == (caught.value.path, caught.value.code)
-    assert "percent=True" in str(caught.value)
+    assert "Percent(30)" in str(caught.value)
+    for bad in (101, -1, math.inf, math.nan):
+        with pytest.raises(ValidationError) as caught:
+            Percent(bad)
+        assert caught.value.path == "$.value"
     with pytest.raises(ValidationError) as caught:
-        fraction(101, "margin", what="the margin", percent=True)
-    assert ("$.margin", "not_percent") == (caught.value.path, caught.value.code)
-    with pytest.raises(ValidationError) as caught:
-        fraction(-1, "margin", what="the margin", percent=True)
-    assert ("$.margin", "negative") == (caught.value.path, caught.value.code)
+        Percent(150)
+    assert caught.value.code == "not_percent"
     with pytest.raises(InvalidType) as caught:
-        fraction(10, "margin", what="the margin", percent=1)
-    assert "$.percent" == caught.value.path
+        Percent("10")
+    assert caught.value.path == "$.value"
+    with pytest.raises(InvalidType):
+        Percent(True)
+    with pytest.raises(ValidationError) as caught:
+        fraction(-1, "margin", what="the margin")
+    assert ("$.margin", "negative") == (caught.value.path, caught.value.code)
 
 
-def test_lifetime_value_in_per_cent():
-    """discount_rate=10, percent=True is 10%; 10 alone stays refused."""
+def test_lifetime_value_takes_percent_per_argument():
+    """R1 item 9: one flag for both meant ``discount_rate=0.01, margin=30, percent=True`` was 0.01%.
+
+    Each argument now says its own unit: ``Percent(1)`` and ``0.01`` are the same rate.
+    """
     history = (2, 30.43, 38.86, 22.35)
     share = customer_lifetime_value(BG, GG, *history, horizon=10, discount_rate=0.1, margin=0.3)
-    percent = customer_lifetime_value(
-        BG, GG, *history, horizon=10, discount_rate=10, margin=30, percent=True
-    )
-    assert percent == pytest.approx(share, rel=1e-15)
+    for rate, margin in ((Percent(10), 0.3), (0.1, Percent(30)), (Percent(10), Percent(30))):
+        found = customer_lifetime_value(
+            BG, GG, *history, horizon=10, discount_rate=rate, margin=margin
+        )
+        assert found == pytest.approx(share, rel=1e-15)
     with pytest.raises(ValidationError) as caught:
         customer_lifetime_value(BG, GG, *history, horizon=10, discount_rate=10)
     assert ("$.discount_rate", "not_fraction") == (caught.value.path, caught.value.code)
+    with pytest.raises(ValidationError) as caught:
+        customer_lifetime_value(BG, GG, *history, horizon=10, discount_rate=0.01, margin=30)
+    assert ("$.margin", "not_fraction") == (caught.value.path, caught.value.code)
+    with pytest.raises(TypeError):
+        customer_lifetime_value(  # type: ignore[call-overload]
+            BG, GG, *history, horizon=10, discount_rate=10, percent=True
+        )
 
 
 def test_other_purchase_models_get_the_policy_too():

@@ -8,7 +8,7 @@ from statistics import NormalDist
 
 import pytest
 
-from crmcore.clv import BetaGeo, BetaGeoBetaBinom, GammaGamma, customer_lifetime_value
+from crmcore.clv import BetaGeo, BetaGeoBetaBinom, GammaGamma, Percent, customer_lifetime_value
 from crmcore.clv.models import NotFittedError
 from crmcore.clv.models._interval import make_interval
 from crmcore.clv.models._uncertainty import (
@@ -273,3 +273,26 @@ def test_intervals_on_each_scale_keep_their_range():
     plain = make_interval(2.0, 0.25, 0.95, "identity")
     assert (plain.lower, plain.upper) == pytest.approx((2 - Z95 * 0.5, 2 + Z95 * 0.5))
     assert make_interval(0.1, 0.01, 0.95, "logit").lower > 0
+
+
+def test_lifetime_value_intervals_take_the_spend_policy_and_percent(bg, gg):
+    """R1 item 9: the intervals had no nonpositive= and shared one percent flag for two values."""
+    args = ([2, 5], [30.43, 20.0], [38.86, 38.86], [22.35, 0.0])
+    found = lifetime_value_intervals(
+        bg, gg, *args, horizon=52, discount_rate=Percent(0.18), margin=0.3
+    )
+    values = customer_lifetime_value(bg, gg, *args, horizon=52, discount_rate=0.0018, margin=0.3)
+    assert [f.estimate for f in found] == pytest.approx(values, rel=1e-15)
+    with pytest.raises(ValidationError) as caught:
+        lifetime_value_intervals(
+            bg, gg, *args, horizon=52, discount_rate=0.0018, nonpositive="refuse"
+        )
+    assert caught.value.problems[0].path == "$.monetary_value[1]"
+    with pytest.raises(ValidationError) as caught:
+        lifetime_value_intervals(bg, gg, *args, horizon=52, discount_rate=0.0018, margin=30)
+    assert (caught.value.problems[0].path, caught.value.problems[0].code) == (
+        "$.margin",
+        "not_fraction",
+    )
+    with pytest.raises(TypeError):
+        lifetime_value_intervals(bg, gg, *args, horizon=52, discount_rate=0.1, percent=True)  # type: ignore[call-arg]

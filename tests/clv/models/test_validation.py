@@ -124,7 +124,7 @@ def test_parameters_are_checked(params, path):
     [
         ([2], [1], [6], "$.recency[0]", "recency_below_frequency"),
         ([1], [7], [6], "$.recency[0]", "recency_above_T"),
-        ([1], [1], [0], "$.periods[0]", "too_small"),
+        ([1], [1], [-1], "$.periods[0]", "negative"),
         ([0], [2], [6], "$.recency[0]", "recency_without_purchases"),
         ([1], [1.5], [6], "$.recency[0]", "not_whole"),
     ],

@@ -36,6 +36,7 @@ from crmcore.clv.models._clv import MAX_CLV_HORIZON, PurchaseModel, customer_lif
 from crmcore.clv.models._cnbd import BetaGeoCnbd, ModifiedBetaGeoCnbd
 from crmcore.clv.models._cnbd_data import cnbd_summary
 from crmcore.clv.models._covariates import BetaGeoCovariates, ParetoNBDCovariates
+from crmcore.clv.models._data import Percent
 from crmcore.clv.models._gammagamma import GammaGamma, NonPositive
 from crmcore.clv.models._interval import Interval
 from crmcore.clv.models._paretoggg import ParetoGGG, ParetoGGGPosterior
@@ -96,6 +97,7 @@ __all__ = [
     "ParetoGGGPosterior",
     "ParetoNBD",
     "ParetoNBDCovariates",
+    "Percent",
     "PeriodError",
     "PeriodErrors",
     "Posterior",

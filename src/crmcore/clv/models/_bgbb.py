@@ -52,7 +52,8 @@ def _check_row(  # noqa: PLR0911, PLR0917 - one return per rule; a row's three v
         return True
     if check_whole(checker, "recency", index, t_x):
         return True
-    if check_whole(checker, periods, index, n, minimum=1.0):
+    # periods = 0 is a newcomer (first purchase at the last opportunity): the model defines it.
+    if check_whole(checker, periods, index, n):
         return True
     if n > MAX_COUNT:  # the likelihood adds one term per period
         where = f"$.{periods}" if index is None else f"$.{periods}[{index}]"
@@ -82,7 +83,7 @@ def _check_histories(histories: Histories, name: str = "periods") -> None:
                 & (x == np.floor(x))
                 & (t_x >= 0)
                 & (t_x == np.floor(t_x))
-                & (n >= 1)
+                & (n >= 0)
                 & (n == np.floor(n))
                 & (n <= MAX_COUNT)
                 & (t_x <= n)
@@ -233,7 +234,8 @@ class BetaGeoBetaBinom(ModelBase, Forecaster):
         Args:
             frequency: opportunities with a transaction, per row.
             recency: the last opportunity with a transaction (0 if none).
-            periods: opportunities observed (``n``).
+            periods: opportunities observed (``n``); 0 for a newcomer, whose
+                likelihood is 1 (it contributes nothing to the fit).
             weights: customers per row, as in the published recency/frequency
                 tables; default one each.
             initial_params: where the search starts (see :meth:`BetaGeo.fit`).
@@ -419,6 +421,9 @@ class BetaGeoBetaBinom(ModelBase, Forecaster):
         """Probability of being alive at the next opportunity, ``periods + 1``.
 
         Numbers give a number, sequences a list, numpy arrays a numpy array.
+        A newcomer (``periods`` 0, so ``frequency`` and ``recency`` 0) is alive
+        now; at its first opportunity with probability ``delta / (gamma + delta)``,
+        the chance of not dropping out at it (eq. 11 at ``n = 0``).
         ``backend`` chooses pure Python or numpy (see :func:`crmcore.clv.predict`).
         """
         return self._alive(frequency, recency, periods, backend)
@@ -465,6 +470,8 @@ class BetaGeoBetaBinom(ModelBase, Forecaster):
         """Expected transactions in the next ``t`` opportunities, given the history.
 
         Numbers give a number, sequences a list, numpy arrays a numpy array.
+        A newcomer (``periods`` 0) expects what a new customer does
+        (:meth:`expected_purchases_new`, eq. 9: eq. 13 at ``n = 0``).
         """
         return self._expected(t, frequency, recency, periods, backend)
 

@@ -475,7 +475,9 @@ class _BetaGeoFamily(RfmModel):
         log_1q = -math.log1p(alpha / span)
 
         def log_nb(j: int) -> float:
-            return lgamma_step(r, j) - math.lgamma(j + 1.0) + r * log_q + j * log_1q
+            # j = 0 has no t/(alpha+t) factor (0 * log 0 would be NaN at a tiny t).
+            power = j * log_1q if j else 0.0
+            return lgamma_step(r, j) - math.lgamma(j + 1.0) + r * log_q + power
 
         # B(a, b + k + m) / B(a, b) and B(a + 1, b + k + m - 1) / B(a, b), as steps
         # of lbeta_step (B(a + 1, c) = B(a, c) a / (a + c)).

@@ -306,7 +306,13 @@ def goodness_of_fit(
         left = total - math.fsum(expected)
         if (first_tail is None and (left < threshold or k >= MAX_COUNT)) or k == first_tail:
             break
-        expected.append(math.fsum(wt * probability(k, age) for age, wt in by_age.items()))
+        cell = math.fsum(wt * probability(k, age) for age, wt in by_age.items())
+        if not math.isfinite(cell):
+            raise ModelError(
+                f"{type(checked).__name__} gives no finite probability of {k} purchases at "
+                "these ages; check the ages and the parameters"
+            )
+        expected.append(cell)
     cutoff = max(len(expected), 1)
     if not expected:  # even the whole population expects fewer than the threshold
         expected.append(total)

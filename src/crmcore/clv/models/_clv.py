@@ -17,7 +17,7 @@ from crmcore.clv.models._backend import (
 )
 from crmcore.clv.models._bgbb import BetaGeoBetaBinom
 from crmcore.clv.models._bgnbd import _BetaGeoFamily
-from crmcore.clv.models._data import Checker, broadcast, fraction
+from crmcore.clv.models._data import Checker, Percent, broadcast, fraction
 from crmcore.clv.models._data import horizon as check_horizon
 from crmcore.clv.models._gammagamma import GammaGamma, NonPositive, check_policy
 from crmcore.clv.models._paretonbd import ParetoNBD
@@ -51,9 +51,8 @@ def customer_lifetime_value(
     monetary_value: float,
     *,
     horizon: int,
-    discount_rate: float,
-    margin: float = 1.0,
-    percent: bool = False,
+    discount_rate: float | Percent,
+    margin: float | Percent = 1.0,
     nonpositive: NonPositive = "exclude",
     backend: Backend = "auto",
 ) -> float: ...
@@ -67,9 +66,8 @@ def customer_lifetime_value(
     monetary_value: NumberArray | float,
     *,
     horizon: int,
-    discount_rate: float,
-    margin: float = 1.0,
-    percent: bool = False,
+    discount_rate: float | Percent,
+    margin: float | Percent = 1.0,
     nonpositive: NonPositive = "exclude",
     backend: Backend = "auto",
 ) -> FloatArray: ...
@@ -83,9 +81,8 @@ def customer_lifetime_value(
     monetary_value: Iterable[float] | float,
     *,
     horizon: int,
-    discount_rate: float,
-    margin: float = 1.0,
-    percent: bool = False,
+    discount_rate: float | Percent,
+    margin: float | Percent = 1.0,
     nonpositive: NonPositive = "exclude",
     backend: Backend = "auto",
 ) -> list[float]: ...
@@ -98,9 +95,8 @@ def customer_lifetime_value(  # noqa: PLR0917 - the history columns, as lifetime
     monetary_value: float | Iterable[float],
     *,
     horizon: int,
-    discount_rate: float,
-    margin: float = 1.0,
-    percent: bool = False,
+    discount_rate: float | Percent,
+    margin: float | Percent = 1.0,
     nonpositive: NonPositive = "exclude",
     backend: Backend = "auto",
 ) -> float | list[float] | FloatArray:
@@ -126,12 +122,11 @@ def customer_lifetime_value(  # noqa: PLR0917 - the history columns, as lifetime
         horizon: future periods to add up, from 1 to :data:`MAX_CLV_HORIZON`
             (100,000: the cost per period does not grow with the horizon).
         discount_rate: discount rate per period as a fraction from 0 to 1 (0 for
-            none; 0.01 for 1%).
+            none; 0.01 for 1%), or a :class:`Percent` (``Percent(1)`` for 1%).
         margin: share of revenue that is profit, as a fraction from 0 to 1 (1
-            for revenue; 0.3 for 30%). A value above 1 is refused with a hint:
-            it is almost always a percentage.
-        percent: read ``discount_rate`` and ``margin`` as per cent, from 0 to
-            100 (``discount_rate=10, percent=True`` is 10% a period).
+            for revenue; 0.3 for 30%) or a :class:`Percent` (``Percent(30)``).
+            A number above 1 is refused with a hint: it is almost always a
+            percentage. Each of the two is read on its own.
         nonpositive: what a repeat buyer with a zero or negative mean spend
             gets: ``"exclude"`` (default) values it at the population mean
             spend, as a customer without spend information (see
@@ -146,8 +141,7 @@ def customer_lifetime_value(  # noqa: PLR0917 - the history columns, as lifetime
     Raises:
         ValidationError: a model of the wrong kind, a horizon outside 1 to
             :data:`MAX_CLV_HORIZON`, a margin or discount rate outside 0 to 1
-            (code ``not_fraction``; 0 to 100 with ``percent=True``, code
-            ``not_percent``), a bad ``nonpositive``, or bad history columns.
+            (code ``not_fraction``), a bad ``nonpositive``, or bad history columns.
 
     Example:
         >>> from crmcore.clv import BetaGeo, GammaGamma, customer_lifetime_value
@@ -158,9 +152,10 @@ def customer_lifetime_value(  # noqa: PLR0917 - the history columns, as lifetime
         ... )
         >>> round(value, 2)
         11.04
+        >>> from crmcore.clv import Percent
         >>> history = (2, 30.43, 38.86, 22.35)
         >>> value = customer_lifetime_value(
-        ...     bg, gg, *history, horizon=52, discount_rate=0.18, margin=30, percent=True
+        ...     bg, gg, *history, horizon=52, discount_rate=Percent(0.18), margin=0.3
         ... )
         >>> round(value, 2)
         11.04
@@ -177,10 +172,8 @@ def customer_lifetime_value(  # noqa: PLR0917 - the history columns, as lifetime
             f"must be a GammaGamma model, not {type_name(spend_model)}", path="$.spend_model"
         )
     periods = _periods(horizon)
-    rate = fraction(
-        discount_rate, "discount_rate", what="the discount rate per period", percent=percent
-    )
-    share = fraction(margin, "margin", what="the share of revenue that is profit", percent=percent)
+    rate = fraction(discount_rate, "discount_rate", what="the discount rate per period")
+    share = fraction(margin, "margin", what="the share of revenue that is profit")
     policy = check_policy(nonpositive)
     check_backend(backend)
     columns: list[tuple[str, object]] = [

@@ -12,7 +12,9 @@ import math
 import numbers
 from collections.abc import Callable, Iterable, Sequence, Sized
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar, cast
+
+import attrs
 
 from crmcore._kernel._checks import type_name
 from crmcore.errors import InvalidType, Problem, ValidationError
@@ -294,19 +296,29 @@ def load_rfm(
     recency: object,
     T: object,  # noqa: N803 - the literature's name.
     weights: object,
+    *,
+    sizes: list[int] | None = None,
 ) -> tuple[list[tuple[float, ...]], list[float]]:
-    """Checked, compressed (frequency, recency, T) rows with their weights."""
-    return load_rows([("frequency", frequency), ("recency", recency), ("T", T)], check_rfm, weights)
+    """Checked, compressed (frequency, recency, T) rows with their weights (see :func:`load_rows`)."""
+    return load_rows(
+        [("frequency", frequency), ("recency", recency), ("T", T)], check_rfm, weights, sizes=sizes
+    )
 
 
 def load_rows(
-    arguments: Sequence[tuple[str, object]], check: Callable[..., bool], weights: object
+    arguments: Sequence[tuple[str, object]],
+    check: Callable[..., bool],
+    weights: object,
+    *,
+    sizes: list[int] | None = None,
 ) -> tuple[list[tuple[float, ...]], list[float]]:
     """Checked, compressed rows of the named columns, with their weights.
 
     The columns are read in order, then their lengths compared (errors name
     the first column), then each row checked in order by
     ``check(checker, index, *row)``, which returns True to stop at a problem.
+    The number of rows given, before compression, is appended to ``sizes``
+    when it is a list.
     """
     columns = [(name, column(values, name)) for name, values in arguments]
     first = columns[0][0]
@@ -319,6 +331,8 @@ def load_rows(
             break
     checker.raise_if_any()
     w = weights_column(weights, size)
+    if sizes is not None:
+        sizes.append(size)
     return compress(zip(*values, strict=True), w)
 
 
@@ -370,36 +384,68 @@ def iterations(value: object) -> int:
     return value
 
 
-def fraction(value: object, name: str, *, what: str, percent: bool = False) -> float:
+def _percent_value(value: object) -> float:
+    result = number(value, "$.value")
+    if not 0.0 <= result <= 100.0:
+        raise ValidationError(
+            "must be a percentage from 0 to 100", path="$.value", code="not_percent"
+        )
+    return result
+
+
+@attrs.frozen(slots=True)
+class Percent:
+    """A rate or a share given in per cent: ``Percent(10)`` is 10%, the fraction 0.1.
+
+    Every argument that takes a fraction from 0 to 1 (a margin, a discount
+    rate) also takes a ``Percent``, each on its own: ``discount_rate=Percent(10),
+    margin=0.3`` is 10% a period and a 30% margin. A bare ``10`` stays refused:
+    above 1 it is almost always a percentage typed as a fraction.
+
+    >>> Percent(12.5).fraction
+    0.125
+    >>> Percent(120)
+    Traceback (most recent call last):
+    ...
+    crmcore.errors.ValidationError: $.value: must be a percentage from 0 to 100
+    """
+
+    _crmcore_percent: ClassVar[bool] = True
+
+    #: The percentage, a finite number from 0 to 100.
+    value: float = attrs.field(converter=_percent_value)
+
+    @property
+    def fraction(self) -> float:
+        """The share, ``value / 100``."""
+        return self.value / 100.0
+
+
+def fraction(value: object, name: str, *, what: str) -> float:
     """A share from 0 to 1, such as a margin or a discount rate per period.
 
-    A value above 1 is almost always a percentage (``30`` for 30%): it is
-    refused with a hint instead of multiplying the result by 100. With
-    ``percent=True`` the value is read as per cent, from 0 to 100, and the
-    share (the value over 100) is returned.
+    A :class:`Percent` gives its fraction. A number above 1 is almost always
+    a percentage (``30`` for 30%): it is refused with a hint instead of
+    multiplying the result by 100.
 
     >>> fraction(0.3, "margin", what="the margin")
     0.3
-    >>> fraction(30, "margin", what="the margin", percent=True)
+    >>> fraction(Percent(30), "margin", what="the margin")
     0.3
     """
-    if not isinstance(percent, bool):
-        raise InvalidType(f"must be a bool, not {type_name(percent)}", path="$.percent")
+    # Judged by the marker, not the class object (as the priors are): a second import of
+    # this module makes a second Percent class whose values are just as good.
+    if getattr(value, "_crmcore_percent", False) and isinstance(
+        getattr(value, "value", None), float
+    ):
+        return cast("Percent", value).fraction
     result = number(value, f"$.{name}")
     if result < 0:
         raise ValidationError("must not be negative", path=f"$.{name}", code="negative")
-    if percent:
-        if result > 100:
-            raise ValidationError(
-                f"must be a percentage from 0 to 100 ({what})",
-                path=f"$.{name}",
-                code="not_percent",
-            )
-        return result / 100.0
     if result > 1:
         raise ValidationError(
             f"must be a fraction from 0 to 1 ({what}): pass 0.3 for 30%, not 30 "
-            "(or pass percent=True to give per cent)",
+            "(or Percent(30) to give per cent)",
             path=f"$.{name}",
             code="not_fraction",
         )

@@ -13,6 +13,7 @@ for sequences) the same way for every model.
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Self, overload
@@ -123,6 +124,8 @@ class Forecaster:
 #: Parameters in units of 1/time (rates' scales): lifetimes penalizes them with time
 #: measured in units of the longest ``T`` (its ``_scale_time``).
 _RATES = frozenset({"alpha", "beta"})
+#: The models whose penalty lifetimes weighs by the rows' mean weight, not by the customers.
+_MEAN_WEIGHT_PENALTY = frozenset({"ParetoNBD"})
 
 
 @attrs.frozen(slots=True, kw_only=True)
@@ -180,10 +183,13 @@ class RfmModel(ModelBase, Forecaster):
                 not converge (default); with False the model comes back with
                 ``diagnostics.converged`` False instead (``diagnostics.reason``
                 says why).
-            penalizer: lifetimes' ``penalizer_coef``: adds
-                ``penalizer * customers * (r^2 + (alpha/max(T))^2 + ...)`` to the
-                negative log-likelihood, the rate parameters (``alpha``, and
-                ``beta`` of Pareto/NBD) measured in units of the longest ``T``
+            penalizer: lifetimes' ``penalizer_coef``, with the same results for
+                the same value: adds ``penalizer * n * (r^2 + (alpha/max(T))^2 + ...)``
+                to the negative log-likelihood, the rate parameters (``alpha``, and
+                ``beta`` of Pareto/NBD) measured in units of the longest ``T``. For
+                BG/NBD and MBG/NBD ``n`` is the number of customers (the sum of the
+                weights); for Pareto/NBD it is the mean weight of the rows given
+                (1 without ``weights``), as lifetimes' ``ParetoNBDFitter`` does it
                 (see docs/clv_fitting.md). 0 (default) is a maximum-likelihood fit.
             priors: parameter name to :class:`~crmcore.clv.models.GammaPrior` or
                 :class:`~crmcore.clv.models.LogNormalPrior`: a MAP fit, the
@@ -198,7 +204,8 @@ class RfmModel(ModelBase, Forecaster):
                 ``penalizer``; ``priors`` naming an unknown parameter.
             ConvergenceError: the fit did not converge; its ``reason`` says why.
         """
-        rows, w = load_rfm(frequency, recency, T, weights)
+        sizes: list[int] = []
+        rows, w = load_rfm(frequency, recency, T, weights, sizes=sizes)
         start = self._start(initial_params, self._guess(weighted_mean((row[2] for row in rows), w)))
         longest = max((row[2] for row in rows), default=0.0)
         unit = 1.0 / longest if longest > 0 else 1.0
@@ -214,6 +221,9 @@ class RfmModel(ModelBase, Forecaster):
             priors=priors,
             hessian=lambda values: negative_log_likelihood_hessian(name, rows, w, values),
             penalty_scales=[unit if p in _RATES else 1.0 for p in self._names],
+            # lifetimes' ParetoNBDFitter divides its summed log-likelihood by the mean weight
+            # of the rows given (1 without weights), its other fitters by their sum.
+            penalty_customers=math.fsum(w) / sizes[0] if name in _MEAN_WEIGHT_PENALTY else None,
         )
 
     def _check_histories(self, histories: Histories, name: str = "T") -> None:

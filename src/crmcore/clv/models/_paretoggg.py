@@ -76,12 +76,8 @@ from crmcore.clv.models._data import (
     same_length,
 )
 from crmcore.clv.models._interval import Interval, confidence_level
-from crmcore.clv.models._posterior import (
-    ParameterSummary,
-    effective_sample_size,
-    interval_of,
-    split_r_hat,
-)
+from crmcore.clv.models._mcmc import effective_sample_size, interval_of, split_r_hat
+from crmcore.clv.models._posterior import ParameterSummary
 from crmcore.clv.models._sim import simulation_seed
 from crmcore.clv.models._special import digamma
 from crmcore.errors import InvalidType, ValidationError

@@ -32,7 +32,6 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from statistics import NormalDist
 from typing import Any
 
 import attrs
@@ -41,9 +40,11 @@ from crmcore._kernel._checks import type_name
 from crmcore.clv.models import _bgbb, _gammagamma
 from crmcore.clv.models._base import ModelBase
 from crmcore.clv.models._clv import customer_lifetime_value as _clv
-from crmcore.clv.models._data import load_rfm, load_rows, weighted_mean
+from crmcore.clv.models._data import Percent, load_rfm, load_rows, weighted_mean
 from crmcore.clv.models._forecast import Forecaster, RfmModel
+from crmcore.clv.models._gammagamma import NonPositive, check_policy
 from crmcore.clv.models._interval import Interval, confidence_level
+from crmcore.clv.models._mcmc import effective_sample_size, interval_of, split_r_hat
 from crmcore.clv.models._optimize import cholesky_inverse, hessian_from_gradient, minimize
 from crmcore.clv.models._priors import Prior, prior_terms
 from crmcore.clv.models._sim import simulation_seed
@@ -64,6 +65,15 @@ DEFAULT_PRIOR_SD = 10.0
 BOUND = 40.0
 #: A trajectory whose energy error exceeds this is a divergence (as in Stan).
 DIVERGENCE = 1000.0
+#: Most work one sampling run may ask for, in history-evaluations: ``chains * (draws +
+#: warmup) * (2 * leapfrog_steps - 1) * distinct histories`` (the longest trajectories).
+#: About ten minutes of BG/NBD likelihood in pure Python at the average trajectory length.
+MAX_SAMPLER_WORK = 1_000_000_000
+#: The largest R-hat that counts as chains agreeing (Vehtari et al. 2021, section 4).
+R_HAT_LIMIT = 1.01
+#: The smallest bulk effective sample size per chain that counts as enough (Vehtari et al.
+#: 2021, section 4: 100 per chain, so that R-hat and the ESS themselves are reliable).
+ESS_PER_CHAIN = 100
 
 LogDensity = Callable[[list[float]], tuple[float, list[float]]]
 
@@ -98,21 +108,28 @@ def _columns(data: object, required: tuple[str, ...]) -> tuple[list[tuple[str, o
     return [(name, data[name]) for name in required], data.get("weights")
 
 
-def _likelihood(model: ModelBase, data: object) -> tuple[LogDensity, tuple[float, ...]]:
-    """The model's negative log-likelihood over ``data`` and where a search for the mode starts."""
+def _likelihood(
+    model: ModelBase, data: object, policy: NonPositive = "exclude"
+) -> tuple[LogDensity, tuple[float, ...], int]:
+    """The model's negative log-likelihood over ``data``, a start, and its distinct histories.
+
+    The start is where a search for the mode begins; the count of distinct
+    histories is what one evaluation costs. ``policy`` is the Gamma-Gamma ``nonpositive`` policy, as its ``fit`` takes it.
+    """
     if isinstance(model, RfmModel):
         columns, weights = _columns(data, ("frequency", "recency", "T"))
         (_, x), (_, t_x), (_, t) = columns
         rows, w = load_rfm(x, t_x, t, weights)
         default = model._guess(weighted_mean((row[2] for row in rows), w))  # noqa: SLF001
-        return model._objective(rows, w), default  # noqa: SLF001 - same package.
+        return model._objective(rows, w), default, len(rows)  # noqa: SLF001 - same package.
     if isinstance(model, _bgbb.BetaGeoBetaBinom):
         columns, weights = _columns(data, ("frequency", "recency", "periods"))
         rows, w = load_rows(columns, _bgbb._check_row, weights)  # noqa: SLF001
-        return _bgbb._Likelihood(rows, w), (1.0, 1.0, 1.0, 1.0)  # noqa: SLF001
+        return _bgbb._Likelihood(rows, w), (1.0, 1.0, 1.0, 1.0), len(rows)  # noqa: SLF001
     if isinstance(model, _gammagamma.GammaGamma):
         columns, weights = _columns(data, ("frequency", "monetary_value"))
-        table, counts = load_rows(columns, _gammagamma._check, weights)  # noqa: SLF001
+        rules = _gammagamma._rules(policy)  # noqa: SLF001 - the fit's own rules.
+        table, counts = load_rows(columns, rules, weights)
         keep = [i for i, row in enumerate(table) if row[0] > 0 and row[1] > 0]
         if not keep:
             raise ValidationError(
@@ -122,7 +139,7 @@ def _likelihood(model: ModelBase, data: object) -> tuple[LogDensity, tuple[float
             )
         rows, w = [table[i] for i in keep], [counts[i] for i in keep]
         start = (1.0, 2.0, weighted_mean((row[1] for row in rows), w))
-        return _gammagamma._Likelihood(rows, w), start  # noqa: SLF001
+        return _gammagamma._Likelihood(rows, w), start, len(rows)  # noqa: SLF001
     raise InvalidType(
         "must be a BetaGeo, ModifiedBetaGeo, ParetoNBD, BetaGeoBetaBinom or GammaGamma "
         f"model, not {type_name(model)}",
@@ -135,19 +152,22 @@ def _log_posterior(
     priors: Mapping[str, Prior] | None,
     names: Sequence[str],
 ) -> LogDensity:
-    """``log p(phi | data)`` up to a constant and its gradient; ``-inf`` where it fails."""
+    """``log p(phi | data)`` up to a constant and its gradient; ``-inf`` where it fails.
+
+    Each parameter named in ``priors`` has that prior (its density in ``theta``,
+    with the Jacobian); every other one, as with ``priors=None``, the default
+    ``Normal(0, DEFAULT_PRIOR_SD^2)`` on ``phi``.
+    """
     variance = DEFAULT_PRIOR_SD**2
+    given = dict(priors) if priors is not None else {}
+    default = [name not in given for name in names]
 
     def run(phi: list[float]) -> tuple[float, list[float]]:
         if any(abs(v) > 50.0 for v in phi):
             return -math.inf, [0.0] * len(phi)
         try:
             value, grad = negative_log_likelihood(phi)
-            if priors is None:
-                prior = -math.fsum(v * v for v in phi) / (2.0 * variance)
-                prior_grad = [-v / variance for v in phi]
-            else:
-                prior, prior_grad = prior_terms(priors, names, phi, jacobian=True)
+            prior, prior_grad = _prior_of_phi(given, names, phi, default, variance)
         except (OverflowError, ValueError, ZeroDivisionError):
             return -math.inf, [0.0] * len(phi)
         total = prior - value
@@ -157,6 +177,28 @@ def _log_posterior(
         return total, gradient
 
     return run
+
+
+def _prior_of_phi(
+    given: Mapping[str, Prior],
+    names: Sequence[str],
+    phi: list[float],
+    default: Sequence[bool],
+    variance: float,
+) -> tuple[float, list[float]]:
+    """Log prior density of ``phi`` and its gradient: given priors, the default for the rest."""
+    value, grad = (
+        prior_terms(given, names, phi, jacobian=True) if given else (0.0, [0.0] * len(phi))
+    )
+    for i, fallback in enumerate(default):
+        if fallback:
+            if given:
+                # prior_terms added the Jacobian for every parameter; not for these.
+                value -= phi[i]
+                grad[i] -= 1.0
+            value -= phi[i] * phi[i] / (2.0 * variance)
+            grad[i] -= phi[i] / variance
+    return value, grad
 
 
 def _cholesky(matrix: Sequence[Sequence[float]]) -> list[list[float]] | None:
@@ -369,6 +411,7 @@ def sample_posterior(
     chains: int = 4,
     leapfrog_steps: int = 3,
     target_acceptance: float = 0.8,
+    nonpositive: NonPositive = "exclude",
 ) -> Posterior:
     """Draw from the posterior of a model's parameters given histories, reproducibly.
 
@@ -382,9 +425,11 @@ def sample_posterior(
             ``SummaryTable.compress()``. Identical histories are collapsed first.
         seed: seed of the ``random.Random`` generator; the same seed gives the
             same draws.
-        priors: a prior per parameter name (``GammaPrior``, ``LogNormalPrior``);
-            None means independent ``Normal(0, 10^2)`` priors on each
-            ``log theta`` (:data:`DEFAULT_PRIOR_SD`).
+        priors: a prior per parameter name (``GammaPrior``, ``LogNormalPrior``).
+            Every parameter not named (all of them with None, the default) has
+            the default prior, an independent ``Normal(0, 10^2)`` on its
+            ``log theta`` (:data:`DEFAULT_PRIOR_SD`): naming some never leaves
+            the others with an improper flat prior.
         draws: draws kept per chain, after the warmup.
         warmup: iterations per chain that tune the step size and the metric
             and are then thrown away.
@@ -392,22 +437,30 @@ def sample_posterior(
         leapfrog_steps: gradient evaluations per iteration, on average (each
             trajectory takes 1 to ``2 * leapfrog_steps - 1``, uniformly).
         target_acceptance: the acceptance rate the warmup tunes the step size to.
+        nonpositive: the Gamma-Gamma policy for a repeat buyer with a zero or
+            negative mean spend, as :meth:`GammaGamma.fit` takes it:
+            ``"exclude"`` (default) leaves the row out, ``"refuse"`` raises.
 
     Returns:
-        A :class:`Posterior`. Cost: ``chains * (draws + warmup) * leapfrog_steps``
-        likelihood evaluations (with the defaults, 18,000: about ten seconds
-        for BG/NBD on CDNOW's 2,357 customers).
+        A :class:`Posterior`; check its :attr:`~Posterior.ok` (or
+        :attr:`~Posterior.warnings`) before using it. Cost: ``chains * (draws +
+        warmup) * leapfrog_steps`` likelihood evaluations on average (with the
+        defaults, 18,000: about twenty seconds for BG/NBD on CDNOW's 2,357
+        customers, 1,100 distinct histories).
 
     Raises:
         ValidationError: ``draws`` below 1 (``$.draws``), ``chains`` below 1
-            (``$.chains``), other settings out of range, bad data (named by column
-            and index, as ``fit`` names it), or a model of another kind (``$.model``).
+            (``$.chains``), other settings out of range, more work than
+            :data:`MAX_SAMPLER_WORK` (``$.draws``, code ``too_much_work``), bad
+            data (named by column and index, as ``fit`` names it), a bad
+            ``nonpositive``, or a model of another kind (``$.model``).
     """
     rounds = _count(draws, "draws", 1, MAX_DRAWS)
     burn = _count(warmup, "warmup", 0, MAX_DRAWS)
     count = _count(chains, "chains", 1, MAX_CHAINS)
     steps = _count(leapfrog_steps, "leapfrog_steps", 1, MAX_LEAPFROG_STEPS)
     target = confidence_level(target_acceptance, "$.target_acceptance")
+    policy = check_policy(nonpositive)
     rng = random.Random(simulation_seed(seed))  # noqa: S311 - seeded sampling, not cryptography.
     if priors is not None and not isinstance(priors, Mapping):
         raise InvalidType(
@@ -417,7 +470,8 @@ def sample_posterior(
     if not isinstance(model, ModelBase):
         raise InvalidType(f"must be a crmcore CLV model, not {type_name(model)}", path="$.model")
     names = type(model)._names  # noqa: SLF001 - same package.
-    objective, default = _likelihood(model, data)
+    objective, default, distinct = _likelihood(model, data, policy)
+    _check_work(count, rounds + burn, steps, distinct)
     start = model._values() if model.params is not None else default  # noqa: SLF001
     log_density = _log_posterior(objective, priors, names)
     run = run_chains(
@@ -440,6 +494,19 @@ def sample_posterior(
         acceptance=run.acceptance,
         divergences=run.divergences,
     )
+
+
+def _check_work(chains: int, iterations: int, steps: int, histories: int) -> None:
+    """Refuse a run whose longest trajectories would pass :data:`MAX_SAMPLER_WORK`."""
+    work = chains * iterations * (2 * steps - 1) * histories
+    if work > MAX_SAMPLER_WORK:
+        raise ValidationError(
+            f"asks too much work: chains * (draws + warmup) * (2 * leapfrog_steps - 1) * "
+            f"distinct histories must be at most {MAX_SAMPLER_WORK:,} "
+            f"(here {work:,}); ask fewer draws, warmup, chains or leapfrog_steps",
+            path="$.draws",
+            code="too_much_work",
+        )
 
 
 @attrs.frozen(slots=True)
@@ -515,155 +582,6 @@ def run_chains(
 # --- diagnostics (Vehtari et al. 2021) ---------------------------------------------------
 
 
-def _split(chains: Sequence[Sequence[float]]) -> list[list[float]]:
-    """Each chain cut into its first and last halves (the middle draw of an odd chain dropped)."""
-    out: list[list[float]] = []
-    for chain in chains:
-        half = len(chain) // 2
-        out.extend((list(chain[:half]), list(chain[len(chain) - half :])))
-    return out
-
-
-def _rank_normalize(chains: Sequence[Sequence[float]]) -> list[list[float]]:
-    """Pooled ranks (ties averaged) mapped to normal scores ``Phi^-1((r - 3/8) / (S + 1/4))``."""
-    flat = [v for chain in chains for v in chain]
-    total = len(flat)
-    order = sorted(range(total), key=flat.__getitem__)
-    ranks = [0.0] * total
-    i = 0
-    while i < total:
-        j = i
-        while j + 1 < total and flat[order[j + 1]] == flat[order[i]]:
-            j += 1
-        average = (i + j) / 2.0 + 1.0
-        for k in range(i, j + 1):
-            ranks[order[k]] = average
-        i = j + 1
-    normal = NormalDist()
-    scores = [normal.inv_cdf((r - 0.375) / (total + 0.25)) for r in ranks]
-    out: list[list[float]] = []
-    at = 0
-    for chain in chains:
-        out.append(scores[at : at + len(chain)])
-        at += len(chain)
-    return out
-
-
-def _r_hat_basic(chains: Sequence[Sequence[float]]) -> float:
-    """``sqrt(var+ / W)`` over equal-length chains (BDA3 eq. 11.3-11.4)."""
-    n = len(chains[0])
-    means = [math.fsum(c) / n for c in chains]
-    within = math.fsum(
-        math.fsum((v - mu) ** 2 for v in c) / (n - 1) for c, mu in zip(chains, means, strict=True)
-    ) / len(chains)
-    grand = math.fsum(means) / len(means)
-    between = n * math.fsum((mu - grand) ** 2 for mu in means) / (len(means) - 1)
-    if not within > 0:
-        return math.nan
-    var_plus = (n - 1) / n * within + between / n
-    return math.sqrt(var_plus / within)
-
-
-def split_r_hat(chains: Sequence[Sequence[float]]) -> float:
-    """Rank-normalized split R-hat: the larger of the bulk and the folded (Vehtari et al. 2021).
-
-    Values near 1 (below 1.01) mean the chains agree. NaN when the chains have
-    fewer than 4 draws each or no spread at all.
-    """
-    if not chains or min(len(c) for c in chains) < 4:
-        return math.nan
-    length = min(len(c) for c in chains)
-    equal = [list(c[:length]) for c in chains]
-    halves = _split(equal)
-    bulk = _r_hat_basic(_rank_normalize(halves))
-    flat = sorted(v for c in equal for v in c)
-    middle = len(flat) // 2
-    median = flat[middle] if len(flat) % 2 else (flat[middle - 1] + flat[middle]) / 2.0
-    folded = _r_hat_basic(_rank_normalize([[abs(v - median) for v in c] for c in halves]))
-    if math.isnan(bulk) or math.isnan(folded):
-        return math.nan
-    return max(bulk, folded)
-
-
-def _autocovariance(chain: Sequence[float], mean: float, lag: int) -> float:
-    n = len(chain)
-    return math.fsum((chain[i] - mean) * (chain[i + lag] - mean) for i in range(n - lag)) / n
-
-
-def ess_geyer(chains: Sequence[Sequence[float]]) -> float:
-    """Effective sample size of equal-length chains, without rank normalization.
-
-    The multi-chain autocorrelation ``rho_t = 1 - (W - mean_m acov_m(t)) / var+``
-    (Vehtari et al. 2021, eq. 10; BDA3 section 11.5) summed in pairs
-    ``P_k = rho_2k + rho_2k+1`` while positive, each pair capped by the
-    previous one (Geyer's initial monotone sequence); capped at
-    ``S log10(S)`` as Stan caps it. NaN without spread.
-    """
-    m = len(chains)
-    n = min(len(c) for c in chains)
-    equal = [list(c[:n]) for c in chains]
-    means = [math.fsum(c) / n for c in equal]
-    variances = [
-        _autocovariance(c, mu, 0) * n / (n - 1) for c, mu in zip(equal, means, strict=True)
-    ]
-    within = math.fsum(variances) / m
-    var_plus = within * (n - 1) / n
-    if m > 1:
-        grand = math.fsum(means) / m
-        var_plus += math.fsum((mu - grand) ** 2 for mu in means) / (m - 1)
-    if not var_plus > 0:
-        return math.nan
-
-    def rho(lag: int) -> float:
-        acov = (
-            math.fsum(_autocovariance(c, mu, lag) for c, mu in zip(equal, means, strict=True)) / m
-        )
-        return 1.0 - (within - acov) / var_plus
-
-    total = 0.0
-    previous = math.inf
-    lag = 0
-    while lag + 1 < n:
-        pair = rho(lag) + rho(lag + 1)
-        if pair <= 0:
-            break
-        pair = min(pair, previous)
-        total += pair
-        previous = pair
-        lag += 2
-    tau = max(-1.0 + 2.0 * total, 1.0 / math.log10(max(m * n, 10)))
-    return m * n / tau
-
-
-def effective_sample_size(chains: Sequence[Sequence[float]]) -> float:
-    """Bulk effective sample size: :func:`ess_geyer` of the rank-normalized split chains.
-
-    Vehtari et al. (2021), section 3.2. NaN with fewer than 4 draws per chain.
-    """
-    if not chains or min(len(c) for c in chains) < 4:
-        return math.nan
-    length = min(len(c) for c in chains)
-    return ess_geyer(_rank_normalize(_split([list(c[:length]) for c in chains])))
-
-
-def _quantile(ordered: Sequence[float], probability: float) -> float:
-    """Linear interpolation between order statistics (Hyndman & Fan 1996, type 7)."""
-    position = probability * (len(ordered) - 1)
-    low = math.floor(position)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (position - low) * (ordered[high] - ordered[low])
-
-
-def interval_of(values: Sequence[float], level: float) -> Interval:
-    """Mean, standard deviation and the equal-tailed ``level`` interval of draws."""
-    n = len(values)
-    mean = math.fsum(values) / n
-    sd = math.sqrt(math.fsum((v - mean) ** 2 for v in values) / (n - 1)) if n > 1 else 0.0
-    ordered = sorted(values)
-    tail = (1.0 - level) / 2.0
-    return Interval(mean, sd, _quantile(ordered, tail), _quantile(ordered, 1.0 - tail), level)
-
-
 @attrs.frozen(slots=True)
 class ParameterSummary:
     """A parameter's posterior: mean, sd, equal-tailed interval, bulk ESS and R-hat."""
@@ -689,6 +607,11 @@ class Posterior:
         step_sizes: each chain's tuned leapfrog step (in the preconditioned scale).
         acceptance: each chain's mean acceptance probability after the warmup.
         divergences: transitions after the warmup whose energy blew up (should be 0).
+        warnings: why the draws should not be trusted, one sentence each, empty
+            when none (computed from the draws): a parameter's R-hat above
+            :data:`R_HAT_LIMIT` (or not computable), divergent transitions, a
+            bulk effective sample size below :data:`ESS_PER_CHAIN` per chain,
+            or draws that are not finite. See :attr:`ok`.
     """
 
     model: ModelBase
@@ -697,6 +620,20 @@ class Posterior:
     step_sizes: tuple[float, ...]
     acceptance: tuple[float, ...]
     divergences: int
+    warnings: tuple[str, ...] = attrs.field(init=False, default=())
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "warnings", _warnings_of(self))
+
+    @property
+    def ok(self) -> bool:
+        """True when the sampler's diagnostics raise no :attr:`warnings`.
+
+        Not a proof of convergence (no diagnostic is), but a posterior that is
+        not ``ok`` should not be used: sample longer, give priors, or use more
+        data.
+        """
+        return not self.warnings
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -744,18 +681,18 @@ class Posterior:
             limit = _count(max_draws, "max_draws", 1, MAX_DRAWS * MAX_CHAINS)
             if limit < len(flat):
                 flat = [flat[k * len(flat) // limit] for k in range(limit)]
-        names = self.names
-        return [
-            attrs.evolve(
-                self.model,
-                params=dict(zip(names, draw, strict=True)),
-                covariance=None,
-                standard_errors=None,
-                log_likelihood=None,
-                diagnostics=None,
-            )
-            for draw in flat
-        ]
+        return [self._model_at(draw) for draw in flat]
+
+    def _model_at(self, draw: Sequence[float]) -> Any:
+        """The model with one draw's parameters (in :attr:`names` order), nothing fitted."""
+        return attrs.evolve(
+            self.model,
+            params=dict(zip(self.names, draw, strict=True)),
+            covariance=None,
+            standard_errors=None,
+            log_likelihood=None,
+            diagnostics=None,
+        )
 
     def _forecaster(self) -> None:
         if not isinstance(self.model, Forecaster):
@@ -810,6 +747,42 @@ class Posterior:
         )
 
 
+def _warnings_of(posterior: Posterior) -> tuple[str, ...]:
+    """The diagnostics' verdicts on a posterior's draws (Vehtari et al. 2021, section 4)."""
+    out: list[str] = []
+    draws = [v for chain in posterior.samples for draw in chain for v in draw]
+    if not all(math.isfinite(v) for v in draws):
+        return ("some draws are not finite numbers",)
+    chains = len(posterior.samples)
+    worst_r_hat = 0.0
+    low_ess: list[str] = []
+    for name in posterior.names:
+        split = posterior.chains_of(name)
+        r_hat = split_r_hat(split)
+        worst_r_hat = math.nan if math.isnan(r_hat) else max(worst_r_hat, r_hat)
+        ess = effective_sample_size(split)
+        if not ess >= ESS_PER_CHAIN * chains:
+            low_ess.append(name)
+        if math.isnan(worst_r_hat):
+            break
+    if math.isnan(worst_r_hat):
+        out.append("R-hat cannot be computed (fewer than 4 draws per chain, or no spread)")
+    elif worst_r_hat > R_HAT_LIMIT:
+        out.append(
+            f"the chains disagree: the largest R-hat is {worst_r_hat:.3g}, above {R_HAT_LIMIT}"
+        )
+    if posterior.divergences:
+        out.append(
+            f"{posterior.divergences} divergent transitions: the draws may miss part of "
+            "the posterior"
+        )
+    if low_ess:
+        out.append(
+            f"too few effective draws (below {ESS_PER_CHAIN} per chain) for " + ", ".join(low_ess)
+        )
+    return tuple(out)
+
+
 def _per_draw(results: Sequence[Any], level: float) -> Interval | list[Interval]:
     """Intervals per customer from one prediction (a number or a list) per draw."""
     if results and isinstance(results[0], float):
@@ -827,8 +800,9 @@ def posterior_lifetime_value_intervals(  # noqa: PLR0917 - the history columns, 
     monetary_value: float | Iterable[float],
     *,
     horizon: int,
-    discount_rate: float,
-    margin: float = 1.0,
+    discount_rate: float | Percent,
+    margin: float | Percent = 1.0,
+    nonpositive: NonPositive = "exclude",
     level: float = 0.95,
     max_draws: int = 1000,
 ) -> Interval | list[Interval]:
@@ -836,8 +810,11 @@ def posterior_lifetime_value_intervals(  # noqa: PLR0917 - the history columns, 
 
     The purchase and spend likelihoods are separate and their priors
     independent, so the joint posterior is the product: the ``k``-th draw of
-    each is paired (up to the shorter of the two, at most ``max_draws``)
-    and :func:`crmcore.clv.customer_lifetime_value` evaluated per pair.
+    each is paired (up to the shorter of the two, at most ``max_draws``,
+    evenly spaced, chosen before any model is built) and
+    :func:`crmcore.clv.customer_lifetime_value` evaluated per pair, with
+    ``discount_rate``, ``margin`` (fractions, or :class:`Percent`) and
+    ``nonpositive`` as it takes them.
     """
     chosen = confidence_level(level)
     if not isinstance(purchase_posterior, Posterior):
@@ -849,14 +826,14 @@ def posterior_lifetime_value_intervals(  # noqa: PLR0917 - the history columns, 
         raise InvalidType("must be a Posterior of a GammaGamma model", path="$.spend_posterior")
     purchase_posterior._forecaster()  # noqa: SLF001 - same module.
     limit = _count(max_draws, "max_draws", 1, MAX_DRAWS * MAX_CHAINS)
-    buys = purchase_posterior.models()
-    spends = spend_posterior.models()
+    buys = [draw for chain in purchase_posterior.samples for draw in chain]
+    spends = [draw for chain in spend_posterior.samples for draw in chain]
     pairs = min(len(buys), len(spends))
     chosen_pairs = [k * pairs // min(limit, pairs) for k in range(min(limit, pairs))]
     results = [
         customer_lifetime_value(
-            buys[k],
-            spends[k],
+            purchase_posterior._model_at(buys[k]),  # noqa: SLF001 - same module.
+            spend_posterior._model_at(spends[k]),  # noqa: SLF001 - same module.
             frequency,
             recency,
             T,
@@ -864,6 +841,7 @@ def posterior_lifetime_value_intervals(  # noqa: PLR0917 - the history columns, 
             horizon=horizon,
             discount_rate=discount_rate,
             margin=margin,
+            nonpositive=nonpositive,
             backend="python",
         )
         for k in chosen_pairs

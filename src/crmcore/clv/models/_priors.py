@@ -5,9 +5,12 @@ A prior is a density on one parameter ``theta > 0``. A MAP fit maximizes
 Jacobian: the mode of the posterior density of ``theta`` itself); a sampler
 over the log-parameters ``phi = log(theta)`` needs the density of ``phi``, which
 adds the log-Jacobian ``sum_k phi_k`` (``prior_terms(..., jacobian=True)``).
-Parameters without a prior have a flat (improper) prior in ``theta``.
+In a MAP fit, parameters without a prior have a flat (improper) prior in
+``theta``, as all of them have with ``priors=None`` (maximum likelihood); the
+posterior sampler gives them its proper default instead, whether ``priors`` is
+None or a mapping that leaves them out (``_posterior.DEFAULT_PRIOR_SD``).
 
->>> from crmcore.clv.models._priors import GammaPrior, LogNormalPrior
+>>> from crmcore.clv import GammaPrior, LogNormalPrior
 >>> round(GammaPrior(2.0, 1.0).log_density(1.0), 6)  # log(1 * e^-1)
 -1.0
 >>> LogNormalPrior(0.0, -1.0)

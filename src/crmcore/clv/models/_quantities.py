@@ -25,6 +25,7 @@ from crmcore.clv.models._bgbb import BetaGeoBetaBinom, _check_row, _log_terms
 from crmcore.clv.models._bgnbd import BetaGeo, ModifiedBetaGeo, _BetaGeoFamily
 from crmcore.clv.models._data import (
     Checker,
+    Percent,
     broadcast,
     fraction,
     horizon,
@@ -47,11 +48,12 @@ DERT_MODELS = "BetaGeo, ModifiedBetaGeo or ParetoNBD"
 # --- checked arguments -------------------------------------------------------
 
 
-def discount_rate(value: object, *, percent: bool = False, name: str = "discount_rate") -> float:
+def discount_rate(value: object, *, name: str = "discount_rate") -> float:
     """A positive continuously compounded discount rate per period, as a fraction.
 
-    ``percent=True`` reads the value as per cent (``15`` for 15%); without it a
-    value above 1 is refused with a hint (``10`` is almost always meant as 10%).
+    A :class:`~crmcore.clv.models._data.Percent` gives per cent (``Percent(15)``
+    for 15%); a bare number above 1 is refused with a hint (``10`` is almost
+    always meant as 10%).
     Zero is refused: the undiscounted residual transactions are infinite for
     many parameter values.
     """
@@ -59,7 +61,6 @@ def discount_rate(value: object, *, percent: bool = False, name: str = "discount
         value,
         name,
         what="the continuously compounded discount rate per period",
-        percent=percent,
     )
     if rate <= 0:
         raise ValidationError(
@@ -70,9 +71,7 @@ def discount_rate(value: object, *, percent: bool = False, name: str = "discount
     return rate
 
 
-def continuous_discount_rate(
-    annual_rate: float, periods_per_year: float, *, percent: bool = False
-) -> float:
+def continuous_discount_rate(annual_rate: float | Percent, periods_per_year: float) -> float:
     """The continuously compounded rate per period equal to an annual rate.
 
     ``log(1 + annual_rate) / periods_per_year``: Fader, Hardie & Lee (2005,
@@ -81,10 +80,11 @@ def continuous_discount_rate(
     Example:
         >>> round(continuous_discount_rate(0.15, 52), 6)
         0.002688
-        >>> round(continuous_discount_rate(15, 52, percent=True), 6)
+        >>> from crmcore.clv import Percent
+        >>> round(continuous_discount_rate(Percent(15), 52), 6)
         0.002688
     """
-    rate = fraction(annual_rate, "annual_rate", what="the discount rate per year", percent=percent)
+    rate = fraction(annual_rate, "annual_rate", what="the discount rate per year")
     periods = number(periods_per_year, "$.periods_per_year")
     if periods <= 0 or periods > 1e6:
         raise ValidationError(
@@ -265,19 +265,16 @@ def log_tricomi_u(a: float, b: float, z: float) -> float:
 
 def discounted_expected_residual_transactions(
     model: object,
-    rate: float,
+    rate: float | Percent,
     frequency: float | Iterable[float],
     recency: float | Iterable[float],
     T: float | Iterable[float],  # noqa: N803 - the literature's name.
-    *,
-    percent: bool = False,
 ) -> float | list[float]:
     """DERT: the present value of every purchase still to come, ``int_0^inf e^(-rate t) dE[X(T, T+t]]``.
 
     ``rate`` is the continuously compounded discount rate per model period (see
     :func:`continuous_discount_rate`; 15% a year is ``0.0027`` a week), a
-    fraction, or per cent with ``percent=True``; a ``rate`` of 10 without it is
-    refused.
+    fraction, or per cent as a ``Percent``; a bare ``rate`` of 10 is refused.
 
     * Pareto/NBD: Fader, Hardie & Lee (2005), "RFM and CLV: Using Iso-Value
       Curves for Customer Base Analysis", JMR 42, eq. (2):
@@ -301,12 +298,12 @@ def discounted_expected_residual_transactions(
     Raises:
         InvalidType: ``model`` is not one of the three models.
         NotFittedError: the model has no parameters.
-        ValidationError: a bad rate (``not_fraction``, ``not_percent``,
+        ValidationError: a bad rate (``not_fraction``, ``negative``,
             ``not_positive``) or history, naming the argument.
     """
     if not isinstance(model, (_BetaGeoFamily, ParetoNBD)):
         raise InvalidType(f"must be a {DERT_MODELS} model, not {type_name(model)}", path="$.model")
-    delta = discount_rate(rate, percent=percent, name="rate")
+    delta = discount_rate(rate, name="rate")
     values = model._values()  # noqa: SLF001 - same package; raises NotFittedError first.
     vector, rows = rfm_arguments(frequency, recency, T)
     alive = model.probability_alive(*(list(c) for c in zip(*rows, strict=True)))

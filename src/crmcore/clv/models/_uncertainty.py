@@ -29,9 +29,9 @@ import attrs
 from crmcore._kernel._checks import type_name
 from crmcore.clv.models._base import ModelBase
 from crmcore.clv.models._clv import customer_lifetime_value as _clv
-from crmcore.clv.models._data import is_scalar
+from crmcore.clv.models._data import Percent, is_scalar
 from crmcore.clv.models._forecast import Forecaster
-from crmcore.clv.models._gammagamma import GammaGamma
+from crmcore.clv.models._gammagamma import GammaGamma, NonPositive
 from crmcore.clv.models._interval import Interval, Scale, confidence_level, make_interval
 from crmcore.errors import InvalidType, ValidationError
 
@@ -267,17 +267,18 @@ def lifetime_value_intervals(  # noqa: PLR0917 - the history columns, as custome
     monetary_value: float | Iterable[float],
     *,
     horizon: int,
-    discount_rate: float,
-    margin: float = 1.0,
-    percent: bool = False,
+    discount_rate: float | Percent,
+    margin: float | Percent = 1.0,
+    nonpositive: NonPositive = "exclude",
     level: float = 0.95,
 ) -> Interval | list[Interval]:
     """Delta-method intervals of each customer's lifetime value, on the log scale.
 
-    The value is :func:`crmcore.clv.customer_lifetime_value`'s; both models'
-    covariances count, as independent estimates (they come from separate
-    likelihoods: the Gamma-Gamma model assumes spend independent of the
-    purchase process).
+    The value is :func:`crmcore.clv.customer_lifetime_value`'s, with
+    ``discount_rate``, ``margin`` (fractions, or :class:`Percent`) and
+    ``nonpositive`` as it takes them; both models' covariances count, as
+    independent estimates (they come from separate likelihoods: the
+    Gamma-Gamma model assumes spend independent of the purchase process).
 
     Raises:
         ValidationError: ``level`` outside (0, 1), either model without a
@@ -304,7 +305,7 @@ def lifetime_value_intervals(  # noqa: PLR0917 - the history columns, as custome
             horizon=horizon,
             discount_rate=discount_rate,
             margin=margin,
-            percent=percent,
+            nonpositive=nonpositive,
             backend="python",
         )
         return _as_list(answer)
