@@ -113,9 +113,9 @@ def test_the_lifetimes_cut_ends_the_holdout_at_the_instant_and_averages_transact
     )
 
 
-def test_the_default_cut_is_the_instant():
-    """Without calibration_cut, calibration_end is an instant."""
-    assert dict(split_table("instant")) == dict(
+def test_the_default_cut_is_the_period():
+    """Without calibration_cut, calibration_end cuts after its whole period (as before)."""
+    assert dict(split_table("period")) == dict(
         summarize(WEEK_ROWS, period="week", observation_end=END, calibration_end=SPLIT)
     )
 

@@ -40,7 +40,7 @@ def summarize(
     period: TimeUnit,
     observation_end: datetime,
     calibration_end: datetime | None = None,
-    calibration_cut: CalibrationCut = "instant",
+    calibration_cut: CalibrationCut = "period",
     unit: TimeUnit | None = None,
     tz: tzinfo | None = None,
 ) -> SummaryTable:
@@ -55,16 +55,18 @@ def summarize(
     * ``observation_end`` acts at period granularity: the period that holds
       it is included in full, later periods are excluded. Transactions after
       it are ignored (but still validated).
-    * ``calibration_end`` is an instant by default
-      (``calibration_cut="instant"``): transactions at or before it are
+    * ``calibration_end`` acts at period granularity by default
+      (``calibration_cut="period"``): the period that holds it is the
+      calibration's last, in full (what :meth:`SummaryAccumulator.summarize`,
+      which keeps only period totals, computes). With
+      ``calibration_cut="instant"`` transactions at or before it are
       calibration, later ones holdout, even within one period. The period
       that holds it is the calibration's last period (``T`` counts to it)
       and, for its part after the instant, the holdout's first: a customer
       who buys on both sides of the instant in that period has a purchase
-      period on each side. ``calibration_cut="period"`` cuts after the whole
-      period that holds ``calibration_end`` instead (what
-      :meth:`SummaryAccumulator.summarize`, which keeps only period totals,
-      computes). ``calibration_cut="lifetimes"`` is ``"instant"`` plus two
+      period on each side, so the two windows share that period and
+      ``frequency_holdout`` may exceed ``duration_holdout`` by one (as in
+      ``lifetimes``). ``calibration_cut="lifetimes"`` is ``"instant"`` plus two
       rules of ``lifetimes`` 0.11.3's ``calibration_and_holdout_data``: the
       holdout ends at the instant ``observation_end`` and
       ``monetary_value_holdout`` is the mean of the holdout *transactions*;
@@ -102,7 +104,7 @@ def summarize(
         observation_end: the end of the observation, timezone-aware.
         calibration_end: optionally, the end of the calibration period; not
             after ``observation_end``.
-        calibration_cut: ``"instant"`` (the default), ``"period"`` or
+        calibration_cut: ``"period"`` (the default), ``"instant"`` or
             ``"lifetimes"``: how ``calibration_end`` splits the transactions
             (above). Without ``calibration_end`` the three give the same table.
         unit: the unit of ``recency``, ``T`` and ``duration_holdout``; by
