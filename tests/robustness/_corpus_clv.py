@@ -5,6 +5,7 @@ so the fuzz targets that start from these values stay cheap.
 """
 
 from crmcore import clv
+from crmcore.clv.models._data import Percent
 
 from ._corpus import BG_PARAMS, FIT_AGE, FIT_FREQUENCY, FIT_RECENCY, GAMMA, SPEND
 
@@ -96,9 +97,10 @@ SUMMARY = POSTERIOR.summary()
 
 #: The spend column of ``_corpus`` with the frequencies it belongs to.
 SPEND_FREQUENCY = [0, 1, 2, 3, 0, 5, 1]
-assert len(SPEND_FREQUENCY) == len(SPEND)  # noqa: S101 - a corpus invariant.
+assert len(SPEND_FREQUENCY) == len(SPEND)  # a corpus invariant
 
 CORPUS = (
+    Percent(30),
     BG_FIT,
     MBG_FIT,
     PNBD_FIT,

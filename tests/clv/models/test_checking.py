@@ -754,3 +754,38 @@ def test_compare_models_refuses_cnbd_models_that_need_litt(k):
     with pytest.raises(InvalidType) as caught:
         compare_models([BetaGeo(), BetaGeoCnbd(k=k)], [1, 2, 0], [3.0, 4.0, 0.0], [5.0, 6.0, 6.0])
     assert caught.value.path == "$.models[1]"
+
+
+def test_a_histogram_too_costly_to_build_is_refused_before_the_work():
+    """Cells times distinct ages is bounded: huge weights on many ages cannot run for minutes."""
+    ages = [100.0 + i for i in range(3000)]
+    with pytest.raises(ValidationError) as caught:
+        goodness_of_fit(FHL, [0] * 3000, ages, weights=[1e12] * 3000, tail=1000)
+    assert (caught.value.path, caught.value.code) == ("$.T", "too_much_work")
+    # Without a tail the open cell moves right as long as customers are expected there.
+    with pytest.raises(ValidationError) as caught:
+        goodness_of_fit(FHL, [0] * 3000, ages, weights=[1e12] * 3000)
+    assert (caught.value.path, caught.value.code) == ("$.T", "too_much_work")
+
+
+def test_the_chosen_k_of_a_cnbd_model_counts_as_an_estimated_parameter():
+    """A CNBD-k model whose k was chosen by maximum likelihood estimated five parameters."""
+    from crmcore.clv import BetaGeoCnbd  # noqa: PLC0415 - one test.
+
+    params = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
+    fixed = BetaGeoCnbd(k=1, params=params)
+    chosen = BetaGeoCnbd(k=1, params=params, k_profile=((1, -10.0), (2, -12.0)))
+    ages = [38.86] * 93
+    frequency = [0] * 50 + [1] * 15 + [2] * 8 + [3] * 6 + [4] * 5 + [5] * 4 + [6] * 3 + [7] * 2
+    options = {"tail": 7, "min_expected": 1e-6}
+    assert goodness_of_fit(chosen, frequency, ages, **options).parameters == 5
+    assert goodness_of_fit(fixed, frequency, ages, **options).parameters == 4
+
+
+@pytest.mark.parametrize("by", ["nonsense", [], None])
+def test_a_score_is_asked_for_by_a_known_criterion(by):
+    data = FHL.simulate(500, 38.86, seed=3)
+    found = compare_models([FHL], data["frequency"], data["recency"], data["T"])
+    with pytest.raises(ValidationError) as caught:
+        found.scores[0].criterion(by)
+    assert (caught.value.path, caught.value.code) == ("$.by", "unknown_criterion")

@@ -459,3 +459,81 @@ def test_more_data_rules():
     assert all(p.code == "shape" for p in caught.value.problems)
     rows, weights, litt_sum = load_cnbd([1, 1], [2.0, 2.0], [5, 5], [0.5, 0.25], [2, 1])
     assert (rows, weights, litt_sum) == ([(1.0, 2.0, 5.0)], [3.0], 1.25)
+
+
+# The reviewer's k profile (800 simulated Erlang-3 customers, drop-out 0.1): k=2
+# "converged" with a, b running off while the better k=3 fit stopped in a line search.
+PROFILE = {1: (-7987.2, "converged"), 2: (-7627.4, "converged"), 3: (-7553.4, "line_search")}
+PROFILE |= {4: (-7587.9, "converged"), 5: (-7679.6, "converged")}
+
+
+def test_k_is_chosen_by_likelihood_among_all_fits_tried(monkeypatch):
+    from crmcore.clv.models._base import FitDiagnostics  # noqa: PLC0415 - one test.
+    from crmcore.clv.models._cnbd import _CnbdFamily  # noqa: PLC0415 - one test.
+
+    def fake(self, *args):
+        ll, reason = PROFILE[self.k]
+        done = reason == "converged"
+        diagnostics = FitDiagnostics(
+            iterations=9,
+            evaluations=9,
+            converged=done,
+            gradient_norm=0.0 if done else 1.0,
+            message=reason,
+            rows=1,
+            customers=1.0,
+            reason=reason,
+        )
+        return attrs.evolve(self, params=K3, log_likelihood=ll, diagnostics=diagnostics)
+
+    monkeypatch.setattr(_CnbdFamily, "_fit_rows", fake)
+    data = {"frequency": [1], "recency": [2.0], "T": [5.0], "litt": [0.5]}
+    with pytest.raises(ConvergenceError) as caught:
+        BetaGeoCnbd().fit(**data, max_k=5)
+    assert caught.value.reason == "line_search"
+    assert "k=3" in str(caught.value)
+    loose = BetaGeoCnbd().fit(**data, max_k=5, require_convergence=False)
+    assert loose.k == 3
+    assert [k for k, _ in loose.k_profile] == [1, 2, 3, 4, 5]
+    monkeypatch.setitem(PROFILE, 3, (-7553.4, "converged"))
+    assert BetaGeoCnbd().fit(**data, max_k=5).k == 3
+
+
+def test_long_lifetime_horizons_are_refused_before_the_work():
+    from crmcore.clv.models._backend import load  # noqa: PLC0415 - the shared loader.
+    from crmcore.clv.models._clv import lifetime_values  # noqa: PLC0415 - the fast CLV path.
+
+    model = BetaGeoCnbd(k=12, params=K3)
+    columns = [("frequency", [2]), ("recency", [5.0]), ("T", [9.0])]
+    histories = load("python", [*columns, ("monetary_value", [1.0])])
+    # Before: 13.7 s for horizon 1000, over a minute for 5000; now refused at once.
+    for periods in (1000, 100_000):
+        with pytest.raises(ValidationError) as caught:
+            lifetime_values(model, [1.0], histories, periods, 0.01, 1.0)
+        problem = caught.value.problems[0]
+        assert (problem.path, problem.code) == ("$.horizon", "too_large")
+    # A history with P(alive) = 0 costs nothing and is not refused.
+    dead = load("python", [("frequency", [200]), ("recency", [1.0]), ("T", [1e5]),
+                           ("monetary_value", [1.0])])  # fmt: skip
+    assert lifetime_values(model, [1.0], dead, 1000, 0.01, 1.0) == [0.0]
+
+
+def test_too_long_series_blame_the_argument_that_caused_them():
+    model = BetaGeoCnbd(k=50, params=K3)
+    with pytest.raises(ValidationError) as caught:
+        model.probability_of_purchases(50_000, 10.0)
+    assert (caught.value.problems[0].path, caught.value.problems[0].code) == ("$.n", "too_large")
+    with pytest.raises(ValidationError) as caught:
+        model.probability_of_purchases(1, 1e7)
+    assert caught.value.problems[0].path == "$.t"
+
+
+def test_far_tails_keep_their_relative_precision():
+    # k=1 is BG/NBD: P(X = n) far out agrees with BetaGeo's closed form
+    # (before: relative error 3e-5 at n = 200 from 1 - CDF cancellation).
+    cdnow_params = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
+    plain = BetaGeo(params=cdnow_params)
+    cnbd = BetaGeoCnbd(k=1, params=cdnow_params)
+    for n in (50, 200):
+        expected = plain.probability_of_purchases(n, 39.0)
+        assert cnbd.probability_of_purchases(n, 39.0) == pytest.approx(expected, rel=1e-11)

@@ -243,3 +243,19 @@ def test_bad_arguments(call, path, kind):
     with pytest.raises(kind) as caught:
         call()
     assert caught.value.path == path
+
+
+def test_a_curve_too_costly_to_build_is_refused_before_the_work():
+    """Distinct first purchases times period ends is bounded."""
+    model = BetaGeo(params={"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426})
+    with pytest.raises(ValidationError) as caught:
+        expected_repeat_transactions(model, [i * 0.5 for i in range(2001)], 1000)
+    assert (caught.value.path, caught.value.code) == ("$.first_purchase", "too_much_work")
+
+
+@pytest.mark.parametrize("junk", ["1", None, [1.0]])
+def test_between_takes_numbers(junk):
+    curve = actual_repeat_transactions(["a", "a", "a"], [0.0, 1.0, 2.0], 3)
+    with pytest.raises(ValidationError) as caught:
+        curve.between(junk, 2.0)
+    assert caught.value.path == "$.start"

@@ -29,6 +29,7 @@ from typing import Any, ClassVar, Literal, cast
 import attrs
 
 from crmcore._kernel._checks import type_name
+from crmcore._kernel._fields import Checked
 from crmcore.clv.models._base import ModelError
 from crmcore.clv.models._bgbb import BetaGeoBetaBinom
 from crmcore.clv.models._chisquare import chi_square_survival
@@ -48,6 +49,10 @@ from crmcore.clv.models._data import (
 from crmcore.clv.models._forecast import RfmModel
 from crmcore.clv.models._tracking import cumulative_expected
 from crmcore.errors import InvalidType, ValidationError
+
+#: Most purchase-count probabilities one histogram may need (cells times distinct ages):
+#: each is a sum over the model's mixture, so the budget bounds the work on hostile input.
+MAX_HISTOGRAM_WORK = 200_000
 
 #: Cells whose expected count is below this are pooled with their neighbours
 #: (the usual rule of thumb for Pearson's test, used by the papers).
@@ -145,7 +150,7 @@ def _grid(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
 
 
 @attrs.frozen(slots=True)
-class HistogramCell:
+class HistogramCell(Checked):
     """One cell of the repeat-transaction histogram after pooling.
 
     Attributes:
@@ -175,7 +180,7 @@ class HistogramCell:
 
 
 @attrs.frozen(slots=True)
-class GoodnessOfFit:
+class GoodnessOfFit(Checked):
     """Pearson's chi-square test of the repeat-transaction histogram.
 
     Attributes:
@@ -282,8 +287,10 @@ def goodness_of_fit(
     threshold = _positive(min_expected, "min_expected", maximum=MAX_COUNT * 1e6)
     first_tail = None if tail is None else _whole_int(tail, "tail", minimum=1, maximum=MAX_COUNT)
     values = checked._values()  # noqa: SLF001 - raises NotFittedError before any work.
+    # A CNBD-k model whose k was chosen by maximum likelihood estimated k too.
+    chose_k = isinstance(checked, _CnbdFamily) and bool(checked.k_profile)
     estimated = (
-        len(values)
+        len(values) + chose_k
         if parameters is None
         else _whole_int(parameters, "parameters", minimum=0, maximum=100)
     )
@@ -300,19 +307,14 @@ def goodness_of_fit(
             f"must define probability_of_purchases, which {type_name(checked)} does not",
             path="$.model",
         )
-    expected: list[float] = []
-    while True:
-        k = len(expected)
-        left = total - math.fsum(expected)
-        if (first_tail is None and (left < threshold or k >= MAX_COUNT)) or k == first_tail:
-            break
-        cell = math.fsum(wt * probability(k, age) for age, wt in by_age.items())
-        if not math.isfinite(cell):
-            raise ModelError(
-                f"{type(checked).__name__} gives no finite probability of {k} purchases at "
-                "these ages; check the ages and the parameters"
-            )
-        expected.append(cell)
+    if first_tail is not None and (first_tail + 1) * len(by_age) > MAX_HISTOGRAM_WORK:
+        raise ValidationError(
+            f"needs more than {MAX_HISTOGRAM_WORK:,} purchase-count probabilities "
+            "(cells times distinct ages): pass a smaller tail= or fewer distinct ages",
+            path="$.T",
+            code="too_much_work",
+        )
+    expected = _expected_cells(checked, probability, by_age, total, threshold, first_tail)
     cutoff = max(len(expected), 1)
     if not expected:  # even the whole population expects fewer than the threshold
         expected.append(total)
@@ -375,7 +377,7 @@ def _pool(cells: Sequence[HistogramCell], threshold: float) -> list[HistogramCel
 
 
 @attrs.frozen(slots=True)
-class HoldoutMetrics:
+class HoldoutMetrics(Checked):
     """How close per-customer forecasts of a holdout period came to the actual counts.
 
     Attributes:
@@ -540,7 +542,7 @@ def _metrics(
 
 
 @attrs.frozen(slots=True)
-class PeriodError:
+class PeriodError(Checked):
     """One period of a cohort's aggregate forecast beside what happened.
 
     Attributes:
@@ -560,7 +562,7 @@ class PeriodError:
 
 
 @attrs.frozen(slots=True)
-class PeriodErrors:
+class PeriodErrors(Checked):
     """The aggregate forecast by period, with summary errors.
 
     Attributes:
@@ -678,7 +680,7 @@ def period_errors(
 
 
 @attrs.frozen(slots=True)
-class Holdout:
+class Holdout(Checked):
     """A holdout period for :func:`compare_models`.
 
     Attributes:
@@ -691,7 +693,7 @@ class Holdout:
 
 
 @attrs.frozen(slots=True)
-class ModelScore:
+class ModelScore(Checked):
     """One model of a comparison: fitted, with its fit criteria and holdout error.
 
     Attributes:
@@ -714,6 +716,10 @@ class ModelScore:
 
     def criterion(self, by: str) -> float:
         """The number ``by`` ranks on, oriented so that smaller is better."""
+        if by not in _RANKINGS:
+            raise ValidationError(
+                f"must be one of {', '.join(_RANKINGS)}", path="$.by", code="unknown_criterion"
+            )
         if by == "log_likelihood":
             return -self.log_likelihood
         if by in {"aic", "bic"}:
@@ -730,7 +736,7 @@ class ModelScore:
 
 
 @attrs.frozen(slots=True)
-class ModelComparison:
+class ModelComparison(Checked):
     """Several models fitted on one table, with their criteria side by side.
 
     Attributes:
@@ -935,3 +941,35 @@ def _check_comparable(pairs: Sequence[tuple[str, CountModel]]) -> None:
             path="$.models",
             code="incompatible_models",
         )
+
+
+def _expected_cells(  # noqa: PLR0917 - the model, its probability and the histogram's settings.
+    checked: CountModel,
+    probability: Callable[[int, float], float],
+    by_age: Mapping[float, float],
+    total: float,
+    threshold: float,
+    first_tail: int | None,
+) -> list[float]:
+    """Expected customers with 0, 1, ... repeat purchases, up to the tail (bounded work)."""
+    expected: list[float] = []
+    while True:
+        k = len(expected)
+        left = total - math.fsum(expected)
+        if (first_tail is None and (left < threshold or k >= MAX_COUNT)) or k == first_tail:
+            break
+        if (k + 1) * len(by_age) > MAX_HISTOGRAM_WORK:
+            raise ValidationError(
+                f"needs more than {MAX_HISTOGRAM_WORK:,} purchase-count probabilities "
+                "(cells times distinct ages): pass a smaller tail= or fewer distinct ages",
+                path="$.T",
+                code="too_much_work",
+            )
+        cell = math.fsum(wt * probability(k, age) for age, wt in by_age.items())
+        if not math.isfinite(cell):
+            raise ModelError(
+                f"{type(checked).__name__} gives no finite probability of {k} purchases at "
+                "these ages; check the ages and the parameters"
+            )
+        expected.append(cell)
+    return expected

@@ -55,6 +55,12 @@ MAX_K = 50
 #: Largest number of Poisson phases an exact expectation series may walk through.
 MAX_PHASES = 2_000_000
 
+#: Largest estimated number of series steps (pmf terms walked, over the ``k``
+#: phase series and every period) one history's lifetime value may take: the
+#: exact expectation of period ``j`` walks about ``k (r + k x + k) j / (alpha + T)``
+#: terms, so the whole horizon ``H`` grows as ``H^2`` (about a second per million).
+MAX_VALUE_STEPS = 5_000_000
+
 #: Parameters in units of 1/time, penalized in units of the longest ``T`` (as RfmModel does).
 _RATES = frozenset({"alpha"})
 
@@ -193,13 +199,16 @@ def _alive_one(  # noqa: PLR0917 - the parameters, k, the shift and one history.
     return 1.0 / (1.0 + _EXP(d))
 
 
-def _nb_tails(s: float, q: float, first: int, step: int) -> list[float]:
+def _nb_tails(s: float, q: float, first: int, step: int, path: str = "$.t") -> list[float]:  # noqa: C901 - one walk.
     """``P(M >= first + j step)`` for ``j = 0, 1, ...`` while not negligible, ``M ~ NB(s, q)``.
 
     ``M`` counts Poisson events of a rate ``lambda ~ Gamma(s, beta)`` in a span
     ``t`` with ``q = beta / (beta + t)``: ``P(M = n) = Gamma(s+n)/(Gamma(s) n!)
-    q^s (1-q)^n``. The pmf is walked upward in logs; the list stops once the
-    remaining mass is below 1e-17.
+    q^s (1-q)^n``. The pmf is walked upward in logs until the remaining mass
+    is below 1e-17 and below 1e-16 of the first tail (tails past
+    the 1e-17 point are not listed); a tail above 1/2 is
+    ``1 - P(M < n)``, a smaller one the sum of its terms (no cancellation far out).
+    ``path`` names the argument blamed when the series would be too long.
     """
     log_q = _LOG(q)
     one_q = 1.0 - q
@@ -212,29 +221,67 @@ def _nb_tails(s: float, q: float, first: int, step: int) -> list[float]:
         raise ValidationError(
             f"is too long for the exact series of this history (more than {MAX_PHASES:,} "
             "purchase phases expected): use a shorter horizon",
-            path="$.t",
+            path=path,
             code="too_large",
         )
-    tails: list[float] = []
+    marks: list[tuple[int, float]] = []  # (n, P(M < n)) at each threshold reached
     threshold = first
     lower = 0.0  # P(M < n)
+    terms: list[float] = []  # the pmf from ``offset`` on, kept once P(M < n) > 1/2
+    offset = -1
     log_pmf = s * log_q
     n = 0
+    since = 0.0  # the mass from the first threshold on: a lower bound of the first tail
+    rest = math.inf  # bounds the mass beyond n once the pmf ratios fall below 1
     while True:
-        while threshold <= n:
-            tails.append(max(0.0, 1.0 - lower))
+        while threshold <= n and rest >= 1e-17:  # later tails are negligible: not listed
+            marks.append((n, lower))
             threshold += step
         term = _EXP(log_pmf)
+        if offset < 0 and lower > 0.5:
+            offset = n
+        if offset >= 0:
+            terms.append(term)
         lower += term
+        if marks:
+            since += term
         ratio = (s + n) / (n + 1.0) * one_q
-        if n > mean and ratio < 1.0 and term * ratio / (1.0 - ratio) < 1e-17:
-            return tails
+        if n > mean and ratio < 1.0:
+            rest = term * ratio / (1.0 - ratio)
+            # Stop once negligible, and small next to the first tail.
+            if rest < 1e-17 and (not marks or rest <= 1e-16 * since):
+                break
         log_pmf += _LOG((s + n) / (n + 1.0)) + log_1q
         n += 1
+    # A small upper tail is summed directly (smallest terms first): 1 - P(M < n)
+    # would keep only its rounding error from 1 far out.
+    upper = [0.0] * (len(terms) + 1)
+    for index in range(len(terms) - 1, -1, -1):
+        upper[index] = upper[index + 1] + terms[index]
+    return [upper[at - offset] if below > 0.5 else 1.0 - below for at, below in marks]
+
+
+def _value_steps(params: Sequence[float], k: int, x: float, t: float, periods: int) -> float:
+    """Estimated series steps of the expectations over periods ``1..periods`` of one history.
+
+    Period ``j`` walks each phase series ``i < k`` past the negative binomial
+    mean ``(r + k x + i) j / (alpha + T)`` and about ten spreads beyond.
+    """
+    r, alpha, _, _ = params
+    per = (r + k * x + k) / (alpha + t)
+    total = periods * (periods + 1) / 2.0
+    return k * (per * total + 10.0 * math.sqrt(per * periods) * periods + (k + 20.0) * periods)
 
 
 def _expected_one(  # noqa: PLR0917 - the parameters, k, the shift, one history and a span.
-    params: Sequence[float], k: int, m: int, x: float, t_x: float, t: float, span: float
+    params: Sequence[float],
+    k: int,
+    m: int,
+    x: float,
+    t_x: float,
+    t: float,
+    span: float,
+    path: str = "$.t",
 ) -> float:
     """Expected purchases in ``(T, T + span]`` of one history (exact series).
 
@@ -264,7 +311,7 @@ def _expected_one(  # noqa: PLR0917 - the parameters, k, the shift, one history 
     for i, weight in enumerate(phases):
         if weight == 0.0:
             continue
-        tails = _nb_tails(s + i, q, k - i, k)
+        tails = _nb_tails(s + i, q, k - i, k, path)
         while len(betas) < len(tails):
             j = len(betas)  # betas[j] = B(a, c+j) / B(a, c)
             betas.append(betas[-1] * (c + j - 1.0) / (a + c + j - 1.0))
@@ -344,8 +391,8 @@ class _CnbdFamily(RfmModel):
         Raises:
             ValidationError: bad data (naming the argument and index), ``litt``
                 missing when ``k`` is to be chosen, a bad ``max_k``.
-            ConvergenceError: the fit did not converge (with ``k`` chosen: no
-                ``k`` converged).
+            ConvergenceError: the fit did not converge (with ``k`` chosen: the
+                fit of the most likely ``k`` did not converge).
         """
         if self.k is None:
             if litt is None:
@@ -374,13 +421,13 @@ class _CnbdFamily(RfmModel):
                 if k > 2 and ll[-1] < ll[-2] < ll[-3]:
                     break
             profile = tuple((m.k or 0, m.log_likelihood or -math.inf) for m in tried)
-            converged = [m for m in tried if m.diagnostics is not None and m.diagnostics.converged]
-            pool = converged or tried
-            best = max(pool, key=lambda m: m.log_likelihood or -math.inf)
-            if not converged and require_convergence:
-                assert best.diagnostics is not None  # noqa: S101 - every fit records them.
+            # The largest likelihood over every k tried, converged or not: a k whose
+            # fit ran off (boundary) must not win over a better one that stalled.
+            best = max(tried, key=lambda m: m.log_likelihood or -math.inf)
+            assert best.diagnostics is not None  # noqa: S101 - every fit records them.
+            if require_convergence and not best.diagnostics.converged:
                 raise ConvergenceError(
-                    f"no k from 1 to {len(tried)} gave a converged fit "
+                    f"the fit for k={best.k}, the most likely k tried, did not converge "
                     f"({best.diagnostics.reason}); try require_convergence=False or set k=",
                     diagnostics=best.diagnostics,
                     params=best.params or {},
@@ -459,13 +506,33 @@ class _CnbdFamily(RfmModel):
         )
 
     def _value_column(self, histories: Histories, factors: Sequence[float]) -> Column:
-        """``sum_k (E[X(k)] - E[X(k-1)]) factors[k-1]`` of every base row."""
+        """``sum_k (E[X(k)] - E[X(k-1)]) factors[k-1]`` of every base row.
+
+        Each period's expectation is an exact series as long as the span, so
+        the work grows with the square of the horizon: a history whose
+        estimated work (:func:`_value_steps`) exceeds :data:`MAX_VALUE_STEPS`
+        is refused before any is done (``ValidationError`` at ``$.horizon``,
+        code ``too_large``).
+        """
         params, k, m = self._values(), self._k(), self._shift
         spans = [float(j) for j in range(1, len(factors) + 1)]
+        (xs, t_xs, ts), _ = histories.distinct()
+        for x, t_x, t in zip(list(xs), list(t_xs), list(ts), strict=True):
+            if _value_steps(params, k, float(x), float(t), len(spans)) > MAX_VALUE_STEPS and (
+                _alive_one(params, k, m, float(x), float(t_x), float(t)) > 0.0
+            ):
+                raise ValidationError(
+                    f"is too long for the exact CNBD-k lifetime value of this history (more "
+                    f"than {MAX_VALUE_STEPS:,} series steps): use a shorter horizon",
+                    path="$.horizon",
+                    code="too_large",
+                )
 
         def one(x: float, t_x: float, t: float) -> float:
             return increments(
-                (_expected_one(params, k, m, x, t_x, t, span) for span in spans), factors, 0.0
+                (_expected_one(params, k, m, x, t_x, t, span, "$.horizon") for span in spans),
+                factors,
+                0.0,
             )
 
         return self._per_row(histories, one)
@@ -493,7 +560,13 @@ class _CnbdFamily(RfmModel):
         k, m = self._k(), self._shift
         if span == 0:
             return 1.0 if count == 0 else 0.0
-        tails = _nb_tails(r, alpha / (alpha + span), count * k, k)[:2]
+        if count * k > MAX_PHASES:
+            raise ValidationError(
+                f"needs more than {MAX_PHASES:,} purchase phases (n * k): use a smaller n",
+                path="$.n",
+                code="too_large",
+            )
+        tails = _nb_tails(r, alpha / (alpha + span), count * k, k, "$.t")[:2]
         tails += [0.0] * (2 - len(tails))
 
         def survive(j: int) -> float:

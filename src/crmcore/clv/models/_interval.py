@@ -14,6 +14,7 @@ from typing import Literal
 
 import attrs
 
+from crmcore._kernel._fields import Checked
 from crmcore.clv.models._data import number
 from crmcore.errors import ValidationError
 
@@ -22,7 +23,7 @@ Scale = Literal["identity", "log", "logit"]
 
 
 @attrs.frozen(slots=True)
-class Interval:
+class Interval(Checked):
     """An estimate with its standard error and an interval at ``level``.
 
     For the delta method, ``estimate`` is the plug-in value and ``standard_error``

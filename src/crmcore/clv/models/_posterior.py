@@ -623,6 +623,21 @@ class Posterior:
     warnings: tuple[str, ...] = attrs.field(init=False, default=())
 
     def __attrs_post_init__(self) -> None:
+        given: object = self.model
+        if not isinstance(given, ModelBase):
+            raise InvalidType(f"must be a CLV model, not {type_name(given)}", path="$.model")
+        chains: object = self.samples
+        if isinstance(chains, (str, bytes)):
+            raise InvalidType("must be chains of draws, not a string", path="$.samples")
+        size = len(type(self.model)._names)  # noqa: SLF001 - same package.
+        for c, chain in enumerate(self.samples):
+            for d, draw in enumerate(chain):
+                if len(draw) != size:
+                    raise ValidationError(
+                        f"must hold one value per parameter ({size})",
+                        path=f"$.samples[{c}][{d}]",
+                        code="shape",
+                    )
         object.__setattr__(self, "warnings", _warnings_of(self))
 
     @property

@@ -10,9 +10,9 @@ from crmcore.clv.models._backend import Backend, check_backend, load, numpy_for
 from crmcore.clv.models._bgbb import BetaGeoBetaBinom
 from crmcore.clv.models._bgnbd import BetaGeo, ModifiedBetaGeo
 from crmcore.clv.models._clv import FORECASTERS, _periods, lifetime_values
-from crmcore.clv.models._data import MAX_ROWS, column_items, fraction
+from crmcore.clv.models._data import MAX_ROWS, Percent, column_items, fraction
 from crmcore.clv.models._data import horizon as check_horizon
-from crmcore.clv.models._gammagamma import GammaGamma
+from crmcore.clv.models._gammagamma import GammaGamma, NonPositive, check_policy
 from crmcore.clv.models._paretonbd import ParetoNBD
 from crmcore.errors import InvalidType, ValidationError
 
@@ -48,8 +48,9 @@ def predict(
     t: float | None = None,
     spend_model: GammaGamma | None = None,
     horizon: int | None = None,
-    discount_rate: float | None = None,
-    margin: float = 1.0,
+    discount_rate: float | Percent | None = None,
+    margin: float | Percent = 1.0,
+    nonpositive: NonPositive = "exclude",
     backend: Backend = "auto",
 ) -> Predictions:
     """Every prediction for every customer of a summary table, checked and computed once.
@@ -72,8 +73,14 @@ def predict(
         horizon: also give the lifetime value over this many periods (needs a
             spend model and a ``discount_rate``), as
             :func:`customer_lifetime_value` computes it.
-        discount_rate: per period, a fraction from 0 to 1.
-        margin: share of revenue that is profit, a fraction from 0 to 1.
+        discount_rate: per period, a fraction from 0 to 1, or a ``Percent``
+            (``Percent(1)`` for 1%), as :func:`customer_lifetime_value` takes it.
+        margin: share of revenue that is profit, a fraction from 0 to 1 or a
+            ``Percent`` (``Percent(30)``); each of the two is read on its own.
+        nonpositive: what a repeat buyer with a zero or negative mean spend
+            gets, in the expected spend and the lifetime value: ``"exclude"``
+            (default) values it at the population mean spend; ``"refuse"``
+            raises, naming the row (see :class:`GammaGamma`).
         backend: ``"auto"`` (numpy for large inputs when it is installed),
             ``"python"`` or ``"numpy"``; the results agree to about 1e-12.
 
@@ -85,7 +92,7 @@ def predict(
             (``$.histories.frequency``, code ``required``), bad values (named
             under ``$.histories``, such as ``$.histories.recency[3]``), or bad
             options (``$.t``, ``$.horizon``, ``$.discount_rate``, ``$.margin``,
-            ``$.backend``).
+            ``$.nonpositive``, ``$.backend``).
 
     Example:
         >>> from crmcore.clv import BetaGeo, GammaGamma, predict
@@ -107,6 +114,17 @@ def predict(
         [1.226, 0.195, 1.226]
         >>> [round(v, 2) for v in out["customer_lifetime_value"]]
         [36.79, 8.49, 36.79]
+        >>> from crmcore.clv import Percent
+        >>> out = predict(
+        ...     bg,
+        ...     columns,
+        ...     spend_model=gg,
+        ...     horizon=52,
+        ...     discount_rate=Percent(0.18),
+        ...     margin=Percent(30),
+        ... )
+        >>> [round(v, 2) for v in out["customer_lifetime_value"]]
+        [11.04, 2.55, 11.04]
     """
     if not isinstance(purchase_model, FORECASTERS):
         raise InvalidType(
@@ -123,6 +141,7 @@ def predict(
         None if t is None else check_horizon(t, whole=isinstance(purchase_model, BetaGeoBetaBinom))
     )
     options = _lifetime_options(spend_model, horizon, discount_rate, margin)
+    policy = check_policy(nonpositive)
     kind = check_backend(backend)
     if kind == "numpy":
         numpy_for(kind, 0)  # refuse here, at $.backend, if numpy is missing
@@ -137,7 +156,7 @@ def predict(
         rows = load(kind, arguments)
         spend = None
         if spend_model is not None:
-            spend = spend_model._spend_column(rows, (0, 3))  # noqa: SLF001 - same package.
+            spend = spend_model._spend_column(rows, (0, 3), policy)  # noqa: SLF001 - same package.
         purchase_model._check_histories(rows, name)  # noqa: SLF001 - same package.
     except ValidationError as error:
         raise error.under("$.histories") from None
@@ -161,13 +180,20 @@ def predict(
 
 
 def _lifetime_options(
-    spend_model: GammaGamma | None, horizon: object, discount_rate: object, margin: object
+    spend_model: GammaGamma | None,
+    horizon: object,
+    discount_rate: object,
+    margin: object,
 ) -> tuple[int, float, float] | None:
-    """The checked ``(periods, rate, margin)`` of a lifetime value, or ``None`` without a horizon."""
+    """The checked ``(periods, rate, margin)`` of a lifetime value, or ``None`` without a horizon.
+
+    Each of the discount rate and the margin is a fraction or a ``Percent``.
+    """
     share = fraction(margin, "margin", what="the share of revenue that is profit")
+    rate_of = "the discount rate per period"
     if horizon is None:
         if discount_rate is not None:
-            fraction(discount_rate, "discount_rate", what="the discount rate per period")
+            fraction(discount_rate, "discount_rate", what=rate_of)
         return None
     periods = _periods(horizon)
     if spend_model is None:
@@ -180,7 +206,7 @@ def _lifetime_options(
         raise ValidationError(
             "must be given with a horizon (0 for none)", path="$.discount_rate", code="required"
         )
-    rate = fraction(discount_rate, "discount_rate", what="the discount rate per period")
+    rate = fraction(discount_rate, "discount_rate", what=rate_of)
     return periods, rate, share
 
 

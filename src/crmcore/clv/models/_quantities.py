@@ -166,9 +166,14 @@ def conditional_probability_of_purchases(  # noqa: PLR0917 - n, t and the histor
     vector, rows = rfm_arguments(frequency, recency, T)
     alive = model.probability_alive(*(list(c) for c in zip(*rows, strict=True)))
     fresh = _fresh_rfm(model, values)
+    # The fresh start depends on (x, T) alone: histories sharing them share its PMF.
+    seen: dict[tuple[float, float], float] = {}
     out = []
     for (x, _, age), p in zip(rows, alive, strict=True):
-        value = p * fresh(x, age, count, span)
+        key = (x, age)
+        if key not in seen:
+            seen[key] = fresh(x, age, count, span)
+        value = p * seen[key]
         if count == 0:
             value += 1.0 - p
         out.append(min(1.0, max(0.0, value)))

@@ -19,6 +19,7 @@ from collections.abc import Hashable, Iterable, Sequence
 import attrs
 
 from crmcore._kernel._checks import type_name
+from crmcore._kernel._fields import Checked
 from crmcore.clv.models._data import (
     MAX_COUNT,
     MAX_HORIZON,
@@ -26,6 +27,7 @@ from crmcore.clv.models._data import (
     column,
     column_items,
     is_scalar,
+    number,
     require_nonempty,
     same_length,
     weights_column,
@@ -33,9 +35,13 @@ from crmcore.clv.models._data import (
 from crmcore.clv.models._forecast import Forecaster
 from crmcore.errors import InvalidType, ValidationError
 
+#: Most new-customer forecasts one curve may need (distinct first purchases times period
+#: ends): the cost of a curve, bounded on hostile input.
+MAX_TRACKING_WORK = 2_000_000
+
 
 @attrs.frozen(slots=True)
-class TrackingCurve:
+class TrackingCurve(Checked):
     """Repeat transactions of a cohort by period.
 
     Attributes:
@@ -62,7 +68,8 @@ class TrackingCurve:
         low = 0.0 if start == 0 else self.cumulative[self._index(start, "start")]
         return self.cumulative[self._index(end, "end")] - low
 
-    def _index(self, value: float, name: str) -> int:
+    def _index(self, given: float, name: str) -> int:
+        value = number(given, f"$.{name}")
         i = bisect.bisect_left(self.period_ends, value)
         if i == len(self.period_ends) or self.period_ends[i] != value:
             raise ValidationError("must be one of the period ends", path=f"$.{name}", code="range")
@@ -186,6 +193,13 @@ def cumulative_expected(
     cohorts: dict[float, float] = {}
     for start, weight in zip(starts, weights, strict=True):
         cohorts[start] = cohorts.get(start, 0.0) + weight
+    if len(cohorts) * len(ends) > MAX_TRACKING_WORK:
+        raise ValidationError(
+            f"needs more than {MAX_TRACKING_WORK:,} forecasts (distinct first purchases times "
+            "period ends): round the first purchases to the period grid or give fewer ends",
+            path="$.first_purchase",
+            code="too_much_work",
+        )
     totals = [0.0] * len(ends)
     for start, weight in sorted(cohorts.items()):
         if weight == 0:
