@@ -281,14 +281,13 @@ for _model in (MODELS["ModifiedBetaGeo"], MODELS["ParetoNBD"]):
         clv.discounted_expected_residual_transactions,
         {
             "model": _model,
-            "rate": 2.5,
+            "rate": Percent(2.5),
             "frequency": [2, 0],
             "recency": [10.0, 0.0],
             "T": [30.0, 20.0],
-            "percent": True,
         },
     )
-function(clv.continuous_discount_rate, {"annual_rate": 15, "periods_per_year": 52, "percent": True})
+function(clv.continuous_discount_rate, {"annual_rate": Percent(15), "periods_per_year": 52})
 
 # -- tracking curves -------------------------------------------------------------------------
 

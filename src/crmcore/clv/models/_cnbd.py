@@ -40,7 +40,7 @@ from crmcore._kernel._checks import type_name
 from crmcore.clv.models._backend import Column, Histories
 from crmcore.clv.models._base import ConvergenceError, Objective, ProgressCallback
 from crmcore.clv.models._cnbd_data import load_cnbd
-from crmcore.clv.models._data import DrawBudget, horizon, weighted_mean
+from crmcore.clv.models._data import DrawBudget, horizon, number, weighted_mean
 from crmcore.clv.models._exact import negative_log_likelihood_hessian
 from crmcore.clv.models._forecast import RfmModel, SimulatedCustomer, increments
 from crmcore.clv.models._priors import Prior
@@ -75,6 +75,28 @@ def _check_k(value: object, path: str = "$.k") -> int:
 
 def _k_field(value: object) -> int | None:
     return None if value is None else _check_k(value)
+
+
+def _k_profile_field(value: object) -> tuple[tuple[int, float], ...] | None:
+    """``None`` or at most ``MAX_K`` pairs ``(k, log-likelihood)``: checked before any work."""
+    if value is None:
+        return None
+    if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
+        raise InvalidType(
+            f"must be a sequence of (k, log-likelihood) pairs, not {type_name(value)}",
+            path="$.k_profile",
+        )
+    if len(value) > MAX_K:
+        raise ValidationError(
+            f"must hold at most {MAX_K} pairs", path="$.k_profile", code="too_many"
+        )
+    pairs = []
+    for i, pair in enumerate(value):
+        where = f"$.k_profile[{i}]"
+        if isinstance(pair, (str, bytes)) or not isinstance(pair, Sequence) or len(pair) != 2:
+            raise InvalidType("must be a (k, log-likelihood) pair", path=where)
+        pairs.append((_check_k(pair[0], f"{where}[0]"), number(pair[1], f"{where}[1]")))
+    return tuple(pairs)
 
 
 class _Likelihood:
@@ -329,7 +351,9 @@ class _CnbdFamily(RfmModel):
     #: Regularity: Erlang-k inter-purchase times (1 = exponential). None: chosen by the fit.
     k: int | None = attrs.field(default=None, converter=_k_field)
     #: ``(k, log-likelihood)`` of each ``k`` tried when the fit chose ``k``; else None.
-    k_profile: tuple[tuple[int, float], ...] | None = attrs.field(default=None, repr=False)
+    k_profile: tuple[tuple[int, float], ...] | None = attrs.field(
+        default=None, repr=False, converter=_k_profile_field
+    )
 
     def _k(self) -> int:
         if self.k is None:
