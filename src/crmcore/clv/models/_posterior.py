@@ -594,6 +594,24 @@ class ParameterSummary:
     effective_sample_size: float
     r_hat: float
 
+    def __attrs_post_init__(self) -> None:
+        # Numbers only; NaN is allowed (the ESS and R-hat of a chain that never moved).
+        for field in attrs.fields(type(self)):
+            value = getattr(self, field.name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise InvalidType(
+                    f"must be a number, not {type_name(value)}", path=f"$.{field.name}"
+                )
+            object.__setattr__(self, field.name, float(value))
+
+
+def _check_sized(value: object, path: str, most: int) -> None:
+    """A list or tuple of at most ``most`` items (checked before anything iterates it)."""
+    if not isinstance(value, (tuple, list)):
+        raise InvalidType(f"must be a tuple or list, not {type_name(value)}", path=path)
+    if len(value) > most:
+        raise ValidationError(f"must hold at most {most:,} items", path=path, code="too_many")
+
 
 @attrs.frozen(slots=True)
 class Posterior:
@@ -626,18 +644,26 @@ class Posterior:
         given: object = self.model
         if not isinstance(given, ModelBase):
             raise InvalidType(f"must be a CLV model, not {type_name(given)}", path="$.model")
-        chains: object = self.samples
-        if isinstance(chains, (str, bytes)):
-            raise InvalidType("must be chains of draws, not a string", path="$.samples")
         size = len(type(self.model)._names)  # noqa: SLF001 - same package.
-        for c, chain in enumerate(self.samples):
+        chains: object = self.samples
+        _check_sized(chains, "$.samples", MAX_CHAINS)
+        assert isinstance(chains, (tuple, list))  # noqa: S101 - checked above.
+        for c, chain in enumerate(chains):
+            _check_sized(chain, f"$.samples[{c}]", MAX_DRAWS)
             for d, draw in enumerate(chain):
+                where = f"$.samples[{c}][{d}]"
+                _check_sized(draw, where, size)
                 if len(draw) != size:
                     raise ValidationError(
-                        f"must hold one value per parameter ({size})",
-                        path=f"$.samples[{c}][{d}]",
-                        code="shape",
+                        f"must hold one value per parameter ({size})", path=where, code="shape"
                     )
+                for value in draw:
+                    if isinstance(value, bool) or not isinstance(value, (int, float)):
+                        raise InvalidType(f"must be a number, not {type_name(value)}", path=where)
+        if isinstance(self.divergences, bool) or not isinstance(self.divergences, int):
+            raise InvalidType(
+                f"must be an int, not {type_name(self.divergences)}", path="$.divergences"
+            )
         object.__setattr__(self, "warnings", _warnings_of(self))
 
     @property
