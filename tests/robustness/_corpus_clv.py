@@ -72,6 +72,23 @@ SPEND_POSTERIOR = clv.sample_posterior(
     clv.GammaGamma(), SPENDS, seed=2, draws=12, warmup=12, chains=2, priors=SPEND_PRIORS
 )
 
+#: Covariate models at known parameters, and a Pareto/GGG posterior of a few sweeps.
+BG_COVARIATES = clv.BetaGeoCovariates(
+    params=BG_PARAMS, coefficients={"purchase[0]": 0.2, "dropout_a[0]": 0.1, "dropout_b[0]": -0.1}
+)
+PNBD_COVARIATES = clv.ParetoNBDCovariates(
+    params={"r": 0.55, "alpha": 10.58, "s": 0.61, "beta": 11.67},
+    coefficients={"purchase[0]": 0.2, "dropout[0]": -0.1},
+)
+GGG = clv.ParetoGGG()
+GGG_DATA = {
+    "frequency": [0, 1, 2, 3],
+    "recency": [0.0, 4.0, 9.0, 20.0],
+    "T": [30.0, 30.0, 30.0, 32.0],
+    "litt": [0.0, 1.386, 2.5, 5.0],
+}
+GGG_POSTERIOR = GGG.sample(**GGG_DATA, seed=3, draws=6, warmup=6, chains=2, customer_draws=4)
+
 HOLDOUT = clv.Holdout(frequency=[0, 1, 1, 2, 0, 3, 0, 0, 1, 4], duration=10.0)
 GOODNESS = clv.goodness_of_fit(BG_FIT, FIT_FREQUENCY, FIT_AGE, min_expected=1.0, parameters=1)
 METRICS = clv.holdout_metrics(
@@ -101,6 +118,10 @@ assert len(SPEND_FREQUENCY) == len(SPEND)  # a corpus invariant
 
 CORPUS = (
     Percent(30),
+    BG_COVARIATES,
+    PNBD_COVARIATES,
+    GGG,
+    GGG_POSTERIOR,
     BG_FIT,
     MBG_FIT,
     PNBD_FIT,

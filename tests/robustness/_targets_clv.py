@@ -22,6 +22,8 @@ from ._corpus_clv import (
     COMPARISON,
     EXPECTED,
     GAMMA_COV,
+    GGG_DATA,
+    GGG_POSTERIOR,
     GOODNESS,
     HOLDOUT,
     LOG_CUSTOMERS,
@@ -390,3 +392,28 @@ function(
         "backend": "python",
     },
 )
+
+
+for _name in ("sample", "fit"):
+    method(
+        st.builds(clv.ParetoGGG),
+        _name,
+        lambda _: {
+            **GGG_DATA,
+            "seed": 1,
+            "draws": 3,
+            "warmup": 3,
+            "chains": 1,
+            "customer_draws": 2,
+        },
+        label="ParetoGGG",
+    )
+for _name, _args in {
+    "chains_of": lambda _: {"name": "r"},
+    "draws_of": lambda _: {"name": "alpha"},
+    "medians": lambda _: {},
+    "summary": lambda _: {"level": 0.9},
+    "probability_alive": lambda _: {"level": 0.9},
+    "expected_transactions": lambda _: {"t": 10.0, "level": 0.9, "replicates": 2},
+}.items():
+    method(st.just(GGG_POSTERIOR), _name, _args, label="ParetoGGGPosterior")
