@@ -47,8 +47,11 @@ from crmcore.clv import (
 )
 from crmcore.errors import InvalidType, ValidationError
 
-#: Seconds one prediction may take (the fuzz suite's call budget).
-BUDGET = 2.0
+#: Seconds after which one prediction counts as endless: a guard against hangs, not a speed
+#: test (speed lives in benchmarks/), so generous enough for a loaded, traced CI run.
+BUDGET = 20.0
+#: The pinned endless defects need only show that they do not end soon.
+PIN_BUDGET = 2.0
 #: Seconds a DERT may take: its integral costs 0.4-0.6 s a history at extreme parameters
 #: (a slowness reported, not a wrong value), several times that on a loaded machine.
 SLOW_BUDGET = 10.0
@@ -532,7 +535,7 @@ PINNED = {
 def test_known_defect_still_fails(defect):
     """Each known defect still shows: once fixed, drop its KNOWN rule and this pin."""
     model, call, low, high = PINNED[defect]
-    assert outcome(lambda: call(model), low, high) is None
+    assert outcome(lambda: call(model), low, high, PIN_BUDGET) is None
 
 
 # -- predict: Percent values and nonpositive= reach the lifetime value ------------------------
