@@ -54,7 +54,7 @@ BUDGET = 20.0
 PIN_BUDGET = 2.0
 #: Seconds a DERT may take: its integral costs 0.4-0.6 s a history at extreme parameters
 #: (a slowness reported, not a wrong value), several times that on a loaded machine.
-SLOW_BUDGET = 10.0
+SLOW_BUDGET = 60.0
 #: Codes of documented refusals: inputs outside a model's domain or work limits.
 REFUSALS = frozenset({"too_large", "undefined_expectation"})
 QUICK = (1e-6, 1.0, 1e12)
