@@ -76,8 +76,8 @@ from crmcore.clv.models._data import (
     same_length,
 )
 from crmcore.clv.models._interval import Interval, confidence_level
-from crmcore.clv.models._mcmc import effective_sample_size, interval_of, split_r_hat
-from crmcore.clv.models._posterior import ParameterSummary
+from crmcore.clv.models._mcmc import interval_of
+from crmcore.clv.models._posterior import ParameterSummary, summarize_draws
 from crmcore.clv.models._sim import simulation_seed
 from crmcore.clv.models._special import digamma
 from crmcore.errors import InvalidType, ValidationError
@@ -836,17 +836,7 @@ class ParetoGGGPosterior:
         chosen = confidence_level(level)
         out = {}
         for name in NAMES:
-            chains = self.chains_of(name)
-            found = interval_of([v for c in chains for v in c], chosen)
-            out[name] = ParameterSummary(
-                mean=found.estimate,
-                sd=found.standard_error,
-                lower=found.lower,
-                upper=found.upper,
-                level=chosen,
-                effective_sample_size=effective_sample_size(chains),
-                r_hat=split_r_hat(chains),
-            )
+            out[name] = summarize_draws(self.chains_of(name), chosen)
         return out
 
     def _latents(self) -> list[tuple[array[float], array[float], array[float]]]:

@@ -605,6 +605,20 @@ class ParameterSummary:
             object.__setattr__(self, field.name, float(value))
 
 
+def summarize_draws(chains: Sequence[Sequence[float]], level: float) -> ParameterSummary:
+    """The summary of one parameter's draws, chain by chain, at a checked ``level``."""
+    found = interval_of([v for chain in chains for v in chain], level)
+    return ParameterSummary(
+        mean=found.estimate,
+        sd=found.standard_error,
+        lower=found.lower,
+        upper=found.upper,
+        level=level,
+        effective_sample_size=effective_sample_size(chains),
+        r_hat=split_r_hat(chains),
+    )
+
+
 def _check_sized(value: object, path: str, most: int) -> None:
     """A list or tuple of at most ``most`` items (checked before anything iterates it)."""
     if not isinstance(value, (tuple, list)):
@@ -702,17 +716,7 @@ class Posterior:
         chosen = confidence_level(level)
         out = {}
         for name in self.names:
-            chains = self.chains_of(name)
-            found = interval_of([v for c in chains for v in c], chosen)
-            out[name] = ParameterSummary(
-                mean=found.estimate,
-                sd=found.standard_error,
-                lower=found.lower,
-                upper=found.upper,
-                level=chosen,
-                effective_sample_size=effective_sample_size(chains),
-                r_hat=split_r_hat(chains),
-            )
+            out[name] = summarize_draws(self.chains_of(name), chosen)
         return out
 
     def models(self, *, max_draws: int | None = None) -> list[Any]:
