@@ -7,7 +7,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from crmcore.errors import InvalidType, ValidationError
-from crmcore.recommendations import ItemSimilarity, SimilarItems, _similarity, item_similarity
+from crmcore.recommendations import (
+    ItemSimilarity,
+    SimilarItems,
+    _rules,
+    _similarity,
+    item_similarity,
+)
 from crmcore.testing.strategies._recommendations import baskets
 
 
@@ -53,6 +59,8 @@ def test_thresholds_leave_pairs_out():
     [
         ({"min_similarity": 1.5}, "$.min_similarity", ValidationError),
         ({"min_similarity": -0.01}, "$.min_similarity", ValidationError),
+        ({"min_similarity": 10**400}, "$.min_similarity", ValidationError),
+        ({"min_similarity": -(10**400)}, "$.min_similarity", ValidationError),
         ({"min_common": 0}, "$.min_common", ValidationError),
         ({"min_common": 1.0}, "$.min_common", InvalidType),
         ({"measure": "pearson"}, "$.measure", ValidationError),
@@ -63,6 +71,7 @@ def test_bad_options_name_their_path(kwargs, path, error):
     with pytest.raises(error) as caught:
         item_similarity([("c", "a")], **kwargs)
     assert path == caught.value.path
+    assert str(10**400)[:40] not in str(caught.value)  # the rule, never the value
 
 
 def test_too_much_work_is_refused(monkeypatch):
@@ -131,3 +140,11 @@ class TestValues:
         with pytest.raises(ValidationError) as caught:
             ItemSimilarity(*args, **kwargs)
         assert path == caught.value.path
+
+
+def test_an_int_beyond_every_float_is_out_of_range_for_every_share():
+    """An int too large for a float is refused as out of range, bounded share or not."""
+    for upper in (1.0, None):
+        with pytest.raises(ValidationError) as caught:
+            _rules.check_share(10**400, "$.x", upper=upper)
+        assert ("$.x", "out_of_range") == (caught.value.path, caught.value.code)

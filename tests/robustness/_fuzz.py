@@ -25,6 +25,7 @@ import dataclasses
 import inspect
 import math
 import signal
+import sys
 import time
 import traceback
 from collections import Counter
@@ -277,6 +278,11 @@ class TookTooLong(BaseException):
 CALL_BUDGET = 2.0
 #: Seconds loading one document may take.
 DOCUMENT_BUDGET = 1.0
+#: Seconds a call may take whose documented work limit is itself seconds of work: a
+#: simulation of MAX_SIMULATED_CUSTOMERS (1,000,000) customers takes about 2 s here.
+BOUNDED_WORK_BUDGET = 20.0
+#: How many times slower calls run under a tracer (coverage, as in CI) than without.
+TRACED_SLOWDOWN = 5.0
 
 
 @contextlib.contextmanager
@@ -285,6 +291,8 @@ def time_limit(seconds: float = CALL_BUDGET) -> Iterator[None]:
     if not hasattr(signal, "setitimer"):  # pragma: no cover - not on Windows.
         yield
         return
+    if sys.gettrace() is not None:  # coverage's tracer: the same work takes longer
+        seconds *= TRACED_SLOWDOWN
 
     def on_alarm(signum: int, frame: object) -> None:
         raise TookTooLong
@@ -356,6 +364,7 @@ class Target:
     subject: st.SearchStrategy[Any] | None = None
     skip: frozenset[str] = frozenset()
     category: str = "calls"
+    budget: float = CALL_BUDGET
 
     def __repr__(self) -> str:
         return f"Target({self.name})"
@@ -435,7 +444,7 @@ def attempt(target: Target, subject: object, param: str, value: object, what: st
     started = time.perf_counter()
     error: BaseException | None = None
     try:
-        with time_limit():
+        with time_limit(target.budget):
             result = invoke(func, args, extra)
     except CrmcoreError as exc:
         error = exc
@@ -539,6 +548,7 @@ def method(
     *,
     label: str,
     skip: tuple[str, ...] = (),
+    budget: float = CALL_BUDGET,
 ) -> None:
     """Register a command or query method called on a drawn subject."""
     TARGETS.append(
@@ -548,6 +558,7 @@ def method(
             args=args or (lambda _: {}),
             subject=subjects,
             skip=frozenset(skip),
+            budget=budget,
         )
     )
 

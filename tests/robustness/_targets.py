@@ -163,7 +163,13 @@ from ._corpus import (
     order_money,
     sub_money,
 )
-from ._fuzz import function, method
+from ._fuzz import BOUNDED_WORK_BUDGET, CALL_BUDGET, function, method
+
+
+def _budget_of(name: str) -> float:
+    """A simulation's work is bounded by its documented limits, seconds of it at the most."""
+    return BOUNDED_WORK_BUDGET if name == "simulate" else CALL_BUDGET
+
 
 for _name, _args in {
     "contact_points_on": lambda c: {"channel": "email"},
@@ -1007,7 +1013,13 @@ for _label, _model in MODELS.items():
     )
     method(_subject, "expected_purchases_new", lambda _: {"t": [1, 2.5]}, label=_label)
     method(_subject, "probability_of_purchases", lambda _: {"n": 2, "t": 10}, label=_label)
-    method(_subject, "simulate", lambda _: {"n_customers": 3, "T": 10.0, "seed": 1}, label=_label)
+    method(
+        _subject,
+        "simulate",
+        lambda _: {"n_customers": 3, "T": 10.0, "seed": 1},
+        label=_label,
+        budget=BOUNDED_WORK_BUDGET,
+    )
 method(
     st.builds(clv.BetaGeoBetaBinom),
     "fit",
@@ -1033,7 +1045,7 @@ for _name, _args in {
     "probability_of_purchases": lambda _: {"n": 1, "t": 5},
     "simulate": lambda _: {"n_customers": 3, "periods": 6, "seed": 1},
 }.items():
-    method(st.just(BGBB), _name, _args, label="BetaGeoBetaBinom")
+    method(st.just(BGBB), _name, _args, label="BetaGeoBetaBinom", budget=_budget_of(_name))
 method(
     st.builds(clv.GammaGamma),
     "fit",
@@ -1051,7 +1063,13 @@ method(
     lambda _: {"frequency": 2, "monetary_value": 30.0},
     label="GammaGamma",
 )
-method(st.just(GAMMA), "simulate", lambda _: {"frequency": [1, 2], "seed": 1}, label="GammaGamma")
+method(
+    st.just(GAMMA),
+    "simulate",
+    lambda _: {"frequency": [1, 2], "seed": 1},
+    label="GammaGamma",
+    budget=BOUNDED_WORK_BUDGET,
+)
 method(
     st.builds(clv.ShiftedBetaGeometric),
     "fit",
@@ -1069,7 +1087,7 @@ for _name, _args in {
     "discounted_expected_residual_lifetime": lambda _: {"discount_rate": 0.1, "renewals": 1},
     "simulate": lambda _: {"n_customers": 3, "periods": 4, "seed": 1},
 }.items():
-    method(st.just(SBG), _name, _args, label="ShiftedBetaGeometric")
+    method(st.just(SBG), _name, _args, label="ShiftedBetaGeometric", budget=_budget_of(_name))
 function(
     clv.customer_lifetime_value,
     {

@@ -39,7 +39,7 @@ from ._corpus_clv import (
     SPEND_POSTERIOR,
     SPEND_PRIORS,
 )
-from ._fuzz import function, method
+from ._fuzz import BOUNDED_WORK_BUDGET, function, method
 
 # -- fits with a penalty or priors, on every model ---------------------------------------------
 
@@ -170,7 +170,13 @@ for _label, _cls, _model in (
     )
     method(_subject, "expected_purchases_new", lambda _: {"t": [1, 2.5]}, label=_label)
     method(_subject, "probability_of_purchases", lambda _: {"n": 2, "t": 10}, label=_label)
-    method(_subject, "simulate", lambda _: {"n_customers": 3, "T": 10.0, "seed": 1}, label=_label)
+    method(
+        _subject,
+        "simulate",
+        lambda _: {"n_customers": 3, "T": 10.0, "seed": 1},
+        label=_label,
+        budget=BOUNDED_WORK_BUDGET,
+    )
     method(
         st.just(_cls(k=2, params=CNBD_PARAMS, covariance=BG_FIT.covariance)),
         "parameter_intervals",

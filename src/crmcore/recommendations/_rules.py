@@ -55,11 +55,15 @@ def check_share(value: object, path: str, *, upper: float | None = 1.0) -> float
     """A number in ``[0, 1]`` (``upper=None``: zero or more, finite), as a float."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise InvalidType(f"must be a number, not {type_name(value)}", path=path)
-    number = float(value)
+    rule = "must be zero or more" if upper is None else f"must be between 0 and {upper:g}"
+    try:
+        number = float(value)
+    except OverflowError:  # an int beyond every float
+        too_big = "must be at most the largest float" if upper is None else rule
+        raise ValidationError(too_big, path=path, code="out_of_range") from None
     if math.isnan(number) or math.isinf(number):
         raise ValidationError("must be a finite number", path=path, code="not_finite")
     if number < 0.0 or (upper is not None and number > upper):
-        rule = "must be zero or more" if upper is None else f"must be between 0 and {upper:g}"
         raise ValidationError(rule, path=path, code="out_of_range")
     return number
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any, ClassVar, Literal, cast
+from typing import ClassVar, Literal, cast
 
 import attrs
 
@@ -707,7 +707,7 @@ class ModelScore(Checked):
     """
 
     name: str
-    model: Any
+    model: CountModel
     parameters: int
     log_likelihood: float
     aic: float
