@@ -700,6 +700,11 @@ def to_dict(obj: object) -> dict[str, Any]:
     Raises:
         InvalidType: ``obj`` is not a crmcore attrs object.
     """
+    document = _document_functions_of(type(obj))
+    if document is not None:
+        data = document[0](obj)
+        data["schema_version"] = SCHEMA_VERSION
+        return data
     if not attrs.has(type(obj)):
         raise InvalidType(f"must be a crmcore object, not {type_name(obj)}", path="$")
     try:
@@ -724,6 +729,9 @@ def from_dict(cls: type[T], data: object) -> T:
         SchemaVersionError: ``schema_version`` is missing or not one this release reads.
         ValidationError: anything else is wrong; ``problems`` lists every fault with its path.
     """
+    document = _document_functions_of(cls)
+    if document is not None:
+        return _from_column_document(document[1], data)  # type: ignore[no-any-return]
     if not (attrs.has(cls) or is_rule_type(cls)):
         given: object = cls
         shown = given.__name__ if isinstance(given, type) else type_name(given)
@@ -753,6 +761,49 @@ def from_dict(cls: type[T], data: object) -> T:
             f"describes a {type_name(result)}, not a {cls.__name__}", path="$.type", code="type"
         )
     return result
+
+
+#: Writers and readers of the classes whose documents are columns (not attrs classes).
+_DocumentFunctions = tuple[Callable[[Any], dict[str, Any]], Callable[[Mapping[str, Any]], Any]]
+
+
+def _document_functions_of(cls: object) -> _DocumentFunctions | None:
+    """The document functions of ``cls``, if it is one of the summary state's classes.
+
+    Only a class of ``crmcore.clv.summaries`` can be one, so any other class is
+    answered without importing the CLV package (about 0.4 s on first use).
+    """
+    module = getattr(cls, "__module__", "")
+    if (
+        not isinstance(cls, type)
+        or not isinstance(module, str)
+        or not module.startswith("crmcore.clv.summaries.")
+    ):
+        return None
+    return _document_functions().get(cls)
+
+
+def _document_functions() -> Mapping[type, _DocumentFunctions]:
+    """The summary state's document functions (imported on first use: the CLV package is large)."""
+    from crmcore.clv.summaries import column_documents  # noqa: PLC0415 - loads crmcore.clv on use.
+
+    return column_documents()
+
+
+def _from_column_document(read: Callable[[Mapping[str, Any]], Any], data: object) -> Any:
+    """Check a column document's shape and version, then read it (columns of many rows)."""
+    from crmcore.clv.summaries import MAX_DOCUMENT_ROWS  # noqa: PLC0415 - loaded already.
+
+    if not isinstance(data, dict):
+        raise InvalidType(f"must be an object, not {json_type_name(data)}", path="$")
+    _check_shape(data, max_items=MAX_DOCUMENT_ROWS, max_nodes=16 * MAX_DOCUMENT_ROWS)
+    version = data.get("schema_version")
+    if type(version) is not int or version != SCHEMA_VERSION:
+        raise SchemaVersionError(
+            f"must be schema version {SCHEMA_VERSION} (the first to hold this document)",
+            path="$.schema_version",
+        )
+    return read({k: v for k, v in data.items() if k != "schema_version"})
 
 
 def _upgrade_v1(cls: type, body: dict[str, Any]) -> dict[str, Any]:
@@ -796,7 +847,9 @@ def _subclasses(cls: type) -> list[type]:
     return found
 
 
-def _check_shape(data: object) -> None:
+def _check_shape(
+    data: object, *, max_items: int | None = None, max_nodes: int | None = None
+) -> None:
     """Refuse a hostile document before converting any of it, after a bounded amount of work.
 
     Iteratively (no recursion), and before descending into a container: nesting
@@ -805,6 +858,9 @@ def _check_shape(data: object) -> None:
     :data:`MAX_STRING` characters. A list's length is read, never walked, so
     a list of a million items costs no more than one of ten.
     """
+    # The module's limits are read when called (a column document passes its own).
+    max_items = MAX_ITEMS if max_items is None else max_items
+    max_nodes = MAX_NODES if max_nodes is None else max_nodes
     # Each entry: a value, its depth, and how to name it (its parent's entry and its key).
     stack: list[tuple[object, int, object]] = [(data, 0, None)]
     nodes = 0
@@ -825,13 +881,13 @@ def _check_shape(data: object) -> None:
                     code="too_long",
                 )
             continue
-        if isinstance(value, (list, tuple)) and len(value) > MAX_ITEMS:
+        if isinstance(value, (list, tuple)) and len(value) > max_items:
             raise ValidationError(
-                f"must hold at most {MAX_ITEMS} items", path=_path_of(entry), code="too_many"
+                f"must hold at most {max_items} items", path=_path_of(entry), code="too_many"
             )
         nodes += len(value)  # type: ignore[arg-type]
-        if nodes > MAX_NODES:
-            raise ValidationError(f"must hold at most {MAX_NODES} values", code="too_large")
+        if nodes > max_nodes:
+            raise ValidationError(f"must hold at most {max_nodes} values", code="too_large")
         _push_children(stack, entry)
 
 

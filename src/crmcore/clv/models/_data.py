@@ -10,13 +10,15 @@ from __future__ import annotations
 import itertools
 import math
 import numbers
-from collections.abc import Callable, Iterable, Sequence, Sized
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Sized
+from collections.abc import Set as AbstractSet
 from decimal import Decimal
 from typing import Any, ClassVar, cast
 
 import attrs
 
 from crmcore._kernel._checks import type_name
+from crmcore._kernel._columns import column_values, is_null
 from crmcore.errors import InvalidType, Problem, ValidationError
 
 #: At most this many problems are collected before the error is raised.
@@ -76,7 +78,7 @@ def column(values: object, name: str) -> list[float]:
         raise InvalidType(f"must be a sequence of numbers, not {type_name(values)}", path=path)
     if isinstance(values, Sized) and len(values) > MAX_ROWS:
         raise ValidationError(f"must hold at most {MAX_ROWS:,} items", path=path, code="too_many")
-    items = column_items(values)
+    items = column_items(values, path)
     if len(items) <= MAX_ROWS:
         kinds = set(map(type, items))
         if kinds == {float}:
@@ -102,12 +104,20 @@ def is_number_type(kind: type) -> bool:
     )
 
 
-def column_items(values: Iterable[object]) -> Sequence[Any]:
+def column_items(values: Iterable[object], path: str = "$.values") -> Sequence[Any]:
     """The items of a column, at most ``MAX_ROWS + 1`` of them.
 
-    A one-dimensional numpy array or pandas Series of numbers is converted with
-    its own ``tolist`` (plain Python numbers, the same values iteration gives),
-    without importing either library.
+    A list or tuple is taken as it is. A one-dimensional numpy array or pandas
+    Series of numbers is converted with its own ``tolist`` (plain Python
+    numbers, the same values iteration gives). Any other column the kernel's
+    reader takes (:func:`crmcore._kernel._columns.column_values`: polars Series,
+    pyarrow arrays, buffers such as ``array.array``, other sequences) is read by
+    it, so nulls come out as ``None`` and are named by their row. Nothing is
+    imported for it. Other iterables are read item by item.
+
+    >>> import array
+    >>> column_items(array.array("d", [1.5, 2.0]))
+    [1.5, 2.0]
     """
     if type(values) is list or type(values) is tuple:
         return values
@@ -119,6 +129,13 @@ def column_items(values: Iterable[object]) -> Sequence[Any]:
             converted = tolist()
             if type(converted) is list:
                 return converted
+    if not isinstance(values, (str, bytes, bytearray, Mapping, AbstractSet, Iterator)) and (
+        not isinstance(values, Sized) or len(values) <= MAX_ROWS
+    ):
+        try:
+            return column_values(values, path, max_rows=MAX_ROWS)
+        except InvalidType:
+            pass  # not column-shaped after all: read it item by item below.
     return list(itertools.islice(values, MAX_ROWS + 1))
 
 
@@ -133,6 +150,10 @@ def _column_by_item(items: Sequence[object], path: str) -> list[float]:
                 f"must hold at most {MAX_ROWS:,} items", path=path, code="too_many"
             )
         try:
+            if item is None or (not isinstance(item, float) and is_null(item)):
+                raise ValidationError(  # noqa: TRY301 - collected below like every problem.
+                    "is required (a null was given)", path=f"{path}[{index}]", code="required"
+                )
             out.append(number(item, f"{path}[{index}]"))
         except ValidationError as exc:
             problems.extend(exc.problems)

@@ -243,7 +243,7 @@ def _identifiers(values: object, size: int) -> list[Hashable]:
     path = "$.histories.customer_id"
     if isinstance(values, (str, bytes, Mapping)) or not hasattr(values, "__iter__"):
         raise InvalidType(f"must be a sequence of ids, not {type_name(values)}", path=path)
-    ids = list(column_items(values))
+    ids = list(column_items(values, path))
     if len(ids) != size or len(ids) > MAX_ROWS:
         raise ValidationError(
             f"must have as many items as frequency ({size})", path=path, code="length_mismatch"

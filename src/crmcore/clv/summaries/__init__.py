@@ -1,5 +1,8 @@
 """Transaction summaries: frequency, recency, T and monetary value per customer, incremental and mergeable."""
 
+from crmcore.clv.summaries._columnar import RowReport, accumulate_columns, summarize_columns
+from crmcore.clv.summaries._documents import MAX_DOCUMENT_ROWS, column_documents
+from crmcore.clv.summaries._inputs import HistoryCounts, SpendInputs
 from crmcore.clv.summaries._state import (
     Amount,
     CalibrationCut,
@@ -20,18 +23,25 @@ from crmcore.clv.summaries._table import (
 )
 
 __all__ = [
+    "MAX_DOCUMENT_ROWS",
     "Amount",
     "CalibrationCut",
     "CompressedHistories",
     "CustomerState",
     "CustomerSummary",
+    "HistoryCounts",
     "PeriodTotal",
+    "RowReport",
+    "SpendInputs",
     "SummaryAccumulator",
     "SummaryColumns",
     "SummaryTable",
     "Transaction",
     "TransactionLike",
+    "accumulate_columns",
+    "column_documents",
     "period_index",
     "period_start",
     "summarize",
+    "summarize_columns",
 ]

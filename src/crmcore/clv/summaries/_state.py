@@ -13,13 +13,13 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterable, Iterator, Mapping
 from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal
-from typing import Final, Literal, NamedTuple, Protocol, TypeAlias
+from typing import TYPE_CHECKING, Final, Literal, NamedTuple, Protocol, TypeAlias
 from uuid import UUID
 
 import attrs
 from dateutil.relativedelta import relativedelta
 
-from crmcore._kernel._checks import require_aware, to_decimal, type_name
+from crmcore._kernel._checks import MAX_INT, require_aware, to_decimal, type_name
 from crmcore._kernel._money import Money
 from crmcore._kernel._time import TimeUnit, time_unit
 from crmcore.clv.summaries._table import (
@@ -31,6 +31,9 @@ from crmcore.clv.summaries._table import (
 )
 from crmcore.customers import CustomerId
 from crmcore.errors import CurrencyMismatch, InvalidType, ValidationError
+
+if TYPE_CHECKING:
+    from crmcore.clv.summaries._columnar import RowReport
 
 #: An amount as transactions may carry it: exact numbers or Money, never float.
 Amount: TypeAlias = Decimal | int | str | Money
@@ -229,6 +232,9 @@ _Cells: TypeAlias = dict[int, Decimal]
 def _check_index(value: object, path: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise InvalidType(f"must be an int period index, not {type_name(value)}", path=path)
+    if not -MAX_INT <= value <= MAX_INT:
+        # As the column reader and the documents: a 64-bit integer, as engines store it.
+        raise ValidationError("must be a 64-bit integer", path=path, code="range")
     return value
 
 
@@ -785,6 +791,65 @@ class SummaryAccumulator:
             if returned:
                 _add(acc._refunds.setdefault(customer, {}), key, returned)
         return acc
+
+    @classmethod
+    def from_period_total_columns(
+        cls,
+        customer_id: object,
+        period_index: object,
+        purchases: object,
+        refunds: object,
+        *,
+        period: TimeUnit,
+        tz: tzinfo,
+        currency: str | None = None,
+        amount_scale: int | None = None,
+        on_error: Literal["raise", "skip"] = "raise",
+    ) -> tuple[SummaryAccumulator, RowReport]:
+        """Build an accumulator from period totals given as four columns, checked column-wise.
+
+        The columns are what an engine's ``GROUP BY customer_id, period``
+        returns (see :meth:`period_totals` and ``docs/state.md``): any sequence,
+        buffer or array-protocol object (lists, numpy arrays, pandas or polars
+        Series, pyarrow arrays). ``purchases`` holds nulls for periods without a
+        purchase; ``refunds`` the zero or negative refund sums (write
+        ``COALESCE(..., 0)``). Amounts are Decimals, ints, numeric strings or
+        Money; with ``amount_scale=k`` they are integer minor units (value /
+        10**k). ``currency`` names the currency of plain-number amounts (and
+        of Money amounts, which must match). The result equals
+        :meth:`from_period_totals` over the same rows.
+
+        With ``on_error="raise"`` the first bad row (lowest index) raises and
+        nothing is built; with ``"skip"`` bad rows are left out and the
+        returned :class:`RowReport` lists them with their error codes. A bad
+        column (wrong type, unequal lengths) always raises.
+
+        >>> from datetime import timezone
+        >>> acc, report = SummaryAccumulator.from_period_total_columns(
+        ...     ["c1", "c1", "c2"],
+        ...     [9862, 9879, 9870],
+        ...     ["29.33", "29.73", None],
+        ...     [0, 0, "-5"],
+        ...     period="day",
+        ...     tz=timezone.utc,
+        ... )
+        >>> acc.summary("c1", observation_end=datetime(1997, 9, 30, tzinfo=timezone.utc))
+        CustomerSummary(frequency=1, recency=17, T=272, monetary_value=Decimal('29.73'))
+        >>> report.accepted, report.skipped
+        (3, ())
+        """
+        from crmcore.clv.summaries._columnar import RowReport  # noqa: PLC0415 - imports _state.
+        from crmcore.clv.summaries._totals import fill_from_columns  # noqa: PLC0415
+
+        acc = cls(period=period, tz=tz, currency=currency)
+        rows, bad = fill_from_columns(
+            acc, (customer_id, period_index, purchases, refunds), amount_scale, on_error
+        )
+        skipped = tuple(sorted(bad))
+        report = RowReport(
+            rows=rows, skipped=skipped, codes=tuple(bad[index].code for index in skipped)
+        )
+        return acc, report
 
     # -- finalizing -------------------------------------------------------------
 

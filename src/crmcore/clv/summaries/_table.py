@@ -7,12 +7,14 @@ from collections import Counter
 from collections.abc import Hashable, Iterator, Mapping
 from datetime import datetime
 from decimal import Decimal
-from typing import Final, NotRequired, TypeAlias, TypedDict
+from typing import Any, Final, Literal, NotRequired, TypeAlias, TypedDict
 
 import attrs
 
-from crmcore._kernel._checks import MAX_INT, type_name
-from crmcore._kernel._time import TimeUnit
+from crmcore._kernel._checks import MAX_INT, require_aware, type_name
+from crmcore._kernel._columns import column_values, equal_lengths, first_null
+from crmcore._kernel._money import Money
+from crmcore._kernel._time import TimeUnit, time_unit
 from crmcore.errors import InvalidType, NotFound, ValidationError
 
 #: The calendar periods transactions are grouped into (weeks run Monday to Sunday).
@@ -358,8 +360,13 @@ class SummaryTable(Mapping[Hashable, CustomerSummary]):
             f"unit={self._unit.value!r}{split}>"
         )
 
-    def to_columns(self) -> SummaryColumns:
+    def to_columns(self, *, monetary: Literal["float", "decimal"] = "float") -> SummaryColumns:
         """The table as plain lists, one per field, in the table's customer order.
+
+        ``monetary="float"`` (the default) gives the money columns as floats, what
+        the models fit; ``monetary="decimal"`` keeps them Decimal, the spans as they
+        are stored and the holdout columns with their ``None``, so that
+        :meth:`from_columns` rebuilds exactly this table.
 
         >>> from datetime import datetime, timezone
         >>> from crmcore.clv import summarize
@@ -376,6 +383,10 @@ class SummaryTable(Mapping[Hashable, CustomerSummary]):
         {'customer_id': ['c1'], 'frequency': [1], 'recency': [3.0], 'T': [10.0], 'monetary_value': [20.0]}
         """
         rows = self._rows.values()
+        if monetary == "decimal":
+            return self._exact_columns()
+        if monetary != "float":
+            raise ValidationError("must be 'float' or 'decimal'", path="$.monetary", code="choice")
         columns: SummaryColumns = {
             "customer_id": list(self._rows),
             "frequency": [row[0] for row in rows],
@@ -388,6 +399,58 @@ class SummaryTable(Mapping[Hashable, CustomerSummary]):
             columns["monetary_value_holdout"] = [float(row[5] or 0) for row in rows]
             columns["duration_holdout"] = [float(row[6] or 0) for row in rows]
         return columns
+
+    def _exact_columns(self) -> SummaryColumns:
+        rows = self._rows.values()
+        columns: dict[str, list[Any]] = {"customer_id": list(self._rows)}
+        for index, name in enumerate(_FIELDS[: 7 if self.has_holdout else 4]):
+            columns[name] = [row[index] for row in rows]
+        return columns  # type: ignore[return-value]  # the keys of SummaryColumns
+
+    @classmethod
+    def from_columns(
+        cls,
+        columns: Mapping[str, object],
+        *,
+        period: TimeUnit | str,
+        unit: TimeUnit | str | None = None,
+        observation_end: datetime,
+        calibration_end: datetime | None = None,
+        currency: str | None = None,
+    ) -> SummaryTable:
+        """Build a table from columns: what ``to_columns(monetary="decimal")`` gives back.
+
+        ``columns`` maps ``customer_id``, ``frequency``, ``recency``, ``T`` and
+        ``monetary_value`` (and, with ``calibration_end``, the three holdout
+        columns) to equally long columns of any form
+        :func:`~crmcore._kernel._columns.column_values` reads. Every row is
+        checked as :class:`CustomerSummary` checks it; customer ids must be
+        distinct.
+
+        >>> from datetime import datetime, timezone
+        >>> table = SummaryTable.from_columns(
+        ...     {
+        ...         "customer_id": ["a", "b"],
+        ...         "frequency": [2, 0],
+        ...         "recency": [5, 0],
+        ...         "T": [9, 3],
+        ...         "monetary_value": [Decimal("12.50"), Decimal(0)],
+        ...     },
+        ...     period="week",
+        ...     observation_end=datetime(2024, 6, 30, tzinfo=timezone.utc),
+        ... )
+        >>> table["a"]
+        CustomerSummary(frequency=2, recency=5, T=9, monetary_value=Decimal('12.50'))
+        >>> SummaryTable.from_columns(
+        ...     table.to_columns(monetary="decimal"),
+        ...     period="week",
+        ...     observation_end=table.observation_end,
+        ... ) == table
+        True
+        """
+        return _table_from_columns(
+            cls, columns, period, unit, observation_end, calibration_end, currency
+        )
 
     def compress(self, *, skip_newcomers: bool = False) -> CompressedHistories:
         """Distinct ``(frequency, recency, T)`` histories with their counts, sorted.
@@ -425,3 +488,92 @@ class SummaryTable(Mapping[Hashable, CustomerSummary]):
             "T": [float(history[2]) for history in histories],
             "weights": [counts[history] for history in histories],
         }
+
+
+_FIELDS: Final = (
+    "frequency",
+    "recency",
+    "T",
+    "monetary_value",
+    "frequency_holdout",
+    "monetary_value_holdout",
+    "duration_holdout",
+)
+
+
+def _table_from_columns(  # noqa: C901, PLR0917 - the checks of from_columns, one after another.
+    cls: type[SummaryTable],
+    columns: Mapping[str, object],
+    period: object,
+    unit: object,
+    observation_end: object,
+    calibration_end: object,
+    currency: str | None,
+) -> SummaryTable:
+    if not isinstance(columns, Mapping):
+        raise InvalidType(
+            f"must be a mapping of columns, not {type_name(columns)}", path="$.columns"
+        )
+    kind = time_unit(period, "$.period", PERIODS)
+    chosen = kind if unit is None else time_unit(unit, "$.unit", PERIODS)
+    if (kind, chosen) not in {(kind, kind), (TimeUnit.DAY, TimeUnit.WEEK)}:
+        raise ValidationError(
+            "must equal period, or be 'week' with period 'day'", path="$.unit", code="unit"
+        )
+    end = require_aware(observation_end, "$.observation_end")
+    split = None if calibration_end is None else require_aware(calibration_end, "$.calibration_end")
+    if currency is not None:
+        currency = Money(0, currency).currency
+    names = ("customer_id", *_FIELDS[: 7 if split is not None else 4])
+    unknown = sorted(set(columns) - set(names))
+    if unknown:
+        raise ValidationError(
+            "must hold only the summary columns",
+            path=f"$.columns.{unknown[0]}",
+            code="unknown_field",
+        )
+    values: dict[str, list[object]] = {}
+    for name in names:
+        if name not in columns:
+            raise ValidationError("is a required column", path=f"$.columns.{name}", code="required")
+        values[name] = column_values(columns[name], f"$.columns.{name}")
+        null = first_null(values[name])
+        if null is not None:
+            raise ValidationError(
+                "is required (a null was given)", path=f"$.columns.{name}[{null}]", code="required"
+            )
+    equal_lengths(values, "$.columns")
+    rows: dict[Hashable, SummaryRow] = {}
+    ids = values.pop("customer_id")
+    fields = list(values.values())
+    for index, customer in enumerate(ids):
+        parts = [column[index] for column in fields]
+        try:
+            summary = CustomerSummary(*parts)  # type: ignore[arg-type]  # checked by the class
+        except ValidationError as error:
+            field = error.path.removeprefix("$.")
+            raise error.__class__(
+                error.rule, path=f"$.columns.{field}[{index}]", code=error.code
+            ) from None
+        try:
+            seen = customer in rows
+        except TypeError:
+            raise InvalidType(
+                f"must be a hashable customer id, not {type_name(customer)}",
+                path=f"$.columns.customer_id[{index}]",
+            ) from None
+        if seen:
+            raise ValidationError(
+                "must not repeat a customer id",
+                path=f"$.columns.customer_id[{index}]",
+                code="duplicate",
+            )
+        rows[customer] = _row_of(summary)
+    return cls._from_rows(
+        rows,
+        period=kind,
+        unit=chosen,
+        observation_end=end,
+        calibration_end=split,
+        currency=currency,
+    )

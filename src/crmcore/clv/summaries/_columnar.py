@@ -1,0 +1,819 @@
+"""Transaction summaries from columns: one list, array or Series per field, checked once each.
+
+:func:`summarize_columns` computes exactly what :func:`crmcore.clv.summarize`
+computes over the same transactions, from three equally long columns (customer
+ids, times, amounts) as a warehouse, a Parquet file or a dataframe holds them.
+Each column is read once (see :func:`crmcore._kernel._columns.column_values`)
+and checked as a whole: one pass over the types of its values decides whether
+every row is good, and the rows are looked at one by one only to name the first
+bad one (or, with ``on_error="skip"``, every bad one).
+
+Times are timezone-aware datetimes, or integer epoch values (``time_unit`` of
+``"s"``, ``"ms"``, ``"us"`` or ``"ns"`` since 1970-01-01 UTC) with the time zone
+of the calendar in ``tz``. Amounts are Decimals, ints or numeric strings (or
+Money), or integer minor units with ``amount_scale`` (``1999`` with scale 2 is
+19.99). Floats are refused: money is never a float.
+
+>>> from datetime import datetime, timezone
+>>> utc = timezone.utc
+>>> table = summarize_columns(
+...     ["c1", "c1", "c1"],
+...     [1704067200, 1704326400, 1704931200],  # 1, 4 and 11 January 2024, in seconds
+...     [1000, 2000, 3000],  # cents
+...     period="day",
+...     time_unit="s",
+...     tz=utc,
+...     amount_scale=2,
+...     observation_end=datetime(2024, 1, 21, tzinfo=utc),
+... )
+>>> table["c1"]
+CustomerSummary(frequency=2, recency=10, T=20, monetary_value=Decimal('25.00'))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Sequence
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
+from decimal import Decimal, getcontext
+from itertools import compress
+from typing import Any, Final, Literal, TypeAlias
+
+import attrs
+
+from crmcore._kernel._checks import require_aware, to_decimal, type_name
+from crmcore._kernel._columns import MAX_COLUMN_ROWS, column_values, equal_lengths, is_null
+from crmcore._kernel._fields import MAX_FIELD_ITEMS, Checked
+from crmcore._kernel._money import Money
+from crmcore._kernel._time import TimeUnit
+from crmcore.clv.summaries._state import (
+    _EPOCH_MONTH,
+    _EPOCH_ORDINAL,
+    _PLAIN_IDS,
+    _WEEK_SHIFT,
+    _ZERO,
+    CalibrationCut,
+    SummaryAccumulator,
+    _fold,
+    _local_index,
+    _summary_of,
+    _to_local,
+    check_calibration_cut,
+    check_tz,
+    scale_of,
+)
+from crmcore.clv.summaries._summarize import summarize
+from crmcore.clv.summaries._table import SummaryRow, SummaryTable
+from crmcore.errors import CurrencyMismatch, InvalidType, ValidationError
+
+__all__ = [
+    "MAX_AMOUNT_SCALE",
+    "EpochUnit",
+    "OnError",
+    "RowReport",
+    "accumulate_columns",
+    "summarize_columns",
+]
+
+#: The unit of epoch values: seconds, milliseconds, microseconds or nanoseconds.
+EpochUnit: TypeAlias = Literal["s", "ms", "us", "ns"]
+#: What a bad row does: refuse the whole batch, or skip the row and report it.
+OnError: TypeAlias = Literal["raise", "skip"]
+#: The largest ``amount_scale``: minor units down to 10**-18.
+MAX_AMOUNT_SCALE: Final = 18
+
+_PER_SECOND: Final[dict[str, int]] = {"s": 1, "ms": 1_000, "us": 1_000_000, "ns": 1_000_000_000}
+_DAY_SECONDS: Final = 86_400
+_FIRST_DAY: Final = date(1, 1, 1).toordinal() - _EPOCH_ORDINAL
+_LAST_DAY: Final = date(9999, 12, 31).toordinal() - _EPOCH_ORDINAL
+_EPOCH_UTC: Final = datetime(1970, 1, 1, tzinfo=UTC)
+# Amounts (or minor units) of at most 100 digits: what to_decimal accepts of an int.
+_AMOUNT_LIMIT: Final = 10**100
+_MIXED_RULE: Final = (
+    "must use the same currency as the other amounts "
+    "(all Money of one currency, or all plain numbers)"
+)
+
+# A bad row: its index and the error, in column order.
+_Bad: TypeAlias = dict[int, ValidationError]
+
+
+def _check_skipped(_: object, __: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, tuple):
+        raise InvalidType(f"must be a tuple, not {type_name(value)}", path="$.skipped")
+    if len(value) > MAX_FIELD_ITEMS:
+        raise ValidationError(
+            f"must have at most {MAX_FIELD_ITEMS} items", path="$.skipped", code="too_many"
+        )
+    for index, row in enumerate(value):
+        if isinstance(row, bool) or not isinstance(row, int) or row < 0:
+            raise InvalidType("must be a row index (an int >= 0)", path=f"$.skipped[{index}]")
+
+
+@attrs.frozen
+class RowReport(Checked):
+    """Which rows of a columnar batch were taken, and why the others were skipped.
+
+    Attributes:
+        rows: the number of rows in the batch.
+        skipped: the indices of the rows left out, ascending.
+        codes: the error code of each skipped row (the first rule it broke), in
+            the order of ``skipped``.
+
+    >>> report = RowReport(rows=4, skipped=(1, 3), codes=("required", "float"))
+    >>> report.accepted, report.mask
+    (2, (True, False, True, False))
+    """
+
+    rows: int
+    skipped: tuple[int, ...] = attrs.field(default=(), validator=_check_skipped)
+    codes: tuple[str, ...] = ()
+
+    def __attrs_post_init__(self) -> None:
+        super().__attrs_post_init__()
+        if len(self.codes) != len(self.skipped):
+            raise ValidationError(
+                "must hold one code per skipped row", path="$.codes", code="length_mismatch"
+            )
+        if any(row >= self.rows for row in self.skipped) or list(self.skipped) != sorted(
+            set(self.skipped)
+        ):
+            raise ValidationError(
+                "must be distinct row indices below rows, ascending",
+                path="$.skipped",
+                code="row_index",
+            )
+
+    @property
+    def accepted(self) -> int:
+        """How many rows were taken."""
+        return self.rows - len(self.skipped)
+
+    @property
+    def mask(self) -> tuple[bool, ...]:
+        """One flag per row: True if the row was taken."""
+        flags = [True] * self.rows
+        for row in self.skipped:
+            flags[row] = False
+        return tuple(flags)
+
+
+# -- options --------------------------------------------------------------------------
+
+
+def _check_on_error(value: object) -> OnError:
+    if isinstance(value, str) and value in {"raise", "skip"}:
+        return "raise" if value == "raise" else "skip"
+    raise ValidationError("must be 'raise' or 'skip'", path="$.on_error", code="choice")
+
+
+def _check_time_unit(value: object) -> EpochUnit | None:
+    if value is None:
+        return None
+    units: tuple[EpochUnit, ...] = ("s", "ms", "us", "ns")
+    for unit in units:
+        if value == unit and isinstance(value, str):
+            return unit
+    raise ValidationError(
+        "must be 's', 'ms', 'us', 'ns' or None", path="$.time_unit", code="choice"
+    )
+
+
+def _check_scale(value: object) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidType(f"must be an int or None, not {type_name(value)}", path="$.amount_scale")
+    if not 0 <= value <= MAX_AMOUNT_SCALE:
+        raise ValidationError(
+            f"must be between 0 and {MAX_AMOUNT_SCALE}", path="$.amount_scale", code="range"
+        )
+    return value
+
+
+# -- one column at a time ------------------------------------------------------------------
+
+
+def _slow(  # noqa: PLR0917 - internal helper, positional by design.
+    values: Sequence[object],
+    check: Callable[[object, str], object],
+    name: str,
+    raising: bool,
+    bad: _Bad,
+    skip_types: frozenset[type] = frozenset(),
+) -> list[object]:
+    """Check every row with ``check``; the converted values (None where bad)."""
+    out: list[object] = []
+    for index, value in enumerate(values):
+        if type(value) in skip_types:
+            out.append(value)
+            continue
+        try:
+            out.append(check(value, f"$.{name}[{index}]"))
+        except ValidationError as error:
+            if raising:
+                raise
+            bad.setdefault(index, error)
+            out.append(None)
+    return out
+
+
+def _required(value: object, path: str) -> None:
+    if is_null(value):
+        raise ValidationError("is required (a null was given)", path=path, code="required")
+
+
+def _customer(value: object, path: str) -> object:
+    _required(value, path)
+    try:
+        hash(value)
+    except TypeError:
+        raise InvalidType(
+            f"must be a hashable customer id, not {type_name(value)}", path=path
+        ) from None
+    return value
+
+
+def _check_ids(values: list[object], raising: bool, bad: _Bad) -> list[object]:
+    if set(map(type, values)) <= _PLAIN_IDS:
+        return values
+    return _slow(values, _customer, "customer_id", raising, bad, _PLAIN_IDS)
+
+
+class _Times:
+    """Turns the ``at`` column into period indices on the calendar of ``zone``."""
+
+    def __init__(self, period: TimeUnit, zone: tzinfo, time_unit: EpochUnit | None) -> None:
+        self.period = period
+        self.zone = zone
+        self.time_unit = time_unit
+
+    def keys(self, values: list[object], raising: bool, bad: _Bad) -> list[object]:
+        if self.time_unit is None:
+            return self._datetime_keys(values, raising, bad)
+        return self._epoch_keys(values, self.time_unit, raising, bad)
+
+    # aware datetimes
+
+    def _datetime_key(self, value: object, path: str) -> int:
+        _required(value, path)
+        moment = require_aware(value, path)
+        return _local_index(_to_local(moment, self.zone, path), self.period)
+
+    def _datetime_keys(self, values: list[object], raising: bool, bad: _Bad) -> list[object]:
+        zone = self.zone
+        if all(issubclass(kind, datetime) for kind in set(map(type, values))):  # noqa: SIM102 - the type check guards the attribute reads.
+            if all(value.tzinfo is zone for value in values):  # type: ignore[attr-defined]
+                # On the calendar's own time zone already: the ordinal is the local day.
+                ordinals = [value.toordinal() for value in values]  # type: ignore[attr-defined]
+                if self.period == TimeUnit.DAY:
+                    return [day - _EPOCH_ORDINAL for day in ordinals]
+                if self.period == TimeUnit.WEEK:
+                    return [(day - _WEEK_SHIFT) // 7 for day in ordinals]
+                return [
+                    value.year * 12 + value.month - _EPOCH_MONTH  # type: ignore[attr-defined]
+                    for value in values
+                ]
+        return _slow(values, self._datetime_key, "at", raising, bad)
+
+    # epoch values
+
+    def _epoch_key(self, value: object, path: str, per_second: int) -> int:
+        _required(value, path)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise InvalidType(f"must be an integer epoch value, not {type_name(value)}", path=path)
+        try:
+            moment = _EPOCH_UTC + timedelta(microseconds=value * 1_000_000 // per_second)
+        except OverflowError:
+            raise ValidationError(
+                "must lie within the calendar (years 1 to 9999)", path=path, code="out_of_range"
+            ) from None
+        return _local_index(_to_local(moment, self.zone, path), self.period)
+
+    def _epoch_keys(
+        self, values: list[object], time_unit: EpochUnit, raising: bool, bad: _Bad
+    ) -> list[object]:
+        per_second = _PER_SECOND[time_unit]
+        offset = _fixed_offset(self.zone, per_second)
+        if offset is not None and values and set(map(type, values)) == {int}:
+            day = _DAY_SECONDS * per_second
+            low = min(values)  # type: ignore[type-var]  # ints, checked above
+            high = max(values)  # type: ignore[type-var]
+            if (
+                (low + offset) // day >= _FIRST_DAY  # type: ignore[operator]
+                and (high + offset) // day <= _LAST_DAY  # type: ignore[operator]
+                and low // day >= _FIRST_DAY  # type: ignore[operator]
+                and high // day <= _LAST_DAY  # type: ignore[operator]
+            ):
+                return _epoch_periods(values, offset, day, self.period)  # type: ignore[arg-type]
+
+        def check(value: object, path: str) -> int:
+            return self._epoch_key(value, path, per_second)
+
+        return _slow(values, check, "at", raising, bad)
+
+
+def _fixed_offset(zone: tzinfo, per_second: int) -> int | None:
+    """The offset of a fixed-offset zone in epoch units, or None (a zone with rules, a fraction)."""
+    if not isinstance(zone, timezone):
+        return None
+    offset = zone.utcoffset(None)
+    micros = (offset.days * _DAY_SECONDS + offset.seconds) * 1_000_000 + offset.microseconds
+    if (micros * per_second) % 1_000_000:
+        return None
+    return micros * per_second // 1_000_000
+
+
+def _epoch_periods(values: list[int], offset: int, day: int, period: TimeUnit) -> list[object]:
+    if period == TimeUnit.DAY:
+        return [(value + offset) // day for value in values]
+    if period == TimeUnit.WEEK:
+        shift = offset + 3 * day
+        week = 7 * day
+        return [(value + shift) // week for value in values]
+    days = [(value + offset) // day for value in values]
+    months: dict[int, int] = {}
+    for index in set(days):
+        moment = date.fromordinal(index + _EPOCH_ORDINAL)
+        months[index] = moment.year * 12 + moment.month - _EPOCH_MONTH
+    return list(map(months.__getitem__, days))
+
+
+class _Amounts:
+    """Checks the ``amount`` column; tracks the currency the way the accumulator does."""
+
+    def __init__(self, kind: str | None, currency: str | None, scale: int | None) -> None:
+        # kind: None (nothing seen), "" (plain numbers) or an ISO 4217 code.
+        self.kind = kind
+        self.currency = currency
+        self.scale = scale
+
+    def _plain_kind(self, path: str) -> None:
+        if self.kind is None or self.kind == "":
+            self.kind = self.currency or ""
+        elif self.kind != self.currency:
+            raise CurrencyMismatch(_MIXED_RULE, path=path)
+
+    def _one(self, value: object, path: str) -> object:
+        _required(value, path)
+        number: int | Decimal
+        if self.scale is not None:
+            number = _minor_units(value, path)
+        elif isinstance(value, Money):
+            if self.kind is not None and self.kind != value.currency:
+                raise CurrencyMismatch(_MIXED_RULE, path=path)
+            self.kind = value.currency
+            return value.amount
+        else:
+            number = to_decimal(value, path)
+        self._plain_kind(path)
+        return number
+
+    def values(
+        self, values: list[object], raising: bool, bad: _Bad
+    ) -> tuple[list[object], int | None]:
+        """The amounts (ints of ``10**-scale`` units, or Decimals) and the scale of the ints."""
+        kinds = set(map(type, values))
+        if values and kinds == {int}:
+            low = min(values)  # type: ignore[type-var]  # ints, checked above
+            high = max(values)  # type: ignore[type-var]
+            if low > -_AMOUNT_LIMIT and high < _AMOUNT_LIMIT:  # type: ignore[operator]
+                self._plain_kind("$.amount[0]")
+                return values, self.scale or 0
+        elif values and kinds == {Decimal} and self.scale is None:  # noqa: SIM102 - one branch per bulk form.
+            # Finite Decimals, as summarize() takes them on its fast path.
+            if all(map(Decimal.is_finite, values)):  # type: ignore[arg-type]
+                self._plain_kind("$.amount[0]")
+                return values, None
+        checked = _slow(values, self._one, "amount", raising, bad)
+        if self.scale is not None:
+            return checked, self.scale
+        return checked, None
+
+
+def _minor_units(value: object, path: str) -> int:
+    if isinstance(value, float):
+        raise InvalidType(
+            "must be an integer number of minor units, not float (money is never a float)",
+            path=path,
+            code="float",
+        )
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidType(
+            f"must be an integer number of minor units, not {type_name(value)}", path=path
+        )
+    if not -_AMOUNT_LIMIT < value < _AMOUNT_LIMIT:
+        raise ValidationError("must have at most 100 digits", path=path, code="too_long")
+    return value
+
+
+# -- putting it together --------------------------------------------------------------
+
+
+def _read(name: str, value: object) -> list[object]:
+    return column_values(value, f"$.{name}", max_rows=MAX_COLUMN_ROWS)
+
+
+def _skip_report(rows: int, bad: _Bad) -> RowReport:
+    skipped = sorted(bad)
+    if len(skipped) > MAX_FIELD_ITEMS:
+        raise ValidationError(
+            f"must have at most {MAX_FIELD_ITEMS} bad rows to skip, not {len(skipped)}",
+            path="$",
+            code="too_many",
+        )
+    return RowReport(rows, tuple(skipped), tuple(bad[row].code for row in skipped))
+
+
+class _Batch:
+    """Three checked columns: ids, period indices, amounts (ints of a scale or Decimals)."""
+
+    def __init__(  # noqa: PLR0917 - internal helper, positional by design.
+        self,
+        accumulator: SummaryAccumulator,
+        columns: tuple[object, object, object],
+        time_unit: object,
+        amount_scale: object,
+        currency: str | None,
+        on_error: object,
+    ) -> None:
+        unit = _check_time_unit(time_unit)
+        scale = _check_scale(amount_scale)
+        raising = _check_on_error(on_error) == "raise"
+        ids = _read("customer_id", columns[0])
+        at = _read("at", columns[1])
+        amounts = _read("amount", columns[2])
+        self.rows = equal_lengths({"customer_id": ids, "at": at, "amount": amounts})
+        self.bad: _Bad = {}
+        self.at = at
+        self.ids = _check_ids(ids, raising, self.bad)
+        times = _Times(accumulator.period, accumulator.tz, unit)
+        self.keys = times.keys(at, raising, self.bad)
+        checker = _Amounts(accumulator._kind, currency, scale)  # noqa: SLF001 - the kind seen so far.
+        self.amounts, self.scale = checker.values(amounts, raising, self.bad)
+        self.kind = checker.kind
+        self.report = _skip_report(self.rows, self.bad) if self.bad else RowReport(self.rows)
+
+    def taken(self, values: list[object]) -> list[object]:
+        if not self.bad:
+            return values
+        return list(compress(values, self.report.mask))
+
+
+_Cells: TypeAlias = dict[Hashable, dict[int, Any]]
+
+
+def _fill(batch: _Batch) -> tuple[_Cells, _Cells]:
+    """Group the accepted rows into per-customer, per-period sums (Decimals)."""
+    bought: _Cells = {}
+    refunds: _Cells = {}
+    get = bought.get
+    ids: list[Any] = batch.taken(batch.ids)
+    keys: list[Any] = batch.taken(batch.keys)
+    amounts: list[Any] = batch.taken(batch.amounts)
+    if batch.scale is not None:
+        # Each distinct number of minor units becomes a Decimal once.
+        exponent = -batch.scale
+        decimals = {value: Decimal(value).scaleb(exponent) for value in set(amounts)}
+        amounts = list(map(decimals.__getitem__, amounts))
+    for customer, key, amount in zip(ids, keys, amounts, strict=True):
+        if amount < 0:
+            cells = refunds.get(customer)
+            if cells is None:
+                refunds[customer] = {key: amount}
+            else:
+                old = cells.get(key)
+                cells[key] = amount if old is None else old + amount
+            continue
+        cells = get(customer)
+        if cells is None:
+            bought[customer] = {key: amount}
+        else:
+            old = cells.get(key)
+            cells[key] = amount if old is None else old + amount
+    return bought, refunds
+
+
+def accumulate_columns(
+    accumulator: SummaryAccumulator,
+    customer_id: object,
+    at: object,
+    amount: object,
+    *,
+    time_unit: EpochUnit | None = None,
+    amount_scale: int | None = None,
+    currency: str | None = None,
+    on_error: OnError = "raise",
+) -> RowReport:
+    """Add the transactions held in three columns to ``accumulator``.
+
+    The columns are read by :func:`~crmcore._kernel._columns.column_values` and
+    must be equally long. ``at`` holds timezone-aware datetimes, or with
+    ``time_unit`` integer epoch values (UTC instants; the accumulator's time zone
+    decides their calendar period). ``amount`` holds Decimals, ints, numeric
+    strings or Money, or with ``amount_scale`` integer minor units; ``currency``
+    names the ISO 4217 currency of plain-number amounts, if the accumulator
+    holds Money amounts of it.
+
+    With ``on_error="raise"`` (the default) a bad row refuses the whole batch
+    and nothing is added; with ``"skip"`` bad rows are left out and the returned
+    :class:`RowReport` names them. Either way a bad argument (an unknown unit, a
+    column of the wrong shape or length) raises.
+
+    >>> from datetime import datetime, timezone
+    >>> utc = timezone.utc
+    >>> acc = SummaryAccumulator(period="day", tz=utc)
+    >>> report = accumulate_columns(
+    ...     acc,
+    ...     ["a", "b", None],
+    ...     [datetime(2024, 1, 1, tzinfo=utc)] * 3,
+    ...     ["10", 1.5, "3"],
+    ...     on_error="skip",
+    ... )
+    >>> report
+    RowReport(rows=3, skipped=(1, 2), codes=('float', 'required'))
+    >>> list(acc)
+    ['a']
+    """
+    if not isinstance(accumulator, SummaryAccumulator):
+        raise InvalidType(
+            f"must be a SummaryAccumulator, not {type_name(accumulator)}", path="$.accumulator"
+        )
+    code = None if currency is None else Money(0, currency).currency
+    batch = _Batch(accumulator, (customer_id, at, amount), time_unit, amount_scale, code, on_error)
+    bought, refunds = _fill(batch)
+    _merge_into(accumulator, bought, refunds, batch.kind)
+    return batch.report
+
+
+def _exact_in_ints(batch: _Batch, amounts: list[Any]) -> bool:
+    """Whether the amounts are ints whose every partial sum Decimal arithmetic keeps exactly.
+
+    Then summing the ints and making one Decimal of each result gives the very
+    Decimals (value and exponent) that summing the rows' Decimals gives.
+    """
+    if batch.scale is None or not amounts:
+        return False
+    return bool(sum(map(abs, amounts)) < 10 ** getcontext().prec)
+
+
+def _int_cells(
+    ids: list[Any], keys: list[Any], amounts: list[Any]
+) -> tuple[dict[Hashable, dict[int, int]], dict[Hashable, dict[int, int]]]:
+    """Per-customer, per-period sums of integer amounts: purchases (>= 0) and refunds (< 0)."""
+    bought: dict[Hashable, dict[int, int]] = {}
+    refunds: dict[Hashable, dict[int, int]] = {}
+    get = bought.get
+    for customer, key, amount in zip(ids, keys, amounts, strict=True):
+        if amount < 0:
+            cells = refunds.get(customer)
+            if cells is None:
+                refunds[customer] = {key: amount}
+            else:
+                old = cells.get(key)
+                cells[key] = amount if old is None else old + amount
+            continue
+        cells = get(customer)
+        if cells is None:
+            bought[customer] = {key: amount}
+        else:
+            old = cells.get(key)
+            cells[key] = amount if old is None else old + amount
+    return bought, refunds
+
+
+def _table_from_ints(
+    accumulator: SummaryAccumulator,
+    cells_of: tuple[dict[Hashable, dict[int, int]], dict[Hashable, dict[int, int]]],
+    exponent: int,
+    end: datetime,
+    unit: object,
+) -> SummaryTable:
+    """What ``accumulator.summarize()`` gives over these cells (amounts in ``10**exponent``)."""
+    _, _, chosen, scale, cut, _ = accumulator._cuts(end, None, unit)  # noqa: SLF001 - same package.
+    bought, refunds = cells_of
+    rows: dict[Hashable, SummaryRow] = {}
+    for customer, cells in bought.items():
+        first = min(cells)
+        if first > cut:
+            continue
+        last = max(cells)
+        back = refunds.get(customer)
+        if last > cut:
+            # Purchases after the observation end: the accumulator's own rule, on Decimals.
+            row = _summary_of(
+                _decimals(cells, exponent),
+                None if back is None else _decimals(back, exponent),
+                cut,
+                None,
+                scale,
+            )
+            if row is not None:  # pragma: no branch - first <= cut, checked above.
+                rows[customer] = row
+            continue
+        frequency = len(cells) - 1
+        monetary = _ZERO
+        if frequency:
+            repeat = sum(cells.values()) - cells[first]
+            if back is not None:
+                repeat += sum([amount for key, amount in back.items() if first < key <= cut])
+            monetary = Decimal(repeat).scaleb(exponent) / frequency
+        recency: float = last - first
+        age: float = cut - first
+        if scale != 1:
+            recency /= scale
+            age /= scale
+        rows[customer] = (frequency, recency, age, monetary, None, None, None)
+    return SummaryTable._from_rows(  # noqa: SLF001 - rows checked by construction here.
+        rows,
+        period=accumulator.period,
+        unit=chosen,
+        observation_end=end,
+        calibration_end=None,
+        currency=accumulator.currency,
+    )
+
+
+def _decimals(cells: dict[int, int], exponent: int) -> dict[int, Decimal]:
+    return {key: Decimal(amount).scaleb(exponent) for key, amount in cells.items()}
+
+
+def _merge_into(
+    accumulator: SummaryAccumulator,
+    bought: dict[Hashable, dict[int, object]],
+    refunds: dict[Hashable, dict[int, object]],
+    kind: str | None,
+) -> None:
+    acc = accumulator
+    acc._kind = kind  # noqa: SLF001 - the accumulator's own bookkeeping, checked by _Amounts.
+    if not acc._bought and not acc._refunds:  # noqa: SLF001
+        acc._bought, acc._refunds = bought, refunds  # type: ignore[assignment]  # noqa: SLF001
+    else:
+        _fold(acc._bought, bought)  # type: ignore[arg-type]  # noqa: SLF001
+        _fold(acc._refunds, refunds)  # type: ignore[arg-type]  # noqa: SLF001
+
+
+def summarize_columns(
+    customer_id: object,
+    at: object,
+    amount: object,
+    *,
+    period: TimeUnit | str = "week",
+    observation_end: datetime,
+    calibration_end: datetime | None = None,
+    calibration_cut: CalibrationCut = "period",
+    unit: TimeUnit | str | None = None,
+    tz: tzinfo | None = None,
+    time_unit: EpochUnit | None = None,
+    amount_scale: int | None = None,
+    currency: str | None = None,
+    on_error: OnError = "raise",
+) -> SummaryTable:
+    """Summarize the transactions held in three columns: :func:`~crmcore.clv.summarize` by columns.
+
+    The result equals ``summarize(zip(customer_id, at, amount), ...)`` over the
+    same transactions, field by field and customer by customer (amounts given
+    as minor units count as ``Decimal(units).scaleb(-amount_scale)``; plain
+    amounts with ``currency`` as Money of that currency).
+
+    Args:
+        customer_id: the customer of each row: hashable, never null.
+        at: when: timezone-aware datetimes, or with ``time_unit`` integer epoch
+            values (UTC instants since 1970-01-01). Naive datetimes are refused:
+            give epoch values and ``tz`` instead.
+        amount: Decimals, ints, numeric strings or Money; with ``amount_scale``,
+            integer minor units. Negative for refunds; never a float.
+        period: as for :func:`~crmcore.clv.summarize`.
+        observation_end: as for :func:`~crmcore.clv.summarize`.
+        calibration_end: as for :func:`~crmcore.clv.summarize`.
+        calibration_cut: as for :func:`~crmcore.clv.summarize`.
+        unit: as for :func:`~crmcore.clv.summarize`.
+        tz: the calendar's time zone. Required with ``time_unit``; otherwise by
+            default that of ``observation_end``.
+        time_unit: ``"s"``, ``"ms"``, ``"us"`` or ``"ns"`` for epoch values;
+            ``None`` for datetimes.
+        amount_scale: ``k`` for integer amounts in units of ``10**-k``;
+            ``None`` for Decimal, int or str amounts.
+        currency: the ISO 4217 code of plain-number amounts, kept by the table.
+        on_error: ``"raise"`` refuses the batch at the first bad row;
+            ``"skip"`` leaves bad rows out (see :func:`accumulate_columns` for a
+            report of which).
+
+    Raises:
+        ValidationError: columns of unequal length (``length_mismatch``), a null
+            (``required``), a naive datetime (``naive_datetime``), a time out of
+            the calendar (``out_of_range``), more than 50,000,000 rows (``too_many``);
+            the path names the column and the row, as ``$.at[12]``.
+        InvalidType: a float amount (code ``float``), a value of the wrong type,
+            a column that is no column.
+        CurrencyMismatch: Money of several currencies, or mixed with plain numbers.
+    """
+    end = require_aware(observation_end, "$.observation_end")
+    if tz is None and time_unit is not None:
+        raise ValidationError(
+            "is required with epoch values (time_unit)", path="$.tz", code="required"
+        )
+    zone = check_tz(end.tzinfo if tz is None else tz)
+    cut = check_calibration_cut(calibration_cut)
+    accumulator = SummaryAccumulator(period=period, tz=zone, currency=currency)  # type: ignore[arg-type]
+    scale_of(accumulator.period, unit)
+    if calibration_end is not None and require_aware(calibration_end, "$.calibration_end") > end:
+        raise ValidationError(
+            "must not be after observation_end",
+            path="$.calibration_end",
+            code="calibration_after_observation",
+        )
+    if calibration_end is not None and cut != "period":
+        return _summarize_at_instant(
+            accumulator,
+            (customer_id, at, amount),
+            time_unit,
+            amount_scale,
+            on_error,
+            end=end,
+            calibration_end=calibration_end,
+            calibration_cut=cut,
+            unit=unit,
+        )
+    if calibration_end is None:
+        batch = _Batch(
+            accumulator,
+            (customer_id, at, amount),
+            time_unit,
+            amount_scale,
+            accumulator.currency,
+            on_error,
+        )
+        amounts = batch.taken(batch.amounts)
+        if _exact_in_ints(batch, amounts):
+            # Integer amounts (minor units): summed as ints, each result made a Decimal once.
+            accumulator._kind = batch.kind  # noqa: SLF001 - checked by _Amounts.
+            cells = _int_cells(batch.taken(batch.ids), batch.taken(batch.keys), amounts)
+            return _table_from_ints(accumulator, cells, -(batch.scale or 0), end, unit)
+        bought, refunds = _fill(batch)
+        _merge_into(accumulator, bought, refunds, batch.kind)
+    else:
+        accumulate_columns(
+            accumulator,
+            customer_id,
+            at,
+            amount,
+            time_unit=time_unit,
+            amount_scale=amount_scale,
+            currency=currency,
+            on_error=on_error,
+        )
+    return accumulator.summarize(
+        observation_end=end,
+        calibration_end=calibration_end,
+        unit=unit,  # type: ignore[arg-type]  # checked by scale_of
+    )
+
+
+def _summarize_at_instant(
+    accumulator: SummaryAccumulator,
+    columns: tuple[object, object, object],
+    time_unit: object,
+    amount_scale: object,
+    on_error: object,
+    *,
+    end: datetime,
+    calibration_end: datetime,
+    calibration_cut: CalibrationCut,
+    unit: object,
+) -> SummaryTable:
+    """An instant calibration cut needs the instants: the checked rows go through summarize()."""
+    batch = _Batch(accumulator, columns, time_unit, amount_scale, accumulator.currency, on_error)
+    if time_unit is None:
+        moments = batch.taken(batch.at)
+    else:
+        per_second = _PER_SECOND[time_unit]  # type: ignore[index]  # checked by _Batch
+        moments = [
+            _EPOCH_UTC + timedelta(microseconds=value * 1_000_000 // per_second)  # type: ignore[operator]
+            for value in batch.taken(batch.at)
+        ]
+    amounts = batch.taken(batch.amounts)
+    if batch.scale is not None:
+        amounts = [Decimal(value).scaleb(-batch.scale) for value in amounts]  # type: ignore[arg-type]
+    code = batch.kind
+    if code:
+        amounts = [Money(value, code) for value in amounts]
+    table = summarize(
+        zip(batch.taken(batch.ids), moments, amounts, strict=True),  # type: ignore[arg-type]
+        period=accumulator.period,
+        observation_end=end,
+        calibration_end=calibration_end,
+        calibration_cut=calibration_cut,
+        unit=unit,  # type: ignore[arg-type]
+        tz=accumulator.tz,
+    )
+    if table.currency == code or not code:
+        return table
+    # No rows, but a declared currency: the table keeps it, as on the period cut.
+    return SummaryTable._from_rows(  # noqa: SLF001 - the rows of a table just built.
+        dict(table._rows),  # noqa: SLF001
+        period=table.period,
+        unit=table.unit,
+        observation_end=table.observation_end,
+        calibration_end=table.calibration_end,
+        currency=code,
+    )
