@@ -42,6 +42,7 @@ from crmcore.segmentation._rfm import (
     segment_grid,
     summarize_segments,
 )
+from crmcore.segmentation._rfm_cuts import RfmCutPoints, rfm_cut_points, score_rfm_columns
 from crmcore.segmentation._rules import (
     DEFAULT_PERSONAL_FIELDS,
     MAX_RULE_DEPTH,
@@ -81,13 +82,14 @@ from crmcore.segmentation._segments import (
     membership_change,
 )
 from crmcore.segmentation._snapshot import purchase_facts, snapshot
+from crmcore.segmentation._sql import SqlQuery
 from crmcore.segmentation._tiers import (
     ClvTier,
     tier_counts,
     tiers_by_percentile,
     tiers_by_threshold,
 )
-from crmcore.segmentation._values import MISSING, Kind
+from crmcore.segmentation._values import MISSING, Kind, fold
 
 __all__ = [
     "DEFAULT_PERSONAL_FIELDS",
@@ -111,6 +113,7 @@ __all__ = [
     "Not",
     "Operator",
     "Predicate",
+    "RfmCutPoints",
     "RfmScheme",
     "RfmScore",
     "RfmSegment",
@@ -125,11 +128,13 @@ __all__ = [
     "SegmentLeft",
     "SnapshotSegment",
     "Span",
+    "SqlQuery",
     "StaticSegment",
     "all_of",
     "any_of",
     "check_rule",
     "field",
+    "fold",
     "is_personal",
     "is_rule_type",
     "membership_change",
@@ -138,11 +143,13 @@ __all__ = [
     "purchase_facts",
     "quantile_scores",
     "register_rule_hooks",
+    "rfm_cut_points",
     "rfm_segment",
     "rfm_values",
     "rule_from_dict",
     "rule_to_dict",
     "score_rfm",
+    "score_rfm_columns",
     "segment_grid",
     "snapshot",
     "spec_for",

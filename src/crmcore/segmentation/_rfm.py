@@ -42,18 +42,26 @@ from enum import StrEnum
 from itertools import accumulate, compress, islice, repeat
 from operator import add, attrgetter, floordiv, gt, itemgetter, le, lt, mul, not_, sub
 from types import MemberDescriptorType
-from typing import Any, Final, TypeVar
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 from zoneinfo import ZoneInfo
 
 import attrs
 
-from crmcore._kernel._checks import MAX_DIGITS, items_of, require_aware, type_name
+from crmcore._kernel._checks import (
+    MAX_DIGITS,
+    items_of,
+    require_aware,
+    type_name,
+)
 from crmcore._kernel._fields import Checked
 from crmcore._kernel._ids import require_id
 from crmcore._kernel._money import MAX_MAGNITUDE, Money
 from crmcore._kernel._records import read_orders, require_iterable, single_currency
 from crmcore.errors import InvalidType, ValidationError
 from crmcore.segmentation._ranking import numeric_values, quantile_scores, threshold_scores
+
+if TYPE_CHECKING:
+    from crmcore.segmentation._rfm_cuts import RfmCutPoints
 
 T = TypeVar("T")
 _NEW: Final = object.__new__
@@ -642,6 +650,7 @@ def score_rfm(
     recency_edges: Sequence[object] | None = None,
     frequency_edges: Sequence[object] | None = None,
     monetary_edges: Sequence[object] | None = None,
+    cut_points: RfmCutPoints | None = None,
 ) -> tuple[RfmScore, ...]:
     """Score each customer's R, F and M from 1 to 5 (5 the best).
 
@@ -658,7 +667,19 @@ def score_rfm(
     ... ]
     >>> [(s.customer_id, s.code) for s in score_rfm(values)]
     [('c-1', '555'), ('c-2', '444'), ('c-3', '333'), ('c-4', '222'), ('c-5', '111')]
+
+    With ``cut_points`` (from :func:`rfm_cut_points` over all customers) each
+    part of a partitioned population scores exactly as the whole would:
+
+    >>> from crmcore.segmentation._rfm_cuts import rfm_cut_points
+    >>> cuts = rfm_cut_points(values)
+    >>> [s.code for s in score_rfm(values[3:], cut_points=cuts)]
+    ['222', '111']
     """
+    if cut_points is not None:
+        from crmcore.segmentation._rfm_cuts import score_with_cuts  # noqa: PLC0415 - imports _rfm.
+
+        return score_with_cuts(values, cut_points, (recency_edges, frequency_edges, monetary_edges))
     if (
         (type(values) is tuple or type(values) is list)
         and len(values) <= MAX_CUSTOMERS

@@ -26,7 +26,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Collection, Iterable, Mapping
 from datetime import datetime
-from typing import Any, ClassVar, Final
+from typing import TYPE_CHECKING, Any, ClassVar, Final
 
 import attrs
 from dateutil.relativedelta import relativedelta
@@ -61,6 +61,11 @@ from crmcore.segmentation._values import (
     reader,
     show,
 )
+
+if TYPE_CHECKING:
+    from polars import Expr as PolarsExpr
+
+    from crmcore.segmentation._sql import SqlQuery
 
 #: Deepest nesting of a rule (a lone condition has depth 1). Chosen so that a
 #: stored rule, nested in a larger document, stays within the nesting limit of
@@ -376,6 +381,70 @@ class Rule(ABC):
     def children(self) -> tuple[Rule, ...]:
         """The rules this one combines (none for a condition)."""
         return ()
+
+    def to_sql(
+        self,
+        *,
+        dialect: str,
+        columns: Mapping[str, str] | None = None,
+        at: datetime | None = None,
+        schema: Mapping[str, Any] | None = None,
+    ) -> SqlQuery:
+        """Compile into a SQL ``WHERE`` expression with bound parameters, for an engine.
+
+        ``dialect`` is ``"sqlite"``, ``"duckdb"``, ``"postgresql"`` or
+        ``"spark"``. ``columns`` maps field paths to column names (by
+        default a field's column is its path with ``.`` written ``_``); a
+        Money field reads ``<field>.amount`` and ``<field>.currency``, a text
+        search ``<field>.folded``. ``schema`` (by default
+        :data:`~crmcore.segmentation.SNAPSHOT_FIELDS`) tells the type of a
+        column the rule alone leaves open. The query selects exactly what
+        :meth:`matches` selects; docs/segments_in_engines.md has the column
+        conventions.
+
+        >>> from crmcore.segmentation import field
+        >>> query = (field("frequency") >= 3).to_sql(dialect="sqlite")
+        >>> query.text, query.params
+        ('COALESCE(("frequency" >= ?), FALSE)', (3,))
+
+        Raises:
+            ValidationError: an unknown dialect (code ``choice``), a field
+                missing from ``columns`` (``unknown_field``), a condition the
+                engine cannot decide exactly (``not_expressible``), ``at``
+                missing or naive for a time-relative rule.
+        """
+        from crmcore.segmentation._schema import SNAPSHOT_FIELDS  # noqa: PLC0415 - cycle.
+        from crmcore.segmentation._sql import to_sql  # noqa: PLC0415 - cycle.
+
+        return to_sql(
+            self,
+            dialect=dialect,
+            columns=columns,
+            at=at,
+            schema=SNAPSHOT_FIELDS if schema is None else schema,
+        )
+
+    def to_polars(
+        self,
+        *,
+        columns: Mapping[str, str] | None = None,
+        at: datetime | None = None,
+        schema: Mapping[str, Any] | None = None,
+    ) -> PolarsExpr:
+        """A polars expression selecting exactly the rows :meth:`matches` selects.
+
+        The columns follow :meth:`to_sql`'s conventions. polars is imported
+        here, and only here (``pip install polars``).
+
+        Raises:
+            ValidationError: as :meth:`to_sql`; polars is not installed.
+        """
+        from crmcore.segmentation._polars import to_polars  # noqa: PLC0415 - optional package.
+        from crmcore.segmentation._schema import SNAPSHOT_FIELDS  # noqa: PLC0415 - cycle.
+
+        return to_polars(
+            self, columns=columns, at=at, schema=SNAPSHOT_FIELDS if schema is None else schema
+        )
 
     @abstractmethod
     def describe(self, personal: Collection[str] = DEFAULT_PERSONAL_FIELDS) -> str:
