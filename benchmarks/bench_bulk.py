@@ -58,7 +58,7 @@ CDNOW size) and the events each import leaves in the outbox, with the time
     python benchmarks/bench_bulk.py --n 23570 --customers-only   # customers alone
 
 Runs unchanged against an older tree: ``PYTHONPATH=/work/before/src python
-benchmarks/bench_bulk.py --sqlite-example /work/before/examples/sqlite``.
+benchmarks/bench_bulk.py --sqlite-example /work/before/adapters/sqlite/src`` (an older tree: its ``examples/sqlite``).
 """
 
 from __future__ import annotations
@@ -536,7 +536,7 @@ def main() -> None:
     parser.add_argument(
         "--sqlite-example",
         type=Path,
-        default=Path(__file__).resolve().parents[1] / "examples" / "sqlite",
+        default=Path(__file__).resolve().parents[1] / "adapters" / "sqlite" / "src",
         help="the folder of crmcore_sqlite.py",
     )
     parser.add_argument("--lookup-seconds", type=float, default=10.0, help="time for lookups")

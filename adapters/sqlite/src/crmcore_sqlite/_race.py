@@ -11,9 +11,8 @@ import os
 from datetime import UTC, datetime
 from typing import Any
 
-from crmcore_sqlite import SqliteStore, SqliteUnitOfWork
-
 from crmcore import ConcurrencyConflict, Customer, CustomerId
+from crmcore_sqlite import SqliteStore, SqliteUnitOfWork
 
 AT = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 

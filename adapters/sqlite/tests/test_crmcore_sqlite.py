@@ -9,8 +9,6 @@ from datetime import UTC, datetime
 
 import attrs
 import pytest
-from crmcore_sqlite import LAYOUT_VERSION, MAX_VERSION, SqliteStore, SqliteUnitOfWork, StorageError
-from sqlite_race import counter, process_main, read_modify_save
 
 from crmcore import ConcurrencyConflict, Customer, CustomerId, Money, PersonName, StaffId
 from crmcore.access import AccessAction, AccessPolicy, Grant, GuardedUnitOfWork, Principal
@@ -34,6 +32,8 @@ from crmcore.repository import (
     UniquenessPolicy,
 )
 from crmcore.testing.contract import UnitOfWorkContract
+from crmcore_sqlite import LAYOUT_VERSION, MAX_VERSION, SqliteStore, SqliteUnitOfWork, StorageError
+from crmcore_sqlite._race import counter, process_main, read_modify_save
 
 AT = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 RACE_ID = "c-race"
@@ -42,17 +42,17 @@ RACE_ID = "c-race"
 @contextmanager
 def watching(store, on_statement):
     """Call ``on_statement(sql)`` before each statement the store sends while the block runs."""
-    real = store._execute  # noqa: SLF001 - the store's one door for statements.
+    real = store._execute
 
     def execute(connection, sql, parameters=(), **options):
         on_statement(sql)
         return real(connection, sql, parameters, **options)
 
-    store._execute = execute  # noqa: SLF001
+    store._execute = execute
     try:
         yield
     finally:
-        del store._execute  # noqa: SLF001
+        del store._execute
 
 
 def interrupted_at(store, step):
@@ -377,7 +377,7 @@ def test_an_interruption_before_commit_rolls_back_and_releases_the_database(path
                     uow.customers.get(CustomerId("c-1")).version,
                     uow.customers.count(),
                 )
-                idle = store._idle  # noqa: SLF001 - the pool gets back no open transaction.
+                idle = store._idle
                 assert not any(connection.in_transaction for connection in idle)
                 uow.customers.add(customer(3))
                 uow.rollback()

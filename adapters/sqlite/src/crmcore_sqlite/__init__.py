@@ -325,8 +325,11 @@ class _SqliteSnapshot(Snapshot):
         return spec.id_type(rows[0][0]) if rows else None
 
     def find_all(self, spec: AggregateSpec[Any], index: str, value: str) -> list[Identifier]:
-        """The ids whose secondary index holds the value (ascending), from the index column
-        (aggregates holding one value) and the index table (those holding several)."""
+        """The ids whose secondary index holds the value (ascending), in one query.
+
+        The index column holds the value of aggregates holding one; the index
+        table the values of those holding several.
+        """
         if index not in spec.index_names:
             return []  # and no unchecked name reaches the SQL text
         sql = (
@@ -592,8 +595,11 @@ class SqliteStore(Store):
                 )
 
     def _check_unsigned(self, connection: sqlite3.Connection, present: set[str]) -> None:
-        """Refuse an index a spec's existing rows were never entered in (a file made before
-        specs were recorded, opened with a spec that now has indexes)."""
+        """Refuse an index a spec's existing rows were never entered in.
+
+        That is a file made before specs were recorded, opened with a spec that
+        now has indexes.
+        """
         if "crmcore_meta" not in present:
             return
         rows = connection.execute("SELECT name FROM crmcore_meta WHERE name LIKE 'spec:%'")
