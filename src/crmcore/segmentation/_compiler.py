@@ -14,10 +14,16 @@ of the value it read:
 - for ``int``, ``float``, ``Decimal``, ``str``, ``bool``, ``date``, aware
   ``datetime``, ``Money`` and ``frozenset`` values it compares inline, in the
   semantics of the interpreter (:func:`~crmcore.segmentation._evaluate.value_test`);
+- datetimes compare by instant: a value in a fixed offset (``timezone``, UTC
+  among them) compares as it is with literals and window bounds already
+  turned to UTC; a value in a ``ZoneInfo`` is first turned to UTC (one
+  ``astimezone`` call), so a shared zone never makes Python compare wall
+  times;
 - a missing or ``None`` value answers as the interpreter does;
 - anything else (a text where a number is expected, a naive datetime, an
   ``int`` subclass) goes to the condition's interpreted test, which converts
-  it or raises the error naming the field.
+  it or raises the error naming the field (as does a datetime within a day of
+  the calendar's ends, which UTC cannot hold).
 
 Numbers keep the rule language's semantics without converting a value per
 comparison: a float value compares as the Decimal of its shortest repr
@@ -65,7 +71,7 @@ import linecache
 import math
 from abc import get_cache_token
 from collections.abc import Callable, Iterator, Mapping
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime, timezone
 from decimal import Decimal
 from types import CodeType, FunctionType, MethodType
 from typing import Any, Final
@@ -88,7 +94,7 @@ from crmcore.segmentation._evaluate import (
     value_test,
     window_bounds,
 )
-from crmcore.segmentation._values import MISSING, Kind, reader
+from crmcore.segmentation._values import MISSING, Kind, reader, utc_instant
 
 #: Rules with more conditions than this run on the interpreter alone.
 MAX_GENERATED_CONDITIONS: Final = 2_000
@@ -97,8 +103,11 @@ MAX_REMEMBERED_CLASSES: Final = 64
 
 # The classes a condition compares inline, by literal kind (numbers have their own code).
 _PLAIN: Final = {Kind.TEXT: "str", Kind.BOOL: "bool", Kind.DATE: "date"}
-# Zones that give every datetime an offset.
-_ZONES: Final = frozenset({timezone, ZoneInfo})
+# The inline tests of a datetime: in a fixed offset it compares as it is, in a
+# ZoneInfo (which gives every datetime an offset) it is turned to UTC first.
+_FIXED: Final = "t is datetime and v.tzinfo.__class__ is timezone"
+_ZONED: Final = "t is datetime and v.tzinfo.__class__ is ZoneInfo"
+_IN_UTC: Final = "v.astimezone(UTC)"
 
 
 # -- what the compiler reads: a rule's outline ------------------------------------------
@@ -253,8 +262,8 @@ class _Case:
 
     test: str
     expr: str
-    # A TypeError from a guarded comparison (a naive datetime met an aware bound)
-    # hands the value to the interpreted test, which raises the rule language's error.
+    # An OverflowError from a guarded case (a datetime within a day of the
+    # calendar's ends has no UTC datetime) hands the value to the interpreted test.
     guarded: bool = False
 
 
@@ -270,7 +279,7 @@ def _branches(cases: list[_Case], index: int, comment: str, sink: Sink) -> list[
     def answer(case: _Case) -> list[str]:
         if not case.guarded:
             return _indent(sink(case.expr, ""))
-        guarded = ["try:", f"    r = {case.expr}", "except TypeError:", "    r = None"]
+        guarded = ["try:", f"    r = {case.expr}", "except OverflowError:", "    r = None"]
         retry = ["if r is None:", *_indent(_assign(fallback, note))]
         return _indent([*guarded, *retry, *sink("r", "")])
 
@@ -324,29 +333,34 @@ def _number_cases(op: Operator, i: int) -> list[_Case]:
     ]
 
 
+def _literal_case(op: Operator, i: int, test: str, value: str, *, guarded: bool) -> _Case:
+    if op in SYMBOLS:
+        return _Case(test, f"{value} {SYMBOLS[op]} L{i}", guarded)
+    if op is Operator.BETWEEN:
+        return _Case(test, f"L{i} <= {value} <= H{i}", guarded)
+    if op is Operator.IN:
+        return _Case(test, f"{value} in S{i}", guarded)
+    return _Case(test, f"{value} not in S{i}", guarded)  # not_in
+
+
 def _literal_cases(op: Operator, kind: Kind, i: int) -> list[_Case]:
-    """Inline cases for conditions with a literal of a kind other than number."""
-    guarded = False
+    """Inline cases for conditions with a literal of a kind other than number.
+
+    Datetime literals are bound in UTC; a naive value (no zone class) or one
+    in another tzinfo goes to the interpreter.
+    """
+    if kind is Kind.DATETIME:
+        return [
+            _literal_case(op, i, _FIXED, "v", guarded=False),
+            _literal_case(op, i, _ZONED, _IN_UTC, guarded=True),
+        ]
+    if kind is Kind.BOOL and op in (Operator.EQ, Operator.NE):
+        return [_Case("t is bool", f"v {'is' if op is Operator.EQ else 'is not'} L{i}")]
     if kind is Kind.MONEY:
         test, value = f"t is Money and v.currency == C{i}", "v.amount"
-    elif kind is Kind.DATETIME and op in (Operator.EQ, Operator.NE, Operator.IN, Operator.NOT_IN):
-        # Equality between naive and aware datetimes is False, never an error: check the zone.
-        test, value = "t is datetime and type(v.tzinfo) in ZONES", "v"
-    elif kind is Kind.DATETIME:
-        test, value, guarded = f"t is datetime and SAFE{i}", "v", True
     else:
         test, value = f"t is {_PLAIN[kind]}", "v"
-    if kind is Kind.BOOL and op in (Operator.EQ, Operator.NE):
-        return [_Case(test, f"v {'is' if op is Operator.EQ else 'is not'} L{i}")]
-    if op in SYMBOLS:
-        return [_Case(test, f"{value} {SYMBOLS[op]} L{i}", guarded)]
-    if op is Operator.BETWEEN:
-        return [_Case(test, f"L{i} <= {value} <= H{i}", guarded)]
-    if op is Operator.IN:
-        return [_Case(test, f"{value} in S{i}")]
-    if op is Operator.NOT_IN:
-        return [_Case(test, f"{value} not in S{i}")]
-    return []  # pragma: no cover - the literal operators are listed above.
+    return [_literal_case(op, i, test, value, guarded=False)]
 
 
 def _condition(leaf: Leaf, i: int, mode: str, sink: Sink) -> list[str]:  # noqa: C901 - one branch per operator family.
@@ -369,10 +383,11 @@ def _condition(leaf: Leaf, i: int, mode: str, sink: Sink) -> list[str]:  # noqa:
     elif op is Operator.BIRTHDAY_WITHIN:
         cases = [_Case("t is date", f"(v.month, v.day) in S{i}")]
     elif op is Operator.MORE_THAN_AGO:
-        cases = [_Case(f"t is datetime and SAFE{i}", f"v < A{i}", True)]
+        cases = [_Case(_FIXED, f"v < A{i}"), _Case(_ZONED, f"{_IN_UTC} < A{i}", guarded=True)]
         cases.append(_Case("t is date", f"v < C{i}"))
     elif op in WINDOW_OPERATORS:
-        cases = [_Case(f"t is datetime and SAFE{i}", f"A{i} <= v <= B{i}", True)]
+        cases = [_Case(_FIXED, f"A{i} <= v <= B{i}")]
+        cases.append(_Case(_ZONED, f"A{i} <= {_IN_UTC} <= B{i}", guarded=True))
         cases.append(_Case("t is date", f"C{i} <= v <= E{i}"))
     elif kind is Kind.NUMBER:
         cases = _number_cases(op, i)
@@ -481,8 +496,8 @@ def _constants(leaf: Leaf, i: int, at: datetime | None) -> dict[str, Any]:  # no
         return names
     if op in WINDOW_OPERATORS and at is not None:
         start, end = window_bounds(op, value, at)
-        names.update({f"A{i}": start, f"B{i}": end, f"C{i}": start.date(), f"E{i}": end.date()})
-        names[f"SAFE{i}"] = _always_aware(start, end)
+        names.update({f"A{i}": utc_instant(start), f"B{i}": utc_instant(end)})
+        names.update({f"C{i}": start.date(), f"E{i}": end.date()})  # dates in at's zone
         return names
     if kind is Kind.NUMBER:
         if op in SYMBOLS:
@@ -508,23 +523,19 @@ def _constants(leaf: Leaf, i: int, at: datetime | None) -> dict[str, Any]:  # no
         else:
             names.update({f"L{i}": value.amount, f"C{i}": value.currency})
         return names
+    # Datetimes compare by instant: their literals are bound in UTC.
+    instant = utc_instant if kind is Kind.DATETIME else _same
     if op is Operator.BETWEEN:
-        names.update({f"L{i}": value[0], f"H{i}": value[1], f"SAFE{i}": _always_aware(*value)})
+        names.update({f"L{i}": instant(value[0]), f"H{i}": instant(value[1])})
     elif op in (Operator.IN, Operator.NOT_IN):
-        names[f"S{i}"] = value
+        names[f"S{i}"] = frozenset(instant(item) for item in value)
     elif op in SYMBOLS:
-        names.update({f"L{i}": value, f"SAFE{i}": _always_aware(value)})
+        names[f"L{i}"] = instant(value)
     return names
 
 
-def _always_aware(*bounds: object) -> bool:
-    """True if every bound is a datetime whose zone gives an offset at every instant.
-
-    Comparing a datetime with a bound of the *same* zone object compares wall
-    times without asking for an offset; in these zones every datetime has
-    one, so a comparison that does not raise needs no further check.
-    """
-    return all(type(getattr(b, "tzinfo", None)) in _ZONES for b in bounds)
+def _same(value: Any) -> Any:
+    return value
 
 
 # -- the interpreter -----------------------------------------------------------------------
@@ -624,7 +635,9 @@ class Template:
             "date": date,
             "datetime": datetime,
             "EMPTY": is_empty_value,
-            "ZONES": _ZONES,
+            "timezone": timezone,
+            "ZoneInfo": ZoneInfo,
+            "UTC": UTC,
         }
         tests: dict[int, ValueTest] = {}
         for index, leaf in enumerate(self._leaves):

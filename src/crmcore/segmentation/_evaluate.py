@@ -25,7 +25,15 @@ from dateutil.relativedelta import relativedelta
 
 from crmcore._kernel._checks import type_name
 from crmcore.errors import InvalidType, ValidationError
-from crmcore.segmentation._values import MISSING, Kind, fold, reader, value_reader
+from crmcore.segmentation._values import (
+    MISSING,
+    Kind,
+    fold,
+    instant_of,
+    reader,
+    utc_instant,
+    value_reader,
+)
 
 #: A compiled rule: takes a snapshot, mapping or object and answers whether it matches.
 Predicate = Callable[[Any], bool]
@@ -174,7 +182,12 @@ def _kind(kind: Kind | None) -> Kind:
 
 
 def _target(kind: Kind, literal: Any) -> Any:
-    return literal.amount if kind is Kind.MONEY else literal
+    """What a value read for ``kind`` is compared with: an amount, an instant in UTC, the literal."""
+    if kind is Kind.MONEY:
+        return literal.amount
+    if kind is Kind.DATETIME:
+        return utc_instant(literal)
+    return literal
 
 
 def _compare(field: str, cmp: _Cmp, kind: Kind | None, literal: Any) -> ValueTest:
@@ -214,6 +227,8 @@ def _membership(
     checked = _kind(kind)
     convert = value_reader(checked, field)
     fast = _FAST.get(checked, _NeverFast)
+    if checked is Kind.DATETIME:
+        values = frozenset(utc_instant(item) for item in values)
     if negate:
 
         def not_in(value: Any) -> bool:
@@ -330,7 +345,12 @@ def _outside_calendar() -> ValidationError:
 
 
 def window_bounds(op: Operator, span: relativedelta, at: datetime) -> tuple[datetime, datetime]:
-    """The instants ``[start, end]`` a window covers at ``at`` (``more_than_ago``: ``end``)."""
+    """The instants ``[start, end]`` a window covers at ``at`` (``more_than_ago``: ``end``).
+
+    They are computed by calendar arithmetic in ``at``'s zone (a day back from
+    noon is noon the day before, whatever the clocks did overnight) and
+    returned in that zone; compare them by instant (:func:`utc_instant`).
+    """
     try:
         if op is Operator.WITHIN_NEXT:
             return at, at + span
@@ -351,7 +371,7 @@ def _time_value(field: str) -> Callable[[Any], Any]:
                     path=f"$.{field}",
                     code="naive_datetime",
                 )
-            return value
+            return instant_of(value)
         if isinstance(value, date):
             return value
         raise InvalidType(
@@ -366,7 +386,8 @@ def _time_value(field: str) -> Callable[[Any], Any]:
 def _window(field: str, op: Operator, span: relativedelta, at: datetime) -> ValueTest:
     value_of = _time_value(field)
     start, end = window_bounds(op, span, at)
-    start_day, end_day = start.date(), end.date()
+    start_day, end_day = start.date(), end.date()  # dates in at's zone
+    start, end = utc_instant(start), utc_instant(end)  # datetimes compared by instant
 
     if op is Operator.MORE_THAN_AGO:
 

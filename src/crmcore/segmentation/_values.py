@@ -17,7 +17,7 @@ import math
 import re
 import unicodedata
 from collections.abc import Callable, Mapping
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timezone
 from decimal import Decimal
 from enum import Enum, StrEnum
 from typing import Any, Final
@@ -210,9 +210,40 @@ def _datetime_reader(field: str, _: str | None) -> Callable[[Any], Any]:
                 path=f"$.{field}",
                 code="naive_datetime",
             )
-        return value
+        return instant_of(value)
 
     return instant
+
+
+def utc_instant(value: datetime) -> datetime:
+    """The instant of the aware ``value`` in UTC, or at its own fixed offset near the calendar's ends.
+
+    Python compares two datetimes sharing one ``tzinfo`` object by wall-clock
+    time, and never finds a time of a repeated hour equal to one in another
+    zone. Rules compare instants: they compare datetimes in fixed offsets,
+    where both rules agree with the instant order.
+
+    >>> from zoneinfo import ZoneInfo
+    >>> berlin = ZoneInfo("Europe/Berlin")
+    >>> utc_instant(datetime(2026, 10, 25, 2, 30, tzinfo=berlin)).isoformat()
+    '2026-10-25T00:30:00+00:00'
+    >>> utc_instant(datetime(2026, 10, 25, 2, 30, fold=1, tzinfo=berlin)).isoformat()
+    '2026-10-25T01:30:00+00:00'
+    >>> from datetime import timedelta
+    >>> utc_instant(datetime.min.replace(tzinfo=timezone(timedelta(hours=5)))).isoformat()
+    '0001-01-01T00:00:00+05:00'
+    """
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:  # within a day of year 1 or 9999: keep the offset, fixed
+        return value.replace(tzinfo=timezone(value.utcoffset()))  # type: ignore[arg-type]
+
+
+def instant_of(value: datetime) -> datetime:
+    """The aware ``value`` compared by instant: as it is in a fixed offset, else :func:`utc_instant`."""
+    if value.tzinfo.__class__ is timezone:
+        return value
+    return utc_instant(value)
 
 
 def _money_reader(field: str, currency: str | None) -> Callable[[Any], Any]:
@@ -248,7 +279,9 @@ def value_reader(kind: Kind, field: str, currency: str | None = None) -> Callabl
     NaN number, which has no order), and raises :class:`~crmcore.InvalidType`
     naming the field when the value is of another kind. Floats become the
     Decimal of their shortest representation (``0.1`` → ``Decimal("0.1")``);
-    Money becomes its amount after checking the currency.
+    Money becomes its amount after checking the currency; an aware datetime
+    becomes the same instant in a fixed offset (:func:`instant_of`), so
+    comparisons order instants, never wall-clock times.
     """
     return _READERS[kind](field, currency)
 
