@@ -1,47 +1,28 @@
 """Read-modify-save cycles against one customer, from threads or processes (for the tests).
 
-Each cycle loads the customer, increments its ``counter`` attribute and saves
-it, retrying on :class:`~crmcore.errors.ConcurrencyConflict`. With no lost
-update, the counter and the version both end at the number of saves.
+The cycles are :func:`crmcore.testing.contract.read_modify_save` on a
+:class:`PostgresUnitOfWork`; this module adds the entry point of a racing
+process (importable by a spawned interpreter). With no lost update, the
+counter and the version both end at the number of saves.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
-from crmcore import ConcurrencyConflict, Customer, CustomerId
+from crmcore.testing.contract import counter
+from crmcore.testing.contract import read_modify_save as _cycles
 from crmcore_postgres import PostgresStore, PostgresUnitOfWork
 
-AT = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+__all__ = ["CYCLES", "counter", "process_main", "read_modify_save"]
+
 #: The read-modify-save cycles each racing process does.
 CYCLES = 60
 
 
-def counter(customer: Customer) -> int:
-    """The customer's ``counter`` attribute (0 when unset)."""
-    value = customer.profile.attributes.get("counter", 0)
-    return value if isinstance(value, int) else 0
-
-
 def read_modify_save(store: PostgresStore, customer_id: str, cycles: int) -> tuple[int, int]:
     """Do ``cycles`` increments with retries; return (successful saves, conflicts met)."""
-    uow = PostgresUnitOfWork(store)
-    ident = CustomerId(customer_id)
-    saves = conflicts = 0
-    for _ in range(cycles):
-        while True:
-            try:
-                with uow:
-                    loaded = uow.customers.get(ident)
-                    uow.customers.save(loaded.set_attribute("counter", counter(loaded) + 1, at=AT))
-                    uow.commit()
-            except ConcurrencyConflict:
-                conflicts += 1
-                continue
-            saves += 1
-            break
-    return saves, conflicts
+    return _cycles(PostgresUnitOfWork(store), customer_id, cycles)
 
 
 def process_main(dsn: str, schema: str, customer_id: str, *, start: Any, results: Any) -> None:

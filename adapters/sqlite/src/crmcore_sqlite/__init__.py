@@ -55,7 +55,6 @@ module only implements :class:`~crmcore.repository.Store` and
 from __future__ import annotations
 
 import functools
-import json
 import os
 import sqlite3
 import threading
@@ -67,8 +66,6 @@ from typing import Any, Self, TypeVar, cast
 
 from crmcore import DomainEvent, Identifier
 from crmcore.errors import (
-    ConcurrencyConflict,
-    DuplicateId,
     InvalidType,
     RepositoryError,
     SchemaVersionError,
@@ -79,19 +76,33 @@ from crmcore.repository import (
     DEFAULT_SPECS,
     Aggregate,
     AggregateSpec,
-    Change,
     ChangeSet,
     DuplicateKey,
     EventHandler,
     ReferenceLookup,
+    RowWrite,
     Snapshot,
     Store,
     StoreUnitOfWork,
     UniquenessPolicy,
+    check_expected_versions,
+    check_row_version,
+    check_stored_versions,
+    decode_document,
+    decode_event_row,
+    encode_event,
+    index_column,
+    reference_column,
+    referenced_elsewhere,
+    row_columns,
+    spec_signature,
     verify_references,
     with_uniqueness,
+    writes_by_spec,
 )
-from crmcore.serialization import from_dict, to_dict
+from crmcore.repository import (
+    MAX_VERSION as MAX_VERSION,  # the highest version (2**53 - 1); SQLite's INTEGER holds it
+)
 
 __all__ = ["LAYOUT_VERSION", "SqliteStore", "SqliteUnitOfWork", "StorageError"]
 
@@ -99,13 +110,9 @@ A = TypeVar("A", bound=Aggregate)
 
 #: The version of the table layout this module creates and reads.
 LAYOUT_VERSION = 4
-#: The highest version crmcore lets an aggregate reach (2**53 - 1); SQLite's INTEGER holds it.
-MAX_VERSION = 2**53 - 1
 #: How many event ids one DELETE of the outbox names (and ids one SELECT names).
 _ACK_CHUNK = 500
 _CHUNK = _ACK_CHUNK
-#: Marks an id with no stored row, when reading versions.
-_ABSENT: Any = object()
 
 
 @contextmanager
@@ -115,153 +122,6 @@ def _storage_errors() -> Iterator[None]:
     except sqlite3.Error as exc:
         # SQLite's messages name tables and columns, never the values bound to a statement.
         raise StorageError(f"the SQLite database failed: {exc}") from exc
-
-
-def _encode(obj: object) -> str:
-    return _json(to_dict(obj))
-
-
-def _encode_aggregate(spec: AggregateSpec[A], aggregate: A) -> str:
-    # The spec's documents tell apart the classes of a spec with variants (survey responses).
-    return _json(spec.to_document(aggregate))
-
-
-#: The one JSON encoder of documents (``json.dumps`` with options would build one per call).
-_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True)
-
-
-def _json(document: dict[str, Any]) -> str:
-    return _ENCODER.encode(document)
-
-
-def _load_json(document: object, path: str) -> object:
-    if not isinstance(document, (str, bytes)):
-        raise ValidationError("must be a JSON text", path=path, code="corrupt_document")
-    try:
-        return json.loads(document)
-    except (ValueError, RecursionError):
-        raise ValidationError(
-            "must be a valid JSON document", path=path, code="corrupt_document"
-        ) from None
-
-
-def _row_version(table: str, ident: object, version: object) -> int:
-    """A version read from a row: an int crmcore allows, or a ValidationError naming the row."""
-    path = f"$.{table}[{ident}].version"
-    if type(version) is not int:
-        raise ValidationError("must be an integer", path=path, code="corrupt_document")
-    if not 0 <= version <= MAX_VERSION:
-        raise ValidationError("must be from 0 to 2**53 - 1", path=path, code="corrupt_document")
-    return version
-
-
-def _checked_versions(changes: ChangeSet) -> None:
-    """Refuse, before binding them, versions SQLite cannot hold or crmcore never makes."""
-    for position, change in enumerate(changes.changes):
-        expected = change.expected_version
-        if expected is not None and (type(expected) is not int or not 0 <= expected <= MAX_VERSION):
-            raise ValidationError(
-                "must be None or an int from 0 to 2**53 - 1",
-                path=f"$.changes[{position}].expected_version",
-                code="range",
-            )
-
-
-def _decode(spec: AggregateSpec[A], ident: str, version: object, document: object) -> A:
-    path = f"$.{spec.name}[{ident}].document"
-    _row_version(spec.name, ident, version)
-    data = _load_json(document, path)
-    try:
-        aggregate = spec.from_document(data)
-    except ValidationError as exc:
-        raise exc.under(path) from None
-    if str(aggregate.id) != ident or aggregate.version != version:
-        raise ValidationError(
-            "must hold the id and version of its row", path=path, code="corrupt_document"
-        )
-    return aggregate
-
-
-def _decode_event(seq: int, document: object) -> DomainEvent:
-    path = f"$.outbox[{seq}].event"
-    data = _load_json(document, path)
-    try:
-        return from_dict(DomainEvent, data)
-    except ValidationError as exc:
-        raise exc.under(path) from None
-
-
-def _ref_column(field: str) -> str:
-    """The column of a reference field (names are checked by ``AggregateSpec``: safe in SQL)."""
-    return f"ref_{field}"
-
-
-def _index_column(name: str) -> str:
-    """The column of a secondary index, holding the value of an aggregate with exactly one."""
-    return f"ix_{name}"
-
-
-def _columns(spec: AggregateSpec[Any]) -> list[str]:
-    """The reference and index columns of a spec's table, in the order ``_Write`` binds them."""
-    return [
-        *(_ref_column(field) for field, _ in spec.references),
-        *(_index_column(name) for name in spec.index_names),
-    ]
-
-
-class _Write:
-    """One change of a change set, with everything its statements bind, computed before writing.
-
-    ``columns`` holds the row's reference columns (the id named, or ``None``)
-    and index columns (the value when the aggregate holds exactly one for that
-    index, else ``None``); ``index`` the entries of the indexes it holds
-    several values of, for the side table.
-    """
-
-    __slots__ = ("change", "columns", "document", "ident", "index", "keys", "version")
-
-    def __init__(self, change: Change[Any]) -> None:
-        self.change = change
-        self.ident = str(change.aggregate_id)
-        aggregate = change.aggregate
-        spec = change.spec
-        self.document = None if aggregate is None else _encode_aggregate(spec, aggregate)
-        self.version = None if aggregate is None else cast("Aggregate", aggregate).version
-        self.keys: list[tuple[str, str]] = []
-        self.index: list[tuple[str, str]] = []
-        self.columns: tuple[str | None, ...] = ()
-        if aggregate is None:
-            return
-        self.keys = sorted(spec.keys_of(aggregate))
-        named = {field: str(target) for field, _, target in spec.references_of(aggregate)}
-        values: dict[str, list[str]] = {}
-        for name, value in spec.index_values(aggregate):
-            values.setdefault(name, []).append(value)
-        single = {name: found[0] for name, found in values.items() if len(found) == 1}
-        self.columns = (
-            *(named.get(field) for field, _ in spec.references),
-            *(single.get(name) for name in spec.index_names),
-        )
-        self.index = sorted(
-            (name, value) for name, found in values.items() if len(found) > 1 for value in found
-        )
-
-
-def _signature(spec: AggregateSpec[Any]) -> str:
-    """What the database records of a spec: its natural keys, indexes and references, by name."""
-    references = ",".join(f"{field}>{target}" for field, target in spec.references)
-    return (
-        f"keys={','.join(spec.key_names)};indexes={','.join(spec.index_names)}"
-        f";references={references}"
-    )
-
-
-def _by_spec(writes: list[_Write]) -> dict[str, list[_Write]]:
-    """The writes grouped by spec name, in the order each spec first appears."""
-    groups: dict[str, list[_Write]] = {}
-    for write in writes:
-        groups.setdefault(write.change.spec.name, []).append(write)
-    return groups
 
 
 def _check_path(path: object) -> str:
@@ -299,13 +159,13 @@ class _SqliteSnapshot(Snapshot):
     def get(self, spec: AggregateSpec[A], aggregate_id: Identifier) -> A | None:
         ident = str(aggregate_id)
         rows = self._rows(f"SELECT version, document FROM {spec.name} WHERE id = ?", (ident,))
-        return _decode(spec, ident, *rows[0]) if rows else None
+        return decode_document(spec, ident, *rows[0]) if rows else None
 
     def version(self, spec: AggregateSpec[A], aggregate_id: Identifier) -> int | None:
         rows = self._rows(f"SELECT version FROM {spec.name} WHERE id = ?", (str(aggregate_id),))
         if not rows:
             return None
-        return _row_version(spec.name, aggregate_id, rows[0][0])
+        return check_row_version(spec.name, aggregate_id, rows[0][0])
 
     def page(self, spec: AggregateSpec[A], *, after: Identifier | None, limit: int) -> list[A]:
         if after is None:
@@ -314,7 +174,7 @@ class _SqliteSnapshot(Snapshot):
         else:
             sql = f"SELECT id, version, document FROM {spec.name} WHERE id > ? ORDER BY id LIMIT ?"
             rows = self._rows(sql, (str(after), limit))
-        return [_decode(spec, *row) for row in rows]
+        return [decode_document(spec, *row) for row in rows]
 
     def count(self, spec: AggregateSpec[Any]) -> int:
         return int(self._rows(f"SELECT count(*) FROM {spec.name}", ())[0][0])
@@ -333,7 +193,7 @@ class _SqliteSnapshot(Snapshot):
         if index not in spec.index_names:
             return []  # and no unchecked name reaches the SQL text
         sql = (
-            f"SELECT id FROM {spec.name} WHERE {_index_column(index)} = ? UNION"
+            f"SELECT id FROM {spec.name} WHERE {index_column(index)} = ? UNION"
             f" SELECT id FROM {spec.name}_index WHERE name = ? AND value = ? ORDER BY id"
         )
         return [spec.id_type(row[0]) for row in self._rows(sql, (value, index, value))]
@@ -529,7 +389,7 @@ class SqliteStore(Store):
                 )
                 connection.executemany(
                     "INSERT OR IGNORE INTO crmcore_meta (name, value) VALUES (?, ?)",
-                    [(f"spec:{spec.name}", _signature(spec)) for spec in self._specs],
+                    [(f"spec:{spec.name}", spec_signature(spec)) for spec in self._specs],
                 )
                 self._check_layout(connection)
                 self._check_signatures(connection)
@@ -548,7 +408,7 @@ class SqliteStore(Store):
             "CREATE INDEX IF NOT EXISTS outbox_by_event_id ON outbox (event_id)",
         ]
         for spec in self._specs:
-            columns = _columns(spec)
+            columns = row_columns(spec)
             statements += [
                 (
                     f"CREATE TABLE IF NOT EXISTS {spec.name} (id TEXT PRIMARY KEY,"
@@ -587,7 +447,7 @@ class SqliteStore(Store):
         recorded = dict(rows)
         for spec in self._specs:
             found = recorded.get(f"spec:{spec.name}")
-            if found is not None and found != _signature(spec):
+            if found is not None and found != spec_signature(spec):
                 raise SchemaVersionError(
                     "must be opened with the natural keys and indexes the database was"
                     " created with (the same uniqueness policy)",
@@ -647,19 +507,19 @@ class SqliteStore(Store):
         updated, deleted and inserted, and natural keys, index entries of
         several values and events inserted, in batches.
         """
-        _checked_versions(changes)
-        writes = [_Write(change) for change in changes.changes]
-        events = [(event.event_id, _encode(event)) for event in changes.events]
+        check_expected_versions(changes)
+        writes = [RowWrite(change) for change in changes.changes]
+        events = [(event.event_id, encode_event(event)) for event in changes.events]
         with self._write() as connection:
             if changes.check_references:
                 lookup = _SqliteLookup(functools.partial(self._execute, connection))
-                lookup.look_up(self._named_elsewhere(changes))
+                lookup.look_up(referenced_elsewhere(self._specs, changes))
                 verify_references(self._specs, changes, lookup)
             self._check_versions(connection, writes)
-            for group in _by_spec(writes).values():
+            for group in writes_by_spec(writes).values():
                 self._write_rows(connection, group[0].change.spec, group)
             self._claim_keys(connection, writes)
-            for group in _by_spec(writes).values():
+            for group in writes_by_spec(writes).values():
                 self._write_side_rows(connection, group[0].change.spec, group)
             if events:
                 self._execute(
@@ -669,23 +529,10 @@ class SqliteStore(Store):
                     many=True,
                 )
 
-    def _named_elsewhere(self, changes: ChangeSet) -> dict[str, set[str]]:
-        """The ids, by spec name, that the change set's aggregates name and do not change."""
-        kept = {spec.name for spec in self._specs}
-        changed = {(c.spec.name, str(c.aggregate_id)) for c in changes.changes}
-        named: dict[str, set[str]] = {}
-        for change in changes.changes:
-            if change.aggregate is not None:
-                for _, target, target_id in change.spec.references_of(change.aggregate):
-                    ident = str(target_id)
-                    if target in kept and (target, ident) not in changed:
-                        named.setdefault(target, set()).add(ident)
-        return named
-
-    def _check_versions(self, connection: sqlite3.Connection, writes: list[_Write]) -> None:
+    def _check_versions(self, connection: sqlite3.Connection, writes: list[RowWrite]) -> None:
         """Every stored version as the change set expects it, read in one query per table."""
         stored: dict[tuple[str, str], object] = {}
-        for group in _by_spec(writes).values():
+        for group in writes_by_spec(writes).values():
             spec = group[0].change.spec
             ids = [write.ident for write in group]
             for start in range(0, len(ids), _CHUNK):
@@ -695,35 +542,17 @@ class SqliteStore(Store):
                     connection, f"SELECT id, version FROM {spec.name} WHERE id IN ({marks})", chunk
                 )
                 stored.update(((spec.name, ident), version) for ident, version in rows)
-        for write in writes:  # saves and removals first, as they are applied first
-            change = write.change
-            if change.expected_version is None:
-                continue
-            found = stored.get((change.spec.name, write.ident), _ABSENT)
-            if found != change.expected_version:
-                raise ConcurrencyConflict(
-                    change.spec.kind,
-                    change.aggregate_id,
-                    expected_version=change.expected_version,
-                    actual_version=None
-                    if found is _ABSENT
-                    else _row_version(change.spec.name, write.ident, found),
-                )
-        for write in writes:
-            change = write.change
-            added = change.expected_version is None and write.document is not None
-            if added and (change.spec.name, write.ident) in stored:
-                raise DuplicateId(change.spec.kind, change.aggregate_id)
+        check_stored_versions(writes, stored)
 
     def _write_rows(
-        self, connection: sqlite3.Connection, spec: AggregateSpec[Any], group: list[_Write]
+        self, connection: sqlite3.Connection, spec: AggregateSpec[Any], group: list[RowWrite]
     ) -> None:
         """Remove the old side rows, then update, delete and insert the rows of one table.
 
         A row's reference and index columns are written with its document.
         """
         table = spec.name
-        columns = _columns(spec)
+        columns = row_columns(spec)
         replaced = [(w.ident,) for w in group if w.change.expected_version is not None]
         if replaced:
             self._execute(connection, f"DELETE FROM {table}_keys WHERE id = ?", replaced, many=True)
@@ -761,9 +590,9 @@ class SqliteStore(Store):
             sql = f"INSERT INTO {table} ({names}) VALUES ({marks})"
             self._execute(connection, sql, added, many=True)
 
-    def _claim_keys(self, connection: sqlite3.Connection, writes: list[_Write]) -> None:
+    def _claim_keys(self, connection: sqlite3.Connection, writes: list[RowWrite]) -> None:
         """Insert the natural keys of the stored aggregates; a clash is a ``DuplicateKey``."""
-        for group in _by_spec(writes).values():
+        for group in writes_by_spec(writes).values():
             spec = group[0].change.spec
             rows = [(key, value, w.ident) for w in group for key, value in w.keys]
             if not rows:
@@ -776,7 +605,7 @@ class SqliteStore(Store):
                 raise StorageError("the SQLite database refused a natural key") from None
 
     def _explain_key_clash(
-        self, connection: sqlite3.Connection, spec: AggregateSpec[Any], group: list[_Write]
+        self, connection: sqlite3.Connection, spec: AggregateSpec[Any], group: list[RowWrite]
     ) -> None:
         """Raise the ``DuplicateKey`` of the first key (in insertion order) owned by another id.
 
@@ -796,7 +625,7 @@ class SqliteStore(Store):
                     )
 
     def _write_side_rows(
-        self, connection: sqlite3.Connection, spec: AggregateSpec[Any], group: list[_Write]
+        self, connection: sqlite3.Connection, spec: AggregateSpec[Any], group: list[RowWrite]
     ) -> None:
         """Insert the index entries of the aggregates holding several values of an index."""
         table = spec.name
@@ -822,7 +651,7 @@ class SqliteStore(Store):
                 ).fetchall()
         finally:
             self.release(connection)
-        return [_decode_event(seq, document) for seq, document in rows]
+        return [decode_event_row(seq, document) for seq, document in rows]
 
     def acknowledge_events(self, event_ids: Collection[str]) -> int:
         """Delete the outbox rows of these event ids in one transaction; return how many."""
@@ -877,7 +706,7 @@ class _SqliteLookup(ReferenceLookup):
     def referrers(
         self, spec: AggregateSpec[Any], field: str, target_id: Identifier
     ) -> Iterable[Identifier]:
-        column = _ref_column(field)
+        column = reference_column(field)
         sql = f"SELECT id FROM {spec.name} WHERE {column} = ? ORDER BY id"
         rows = self._execute(sql, (str(target_id),)).fetchall()
         return [spec.id_type(row[0]) for row in rows]

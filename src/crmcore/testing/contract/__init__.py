@@ -65,6 +65,7 @@ the tests, not to import this module.
 from __future__ import annotations
 
 from crmcore.testing.contract._kinds import AGGREGATE_REPOSITORIES
+from crmcore.testing.contract._race import counter, read_modify_save
 from crmcore.testing.contract._state_machine import RepositoryStateMachine, repository_state_machine
 from crmcore.testing.contract._unit_of_work import UnitOfWorkContract
 
@@ -72,5 +73,7 @@ __all__ = [
     "AGGREGATE_REPOSITORIES",
     "RepositoryStateMachine",
     "UnitOfWorkContract",
+    "counter",
+    "read_modify_save",
     "repository_state_machine",
 ]
