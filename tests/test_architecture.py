@@ -52,6 +52,7 @@ PUBLIC = [
     "crmcore.events",
     "crmcore.errors",
     "crmcore.serialization",
+    "crmcore.interop",
     "crmcore.testing.strategies",
     "crmcore.testing.contract",
 ]

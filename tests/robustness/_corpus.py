@@ -893,6 +893,11 @@ from ._corpus_clv import CORPUS as CLV_CORPUS  # noqa: E402 - needs the values a
 
 CORPUS_ROOTS += CLV_CORPUS
 
+# Scale-out (columnar summaries, fit inputs, RFM cut points, rules in SQL) keeps its own corpus too.
+from ._corpus_scale import CORPUS as SCALE_CORPUS  # noqa: E402 - needs the values above.
+
+CORPUS_ROOTS += SCALE_CORPUS
+
 SAMPLES: dict[type, object] = _samples()
 
 

@@ -43,7 +43,7 @@ from hypothesis import strategies as st
 
 from crmcore import CustomerId, Money
 from crmcore.commerce import OrderId
-from crmcore.errors import CrmcoreError, ValidationError
+from crmcore.errors import CrmcoreError, InvalidType, ValidationError
 from crmcore.segmentation import FieldSpec, Rule, rule_from_dict, rule_to_dict
 from crmcore.serialization import from_dict, to_dict
 from crmcore.testing import strategies as crm
@@ -322,6 +322,8 @@ def fingerprint(obj: object) -> object:
 
 #: Result types whose values must survive ``from_dict(to_dict(x))`` (filled from the corpus).
 ROUND_TRIP_TYPES: set[type] = set()
+#: Result types that hold any hashable customer id; their documents hold ids of one type.
+ANY_ID_TYPES: set[type] = set()
 
 
 def same_document(a: object, b: object) -> bool:
@@ -344,6 +346,13 @@ def check_result(result: object, where: str) -> None:
             back: object = rule_from_dict(rule_to_dict(result), schema=ANY_FIELD)
         else:
             back = from_dict(type(result), to_dict(result))
+    except InvalidType as exc:
+        # Summaries take any hashable customer id; their column documents write ids of one
+        # type (str, int, UUID or CustomerId) and refuse others, naming the id (documented in
+        # docs/state.md): a table of tuple or mixed ids is valid, only not a document.
+        if type(result) in ANY_ID_TYPES and exc.path.startswith("$.customer_id["):
+            return
+        pytest.fail(f"{where}: accepted junk and built an invalid {type(result).__name__}: {exc}")
     except CrmcoreError as exc:
         pytest.fail(f"{where}: accepted junk and built an invalid {type(result).__name__}: {exc}")
     except Exception as exc:

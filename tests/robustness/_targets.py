@@ -1492,5 +1492,6 @@ from . import (  # noqa: E402 - each registers its targets.
     _targets_quotes,  # noqa: F401
     _targets_recommendations,  # noqa: F401
     _targets_sales_lines,  # noqa: F401
+    _targets_scale,  # noqa: F401
     _targets_scoring,  # noqa: F401
 )

@@ -27,6 +27,7 @@ from hypothesis import strategies as st
 from crmcore import Currency, DomainEvent, Money, segmentation
 from crmcore.access import AccessPolicy, Principal
 from crmcore.audit import AuditEntry, AuditLog, AuditPolicy, Disclosure, FieldChange
+from crmcore.clv import summaries
 from crmcore.commerce import Order, OrderLine, Period, Plan, Subscription
 from crmcore.customers import (
     ConsentRecord,
@@ -57,6 +58,7 @@ from crmcore.testing import strategies as crm
 
 from ._corpus import DAY, LATER, RULE, SAMPLES, T0, idr
 from ._corpus_privacy import ACCESS_POLICY, AUDIT_LOG, AUDIT_POLICY
+from ._corpus_scale import COLUMN_DOCUMENTS
 from ._fuzz import (
     DOCUMENT_BUDGET,
     MARKER,
@@ -197,12 +199,13 @@ STRATEGIES: dict[type, st.SearchStrategy[Any]] = {
 
 
 def _kinds() -> dict[str, tuple[type, st.SearchStrategy[Any]]]:
-    """Every document kind: the strategies' kinds, then every other type of the corpus.
+    """Every document kind: the strategies' kinds, the column documents, then the corpus's types.
 
     An event is loaded as a DomainEvent (its ``type`` names the class); a
     survey response as a SurveyResponse.
     """
     kinds = {cls.__qualname__: (cls, strategy) for cls, strategy in STRATEGIES.items()}
+    kinds.update({cls.__qualname__: (cls, values) for cls, values in COLUMN_DOCUMENTS.items()})
     for cls, sample in SAMPLES.items():
         if cls not in ROUND_TRIP_TYPES or any(issubclass(cls, known) for known in STRATEGIES):
             continue
@@ -495,5 +498,13 @@ def test_every_document_kind_is_fuzzed():
         cls.__qualname__
         for cls in ROUND_TRIP_TYPES
         if attrs.has(cls) and not any(issubclass(cls, known) for known, _ in KINDS.values())
+    ]
+    assert [] == missing
+
+
+def test_every_column_document_kind_is_fuzzed():
+    """The summaries whose documents are columns (no attrs classes) are document kinds too."""
+    missing = [
+        cls.__qualname__ for cls in summaries.column_documents() if cls.__qualname__ not in KINDS
     ]
     assert [] == missing

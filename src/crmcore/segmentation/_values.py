@@ -135,7 +135,12 @@ def fold(text: str) -> str:
     True
     >>> fold("Cafe\u0301") == fold("CAFÉ")
     True
+
+    Raises:
+        InvalidType: ``text`` is not a str (at ``$.text``).
     """
+    if not isinstance(text, str):
+        raise InvalidType(f"must be text, not {type_name(text)}", path="$.text")
     return unicodedata.normalize("NFC", unicodedata.normalize("NFD", text).casefold())
 
 
