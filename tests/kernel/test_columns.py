@@ -5,9 +5,7 @@ one fails the test (the test extra installs them all).
 """
 
 import array
-import importlib
 import math
-import os
 from collections import deque
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -15,6 +13,7 @@ from decimal import Decimal
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from tests._columns_forms import optional
 
 from crmcore._kernel._columns import (
     MAX_COLUMN_ROWS,
@@ -25,16 +24,6 @@ from crmcore._kernel._columns import (
     require_values,
 )
 from crmcore.errors import InvalidType, ValidationError
-
-
-def optional(name):
-    """Import an optional library: a skip without it locally, a failure under CI."""
-    try:
-        return importlib.import_module(name)
-    except ImportError:
-        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
-            pytest.fail(f"{name} is not installed: CI installs it with the test extra")
-        pytest.skip(f"{name} is not installed")
 
 
 @pytest.fixture(scope="module")

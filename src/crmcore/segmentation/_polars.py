@@ -13,9 +13,6 @@ from typing import TYPE_CHECKING, Any
 
 from crmcore.errors import ValidationError
 from crmcore.segmentation._evaluate import (
-    SET_OPERATORS,
-    TEXT_OPERATORS,
-    WINDOW_OPERATORS,
     Operator,
     birthday_set,
     window_bounds,
@@ -30,6 +27,7 @@ from crmcore.segmentation._sql import (
     SET,
     TEXT,
     WHITESPACE,
+    Families,
     Plan,
     as_int,
     birthday_runs,
@@ -55,7 +53,7 @@ def _polars() -> Any:
     return pl
 
 
-class _Builder:
+class _Builder(Families[Any]):
     def __init__(self, pl: Any, plan: Plan) -> None:
         self.pl = pl
         self.plan = plan
@@ -89,22 +87,10 @@ class _Builder:
             return self.pl.lit(value.astimezone(UTC))
         return self.pl.lit(value)
 
-    def condition(self, node: Condition) -> Any:  # noqa: PLR0911 - one return per family.
-        op = node.op
-        if op in (Operator.IS_EMPTY, Operator.IS_NOT_EMPTY):
-            empty = self.empty(node)
-            return empty if op is Operator.IS_EMPTY else ~empty
-        shape = self.plan.shape(node)
-        if op in TEXT_OPERATORS:
-            return self.text(node)
-        if op in SET_OPERATORS:
-            return self.collection(node)
-        if op in WINDOW_OPERATORS:
-            return self.window(node, shape)
-        if op is Operator.BIRTHDAY_WITHIN:
-            return self.birthday(node)
-        if shape == MONEY:
-            return self.money(node)
+    def negated(self, expression: Any) -> Any:
+        return ~expression
+
+    def plain(self, node: Condition, shape: str) -> Any:
         return self.compare(self.col(node.field), node.op, node.value, shape)
 
     def compare(self, column: Any, op: Operator, value: Any, shape: str) -> Any:

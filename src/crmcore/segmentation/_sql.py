@@ -19,7 +19,7 @@ import re
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any, Final
+from typing import Any, Final, Generic, TypeVar
 
 import attrs
 
@@ -39,6 +39,9 @@ from crmcore.segmentation._evaluate import (
 from crmcore.segmentation._rules import AllOf, AnyOf, Condition, Not, Rule, Span
 from crmcore.segmentation._schema import SNAPSHOT_FIELDS, FieldType, Schema, check_schema
 from crmcore.segmentation._values import Kind, fold
+
+#: The expression an engine compiles a rule to (SQL text, a polars expression).
+E = TypeVar("E")
 
 #: The dialects :meth:`Rule.to_sql` writes.
 DIALECTS: Final = ("sqlite", "duckdb", "postgresql", "spark")
@@ -283,7 +286,59 @@ def as_int(value: int | Decimal) -> int | None:
 # -- dialects --------------------------------------------------------------------------------
 
 
-class _Writer:
+class Families(Generic[E]):
+    """Compiles a condition by its operator family, in one order for SQL and polars alike.
+
+    An engine gives each family's method (expressions of type ``E``) and
+    :meth:`plain` for the plain comparisons that are left.
+    """
+
+    plan: Plan
+
+    def condition(self, node: Condition) -> E:  # noqa: PLR0911 - one return per operator family.
+        op = node.op
+        if op in (Operator.IS_EMPTY, Operator.IS_NOT_EMPTY):
+            empty = self.empty(node)
+            return empty if op is Operator.IS_EMPTY else self.negated(empty)
+        shape = self.plan.shape(node)
+        if op in TEXT_OPERATORS:
+            return self.text(node)
+        if op in SET_OPERATORS:
+            return self.collection(node)
+        if op in WINDOW_OPERATORS:
+            return self.window(node, shape)
+        if op is Operator.BIRTHDAY_WITHIN:
+            return self.birthday(node)
+        if shape == MONEY:
+            return self.money(node)
+        return self.plain(node, shape)
+
+    def negated(self, expression: E) -> E:
+        raise NotImplementedError
+
+    def empty(self, node: Condition) -> E:
+        raise NotImplementedError
+
+    def text(self, node: Condition) -> E:
+        raise NotImplementedError
+
+    def collection(self, node: Condition) -> E:
+        raise NotImplementedError
+
+    def window(self, node: Condition, shape: str) -> E:
+        raise NotImplementedError
+
+    def birthday(self, node: Condition) -> E:
+        raise NotImplementedError
+
+    def money(self, node: Condition) -> E:
+        raise NotImplementedError
+
+    def plain(self, node: Condition, shape: str) -> E:
+        raise NotImplementedError
+
+
+class _Writer(Families[str]):
     """Writes one query: the text of each condition, collecting its parameters."""
 
     def __init__(self, plan: Plan) -> None:
@@ -380,22 +435,10 @@ class _Writer:
             f"must be a rule, not {type_name(node)}", path="$.rule"
         )
 
-    def condition(self, node: Condition) -> str:  # noqa: PLR0911 - one return per operator family.
-        op = node.op
-        if op in (Operator.IS_EMPTY, Operator.IS_NOT_EMPTY):
-            empty = self.empty(node)
-            return empty if op is Operator.IS_EMPTY else f"NOT ({empty})"
-        shape = self.plan.shape(node)
-        if op in TEXT_OPERATORS:
-            return self.text(node)
-        if op in SET_OPERATORS:
-            return self.collection(node)
-        if op in WINDOW_OPERATORS:
-            return self.window(node, shape)
-        if op is Operator.BIRTHDAY_WITHIN:
-            return self.birthday(node)
-        if shape == MONEY:
-            return self.money(node)
+    def negated(self, expression: str) -> str:
+        return f"NOT ({expression})"
+
+    def plain(self, node: Condition, shape: str) -> str:
         column = self.text_column(node.field) if shape == TEXT else self.column(node.field)
         return self.compare(column, node, shape)
 

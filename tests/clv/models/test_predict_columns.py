@@ -8,12 +8,11 @@ with an error naming the column and the row.
 """
 
 import array
-import importlib
-import os
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from tests._columns_forms import libraries
 
 from crmcore import InvalidType, ValidationError
 from crmcore.clv import BetaGeo, GammaGamma, ParetoNBD, customer_lifetime_value
@@ -25,19 +24,9 @@ PARETO = ParetoNBD(params={"r": 0.55, "alpha": 10.58, "s": 0.61, "beta": 11.67})
 GG = GammaGamma(params={"p": 6.25, "q": 3.74, "v": 15.44})
 
 
-def optional(name):
-    """Import an optional library: a skip without it locally, a failure under CI."""
-    try:
-        return importlib.import_module(name)
-    except ImportError:
-        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
-            pytest.fail(f"{name} is not installed: CI installs it with the test extra")
-        pytest.skip(f"{name} is not installed")
-
-
 @pytest.fixture(scope="module")
 def libs():
-    return {name: optional(name) for name in ("numpy", "pandas", "polars", "pyarrow")}
+    return libraries()
 
 
 def as_form(libs, form, values, *, whole=False):  # noqa: PLR0911 - one branch per form.

@@ -6,9 +6,7 @@ arrays, pandas and polars Series, pyarrow arrays; datetimes or epoch values;
 Decimals, strings or integer minor units) and require identical tables.
 """
 
-import importlib
 import math
-import os
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -16,6 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from tests._columns_forms import libraries
 
 from crmcore import CurrencyMismatch, InvalidType, Money, ValidationError
 from crmcore.clv import SummaryAccumulator, summarize
@@ -39,19 +38,9 @@ STOP = int((datetime(2023, 12, 31, tzinfo=UTC) - EPOCH).total_seconds())
 BACKENDS = ["list", "tuple", "numpy", "pandas", "polars", "pyarrow"]
 
 
-def optional(name):
-    """Import an optional library: a skip without it locally, a failure under CI."""
-    try:
-        return importlib.import_module(name)
-    except ImportError:
-        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
-            pytest.fail(f"{name} is not installed: CI installs it with the test extra")
-        pytest.skip(f"{name} is not installed")
-
-
 @pytest.fixture(scope="module")
 def libs():
-    return {name: optional(name) for name in ("numpy", "pandas", "polars", "pyarrow")}
+    return libraries()
 
 
 def utc(year, month, day, hour=12):

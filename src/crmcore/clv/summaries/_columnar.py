@@ -61,8 +61,9 @@ from crmcore.clv.summaries._state import (
     check_tz,
     scale_of,
 )
-from crmcore.clv.summaries._summarize import summarize
+from crmcore.clv.summaries._summarize import check_calibration_end, summarize
 from crmcore.clv.summaries._table import SummaryRow, SummaryTable
+from crmcore.clv.summaries._totals import MAX_AMOUNT_SCALE, check_on_error
 from crmcore.errors import CurrencyMismatch, InvalidType, ValidationError
 
 __all__ = [
@@ -78,8 +79,6 @@ __all__ = [
 EpochUnit: TypeAlias = Literal["s", "ms", "us", "ns"]
 #: What a bad row does: refuse the whole batch, or skip the row and report it.
 OnError: TypeAlias = Literal["raise", "skip"]
-#: The largest ``amount_scale``: minor units down to 10**-18.
-MAX_AMOUNT_SCALE: Final = 18
 
 _PER_SECOND: Final[dict[str, int]] = {"s": 1, "ms": 1_000, "us": 1_000_000, "ns": 1_000_000_000}
 _DAY_SECONDS: Final = 86_400
@@ -158,12 +157,6 @@ class RowReport(Checked):
 
 
 # -- options --------------------------------------------------------------------------
-
-
-def _check_on_error(value: object) -> OnError:
-    if isinstance(value, str) and value in {"raise", "skip"}:
-        return "raise" if value == "raise" else "skip"
-    raise ValidationError("must be 'raise' or 'skip'", path="$.on_error", code="choice")
 
 
 def _check_time_unit(value: object) -> EpochUnit | None:
@@ -438,7 +431,7 @@ class _Batch:
     ) -> None:
         unit = _check_time_unit(time_unit)
         scale = _check_scale(amount_scale)
-        raising = _check_on_error(on_error) == "raise"
+        raising = not check_on_error(on_error)
         ids = _read("customer_id", columns[0])
         at = _read("at", columns[1])
         amounts = _read("amount", columns[2])
@@ -462,19 +455,11 @@ class _Batch:
 _Cells: TypeAlias = dict[Hashable, dict[int, Any]]
 
 
-def _fill(batch: _Batch) -> tuple[_Cells, _Cells]:
-    """Group the accepted rows into per-customer, per-period sums (Decimals)."""
+def _sum_cells(ids: list[Any], keys: list[Any], amounts: list[Any]) -> tuple[_Cells, _Cells]:
+    """Per-customer, per-period sums of the amounts (Decimals or ints): purchases (>= 0), refunds."""
     bought: _Cells = {}
     refunds: _Cells = {}
     get = bought.get
-    ids: list[Any] = batch.taken(batch.ids)
-    keys: list[Any] = batch.taken(batch.keys)
-    amounts: list[Any] = batch.taken(batch.amounts)
-    if batch.scale is not None:
-        # Each distinct number of minor units becomes a Decimal once.
-        exponent = -batch.scale
-        decimals = {value: Decimal(value).scaleb(exponent) for value in set(amounts)}
-        amounts = list(map(decimals.__getitem__, amounts))
     for customer, key, amount in zip(ids, keys, amounts, strict=True):
         if amount < 0:
             cells = refunds.get(customer)
@@ -491,6 +476,19 @@ def _fill(batch: _Batch) -> tuple[_Cells, _Cells]:
             old = cells.get(key)
             cells[key] = amount if old is None else old + amount
     return bought, refunds
+
+
+def _fill(batch: _Batch) -> tuple[_Cells, _Cells]:
+    """Group the accepted rows into per-customer, per-period sums (Decimals)."""
+    ids: list[Any] = batch.taken(batch.ids)
+    keys: list[Any] = batch.taken(batch.keys)
+    amounts: list[Any] = batch.taken(batch.amounts)
+    if batch.scale is not None:
+        # Each distinct number of minor units becomes a Decimal once.
+        exponent = -batch.scale
+        decimals = {value: Decimal(value).scaleb(exponent) for value in set(amounts)}
+        amounts = list(map(decimals.__getitem__, amounts))
+    return _sum_cells(ids, keys, amounts)
 
 
 def accumulate_columns(
@@ -554,31 +552,6 @@ def _exact_in_ints(batch: _Batch, amounts: list[Any]) -> bool:
     if batch.scale is None or not amounts:
         return False
     return bool(sum(map(abs, amounts)) < 10 ** getcontext().prec)
-
-
-def _int_cells(
-    ids: list[Any], keys: list[Any], amounts: list[Any]
-) -> tuple[dict[Hashable, dict[int, int]], dict[Hashable, dict[int, int]]]:
-    """Per-customer, per-period sums of integer amounts: purchases (>= 0) and refunds (< 0)."""
-    bought: dict[Hashable, dict[int, int]] = {}
-    refunds: dict[Hashable, dict[int, int]] = {}
-    get = bought.get
-    for customer, key, amount in zip(ids, keys, amounts, strict=True):
-        if amount < 0:
-            cells = refunds.get(customer)
-            if cells is None:
-                refunds[customer] = {key: amount}
-            else:
-                old = cells.get(key)
-                cells[key] = amount if old is None else old + amount
-            continue
-        cells = get(customer)
-        if cells is None:
-            bought[customer] = {key: amount}
-        else:
-            old = cells.get(key)
-            cells[key] = amount if old is None else old + amount
-    return bought, refunds
 
 
 def _table_from_ints(
@@ -716,12 +689,7 @@ def summarize_columns(
     cut = check_calibration_cut(calibration_cut)
     accumulator = SummaryAccumulator(period=period, tz=zone, currency=currency)  # type: ignore[arg-type]
     scale_of(accumulator.period, unit)
-    if calibration_end is not None and require_aware(calibration_end, "$.calibration_end") > end:
-        raise ValidationError(
-            "must not be after observation_end",
-            path="$.calibration_end",
-            code="calibration_after_observation",
-        )
+    check_calibration_end(calibration_end, end)
     if calibration_end is not None and cut != "period":
         return _summarize_at_instant(
             accumulator,
@@ -747,7 +715,7 @@ def summarize_columns(
         if _exact_in_ints(batch, amounts):
             # Integer amounts (minor units): summed as ints, each result made a Decimal once.
             accumulator._kind = batch.kind  # noqa: SLF001 - checked by _Amounts.
-            cells = _int_cells(batch.taken(batch.ids), batch.taken(batch.keys), amounts)
+            cells = _sum_cells(batch.taken(batch.ids), batch.taken(batch.keys), amounts)
             return _table_from_ints(accumulator, cells, -(batch.scale or 0), end, unit)
         bought, refunds = _fill(batch)
         _merge_into(accumulator, bought, refunds, batch.kind)

@@ -329,6 +329,18 @@ def accumulator_from_document(body: Mapping[str, Any]) -> SummaryAccumulator:
 # -- summary tables -----------------------------------------------------------------
 
 
+def _frame_document(value: SummaryTable | HistoryCounts | SpendInputs) -> dict[str, Any]:
+    """The settings of a table (or of fit inputs built from one) as document values."""
+    split = value.calibration_end
+    return {
+        "period": value.period.value,
+        "unit": value.unit.value,
+        "observation_end": value.observation_end.isoformat(),
+        "calibration_end": None if split is None else split.isoformat(),
+        "currency": value.currency,
+    }
+
+
 def table_document(table: SummaryTable) -> dict[str, Any]:
     """The document of a summary table: its settings and its columns, amounts exact.
 
@@ -343,13 +355,7 @@ def table_document(table: SummaryTable) -> dict[str, Any]:
     ids: list[Hashable] = columns["customer_id"]
     kind = _id_type(ids)
     document: dict[str, Any] = {
-        "period": table.period.value,
-        "unit": table.unit.value,
-        "observation_end": table.observation_end.isoformat(),
-        "calibration_end": None
-        if table.calibration_end is None
-        else table.calibration_end.isoformat(),
-        "currency": table.currency,
+        **_frame_document(table),
         "customer_id_type": kind,
         "customer_id": _write_ids(ids, kind),
     }
@@ -438,13 +444,7 @@ def inputs_document(value: HistoryCounts | SpendInputs) -> dict[str, Any]:
     ``MAX_ITEMS``, and a population of millions has more distinct spends).
     """
     document: dict[str, Any] = {
-        "period": value.period.value,
-        "unit": value.unit.value,
-        "observation_end": value.observation_end.isoformat(),
-        "calibration_end": None
-        if value.calibration_end is None
-        else value.calibration_end.isoformat(),
-        "currency": value.currency,
+        **_frame_document(value),
         "frequency": list(value.frequency),
     }
     if isinstance(value, HistoryCounts):
@@ -467,6 +467,13 @@ def _frame(body: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def _inputs_frame(body: Mapping[str, Any], columns: tuple[str, ...]) -> tuple[dict[str, Any], int]:
+    """The checked settings of a fit-inputs document with ``columns``, and its row count."""
+    keys = (*_FRAME_KEYS, *columns)
+    _check_keys(body, frozenset(keys), keys)
+    return _frame(body), len(_list(body, "frequency", None))
+
+
 def _ints(values: list[Any], key: str) -> list[Any]:
     for index, value in enumerate(values):
         if isinstance(value, bool) or not isinstance(value, int):
@@ -487,10 +494,7 @@ def _numbers(values: list[Any], key: str) -> list[Any]:
 
 def history_counts_from_document(body: Mapping[str, Any]) -> HistoryCounts:
     """The :class:`HistoryCounts` a document describes, checked in full first."""
-    keys = (*_FRAME_KEYS, *_HISTORY_COLUMNS)
-    _check_keys(body, frozenset(keys), keys)
-    frame = _frame(body)
-    size = len(_list(body, "frequency", None))
+    frame, size = _inputs_frame(body, _HISTORY_COLUMNS)
     return HistoryCounts(
         **frame,
         frequency=_ints(_list(body, "frequency", size), "frequency"),
@@ -502,10 +506,7 @@ def history_counts_from_document(body: Mapping[str, Any]) -> HistoryCounts:
 
 def spend_inputs_from_document(body: Mapping[str, Any]) -> SpendInputs:
     """The :class:`SpendInputs` a document describes, checked in full first."""
-    keys = (*_FRAME_KEYS, *_SPEND_COLUMNS)
-    _check_keys(body, frozenset(keys), keys)
-    frame = _frame(body)
-    size = len(_list(body, "frequency", None))
+    frame, size = _inputs_frame(body, _SPEND_COLUMNS)
     return SpendInputs(
         **frame,
         frequency=_ints(_list(body, "frequency", size), "frequency"),

@@ -31,7 +31,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from itertools import pairwise
-from typing import Any, Final, Self, TypedDict
+from typing import Any, ClassVar, Final, Self, TypedDict
 
 import attrs
 
@@ -47,6 +47,8 @@ __all__ = ["MAX_HISTORIES", "HistoryCounts", "SpendFitArguments", "SpendInputs"]
 
 #: Most distinct rows one :class:`HistoryCounts` or :class:`SpendInputs` holds.
 MAX_HISTORIES: Final = 10_000_000
+# The settings of the summary table that fit inputs keep (only parts of one analysis merge).
+_FRAME_NAMES: Final = ("period", "unit", "observation_end", "calibration_end", "currency")
 
 
 class HistoryFitArguments(TypedDict):
@@ -147,7 +149,7 @@ def _check_sorted(keys: list[tuple[Any, ...]]) -> None:
 def _same_frame(mine: HistoryCounts | SpendInputs, other: object, cls: type, path: str) -> None:
     if type(other) is not cls:
         raise InvalidType(f"must be a {cls.__name__}, not {type_name(other)}", path=path)
-    for name in ("period", "unit", "observation_end", "calibration_end", "currency"):
+    for name in _FRAME_NAMES:
         if getattr(mine, name) != getattr(other, name):
             raise ValidationError(
                 f"must have the same {name} as the values it merges with",
@@ -196,14 +198,39 @@ def _too_many(size: int, path: str) -> None:
         )
 
 
-def _frame_of(table: SummaryTable) -> dict[str, Any]:
-    return {
-        "period": table.period,
-        "unit": table.unit,
-        "observation_end": table.observation_end,
-        "calibration_end": table.calibration_end,
-        "currency": table.currency,
+def _frame_of(value: SummaryTable | HistoryCounts | SpendInputs) -> dict[str, Any]:
+    """The settings of a table (or of fit inputs built from one), by field name."""
+    return {name: getattr(value, name) for name in _FRAME_NAMES}
+
+
+def _key_counts(
+    keys: Sequence[tuple[Any, ...]], weights: tuple[int, ...]
+) -> Counter[tuple[Any, ...]]:
+    """The weights of fit inputs by their key row (the key columns zipped)."""
+    return Counter(dict(zip(zip(*keys, strict=True), weights, strict=True)))
+
+
+def _key_columns(names: Sequence[str], counts: Mapping[tuple[Any, ...], int]) -> dict[str, Any]:
+    """The sorted distinct key rows of ``counts`` as columns ``names``, with their weights."""
+    keys = sorted(counts)
+    columns: dict[str, Any] = {
+        name: tuple(key[place] for key in keys) for place, name in enumerate(names)
     }
+    columns["weights"] = tuple(counts[key] for key in keys)
+    return columns
+
+
+def _merged(
+    value: HistoryCounts | SpendInputs, others: Sequence[object]
+) -> Counter[tuple[Any, ...]]:
+    """The key counts of ``value`` and ``others`` together (checked: same class, frame, bounds)."""
+    counts = value._counts()  # noqa: SLF001 - the two classes of this module.
+    for index, other in enumerate(others):
+        _same_frame(value, other, type(value), f"$.others[{index}]")
+        counts.update(other._counts())  # type: ignore[attr-defined]  # noqa: SLF001 - same class.
+        _too_many(len(counts), f"$.others[{index}]")
+        _merged_weights(counts, f"$.others[{index}]")
+    return counts
 
 
 @attrs.frozen(slots=True)
@@ -226,6 +253,8 @@ class HistoryCounts(Checked):
     recency: tuple[float, ...] = attrs.field(converter=_to_tuple, validator=_columns_checked)
     T: tuple[float, ...] = attrs.field(converter=_to_tuple, validator=_columns_checked)
     weights: tuple[int, ...] = attrs.field(converter=_to_tuple, validator=_columns_checked)
+    #: The key columns: one row each per distinct history.
+    _KEYS: ClassVar[tuple[str, ...]] = ("frequency", "recency", "T")
 
     def __attrs_post_init__(self) -> None:
         super().__attrs_post_init__()
@@ -270,25 +299,10 @@ class HistoryCounts(Checked):
 
     @classmethod
     def _trusted(cls, frame: Mapping[str, Any], counts: Mapping[tuple[Any, ...], int]) -> Self:
-        keys = sorted(counts)
-        return cls(
-            **frame,
-            frequency=tuple(key[0] for key in keys),
-            recency=tuple(key[1] for key in keys),
-            T=tuple(key[2] for key in keys),
-            weights=tuple(counts[key] for key in keys),
-        )
+        return cls(**frame, **_key_columns(cls._KEYS, counts))
 
     def _counts(self) -> Counter[tuple[Any, ...]]:
-        return Counter(
-            dict(
-                zip(
-                    zip(self.frequency, self.recency, self.T, strict=True),
-                    self.weights,
-                    strict=True,
-                )
-            )
-        )
+        return _key_counts((self.frequency, self.recency, self.T), self.weights)
 
     def merge(self, *others: HistoryCounts) -> Self:
         """The histories of this part and ``others`` together (parts of disjoint customers).
@@ -298,13 +312,7 @@ class HistoryCounts(Checked):
             ValidationError: parts of different tables (code ``mismatch``), or
                 more than :data:`MAX_HISTORIES` distinct rows (``too_many``).
         """
-        counts = self._counts()
-        for index, other in enumerate(others):
-            _same_frame(self, other, type(self), f"$.others[{index}]")
-            counts.update(other._counts())  # noqa: SLF001 - same class.
-            _too_many(len(counts), f"$.others[{index}]")
-            _merged_weights(counts, f"$.others[{index}]")
-        return self._trusted(_frame_dict(self), counts)
+        return self._trusted(_frame_of(self), _merged(self, others))
 
     @property
     def customers(self) -> int:
@@ -319,16 +327,6 @@ class HistoryCounts(Checked):
             "T": list(self.T),
             "weights": list(self.weights),
         }
-
-
-def _frame_dict(value: HistoryCounts | SpendInputs) -> dict[str, Any]:
-    return {
-        "period": value.period,
-        "unit": value.unit,
-        "observation_end": value.observation_end,
-        "calibration_end": value.calibration_end,
-        "currency": value.currency,
-    }
 
 
 def _history_rows(compressed: CompressedHistories) -> Iterable[tuple[tuple[Any, ...], int]]:
@@ -359,6 +357,8 @@ class SpendInputs(Checked):
         converter=_to_tuple, validator=_columns_checked
     )
     weights: tuple[int, ...] = attrs.field(converter=_to_tuple, validator=_columns_checked)
+    #: The key columns: one row each per distinct (count, mean spend).
+    _KEYS: ClassVar[tuple[str, ...]] = ("frequency", "monetary_value")
 
     def __attrs_post_init__(self) -> None:
         super().__attrs_post_init__()
@@ -384,22 +384,10 @@ class SpendInputs(Checked):
 
     @classmethod
     def _trusted(cls, frame: Mapping[str, Any], counts: Mapping[tuple[Any, ...], int]) -> Self:
-        keys = sorted(counts)
-        return cls(
-            **frame,
-            frequency=tuple(key[0] for key in keys),
-            monetary_value=tuple(key[1] for key in keys),
-            weights=tuple(counts[key] for key in keys),
-        )
+        return cls(**frame, **_key_columns(cls._KEYS, counts))
 
     def _counts(self) -> Counter[tuple[Any, ...]]:
-        return Counter(
-            dict(
-                zip(
-                    zip(self.frequency, self.monetary_value, strict=True), self.weights, strict=True
-                )
-            )
-        )
+        return _key_counts((self.frequency, self.monetary_value), self.weights)
 
     def merge(self, *others: SpendInputs) -> Self:
         """The spends of this part and ``others`` together (parts of disjoint customers).
@@ -409,13 +397,7 @@ class SpendInputs(Checked):
             ValidationError: parts of different tables (code ``mismatch``), or
                 more than :data:`MAX_HISTORIES` distinct rows (``too_many``).
         """
-        counts = self._counts()
-        for index, other in enumerate(others):
-            _same_frame(self, other, type(self), f"$.others[{index}]")
-            counts.update(other._counts())  # noqa: SLF001 - same class.
-            _too_many(len(counts), f"$.others[{index}]")
-            _merged_weights(counts, f"$.others[{index}]")
-        return self._trusted(_frame_dict(self), counts)
+        return self._trusted(_frame_of(self), _merged(self, others))
 
     @property
     def customers(self) -> int:

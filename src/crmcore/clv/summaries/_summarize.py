@@ -34,6 +34,16 @@ from crmcore.clv.summaries._table import (
 from crmcore.errors import ValidationError
 
 
+def check_calibration_end(calibration_end: datetime | None, end: datetime) -> None:
+    """A given ``calibration_end`` is timezone-aware and not after ``end`` (the observation end)."""
+    if calibration_end is not None and require_aware(calibration_end, "$.calibration_end") > end:
+        raise ValidationError(
+            "must not be after observation_end",
+            path="$.calibration_end",
+            code="calibration_after_observation",
+        )
+
+
 def summarize(
     transactions: Iterable[tuple[Hashable, datetime, Amount] | TransactionLike],
     *,
@@ -166,12 +176,7 @@ def summarize(
     accumulator = SummaryAccumulator(period=period, tz=zone)
     scale_of(accumulator.period, unit)
     cut = check_calibration_cut(calibration_cut)
-    if calibration_end is not None and require_aware(calibration_end, "$.calibration_end") > end:
-        raise ValidationError(
-            "must not be after observation_end",
-            path="$.calibration_end",
-            code="calibration_after_observation",
-        )
+    check_calibration_end(calibration_end, end)
     if calibration_end is not None and cut != "period":
         return summarize_at_instant(
             accumulator,

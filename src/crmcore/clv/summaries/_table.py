@@ -141,19 +141,18 @@ class CustomerSummary:
         return text + ")"
 
 
-# Slot descriptors write a frozen instance's fields directly, for the fast constructor below.
-_SET_FIELDS: Final = tuple(
-    CustomerSummary.__dict__[name].__set__
-    for name in (
-        "frequency",
-        "recency",
-        "T",
-        "monetary_value",
-        "frequency_holdout",
-        "monetary_value_holdout",
-        "duration_holdout",
-    )
+#: A summary's fields in column order (the first four without a holdout split).
+_FIELDS: Final = (
+    "frequency",
+    "recency",
+    "T",
+    "monetary_value",
+    "frequency_holdout",
+    "monetary_value_holdout",
+    "duration_holdout",
 )
+# Slot descriptors write a frozen instance's fields directly, for the fast constructor below.
+_SET_FIELDS: Final = tuple(CustomerSummary.__dict__[name].__set__ for name in _FIELDS)
 
 
 def new_summary(  # noqa: PLR0917 - internal fast constructor, positional by design.
@@ -490,17 +489,6 @@ class SummaryTable(Mapping[Hashable, CustomerSummary]):
         }
 
 
-_FIELDS: Final = (
-    "frequency",
-    "recency",
-    "T",
-    "monetary_value",
-    "frequency_holdout",
-    "monetary_value_holdout",
-    "duration_holdout",
-)
-
-
 def _table_from_columns(  # noqa: C901, PLR0917 - the checks of from_columns, one after another.
     cls: type[SummaryTable],
     columns: Mapping[str, object],
@@ -525,11 +513,12 @@ def _table_from_columns(  # noqa: C901, PLR0917 - the checks of from_columns, on
     if currency is not None:
         currency = Money(0, currency).currency
     names = ("customer_id", *_FIELDS[: 7 if split is not None else 4])
-    unknown = sorted(set(columns) - set(names))
-    if unknown:
+    unknown = [key for key in columns if key not in names]
+    if unknown:  # the path stops at $.columns: a caller's key is never echoed
         raise ValidationError(
-            "must hold only the summary columns",
-            path=f"$.columns.{unknown[0]}",
+            f"must hold only the summary columns ({', '.join(names)}); "
+            f"{len(unknown)} other key(s) given",
+            path="$.columns",
             code="unknown_field",
         )
     values: dict[str, list[object]] = {}

@@ -35,10 +35,9 @@ def bad_column(error: ValidationError) -> int:
 
 
 def check_on_error(value: object) -> bool:
-    if value == "raise" and isinstance(value, str):
-        return False
-    if value == "skip" and isinstance(value, str):
-        return True
+    """Whether bad rows are skipped: ``on_error`` is ``"raise"`` or ``"skip"``."""
+    if isinstance(value, str) and value in {"raise", "skip"}:
+        return value == "skip"
     raise ValidationError("must be 'raise' or 'skip'", path="$.on_error", code="choice")
 
 
