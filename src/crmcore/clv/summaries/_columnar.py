@@ -35,7 +35,8 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Sequence
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from decimal import Decimal, getcontext
-from itertools import compress
+from itertools import compress, repeat
+from operator import ge, le, lt, sub
 from typing import Any, Final, Literal, TypeAlias
 
 import attrs
@@ -610,6 +611,120 @@ def _decimals(cells: dict[int, int], exponent: int) -> dict[int, Decimal]:
     return {key: Decimal(amount).scaleb(exponent) for key, amount in cells.items()}
 
 
+# The most periods one customer's purchase periods are kept for as the bits of one int
+# (days over five and a half years); wider spans take the per-customer dicts.
+_MAX_MASK_PERIODS: Final = 2048
+# Int ids spread over at most this many values per row (plus a margin) index lists directly.
+_DENSE_SPREAD: Final = 2
+
+
+def _dense_ids(
+    ids: list[Any], amounts: list[int]
+) -> tuple[list[int], int, Callable[[int], Hashable]]:
+    """Each row's customer as an index, the number of indices, and the customer of an index."""
+    if ids and set(map(type, ids)) == {int}:
+        low = min(ids)
+        size = max(ids) - low + 1
+        if size <= _DENSE_SPREAD * len(ids) + 1024:
+            index = ids if low == 0 else list(map(sub, ids, repeat(low)))
+            return index, size, low.__add__
+    # A customer is named by the id of its first purchase, as in the accumulator's
+    # dicts (equal ids of other types, as 1 and 1.0, are one customer).
+    first_seen = dict.fromkeys(compress(ids, map(ge, amounts, repeat(0))))
+    first_seen.update(dict.fromkeys(ids))
+    names = list(first_seen)
+    positions = dict(zip(names, range(len(names)), strict=True))
+    return list(map(positions.__getitem__, ids)), len(names), names.__getitem__
+
+
+def _tally(  # noqa: PLR0917 - internal helper, positional by design.
+    index: list[int], keys: list[int], amounts: list[int], size: int, low: int, periods: int
+) -> tuple[list[int], list[int], list[int], list[int]]:
+    """Per customer index: its purchase periods as bits, its first one, its repeat spend.
+
+    Also the customer indices in the order of their first purchase row. The
+    periods are counted from ``low``; the repeat spend is every amount after the
+    first purchase period (refunds too), an int in minor units.
+    """
+    keys = list(map(sub, keys, repeat(low)))
+    # Refunds are no purchase periods: their rows point at a bit that is no period.
+    back = list(compress(range(len(amounts)), map(lt, amounts, repeat(0))))
+    refunds = [(index[row], keys[row], amounts[row]) for row in back]
+    for row in back:
+        keys[row] = periods
+    bits = [1 << period for period in range(periods)]
+    bits.append(0)
+    total = [0] * size
+    mask = [0] * size
+    order: list[int] = []
+    for i, period, amount in zip(index, keys, amounts, strict=True):
+        total[i] += amount
+        seen = mask[i]
+        if seen:
+            mask[i] = seen | bits[period]
+        elif period != periods:
+            mask[i] = bits[period]
+            order.append(i)  # the customer's first purchase
+    # The first purchase period of each customer (-1 for none): its amounts are no repeat spend.
+    first = [(bit & -bit).bit_length() - 1 for bit in mask]
+    for i, period, amount in zip(index, keys, amounts, strict=True):
+        if period == first[i]:
+            total[i] -= amount
+    for i, period, amount in refunds:
+        if period <= first[i]:
+            total[i] -= amount
+    return mask, first, total, order
+
+
+def _rows_from_ints(  # noqa: PLR0917 - internal helper, positional by design.
+    ids: list[Any],
+    keys: list[int],
+    amounts: list[int],
+    exponent: int,
+    cut: int,
+    scale: int,
+) -> dict[Hashable, SummaryRow] | None:
+    """What ``_summary_of`` gives per customer over these rows, or None for a wide span.
+
+    Only periods up to ``cut`` count. Per customer, the bits of its purchase
+    periods (amounts >= 0) in one int give the first and last period and their
+    number; the amounts are summed as ints, less the purchases of the first
+    period and the refunds up to it.
+    """
+    index, size, customer_of = _dense_ids(ids, amounts)
+    buyers: list[int] | None = None
+    if keys and max(keys) > cut:
+        # The order of the first purchases, before the later periods are left out.
+        buyers = list(dict.fromkeys(compress(index, map(ge, amounts, repeat(0)))))
+        within = list(map(le, keys, repeat(cut)))
+        index = list(compress(index, within))
+        keys = list(compress(keys, within))
+        amounts = list(compress(amounts, within))
+    if not keys:
+        return {}
+    low = min(keys)
+    periods = max(keys) - low + 1
+    if periods > _MAX_MASK_PERIODS:
+        return None
+    mask, first, repeat_sums, order = _tally(index, keys, amounts, size, low, periods)
+    rows: dict[Hashable, SummaryRow] = {}
+    end = cut - low
+    for i in order if buyers is None else buyers:
+        bit = mask[i]
+        if not bit:
+            continue  # every purchase after the observation end
+        start = first[i]
+        frequency = bit.bit_count() - 1
+        monetary = Decimal(repeat_sums[i]).scaleb(exponent) / frequency if frequency else _ZERO
+        recency: float = bit.bit_length() - 1 - start
+        age: float = end - start
+        if scale != 1:
+            recency /= scale
+            age /= scale
+        rows[customer_of(i)] = (frequency, recency, age, monetary, None, None, None)
+    return rows
+
+
 def _merge_into(
     accumulator: SummaryAccumulator,
     bought: dict[Hashable, dict[int, object]],
@@ -715,8 +830,22 @@ def summarize_columns(
         if _exact_in_ints(batch, amounts):
             # Integer amounts (minor units): summed as ints, each result made a Decimal once.
             accumulator._kind = batch.kind  # noqa: SLF001 - checked by _Amounts.
-            cells = _sum_cells(batch.taken(batch.ids), batch.taken(batch.keys), amounts)
-            return _table_from_ints(accumulator, cells, -(batch.scale or 0), end, unit)
+            ids = batch.taken(batch.ids)
+            keys = batch.taken(batch.keys)
+            exponent = -(batch.scale or 0)
+            _, _, chosen, scale, cut_index, _ = accumulator._cuts(end, None, unit)  # noqa: SLF001
+            rows = _rows_from_ints(ids, keys, amounts, exponent, cut_index, scale)  # type: ignore[arg-type]
+            if rows is not None:
+                return SummaryTable._from_rows(  # noqa: SLF001 - rows checked by construction here.
+                    rows,
+                    period=accumulator.period,
+                    unit=chosen,
+                    observation_end=end,
+                    calibration_end=None,
+                    currency=accumulator.currency,
+                )
+            cells = _sum_cells(ids, keys, amounts)
+            return _table_from_ints(accumulator, cells, exponent, end, unit)
         bought, refunds = _fill(batch)
         _merge_into(accumulator, bought, refunds, batch.kind)
     else:
