@@ -649,7 +649,11 @@ def _tally(  # noqa: PLR0917 - internal helper, positional by design.
     keys = list(map(sub, keys, repeat(low)))
     # Refunds are no purchase periods: their rows point at a bit that is no period.
     back = list(compress(range(len(amounts)), map(lt, amounts, repeat(0))))
-    refunds = [(index[row], keys[row], amounts[row]) for row in back]
+    refunds = (
+        list(map(index.__getitem__, back)),
+        list(map(keys.__getitem__, back)),
+        list(map(amounts.__getitem__, back)),
+    )
     for row in back:
         keys[row] = periods
     bits = [1 << period for period in range(periods)]
@@ -670,26 +674,25 @@ def _tally(  # noqa: PLR0917 - internal helper, positional by design.
     for i, period, amount in zip(index, keys, amounts, strict=True):
         if period == first[i]:
             total[i] -= amount
-    for i, period, amount in refunds:
+    for i, period, amount in zip(*refunds, strict=True):
         if period <= first[i]:
             total[i] -= amount
     return mask, first, total, order
 
 
-def _rows_from_ints(  # noqa: PLR0917 - internal helper, positional by design.
-    ids: list[Any],
-    keys: list[int],
-    amounts: list[int],
-    exponent: int,
-    cut: int,
-    scale: int,
-) -> dict[Hashable, SummaryRow] | None:
-    """What ``_summary_of`` gives per customer over these rows, or None for a wide span.
+# Per customer index: purchase periods as bits, first period, repeat spend; the buyers'
+# indices in order; the customer of an index; the period that bit 0 stands for.
+_Tally: TypeAlias = tuple[
+    list[int], list[int], list[int], list[int], Callable[[int], Hashable], int
+]
 
-    Only periods up to ``cut`` count. Per customer, the bits of its purchase
-    periods (amounts >= 0) in one int give the first and last period and their
-    number; the amounts are summed as ints, less the purchases of the first
-    period and the refunds up to it.
+
+def _tally_ints(ids: list[Any], keys: list[int], amounts: list[int], cut: int) -> _Tally | None:
+    """The per-customer tallies of the rows up to period ``cut``, or None for a wide span.
+
+    Per customer, the bits of its purchase periods (amounts >= 0) in one int
+    give the first and last period and their number; the amounts are summed as
+    ints, less the purchases of the first period and the refunds up to it.
     """
     index, size, customer_of = _dense_ids(ids, amounts)
     buyers: list[int] | None = None
@@ -701,15 +704,21 @@ def _rows_from_ints(  # noqa: PLR0917 - internal helper, positional by design.
         keys = list(compress(keys, within))
         amounts = list(compress(amounts, within))
     if not keys:
-        return {}
+        return [], [], [], [], customer_of, 0
     low = min(keys)
     periods = max(keys) - low + 1
     if periods > _MAX_MASK_PERIODS:
         return None
     mask, first, repeat_sums, order = _tally(index, keys, amounts, size, low, periods)
+    return mask, first, repeat_sums, order if buyers is None else buyers, customer_of, low
+
+
+def _rows_of(tally: _Tally, exponent: int, cut: int, scale: int) -> dict[Hashable, SummaryRow]:
+    """What ``_summary_of`` gives per customer, from the tallies (amounts in ``10**exponent``)."""
+    mask, first, repeat_sums, buyers, customer_of, low = tally
     rows: dict[Hashable, SummaryRow] = {}
     end = cut - low
-    for i in order if buyers is None else buyers:
+    for i in buyers:
         bit = mask[i]
         if not bit:
             continue  # every purchase after the observation end
@@ -834,10 +843,13 @@ def summarize_columns(
             keys = batch.taken(batch.keys)
             exponent = -(batch.scale or 0)
             _, _, chosen, scale, cut_index, _ = accumulator._cuts(end, None, unit)  # noqa: SLF001
-            rows = _rows_from_ints(ids, keys, amounts, exponent, cut_index, scale)  # type: ignore[arg-type]
-            if rows is not None:
+            tally = _tally_ints(ids, keys, amounts, cut_index)  # type: ignore[arg-type]
+            if tally is not None:
+                # The columns go first: while they are young, every garbage collection
+                # that building the rows sets off would walk all their rows.
+                del batch, ids, keys, amounts
                 return SummaryTable._from_rows(  # noqa: SLF001 - rows checked by construction here.
-                    rows,
+                    _rows_of(tally, exponent, cut_index, scale),
                     period=accumulator.period,
                     unit=chosen,
                     observation_end=end,
