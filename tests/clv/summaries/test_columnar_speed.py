@@ -180,3 +180,17 @@ def test_a_span_too_wide_for_the_bits_summarizes_like_rows():
     table = summarize_columns(ids, seconds, units, time_unit="s", amount_scale=2, **options)
     same(table, by_rows(rows, options, 2))
     assert str(table[1].monetary_value) == "8.00"
+
+
+def test_daily_periods_in_weeks_summarize_like_rows():
+    rows = [(3, START, 1_000), (3, START + 3 * DAY, 500), (4, START + DAY, 200)]
+    options = {
+        "period": "day",
+        "unit": "week",
+        "observation_end": EPOCH + timedelta(seconds=START + 14 * DAY),
+        "tz": UTC,
+    }
+    ids, seconds, units = ([row[i] for row in rows] for i in range(3))
+    table = summarize_columns(ids, seconds, units, time_unit="s", amount_scale=2, **options)
+    same(table, by_rows(rows, options, 2))
+    assert (table[3].recency, table[3].T) == (3 / 7, 2.0)

@@ -240,6 +240,8 @@ class _Times:
         self.period = period
         self.zone = zone
         self.time_unit = time_unit
+        # The least and greatest period index, when the bulk path saw them on the way.
+        self.bounds: tuple[int, int] | None = None
 
     def keys(self, values: list[object], raising: bool, bad: _Bad) -> list[object]:
         if self.time_unit is None:
@@ -298,6 +300,9 @@ class _Times:
                 and low // day >= _FIRST_DAY  # type: ignore[operator]
                 and high // day <= _LAST_DAY  # type: ignore[operator]
             ):
+                # Periods grow with time: those of the extremes bound them all.
+                low_key, high_key = _epoch_periods([low, high], offset, day, self.period)  # type: ignore[list-item]
+                self.bounds = (low_key, high_key)  # type: ignore[assignment]
                 return _epoch_periods(values, offset, day, self.period)  # type: ignore[arg-type]
 
         def check(value: object, path: str) -> int:
@@ -442,6 +447,7 @@ class _Batch:
         self.ids = _check_ids(ids, raising, self.bad)
         times = _Times(accumulator.period, accumulator.tz, unit)
         self.keys = times.keys(at, raising, self.bad)
+        self.key_bounds = times.bounds
         checker = _Amounts(accumulator._kind, currency, scale)  # noqa: SLF001 - the kind seen so far.
         self.amounts, self.scale = checker.values(amounts, raising, self.bad)
         self.kind = checker.kind
@@ -687,26 +693,34 @@ _Tally: TypeAlias = tuple[
 ]
 
 
-def _tally_ints(ids: list[Any], keys: list[int], amounts: list[int], cut: int) -> _Tally | None:
+def _tally_ints(
+    ids: list[Any],
+    keys: list[int],
+    amounts: list[int],
+    cut: int,
+    bounds: tuple[int, int] | None = None,
+) -> _Tally | None:
     """The per-customer tallies of the rows up to period ``cut``, or None for a wide span.
 
     Per customer, the bits of its purchase periods (amounts >= 0) in one int
     give the first and last period and their number; the amounts are summed as
     ints, less the purchases of the first period and the refunds up to it.
+    ``bounds`` are a least and a greatest period of the rows (at least one), if known.
     """
     index, size, customer_of = _dense_ids(ids, amounts)
     buyers: list[int] | None = None
-    if keys and max(keys) > cut:
+    low, high = (min(keys), max(keys)) if bounds is None else bounds
+    if high > cut:
         # The order of the first purchases, before the later periods are left out.
         buyers = list(dict.fromkeys(compress(index, map(ge, amounts, repeat(0)))))
         within = list(map(le, keys, repeat(cut)))
         index = list(compress(index, within))
         keys = list(compress(keys, within))
         amounts = list(compress(amounts, within))
-    if not keys:
-        return [], [], [], [], customer_of, 0
-    low = min(keys)
-    periods = max(keys) - low + 1
+        if not keys:
+            return [], [], [], [], customer_of, 0
+        high = cut
+    periods = high - low + 1
     if periods > _MAX_MASK_PERIODS:
         return None
     mask, first, repeat_sums, order = _tally(index, keys, amounts, size, low, periods)
@@ -843,7 +857,7 @@ def summarize_columns(
             keys = batch.taken(batch.keys)
             exponent = -(batch.scale or 0)
             _, _, chosen, scale, cut_index, _ = accumulator._cuts(end, None, unit)  # noqa: SLF001
-            tally = _tally_ints(ids, keys, amounts, cut_index)  # type: ignore[arg-type]
+            tally = _tally_ints(ids, keys, amounts, cut_index, batch.key_bounds)  # type: ignore[arg-type]
             if tally is not None:
                 # The columns go first: while they are young, every garbage collection
                 # that building the rows sets off would walk all their rows.
