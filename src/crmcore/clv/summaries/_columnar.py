@@ -227,8 +227,8 @@ def _customer(value: object, path: str) -> object:
     return value
 
 
-def _check_ids(values: list[object], raising: bool, bad: _Bad) -> list[object]:
-    if set(map(type, values)) <= _PLAIN_IDS:
+def _check_ids(values: list[object], raising: bool, bad: _Bad, kinds: set[type]) -> list[object]:
+    if kinds <= _PLAIN_IDS:
         return values
     return _slow(values, _customer, "customer_id", raising, bad, _PLAIN_IDS)
 
@@ -345,6 +345,8 @@ class _Amounts:
         self.kind = kind
         self.currency = currency
         self.scale = scale
+        # The greatest magnitude of the int amounts, when the bulk path saw it.
+        self.largest: int | None = None
 
     def _plain_kind(self, path: str) -> None:
         if self.kind is None or self.kind == "":
@@ -377,6 +379,7 @@ class _Amounts:
             high = max(values)  # type: ignore[type-var]
             if low > -_AMOUNT_LIMIT and high < _AMOUNT_LIMIT:  # type: ignore[operator]
                 self._plain_kind("$.amount[0]")
+                self.largest = max(-low, high)  # type: ignore[operator, call-overload]
                 return values, self.scale or 0
         elif values and kinds == {Decimal} and self.scale is None:  # noqa: SIM102 - one branch per bulk form.
             # Finite Decimals, as summarize() takes them on its fast path.
@@ -444,13 +447,16 @@ class _Batch:
         self.rows = equal_lengths({"customer_id": ids, "at": at, "amount": amounts})
         self.bad: _Bad = {}
         self.at = at
-        self.ids = _check_ids(ids, raising, self.bad)
+        kinds = set(map(type, ids))
+        self.ids = _check_ids(ids, raising, self.bad, kinds)
+        self.int_ids = kinds == {int}
         times = _Times(accumulator.period, accumulator.tz, unit)
         self.keys = times.keys(at, raising, self.bad)
         self.key_bounds = times.bounds
         checker = _Amounts(accumulator._kind, currency, scale)  # noqa: SLF001 - the kind seen so far.
         self.amounts, self.scale = checker.values(amounts, raising, self.bad)
         self.kind = checker.kind
+        self.largest = checker.largest
         self.report = _skip_report(self.rows, self.bad) if self.bad else RowReport(self.rows)
 
     def taken(self, values: list[object]) -> list[object]:
@@ -558,7 +564,10 @@ def _exact_in_ints(batch: _Batch, amounts: list[Any]) -> bool:
     """
     if batch.scale is None or not amounts:
         return False
-    return bool(sum(map(abs, amounts)) < 10 ** getcontext().prec)
+    limit = 10 ** getcontext().prec
+    if batch.largest is not None and len(amounts) * batch.largest < limit:
+        return True  # a bound on the sum of the magnitudes, without summing them
+    return bool(sum(map(abs, amounts)) < limit)
 
 
 def _table_from_ints(
@@ -625,10 +634,13 @@ _DENSE_SPREAD: Final = 2
 
 
 def _dense_ids(
-    ids: list[Any], amounts: list[int]
+    ids: list[Any], amounts: list[int], int_ids: bool
 ) -> tuple[list[int], int, Callable[[int], Hashable]]:
-    """Each row's customer as an index, the number of indices, and the customer of an index."""
-    if ids and set(map(type, ids)) == {int}:
+    """Each row's customer as an index, the number of indices, and the customer of an index.
+
+    ``int_ids`` tells that every id is an int (of type int, not a subclass).
+    """
+    if int_ids and ids:
         low = min(ids)
         size = max(ids) - low + 1
         if size <= _DENSE_SPREAD * len(ids) + 1024:
@@ -698,16 +710,19 @@ def _tally_ints(
     keys: list[int],
     amounts: list[int],
     cut: int,
+    *,
     bounds: tuple[int, int] | None = None,
+    int_ids: bool = False,
 ) -> _Tally | None:
     """The per-customer tallies of the rows up to period ``cut``, or None for a wide span.
 
     Per customer, the bits of its purchase periods (amounts >= 0) in one int
     give the first and last period and their number; the amounts are summed as
     ints, less the purchases of the first period and the refunds up to it.
-    ``bounds`` are a least and a greatest period of the rows (at least one), if known.
+    ``bounds`` are a least and a greatest period of the rows (at least one), if known;
+    ``int_ids`` tells that every id is of type int.
     """
-    index, size, customer_of = _dense_ids(ids, amounts)
+    index, size, customer_of = _dense_ids(ids, amounts, int_ids)
     buyers: list[int] | None = None
     low, high = (min(keys), max(keys)) if bounds is None else bounds
     if high > cut:
@@ -857,7 +872,14 @@ def summarize_columns(
             keys = batch.taken(batch.keys)
             exponent = -(batch.scale or 0)
             _, _, chosen, scale, cut_index, _ = accumulator._cuts(end, None, unit)  # noqa: SLF001
-            tally = _tally_ints(ids, keys, amounts, cut_index, batch.key_bounds)  # type: ignore[arg-type]
+            tally = _tally_ints(
+                ids,
+                keys,  # type: ignore[arg-type]
+                amounts,  # type: ignore[arg-type]
+                cut_index,
+                bounds=batch.key_bounds,
+                int_ids=batch.int_ids,
+            )
             if tally is not None:
                 # The columns go first: while they are young, every garbage collection
                 # that building the rows sets off would walk all their rows.
