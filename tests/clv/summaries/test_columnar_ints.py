@@ -8,12 +8,12 @@ path is taken and still agrees).
 """
 
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal, localcontext
+from decimal import localcontext
 
 from hypothesis import given
 from hypothesis import strategies as st
+from tests._columns_forms import by_rows, same
 
-from crmcore.clv import summarize
 from crmcore.clv.summaries._columnar import summarize_columns
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -38,25 +38,6 @@ def batches(draw):
     unit = "week" if period == "day" and draw(st.booleans()) else None
     scale = draw(st.integers(0, 4))
     return rows, {"period": period, "unit": unit, "observation_end": end, "tz": UTC}, scale
-
-
-def by_rows(rows, options, scale):
-    return summarize(
-        [
-            (customer, EPOCH + timedelta(seconds=second), Decimal(units).scaleb(-scale))
-            for customer, second, units in rows
-        ],
-        **options,
-    )
-
-
-def same(table, expected):
-    assert list(table) == list(expected)
-    for customer, summary in expected.items():
-        mine = table[customer]
-        assert mine == summary
-        # The very Decimal: value and exponent.
-        assert str(mine.monetary_value) == str(summary.monetary_value)
 
 
 @given(batches())

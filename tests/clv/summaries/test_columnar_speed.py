@@ -10,12 +10,11 @@ take over), and skipped bad rows; plus small cases computed by hand.
 """
 
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 
 from hypothesis import given
 from hypothesis import strategies as st
+from tests._columns_forms import by_rows, same
 
-from crmcore.clv import summarize
 from crmcore.clv.summaries._columnar import summarize_columns
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -53,29 +52,6 @@ def batches(draw):
     unit = "week" if period == "day" and draw(st.booleans()) else None
     scale = draw(st.integers(0, 3))
     return rows, {"period": period, "unit": unit, "observation_end": end, "tz": UTC}, scale
-
-
-def by_rows(rows, options, scale):
-    return summarize(
-        [
-            (customer, EPOCH + timedelta(seconds=second), Decimal(units).scaleb(-scale))
-            for customer, second, units in rows
-        ],
-        **options,
-    )
-
-
-def same(table, expected):
-    assert list(table) == list(expected)
-    # The very ids (1 and 1.0 are equal keys, but the table keeps the first purchase's).
-    assert [type(customer) for customer in table] == [type(customer) for customer in expected]
-    assert table.currency == expected.currency
-    for customer, summary in expected.items():
-        mine = table[customer]
-        assert mine == summary
-        assert type(mine.recency) is type(summary.recency)
-        # The very Decimal: value and exponent.
-        assert str(mine.monetary_value) == str(summary.monetary_value)
 
 
 @given(batches())
