@@ -56,6 +56,11 @@ import crmcore
 from crmcore import Money
 from crmcore.segmentation import rfm_values, score_rfm
 
+try:  # the columnar entry point (older trees lack it)
+    from crmcore.segmentation import score_rfm_columns
+except ImportError:  # pragma: no cover - benchmark against an older tree
+    score_rfm_columns = None
+
 try:
     import numpy as np
     import pandas as pd
@@ -168,6 +173,13 @@ def pandas_scores(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out, index=frame.index)
 
 
+def columns_scores(frame: pd.DataFrame) -> dict[str, list[Any]]:
+    """crmcore's columnar scoring, handed the DataFrame's own Series (no conversion)."""
+    return score_rfm_columns(
+        frame["customer_id"], frame["recency_days"], frame["frequency"], frame["monetary"]
+    )
+
+
 def pandas_values_and_scores(orders: pd.DataFrame, amounts: str) -> pd.DataFrame:
     kept = orders[orders["at"] <= AT]
     table = kept.groupby("customer_id", sort=True).agg(
@@ -250,18 +262,36 @@ def main() -> None:
                 ours,
                 pandas_score_map(frame["customer_id"], pandas_scores(frame)),
             )
-            best = race(
-                {
-                    "crmcore": lambda values=values: score_rfm(values),
-                    "pandas": lambda frame=frame: pandas_scores(frame),
-                },
-                args.repeats,
-            )
+            contenders = {
+                "crmcore": lambda values=values: score_rfm(values),
+                "pandas": lambda frame=frame: pandas_scores(frame),
+            }
+            if score_rfm_columns is not None and amounts != "float":
+                columns = columns_scores(frame)
+                require_same(
+                    f"scoring {ids}/{amounts}/columns",
+                    ours,
+                    dict(
+                        zip(
+                            columns["customer_id"],
+                            zip(columns["r"], columns["f"], columns["m"], strict=True),
+                            strict=True,
+                        )
+                    ),
+                )
+                contenders["columns"] = lambda frame=frame: columns_scores(frame)
+            best = race(contenders, args.repeats)
             print(
                 f"scoring        ids={ids:3} amounts={amounts:7}          "
                 f"crmcore {best['crmcore']:7.3f}s  pandas {best['pandas']:7.3f}s  "
                 f"ratio {best['crmcore'] / best['pandas']:6.2f}"
             )
+            if "columns" in best:
+                print(
+                    f"  score_rfm_columns over the frame's Series        "
+                    f"crmcore {best['columns']:7.3f}s  pandas {best['pandas']:7.3f}s  "
+                    f"ratio {best['columns'] / best['pandas']:6.2f}"
+                )
             del frame
             if args.skip_values:
                 continue
