@@ -24,9 +24,15 @@ Tests that take long are marked ``slow``; they still run by default
 
 The reference data sets (CDNOW, donations) live outside the repository, in
 ``../shared/data`` beside the checkout, or wherever ``CRMCORE_REFERENCE_DATA``
-points. Tests ask for a file with the ``reference_data`` fixture: a missing file
-skips the test locally, and fails it in CI (``CI=true``), so CI can never pass
-without checking the published tables.
+points. A small, freely licensed part of them ships in ``data/`` at the
+repository's root (the 1/10th CDNOW sample, its two published summaries and the
+donations table; see ``data/README.md``). Tests ask for a file with the
+``reference_data`` fixture: it looks in the reference folder first and then in
+``data/`` for the same relative path, so a fresh clone runs every test whose
+file ships. A file found in neither place (the full ``CDNOW_master.txt`` never
+ships) skips the test locally, and fails it in CI (``CI=true``), so CI can
+never pass without checking the published tables. The fallback is by exact
+path only: a test that asks for the full cohort is never handed the sample.
 """
 
 import os
@@ -63,6 +69,8 @@ ROOT = Path(__file__).resolve().parents[1]
 REFERENCE_DATA = Path(
     os.environ.get("CRMCORE_REFERENCE_DATA", ROOT.parent / "shared" / "data")
 ).resolve()
+#: The part of the reference data that ships with the repository (same layout: ``cdnow/...``).
+SHIPPED_DATA = ROOT / "data"
 
 
 def in_ci() -> bool:
@@ -75,14 +83,19 @@ def reference_data() -> Callable[..., Path]:
     """A function giving the path of one reference file; skips (locally) or fails (in CI) if absent.
 
     Call it with the path's parts: ``reference_data("cdnow", "donations.csv")``.
+    The reference folder wins; the copy shipped in ``data/`` answers only for the
+    very same relative path (a byte-identical copy, checked by
+    ``tests/test_reference_sample.py``), never for another file.
     """
 
     def find(*parts: str) -> Path:
-        path = REFERENCE_DATA.joinpath(*parts)
-        if path.exists():
-            return path
+        for folder in (REFERENCE_DATA, SHIPPED_DATA):
+            path = folder.joinpath(*parts)
+            if path.is_file():
+                return path
         message = (
             f"reference data {'/'.join(parts)} not found under {REFERENCE_DATA} "
+            f"nor shipped in {SHIPPED_DATA} "
             "(point CRMCORE_REFERENCE_DATA at the folder holding cdnow/)"
         )
         if in_ci():
@@ -110,5 +123,5 @@ def pytest_report_header() -> list[str]:
     found = "found" if REFERENCE_DATA.exists() else "missing"
     return [
         f"hypothesis profile: {settings._current_profile}",
-        f"reference data: {REFERENCE_DATA} ({found})",
+        f"reference data: {REFERENCE_DATA} ({found}); shipped sample: {SHIPPED_DATA}",
     ]
