@@ -53,6 +53,7 @@ PUBLIC = [
     "crmcore.errors",
     "crmcore.serialization",
     "crmcore.interop",
+    "crmcore.plots",
     "crmcore.testing.strategies",
     "crmcore.testing.contract",
 ]
