@@ -1,4 +1,8 @@
-"""Command line: ``python -m crmcore demo`` prints the built-in demonstration."""
+"""Command line: ``python -m crmcore demo`` prints the built-in demonstration.
+
+``python -m crmcore clv TRANSACTIONS.csv`` reports customer lifetime value from a
+transactions CSV (see docs/cli.md); its application code is ``crmcore._cli``.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from crmcore import __version__
+from crmcore._cli import add_clv_command, run_clv
 from crmcore._demo import report
 
 
@@ -28,7 +33,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         metavar="N",
         help="how many synthetic customers to generate (default: 300)",
     )
+    add_clv_command(commands)
     args = parser.parse_args(argv)
+    if args.command == "clv":
+        return run_clv(args)
     if args.command == "demo":
         if not 1 <= args.customers <= 100_000:
             parser.error("--customers must be between 1 and 100000")
