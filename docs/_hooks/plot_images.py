@@ -8,7 +8,6 @@ the site as ``images/plots/<name>.png``. The rendering lives in
 on its own (tests/plots/test_hook.py).
 """
 
-# ruff: noqa: INP001 - MkDocs loads hooks by path; docs/_hooks is no package.
 from __future__ import annotations
 
 import math

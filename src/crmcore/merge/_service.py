@@ -436,7 +436,8 @@ def apply_merge(uow: UnitOfWork, preview: MergePreview, **meta: Unpack[EventMeta
     Raises:
         MergePreviewOutdated: something the preview saw changed.
         InvalidType: ``preview`` is not a MergePreview.
-        and the errors of :func:`merge_customers_in`.
+
+    It also raises the errors of :func:`merge_customers_in`.
     """
     checked = instance_of(MergePreview, "a MergePreview")(preview, "$.preview")
     survivor, absorbed = _load_pair(uow, checked.survivor_id, checked.absorbed_id)
