@@ -8,7 +8,8 @@ import pytest
 
 from crmcore import Customer
 from crmcore.__main__ import main
-from crmcore._demo._commerce import demo_orders
+from crmcore._demo._commerce import demo_commerce
+from crmcore._demo._ladder import demo_relationships
 from crmcore._demo._loyalty import demo_loyalty
 from crmcore._demo._report import (
     DEMO_SEED,
@@ -92,9 +93,17 @@ def test_module_runs_as_a_program():
 def test_lifecycle_section_matches_the_progressed_customers():
     """The stage distribution printed is the one of the monthly-progressed customers."""
     customers = build_customers(80)
-    orders = demo_orders(customers, seed=DEMO_SEED, at=REFERENCE_TIME)
+    commerce = demo_commerce(customers, seed=DEMO_SEED, at=REFERENCE_TIME)
+    orders = commerce.orders
     accounts = demo_loyalty(customers, orders, seed=DEMO_SEED, at=REFERENCE_TIME).accounts
-    laddered = progress_monthly(customers, orders, REFERENCE_TIME, accounts)
+    laddered = progress_monthly(
+        customers,
+        orders,
+        REFERENCE_TIME,
+        accounts=accounts,
+        interactions=commerce.interactions,
+        relationships=demo_relationships(customers, orders, seed=DEMO_SEED, at=REFERENCE_TIME),
+    )
     stages = Counter(c.lifecycle_of(RELATIONSHIP_LADDER).stage for c in laddered if c.lifecycles)
     untracked = sum(1 for c in laddered if not c.lifecycles)
     text = report(80)
@@ -107,7 +116,7 @@ def test_lifecycle_section_matches_the_progressed_customers():
 def test_clv_section_reports_the_gift_shop_example_and_tiers():
     """The formula example is the source documents' figure; tiers add up to the buyers."""
     text = report(60)
-    assert "(275,000 x 24 x 3): 19800000 IDR" in text
+    assert "(Rp 275.000 x 24 purchases a year x 3 years): Rp 19.800.000" in text
     line = next(row for row in text.splitlines() if row.startswith("CLV tiers of the "))
     buyers = int(line.split()[4])
     counts = [int(word.rstrip(",")) for word in line.split(":")[1].split()[1::2]]

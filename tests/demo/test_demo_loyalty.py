@@ -6,6 +6,7 @@ import pytest
 
 from crmcore import InvalidType, ValidationError
 from crmcore._demo._commerce import demo_orders
+from crmcore._demo._format import money
 from crmcore._demo._loyalty import PROGRAM, demo_loyalty, demo_section
 from crmcore._demo._report import REFERENCE_TIME, build_customers
 from crmcore.customers import PersonName
@@ -92,7 +93,7 @@ def test_the_section_reports_tiers_points_rewards_and_the_forecast(customers, or
     assert f"points earned {earned:,}".replace(",", ".") in text
     assert "top rewards redeemed:" in text
     total = pipeline_forecast(data.opportunities, STANDARD_PIPELINE).weighted_total("IDR")
-    shown = f"Rp {int(total.rounded().amount):,}".replace(",", ".")
+    shown = money(total)
     assert f"total weighted pipeline {shown}" in text
 
 

@@ -9,6 +9,7 @@ import pytest
 
 from crmcore import InvalidType
 from crmcore._demo._commerce import DemoCommerce, demo_commerce
+from crmcore._demo._format import parse_money
 from crmcore._demo._marketing import CAMPAIGN_COST, OFFERED, demo_section
 from crmcore._demo._report import REFERENCE_TIME, build_customers
 from crmcore.customers import Customer
@@ -18,6 +19,8 @@ from crmcore.marketing import AttributionModel
 pytestmark = pytest.mark.slow
 
 SEED = 3
+#: An amount as the demo prints it.
+MONEY = r"(-?Rp [\d.]+(?:,\d+)?)"
 
 
 @pytest.fixture(scope="module")
@@ -58,17 +61,17 @@ def test_every_member_is_sent_or_refused_with_a_reason(text: str) -> None:
 def test_every_model_attributes_the_whole_revenue(text: str) -> None:
     for model in AttributionModel:
         line = figure(text, rf"({model.value} +attributes .*)")
-        attributed, revenue = re.findall(r"(\d+\.\d+) IDR", line)
-        assert Decimal(attributed) == Decimal(revenue)
+        attributed, revenue = re.findall(MONEY, line)
+        assert parse_money(attributed) == parse_money(revenue)
         assert "adds up: False" not in line
 
 
 def test_roi_follows_from_the_cost_and_the_attributed_revenue(text: str) -> None:
-    revenue = Decimal(figure(text, r"position_based +attributes (\d+\.\d+) IDR"))
+    revenue = parse_money(figure(text, rf"position_based +attributes {MONEY}")).amount
     cost = CAMPAIGN_COST.amount
-    assert Decimal(figure(text, r"cost (\d+) IDR")) == cost
+    assert parse_money(figure(text, rf"cost {MONEY}")).amount == cost
     responded = int(figure(text, r"(\d+) responded"))
-    per_lead = Decimal(figure(text, r"cost per lead (\d+\.\d+) IDR"))
+    per_lead = parse_money(figure(text, rf"cost per lead {MONEY}")).amount
     assert per_lead == (cost / responded).quantize(Decimal("0.01"))
     roi = Decimal(figure(text, r"ROI (-?\d+\.\d+)"))
     assert roi == ((revenue - cost) / cost).quantize(Decimal("0.01"))

@@ -9,12 +9,15 @@ from decimal import Decimal
 import pytest
 
 from crmcore import InvalidType
+from crmcore._demo._format import parse_money
 from crmcore._demo._report import REFERENCE_TIME, build_customers, report
 from crmcore._demo._selling import CATALOG, PIPELINE, demo_section
 from crmcore.customers import Customer
 from crmcore.sales import STANDARD_PIPELINE
 
 SEED = 7
+#: An amount as the demo prints it.
+MONEY = r"(-?Rp [\d.]+(?:,\d+)?)"
 
 
 @pytest.fixture(scope="module")
@@ -28,14 +31,14 @@ def text(customers: list[Customer]) -> str:
 
 
 def amount(text: str, pattern: str) -> Decimal:
-    match = re.search(pattern, text)
+    match = re.search(pattern.replace("MONEY", MONEY), text)
     assert match is not None, pattern
-    return Decimal(match.group(1))
+    return parse_money(match.group(1)).amount
 
 
 def test_volume_pricing_picks_the_tier_for_twelve_routers(text: str) -> None:
     tier = CATALOG[0][5]
-    assert amount(text, r"12 routers resolve to (\d+) IDR each \(volume_tier") == tier
+    assert amount(text, r"12 routers resolve to MONEY each \(volume_tier") == tier
 
 
 def test_the_quote_adds_up_and_the_order_costs_what_was_quoted(text: str) -> None:
@@ -43,13 +46,13 @@ def test_the_quote_adds_up_and_the_order_costs_what_was_quoted(text: str) -> Non
     routers, switches = 12 * CATALOG[0][5], 2 * CATALOG[1][4]  # two switches: no tier
     support = 1_800_000
     net = (routers + switches + support) * Decimal("0.95")
-    assert amount(text, r"net (\d+\.\d+) IDR") == net
+    assert amount(text, r"net MONEY") == net
     # Each line's tax is rounded on its own; with these round prices none needs rounding.
-    assert amount(text, r"PPN (\d+\.\d+) IDR") == net * Decimal("0.11")
-    assert amount(text, r"total (\d+\.\d+) IDR") == net * Decimal("1.11")
+    assert amount(text, r"PPN MONEY") == net * Decimal("0.11")
+    assert amount(text, r"total MONEY") == net * Decimal("1.11")
     assert "lines add up: True" in text
     assert "(equal to the quote: True)" in text
-    assert amount(text, r"opportunity amount (\d+\.\d+) IDR") == net
+    assert amount(text, r"opportunity amount MONEY") == net
     assert "from 3 line items" in text
 
 
@@ -63,18 +66,16 @@ def test_the_forecast_converts_each_deal_at_its_close_date(text: str) -> None:
         converted = Decimal(value) * rate
         open_total += converted
         weighted += converted * probability[stage]
-    assert amount(text, r"weighted (\d+\.\d+) IDR") == weighted
-    assert amount(text, r"open (\d+\.\d+) IDR") == open_total
+    assert amount(text, r"weighted MONEY") == weighted
+    assert amount(text, r"open MONEY") == open_total
 
 
 def test_margins_are_revenue_less_standard_cost(text: str) -> None:
-    rows = re.findall(
-        r"margin p-([\w-]+): (\d+) units, revenue (\d+\.\d+) IDR, margin (\S+) IDR", text
-    )
+    rows = re.findall(rf"margin p-([\w-]+): (\d+) units?, revenue {MONEY}, margin {MONEY}", text)
     assert len(rows) == 3
     costs = {sku.lower(): cost for sku, _, _, cost, _, _ in CATALOG}
     for sku, units, revenue, margin in rows:
-        assert Decimal(margin) == Decimal(revenue) - int(units) * costs[sku]
+        assert parse_money(margin).amount == (parse_money(revenue).amount - int(units) * costs[sku])
     assert "3 products, 1 price book, 1 quote for the customer" in text
 
 

@@ -369,7 +369,7 @@ def test_demo_section_renders_segments_audience_and_cohorts():
     text = demo_section(people, orders, at=AT)
     table = summarize_segments(score_rfm(rfm_values([(str(c), t, m) for c, t, m in orders], at=AT)))
     champions = next(row for row in table if row.segment.label == "Champions")
-    assert "RFM segments of the 5 customers with orders (of 6)" in text
+    assert "RFM segments of the 5 customers with purchases (of 6)" in text
     assert f"  Champions{champions.customers:>21}" in text
     assert "field('may_email_marketing').is_true()" in text
     assert "cohort    size    +0" in text

@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 import attrs
 from dateutil.relativedelta import relativedelta
 
+from crmcore._demo._format import money, plural
 from crmcore._demo._inputs import check_inputs
 from crmcore._kernel._ids import StaffId
 from crmcore._kernel._money import Money
@@ -130,8 +131,7 @@ class DemoAccounts:
 
 
 def _idr(amount: Money | None) -> str:
-    whole = 0 if amount is None else int(amount.rounded().amount)
-    return f"Rp {whole:,}".replace(",", ".")
+    return money(Money.zero("IDR") if amount is None else amount)
 
 
 def _rp(amount: int) -> Money:
@@ -397,7 +397,7 @@ def _account_lines(data: DemoAccounts, now: datetime) -> list[str]:
     lines = [
         (
             f"account {account.id} ({account.kind.value}), owner {account.owner} "
-            f"(team {account.team}, {len(data.team.members)} members, manager "
+            f"(team {account.team}, {plural(len(data.team.members), 'member')}, manager "
             f"{data.team.manager_id}); {assigned.type} from {_FIRST_OWNER} "
             f"on {assigned.occurred_at.date().isoformat()}"
         ),
@@ -413,7 +413,7 @@ def _account_lines(data: DemoAccounts, now: datetime) -> list[str]:
     lines.append(
         f"hierarchy: ancestors {_ids(view.ancestors(ACCOUNT_ID))}; "
         f"descendants {_ids(view.descendants(ACCOUNT_ID))} "
-        f"(a year earlier: {len(then.contacts(ACCOUNT_ID))} contacts, "
+        f"(a year earlier: {plural(len(then.contacts(ACCOUNT_ID)), 'contact')}, "
         f"descendants {_ids(then.descendants(ACCOUNT_ID))})"
     )
     root = data.rollup.accounts[0]
@@ -423,9 +423,10 @@ def _account_lines(data: DemoAccounts, now: datetime) -> list[str]:
     open_total = None if pipeline is None else pipeline.open_total("IDR")
     weighted = None if pipeline is None else pipeline.weighted_total("IDR")
     lines.append(
-        f"roll-up of {root} and the {len(rollup.accounts) - 1} companies below it since "
+        f"roll-up of {root} and the {plural(len(rollup.accounts) - 1, 'company', 'companies')} "
+        "below it since "
         f"{data.since.date().isoformat()}: revenue {_idr(rollup.revenue)} in "
-        f"{rollup.purchases.orders} orders; open pipeline {_idr(open_total)} "
+        f"{plural(rollup.purchases.orders, 'order')}; open pipeline {_idr(open_total)} "
         f"(weighted {_idr(weighted)}); open cases {len(rollup.open_cases)}"
     )
     deal = data.opportunities[0]
@@ -443,7 +444,8 @@ def _duplicate_lines(data: DemoAccounts, customers: int) -> list[str]:
     lines = [
         (
             f"duplicates among {report.parties} customers ({customers} generated, 2 planted): "
-            f"{len(report.candidates)} candidate pair(s) from {report.comparisons} comparisons"
+            f"{plural(len(report.candidates), 'candidate pair')} from "
+            f"{plural(report.comparisons, 'comparison')}"
         )
     ]
     lines += [
@@ -454,13 +456,14 @@ def _duplicate_lines(data: DemoAccounts, customers: int) -> list[str]:
     lines.append(
         f"merge preview, {preview.survivor_id} surviving: changes "
         f"{', '.join(preview.changed) or 'nothing'}; adds "
-        f"{len(preview.contact_points_added)} contact point(s), {len(preview.tags_added)} "
-        f"tag(s), {len(preview.consents_added)} consent record(s)"
+        f"{plural(len(preview.contact_points_added), 'contact point')}, "
+        f"{plural(len(preview.tags_added), 'tag')}, "
+        f"{plural(len(preview.consents_added), 'consent record')}"
     )
     survivor, absorbed = data.survivor, data.absorbed
     channels = ", ".join(point.channel.value for point in survivor.contact_points)
     lines.append(
-        f"merged: {survivor.id} holds {len(survivor.contact_points)} contact points "
+        f"merged: {survivor.id} holds {plural(len(survivor.contact_points), 'contact point')} "
         f"({channels}); {absorbed.id} is merged into {absorbed.merged_into} "
         f"({survivor.pending_events[-1].type}, {absorbed.pending_events[-1].type})"
     )
@@ -469,8 +472,8 @@ def _duplicate_lines(data: DemoAccounts, customers: int) -> list[str]:
         for name, ids in data.merge.preview.by_repository.items()
     )
     lines.append(
-        f"the merge service in one unit of work re-points {len(data.merge.records)} "
-        f"record(s) of {absorbed.id} to {data.merge.survivor.id} ({moved or 'none'}); "
+        "the merge service in one unit of work re-points "
+        f"{plural(len(data.merge.records), 'record')} of {absorbed.id} to {data.merge.survivor.id} ({moved or 'none'}); "
         f"loading {absorbed.id} resolves to {data.resolved}"
     )
     return lines

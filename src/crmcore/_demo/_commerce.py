@@ -9,12 +9,14 @@ segmentation) that need the same purchase history.
 from __future__ import annotations
 
 import random
+import re
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
 
 import attrs
 
+from crmcore._demo._format import money, plural
 from crmcore._demo._inputs import check_inputs
 from crmcore._kernel._ids import SequentialIdSource, StaffId
 from crmcore._kernel._money import Money
@@ -313,8 +315,22 @@ def demo_commerce(customers: Sequence[Customer], *, seed: int, at: datetime) -> 
     )
 
 
-def _idr(amount: Money) -> str:
-    return f"Rp {int(amount.rounded().amount):,}".replace(",", ".")
+#: A library timeline summary's amount (``530000.00 IDR``) and unit count (``3 unit(s)``).
+_AMOUNT = re.compile(r"(-?\d+(?:\.\d+)?) ([A-Z]{3})\b")
+_UNITS = re.compile(r"\b(\d+) unit\(s\)")
+
+
+def plain_summary(summary: str) -> str:
+    """A timeline summary as the report writes it: its money and unit counts in the demo's style.
+
+    The summaries are crmcore's own text; the demo prints their amounts through
+    :func:`~crmcore._demo._format.money` and their unit counts in the right number.
+
+    >>> plain_summary("order ord-1 placed: 1 unit(s), 823000.00 IDR")
+    'order ord-1 placed: 1 unit, Rp 823.000'
+    """
+    text = _AMOUNT.sub(lambda m: money(Money(m.group(1), m.group(2))), summary)
+    return _UNITS.sub(lambda m: plural(int(m.group(1)), "unit"), text)
 
 
 def demo_section(
@@ -336,9 +352,16 @@ def demo_section(
     paying = Counter(o.payment_status for o in orders)
     sending = Counter(o.fulfilment_status for o in orders)
     buyers = len({o.customer_id for o in orders})
+    purchases = [o for o in orders if o.is_purchase]
     lines = [
-        f"{len(orders)} orders from {buyers} customers: "
+        f"{plural(len(orders), 'order')} from {plural(buyers, 'customer')}: "
         + ", ".join(f"{s.value} {statuses[s]}" for s in OrderStatus if statuses[s]),
+        (
+            f"  {plural(len(purchases), 'purchase')} by "
+            f"{plural(len({o.customer_id for o in purchases}), 'customer')} "
+            f"({plural(len(orders), 'order')} less {len(orders) - len(purchases)} cancelled or wholly "
+            "refunded): the purchases the lifecycle, CLV and RFM sections read"
+        ),
         "  payment: " + ", ".join(f"{s.value} {paying[s]}" for s in PaymentStatus if paying[s]),
         "  fulfilment: "
         + ", ".join(f"{s.value} {sending[s]}" for s in FulfilmentStatus if sending[s]),
@@ -348,18 +371,19 @@ def demo_section(
         month = order.created_at.strftime("%Y-%m")
         revenue[month] = revenue.get(month, Money.zero("IDR")) + order.net_revenue
     lines.append("net revenue by month placed (paid less refunded), last six months:")
-    lines += [f"  {month}  {_idr(revenue[month]):>16}" for month in sorted(revenue)[-6:]]
+    lines += [f"  {month}  {money(revenue[month]):>16}" for month in sorted(revenue)[-6:]]
     refunds = [r for o in orders for r in o.refunds]
     returned = sum(item.quantity for o in orders for item in o.returns)
     total_refunded = Money.total((r.amount for r in refunds), currency="IDR")
     lines.append(
-        f"refunds: {len(refunds)} totalling {_idr(total_refunded)}; "
-        f"{returned} units returned in {sum(len(o.returns) for o in orders)} returns"
+        f"refunds: {len(refunds)} totalling {money(total_refunded)}; "
+        f"{plural(returned, 'unit')} returned in "
+        f"{plural(sum(len(o.returns) for o in orders), 'return')}"
     )
     subs = data.subscriptions
     by_status = Counter(s.status for s in subs)
     lines.append(
-        f"{len(subs)} subscriptions: "
+        f"{plural(len(subs), 'subscription')}: "
         + ", ".join(f"{s.value} {by_status[s]}" for s in SubscriptionStatus if by_status[s])
     )
     dues = Counter(d.status for s in subs for d in s.payment_history(at=at))
@@ -371,17 +395,19 @@ def demo_section(
         lines.append(f"first subscription date: {first.isoformat()}")
     kinds = Counter(i.kind.value for i in data.interactions)
     lines.append(
-        f"{len(data.interactions)} interactions: "
+        f"{plural(len(data.interactions), 'interaction')}: "
         + ", ".join(f"{k} {n}" for k, n in sorted(kinds.items()))
     )
     sample = _busiest(orders, subs)
     if sample is not None:
         facts = timeline(sample, data.interactions, orders, subs)
         lines.append(
-            f"timeline of customer {sample} ({len(facts)} facts, latest 8; no personal data):"
+            f"timeline of customer {sample} ({plural(len(facts), 'fact')}, latest "
+            f"{min(8, len(facts))}; no personal data):"
         )
         lines += [
-            f"  {f.at.strftime('%Y-%m-%d %H:%M')}  {f.kind:<14} {f.summary}" for f in facts[-8:]
+            f"  {f.at.strftime('%Y-%m-%d %H:%M')}  {f.kind:<14} {plain_summary(f.summary)}"
+            for f in facts[-8:]
         ]
     return "\n".join(lines)
 

@@ -19,6 +19,8 @@ from datetime import UTC, datetime, timedelta
 import attrs
 from dateutil.relativedelta import relativedelta
 
+from crmcore._demo._format import money, plural
+from crmcore._demo._format import number as grouped
 from crmcore._demo._inputs import check_inputs
 from crmcore._kernel._ids import SequentialIdSource, StaffId
 from crmcore._kernel._money import Money
@@ -329,12 +331,8 @@ def demo_loyalty(
     )
 
 
-def _idr(amount: Money) -> str:
-    return f"Rp {int(amount.rounded().amount):,}".replace(",", ".")
-
-
 def _points(count: int) -> str:
-    return f"{count:,}".replace(",", ".")
+    return grouped(count)
 
 
 def _loyalty_lines(data: DemoLoyalty, customers: int, at: datetime) -> list[str]:
@@ -343,14 +341,16 @@ def _loyalty_lines(data: DemoLoyalty, customers: int, at: datetime) -> list[str]
     tiers = Counter(account.tier for account in accounts)
     share = f"{len(accounts) * 100 // customers}% of customers" if customers else "no customers"
     rate = program.earn_rate
-    earning = "no points for spend" if rate is None else f"{rate.points} per {_idr(rate.per)} spent"
+    earning = (
+        "no points for spend" if rate is None else f"{rate.points} per {money(rate.per)} spent"
+    )
     lines = [
         (
             f'loyalty programme "{program.name}": {earning}, {program.points_per_order} per'
             f" order; points expire after {program.expiry}; tiers by spend over"
             f" {program.tier_window}, {program.downgrade_grace} grace"
         ),
-        f"{len(accounts)} members ({share}); by tier: "
+        f"{plural(len(accounts), 'member')} ({share}); by tier: "
         + ", ".join(f"{tier.code} {tiers[tier.code]}" for tier in program.tiers),
     ]
     earned = sum(account.totals().earned for account in accounts)
@@ -370,8 +370,8 @@ def _loyalty_lines(data: DemoLoyalty, customers: int, at: datetime) -> list[str]
         if isinstance(e, LoyaltyTierChanged)
     ]
     lines.append(
-        f"tier changes: {sum(e.upgrade for e in moves)} upgrades, "
-        f"{sum(not e.upgrade for e in moves)} downgrades"
+        f"tier changes: {plural(sum(e.upgrade for e in moves), 'upgrade')}, "
+        f"{plural(sum(not e.upgrade for e in moves), 'downgrade')}"
     )
     rewards = Counter(
         e.reward_id
@@ -390,7 +390,7 @@ def _pipeline_lines(data: DemoLoyalty, at: datetime) -> list[str]:
     sources = Counter(lead.source.value for lead in leads)
     statuses = Counter(lead.status for lead in leads)
     lines = [
-        f"{len(leads)} leads by source: "
+        f"{plural(len(leads), 'lead')} by source: "
         + ", ".join(f"{name} {n}" for name, n in sorted(sources.items())),
         "lead status: " + ", ".join(f"{s.value} {statuses[s]}" for s in LeadStatus if statuses[s]),
     ]
@@ -398,7 +398,7 @@ def _pipeline_lines(data: DemoLoyalty, at: datetime) -> list[str]:
     closed = kinds["won"] + kinds["lost"]
     rate = f"{kinds['won'] * 100 // closed}%" if closed else "n/a"
     lines.append(
-        f"{len(deals)} opportunities: open {kinds['open']}, won {kinds['won']}, "
+        f"{plural(len(deals), 'opportunity', 'opportunities')}: open {kinds['open']}, won {kinds['won']}, "
         f"lost {kinds['lost']} (win rate {rate})"
     )
     result = pipeline_forecast(deals, STANDARD_PIPELINE, by="month")
@@ -411,24 +411,25 @@ def _pipeline_lines(data: DemoLoyalty, at: datetime) -> list[str]:
         f"weighted forecast of open deals by expected close month and stage, {current} on (IDR):"
     )
     lines += [
-        f"  {line.period}  {line.stage:<14} {line.count:>3} deals {_idr(line.amount):>17}"
-        f"  x {line.probability}  = {_idr(line.weighted):>16}"
+        f"  {line.period}  {line.stage:<14} {plural(line.count, 'deal'):>9} {money(line.amount):>17}"
+        f"  x {line.probability}  = {money(line.weighted):>16}"
         for line in result.lines
         if current <= line.period <= last
     ]
     lines.append(
-        f"  overdue (expected before {current}): {sum(line.count for line in overdue)} deals,"
-        f" weighted {_idr(Money.total((line.weighted for line in overdue), currency='IDR'))}"
+        f"  overdue (expected before {current}): {plural(sum(line.count for line in overdue), 'deal')},"
+        f" weighted {money(Money.total((line.weighted for line in overdue), currency='IDR'))}"
     )
     lines.append("per month: weighted open pipeline and deals won")
     lines += [
-        f"  {p.period}  {_idr(p.weighted):>16}   won {_idr(p.won):>16} ({p.won_count})"
+        f"  {p.period}  {money(p.weighted):>16}   won {money(p.won):>16} "
+        f"({plural(p.won_count, 'deal')})"
         for p in result.for_currency("IDR")
         if first <= p.period <= last
     ]
     lines.append(
-        f"total weighted pipeline {_idr(result.weighted_total('IDR'))} "
-        f"of {_idr(result.open_total('IDR'))} open; won {_idr(result.won_total('IDR'))}"
+        f"total weighted pipeline {money(result.weighted_total('IDR'))} "
+        f"of {money(result.open_total('IDR'))} open; won {money(result.won_total('IDR'))}"
     )
     return lines
 

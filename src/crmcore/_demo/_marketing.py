@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from typing import Final
 
 from crmcore._demo._commerce import DemoCommerce
+from crmcore._demo._format import money, plural
 from crmcore._demo._inputs import check_inputs
 from crmcore._kernel._ids import CampaignId, OrderId, ProductId, SequentialIdSource
 from crmcore._kernel._money import Money
@@ -139,6 +140,10 @@ def _purchases(members: Sequence[CampaignMember], rng: random.Random) -> list[Or
     return orders
 
 
+def _maybe(amount: Money | None) -> str:
+    return "n/a" if amount is None else money(amount)
+
+
 def _campaign_lines(
     customers: Sequence[Customer], commerce: DemoCommerce, rng: random.Random, start: datetime
 ) -> list[str]:
@@ -152,7 +157,8 @@ def _campaign_lines(
     reasons = ", ".join(f"{code} {n}" for code, n in sorted(refused.items())) or "none"
     lines = [
         (
-            f"campaign {campaign.id.value} to the {len(targets)} champions and loyal customers "
+            f"campaign {campaign.id.value} to the "
+            f"{plural(len(targets), 'champion or loyal customer', 'champions and loyal customers')} "
             f"by RFM: {sent} sent, {sum(refused.values())} not messaged ({reasons}), "
             f"{responded} responded"
         )
@@ -165,15 +171,15 @@ def _campaign_lines(
         credited = attribute(conversions, touches, model=model, lookback=LOOKBACK)
         total = Money.total((a.attributed for a in credited), currency="IDR")
         lines.append(
-            f"  {model.value:<15} attributes {total} of {revenue} "
+            f"  {model.value:<15} attributes {money(total)} of {money(revenue)} "
             f"(adds up: {total == revenue if credited and all(a.is_attributed for a in credited) else 'n/a'})"
         )
     credited = attribute(conversions, touches, model="position_based", lookback=LOOKBACK)
     (row,) = campaign_roi([campaign], members_run, credited)
     roi = "n/a" if row.roi is None else f"{row.roi:.2f}"
     lines.append(
-        f"  cost {row.cost}, cost per lead {row.cost_per_lead}, cost per acquisition "
-        f"{row.cost_per_acquisition}, ROI {roi}"
+        f"  cost {_maybe(row.cost)}, cost per lead {_maybe(row.cost_per_lead)}, "
+        f"cost per acquisition {_maybe(row.cost_per_acquisition)}, ROI {roi}"
     )
     return lines
 
@@ -219,7 +225,12 @@ def _offer_lines(customers: Sequence[Customer], commerce: DemoCommerce, at: date
     )
     counts = Counter(order.customer_id for order in purchases)
     by_id = {customer.id: customer for customer in customers}
-    lines = [f"{len(rules)} association rules (lift above 1) mined from {len(purchases)} purchases"]
+    lines = [
+        (
+            f"{plural(len(rules), 'association rule')} (lift above 1) mined from "
+            f"{plural(len(purchases), 'purchase')} (the commerce section's)"
+        )
+    ]
     passed: Counter[str] = Counter()
     for customer_id in sorted(counts, key=lambda c: (-counts[c], c.value)):
         history = [order for order in purchases if order.customer_id == customer_id]

@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from typing import Final
 
 from crmcore._demo._commerce import DemoCommerce
+from crmcore._demo._format import plural
 from crmcore._demo._inputs import check_inputs
 from crmcore._kernel._ids import PrivacyRequestId, StaffId
 from crmcore.access import AccessDenied, AccessPolicy, GuardedUnitOfWork, Principal
@@ -125,7 +126,7 @@ def _access_request(uow: InMemoryUnitOfWork, subject: CustomerId, now: datetime)
             f"due {request.due_at.date()}, {request.status.value}, overdue: {overdue}"
         ),
         (
-            f"  export: {export.manifest.total} records ({counts}), "
+            f"  export: {plural(export.manifest.total, 'record')} ({counts}), "
             f"{len(json.dumps(export.document))} characters of JSON, "
             f"{len(export.manifest.excluded)} kinds of data left out, each with its reason"
         ),
@@ -183,15 +184,15 @@ def _erasure(
         ),
         f"  erasing customer {held_id.value} refused: {refused}",
         (
-            f"  erased customer {subject.value}: {len(report.changed)} records anonymised "
+            f"  erased customer {subject.value}: {plural(len(report.changed), 'record')} anonymised "
             f"({changed}); erased: {erased}"
         ),
-        f"  order totals kept: {before == after} ({len(after)} orders)",
+        f"  order totals kept: {before == after} ({plural(len(after), 'order')})",
         (
             f"  {len(values)} of the customer's own personal values searched in every stored "
             f"document, pending event and the audit log: {_hits(uow, log, values)} found"
         ),
-        f"  audit log: {entries} entries for the customer, personal values masked in views",
+        f"  audit log: {plural(entries, 'entry', 'entries')} for the customer, personal values masked in views",
     ]
 
 
@@ -248,6 +249,8 @@ def demo_section(
     Deterministic for the same customers, orders and reference time ``at``.
     """
     now = check_inputs(seed, at, customers=customers)
+    if len(customers) < 2:  # the erasure is refused for another customer: it needs two
+        return "the privacy walk-through needs at least 2 customers"
     uow = _store(customers, commerce)
     subject = _busiest(commerce)
     held_id = next(c.id for c in customers if c.id != subject)

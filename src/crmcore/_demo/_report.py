@@ -9,17 +9,18 @@ from __future__ import annotations
 
 import json
 import random
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-from dateutil.relativedelta import relativedelta
-
 from crmcore._demo._accounts import demo_section as accounts_section
 from crmcore._demo._automation import demo_section as automation_section
+from crmcore._demo._clv import section_clv
 from crmcore._demo._commerce import demo_commerce
 from crmcore._demo._commerce import demo_section as commerce_section
+from crmcore._demo._format import money, plural
+from crmcore._demo._ladder import demo_relationships, progress_monthly, section_lifecycle
 from crmcore._demo._loyalty import demo_loyalty
 from crmcore._demo._loyalty import demo_section as loyalty_section
 from crmcore._demo._marketing import demo_section as marketing_section
@@ -30,8 +31,6 @@ from crmcore._demo._service import demo_section as service_section
 from crmcore._kernel._ids import SequentialIdSource
 from crmcore._kernel._money import Money
 from crmcore.automation import standard_automations, standard_templates
-from crmcore.clv import BetaGeo, GammaGamma, customer_lifetime_value, formula_clv
-from crmcore.commerce import Order
 from crmcore.customers import (
     Channel,
     ContactPoint,
@@ -43,15 +42,6 @@ from crmcore.customers import (
     Purpose,
 )
 from crmcore.errors import ConcurrencyConflict
-from crmcore.lifecycle import (
-    LADDER_RUNGS,
-    RELATIONSHIP_LADDER,
-    Facts,
-    funnel,
-    progress,
-    stage_distribution,
-)
-from crmcore.loyalty import LoyaltyAccount
 from crmcore.repository import InMemoryStore, InMemoryUnitOfWork
 from crmcore.serialization import from_dict, to_dict
 
@@ -187,20 +177,28 @@ def build_customers(count: int = 300, *, seed: int = 20260630) -> list[Customer]
         )
         at = registered
         if rng.random() < 0.6:
-            at += timedelta(hours=rng.randint(0, 48))
+            at = min(
+                at + timedelta(hours=rng.randint(0, 48)), REFERENCE_TIME
+            )  # never after the demo's now
             customer = customer.give_consent(
                 "email", "marketing", at=at, source=rng.choice(_SOURCES)
             )
         if len(points) > 1 and rng.random() < 0.5:
-            at += timedelta(days=rng.randint(0, 30))
+            at = min(
+                at + timedelta(days=rng.randint(0, 30)), REFERENCE_TIME
+            )  # never after the demo's now
             customer = customer.give_consent(
                 "whatsapp", "marketing", at=at, source=rng.choice(_SOURCES)
             )
         if rng.random() < 0.35:
-            at += timedelta(days=rng.randint(0, 90))
+            at = min(
+                at + timedelta(days=rng.randint(0, 90)), REFERENCE_TIME
+            )  # never after the demo's now
             customer = customer.give_consent(None, "profiling", at=at, source="privacy-centre")
         if rng.random() < 0.12:
-            at += timedelta(days=rng.randint(1, 200))
+            at = min(
+                at + timedelta(days=rng.randint(1, 200)), REFERENCE_TIME
+            )  # never after the demo's now
             customer = customer.withdraw_consent(
                 None, "marketing", at=at, source="unsubscribe-link"
             )
@@ -220,8 +218,9 @@ def section_customers(customers: Sequence[Customer]) -> str:
     verified = sum(1 for c in customers for p in c.contact_points if p.verified)
     lines = [
         (
-            f"{len(customers)} customers registered "
-            f"({kinds['person']} people, {kinds['organization']} organizations)"
+            f"{plural(len(customers), 'customer')} registered "
+            f"({plural(kinds['person'], 'person', 'people')}, "
+            f"{plural(kinds['organization'], 'organization')})"
         ),
         "contact points: "
         + ", ".join(f"{name} {n}" for name, n in sorted(channels.items()))
@@ -270,7 +269,7 @@ def section_round_trip(customers: Sequence[Customer]) -> str:
     sample = to_dict(customers[0].without_pending_events())
     keys = ", ".join(sorted(sample))
     return (
-        f"JSON round trip: {same}/{len(customers)} customers identical "
+        f"JSON round trip: {same}/{plural(len(customers), 'customer')} identical "
         f"({len(text) // 1024} KiB of JSON)\n"
         f"document keys: {keys}\n"
         f"a customer's repr hides personal data: {customers[0]!r}"
@@ -282,10 +281,10 @@ def section_money() -> str:
     price = Money(Decimal(275_000), "IDR")
     split = (price * 2).allocate([1, 1, 1])
     return (
-        f"a gift-shop customer buying items of {price} twice a month for three years: "
-        f"{price * 24 * 3}\n"
-        f"{price * 2} split three ways without losing a sen: "
-        + " + ".join(str(part) for part in split)
+        f"a gift-shop customer buying items of {money(price)} twice a month for three years: "
+        f"{money(price * 24 * 3)}\n"
+        f"{money(price * 2)} split three ways without losing a sen: "
+        + " + ".join(money(part) for part in split)
     )
 
 
@@ -306,8 +305,8 @@ def section_persistence(customers: Sequence[Customer], at: datetime) -> str:
         stored_count = uow.customers.count()
     lines = [
         (
-            f"{stored_count} customers stored in one committed unit of work; "
-            f"{len(events)} events handed out and acknowledged"
+            f"{plural(stored_count, 'customer')} stored in one committed unit of work; "
+            f"{plural(len(events), 'event')} handed out and acknowledged"
         ),
         f"lookup by email (case-insensitive) finds {found.id} at version {found.version}",
     ]
@@ -333,167 +332,6 @@ def section_persistence(customers: Sequence[Customer], at: datetime) -> str:
     return "\n".join(lines)
 
 
-#: BG/NBD and Gamma-Gamma parameters published for CDNOW (Fader, Hardie & Lee 2005).
-_CDNOW_BGNBD = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
-_CDNOW_GAMMA_GAMMA = {"p": 6.25, "q": 3.74, "v": 15.44}
-
-
-def _tiers(values: Sequence[float]) -> tuple[float, float]:
-    """Cut points putting the lowest 20% in "low" and the highest 20% in "high"."""
-    ordered = sorted(values)
-    return ordered[len(ordered) // 5], ordered[(4 * len(ordered)) // 5]
-
-
-def section_clv(orders: Sequence[Order], at: datetime) -> str:
-    """Formula CLV, a model fitted to a simulated base, top customers and tiers."""
-    gift_shop = formula_clv(Money(275_000, "IDR"), purchases_per_year=24, retention_years=3)
-    refined = formula_clv(
-        Money(275_000, "IDR"),
-        purchases_per_year=24,
-        retention_years=3,
-        gross_margin=Decimal("0.3"),
-        discount_rate=Decimal("0.1"),
-        acquisition_cost=Money(500_000, "IDR"),
-    )
-    lines = [
-        f"formula CLV of the gift-shop customer (275,000 x 24 x 3): {gift_shop.gross_value}",
-        (
-            f"  at a 30% margin, discounted at 10% a year, after a Rp 500,000 acquisition cost: "
-            f"{refined.net_value.rounded()}, paid back after {refined.payback_years:.2f} years"
-        ),
-    ]
-    truth = BetaGeo(params=_CDNOW_BGNBD)
-    base = truth.simulate(2000, 39.0, seed=DEMO_SEED)
-    fitted = BetaGeo().fit(base["frequency"], base["recency"], base["T"])
-    spend = GammaGamma(params=_CDNOW_GAMMA_GAMMA).simulate(base["frequency"], seed=DEMO_SEED)
-    repeat = [i for i, f in enumerate(base["frequency"]) if f > 0]
-    gamma = GammaGamma().fit(
-        [base["frequency"][i] for i in repeat], [spend["monetary_value"][i] for i in repeat]
-    )
-    shown = ", ".join(f"{k} {v:.3f}" for k, v in (fitted.params or {}).items())
-    lines.append(
-        "BG/NBD refitted on 2,000 customers simulated over 39 weeks from the published "
-        f"CDNOW parameters (r 0.243, alpha 4.414, a 0.793, b 2.426): {shown}"
-    )
-    weekly = 1.10 ** (1 / 52) - 1
-    values = customer_lifetime_value(
-        fitted,
-        gamma,
-        [base["frequency"][i] for i in repeat],
-        [base["recency"][i] for i in repeat],
-        [base["T"][i] for i in repeat],
-        [spend["monetary_value"][i] for i in repeat],
-        horizon=52,
-        discount_rate=weekly,
-        margin=0.3,
-    )
-    ranked = sorted(zip(values, repeat, strict=True), reverse=True)
-    lines.append("top simulated customers by 52-week CLV (30% margin, 10% a year):")
-    lines += [
-        f"  customer {index:>4}: {value:8.2f} "
-        f"(x={base['frequency'][index]:.0f}, t_x={base['recency'][index]:.1f}, "
-        f"P(alive)={fitted.probability_alive(base['frequency'][index], base['recency'][index], base['T'][index]):.2f})"
-        for value, index in ranked[:5]
-    ]
-    # The demo's own customers: formula CLV from each buyer's order history.
-    by_customer: dict[CustomerId, list[Order]] = defaultdict(list)
-    for order in orders:
-        if order.is_purchase and order.placed_at <= at:
-            by_customer[order.customer_id].append(order)
-    own: list[tuple[Decimal, CustomerId]] = []
-    for customer_id, bought in by_customer.items():
-        years = max(Decimal((at - min(o.placed_at for o in bought)).days) / 365, Decimal(1) / 12)
-        average = Money.total((o.amount for o in bought), currency="IDR") / len(bought)
-        per_year = Decimal(len(bought)) / years
-        value = formula_clv(
-            average, purchases_per_year=per_year, retention_years=3, gross_margin=Decimal("0.3")
-        )
-        own.append((value.margin_value.amount, customer_id))
-    if own:
-        low_cut, high_cut = _tiers([float(v) for v, _ in own])
-        tiers = Counter(
-            "high" if float(v) >= high_cut else "low" if float(v) < low_cut else "medium"
-            for v, _ in own
-        )
-        lines.append(
-            f"CLV tiers of the {len(own)} demo customers who bought (3 years, 30% margin): "
-            f"low {tiers['low']}, medium {tiers['medium']}, high {tiers['high']}"
-        )
-        best = sorted(own, reverse=True)[:3]
-        lines.append(
-            "  highest: " + ", ".join(f"{cid} {Money(v, 'IDR').rounded()}" for v, cid in best)
-        )
-    return "\n".join(lines)
-
-
-def _purchase_facts(
-    orders: Sequence[Order], at: datetime, enrolled_at: datetime | None = None
-) -> Facts:
-    times = sorted(o.placed_at for o in orders if o.is_purchase and o.placed_at <= at)
-    member = enrolled_at is not None and enrolled_at <= at
-    if not times:
-        return Facts(loyalty_member=member)
-    return Facts(
-        purchase_count=len(times),
-        first_purchase_at=times[0],
-        last_purchase_at=times[-1],
-        loyalty_member=member,
-    )
-
-
-def progress_monthly(
-    customers: Sequence[Customer],
-    orders: Sequence[Order],
-    at: datetime,
-    accounts: Sequence[LoyaltyAccount] = (),
-) -> list[Customer]:
-    """Run ladder progression as a monthly job over two years of order and loyalty facts."""
-    by_customer: dict[CustomerId, list[Order]] = defaultdict(list)
-    for order in orders:
-        by_customer[order.customer_id].append(order)
-    enrolled = {account.customer_id: account.enrolled_at for account in accounts}
-    checkpoints = [at - relativedelta(months=n) for n in range(24, -1, -1)]
-    moved = []
-    for customer in customers:
-        current = customer
-        for when in checkpoints:
-            if when >= current.updated_at:
-                facts = _purchase_facts(by_customer[current.id], when, enrolled.get(current.id))
-                current = progress(current, facts, at=when)
-        moved.append(current)
-    return moved
-
-
-def section_lifecycle(customers: Sequence[Customer], at: datetime) -> str:
-    """The relationship ladder, the stage distribution and the funnel of the last year."""
-    rungs = " -> ".join(str(rung) for rung in LADDER_RUNGS)
-    others = [s for s in RELATIONSHIP_LADDER.stage_names if s not in set(map(str, LADDER_RUNGS))]
-    diagram = RELATIONSHIP_LADDER.to_mermaid()
-    lines = [
-        f"the relationship ladder: {rungs} (and {', '.join(others)})",
-        (
-            f"{len(RELATIONSHIP_LADDER.triggers)} triggers; the Mermaid diagram "
-            f"(RELATIONSHIP_LADDER.to_mermaid()) has {len(diagram.splitlines())} lines"
-        ),
-    ]
-    dist = stage_distribution(customers, RELATIONSHIP_LADDER, at=at)
-    lines.append(f"stage distribution on {at.date().isoformat()} ({dist.total} customers):")
-    lines += [f"  {e.stage:<20} {e.count:>5}  {e.share or 0:>6.1%}" for e in dist.counts]
-    year = funnel(
-        customers,
-        RELATIONSHIP_LADDER,
-        start=at - relativedelta(years=1),
-        end=at + relativedelta(days=1),
-    )
-    lines.append("funnel over the last year (reached -> went further, conversion):")
-    lines += [
-        f"  {step.stage:<20} {step.reached:>5} -> {step.advanced:>5}"
-        + ("" if step.conversion is None else f"  {step.conversion:.1%}")
-        for step in year.steps
-    ]
-    return "\n".join(lines)
-
-
 Section = tuple[str, Callable[[], str]]
 
 
@@ -502,7 +340,17 @@ def sections(count: int = 300) -> list[Section]:
     customers = build_customers(count)
     commerce = demo_commerce(customers, seed=DEMO_SEED, at=REFERENCE_TIME)
     loyalty = demo_loyalty(customers, commerce.orders, seed=DEMO_SEED, at=REFERENCE_TIME)
-    laddered = progress_monthly(customers, commerce.orders, REFERENCE_TIME, loyalty.accounts)
+    relationships = demo_relationships(
+        customers, commerce.orders, seed=DEMO_SEED, at=REFERENCE_TIME
+    )
+    laddered = progress_monthly(
+        customers,
+        commerce.orders,
+        REFERENCE_TIME,
+        accounts=loyalty.accounts,
+        interactions=commerce.interactions,
+        relationships=relationships,
+    )
     return [
         ("Customers", lambda: section_customers(customers)),
         ("Consent", lambda: section_consent(customers, REFERENCE_TIME)),
@@ -552,10 +400,15 @@ def sections(count: int = 300) -> list[Section]:
             "Marketing",
             lambda: marketing_section(customers, commerce, seed=DEMO_SEED, at=REFERENCE_TIME),
         ),
-        ("Lifecycle", lambda: section_lifecycle(laddered, REFERENCE_TIME)),
+        (
+            "Lifecycle",
+            lambda: section_lifecycle(
+                laddered, REFERENCE_TIME, orders=commerce.orders, accounts=loyalty.accounts
+            ),
+        ),
         (
             "Customer lifetime value",
-            lambda: section_clv(commerce.orders, REFERENCE_TIME),
+            lambda: section_clv(commerce.orders, REFERENCE_TIME, seed=DEMO_SEED),
         ),
         (
             "Segments and analytics",

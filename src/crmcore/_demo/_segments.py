@@ -12,6 +12,7 @@ from datetime import datetime
 
 import attrs
 
+from crmcore._demo._format import money, plural
 from crmcore._kernel._money import Money
 from crmcore.analytics import cohort_retention, purchase_summary
 from crmcore.customers import Customer
@@ -32,17 +33,14 @@ MAX_COHORTS = 12
 
 
 def _money(amount: Money | None) -> str:
-    if amount is None:
-        return "-"
-    rounded = amount.rounded()
-    return f"{rounded.amount:,.{rounded.minor_unit}f} {rounded.currency}"
+    return "-" if amount is None else money(amount)
 
 
 def _rfm_table(scores: Sequence[object], customers: int) -> list[str]:
     rows = summarize_segments(scores, scheme=RfmScheme.RF10)  # type: ignore[arg-type]
     lines = [
         (
-            f"RFM segments of the {len(scores)} customers with orders (of {customers}); "
+            f"RFM segments of the {plural(len(scores), 'customer')} with purchases (of {customers}); "
             "quintile scores, R x F map:"
         ),
         f"  {'segment':<20}{'customers':>10}{'share':>8}{'recency':>12}{'orders':>8}{'revenue':>22}",
@@ -88,7 +86,7 @@ def demo_section(
         "",
         f"audience rule, stored as {len(stored)} bytes of JSON and loaded back:",
         f"  {rule!r}",
-        f"  {len(members)} of {len(population)} customers match",
+        f"  {len(members)} of {plural(len(population), 'customer')} match",
     ]
     outsider = next((cid for cid in sorted(population) if cid not in members), None)
     if outsider is not None:
@@ -102,7 +100,7 @@ def demo_section(
     lines += [
         "",
         (
-            f"{summary.orders} orders by {summary.customers} customers: "
+            f"{plural(summary.orders, 'purchase')} by {plural(summary.customers, 'customer')}: "
             f"average order {_money(summary.average_order_value)}, "
             f"{summary.purchase_frequency or 0:.2f} orders per customer, "
             f"repeat-purchase rate {summary.repeat_purchase_rate or 0:.1%}"

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Final
 
+from crmcore._demo._format import money, plural
 from crmcore._demo._inputs import check_inputs
 from crmcore._kernel._ids import OpportunityId, OrderId, PriceBookId, ProductId, QuoteId, StaffId
 from crmcore._kernel._money import Money
@@ -122,9 +123,9 @@ def demo_section(customers: Sequence[Customer], *, seed: int, at: datetime) -> s
         [book], product_id=routers, quantity=12, currency="IDR", on=at.date()
     )
     lines.append(
-        f"price book {book.id.value}: {len(book.entries)} entries; 12 routers resolve to "
-        f"{resolution.unit_price} each ({resolution.reason}, "
-        f"{len(resolution.candidates)} entries considered)"
+        f"price book {book.id.value}: {plural(len(book.entries), 'entry', 'entries')}; "
+        f"12 routers resolve to {money(resolution.unit_price)} each ({resolution.reason}, "
+        f"{plural(len(resolution.candidates), 'entry', 'entries')} considered)"
     )
     deal = Opportunity.open(
         OpportunityId("opp-branches"),
@@ -156,8 +157,8 @@ def demo_section(customers: Sequence[Customer], *, seed: int, at: datetime) -> s
     ).send(at=at + timedelta(hours=2))
     totals = quote.totals
     lines.append(
-        f"quote {quote.id.value} (revision {quote.revision}): {len(quote.lines)} lines, "
-        f"net {totals.net}, PPN {totals.tax}, total {totals.total}; "
+        f"quote {quote.id.value} (revision {quote.revision}): {plural(len(quote.lines), 'line')}, "
+        f"net {money(totals.net)}, PPN {money(totals.tax)}, total {money(totals.total)}; "
         f"lines add up: {sum((t.net for t in totals.lines), Money.zero('IDR')) == totals.net}"
     )
     done = accept_quote(
@@ -165,21 +166,21 @@ def demo_section(customers: Sequence[Customer], *, seed: int, at: datetime) -> s
     )
     order, won = done.order, done.opportunity or deal  # the quote names the deal: updated
     lines.append(
-        f"accepted: order {order.id.value} total {order.total} "
-        f"(equal to the quote: {order.total == quote.total}); opportunity amount {won.amount} "
-        f"from {len(won.lines)} line items"
+        f"accepted: order {order.id.value} total {money(order.total)} "
+        f"(equal to the quote: {order.total == quote.total}); opportunity amount "
+        f"{money(won.amount)} from {plural(len(won.lines), 'line item')}"
     )
     deals = _pipeline(customers, at)
     forecast = pipeline_forecast(deals, STANDARD_PIPELINE, currency="IDR", rates=_rates(at))
     lines.append(
-        f"forecast of {len(deals)} deals in IDR, USD and SGD, reported in IDR at each close "
-        f"date's rate: weighted {forecast.weighted_total('IDR').rounded()}, "
-        f"open {forecast.open_total('IDR')}"
+        f"forecast of {plural(len(deals), 'deal')} in IDR, USD and SGD, reported in IDR at each "
+        f"close date's rate: weighted {money(forecast.weighted_total('IDR'))}, "
+        f"open {money(forecast.open_total('IDR'))}"
     )
     margins = profitability([order], products)
     lines.extend(
-        f"  margin {row.product_id.value}: {row.units} units, revenue {row.revenue}, "
-        f"margin {row.margin}"
+        f"  margin {row.product_id.value}: {plural(row.units, 'unit')}, "
+        f"revenue {money(row.revenue)}, margin {'n/a' if row.margin is None else money(row.margin)}"
         for row in margins.products
     )
     uow = InMemoryUnitOfWork()
@@ -199,7 +200,7 @@ def demo_section(customers: Sequence[Customer], *, seed: int, at: datetime) -> s
             len(uow.quotes.for_customer(buyer.id)),
         )
     lines.append(
-        f"stored in one unit of work: {stored[0]} products, {stored[1]} price book, "
-        f"{stored[2]} quote for the customer"
+        f"stored in one unit of work: {plural(stored[0], 'product')}, "
+        f"{plural(stored[1], 'price book')}, {plural(stored[2], 'quote')} for the customer"
     )
     return "\n".join(lines)
