@@ -679,9 +679,10 @@ def test_timeline_facts():
         ("refund", "o-1/refund/1"),
         ("return", "o-1/return/1"),
     ] == [f.identity for f in facts]
-    assert "order o-1 placed: 6 unit(s), 84.00 USD" == facts[0].summary
-    assert "6 unit(s) of order o-1 shipped" == facts[2].summary
+    assert "order o-1 placed: 6 units, 84.00 USD" == facts[0].summary
+    assert "6 units of order o-1 shipped" == facts[2].summary
     assert "refund of 15.00 USD for order o-1" == facts[5].summary
+    assert "1 unit of order o-1 returned" == facts[6].summary  # one unit: no plural
 
 
 def test_timeline_facts_of_payments_and_failed_attempts():

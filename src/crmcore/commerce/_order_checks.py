@@ -36,6 +36,11 @@ _CANCELLED: Final = OrderStatus.CANCELLED
 _CLOSED: Final = OrderStatus.CLOSED
 
 
+def _units(count: int) -> str:
+    """``1 unit``, ``6 units``: a timeline summary's quantity."""
+    return f"{count} unit" if count == 1 else f"{count} units"
+
+
 def _amounts(items: Iterable[Any]) -> Decimal:
     # The amounts of payments or refunds as given (their currencies are checked later).
     total = _NOTHING
@@ -213,7 +218,7 @@ def order_facts(self: Order) -> tuple[TimelineEntry, ...]:
             self.created_at,
             "order",
             oid,
-            f"order {oid} placed: {units} unit(s), {self.total.rounded()}",
+            f"order {oid} placed: {_units(units)}, {self.total.rounded()}",
         )
     ]
     facts.extend(payment_facts(self.payments, self._fact, oid, f"order {oid}"))
@@ -223,7 +228,7 @@ def order_facts(self: Order) -> tuple[TimelineEntry, ...]:
                 shipment.at,
                 "order",
                 f"{oid}/shipment/{number}",
-                f"{shipment.quantity} unit(s) of order {oid} shipped",
+                f"{_units(shipment.quantity)} of order {oid} shipped",
             )
         )
         if shipment.delivered_at is not None:
@@ -232,7 +237,7 @@ def order_facts(self: Order) -> tuple[TimelineEntry, ...]:
                     shipment.delivered_at,
                     "order",
                     f"{oid}/shipment/{number}/delivered",
-                    f"{shipment.quantity} unit(s) of order {oid} delivered",
+                    f"{_units(shipment.quantity)} of order {oid} delivered",
                 )
             )
         if shipment.returned_at is not None:
@@ -241,7 +246,7 @@ def order_facts(self: Order) -> tuple[TimelineEntry, ...]:
                     shipment.returned_at,
                     "order",
                     f"{oid}/shipment/{number}/returned",
-                    f"{shipment.quantity} unit(s) of order {oid} returned to the sender",
+                    f"{_units(shipment.quantity)} of order {oid} returned to the sender",
                 )
             )
     fulfilled = self.fulfilled_at
@@ -266,7 +271,7 @@ def order_facts(self: Order) -> tuple[TimelineEntry, ...]:
                 item.at,
                 "return",
                 f"{oid}/return/{number}",
-                f"{item.quantity} unit(s) of order {oid} returned",
+                f"{_units(item.quantity)} of order {oid} returned",
             )
         )
     return tuple(facts)
