@@ -293,11 +293,14 @@ def test_bad_input_is_refused_with_crmcore_errors(client, pd, dd, crm_dask):
     for bad, error in ((19, ValidationError), ("2", InvalidType)):
         with pytest.raises(error):
             crm_dask.summarize(ddf, **NAMES, observation_end=end, amount_scale=bad)
-    floats = ddf.assign(cents=ddf["cents"] / 3)
-    with pytest.raises(InvalidType) as caught:
-        crm_dask.summarize(floats, **NAMES, observation_end=end)
+    # Floats are statistics' input (read at their shortest decimal form), but not infinities.
+    infinite = ddf.assign(cents=ddf["cents"] * float("inf"))
+    with pytest.raises(ValidationError) as caught:
+        crm_dask.summarize(infinite, **NAMES, observation_end=end)
+    assert caught.value.code == "not_finite"
     assert caught.value.path == "$.ddf.partitions[0].amount[0]"
-    with pytest.raises(InvalidType) as caught:
+    floats = ddf.assign(cents=ddf["cents"] / 3)
+    with pytest.raises(InvalidType) as caught:  # minor units are whole numbers
         crm_dask.summarize(floats, **NAMES, observation_end=end, amount_scale=2)
     assert caught.value.path == "$.ddf.partitions[0].amount[0]"
     naive = dd.from_pandas(

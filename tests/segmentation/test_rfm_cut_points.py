@@ -111,7 +111,7 @@ def test_bad_cut_points_and_arguments_are_refused():
         ((["a"], [1.5], [1], ["1"]), "$.recency[0]"),
         ((["a"], [-1], [1], ["1"]), "$.recency[0]"),
         ((["a"], [1], [None], ["1"]), "$.frequency[0]"),
-        ((["a"], [1], [1], [1.5]), "$.monetary[0]"),
+        ((["a"], [1], [1], [float("inf")]), "$.monetary[0]"),
         ((["a", "b"], [1, 1], [1, 1], [Money(1, "USD"), Money(1, "EUR")]), "$.monetary[1]"),
         ((["a"], [1, 2], [1], ["1"]), "$.recency"),
     ],

@@ -18,6 +18,7 @@ import attrs
 from crmcore._kernel._checks import require_aware, type_name
 from crmcore._kernel._fields import Checked
 from crmcore._kernel._ids import require_id
+from crmcore._kernel._numbers import Tabular
 from crmcore._kernel._records import fields_of, require_iterable
 from crmcore.errors import InvalidType, ValidationError
 
@@ -60,7 +61,7 @@ def _moves(
 
 
 @attrs.frozen(slots=True)
-class StageConversion(Checked):
+class StageConversion(Checked, Tabular):
     """How many customers who entered one stage went on to another.
 
     Attributes:
@@ -199,7 +200,7 @@ def response_rate(*, contacted: int, responded: int) -> float | None:
 
 
 @attrs.frozen(slots=True)
-class CampaignResponse(Checked):
+class CampaignResponse(Checked, Tabular):
     """How one campaign's audience responded.
 
     Attributes:

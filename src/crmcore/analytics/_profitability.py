@@ -57,6 +57,7 @@ from crmcore._kernel._checks import require_aware, require_type, type_name
 from crmcore._kernel._fields import Checked, check_fields
 from crmcore._kernel._ids import CustomerId, ProductId, require_id
 from crmcore._kernel._money import Money, currency
+from crmcore._kernel._numbers import Tabular, record_columns
 from crmcore._kernel._records import require_iterable
 from crmcore.analytics._currency import check_tz, convert_at, day_of, reporting_currency
 from crmcore.catalog import Product
@@ -86,7 +87,7 @@ def _optional_code(value: object) -> str | None:
 
 
 @attrs.frozen(slots=True, kw_only=True)
-class MarginFigures(Checked):
+class MarginFigures(Checked, Tabular):
     """What a set of order lines adds up to, in one currency.
 
     Attributes:
@@ -215,7 +216,7 @@ def _product_ids(value: object) -> tuple[ProductId, ...]:
 
 
 @attrs.frozen(slots=True, kw_only=True)
-class Profitability(Checked):
+class Profitability(Checked, Tabular):
     """Margins per product, per family and per customer, and the totals per currency.
 
     Each tuple is sorted by currency, then by margin (highest first; unknown
@@ -238,6 +239,35 @@ class Profitability(Checked):
     totals: tuple[MarginFigures, ...] = attrs.field(converter=_total_rows)
     uncosted_products: tuple[ProductId, ...] = attrs.field(converter=_product_ids)
     unknown_products: tuple[ProductId, ...] = attrs.field(converter=_product_ids)
+
+    def to_columns(self, level: str = "products") -> dict[str, list[Any]]:
+        """One of the tables as columns, every figure plus ``margin`` and ``margin_rate``.
+
+        ``level`` is ``"products"`` (the default), ``"families"``, ``"customers"``
+        or ``"totals"``.
+        """
+        classes: dict[str, type[MarginFigures]] = {
+            "products": ProductMargin,
+            "families": FamilyMargin,
+            "customers": CustomerMargin,
+            "totals": MarginFigures,
+        }
+        if not isinstance(level, str):
+            raise InvalidType(f"must be a str, not {type_name(level)}", path="$.level")
+        cls = classes.get(level)
+        if cls is None:
+            raise ValidationError(
+                "must be 'products', 'families', 'customers' or 'totals'",
+                path="$.level",
+                code="choice",
+            )
+        rows: tuple[MarginFigures, ...] = getattr(self, level)
+        columns = record_columns(rows, cls)
+        columns["margin"] = [
+            None if row.margin is None else float(row.margin.amount) for row in rows
+        ]
+        columns["margin_rate"] = [row.margin_rate for row in rows]
+        return columns
 
 
 # -- reading the inputs ----------------------------------------------------------------------

@@ -20,6 +20,7 @@ from crmcore._kernel._checks import type_name
 from crmcore._kernel._fields import Checked
 from crmcore._kernel._ids import ProductId, require_id
 from crmcore._kernel._money import Money
+from crmcore._kernel._numbers import Tabular
 from crmcore._kernel._records import (
     OrderRow,
     fields_of,
@@ -38,7 +39,7 @@ from crmcore.segmentation import ClvTier, tiers_by_percentile
 
 
 @attrs.frozen(slots=True)
-class PurchaseSummary(Checked):
+class PurchaseSummary(Checked, Tabular):
     """Purchase measures over a set of orders.
 
     Attributes:
@@ -174,7 +175,7 @@ def purchase_frequency(orders: Iterable[object]) -> float | None:
 
 
 @attrs.frozen(slots=True)
-class ProductCount(Checked):
+class ProductCount(Checked, Tabular):
     """How much of one product was bought.
 
     Attributes:

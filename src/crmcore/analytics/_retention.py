@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Iterable
 from datetime import date, datetime, tzinfo
-from typing import Final
+from typing import Any, Final
 
 import attrs
 
 from crmcore._kernel._checks import require_aware, type_name
 from crmcore._kernel._fields import Checked, check_fields
+from crmcore._kernel._numbers import Tabular
 from crmcore._kernel._records import read_orders
 from crmcore._kernel._time import TimeUnit
 from crmcore.analytics._periods import Buckets, check_tz
@@ -82,7 +83,7 @@ def churn_rate(*, customers_at_start: int, customers_lost: int) -> float | None:
 
 
 @attrs.frozen(slots=True)
-class PeriodRetention(Checked):
+class PeriodRetention(Checked, Tabular):
     """Activity in one period, compared with the period before.
 
     Attributes:
@@ -202,7 +203,7 @@ def retention_by_period(
 
 
 @attrs.frozen(slots=True)
-class CohortMatrix(Checked):
+class CohortMatrix(Checked, Tabular):
     """Retention by acquisition cohort: who of each cohort was active k periods later.
 
     Attributes:
@@ -275,6 +276,28 @@ class CohortMatrix(Checked):
         ]
         total = sum(size for size, _ in reached)
         return sum(count for _, count in reached) / total if total else None
+
+    def to_columns(self) -> dict[str, list[Any]]:
+        """The matrix in long form: one row per cohort and offset observed.
+
+        Columns ``cohort`` (the label), ``cohort_start`` (its first day), ``size``,
+        ``offset``, ``active`` and ``rate`` (``active / size``): what a heatmap or a
+        pivot table takes.
+        """
+        columns: dict[str, list[Any]] = {
+            name: [] for name in ("cohort", "cohort_start", "size", "offset", "active", "rate")
+        }
+        for label, start, size, row in zip(
+            self.labels, self.cohorts, self.sizes, self.active, strict=True
+        ):
+            for offset, count in enumerate(row):
+                columns["cohort"].append(label)
+                columns["cohort_start"].append(start)
+                columns["size"].append(size)
+                columns["offset"].append(offset)
+                columns["active"].append(count)
+                columns["rate"].append(count / size)
+        return columns
 
     def render(self, *, max_offsets: int = 12) -> str:
         """The matrix as a text table of percentages.

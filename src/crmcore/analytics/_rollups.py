@@ -33,6 +33,7 @@ from crmcore._kernel._checks import require_aware, require_type, type_name
 from crmcore._kernel._fields import Checked
 from crmcore._kernel._ids import CaseId, CustomerId
 from crmcore._kernel._money import Money
+from crmcore._kernel._numbers import Tabular
 from crmcore._kernel._records import read_orders, require_iterable
 from crmcore.analytics._currency import check_tz, reporting_currency
 from crmcore.analytics._purchases import PurchaseSummary, summarize_rows
@@ -52,7 +53,7 @@ _DONE: Final = frozenset({CaseStatus.RESOLVED, CaseStatus.CLOSED})
 
 
 @attrs.frozen(slots=True, kw_only=True)
-class HierarchyRollup(Checked):
+class HierarchyRollup(Checked, Tabular):
     """What a set of accounts adds up to.
 
     Attributes:

@@ -12,6 +12,7 @@ import attrs
 
 from crmcore._kernel._checks import type_name
 from crmcore._kernel._fields import Checked
+from crmcore._kernel._numbers import Tabular
 from crmcore._kernel._records import require_iterable
 from crmcore.errors import InvalidType, ValidationError
 
@@ -39,7 +40,7 @@ def _scores(values: Iterable[object], low: int, high: int) -> list[int]:
 
 
 @attrs.frozen(slots=True)
-class NpsSummary(Checked):
+class NpsSummary(Checked, Tabular):
     """Net Promoter Score responses, counted.
 
     Attributes:
@@ -83,7 +84,7 @@ def nps(scores: Iterable[object]) -> NpsSummary:
 
 
 @attrs.frozen(slots=True)
-class CsatSummary(Checked):
+class CsatSummary(Checked, Tabular):
     """Customer satisfaction responses, counted.
 
     Attributes:

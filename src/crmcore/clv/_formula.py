@@ -6,7 +6,8 @@ profit margin, retention costs and discounting. With all of them this is the
 present value of the yearly margins net of retention costs, less the
 acquisition cost, as CLV is usually defined (Gupta et al., "Modeling Customer
 Lifetime Value", Journal of Service Research 9(2), 2006). Everything is exact
-Decimal arithmetic on :class:`~crmcore.Money`; no floats.
+Decimal arithmetic on :class:`~crmcore.Money`; the plain numbers may be floats
+(read at their shortest decimal representation), the costs are Money.
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ from typing import Final, Literal
 
 import attrs
 
-from crmcore._kernel._checks import to_decimal, type_name
+from crmcore._kernel._checks import type_name
 from crmcore._kernel._fields import Checked
 from crmcore._kernel._money import Money
+from crmcore._kernel._numbers import Tabular, statistic_decimal
 from crmcore.errors import CurrencyMismatch, InvalidType, ValidationError
 
 #: The longest retention the formula accepts, in years (one discounted term per year).
@@ -29,7 +31,7 @@ _ONE: Final = Decimal(1)
 
 
 @attrs.frozen(slots=True)
-class FormulaCLV(Checked):
+class FormulaCLV(Checked, Tabular):
     """The formula CLV of one customer (or one average customer), with its components.
 
     Attributes:
@@ -73,7 +75,7 @@ class FormulaCLV(Checked):
 
 
 def _number(value: object, path: str, *, low: Decimal, high: Decimal | None = None) -> Decimal:
-    number = to_decimal(value, path)
+    number = statistic_decimal(value, path)
     if number < low:
         raise ValidationError(f"must be at least {low}", path=path, code="too_small")
     if high is not None and number > high:
@@ -83,7 +85,7 @@ def _number(value: object, path: str, *, low: Decimal, high: Decimal | None = No
 
 def _fraction(value: object, path: str, what: str) -> Decimal:
     """A share from 0 to 1; above 1 is almost always a percentage, refused with a hint."""
-    number = to_decimal(value, path)
+    number = statistic_decimal(value, path)
     if number < 0:
         raise ValidationError("must not be negative", path=path, code="negative")
     if number > 1:
@@ -147,7 +149,7 @@ def formula_clv(
 
     Raises:
         ValidationError: a number out of range or not finite.
-        InvalidType: a float, or a cost that is not Money.
+        InvalidType: a number of the wrong type, or a cost that is not Money.
         CurrencyMismatch: a cost in another currency.
 
     The documents' worked example: a gift-shop customer buying Rp 275,000 items

@@ -56,6 +56,7 @@ from crmcore._kernel._checks import (
 from crmcore._kernel._fields import Checked
 from crmcore._kernel._ids import require_id
 from crmcore._kernel._money import MAX_MAGNITUDE, Money
+from crmcore._kernel._numbers import Tabular
 from crmcore._kernel._records import read_orders, require_iterable, single_currency
 from crmcore.errors import InvalidType, ValidationError
 from crmcore.segmentation._ranking import numeric_values, quantile_scores, threshold_scores
@@ -241,7 +242,7 @@ def rfm_segment(
 
 
 @attrs.frozen(slots=True)
-class RfmValues(Checked):
+class RfmValues(Checked, Tabular):
     """One customer's raw RFM values.
 
     Attributes:
@@ -258,7 +259,7 @@ class RfmValues(Checked):
 
 
 @attrs.frozen(slots=True)
-class RfmScore(Checked):
+class RfmScore(Checked, Tabular):
     """One customer's RFM values and scores (1 to 5, 5 the best).
 
     Attributes:
@@ -815,7 +816,7 @@ _SCORE_SLOTS: Final = _slot_setters(RfmScore)
 
 
 @attrs.frozen(slots=True)
-class RfmSegmentSummary(Checked):
+class RfmSegmentSummary(Checked, Tabular):
     """One row of a segment table.
 
     Attributes:

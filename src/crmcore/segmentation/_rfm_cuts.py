@@ -15,6 +15,7 @@ from crmcore._kernel._columns import column_values, equal_lengths, require_value
 from crmcore._kernel._fields import Checked
 from crmcore._kernel._ids import require_id
 from crmcore._kernel._money import Money
+from crmcore._kernel._numbers import statistic_decimal
 from crmcore.errors import CurrencyMismatch, InvalidType, ValidationError
 from crmcore.segmentation._ranking import numeric_values
 from crmcore.segmentation._rfm import (
@@ -232,7 +233,7 @@ def _money_column(values: list[object], currency: str | None) -> tuple[list[Deci
             # A plain number beside Money has no currency of its own: never guess it.
             raise CurrencyMismatch("must be all Money or all plain numbers", path=path)
         else:
-            amounts.append(to_decimal(value, path))
+            amounts.append(statistic_decimal(value, path))
     return amounts, currency
 
 
@@ -248,8 +249,8 @@ def score_rfm_columns(
 
     Columns are any sequence or array (lists, numpy arrays, pandas or polars
     Series, pyarrow arrays). ``recency`` is whole days, ``frequency`` order
-    counts, ``monetary`` totals as Decimals, ints, numeric strings or Money of
-    one currency. Without ``cut_points`` the scores are the quintiles of these
+    counts, ``monetary`` totals as Decimals, ints, numeric strings, floats
+    (at their shortest decimal representation) or Money of one currency. Without ``cut_points`` the scores are the quintiles of these
     rows, as :func:`score_rfm` gives them; with them, the scores the whole
     population gave.
 

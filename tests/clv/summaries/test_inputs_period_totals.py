@@ -66,7 +66,7 @@ def test_minor_units_equal_decimals(rows):
 BAD = [
     (("a", 1, "-1", "0"), "$.purchases[{}]", "negative"),
     (("a", 1, "1", "2"), "$.refunds[{}]", "positive"),
-    (("a", 1, 1.5, "0"), "$.purchases[{}]", "float"),
+    (("a", 1, float("inf"), "0"), "$.purchases[{}]", "not_finite"),
     (("a", 1, "1", None), "$.refunds[{}]", "required"),
     ((None, 1, "1", "0"), "$.customer_id[{}]", "required"),
     ((["x"], 1, "1", "0"), "$.customer_id[{}]", "type"),

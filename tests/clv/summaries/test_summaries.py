@@ -295,7 +295,7 @@ def test_empty_input_gives_an_empty_table():
     [
         (("c", NAIVE, "1"), "$.transactions[1].at", ValidationError),
         (("c", date(2024, 1, 2), "1"), "$.transactions[1].at", InvalidType),
-        (("c", at(2024, 1, 2), 1.5), "$.transactions[1].amount", InvalidType),
+        (("c", at(2024, 1, 2), float("nan")), "$.transactions[1].amount", ValidationError),
         (("c", at(2024, 1, 2), True), "$.transactions[1].amount", InvalidType),
         (("c", at(2024, 1, 2), Decimal("NaN")), "$.transactions[1].amount", ValidationError),
         (("c", at(2024, 1, 2), "12,50"), "$.transactions[1].amount", ValidationError),
@@ -382,16 +382,16 @@ def test_a_failed_extend_leaves_the_accumulator_unchanged():
     acc = SummaryAccumulator(period="day", tz=UTC)
     acc.add("c", at(2024, 1, 1), Decimal(1))
     before = list(acc.period_totals())
-    with pytest.raises(InvalidType):
-        acc.extend([("c", at(2024, 1, 2), Decimal(2)), ("d", at(2024, 1, 2), 2.0)])
+    with pytest.raises(ValidationError):
+        acc.extend([("c", at(2024, 1, 2), Decimal(2)), ("d", at(2024, 1, 2), float("inf"))])
     assert (before, ["c"]) == (list(acc.period_totals()), list(acc))
 
 
 def test_a_failed_add_leaves_the_accumulator_unchanged():
     """A refused amount neither adds a customer nor fixes the kind of amounts."""
     acc = SummaryAccumulator(period="day", tz=UTC)
-    with pytest.raises(InvalidType):
-        acc.add("c", at(2024, 1, 1), 2.5)
+    with pytest.raises(ValidationError):
+        acc.add("c", at(2024, 1, 1), float("nan"))
     acc.add("c", at(2024, 1, 1), Money("1", "USD"))
     assert ("USD", ["c"]) == (acc.currency, list(acc))
 
@@ -682,7 +682,7 @@ def test_customer_ids_of_any_hashable_type_work():
         ((1, "-1", 0), "$.periods[0].purchased"),
         ((1, "1", "2"), "$.periods[0].refunded"),
         (("1", "1", 0), "$.periods[0].period"),
-        ((1, 1.5, 0), "$.periods[0].purchased"),
+        ((1, float("nan"), 0), "$.periods[0].purchased"),
     ],
 )
 def test_customer_state_checks_its_rows(row, path):
@@ -1096,7 +1096,7 @@ def test_orders_give_the_table_of_their_tuples(order, period):
     ("item", "path", "error"),
     [
         (Purchase("c", NAIVE, Decimal(1)), "$.transactions[2].at", ValidationError),
-        (Purchase("c", at(2024, 1, 3), 1.5), "$.transactions[2].amount", InvalidType),
+        (Purchase("c", at(2024, 1, 3), float("inf")), "$.transactions[2].amount", ValidationError),
         (
             Purchase("c", at(2024, 1, 3), Money("1", "USD")),
             "$.transactions[2].amount",

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import ClassVar, Literal, Self
 
 import attrs
 
 from crmcore._kernel._checks import type_name
 from crmcore._kernel._fields import Checked
+from crmcore._kernel._numbers import Tabular
 from crmcore.clv.models._data import iterations, number
 from crmcore.clv.models._interval import Interval, confidence_level, make_interval
 from crmcore.clv.models._optimize import Minimum, cholesky_inverse, hessian_from_gradient, minimize
@@ -60,7 +61,7 @@ class ConvergenceError(ModelError):
 
 
 @attrs.frozen(slots=True)
-class FitDiagnostics(Checked):
+class FitDiagnostics(Checked, Tabular):
     """How a fit went.
 
     Attributes:
@@ -92,36 +93,62 @@ class FitDiagnostics(Checked):
     reason: FitReason = "converged"
 
 
-class ParamMap(Mapping[str, float]):
-    """Read-only, hashable parameters in the literature's order."""
+def _read_only(*_: object, **__: object) -> None:
+    raise InvalidType("model parameters are read-only: make a new model", path="$.params")
 
-    __slots__ = ("_items",)
+
+class ParamMap(dict[str, float]):
+    """Read-only, hashable parameters in the literature's order, as a ``dict``.
+
+    A ``dict`` of floats to ``json.dumps`` and ``isinstance(params, dict)``;
+    changing it raises (make a new model instead).
+
+    >>> import json
+    >>> json.dumps(ParamMap([("r", 0.25), ("alpha", 4.0)]))
+    '{"r": 0.25, "alpha": 4.0}'
+    """
+
+    __slots__ = ()
 
     def __init__(self, items: Sequence[tuple[str, float]]) -> None:
-        self._items = tuple(items)
+        super().__init__(items)
 
-    def __getitem__(self, key: str) -> float:
-        for name, value in self._items:
-            if name == key:
-                return value
-        raise KeyError(key)
-
-    def __iter__(self) -> Iterator[str]:
-        return (name for name, _ in self._items)
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-    def __hash__(self) -> int:
-        return hash(self._items)
+    def __hash__(self) -> int:  # type: ignore[override]
+        return hash(tuple(self.items()))
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, Mapping):
-            return dict(self._items) == dict(other)
+            return dict(self.items()) == dict(other.items())
         return NotImplemented
 
+    def __ne__(self, other: object) -> bool:
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
+
     def __repr__(self) -> str:
-        return repr(dict(self._items))
+        return repr(dict(self))
+
+    def __reduce__(self) -> tuple[type[ParamMap], tuple[list[tuple[str, float]]]]:
+        return (ParamMap, (list(self.items()),))
+
+    def __copy__(self) -> ParamMap:
+        return self
+
+    def __deepcopy__(self, memo: object) -> ParamMap:
+        return self
+
+    __setitem__ = _read_only
+    __delitem__ = _read_only
+    __ior__ = _read_only  # type: ignore[assignment]
+    clear = _read_only
+    pop = _read_only  # type: ignore[assignment]
+    popitem = _read_only  # type: ignore[assignment]
+    setdefault = _read_only  # type: ignore[assignment]
+    update = _read_only
+
+    def to_dict(self) -> dict[str, float]:
+        """A plain, mutable ``dict`` copy."""
+        return dict(self)
 
 
 def make_params(names: Sequence[str], given: object, path: str = "$.params") -> ParamMap:

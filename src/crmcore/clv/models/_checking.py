@@ -24,12 +24,13 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import ClassVar, Literal, cast
+from typing import Any, ClassVar, Literal, cast
 
 import attrs
 
 from crmcore._kernel._checks import type_name
 from crmcore._kernel._fields import Checked
+from crmcore._kernel._numbers import Tabular, flatten, record_columns, rows_to_columns
 from crmcore.clv.models._base import ModelError
 from crmcore.clv.models._bgbb import BetaGeoBetaBinom
 from crmcore.clv.models._chisquare import chi_square_survival
@@ -150,7 +151,7 @@ def _grid(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
 
 
 @attrs.frozen(slots=True)
-class HistogramCell(Checked):
+class HistogramCell(Checked, Tabular):
     """One cell of the repeat-transaction histogram after pooling.
 
     Attributes:
@@ -180,7 +181,7 @@ class HistogramCell(Checked):
 
 
 @attrs.frozen(slots=True)
-class GoodnessOfFit(Checked):
+class GoodnessOfFit(Checked, Tabular):
     """Pearson's chi-square test of the repeat-transaction histogram.
 
     Attributes:
@@ -201,6 +202,10 @@ class GoodnessOfFit(Checked):
     parameters: int
     customers: float
     min_expected: float
+
+    def to_columns(self) -> dict[str, list[Any]]:
+        """The histogram's cells as columns ``low``, ``high``, ``observed``, ``expected``."""
+        return record_columns(self.cells, HistogramCell)
 
     def table(self) -> str:
         """The histogram, cell by cell, and the test on its last line.
@@ -377,7 +382,7 @@ def _pool(cells: Sequence[HistogramCell], threshold: float) -> list[HistogramCel
 
 
 @attrs.frozen(slots=True)
-class HoldoutMetrics(Checked):
+class HoldoutMetrics(Checked, Tabular):
     """How close per-customer forecasts of a holdout period came to the actual counts.
 
     Attributes:
@@ -542,7 +547,7 @@ def _metrics(
 
 
 @attrs.frozen(slots=True)
-class PeriodError(Checked):
+class PeriodError(Checked, Tabular):
     """One period of a cohort's aggregate forecast beside what happened.
 
     Attributes:
@@ -562,7 +567,7 @@ class PeriodError(Checked):
 
 
 @attrs.frozen(slots=True)
-class PeriodErrors(Checked):
+class PeriodErrors(Checked, Tabular):
     """The aggregate forecast by period, with summary errors.
 
     Attributes:
@@ -577,6 +582,10 @@ class PeriodErrors(Checked):
     root_mean_squared_error: float
     actual_total: float
     expected_total: float
+
+    def to_columns(self) -> dict[str, list[Any]]:
+        """The periods as columns ``period``, ``actual``, ``expected``."""
+        return record_columns(self.periods, PeriodError)
 
     @property
     def total_error(self) -> float | None:
@@ -693,7 +702,7 @@ class Holdout(Checked):
 
 
 @attrs.frozen(slots=True)
-class ModelScore(Checked):
+class ModelScore(Checked, Tabular):
     """One model of a comparison: fitted, with its fit criteria and holdout error.
 
     Attributes:
@@ -713,6 +722,14 @@ class ModelScore(Checked):
     aic: float
     bic: float
     holdout: HoldoutMetrics | None = None
+
+    @classmethod
+    def _skipped_fields(cls) -> tuple[str, ...]:
+        return ("model",)  # a row holds the holdout metrics as holdout_<metric>, no model
+
+    def to_dict(self) -> dict[str, Any]:
+        """The score's plain values, without the model; ``holdout_<metric>`` keys."""
+        return flatten(super().to_dict(), "holdout", HoldoutMetrics)
 
     def criterion(self, by: str) -> float:
         """The number ``by`` ranks on, oriented so that smaller is better."""
@@ -736,7 +753,7 @@ class ModelScore(Checked):
 
 
 @attrs.frozen(slots=True)
-class ModelComparison(Checked):
+class ModelComparison(Checked, Tabular):
     """Several models fitted on one table, with their criteria side by side.
 
     Attributes:
@@ -754,6 +771,10 @@ class ModelComparison(Checked):
 
     scores: tuple[ModelScore, ...]
     customers: float
+
+    def to_columns(self) -> dict[str, list[Any]]:
+        """One row per model, in the order given (see :meth:`ModelScore.to_dict`)."""
+        return rows_to_columns(self.scores)
 
     def ranking(self, by: RankBy = "bic") -> tuple[ModelScore, ...]:
         """The scores best first: highest log-likelihood, lowest AIC/BIC/holdout MAE/RMSE.

@@ -15,6 +15,7 @@ from typing import Literal
 import attrs
 
 from crmcore._kernel._fields import Checked
+from crmcore._kernel._numbers import Tabular
 from crmcore.clv.models._data import number
 from crmcore.errors import ValidationError
 
@@ -23,7 +24,7 @@ Scale = Literal["identity", "log", "logit"]
 
 
 @attrs.frozen(slots=True)
-class Interval(Checked):
+class Interval(Checked, Tabular):
     """An estimate with its standard error and an interval at ``level``.
 
     For the delta method, ``estimate`` is the plug-in value and ``standard_error``

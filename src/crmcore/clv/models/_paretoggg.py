@@ -63,10 +63,12 @@ import math
 import random
 from array import array
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import attrs
 
 from crmcore._kernel._checks import type_name
+from crmcore._kernel._numbers import keyed_columns
 from crmcore.clv.models._cnbd_data import check_cnbd
 from crmcore.clv.models._data import (
     Checker,
@@ -838,6 +840,17 @@ class ParetoGGGPosterior:
         for name in NAMES:
             out[name] = summarize_draws(self.chains_of(name), chosen)
         return out
+
+    @property
+    def params(self) -> dict[str, float]:
+        """Each heterogeneity parameter's posterior mean: a plain dict, JSON-ready."""
+        return {
+            name: math.fsum(draws) / len(draws) for name in NAMES for draws in [self.draws_of(name)]
+        }
+
+    def to_columns(self, *, level: float = 0.95) -> dict[str, list[Any]]:
+        """:meth:`summary` as columns: ``parameter``, ``mean``, ``sd``, ``lower``, ... ."""
+        return keyed_columns("parameter", self.summary(level=level))
 
     def _latents(self) -> list[tuple[array[float], array[float], array[float]]]:
         return [draw for chain in self.customer_samples for draw in chain]

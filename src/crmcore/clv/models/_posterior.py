@@ -37,6 +37,7 @@ from typing import Any
 import attrs
 
 from crmcore._kernel._checks import type_name
+from crmcore._kernel._numbers import Tabular, keyed_columns
 from crmcore.clv.models import _bgbb, _gammagamma
 from crmcore.clv.models._base import ModelBase
 from crmcore.clv.models._clv import customer_lifetime_value as _clv
@@ -583,7 +584,7 @@ def run_chains(
 
 
 @attrs.frozen(slots=True)
-class ParameterSummary:
+class ParameterSummary(Tabular):
     """A parameter's posterior: mean, sd, equal-tailed interval, bulk ESS and R-hat."""
 
     mean: float
@@ -718,6 +719,19 @@ class Posterior:
         for name in self.names:
             out[name] = summarize_draws(self.chains_of(name), chosen)
         return out
+
+    @property
+    def params(self) -> dict[str, float]:
+        """Each parameter's posterior mean: a plain dict, JSON-ready."""
+        return {
+            name: math.fsum(draws) / len(draws)
+            for name in self.names
+            for draws in [self.draws_of(name)]
+        }
+
+    def to_columns(self, *, level: float = 0.95) -> dict[str, list[Any]]:
+        """:meth:`summary` as columns: ``parameter``, ``mean``, ``sd``, ``lower``, ... ."""
+        return keyed_columns("parameter", self.summary(level=level))
 
     def models(self, *, max_draws: int | None = None) -> list[Any]:
         """One model per draw (at most ``max_draws``, evenly spaced over all chains)."""

@@ -15,11 +15,13 @@ import bisect
 import itertools
 import math
 from collections.abc import Hashable, Iterable, Sequence
+from typing import Any
 
 import attrs
 
 from crmcore._kernel._checks import type_name
 from crmcore._kernel._fields import Checked
+from crmcore._kernel._numbers import Tabular
 from crmcore.clv.models._data import (
     MAX_COUNT,
     MAX_HORIZON,
@@ -41,7 +43,7 @@ MAX_TRACKING_WORK = 2_000_000
 
 
 @attrs.frozen(slots=True)
-class TrackingCurve(Checked):
+class TrackingCurve(Checked, Tabular):
     """Repeat transactions of a cohort by period.
 
     Attributes:
@@ -54,6 +56,14 @@ class TrackingCurve(Checked):
     period_ends: tuple[float, ...]
     cumulative: tuple[float, ...]
     incremental: tuple[float, ...]
+
+    def to_columns(self) -> dict[str, list[Any]]:
+        """The curve as columns ``period_end``, ``cumulative``, ``incremental``."""
+        return {
+            "period_end": list(self.period_ends),
+            "cumulative": list(self.cumulative),
+            "incremental": list(self.incremental),
+        }
 
     @property
     def total(self) -> float:

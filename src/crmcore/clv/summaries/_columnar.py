@@ -12,7 +12,10 @@ Times are timezone-aware datetimes, or integer epoch values (``time_unit`` of
 ``"s"``, ``"ms"``, ``"us"`` or ``"ns"`` since 1970-01-01 UTC) with the time zone
 of the calendar in ``tz``. Amounts are Decimals, ints or numeric strings (or
 Money), or integer minor units with ``amount_scale`` (``1999`` with scale 2 is
-19.99). Floats are refused: money is never a float.
+19.99). Float amounts (a pandas or polars ``float64`` column) are read at their
+shortest decimal representation, each value of a 32-bit float column at its
+own (``0.1`` stays ``0.1``); a NaN in a column is a null (code ``required``),
+an infinity is refused (code ``not_finite``). Minor units are never floats.
 
 >>> from datetime import datetime, timezone
 >>> utc = timezone.utc
@@ -41,10 +44,16 @@ from typing import Any, Final, Literal, TypeAlias
 
 import attrs
 
-from crmcore._kernel._checks import require_aware, to_decimal, type_name
+from crmcore._kernel._checks import require_aware, type_name
 from crmcore._kernel._columns import MAX_COLUMN_ROWS, column_values, equal_lengths, is_null
 from crmcore._kernel._fields import MAX_FIELD_ITEMS, Checked
 from crmcore._kernel._money import Money
+from crmcore._kernel._numbers import (
+    float_column_decimals,
+    narrow_decimal,
+    narrow_float_format,
+    statistic_decimal,
+)
 from crmcore._kernel._time import TimeUnit
 from crmcore.clv.summaries._state import (
     _EPOCH_MONTH,
@@ -340,11 +349,15 @@ def _epoch_periods(values: list[int], offset: int, day: int, period: TimeUnit) -
 class _Amounts:
     """Checks the ``amount`` column; tracks the currency the way the accumulator does."""
 
-    def __init__(self, kind: str | None, currency: str | None, scale: int | None) -> None:
+    def __init__(
+        self, kind: str | None, currency: str | None, scale: int | None, narrow: str | None = None
+    ) -> None:
         # kind: None (nothing seen), "" (plain numbers) or an ISO 4217 code.
         self.kind = kind
         self.currency = currency
         self.scale = scale
+        # "f" or "e" for a column of 32- or 16-bit floats (read at their own shortest repr).
+        self.narrow = narrow
         # The greatest magnitude of the int amounts, when the bulk path saw it.
         self.largest: int | None = None
 
@@ -364,8 +377,10 @@ class _Amounts:
                 raise CurrencyMismatch(_MIXED_RULE, path=path)
             self.kind = value.currency
             return value.amount
+        elif self.narrow is not None and type(value) is float:
+            number = narrow_decimal(value, self.narrow, path)
         else:
-            number = to_decimal(value, path)
+            number = statistic_decimal(value, path)
         self._plain_kind(path)
         return number
 
@@ -381,11 +396,18 @@ class _Amounts:
                 self._plain_kind("$.amount[0]")
                 self.largest = max(-low, high)  # type: ignore[operator, call-overload]
                 return values, self.scale or 0
-        elif values and kinds == {Decimal} and self.scale is None:  # noqa: SIM102 - one branch per bulk form.
+        elif values and kinds == {Decimal} and self.scale is None:
             # Finite Decimals, as summarize() takes them on its fast path.
             if all(map(Decimal.is_finite, values)):  # type: ignore[arg-type]
                 self._plain_kind("$.amount[0]")
                 return values, None
+        elif kinds == {float} and self.scale is None and self.narrow is None:
+            # Floats (a float64 column), each at its shortest repr; NaN, inf and extreme
+            # magnitudes go to the row-by-row check below, which names the row.
+            converted = float_column_decimals(values)  # type: ignore[arg-type]
+            if converted is not None:
+                self._plain_kind("$.amount[0]")
+                return converted, None  # type: ignore[return-value]
         checked = _slow(values, self._one, "amount", raising, bad)
         if self.scale is not None:
             return checked, self.scale
@@ -444,6 +466,7 @@ class _Batch:
         ids = _read("customer_id", columns[0])
         at = _read("at", columns[1])
         amounts = _read("amount", columns[2])
+        narrow = narrow_float_format(columns[2])
         self.rows = equal_lengths({"customer_id": ids, "at": at, "amount": amounts})
         self.bad: _Bad = {}
         self.at = at
@@ -453,7 +476,7 @@ class _Batch:
         times = _Times(accumulator.period, accumulator.tz, unit)
         self.keys = times.keys(at, raising, self.bad)
         self.key_bounds = times.bounds
-        checker = _Amounts(accumulator._kind, currency, scale)  # noqa: SLF001 - the kind seen so far.
+        checker = _Amounts(accumulator._kind, currency, scale, narrow)  # noqa: SLF001 - the kind seen so far.
         self.amounts, self.scale = checker.values(amounts, raising, self.bad)
         self.kind = checker.kind
         self.largest = checker.largest
@@ -537,11 +560,11 @@ def accumulate_columns(
     ...     acc,
     ...     ["a", "b", None],
     ...     [datetime(2024, 1, 1, tzinfo=utc)] * 3,
-    ...     ["10", 1.5, "3"],
+    ...     [1.5, float("inf"), "3"],
     ...     on_error="skip",
     ... )
     >>> report
-    RowReport(rows=3, skipped=(1, 2), codes=('float', 'required'))
+    RowReport(rows=3, skipped=(1, 2), codes=('not_finite', 'required'))
     >>> list(acc)
     ['a']
     """
@@ -806,8 +829,9 @@ def summarize_columns(
         at: when: timezone-aware datetimes, or with ``time_unit`` integer epoch
             values (UTC instants since 1970-01-01). Naive datetimes are refused:
             give epoch values and ``tz`` instead.
-        amount: Decimals, ints, numeric strings or Money; with ``amount_scale``,
-            integer minor units. Negative for refunds; never a float.
+        amount: Decimals, ints, numeric strings, floats (at their shortest
+            decimal representation) or Money; with ``amount_scale``, integer
+            minor units (never floats). Negative for refunds.
         period: as for :func:`~crmcore.clv.summarize`.
         observation_end: as for :func:`~crmcore.clv.summarize`.
         calibration_end: as for :func:`~crmcore.clv.summarize`.
@@ -829,8 +853,8 @@ def summarize_columns(
             (``required``), a naive datetime (``naive_datetime``), a time out of
             the calendar (``out_of_range``), more than 50,000,000 rows (``too_many``);
             the path names the column and the row, as ``$.at[12]``.
-        InvalidType: a float amount (code ``float``), a value of the wrong type,
-            a column that is no column.
+        InvalidType: a float of minor units (code ``float``), a value of the
+            wrong type, a column that is no column.
         CurrencyMismatch: Money of several currencies, or mixed with plain numbers.
     """
     end = require_aware(observation_end, "$.observation_end")

@@ -19,8 +19,9 @@ from uuid import UUID
 import attrs
 from dateutil.relativedelta import relativedelta
 
-from crmcore._kernel._checks import MAX_INT, require_aware, to_decimal, type_name
+from crmcore._kernel._checks import MAX_INT, require_aware, type_name
 from crmcore._kernel._money import Money
+from crmcore._kernel._numbers import statistic_decimal
 from crmcore._kernel._time import TimeUnit, time_unit
 from crmcore.clv.summaries._table import (
     PERIODS,
@@ -35,8 +36,9 @@ from crmcore.errors import CurrencyMismatch, InvalidType, ValidationError
 if TYPE_CHECKING:
     from crmcore.clv.summaries._columnar import RowReport
 
-#: An amount as transactions may carry it: exact numbers or Money, never float.
-Amount: TypeAlias = Decimal | int | str | Money
+#: An amount as transactions may carry it: exact numbers, Money, or a float (or numpy
+#: scalar) read at its shortest decimal representation (statistics need no exact money).
+Amount: TypeAlias = Decimal | int | str | float | Money
 
 #: How ``calibration_end`` splits transactions between calibration and holdout
 #: (see :func:`crmcore.clv.summarize`).
@@ -49,6 +51,11 @@ _EPOCH_ORDINAL: Final = _EPOCH.toordinal()
 _WEEK_SHIFT: Final = _EPOCH_ORDINAL - 3
 _EPOCH_MONTH: Final = 1970 * 12 + 1
 _ZERO: Final = Decimal(0)
+# Floats taken on the fast path: finite, and of a magnitude whose shortest repr fits the
+# 100 digits exact numbers may carry (NaN fails the comparison; zero takes the slow path).
+_PLAIN_FLOAT_LOW: Final = 1e-83
+_PLAIN_FLOAT_HIGH: Final = 1e99
+_float_repr: Final = float.__repr__
 _DAYS, _WEEKS, _MONTHS = PERIODS
 # A unit other than the period itself: recency and T of daily periods in weeks (days / 7).
 _SCALES: Final[Mapping[tuple[TimeUnit, TimeUnit], int]] = {
@@ -241,14 +248,14 @@ def _check_index(value: object, path: str) -> int:
 def _check_purchased(value: object, path: str) -> Decimal | None:
     if value is None:
         return None
-    number = to_decimal(value, path)
+    number = statistic_decimal(value, path)
     if number < 0:
         raise ValidationError("must not be negative", path=path, code="negative")
     return number
 
 
 def _check_refunded(value: object, path: str) -> Decimal:
-    number = to_decimal(value, path)
+    number = statistic_decimal(value, path)
     if number > 0:
         raise ValidationError("must not be positive", path=path, code="positive")
     return number
@@ -501,7 +508,7 @@ class SummaryAccumulator:
                 raise CurrencyMismatch(_MIXED_RULE, path=path)
             self._kind = code
             return value.amount
-        number = to_decimal(value, path)
+        number = statistic_decimal(value, path)
         if self._kind:
             raise CurrencyMismatch(_MIXED_RULE, path=path)
         self._kind = ""
@@ -540,8 +547,8 @@ class SummaryAccumulator:
         Raises:
             ValidationError: a naive datetime, a missing customer id, a
                 non-finite amount, or an amount of another currency.
-            InvalidType: a float amount, an unhashable customer id or a value
-                of the wrong type.
+            InvalidType: an unhashable customer id or a value of the wrong type
+                (a float amount is read at its shortest decimal representation).
         """
         if (
             type(at) is datetime
@@ -644,7 +651,10 @@ class SummaryAccumulator:
                 # The amounts the kind seen so far allows, as they are: plain finite
                 # Decimals, or Money (always finite) of the currency seen so far.
                 if kind == "":
-                    fast = type(amount) is Decimal and amount.is_finite()
+                    if type(amount) is float and _PLAIN_FLOAT_LOW < abs(amount) < _PLAIN_FLOAT_HIGH:
+                        amount = Decimal(_float_repr(amount))  # its shortest repr
+                    else:
+                        fast = type(amount) is Decimal and amount.is_finite()
                 elif kind is not None and type(amount) is Money and amount.currency == kind:
                     amount = amount.amount
                 else:

@@ -108,7 +108,9 @@ def summarize(
         transactions: ``(customer_id, at, amount)`` tuples, mappings with those
             keys, or objects with those attributes. ``at`` is a timezone-aware
             datetime; ``amount`` a Decimal, int, numeric str or
-            :class:`~crmcore.Money` (all in one currency), never a float.
+            :class:`~crmcore.Money` (all in one currency), or a float or numpy
+            scalar, read at its shortest decimal representation (``10.5`` is
+            ``Decimal('10.5')``).
         period: ``"day"``, ``"week"`` (Monday to Sunday) or ``"month"``
             (calendar months).
         observation_end: the end of the observation, timezone-aware.
@@ -129,9 +131,9 @@ def summarize(
     Raises:
         ValidationError: a naive datetime, an unknown period or unit, a
             calibration end after the observation end, an unknown
-            calibration cut, a non-finite amount, a missing customer id; the path names the item, such as
+            calibration cut, a NaN or infinite amount (code ``not_finite``), a missing customer id; the path names the item, such as
             ``$.transactions[12].at``.
-        InvalidType: a float amount or a value of the wrong type.
+        InvalidType: a value of the wrong type.
         CurrencyMismatch: amounts of different currencies, or Money mixed
             with plain numbers.
 

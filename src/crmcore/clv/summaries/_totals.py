@@ -13,6 +13,7 @@ from typing import Any, Final
 from crmcore._kernel._checks import MAX_DIGITS, to_decimal, type_name
 from crmcore._kernel._columns import column_values, equal_lengths, is_null
 from crmcore._kernel._money import Money
+from crmcore._kernel._numbers import statistic_decimal
 from crmcore.clv.summaries._state import _MIXED_RULE, _PLAIN_IDS, SummaryAccumulator, _add
 from crmcore.errors import CurrencyMismatch, InvalidType, ValidationError
 
@@ -147,7 +148,7 @@ def _one_amount(value: object, scale: int | None, *, nullable: bool) -> tuple[De
         return to_decimal(value, "$").scaleb(-scale), ""
     if type(value) is Money:
         return value.amount, value.currency
-    return to_decimal(value, "$"), ""
+    return statistic_decimal(value, "$"), ""
 
 
 def check_signs(
