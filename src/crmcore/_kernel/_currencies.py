@@ -1,8 +1,13 @@
 """The ISO 4217 currency table: active codes and their minor units.
 
 Minor units are the number of decimal places the currency is quoted in
-(JPY 0, USD 2, KWD 3). Data from the ISO 4217 list (amendment 178), active
-codes only; fund and precious-metal codes without a minor unit are left out.
+(JPY 0, USD 2, KWD 3). Data from the ISO 4217 list, active codes only: every
+code with a minor unit, fund codes (BOV, CLF, USN, ...) included; the codes
+without one (precious metals, bond units, SDR, XTS, XXX) are left out.
+Withdrawn codes leave the table (BGN when Bulgaria adopted the euro on
+2026-01-01, CUC with Cuba's monetary unification). Names are ISO's English
+names in ASCII. tests/differential checks the table against pycountry and
+Babel; docs/reference_checks.md lists the deliberate differences.
 """
 
 from __future__ import annotations
@@ -21,12 +26,12 @@ CURRENCIES: dict[str, tuple[int, str]] = {
     "BAM": (2, "Convertible Mark"),
     "BBD": (2, "Barbados Dollar"),
     "BDT": (2, "Taka"),
-    "BGN": (2, "Bulgarian Lev"),
     "BHD": (3, "Bahraini Dinar"),
     "BIF": (0, "Burundi Franc"),
     "BMD": (2, "Bermudian Dollar"),
     "BND": (2, "Brunei Dollar"),
     "BOB": (2, "Boliviano"),
+    "BOV": (2, "Mvdol"),
     "BRL": (2, "Brazilian Real"),
     "BSD": (2, "Bahamian Dollar"),
     "BTN": (2, "Ngultrum"),
@@ -35,10 +40,14 @@ CURRENCIES: dict[str, tuple[int, str]] = {
     "BZD": (2, "Belize Dollar"),
     "CAD": (2, "Canadian Dollar"),
     "CDF": (2, "Congolese Franc"),
+    "CHE": (2, "WIR Euro"),
     "CHF": (2, "Swiss Franc"),
+    "CHW": (2, "WIR Franc"),
+    "CLF": (4, "Unidad de Fomento"),
     "CLP": (0, "Chilean Peso"),
     "CNY": (2, "Yuan Renminbi"),
     "COP": (2, "Colombian Peso"),
+    "COU": (2, "Unidad de Valor Real"),
     "CRC": (2, "Costa Rican Colon"),
     "CUP": (2, "Cuban Peso"),
     "CVE": (2, "Cabo Verde Escudo"),
@@ -101,6 +110,7 @@ CURRENCIES: dict[str, tuple[int, str]] = {
     "MVR": (2, "Rufiyaa"),
     "MWK": (2, "Malawi Kwacha"),
     "MXN": (2, "Mexican Peso"),
+    "MXV": (2, "Mexican Unidad de Inversion (UDI)"),
     "MYR": (2, "Malaysian Ringgit"),
     "MZN": (2, "Mozambique Metical"),
     "NAD": (2, "Namibia Dollar"),
@@ -149,6 +159,7 @@ CURRENCIES: dict[str, tuple[int, str]] = {
     "UAH": (2, "Hryvnia"),
     "UGX": (0, "Uganda Shilling"),
     "USD": (2, "US Dollar"),
+    "USN": (2, "US Dollar (Next day)"),
     "UYI": (0, "Uruguay Peso en Unidades Indexadas"),
     "UYU": (2, "Peso Uruguayo"),
     "UYW": (4, "Unidad Previsional"),
@@ -167,6 +178,4 @@ CURRENCIES: dict[str, tuple[int, str]] = {
     "ZAR": (2, "Rand"),
     "ZMW": (2, "Zambian Kwacha"),
     "ZWG": (2, "Zimbabwe Gold"),
-    "CLF": (4, "Unidad de Fomento"),
-    "CUC": (2, "Peso Convertible"),
 }

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+import stringprep
+import unicodedata
+from encodings.idna import ToASCII, ToUnicode
 from enum import StrEnum
 
 import attrs
@@ -34,6 +37,61 @@ _LOCAL_ATOM = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+")
 _DOMAIN_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 
 
+# Characters IDNA 2003 (the stdlib codec) maps differently from IDNA 2008/UTS 46:
+# the deviation characters, which IDNA 2003 turns into others ("ß" into "ss").
+_IDNA_DEVIATIONS = frozenset("\u00df\u03c2\u200c\u200d")
+# The full stops IDNA reads as label separators.
+_IDNA_DOTS = re.compile("[.\u3002\uff0e\uff61]")
+
+
+def _idna_letter(ch: str) -> bool:
+    """True for a character IDNA 2008 may hold in a label, as far as the stdlib can tell.
+
+    ASCII letters, digits and hyphens, and other letters and marks; not the
+    characters IDNA 2003 reads otherwise (:data:`_IDNA_DEVIATIONS`) or drops,
+    nor digits of other scripts (IDNA 2008's Bidi rule limits those).
+    """
+    if ch.isascii():
+        return ch.isalnum() or ch == "-"
+    if ch in _IDNA_DEVIATIONS or stringprep.in_table_b1(ch):
+        return False
+    return unicodedata.category(ch)[0] in "LM"
+
+
+def _ascii_label(label: str) -> str | None:
+    """One domain label in lower-case ASCII (an A-label if need be), or None if it is no label."""
+    if not label.isascii():
+        if label[:1] == "-" or label[-1:] == "-" or label[2:4] == "--":
+            return None
+        if not all(map(_idna_letter, label)):
+            return None
+        try:
+            label = ToASCII(label).decode("ascii")
+        except UnicodeError:
+            return None
+    label = label.lower()
+    if _DOMAIN_LABEL.fullmatch(label) is None:
+        return None
+    if label.startswith("xn--"):
+        # An A-label must be the well-formed encoding of a non-ASCII name.
+        try:
+            ToUnicode(label)  # decodes, then checks that encoding gives the label back
+        except UnicodeError:
+            return None
+    return label
+
+
+def _ascii_domain(domain: str) -> str | None:
+    """``domain`` in lower-case ASCII, or None if it is not a usable host name."""
+    labels = [_ascii_label(label) for label in _IDNA_DOTS.split(domain)]
+    if len(labels) < 2 or labels[-1] is None or labels[-1].isdigit():
+        return None
+    checked = [label for label in labels if label is not None]
+    if len(checked) != len(labels):
+        return None
+    return ".".join(checked)
+
+
 def normalize_email(value: object, path: str = "$") -> str:
     """Validate an email address and return its normalized form.
 
@@ -42,11 +100,21 @@ def normalize_email(value: object, path: str = "$") -> str:
     makes the address usable as a lookup key). Internationalized domains are
     stored in their ASCII (IDNA) form. Quoted local parts and IP-literal
     domains are refused: they are valid in RFC 5321 but not for marketing.
+    Domains holding a character on which IDNA 2003 and IDNA 2008 disagree
+    (``ß``, final ``ς``, or one that IDNA 2003 silently drops, such as a
+    zero-width joiner or a soft hyphen) are refused rather than encoded for
+    what may be another domain; so are symbols and digits other than ASCII in
+    a domain, ``xn--`` labels that encode no name, and all-numeric top-level labels.
+    docs/reference_checks.md lists how this differs from ``email-validator``.
 
     >>> normalize_email("  Ana.Putri@Example.CO.ID ")
     'ana.putri@example.co.id'
     >>> normalize_email("budi@bücher.de")
     'budi@xn--bcher-kva.de'
+    >>> normalize_email("kontakt@straße.de")  # IDNA 2003 would say strasse.de
+    Traceback (most recent call last):
+    ...
+    crmcore.errors.ValidationError: $: must be an email address such as name@example.com
     >>> normalize_email("not-an-email")
     Traceback (most recent call last):
     ...
@@ -65,16 +133,8 @@ def normalize_email(value: object, path: str = "$") -> str:
     atoms = local.split(".")
     if any(_LOCAL_ATOM.fullmatch(atom) is None for atom in atoms):
         raise ValidationError(rule, path=path, code="email")
-    try:
-        ascii_domain = domain.encode("idna").decode("ascii").lower()
-    except UnicodeError:
-        raise ValidationError(rule, path=path, code="email") from None
-    labels = ascii_domain.split(".")
-    if (
-        len(labels) < 2
-        or any(_DOMAIN_LABEL.fullmatch(label) is None for label in labels)
-        or labels[-1].isdigit()
-    ):
+    ascii_domain = _ascii_domain(domain)
+    if ascii_domain is None:
         raise ValidationError(rule, path=path, code="email")
     normalized = f"{local.lower()}@{ascii_domain}"
     if len(normalized) > _MAX_EMAIL:
@@ -92,7 +152,7 @@ _CALLING_CODES = frozenset(
     211 212 213 216 218 220 221 222 223 224 225 226 227 228 229 230 231 232 233 234 235
     236 237 238 239 240 241 242 243 244 245 246 247 248 249 250 251 252 253 254 255 256
     257 258 260 261 262 263 264 265 266 267 268 269 290 291 297 298 299
-    350 351 352 353 354 355 356 357 358 359 370 371 372 373 374 375 376 377 378 379
+    350 351 352 353 354 355 356 357 358 359 370 371 372 373 374 375 376 377 378
     380 381 382 383 385 386 387 389 420 421 423
     500 501 502 503 504 505 506 507 508 509 590 591 592 593 594 595 596 597 598 599
     670 672 673 674 675 676 677 678 679 680 681 682 683 685 686 687 688 689 690 691 692
@@ -101,6 +161,22 @@ _CALLING_CODES = frozenset(
     992 993 994 995 996 998
     """.split()
 )
+# Calling codes whose numbers have no trunk prefix: a leading 0 in national
+# input is part of the number (Italy's 02 ..., Cote d'Ivoire's 01 ...).
+_NO_TRUNK_PREFIX = frozenset(
+    """
+    30 34 39 45 47 48 52 56 65 216 220 221 222 223 224 225 226 227 228 229 230 235 236
+    237 238 239 240 242 244 245 246 247 248 253 257 258 266 267 268 269 290 297 298
+    299 350 351 352 354 356 357 371 372 376 378 420 500 501 502 503 504 505 506 507 509
+    592 597 599 670 672 673 674 675 676 677 678 679 680 681 682 683 685 687 688 689 690
+    691 800 808 852 853 870 878 881 882 883 888 960 965 968 973 974 975 979 992 998
+    """.split()
+)
+# Calling codes whose national input crmcore cannot read safely: a trunk prefix
+# other than 0 (1 and 8 in zones 1 and 7, 06 in Hungary) or, in Argentina, a
+# mobile prefix (15) inside the national number, in Gabon a national 0 that may
+# or may not belong to the number since its renumbering. They need international input.
+_OTHER_NATIONAL_FORM = frozenset({"1", "7", "36", "54", "241", "375", "692", "993"})
 _PHONE_SEPARATORS = re.compile(r"[\s().\-/]")
 
 
@@ -114,14 +190,27 @@ def normalize_phone(
     """Validate a phone number and return it in E.164 form (``+`` and up to 15 digits).
 
     International input starts with ``+`` or ``00``. National input (starting
-    with a trunk ``0``) needs ``default_country_code``, such as ``"62"`` for
-    Indonesia; the trunk prefix is dropped. Spaces, dots, dashes, slashes and
-    parentheses are ignored.
+    with ``0``) needs ``default_country_code``, such as ``"62"`` for
+    Indonesia. Where the country dials a trunk ``0`` (Indonesia, the UK,
+    Germany, ...) that one ``0`` is dropped; where it has no trunk prefix
+    (Italy, Spain, ...) the ``0`` is part of the number and kept. National
+    input for zones 1 and 7, Hungary, Argentina, Gabon, Belarus, Turkmenistan
+    and the Marshall Islands is refused: give those numbers in international
+    form, as numbers whose national form starts with ``00`` (``00`` always
+    reads as the international prefix).
+    Spaces, dots, dashes, slashes and parentheses are ignored, and a trunk
+    ``(0)`` after the calling code is dropped (``+44 (0)20 ...``). The number is
+    checked for its shape (a calling code in service, 7 to 15 digits), not
+    against each country's numbering plan.
 
     >>> normalize_phone("+62 812-3456-7890")
     '+6281234567890'
     >>> normalize_phone("0812 3456 7890", default_country_code="62")
     '+6281234567890'
+    >>> normalize_phone("02 1234 5678", default_country_code="39")  # Milan keeps its 0
+    '+390212345678'
+    >>> normalize_phone("+44 (0)20 7946 0958")
+    '+442079460958'
     >>> normalize_phone("12345")
     Traceback (most recent call last):
     ...
@@ -140,7 +229,8 @@ def normalize_phone(
     if not isinstance(value, str):
         raise InvalidType(f"must be a phone number str, not {type_name(value)}", path=path)
     rule = "must be a phone number in international form, such as +62 812 3456 7890"
-    text = _PHONE_SEPARATORS.sub("", value.strip())
+    # "+44 (0)20 ...": the trunk 0 in parentheses is dialled at home only.
+    text = _PHONE_SEPARATORS.sub("", value.strip().replace("(0)", "", 1))
     if len(text) > 32:
         raise ValidationError(rule, path=path, code="phone")
     if text.startswith("+"):
@@ -148,7 +238,14 @@ def normalize_phone(
     elif text.startswith("00"):
         digits = text[2:]
     elif text.startswith("0") and default_country_code is not None:
-        digits = default_country_code + text.lstrip("0")
+        if default_country_code in _OTHER_NATIONAL_FORM:
+            raise ValidationError(
+                "must be in international form (+ and the calling code) for this calling code",
+                path=path,
+                code="phone_national_form",
+            )
+        national = text if default_country_code in _NO_TRUNK_PREFIX else text[1:]
+        digits = default_country_code + national
     else:
         raise ValidationError(rule, path=path, code="phone")
     if not digits.isascii() or not digits.isdigit() or digits.startswith("0"):
