@@ -36,6 +36,7 @@ from crmcore import (
     merge,
     messaging,
     notes,
+    plots,
     privacy,
     quotes,
     recommendations,
@@ -508,6 +509,7 @@ FUZZED_MODULES = (
     scoring,
     marketing,
     recommendations,
+    plots,
 )
 
 
@@ -897,6 +899,11 @@ CORPUS_ROOTS += CLV_CORPUS
 from ._corpus_scale import CORPUS as SCALE_CORPUS  # noqa: E402 - needs the values above.
 
 CORPUS_ROOTS += SCALE_CORPUS
+
+# The figures' data (crmcore.plots) keeps its corpus in a module of its own.
+from ._corpus_plots import CORPUS as PLOTS_CORPUS  # noqa: E402 - needs the values above.
+
+CORPUS_ROOTS += PLOTS_CORPUS
 
 SAMPLES: dict[type, object] = _samples()
 

@@ -1487,6 +1487,7 @@ from . import (  # noqa: E402 - each registers its targets.
     _targets_clv,  # noqa: F401
     _targets_exchange,  # noqa: F401
     _targets_marketing,  # noqa: F401
+    _targets_plots,  # noqa: F401
     _targets_privacy,  # noqa: F401
     _targets_profit,  # noqa: F401
     _targets_quotes,  # noqa: F401

@@ -30,6 +30,7 @@ from crmcore.plots._analytics import (
 )
 from crmcore.plots._clv import (
     MAX_BUCKETS,
+    MAX_DURATIONS,
     MAX_FIGURE_ROWS,
     MAX_MATRIX_SIDE,
     MAX_MATRIX_SPAN,
@@ -69,6 +70,7 @@ __all__ = [
     "MAX_BINS",
     "MAX_BUCKETS",
     "MAX_COHORTS",
+    "MAX_DURATIONS",
     "MAX_FIGURE_ROWS",
     "MAX_MATRIX_SIDE",
     "MAX_MATRIX_SPAN",

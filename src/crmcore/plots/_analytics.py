@@ -7,9 +7,19 @@ from typing import TYPE_CHECKING, Final, Literal
 
 import attrs
 
+from crmcore._kernel._checks import type_name
+from crmcore._kernel._fields import Checked
 from crmcore.analytics import CohortMatrix
+from crmcore.errors import InvalidType, ValidationError
 from crmcore.lifecycle import Funnel
-from crmcore.plots._common import bounded, masked, new_figure, of_type, title_text, whole
+from crmcore.plots._common import (
+    checked_title,
+    masked,
+    new_figure,
+    of_type,
+    title_text,
+    whole,
+)
 from crmcore.segmentation import RfmScheme, RfmScore, RfmSegment, segment_grid
 
 if TYPE_CHECKING:
@@ -26,7 +36,7 @@ _ANNOTATE: Final = 24
 
 
 @attrs.frozen(slots=True)
-class CohortHeatmap:
+class CohortHeatmap(Checked):
     """Retention rates by cohort and offset, ready for a heat map.
 
     Attributes:
@@ -82,6 +92,7 @@ def plot_cohort_retention(
         ValidationError: as :func:`cohort_heatmap`; matplotlib is not installed
             (``pip install 'crmcore[plot]'``).
     """
+    title = checked_title(title)
     data = cohort_heatmap(matrix, max_offsets=max_offsets)
     heading = title_text(title, "Retention by cohort")
     figure = new_figure(
@@ -105,7 +116,7 @@ def plot_cohort_retention(
                     )
     axes.set_xlabel("periods after the first purchase")
     axes.set_ylabel("cohort (customers)")
-    axes.set_title(heading)
+    axes.set_title(heading, parse_math=False)
     return figure
 
 
@@ -113,7 +124,7 @@ def plot_cohort_retention(
 
 
 @attrs.frozen(slots=True)
-class FunnelChart:
+class FunnelChart(Checked):
     """The stages of a lifecycle funnel with their reach and conversion.
 
     Attributes:
@@ -168,6 +179,7 @@ def plot_funnel(funnel: Funnel, *, title: str | None = None) -> Figure:
         InvalidType: ``funnel`` is not a Funnel.
         ValidationError: matplotlib is not installed (``pip install 'crmcore[plot]'``).
     """
+    title = checked_title(title)
     data = funnel_chart(funnel)
     heading = title_text(title, f"Funnel of {data.definition}")
     figure = new_figure(7.0, max(3.0, 0.5 * len(data.stages) + 1.5))
@@ -179,11 +191,11 @@ def plot_funnel(funnel: Funnel, *, title: str | None = None) -> Figure:
         for count, rate in zip(data.reached, data.conversion, strict=True)
     ]
     axes.bar_label(bars, notes, padding=3)
-    axes.set_yticks(positions, [stage.replace("_", " ") for stage in data.stages])
+    axes.set_yticks(positions, [stage.replace("_", " ") for stage in data.stages], parse_math=False)
     axes.invert_yaxis()
     axes.set_xlabel("customers")
     axes.set_xlim(0, max(max(data.reached, default=0), 1) * 1.3)
-    axes.set_title(heading)
+    axes.set_title(heading, parse_math=False)
     return figure
 
 
@@ -191,7 +203,7 @@ def plot_funnel(funnel: Funnel, *, title: str | None = None) -> Figure:
 
 
 @attrs.frozen(slots=True)
-class RfmSegmentMap:
+class RfmSegmentMap(Checked):
     """Customers on the R by F (or FM) grid of an RFM scheme, with each cell's segment.
 
     Attributes:
@@ -236,9 +248,16 @@ def rfm_segment_map(
     grid = segment_grid(scheme)
     chosen = RfmScheme(scheme.strip().lower())  # segment_grid checked it
     combined = chosen is RfmScheme.RFM11
-    items = bounded(scores, "$.scores", MAX_RFM_SCORES)
+    given: object = scores
+    if isinstance(given, (str, bytes)) or not isinstance(given, Iterable):
+        raise InvalidType(f"must be an iterable, not {type_name(given)}", path="$.scores")
     counts = {(r, c): 0 for r in range(1, 6) for c in range(1, 6)}
-    for index, score in enumerate(items):
+    # Each score is checked as it is read: junk stops the reading at its first item.
+    for index, score in enumerate(given):
+        if index == MAX_RFM_SCORES:
+            raise ValidationError(
+                f"must hold at most {MAX_RFM_SCORES:,} items", path="$.scores", code="too_many"
+            )
         one = of_type(score, RfmScore, f"$.scores[{index}]", "an RfmScore")
         column = (one.f + one.m + 1) // 2 if combined else one.f
         counts[one.r, column] += 1
@@ -273,6 +292,7 @@ def plot_rfm_segments(
         ValidationError: as :func:`rfm_segment_map`; matplotlib is not
             installed (``pip install 'crmcore[plot]'``).
     """
+    title = checked_title(title)
     data = rfm_segment_map(scores, scheme=scheme)
     heading = title_text(title, f"RFM segments ({data.scheme.value})")
     order = list(data.scheme.segments)
@@ -288,5 +308,5 @@ def plot_rfm_segments(
     axes.set_yticks(range(5), [str(r) for r in data.recency])
     axes.set_xlabel(f"{data.column_score.upper()} score")
     axes.set_ylabel("R score")
-    axes.set_title(heading)
+    axes.set_title(heading, parse_math=False)
     return figure

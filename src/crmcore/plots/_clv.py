@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Final, Literal, cast
 
 import attrs
 
+from crmcore._kernel._fields import Checked
 from crmcore.clv import (
     BetaGeo,
     BetaGeoBetaBinom,
@@ -28,7 +29,16 @@ from crmcore.clv import (
     holdout_metrics,
 )
 from crmcore.errors import ValidationError
-from crmcore.plots._common import bounded, masked, new_figure, of_type, real, title_text, whole
+from crmcore.plots._common import (
+    bounded,
+    checked_title,
+    masked,
+    new_figure,
+    of_type,
+    real,
+    title_text,
+    whole,
+)
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -55,6 +65,8 @@ MAX_MATRIX_SIDE: Final = 200
 MAX_MATRIX_SPAN: Final = 100_000.0
 #: Most customers (rows) a calibration, period-transactions or tracking figure reads.
 MAX_FIGURE_ROWS: Final = 1_000_000
+#: Most distinct holdout durations a calibration figure takes (each costs a forecast call).
+MAX_DURATIONS: Final = 1_000
 #: Largest open-tail start of the calibration and period-transactions figures.
 MAX_BUCKETS: Final = 100
 
@@ -62,7 +74,7 @@ Quantity = Literal["expected_purchases", "probability_alive"]
 
 
 @attrs.frozen(slots=True)
-class HistoryMatrix:
+class HistoryMatrix(Checked):
     """A model's prediction for every ``(frequency, recency)`` history of one age.
 
     Attributes:
@@ -236,7 +248,7 @@ def _plot_matrix(data: HistoryMatrix, title: str, label: str) -> Figure:
     axes.set_yticks(y_ticks, [str(data.frequencies[k]) for k in y_ticks])
     axes.set_xlabel("recency (time of the last repeat purchase)")
     axes.set_ylabel("frequency (repeat purchases)")
-    axes.set_title(title)
+    axes.set_title(title, parse_math=False)
     return figure
 
 
@@ -258,6 +270,7 @@ def plot_frequency_recency_matrix(
         ValidationError: as :func:`frequency_recency_matrix`; matplotlib is not
             installed (``pip install 'crmcore[plot]'``).
     """
+    title = checked_title(title)
     data = frequency_recency_matrix(model, T=T, max_frequency=max_frequency, t=t, columns=columns)
     default = f"Expected purchases in the next {data.horizon:g} periods at age {data.age:g}"
     return _plot_matrix(data, title_text(title, default), "expected purchases")
@@ -277,6 +290,7 @@ def plot_probability_alive_matrix(
         ValidationError: as :func:`probability_alive_matrix`; matplotlib is not
             installed (``pip install 'crmcore[plot]'``).
     """
+    title = checked_title(title)
     data = probability_alive_matrix(model, T=T, max_frequency=max_frequency, columns=columns)
     default = f"Probability alive at age {data.age:g}"
     return _plot_matrix(data, title_text(title, default), "P(alive)")
@@ -286,7 +300,7 @@ def plot_probability_alive_matrix(
 
 
 @attrs.frozen(slots=True)
-class CalibrationHoldout:
+class CalibrationHoldout(Checked):
     """Mean holdout purchases by calibration frequency: actual and the model's forecast.
 
     Attributes:
@@ -306,6 +320,22 @@ class CalibrationHoldout:
     actual: tuple[float, ...]
     predicted: tuple[float, ...]
     metrics: HoldoutMetrics
+
+
+def _few_durations(durations: list[object]) -> None:
+    """At most :data:`MAX_DURATIONS` distinct holdout durations (one forecast call each)."""
+    seen: set[object] = set()
+    for index, duration in enumerate(durations):
+        try:
+            seen.add(duration)
+        except TypeError:  # unhashable junk (or a signalling NaN): holdout_metrics names it
+            seen.add(("unhashable", index))
+        if len(seen) > MAX_DURATIONS:
+            raise ValidationError(
+                f"must hold at most {MAX_DURATIONS:,} distinct durations",
+                path="$.holdout_duration",
+                code="too_many_durations",
+            )
 
 
 def calibration_holdout(  # noqa: PLR0917 - the model and the holdout_metrics columns.
@@ -332,7 +362,8 @@ def calibration_holdout(  # noqa: PLR0917 - the model and the holdout_metrics co
         recency: the time of each customer's last calibration purchase.
         T: each customer's age at the end of calibration.
         holdout_frequency: each customer's purchases in the holdout period.
-        holdout_duration: the holdout's length: one number, or one per customer.
+        holdout_duration: the holdout's length: one number, or one per customer
+            with at most 1,000 distinct values (:data:`MAX_DURATIONS`).
         weights: customers per row; default one each.
         max_frequency: where the open last group starts, 1 to 100.
 
@@ -353,6 +384,7 @@ def calibration_holdout(  # noqa: PLR0917 - the model and the holdout_metrics co
     durations: object = holdout_duration
     if isinstance(holdout_duration, Iterable) and not isinstance(holdout_duration, (str, bytes)):
         durations = bounded(holdout_duration, "$.holdout_duration", MAX_FIGURE_ROWS)
+        _few_durations(durations)
     w = None if weights is None else bounded(weights, "$.weights", MAX_FIGURE_ROWS)
     metrics = holdout_metrics(checked, x, t_x, ages, actual, durations, weights=w)  # type: ignore[arg-type]
     spans = durations if isinstance(durations, list) else [durations] * len(x)
@@ -402,6 +434,7 @@ def plot_calibration_holdout(  # noqa: PLR0917 - as calibration_holdout.
         ValidationError: as :func:`calibration_holdout`; matplotlib is not
             installed (``pip install 'crmcore[plot]'``).
     """
+    title = checked_title(title)
     data = calibration_holdout(
         model,
         frequency,
@@ -421,7 +454,7 @@ def plot_calibration_holdout(  # noqa: PLR0917 - as calibration_holdout.
     axes.set_xticks(positions, data.labels)
     axes.set_xlabel("purchases in the calibration period")
     axes.set_ylabel("mean purchases in the holdout period")
-    axes.set_title(heading)
+    axes.set_title(heading, parse_math=False)
     axes.legend()
     return figure
 
@@ -430,7 +463,7 @@ def plot_calibration_holdout(  # noqa: PLR0917 - as calibration_holdout.
 
 
 @attrs.frozen(slots=True)
-class PeriodTransactions:
+class PeriodTransactions(Checked):
     """Customers by repeat transactions in the calibration period: actual and expected.
 
     Attributes:
@@ -501,6 +534,7 @@ def plot_period_transactions(
         ValidationError: as :func:`period_transactions`; matplotlib is not
             installed (``pip install 'crmcore[plot]'``).
     """
+    title = checked_title(title)
     data = period_transactions(model, frequency, T, weights=weights, max_frequency=max_frequency)
     heading = title_text(title, "Repeat transactions in the calibration period")
     figure = new_figure(7.0, 4.5)
@@ -511,7 +545,7 @@ def plot_period_transactions(
     axes.set_xticks(positions, data.labels)
     axes.set_xlabel("repeat transactions")
     axes.set_ylabel("customers")
-    axes.set_title(heading)
+    axes.set_title(heading, parse_math=False)
     axes.legend()
     return figure
 
@@ -520,7 +554,7 @@ def plot_period_transactions(
 
 
 @attrs.frozen(slots=True)
-class TransactionTracking:
+class TransactionTracking(Checked):
     """A cohort's repeat transactions by period: actual and the model's expectation.
 
     Attributes:
@@ -584,6 +618,7 @@ def plot_transaction_tracking(
         ValidationError: as :func:`transaction_tracking`; matplotlib is not
             installed (``pip install 'crmcore[plot]'``).
     """
+    title = checked_title(title)
     data = transaction_tracking(model, customers, times, period_ends)
     heading = title_text(title, "Repeat transactions by period")
     figure = new_figure(7.0, 4.5)
@@ -592,6 +627,6 @@ def plot_transaction_tracking(
     axes.plot(data.period_ends, data.expected, linestyle="--", label="model")
     axes.set_xlabel("end of period")
     axes.set_ylabel("repeat transactions")
-    axes.set_title(heading)
+    axes.set_title(heading, parse_math=False)
     axes.legend()
     return figure

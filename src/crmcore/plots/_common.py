@@ -64,22 +64,48 @@ def whole(value: object, path: str, *, minimum: int, maximum: int) -> int:
 
 
 def real(value: object, path: str, *, maximum: float, positive: bool = True) -> float:
-    """A finite number (int, float or Decimal; bools refused), positive or non-negative."""
+    """A finite number (int, float or Decimal; bools refused), positive or non-negative.
+
+    The range is checked on the exact value before it becomes a float, so a
+    huge int (``10**400``) or Decimal is refused as too large, never overflows.
+    """
     if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
         raise InvalidType(f"must be a number, not {type_name(value)}", path=path)
-    number = float(value)
-    if not math.isfinite(number):
+    finite = (
+        value.is_finite()
+        if isinstance(value, Decimal)
+        else not isinstance(value, float) or math.isfinite(value)
+    )
+    if not finite:
         raise ValidationError("must be a finite number", path=path, code="not_finite")
-    if number < 0 or (positive and number == 0):
+    if value < 0 or (positive and value == 0):
         rule = "must be positive" if positive else "must not be negative"
         raise ValidationError(rule, path=path, code="not_positive" if positive else "negative")
-    if number > maximum:
+    if value > maximum:
         raise ValidationError(f"must be at most {maximum:,g}", path=path, code="too_large")
+    number = float(value)  # from 0 to ``maximum`` now: no overflow
+    if positive and number == 0:  # a Decimal such as 1E-999999 underflows to 0.0
+        raise ValidationError(
+            "must be positive (it rounds to 0.0 as a float)", path=path, code="not_positive"
+        )
     return number
 
 
+def checked_title(value: object) -> str | None:
+    """A figure's ``title`` argument checked before any work: None or a str of at most 200.
+
+    Every ``plot_*`` function calls this first, so a bad title is refused
+    before the figure's data is computed.
+    """
+    return None if value is None else title_text(value, "")
+
+
 def title_text(value: object, default: str) -> str:
-    """The figure's title: ``default`` for None, else a str of at most :data:`MAX_TITLE`."""
+    """The figure's title: ``default`` for None, else a str of at most :data:`MAX_TITLE`.
+
+    The title is drawn as plain text (``parse_math=False``): a ``$`` in it is
+    a dollar sign, never the start of mathtext that fails when the figure is saved.
+    """
     if value is None:
         return default
     if not isinstance(value, str):

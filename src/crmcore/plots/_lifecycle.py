@@ -6,8 +6,11 @@ from typing import TYPE_CHECKING, Final
 
 import attrs
 
+from crmcore._kernel._checks import type_name
+from crmcore._kernel._fields import Checked
+from crmcore.errors import InvalidType, ValidationError
 from crmcore.lifecycle import LifecycleDefinition
-from crmcore.plots._common import new_figure, of_type, title_text
+from crmcore.plots._common import checked_title, new_figure, of_type, title_text
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -19,7 +22,7 @@ _PALETTE: Final = ("#e3f2fd", "#e8f5e9", "#fff3e0", "#f3e5f5", "#e0f7fa", "#fce4
 
 
 @attrs.frozen(slots=True)
-class DiagramNode:
+class DiagramNode(Checked):
     """One state placed on the diagram.
 
     Attributes:
@@ -44,7 +47,7 @@ class DiagramNode:
 
 
 @attrs.frozen(slots=True)
-class DiagramEdge:
+class DiagramEdge(Checked):
     """One arrow: every trigger from ``source`` to ``target``, joined, with their guards.
 
     Attributes:
@@ -58,7 +61,7 @@ class DiagramEdge:
 
 
 @attrs.frozen(slots=True)
-class LifecycleLayout:
+class LifecycleLayout(Checked):
     """A lifecycle definition's states and transitions, positioned for drawing.
 
     Attributes:
@@ -72,8 +75,21 @@ class LifecycleLayout:
     edges: tuple[DiagramEdge, ...]
 
     def node(self, name: str) -> DiagramNode:
-        """The node of state ``name`` (one of the layout's)."""
-        return next(n for n in self.nodes if n.name == name)
+        """The node of state ``name``.
+
+        Raises:
+            InvalidType: ``name`` is not a str.
+            ValidationError: no state of the layout has that name (code
+                ``unknown_state``; the name is not repeated).
+        """
+        if not isinstance(name, str):
+            raise InvalidType(f"must be a str, not {type_name(name)}", path="$.name")
+        for candidate in self.nodes:
+            if candidate.name == name:
+                return candidate
+        raise ValidationError(
+            "must be the name of a state of the layout", path="$.name", code="unknown_state"
+        )
 
 
 def lifecycle_layout(definition: LifecycleDefinition) -> LifecycleLayout:
@@ -161,6 +177,7 @@ def plot_lifecycle(definition: LifecycleDefinition, *, title: str | None = None)
         InvalidType: ``definition`` is not a LifecycleDefinition.
         ValidationError: matplotlib is not installed (``pip install 'crmcore[plot]'``).
     """
+    title = checked_title(title)
     data = lifecycle_layout(definition)
     heading = title_text(title, data.name.replace("_", " "))
     columns = max(node.layer for node in data.nodes) + 1
@@ -174,7 +191,14 @@ def plot_lifecycle(definition: LifecycleDefinition, *, title: str | None = None)
     for edge in data.edges:
         start, end = data.node(edge.source), data.node(edge.target)
         if edge.source == edge.target:
-            axes.text(start.x, start.y - 0.3, f"\u21ba {edge.label}", ha="center", fontsize=7)
+            axes.text(
+                start.x,
+                start.y - 0.3,
+                f"\u21ba {edge.label}",
+                ha="center",
+                fontsize=7,
+                parse_math=False,
+            )
             continue
         bend = 0.4 if end.x == start.x else 0.2 if end.x < start.x else 0.0
         axes.annotate(
@@ -198,6 +222,7 @@ def plot_lifecycle(definition: LifecycleDefinition, *, title: str | None = None)
             ha="center",
             fontsize=6,
             color="#333333",
+            parse_math=False,
         )
     for node in data.nodes:
         fill = groups.get(node.group, "#ffffff") if node.group is not None else "#ffffff"
@@ -209,6 +234,7 @@ def plot_lifecycle(definition: LifecycleDefinition, *, title: str | None = None)
             va="center",
             fontsize=9,
             gid=f"state:{node.name}",
+            parse_math=False,
             bbox={
                 "boxstyle": "round,pad=0.4",
                 "facecolor": fill,
@@ -221,5 +247,5 @@ def plot_lifecycle(definition: LifecycleDefinition, *, title: str | None = None)
     high = max(node.y for node in data.nodes)
     axes.set_ylim(low - 0.6, high + 0.6)
     axes.set_axis_off()
-    axes.set_title(heading)
+    axes.set_title(heading, parse_math=False)
     return figure

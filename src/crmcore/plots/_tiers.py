@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING, Final
 import attrs
 
 from crmcore import Money
+from crmcore._kernel._fields import Checked
 from crmcore.errors import InvalidType, ValidationError
-from crmcore.plots._common import new_figure, title_text, whole
+from crmcore.plots._common import checked_title, new_figure, title_text, whole
 from crmcore.segmentation import ClvTier, tier_counts, tiers_by_percentile
 
 if TYPE_CHECKING:
@@ -26,7 +27,7 @@ MAX_MAGNITUDE: Final = 1e300
 
 
 @attrs.frozen(slots=True)
-class TierHistogram:
+class TierHistogram(Checked):
     """Customers by CLV bin, split by tier.
 
     Attributes:
@@ -136,6 +137,7 @@ def plot_clv_by_tier(
         ValidationError: as :func:`clv_tier_histogram`; matplotlib is not
             installed (``pip install 'crmcore[plot]'``).
     """
+    title = checked_title(title)
     data = clv_tier_histogram(
         values, tiers, bins=bins, low_percent=low_percent, high_percent=high_percent
     )
@@ -160,6 +162,6 @@ def plot_clv_by_tier(
     unit = f" ({data.currency})" if data.currency else ""
     axes.set_xlabel(f"customer lifetime value{unit}")
     axes.set_ylabel("customers")
-    axes.set_title(heading)
+    axes.set_title(heading, parse_math=False)
     axes.legend(title="tier")
     return figure
