@@ -10,13 +10,21 @@ one line on stderr, naming the file, line and column, never a row's values.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, tzinfo
+from pathlib import Path
 from typing import Any, Final, TextIO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from crmcore._cli._reading import CliError, Columns, parse_date, read_transactions
+from crmcore._cli._reading import (
+    CliError,
+    Columns,
+    ReadResult,
+    parse_date,
+    read_transactions,
+)
 from crmcore._cli._report import (
     MODEL_NAMES,
     data_section,
@@ -33,8 +41,10 @@ from crmcore.clv import (
     GammaGamma,
     ModifiedBetaGeo,
     ParetoNBD,
+    SummaryTable,
     compare_models,
     goodness_of_fit,
+    period_index,
     predict,
 )
 from crmcore.errors import CrmcoreError
@@ -76,11 +86,17 @@ def _tiers(text: str) -> TierSpec:
 
 
 def _horizon(text: str) -> int:
-    if not text.isdigit() or not 1 <= int(text) <= _MAX_HORIZON:
+    if not re.fullmatch(r"[0-9]{1,9}", text) or not 1 <= int(text) <= _MAX_HORIZON:
         raise argparse.ArgumentTypeError(
             f"must be a whole number of periods, 1 to {_MAX_HORIZON:,}"
         )
     return int(text)
+
+
+def _output(text: str) -> str:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("must be a file path")
+    return text
 
 
 def _fraction(text: str) -> float:
@@ -188,7 +204,12 @@ def add_clv_command(commands: Any) -> None:
         help=f"N quantile tiers, or name:percent,... lowest first (default: {DEFAULT_TIERS})",
     )
     output = clv.add_argument_group("output")
-    output.add_argument("--output", metavar="PATH", help="write the per-customer CSV here")
+    output.add_argument(
+        "--output",
+        type=_output,
+        metavar="PATH",
+        help="write the per-customer CSV here (never the input file)",
+    )
     output.add_argument(
         "--quiet", action="store_true", help="print no report and no progress, only errors"
     )
@@ -232,10 +253,27 @@ def _observation_end(args: argparse.Namespace) -> datetime | None:
         return None
     text = args.observation_end.strip()
     try:
-        return parse_date(text, args.date_format, args.timezone)
+        end = parse_date(text, args.date_format, args.timezone)
     except ValueError:
         expected = "ISO 8601" if args.date_format is None else f"'{args.date_format}'"
         raise CliError(f"--observation-end: not a date in the format {expected}") from None
+    try:
+        period_index(end, TimeUnit(args.period), tz=args.timezone)
+    except CrmcoreError:
+        raise CliError("--observation-end: out of crmcore's calendar in the --timezone") from None
+    return end
+
+
+def _check_output(args: argparse.Namespace) -> None:
+    """Refuse an ``--output`` that is the input file (by any name: a link, a relative path)."""
+    if args.output is None:
+        return
+    try:
+        same = Path(args.file).samefile(args.output)
+    except OSError:  # Either does not exist (yet): not the same file.
+        same = False
+    if same:
+        raise CliError(f"--output {args.output}: is the input file; name another path")
 
 
 def _fit(model_key: str, columns: Mapping[str, Any], penalizer: float, progress: _Progress) -> Any:
@@ -249,9 +287,26 @@ def _fit(model_key: str, columns: Mapping[str, Any], penalizer: float, progress:
         raise CliError(f"fitting {name} failed: {error}", status=1) from None
 
 
+def _summarize(
+    path: str, result: ReadResult, end: datetime | None
+) -> tuple[SummaryTable, datetime]:
+    """The summary table and the observation end (the last accepted date by default)."""
+    if result.accepted == 0 or result.last is None:
+        raise CliError(f"{path}: no usable rows")
+    end = result.last if end is None else end
+    try:
+        table = result.accumulator.summarize(observation_end=end)
+    except CrmcoreError as error:  # pragma: no cover - the reader keeps dates in the calendar.
+        raise CliError(f"summarizing failed: {error}", status=1) from None
+    if not table:
+        raise CliError(f"{path}: no customer bought before the observation end")
+    return table, end
+
+
 def _analyse(args: argparse.Namespace, out: TextIO, progress: _Progress) -> None:
     period = TimeUnit(args.period)
     horizon = args.horizon or _YEAR[args.period]
+    _check_output(args)
     end = _observation_end(args)
     result = read_transactions(
         args.file,
@@ -266,12 +321,7 @@ def _analyse(args: argparse.Namespace, out: TextIO, progress: _Progress) -> None
         progress_every=PROGRESS_EVERY,
     )
     progress(f"read {result.rows:,} rows; summarizing")
-    if result.accepted == 0 or result.last is None:
-        raise CliError(f"{args.file}: no usable rows")
-    end = result.last if end is None else end
-    table = result.accumulator.summarize(observation_end=end)
-    if not table:
-        raise CliError(f"{args.file}: no customer bought before the observation end")
+    table, end = _summarize(args.file, result, end)
     histories = table.compress()
     model = _fit(args.model, histories, args.penalizer, progress)
     progress("goodness of fit")

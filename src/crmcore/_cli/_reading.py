@@ -32,6 +32,8 @@ MAX_ROWS: Final = 50_000_000
 MAX_ID_LENGTH: Final = 256
 #: Line numbers kept per reason for the report (all are counted).
 SHOWN_LINES: Final = 10
+#: Longest record (a header or a row, over all its lines), in bytes: what one record may hold in memory.
+MAX_RECORD_BYTES: Final = 1 << 20
 
 #: Plain decimal text: an optional sign, digits and an optional fraction; no exponent, no
 #: thousands separators, at most 30 digits on either side of the point.
@@ -127,16 +129,6 @@ def parse_amount(text: str) -> Decimal | None:
     return Decimal(text)
 
 
-def _lines(stream: BinaryIO, path: str) -> Iterator[str]:
-    """The file's lines as text (UTF-8, a leading byte order mark dropped)."""
-    for number, raw in enumerate(stream, start=1):
-        try:
-            line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
-        except UnicodeDecodeError:
-            raise CliError(f"{path}, line {number}: not UTF-8 text") from None
-        yield line
-
-
 class _Reader:
     """One pass over a CSV file."""
 
@@ -172,6 +164,33 @@ class _Reader:
         self.ats: list[datetime] = []
         self.amounts: list[Decimal] = []
         self.numbers: list[int] = []
+        self.pending = 0
+
+    def _lines(self, stream: BinaryIO) -> Iterator[str]:
+        """The file's lines as text (UTF-8, a leading byte order mark dropped).
+
+        Reads at most :data:`MAX_RECORD_BYTES` per record (``self.pending`` counts the
+        bytes since the last record, and :meth:`read` resets it), so a line without
+        an end, or a quoted record over many lines, never takes more memory than that.
+        """
+        number = 0
+        start = 1
+        while raw := stream.readline(MAX_RECORD_BYTES + 1):
+            number += 1
+            if self.pending == 0:
+                start = number
+            self.pending += len(raw)
+            if self.pending > MAX_RECORD_BYTES:
+                raise CliError(
+                    f"{self.path}, line {start}: a record longer than "
+                    f"{MAX_RECORD_BYTES // 1024:,} KiB (an unbalanced quote, or not a "
+                    "CSV with lines?); fix the file or the --delimiter"
+                )
+            try:
+                line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+            except UnicodeDecodeError:
+                raise CliError(f"{self.path}, line {number}: not UTF-8 text") from None
+            yield line
 
     def _where(self, line: int, column: str) -> str:
         return f"{self.path}, line {line}, column '{column}'"
@@ -200,6 +219,11 @@ class _Reader:
             if count > 1:
                 raise CliError(f"{self.path}, line 1: column '{name}' appears {count} times")
             found.append(names.index(name))
+        if len(set(found)) < len(found):
+            raise CliError(
+                f"{self.path}: --customer-column, --date-column and --amount-column "
+                "must name three different columns"
+            )
         return found[0], found[1], found[2]
 
     def _row(self, fields: list[str], where: tuple[int, int, int]) -> tuple[str, datetime, Decimal]:
@@ -235,18 +259,6 @@ class _Reader:
         return customer, at, amount
 
     def _take(self, line: int, customer: str, at: datetime, amount: Decimal) -> None:
-        result = self.result
-        if result.first is None or at < result.first:
-            result.first = at
-        if result.last is None or at > result.last:
-            result.last = at
-        if (
-            self.end is not None
-            and self.end_period is not None
-            and at > self.end
-            and period_index(at, self.period, tz=self.zone) > self.end_period
-        ):
-            result.after_end += 1
         self.ids.append(customer)
         self.ats.append(at)
         self.amounts.append(amount)
@@ -273,12 +285,27 @@ class _Reader:
                     "refused_amount", self.columns.amount, "crmcore refuses this amount"
                 )
             self._bad(line, error)
-        self.result.accepted += len(self.ids) - len(refused)
+        result = self.result
+        for index, at in enumerate(self.ats):
+            if index in refused:
+                continue
+            if result.first is None or at < result.first:
+                result.first = at
+            if result.last is None or at > result.last:
+                result.last = at
+            if (
+                self.end is not None
+                and self.end_period is not None
+                and at > self.end
+                and period_index(at, self.period, tz=self.zone) > self.end_period
+            ):
+                result.after_end += 1
+        result.accepted += len(self.ids) - len(refused)
         self.ids, self.ats, self.amounts, self.numbers = [], [], [], []
 
     def read(self, stream: BinaryIO) -> ReadResult:
         """Read every record of ``stream``; the result of the whole file."""
-        reader = csv.reader(_lines(stream, self.path), delimiter=self.delimiter, strict=True)
+        reader = csv.reader(self._lines(stream), delimiter=self.delimiter, strict=True)
         result = self.result
         previous = 0
         try:
@@ -286,9 +313,9 @@ class _Reader:
             if header is None:
                 raise CliError(f"{self.path}: the file is empty (a header line is needed)")
             where = self._indices(header)
-            previous = reader.line_num
+            previous, self.pending = reader.line_num, 0
             for fields in reader:
-                line, previous = previous + 1, reader.line_num
+                line, previous, self.pending = previous + 1, reader.line_num, 0
                 if not fields or (len(fields) == 1 and not fields[0].strip()):
                     result.blank_lines += 1
                     continue

@@ -25,6 +25,7 @@ DEFAULT_TIERS: Final = "low:20,medium:60,high:20"
 #: Most tiers.
 MAX_TIERS: Final = 100
 _NAME: Final = re.compile(r"[A-Za-z0-9_.-]{1,32}")
+_WHOLE: Final = re.compile(r"[0-9]{1,9}")
 _LIBRARY: Final = ("low", "medium", "high")
 K = TypeVar("K", bound=Hashable)
 
@@ -49,7 +50,7 @@ def parse_tiers(text: str) -> TierSpec:
         ValueError: anything else, with the rule in the message.
     """
     text = text.strip()
-    if text.isdigit():
+    if _WHOLE.fullmatch(text):
         count = int(text)
         if not 2 <= count <= MAX_TIERS:
             raise ValueError(f"a number of tiers must be from 2 to {MAX_TIERS}")
@@ -58,7 +59,7 @@ def parse_tiers(text: str) -> TierSpec:
     percents: list[int] = []
     for part in text.split(","):
         name, colon, percent = part.strip().partition(":")
-        if not colon or _NAME.fullmatch(name) is None or not percent.isdigit():
+        if not colon or _NAME.fullmatch(name) is None or not _WHOLE.fullmatch(percent):
             raise ValueError(
                 "must be a number of tiers or name:percent pairs, lowest CLV first "
                 "(names of letters, digits, '_', '.', '-'; whole percents)"

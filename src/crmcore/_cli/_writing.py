@@ -44,13 +44,18 @@ def write_rows(path: str, rows: Iterable[Sequence[object]]) -> None:
             writer = csv.writer(stream, lineterminator="\n")
             writer.writerow(OUTPUT_COLUMNS)
             writer.writerows([_text(value) for value in row] for row in rows)
+            stream.flush()
+            os.fsync(stream.fileno())
         handle.replace(target)
+        handle = None
     except OSError as error:
-        if handle is not None:
-            handle.unlink(missing_ok=True)
         raise CliError(
             f"--output {path}: cannot be written ({error.strerror or 'input/output error'})"
         ) from None
+    finally:
+        # Whatever stopped the write (a full disk, Ctrl-C), no temporary file stays behind.
+        if handle is not None:
+            handle.unlink(missing_ok=True)
 
 
 def _text(value: object) -> str:
