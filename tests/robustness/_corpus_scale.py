@@ -34,10 +34,10 @@ SPLIT_COLUMNS = dict(SPLIT_TABLE.to_columns(monetary="decimal"))
 HISTORY_COUNTS = summaries.HistoryCounts.from_table(SPLIT_TABLE)
 SPEND_INPUTS = summaries.SpendInputs.from_table(SPLIT_TABLE)
 
-#: A report of a batch with one row skipped (a float amount is never money).
+#: A report of a batch with one row skipped (an infinite amount is no number to sum).
 _SKIPPING = clv.SummaryAccumulator(period="day", tz=UTC)
 ROW_REPORT = clv.accumulate_columns(
-    _SKIPPING, IDS[:3], TIMES[:3], [Decimal(1), 1.5, "2"], on_error="skip"
+    _SKIPPING, IDS[:3], TIMES[:3], [Decimal(1), float("inf"), "2"], on_error="skip"
 )
 assert ROW_REPORT.skipped == (1,)  # a corpus invariant
 

@@ -1382,6 +1382,7 @@ method(st.just(segmentation.Span(days=3, months=1)), "keywords", label="Span")
 method(st.just(COHORTS), "rate", lambda c: {"cohort": 0, "offset": 1}, label="CohortMatrix")
 method(st.just(COHORTS), "average", lambda c: {"offset": 1}, label="CohortMatrix")
 method(st.just(COHORTS), "render", lambda c: {"max_offsets": 3}, label="CohortMatrix")
+method(st.just(COHORTS), "to_columns", label="CohortMatrix")
 
 
 # -- teams --------------------------------------------------------------------------------

@@ -423,3 +423,17 @@ for _name, _args in {
     "expected_transactions": lambda _: {"t": 10.0, "level": 0.9, "replicates": 2},
 }.items():
     method(st.just(GGG_POSTERIOR), _name, _args, label="ParetoGGGPosterior")
+
+# -- results as columns (pandas and polars take them as they are) ---------------------------
+
+for _subject, _label in (
+    (GOODNESS, "GoodnessOfFit"),
+    (PERIODS, "PeriodErrors"),
+    (COMPARISON, "ModelComparison"),
+    (COMPARISON.scores[0], "ModelScore"),
+    (POSTERIOR, "Posterior"),
+    (GGG_POSTERIOR, "ParetoGGGPosterior"),
+):
+    method(st.just(_subject), "to_columns", label=_label)
+method(st.just(COMPARISON.scores[0]), "to_dict", label="ModelScore")
+method(st.sampled_from([ACTUAL, EXPECTED]), "to_columns", label="TrackingCurve")

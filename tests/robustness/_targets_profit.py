@@ -1,10 +1,12 @@
 """The targets of product profitability and revenue in a corporate currency (see ``_targets.py``)."""
 
+from hypothesis import strategies as st
+
 from crmcore import analytics
 
 from ._corpus import CID, LATER, T0, WIB, idr
-from ._corpus_profit import PROFIT_CATALOG, PROFIT_ORDERS, PROFIT_RATES
-from ._fuzz import function
+from ._corpus_profit import PROFIT_CATALOG, PROFIT_ORDERS, PROFIT_RATES, PROFITABILITY
+from ._fuzz import function, method
 
 #: Every keyword of profitability, each with a valid value.
 _OPTIONS = {
@@ -66,4 +68,11 @@ function(
         "tz": WIB,
     },
     name="hierarchy_rollup[currency]",
+)
+
+method(
+    st.just(PROFITABILITY),
+    "to_columns",
+    lambda _: {"level": "products"},
+    label="Profitability",
 )
