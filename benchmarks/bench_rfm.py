@@ -174,7 +174,7 @@ def pandas_scores(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def columns_scores(frame: pd.DataFrame) -> dict[str, list[Any]]:
-    """crmcore's columnar scoring, handed the DataFrame's own Series (no conversion)."""
+    """Scores by score_rfm_columns, handed the DataFrame's own Series (no conversion)."""
     return score_rfm_columns(
         frame["customer_id"], frame["recency_days"], frame["frequency"], frame["monetary"]
     )
