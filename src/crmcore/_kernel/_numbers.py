@@ -114,8 +114,9 @@ def statistic_decimal(value: object, path: str) -> Decimal:
         return to_decimal(number, path)
     if kind in {"i", "u"}:
         return to_decimal(operator.index(value), path)  # type: ignore[arg-type]
-    if isinstance(value, (Decimal, int, str)) and kind is None:
-        return to_decimal(value, path)  # subclasses; to_decimal refuses bool
+    if isinstance(value, (Decimal, int, str)) and kind in {None, "U"}:
+        # Subclasses (numpy's str_ among them, kind "U"); to_decimal refuses bool.
+        return to_decimal(value, path)
     raise InvalidType(
         f"must be a number (Decimal, int, float, str or a numpy scalar), not {type_name(value)}",
         path=path,
@@ -284,7 +285,12 @@ class Tabular:
     __slots__ = ()
 
     def to_dict(self) -> dict[str, Any]:
-        """The record's fields as plain, JSON-ready values (see :func:`plain_value`)."""
+        """The record's fields as plain values (see :func:`plain_value`).
+
+        Numbers, text, bools, None, lists and dicts of them, and dates where a
+        result has dates (a period's first day): ``json.dumps(..., default=str)``
+        writes those as ISO 8601 text.
+        """
         columns = record_columns([self], type(self), skip=self._skipped_fields())
         return {name: values[0] for name, values in columns.items()}
 

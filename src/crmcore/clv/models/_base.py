@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import ClassVar, Literal, Self
 
 import attrs
@@ -110,11 +110,17 @@ class ParamMap(dict[str, float]):
 
     __slots__ = ()
 
-    def __init__(self, items: Sequence[tuple[str, float]]) -> None:
-        super().__init__(items)
+    def __new__(cls, items: Iterable[tuple[str, float]] = ()) -> Self:
+        params = super().__new__(cls)
+        dict.__init__(params, items)  # filled once, here: __init__ changes nothing
+        return params
+
+    def __init__(self, items: Iterable[tuple[str, float]] = ()) -> None:
+        """Filled by ``__new__``: calling ``__init__`` again leaves the parameters as they are."""
 
     def __hash__(self) -> int:  # type: ignore[override]
-        return hash(tuple(self.items()))
+        # Equal maps (the same items in any order, as == says) hash alike.
+        return hash(frozenset(self.items()))
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, Mapping):
