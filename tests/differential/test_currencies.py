@@ -7,14 +7,17 @@ are checked against pycountry, minor units against Babel, and every
 difference is one of those listed in docs/reference_checks.md.
 """
 
+import re
 import unicodedata
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from hypothesis import given
 
-from crmcore import currency
-from crmcore._kernel._currencies import CURRENCIES
+from crmcore import Currency, Money, ValidationError, currency
+from crmcore._kernel._currencies import CURRENCIES, WITHDRAWN
+from crmcore.serialization import from_dict
 from crmcore.testing.strategies import currency_codes
 
 from .conftest import reference
@@ -91,3 +94,63 @@ def test_a_missing_reference_skips_locally_and_fails_in_ci(monkeypatch):
     monkeypatch.setenv("CI", "true")
     with pytest.raises(pytest.fail.Exception):
         reference("crmcore_no_such_module", "no-such")
+
+
+def test_the_withdrawn_codes_name_what_replaced_them(pycountry, babel_numbers):
+    """BGN and CUC: out of ISO's active list, and their texts name the currency Babel says is used."""
+    active = {entry.alpha_3 for entry in pycountry.currencies}
+    assert {"BGN", "CUC"} == set(WITHDRAWN)
+    assert not set(WITHDRAWN) & (active | set(CURRENCIES))
+    in_use = {"BGN": ("BG", "EUR"), "CUC": ("CU", "CUP")}
+    for code, text in WITHDRAWN.items():
+        territory, successor = in_use[code]
+        assert babel_numbers.is_currency(code)  # a real code once, not a typo
+        assert successor in babel_numbers.get_territory_currencies(territory, date(2026, 3, 1))
+        assert successor in CURRENCIES
+        assert successor in re.findall(r"[A-Z]{3}", text)
+        assert text.startswith(code + " was withdrawn")
+
+
+@pytest.mark.parametrize("code", ["BGN", "CUC"])
+def test_stored_documents_in_a_withdrawn_currency_fail_with_the_path(code):
+    """Loading an amount or a currency record in BGN/CUC: a ValidationError at the field, no KeyError."""
+    with pytest.raises(ValidationError) as info:
+        from_dict(Money, {"amount": "12.50", "currency": code, "schema_version": 2})
+    assert ["$.currency"] == [problem.path for problem in info.value.problems]
+    assert "currency" == info.value.code
+    record = {"code": code, "minor_unit": 2, "name": "Lev", "schema_version": 2}
+    with pytest.raises(ValidationError) as info:
+        from_dict(Currency, record)
+    assert ["$.code"] == [problem.path for problem in info.value.problems]
+
+
+@pytest.mark.parametrize(
+    ("code", "amount", "rounded"),
+    [
+        ("BOV", "10.005", "10.00"),  # half-even, 2 places
+        ("CHE", "10.015", "10.02"),
+        ("CHW", "0.125", "0.12"),
+        ("COU", "99.995", "100.00"),
+        ("MXV", "1.2345", "1.23"),
+        ("USN", "-3.335", "-3.34"),
+        ("CLF", "1.23455", "1.2346"),  # 4 places
+    ],
+)
+def test_the_added_fund_codes_round_to_their_minor_unit(code, amount, rounded):
+    """Money rounds the added fund codes to ISO's minor unit (worked by hand, half-even)."""
+    assert Money(rounded, code) == Money(amount, code).rounded()
+    assert len(rounded.partition(".")[2]) == currency(code).minor_unit
+
+
+def test_a_withdrawn_code_says_what_replaced_it():
+    """Money in BGN or CUC is refused (code ``currency``) with the conversion the table states."""
+    for code, successor in (("BGN", "EUR"), ("cuc", "CUP")):
+        with pytest.raises(ValidationError) as caught:
+            Money(Decimal(1), code)
+        assert "currency" == caught.value.code
+        assert "$.currency" == caught.value.path
+        assert "withdrawn" in str(caught.value)
+        assert successor in str(caught.value)
+    with pytest.raises(ValidationError) as caught:
+        Money(Decimal(1), "QQQ")
+    assert "withdrawn" not in str(caught.value)

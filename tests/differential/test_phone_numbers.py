@@ -24,7 +24,12 @@ from hypothesis import strategies as st
 
 from crmcore import ValidationError
 from crmcore.customers import normalize_phone
-from crmcore.customers._contact import _CALLING_CODES, _NO_TRUNK_PREFIX, _OTHER_NATIONAL_FORM
+from crmcore.customers._contact import (
+    _CALLING_CODES,
+    _NO_TRUNK_PREFIX,
+    _OTHER_NATIONAL_FORM,
+    _TRUNK_ZERO,
+)
 from crmcore.testing.strategies import phone_numbers
 
 #: Number types with example numbers (libphonenumber's PhoneNumberType values).
@@ -283,3 +288,37 @@ def test_a_zero_after_the_calling_code_is_kept_unless_in_parentheses(phonenumber
     assert "+442079460958" == e164(pn, pn.parse("+44 (0)20 7946 0958", None))
     assert "+6281234567890" == e164(pn, pn.parse("+62 0812 3456 7890", None))
     assert "+62081234567890" == normalize_phone("+62 0812 3456 7890")
+
+
+def test_a_zero_in_parentheses_is_dropped_only_as_a_trunk_0(phonenumbers, examples):
+    """Regression: "+39 (0)2 ..." lost Milan's 0, "+62 812 (0)3 ..." lost a digit mid-number.
+
+    ``(0)`` right after the calling code is dropped where the metadata's trunk
+    prefix is ``0`` (the number is then the example itself) and read as the
+    digit 0 elsewhere, as libphonenumber reads it; mid-number it is always a digit.
+    """
+    pn = phonenumbers
+    table = trunk_prefixes(pn)
+    assert {code for code, prefixes in table.items() if prefixes == {"0"}} == set(_TRUNK_ZERO)
+    dropped = kept = 0
+    for region, number in examples:
+        expected = e164(pn, number)
+        if region == "001" or len(expected) - 1 < MIN_DIGITS:
+            continue
+        code = str(number.country_code)
+        nsn = pn.national_significant_number(number)
+        for text in (f"+{code} (0){nsn}", f"00{code} (0) {nsn}"):
+            got = crm(text)
+            if code in _TRUNK_ZERO:
+                assert expected == got, text
+                dropped += 1
+            elif len(code + nsn) < MAX_DIGITS:
+                assert f"+{code}0{nsn}" == got, text
+                theirs = e164(pn, pn.parse("+" + text.removeprefix("00"), None))
+                # Documented: libphonenumber also drops Belarus's 0 (its parsing prefix 0|80?).
+                assert theirs == got or code == "375", text
+                kept += 1
+        middle = f"+{code} {nsn[:2]} (0){nsn[2:]}"
+        assert crm(middle) in {None, f"+{code}{nsn[:2]}0{nsn[2:]}"}, middle
+    assert dropped > 1000
+    assert kept > 1000

@@ -17,7 +17,7 @@ from typing import Final
 import attrs
 
 from crmcore._kernel._checks import MAX_DIGITS, reject_float, to_decimal, type_name
-from crmcore._kernel._currencies import CURRENCIES
+from crmcore._kernel._currencies import CURRENCIES, WITHDRAWN
 from crmcore._kernel._fields import check_fields
 from crmcore.errors import CurrencyMismatch, InvalidType, ValidationError
 
@@ -89,8 +89,10 @@ def _check_code(value: object, path: str = "$.currency") -> str:
         raise InvalidType(f"must be an ISO 4217 code as str, not {type_name(value)}", path=path)
     code = value.strip().upper()
     if code not in CURRENCIES:
+        withdrawn = WITHDRAWN.get(code)
         raise ValidationError(
-            "must be an active ISO 4217 currency code such as 'IDR' or 'USD'",
+            "must be an active ISO 4217 currency code such as 'IDR' or 'USD'"
+            + (f" ({withdrawn})" if withdrawn else ""),
             path=path,
             code="currency",
         )

@@ -178,6 +178,20 @@ _NO_TRUNK_PREFIX = frozenset(
 # or may not belong to the number since its renumbering. They need international input.
 _OTHER_NATIONAL_FORM = frozenset({"1", "7", "36", "54", "241", "375", "692", "993"})
 _PHONE_SEPARATORS = re.compile(r"[\s().\-/]")
+# Calling codes whose trunk prefix is 0: there "+44 (0)20 ..." writes the trunk 0
+# dialled at home only. Elsewhere a "(0)" may be part of the number (Italy's
+# "+39 (0)2 ...") and is read as the digit 0, as libphonenumber reads it.
+_TRUNK_ZERO = _CALLING_CODES - _NO_TRUNK_PREFIX - (_OTHER_NATIONAL_FORM - {"54"})
+# "(0)" right after "+" or "00" and a calling code, and nowhere else.
+_TRUNK_IN_PARENTHESES = re.compile(r"(?:\+|00)[\s.\-/]*(\d{1,3})[\s.\-/]*\(0\)")
+
+
+def _without_trunk_in_parentheses(text: str) -> str:
+    """``text`` without a trunk ``(0)`` right after its calling code (``+44 (0)20 ...``)."""
+    trunk = _TRUNK_IN_PARENTHESES.match(text)
+    if trunk is None or trunk.group(1) not in _TRUNK_ZERO:
+        return text
+    return text[: trunk.end() - 3] + text[trunk.end() :]
 
 
 def _has_calling_code(digits: str) -> bool:
@@ -199,7 +213,10 @@ def normalize_phone(
     form, as numbers whose national form starts with ``00`` (``00`` always
     reads as the international prefix).
     Spaces, dots, dashes, slashes and parentheses are ignored, and a trunk
-    ``(0)`` after the calling code is dropped (``+44 (0)20 ...``). The number is
+    ``(0)`` right after the calling code of a country that dials a trunk ``0``
+    is dropped (``+44 (0)20 ...``); anywhere else, and after the calling code
+    of a country without a trunk prefix (``+39 (0)2 ...``), it is the digit
+    ``0``. The number is
     checked for its shape (a calling code in service, 7 to 15 digits), not
     against each country's numbering plan.
 
@@ -211,6 +228,8 @@ def normalize_phone(
     '+390212345678'
     >>> normalize_phone("+44 (0)20 7946 0958")
     '+442079460958'
+    >>> normalize_phone("+39 (0)2 1234 5678")  # Milan's 0 is part of the number
+    '+390212345678'
     >>> normalize_phone("12345")
     Traceback (most recent call last):
     ...
@@ -229,8 +248,7 @@ def normalize_phone(
     if not isinstance(value, str):
         raise InvalidType(f"must be a phone number str, not {type_name(value)}", path=path)
     rule = "must be a phone number in international form, such as +62 812 3456 7890"
-    # "+44 (0)20 ...": the trunk 0 in parentheses is dialled at home only.
-    text = _PHONE_SEPARATORS.sub("", value.strip().replace("(0)", "", 1))
+    text = _PHONE_SEPARATORS.sub("", _without_trunk_in_parentheses(value.strip()))
     if len(text) > 32:
         raise ValidationError(rule, path=path, code="phone")
     if text.startswith("+"):
