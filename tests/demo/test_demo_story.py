@@ -25,16 +25,13 @@ from crmcore._demo._clv import (
     fit_check,
     section_clv,
 )
-from crmcore._demo._commerce import demo_commerce, plain_summary
+from crmcore._demo._commerce import plain_summary
 from crmcore._demo._format import MONEY_PATTERN, money, parse_money, plural
 from crmcore._demo._ladder import (
     ADVICE,
-    demo_relationships,
-    progress_monthly,
     section_lifecycle,
 )
-from crmcore._demo._loyalty import demo_loyalty
-from crmcore._demo._report import DEMO_SEED, REFERENCE_TIME, build_customers, report
+from crmcore._demo._report import DEMO_SEED, REFERENCE_TIME, build_world, report
 from crmcore._kernel._money import Money
 from crmcore.lifecycle import LADDER_RUNGS, RELATIONSHIP_LADDER
 from crmcore.testing.strategies import moneys
@@ -87,21 +84,8 @@ def text() -> str:
 
 @pytest.fixture(scope="module")
 def world():
-    customers = build_customers(COUNT)
-    commerce = demo_commerce(customers, seed=DEMO_SEED, at=REFERENCE_TIME)
-    loyalty = demo_loyalty(customers, commerce.orders, seed=DEMO_SEED, at=REFERENCE_TIME)
-    relationships = demo_relationships(
-        customers, commerce.orders, seed=DEMO_SEED, at=REFERENCE_TIME
-    )
-    laddered = progress_monthly(
-        customers,
-        commerce.orders,
-        REFERENCE_TIME,
-        accounts=loyalty.accounts,
-        interactions=commerce.interactions,
-        relationships=relationships,
-    )
-    return customers, commerce, loyalty, relationships, laddered
+    """The data the report is built from (the same function builds both)."""
+    return build_world(COUNT)
 
 
 def section(text: str, title: str) -> str:

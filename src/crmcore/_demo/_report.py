@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from crmcore._demo._accounts import demo_section as accounts_section
 from crmcore._demo._automation import demo_section as automation_section
@@ -335,8 +336,8 @@ def section_persistence(customers: Sequence[Customer], at: datetime) -> str:
 Section = tuple[str, Callable[[], str]]
 
 
-def sections(count: int = 300) -> list[Section]:
-    """The report's sections, in order, as (title, render) pairs."""
+def build_world(count: int = 300) -> tuple[Any, ...]:
+    """The demo's data: customers, commerce, loyalty, relationships and the laddered customers."""
     customers = build_customers(count)
     commerce = demo_commerce(customers, seed=DEMO_SEED, at=REFERENCE_TIME)
     loyalty = demo_loyalty(customers, commerce.orders, seed=DEMO_SEED, at=REFERENCE_TIME)
@@ -351,6 +352,12 @@ def sections(count: int = 300) -> list[Section]:
         interactions=commerce.interactions,
         relationships=relationships,
     )
+    return customers, commerce, loyalty, relationships, laddered
+
+
+def sections(count: int = 300) -> list[Section]:
+    """The report's sections, in order, as (title, render) pairs."""
+    customers, commerce, loyalty, _, laddered = build_world(count)
     return [
         ("Customers", lambda: section_customers(customers)),
         ("Consent", lambda: section_consent(customers, REFERENCE_TIME)),
