@@ -12,7 +12,10 @@ and fold the tables into one paragraph, so before the docstrings are parsed this
 
 - fences every run of doctest examples (prompt, continuation and output lines) as ``pycon``;
 - fences reST simple tables as text and ``::`` literal blocks as Python code;
-- turns a Sphinx role into inline code (``:class:`Money``` becomes `` `Money` ``).
+- turns a Sphinx role into inline code (``:class:`Money``` becomes `` `Money` ``; an explicit
+  title, ``:meth:`render <MessageTemplate.render>```, keeps the title), even when the role or an
+  inline ````code```` span is broken across lines (Python-Markdown's code spans stay on one line);
+- turns ``.. versionadded:: 0.1`` (and ``versionchanged``, ``deprecated``) into a sentence.
 
 The docstrings themselves are untouched (pytest still runs their examples); only the text the
 site renders changes.
@@ -26,6 +29,15 @@ from typing import Any
 import griffe
 
 _ROLE = re.compile(r":(?:py:)?(?:class|func|meth|attr|data|mod|exc|obj|const|term|ref):`~?([^`]+)`")
+_TITLED = re.compile(r"^(.*?)\s*<[^<>]+>$", re.DOTALL)
+_SPAN = re.compile(r"``([^`]+)``")
+_BREAK = re.compile(r"\s*\n\s*")
+_DIRECTIVE = re.compile(r"^(\s*)\.\. (versionadded|versionchanged|deprecated)::\s*(\S+)\s*(.*)$")
+_DIRECTIVE_WORDS = {
+    "versionadded": "Added in version",
+    "versionchanged": "Changed in version",
+    "deprecated": "Deprecated since version",
+}
 _BORDER = re.compile(r"^\s*=+(?:\s+=+)+\s*$")
 _FENCE = re.compile(r"^\s*(```|~~~)")
 
@@ -75,13 +87,17 @@ def _fence_tables(lines: list[str]) -> list[str]:
             out.append(lines[i])
             i += 1
             continue
-        # A simple table: a top border, the header, a border, rows, a bottom border.
+        # A simple table: a top border, the header and a border under it, rows, a bottom
+        # border. A table without a header has two borders: the second ends it when a blank
+        # line (or the end of the text) follows it.
         end = i + 1
         borders = 1
         while end < len(lines) and borders < 3:
-            if _BORDER.match(lines[end]):
-                borders += 1
             end += 1
+            if _BORDER.match(lines[end - 1]):
+                borders += 1
+                if end == len(lines) or not lines[end].strip():
+                    break
         pad = " " * _indent(lines[i])
         if out and out[-1].strip():
             out.append("")
@@ -128,16 +144,51 @@ def _fence_literal_blocks(lines: list[str]) -> list[str]:
     return out
 
 
+def _role(match: re.Match[str]) -> str:
+    target = _BREAK.sub(" ", match.group(1).strip())
+    titled = _TITLED.match(target)
+    return f"`{titled.group(1) if titled else target}`"
+
+
+def _span(match: re.Match[str]) -> str:
+    return f"``{_BREAK.sub(' ', match.group(1))}``"
+
+
+def _directive(line: str) -> str:
+    found = _DIRECTIVE.match(line)
+    if found is None:
+        return line
+    pad, name, version, rest = found.groups()
+    return f"{pad}*{_DIRECTIVE_WORDS[name]} {version}.*{' ' + rest if rest else ''}"
+
+
+def _prose(lines: list[str]) -> list[str]:
+    # Roles and code spans may run over a line break: rewrite the whole stretch of prose.
+    if not lines:
+        return []
+    text = _SPAN.sub(_span, _ROLE.sub(_role, "\n".join(lines)))
+    return [_directive(line) for line in text.split("\n")]
+
+
 def markdown_docstring(text: str) -> str:
     """The docstring ``text`` as the site renders it."""
     lines = text.splitlines()
     lines = _fence_literal_blocks(_fence_tables(_fence_doctests(lines)))
     fenced = False
     result: list[str] = []
+    prose: list[str] = []
     for line in lines:
         if _FENCE.match(line):
+            if not fenced:
+                result.extend(_prose(prose))
+                prose = []
             fenced = not fenced
-        result.append(line if fenced else _ROLE.sub(r"`\1`", line))
+            result.append(line)
+        elif fenced:
+            result.append(line)
+        else:
+            prose.append(line)
+    result.extend(_prose(prose))
     return "\n".join(result)
 
 

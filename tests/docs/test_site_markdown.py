@@ -94,3 +94,41 @@ def test_the_mkdocs_hook_fences_a_page_and_the_griffe_extension_a_docstring(
     bare = griffe.Function("g")
     hook.MarkdownDocstrings().on_instance(obj=bare)
     assert bare.docstring is None
+
+
+def test_a_headerless_table_ends_at_its_second_border_before_a_blank_line(
+    hook: ModuleType,
+) -> None:
+    table = ["===  ===", "a    b", "c    d", "===  ==="]
+    text = "\n".join(["Envelope:", "", *table, "", ">>> 1", "1"])
+    assert hook.markdown_docstring(text).split("\n") == [
+        "Envelope:",
+        "",
+        "```text",
+        *table,
+        "```",
+        "",
+        "```pycon",
+        ">>> 1",
+        "1",
+        "```",
+        "",
+    ]
+
+
+def test_roles_and_code_spans_broken_across_lines_are_joined(hook: ModuleType) -> None:
+    text = (
+        "Use :meth:`render\n    <MessageTemplate.render>` first; cost ``a * (b +\n"
+        "    c)`` and ``d``.\nAlso :class:`~crmcore.Money`."
+    )
+    assert hook.markdown_docstring(text) == (
+        "Use `render` first; cost ``a * (b + c)`` and ``d``.\nAlso `crmcore.Money`."
+    )
+
+
+def test_version_directives_become_sentences(hook: ModuleType) -> None:
+    text = "Text.\n\n    .. versionadded:: 0.1\n.. deprecated:: 0.3 Use `g`.\n.. note:: kept"
+    assert hook.markdown_docstring(text) == (
+        "Text.\n\n    *Added in version 0.1.*\n*Deprecated since version 0.3.* Use `g`."
+        "\n.. note:: kept"
+    )
