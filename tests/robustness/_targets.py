@@ -1259,6 +1259,11 @@ function(segmentation.snapshot, {"customer": ANA, "at": LATER, "facts": {"orders
 function(segmentation.purchase_facts, {"orders": ORDER_TUPLES, "at": LATER})
 function(segmentation.rfm_values, {"orders": ORDER_TUPLES, "at": LATER})
 function(
+    segmentation.rfm_values,
+    {"orders": [(CID, T0, 10.5), (CID, T0, "2.25")], "at": LATER, "amount_currency": "USD"},
+    name="rfm_values[plain amounts]",
+)
+function(
     segmentation.score_rfm,
     {
         "values": RFM_VALUES,

@@ -76,3 +76,18 @@ method(
     lambda _: {"level": "products"},
     label="Profitability",
 )
+
+# Orders whose amounts are plain numbers (floats among them), read in ``amount_currency``.
+PLAIN_ORDERS = [(CID, T0, 10.5), (CID, LATER, "2.25"), ("b", T0, 3)]
+for _func in (analytics.purchase_summary, analytics.average_order_value):
+    function(
+        _func,
+        {"orders": PLAIN_ORDERS, "amount_currency": "EUR"},
+        name=f"{_func.__name__}[plain amounts]",
+    )
+function(analytics.cohort_retention, {"orders": PLAIN_ORDERS}, name="cohort_retention[plain]")
+function(
+    analytics.hierarchy_rollup,
+    {"accounts": [CID], "orders": PLAIN_ORDERS, "amount_currency": "USD"},
+    name="hierarchy_rollup[plain amounts]",
+)

@@ -91,7 +91,11 @@ def test_rfm_values_accept_objects():
             CurrencyMismatch,
             "$.orders[1].amount",
         ),
-        ([("a", AT, Decimal(1))], InvalidType, "$.orders[0].amount"),
+        # Behaviour change (issue 21): a plain number is an amount, in the currency
+        # amount_currency names; without it, that keyword is what is missing.
+        ([("a", AT, Decimal(1))], ValidationError, "$.amount_currency"),
+        ([("a", AT, [1])], InvalidType, "$.orders[0].amount"),
+        ([("a", AT, usd("1")), ("b", AT, 1.5)], CurrencyMismatch, "$.orders[1].amount"),
         ([("a", AT.replace(tzinfo=None), usd("1"))], ValidationError, "$.orders[0].at"),
         ([("a", AT)], InvalidType, "$.orders[0]"),
         ([(None, AT, usd("1"))], InvalidType, "$.orders[0].customer_id"),

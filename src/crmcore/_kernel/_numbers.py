@@ -16,20 +16,23 @@ from __future__ import annotations
 import math
 import operator
 import struct
+from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
-from decimal import Decimal
+from decimal import Clamped, Context, Decimal, InvalidOperation, Overflow, Rounded
 from enum import Enum
 from typing import Any, Final
 
 import attrs
 
-from crmcore._kernel._checks import to_decimal, type_name
+from crmcore._kernel._checks import MAX_DIGITS, to_decimal, type_name
 from crmcore._kernel._money import Money
 from crmcore.errors import InvalidType, ValidationError
 
 __all__ = [
     "Tabular",
     "as_index",
+    "bounds_check",
+    "decimals_fit",
     "flatten",
     "float_column_decimals",
     "float_decimal",
@@ -121,6 +124,53 @@ def statistic_decimal(value: object, path: str) -> Decimal:
         f"must be a number (Decimal, int, float, str or a numpy scalar), not {type_name(value)}",
         path=path,
     )
+
+
+def bounds_check() -> Context:
+    """A new decimal context whose ``plus`` raises for a finite Decimal ``to_decimal`` refuses.
+
+    ``to_decimal`` takes at most :data:`MAX_DIGITS` digits, an exponent of at
+    least ``-MAX_DIGITS`` and an adjusted exponent below ``MAX_DIGITS``. In
+    this context (precision ``MAX_DIGITS``, ``Emax = MAX_DIGITS - 1`` and
+    ``Etiny = -MAX_DIGITS``), ``plus`` of such a number is exact; of any
+    other finite number it must round (``Rounded``), overflow (``Overflow``)
+    or move a zero's exponent (``Clamped``), each trapped: an
+    ``ArithmeticError``. One C call per value, so whole columns are checked
+    in bulk (:func:`decimals_fit`). A new context per use: its flags change.
+
+    >>> check = bounds_check()
+    >>> check.plus(Decimal("12.50"))
+    Decimal('12.50')
+    >>> try:
+    ...     check.plus(Decimal("5E-324"))
+    ... except ArithmeticError:
+    ...     print("refused")
+    refused
+    """
+    return Context(
+        prec=MAX_DIGITS,
+        Emax=MAX_DIGITS - 1,
+        Emin=-1,  # Etiny = Emin - prec + 1 = -MAX_DIGITS
+        traps=[Rounded, Overflow, Clamped, InvalidOperation],
+    )
+
+
+def decimals_fit(values: Iterable[Decimal]) -> bool:
+    """True if ``to_decimal`` takes every Decimal of ``values`` (finite, bounded), checked in bulk.
+
+    The caller reads the values one by one when False, naming the bad one.
+
+    >>> decimals_fit([Decimal("1"), Decimal("2.5")]), decimals_fit([Decimal(1), Decimal("1E+100")])
+    (True, False)
+    """
+    values = values if isinstance(values, (list, tuple)) else list(values)
+    if not all(map(Decimal.is_finite, values)):
+        return False
+    try:
+        deque(map(bounds_check().plus, values), maxlen=0)
+    except ArithmeticError:
+        return False
+    return True
 
 
 def as_index(value: object) -> object:

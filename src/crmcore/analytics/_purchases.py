@@ -23,8 +23,10 @@ from crmcore._kernel._money import Money
 from crmcore._kernel._numbers import Tabular
 from crmcore._kernel._records import (
     OrderRow,
+    amount_currency_code,
     fields_of,
     read_lines,
+    read_order_times,
     read_orders,
     require_iterable,
     single_currency,
@@ -67,6 +69,7 @@ def purchase_summary(
     currency: str | None = None,
     rates: RateTable | None = None,
     tz: tzinfo = UTC,
+    amount_currency: str | None = None,
 ) -> PurchaseSummary:
     """Every purchase measure in one pass, optionally in one corporate currency.
 
@@ -76,6 +79,11 @@ def purchase_summary(
     added up; an amount already in ``currency`` is taken as it is, so
     ``rates`` are needed only for the others. Without ``currency`` the orders
     must all be in one currency, as before.
+
+    Amounts are Money, or plain numbers (Decimals, ints, numeric strings,
+    floats at their shortest decimal representation, numpy scalars: a
+    DataFrame's rows) read as amounts in ``amount_currency``, which they
+    then need; one call takes one kind, never both.
 
     >>> from datetime import datetime, timezone
     >>> from crmcore import Money
@@ -100,16 +108,24 @@ def purchase_summary(
     >>> purchase_summary(mixed, currency="USD", rates=rates).revenue
     Money('40.00', 'USD')
 
+    Plain numbers, in the currency named for them:
+
+    >>> purchase_summary([("a", t, 10.5), ("b", t, 2)], amount_currency="EUR").revenue
+    Money('12.5', 'EUR')
+
     Raises:
         CurrencyMismatch: orders in more than one currency without
-            ``currency``, or an order to convert without ``rates``
-            (``$.orders[i].amount``).
+            ``currency``, an order to convert without ``rates``, or Money
+            and plain-number amounts mixed (``$.orders[i].amount``).
         ValidationError: no rate for an order's day (``$.orders[i].amount.on``,
-            code ``no_rate``), an unknown ``currency``; InvalidType for
+            code ``no_rate``), an unknown ``currency``, plain-number amounts
+            without ``amount_currency`` (``$.amount_currency``, code
+            ``required``), a NaN or infinite amount (``not_finite``); InvalidType for
             ``rates`` that are not a RateTable or a ``tz`` that is no tzinfo.
     """
     code, table = reporting_currency(currency, rates)
-    return summarize_rows(read_orders(orders), code, table, check_tz(tz))
+    rows = read_orders(orders, currency=amount_currency_code(amount_currency))
+    return summarize_rows(rows, code, table, check_tz(tz))
 
 
 def summarize_rows(
@@ -149,9 +165,22 @@ def summarize_rows(
     )
 
 
+def _orders_per_customer(orders: Iterable[object]) -> dict[Hashable, int]:
+    """How many orders each customer placed; amounts checked, not used (need no currency)."""
+    counts: dict[Hashable, int] = {}
+    for row in read_order_times(orders, one_currency=True):
+        counts[row.customer_id] = counts.get(row.customer_id, 0) + 1
+    return counts
+
+
 def repeat_purchase_rate(orders: Iterable[object]) -> float | None:
-    """The share of customers who ordered at least twice (``None`` without orders)."""
-    return purchase_summary(orders).repeat_purchase_rate
+    """The share of customers who ordered at least twice (``None`` without orders).
+
+    Amounts are not used: Money (of one currency) or plain numbers, which need
+    no currency.
+    """
+    counts = _orders_per_customer(orders)
+    return sum(1 for n in counts.values() if n >= 2) / len(counts) if counts else None
 
 
 def average_order_value(
@@ -160,18 +189,27 @@ def average_order_value(
     currency: str | None = None,
     rates: RateTable | None = None,
     tz: tzinfo = UTC,
+    amount_currency: str | None = None,
 ) -> Money | None:
     """Revenue per order, unrounded (``None`` without orders; ``.rounded()`` to display).
 
-    ``currency``, ``rates`` and ``tz`` report it in one currency, as for
+    ``currency``, ``rates`` and ``tz`` report it in one currency, and
+    ``amount_currency`` names the currency of plain-number amounts, as for
     :func:`purchase_summary`.
     """
-    return purchase_summary(orders, currency=currency, rates=rates, tz=tz).average_order_value
+    return purchase_summary(
+        orders, currency=currency, rates=rates, tz=tz, amount_currency=amount_currency
+    ).average_order_value
 
 
 def purchase_frequency(orders: Iterable[object]) -> float | None:
-    """Orders per ordering customer (``None`` without orders)."""
-    return purchase_summary(orders).purchase_frequency
+    """Orders per ordering customer (``None`` without orders).
+
+    Amounts are not used: Money (of one currency) or plain numbers, which need
+    no currency.
+    """
+    counts = _orders_per_customer(orders)
+    return sum(counts.values()) / len(counts) if counts else None
 
 
 @attrs.frozen(slots=True)

@@ -18,7 +18,7 @@ import attrs
 from crmcore._kernel._checks import require_aware, type_name
 from crmcore._kernel._fields import Checked, check_fields
 from crmcore._kernel._numbers import Tabular
-from crmcore._kernel._records import read_orders
+from crmcore._kernel._records import read_order_times
 from crmcore._kernel._time import TimeUnit
 from crmcore.analytics._periods import Buckets, check_tz
 from crmcore.errors import InvalidType, ValidationError
@@ -116,7 +116,7 @@ def _read(
 ) -> tuple[dict[int, set[Hashable]], dict[Hashable, int]]:
     active: dict[int, set[Hashable]] = {}
     first: dict[Hashable, int] = {}
-    for row in read_orders(orders, until=end):
+    for row in read_order_times(orders, until=end):
         index = unit.of(row.at, tz, f"$.orders[{row.position}].at")
         active.setdefault(index, set()).add(row.customer_id)
         if row.customer_id not in first or index < first[row.customer_id]:

@@ -34,7 +34,7 @@ from crmcore._kernel._fields import Checked
 from crmcore._kernel._ids import CaseId, CustomerId
 from crmcore._kernel._money import Money
 from crmcore._kernel._numbers import Tabular
-from crmcore._kernel._records import read_orders, require_iterable
+from crmcore._kernel._records import amount_currency_code, read_orders, require_iterable
 from crmcore.analytics._currency import check_tz, reporting_currency
 from crmcore.analytics._purchases import PurchaseSummary, summarize_rows
 from crmcore.errors import InvalidType, ValidationError
@@ -105,11 +105,12 @@ def _revenue(
     currency: str | None,
     rates: RateTable | None,
     tz: tzinfo,
+    amounts_in: str | None,
 ) -> PurchaseSummary:
     since, until = window
     rows = [
         row
-        for row in read_orders(orders)
+        for row in read_orders(orders, currency=amounts_in)
         if row.customer_id in accounts
         and (since is None or row.at >= since)
         and (until is None or row.at < until)
@@ -199,6 +200,7 @@ def hierarchy_rollup(
     tz: tzinfo = UTC,
     currency: str | None = None,
     rates: RateTable | None = None,
+    amount_currency: str | None = None,
 ) -> HierarchyRollup:
     """Revenue, open pipeline, open cases and CLV of ``accounts`` (see the module documentation).
 
@@ -238,6 +240,9 @@ def hierarchy_rollup(
             :func:`~crmcore.sales.pipeline_forecast` does); the orders must
             all be in one currency without it.
         rates: a :class:`crmcore.exchange.RateTable` for ``currency``.
+        amount_currency: the currency of orders whose amounts are plain
+            numbers (floats, Decimals, numpy scalars; as
+            :func:`purchase_summary` reads them).
 
     Raises:
         InvalidType: a value of the wrong type.
@@ -251,10 +256,17 @@ def hierarchy_rollup(
     start, end = _window(since, until)
     instant = None if at is None else require_aware(at, "$.at")
     code, table = reporting_currency(currency, rates)
+    amounts_in = amount_currency_code(amount_currency)
     return HierarchyRollup(
         accounts=ids,
         purchases=_revenue(
-            orders, members, (start, end), currency=code, rates=table, tz=check_tz(tz)
+            orders,
+            members,
+            (start, end),
+            currency=code,
+            rates=table,
+            tz=check_tz(tz),
+            amounts_in=amounts_in,
         ),
         pipeline=_pipeline(opportunities, members, pipeline, by, tz, currency=code, rates=table),
         open_cases=_open_cases(cases, members, instant),

@@ -57,7 +57,12 @@ from crmcore._kernel._fields import Checked
 from crmcore._kernel._ids import require_id
 from crmcore._kernel._money import MAX_MAGNITUDE, Money
 from crmcore._kernel._numbers import Tabular
-from crmcore._kernel._records import read_orders, require_iterable, single_currency
+from crmcore._kernel._records import (
+    amount_currency_code,
+    read_orders,
+    require_iterable,
+    single_currency,
+)
 from crmcore.errors import InvalidType, ValidationError
 from crmcore.segmentation._ranking import numeric_values, quantile_scores, threshold_scores
 
@@ -303,13 +308,18 @@ class RfmScore(Checked, Tabular):
         }
 
 
-def rfm_values(orders: Iterable[object], *, at: datetime) -> tuple[RfmValues, ...]:
+def rfm_values(
+    orders: Iterable[object], *, at: datetime, amount_currency: str | None = None
+) -> tuple[RfmValues, ...]:
     """Recency, frequency and monetary value per customer, from plain orders.
 
     Orders are ``(customer_id, at, amount)`` tuples or objects with those
     attributes; those dated after ``at`` are left out (an analysis as of a past
-    date). Customers come out sorted by the text of their id. Every amount
-    must be in one currency.
+    date). Customers come out sorted by the text of their id. Amounts are
+    Money, all in one currency, or plain numbers (Decimals, ints, numeric
+    strings, floats at their shortest decimal representation, numpy
+    scalars: the rows of a DataFrame) in the currency ``amount_currency``
+    names; one call takes one kind, never both.
 
     >>> from datetime import datetime, timezone
     >>> from crmcore import Money
@@ -317,24 +327,33 @@ def rfm_values(orders: Iterable[object], *, at: datetime) -> tuple[RfmValues, ..
     >>> orders = [("c-1", day(1), Money("10", "USD")), ("c-1", day(20), Money("5", "USD"))]
     >>> rfm_values(orders, at=day(30))
     (RfmValues(customer_id='c-1', recency_days=10, frequency=2, monetary=Money('15', 'USD')),)
+    >>> rfm_values([("c-1", day(1), 10.1), ("c-1", day(2), 0.2)], at=day(30), amount_currency="USD")
+    (RfmValues(customer_id='c-1', recency_days=28, frequency=2, monetary=Money('10.3', 'USD')),)
 
     Raises:
-        CurrencyMismatch: orders in more than one currency.
+        CurrencyMismatch: orders in more than one currency, or Money and
+            plain-number amounts mixed (``$.orders[i].amount``).
         InvalidType: an order is not a record of the expected shape.
+        ValidationError: plain-number amounts without ``amount_currency``
+            (``$.amount_currency``, code ``required``), a NaN or infinite
+            amount (``not_finite``).
     """
     when = require_aware(at, "$.at")
+    code = amount_currency_code(amount_currency)
     records = require_iterable(orders, "$.orders")
     if type(records) is not list and type(records) is not tuple:
         records = list(records)
     columns = _order_columns(records, when)
     if columns is None:
-        return _rfm_values_by_order(records, when)
+        return _rfm_values_by_order(records, when, code)
     return _values_of_columns(*columns, when=when)
 
 
-def _rfm_values_by_order(orders: Iterable[object], when: datetime) -> tuple[RfmValues, ...]:
+def _rfm_values_by_order(
+    orders: Iterable[object], when: datetime, amount_currency: str | None = None
+) -> tuple[RfmValues, ...]:
     """:func:`rfm_values` reading order by order: any input, the first problem reported."""
-    rows = read_orders(orders, until=when)
+    rows = read_orders(orders, until=when, currency=amount_currency)
     single_currency(rows)
     last: dict[Hashable, datetime] = {}
     count: dict[Hashable, int] = {}

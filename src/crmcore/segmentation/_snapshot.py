@@ -25,7 +25,7 @@ import attrs
 from crmcore._kernel._checks import require_aware, type_name
 from crmcore._kernel._ids import Identifier
 from crmcore._kernel._money import Money
-from crmcore._kernel._records import read_orders
+from crmcore._kernel._records import amount_currency_code, read_orders
 from crmcore.customers import (
     Channel,
     Customer,
@@ -456,14 +456,19 @@ _NO_PURCHASES: Final = {
 }
 
 
-def purchase_facts(orders: object, *, at: datetime) -> dict[Hashable, dict[str, Any]]:
+def purchase_facts(
+    orders: object, *, at: datetime, amount_currency: str | None = None
+) -> dict[Hashable, dict[str, Any]]:
     """Per customer, the purchase facts of :data:`SNAPSHOT_FIELDS` from plain orders.
 
     ``orders_count``, ``first_purchase_at``, ``last_purchase_at``,
     ``total_spent`` and ``average_order_value`` (Money, unrounded), counting
     the orders dated at or before ``at``. A customer without orders has an
     ``orders_count`` of 0 and ``None`` for the other facts (the result
-    answers for them too, instead of raising a ``KeyError``).
+    answers for them too, instead of raising a ``KeyError``). Amounts are
+    Money, or plain numbers (floats at their shortest decimal
+    representation, numpy scalars, Decimals) in the currency
+    ``amount_currency`` names, never both kinds in one call.
 
     >>> from datetime import datetime, timezone
     >>> from crmcore import Money
@@ -477,8 +482,9 @@ def purchase_facts(orders: object, *, at: datetime) -> dict[Hashable, dict[str, 
     (0, None)
     """
     when = require_aware(at, "$.at")
+    code = amount_currency_code(amount_currency)
     found = PurchaseFacts()
-    for row in read_orders(orders, until=when):
+    for row in read_orders(orders, until=when, currency=code):
         entry = found.get(row.customer_id)
         if entry is None:
             found[row.customer_id] = {

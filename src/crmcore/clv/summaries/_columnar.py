@@ -49,6 +49,7 @@ from crmcore._kernel._columns import MAX_COLUMN_ROWS, column_values, equal_lengt
 from crmcore._kernel._fields import MAX_FIELD_ITEMS, Checked
 from crmcore._kernel._money import Money
 from crmcore._kernel._numbers import (
+    decimals_fit,
     float_column_decimals,
     narrow_decimal,
     narrow_float_format,
@@ -397,8 +398,9 @@ class _Amounts:
                 self.largest = max(-low, high)  # type: ignore[operator, call-overload]
                 return values, self.scale or 0
         elif values and kinds == {Decimal} and self.scale is None:
-            # Finite Decimals, as summarize() takes them on its fast path.
-            if all(map(Decimal.is_finite, values)):  # type: ignore[arg-type]
+            # Finite Decimals of the size the per-value check takes, checked in bulk
+            # wherever they stand; any other goes to the row-by-row check, naming it.
+            if decimals_fit(values):  # type: ignore[arg-type]
                 self._plain_kind("$.amount[0]")
                 return values, None
         elif kinds == {float} and self.scale is None and self.narrow is None:

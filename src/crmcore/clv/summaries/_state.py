@@ -21,7 +21,7 @@ from dateutil.relativedelta import relativedelta
 
 from crmcore._kernel._checks import MAX_INT, require_aware, type_name
 from crmcore._kernel._money import Money
-from crmcore._kernel._numbers import statistic_decimal
+from crmcore._kernel._numbers import bounds_check, statistic_decimal
 from crmcore._kernel._time import TimeUnit, time_unit
 from crmcore.clv.summaries._table import (
     PERIODS,
@@ -100,6 +100,17 @@ class TransactionLike(Protocol):
     @property
     def amount(self) -> Amount:
         """How much: a Decimal, int, numeric str or Money; negative for a refund."""
+
+
+def _fits(amount: Decimal) -> bool:
+    """Whether ``to_decimal`` takes the Decimal ``amount`` (finite, of bounded size)."""
+    if not amount.is_finite():
+        return False
+    try:
+        bounds_check().plus(amount)
+    except ArithmeticError:
+        return False
+    return True
 
 
 def check_period(value: object, path: str = "$.period") -> TimeUnit:
@@ -555,7 +566,7 @@ class SummaryAccumulator:
             and at.tzinfo is self._tz
             and type(amount) is Decimal
             and self._kind == ""
-            and amount.is_finite()
+            and _fits(amount)
             and type(customer_id) in _PLAIN_IDS
         ):
             period = self._period
@@ -632,6 +643,8 @@ class SummaryAccumulator:
         weeks = period == _WEEKS
         kind = self._kind
         zero = _ZERO
+        # Decimals are taken as they are when of the size to_decimal takes (one C call).
+        plus = bounds_check().plus
         # Classes whose items were read by attribute in this call (neither tuples,
         # lists, mappings nor text): their next items are read the same way at once.
         objects: set[type] = set()
@@ -653,8 +666,13 @@ class SummaryAccumulator:
                 if kind == "":
                     if type(amount) is float and _PLAIN_FLOAT_LOW < abs(amount) < _PLAIN_FLOAT_HIGH:
                         amount = Decimal(_float_repr(amount))  # its shortest repr
+                    elif type(amount) is Decimal and amount.is_finite():
+                        try:
+                            plus(amount)
+                        except ArithmeticError:  # too long: refused below, with its path
+                            fast = False
                     else:
-                        fast = type(amount) is Decimal and amount.is_finite()
+                        fast = False
                 elif kind is not None and type(amount) is Money and amount.currency == kind:
                     amount = amount.amount
                 else:
