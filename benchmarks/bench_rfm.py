@@ -29,8 +29,14 @@ is better; the goal is at most 3). Times are the process's CPU time
 run after ``gc.collect()`` and with the collector on, as in an application
 (collecting the objects crmcore builds is part of its cost).
 
-The script runs unchanged against older crmcore trees (it uses only
-``rfm_values`` and ``score_rfm``)::
+- **columns**: ``score_rfm_columns`` over the values frame's Series (scoring),
+  and ``rfm_values_columns`` then ``score_rfm_columns`` over the user's plain
+  columns (values+scores): lists (ids, aware datetimes, raw amounts) and
+  pandas Series (ids, the ``at`` column as int64 epoch values in
+  the frame's own unit, ``time_unit=series.dt.unit``, the amount column as it is).
+
+The script runs unchanged against older crmcore trees (the columnar
+contenders are skipped where their functions are missing)::
 
     python benchmarks/bench_rfm.py                    # 50,000 customers
     python benchmarks/bench_rfm.py --n 1000000 --repeats 3
@@ -60,6 +66,11 @@ try:  # the columnar entry point (older trees lack it)
     from crmcore.segmentation import score_rfm_columns
 except ImportError:  # pragma: no cover - benchmark against an older tree
     score_rfm_columns = None
+
+try:  # the columnar values step (older trees lack it)
+    from crmcore.segmentation import rfm_values_columns
+except ImportError:  # pragma: no cover - benchmark against an older tree
+    rfm_values_columns = None
 
 try:
     import numpy as np
@@ -177,6 +188,24 @@ def columns_scores(frame: pd.DataFrame) -> dict[str, list[Any]]:
     """Scores by score_rfm_columns, handed the DataFrame's own Series (no conversion)."""
     return score_rfm_columns(
         frame["customer_id"], frame["recency_days"], frame["frequency"], frame["monetary"]
+    )
+
+
+def columns_values_and_scores(ids: Any, at: Any, amount: Any, **options: Any) -> dict:
+    """rfm_values_columns then score_rfm_columns over the user's own columns."""
+    values = rfm_values_columns(ids, at, amount, at=AT, **options)
+    return score_rfm_columns(
+        values["customer_id"], values["recency_days"], values["frequency"], values["monetary"]
+    )
+
+
+def column_score_map(columns: dict) -> dict[Any, tuple[int, int, int]]:
+    return dict(
+        zip(
+            columns["customer_id"],
+            zip(columns["r"], columns["f"], columns["m"], strict=True),
+            strict=True,
+        )
     )
 
 
@@ -303,6 +332,44 @@ def main() -> None:
                 pandas_score_map(expected.index, expected),
             )
             del expected
+            if rfm_values_columns is not None:
+                epoch_ns = order_frame["at"].astype("int64")  # the user's epoch column
+                inputs = {
+                    "lists": ([o[0] for o in orders], [o[1] for o in orders], raw, {}),
+                    "series": (
+                        order_frame["customer_id"],
+                        epoch_ns,
+                        order_frame["amount"],
+                        {"time_unit": order_frame["at"].dt.unit, "tz": UTC},
+                    ),
+                }
+                for label, (c_ids, c_at, c_amount, options) in inputs.items():
+                    require_same(
+                        f"values+scores {ids}/{amounts}/columns {label}",
+                        ours,
+                        column_score_map(
+                            columns_values_and_scores(c_ids, c_at, c_amount, **options)
+                        ),
+                    )
+                best = race(
+                    {
+                        **{
+                            label: lambda i=i, a=a, m=m, o=o: columns_values_and_scores(
+                                i, a, m, **o
+                            )
+                            for label, (i, a, m, o) in inputs.items()
+                        },
+                        "pandas": lambda f=order_frame, a=amounts: pandas_values_and_scores(f, a),
+                    },
+                    args.repeats,
+                )
+                for label in inputs:
+                    print(
+                        f"values+scores  ids={ids:3} amounts={amounts:7} columns {label:6}   "
+                        f"crmcore {best[label]:7.3f}s  pandas {best['pandas']:7.3f}s  "
+                        f"ratio {best[label] / best['pandas']:6.2f}"
+                    )
+                del inputs, epoch_ns
             for shape in args.records.split(","):
                 records = as_records(orders, shape)
                 require_same(

@@ -13,7 +13,7 @@ batch is checked to leave the accumulator unchanged.
 """
 
 import functools
-from datetime import UTC
+from datetime import UTC, datetime
 
 from hypothesis import strategies as st
 
@@ -147,6 +147,29 @@ function(segmentation.score_rfm_columns, {**RFM_COLUMNS, "cut_points": CUT_POINT
 function(
     segmentation.score_rfm_columns,
     {**RFM_COLUMNS, "monetary": ["500", 400, "300.5", "200", "100"]},
+)
+function(
+    segmentation.rfm_values_columns,
+    {
+        "customer_id": ["a", "a", "b"],
+        "ordered_at": [1704067200, 1704931200, 1705708800],
+        "amount": [1000, 2050, 999],
+        "at": datetime(2024, 1, 21, tzinfo=UTC),
+        "time_unit": "s",
+        "tz": UTC,
+        "amount_scale": 2,
+    },
+)
+function(
+    segmentation.rfm_values_columns,
+    {
+        "customer_id": ["a", "b"],
+        "ordered_at": [datetime(2024, 1, 1, tzinfo=UTC)] * 2,
+        "amount": ["10.5", 3.25],
+        "at": datetime(2024, 2, 1, tzinfo=UTC),
+        "on_error": "skip",
+    },
+    name="rfm_values_columns[datetimes, skip]",
 )
 function(segmentation.fold, {"text": "Straße"})
 

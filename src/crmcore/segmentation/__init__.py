@@ -42,6 +42,7 @@ from crmcore.segmentation._rfm import (
     segment_grid,
     summarize_segments,
 )
+from crmcore.segmentation._rfm_columns import rfm_values_columns
 from crmcore.segmentation._rfm_cuts import RfmCutPoints, rfm_cut_points, score_rfm_columns
 from crmcore.segmentation._rules import (
     DEFAULT_PERSONAL_FIELDS,
@@ -146,6 +147,7 @@ __all__ = [
     "rfm_cut_points",
     "rfm_segment",
     "rfm_values",
+    "rfm_values_columns",
     "rule_from_dict",
     "rule_to_dict",
     "score_rfm",

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
+import math
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable
 from decimal import Decimal
-from typing import Any
+from typing import Any, Final
 
 import attrs
 
-from crmcore._kernel._checks import MAX_INT, items_of, to_decimal, type_name
+from crmcore._kernel._checks import MAX_DIGITS, MAX_INT, items_of, to_decimal, type_name
 from crmcore._kernel._columns import column_values, equal_lengths, require_values
 from crmcore._kernel._fields import Checked
 from crmcore._kernel._ids import require_id
 from crmcore._kernel._money import Money
-from crmcore._kernel._numbers import statistic_decimal
+from crmcore._kernel._numbers import decimals_fit, float_column_decimals, statistic_decimal
 from crmcore.errors import CurrencyMismatch, InvalidType, ValidationError
 from crmcore.segmentation._ranking import numeric_values
 from crmcore.segmentation._rfm import (
@@ -24,6 +25,7 @@ from crmcore.segmentation._rfm import (
     _CUSTOMER,
     _FREQUENCY,
     _MONETARY,
+    _PLAIN_IDS,
     _RECENCY,
     _SCORE_SLOTS,
     MAX_CUSTOMERS,
@@ -35,6 +37,12 @@ from crmcore.segmentation._rfm import (
 )
 
 __all__ = ["RfmCutPoints", "rfm_cut_points", "score_rfm_columns"]
+
+# Ints of at most 100 digits (what ``to_decimal`` takes of an int); floats whose shortest
+# repr ``to_decimal`` takes (the bounds of ``float_column_decimals``).
+_INT_LIMIT: Final = 10**MAX_DIGITS
+_TINY: Final = 1e-83
+_HUGE: Final = 1e99
 
 
 def _check_edges(value: object, path: str, kind: type) -> tuple[Any, ...]:  # noqa: C901 - one rule per fault.
@@ -202,6 +210,15 @@ def score_with_cuts(
 
 
 def _count_column(values: list[object], path: str) -> list[int]:
+    """``values`` if every one is an int from 0 to ``MAX_INT``; else the first bad row's error.
+
+    Exact ints are checked as a whole (their types in one pass, then the least
+    and the greatest); anything else goes row by row, naming the first problem.
+    """
+    if set(map(type, values)) <= {int} and (
+        not values or (min(values) >= 0 and max(values) <= MAX_INT)  # type: ignore[type-var, operator]
+    ):
+        return values  # type: ignore[return-value]
     require_values(values, path)
     if not set(map(type, values)) <= {int}:
         for index, value in enumerate(values):
@@ -217,7 +234,8 @@ def _count_column(values: list[object], path: str) -> list[int]:
     return values  # type: ignore[return-value]
 
 
-def _money_column(values: list[object], currency: str | None) -> tuple[list[Decimal], str | None]:
+def _money_by_row(values: list[object], currency: str | None) -> tuple[list[Decimal], str | None]:
+    """The amounts of ``values`` and their currency, row by row: the first problem at its path."""
     require_values(values, "$.monetary")
     amounts: list[Decimal] = []
     monies = sum(1 for value in values if isinstance(value, Money))
@@ -235,6 +253,77 @@ def _money_column(values: list[object], currency: str | None) -> tuple[list[Deci
         else:
             amounts.append(statistic_decimal(value, path))
     return amounts, currency
+
+
+def _money_column(
+    values: list[object], currency: str | None, *, exact: bool
+) -> tuple[list[Any], str | None]:
+    """The amounts of the monetary column (ordered as their Decimals) and their currency.
+
+    Whole columns of one kind are checked in bulk, accepting exactly what the
+    row-by-row reading accepts: ints of at most 100 digits, finite Decimals of
+    the size ``to_decimal`` takes, numeric strings, floats of the magnitudes
+    whose shortest repr ``to_decimal`` takes, Money of one currency. Ints and
+    floats order and tie exactly as the Decimals they stand for (a float's
+    shortest repr rounds back to it, so it keeps its order), so ints are
+    scored as they are, and floats too unless ``exact`` (cut points compare
+    the Decimals); anything else, or any doubt, goes
+    row by row (:func:`_money_by_row`), which names the first bad row.
+    """
+    kinds = set(map(type, values))
+    if values and len(kinds) == 1:
+        found = _bulk_amounts(values, kinds.pop(), currency, exact=exact)
+        if found is not None:
+            return found
+    return _money_by_row(values, currency)
+
+
+def _bulk_amounts(  # noqa: PLR0911 - one return per kind
+    values: list[Any], kind: type, currency: str | None, *, exact: bool
+) -> tuple[list[Any], str | None] | None:
+    """:func:`_money_column` of a non-empty column of one ``kind``; None to read it row by row."""
+    if kind is int:
+        if min(values) > -_INT_LIMIT and max(values) < _INT_LIMIT:
+            return values, currency  # compared with Decimal edges exactly
+        return None
+    if kind is float:
+        if not exact and _floats_fit(values):
+            return values, currency
+        converted = float_column_decimals(values)
+        return None if converted is None else (converted, currency)
+    if kind is Decimal:
+        return (values, currency) if decimals_fit(values) else None
+    if kind is str:
+        numbers = _texts_as_decimals(values)
+        return None if numbers is None else (numbers, currency)
+    if kind is Money:
+        codes = set(map(_CURRENCY, values))
+        if len(codes) == 1 and (currency is None or codes == {currency}):
+            return list(map(_AMOUNT, values)), codes.pop()
+    return None
+
+
+def _floats_fit(values: list[float]) -> bool:
+    """True if ``float_column_decimals`` takes every float (the same bounds, nothing built)."""
+    if not math.isfinite(sum(values)):
+        return False
+    if min(values) <= -_HUGE or max(values) >= _HUGE:
+        return False
+    return min(map(abs, values)) >= _TINY or not any(
+        -_TINY < value < _TINY and value != 0.0 for value in values
+    )
+
+
+def _texts_as_decimals(values: list[str]) -> list[Decimal] | None:
+    """Numeric strings as ``to_decimal`` reads them, in bulk; None if any needs a closer look."""
+    texts = list(map(str.strip, values))
+    if max(map(len, texts)) > MAX_DIGITS + 30:
+        return None
+    try:
+        numbers = list(map(Decimal, texts))
+    except ArithmeticError:
+        return None
+    return numbers if decimals_fit(numbers) else None
 
 
 def score_rfm_columns(
@@ -263,16 +352,19 @@ def score_rfm_columns(
     spends = column_values(monetary, "$.monetary", max_rows=MAX_CUSTOMERS)
     equal_lengths({"customer_id": ids, "recency": days, "frequency": counts, "monetary": spends})
     cuts = None if cut_points is None else _check_cuts(cut_points, ())
-    require_values(ids, "$.customer_id")
-    for index, value in enumerate(ids):
-        require_id(value, f"$.customer_id[{index}]")
+    if not set(map(type, ids)) <= _PLAIN_IDS:  # str and int ids are always ids
+        require_values(ids, "$.customer_id")
+        for index, value in enumerate(ids):
+            require_id(value, f"$.customer_id[{index}]")
     if len(set(ids)) != len(ids):
         raise ValidationError(
             "must hold one row per customer", path="$.customer_id", code="duplicate"
         )
     r_days = _count_column(days, "$.recency")
     f_counts = _count_column(counts, "$.frequency")
-    amounts, _ = _money_column(spends, None if cuts is None else cuts.currency)
+    amounts, _ = _money_column(
+        spends, None if cuts is None else cuts.currency, exact=cuts is not None
+    )
     if cuts is None:
         r = _quintiles(r_days, higher_is_better=False)
         f = _quintiles(f_counts, higher_is_better=True)
