@@ -209,6 +209,28 @@ def column_score_map(columns: dict) -> dict[Any, tuple[int, int, int]]:
     )
 
 
+def columns_score_check(frame: pd.DataFrame, ours: dict, label: str) -> bool:
+    """True if score_rfm_columns takes the frame's Series and agrees with score_rfm."""
+    if score_rfm_columns is None:
+        return False
+    try:
+        columns = columns_scores(frame)
+    except crmcore.CrmcoreError:  # float amounts, on trees that refused them
+        return False
+    require_same(
+        label,
+        ours,
+        dict(
+            zip(
+                columns["customer_id"],
+                zip(columns["r"], columns["f"], columns["m"], strict=True),
+                strict=True,
+            )
+        ),
+    )
+    return True
+
+
 def pandas_values_and_scores(orders: pd.DataFrame, amounts: str) -> pd.DataFrame:
     kept = orders[orders["at"] <= AT]
     table = kept.groupby("customer_id", sort=True).agg(
@@ -295,19 +317,7 @@ def main() -> None:
                 "crmcore": lambda values=values: score_rfm(values),
                 "pandas": lambda frame=frame: pandas_scores(frame),
             }
-            if score_rfm_columns is not None and amounts != "float":
-                columns = columns_scores(frame)
-                require_same(
-                    f"scoring {ids}/{amounts}/columns",
-                    ours,
-                    dict(
-                        zip(
-                            columns["customer_id"],
-                            zip(columns["r"], columns["f"], columns["m"], strict=True),
-                            strict=True,
-                        )
-                    ),
-                )
+            if columns_score_check(frame, ours, f"scoring {ids}/{amounts}/columns"):
                 contenders["columns"] = lambda frame=frame: columns_scores(frame)
             best = race(contenders, args.repeats)
             print(
