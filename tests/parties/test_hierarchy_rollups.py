@@ -195,7 +195,13 @@ def test_a_rollup_round_trips():
         ({"clv": {ACME: 1.5}}, InvalidType, "$.clv[acme]"),
         ({"since": T0, "until": T0 - DAY}, ValidationError, "$.since"),
         ({"at": datetime(2026, 1, 1)}, ValidationError, "$.at"),  # noqa: DTZ001
-        ({"orders": [(ACME, T0, 5)]}, InvalidType, "$.orders[0].amount"),
+        # A plain-number amount needs the currency it is in; an amount of no number is refused.
+        ({"orders": [(ACME, T0, 5)]}, ValidationError, "$.amount_currency"),
+        (
+            {"orders": [(ACME, T0, object())], "amount_currency": "IDR"},
+            InvalidType,
+            "$.orders[0].amount",
+        ),
     ],
 )
 def test_bad_input_is_refused_with_its_path(options, error, path):

@@ -136,3 +136,17 @@ def test_a_bad_history_is_named_by_its_row(purchase_model, columns, path):
             purchase_model, GG, *columns, [1.0, 1.0], horizon=3, discount_rate=0.1
         )
     assert path == caught.value.path
+
+
+def test_an_age_at_the_float_limit_gives_a_value_not_an_overflow():
+    """An age of 1e308 gives a value (0), not a bare OverflowError.
+
+    The series' period count floored infinity (found by the nightly fuzz); such a
+    customer's future purchases vanish.
+    """
+    bg = BetaGeo(params={"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426})
+    gg = GammaGamma(params={"p": 6.25, "q": 3.74, "v": 15.44})
+    args = ([1, 1], [5.0, 5.0], [30.0, 1e308], [20.0, 20.0])
+    values = customer_lifetime_value(bg, gg, *args, horizon=4, discount_rate=0.01, margin=0.3)
+    assert values[0] > 0.0
+    assert values[1] == 0.0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import math
+import sys
 from statistics import NormalDist
 
 import pytest
@@ -273,6 +274,17 @@ def test_intervals_on_each_scale_keep_their_range():
     plain = make_interval(2.0, 0.25, 0.95, "identity")
     assert (plain.lower, plain.upper) == pytest.approx((2 - Z95 * 0.5, 2 + Z95 * 0.5))
     assert make_interval(0.1, 0.01, 0.95, "logit").lower > 0
+
+
+def test_a_log_interval_past_the_float_range_ends_at_the_largest_float():
+    """A relative standard error beyond exp's range gave a bare OverflowError (found by the fuzz)."""
+    wide = make_interval(1e-300, 1e-10, 0.95, "log")  # spread z * se / estimate ~ 2e290
+    assert (wide.lower, wide.upper) == (0.0, sys.float_info.max)
+    large = make_interval(10.0, (708.5 * 10.0 / Z95) ** 2, 0.95, "log")  # 10 * exp(708.5) > max
+    assert large.upper == sys.float_info.max
+    edge = make_interval(1.0, (700 / Z95) ** 2, 0.95, "log")  # spread 700: still finite
+    assert edge.upper == pytest.approx(math.exp(700), rel=1e-9)
+    assert 0.0 < edge.lower < 1e-300
 
 
 def test_lifetime_value_intervals_take_the_spend_policy_and_percent(bg, gg):

@@ -274,8 +274,12 @@ def _phi_nodes(
 
 
 def _series_periods(scale: float, periods: int) -> int:
-    """How many first periods take the series: those with ``k / scale <= 4``."""
-    return min(periods, math.floor(scale * _SERIES_K))
+    """How many first periods take the series: those with ``k / scale <= 4``.
+
+    A scale past the float range (an age of 1e308) takes every period.
+    """
+    bound = scale * _SERIES_K
+    return periods if bound >= periods else math.floor(bound)
 
 
 def _given_alive_sums(  # noqa: PLR0917 - the expectation's parameters, the age, the factors.

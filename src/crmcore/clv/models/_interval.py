@@ -9,6 +9,7 @@ the quantity's range; the standard error reported is on the natural scale.
 from __future__ import annotations
 
 import math
+import sys
 from statistics import NormalDist
 from typing import Literal
 
@@ -19,6 +20,8 @@ from crmcore._kernel._numbers import Tabular
 from crmcore.clv.models._data import number
 from crmcore.errors import ValidationError
 
+#: The largest argument math.exp takes without overflowing (exp(709.78...) is the largest float).
+_MAX_EXPONENT = 709.0
 #: How an interval is built: on the quantity itself, its log, or its logit.
 Scale = Literal["identity", "log", "logit"]
 
@@ -59,9 +62,11 @@ def make_interval(estimate: float, variance: float, level: float, scale: Scale) 
         if estimate <= 0.0:
             return Interval(estimate, se, estimate, estimate, level)
         spread = z * se / estimate
-        return Interval(
-            estimate, se, estimate * math.exp(-spread), estimate * math.exp(spread), level
-        )
+        # An upper end past the float range (a relative error beyond exp's range) is the
+        # largest float: the interval is as wide as floats go (and its lower end 0).
+        upper = estimate * math.exp(spread) if spread <= _MAX_EXPONENT else math.inf
+        upper = min(upper, sys.float_info.max)
+        return Interval(estimate, se, estimate * math.exp(-spread), upper, level)
     if not 0.0 < estimate < 1.0:
         return Interval(estimate, se, estimate, estimate, level)
     centre = math.log(estimate) - math.log1p(-estimate)
