@@ -29,6 +29,7 @@ from crmcore._kernel._money import Money
 from crmcore.errors import InvalidType, ValidationError
 
 __all__ = [
+    "AMOUNT_LIMIT",
     "Tabular",
     "as_index",
     "bounds_check",
@@ -37,6 +38,7 @@ __all__ = [
     "float_column_decimals",
     "float_decimal",
     "keyed_columns",
+    "minor_units",
     "narrow_decimal",
     "narrow_float_format",
     "plain_value",
@@ -384,3 +386,32 @@ def flatten(row: dict[str, Any], name: str, cls: type) -> dict[str, Any]:
     for field in attrs.fields(cls):
         row[f"{name}_{field.name}"] = None if nested is None else nested[field.name]
     return row
+
+
+#: Integer amounts of at most 100 digits (what ``to_decimal`` takes) lie strictly inside this.
+AMOUNT_LIMIT: Final = 10**100
+
+
+def minor_units(value: object, path: str) -> int:
+    """An integer amount of minor units (``1999`` with scale 2 is 19.99): never a float.
+
+    >>> minor_units(1999, "$.amount[0]")
+    1999
+    >>> minor_units(19.99, "$.amount[0]")
+    Traceback (most recent call last):
+    ...
+    crmcore.errors.InvalidType: $.amount[0]: must be an integer number of minor units, not float (money is never a float)
+    """
+    if isinstance(value, float):
+        raise InvalidType(
+            "must be an integer number of minor units, not float (money is never a float)",
+            path=path,
+            code="float",
+        )
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidType(
+            f"must be an integer number of minor units, not {type_name(value)}", path=path
+        )
+    if not -AMOUNT_LIMIT < value < AMOUNT_LIMIT:
+        raise ValidationError("must have at most 100 digits", path=path, code="too_long")
+    return value

@@ -37,8 +37,10 @@ from crmcore._kernel._columns import MAX_COLUMN_ROWS, column_values, equal_lengt
 from crmcore._kernel._ids import require_id
 from crmcore._kernel._money import Money
 from crmcore._kernel._numbers import (
+    AMOUNT_LIMIT,
     decimals_fit,
     float_column_decimals,
+    minor_units,
     narrow_decimal,
     narrow_float_format,
     statistic_decimal,
@@ -56,7 +58,6 @@ _DAY: Final = 86_400_000_000  # microseconds
 # Instants at least two days inside the calendar: any fixed offset keeps them in it.
 _LOW: Final = (datetime(1, 1, 3, tzinfo=UTC) - _EPOCH) // _MICROSECOND
 _HIGH: Final = (datetime(9999, 12, 29, tzinfo=UTC) - _EPOCH) // _MICROSECOND
-_AMOUNT_LIMIT: Final = 10**100  # ints of at most 100 digits: what to_decimal takes
 _MAX_SCALE: Final = 18
 _MIXED: Final = (
     "must use the same currency as the other amounts "
@@ -199,7 +200,7 @@ class _Amounts:
 
     def _one(self, value: object, path: str) -> object:
         if self.scale is not None:
-            return _minor_units(value, path)
+            return minor_units(value, path)
         if isinstance(value, Money):
             if self.currency is not None and value.currency != self.currency:
                 raise CurrencyMismatch("must be in the currency given", path=path)
@@ -218,7 +219,7 @@ class _Amounts:
         if values and len(kinds) == 1:
             kind = kinds.pop()
             if kind is int:
-                if min(values) > -_AMOUNT_LIMIT and max(values) < _AMOUNT_LIMIT:  # type: ignore[type-var, operator]
+                if min(values) > -AMOUNT_LIMIT and max(values) < AMOUNT_LIMIT:  # type: ignore[type-var, operator]
                     return values, True
             elif self.scale is None:
                 numbers = self._bulk(values, kind)
@@ -240,22 +241,6 @@ class _Amounts:
             if len(codes) == 1 and self.currency in (None, *codes):
                 return [value.amount for value in values]
         return numbers
-
-
-def _minor_units(value: object, path: str) -> int:
-    if isinstance(value, float):
-        raise InvalidType(
-            "must be an integer number of minor units, not float (money is never a float)",
-            path=path,
-            code="float",
-        )
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidType(
-            f"must be an integer number of minor units, not {type_name(value)}", path=path
-        )
-    if not -_AMOUNT_LIMIT < value < _AMOUNT_LIMIT:
-        raise ValidationError("must have at most 100 digits", path=path, code="too_long")
-    return value
 
 
 def _last_times(ids: list[Any], times: list[Any], *, in_order: bool) -> dict[Any, Any]:

@@ -49,8 +49,10 @@ from crmcore._kernel._columns import MAX_COLUMN_ROWS, column_values, equal_lengt
 from crmcore._kernel._fields import MAX_FIELD_ITEMS, Checked
 from crmcore._kernel._money import Money
 from crmcore._kernel._numbers import (
+    AMOUNT_LIMIT,
     decimals_fit,
     float_column_decimals,
+    minor_units,
     narrow_decimal,
     narrow_float_format,
     statistic_decimal,
@@ -97,7 +99,6 @@ _FIRST_DAY: Final = date(1, 1, 1).toordinal() - _EPOCH_ORDINAL
 _LAST_DAY: Final = date(9999, 12, 31).toordinal() - _EPOCH_ORDINAL
 _EPOCH_UTC: Final = datetime(1970, 1, 1, tzinfo=UTC)
 # Amounts (or minor units) of at most 100 digits: what to_decimal accepts of an int.
-_AMOUNT_LIMIT: Final = 10**100
 _MIXED_RULE: Final = (
     "must use the same currency as the other amounts "
     "(all Money of one currency, or all plain numbers)"
@@ -372,7 +373,7 @@ class _Amounts:
         _required(value, path)
         number: int | Decimal
         if self.scale is not None:
-            number = _minor_units(value, path)
+            number = minor_units(value, path)
         elif isinstance(value, Money):
             if self.kind is not None and self.kind != value.currency:
                 raise CurrencyMismatch(_MIXED_RULE, path=path)
@@ -393,7 +394,7 @@ class _Amounts:
         if values and kinds == {int}:
             low = min(values)  # type: ignore[type-var]  # ints, checked above
             high = max(values)  # type: ignore[type-var]
-            if low > -_AMOUNT_LIMIT and high < _AMOUNT_LIMIT:  # type: ignore[operator]
+            if low > -AMOUNT_LIMIT and high < AMOUNT_LIMIT:  # type: ignore[operator]
                 self._plain_kind("$.amount[0]")
                 self.largest = max(-low, high)  # type: ignore[operator, call-overload]
                 return values, self.scale or 0
@@ -414,22 +415,6 @@ class _Amounts:
         if self.scale is not None:
             return checked, self.scale
         return checked, None
-
-
-def _minor_units(value: object, path: str) -> int:
-    if isinstance(value, float):
-        raise InvalidType(
-            "must be an integer number of minor units, not float (money is never a float)",
-            path=path,
-            code="float",
-        )
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidType(
-            f"must be an integer number of minor units, not {type_name(value)}", path=path
-        )
-    if not -_AMOUNT_LIMIT < value < _AMOUNT_LIMIT:
-        raise ValidationError("must have at most 100 digits", path=path, code="too_long")
-    return value
 
 
 # -- putting it together --------------------------------------------------------------
