@@ -16,6 +16,7 @@ shared with the polars builder (:mod:`crmcore.segmentation._polars`).
 from __future__ import annotations
 
 import re
+from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -286,7 +287,7 @@ def as_int(value: int | Decimal) -> int | None:
 # -- dialects --------------------------------------------------------------------------------
 
 
-class Families(Generic[E]):
+class Families(ABC, Generic[E]):
     """Compiles a condition by its operator family, in one order for SQL and polars alike.
 
     An engine gives each family's method (expressions of type ``E``) and
@@ -313,29 +314,37 @@ class Families(Generic[E]):
             return self.money(node)
         return self.plain(node, shape)
 
+    @abstractmethod
     def negated(self, expression: E) -> E:
-        raise NotImplementedError
+        """The engine's expression for this family."""
 
+    @abstractmethod
     def empty(self, node: Condition) -> E:
-        raise NotImplementedError
+        """The engine's expression for this family."""
 
+    @abstractmethod
     def text(self, node: Condition) -> E:
-        raise NotImplementedError
+        """The engine's expression for this family."""
 
+    @abstractmethod
     def collection(self, node: Condition) -> E:
-        raise NotImplementedError
+        """The engine's expression for this family."""
 
+    @abstractmethod
     def window(self, node: Condition, shape: str) -> E:
-        raise NotImplementedError
+        """The engine's expression for this family."""
 
+    @abstractmethod
     def birthday(self, node: Condition) -> E:
-        raise NotImplementedError
+        """The engine's expression for this family."""
 
+    @abstractmethod
     def money(self, node: Condition) -> E:
-        raise NotImplementedError
+        """The engine's expression for this family."""
 
+    @abstractmethod
     def plain(self, node: Condition, shape: str) -> E:
-        raise NotImplementedError
+        """The engine's expression for this family."""
 
 
 class _Writer(Families[str]):
