@@ -126,7 +126,7 @@ def compare(rows: list[tuple[int, datetime, Decimal]], runs: int, choice: str) -
                 "amount": [float(row[2]) for row in rows],
             }
         )
-    for period, freq in (("weeks", "W"), ("days", "D")):
+    for period, freq in (("week", "W"), ("day", "D")):
         ours, ours_cpu, table = best_of(
             runs,
             lambda period=period: summarize(rows, period=period, observation_end=OBSERVATION_END),

@@ -46,7 +46,15 @@ from typing import Any
 import attrs
 
 from crmcore import Money
-from crmcore.commerce import Order, OrderId, OrderLine, OrderStatus, PaymentId, ProductId
+from crmcore.commerce import (
+    Order,
+    OrderId,
+    OrderLine,
+    OrderStatus,
+    PaymentId,
+    PaymentStatus,
+    ProductId,
+)
 from crmcore.commerce import Payment as CrmPayment
 from crmcore.customers import CustomerId
 
@@ -123,7 +131,8 @@ def by_document(rows: list[Row]) -> list[Order]:
                 created_at=at,
                 lines=(line,),
                 payments=payments,
-                status=OrderStatus.PAID,
+                status=OrderStatus.OPEN,
+                payment_status=PaymentStatus.PAID,
             )
         )
     return out
@@ -224,11 +233,14 @@ class PlainOrder:
     pending_events: tuple[PlainEvent, ...] = ()
     customer_id: Any
     lines: tuple[PlainLine, ...]
-    status: str = "placed"
+    status: str = "open"
     payments: tuple[PlainPayment, ...] = ()
     refunds: tuple[object, ...] = ()
     returns: tuple[object, ...] = ()
-    fulfilled_at: datetime | None = None
+    shipments: tuple[object, ...] = ()
+    payment_status: str = "unpaid"
+    fulfilment_status: str = "unfulfilled"
+    closed_at: datetime | None = None
     cancelled_at: datetime | None = None
     cancel_reason: str | None = None
 
@@ -293,7 +305,7 @@ def plain(rows: list[Row]) -> list[PlainOrder]:
                 pending_events=events,
                 customer_id=customer_id,
                 lines=lines,
-                status="paid",
+                payment_status="paid",
                 payments=payments,
             )
         )
@@ -323,7 +335,7 @@ def bare(rows: list[Row]) -> list[PlainOrder]:
                 updated_at=at,
                 customer_id=customer,
                 lines=(line,),
-                status="paid",
+                payment_status="paid",
                 payments=payments,
             )
         )
@@ -380,7 +392,9 @@ def main() -> None:
             if name in ("commands", "document"):
                 paid = sum(o.amount_paid.amount for o in built)
                 expected = sum(row[5] for row in rows)
-                if paid != expected or not all(o.status is OrderStatus.PAID for o in built):
+                if paid != expected or not all(
+                    o.payment_status is PaymentStatus.PAID for o in built
+                ):
                     raise SystemExit(f"{name}: the orders do not add up to the CDNOW dollars")
             del built
     print(f"{len(rows):,} CDNOW orders (one line, one payment), {args.repeats} repeats, CPU time")
