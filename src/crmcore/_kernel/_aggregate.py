@@ -427,7 +427,12 @@ class Aggregate(Derivable, Generic[IdT]):
     # -- hooks for subclasses -------------------------------------------------------------
 
     def _check(self) -> None:
-        """Check the subclass's invariants (raise ValidationError with a path)."""
+        """Check the subclass's invariants (raise ValidationError with a path).
+
+        The invariants are about the aggregate's state: they must not read
+        :attr:`pending_events` (the base checks those), so that dropping them
+        (:meth:`without_pending_events`, a store's copy) keeps every rule.
+        """
 
     def _recorded_times(self) -> Iterable[datetime]:
         """Every time the aggregate's own data holds (none may lie after ``updated_at``)."""
@@ -765,6 +770,18 @@ class Aggregate(Derivable, Generic[IdT]):
         """The same aggregate with no pending events (what a repository stores)."""
         if not self.pending_events:
             return self
+        cls = type(self)
+        if cls.__attrs_post_init__ is Aggregate.__attrs_post_init__:
+            builder = cls.__dict__.get("_crmcore_builder_", _NO_BUILDER)
+            if builder is _NO_BUILDER:
+                builder = builder_of(cls, cls.derived_inputs)
+            if builder is not None:
+                # Every rule held for this aggregate, and none reads the pending events
+                # (they are what happened, not state; see _check): the copy without them
+                # keeps every rule, so they are not run again. Derived values are kept.
+                copy: Self | None = builder.copy_taking(self, {}, ("pending_events",), ((),))
+                if copy is not None:
+                    return copy
         return self._changed({"pending_events": ()})
 
 
