@@ -31,9 +31,12 @@ run after ``gc.collect()`` and with the collector on, as in an application
 
 - **columns**: ``score_rfm_columns`` over the values frame's Series (scoring),
   and ``rfm_values_columns`` then ``score_rfm_columns`` over the user's plain
-  columns (values+scores): lists (ids, aware datetimes, raw amounts) and
+  columns (values+scores): lists (ids, aware datetimes, raw amounts),
   pandas Series (ids, the ``at`` column as int64 epoch values in
-  the frame's own unit, ``time_unit=series.dt.unit``, the amount column as it is).
+  the frame's own unit, ``time_unit=series.dt.unit``, the amount column as it is)
+  and the same with the frame's own timezone-aware ``at`` column ("tz-aware",
+  also reported against the int64 epoch column). ``--records ""`` skips the
+  order-record contenders.
 
 The script runs unchanged against older crmcore trees (the columnar
 contenders are skipped where their functions are missing)::
@@ -352,6 +355,13 @@ def main() -> None:
                         order_frame["amount"],
                         {"time_unit": order_frame["at"].dt.unit, "tz": UTC},
                     ),
+                    # The frame's own timezone-aware datetime column, as the user holds it.
+                    "tz-aware": (
+                        order_frame["customer_id"],
+                        order_frame["at"],
+                        order_frame["amount"],
+                        {},
+                    ),
                 }
                 for label, (c_ids, c_at, c_amount, options) in inputs.items():
                     require_same(
@@ -375,12 +385,16 @@ def main() -> None:
                 )
                 for label in inputs:
                     print(
-                        f"values+scores  ids={ids:3} amounts={amounts:7} columns {label:6}   "
+                        f"values+scores  ids={ids:3} amounts={amounts:7} columns {label:8} "
                         f"crmcore {best[label]:7.3f}s  pandas {best['pandas']:7.3f}s  "
                         f"ratio {best[label] / best['pandas']:6.2f}"
                     )
+                print(
+                    f"  tz-aware Series / int64 epoch Series: "
+                    f"{best['tz-aware'] / best['series']:6.2f}"
+                )
                 del inputs, epoch_ns
-            for shape in args.records.split(","):
+            for shape in filter(None, args.records.split(",")):
                 records = as_records(orders, shape)
                 require_same(
                     f"values+scores {ids}/{amounts}/{shape}",

@@ -436,4 +436,9 @@ for _subject, _label in (
 ):
     method(st.just(_subject), "to_columns", label=_label)
 method(st.just(COMPARISON.scores[0]), "to_dict", label="ModelScore")
+method(
+    st.sampled_from([*POSTERIOR.summary().values(), *SPEND_POSTERIOR.summary().values()]),
+    "to_dict",
+    label="ParameterSummary",
+)
 method(st.sampled_from([ACTUAL, EXPECTED]), "to_columns", label="TrackingCurve")

@@ -4,11 +4,14 @@ Money stays exact (:func:`crmcore._kernel._checks.to_decimal` refuses floats).
 Statistics need no exact money, so the CLV and analytics entry points read
 their amounts with :func:`statistic_decimal`: a float is taken at its shortest
 decimal representation (``Decimal(repr(x))``: ``0.1`` is ``Decimal('0.1')``,
-not the binary value ``0.1000000000000000055...``), a numpy float scalar at its
-own shortest representation (``str(numpy.float32(0.1))`` is ``'0.1'``), and a
-numpy integer scalar through ``__index__``. NaN and infinities are refused with
-code ``not_finite``. numpy is never imported: its scalars are recognised by
-their ``dtype``.
+not the binary value ``0.1000000000000000055...``), a 32- or 16-bit float (a
+numpy scalar, or a value of such a column widened to a Python float) at the
+shortest decimal that rounds back to it in its own precision, written as Python
+writes a float (``numpy.float32(0.1)`` is ``Decimal('0.1')``,
+``numpy.float32(1048576)`` is ``Decimal('1048576.0')``), and a numpy integer
+scalar through ``__index__``: one rule, :func:`narrow_text`, for scalars and
+columns alike. NaN and infinities are refused with code ``not_finite``. numpy is
+never imported: its scalars are recognised by their ``dtype``.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from __future__ import annotations
 import math
 import operator
 import struct
+import sys
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Clamped, Context, Decimal, InvalidOperation, Overflow, Rounded
@@ -39,8 +43,11 @@ __all__ = [
     "float_decimal",
     "keyed_columns",
     "minor_units",
+    "narrow_column",
     "narrow_decimal",
     "narrow_float_format",
+    "narrow_text",
+    "numpy_number",
     "plain_value",
     "record_columns",
     "rows_to_columns",
@@ -54,7 +61,9 @@ _float_repr: Final = float.__repr__
 # of magnitude from 1e-83 to below 1e99 (and zero) become Decimals to_decimal accepts.
 _TINY: Final = 1e-83
 _HUGE: Final = 1e99
-_PACKERS: Final = {"f": struct.Struct("f"), "e": struct.Struct("e")}
+_PACKERS: Final = {"f": struct.Struct("<f"), "e": struct.Struct("<e")}
+_BITS: Final = {"f": struct.Struct("<I"), "e": struct.Struct("<H")}
+_MAX_NARROW_DIGITS: Final = 9  # a 32-bit float's shortest repr has at most 9 digits
 _NARROW_SIZES: Final = {4: "f", 2: "e"}
 _NARROW_NAMES: Final = {"Float32": "f", "float": "f", "halffloat": "e"}
 
@@ -67,6 +76,38 @@ def _scalar_kind(value: object) -> str | None:
         return None
     kind = getattr(getattr(value, "dtype", None), "kind", None)
     return kind if isinstance(kind, str) else None
+
+
+def _scalar_text(value: object) -> str:
+    """A numpy float scalar's decimal text, by :func:`narrow_text` for 32- and 16-bit ones."""
+    size = getattr(getattr(value, "dtype", None), "itemsize", None)
+    number = float(value)  # type: ignore[arg-type]  # exact for 64 bits and narrower
+    form = _NARROW_SIZES.get(size) if isinstance(size, int) else None
+    if form is not None:
+        return narrow_text(number, form)
+    if size == 8:  # a 64-bit float (a 0-d array: no float subclass)
+        return _float_repr(number)
+    return str(value)  # an extended precision float: numpy's own shortest repr
+
+
+def numpy_number(value: object) -> float | int | None:
+    """A numpy float or integer scalar as a Python float or int; None for anything else.
+
+    A float scalar is read at its own shortest representation (the rule of
+    :func:`statistic_decimal`): ``numpy.float32(0.1)`` is ``0.1``, not the
+    widened ``0.10000000149011612``; NaN and infinities come back as they are,
+    for the caller's own check. An integer scalar is read exactly. numpy bools,
+    Python numbers and everything else give None. numpy is never imported.
+
+    >>> numpy_number(2.5) is None, numpy_number(True) is None
+    (True, True)
+    """
+    kind = _scalar_kind(value)
+    if kind == "f":
+        return float(_scalar_text(value))
+    if kind in {"i", "u"}:
+        return operator.index(value)  # type: ignore[arg-type]
+    return None
 
 
 def float_decimal(value: float, path: str) -> Decimal:
@@ -109,7 +150,7 @@ def statistic_decimal(value: object, path: str) -> Decimal:
         return float_decimal(value, path)
     kind = _scalar_kind(value)
     if kind == "f":
-        text = str(value)
+        text = _scalar_text(value)
         try:
             number = Decimal(text)
         except ArithmeticError:  # pragma: no cover - numpy always prints a number
@@ -237,23 +278,150 @@ def narrow_float_format(column: object) -> str | None:
     return _NARROW_NAMES.get(str(getattr(column, "type", None)))  # a pyarrow array
 
 
+def _round_trips(number: Decimal, bounds: tuple[Decimal, Decimal, bool]) -> bool:
+    low, high, even = bounds
+    return low < number < high or (even and number in (low, high))
+
+
+def _bounds(value: float, form: str) -> tuple[Decimal, Decimal, bool]:
+    """The exact midpoints to a positive narrow value's neighbours, and whether ties go to it."""
+    packer, bits = _PACKERS[form], _BITS[form]
+    code = bits.unpack(packer.pack(value))[0]
+    below = packer.unpack(bits.pack(code - 1))[0]
+    above = value + (value - below) if code + 1 == _INFINITY_CODES[form] else None
+    if above is None:
+        above = packer.unpack(bits.pack(code + 1))[0]
+    # Narrow values, their neighbours and midpoints are exact in a 64-bit float.
+    return Decimal((below + value) / 2), Decimal((value + above) / 2), code % 2 == 0
+
+
+_INFINITY_CODES: Final = {"f": 0x7F800000, "e": 0x7C00}
+_MANTISSAS: Final = {"f": 0x7FFFFF, "e": 0x3FF}
+
+
+def _quick_text(magnitude: float, packer: struct.Struct) -> str | None:
+    """:func:`narrow_text`'s digits of a positive value that is no power of two; None if unsure.
+
+    The nearest decimal of a length round-trips exactly when its 64-bit float rounds
+    back to the value, unless that float lies exactly halfway between two narrow
+    values (rounding twice may then differ from rounding once): None, for the exact way.
+    """
+    for digits in range(1, _MAX_NARROW_DIGITS + 1):
+        text = f"{magnitude:.{digits}g}"
+        wide = float(text)
+        try:
+            narrow = packer.unpack(packer.pack(wide))[0]
+            other = 2.0 * wide - narrow
+            if other != narrow and packer.unpack(packer.pack(other))[0] == other:
+                return None  # a midpoint between two narrow values
+        except OverflowError:  # beyond the 16-bit range
+            return None
+        if narrow == magnitude:
+            return text
+    return None  # pragma: no cover - 9 digits always round-trip
+
+
+def narrow_text(value: float, form: str) -> str:
+    """The shortest decimal that rounds to ``value`` in 32 (``"f"``) or 16 (``"e"``) bits.
+
+    ``value`` is a Python float holding a value of that precision (a numpy
+    float32 or float16 scalar, or a value of such a column, widened). The text
+    is written as Python writes the float of those digits (its ``repr``), so a
+    narrow value reads like a Python float: ``numpy.float32(0.1)`` as ``0.1``.
+    Of several shortest decimals, the nearest to ``value``. A value that is no
+    value of that precision, NaN or an infinity gives its plain ``repr``.
+
+    >>> narrow_text(0.10000000149011612, "f"), narrow_text(1048576.0, "f")
+    ('0.1', '1048576.0')
+    >>> narrow_text(0.015625, "e")  # 2**-6: its neighbour below is closer than above
+    '0.01563'
+    """
+    packer = _PACKERS[form]
+    if not math.isfinite(value) or value == 0.0:
+        return _float_repr(value)
+    try:
+        narrow = packer.unpack(packer.pack(value))[0]
+    except OverflowError:  # beyond the 16-bit range
+        return _float_repr(value)
+    if narrow != value:  # not a value of that precision after all
+        return _float_repr(value)
+    magnitude = abs(value)
+    if _BITS[form].unpack(packer.pack(magnitude))[0] & _MANTISSAS[form]:
+        # Not a power of two: the values rounding to it lie symmetrically around it, so
+        # the nearest decimal of each length is the one to try, and checking it through a
+        # 64-bit float decides as exactly unless that float is a midpoint (then: below).
+        quick = _quick_text(magnitude, packer)
+        if quick is not None:
+            return _float_repr(math.copysign(float(quick), value))
+    bounds = _bounds(magnitude, form)
+    for digits in range(1, _MAX_NARROW_DIGITS + 1):
+        rounded = Decimal(f"{magnitude:.{digits - 1}e}")  # the nearest with ``digits`` digits
+        context = Context(prec=digits)
+        for number in (rounded, context.next_plus(rounded), context.next_minus(rounded)):
+            if _round_trips(number, bounds):
+                return _float_repr(math.copysign(float(number), value))
+    return _float_repr(value)  # pragma: no cover - 9 digits always round-trip
+
+
+def narrow_column(values: list[Any], form: str | None, column: object = None) -> list[Any]:
+    """A column's values with each float read by :func:`narrow_text` in ``form``.
+
+    ``form`` is :func:`narrow_float_format` of the column the values were listed
+    from (None: ``values`` come back as they are). Each float becomes the Python
+    float of its own shortest decimal, so the float readings (``float_decimal``,
+    ``float_column_decimals``) then give the Decimal the rule gives;
+    anything else (a null, say) is left for the caller's checks.
+
+    ``column``, the column ``values`` were listed from: a one-dimensional numpy
+    array (or what ``numpy.asarray`` makes one of, a pandas Series) of 32- or
+    16-bit floats is read whole by numpy, whose shortest repr (Dragon4) is this
+    rule, about nine times faster than value by value.
+
+    >>> narrow_column([0.10000000149011612, None], "f"), narrow_column([0.1], None)
+    ([0.1, None], [0.1])
+    """
+    if form is None:
+        return values
+    bulk = _numpy_narrow(column, len(values))
+    if bulk is not None:
+        return bulk
+    return [float(narrow_text(value, form)) if type(value) is float else value for value in values]
+
+
+def _numpy_narrow(column: object, size: int) -> list[float] | None:
+    """The shortest-repr floats of a numpy float32/float16 column, or None if it is not one.
+
+    numpy writes each value at the shortest decimal that rounds back to it in its
+    own precision, the nearest of several (``astype(str)``); reading that text as
+    a Python float gives what :func:`narrow_text` gives, value for value (tested
+    on every float16, the float32 powers of two and their neighbours, and random
+    float32 bit patterns). numpy is loaded if the column is one of its arrays.
+    """
+    np = sys.modules.get("numpy")
+    if np is None or column is None or isinstance(column, (list, tuple)):
+        return None
+    try:
+        array = np.asarray(column)
+    except (TypeError, ValueError):  # not an array-like numpy reads
+        return None
+    dtype = array.dtype
+    if array.ndim != 1 or len(array) != size or dtype.kind != "f" or dtype.itemsize not in {2, 4}:
+        return None
+    floats: list[float] = array.astype(str).astype(np.float64).tolist()
+    return floats
+
+
 def narrow_decimal(value: float, form: str, path: str) -> Decimal:
     """A float holding a 32-bit (``"f"``) or 16-bit (``"e"``) value, at its own shortest repr.
+
+    The Decimal of :func:`narrow_text`; NaN and infinities are refused (``not_finite``).
 
     >>> narrow_decimal(0.10000000149011612, "f", "$.amount")
     Decimal('0.1')
     """
     if not math.isfinite(value):
         raise ValidationError(_NOT_FINITE, path=path, code="not_finite")
-    packer = _PACKERS[form]
-    narrow = packer.unpack(packer.pack(value))[0]  # beyond its range: an infinity
-    if narrow != value:  # not a value of that precision after all
-        return float_decimal(value, path)
-    for digits in range(1, 10):
-        text = f"{value:.{digits}g}"
-        if packer.unpack(packer.pack(float(text)))[0] == value:
-            return to_decimal(Decimal(text), path)
-    return float_decimal(value, path)  # pragma: no cover - 9 digits always round-trip
+    return to_decimal(Decimal(narrow_text(value, form)), path)
 
 
 # -- results as columns -------------------------------------------------------------------

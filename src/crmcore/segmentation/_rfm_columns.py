@@ -41,7 +41,7 @@ from crmcore._kernel._numbers import (
     decimals_fit,
     float_column_decimals,
     minor_units,
-    narrow_decimal,
+    narrow_column,
     narrow_float_format,
     statistic_decimal,
 )
@@ -137,20 +137,20 @@ def _fixed(zone: object) -> bool:
 
 
 def _times(
-    values: list[object], unit: str | None, zone: tzinfo | None, when: datetime, rows: _Rows
+    values: list[Any], unit: str | None, zone: tzinfo | None, when: datetime, rows: _Rows
 ) -> tuple[list[Any], bool]:
     """The times as UTC microseconds (True) when every zone is a fixed offset, else datetimes."""
     if unit is None:
         kinds = set(map(type, values))
         if kinds <= {datetime}:
-            zones = {value.tzinfo for value in values}  # type: ignore[attr-defined]
+            zones = {value.tzinfo for value in values}
             if _fixed(when.tzinfo) and all(map(_fixed, zones)):
-                return _micros(values), True  # type: ignore[arg-type]
+                return _micros(values), True
         return rows.each(values, require_aware, "ordered_at"), False
     per_second = _PER_SECOND[unit]
     fast = _fixed(zone) and _fixed(when.tzinfo)
     if values and set(map(type, values)) == {int}:
-        micros = _epoch_micros(values, per_second)  # type: ignore[arg-type]
+        micros = _epoch_micros(values, per_second)
         if min(micros) >= _LOW and max(micros) <= _HIGH:
             return (micros, True) if fast else ([_moment(m, zone) for m in micros], False)
 
@@ -167,6 +167,44 @@ def _times(
         return micro if fast else moment
 
     return rows.each(values, check, "ordered_at"), fast
+
+
+# iNaT: the integer a pandas datetime column holds for a missing time (NaT).
+_NOT_A_TIME: Final = -(2**63)
+
+
+def _aware_ticks(column: object) -> tuple[list[int], int] | None:
+    """A timezone-aware pandas datetime column's instants as UTC epoch ticks, read in bulk.
+
+    The ticks are microseconds (``1`` per microsecond), or nanoseconds (``1000``) when
+    some time has a fraction of a microsecond, so the times compare exactly as the
+    column's own Timestamps do. None for anything else (a naive column, nulls,
+    times beyond the calendar): those are read value by value, as before. pandas is
+    not imported: the column is recognised by its dtype (kind ``"M"`` with a ``tz``),
+    and read through its ``.array.asi8`` (the int64 epoch values, UTC).
+    """
+    dtype = getattr(column, "dtype", None)
+    if getattr(dtype, "kind", None) != "M" or getattr(dtype, "tz", None) is None:
+        return None
+    per_second = _PER_SECOND.get(str(getattr(dtype, "unit", "ns")))
+    epochs = getattr(getattr(column, "array", column), "asi8", None)
+    if per_second is None or epochs is None:
+        return None
+    listed = column_values(epochs, "$.ordered_at", max_rows=MAX_COLUMN_ROWS)
+    if not listed or set(map(type, listed)) != {int}:
+        return None
+    ticks: list[int] = listed  # type: ignore[assignment]  # ints, just checked
+    if min(ticks) == _NOT_A_TIME:
+        return None  # a null: named (or skipped) row by row
+    per_micro = per_second // 1_000_000 or 1
+    if per_micro > 1 and any(map(per_micro.__rmod__, ticks)):
+        values = ticks  # sub-microsecond times: nanoseconds
+    else:
+        per_micro = 1
+        values = _epoch_micros(ticks, per_second)
+    if min(values) < _LOW * per_micro or max(values) > _HIGH * per_micro:
+        return None
+    return values, per_micro
 
 
 def _epoch_micros(values: list[int], per_second: int) -> list[int]:
@@ -186,10 +224,9 @@ def _micros(times: list[datetime]) -> list[int]:
 class _Amounts:
     """The amount column: ints of ``10**-scale`` units, or Decimals; the kind seen."""
 
-    def __init__(self, scale: int | None, currency: str | None, narrow: str | None) -> None:
+    def __init__(self, scale: int | None, currency: str | None) -> None:
         self.scale = scale
         self.currency = currency
-        self.narrow = narrow
         self.kind: str | None = None  # "" for plain numbers, else the Money's currency
 
     def _seen(self, kind: str, path: str) -> None:
@@ -206,10 +243,7 @@ class _Amounts:
                 raise CurrencyMismatch("must be in the currency given", path=path)
             self._seen(value.currency, path)
             return value.amount
-        if self.narrow is not None and type(value) is float:
-            number = narrow_decimal(value, self.narrow, path)
-        else:
-            number = statistic_decimal(value, path)
+        number = statistic_decimal(value, path)
         self._seen("", path)
         return number
 
@@ -230,7 +264,7 @@ class _Amounts:
 
     def _bulk(self, values: list[Any], kind: type) -> list[Any] | None:
         numbers: list[Any] | None = None
-        if kind is float and self.narrow is None:
+        if kind is float:
             numbers = float_column_decimals(values)
         elif kind is Decimal:
             numbers = values if decimals_fit(values) else None
@@ -305,11 +339,13 @@ def rfm_values_columns(
 
     Args:
         customer_id: each order's customer: a str, an int or another id, never null.
-        ordered_at: timezone-aware datetimes, or with ``time_unit`` integer
+        ordered_at: timezone-aware datetimes (a timezone-aware pandas
+            column is read in bulk, to the nanosecond), or with ``time_unit`` integer
             epoch values (UTC instants since 1970-01-01, read to the
             microsecond) shown in the time zone ``tz``.
         amount: Decimals, ints, numeric strings, floats (at their shortest
-            decimal representation) or Money of one currency; with
+            decimal representation; 32-bit floats, in a column or as numpy
+            scalars, at their own) or Money of one currency; with
             ``amount_scale``, integer minor units (``1999`` with scale 2 is 19.99).
         at: the analysis time (timezone-aware).
         time_unit: ``"s"``, ``"ms"``, ``"us"`` or ``"ns"`` for epoch values.
@@ -330,19 +366,34 @@ def rfm_values_columns(
     when = require_aware(at, "$.at")
     unit, zone, scale, code, raising = _options(time_unit, tz, amount_scale, currency, on_error)
     ids = column_values(customer_id, "$.customer_id", max_rows=MAX_COLUMN_ROWS)
-    times = column_values(ordered_at, "$.ordered_at", max_rows=MAX_COLUMN_ROWS)
+    times: list[Any]
+    aware = None if unit is not None else _aware_ticks(ordered_at)
+    if aware is None:
+        times = column_values(ordered_at, "$.ordered_at", max_rows=MAX_COLUMN_ROWS)
+    else:  # already checked: every row a valid time
+        times, per_micro = aware
     amounts = column_values(amount, "$.amount", max_rows=MAX_COLUMN_ROWS)
     equal_lengths({"customer_id": ids, "ordered_at": times, "amount": amounts})
     rows = _Rows(raising)
     ids = _ids(ids, rows)
-    times, in_micros = _times(times, unit, zone, when, rows)
-    reader = _Amounts(scale, code, narrow_float_format(amount))
-    amounts, ints = reader.read(amounts, rows)
+    if aware is None:
+        times, in_micros = _times(times, unit, zone, when, rows)
+        per_micro = 1
+    else:
+        in_micros = True  # ticks: microseconds, or nanoseconds (per_micro 1000)
+    # A 32- or 16-bit float column: each value at its own shortest decimal, as a numpy
+    # scalar of it is read (crmcore._kernel._numbers.narrow_text), never widened.
+    amounts = narrow_column(amounts, narrow_float_format(amount), amount)
+    amounts, ints = _Amounts(scale, code).read(amounts, rows)
     if rows.bad:
         good = [index not in rows.bad for index in range(len(ids))]
         ids, times, amounts = (list(compress(c, good)) for c in (ids, times, amounts))
-    limit = (when - _EPOCH) // _MICROSECOND if in_micros else when
-    kept = list(map(le, times, repeat(limit)))  # type: ignore[arg-type]
+    limit: Any = when
+    if in_micros:
+        limit = (when - _EPOCH) // _MICROSECOND
+        if per_micro > 1:  # nanoseconds, ``at`` too (a pandas Timestamp has some)
+            limit = limit * per_micro + getattr(when, "nanosecond", 0)
+    kept = list(map(le, times, repeat(limit)))
     if False in kept:
         ids, times, amounts = (list(compress(c, kept)) for c in (ids, times, amounts))
     if not ids:
@@ -352,7 +403,7 @@ def rfm_values_columns(
     last = _last_times(ids, times, in_order=in_micros)
     if in_micros:
         latest = list(map(last.__getitem__, keys))
-        recency = list(map(floordiv, map(sub, repeat(limit), latest), repeat(_DAY)))
+        recency = list(map(floordiv, map(sub, repeat(limit), latest), repeat(_DAY * per_micro)))
     else:
         recency = [(when - last[key]).days for key in keys]
     return {

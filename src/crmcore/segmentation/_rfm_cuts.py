@@ -16,7 +16,13 @@ from crmcore._kernel._columns import column_values, equal_lengths, require_value
 from crmcore._kernel._fields import Checked
 from crmcore._kernel._ids import require_id
 from crmcore._kernel._money import Money
-from crmcore._kernel._numbers import decimals_fit, float_column_decimals, statistic_decimal
+from crmcore._kernel._numbers import (
+    decimals_fit,
+    float_column_decimals,
+    narrow_column,
+    narrow_float_format,
+    statistic_decimal,
+)
 from crmcore.errors import CurrencyMismatch, InvalidType, ValidationError
 from crmcore.segmentation._ranking import numeric_values
 from crmcore.segmentation._rfm import (
@@ -339,7 +345,9 @@ def score_rfm_columns(
     Columns are any sequence or array (lists, numpy arrays, pandas or polars
     Series, pyarrow arrays). ``recency`` is whole days, ``frequency`` order
     counts, ``monetary`` totals as Decimals, ints, numeric strings, floats
-    (at their shortest decimal representation) or Money of one currency. Without ``cut_points`` the scores are the quintiles of these
+    (at their shortest decimal representation; a 32-bit float, in a column or
+    as a numpy scalar, at its own: ``numpy.float32(0.1)`` is 0.1) or Money of
+    one currency. Without ``cut_points`` the scores are the quintiles of these
     rows, as :func:`score_rfm` gives them; with them, the scores the whole
     population gave.
 
@@ -349,7 +357,13 @@ def score_rfm_columns(
     ids = column_values(customer_id, "$.customer_id", max_rows=MAX_CUSTOMERS)
     days = column_values(recency, "$.recency", max_rows=MAX_CUSTOMERS)
     counts = column_values(frequency, "$.frequency", max_rows=MAX_CUSTOMERS)
-    spends = column_values(monetary, "$.monetary", max_rows=MAX_CUSTOMERS)
+    # A 32- or 16-bit float column: each value at its own shortest decimal (as a numpy
+    # scalar of it is read), never widened: cut points compare the Decimal it stands for.
+    spends = narrow_column(
+        column_values(monetary, "$.monetary", max_rows=MAX_CUSTOMERS),
+        narrow_float_format(monetary),
+        monetary,
+    )
     equal_lengths({"customer_id": ids, "recency": days, "frequency": counts, "monetary": spends})
     cuts = None if cut_points is None else _check_cuts(cut_points, ())
     if not set(map(type, ids)) <= _PLAIN_IDS:  # str and int ids are always ids

@@ -26,10 +26,10 @@ from crmcore.clv.models._checking import (
     Holdout,
     compare_models,
     goodness_of_fit,
-    holdout_metrics,
     period_errors,
 )
 from crmcore.clv.models._chisquare import chi_square_survival, upper_gamma_regularized
+from crmcore.clv.models._holdout import holdout_metrics
 from crmcore.errors import InvalidType, ValidationError
 
 # Fader, Hardie & Lee (2005), "'Counting Your Customers' the Easy Way", Marketing Science 24(2).

@@ -22,14 +22,12 @@ from crmcore.clv.models._checking import (
     GoodnessOfFit,
     HistogramCell,
     Holdout,
-    HoldoutMetrics,
     ModelComparison,
     ModelScore,
     PeriodError,
     PeriodErrors,
     compare_models,
     goodness_of_fit,
-    holdout_metrics,
     period_errors,
 )
 from crmcore.clv.models._clv import MAX_CLV_HORIZON, PurchaseModel, customer_lifetime_value
@@ -38,6 +36,7 @@ from crmcore.clv.models._cnbd_data import cnbd_summary
 from crmcore.clv.models._covariates import BetaGeoCovariates, ParetoNBDCovariates
 from crmcore.clv.models._data import Percent
 from crmcore.clv.models._gammagamma import GammaGamma, NonPositive
+from crmcore.clv.models._holdout import HoldoutMetrics, holdout_metrics
 from crmcore.clv.models._interval import Interval
 from crmcore.clv.models._paretoggg import ParetoGGG, ParetoGGGPosterior
 from crmcore.clv.models._paretonbd import ParetoNBD

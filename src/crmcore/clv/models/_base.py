@@ -11,7 +11,7 @@ import attrs
 
 from crmcore._kernel._checks import type_name
 from crmcore._kernel._fields import Checked
-from crmcore._kernel._numbers import Tabular
+from crmcore._kernel._numbers import Tabular, numpy_number
 from crmcore.clv.models._data import iterations, number
 from crmcore.clv.models._interval import Interval, confidence_level, make_interval
 from crmcore.clv.models._optimize import Minimum, cholesky_inverse, hessian_from_gradient, minimize
@@ -158,7 +158,12 @@ class ParamMap(dict[str, float]):
 
 
 def make_params(names: Sequence[str], given: object, path: str = "$.params") -> ParamMap:
-    """Check a parameter mapping: exactly ``names``, each a positive finite number."""
+    """Check a parameter mapping: exactly ``names``, each a positive finite number.
+
+    Numbers are ints and floats (bools refused) and numpy integer and float
+    scalars, read as the kernel reads them (``crmcore._kernel._numbers.numpy_number``):
+    a ``numpy.float32(0.24)`` is ``0.24``, its own shortest representation.
+    """
     if not isinstance(given, Mapping):
         raise InvalidType(
             f"must be a mapping of parameter names to numbers, not {type_name(given)}", path=path
@@ -173,7 +178,10 @@ def make_params(names: Sequence[str], given: object, path: str = "$.params") -> 
         value = given[name]
         where = f"{path}.{name}"
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise InvalidType(f"must be a number, not {type_name(value)}", path=where)
+            scalar = numpy_number(value)
+            if scalar is None:
+                raise InvalidType(f"must be a number, not {type_name(value)}", path=where)
+            value = scalar
         try:
             number = float(value)
         except OverflowError:  # an int beyond the float range

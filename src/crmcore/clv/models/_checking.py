@@ -9,9 +9,9 @@ on a plotting library:
   papers draw as their first figure (Fader, Hardie & Lee 2005, "'Counting Your
   Customers' the Easy Way", fig. 3), with the right tail pooled and small
   cells pooled;
-- :func:`holdout_metrics` and :func:`period_errors`: how close the model's
-  forecasts of a holdout period come to what customers did, customer by
-  customer and period by period;
+- :func:`crmcore.clv.models._holdout.holdout_metrics` and :func:`period_errors`:
+  how close the model's forecasts of a holdout period come to what customers
+  did, customer by customer and period by period;
 - :func:`compare_models`: several models fitted on one table and ranked by
   log-likelihood, AIC, BIC and holdout error.
 
@@ -41,13 +41,20 @@ from crmcore.clv.models._data import (
     Checker,
     check_whole,
     column,
-    is_scalar,
     number,
     require_nonempty,
     same_length,
     weights_column,
 )
-from crmcore.clv.models._forecast import RfmModel
+from crmcore.clv.models._holdout import (
+    CountModel,
+    HoldoutMetrics,
+    conditional_forecasts,
+    count_model,
+    counts_column,
+    holdout_columns,
+    holdout_result,
+)
 from crmcore.clv.models._tracking import cumulative_expected
 from crmcore.errors import InvalidType, ValidationError
 
@@ -59,26 +66,12 @@ MAX_HISTOGRAM_WORK = 200_000
 #: (the usual rule of thumb for Pearson's test, used by the papers).
 DEFAULT_MIN_EXPECTED = 5.0
 
-#: The models a histogram or holdout check accepts: those with P(X(t) = n).
-CountModel = RfmModel | BetaGeoBetaBinom
-
 #: How :meth:`ModelComparison.ranking` orders the models.
 RankBy = Literal["log_likelihood", "aic", "bic", "mae", "rmse"]
 _RANKINGS: tuple[str, ...] = ("log_likelihood", "aic", "bic", "mae", "rmse")
 
 
 # --------------------------------------------------------------------------- shared checks
-
-
-def _count_model(model: object, path: str = "$.model") -> CountModel:
-    """A purchase model that defines ``P(X(t) = n)``: BG/NBD, MBG/NBD, Pareto/NBD or BG/BB."""
-    if not isinstance(model, (RfmModel, BetaGeoBetaBinom)):
-        raise InvalidType(
-            "must be a purchase model that defines probability_of_purchases "
-            f"(BetaGeo, ModifiedBetaGeo, ParetoNBD, BetaGeoBetaBinom), not {type_name(model)}",
-            path=path,
-        )
-    return model
 
 
 def _ages(values: object, name: str, *, whole: bool) -> list[float]:
@@ -98,19 +91,6 @@ def _ages(values: object, name: str, *, whole: bool) -> list[float]:
             break
     checker.raise_if_any()
     return ages
-
-
-def _counts(values: object, name: str, *, whole: bool = True) -> list[float]:
-    counts = column(values, name)
-    checker = Checker()
-    for index, value in enumerate(counts):
-        if whole:
-            if check_whole(checker, name, index, value):
-                break
-        elif value < 0 and checker.add(f"$.{name}[{index}]", "must not be negative", "negative"):
-            break
-    checker.raise_if_any()
-    return counts
 
 
 def _positive(value: object, name: str, *, maximum: float | None = None) -> float:
@@ -282,9 +262,9 @@ def goodness_of_fit(
             lengths, ``tail`` or ``min_expected`` out of range, or fewer cells
             after pooling than the test needs (naming ``min_expected`` or ``tail``).
     """
-    checked = _count_model(model)
+    checked = count_model(model)
     whole = isinstance(checked, BetaGeoBetaBinom)
-    counts = _counts(frequency, "frequency")
+    counts = counts_column(frequency, "frequency")
     ages = _ages(T, "T", whole=whole)
     size = same_length("frequency", [("frequency", counts), ("T", ages)])
     require_nonempty("frequency", size)
@@ -376,174 +356,6 @@ def _pool(cells: Sequence[HistogramCell], threshold: float) -> list[HistogramCel
             groups.append(pending)
     groups.reverse()
     return groups
-
-
-# --------------------------------------------------------------------------- holdout
-
-
-@attrs.frozen(slots=True)
-class HoldoutMetrics(Checked, Tabular):
-    """How close per-customer forecasts of a holdout period came to the actual counts.
-
-    Attributes:
-        customers: total weight of the customers.
-        mean_absolute_error: weighted mean of ``|predicted - actual|``.
-        root_mean_squared_error: square root of the weighted mean squared error.
-        correlation: weighted Pearson correlation of predicted and actual; None
-            when either is constant (the correlation is undefined there).
-        predicted_total: the forecasts' weighted sum.
-        actual_total: the actual counts' weighted sum.
-    """
-
-    customers: float
-    mean_absolute_error: float
-    root_mean_squared_error: float
-    correlation: float | None
-    predicted_total: float
-    actual_total: float
-
-    @property
-    def total_error(self) -> float | None:
-        """``(predicted_total - actual_total) / actual_total``; None when nothing was bought."""
-        if self.actual_total == 0:
-            return None
-        return (self.predicted_total - self.actual_total) / self.actual_total
-
-
-def holdout_metrics(  # noqa: PLR0917 - the model, the three history columns, the holdout.
-    model: CountModel,
-    frequency: Iterable[float],
-    recency: Iterable[float],
-    T: Iterable[float],  # noqa: N803 - the literature's name.
-    holdout_frequency: Iterable[float],
-    holdout_duration: float | Iterable[float],
-    *,
-    weights: Iterable[float] | None = None,
-) -> HoldoutMetrics:
-    """MAE, RMSE and correlation of the model's conditional forecasts over a holdout period.
-
-    Each customer's forecast is ``expected_purchases(holdout_duration_i,
-    frequency_i, recency_i, T_i)`` (the model's conditional expectation given
-    the calibration history, e.g. Fader, Hardie & Lee 2005, eq. 10), computed
-    once per distinct duration; it is compared with the customer's
-    ``holdout_frequency`` (transactions in the holdout period).
-
-    Args:
-        model: a fitted BetaGeo, ModifiedBetaGeo, ParetoNBD or BetaGeoBetaBinom.
-        frequency: each customer's repeat transactions in the calibration period.
-        recency: the time of each customer's last calibration transaction.
-        T: each customer's age at the end of calibration (BG/BB: ``periods``).
-        holdout_frequency: each customer's transactions in the holdout period.
-        holdout_duration: the holdout's length: one number, or one per customer
-            (BG/BB: whole opportunities).
-        weights: customers per row; default one each.
-
-    Raises:
-        InvalidType: ``model`` does not define forecasts of this kind.
-        ValidationError: bad or mismatched columns, naming the argument and index.
-
-    Example:
-        >>> from crmcore.clv import BetaGeo
-        >>> bg = BetaGeo(params={"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426})
-        >>> m = holdout_metrics(bg, [2, 0, 5], [30.43, 0, 35.0], [38.86] * 3, [1, 0, 3], 39)
-        >>> round(m.mean_absolute_error, 4), round(m.correlation, 4)
-        (0.1967, 0.9999)
-    """
-    checked = _count_model(model)
-    whole = isinstance(checked, BetaGeoBetaBinom)
-    x = column(frequency, "frequency")
-    t_x = column(recency, "recency")
-    t = column(T, "T")
-    size = same_length("frequency", [("frequency", x), ("recency", t_x), ("T", t)])
-    require_nonempty("frequency", size)
-    actual, durations = _holdout_columns(
-        holdout_frequency, holdout_duration, size, whole=whole, names="holdout_{}"
-    )
-    w = weights_column(weights, size)
-    return _metrics(_conditional(checked, durations, x, t_x, t), actual, w)
-
-
-def _holdout_columns(
-    holdout_frequency: object, holdout_duration: object, size: int, *, whole: bool, names: str
-) -> tuple[list[float], list[float]]:
-    """The checked holdout counts and durations (named ``names.format("frequency")``...)."""
-    actual = _counts(holdout_frequency, names.format("frequency"), whole=False)
-    same_length("frequency", [("frequency", [0.0] * size), (names.format("frequency"), actual)])
-    durations = _durations(holdout_duration, size, whole=whole, name=names.format("duration"))
-    return actual, durations
-
-
-def _durations(value: object, size: int, *, whole: bool, name: str) -> list[float]:
-    if is_scalar(value):
-        one = number(value, f"$.{name}")
-        _check_duration(one, f"$.{name}", whole=whole)
-        return [one] * size
-    values = column(value, name)
-    same_length("frequency", [("frequency", [0.0] * size), (name, values)])
-    for index, one in enumerate(values):
-        _check_duration(one, f"$.{name}[{index}]", whole=whole)
-    return values
-
-
-def _check_duration(value: float, path: str, *, whole: bool) -> None:
-    limit = MAX_COUNT if whole else MAX_HORIZON
-    if value < 0:
-        raise ValidationError("must not be negative", path=path, code="negative")
-    if value > limit:
-        raise ValidationError(f"must be at most {limit:,g}", path=path, code="too_large")
-    if whole and value != math.floor(value):
-        raise ValidationError(
-            "must be a whole number of opportunities", path=path, code="not_whole"
-        )
-
-
-def _conditional(
-    model: CountModel,
-    durations: Sequence[float],
-    x: Sequence[float],
-    t_x: Sequence[float],
-    t: Sequence[float],
-) -> list[float]:
-    """Each customer's expected purchases over their own duration, one call per duration."""
-    out = [0.0] * len(durations)
-    groups: dict[float, list[int]] = {}
-    for index, duration in enumerate(durations):
-        groups.setdefault(duration, []).append(index)
-    forecast = cast("Callable[..., list[float]]", model.expected_purchases)
-    for duration, indices in groups.items():
-        values = forecast(
-            duration, [x[i] for i in indices], [t_x[i] for i in indices], [t[i] for i in indices]
-        )
-        for i, value in zip(indices, values, strict=True):
-            out[i] = value
-    return out
-
-
-def _metrics(
-    predicted: Sequence[float], actual: Sequence[float], weights: Sequence[float]
-) -> HoldoutMetrics:
-    total = math.fsum(weights)
-    errors = [p - a for p, a in zip(predicted, actual, strict=True)]
-    mae = math.fsum(w * abs(e) for w, e in zip(weights, errors, strict=True)) / total
-    mse = math.fsum(w * e * e for w, e in zip(weights, errors, strict=True)) / total
-    mean_p = math.fsum(w * p for w, p in zip(weights, predicted, strict=True)) / total
-    mean_a = math.fsum(w * a for w, a in zip(weights, actual, strict=True)) / total
-    dp = [p - mean_p for p in predicted]
-    da = [a - mean_a for a in actual]
-    cov = math.fsum(w * p * a for w, p, a in zip(weights, dp, da, strict=True))
-    var_p = math.fsum(w * p * p for w, p in zip(weights, dp, strict=True))
-    var_a = math.fsum(w * a * a for w, a in zip(weights, da, strict=True))
-    correlation = None
-    if var_p > 0 and var_a > 0:
-        correlation = max(-1.0, min(1.0, cov / math.sqrt(var_p * var_a)))
-    return HoldoutMetrics(
-        customers=total,
-        mean_absolute_error=mae,
-        root_mean_squared_error=math.sqrt(mse),
-        correlation=correlation,
-        predicted_total=mean_p * total,
-        actual_total=mean_a * total,
-    )
 
 
 @attrs.frozen(slots=True)
@@ -645,11 +457,11 @@ def period_errors(
         >>> [round(p.expected, 4) for p in result.periods]
         [0.0481, 0.0473]
     """
-    checked = _count_model(model)
+    checked = count_model(model)
     whole = isinstance(checked, BetaGeoBetaBinom)
     ages = _ages(T, "T", whole=whole)
     require_nonempty("T", len(ages))
-    totals = _counts(actual, "actual", whole=False)
+    totals = counts_column(actual, "actual", whole=False)
     require_nonempty("actual", len(totals))
     w = weights_column(weights, len(ages))
     length = _positive(period, "period")
@@ -877,7 +689,7 @@ def compare_models(
         if not isinstance(holdout, Holdout):
             raise InvalidType(f"must be a Holdout, not {type_name(holdout)}", path="$.holdout")
         whole = isinstance(named[0][1], BetaGeoBetaBinom)
-        checked_holdout = _holdout_columns(
+        checked_holdout = holdout_columns(
             holdout.frequency, holdout.duration, size, whole=whole, names="holdout.{}"
         )
     customers = math.fsum(w)
@@ -893,10 +705,10 @@ def compare_models(
         metrics = None
         if checked_holdout is not None:
             actual, durations = checked_holdout
-            predicted = _conditional(
+            predicted = conditional_forecasts(
                 fitted, durations, columns["frequency"], columns["recency"], columns["T"]
             )
-            metrics = _metrics(predicted, actual, w)
+            metrics = holdout_result(predicted, actual, w)
         scores.append(
             ModelScore(
                 name=name,
@@ -917,11 +729,9 @@ def _named_models(models: object) -> list[tuple[str, CountModel]]:
         for name, _ in items:
             if not isinstance(name, str) or not name:
                 raise InvalidType("must have non-empty str names", path="$.models")
-        pairs = [(name, _count_model(m, f"$.models[{i}]")) for i, (name, m) in enumerate(items)]
+        pairs = [(name, count_model(m, f"$.models[{i}]")) for i, (name, m) in enumerate(items)]
     elif isinstance(models, Sequence) and not isinstance(models, (str, bytes)):
-        pairs = [
-            (type(m).__name__, _count_model(m, f"$.models[{i}]")) for i, m in enumerate(models)
-        ]
+        pairs = [(type(m).__name__, count_model(m, f"$.models[{i}]")) for i, m in enumerate(models)]
         seen: set[str] = set()
         for i, (name, _) in enumerate(pairs):
             if name in seen:

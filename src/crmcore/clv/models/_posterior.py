@@ -585,7 +585,23 @@ def run_chains(
 
 @attrs.frozen(slots=True)
 class ParameterSummary(Tabular):
-    """A parameter's posterior: mean, sd, equal-tailed interval, bulk ESS and R-hat."""
+    """A parameter's posterior: mean, sd, equal-tailed interval, bulk ESS and R-hat.
+
+    Every attribute is a float. The bulk effective sample size and the split
+    R-hat are NaN where they are undefined (chains of fewer than four draws,
+    or draws with no spread, such as a chain that never moved), so that
+    comparisons like ``s.r_hat < 1.1`` are simply false there. The plain-value
+    views, :meth:`to_dict` and :meth:`to_columns` (and the columns of a
+    posterior), give None for an undefined number instead: they are JSON
+    (``json.dumps(s.to_dict(), allow_nan=False)``) and a DataFrame reads None
+    as a missing value.
+
+    Example:
+        >>> import json
+        >>> s = ParameterSummary(1.0, 0.0, 1.0, 1.0, 0.95, float("nan"), float("nan"))
+        >>> json.dumps(s.to_dict(), allow_nan=False)
+        '{"mean": 1.0, "sd": 0.0, "lower": 1.0, "upper": 1.0, "level": 0.95, "effective_sample_size": null, "r_hat": null}'
+    """
 
     mean: float
     sd: float
@@ -604,6 +620,13 @@ class ParameterSummary(Tabular):
                     f"must be a number, not {type_name(value)}", path=f"$.{field.name}"
                 )
             object.__setattr__(self, field.name, float(value))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The fields as plain values, None for an undefined (NaN) number: JSON as it is."""
+        return {
+            name: None if isinstance(value, float) and math.isnan(value) else value
+            for name, value in super().to_dict().items()
+        }
 
 
 def summarize_draws(chains: Sequence[Sequence[float]], level: float) -> ParameterSummary:
