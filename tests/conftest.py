@@ -41,6 +41,7 @@ from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
+from tests._optional import in_ci, optional
 
 settings.register_profile("dev", max_examples=50, deadline=None)
 settings.register_profile(
@@ -71,11 +72,6 @@ REFERENCE_DATA = Path(
 ).resolve()
 #: The part of the reference data that ships with the repository (same layout: ``cdnow/...``).
 SHIPPED_DATA = ROOT / "data"
-
-
-def in_ci() -> bool:
-    """True when running under CI (``CI=true``), where missing reference data is a failure."""
-    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
 @pytest.fixture(scope="session")
@@ -125,3 +121,30 @@ def pytest_report_header() -> list[str]:
         f"hypothesis profile: {settings._current_profile}",
         f"reference data: {REFERENCE_DATA} ({found}); shipped sample: {SHIPPED_DATA}",
     ]
+
+
+# -- optional libraries (tests/_optional.py): a skip locally, a failure under CI ----------
+
+
+@pytest.fixture(scope="session")
+def np():
+    """Numpy."""
+    return optional("numpy")
+
+
+@pytest.fixture(scope="session")
+def pd():
+    """Pandas."""
+    return optional("pandas")
+
+
+@pytest.fixture(scope="session")
+def pl():
+    """Polars."""
+    return optional("polars")
+
+
+@pytest.fixture(scope="session")
+def pa():
+    """Pyarrow."""
+    return optional("pyarrow")

@@ -7,15 +7,10 @@ library is a failure: a skip there would hide a check that never ran.
 """
 
 import importlib
-import os
 from types import ModuleType
 
 import pytest
-
-
-def in_ci() -> bool:
-    """True under CI, where the reference libraries must be installed."""
-    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+from tests._optional import in_ci
 
 
 def reference(module: str, distribution: str) -> ModuleType:

@@ -20,6 +20,7 @@ import zlib
 from pathlib import Path
 
 import pytest
+from tests._optional import in_ci
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
@@ -40,16 +41,12 @@ def _public_packages() -> list[str]:
 PUBLIC = _public_packages()
 
 
-def _in_ci() -> bool:
-    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
-
-
 def _require(module: str) -> None:
     """Import ``module``: a skip without it locally, a failure without it in CI."""
     try:
         importlib.import_module(module)
     except ImportError:
-        if _in_ci():
+        if in_ci():
             pytest.fail(f"{module} is not installed: CI installs it with the docs extra")
         pytest.skip(f"{module} is not installed (pip install -e '.[docs]')")
 

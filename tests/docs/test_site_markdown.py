@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import importlib.util
-import os
 from pathlib import Path
 from types import ModuleType
 
 import pytest
+from tests._optional import in_ci
 
 HOOK = Path(__file__).resolve().parents[2] / "docs" / "_hooks" / "site_markdown.py"
 
@@ -18,7 +18,7 @@ def hook() -> ModuleType:
     try:
         import griffe  # noqa: F401, PLC0415
     except ImportError:
-        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
+        if in_ci():
             pytest.fail("griffe is not installed: CI installs it with the docs extra")
         pytest.skip("griffe is not installed (pip install -e '.[docs]')")
     spec = importlib.util.spec_from_file_location("_site_markdown", HOOK)

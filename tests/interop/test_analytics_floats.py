@@ -12,7 +12,6 @@ numpy, pandas and polars are used when installed; under ``CI=true`` a missing
 one fails instead of skipping.
 """
 
-import os
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -42,37 +41,6 @@ from crmcore.segmentation import purchase_facts, rfm_values
 START = datetime(2024, 1, 1, tzinfo=UTC)
 AT = datetime(2024, 6, 1, tzinfo=UTC)
 SECRET = 987654.321  # a value that must never appear in a message
-
-
-def _in_ci() -> bool:
-    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
-
-
-def _optional(name: str):
-    try:
-        return pytest.importorskip(name)
-    except pytest.skip.Exception:  # pragma: no cover - installed by the test extra
-        if _in_ci():
-            pytest.fail(f"{name} is not installed: CI installs it with the interop extra")
-        raise
-
-
-@pytest.fixture(scope="module")
-def np():
-    """numpy; a skip without it locally, a failure without it in CI."""
-    return _optional("numpy")
-
-
-@pytest.fixture(scope="module")
-def pd():
-    """pandas; a skip without it locally, a failure without it in CI."""
-    return _optional("pandas")
-
-
-@pytest.fixture(scope="module")
-def pl():
-    """polars; a skip without it locally, a failure without it in CI."""
-    return _optional("polars")
 
 
 # Money-sized amounts (Money takes up to 100 digits after the point; these stay far inside).

@@ -5,7 +5,6 @@ where the test extra installs it.
 """
 
 import importlib
-import os
 import re
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -13,6 +12,7 @@ from decimal import Decimal
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from tests._optional import optional
 
 from crmcore import Money
 from crmcore.clv import BetaGeo, BetaGeoBetaBinom, GammaGamma, ParetoNBD, predict, summarize
@@ -21,27 +21,9 @@ from crmcore.segmentation import RfmValues, field, not_, rfm_values, score_rfm
 from crmcore.segmentation._rfm_cuts import rfm_cut_points
 
 
-def in_ci():
-    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
-
-
-def _optional(name):
-    try:
-        return importlib.import_module(name)
-    except ImportError:
-        if in_ci():
-            pytest.fail(f"{name} is not installed: CI installs it with the test extra")
-        pytest.skip(f"{name} is not installed")
-
-
 @pytest.fixture(scope="module")
 def dd():
-    return _optional("dask.dataframe")
-
-
-@pytest.fixture(scope="module")
-def pd():
-    return _optional("pandas")
+    return optional("dask.dataframe")
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +33,7 @@ def crm_dask(dd):
 
 @pytest.fixture(scope="module")
 def client(dd):
-    distributed = _optional("distributed")
+    distributed = optional("distributed")
     with (
         distributed.LocalCluster(
             n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None
@@ -145,7 +127,7 @@ def test_cdnow_fit_and_lifetime_values_equal_one_process(crm_dask, cdnow_tables)
     options = {"horizon": 52, "discount_rate": 0.01, "margin": 0.3}
     for backend in ("python", "numpy"):
         if backend == "numpy":
-            _optional("numpy")
+            optional("numpy")
         out = crm_dask.lifetime_values(
             sub_table(table, first), bg, gg, npartitions=3, t=39, backend=backend, **options
         )

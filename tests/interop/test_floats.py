@@ -7,7 +7,6 @@ existed before floats were accepted. numpy is used when it is installed; under
 """
 
 import math
-import os
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -35,22 +34,6 @@ from crmcore.segmentation import score_rfm_columns
 
 START = datetime(2024, 1, 1, tzinfo=UTC)
 END = datetime(2024, 3, 1, tzinfo=UTC)
-
-
-def _in_ci() -> bool:
-    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
-
-
-@pytest.fixture(scope="module")
-def np():
-    """numpy; a skip without it locally, a failure without it in CI."""
-    try:
-        import numpy  # noqa: PLC0415, ICN001 - optional
-    except ImportError:  # pragma: no cover - numpy is in the test extra
-        if _in_ci():
-            pytest.fail("numpy is not installed: CI installs it with the test extra")
-        pytest.skip("numpy is not installed")
-    return numpy
 
 
 def _not_tiny(x: float) -> float:

@@ -10,12 +10,12 @@ fails instead of skipping.
 import copy
 import json
 import math
-import os
 import pickle
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from tests._optional import in_ci
 
 from crmcore import InvalidType, Money, ValidationError
 from crmcore._kernel._numbers import rows_to_columns, statistic_decimal
@@ -44,7 +44,7 @@ def _library(name):
     try:
         return pytest.importorskip(name)
     except pytest.skip.Exception:  # pragma: no cover - installed by the test extra
-        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
+        if in_ci():
             pytest.fail(f"{name} is not installed: CI installs it with the test extra")
         raise
 

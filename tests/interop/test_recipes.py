@@ -7,12 +7,9 @@ given as ``Decimal(repr(x))`` tuples, without any DataFrame.
 """
 
 import doctest
-import os
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
-
-import pytest
 
 from crmcore.clv import BetaGeo, GammaGamma, predict, summarize, summarize_columns
 
@@ -22,25 +19,6 @@ CUSTOMERS = ["a", "a", "b", "c", "c", "c", "d", "d"]
 DAYS = ["2024-01-02", "2024-02-10", "2024-01-15", "2024-01-03", "2024-01-20", "2024-03-01",
         "2024-02-02", "2024-03-12"]  # fmt: skip
 AMOUNTS = [12.5, 30.0, 8.25, 19.99, 5.0, 42.1, 7.0, 11.0]
-
-
-def _library(name):
-    try:
-        return pytest.importorskip(name)
-    except pytest.skip.Exception:  # pragma: no cover - installed by the test extra
-        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
-            pytest.fail(f"{name} is not installed: CI installs it with the test extra")
-        raise
-
-
-@pytest.fixture(scope="module")
-def pd():
-    return _library("pandas")
-
-
-@pytest.fixture(scope="module")
-def pl():
-    return _library("polars")
 
 
 def _reference():

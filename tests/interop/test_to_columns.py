@@ -8,11 +8,11 @@ missing pandas or polars fails instead of skipping.
 
 import json
 import math
-import os
 from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
+from tests._optional import in_ci
 
 from crmcore import Money
 from crmcore._kernel._numbers import plain_value, rows_to_columns
@@ -40,7 +40,7 @@ def _library(name):
     try:
         return pytest.importorskip(name)
     except pytest.skip.Exception:  # pragma: no cover - installed by the test extra
-        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
+        if in_ci():
             pytest.fail(f"{name} is not installed: CI installs it with the test extra")
         raise
 

@@ -13,7 +13,6 @@ from decimal import Decimal
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from tests._columns_forms import optional
 
 from crmcore._kernel._columns import (
     MAX_COLUMN_ROWS,
@@ -24,26 +23,6 @@ from crmcore._kernel._columns import (
     require_values,
 )
 from crmcore.errors import InvalidType, ValidationError
-
-
-@pytest.fixture(scope="module")
-def np():
-    return optional("numpy")
-
-
-@pytest.fixture(scope="module")
-def pd():
-    return optional("pandas")
-
-
-@pytest.fixture(scope="module")
-def pl():
-    return optional("polars")
-
-
-@pytest.fixture(scope="module")
-def pa():
-    return optional("pyarrow")
 
 
 def test_the_limit_is_fifty_million():

@@ -8,13 +8,13 @@ numpy locally and fail under ``CI=true``.
 """
 
 import math
-import os
 import struct
 from decimal import Decimal
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from tests._optional import in_ci
 
 from crmcore import InvalidType, ValidationError
 from crmcore._kernel._numbers import (
@@ -27,22 +27,6 @@ from crmcore._kernel._numbers import (
 
 F32 = struct.Struct("<f")
 F16 = struct.Struct("<e")
-
-
-def in_ci() -> bool:
-    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
-
-
-@pytest.fixture(scope="module")
-def np():
-    """The numpy module; a skip without it locally, a failure without it in CI."""
-    try:
-        import numpy as np  # noqa: PLC0415 - optional: imported only by the tests that need it.
-    except ImportError:
-        if in_ci():
-            pytest.fail("numpy is not installed: CI installs it with the test extra")
-        pytest.skip("numpy is not installed")
-    return np
 
 
 def f32(bits: int) -> float:

@@ -1,10 +1,10 @@
 """The MkDocs hook docs/_hooks/plot_images.py: every figure renders to a PNG, deterministically."""
 
 import importlib.util
-import os
 from pathlib import Path
 
 import pytest
+from tests._optional import in_ci
 
 HOOK = Path(__file__).resolve().parents[2] / "docs" / "_hooks" / "plot_images.py"
 DOCS = HOOK.parents[1] / "plots.md"
@@ -12,7 +12,7 @@ DOCS = HOOK.parents[1] / "plots.md"
 
 @pytest.fixture(scope="module")
 def hook():
-    if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
+    if in_ci():
         import matplotlib as mpl  # noqa: F401, PLC0415 - must be installed in CI.
     else:
         pytest.importorskip("matplotlib")

@@ -4,12 +4,12 @@ Figures are checked by what they carry (image arrays, bar heights, line data,
 labels), never by pixels.
 """
 
-import os
 import sys
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from tests._optional import in_ci
 
 from crmcore import Customer, CustomerId, InvalidType, Money, PersonName, ValidationError, plots
 from crmcore.analytics import cohort_retention
@@ -34,7 +34,7 @@ T0 = datetime(2026, 1, 5, tzinfo=UTC)
 @pytest.fixture(scope="module")
 def mpl():
     """matplotlib; a skip without it locally, a failure without it in CI."""
-    if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
+    if in_ci():
         import matplotlib as mpl  # noqa: PLC0415 - must be installed in CI.
 
         return mpl

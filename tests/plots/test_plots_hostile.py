@@ -1,10 +1,10 @@
 """crmcore.plots on hostile input: regressions of what the robustness fuzz and review found."""
 
 import io
-import os
 from decimal import Decimal
 
 import pytest
+from tests._optional import in_ci
 
 from crmcore import CrmcoreError, InvalidType, ValidationError, plots
 from crmcore.clv import BetaGeo, holdout_metrics
@@ -18,7 +18,7 @@ MARKER = "Zqxcustomer"
 @pytest.fixture(scope="module")
 def mpl():
     """matplotlib; a skip without it locally, a failure without it in CI."""
-    if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
+    if in_ci():
         import matplotlib as mpl  # noqa: PLC0415 - must be installed in CI.
 
         return mpl

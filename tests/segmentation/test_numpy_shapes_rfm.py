@@ -8,7 +8,6 @@ against the list of its Timestamps (read one by one) and against int64 epochs.
 numpy/pandas tests skip without them locally and fail under ``CI=true``.
 """
 
-import os
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -27,31 +26,6 @@ from crmcore.segmentation import (
 )
 
 AT = datetime(2024, 6, 30, 12, tzinfo=UTC)
-
-
-def in_ci() -> bool:
-    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
-
-
-def optional(name: str):
-    try:
-        return __import__(name)
-    except ImportError:
-        if in_ci():
-            pytest.fail(f"{name} is not installed: CI installs it with the test extra")
-        pytest.skip(f"{name} is not installed")
-
-
-@pytest.fixture(scope="module")
-def np():
-    """numpy; a skip without it locally, a failure without it in CI."""
-    return optional("numpy")
-
-
-@pytest.fixture(scope="module")
-def pd():
-    """pandas; a skip without it locally, a failure without it in CI."""
-    return optional("pandas")
 
 
 ORDERS = st.lists(

@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
+from tests._optional import in_ci
 
 from crmcore import InvalidType, Money, ValidationError
 from crmcore.segmentation import (
@@ -362,10 +363,6 @@ def _engines():
     elif in_ci():
         pytest.fail("CRMCORE_POSTGRES_DSN is not set: CI starts PostgreSQL (.ci/postgres.sh)")
     return found
-
-
-def in_ci():
-    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
 SCHEMA_R1 = {"n": FieldSpec.of("number"), "s": FieldSpec.of("text")}

@@ -21,6 +21,7 @@ from decimal import Decimal
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from tests._optional import in_ci
 
 from crmcore import Money, ValidationError
 from crmcore.segmentation import AllOf, AnyOf, Condition, FieldSpec, Not, Span
@@ -262,10 +263,6 @@ def duck():
     connection = duckdb.connect(":memory:")
     yield connection
     connection.close()
-
-
-def in_ci():
-    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
 def run_sqlite(connection, rule, table, at):

@@ -8,7 +8,6 @@ broken numpy path: there they fail instead.
 
 import csv
 import math
-import os
 import subprocess
 import sys
 from decimal import Decimal
@@ -49,23 +48,6 @@ FREQUENCY = [0, 2, 2, 0, 1, 5, 2, 40, 0, 3, 2, 1]
 RECENCY = [0.0, 30.43, 30.43, 0.0, 1.71, 38.0, 30.43, 70.0, 0, 3.0, 10.0, 0.5]
 AGE = [38.86, 38.86, 38.86, 0.01, 38.86, 38.0, 38.86, 300.0, 1000.0, 3.0, 12, 0.5]
 SPEND = [0.0, 22.35, 22.35, 0.0, 11.77, 40.0, 22.35, 15.0, 0.0, 9.0, 30.0, 5.0]
-
-
-def in_ci() -> bool:
-    """True under CI, where the numpy path must be tested, never skipped."""
-    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
-
-
-@pytest.fixture(scope="module")
-def np():
-    """The numpy module; a skip without it locally, a failure without it in CI."""
-    try:
-        import numpy as np  # noqa: PLC0415 - optional: imported only by the tests that need it.
-    except ImportError:
-        if in_ci():
-            pytest.fail("numpy is not installed: CI installs it with the test extra")
-        pytest.skip("numpy is not installed")
-    return np
 
 
 def close(first, second, rel=1e-12):

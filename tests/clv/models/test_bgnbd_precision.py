@@ -17,7 +17,6 @@ was a difference of log-gammas near 4e16. The references below are 40-digit
 import csv
 import itertools
 import math
-import os
 
 import pytest
 
@@ -5016,18 +5015,6 @@ LBETA_STEPS = [
     (1000000000000000.0, 1300000000000000.0, 17, -9.6992625939493747459),
     (1000000000000000.0, 1300000000000000.0, 5000, -2852.7242923338850079),
 ]
-
-
-@pytest.fixture(scope="module")
-def np():
-    """The numpy module; a skip without it locally, a failure without it in CI."""
-    try:
-        import numpy as np  # noqa: PLC0415 - optional: imported only by the tests that need it.
-    except ImportError:
-        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
-            pytest.fail("numpy is not installed: CI installs it with the test extra")
-        pytest.skip("numpy is not installed")
-    return np
 
 
 @pytest.fixture(scope="module")

@@ -4,12 +4,12 @@ import collections
 import csv
 import datetime as dt
 import math
-import os
 import warnings
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from tests._optional import in_ci
 
 from crmcore.clv import (
     BetaGeo,
@@ -35,11 +35,6 @@ from crmcore.errors import InvalidType, ValidationError
 # Fader, Hardie & Lee (2005), "'Counting Your Customers' the Easy Way", Marketing Science 24(2).
 FHL = BetaGeo(params={"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426})
 BGBB = BetaGeoBetaBinom(params={"alpha": 1.204, "beta": 0.750, "gamma": 0.657, "delta": 2.783})
-
-
-def in_ci() -> bool:
-    """True under CI, where optional reference libraries must be installed."""
-    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
 def optional(name):

@@ -1,7 +1,6 @@
 """BG/CNBD-k and MBG/CNBD-k (Platzer & Reutterer 2016): references, k=1 identity, CDNOW, checks."""
 
 import math
-import os
 import random
 from datetime import date
 
@@ -9,6 +8,7 @@ import attrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from tests._optional import in_ci
 
 from crmcore.clv import (
     BetaGeo,
@@ -48,10 +48,6 @@ REFERENCE = {
         1.069171728041828499216141266283871853594,
     ),
 }
-
-
-def in_ci():
-    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
 def close(first, second, rel):

@@ -7,10 +7,10 @@ standard errors lifetimes computes with autograd on the donations data.
 
 import csv
 import math
-import os
 import warnings
 
 import pytest
+from tests._optional import in_ci
 
 from crmcore.clv.models import _bgnbd, _cnbd, _exact, _gammagamma, _paretonbd
 from crmcore.clv.models._dual import (
@@ -44,10 +44,6 @@ GG_PARAMS = [6.25, 3.74, 15.44]
 BGBB_PARAMS = [1.204, 0.750, 0.657, 2.783]  # FHS (2010) on the donations data
 SBG_SURVIVORS = [(1000,), (869,), (743,), (653,), (593,), (551,), (517,), (491,)]
 SBG_PARAMS = [0.668, 3.806]
-
-
-def in_ci() -> bool:
-    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
 def close(actual, expected, rel, floor=0.0):

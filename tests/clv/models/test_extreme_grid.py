@@ -28,7 +28,6 @@ from __future__ import annotations
 import contextlib
 import itertools
 import math
-import os
 import re
 import signal
 from collections.abc import Callable, Iterator
@@ -36,6 +35,7 @@ from collections.abc import Callable, Iterator
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from tests._optional import in_ci
 
 from crmcore.clv import (
     BetaGeo,
@@ -103,7 +103,7 @@ def backends() -> tuple[str, ...]:
     try:
         import numpy as np  # noqa: F401, PLC0415 - optional: only to know the backend is there.
     except ImportError:
-        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
+        if in_ci():
             pytest.fail("numpy is not installed: CI installs it with the test extra")
         return ("python",)
     return ("python", "numpy")

@@ -9,7 +9,6 @@ the very floats a hand-written loop of ``expected_purchases`` calls gives
 made per duration, and the histories are checked once.
 """
 
-import os
 import random
 
 import pytest
@@ -36,22 +35,6 @@ RFM_MODELS = {
     "BetaGeoCnbd": BetaGeoCnbd(params={"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}, k=2),
 }
 BGBB = BetaGeoBetaBinom(params={"alpha": 1.204, "beta": 0.750, "gamma": 0.657, "delta": 2.783})
-
-
-def in_ci() -> bool:
-    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
-
-
-@pytest.fixture(scope="module")
-def np():
-    """The numpy module; a skip without it locally, a failure without it in CI."""
-    try:
-        import numpy as np  # noqa: PLC0415 - optional: imported only by the tests that need it.
-    except ImportError:
-        if in_ci():
-            pytest.fail("numpy is not installed: CI installs it with the test extra")
-        pytest.skip("numpy is not installed")
-    return np
 
 
 def hand_loop(model, durations, x, t_x, t):

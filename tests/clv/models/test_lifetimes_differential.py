@@ -15,17 +15,12 @@ lifetimes is in the test extra: locally the test is skipped without it, in CI
 from __future__ import annotations
 
 import math
-import os
 import warnings
 
 import pytest
+from tests._optional import in_ci
 
 from crmcore.clv import BetaGeo, BetaGeoBetaBinom, GammaGamma, ModifiedBetaGeo, ParetoNBD
-
-
-def in_ci() -> bool:
-    """True under CI, where lifetimes must be installed, never skipped."""
-    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import math
-import os
 from datetime import UTC, date, datetime
 
 import pytest
@@ -35,23 +34,6 @@ PNBD = ParetoNBD(params={"r": 0.5534, "alpha": 10.5802, "s": 0.6061, "beta": 11.
 MODELS = [BG, MBG, PNBD]
 GG = GammaGamma(params={"p": 6.25, "q": 3.74, "v": 15.44})
 END = datetime(1997, 3, 25, tzinfo=UTC)
-
-
-def in_ci() -> bool:
-    """True under CI, where numpy must be installed."""
-    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
-
-
-@pytest.fixture(scope="module")
-def np():
-    """The numpy module; a skip without it locally, a failure without it in CI."""
-    try:
-        import numpy as np  # noqa: PLC0415 - optional: imported only by the tests that need it.
-    except ImportError:
-        if in_ci():
-            pytest.fail("numpy is not installed: CI installs it with the test extra")
-        pytest.skip("numpy is not installed")
-    return np
 
 
 def newcomer_alive(model):

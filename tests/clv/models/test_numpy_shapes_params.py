@@ -8,7 +8,6 @@ numpy tests skip without numpy locally and fail under ``CI=true``.
 """
 
 import math
-import os
 from decimal import Decimal
 
 import pytest
@@ -20,34 +19,6 @@ from crmcore.clv import BetaGeo, GammaGamma, ParetoNBD
 from crmcore.clv.models._base import make_params
 
 NAMES = ("r", "alpha", "a", "b")
-
-
-def in_ci() -> bool:
-    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
-
-
-@pytest.fixture(scope="module")
-def np():
-    """The numpy module; a skip without it locally, a failure without it in CI."""
-    try:
-        import numpy as np  # noqa: PLC0415 - optional: imported only by the tests that need it.
-    except ImportError:
-        if in_ci():
-            pytest.fail("numpy is not installed: CI installs it with the test extra")
-        pytest.skip("numpy is not installed")
-    return np
-
-
-@pytest.fixture(scope="module")
-def pd():
-    """The pandas module; a skip without it locally, a failure without it in CI."""
-    try:
-        import pandas as pd  # noqa: PLC0415 - optional: imported only by the tests that need it.
-    except ImportError:
-        if in_ci():
-            pytest.fail("pandas is not installed: CI installs it with the test extra")
-        pytest.skip("pandas is not installed")
-    return pd
 
 
 def test_float32_is_read_at_its_own_shortest_repr(np):

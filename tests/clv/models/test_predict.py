@@ -1,10 +1,10 @@
 """Tests for `crmcore.clv.models._predict`: the batch prediction call."""
 
 import importlib.util
-import os
 from datetime import UTC, datetime
 
 import pytest
+from tests._optional import in_ci
 
 from crmcore import InvalidType, ValidationError
 from crmcore.clv import (
@@ -188,7 +188,7 @@ def test_numpy_missing_is_refused_at_the_backend(monkeypatch):
 def test_the_numpy_batch_agrees_with_the_pure_one():
     """Both paths of the batch call agree to 1e-12 (numpy required in CI)."""
     if importlib.util.find_spec("numpy") is None:
-        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
+        if in_ci():
             pytest.fail("numpy is not installed: CI installs it with the test extra")
         pytest.skip("numpy is not installed")
     for model in (BG, PARETO):

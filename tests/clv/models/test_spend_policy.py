@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import csv
 import math
-import os
 import warnings
 from datetime import UTC, datetime
 
 import pytest
+from tests._optional import in_ci
 
 import crmcore.clv.models._clv as clv_module
 from crmcore.clv import (
@@ -38,11 +38,6 @@ MBG = ModifiedBetaGeo(params={"r": 0.525, "alpha": 6.183, "a": 0.891, "b": 1.614
 PNBD = ParetoNBD(params={"r": 0.5534, "alpha": 10.5802, "s": 0.6061, "beta": 11.6562})
 # Fader, Hardie & Lee (2005), "RFM and CLV", JMR 42(4): p = 6.25, q = 3.74, gamma = 15.44.
 GG = GammaGamma(params={"p": 6.25, "q": 3.74, "v": 15.44})
-
-
-def in_ci() -> bool:
-    """True under CI, where optional reference libraries must be installed."""
-    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
 def optional(name):

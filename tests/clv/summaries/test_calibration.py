@@ -5,7 +5,6 @@ written here (dates bucketed into Monday weeks by hand) and, when
 ``lifetimes`` 0.11.3 is installed, with its ``calibration_and_holdout_data``.
 """
 
-import os
 import warnings
 from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta, timezone
@@ -14,6 +13,7 @@ from decimal import Decimal
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from tests._optional import in_ci
 
 from crmcore import InvalidType, Money, ValidationError
 from crmcore.clv import CustomerSummary, SummaryAccumulator, summarize
@@ -26,11 +26,6 @@ CUTS = ("instant", "period", "lifetimes")
 def at(year, month, day, hour=0):
     """An instant on the UTC calendar (midnight unless told otherwise)."""
     return datetime(year, month, day, hour, tzinfo=UTC)
-
-
-def in_ci() -> bool:
-    """True under CI, where lifetimes is installed with the test extra."""
-    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
 # -- hand-computed examples -------------------------------------------------------------
