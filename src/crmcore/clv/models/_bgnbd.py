@@ -30,6 +30,7 @@ from crmcore.clv.models._special import (
     lbeta_step,
     lgamma_step,
     log_phi,
+    log_phi_periods,
 )
 from crmcore.clv.models._vector import log_phi_many, quiet
 
@@ -224,8 +225,11 @@ _SERIES_K = 4.0
 #: Step of the quadrature in ``s = logit(1 - p)`` for a wide posterior of ``p``.
 _STEP = 0.25
 #: Most quadrature nodes; beyond (a posterior of ``p`` with a very long tail, ``a`` or
-#: ``B`` far below 1) each period is computed by :func:`log_phi` as before.
+#: ``B`` far below 1) the periods share one adaptive quadrature (:func:`log_phi_periods`).
 _MAX_NODES = 1_500
+#: Periods integrated together by :func:`log_phi_periods` when the nodes give up
+#: (bounds the memory of one quadrature: panels times periods).
+_PERIOD_BLOCK = 256
 
 
 def _phi_nodes(
@@ -298,18 +302,23 @@ def _given_alive_sums(  # noqa: PLR0917 - the expectation's parameters, the age,
     holds their ``g`` when computed already, on arrays); the others one
     quadrature built once for all of them, so each period costs the same
     whatever the horizon. On the numpy path the quadrature runs on arrays.
+    Where the fixed nodes give up, or the series fails, the periods share the
+    adaptive panels of :func:`log_phi_periods` (a block at a time).
     """
     periods = len(factors)
     short = _series_periods(scale, periods)
     if head is None:
-        head = [_EXP(log_phi(big_r, a, big_b, k / scale)) for k in range(1, short + 1)]
+        # log_phi's series, or else one quadrature shared by the periods it fails on.
+        ks = [k / scale for k in range(1, short + 1)]
+        head = [_EXP(v) for v in log_phi_periods(big_r, a, big_b, ks)]
     values = head
     if periods > short:
         nodes = _phi_nodes(big_r, a, big_b, (short + 1) / scale, periods / scale)
         if nodes is None:
-            values.extend(
-                _EXP(log_phi(big_r, a, big_b, k / scale)) for k in range(short + 1, periods + 1)
-            )
+            # All periods on shared adaptive panels, a block of periods at a time.
+            for first in range(short + 1, periods + 1, _PERIOD_BLOCK):
+                ks = [k / scale for k in range(first, min(first + _PERIOD_BLOCK, periods + 1))]
+                values.extend(_EXP(v) for v in log_phi_periods(big_r, a, big_b, ks))
         elif np is None:
             ps, vs = nodes
             expm1, log1p = math.expm1, math.log1p

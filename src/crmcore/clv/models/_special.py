@@ -8,8 +8,10 @@ adaptive quadrature used where a series would converge too slowly.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import math
+import operator
 from collections.abc import Callable, Sequence
 
 _LOG = math.log
@@ -355,28 +357,54 @@ def log_integrate(
     Globally adaptive: the panel with the largest error estimate is halved
     until the summed error is below ``rtol`` of the total. Every panel keeps its
     own scale, so integrands spanning hundreds of orders of magnitude are fine.
+    The panels' values and errors are kept relative to the largest scale and
+    recomputed only when that scale changes, so a step costs a few list
+    operations rather than an exponential per panel.
     """
-    panels: list[tuple[float, float, float, float, float]] = []
+    los: list[float] = []
+    his: list[float] = []
+    scales: list[float] = []
+    raw: list[tuple[float, float]] = []
     for lo, hi in itertools.pairwise(breakpoints):
         if hi > lo:
             scale, value, error = _gk15(logf, lo, hi)
-            panels.append((lo, hi, scale, value, error))
-    if not panels:
+            los.append(lo)
+            his.append(hi)
+            scales.append(scale)
+            raw.append((value, error))
+    if not los:
         return -math.inf
+    top = math.nan  # forces the first rescaling
+    values: list[float] = []
+    errors: list[float] = []
     while True:
-        top = max(p[2] for p in panels)
-        if top == -math.inf:
-            return -math.inf
-        total = math.fsum(p[3] * _EXP(p[2] - top) for p in panels)
-        errors = [p[4] * _EXP(p[2] - top) for p in panels]
-        if math.fsum(errors) <= rtol * total or len(panels) >= max_panels:
+        new_top = max(scales)
+        if new_top != top:
+            top = new_top
+            if top == -math.inf:
+                return -math.inf
+            factors = [_EXP(s - top) for s in scales]
+            values = [v * f for (v, _), f in zip(raw, factors, strict=True)]
+            errors = [e * f for (_, e), f in zip(raw, factors, strict=True)]
+        total = math.fsum(values)
+        if math.fsum(errors) <= rtol * total or len(los) >= max_panels:
             return top + _LOG(total) if total > 0 else -math.inf
-        worst = max(range(len(panels)), key=errors.__getitem__)
-        lo, hi, _, _, _ = panels.pop(worst)
+        worst = errors.index(max(errors))
+        for column in (scales, raw, values, errors):
+            del column[worst]
+        lo = los.pop(worst)
+        hi = his.pop(worst)
         mid = 0.5 * (lo + hi)
         for a, b in ((lo, mid), (mid, hi)):
             scale, value, error = _gk15(logf, a, b)
-            panels.append((a, b, scale, value, error))
+            los.append(a)
+            his.append(b)
+            scales.append(scale)
+            raw.append((value, error))
+            # A scale above the top is rescaled with all panels at the next step.
+            factor = _EXP(scale - top) if scale <= top else 0.0
+            values.append(value * factor)
+            errors.append(error * factor)
 
 
 #: One quadrature node's answer for :func:`log_integrate_moments`: ``log f`` and
@@ -507,6 +535,104 @@ def log_integrate_moments(
         mid = 0.5 * (lo + hi)
         panels.append((lo, mid, *_gk15_moments(node, lo, mid)))
         panels.append((mid, hi, *_gk15_moments(node, mid, hi)))
+
+
+_MUL = operator.mul
+#: The Kronrod and Gauss weights of the 15 nodes in the order :func:`_gk15_many` takes them.
+_KRONROD_BY_NODE = (*_WGK[:7], *_WGK[:7], _WGK[7])
+_GAUSS_BY_NODE = tuple(
+    (0.0, _WG[0], 0.0, _WG[1], 0.0, _WG[2], 0.0)[i % 7] if i < 14 else _WG[3] for i in range(15)
+)
+
+
+def _gk15_many(
+    node: Callable[[float], tuple[float, list[float]]], lo: float, hi: float, count: int
+) -> tuple[float, list[float], list[float]]:
+    """:func:`_gk15` for ``count`` integrands ``exp(log w) g_j`` on the same nodes.
+
+    ``node(v)`` gives ``(log w(v), [g_1(v), ...])`` with finite ``g_j >= 0``.
+    Returns the panel's log scale and, relative to it, every integral and its
+    error (the error net of the rounding noise of the values, as in :func:`_gk15`).
+    """
+    centre = 0.5 * (lo + hi)
+    half = 0.5 * (hi - lo)
+    answers = [node(centre - half * x) for x in _XGK[:7]]
+    answers += [node(centre + half * x) for x in _XGK[:7]]
+    answers.append(node(centre))
+    top = max(w for w, _ in answers)
+    if top == -math.inf or math.isnan(top):
+        return -math.inf, [0.0] * count, [0.0] * count
+    scaled = [_EXP(log_w - top) for log_w, _ in answers]
+    kronrod_w = [w * k for w, k in zip(scaled, _KRONROD_BY_NODE, strict=True)]
+    gauss_w = [w * g for w, g in zip(scaled, _GAUSS_BY_NODE, strict=True)]
+    # One column of node values per integrand; the sums run in C (map, sum, max).
+    columns = list(zip(*(g for _, g in answers), strict=True))
+    kronrod = [sum(map(_MUL, kronrod_w, c)) * half for c in columns]
+    gauss = [sum(map(_MUL, gauss_w, c)) * half for c in columns]
+    peaks = [max(map(_MUL, scaled, c)) for c in columns]
+    errors = [
+        max(abs(k - g) - _LOG_NOISE * max(1.0, abs(top + _LOG(m))) * k, 0.0) if m > 0 else 0.0
+        for k, g, m in zip(kronrod, gauss, peaks, strict=True)
+    ]
+    return top, kronrod, errors
+
+
+def _log_integrate_many(
+    node: Callable[[float], tuple[float, list[float]]],
+    breakpoints: Sequence[float],
+    count: int,
+    *,
+    rtol: float = 1e-12,
+    max_panels: int = 400,
+) -> list[float]:
+    """``log int exp(log w) g_j`` for every ``j``, on shared adaptive panels.
+
+    As :func:`log_integrate`, but each round halves every panel that holds at
+    least ``1 / (2 n)`` of the error budget ``rtol`` of some integral not yet
+    converged (``n`` panels; there is always one), until every integral's
+    summed error is below ``rtol`` of it or the panels reach ``max_panels``.
+    """
+    panels = [
+        (lo, hi, *_gk15_many(node, lo, hi, count))
+        for lo, hi in itertools.pairwise(breakpoints)
+        if hi > lo
+    ]
+    while True:
+        top = max(p[2] for p in panels)
+        if top == -math.inf:
+            return [-math.inf] * count
+        factors = [_EXP(p[2] - top) for p in panels]
+        values = [
+            list(map(_MUL, p[3], itertools.repeat(f))) for p, f in zip(panels, factors, strict=True)
+        ]
+        errors = [
+            list(map(_MUL, p[4], itertools.repeat(f))) for p, f in zip(panels, factors, strict=True)
+        ]
+        totals = [math.fsum(c) for c in zip(*values, strict=True)]
+        sums = [math.fsum(c) for c in zip(*errors, strict=True)]
+        # Each integral's budget; zero for those already converged.
+        budget = [
+            1.0 / max(rtol * t, 1e-300) if e > rtol * t else 0.0
+            for t, e in zip(totals, sums, strict=True)
+        ]
+        if not any(budget) or len(panels) >= max_panels:
+            return [top + _LOG(t) if t > 0 else -math.inf for t in totals]
+        shares = [max(map(_MUL, e, budget)) for e in errors]
+        cut = 0.5 / len(panels)
+        ranked = sorted(
+            (i for i, v in enumerate(shares) if v >= cut), key=shares.__getitem__, reverse=True
+        )
+        chosen = set(ranked[: max_panels - len(panels)])
+        refined: list[tuple[float, float, float, list[float], list[float]]] = []
+        for i, panel in enumerate(panels):
+            if i in chosen:
+                lo, hi = panel[:2]
+                mid = 0.5 * (lo + hi)
+                refined.append((lo, mid, *_gk15_many(node, lo, mid, count)))
+                refined.append((mid, hi, *_gk15_many(node, mid, hi, count)))
+            else:
+                refined.append(panel)
+        panels = refined
 
 
 # --- Pareto/NBD: the tail integral H ----------------------------------------
@@ -651,48 +777,132 @@ def _phi_series(big_r: float, a: float, big_b: float, z: float) -> float | None:
     return _LOG(c) + _LOG(value)
 
 
-def _phi_quadrature(big_r: float, a: float, big_b: float, k: float) -> float:
-    kernel = beta_kernel(a, big_b)
+#: Where ``(R + 1) k p`` is below this, ``(1 - (1 + k p)^-R) / p`` is its limit ``R k``
+#: to 5e-18 (the next term of its series is ``-R (R + 1) k^2 p / 2``).
+_PHI_FLAT = 1e-17
+#: Below this ``p`` the product ``k p`` is formed in logs (``p`` may be subnormal).
+_PHI_TINY_P = 1e-290
 
-    limit = _LOG(big_r) + _LOG(k)  # the value at p -> 0: R k
 
-    def log_g(p: float, log_p: float) -> float:
-        # (1 - (1 + k p)^-R) / p, accurate for tiny k p.
-        numerator = -math.expm1(-big_r * math.log1p(k * p))
-        if numerator <= 0.0 or p <= 0.0:
-            return limit
-        return _LOG(numerator) - log_p
+def _phi_ratio(big_r: float, k: float, p: float, log_p: float) -> float:
+    """``(1 - (1 + k p)^-R) / p`` for ``p = exp(log_p)``, or ``-1`` where it is ``R k``.
 
-    def logf(u: float) -> float:
-        log_p = log_sigmoid(u)
-        log_q = log_sigmoid(-u)
-        return kernel(log_p, log_q) + log_g(_EXP(log_p), log_p)
+    A subnormal ``p`` carries few digits, so ``k p`` is then formed from the
+    logs, and where the ratio equals its limit ``R k`` to 5e-18 the caller
+    uses that limit: the integrand then has no rounding noise in its flat tail.
+    """
+    kp = _EXP(_LOG(k) + log_p) if p < _PHI_TINY_P else k * p
+    if (big_r + 1.0) * kp <= _PHI_FLAT:
+        return -1.0
+    return -math.expm1(-big_r * math.log1p(kp)) / (p if p >= _PHI_TINY_P else _EXP(log_p))
 
+
+def _phi_range(
+    big_r: float, a: float, big_b: float, k: float
+) -> tuple[Callable[[float, float], float], list[float]]:
+    """The kernel in ``u = logit p`` and the breakpoints of the quadrature for ``k``.
+
+    Outside the breakpoints the integrand is ``exp(a u)`` (left) and
+    ``exp(-B u)`` (right) to rounding, whatever the ``k`` up to the one given.
+    """
     mode = _LOG(a) - _LOG(big_b)
     width = math.sqrt(1.0 / a + 1.0 / big_b)
     lo = min(mode - 40.0 * width, -37.0 - math.log1p(big_b + k * (big_r + 1.0)))
     hi = max(mode + 40.0 * width, 37.0 + math.log1p(a + k * big_r))
     lo = max(lo, mode - 1e6)
     hi = min(hi, mode + 1e6)
-    points = sorted(
-        {
-            lo,
-            hi,
-            *(
-                p
-                for p in (
-                    mode - 8 * width,
-                    mode - 2 * width,
-                    mode,
-                    mode + 2 * width,
-                    mode + 8 * width,
-                )
-                if lo < p < hi
-            ),
-        }
+    inner = (mode - 8 * width, mode - 2 * width, mode, mode + 2 * width, mode + 8 * width)
+    # Where the integrand turns: (1 - (1 + k p)^-R) / p from k p = e^-37 to k p = 1
+    # and from p = 1/2 to p = 1 (u = 0 to 40), and its exponential decays exp(a u)
+    # (left) and exp(-B u) (right) at their own scales. A panel far wider than these
+    # (a wide density: a or B tiny) could otherwise hold them between its nodes.
+    edge = -37.0 - math.log1p(k * (big_r + 1.0))
+    turns = (
+        edge,
+        -_LOG(k),
+        0.0,
+        2.0,
+        8.0,
+        40.0,
+        *(edge - c / a for c in (2, 8, 40)),
+        *(c / big_b for c in (2, 8, 40)),
     )
-    body = log_integrate(logf, points)
+    points = sorted({lo, hi, *(p for p in (*inner, *turns) if lo < p < hi)})
+    return beta_kernel(a, big_b), points
+
+
+def _phi_quadrature(big_r: float, a: float, big_b: float, k: float) -> float:
+    kernel, points = _phi_range(big_r, a, big_b, k)
+    limit = _LOG(big_r) + _LOG(k)  # the value at p -> 0: R k
+
+    def logf(u: float) -> float:
+        log_p = log_sigmoid(u)
+        ratio = _phi_ratio(big_r, k, _EXP(log_p), log_p)
+        log_g = limit if ratio <= 0.0 else _LOG(ratio)
+        return kernel(log_p, log_sigmoid(-u)) + log_g
+
+    # rtol 1e-13: the error estimate of 1e-12 left up to 2.5e-12 in the result here.
+    body = log_integrate(logf, points, rtol=1e-13)
     # Analytic tails: exp(a u) on the left and exp(-B u) on the right.
-    left = logf(lo) - _LOG(a)
-    right = logf(hi) - _LOG(big_b)
+    left = logf(points[0]) - _LOG(a)
+    right = logf(points[-1]) - _LOG(big_b)
     return logsumexp([body, left, right])
+
+
+def log_phi_periods(
+    big_r: float, a: float, big_b: float, ks: Sequence[float], *, rtol: float = 1e-13
+) -> list[float]:
+    """:func:`log_phi` for every ``k`` of ``ks`` (increasing, positive), by one quadrature.
+
+    The ``k`` that :func:`log_phi` takes by its series take it here too. The
+    integrands of :func:`_phi_quadrature` for all ``k`` share the panels:
+    each node costs one kernel and one ratio per ``k``, and a panel is halved
+    while it holds a large share of the error of any ``k`` that has not yet
+    converged (Gauss-Kronrod as in QUADPACK, Piessens et al. 1983), so the
+    cost is panels times ``k``s, not a whole adaptive quadrature per ``k``.
+    """
+    # The ``k`` that :func:`log_phi` sums by its series keep that series' value.
+    zs = [k / (1.0 + k) for k in ks]
+    answers = [_phi_series(big_r, a, big_b, z) if z <= SERIES_LIMIT else None for z in zs]
+    rest = [k for k, v in zip(ks, answers, strict=True) if v is None]
+    if rest:
+        found = iter(_log_phi_quadratures(big_r, a, big_b, rest, rtol))
+        return [next(found) if v is None else v for v in answers]
+    return [v for v in answers if v is not None]
+
+
+def _log_phi_quadratures(
+    big_r: float, a: float, big_b: float, ks: Sequence[float], rtol: float
+) -> list[float]:
+    """The quadratures of :func:`log_phi_periods`, one for all ``ks``."""
+    k_top = ks[-1]
+    if _LOG(big_r) + _LOG(k_top) > 600.0:  # R k near the float range
+        return [_phi_quadrature(big_r, a, big_b, k) for k in ks]
+    kernel, points = _phi_range(big_r, a, big_b, k_top)
+    limits = [big_r * k for k in ks]
+
+    repeat = itertools.repeat
+
+    def node(u: float) -> tuple[float, list[float]]:
+        log_p = log_sigmoid(u)
+        p = _EXP(log_p)
+        if p >= _PHI_TINY_P:
+            # _phi_ratio for every k at once: R k up to ``flat``, the ratio above it,
+            # as -expm1(-R log1p(k p)) / p with the loops in C.
+            cut = bisect.bisect_right(ks, _PHI_FLAT / ((big_r + 1.0) * p))
+            steep = map(math.log1p, map(_MUL, ks[cut:], repeat(p)))
+            ratios = limits[:cut]
+            ratios += map(_MUL, map(math.expm1, map(_MUL, steep, repeat(-big_r))), repeat(-1.0 / p))
+        else:
+            ratios = [_phi_ratio(big_r, k, p, log_p) for k in ks]
+            ratios = [g if g > 0.0 else lim for g, lim in zip(ratios, limits, strict=True)]
+        return kernel(log_p, log_sigmoid(-u)), ratios
+
+    body = _log_integrate_many(node, points, len(ks), rtol=rtol)
+    log_w_lo, g_lo = node(points[0])
+    log_w_hi, g_hi = node(points[-1])
+    log_a, log_b = _LOG(a), _LOG(big_b)
+    return [
+        logsumexp([v, log_w_lo + _LOG(gl) - log_a, log_w_hi + _LOG(gh) - log_b])
+        for v, gl, gh in zip(body, g_lo, g_hi, strict=True)
+    ]
