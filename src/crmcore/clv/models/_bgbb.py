@@ -481,9 +481,19 @@ class BetaGeoBetaBinom(ModelBase, Forecaster):
         Fader, Hardie & Shang (2010), eq. (9), as ``alpha/(alpha+beta) sum_i B(gamma, delta+i)/B(gamma, delta)``.
         """
         alpha, beta, _, _ = self._values()
+        share = alpha / (alpha + beta)
+        # The terms of the longest span asked for so far: a shorter span's are their first
+        # ones (the same recurrence), so horizons asked longest first cost one pass in all.
+        longest: list[tuple[float, list[float]]] = []
 
         def one(span: float) -> float:
-            return alpha / (alpha + beta) * _EXP(self._log_survival_sum(0, int(span)))
+            count = int(span)
+            if count <= 0:
+                return share * 0.0
+            if not longest or len(longest[0][1]) < count:
+                longest[:] = [self._log_survival_terms(0, count)]
+            first, ratios = longest[0]
+            return share * _EXP(first + _LOG(math.fsum(ratios[:count])))
 
         return one
 

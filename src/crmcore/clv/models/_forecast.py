@@ -28,7 +28,7 @@ from crmcore.clv.models._backend import (
     rfm_histories,
 )
 from crmcore.clv.models._base import ModelBase, Objective, ProgressCallback
-from crmcore.clv.models._data import DrawBudget, horizon, load_rfm, weighted_mean
+from crmcore.clv.models._data import DrawBudget, column, horizon, load_rfm, weighted_mean
 from crmcore.clv.models._exact import negative_log_likelihood_hessian
 from crmcore.clv.models._priors import Prior
 from crmcore.clv.models._sim import simulation_horizons, simulation_seed, simulation_size
@@ -117,7 +117,11 @@ class Forecaster:
         """
         one = self._new_customer()
         if isinstance(t, Iterable):
-            return [one(horizon(v, f"t[{i}]", whole=self._whole)) for i, v in enumerate(t)]
+            # Bounded and checked whole before any forecast (at most MAX_ROWS horizons, each
+            # within its limit); then one forecast per distinct horizon, the longest first.
+            spans = [horizon(v, f"t[{i}]", whole=self._whole) for i, v in enumerate(column(t, "t"))]
+            found = {span: one(span) for span in sorted(set(spans), reverse=True)}
+            return [found[span] for span in spans]
         return one(horizon(t, whole=self._whole))
 
 
