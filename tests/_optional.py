@@ -17,11 +17,15 @@ def in_ci() -> bool:
     return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
-def optional(name: str) -> ModuleType:
-    """Import an optional library: a skip without it locally, a failure under CI."""
+def optional(name: str, distribution: str | None = None) -> ModuleType:
+    """Import an optional module: a skip without it locally, a failure under CI.
+
+    ``distribution`` is what pip installs it as, if that is not the module's name.
+    """
     try:
         return importlib.import_module(name)
     except ImportError:
+        package = distribution or name
         if in_ci():
-            pytest.fail(f"{name} is not installed: CI installs it with the test extra")
-        pytest.skip(f"{name} is not installed")
+            pytest.fail(f"{package} is not installed: CI installs it with the test extra")
+        pytest.skip(f"{package} is not installed")

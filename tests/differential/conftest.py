@@ -6,21 +6,15 @@ locally, but under CI (``CI=true``), where the extra is installed, a missing
 library is a failure: a skip there would hide a check that never ran.
 """
 
-import importlib
 from types import ModuleType
 
 import pytest
-from tests._optional import in_ci
+from tests._optional import optional
 
 
 def reference(module: str, distribution: str) -> ModuleType:
     """Import ``module``: a skip without it locally, a failure without it in CI."""
-    try:
-        return importlib.import_module(module)
-    except ImportError:
-        if in_ci():
-            pytest.fail(f"{distribution} is not installed: CI installs it with the test extra")
-        pytest.skip(f"{distribution} is not installed")
+    return optional(module, distribution)
 
 
 @pytest.fixture(scope="module")
