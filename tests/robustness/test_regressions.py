@@ -11,16 +11,18 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
+from dateutil.relativedelta import relativedelta
 
 from crmcore import Money, lifecycle, repository
-from crmcore.clv import GammaGamma
+from crmcore.clv import GammaGamma, delta_method
 from crmcore.commerce import PaymentDue
 from crmcore.customers import Customer, CustomerId, PersonName, Profile
 from crmcore.errors import CrmcoreError
 from crmcore.segmentation import field
 from crmcore.serialization import from_dict, to_dict
 
-from ._corpus import ANA, SUBSCRIPTION, T0, accumulator
+from ._corpus import ANA, SUBSCRIPTION, SUMMARY_TABLE, T0, accumulator
+from ._corpus_clv import BG_FIT, BGBB_FIT
 from ._fuzz import CALL_BUDGET, MARKER, TookTooLong, check_error, time_limit
 
 YEAR_ONE_EAST = datetime.min.replace(tzinfo=timezone(timedelta(hours=14)))
@@ -163,6 +165,25 @@ PINNED = [
         "serialization.py writes an Any field as it is: an Explanation of a set field holds a "
         "frozenset, so the document is not JSON-ready",
         _json_ready(field("tags").has("vip").explain({"tags": frozenset({"vip"})})),
+    ),
+    # Found by the nightly profile (2,000 examples a target), stop 32.
+    _pinned(
+        "N32a",
+        "SummaryTable.to_columns compared its monetary argument with a str before checking "
+        "its type: a relativedelta warned (NotImplemented in a boolean context)",
+        lambda: SUMMARY_TABLE.to_columns(monetary=relativedelta(months=-1)),  # type: ignore[arg-type]
+    ),
+    _pinned(
+        "N32b",
+        "delta_method looked its scale up in a set before checking its type: a list raised "
+        "TypeError (unhashable)",
+        lambda: delta_method(lambda m: m.expected_purchases_new(52), BG_FIT, scale=[]),
+    ),
+    _pinned(
+        "N32c",
+        "expected_purchases_new walked any iterable of horizons, one forecast each, without a "
+        "bound: range(0, 2**62) never returned (and filled the memory)",
+        lambda: BGBB_FIT.expected_purchases_new(range(2**62)),
     ),
 ]
 

@@ -135,8 +135,9 @@ def _shape(
 
 
 def _check_scale(scale: object) -> Scale:
-    if scale in {"identity", "log", "logit"}:
-        return scale
+    # A str first: a list or a dict is unhashable, and other objects may compare oddly.
+    if type(scale) is str and scale in {"identity", "log", "logit"}:
+        return scale  # type: ignore[return-value]
     raise ValidationError(
         'must be "identity", "log" or "logit"', path="$.scale", code="unknown_scale"
     )

@@ -382,10 +382,12 @@ class SummaryTable(Mapping[Hashable, CustomerSummary]):
         {'customer_id': ['c1'], 'frequency': [1], 'recency': [3.0], 'T': [10.0], 'monetary_value': [20.0]}
         """
         rows = self._rows.values()
+        given: object = monetary  # checked: callers may pass anything
+        # A str first: comparing any other object with a str may warn or raise.
+        if type(given) is not str or given not in {"float", "decimal"}:
+            raise ValidationError("must be 'float' or 'decimal'", path="$.monetary", code="choice")
         if monetary == "decimal":
             return self._exact_columns()
-        if monetary != "float":
-            raise ValidationError("must be 'float' or 'decimal'", path="$.monetary", code="choice")
         columns: SummaryColumns = {
             "customer_id": list(self._rows),
             "frequency": [row[0] for row in rows],
