@@ -327,7 +327,7 @@ def _schema_version(document: dict[Any, Any]) -> None:
     version = document.get("schema_version")
     if version is None:
         raise ValidationError("is required", path="$.schema_version", code="required")
-    if version != RULES_SCHEMA_VERSION or isinstance(version, bool):
+    if type(version) is not int or version != RULES_SCHEMA_VERSION:
         raise SchemaVersionError(
             f"must be {RULES_SCHEMA_VERSION} (the version this release reads)",
             path="$.schema_version",

@@ -48,7 +48,10 @@ class TierHistogram(Checked):
 
 def _number(value: object) -> float:
     # The type and finiteness were checked by tiers_by_percentile already.
-    number = float(value.amount) if isinstance(value, Money) else float(value)  # type: ignore[arg-type]
+    try:
+        number = float(value.amount) if isinstance(value, Money) else float(value)  # type: ignore[arg-type]
+    except OverflowError:  # an int beyond the float range
+        number = math.inf
     if not abs(number) <= MAX_MAGNITUDE:
         raise ValidationError(
             f"must be at most {MAX_MAGNITUDE:g} in magnitude", path="$.values[*]", code="too_large"

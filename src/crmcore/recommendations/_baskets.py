@@ -67,7 +67,7 @@ def _basket_id(value: object) -> str:
     if isinstance(value, Identifier):
         return value.value
     if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
+        value = str(value)
     return clean_text(value, "$.basket_id", max_length=MAX_ITEM_LENGTH, what="a basket id")
 
 

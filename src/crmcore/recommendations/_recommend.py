@@ -82,8 +82,12 @@ def _is_measure(_: object, attribute: attrs.Attribute[Any], value: object) -> No
         check_share(value, f"$.{attribute.name}", upper=None)
 
 
-def _is_score(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    check_share(value, f"$.{attribute.name}", upper=None)
+def _score(value: object) -> float:
+    return check_share(value, "$.score", upper=None)
+
+
+def _base_score(value: object) -> float:
+    return check_share(value, "$.base_score", upper=None)
 
 
 def _because(value: object) -> tuple[str, ...]:
@@ -181,8 +185,8 @@ class Recommendation:
     item: str = attrs.field(converter=_item)
     product_id: ProductId | None = attrs.field(converter=_optional_product)
     rank: int = attrs.field(validator=_is_rank)
-    score: float = attrs.field(validator=_is_score)
-    base_score: float = attrs.field(validator=_is_score)
+    score: float = attrs.field(converter=_score)
+    base_score: float = attrs.field(converter=_base_score)
     explanation: RecommendationExplanation = attrs.field(validator=_is_explanation)
 
     @property

@@ -138,7 +138,17 @@ def _reasons(value: object) -> FrozenMap[CustomerId, str]:
         raise InvalidType(
             f"must map customer ids to reason codes, not {type_name(value)}", path="$.excluded"
         )
-    return FrozenMap(value)
+    reasons: dict[CustomerId, str] = {}
+    for index, (customer_id, reason) in enumerate(value.items()):
+        path = f"$.excluded[{index}]"
+        if type(customer_id) is not CustomerId:
+            raise InvalidType(
+                f"must be keyed by CustomerId, not {type_name(customer_id)}", path=path
+            )
+        if type(reason) is not str:
+            raise InvalidType(f"must be a reason code, not {type_name(reason)}", path=path)
+        reasons[customer_id] = reason
+    return FrozenMap(reasons)
 
 
 @attrs.frozen(slots=True)

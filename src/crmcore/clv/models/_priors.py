@@ -109,7 +109,8 @@ class GammaPrior(Prior):
     def _terms(self, theta: float) -> tuple[float, float, float]:
         k, lam = self.shape, self.rate
         value = k * math.log(lam) - math.lgamma(k) + (k - 1.0) * math.log(theta) - lam * theta
-        return value, (k - 1.0) / theta - lam, -(k - 1.0) / (theta * theta)
+        # Divided twice, not by theta * theta: a tiny theta squared underflows to 0.
+        return value, (k - 1.0) / theta - lam, -(k - 1.0) / theta / theta
 
 
 @attrs.frozen(slots=True)
@@ -126,7 +127,7 @@ class LogNormalPrior(Prior):
         z = (math.log(theta) - self.mu) / self.sigma
         value = -math.log(theta) - math.log(self.sigma) - _HALF_LOG_TAU - 0.5 * z * z
         slope = -(1.0 + z / self.sigma) / theta
-        curve = (1.0 + z / self.sigma - 1.0 / (self.sigma * self.sigma)) / (theta * theta)
+        curve = (1.0 + z / self.sigma - 1.0 / (self.sigma * self.sigma)) / theta / theta
         return value, slope, curve
 
 

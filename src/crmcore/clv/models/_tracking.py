@@ -15,6 +15,7 @@ import bisect
 import itertools
 import math
 from collections.abc import Hashable, Iterable, Sequence
+from decimal import Decimal
 from typing import Any
 
 import attrs
@@ -75,11 +76,11 @@ class TrackingCurve(Checked, Tabular):
 
         ``start`` of 0 counts from the beginning; both must be period ends (or 0).
         """
-        low = 0.0 if start == 0 else self.cumulative[self._index(start, "start")]
-        return self.cumulative[self._index(end, "end")] - low
+        first = number(start, "$.start")  # before any comparison: a signalling NaN raises
+        low = 0.0 if first == 0 else self.cumulative[self._index(first, "start")]
+        return self.cumulative[self._index(number(end, "$.end"), "end")] - low
 
-    def _index(self, given: float, name: str) -> int:
-        value = number(given, f"$.{name}")
+    def _index(self, value: float, name: str) -> int:
         i = bisect.bisect_left(self.period_ends, value)
         if i == len(self.period_ends) or self.period_ends[i] != value:
             raise ValidationError("must be one of the period ends", path=f"$.{name}", code="range")
@@ -224,6 +225,19 @@ def cumulative_expected(
     return totals
 
 
+def _usable_key(item: object) -> bool:
+    """A customer id that hashes and equals itself (not NaN; a signalling NaN cannot hash)."""
+    if isinstance(item, Decimal):
+        return not item.is_nan()  # quiet or signalling; an ordinary Decimal hashes
+    if isinstance(item, float) and math.isnan(item):
+        return False
+    try:
+        hash(item)
+    except TypeError:
+        return False
+    return True
+
+
 def _customer_keys(customers: object) -> list[Hashable]:
     path = "$.customers"
     if isinstance(customers, (str, bytes, dict)) or not isinstance(customers, Iterable):
@@ -232,7 +246,7 @@ def _customer_keys(customers: object) -> list[Hashable]:
         )
     items = list(column_items(customers))
     for index, item in enumerate(items):
-        if not isinstance(item, Hashable) or (isinstance(item, float) and math.isnan(item)):
+        if not _usable_key(item):
             raise InvalidType("must be a hashable customer id (not NaN)", path=f"{path}[{index}]")
     return items
 

@@ -82,14 +82,17 @@ def _as_list(value: Any) -> list[float]:
 
 
 def propagate(
-    function: Callable[[Sequence[ModelBase]], list[float]], models: Sequence[ModelBase]
+    function: Callable[[Sequence[ModelBase]], list[float]],
+    models: Sequence[ModelBase],
+    path: str = "$",
 ) -> tuple[list[float], list[float]]:
     """Estimates and delta-method variances of ``function(models)``, item by item.
 
     The models' estimates are independent (separate likelihoods), so their
     covariances add. Each model's gradient is taken in its log-parameters;
     with ``theta = exp(phi)`` the covariance of ``phi`` is
-    ``Cov(theta)_ij / (theta_i theta_j)``.
+    ``Cov(theta)_ij / (theta_i theta_j)``. A variance beyond the float range
+    raises a ValidationError at ``path`` (the arguments that made it so large).
     """
     base = list(models)
     estimates = function(base)
@@ -121,9 +124,17 @@ def propagate(
         log_cov = [[covariance[i][j] / (values[i] * values[j]) for j in range(n)] for i in range(n)]
         for row in range(len(estimates)):
             g = [gradients[i][row] for i in range(n)]
-            variances[row] += math.fsum(
-                g[i] * log_cov[i][j] * g[j] for i in range(n) for j in range(n)
-            )
+            try:
+                term = math.fsum(g[i] * log_cov[i][j] * g[j] for i in range(n) for j in range(n))
+            except (OverflowError, ValueError):  # an intermediate overflow, or inf - inf
+                term = math.nan
+            if not math.isfinite(term):
+                raise ValidationError(
+                    "give estimates too large for a delta-method variance",
+                    path=path,
+                    code="too_large",
+                )
+            variances[row] += term
     return estimates, [max(v, 0.0) for v in variances]
 
 
@@ -311,5 +322,5 @@ def lifetime_value_intervals(  # noqa: PLR0917 - the history columns, as custome
         )
         return _as_list(answer)
 
-    estimates, variances = propagate(run, [purchases, spend])
+    estimates, variances = propagate(run, [purchases, spend], "$.monetary_value")
     return _shape(estimates, variances, chosen, "log", vector)
