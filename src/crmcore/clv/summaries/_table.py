@@ -11,7 +11,7 @@ from typing import Any, Final, Literal, NotRequired, TypeAlias, TypedDict
 
 import attrs
 
-from crmcore._kernel._checks import MAX_INT, require_aware, type_name
+from crmcore._kernel._checks import MAX_INT, require_aware, to_decimal, type_name
 from crmcore._kernel._columns import column_values, equal_lengths, first_null
 from crmcore._kernel._money import Money
 from crmcore._kernel._time import TimeUnit, time_unit
@@ -48,11 +48,9 @@ def _check_span(value: object, path: str) -> float:
 def _check_amount(value: object, path: str) -> Decimal:
     if not isinstance(value, Decimal):
         raise InvalidType(f"must be a Decimal, not {type_name(value)}", path=path)
-    if not value.is_finite():
-        raise ValidationError(
-            "must be a finite number (not NaN or infinity)", path=path, code="not_finite"
-        )
-    return value
+    # The bounds every decimal input has (finite, at most MAX_DIGITS digits either side of
+    # the point), so that a summary always writes a document that from_dict reads back.
+    return to_decimal(value, path)
 
 
 @attrs.frozen(slots=True, repr=False)
