@@ -40,7 +40,7 @@ from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from decimal import Decimal, getcontext
 from itertools import compress, repeat
 from operator import ge, le, lt, sub
-from typing import Any, Final, Literal, TypeAlias
+from typing import Any, Final, Literal, TypeAlias, cast
 
 import attrs
 
@@ -300,26 +300,39 @@ class _Times:
         self, values: list[object], time_unit: EpochUnit, raising: bool, bad: _Bad
     ) -> list[object]:
         per_second = _PER_SECOND[time_unit]
-        offset = _fixed_offset(self.zone, per_second)
-        if offset is not None and values and set(map(type, values)) == {int}:
-            day = _DAY_SECONDS * per_second
-            low = min(values)  # type: ignore[type-var]  # ints, checked above
-            high = max(values)  # type: ignore[type-var]
-            if (
-                (low + offset) // day >= _FIRST_DAY  # type: ignore[operator]
-                and (high + offset) // day <= _LAST_DAY  # type: ignore[operator]
-                and low // day >= _FIRST_DAY  # type: ignore[operator]
-                and high // day <= _LAST_DAY  # type: ignore[operator]
-            ):
-                # Periods grow with time: those of the extremes bound them all.
-                low_key, high_key = _epoch_periods([low, high], offset, day, self.period)  # type: ignore[list-item]
-                self.bounds = (low_key, high_key)  # type: ignore[assignment]
-                return _epoch_periods(values, offset, day, self.period)  # type: ignore[arg-type]
+        if values and set(map(type, values)) == {int}:
+            keys = self.bulk_keys(values, per_second)  # type: ignore[arg-type]  # ints, checked
+            if keys is not None:
+                return keys
 
         def check(value: object, path: str) -> int:
             return self._epoch_key(value, path, per_second)
 
         return _slow(values, check, "at", raising, bad)
+
+    def bulk_keys(self, values: list[int], per_second: int) -> list[object] | None:
+        """The period of each epoch value at once; None unless every one is on the calendar.
+
+        Only on a fixed-offset calendar (UTC or ``timezone(timedelta(...))``), whose
+        offset is a whole number of epoch units: the local day is then integer arithmetic.
+        """
+        offset = _fixed_offset(self.zone, per_second)
+        if offset is None:
+            return None
+        day = _DAY_SECONDS * per_second
+        low = min(values)
+        high = max(values)
+        if not (
+            (low + offset) // day >= _FIRST_DAY
+            and (high + offset) // day <= _LAST_DAY
+            and low // day >= _FIRST_DAY
+            and high // day <= _LAST_DAY
+        ):
+            return None
+        # Periods grow with time: those of the extremes bound them all.
+        low_key, high_key = _epoch_periods([low, high], offset, day, self.period)
+        self.bounds = (low_key, high_key)  # type: ignore[assignment]
+        return _epoch_periods(values, offset, day, self.period)
 
 
 def _fixed_offset(zone: tzinfo, per_second: int) -> int | None:
@@ -424,6 +437,32 @@ def _read(name: str, value: object) -> list[object]:
     return column_values(value, f"$.{name}", max_rows=MAX_COLUMN_ROWS)
 
 
+# iNaT: the int64 a pandas datetime column holds for a missing time (NaT).
+_NOT_A_TIME: Final = -(2**63)
+
+
+def _aware_epochs(column: object) -> tuple[list[int], int] | None:
+    """A timezone-aware pandas datetime column's instants as UTC epoch values, read in bulk.
+
+    With the epoch values' ticks per second. None for anything else (a naive
+    column, nulls, another library's column): those are read value by value.
+    pandas is not imported: the column is recognised by its dtype (kind ``"M"``
+    with a ``tz``) and read through ``.array.asi8``, its int64 epoch values. A
+    Timestamp is never built, which is most of what reading value by value costs.
+    """
+    dtype = getattr(column, "dtype", None)
+    if getattr(dtype, "kind", None) != "M" or getattr(dtype, "tz", None) is None:
+        return None
+    per_second = _PER_SECOND.get(str(getattr(dtype, "unit", "ns")))
+    epochs = getattr(getattr(column, "array", column), "asi8", None)
+    if per_second is None or epochs is None:
+        return None
+    values = column_values(epochs, "$.at", max_rows=MAX_COLUMN_ROWS)
+    if not values or set(map(type, values)) != {int} or min(values) == _NOT_A_TIME:  # type: ignore[type-var]
+        return None
+    return values, per_second  # type: ignore[return-value]  # ints, just checked
+
+
 def _skip_report(rows: int, bad: _Bad) -> RowReport:
     skipped = sorted(bad)
     if len(skipped) > MAX_FIELD_ITEMS:
@@ -446,12 +485,23 @@ class _Batch:
         amount_scale: object,
         currency: str | None,
         on_error: object,
+        *,
+        instants: bool = False,
     ) -> None:
         unit = _check_time_unit(time_unit)
         scale = _check_scale(amount_scale)
         raising = not check_on_error(on_error)
         ids = _read("customer_id", columns[0])
-        at = _read("at", columns[1])
+        times = _Times(accumulator.period, accumulator.tz, unit)
+        # A timezone-aware pandas column: its epoch values, when their periods come out
+        # at once (an instant calibration cut needs the instants themselves).
+        epochs = None if unit is not None or instants else _aware_epochs(columns[1])
+        keys = None if epochs is None else times.bulk_keys(*epochs)
+        at: list[object] = (
+            cast("list[object]", epochs[0])
+            if epochs and keys is not None
+            else _read("at", columns[1])
+        )
         amounts = _read("amount", columns[2])
         narrow = narrow_float_format(columns[2])
         self.rows = equal_lengths({"customer_id": ids, "at": at, "amount": amounts})
@@ -460,8 +510,7 @@ class _Batch:
         kinds = set(map(type, ids))
         self.ids = _check_ids(ids, raising, self.bad, kinds)
         self.int_ids = kinds == {int}
-        times = _Times(accumulator.period, accumulator.tz, unit)
-        self.keys = times.keys(at, raising, self.bad)
+        self.keys = keys if keys is not None else times.keys(at, raising, self.bad)
         self.key_bounds = times.bounds
         checker = _Amounts(accumulator._kind, currency, scale, narrow)  # noqa: SLF001 - the kind seen so far.
         self.amounts, self.scale = checker.values(amounts, raising, self.bad)
@@ -938,7 +987,15 @@ def _summarize_at_instant(
     unit: object,
 ) -> SummaryTable:
     """An instant calibration cut needs the instants: the checked rows go through summarize()."""
-    batch = _Batch(accumulator, columns, time_unit, amount_scale, accumulator.currency, on_error)
+    batch = _Batch(
+        accumulator,
+        columns,
+        time_unit,
+        amount_scale,
+        accumulator.currency,
+        on_error,
+        instants=True,
+    )
     if time_unit is None:
         moments = batch.taken(batch.at)
     else:
