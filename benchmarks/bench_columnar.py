@@ -10,6 +10,10 @@ per customer with weekly periods:
 ``columns``
     ``summarize_columns`` over the three numpy arrays (``time_unit="us"``,
     ``amount_scale=2``): reading the columns included;
+``pandas UTC`` / ``pandas Jakarta``
+    the same with the times as a timezone-aware pandas column
+    (``datetime64[us, UTC]``, or converted to ``Asia/Jakarta``), as a DataFrame
+    read from Parquet holds them, on the same UTC calendar;
 ``rows``
     ``summarize`` over ``(int, datetime, Decimal)`` tuples built beforehand (the
     conversion into tuples is not timed);
@@ -147,6 +151,7 @@ def main() -> None:
 
     import duckdb  # noqa: PLC0415 - benchmark-only dependencies.
     import numpy as np  # noqa: PLC0415
+    import pandas as pd  # noqa: PLC0415
     import polars as pl  # noqa: PLC0415
     import pyarrow as pa  # noqa: PLC0415
 
@@ -166,27 +171,41 @@ def main() -> None:
     con.register("tx", arrow)
 
     options = {"period": "week", "observation_end": END, "tz": UTC}
+    utc_times = pd.Series(columns[1].astype("datetime64[us]")).dt.tz_localize("UTC")
+    jakarta_times = utc_times.dt.tz_convert("Asia/Jakarta")
+    ids_series, cents_series = pd.Series(columns[0]), pd.Series(columns[2])
     runs: dict[str, Callable[[], object]] = {
         "columns": lambda: summarize_columns(*columns, time_unit="us", amount_scale=2, **options),
+        "pandas UTC": lambda: summarize_columns(
+            ids_series, utc_times, cents_series, amount_scale=2, **options
+        ),
+        "pandas Jakarta": lambda: summarize_columns(
+            ids_series, jakarta_times, cents_series, amount_scale=2, **options
+        ),
         "rows": lambda: summarize(rows, **options),
         "polars": lambda: by_polars(pl, frame),
         "duckdb": lambda: con.execute(SQL).fetchall(),
     }
     table = summarize_columns(*columns, time_unit="us", amount_scale=2, **options)
     agree(dict(table) == dict(summarize(rows, **options)), "columns and rows")
+    for times in (utc_times, jakarta_times):
+        same = summarize_columns(ids_series, times, cents_series, amount_scale=2, **options)
+        agree(same == table, "pandas times and epoch values")
     polars_rows = {r[0]: tuple(r[1:]) for r in by_polars(pl, frame).iter_rows()}
     duck_rows = {r[0]: (r[1], r[2], r[3], float(r[4])) for r in con.execute(SQL).fetchall()}
     check(table, {"polars": polars_rows, "duckdb": duck_rows})
-    print(f"{args.n:,} transactions, {len(table):,} customers: all four agree")
+    print(f"{args.n:,} transactions, {len(table):,} customers: all six agree")
 
     best = dict.fromkeys(runs, float("inf"))
     for _ in range(args.repeats):
         for name, run in runs.items():
             best[name] = min(best[name], cpu(run))
     for name, seconds in best.items():
-        print(f"{name:>8}: {seconds:8.3f} s CPU (best of {args.repeats})")
+        print(f"{name:>14}: {seconds:8.3f} s CPU (best of {args.repeats})")
     for name in ("rows", "polars", "duckdb"):
         print(f"columns / {name}: {best['columns'] / best[name]:.2f}")
+    for name in ("pandas UTC", "pandas Jakarta"):
+        print(f"{name} / columns: {best[name] / best['columns']:.2f}")
 
 
 if __name__ == "__main__":
