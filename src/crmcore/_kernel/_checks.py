@@ -7,9 +7,10 @@ puts the offending value in the message: it may be personal data.
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Sized
+from collections.abc import Callable, Iterable, Mapping, Sized
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -520,3 +521,86 @@ def error_path(path: object) -> str:
             code="path",
         )
     return path
+
+
+def distinct_items(
+    value: object,
+    cls: type[T],
+    key: Callable[[T], object],
+    path: str,
+    *,
+    max_items: int,
+    noun: str,
+    what: str,
+    repeated: str,
+) -> list[T]:
+    """The items of any iterable (not a str, bytes or mapping): each a ``cls``, each ``key`` once.
+
+    Unlike :func:`items_of` it takes a one-pass iterable too (a generator):
+    at most ``max_items + 1`` items are read, and more than ``max_items`` is
+    refused (code ``too_many``) before any item is looked at. Then each item
+    must be a ``cls`` (``what`` names it: ``"a Customer"``) and no key may come
+    twice (``repeated`` is the message, code ``duplicate``), in item order.
+
+    >>> rule = {"max_items": 2, "noun": "numbers", "what": "an int", "repeated": "repeats one"}
+    >>> distinct_items(iter([3, 1]), int, abs, "$.n", **rule)
+    [3, 1]
+    >>> distinct_items([3, -3], int, abs, "$.n", **rule)
+    Traceback (most recent call last):
+    ...
+    crmcore.errors.ValidationError: $.n[1]: repeats one
+    """
+    if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
+        raise InvalidType(f"must be an iterable of {noun}, not {type_name(value)}", path=path)
+    taken = list(itertools.islice(value, max_items + 1))
+    if len(taken) > max_items:
+        raise ValidationError(f"must hold at most {max_items} {noun}", path=path, code="too_many")
+    seen: set[object] = set()
+    for index, item in enumerate(taken):
+        if not isinstance(item, cls):
+            raise InvalidType(f"must be {what}, not {type_name(item)}", path=f"{path}[{index}]")
+        found = key(item)
+        if found in seen:
+            raise ValidationError(repeated, path=f"{path}[{index}]", code="duplicate")
+        seen.add(found)
+    return taken
+
+
+def time_window(since: object, until: object) -> tuple[datetime | None, datetime | None]:
+    """The ``since`` and ``until`` keywords of a query: each ``None`` or aware, in order.
+
+    Raises:
+        ValidationError: a naive time (``$.since``, ``$.until``), or ``since``
+            after ``until`` (``$.since``, code ``window``).
+    """
+    start = None if since is None else require_aware(since, "$.since")
+    end = None if until is None else require_aware(until, "$.until")
+    if start is not None and end is not None and start > end:
+        raise ValidationError("must not be after until", path="$.since", code="window")
+    return start, end
+
+
+def iso_datetime(
+    value: object, path: str, *, describe: Callable[[object], str] = type_name
+) -> datetime:
+    """The timezone-aware datetime an ISO 8601 string of a document names (at most 64 characters).
+
+    ``describe`` names the type of a value that is not such a string in the
+    message: :func:`type_name` by default, :func:`json_type_name` for JSON.
+
+    >>> iso_datetime("2026-03-02T09:00:00+07:00", "$.at").isoformat()
+    '2026-03-02T09:00:00+07:00'
+
+    Raises:
+        InvalidType: not a str, or a longer one (``path``).
+        ValidationError: not ISO 8601 (code ``datetime``), or naive (``path``).
+    """
+    if not isinstance(value, str) or len(value) > 64:
+        raise InvalidType(f"must be an ISO 8601 datetime string, not {describe(value)}", path=path)
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValidationError(
+            "must be an ISO 8601 datetime with an offset", path=path, code="datetime"
+        ) from None
+    return require_aware(parsed, path)

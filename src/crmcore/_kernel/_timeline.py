@@ -28,7 +28,7 @@ from typing import Any, Final, Protocol, runtime_checkable
 
 import attrs
 
-from crmcore._kernel._checks import aware, clean_text, require_aware, tuple_of, type_name
+from crmcore._kernel._checks import aware, clean_text, time_window, tuple_of, type_name
 from crmcore._kernel._ids import CustomerId, Identifier
 from crmcore.errors import InvalidType, ValidationError
 
@@ -272,10 +272,7 @@ def timeline(
         raise InvalidType(
             f"must be a CustomerId, not {type_name(customer_id)}", path="$.customer_id"
         )
-    start = None if since is None else require_aware(since, "$.since")
-    end = None if until is None else require_aware(until, "$.until")
-    if start is not None and end is not None and start > end:
-        raise ValidationError("must not be after until", path="$.since", code="window")
+    start, end = time_window(since, until)
     wanted = _kinds(kinds)
     seen: dict[tuple[str, str], TimelineEntry] = {}
     for number, source in enumerate(sources):

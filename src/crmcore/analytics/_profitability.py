@@ -53,7 +53,7 @@ from typing import Any, Final, TypeVar
 
 import attrs
 
-from crmcore._kernel._checks import require_aware, require_type, type_name
+from crmcore._kernel._checks import require_type, time_window, type_name
 from crmcore._kernel._fields import Checked, check_fields
 from crmcore._kernel._ids import CustomerId, ProductId, require_id
 from crmcore._kernel._money import Money, currency
@@ -292,14 +292,6 @@ def _catalog(products: object) -> dict[ProductId, Product]:
     return found
 
 
-def _window(since: object, until: object) -> tuple[datetime | None, datetime | None]:
-    start = None if since is None else require_aware(since, "$.since")
-    end = None if until is None else require_aware(until, "$.until")
-    if start is not None and end is not None and start > end:
-        raise ValidationError("must not be after until", path="$.since", code="window")
-    return start, end
-
-
 def _customers(values: object) -> frozenset[Hashable] | None:
     if values is None:
         return None
@@ -502,7 +494,7 @@ def profitability(
     """
     catalog = _catalog(products)
     positions = {product_id: index for index, product_id in enumerate(catalog)}
-    start, end = _window(since, until)
+    start, end = time_window(since, until)
     wanted = _customers(customers)
     code, table = reporting_currency(currency, rates)
     reader = _Reader(catalog, positions, code, table, check_tz(tz))

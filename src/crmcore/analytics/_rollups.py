@@ -29,7 +29,7 @@ from typing import Final
 
 import attrs
 
-from crmcore._kernel._checks import require_aware, require_type, type_name
+from crmcore._kernel._checks import require_aware, require_type, time_window, type_name
 from crmcore._kernel._fields import Checked
 from crmcore._kernel._ids import CaseId, CustomerId
 from crmcore._kernel._money import Money
@@ -87,14 +87,6 @@ def _accounts(values: object) -> tuple[CustomerId, ...]:
             )
         found.setdefault(value, None)
     return tuple(found)
-
-
-def _window(since: object, until: object) -> tuple[datetime | None, datetime | None]:
-    start = None if since is None else require_aware(since, "$.since")
-    end = None if until is None else require_aware(until, "$.until")
-    if start is not None and end is not None and start > end:
-        raise ValidationError("must not be after until", path="$.since", code="window")
-    return start, end
 
 
 def _revenue(
@@ -253,7 +245,7 @@ def hierarchy_rollup(
     """
     ids = _accounts(accounts)
     members = frozenset(ids)
-    start, end = _window(since, until)
+    start, end = time_window(since, until)
     instant = None if at is None else require_aware(at, "$.at")
     code, table = reporting_currency(currency, rates)
     amounts_in = amount_currency_code(amount_currency)

@@ -16,6 +16,7 @@ import attrs
 
 from crmcore._kernel._checks import (
     enum_converter,
+    iso_datetime,
     json_type_name,
     require_aware,
     type_name,
@@ -278,17 +279,7 @@ def _fields_of(document: object, path: str, keys: tuple[str, ...]) -> dict[str, 
 
 
 def _parse_time(value: object, path: str) -> datetime | None:
-    if value is None:
-        return None
-    if not isinstance(value, str) or len(value) > 64:
-        raise InvalidType(f"must be an ISO 8601 datetime string, not {type_name(value)}", path=path)
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise ValidationError(
-            "must be an ISO 8601 datetime with an offset", path=path, code="datetime"
-        ) from None
-    return require_aware(parsed, path)
+    return None if value is None else iso_datetime(value, path)
 
 
 # -- policy, reveals, disclosures ----------------------------------------------------------------

@@ -393,14 +393,7 @@ def consents_without_identity(records: Iterable[ConsentRecord]) -> tuple[Consent
         ValidationError: an item is not a ConsentRecord, or there are more
             than 100,000.
     """
-    checked = items_of(
-        records,
-        ConsentRecord,
-        "$.records",
-        "a ConsentRecord",
-        max_items=MAX_DECISION_RECORDS,
-        noun="records",
-    )
+    checked = _decision_records(records)
     return tuple(_without_identity(record) for record in checked)
 
 
@@ -420,6 +413,18 @@ def _without_identity(record: ConsentRecord) -> ConsentRecord:
 
 #: Most consent records one decision reads.
 MAX_DECISION_RECORDS: Final = 100_000
+
+
+def _decision_records(records: object) -> tuple[ConsentRecord, ...]:
+    """The consent records a decision reads (``$.records``): each a ConsentRecord, bounded."""
+    return items_of(
+        records,
+        ConsentRecord,
+        "$.records",
+        "a ConsentRecord",
+        max_items=MAX_DECISION_RECORDS,
+        noun="records",
+    )
 
 
 def decide_consent(
@@ -446,14 +451,7 @@ def decide_consent(
     wanted_purpose = enum_converter(Purpose, "$.purpose")(purpose)
     when = require_aware(at, "$.at")
     wanted_address = None if address is None else address_argument(wanted_channel, address)
-    checked = items_of(
-        records,
-        ConsentRecord,
-        "$.records",
-        "a ConsentRecord",
-        max_items=MAX_DECISION_RECORDS,
-        noun="records",
-    )
+    checked = _decision_records(records)
     decided = verdict(latest_consents(checked, when), wanted_channel, wanted_purpose, when)
     if wanted_address is not None:
         own = latest_for_address(checked, wanted_channel, wanted_purpose, wanted_address, when)

@@ -425,18 +425,24 @@ def _guards(
                     and not verdict(kept_latest, channel, purpose, when)[0]
                     and not verdict(other_latest, channel, purpose, when)[0]
                 ):
-                    guards.append(
-                        ConsentRecord(
-                            channel=channel,
-                            purpose=purpose,
-                            status=ConsentStatus.WITHDRAWN,
-                            captured_at=at,
-                            source=MERGE_SOURCE,
-                        )
-                    )
+                    guards.append(_merge_withdrawal(channel, purpose, at))
                     break
     guards.extend(_address_guards(kept, other, union, ordered, at))
     return tuple(guards)
+
+
+def _merge_withdrawal(
+    channel: Channel, purpose: Purpose, at: datetime, address: str | None = None
+) -> ConsentRecord:
+    """The withdrawal a merge records for one scope (a channel's, or one address's)."""
+    return ConsentRecord(
+        channel=channel,
+        purpose=purpose,
+        status=ConsentStatus.WITHDRAWN,
+        captured_at=at,
+        source=MERGE_SOURCE,
+        address=address,
+    )
 
 
 def _address_guards(
@@ -469,16 +475,7 @@ def _address_guards(
                 and not _opens(kept, scope, when)
                 and not _opens(other, scope, when)
             ):
-                guards.append(
-                    ConsentRecord(
-                        channel=channel,
-                        purpose=purpose,
-                        status=ConsentStatus.WITHDRAWN,
-                        captured_at=at,
-                        source=MERGE_SOURCE,
-                        address=address,
-                    )
-                )
+                guards.append(_merge_withdrawal(channel, purpose, at, address))
                 break
     return guards
 

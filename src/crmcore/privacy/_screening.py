@@ -12,18 +12,18 @@ screening holds ids, the purpose and reason codes only.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterable, Mapping
 from datetime import datetime
+from operator import attrgetter
 from typing import Final
 
 import attrs
 
-from crmcore._kernel._checks import enum_converter, require_aware, type_name
+from crmcore._kernel._checks import distinct_items, enum_converter, require_aware, type_name
 from crmcore._kernel._fields import Checked
 from crmcore._kernel._ids import CustomerId
 from crmcore.customers import Customer, ProcessingDecision, ProcessingPurpose
-from crmcore.errors import InvalidType, NotFound, ValidationError
+from crmcore.errors import InvalidType, NotFound
 
 #: Most customers one :func:`screen` call looks at (a screening holds each id once).
 MAX_SCREENED: Final = 100_000
@@ -140,26 +140,16 @@ def screen(
     """
     wanted = enum_converter(ProcessingPurpose, "$.purpose")(purpose)
     when = require_aware(at, "$.at")
-    if isinstance(customers, (str, bytes, Mapping)) or not isinstance(customers, Iterable):
-        raise InvalidType(
-            f"must be an iterable of customers, not {type_name(customers)}", path="$.customers"
-        )
-    taken = list(itertools.islice(customers, MAX_SCREENED + 1))
-    if len(taken) > MAX_SCREENED:
-        raise ValidationError(
-            f"must hold at most {MAX_SCREENED} customers", path="$.customers", code="too_many"
-        )
-    seen: set[CustomerId] = set()
-    for index, customer in enumerate(taken):
-        if not isinstance(customer, Customer):
-            raise InvalidType(
-                f"must be a Customer, not {type_name(customer)}", path=f"$.customers[{index}]"
-            )
-        if customer.id in seen:
-            raise ValidationError(
-                "names a customer already given", path=f"$.customers[{index}]", code="duplicate"
-            )
-        seen.add(customer.id)
+    taken = distinct_items(
+        customers,
+        Customer,
+        attrgetter("id"),
+        "$.customers",
+        max_items=MAX_SCREENED,
+        noun="customers",
+        what="a Customer",
+        repeated="names a customer already given",
+    )
     included: list[CustomerId] = []
     excluded: list[Exclusion] = []
     for customer in taken:

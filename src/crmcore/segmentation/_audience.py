@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
+from operator import attrgetter
 from typing import Final
 
-from crmcore._kernel._checks import enum_converter, require_aware, type_name
+from crmcore._kernel._checks import distinct_items, enum_converter, require_aware, type_name
 from crmcore._kernel._ids import CustomerId
 from crmcore.customers import Customer, ProcessingPurpose
 from crmcore.errors import InvalidType, ValidationError
@@ -18,29 +18,16 @@ MAX_AUDIENCE_CUSTOMERS: Final = 100_000
 
 def check_customers(customers: object) -> list[Customer]:
     """The customers of an ``audience`` call: checked, bounded, each id once."""
-    if isinstance(customers, (str, bytes, Mapping)) or not isinstance(customers, Iterable):
-        raise InvalidType(
-            f"must be an iterable of customers, not {type_name(customers)}", path="$.customers"
-        )
-    taken = list(itertools.islice(customers, MAX_AUDIENCE_CUSTOMERS + 1))
-    if len(taken) > MAX_AUDIENCE_CUSTOMERS:
-        raise ValidationError(
-            f"must hold at most {MAX_AUDIENCE_CUSTOMERS} customers",
-            path="$.customers",
-            code="too_many",
-        )
-    seen: set[CustomerId] = set()
-    for index, customer in enumerate(taken):
-        if not isinstance(customer, Customer):
-            raise InvalidType(
-                f"must be a Customer, not {type_name(customer)}", path=f"$.customers[{index}]"
-            )
-        if customer.id in seen:
-            raise ValidationError(
-                "names a customer already given", path=f"$.customers[{index}]", code="duplicate"
-            )
-        seen.add(customer.id)
-    return taken
+    return distinct_items(
+        customers,
+        Customer,
+        attrgetter("id"),
+        "$.customers",
+        max_items=MAX_AUDIENCE_CUSTOMERS,
+        noun="customers",
+        what="a Customer",
+        repeated="names a customer already given",
+    )
 
 
 def check_purpose(purpose: object) -> ProcessingPurpose:

@@ -711,12 +711,7 @@ def score_rfm(
         if not set(map(type, rows)) <= {RfmValues}:
             return _score_rfm_by_row(rows, recency_edges, frequency_edges, monetary_edges)
     # Exact RfmValues: their fields were checked when they were built.
-    ids = list(map(_CUSTOMER, rows))
-    if len(set(ids)) != len(ids):
-        raise ValidationError("must hold one row per customer", path="$.values", code="duplicate")
-    recency = list(map(_RECENCY, rows))
-    frequency = list(map(_FREQUENCY, rows))
-    monetary = list(map(_MONETARY, rows))
+    ids, recency, frequency, monetary = _value_columns(rows)
     r = _column_scores(ids, recency, recency_edges, higher_is_better=False, path="$.recency_edges")
     f = _column_scores(
         ids, frequency, frequency_edges, higher_is_better=True, path="$.frequency_edges"
@@ -725,6 +720,20 @@ def score_rfm(
         ids, monetary, monetary_edges, higher_is_better=True, path="$.monetary_edges", money=True
     )
     return _build(RfmScore, _SCORE_SLOTS, len(ids), (ids, recency, frequency, monetary, r, f, m))
+
+
+def _value_columns(
+    rows: Sequence[RfmValues],
+) -> tuple[list[Any], list[int], list[int], list[Money]]:
+    """The ids, recency days, frequencies and monetary values of ``rows``, one customer a row.
+
+    Raises:
+        ValidationError: a customer in two rows (``$.values``, code ``duplicate``).
+    """
+    ids = list(map(_CUSTOMER, rows))
+    if len(set(ids)) != len(ids):
+        raise ValidationError("must hold one row per customer", path="$.values", code="duplicate")
+    return ids, list(map(_RECENCY, rows)), list(map(_FREQUENCY, rows)), list(map(_MONETARY, rows))
 
 
 def _column_scores(

@@ -28,11 +28,7 @@ from crmcore.segmentation._ranking import numeric_values
 from crmcore.segmentation._rfm import (
     _AMOUNT,
     _CURRENCY,
-    _CUSTOMER,
-    _FREQUENCY,
-    _MONETARY,
     _PLAIN_IDS,
-    _RECENCY,
     _SCORE_SLOTS,
     MAX_CUSTOMERS,
     RfmScore,
@@ -40,6 +36,7 @@ from crmcore.segmentation._rfm import (
     _build,
     _quintiles,
     _score_table,
+    _value_columns,
 )
 
 __all__ = ["RfmCutPoints", "rfm_cut_points", "score_rfm_columns"]
@@ -159,15 +156,12 @@ def rfm_cut_points(values: Iterable[RfmValues]) -> RfmCutPoints:
     ((3, 5, 7, 9), 'USD')
     """
     rows = items_of(values, RfmValues, "$.values", "RfmValues", max_items=MAX_CUSTOMERS)
-    ids = list(map(_CUSTOMER, rows))
-    if len(set(ids)) != len(ids):
-        raise ValidationError("must hold one row per customer", path="$.values", code="duplicate")
-    monies = list(map(_MONETARY, rows))
+    ids, recency, frequency, monies = _value_columns(rows)
     if len(set(map(_CURRENCY, monies))) > 1:
         numeric_values(dict(zip(ids, monies, strict=True)))  # raises at the first mismatch
     return RfmCutPoints(
-        recency_days=_level_edges(list(map(_RECENCY, rows))),
-        frequency=_level_edges(list(map(_FREQUENCY, rows))),
+        recency_days=_level_edges(recency),
+        frequency=_level_edges(frequency),
         monetary=_level_edges(list(map(_AMOUNT, monies))),
         currency=monies[0].currency if monies else None,
     )
@@ -198,12 +192,7 @@ def score_with_cuts(
 ) -> tuple[RfmScore, ...]:
     cuts = _check_cuts(cut_points, edges)
     rows = items_of(values, RfmValues, "$.values", "RfmValues", max_items=MAX_CUSTOMERS)
-    ids = list(map(_CUSTOMER, rows))
-    if len(set(ids)) != len(ids):
-        raise ValidationError("must hold one row per customer", path="$.values", code="duplicate")
-    recency = list(map(_RECENCY, rows))
-    frequency = list(map(_FREQUENCY, rows))
-    monetary = list(map(_MONETARY, rows))
+    ids, recency, frequency, monetary = _value_columns(rows)
     for index, money in enumerate(monetary):
         if cuts.currency is not None and money.currency != cuts.currency:
             raise CurrencyMismatch(

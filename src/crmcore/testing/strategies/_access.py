@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterable
 from typing import Any, Final
 
@@ -22,7 +21,7 @@ from crmcore.access import (
 )
 from crmcore.errors import ValidationError
 from crmcore.teams import TeamId, Territory, TerritoryId, TerritorySet, normalize_role
-from crmcore.testing.strategies._base import _id_choices, _id_texts, _int_arg
+from crmcore.testing.strategies._base import _id_choices, _ids_of, _int_arg
 
 #: Roles policies are drawn with, unless the caller names others.
 _ROLES: Final = ("sales_rep", "sales_manager", "support_agent", "auditor", "admin")
@@ -30,21 +29,6 @@ _ROLES: Final = ("sales_rep", "sales_manager", "support_agent", "auditor", "admi
 _UNITS: Final = ("organization", "sales", "service", "jakarta", "bandung")
 #: Countries the drawn territories are about.
 _TERRITORY_COUNTRIES: Final = ("ID", "SG", "MY")
-
-
-@functools.cache
-def _staff_ids() -> st.SearchStrategy[StaffId]:
-    return _id_texts("agent").map(StaffId)
-
-
-@functools.cache
-def _team_ids() -> st.SearchStrategy[TeamId]:
-    return _id_texts("team").map(TeamId)
-
-
-@functools.cache
-def _territory_ids() -> st.SearchStrategy[TerritoryId]:
-    return _id_texts("territory").map(TerritoryId)
 
 
 def _role_names(value: object) -> tuple[str, ...]:
@@ -202,7 +186,7 @@ def access_policies(
     checked_roles = _role_names(roles)
     checked_kinds = _kind_names(kinds)
     territories = _id_choices(territory_ids, "$.territory_ids", TerritoryId) or ()
-    teams = _pool(team_ids, "$.team_ids", TeamId, _team_ids())
+    teams = _pool(team_ids, "$.team_ids", TeamId, _ids_of(TeamId))
     return _policies(
         checked_roles,
         checked_kinds,
@@ -262,8 +246,8 @@ def principals(
     roles = _ROLES if policy is None else policy.roles
     units = _UNITS if policy is None else tuple(u for u, _ in policy.business_units)
     pools = (
-        _pool(staff_ids, "$.staff_ids", StaffId, _staff_ids()),
-        _pool(team_ids, "$.team_ids", TeamId, _team_ids()),
-        _pool(territory_ids, "$.territory_ids", TerritoryId, _territory_ids()),
+        _pool(staff_ids, "$.staff_ids", StaffId, _ids_of(StaffId)),
+        _pool(team_ids, "$.team_ids", TeamId, _ids_of(TeamId)),
+        _pool(territory_ids, "$.territory_ids", TerritoryId, _ids_of(TerritoryId)),
     )
     return _principals(tuple(roles), pools, units)

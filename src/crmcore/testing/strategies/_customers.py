@@ -889,31 +889,26 @@ def _given_or_withdrawn(
 
 def _consent_fields(status: ConsentStatus) -> st.SearchStrategy[dict[str, Any]]:
     """A consent event's fields, from a record of ``status`` captured when the event occurred."""
-    return consent_records(statuses=[status]).map(
-        lambda record: {
-            "occurred_at": record.captured_at,
-            "channel": record.channel,
-            "purpose": record.purpose,
-            "status": record.status,
-            "legal_basis": record.legal_basis,
-            "expires_at": record.expires_at,
-        }
-    )
+    return consent_records(statuses=[status]).map(_record_fields)
 
 
 def _customer_consent_fields(status: ConsentStatus) -> st.SearchStrategy[dict[str, Any]]:
     """A customer consent event's fields: as :func:`_consent_fields`, some for one address."""
     return consent_records(statuses=[status], addresses=True).map(
-        lambda record: {
-            "occurred_at": record.captured_at,
-            "channel": record.channel,
-            "purpose": record.purpose,
-            "status": record.status,
-            "legal_basis": record.legal_basis,
-            "expires_at": record.expires_at,
-            "for_address": record.for_address,
-        }
+        lambda record: {**_record_fields(record), "for_address": record.for_address}
     )
+
+
+def _record_fields(record: ConsentRecord) -> dict[str, Any]:
+    """The fields a consent event takes from ``record`` (dated when it was captured)."""
+    return {
+        "occurred_at": record.captured_at,
+        "channel": record.channel,
+        "purpose": record.purpose,
+        "status": record.status,
+        "legal_basis": record.legal_basis,
+        "expires_at": record.expires_at,
+    }
 
 
 def _anonymised_fields() -> st.SearchStrategy[tuple[str, ...]]:

@@ -28,6 +28,7 @@ from crmcore.testing.strategies._base import (
     _concat,
     _id_choices,
     _id_texts,
+    _ids_of,
     _int_arg,
     _multiline_texts,
     _nfc,
@@ -77,11 +78,6 @@ _COMMANDS: Final = ("edit", "pin", "unpin", "attach", "detach", "relink", "repoi
 @functools.cache
 def _note_ids() -> st.SearchStrategy[NoteId]:
     return _id_texts("note").map(NoteId)
-
-
-@functools.cache
-def _staff_ids() -> st.SearchStrategy[StaffId]:
-    return _id_texts("agent").map(StaffId)
 
 
 @functools.cache
@@ -207,7 +203,7 @@ def notes(
     """
     refs = _link_choices(links)
     pool = _id_choices(staff_ids, "$.staff_ids", StaffId)
-    authors = _staff_ids() if pool is None else st.sampled_from(pool)
+    authors = _ids_of(StaffId) if pool is None else st.sampled_from(pool)
     built = _notes(
         refs=refs,
         authors=authors,

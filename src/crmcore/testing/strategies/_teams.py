@@ -45,7 +45,7 @@ from crmcore.testing.strategies._base import (
     _command_times,
     _concat,
     _id_choices,
-    _id_texts,
+    _ids_of,
     _int_arg,
     _non_empty,
     _snake_names,
@@ -84,21 +84,6 @@ _SCENARIO_COUNTS: Final = (0, 5, 10, 49, 50, 120, 250, 5000)
 # -- identifiers ----------------------------------------------------------------------------
 
 
-@functools.cache
-def _staff_id_values() -> st.SearchStrategy[StaffId]:
-    return _id_texts("agent").map(StaffId)
-
-
-@functools.cache
-def _team_ids() -> st.SearchStrategy[TeamId]:
-    return _id_texts("team").map(TeamId)
-
-
-@functools.cache
-def _territory_ids() -> st.SearchStrategy[TerritoryId]:
-    return _id_texts("territory").map(TerritoryId)
-
-
 def _from_choices(
     choices: tuple[Any, ...] | None, default: st.SearchStrategy[Any]
 ) -> st.SearchStrategy[Any]:
@@ -107,12 +92,12 @@ def _from_choices(
 
 def _staff_choice(staff_ids: Iterable[StaffId] | None) -> st.SearchStrategy[StaffId]:
     """One of ``staff_ids`` (checked as ``$.staff_ids``), or any staff id."""
-    return _from_choices(_id_choices(staff_ids, "$.staff_ids", StaffId), _staff_id_values())
+    return _from_choices(_id_choices(staff_ids, "$.staff_ids", StaffId), _ids_of(StaffId))
 
 
 def _team_choice(team_ids: Iterable[TeamId] | None) -> st.SearchStrategy[TeamId]:
     """One of ``team_ids`` (checked as ``$.team_ids``), or any team id."""
-    return _from_choices(_id_choices(team_ids, "$.team_ids", TeamId), _team_ids())
+    return _from_choices(_id_choices(team_ids, "$.team_ids", TeamId), _ids_of(TeamId))
 
 
 # -- staff members --------------------------------------------------------------------------
@@ -260,7 +245,7 @@ def _teams(
 ) -> Team:
     at = draw(times)
     team = Team.form(
-        draw(_team_ids()),
+        draw(_ids_of(TeamId)),
         name=draw(_team_names()),
         members=draw(st.lists(ids, max_size=max_members, unique=True)),
         manager_id=draw(st.none() | ids),
@@ -345,7 +330,7 @@ def _territories(max_values: int) -> st.SearchStrategy[Territory]:
 
     return st.builds(
         Territory,
-        id=_territory_ids(),
+        id=_ids_of(TerritoryId),
         name=st.sampled_from(_TERRITORY_NAMES) | tags(),
         countries=values(st.sampled_from(sorted(COUNTRY_CODES))),
         regions=values(_regions()),
@@ -378,7 +363,7 @@ def territory_matches() -> st.SearchStrategy[TerritoryMatch]:
     """:class:`~crmcore.teams.TerritoryMatch` values, as a resolution reports them."""
     return st.builds(
         _match,
-        _territory_ids(),
+        _ids_of(TerritoryId),
         st.integers(0, 10**4),
         st.sets(st.sampled_from(Criterion)),
         st.integers(1, 20),
@@ -464,7 +449,7 @@ def territory_routes(
     """
     staff = _staff_choice(staff_ids)
     team = _team_choice(team_ids)
-    return _territory_ids().flatmap(lambda territory_id: _routes_to(territory_id, staff, team))
+    return _ids_of(TerritoryId).flatmap(lambda territory_id: _routes_to(territory_id, staff, team))
 
 
 def _routes_to(
@@ -552,7 +537,7 @@ def round_robin_cursors(
 
 @functools.cache
 def _pool_keys() -> st.SearchStrategy[str]:
-    return st.sampled_from(("pool", "inbound-leads")) | _team_ids().map(lambda t: f"team:{t}")
+    return st.sampled_from(("pool", "inbound-leads")) | _ids_of(TeamId).map(lambda t: f"team:{t}")
 
 
 def round_robin_states(
@@ -774,6 +759,6 @@ EVENT_FIELDS: Final[dict[str, dict[str, Callable[[], st.SearchStrategy[Any]]]]] 
     "StaffRoleGranted": {"role": _roles},
     "StaffRoleRevoked": {"role": _roles},
     "TeamFormed": {
-        "member_ids": lambda: st.lists(_staff_id_values(), max_size=4, unique=True).map(tuple)
+        "member_ids": lambda: st.lists(_ids_of(StaffId), max_size=4, unique=True).map(tuple)
     },
 }
