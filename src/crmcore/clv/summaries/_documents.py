@@ -21,7 +21,12 @@ from decimal import Decimal
 from typing import Any, Final, cast
 from uuid import UUID
 
-from crmcore._kernel._checks import json_type_name, require_aware, to_decimal, type_name
+from crmcore._kernel._checks import (
+    iso_datetime,
+    json_type_name,
+    to_decimal,
+    type_name,
+)
 from crmcore._kernel._time import TimeUnit
 from crmcore._kernel._zones import zone_named
 from crmcore.clv.summaries._inputs import HistoryCounts, SpendInputs
@@ -250,17 +255,7 @@ def _currency(value: object) -> str | None:
 
 
 def _moment(value: object, path: str) -> datetime:
-    if not isinstance(value, str) or len(value) > 64:
-        raise InvalidType(
-            f"must be an ISO 8601 datetime string, not {json_type_name(value)}", path=path
-        )
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise ValidationError(
-            "must be an ISO 8601 datetime with an offset", path=path, code="datetime"
-        ) from None
-    return require_aware(parsed, path)
+    return iso_datetime(value, path, describe=json_type_name)
 
 
 # -- accumulators -------------------------------------------------------------------
