@@ -4,6 +4,7 @@ import itertools
 import math
 import random
 
+import attrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -187,6 +188,8 @@ def test_cholesky_solves_a_known_system():
         ({"examples": [({"x": 1}, True)] * 5 + [({"x": 0}, False)]}, "$.examples", "too_few"),
         ({"examples": [({"x": None}, True)]}, "$.examples[0][0].x", "missing"),
         ({"examples": [({"x": math.inf}, True)]}, "$.examples[0][0].x", "finite"),
+        ({"examples": [({"x": 1e308}, True)]}, "$.examples[0][0].x", "out_of_range"),
+        ({"examples": [({"x": -(10**101)}, True)]}, "$.examples[0][0].x", "out_of_range"),
         ({"examples": [({"x": "a"}, True)]}, "$.examples[0][0].x", "type"),
         ({"examples": [({"x": 1}, 1)]}, "$.examples[0][1]", "type"),
         ({"examples": [({"x": 1},)]}, "$.examples[0]", "type"),
@@ -226,3 +229,20 @@ def test_prediction_needs_every_feature_and_constant_features_are_kept():
         model.predict({"x": 1})
     assert "$.facts.c" == info.value.path
     assert model.log_odds({"x": 1, "c": 5}) == model.predict({"x": 1, "c": 5}).log_odds
+
+
+def test_facts_far_beyond_any_count_or_amount_are_refused_by_path():
+    """A fact over 1e100 in magnitude, or one whose share of the log-odds overflows, is named."""
+    examples = [({"x": i, "y": i % 3}, i % 2 == 0) for i in range(12)]
+    assert fit_lead_model([*examples, ({"x": 1e100, "y": 0}, True)], features=["x", "y"])
+    model = fit_lead_model(examples, features=["x", "y"])
+    assert math.isfinite(model.predict({"x": 1e100, "y": -1e100}).log_odds)
+    with pytest.raises(ValidationError) as info:
+        model.predict({"x": 0, "y": 1.5e100})
+    assert (info.value.path, info.value.code) == ("$.facts.y", "out_of_range")
+    # A stored model with a tiny scale: the fact's contribution leaves the float range.
+    narrow = attrs.evolve(model, scales=(1e-300, model.scales[1]))
+    with pytest.raises(ValidationError) as info:
+        narrow.predict({"x": 1e100, "y": 0})
+    assert (info.value.path, info.value.code) == ("$.facts.x", "out_of_range")
+    assert math.isfinite(narrow.predict({"x": model.means[0], "y": 0}).log_odds)

@@ -54,6 +54,9 @@ MAX_FEATURES: Final = 100
 MAX_ITERATIONS: Final = 1_000
 #: Bins of the calibration table.
 CALIBRATION_BINS: Final = 10
+#: The largest magnitude of a fact: far beyond any count, amount or age, and small enough
+#: that a fit's sums of squares over MAX_EXAMPLES examples stay within the float range.
+MAX_FACT: Final = 1e100
 _MAX_HALVINGS: Final = 60
 #: A feature name: a snake_case fact key (as :func:`lead_facts` gives), at most 64 characters.
 #: Names appear in error paths (``$.examples[4][0].visits``), so they must be plain path parts.
@@ -68,9 +71,13 @@ def _number(value: object, path: str) -> float:
             number = float(value)
         except (OverflowError, ValueError):  # a huge int, a signaling NaN
             number = math.nan
-        if math.isfinite(number):
-            return number
-        raise ValidationError("must be a finite number", path=path, code="finite")
+        if not math.isfinite(number):
+            raise ValidationError("must be a finite number", path=path, code="finite")
+        if abs(number) > MAX_FACT:
+            raise ValidationError(
+                "must be at most 1e100 in magnitude", path=path, code="out_of_range"
+            )
+        return number
     if value is None:
         raise ValidationError("is missing: every feature needs a value", path=path, code="missing")
     raise InvalidType(f"must be a number or a bool, not {type_name(value)}", path=path)
@@ -542,12 +549,19 @@ class LeadModel(Checked):
 
     def _explain(self, facts: Mapping[str, object]) -> tuple[float, list[FeatureContribution]]:
         row = _row(facts, self.features, "$.facts")
-        parts = [
-            FeatureContribution(name, value, coef * (value - mean) / scale)
-            for name, value, mean, scale, coef in zip(
-                self.features, row, self.means, self.scales, self.coefficients, strict=True
-            )
-        ]
+        parts = []
+        for name, value, mean, scale, coef in zip(
+            self.features, row, self.means, self.scales, self.coefficients, strict=True
+        ):
+            log_odds = coef * (value - mean) / scale
+            if not math.isfinite(log_odds):
+                raise ValidationError(
+                    "is too far from the facts the model was fitted on: its share of the "
+                    "log-odds leaves the float range",
+                    path=f"$.facts.{name}",
+                    code="out_of_range",
+                )
+            parts.append(FeatureContribution(name, value, log_odds))
         return self.intercept + math.fsum(p.log_odds for p in parts), parts
 
     def predict(self, facts: Mapping[str, object]) -> Prediction:
@@ -555,7 +569,9 @@ class LeadModel(Checked):
 
         Raises:
             ValidationError: a feature is missing (``$.facts.<name>``,
-                code ``missing``) or not a number.
+                code ``missing``) or not a number; over 1e100 in magnitude, or
+                so far from the fitted facts that its share of the log-odds
+                overflows (code ``out_of_range``).
         """
         eta, parts = self._explain(facts)
         order = sorted(range(len(parts)), key=lambda i: (-abs(parts[i].log_odds), i))
