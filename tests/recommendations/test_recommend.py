@@ -276,11 +276,16 @@ def test_usage_records_recommend_through_the_same_api():
         ({"rules": RULES, "products": ["p"]}, "$.products[0]", InvalidType),
         ({"rules": RULES, "products": 5}, "$.products", InvalidType),
         ({"rules": RULES, "prices": ["p"]}, "$.prices", InvalidType),
-        ({"rules": RULES, "prices": {"a": 1}}, "$.prices['a']", InvalidType),
+        ({"rules": RULES, "prices": {"a": 1}}, "$.prices[0]", InvalidType),
         (
             {"rules": RULES, "prices": {"a": Money(1, "USD"), "b": Money(1, "EUR")}},
-            "$.prices['b']",
+            "$.prices[1]",
             ValidationError,
+        ),
+        (
+            {"rules": RULES, "prices": {"a": Money(1, "USD"), 7: Money(1, "USD")}},
+            "$.prices[1]",
+            InvalidType,
         ),
         ({"rules": RULES, "exclude": "y"}, "$.exclude", InvalidType),
         ({"rules": RULES, "exclude": [""]}, "$.exclude[0]", ValidationError),
@@ -304,9 +309,13 @@ def test_other_bad_inputs():
     catalog = [product("y", Money("1.00", "EUR"))]
     with pytest.raises(ValidationError) as caught:
         recommend(
-            C1, history=[("h", "x")], rules=RULES, products=catalog, prices={"y": Money("2", "USD")}
+            C1,
+            history=[("h", "x")],
+            rules=RULES,
+            products=catalog,
+            prices={"x": Money("3", "USD"), "y": Money("2", "USD")},
         )
-    assert ("$.prices['y']", "currency_mismatch") == (caught.value.path, caught.value.code)
+    assert ("$.prices[1]", "currency_mismatch") == (caught.value.path, caught.value.code)
 
 
 def test_too_many_exclusions(monkeypatch):

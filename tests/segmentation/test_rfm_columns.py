@@ -280,7 +280,7 @@ def test_rows_of_subclasses_are_checked_row_by_row():
         ([RfmValues("a", 1, 1, usd(1)), RfmValues("a", 2, 2, usd(2))], ValidationError,
          "$.values", "duplicate"),
         ([RfmValues("a", 1, 1, usd(1)), RfmValues("b", 2, 2, Money(2, "EUR"))], ValidationError,
-         "$.values[b]", "currency_mismatch"),
+         "$.values[1]", "currency_mismatch"),
         ([RfmValues("a", 1, 1, usd(1)), "b"], ValidationError, "$.values[1]", "type"),
     ],
 )  # fmt: skip

@@ -308,9 +308,9 @@ def _prices(value: object) -> dict[str, Money]:
         raise InvalidType(f"must be a mapping of prices, not {type_name(value)}", path="$.prices")
     found: dict[str, Money] = {}
     currency: str | None = None
-    for key, price in value.items():
-        item = check_item(key, "$.prices")
-        path = f"$.prices[{item!r}]"
+    for index, (key, price) in enumerate(value.items()):
+        item = check_item(key, f"$.prices[{index}]")
+        path = f"$.prices[{index}]"  # by position, as every mapping's entries are named
         if type(price) is not Money:
             raise InvalidType(f"must be Money, not {type_name(price)}", path=path)
         if currency is not None and price.currency != currency:
@@ -446,7 +446,7 @@ def _margin(item: str, products: dict[str, Product], prices: dict[str, Money]) -
     if product.standard_cost.currency != price.currency:
         raise ValidationError(
             "must be in the currency of the product's standard cost",
-            path=f"$.prices[{item!r}]",
+            path=f"$.prices[{list(prices).index(item)}]",
             code="currency_mismatch",
         )
     return price - product.standard_cost
@@ -548,7 +548,7 @@ def recommend(
             outside ``[0, 1]`` (``$.margin_weight``), ``limit`` outside
             ``1..100``, a customer other than ``customer_id`` (``$.customer``),
             a customer without ``at`` (``$.at``), prices in several currencies
-            or another currency than a product's cost (``$.prices[...]``).
+            or another currency than a product's cost (``$.prices[2]``: the entry's position).
     """
     if type(customer_id) is not CustomerId:
         raise InvalidType(

@@ -69,8 +69,10 @@ def numeric_values(
     currency: str | None = None
     out: dict[K, Number] = {}
     saw_number = False
-    for key, value in values.items():
-        where = f"{path}[{key}]"
+    for index, (key, value) in enumerate(values.items()):
+        # Entries are named by their position, as every mapping's are: a key may be a
+        # customer id, which is personal data and never goes into an error.
+        where = f"{path}[{index}]"
         if isinstance(value, Money):
             if saw_number:
                 raise InvalidType("must not mix Money and plain numbers", path=where)
