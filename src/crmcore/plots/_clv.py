@@ -41,6 +41,7 @@ from crmcore.plots._common import (
 )
 
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
 #: The purchase models a history figure accepts.
@@ -416,6 +417,14 @@ def calibration_holdout(  # noqa: PLR0917 - the model and the holdout_metrics co
     )
 
 
+def _labelled(axes: Axes, heading: str, xlabel: str, ylabel: str) -> None:
+    """Name both axes, title them (text as given, no mathtext) and add the legend."""
+    axes.set_xlabel(xlabel)
+    axes.set_ylabel(ylabel)
+    axes.set_title(heading, parse_math=False)
+    axes.legend()
+
+
 def plot_calibration_holdout(  # noqa: PLR0917 - as calibration_holdout.
     model: HistoryModel,
     frequency: Iterable[float],
@@ -452,10 +461,9 @@ def plot_calibration_holdout(  # noqa: PLR0917 - as calibration_holdout.
     axes.plot(positions, data.actual, marker="o", label="actual")
     axes.plot(positions, data.predicted, marker="s", linestyle="--", label="predicted")
     axes.set_xticks(positions, data.labels)
-    axes.set_xlabel("purchases in the calibration period")
-    axes.set_ylabel("mean purchases in the holdout period")
-    axes.set_title(heading, parse_math=False)
-    axes.legend()
+    _labelled(
+        axes, heading, "purchases in the calibration period", "mean purchases in the holdout period"
+    )
     return figure
 
 
@@ -543,10 +551,7 @@ def plot_period_transactions(
     axes.bar([p - 0.2 for p in positions], data.observed, width=0.4, label="actual")
     axes.bar([p + 0.2 for p in positions], data.expected, width=0.4, label="model")
     axes.set_xticks(positions, data.labels)
-    axes.set_xlabel("repeat transactions")
-    axes.set_ylabel("customers")
-    axes.set_title(heading, parse_math=False)
-    axes.legend()
+    _labelled(axes, heading, "repeat transactions", "customers")
     return figure
 
 
@@ -625,8 +630,5 @@ def plot_transaction_tracking(
     axes = figure.add_subplot()
     axes.plot(data.period_ends, data.actual, label="actual")
     axes.plot(data.period_ends, data.expected, linestyle="--", label="model")
-    axes.set_xlabel("end of period")
-    axes.set_ylabel("repeat transactions")
-    axes.set_title(heading, parse_math=False)
-    axes.legend()
+    _labelled(axes, heading, "end of period", "repeat transactions")
     return figure

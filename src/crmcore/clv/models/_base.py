@@ -675,13 +675,21 @@ class ModelBase:
     covariance: Covariance | None = attrs.field(default=None, repr=False)
 
     def __attrs_post_init__(self) -> None:
+        self._check_estimates()
+        self._check_fit_record(self._names)
+
+    def _check_estimates(self) -> None:
+        """Check and copy ``params`` and ``standard_errors`` (named by ``_names``)."""
         if self.params is not None:
             object.__setattr__(self, "params", make_params(self._names, self.params))
         if self.standard_errors is not None:
             errors = make_params(self._names, self.standard_errors, "$.standard_errors")
             object.__setattr__(self, "standard_errors", errors)
+
+    def _check_fit_record(self, estimates: Sequence[str]) -> None:
+        """Check ``covariance`` (rows named by ``estimates``), ``log_likelihood``, ``diagnostics``."""
         if self.covariance is not None:
-            matrix = make_covariance(self._names, self.covariance)
+            matrix = make_covariance(estimates, self.covariance)
             object.__setattr__(self, "covariance", matrix)
         if self.log_likelihood is not None:
             value = number(self.log_likelihood, "$.log_likelihood")

@@ -13,7 +13,6 @@ customer drops out with probability ``p ~ Beta(a, b)``.
 from __future__ import annotations
 
 import math
-import random
 from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
@@ -21,8 +20,13 @@ import attrs
 
 from crmcore.clv.models._backend import BLOCK, Column, Histories, blocks
 from crmcore.clv.models._base import Objective
-from crmcore.clv.models._data import DrawBudget, horizon
-from crmcore.clv.models._forecast import RfmModel, SimulatedCustomer, increments
+from crmcore.clv.models._data import horizon
+from crmcore.clv.models._forecast import (
+    RfmModel,
+    SimulatedCustomer,
+    beta_geo_customer,
+    increments,
+)
 from crmcore.clv.models._special import (
     beta_kernel,
     digamma,
@@ -508,25 +512,9 @@ class _BetaGeoFamily(RfmModel):
         Buys at a gamma-distributed rate and drops out with a beta-distributed
         chance after each purchase (MBG/NBD: also at time zero).
         """
-        r, alpha, a, b = self._values()
-        shift = self._shift
-
-        def customer(rng: random.Random, budget: DrawBudget, age: float) -> tuple[int, float]:
-            rate = rng.gammavariate(r, 1.0 / alpha)
-            p = rng.betavariate(a, b)
-            x, last, now = 0, 0.0, 0.0
-            alive = not (shift == 1 and rng.random() < p)
-            while alive and rate > 0:
-                budget.spend()
-                now += rng.expovariate(rate)
-                if now > age:
-                    break
-                x += 1
-                last = now
-                alive = rng.random() >= p
-            return x, last
-
-        return customer
+        return beta_geo_customer(
+            self._values(), self._shift, lambda rng, rate: rng.expovariate(rate)
+        )
 
 
 def _nb_upper_tail(pmf: Callable[[int], float], k: int, r: float, log_1q: float) -> float:

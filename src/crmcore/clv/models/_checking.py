@@ -38,8 +38,6 @@ from crmcore.clv.models._cnbd import _CnbdFamily
 from crmcore.clv.models._data import (
     MAX_COUNT,
     MAX_HORIZON,
-    Checker,
-    check_whole,
     column,
     number,
     require_nonempty,
@@ -76,21 +74,7 @@ _RANKINGS: tuple[str, ...] = ("log_likelihood", "aic", "bic", "mae", "rmse")
 
 def _ages(values: object, name: str, *, whole: bool) -> list[float]:
     """Ages (``T``, or BG/BB's ``periods``): non-negative, bounded, whole for BG/BB."""
-    ages = column(values, name)
-    limit = MAX_COUNT if whole else MAX_HORIZON
-    checker = Checker()
-    for index, age in enumerate(ages):
-        if whole:
-            if check_whole(checker, name, index, age):
-                break
-        elif age < 0 and checker.add(f"$.{name}[{index}]", "must not be negative", "negative"):
-            break
-        if age > limit and checker.add(
-            f"$.{name}[{index}]", f"must be at most {limit:,g}", "too_large"
-        ):
-            break
-    checker.raise_if_any()
-    return ages
+    return counts_column(values, name, whole=whole, limit=MAX_COUNT if whole else MAX_HORIZON)
 
 
 def _positive(value: object, name: str, *, maximum: float | None = None) -> float:

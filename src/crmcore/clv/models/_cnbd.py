@@ -30,7 +30,6 @@ binomial tails.
 from __future__ import annotations
 
 import math
-import random
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, ClassVar, Self
 
@@ -40,9 +39,14 @@ from crmcore._kernel._checks import type_name
 from crmcore.clv.models._backend import Column, Histories
 from crmcore.clv.models._base import ConvergenceError, Objective, ProgressCallback
 from crmcore.clv.models._cnbd_data import load_cnbd
-from crmcore.clv.models._data import DrawBudget, horizon, number, weighted_mean
+from crmcore.clv.models._data import horizon, number, weighted_mean
 from crmcore.clv.models._exact import negative_log_likelihood_hessian
-from crmcore.clv.models._forecast import RfmModel, SimulatedCustomer, increments
+from crmcore.clv.models._forecast import (
+    RfmModel,
+    SimulatedCustomer,
+    beta_geo_customer,
+    increments,
+)
 from crmcore.clv.models._priors import Prior
 from crmcore.clv.models._special import digamma, lbeta
 from crmcore.errors import InvalidType, ValidationError
@@ -600,25 +604,10 @@ class _CnbdFamily(RfmModel):
 
     def _simulated_customer(self) -> SimulatedCustomer:
         """One customer's ``(frequency, recency)``: Erlang-k gaps, drop-out after each purchase."""
-        r, alpha, a, b = self._values()
-        k, shift = self._k(), self._shift
-
-        def customer(rng: random.Random, budget: DrawBudget, age: float) -> tuple[int, float]:
-            rate = rng.gammavariate(r, 1.0 / alpha)
-            p = rng.betavariate(a, b)
-            x, last, now = 0, 0.0, 0.0
-            alive = not (shift == 1 and rng.random() < p)
-            while alive and rate > 0:
-                budget.spend()
-                now += rng.gammavariate(k, 1.0 / rate)
-                if now > age:
-                    break
-                x += 1
-                last = now
-                alive = rng.random() >= p
-            return x, last
-
-        return customer
+        k = self._k()
+        return beta_geo_customer(
+            self._values(), self._shift, lambda rng, rate: rng.gammavariate(k, 1.0 / rate)
+        )
 
 
 @attrs.frozen(slots=True, kw_only=True)

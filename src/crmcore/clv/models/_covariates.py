@@ -37,13 +37,11 @@ import attrs
 from crmcore._kernel._checks import type_name
 from crmcore.clv.models._base import (
     Covariance,
-    FitDiagnostics,
     FitOutcome,
     ModelBase,
     ModelError,
     ParamMap,
     ProgressCallback,
-    make_covariance,
     make_params,
     penalizer_value,
     run_fit,
@@ -320,22 +318,9 @@ class _CovariateModel(ModelBase):
 
     def __attrs_post_init__(self) -> None:
         self._check_count()
-        if self.params is not None:
-            object.__setattr__(self, "params", make_params(self._names, self.params))
-        if self.standard_errors is not None:
-            errors = make_params(self._names, self.standard_errors, "$.standard_errors")
-            object.__setattr__(self, "standard_errors", errors)
+        self._check_estimates()
         self._check_coefficient_fields()
-        if self.covariance is not None:
-            matrix = make_covariance(self.estimate_names, self.covariance)
-            object.__setattr__(self, "covariance", matrix)
-        if self.log_likelihood is not None:
-            value = number(self.log_likelihood, "$.log_likelihood")
-            object.__setattr__(self, "log_likelihood", value)
-        if self.diagnostics is not None and not isinstance(self.diagnostics, FitDiagnostics):
-            raise InvalidType(
-                f"must be FitDiagnostics, not {type_name(self.diagnostics)}", path="$.diagnostics"
-            )
+        self._check_fit_record(self.estimate_names)
 
     def _check_count(self) -> None:
         count = self.covariate_count

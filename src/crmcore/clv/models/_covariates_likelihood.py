@@ -15,9 +15,9 @@ from collections.abc import Callable, Mapping, Sequence
 
 from crmcore.clv.models._paretonbd import (
     FIT_SERIES_LIMIT,
-    _heads,
     _log_tail_and_gradient,
     _series_table,
+    near_tails,
 )
 from crmcore.clv.models._special import digamma, logaddexp
 
@@ -281,21 +281,7 @@ def _pareto_tails(  # noqa: PLR0917 - one row's parameters and its two ends.
             near.append(i)
     if near:
         near.sort(key=ys.__getitem__, reverse=True)
-        h1, d1 = _log_tail_and_gradient(table, x, big - 2.0 * small, r, alpha, s, beta)
-        heads = _heads([ys[i] for i in near], x, r, alpha, s, beta, h1)
-        for i, (h0, d0) in zip(near, heads, strict=True):
-            both = logaddexp(h0, h1)
-            a = _EXP(h0 - both)
-            b = 1.0 - a
-            out[i] = (
-                both,
-                (
-                    a * d0[0] + b * d1[0],
-                    a * d0[1] + b * d1[1],
-                    a * d0[2] + b * d1[2],
-                    a * d0[3] + b * d1[3],
-                ),
-            )
+        near_tails(out, near, table, x, ys, big - 2.0 * small, (r, alpha, s, beta))
     return out
 
 

@@ -58,6 +58,19 @@ def _grouped(rows: Rows, weights: Sequence[float]) -> dict[tuple[float, ...], fl
 # --- BG/NBD and MBG/NBD -----------------------------------------------------
 
 
+def _log_ages(alpha: Dual) -> Callable[[float], Dual]:
+    """``t -> log(alpha + t)``, each distinct ``t`` computed once."""
+    logs: dict[float, Dual] = {}
+
+    def log_age(t: float) -> Dual:
+        found = logs.get(t)
+        if found is None:
+            found = logs[t] = log(alpha + t)
+        return found
+
+    return log_age
+
+
 def _beta_geo(rows: Rows, weights: Sequence[float], params: Sequence[float], shift: int) -> Dual:
     """BG/NBD and MBG/NBD log-likelihood (``shift`` 0 and 1).
 
@@ -72,13 +85,7 @@ def _beta_geo(rows: Rows, weights: Sequence[float], params: Sequence[float], shi
     lb_ab = lbeta(a, b)
     log_a = log(a)
     per_x: dict[float, tuple[Dual, Dual | None]] = {}
-    logs: dict[float, Dual] = {}
-
-    def log_age(t: float) -> Dual:
-        found = logs.get(t)
-        if found is None:
-            found = logs[t] = log(alpha + t)
-        return found
+    log_age = _log_ages(alpha)
 
     total = zero(4)
     customers = 0.0
@@ -512,14 +519,8 @@ def _cnbd(
     lb_ab = lbeta(a, b)
     log_a = log(a)
     per_x: dict[float, tuple[Dual, Dual, Dual | None]] = {}
-    logs: dict[float, Dual] = {}
     inverses: dict[float, Dual] = {}
-
-    def log_age(t: float) -> Dual:
-        found = logs.get(t)
-        if found is None:
-            found = logs[t] = log(alpha + t)
-        return found
+    log_age = _log_ages(alpha)
 
     total = zero(4)
     customers = 0.0

@@ -13,6 +13,7 @@ for sequences) the same way for every model.
 
 from __future__ import annotations
 
+import abc
 import math
 import random
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -57,23 +58,58 @@ def increments(values: Iterable[Any], factors: Sequence[float], zero: Any) -> An
     return total
 
 
-class Forecaster:
-    """Mixin of the purchase models: predictions from ``(frequency, recency, age)`` histories."""
+def beta_geo_customer(
+    params: Sequence[float], shift: int, gap: Callable[[random.Random, float], float]
+) -> SimulatedCustomer:
+    """The BG/NBD family's story for one customer, its purchase gaps drawn by ``gap(rng, rate)``.
+
+    ``params`` are ``(r, alpha, a, b)``: a gamma-distributed rate and a
+    beta-distributed chance of dropping out after each purchase (``shift`` 1,
+    MBG/NBD: also at time zero). BG/NBD's gaps are exponential, CNBD-k's Erlang-k.
+    """
+    r, alpha, a, b = params
+
+    def customer(rng: random.Random, budget: DrawBudget, age: float) -> tuple[int, float]:
+        rate = rng.gammavariate(r, 1.0 / alpha)
+        p = rng.betavariate(a, b)
+        x, last, now = 0, 0.0, 0.0
+        alive = not (shift == 1 and rng.random() < p)
+        while alive and rate > 0:
+            budget.spend()
+            now += gap(rng, rate)
+            if now > age:
+                break
+            x += 1
+            last = now
+            alive = rng.random() >= p
+        return x, last
+
+    return customer
+
+
+class Forecaster(abc.ABC):
+    """Mixin of the purchase models: predictions from ``(frequency, recency, age)`` histories.
+
+    ``_histories`` and ``_check_histories`` are abstract (every model loads its own
+    kind of history). The formula hooks keep ``NotImplementedError`` bodies: the
+    bare :class:`RfmModel` stays constructible (a model without formulas is
+    refused by name where one is needed, not at construction).
+    """
 
     __slots__ = ()
 
     #: Horizons are whole numbers of opportunities (BG/BB), not spans of time.
     _whole: ClassVar[bool] = False
 
+    @abc.abstractmethod
     def _histories(
         self, frequency: object, recency: object, age: object, backend: object
     ) -> Histories:
         """Checked histories; ``age`` is ``T`` (BG/BB's ``periods``)."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def _check_histories(self, histories: Histories, name: str) -> None:
         """Check loaded histories; ``name`` is what errors call the third column."""
-        raise NotImplementedError
 
     def _alive_column(self, histories: Histories) -> Column:
         """P(alive) of every base row."""

@@ -51,8 +51,13 @@ def count_model(model: object, path: str = "$.model") -> CountModel:
     return model
 
 
-def counts_column(values: object, name: str, *, whole: bool = True) -> list[float]:
-    """A column of non-negative counts (whole numbers unless ``whole`` is False)."""
+def counts_column(
+    values: object, name: str, *, whole: bool = True, limit: float | None = None
+) -> list[float]:
+    """A column of non-negative counts (whole numbers unless ``whole`` is False).
+
+    With ``limit``, each value must also be at most ``limit`` (code ``too_large``).
+    """
     counts = column(values, name)
     checker = Checker()
     for index, value in enumerate(counts):
@@ -60,6 +65,12 @@ def counts_column(values: object, name: str, *, whole: bool = True) -> list[floa
             if check_whole(checker, name, index, value):
                 break
         elif value < 0 and checker.add(f"$.{name}[{index}]", "must not be negative", "negative"):
+            break
+        if (
+            limit is not None
+            and value > limit
+            and checker.add(f"$.{name}[{index}]", f"must be at most {limit:,g}", "too_large")
+        ):
             break
     checker.raise_if_any()
     return counts

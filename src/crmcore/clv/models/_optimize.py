@@ -262,19 +262,28 @@ def hessian_from_gradient(
     return [[0.5 * (columns[j][i] + columns[i][j]) for j in range(n)] for i in range(n)]
 
 
-def cholesky_inverse(matrix: Sequence[Sequence[float]]) -> list[list[float]] | None:
-    """Inverse of a symmetric positive definite matrix, or None if it is not one."""
+def cholesky(matrix: Sequence[Sequence[float]]) -> list[list[float]] | None:
+    """The lower Cholesky factor of a symmetric positive definite matrix, or None."""
     n = len(matrix)
     low = [[0.0] * n for _ in range(n)]
     for i in range(n):
         for j in range(i + 1):
             total = matrix[i][j] - math.fsum(low[i][k] * low[j][k] for k in range(j))
             if i == j:
-                if not total > 0 or not math.isfinite(total):
+                if not (total > 0 and math.isfinite(total)):
                     return None
                 low[i][i] = math.sqrt(total)
             else:
                 low[i][j] = total / low[j][j]
+    return low
+
+
+def cholesky_inverse(matrix: Sequence[Sequence[float]]) -> list[list[float]] | None:
+    """Inverse of a symmetric positive definite matrix, or None if it is not one."""
+    n = len(matrix)
+    low = cholesky(matrix)
+    if low is None:
+        return None
     # Invert the triangular factor, then form inv(L)^T inv(L).
     inv_low = [[0.0] * n for _ in range(n)]
     for i in range(n):

@@ -67,7 +67,6 @@ from typing import Any
 
 import attrs
 
-from crmcore._kernel._checks import type_name
 from crmcore._kernel._numbers import keyed_columns
 from crmcore.clv.models._cnbd_data import check_cnbd
 from crmcore.clv.models._data import (
@@ -79,10 +78,10 @@ from crmcore.clv.models._data import (
 )
 from crmcore.clv.models._interval import Interval, confidence_level
 from crmcore.clv.models._mcmc import interval_of
-from crmcore.clv.models._posterior import ParameterSummary, summarize_draws
+from crmcore.clv.models._posterior import ParameterSummary, checked_count, summarize_draws
 from crmcore.clv.models._sim import simulation_seed
 from crmcore.clv.models._special import digamma
-from crmcore.errors import InvalidType, ValidationError
+from crmcore.errors import ValidationError
 
 _LOG = math.log
 _EXP = math.exp
@@ -625,16 +624,6 @@ def _sweep(  # noqa: C901, PLR0912, PLR0915 - the hot loop, kept in one function
 # --- the public API ----------------------------------------------------------------------
 
 
-def _count(value: object, name: str, minimum: int, maximum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidType(f"must be an int, not {type_name(value)}", path=f"$.{name}")
-    if value < minimum:
-        raise ValidationError(f"must be at least {minimum}", path=f"$.{name}", code="too_small")
-    if value > maximum:
-        raise ValidationError(f"must be at most {maximum:,}", path=f"$.{name}", code="too_large")
-    return value
-
-
 def load_histories(
     frequency: object,
     recency: object,
@@ -734,11 +723,11 @@ class ParetoGGG:
                 example ``$.litt[3]`` above its bound, or ``$.T[0]`` zero).
             InvalidType: a setting that is not an int, or a column that is not numbers.
         """
-        rounds = _count(draws, "draws", 1, MAX_DRAWS)
-        burn = _count(warmup, "warmup", 0, MAX_DRAWS)
-        count = _count(chains, "chains", 1, MAX_CHAINS)
-        step = _count(thin, "thin", 1, MAX_DRAWS)
-        keep = min(_count(customer_draws, "customer_draws", 1, MAX_CUSTOMER_DRAWS), rounds)
+        rounds = checked_count(draws, "draws", 1, MAX_DRAWS)
+        burn = checked_count(warmup, "warmup", 0, MAX_DRAWS)
+        count = checked_count(chains, "chains", 1, MAX_CHAINS)
+        step = checked_count(thin, "thin", 1, MAX_DRAWS)
+        keep = min(checked_count(customer_draws, "customer_draws", 1, MAX_CUSTOMER_DRAWS), rounds)
         base = simulation_seed(seed)
         rows = load_histories(frequency, recency, T, litt)
         kept_at = {j * rounds // keep for j in range(keep)}
@@ -887,7 +876,7 @@ class ParetoGGGPosterior:
         """
         span = horizon(t)
         chosen = confidence_level(level)
-        reps = _count(replicates, "replicates", 1, MAX_REPLICATES)
+        reps = checked_count(replicates, "replicates", 1, MAX_REPLICATES)
         rng = random.Random(f"crmcore-paretoggg-future/{self.seed}")  # noqa: S311 - seeded.
         values = []
         for ks, lams, mus in self._latents():

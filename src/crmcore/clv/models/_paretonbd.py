@@ -226,22 +226,40 @@ def _tails(  # noqa: PLR0917 - the model's parameters, in the paper's order.
         if z <= FIT_SERIES_LIMIT:
             out[i] = _log_tail_and_gradient(table, x, ys[i], r, alpha, s, beta)
     if near:
-        h1, d1 = _log_tail_and_gradient(table, x, big - 2.0 * small, r, alpha, s, beta)
-        heads = _heads([ys[i] for i in near], x, r, alpha, s, beta, h1)
-        for i, (h0, d0) in zip(near, heads, strict=True):
-            both = logaddexp(h0, h1)
-            a = _EXP(h0 - both)
-            b = 1.0 - a
-            out[i] = (
-                both,
-                (
-                    a * d0[0] + b * d1[0],
-                    a * d0[1] + b * d1[1],
-                    a * d0[2] + b * d1[2],
-                    a * d0[3] + b * d1[3],
-                ),
-            )
+        near_tails(out, near, table, x, ys, big - 2.0 * small, (r, alpha, s, beta))
     return out
+
+
+def near_tails(  # noqa: PLR0917 - the tails, their rows and the model's parameters.
+    out: list[Tail],
+    near: Sequence[int],
+    table: list[tuple[float, float, float, float]],
+    x: float,
+    ys: Sequence[float],
+    y1: float,
+    params: tuple[float, float, float, float],
+) -> None:
+    """Fill ``out[i]`` for the ``near`` rows (series argument above the limit), in place.
+
+    ``H(y) = int_y^y1 g + H(y1)`` with ``H(y1)`` from ``table`` at ``y1 = big - 2 small``
+    (``z = 1/2``) and the heads from :func:`_heads`; ``near`` longest ``y`` first.
+    """
+    r, alpha, s, beta = params
+    h1, d1 = _log_tail_and_gradient(table, x, y1, r, alpha, s, beta)
+    heads = _heads([ys[i] for i in near], x, r, alpha, s, beta, h1)
+    for i, (h0, d0) in zip(near, heads, strict=True):
+        both = logaddexp(h0, h1)
+        a = _EXP(h0 - both)
+        b = 1.0 - a
+        out[i] = (
+            both,
+            (
+                a * d0[0] + b * d1[0],
+                a * d0[1] + b * d1[1],
+                a * d0[2] + b * d1[2],
+                a * d0[3] + b * d1[3],
+            ),
+        )
 
 
 class _Likelihood:

@@ -46,7 +46,12 @@ from crmcore.clv.models._forecast import Forecaster, RfmModel
 from crmcore.clv.models._gammagamma import NonPositive, check_policy
 from crmcore.clv.models._interval import Interval, confidence_level
 from crmcore.clv.models._mcmc import effective_sample_size, interval_of, split_r_hat
-from crmcore.clv.models._optimize import cholesky_inverse, hessian_from_gradient, minimize
+from crmcore.clv.models._optimize import (
+    cholesky,
+    cholesky_inverse,
+    hessian_from_gradient,
+    minimize,
+)
 from crmcore.clv.models._priors import Prior, prior_terms
 from crmcore.clv.models._sim import simulation_seed
 from crmcore.errors import InvalidType, ValidationError
@@ -82,7 +87,11 @@ LogDensity = Callable[[list[float]], tuple[float, list[float]]]
 customer_lifetime_value: Callable[..., Any] = _clv
 
 
-def _count(value: object, name: str, minimum: int, maximum: int) -> int:
+def checked_count(value: object, name: str, minimum: int, maximum: int) -> int:
+    """A whole-number argument from ``minimum`` to ``maximum`` (not a bool).
+
+    Shared with :mod:`crmcore.clv.models._paretoggg`.
+    """
     if isinstance(value, bool) or not isinstance(value, int):
         raise InvalidType(f"must be an int, not {type_name(value)}", path=f"$.{name}")
     if value < minimum:
@@ -202,22 +211,6 @@ def _prior_of_phi(
     return value, grad
 
 
-def _cholesky(matrix: Sequence[Sequence[float]]) -> list[list[float]] | None:
-    """The lower Cholesky factor of a symmetric positive definite matrix, or None."""
-    n = len(matrix)
-    low = [[0.0] * n for _ in range(n)]
-    for i in range(n):
-        for j in range(i + 1):
-            total = matrix[i][j] - math.fsum(low[i][k] * low[j][k] for k in range(j))
-            if i == j:
-                if not (total > 0 and math.isfinite(total)):
-                    return None
-                low[i][i] = math.sqrt(total)
-            else:
-                low[i][j] = total / low[j][j]
-    return low
-
-
 def _laplace(
     log_density: LogDensity, start: Sequence[float]
 ) -> tuple[list[float], list[list[float]] | None]:
@@ -229,7 +222,7 @@ def _laplace(
     mode = list(found.x)
     hessian = hessian_from_gradient(lambda x: [-g for g in log_density(x)[1]], mode)
     covariance = cholesky_inverse(hessian)
-    return mode, None if covariance is None else _cholesky(covariance)
+    return mode, None if covariance is None else cholesky(covariance)
 
 
 def _negate(pair: tuple[float, list[float]]) -> tuple[float, list[float]]:
@@ -456,10 +449,10 @@ def sample_posterior(
             data (named by column and index, as ``fit`` names it), a bad
             ``nonpositive``, or a model of another kind (``$.model``).
     """
-    rounds = _count(draws, "draws", 1, MAX_DRAWS)
-    burn = _count(warmup, "warmup", 0, MAX_DRAWS)
-    count = _count(chains, "chains", 1, MAX_CHAINS)
-    steps = _count(leapfrog_steps, "leapfrog_steps", 1, MAX_LEAPFROG_STEPS)
+    rounds = checked_count(draws, "draws", 1, MAX_DRAWS)
+    burn = checked_count(warmup, "warmup", 0, MAX_DRAWS)
+    count = checked_count(chains, "chains", 1, MAX_CHAINS)
+    steps = checked_count(leapfrog_steps, "leapfrog_steps", 1, MAX_LEAPFROG_STEPS)
     target = confidence_level(target_acceptance, "$.target_acceptance")
     policy = check_policy(nonpositive)
     rng = random.Random(simulation_seed(seed))  # noqa: S311 - seeded sampling, not cryptography.
@@ -555,7 +548,7 @@ def run_chains(
     for iteration in range(warmup + draws):
         adapting = iteration < warmup
         if iteration == update_at:
-            low = _cholesky(_sample_covariance(window)) if len(window) > 2 * len(mode) else None
+            low = cholesky(_sample_covariance(window)) if len(window) > 2 * len(mode) else None
             if low is not None:
                 metric = _Metric(low)
             for tuner in tuners:
@@ -760,7 +753,7 @@ class Posterior:
         """One model per draw (at most ``max_draws``, evenly spaced over all chains)."""
         flat = [draw for chain in self.samples for draw in chain]
         if max_draws is not None:
-            limit = _count(max_draws, "max_draws", 1, MAX_DRAWS * MAX_CHAINS)
+            limit = checked_count(max_draws, "max_draws", 1, MAX_DRAWS * MAX_CHAINS)
             if limit < len(flat):
                 flat = [flat[k * len(flat) // limit] for k in range(limit)]
         return [self._model_at(draw) for draw in flat]
@@ -907,7 +900,7 @@ def posterior_lifetime_value_intervals(  # noqa: PLR0917 - the history columns, 
     if not isinstance(spend_model, _gammagamma.GammaGamma):
         raise InvalidType("must be a Posterior of a GammaGamma model", path="$.spend_posterior")
     purchase_posterior._forecaster()  # noqa: SLF001 - same module.
-    limit = _count(max_draws, "max_draws", 1, MAX_DRAWS * MAX_CHAINS)
+    limit = checked_count(max_draws, "max_draws", 1, MAX_DRAWS * MAX_CHAINS)
     buys = [draw for chain in purchase_posterior.samples for draw in chain]
     spends = [draw for chain in spend_posterior.samples for draw in chain]
     pairs = min(len(buys), len(spends))

@@ -33,13 +33,18 @@ from crmcore.errors import InvalidType, ValidationError
 _HALF_LOG_TAU = 0.5 * math.log(2.0 * math.pi)
 
 
-def _positive(value: object, name: str) -> float:
+def _float(value: object, name: str) -> float:
+    """A real number (not a bool) as a float; an int too large for a float is infinite."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise InvalidType(f"must be a number, not {type_name(value)}", path=f"$.{name}")
     try:
-        result = float(value)
+        return float(value)
     except OverflowError:
-        result = math.inf
+        return math.inf
+
+
+def _positive(value: object, name: str) -> float:
+    result = _float(value, name)
     if not (math.isfinite(result) and result > 0):
         raise ValidationError(
             "must be a positive finite number", path=f"$.{name}", code="not_positive"
@@ -48,12 +53,7 @@ def _positive(value: object, name: str) -> float:
 
 
 def _finite(value: object, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise InvalidType(f"must be a number, not {type_name(value)}", path=f"$.{name}")
-    try:
-        result = float(value)
-    except OverflowError:
-        result = math.inf
+    result = _float(value, name)
     if not math.isfinite(result):
         raise ValidationError(
             "must be a finite number (not NaN or infinity)", path=f"$.{name}", code="not_finite"
