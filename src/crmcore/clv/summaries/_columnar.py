@@ -81,7 +81,7 @@ from crmcore.clv.summaries._state import (
 )
 from crmcore.clv.summaries._summarize import check_calibration_end, summarize
 from crmcore.clv.summaries._table import SummaryRow, SummaryTable
-from crmcore.clv.summaries._totals import MAX_AMOUNT_SCALE, check_on_error
+from crmcore.clv.summaries._totals import MAX_AMOUNT_SCALE, check_on_error, check_scale
 from crmcore.errors import CurrencyMismatch, InvalidType, ValidationError
 
 __all__ = [
@@ -176,18 +176,6 @@ def _check_time_unit(value: object) -> EpochUnit | None:
     raise ValidationError(
         "must be 's', 'ms', 'us', 'ns' or None", path="$.time_unit", code="choice"
     )
-
-
-def _check_scale(value: object) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidType(f"must be an int or None, not {type_name(value)}", path="$.amount_scale")
-    if not 0 <= value <= MAX_AMOUNT_SCALE:
-        raise ValidationError(
-            f"must be between 0 and {MAX_AMOUNT_SCALE}", path="$.amount_scale", code="range"
-        )
-    return value
 
 
 class _Amounts:
@@ -292,7 +280,7 @@ class _Batch:
         instants: bool = False,
     ) -> None:
         unit = _check_time_unit(time_unit)
-        scale = _check_scale(amount_scale)
+        scale = check_scale(amount_scale)
         raising = not check_on_error(on_error)
         ids = _read("customer_id", columns[0])
         times = _Times(accumulator.period, accumulator.tz, unit)

@@ -46,7 +46,7 @@ def check_scale(value: object) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidType(f"must be an int, not {type_name(value)}", path="$.amount_scale")
+        raise InvalidType(f"must be an int or None, not {type_name(value)}", path="$.amount_scale")
     if not 0 <= value <= MAX_AMOUNT_SCALE:
         raise ValidationError(
             f"must be from 0 to {MAX_AMOUNT_SCALE}", path="$.amount_scale", code="range"
