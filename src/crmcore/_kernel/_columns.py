@@ -220,3 +220,46 @@ def require_values(values: Sequence[object], path: str) -> None:
         raise ValidationError(
             "is required (a null was given)", path=f"{path}[{index}]", code="required"
         )
+
+
+#: Epoch ticks per second of each unit a datetime column may have.
+TICKS_PER_SECOND: Final[dict[str, int]] = {
+    "s": 1,
+    "ms": 1_000,
+    "us": 1_000_000,
+    "ns": 1_000_000_000,
+}
+# iNaT: the int64 a pandas datetime column holds for a missing time (NaT).
+_NOT_A_TIME: Final = -(2**63)
+
+
+def aware_epochs(
+    column: object, path: str, *, max_rows: int = MAX_COLUMN_ROWS
+) -> tuple[list[int], int] | None:
+    """A timezone-aware pandas datetime column's instants as UTC epoch ticks, read in bulk.
+
+    Gives the ticks and how many make a second (the column's unit: 1 for
+    seconds up to 10**9 for nanoseconds). None for anything else (a naive
+    column, a null, another library's column): the caller then reads the
+    column value by value, which names a bad row. pandas is not imported: the
+    column is recognised by its dtype (kind ``"M"`` with a ``tz``) and read
+    through ``.array.asi8``, its int64 epoch values, so that no Timestamp is
+    built; at most ``max_rows`` rows are read (code ``too_many``, ``path``).
+
+    >>> aware_epochs([1, 2], "$.at") is None
+    True
+    """
+    dtype = getattr(column, "dtype", None)
+    if getattr(dtype, "kind", None) != "M" or getattr(dtype, "tz", None) is None:
+        return None
+    per_second = TICKS_PER_SECOND.get(str(getattr(dtype, "unit", "ns")))
+    epochs = getattr(getattr(column, "array", column), "asi8", None)
+    if per_second is None or epochs is None:
+        return None
+    values = column_values(epochs, path, max_rows=max_rows)
+    if not values or set(map(type, values)) != {int}:
+        return None
+    ticks = cast("list[int]", values)
+    if min(ticks) == _NOT_A_TIME:
+        return None
+    return ticks, per_second

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from typing import Final, Literal, TypeAlias
 
 from crmcore._kernel._checks import require_aware, type_name
-from crmcore._kernel._columns import MAX_COLUMN_ROWS, column_values, is_null
+from crmcore._kernel._columns import MAX_COLUMN_ROWS, TICKS_PER_SECOND, aware_epochs, is_null
 from crmcore._kernel._time import TimeUnit
 from crmcore.clv.summaries._state import (
     _EPOCH_MONTH,
@@ -28,7 +28,7 @@ from crmcore.errors import InvalidType, ValidationError
 #: The unit of epoch values: seconds, milliseconds, microseconds or nanoseconds.
 EpochUnit: TypeAlias = Literal["s", "ms", "us", "ns"]
 
-_PER_SECOND: Final[dict[str, int]] = {"s": 1, "ms": 1_000, "us": 1_000_000, "ns": 1_000_000_000}
+_PER_SECOND: Final = TICKS_PER_SECOND
 _DAY_SECONDS: Final = 86_400
 _FIRST_DAY: Final = date(1, 1, 1).toordinal() - _EPOCH_ORDINAL
 _LAST_DAY: Final = date(9999, 12, 31).toordinal() - _EPOCH_ORDINAL
@@ -204,27 +204,6 @@ def _epoch_periods(values: list[int], offset: int, day: int, period: TimeUnit) -
     return list(map(months.__getitem__, days))
 
 
-# iNaT: the int64 a pandas datetime column holds for a missing time (NaT).
-_NOT_A_TIME: Final = -(2**63)
-
-
 def _aware_epochs(column: object) -> tuple[list[int], int] | None:
-    """A timezone-aware pandas datetime column's instants as UTC epoch values, read in bulk.
-
-    With the epoch values' ticks per second. None for anything else (a naive
-    column, nulls, another library's column): those are read value by value.
-    pandas is not imported: the column is recognised by its dtype (kind ``"M"``
-    with a ``tz``) and read through ``.array.asi8``, its int64 epoch values. A
-    Timestamp is never built, which is most of what reading value by value costs.
-    """
-    dtype = getattr(column, "dtype", None)
-    if getattr(dtype, "kind", None) != "M" or getattr(dtype, "tz", None) is None:
-        return None
-    per_second = _PER_SECOND.get(str(getattr(dtype, "unit", "ns")))
-    epochs = getattr(getattr(column, "array", column), "asi8", None)
-    if per_second is None or epochs is None:
-        return None
-    values = column_values(epochs, "$.at", max_rows=MAX_COLUMN_ROWS)
-    if not values or set(map(type, values)) != {int} or min(values) == _NOT_A_TIME:  # type: ignore[type-var]
-        return None
-    return values, per_second  # type: ignore[return-value]  # ints, just checked
+    """The ``at`` column's instants as epoch ticks when it is a timezone-aware pandas column."""
+    return aware_epochs(column, "$.at", max_rows=MAX_COLUMN_ROWS)
