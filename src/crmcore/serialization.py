@@ -52,6 +52,7 @@ from crmcore._kernel._aggregate import Aggregate
 from crmcore._kernel._checks import (
     MAX_INT,
     MAX_ITEMS_KEY,
+    iso_datetime,
     json_type_name,
     require_aware,
     to_decimal,
@@ -152,18 +153,7 @@ def _decimal_text(value: Decimal) -> str:
 def _structure_datetime(value: object, _: type) -> datetime:
     if isinstance(value, datetime):
         return require_aware(value, "$")
-    if not isinstance(value, str):
-        raise InvalidType(f"must be an ISO 8601 datetime string, not {json_type_name(value)}")
-    if len(value) > 64:
-        raise ValidationError("must be an ISO 8601 datetime string", code="datetime")
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise ValidationError(
-            "must be an ISO 8601 datetime with an offset, such as '2026-01-05T09:00:00+07:00'",
-            code="datetime",
-        ) from None
-    return require_aware(parsed, "$")
+    return iso_datetime(value, describe=json_type_name)
 
 
 def _structure_date(value: object, _: type) -> date:

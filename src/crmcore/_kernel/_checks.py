@@ -580,27 +580,35 @@ def time_window(since: object, until: object) -> tuple[datetime | None, datetime
     return start, end
 
 
-def iso_datetime(
-    value: object, path: str, *, describe: Callable[[object], str] = type_name
-) -> datetime:
-    """The timezone-aware datetime an ISO 8601 string of a document names (at most 64 characters).
+#: What an ISO 8601 datetime of a document must look like (the rule of every error about one).
+ISO_DATETIME_RULE: Final = (
+    "must be an ISO 8601 datetime with an offset, such as '2026-01-05T09:00:00+07:00'"
+)
 
-    ``describe`` names the type of a value that is not such a string in the
-    message: :func:`type_name` by default, :func:`json_type_name` for JSON.
+
+def iso_datetime(
+    value: object, path: str = "$", *, describe: Callable[[object], str] = type_name
+) -> datetime:
+    """The timezone-aware datetime an ISO 8601 string of a document names.
+
+    One rule for every document: a str (else ``InvalidType``; ``describe``
+    names the type: :func:`type_name` by default, :func:`json_type_name` for
+    JSON) of at most 64 characters that :meth:`datetime.fromisoformat` reads
+    (else code ``datetime``), with an offset (else ``naive_datetime``).
 
     >>> iso_datetime("2026-03-02T09:00:00+07:00", "$.at").isoformat()
     '2026-03-02T09:00:00+07:00'
-
-    Raises:
-        InvalidType: not a str, or a longer one (``path``).
-        ValidationError: not ISO 8601 (code ``datetime``), or naive (``path``).
+    >>> iso_datetime("next Tuesday", "$.at")
+    Traceback (most recent call last):
+    ...
+    crmcore.errors.ValidationError: $.at: must be an ISO 8601 datetime with an offset, such as '2026-01-05T09:00:00+07:00'
     """
-    if not isinstance(value, str) or len(value) > 64:
+    if not isinstance(value, str):
         raise InvalidType(f"must be an ISO 8601 datetime string, not {describe(value)}", path=path)
+    if len(value) > 64:
+        raise ValidationError(ISO_DATETIME_RULE, path=path, code="datetime")
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
-        raise ValidationError(
-            "must be an ISO 8601 datetime with an offset", path=path, code="datetime"
-        ) from None
+        raise ValidationError(ISO_DATETIME_RULE, path=path, code="datetime") from None
     return require_aware(parsed, path)

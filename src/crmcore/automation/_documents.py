@@ -45,7 +45,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any, Final
 
-from crmcore._kernel._checks import collect_errors, json_type_name, require_aware
+from crmcore._kernel._checks import collect_errors, iso_datetime, json_type_name
 from crmcore._kernel._ids import StaffId
 from crmcore.automation._event_fields import event_schema, known_event_types
 from crmcore.automation._intents import LEDGER_SCHEMA_VERSION, MAX_LEDGER_KEYS, AutomationLedger
@@ -418,15 +418,6 @@ def ledger_from_dict(data: object) -> AutomationLedger:
         )
     parsed: dict[str, datetime] = {}
     for index, (key, text) in enumerate(entries.items()):
-        where = f"$.entries[{index}]"
-        if not isinstance(text, str):
-            raise InvalidType(f"must be an ISO 8601 string, not {json_type_name(text)}", path=where)
-        try:
-            when = datetime.fromisoformat(text)
-        except ValueError:
-            raise ValidationError(
-                "must be an ISO 8601 date and time", path=where, code="datetime"
-            ) from None
-        parsed[key] = require_aware(when, where)
+        parsed[key] = iso_datetime(text, f"$.entries[{index}]", describe=json_type_name)
     max_keys = document.get("max_keys", 100_000)
     return _built("$", AutomationLedger, parsed, max_keys=max_keys)  # type: ignore[no-any-return]

@@ -22,7 +22,7 @@ from decimal import Decimal
 from enum import Enum, StrEnum
 from typing import Any, Final
 
-from crmcore._kernel._checks import MAX_INT, json_type_name, require_aware, type_name
+from crmcore._kernel._checks import MAX_INT, iso_datetime, json_type_name, type_name
 from crmcore._kernel._ids import Identifier
 from crmcore._kernel._money import Money
 from crmcore.errors import CurrencyMismatch, InvalidType, ValidationError
@@ -436,18 +436,7 @@ def _json_date(value: object, path: str) -> date:
 
 
 def _json_datetime(value: object, path: str) -> datetime:
-    if not isinstance(value, str):
-        raise InvalidType(
-            f"must be an ISO 8601 datetime string, not {json_type_name(value)}", path=path
-        )
-    rule = "must be an ISO 8601 datetime with an offset, such as '2026-01-05T09:00:00+07:00'"
-    if len(value) > 64:
-        raise ValidationError(rule, path=path, code="datetime")
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise ValidationError(rule, path=path, code="datetime") from None
-    return require_aware(parsed, path)
+    return iso_datetime(value, path, describe=json_type_name)
 
 
 def _json_money(value: object, path: str) -> Money:
