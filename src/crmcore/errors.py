@@ -54,8 +54,10 @@ A :class:`ValidationError` names *where* the problem is as a JSONPath-like
 ``path`` (``$.contact_points[0].value``) and *what rule* was broken, in words
 that never repeat the offending value: values may be personal data (names,
 email addresses, phone numbers, birth dates), and error messages end up in
-logs. When several problems are found at once, ``problems`` lists each of them
-and the error itself describes the first.
+logs. An entry of a mapping is named by its position, ``$.values[3]``, never
+by its key: keys are often customer ids, which may be personal data too. When
+several problems are found at once, ``problems`` lists each of them and the
+error itself describes the first.
 
 Example:
     >>> from crmcore import ValidationError
