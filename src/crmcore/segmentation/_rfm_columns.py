@@ -29,7 +29,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from decimal import Decimal, getcontext
 from itertools import compress, islice, repeat
-from operator import add, floordiv, le, mul, sub
+from operator import add, attrgetter, floordiv, le, mul, setitem, sub
 from typing import Any, Final, Literal
 
 from crmcore._kernel._checks import require_aware, type_name
@@ -39,7 +39,6 @@ from crmcore._kernel._money import Money
 from crmcore._kernel._numbers import (
     AMOUNT_LIMIT,
     decimals_fit,
-    float_column_decimals,
     minor_units,
     narrow_column,
     narrow_float_format,
@@ -47,7 +46,7 @@ from crmcore._kernel._numbers import (
 )
 from crmcore.errors import CurrencyMismatch, InvalidType, ValidationError
 from crmcore.segmentation._rfm import _PLAIN_IDS, _in_text_order
-from crmcore.segmentation._rfm_cuts import _texts_as_decimals
+from crmcore.segmentation._rfm_cuts import _float_decimals, _texts_as_decimals
 
 __all__ = ["rfm_values_columns"]
 
@@ -59,6 +58,7 @@ _DAY: Final = 86_400_000_000  # microseconds
 _LOW: Final = (datetime(1, 1, 3, tzinfo=UTC) - _EPOCH) // _MICROSECOND
 _HIGH: Final = (datetime(9999, 12, 29, tzinfo=UTC) - _EPOCH) // _MICROSECOND
 _MAX_SCALE: Final = 18
+_DAYS: Final = attrgetter("days")
 _MIXED: Final = (
     "must use the same currency as the other amounts "
     "(all Money of one currency, or all plain numbers)"
@@ -138,21 +138,29 @@ def _fixed(zone: object) -> bool:
 
 def _times(
     values: list[Any], unit: str | None, zone: tzinfo | None, when: datetime, rows: _Rows
-) -> tuple[list[Any], bool]:
-    """The times as UTC microseconds (True) when every zone is a fixed offset, else datetimes."""
+) -> tuple[list[Any], str]:
+    """The times, and how they are held: ``"ticks"``, ``"fixed"`` or ``"zoned"``.
+
+    ``"ticks"``: UTC microseconds, every zone a fixed offset. ``"fixed"``:
+    datetimes, every zone (and ``at``'s) a fixed offset, compared and
+    subtracted as they are (equal instants are then equally recent, whichever is
+    kept). ``"zoned"``: datetimes with other zones.
+    """
     if unit is None:
         kinds = set(map(type, values))
         if kinds <= {datetime}:
             zones = {value.tzinfo for value in values}
             if _fixed(when.tzinfo) and all(map(_fixed, zones)):
-                return _micros(values), True
-        return rows.each(values, require_aware, "ordered_at"), False
+                # A datetime ``at`` is compared as it is; a subclass (a pandas Timestamp,
+                # with nanoseconds) at its microseconds, as the ticks are.
+                return (values, "fixed") if type(when) is datetime else (_micros(values), "ticks")
+        return rows.each(values, require_aware, "ordered_at"), "zoned"
     per_second = _PER_SECOND[unit]
     fast = _fixed(zone) and _fixed(when.tzinfo)
     if values and set(map(type, values)) == {int}:
         micros = _epoch_micros(values, per_second)
         if min(micros) >= _LOW and max(micros) <= _HIGH:
-            return (micros, True) if fast else ([_moment(m, zone) for m in micros], False)
+            return (micros, "ticks") if fast else ([_moment(m, zone) for m in micros], "zoned")
 
     def check(value: object, path: str) -> object:
         if isinstance(value, bool) or not isinstance(value, int):
@@ -166,7 +174,7 @@ def _times(
             ) from None
         return micro if fast else moment
 
-    return rows.each(values, check, "ordered_at"), fast
+    return rows.each(values, check, "ordered_at"), "ticks" if fast else "zoned"
 
 
 # iNaT: the integer a pandas datetime column holds for a missing time (NaT).
@@ -265,7 +273,7 @@ class _Amounts:
     def _bulk(self, values: list[Any], kind: type) -> list[Any] | None:
         numbers: list[Any] | None = None
         if kind is float:
-            numbers = float_column_decimals(values)
+            numbers = _float_decimals(values)
         elif kind is Decimal:
             numbers = values if decimals_fit(values) else None
         elif kind is str:
@@ -281,7 +289,8 @@ def _last_times(ids: list[Any], times: list[Any], *, in_order: bool) -> dict[Any
     """Each customer's latest time (the first of equal latest ones, as ``if t > seen``).
 
     ``in_order`` allows the shortcut for times in ascending order, where equal
-    times are interchangeable (microseconds: equal instants are equally recent).
+    times are interchangeable (microseconds, or datetimes of fixed offsets: equal
+    instants are equally recent).
     """
     if in_order and all(map(le, times, islice(times, 1, None))):
         return dict(zip(ids, times, strict=True))  # in time order: the last seen is the latest
@@ -294,7 +303,7 @@ def _totals(ids: list[Any], amounts: list[Any], zero: object) -> dict[Any, Any]:
     """Each customer's total, summed in row order (the decimal context's, for Decimals)."""
     totals: dict[Any, Any] = {}
     deque(
-        map(totals.__setitem__, ids, map(add, map(totals.get, ids, repeat(zero)), amounts)),
+        map(setitem, repeat(totals), ids, map(add, map(totals.get, ids, repeat(zero)), amounts)),
         maxlen=0,
     )
     return totals
@@ -377,10 +386,11 @@ def rfm_values_columns(
     rows = _Rows(raising)
     ids = _ids(ids, rows)
     if aware is None:
-        times, in_micros = _times(times, unit, zone, when, rows)
+        times, held = _times(times, unit, zone, when, rows)
         per_micro = 1
     else:
-        in_micros = True  # ticks: microseconds, or nanoseconds (per_micro 1000)
+        held = "ticks"  # microseconds, or nanoseconds (per_micro 1000)
+    in_micros = held == "ticks"
     # A 32- or 16-bit float column: each value at its own shortest decimal, as a numpy
     # scalar of it is read (crmcore._kernel._numbers.narrow_text), never widened.
     amounts = narrow_column(amounts, narrow_float_format(amount), amount)
@@ -400,12 +410,12 @@ def rfm_values_columns(
         return {"customer_id": [], "recency_days": [], "frequency": [], "monetary": []}
     counts = Counter(ids)
     keys = _in_text_order(list(counts))
-    last = _last_times(ids, times, in_order=in_micros)
+    last = _last_times(ids, times, in_order=held != "zoned")
+    latest = list(map(last.__getitem__, keys))
     if in_micros:
-        latest = list(map(last.__getitem__, keys))
         recency = list(map(floordiv, map(sub, repeat(limit), latest), repeat(_DAY * per_micro)))
     else:
-        recency = [(when - last[key]).days for key in keys]
+        recency = list(map(_DAYS, map(sub, repeat(when), latest)))
     return {
         "customer_id": keys,
         "recency_days": recency,

@@ -284,7 +284,7 @@ def _bulk_amounts(  # noqa: PLR0911 - one return per kind
     if kind is float:
         if not exact and _floats_fit(values):
             return values, currency
-        converted = float_column_decimals(values)
+        converted = _float_decimals(values)
         return None if converted is None else (converted, currency)
     if kind is Decimal:
         return (values, currency) if decimals_fit(values) else None
@@ -307,6 +307,28 @@ def _floats_fit(values: list[float]) -> bool:
     return min(map(abs, values)) >= _TINY or not any(
         -_TINY < value < _TINY and value != 0.0 for value in values
     )
+
+
+def _float_decimals(values: list[float]) -> list[Decimal] | None:
+    """``float_column_decimals(values)``, converting each distinct float once.
+
+    Money amounts repeat (prices, round sums): each distinct float is checked and
+    read at its shortest repr once, and rows holding equal floats share its
+    Decimal. ``0.0`` and ``-0.0`` are one dict key but two Decimals, so a column
+    holding a zero is read value by value, as before.
+
+    >>> _float_decimals([0.1, 2.5, 0.1])
+    [Decimal('0.1'), Decimal('2.5'), Decimal('0.1')]
+    >>> _float_decimals([1.0, float("nan")]) is None
+    True
+    """
+    distinct = dict.fromkeys(values)
+    if 0.0 in distinct:
+        return float_column_decimals(values)
+    converted = float_column_decimals(list(distinct))
+    if converted is None:
+        return None
+    return list(map(dict(zip(distinct, converted, strict=True)).__getitem__, values))
 
 
 def _texts_as_decimals(values: list[str]) -> list[Decimal] | None:
