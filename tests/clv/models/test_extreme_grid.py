@@ -548,9 +548,10 @@ E, S = 1e12, 1e-6
 PINNED = {
     "cnbd-tiny-r-endless": (
         BetaGeoCnbd(k=2, params={"r": S, "alpha": S, "a": S, "b": 1.0}),
-        lambda m: m.expected_purchases_new(1.0),
+        # expected_purchases_new(1.0) is now refused (too_large: past MAX_NEW_CUSTOMER_STEPS).
+        lambda m: m.probability_of_purchases(1, 1.0),
         0.0,
-        INF,
+        1.0,
     ),
     "sbg-churn-above-one": (
         ShiftedBetaGeometric(params={"alpha": E, "beta": S}),

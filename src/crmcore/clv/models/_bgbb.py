@@ -497,6 +497,31 @@ class BetaGeoBetaBinom(ModelBase, Forecaster):
 
         return one
 
+    def _new_customer_many(
+        self, one: Callable[[float], float], spans: Sequence[float]
+    ) -> list[float]:
+        """:meth:`_new_customer` at each increasing span, the sums of terms shared.
+
+        The longest span's terms serve every span (as in ``one``); each span's
+        ``fsum`` of its first terms comes from one running exact sum (Shewchuk's
+        partials, which ``math.fsum`` rounds correctly: the same value as the
+        ``fsum`` of the prefix), so the cost grows with the longest span, not
+        with the spans times their lengths.
+        """
+        counts = [int(span) for span in spans]
+        top = max(counts, default=0)
+        if top <= 0:
+            return [one(span) for span in spans]
+        alpha, beta, _, _ = self._values()
+        share = alpha / (alpha + beta)
+        first, ratios = self._log_survival_terms(0, top)
+        partials: list[float] = []
+        sums: list[float] = []
+        for value in ratios:
+            _add_exactly(partials, value)
+            sums.append(math.fsum(partials))
+        return [share * (_EXP(first + _LOG(sums[c - 1])) if c > 0 else 0.0) for c in counts]
+
     def probability_of_purchases(self, n: int, t: int) -> float:
         """Probability of exactly ``n`` transactions in the first ``t`` opportunities.
 
@@ -558,3 +583,21 @@ class BetaGeoBetaBinom(ModelBase, Forecaster):
             out["recency"].append(float(last))
             out["periods"].append(length)
         return out
+
+
+def _add_exactly(partials: list[float], value: float) -> None:
+    """Add ``value`` to the non-overlapping ``partials`` whose exact sum they keep.
+
+    Shewchuk (1997), "Adaptive Precision Floating-Point Arithmetic", the
+    ``msum`` recipe behind ``math.fsum`` (finite values, as the terms here are).
+    """
+    i = 0
+    for other in partials:
+        x, y = (value, other) if abs(value) >= abs(other) else (other, value)
+        high = x + y
+        low = y - (high - x)
+        if low:
+            partials[i] = low
+            i += 1
+        value = high
+    partials[i:] = [value]

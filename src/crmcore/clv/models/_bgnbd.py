@@ -20,7 +20,7 @@ import attrs
 
 from crmcore.clv.models._backend import BLOCK, Column, Histories, blocks
 from crmcore.clv.models._base import Objective
-from crmcore.clv.models._data import horizon
+from crmcore.clv.models._data import MAX_HORIZON, horizon
 from crmcore.clv.models._forecast import (
     RfmModel,
     SimulatedCustomer,
@@ -28,6 +28,7 @@ from crmcore.clv.models._forecast import (
     increments,
 )
 from crmcore.clv.models._special import (
+    SERIES_LIMIT,
     beta_kernel,
     digamma,
     digamma_step,
@@ -281,6 +282,82 @@ def _phi_nodes(
     return ps, vs
 
 
+#: A node whose ``(R + 1) k p`` (every ``k``), or whose ``(R + 1) (1 - p)``, is at most this
+#: joins its tail's power sums (:func:`_node_sums`): each next term is at most half this.
+_COLLAPSE = 0.1
+#: Terms of those power series: the first left out is below ``0.05^18`` of the first.
+_TERMS = 18
+
+
+def _node_sums(
+    big_r: float,
+    ps: Sequence[float],
+    vs: Sequence[float],
+    ks: Sequence[float],
+    k_high: float = 0.0,
+) -> list[float]:
+    """``g(k) = sum_j v_j (1 - (1 + k p_j)^-R)`` for each ``k`` of ``ks`` (increasing).
+
+    The nodes of :func:`_phi_nodes` for a long-tailed posterior are mostly far
+    out where ``k p`` is tiny (``a`` below 1: a thousand and more) or ``p``
+    is close to 1 (``B`` below 1). Those tails are summed once, as power sums,
+    and expanded per ``k``: ``1 - (1 + x)^-R = sum_n (-1)^(n+1) (R)_n / n! x^n``
+    for ``x = k p``, and with ``e = 1 - p`` and ``w = k / (1 + k)``,
+    ``1 - (1 + k p)^-R = (1 - (1 + k)^-R) - (1 + k)^-R sum_n (R)_n / n! (w e)^n``
+    (no cancellation: the correction is a small share of the first part).
+    Both series shrink by at least ``_COLLAPSE / 2`` a term, so
+    :data:`_TERMS` terms leave less than ``1e-20`` of the tail out. Only the
+    nodes between the tails are summed term by term for each ``k``: their
+    count grows with the log of the longest ``k`` (or ``k_high``, when
+    larger), not with the tails.
+    """
+    limit = _COLLAPSE / (big_r + 1.0)
+    small = limit / max(ks[-1], k_high)
+    low = [0.0] * _TERMS  # sum v p^n over the tail of tiny p, n = 1..TERMS
+    high = [0.0] * (_TERMS + 1)  # sum v (1 - p)^n over the tail of p near 1, n = 0..TERMS
+    band_p: list[float] = []
+    band_v: list[float] = []
+    for p, v in zip(ps, vs, strict=True):
+        e = 1.0 - p
+        if p <= small or e <= limit:
+            sums, base, power = (low, p, p) if p <= small else (high, e, 1.0)
+            for n in range(len(sums)):
+                sums[n] += v * power
+                power *= base
+        else:
+            band_p.append(p)
+            band_v.append(v)
+    # Coefficients: (-1)^(n+1) (R)_n / n! for the tiny p, (R)_n / n! for p near 1.
+    coefficient = big_r
+    for n in range(_TERMS):
+        low[n] *= coefficient
+        coefficient *= -(big_r + n + 1.0) / (n + 2.0)
+    coefficient = 1.0
+    for n in range(1, _TERMS + 1):
+        coefficient *= (big_r + n - 1.0) / n
+        high[n] *= coefficient
+    low.reverse()
+    near, count = high[0], high[1:]
+    count.reverse()
+    expm1, log1p = math.expm1, math.log1p
+    pairs = list(zip(band_p, band_v, strict=True))
+    values: list[float] = []
+    for k in ks:
+        total = -sum(v * expm1(-big_r * log1p(k * p)) for p, v in pairs)
+        tail = 0.0
+        for d in low:
+            tail = (tail + d) * k
+        if near:
+            log_k1 = log1p(k)
+            w = k / (1.0 + k)
+            side = 0.0
+            for d in count:
+                side = (side + d) * w
+            total += -expm1(-big_r * log_k1) * near - _EXP(-big_r * log_k1) * side
+        values.append(total + tail)
+    return values
+
+
 def _series_periods(scale: float, periods: int) -> int:
     """How many first periods take the series: those with ``k / scale <= 4``.
 
@@ -324,13 +401,9 @@ def _given_alive_sums(  # noqa: PLR0917 - the expectation's parameters, the age,
                 ks = [k / scale for k in range(first, min(first + _PERIOD_BLOCK, periods + 1))]
                 values.extend(_EXP(v) for v in log_phi_periods(big_r, a, big_b, ks))
         elif np is None:
-            ps, vs = nodes
-            expm1, log1p = math.expm1, math.log1p
-            for k in range(short + 1, periods + 1):
-                span = k / scale
-                values.append(
-                    -sum(v * expm1(-big_r * log1p(span * p)) for p, v in zip(ps, vs, strict=True))
-                )
+            values.extend(
+                _node_sums(big_r, *nodes, [k / scale for k in range(short + 1, periods + 1)])
+            )
         else:
             ps_array, vs_array = np.array(nodes[0]), np.array(nodes[1])
             for first in range(short + 1, periods + 1, 1024):
@@ -474,6 +547,36 @@ class _BetaGeoFamily(RfmModel):
             return factor * _EXP(log_phi(r, a, b + m, span / alpha))
 
         return one
+
+    def _new_customer_many(
+        self, one: Callable[[float], float], spans: Sequence[float]
+    ) -> list[float]:
+        """:meth:`_new_customer` at each increasing span, the long ones on shared nodes.
+
+        Spans whose ``k = span / alpha`` :func:`log_phi` sums by its series keep
+        it; the longer ones share one set of :func:`_phi_nodes` (summed by
+        :func:`_node_sums`, whose cost per span does not grow with the tails)
+        instead of an adaptive quadrature each. Where the nodes give up, each
+        span takes :func:`log_phi`.
+        """
+        r, alpha, a, b = self._values()
+        m = self._shift
+        ks = [span / alpha for span in spans]
+        first = next((i for i, k in enumerate(ks) if k / (1.0 + k) > SERIES_LIMIT), len(ks))
+        values = [one(span) for span in spans[:first]]
+        if first < len(ks):
+            # Nodes for every span a forecast may take (from the series' end to MAX_HORIZON),
+            # so a span's value does not depend on the others asked with it.
+            k_low = SERIES_LIMIT / (1.0 - SERIES_LIMIT)
+            nodes = _phi_nodes(r, a, b + m, k_low, max(ks[-1], MAX_HORIZON / alpha))
+            if nodes is None:
+                values.extend(one(span) for span in spans[first:])
+            else:
+                factor = 1.0 if m == 0 else b / (a + b)
+                values.extend(
+                    factor * g for g in _node_sums(r, *nodes, ks[first:], MAX_HORIZON / alpha)
+                )
+        return values
 
     def probability_of_purchases(self, n: int, t: float) -> float:
         """Probability that a new customer makes exactly ``n`` repeat purchases in ``(0, t]``.

@@ -574,6 +574,17 @@ class _CnbdFamily(RfmModel):
         params, k, m = self._values(), self._k(), self._shift
         return lambda span: _expected_one(params, k, m, 0.0, 0.0, 0.0, span)
 
+    def _new_customer_steps(self, spans: Sequence[float]) -> float:
+        """Estimated series steps of the new-customer forecasts at ``spans``.
+
+        As :func:`_value_steps` for ``x = T = 0``: each phase series walks past
+        its negative binomial mean ``(r + i) span / alpha`` and some spreads on.
+        """
+        r, alpha, _, _ = self._values()
+        k = self._k()
+        per = (r + k) / alpha
+        return math.fsum(k * (per * s + 10.0 * math.sqrt(per * s) + k + 20.0) for s in spans)
+
     def probability_of_purchases(self, n: int, t: float) -> float:
         """Probability that a new customer makes exactly ``n`` repeat purchases in ``(0, t]``.
 

@@ -33,6 +33,7 @@ from crmcore.clv.models._data import DrawBudget, column, horizon, load_rfm, weig
 from crmcore.clv.models._exact import negative_log_likelihood_hessian
 from crmcore.clv.models._priors import Prior
 from crmcore.clv.models._sim import simulation_horizons, simulation_seed, simulation_size
+from crmcore.errors import ValidationError
 
 if TYPE_CHECKING:
     from crmcore.clv.models._backend import FloatArray, NumberArray
@@ -127,6 +128,24 @@ class Forecaster(abc.ABC):
         """Expected purchases of a new customer by horizon (the parameters read once, first)."""
         raise NotImplementedError
 
+    def _new_customer_steps(self, spans: Sequence[float]) -> float:
+        """Estimated series steps of the new-customer forecasts at ``spans``.
+
+        0 where each forecast costs a bounded amount whatever its span; a model
+        whose forecast is a series as long as the span says how long.
+        """
+        return 0.0 * len(spans)
+
+    def _new_customer_many(
+        self, one: Callable[[float], float], spans: Sequence[float]
+    ) -> list[float]:
+        """:meth:`_new_customer` at each of the increasing ``spans``; a model may share work.
+
+        The longest span first: a model's ``one`` may keep the terms of the
+        longest span so far for the shorter ones.
+        """
+        return [one(span) for span in reversed(spans)][::-1]
+
     def _alive(
         self, frequency: object, recency: object, age: object, backend: object
     ) -> float | list[float] | FloatArray:
@@ -154,11 +173,33 @@ class Forecaster(abc.ABC):
         one = self._new_customer()
         if isinstance(t, Iterable):
             # Bounded and checked whole before any forecast (at most MAX_ROWS horizons, each
-            # within its limit); then one forecast per distinct horizon, the longest first.
+            # within its limit, and their series steps); then one forecast per distinct horizon.
             spans = [horizon(v, f"t[{i}]", whole=self._whole) for i, v in enumerate(column(t, "t"))]
-            found = {span: one(span) for span in sorted(set(spans), reverse=True)}
+            distinct = sorted(set(spans))
+            check_new_customer_steps(self, distinct, "$.t")
+            found = dict(zip(distinct, self._new_customer_many(one, distinct), strict=True))
             return [found[span] for span in spans]
-        return one(horizon(t, whole=self._whole))
+        span = horizon(t, whole=self._whole)
+        check_new_customer_steps(self, [span], "$.t")
+        # As in a list, digit for digit.
+        return self._new_customer_many(one, [span])[0]
+
+
+#: Most estimated series steps (:meth:`Forecaster._new_customer_steps`) of the new-customer
+#: forecasts of one call: about a second of work (CNBD-k forecasts walk a series as long
+#: as the span, some 3.6 microseconds a step).
+MAX_NEW_CUSTOMER_STEPS = 250_000
+
+
+def check_new_customer_steps(model: Forecaster, spans: Sequence[float], path: str) -> None:
+    """Refuse, before any work, forecasts at ``spans`` past :data:`MAX_NEW_CUSTOMER_STEPS`."""
+    if model._new_customer_steps(spans) > MAX_NEW_CUSTOMER_STEPS:  # noqa: SLF001 - same package.
+        raise ValidationError(
+            f"needs more than {MAX_NEW_CUSTOMER_STEPS:,} series steps of new-customer "
+            "forecasts: use shorter or fewer spans",
+            path=path,
+            code="too_large",
+        )
 
 
 #: Parameters in units of 1/time (rates' scales): lifetimes penalizes them with time

@@ -30,6 +30,7 @@ from crmcore._kernel._checks import type_name
 from crmcore.clv.models._base import ModelBase
 from crmcore.clv.models._clv import customer_lifetime_value as _clv
 from crmcore.clv.models._data import Percent, is_scalar
+from crmcore.clv.models._data import horizon as check_horizon
 from crmcore.clv.models._forecast import Forecaster
 from crmcore.clv.models._gammagamma import GammaGamma, NonPositive
 from crmcore.clv.models._interval import Interval, Scale, confidence_level, make_interval
@@ -270,6 +271,12 @@ def expected_purchases_intervals(
     return _shape(estimates, variances, chosen, "log", vector)
 
 
+#: Longest horizon of :func:`lifetime_value_intervals`: each interval re-runs the lifetime
+#: value once per parameter shift (some 30 runs), so it takes a shorter horizon than
+#: :data:`crmcore.clv.models._clv.MAX_CLV_HORIZON`.
+MAX_INTERVAL_HORIZON = 1_000
+
+
 def lifetime_value_intervals(  # noqa: PLR0917 - the history columns, as customer_lifetime_value.
     purchase_model: ModelBase,
     spend_model: GammaGamma,
@@ -292,12 +299,17 @@ def lifetime_value_intervals(  # noqa: PLR0917 - the history columns, as custome
     independent estimates (they come from separate likelihoods: the
     Gamma-Gamma model assumes spend independent of the purchase process).
 
+    ``horizon`` is at most :data:`MAX_INTERVAL_HORIZON` (1,000 periods; code
+    ``too_large``, checked before any work).
+
     Raises:
-        ValidationError: ``level`` outside (0, 1), either model without a
+        ValidationError: ``level`` outside (0, 1), a horizon over 1,000, either model without a
             covariance (``$.purchase_model`` / ``$.spend_model``), or any
             argument :func:`customer_lifetime_value` refuses.
     """
     chosen = confidence_level(level)
+    # Checked before any work: the interval costs some 30 lifetime values.
+    check_horizon(horizon, "horizon", whole=True, maximum=MAX_INTERVAL_HORIZON)
     purchases = _forecaster(purchase_model, "purchase_model")
     if not isinstance(spend_model, GammaGamma):
         raise InvalidType(

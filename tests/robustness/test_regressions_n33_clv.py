@@ -1,0 +1,77 @@
+"""Regressions for the slow CLV calls the nightly fuzz profile found (s33, E).
+
+Each pins the work, never the time: ``math.log1p`` calls counted (one per
+quadrature node and period summed term by term), against the former counts.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from tests.robustness import _corpus  # noqa: F401 - imported first: _corpus_clv needs it loaded.
+from tests.robustness._corpus_clv import BG_FIT, GAMMA_COV
+
+from crmcore.clv import BetaGeo, expected_repeat_transactions
+from crmcore.clv.models._tracking import MAX_TRACKING_WORK
+from crmcore.clv.models._uncertainty import MAX_INTERVAL_HORIZON, lifetime_value_intervals
+from crmcore.errors import ValidationError
+
+HISTORY = ([1, 2], [5.0, 10.0], [30.0, 30.0], [20.0, 30.0])
+
+
+@pytest.fixture
+def log1p_calls(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    count = [0]
+    real = math.log1p
+
+    def counting(x: float) -> float:
+        count[0] += 1
+        return real(x)
+
+    monkeypatch.setattr(math, "log1p", counting)
+    return count
+
+
+def test_lifetime_value_intervals_at_500_periods_is_bounded_work(log1p_calls: list[int]) -> None:
+    # 1.77 s (2.8 s loaded): some 29 lifetime values of 2 histories, each period summing
+    # about 1,100 quadrature nodes (20.8 million log1p); now about 50 nodes a period.
+    log1p_calls[0] = 0
+    found = lifetime_value_intervals(
+        BG_FIT,
+        GAMMA_COV,
+        *HISTORY,
+        horizon=500,
+        discount_rate=0.01,
+        margin=0.3,
+        nonpositive="exclude",
+        level=0.9,
+    )
+    assert isinstance(found, list)
+    assert len(found) == 2
+    assert log1p_calls[0] <= 30 * 2 * 500 * 70
+
+
+def test_lifetime_value_intervals_horizon_limit() -> None:
+    with pytest.raises(ValidationError) as caught:
+        lifetime_value_intervals(
+            BG_FIT, GAMMA_COV, *HISTORY, horizon=MAX_INTERVAL_HORIZON + 1, discount_rate=0.01
+        )
+    assert (caught.value.path, caught.value.code) == ("$.horizon", "too_large")
+
+
+def test_tracking_618_periods_is_bounded_work(log1p_calls: list[int]) -> None:
+    # 0.73 s: one adaptive quadrature (about 520 integrand values) per forecast.
+    model = BetaGeo(params={"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426})
+    log1p_calls[0] = 0
+    curve = expected_repeat_transactions(model, [0.0, 0.5, 1.0], 618, weights=[1, 2, 1])
+    assert len(curve.cumulative) == 618
+    assert log1p_calls[0] <= 3 * 618 * 80
+
+
+def test_tracking_work_limit() -> None:
+    model = BetaGeo(params={"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426})
+    starts = [0.25 * i for i in range(MAX_TRACKING_WORK // 1_000 + 1)]
+    with pytest.raises(ValidationError) as caught:
+        expected_repeat_transactions(model, starts, 1_000)
+    assert (caught.value.path, caught.value.code) == ("$.first_purchase", "too_much_work")
