@@ -13,7 +13,7 @@ from tests.robustness import _corpus  # noqa: F401 - imported first: _corpus_clv
 from tests.robustness._corpus_clv import BG_FIT, GAMMA_COV
 
 from crmcore.clv import BetaGeo, expected_repeat_transactions
-from crmcore.clv.models._tracking import MAX_TRACKING_WORK
+from crmcore.clv.models._tracking import MAX_TRACKING_PAIRS, MAX_TRACKING_WORK
 from crmcore.clv.models._uncertainty import MAX_INTERVAL_HORIZON, lifetime_value_intervals
 from crmcore.errors import ValidationError
 
@@ -71,7 +71,31 @@ def test_tracking_618_periods_is_bounded_work(log1p_calls: list[int]) -> None:
 
 def test_tracking_work_limit() -> None:
     model = BetaGeo(params={"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426})
-    starts = [0.25 * i for i in range(MAX_TRACKING_WORK // 1_000 + 1)]
+    # Off the period grid: every (first purchase, end) pair is a span of its own.
+    starts = [0.0001 * i for i in range(MAX_TRACKING_WORK // 1_000 + 1)]
     with pytest.raises(ValidationError) as caught:
         expected_repeat_transactions(model, starts, 1_000)
     assert (caught.value.path, caught.value.code) == ("$.first_purchase", "too_much_work")
+    assert "distinct spans" in caught.value.rule
+    # Far more pairs than pairs allowed are refused before the spans are even listed.
+    many = [0.5 * i for i in range(MAX_TRACKING_PAIRS // 1_000 + 1)]
+    with pytest.raises(ValidationError) as caught:
+        expected_repeat_transactions(model, many, 1_000)
+    assert (caught.value.path, caught.value.code) == ("$.first_purchase", "too_much_work")
+    assert "pairs" in caught.value.rule
+
+
+def test_cohorts_on_the_period_grid_share_their_forecasts() -> None:
+    # A daily curve: 400 first-purchase days times 730 ends is 292,000 pairs, but only
+    # about 1,130 distinct spans, each forecast once; the sums are those of each cohort's own.
+    model = BetaGeo(params={"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426})
+    starts = [float(day % 400) for day in range(1_200)]
+    ends = [float(day) for day in range(1, 731)]
+    curve = expected_repeat_transactions(model, starts, ends)
+    expected = [0.0] * len(ends)
+    for start in sorted(set(starts)):
+        first = next(k for k, end in enumerate(ends) if end > start)
+        values = model.expected_purchases_new([end - start for end in ends[first:]])
+        for k, value in enumerate(values, start=first):
+            expected[k] += 3 * value
+    assert list(curve.cumulative) == expected

@@ -38,9 +38,12 @@ from crmcore.clv.models._data import (
 from crmcore.clv.models._forecast import Forecaster, check_new_customer_steps
 from crmcore.errors import InvalidType, ValidationError
 
-#: Most new-customer forecasts one curve may need (distinct first purchases times period
-#: ends): the cost of a curve, bounded on hostile input (a BG/NBD forecast past its series
-#: costs some 7 to 10 microseconds: 50,000 of them about half a second).
+#: Most (first purchase, period end) pairs one curve may add up: distinct first purchases
+#: times period ends (a few hundred nanoseconds each).
+MAX_TRACKING_PAIRS = 2_000_000
+#: Most new-customer forecasts one curve may need, one per distinct span from a first
+#: purchase to a period end: the cost of a curve, bounded on hostile input (a BG/NBD
+#: forecast past its series costs some 7 to 10 microseconds: 50,000 about half a second).
 MAX_TRACKING_WORK = 50_000
 
 
@@ -205,10 +208,10 @@ def cumulative_expected(
     cohorts: dict[float, float] = {}
     for start, weight in zip(starts, weights, strict=True):
         cohorts[start] = cohorts.get(start, 0.0) + weight
-    if len(cohorts) * len(ends) > MAX_TRACKING_WORK:
+    if len(cohorts) * len(ends) > MAX_TRACKING_PAIRS:
         raise ValidationError(
-            f"needs more than {MAX_TRACKING_WORK:,} forecasts (distinct first purchases times "
-            "period ends): round the first purchases to the period grid or give fewer ends",
+            f"needs more than {MAX_TRACKING_PAIRS:,} pairs of a first purchase and a period "
+            "end: round the first purchases to the period grid or give fewer ends",
             path="$.first_purchase",
             code="too_much_work",
         )
@@ -217,12 +220,23 @@ def cumulative_expected(
         first = bisect.bisect_right(ends, start)
         if weight != 0 and first < len(ends):
             work.append((weight, first, [end - start for end in ends[first:]]))
+    # Cohorts on the period grid share their spans: each distinct span is forecast once
+    # (a forecast does not depend on the other spans asked with it).
+    spans = sorted({span for _, _, spans in work for span in spans})
+    if len(spans) > MAX_TRACKING_WORK:
+        raise ValidationError(
+            f"needs more than {MAX_TRACKING_WORK:,} forecasts (distinct spans from a first "
+            "purchase to a period end): round the first purchases to the period grid or give "
+            "fewer ends",
+            path="$.first_purchase",
+            code="too_much_work",
+        )
     # A model whose forecasts are series as long as their spans: bounded before any work.
-    check_new_customer_steps(model, [s for _, _, spans in work for s in spans], "$.period_ends")
+    check_new_customer_steps(model, spans, "$.period_ends")
+    forecast = dict(zip(spans, model.expected_purchases_new(spans), strict=True))
     totals = [0.0] * len(ends)
-    for weight, first, spans in work:
-        expected = model.expected_purchases_new(spans)
-        for k, value in enumerate(expected, start=first):
+    for weight, first, cohort in work:
+        for k, value in enumerate(map(forecast.__getitem__, cohort), start=first):
             totals[k] += weight * value
     return totals
 
