@@ -1,6 +1,6 @@
-"""Regressions for the slow CLV calls the nightly fuzz profile found (s33, E).
+"""Regressions for the CLV defects the nightly fuzz profile found (s33): slow calls and an overflow.
 
-Each pins the work, never the time: ``math.log1p`` calls counted (one per
+The slow calls pin the work, never the time: ``math.log1p`` calls counted (one per
 quadrature node and period summed term by term), against the former counts.
 """
 
@@ -13,6 +13,7 @@ from tests.robustness import _corpus  # noqa: F401 - imported first: _corpus_clv
 from tests.robustness._corpus_clv import BG_FIT, GAMMA_COV
 
 from crmcore.clv import BetaGeo, expected_repeat_transactions
+from crmcore.clv.models._base import _least_curved
 from crmcore.clv.models._tracking import MAX_TRACKING_PAIRS, MAX_TRACKING_WORK
 from crmcore.clv.models._uncertainty import MAX_INTERVAL_HORIZON, lifetime_value_intervals
 from crmcore.errors import ValidationError
@@ -99,3 +100,32 @@ def test_cohorts_on_the_period_grid_share_their_forecasts() -> None:
         for k, value in enumerate(values, start=first):
             expected[k] += 3 * value
     assert list(curve.cumulative) == expected
+
+
+def test_a_fit_on_a_huge_count_reports_instead_of_overflowing() -> None:
+    # Found by the nightly fuzz: a frequency of 1.34e154 made the curvature's squares overflow
+    # in the diagnostics' eigenvector search (OverflowError from math.fsum).
+    frequency = [1.34078079299426e154, 1, 2, 3, 0, 5]
+    model = BetaGeo().fit(
+        frequency,
+        [0.0, 3.0, 10.0, 20.0, 0.0, 28.0],
+        [30.0, 30.0, 30.0, 32.0, 25.0, 30.0],
+        max_iterations=5,
+        require_convergence=False,
+        penalizer=0.1,
+    )
+    assert model.diagnostics is not None
+    assert not model.diagnostics.converged
+
+
+@pytest.mark.parametrize("power", [-600, -40, 0, 40, 600])
+def test_the_least_curved_direction_ignores_the_curvature_scale(power: int) -> None:
+    curvature = [[4.0, 1.0, 0.5], [1.0, 3.0, 0.25], [0.5, 0.25, 0.125]]
+    found = _least_curved([[math.ldexp(v, power) for v in row] for row in curvature])
+    assert found == _least_curved(curvature)
+    assert found is not None
+    # An eigenvector of the smallest eigenvalue: A v = lambda v, lambda below every diagonal.
+    image = [math.fsum(a * v for a, v in zip(row, found, strict=True)) for row in curvature]
+    ratio = math.fsum(x * v for x, v in zip(image, found, strict=True))
+    assert all(math.isclose(x, ratio * v, abs_tol=1e-12) for x, v in zip(image, found, strict=True))
+    assert ratio < min(curvature[i][i] for i in range(3))

@@ -631,7 +631,13 @@ def _least_curved(curvature: list[list[float]] | None) -> list[float] | None:
     if curvature is None:
         return None
     n = len(curvature)
-    a = [list(row) for row in curvature]
+    # Scaled by a power of two (exactly, so the rotations are the same to the bit): the
+    # squares summed below stay in range whatever the curvature's magnitude.
+    largest = max((abs(v) for row in curvature for v in row), default=0.0)
+    if not (largest > 0 and math.isfinite(largest)):
+        return None
+    shift = math.frexp(largest)[1]
+    a = [[math.ldexp(v, -shift) for v in row] for row in curvature]
     vectors = [[1.0 if i == j else 0.0 for j in range(n)] for i in range(n)]
     for _ in range(50):
         off = math.fsum(a[i][j] ** 2 for i in range(n) for j in range(n) if i != j)
