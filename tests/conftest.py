@@ -35,6 +35,7 @@ never pass without checking the published tables. The fallback is by exact
 path only: a test that asks for the full cohort is never handed the sample.
 """
 
+import math
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -148,3 +149,17 @@ def pl():
 def pa():
     """Pyarrow."""
     return optional("pyarrow")
+
+
+@pytest.fixture
+def log1p_calls(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many times ``math.log1p`` is called in the test: the CLV tests count work, not time."""
+    count = [0]
+    real = math.log1p
+
+    def counting(x: float) -> float:
+        count[0] += 1
+        return real(x)
+
+    monkeypatch.setattr(math, "log1p", counting)
+    return count

@@ -21,19 +21,6 @@ from crmcore.errors import ValidationError
 HISTORY = ([1, 2], [5.0, 10.0], [30.0, 30.0], [20.0, 30.0])
 
 
-@pytest.fixture
-def log1p_calls(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    count = [0]
-    real = math.log1p
-
-    def counting(x: float) -> float:
-        count[0] += 1
-        return real(x)
-
-    monkeypatch.setattr(math, "log1p", counting)
-    return count
-
-
 def test_lifetime_value_intervals_at_500_periods_is_bounded_work(log1p_calls: list[int]) -> None:
     # 1.77 s (2.8 s loaded): some 29 lifetime values of 2 histories, each period summing
     # about 1,100 quadrature nodes (20.8 million log1p); now about 50 nodes a period.

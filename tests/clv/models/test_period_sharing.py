@@ -41,19 +41,6 @@ GG = GammaGamma(
 TRACKED = BetaGeo(params={"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426})
 
 
-@pytest.fixture
-def log1p_calls(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    count = [0]
-    real = math.log1p
-
-    def counting(x: float) -> float:
-        count[0] += 1
-        return real(x)
-
-    monkeypatch.setattr(math, "log1p", counting)
-    return count
-
-
 def _term_by_term(big_r: float, ps: list[float], vs: list[float], k: float) -> float:
     """The former per-period sum over every node."""
     return -sum(v * math.expm1(-big_r * math.log1p(k * p)) for p, v in zip(ps, vs, strict=True))
