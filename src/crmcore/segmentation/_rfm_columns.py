@@ -33,7 +33,14 @@ from operator import add, attrgetter, floordiv, le, mul, setitem, sub
 from typing import Any, Final, Literal
 
 from crmcore._kernel._checks import require_aware, type_name
-from crmcore._kernel._columns import MAX_COLUMN_ROWS, column_values, equal_lengths, is_null
+from crmcore._kernel._columns import (
+    MAX_COLUMN_ROWS,
+    TICKS_PER_SECOND,
+    aware_epochs,
+    column_values,
+    equal_lengths,
+    is_null,
+)
 from crmcore._kernel._ids import require_id
 from crmcore._kernel._money import Money
 from crmcore._kernel._numbers import (
@@ -50,7 +57,7 @@ from crmcore.segmentation._rfm_cuts import _float_decimals, _texts_as_decimals
 
 __all__ = ["rfm_values_columns"]
 
-_PER_SECOND: Final = {"s": 1, "ms": 1_000, "us": 1_000_000, "ns": 1_000_000_000}
+_PER_SECOND: Final = TICKS_PER_SECOND
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND: Final = timedelta(microseconds=1)
 _DAY: Final = 86_400_000_000  # microseconds
@@ -177,33 +184,19 @@ def _times(
     return rows.each(values, check, "ordered_at"), "ticks" if fast else "zoned"
 
 
-# iNaT: the integer a pandas datetime column holds for a missing time (NaT).
-_NOT_A_TIME: Final = -(2**63)
-
-
 def _aware_ticks(column: object) -> tuple[list[int], int] | None:
     """A timezone-aware pandas datetime column's instants as UTC epoch ticks, read in bulk.
 
     The ticks are microseconds (``1`` per microsecond), or nanoseconds (``1000``) when
     some time has a fraction of a microsecond, so the times compare exactly as the
     column's own Timestamps do. None for anything else (a naive column, nulls,
-    times beyond the calendar): those are read value by value, as before. pandas is
-    not imported: the column is recognised by its dtype (kind ``"M"`` with a ``tz``),
-    and read through its ``.array.asi8`` (the int64 epoch values, UTC).
+    times beyond the calendar): those are read value by value, as before (see
+    :func:`crmcore._kernel._columns.aware_epochs`, which reads the column).
     """
-    dtype = getattr(column, "dtype", None)
-    if getattr(dtype, "kind", None) != "M" or getattr(dtype, "tz", None) is None:
+    epochs = aware_epochs(column, "$.ordered_at", max_rows=MAX_COLUMN_ROWS)
+    if epochs is None:
         return None
-    per_second = _PER_SECOND.get(str(getattr(dtype, "unit", "ns")))
-    epochs = getattr(getattr(column, "array", column), "asi8", None)
-    if per_second is None or epochs is None:
-        return None
-    listed = column_values(epochs, "$.ordered_at", max_rows=MAX_COLUMN_ROWS)
-    if not listed or set(map(type, listed)) != {int}:
-        return None
-    ticks: list[int] = listed  # type: ignore[assignment]  # ints, just checked
-    if min(ticks) == _NOT_A_TIME:
-        return None  # a null: named (or skipped) row by row
+    ticks, per_second = epochs
     per_micro = per_second // 1_000_000 or 1
     if per_micro > 1 and any(map(per_micro.__rmod__, ticks)):
         values = ticks  # sub-microsecond times: nanoseconds
