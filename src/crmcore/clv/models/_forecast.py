@@ -134,7 +134,8 @@ class Forecaster(abc.ABC):
         0 where each forecast costs a bounded amount whatever its span; a model
         whose forecast is a series as long as the span says how long.
         """
-        return 0.0 * len(spans)
+        del spans  # every span costs a bounded amount here
+        return 0.0
 
     def _new_customer_many(
         self, one: Callable[[float], float], spans: Sequence[float]

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from typing import Final, Literal, TypeAlias
 
 from crmcore._kernel._checks import require_aware, type_name
-from crmcore._kernel._columns import MAX_COLUMN_ROWS, TICKS_PER_SECOND, aware_epochs, is_null
+from crmcore._kernel._columns import TICKS_PER_SECOND, is_null
 from crmcore._kernel._time import TimeUnit
 from crmcore.clv.summaries._state import (
     _EPOCH_MONTH,
@@ -202,8 +202,3 @@ def _epoch_periods(values: list[int], offset: int, day: int, period: TimeUnit) -
         moment = date.fromordinal(index + _EPOCH_ORDINAL)
         months[index] = moment.year * 12 + moment.month - _EPOCH_MONTH
     return list(map(months.__getitem__, days))
-
-
-def _aware_epochs(column: object) -> tuple[list[int], int] | None:
-    """The ``at`` column's instants as epoch ticks when it is a timezone-aware pandas column."""
-    return aware_epochs(column, "$.at", max_rows=MAX_COLUMN_ROWS)

@@ -45,7 +45,7 @@ from typing import Any, Final, Literal, TypeAlias, cast
 import attrs
 
 from crmcore._kernel._checks import require_aware, type_name
-from crmcore._kernel._columns import MAX_COLUMN_ROWS, column_values, equal_lengths
+from crmcore._kernel._columns import MAX_COLUMN_ROWS, aware_epochs, column_values, equal_lengths
 from crmcore._kernel._fields import MAX_FIELD_ITEMS, Checked
 from crmcore._kernel._money import Money
 from crmcore._kernel._numbers import (
@@ -62,7 +62,6 @@ from crmcore.clv.summaries._column_times import (
     _EPOCH_UTC,
     _PER_SECOND,
     EpochUnit,
-    _aware_epochs,
     _Bad,
     _check_ids,
     _required,
@@ -286,7 +285,7 @@ class _Batch:
         times = _Times(accumulator.period, accumulator.tz, unit)
         # A timezone-aware pandas column: its epoch values, when their periods come out
         # at once (an instant calibration cut needs the instants themselves).
-        epochs = None if unit is not None or instants else _aware_epochs(columns[1])
+        epochs = None if unit is not None or instants else aware_epochs(columns[1], "$.at")
         keys = None if epochs is None else times.bulk_keys(*epochs)
         at: list[object] = (
             cast("list[object]", epochs[0])
