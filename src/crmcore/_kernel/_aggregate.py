@@ -523,6 +523,25 @@ class Aggregate(Derivable, Generic[IdT]):
         when = require_aware(at, path)
         return Command(when, **check_meta(meta)) if meta else _command_at(when)
 
+    def _begin_repointing(
+        self, previous: object, customer_id: object, at: object, meta: Mapping[str, object]
+    ) -> Command:
+        """Check the two customers of a ``repoint_customer`` command, then begin it.
+
+        Each must be a :class:`CustomerId` (``$.previous``, ``$.customer_id``),
+        the time is checked as by :meth:`_begin`, and ``customer_id`` must not be
+        ``previous`` (``$.customer_id``, code ``same_customer``).
+        """
+        for value, path in ((previous, "$.previous"), (customer_id, "$.customer_id")):
+            if type(value) is not CustomerId:
+                raise InvalidType(f"must be a CustomerId, not {type_name(value)}", path=path)
+        command = self._begin(at, meta)
+        if previous == customer_id:
+            raise ValidationError(
+                "must be another customer than previous", path="$.customer_id", code="same_customer"
+            )
+        return command
+
     def _events_of(
         self,
         command: Command,
@@ -832,14 +851,7 @@ class RepointsCustomer(Aggregate[IdT]):
                 the aggregate's rules (a relationship of a party with itself).
                 Nothing is applied.
         """
-        for value, path in ((previous, "$.previous"), (customer_id, "$.customer_id")):
-            if type(value) is not CustomerId:
-                raise InvalidType(f"must be a CustomerId, not {type_name(value)}", path=path)
-        command = self._begin(at, meta)
-        if previous == customer_id:
-            raise ValidationError(
-                "must be another customer than previous", path="$.customer_id", code="same_customer"
-            )
+        command = self._begin_repointing(previous, customer_id, at, meta)
         named = tuple(name for name in self._customer_fields if getattr(self, name) == previous)
         if not named:
             raise ValidationError(

@@ -34,7 +34,6 @@ from crmcore._kernel._checks import (
     limit,
     reason_text,
     require_aware,
-    require_type,
     tuple_of,
     type_name,
 )
@@ -937,13 +936,7 @@ class Activity(HoldsPersonalData[ActivityId], kind="activity"):
                 link nor a contact names ``previous`` (``$.previous``,
                 ``not_named``). Nothing is applied.
         """
-        require_type(previous, CustomerId, "$.previous", "a CustomerId")
-        require_type(customer_id, CustomerId, "$.customer_id", "a CustomerId")
-        command = self._begin(at, meta)
-        if previous == customer_id:
-            raise ValidationError(
-                "must be another customer than previous", path="$.customer_id", code="same_customer"
-            )
+        command = self._begin_repointing(previous, customer_id, at, meta)
         changes: dict[str, Any] = {}
         link = self.link
         if link is not None and link.customer_id == previous:

@@ -35,16 +35,11 @@ the ledger and the tier stay as they were, and every later command but
 
 >>> from datetime import datetime, timedelta, timezone
 >>> from crmcore.customers import CustomerId
->>> from crmcore.loyalty import EarnRate, LoyaltyProgram, Tier
->>> from crmcore import Money
+>>> from crmcore.loyalty import LoyaltyProgram, Tier
 >>> from crmcore.commerce import Period
+>>> tiers = [Tier.by_points("bronze", 0, below=100), Tier.by_points("gold", 100)]
 >>> program = LoyaltyProgram(
-...     id=ProgramId("kopi-points"),
-...     name="Kopi Points",
-...     currency="IDR",
-...     earn_rate=EarnRate(1, Money(10_000, "IDR")),
-...     tiers=[Tier.by_points("bronze", 0, below=100), Tier.by_points("gold", 100)],
-...     expiry=Period.months(12),
+...     id=ProgramId("club"), name="Club", currency="IDR", tiers=tiers, expiry=Period.months(12)
 ... )
 >>> t0 = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
 >>> account = LoyaltyAccount.enroll(

@@ -24,7 +24,6 @@ from crmcore._kernel._checks import (
     is_bool,
     items_of,
     limit,
-    require_type,
     tuple_of,
     type_name,
 )
@@ -382,13 +381,7 @@ class Note(HoldsPersonalData[NoteId], kind="note"):
                 ``previous`` (``$.customer_id``, ``same_customer``); the note is
                 not on ``previous`` (``$.previous``, ``not_named``).
         """
-        require_type(previous, CustomerId, "$.previous", "a CustomerId")
-        require_type(customer_id, CustomerId, "$.customer_id", "a CustomerId")
-        command = self._begin(at, meta)
-        if previous == customer_id:
-            raise ValidationError(
-                "must be another customer than previous", path="$.customer_id", code="same_customer"
-            )
+        command = self._begin_repointing(previous, customer_id, at, meta)
         if self.link.kind not in _CUSTOMER_KINDS or self.link.value != previous.value:
             raise ValidationError(
                 "must be the customer this note is on", path="$.previous", code="not_named"

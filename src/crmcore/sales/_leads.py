@@ -68,6 +68,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
+from operator import attrgetter
 from types import EllipsisType, MappingProxyType
 from typing import Any, Final, NamedTuple, Unpack
 
@@ -75,6 +76,7 @@ import attrs
 
 from crmcore._kernel._aggregate import Command, RepointsCustomer, optional_typed_id
 from crmcore._kernel._checks import (
+    check_unique,
     enum_converter,
     instance_of,
     items_of,
@@ -148,15 +150,12 @@ def _lead_contact_points(value: object) -> tuple[ContactPoint, ...]:
     points = items_of(
         value, ContactPoint, "$.contact_points", "a ContactPoint", max_items=MAX_CONTACT_POINTS
     )
-    seen: set[object] = set()
-    for index, point in enumerate(points):
-        if point.key in seen:
-            raise ValidationError(
-                "must not repeat a contact point (same channel and value)",
-                path=f"$.contact_points[{index}]",
-                code="duplicate",
-            )
-        seen.add(point.key)
+    check_unique(
+        points,
+        attrgetter("key"),
+        "$.contact_points[{}]",
+        "must not repeat a contact point (same channel and value)",
+    )
     return points
 
 

@@ -29,6 +29,7 @@ from crmcore.testing.contract._support import (
     PHONES,
     T0,
     _customer_id,
+    _customers_are,
     _drain,
     _emails,
     _equal,
@@ -261,7 +262,7 @@ class ReliabilityContract(ABC):
             uow.customers.remove(_customer_id(1))
             uow.commit()
         with uow:
-            _equal([_customer_id(2)], [c.id for c in uow.customers], "customers left")
+            _customers_are(uow, [2], "customers left")
 
     def test_a_record_moved_to_another_customer_frees_the_first(self) -> None:
         """Saving an order to name another customer lets the first one go in the same unit."""
@@ -278,7 +279,7 @@ class ReliabilityContract(ABC):
             uow.customers.remove(_customer_id(1))
             uow.commit()
         with uow:
-            _equal([_customer_id(2)], [c.id for c in uow.customers], "customers left")
+            _customers_are(uow, [2], "customers left")
 
     def test_reference_checks_are_atomic_with_concurrent_commits(self) -> None:
         """A unit naming a customer that another unit removed meanwhile fails, and vice versa."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Generic, TypeVar
@@ -73,6 +74,11 @@ class _raises(Generic[E]):  # noqa: N801 - used like pytest.raises.
 def _customer_id(number: int) -> CustomerId:
     """The id of the contract's customer ``number``: ``c-0001``, ``c-0002``, ..."""
     return CustomerId(f"c-{number:04d}")
+
+
+def _customers_are(uow: UnitOfWork, numbers: Iterable[int], what: str) -> None:
+    """Check that ``uow`` lists exactly the contract's customers ``numbers``, in that order."""
+    _equal([_customer_id(n) for n in numbers], [c.id for c in uow.customers], what)
 
 
 def _make_customer(

@@ -45,6 +45,7 @@ from crmcore.testing.contract._support import (
     _commit_a_stale_save,
     _counter,
     _customer_id,
+    _customers_are,
     _drain,
     _emails,
     _equal,
@@ -226,7 +227,7 @@ class UnitOfWorkContract(
                 uow.customers.get(_customer_id(1))
             uow.commit()
         with uow:
-            _equal([_customer_id(2)], [c.id for c in uow.customers], "remaining ids")
+            _customers_are(uow, [2], "remaining ids")
 
     def test_remove_of_a_missing_id_raises_not_found(self) -> None:
         """remove() of an unknown id, or of one removed twice, raises NotFound."""
@@ -268,11 +269,7 @@ class UnitOfWorkContract(
         uow = self.make_unit_of_work()
         with uow:
             uow.customers.remove(_customer_id(300))
-            _equal(
-                [_customer_id(n) for n in numbers if n != 300],
-                [c.id for c in uow.customers],
-                "ids",
-            )
+            _customers_are(uow, (n for n in numbers if n != 300), "ids")
             _equal(599, uow.customers.count(), "count")
 
     def test_count_and_contains_follow_the_unit_changes(self) -> None:
@@ -322,7 +319,7 @@ class UnitOfWorkContract(
             uow.customers.add(_make_customer(2))
             uow.customers.remove(_customer_id(1))
         with uow:
-            _equal([_customer_id(1)], [c.id for c in uow.customers], "ids")
+            _customers_are(uow, [1], "ids")
         _equal([CustomerRegistered], [type(e) for e in uow.collect_events()], "event types")
 
     def test_an_exception_rolls_back_and_propagates(self) -> None:
@@ -345,7 +342,7 @@ class UnitOfWorkContract(
             uow.customers.add(_make_customer(2))
             uow.commit()
         with uow:
-            _equal([_customer_id(2)], [c.id for c in uow.customers], "ids")
+            _customers_are(uow, [2], "ids")
 
     def test_changes_after_commit_need_another_commit(self) -> None:
         """The block goes on after commit(); what follows is rolled back without a commit."""
@@ -355,7 +352,7 @@ class UnitOfWorkContract(
             uow.commit()
             uow.customers.add(_make_customer(2))
         with uow:
-            _equal([_customer_id(1)], [c.id for c in uow.customers], "ids")
+            _customers_are(uow, [1], "ids")
 
     def test_use_outside_the_block_raises_unit_of_work_error(self) -> None:
         """Repositories, commit() and rollback() refuse to work outside the block."""
