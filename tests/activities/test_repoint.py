@@ -116,3 +116,18 @@ def test_refusals_name_the_rule_and_change_nothing(args, at, error, expected):
         activity.repoint_customer(*args, at=at)
     assert expected == (caught.value.path, caught.value.code)
     assert to_dict(activity) == before
+
+
+class _OwnCustomerId(CustomerId):
+    """A subclass of CustomerId, as a host application might derive one."""
+
+
+@pytest.mark.parametrize("where", ["previous", "customer_id"])
+def test_a_customer_id_subclass_is_refused_as_by_every_repointing_aggregate(where):
+    """Activities check both ids as the kernel's repoint_customer does: a CustomerId exactly."""
+    odd = _OwnCustomerId(GONE.value if where == "previous" else KEPT.value)
+    previous, survivor = (odd, KEPT) if where == "previous" else (GONE, odd)
+    activity = planned(link=RecordRef.to(GONE))
+    with pytest.raises(InvalidType) as caught:
+        activity.repoint_customer(previous, survivor, at=T1)
+    assert caught.value.path == f"$.{where}"

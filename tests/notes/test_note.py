@@ -206,6 +206,10 @@ def test_repoint_customer_keeps_the_kind_of_the_link():
     assert note == from_dict(Note, to_dict(note))
 
 
+class _OwnCustomerId(CustomerId):
+    """A subclass of CustomerId: refused, as by every repointing aggregate."""
+
+
 @pytest.mark.parametrize(
     ("link", "previous", "survivor", "expected"),
     [
@@ -214,6 +218,8 @@ def test_repoint_customer_keeps_the_kind_of_the_link():
         (LEAD, CustomerId("l-7"), CustomerId("c-2"), ("$.previous", "not_named")),
         (CUSTOMER, "c-1", CustomerId("c-2"), ("$.previous", "type")),
         (CUSTOMER, CustomerId("c-1"), LeadId("c-2"), ("$.customer_id", "type")),
+        (CUSTOMER, _OwnCustomerId("c-1"), CustomerId("c-2"), ("$.previous", "type")),
+        (CUSTOMER, CustomerId("c-1"), _OwnCustomerId("c-2"), ("$.customer_id", "type")),
     ],
 )
 def test_repoint_customer_refuses(link, previous, survivor, expected):
