@@ -174,9 +174,10 @@ def _structure_enum(value: object, cls: type[Enum]) -> Enum:
     if isinstance(value, cls):
         return value
     if isinstance(value, str):
-        for member in cls:
-            if member.value == value:
-                return member
+        try:  # the enum's own lookup by value (a hash lookup; crmcore's enums add no _missing_)
+            return cls(value)
+        except (ValueError, TypeError):
+            pass
     choices = ", ".join(str(member.value) for member in cls)  # for the message only
     if not isinstance(value, str):
         raise InvalidType(f"must be one of: {choices}; not {json_type_name(value)}")
@@ -851,22 +852,24 @@ def _check_shape(
     # The module's limits are read when called (a column document passes its own).
     max_items = MAX_ITEMS if max_items is None else max_items
     max_nodes = MAX_NODES if max_nodes is None else max_nodes
+    max_depth = MAX_DEPTH
+    max_string = MAX_STRING
     # Each entry: a value, its depth, and how to name it (its parent's entry and its key).
     stack: list[tuple[object, int, object]] = [(data, 0, None)]
     nodes = 0
     while stack:
         entry = stack.pop()
         value, depth, _ = entry
-        if depth > MAX_DEPTH:
+        if depth > max_depth:
             raise ValidationError(
-                f"must not be nested more than {MAX_DEPTH} levels deep",
+                f"must not be nested more than {max_depth} levels deep",
                 path=_path_of(entry),
                 code="too_deep",
             )
         if isinstance(value, str):
-            if len(value) > MAX_STRING:
+            if len(value) > max_string:
                 raise ValidationError(
-                    f"must be at most {MAX_STRING} characters",
+                    f"must be at most {max_string} characters",
                     path=_path_of(entry),
                     code="too_long",
                 )
@@ -878,28 +881,37 @@ def _check_shape(
         nodes += len(value)  # type: ignore[arg-type]
         if nodes > max_nodes:
             raise ValidationError(f"must hold at most {max_nodes} values", code="too_large")
-        _push_children(stack, entry)
+        _push_children(stack, entry, max_depth, max_string)
 
 
 def _push_children(
-    stack: list[tuple[object, int, object]], entry: tuple[object, int, object]
+    stack: list[tuple[object, int, object]],
+    entry: tuple[object, int, object],
+    max_depth: int,
+    max_string: int,
 ) -> None:
     """Push the children of a container entry that :func:`_check_shape` must still look at.
 
     Containers, and strings that break a limit; a string within the limits is
     left out, as checking it could not fail (nor count: only containers add to
-    the count of values), so the first fault found is the same.
+    the count of values), so the first fault found is the same. So are numbers,
+    booleans and nulls, told by their exact type at once.
     """
     value, depth, _ = entry
     pairs = value.items() if isinstance(value, dict) else enumerate(value)  # type: ignore[arg-type]
     depth += 1
     for key, child in pairs:
-        if isinstance(child, str):
-            if depth <= MAX_DEPTH and len(child) <= MAX_STRING:
+        kind = type(child)
+        if kind is str:
+            if depth <= max_depth and len(child) <= max_string:
                 continue
-        elif not isinstance(child, (dict, list, tuple)):
+        elif kind in _LEAVES or not isinstance(child, (dict, list, tuple, str)):
             continue
         stack.append((child, depth, (entry, key)))
+
+
+#: Exact types of the values :func:`_check_shape` never descends into (nor counts).
+_LEAVES: Final = frozenset({type(None), bool, int, float, Decimal})
 
 
 def _path_of(entry: tuple[object, int, object]) -> str:

@@ -318,11 +318,15 @@ class FieldChange:
                 "must have the key path and at most old and new", path=path, code="keys"
             )
         try:
-            return cls(
-                document["path"],
-                _copy(document.get("old", ABSENT)),
-                _copy(document.get("new", ABSENT)),
-            )
+            # The checks in the order the class makes them (the path, then old, then new),
+            # each value checked before it is copied: a hostile value is refused after a
+            # bounded amount of work, never walked by the (recursive) copy.
+            checked_path = _path_converter(document["path"])
+            old, new = document.get("old", ABSENT), document.get("new", ABSENT)
+            for value, where in ((old, "$.old"), (new, "$.new")):
+                if value is not ABSENT:
+                    check_json(value, where)
+            return cls(checked_path, _copy(old), _copy(new))
         except ValidationError as error:
             raise error.under(path) from None
 

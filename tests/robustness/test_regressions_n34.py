@@ -1,0 +1,71 @@
+"""Regressions for the defects the nightly fuzz profile found at stop 34.
+
+``FieldChange.from_dict`` (and every audit document holding changes) copied a
+change's ``old`` and ``new`` values, recursively, before checking them: a value
+nested 10,000 levels deep raised ``RecursionError``. Each value is now checked
+(iteratively, with its depth and size bounds) before it is copied.
+"""
+
+from __future__ import annotations
+
+import pytest
+from tests.robustness import _corpus  # noqa: F401 - imported first: the corpus modules need it.
+from tests.robustness._corpus_privacy import AUDIT_LOG
+
+from crmcore.audit import AuditEntry, FieldChange
+from crmcore.audit._documents import MAX_DOCUMENT_DEPTH, MAX_DOCUMENT_NODES
+from crmcore.errors import InvalidType, ValidationError
+
+
+def nested(depth: int, *, in_dicts: bool = False) -> object:
+    value: object = "leaf"
+    for _ in range(depth):
+        value = {"k": value} if in_dicts else [value]
+    return value
+
+
+@pytest.mark.parametrize("in_dicts", [False, True])
+@pytest.mark.parametrize("where", ["old", "new"])
+def test_a_deeply_nested_value_is_refused_not_recursed_into(where: str, in_dicts: bool) -> None:
+    document = {"path": "profile.name", "old": "Ana", where: nested(10_000, in_dicts=in_dicts)}
+    with pytest.raises(ValidationError) as caught:
+        FieldChange.from_dict(document)
+    assert (caught.value.path, caught.value.code) == (f"$.{where}", "too_deep")
+
+
+def test_the_depth_bound_itself_is_accepted_and_round_trips() -> None:
+    # The root is at depth 0: MAX_DOCUMENT_DEPTH levels of lists around a leaf load.
+    deepest = nested(MAX_DOCUMENT_DEPTH)
+    change = FieldChange.from_dict({"path": "a", "new": deepest})
+    assert change.new == deepest
+    assert FieldChange.from_dict(change.to_dict()) == change
+    with pytest.raises(ValidationError, match="deep"):
+        FieldChange.from_dict({"path": "a", "new": nested(MAX_DOCUMENT_DEPTH + 1)})
+
+
+def test_a_huge_value_is_refused_by_its_size() -> None:
+    with pytest.raises(ValidationError) as caught:
+        FieldChange.from_dict({"path": "a", "old": [0] * MAX_DOCUMENT_NODES})
+    assert (caught.value.path, caught.value.code) == ("$.old", "too_large")
+
+
+def test_the_checks_keep_their_order_path_then_old_then_new() -> None:
+    bad_everywhere = {"path": "", "old": nested(10_000), "new": {1: "x"}}
+    with pytest.raises(ValidationError) as caught:
+        FieldChange.from_dict(bad_everywhere)
+    assert caught.value.path == "$.path"
+    with pytest.raises(ValidationError) as caught:
+        FieldChange.from_dict({"path": "a", "old": nested(10_000), "new": {1: "x"}})
+    assert caught.value.path == "$.old"
+    with pytest.raises(InvalidType) as caught:
+        FieldChange.from_dict({"path": "a", "old": 1, "new": {1: "x"}})
+    assert caught.value.path == "$.new"
+
+
+def test_an_audit_entry_holding_a_deep_change_is_refused_under_its_change() -> None:
+    entry = AUDIT_LOG.entries[1].to_dict()
+    assert isinstance(entry, dict)
+    entry["changes"][1]["old"] = nested(10_000, in_dicts=True)
+    with pytest.raises(ValidationError) as caught:
+        AuditEntry.from_dict(entry)
+    assert (caught.value.path, caught.value.code) == ("$.changes[1].old", "too_deep")
