@@ -6,7 +6,9 @@ order times, amounts) as a warehouse, a Parquet file or a dataframe holds them,
 and returns columns that :func:`~crmcore.segmentation.score_rfm_columns` scores.
 Each column is read once (``crmcore._kernel._columns.column_values``) and
 checked as a whole; the rows are looked at one by one only to name the first
-bad one (or, with ``on_error="skip"``, every bad one).
+bad one (or, with ``on_error="skip"``, every bad one). Columns that are all
+numpy arrays or pandas Series are checked, grouped and summed by numpy
+(``crmcore.segmentation._rfm_numpy``), with the same result to the digit.
 
 >>> from datetime import datetime, timezone
 >>> at = datetime(2024, 1, 21, tzinfo=timezone.utc)
@@ -54,6 +56,7 @@ from crmcore._kernel._numbers import (
 from crmcore.errors import CurrencyMismatch, InvalidType, ValidationError
 from crmcore.segmentation._rfm import _PLAIN_IDS, _in_text_order
 from crmcore.segmentation._rfm_cuts import _float_decimals, _texts_as_decimals
+from crmcore.segmentation._rfm_numpy import values_columns
 
 __all__ = ["rfm_values_columns"]
 
@@ -367,6 +370,12 @@ def rfm_values_columns(
     """
     when = require_aware(at, "$.at")
     unit, zone, scale, code, raising = _options(time_unit, tz, amount_scale, currency, on_error)
+    # numpy arrays and pandas Series read whole by numpy (None: not plainly valid, row by row)
+    bulk = values_columns(
+        customer_id, ordered_at, amount, at=when, time_unit=unit, tz=zone, amount_scale=scale
+    )
+    if bulk is not None:
+        return bulk
     ids = column_values(customer_id, "$.customer_id", max_rows=MAX_COLUMN_ROWS)
     times: list[Any]
     aware = None if unit is not None else _aware_ticks(ordered_at)

@@ -38,6 +38,7 @@ from crmcore.segmentation._rfm import (
     _score_table,
     _value_columns,
 )
+from crmcore.segmentation._rfm_numpy import score_columns
 
 __all__ = ["RfmCutPoints", "rfm_cut_points", "score_rfm_columns"]
 
@@ -360,11 +361,16 @@ def score_rfm_columns(
     as a numpy scalar, at its own: ``numpy.float32(0.1)`` is 0.1) or Money of
     one currency. Without ``cut_points`` the scores are the quintiles of these
     rows, as :func:`score_rfm` gives them; with them, the scores the whole
-    population gave.
+    population gave. Without ``cut_points``, columns that are all numpy arrays
+    or pandas Series are checked and ranked by numpy, with the same scores.
 
     >>> score_rfm_columns(["a", "b"], [3, 40], [5, 1], ["120.50", "9"])
     {'customer_id': ['a', 'b'], 'r': [4, 2], 'f': [4, 2], 'm': [4, 2]}
     """
+    if cut_points is None:  # numpy arrays and pandas Series read whole by numpy
+        bulk = score_columns(customer_id, recency, frequency, monetary)
+        if bulk is not None:
+            return bulk
     ids = column_values(customer_id, "$.customer_id", max_rows=MAX_CUSTOMERS)
     days = column_values(recency, "$.recency", max_rows=MAX_CUSTOMERS)
     counts = column_values(frequency, "$.frequency", max_rows=MAX_CUSTOMERS)
