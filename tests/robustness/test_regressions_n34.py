@@ -1,5 +1,11 @@
 """Regressions for the defects the nightly fuzz profile found at stop 34.
 
+Pareto/NBD's new-customer PMF (and so the conditional PMF after a history)
+computed ``lgamma(r + k) - lgamma(r)`` directly: after a frequency near the
+float limit the posterior's ``r`` overflowed ``lgamma`` (``OverflowError``);
+well before it (``r`` of 1e15 and more) its integrand met ``r log(alpha)`` and
+lost its digits. ``alpha^-(r+k)`` now leaves the integrand analytically.
+
 ``FieldChange.from_dict`` (and every audit document holding changes) copied a
 change's ``old`` and ``new`` values, recursively, before checking them: a value
 nested 10,000 levels deep raised ``RecursionError``. Each value is now checked
@@ -14,6 +20,8 @@ from tests.robustness._corpus_privacy import AUDIT_LOG
 
 from crmcore.audit import AuditEntry, FieldChange
 from crmcore.audit._documents import MAX_DOCUMENT_DEPTH, MAX_DOCUMENT_NODES
+from crmcore.clv import ParetoNBD
+from crmcore.clv.models import conditional_probability_of_purchases
 from crmcore.errors import InvalidType, ValidationError
 
 
@@ -69,3 +77,40 @@ def test_an_audit_entry_holding_a_deep_change_is_refused_under_its_change() -> N
     with pytest.raises(ValidationError) as caught:
         AuditEntry.from_dict(entry)
     assert (caught.value.path, caught.value.code) == ("$.changes[1].old", "too_deep")
+
+
+# -- Pareto/NBD after a huge frequency ------------------------------------------------------------
+
+PARETO = {"r": 0.55, "alpha": 10.58, "s": 0.61, "beta": 11.66}
+
+
+@pytest.mark.parametrize("frequency", [1e15, 1e200])
+def test_pareto_conditional_pmf_after_a_huge_frequency_is_a_probability(frequency: float) -> None:
+    model = ParetoNBD(params=PARETO)
+    for recency in (10.0, 30.0):
+        # A customer that fast is certain to buy in the next 10 periods if alive: no
+        # purchase is the chance of having died (an independent route: P(alive) itself).
+        none = conditional_probability_of_purchases(model, 0, 10, frequency, recency, 30.0)
+        died = 1.0 - model.probability_alive(frequency, recency, 30.0)
+        assert none == pytest.approx(died, rel=1e-9, abs=1e-12)
+
+
+def test_pareto_conditional_pmf_at_the_float_limit_raises_no_overflow() -> None:
+    # Found by the nightly fuzz: frequency 1e308 raised OverflowError from lgamma.
+    model = ParetoNBD(params=PARETO)
+    for n in (0, 2):
+        value = conditional_probability_of_purchases(model, n, 10, 1e308, 10.0, 30.0)
+        assert 0.0 <= value <= 1.0
+
+
+@pytest.mark.parametrize("r", [1e8, 1e50, 1e200, 1e307, 1e308])
+def test_pareto_new_customer_pmf_with_a_huge_r_follows_its_limit(r: float) -> None:
+    # With purchases ever faster (rate about r / alpha), exactly k of them in (0, t] means
+    # dying within one gap of about alpha / r: P(k) r tends to s alpha / beta for every k.
+    # The former integrand met r log(alpha) and lost every digit (1.0 for r = 1e200).
+    alpha, s, beta = 40.58, 0.61, 41.66
+    fresh = ParetoNBD(params={"r": r, "alpha": alpha, "s": s, "beta": beta})
+    for k in range(3):
+        assert fresh.probability_of_purchases(k, 10.0) * r == pytest.approx(
+            s * alpha / beta, rel=1e-6
+        )

@@ -23,6 +23,7 @@ from crmcore.clv.models._special import (
     digamma,
     expm1_ratio,
     gauss7_moments,
+    lgamma_step,
     log1mexp,
     log_integrate,
     log_integrate_moments,
@@ -515,22 +516,26 @@ class ParetoNBD(RfmModel):
         r, alpha, s, beta = self._values()
         if span == 0:
             return 1.0 if k == 0 else 0.0
+        # For the huge r of a posterior after a huge frequency (r + x): lgamma(r + k) -
+        # lgamma(r) by lgamma_step (no overflow, no cancellation), (alpha / (alpha + t))^r
+        # by log1p, and alpha^-(r+k) taken out of the integrand (below) so that it never
+        # meets r log(alpha): every term stays of the size of the result.
         log_nb = (
-            math.lgamma(r + k)
-            - math.lgamma(r)
+            lgamma_step(r, k)
             - math.lgamma(k + 1.0)
-            + r * (_LOG(alpha) - _LOG(alpha + span))
+            - r * math.log1p(span / alpha)
             + k * (_LOG(span) - _LOG(alpha + span))
         )
         alive = log_nb + s * (_LOG(beta) - _LOG(beta + span))
         log_beta_off = _LOG(beta)
-        log_alpha_off = _LOG(alpha)
+        log_alpha = _LOG(alpha)
 
         def logf(v: float) -> float:
-            # tau = exp(v); integrand tau^k (alpha+tau)^-(r+k) (beta+tau)^-(s+1) dtau.
+            # tau = exp(v); integrand tau^k (1 + tau/alpha)^-(r+k) (beta+tau)^-(s+1) dtau,
+            # which is alpha^(r+k) times the paper's tau^k (alpha+tau)^-(r+k) (beta+tau)^-(s+1).
             return (
                 (k + 1.0) * v
-                - (r + k) * logaddexp(log_alpha_off, v)
+                - (r + k) * logaddexp(0.0, v - log_alpha)
                 - (s + 1.0) * logaddexp(log_beta_off, v)
             )
 
@@ -539,12 +544,11 @@ class ParetoNBD(RfmModel):
         points = [lo + (top - lo) * i / 12 for i in range(13)]
         body = logaddexp(log_integrate(logf, points), logf(lo) - _LOG(k + 1.0))
         died = (
-            math.lgamma(r + k)
-            - math.lgamma(r)
+            lgamma_step(r, k)
             - math.lgamma(k + 1.0)
-            + r * _LOG(alpha)
+            - k * log_alpha
             + _LOG(s)
-            + s * _LOG(beta)
+            + s * log_beta_off
             + body
         )
         return min(1.0, _EXP(logaddexp(alive, died)))
