@@ -21,7 +21,7 @@ from tests.robustness._corpus_privacy import AUDIT_LOG
 from crmcore.audit import AuditEntry, FieldChange
 from crmcore.audit._documents import MAX_DOCUMENT_DEPTH, MAX_DOCUMENT_NODES
 from crmcore.clv import ParetoNBD
-from crmcore.clv.models import conditional_probability_of_purchases
+from crmcore.clv.models import ParameterSummary, conditional_probability_of_purchases
 from crmcore.errors import InvalidType, ValidationError
 
 
@@ -114,3 +114,22 @@ def test_pareto_new_customer_pmf_with_a_huge_r_follows_its_limit(r: float) -> No
         assert fresh.probability_of_purchases(k, 10.0) * r == pytest.approx(
             s * alpha / beta, rel=1e-6
         )
+
+
+# -- a posterior summary of a huge int --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("field", ["mean", "sd", "lower", "upper", "effective_sample_size"])
+def test_a_parameter_summary_refuses_an_int_beyond_the_float_range(field: str) -> None:
+    # Found by the nightly fuzz: float(10**400) raised OverflowError in the constructor.
+    values = dict.fromkeys(("mean", "sd", "lower", "upper", "effective_sample_size"), 1)
+    values.update(level=0.95, r_hat=1.0)
+    values[field] = 10**400
+    with pytest.raises(ValidationError) as caught:
+        ParameterSummary(**values)
+    assert (caught.value.path, caught.value.code) == (f"$.{field}", "range")
+    values[field] = -(10**400)
+    with pytest.raises(ValidationError):
+        ParameterSummary(**values)
+    values[field] = 2**1023  # the largest power of two a float holds: accepted, as a float
+    assert getattr(ParameterSummary(**values), field) == float(2**1023)

@@ -612,7 +612,13 @@ class ParameterSummary(Tabular):
                 raise InvalidType(
                     f"must be a number, not {type_name(value)}", path=f"$.{field.name}"
                 )
-            object.__setattr__(self, field.name, float(value))
+            try:
+                number = float(value)
+            except OverflowError:  # an int beyond the float range has no float
+                raise ValidationError(
+                    "must be within the range of a float", path=f"$.{field.name}", code="range"
+                ) from None
+            object.__setattr__(self, field.name, number)
 
     def to_dict(self) -> dict[str, Any]:
         """The fields as plain values, None for an undefined (NaN) number: JSON as it is."""
