@@ -14,6 +14,8 @@ nested 10,000 levels deep raised ``RecursionError``. Each value is now checked
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from tests.robustness import _corpus  # noqa: F401 - imported first: the corpus modules need it.
 from tests.robustness._corpus_privacy import AUDIT_LOG
@@ -23,6 +25,13 @@ from crmcore.audit._documents import MAX_DOCUMENT_DEPTH, MAX_DOCUMENT_NODES
 from crmcore.clv import ParetoNBD
 from crmcore.clv.models import ParameterSummary, conditional_probability_of_purchases
 from crmcore.errors import InvalidType, ValidationError
+from crmcore.lifecycle import (
+    MAX_STATES,
+    MAX_TRANSITIONS,
+    InvalidDefinition,
+    LifecycleDefinition,
+    Transition,
+)
 
 
 def nested(depth: int, *, in_dicts: bool = False) -> object:
@@ -133,3 +142,46 @@ def test_a_parameter_summary_refuses_an_int_beyond_the_float_range(field: str) -
         ParameterSummary(**values)
     values[field] = 2**1023  # the largest power of two a float holds: accepted, as a float
     assert getattr(ParameterSummary(**values), field) == float(2**1023)
+
+
+# -- a lifecycle definition over a huge iterable ------------------------------------------------
+
+
+def _codes_at(error: InvalidDefinition, path: str) -> list[str]:
+    return [problem.code for problem in error.problems if problem.path == path]
+
+
+@pytest.mark.parametrize(
+    ("arguments", "path"),
+    [
+        ({"states": range(2**62)}, "$.states"),
+        ({"states": ["a", "b"], "transitions": range(2**62)}, "$.transitions"),
+        ({"states": ["a", "b"], "funnel": (f"s{i}" for i in itertools.count())}, "$.funnel"),
+    ],
+)
+def test_a_lifecycle_definition_reads_a_bounded_part_of_a_huge_iterable(
+    arguments: dict[str, object], path: str
+) -> None:
+    # Found by the nightly fuzz: states=range(2**62) collected a problem per item until the
+    # process ran out of memory; a definition now reads at most its bound + 1 items.
+    with pytest.raises(InvalidDefinition) as caught:
+        LifecycleDefinition("huge", **arguments)  # type: ignore[arg-type]
+    assert "too_many" in _codes_at(caught.value, path)
+    assert len(caught.value.problems) <= MAX_TRANSITIONS + 8
+
+
+def test_the_state_bound_itself_is_not_too_many() -> None:
+    names = [f"s{i}" for i in range(MAX_STATES + 1)]
+    with pytest.raises(InvalidDefinition) as caught:
+        LifecycleDefinition("many", states=names)
+    assert _codes_at(caught.value, "$.states") == ["too_many"]
+    with pytest.raises(InvalidDefinition) as caught:
+        LifecycleDefinition("enough", states=names[:MAX_STATES])
+    assert _codes_at(caught.value, "$.states") == []
+
+
+def test_a_transition_names_a_bounded_number_of_sources() -> None:
+    with pytest.raises(ValidationError) as caught:
+        Transition("go", (f"s{i}" for i in itertools.count()), "b")
+    assert (caught.value.path, caught.value.code) == ("$.sources", "too_many")
+    assert len(Transition("go", [f"s{i}" for i in range(MAX_STATES)], "b").sources) == MAX_STATES

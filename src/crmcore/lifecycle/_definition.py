@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Collection, Iterable, Mapping
 from datetime import datetime
+from itertools import islice
 from typing import Any, Final, Unpack
 
 import attrs
@@ -94,7 +95,14 @@ def _names(value: object, path: str) -> tuple[str, ...]:
         raise InvalidType(
             f"must be a name or a sequence of names, not {type_name(value)}", path=path
         )
-    return tuple(_text(item, f"{path}[{index}]") for index, item in enumerate(value))
+    names = []
+    for index, item in enumerate(islice(value, MAX_STATES + 1)):
+        if index == MAX_STATES:  # more names than states: refused before reading on
+            raise ValidationError(
+                f"must name at most {MAX_STATES} states", path=path, code="too_many"
+            )
+        names.append(_text(item, f"{path}[{index}]"))
+    return tuple(names)
 
 
 def _sources(value: object) -> tuple[str, ...]:
@@ -151,12 +159,22 @@ class _Check:
             return False
         return True
 
-    def items(self, values: object, path: str, cls: type[Any], what: str) -> list[Any]:
+    def items(
+        self, values: object, path: str, cls: type[Any], what: str, *, most: int, noun: str
+    ) -> list[Any]:
+        """The items of ``values`` that are ``cls``; reads at most ``most`` + 1 of them.
+
+        Past ``most`` items the sequence is refused (``too_many``) without reading
+        the rest: a hostile ``range(2**62)`` costs no more than ``most`` + 1 items.
+        """
         if isinstance(values, (str, bytes, dict)) or not isinstance(values, Iterable):
             self.add(path, f"must be a sequence of {what}, not {type_name(values)}", "type")
             return []
         out: list[Any] = []
-        for index, value in enumerate(values):
+        for index, value in enumerate(islice(values, most + 1)):
+            if index == most:
+                self.add(path, f"must declare at most {most} {noun}", "too_many")
+                break
             if cls is State and isinstance(value, str):
                 value = State(value)  # noqa: PLW2901 - a bare name is an open state
             if not isinstance(value, cls):
@@ -170,8 +188,6 @@ def _check_states(check: _Check, states: list[State]) -> dict[str, int]:
     index: dict[str, int] = {}
     if not states:
         check.add("$.states", "must declare at least one state", "empty")
-    if len(states) > MAX_STATES:
-        check.add("$.states", f"must declare at most {MAX_STATES} states", "too_many")
     for position, state in enumerate(states):
         path = f"$.states[{position}]"
         if not check.name(state.name, f"{path}.name"):
@@ -222,10 +238,6 @@ def _check_transitions(
 ) -> dict[str, dict[str, Transition]]:
     table: dict[str, dict[str, Transition]] = {name: {} for name in index}
     where: dict[tuple[str, str], int] = {}
-    if len(transitions) > MAX_TRANSITIONS:
-        check.add(
-            "$.transitions", f"must declare at most {MAX_TRANSITIONS} transitions", "too_many"
-        )
     for position, transition in enumerate(transitions):
         path = f"$.transitions[{position}]"
         trigger_ok = check.name(transition.trigger, f"{path}.trigger")
@@ -383,9 +395,16 @@ class LifecycleDefinition:
     ) -> None:
         check = _Check()
         check.text(name, "$.name")
-        state_list: list[State] = check.items(states, "$.states", State, "a State")
+        state_list: list[State] = check.items(
+            states, "$.states", State, "a State", most=MAX_STATES, noun="states"
+        )
         transition_list: list[Transition] = check.items(
-            transitions, "$.transitions", Transition, "a Transition"
+            transitions,
+            "$.transitions",
+            Transition,
+            "a Transition",
+            most=MAX_TRANSITIONS,
+            noun="transitions",
         )
         index = _check_states(check, state_list)
         table = _check_transitions(check, transition_list, state_list, index)
