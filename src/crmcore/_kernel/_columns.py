@@ -28,7 +28,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator, Mapping, Sequence, Sized
 from collections.abc import Set as AbstractSet
-from typing import Final, cast
+from typing import Any, Final, cast
 
 from crmcore.errors import InvalidType, ValidationError
 
@@ -233,6 +233,28 @@ TICKS_PER_SECOND: Final[dict[str, int]] = {
 _NOT_A_TIME: Final = -(2**63)
 
 
+def aware_epoch_array(column: object) -> tuple[Any, int] | None:
+    """A timezone-aware pandas datetime column's int64 epoch values, as it holds them.
+
+    The column's ``.array.asi8`` (UTC instants, NaT as ``-2**63``) and how many
+    ticks make a second, or None for anything that is not such a column. pandas
+    is not imported: the column is recognised by its dtype (kind ``"M"`` with a
+    ``tz``). Nothing is read or checked: :func:`aware_epochs` lists and checks
+    the values, a numpy caller takes the array as it is.
+
+    >>> aware_epoch_array([1, 2]) is None
+    True
+    """
+    dtype = getattr(column, "dtype", None)
+    if getattr(dtype, "kind", None) != "M" or getattr(dtype, "tz", None) is None:
+        return None
+    per_second = TICKS_PER_SECOND.get(str(getattr(dtype, "unit", "ns")))
+    epochs = getattr(getattr(column, "array", column), "asi8", None)
+    if per_second is None or epochs is None:
+        return None
+    return epochs, per_second
+
+
 def aware_epochs(
     column: object, path: str, *, max_rows: int = MAX_COLUMN_ROWS
 ) -> tuple[list[int], int] | None:
@@ -249,13 +271,10 @@ def aware_epochs(
     >>> aware_epochs([1, 2], "$.at") is None
     True
     """
-    dtype = getattr(column, "dtype", None)
-    if getattr(dtype, "kind", None) != "M" or getattr(dtype, "tz", None) is None:
+    found = aware_epoch_array(column)
+    if found is None:
         return None
-    per_second = TICKS_PER_SECOND.get(str(getattr(dtype, "unit", "ns")))
-    epochs = getattr(getattr(column, "array", column), "asi8", None)
-    if per_second is None or epochs is None:
-        return None
+    epochs, per_second = found
     values = column_values(epochs, path, max_rows=max_rows)
     if not values or set(map(type, values)) != {int}:
         return None

@@ -59,8 +59,8 @@ _EXACT: Final = frozenset({Decimal, int, str})
 _float_repr: Final = float.__repr__
 # Floats whose shortest repr has at most 17 digits and an exponent from -100 up: those
 # of magnitude from 1e-83 to below 1e99 (and zero) become Decimals to_decimal accepts.
-_TINY: Final = 1e-83
-_HUGE: Final = 1e99
+FLOAT_TINY: Final = 1e-83
+FLOAT_HUGE: Final = 1e99
 _PACKERS: Final = {"f": struct.Struct("<f"), "e": struct.Struct("<e")}
 _BITS: Final = {"f": struct.Struct("<I"), "e": struct.Struct("<H")}
 _MAX_NARROW_DIGITS: Final = 9  # a 32-bit float's shortest repr has at most 9 digits
@@ -246,9 +246,9 @@ def float_column_decimals(values: list[float]) -> list[Decimal] | None:
         return []
     if not math.isfinite(sum(values)):  # NaN or inf poison the sum (or it overflows)
         return None
-    if min(values) <= -_HUGE or max(values) >= _HUGE:
+    if min(values) <= -FLOAT_HUGE or max(values) >= FLOAT_HUGE:
         return None
-    if any(-_TINY < value < _TINY and value != 0.0 for value in values):
+    if any(-FLOAT_TINY < value < FLOAT_TINY and value != 0.0 for value in values):
         return None
     return list(map(Decimal, map(_float_repr, values)))
 

@@ -36,7 +36,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections import Counter, deque
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from enum import StrEnum
 from itertools import accumulate, compress, islice, repeat
@@ -384,6 +384,13 @@ _AMOUNT: Final = attrgetter("amount")
 _CURRENCY: Final = attrgetter("currency")
 _TZINFO: Final = attrgetter("tzinfo")
 _DAYS: Final = attrgetter("days")
+# Epoch microseconds of the RFM columns (``_rfm_columns``, ``_rfm_numpy``): instants at
+# least two days inside the calendar, which any fixed offset keeps in it.
+_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND: Final = timedelta(microseconds=1)
+_DAY_MICROS: Final = 86_400_000_000
+_LOW_MICROS: Final = (datetime(1, 1, 3, tzinfo=UTC) - _EPOCH) // _MICROSECOND
+_HIGH_MICROS: Final = (datetime(9999, 12, 29, tzinfo=UTC) - _EPOCH) // _MICROSECOND
 _CUSTOMER: Final = attrgetter("customer_id")
 _RECENCY: Final = attrgetter("recency_days")
 _FREQUENCY: Final = attrgetter("frequency")

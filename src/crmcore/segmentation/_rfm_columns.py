@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from collections import Counter, deque
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from datetime import datetime, timedelta, timezone, tzinfo
 from decimal import Decimal, getcontext
 from itertools import compress, islice, repeat
 from operator import add, attrgetter, floordiv, le, mul, setitem, sub
@@ -54,19 +54,20 @@ from crmcore._kernel._numbers import (
     statistic_decimal,
 )
 from crmcore.errors import CurrencyMismatch, InvalidType, ValidationError
-from crmcore.segmentation._rfm import _PLAIN_IDS, _in_text_order
+from crmcore.segmentation._rfm import (
+    _DAY_MICROS,
+    _EPOCH,
+    _HIGH_MICROS,
+    _LOW_MICROS,
+    _MICROSECOND,
+    _PLAIN_IDS,
+    _in_text_order,
+)
 from crmcore.segmentation._rfm_cuts import _float_decimals, _texts_as_decimals
 from crmcore.segmentation._rfm_numpy import values_columns
 
 __all__ = ["rfm_values_columns"]
 
-_PER_SECOND: Final = TICKS_PER_SECOND
-_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
-_MICROSECOND: Final = timedelta(microseconds=1)
-_DAY: Final = 86_400_000_000  # microseconds
-# Instants at least two days inside the calendar: any fixed offset keeps them in it.
-_LOW: Final = (datetime(1, 1, 3, tzinfo=UTC) - _EPOCH) // _MICROSECOND
-_HIGH: Final = (datetime(9999, 12, 29, tzinfo=UTC) - _EPOCH) // _MICROSECOND
 _MAX_SCALE: Final = 18
 _DAYS: Final = attrgetter("days")
 _MIXED: Final = (
@@ -78,7 +79,9 @@ _MIXED: Final = (
 def _options(
     time_unit: object, tz: object, amount_scale: object, currency: object, on_error: object
 ) -> tuple[str | None, tzinfo | None, int | None, str | None, bool]:
-    if time_unit is not None and (not isinstance(time_unit, str) or time_unit not in _PER_SECOND):
+    if time_unit is not None and (
+        not isinstance(time_unit, str) or time_unit not in TICKS_PER_SECOND
+    ):
         raise ValidationError(
             "must be 's', 'ms', 'us', 'ns' or None", path="$.time_unit", code="choice"
         )
@@ -165,11 +168,11 @@ def _times(
                 # with nanoseconds) at its microseconds, as the ticks are.
                 return (values, "fixed") if type(when) is datetime else (_micros(values), "ticks")
         return rows.each(values, require_aware, "ordered_at"), "zoned"
-    per_second = _PER_SECOND[unit]
+    per_second = TICKS_PER_SECOND[unit]
     fast = _fixed(zone) and _fixed(when.tzinfo)
     if values and set(map(type, values)) == {int}:
         micros = _epoch_micros(values, per_second)
-        if min(micros) >= _LOW and max(micros) <= _HIGH:
+        if min(micros) >= _LOW_MICROS and max(micros) <= _HIGH_MICROS:
             return (micros, "ticks") if fast else ([_moment(m, zone) for m in micros], "zoned")
 
     def check(value: object, path: str) -> object:
@@ -206,7 +209,7 @@ def _aware_ticks(column: object) -> tuple[list[int], int] | None:
     else:
         per_micro = 1
         values = _epoch_micros(ticks, per_second)
-    if min(values) < _LOW * per_micro or max(values) > _HIGH * per_micro:
+    if min(values) < _LOW_MICROS * per_micro or max(values) > _HIGH_MICROS * per_micro:
         return None
     return values, per_micro
 
@@ -415,7 +418,9 @@ def rfm_values_columns(
     last = _last_times(ids, times, in_order=held != "zoned")
     latest = list(map(last.__getitem__, keys))
     if in_micros:
-        recency = list(map(floordiv, map(sub, repeat(limit), latest), repeat(_DAY * per_micro)))
+        recency = list(
+            map(floordiv, map(sub, repeat(limit), latest), repeat(_DAY_MICROS * per_micro))
+        )
     else:
         recency = list(map(_DAYS, map(sub, repeat(when), latest)))
     return {

@@ -17,6 +17,8 @@ from crmcore._kernel._fields import Checked
 from crmcore._kernel._ids import require_id
 from crmcore._kernel._money import Money
 from crmcore._kernel._numbers import (
+    FLOAT_HUGE,
+    FLOAT_TINY,
     decimals_fit,
     float_column_decimals,
     narrow_column,
@@ -45,8 +47,6 @@ __all__ = ["RfmCutPoints", "rfm_cut_points", "score_rfm_columns"]
 # Ints of at most 100 digits (what ``to_decimal`` takes of an int); floats whose shortest
 # repr ``to_decimal`` takes (the bounds of ``float_column_decimals``).
 _INT_LIMIT: Final = 10**MAX_DIGITS
-_TINY: Final = 1e-83
-_HUGE: Final = 1e99
 
 
 def _check_edges(value: object, path: str, kind: type) -> tuple[Any, ...]:  # noqa: C901 - one rule per fault.
@@ -303,10 +303,10 @@ def _floats_fit(values: list[float]) -> bool:
     """True if ``float_column_decimals`` takes every float (the same bounds, nothing built)."""
     if not math.isfinite(sum(values)):
         return False
-    if min(values) <= -_HUGE or max(values) >= _HUGE:
+    if min(values) <= -FLOAT_HUGE or max(values) >= FLOAT_HUGE:
         return False
-    return min(map(abs, values)) >= _TINY or not any(
-        -_TINY < value < _TINY and value != 0.0 for value in values
+    return min(map(abs, values)) >= FLOAT_TINY or not any(
+        -FLOAT_TINY < value < FLOAT_TINY and value != 0.0 for value in values
     )
 
 

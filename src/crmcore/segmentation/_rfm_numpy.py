@@ -30,6 +30,7 @@ The rules kept, and how:
   numpy's fixed-width strings sort as Python's str do, apart from trailing
   NUL characters, which send the column to the pure path).
 
+>>> from datetime import UTC, datetime
 >>> import numpy as np
 >>> values_columns(
 ...     np.array([7, 7, 3]),
@@ -46,31 +47,30 @@ The rules kept, and how:
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from datetime import datetime, timezone, tzinfo
 from decimal import ROUND_FLOOR, Context, Decimal, getcontext
 from itertools import repeat
 from operator import attrgetter
 from typing import Any, Final, TypeAlias
 
 from crmcore._kernel._checks import MAX_INT
-from crmcore._kernel._columns import MAX_COLUMN_ROWS, TICKS_PER_SECOND
-from crmcore._kernel._numbers import decimals_fit
-from crmcore.segmentation._rfm import MAX_CUSTOMERS
+from crmcore._kernel._columns import MAX_COLUMN_ROWS, TICKS_PER_SECOND, aware_epoch_array
+from crmcore._kernel._numbers import FLOAT_HUGE, FLOAT_TINY, decimals_fit
+from crmcore.segmentation._rfm import (
+    _DAY_MICROS,
+    _EPOCH,
+    _HIGH_MICROS,
+    _LOW_MICROS,
+    _MICROSECOND,
+    MAX_CUSTOMERS,
+)
 from crmcore.segmentation._rfm import _quintiles as _pure_quintiles
 
 __all__ = ["score_columns", "values_columns"]
 
-_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
-_MICROSECOND: Final = timedelta(microseconds=1)
-_DAY: Final = 86_400_000_000  # microseconds
-# As the pure path (``_rfm_columns``): instants two days inside the calendar.
-_LOW: Final = (datetime(1, 1, 3, tzinfo=UTC) - _EPOCH) // _MICROSECOND
-_HIGH: Final = (datetime(9999, 12, 29, tzinfo=UTC) - _EPOCH) // _MICROSECOND
 _INT64: Final = 2**63
 _MAX_PLACES: Final = 18
 _NAMES: Final = ("customer_id", "recency_days", "frequency", "monetary")
-_TINY: Final = 1e-83  # the float magnitudes the Decimal reading takes (``_rfm_cuts``)
-_HUGE: Final = 1e99
 _STR_CELLS: Final = 1 << 27  # most characters of a fixed-width copy of the distinct ids
 _EXPONENT: Final = attrgetter("exponent")
 
@@ -123,9 +123,9 @@ def _floats_fit(np: Any, values: Any) -> bool:
     if values.dtype != np.float64 or not np.isfinite(values).all():
         return False
     magnitude = np.abs(values)
-    if magnitude.max() >= _HUGE:
+    if magnitude.max() >= FLOAT_HUGE:
         return False
-    return not ((magnitude < _TINY) & (magnitude != 0.0)).any()
+    return not ((magnitude < FLOAT_TINY) & (magnitude != 0.0)).any()
 
 
 def _run_scores(np: Any, counts: Any, n: int, higher_is_better: bool) -> Any:
@@ -290,7 +290,7 @@ def values_columns(  # noqa: C901, PLR0911, PLR0912 - one return per case left t
         return None
     return {
         "customer_id": keys,
-        "recency_days": ((np.int64(limit) - last) // (_DAY * per_micro)).tolist(),
+        "recency_days": ((np.int64(limit) - last) // (_DAY_MICROS * per_micro)).tolist(),
         "frequency": np.bincount(codes, minlength=len(keys)).tolist(),
         "monetary": monetary,
     }
@@ -311,7 +311,7 @@ def _micros(np: Any, values: Any, per_second: int) -> tuple[Any, int] | None:
         return None
     if per_second <= 1_000_000:
         factor = 1_000_000 // per_second
-        if int(values.min()) * factor < _LOW or int(values.max()) * factor > _HIGH:
+        if int(values.min()) * factor < _LOW_MICROS or int(values.max()) * factor > _HIGH_MICROS:
             return None
         return values.astype(np.int64) * factor, 1
     divisor = per_second // 1_000_000  # nanoseconds: always inside the calendar
@@ -325,14 +325,11 @@ def _aware_ticks(np: Any, column: Any) -> tuple[Any, int] | None:
     microsecond, as the pure path reads it; None for a null or a time beyond
     the calendar.
     """
-    if not _is_series(column):
+    found = aware_epoch_array(column) if _is_series(column) else None
+    if found is None:
         return None
-    dtype = column.dtype
-    if getattr(dtype, "kind", None) != "M" or getattr(dtype, "tz", None) is None:
-        return None
-    per_second = TICKS_PER_SECOND.get(str(getattr(dtype, "unit", "ns")))
-    epochs = column.array.asi8
-    if per_second is None or not len(epochs) or int(epochs.min()) == -_INT64:  # NaT
+    epochs, per_second = found
+    if not len(epochs) or int(epochs.min()) == -_INT64:  # NaT
         return None
     per_micro = per_second // 1_000_000 or 1
     if per_micro > 1 and (epochs % per_micro).any():
