@@ -260,6 +260,19 @@ def _customer_owner(unit: UnitOfWork, customer_id: CustomerId) -> StaffId | None
         return None
 
 
+def _record_match(
+    condition: TimeCondition, record: Subscription | Case, owner: StaffId | None, occasion: str
+) -> TimeMatch:
+    """The match of a customer's subscription or case, with the owner already decided."""
+    return TimeMatch(
+        condition=condition,
+        record=RecordRef.to(record.id),
+        customer_id=record.customer_id,
+        owner_id=owner,
+        occasion=occasion,
+    )
+
+
 def _ordered(matches: Iterable[TimeMatch]) -> list[TimeMatch]:
     return sorted(matches, key=lambda match: match.key)
 
@@ -314,14 +327,9 @@ def _dues(unit: UnitOfWork, days: int, at: datetime) -> list[TimeMatch]:
             if due is None:
                 continue
             owner = subscription.owner or _customer_owner(unit, subscription.customer_id)
+            occasion = f"due:{_instant(due)}"
             found.append(
-                TimeMatch(
-                    condition=TimeCondition.SUBSCRIPTION_DUE_IN,
-                    record=RecordRef.to(subscription.id),
-                    customer_id=subscription.customer_id,
-                    owner_id=owner,
-                    occasion=f"due:{_instant(due)}",
-                )
+                _record_match(TimeCondition.SUBSCRIPTION_DUE_IN, subscription, owner, occasion)
             )
     return found
 
@@ -385,15 +393,8 @@ def _sla_deadlines(
             if clock is None or clock.due_at is None or clock.due_at > horizon:
                 continue
             owner = case.assignee or _customer_owner(unit, case.customer_id)
-            found.append(
-                TimeMatch(
-                    condition=TimeCondition.SLA_BREACH_IN,
-                    record=RecordRef.to(case.id),
-                    customer_id=case.customer_id,
-                    owner_id=owner,
-                    occasion=f"sla:{clock.metric.value}:{_instant(clock.due_at)}",
-                )
-            )
+            occasion = f"sla:{clock.metric.value}:{_instant(clock.due_at)}"
+            found.append(_record_match(TimeCondition.SLA_BREACH_IN, case, owner, occasion))
     return found
 
 

@@ -31,7 +31,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from itertools import pairwise
-from typing import Any, ClassVar, Final, Self, TypedDict
+from typing import Any, ClassVar, Final, Self, TypedDict, TypeVar
 
 import attrs
 
@@ -49,6 +49,8 @@ __all__ = ["MAX_HISTORIES", "HistoryCounts", "SpendFitArguments", "SpendInputs"]
 MAX_HISTORIES: Final = 10_000_000
 # The settings of the summary table that fit inputs keep (only parts of one analysis merge).
 _FRAME_NAMES: Final = ("period", "unit", "observation_end", "calibration_end", "currency")
+#: One of the two classes of fit inputs.
+_Inputs = TypeVar("_Inputs", bound="HistoryCounts | SpendInputs")
 
 
 class HistoryFitArguments(TypedDict):
@@ -220,6 +222,13 @@ def _key_columns(names: Sequence[str], counts: Mapping[tuple[Any, ...], int]) ->
     return columns
 
 
+def _built(
+    cls: type[_Inputs], frame: Mapping[str, Any], counts: Mapping[tuple[Any, ...], int]
+) -> _Inputs:
+    """Fit inputs of class ``cls``: a table's settings, and the distinct key rows of ``counts``."""
+    return cls(**frame, **_key_columns(cls._KEYS, counts))
+
+
 def _merged(
     value: HistoryCounts | SpendInputs, others: Sequence[object]
 ) -> Counter[tuple[Any, ...]]:
@@ -295,11 +304,7 @@ class HistoryCounts(Checked):
         checked = _check_table(table)
         compressed = checked.compress(skip_newcomers=skip_newcomers)
         _too_many(len(compressed["weights"]), "$.table")
-        return cls._trusted(_frame_of(checked), Counter(dict(_history_rows(compressed))))
-
-    @classmethod
-    def _trusted(cls, frame: Mapping[str, Any], counts: Mapping[tuple[Any, ...], int]) -> Self:
-        return cls(**frame, **_key_columns(cls._KEYS, counts))
+        return _built(cls, _frame_of(checked), Counter(dict(_history_rows(compressed))))
 
     def _counts(self) -> Counter[tuple[Any, ...]]:
         return _key_counts((self.frequency, self.recency, self.T), self.weights)
@@ -312,7 +317,7 @@ class HistoryCounts(Checked):
             ValidationError: parts of different tables (code ``mismatch``), or
                 more than :data:`MAX_HISTORIES` distinct rows (``too_many``).
         """
-        return self._trusted(_frame_of(self), _merged(self, others))
+        return _built(type(self), _frame_of(self), _merged(self, others))
 
     @property
     def customers(self) -> int:
@@ -380,11 +385,7 @@ class SpendInputs(Checked):
             if summary.frequency:
                 counts[summary.frequency, summary.monetary_value] += 1
         _too_many(len(counts), "$.table")
-        return cls._trusted(_frame_of(checked), counts)
-
-    @classmethod
-    def _trusted(cls, frame: Mapping[str, Any], counts: Mapping[tuple[Any, ...], int]) -> Self:
-        return cls(**frame, **_key_columns(cls._KEYS, counts))
+        return _built(cls, _frame_of(checked), counts)
 
     def _counts(self) -> Counter[tuple[Any, ...]]:
         return _key_counts((self.frequency, self.monetary_value), self.weights)
@@ -397,7 +398,7 @@ class SpendInputs(Checked):
             ValidationError: parts of different tables (code ``mismatch``), or
                 more than :data:`MAX_HISTORIES` distinct rows (``too_many``).
         """
-        return self._trusted(_frame_of(self), _merged(self, others))
+        return _built(type(self), _frame_of(self), _merged(self, others))
 
     @property
     def customers(self) -> int:
