@@ -40,6 +40,7 @@ import pytest
 from dateutil.relativedelta import relativedelta
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
+from hypothesis.vendor import pretty
 
 from crmcore import CustomerId, Money
 from crmcore.commerce import OrderId
@@ -150,12 +151,28 @@ def deep_dict(depth: int, leaf: object = MARKER) -> object:
     return value
 
 
+def named(value: object, name: str) -> object:
+    """``value``, shown as ``name`` in Hypothesis's reports of a failing example.
+
+    Hypothesis's pretty-printer recurses once per level of nesting: a list
+    10,000 levels deep raised RecursionError while the failure was being
+    reported, hiding it. A printer registered for this one object (by its id;
+    the object lives as long as the module) prints its name instead. Only
+    Hypothesis's own printer table is touched, and only if it is there.
+    """
+    printers = getattr(pretty, "_singleton_pprinters", None)
+    if isinstance(printers, dict):
+        printers[id(value)] = lambda _obj, printer, _cycle: printer.text(name)
+    return value
+
+
 #: Containers that are too deep or too big for any argument.
-DEEP_LIST = deep_list(5_000)
-DEEP_DICT = deep_dict(5_000)
-HUGE_LIST = [MARKER] * 200_000
-HUGE_DICT = {f"k{i}": i for i in range(50_000)}
-HUGE_TEXT = "x" * 1_000_000
+DEEP_LIST = named(deep_list(5_000), "deep_list(5_000)")
+DEEP_DICT = named(deep_dict(5_000), "deep_dict(5_000)")
+DEEPER_LIST = named(deep_list(10_000), "deep_list(10_000)")
+HUGE_LIST = named([MARKER] * 200_000, "[MARKER] * 200_000")
+HUGE_DICT = named({f"k{i}": i for i in range(50_000)}, '{f"k{i}": i for i in range(50_000)}')
+HUGE_TEXT = named("x" * 1_000_000, '"x" * 1_000_000')
 
 JUNK_CONSTANTS: tuple[object, ...] = (
     None,

@@ -60,6 +60,7 @@ from ._corpus import DAY, LATER, RULE, SAMPLES, T0, idr
 from ._corpus_privacy import ACCESS_POLICY, AUDIT_LOG, AUDIT_POLICY
 from ._corpus_scale import COLUMN_DOCUMENTS
 from ._fuzz import (
+    DEEPER_LIST,
     DOCUMENT_BUDGET,
     MARKER,
     ROUND_TRIP_TYPES,
@@ -142,7 +143,7 @@ JSON_JUNK = st.one_of(
             [0] * 100_001,
             deep_list(70),
             deep_dict(70),
-            deep_list(10_000),
+            DEEPER_LIST,
         ]
     ),
     st.integers(),
