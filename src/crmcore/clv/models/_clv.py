@@ -17,6 +17,7 @@ from crmcore.clv.models._backend import (
 )
 from crmcore.clv.models._bgbb import BetaGeoBetaBinom
 from crmcore.clv.models._bgnbd import _BetaGeoFamily
+from crmcore.clv.models._cnbd import _CnbdFamily
 from crmcore.clv.models._data import Checker, Percent, broadcast, fraction
 from crmcore.clv.models._data import horizon as check_horizon
 from crmcore.clv.models._gammagamma import GammaGamma, NonPositive, check_policy
@@ -111,7 +112,8 @@ def customer_lifetime_value(  # noqa: PLR0917 - the history columns, as lifetime
     with 10% a year uses ``1.10 ** (1 / 52) - 1``). Nothing is converted.
 
     Args:
-        purchase_model: a fitted BG/NBD, MBG/NBD, Pareto/NBD or BG/BB model.
+        purchase_model: a fitted BG/NBD, MBG/NBD, BG/CNBD-k, MBG/CNBD-k, Pareto/NBD
+            or BG/BB model.
         spend_model: a fitted :class:`GammaGamma` model.
         frequency: each customer's repeat purchases (numbers give a number,
             sequences a list, numpy arrays, when every column is one, a numpy
@@ -120,7 +122,10 @@ def customer_lifetime_value(  # noqa: PLR0917 - the history columns, as lifetime
         T: each customer's age, in the purchase model's period.
         monetary_value: each customer's mean repeat-purchase value.
         horizon: future periods to add up, from 1 to :data:`MAX_CLV_HORIZON`
-            (10,000: the cost per period does not grow with the horizon).
+            (10,000: the cost per period does not grow with the horizon, except
+            for the CNBD-k models, whose exact series grow with the span: a
+            horizon too long for one of their histories is refused before any
+            work, code ``too_large``).
         discount_rate: discount rate per period as a fraction from 0 to 1 (0 for
             none; 0.01 for 1%), or a :class:`Percent` (``Percent(1)`` for 1%).
         margin: share of revenue that is profit, as a fraction from 0 to 1 (1
@@ -140,7 +145,7 @@ def customer_lifetime_value(  # noqa: PLR0917 - the history columns, as lifetime
 
     Raises:
         ValidationError: a model of the wrong kind, a horizon outside 1 to
-            :data:`MAX_CLV_HORIZON`, a margin or discount rate outside 0 to 1
+            :data:`MAX_CLV_HORIZON` (or too long for a CNBD-k history), a margin or discount rate outside 0 to 1
             (code ``not_fraction``), a bad ``nonpositive``, or bad history columns.
 
     Example:
@@ -182,7 +187,7 @@ def customer_lifetime_value(  # noqa: PLR0917 - the history columns, as lifetime
         ("T", T),
         ("monetary_value", monetary_value),
     ]
-    if not isinstance(purchase_model, FORECASTERS):
+    if not isinstance(purchase_model, VALUED):
         return _any_model(forecast, spend_model, columns, periods, (rate, share, policy))
     histories = load(backend, columns)
     # The spend model checks its columns first, then the purchase model its own.
@@ -194,10 +199,14 @@ def customer_lifetime_value(  # noqa: PLR0917 - the history columns, as lifetime
 
 #: The purchase models whose forecasts share work across periods and histories.
 FORECASTERS = (_BetaGeoFamily, ParetoNBD, BetaGeoBetaBinom)
+#: The purchase models whose lifetime values sum their periods per distinct history
+#: (``_value_column``). CNBD-k's is also where a horizon too long for its exact series is
+#: refused before any work: its cost grows with the square of the horizon.
+VALUED = (*FORECASTERS, _CnbdFamily)
 
 
 def lifetime_values(  # noqa: PLR0917 - the model, the spend, the rows and the three options.
-    purchase_model: _BetaGeoFamily | ParetoNBD | BetaGeoBetaBinom,
+    purchase_model: _BetaGeoFamily | _CnbdFamily | ParetoNBD | BetaGeoBetaBinom,
     spend: Column,
     histories: Histories,
     periods: int,
