@@ -300,6 +300,9 @@ DOCUMENT_BUDGET = 1.0
 BOUNDED_WORK_BUDGET = 20.0
 #: How many times slower calls run under a tracer (coverage, as in CI) than without.
 TRACED_SLOWDOWN = 5.0
+#: How many times its CPU budget a block may take on the wall clock (a hang, or a very busy
+#: machine) before it is stopped all the same.
+WAIT_ALLOWANCE = 30.0
 
 
 @contextlib.contextmanager
@@ -309,7 +312,9 @@ def time_limit(seconds: float = CALL_BUDGET) -> Iterator[None]:
     The budget is the process's CPU time (``ITIMER_PROF``: user and system),
     not the wall clock: unbounded work burns CPU, while a busy machine (a
     nightly run beside other jobs) only stretches the wall clock, which used
-    to fail calls that had done nothing wrong.
+    to fail calls that had done nothing wrong. A block that waits without
+    working (a hang) is still stopped by the wall clock, after
+    :data:`WAIT_ALLOWANCE` times the budget.
     """
     if not hasattr(signal, "setitimer"):  # pragma: no cover - not on Windows.
         yield
@@ -320,13 +325,19 @@ def time_limit(seconds: float = CALL_BUDGET) -> Iterator[None]:
     def on_alarm(signum: int, frame: object) -> None:
         raise TookTooLong
 
-    previous = signal.signal(signal.SIGPROF, on_alarm)
-    signal.setitimer(signal.ITIMER_PROF, seconds)
+    timers = (
+        (signal.SIGPROF, signal.ITIMER_PROF, seconds),
+        (signal.SIGALRM, signal.ITIMER_REAL, seconds * WAIT_ALLOWANCE),
+    )
+    previous = [signal.signal(number, on_alarm) for number, _, _ in timers]
+    for _, timer, budget in timers:
+        signal.setitimer(timer, budget)
     try:
         yield
     finally:
-        signal.setitimer(signal.ITIMER_PROF, 0)
-        signal.signal(signal.SIGPROF, previous)
+        for (number, timer, _), handler in zip(timers, previous, strict=True):
+            signal.setitimer(timer, 0)
+            signal.signal(number, handler)
 
 
 def fingerprint(obj: object) -> object:

@@ -56,3 +56,10 @@ def test_the_time_limit_stops_endless_work() -> None:
 def test_the_time_limit_does_not_count_time_spent_waiting() -> None:
     with time_limit(0.05):
         time.sleep(0.3)  # waiting, as a process on a busy machine does: no CPU used
+
+
+def test_a_block_that_only_waits_is_stopped_by_the_wall_clock_in_the_end() -> None:
+    started = time.monotonic()
+    with pytest.raises(TookTooLong), time_limit(0.01):
+        time.sleep(5.0)  # a hang: 30 times the budget (0.3 s) ends it
+    assert time.monotonic() - started < 5.0
